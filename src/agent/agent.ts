@@ -1,0 +1,179 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ImageCommand } from "../config/config.js";
+import { childKey } from "../control/endpoint-state.js";
+import type { CopyRecord, CopyStatusRecord, InstanceRecord } from "../domain/resources.js";
+import { del, put, type ChangeEvent, type Store } from "../store/store.js";
+import type { Clock } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+import { ReconcileLoop } from "../controllers/reconcile-loop.js";
+import { ArtifactCache } from "./artifacts.js";
+import { detectContainerRuntime } from "./container-runtime.js";
+import { resolveImage } from "./images.js";
+import { detectLimits, type LimitsMode } from "./limits.js";
+import { PortAllocator } from "./ports.js";
+import { CopySupervisor, defaultTimings, type SupervisorTimings } from "./supervisor.js";
+
+export interface NodeAgentOptions {
+  store: Store;
+  /** The host whose instances this agent runs copies for. */
+  host: string;
+  dataDir: string;
+  images: Record<string, ImageCommand>;
+  clock: Clock;
+  log: Logger;
+  drain: (copyId: string, timeoutMs: number) => Promise<void>;
+  timings?: Partial<SupervisorTimings>;
+}
+
+/**
+ * The node agent: runs a model-server process for every active copy placed on its host's instances,
+ * reports each copy's status to the store, and stops copies that drain or disappear. It talks to the
+ * rest of Berth only through the store, so it can run on another machine.
+ */
+export class NodeAgent {
+  readonly #options: NodeAgentOptions;
+  readonly #supervisors = new Map<string, CopySupervisor>();
+  readonly #stopping = new Map<string, Promise<void>>();
+  readonly #loop: ReconcileLoop;
+  readonly #artifacts: ArtifactCache;
+  readonly #ports = new PortAllocator();
+  #limitsMode: LimitsMode = { kind: "none", why: "not detected yet" };
+  #runtime?: "docker" | "podman";
+  #unwatch?: () => void;
+  #closed = false;
+
+  constructor(options: NodeAgentOptions) {
+    this.#options = options;
+    this.#artifacts = new ArtifactCache(join(options.dataDir, "artifacts"));
+    this.#loop = new ReconcileLoop({ name: "agent", reconcile: (key) => this.#reconcile(key), clock: options.clock, log: options.log });
+  }
+
+  async start(): Promise<void> {
+    const { store, log } = this.#options;
+    this.#limitsMode = await detectLimits();
+    this.#runtime = await detectContainerRuntime();
+    log.info(
+      this.#limitsMode.kind === "none"
+        ? `resource limits are not enforced on this host: ${this.#limitsMode.why}`
+        : `resource limits are enforced with cgroup ${this.#limitsMode.kind}`,
+    );
+    if (this.#runtime) log.info(`other images run through ${this.#runtime}`);
+    await this.#killLeftovers();
+    await this.#forgetOldStatuses();
+    this.#unwatch = store.watch((events) => this.#onChanges(events));
+    for (const entry of await store.list<CopyRecord>("copy")) this.#loop.enqueue(entry.key);
+    for (const entry of await store.list<CopyStatusRecord>("copy-status")) this.#loop.enqueue(entry.key);
+  }
+
+  /** Stops every copy this agent runs (the server is going away); their records stay for the next start. */
+  async stop(): Promise<void> {
+    this.#closed = true;
+    this.#unwatch?.();
+    await this.#loop.stop();
+    await Promise.all([...this.#supervisors.values()].map((s) => s.stop()));
+    await Promise.all(this.#stopping.values());
+  }
+
+  #onChanges(events: ChangeEvent[]): void {
+    for (const event of events) {
+      if (event.kind === "copy") this.#loop.enqueue(event.key);
+      else if (event.kind === "instance" && event.type === "put") {
+        const instance = event.value as InstanceRecord;
+        if (instance.host === this.#options.host) for (const key of this.#copyKeysOn(instance)) this.#loop.enqueue(key);
+      }
+    }
+  }
+
+  #copyKeysOn(instance: InstanceRecord): string[] {
+    return [...this.#supervisors.values()].filter((s) => s.copy.instanceId === instance.id).map((s) => childKey(s.copy.endpointName, s.copy.id));
+  }
+
+  async #reconcile(key: string): Promise<void> {
+    if (this.#closed) return;
+    const { store } = this.#options;
+    const copy = (await store.get<CopyRecord>("copy", key))?.value;
+    const instance = copy ? (await store.get<InstanceRecord>("instance", childKey(copy.endpointName, copy.instanceId)))?.value : undefined;
+    const mine = copy !== undefined && copy.state === "Active" && instance?.host === this.#options.host;
+    const supervisor = this.#supervisors.get(key);
+    if (mine) {
+      if (!supervisor && !this.#stopping.has(key)) this.#startCopy(key, copy);
+      return;
+    }
+    if (supervisor) {
+      this.#supervisors.delete(key);
+      const stopped = supervisor.stop().then(async () => {
+        this.#stopping.delete(key);
+        if (!this.#closed) await store.commit([del("copy-status", key)]);
+      });
+      this.#stopping.set(key, stopped);
+      return;
+    }
+    if (!this.#stopping.has(key) && (await store.get("copy-status", key))) await store.commit([del("copy-status", key)]);
+  }
+
+  #startCopy(key: string, copy: CopyRecord): void {
+    const { store, clock, log, images, drain } = this.#options;
+    let writes = Promise.resolve();
+    const supervisor = new CopySupervisor(copy, {
+      log: log.child({ endpoint: copy.endpointName }),
+      clock,
+      artifacts: this.#artifacts,
+      ports: this.#ports,
+      limitsMode: this.#limitsMode,
+      resolveImage: (image) => resolveImage(image, { configured: images, runtime: this.#runtime }),
+      drain,
+      baseEnv: baseEnvironment(),
+      timings: { ...defaultTimings, ...this.#options.timings },
+      onStatus: (status) => {
+        // Status writes of one copy are applied in order; a copy being forgotten writes nothing more.
+        writes = writes
+          .then(async () => {
+            if (this.#closed || (!this.#supervisors.has(key) && status.phase !== "Stopping")) return;
+            if (!(await store.get("copy", key))) return;
+            await store.commit([put("copy-status", key, status)]);
+          })
+          .catch((error) => log.warn({ err: error, copy: copy.id }, "could not record copy status"));
+      },
+    });
+    this.#supervisors.set(key, supervisor);
+    supervisor.start();
+  }
+
+  /** Statuses from a previous run name ports nobody listens on any more; the router must not use them. */
+  async #forgetOldStatuses(): Promise<void> {
+    const { store } = this.#options;
+    for (const entry of await store.list<CopyStatusRecord>("copy-status")) {
+      const copy = (await store.get<CopyRecord>("copy", entry.key))?.value;
+      const instance = copy ? (await store.get<InstanceRecord>("instance", childKey(copy.endpointName, copy.instanceId)))?.value : undefined;
+      if (!copy || instance?.host === this.#options.host) await store.commit([del("copy-status", entry.key)]);
+    }
+  }
+
+  /** Copies of a previous run of this agent (killed without stopping them) are stopped before anything starts. */
+  async #killLeftovers(): Promise<void> {
+    for (const entry of await this.#options.store.list<CopyStatusRecord>("copy-status")) {
+      const pid = entry.value.pid;
+      if (!pid || !belongsToCopy(pid, entry.value.copyId)) continue;
+      try {
+        process.kill(pid, "SIGKILL");
+        this.#options.log.info(`stopped leftover process ${pid} of copy ${entry.value.copyId} from a previous run`);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}
+
+function belongsToCopy(pid: number, copyId: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`BERTH_COPY_ID=${copyId}`);
+  } catch {
+    return false;
+  }
+}
+
+function baseEnvironment(): Record<string, string> {
+  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_OPTIONS"];
+  return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
+}

@@ -1,0 +1,17 @@
+import { request } from "node:http";
+
+/** GET /ping as SageMaker does it: 200 means ready; anything else, or no answer within the timeout, means not. */
+export function ping(port: number, timeoutMs = 2_000): Promise<{ ok: boolean; detail: string }> {
+  return new Promise((resolve) => {
+    const req = request({ host: "127.0.0.1", port, path: "/ping", method: "GET", timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      resolve({ ok: res.statusCode === 200, detail: `GET /ping answered ${res.statusCode}` });
+    });
+    req.on("timeout", () => {
+      req.destroy();
+      resolve({ ok: false, detail: `GET /ping did not answer within ${timeoutMs} ms` });
+    });
+    req.on("error", (error: NodeJS.ErrnoException) => resolve({ ok: false, detail: `GET /ping failed: ${error.code ?? error.message}` }));
+    req.end();
+  });
+}

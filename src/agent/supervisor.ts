@@ -1,0 +1,267 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import type { CopyPhase, CopyRecord, CopyStatusRecord } from "../domain/resources.js";
+import { sleep, type Clock } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+import { ArtifactError, type ArtifactCache } from "./artifacts.js";
+import { ping } from "./health.js";
+import type { ImageResolution, LaunchCommand } from "./images.js";
+import { applyLimits, type AppliedLimits, type LimitsMode } from "./limits.js";
+import type { PortAllocator } from "./ports.js";
+
+export interface SupervisorDeps {
+  log: Logger;
+  clock: Clock;
+  artifacts: ArtifactCache;
+  ports: PortAllocator;
+  limitsMode: LimitsMode;
+  resolveImage: (image: string) => ImageResolution;
+  /** Waits until the router has no request in flight to this copy (bounded by the caller's timeout). */
+  drain: (copyId: string, timeoutMs: number) => Promise<void>;
+  onStatus: (status: CopyStatusRecord) => void;
+  /** Environment every copy inherits (PATH and the like). */
+  baseEnv: Record<string, string>;
+  timings: SupervisorTimings;
+}
+
+export interface SupervisorTimings {
+  pingIntervalMs: number;
+  livenessIntervalMs: number;
+  livenessFailures: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+  drainTimeoutMs: number;
+  stopGraceMs: number;
+}
+
+export const defaultTimings: SupervisorTimings = {
+  pingIntervalMs: 100,
+  livenessIntervalMs: 5_000,
+  livenessFailures: 3,
+  backoffMinMs: 1_000,
+  backoffMaxMs: 30_000,
+  drainTimeoutMs: 60_000,
+  stopGraceMs: 30_000,
+};
+
+const outputLines = 20;
+
+/**
+ * Runs one copy: fetches its artifact, starts its process with its devices and limits, waits for /ping,
+ * keeps checking it, and restarts it with backoff when it fails. Stopping drains it first.
+ */
+export class CopySupervisor {
+  readonly copy: CopyRecord;
+  readonly #deps: SupervisorDeps;
+  readonly #log: Logger;
+  #status: CopyStatusRecord;
+  #child?: ChildProcess;
+  #launch?: LaunchCommand;
+  #exited?: Promise<void>;
+  #stopping = false;
+  #stopped?: Promise<void>;
+  #wake?: () => void;
+  #output: string[] = [];
+
+  constructor(copy: CopyRecord, deps: SupervisorDeps) {
+    this.copy = copy;
+    this.#deps = deps;
+    this.#log = deps.log.child({ copy: copy.id });
+    this.#status = { copyId: copy.id, phase: "Starting", restarts: 0, since: deps.clock.now(), firstStartAt: deps.clock.now() };
+  }
+
+  get status(): CopyStatusRecord {
+    return this.#status;
+  }
+
+  start(): void {
+    void this.#run().catch((error) => this.#log.error({ err: error }, `supervisor for ${this.copy.id} failed`));
+  }
+
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  #publish(changes: Partial<CopyStatusRecord> & { phase: CopyPhase }): void {
+    this.#status = { ...this.#status, ...changes, since: changes.phase !== this.#status.phase ? this.#deps.clock.now() : this.#status.since };
+    if (!this.#stopping || changes.phase === "Stopping") this.#deps.onStatus(this.#status);
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    while (!this.#stopping) {
+      const outcome = await this.#attempt();
+      if (this.#stopping) break;
+      if (outcome.terminal) {
+        this.#publish({ phase: "Failed", lastError: outcome.error, terminal: true, pid: undefined });
+        this.#log.error(`copy ${this.copy.id} cannot start: ${outcome.error}`);
+        return;
+      }
+      failures = outcome.becameReady ? 1 : failures + 1;
+      const backoff = Math.min(this.#deps.timings.backoffMaxMs, this.#deps.timings.backoffMinMs * 2 ** (failures - 1));
+      this.#publish({ phase: "Starting", lastError: outcome.error, restarts: this.#status.restarts + 1, pid: undefined });
+      this.#log.warn(`copy ${this.copy.id}: ${outcome.error}; restarting in ${Math.round(backoff / 1000)} s`);
+      await this.#pause(backoff);
+    }
+  }
+
+  async #attempt(): Promise<{ error: string; terminal?: boolean; becameReady?: boolean }> {
+    const spec = this.copy.spec;
+    let modelDir: string | undefined;
+    if (spec.artifactUrl) {
+      this.#publish({ phase: "Downloading" });
+      try {
+        modelDir = await this.#deps.artifacts.ensure(spec.artifactUrl, { timeoutMs: spec.downloadTimeoutSeconds * 1000 });
+      } catch (error) {
+        return { error: (error as Error).message, terminal: error instanceof ArtifactError && error.terminal };
+      }
+    }
+    if (this.#stopping) return { error: "stopped" };
+    const image = this.#deps.resolveImage(spec.image);
+    if (!image.ok) return { error: image.reason, terminal: true };
+    const port = await this.#deps.ports.allocate();
+    const limits = await applyLimits(this.#deps.limitsMode, {
+      name: this.copy.id,
+      memoryMaxMiB: spec.maxMemoryMiB,
+      cpuCores: spec.needs.cpuMillis > 0 ? spec.needs.cpuMillis / 1000 : undefined,
+    });
+    try {
+      return await this.#runProcess(port, modelDir, limits, image);
+    } finally {
+      this.#deps.ports.release(port);
+      await limits.release();
+    }
+  }
+
+  async #runProcess(port: number, modelDir: string | undefined, limits: AppliedLimits, image: ImageResolution & { ok: true }) {
+    const devices = this.copy.devices.join(",");
+    const environment: Record<string, string> = {
+      ...this.copy.spec.environment,
+      SAGEMAKER_BIND_TO_PORT: String(port),
+      SAGEMAKER_SAFE_PORT_RANGE: `${port}-${port}`,
+      CUDA_VISIBLE_DEVICES: devices,
+      NVIDIA_VISIBLE_DEVICES: devices === "" ? "void" : devices,
+      BERTH_COPY_ID: this.copy.id,
+      BERTH_EXIT_ON_STDIN_CLOSE: "1",
+      ...(modelDir ? { BERTH_MODEL_DIR: modelDir, SM_MODEL_DIR: modelDir } : {}),
+    };
+    this.#launch = image.launch({
+      copyId: this.copy.id,
+      port,
+      modelDir,
+      devices: this.copy.devices,
+      environment,
+      memoryLimitMiB: this.copy.spec.maxMemoryMiB,
+      cpuCores: this.copy.spec.needs.cpuMillis > 0 ? this.copy.spec.needs.cpuMillis / 1000 : undefined,
+    });
+    const wrapped = limits.wrap(this.#launch.command, this.#launch.args);
+    this.#output = [];
+    if (this.#stopping) return { error: "stopped" };
+    const child = spawn(wrapped.command, wrapped.args, {
+      env: { ...this.#deps.baseEnv, ...this.#launch.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.#child = child;
+    let exitText: string | undefined;
+    this.#exited = new Promise((resolve) => {
+      child.once("exit", (code, signal) => {
+        exitText = signal ? `the process was killed by ${signal}` : `the process exited with code ${code}`;
+        resolve();
+        this.#wake?.();
+      });
+      child.once("error", (error) => {
+        exitText = `the process could not start (${error.message})`;
+        resolve();
+        this.#wake?.();
+      });
+    });
+    this.#capture(child);
+    this.#publish({ phase: "Starting", port, pid: child.pid, limits: { memory: limits.memory, cpu: limits.cpu }, lastError: this.#status.lastError });
+    this.#log.info(`copy ${this.copy.id} started (${image.describe}, pid ${child.pid}, port ${port}, devices [${devices}], memory ${limits.memory}, cpu ${limits.cpu})`);
+
+    const startupMs = this.copy.spec.startupTimeoutSeconds * 1000;
+    const deadline = this.#deps.clock.now() + startupMs;
+    let ready = false;
+    while (!this.#stopping && exitText === undefined && this.#deps.clock.now() < deadline) {
+      if ((await ping(port)).ok) {
+        ready = true;
+        break;
+      }
+      await this.#pause(this.#deps.timings.pingIntervalMs);
+    }
+    if (this.#stopping) return { error: "stopped" };
+    if (!ready) {
+      await this.#kill();
+      const tail = this.#output.length > 0 ? ` Last output: ${this.#output.slice(-3).join(" | ")}` : "";
+      return { error: (exitText ? `${exitText} before passing /ping.` : `it did not pass GET /ping within ${this.copy.spec.startupTimeoutSeconds} s.`) + tail };
+    }
+    this.#publish({ phase: "Ready", lastError: undefined });
+    this.#log.info(`copy ${this.copy.id} is ready on port ${port}`);
+    let misses = 0;
+    while (!this.#stopping && exitText === undefined) {
+      await this.#pause(this.#deps.timings.livenessIntervalMs);
+      if (this.#stopping || exitText !== undefined) break;
+      const result = await ping(port);
+      misses = result.ok ? 0 : misses + 1;
+      if (misses >= this.#deps.timings.livenessFailures) {
+        await this.#kill();
+        return { error: `it failed ${misses} health checks in a row (${result.detail}).`, becameReady: true };
+      }
+    }
+    if (this.#stopping) return { error: "stopped" };
+    const tail = this.#output.length > 0 ? ` Last output: ${this.#output.slice(-3).join(" | ")}` : "";
+    return { error: `${exitText} while serving.${tail}`, becameReady: true };
+  }
+
+  #capture(child: ChildProcess): void {
+    const onLine = (stream: string) => (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split("\n")) {
+        const text = line.trim();
+        if (text === "") continue;
+        this.#output.push(text.slice(0, 300));
+        if (this.#output.length > outputLines) this.#output.shift();
+        this.#log.info({ stream }, `[${this.copy.id}] ${text}`);
+      }
+    };
+    child.stdout?.on("data", onLine("stdout"));
+    child.stderr?.on("data", onLine("stderr"));
+    child.stdin?.on("error", () => undefined);
+  }
+
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.#deps.clock.setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
+        this.#deps.clock.clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  async #kill(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (this.#launch?.stop) spawn(this.#launch.stop.command, this.#launch.stop.args, { stdio: "ignore" });
+    child.kill("SIGTERM");
+    const graceful = await Promise.race([this.#exited!.then(() => true), sleep(this.#deps.timings.stopGraceMs, this.#deps.clock).then(() => false)]);
+    if (!graceful) {
+      this.#log.warn(`copy ${this.copy.id} did not exit within ${this.#deps.timings.stopGraceMs} ms of SIGTERM; sending SIGKILL`);
+      child.kill("SIGKILL");
+      await this.#exited;
+    }
+  }
+
+  async #stop(): Promise<void> {
+    const wasReady = this.#status.phase === "Ready";
+    this.#stopping = true;
+    this.#publish({ phase: "Stopping" });
+    this.#wake?.();
+    if (wasReady) await this.#deps.drain(this.copy.id, this.#deps.timings.drainTimeoutMs);
+    await this.#kill();
+    this.#log.info(`copy ${this.copy.id} stopped`);
+  }
+}

@@ -1,0 +1,83 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { BerthError } from "../../domain/errors/berth-error.js";
+import { protocolErrors } from "../../domain/errors/protocol.js";
+import type { RequestContext } from "../http/context.js";
+import { readBody } from "../http/body.js";
+import type { ServiceModel } from "../shapes/service-model.js";
+import { ShapeValidator, type ShapeDeviations } from "../shapes/validate.js";
+import { writeJsonError } from "./errors.js";
+import { toAwsJson } from "./serialize.js";
+
+export type JsonOperation = (input: any, ctx: RequestContext) => Promise<unknown>;
+
+export interface JsonServiceOptions {
+  model: ServiceModel;
+  operations: Record<string, JsonOperation>;
+  /** Content type of requests and responses, e.g. application/x-amz-json-1.1. */
+  contentType: string;
+  /** Builds the ValidationException for constraint violations, in the service's own error shape. */
+  validationError: (violations: string[]) => BerthError;
+  deviations?: ShapeDeviations;
+  queryCompatible?: boolean;
+  maxBodyBytes: number;
+}
+
+/** One AWS JSON-RPC service (awsJson1_0 / 1_1): parse, validate against the model, call, serialise. */
+export class JsonService {
+  readonly targetPrefix: string;
+  readonly #options: JsonServiceOptions;
+  readonly #validator: ShapeValidator;
+
+  constructor(options: JsonServiceOptions) {
+    this.#options = options;
+    this.targetPrefix = options.model.metadata.targetPrefix!;
+    this.#validator = new ShapeValidator(options.model, options.deviations);
+    for (const name of Object.keys(options.operations)) {
+      if (!options.model.operations[name]) throw new Error(`${this.targetPrefix}: operation ${name} is not in the generated service model`);
+    }
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, operationName: string, ctx: RequestContext): Promise<void> {
+    const { contentType, queryCompatible } = this.#options;
+    try {
+      const output = await this.#run(req, operationName, ctx);
+      const body = toAwsJson(output ?? {});
+      res.writeHead(200, { "content-type": contentType, "content-length": Buffer.byteLength(body), "x-amzn-requestid": ctx.requestId });
+      res.end(body);
+    } catch (error) {
+      const wire = BerthError.is(error) ? error : protocolErrors.internal(ctx.requestId);
+      if (!BerthError.is(error)) ctx.log.error({ err: error, operation: operationName }, "operation failed unexpectedly");
+      else ctx.log.debug({ code: wire.code, operation: operationName }, wire.message);
+      writeJsonError(res, wire, { contentType, requestId: ctx.requestId, queryCompatible });
+    }
+  }
+
+  async #run(req: IncomingMessage, operationName: string, ctx: RequestContext): Promise<unknown> {
+    const operation = this.#options.operations[operationName];
+    if (!operation) throw protocolErrors.unknownOperation(`${this.targetPrefix}.${operationName}`);
+    const received = req.headers["content-type"];
+    if (!isJsonContentType(received)) throw protocolErrors.wrongContentType(received, this.#options.contentType);
+    const raw = await readBody(req, this.#options.maxBodyBytes);
+    let parsed: unknown;
+    try {
+      parsed = raw.length === 0 ? {} : JSON.parse(raw.toString("utf8"));
+    } catch (error) {
+      throw protocolErrors.malformedJson((error as Error).message);
+    }
+    const inputShape = this.#options.model.operations[operationName]!.input;
+    let input: Record<string, unknown> = {};
+    if (inputShape) {
+      const result = this.#validator.validate(inputShape, parsed);
+      if (result.violations.length > 0) throw this.#options.validationError(result.violations);
+      input = result.value;
+    }
+    return operation(input, ctx);
+  }
+}
+
+/** AWS JSON clients send application/x-amz-json-1.x; plain application/json is accepted too. */
+function isJsonContentType(value: string | undefined): boolean {
+  if (!value) return false;
+  const type = value.split(";")[0]!.trim().toLowerCase();
+  return type === "application/x-amz-json-1.1" || type === "application/x-amz-json-1.0" || type === "application/json";
+}

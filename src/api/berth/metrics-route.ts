@@ -1,0 +1,14 @@
+import type { Registry } from "prom-client";
+import type { PrefixRoute } from "../http/server.js";
+
+/** GET /metrics in Prometheus text format. */
+export function metricsRoute(registry: Registry): PrefixRoute {
+  return {
+    prefix: "/metrics",
+    handle: async (_req, res) => {
+      const body = await registry.metrics();
+      res.writeHead(200, { "content-type": registry.contentType, "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    },
+  };
+}

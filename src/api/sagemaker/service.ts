@@ -1,0 +1,48 @@
+import * as components from "../../control/components.js";
+import type { ControlDeps } from "../../control/deps.js";
+import * as endpointConfigs from "../../control/endpoint-configs.js";
+import * as endpoints from "../../control/endpoints.js";
+import * as models from "../../control/models.js";
+import { sageMakerErrors } from "../../domain/errors/sagemaker.js";
+import { JsonService, type JsonOperation } from "../awsjson/service.js";
+import { sagemakerModel } from "../shapes/sagemaker.generated.js";
+import type { ShapeDeviations } from "../shapes/validate.js";
+
+/**
+ * Where Berth accepts more than the service model: model artifacts may be local (file:// URLs or
+ * absolute paths) or plain http, since Berth runs where S3 may not be reachable.
+ */
+export const sageMakerDeviations: ShapeDeviations = {
+  Url: { pattern: "(https?|s3)://([^/]+)/?(.*)|file://.*|/.*" },
+};
+
+export function sageMakerService(deps: ControlDeps, options: { maxBodyBytes: number }): JsonService {
+  const operations: Record<string, JsonOperation> = {
+    CreateModel: (input) => models.createModel(deps, input),
+    DescribeModel: (input) => models.describeModel(deps, input),
+    ListModels: (input) => models.listModels(deps, input),
+    DeleteModel: (input) => models.deleteModel(deps, input),
+    CreateEndpointConfig: (input) => endpointConfigs.createEndpointConfig(deps, input),
+    DescribeEndpointConfig: (input) => endpointConfigs.describeEndpointConfig(deps, input),
+    ListEndpointConfigs: (input) => endpointConfigs.listEndpointConfigs(deps, input),
+    DeleteEndpointConfig: (input) => endpointConfigs.deleteEndpointConfig(deps, input),
+    CreateEndpoint: (input) => endpoints.createEndpoint(deps, input),
+    DescribeEndpoint: (input) => endpoints.describeEndpoint(deps, input),
+    ListEndpoints: (input) => endpoints.listEndpoints(deps, input),
+    UpdateEndpoint: (input) => endpoints.updateEndpoint(deps, input),
+    DeleteEndpoint: (input) => endpoints.deleteEndpoint(deps, input),
+    CreateInferenceComponent: (input) => components.createInferenceComponent(deps, input),
+    DescribeInferenceComponent: (input) => components.describeInferenceComponent(deps, input),
+    ListInferenceComponents: (input) => components.listInferenceComponents(deps, input),
+    UpdateInferenceComponentRuntimeConfig: (input) => components.updateInferenceComponentRuntimeConfig(deps, input),
+    DeleteInferenceComponent: (input) => components.deleteInferenceComponent(deps, input),
+  };
+  return new JsonService({
+    model: sagemakerModel,
+    operations,
+    contentType: "application/x-amz-json-1.1",
+    validationError: sageMakerErrors.fieldValidation,
+    deviations: sageMakerDeviations,
+    maxBodyBytes: options.maxBodyBytes,
+  });
+}

@@ -1,0 +1,40 @@
+import type { Command } from "commander";
+import type { PlacementViewInstance } from "../control/placement-view.js";
+
+export function registerInstancesCommand(program: Command): void {
+  program
+    .command("instances")
+    .description("show each instance, its free capacity and the copies placed on it")
+    .option("--endpoint <name>", "only this endpoint")
+    .option("--url <url>", "Berth server URL (env BERTH_URL)", process.env.BERTH_URL ?? "http://127.0.0.1:8080")
+    .option("--json", "print the raw JSON")
+    .action(async (flags: { endpoint?: string; url: string; json?: boolean }) => {
+      const query = flags.endpoint ? `?endpoint=${encodeURIComponent(flags.endpoint)}` : "";
+      let response: Response;
+      try {
+        response = await fetch(`${flags.url.replace(/\/$/, "")}/berth/v1/instances${query}`);
+      } catch (error) {
+        process.stderr.write(`berth: cannot reach a Berth server at ${flags.url} (${(error as Error).message}). Start one with 'npx berth server' or pass --url.\n`);
+        process.exit(1);
+      }
+      const view = (await response.json()) as { instances: PlacementViewInstance[] };
+      if (flags.json) {
+        process.stdout.write(JSON.stringify(view, null, 2) + "\n");
+        return;
+      }
+      if (view.instances.length === 0) {
+        process.stdout.write("no instances\n");
+        return;
+      }
+      for (const i of view.instances) {
+        process.stdout.write(
+          `${i.instanceId}  ${i.instanceType}  ${i.state}  free: ${i.free.accelerators}/${i.capacity.accelerators} accel, ` +
+            `${i.free.cpuCores}/${i.capacity.cpuCores} cpu, ${i.free.memoryMiB}/${i.capacity.memoryMiB} MiB\n`,
+        );
+        for (const c of i.copies) {
+          const devices = c.devices.length > 0 ? ` devices ${c.devices.join(",")}` : "";
+          process.stdout.write(`  ${c.copyId.padEnd(28)} ${c.phase.padEnd(10)} ${c.state.padEnd(8)}${devices} cpu ${c.cpuCores} mem ${c.memoryMiB} MiB${c.port ? ` port ${c.port}` : ""}\n`);
+        }
+      }
+    });
+}

@@ -1,0 +1,68 @@
+import type { Command } from "commander";
+import { ConfigError, loadConfig, type BerthConfig } from "../config/config.js";
+import { startServer } from "../server/server.js";
+import { createLogger } from "../util/logger.js";
+
+export function registerServerCommand(program: Command): void {
+  program
+    .command("server")
+    .description("start the all-in-one Berth server (API, controllers, agent, router) on one port")
+    .option("--port <port>", "port to listen on (env BERTH_PORT; default 8080)")
+    .option("--host <host>", "address to listen on (env BERTH_HOST; default 127.0.0.1)")
+    .option("--data-dir <dir>", "where state is kept (env BERTH_DATA_DIR; default ./berth-data)")
+    .option("--config <file>", "YAML or JSON config file (env BERTH_CONFIG)")
+    .option("--log-format <format>", "pretty or json (env BERTH_LOG_FORMAT)")
+    .option("--log-level <level>", "debug, info, warn or error (env BERTH_LOG_LEVEL)")
+    .action(async (flags: { port?: string; host?: string; dataDir?: string; config?: string; logFormat?: string; logLevel?: string }) => {
+      let config: BerthConfig;
+      try {
+        config = loadConfig({
+          file: flags.config,
+          flags: {
+            port: flags.port === undefined ? undefined : Number(flags.port),
+            host: flags.host,
+            dataDir: flags.dataDir,
+            logFormat: flags.logFormat as BerthConfig["logFormat"] | undefined,
+            logLevel: flags.logLevel,
+          },
+        });
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          process.stderr.write(`berth: ${error.message}\n`);
+          process.exit(2);
+        }
+        throw error;
+      }
+      const log = createLogger({ level: config.logLevel, pretty: config.logFormat === "pretty" });
+      let server;
+      try {
+        server = await startServer(config, { log });
+      } catch (error) {
+        const e = error as NodeJS.ErrnoException;
+        if (e.code === "EADDRINUSE") log.error(`port ${config.port} on ${config.host} is already in use; stop the other process or pass --port`);
+        else log.error({ err: error }, "Berth failed to start");
+        process.exit(1);
+      }
+      const shutdown = (signal: string) => {
+        log.info(`${signal} received; shutting down`);
+        const force = setTimeout(() => {
+          log.error("shutdown took longer than 30 s; exiting anyway");
+          process.exit(1);
+        }, 30_000);
+        force.unref();
+        server.close().then(
+          () => {
+            log.info("stopped cleanly");
+            log.flush?.();
+            process.exit(0);
+          },
+          (error) => {
+            log.error({ err: error }, "error during shutdown");
+            process.exit(1);
+          },
+        );
+      };
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      process.once("SIGINT", () => shutdown("SIGINT"));
+    });
+}

@@ -1,0 +1,119 @@
+import { readFileSync, existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { InstanceTypeSpec } from "../domain/catalog/instance-type.js";
+
+export interface ImageCommand {
+  /** Command line run for a copy of this image; {port} and {modelDir} are replaced. */
+  command: string[];
+  env?: Record<string, string>;
+}
+
+export interface BerthConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  region: string;
+  accountId: string;
+  logLevel: string;
+  logFormat: "pretty" | "json";
+  /** Largest JSON API request body accepted. */
+  maxApiBodyBytes: number;
+  /** Share of each instance's memory not offered to copies. */
+  memoryHeadroomFraction: number;
+  /** Image name → command, for images other than the built-in ones. */
+  images: Record<string, ImageCommand>;
+  /** Extra instance types beside the built-in catalog. */
+  instanceTypes: InstanceTypeSpec[];
+}
+
+export const defaultConfig: BerthConfig = {
+  host: "127.0.0.1",
+  port: 8080,
+  dataDir: "./berth-data",
+  region: "us-east-1",
+  accountId: "000000000000",
+  logLevel: "info",
+  logFormat: "pretty",
+  maxApiBodyBytes: 2 * 1024 * 1024,
+  memoryHeadroomFraction: 0.1,
+  images: {},
+  instanceTypes: [],
+};
+
+const envNames: Record<string, keyof BerthConfig> = {
+  BERTH_HOST: "host",
+  BERTH_PORT: "port",
+  BERTH_DATA_DIR: "dataDir",
+  BERTH_REGION: "region",
+  BERTH_ACCOUNT_ID: "accountId",
+  BERTH_LOG_LEVEL: "logLevel",
+  BERTH_LOG_FORMAT: "logFormat",
+};
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Settings come from, lowest first: defaults, the config file, BERTH_* environment variables, command-line flags. */
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Partial<BerthConfig> } = {}): BerthConfig {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.BERTH_CONFIG;
+  let fromFile: Partial<BerthConfig> = {};
+  if (file) {
+    if (!existsSync(file)) throw new ConfigError(`Config file ${file} does not exist. Check --config or BERTH_CONFIG.`);
+    fromFile = readConfigFile(file);
+  }
+  const fromEnv: Partial<Record<keyof BerthConfig, unknown>> = {};
+  for (const [name, key] of Object.entries(envNames)) if (env[name] !== undefined && env[name] !== "") fromEnv[key] = env[name];
+  const merged = { ...defaultConfig, ...fromFile, ...fromEnv, ...stripUndefined(options.flags ?? {}) } as Record<string, unknown>;
+  return check(merged);
+}
+
+function readConfigFile(file: string): Partial<BerthConfig> {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`Config file ${file} is not valid YAML or JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) throw new ConfigError(`Config file ${file} must hold a mapping of settings, e.g. "port: 8080".`);
+  const known = new Set(Object.keys(defaultConfig));
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new ConfigError(`Config file ${file}: unknown setting '${key}'. Known settings: ${[...known].join(", ")}.`);
+  }
+  return parsed as Partial<BerthConfig>;
+}
+
+function check(raw: Record<string, unknown>): BerthConfig {
+  const port = Number(raw.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`port must be a whole number from 0 to 65535, got '${raw.port}'.`);
+  const accountId = String(raw.accountId);
+  if (!/^\d{12}$/.test(accountId)) throw new ConfigError(`accountId must be 12 digits (it appears in ARNs), got '${accountId}'.`);
+  const region = String(raw.region);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new ConfigError(`region must look like an AWS region such as us-east-1, got '${region}'.`);
+  const logFormat = String(raw.logFormat);
+  if (logFormat !== "pretty" && logFormat !== "json") throw new ConfigError(`logFormat must be 'pretty' or 'json', got '${logFormat}'.`);
+  const headroom = Number(raw.memoryHeadroomFraction);
+  if (!(headroom >= 0 && headroom < 1)) throw new ConfigError(`memoryHeadroomFraction must be at least 0 and below 1, got '${raw.memoryHeadroomFraction}'.`);
+  const maxApiBodyBytes = Number(raw.maxApiBodyBytes);
+  if (!Number.isInteger(maxApiBodyBytes) || maxApiBodyBytes < 1024) throw new ConfigError(`maxApiBodyBytes must be a whole number of at least 1024.`);
+  return {
+    host: String(raw.host),
+    port,
+    dataDir: resolve(String(raw.dataDir)),
+    region,
+    accountId,
+    logLevel: String(raw.logLevel),
+    logFormat,
+    maxApiBodyBytes,
+    memoryHeadroomFraction: headroom,
+    images: (raw.images ?? {}) as Record<string, ImageCommand>,
+    instanceTypes: (raw.instanceTypes ?? []) as InstanceTypeSpec[],
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

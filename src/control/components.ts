@@ -1,0 +1,215 @@
+import { nameKey, sageMakerArn } from "../domain/arn.js";
+import { resolveSpec, type ComponentSpecification } from "../domain/component-spec.js";
+import { sageMakerErrors } from "../domain/errors/sagemaker.js";
+import type { ComponentRecord, EndpointRecord, ModelRecord, ProductionVariant, Tag } from "../domain/resources.js";
+import { absent, put, StoreConflictError, unchanged, type Entry } from "../store/store.js";
+import type { ControlDeps } from "./deps.js";
+import { isReady, loadEndpointState } from "./endpoint-state.js";
+import { listPage, type ListRequest } from "./listing.js";
+import { compact, time } from "./output.js";
+import { withConflictRetry } from "./retry.js";
+
+export interface CreateInferenceComponentInput {
+  InferenceComponentName: string;
+  EndpointName: string;
+  VariantName?: string;
+  Specification?: ComponentSpecification;
+  Specifications?: ComponentSpecification[];
+  RuntimeConfig?: { CopyCount: number };
+  Tags?: Tag[];
+}
+
+const usableEndpointStates = new Set(["Creating", "InService", "Updating", "SystemUpdating"]);
+
+export async function createInferenceComponent(deps: ControlDeps, input: CreateInferenceComponentInput): Promise<{ InferenceComponentArn: string }> {
+  const name = input.InferenceComponentName;
+  const arn = sageMakerArn(deps.account, "inference-component", name);
+  if ((input.Specification === undefined) === (input.Specifications === undefined)) throw sageMakerErrors.specificationChoice();
+  if (await deps.store.get("inference-component", nameKey(name))) throw sageMakerErrors.alreadyExists("inference component", arn);
+  return withConflictRetry(async () => {
+    const endpointEntry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
+    if (!endpointEntry) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", input.EndpointName));
+    const endpoint = endpointEntry.value;
+    if (!usableEndpointStates.has(endpoint.status)) throw sageMakerErrors.endpointNotUsable(endpoint.name, endpoint.status, `create inference component '${name}'`);
+    const deployment = endpoint.pending ?? endpoint.current;
+    const variant = chooseVariant(endpoint.name, deployment.config.ProductionVariants, input.VariantName);
+    if (variant.ModelName) throw sageMakerErrors.variantHostsModel(endpoint.name, variant.VariantName, variant.ModelName);
+    const spec = pickSpecification(input, variant);
+    if (spec.BaseInferenceComponentName) {
+      throw sageMakerErrors.unsupported("Adapter inference components (BaseInferenceComponentName)", "Deploy the model as its own inference component for now.");
+    }
+    const model = spec.ModelName ? await getModelRecord(deps, spec.ModelName) : undefined;
+    const resolved = resolveSpec(spec, {
+      componentName: name,
+      endpointName: endpoint.name,
+      variant,
+      instanceType: deps.catalog.get(variant.InstanceType!)!,
+      capacity: deps.capacity,
+      model,
+      version: 1,
+    });
+    const now = deps.clock.now();
+    const record: ComponentRecord = {
+      name,
+      arn,
+      endpointName: endpoint.name,
+      variantName: variant.VariantName,
+      createdAt: now,
+      lastModifiedAt: now,
+      status: "Creating",
+      specification: input.Specification ?? { Specifications: input.Specifications },
+      resolved,
+      desiredCopyCount: input.RuntimeConfig?.CopyCount ?? 1,
+      nextCopyOrdinal: 1,
+      tags: input.Tags ?? [],
+    };
+    try {
+      // Rewriting the endpoint bumps its revision, so a concurrent DeleteEndpoint sees this component.
+      await deps.store.commit([put("endpoint", endpointEntry.key, endpoint, unchanged(endpointEntry)), put("inference-component", nameKey(name), record, absent)]);
+    } catch (error) {
+      if (StoreConflictError.is(error) && error.kind === "inference-component") throw sageMakerErrors.alreadyExists("inference component", arn);
+      throw error;
+    }
+    return { InferenceComponentArn: arn };
+  });
+}
+
+function chooseVariant(endpointName: string, variants: ProductionVariant[], requested: string | undefined): ProductionVariant {
+  if (requested === undefined) {
+    if (variants.length === 1) return variants[0]!;
+    throw sageMakerErrors.variantRequired(endpointName, variants.map((v) => v.VariantName));
+  }
+  const variant = variants.find((v) => v.VariantName === requested);
+  if (!variant) throw sageMakerErrors.variantNotFound(requested, endpointName, variants.map((v) => v.VariantName));
+  return variant;
+}
+
+/** With the list form, the entry for the variant's instance type applies. */
+function pickSpecification(input: CreateInferenceComponentInput, variant: ProductionVariant): ComponentSpecification {
+  if (input.Specification) return input.Specification;
+  const list = input.Specifications!;
+  const match = list.find((s) => s.InstanceType === variant.InstanceType) ?? (list.length === 1 && !list[0]!.InstanceType ? list[0] : undefined);
+  if (!match) {
+    throw sageMakerErrors.invalid(
+      `None of the Specifications is for instance type ${variant.InstanceType}, which variant '${variant.VariantName}' uses. Add an entry with InstanceType '${variant.InstanceType}'.`,
+    );
+  }
+  return match;
+}
+
+async function getModelRecord(deps: ControlDeps, modelName: string): Promise<ModelRecord> {
+  const entry = await deps.store.get<ModelRecord>("model", nameKey(modelName));
+  if (!entry) throw sageMakerErrors.notFound("model", sageMakerArn(deps.account, "model", modelName));
+  return entry.value;
+}
+
+async function getComponentEntry(deps: ControlDeps, name: string): Promise<Entry<ComponentRecord>> {
+  const entry = await deps.store.get<ComponentRecord>("inference-component", nameKey(name));
+  if (!entry) throw sageMakerErrors.notFound("inference component", name);
+  return entry;
+}
+
+export async function describeInferenceComponent(deps: ControlDeps, input: { InferenceComponentName: string }) {
+  const component = (await getComponentEntry(deps, input.InferenceComponentName)).value;
+  const state = await loadEndpointState(deps.store, component.endpointName);
+  const owned = state.copies.filter((c) => c.value.owner.type === "component" && nameKey(c.value.owner.name) === nameKey(component.name));
+  const current = owned.filter((c) => c.value.state === "Active" && isReady(state.statuses.get(c.value.id))).length;
+  const instanceType = state.endpoint
+    ? (state.endpoint.value.pending ?? state.endpoint.value.current).config.ProductionVariants.find((v) => v.VariantName === component.variantName)?.InstanceType
+    : undefined;
+  const specification = component.specification.Specifications
+    ? undefined
+    : specificationSummary(component.specification as ComponentSpecification, component);
+  return compact({
+    InferenceComponentName: component.name,
+    InferenceComponentArn: component.arn,
+    EndpointName: component.endpointName,
+    EndpointArn: sageMakerArn(deps.account, "endpoint", component.endpointName),
+    VariantName: component.variantName,
+    FailureReason: component.failureReason,
+    Specification: specification,
+    Specifications: (component.specification.Specifications as ComponentSpecification[] | undefined)?.map((s) => specificationSummary(s, component)),
+    RuntimeConfig: {
+      DesiredCopyCount: component.desiredCopyCount,
+      CurrentCopyCount: current,
+      PlacementStatus: instanceType ? [{ InstanceType: instanceType, CurrentCopyCount: current }] : undefined,
+    },
+    CreationTime: time(component.createdAt),
+    LastModifiedTime: time(component.lastModifiedAt),
+    InferenceComponentStatus: component.status,
+    LastDeploymentConfig: component.lastDeploymentConfig,
+  });
+}
+
+function specificationSummary(spec: ComponentSpecification, component: ComponentRecord) {
+  const { Container, ...rest } = spec;
+  const image = Container?.Image ?? (spec.ModelName ? component.resolved.image : undefined);
+  return compact({
+    ...rest,
+    Container: Container
+      ? compact({
+          DeployedImage: image ? { SpecifiedImage: image, ResolvedImage: image, ResolutionTime: time(component.lastModifiedAt) } : undefined,
+          ArtifactUrl: Container.ArtifactUrl,
+          Environment: Container.Environment,
+        })
+      : undefined,
+  });
+}
+
+export interface ListInferenceComponentsInput extends ListRequest {
+  EndpointNameEquals?: string;
+  VariantNameEquals?: string;
+}
+
+export async function listInferenceComponents(deps: ControlDeps, input: ListInferenceComponentsInput) {
+  const all = (await deps.store.list<ComponentRecord>("inference-component")).map((e) => e.value);
+  const page = listPage(all, input, {
+    defaultMaxResults: 10,
+    extraFilter: (c) =>
+      (input.EndpointNameEquals === undefined || nameKey(c.endpointName) === nameKey(input.EndpointNameEquals)) &&
+      (input.VariantNameEquals === undefined || c.variantName === input.VariantNameEquals),
+  });
+  return compact({
+    InferenceComponents: page.items.map((c) => ({
+      CreationTime: time(c.createdAt),
+      InferenceComponentArn: c.arn,
+      InferenceComponentName: c.name,
+      EndpointArn: sageMakerArn(deps.account, "endpoint", c.endpointName),
+      EndpointName: c.endpointName,
+      VariantName: c.variantName,
+      InferenceComponentStatus: c.status,
+      LastModifiedTime: time(c.lastModifiedAt),
+    })),
+    NextToken: page.nextToken,
+  });
+}
+
+export async function updateInferenceComponentRuntimeConfig(
+  deps: ControlDeps,
+  input: { InferenceComponentName: string; DesiredRuntimeConfig: { CopyCount: number } },
+): Promise<{ InferenceComponentArn: string }> {
+  return withConflictRetry(async () => {
+    const entry = await getComponentEntry(deps, input.InferenceComponentName);
+    const component = entry.value;
+    if (component.status === "Deleting") throw sageMakerErrors.componentWrongState(component.name, "DELETE_IN_PROGRESS", "update");
+    const updated: ComponentRecord = {
+      ...component,
+      desiredCopyCount: input.DesiredRuntimeConfig.CopyCount,
+      status: component.status === "InService" || component.status === "Failed" ? "Updating" : component.status,
+      lastModifiedAt: deps.clock.now(),
+    };
+    await deps.store.commit([put("inference-component", entry.key, updated, unchanged(entry))]);
+    return { InferenceComponentArn: component.arn };
+  });
+}
+
+/** Deletion drains the component's copies; the record goes once the last copy has stopped. */
+export async function deleteInferenceComponent(deps: ControlDeps, input: { InferenceComponentName: string }): Promise<Record<string, never>> {
+  return withConflictRetry(async () => {
+    const entry = await getComponentEntry(deps, input.InferenceComponentName);
+    if (entry.value.status === "Deleting") throw sageMakerErrors.componentWrongState(entry.value.name, "DELETE_IN_PROGRESS", "delete");
+    const updated: ComponentRecord = { ...entry.value, status: "Deleting", lastModifiedAt: deps.clock.now() };
+    await deps.store.commit([put("inference-component", entry.key, updated, unchanged(entry))]);
+    return {};
+  });
+}

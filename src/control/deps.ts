@@ -1,0 +1,14 @@
+import type { Account } from "../domain/arn.js";
+import type { InstanceCatalog } from "../domain/catalog/instance-catalog.js";
+import type { CapacityOptions } from "../domain/compute.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../util/clock.js";
+
+/** What the control-plane operations need; the composition root builds it once. */
+export interface ControlDeps {
+  store: Store;
+  account: Account;
+  catalog: InstanceCatalog;
+  clock: Clock;
+  capacity: CapacityOptions;
+}

@@ -1,0 +1,44 @@
+import { nameKey } from "../domain/arn.js";
+import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointRecord, InstanceRecord } from "../domain/resources.js";
+import type { Entry, Store } from "../store/store.js";
+
+/** Child records are keyed under their endpoint, so one prefix read finds all of them. */
+export function childKey(endpointName: string, id: string): string {
+  return `${nameKey(endpointName)}/${id}`;
+}
+
+export function childPrefix(endpointName: string): string {
+  return `${nameKey(endpointName)}/`;
+}
+
+/** Everything known about one endpoint, read at one moment. */
+export interface EndpointState {
+  endpoint?: Entry<EndpointRecord>;
+  components: Entry<ComponentRecord>[];
+  instances: Entry<InstanceRecord>[];
+  copies: Entry<CopyRecord>[];
+  statuses: Map<string, CopyStatusRecord>;
+}
+
+export async function loadEndpointState(store: Store, endpointName: string): Promise<EndpointState> {
+  const prefix = childPrefix(endpointName);
+  const [endpoint, components, instances, copies, statuses] = await Promise.all([
+    store.get<EndpointRecord>("endpoint", nameKey(endpointName)),
+    store.list<ComponentRecord>("inference-component"),
+    store.list<InstanceRecord>("instance", { prefix }),
+    store.list<CopyRecord>("copy", { prefix }),
+    store.list<CopyStatusRecord>("copy-status", { prefix }),
+  ]);
+  const endpointKey = nameKey(endpointName);
+  return {
+    endpoint,
+    components: components.filter((c) => nameKey(c.value.endpointName) === endpointKey),
+    instances,
+    copies,
+    statuses: new Map(statuses.map((s) => [s.value.copyId, s.value])),
+  };
+}
+
+export function isReady(status: CopyStatusRecord | undefined): boolean {
+  return status?.phase === "Ready";
+}

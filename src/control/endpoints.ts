@@ -1,0 +1,223 @@
+import { nameKey, sageMakerArn } from "../domain/arn.js";
+import { sageMakerErrors } from "../domain/errors/sagemaker.js";
+import { resolveVariantSpec } from "../domain/component-spec.js";
+import type { ComponentRecord, EndpointDeployment, EndpointRecord, ModelRecord, ProductionVariant, ResolvedSpec, Tag, VariantState } from "../domain/resources.js";
+import { absent, put, StoreConflictError, unchanged } from "../store/store.js";
+import type { ControlDeps } from "./deps.js";
+import { getEndpointConfig } from "./endpoint-configs.js";
+import { loadEndpointState, type EndpointState } from "./endpoint-state.js";
+import { listPage, type ListRequest } from "./listing.js";
+import { compact, time } from "./output.js";
+import { withConflictRetry } from "./retry.js";
+
+export interface CreateEndpointInput {
+  EndpointName: string;
+  EndpointConfigName: string;
+  DeploymentConfig?: Record<string, unknown>;
+  Tags?: Tag[];
+}
+
+export function initialVariants(variants: ProductionVariant[]): Record<string, VariantState> {
+  return Object.fromEntries(
+    variants.map((v) => [v.VariantName, { desiredInstanceCount: v.InitialInstanceCount ?? 1, desiredWeight: v.InitialVariantWeight ?? 1 }]),
+  );
+}
+
+/** Resolves each single-model variant's model now, so the endpoint keeps running it if the model record is deleted. */
+export async function resolveVariantSpecs(deps: ControlDeps, variants: ProductionVariant[], generation: number): Promise<Record<string, ResolvedSpec> | undefined> {
+  const specs: Record<string, ResolvedSpec> = {};
+  for (const variant of variants) {
+    if (!variant.ModelName) continue;
+    const entry = await deps.store.get<ModelRecord>("model", nameKey(variant.ModelName));
+    if (!entry) throw sageMakerErrors.notFound("model", sageMakerArn(deps.account, "model", variant.ModelName));
+    specs[variant.VariantName] = resolveVariantSpec(entry.value, variant, deps.catalog.get(variant.InstanceType!)!, deps.capacity, generation);
+  }
+  return Object.keys(specs).length > 0 ? specs : undefined;
+}
+
+export async function createEndpoint(deps: ControlDeps, input: CreateEndpointInput): Promise<{ EndpointArn: string }> {
+  const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);
+  const config = await getEndpointConfig(deps, input.EndpointConfigName);
+  const now = deps.clock.now();
+  const record: EndpointRecord = {
+    name: input.EndpointName,
+    arn,
+    createdAt: now,
+    lastModifiedAt: now,
+    status: "Creating",
+    current: {
+      generation: 1,
+      configName: config.name,
+      config: config.definition,
+      variants: initialVariants(config.definition.ProductionVariants),
+      variantSpecs: await resolveVariantSpecs(deps, config.definition.ProductionVariants, 1),
+      startedAt: now,
+    },
+    deploymentConfig: input.DeploymentConfig,
+    nextGeneration: 2,
+    tags: input.Tags ?? [],
+  };
+  try {
+    await deps.store.commit([put("endpoint", nameKey(input.EndpointName), record, absent)]);
+  } catch (error) {
+    if (StoreConflictError.is(error)) throw sageMakerErrors.alreadyExists("endpoint", arn);
+    throw error;
+  }
+  return { EndpointArn: arn };
+}
+
+export async function describeEndpoint(deps: ControlDeps, input: { EndpointName: string }) {
+  const state = await loadEndpointState(deps.store, input.EndpointName);
+  if (!state.endpoint) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", input.EndpointName));
+  const endpoint = state.endpoint.value;
+  const models = await variantModels(deps, endpoint.current);
+  return compact({
+    EndpointName: endpoint.name,
+    EndpointArn: endpoint.arn,
+    EndpointConfigName: endpoint.current.configName,
+    ProductionVariants: endpoint.current.config.ProductionVariants.map((v) => variantSummary(state, endpoint, endpoint.current, v, models)),
+    EndpointStatus: endpoint.status,
+    FailureReason: endpoint.failureReason,
+    CreationTime: time(endpoint.createdAt),
+    LastModifiedTime: time(endpoint.lastModifiedAt),
+    LastDeploymentConfig: endpoint.lastDeploymentConfig,
+    PendingDeploymentSummary: endpoint.pending
+      ? {
+          EndpointConfigName: endpoint.pending.configName,
+          ProductionVariants: endpoint.pending.config.ProductionVariants.map((v) => variantSummary(state, endpoint, endpoint.pending!, v, models)),
+          StartTime: time(endpoint.pending.startedAt),
+        }
+      : undefined,
+  });
+}
+
+async function variantModels(deps: ControlDeps, deployment: EndpointDeployment): Promise<Map<string, ModelRecord>> {
+  const out = new Map<string, ModelRecord>();
+  for (const v of deployment.config.ProductionVariants) {
+    if (!v.ModelName) continue;
+    const entry = await deps.store.get<ModelRecord>("model", nameKey(v.ModelName));
+    if (entry) out.set(v.VariantName, entry.value);
+  }
+  return out;
+}
+
+function variantSummary(state: EndpointState, endpoint: EndpointRecord, deployment: EndpointDeployment, variant: ProductionVariant, models: Map<string, ModelRecord>) {
+  const desired = deployment.variants[variant.VariantName] ?? { desiredInstanceCount: 0, desiredWeight: 1 };
+  const current = state.instances.filter(
+    (i) => i.value.variantName === variant.VariantName && i.value.generation === deployment.generation && i.value.state === "InService",
+  ).length;
+  const image = models.get(variant.VariantName)?.definition.PrimaryContainer?.Image;
+  const variantStatus =
+    endpoint.status === "Creating" || endpoint.status === "Updating" || endpoint.status === "Deleting"
+      ? [{ Status: endpoint.status, StatusMessage: statusMessage(endpoint, current, desired.desiredInstanceCount), StartTime: time(deployment.startedAt) }]
+      : undefined;
+  return compact({
+    VariantName: variant.VariantName,
+    DeployedImages: image ? [{ SpecifiedImage: image, ResolvedImage: image, ResolutionTime: time(deployment.startedAt) }] : undefined,
+    CurrentWeight: desired.desiredWeight,
+    DesiredWeight: desired.desiredWeight,
+    CurrentInstanceCount: current,
+    DesiredInstanceCount: desired.desiredInstanceCount,
+    VariantStatus: variantStatus,
+    ManagedInstanceScaling: variant.ManagedInstanceScaling,
+    RoutingConfig: variant.RoutingConfig,
+  });
+}
+
+function statusMessage(endpoint: EndpointRecord, current: number, desired: number): string {
+  if (endpoint.status === "Deleting") return "Stopping copies and releasing instances.";
+  return `${current} of ${desired} instances in service.`;
+}
+
+export async function listEndpoints(deps: ControlDeps, input: ListRequest) {
+  const all = (await deps.store.list<EndpointRecord>("endpoint")).map((e) => ({ ...e.value, record: e.value }));
+  const page = listPage(all, input, { defaultMaxResults: 10 });
+  return compact({
+    Endpoints: page.items.map(({ record: e }) => ({
+      EndpointName: e.name,
+      EndpointArn: e.arn,
+      CreationTime: time(e.createdAt),
+      LastModifiedTime: time(e.lastModifiedAt),
+      EndpointStatus: e.status,
+    })),
+    NextToken: page.nextToken,
+  });
+}
+
+export interface UpdateEndpointInput {
+  EndpointName: string;
+  EndpointConfigName: string;
+  RetainAllVariantProperties?: boolean;
+  ExcludeRetainedVariantProperties?: { VariantPropertyType: string }[];
+  DeploymentConfig?: Record<string, unknown>;
+  RetainDeploymentConfig?: boolean;
+}
+
+export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInput): Promise<{ EndpointArn: string }> {
+  const config = await getEndpointConfig(deps, input.EndpointConfigName);
+  return withConflictRetry(async () => {
+    const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);
+    const entry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
+    if (!entry) throw sageMakerErrors.notFound("endpoint", arn);
+    const endpoint = entry.value;
+    if (endpoint.status !== "InService") throw sageMakerErrors.endpointWrongState(arn, endpoint.status, "update");
+    const newVariants = config.definition.ProductionVariants;
+    const hostsModels = (vs: ProductionVariant[]) => vs.some((v) => v.ModelName !== undefined);
+    if (hostsModels(newVariants) !== hostsModels(endpoint.current.config.ProductionVariants)) throw sageMakerErrors.updateChangesKind(endpoint.name);
+    const components = (await deps.store.list<ComponentRecord>("inference-component"))
+      .map((c) => c.value)
+      .filter((c) => nameKey(c.endpointName) === nameKey(endpoint.name));
+    for (const variant of endpoint.current.config.ProductionVariants) {
+      const hosted = components.filter((c) => c.variantName === variant.VariantName).map((c) => c.name);
+      if (hosted.length > 0 && !newVariants.some((v) => v.VariantName === variant.VariantName)) {
+        throw sageMakerErrors.updateDropsVariant(endpoint.name, variant.VariantName, hosted);
+      }
+    }
+    const variants = initialVariants(newVariants);
+    if (input.RetainAllVariantProperties) {
+      const excluded = new Set((input.ExcludeRetainedVariantProperties ?? []).map((p) => p.VariantPropertyType));
+      for (const [name, state] of Object.entries(variants)) {
+        const old = endpoint.current.variants[name];
+        if (!old) continue;
+        if (!excluded.has("DesiredInstanceCount")) state.desiredInstanceCount = old.desiredInstanceCount;
+        if (!excluded.has("DesiredWeight")) state.desiredWeight = old.desiredWeight;
+      }
+    }
+    const now = deps.clock.now();
+    const deploymentConfig = input.RetainDeploymentConfig ? endpoint.deploymentConfig : input.DeploymentConfig;
+    const updated: EndpointRecord = {
+      ...endpoint,
+      status: "Updating",
+      failureReason: undefined,
+      lastModifiedAt: now,
+      pending: {
+        generation: endpoint.nextGeneration,
+        configName: config.name,
+        config: config.definition,
+        variants,
+        variantSpecs: await resolveVariantSpecs(deps, newVariants, endpoint.nextGeneration),
+        startedAt: now,
+      },
+      nextGeneration: endpoint.nextGeneration + 1,
+      deploymentConfig,
+      lastDeploymentConfig: deploymentConfig ?? endpoint.lastDeploymentConfig,
+    };
+    await deps.store.commit([put("endpoint", entry.key, updated, unchanged(entry))]);
+    return { EndpointArn: endpoint.arn };
+  });
+}
+
+export async function deleteEndpoint(deps: ControlDeps, input: { EndpointName: string }): Promise<Record<string, never>> {
+  return withConflictRetry(async () => {
+    const entry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
+    if (!entry) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", input.EndpointName));
+    if (entry.value.status === "Deleting") return {};
+    const components = (await deps.store.list<ComponentRecord>("inference-component"))
+      .map((c) => c.value)
+      .filter((c) => nameKey(c.endpointName) === entry.key);
+    if (components.length > 0) throw sageMakerErrors.endpointHasComponents(entry.value.name, components.map((c) => c.name));
+    const updated: EndpointRecord = { ...entry.value, status: "Deleting", lastModifiedAt: deps.clock.now() };
+    await deps.store.commit([put("endpoint", entry.key, updated, unchanged(entry))]);
+    return {};
+  });
+}

@@ -1,0 +1,205 @@
+import { nameKey } from "../../domain/arn.js";
+import type { InstanceCatalog } from "../../domain/catalog/instance-catalog.js";
+import { instanceCapacity, type CapacityOptions } from "../../domain/compute.js";
+import type { ComponentRecord, CopyRecord, EndpointRecord, InstanceRecord } from "../../domain/resources.js";
+import type { InstanceProvider } from "../../instances/provider.js";
+import { childKey, loadEndpointState } from "../../control/endpoint-state.js";
+import { absent, del, put, StoreConflictError, unchanged, type ChangeEvent, type Entry, type Op, type Store } from "../../store/store.js";
+import type { Clock } from "../../util/clock.js";
+import type { Logger } from "../../util/logger.js";
+import { ReconcileLoop, type ReconcileResult } from "../reconcile-loop.js";
+import { decideEndpoint, type EndpointPlan } from "./decide.js";
+import type { EndpointWorld } from "./world.js";
+
+export interface EndpointControllerOptions {
+  store: Store;
+  provider: InstanceProvider;
+  catalog: InstanceCatalog;
+  capacity: CapacityOptions;
+  clock: Clock;
+  log: Logger;
+  /** How often a settled endpoint is looked at again even without events. */
+  resyncMs?: number;
+}
+
+/**
+ * Drives each endpoint toward its desired state: instances, copy placement, moves, and the statuses of
+ * the endpoint and its inference components. Keyed by endpoint; decisions come from decideEndpoint.
+ */
+export class EndpointController {
+  readonly loop: ReconcileLoop;
+  readonly #options: Required<EndpointControllerOptions>;
+  #unwatch?: () => void;
+
+  constructor(options: EndpointControllerOptions) {
+    this.#options = { resyncMs: 30_000, ...options };
+    this.loop = new ReconcileLoop({ name: "endpoints", reconcile: (key) => this.#reconcile(key), clock: options.clock, log: options.log });
+  }
+
+  async start(): Promise<void> {
+    this.#unwatch = this.#options.store.watch((events) => this.#onChanges(events));
+    const { store } = this.#options;
+    const keys = new Set<string>();
+    for (const e of await store.list<EndpointRecord>("endpoint")) keys.add(e.key);
+    for (const kind of ["instance", "copy", "copy-status"] as const) for (const e of await store.list(kind)) keys.add(e.key.split("/")[0]!);
+    for (const e of await store.list<ComponentRecord>("inference-component")) keys.add(nameKey(e.value.endpointName));
+    for (const key of keys) this.loop.enqueue(key);
+  }
+
+  async stop(): Promise<void> {
+    this.#unwatch?.();
+    await this.loop.stop();
+  }
+
+  #onChanges(events: ChangeEvent[]): void {
+    for (const event of events) {
+      if (event.kind === "endpoint") this.loop.enqueue(event.key);
+      else if (event.kind === "instance" || event.kind === "copy" || event.kind === "copy-status") this.loop.enqueue(event.key.split("/")[0]!);
+      else if (event.kind === "inference-component") this.loop.enqueue(nameKey((event.value as ComponentRecord).endpointName));
+    }
+  }
+
+  async #reconcile(key: string): Promise<ReconcileResult> {
+    const { store, clock } = this.#options;
+    const state = await loadEndpointState(store, key);
+    const world: EndpointWorld = {
+      endpointName: key,
+      endpoint: state.endpoint?.value,
+      components: state.components.map((c) => c.value),
+      instances: state.instances.map((i) => i.value),
+      copies: state.copies.map((c) => c.value),
+      statuses: state.statuses,
+      now: clock.now(),
+    };
+    const plan = decideEndpoint(world, (type) => {
+      const spec = this.#options.catalog.get(type);
+      return spec ? instanceCapacity(spec, this.#options.capacity) : undefined;
+    });
+    try {
+      await store.commit(this.#operations(key, state, plan, world));
+    } catch (error) {
+      if (StoreConflictError.is(error)) return { requeueAfterMs: 0 };
+      throw error;
+    }
+    this.#logPlan(key, plan);
+    await this.#launchPending(key);
+    await this.#terminate(key, plan);
+    if (plan.status.wakeAt !== undefined) return { requeueAfterMs: Math.max(0, plan.status.wakeAt - world.now) };
+    return { requeueAfterMs: this.#options.resyncMs };
+  }
+
+  #operations(key: string, state: Awaited<ReturnType<typeof loadEndpointState>>, plan: EndpointPlan, world: EndpointWorld): Op[] {
+    const ops: Op[] = [];
+    const instanceEntries = new Map(state.instances.map((e) => [e.value.id, e]));
+    const copyEntries = new Map(state.copies.map((e) => [e.value.id, e]));
+    for (const instance of plan.instances.create) ops.push(put("instance", childKey(key, instance.id), instance, absent));
+    for (const { id } of plan.instances.drain) {
+      const entry = instanceEntries.get(id)!;
+      ops.push(put("instance", entry.key, { ...entry.value, state: "Draining" } satisfies InstanceRecord, unchanged(entry)));
+    }
+    for (const copy of plan.copies.add) ops.push(put("copy", childKey(key, copy.id), copy, absent));
+    const forget = new Set(plan.forget);
+    for (const { id } of [...plan.copies.drain, ...plan.finishMoves]) {
+      const entry = copyEntries.get(id);
+      if (!entry || forget.has(id) || entry.value.state === "Draining") continue;
+      ops.push(put("copy", entry.key, { ...entry.value, state: "Draining" } satisfies CopyRecord, unchanged(entry)));
+    }
+    for (const id of forget) {
+      const entry = copyEntries.get(id)!;
+      ops.push(del("copy", entry.key, unchanged(entry)));
+    }
+    ops.push(...componentOps(state.components, plan, world.now));
+    const endpointEntry = state.endpoint;
+    if (endpointEntry && plan.status.endpoint.delete) ops.push(del("endpoint", endpointEntry.key, unchanged(endpointEntry)));
+    else if (endpointEntry && plan.status.endpoint.record) ops.push(put("endpoint", endpointEntry.key, plan.status.endpoint.record, unchanged(endpointEntry)));
+    return ops;
+  }
+
+  async #launchPending(key: string): Promise<void> {
+    const { store, provider, catalog, log } = this.#options;
+    const pending = (await store.list<InstanceRecord>("instance", { prefix: `${key}/` })).filter((e) => e.value.state === "Pending");
+    for (const entry of pending) {
+      const instance = entry.value;
+      const launched = await provider.launch({
+        instanceId: instance.id,
+        endpointName: instance.endpointName,
+        variantName: instance.variantName,
+        instanceType: catalog.get(instance.instanceType)!,
+        capacity: instance.capacity,
+      });
+      const running: InstanceRecord = { ...instance, state: "InService", provider: provider.name, host: launched.host, devices: launched.devices };
+      try {
+        await store.commit([put("instance", entry.key, running, unchanged(entry))]);
+        log.info({ endpoint: instance.endpointName, instance: instance.id }, `instance ${instance.id} (${instance.instanceType}) is in service on ${launched.host}`);
+      } catch (error) {
+        if (!StoreConflictError.is(error)) throw error;
+      }
+    }
+  }
+
+  async #terminate(key: string, plan: EndpointPlan): Promise<void> {
+    const { store, provider, log } = this.#options;
+    for (const { id, reason } of plan.instances.terminate) {
+      const entry = await store.get<InstanceRecord>("instance", childKey(key, id));
+      if (!entry) continue;
+      const copies = await store.list<CopyRecord>("copy", { prefix: `${key}/` });
+      if (copies.some((c) => c.value.instanceId === id)) continue;
+      await provider.terminate(id);
+      try {
+        await store.commit([del("instance", entry.key, unchanged(entry))]);
+        log.info({ endpoint: entry.value.endpointName, instance: id }, `instance ${id} released (${reason})`);
+      } catch (error) {
+        if (!StoreConflictError.is(error)) throw error;
+      }
+    }
+  }
+
+  #logPlan(key: string, plan: EndpointPlan): void {
+    const log = this.#options.log;
+    for (const copy of plan.copies.add) {
+      const why = copy.replaces ? `replacing ${copy.replaces}` : "new copy";
+      log.info({ endpoint: key, copy: copy.id, instance: copy.instanceId }, `copy ${copy.id} placed on ${copy.instanceId} (${why})`);
+    }
+    for (const { id, reason } of [...plan.copies.drain, ...plan.finishMoves]) log.info({ endpoint: key, copy: id }, `copy ${id} draining: ${reason}`);
+    for (const change of plan.status.components) {
+      if (change.status) log.info({ component: change.name }, `inference component ${change.name} is ${change.status}${change.failureReason ? `: ${change.failureReason}` : ""}`);
+      if (change.delete) log.info({ component: change.name }, `inference component ${change.name} deleted`);
+    }
+    const endpoint = plan.status.endpoint;
+    if (endpoint.record) log.info({ endpoint: key }, `endpoint ${endpoint.record.name} is ${endpoint.record.status}${endpoint.record.failureReason ? `: ${endpoint.record.failureReason}` : ""}`);
+    if (endpoint.delete) log.info({ endpoint: key }, `endpoint ${key} deleted`);
+  }
+}
+
+function componentOps(entries: Entry<ComponentRecord>[], plan: EndpointPlan, now: number): Op[] {
+  const ops: Op[] = [];
+  for (const entry of entries) {
+    const component = entry.value;
+    const change = plan.status.components.find((c) => c.name === component.name);
+    if (change?.delete) {
+      ops.push(del("inference-component", entry.key, unchanged(entry)));
+      continue;
+    }
+    const ordinal = plan.copies.nextOrdinals.get(component.name.toLowerCase());
+    const next: ComponentRecord = { ...component };
+    let changed = false;
+    if (ordinal !== undefined && ordinal !== component.nextCopyOrdinal) {
+      next.nextCopyOrdinal = ordinal;
+      changed = true;
+    }
+    if (change?.status && change.status !== component.status) {
+      next.status = change.status;
+      next.lastModifiedAt = now;
+      changed = true;
+    }
+    if (change?.failureReason === null && component.failureReason !== undefined) {
+      delete next.failureReason;
+      changed = true;
+    } else if (typeof change?.failureReason === "string" && change.failureReason !== component.failureReason) {
+      next.failureReason = change.failureReason.slice(0, 1024);
+      changed = true;
+    }
+    if (changed) ops.push(put("inference-component", entry.key, next, unchanged(entry)));
+  }
+  return ops;
+}

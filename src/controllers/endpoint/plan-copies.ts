@@ -1,0 +1,129 @@
+import type { ComponentRecord, CopyOwner, CopyRecord, InstanceRecord, ResolvedSpec } from "../../domain/resources.js";
+import { place } from "../../scheduler/place.js";
+import type { ComponentDemand, PlacedCopy, SchedulerInstance, Unplaced } from "../../scheduler/types.js";
+import { activeDeployments, componentKeyOf, hostsModels, isReadyCopy, variantOwnerKey, type EndpointWorld } from "./world.js";
+
+export interface CopyPlan {
+  add: CopyRecord[];
+  drain: { id: string; reason: string }[];
+  /** Per component key: why some of its copies could not be placed. */
+  unplaced: Map<string, Unplaced>;
+  /** New next-ordinals for components whose copies were added. */
+  nextOrdinals: Map<string, number>;
+}
+
+interface Pool {
+  instances: InstanceRecord[];
+  schedulable: (instance: InstanceRecord) => boolean;
+  demands: ComponentDemand[];
+  owners: Map<string, { owner: CopyOwner; spec: ResolvedSpec; ordinal: number }>;
+}
+
+/** Instances that a pass drains are off limits for new copies at once, not one pass later. */
+export function planCopies(world: EndpointWorld, drainingInstances: Set<string>): CopyPlan {
+  const plan: CopyPlan = { add: [], drain: [], unplaced: new Map(), nextOrdinals: new Map() };
+  for (const pool of pools(world, drainingInstances)) {
+    const members = new Set(pool.instances.map((i) => i.id));
+    const poolCopies = world.copies.filter((c) => members.has(c.instanceId));
+    const current: PlacedCopy[] = poolCopies.map((c) => ({
+      id: c.id,
+      // Draining copies still hold resources but no longer count toward any demand.
+      component: c.state === "Draining" ? `draining:${c.id}` : componentKeyOf(c),
+      instanceId: c.instanceId,
+      devices: c.devices,
+      resources: c.resources,
+      ready: isReadyCopy(world, c),
+      replaces: c.replaces,
+    }));
+    const instances: SchedulerInstance[] = pool.instances.map((i, order) => ({
+      id: i.id,
+      capacity: i.capacity,
+      deviceIndices: i.devices.map((d) => d.index),
+      schedulable: pool.schedulable(i) && !drainingInstances.has(i.id),
+      order,
+    }));
+    const nextOrdinals: Record<string, number> = Object.fromEntries([...pool.owners].map(([key, o]) => [key, o.ordinal]));
+    const decision = place({ instances, demands: pool.demands, current, nextOrdinals });
+    for (const added of decision.add) {
+      const owner = pool.owners.get(added.component)!;
+      plan.add.push({
+        id: added.id,
+        owner: owner.owner,
+        endpointName: world.endpoint!.name,
+        variantName: pool.instances.find((i) => i.id === added.instanceId)!.variantName,
+        instanceId: added.instanceId,
+        devices: added.devices,
+        resources: added.resources,
+        spec: owner.spec,
+        state: "Active",
+        createdAt: world.now,
+        replaces: added.replaces,
+      });
+    }
+    for (const removed of decision.remove) {
+      const copy = poolCopies.find((c) => c.id === removed.copy.id);
+      if (copy && copy.state === "Active") plan.drain.push({ id: copy.id, reason: removed.reason });
+    }
+    for (const unplaced of decision.unplaced) plan.unplaced.set(unplaced.component, unplaced);
+    for (const [key, ordinal] of Object.entries(decision.nextOrdinals) as [string, number][]) if (pool.owners.has(key)) plan.nextOrdinals.set(key, ordinal);
+  }
+  return plan;
+}
+
+function pools(world: EndpointWorld, drainingInstances: Set<string>): Pool[] {
+  const endpoint = world.endpoint;
+  const deployments = activeDeployments(world);
+  const modelHosting = endpoint ? hostsModels(endpoint.current) : false;
+  const result: Pool[] = [];
+  if (modelHosting) {
+    const generations = new Set([...world.instances.map((i) => i.generation), ...deployments.map((d) => d.generation)]);
+    for (const generation of generations) {
+      const deployment = deployments.find((d) => d.generation === generation);
+      const variantNames = new Set(world.instances.filter((i) => i.generation === generation).map((i) => i.variantName));
+      for (const variantName of variantNames) {
+        const key = variantOwnerKey(variantName, generation);
+        const spec = deployment?.variantSpecs?.[variantName];
+        const wanted = deployment && spec ? deployment.variants[variantName]?.desiredInstanceCount ?? 0 : 0;
+        const existing = world.copies.filter((c) => c.owner.type === "variant" && c.owner.generation === generation && c.owner.variant === variantName);
+        result.push({
+          instances: world.instances.filter((i) => i.generation === generation && i.variantName === variantName),
+          schedulable: (i) => i.state === "InService",
+          demands: spec ? [{ component: key, copies: wanted, needs: spec.needs, strategy: "SPREAD" }] : [],
+          owners: spec ? new Map([[key, { owner: { type: "variant", variant: variantName, generation }, spec, ordinal: nextOrdinal(existing, key) }]]) : new Map(),
+        });
+      }
+    }
+    return result;
+  }
+  const variantNames = new Set([...world.instances.map((i) => i.variantName), ...world.components.map((c) => c.variantName)]);
+  const target = endpoint?.pending ?? endpoint?.current;
+  for (const variantName of variantNames) {
+    const components = deployments.length > 0 ? world.components.filter((c) => c.variantName === variantName) : [];
+    const targetGeneration = target && target.config.ProductionVariants.some((v) => v.VariantName === variantName) ? target.generation : -1;
+    result.push({
+      instances: world.instances.filter((i) => i.variantName === variantName),
+      schedulable: (i) => i.state === "InService" && i.generation === targetGeneration && !drainingInstances.has(i.id),
+      demands: components.map((c) => componentDemand(c)),
+      owners: new Map(components.map((c) => [c.name.toLowerCase(), { owner: { type: "component", name: c.name }, spec: c.resolved, ordinal: c.nextCopyOrdinal }])),
+    });
+  }
+  return result;
+}
+
+function componentDemand(component: ComponentRecord): ComponentDemand {
+  return {
+    component: component.name.toLowerCase(),
+    copies: component.status === "Deleting" ? 0 : component.desiredCopyCount,
+    needs: component.resolved.needs,
+    strategy: component.resolved.strategy,
+  };
+}
+
+function nextOrdinal(copies: CopyRecord[], key: string): number {
+  let max = 0;
+  for (const copy of copies) {
+    const suffix = Number(copy.id.slice(key.length + 1));
+    if (copy.id.startsWith(key + "-") && Number.isInteger(suffix)) max = Math.max(max, suffix);
+  }
+  return max + 1;
+}

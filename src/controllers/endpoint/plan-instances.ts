@@ -1,0 +1,69 @@
+import type { InstanceRecord } from "../../domain/resources.js";
+import type { Resources } from "../../domain/compute.js";
+import { activeDeployments, type EndpointWorld } from "./world.js";
+
+export interface InstancePlan {
+  create: InstanceRecord[];
+  drain: { id: string; reason: string }[];
+  terminate: { id: string; reason: string }[];
+}
+
+export type CapacityLookup = (instanceType: string) => Resources | undefined;
+
+/** Instance ids read as endpoint.variant.generation.ordinal; dots never occur in names, so ids cannot clash. */
+export function instanceId(endpoint: string, variant: string, generation: number, ordinal: number): string {
+  return `${endpoint}.${variant}.g${generation}.${ordinal}`;
+}
+
+/**
+ * Each active configuration wants its variants' desired instance counts. Missing instances are created,
+ * extra ones drain (their copies move first), and a draining instance that holds no copy is released.
+ */
+export function planInstances(world: EndpointWorld, capacityOf: CapacityLookup): InstancePlan {
+  const plan: InstancePlan = { create: [], drain: [], terminate: [] };
+  const wanted = new Set<string>();
+  const copiesOn = new Map<string, number>();
+  for (const copy of world.copies) copiesOn.set(copy.instanceId, (copiesOn.get(copy.instanceId) ?? 0) + 1);
+  for (const deployment of activeDeployments(world)) {
+    for (const variant of deployment.config.ProductionVariants) {
+      const want = deployment.variants[variant.VariantName]?.desiredInstanceCount ?? 0;
+      wanted.add(`${deployment.generation}/${variant.VariantName}`);
+      const live = world.instances.filter((i) => i.generation === deployment.generation && i.variantName === variant.VariantName && i.state !== "Draining");
+      if (live.length < want) {
+        const capacity = capacityOf(variant.InstanceType!);
+        if (!capacity) continue;
+        const used = new Set(world.instances.map((i) => i.id));
+        for (let ordinal = 1, added = 0; added < want - live.length; ordinal++) {
+          const id = instanceId(world.endpoint!.name, variant.VariantName, deployment.generation, ordinal);
+          if (used.has(id)) continue;
+          plan.create.push({
+            id,
+            endpointName: world.endpoint!.name,
+            variantName: variant.VariantName,
+            generation: deployment.generation,
+            instanceType: variant.InstanceType!,
+            provider: "",
+            host: "",
+            capacity,
+            devices: [],
+            state: "Pending",
+            createdAt: world.now,
+          });
+          added++;
+        }
+      } else if (live.length > want) {
+        const surplus = [...live]
+          .sort((a, b) => (copiesOn.get(a.id) ?? 0) - (copiesOn.get(b.id) ?? 0) || b.createdAt - a.createdAt || b.id.localeCompare(a.id))
+          .slice(0, live.length - want);
+        for (const instance of surplus) plan.drain.push({ id: instance.id, reason: `variant ${variant.VariantName} wants ${want} instances, has ${live.length}` });
+      }
+    }
+  }
+  for (const instance of world.instances) {
+    const retired = !wanted.has(`${instance.generation}/${instance.variantName}`);
+    if (retired && instance.state !== "Draining") plan.drain.push({ id: instance.id, reason: "its configuration is no longer deployed" });
+    const draining = instance.state === "Draining" || plan.drain.some((d) => d.id === instance.id);
+    if (draining && (copiesOn.get(instance.id) ?? 0) === 0) plan.terminate.push({ id: instance.id, reason: "drained: no copies left" });
+  }
+  return plan;
+}

@@ -1,0 +1,117 @@
+import type { ComponentRecord, ComponentStatus, CopyRecord, EndpointRecord } from "../../domain/resources.js";
+import type { Unplaced } from "../../scheduler/types.js";
+import { activeDeployments, hostsModels, isReadyCopy, variantOwnerKey, type EndpointWorld } from "./world.js";
+
+export interface ComponentChange {
+  name: string;
+  status?: ComponentStatus;
+  /** null clears the reason. */
+  failureReason?: string | null;
+  delete?: boolean;
+}
+
+export interface EndpointChange {
+  record?: EndpointRecord;
+  delete?: boolean;
+}
+
+export interface StatusPlan {
+  components: ComponentChange[];
+  endpoint: EndpointChange;
+  /** When a timeout in these rules expires next, if any. */
+  wakeAt?: number;
+}
+
+function copyTrouble(world: EndpointWorld, copies: CopyRecord[]): { text?: string; terminal: boolean } {
+  for (const copy of copies) {
+    const status = world.statuses.get(copy.id);
+    if (status && status.phase !== "Ready" && status.lastError) {
+      const restarts = status.restarts > 0 ? ` (restarted ${status.restarts} time${status.restarts === 1 ? "" : "s"})` : "";
+      return { text: `Copy ${copy.id} on ${copy.instanceId}: ${status.lastError}${restarts}`, terminal: status.terminal === true };
+    }
+  }
+  return { terminal: false };
+}
+
+/**
+ * Status follows the copies: a component is InService once as many copies are ready as it wants, and
+ * Failed when a copy can never start or none started within its startup health-check timeout.
+ */
+export function planStatus(world: EndpointWorld, unplaced: Map<string, Unplaced>): StatusPlan {
+  const plan: StatusPlan = { components: [], endpoint: {} };
+  const wake = (at: number) => {
+    if (at > world.now && (plan.wakeAt === undefined || at < plan.wakeAt)) plan.wakeAt = at;
+  };
+  for (const component of world.components) plan.components.push(componentChange(world, component, unplaced, wake));
+  plan.endpoint = endpointChange(world, wake);
+  return plan;
+}
+
+function componentChange(world: EndpointWorld, component: ComponentRecord, unplaced: Map<string, Unplaced>, wake: (at: number) => void): ComponentChange {
+  const owned = world.copies.filter((c) => c.owner.type === "component" && c.owner.name.toLowerCase() === component.name.toLowerCase());
+  if (component.status === "Deleting") return owned.length === 0 ? { name: component.name, delete: true } : { name: component.name };
+  const active = owned.filter((c) => c.state === "Active" && !owned.some((o) => o.replaces === c.id));
+  const ready = active.filter((c) => isReadyCopy(world, c)).length;
+  const settled = ready >= component.desiredCopyCount && active.length === component.desiredCopyCount;
+  const short = unplaced.get(component.name.toLowerCase());
+  const trouble = copyTrouble(world, active);
+  const reason = short?.reason ?? trouble.text;
+  if (settled) {
+    const status = component.status === "InService" ? undefined : "InService";
+    return { name: component.name, status, failureReason: component.failureReason ? null : undefined };
+  }
+  const change: ComponentChange = { name: component.name, failureReason: reason ?? (component.failureReason ? null : undefined) };
+  if (component.status === "Creating" || component.status === "Updating") {
+    const deadline = component.lastModifiedAt + component.resolved.startupTimeoutSeconds * 1000;
+    if (trouble.terminal) {
+      change.status = "Failed";
+    } else if (!short && ready < component.desiredCopyCount && active.length > 0) {
+      if (world.now >= deadline) {
+        change.status = "Failed";
+        change.failureReason = `No copy passed its /ping health check within ContainerStartupHealthCheckTimeoutInSeconds (${component.resolved.startupTimeoutSeconds} s)${trouble.text ? `. Last error: ${trouble.text}` : "."}`;
+      } else wake(deadline);
+    }
+  }
+  return change;
+}
+
+function endpointChange(world: EndpointWorld, wake: (at: number) => void): EndpointChange {
+  const endpoint = world.endpoint;
+  if (!endpoint) return {};
+  if (endpoint.status === "Deleting") return world.copies.length === 0 && world.instances.length === 0 ? { delete: true } : {};
+  const [current] = activeDeployments(world);
+  const target = endpoint.pending ?? current!;
+  const instancesReady = target.config.ProductionVariants.every((v) => {
+    const want = target.variants[v.VariantName]?.desiredInstanceCount ?? 0;
+    const live = world.instances.filter((i) => i.generation === target.generation && i.variantName === v.VariantName && i.state === "InService").length;
+    return live >= want;
+  });
+  const modelCopies = hostsModels(target)
+    ? target.config.ProductionVariants.map((v) => {
+        const key = variantOwnerKey(v.VariantName, target.generation);
+        const copies = world.copies.filter((c) => c.owner.type === "variant" && c.id.startsWith(key + "-") && c.state === "Active");
+        return { want: target.variants[v.VariantName]?.desiredInstanceCount ?? 0, copies, ready: copies.filter((c) => isReadyCopy(world, c)).length };
+      })
+    : [];
+  const copiesReady = modelCopies.every((m) => m.ready >= m.want);
+  const movedOff = hostsModels(target) || world.copies.every((c) => c.state === "Draining" || world.instances.find((i) => i.id === c.instanceId)?.generation === target.generation);
+  const ready = instancesReady && copiesReady && movedOff;
+  const trouble = copyTrouble(world, modelCopies.flatMap((m) => m.copies));
+  const deadline = target.startedAt + (target.variantSpecs ? Math.max(...Object.values(target.variantSpecs).map((s) => s.startupTimeoutSeconds)) : 0) * 1000;
+  const failed = !ready && hostsModels(target) && (trouble.terminal || (world.now >= deadline && modelCopies.some((m) => m.copies.length > 0)));
+  if (!ready && hostsModels(target) && !failed) wake(deadline);
+  const now = world.now;
+  if (endpoint.status === "Creating") {
+    if (ready) return { record: { ...endpoint, status: "InService", failureReason: undefined, lastModifiedAt: now } };
+    if (failed) return { record: { ...endpoint, status: "Failed", failureReason: trouble.text ?? "The model's container did not pass its /ping health check in time.", lastModifiedAt: now } };
+    return {};
+  }
+  if (endpoint.status === "Updating" && endpoint.pending) {
+    if (ready) return { record: { ...endpoint, status: "InService", failureReason: undefined, current: endpoint.pending, pending: undefined, lastModifiedAt: now } };
+    if (failed) {
+      const reason = `Update to endpoint configuration '${endpoint.pending.configName}' was rolled back: ${trouble.text ?? "its copies did not pass their /ping health check in time."}`;
+      return { record: { ...endpoint, status: "InService", failureReason: reason, pending: undefined, lastModifiedAt: now } };
+    }
+  }
+  return {};
+}

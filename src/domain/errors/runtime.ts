@@ -1,0 +1,56 @@
+import { BerthError } from "./berth-error.js";
+
+const validation = (message: string) => new BerthError({ code: "ValidationError", httpStatus: 400, message });
+
+/** SageMaker Runtime (restJson1) errors; texts clients may match are kept as the service writes them. */
+export const runtimeErrors = {
+  endpointNotFound: (endpoint: string, account: string) => validation(`Endpoint ${endpoint} of account ${account} not found.`),
+  componentHeaderRequired: () => validation("Inference Component Name header is required for this endpoint."),
+  componentHeaderNotAllowed: () =>
+    validation(
+      "Inference Component Name header is not allowed for endpoints to which you dont plan to deploy inference components. Please remove the Inference Component Name header and try again.",
+    ),
+  componentNotFound: (component: string, endpoint: string) =>
+    validation(`Inference component ${component} is not deployed on endpoint ${endpoint}. Check the X-Amzn-SageMaker-Inference-Component header.`),
+  noCapacity: () =>
+    validation(
+      "Inference Component has no capacity to process this request. ApplicationAutoScaling may be in-progress (if configured) or try to increase the capacity by invoking UpdateInferenceComponentRuntimeConfig API.",
+    ),
+  endpointNoCapacity: (endpoint: string) => validation(`Endpoint ${endpoint} has no ready model copy to process this request yet. Retry once the endpoint is InService.`),
+  variantNotFound: (variant: string, endpoint: string) => validation(`Variant ${variant} does not exist on endpoint ${endpoint}. Check the X-Amzn-SageMaker-Target-Variant header.`),
+  badHeader: (header: string, problem: string) => validation(`Header ${header} ${problem}.`),
+  bodyTooLarge: (limit: number) => validation(`Request payload is larger than ${limit} bytes, the most InvokeEndpoint accepts. Send a smaller body.`),
+  modelError: (options: { status: number; body: string; copy: string; logHint: string }) => {
+    const kind = options.status >= 500 ? "server" : "client";
+    return new BerthError({
+      code: "ModelError",
+      httpStatus: 424,
+      message: `Received ${kind} error (${options.status}) from primary with message "${options.body}". See ${options.logHint} for more information.`,
+      members: { OriginalStatusCode: options.status, OriginalMessage: options.body, LogStreamArn: options.logHint },
+    });
+  },
+  modelTimeout: (seconds: number) =>
+    new BerthError({
+      code: "ModelError",
+      httpStatus: 424,
+      message: `Received server error (0) from primary with message "Your invocation timed out while waiting for a response from container primary after ${seconds} s. Review the ModelLatency metric of the inference component, resolve the issue, and try again."`,
+      members: { OriginalStatusCode: 0, OriginalMessage: "timed out" },
+    }),
+  modelUnreachable: (detail: string) =>
+    new BerthError({
+      code: "ModelError",
+      httpStatus: 424,
+      message: `Received server error (0) from primary with message "The model container could not be reached (${detail}). It may have stopped; Berth restarts it automatically."`,
+      members: { OriginalStatusCode: 0, OriginalMessage: detail },
+    }),
+  routeNotFound: (path: string) => validation(`No runtime operation is served at ${path}. Use /endpoints/{EndpointName}/invocations or /invocations-response-stream.`),
+  internal: (requestId: string) =>
+    new BerthError({ code: "InternalFailure", httpStatus: 500, message: `The router failed to handle the request (request id ${requestId}); see the server log.` }),
+  shuttingDown: () => new BerthError({ code: "ServiceUnavailable", httpStatus: 503, message: "The server is shutting down. Retry against a running server." }),
+};
+
+/** Errors after the first byte of a response stream travel as exception events. */
+export const streamErrors = {
+  modelStreamError: (message: string, errorCode: "ModelInvocationTimeExceeded" | "StreamBroken") => ({ type: "ModelStreamError", body: { Message: message, ErrorCode: errorCode } }),
+  internalStreamFailure: (message: string) => ({ type: "InternalStreamFailure", body: { Message: message } }),
+};

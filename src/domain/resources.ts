@@ -1,0 +1,208 @@
+import type { Resources } from "./compute.js";
+
+/** Records as the store keeps them. Times are epoch milliseconds. */
+
+export interface Tag {
+  Key: string;
+  Value: string;
+}
+
+export interface ContainerDefinition {
+  Image?: string;
+  ModelDataUrl?: string;
+  Environment?: Record<string, string>;
+  [member: string]: unknown;
+}
+
+export interface ModelRecord {
+  name: string;
+  arn: string;
+  createdAt: number;
+  /** The validated CreateModel input, without ModelName and Tags. */
+  definition: {
+    PrimaryContainer?: ContainerDefinition;
+    Containers?: ContainerDefinition[];
+    ExecutionRoleArn?: string;
+    [member: string]: unknown;
+  };
+  tags: Tag[];
+}
+
+export interface ManagedInstanceScaling {
+  Status?: "ENABLED" | "DISABLED";
+  MinInstanceCount?: number;
+  MaxInstanceCount?: number;
+  ScaleInPolicy?: { Strategy: "IDLE_RELEASE" | "CONSOLIDATION"; MaximumStepSize?: number; CooldownInMinutes?: number };
+}
+
+export interface ProductionVariant {
+  VariantName: string;
+  ModelName?: string;
+  InitialInstanceCount?: number;
+  InstanceType?: string;
+  InitialVariantWeight?: number;
+  ContainerStartupHealthCheckTimeoutInSeconds?: number;
+  ModelDataDownloadTimeoutInSeconds?: number;
+  ManagedInstanceScaling?: ManagedInstanceScaling;
+  RoutingConfig?: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" | "RANDOM" | string };
+  [member: string]: unknown;
+}
+
+export interface EndpointConfigDefinition {
+  ProductionVariants: ProductionVariant[];
+  ExecutionRoleArn?: string;
+  [member: string]: unknown;
+}
+
+export interface EndpointConfigRecord {
+  name: string;
+  arn: string;
+  createdAt: number;
+  definition: EndpointConfigDefinition;
+  tags: Tag[];
+}
+
+export type EndpointStatus =
+  | "OutOfService"
+  | "Creating"
+  | "Updating"
+  | "SystemUpdating"
+  | "RollingBack"
+  | "InService"
+  | "Deleting"
+  | "Failed"
+  | "UpdateRollbackFailed";
+
+export interface VariantState {
+  desiredInstanceCount: number;
+  desiredWeight: number;
+}
+
+/** A configuration an endpoint runs (or is moving to): instances of this generation belong to it. */
+export interface EndpointDeployment {
+  generation: number;
+  configName: string;
+  config: EndpointConfigDefinition;
+  variants: Record<string, VariantState>;
+  /** For single-model variants: what each variant's copies run, resolved from its model when the deployment began. */
+  variantSpecs?: Record<string, ResolvedSpec>;
+  startedAt: number;
+}
+
+export interface EndpointRecord {
+  name: string;
+  arn: string;
+  createdAt: number;
+  lastModifiedAt: number;
+  status: EndpointStatus;
+  failureReason?: string;
+  current: EndpointDeployment;
+  /** Set while UpdateEndpoint moves the endpoint to another configuration. */
+  pending?: EndpointDeployment;
+  deploymentConfig?: Record<string, unknown>;
+  lastDeploymentConfig?: Record<string, unknown>;
+  nextGeneration: number;
+  tags: Tag[];
+}
+
+export type ComponentStatus = "InService" | "Creating" | "Updating" | "Failed" | "Deleting";
+
+export type PlacementStrategy = "SPREAD" | "BINPACK";
+
+/** What a copy runs, resolved from the specification (and its model) when it was accepted. */
+export interface ResolvedSpec {
+  version: number;
+  image: string;
+  artifactUrl?: string;
+  environment: Record<string, string>;
+  modelName?: string;
+  needs: Resources;
+  maxMemoryMiB?: number;
+  strategy: PlacementStrategy;
+  startupTimeoutSeconds: number;
+  downloadTimeoutSeconds: number;
+  baseComponentName?: string;
+}
+
+export interface ComponentRecord {
+  name: string;
+  arn: string;
+  endpointName: string;
+  variantName: string;
+  createdAt: number;
+  lastModifiedAt: number;
+  status: ComponentStatus;
+  failureReason?: string;
+  /** The Specification as the user gave it (validated), echoed by Describe. */
+  specification: Record<string, unknown>;
+  resolved: ResolvedSpec;
+  desiredCopyCount: number;
+  nextCopyOrdinal: number;
+  lastDeploymentConfig?: Record<string, unknown>;
+  tags: Tag[];
+}
+
+export type DeviceSource = "modelled" | "nvidia";
+
+export interface DeviceInfo {
+  index: number;
+  source: DeviceSource;
+  name: string;
+  memoryMiB: number;
+  uuid?: string;
+}
+
+export type InstanceState = "Pending" | "InService" | "Draining";
+
+export interface InstanceRecord {
+  id: string;
+  endpointName: string;
+  variantName: string;
+  generation: number;
+  instanceType: string;
+  provider: string;
+  host: string;
+  capacity: Resources;
+  devices: DeviceInfo[];
+  state: InstanceState;
+  createdAt: number;
+}
+
+export type CopyOwner = { type: "component"; name: string } | { type: "variant"; variant: string; generation: number };
+
+export type CopyState = "Active" | "Draining";
+
+export interface CopyRecord {
+  id: string;
+  owner: CopyOwner;
+  endpointName: string;
+  variantName: string;
+  instanceId: string;
+  devices: number[];
+  resources: Resources;
+  /** Everything the agent needs to run the copy, so it never reads other records. */
+  spec: ResolvedSpec;
+  state: CopyState;
+  createdAt: number;
+  /** Set on a copy started to take over from another (a move): the old one stops once this one is ready. */
+  replaces?: string;
+}
+
+export type CopyPhase = "Downloading" | "Starting" | "Ready" | "Failed" | "Stopping";
+
+export interface CopyStatusRecord {
+  copyId: string;
+  phase: CopyPhase;
+  /** Address the copy listens on; the port is on this host unless set (agents on other machines set it). */
+  address?: string;
+  port?: number;
+  pid?: number;
+  restarts: number;
+  lastError?: string;
+  /** The copy can never start as configured (e.g. an image Berth cannot run); no use waiting. */
+  terminal?: boolean;
+  /** When the agent first tried to start this copy. */
+  firstStartAt?: number;
+  since: number;
+  limits?: { memory: string; cpu: string };
+}

@@ -1,0 +1,90 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { disconnectSignal, isStreamRequest, readBody, sendJson } from "../common/body.js";
+import { parseCustomAttributes } from "../common/custom-attributes.js";
+import { findAdapter } from "./adapters.js";
+import type { GenerateResult, LlmEngine } from "./engine.js";
+import { parseGenerateRequest, type GenerateRequest } from "./request.js";
+
+export interface HandlerOptions {
+  engine: LlmEngine;
+  copyId: string;
+  adaptersDir: string | undefined;
+}
+
+const ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
+
+/**
+ * POST /invocations: TGI-shaped JSON in; `[{"generated_text": ...}]` out, or with X-Berth-Stream: true
+ * one JSON line per text chunk (`{"token": {"text": ...}}`) and a final `{"generated_text", "details"}` line.
+ */
+export function createLlmHandler(options: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(req, res, options).catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      console.error(`llm: request failed: ${message}`);
+      if (!res.headersSent) sendJson(res, { status: 500, json: { error: `generation failed: ${message}` } });
+      else if (!res.writableEnded) res.end(JSON.stringify({ error: `generation failed: ${message}` }) + "\n");
+    });
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, options: HandlerOptions): Promise<void> {
+  const { engine } = options;
+  let attributes = `copy=${options.copyId}`;
+  const refuse = (error: string) => sendJson(res, { status: 400, json: { error }, headers: { [ATTRIBUTES]: attributes } });
+
+  const parsed = parseGenerateRequest(await readBody(req));
+  if (!parsed.ok) return refuse(parsed.error);
+  const request = parsed.request;
+
+  let adapterPath: string | undefined;
+  const adapterName = parseCustomAttributes(req.headers["x-amzn-sagemaker-custom-attributes"]).get("adapter");
+  if (adapterName) {
+    const found = findAdapter(options.adaptersDir, adapterName);
+    if (!found.ok) return refuse(found.error);
+    adapterPath = found.path;
+    attributes += `,adapter=${adapterName}`;
+  }
+
+  const promptTokens = engine.countTokens(request.inputs);
+  if (promptTokens + request.maxNewTokens + 1 > engine.contextSize) {
+    return refuse(`inputs is ${promptTokens} tokens; with max_new_tokens ${request.maxNewTokens} that exceeds the context of ${engine.contextSize} tokens`);
+  }
+
+  const signal = disconnectSignal(res);
+  const stream = isStreamRequest(req);
+  if (stream) res.writeHead(200, { "Content-Type": "application/jsonlines", [ATTRIBUTES]: attributes });
+  let result: GenerateResult;
+  try {
+    result = await engine.generate(request, {
+      signal,
+      adapterPath,
+      onText: stream ? (text) => res.write(JSON.stringify({ token: { text } }) + "\n") : undefined,
+    });
+  } catch (err) {
+    if (signal.aborted) return console.log("llm: client went away while queued; request dropped");
+    throw err;
+  }
+  logResult(request, result);
+  if (result.aborted) return;
+
+  const details = { finish_reason: "length", generated_tokens: result.tokens, ...(request.seed === undefined ? {} : { seed: request.seed }) };
+  if (stream) {
+    res.end(JSON.stringify({ generated_text: result.text, details }) + "\n");
+    return;
+  }
+  const answer = request.details ? { generated_text: result.text, details } : { generated_text: result.text };
+  sendJson(res, { status: 200, json: [answer], headers: { [ATTRIBUTES]: attributes } });
+}
+
+function logResult(request: GenerateRequest, result: GenerateResult): void {
+  const ms = (n: number | undefined) => (n === undefined ? "-" : `${Math.round(n)} ms`);
+  if (result.aborted) {
+    console.log(`llm: generation aborted by client disconnect after ${result.tokens} of ${request.maxNewTokens} tokens (${ms(result.generateMs)})`);
+    return;
+  }
+  const rate = result.tokens / Math.max(result.generateMs / 1000, 1e-6);
+  console.log(
+    `llm: ${result.tokens} tokens in ${ms(result.generateMs)} (queued ${ms(result.queuedMs)}, first token ${ms(result.firstTokenMs)}, ${Math.round(rate)} tok/s)`,
+  );
+}

@@ -1,0 +1,222 @@
+import { performance } from "node:perf_hooks";
+import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
+import { BerthError } from "../domain/errors/berth-error.js";
+import { runtimeErrors } from "../domain/errors/runtime.js";
+import type { RequestObserver, RequestOutcome, RequestTarget } from "./observer.js";
+import { pickCopy, type CopyLoad } from "./pick.js";
+import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingTable, VariantRoute } from "./table.js";
+import { neverReachedCopy, UpstreamPools } from "./upstream.js";
+
+export interface InvokeRequest {
+  endpointName: string;
+  componentName?: string;
+  targetVariant?: string;
+  body: Buffer;
+  /** Headers forwarded to the container. */
+  headers: Record<string, string>;
+  stream: boolean;
+  /** Aborts the upstream request when the client goes away. */
+  signal: AbortSignal;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
+}
+
+export interface InvokeResult {
+  statusCode: number;
+  contentType?: string;
+  customAttributes?: string;
+  body: Readable;
+  variantName: string;
+  componentName?: string;
+  copyId: string;
+  /** Call once the body has been relayed (or abandoned): frees the copy's slot and records the metrics. */
+  finish(outcome: RequestOutcome): void;
+}
+
+export interface RouterOptions {
+  accountId: string;
+  observer: RequestObserver;
+  /** Per-request limit on the container's answer, SageMaker's 60 s by default. */
+  invokeTimeoutMs?: number;
+  random?: () => number;
+}
+
+interface CopyState extends CopyLoad {
+  idleWaiters: (() => void)[];
+}
+
+/**
+ * The data-plane hot path: find the target in the pushed routing table, pick a copy, forward over a
+ * keep-alive pool, and account for the request. No store read, no allocation beyond the request's own.
+ */
+export class Router {
+  #table: RoutingTable = { endpoints: new Map(), builtAt: 0 };
+  readonly #copies = new Map<string, CopyState>();
+  readonly #pools = new UpstreamPools();
+  readonly #options: Required<RouterOptions>;
+  #rotation = 0;
+
+  constructor(options: RouterOptions) {
+    this.#options = { invokeTimeoutMs: 60_000, random: Math.random, ...options };
+  }
+
+  setTable(table: RoutingTable): void {
+    this.#table = table;
+    const origins = new Set<string>();
+    for (const endpoint of table.endpoints.values()) {
+      for (const component of endpoint.components.values()) for (const copy of component.copies) origins.add(copy.origin);
+      for (const variant of endpoint.variants) for (const copy of variant.copies) origins.add(copy.origin);
+    }
+    this.#pools.retain(origins);
+  }
+
+  get table(): RoutingTable {
+    return this.#table;
+  }
+
+  inFlight(copyId: string): number {
+    return this.#copies.get(copyId)?.inFlight ?? 0;
+  }
+
+  /** Resolves when no request is in flight to the copy, or after timeoutMs. */
+  waitIdle(copyId: string, timeoutMs: number): Promise<void> {
+    const state = this.#copies.get(copyId);
+    if (!state || state.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+      state.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#pools.close();
+  }
+
+  async invoke(request: InvokeRequest): Promise<InvokeResult> {
+    const endpoint = this.#table.endpoints.get(request.endpointName.toLowerCase());
+    if (!endpoint) throw runtimeErrors.endpointNotFound(request.endpointName, this.#options.accountId);
+    const { copies, strategy, variantName, componentName } = this.#target(endpoint, request);
+    const tried = new Set<string>();
+    for (;;) {
+      const copy = pickCopy(copies, strategy, (c) => this.#state(c.id), { exclude: tried, rotation: this.#rotation++, random: this.#options.random });
+      if (!copy) {
+        const target: RequestTarget = { endpointName: endpoint.name, variantName, componentName };
+        this.#options.observer.requestFinished(target, "no_capacity", 0, performance.now() - request.startedAt);
+        throw componentName ? runtimeErrors.noCapacity() : runtimeErrors.endpointNoCapacity(endpoint.name);
+      }
+      tried.add(copy.id);
+      try {
+        return await this.#send(copy, request, { endpointName: endpoint.name, variantName, componentName, copyId: copy.id });
+      } catch (error) {
+        if (error instanceof RetryableFailure && tried.size < copies.length && tried.size < 3) continue;
+        if (error instanceof RetryableFailure) throw runtimeErrors.modelUnreachable(error.message);
+        throw error;
+      }
+    }
+  }
+
+  #target(endpoint: EndpointRoute, request: InvokeRequest): { copies: RouteCopy[]; strategy: VariantRoute["strategy"]; variantName: string; componentName?: string } {
+    if (endpoint.hostsComponents) {
+      if (!request.componentName) throw runtimeErrors.componentHeaderRequired();
+      const component: ComponentRoute | undefined = endpoint.components.get(request.componentName.toLowerCase());
+      if (!component) throw runtimeErrors.componentNotFound(request.componentName, endpoint.name);
+      return { copies: component.copies, strategy: component.strategy, variantName: component.variantName, componentName: component.name };
+    }
+    if (request.componentName) throw runtimeErrors.componentHeaderNotAllowed();
+    const variant = request.targetVariant ? endpoint.variants.find((v) => v.name === request.targetVariant) : this.#weightedVariant(endpoint.variants);
+    if (!variant) throw runtimeErrors.variantNotFound(request.targetVariant ?? "", endpoint.name);
+    return { copies: variant.copies, strategy: variant.strategy, variantName: variant.name };
+  }
+
+  #weightedVariant(variants: VariantRoute[]): VariantRoute | undefined {
+    if (variants.length <= 1) return variants[0];
+    const total = variants.reduce((sum, v) => sum + v.weight, 0);
+    let point = this.#options.random() * total;
+    for (const variant of variants) {
+      point -= variant.weight;
+      if (point < 0) return variant;
+    }
+    return variants[variants.length - 1];
+  }
+
+  #state(copyId: string): CopyState {
+    let state = this.#copies.get(copyId);
+    if (!state) {
+      state = { inFlight: 0, idleWaiters: [] };
+      this.#copies.set(copyId, state);
+    }
+    return state;
+  }
+
+  async #send(copy: RouteCopy, request: InvokeRequest, target: RequestTarget): Promise<InvokeResult> {
+    const state = this.#state(copy.id);
+    state.inFlight++;
+    this.#options.observer.requestStarted(target);
+    const sentAt = performance.now();
+    let finished = false;
+    const finish = (outcome: RequestOutcome) => {
+      if (finished) return;
+      finished = true;
+      state.inFlight--;
+      if (state.inFlight === 0 && state.idleWaiters.length > 0) for (const wake of state.idleWaiters.splice(0)) wake();
+      const end = performance.now();
+      const modelMs = end - sentAt;
+      this.#options.observer.requestFinished(target, outcome, modelMs, Math.max(0, end - request.startedAt - modelMs));
+    };
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.#pools.get(copy.origin).request({
+        path: "/invocations",
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+        signal: request.signal,
+        headersTimeout: this.#options.invokeTimeoutMs,
+        bodyTimeout: this.#options.invokeTimeoutMs,
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (neverReachedCopy(error)) {
+        finish("unreachable");
+        throw new RetryableFailure(`${code ?? "connection failed"} on copy ${copy.id}`);
+      }
+      if (request.signal.aborted) {
+        finish("client_closed");
+        throw error;
+      }
+      if (code === "UND_ERR_HEADERS_TIMEOUT") {
+        finish("timeout");
+        throw runtimeErrors.modelTimeout(this.#options.invokeTimeoutMs / 1000);
+      }
+      finish("unreachable");
+      throw runtimeErrors.modelUnreachable(`${code ?? (error as Error).message} on copy ${copy.id}`);
+    }
+    const status = response.statusCode;
+    const contentType = header(response.headers["content-type"]);
+    const customAttributes = header(response.headers["x-amzn-sagemaker-custom-attributes"]);
+    if (status < 200 || status >= 300) {
+      let text = "";
+      try {
+        text = (await response.body.text()).slice(0, 1024);
+      } catch {
+        // The status is what matters; the body was lost with the connection.
+      }
+      finish(status >= 500 ? "model_5xx" : "model_4xx");
+      throw runtimeErrors.modelError({ status, body: text, copy: copy.id, logHint: `the server log of copy ${copy.id}` });
+    }
+    return { statusCode: status, contentType, customAttributes, body: response.body, variantName: target.variantName, componentName: target.componentName, copyId: copy.id, finish };
+  }
+}
+
+class RetryableFailure extends Error {}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export { BerthError };

@@ -1,0 +1,99 @@
+import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointRecord, InstanceRecord } from "../domain/resources.js";
+import type { ChangeEvent, Store } from "../store/store.js";
+import type { Clock } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+import { buildRoutingTable, type RoutingTable } from "./table.js";
+
+const relevant = new Set(["endpoint", "inference-component", "instance", "copy", "copy-status"]);
+
+/**
+ * Rebuilds the routing table when the store changes and pushes it to subscribers. Bursts of changes
+ * coalesce into one rebuild; if a rebuild fails, subscribers keep the last good table.
+ */
+export class RoutingTablePublisher {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #subscribers: ((table: RoutingTable) => void)[] = [];
+  #unwatch?: () => void;
+  #scheduled = false;
+  #rebuilding?: Promise<void>;
+  #again = false;
+  #waiters: (() => void)[] = [];
+
+  constructor(options: { store: Store; clock: Clock; log: Logger }) {
+    this.#store = options.store;
+    this.#clock = options.clock;
+    this.#log = options.log;
+  }
+
+  subscribe(subscriber: (table: RoutingTable) => void): void {
+    this.#subscribers.push(subscriber);
+  }
+
+  async start(): Promise<void> {
+    this.#unwatch = this.#store.watch((events) => this.#onChanges(events));
+    await this.#rebuild();
+  }
+
+  stop(): void {
+    this.#unwatch?.();
+  }
+
+  /** Resolves once a table reflecting every change committed before this call has been pushed. */
+  settled(): Promise<void> {
+    this.#schedule();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #onChanges(events: ChangeEvent[]): void {
+    if (events.some((e) => relevant.has(e.kind))) this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#rebuilding) {
+      this.#again = true;
+      return;
+    }
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#rebuild();
+    });
+  }
+
+  async #rebuild(): Promise<void> {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    this.#rebuilding = (async () => {
+      try {
+        const [endpoints, components, instances, copies, statuses] = await Promise.all([
+          this.#store.list<EndpointRecord>("endpoint"),
+          this.#store.list<ComponentRecord>("inference-component"),
+          this.#store.list<InstanceRecord>("instance"),
+          this.#store.list<CopyRecord>("copy"),
+          this.#store.list<CopyStatusRecord>("copy-status"),
+        ]);
+        const table = buildRoutingTable({
+          endpoints: endpoints.map((e) => e.value),
+          components: components.map((e) => e.value),
+          instances: instances.map((e) => e.value),
+          copies: copies.map((e) => e.value),
+          statuses: statuses.map((e) => e.value),
+          now: this.#clock.now(),
+        });
+        for (const subscriber of this.#subscribers) subscriber(table);
+      } catch (error) {
+        this.#log.warn({ err: error }, "could not rebuild the routing table; the router keeps serving from its last one");
+      }
+    })();
+    await this.#rebuilding;
+    this.#rebuilding = undefined;
+    for (const resolve of waiters) resolve();
+    if (this.#again) {
+      this.#again = false;
+      this.#schedule();
+    }
+  }
+}

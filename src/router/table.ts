@@ -1,0 +1,102 @@
+import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointRecord, InstanceRecord } from "../domain/resources.js";
+
+export type RoutingStrategy = "LEAST_OUTSTANDING_REQUESTS" | "RANDOM";
+
+/** A copy the router may send requests to. */
+export interface RouteCopy {
+  id: string;
+  origin: string;
+  instanceId: string;
+}
+
+export interface ComponentRoute {
+  name: string;
+  endpointName: string;
+  variantName: string;
+  strategy: RoutingStrategy;
+  copies: RouteCopy[];
+  desiredCopies: number;
+  status: string;
+}
+
+export interface VariantRoute {
+  name: string;
+  weight: number;
+  strategy: RoutingStrategy;
+  /** Copies of the variant's model (single-model endpoints only). */
+  copies: RouteCopy[];
+}
+
+export interface EndpointRoute {
+  name: string;
+  status: string;
+  hostsComponents: boolean;
+  variants: VariantRoute[];
+  components: Map<string, ComponentRoute>;
+}
+
+/** The router's whole view of the world, rebuilt and pushed on change; never read from the store per request. */
+export interface RoutingTable {
+  endpoints: Map<string, EndpointRoute>;
+  builtAt: number;
+}
+
+export interface TableInputs {
+  endpoints: EndpointRecord[];
+  components: ComponentRecord[];
+  instances: InstanceRecord[];
+  copies: CopyRecord[];
+  statuses: CopyStatusRecord[];
+  now: number;
+}
+
+/** Default routing when a variant names none; SageMaker's default is not documented, RANDOM is its original behaviour. */
+export const defaultRoutingStrategy: RoutingStrategy = "RANDOM";
+
+export function buildRoutingTable(inputs: TableInputs): RoutingTable {
+  const statusOf = new Map(inputs.statuses.map((s) => [s.copyId, s]));
+  const hostOf = new Map(inputs.instances.map((i) => [i.id, i.host]));
+  const routable = (copy: CopyRecord): RouteCopy | undefined => {
+    const status = statusOf.get(copy.id);
+    if (copy.state !== "Active" || status?.phase !== "Ready" || !status.port) return undefined;
+    const host = hostOf.get(copy.instanceId);
+    if (host === undefined) return undefined;
+    return { id: copy.id, origin: `http://${status.address ?? "127.0.0.1"}:${status.port}`, instanceId: copy.instanceId };
+  };
+  const endpoints = new Map<string, EndpointRoute>();
+  for (const endpoint of inputs.endpoints) {
+    const key = endpoint.name.toLowerCase();
+    const deployment = endpoint.current;
+    const hostsComponents = !deployment.config.ProductionVariants.some((v) => v.ModelName !== undefined);
+    const generations = new Set([endpoint.current.generation, endpoint.pending?.generation]);
+    const endpointCopies = inputs.copies.filter((c) => c.endpointName.toLowerCase() === key);
+    const variants: VariantRoute[] = deployment.config.ProductionVariants.map((v) => ({
+      name: v.VariantName,
+      weight: deployment.variants[v.VariantName]?.desiredWeight ?? 1,
+      strategy: (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? defaultRoutingStrategy,
+      copies: hostsComponents
+        ? []
+        : endpointCopies
+            .filter((c) => c.owner.type === "variant" && c.owner.variant === v.VariantName && generations.has(c.owner.generation))
+            .map(routable)
+            .filter((c): c is RouteCopy => c !== undefined),
+    }));
+    endpoints.set(key, { name: endpoint.name, status: endpoint.status, hostsComponents, variants, components: new Map() });
+  }
+  for (const component of inputs.components) {
+    const endpoint = endpoints.get(component.endpointName.toLowerCase());
+    if (!endpoint) continue;
+    const variant = endpoint.variants.find((v) => v.name === component.variantName);
+    const owned = inputs.copies.filter((c) => c.owner.type === "component" && c.owner.name.toLowerCase() === component.name.toLowerCase());
+    endpoint.components.set(component.name.toLowerCase(), {
+      name: component.name,
+      endpointName: component.endpointName,
+      variantName: component.variantName,
+      strategy: variant?.strategy ?? defaultRoutingStrategy,
+      copies: owned.map(routable).filter((c): c is RouteCopy => c !== undefined),
+      desiredCopies: component.status === "Deleting" ? 0 : component.desiredCopyCount,
+      status: component.status,
+    });
+  }
+  return { endpoints, builtAt: inputs.now };
+}

@@ -1,0 +1,118 @@
+import type { Resources } from "../domain/compute.js";
+import { BestFitIndex } from "./best-fit.js";
+import type { SchedulerInstance } from "./types.js";
+
+interface Holding {
+  devices: readonly number[];
+  resources: Resources;
+}
+
+/**
+ * The mutable snapshot one placement works on: what each instance has free, and which device
+ * indices are held. Instances keep the order given (oldest first), so an index doubles as age rank.
+ */
+export class Fleet {
+  readonly instances: readonly SchedulerInstance[];
+  /** Effective free resources; accelerators never exceed the free device indices. */
+  readonly free: Resources[];
+  readonly #used: Resources[];
+  /** Per instance, how many copies hold each of its devices (parallel to #devices). */
+  readonly #holders: Int32Array[];
+  readonly #freeDevices: number[];
+  readonly #devices: number[][];
+  readonly #byId = new Map<string, number>();
+  #index: BestFitIndex | undefined;
+
+  constructor(instances: readonly SchedulerInstance[]) {
+    this.instances = instances;
+    this.#devices = instances.map((inst) => uniqueSorted(inst.deviceIndices));
+    this.#holders = this.#devices.map((ds) => new Int32Array(ds.length));
+    this.#freeDevices = this.#devices.map((ds) => ds.length);
+    this.#used = instances.map(() => ({ accelerators: 0, cpuMillis: 0, memoryMiB: 0 }));
+    this.free = instances.map(() => ({ accelerators: 0, cpuMillis: 0, memoryMiB: 0 }));
+    instances.forEach((inst, i) => {
+      this.#byId.set(inst.id, i);
+      this.#refresh(i);
+    });
+  }
+
+  indexOf(instanceId: string): number {
+    return this.#byId.get(instanceId) ?? -1;
+  }
+
+  schedulable(i: number): boolean {
+    return this.instances[i].schedulable;
+  }
+
+  capacity(i: number): Resources {
+    return this.instances[i].capacity;
+  }
+
+  hold(i: number, copy: Holding): void {
+    this.#change(i, copy, 1);
+  }
+
+  release(i: number, copy: Holding): void {
+    this.#change(i, copy, -1);
+  }
+
+  /** Reserves `needs` on instance i with its lowest free device indices, and returns those indices. */
+  allocate(i: number, needs: Resources): number[] {
+    const holders = this.#holders[i];
+    const all = this.#devices[i];
+    const devices: number[] = [];
+    for (let k = 0; k < all.length && devices.length < needs.accelerators; k++) {
+      if (holders[k] === 0) devices.push(all[k]);
+    }
+    this.hold(i, { devices, resources: needs });
+    return devices;
+  }
+
+  /** Starts answering best-fit queries; called once the copies that stay are held. */
+  buildIndex(): void {
+    const members = this.instances.flatMap((inst, i) => (inst.schedulable ? [i] : []));
+    this.#index = new BestFitIndex(
+      this.instances.map((inst) => inst.capacity),
+      this.free,
+      members,
+    );
+  }
+
+  /** The schedulable instance with the lowest leftover score for `needs`, or -1. */
+  best(needs: Resources, skip?: (i: number) => boolean): number {
+    if (this.#index === undefined) throw new Error("Fleet.best called before buildIndex");
+    return this.#index.best(needs, skip);
+  }
+
+  #change(i: number, copy: Holding, sign: 1 | -1): void {
+    const used = this.#used[i];
+    used.accelerators += sign * copy.resources.accelerators;
+    used.cpuMillis += sign * copy.resources.cpuMillis;
+    used.memoryMiB += sign * copy.resources.memoryMiB;
+    const holders = this.#holders[i];
+    for (const d of copy.devices) {
+      const k = this.#devices[i].indexOf(d);
+      if (k < 0 || holders[k] + sign < 0) continue;
+      const n = holders[k];
+      holders[k] = n + sign;
+      if (n === 0) this.#freeDevices[i]--;
+      else if (n + sign === 0) this.#freeDevices[i]++;
+    }
+    this.#refresh(i);
+    this.#index?.update(i);
+  }
+
+  #refresh(i: number): void {
+    const cap = this.instances[i].capacity;
+    const used = this.#used[i];
+    const f = this.free[i];
+    f.accelerators = Math.min(cap.accelerators - used.accelerators, this.#freeDevices[i]);
+    f.cpuMillis = cap.cpuMillis - used.cpuMillis;
+    f.memoryMiB = cap.memoryMiB - used.memoryMiB;
+  }
+}
+
+function uniqueSorted(values: readonly number[]): number[] {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.filter((v, k) => k === 0 || v !== sorted[k - 1]);
+}

@@ -1,0 +1,56 @@
+import type { Resources } from "../domain/compute.js";
+import { place } from "./place.js";
+import type { PlacementInput, SchedulerInstance, Unplaced } from "./types.js";
+
+export interface InstanceTemplate {
+  capacity: Resources;
+  deviceIndices: number[];
+}
+
+/**
+ * How many empty instances of `template` (at most `limit`) to add so that every copy gets placed,
+ * found by running `place` itself on the fleet plus hypothetical instances `planned-1`, `planned-2`,
+ * ... Binary search: it assumes that a fleet which places everything still does with one instance
+ * more. That holds for BINPACK when the fleet has the template's shape (the extra, newest, empty
+ * instance never beats the choice made without it) and in practice elsewhere. When even `limit`
+ * instances are not enough, returns `limit` and what still does not fit.
+ */
+export function instancesNeeded(
+  input: PlacementInput,
+  template: InstanceTemplate,
+  limit: number,
+): { count: number; stillUnplaced: Unplaced[] } {
+  const unplacedWith = (n: number): Unplaced[] =>
+    place({ ...input, instances: [...input.instances, ...planned(input.instances, template, n)] }).unplaced;
+  const now = unplacedWith(0);
+  const max = Math.max(0, Math.floor(limit));
+  if (now.length === 0 || max === 0) return { count: 0, stillUnplaced: now };
+  const atMax = unplacedWith(max);
+  if (atMax.length > 0) return { count: max, stillUnplaced: atMax };
+  let fails = 0;
+  let places = max;
+  while (places - fails > 1) {
+    const mid = (fails + places) >>> 1;
+    if (unplacedWith(mid).length === 0) places = mid;
+    else fails = mid;
+  }
+  return { count: places, stillUnplaced: [] };
+}
+
+function planned(existing: readonly SchedulerInstance[], template: InstanceTemplate, n: number): SchedulerInstance[] {
+  const taken = new Set(existing.map((i) => i.id));
+  const lastOrder = existing.reduce((max, i) => Math.max(max, i.order), 0);
+  const out: SchedulerInstance[] = [];
+  for (let k = 1; out.length < n; k++) {
+    const id = `planned-${k}`;
+    if (taken.has(id)) continue;
+    out.push({
+      id,
+      capacity: { ...template.capacity },
+      deviceIndices: [...template.deviceIndices],
+      schedulable: true,
+      order: lastOrder + out.length + 1,
+    });
+  }
+  return out;
+}

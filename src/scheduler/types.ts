@@ -1,0 +1,87 @@
+import type { Resources } from "../domain/compute.js";
+
+/**
+ * The scheduler's view of the world: plain data in, plain data out. It imports no node:* module, no
+ * store and no clock, so the server, the tests and the simulator call the very same functions.
+ */
+
+export type PlacementStrategy = "SPREAD" | "BINPACK";
+
+export interface SchedulerInstance {
+  id: string;
+  /** Schedulable totals of the instance (after headroom). */
+  capacity: Resources;
+  /** The accelerator device indices of the instance; its length equals capacity.accelerators. */
+  deviceIndices: number[];
+  /** False while the instance drains: its copies stay where they are, nothing new is placed there, and its copies are moved away. */
+  schedulable: boolean;
+  /** Creation order; lower is older. Breaks ties so that results are deterministic. */
+  order: number;
+}
+
+export interface ComponentDemand {
+  /** The owner's key: an inference component name, or "endpoint/variant" for a single-model variant. */
+  component: string;
+  /** Desired number of active copies. */
+  copies: number;
+  /** Per-copy needs. */
+  needs: Resources;
+  strategy: PlacementStrategy;
+}
+
+export interface PlacedCopy {
+  id: string;
+  component: string;
+  instanceId: string;
+  /** Accelerator device indices held by this copy (length = needs.accelerators). */
+  devices: number[];
+  resources: Resources;
+  /** Whether the copy is serving; not-ready copies are the first removed on scale-in. */
+  ready: boolean;
+  /** Set when this copy was started to take over from another one (a move). */
+  replaces?: string;
+}
+
+export interface PlacementInput {
+  instances: SchedulerInstance[];
+  demands: ComponentDemand[];
+  /** Every copy that currently holds resources, including those of components no longer in demands. */
+  current: PlacedCopy[];
+  /** Next free ordinal per component; new copies are named `${component}-${ordinal}`. Missing means 1. */
+  nextOrdinals: Record<string, number>;
+}
+
+export interface AddedCopy extends PlacedCopy {
+  reason: string;
+}
+
+export interface RemovedCopy {
+  copy: PlacedCopy;
+  reason: string;
+}
+
+export interface ResourceShortfall {
+  resource: keyof Resources;
+  /** Amount one copy needs. */
+  needed: number;
+  /** The most of this resource free on any schedulable instance after placement. */
+  largestFree: number;
+}
+
+export interface Unplaced {
+  component: string;
+  /** Copies wanted but not placed. */
+  missing: number;
+  /** Why the best instance could not take one more copy; empty when there are no schedulable instances. */
+  shortfalls: ResourceShortfall[];
+  reason: string;
+}
+
+export interface PlacementDecision {
+  /** Copies left exactly where they are. */
+  keep: PlacedCopy[];
+  add: AddedCopy[];
+  remove: RemovedCopy[];
+  unplaced: Unplaced[];
+  nextOrdinals: Record<string, number>;
+}

@@ -1,0 +1,122 @@
+import type { Server } from "node:http";
+import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { createApiServer } from "../api/http/server.js";
+import { sageMakerService } from "../api/sagemaker/service.js";
+import { placementRoute } from "../api/berth/placement-route.js";
+import { metricsRoute } from "../api/berth/metrics-route.js";
+import { runtimeRoute } from "../api/runtime/invoke-route.js";
+import { NodeAgent } from "../agent/agent.js";
+import type { SupervisorTimings } from "../agent/supervisor.js";
+import { RouterMetrics } from "../router/metrics.js";
+import { Router } from "../router/router.js";
+import { RoutingTablePublisher } from "../router/table-publisher.js";
+import type { BerthConfig } from "../config/config.js";
+import type { ControlDeps } from "../control/deps.js";
+import { EndpointController } from "../controllers/endpoint/controller.js";
+import { InstanceCatalog } from "../domain/catalog/instance-catalog.js";
+import type { InstanceRecord } from "../domain/resources.js";
+import { discoverGpus, type DiscoveredGpu } from "../instances/gpu-discovery.js";
+import { LocalInstanceProvider } from "../instances/local-provider.js";
+import { SqliteStore } from "../store/sqlite-store.js";
+import type { Store } from "../store/store.js";
+import { systemClock, type Clock } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log: Logger;
+  clock?: Clock;
+  /** Overrides GPU discovery (tests); by default nvidia-smi is asked. */
+  gpus?: DiscoveredGpu[];
+  supervisorTimings?: Partial<SupervisorTimings>;
+}
+
+/** The composition root of `berth server`: every real part is built and wired here, and nowhere else. */
+export async function startServer(config: BerthConfig, options: StartOptions): Promise<RunningServer> {
+  const { log } = options;
+  const clock = options.clock ?? systemClock;
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = new SqliteStore(join(config.dataDir, "berth.db"));
+  const catalog = new InstanceCatalog(config.instanceTypes);
+  const capacity = { memoryHeadroomFraction: config.memoryHeadroomFraction };
+  const gpus = options.gpus ?? (await discoverGpus());
+  log.info(gpus.length > 0 ? `found ${gpus.length} GPU(s): ${gpus.map((g) => `${g.index}:${g.name}`).join(", ")}` : "no GPUs found by nvidia-smi; accelerators are modelled from the instance catalog");
+  const provider = new LocalInstanceProvider({ gpus, log: log.child({ component: "instances" }) });
+  for (const entry of await store.list<InstanceRecord>("instance")) provider.adopt(entry.value.id, entry.value.devices);
+
+  const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity };
+  const metrics = new RouterMetrics();
+  const router = new Router({ accountId: config.accountId, observer: metrics });
+  const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });
+  publisher.subscribe((table) => {
+    router.setTable(table);
+    metrics.updateCopies(table);
+  });
+  await publisher.start();
+
+  const agent = new NodeAgent({
+    store,
+    host: "local",
+    dataDir: config.dataDir,
+    images: config.images,
+    clock,
+    log: log.child({ component: "agent" }),
+    drain: (copyId, timeoutMs) => publisher.settled().then(() => router.waitIdle(copyId, timeoutMs)),
+    timings: options.supervisorTimings,
+  });
+  await agent.start();
+  const endpoints = new EndpointController({ store, provider, catalog, capacity, clock, log: log.child({ component: "controller" }) });
+  await endpoints.start();
+
+  let ready = false;
+  const server = createApiServer({
+    log: log.child({ component: "api" }),
+    jsonServices: [sageMakerService(deps, { maxBodyBytes: config.maxApiBodyBytes })],
+    routes: [runtimeRoute(router), placementRoute(store), metricsRoute(metrics.registry)],
+    isReady: () => ready,
+  });
+  const port = await listen(server, config.host, config.port);
+  ready = true;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url, dataDir: config.dataDir }, `Berth is serving on ${url} (data in ${config.dataDir})`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    store,
+    close: () => {
+      closing ??= (async () => {
+        ready = false;
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await endpoints.stop();
+        await agent.stop();
+        publisher.stop();
+        await router.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : port);
+    });
+  });
+}

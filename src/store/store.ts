@@ -1,0 +1,88 @@
+/**
+ * Berth's state, as versioned key/value entries grouped by kind. One interface, several backends
+ * (SQLite for one machine, etcd for clusters); test/store/contract.ts is the suite every backend passes.
+ */
+export type Kind =
+  | "model"
+  | "endpoint-config"
+  | "endpoint"
+  | "inference-component"
+  | "instance"
+  | "copy"
+  | "copy-status"
+  | "scalable-target"
+  | "scaling-policy"
+  | "scaling-activity"
+  | "alarm"
+  | "meta";
+
+export interface Entry<T = unknown> {
+  kind: Kind;
+  key: string;
+  value: T;
+  /** Store revision at which this key was created. */
+  createRevision: number;
+  /** Store revision of the last change to this key; compare-and-set uses it. */
+  modRevision: number;
+}
+
+/** A condition on a key: "absent", "present", or "unchanged since modRevision". */
+export type Expectation = { absent: true } | { present: true } | { modRevision: number };
+
+export type Op =
+  | { type: "put"; kind: Kind; key: string; value: unknown; expect?: Expectation }
+  | { type: "delete"; kind: Kind; key: string; expect?: Expectation }
+  | { type: "check"; kind: Kind; key: string; expect: Expectation };
+
+export interface ChangeEvent<T = unknown> {
+  type: "put" | "delete";
+  kind: Kind;
+  key: string;
+  /** The new value for a put; the last value for a delete. */
+  value: T;
+  revision: number;
+}
+
+export type ChangeListener = (events: ChangeEvent[]) => void;
+
+export interface ListOptions {
+  prefix?: string;
+}
+
+export interface Store {
+  get<T>(kind: Kind, key: string): Promise<Entry<T> | undefined>;
+  list<T>(kind: Kind, options?: ListOptions): Promise<Entry<T>[]>;
+  /** Applies every op atomically or none; throws StoreConflictError when an expectation fails. Durable on return. */
+  commit(ops: Op[]): Promise<number>;
+  /** Calls the listener with the events of each commit, in commit order, after it is durable. */
+  watch(listener: ChangeListener): () => void;
+  revision(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class StoreConflictError extends Error {
+  readonly kind: Kind;
+  readonly key: string;
+
+  constructor(kind: Kind, key: string, expectation: Expectation) {
+    super(`store conflict on ${kind}/${key}: expected ${JSON.stringify(expectation)}`);
+    this.name = "StoreConflictError";
+    this.kind = kind;
+    this.key = key;
+  }
+
+  static is(value: unknown): value is StoreConflictError {
+    return value instanceof Error && value.name === "StoreConflictError";
+  }
+}
+
+export const put = (kind: Kind, key: string, value: unknown, expect?: Expectation): Op => ({ type: "put", kind, key, value, expect });
+export const del = (kind: Kind, key: string, expect?: Expectation): Op => ({ type: "delete", kind, key, expect });
+export const check = (kind: Kind, key: string, expect: Expectation): Op => ({ type: "check", kind, key, expect });
+
+/** The expectation that an entry is unchanged since it was read. */
+export function unchanged(entry: Entry): Expectation {
+  return { modRevision: entry.modRevision };
+}
+
+export const absent: Expectation = { absent: true };

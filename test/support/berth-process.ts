@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { stringify } from "yaml";
+
+const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
+
+export interface BerthProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  child: ChildProcess;
+  sagemaker: SageMakerClient;
+  runtime: SageMakerRuntimeClient;
+  /** Every log line the server printed, parsed. */
+  logs: Record<string, unknown>[];
+  /** Sends SIGTERM and waits for the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  config?: Record<string, unknown>;
+  env?: Record<string, string>;
+  args?: string[];
+  port?: number;
+}
+
+export const credentials = { accessKeyId: "AKIDBERTHTEST", secretAccessKey: "not-checked" };
+
+export function newDataDir(): string {
+  return mkdtempSync(join(tmpdir(), "berth-test-"));
+}
+
+/** Starts `berth server` as its own process on a free port, as a user would. */
+export async function startBerth(options: StartOptions = {}): Promise<BerthProcess> {
+  const dataDir = options.dataDir ?? newDataDir();
+  const args = [binary, "server", "--port", String(options.port ?? 0), "--data-dir", dataDir, "--log-format", "json", ...(options.args ?? [])];
+  if (options.config) {
+    const file = join(dataDir, "test-config.yaml");
+    writeFileSync(file, stringify(options.config));
+    args.push("--config", file);
+  }
+  const child = spawn(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const logs: Record<string, unknown>[] = [];
+  const listeners = new Set<(line: Record<string, unknown>) => void>();
+  let stderr = "";
+  let buffer = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString("utf8");
+    let newline: number;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const text = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      try {
+        const line = JSON.parse(text) as Record<string, unknown>;
+        logs.push(line);
+        for (const listener of listeners) listener(line);
+      } catch {
+        // Not a log line.
+      }
+    }
+  });
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const waitForLog = (match: (line: Record<string, unknown>) => boolean, timeoutMs = 20_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const found = logs.find(match);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => {
+        listeners.delete(listener);
+        reject(new Error(`timed out waiting for a log line; stderr: ${stderr.slice(-2000)}`));
+      }, timeoutMs);
+      const listener = (line: Record<string, unknown>) => {
+        if (!match(line)) return;
+        clearTimeout(timer);
+        listeners.delete(listener);
+        resolve(line);
+      };
+      listeners.add(listener);
+      void exited.then((code) => {
+        if (!listeners.has(listener)) return;
+        clearTimeout(timer);
+        listeners.delete(listener);
+        reject(new Error(`berth server exited with ${code} before it was ready; stderr: ${stderr.slice(-2000)}`));
+      });
+    });
+
+  const ready = await waitForLog((line) => typeof line.url === "string");
+  const url = ready.url as string;
+  const port = Number(new URL(url).port);
+  const clientOptions = { endpoint: url, region: "us-east-1", credentials, maxAttempts: 1 };
+  return {
+    url,
+    port,
+    dataDir,
+    child,
+    sagemaker: new SageMakerClient(clientOptions),
+    runtime: new SageMakerRuntimeClient(clientOptions),
+    logs,
+    waitForLog,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
