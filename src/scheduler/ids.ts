@@ -10,11 +10,6 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Negative when copy id `a` is newer than `b`: higher ordinal first, then the later id. */
-export function newerFirst(a: string, b: string): number {
-  return copyOrdinal(b) - copyOrdinal(a) || compareText(b, a);
-}
-
 export class CopyNamer {
   readonly #next = new Map<string, number>();
   readonly #start: Readonly<Record<string, number>>;

@@ -55,10 +55,10 @@ export function place(input: PlacementInput): PlacementDecision {
   for (const demand of [...demands.values()].sort(largestFirst)) {
     const { component, needs } = demand;
     const list = active.get(component)!;
-    const strategy = strategies[demand.strategy];
     const counts = countsOf(list);
+    const pick = strategies[demand.strategy].picker(fleet, needs, counts);
     const addOne = (reason: string, replaces?: string): boolean => {
-      const i = strategy.pick(fleet, needs, counts);
+      const i = pick();
       if (i < 0) return false;
       const devices = fleet.allocate(i, needs);
       const id = namer.next(component);

@@ -1,7 +1,22 @@
 import type { Fleet } from "./fleet.js";
-import { newerFirst } from "./ids.js";
+import { Heap } from "./heap.js";
+import { compareText, copyOrdinal } from "./ids.js";
 import type { Held, Moves } from "./moves.js";
 import type { CopyCounts, Strategy } from "./strategies/index.js";
+
+interface Candidate extends Held {
+  /** 0 first: a not-ready copy whose stop lowers the count; 3 last: a ready replacement still moving a copy. */
+  tier: number;
+  ordinal: number;
+}
+
+/** An instance's best victim, as it stood when offered; `version` tells a stale offer. */
+interface Offer {
+  head: Candidate;
+  draining: boolean;
+  rank: number;
+  version: number;
+}
 
 /**
  * Stops copies until `active` holds `wanted`, one at a time so each pick sees the last one gone.
@@ -9,6 +24,9 @@ import type { CopyCounts, Strategy } from "./strategies/index.js";
  * brings its target back); then not-ready copies (they serve nothing yet); then copies on draining
  * instances (saves a move); then the strategy's instance; then the newest copy. Updates `fleet`,
  * `counts` and `active`, and returns the stopped copies.
+ *
+ * A stop changes only its own instance's rank, so instances wait in a heap and only that one is
+ * offered again: large scale-ins stay O(n log n).
  */
 export function scaleIn(
   active: Held[],
@@ -16,34 +34,64 @@ export function scaleIn(
   ctx: { fleet: Fleet; strategy: Strategy; counts: CopyCounts; moves: Moves },
 ): Held[] {
   const { fleet, strategy, counts, moves } = ctx;
+  const groups = new Map<number, Candidate[]>();
+  const versions = new Map<number, number>();
+  const heap = new Heap<Offer>(before);
+  const file = (h: Held): void => {
+    const tier = (moves.isMoving(h.copy) ? 2 : 0) + (h.copy.ready ? 1 : 0);
+    const group = groups.get(h.instance) ?? [];
+    group.push({ ...h, tier, ordinal: copyOrdinal(h.copy.id) });
+    group.sort(withinInstance);
+    groups.set(h.instance, group);
+  };
+  const offer = (i: number): void => {
+    const version = (versions.get(i) ?? 0) + 1;
+    versions.set(i, version);
+    const group = groups.get(i);
+    if (group === undefined || group.length === 0) return;
+    heap.push({ head: group[0], draining: !fleet.schedulable(i), rank: strategy.scaleInRank(fleet, i, counts), version });
+  };
+  active.forEach(file);
+  for (const i of groups.keys()) offer(i);
+
   const stopped: Held[] = [];
-  while (active.length > wanted) {
-    let pick = 0;
-    for (let j = 1; j < active.length; j++) {
-      if (before(active[j], active[pick])) pick = j;
-    }
-    const victim = active.splice(pick, 1)[0];
-    fleet.release(victim.instance, victim.copy);
-    counts.set(victim.instance, (counts.get(victim.instance) ?? 0) - 1);
-    stopped.push(victim);
-    const back = moves.stop(victim.copy);
+  for (let remaining = active.length; remaining > wanted; ) {
+    const top = heap.pop();
+    if (top === undefined) break;
+    const { copy, instance } = top.head;
+    if (top.version !== versions.get(instance)) continue;
+    groups.get(instance)!.shift();
+    fleet.release(instance, copy);
+    counts.set(instance, (counts.get(instance) ?? 0) - 1);
+    stopped.push({ copy, instance });
+    remaining--;
+    const back = moves.stop(copy);
     if (back !== undefined) {
       active.push(back);
       counts.set(back.instance, (counts.get(back.instance) ?? 0) + 1);
+      file(back);
+      remaining++;
+      offer(back.instance);
     }
+    offer(instance);
   }
+  const gone = new Set(stopped.map((h) => h.copy));
+  active.splice(0, active.length, ...active.filter((h) => !gone.has(h.copy)));
   return stopped;
+}
 
-  function before(a: Held, b: Held): boolean {
-    const aMoving = moves.isMoving(a.copy);
-    if (aMoving !== moves.isMoving(b.copy)) return !aMoving;
-    if (a.copy.ready !== b.copy.ready) return !a.copy.ready;
-    const aDraining = !fleet.schedulable(a.instance);
-    if (aDraining !== !fleet.schedulable(b.instance)) return aDraining;
-    if (a.instance !== b.instance) {
-      const rank = strategy.scaleInRank(fleet, a.instance, counts) - strategy.scaleInRank(fleet, b.instance, counts);
-      if (rank !== 0) return rank > 0;
-    }
-    return newerFirst(a.copy.id, b.copy.id) < 0;
-  }
+function before(a: Offer, b: Offer): boolean {
+  if (a.head.tier !== b.head.tier) return a.head.tier < b.head.tier;
+  if (a.draining !== b.draining) return a.draining;
+  if (a.rank !== b.rank) return a.rank > b.rank;
+  return newer(a.head, b.head) < 0;
+}
+
+function withinInstance(a: Candidate, b: Candidate): number {
+  return a.tier - b.tier || newer(a, b);
+}
+
+/** Negative when `a` is newer: higher ordinal, then the later id. */
+function newer(a: Candidate, b: Candidate): number {
+  return b.ordinal - a.ordinal || compareText(b.copy.id, a.copy.id);
 }

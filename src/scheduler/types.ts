@@ -64,7 +64,11 @@ export interface ResourceShortfall {
   resource: keyof Resources;
   /** Amount one copy needs. */
   needed: number;
-  /** The most of this resource free on any schedulable instance after placement. */
+  /**
+   * The most of this resource free on any schedulable instance after placement. When every resource
+   * fits on some instance but never all on one, the shortfalls are those of the closest instance and
+   * this is what that instance has free.
+   */
   largestFree: number;
 }
 

@@ -9,10 +9,10 @@ export function describeUnplaced(fleet: Fleet, short: readonly { demand: Compone
   const open = fleet.instances.flatMap((inst, i) => (inst.schedulable ? [i] : []));
   const largest = { accelerators: -Infinity, cpuMillis: -Infinity, memoryMiB: -Infinity };
   for (const i of open) for (const r of resourceKeys) largest[r] = Math.max(largest[r], fleet.free[i][r]);
-  return short.map(({ demand, missing }) => describe(fleet, { demand, missing, open, largest }));
+  return short.map(({ demand, missing }) => explain(fleet, { demand, missing, open, largest }));
 }
 
-function describe(
+function explain(
   fleet: Fleet,
   ctx: { demand: ComponentDemand; missing: number; open: number[]; largest: Resources },
 ): Unplaced {

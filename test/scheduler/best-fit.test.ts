@@ -6,6 +6,7 @@ import { fits } from "../../src/scheduler/fit.js";
 import { Fleet } from "../../src/scheduler/fleet.js";
 import { leftover } from "../../src/scheduler/score.js";
 import type { SchedulerInstance } from "../../src/scheduler/index.js";
+import { spread } from "../../src/scheduler/strategies/spread.js";
 
 /** The reference the index must match: score every instance, lowest leftover, then the older one. */
 function bruteForce(fleet: Fleet, needs: Resources, skip: (i: number) => boolean): number {
@@ -17,6 +18,31 @@ function bruteForce(fleet: Fleet, needs: Resources, skip: (i: number) => boolean
     if (score < bestScore) [best, bestScore] = [i, score];
   });
   return best;
+}
+
+/** SPREAD's reference: fewest copies of the component, then lowest leftover, then the older one. */
+function spreadBruteForce(fleet: Fleet, needs: Resources, counts: Map<number, number>): number {
+  let best = -1;
+  let key = [Infinity, Infinity];
+  fleet.instances.forEach((inst, i) => {
+    if (!inst.schedulable || !fits(fleet.free[i], needs)) return;
+    const k = [counts.get(i) ?? 0, leftover(fleet.free[i], needs, inst.capacity)];
+    if (k[0] < key[0] || (k[0] === key[0] && k[1] < key[1])) [best, key] = [i, k];
+  });
+  return best;
+}
+
+function fleetOf(raw: { shape: number; schedulable: boolean }[]): Fleet {
+  const instances: SchedulerInstance[] = raw.map((r, k) => ({
+    id: `i-${k}`,
+    capacity: shapes[r.shape],
+    deviceIndices: Array.from({ length: shapes[r.shape].accelerators }, (_, d) => d),
+    schedulable: r.schedulable || k === 0,
+    order: k,
+  }));
+  const fleet = new Fleet(instances);
+  fleet.buildIndex();
+  return fleet;
 }
 
 const shapes: Resources[] = [
@@ -38,15 +64,7 @@ describe("best-fit index", () => {
         fc.array(fc.record({ shape: fc.nat({ max: 2 }), schedulable: fc.boolean() }), { minLength: 1, maxLength: 12 }),
         fc.array(fc.record({ needs: needsArb, release: fc.boolean(), skipMod: fc.nat({ max: 3 }) }), { maxLength: 40 }),
         (raw, steps) => {
-          const instances: SchedulerInstance[] = raw.map((r, k) => ({
-            id: `i-${k}`,
-            capacity: shapes[r.shape],
-            deviceIndices: Array.from({ length: shapes[r.shape].accelerators }, (_, d) => d),
-            schedulable: r.schedulable || k === 0,
-            order: k,
-          }));
-          const fleet = new Fleet(instances);
-          fleet.buildIndex();
+          const fleet = fleetOf(raw);
           const placed: { i: number; devices: number[]; resources: Resources }[] = [];
           for (const { needs, release, skipMod } of steps) {
             if (release && placed.length > 0) {
@@ -59,6 +77,30 @@ describe("best-fit index", () => {
             assert.equal(fleet.best(needs, skip), expected);
             if (expected >= 0 && !skip(expected)) {
               placed.push({ i: expected, devices: fleet.allocate(expected, needs), resources: needs });
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("SPREAD picks what scoring every instance by (copies, score, age) picks, copy after copy", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ shape: fc.nat({ max: 2 }), schedulable: fc.boolean() }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.record({ needs: needsArb, copies: fc.integer({ min: 1, max: 30 }) }), { maxLength: 4 }),
+        (raw, components) => {
+          const fleet = fleetOf(raw);
+          for (const { needs, copies } of components) {
+            const counts = new Map<number, number>();
+            const pick = spread.picker(fleet, needs, counts);
+            for (let n = 0; n < copies; n++) {
+              const expected = spreadBruteForce(fleet, needs, counts);
+              assert.equal(pick(), expected);
+              if (expected < 0) break;
+              fleet.allocate(expected, needs);
+              counts.set(expected, (counts.get(expected) ?? 0) + 1);
             }
           }
         },

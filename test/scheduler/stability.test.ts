@@ -62,4 +62,9 @@ describe("stability and determinism", () => {
     t.assert.deepStrictEqual(again.add, []);
     t.assert.deepStrictEqual(again.remove, []);
   });
+
+  it("refuses two demands for one component rather than guess which one holds", (t: TestContext) => {
+    t.plan(1);
+    t.assert.throws(() => place(input({ instances: fleet(1), demands: [demand("m", 1), demand("m", 2)] })), /component "m" has two demands/);
+  });
 });

@@ -68,7 +68,7 @@ export function echoComponent(
   };
 }
 
-export async function createComponent(sm: SageMakerClient, input: CreateInferenceComponentCommandInput, waitFor: string | undefined = "InService"): Promise<string> {
+export async function createComponent(sm: SageMakerClient, input: CreateInferenceComponentCommandInput, waitFor: string | null = "InService"): Promise<string> {
   await sm.send(new CreateInferenceComponentCommand(input));
   if (waitFor) await waitForComponent(sm, input.InferenceComponentName!, waitFor);
   return input.InferenceComponentName!;

@@ -1,3 +1,4 @@
+import { addResources, subtractResources, zeroResources, type Resources } from "../../domain/compute.js";
 import type { ComponentRecord, CopyOwner, CopyRecord, InstanceRecord, ResolvedSpec } from "../../domain/resources.js";
 import { place } from "../../scheduler/place.js";
 import type { ComponentDemand, PlacedCopy, SchedulerInstance, Unplaced } from "../../scheduler/types.js";
@@ -25,25 +26,41 @@ export function planCopies(world: EndpointWorld, drainingInstances: Set<string>)
   for (const pool of pools(world, drainingInstances)) {
     const members = new Set(pool.instances.map((i) => i.id));
     const poolCopies = world.copies.filter((c) => members.has(c.instanceId));
-    const current: PlacedCopy[] = poolCopies.map((c) => ({
-      id: c.id,
-      // Draining copies still hold resources but no longer count toward any demand.
-      component: c.state === "Draining" ? `draining:${c.id}` : componentKeyOf(c),
-      instanceId: c.instanceId,
-      devices: c.devices,
-      resources: c.resources,
-      ready: isReadyCopy(world, c),
-      replaces: c.replaces,
-    }));
-    const instances: SchedulerInstance[] = pool.instances.map((i, order) => ({
-      id: i.id,
-      capacity: i.capacity,
-      deviceIndices: i.devices.map((d) => d.index),
-      schedulable: pool.schedulable(i) && !drainingInstances.has(i.id),
-      order,
-    }));
+    // Draining copies still hold their resources until their process is gone: they are capacity, not copies.
+    const held = new Map<string, { resources: Resources; devices: Set<number> }>();
+    for (const copy of poolCopies) {
+      if (copy.state !== "Draining") continue;
+      const h = held.get(copy.instanceId) ?? { resources: zeroResources, devices: new Set<number>() };
+      h.resources = addResources(h.resources, copy.resources);
+      for (const d of copy.devices) h.devices.add(d);
+      held.set(copy.instanceId, h);
+    }
+    const current: PlacedCopy[] = poolCopies
+      .filter((c) => c.state === "Active")
+      .map((c) => ({
+        id: c.id,
+        component: componentKeyOf(c),
+        instanceId: c.instanceId,
+        devices: c.devices,
+        resources: c.resources,
+        ready: isReadyCopy(world, c),
+        replaces: c.replaces,
+      }));
+    const instances: SchedulerInstance[] = pool.instances.map((i, order) => {
+      const h = held.get(i.id);
+      return {
+        id: i.id,
+        capacity: h ? subtractResources(i.capacity, h.resources) : i.capacity,
+        deviceIndices: i.devices.map((d) => d.index).filter((d) => !h?.devices.has(d)),
+        schedulable: pool.schedulable(i) && !drainingInstances.has(i.id),
+        order,
+      };
+    });
     const nextOrdinals: Record<string, number> = Object.fromEntries([...pool.owners].map(([key, o]) => [key, o.ordinal]));
     const decision = place({ instances, demands: pool.demands, current, nextOrdinals });
+    // The scheduler may hand resources it frees to new copies at once; here removed copies keep them
+    // until they have stopped, so additions wait for the next pass whenever this one removes copies.
+    if (decision.remove.length > 0) decision.add = [];
     for (const added of decision.add) {
       const owner = pool.owners.get(added.component)!;
       plan.add.push({
@@ -65,7 +82,9 @@ export function planCopies(world: EndpointWorld, drainingInstances: Set<string>)
       if (copy && copy.state === "Active") plan.drain.push({ id: copy.id, reason: removed.reason });
     }
     for (const unplaced of decision.unplaced) plan.unplaced.set(unplaced.component, unplaced);
-    for (const [key, ordinal] of Object.entries(decision.nextOrdinals) as [string, number][]) if (pool.owners.has(key)) plan.nextOrdinals.set(key, ordinal);
+    if (decision.add.length > 0) {
+      for (const [key, ordinal] of Object.entries(decision.nextOrdinals) as [string, number][]) if (pool.owners.has(key)) plan.nextOrdinals.set(key, ordinal);
+    }
   }
   return plan;
 }

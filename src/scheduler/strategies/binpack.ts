@@ -4,6 +4,6 @@ import type { Strategy } from "./strategy.js";
 
 /** Fill the fullest instance that fits; scale in from the emptiest so whole instances free up. */
 export const binpack: Strategy = {
-  pick: (fleet, needs) => fleet.best(needs),
+  picker: (fleet, needs) => () => fleet.best(needs),
   scaleInRank: (fleet, i) => leftover(fleet.free[i], zeroResources, fleet.capacity(i)),
 };
