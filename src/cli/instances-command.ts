@@ -1,12 +1,13 @@
 import type { Command } from "commander";
 import type { PlacementViewInstance } from "../control/placement-view.js";
+import { defaultUrl } from "./clients.js";
 
 export function registerInstancesCommand(program: Command): void {
   program
     .command("instances")
     .description("show each instance, its free capacity and the copies placed on it")
     .option("--endpoint <name>", "only this endpoint")
-    .option("--url <url>", "Berth server URL (env BERTH_URL)", process.env.BERTH_URL ?? "http://127.0.0.1:8080")
+    .option("--url <url>", "Berth server URL (env BERTH_URL)", defaultUrl)
     .option("--json", "print the raw JSON")
     .action(async (flags: { endpoint?: string; url: string; json?: boolean }) => {
       const query = flags.endpoint ? `?endpoint=${encodeURIComponent(flags.endpoint)}` : "";

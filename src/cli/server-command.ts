@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { ConfigError, loadConfig, type BerthConfig } from "../config/config.js";
 import { startServer } from "../server/server.js";
 import { createLogger } from "../util/logger.js";
+import { sageMakerClient } from "./clients.js";
+import { demoInstructions, setUpDemo, waitForDemo } from "./demo.js";
 
 export function registerServerCommand(program: Command): void {
   program
@@ -13,7 +15,8 @@ export function registerServerCommand(program: Command): void {
     .option("--config <file>", "YAML or JSON config file (env BERTH_CONFIG)")
     .option("--log-format <format>", "pretty or json (env BERTH_LOG_FORMAT)")
     .option("--log-level <level>", "debug, info, warn or error (env BERTH_LOG_LEVEL)")
-    .action(async (flags: { port?: string; host?: string; dataDir?: string; config?: string; logFormat?: string; logLevel?: string }) => {
+    .option("--demo", "also create a demo endpoint with two inference components (berth/echo and berth/llm)")
+    .action(async (flags: { port?: string; host?: string; dataDir?: string; config?: string; logFormat?: string; logLevel?: string; demo?: boolean }) => {
       let config: BerthConfig;
       try {
         config = loadConfig({
@@ -64,5 +67,16 @@ export function registerServerCommand(program: Command): void {
       };
       process.once("SIGTERM", () => shutdown("SIGTERM"));
       process.once("SIGINT", () => shutdown("SIGINT"));
+      if (flags.demo) {
+        const sm = sageMakerClient(server.url);
+        try {
+          await setUpDemo(sm, log);
+          const ready = await waitForDemo(sm, log);
+          if (ready) log.info(demoInstructions(server.url));
+          else log.error("the demo components did not become InService; see the log lines above for the reason");
+        } catch (error) {
+          log.error({ err: error }, "could not set up the demo");
+        }
+      }
     });
 }

@@ -13,7 +13,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (options.pretty) {
     return pino({
       level,
-      transport: { target: "pino-pretty", options: { colorize: process.stdout.isTTY, ignore: "pid,hostname", translateTime: "SYS:HH:MM:ss.l" } },
+      transport: {
+        target: "pino-pretty",
+        options: {
+          colorize: process.stdout.isTTY,
+          // Context keys stay in JSON logs; for people, the component prefix and the message say enough.
+          ignore: "pid,hostname,component,endpoint,copy,stream,instance,controller,key,requestId,op,accessKeyId,retryInMs,url,dataDir",
+          messageFormat: "{if component}{component}: {end}{msg}",
+          translateTime: "SYS:HH:MM:ss.l",
+        },
+      },
     });
   }
   return pino({ level, base: undefined });

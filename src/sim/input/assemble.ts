@@ -1,0 +1,56 @@
+import { streamStats } from "./stats.js";
+import type { DroppedStreams, PrefixBlocks, ResolvedTraceOptions, Stream, Trace, TraceFormat } from "./trace.js";
+
+/** A stream as a reader leaves it: arrivals in seconds from the window start, before the speed-up. */
+export interface RawStream {
+  id: string;
+  arrivals: Float64Array;
+  inputTokens?: Int32Array;
+  outputTokens?: Int32Array;
+  durationMs?: Float32Array;
+  prefixBlocks?: PrefixBlocks;
+  attributes?: Record<string, string | number>;
+}
+
+export interface AssembleInput {
+  format: TraceFormat;
+  source: string;
+  streams: RawStream[];
+  /** Length of the window in original trace seconds. */
+  windowS: number;
+  options: ResolvedTraceOptions;
+  dropped: DroppedStreams;
+  notes: string[];
+}
+
+/** Applies the speed-up (in place) and computes the per-stream statistics. */
+export function assembleTrace(input: AssembleInput): Trace {
+  const { speedup } = input.options;
+  const durationS = input.windowS / speedup;
+  let totalRequests = 0;
+  const streams: Stream[] = input.streams.map((raw) => {
+    if (speedup !== 1) for (let i = 0; i < raw.arrivals.length; i++) raw.arrivals[i] /= speedup;
+    totalRequests += raw.arrivals.length;
+    const stream: Stream = {
+      id: raw.id,
+      arrivals: raw.arrivals,
+      attributes: raw.attributes ?? {},
+      stats: streamStats(raw.arrivals, durationS),
+      ...(raw.inputTokens && { inputTokens: raw.inputTokens }),
+      ...(raw.outputTokens && { outputTokens: raw.outputTokens }),
+      ...(raw.durationMs && { durationMs: raw.durationMs }),
+      ...(raw.prefixBlocks && { prefixBlocks: raw.prefixBlocks }),
+    };
+    return stream;
+  });
+  return {
+    format: input.format,
+    source: input.source,
+    streams,
+    durationS,
+    totalRequests,
+    options: input.options,
+    dropped: input.dropped,
+    notes: input.notes,
+  };
+}
