@@ -195,7 +195,7 @@ export class CopySupervisor {
       const tail = this.#output.length > 0 ? ` Last output: ${this.#output.slice(-3).join(" | ")}` : "";
       return { error: (exitText ? `${exitText} before passing /ping.` : `it did not pass GET /ping within ${this.copy.spec.startupTimeoutSeconds} s.`) + tail };
     }
-    this.#publish({ phase: "Ready", lastError: undefined });
+    this.#publish({ phase: "Ready" });
     this.#log.info(`copy ${this.copy.id} is ready on port ${port}`);
     let misses = 0;
     while (!this.#stopping && exitText === undefined) {

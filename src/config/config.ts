@@ -25,6 +25,8 @@ export interface BerthConfig {
   images: Record<string, ImageCommand>;
   /** Extra instance types beside the built-in catalog. */
   instanceTypes: InstanceTypeSpec[];
+  /** How long the router waits for a container's answer (SageMaker: 60 s). */
+  invokeTimeoutSeconds: number;
 }
 
 export const defaultConfig: BerthConfig = {
@@ -39,6 +41,7 @@ export const defaultConfig: BerthConfig = {
   memoryHeadroomFraction: 0.1,
   images: {},
   instanceTypes: [],
+  invokeTimeoutSeconds: 60,
 };
 
 const envNames: Record<string, keyof BerthConfig> = {
@@ -99,6 +102,8 @@ function check(raw: Record<string, unknown>): BerthConfig {
   if (!(headroom >= 0 && headroom < 1)) throw new ConfigError(`memoryHeadroomFraction must be at least 0 and below 1, got '${raw.memoryHeadroomFraction}'.`);
   const maxApiBodyBytes = Number(raw.maxApiBodyBytes);
   if (!Number.isInteger(maxApiBodyBytes) || maxApiBodyBytes < 1024) throw new ConfigError(`maxApiBodyBytes must be a whole number of at least 1024.`);
+  const invokeTimeoutSeconds = Number(raw.invokeTimeoutSeconds);
+  if (!(invokeTimeoutSeconds > 0 && invokeTimeoutSeconds <= 3600)) throw new ConfigError(`invokeTimeoutSeconds must be a number of seconds above 0 and at most 3600.`);
   return {
     host: String(raw.host),
     port,
@@ -111,6 +116,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     memoryHeadroomFraction: headroom,
     images: (raw.images ?? {}) as Record<string, ImageCommand>,
     instanceTypes: (raw.instanceTypes ?? []) as InstanceTypeSpec[],
+    invokeTimeoutSeconds,
   };
 }
 

@@ -53,7 +53,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
 
   const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity };
   const metrics = new RouterMetrics();
-  const router = new Router({ accountId: config.accountId, observer: metrics });
+  const router = new Router({ accountId: config.accountId, observer: metrics, invokeTimeoutMs: config.invokeTimeoutSeconds * 1000 });
   const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });
   publisher.subscribe((table) => {
     router.setTable(table);

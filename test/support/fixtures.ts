@@ -58,7 +58,7 @@ export function echoComponent(
     Specification: {
       Container: { Image: options.image ?? "berth/echo", Environment: options.env },
       ComputeResourceRequirements: {
-        NumberOfAcceleratorDevicesRequired: options.accelerators ?? 1,
+        NumberOfAcceleratorDevicesRequired: options.accelerators === 0 ? undefined : options.accelerators ?? 1,
         NumberOfCpuCoresRequired: options.cpu ?? 1,
         MinMemoryRequiredInMb: options.memory ?? 1024,
       },

@@ -180,7 +180,7 @@ function componentOps(entries: Entry<ComponentRecord>[], plan: EndpointPlan, now
       ops.push(del("inference-component", entry.key, unchanged(entry)));
       continue;
     }
-    const ordinal = plan.copies.nextOrdinals.get(component.name.toLowerCase());
+    const ordinal = plan.copies.nextOrdinals.get(component.name);
     const next: ComponentRecord = { ...component };
     let changed = false;
     if (ordinal !== undefined && ordinal !== component.nextCopyOrdinal) {

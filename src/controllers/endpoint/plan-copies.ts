@@ -123,7 +123,7 @@ function pools(world: EndpointWorld, drainingInstances: Set<string>): Pool[] {
       instances: world.instances.filter((i) => i.variantName === variantName),
       schedulable: (i) => i.state === "InService" && i.generation === targetGeneration && !drainingInstances.has(i.id),
       demands: components.map((c) => componentDemand(c)),
-      owners: new Map(components.map((c) => [c.name.toLowerCase(), { owner: { type: "component", name: c.name }, spec: c.resolved, ordinal: c.nextCopyOrdinal }])),
+      owners: new Map(components.map((c) => [c.name, { owner: { type: "component", name: c.name }, spec: c.resolved, ordinal: c.nextCopyOrdinal }])),
     });
   }
   return result;
@@ -131,7 +131,7 @@ function pools(world: EndpointWorld, drainingInstances: Set<string>): Pool[] {
 
 function componentDemand(component: ComponentRecord): ComponentDemand {
   return {
-    component: component.name.toLowerCase(),
+    component: component.name,
     copies: component.status === "Deleting" ? 0 : component.desiredCopyCount,
     needs: component.resolved.needs,
     strategy: component.resolved.strategy,

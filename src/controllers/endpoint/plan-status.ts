@@ -53,7 +53,7 @@ function componentChange(world: EndpointWorld, component: ComponentRecord, unpla
   const active = owned.filter((c) => c.state === "Active" && !owned.some((o) => o.replaces === c.id));
   const ready = active.filter((c) => isReadyCopy(world, c)).length;
   const settled = ready >= component.desiredCopyCount && active.length === component.desiredCopyCount;
-  const short = unplaced.get(component.name.toLowerCase());
+  const short = unplaced.get(component.name);
   const trouble = copyTrouble(world, active);
   const reason = short?.reason ?? trouble.text;
   if (settled) {

@@ -26,7 +26,7 @@ export function isReadyCopy(world: EndpointWorld, copy: CopyRecord): boolean {
 }
 
 export function componentKeyOf(copy: CopyRecord): string {
-  return copy.owner.type === "component" ? copy.owner.name.toLowerCase() : variantOwnerKey(copy.owner.variant, copy.owner.generation);
+  return copy.owner.type === "component" ? copy.owner.name : variantOwnerKey(copy.owner.variant, copy.owner.generation);
 }
 
 /** Copies of a single-model variant are named after the variant and the configuration generation they run. */

@@ -9,30 +9,37 @@ export type GapFamily = "Gamma" | "Weibull" | "Exponential";
  */
 export function unitMeanSampler(family: GapFamily, shape: number): (rng: Rng) => number {
   if (family === "Exponential" || (family === "Gamma" && shape === 1)) return (rng) => -Math.log(rng.uniform());
-  if (family === "Gamma") return (rng) => gamma(rng, shape) / shape;
+  if (family === "Gamma") {
+    const draw = gammaSampler(shape);
+    return (rng) => draw(rng) / shape;
+  }
   const norm = Math.exp(logGamma(1 + 1 / shape));
   const power = 1 / shape;
   return (rng) => Math.pow(-Math.log(rng.uniform()), power) / norm;
 }
 
-/** Gamma(shape, scale 1) by Marsaglia and Tsang; shapes below 1 use the u^(1/a) boost. */
-export function gamma(rng: Rng, shape: number): number {
-  if (shape < 1) return gamma(rng, shape + 1) * Math.pow(rng.uniform(), 1 / shape);
-  const d = shape - 1 / 3;
+/** Gamma(shape, scale 1) by Marsaglia and Tsang; shapes below 1 draw Gamma(shape + 1) · u^(1/shape). */
+export function gammaSampler(shape: number): (rng: Rng) => number {
+  const boost = shape < 1;
+  const d = (boost ? shape + 1 : shape) - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = rng.normal();
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = rng.uniform();
-    const x2 = x * x;
-    if (u < 1 - 0.0331 * x2 * x2) return d * v;
-    if (Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) return d * v;
-  }
+  const invShape = 1 / shape;
+  return (rng) => {
+    let g: number;
+    for (;;) {
+      const x = rng.normal();
+      let v = 1 + c * x;
+      if (v <= 0) continue;
+      v = v * v * v;
+      const u = rng.uniform();
+      const x2 = x * x;
+      if (u < 1 - 0.0331 * x2 * x2 || Math.log(u) < 0.5 * x2 + d * (1 - v + Math.log(v))) {
+        g = d * v;
+        break;
+      }
+    }
+    return boost ? g * Math.pow(rng.uniform(), invShape) : g;
+  };
 }
 
 const lanczos = [

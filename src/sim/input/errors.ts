@@ -64,3 +64,11 @@ export function describeValue(value: unknown): string {
   if (typeof value === "object") return "a mapping";
   return String(value);
 }
+
+/** The model or instance catalog cannot be read. */
+export class CatalogError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CatalogError";
+  }
+}

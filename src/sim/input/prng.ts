@@ -8,9 +8,12 @@ export class Rng {
   #b: number;
   #c: number;
   #d: number;
+  #spare = NaN;
 
-  constructor(seed: number, salt = "") {
-    let s = (Math.trunc(seed) ^ hashString(salt)) >>> 0;
+  /** substream picks an independent sequence for the same seed and salt, e.g. one per minute. */
+  constructor(seed: number, salt: string | number = "", substream = 0) {
+    const saltHash = typeof salt === "number" ? salt : hashString(salt);
+    let s = (Math.trunc(seed) ^ saltHash ^ Math.imul(substream + 1, 0x27d4eb2f)) >>> 0;
     const next = (): number => {
       s = (s + 0x9e3779b9) >>> 0;
       let z = s;
@@ -40,9 +43,17 @@ export class Rng {
     return (this.uint32() + 0.5) * 2.3283064365386963e-10;
   }
 
-  /** Standard normal by Box–Muller; the second value is dropped to keep the state simple. */
+  /** Standard normal by Box–Muller; the pair's second value is kept for the next call. */
   normal(): number {
-    return Math.sqrt(-2 * Math.log(this.uniform())) * Math.cos(2 * Math.PI * this.uniform());
+    if (!Number.isNaN(this.#spare)) {
+      const z = this.#spare;
+      this.#spare = NaN;
+      return z;
+    }
+    const r = Math.sqrt(-2 * Math.log(this.uniform()));
+    const angle = 2 * Math.PI * this.uniform();
+    this.#spare = r * Math.sin(angle);
+    return r * Math.cos(angle);
   }
 
   /** A whole number in [0, n). */

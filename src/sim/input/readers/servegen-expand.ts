@@ -1,0 +1,43 @@
+import { unitMeanSampler } from "../distributions.js";
+import { Rng } from "../prng.js";
+import { expectedRequests, type ClientWindows } from "./servegen-windows.js";
+
+/**
+ * One renewal process per client in "operational time", where the clock runs at the window's rate:
+ * gaps have mean 1 and the window's fitted shape, and a gap still open at a window boundary carries
+ * over (converted at the next window's rate; a zero-rate window pauses it). So every window gets its
+ * stated mean rate, and only the very first gap starts the process out of equilibrium; restarting the
+ * process at every boundary would bias bursty windows (count ≈ rate·W + (CV² − 1)/2).
+ */
+export function expandClient(c: ClientWindows, startS: number, endS: number, rateScale: number, seed: number): Float64Array {
+  const rng = new Rng(seed, c.id);
+  let out = new Float64Array(Math.ceil(expectedRequests(c, startS, endS, rateScale) * 1.25) + 64);
+  let n = 0;
+  let pending = NaN;
+  for (let w = 0; w < c.starts.length; w++) {
+    const lo = Math.max(c.starts[w], startS);
+    const hi = Math.min(c.ends[w], endS);
+    const family = c.families[w];
+    const rate = c.rates[w] * rateScale;
+    if (hi <= lo || family === null || rate <= 0) continue;
+    const draw = unitMeanSampler(family, family === "Exponential" ? 1 : c.shapes[w]);
+    if (Number.isNaN(pending)) pending = draw(rng);
+    let t = lo;
+    for (;;) {
+      const dt = pending / rate;
+      if (t + dt >= hi) {
+        pending = Math.max(0, pending - (hi - t) * rate);
+        break;
+      }
+      t += dt;
+      if (n === out.length) {
+        const grown = new Float64Array(out.length * 2);
+        grown.set(out);
+        out = grown;
+      }
+      out[n++] = t - startS;
+      pending = draw(rng);
+    }
+  }
+  return out.slice(0, n);
+}

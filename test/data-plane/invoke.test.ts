@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from "@aws-sdk/client-sagemaker";
+import { startBerth, type BerthProcess } from "../support/berth-process.js";
+import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForEndpoint } from "../support/fixtures.js";
+import { copyOf, invoke, invokeStream } from "../support/invoke.js";
+
+describe("invoking models through the router", () => {
+  let berth: BerthProcess;
+  let endpoint: string;
+  let first: string;
+  let second: string;
+  before(async () => {
+    berth = await startBerth({ config: { invokeTimeoutSeconds: 1 } });
+    endpoint = await createIcEndpoint(berth.sagemaker, { variant: { RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } } });
+    first = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: `${endpoint}-first`, accelerators: 0 }));
+    second = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: `${endpoint}-second`, accelerators: 0, copies: 2 }));
+  });
+  after(async () => {
+    await berth.stop();
+  });
+
+  it("reaches each of two components on one endpoint by name", async () => {
+    const a = await invoke(berth.runtime, endpoint, first, '{"to":"first"}');
+    assert.equal(a.body, '{"to":"first"}');
+    assert.equal(copyOf(a.customAttributes), `${first}-1`);
+    assert.equal(a.variant, "AllTraffic");
+    assert.equal(a.contentType, "application/json");
+    const b = await invoke(berth.runtime, endpoint, second, '{"to":"second"}');
+    assert.equal(b.body, '{"to":"second"}');
+    assert.match(copyOf(b.customAttributes), new RegExp(`^${second}-[12]$`));
+  });
+
+  it("sends the next request to the idle copy while a slow one is in flight", async () => {
+    const slow = invoke(berth.runtime, endpoint, second, "slow", "latency_ms=900");
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const busy = new Set<string>();
+    const quick: string[] = [];
+    for (let i = 0; i < 6; i++) quick.push(copyOf((await invoke(berth.runtime, endpoint, second, `quick-${i}`)).customAttributes));
+    busy.add(copyOf((await slow).customAttributes));
+    assert.equal(new Set(quick).size, 1, `all quick requests went to one copy: ${quick.join(", ")}`);
+    assert.ok(!busy.has(quick[0]!), "and it was not the busy one");
+  });
+
+  it("streams a response as several PayloadPart events", async () => {
+    const body = "abcdefghijklmnopqrstuvwxyz0123456789";
+    const streamed = await invokeStream(berth.runtime, endpoint, first, body);
+    assert.ok(streamed.parts.length >= 3, `got ${streamed.parts.length} parts`);
+    assert.equal(streamed.parts.join(""), body);
+  });
+
+  it("turns a container error into ModelError with the original status and message", async () => {
+    await assert.rejects(invoke(berth.runtime, endpoint, first, "x", "status=500"), (e: Error & { OriginalStatusCode?: number; OriginalMessage?: string; $metadata?: { httpStatusCode?: number } }) => {
+      assert.equal(e.name, "ModelError");
+      assert.equal(e.$metadata?.httpStatusCode, 424);
+      assert.equal(e.OriginalStatusCode, 500);
+      assert.ok(e.OriginalMessage && e.OriginalMessage.length > 0);
+      assert.match(e.message, /^Received server error \(500\) from primary with message/);
+      return true;
+    });
+    await assert.rejects(invoke(berth.runtime, endpoint, first, "x", "status=404"), (e: Error & { OriginalStatusCode?: number }) => e.name === "ModelError" && e.OriginalStatusCode === 404 && /client error \(404\)/.test(e.message));
+  });
+
+  it("answers ModelError when the container takes longer than the invocation timeout", async () => {
+    await assert.rejects(invoke(berth.runtime, endpoint, first, "x", "latency_ms=3000"), (e: Error) => e.name === "ModelError" && /timed out/.test(e.message));
+    const after = await invoke(berth.runtime, endpoint, first, "still fine");
+    assert.equal(after.body, "still fine");
+  });
+
+  it("answers the documented ValidationError texts for a missing endpoint, header or component", async () => {
+    await assert.rejects(invoke(berth.runtime, "no-such-endpoint", undefined, "x"), { name: "ValidationError", message: "Endpoint no-such-endpoint of account 000000000000 not found." });
+    await assert.rejects(invoke(berth.runtime, endpoint, undefined, "x"), { name: "ValidationError", message: "Inference Component Name header is required for this endpoint." });
+    await assert.rejects(invoke(berth.runtime, endpoint, "not-here", "x"), { name: "ValidationError", message: /not-here is not deployed on endpoint/ });
+  });
+
+  it("serves a single-model endpoint without a component name, and refuses one", async () => {
+    const model = uniqueName("single-model");
+    await berth.sagemaker.send(new CreateModelCommand({ ModelName: model, PrimaryContainer: { Image: "berth/echo" } }));
+    const name = uniqueName("single");
+    await berth.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [{ VariantName: "Main", ModelName: model, InstanceType: "ml.m5.large", InitialInstanceCount: 1 }] }));
+    await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
+    await waitForEndpoint(berth.sagemaker, name, "InService");
+    const answer = await invoke(berth.runtime, name, undefined, "hello single");
+    assert.equal(answer.body, "hello single");
+    assert.equal(answer.variant, "Main");
+    assert.equal(copyOf(answer.customAttributes), "Main-g1-1");
+    await assert.rejects(invoke(berth.runtime, name, first, "x"), { name: "ValidationError", message: /Inference Component Name header is not allowed/ });
+  });
+
+  it("exposes per-component and per-copy metrics in Prometheus format", async () => {
+    await invoke(berth.runtime, endpoint, first, "count me");
+    const text = await (await fetch(`${berth.url}/metrics`)).text();
+    assert.match(text, new RegExp(`berth_invocations_total\\{endpoint="${endpoint}",variant="AllTraffic",component="${first}",copy="${first}-1"\\} \\d+`));
+    assert.match(text, new RegExp(`berth_invocation_errors_total\\{endpoint="${endpoint}",variant="AllTraffic",component="${first}",kind="model_5xx"\\} \\d+`));
+    assert.match(text, new RegExp(`berth_model_latency_seconds_count\\{endpoint="${endpoint}",variant="AllTraffic",component="${first}"\\} \\d+`));
+    assert.match(text, new RegExp(`berth_copies\\{endpoint="${endpoint}",variant="AllTraffic",component="${second}",state="ready"\\} 2`));
+  });
+});

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { DeleteInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { startBerth, type BerthProcess } from "../support/berth-process.js";
+import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForComponent } from "../support/fixtures.js";
+import { copyOf, invoke } from "../support/invoke.js";
+import { placement } from "../support/placement.js";
+import { eventually } from "../support/wait.js";
+
+describe("copy supervision", () => {
+  let berth: BerthProcess;
+  let endpoint: string;
+  before(async () => {
+    berth = await startBerth({ config: { images: { "test/crash": { command: [process.execPath, "-e", "console.error('model weights are corrupt'); process.exit(3)"] } } } });
+    endpoint = await createIcEndpoint(berth.sagemaker, { variant: { RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } } });
+  });
+  after(async () => {
+    await berth.stop();
+  });
+
+  it("restarts a copy killed with SIGKILL while the other copy keeps serving", async () => {
+    const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 2, accelerators: 0 }));
+    const before = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.copyId === `${name}-1`)!;
+    process.kill(before.pid!, "SIGKILL");
+    const failures: unknown[] = [];
+    const served = new Set<string>();
+    const deadline = Date.now() + 1500;
+    while (Date.now() < deadline) {
+      try {
+        served.add(copyOf((await invoke(berth.runtime, endpoint, name, "ping")).customAttributes));
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    assert.deepEqual(failures, [], "no request failed while the copy was down");
+    assert.ok(served.has(`${name}-2`));
+    const after = await eventually(async () => {
+      const copy = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.copyId === `${name}-1`);
+      return copy?.phase === "Ready" && copy.pid !== before.pid ? copy : undefined;
+    });
+    assert.equal(after.restarts, 1);
+    assert.match(after.lastError ?? "", /killed by SIGKILL/);
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) seen.add(copyOf((await invoke(berth.runtime, endpoint, name, "x")).customAttributes));
+    assert.ok(seen.has(`${name}-1`), "the restarted copy serves again");
+  });
+
+  it("shows why a crash-looping copy does not start, with its restart count", async () => {
+    const name = uniqueName("crashy");
+    await createComponent(berth.sagemaker, echoComponent(endpoint, { name, image: "test/crash", accelerators: 0 }), null);
+    const described = await eventually(async () => {
+      const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
+      return /restarted [2-9]/.test(d.FailureReason ?? "") ? d : undefined;
+    });
+    assert.equal(described.InferenceComponentStatus, "Creating");
+    assert.match(described.FailureReason!, /the process exited with code 3 before passing \/ping/);
+    assert.match(described.FailureReason!, /model weights are corrupt/);
+    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
+  });
+
+  it("fails a component whose image Berth cannot run, saying what to configure", async () => {
+    const name = uniqueName("unknown-image");
+    await createComponent(berth.sagemaker, echoComponent(endpoint, { name, image: "example.com/private/model:1.0", accelerators: 0 }), null);
+    const failed = await waitForComponent(berth.sagemaker, name, "Failed");
+    assert.match(failed.FailureReason!, /cannot run image 'example\.com\/private\/model:1\.0'/);
+    assert.match(failed.FailureReason!, /under 'images:' in the config file/);
+  });
+
+  it("drains a deleted component: requests in flight finish, then its copies stop", async () => {
+    const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 1, accelerators: 0 }));
+    const inFlight = [0, 1, 2].map((i) => invoke(berth.runtime, endpoint, name, `slow-${i}`, "latency_ms=800"));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
+    const answers = await Promise.all(inFlight);
+    assert.deepEqual(answers.map((a) => a.body), ["slow-0", "slow-1", "slow-2"]);
+    await assert.rejects(invoke(berth.runtime, endpoint, name, "late"), { name: "ValidationError" });
+    await eventually(async () => ((await placement(berth.url, endpoint)).flatMap((i) => i.copies).some((c) => c.owner === name) ? undefined : true));
+    assert.ok(berth.logs.some((l) => typeof l.msg === "string" && l.msg.includes(`copy ${name}-1 stopped`)));
+  });
+});

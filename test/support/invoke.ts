@@ -1,0 +1,24 @@
+import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand, type SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+
+export async function invoke(runtime: SageMakerRuntimeClient, endpoint: string, component: string | undefined, body: string, customAttributes?: string) {
+  const response = await runtime.send(
+    new InvokeEndpointCommand({ EndpointName: endpoint, InferenceComponentName: component, Body: new TextEncoder().encode(body), ContentType: "application/json", CustomAttributes: customAttributes }),
+  );
+  return { body: Buffer.from(response.Body!).toString("utf8"), customAttributes: response.CustomAttributes, variant: response.InvokedProductionVariant, contentType: response.ContentType };
+}
+
+/** The copy id the echo image reports in CustomAttributes (copy=<id>). */
+export function copyOf(customAttributes: string | undefined): string {
+  const match = /copy=([^,;]+)/.exec(customAttributes ?? "");
+  if (!match) throw new Error(`no copy= in CustomAttributes '${customAttributes}'`);
+  return match[1]!;
+}
+
+export async function invokeStream(runtime: SageMakerRuntimeClient, endpoint: string, component: string, body: string) {
+  const response = await runtime.send(
+    new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: component, Body: new TextEncoder().encode(body), ContentType: "application/json" }),
+  );
+  const parts: string[] = [];
+  for await (const event of response.Body!) if (event.PayloadPart?.Bytes) parts.push(Buffer.from(event.PayloadPart.Bytes).toString("utf8"));
+  return { parts, contentType: response.ContentType, customAttributes: response.CustomAttributes };
+}
