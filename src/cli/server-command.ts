@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ConfigError, loadConfig, type BerthConfig } from "../config/config.js";
+import { ConfigError, loadConfig, parseDuration, type BerthConfig } from "../config/config.js";
 import { startServer } from "../server/server.js";
 import { createLogger } from "../util/logger.js";
 import { sageMakerClient } from "./clients.js";
@@ -15,8 +15,9 @@ export function registerServerCommand(program: Command): void {
     .option("--config <file>", "YAML or JSON config file (env BERTH_CONFIG)")
     .option("--log-format <format>", "pretty or json (env BERTH_LOG_FORMAT)")
     .option("--log-level <level>", "debug, info, warn or error (env BERTH_LOG_LEVEL)")
+    .option("--scaling-period <duration>", "real time that SageMaker's 60 s scaling period lasts, e.g. 1s for demos and tests; shortens cooldowns and delays alike (env BERTH_SCALING_PERIOD)")
     .option("--demo", "also create a demo endpoint with two inference components (berth/echo and berth/llm)")
-    .action(async (flags: { port?: string; host?: string; dataDir?: string; config?: string; logFormat?: string; logLevel?: string; demo?: boolean }) => {
+    .action(async (flags: { port?: string; host?: string; dataDir?: string; config?: string; logFormat?: string; logLevel?: string; demo?: boolean; scalingPeriod?: string }) => {
       let config: BerthConfig;
       try {
         config = loadConfig({
@@ -27,6 +28,7 @@ export function registerServerCommand(program: Command): void {
             dataDir: flags.dataDir,
             logFormat: flags.logFormat as BerthConfig["logFormat"] | undefined,
             logLevel: flags.logLevel,
+            scalingPeriodSeconds: flags.scalingPeriod === undefined ? undefined : parseDuration(flags.scalingPeriod, "--scaling-period"),
           },
         });
       } catch (error) {

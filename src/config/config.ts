@@ -27,6 +27,10 @@ export interface BerthConfig {
   instanceTypes: InstanceTypeSpec[];
   /** How long the router waits for a container's answer (SageMaker: 60 s). */
   invokeTimeoutSeconds: number;
+  /** Real seconds that SageMaker's standard 60 s scaling period lasts; shortens every scaling duration alike. */
+  scalingPeriodSeconds: number;
+  /** How long metrics are kept, in API seconds. */
+  metricRetentionSeconds: number;
 }
 
 export const defaultConfig: BerthConfig = {
@@ -42,6 +46,8 @@ export const defaultConfig: BerthConfig = {
   images: {},
   instanceTypes: [],
   invokeTimeoutSeconds: 60,
+  scalingPeriodSeconds: 60,
+  metricRetentionSeconds: 24 * 3600,
 };
 
 const envNames: Record<string, keyof BerthConfig> = {
@@ -52,6 +58,7 @@ const envNames: Record<string, keyof BerthConfig> = {
   BERTH_ACCOUNT_ID: "accountId",
   BERTH_LOG_LEVEL: "logLevel",
   BERTH_LOG_FORMAT: "logFormat",
+  BERTH_SCALING_PERIOD: "scalingPeriodSeconds",
 };
 
 export class ConfigError extends Error {
@@ -104,6 +111,8 @@ function check(raw: Record<string, unknown>): BerthConfig {
   if (!Number.isInteger(maxApiBodyBytes) || maxApiBodyBytes < 1024) throw new ConfigError(`maxApiBodyBytes must be a whole number of at least 1024.`);
   const invokeTimeoutSeconds = Number(raw.invokeTimeoutSeconds);
   if (!(invokeTimeoutSeconds > 0 && invokeTimeoutSeconds <= 3600)) throw new ConfigError(`invokeTimeoutSeconds must be a number of seconds above 0 and at most 3600.`);
+  const scalingPeriodSeconds = parseDuration(raw.scalingPeriodSeconds, "scalingPeriodSeconds");
+  const metricRetentionSeconds = parseDuration(raw.metricRetentionSeconds, "metricRetentionSeconds");
   return {
     host: String(raw.host),
     port,
@@ -117,9 +126,20 @@ function check(raw: Record<string, unknown>): BerthConfig {
     images: (raw.images ?? {}) as Record<string, ImageCommand>,
     instanceTypes: (raw.instanceTypes ?? []) as InstanceTypeSpec[],
     invokeTimeoutSeconds,
+    scalingPeriodSeconds,
+    metricRetentionSeconds,
   };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Seconds as a number, or a string such as "500ms", "1s", "2m", "1h". */
+export function parseDuration(value: unknown, name: string): number {
+  if (typeof value === "number" && value > 0) return value;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(String(value));
+  const amount = match ? Number(match[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[(match[2] ?? "s") as "ms" | "s" | "m" | "h"] : NaN;
+  if (!(amount > 0)) throw new ConfigError(`${name} must be a duration such as 60, "1s", "500ms" or "2m", got '${value}'.`);
+  return amount;
 }

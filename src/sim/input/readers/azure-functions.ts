@@ -51,7 +51,7 @@ export async function readAzureFunctions(dir: string, source: string, options: R
     if (mem !== undefined) attributes.memoryMb = mem;
     return { id: row.id, ...expandFunction(row, duration, options.startS, endS, options), attributes };
   });
-  if (withoutDurations > 0) notes.push(`${withoutDurations} functions have no row in durations.csv; their streams carry no durationMs`);
+  if (withoutDurations > 0) notes.push(`${withoutDurations} of ${keep.length} functions have no row in durations.csv; their streams carry no durationMs`);
   return assembleTrace({ format: "azure-functions", source, streams, windowS: endS - options.startS, options, dropped, notes });
 }
 

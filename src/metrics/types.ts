@@ -1,0 +1,68 @@
+/**
+ * Metrics as CloudWatch models them: a namespace, a name and dimensions identify a series; each series
+ * holds aggregates (sum, count, min, max) per fixed time bucket. Interfaces only: the SQLite store, the
+ * in-memory store of the simulator and the tests all implement them.
+ */
+export interface Dimension {
+  Name: string;
+  Value: string;
+}
+
+export interface MetricId {
+  namespace: string;
+  name: string;
+  /** Sorted by Name; two ids with the same dimensions in another order are the same series. */
+  dimensions: Dimension[];
+}
+
+export interface Aggregate {
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+}
+
+export type Statistic = "Sum" | "Average" | "Minimum" | "Maximum" | "SampleCount";
+
+export interface StatisticsQuery {
+  metric: MetricId;
+  statistic: Statistic;
+  /** Real milliseconds per datapoint. */
+  periodMs: number;
+  /** Inclusive start, exclusive end, epoch ms; datapoints are aligned to multiples of periodMs. */
+  startMs: number;
+  endMs: number;
+}
+
+export interface Datapoint {
+  /** Start of the period, epoch ms. */
+  timestamp: number;
+  value: number;
+  aggregate: Aggregate;
+}
+
+export interface MetricsReader {
+  /** Datapoints for the periods that have data, oldest first. */
+  statistics(query: StatisticsQuery): Datapoint[];
+  /** Series matching the filter (all given fields must match; dimensions as a subset). */
+  listMetrics(filter: { namespace?: string; name?: string; dimensions?: { Name: string; Value?: string }[] }): MetricId[];
+}
+
+export interface MetricsWriter {
+  /** Adds one sample to the bucket holding atMs. */
+  record(metric: MetricId, value: number, atMs: number, unit?: string): void;
+}
+
+export function metricId(namespace: string, name: string, dimensions: Record<string, string>): MetricId {
+  return {
+    namespace,
+    name,
+    dimensions: Object.entries(dimensions)
+      .map(([Name, Value]) => ({ Name, Value }))
+      .sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0)),
+  };
+}
+
+export function seriesKey(metric: MetricId): string {
+  return `${metric.namespace}\u0000${metric.name}\u0000${metric.dimensions.map((d) => `${d.Name}=${d.Value}`).join("\u0000")}`;
+}

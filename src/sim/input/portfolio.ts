@@ -1,0 +1,65 @@
+import { readFile } from "node:fs/promises";
+import { LineCounter, parseDocument } from "yaml";
+import { PortfolioError } from "./errors.js";
+import { defaultCatalogDir, loadCatalog, type Catalog } from "./portfolio/catalog.js";
+import { readEndpoint } from "./portfolio/endpoint.js";
+import { Fields } from "./portfolio/fields.js";
+import { readMapping } from "./portfolio/mapping-spec.js";
+import { readModels } from "./portfolio/models.js";
+import type { Portfolio, SimulationSpec } from "./portfolio/types.js";
+
+export type * from "./portfolio/types.js";
+
+export interface LoadPortfolioOptions {
+  /** Folder with models.json and instances.json; default `<project root>/../shared/data/catalog`. */
+  catalogDir?: string;
+  /** An already loaded catalog (wins over catalogDir). */
+  catalog?: Catalog;
+}
+
+const topFields = ["version", "description", "models", "endpoint", "mapping", "simulation"];
+
+/** Reads a YAML or JSON portfolio file; throws a PortfolioError listing every problem with its line. */
+export async function loadPortfolio(path: string, options: LoadPortfolioOptions = {}): Promise<Portfolio> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new PortfolioError([{ file: path, line: 1, path: "", message: `cannot read the portfolio file (${(error as Error).message})` }]);
+  }
+  const catalog = options.catalog ?? (await loadCatalog(options.catalogDir ?? defaultCatalogDir()));
+  return parsePortfolio(text, path, catalog);
+}
+
+/** The same as loadPortfolio for text already in memory; file only names it in messages. */
+export function parsePortfolio(text: string, file: string, catalog: Catalog): Portfolio {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new PortfolioError(
+      doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, path: "", message: `not valid YAML or JSON: ${e.message.split("\n")[0]}` })),
+    );
+  }
+  const f = new Fields(file, doc, lines);
+  const notes: string[] = [];
+  const top = f.mapping([], doc.toJS(), topFields);
+  if (!top) throw new PortfolioError(f.issues);
+  if (top.version !== undefined) f.number(["version"], top.version, { whole: true, min: 1, max: 1 });
+  const description = top.description === undefined ? undefined : f.string(["description"], top.description);
+  const endpoint = readEndpoint(f, top.endpoint, catalog);
+  const models = readModels(f, top.models, catalog, endpoint?.instance, notes);
+  const simulation = readSimulation(f, top.simulation);
+  const mapping = readMapping(f, top.mapping, models.map((m) => m.name), simulation?.seed ?? 1);
+  if (f.issues.length > 0 || !endpoint || !simulation || !mapping) throw new PortfolioError(f.issues);
+  return { file, ...(description !== undefined && { description }), models, endpoint, mapping, simulation, catalogDir: catalog.dir, notes };
+}
+
+function readSimulation(f: Fields, value: unknown): SimulationSpec | undefined {
+  const s = value === undefined ? {} : f.mapping(["simulation"], value, ["durationS", "seed", "scalingPeriodS"]);
+  if (!s) return undefined;
+  const durationS = s.durationS === undefined ? undefined : f.number(["simulation", "durationS"], s.durationS, { above: 0 });
+  const seed = s.seed === undefined ? 1 : f.number(["simulation", "seed"], s.seed, { whole: true });
+  const scalingPeriodS = s.scalingPeriodS === undefined ? 60 : f.number(["simulation", "scalingPeriodS"], s.scalingPeriodS, { above: 0 });
+  if (seed === undefined || scalingPeriodS === undefined || (s.durationS !== undefined && durationS === undefined)) return undefined;
+  return { ...(durationS !== undefined && { durationS }), seed, scalingPeriodS };
+}

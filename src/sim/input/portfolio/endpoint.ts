@@ -1,0 +1,50 @@
+import type { Catalog, CatalogInstance } from "./catalog.js";
+import type { Fields } from "./fields.js";
+import { didYouMean, listSome } from "./suggest.js";
+import type { PortfolioEndpoint } from "./types.js";
+
+const endpointFields = ["instanceType", "minInstances", "maxInstances", "pricePerHour"];
+
+export function readEndpoint(f: Fields, value: unknown, catalog: Catalog): PortfolioEndpoint | undefined {
+  if (value === undefined) return f.fail([], "missing field 'endpoint' (at least { instanceType })");
+  const e = f.mapping(["endpoint"], value, endpointFields);
+  if (!e) return undefined;
+  const spec = instanceSpec(f, f.required(["endpoint"], e, "instanceType", "an instance type from instances.json, e.g. ml.p4d.24xlarge"), catalog);
+  const minInstances = e.minInstances === undefined ? 1 : f.number(["endpoint", "minInstances"], e.minInstances, { whole: true, min: 0 });
+  const maxInstances = e.maxInstances === undefined ? Math.max(1, minInstances ?? 1) : f.number(["endpoint", "maxInstances"], e.maxInstances, { whole: true, min: Math.max(1, minInstances ?? 1) });
+  const override = e.pricePerHour === undefined ? undefined : f.number(["endpoint", "pricePerHour"], e.pricePerHour, { above: 0 });
+  if (!spec || minInstances === undefined || maxInstances === undefined || (e.pricePerHour !== undefined && override === undefined)) return undefined;
+  const price = resolvePrice(spec, override);
+  if (!price) return f.fail(["endpoint", "instanceType"], `the catalog has no price for ${spec.instanceType}; set endpoint.pricePerHour (USD per instance-hour)`);
+  return {
+    instanceType: spec.instanceType,
+    minInstances,
+    maxInstances,
+    ...price,
+    instance: {
+      accelerators: spec.accelerators,
+      acceleratorModel: spec.acceleratorModel,
+      memoryPerAcceleratorGiB: spec.memoryPerAcceleratorGiB,
+      vcpus: spec.vcpus,
+      memoryGiB: spec.memoryGiB,
+    },
+  };
+}
+
+function instanceSpec(f: Fields, value: unknown, catalog: Catalog): CatalogInstance | undefined {
+  if (value === undefined) return undefined;
+  const name = f.string(["endpoint", "instanceType"], value);
+  if (name === undefined) return undefined;
+  const spec = catalog.instances.get(name);
+  if (spec) return spec;
+  const names = [...catalog.instances.keys()];
+  const guess = didYouMean(name, names);
+  return f.fail(["endpoint", "instanceType"], `unknown instance type '${name}'${guess ? ` — did you mean '${guess}'?` : ""}; instances.json in ${catalog.dir} has ${listSome(names, name)}`);
+}
+
+function resolvePrice(spec: CatalogInstance, override: number | undefined): Pick<PortfolioEndpoint, "pricePerHour" | "priceSource"> | undefined {
+  if (override !== undefined) return { pricePerHour: override, priceSource: "portfolio" };
+  if (spec.pricePerHour !== null) return { pricePerHour: spec.pricePerHour, priceSource: spec.priceStatus === "sourced" ? "catalog" : "catalog-unconfirmed" };
+  if (spec.estimatedPricePerHour !== null) return { pricePerHour: spec.estimatedPricePerHour, priceSource: "catalog-estimate" };
+  return undefined;
+}

@@ -1,0 +1,101 @@
+import { describeValue } from "../errors.js";
+import type { Catalog, CatalogModel } from "./catalog.js";
+import type { FieldPath, Fields } from "./fields.js";
+import { readLatency, readScaling, readStartup } from "./model-parts.js";
+import { didYouMean, listSome } from "./suggest.js";
+import type { InstanceShape, PortfolioModel } from "./types.js";
+
+const modelFields = ["name", "catalogModel", "sizeGB", "accelerators", "memoryGiB", "cpuCores", "startup", "startupSeconds", "latency", "concurrency", "sloMs", "scaling"] as const;
+
+const bytesPerGiB = 2 ** 30;
+const gbToGiB = (gb: number): number => Math.ceil(((gb * 1e9) / bytesPerGiB) * 100) / 100;
+
+export const defaultCpuCores = 1;
+
+export function readModels(f: Fields, value: unknown, catalog: Catalog, instance: InstanceShape | undefined, notes: string[]): PortfolioModel[] {
+  if (value === undefined) {
+    f.fail([], "missing field 'models' (the list of models to serve)");
+    return [];
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    f.fail(["models"], `must be a list with at least one model, found ${Array.isArray(value) ? "an empty list" : describeValue(value)}`);
+    return [];
+  }
+  const models: PortfolioModel[] = [];
+  const seen = new Map<string, number>();
+  value.forEach((raw, i) => {
+    const model = readModel(f, ["models", i], raw, catalog, instance, notes);
+    if (!model) return;
+    const earlier = seen.get(model.name);
+    if (earlier !== undefined) f.fail(["models", i, "name"], `'${model.name}' is already the name of models[${earlier}]; names must be unique`);
+    else seen.set(model.name, i);
+    models.push(model);
+  });
+  return models;
+}
+
+function readModel(f: Fields, path: FieldPath, raw: unknown, catalog: Catalog, instance: InstanceShape | undefined, notes: string[]): PortfolioModel | undefined {
+  const m = f.mapping(path, raw, modelFields);
+  if (!m) return undefined;
+  const at = (key: string): FieldPath => [...path, key];
+  const name = f.string(at("name"), f.required(path, m, "name", "what the model is called in reports and in mapping.explicit"));
+  const entry = m.catalogModel === undefined ? undefined : catalogEntry(f, at("catalogModel"), m.catalogModel, catalog);
+  const sizeGB = m.sizeGB === undefined ? entry?.fp16WeightsGB : f.number(at("sizeGB"), m.sizeGB, { above: 0 });
+  const accelerators = f.number(at("accelerators"), f.required(path, m, "accelerators", "whole accelerator devices per copy"), { whole: true, min: 1 });
+  const memoryGiB = m.memoryGiB === undefined ? memoryFromCatalog(f, path, entry, notes) : f.number(at("memoryGiB"), m.memoryGiB, { above: 0 });
+  const cpuCores = m.cpuCores === undefined ? defaultCpuCores : f.number(at("cpuCores"), m.cpuCores, { above: 0 });
+  const startup = readStartup(f, path, m, sizeGB);
+  const latency = readLatency(f, at("latency"), f.required(path, m, "latency", "{ firstTokenMs, perOutputTokenMs } or { fixedMs }"));
+  const concurrency = m.concurrency === undefined ? 1 : f.number(at("concurrency"), m.concurrency, { whole: true, min: 1 });
+  const sloMs = f.number(at("sloMs"), f.required(path, m, "sloMs", "the latency SLO in milliseconds"), { above: 0 });
+  const scaling = readScaling(f, at("scaling"), f.required(path, m, "scaling", "at least { maxCopies }"), concurrency ?? 1);
+  if (instance && accelerators !== undefined && accelerators > instance.accelerators) {
+    f.fail(at("accelerators"), `a copy needs ${accelerators} accelerators but one instance of the endpoint has ${instance.accelerators}; lower it or pick a larger instanceType`);
+  }
+  if (instance && sizeGB !== undefined && accelerators !== undefined && accelerators <= instance.accelerators) {
+    const deviceGB = (accelerators * instance.memoryPerAcceleratorGiB * bytesPerGiB) / 1e9;
+    if (sizeGB > deviceGB) {
+      const needed = Math.ceil(sizeGB / ((instance.memoryPerAcceleratorGiB * bytesPerGiB) / 1e9));
+      f.fail(m.sizeGB === undefined ? at("catalogModel") : at("sizeGB"), `${sizeGB} GB of weights do not fit in ${accelerators} × ${instance.memoryPerAcceleratorGiB} GiB of accelerator memory; use at least ${needed} accelerators`);
+    }
+  }
+  if (instance && memoryGiB !== undefined && memoryGiB > instance.memoryGiB) {
+    f.fail(m.memoryGiB === undefined ? path : at("memoryGiB"), `a copy needs ${memoryGiB} GiB but one instance has ${instance.memoryGiB} GiB of memory`);
+  }
+  if (instance && cpuCores !== undefined && cpuCores > instance.vcpus) f.fail(at("cpuCores"), `a copy needs ${cpuCores} CPU cores but one instance has ${instance.vcpus}`);
+  if (name === undefined || accelerators === undefined || memoryGiB === undefined || cpuCores === undefined || !startup || !latency) return undefined;
+  if (concurrency === undefined || sloMs === undefined || !scaling) return undefined;
+  return {
+    name,
+    ...(entry && { catalogModel: entry.id }),
+    ...(sizeGB !== undefined && { sizeGB }),
+    accelerators,
+    memoryGiB,
+    cpuCores,
+    startup,
+    latency,
+    concurrency,
+    sloMs,
+    scaling,
+  };
+}
+
+function catalogEntry(f: Fields, path: FieldPath, value: unknown, catalog: Catalog): CatalogModel | undefined {
+  const id = f.string(path, value);
+  if (id === undefined) return undefined;
+  const entry = catalog.models.get(id);
+  if (entry) return entry;
+  const ids = [...catalog.models.keys()];
+  const guess = didYouMean(id, ids);
+  return f.fail(path, `unknown catalog model '${id}'${guess ? ` — did you mean '${guess}'?` : ""}; models.json in ${catalog.dir} has ${listSome(ids, id)}`);
+}
+
+function memoryFromCatalog(f: Fields, path: FieldPath, entry: CatalogModel | undefined, notes: string[]): number | undefined {
+  if (!entry) return f.fail(path, "missing field 'memoryGiB' (memory one copy reserves); give it, or a catalogModel to take it from the catalog");
+  if (entry.typicalServingMemoryGB !== null) return gbToGiB(entry.typicalServingMemoryGB);
+  if (entry.minServingMemoryGB !== null) {
+    notes.push(`models '${entry.id}': the catalog has no typical_serving_memory_gb, so memoryGiB comes from min_serving_memory_gb (${entry.minServingMemoryGB} GB)`);
+    return gbToGiB(entry.minServingMemoryGB);
+  }
+  return f.fail(path, `missing field 'memoryGiB': the catalog has no memory estimate for '${entry.id}'`);
+}

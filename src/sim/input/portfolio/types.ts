@@ -1,0 +1,95 @@
+/** A portfolio file after validation, with every default filled in. */
+export interface Portfolio {
+  /** The path it was loaded from, as given. */
+  file: string;
+  description?: string;
+  models: PortfolioModel[];
+  endpoint: PortfolioEndpoint;
+  mapping: MappingSpec;
+  simulation: SimulationSpec;
+  catalogDir: string;
+  /** Defaults that needed a fallback, e.g. memory taken from min_serving_memory_gb. */
+  notes: string[];
+}
+
+export interface PortfolioModel {
+  name: string;
+  catalogModel?: string;
+  /** Weights to load, decimal GB; undefined when neither given nor in the catalog (then startup is fixed). */
+  sizeGB?: number;
+  /** Whole accelerator devices per copy. */
+  accelerators: number;
+  /** Memory one copy reserves, GiB. */
+  memoryGiB: number;
+  cpuCores: number;
+  startup: StartupSpec;
+  latency: LatencyProfile;
+  /** Requests one copy serves at once. */
+  concurrency: number;
+  sloMs: number;
+  scaling: ScalingPolicy;
+}
+
+export interface StartupSpec {
+  /** Time from "copy placed" to "copy serves": fixedSeconds + sizeGB / loadGBps, or as given. */
+  seconds: number;
+  /** null when startupSeconds was given directly. */
+  loadGBps: number | null;
+  fixedSeconds: number;
+}
+
+export type LatencyProfile =
+  | { kind: "tokens"; firstTokenMs: number; perOutputTokenMs: number; perInputTokenMs: number }
+  /** useTraceDuration: take a request's durationMs from the trace (Azure Functions) when it has one. */
+  | { kind: "fixed"; fixedMs: number; useTraceDuration: boolean };
+
+export interface ScalingPolicy {
+  minCopies: number;
+  maxCopies: number;
+  /**
+   * invocationsPerCopy: requests per copy per minute (SageMaker's InvocationsPerCopy);
+   * concurrencyPerCopy: requests in flight per copy (ConcurrentRequestsPerCopy).
+   */
+  target: { metric: "invocationsPerCopy" | "concurrencyPerCopy"; value: number };
+  scaleInCooldownS: number;
+  scaleOutCooldownS: number;
+  scaleToZero: boolean;
+}
+
+export interface PortfolioEndpoint {
+  instanceType: string;
+  minInstances: number;
+  maxInstances: number;
+  pricePerHour: number;
+  /** portfolio: the file's override; catalog / catalog-unconfirmed: the catalog price; catalog-estimate: its estimate. */
+  priceSource: "portfolio" | "catalog" | "catalog-unconfirmed" | "catalog-estimate";
+  instance: InstanceShape;
+}
+
+export interface InstanceShape {
+  accelerators: number;
+  acceleratorModel: string | null;
+  memoryPerAcceleratorGiB: number;
+  vcpus: number;
+  memoryGiB: number;
+}
+
+export type MappingSpec =
+  | { strategy: "byRank"; streamsPerModel: number }
+  | { strategy: "random"; streamsPerModel: number; seed: number }
+  | { strategy: "explicit"; streams: ExplicitStreams[] };
+
+export interface ExplicitStreams {
+  model: string;
+  /** Stream ids as written (a unique prefix of at least 6 characters also matches). */
+  ids: string[];
+  /** Line of each id in the portfolio file, for messages about ids the trace lacks. */
+  lines: number[];
+}
+
+export interface SimulationSpec {
+  durationS?: number;
+  seed: number;
+  /** How often the autoscaler evaluates its targets, seconds. */
+  scalingPeriodS: number;
+}
