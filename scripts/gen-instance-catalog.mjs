@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/domain/catalog/instance-types.generated.ts from ../shared/data/catalog/instances.json
+// Generates src/domain/catalog/instance-types.generated.ts from data/catalog/instances.json (a copy of the shared catalog)
 // plus the CPU-only types below, which the shared catalog (GPU and Inferentia only) lacks.
 // Run: node scripts/gen-instance-catalog.mjs [path-to-instances.json]
 import { readFileSync, writeFileSync } from "node:fs";
@@ -7,7 +7,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const source = process.argv[2] ?? join(root, "..", "shared", "data", "catalog", "instances.json");
+const source = process.argv[2] ?? join(root, "data", "catalog", "instances.json");
 const catalog = JSON.parse(readFileSync(source, "utf8"));
 
 // CPU types for hosting small models and the local demo. Hardware: AWS instance-type pages (m5: 4 GiB per vCPU).

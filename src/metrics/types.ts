@@ -45,12 +45,16 @@ export interface MetricsReader {
   /** Datapoints for the periods that have data, oldest first. */
   statistics(query: StatisticsQuery): Datapoint[];
   /** Series matching the filter (all given fields must match; dimensions as a subset). */
-  listMetrics(filter: { namespace?: string; name?: string; dimensions?: { Name: string; Value?: string }[] }): MetricId[];
+  listMetrics(filter: { namespace?: string; name?: string; dimensions?: { Name: string; Value?: string }[]; activeSinceMs?: number }): MetricId[];
+  /** The unit the series was last recorded with (undefined: none given). */
+  unitOf?(metric: MetricId): string | undefined;
 }
 
 export interface MetricsWriter {
   /** Adds one sample to the bucket holding atMs. */
   record(metric: MetricId, value: number, atMs: number, unit?: string): void;
+  /** Adds pre-aggregated samples (PutMetricData StatisticValues, Values with Counts) to the bucket holding atMs. */
+  recordAggregate?(metric: MetricId, aggregate: Aggregate, atMs: number, unit?: string): void;
 }
 
 export function metricId(namespace: string, name: string, dimensions: Record<string, string>): MetricId {

@@ -56,10 +56,3 @@ export function logGamma(x: number): number {
   for (let i = 1; i < 9; i++) a += lanczos[i] / (z + i);
   return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
 }
-
-/** Mean of the family with the given shape and scale (numpy/scipy convention). */
-export function familyMean(family: GapFamily, shape: number, scale: number): number {
-  if (family === "Gamma") return shape * scale;
-  if (family === "Weibull") return scale * Math.exp(logGamma(1 + 1 / shape));
-  return scale;
-}

@@ -11,7 +11,7 @@ import type { Portfolio, SimulationSpec } from "./portfolio/types.js";
 export type * from "./portfolio/types.js";
 
 export interface LoadPortfolioOptions {
-  /** Folder with models.json and instances.json; default `<project root>/../shared/data/catalog`. */
+  /** Folder with models.json and instances.json; default `<project root>/data/catalog`. */
   catalogDir?: string;
   /** An already loaded catalog (wins over catalogDir). */
   catalog?: Catalog;

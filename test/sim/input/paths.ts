@@ -14,14 +14,14 @@ function projectRoot(): string {
 
 export const fixtures = join(projectRoot(), "test", "fixtures", "traces");
 
-/** The shared public traces; BERTH_TRACES_DIR overrides `<project root>/../shared/data/traces`. */
-export const sharedTraces = process.env.BERTH_TRACES_DIR ?? resolve(projectRoot(), "..", "shared", "data", "traces");
+/** The shared public traces; BERTH_TRACES_DIR overrides `<project root>/data/traces`. */
+export const sharedTraces = process.env.BERTH_TRACES_DIR ?? resolve(projectRoot(), "data", "traces");
 
 /** These tests check real data, so a missing folder is a failure, never a skip. */
 export function sharedTrace(relative: string): string {
   const path = join(sharedTraces, relative);
   if (!existsSync(path)) {
-    throw new Error(`shared trace ${path} is missing: these tests need the public traces (see shared/data/traces/README.md); set BERTH_TRACES_DIR if they live elsewhere`);
+    throw new Error(`shared trace ${path} is missing: these tests need the public traces (see data/traces/README.md); set BERTH_TRACES_DIR if they live elsewhere`);
   }
   return path;
 }

@@ -30,7 +30,7 @@ export interface Catalog {
   instances: ReadonlyMap<string, CatalogInstance>;
 }
 
-/** `<project root>/../shared/data/catalog`, the project root being the folder with Berth's package.json. */
+/** `<project root>/data/catalog`, the project root being the folder with Berth's package.json. */
 export function defaultCatalogDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, "package.json"))) {
@@ -38,7 +38,7 @@ export function defaultCatalogDir(): string {
     if (parent === dir) throw new CatalogError(`cannot find Berth's package.json above ${fileURLToPath(import.meta.url)}; pass catalogDir`);
     dir = parent;
   }
-  return resolve(dir, "..", "shared", "data", "catalog");
+  return resolve(dir, "data", "catalog");
 }
 
 export async function loadCatalog(dir: string = defaultCatalogDir()): Promise<Catalog> {

@@ -33,17 +33,20 @@ export class Fields {
     this.#lines = lines;
   }
 
-  /** Line of the value at path, or of its key when onKey is set; the nearest existing parent otherwise. */
-  lineOf(path: FieldPath, onKey = false): number {
+  /**
+   * Line of the key for a named field (a block mapping's value starts on the next line), of the item
+   * for a list entry, else of the nearest parent that exists.
+   */
+  lineOf(path: FieldPath): number {
     for (let depth = path.length; depth >= 0; depth--) {
-      const offset = this.#offset(path.slice(0, depth), onKey && depth === path.length);
+      const offset = this.#offset(path.slice(0, depth));
       if (offset !== undefined) return this.#lines.linePos(offset).line;
     }
     return 1;
   }
 
-  fail(path: FieldPath, message: string, onKey = false): undefined {
-    this.issues.push({ file: this.#file, line: this.lineOf(path, onKey), path: formatPath(path), message });
+  fail(path: FieldPath, message: string): undefined {
+    this.issues.push({ file: this.#file, line: this.lineOf(path), path: formatPath(path), message });
     return undefined;
   }
 
@@ -55,7 +58,7 @@ export class Fields {
       if (allowed.includes(key)) continue;
       const guess = didYouMean(key, allowed);
       const hint = guess ? ` — did you mean '${guess}'?` : ` — allowed fields are ${allowed.join(", ")}`;
-      this.fail([...path, key], `unknown field '${key}'${hint}`, true);
+      this.fail([...path, key], `unknown field '${key}'${hint}`);
     }
     return record;
   }
@@ -65,7 +68,9 @@ export class Fields {
     return record[key];
   }
 
+  /** Getters take undefined as "missing, already reported by required()" and stay silent. */
   number(path: FieldPath, value: unknown, rule: NumberRule = {}): number | undefined {
+    if (value === undefined) return undefined;
     const ok =
       typeof value === "number" &&
       Number.isFinite(value) &&
@@ -77,23 +82,25 @@ export class Fields {
   }
 
   string(path: FieldPath, value: unknown): string | undefined {
+    if (value === undefined) return undefined;
     return typeof value === "string" && value.trim() !== "" ? value : this.fail(path, `must be a non-empty text, found ${describeValue(value)}`);
   }
 
   boolean(path: FieldPath, value: unknown): boolean | undefined {
+    if (value === undefined) return undefined;
     return typeof value === "boolean" ? value : this.fail(path, `must be true or false, found ${describeValue(value)}`);
   }
 
-  #offset(path: FieldPath, onKey: boolean): number | undefined {
-    if (onKey && path.length > 0) {
+  #offset(path: FieldPath): number | undefined {
+    const last = path[path.length - 1];
+    if (typeof last === "string") {
       const parent = path.length === 1 ? this.#doc.contents : this.#doc.getIn(path.slice(0, -1), true);
       if (!isMap(parent)) return undefined;
-      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1]);
+      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
       return isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
     }
     const node = path.length === 0 ? this.#doc.contents : this.#doc.getIn(path, true);
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    return range?.[0];
+    return (node as { range?: [number, number, number] } | null | undefined)?.range?.[0];
   }
 }
 

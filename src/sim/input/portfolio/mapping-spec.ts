@@ -31,7 +31,7 @@ function readExplicit(f: Fields, value: unknown, modelNames: readonly string[]):
   for (const [model, raw] of Object.entries(value as Record<string, unknown>)) {
     if (!modelNames.includes(model)) {
       const guess = didYouMean(model, modelNames);
-      f.fail([...path, model], `no model is named '${model}'${guess ? ` — did you mean '${guess}'?` : ""}; the models are ${listSome(modelNames)}`, true);
+      f.fail([...path, model], `no model is named '${model}'${guess ? ` — did you mean '${guess}'?` : ""}; the models are ${listSome(modelNames)}`);
       continue;
     }
     const list = typeof raw === "string" ? [raw] : raw;

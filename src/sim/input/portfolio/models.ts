@@ -25,11 +25,13 @@ export function readModels(f: Fields, value: unknown, catalog: Catalog, instance
   const seen = new Map<string, number>();
   value.forEach((raw, i) => {
     const model = readModel(f, ["models", i], raw, catalog, instance, notes);
-    if (!model) return;
-    const earlier = seen.get(model.name);
-    if (earlier !== undefined) f.fail(["models", i, "name"], `'${model.name}' is already the name of models[${earlier}]; names must be unique`);
-    else seen.set(model.name, i);
-    models.push(model);
+    const name = (raw as { name?: unknown } | null)?.name;
+    if (typeof name === "string") {
+      const earlier = seen.get(name);
+      if (earlier !== undefined) f.fail(["models", i, "name"], `'${name}' is already the name of models[${earlier}]; names must be unique`);
+      else seen.set(name, i);
+    }
+    if (model) models.push(model);
   });
   return models;
 }

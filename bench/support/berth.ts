@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateInferenceComponentCommand,
+  DescribeEndpointCommand,
+  DescribeInferenceComponentCommand,
+  SageMakerClient,
+} from "@aws-sdk/client-sagemaker";
+import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { freePort, pollUntil } from "./net.js";
+import { killPid, onCleanup, stopChild } from "./processes.js";
+
+const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
+const credentials = { accessKeyId: "AKIDBERTHBENCH", secretAccessKey: "not-checked" };
+
+export interface BerthServer {
+  url: string;
+  pid: number;
+  sagemaker: SageMakerClient;
+  runtime: SageMakerRuntimeClient;
+  /** Log lines printed so far (warn and above), to show that none come per request. */
+  logLines(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `berth server` as its own process with an empty data dir. At --log-level warn the server does
+ * not print its "url" line (that is an info line), so the port is picked here and readiness is /healthz.
+ */
+export async function startBerth(options: { nodeArgs?: string[] } = {}): Promise<BerthServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), "berth-bench-"));
+  const removeDataDir = onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), binary, "server", "--port", String(port), "--data-dir", dataDir, "--log-format", "json", "--log-level", "warn"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const forgetChild = onCleanup(() => stopBerth(child, url));
+  let lines = 0;
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    lines += text.split("\n").length - 1;
+    output = (output + text).slice(-4000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  await pollUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`berth server exited with ${child.exitCode}: ${output}`);
+      const response = await fetch(`${url}/healthz`);
+      await response.arrayBuffer();
+      return response.status === 200 ? true : undefined;
+    },
+    { timeoutMs: 30_000, what: `berth server at ${url} to answer /healthz` },
+  ).catch((error: Error) => {
+    throw child.exitCode !== null ? new Error(`berth server exited with ${child.exitCode}: ${output}`) : error;
+  });
+  const clientOptions = { endpoint: url, region: "us-east-1", credentials, maxAttempts: 1 };
+  return {
+    url,
+    pid: child.pid!,
+    sagemaker: new SageMakerClient(clientOptions),
+    runtime: new SageMakerRuntimeClient(clientOptions),
+    logLines: () => lines,
+    stop: async () => {
+      forgetChild();
+      await stopBerth(child, url);
+      removeDataDir();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** SIGTERM stops Berth and its copies; if Berth has to be killed instead, its copies are killed after it. */
+async function stopBerth(child: ChildProcess, url: string): Promise<void> {
+  const pids = child.exitCode === null ? (await copies(url, AbortSignal.timeout(2_000)).catch(() => [])).map((c) => c.pid) : [];
+  const killed = await stopChild(child, "SIGTERM", 20_000);
+  if (killed) for (const pid of pids) if (pid) killPid(pid);
+}
+
+export interface CopyView {
+  copyId: string;
+  owner: string;
+  phase: string;
+  port?: number;
+  pid?: number;
+}
+
+export async function copies(url: string, signal?: AbortSignal): Promise<CopyView[]> {
+  const response = await fetch(`${url}/berth/v1/instances`, { signal });
+  if (!response.ok) throw new Error(`GET /berth/v1/instances answered ${response.status}`);
+  const view = (await response.json()) as { instances: { copies: CopyView[] }[] };
+  return view.instances.flatMap((i) => i.copies);
+}
+
+/** An endpoint on one ml.g5.12xlarge routing by least outstanding requests. */
+export async function createEndpoint(berth: BerthServer, name: string): Promise<void> {
+  await berth.sagemaker.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: `${name}-cfg`,
+      ExecutionRoleArn: "arn:aws:iam::000000000000:role/berth",
+      ProductionVariants: [{ VariantName: "AllTraffic", InstanceType: "ml.g5.12xlarge", InitialInstanceCount: 1, RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } }],
+    }),
+  );
+  await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: `${name}-cfg` }));
+  await pollUntil(
+    async () => {
+      const d = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
+      if (d.EndpointStatus === "Failed") throw new Error(`endpoint ${name} failed: ${d.FailureReason}`);
+      return d.EndpointStatus === "InService" ? true : undefined;
+    },
+    { timeoutMs: 30_000, what: `endpoint ${name} to be InService` },
+  );
+}
+
+/** Creates a one-copy component and returns its copy once InService (with its port). */
+export async function createComponent(
+  berth: BerthServer,
+  options: { endpoint: string; name: string; image: string; accelerators?: number; cpuCores: number; memoryMiB: number },
+): Promise<CopyView & { port: number }> {
+  await berth.sagemaker.send(
+    new CreateInferenceComponentCommand({
+      InferenceComponentName: options.name,
+      EndpointName: options.endpoint,
+      Specification: {
+        Container: { Image: options.image },
+        ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: options.accelerators, NumberOfCpuCoresRequired: options.cpuCores, MinMemoryRequiredInMb: options.memoryMiB },
+      },
+      RuntimeConfig: { CopyCount: 1 },
+    }),
+  );
+  await pollUntil(
+    async () => {
+      const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: options.name }));
+      if (d.InferenceComponentStatus === "Failed") throw new Error(`component ${options.name} failed: ${d.FailureReason}`);
+      return d.InferenceComponentStatus === "InService" ? true : undefined;
+    },
+    { timeoutMs: 60_000, what: `inference component ${options.name} to be InService` },
+  );
+  const copy = (await copies(berth.url)).find((c) => c.owner === options.name && c.port !== undefined);
+  if (!copy?.port) throw new Error(`component ${options.name} is InService but /berth/v1/instances lists no copy with a port`);
+  return copy as CopyView & { port: number };
+}

@@ -1,0 +1,76 @@
+import { performance } from "node:perf_hooks";
+import { InvokeEndpointWithResponseStreamCommand, type SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { request } from "undici";
+
+export const llmBody = JSON.stringify({ inputs: "def fib(n):", parameters: { max_new_tokens: 128 } });
+
+/** One streamed generation: time to the first part, and the token lines seen with the time of the last. */
+export interface StreamTiming {
+  ttftMs: number;
+  tokens: number;
+  /** Tokens after the first, per second between the first and the last token: the decode speed. */
+  tokensPerSec: number;
+}
+
+/** Counts `{"token":...}` lines in a JSON-lines stream that may split lines across chunks. */
+class TokenCounter {
+  tokens = 0;
+  firstTokenAt = NaN;
+  lastTokenAt = NaN;
+  #partial = "";
+  readonly #decoder = new TextDecoder();
+
+  push(bytes: Uint8Array, at: number): void {
+    const lines = (this.#partial + this.#decoder.decode(bytes, { stream: true })).split("\n");
+    this.#partial = lines.pop()!;
+    for (const line of lines) {
+      if (!line.startsWith('{"token"')) continue;
+      this.tokens++;
+      if (this.tokens === 1) this.firstTokenAt = at;
+      this.lastTokenAt = at;
+    }
+  }
+
+  timing(startedAt: number, firstPartAt: number): StreamTiming {
+    const span = (this.lastTokenAt - this.firstTokenAt) / 1000;
+    return { ttftMs: firstPartAt - startedAt, tokens: this.tokens, tokensPerSec: this.tokens > 1 && span > 0 ? (this.tokens - 1) / span : NaN };
+  }
+}
+
+/** InvokeEndpointWithResponseStream through Berth with the AWS SDK; TTFT is to the first PayloadPart. */
+export async function streamThroughRouter(runtime: SageMakerRuntimeClient, endpoint: string, component: string): Promise<StreamTiming> {
+  const startedAt = performance.now();
+  const response = await runtime.send(
+    new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: component, ContentType: "application/json", Body: new TextEncoder().encode(llmBody) }),
+    { abortSignal: AbortSignal.timeout(120_000) },
+  );
+  const counter = new TokenCounter();
+  let firstPartAt = NaN;
+  for await (const event of response.Body!) {
+    if (!event.PayloadPart?.Bytes) continue;
+    const now = performance.now();
+    if (Number.isNaN(firstPartAt)) firstPartAt = now;
+    counter.push(event.PayloadPart.Bytes, now);
+  }
+  return counter.timing(startedAt, firstPartAt);
+}
+
+/** The same generation straight from the copy (X-Berth-Stream: true); TTFT is to the first body chunk. */
+export async function streamDirect(copyPort: number): Promise<StreamTiming> {
+  const startedAt = performance.now();
+  const response = await request(`http://127.0.0.1:${copyPort}/invocations`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-berth-stream": "true" },
+    body: llmBody,
+    signal: AbortSignal.timeout(120_000),
+  });
+  if (response.statusCode !== 200) throw new Error(`the LLM copy answered ${response.statusCode}: ${await response.body.text()}`);
+  const counter = new TokenCounter();
+  let firstPartAt = NaN;
+  for await (const chunk of response.body) {
+    const now = performance.now();
+    if (Number.isNaN(firstPartAt)) firstPartAt = now;
+    counter.push(chunk as Buffer, now);
+  }
+  return counter.timing(startedAt, firstPartAt);
+}

@@ -1,0 +1,50 @@
+import { createConnection, createServer } from "node:net";
+
+/** A port free on 127.0.0.1 right now (the kernel picks it; it may be taken again before use, rarely). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port; gives up after timeoutMs. */
+export async function waitForPort(port: number, options: { timeoutMs: number; what: string; gaveUp?: () => string | undefined }): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ host: "127.0.0.1", port });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    const reason = options.gaveUp?.();
+    if (reason) throw new Error(`${options.what} did not start: ${reason}`);
+    if (Date.now() > deadline) throw new Error(`${options.what} did not accept connections on 127.0.0.1:${port} within ${options.timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Polls until check returns a value, or fails naming what it waited for. */
+export async function pollUntil<T>(check: () => Promise<T | undefined>, options: { timeoutMs: number; what: string }): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}${last ? ` (${(last as Error).message})` : ""}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,27 @@
+import * as activities from "../../control/autoscaling/describe-activities.js";
+import type { AutoscalingDeps } from "../../control/autoscaling/deps.js";
+import * as policies from "../../control/autoscaling/policies.js";
+import * as targets from "../../control/autoscaling/targets.js";
+import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
+import { JsonService, type JsonOperation } from "../awsjson/service.js";
+import { applicationAutoscalingModel } from "../shapes/application-autoscaling.generated.js";
+
+/** Application Auto Scaling (awsJson1_1, target prefix AnyScaleFrontendService). */
+export function autoscalingService(deps: AutoscalingDeps, options: { maxBodyBytes: number }): JsonService {
+  const operations: Record<string, JsonOperation> = {
+    RegisterScalableTarget: (input) => targets.registerScalableTarget(deps, input),
+    DescribeScalableTargets: (input) => targets.describeScalableTargets(deps, input),
+    DeregisterScalableTarget: (input) => targets.deregisterScalableTarget(deps, input),
+    PutScalingPolicy: (input) => policies.putScalingPolicy(deps, input),
+    DescribeScalingPolicies: (input) => policies.describeScalingPolicies(deps, input),
+    DeleteScalingPolicy: (input) => policies.deleteScalingPolicy(deps, input),
+    DescribeScalingActivities: (input) => activities.describeScalingActivities(deps, input),
+  };
+  return new JsonService({
+    model: applicationAutoscalingModel,
+    operations,
+    contentType: "application/x-amz-json-1.1",
+    validationError: autoscalingErrors.fieldValidation,
+    maxBodyBytes: options.maxBodyBytes,
+  });
+}

@@ -1,0 +1,103 @@
+/** Application Auto Scaling state as the store keeps it. Times are epoch ms. */
+
+export type ScalableDimension = "sagemaker:inference-component:DesiredCopyCount" | "sagemaker:variant:DesiredInstanceCount";
+
+export interface SuspendedState {
+  DynamicScalingInSuspended?: boolean;
+  DynamicScalingOutSuspended?: boolean;
+  ScheduledScalingSuspended?: boolean;
+}
+
+export interface ScalableTargetRecord {
+  serviceNamespace: "sagemaker";
+  resourceId: string;
+  scalableDimension: ScalableDimension;
+  minCapacity: number;
+  maxCapacity: number;
+  roleArn: string;
+  arn: string;
+  suspendedState: SuspendedState;
+  createdAt: number;
+  tags?: Record<string, string>;
+  /** When the target was last scaled out and in; the policies' cooldowns compare against these. */
+  lastScaleOutAt?: number;
+  lastScaleInAt?: number;
+}
+
+export interface StepAdjustment {
+  MetricIntervalLowerBound?: number;
+  MetricIntervalUpperBound?: number;
+  ScalingAdjustment: number;
+}
+
+export interface StepScalingConfig {
+  AdjustmentType?: "ChangeInCapacity" | "PercentChangeInCapacity" | "ExactCapacity";
+  StepAdjustments?: StepAdjustment[];
+  MinAdjustmentMagnitude?: number;
+  Cooldown?: number;
+  MetricAggregationType?: "Average" | "Minimum" | "Maximum";
+}
+
+export interface MetricDimension {
+  Name: string;
+  Value: string;
+}
+
+export interface TargetTrackingConfig {
+  TargetValue: number;
+  PredefinedMetricSpecification?: { PredefinedMetricType: string; ResourceLabel?: string };
+  CustomizedMetricSpecification?: {
+    MetricName?: string;
+    Namespace?: string;
+    Dimensions?: MetricDimension[];
+    Statistic?: "Average" | "Minimum" | "Maximum" | "SampleCount" | "Sum";
+    Unit?: string;
+    Metrics?: {
+      Id: string;
+      Expression?: string;
+      Label?: string;
+      MetricStat?: { Metric: { MetricName?: string; Namespace?: string; Dimensions?: MetricDimension[] }; Stat: string; Unit?: string };
+      ReturnData?: boolean;
+    }[];
+  };
+  ScaleOutCooldown?: number;
+  ScaleInCooldown?: number;
+  DisableScaleIn?: boolean;
+}
+
+export interface ScalingPolicyRecord {
+  arn: string;
+  name: string;
+  serviceNamespace: "sagemaker";
+  resourceId: string;
+  scalableDimension: ScalableDimension;
+  policyType: "StepScaling" | "TargetTrackingScaling";
+  step?: StepScalingConfig;
+  targetTracking?: TargetTrackingConfig;
+  alarms: { AlarmName: string; AlarmARN: string }[];
+  createdAt: number;
+  /** When this policy last changed the capacity (its own cooldown). */
+  lastActivityAt?: number;
+}
+
+export type ActivityStatus = "Pending" | "InProgress" | "Successful" | "Overridden" | "Unfulfilled" | "Failed";
+
+export interface ScalingActivityRecord {
+  activityId: string;
+  serviceNamespace: "sagemaker";
+  resourceId: string;
+  scalableDimension: ScalableDimension;
+  description: string;
+  cause: string;
+  startTime: number;
+  endTime?: number;
+  statusCode: ActivityStatus;
+  statusMessage?: string;
+  /** The capacity this activity set; used to tell when it is fulfilled. */
+  desired: number;
+  notScaledReasons?: { Code: string; MaxCapacity?: number; MinCapacity?: number; CurrentCapacity?: number }[];
+}
+
+export function targetKey(resourceId: string, dimension: string): string {
+  return `${resourceId}|${dimension}`;
+}

@@ -1,0 +1,79 @@
+import type { TimeScale } from "../util/time-scale.js";
+import { ceilSafe, clamp, formatNumber, none, type Capacity, type ScalingDecision, type TargetState } from "./decision.js";
+import type { TargetTrackingConfig } from "./records.js";
+
+/** SageMaker's default cooldowns for its scalable targets (API seconds). */
+export const defaultCooldownSeconds = 300;
+/** AAS sets the scale-in alarm of a target-tracking policy at 90% of the target. */
+export const scaleInThresholdFraction = 0.9;
+
+export interface TrackingWindows {
+  /** Consecutive periods above the target before scaling out (AlarmHigh). */
+  scaleOutPeriods: number;
+  /** Consecutive periods below 90% of the target before scaling in (AlarmLow). */
+  scaleInPeriods: number;
+}
+
+/** Standard 60 s metrics: 3 minutes high, 15 minutes low; 10 s high-resolution metrics: 1 minute high, 15 minutes low. */
+export function trackingWindows(periodSeconds: number): TrackingWindows {
+  return periodSeconds < 60 ? { scaleOutPeriods: Math.round(60 / periodSeconds), scaleInPeriods: Math.round(900 / periodSeconds) } : { scaleOutPeriods: 3, scaleInPeriods: 15 };
+}
+
+export interface TargetTrackingInput {
+  policyName: string;
+  config: TargetTrackingConfig;
+  metricLabel: string;
+  windows: TrackingWindows;
+  /** One value per period (undefined where the metric had no data), oldest first, ending with the last complete period. */
+  history: (number | undefined)[];
+  capacity: Capacity;
+  target: TargetState;
+  now: number;
+  scale: TimeScale;
+  unit: string;
+}
+
+/**
+ * Target tracking: keep the metric near the target by setting capacity to ceil(current × metric / target).
+ * Scale out once the metric has been above the target for the whole scale-out window; scale in once it
+ * has been below 90% of the target for the whole scale-in window; cooldowns and DisableScaleIn apply.
+ */
+export function decideTargetTracking(input: TargetTrackingInput): ScalingDecision {
+  const { config, capacity, target, now, scale, windows, history } = input;
+  const goal = config.TargetValue;
+  const current = capacity.current;
+  if (current === 0) {
+    return none(0, `${input.policyName}: no ${input.unit} to measure ${input.metricLabel} on; target tracking cannot scale from zero`, {
+      code: "NoCapacityToTrack",
+      detail: "scale-out from zero comes from a request arriving (Berth wakes the component) or from a step scaling policy",
+    });
+  }
+  const outWindow = history.slice(-windows.scaleOutPeriods);
+  if (outWindow.length === windows.scaleOutPeriods && outWindow.every((v) => v !== undefined && v > goal)) {
+    const latest = outWindow[outWindow.length - 1]!;
+    const wanted = clamp(ceilSafe((current * latest) / goal), capacity);
+    const because = `${input.metricLabel} ${formatNumber(latest)} above target ${formatNumber(goal)} for ${windows.scaleOutPeriods} periods`;
+    if (wanted <= current) return none(current, `${input.policyName}: ${because}, but ${current} is already the maximum ${capacity.max}`, { code: "AlreadyAtMaxCapacity", detail: `max ${capacity.max}` });
+    if (target.scaleOutSuspended) return none(current, `${input.policyName}: ${because}; scale-out is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingOutSuspended" });
+    const cooldown = scale.ms(config.ScaleOutCooldown ?? defaultCooldownSeconds);
+    if (target.lastScaleOutAt !== undefined && now - target.lastScaleOutAt < cooldown) {
+      return none(current, `${input.policyName}: ${because}; scale-out cooldown in progress`, { code: "CooldownInProgress", detail: "ScaleOutCooldown" });
+    }
+    return { desired: wanted, direction: "out", reason: `${input.policyName}: ${because}: ${current} × ${formatNumber(latest)} / ${formatNumber(goal)} → ${wanted}` };
+  }
+  const inWindow = history.slice(-windows.scaleInPeriods);
+  const low = goal * scaleInThresholdFraction;
+  if (inWindow.length === windows.scaleInPeriods && inWindow.every((v) => v !== undefined && v < low)) {
+    const peak = Math.max(...(inWindow as number[]));
+    const wanted = clamp(ceilSafe((current * peak) / goal), capacity);
+    const because = `${input.metricLabel} at most ${formatNumber(peak)}, below ${formatNumber(low)} (90% of target ${formatNumber(goal)}) for ${windows.scaleInPeriods} periods`;
+    if (wanted >= current) return none(current, `${input.policyName}: ${because}, but ${current} is already the minimum ${capacity.min}`, { code: "AlreadyAtMinCapacity", detail: `min ${capacity.min}` });
+    if (config.DisableScaleIn) return none(current, `${input.policyName}: ${because}; scale-in is disabled by the policy`, { code: "ScaleInDisabled", detail: "DisableScaleIn" });
+    if (target.scaleInSuspended) return none(current, `${input.policyName}: ${because}; scale-in is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingInSuspended" });
+    const cooldown = scale.ms(config.ScaleInCooldown ?? defaultCooldownSeconds);
+    const last = Math.max(target.lastScaleInAt ?? -Infinity, target.lastScaleOutAt ?? -Infinity);
+    if (now - last < cooldown) return none(current, `${input.policyName}: ${because}; scale-in cooldown in progress`, { code: "CooldownInProgress", detail: "ScaleInCooldown" });
+    return { desired: wanted, direction: "in", reason: `${input.policyName}: ${because}: ${current} × ${formatNumber(peak)} / ${formatNumber(goal)} → ${wanted}` };
+  }
+  return none(current, `${input.policyName}: ${input.metricLabel} is near target ${formatNumber(goal)}`);
+}

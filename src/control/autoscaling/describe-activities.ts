@@ -1,0 +1,36 @@
+import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
+import type { ScalingActivityRecord } from "../../autoscaling/records.js";
+import { compact, time } from "../output.js";
+import type { DescribeScalingActivitiesInput } from "./activities.js";
+import type { AutoscalingDeps } from "./deps.js";
+import { pageOf } from "./paging.js";
+
+/** Newest first; activities where a policy wanted to scale but a rule stopped it appear only with IncludeNotScaledActivities. */
+export async function describeScalingActivities(deps: AutoscalingDeps, input: DescribeScalingActivitiesInput) {
+  if (input.ServiceNamespace !== "sagemaker") throw autoscalingErrors.onlySageMaker(input.ServiceNamespace);
+  if (input.ScalableDimension !== undefined && input.ResourceId === undefined) throw autoscalingErrors.dimensionNeedsResource();
+  const all = (await deps.store.list<ScalingActivityRecord>("scaling-activity"))
+    .map((e) => e.value)
+    .filter((a) => (!input.ResourceId || a.resourceId === input.ResourceId) && (!input.ScalableDimension || a.scalableDimension === input.ScalableDimension))
+    .filter((a) => input.IncludeNotScaledActivities || !a.notScaledReasons)
+    .sort((a, b) => b.startTime - a.startTime || (a.activityId < b.activityId ? -1 : 1));
+  const page = pageOf(all, input, 50);
+  return compact({
+    ScalingActivities: page.items.map((a) =>
+      compact({
+        ActivityId: a.activityId,
+        ServiceNamespace: a.serviceNamespace,
+        ResourceId: a.resourceId,
+        ScalableDimension: a.scalableDimension,
+        Description: a.description,
+        Cause: a.cause,
+        StartTime: time(a.startTime),
+        EndTime: time(a.endTime),
+        StatusCode: a.statusCode,
+        StatusMessage: a.statusMessage,
+        NotScaledReasons: a.notScaledReasons,
+      }),
+    ),
+    NextToken: page.nextToken,
+  });
+}

@@ -1,0 +1,139 @@
+import { createHash } from "node:crypto";
+import { nameKey } from "../../domain/arn.js";
+import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
+import type { ComponentRecord, EndpointRecord } from "../../domain/resources.js";
+import { targetKey, type ScalableDimension, type ScalableTargetRecord, type ScalingPolicyRecord } from "../../autoscaling/records.js";
+import { parseResourceId, type ScalableResource } from "../../autoscaling/resource-id.js";
+import { del, put, type Op } from "../../store/store.js";
+import { compact, time } from "../output.js";
+import { withConflictRetry } from "../retry.js";
+import type { AutoscalingDeps } from "./deps.js";
+import { pageOf } from "./paging.js";
+
+export interface TargetRef {
+  ServiceNamespace: string;
+  ResourceId: string;
+  ScalableDimension: string;
+}
+
+/** Checks the namespace and that the ResourceId fits the dimension; returns the parsed resource. */
+export function resolveTarget(ref: TargetRef): ScalableResource {
+  if (ref.ServiceNamespace !== "sagemaker") throw autoscalingErrors.onlySageMaker(ref.ServiceNamespace);
+  const resource = parseResourceId(ref.ResourceId, ref.ScalableDimension);
+  if (!resource) throw autoscalingErrors.badResourceId(ref.ResourceId, ref.ScalableDimension);
+  return resource;
+}
+
+async function checkResourceExists(deps: AutoscalingDeps, ref: TargetRef, resource: ScalableResource): Promise<void> {
+  if (resource.kind === "component") {
+    const component = await deps.store.get<ComponentRecord>("inference-component", nameKey(resource.component));
+    if (!component) throw autoscalingErrors.resourceMissing(ref.ResourceId, `inference component ${resource.component}`);
+    return;
+  }
+  const endpoint = await deps.store.get<EndpointRecord>("endpoint", nameKey(resource.endpoint));
+  if (!endpoint) throw autoscalingErrors.resourceMissing(ref.ResourceId, `endpoint ${resource.endpoint}`);
+  if (!endpoint.value.current.variants[resource.variant]) throw autoscalingErrors.resourceMissing(ref.ResourceId, `variant ${resource.variant} of endpoint ${resource.endpoint}`);
+}
+
+export interface RegisterScalableTargetInput extends TargetRef {
+  MinCapacity?: number;
+  MaxCapacity?: number;
+  RoleARN?: string;
+  SuspendedState?: ScalableTargetRecord["suspendedState"];
+  Tags?: Record<string, string>;
+}
+
+/** Create-or-update; fields left out of an update keep their value. */
+export async function registerScalableTarget(deps: AutoscalingDeps, input: RegisterScalableTargetInput): Promise<{ ScalableTargetARN: string }> {
+  const resource = resolveTarget(input);
+  await checkResourceExists(deps, input, resource);
+  const key = targetKey(input.ResourceId, input.ScalableDimension);
+  const record = await withConflictRetry(async () => {
+    const existing = await deps.store.get<ScalableTargetRecord>("scalable-target", key);
+    if (!existing && (input.MinCapacity === undefined || input.MaxCapacity === undefined)) throw autoscalingErrors.capacityNeeded();
+    const min = input.MinCapacity ?? existing!.value.minCapacity;
+    const max = input.MaxCapacity ?? existing!.value.maxCapacity;
+    if (min < 0) throw autoscalingErrors.negative("MinCapacity");
+    if (max < 0) throw autoscalingErrors.negative("MaxCapacity");
+    if (min > max) throw autoscalingErrors.minAboveMax(min, max);
+    const next: ScalableTargetRecord = {
+      ...(existing?.value ?? {
+        serviceNamespace: "sagemaker",
+        resourceId: input.ResourceId,
+        scalableDimension: input.ScalableDimension as ScalableDimension,
+        arn: targetArn(deps, key),
+        createdAt: deps.clock.now(),
+        suspendedState: {},
+        roleArn: serviceLinkedRole(deps),
+      }),
+      minCapacity: min,
+      maxCapacity: max,
+      ...(input.RoleARN ? { roleArn: input.RoleARN } : {}),
+      ...(input.SuspendedState ? { suspendedState: { ...existing?.value.suspendedState, ...input.SuspendedState } } : {}),
+      ...(input.Tags ? { tags: input.Tags } : {}),
+    };
+    await deps.store.commit([put("scalable-target", key, next, existing ? { modRevision: existing.modRevision } : { absent: true })]);
+    return next;
+  });
+  deps.onTargetChanged(input.ResourceId, input.ScalableDimension);
+  return { ScalableTargetARN: record.arn };
+}
+
+function targetArn(deps: AutoscalingDeps, key: string): string {
+  const id = createHash("sha256").update(key).digest("hex").slice(0, 32);
+  return `arn:aws:application-autoscaling:${deps.account.region}:${deps.account.accountId}:scalable-target/${id}`;
+}
+
+function serviceLinkedRole(deps: AutoscalingDeps): string {
+  return `arn:aws:iam::${deps.account.accountId}:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`;
+}
+
+export interface DescribeScalableTargetsInput {
+  ServiceNamespace: string;
+  ResourceIds?: string[];
+  ScalableDimension?: string;
+  MaxResults?: number;
+  NextToken?: string;
+}
+
+export async function describeScalableTargets(deps: AutoscalingDeps, input: DescribeScalableTargetsInput) {
+  if (input.ServiceNamespace !== "sagemaker") throw autoscalingErrors.onlySageMaker(input.ServiceNamespace);
+  if (input.ScalableDimension !== undefined && !input.ResourceIds?.length) throw autoscalingErrors.dimensionNeedsResource();
+  const ids = input.ResourceIds ? new Set(input.ResourceIds) : undefined;
+  const all = (await deps.store.list<ScalableTargetRecord>("scalable-target"))
+    .map((e) => e.value)
+    .filter((t) => (!ids || ids.has(t.resourceId)) && (!input.ScalableDimension || t.scalableDimension === input.ScalableDimension));
+  const page = pageOf(all, input, 50);
+  return compact({ ScalableTargets: page.items.map(describeTarget), NextToken: page.nextToken });
+}
+
+function describeTarget(t: ScalableTargetRecord) {
+  return {
+    ServiceNamespace: t.serviceNamespace,
+    ResourceId: t.resourceId,
+    ScalableDimension: t.scalableDimension,
+    MinCapacity: t.minCapacity,
+    MaxCapacity: t.maxCapacity,
+    RoleARN: t.roleArn,
+    CreationTime: time(t.createdAt),
+    SuspendedState: {
+      DynamicScalingInSuspended: t.suspendedState.DynamicScalingInSuspended ?? false,
+      DynamicScalingOutSuspended: t.suspendedState.DynamicScalingOutSuspended ?? false,
+      ScheduledScalingSuspended: t.suspendedState.ScheduledScalingSuspended ?? false,
+    },
+    ScalableTargetARN: t.arn,
+  };
+}
+
+/** Removes the target with all its policies and the alarms those policies made. */
+export async function deregisterScalableTarget(deps: AutoscalingDeps, input: TargetRef): Promise<Record<string, never>> {
+  resolveTarget(input);
+  const key = targetKey(input.ResourceId, input.ScalableDimension);
+  const target = await deps.store.get<ScalableTargetRecord>("scalable-target", key);
+  if (!target) throw autoscalingErrors.targetNotFound(input.ResourceId, input.ScalableDimension);
+  const policies = await deps.store.list<ScalingPolicyRecord>("scaling-policy", { prefix: `${key}|` });
+  for (const policy of policies) await deps.alarms.deleteFor(policy.value.arn);
+  const ops: Op[] = [del("scalable-target", key), ...policies.map((p) => del("scaling-policy", p.key))];
+  await deps.store.commit(ops);
+  return {};
+}

@@ -1,0 +1,38 @@
+import { nameKey } from "../domain/arn.js";
+import type { ComponentRecord, EndpointRecord } from "../domain/resources.js";
+import type { ScalableResource } from "../autoscaling/resource-id.js";
+import { put, unchanged, type Store } from "../store/store.js";
+import type { Clock } from "../util/clock.js";
+import { withConflictRetry } from "./retry.js";
+
+/** The capacity AAS scales: a component's desired copies or a variant's desired instances. Undefined when the resource is gone. */
+export async function readCapacity(store: Store, resource: ScalableResource): Promise<number | undefined> {
+  if (resource.kind === "component") {
+    const entry = await store.get<ComponentRecord>("inference-component", nameKey(resource.component));
+    return entry && entry.value.status !== "Deleting" ? entry.value.desiredCopyCount : undefined;
+  }
+  const entry = await store.get<EndpointRecord>("endpoint", nameKey(resource.endpoint));
+  if (!entry || entry.value.status === "Deleting") return undefined;
+  return entry.value.current.variants[resource.variant]?.desiredInstanceCount;
+}
+
+/** Sets the capacity as UpdateInferenceComponentRuntimeConfig / UpdateEndpointWeightsAndCapacities would. */
+export async function writeCapacity(store: Store, clock: Clock, resource: ScalableResource, desired: number): Promise<boolean> {
+  return withConflictRetry(async () => {
+    if (resource.kind === "component") {
+      const entry = await store.get<ComponentRecord>("inference-component", nameKey(resource.component));
+      if (!entry || entry.value.status === "Deleting") return false;
+      if (entry.value.desiredCopyCount === desired) return false;
+      const status = entry.value.status === "InService" ? "Updating" : entry.value.status;
+      await store.commit([put("inference-component", entry.key, { ...entry.value, desiredCopyCount: desired, status, lastModifiedAt: clock.now() }, unchanged(entry))]);
+      return true;
+    }
+    const entry = await store.get<EndpointRecord>("endpoint", nameKey(resource.endpoint));
+    const state = entry?.value.current.variants[resource.variant];
+    if (!entry || !state || entry.value.status === "Deleting") return false;
+    if (state.desiredInstanceCount === desired) return false;
+    const current = { ...entry.value.current, variants: { ...entry.value.current.variants, [resource.variant]: { ...state, desiredInstanceCount: desired } } };
+    await store.commit([put("endpoint", entry.key, { ...entry.value, current, lastModifiedAt: clock.now() }, unchanged(entry))]);
+    return true;
+  });
+}

@@ -1,0 +1,173 @@
+import { join } from "node:path";
+import { before, describe, it, type TestContext } from "node:test";
+import { CatalogError, loadCatalog, loadPortfolio, parsePortfolio, PortfolioError, type Catalog } from "../../../src/sim/input/index.js";
+import { fixtures } from "./paths.js";
+
+let catalog: Catalog;
+before(async () => {
+  catalog = await loadCatalog();
+});
+
+function problems(text: string): string[] {
+  try {
+    parsePortfolio(text, "portfolio.yaml", catalog);
+  } catch (error) {
+    if (error instanceof PortfolioError) return error.message.split("\n");
+    throw error;
+  }
+  throw new Error("the portfolio was accepted");
+}
+
+const endpoint = "endpoint:\n  instanceType: ml.p4d.24xlarge\n";
+
+describe("portfolio files", () => {
+  it("loads the example with every default filled in from the catalog", async (t: TestContext) => {
+    t.plan(9);
+    const p = await loadPortfolio(join(fixtures, "portfolio-example.yaml"));
+    const [codegen, xgen, big, fn] = p.models;
+    t.assert.equal(codegen.memoryGiB, 31.48);
+    t.assert.equal(codegen.startup.seconds, 30 + 14.13 / 2);
+    t.assert.deepStrictEqual(xgen.scaling.target, { metric: "invocationsPerCopy", value: 120 });
+    t.assert.equal(xgen.scaling.scaleOutCooldownS, 300);
+    t.assert.deepStrictEqual([big.scaling.minCopies, big.scaling.scaleToZero, big.startup.seconds], [0, true, 120]);
+    t.assert.deepStrictEqual(fn.latency, { kind: "fixed", fixedMs: 600, useTraceDuration: true });
+    t.assert.deepStrictEqual([p.endpoint.pricePerHour, p.endpoint.priceSource, p.endpoint.instance.accelerators], [37.688, "catalog", 8]);
+    t.assert.deepStrictEqual(p.mapping, { strategy: "byRank", streamsPerModel: 1 });
+    t.assert.deepStrictEqual(p.simulation, { durationS: 3600, seed: 7, scalingPeriodS: 60 });
+  });
+
+  it("names the line and field of a fractional accelerator count", (t: TestContext) => {
+    t.plan(1);
+    const text = `models:
+  - name: a
+    memoryGiB: 10
+    startupSeconds: 5
+    accelerators: 1
+    latency: { fixedMs: 10 }
+    sloMs: 100
+    scaling: { maxCopies: 2 }
+  - name: b
+    memoryGiB: 10
+    startupSeconds: 5
+    accelerators: 0.5
+    latency: { fixedMs: 10 }
+    sloMs: 100
+    scaling: { maxCopies: 2 }
+${endpoint}`;
+    t.assert.deepStrictEqual(problems(text), ["portfolio.yaml line 12, models[1].accelerators: must be a whole number of at least 1, found 0.5"]);
+  });
+
+  it("suggests the field a typo meant, on the typo's line, and still reports what is missing", (t: TestContext) => {
+    t.plan(1);
+    const text = `models:
+  - name: a
+    catalogModel: codegen-6B
+    acelerators: 1
+    latency: { firstTokenMs: 100, perOutputTokenMs: 20 }
+    sloMs: 5000
+    scaling: { maxCopies: 2 }
+${endpoint}`;
+    t.assert.deepStrictEqual(problems(text), [
+      "portfolio.yaml line 4, models[0].acelerators: unknown field 'acelerators' — did you mean 'accelerators'?",
+      "portfolio.yaml line 2, models[0]: missing field 'accelerators' (whole accelerator devices per copy)",
+    ]);
+  });
+
+  it("lists close catalog ids for an unknown catalogModel and instanceType", (t: TestContext) => {
+    t.plan(2);
+    const text = `models:
+  - name: a
+    catalogModel: codegen6B
+    accelerators: 1
+    latency: { fixedMs: 10 }
+    sloMs: 100
+    scaling: { maxCopies: 1 }
+endpoint:
+  instanceType: ml.p4.24xlarge
+`;
+    const [instance, model] = problems(text);
+    t.assert.match(instance, /^portfolio\.yaml line 9, endpoint\.instanceType: unknown instance type 'ml\.p4\.24xlarge' — did you mean 'ml\.p4d\.24xlarge'\?; instances\.json in .+ has 'ml\.p4d\.24xlarge', .+ and 27 more$/);
+    t.assert.match(model, /^portfolio\.yaml line 3, models\[0\]\.catalogModel: unknown catalog model 'codegen6B' — did you mean 'codegen-6B'\?; models\.json in .+ has 'codegen-6B', .+ and 8 more$/);
+  });
+
+  it("reads JSON too, with the lines of the JSON text", (t: TestContext) => {
+    t.plan(1);
+    const text = `{
+  "models": [
+    { "name": "a", "memoryGiB": 4, "startupSeconds": 1, "accelerators": 1,
+      "latency": { "fixedMs": 5 }, "sloMs": -1, "scaling": { "maxCopies": 1 } }
+  ],
+  "endpoint": { "instanceType": "ml.g5.xlarge" }
+}`;
+    t.assert.deepStrictEqual(problems(text), ["portfolio.yaml line 4, models[0].sloMs: must be a number above 0, found -1"]);
+  });
+
+  it("asks for a price when the catalog has none", (t: TestContext) => {
+    t.plan(1);
+    const text = `models:
+  - { name: a, catalogModel: codegen-2B, accelerators: 1, latency: { fixedMs: 1 }, sloMs: 9, scaling: { maxCopies: 1 } }
+endpoint:
+  instanceType: ml.p5e.48xlarge
+`;
+    t.assert.deepStrictEqual(problems(text), ["portfolio.yaml line 4, endpoint.instanceType: the catalog has no price for ml.p5e.48xlarge; set endpoint.pricePerHour (USD per instance-hour)"]);
+  });
+
+  it("refuses copies that cannot fit on one instance", (t: TestContext) => {
+    t.plan(2);
+    const text = `models:
+  - { name: a, catalogModel: codegen-16B, accelerators: 1, latency: { fixedMs: 1 }, sloMs: 9, scaling: { maxCopies: 1 } }
+  - { name: b, catalogModel: codegen-2B, accelerators: 2, latency: { fixedMs: 1 }, sloMs: 9, scaling: { maxCopies: 1 } }
+endpoint:
+  instanceType: ml.g5.4xlarge
+`;
+    const [weights, devices] = problems(text);
+    t.assert.equal(weights, "portfolio.yaml line 2, models[0].catalogModel: 32.06 GB of weights do not fit in 1 × 24 GiB of accelerator memory; use at least 2 accelerators");
+    t.assert.equal(devices, "portfolio.yaml line 3, models[1].accelerators: a copy needs 2 accelerators but one instance of the endpoint has 1; lower it or pick a larger instanceType");
+  });
+
+  it("rejects mixed latency profiles, contradictory scale-to-zero and duplicate names", (t: TestContext) => {
+    t.plan(1);
+    const text = `models:
+  - name: a
+    catalogModel: codegen-2B
+    accelerators: 1
+    latency: { fixedMs: 10, firstTokenMs: 5 }
+    sloMs: 100
+    scaling: { minCopies: 1, maxCopies: 2, scaleToZero: true }
+  - name: a
+    catalogModel: codegen-2B
+    accelerators: 1
+    latency: { fixedMs: 10 }
+    sloMs: 100
+    scaling: { maxCopies: 2 }
+${endpoint}`;
+    t.assert.deepStrictEqual(problems(text), [
+      "portfolio.yaml line 5, models[0].latency: mixes a token profile (firstTokenMs, perOutputTokenMs, perInputTokenMs) with fixedMs/useTraceDuration; keep one of them",
+      "portfolio.yaml line 7, models[0].scaling.minCopies: must be 0 when scaleToZero is true, found 1",
+      "portfolio.yaml line 8, models[1].name: 'a' is already the name of models[0]; names must be unique",
+    ]);
+  });
+
+  it("checks the mapping: one strategy, and only known models in explicit", (t: TestContext) => {
+    t.plan(2);
+    const models = "models:\n  - { name: a, catalogModel: codegen-2B, accelerators: 1, latency: { fixedMs: 1 }, sloMs: 9, scaling: { maxCopies: 1 } }\n";
+    t.assert.deepStrictEqual(problems(`${models}${endpoint}mapping:\n  byRank: {}\n  random: { seed: 3 }\n`), [
+      "portfolio.yaml line 5, mapping: needs exactly one of byRank, random or explicit, found byRank and random",
+    ]);
+    t.assert.deepStrictEqual(problems(`${models}${endpoint}mapping:\n  explicit:\n    b: [code]\n`), [
+      "portfolio.yaml line 7, mapping.explicit.b: no model is named 'b' — did you mean 'a'?; the models are 'a'",
+    ]);
+  });
+
+  it("reports a YAML syntax error with its line", (t: TestContext) => {
+    t.plan(1);
+    t.assert.match(problems("models:\n  - name: a\n    sloMs: [1, 2\nendpoint: {}\n")[0], /^portfolio\.yaml line \d+: not valid YAML or JSON: /);
+  });
+
+  it("takes the catalog from catalogDir and says when it is not there", async (t: TestContext) => {
+    t.plan(2);
+    const p = await loadPortfolio(join(fixtures, "portfolio-example.yaml"), { catalogDir: catalog.dir });
+    t.assert.equal(p.catalogDir, catalog.dir);
+    await t.assert.rejects(loadPortfolio(join(fixtures, "portfolio-example.yaml"), { catalogDir: join(fixtures, "no-catalog") }), (e: unknown) => e instanceof CatalogError && /pass catalogDir/.test(e.message));
+  });
+});
