@@ -31,6 +31,8 @@ export interface BerthConfig {
   scalingPeriodSeconds: number;
   /** How long metrics are kept, in API seconds. */
   metricRetentionSeconds: number;
+  /** API seconds an instance must hold no copy before managed instance scaling releases it. */
+  instanceIdleReleaseSeconds: number;
 }
 
 export const defaultConfig: BerthConfig = {
@@ -48,6 +50,7 @@ export const defaultConfig: BerthConfig = {
   invokeTimeoutSeconds: 60,
   scalingPeriodSeconds: 60,
   metricRetentionSeconds: 24 * 3600,
+  instanceIdleReleaseSeconds: 600,
 };
 
 const envNames: Record<string, keyof BerthConfig> = {
@@ -113,6 +116,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
   if (!(invokeTimeoutSeconds > 0 && invokeTimeoutSeconds <= 3600)) throw new ConfigError(`invokeTimeoutSeconds must be a number of seconds above 0 and at most 3600.`);
   const scalingPeriodSeconds = parseDuration(raw.scalingPeriodSeconds, "scalingPeriodSeconds");
   const metricRetentionSeconds = parseDuration(raw.metricRetentionSeconds, "metricRetentionSeconds");
+  const instanceIdleReleaseSeconds = parseDuration(raw.instanceIdleReleaseSeconds, "instanceIdleReleaseSeconds");
   return {
     host: String(raw.host),
     port,
@@ -128,6 +132,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     invokeTimeoutSeconds,
     scalingPeriodSeconds,
     metricRetentionSeconds,
+    instanceIdleReleaseSeconds,
   };
 }
 

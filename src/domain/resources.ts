@@ -166,6 +166,8 @@ export interface InstanceRecord {
   devices: DeviceInfo[];
   state: InstanceState;
   createdAt: number;
+  /** Since when the instance has held no copy; managed instance scaling releases it after a delay. */
+  idleSince?: number;
 }
 
 export type CopyOwner = { type: "component"; name: string } | { type: "variant"; variant: string; generation: number };

@@ -22,6 +22,7 @@ import { SqliteStore } from "../store/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
+import { TimeScale } from "../util/time-scale.js";
 
 export interface RunningServer {
   url: string;
@@ -51,6 +52,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const provider = new LocalInstanceProvider({ gpus, log: log.child({ component: "instances" }) });
   for (const entry of await store.list<InstanceRecord>("instance")) provider.adopt(entry.value.id, entry.value.devices);
 
+  const timeScale = new TimeScale(config.scalingPeriodSeconds);
   const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity };
   const metrics = new RouterMetrics();
   const router = new Router({ accountId: config.accountId, observer: metrics, invokeTimeoutMs: config.invokeTimeoutSeconds * 1000 });
@@ -72,7 +74,16 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     timings: options.supervisorTimings,
   });
   await agent.start();
-  const endpoints = new EndpointController({ store, provider, catalog, capacity, clock, log: log.child({ component: "controller" }) });
+  const endpoints = new EndpointController({
+    store,
+    provider,
+    catalog,
+    capacity,
+    clock,
+    log: log.child({ component: "controller" }),
+    scale: timeScale,
+    idleReleaseSeconds: config.instanceIdleReleaseSeconds,
+  });
   await endpoints.start();
 
   let ready = false;

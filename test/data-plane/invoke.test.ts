@@ -4,6 +4,7 @@ import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand 
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForEndpoint } from "../support/fixtures.js";
 import { copyOf, invoke, invokeStream } from "../support/invoke.js";
+import { eventually } from "../support/wait.js";
 
 describe("invoking models through the router", () => {
   let berth: BerthProcess;
@@ -11,7 +12,7 @@ describe("invoking models through the router", () => {
   let first: string;
   let second: string;
   before(async () => {
-    berth = await startBerth({ config: { invokeTimeoutSeconds: 1 } });
+    berth = await startBerth({ config: { invokeTimeoutSeconds: 2 } });
     endpoint = await createIcEndpoint(berth.sagemaker, { variant: { RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } } });
     first = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: `${endpoint}-first`, accelerators: 0 }));
     second = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: `${endpoint}-second`, accelerators: 0, copies: 2 }));
@@ -32,8 +33,11 @@ describe("invoking models through the router", () => {
   });
 
   it("sends the next request to the idle copy while a slow one is in flight", async () => {
-    const slow = invoke(berth.runtime, endpoint, second, "slow", "latency_ms=900");
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    const slow = invoke(berth.runtime, endpoint, second, "slow", "latency_ms=1200");
+    await eventually(async () => {
+      const text = await (await fetch(`${berth.url}/metrics`)).text();
+      return new RegExp(`berth_in_flight_requests\\{[^}]*component="${second}"[^}]*\\} 1`).test(text) ? true : undefined;
+    }, { intervalMs: 20, what: "the slow request to reach a copy" });
     const busy = new Set<string>();
     const quick: string[] = [];
     for (let i = 0; i < 6; i++) quick.push(copyOf((await invoke(berth.runtime, endpoint, second, `quick-${i}`)).customAttributes));
@@ -62,7 +66,7 @@ describe("invoking models through the router", () => {
   });
 
   it("answers ModelError when the container takes longer than the invocation timeout", async () => {
-    await assert.rejects(invoke(berth.runtime, endpoint, first, "x", "latency_ms=3000"), (e: Error) => e.name === "ModelError" && /timed out/.test(e.message));
+    await assert.rejects(invoke(berth.runtime, endpoint, first, "x", "latency_ms=5000"), (e: Error) => e.name === "ModelError" && /timed out/.test(e.message));
     const after = await invoke(berth.runtime, endpoint, first, "still fine");
     assert.equal(after.body, "still fine");
   });

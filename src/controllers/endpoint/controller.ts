@@ -7,6 +7,7 @@ import { childKey, loadEndpointState } from "../../control/endpoint-state.js";
 import { absent, del, put, StoreConflictError, unchanged, type ChangeEvent, type Entry, type Op, type Store } from "../../store/store.js";
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
+import type { TimeScale } from "../../util/time-scale.js";
 import { ReconcileLoop, type ReconcileResult } from "../reconcile-loop.js";
 import { decideEndpoint, type EndpointPlan } from "./decide.js";
 import type { EndpointWorld } from "./world.js";
@@ -20,6 +21,9 @@ export interface EndpointControllerOptions {
   log: Logger;
   /** How often a settled endpoint is looked at again even without events. */
   resyncMs?: number;
+  scale: TimeScale;
+  /** API seconds an instance stays empty before managed instance scaling releases it. */
+  idleReleaseSeconds: number;
 }
 
 /**
@@ -32,7 +36,7 @@ export class EndpointController {
   #unwatch?: () => void;
 
   constructor(options: EndpointControllerOptions) {
-    this.#options = { resyncMs: 30_000, ...options };
+    this.#options = { resyncMs: Math.min(30_000, options.scale.ms(30)), ...options };
     this.loop = new ReconcileLoop({ name: "endpoints", reconcile: (key) => this.#reconcile(key), clock: options.clock, log: options.log });
   }
 
@@ -71,10 +75,15 @@ export class EndpointController {
       statuses: state.statuses,
       now: clock.now(),
     };
-    const plan = decideEndpoint(world, (type) => {
-      const spec = this.#options.catalog.get(type);
-      return spec ? instanceCapacity(spec, this.#options.capacity) : undefined;
-    });
+    const { scale, idleReleaseSeconds } = this.#options;
+    const plan = decideEndpoint(
+      world,
+      (type) => {
+        const spec = this.#options.catalog.get(type);
+        return spec ? instanceCapacity(spec, this.#options.capacity) : undefined;
+      },
+      { idleReleaseMs: scale.ms(idleReleaseSeconds), minutes: (m) => scale.ms(m * 60) },
+    );
     try {
       await store.commit(this.#operations(key, state, plan, world));
     } catch (error) {
@@ -93,9 +102,22 @@ export class EndpointController {
     const instanceEntries = new Map(state.instances.map((e) => [e.value.id, e]));
     const copyEntries = new Map(state.copies.map((e) => [e.value.id, e]));
     for (const instance of plan.instances.create) ops.push(put("instance", childKey(key, instance.id), instance, absent));
+    const changedInstances = new Map<string, InstanceRecord>();
+    for (const [id, since] of plan.managed.idleSince) {
+      const entry = instanceEntries.get(id);
+      if (!entry) continue;
+      const next: InstanceRecord = { ...entry.value };
+      if (since === null) delete next.idleSince;
+      else next.idleSince = since;
+      changedInstances.set(id, next);
+    }
     for (const { id } of plan.instances.drain) {
+      const entry = instanceEntries.get(id);
+      if (entry) changedInstances.set(id, { ...(changedInstances.get(id) ?? entry.value), state: "Draining" });
+    }
+    for (const [id, next] of changedInstances) {
       const entry = instanceEntries.get(id)!;
-      ops.push(put("instance", entry.key, { ...entry.value, state: "Draining" } satisfies InstanceRecord, unchanged(entry)));
+      ops.push(put("instance", entry.key, next, unchanged(entry)));
     }
     for (const copy of plan.copies.add) ops.push(put("copy", childKey(key, copy.id), copy, absent));
     const forget = new Set(plan.forget);
@@ -112,6 +134,7 @@ export class EndpointController {
     const endpointEntry = state.endpoint;
     if (endpointEntry && plan.status.endpoint.delete) ops.push(del("endpoint", endpointEntry.key, unchanged(endpointEntry)));
     else if (endpointEntry && plan.status.endpoint.record) ops.push(put("endpoint", endpointEntry.key, plan.status.endpoint.record, unchanged(endpointEntry)));
+    else if (endpointEntry && plan.endpoint) ops.push(put("endpoint", endpointEntry.key, plan.endpoint, unchanged(endpointEntry)));
     return ops;
   }
 
@@ -161,6 +184,7 @@ export class EndpointController {
       log.info({ endpoint: key, copy: copy.id, instance: copy.instanceId }, `copy ${copy.id} placed on ${copy.instanceId} (${why})`);
     }
     for (const { id, reason } of [...plan.copies.drain, ...plan.finishMoves]) log.info({ endpoint: key, copy: id }, `copy ${id} draining: ${reason}`);
+    for (const [variant, { count, reason }] of plan.managed.desired) log.info({ endpoint: key }, `managed instance scaling: variant ${variant} of ${key} wants ${count} instances (${reason})`);
     for (const change of plan.status.components) {
       if (change.status) log.info({ component: change.name }, `inference component ${change.name} is ${change.status}${change.failureReason ? `: ${change.failureReason}` : ""}`);
       if (change.delete) log.info({ component: change.name }, `inference component ${change.name} deleted`);

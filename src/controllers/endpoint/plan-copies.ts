@@ -1,7 +1,7 @@
 import { addResources, subtractResources, zeroResources, type Resources } from "../../domain/compute.js";
 import type { ComponentRecord, CopyOwner, CopyRecord, InstanceRecord, ResolvedSpec } from "../../domain/resources.js";
 import { place } from "../../scheduler/place.js";
-import type { ComponentDemand, PlacedCopy, SchedulerInstance, Unplaced } from "../../scheduler/types.js";
+import type { ComponentDemand, PlacedCopy, PlacementInput, SchedulerInstance, Unplaced } from "../../scheduler/types.js";
 import { activeDeployments, componentKeyOf, hostsModels, isReadyCopy, variantOwnerKey, type EndpointWorld } from "./world.js";
 
 export interface CopyPlan {
@@ -13,17 +13,23 @@ export interface CopyPlan {
   nextOrdinals: Map<string, number>;
 }
 
-interface Pool {
+export interface Pool {
+  variantName: string;
   instances: InstanceRecord[];
   schedulable: (instance: InstanceRecord) => boolean;
   demands: ComponentDemand[];
   owners: Map<string, { owner: CopyOwner; spec: ResolvedSpec; ordinal: number }>;
 }
 
-/** Instances that a pass drains are off limits for new copies at once, not one pass later. */
-export function planCopies(world: EndpointWorld, drainingInstances: Set<string>): CopyPlan {
-  const plan: CopyPlan = { add: [], drain: [], unplaced: new Map(), nextOrdinals: new Map() };
-  for (const pool of pools(world, drainingInstances)) {
+export interface PoolInput {
+  pool: Pool;
+  poolCopies: CopyRecord[];
+  input: PlacementInput;
+}
+
+/** The scheduler's input for each pool of instances (a variant, or a variant's generation for single-model endpoints). */
+export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>): PoolInput[] {
+  return pools(world, drainingInstances).map((pool) => {
     const members = new Set(pool.instances.map((i) => i.id));
     const poolCopies = world.copies.filter((c) => members.has(c.instanceId));
     // Draining copies still hold their resources until their process is gone: they are capacity, not copies.
@@ -57,7 +63,15 @@ export function planCopies(world: EndpointWorld, drainingInstances: Set<string>)
       };
     });
     const nextOrdinals: Record<string, number> = Object.fromEntries([...pool.owners].map(([key, o]) => [key, o.ordinal]));
-    const decision = place({ instances, demands: pool.demands, current, nextOrdinals });
+    return { pool, poolCopies, input: { instances, demands: pool.demands, current, nextOrdinals } };
+  });
+}
+
+/** Instances that a pass drains are off limits for new copies at once, not one pass later. */
+export function planCopies(world: EndpointWorld, drainingInstances: Set<string>): CopyPlan {
+  const plan: CopyPlan = { add: [], drain: [], unplaced: new Map(), nextOrdinals: new Map() };
+  for (const { pool, poolCopies, input } of poolInputs(world, drainingInstances)) {
+    const decision = place(input);
     // The scheduler may hand resources it frees to new copies at once; here removed copies keep them
     // until they have stopped, so additions wait for the next pass whenever this one removes copies.
     if (decision.remove.length > 0) decision.add = [];
@@ -105,6 +119,7 @@ function pools(world: EndpointWorld, drainingInstances: Set<string>): Pool[] {
         const wanted = deployment && spec ? deployment.variants[variantName]?.desiredInstanceCount ?? 0 : 0;
         const existing = world.copies.filter((c) => c.owner.type === "variant" && c.owner.generation === generation && c.owner.variant === variantName);
         result.push({
+          variantName,
           instances: world.instances.filter((i) => i.generation === generation && i.variantName === variantName),
           schedulable: (i) => i.state === "InService",
           demands: spec ? [{ component: key, copies: wanted, needs: spec.needs, strategy: "SPREAD" }] : [],
@@ -120,6 +135,7 @@ function pools(world: EndpointWorld, drainingInstances: Set<string>): Pool[] {
     const components = deployments.length > 0 ? world.components.filter((c) => c.variantName === variantName) : [];
     const targetGeneration = target && target.config.ProductionVariants.some((v) => v.VariantName === variantName) ? target.generation : -1;
     result.push({
+      variantName,
       instances: world.instances.filter((i) => i.variantName === variantName),
       schedulable: (i) => i.state === "InService" && i.generation === targetGeneration && !drainingInstances.has(i.id),
       demands: components.map((c) => componentDemand(c)),

@@ -1,0 +1,133 @@
+import { addAggregate, addSample, copyAggregate, sampleAggregate } from "./aggregate.js";
+import { bucketIndex } from "./buckets.js";
+import { seriesKey, type Aggregate, type MetricId } from "./types.js";
+
+/** One series: its identity, unit and aggregates per bucket index. */
+export interface SeriesState {
+  id: MetricId;
+  key: string;
+  unit?: string;
+  buckets: Map<number, Aggregate>;
+  /** Highest bucket index ever written (kept when buckets are drained or pruned). */
+  lastIndex: number;
+  /** Set once the series has been dropped from its table; holders of a cached reference look it up again. */
+  removed: boolean;
+  /** The aggregate of lastIndex while it is still in buckets: most samples land in the newest bucket. */
+  hot?: Aggregate;
+}
+
+/**
+ * Series registry and per-bucket aggregates in memory. The memory store keeps everything here; the
+ * SQLite store uses one as its write buffer. Callers that pass the same MetricId object again (the
+ * recorder does) skip building the series key: the hot path is a WeakMap lookup and four additions.
+ */
+export class SeriesTable {
+  readonly bucketMs: number;
+  readonly #byKey = new Map<string, SeriesState>();
+  #byId = new WeakMap<MetricId, SeriesState>();
+
+  constructor(bucketMs: number) {
+    if (!(bucketMs > 0)) throw new Error(`bucket length must be above 0 ms, got ${bucketMs}`);
+    this.bucketMs = bucketMs;
+  }
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /** The series' state, created on first use. */
+  resolve(metric: MetricId): SeriesState {
+    const cached = this.#byId.get(metric);
+    if (cached && !cached.removed) return cached;
+    const id = canonicalId(metric);
+    const key = seriesKey(id);
+    let state = this.#byKey.get(key);
+    if (!state) {
+      state = { id, key, buckets: new Map(), lastIndex: -Infinity, removed: false };
+      this.#byKey.set(key, state);
+    }
+    this.#byId.set(metric, state);
+    return state;
+  }
+
+  find(metric: MetricId): SeriesState | undefined {
+    const cached = this.#byId.get(metric);
+    if (cached && !cached.removed) return cached;
+    return this.#byKey.get(seriesKey(canonicalId(metric)));
+  }
+
+  add(metric: MetricId, value: number, atMs: number, unit?: string): SeriesState {
+    const state = this.resolve(metric);
+    if (unit !== undefined && state.unit !== unit) state.unit = unit;
+    const index = bucketIndex(atMs, this.bucketMs);
+    if (index === state.lastIndex && state.hot) {
+      addSample(state.hot, value);
+      return state;
+    }
+    const existing = state.buckets.get(index);
+    if (existing) addSample(existing, value);
+    else state.buckets.set(index, this.#track(state, index, sampleAggregate(value)));
+    return state;
+  }
+
+  addAggregate(metric: MetricId, aggregate: Aggregate, atMs: number, unit?: string): SeriesState {
+    const state = this.resolve(metric);
+    if (unit !== undefined && state.unit !== unit) state.unit = unit;
+    const index = bucketIndex(atMs, this.bucketMs);
+    const existing = state.buckets.get(index);
+    if (existing) addAggregate(existing, aggregate);
+    else state.buckets.set(index, this.#track(state, index, copyAggregate(aggregate)));
+    return state;
+  }
+
+  #track(state: SeriesState, index: number, aggregate: Aggregate): Aggregate {
+    if (index >= state.lastIndex) {
+      state.lastIndex = index;
+      state.hot = aggregate;
+    }
+    return aggregate;
+  }
+
+  series(): IterableIterator<SeriesState> {
+    return this.#byKey.values();
+  }
+
+  /** Empties every series' buckets (the SQLite buffer after a flush); the registry stays. */
+  clearBuckets(): void {
+    for (const state of this.#byKey.values()) {
+      state.buckets.clear();
+      state.hot = undefined;
+    }
+  }
+
+  /** Drops buckets before the index, and series with nothing left and nothing since. */
+  pruneBefore(index: number): void {
+    for (const [key, state] of this.#byKey) {
+      for (const bucket of state.buckets.keys()) if (bucket < index) state.buckets.delete(bucket);
+      if (state.hot && state.lastIndex < index) state.hot = undefined;
+      if (state.buckets.size === 0 && state.lastIndex < index) this.remove(key);
+    }
+  }
+
+  remove(key: string): void {
+    const state = this.#byKey.get(key);
+    if (!state) return;
+    state.removed = true;
+    this.#byKey.delete(key);
+  }
+
+  /** Registers a series known from elsewhere (the SQLite registry on open). */
+  adopt(metric: MetricId, unit: string | undefined, lastIndex: number): SeriesState {
+    const state = this.resolve(metric);
+    state.unit = unit;
+    state.lastIndex = Math.max(state.lastIndex, lastIndex);
+    return state;
+  }
+}
+
+/** A copy of the id with its dimensions sorted by name, so dimension order never splits a series. */
+export function canonicalId(metric: MetricId): MetricId {
+  const dimensions = metric.dimensions.map((d) => ({ Name: d.Name, Value: d.Value }));
+  dimensions.sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+  return { namespace: metric.namespace, name: metric.name, dimensions };
+}

@@ -1,0 +1,250 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Clock, TimerHandle } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+import { bucketIndex, bucketRange } from "./buckets.js";
+import { compareMetrics, matchesFilter } from "./match.js";
+import { combineBuckets } from "./periods.js";
+import { SeriesTable, type SeriesState } from "./series-table.js";
+import type { Aggregate, Datapoint, MetricId, MetricsReader, MetricsWriter, StatisticsQuery } from "./types.js";
+
+const schema = `
+CREATE TABLE IF NOT EXISTS series (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  dimensions TEXT NOT NULL,
+  unit TEXT,
+  last_bucket INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS points (
+  series_id INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  sum REAL NOT NULL,
+  count REAL NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  PRIMARY KEY (series_id, bucket)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS points_bucket ON points (bucket);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`;
+
+interface SeriesRow {
+  id: number;
+  key: string;
+  namespace: string;
+  name: string;
+  dimensions: string;
+  unit: string | null;
+  last_bucket: number;
+}
+
+interface PointRow {
+  bucket: number;
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+}
+
+export interface SqliteMetricsOptions {
+  /** Usually <dataDir>/metrics.db: its own file, apart from the state database. */
+  path: string;
+  bucketMs: number;
+  retentionMs: number;
+  clock: Clock;
+  log: Logger;
+  /** How often old buckets are deleted; by default a tenth of the retention, at most every minute. */
+  pruneEveryMs?: number;
+}
+
+/**
+ * Metrics in SQLite (WAL, synchronous=NORMAL: metrics are not acknowledged writes). Samples collect in
+ * an in-memory buffer and are written once per bucket, so a restart keeps the history up to the last
+ * flush. Reads flush first, so they always see every sample recorded before them.
+ */
+export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
+  readonly bucketMs: number;
+  readonly #db: Database.Database;
+  readonly #buffer: SeriesTable;
+  readonly #ids = new Map<string, number>();
+  readonly #options: SqliteMetricsOptions;
+  readonly #statements;
+  #dirty = false;
+  #timers: TimerHandle[] = [];
+  #stopped = false;
+  #closed = false;
+
+  constructor(options: SqliteMetricsOptions) {
+    this.#options = options;
+    this.bucketMs = options.bucketMs;
+    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+    this.#db = new Database(options.path);
+    this.#db.pragma("journal_mode = WAL");
+    this.#db.pragma("synchronous = NORMAL");
+    this.#db.pragma("busy_timeout = 5000");
+    this.#db.exec(schema);
+    this.#statements = {
+      insertSeries: this.#db.prepare("INSERT INTO series (key, namespace, name, dimensions, unit, last_bucket) VALUES (?, ?, ?, ?, ?, ?)"),
+      updateSeries: this.#db.prepare("UPDATE series SET unit = ?, last_bucket = MAX(last_bucket, ?) WHERE id = ?"),
+      upsertPoint: this.#db.prepare(
+        "INSERT INTO points (series_id, bucket, sum, count, min, max) VALUES (?, ?, ?, ?, ?, ?) " +
+          "ON CONFLICT (series_id, bucket) DO UPDATE SET sum = sum + excluded.sum, count = count + excluded.count, " +
+          "min = MIN(min, excluded.min), max = MAX(max, excluded.max)",
+      ),
+      points: this.#db.prepare<[number, number, number], PointRow>(
+        "SELECT bucket, sum, count, min, max FROM points WHERE series_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket",
+      ),
+      prunePoints: this.#db.prepare("DELETE FROM points WHERE bucket < ?"),
+      staleSeries: this.#db.prepare<[number], { id: number; key: string }>(
+        "SELECT id, key FROM series s WHERE last_bucket < ? AND NOT EXISTS (SELECT 1 FROM points p WHERE p.series_id = s.id)",
+      ),
+      deleteSeries: this.#db.prepare("DELETE FROM series WHERE id = ?"),
+    };
+    this.#buffer = new SeriesTable(options.bucketMs);
+    this.#rebucketIfNeeded();
+    for (const row of this.#db.prepare<[], SeriesRow>("SELECT * FROM series").all()) {
+      const id: MetricId = { namespace: row.namespace, name: row.name, dimensions: JSON.parse(row.dimensions) };
+      const state = this.#buffer.adopt(id, row.unit ?? undefined, row.last_bucket);
+      this.#ids.set(state.key, row.id);
+    }
+  }
+
+  /** Starts the flush (once per bucket) and prune timers. */
+  start(): void {
+    const { clock } = this.#options;
+    const every = (ms: number, fn: () => void) => {
+      const run = () => {
+        if (this.#stopped) return;
+        try {
+          fn();
+        } catch (error) {
+          this.#options.log.warn({ err: error }, "metrics store maintenance failed; retrying next time");
+        }
+        schedule();
+      };
+      const schedule = () => {
+        const handle = clock.setTimeout(run, ms);
+        handle.unref?.();
+        this.#timers[slot] = handle;
+      };
+      const slot = this.#timers.length;
+      this.#timers.push(undefined as unknown as TimerHandle);
+      schedule();
+    };
+    every(this.bucketMs, () => this.flush());
+    every(this.#options.pruneEveryMs ?? Math.min(60_000, Math.max(this.bucketMs, this.#options.retentionMs / 10)), () => this.prune(clock.now()));
+  }
+
+  record(metric: MetricId, value: number, atMs: number, unit?: string): void {
+    this.#buffer.add(metric, value, atMs, unit);
+    this.#dirty = true;
+  }
+
+  recordAggregate(metric: MetricId, aggregate: Aggregate, atMs: number, unit?: string): void {
+    if (aggregate.count <= 0) return;
+    this.#buffer.addAggregate(metric, aggregate, atMs, unit);
+    this.#dirty = true;
+  }
+
+  statistics(query: StatisticsQuery): Datapoint[] {
+    this.flush();
+    const state = this.#buffer.find(query.metric);
+    const id = state && this.#ids.get(state.key);
+    if (id === undefined) return [];
+    const { from, to } = bucketRange(this.bucketMs, query.startMs, query.endMs);
+    const rows = this.#statements.points.all(id, from, to);
+    return combineBuckets(
+      rows.map((r) => [r.bucket, { sum: r.sum, count: r.count, min: r.min, max: r.max }] as const),
+      this.bucketMs,
+      query,
+    );
+  }
+
+  listMetrics(filter: Parameters<MetricsReader["listMetrics"]>[0]): MetricId[] {
+    this.flush();
+    const since = filter.activeSinceMs === undefined ? -Infinity : bucketIndex(filter.activeSinceMs, this.bucketMs);
+    const found = [...this.#buffer.series()].filter((s) => this.#ids.has(s.key) && s.lastIndex >= since && matchesFilter(s.id, filter));
+    return found.sort(compareMetrics).map((s) => s.id);
+  }
+
+  unitOf(metric: MetricId): string | undefined {
+    return this.#buffer.find(metric)?.unit;
+  }
+
+  /** Writes the buffered buckets in one transaction. */
+  flush(): void {
+    if (!this.#dirty || this.#closed) return;
+    const write = this.#db.transaction((series: SeriesState[]) => {
+      const created: [string, number][] = [];
+      for (const state of series) {
+        if (state.buckets.size === 0) continue;
+        let id = this.#ids.get(state.key);
+        if (id === undefined) {
+          const result = this.#statements.insertSeries.run(state.key, state.id.namespace, state.id.name, JSON.stringify(state.id.dimensions), state.unit ?? null, state.lastIndex);
+          id = Number(result.lastInsertRowid);
+          created.push([state.key, id]);
+        } else {
+          this.#statements.updateSeries.run(state.unit ?? null, state.lastIndex, id);
+        }
+        for (const [bucket, a] of state.buckets) this.#statements.upsertPoint.run(id, bucket, a.sum, a.count, a.min, a.max);
+      }
+      return created;
+    });
+    // Ids are registered only once the transaction has committed.
+    for (const [key, id] of write([...this.#buffer.series()])) this.#ids.set(key, id);
+    this.#buffer.clearBuckets();
+    this.#dirty = false;
+  }
+
+  /** Deletes buckets older than the retention, and series left with no data. */
+  prune(nowMs: number): void {
+    if (this.#closed) return;
+    this.flush();
+    const cutoff = bucketIndex(nowMs, this.bucketMs) - Math.ceil(this.#options.retentionMs / this.bucketMs);
+    const run = this.#db.transaction(() => {
+      this.#statements.prunePoints.run(cutoff);
+      const stale = this.#statements.staleSeries.all(cutoff);
+      for (const row of stale) this.#statements.deleteSeries.run(row.id);
+      return stale;
+    });
+    for (const row of run()) {
+      this.#ids.delete(row.key);
+      this.#buffer.remove(row.key);
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#stopped = true;
+    for (const handle of this.#timers) if (handle) this.#options.clock.clearTimeout(handle);
+    this.flush();
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  /**
+   * History recorded with another bucket length (the scaling period changed) is regrouped into the
+   * current buckets, so it stays readable at the right times.
+   */
+  #rebucketIfNeeded(): void {
+    const stored = this.#db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'bucket_ms'").get();
+    const current = String(this.bucketMs);
+    if (stored && stored.value !== current) {
+      const ratio = Number(stored.value) / this.bucketMs;
+      this.#options.log.info({ from: Number(stored.value), to: this.bucketMs }, "metric bucket length changed; regrouping stored metric history");
+      this.#db.transaction(() => {
+        this.#db.exec(
+          `CREATE TEMP TABLE regrouped AS SELECT series_id, CAST(bucket * ${ratio} + 1e-6 AS INTEGER) AS bucket, SUM(sum) AS sum, SUM(count) AS count, MIN(min) AS min, MAX(max) AS max ` +
+            `FROM points GROUP BY series_id, CAST(bucket * ${ratio} + 1e-6 AS INTEGER)`,
+        );
+        this.#db.exec("DELETE FROM points; INSERT INTO points (series_id, bucket, sum, count, min, max) SELECT series_id, bucket, sum, count, min, max FROM regrouped; DROP TABLE regrouped;");
+        this.#db.exec(`UPDATE series SET last_bucket = CAST(last_bucket * ${ratio} + 1e-6 AS INTEGER)`);
+      })();
+    }
+    this.#db.prepare("INSERT INTO meta (key, value) VALUES ('bucket_ms', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(current);
+  }
+}
