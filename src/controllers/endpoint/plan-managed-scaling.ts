@@ -1,7 +1,6 @@
 import type { Resources } from "../../domain/compute.js";
-import type { EndpointRecord, InstanceRecord, ProductionVariant } from "../../domain/resources.js";
-import { instancesNeeded } from "../../scheduler/instances-needed.js";
-import { place } from "../../scheduler/place.js";
+import type { InstanceRecord, ProductionVariant } from "../../domain/resources.js";
+import { decideInstanceCount } from "../../autoscaling/instance-scaling.js";
 import type { PlacementInput } from "../../scheduler/types.js";
 import { poolInputs } from "./plan-copies.js";
 import type { EndpointWorld } from "./world.js";
@@ -49,34 +48,31 @@ export function planManagedScaling(world: EndpointWorld, timings: ManagedScaling
       if (!idle && instance.idleSince !== undefined) plan.idleSince.set(instance.id, null);
     }
     const input = variantInput(world, variant.VariantName, live);
-    const desiredNow = endpoint.current.variants[variant.VariantName]?.desiredInstanceCount ?? live.length;
-    let count = live.length;
-    let reason = "";
-    const unplaced = input ? place(input).unplaced : [];
     const capacity = capacityOf(variant.InstanceType!);
-    if (unplaced.length > 0 && input && capacity) {
-      const template = { capacity, deviceIndices: Array.from({ length: capacity.accelerators }, (_, i) => i) };
-      const extra = instancesNeeded(input, template, bounds.max - live.length).count;
-      count = live.length + extra;
-      const missing = unplaced.reduce((sum, u) => sum + u.missing, 0);
-      reason = extra > 0 ? `${missing} copies cannot be placed on ${live.length} instances` : `${missing} copies cannot be placed and the variant is at MaxInstanceCount ${bounds.max}`;
-    } else if (unplaced.length === 0) {
-      const releasable = live.filter((i) => i.state === "InService" && !occupied.has(i.id) && (i.idleSince ?? world.now) <= world.now - timings.idleReleaseMs);
-      const release = Math.min(releasable.length, Math.max(0, live.length - bounds.min));
-      if (release > 0) {
-        count = live.length - release;
-        reason = `${release} instance${release === 1 ? "" : "s"} held no copy for the idle delay`;
-      } else {
-        const consolidated = consolidation(world, endpoint, variant, live, bounds.min, timings);
-        plan.consolidate.push(...consolidated);
-        if (consolidated.length > 0) {
-          count = live.length - consolidated.length;
-          reason = `consolidating copies onto fewer instances`;
-        }
-      }
-    }
-    count = Math.min(bounds.max, Math.max(bounds.min, count));
-    if (count !== desiredNow) plan.desired.set(variant.VariantName, { count, reason: reason || `keeping the instance count within ${bounds.min}–${bounds.max}` });
+    const desiredNow = endpoint.current.variants[variant.VariantName]?.desiredInstanceCount ?? live.length;
+    if (!input || !capacity) continue;
+    const policy = variant.ManagedInstanceScaling?.ScaleInPolicy;
+    const decision = decideInstanceCount({
+      placement: input,
+      template: { capacity, deviceIndices: Array.from({ length: capacity.accelerators }, (_, i) => i) },
+      live: live.map((i) => ({ id: i.id, launching: i.state === "Pending", idleSince: plan.idleSince.has(i.id) ? plan.idleSince.get(i.id) ?? undefined : i.idleSince, createdAt: i.createdAt })),
+      bounds,
+      now: world.now,
+      idleReleaseMs: timings.idleReleaseMs,
+      consolidation:
+        policy?.Strategy === "CONSOLIDATION"
+          ? {
+              maxStep: policy.MaximumStepSize ?? 1,
+              allowed:
+                world.now - endpoint.lastModifiedAt >= timings.minutes(policy.CooldownInMinutes ?? 20) &&
+                !world.instances.some((i) => i.variantName === variant.VariantName && i.state === "Draining"),
+            }
+          : undefined,
+    });
+    for (const id of decision.consolidate) plan.consolidate.push({ id, reason: "its copies fit on the other instances (CONSOLIDATION)" });
+    const count = decision.count;
+    const reason = decision.reason;
+    if (count !== desiredNow) plan.desired.set(variant.VariantName, { count, reason });
   }
   return plan;
 }
@@ -90,27 +86,4 @@ function variantInput(world: EndpointWorld, variantName: string, live: InstanceR
     launching.has(i.id) ? { ...i, schedulable: true, deviceIndices: Array.from({ length: i.capacity.accelerators }, (_, k) => k) } : i,
   );
   return { ...pool.input, instances };
-}
-
-function consolidation(world: EndpointWorld, endpoint: EndpointRecord, variant: ProductionVariant, live: InstanceRecord[], min: number, timings: ManagedScalingTimings): { id: string; reason: string }[] {
-  const policy = variant.ManagedInstanceScaling?.ScaleInPolicy;
-  if (policy?.Strategy !== "CONSOLIDATION" || live.length <= min) return [];
-  if (world.now - endpoint.lastModifiedAt < timings.minutes(policy.CooldownInMinutes ?? 20)) return [];
-  if (world.instances.some((i) => i.variantName === variant.VariantName && i.state === "Draining")) return [];
-  if (world.copies.some((c) => c.replaces)) return [];
-  const input = variantInput(world, variant.VariantName, live);
-  if (!input || live.some((i) => i.state !== "InService")) return [];
-  const load = (id: string) => input.current.filter((c) => c.instanceId === id).reduce((sum, c) => sum + c.resources.memoryMiB + c.resources.cpuMillis + c.resources.accelerators * 1e6, 0);
-  const candidates = [...live].sort((a, b) => load(a.id) - load(b.id) || b.createdAt - a.createdAt);
-  const out: { id: string; reason: string }[] = [];
-  const drained = new Set<string>();
-  for (const candidate of candidates) {
-    if (out.length >= (policy.MaximumStepSize ?? 1) || live.length - out.length <= min) break;
-    drained.add(candidate.id);
-    const trial = place({ ...input, instances: input.instances.map((i) => (drained.has(i.id) ? { ...i, schedulable: false } : i)) });
-    const moved = input.current.filter((c) => drained.has(c.instanceId)).every((c) => trial.add.some((a) => a.replaces === c.id));
-    if (trial.unplaced.length === 0 && moved) out.push({ id: candidate.id, reason: "its copies fit on the other instances (CONSOLIDATION)" });
-    else drained.delete(candidate.id);
-  }
-  return out;
 }

@@ -1,0 +1,122 @@
+import { cloudWatchErrors } from "../domain/errors/cloudwatch.js";
+import type { TimeScale } from "../util/time-scale.js";
+import { evaluateExpression, ExpressionError, parseExpression, references, type Expression, type Series } from "./expression.js";
+import { checkStatistic, isValidPeriod, unitMatches } from "./resolution.js";
+import type { MetricsReader, Statistic } from "./types.js";
+
+/** A MetricDataQuery as GetMetricData and PutMetricAlarm (Metrics) take it. */
+export interface MetricDataQuery {
+  Id: string;
+  MetricStat?: {
+    Metric: { Namespace?: string; MetricName?: string; Dimensions?: { Name: string; Value: string }[] };
+    Period: number;
+    Stat: string;
+    Unit?: string;
+  };
+  Expression?: string;
+  Label?: string;
+  ReturnData?: boolean;
+  Period?: number;
+  AccountId?: string;
+}
+
+export interface QueryResult {
+  id: string;
+  label: string;
+  /** Period starts, epoch ms, ascending. */
+  timestamps: number[];
+  values: number[];
+}
+
+interface Checked {
+  query: MetricDataQuery;
+  statistic?: Statistic;
+  expression?: Expression;
+}
+
+/** Validates the queries as a whole: ids, exactly one of MetricStat and Expression, statistics, periods, references. */
+export function checkQueries(queries: MetricDataQuery[]): Map<string, Checked> {
+  const byId = new Map<string, Checked>();
+  for (const query of queries) {
+    if (!/^[a-z][a-zA-Z0-9_]*$/.test(query.Id)) throw cloudWatchErrors.badQueryId(query.Id);
+    if (byId.has(query.Id)) throw cloudWatchErrors.duplicateQueryId(query.Id);
+    if (query.AccountId !== undefined) throw cloudWatchErrors.crossAccount();
+    if ((query.MetricStat === undefined) === (query.Expression === undefined)) throw cloudWatchErrors.queryNeedsOne(query.Id);
+    const checked: Checked = { query };
+    if (query.MetricStat) {
+      const stat = checkStatistic(query.MetricStat.Stat);
+      if (!stat.ok) {
+        const where = `MetricDataQuery '${query.Id}' Stat`;
+        throw stat.extended ? cloudWatchErrors.extendedStatisticUnsupported(where, query.MetricStat.Stat) : cloudWatchErrors.unknownStatistic(where, query.MetricStat.Stat);
+      }
+      checked.statistic = stat.statistic;
+      if (!isValidPeriod(query.MetricStat.Period)) throw cloudWatchErrors.badPeriod(query.MetricStat.Period, `MetricStat.Period of query '${query.Id}'`);
+      if (!query.MetricStat.Metric.Namespace || !query.MetricStat.Metric.MetricName) throw cloudWatchErrors.missingParameter([`MetricStat.Metric.Namespace and MetricStat.Metric.MetricName of query '${query.Id}'`]);
+    } else {
+      try {
+        checked.expression = parseExpression(query.Expression!);
+      } catch (error) {
+        if (error instanceof ExpressionError) throw cloudWatchErrors.badExpression(query.Id, query.Expression!, error.message);
+        throw error;
+      }
+    }
+    byId.set(query.Id, checked);
+  }
+  for (const checked of byId.values()) {
+    if (!checked.expression) continue;
+    const refs = references(checked.expression);
+    if (refs.length === 0) throw cloudWatchErrors.badExpression(checked.query.Id, checked.query.Expression!, "it must refer to at least one other query's Id");
+    for (const ref of refs) if (!byId.has(ref)) throw cloudWatchErrors.unknownQueryReference(checked.query.Id, ref);
+  }
+  for (const id of byId.keys()) findCycle(id, byId, new Set());
+  return byId;
+}
+
+function findCycle(id: string, byId: Map<string, Checked>, path: Set<string>): void {
+  if (path.has(id)) throw cloudWatchErrors.circularReference(id);
+  const expression = byId.get(id)?.expression;
+  if (!expression) return;
+  path.add(id);
+  for (const ref of references(expression)) findCycle(ref, byId, path);
+  path.delete(id);
+}
+
+/**
+ * Runs GetMetricData-style queries over [startMs, endMs) (real epoch ms; periods in API seconds are
+ * scaled by the time scale). Returns a result per query with ReturnData (default true), in order.
+ */
+export function runQueries(reader: MetricsReader, queries: MetricDataQuery[], window: { startMs: number; endMs: number }, timeScale: TimeScale): QueryResult[] {
+  const byId = checkQueries(queries);
+  const computed = new Map<string, Series>();
+  const seriesOf = (id: string): Series => {
+    const done = computed.get(id);
+    if (done) return done;
+    const checked = byId.get(id)!;
+    let series: Series;
+    if (checked.expression) {
+      const value = evaluateExpression(checked.expression, seriesOf);
+      series = typeof value === "number" ? { timestamps: [], values: [] } : value;
+    } else {
+      const stat = checked.query.MetricStat!;
+      const metric = { namespace: stat.Metric.Namespace!, name: stat.Metric.MetricName!, dimensions: stat.Metric.Dimensions ?? [] };
+      series = { timestamps: [], values: [] };
+      if (unitMatches(reader.unitOf?.(metric), stat.Unit)) {
+        const periodMs = timeScale.ms(stat.Period);
+        const startMs = Math.floor(window.startMs / periodMs) * periodMs;
+        for (const point of reader.statistics({ metric, statistic: checked.statistic!, periodMs, startMs, endMs: window.endMs })) {
+          series.timestamps.push(point.timestamp);
+          series.values.push(point.value);
+        }
+      }
+    }
+    computed.set(id, series);
+    return series;
+  };
+  const results: QueryResult[] = [];
+  for (const query of queries) {
+    if (query.ReturnData === false) continue;
+    const series = seriesOf(query.Id);
+    results.push({ id: query.Id, label: query.Label ?? query.MetricStat?.Metric.MetricName ?? query.Id, timestamps: series.timestamps, values: series.values });
+  }
+  return results;
+}
