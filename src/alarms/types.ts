@@ -10,6 +10,8 @@ export interface AlarmRecord {
   stateReason: string;
   stateReasonData?: string;
   stateUpdatedAt: number;
+  /** When the state last changed value (StateTransitionedTimestamp); stateUpdatedAt when absent. */
+  stateTransitionedAt?: number;
   configurationUpdatedAt: number;
   /** Per action ARN: when it was last invoked, so repeated invocations follow the action's own rules. */
   lastActionAt?: Record<string, number>;
@@ -20,8 +22,13 @@ export interface AlarmRecord {
 export interface AlarmTransition {
   alarm: AlarmRecord;
   previous: AlarmState;
-  /** The metric value the evaluation saw (aggregated over the evaluated datapoints), if any. */
+  /** The metric value the evaluation saw (aggregated over the evaluated datapoints), if any: the Average of `aggregates`. */
   value?: number;
+  /**
+   * The datapoints that decided the state (the breaching ones for ALARM, the others for OK), aggregated
+   * each way a step-scaling policy's MetricAggregationType may ask for. Absent after SetAlarmState.
+   */
+  aggregates?: { Average: number; Minimum: number; Maximum: number };
 }
 
 /**

@@ -221,3 +221,31 @@ export async function deleteEndpoint(deps: ControlDeps, input: { EndpointName: s
     return {};
   });
 }
+
+export interface UpdateEndpointWeightsAndCapacitiesInput {
+  EndpointName: string;
+  DesiredWeightsAndCapacities: { VariantName: string; DesiredWeight?: number; DesiredInstanceCount?: number }[];
+}
+
+/** What Application Auto Scaling calls for variant instance counts; also open to users. */
+export async function updateEndpointWeightsAndCapacities(deps: ControlDeps, input: UpdateEndpointWeightsAndCapacitiesInput): Promise<{ EndpointArn: string }> {
+  return withConflictRetry(async () => {
+    const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);
+    const entry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
+    if (!entry) throw sageMakerErrors.notFound("endpoint", arn);
+    const endpoint = entry.value;
+    if (endpoint.status !== "InService") throw sageMakerErrors.endpointWrongState(arn, endpoint.status, "update the weights and capacities of");
+    const variants = { ...endpoint.current.variants };
+    for (const change of input.DesiredWeightsAndCapacities) {
+      const state = variants[change.VariantName];
+      if (!state) throw sageMakerErrors.variantNotFound(change.VariantName, endpoint.name, Object.keys(variants));
+      variants[change.VariantName] = {
+        desiredInstanceCount: change.DesiredInstanceCount ?? state.desiredInstanceCount,
+        desiredWeight: change.DesiredWeight ?? state.desiredWeight,
+      };
+    }
+    const updated: EndpointRecord = { ...endpoint, current: { ...endpoint.current, variants }, lastModifiedAt: deps.clock.now() };
+    await deps.store.commit([put("endpoint", entry.key, updated, unchanged(entry))]);
+    return { EndpointArn: endpoint.arn };
+  });
+}

@@ -31,6 +31,7 @@ export function sageMakerService(deps: ControlDeps, options: { maxBodyBytes: num
     ListEndpoints: (input) => endpoints.listEndpoints(deps, input),
     UpdateEndpoint: (input) => endpoints.updateEndpoint(deps, input),
     DeleteEndpoint: (input) => endpoints.deleteEndpoint(deps, input),
+    UpdateEndpointWeightsAndCapacities: (input) => endpoints.updateEndpointWeightsAndCapacities(deps, input),
     CreateInferenceComponent: (input) => components.createInferenceComponent(deps, input),
     DescribeInferenceComponent: (input) => components.describeInferenceComponent(deps, input),
     ListInferenceComponents: (input) => components.listInferenceComponents(deps, input),
