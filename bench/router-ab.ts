@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createComponent, createEndpoint, startBerth, type BerthServer } from "./support/berth.js";
 import { quietest } from "./support/cpu.js";
-import { LoadGenerator, type LoadResult, type LoadTarget } from "./support/load.js";
+import { LoadGenerator, type LoadJob, type LoadResult, type LoadTarget } from "./support/load.js";
 import { cleanUpOnSignals, cleanupAll } from "./support/processes.js";
 import { fixed, median, textTable } from "./support/table.js";
 
@@ -31,36 +31,64 @@ async function setUp(binary: string | undefined): Promise<{ berth: BerthServer; 
   return { berth, target, pids: [berth.pid, copy.pid ?? 0] };
 }
 
+interface Sample {
+  result: LoadResult;
+  /** CPU time Berth's own process spent per answered request: steadier than req/s on a busy machine. */
+  berthUsPerRequest: number;
+}
+
 async function compare(options: AbOptions): Promise<string> {
   const builds = [
     { name: "baseline", ...(await setUp(resolve(options.baseline, "bin/berth.js"))) },
     { name: "this tree", ...(await setUp(undefined)) },
   ];
   const generator = LoadGenerator.start();
-  const groups = { ours: [generator.pid, ...builds.flatMap((b) => b.pids)] };
-  const quiet = <T>(work: () => Promise<T>) => quietest(groups, { maxOtherCores: options.maxOtherCores, attempts: 3 }, work).then((r) => r.result);
+  const groups = Object.fromEntries([["generator", [generator.pid]], ...builds.map((b) => [b.name, [b.berth.pid]]), ...builds.map((b) => [`${b.name} copy`, [b.pids[1]!]])]);
+  const measure = async (name: string, job: LoadJob): Promise<Sample> => {
+    const { result, cpu } = await quietest(groups, { maxOtherCores: options.maxOtherCores, attempts: 3 }, () => generator.run(job));
+    const seconds = (job.warmupMs + job.durationMs) / 1000;
+    return { result, berthUsPerRequest: (cpu.cores[name]! * seconds * 1e6) / (result.reqPerSec * seconds) };
+  };
   for (const b of builds) await generator.run({ kind: "max", target: b.target, connections: options.connections, warmupMs: 0, durationMs: 2_000 });
-  const results = new Map<string, { rate: LoadResult[]; max: LoadResult[] }>(builds.map((b) => [b.name, { rate: [], max: [] }]));
+  const results = new Map<string, { rate: Sample[]; max: Sample[] }>(builds.map((b) => [b.name, { rate: [], max: [] }]));
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? builds : [...builds].reverse();
-    for (const b of order) results.get(b.name)!.rate.push(await quiet(() => generator.run({ kind: "rate", target: b.target, rate: options.rate, warmupMs: 500, durationMs: options.stepMs })));
-    for (const b of order) results.get(b.name)!.max.push(await quiet(() => generator.run({ kind: "max", target: b.target, connections: options.connections, warmupMs: 500, durationMs: options.stepMs })));
-    console.error(`[bench:router-ab] round ${round + 1}/${options.rounds}: ${builds.map((b) => `${b.name} ${results.get(b.name)!.max.at(-1)!.reqPerSec.toFixed(0)} req/s`).join(", ")}`);
+    for (const b of order) results.get(b.name)!.rate.push(await measure(b.name, { kind: "rate", target: b.target, rate: options.rate, warmupMs: 500, durationMs: options.stepMs }));
+    for (const b of order) results.get(b.name)!.max.push(await measure(b.name, { kind: "max", target: b.target, connections: options.connections, warmupMs: 500, durationMs: options.stepMs }));
+    const line = builds.map((b) => {
+      const r = results.get(b.name)!;
+      return `${b.name} ${r.max.at(-1)!.result.reqPerSec.toFixed(0)} req/s, ${r.rate.at(-1)!.berthUsPerRequest.toFixed(0)} µs/req`;
+    });
+    console.error(`[bench:router-ab] round ${round + 1}/${options.rounds}: ${line.join("; ")}`);
   }
   await generator.stop();
   for (const b of builds) await b.berth.stop();
   const rows = builds.map((b) => {
     const r = results.get(b.name)!;
-    return [b.name, fixed(median(r.rate.map((x) => x.p50Ms)), 3), fixed(median(r.rate.map((x) => x.p99Ms)), 3), median(r.max.map((x) => x.reqPerSec)).toFixed(0), r.max.map((x) => x.reqPerSec.toFixed(0)).join(" ")];
+    return [
+      b.name,
+      fixed(median(r.rate.map((x) => x.result.p50Ms)), 3),
+      fixed(median(r.rate.map((x) => x.result.p99Ms)), 3),
+      fixed(median(r.rate.map((x) => x.berthUsPerRequest)), 1),
+      median(r.max.map((x) => x.result.reqPerSec)).toFixed(0),
+      fixed(median(r.max.map((x) => x.berthUsPerRequest)), 1),
+    ];
   });
   // Paired per round: load from elsewhere on the machine shifts both builds of a round alike.
   const baseline = results.get("baseline")!;
   const current = results.get("this tree")!;
-  const throughputRatio = median(current.max.map((x, i) => x.reqPerSec / baseline.max[i]!.reqPerSec));
-  const p50Delta = median(current.rate.map((x, i) => x.p50Ms - baseline.rate[i]!.p50Ms));
+  const paired = (pick: (r: { rate: Sample[]; max: Sample[] }) => Sample[], value: (s: Sample) => number, combine: (a: number, b: number) => number) =>
+    median(pick(current).map((x, i) => combine(value(x), value(pick(baseline)[i]!))));
+  const throughput = paired((r) => r.max, (s) => s.result.reqPerSec, (a, b) => a / b);
+  const cpuAtRate = paired((r) => r.rate, (s) => s.berthUsPerRequest, (a, b) => a / b);
+  const p50 = paired((r) => r.rate, (s) => s.result.p50Ms, (a, b) => a - b);
   return [
-    textTable({ head: ["build", `p50 ms @${options.rate}/s`, `p99 ms @${options.rate}/s`, `max req/s (${options.connections} conn)`, "max req/s per round"], rows, right: [1, 2, 3] }),
-    `this tree vs baseline, median of ${options.rounds} paired rounds: throughput × ${throughputRatio.toFixed(3)}, p50 at ${options.rate}/s ${p50Delta >= 0 ? "+" : ""}${p50Delta.toFixed(3)} ms`,
+    textTable({
+      head: ["build", `p50 ms @${options.rate}/s`, `p99 ms @${options.rate}/s`, `Berth µs CPU/req @${options.rate}/s`, `max req/s (${options.connections} conn)`, "Berth µs CPU/req @max"],
+      rows,
+      right: [1, 2, 3, 4, 5],
+    }),
+    `this tree vs baseline, medians of ${options.rounds} paired rounds: Berth CPU per request × ${cpuAtRate.toFixed(3)}, max throughput × ${throughput.toFixed(3)}, p50 ${p50 >= 0 ? "+" : ""}${p50.toFixed(3)} ms`,
   ].join("\n");
 }
 

@@ -42,10 +42,15 @@ export function allActions(config: MetricAlarmConfig): string[] {
 export function alarmPeriodSeconds(config: MetricAlarmConfig): number {
   if (config.Period !== undefined) return config.Period;
   const watched = watchedQuery(config);
-  return watched?.MetricStat?.Period ?? watched?.Period ?? 60;
+  return watched?.MetricStat?.Period ?? watched?.Period ?? config.Metrics?.find((q) => q.MetricStat)?.MetricStat?.Period ?? 60;
 }
 
 /** The one query of a metric-math alarm whose value the alarm compares. */
 export function watchedQuery(config: MetricAlarmConfig): MetricDataQuery | undefined {
   return config.Metrics?.find((q) => q.ReturnData !== false);
+}
+
+/** arn:aws:cloudwatch:<region>:<account>:alarm:<name> (alarm names keep their case). */
+export function alarmArn(account: { region: string; accountId: string }, name: string): string {
+  return `arn:aws:cloudwatch:${account.region}:${account.accountId}:alarm:${name}`;
 }

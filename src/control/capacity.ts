@@ -21,7 +21,7 @@ export async function writeCapacity(store: Store, clock: Clock, resource: Scalab
   return withConflictRetry(async () => {
     if (resource.kind === "component") {
       const entry = await store.get<ComponentRecord>("inference-component", nameKey(resource.component));
-      if (!entry || entry.value.status === "Deleting") return false;
+      if (!entry || entry.value.status === "Deleting" || entry.value.rollout) return false;
       if (entry.value.desiredCopyCount === desired) return false;
       const status = entry.value.status === "InService" ? "Updating" : entry.value.status;
       await store.commit([put("inference-component", entry.key, { ...entry.value, desiredCopyCount: desired, status, lastModifiedAt: clock.now() }, unchanged(entry))]);

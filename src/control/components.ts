@@ -1,6 +1,8 @@
 import { nameKey, sageMakerArn } from "../domain/arn.js";
 import { resolveSpec, type ComponentSpecification } from "../domain/component-spec.js";
-import { sageMakerErrors } from "../domain/errors/sagemaker.js";
+import { deploymentErrors, sageMakerErrors } from "../domain/errors/sagemaker.js";
+import { startRollout } from "../rollout/decide.js";
+import { rolloutPolicy, type InferenceComponentDeploymentConfig } from "./deployment-policy.js";
 import type { ComponentRecord, EndpointRecord, ModelRecord, ProductionVariant, Tag } from "../domain/resources.js";
 import { absent, put, StoreConflictError, unchanged, type Entry } from "../store/store.js";
 import type { ControlDeps } from "./deps.js";
@@ -192,6 +194,7 @@ export async function updateInferenceComponentRuntimeConfig(
     const entry = await getComponentEntry(deps, input.InferenceComponentName);
     const component = entry.value;
     if (component.status === "Deleting") throw sageMakerErrors.componentWrongState(component.name, "DELETE_IN_PROGRESS", "update");
+    if (component.rollout) throw sageMakerErrors.componentWrongState(component.name, "UPDATE_IN_PROGRESS", "change the copy count of");
     const updated: ComponentRecord = {
       ...component,
       desiredCopyCount: input.DesiredRuntimeConfig.CopyCount,
@@ -211,5 +214,63 @@ export async function deleteInferenceComponent(deps: ControlDeps, input: { Infer
     const updated: ComponentRecord = { ...entry.value, status: "Deleting", lastModifiedAt: deps.clock.now() };
     await deps.store.commit([put("inference-component", entry.key, updated, unchanged(entry))]);
     return {};
+  });
+}
+
+export interface UpdateInferenceComponentInput {
+  InferenceComponentName: string;
+  Specification?: ComponentSpecification;
+  Specifications?: ComponentSpecification[];
+  RuntimeConfig?: { CopyCount: number };
+  DeploymentConfig?: InferenceComponentDeploymentConfig;
+}
+
+const inProgressState: Partial<Record<string, string>> = { Creating: "CREATE_IN_PROGRESS", Updating: "UPDATE_IN_PROGRESS", Deleting: "DELETE_IN_PROGRESS" };
+
+/**
+ * A new specification rolls out batch by batch (with DeploymentConfig) or blue/green (without); a
+ * RuntimeConfig alone only changes the copy count. One update at a time.
+ */
+export async function updateInferenceComponent(deps: ControlDeps, input: UpdateInferenceComponentInput): Promise<{ InferenceComponentArn: string }> {
+  const hasSpec = input.Specification !== undefined || input.Specifications !== undefined;
+  if (!hasSpec && !input.RuntimeConfig) throw sageMakerErrors.nothingToUpdate(input.InferenceComponentName);
+  if (input.Specification !== undefined && input.Specifications !== undefined) throw sageMakerErrors.specificationChoice();
+  return withConflictRetry(async () => {
+    const entry = await getComponentEntry(deps, input.InferenceComponentName);
+    const component = entry.value;
+    const busy = component.rollout ? "UPDATE_IN_PROGRESS" : inProgressState[component.status];
+    if (busy) throw sageMakerErrors.componentWrongState(component.name, busy, "update");
+    const desired = input.RuntimeConfig?.CopyCount ?? component.desiredCopyCount;
+    const now = deps.clock.now();
+    const next: ComponentRecord = { ...component, desiredCopyCount: desired, status: "Updating", lastModifiedAt: now };
+    delete next.failureReason;
+    if (input.DeploymentConfig) next.lastDeploymentConfig = input.DeploymentConfig as unknown as Record<string, unknown>;
+    if (hasSpec) {
+      const endpoint = (await deps.store.get<EndpointRecord>("endpoint", nameKey(component.endpointName)))?.value;
+      if (!endpoint) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", component.endpointName));
+      const deployment = endpoint.pending ?? endpoint.current;
+      const variant = deployment.config.ProductionVariants.find((v) => v.VariantName === component.variantName);
+      if (!variant) throw sageMakerErrors.variantNotFound(component.variantName, endpoint.name, deployment.config.ProductionVariants.map((v) => v.VariantName));
+      const spec = pickSpecification({ ...input, EndpointName: endpoint.name }, variant);
+      if (spec.BaseInferenceComponentName) throw sageMakerErrors.unsupported("Changing BaseInferenceComponentName", "Create a new adapter inference component instead.");
+      const model = spec.ModelName ? await getModelRecord(deps, spec.ModelName) : undefined;
+      const resolved = resolveSpec(spec, {
+        componentName: component.name,
+        endpointName: endpoint.name,
+        variant,
+        instanceType: deps.catalog.get(variant.InstanceType!)!,
+        capacity: deps.capacity,
+        model,
+        version: component.resolved.version + 1,
+      });
+      const policy = rolloutPolicy(component.name, input.DeploymentConfig, desired, deps.scale);
+      for (const alarm of policy.alarms) if (!(await deps.store.get("alarm", alarm))) throw deploymentErrors.unknownAlarm(alarm);
+      next.previousSpecification = component.specification;
+      next.specification = input.Specification ?? { Specifications: input.Specifications };
+      next.resolved = resolved;
+      if (desired > 0) next.rollout = startRollout(policy, component.resolved, resolved, desired, now);
+    }
+    await deps.store.commit([put("inference-component", entry.key, next, unchanged(entry))]);
+    return { InferenceComponentArn: component.arn };
   });
 }

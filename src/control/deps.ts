@@ -3,6 +3,7 @@ import type { InstanceCatalog } from "../domain/catalog/instance-catalog.js";
 import type { CapacityOptions } from "../domain/compute.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
+import type { TimeScale } from "../util/time-scale.js";
 
 /** What the control-plane operations need; the composition root builds it once. */
 export interface ControlDeps {
@@ -11,4 +12,6 @@ export interface ControlDeps {
   catalog: InstanceCatalog;
   clock: Clock;
   capacity: CapacityOptions;
+  /** Maps the rollout wait and timeout (API seconds) to real time, like every scaling duration. */
+  scale: TimeScale;
 }

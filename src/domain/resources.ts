@@ -1,4 +1,5 @@
 import type { Resources } from "./compute.js";
+import type { RolloutState } from "../rollout/types.js";
 
 /** Records as the store keeps them. Times are epoch milliseconds. */
 
@@ -139,6 +140,10 @@ export interface ComponentRecord {
   desiredCopyCount: number;
   nextCopyOrdinal: number;
   lastDeploymentConfig?: Record<string, unknown>;
+  /** Set while an UpdateInferenceComponent moves the copies to a new specification. */
+  rollout?: RolloutState;
+  /** The Specification the rollout replaces, restored if it rolls back. */
+  previousSpecification?: Record<string, unknown>;
   tags: Tag[];
 }
 

@@ -9,6 +9,7 @@ import { runtimeRoute } from "../api/runtime/invoke-route.js";
 import { NodeAgent } from "../agent/agent.js";
 import type { SupervisorTimings } from "../agent/supervisor.js";
 import { RouterMetrics } from "../router/metrics.js";
+import { ObserverFanout } from "../router/observer.js";
 import { Router } from "../router/router.js";
 import { RoutingTablePublisher } from "../router/table-publisher.js";
 import type { BerthConfig } from "../config/config.js";
@@ -23,6 +24,7 @@ import type { Store } from "../store/store.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { TimeScale } from "../util/time-scale.js";
+import { copyLoadsFrom, startMonitoring } from "./monitoring.js";
 
 export interface RunningServer {
   url: string;
@@ -53,9 +55,10 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   for (const entry of await store.list<InstanceRecord>("instance")) provider.adopt(entry.value.id, entry.value.devices);
 
   const timeScale = new TimeScale(config.scalingPeriodSeconds);
-  const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity };
+  const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity, scale: timeScale };
   const metrics = new RouterMetrics();
-  const router = new Router({ accountId: config.accountId, observer: metrics, invokeTimeoutMs: config.invokeTimeoutSeconds * 1000 });
+  const monitoring = await startMonitoring({ config, store, clock, log, timeScale, sources: { copyLoads: () => copyLoadsFrom(router) } });
+  const router = new Router({ accountId: config.accountId, observer: new ObserverFanout([metrics, monitoring.recorder]), invokeTimeoutMs: config.invokeTimeoutSeconds * 1000 });
   const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });
   publisher.subscribe((table) => {
     router.setTable(table);
@@ -89,7 +92,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   let ready = false;
   const server = createApiServer({
     log: log.child({ component: "api" }),
-    jsonServices: [sageMakerService(deps, { maxBodyBytes: config.maxApiBodyBytes })],
+    jsonServices: [sageMakerService(deps, { maxBodyBytes: config.maxApiBodyBytes }), monitoring.service],
     routes: [runtimeRoute(router), placementRoute(store), metricsRoute(metrics.registry)],
     isReady: () => ready,
   });
@@ -114,6 +117,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         await agent.stop();
         publisher.stop();
         await router.close();
+        await monitoring.close();
         await store.close();
       })();
       return closing;

@@ -35,6 +35,7 @@ export function sageMakerService(deps: ControlDeps, options: { maxBodyBytes: num
     CreateInferenceComponent: (input) => components.createInferenceComponent(deps, input),
     DescribeInferenceComponent: (input) => components.describeInferenceComponent(deps, input),
     ListInferenceComponents: (input) => components.listInferenceComponents(deps, input),
+    UpdateInferenceComponent: (input) => components.updateInferenceComponent(deps, input),
     UpdateInferenceComponentRuntimeConfig: (input) => components.updateInferenceComponentRuntimeConfig(deps, input),
     DeleteInferenceComponent: (input) => components.deleteInferenceComponent(deps, input),
   };

@@ -8,6 +8,7 @@ import { absent, del, put, StoreConflictError, unchanged, type ChangeEvent, type
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import type { TimeScale } from "../../util/time-scale.js";
+import type { AlarmRecord, AlarmState } from "../../alarms/types.js";
 import { ReconcileLoop, type ReconcileResult } from "../reconcile-loop.js";
 import { decideEndpoint, type EndpointPlan } from "./decide.js";
 import type { EndpointWorld } from "./world.js";
@@ -60,6 +61,7 @@ export class EndpointController {
       if (event.kind === "endpoint") this.loop.enqueue(event.key);
       else if (event.kind === "instance" || event.kind === "copy" || event.kind === "copy-status") this.loop.enqueue(event.key.split("/")[0]!);
       else if (event.kind === "inference-component") this.loop.enqueue(nameKey((event.value as ComponentRecord).endpointName));
+      else if (event.kind === "alarm") void this.#enqueueWatchers(event.key);
     }
   }
 
@@ -73,6 +75,7 @@ export class EndpointController {
       instances: state.instances.map((i) => i.value),
       copies: state.copies.map((c) => c.value),
       statuses: state.statuses,
+      alarms: await this.#alarmStates(state.components.map((c) => c.value)),
       now: clock.now(),
     };
     const { scale, idleReleaseSeconds } = this.#options;
@@ -93,8 +96,8 @@ export class EndpointController {
     this.#logPlan(key, plan);
     await this.#launchPending(key);
     await this.#terminate(key, plan);
-    if (plan.status.wakeAt !== undefined) return { requeueAfterMs: Math.max(0, plan.status.wakeAt - world.now) };
-    return { requeueAfterMs: this.#options.resyncMs };
+    const wakeAt = Math.min(plan.status.wakeAt ?? Infinity, plan.rolloutWakeAt ?? Infinity, world.now + this.#options.resyncMs);
+    return { requeueAfterMs: Math.max(0, wakeAt - world.now) };
   }
 
   #operations(key: string, state: Awaited<ReturnType<typeof loadEndpointState>>, plan: EndpointPlan, world: EndpointWorld): Op[] {
@@ -130,12 +133,29 @@ export class EndpointController {
       const entry = copyEntries.get(id)!;
       ops.push(del("copy", entry.key, unchanged(entry)));
     }
-    ops.push(...componentOps(state.components, plan, world.now));
+    ops.push(...componentOps(state.components, plan));
     const endpointEntry = state.endpoint;
     if (endpointEntry && plan.status.endpoint.delete) ops.push(del("endpoint", endpointEntry.key, unchanged(endpointEntry)));
     else if (endpointEntry && plan.status.endpoint.record) ops.push(put("endpoint", endpointEntry.key, plan.status.endpoint.record, unchanged(endpointEntry)));
     else if (endpointEntry && plan.endpoint) ops.push(put("endpoint", endpointEntry.key, plan.endpoint, unchanged(endpointEntry)));
     return ops;
+  }
+
+  /** Endpoints whose running updates watch this alarm look again when it changes. */
+  async #enqueueWatchers(alarmName: string): Promise<void> {
+    for (const entry of await this.#options.store.list<ComponentRecord>("inference-component")) {
+      if (entry.value.rollout?.policy.alarms.includes(alarmName)) this.loop.enqueue(nameKey(entry.value.endpointName));
+    }
+  }
+
+  async #alarmStates(components: ComponentRecord[]): Promise<Map<string, AlarmState>> {
+    const names = new Set(components.flatMap((c) => c.rollout?.policy.alarms ?? []));
+    const states = new Map<string, AlarmState>();
+    for (const name of names) {
+      const alarm = await this.#options.store.get<AlarmRecord>("alarm", name);
+      if (alarm) states.set(name, alarm.value.state);
+    }
+    return states;
   }
 
   async #launchPending(key: string): Promise<void> {
@@ -184,6 +204,7 @@ export class EndpointController {
       log.info({ endpoint: key, copy: copy.id, instance: copy.instanceId }, `copy ${copy.id} placed on ${copy.instanceId} (${why})`);
     }
     for (const { id, reason } of [...plan.copies.drain, ...plan.finishMoves]) log.info({ endpoint: key, copy: id }, `copy ${id} draining: ${reason}`);
+    for (const line of plan.rolloutEvents) log.info({ endpoint: key }, line);
     for (const [variant, { count, reason }] of plan.managed.desired) log.info({ endpoint: key }, `managed instance scaling: variant ${variant} of ${key} wants ${count} instances (${reason})`);
     for (const change of plan.status.components) {
       if (change.status) log.info({ component: change.name }, `inference component ${change.name} is ${change.status}${change.failureReason ? `: ${change.failureReason}` : ""}`);
@@ -195,35 +216,12 @@ export class EndpointController {
   }
 }
 
-function componentOps(entries: Entry<ComponentRecord>[], plan: EndpointPlan, now: number): Op[] {
+function componentOps(entries: Entry<ComponentRecord>[], plan: EndpointPlan): Op[] {
   const ops: Op[] = [];
   for (const entry of entries) {
-    const component = entry.value;
-    const change = plan.status.components.find((c) => c.name === component.name);
-    if (change?.delete) {
-      ops.push(del("inference-component", entry.key, unchanged(entry)));
-      continue;
-    }
-    const ordinal = plan.copies.nextOrdinals.get(component.name);
-    const next: ComponentRecord = { ...component };
-    let changed = false;
-    if (ordinal !== undefined && ordinal !== component.nextCopyOrdinal) {
-      next.nextCopyOrdinal = ordinal;
-      changed = true;
-    }
-    if (change?.status && change.status !== component.status) {
-      next.status = change.status;
-      next.lastModifiedAt = now;
-      changed = true;
-    }
-    if (change?.failureReason === null && component.failureReason !== undefined) {
-      delete next.failureReason;
-      changed = true;
-    } else if (typeof change?.failureReason === "string" && change.failureReason !== component.failureReason) {
-      next.failureReason = change.failureReason.slice(0, 1024);
-      changed = true;
-    }
-    if (changed) ops.push(put("inference-component", entry.key, next, unchanged(entry)));
+    const next = plan.components.get(entry.value.name);
+    if (next === "delete") ops.push(del("inference-component", entry.key, unchanged(entry)));
+    else if (next && JSON.stringify(next) !== JSON.stringify(entry.value)) ops.push(put("inference-component", entry.key, next, unchanged(entry)));
   }
   return ops;
 }

@@ -1,4 +1,5 @@
-import type { EndpointRecord } from "../../domain/resources.js";
+import type { ComponentRecord, EndpointRecord } from "../../domain/resources.js";
+import { planRollouts } from "./plan-rollouts.js";
 import { planCopies, type CopyPlan } from "./plan-copies.js";
 import { planInstances, type CapacityLookup, type InstancePlan } from "./plan-instances.js";
 import { planManagedScaling, type ManagedScalingPlan, type ManagedScalingTimings } from "./plan-managed-scaling.js";
@@ -8,6 +9,12 @@ import { isReadyCopy, type EndpointWorld } from "./world.js";
 export interface EndpointPlan {
   /** The endpoint as managed instance scaling leaves it (new desired instance counts), if that changed it. */
   endpoint?: EndpointRecord;
+  /** Every component as this pass leaves it (rollout steps, statuses, copy ordinals); unchanged ones too. */
+  components: Map<string, ComponentRecord | "delete">;
+  /** Log lines about rollouts. */
+  rolloutEvents: string[];
+  /** When a running update must be looked at again (end of a bake, its deadline). */
+  rolloutWakeAt?: number;
   managed: ManagedScalingPlan;
   instances: InstancePlan;
   copies: CopyPlan;
@@ -20,8 +27,10 @@ export interface EndpointPlan {
 
 /** The whole decision for one endpoint: a pure function of what was read and the time. */
 export function decideEndpoint(observed: EndpointWorld, capacityOf: CapacityLookup, timings: ManagedScalingTimings): EndpointPlan {
-  const managed = planManagedScaling(observed, timings, capacityOf);
-  const world = withManagedScaling(observed, managed);
+  const rollouts = planRollouts(observed);
+  const rolled = rollouts.length === 0 ? observed : { ...observed, components: observed.components.map((c) => rollouts.find((r) => r.component.name === c.name)?.component ?? c) };
+  const managed = planManagedScaling(rolled, timings, capacityOf);
+  const world = withManagedScaling(rolled, managed);
   const instances = planInstances(world, capacityOf);
   instances.drain.push(...managed.consolidate);
   const copies = planCopies(world, new Set(instances.drain.map((d) => d.id)));
@@ -35,15 +44,41 @@ export function decideEndpoint(observed: EndpointWorld, capacityOf: CapacityLook
   const forget = world.copies
     .filter((c) => (c.state === "Draining" && !world.statuses.has(c.id)) || !instanceIds.has(c.instanceId))
     .map((c) => c.id);
+  const status = planStatus(world, copies.unplaced);
   return {
     endpoint: managed.desired.size > 0 ? world.endpoint : undefined,
+    components: finalComponents(world.components, status, copies, world.now),
+    rolloutEvents: rollouts.map((r) => r.reason),
+    rolloutWakeAt: rolloutWake(world),
     managed,
     instances,
     copies,
     finishMoves,
     forget,
-    status: planStatus(world, copies.unplaced),
+    status,
   };
+}
+
+function finalComponents(components: ComponentRecord[], status: StatusPlan, copies: CopyPlan, now: number): Map<string, ComponentRecord | "delete"> {
+  const out = new Map<string, ComponentRecord | "delete">();
+  for (const component of components) {
+    const change = status.components.find((c) => c.name === component.name);
+    if (change?.delete) {
+      out.set(component.name, "delete");
+      continue;
+    }
+    const next: ComponentRecord = { ...component };
+    const ordinal = copies.nextOrdinals.get(component.name);
+    if (ordinal !== undefined && ordinal > component.nextCopyOrdinal) next.nextCopyOrdinal = ordinal;
+    if (change?.status && change.status !== component.status) {
+      next.status = change.status;
+      next.lastModifiedAt = now;
+    }
+    if (change?.failureReason === null) delete next.failureReason;
+    else if (typeof change?.failureReason === "string") next.failureReason = change.failureReason.slice(0, 1024);
+    out.set(component.name, next);
+  }
+  return out;
 }
 
 function withManagedScaling(world: EndpointWorld, managed: ManagedScalingPlan): EndpointWorld {
@@ -57,4 +92,16 @@ function withManagedScaling(world: EndpointWorld, managed: ManagedScalingPlan): 
     endpoint: { ...endpoint, current: { ...endpoint.current, variants } },
     instances: world.instances.map((i) => (consolidating.has(i.id) ? { ...i, state: "Draining" as const } : i)),
   };
+}
+
+function rolloutWake(world: EndpointWorld): number | undefined {
+  let at: number | undefined;
+  for (const component of world.components) {
+    const rollout = component.rollout;
+    if (!rollout) continue;
+    for (const t of [rollout.bakeUntil, rollout.startedAt + rollout.policy.timeoutMs]) {
+      if (t !== undefined && t > world.now && (at === undefined || t < at)) at = t;
+    }
+  }
+  return at;
 }

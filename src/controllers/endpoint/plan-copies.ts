@@ -2,7 +2,7 @@ import { addResources, subtractResources, zeroResources, type Resources } from "
 import type { ComponentRecord, CopyOwner, CopyRecord, InstanceRecord, ResolvedSpec } from "../../domain/resources.js";
 import { place } from "../../scheduler/place.js";
 import type { ComponentDemand, PlacedCopy, PlacementInput, SchedulerInstance, Unplaced } from "../../scheduler/types.js";
-import { activeDeployments, componentKeyOf, hostsModels, isReadyCopy, variantOwnerKey, type EndpointWorld } from "./world.js";
+import { activeDeployments, componentKeyOf, currentVersions, hostsModels, isReadyCopy, variantOwnerKey, versionKey, type EndpointWorld } from "./world.js";
 
 export interface CopyPlan {
   add: CopyRecord[];
@@ -13,12 +13,19 @@ export interface CopyPlan {
   nextOrdinals: Map<string, number>;
 }
 
+export interface PoolOwner {
+  owner: CopyOwner;
+  spec: ResolvedSpec;
+  /** Next ordinal the scheduler may use for this key. */
+  ordinal: number;
+}
+
 export interface Pool {
   variantName: string;
   instances: InstanceRecord[];
   schedulable: (instance: InstanceRecord) => boolean;
   demands: ComponentDemand[];
-  owners: Map<string, { owner: CopyOwner; spec: ResolvedSpec; ordinal: number }>;
+  owners: Map<string, PoolOwner>;
 }
 
 export interface PoolInput {
@@ -29,6 +36,7 @@ export interface PoolInput {
 
 /** The scheduler's input for each pool of instances (a variant, or a variant's generation for single-model endpoints). */
 export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>): PoolInput[] {
+  const versions = currentVersions(world);
   return pools(world, drainingInstances).map((pool) => {
     const members = new Set(pool.instances.map((i) => i.id));
     const poolCopies = world.copies.filter((c) => members.has(c.instanceId));
@@ -45,7 +53,7 @@ export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>)
       .filter((c) => c.state === "Active")
       .map((c) => ({
         id: c.id,
-        component: componentKeyOf(c),
+        component: componentKeyOf(c, versions),
         instanceId: c.instanceId,
         devices: c.devices,
         resources: c.resources,
@@ -70,6 +78,17 @@ export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>)
 /** Instances that a pass drains are off limits for new copies at once, not one pass later. */
 export function planCopies(world: EndpointWorld, drainingInstances: Set<string>): CopyPlan {
   const plan: CopyPlan = { add: [], drain: [], unplaced: new Map(), nextOrdinals: new Map() };
+  const taken = new Set(world.copies.map((c) => c.id));
+  const counters = new Map(world.components.map((c) => [c.name, c.nextCopyOrdinal]));
+  // Copies of any version of a component are named <component>-<n>, n counting up across its life.
+  const nameCopy = (component: string): string => {
+    let n = counters.get(component) ?? 1;
+    while (taken.has(`${component}-${n}`)) n++;
+    counters.set(component, n + 1);
+    plan.nextOrdinals.set(component, n + 1);
+    taken.add(`${component}-${n}`);
+    return `${component}-${n}`;
+  };
   for (const { pool, poolCopies, input } of poolInputs(world, drainingInstances)) {
     const decision = place(input);
     // The scheduler may hand resources it frees to new copies at once; here removed copies keep them
@@ -78,7 +97,7 @@ export function planCopies(world: EndpointWorld, drainingInstances: Set<string>)
     for (const added of decision.add) {
       const owner = pool.owners.get(added.component)!;
       plan.add.push({
-        id: added.id,
+        id: owner.owner.type === "component" ? nameCopy(owner.owner.name) : added.id,
         owner: owner.owner,
         endpointName: world.endpoint!.name,
         variantName: pool.instances.find((i) => i.id === added.instanceId)!.variantName,
@@ -95,9 +114,11 @@ export function planCopies(world: EndpointWorld, drainingInstances: Set<string>)
       const copy = poolCopies.find((c) => c.id === removed.copy.id);
       if (copy && copy.state === "Active") plan.drain.push({ id: copy.id, reason: removed.reason });
     }
-    for (const unplaced of decision.unplaced) plan.unplaced.set(unplaced.component, unplaced);
-    if (decision.add.length > 0) {
-      for (const [key, ordinal] of Object.entries(decision.nextOrdinals) as [string, number][]) if (pool.owners.has(key)) plan.nextOrdinals.set(key, ordinal);
+    for (const unplaced of decision.unplaced) {
+      const owner = pool.owners.get(unplaced.component)?.owner;
+      const name = owner?.type === "component" ? owner.name : unplaced.component;
+      const known = plan.unplaced.get(name);
+      plan.unplaced.set(name, known ? { ...known, missing: known.missing + unplaced.missing } : { ...unplaced, component: name });
     }
   }
   return plan;
@@ -138,20 +159,30 @@ function pools(world: EndpointWorld, drainingInstances: Set<string>): Pool[] {
       variantName,
       instances: world.instances.filter((i) => i.variantName === variantName),
       schedulable: (i) => i.state === "InService" && i.generation === targetGeneration && !drainingInstances.has(i.id),
-      demands: components.map((c) => componentDemand(c)),
-      owners: new Map(components.map((c) => [c.name, { owner: { type: "component", name: c.name }, spec: c.resolved, ordinal: c.nextCopyOrdinal }])),
+      demands: components.flatMap((c) => componentDemands(c)),
+      owners: new Map(components.flatMap((c) => componentOwners(c))),
     });
   }
   return result;
 }
 
-function componentDemand(component: ComponentRecord): ComponentDemand {
-  return {
-    component: component.name,
-    copies: component.status === "Deleting" ? 0 : component.desiredCopyCount,
-    needs: component.resolved.needs,
-    strategy: component.resolved.strategy,
-  };
+/** During an update a component wants copies of two versions: the new one (its name) and the old one. */
+function componentDemands(component: ComponentRecord): ComponentDemand[] {
+  const rollout = component.rollout;
+  const current = { component: component.name, needs: component.resolved.needs, strategy: component.resolved.strategy };
+  if (component.status === "Deleting") return [{ ...current, copies: 0 }];
+  if (!rollout) return [{ ...current, copies: component.desiredCopyCount }];
+  return [
+    { ...current, copies: rollout.targetNew },
+    { component: versionKey(component.name, rollout.from.version), copies: rollout.targetOld, needs: rollout.from.needs, strategy: rollout.from.strategy },
+  ];
+}
+
+function componentOwners(component: ComponentRecord): [string, PoolOwner][] {
+  const owner: CopyOwner = { type: "component", name: component.name };
+  const owners: [string, PoolOwner][] = [[component.name, { owner, spec: component.resolved, ordinal: 1 }]];
+  if (component.rollout) owners.push([versionKey(component.name, component.rollout.from.version), { owner, spec: component.rollout.from, ordinal: 1 }]);
+  return owners;
 }
 
 function nextOrdinal(copies: CopyRecord[], key: string): number {

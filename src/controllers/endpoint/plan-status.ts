@@ -50,6 +50,7 @@ export function planStatus(world: EndpointWorld, unplaced: Map<string, Unplaced>
 function componentChange(world: EndpointWorld, component: ComponentRecord, unplaced: Map<string, Unplaced>, wake: (at: number) => void): ComponentChange {
   const owned = world.copies.filter((c) => c.owner.type === "component" && c.owner.name.toLowerCase() === component.name.toLowerCase());
   if (component.status === "Deleting") return owned.length === 0 ? { name: component.name, delete: true } : { name: component.name };
+  if (component.rollout) return { name: component.name };
   const active = owned.filter((c) => c.state === "Active" && !owned.some((o) => o.replaces === c.id));
   const ready = active.filter((c) => isReadyCopy(world, c)).length;
   const settled = ready >= component.desiredCopyCount && active.length === component.desiredCopyCount;

@@ -1,3 +1,4 @@
+import type { AlarmState } from "../../alarms/types.js";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointDeployment, EndpointRecord, InstanceRecord } from "../../domain/resources.js";
 
 /** One endpoint and everything under it, as read at one moment: the input of every decision here. */
@@ -8,6 +9,8 @@ export interface EndpointWorld {
   instances: InstanceRecord[];
   copies: CopyRecord[];
   statuses: Map<string, CopyStatusRecord>;
+  /** States of the alarms that running rollouts watch. */
+  alarms: Map<string, AlarmState>;
   now: number;
 }
 
@@ -25,8 +28,22 @@ export function isReadyCopy(world: EndpointWorld, copy: CopyRecord): boolean {
   return world.statuses.get(copy.id)?.phase === "Ready";
 }
 
-export function componentKeyOf(copy: CopyRecord): string {
-  return copy.owner.type === "component" ? copy.owner.name : variantOwnerKey(copy.owner.variant, copy.owner.generation);
+/**
+ * The scheduler's owner key of a copy: copies of a component's current specification go by its name;
+ * copies of another specification version (the old side of an update) by name and version.
+ */
+export function componentKeyOf(copy: CopyRecord, currentVersions: Map<string, number>): string {
+  if (copy.owner.type === "variant") return variantOwnerKey(copy.owner.variant, copy.owner.generation);
+  const current = currentVersions.get(copy.owner.name);
+  return current === undefined || copy.spec.version === current ? copy.owner.name : versionKey(copy.owner.name, copy.spec.version);
+}
+
+export function versionKey(component: string, version: number): string {
+  return `${component}.v${version}`;
+}
+
+export function currentVersions(world: EndpointWorld): Map<string, number> {
+  return new Map(world.components.map((c) => [c.name, c.resolved.version]));
 }
 
 /** Copies of a single-model variant are named after the variant and the configuration generation they run. */

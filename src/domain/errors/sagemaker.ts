@@ -84,3 +84,15 @@ export const sageMakerErrors = {
   tooManyResources: (noun: ResourceNoun, limit: number) =>
     new BerthError({ code: "ResourceLimitExceeded", httpStatus: 400, message: `The limit of ${limit} ${noun}s has been reached. Delete unused ones or raise the limit in the server config.` }),
 };
+
+/** Errors of UpdateInferenceComponent's deployment configuration. */
+export const deploymentErrors = {
+  batchTooLarge: (name: string, batch: number, copies: number) =>
+    validation(
+      `MaximumBatchSize for '${name}' is ${batch} copies, more than half of its ${copies} copies. A rolling batch must be 5–50% of the copy count (at least 1 copy); lower MaximumBatchSize or omit DeploymentConfig for a blue/green update.`,
+    ),
+  percentOutOfRange: (field: string, value: number) => validation(`${field} of type CAPACITY_PERCENT must be from 5 to 50 percent, got ${value}.`),
+  rollbackPercentOutOfRange: (value: number) => validation(`RollbackMaximumBatchSize of type CAPACITY_PERCENT must be from 5 to 100 percent, got ${value}.`),
+  unknownAlarm: (alarm: string) => validation(`AutoRollbackConfiguration names alarm '${alarm}', which does not exist. Create it with PutMetricAlarm first.`),
+  adapterRuntimeConfig: (name: string) => validation(`Adapter inference component '${name}' has no copies of its own; it takes no RuntimeConfig.`),
+};

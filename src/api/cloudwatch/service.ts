@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { PassThrough } from "node:stream";
+import { createGunzip } from "node:zlib";
+import * as alarms from "../../control/cloudwatch/alarms.js";
+import type { CloudWatchDeps } from "../../control/cloudwatch/deps.js";
+import * as metrics from "../../control/cloudwatch/metrics.js";
+import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
+import { protocolErrors } from "../../domain/errors/protocol.js";
+import { JsonService, type JsonOperation } from "../awsjson/service.js";
+import type { RequestContext } from "../http/context.js";
+import { cloudwatchModel } from "../shapes/cloudwatch.generated.js";
+
+/**
+ * CloudWatch over awsJson1_0 (X-Amz-Target: GraniteServiceVersion20100801.*), query-compatible: every
+ * error also carries x-amzn-query-error with its awsQuery code, which both SDKs use to pick the class.
+ */
+export function cloudWatchService(deps: CloudWatchDeps, options: { maxBodyBytes: number }): JsonService {
+  const operations: Record<string, JsonOperation> = {
+    GetMetricData: (input) => metrics.getMetricData(deps, input),
+    GetMetricStatistics: (input) => metrics.getMetricStatistics(deps, input),
+    ListMetrics: (input) => metrics.listMetrics(deps, input),
+    PutMetricData: (input) => metrics.putMetricData(deps, input),
+    PutMetricAlarm: (input) => alarms.putMetricAlarm(deps, input),
+    DescribeAlarms: (input) => alarms.describeAlarms(deps, input),
+    DeleteAlarms: (input) => alarms.deleteAlarms(deps, input),
+    SetAlarmState: (input) => alarms.setAlarmState(deps, input),
+  };
+  return new GzipJsonService({
+    model: cloudwatchModel,
+    operations,
+    contentType: "application/x-amz-json-1.0",
+    validationError: validationError,
+    queryCompatible: true,
+    maxBodyBytes: options.maxBodyBytes,
+  });
+}
+
+/** Missing required members answer MissingParameter; other constraint violations ValidationError. */
+function validationError(violations: string[]) {
+  const missing = violations.map((v) => /^Value null at '([^']+)' failed to satisfy constraint: Member must not be null$/.exec(v)?.[1]);
+  if (missing.every((m) => m !== undefined)) return cloudWatchErrors.missingParameter(missing.map((m) => pascal(m!)));
+  return cloudWatchErrors.fieldValidation(violations);
+}
+
+function pascal(path: string): string {
+  return path
+    .split(".")
+    .map((part) => (/^\d+$/.test(part) || part === "member" ? part : part.charAt(0).toUpperCase() + part.slice(1)))
+    .join(".");
+}
+
+/** The JS SDK gzips PutMetricData bodies of 10 KiB and more (Content-Encoding: gzip); they are inflated before parsing. */
+class GzipJsonService extends JsonService {
+  override handle(req: IncomingMessage, res: ServerResponse, operationName: string, ctx: RequestContext): Promise<void> {
+    const encoding = String(req.headers["content-encoding"] ?? "").trim().toLowerCase();
+    if (encoding !== "gzip") return super.handle(req, res, operationName, ctx);
+    const inflated = new PassThrough();
+    const gunzip = createGunzip();
+    gunzip.on("error", (error) => inflated.destroy(protocolErrors.malformedJson(`the gzip body could not be inflated: ${error.message}`)));
+    req.pipe(gunzip).pipe(inflated);
+    const headers = { ...req.headers };
+    delete headers["content-length"];
+    delete headers["content-encoding"];
+    return super.handle(Object.assign(inflated, { headers }) as unknown as IncomingMessage, res, operationName, ctx);
+  }
+}

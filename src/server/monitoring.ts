@@ -1,0 +1,145 @@
+import { join } from "node:path";
+import { AlarmController } from "../alarms/alarm-controller.js";
+import type { AlarmActionHandler } from "../alarms/types.js";
+import { cloudWatchService } from "../api/cloudwatch/service.js";
+import type { JsonService } from "../api/awsjson/service.js";
+import type { BerthConfig } from "../config/config.js";
+import type { CloudWatchDeps } from "../control/cloudwatch/deps.js";
+import { deleteManagedAlarms, putManagedAlarms, type ManagedAlarmInput } from "../control/cloudwatch/managed-alarms.js";
+import { MetricsRecorder } from "../metrics/recorder.js";
+import type { CopyLoad, MetricSources } from "../metrics/sources.js";
+import { SqliteMetricsStore } from "../metrics/sqlite-store.js";
+import { StoreSources } from "../metrics/store-sources.js";
+import type { MetricsReader, MetricsWriter } from "../metrics/types.js";
+import { UtilizationSampler } from "../metrics/utilization.js";
+import type { RequestObserver } from "../router/observer.js";
+import type { RoutingTable } from "../router/table.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+import { metricResolutionSeconds, type TimeScale } from "../util/time-scale.js";
+
+export interface MonitoringOptions {
+  config: Pick<BerthConfig, "dataDir" | "region" | "accountId" | "metricRetentionSeconds" | "maxApiBodyBytes">;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  timeScale: TimeScale;
+  /** copyLoads comes from the router; the others default to a snapshot of the store. */
+  sources: Pick<MetricSources, "copyLoads"> & Partial<MetricSources>;
+}
+
+export interface Monitoring {
+  /** Pass to the router (next to the Prometheus metrics, through ObserverFanout). */
+  recorder: RequestObserver;
+  reader: MetricsReader;
+  writer: MetricsWriter;
+  /** The CloudWatch API, for the server's jsonServices. */
+  service: JsonService;
+  alarms: {
+    /** Lets another subsystem run alarm actions (the autoscaler: arn:aws:autoscaling:...:scalingPolicy:...). */
+    registerActionHandler(handler: AlarmActionHandler): () => void;
+    /** Evaluates every alarm now and waits for the actions that run. */
+    evaluateNow(): Promise<void>;
+  };
+  /** Alarms Application Auto Scaling manages (target-tracking AlarmHigh/AlarmLow), keyed by the policy ARN. */
+  managedAlarms: {
+    put(alarms: ManagedAlarmInput[], managedBy: string): Promise<{ AlarmName: string; AlarmARN: string }[]>;
+    deleteFor(managedBy: string): Promise<void>;
+  };
+  /** Stops sampling and evaluating, and flushes the metrics to disk. */
+  close(): Promise<void>;
+}
+
+/**
+ * The CloudWatch side of Berth: metrics in <dataDir>/metrics.db, the recorder that turns requests into
+ * SageMaker's metrics, utilization sampling, alarm evaluation and the CloudWatch API.
+ */
+export async function startMonitoring(options: MonitoringOptions): Promise<Monitoring> {
+  const { config, store, clock, timeScale } = options;
+  const log = options.log.child({ component: "monitoring" });
+  const bucketMs = timeScale.ms(metricResolutionSeconds);
+  const retentionMs = timeScale.ms(config.metricRetentionSeconds);
+  const metrics = new SqliteMetricsStore({ path: join(config.dataDir, "metrics.db"), bucketMs, retentionMs, clock, log });
+  metrics.start();
+
+  const storeSources = new StoreSources({ store, log });
+  await storeSources.start();
+  const sources: MetricSources = {
+    components: options.sources.components ?? storeSources.components,
+    variants: options.sources.variants ?? storeSources.variants,
+    copyProcesses: options.sources.copyProcesses ?? storeSources.copyProcesses,
+    reservations: options.sources.reservations ?? storeSources.reservations,
+    copyLoads: options.sources.copyLoads,
+  };
+  const utilization = new UtilizationSampler({ writer: metrics, sources, log });
+  const recorder = new MetricsRecorder({
+    writer: metrics,
+    clock,
+    timeScale,
+    sources,
+    bucketMs,
+    log,
+    onBucketClosed: (atMs, nowMs) => utilization.sample(atMs, nowMs),
+  });
+
+  const controller = new AlarmController({ store, reader: metrics, clock, log, timeScale, beforeEvaluate: (now) => recorder.closeBuckets(now) });
+  await controller.start();
+  // Last, with no await after it: the sources (e.g. the router the caller builds next) are first read a tick later.
+  recorder.start();
+
+  const deps: CloudWatchDeps = {
+    store,
+    account: { region: config.region, accountId: config.accountId },
+    clock,
+    timeScale,
+    reader: metrics,
+    writer: metrics,
+    actions: controller.actions,
+    onTransition: (actions, transition) => controller.runTransitionActions(actions, transition),
+    retentionMs,
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    recorder,
+    reader: metrics,
+    writer: metrics,
+    service: cloudWatchService(deps, { maxBodyBytes: config.maxApiBodyBytes }),
+    alarms: {
+      registerActionHandler: (handler) => controller.registerActionHandler(handler),
+      evaluateNow: () => controller.evaluateNow(),
+    },
+    managedAlarms: {
+      put: (alarms, managedBy) => putManagedAlarms(deps, alarms, managedBy),
+      deleteFor: async (managedBy) => {
+        await deleteManagedAlarms(deps, managedBy);
+      },
+    },
+    close: () => {
+      closing ??= (async () => {
+        recorder.stop();
+        await controller.stop();
+        storeSources.stop();
+        metrics.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Each ready copy's in-flight requests, from the router's table. */
+export function copyLoadsFrom(router: { table: RoutingTable; inFlight(copyId: string): number }): CopyLoad[] {
+  const loads: CopyLoad[] = [];
+  for (const endpoint of router.table.endpoints.values()) {
+    for (const component of endpoint.components.values()) {
+      for (const copy of component.copies) {
+        loads.push({ endpointName: endpoint.name, variantName: component.variantName, componentName: component.name, copyId: copy.id, inFlight: router.inFlight(copy.id) });
+      }
+    }
+    for (const variant of endpoint.variants) {
+      for (const copy of variant.copies) loads.push({ endpointName: endpoint.name, variantName: variant.name, copyId: copy.id, inFlight: router.inFlight(copy.id) });
+    }
+  }
+  return loads;
+}

@@ -1,0 +1,130 @@
+import type { TargetTrackingConfig } from "../../autoscaling/records.js";
+import type { ScalableResource } from "../../autoscaling/resource-id.js";
+import type { Resources } from "../../domain/compute.js";
+import type { InstanceTemplate, PlacementStrategy } from "../../scheduler/index.js";
+
+/**
+ * What one engine run simulates: models grouped into pools of identical instances. A strategy is
+ * nothing but a way of filling this in (one pool per model, or one shared pool; fixed, following or
+ * managed instance counts; fixed or autoscaled copies).
+ */
+export interface EngineSetup {
+  models: EngineModel[];
+  pools: EnginePool[];
+  timing: EngineTiming;
+}
+
+export interface EngineModel {
+  name: string;
+  /** Index into EngineSetup.pools. */
+  pool: number;
+  /** What one copy reserves in its pool; a dedicated endpoint's copy reserves the whole instance. */
+  needs: Resources;
+  /** Accelerators the model really computes on (≤ needs.accelerators): busy time and charts count these. */
+  accelerators: number;
+  /** Requests one copy serves at once; more wait in the copy's queue. */
+  concurrency: number;
+  /** Seconds from "copy placed on a running instance" to "copy serves". */
+  startupS: number;
+  sloS: number;
+  /** Copies at time 0, already running (the window opens on a warm system). */
+  initialCopies: number;
+  scaling: CopyScaling;
+  /** A request that finds no copy at all sets the desired count to max(1, min) at once (Berth's wake). */
+  wakeFromZero: boolean;
+}
+
+export type CopyScaling =
+  | { kind: "fixed" }
+  | {
+      kind: "target-tracking";
+      config: TargetTrackingConfig;
+      /** The scalable target the policy is attached to: the inference component, or the variant of a dedicated endpoint. */
+      resource: ScalableResource;
+      min: number;
+      max: number;
+    };
+
+export type InstanceMode =
+  /** The count never changes (endpoints sized ahead of time). */
+  | { kind: "fixed"; count: number }
+  /** One instance per copy (single-model endpoints whose DesiredInstanceCount is the scaled dimension). */
+  | { kind: "follow-copies" }
+  /** Managed instance scaling through decideInstanceCount. */
+  | { kind: "managed"; min: number; max: number; idleReleaseS: number };
+
+export interface EnginePool {
+  name: string;
+  template: InstanceTemplate;
+  mode: InstanceMode;
+  /** Instances running at time 0. */
+  initialInstances: number;
+  placement: PlacementStrategy;
+}
+
+export interface EngineTiming {
+  durationS: number;
+  /** How often autoscaling and placement run (the server's metric resolution: 10 s). */
+  tickS: number;
+  /** A request that cannot start within this many seconds of arriving fails (the server's 60 s invoke timeout). */
+  holdLimitS: number;
+  /** Seconds from ordering an instance to it accepting copies. */
+  instanceLaunchS: number;
+  /** Spacing of the recorded time series, seconds (a multiple of tickS). */
+  sampleS: number;
+}
+
+/** Per model, what happened to its requests. */
+export interface ModelOutcome {
+  name: string;
+  requests: number;
+  completed: number;
+  withinSlo: number;
+  failed: number;
+  held: number;
+  coldStarts: number;
+  peakCopies: number;
+  scaleOuts: number;
+  scaleIns: number;
+}
+
+/** The GPUs of one instance at one moment: per device, the model index using it, -1 free, -2 reserved by a copy but idle. */
+export interface InstanceSnapshot {
+  id: string;
+  pool: string;
+  devices: Int32Array;
+}
+
+export interface OccupancySnapshot {
+  atS: number;
+  /** Accelerators held by copies at that moment. */
+  gpusHeld: number;
+  instances: InstanceSnapshot[];
+}
+
+export interface EngineSeries {
+  stepS: number;
+  /** Instances provisioned (launching included), at each sample time 0, stepS, 2·stepS, … */
+  instances: Float64Array;
+  /** Accelerators held by copies. */
+  gpusHeld: Float64Array;
+  /** Per model: copies placed (ready or starting). */
+  copies: Float64Array[];
+}
+
+export interface EngineResult {
+  durationS: number;
+  instanceSeconds: number;
+  /** Provisioned accelerator-seconds: instances × accelerators per instance, over time. */
+  gpuSeconds: number;
+  /** Accelerator-seconds during which a copy had at least one request in service. */
+  busyGpuSeconds: number;
+  peakInstances: number;
+  models: ModelOutcome[];
+  latency: import("./histogram.js").LatencyHistogram;
+  series: EngineSeries;
+  busiest: OccupancySnapshot;
+  /** Decision calls made, for the curious and for the benchmark. */
+  calls: { targetTracking: number; place: number; instanceScaling: number };
+  notes: string[];
+}
