@@ -45,9 +45,8 @@ async function compare(options: AbOptions): Promise<string> {
   const generator = LoadGenerator.start();
   const groups = Object.fromEntries([["generator", [generator.pid]], ...builds.map((b) => [b.name, [b.berth.pid]]), ...builds.map((b) => [`${b.name} copy`, [b.pids[1]!]])]);
   const measure = async (name: string, job: LoadJob): Promise<Sample> => {
-    const { result, cpu } = await quietest(groups, { maxOtherCores: options.maxOtherCores, attempts: 3 }, () => generator.run(job));
-    const seconds = (job.warmupMs + job.durationMs) / 1000;
-    return { result, berthUsPerRequest: (cpu.cores[name]! * seconds * 1e6) / (result.reqPerSec * seconds) };
+    const { result, cpu } = await quietest(groups, { maxOtherCores: options.maxOtherCores, attempts: 4, patienceMs: 20_000 }, () => generator.run(job));
+    return { result, berthUsPerRequest: (cpu.cores[name]! * cpu.seconds * 1e6) / result.answered };
   };
   for (const b of builds) await generator.run({ kind: "max", target: b.target, connections: options.connections, warmupMs: 0, durationMs: 2_000 });
   const results = new Map<string, { rate: Sample[]; max: Sample[] }>(builds.map((b) => [b.name, { rate: [], max: [] }]));
@@ -93,7 +92,7 @@ async function compare(options: AbOptions): Promise<string> {
 }
 
 function parseArgs(argv: string[]): AbOptions {
-  const options: Partial<AbOptions> = { rounds: 5, rate: 1000, stepMs: 3_000, connections: 32, maxOtherCores: 0.1 };
+  const options: Partial<AbOptions> = { rounds: 5, rate: 1000, stepMs: 3_000, connections: 32, maxOtherCores: 0.15 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new Error(`${flag} needs a value`);

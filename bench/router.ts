@@ -4,7 +4,7 @@ import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { request } from "undici";
 import { createComponent, createEndpoint, startBerth } from "./support/berth.js";
-import { childPids, quietest, type CpuUse } from "./support/cpu.js";
+import { childPids, quietest, type CpuUse, type QuietOptions } from "./support/cpu.js";
 import { streamDirect, streamThroughRouter, type StreamTiming } from "./support/llm.js";
 import { LoadGenerator, type LoadResult, type LoadTarget } from "./support/load.js";
 import { findNginx, startNginx } from "./support/nginx.js";
@@ -29,10 +29,8 @@ export interface RouterBenchOptions {
   /** Sequential streamed LLM requests per path; 0 skips the LLM part. */
   llmRequests: number;
   markdownPath: string;
-  /** A step during which the rest of the machine used more cores than this is run again... */
-  maxOtherCores: number;
-  /** ...up to this many times in all, keeping the quietest run. */
-  attempts: number;
+  /** Steps wait for, and are redone unless they got, a machine otherwise this quiet (see quietest). */
+  quiet: QuietOptions;
   /** Restricts the load steps to some targets (when profiling one); direct is always measured. */
   targets?: TargetName[];
   /** Node flags for the Berth process, e.g. ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"]. */
@@ -48,8 +46,7 @@ export const defaultRouterBenchOptions: RouterBenchOptions = {
   maxMs: 5_000,
   llmRequests: 10,
   markdownPath: "bench-results/router.md",
-  maxOtherCores: 0.1,
-  attempts: 3,
+  quiet: { maxOtherCores: 0.15, attempts: 4, patienceMs: 20_000 },
 };
 
 /** What the router must reach at moderate load and flat out. */
@@ -120,7 +117,7 @@ async function measure(options: RouterBenchOptions): Promise<RouterBenchReport> 
         const job = step.rate > 0
           ? { kind: "rate" as const, target, rate: step.rate, warmupMs: options.warmupMs, durationMs: options.stepMs }
           : { kind: "max" as const, target, connections: options.connections, warmupMs: options.warmupMs, durationMs: options.maxMs };
-        const { result, cpu, attempts } = await quietest(cpuGroups, { maxOtherCores: options.maxOtherCores, attempts: options.attempts }, () => generator.run(job));
+        const { result, cpu, attempts } = await quietest(cpuGroups, options.quiet, () => generator.run(job));
         if (step.rate === 0) cores.set(name, [...(cores.get(name) ?? []), cpu]);
         others.push(cpu.other);
         if (result.failed > 0 || result.skipped > 0) log(`${name} ${step.label}: ${result.failed} failed, ${result.skipped} skipped${result.firstError ? ` (${result.firstError})` : ""}`);

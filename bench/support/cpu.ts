@@ -42,6 +42,8 @@ export interface CpuUse {
   cores: Record<string, number>;
   /** Cores used by everything else on the machine: other people's work, which makes numbers noisy. */
   other: number;
+  /** Wall time measured. */
+  seconds: number;
 }
 
 /** Measures the cores each named process group, and the rest of the machine, used while `work` ran. */
@@ -55,22 +57,40 @@ export async function measureCpu<T>(groups: Record<string, number[]>, work: () =
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cores = Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, (total(pids) - before[name]!) / seconds]));
   const other = Math.max(0, (machineBusySeconds() - ours() - busyBefore) / seconds);
-  return { result, cpu: { cores, other } };
+  return { result, cpu: { cores, other, seconds } };
+}
+
+export interface QuietOptions {
+  /** A run during which the rest of the machine used more cores than this is run again... */
+  maxOtherCores: number;
+  /** ...up to this many runs in all, keeping the quietest. */
+  attempts: number;
+  /** Before each run, how long to wait for the rest of the machine to calm down. */
+  patienceMs: number;
 }
 
 /**
- * Runs a measurement until the rest of the machine stayed below `maxOtherCores` during it, at most
- * `attempts` times, and keeps the quietest run: on a shared machine a build or test run elsewhere
- * would otherwise show up as a slow router.
+ * Runs a measurement when the rest of the machine is quiet, again if it did not stay quiet, and keeps
+ * the quietest run: on a shared machine a build or test run elsewhere would otherwise show up as a
+ * slow router. Bounded: at most `attempts` runs, each after at most `patienceMs` of waiting.
  */
-export async function quietest<T>(groups: Record<string, number[]>, options: { maxOtherCores: number; attempts: number }, work: () => Promise<T>): Promise<{ result: T; cpu: CpuUse; attempts: number }> {
+export async function quietest<T>(groups: Record<string, number[]>, options: QuietOptions, work: () => Promise<T>): Promise<{ result: T; cpu: CpuUse; attempts: number }> {
   let best: { result: T; cpu: CpuUse } | undefined;
   let attempts = 0;
   while (attempts < options.attempts) {
     attempts++;
+    await waitForQuiet(groups, options);
     const run = await measureCpu(groups, work);
     if (!best || run.cpu.other < best.cpu.other) best = run;
     if (!(run.cpu.other > options.maxOtherCores)) break;
   }
   return { ...best!, attempts };
+}
+
+async function waitForQuiet(groups: Record<string, number[]>, options: QuietOptions): Promise<void> {
+  const deadline = Date.now() + options.patienceMs;
+  while (Date.now() < deadline) {
+    const { cpu } = await measureCpu(groups, () => new Promise((resolve) => setTimeout(resolve, 300)));
+    if (!(cpu.other > options.maxOtherCores)) return;
+  }
 }

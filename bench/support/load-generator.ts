@@ -28,6 +28,8 @@ export interface LoadResult {
   failed: number;
   /** Open loop: requests skipped because too many were in flight (the target fell behind). */
   skipped: number;
+  /** Every request answered, warm-up included: the denominator for CPU time per request. */
+  answered: number;
   reqPerSec: number;
   p50Ms: number;
   p90Ms: number;
@@ -46,6 +48,7 @@ class Run {
   readonly #options: Dispatcher.DispatchOptions;
   readonly histogram: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
   inFlight = 0;
+  answered = 0;
   sent = 0;
   ok = 0;
   failed = 0;
@@ -67,6 +70,7 @@ class Run {
 
   done(exchange: Exchange, endedAt: number, error?: string): void {
     this.inFlight--;
+    this.answered++;
     if (exchange.measured) {
       if (error === undefined) {
         this.ok++;
@@ -97,7 +101,7 @@ class Run {
   result(reqPerSec: number, skipped: number): LoadResult {
     const h = this.histogram;
     const ms = (percentile: number) => (h.totalCount === 0 ? NaN : h.getValueAtPercentile(percentile) / 1000);
-    return { sent: this.sent, ok: this.ok, failed: this.failed, skipped, reqPerSec, p50Ms: ms(50), p90Ms: ms(90), p99Ms: ms(99), maxMs: h.totalCount === 0 ? NaN : h.maxValue / 1000, firstError: this.firstError };
+    return { sent: this.sent, ok: this.ok, failed: this.failed, skipped, answered: this.answered, reqPerSec, p50Ms: ms(50), p90Ms: ms(90), p99Ms: ms(99), maxMs: h.totalCount === 0 ? NaN : h.maxValue / 1000, firstError: this.firstError };
   }
 }
 

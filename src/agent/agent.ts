@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ImageCommand } from "../config/config.js";
 import { childKey } from "../control/endpoint-state.js";
-import type { CopyRecord, CopyStatusRecord, InstanceRecord } from "../domain/resources.js";
+import type { ComponentRecord, CopyRecord, CopyStatusRecord, InstanceRecord } from "../domain/resources.js";
+import { syncAdapters } from "./adapters.js";
 import { del, put, type ChangeEvent, type Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -35,6 +36,7 @@ export class NodeAgent {
   readonly #options: NodeAgentOptions;
   readonly #supervisors = new Map<string, CopySupervisor>();
   readonly #stopping = new Map<string, Promise<void>>();
+  readonly #adapterStates = new Map<string, Record<string, string>>();
   readonly #loop: ReconcileLoop;
   readonly #artifacts: ArtifactCache;
   readonly #ports = new PortAllocator();
@@ -77,6 +79,10 @@ export class NodeAgent {
 
   #onChanges(events: ChangeEvent[]): void {
     for (const event of events) {
+      if (event.kind === "inference-component") {
+        const base = (event.value as ComponentRecord).resolved?.baseComponentName;
+        if (base) for (const [key, supervisor] of this.#supervisors) if (ownerName(supervisor) === base.toLowerCase()) void this.#refreshAdapters(key, supervisor);
+      }
       if (event.kind === "copy") this.#loop.enqueue(event.key);
       else if (event.kind === "instance" && event.type === "put") {
         const instance = event.value as InstanceRecord;
@@ -102,6 +108,7 @@ export class NodeAgent {
     }
     if (supervisor) {
       this.#supervisors.delete(key);
+      this.#adapterStates.delete(key);
       const stopped = supervisor.stop().then(async () => {
         this.#stopping.delete(key);
         if (!this.#closed) await store.commit([del("copy-status", key)]);
@@ -124,6 +131,7 @@ export class NodeAgent {
       resolveImage: (image) => resolveImage(image, { configured: images, runtime: this.#runtime }),
       drain,
       baseEnv: baseEnvironment(),
+      adaptersDir: this.#adaptersDir(copy.id),
       timings: { ...defaultTimings, ...this.#options.timings },
       onStatus: (status) => {
         // Status writes of one copy are applied in order; a copy being forgotten writes nothing more.
@@ -131,13 +139,37 @@ export class NodeAgent {
           .then(async () => {
             if (this.#closed || (!this.#supervisors.has(key) && status.phase !== "Stopping")) return;
             if (!(await store.get("copy", key))) return;
-            await store.commit([put("copy-status", key, status)]);
+            const adapters = this.#adapterStates.get(key);
+            await store.commit([put("copy-status", key, adapters ? { ...status, adapters } : status)]);
           })
           .catch((error) => log.warn({ err: error, copy: copy.id }, "could not record copy status"));
       },
     });
     this.#supervisors.set(key, supervisor);
     supervisor.start();
+    void this.#refreshAdapters(key, supervisor);
+  }
+
+  #adaptersDir(copyId: string): string {
+    return join(this.#options.dataDir, "adapters", copyId.replace(/[^a-zA-Z0-9_.-]/g, "_"));
+  }
+
+  /** Loads the adapters of a base copy's component into its adapters directory and reports them in its status. */
+  async #refreshAdapters(key: string, supervisor: CopySupervisor): Promise<void> {
+    const { store, log } = this.#options;
+    const base = ownerName(supervisor);
+    if (!base) return;
+    const adapters = (await store.list<ComponentRecord>("inference-component"))
+      .map((e) => e.value)
+      .filter((c) => c.resolved.baseComponentName?.toLowerCase() === base && c.status !== "Deleting" && c.resolved.artifactUrl)
+      .map((c) => ({ name: c.name, artifactUrl: c.resolved.artifactUrl!, downloadTimeoutSeconds: c.resolved.downloadTimeoutSeconds }));
+    const known = this.#adapterStates.get(key) ?? {};
+    if (adapters.length === 0 && Object.keys(known).length === 0) return;
+    const states = await syncAdapters(this.#adaptersDir(supervisor.copy.id), adapters, this.#artifacts);
+    if (JSON.stringify(states) === JSON.stringify(known) || this.#supervisors.get(key) !== supervisor) return;
+    this.#adapterStates.set(key, states);
+    log.info({ copy: supervisor.copy.id }, `copy ${supervisor.copy.id} adapters: ${Object.entries(states).map(([n, s]) => `${n} ${s}`).join(", ") || "none"}`);
+    if (await store.get("copy", key)) await store.commit([put("copy-status", key, { ...supervisor.status, adapters: states })]);
   }
 
   /** Statuses from a previous run name ports nobody listens on any more; the router must not use them. */
@@ -176,4 +208,9 @@ function belongsToCopy(pid: number, copyId: string): boolean {
 function baseEnvironment(): Record<string, string> {
   const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_OPTIONS"];
   return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
+}
+
+function ownerName(supervisor: CopySupervisor): string | undefined {
+  const owner = supervisor.copy.owner;
+  return owner.type === "component" ? owner.name.toLowerCase() : undefined;
 }

@@ -20,6 +20,8 @@ export interface SupervisorDeps {
   onStatus: (status: CopyStatusRecord) => void;
   /** Environment every copy inherits (PATH and the like). */
   baseEnv: Record<string, string>;
+  /** Where the agent puts the LoRA adapters this copy serves (BERTH_ADAPTERS_DIR). */
+  adaptersDir: string;
   timings: SupervisorTimings;
 }
 
@@ -143,6 +145,7 @@ export class CopySupervisor {
       NVIDIA_VISIBLE_DEVICES: devices === "" ? "void" : devices,
       BERTH_COPY_ID: this.copy.id,
       BERTH_EXIT_ON_STDIN_CLOSE: "1",
+      BERTH_ADAPTERS_DIR: this.#deps.adaptersDir,
       ...(modelDir ? { BERTH_MODEL_DIR: modelDir, SM_MODEL_DIR: modelDir } : {}),
     };
     this.#launch = image.launch({

@@ -1,9 +1,9 @@
 import { nameKey, sageMakerArn } from "../domain/arn.js";
 import { resolveSpec, type ComponentSpecification } from "../domain/component-spec.js";
-import { deploymentErrors, sageMakerErrors } from "../domain/errors/sagemaker.js";
+import { adapterErrors, deploymentErrors, sageMakerErrors } from "../domain/errors/sagemaker.js";
 import { startRollout } from "../rollout/decide.js";
 import { rolloutPolicy, type InferenceComponentDeploymentConfig } from "./deployment-policy.js";
-import type { ComponentRecord, EndpointRecord, ModelRecord, ProductionVariant, Tag } from "../domain/resources.js";
+import type { ComponentRecord, EndpointRecord, ModelRecord, ProductionVariant, ResolvedSpec, Tag } from "../domain/resources.js";
 import { absent, put, StoreConflictError, unchanged, type Entry } from "../store/store.js";
 import type { ControlDeps } from "./deps.js";
 import { isReady, loadEndpointState } from "./endpoint-state.js";
@@ -37,11 +37,10 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
     const variant = chooseVariant(endpoint.name, deployment.config.ProductionVariants, input.VariantName);
     if (variant.ModelName) throw sageMakerErrors.variantHostsModel(endpoint.name, variant.VariantName, variant.ModelName);
     const spec = pickSpecification(input, variant);
-    if (spec.BaseInferenceComponentName) {
-      throw sageMakerErrors.unsupported("Adapter inference components (BaseInferenceComponentName)", "Deploy the model as its own inference component for now.");
-    }
+    const base = spec.BaseInferenceComponentName ? await adapterBase(deps, name, endpoint.name, spec) : undefined;
+    if (base && input.RuntimeConfig) throw deploymentErrors.adapterRuntimeConfig(name);
     const model = spec.ModelName ? await getModelRecord(deps, spec.ModelName) : undefined;
-    const resolved = resolveSpec(spec, {
+    const resolved = base ? adapterSpec(base.value, spec) : resolveSpec(spec, {
       componentName: name,
       endpointName: endpoint.name,
       variant,
@@ -61,19 +60,49 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
       status: "Creating",
       specification: input.Specification ?? { Specifications: input.Specifications },
       resolved,
-      desiredCopyCount: input.RuntimeConfig?.CopyCount ?? 1,
+      desiredCopyCount: base ? 0 : input.RuntimeConfig?.CopyCount ?? 1,
       nextCopyOrdinal: 1,
       tags: input.Tags ?? [],
     };
     try {
-      // Rewriting the endpoint bumps its revision, so a concurrent DeleteEndpoint sees this component.
-      await deps.store.commit([put("endpoint", endpointEntry.key, endpoint, unchanged(endpointEntry)), put("inference-component", nameKey(name), record, absent)]);
+      // Rewriting the endpoint (and an adapter's base) bumps its revision, so a concurrent delete sees this component.
+      await deps.store.commit([
+        put("endpoint", endpointEntry.key, endpoint, unchanged(endpointEntry)),
+        ...(base ? [put("inference-component", base.key, base.value, unchanged(base))] : []),
+        put("inference-component", nameKey(name), record, absent),
+      ]);
     } catch (error) {
       if (StoreConflictError.is(error) && error.kind === "inference-component") throw sageMakerErrors.alreadyExists("inference component", arn);
       throw error;
     }
     return { InferenceComponentArn: arn };
   });
+}
+
+/** An adapter lives in the copies of a base component on the same endpoint. */
+async function adapterBase(deps: ControlDeps, name: string, endpointName: string, spec: ComponentSpecification): Promise<Entry<ComponentRecord>> {
+  const baseName = spec.BaseInferenceComponentName!;
+  const base = await deps.store.get<ComponentRecord>("inference-component", nameKey(baseName));
+  if (!base) throw sageMakerErrors.notFound("inference component", baseName);
+  if (nameKey(base.value.endpointName) !== nameKey(endpointName)) throw adapterErrors.otherEndpoint(name, baseName, base.value.endpointName);
+  if (base.value.resolved.baseComponentName) throw adapterErrors.baseIsAdapter(name, baseName);
+  if (base.value.status === "Deleting") throw sageMakerErrors.componentWrongState(baseName, "DELETE_IN_PROGRESS", `add adapter '${name}' to`);
+  if (!spec.Container?.ArtifactUrl) throw adapterErrors.artifactRequired(name);
+  if (spec.ComputeResourceRequirements || spec.Container.Image || spec.ModelName) throw adapterErrors.onlyArtifact(name);
+  return base;
+}
+
+/** An adapter runs in its base's copies: it reserves nothing and keeps only its artifact. */
+function adapterSpec(base: ComponentRecord, spec: ComponentSpecification): ResolvedSpec {
+  return {
+    ...base.resolved,
+    version: 1,
+    artifactUrl: spec.Container!.ArtifactUrl,
+    environment: {},
+    needs: { accelerators: 0, cpuMillis: 0, memoryMiB: 0 },
+    maxMemoryMiB: undefined,
+    baseComponentName: base.name,
+  };
 }
 
 function chooseVariant(endpointName: string, variants: ProductionVariant[], requested: string | undefined): ProductionVariant {
@@ -131,7 +160,7 @@ export async function describeInferenceComponent(deps: ControlDeps, input: { Inf
     FailureReason: component.failureReason,
     Specification: specification,
     Specifications: (component.specification.Specifications as ComponentSpecification[] | undefined)?.map((s) => specificationSummary(s, component)),
-    RuntimeConfig: {
+    RuntimeConfig: component.resolved.baseComponentName ? undefined : {
       DesiredCopyCount: component.desiredCopyCount,
       CurrentCopyCount: current,
       PlacementStatus: instanceType ? [{ InstanceType: instanceType, CurrentCopyCount: current }] : undefined,
@@ -195,6 +224,7 @@ export async function updateInferenceComponentRuntimeConfig(
     const component = entry.value;
     if (component.status === "Deleting") throw sageMakerErrors.componentWrongState(component.name, "DELETE_IN_PROGRESS", "update");
     if (component.rollout) throw sageMakerErrors.componentWrongState(component.name, "UPDATE_IN_PROGRESS", "change the copy count of");
+    if (component.resolved.baseComponentName) throw deploymentErrors.adapterRuntimeConfig(component.name);
     const updated: ComponentRecord = {
       ...component,
       desiredCopyCount: input.DesiredRuntimeConfig.CopyCount,
@@ -211,6 +241,8 @@ export async function deleteInferenceComponent(deps: ControlDeps, input: { Infer
   return withConflictRetry(async () => {
     const entry = await getComponentEntry(deps, input.InferenceComponentName);
     if (entry.value.status === "Deleting") throw sageMakerErrors.componentWrongState(entry.value.name, "DELETE_IN_PROGRESS", "delete");
+    const adapters = (await deps.store.list<ComponentRecord>("inference-component")).filter((c) => c.value.resolved.baseComponentName && nameKey(c.value.resolved.baseComponentName) === entry.key);
+    if (adapters.length > 0) throw adapterErrors.baseHasAdapters(entry.value.name, adapters.map((a) => a.value.name));
     const updated: ComponentRecord = { ...entry.value, status: "Deleting", lastModifiedAt: deps.clock.now() };
     await deps.store.commit([put("inference-component", entry.key, updated, unchanged(entry))]);
     return {};
@@ -240,6 +272,7 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
     const component = entry.value;
     const busy = component.rollout ? "UPDATE_IN_PROGRESS" : inProgressState[component.status];
     if (busy) throw sageMakerErrors.componentWrongState(component.name, busy, "update");
+    if (component.resolved.baseComponentName) throw sageMakerErrors.unsupported("Updating an adapter inference component", "Delete it and create it again with the new ArtifactUrl.");
     const desired = input.RuntimeConfig?.CopyCount ?? component.desiredCopyCount;
     const now = deps.clock.now();
     const next: ComponentRecord = { ...component, desiredCopyCount: desired, status: "Updating", lastModifiedAt: now };

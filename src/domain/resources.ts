@@ -212,4 +212,6 @@ export interface CopyStatusRecord {
   firstStartAt?: number;
   since: number;
   limits?: { memory: string; cpu: string };
+  /** Adapters loaded into this copy: "ready", or what went wrong. */
+  adapters?: Record<string, string>;
 }

@@ -39,10 +39,8 @@ describe("the built-in LLM behind the router", () => {
       new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: llm, Body: new TextEncoder().encode(request(512)), ContentType: "application/json" }),
       { abortSignal: abort.signal },
     );
-    const iterator = response.Body![Symbol.asyncIterator]();
-    await iterator.next();
     abort.abort();
-    await iterator.return?.();
+    await response.Body![Symbol.asyncIterator]().return?.();
     await eventually(async () => {
       const text = await (await fetch(`${berth.url}/metrics`)).text();
       return new RegExp(`berth_invocation_errors_total\\{[^}]*component="${llm}",kind="client_closed"\\} 1`).test(text) ? true : undefined;

@@ -51,6 +51,7 @@ function componentChange(world: EndpointWorld, component: ComponentRecord, unpla
   const owned = world.copies.filter((c) => c.owner.type === "component" && c.owner.name.toLowerCase() === component.name.toLowerCase());
   if (component.status === "Deleting") return owned.length === 0 ? { name: component.name, delete: true } : { name: component.name };
   if (component.rollout) return { name: component.name };
+  if (component.resolved.baseComponentName) return adapterChange(world, component);
   const active = owned.filter((c) => c.state === "Active" && !owned.some((o) => o.replaces === c.id));
   const ready = active.filter((c) => isReadyCopy(world, c)).length;
   const settled = ready >= component.desiredCopyCount && active.length === component.desiredCopyCount;
@@ -115,4 +116,17 @@ function endpointChange(world: EndpointWorld, wake: (at: number) => void): Endpo
     }
   }
   return {};
+}
+
+/** An adapter is in service once every ready copy of its base has loaded it. */
+function adapterChange(world: EndpointWorld, adapter: ComponentRecord): ComponentChange {
+  const baseName = adapter.resolved.baseComponentName!;
+  const base = world.components.find((c) => c.name.toLowerCase() === baseName.toLowerCase());
+  const baseCopies = world.copies.filter((c) => c.owner.type === "component" && c.owner.name === base?.name && c.state === "Active" && isReadyCopy(world, c));
+  const states = baseCopies.map((c) => world.statuses.get(c.id)?.adapters?.[adapter.name]);
+  const problem = states.find((s) => s !== undefined && s !== "ready");
+  if (problem) return { name: adapter.name, status: adapter.status === "Creating" ? "Failed" : undefined, failureReason: `Loading the adapter failed: ${problem}` };
+  const ready = base?.status === "InService" && baseCopies.length > 0 && states.every((s) => s === "ready");
+  if (ready) return { name: adapter.name, status: adapter.status === "InService" ? undefined : "InService", failureReason: adapter.failureReason ? null : undefined };
+  return { name: adapter.name };
 }

@@ -96,3 +96,14 @@ export const deploymentErrors = {
   unknownAlarm: (alarm: string) => validation(`AutoRollbackConfiguration names alarm '${alarm}', which does not exist. Create it with PutMetricAlarm first.`),
   adapterRuntimeConfig: (name: string) => validation(`Adapter inference component '${name}' has no copies of its own; it takes no RuntimeConfig.`),
 };
+
+/** Errors of adapter inference components (BaseInferenceComponentName). */
+export const adapterErrors = {
+  otherEndpoint: (name: string, base: string, endpoint: string) => validation(`Adapter '${name}' must be on the endpoint of its base inference component '${base}' (${endpoint}).`),
+  baseIsAdapter: (name: string, base: string) => validation(`Inference component '${base}' is itself an adapter, so '${name}' cannot use it as its base. Name the base model's inference component.`),
+  artifactRequired: (name: string) => validation(`Adapter inference component '${name}' needs Specification.Container.ArtifactUrl: the adapter's weights (a directory or .tar.gz holding adapter.gguf).`),
+  onlyArtifact: (name: string) =>
+    validation(`Adapter inference component '${name}' takes only BaseInferenceComponentName and Container.ArtifactUrl; it runs in its base's copies, so remove Image, ModelName and ComputeResourceRequirements.`),
+  baseHasAdapters: (base: string, adapters: string[]) =>
+    validation(`Cannot delete inference component "${base}": it is a base inference component for one or more associated adapter inference components (${adapters.join(", ")}). Delete those first.`),
+};

@@ -12,6 +12,8 @@ export interface EngineSetup {
   models: EngineModel[];
   pools: EnginePool[];
   timing: EngineTiming;
+  /** Called after each simulated hour, for progress lines. */
+  onHour?: (simulatedS: number) => void;
 }
 
 export interface EngineModel {

@@ -1,0 +1,122 @@
+import { decideTargetTracking, trackingWindows, type TrackingWindows } from "../../autoscaling/target-tracking.js";
+import { trackedMetric } from "../../autoscaling/tracked-metric.js";
+import { TimeScale } from "../../util/time-scale.js";
+import type { CopyScaling } from "./types.js";
+
+/** Virtual time is API time: one simulated second is one API second. */
+const apiTime = new TimeScale(60);
+const invocationRing = 64;
+/** 10 s bins ahead of and behind the clock; a request's outstanding time past this horizon is cut off. */
+export const concurrencyRing = 1024;
+
+/**
+ * One model's target-tracking policy in the simulator. It keeps the metric the server would record
+ * (InvocationsPerCopy: Sum of 1/ready copies per request per 60 s; ConcurrentRequestsPerCopy: Average
+ * of each ready copy's outstanding requests per 10 s) and asks the server's own decideTargetTracking.
+ *
+ * The decision is a pure function of (history, capacity, cooldown stamps, now), and `now` only matters
+ * inside a cooldown check, so a call whose inputs have not changed since the last one (and whose answer
+ * was not "cooldown in progress") would answer the same: it is skipped. That is the only shortcut.
+ */
+export class TargetTracker {
+  readonly kind: "invocations" | "concurrency";
+  readonly periodS: number;
+  readonly label: string;
+  readonly windows: TrackingWindows;
+  readonly history: (number | undefined)[];
+  readonly min: number;
+  readonly max: number;
+  lastScaleOutAt: number | undefined;
+  lastScaleInAt: number | undefined;
+  calls = 0;
+  readonly #policy: Extract<CopyScaling, { kind: "target-tracking" }>;
+  readonly #name: string;
+  readonly #invocations = new Float64Array(invocationRing);
+  readonly #outstanding = new Float64Array(concurrencyRing);
+  #changed = true;
+  #lastCapacity = -1;
+  #cooling = false;
+
+  constructor(name: string, policy: Extract<CopyScaling, { kind: "target-tracking" }>) {
+    const tracked = trackedMetric(policy.config, policy.resource);
+    if (!tracked.ok) throw new Error(`model ${name}: ${tracked.problem}`);
+    this.#policy = policy;
+    this.#name = name;
+    this.kind = tracked.tracked.statistic === "Sum" ? "invocations" : "concurrency";
+    this.periodS = tracked.tracked.periodSeconds;
+    this.label = tracked.tracked.label;
+    this.windows = trackingWindows(this.periodS);
+    this.history = new Array<number | undefined>(Math.max(this.windows.scaleInPeriods, this.windows.scaleOutPeriods)).fill(undefined);
+    this.min = policy.min;
+    this.max = policy.max;
+  }
+
+  /** A request arrived at `at` while `ready` copies were serving (the server records 1/max(1, ready)). */
+  recordInvocation(at: number, ready: number): void {
+    this.#invocations[Math.floor(at / this.periodS) & (invocationRing - 1)] += ready > 1 ? 1 / ready : 1;
+  }
+
+  /** A request was held by a ready copy from `from` to `to` (seconds). */
+  recordOutstanding(from: number, to: number, clock: number): void {
+    const p = this.periodS;
+    const limit = (Math.floor(clock / p) + concurrencyRing - 1) * p;
+    const end = to < limit ? to : limit;
+    for (let b = Math.floor(from / p), lo = from; lo < end; b++) {
+      const hi = Math.min(end, (b + 1) * p);
+      this.#outstanding[b & (concurrencyRing - 1)] += hi - lo;
+      lo = hi;
+    }
+  }
+
+  /** At time t: if a period ended, append its value. readySeconds: ready copy-seconds in that period. */
+  close(t: number, readySeconds: (from: number, to: number) => number): void {
+    const p = this.periodS;
+    if (t <= 0 || t % p !== 0) return;
+    const b = t / p - 1;
+    let value: number | undefined;
+    if (this.kind === "invocations") {
+      value = this.#invocations[b & (invocationRing - 1)];
+      this.#invocations[b & (invocationRing - 1)] = 0;
+    } else {
+      const slot = b & (concurrencyRing - 1);
+      const ready = readySeconds(t - p, t);
+      value = ready > 0 ? this.#outstanding[slot] / ready : undefined;
+      this.#outstanding[slot] = 0;
+    }
+    this.history.shift();
+    this.history.push(value);
+    this.#changed = true;
+  }
+
+  /** The new desired count, or undefined to keep `desired`. */
+  decide(desired: number, nowS: number): number | undefined {
+    if (desired === 0) return undefined;
+    if (!this.#changed && desired === this.#lastCapacity && !this.#cooling) return undefined;
+    this.calls++;
+    const now = nowS * 1000;
+    const decision = decideTargetTracking({
+      policyName: this.#name,
+      config: this.#policy.config,
+      metricLabel: this.label,
+      windows: this.windows,
+      history: this.history,
+      capacity: { current: desired, min: this.min, max: this.max },
+      target: { lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt },
+      now,
+      scale: apiTime,
+      unit: this.#policy.resource.kind === "component" ? "copies" : "instances",
+    });
+    this.#changed = false;
+    this.#lastCapacity = desired;
+    this.#cooling = decision.notScaled?.code === "CooldownInProgress";
+    if (decision.direction === "none" || decision.desired === desired) return undefined;
+    if (decision.direction === "out") this.lastScaleOutAt = now;
+    else this.lastScaleInAt = now;
+    return decision.desired;
+  }
+
+  /** A wake from zero counts as a scale-out for the cooldowns, as the server stamps it. */
+  stampScaleOut(nowS: number): void {
+    this.lastScaleOutAt = nowS * 1000;
+  }
+}

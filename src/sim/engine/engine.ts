@@ -1,0 +1,392 @@
+import { decideInstanceCount } from "../../autoscaling/instance-scaling.js";
+import { place, type ComponentDemand, type PlacedCopy, type PlacementInput } from "../../scheduler/index.js";
+import { TargetTracker } from "./autoscale.js";
+import { CopyTable } from "./copies.js";
+import { LatencyHistogram } from "./histogram.js";
+import { PoolState } from "./pool.js";
+import { SeriesRecorder } from "./series.js";
+import type { EngineModel, EngineResult, EngineSetup, ModelOutcome } from "./types.js";
+import type { Workload } from "./workload.js";
+
+/**
+ * Replays a workload against one setup in virtual time. Requests are handled in arrival order in one
+ * tight loop: the router picks the ready copy with the fewest outstanding requests, the copy serves
+ * first come first served on its concurrency slots, and a request that cannot start within the hold
+ * limit fails. Every tickS of virtual time the server's own decision functions run: target tracking
+ * per model (decideTargetTracking), placement per pool (place) and managed instance scaling
+ * (decideInstanceCount). A request for a model with no copy wakes it at once, as the server does.
+ */
+export function runEngine(setup: EngineSetup, workload: Workload): EngineResult {
+  return new Engine(setup, workload).run();
+}
+
+class Engine {
+  readonly #setup: EngineSetup;
+  readonly #w: Workload;
+  readonly #models: EngineModel[];
+  readonly #desired: Int32Array;
+  readonly #live: number[][];
+  readonly #trackers: (TargetTracker | undefined)[];
+  readonly #pools: PoolState[];
+  readonly #copies = new CopyTable();
+  readonly #latency = new LatencyHistogram();
+  readonly #pending: number[][];
+  readonly #pendingHead: Int32Array;
+  readonly #slo: Float64Array;
+  readonly #counts: { completed: Float64Array; within: Float64Array; failed: Float64Array; held: Float64Array; cold: Float64Array; outs: Float64Array; ins: Float64Array; peak: Float64Array };
+  readonly #series: SeriesRecorder;
+  readonly #calls = { targetTracking: 0, place: 0, instanceScaling: 0 };
+  readonly #notes: string[] = [];
+  readonly #poolModels: number[][];
+  readonly #modelByName: Map<string, number>;
+  #gpusHeld = 0;
+  #peakInstances = 0;
+
+  constructor(setup: EngineSetup, workload: Workload) {
+    this.#setup = setup;
+    this.#w = workload;
+    this.#models = setup.models;
+    const n = setup.models.length;
+    if (workload.models.length !== n) throw new Error(`simulator: the workload has ${workload.models.length} models but the setup ${n}`);
+    this.#desired = Int32Array.from(setup.models, (m) => m.initialCopies);
+    this.#live = setup.models.map(() => []);
+    this.#trackers = setup.models.map((m) => (m.scaling.kind === "target-tracking" ? new TargetTracker(m.name, m.scaling) : undefined));
+    this.#pools = setup.pools.map((p, i) => new PoolState(p, i));
+    this.#pending = setup.models.map(() => []);
+    this.#pendingHead = new Int32Array(n);
+    this.#slo = Float64Array.from(setup.models, (m) => m.sloS);
+    const counter = () => new Float64Array(n);
+    this.#counts = { completed: counter(), within: counter(), failed: counter(), held: counter(), cold: counter(), outs: counter(), ins: counter(), peak: counter() };
+    this.#series = new SeriesRecorder(setup.timing, n);
+    this.#poolModels = setup.pools.map((_, p) => setup.models.flatMap((m, i) => (m.pool === p ? [i] : [])));
+    this.#modelByName = new Map(setup.models.map((m, i) => [m.name, i]));
+  }
+
+  run(): EngineResult {
+    const { durationS, tickS } = this.#setup.timing;
+    const { time } = this.#w;
+    const count = time.length;
+    this.#start();
+    let n = 0;
+    for (let t = 0; t < durationS; t += tickS) {
+      if (t > 0) this.#tick(t);
+      this.#sample(t);
+      if (t > 0 && t % 3600 === 0) this.#setup.onHour?.(t);
+      const end = Math.min(t + tickS, durationS);
+      while (n < count && time[n] < end) this.#arrive(n++);
+    }
+    return this.#finish(durationS);
+  }
+
+  #start(): void {
+    for (const pool of this.#pools) {
+      for (let i = 0; i < pool.spec.initialInstances; i++) pool.launch(0, 0);
+      this.#place(pool, 0, true);
+      pool.refreshIdle(0);
+    }
+  }
+
+  #tick(t: number): void {
+    const trackers = this.#trackers;
+    for (let m = 0; m < trackers.length; m++) {
+      const tracker = trackers[m];
+      if (!tracker) continue;
+      tracker.close(t, (from, to) => this.#readySeconds(m, from, to));
+      const next = tracker.decide(this.#desired[m], t);
+      if (next === undefined) continue;
+      if (next > this.#desired[m]) this.#counts.outs[m]++;
+      else this.#counts.ins[m]++;
+      this.#desired[m] = next;
+      this.#pools[this.#models[m].pool].dirty = true;
+    }
+    for (const pool of this.#pools) this.#reconcile(pool, t);
+    this.#expirePending(t);
+  }
+
+  /** Placement and instance scaling for one pool, when something may have changed. */
+  #reconcile(pool: PoolState, t: number): void {
+    const mode = pool.spec.mode;
+    pool.refreshIdle(t);
+    if (mode.kind === "follow-copies") {
+      if (!pool.dirty && pool.unplaced === 0) return;
+      const want = this.#desired[this.#poolModels[pool.index][0]];
+      const launchS = this.#setup.timing.instanceLaunchS;
+      while (pool.instances.length < want) pool.launch(t, t + launchS);
+      this.#place(pool, t, false);
+      const spare = pool.instances.filter((i) => i.copies === 0).sort((a, b) => b.order - a.order);
+      for (const i of spare) if (pool.instances.length > want) pool.terminate(i.id, t);
+      pool.refreshIdle(t);
+      return;
+    }
+    if (pool.dirty || pool.unplaced > 0) this.#place(pool, t, false);
+    if (mode.kind !== "managed") return;
+    pool.refreshIdle(t);
+    const releaseBefore = t - mode.idleReleaseS;
+    const idleDue = pool.instances.some((i) => i.idleSince !== undefined && i.idleSince <= releaseBefore);
+    if (pool.unplaced === 0 && !idleDue && pool.instances.length >= mode.min) return;
+    this.#calls.instanceScaling++;
+    const decision = decideInstanceCount({
+      placement: this.#placementInput(pool),
+      template: pool.spec.template,
+      live: pool.instances.map((i) => ({ id: i.id, launching: i.readyAt > t, idleSince: i.idleSince === undefined ? undefined : i.idleSince * 1000, createdAt: i.createdAt * 1000 })),
+      bounds: { min: mode.min, max: mode.max },
+      now: t * 1000,
+      idleReleaseMs: mode.idleReleaseS * 1000,
+    });
+    if (decision.count > pool.instances.length) {
+      const launchS = this.#setup.timing.instanceLaunchS;
+      while (pool.instances.length < decision.count) pool.launch(t, t + launchS);
+      this.#place(pool, t, false);
+    } else if (decision.count < pool.instances.length) {
+      const releasable = pool.instances
+        .filter((i) => i.copies === 0 && i.readyAt <= t && i.idleSince !== undefined && i.idleSince <= releaseBefore)
+        .sort((a, b) => b.order - a.order);
+      for (const i of releasable.slice(0, pool.instances.length - decision.count)) pool.terminate(i.id, t);
+    }
+    pool.refreshIdle(t);
+  }
+
+  #placementInput(pool: PoolState): PlacementInput {
+    const demands: ComponentDemand[] = [];
+    for (const m of this.#poolModels[pool.index]) {
+      const model = this.#models[m];
+      demands.push({ component: model.name, copies: this.#desired[m], needs: model.needs, strategy: pool.spec.placement });
+    }
+    return { instances: pool.schedulerInstances(), demands, current: pool.current, nextOrdinals: pool.nextOrdinals };
+  }
+
+  /** Runs the scheduler on the pool and starts and stops copies as it says. warm: new copies are ready at once. */
+  #place(pool: PoolState, t: number, warm: boolean): void {
+    for (const c of pool.current) c.ready = this.#copies.readyAt[pool.copyIndex.get(c.id)!] <= t;
+    this.#calls.place++;
+    const decision = place(this.#placementInput(pool));
+    for (const r of decision.remove) this.#removeCopy(pool, r.copy, t);
+    const woken = new Set<number>();
+    const current: PlacedCopy[] = decision.keep.slice();
+    for (const added of decision.add) {
+      const m = this.#modelByName.get(added.component)!;
+      const model = this.#models[m];
+      const instance = pool.instance(added.instanceId);
+      const readyAt = warm ? t : Math.max(t, instance.readyAt) + model.startupS;
+      const k = this.#copies.add(m, readyAt, model.concurrency);
+      pool.copyIndex.set(added.id, k);
+      instance.copies++;
+      this.#live[m].push(k);
+      this.#gpusHeld += added.resources.accelerators;
+      this.#counts.peak[m] = Math.max(this.#counts.peak[m], this.#live[m].length);
+      const { reason: _reason, ...copy } = added;
+      current.push(copy);
+      woken.add(m);
+    }
+    pool.current = current;
+    pool.nextOrdinals = decision.nextOrdinals;
+    pool.unplaced = decision.unplaced.reduce((sum, u) => sum + u.missing, 0);
+    pool.dirty = false;
+    for (const m of woken) this.#flushPending(m, t);
+  }
+
+  #removeCopy(pool: PoolState, copy: PlacedCopy, t: number): void {
+    const k = pool.copyIndex.get(copy.id)!;
+    pool.copyIndex.delete(copy.id);
+    pool.instance(copy.instanceId).copies--;
+    const m = this.#copies.model[k];
+    const list = this.#live[m];
+    list.splice(list.indexOf(k), 1);
+    this.#copies.release(k, t);
+    this.#gpusHeld -= copy.resources.accelerators;
+  }
+
+  #readySeconds(m: number, from: number, to: number): number {
+    let sum = 0;
+    for (const k of this.#live[m]) {
+      const r = this.#copies.readyAt[k];
+      if (r < to) sum += to - (r > from ? r : from);
+    }
+    return sum;
+  }
+
+  /** The hot path: one request, no allocation. */
+  #arrive(n: number): void {
+    const w = this.#w;
+    const a = w.time[n];
+    const m = w.model[n];
+    const copies = this.#copies;
+    let list = this.#live[m];
+    let best = -1;
+    let bestOut = Infinity;
+    let ready = 0;
+    let starting = -1;
+    let startAt = Infinity;
+    for (let i = 0; i < list.length; i++) {
+      const k = list[i];
+      const r = copies.readyAt[k];
+      if (r <= a) {
+        ready++;
+        const out = copies.outstanding(k, a);
+        if (out < bestOut) {
+          bestOut = out;
+          best = k;
+        }
+      } else if (r < startAt) {
+        startAt = r;
+        starting = k;
+      }
+    }
+    const tracker = this.#trackers[m];
+    if (tracker !== undefined && tracker.kind === "invocations") tracker.recordInvocation(a, ready);
+    if (best < 0) {
+      this.#counts.held[m]++;
+      if (starting < 0 && list.length === 0 && this.#desired[m] === 0 && this.#models[m].wakeFromZero) {
+        this.#wake(m, a);
+        list = this.#live[m];
+        for (let i = 0; i < list.length; i++) {
+          const r = copies.readyAt[list[i]];
+          if (r < startAt) {
+            startAt = r;
+            starting = list[i];
+          }
+        }
+      }
+      if (starting < 0) {
+        this.#pending[m].push(n);
+        return;
+      }
+      best = starting;
+    }
+    this.#assign(n, best, a, m);
+  }
+
+  #assign(n: number, k: number, a: number, m: number): void {
+    const copies = this.#copies;
+    const slot = copies.earliestSlot(k);
+    const start = slot > a ? slot : a;
+    if (start - a > this.#setup.timing.holdLimitS) {
+      this.#counts.failed[m]++;
+      return;
+    }
+    const done = start + this.#w.service[n];
+    copies.assign(k, done);
+    const latency = done - a;
+    this.#latency.add(latency);
+    this.#counts.completed[m]++;
+    if (latency <= this.#slo[m]) this.#counts.within[m]++;
+    const end = this.#setup.timing.durationS;
+    const busyEnd = copies.busyEnd[k];
+    const from = start > busyEnd ? start : busyEnd;
+    if (done > from && from < end) copies.busySeconds[k] += (done < end ? done : end) - from;
+    if (done > busyEnd) copies.busyEnd[k] = done;
+    const tracker = this.#trackers[m];
+    if (tracker !== undefined && tracker.kind === "concurrency") {
+      const r = copies.readyAt[k];
+      tracker.recordOutstanding(a > r ? a : r, done, a);
+    }
+  }
+
+  #wake(m: number, a: number): void {
+    const model = this.#models[m];
+    const tracker = this.#trackers[m];
+    this.#desired[m] = Math.max(1, tracker?.min ?? 1);
+    tracker?.stampScaleOut(a);
+    this.#counts.cold[m]++;
+    this.#counts.outs[m]++;
+    const pool = this.#pools[model.pool];
+    pool.dirty = true;
+    this.#reconcile(pool, a);
+  }
+
+  #flushPending(m: number, t: number): void {
+    const queue = this.#pending[m];
+    if (this.#pendingHead[m] >= queue.length || this.#live[m].length === 0) return;
+    const hold = this.#setup.timing.holdLimitS;
+    for (let i = this.#pendingHead[m]; i < queue.length; i++) {
+      const n = queue[i];
+      const a = this.#w.time[n];
+      if (t - a > hold) {
+        this.#counts.failed[m]++;
+        continue;
+      }
+      let best = -1;
+      let bestStart = Infinity;
+      for (const k of this.#live[m]) {
+        const s = this.#copies.earliestSlot(k);
+        if (s < bestStart) {
+          bestStart = s;
+          best = k;
+        }
+      }
+      this.#assign(n, best, a, m);
+    }
+    queue.length = 0;
+    this.#pendingHead[m] = 0;
+  }
+
+  #expirePending(t: number): void {
+    const hold = this.#setup.timing.holdLimitS;
+    for (let m = 0; m < this.#pending.length; m++) {
+      const queue = this.#pending[m];
+      let head = this.#pendingHead[m];
+      while (head < queue.length && t - this.#w.time[queue[head]] > hold) {
+        this.#counts.failed[m]++;
+        head++;
+      }
+      if (head === queue.length) {
+        queue.length = 0;
+        head = 0;
+      }
+      this.#pendingHead[m] = head;
+    }
+  }
+
+  #sample(t: number): void {
+    let instances = 0;
+    for (const pool of this.#pools) instances += pool.instances.length;
+    if (instances > this.#peakInstances) this.#peakInstances = instances;
+    if (t % this.#series.stepS !== 0) return;
+    this.#series.record(t, instances, this.#gpusHeld, this.#live);
+    if (this.#gpusHeld > this.#series.busiest.gpusHeld) this.#series.snapshot(t, this.#gpusHeld, this.#pools, this.#models);
+  }
+
+  #finish(end: number): EngineResult {
+    for (const pool of this.#pools) pool.finish(end);
+    for (let m = 0; m < this.#pending.length; m++) {
+      this.#counts.failed[m] += this.#pending[m].length - this.#pendingHead[m];
+    }
+    const copies = this.#copies;
+    let busy = 0;
+    for (let k = 0; k < copies.size; k++) busy += copies.busySeconds[k] * this.#models[copies.model[k]].accelerators;
+    let gpuSeconds = 0;
+    let instanceSeconds = 0;
+    for (const pool of this.#pools) {
+      gpuSeconds += pool.instanceSeconds * pool.accelerators;
+      instanceSeconds += pool.instanceSeconds;
+    }
+    const peakInstances = this.#peakInstances;
+    const c = this.#counts;
+    const models: ModelOutcome[] = this.#models.map((model, m) => ({
+      name: model.name,
+      requests: this.#w.requestsPerModel[m],
+      completed: c.completed[m],
+      withinSlo: c.within[m],
+      failed: c.failed[m],
+      held: c.held[m],
+      coldStarts: c.cold[m],
+      peakCopies: c.peak[m],
+      scaleOuts: c.outs[m],
+      scaleIns: c.ins[m],
+    }));
+    this.#calls.targetTracking = this.#trackers.reduce((sum, t) => sum + (t?.calls ?? 0), 0);
+    return {
+      durationS: end,
+      instanceSeconds,
+      gpuSeconds,
+      busyGpuSeconds: busy,
+      peakInstances,
+      models,
+      latency: this.#latency,
+      series: this.#series.result(),
+      busiest: this.#series.busiest,
+      calls: this.#calls,
+      notes: this.#notes,
+    };
+  }
+}

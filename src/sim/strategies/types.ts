@@ -1,0 +1,73 @@
+import type { InstanceTemplate } from "../../scheduler/index.js";
+import type { DemandProfile, EngineResult, Workload } from "../engine/index.js";
+import type { Portfolio, StreamAssignment, Trace } from "../input/index.js";
+
+/** Assumptions every strategy shares; each is printed in the report. */
+export interface SimulationAssumptions {
+  tickS: number;
+  holdLimitS: number;
+  instanceLaunchS: number;
+  idleReleaseS: number;
+  /** Minutes at the start whose load decides the copies running at time 0 (warm start). */
+  warmStartBins: number;
+  pricePerHour: number;
+  priceSource: string;
+}
+
+/** Everything a strategy may read; built once per simulation and shared. */
+export interface SimulationContext {
+  portfolio: Portfolio;
+  trace: Trace;
+  assignment: StreamAssignment;
+  workload: Workload;
+  /** Ideal load per model per 60 s bin. */
+  demand: DemandProfile;
+  template: InstanceTemplate;
+  assumptions: SimulationAssumptions;
+  sampleS: number;
+  onHour?: (strategy: Strategy, simulatedS: number) => void;
+}
+
+/**
+ * One column of the comparison. Later work adds columns (fractional accelerators, consolidation) by
+ * registering another Strategy; nothing else changes.
+ */
+export interface Strategy {
+  /** Stable name used on the command line, e.g. "packed-managed". */
+  name: string;
+  /** Short key, e.g. "d"; also accepted on the command line. */
+  key: string;
+  /** Column heading, e.g. "(d) packed + scale to zero". */
+  label: string;
+  /** One paragraph of Markdown: what is simulated and how instances and copies are sized. */
+  describe: string;
+  run(ctx: SimulationContext): StrategyResult;
+}
+
+export interface StrategyResult {
+  name: string;
+  key: string;
+  label: string;
+  describe: string;
+  /** "bound": computed, not simulated; latency and SLO figures do not apply. */
+  kind: "simulated" | "bound";
+  gpuHours: number;
+  instanceHours: number;
+  cost: number;
+  /** Busy GPU-time / provisioned GPU-time; NaN for a bound. */
+  meanGpuUtilization: number;
+  requests: number;
+  withinSlo: number;
+  failed: number;
+  held: number;
+  coldStarts: number;
+  p50Ms: number;
+  p99Ms: number;
+  peakInstances: number;
+  /** What was sized how, e.g. "codegen-6b: 3 instances (peak 3 copies)". */
+  sizing: string[];
+  engine?: EngineResult;
+  /** For a bound: accelerators needed per bin of binS seconds. */
+  boundGpus?: { binS: number; gpus: Float64Array };
+  wallMs: number;
+}

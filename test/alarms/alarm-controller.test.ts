@@ -1,0 +1,205 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { AlarmController } from "../../src/alarms/alarm-controller.js";
+import type { AlarmRecord, AlarmTransition } from "../../src/alarms/types.js";
+import { putMetricAlarm, setAlarmState } from "../../src/control/cloudwatch/alarms.js";
+import type { CloudWatchDeps } from "../../src/control/cloudwatch/deps.js";
+import { deleteManagedAlarms, putManagedAlarms } from "../../src/control/cloudwatch/managed-alarms.js";
+import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
+import { metricId } from "../../src/metrics/types.js";
+import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { silentLogger } from "../../src/util/logger.js";
+import { TimeScale } from "../../src/util/time-scale.js";
+import { ManualClock } from "../metrics/manual-clock.js";
+
+const T0 = Date.UTC(2026, 10, 28, 1, 0, 0);
+const policyArn = "arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:1234:resource/sagemaker/inference-component/ic:policyName/wake";
+const metric = metricId("Test/Alarms", "Failures", { InferenceComponentName: "ic" });
+
+async function setup() {
+  const clock = new ManualClock(T0);
+  const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), "berth-alarms-")), "berth.db"));
+  const metrics = new MemoryMetricsStore({ bucketMs: 10_000 });
+  const timeScale = new TimeScale(60);
+  const controller = new AlarmController({ store, reader: metrics, clock, log: silentLogger(), timeScale });
+  const calls: { arn: string; event: AlarmTransition }[] = [];
+  const deps: CloudWatchDeps = {
+    store,
+    account: { region: "us-east-1", accountId: "000000000000" },
+    clock,
+    timeScale,
+    reader: metrics,
+    writer: metrics,
+    actions: controller.actions,
+    onTransition: (actions, transition) => controller.runTransitionActions(actions, transition),
+    retentionMs: 86_400_000,
+  };
+  const alarm = async (name: string) => (await store.get<AlarmRecord>("alarm", name))!.value;
+  const close = async () => {
+    await controller.stop();
+    await store.close();
+  };
+  return { clock, store, metrics, controller, calls, deps, alarm, close };
+}
+
+const alarmInput = (name: string, extra: Record<string, unknown> = {}) => ({
+  AlarmName: name,
+  Namespace: metric.namespace,
+  MetricName: metric.name,
+  Dimensions: metric.dimensions,
+  Statistic: "Sum",
+  Period: 60,
+  EvaluationPeriods: 1,
+  Threshold: 1,
+  ComparisonOperator: "GreaterThanOrEqualToThreshold",
+  ...extra,
+});
+
+describe("alarm controller", () => {
+  it("runs a registered handler when the alarm enters ALARM, and again every period while it stays", async () => {
+    const t = await setup();
+    t.controller.registerActionHandler({ matches: (arn) => arn.startsWith("arn:aws:autoscaling:"), repeats: true, invoke: async (arn, event) => void t.calls.push({ arn, event }) });
+    await putMetricAlarm(t.deps, alarmInput("wake", { AlarmActions: [policyArn] }));
+    t.metrics.record(metric, 2, T0 + 1_000);
+    t.metrics.record(metric, 3, T0 + 2_000);
+    t.clock.set(T0 + 61_000);
+    await t.controller.evaluateNow();
+    assert.equal((await t.alarm("wake")).state, "ALARM");
+    assert.equal(t.calls.length, 1);
+    assert.equal(t.calls[0]!.arn, policyArn);
+    assert.equal(t.calls[0]!.event.previous, "INSUFFICIENT_DATA");
+    assert.equal(t.calls[0]!.event.value, 5);
+    assert.deepEqual(t.calls[0]!.event.aggregates, { Average: 5, Minimum: 5, Maximum: 5 });
+
+    t.metrics.record(metric, 1, T0 + 62_000);
+    t.clock.set(T0 + 121_000);
+    await t.controller.evaluateNow();
+    assert.equal(t.calls.length, 2, "a repeating handler runs again while the alarm stays in ALARM");
+    assert.equal(t.calls[1]!.event.previous, "ALARM");
+    await t.controller.evaluateNow();
+    assert.equal(t.calls.length, 2, "but not twice in one period");
+
+    t.metrics.record(metric, 0, T0 + 122_000);
+    t.clock.set(T0 + 181_000);
+    await t.controller.evaluateNow();
+    const ok = await t.alarm("wake");
+    assert.equal(ok.state, "OK");
+    assert.match(ok.stateReason, /was not greater than or equal to the threshold \(1\.0\) \(minimum 1 datapoint for ALARM -> OK transition\)/);
+    assert.equal(t.calls.length, 2, "the alarm has no OK actions");
+    await t.close();
+  });
+
+  it("runs a handler that does not repeat only on entering the state", async () => {
+    const t = await setup();
+    t.controller.registerActionHandler({ matches: (arn) => arn.startsWith("arn:aws:autoscaling:"), repeats: false, invoke: async (arn, event) => void t.calls.push({ arn, event }) });
+    await putMetricAlarm(t.deps, alarmInput("once", { AlarmActions: [policyArn] }));
+    for (let m = 0; m < 3; m++) {
+      t.metrics.record(metric, 5, T0 + m * 60_000 + 1_000);
+      t.clock.set(T0 + (m + 1) * 60_000 + 1_000);
+      await t.controller.evaluateNow();
+    }
+    assert.equal(t.calls.length, 1);
+    await t.close();
+  });
+
+  it("changes state but runs no action while ActionsEnabled is false", async () => {
+    const t = await setup();
+    t.controller.registerActionHandler({ matches: () => true, repeats: true, invoke: async (arn, event) => void t.calls.push({ arn, event }) });
+    await putMetricAlarm(t.deps, alarmInput("quiet", { AlarmActions: [policyArn], ActionsEnabled: false }));
+    t.metrics.record(metric, 5, T0 + 1_000);
+    t.clock.set(T0 + 61_000);
+    await t.controller.evaluateNow();
+    assert.equal((await t.alarm("quiet")).state, "ALARM");
+    assert.equal(t.calls.length, 0);
+    await t.close();
+  });
+
+  it("evaluates a new alarm at once and then just after each period ends, on its own timer", async () => {
+    const t = await setup();
+    await t.controller.start();
+    t.metrics.record(metric, 5, T0 + 1_000);
+    t.clock.set(T0 + 61_000);
+    await putMetricAlarm(t.deps, alarmInput("timed", { TreatMissingData: "notBreaching" }));
+    t.clock.advance(0);
+    await settle(() => t.alarm("timed"), (a) => a.state === "ALARM");
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the controller arms its next timer
+    t.clock.advance(60_500); // minute 2 ends with no data (notBreaching); evaluation waits 2 s past the end
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal((await t.alarm("timed")).state, "ALARM", "not evaluated before the period's end plus the settling delay");
+    t.clock.advance(1_000);
+    await settle(() => t.alarm("timed"), (a) => a.state === "OK");
+    await t.close();
+  });
+
+  it("runs the entered state's actions after SetAlarmState, until the next evaluation sets it back", async () => {
+    const t = await setup();
+    const sns = "arn:aws:sns:us-east-1:000000000000:berth-alerts";
+    t.controller.registerActionHandler({ matches: (arn) => arn.startsWith("arn:aws:autoscaling:"), repeats: true, invoke: async (arn, event) => void t.calls.push({ arn, event }) });
+    await putMetricAlarm(t.deps, alarmInput("manual", { AlarmActions: [policyArn, sns], TreatMissingData: "notBreaching" }));
+    await setAlarmState(t.deps, { AlarmName: "manual", StateValue: "ALARM", StateReason: "testing", StateReasonData: "{}" });
+    await t.controller.stop();
+    assert.equal(t.calls.length, 1);
+    assert.equal(t.calls[0]!.event.alarm.stateReason, "testing");
+    const set = await t.alarm("manual");
+    assert.equal(set.state, "ALARM");
+    assert.equal(set.stateReasonData, "{}");
+    t.clock.set(T0 + 61_000);
+    await t.controller.evaluateNow();
+    assert.equal((await t.alarm("manual")).state, "OK");
+    await t.close();
+  });
+
+  it("accepts only action ARNs a handler runs, or SNS topics", async () => {
+    const t = await setup();
+    await assert.rejects(putMetricAlarm(t.deps, alarmInput("bad", { AlarmActions: [policyArn] })), (e: Error) => e.name === "InvalidParameterValueException" && /Invalid action ARN/.test(e.message));
+    await putMetricAlarm(t.deps, alarmInput("sns", { OKActions: ["arn:aws:sns:us-east-1:000000000000:topic"] }));
+    t.controller.registerActionHandler({ matches: (arn) => arn.startsWith("arn:aws:autoscaling:"), repeats: true, invoke: async () => undefined });
+    await putMetricAlarm(t.deps, alarmInput("good", { AlarmActions: [policyArn] }));
+    await t.close();
+  });
+
+  it("evaluates metric-math alarms over the query that returns data", async () => {
+    const t = await setup();
+    const other = metricId("Test/Alarms", "Requests", { InferenceComponentName: "ic" });
+    t.metrics.record(metric, 3, T0 + 1_000);
+    t.metrics.record(other, 4, T0 + 1_000);
+    const stat = (id: string, m: typeof metric) => ({ Id: id, MetricStat: { Metric: { Namespace: m.namespace, MetricName: m.name, Dimensions: m.dimensions }, Period: 60, Stat: "Sum" }, ReturnData: false });
+    await putMetricAlarm(t.deps, {
+      AlarmName: "ratio",
+      Metrics: [stat("f", metric), stat("r", other), { Id: "rate", Expression: "f / r", ReturnData: true }],
+      EvaluationPeriods: 1,
+      Threshold: 0.5,
+      ComparisonOperator: "GreaterThanThreshold",
+    });
+    t.clock.set(T0 + 61_000);
+    await t.controller.evaluateNow();
+    const alarm = await t.alarm("ratio");
+    assert.equal(alarm.state, "ALARM");
+    assert.match(alarm.stateReason, /\[0\.75 \(28\/11\/26 01:00:00\)\] was greater than the threshold \(0\.5\)/);
+    await t.close();
+  });
+
+  it("creates a manager's alarms together and deletes them by manager", async () => {
+    const t = await setup();
+    const created = await putManagedAlarms(t.deps, [alarmInput("TargetTracking-high"), alarmInput("TargetTracking-low", { ComparisonOperator: "LessThanThreshold", EvaluationPeriods: 15 })], policyArn);
+    assert.deepEqual(created.map((a) => a.AlarmARN), ["arn:aws:cloudwatch:us-east-1:000000000000:alarm:TargetTracking-high", "arn:aws:cloudwatch:us-east-1:000000000000:alarm:TargetTracking-low"]);
+    await putMetricAlarm(t.deps, alarmInput("mine"));
+    assert.equal((await t.alarm("TargetTracking-low")).managedBy, policyArn);
+    assert.deepEqual((await deleteManagedAlarms(t.deps, policyArn)).sort(), ["TargetTracking-high", "TargetTracking-low"]);
+    assert.deepEqual((await t.store.list("alarm")).map((e) => e.key), ["mine"]);
+    await t.close();
+  });
+});
+
+async function settle<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 2000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not reached; last value ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
