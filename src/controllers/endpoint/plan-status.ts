@@ -1,5 +1,6 @@
 import type { ComponentRecord, ComponentStatus, CopyRecord, EndpointRecord } from "../../domain/resources.js";
 import type { Unplaced } from "../../scheduler/types.js";
+import { rolledBackPrefix } from "./plan-rollouts.js";
 import { activeDeployments, hostsModels, isReadyCopy, variantOwnerKey, type EndpointWorld } from "./world.js";
 
 export interface ComponentChange {
@@ -60,7 +61,8 @@ function componentChange(world: EndpointWorld, component: ComponentRecord, unpla
   const reason = short?.reason ?? trouble.text;
   if (settled) {
     const status = component.status === "InService" ? undefined : "InService";
-    return { name: component.name, status, failureReason: component.failureReason ? null : undefined };
+    const stale = component.failureReason !== undefined && !component.failureReason.startsWith(rolledBackPrefix);
+    return { name: component.name, status, failureReason: stale ? null : undefined };
   }
   const change: ComponentChange = { name: component.name, failureReason: reason ?? (component.failureReason ? null : undefined) };
   if (component.status === "Creating" || component.status === "Updating") {

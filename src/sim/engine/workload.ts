@@ -85,7 +85,7 @@ export function demandProfile(workload: Workload, binS = 60): DemandProfile {
   const bins = Math.max(1, Math.ceil(workload.durationS / binS));
   const invocations = workload.models.map(() => new Float64Array(bins));
   const inServiceSeconds = workload.models.map(() => new Float64Array(bins));
-  const end = bins * binS;
+  const end = workload.durationS;
   const { time, model, service } = workload;
   for (let k = 0; k < time.length; k++) {
     const m = model[k];

@@ -1,0 +1,121 @@
+import { performance } from "node:perf_hooks";
+import { buildWorkload, demandProfile } from "./engine/index.js";
+import { loadPortfolio, mapStreams, readTrace, type Portfolio, type StreamAssignment, type Trace } from "./input/index.js";
+import { allStrategies, instanceTemplate, pickStrategies, type SimulationAssumptions, type SimulationContext, type Strategy, type StrategyResult } from "./strategies/index.js";
+
+export interface SimulateOptions {
+  /** Window start in seconds of the trace; default 0. */
+  startS?: number;
+  /** Window length in seconds; default the portfolio's simulation.durationS, else the whole trace. */
+  durationS?: number;
+  speedup?: number;
+  /** Multiplies the trace's request rate (rate traces draw more or fewer arrivals; request traces are thinned). */
+  rateScale?: number;
+  /** Seed of every random draw in the trace readers and the mapping; default the portfolio's simulation.seed. */
+  seed?: number;
+  /** Keys or names; default all registered strategies. */
+  strategies?: readonly string[];
+  /** USD per instance-hour, overriding the portfolio and the catalog. */
+  pricePerHour?: number;
+  holdLimitS?: number;
+  instanceLaunchS?: number;
+  idleReleaseS?: number;
+  catalogDir?: string;
+  /** Progress lines, at most one per second of wall time. */
+  onProgress?: (line: string) => void;
+}
+
+export const defaultAssumptions = {
+  tickS: 10,
+  holdLimitS: 60,
+  instanceLaunchS: 300,
+  idleReleaseS: 600,
+  warmStartBins: 5,
+} as const;
+
+export interface Simulation {
+  portfolio: Portfolio;
+  trace: Trace;
+  assignment: StreamAssignment;
+  context: SimulationContext;
+  results: StrategyResult[];
+  strategies: Strategy[];
+}
+
+/** Reads the portfolio and the trace, then runs every chosen strategy on the same requests. */
+export async function simulate(portfolioFile: string, traceFile: string, options: SimulateOptions = {}): Promise<Simulation> {
+  const portfolio = await loadPortfolio(portfolioFile, options.catalogDir === undefined ? {} : { catalogDir: options.catalogDir });
+  const durationS = options.durationS ?? portfolio.simulation.durationS;
+  const trace = await readTrace(traceFile, {
+    ...(options.startS !== undefined && { startS: options.startS }),
+    ...(durationS !== undefined && { durationS }),
+    ...(options.speedup !== undefined && { speedup: options.speedup }),
+    ...(options.rateScale !== undefined && { rateScale: options.rateScale }),
+    seed: options.seed ?? portfolio.simulation.seed,
+  });
+  return simulateLoaded(portfolio, trace, options);
+}
+
+/** The same, for a portfolio and a trace already in memory. */
+export function simulateLoaded(portfolio: Portfolio, trace: Trace, options: SimulateOptions = {}): Simulation {
+  const strategies = options.strategies ? pickStrategies(options.strategies) : allStrategies();
+  const assignment = mapStreams(trace, portfolio);
+  const workload = buildWorkload(trace, assignment, portfolio.models, portfolio.file);
+  const assumptions: SimulationAssumptions = {
+    tickS: defaultAssumptions.tickS,
+    holdLimitS: options.holdLimitS ?? defaultAssumptions.holdLimitS,
+    instanceLaunchS: options.instanceLaunchS ?? defaultAssumptions.instanceLaunchS,
+    idleReleaseS: options.idleReleaseS ?? defaultAssumptions.idleReleaseS,
+    warmStartBins: defaultAssumptions.warmStartBins,
+    pricePerHour: options.pricePerHour ?? portfolio.endpoint.pricePerHour,
+    priceSource: options.pricePerHour !== undefined ? "command line (--price)" : priceSourceText(portfolio),
+  };
+  const progress = progressPrinter(options.onProgress, workload.durationS);
+  const context: SimulationContext = {
+    portfolio,
+    trace,
+    assignment,
+    workload,
+    demand: demandProfile(workload, 60),
+    template: instanceTemplate(portfolio.endpoint),
+    assumptions,
+    sampleS: sampleStep(workload.durationS),
+    onHour: progress,
+  };
+  const results = strategies.map((strategy) => {
+    const start = performance.now();
+    const result = strategy.run(context);
+    result.wallMs = performance.now() - start;
+    return result;
+  });
+  return { portfolio, trace, assignment, context, results, strategies };
+}
+
+/** About 600 samples per run, on whole minutes. */
+export function sampleStep(durationS: number): number {
+  return Math.max(60, Math.ceil(durationS / 600 / 60) * 60);
+}
+
+function priceSourceText(portfolio: Portfolio): string {
+  switch (portfolio.endpoint.priceSource) {
+    case "portfolio":
+      return `the portfolio's endpoint.pricePerHour (${portfolio.file})`;
+    case "catalog":
+      return `the catalog (data/catalog/instances.json, sourced price for ${portfolio.endpoint.instanceType})`;
+    case "catalog-unconfirmed":
+      return `the catalog (data/catalog/instances.json, unconfirmed price for ${portfolio.endpoint.instanceType})`;
+    case "catalog-estimate":
+      return `the catalog's estimate (data/catalog/instances.json, no published price for ${portfolio.endpoint.instanceType})`;
+  }
+}
+
+function progressPrinter(print: ((line: string) => void) | undefined, durationS: number): SimulationContext["onHour"] {
+  if (!print) return undefined;
+  let last = performance.now();
+  return (strategy, simulatedS) => {
+    const now = performance.now();
+    if (now - last < 1000) return;
+    last = now;
+    print(`${strategy.label}: ${(simulatedS / 3600).toFixed(0)} h of ${(durationS / 3600).toFixed(1)} h simulated`);
+  };
+}

@@ -1,0 +1,33 @@
+import { instancesNeeded, type ComponentDemand } from "../../scheduler/index.js";
+import type { EngineModel } from "../engine/index.js";
+import { modelNeeds, trackingConfig } from "./sizing.js";
+import type { SimulationContext } from "./types.js";
+
+/** The portfolio's models as inference components of one shared endpoint, each with its own target tracking. */
+export function componentModels(ctx: SimulationContext, options: { minOf: (m: number) => number; initialOf: (m: number) => number; wake: boolean }): EngineModel[] {
+  return ctx.portfolio.models.map((model, m) => ({
+    name: model.name,
+    pool: 0,
+    needs: modelNeeds(model),
+    accelerators: model.accelerators,
+    concurrency: model.concurrency,
+    startupS: model.startup.seconds,
+    sloS: model.sloMs / 1000,
+    initialCopies: options.initialOf(m),
+    scaling: {
+      kind: "target-tracking",
+      config: trackingConfig(model, "component"),
+      resource: { kind: "component", component: model.name },
+      min: options.minOf(m),
+      max: model.scaling.maxCopies,
+    },
+    wakeFromZero: options.wake && options.minOf(m) === 0,
+  }));
+}
+
+/** Instances the scheduler needs to place these copy counts on empty instances of the endpoint's type. */
+export function instancesFor(ctx: SimulationContext, copies: readonly number[]): number {
+  const demands: ComponentDemand[] = ctx.portfolio.models.map((model, m) => ({ component: model.name, copies: copies[m], needs: modelNeeds(model), strategy: "BINPACK" }));
+  const limit = Math.max(1, copies.reduce((a, b) => a + b, 0));
+  return instancesNeeded({ instances: [], demands, current: [], nextOrdinals: {} }, ctx.template, limit).count;
+}

@@ -1,0 +1,183 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  GetMetricStatisticsCommand,
+  PutMetricAlarmCommand,
+  PutMetricDataCommand,
+  SetAlarmStateCommand,
+  type CloudWatchClient,
+  type GetMetricStatisticsCommandInput,
+  type MetricAlarm,
+  type PutMetricAlarmCommandInput,
+} from "@aws-sdk/client-cloudwatch";
+import { startBerth, type BerthProcess } from "../support/berth-process.js";
+import { uniqueName } from "../support/fixtures.js";
+import { cloudWatchClient, expectError } from "./client.js";
+
+const namespace = "Berth/Tests";
+
+describe("CloudWatch alarms over the API", () => {
+  let berth: BerthProcess;
+  let cw: CloudWatchClient;
+  before(async () => {
+    berth = await startBerth({ config: { scalingPeriodSeconds: 1 } });
+    cw = cloudWatchClient(berth.url);
+  });
+  after(async () => {
+    await berth?.stop();
+  });
+
+  const alarm = (name: string, metricName: string, extra: Partial<PutMetricAlarmCommandInput> = {}): PutMetricAlarmCommandInput => ({
+    AlarmName: name,
+    Namespace: namespace,
+    MetricName: metricName,
+    Dimensions: [{ Name: "Queue", Value: "q1" }],
+    Statistic: "Maximum",
+    Period: 10, // 10 API seconds: 167 ms at this time scale
+    EvaluationPeriods: 1,
+    Threshold: 1,
+    ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    ...extra,
+  });
+  const describeOne = async (name: string): Promise<MetricAlarm> => (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0]!;
+  const put = (metricName: string, value: number) => cw.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metricName, Dimensions: [{ Name: "Queue", Value: "q1" }], Value: value }] }));
+  /** Feeds the value every 50 ms until the alarm reaches the state. */
+  const feedUntil = async (name: string, metricName: string, value: number | undefined, state: string): Promise<MetricAlarm> => {
+    const deadline = Date.now() + 8_000;
+    for (;;) {
+      if (value !== undefined) await put(metricName, value);
+      const current = await describeOne(name);
+      if (current.StateValue === state) return current;
+      if (Date.now() > deadline) throw new Error(`alarm ${name} stayed ${current.StateValue} (${current.StateReason})`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  it("moves an alarm OK → ALARM → OK as the data crosses the threshold, keeping the state through gaps (ignore)", async () => {
+    const name = uniqueName("alarm-flip");
+    await cw.send(new PutMetricAlarmCommand(alarm(name, name, { TreatMissingData: "ignore", AlarmDescription: "flips" })));
+    const created = await describeOne(name);
+    assert.equal(created.StateValue, "INSUFFICIENT_DATA");
+    assert.equal(created.StateReason, "Unchecked: Initial alarm creation");
+    assert.equal((await feedUntil(name, name, 0, "OK")).StateValue, "OK");
+    const alarmed = await feedUntil(name, name, 5, "ALARM");
+    assert.match(alarmed.StateReason!, /^Threshold Crossed: 1 out of the last 1 datapoints \[5\.0 \(\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\)\] was greater than or equal to the threshold \(1\.0\) \(minimum 1 datapoint for OK -> ALARM transition\)\.$/);
+    assert.equal(JSON.parse(alarmed.StateReasonData!).threshold, 1);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // two periods without data: ignored
+    assert.equal((await describeOne(name)).StateValue, "ALARM");
+    const ok = await feedUntil(name, name, 0, "OK");
+    assert.match(ok.StateReason!, /was not greater than or equal to the threshold \(1\.0\) \(minimum 1 datapoint for ALARM -> OK transition\)/);
+    assert.ok(ok.StateTransitionedTimestamp instanceof Date && ok.StateUpdatedTimestamp instanceof Date);
+  });
+
+  it("goes to INSUFFICIENT_DATA when the data stops (missing), ALARM (breaching) or OK (notBreaching)", async () => {
+    const metric = uniqueName("silent");
+    const names = { missing: uniqueName("tmd-missing"), breaching: uniqueName("tmd-breaching"), notBreaching: uniqueName("tmd-not") };
+    await cw.send(new PutMetricAlarmCommand(alarm(names.missing, metric)));
+    await cw.send(new PutMetricAlarmCommand(alarm(names.breaching, metric, { TreatMissingData: "breaching" })));
+    await cw.send(new PutMetricAlarmCommand(alarm(names.notBreaching, metric, { TreatMissingData: "notBreaching" })));
+    await feedUntil(names.missing, metric, 0, "OK");
+    const insufficient = await feedUntil(names.missing, metric, undefined, "INSUFFICIENT_DATA");
+    assert.equal(insufficient.StateReason, "Insufficient Data: 1 datapoint was unknown.");
+    assert.match((await feedUntil(names.breaching, metric, undefined, "ALARM")).StateReason!, /treated as \[Breaching\]/);
+    assert.equal((await feedUntil(names.notBreaching, metric, undefined, "OK")).StateValue, "OK");
+  });
+
+  it("needs DatapointsToAlarm of EvaluationPeriods breaching periods (M of N)", async () => {
+    const name = uniqueName("m-of-n");
+    await cw.send(new PutMetricAlarmCommand(alarm(name, name, { EvaluationPeriods: 3, DatapointsToAlarm: 2 })));
+    const alarmed = await feedUntil(name, name, 7, "ALARM");
+    assert.match(alarmed.StateReason!, /out of the last 3 datapoints .* \(minimum 2 datapoints for (INSUFFICIENT_DATA|OK) -> ALARM transition\)/);
+    assert.equal(alarmed.DatapointsToAlarm, 2);
+  });
+
+  it("describes alarms with every field, filtered by names, prefix, state and action, a page at a time", async () => {
+    const prefix = uniqueName("listed");
+    const sns = "arn:aws:sns:us-east-1:000000000000:berth-ops";
+    for (let i = 0; i < 5; i++) {
+      await cw.send(new PutMetricAlarmCommand(alarm(`${prefix}-${i}`, "Unused", { AlarmActions: i % 2 === 0 ? [sns] : undefined, Unit: "Count" })));
+    }
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, MaxRecords: 2, NextToken: token }));
+      seen.push(...page.MetricAlarms!.map((a) => a.AlarmName!));
+      token = page.NextToken;
+      pages++;
+    } while (token);
+    assert.equal(pages, 3);
+    assert.deepEqual(seen, [0, 1, 2, 3, 4].map((i) => `${prefix}-${i}`));
+
+    const [first] = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [`${prefix}-0`] }))).MetricAlarms!;
+    assert.equal(first!.AlarmArn, `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${prefix}-0`);
+    assert.deepEqual(first!.AlarmActions, [sns]);
+    assert.deepEqual(first!.OKActions, []);
+    assert.equal(first!.ActionsEnabled, true);
+    assert.equal(first!.Namespace, namespace);
+    assert.deepEqual(first!.Dimensions, [{ Name: "Queue", Value: "q1" }]);
+    assert.equal(first!.Statistic, "Maximum");
+    assert.equal(first!.Period, 10);
+    assert.equal(first!.Unit, "Count");
+    assert.equal(first!.Threshold, 1);
+    assert.equal(first!.ComparisonOperator, "GreaterThanOrEqualToThreshold");
+    assert.ok(first!.AlarmConfigurationUpdatedTimestamp instanceof Date);
+
+    const withAction = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, ActionPrefix: "arn:aws:sns:" }));
+    assert.deepEqual(withAction.MetricAlarms!.map((a) => a.AlarmName), [0, 2, 4].map((i) => `${prefix}-${i}`));
+    await cw.send(new SetAlarmStateCommand({ AlarmName: `${prefix}-3`, StateValue: "ALARM", StateReason: "by hand" }));
+    const alarmed = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, StateValue: "ALARM" }));
+    assert.deepEqual(alarmed.MetricAlarms!.map((a) => [a.AlarmName, a.StateReason]), [[`${prefix}-3`, "by hand"]]);
+    await assert.rejects(cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, NextToken: "bm90IGEgdG9rZW4" })), expectError("InvalidNextToken", "InvalidNextToken"));
+    await assert.rejects(cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, AlarmNames: ["x"] })), expectError("InvalidParameterCombinationException", "InvalidParameterCombination"));
+  });
+
+  it("deletes alarms all or nothing, answering ResourceNotFound for names that do not exist", async () => {
+    const keep = uniqueName("deleted");
+    await cw.send(new PutMetricAlarmCommand(alarm(keep, "Unused")));
+    await assert.rejects(cw.send(new DeleteAlarmsCommand({ AlarmNames: [keep, "no-such-alarm"] })), expectError("ResourceNotFound", "ResourceNotFound", /no-such-alarm/));
+    assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [keep] }))).MetricAlarms!.length, 1);
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: [keep] }));
+    assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [keep] }))).MetricAlarms!.length, 0);
+    await assert.rejects(cw.send(new SetAlarmStateCommand({ AlarmName: keep, StateValue: "OK", StateReason: "x" })), expectError("ResourceNotFound", "ResourceNotFound"));
+  });
+
+  it("refuses invalid alarms and metric requests with the SDK's modelled exceptions", async () => {
+    const name = uniqueName("invalid");
+    const cases: [string, () => Promise<unknown>, ReturnType<typeof expectError>][] = [
+      ["a percentile statistic", () => cw.send(new PutMetricAlarmCommand({ ...alarm(name, "M"), Statistic: undefined, ExtendedStatistic: "p99" })), expectError("InvalidParameterValueException", "InvalidParameterValue", /percentiles/)],
+      ["DatapointsToAlarm above EvaluationPeriods", () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { EvaluationPeriods: 2, DatapointsToAlarm: 3 }))), expectError("InvalidParameterValueException", "InvalidParameterValue", /less than or equal to EvaluationPeriods/)],
+      ["an anomaly-detection operator", () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { ComparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold" }))), expectError("InvalidParameterValueException", "InvalidParameterValue", /anomaly detection/)],
+      ["an action ARN no one runs", () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { AlarmActions: ["arn:aws:lambda:us-east-1:000000000000:function:f"] }))), expectError("InvalidParameterValueException", "InvalidParameterValue", /Invalid action ARN/)],
+      ["six actions", () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { OKActions: Array.from({ length: 6 }, (_, i) => `arn:aws:sns:us-east-1:000000000000:t${i}`) }))), expectError("ValidationException", "ValidationError", /oKActions' failed to satisfy constraint: Member must have length less than or equal to 5/)],
+      ["a missing Period", () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { Period: undefined }))), expectError("MissingRequiredParameterException", "MissingParameter", /Period/)],
+      ["GetMetricStatistics without statistics", () => cw.send(new GetStats({ Statistics: undefined })), expectError("InvalidParameterCombinationException", "InvalidParameterCombination")],
+      ["a 5-second period", () => cw.send(new GetStats({ Period: 5 })), expectError("InvalidParameterValueException", "InvalidParameterValue", /multiple of 10/)],
+      ["a missing MetricName", () => cw.send(new GetStats({ MetricName: undefined })), expectError("MissingRequiredParameterException", "MissingParameter", /MetricName/)],
+      ["PutMetricData into AWS/", () => cw.send(new PutMetricDataCommand({ Namespace: "AWS/SageMaker", MetricData: [{ MetricName: "Invocations", Value: 1 }] })), expectError("InvalidParameterValueException", "InvalidParameterValue", /reserved/)],
+      ["SetAlarmState with reason data that is not JSON", () => cw.send(new SetAlarmStateCommand({ AlarmName: "x", StateValue: "OK", StateReason: "x", StateReasonData: "{" })), expectError("InvalidFormatFault", "InvalidFormat")],
+    ];
+    for (const [what, send, check] of cases) await assert.rejects(send(), check, what);
+    assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms!.length, 0, "a refused request creates nothing");
+  });
+
+  it("sends x-amzn-query-error with each error for query-compatible clients", async () => {
+    const response = await fetch(berth.url, {
+      method: "POST",
+      headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": "GraniteServiceVersion20100801.DeleteAlarms", "x-amzn-query-mode": "true" },
+      body: JSON.stringify({ AlarmNames: ["not-there"] }),
+    });
+    assert.equal(response.status, 404);
+    assert.equal(response.headers.get("x-amzn-query-error"), "ResourceNotFound;Sender");
+    assert.equal(((await response.json()) as { __type: string }).__type, "ResourceNotFound");
+  });
+});
+
+/** GetMetricStatistics with valid defaults, overridden per case. */
+class GetStats extends GetMetricStatisticsCommand {
+  constructor(override: Partial<GetMetricStatisticsCommandInput>) {
+    super({ Namespace: namespace, MetricName: "M", StartTime: new Date(Date.now() - 60_000), EndTime: new Date(), Period: 60, Statistics: ["Sum"], ...override } as GetMetricStatisticsCommandInput);
+  }
+}
