@@ -36,6 +36,7 @@ export async function resolveVariantSpecs(deps: ControlDeps, variants: Productio
 }
 
 export async function createEndpoint(deps: ControlDeps, input: CreateEndpointInput): Promise<{ EndpointArn: string }> {
+  checkEndpointDeploymentConfig(input.DeploymentConfig);
   const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);
   const config = await getEndpointConfig(deps, input.EndpointConfigName);
   const now = deps.clock.now();
@@ -153,7 +154,21 @@ export interface UpdateEndpointInput {
   RetainDeploymentConfig?: boolean;
 }
 
+/**
+ * Berth moves endpoints blue/green with all traffic at once; the deployment-config fields that ask for
+ * anything else are refused rather than silently ignored.
+ */
+export function checkEndpointDeploymentConfig(config: Record<string, unknown> | undefined): void {
+  if (!config) return;
+  if (config.RollingUpdatePolicy) throw sageMakerErrors.unsupported("An endpoint-level RollingUpdatePolicy", "Berth updates endpoints blue/green; omit RollingUpdatePolicy, or roll inference components with UpdateInferenceComponent.");
+  const blueGreen = config.BlueGreenUpdatePolicy as { TrafficRoutingConfiguration?: { Type?: string } } | undefined;
+  const type = blueGreen?.TrafficRoutingConfiguration?.Type;
+  if (type && type !== "ALL_AT_ONCE") throw sageMakerErrors.unsupported(`Traffic routing type ${type}`, "Berth shifts traffic all at once; use TrafficRoutingConfiguration.Type ALL_AT_ONCE.");
+  if (config.AutoRollbackConfiguration) throw sageMakerErrors.unsupported("AutoRollbackConfiguration on UpdateEndpoint", "Berth rolls an endpoint update back when its new copies fail their health checks; alarm-based rollback is available for inference components.");
+}
+
 export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInput): Promise<{ EndpointArn: string }> {
+  checkEndpointDeploymentConfig(input.DeploymentConfig);
   const config = await getEndpointConfig(deps, input.EndpointConfigName);
   return withConflictRetry(async () => {
     const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);

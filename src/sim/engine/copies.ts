@@ -1,8 +1,8 @@
 /**
  * Every copy the run ever started, in parallel typed arrays. Per copy: its concurrency slots as a
  * min-heap of the times each slot frees up (a request starts at max(arrival, earliest free slot), so
- * one copy serves first come first served), and a min-heap of the finish times of the requests it
- * holds, which gives the router each copy's outstanding requests. Nothing is allocated per request.
+ * one copy serves first come first served), and the count of requests it holds. Nothing is allocated
+ * per request.
  */
 export class CopyTable {
   size = 0;
@@ -16,9 +16,9 @@ export class CopyTable {
   slotOffset = new Int32Array(64);
   slotCount = new Int32Array(64);
   #slots = new Float64Array(1024);
+  /** Requests the copy holds (queued or in service) that the owner's FinishQueue has not yet seen finish. */
+  outstanding = new Int32Array(64);
   #slotsUsed = 0;
-  #done: Float64Array[] = [];
-  #doneSize = new Int32Array(64);
 
   add(model: number, readyAt: number, concurrency: number): number {
     if (this.size === this.model.length) this.#grow();
@@ -37,8 +37,7 @@ export class CopyTable {
     this.slotCount[k] = concurrency;
     this.#slots.fill(readyAt, this.#slotsUsed, this.#slotsUsed + concurrency);
     this.#slotsUsed += concurrency;
-    this.#done.push(new Float64Array(8));
-    this.#doneSize[k] = 0;
+    this.outstanding[k] = 0;
     return k;
   }
 
@@ -47,29 +46,7 @@ export class CopyTable {
     return this.#slots[this.slotOffset[k]];
   }
 
-  /** Requests held by copy k (queued or in service) that are not finished at time t. */
-  outstanding(k: number, t: number): number {
-    const heap = this.#done[k];
-    let size = this.#doneSize[k];
-    while (size > 0 && heap[0] <= t) {
-      const last = heap[--size];
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= size) break;
-        const r = l + 1;
-        const c = r < size && heap[r] < heap[l] ? r : l;
-        if (heap[c] >= last) break;
-        heap[i] = heap[c];
-        i = c;
-      }
-      heap[i] = last;
-    }
-    this.#doneSize[k] = size;
-    return size;
-  }
-
-  /** Gives copy k a request that starts at `start` (≥ its earliest slot) and finishes at `done`. */
+  /** Gives copy k a request that finishes at `done`; it starts at the copy's earliest free slot or later. */
   assign(k: number, done: number): void {
     const slots = this.#slots;
     const base = this.slotOffset[k];
@@ -85,30 +62,11 @@ export class CopyTable {
       i = c;
     }
     slots[base + i] = done;
-
-    let heap = this.#done[k];
-    let size = this.#doneSize[k];
-    if (size === heap.length) {
-      const grown = new Float64Array(Math.max(8, size * 2));
-      grown.set(heap);
-      this.#done[k] = heap = grown;
-    }
-    let j = size++;
-    while (j > 0) {
-      const parent = (j - 1) >> 1;
-      if (heap[parent] <= done) break;
-      heap[j] = heap[parent];
-      j = parent;
-    }
-    heap[j] = done;
-    this.#doneSize[k] = size;
+    this.outstanding[k]++;
   }
 
-  /** Frees a removed copy's request heap; its counters stay for the totals. */
   release(k: number, at: number): void {
     this.removedAt[k] = at;
-    this.#done[k] = new Float64Array(0);
-    this.#doneSize[k] = 0;
   }
 
   #grow(): void {
@@ -125,6 +83,65 @@ export class CopyTable {
     this.busySeconds = grow(this.busySeconds);
     this.slotOffset = grow(this.slotOffset);
     this.slotCount = grow(this.slotCount);
-    this.#doneSize = grow(this.#doneSize);
+    this.outstanding = grow(this.outstanding);
+  }
+}
+
+/**
+ * One model's requests in flight as a min-heap of (finish time, copy): popping those finished by time
+ * t keeps every copy's outstanding count exact for the router, at O(log n) per request.
+ */
+export class FinishQueue {
+  #times = new Float64Array(64);
+  #copies = new Int32Array(64);
+  #size = 0;
+
+  push(done: number, copy: number): void {
+    if (this.#size === this.#times.length) {
+      const times = new Float64Array(this.#size * 2);
+      times.set(this.#times);
+      this.#times = times;
+      const copies = new Int32Array(this.#size * 2);
+      copies.set(this.#copies);
+      this.#copies = copies;
+    }
+    const times = this.#times;
+    const copies = this.#copies;
+    let j = this.#size++;
+    while (j > 0) {
+      const parent = (j - 1) >> 1;
+      if (times[parent] <= done) break;
+      times[j] = times[parent];
+      copies[j] = copies[parent];
+      j = parent;
+    }
+    times[j] = done;
+    copies[j] = copy;
+  }
+
+  /** Pops every request finished by t, decrementing its copy's count in `outstanding`. */
+  drain(t: number, outstanding: Int32Array): void {
+    const times = this.#times;
+    const copies = this.#copies;
+    let size = this.#size;
+    while (size > 0 && times[0] <= t) {
+      outstanding[copies[0]]--;
+      const lastTime = times[--size];
+      const lastCopy = copies[size];
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= size) break;
+        const r = l + 1;
+        const c = r < size && times[r] < times[l] ? r : l;
+        if (times[c] >= lastTime) break;
+        times[i] = times[c];
+        copies[i] = copies[c];
+        i = c;
+      }
+      times[i] = lastTime;
+      copies[i] = lastCopy;
+    }
+    this.#size = size;
   }
 }

@@ -1,7 +1,7 @@
 import { decideInstanceCount } from "../../autoscaling/instance-scaling.js";
 import { place, type ComponentDemand, type PlacedCopy, type PlacementInput } from "../../scheduler/index.js";
 import { TargetTracker } from "./autoscale.js";
-import { CopyTable } from "./copies.js";
+import { CopyTable, FinishQueue } from "./copies.js";
 import { LatencyHistogram } from "./histogram.js";
 import { PoolState } from "./pool.js";
 import { SeriesRecorder } from "./series.js";
@@ -39,6 +39,11 @@ class Engine {
   readonly #notes: string[] = [];
   readonly #poolModels: number[][];
   readonly #modelByName: Map<string, number>;
+  readonly #byInvocations: (TargetTracker | undefined)[];
+  readonly #byConcurrency: (TargetTracker | undefined)[];
+  readonly #finishing: FinishQueue[];
+  readonly #holdLimitS: number;
+  readonly #endS: number;
   #gpusHeld = 0;
   #peakInstances = 0;
 
@@ -60,6 +65,11 @@ class Engine {
     this.#series = new SeriesRecorder(setup.timing, n);
     this.#poolModels = setup.pools.map((_, p) => setup.models.flatMap((m, i) => (m.pool === p ? [i] : [])));
     this.#modelByName = new Map(setup.models.map((m, i) => [m.name, i]));
+    this.#byInvocations = this.#trackers.map((t) => (t?.kind === "invocations" ? t : undefined));
+    this.#byConcurrency = this.#trackers.map((t) => (t?.kind === "concurrency" ? t : undefined));
+    this.#finishing = setup.models.map(() => new FinishQueue());
+    this.#holdLimitS = setup.timing.holdLimitS;
+    this.#endS = setup.timing.durationS;
   }
 
   run(): EngineResult {
@@ -211,6 +221,8 @@ class Engine {
     const a = w.time[n];
     const m = w.model[n];
     const copies = this.#copies;
+    const outstanding = copies.outstanding;
+    this.#finishing[m].drain(a, outstanding);
     let list = this.#live[m];
     let best = -1;
     let bestOut = Infinity;
@@ -222,7 +234,7 @@ class Engine {
       const r = copies.readyAt[k];
       if (r <= a) {
         ready++;
-        const out = copies.outstanding(k, a);
+        const out = outstanding[k];
         if (out < bestOut) {
           bestOut = out;
           best = k;
@@ -232,8 +244,7 @@ class Engine {
         starting = k;
       }
     }
-    const tracker = this.#trackers[m];
-    if (tracker !== undefined && tracker.kind === "invocations") tracker.recordInvocation(a, ready);
+    this.#byInvocations[m]?.recordInvocation(a, ready);
     if (best < 0) {
       this.#counts.held[m]++;
       if (starting < 0 && list.length === 0 && this.#desired[m] === 0 && this.#models[m].wakeFromZero) {
@@ -260,23 +271,24 @@ class Engine {
     const copies = this.#copies;
     const slot = copies.earliestSlot(k);
     const start = slot > a ? slot : a;
-    if (start - a > this.#setup.timing.holdLimitS) {
+    if (start - a > this.#holdLimitS) {
       this.#counts.failed[m]++;
       return;
     }
     const done = start + this.#w.service[n];
     copies.assign(k, done);
+    this.#finishing[m].push(done, k);
     const latency = done - a;
     this.#latency.add(latency);
     this.#counts.completed[m]++;
     if (latency <= this.#slo[m]) this.#counts.within[m]++;
-    const end = this.#setup.timing.durationS;
+    const end = this.#endS;
     const busyEnd = copies.busyEnd[k];
     const from = start > busyEnd ? start : busyEnd;
     if (done > from && from < end) copies.busySeconds[k] += (done < end ? done : end) - from;
     if (done > busyEnd) copies.busyEnd[k] = done;
-    const tracker = this.#trackers[m];
-    if (tracker !== undefined && tracker.kind === "concurrency") {
+    const tracker = this.#byConcurrency[m];
+    if (tracker !== undefined) {
       const r = copies.readyAt[k];
       tracker.recordOutstanding(a > r ? a : r, done, a);
     }

@@ -1,22 +1,28 @@
 /**
- * Latencies in logarithmic buckets 1% wide from 1 ms to about 3 hours: one Math.log per request, no
- * allocation, and quantiles within 1% of the exact value. Deterministic, so reports repeat byte for byte.
+ * Latencies in log-linear buckets read straight from the float's bits (as HdrHistogram does): the
+ * exponent and the top 7 bits of the mantissa, so 128 buckets per doubling, each at most 0.8% wide,
+ * from about 1 µs to 4.6 hours. No Math.log and no allocation per request; quantiles are within 0.4%
+ * of the exact value, and the same inputs always give the same counts.
  */
+const scratch = new Float64Array(1);
+const high = new Uint32Array(scratch.buffer, 4, 1);
+const subBits = 7;
+const shift = 20 - subBits;
+/** Exponent field of 2^-10 ms (≈ 1 µs) and 2^24 ms (≈ 4.6 h). */
+const lowExponent = 1023 - 10;
+const highExponent = 1023 + 24;
+const first = lowExponent << subBits;
+const bucketCount = (highExponent - lowExponent) << subBits;
+
 export class LatencyHistogram {
-  static readonly lowMs = 1;
-  static readonly growth = 1.01;
-  static readonly buckets = 1700;
-  readonly counts = new Float64Array(LatencyHistogram.buckets);
+  readonly counts = new Float64Array(bucketCount);
   total = 0;
-  readonly #logGrowth = Math.log(LatencyHistogram.growth);
 
   add(seconds: number): void {
-    const ms = seconds * 1000;
-    let b = 0;
-    if (ms > LatencyHistogram.lowMs) {
-      b = 1 + Math.floor(Math.log(ms / LatencyHistogram.lowMs) / this.#logGrowth);
-      if (b >= LatencyHistogram.buckets) b = LatencyHistogram.buckets - 1;
-    }
+    scratch[0] = seconds * 1000;
+    let b = (high[0] >>> shift) - first;
+    if (b < 0) b = 0;
+    else if (b >= bucketCount) b = bucketCount - 1;
     this.counts[b]++;
     this.total++;
   }
@@ -26,19 +32,25 @@ export class LatencyHistogram {
     this.total += other.total;
   }
 
-  /** Upper edge of bucket b in milliseconds. */
-  static upperMs(b: number): number {
-    return LatencyHistogram.lowMs * LatencyHistogram.growth ** b;
+  /** Lower edge of bucket b in milliseconds. */
+  static lowerMs(b: number): number {
+    const exponent = ((b + first) >>> subBits) - 1023;
+    const mantissa = (b + first) & ((1 << subBits) - 1);
+    return 2 ** exponent * (1 + mantissa / (1 << subBits));
   }
 
-  /** The q-quantile (0–1) in milliseconds, as the geometric middle of its bucket; NaN when empty. */
+  static upperMs(b: number): number {
+    return LatencyHistogram.lowerMs(b + 1);
+  }
+
+  /** The q-quantile (0–1) in milliseconds, as the middle of its bucket; NaN when empty. */
   quantileMs(q: number): number {
     if (this.total === 0) return NaN;
     const rank = Math.max(1, Math.ceil(q * this.total));
     let seen = 0;
     for (let b = 0; b < this.counts.length; b++) {
       seen += this.counts[b];
-      if (seen >= rank) return b === 0 ? LatencyHistogram.lowMs : LatencyHistogram.upperMs(b) / Math.sqrt(LatencyHistogram.growth);
+      if (seen >= rank) return (LatencyHistogram.lowerMs(b) + LatencyHistogram.upperMs(b)) / 2;
     }
     return LatencyHistogram.upperMs(this.counts.length - 1);
   }
