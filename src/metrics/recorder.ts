@@ -3,9 +3,10 @@ import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { TimeScale } from "../util/time-scale.js";
 import { bucketIndex, bucketMidpoint } from "./buckets.js";
-import { componentMetric, namespaces, units, variantMetric } from "./sagemaker-metrics.js";
+import { componentIds, variantIds, variantKey, type ComponentIds, type VariantIds } from "./recorder-ids.js";
+import { units } from "./sagemaker-metrics.js";
 import type { MetricSources } from "./sources.js";
-import type { MetricId, MetricsWriter } from "./types.js";
+import type { MetricsWriter } from "./types.js";
 
 export interface RecorderOptions {
   writer: MetricsWriter;
@@ -17,34 +18,6 @@ export interface RecorderOptions {
   /** Called once per finished bucket with a time inside it (utilization and reservations). */
   onBucketClosed?: (atMs: number, nowMs: number) => void;
   log?: Logger;
-}
-
-interface VariantIds {
-  key: string;
-  invocations: MetricId;
-  perInstance: MetricId;
-  modelLatency: MetricId;
-  overheadLatency: MetricId;
-  errors4xx: MetricId;
-  errors5xx: MetricId;
-  modelErrors: MetricId;
-  noCapacity: MetricId;
-  concurrentPerModel: MetricId;
-}
-
-interface ComponentIds {
-  key: string;
-  invocations: MetricId;
-  perCopy: MetricId;
-  modelLatency: MetricId;
-  overheadLatency: MetricId;
-  errors4xx: MetricId;
-  errors5xx: MetricId;
-  modelErrors: MetricId;
-  noCapacity: MetricId;
-  concurrentPerCopy: MetricId;
-  desiredCopies: MetricId;
-  currentCopies: MetricId;
 }
 
 /** Who got traffic in one bucket, so the others can be given explicit zeros when it closes. */
@@ -239,19 +212,7 @@ export class MetricsRecorder implements RequestObserver {
     const key = variantKey(endpointName, variantName);
     let ids = this.#variantIds.get(key);
     if (!ids) {
-      const id = (name: string) => variantMetric(namespaces.invocations, name, endpointName, variantName);
-      ids = {
-        key,
-        invocations: id("Invocations"),
-        perInstance: id("InvocationsPerInstance"),
-        modelLatency: id("ModelLatency"),
-        overheadLatency: id("OverheadLatency"),
-        errors4xx: id("Invocation4XXErrors"),
-        errors5xx: id("Invocation5XXErrors"),
-        modelErrors: id("InvocationModelErrors"),
-        noCapacity: id("NoCapacityInvocationFailures"),
-        concurrentPerModel: id("ConcurrentRequestsPerModel"),
-      };
+      ids = variantIds(key, endpointName, variantName);
       this.#variantIds.set(key, ids);
     }
     return ids;
@@ -261,27 +222,9 @@ export class MetricsRecorder implements RequestObserver {
     const key = name.toLowerCase();
     let ids = this.#componentIds.get(key);
     if (!ids) {
-      const id = (metric: string) => componentMetric(namespaces.invocations, metric, name);
-      ids = {
-        key,
-        invocations: id("Invocations"),
-        perCopy: id("InvocationsPerCopy"),
-        modelLatency: id("ModelLatency"),
-        overheadLatency: id("OverheadLatency"),
-        errors4xx: id("Invocation4XXErrors"),
-        errors5xx: id("Invocation5XXErrors"),
-        modelErrors: id("InvocationModelErrors"),
-        noCapacity: id("NoCapacityInvocationFailures"),
-        concurrentPerCopy: id("ConcurrentRequestsPerCopy"),
-        desiredCopies: id("DesiredCopyCount"),
-        currentCopies: id("CurrentCopyCount"),
-      };
+      ids = componentIds(key, name);
       this.#componentIds.set(key, ids);
     }
     return ids;
   }
-}
-
-function variantKey(endpointName: string, variantName: string): string {
-  return `${endpointName.toLowerCase()}\u0000${variantName}`;
 }

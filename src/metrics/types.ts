@@ -44,7 +44,7 @@ export interface Datapoint {
 export interface MetricsReader {
   /** Datapoints for the periods that have data, oldest first. */
   statistics(query: StatisticsQuery): Datapoint[];
-  /** Series matching the filter (all given fields must match; dimensions as a subset). */
+  /** Series matching the filter (all given fields must match; dimensions as a subset; activeSinceMs: written to since). */
   listMetrics(filter: { namespace?: string; name?: string; dimensions?: { Name: string; Value?: string }[]; activeSinceMs?: number }): MetricId[];
   /** The unit the series was last recorded with (undefined: none given). */
   unitOf?(metric: MetricId): string | undefined;

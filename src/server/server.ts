@@ -25,6 +25,9 @@ import { systemClock, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { TimeScale } from "../util/time-scale.js";
 import { copyLoadsFrom, startMonitoring } from "./monitoring.js";
+import { Autoscaler } from "../controllers/autoscaling/autoscaler.js";
+import { autoscalingService } from "../api/autoscaling/service.js";
+import type { AutoscalingDeps } from "../control/autoscaling/deps.js";
 
 export interface RunningServer {
   url: string;
@@ -89,10 +92,21 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   });
   await endpoints.start();
 
+  const autoscaler = new Autoscaler({ store, clock, log: log.child({ component: "autoscaling" }), scale: timeScale, metrics: monitoring.reader });
+  const unregisterScaling = monitoring.alarms.registerActionHandler(autoscaler.actionHandler());
+  autoscaler.start();
+  const autoscalingDeps: AutoscalingDeps = {
+    store,
+    account: deps.account,
+    clock,
+    alarms: monitoring.managedAlarms,
+    onTargetChanged: (resourceId, dimension) => autoscaler.clampTarget(resourceId, dimension),
+  };
+
   let ready = false;
   const server = createApiServer({
     log: log.child({ component: "api" }),
-    jsonServices: [sageMakerService(deps, { maxBodyBytes: config.maxApiBodyBytes }), monitoring.service],
+    jsonServices: [sageMakerService(deps, { maxBodyBytes: config.maxApiBodyBytes }), monitoring.service, autoscalingService(autoscalingDeps, { maxBodyBytes: config.maxApiBodyBytes })],
     routes: [runtimeRoute(router), placementRoute(store), metricsRoute(metrics.registry)],
     isReady: () => ready,
   });
@@ -113,6 +127,8 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        unregisterScaling();
+        await autoscaler.stop();
         await endpoints.stop();
         await agent.stop();
         publisher.stop();

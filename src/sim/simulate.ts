@@ -9,7 +9,7 @@ export interface SimulateOptions {
   /** Window length in seconds; default the portfolio's simulation.durationS, else the whole trace. */
   durationS?: number;
   speedup?: number;
-  /** Multiplies the trace's request rate (rate traces draw more or fewer arrivals; request traces are thinned). */
+  /** Multiplies the trace's request rate (rate traces draw more or fewer arrivals; request traces are thinned); default the portfolio's simulation.rateScale. */
   rateScale?: number;
   /** Seed of every random draw in the trace readers and the mapping; default the portfolio's simulation.seed. */
   seed?: number;
@@ -46,11 +46,12 @@ export interface Simulation {
 export async function simulate(portfolioFile: string, traceFile: string, options: SimulateOptions = {}): Promise<Simulation> {
   const portfolio = await loadPortfolio(portfolioFile, options.catalogDir === undefined ? {} : { catalogDir: options.catalogDir });
   const durationS = options.durationS ?? portfolio.simulation.durationS;
+  const rateScale = options.rateScale ?? portfolio.simulation.rateScale;
   const trace = await readTrace(traceFile, {
     ...(options.startS !== undefined && { startS: options.startS }),
     ...(durationS !== undefined && { durationS }),
     ...(options.speedup !== undefined && { speedup: options.speedup }),
-    ...(options.rateScale !== undefined && { rateScale: options.rateScale }),
+    ...(rateScale !== undefined && { rateScale }),
     seed: options.seed ?? portfolio.simulation.seed,
   });
   return simulateLoaded(portfolio, trace, options);

@@ -139,13 +139,15 @@ describe("alarm controller", () => {
     const sns = "arn:aws:sns:us-east-1:000000000000:berth-alerts";
     t.controller.registerActionHandler({ matches: (arn) => arn.startsWith("arn:aws:autoscaling:"), repeats: true, invoke: async (arn, event) => void t.calls.push({ arn, event }) });
     await putMetricAlarm(t.deps, alarmInput("manual", { AlarmActions: [policyArn, sns], TreatMissingData: "notBreaching" }));
-    await setAlarmState(t.deps, { AlarmName: "manual", StateValue: "ALARM", StateReason: "testing", StateReasonData: "{}" });
+    const reasonData = JSON.stringify({ version: "1.0", recentDatapoints: [3, 5] });
+    await setAlarmState(t.deps, { AlarmName: "manual", StateValue: "ALARM", StateReason: "testing", StateReasonData: reasonData });
     await t.controller.stop();
     assert.equal(t.calls.length, 1);
     assert.equal(t.calls[0]!.event.alarm.stateReason, "testing");
+    assert.deepEqual(t.calls[0]!.event.aggregates, { Average: 4, Minimum: 3, Maximum: 5 }, "the policy's value comes from StateReasonData");
     const set = await t.alarm("manual");
     assert.equal(set.state, "ALARM");
-    assert.equal(set.stateReasonData, "{}");
+    assert.equal(set.stateReasonData, reasonData);
     t.clock.set(T0 + 61_000);
     await t.controller.evaluateNow();
     assert.equal((await t.alarm("manual")).state, "OK");

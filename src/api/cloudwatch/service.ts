@@ -3,7 +3,10 @@ import { PassThrough } from "node:stream";
 import { createGunzip } from "node:zlib";
 import * as alarms from "../../control/cloudwatch/alarms.js";
 import type { CloudWatchDeps } from "../../control/cloudwatch/deps.js";
-import * as metrics from "../../control/cloudwatch/metrics.js";
+import { getMetricData } from "../../control/cloudwatch/get-metric-data.js";
+import { getMetricStatistics } from "../../control/cloudwatch/get-metric-statistics.js";
+import { listMetrics } from "../../control/cloudwatch/list-metrics.js";
+import { putMetricData } from "../../control/cloudwatch/put-metric-data.js";
 import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
 import { protocolErrors } from "../../domain/errors/protocol.js";
 import { JsonService, type JsonOperation } from "../awsjson/service.js";
@@ -16,10 +19,10 @@ import { cloudwatchModel } from "../shapes/cloudwatch.generated.js";
  */
 export function cloudWatchService(deps: CloudWatchDeps, options: { maxBodyBytes: number }): JsonService {
   const operations: Record<string, JsonOperation> = {
-    GetMetricData: (input) => metrics.getMetricData(deps, input),
-    GetMetricStatistics: (input) => metrics.getMetricStatistics(deps, input),
-    ListMetrics: (input) => metrics.listMetrics(deps, input),
-    PutMetricData: (input) => metrics.putMetricData(deps, input),
+    GetMetricData: (input) => getMetricData(deps, input),
+    GetMetricStatistics: (input) => getMetricStatistics(deps, input),
+    ListMetrics: (input) => listMetrics(deps, input),
+    PutMetricData: (input) => putMetricData(deps, input),
     PutMetricAlarm: (input) => alarms.putMetricAlarm(deps, input),
     DescribeAlarms: (input) => alarms.describeAlarms(deps, input),
     DeleteAlarms: (input) => alarms.deleteAlarms(deps, input),

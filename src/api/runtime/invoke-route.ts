@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { once } from "node:events";
-import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
 import { BerthError } from "../../domain/errors/berth-error.js";
 import { runtimeErrors, streamErrors } from "../../domain/errors/runtime.js";
+import type { RequestOutcome } from "../../router/observer.js";
 import type { InvokeResult, Router } from "../../router/router.js";
 import { writeJsonError } from "../awsjson/errors.js";
 import { readBody } from "../http/body.js";
@@ -86,12 +87,48 @@ async function relay(result: InvokeResult, res: ServerResponse): Promise<void> {
   };
   if (result.componentName) headers["x-amzn-sagemaker-inference-component"] = result.componentName;
   res.writeHead(200, headers);
-  try {
-    await pipeline(result.body, res);
-    result.finish("ok");
-  } catch {
-    result.finish(res.destroyed ? "client_closed" : "unreachable");
-  }
+  result.finish(await copyBody(result.body, res));
+}
+
+/**
+ * Copies the model's answer to the client and says how that ended. Written out rather than
+ * stream.pipeline, which cost about 70 µs per request in the router benchmark: it builds an
+ * AbortController and aborts it, DOMException and all, on every finish.
+ */
+function copyBody(body: Readable, res: ServerResponse): Promise<RequestOutcome> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (outcome: RequestOutcome) => {
+      if (settled) return;
+      settled = true;
+      body.off("data", onData);
+      res.off("drain", onDrain);
+      res.off("finish", onFinish);
+      res.off("close", onClose);
+      resolve(outcome);
+    };
+    const onData = (chunk: Buffer) => {
+      if (!res.write(chunk)) body.pause();
+    };
+    const onDrain = () => body.resume();
+    const onFinish = () => settle("ok");
+    // Before finish, close means the client went away: stop reading, which aborts the model's request.
+    const onClose = () => {
+      body.destroy();
+      settle("client_closed");
+    };
+    // Stays attached after settling: a body destroyed later still emits its error.
+    body.on("error", () => {
+      res.destroy();
+      settle("unreachable");
+    });
+    if (res.destroyed) return onClose();
+    body.once("end", () => res.end());
+    body.on("data", onData);
+    res.on("drain", onDrain);
+    res.once("finish", onFinish);
+    res.once("close", onClose);
+  });
 }
 
 async function relayStream(result: InvokeResult, res: ServerResponse, ctx: RequestContext): Promise<void> {

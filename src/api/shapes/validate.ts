@@ -146,17 +146,27 @@ export class ShapeValidator {
     const key = `${shapeName}\u0000${pattern}`;
     let re = this.#patterns.get(key);
     if (!re) {
-      // botocore patterns are Java regexes matched against the whole value.
+      // botocore patterns are Java regexes matched against the whole value; Java's POSIX classes have no JS spelling.
+      const js = pattern.replace(/\\p\{(Print|ASCII|Graph|Alnum|Alpha|Digit)\}/g, (_, name: string) => javaClasses[name]!);
       try {
-        re = new RegExp(`^(?:${pattern})$`, "u");
+        re = new RegExp(`^(?:${js})$`, "u");
       } catch {
-        re = new RegExp(`^(?:${pattern})$`);
+        re = new RegExp(`^(?:${js})$`);
       }
       this.#patterns.set(key, re);
     }
     return re;
   }
 }
+
+const javaClasses: Record<string, string> = {
+  Print: "[\\x20-\\x7E]",
+  ASCII: "[\\x00-\\x7F]",
+  Graph: "[\\x21-\\x7E]",
+  Alnum: "[A-Za-z0-9]",
+  Alpha: "[A-Za-z]",
+  Digit: "[0-9]",
+};
 
 function join(path: string, member: string): string {
   const camel = member.charAt(0).toLowerCase() + member.slice(1);

@@ -118,11 +118,12 @@ export interface SetAlarmStateInput {
   StateReasonData?: string;
 }
 
-/** Sets the state until the next evaluation; the entered state's actions run if the state changed. */
+/** Sets the state until the next evaluation; the entered state's actions run (in the background) if the state changed. */
 export async function setAlarmState(deps: CloudWatchDeps, input: SetAlarmStateInput): Promise<Record<string, never>> {
+  let reasonData: unknown;
   if (input.StateReasonData !== undefined) {
     try {
-      JSON.parse(input.StateReasonData);
+      reasonData = JSON.parse(input.StateReasonData);
     } catch (error) {
       throw cloudWatchErrors.invalidReasonData((error as Error).message);
     }
@@ -134,6 +135,18 @@ export async function setAlarmState(deps: CloudWatchDeps, input: SetAlarmStateIn
     await deps.store.commit([put("alarm", entry.key, change.record, unchanged(entry))]);
     return { ...change, previous: entry.value.state };
   });
-  deps.onTransition?.(actions, { alarm: record, previous });
+  const aggregates = valuesFrom(reasonData);
+  deps.onTransition?.(actions, { alarm: record, previous, value: aggregates?.Average, aggregates });
   return {};
+}
+
+/**
+ * As for CloudWatch, a scaling policy triggered by SetAlarmState takes its metric value from
+ * StateReasonData: the recentDatapoints list, when the caller gives one.
+ */
+function valuesFrom(reasonData: unknown): { Average: number; Minimum: number; Maximum: number } | undefined {
+  const recent = (reasonData as { recentDatapoints?: unknown } | undefined)?.recentDatapoints;
+  if (!Array.isArray(recent) || recent.length === 0 || !recent.every((v) => typeof v === "number" && Number.isFinite(v))) return undefined;
+  const values = recent as number[];
+  return { Average: values.reduce((a, b) => a + b, 0) / values.length, Minimum: Math.min(...values), Maximum: Math.max(...values) };
 }

@@ -133,7 +133,7 @@ export class Autoscaler {
         config: fresh.step ?? {},
         alarmName: event.alarm.name,
         threshold: config.Threshold ?? 0,
-        value: event.value ?? config.Threshold ?? 0,
+        value: event.aggregates?.[fresh.step?.MetricAggregationType ?? "Average"] ?? event.value ?? config.Threshold ?? 0,
         capacity: { current, min: target.minCapacity, max: target.maxCapacity },
         target: { lastScaleOutAt: target.lastScaleOutAt, lastScaleInAt: target.lastScaleInAt, scaleOutSuspended: target.suspendedState.DynamicScalingOutSuspended, scaleInSuspended: target.suspendedState.DynamicScalingInSuspended },
         lastActivityAt: fresh.lastActivityAt,

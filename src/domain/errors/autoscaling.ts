@@ -28,6 +28,8 @@ export const autoscalingErrors = {
   badTargetTracking: (problem: string) => client("ValidationException", `Invalid target tracking policy: ${problem}.`),
   badSteps: (problem: string) => client("ValidationException", `Invalid step adjustments: ${problem}.`),
   adjustmentTypeRequired: () => client("ValidationException", "AdjustmentType is required when creating a step scaling policy."),
+  maxResults: (value: number, max: number) =>
+    client("ValidationException", `1 validation error detected: Value '${value}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and ${max}`),
   invalidNextToken: () => client("InvalidNextTokenException", "The NextToken is not valid for this request. Start again without NextToken."),
   tooManyPolicies: (limit: number) => client("LimitExceededException", `A scalable target can have at most ${limit} scaling policies. Delete one first.`),
 };

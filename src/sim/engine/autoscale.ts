@@ -16,7 +16,8 @@ export const concurrencyRing = 1024;
  *
  * The decision is a pure function of (history, capacity, cooldown stamps, now), and `now` only matters
  * inside a cooldown check, so a call whose inputs have not changed since the last one (and whose answer
- * was not "cooldown in progress") would answer the same: it is skipped. That is the only shortcut.
+ * was not "cooldown in progress") would answer the same: it is skipped. That is the only shortcut; an
+ * idle model's window of zeros, for one, stops changing after 15 minutes.
  */
 export class TargetTracker {
   readonly kind: "invocations" | "concurrency";
@@ -34,6 +35,8 @@ export class TargetTracker {
   readonly #invocations = new Float64Array(invocationRing);
   readonly #outstanding = new Float64Array(concurrencyRing);
   #changed = true;
+  /** How many periods in a row closed with the same value. */
+  #same = 0;
   #lastCapacity = -1;
   #cooling = false;
 
@@ -68,24 +71,28 @@ export class TargetTracker {
     }
   }
 
-  /** At time t: if a period ended, append its value. readySeconds: ready copy-seconds in that period. */
-  close(t: number, readySeconds: (from: number, to: number) => number): void {
-    const p = this.periodS;
-    if (t <= 0 || t % p !== 0) return;
-    const b = t / p - 1;
+  /** Whether a metric period ends at time t (then call close). */
+  periodEndsAt(t: number): boolean {
+    return t > 0 && t % this.periodS === 0;
+  }
+
+  /** Appends the value of the period that ends at t. readySeconds: ready copy-seconds in that period (concurrency only). */
+  close(t: number, readySeconds: number): void {
+    const b = t / this.periodS - 1;
     let value: number | undefined;
     if (this.kind === "invocations") {
       value = this.#invocations[b & (invocationRing - 1)];
       this.#invocations[b & (invocationRing - 1)] = 0;
     } else {
       const slot = b & (concurrencyRing - 1);
-      const ready = readySeconds(t - p, t);
-      value = ready > 0 ? this.#outstanding[slot] / ready : undefined;
+      value = readySeconds > 0 ? this.#outstanding[slot] / readySeconds : undefined;
       this.#outstanding[slot] = 0;
     }
+    this.#same = value === this.history[this.history.length - 1] ? this.#same + 1 : 1;
     this.history.shift();
     this.history.push(value);
-    this.#changed = true;
+    // Once every value in the window is the one just pushed, the window no longer changes.
+    if (this.#same <= this.history.length) this.#changed = true;
   }
 
   /** The new desired count, or undefined to keep `desired`. */

@@ -1,8 +1,8 @@
 /**
  * Every copy the run ever started, in parallel typed arrays. Per copy: its concurrency slots as a
  * min-heap of the times each slot frees up (a request starts at max(arrival, earliest free slot), so
- * one copy serves first come first served), and the count of requests it holds. Nothing is allocated
- * per request.
+ * one copy serves first come first served), and the finish times of the requests it holds, which
+ * give the router each copy's outstanding requests. Nothing is allocated per request.
  */
 export class CopyTable {
   size = 0;
@@ -16,8 +16,8 @@ export class CopyTable {
   slotOffset = new Int32Array(64);
   slotCount = new Int32Array(64);
   #slots = new Float64Array(1024);
-  /** Requests the copy holds (queued or in service) that the owner's FinishQueue has not yet seen finish. */
-  outstanding = new Int32Array(64);
+  /** Per copy, the finish times of the requests it holds (the router's outstanding count). */
+  readonly finishes: FinishTimes[] = [];
   #slotsUsed = 0;
 
   add(model: number, readyAt: number, concurrency: number): number {
@@ -37,7 +37,7 @@ export class CopyTable {
     this.slotCount[k] = concurrency;
     this.#slots.fill(readyAt, this.#slotsUsed, this.#slotsUsed + concurrency);
     this.#slotsUsed += concurrency;
-    this.outstanding[k] = 0;
+    this.finishes.push(new FinishTimes());
     return k;
   }
 
@@ -62,11 +62,12 @@ export class CopyTable {
       i = c;
     }
     slots[base + i] = done;
-    this.outstanding[k]++;
+    this.finishes[k].insert(done);
   }
 
   release(k: number, at: number): void {
     this.removedAt[k] = at;
+    this.finishes[k] = new FinishTimes();
   }
 
   #grow(): void {
@@ -83,65 +84,53 @@ export class CopyTable {
     this.busySeconds = grow(this.busySeconds);
     this.slotOffset = grow(this.slotOffset);
     this.slotCount = grow(this.slotCount);
-    this.outstanding = grow(this.outstanding);
   }
 }
 
 /**
- * One model's requests in flight as a min-heap of (finish time, copy): popping those finished by time
- * t keeps every copy's outstanding count exact for the router, at O(log n) per request.
+ * The finish times of the requests one copy holds, kept sorted in a sliding window of a typed array.
+ * A copy serves first come first served, so a new finish time is nearly always the latest (equal
+ * service times: always) and goes in at the end; popping the finished ones from the front is O(1).
  */
-export class FinishQueue {
-  #times = new Float64Array(64);
-  #copies = new Int32Array(64);
-  #size = 0;
+export class FinishTimes {
+  #times = new Float64Array(16);
+  #head = 0;
+  #tail = 0;
 
-  push(done: number, copy: number): void {
-    if (this.#size === this.#times.length) {
-      const times = new Float64Array(this.#size * 2);
-      times.set(this.#times);
-      this.#times = times;
-      const copies = new Int32Array(this.#size * 2);
-      copies.set(this.#copies);
-      this.#copies = copies;
-    }
-    const times = this.#times;
-    const copies = this.#copies;
-    let j = this.#size++;
-    while (j > 0) {
-      const parent = (j - 1) >> 1;
-      if (times[parent] <= done) break;
-      times[j] = times[parent];
-      copies[j] = copies[parent];
-      j = parent;
-    }
-    times[j] = done;
-    copies[j] = copy;
+  get size(): number {
+    return this.#tail - this.#head;
   }
 
-  /** Pops every request finished by t, decrementing its copy's count in `outstanding`. */
-  drain(t: number, outstanding: Int32Array): void {
+  /** Drops the requests finished by t and returns how many are left. */
+  outstandingAt(t: number): number {
     const times = this.#times;
-    const copies = this.#copies;
-    let size = this.#size;
-    while (size > 0 && times[0] <= t) {
-      outstanding[copies[0]]--;
-      const lastTime = times[--size];
-      const lastCopy = copies[size];
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= size) break;
-        const r = l + 1;
-        const c = r < size && times[r] < times[l] ? r : l;
-        if (times[c] >= lastTime) break;
-        times[i] = times[c];
-        copies[i] = copies[c];
-        i = c;
-      }
-      times[i] = lastTime;
-      copies[i] = lastCopy;
+    let head = this.#head;
+    const tail = this.#tail;
+    while (head < tail && times[head] <= t) head++;
+    this.#head = head;
+    return tail - head;
+  }
+
+  insert(done: number): void {
+    if (this.#tail === this.#times.length) this.#makeRoom();
+    const times = this.#times;
+    let j = this.#tail++;
+    while (j > this.#head && times[j - 1] > done) {
+      times[j] = times[j - 1];
+      j--;
     }
-    this.#size = size;
+    times[j] = done;
+  }
+
+  #makeRoom(): void {
+    const size = this.#tail - this.#head;
+    if (size * 2 <= this.#times.length) this.#times.copyWithin(0, this.#head, this.#tail);
+    else {
+      const grown = new Float64Array(this.#times.length * 2);
+      grown.set(this.#times.subarray(this.#head, this.#tail));
+      this.#times = grown;
+    }
+    this.#head = 0;
+    this.#tail = size;
   }
 }

@@ -1,7 +1,7 @@
 import { decideInstanceCount } from "../../autoscaling/instance-scaling.js";
 import { place, type ComponentDemand, type PlacedCopy, type PlacementInput } from "../../scheduler/index.js";
 import { TargetTracker } from "./autoscale.js";
-import { CopyTable, FinishQueue } from "./copies.js";
+import { CopyTable } from "./copies.js";
 import { LatencyHistogram } from "./histogram.js";
 import { PoolState } from "./pool.js";
 import { SeriesRecorder } from "./series.js";
@@ -41,9 +41,11 @@ class Engine {
   readonly #modelByName: Map<string, number>;
   readonly #byInvocations: (TargetTracker | undefined)[];
   readonly #byConcurrency: (TargetTracker | undefined)[];
-  readonly #finishing: FinishQueue[];
   readonly #holdLimitS: number;
   readonly #endS: number;
+  /** Ready copies per model as of the last count, and when that count next changes. */
+  readonly #readyCount: Int32Array;
+  readonly #nextReady: Float64Array;
   #gpusHeld = 0;
   #peakInstances = 0;
 
@@ -67,7 +69,8 @@ class Engine {
     this.#modelByName = new Map(setup.models.map((m, i) => [m.name, i]));
     this.#byInvocations = this.#trackers.map((t) => (t?.kind === "invocations" ? t : undefined));
     this.#byConcurrency = this.#trackers.map((t) => (t?.kind === "concurrency" ? t : undefined));
-    this.#finishing = setup.models.map(() => new FinishQueue());
+    this.#readyCount = new Int32Array(n);
+    this.#nextReady = new Float64Array(n).fill(-Infinity);
     this.#holdLimitS = setup.timing.holdLimitS;
     this.#endS = setup.timing.durationS;
   }
@@ -101,7 +104,7 @@ class Engine {
     for (let m = 0; m < trackers.length; m++) {
       const tracker = trackers[m];
       if (!tracker) continue;
-      tracker.close(t, (from, to) => this.#readySeconds(m, from, to));
+      if (tracker.periodEndsAt(t)) tracker.close(t, tracker.kind === "concurrency" ? this.#readySeconds(m, t - tracker.periodS, t) : 0);
       const next = tracker.decide(this.#desired[m], t);
       if (next === undefined) continue;
       if (next > this.#desired[m]) this.#counts.outs[m]++;
@@ -182,6 +185,7 @@ class Engine {
       pool.copyIndex.set(added.id, k);
       instance.copies++;
       this.#live[m].push(k);
+      this.#nextReady[m] = -Infinity;
       this.#gpusHeld += added.resources.accelerators;
       this.#counts.peak[m] = Math.max(this.#counts.peak[m], this.#live[m].length);
       const { reason: _reason, ...copy } = added;
@@ -202,6 +206,7 @@ class Engine {
     const m = this.#copies.model[k];
     const list = this.#live[m];
     list.splice(list.indexOf(k), 1);
+    this.#nextReady[m] = -Infinity;
     this.#copies.release(k, t);
     this.#gpusHeld -= copy.resources.accelerators;
   }
@@ -220,51 +225,66 @@ class Engine {
     const w = this.#w;
     const a = w.time[n];
     const m = w.model[n];
-    const copies = this.#copies;
-    const outstanding = copies.outstanding;
-    this.#finishing[m].drain(a, outstanding);
-    let list = this.#live[m];
+    const ready = a >= this.#nextReady[m] ? this.#countReady(m, a) : this.#readyCount[m];
+    this.#byInvocations[m]?.recordInvocation(a, ready);
+    if (ready > 0) {
+      this.#assign(n, this.#leastOutstanding(m, a), a, m);
+      return;
+    }
+    this.#counts.held[m]++;
+    if (this.#live[m].length === 0 && this.#desired[m] === 0 && this.#models[m].wakeFromZero) this.#wake(m, a);
+    const starting = this.#firstToStart(m);
+    if (starting < 0) this.#pending[m].push(n);
+    else this.#assign(n, starting, a, m);
+  }
+
+  /** The ready copy with the fewest outstanding requests; ties go to the copy placed first. */
+  #leastOutstanding(m: number, a: number): number {
+    const list = this.#live[m];
+    const readyAt = this.#copies.readyAt;
+    const finishes = this.#copies.finishes;
     let best = -1;
     let bestOut = Infinity;
-    let ready = 0;
-    let starting = -1;
-    let startAt = Infinity;
     for (let i = 0; i < list.length; i++) {
       const k = list[i];
-      const r = copies.readyAt[k];
-      if (r <= a) {
-        ready++;
-        const out = outstanding[k];
-        if (out < bestOut) {
-          bestOut = out;
-          best = k;
-        }
-      } else if (r < startAt) {
-        startAt = r;
-        starting = k;
+      if (readyAt[k] > a) continue;
+      const out = finishes[k].outstandingAt(a);
+      if (out === 0) return k;
+      if (out < bestOut) {
+        bestOut = out;
+        best = k;
       }
     }
-    this.#byInvocations[m]?.recordInvocation(a, ready);
-    if (best < 0) {
-      this.#counts.held[m]++;
-      if (starting < 0 && list.length === 0 && this.#desired[m] === 0 && this.#models[m].wakeFromZero) {
-        this.#wake(m, a);
-        list = this.#live[m];
-        for (let i = 0; i < list.length; i++) {
-          const r = copies.readyAt[list[i]];
-          if (r < startAt) {
-            startAt = r;
-            starting = list[i];
-          }
-        }
-      }
-      if (starting < 0) {
-        this.#pending[m].push(n);
-        return;
-      }
-      best = starting;
+    return best;
+  }
+
+  /** Ready copies of model m at time a; also remembers when the next starting copy becomes ready. */
+  #countReady(m: number, a: number): number {
+    const readyAt = this.#copies.readyAt;
+    let ready = 0;
+    let next = Infinity;
+    for (const k of this.#live[m]) {
+      const r = readyAt[k];
+      if (r <= a) ready++;
+      else if (r < next) next = r;
     }
-    this.#assign(n, best, a, m);
+    this.#readyCount[m] = ready;
+    this.#nextReady[m] = next;
+    return ready;
+  }
+
+  /** The copy of model m that will be ready first, or -1 when it has none. */
+  #firstToStart(m: number): number {
+    const readyAt = this.#copies.readyAt;
+    let best = -1;
+    let at = Infinity;
+    for (const k of this.#live[m]) {
+      if (readyAt[k] < at) {
+        at = readyAt[k];
+        best = k;
+      }
+    }
+    return best;
   }
 
   #assign(n: number, k: number, a: number, m: number): void {
@@ -277,7 +297,6 @@ class Engine {
     }
     const done = start + this.#w.service[n];
     copies.assign(k, done);
-    this.#finishing[m].push(done, k);
     const latency = done - a;
     this.#latency.add(latency);
     this.#counts.completed[m]++;
@@ -336,6 +355,7 @@ class Engine {
     const hold = this.#setup.timing.holdLimitS;
     for (let m = 0; m < this.#pending.length; m++) {
       const queue = this.#pending[m];
+      if (queue.length === 0) continue;
       let head = this.#pendingHead[m];
       while (head < queue.length && t - this.#w.time[queue[head]] > hold) {
         this.#counts.failed[m]++;

@@ -55,11 +55,12 @@ export function parsePortfolio(text: string, file: string, catalog: Catalog): Po
 }
 
 function readSimulation(f: Fields, value: unknown): SimulationSpec | undefined {
-  const s = value === undefined ? {} : f.mapping(["simulation"], value, ["durationS", "seed", "scalingPeriodS"]);
+  const s = value === undefined ? {} : f.mapping(["simulation"], value, ["durationS", "rateScale", "seed", "scalingPeriodS"]);
   if (!s) return undefined;
   const durationS = s.durationS === undefined ? undefined : f.number(["simulation", "durationS"], s.durationS, { above: 0 });
+  const rateScale = s.rateScale === undefined ? undefined : f.number(["simulation", "rateScale"], s.rateScale, { above: 0 });
   const seed = s.seed === undefined ? 1 : f.number(["simulation", "seed"], s.seed, { whole: true });
   const scalingPeriodS = s.scalingPeriodS === undefined ? 60 : f.number(["simulation", "scalingPeriodS"], s.scalingPeriodS, { above: 0 });
-  if (seed === undefined || scalingPeriodS === undefined || (s.durationS !== undefined && durationS === undefined)) return undefined;
-  return { ...(durationS !== undefined && { durationS }), seed, scalingPeriodS };
+  if (seed === undefined || scalingPeriodS === undefined || (s.durationS !== undefined && durationS === undefined) || (s.rateScale !== undefined && rateScale === undefined)) return undefined;
+  return { ...(durationS !== undefined && { durationS }), ...(rateScale !== undefined && { rateScale }), seed, scalingPeriodS };
 }

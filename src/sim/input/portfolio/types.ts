@@ -89,6 +89,8 @@ export interface ExplicitStreams {
 
 export interface SimulationSpec {
   durationS?: number;
+  /** Multiplies the trace's request rate (see TraceOptions.rateScale); absent means 1. */
+  rateScale?: number;
   seed: number;
   /** How often the autoscaler evaluates its targets, seconds. */
   scalingPeriodS: number;

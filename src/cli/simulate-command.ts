@@ -1,0 +1,145 @@
+import { Command } from "commander";
+import { pathToFileURL } from "node:url";
+import { parsePositive, parseSeconds, parseWhole } from "../sim/duration.js";
+import { WorkloadError } from "../sim/engine/index.js";
+import { CatalogError, PortfolioError, TraceFormatError } from "../sim/input/index.js";
+import { writeReport } from "../sim/report/report.js";
+import { headlineRows, markdownTable, sloAttainment } from "../sim/report/table.js";
+import { simulate, type SimulateOptions } from "../sim/simulate.js";
+import { pickStrategies } from "../sim/strategies/index.js";
+
+export interface SimulateFlags {
+  portfolio: string;
+  trace: string;
+  out: string;
+  duration?: string;
+  start?: string;
+  seed?: string;
+  strategies?: string;
+  price?: string;
+  speedup?: string;
+  rateScale?: string;
+  holdLimit?: string;
+  instanceLaunch?: string;
+  idleRelease?: string;
+  report: boolean;
+  json?: boolean;
+}
+
+export interface CommandIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export function registerSimulateCommand(program: Command): void {
+  program
+    .command("simulate")
+    .description("replay a trace through Berth's scheduler and autoscaler in virtual time, and compare dedicated endpoints with packed inference components")
+    .requiredOption("--portfolio <file>", "models, endpoint and mapping (YAML or JSON)")
+    .requiredOption("--trace <path>", "a trace file or folder (azure-llm, mooncake, azure-functions or servegen)")
+    .option("--out <dir>", "where to write report.md and the SVG charts", "./sim-report")
+    .option("--duration <time>", "simulate this much of the trace, e.g. 1h, 90m, 3600 (default: the portfolio's durationS, else all)")
+    .option("--start <time>", "window start in the trace, e.g. 0, 6h")
+    .option("--seed <n>", "seed of every random draw (default: the portfolio's simulation.seed)")
+    .option("--strategies <list>", "strategies by key or name, e.g. a,b,c,d,e (default: all)")
+    .option("--price <usd>", "USD per instance-hour, overriding the portfolio and the catalog")
+    .option("--speedup <x>", "replay the trace x times faster")
+    .option("--rate-scale <x>", "multiply the trace's request rate (default: the portfolio's simulation.rateScale, else 1)")
+    .option("--hold-limit <time>", "a request that cannot start within this fails (default 60s)")
+    .option("--instance-launch <time>", "time from ordering an instance to it taking copies (default 5m)")
+    .option("--idle-release <time>", "managed scaling releases an instance empty for this long (default 10m)")
+    .option("--no-report", "print the table only; write no files")
+    .option("--json", "print the results as JSON instead of the table")
+    .action(async (flags: SimulateFlags) => {
+      const code = await runSimulate(flags, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+      if (code !== 0) process.exit(code);
+    });
+}
+
+/** The command's work; returns the exit code (2 for bad input, naming the file, line and field). */
+export async function runSimulate(flags: SimulateFlags, io: CommandIo): Promise<number> {
+  let options: SimulateOptions;
+  try {
+    options = optionsFrom(flags, io);
+  } catch (error) {
+    if (error instanceof RangeError) return fail(io, error.message);
+    throw error;
+  }
+  let sim;
+  try {
+    sim = await simulate(flags.portfolio, flags.trace, options);
+  } catch (error) {
+    if (error instanceof PortfolioError || error instanceof TraceFormatError || error instanceof CatalogError || error instanceof WorkloadError || error instanceof RangeError) {
+      return fail(io, error.message);
+    }
+    throw error;
+  }
+  if (flags.json) {
+    io.out(JSON.stringify(jsonSummary(sim), null, 2) + "\n");
+  } else {
+    io.out(`\n${markdownTable(headlineRows(sim.results))}\n\n`);
+  }
+  if (flags.report !== false) {
+    const path = await writeReport(sim, flags.out);
+    (flags.json ? io.err : io.out)(`report written to ${path}\n`);
+  }
+  return 0;
+}
+
+function optionsFrom(flags: SimulateFlags, io: CommandIo): SimulateOptions {
+  const o: SimulateOptions = { onProgress: (line) => io.err(`${line}\n`) };
+  if (flags.duration !== undefined) o.durationS = parseSeconds(flags.duration, "--duration");
+  if (flags.start !== undefined) o.startS = parseSeconds(flags.start, "--start", { allowZero: true });
+  if (flags.seed !== undefined) o.seed = parseWhole(flags.seed, "--seed");
+  if (flags.strategies !== undefined) {
+    o.strategies = flags.strategies.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    pickStrategies(o.strategies);
+  }
+  if (flags.price !== undefined) o.pricePerHour = parsePositive(flags.price, "--price");
+  if (flags.speedup !== undefined) o.speedup = parsePositive(flags.speedup, "--speedup");
+  if (flags.rateScale !== undefined) o.rateScale = parsePositive(flags.rateScale, "--rate-scale");
+  if (flags.holdLimit !== undefined) o.holdLimitS = parseSeconds(flags.holdLimit, "--hold-limit");
+  if (flags.instanceLaunch !== undefined) o.instanceLaunchS = parseSeconds(flags.instanceLaunch, "--instance-launch", { allowZero: true });
+  if (flags.idleRelease !== undefined) o.idleReleaseS = parseSeconds(flags.idleRelease, "--idle-release", { allowZero: true });
+  return o;
+}
+
+function fail(io: CommandIo, message: string): number {
+  io.err(`berth simulate: ${message}\n`);
+  return 2;
+}
+
+function jsonSummary(sim: Awaited<ReturnType<typeof simulate>>) {
+  return {
+    portfolio: sim.portfolio.file,
+    trace: { source: sim.trace.source, format: sim.trace.format, durationS: sim.context.workload.durationS, requests: sim.context.workload.time.length },
+    pricePerHour: sim.context.assumptions.pricePerHour,
+    strategies: sim.results.map((r) => ({
+      key: r.key,
+      name: r.name,
+      label: r.label,
+      gpuHours: r.gpuHours,
+      instanceHours: r.instanceHours,
+      cost: r.cost,
+      meanGpuUtilization: nullable(r.meanGpuUtilization),
+      sloAttainment: nullable(sloAttainment(r)),
+      failed: nullable(r.failed),
+      held: nullable(r.held),
+      coldStarts: nullable(r.coldStarts),
+      p50Ms: nullable(r.p50Ms),
+      p99Ms: nullable(r.p99Ms),
+      peakInstances: r.peakInstances,
+    })),
+  };
+}
+
+function nullable(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+// Runnable on its own until src/cli/main.ts registers the command: node dist/src/cli/simulate-command.js simulate …
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const program = new Command().name("berth");
+  registerSimulateCommand(program);
+  await program.parseAsync(process.argv);
+}

@@ -1,0 +1,179 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { TopLevelSpec } from "vega-lite";
+import type { Simulation } from "../simulate.js";
+import type { StrategyResult } from "../strategies/index.js";
+import { copiesChart, costChart, instancesChart, latencyChart, modelPalette, occupancyChart, renderSvg } from "./charts.js";
+import { priceCaveats, traceSources } from "./sources.js";
+import { fixed, headlineRows, markdownTable, percent, ratio, sloAttainment, usd, whole } from "./table.js";
+
+/** Rows of the GPU map shown at most; larger fleets are cut, and the caption says so. */
+const maxMapRows = 60;
+
+export interface Report {
+  markdown: string;
+  /** File name → chart spec. */
+  charts: Map<string, TopLevelSpec>;
+}
+
+/** The report as text and chart specs; a pure function of the simulation (no wall-clock time in it). */
+export function buildReport(sim: Simulation): Report {
+  const { portfolio, trace, context, results } = sim;
+  const names = portfolio.models.map((m) => m.name);
+  const palette = modelPalette(names);
+  const charts = new Map<string, TopLevelSpec>();
+  const byKey = new Map(results.map((r) => [r.key, r]));
+  const before = byKey.get("a") ?? results.find((r) => r.engine);
+  const after = byKey.get("d") ?? byKey.get("c") ?? [...results].reverse().find((r) => r.engine && r !== before);
+  const out: string[] = [];
+  const hours = context.workload.durationS / 3600;
+
+  out.push(`# Berth simulation report`, "");
+  if (portfolio.description) out.push(portfolio.description.trim(), "");
+  out.push(
+    `${names.length} models on \`${portfolio.endpoint.instanceType}\` (${portfolio.endpoint.instance.accelerators} × ${portfolio.endpoint.instance.acceleratorModel ?? "accelerator"}), ` +
+      `${fixed(hours, hours < 10 ? 2 : 1)} hours of the ${traceSources[trace.format].name} (${whole(context.workload.time.length)} requests), ` +
+      `at $${fixed(context.assumptions.pricePerHour, 3)} per instance-hour.`,
+    "",
+  );
+
+  out.push("## Headline", "", markdownTable(headlineRows(results)), "");
+  out.push(...headlineSentence(results), "");
+  charts.set("cost.svg", costChart(results));
+  out.push("![Cost per strategy](cost.svg)", "");
+
+  if (before?.engine && after?.engine) {
+    out.push("## GPU occupancy at the busiest moment", "");
+    out.push(
+      "Each row is one instance, each cell one GPU, coloured by the model computing on it. Grey cells are held by a copy but unused " +
+        "(a dedicated endpoint's copy holds the whole instance whatever the model needs); white cells are free. " +
+        "The busiest moment is the sample with the most GPUs held by copies.",
+      "",
+    );
+    for (const [file, r, word] of [["occupancy-before.svg", before, "Before"], ["occupancy-after.svg", after, "After"]] as const) {
+      const snap = r.engine!.busiest;
+      const shown = { ...snap, instances: snap.instances.slice(0, maxMapRows) };
+      charts.set(file, occupancyChart(`${word}: ${r.label}`, shown, names, palette));
+      out.push(`![${word}: ${r.label}](${file})`, "");
+      if (snap.instances.length > maxMapRows) out.push(`(The first ${maxMapRows} of ${snap.instances.length} instances.)`, "");
+    }
+  }
+
+  out.push("## Instances over time", "");
+  charts.set("instances.svg", instancesChart(results));
+  out.push("![Instances over time](instances.svg)", "");
+
+  if (after?.engine) {
+    out.push("## Copies per model over time", "");
+    charts.set("copies.svg", copiesChart(after, names, palette));
+    out.push(`![Copies per model, ${after.label}](copies.svg)`, "");
+  }
+
+  if (results.some((r) => r.engine)) {
+    out.push("## Latency", "");
+    charts.set("latency.svg", latencyChart(results));
+    out.push("![Latency distribution](latency.svg)", "");
+  }
+
+  out.push("## Per model", "", markdownTable(perModelRows(sim), ["l"]), "");
+  out.push(...strategySection(results), ...assumptionSection(sim), ...inputSection(sim));
+  return { markdown: out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n", charts };
+}
+
+/** Writes report.md and the SVG charts into dir; returns the report's path. */
+export async function writeReport(sim: Simulation, dir: string): Promise<string> {
+  const report = buildReport(sim);
+  await mkdir(dir, { recursive: true });
+  for (const [file, spec] of report.charts) await writeFile(join(dir, file), await renderSvg(spec));
+  const path = join(dir, "report.md");
+  await writeFile(path, report.markdown);
+  return path;
+}
+
+function headlineSentence(results: readonly StrategyResult[]): string[] {
+  const a = results.find((r) => r.key === "a");
+  const best = results.filter((r) => r.kind === "simulated" && r !== a).sort((x, y) => x.cost - y.cost)[0];
+  if (!a || !best) return [];
+  const lines = [
+    `**${best.label}** costs ${usd(best.cost)} against ${usd(a.cost)} for ${a.label}: ${ratio(a.cost, best.cost)} less, ` +
+      `with ${percent(sloAttainment(best), 2)} of requests within their SLO against ${percent(sloAttainment(a), 2)}.`,
+  ];
+  const bound = results.find((r) => r.kind === "bound");
+  if (bound) lines.push(`No placement can use fewer GPU-hours than the lower bound (${whole(bound.gpuHours)}): ${ratio(a.gpuHours, bound.gpuHours)} below (a).`);
+  return [lines.join(" ")];
+}
+
+function perModelRows(sim: Simulation): string[][] {
+  const simulated = sim.results.filter((r) => r.engine);
+  const header = ["model", "GPUs × copy", "weights", "startup", "requests", ...simulated.map((r) => `SLO ${r.key ? `(${r.key})` : r.label}`), ...simulated.map((r) => `peak copies (${r.key})`)];
+  const rows = sim.portfolio.models.map((model, m) => [
+    model.name,
+    String(model.accelerators),
+    model.sizeGB === undefined ? "—" : `${fixed(model.sizeGB, 1)} GB`,
+    `${fixed(model.startup.seconds, 0)} s`,
+    whole(sim.context.workload.requestsPerModel[m]),
+    ...simulated.map((r) => {
+      const o = r.engine!.models[m];
+      return o.requests === 0 ? "—" : percent(o.withinSlo / o.requests, 2);
+    }),
+    ...simulated.map((r) => whole(r.engine!.models[m].peakCopies)),
+  ]);
+  return [header, ...rows];
+}
+
+function strategySection(results: readonly StrategyResult[]): string[] {
+  const out = ["## Strategies", ""];
+  for (const r of results) {
+    out.push(`**${r.label}** — ${r.describe}`, "");
+    for (const s of r.sizing) out.push(`- ${s}`);
+    out.push("");
+  }
+  return out;
+}
+
+function assumptionSection(sim: Simulation): string[] {
+  const a = sim.context.assumptions;
+  const p = sim.portfolio;
+  return [
+    "## Definitions and assumptions",
+    "",
+    "- **GPU-hours** are provisioned: instances (launching ones included) × accelerators per instance × hours, whether or not a copy uses them. **Instance-hours** likewise; **cost** = instance-hours × price.",
+    "- **Mean GPU utilization** = busy GPU-time ÷ provisioned GPU-time, where a copy's GPUs are busy while it serves at least one request.",
+    "- **Requests within SLO**: answered no later than the model's `sloMs` after arriving (queueing, waiting for a starting copy and service included), as a share of all requests. **Failed**: could not start within the hold limit. **Held**: arrived while the model had no ready copy. **Cold starts**: a request woke a model that had no copy.",
+    "- **Lower bound (e)**: for every model and 60 s bin, ceil(mean requests in service ÷ concurrency per copy) × the model's accelerators, each request in service for its service time from its arrival; summed over bins and models. It ignores startup, queueing, idle copies and whole instances, so nothing real reaches it.",
+    `- Service time per request: the model's latency profile (\`fixedMs\`; \`firstTokenMs + perOutputTokenMs × output tokens + perInputTokenMs × input tokens\`; or the trace's own duration). A copy serves up to \`concurrency\` requests at once, first come first served; co-located copies do not slow each other down (each holds its own GPUs).`,
+    "- Routing: each request goes to the ready copy with the fewest outstanding requests; with no ready copy it waits for the first copy to become ready.",
+    `- Decisions run every ${a.tickS} s of virtual time through Berth's own functions: target tracking (\`decideTargetTracking\`, with the server's metrics: InvocationsPerCopy as the sum of 1/ready copies per request per 60 s, ConcurrentRequestsPerCopy as the mean outstanding requests per ready copy per 10 s; 3 periods above target to scale out, 15 minutes below 90% to scale in, cooldowns), placement (\`place\`, BINPACK) and managed instance scaling (\`decideInstanceCount\`). A request for a model at zero copies sets its desired count to max(1, min) at once, as the server's wake does.`,
+    `- Hold limit ${a.holdLimitS} s (the server's invoke timeout). A copy is ready its startup time after placement (\`startup.fixedSeconds + sizeGB ÷ startup.loadGBps\`); a new instance accepts copies ${a.instanceLaunchS} s after it is ordered; managed scaling releases an instance after ${a.idleReleaseS} s without copies.`,
+    `- Warm start: when the window opens, each model already runs the copies its first ${a.warmStartBins} minutes need (at least its minimum), on the instances they need.`,
+    "- A copy stopped by scale-in finishes the requests it already holds; its GPUs are free for placement at once.",
+    ...(p.simulation.scalingPeriodS !== 60
+      ? [`- The portfolio's \`simulation.scalingPeriodS\` (${p.simulation.scalingPeriodS}) is the server's time-scale knob; the simulator runs in API time and evaluates every ${a.tickS} s regardless.`]
+      : []),
+    `- Price: $${fixed(a.pricePerHour, 3)} per ${p.endpoint.instanceType} instance-hour, from ${a.priceSource}.`,
+    ...priceCaveats.map((c) => `- ${c}`),
+    "",
+  ];
+}
+
+function inputSection(sim: Simulation): string[] {
+  const { trace, portfolio, assignment } = sim;
+  const source = traceSources[trace.format];
+  const o = trace.options;
+  const window = `${fixed(o.startS, 0)} s to ${Number.isFinite(o.endS) ? `${fixed(o.endS, 0)} s` : "the end"} of the trace`;
+  const mapping = assignment.models.map((m) => [m.model, m.streams.map((s) => trace.streams[s].id).join(", ") || "(none)", whole(m.requests)]);
+  const notes = [...portfolio.notes, ...trace.notes];
+  if (assignment.unmapped.streams > 0) notes.push(`${assignment.unmapped.streams} trace streams (${whole(assignment.unmapped.requests)} requests) feed no model and are left out.`);
+  if (assignment.idleModels.length > 0) notes.push(`No stream feeds ${assignment.idleModels.join(", ")}; they get no requests.`);
+  return [
+    "## Inputs",
+    "",
+    `- Portfolio: \`${portfolio.file}\`; mapping of trace streams to models: ${assignment.strategy}.`,
+    `- Trace: \`${trace.source}\` (${trace.format}), window ${window}, speed-up ${o.speedup}, rate scale ${o.rateScale}, seed ${o.seed}.`,
+    `- Trace source: ${source.name}: ${source.source}. Licence: ${source.licence}. Please cite ${source.cite}.`,
+    "",
+    markdownTable([["model", "trace streams", "requests"], ...mapping], ["l", "l", "r"]),
+    "",
+    ...(notes.length > 0 ? ["Notes:", "", ...notes.map((n) => `- ${n}`), ""] : []),
+  ];
+}
