@@ -27,6 +27,12 @@ export interface TargetTrackingInput {
   /** One value per period (undefined where the metric had no data), oldest first, ending with the last complete period. */
   history: (number | undefined)[];
   capacity: Capacity;
+  /**
+   * How many copies (or instances) produced the metric, when fewer than the desired count are ready:
+   * a per-copy metric measured on 2 ready copies says nothing about copies still starting, so the new
+   * capacity is ready × metric / target, not desired × metric / target. Defaults to capacity.current.
+   */
+  measured?: number;
   target: TargetState;
   now: number;
   scale: TimeScale;
@@ -42,6 +48,7 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
   const { config, capacity, target, now, scale, windows, history } = input;
   const goal = config.TargetValue;
   const current = capacity.current;
+  const basis = Math.min(current, input.measured ?? current);
   if (current === 0) {
     return none(0, `${input.policyName}: no ${input.unit} to measure ${input.metricLabel} on; target tracking cannot scale from zero`, {
       code: "NoCapacityToTrack",
@@ -51,15 +58,18 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
   const outWindow = history.slice(-windows.scaleOutPeriods);
   if (outWindow.length === windows.scaleOutPeriods && outWindow.every((v) => v !== undefined && v > goal)) {
     const latest = outWindow[outWindow.length - 1]!;
-    const wanted = clamp(ceilSafe((current * latest) / goal), capacity);
+    const wanted = clamp(ceilSafe((basis * latest) / goal), capacity);
     const because = `${input.metricLabel} ${formatNumber(latest)} above target ${formatNumber(goal)} for ${windows.scaleOutPeriods} periods`;
-    if (wanted <= current) return none(current, `${input.policyName}: ${because}, but ${current} is already the maximum ${capacity.max}`, { code: "AlreadyAtMaxCapacity", detail: `max ${capacity.max}` });
+    if (wanted <= current) {
+      if (current >= capacity.max) return none(current, `${input.policyName}: ${because}, but ${current} is already the maximum ${capacity.max}`, { code: "AlreadyAtMaxCapacity", detail: `max ${capacity.max}` });
+      return none(current, `${input.policyName}: ${because}; the ${current - basis} ${input.unit} still starting will cover it`);
+    }
     if (target.scaleOutSuspended) return none(current, `${input.policyName}: ${because}; scale-out is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingOutSuspended" });
     const cooldown = scale.ms(config.ScaleOutCooldown ?? defaultCooldownSeconds);
     if (target.lastScaleOutAt !== undefined && now - target.lastScaleOutAt < cooldown) {
       return none(current, `${input.policyName}: ${because}; scale-out cooldown in progress`, { code: "CooldownInProgress", detail: "ScaleOutCooldown" });
     }
-    return { desired: wanted, direction: "out", reason: `${input.policyName}: ${because}: ${current} × ${formatNumber(latest)} / ${formatNumber(goal)} → ${wanted}` };
+    return { desired: wanted, direction: "out", reason: `${input.policyName}: ${because}: ${basis} × ${formatNumber(latest)} / ${formatNumber(goal)} → ${wanted}` };
   }
   const inWindow = history.slice(-windows.scaleInPeriods);
   const low = goal * scaleInThresholdFraction;
@@ -67,7 +77,10 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
     const peak = Math.max(...(inWindow as number[]));
     const wanted = clamp(ceilSafe((current * peak) / goal), capacity);
     const because = `${input.metricLabel} at most ${formatNumber(peak)}, below ${formatNumber(low)} (90% of target ${formatNumber(goal)}) for ${windows.scaleInPeriods} periods`;
-    if (wanted >= current) return none(current, `${input.policyName}: ${because}, but ${current} is already the minimum ${capacity.min}`, { code: "AlreadyAtMinCapacity", detail: `min ${capacity.min}` });
+    if (wanted >= current) {
+      if (current <= capacity.min) return none(current, `${input.policyName}: ${because}, but ${current} is already the minimum ${capacity.min}`, { code: "AlreadyAtMinCapacity", detail: `min ${capacity.min}` });
+      return none(current, `${input.policyName}: ${because}, but ${current} ${input.unit} are still needed for that load`);
+    }
     if (config.DisableScaleIn) return none(current, `${input.policyName}: ${because}; scale-in is disabled by the policy`, { code: "ScaleInDisabled", detail: "DisableScaleIn" });
     if (target.scaleInSuspended) return none(current, `${input.policyName}: ${because}; scale-in is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingInSuspended" });
     const cooldown = scale.ms(config.ScaleInCooldown ?? defaultCooldownSeconds);

@@ -4,9 +4,29 @@ import type { RoutingTable } from "./table.js";
 
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** Prometheus metrics per endpoint, component and copy, served at GET /metrics. */
+type CopyLabels = Record<"endpoint" | "variant" | "component" | "copy", string>;
+type ComponentLabels = Record<"endpoint" | "variant" | "component", string>;
+
+/** One copy's numbers between scrapes, and its label objects, made once instead of per request. */
+interface CopySeries {
+  labels: CopyLabels;
+  componentLabels: ComponentLabels;
+  inFlight: number;
+  /** Requests not yet added to the counter. */
+  started: number;
+}
+
+/**
+ * Prometheus metrics per endpoint, component and copy, served at GET /metrics.
+ *
+ * Per request, prom-client hashes the label object on every call, bound children included (about 3 µs
+ * for a request's five calls). The request counter and the in-flight gauge are therefore kept as plain
+ * numbers per copy and handed to prom-client in its collect hook, when /metrics is read.
+ */
 export class RouterMetrics implements RequestObserver {
   readonly registry = new Registry();
+  /** Keyed by endpoint, variant, component and copy; like prom-client's own series, never pruned. */
+  readonly #series = new Map<string, CopySeries>();
   readonly #invocations: Counter<"endpoint" | "variant" | "component" | "copy">;
   readonly #errors: Counter<"endpoint" | "variant" | "component" | "kind">;
   readonly #modelLatency: Histogram<"endpoint" | "variant" | "component">;
@@ -17,7 +37,20 @@ export class RouterMetrics implements RequestObserver {
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "berth_process_" });
     const registers = [this.registry];
-    this.#invocations = new Counter({ name: "berth_invocations_total", help: "Requests sent to model copies", labelNames: ["endpoint", "variant", "component", "copy"], registers });
+    const series = this.#series;
+    this.#invocations = new Counter({
+      name: "berth_invocations_total",
+      help: "Requests sent to model copies",
+      labelNames: ["endpoint", "variant", "component", "copy"],
+      registers,
+      collect() {
+        for (const s of series.values()) {
+          if (s.started === 0) continue;
+          this.inc(s.labels, s.started);
+          s.started = 0;
+        }
+      },
+    });
     this.#errors = new Counter({
       name: "berth_invocation_errors_total",
       help: "Failed requests by kind: model_4xx, model_5xx, timeout, unreachable, no_capacity, client_closed",
@@ -38,26 +71,47 @@ export class RouterMetrics implements RequestObserver {
       buckets: latencyBuckets,
       registers,
     });
-    this.#inFlight = new Gauge({ name: "berth_in_flight_requests", help: "Requests in flight per copy", labelNames: ["endpoint", "variant", "component", "copy"], registers });
+    this.#inFlight = new Gauge({
+      name: "berth_in_flight_requests",
+      help: "Requests in flight per copy",
+      labelNames: ["endpoint", "variant", "component", "copy"],
+      registers,
+      collect() {
+        for (const s of series.values()) this.set(s.labels, s.inFlight);
+      },
+    });
     this.#copies = new Gauge({ name: "berth_copies", help: "Copies per component: desired and ready", labelNames: ["endpoint", "variant", "component", "state"], registers });
   }
 
   requestStarted(target: RequestTarget): void {
-    const labels = { endpoint: target.endpointName, variant: target.variantName, component: target.componentName ?? "", copy: target.copyId ?? "" };
-    if (target.copyId) {
-      this.#invocations.inc(labels);
-      this.#inFlight.inc(labels);
-    }
+    if (!target.copyId) return;
+    const series = this.#seriesOf(target, target.copyId);
+    series.started++;
+    series.inFlight++;
   }
 
   requestFinished(target: RequestTarget, outcome: RequestOutcome, modelMs: number, overheadMs: number): void {
-    const base = { endpoint: target.endpointName, variant: target.variantName, component: target.componentName ?? "" };
-    if (target.copyId) this.#inFlight.dec({ ...base, copy: target.copyId });
-    if (outcome !== "ok") this.#errors.inc({ ...base, kind: outcome });
-    if (target.copyId) {
-      this.#modelLatency.observe(base, modelMs / 1000);
-      this.#overheadLatency.observe(base, overheadMs / 1000);
+    if (!target.copyId) {
+      if (outcome !== "ok") this.#errors.inc({ endpoint: target.endpointName, variant: target.variantName, component: target.componentName ?? "", kind: outcome });
+      return;
     }
+    const series = this.#seriesOf(target, target.copyId);
+    series.inFlight--;
+    if (outcome !== "ok") this.#errors.inc({ ...series.componentLabels, kind: outcome });
+    this.#modelLatency.observe(series.componentLabels, modelMs / 1000);
+    this.#overheadLatency.observe(series.componentLabels, overheadMs / 1000);
+  }
+
+  #seriesOf(target: RequestTarget, copy: string): CopySeries {
+    const component = target.componentName ?? "";
+    const key = `${target.endpointName}\n${target.variantName}\n${component}\n${copy}`;
+    let series = this.#series.get(key);
+    if (!series) {
+      const componentLabels = { endpoint: target.endpointName, variant: target.variantName, component };
+      series = { labels: { ...componentLabels, copy }, componentLabels, inFlight: 0, started: 0 };
+      this.#series.set(key, series);
+    }
+    return series;
   }
 
   updateCopies(table: RoutingTable): void {

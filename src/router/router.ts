@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
@@ -17,7 +18,7 @@ export interface InvokeRequest {
   headers: Record<string, string>;
   stream: boolean;
   /** Aborts the upstream request when the client goes away. */
-  signal: AbortSignal;
+  signal: ClientAbort;
   /** performance.now() when the request arrived. */
   startedAt: number;
 }
@@ -32,6 +33,20 @@ export interface InvokeResult {
   copyId: string;
   /** Call once the body has been relayed (or abandoned): frees the copy's slot and records the metrics. */
   finish(outcome: RequestOutcome): void;
+}
+
+/**
+ * Aborts a request to a model copy when its client goes away. An EventEmitter that emits "abort",
+ * which undici takes as a signal: an AbortController costs about 4 µs per request in Node 20.
+ */
+export class ClientAbort extends EventEmitter {
+  aborted = false;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit("abort");
+  }
 }
 
 export interface RouterOptions {

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { buildWorkload, demandProfile } from "./engine/index.js";
 import { loadPortfolio, mapStreams, readTrace, type Portfolio, type StreamAssignment, type Trace } from "./input/index.js";
-import { allStrategies, instanceTemplate, pickStrategies, type SimulationAssumptions, type SimulationContext, type Strategy, type StrategyResult } from "./strategies/index.js";
+import { defaultStrategies, instanceTemplate, pickStrategies, type SimulationAssumptions, type SimulationContext, type Strategy, type StrategyResult } from "./strategies/index.js";
 
 export interface SimulateOptions {
   /** Window start in seconds of the trace; default 0. */
@@ -13,7 +13,7 @@ export interface SimulateOptions {
   rateScale?: number;
   /** Seed of every random draw in the trace readers and the mapping; default the portfolio's simulation.seed. */
   seed?: number;
-  /** Keys or names; default all registered strategies. */
+  /** Keys or names, in the order to show them; default (a)–(e). */
   strategies?: readonly string[];
   /** USD per instance-hour, overriding the portfolio and the catalog. */
   pricePerHour?: number;
@@ -59,7 +59,7 @@ export async function simulate(portfolioFile: string, traceFile: string, options
 
 /** The same, for a portfolio and a trace already in memory. */
 export function simulateLoaded(portfolio: Portfolio, trace: Trace, options: SimulateOptions = {}): Simulation {
-  const strategies = options.strategies ? pickStrategies(options.strategies) : allStrategies();
+  const strategies = options.strategies ? pickStrategies(options.strategies) : defaultStrategies();
   const assignment = mapStreams(trace, portfolio);
   const workload = buildWorkload(trace, assignment, portfolio.models, portfolio.file);
   const assumptions: SimulationAssumptions = {

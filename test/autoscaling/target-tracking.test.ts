@@ -58,3 +58,18 @@ describe("target tracking decisions", () => {
     assert.equal(decision.direction, "out", "300 API seconds last 5 real seconds at a 1 s scaling period");
   });
 });
+
+describe("target tracking while copies start", () => {
+  it("sizes from the copies that produced the metric, not those still starting", () => {
+    const decision = decideTargetTracking(base({ history: [8, 8, 8], capacity: { current: 4, min: 0, max: 10 }, measured: 2 }));
+    assert.equal(decision.desired, 4, "2 ready copies at 8 per copy need 4 copies, which are already on their way");
+    assert.equal(decision.direction, "none");
+    assert.match(decision.reason, /still starting will cover it/);
+  });
+
+  it("says the load still needs the copies when a scale-in window passes above the minimum", () => {
+    const decision = decideTargetTracking(base({ history: Array(15).fill(4), config: { TargetValue: 5 }, capacity: { current: 1, min: 0, max: 10 } }));
+    assert.equal(decision.direction, "none");
+    assert.doesNotMatch(decision.reason, /minimum/);
+  });
+});

@@ -4,7 +4,7 @@ import type { Readable } from "node:stream";
 import { BerthError } from "../../domain/errors/berth-error.js";
 import { runtimeErrors, streamErrors } from "../../domain/errors/runtime.js";
 import type { RequestOutcome } from "../../router/observer.js";
-import type { InvokeResult, Router } from "../../router/router.js";
+import { ClientAbort, type InvokeResult, type Router } from "../../router/router.js";
 import { writeJsonError } from "../awsjson/errors.js";
 import { readBody } from "../http/body.js";
 import type { RequestContext } from "../http/context.js";
@@ -60,11 +60,10 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   if (accept) headers.accept = accept;
   if (customAttributes) headers["x-amzn-sagemaker-custom-attributes"] = customAttributes;
   if (stream) headers["x-berth-stream"] = "true";
-  const abort = new AbortController();
-  const onClose = () => {
+  const abort = new ClientAbort();
+  res.once("close", () => {
     if (!res.writableFinished) abort.abort();
-  };
-  res.once("close", onClose);
+  });
   const result = await router.invoke({
     endpointName,
     componentName,
@@ -72,7 +71,7 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
     body,
     headers,
     stream,
-    signal: abort.signal,
+    signal: abort,
     startedAt: ctx.startedAt,
   });
   if (stream) await relayStream(result, res, ctx);

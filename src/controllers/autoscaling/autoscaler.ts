@@ -156,6 +156,7 @@ export class Autoscaler {
     if (!resource || policies.length === 0) return;
     const current = await readCapacity(store, resource);
     if (current === undefined) return;
+    const measured = await observedCapacity(store, resource);
     const now = clock.now();
     const decisions: { policy: ScalingPolicyRecord; decision: ScalingDecision }[] = [];
     for (const policy of policies) {
@@ -177,6 +178,7 @@ export class Autoscaler {
           windows,
           history,
           capacity: { current, min: target.minCapacity, max: target.maxCapacity },
+          measured,
           target: { lastScaleOutAt: target.lastScaleOutAt, lastScaleInAt: target.lastScaleInAt, scaleOutSuspended: target.suspendedState.DynamicScalingOutSuspended, scaleInSuspended: target.suspendedState.DynamicScalingInSuspended },
           now,
           scale,

@@ -38,6 +38,7 @@ export class TargetTracker {
   /** How many periods in a row closed with the same value. */
   #same = 0;
   #lastCapacity = -1;
+  #lastReady = -1;
   #cooling = false;
 
   constructor(name: string, policy: Extract<CopyScaling, { kind: "target-tracking" }>) {
@@ -96,9 +97,9 @@ export class TargetTracker {
   }
 
   /** The new desired count, or undefined to keep `desired`. */
-  decide(desired: number, nowS: number): number | undefined {
+  decide(desired: number, ready: number, nowS: number): number | undefined {
     if (desired === 0) return undefined;
-    if (!this.#changed && desired === this.#lastCapacity && !this.#cooling) return undefined;
+    if (!this.#changed && desired === this.#lastCapacity && ready === this.#lastReady && !this.#cooling) return undefined;
     this.calls++;
     const now = nowS * 1000;
     const decision = decideTargetTracking({
@@ -108,6 +109,7 @@ export class TargetTracker {
       windows: this.windows,
       history: this.history,
       capacity: { current: desired, min: this.min, max: this.max },
+      measured: ready,
       target: { lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt },
       now,
       scale: apiTime,
@@ -115,6 +117,7 @@ export class TargetTracker {
     });
     this.#changed = false;
     this.#lastCapacity = desired;
+    this.#lastReady = ready;
     this.#cooling = decision.notScaled?.code === "CooldownInProgress";
     if (decision.direction === "none" || decision.desired === desired) return undefined;
     if (decision.direction === "out") this.lastScaleOutAt = now;

@@ -105,7 +105,7 @@ class Engine {
       const tracker = trackers[m];
       if (!tracker) continue;
       if (tracker.periodEndsAt(t)) tracker.close(t, tracker.kind === "concurrency" ? this.#readySeconds(m, t - tracker.periodS, t) : 0);
-      const next = tracker.decide(this.#desired[m], t);
+      const next = tracker.decide(this.#desired[m], this.#readyCount[m]!, t);
       if (next === undefined) continue;
       if (next > this.#desired[m]) this.#counts.outs[m]++;
       else this.#counts.ins[m]++;

@@ -87,7 +87,7 @@ export function instancesChart(results: readonly StrategyResult[]): TopLevelSpec
   for (const r of results) {
     if (r.engine) {
       const s = r.engine.series;
-      s.instances.forEach((v, i) => values.push({ hour: round((i * s.stepS) / 3600), instances: v, strategy: r.label }));
+      for (const i of changes([s.instances])) values.push({ hour: round((i * s.stepS) / 3600), instances: s.instances[i], strategy: r.label });
     } else if (r.boundGpus) {
       const perInstance = r.instanceHours > 0 ? r.gpuHours / r.instanceHours : 8;
       const { binS, gpus } = r.boundGpus;
@@ -103,7 +103,7 @@ export function instancesChart(results: readonly StrategyResult[]): TopLevelSpec
     data: { values },
     mark: { type: "line", interpolate: "step-after", strokeWidth: 1.5 },
     encoding: {
-      x: { field: "hour", type: "quantitative", title: "hour of the trace" },
+      x: { field: "hour", type: "quantitative", title: "hour of the trace", scale: { nice: false } },
       y: { field: "instances", type: "quantitative", title: "instances" },
       color: { field: "strategy", type: "nominal", scale: colorScale(results), title: null, legend: { orient: "bottom", columns: 2, labelLimit: 420 } },
     },
@@ -114,7 +114,8 @@ export function instancesChart(results: readonly StrategyResult[]): TopLevelSpec
 export function copiesChart(result: StrategyResult, modelNames: readonly string[], palette: Map<string, string>): TopLevelSpec {
   const s = result.engine!.series;
   const values: { hour: number; copies: number; model: string }[] = [];
-  s.copies.forEach((series, m) => series.forEach((v, i) => values.push({ hour: round((i * s.stepS) / 3600), copies: v, model: modelNames[m] })));
+  // Steps only where some model's count changes: the same picture in far fewer points.
+  for (const i of changes(s.copies)) s.copies.forEach((series, m) => values.push({ hour: round((i * s.stepS) / 3600), copies: series[i], model: modelNames[m] }));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: `Copies per model over time — ${result.label}`,
@@ -123,7 +124,7 @@ export function copiesChart(result: StrategyResult, modelNames: readonly string[
     data: { values },
     mark: { type: "area", interpolate: "step-after" },
     encoding: {
-      x: { field: "hour", type: "quantitative", title: "hour of the trace" },
+      x: { field: "hour", type: "quantitative", title: "hour of the trace", scale: { nice: false } },
       y: { field: "copies", type: "quantitative", stack: "zero", title: "copies (ready or starting)" },
       color: { field: "model", type: "nominal", scale: { domain: [...modelNames], range: modelNames.map((n) => palette.get(n)!) }, title: "model", legend: { columns: 1 } },
       order: { field: "model" },
@@ -169,6 +170,16 @@ export function modelPalette(modelNames: readonly string[]): Map<string, string>
 
 function sampleEvery(results: readonly StrategyResult[]): number {
   return results.find((r) => r.engine)?.engine?.series.stepS ?? 60;
+}
+
+/** Sample indices where any of the series changes, plus the first and the last. */
+function changes(series: readonly Float64Array[]): number[] {
+  const length = series[0]?.length ?? 0;
+  const out: number[] = [];
+  for (let i = 0; i < length; i++) {
+    if (i === 0 || i === length - 1 || series.some((v) => v[i] !== v[i - 1])) out.push(i);
+  }
+  return out;
 }
 
 function round(x: number): number {

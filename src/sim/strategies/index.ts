@@ -2,6 +2,7 @@ import { dedicated } from "./dedicated.js";
 import { dedicatedAutoscaling } from "./dedicated-autoscaling.js";
 import { lowerBound } from "./lower-bound.js";
 import { packed } from "./packed.js";
+import { packedPeak } from "./packed-peak.js";
 import { packedManaged } from "./packed-managed.js";
 import type { Strategy } from "./types.js";
 
@@ -20,11 +21,16 @@ export function registerStrategy(strategy: Strategy): void {
   registry.set(strategy.key, strategy);
 }
 
-for (const s of [dedicated, dedicatedAutoscaling, packed, packedManaged, lowerBound]) registerStrategy(s);
+for (const s of [dedicated, dedicatedAutoscaling, packed, packedManaged, lowerBound, packedPeak]) registerStrategy(s);
 
 /** Every registered strategy once, in key order (a, b, c, …). */
 export function allStrategies(): Strategy[] {
   return [...new Set(registry.values())].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** The strategies a comparison runs when none are named: all but the optional ones. */
+export function defaultStrategies(): Strategy[] {
+  return allStrategies().filter((s) => !s.optional);
 }
 
 /** Strategies by key or name ("a,c" or "dedicated,packed"); throws naming the unknown ones. */

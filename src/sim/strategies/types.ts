@@ -41,6 +41,8 @@ export interface Strategy {
   label: string;
   /** One paragraph of Markdown: what is simulated and how instances and copies are sized. */
   describe: string;
+  /** Left out of the default comparison; run when named. */
+  optional?: boolean;
   run(ctx: SimulationContext): StrategyResult;
 }
 
