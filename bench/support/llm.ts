@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { InvokeEndpointWithResponseStreamCommand, type SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { request } from "undici";
+import type { BerthServer } from "./berth.js";
 
 export const llmBody = JSON.stringify({ inputs: "def fib(n):", parameters: { max_new_tokens: 128 } });
 
@@ -55,6 +56,37 @@ export async function streamThroughRouter(runtime: SageMakerRuntimeClient, endpo
   return counter.timing(startedAt, firstPartAt);
 }
 
+/**
+ * The same through Berth without the SDK: POST …/invocations-response-stream with undici, the event
+ * stream unframed here (CRCs not checked). Shows what the router adds apart from the SDK's own work.
+ */
+export async function streamThroughRouterRaw(berthUrl: string, endpoint: string, component: string): Promise<StreamTiming> {
+  const startedAt = performance.now();
+  const response = await request(`${berthUrl}/endpoints/${endpoint}/invocations-response-stream`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-amzn-sagemaker-inference-component": component },
+    body: llmBody,
+    signal: AbortSignal.timeout(120_000),
+  });
+  if (response.statusCode !== 200) throw new Error(`Berth answered ${response.statusCode}: ${await response.body.text()}`);
+  const counter = new TokenCounter();
+  let firstPartAt = NaN;
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of response.body) {
+    const now = performance.now();
+    pending = pending.length === 0 ? (chunk as Buffer) : Buffer.concat([pending, chunk as Buffer]);
+    // An event-stream message: total length, headers length, prelude CRC, headers, payload, message CRC.
+    while (pending.length >= 12 && pending.length >= pending.readUInt32BE(0)) {
+      const total = pending.readUInt32BE(0);
+      const headersLength = pending.readUInt32BE(4);
+      if (Number.isNaN(firstPartAt)) firstPartAt = now;
+      counter.push(pending.subarray(12 + headersLength, total - 4), now);
+      pending = pending.subarray(total);
+    }
+  }
+  return counter.timing(startedAt, firstPartAt);
+}
+
 /** The same generation straight from the copy (X-Berth-Stream: true); TTFT is to the first body chunk. */
 export async function streamDirect(copyPort: number): Promise<StreamTiming> {
   const startedAt = performance.now();
@@ -73,4 +105,20 @@ export async function streamDirect(copyPort: number): Promise<StreamTiming> {
     counter.push(chunk as Buffer, now);
   }
   return counter.timing(startedAt, firstPartAt);
+}
+
+/** Sequential generations through the SDK, through plain HTTP and straight from the copy, taking turns. */
+export async function compareLlmPaths(berth: BerthServer, options: { endpoint: string; component: string; copyPort: number; requests: number }) {
+  const { endpoint, component, copyPort } = options;
+  const paths = {
+    router: () => streamThroughRouter(berth.runtime, endpoint, component),
+    raw: () => streamThroughRouterRaw(berth.url, endpoint, component),
+    direct: () => streamDirect(copyPort),
+  };
+  const timings: Record<keyof typeof paths, StreamTiming[]> = { router: [], raw: [], direct: [] };
+  for (const run of Object.values(paths)) await run();
+  for (let i = 0; i < options.requests; i++) {
+    for (const [name, run] of Object.entries(paths) as [keyof typeof paths, () => Promise<StreamTiming>][]) timings[name].push(await run());
+  }
+  return timings;
 }

@@ -33,6 +33,10 @@ export interface BerthConfig {
   metricRetentionSeconds: number;
   /** API seconds an instance must hold no copy before managed instance scaling releases it. */
   instanceIdleReleaseSeconds: number;
+  /** How long a request for a component with no ready copy waits for one (real seconds). */
+  holdSeconds: number;
+  /** Requests one component may hold at once while it has no ready copy. */
+  holdQueueSize: number;
 }
 
 export const defaultConfig: BerthConfig = {
@@ -51,6 +55,8 @@ export const defaultConfig: BerthConfig = {
   scalingPeriodSeconds: 60,
   metricRetentionSeconds: 24 * 3600,
   instanceIdleReleaseSeconds: 600,
+  holdSeconds: 120,
+  holdQueueSize: 1000,
 };
 
 const envNames: Record<string, keyof BerthConfig> = {
@@ -117,6 +123,9 @@ function check(raw: Record<string, unknown>): BerthConfig {
   const scalingPeriodSeconds = parseDuration(raw.scalingPeriodSeconds, "scalingPeriodSeconds");
   const metricRetentionSeconds = parseDuration(raw.metricRetentionSeconds, "metricRetentionSeconds");
   const instanceIdleReleaseSeconds = parseDuration(raw.instanceIdleReleaseSeconds, "instanceIdleReleaseSeconds");
+  const holdSeconds = parseDuration(raw.holdSeconds, "holdSeconds");
+  const holdQueueSize = Number(raw.holdQueueSize);
+  if (!Number.isInteger(holdQueueSize) || holdQueueSize < 0) throw new ConfigError(`holdQueueSize must be a whole number of 0 or more, got '${raw.holdQueueSize}'.`);
   return {
     host: String(raw.host),
     port,
@@ -133,6 +142,8 @@ function check(raw: Record<string, unknown>): BerthConfig {
     scalingPeriodSeconds,
     metricRetentionSeconds,
     instanceIdleReleaseSeconds,
+    holdSeconds,
+    holdQueueSize,
   };
 }
 

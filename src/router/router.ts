@@ -8,6 +8,7 @@ import type { RequestObserver, RequestOutcome, RequestTarget } from "./observer.
 import { pickCopy, type CopyLoad } from "./pick.js";
 import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingTable, VariantRoute } from "./table.js";
 import { neverReachedCopy, UpstreamPools } from "./upstream.js";
+import { HeldRequests, type HoldOptions } from "./hold.js";
 
 export interface InvokeRequest {
   endpointName: string;
@@ -41,10 +42,19 @@ export interface InvokeResult {
  */
 export class ClientAbort extends EventEmitter {
   aborted = false;
+  #controller?: AbortController;
+
+  /** An AbortSignal for APIs that need one, made on first use: the hot path never asks for it. */
+  asAbortSignal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    if (this.aborted) this.#controller.abort();
+    return this.#controller.signal;
+  }
 
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
+    this.#controller?.abort();
     this.emit("abort");
   }
 }
@@ -55,6 +65,10 @@ export interface RouterOptions {
   /** Per-request limit on the container's answer, SageMaker's 60 s by default. */
   invokeTimeoutMs?: number;
   random?: () => number;
+  /** Requests for a component with no ready copy wait this long, this many at a time, while a copy starts. */
+  hold?: HoldOptions;
+  /** Called when a request arrives for a component scaled to zero that may wake. */
+  onWake?: (component: string) => void;
 }
 
 interface CopyState extends CopyLoad {
@@ -70,14 +84,20 @@ export class Router {
   readonly #copies = new Map<string, CopyState>();
   readonly #pools = new UpstreamPools();
   readonly #options: Required<RouterOptions>;
+  readonly #held: HeldRequests;
   #rotation = 0;
 
   constructor(options: RouterOptions) {
-    this.#options = { invokeTimeoutMs: 60_000, random: Math.random, ...options };
+    this.#options = { invokeTimeoutMs: 60_000, random: Math.random, hold: { holdMs: 120_000, maxHeld: 1000 }, onWake: () => undefined, ...options };
+    this.#held = new HeldRequests(this.#options.hold);
   }
 
   setTable(table: RoutingTable): void {
     this.#table = table;
+    this.#held.release((key) => {
+      const [endpoint, component] = key.split("\u0000") as [string, string];
+      return (table.endpoints.get(endpoint)?.components.get(component)?.copies.length ?? 0) > 0;
+    });
     const origins = new Set<string>();
     for (const endpoint of table.endpoints.values()) {
       for (const component of endpoint.components.values()) for (const copy of component.copies) origins.add(copy.origin);
@@ -112,10 +132,13 @@ export class Router {
     await this.#pools.close();
   }
 
-  async invoke(request: InvokeRequest): Promise<InvokeResult> {
+  async invoke(original: InvokeRequest): Promise<InvokeResult> {
+    let request = original;
     const endpoint = this.#table.endpoints.get(request.endpointName.toLowerCase());
     if (!endpoint) throw runtimeErrors.endpointNotFound(request.endpointName, this.#options.accountId);
-    const { copies, strategy, variantName, componentName } = this.#target(endpoint, request);
+    let { copies, strategy, variantName, componentName, adapter } = this.#target(endpoint, request);
+    if (copies.length === 0 && componentName) ({ copies, strategy, variantName, componentName, adapter } = await this.#hold(endpoint, request));
+    if (adapter) request = { ...request, headers: withAdapter(request.headers, adapter) };
     const tried = new Set<string>();
     for (;;) {
       const copy = pickCopy(copies, strategy, (c) => this.#state(c.id), { exclude: tried, rotation: this.#rotation++, random: this.#options.random });
@@ -135,12 +158,30 @@ export class Router {
     }
   }
 
-  #target(endpoint: EndpointRoute, request: InvokeRequest): { copies: RouteCopy[]; strategy: VariantRoute["strategy"]; variantName: string; componentName?: string } {
+  /**
+   * No ready copy: a component that is starting copies, or that may wake from zero, holds the request
+   * until a copy is ready. It still counts as a NoCapacityInvocationFailure, as SageMaker would have
+   * failed it, so alarms wired the SageMaker way see it.
+   */
+  async #hold(endpoint: EndpointRoute, request: InvokeRequest): Promise<TargetChoice> {
+    const route = endpoint.components.get(request.componentName!.toLowerCase())!;
+    const target: RequestTarget = { endpointName: endpoint.name, variantName: route.variantName, componentName: route.name };
+    this.#options.observer.requestFinished(target, "no_capacity", 0, 0);
+    if (route.desiredCopies === 0 && !route.wakeable) throw runtimeErrors.noCapacity();
+    if (route.desiredCopies === 0) this.#options.onWake(route.servedBy);
+    const key = `${endpoint.name.toLowerCase()}\u0000${route.name.toLowerCase()}`;
+    await this.#held.wait(key, request.signal.asAbortSignal());
+    const current = this.#table.endpoints.get(endpoint.name.toLowerCase());
+    if (!current) throw runtimeErrors.endpointNotFound(request.endpointName, this.#options.accountId);
+    return this.#target(current, request);
+  }
+
+  #target(endpoint: EndpointRoute, request: InvokeRequest): TargetChoice {
     if (endpoint.hostsComponents) {
       if (!request.componentName) throw runtimeErrors.componentHeaderRequired();
       const component: ComponentRoute | undefined = endpoint.components.get(request.componentName.toLowerCase());
       if (!component) throw runtimeErrors.componentNotFound(request.componentName, endpoint.name);
-      return { copies: component.copies, strategy: component.strategy, variantName: component.variantName, componentName: component.name };
+      return { copies: component.copies, strategy: component.strategy, variantName: component.variantName, componentName: component.name, adapter: component.adapter };
     }
     if (request.componentName) throw runtimeErrors.componentHeaderNotAllowed();
     const variant = request.targetVariant ? endpoint.variants.find((v) => v.name === request.targetVariant) : this.#weightedVariant(endpoint.variants);
@@ -229,6 +270,20 @@ export class Router {
 }
 
 class RetryableFailure extends Error {}
+
+interface TargetChoice {
+  copies: RouteCopy[];
+  strategy: VariantRoute["strategy"];
+  variantName: string;
+  componentName?: string;
+  adapter?: string;
+}
+
+/** An adapter component's requests reach its base's copies asking for the adapter by name. */
+function withAdapter(headers: Record<string, string>, adapter: string): Record<string, string> {
+  const user = headers["x-amzn-sagemaker-custom-attributes"];
+  return { ...headers, "x-amzn-sagemaker-custom-attributes": user ? `adapter=${adapter},${user}` : `adapter=${adapter}` };
+}
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

@@ -1,10 +1,11 @@
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointRecord, InstanceRecord } from "../domain/resources.js";
 import type { ChangeEvent, Store } from "../store/store.js";
+import type { ScalableTargetRecord } from "../autoscaling/records.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { buildRoutingTable, type RoutingTable } from "./table.js";
 
-const relevant = new Set(["endpoint", "inference-component", "instance", "copy", "copy-status"]);
+const relevant = new Set(["endpoint", "inference-component", "instance", "copy", "copy-status", "scalable-target"]);
 
 /**
  * Rebuilds the routing table when the store changes and pushes it to subscribers. Bursts of changes
@@ -68,12 +69,13 @@ export class RoutingTablePublisher {
     this.#waiters = [];
     this.#rebuilding = (async () => {
       try {
-        const [endpoints, components, instances, copies, statuses] = await Promise.all([
+        const [endpoints, components, instances, copies, statuses, targets] = await Promise.all([
           this.#store.list<EndpointRecord>("endpoint"),
           this.#store.list<ComponentRecord>("inference-component"),
           this.#store.list<InstanceRecord>("instance"),
           this.#store.list<CopyRecord>("copy"),
           this.#store.list<CopyStatusRecord>("copy-status"),
+          this.#store.list<ScalableTargetRecord>("scalable-target"),
         ]);
         const table = buildRoutingTable({
           endpoints: endpoints.map((e) => e.value),
@@ -81,6 +83,12 @@ export class RoutingTablePublisher {
           instances: instances.map((e) => e.value),
           copies: copies.map((e) => e.value),
           statuses: statuses.map((e) => e.value),
+          wakeable: new Set(
+            targets
+              .map((e) => e.value)
+              .filter((t) => t.scalableDimension === "sagemaker:inference-component:DesiredCopyCount" && t.maxCapacity >= 1)
+              .map((t) => t.resourceId.slice("inference-component/".length).toLowerCase()),
+          ),
           now: this.#clock.now(),
         });
         for (const subscriber of this.#subscribers) subscriber(table);

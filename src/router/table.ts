@@ -17,6 +17,12 @@ export interface ComponentRoute {
   copies: RouteCopy[];
   desiredCopies: number;
   status: string;
+  /** A scalable target lets this component scale from zero, so requests at zero copies are held while it wakes. */
+  wakeable: boolean;
+  /** For an adapter component: the adapter's name, sent to the base's copies in CustomAttributes. */
+  adapter?: string;
+  /** The component whose copies serve this one: the base for an adapter, else itself. */
+  servedBy: string;
 }
 
 export interface VariantRoute {
@@ -47,6 +53,8 @@ export interface TableInputs {
   instances: InstanceRecord[];
   copies: CopyRecord[];
   statuses: CopyStatusRecord[];
+  /** Components with a scalable target whose maximum allows at least one copy (lower-cased names). */
+  wakeable: Set<string>;
   now: number;
 }
 
@@ -83,19 +91,31 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
     }));
     endpoints.set(key, { name: endpoint.name, status: endpoint.status, hostsComponents, variants, components: new Map() });
   }
+  const statusByCopy = statusOf;
   for (const component of inputs.components) {
     const endpoint = endpoints.get(component.endpointName.toLowerCase());
     if (!endpoint) continue;
     const variant = endpoint.variants.find((v) => v.name === component.variantName);
-    const owned = inputs.copies.filter((c) => c.owner.type === "component" && c.owner.name.toLowerCase() === component.name.toLowerCase());
+    const base = component.resolved.baseComponentName;
+    // An adapter is served by the copies of its base that have loaded it.
+    const ownerName = (base ?? component.name).toLowerCase();
+    const owned = inputs.copies.filter((c) => c.owner.type === "component" && c.owner.name.toLowerCase() === ownerName);
+    const copies = owned
+      .filter((c) => !base || statusByCopy.get(c.id)?.adapters?.[component.name] === "ready")
+      .map(routable)
+      .filter((c): c is RouteCopy => c !== undefined);
+    const baseRecord = base ? inputs.components.find((c) => c.name.toLowerCase() === ownerName) : undefined;
     endpoint.components.set(component.name.toLowerCase(), {
       name: component.name,
       endpointName: component.endpointName,
       variantName: component.variantName,
       strategy: variant?.strategy ?? defaultRoutingStrategy,
-      copies: owned.map(routable).filter((c): c is RouteCopy => c !== undefined),
-      desiredCopies: component.status === "Deleting" ? 0 : component.desiredCopyCount,
+      copies,
+      desiredCopies: component.status === "Deleting" ? 0 : base ? baseRecord?.desiredCopyCount ?? 0 : component.desiredCopyCount,
       status: component.status,
+      wakeable: inputs.wakeable.has(ownerName),
+      adapter: base ? component.name : undefined,
+      servedBy: baseRecord?.name ?? component.name,
     });
   }
   return { endpoints, builtAt: inputs.now };

@@ -60,8 +60,14 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const timeScale = new TimeScale(config.scalingPeriodSeconds);
   const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity, scale: timeScale };
   const metrics = new RouterMetrics();
+  // The router wakes components through the autoscaler, which is built once monitoring is up.
+  let autoscaler!: Autoscaler;
   const monitoring = await startMonitoring({ config, store, clock, log, timeScale, sources: { copyLoads: () => copyLoadsFrom(router) } });
-  const router = new Router({ accountId: config.accountId, observer: new ObserverFanout([metrics, monitoring.recorder]), invokeTimeoutMs: config.invokeTimeoutSeconds * 1000 });
+  const router = new Router({ accountId: config.accountId, observer: new ObserverFanout([metrics, monitoring.recorder]),
+    invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
+    hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
+    onWake: (component) => autoscaler.wake(component),
+  });
   const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });
   publisher.subscribe((table) => {
     router.setTable(table);
@@ -92,7 +98,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   });
   await endpoints.start();
 
-  const autoscaler = new Autoscaler({ store, clock, log: log.child({ component: "autoscaling" }), scale: timeScale, metrics: monitoring.reader });
+  autoscaler = new Autoscaler({ store, clock, log: log.child({ component: "autoscaling" }), scale: timeScale, metrics: monitoring.reader });
   const unregisterScaling = monitoring.alarms.registerActionHandler(autoscaler.actionHandler());
   autoscaler.start();
   const autoscalingDeps: AutoscalingDeps = {

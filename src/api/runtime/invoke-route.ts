@@ -8,7 +8,7 @@ import { ClientAbort, type InvokeResult, type Router } from "../../router/router
 import { writeJsonError } from "../awsjson/errors.js";
 import { readBody } from "../http/body.js";
 import type { RequestContext } from "../http/context.js";
-import type { PrefixRoute } from "../http/server.js";
+import { pathOf, type PrefixRoute } from "../http/server.js";
 import { exceptionEvent, payloadPart } from "./event-stream.js";
 
 /** SageMaker's payload limit for InvokeEndpoint (6 MB). */
@@ -35,14 +35,15 @@ export function runtimeRoute(router: Router): PrefixRoute {
 }
 
 async function invoke(router: Router, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
-  const path = (req.url ?? "").split("?")[0]!;
+  const path = pathOf(req.url ?? "");
   const rest = path.slice("/endpoints/".length);
   const slash = rest.indexOf("/");
   const operation = slash < 0 ? "" : rest.slice(slash + 1);
   const stream = operation === "invocations-response-stream";
   if (slash < 0 || (operation !== "invocations" && !stream)) throw runtimeErrors.routeNotFound(path);
   if (req.method !== "POST") throw runtimeErrors.routeNotFound(`${req.method} ${path}`);
-  const endpointName = decodeURIComponent(rest.slice(0, slash));
+  const rawName = rest.slice(0, slash);
+  const endpointName = rawName.includes("%") ? decodeURIComponent(rawName) : rawName;
   if (endpointName.length > 63 || !endpointNamePattern.test(endpointName)) throw runtimeErrors.badHeader("EndpointName (path)", `'${endpointName}' is not a valid endpoint name`);
   const componentName = single(req.headers["x-amzn-sagemaker-inference-component"]);
   if (componentName !== undefined && (componentName.length > 63 || !componentNamePattern.test(componentName))) {

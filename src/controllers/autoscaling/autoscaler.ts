@@ -98,8 +98,9 @@ export class Autoscaler {
   }
 
   /**
-   * A request arrived for a component with no copies. With a scalable target allowing at least one copy,
-   * Berth starts one at once rather than failing requests until an alarm notices.
+   * A request arrived for a component with no copies. With a scalable target allowing at least one copy
+   * (and no step policy of its own), Berth starts one at once rather than failing requests until an
+   * alarm notices.
    */
   wake(componentName: string): void {
     const resourceId = componentResourceId(componentName);
@@ -108,6 +109,10 @@ export class Autoscaler {
       const { store } = this.#options;
       const target = (await store.get<ScalableTargetRecord>("scalable-target", key))?.value ?? (await this.#findTarget(componentName));
       if (!target || target.maxCapacity < 1 || target.suspendedState.DynamicScalingOutSuspended) return;
+      // A target wired the SageMaker way (a step policy on a NoCapacityInvocationFailures alarm) scales
+      // from zero through its alarm; waking it as well would add a second copy.
+      const targetPrefix = `${targetKey(target.resourceId, target.scalableDimension)}|`;
+      if ((await store.list<ScalingPolicyRecord>("scaling-policy", { prefix: targetPrefix })).some((p) => p.value.policyType === "StepScaling")) return;
       const resource: ScalableResource = { kind: "component", component: componentName };
       const current = await readCapacity(store, resource);
       if (current === undefined || current > 0) return;

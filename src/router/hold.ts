@@ -1,0 +1,65 @@
+import { runtimeErrors } from "../domain/errors/runtime.js";
+
+export interface HoldOptions {
+  /** Longest a request waits for a copy before it fails with the no-capacity error. */
+  holdMs: number;
+  /** Requests one component may hold at once; more fail at once. */
+  maxHeld: number;
+}
+
+interface Waiter {
+  wake: (ready: boolean) => void;
+}
+
+/**
+ * Requests for a component with no ready copy wait here, bounded per component, until a routing table
+ * with a ready copy arrives, their wait expires, or their client goes away.
+ */
+export class HeldRequests {
+  readonly #options: HoldOptions;
+  readonly #waiting = new Map<string, Set<Waiter>>();
+
+  constructor(options: HoldOptions) {
+    this.#options = options;
+  }
+
+  held(component: string): number {
+    return this.#waiting.get(component)?.size ?? 0;
+  }
+
+  /** Resolves when a copy may be ready; rejects with the documented error on expiry, a full queue or a gone client. */
+  wait(component: string, signal: AbortSignal): Promise<void> {
+    let waiters = this.#waiting.get(component);
+    if (!waiters) {
+      waiters = new Set();
+      this.#waiting.set(component, waiters);
+    }
+    if (waiters.size >= this.#options.maxHeld) return Promise.reject(runtimeErrors.noCapacity());
+    const queue = waiters;
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        wake: (ready) => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", onAbort);
+          queue.delete(waiter);
+          if (queue.size === 0 && this.#waiting.get(component) === queue) this.#waiting.delete(component);
+          if (ready) resolve();
+          else reject(signal.aborted ? new Error("client went away while its request was held") : runtimeErrors.noCapacity());
+        },
+      };
+      const timer = setTimeout(() => waiter.wake(false), this.#options.holdMs);
+      timer.unref();
+      const onAbort = () => waiter.wake(false);
+      signal.addEventListener("abort", onAbort, { once: true });
+      queue.add(waiter);
+    });
+  }
+
+  /** Called with each new routing table: components that now have a ready copy release their requests. */
+  release(hasCopies: (component: string) => boolean): void {
+    for (const [component, waiters] of this.#waiting) {
+      if (!hasCopies(component)) continue;
+      for (const waiter of [...waiters]) waiter.wake(true);
+    }
+  }
+}
