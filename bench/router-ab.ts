@@ -15,6 +15,7 @@ import { fixed, median, signed, textTable } from "./support/table.js";
  *   node dist/bench/router-ab.js --build before=/tmp/berth-old [--build step1=/tmp/b1 …] [--rounds 7]
  *
  * A build is a directory holding bin/berth.js and its compiled dist/; this tree is always the last build.
+ * --pin puts the generator on CPU 0 and the servers on CPU 1 (taskset, Linux).
  */
 interface AbOptions {
   builds: { name: string; dir?: string }[];
@@ -23,6 +24,8 @@ interface AbOptions {
   stepMs: number;
   connections: number;
   maxOtherCores: number;
+  /** Generator on CPU 0, every Berth and its copy on CPU 1: less scheduler luck in the numbers. */
+  pin: boolean;
 }
 
 interface Sample {
@@ -34,8 +37,8 @@ interface Sample {
 const body = JSON.stringify({ inputs: "x".repeat(242) });
 const thisTree = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
-async function setUp(dir: string | undefined): Promise<{ berth: BerthServer; target: LoadTarget; copyPid: number }> {
-  const berth = await startBerth({ binary: dir ? resolve(dir, "bin/berth.js") : undefined });
+async function setUp(dir: string | undefined, pin: boolean): Promise<{ berth: BerthServer; target: LoadTarget; copyPid: number }> {
+  const berth = await startBerth({ binary: dir ? resolve(dir, "bin/berth.js") : undefined, cpus: pin ? "1" : undefined });
   await createEndpoint(berth, "ab");
   const copy = await createComponent(berth, { endpoint: "ab", name: "ab-echo", image: "berth/echo", cpuCores: 1, memoryMiB: 1024 });
   const target = { origin: berth.url, path: "/endpoints/ab/invocations", headers: { "content-type": "application/json", "x-amzn-sagemaker-inference-component": "ab-echo" }, body };
@@ -44,8 +47,8 @@ async function setUp(dir: string | undefined): Promise<{ berth: BerthServer; tar
 
 async function compare(options: AbOptions): Promise<string> {
   const builds: ({ name: string } & Awaited<ReturnType<typeof setUp>>)[] = [];
-  for (const b of options.builds) builds.push({ name: b.name, ...(await setUp(b.dir)) });
-  const generator = LoadGenerator.start();
+  for (const b of options.builds) builds.push({ name: b.name, ...(await setUp(b.dir, options.pin)) });
+  const generator = LoadGenerator.start({ cpus: options.pin ? "0" : undefined });
   const groups: Record<string, number[]> = { generator: [generator.pid] };
   for (const b of builds) {
     groups[b.name] = [b.berth.pid];
@@ -96,9 +99,14 @@ async function compare(options: AbOptions): Promise<string> {
 }
 
 function parseArgs(argv: string[]): AbOptions {
-  const options: AbOptions = { builds: [], rounds: 5, rate: 1000, stepMs: 3_000, connections: 32, maxOtherCores: 0.15 };
+  const options: AbOptions = { builds: [], rounds: 5, rate: 1000, stepMs: 3_000, connections: 32, maxOtherCores: 0.15, pin: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === "--pin") {
+      options.pin = true;
+      i--;
+      continue;
+    }
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === "--build" || flag === "--baseline") {
       const [name, dir] = value.includes("=") ? [value.slice(0, value.indexOf("=")), value.slice(value.indexOf("=") + 1)] : [`build ${options.builds.length + 1}`, value];
@@ -108,7 +116,7 @@ function parseArgs(argv: string[]): AbOptions {
     else if (flag === "--rate") options.rate = Number(value);
     else if (flag === "--step-ms") options.stepMs = Number(value);
     else if (flag === "--connections") options.connections = Number(value);
-    else throw new Error(`unknown flag ${flag}; flags: --build [NAME=]DIR (repeatable), --rounds N, --rate N, --step-ms N, --connections N`);
+    else throw new Error(`unknown flag ${flag}; flags: --build [NAME=]DIR (repeatable), --rounds N, --rate N, --step-ms N, --connections N, --pin`);
   }
   if (options.builds.length === 0) throw new Error("name at least one build to compare with: --build before=DIR (a directory holding bin/berth.js and dist/)");
   options.builds.push({ name: "this tree", dir: thisTree });

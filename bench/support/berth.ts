@@ -32,14 +32,23 @@ export interface BerthServer {
  * Starts `berth server` as its own process with an empty data dir. At --log-level warn the server does
  * not print its "url" line (that is an info line), so the port is picked here and readiness is /healthz.
  */
-export async function startBerth(options: { nodeArgs?: string[]; /** Another build's bin/berth.js (A/B runs). */ binary?: string } = {}): Promise<BerthServer> {
+export interface StartBerthOptions {
+  /** Node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+  /** Another build's bin/berth.js (A/B runs). */
+  binary?: string;
+  /** Pins Berth, and so the copies it starts, to these CPUs (taskset -c), for steadier A/B runs. */
+  cpus?: string;
+}
+
+export async function startBerth(options: StartBerthOptions = {}): Promise<BerthServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "berth-bench-"));
   const removeDataDir = onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.binary ?? binary, "server", "--port", String(port), "--data-dir", dataDir, "--log-format", "json", "--log-level", "warn"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const args = [...(options.nodeArgs ?? []), options.binary ?? binary, "server", "--port", String(port), "--data-dir", dataDir, "--log-format", "json", "--log-level", "warn"];
+  // taskset execs node, so the pid stays Berth's own.
+  const child = options.cpus ? spawn("taskset", ["-c", options.cpus, process.execPath, ...args], { stdio: ["ignore", "pipe", "pipe"] }) : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   const forgetChild = onCleanup(() => stopBerth(child, url));
   let lines = 0;
   let output = "";

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { LoadJob, LoadResult } from "./load-generator.js";
 import { onCleanup, stopChild } from "./processes.js";
@@ -21,8 +21,10 @@ export class LoadGenerator {
     return this.#child.pid!;
   }
 
-  static start(): LoadGenerator {
-    return new LoadGenerator(fork(script, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+  /** cpus: pins the generator to these CPUs (taskset -c), away from the servers, for steadier A/B runs. */
+  static start(options: { cpus?: string } = {}): LoadGenerator {
+    const stdio: StdioOptions = ["ignore", "inherit", "inherit", "ipc"];
+    return new LoadGenerator(options.cpus ? spawn("taskset", ["-c", options.cpus, process.execPath, script], { stdio }) : fork(script, [], { stdio }));
   }
 
   /** Runs one job; fails if the generator does not answer within the job's time plus a margin. */
