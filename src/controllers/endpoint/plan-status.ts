@@ -51,12 +51,16 @@ export function planStatus(world: EndpointWorld, unplaced: Map<string, Unplaced>
 function componentChange(world: EndpointWorld, component: ComponentRecord, unplaced: Map<string, Unplaced>, wake: (at: number) => void): ComponentChange {
   const owned = world.copies.filter((c) => c.owner.type === "component" && c.owner.name.toLowerCase() === component.name.toLowerCase());
   if (component.status === "Deleting") return owned.length === 0 ? { name: component.name, delete: true } : { name: component.name };
-  if (component.rollout) return { name: component.name };
   if (component.resolved.baseComponentName) return adapterChange(world, component);
   const active = owned.filter((c) => c.state === "Active" && !owned.some((o) => o.replaces === c.id));
   const ready = active.filter((c) => isReadyCopy(world, c)).length;
   const settled = ready >= component.desiredCopyCount && active.length === component.desiredCopyCount;
   const short = unplaced.get(component.name);
+  if (component.rollout) {
+    // An update never stops old copies to make room: it waits for capacity and says so.
+    if (short) return { name: component.name, failureReason: `The update is waiting for capacity for its next batch: ${short.reason}` };
+    return { name: component.name, failureReason: component.failureReason ? null : undefined };
+  }
   const trouble = copyTrouble(world, active);
   const reason = short?.reason ?? trouble.text;
   if (settled) {
