@@ -1,0 +1,89 @@
+// Cold start: time from a request's arrival at an inference component with zero copies to its first
+// response byte, for berth/echo and berth/llm. Berth holds the request, wakes the component and
+// answers once a copy is ready. Run: npm run bench:coldstart
+import { mkdirSync, writeFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
+import { DescribeInferenceComponentCommand, UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
+import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand } from "@aws-sdk/client-sagemaker-runtime";
+import { credentials, startBerth, type BerthProcess } from "../test/support/berth-process.js";
+import { createComponent, createIcEndpoint, echoComponent } from "../test/support/fixtures.js";
+
+const rounds = Number(process.env.BERTH_BENCH_ROUNDS ?? 5);
+const llmTarget = 2000;
+
+async function copiesOf(berth: BerthProcess, name: string): Promise<number> {
+  const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
+  return d.RuntimeConfig!.CurrentCopyCount!;
+}
+
+async function scaleToZero(berth: BerthProcess, name: string): Promise<void> {
+  await berth.sagemaker.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: name, DesiredRuntimeConfig: { CopyCount: 0 } }));
+  const deadline = Date.now() + 30_000;
+  while ((await copiesOf(berth, name)) > 0) {
+    if (Date.now() > deadline) throw new Error(`${name} did not reach zero copies`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  // Let the stopped copy's process exit and the routing table settle, so the next request meets zero copies.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
+async function firstByte(berth: BerthProcess, endpoint: string, name: string, llm: boolean): Promise<number> {
+  const started = performance.now();
+  if (llm) {
+    const body = new TextEncoder().encode(JSON.stringify({ inputs: "def fib(n):", parameters: { max_new_tokens: 8 } }));
+    const response = await berth.runtime.send(new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: name, Body: body, ContentType: "application/json" }));
+    for await (const event of response.Body!) if (event.PayloadPart) break;
+  } else {
+    await berth.runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, InferenceComponentName: name, Body: new TextEncoder().encode("{}"), ContentType: "application/json" }));
+  }
+  return performance.now() - started;
+}
+
+function stats(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { min: sorted[0]!, p50: at(0.5), max: sorted[sorted.length - 1]! };
+}
+
+const berth = await startBerth();
+try {
+  const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
+  const echo = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "cold-echo", accelerators: 0, cpu: 0.5, memory: 256 }));
+  const llm = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "cold-llm", image: "berth/llm", accelerators: 1, cpu: 1, memory: 1024 }));
+  const aas = new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials });
+  for (const name of [echo, llm]) {
+    await aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: "sagemaker", ResourceId: `inference-component/${name}`, ScalableDimension: "sagemaker:inference-component:DesiredCopyCount", MinCapacity: 0, MaxCapacity: 1 }));
+  }
+  const results: { image: string; samples: number[] }[] = [];
+  for (const [image, name, isLlm] of [["berth/echo", echo, false], ["berth/llm", llm, true]] as const) {
+    const samples: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      await scaleToZero(berth, name);
+      samples.push(await firstByte(berth, endpoint, name, isLlm));
+      process.stderr.write(`${image}: round ${i + 1}/${rounds}: ${samples[samples.length - 1]!.toFixed(0)} ms\n`);
+    }
+    results.push({ image, samples });
+  }
+  const lines = [
+    "## Cold start: request at zero copies → first response byte",
+    "",
+    `\`npm run bench:coldstart\`, ${rounds} rounds per image, Node ${process.version}. Each round scales the component to zero, then sends one request (the LLM through InvokeEndpointWithResponseStream, timed to its first PayloadPart).`,
+    "",
+    "| image | min ms | p50 ms | max ms |",
+    "|---|---:|---:|---:|",
+    ...results.map((r) => {
+      const s = stats(r.samples);
+      return `| ${r.image} | ${s.min.toFixed(0)} | ${s.p50.toFixed(0)} | ${s.max.toFixed(0)} |`;
+    }),
+    "",
+  ];
+  const llmP50 = stats(results[1]!.samples).p50;
+  lines.push(`- ${llmP50 < llmTarget ? "PASS" : "FAIL"}  berth/llm cold start p50 ${llmP50.toFixed(0)} ms (target < ${llmTarget} ms)`);
+  const text = lines.join("\n") + "\n";
+  process.stdout.write(text);
+  mkdirSync("bench-results", { recursive: true });
+  writeFileSync("bench-results/coldstart.md", text);
+} finally {
+  await berth.stop();
+}
