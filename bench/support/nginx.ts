@@ -15,8 +15,13 @@ export interface Nginx {
 
 const candidates = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx", "/opt/homebrew/bin/nginx", "/usr/local/bin/nginx"];
 
-/** The nginx binary on PATH or in the usual places, or undefined when nginx is not installed. */
+/**
+ * The nginx binary: $BERTH_BENCH_NGINX if set (empty: none), else nginx on PATH or in the usual places;
+ * undefined when nginx is not installed.
+ */
 export function findNginx(): string | undefined {
+  const chosen = process.env.BERTH_BENCH_NGINX;
+  if (chosen !== undefined) return chosen === "" || !existsSync(chosen) ? undefined : chosen;
   const onPath = spawnSync("sh", ["-c", "command -v nginx"], { encoding: "utf8" });
   if (onPath.status === 0 && onPath.stdout.trim() !== "") return onPath.stdout.trim();
   return candidates.find((path) => existsSync(path));
