@@ -3,32 +3,37 @@ import { fileURLToPath } from "node:url";
 import { runRouterBenchmark } from "./router.js";
 
 /**
- * npm run bench: the router benchmark, then the placement benchmark (bench/placement.ts) when the tree
- * has one. placement.ts runs when imported (its top-level `await main()`); one that only exports
- * main() instead has it called. Each prints its own table.
+ * npm run bench: the router benchmark, then each other benchmark this tree has (bench/placement.ts,
+ * bench/coldstart.ts); one that is missing is skipped with a message. Those run when imported (a
+ * top-level `await main()`); one that only exports main() has it called. Each prints its own table.
  */
+const others = [
+  { title: "Placement benchmark", file: "placement" },
+  { title: "Cold start benchmark", file: "coldstart" },
+];
 let failed = false;
 
 console.log("# Router benchmark\n");
 try {
-  const report = await runRouterBenchmark();
-  console.log(report.text);
+  console.log((await runRouterBenchmark()).text);
 } catch (error) {
   failed = true;
   console.error(`router benchmark failed: ${(error as Error).stack ?? String(error)}`);
 }
 
-console.log("\n# Placement benchmark\n");
-const placement = new URL("./placement.js", import.meta.url);
-if (!existsSync(fileURLToPath(placement))) {
-  console.log("skipped: bench/placement.ts does not exist in this tree yet");
-} else {
+for (const bench of others) {
+  console.log(`\n# ${bench.title}\n`);
+  const module = new URL(`./${bench.file}.js`, import.meta.url);
+  if (!existsSync(fileURLToPath(module))) {
+    console.log(`skipped: bench/${bench.file}.ts does not exist in this tree yet`);
+    continue;
+  }
   try {
-    const module = (await import(placement.href)) as { main?: () => Promise<void> | void };
-    if (typeof module.main === "function") await module.main();
+    const loaded = (await import(module.href)) as { main?: () => Promise<void> | void };
+    if (typeof loaded.main === "function") await loaded.main();
   } catch (error) {
     failed = true;
-    console.error(`placement benchmark failed: ${(error as Error).stack ?? String(error)}`);
+    console.error(`${bench.title.toLowerCase()} failed: ${(error as Error).stack ?? String(error)}`);
   }
 }
 

@@ -16,6 +16,8 @@ import { freePort, pollUntil } from "./net.js";
 import { killPid, onCleanup, stopChild } from "./processes.js";
 
 const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
+// As in bin/berth.js: the SDK's notice about future Node versions is not for this benchmark's readers.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const credentials = { accessKeyId: "AKIDBERTHBENCH", secretAccessKey: "not-checked" };
 
 export interface BerthServer {

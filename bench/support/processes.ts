@@ -15,16 +15,27 @@ export function onCleanup(cleanup: Cleanup): () => void {
   };
 }
 
-/** Runs every registered cleanup; one that fails does not stop the others. */
-export async function cleanupAll(): Promise<void> {
-  while (cleanups.length > 0) {
-    const cleanup = cleanups.pop()!;
-    try {
-      await cleanup();
-    } catch (error) {
-      console.error(`cleanup failed: ${(error as Error).message}`);
+let cleaning: Promise<void> | undefined;
+
+/**
+ * Runs every registered cleanup; one that fails does not stop the others. Callers at the same time (a
+ * signal handler and the benchmark's own finally) share one run, so neither exits while the other is
+ * still stopping processes.
+ */
+export function cleanupAll(): Promise<void> {
+  cleaning ??= (async () => {
+    while (cleanups.length > 0) {
+      const cleanup = cleanups.pop()!;
+      try {
+        await cleanup();
+      } catch (error) {
+        console.error(`cleanup failed: ${(error as Error).message}`);
+      }
     }
-  }
+  })().finally(() => {
+    cleaning = undefined;
+  });
+  return cleaning;
 }
 
 /** On Ctrl-C or SIGTERM, stop every child and remove every temp dir before exiting. */
