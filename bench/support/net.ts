@@ -1,17 +1,7 @@
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
+import { freePort } from "../../src/agent/ports.js";
 
-/** A port free on 127.0.0.1 right now (the kernel picks it; it may be taken again before use, rarely). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:port; gives up after timeoutMs. */
 export async function waitForPort(port: number, options: { timeoutMs: number; what: string; gaveUp?: () => string | undefined }): Promise<void> {

@@ -20,7 +20,8 @@ export class PortAllocator {
   }
 }
 
-function freePort(): Promise<number> {
+/** A port free on 127.0.0.1 right now (the kernel picks it; rarely, another process takes it before use). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

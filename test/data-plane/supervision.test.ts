@@ -75,6 +75,6 @@ describe("copy supervision", () => {
     assert.deepEqual(answers.map((a) => a.body), ["slow-0", "slow-1", "slow-2"]);
     await assert.rejects(invoke(berth.runtime, endpoint, name, "late"), { name: "ValidationError" });
     await eventually(async () => ((await placement(berth.url, endpoint)).flatMap((i) => i.copies).some((c) => c.owner === name) ? undefined : true));
-    assert.ok(berth.logs.some((l) => typeof l.msg === "string" && l.msg.includes(`copy ${name}-1 stopped`)));
+    await berth.waitForLog((l) => typeof l.msg === "string" && l.msg.includes(`copy ${name}-1 stopped`), 10_000);
   });
 });

@@ -1,6 +1,6 @@
 // Starts a model server image as a child process on a free port, the way Berth's agent does, and reads its log.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "../../src/agent/ports.js";
 import { fileURLToPath } from "node:url";
 
 export interface ServerUnderTest {
@@ -22,18 +22,6 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-/** Port 0 cannot be passed through SAGEMAKER_BIND_TO_PORT, so borrow one from the OS and give it back. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startServer(image: "echo" | "llm", options: StartOptions = {}): Promise<ServerUnderTest> {
   const port = await freePort();
