@@ -1,5 +1,5 @@
 import { runEngine, type EngineModel, type EnginePool } from "../engine/index.js";
-import { engineTiming, plural, summarize, trackingConfig, warmCopies } from "./sizing.js";
+import { engineTiming, hostedModel, plural, summarize, trackingConfig, warmCopies } from "./sizing.js";
 import type { SimulationContext, Strategy } from "./types.js";
 
 /** (b) Dedicated endpoints whose instance count follows the model's load (variant autoscaling). */
@@ -21,13 +21,7 @@ export const dedicatedAutoscaling: Strategy = {
       const initial = warmCopies(ctx, m, min);
       pools.push({ name: model.name, template, mode: { kind: "follow-copies" }, initialInstances: initial, placement: "BINPACK" });
       models.push({
-        name: model.name,
-        pool: m,
-        needs: { ...template.capacity },
-        accelerators: model.accelerators,
-        concurrency: model.concurrency,
-        startupS: model.startup.seconds,
-        sloS: model.sloMs / 1000,
+        ...hostedModel(model, m, { ...template.capacity }),
         initialCopies: initial,
         scaling: { kind: "target-tracking", config: trackingConfig(model, "variant"), resource: { kind: "variant", endpoint: model.name, variant: "AllTraffic" }, min, max: model.scaling.maxCopies },
         wakeFromZero: false,

@@ -1,5 +1,5 @@
 import { runEngine, type EngineModel, type EnginePool } from "../engine/index.js";
-import { engineTiming, peakCopies, plural, summarize } from "./sizing.js";
+import { engineTiming, hostedModel, peakCopies, plural, summarize } from "./sizing.js";
 import type { SimulationContext, Strategy } from "./types.js";
 
 /** (a) The seed's "before": every model on its own endpoint, one copy per instance, as many instances as its busiest minute needs, all the time. */
@@ -19,13 +19,7 @@ export const dedicated: Strategy = {
       const peak = peakCopies(ctx, m);
       pools.push({ name: model.name, template, mode: { kind: "fixed", count: peak }, initialInstances: peak, placement: "BINPACK" });
       models.push({
-        name: model.name,
-        pool: m,
-        needs: { ...template.capacity },
-        accelerators: model.accelerators,
-        concurrency: model.concurrency,
-        startupS: model.startup.seconds,
-        sloS: model.sloMs / 1000,
+        ...hostedModel(model, m, { ...template.capacity }),
         initialCopies: peak,
         scaling: { kind: "fixed" },
         wakeFromZero: false,

@@ -1,18 +1,12 @@
 import { instancesNeeded, type ComponentDemand } from "../../scheduler/index.js";
 import type { EngineModel } from "../engine/index.js";
-import { modelNeeds, trackingConfig } from "./sizing.js";
+import { hostedModel, modelNeeds, trackingConfig } from "./sizing.js";
 import type { SimulationContext } from "./types.js";
 
 /** The portfolio's models as inference components of one shared endpoint, each with its own target tracking. */
 export function componentModels(ctx: SimulationContext, options: { minOf: (m: number) => number; initialOf: (m: number) => number; wake: boolean }): EngineModel[] {
   return ctx.portfolio.models.map((model, m) => ({
-    name: model.name,
-    pool: 0,
-    needs: modelNeeds(model),
-    accelerators: model.accelerators,
-    concurrency: model.concurrency,
-    startupS: model.startup.seconds,
-    sloS: model.sloMs / 1000,
+    ...hostedModel(model, 0, modelNeeds(model)),
     initialCopies: options.initialOf(m),
     scaling: {
       kind: "target-tracking",

@@ -1,7 +1,7 @@
 import type { TargetTrackingConfig } from "../../autoscaling/records.js";
 import { defaultCapacityOptions, instanceCapacity, type Resources } from "../../domain/compute.js";
 import type { InstanceTemplate } from "../../scheduler/index.js";
-import type { EngineResult, EngineTiming } from "../engine/index.js";
+import type { EngineModel, EngineResult, EngineTiming } from "../engine/index.js";
 import type { PortfolioEndpoint, PortfolioModel } from "../input/index.js";
 import type { SimulationContext, Strategy, StrategyResult } from "./types.js";
 
@@ -32,6 +32,11 @@ export function modelNeeds(model: PortfolioModel): Resources {
  * Copies the model's scaling target asks for in one 60 s bin of ideal load: invocations per minute /
  * targetInvocationsPerCopy, or mean requests in service / targetConcurrencyPerCopy, rounded up.
  */
+/** What an engine model takes from its portfolio entry, whatever the strategy hosting it. */
+export function hostedModel(model: PortfolioModel, pool: number, needs: Resources): Pick<EngineModel, "name" | "pool" | "needs" | "accelerators" | "concurrency" | "startupS" | "sloS"> {
+  return { name: model.name, pool, needs, accelerators: model.accelerators, concurrency: model.concurrency, startupS: model.startup.seconds, sloS: model.sloMs / 1000 };
+}
+
 export function neededCopies(ctx: SimulationContext, m: number, bin: number): number {
   const target = ctx.portfolio.models[m].scaling.target;
   const d = ctx.demand;
