@@ -6,7 +6,7 @@ import { rolloutPolicy, type InferenceComponentDeploymentConfig } from "./deploy
 import type { ComponentRecord, EndpointRecord, ModelRecord, ProductionVariant, ResolvedSpec, Tag } from "../domain/resources.js";
 import { absent, put, StoreConflictError, unchanged, type Entry } from "../store/store.js";
 import type { ControlDeps } from "./deps.js";
-import { isReady, loadEndpointState } from "./endpoint-state.js";
+import { loadEndpointState, readyCopies } from "./endpoint-state.js";
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
 import { withConflictRetry } from "./retry.js";
@@ -143,8 +143,7 @@ async function getComponentEntry(deps: ControlDeps, name: string): Promise<Entry
 export async function describeInferenceComponent(deps: ControlDeps, input: { InferenceComponentName: string }) {
   const component = (await getComponentEntry(deps, input.InferenceComponentName)).value;
   const state = await loadEndpointState(deps.store, component.endpointName);
-  const owned = state.copies.filter((c) => c.value.owner.type === "component" && nameKey(c.value.owner.name) === nameKey(component.name));
-  const current = owned.filter((c) => c.value.state === "Active" && isReady(state.statuses.get(c.value.id))).length;
+  const current = readyCopies(state, component.name);
   const instanceType = state.endpoint
     ? (state.endpoint.value.pending ?? state.endpoint.value.current).config.ProductionVariants.find((v) => v.VariantName === component.variantName)?.InstanceType
     : undefined;
@@ -157,7 +156,7 @@ export async function describeInferenceComponent(deps: ControlDeps, input: { Inf
     EndpointName: component.endpointName,
     EndpointArn: sageMakerArn(deps.account, "endpoint", component.endpointName),
     VariantName: component.variantName,
-    FailureReason: component.failureReason,
+    FailureReason: component.failureReason ?? component.lastUpdateFailure,
     Specification: specification,
     Specifications: (component.specification.Specifications as ComponentSpecification[] | undefined)?.map((s) => specificationSummary(s, component)),
     RuntimeConfig: component.resolved.baseComponentName ? undefined : {
@@ -277,6 +276,7 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
     const now = deps.clock.now();
     const next: ComponentRecord = { ...component, desiredCopyCount: desired, status: "Updating", lastModifiedAt: now };
     delete next.failureReason;
+    delete next.lastUpdateFailure;
     if (input.DeploymentConfig) next.lastDeploymentConfig = input.DeploymentConfig as unknown as Record<string, unknown>;
     if (hasSpec) {
       const endpoint = (await deps.store.get<EndpointRecord>("endpoint", nameKey(component.endpointName)))?.value;

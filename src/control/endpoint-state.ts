@@ -42,3 +42,14 @@ export async function loadEndpointState(store: Store, endpointName: string): Pro
 export function isReady(status: CopyStatusRecord | undefined): boolean {
   return status?.phase === "Ready";
 }
+
+/** A component's CurrentCopyCount: its active copies that are serving. */
+export function readyCopies(state: EndpointState, componentName: string): number {
+  const key = nameKey(componentName);
+  return state.copies.filter((c) => c.value.owner.type === "component" && nameKey(c.value.owner.name) === key && c.value.state === "Active" && isReady(state.statuses.get(c.value.id))).length;
+}
+
+/** A variant's CurrentInstanceCount in one configuration generation. */
+export function instancesInService(state: EndpointState, variantName: string, generation: number): number {
+  return state.instances.filter((i) => i.value.variantName === variantName && i.value.generation === generation && i.value.state === "InService").length;
+}

@@ -5,7 +5,7 @@ import type { ComponentRecord, EndpointDeployment, EndpointRecord, ModelRecord, 
 import { absent, put, StoreConflictError, unchanged } from "../store/store.js";
 import type { ControlDeps } from "./deps.js";
 import { getEndpointConfig } from "./endpoint-configs.js";
-import { loadEndpointState, type EndpointState } from "./endpoint-state.js";
+import { instancesInService, loadEndpointState, type EndpointState } from "./endpoint-state.js";
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
 import { withConflictRetry } from "./retry.js";
@@ -104,9 +104,7 @@ async function variantModels(deps: ControlDeps, deployment: EndpointDeployment):
 
 function variantSummary(state: EndpointState, endpoint: EndpointRecord, deployment: EndpointDeployment, variant: ProductionVariant, models: Map<string, ModelRecord>) {
   const desired = deployment.variants[variant.VariantName] ?? { desiredInstanceCount: 0, desiredWeight: 1 };
-  const current = state.instances.filter(
-    (i) => i.value.variantName === variant.VariantName && i.value.generation === deployment.generation && i.value.state === "InService",
-  ).length;
+  const current = instancesInService(state, variant.VariantName, deployment.generation);
   const image = models.get(variant.VariantName)?.definition.PrimaryContainer?.Image;
   const variantStatus =
     endpoint.status === "Creating" || endpoint.status === "Updating" || endpoint.status === "Deleting"

@@ -144,6 +144,8 @@ export interface ComponentRecord {
   rollout?: RolloutState;
   /** The Specification the rollout replaces, restored if it rolls back. */
   previousSpecification?: Record<string, unknown>;
+  /** Why the last update rolled back; shown as FailureReason (when nothing more current is) until the next update. */
+  lastUpdateFailure?: string;
   tags: Tag[];
 }
 

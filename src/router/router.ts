@@ -86,6 +86,7 @@ export class Router {
   readonly #pools = new UpstreamPools();
   readonly #options: Required<RouterOptions>;
   readonly #held: HeldRequests;
+  readonly #loadOf = (copy: RouteCopy): CopyLoad => this.#state(copy.id);
   #rotation = 0;
 
   constructor(options: RouterOptions) {
@@ -140,18 +141,19 @@ export class Router {
     let { copies, strategy, variantName, componentName, adapter } = this.#target(endpoint, request);
     if (copies.length === 0 && componentName) ({ copies, strategy, variantName, componentName, adapter } = await this.#hold(endpoint, request));
     if (adapter) request = { ...request, headers: withAdapter(request.headers, adapter) };
-    const tried = new Set<string>();
+    // Only a request that had to be retried needs to remember which copies it tried.
+    let tried: Set<string> | undefined;
     for (;;) {
-      const copy = pickCopy(copies, strategy, (c) => this.#state(c.id), { exclude: tried, rotation: this.#rotation++, random: this.#options.random });
+      const copy = pickCopy(copies, strategy, this.#loadOf, { exclude: tried, rotation: this.#rotation++, random: this.#options.random });
       if (!copy) {
         const target: RequestTarget = { endpointName: endpoint.name, variantName, componentName };
         this.#options.observer.requestFinished(target, "no_capacity", 0, performance.now() - request.startedAt);
         throw componentName ? runtimeErrors.noCapacity() : runtimeErrors.endpointNoCapacity(endpoint.name);
       }
-      tried.add(copy.id);
       try {
         return await this.#send(copy, request, { endpointName: endpoint.name, variantName, componentName, copyId: copy.id });
       } catch (error) {
+        (tried ??= new Set()).add(copy.id);
         if (error instanceof RetryableFailure && tried.size < copies.length && tried.size < 3) continue;
         if (error instanceof RetryableFailure) throw runtimeErrors.modelUnreachable(error.message);
         throw error;

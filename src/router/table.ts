@@ -71,13 +71,20 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
     if (host === undefined) return undefined;
     return { id: copy.id, origin: `http://${status.address ?? "127.0.0.1"}:${status.port}`, instanceId: copy.instanceId };
   };
+  // Group copies once, so a rebuild stays linear in copies however many components there are.
+  const byEndpoint = groupBy(inputs.copies, (c) => c.endpointName.toLowerCase());
+  const byComponent = groupBy(
+    inputs.copies.filter((c) => c.owner.type === "component"),
+    (c) => (c.owner as { name: string }).name.toLowerCase(),
+  );
+  const componentByName = new Map(inputs.components.map((c) => [c.name.toLowerCase(), c]));
   const endpoints = new Map<string, EndpointRoute>();
   for (const endpoint of inputs.endpoints) {
     const key = endpoint.name.toLowerCase();
     const deployment = endpoint.current;
     const hostsComponents = !deployment.config.ProductionVariants.some((v) => v.ModelName !== undefined);
     const generations = new Set([endpoint.current.generation, endpoint.pending?.generation]);
-    const endpointCopies = inputs.copies.filter((c) => c.endpointName.toLowerCase() === key);
+    const endpointCopies = byEndpoint.get(key) ?? [];
     const variants: VariantRoute[] = deployment.config.ProductionVariants.map((v) => ({
       name: v.VariantName,
       weight: deployment.variants[v.VariantName]?.desiredWeight ?? 1,
@@ -91,7 +98,6 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
     }));
     endpoints.set(key, { name: endpoint.name, status: endpoint.status, hostsComponents, variants, components: new Map() });
   }
-  const statusByCopy = statusOf;
   for (const component of inputs.components) {
     const endpoint = endpoints.get(component.endpointName.toLowerCase());
     if (!endpoint) continue;
@@ -99,12 +105,12 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
     const base = component.resolved.baseComponentName;
     // An adapter is served by the copies of its base that have loaded it.
     const ownerName = (base ?? component.name).toLowerCase();
-    const owned = inputs.copies.filter((c) => c.owner.type === "component" && c.owner.name.toLowerCase() === ownerName);
+    const owned = byComponent.get(ownerName) ?? [];
     const copies = owned
-      .filter((c) => !base || statusByCopy.get(c.id)?.adapters?.[component.name] === "ready")
+      .filter((c) => !base || statusOf.get(c.id)?.adapters?.[component.name] === "ready")
       .map(routable)
       .filter((c): c is RouteCopy => c !== undefined);
-    const baseRecord = base ? inputs.components.find((c) => c.name.toLowerCase() === ownerName) : undefined;
+    const baseRecord = base ? componentByName.get(ownerName) : undefined;
     endpoint.components.set(component.name.toLowerCase(), {
       name: component.name,
       endpointName: component.endpointName,
@@ -119,4 +125,15 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
     });
   }
   return { endpoints, builtAt: inputs.now };
+}
+
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }

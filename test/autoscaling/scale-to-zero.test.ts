@@ -25,6 +25,22 @@ function clients(berth: BerthProcess) {
   return { aas: new ApplicationAutoScalingClient(options), cloudwatch: new CloudWatchClient(options) };
 }
 
+/** Invocations of a component over the last two minutes, from CloudWatch. */
+async function invocationsOf(cloudwatch: CloudWatchClient, component: string): Promise<number> {
+  const stats = await cloudwatch.send(
+    new GetMetricStatisticsCommand({
+      Namespace: "AWS/SageMaker",
+      MetricName: "Invocations",
+      Dimensions: [{ Name: "InferenceComponentName", Value: component }],
+      StartTime: new Date(Date.now() - 120_000),
+      EndTime: new Date(),
+      Period: 60,
+      Statistics: ["Sum"],
+    }),
+  );
+  return stats.Datapoints!.reduce((sum, d) => sum + d.Sum!, 0);
+}
+
 async function copies(berth: BerthProcess, name: string) {
   const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
   return { desired: d.RuntimeConfig!.DesiredCopyCount!, current: d.RuntimeConfig!.CurrentCopyCount!, status: d.InferenceComponentStatus };
@@ -110,18 +126,7 @@ describe("autoscaling each component on its own, to zero and back", () => {
 
   it("keeps targets, policies, alarms and metric history across a restart", async () => {
     const { cloudwatch } = clients(berth);
-    const before = await cloudwatch.send(
-      new GetMetricStatisticsCommand({
-        Namespace: "AWS/SageMaker",
-        MetricName: "Invocations",
-        Dimensions: [{ Name: "InferenceComponentName", Value: busy }],
-        StartTime: new Date(Date.now() - 120_000),
-        EndTime: new Date(),
-        Period: 60,
-        Statistics: ["Sum"],
-      }),
-    );
-    const invoked = before.Datapoints!.reduce((sum, d) => sum + d.Sum!, 0);
+    const invoked = await invocationsOf(cloudwatch, busy);
     assert.ok(invoked > 10);
     await berth.stop();
     berth = await startBerth({ dataDir, config });
@@ -133,18 +138,7 @@ describe("autoscaling each component on its own, to zero and back", () => {
     assert.equal(policies.ScalingPolicies!.length, 2);
     const alarms = await after.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: "TargetTracking-" }));
     assert.equal(alarms.MetricAlarms!.length, 4);
-    const history = await after.cloudwatch.send(
-      new GetMetricStatisticsCommand({
-        Namespace: "AWS/SageMaker",
-        MetricName: "Invocations",
-        Dimensions: [{ Name: "InferenceComponentName", Value: busy }],
-        StartTime: new Date(Date.now() - 120_000),
-        EndTime: new Date(),
-        Period: 60,
-        Statistics: ["Sum"],
-      }),
-    );
-    assert.ok(history.Datapoints!.reduce((sum, d) => sum + d.Sum!, 0) >= invoked);
+    assert.ok((await invocationsOf(after.cloudwatch, busy)) >= invoked);
   });
 });
 

@@ -74,8 +74,13 @@ export class Autoscaler {
       const key = targetKey(target.value.resourceId, target.value.scalableDimension);
       const own = policies.filter((p) => p.key.startsWith(`${key}|`) && p.value.policyType === "TargetTrackingScaling");
       await this.#serial(key, async () => {
-        await this.#trackTargets(target.value, own.map((p) => p.value));
-        await this.#settleActivities(target.value);
+        const resource = parseResourceId(target.value.resourceId, target.value.scalableDimension);
+        if (!resource) return;
+        // Both steps may need what is running; read it at most once per pass.
+        let observed: Promise<number | undefined> | undefined;
+        const running = () => (observed ??= observedCapacity(this.#options.store, resource));
+        await this.#trackTargets(target.value, resource, own.map((p) => p.value), running);
+        await this.#settleActivities(target.value, resource, running);
       });
     }
   }
@@ -155,13 +160,12 @@ export class Autoscaler {
     return targets.find((t) => t.value.scalableDimension === "sagemaker:inference-component:DesiredCopyCount" && nameKey(t.value.resourceId) === nameKey(componentResourceId(componentName)))?.value;
   }
 
-  async #trackTargets(target: ScalableTargetRecord, policies: ScalingPolicyRecord[]): Promise<void> {
+  async #trackTargets(target: ScalableTargetRecord, resource: ScalableResource, policies: ScalingPolicyRecord[], running: () => Promise<number | undefined>): Promise<void> {
     const { store, clock, scale, metrics } = this.#options;
-    const resource = parseResourceId(target.resourceId, target.scalableDimension);
-    if (!resource || policies.length === 0) return;
+    if (policies.length === 0) return;
     const current = await readCapacity(store, resource);
     if (current === undefined) return;
-    const measured = await observedCapacity(store, resource);
+    const measured = await running();
     const now = clock.now();
     const decisions: { policy: ScalingPolicyRecord; decision: ScalingDecision }[] = [];
     for (const policy of policies) {
@@ -257,14 +261,12 @@ export class Autoscaler {
   }
 
   /** InProgress activities become Successful once the capacity is really there, or Overridden by a later one. */
-  async #settleActivities(target: ScalableTargetRecord): Promise<void> {
+  async #settleActivities(target: ScalableTargetRecord, resource: ScalableResource, running: () => Promise<number | undefined>): Promise<void> {
     const { store, clock } = this.#options;
     const prefix = `${targetKey(target.resourceId, target.scalableDimension)}|`;
     const open = (await store.list<ScalingActivityRecord>("scaling-activity", { prefix })).filter((a) => a.value.statusCode === "InProgress");
     if (open.length === 0) return;
-    const resource = parseResourceId(target.resourceId, target.scalableDimension);
-    if (!resource) return;
-    const observed = await observedCapacity(store, resource);
+    const observed = await running();
     const unit = resource.kind === "component" ? "copy count" : "instance count";
     const newest = open[open.length - 1]!;
     for (const entry of open) {

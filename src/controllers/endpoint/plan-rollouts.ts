@@ -3,9 +3,6 @@ import { stepRollout } from "../../rollout/decide.js";
 import type { RolloutObservation } from "../../rollout/types.js";
 import { isReadyCopy, type EndpointWorld } from "./world.js";
 
-/** A rolled-back update's reason stays in FailureReason until the next update. */
-export const rolledBackPrefix = "The update was rolled back: ";
-
 export interface RolloutChange {
   component: ComponentRecord;
   reason: string;
@@ -55,7 +52,7 @@ export function planRollouts(world: EndpointWorld): RolloutChange[] {
         status: "InService",
         resolved: rollout.from,
         specification: component.previousSpecification ?? component.specification,
-        failureReason: `${rolledBackPrefix}${outcome.reason}`.slice(0, 1024),
+        lastUpdateFailure: `The update was rolled back: ${outcome.reason}`.slice(0, 1024),
         lastModifiedAt: world.now,
       };
       delete next.rollout;

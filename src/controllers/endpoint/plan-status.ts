@@ -1,6 +1,5 @@
 import type { ComponentRecord, ComponentStatus, CopyRecord, EndpointRecord } from "../../domain/resources.js";
 import type { Unplaced } from "../../scheduler/types.js";
-import { rolledBackPrefix } from "./plan-rollouts.js";
 import { activeDeployments, hostsModels, isReadyCopy, variantOwnerKey, type EndpointWorld } from "./world.js";
 
 export interface ComponentChange {
@@ -65,8 +64,7 @@ function componentChange(world: EndpointWorld, component: ComponentRecord, unpla
   const reason = short?.reason ?? trouble.text;
   if (settled) {
     const status = component.status === "InService" ? undefined : "InService";
-    const stale = component.failureReason !== undefined && !component.failureReason.startsWith(rolledBackPrefix);
-    return { name: component.name, status, failureReason: stale ? null : undefined };
+    return { name: component.name, status, failureReason: component.failureReason ? null : undefined };
   }
   const change: ComponentChange = { name: component.name, failureReason: reason ?? (component.failureReason ? null : undefined) };
   if (component.status === "Creating" || component.status === "Updating") {

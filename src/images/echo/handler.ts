@@ -4,7 +4,7 @@ import { parseCustomAttributes } from "../common/custom-attributes.js";
 import type { EchoConfig } from "./config.js";
 
 const STREAM_PIECES = 4;
-const STREAM_GAP_MS = 5;
+const STREAM_GAP_MS = 25;
 
 /** Answers with the request body byte for byte, after the configured or requested latency. */
 export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, res: ServerResponse) => void {
@@ -67,7 +67,7 @@ function afterDelay(res: ServerResponse, ms: number, fn: () => void): void {
   res.once("close", abandon);
 }
 
-/** Chunked transfer encoding, one flushed write per piece, a few ms apart, so streaming clients see several parts. */
+/** Chunked transfer encoding, one flushed write per piece, 25 ms apart: far enough that a busy router still reads them as separate parts. */
 function streamPieces(res: ServerResponse, body: Buffer): void {
   const size = Math.max(1, Math.ceil(body.length / STREAM_PIECES));
   let offset = 0;
