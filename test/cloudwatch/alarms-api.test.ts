@@ -15,6 +15,7 @@ import {
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { uniqueName } from "../support/fixtures.js";
 import { cloudWatchClient, expectError } from "./client.js";
+import { berthFetch } from "../support/http.js";
 
 const namespace = "Berth/Tests";
 
@@ -164,7 +165,7 @@ describe("CloudWatch alarms over the API", () => {
   });
 
   it("sends x-amzn-query-error with each error for query-compatible clients", async () => {
-    const response = await fetch(berth.url, {
+    const response = await berthFetch(berth.url, {
       method: "POST",
       headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": "GraniteServiceVersion20100801.DeleteAlarms", "x-amzn-query-mode": "true" },
       body: JSON.stringify({ AlarmNames: ["not-there"] }),

@@ -19,6 +19,7 @@ import {
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForComponent, waitForEndpoint } from "../support/fixtures.js";
 import { eventually } from "../support/wait.js";
+import { berthFetch } from "../support/http.js";
 
 const fastWaiter = { minDelay: 1, maxDelay: 1, maxWaitTime: 60 };
 
@@ -172,7 +173,7 @@ describe("endpoint and inference component lifecycle", () => {
     });
     assert.equal(after.PendingDeploymentSummary, undefined);
     const view = await eventually(async () => {
-      const v = (await (await fetch(`${berth.url}/berth/v1/instances?endpoint=${endpoint}`)).json()) as { instances: { instanceType: string; copies: unknown[] }[] };
+      const v = (await (await berthFetch(`${berth.url}/berth/v1/instances?endpoint=${endpoint}`)).json()) as { instances: { instanceType: string; copies: unknown[] }[] };
       return v.instances.length === 1 ? v : undefined;
     });
     assert.equal(view.instances[0]!.instanceType, "ml.g5.48xlarge");

@@ -13,9 +13,10 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createIcEndpoint, echoComponent, uniqueName } from "../support/fixtures.js";
+import { berthFetch } from "../support/http.js";
 
 async function rawCall(url: string, target: string, body: string, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
+  const response = await berthFetch(url, {
     method: "POST",
     headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": target, ...headers },
     body,
@@ -99,7 +100,7 @@ describe("validation and wire errors", () => {
     assert.equal(unknown.status, 400);
     assert.equal(unknown.errorType, "UnknownOperationException");
 
-    const noTarget = await fetch(berth.url, { method: "POST", headers: { "content-type": "application/x-amz-json-1.1" }, body: "{}" });
+    const noTarget = await berthFetch(berth.url, { method: "POST", headers: { "content-type": "application/x-amz-json-1.1" }, body: "{}" });
     assert.equal(noTarget.status, 400);
     assert.equal(noTarget.headers.get("x-amzn-errortype"), "UnknownOperationException");
 
@@ -107,7 +108,7 @@ describe("validation and wire errors", () => {
     assert.equal(notObject.status, 400);
     assert.equal(notObject.errorType, "SerializationException");
 
-    const health = await fetch(`${berth.url}/healthz`);
+    const health = await berthFetch(`${berth.url}/healthz`);
     assert.equal(health.status, 200, "the server is still healthy after bad requests");
   });
 

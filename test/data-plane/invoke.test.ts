@@ -5,6 +5,7 @@ import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForEndpoint } from "../support/fixtures.js";
 import { copyOf, invoke, invokeStream } from "../support/invoke.js";
 import { eventually } from "../support/wait.js";
+import { berthFetch } from "../support/http.js";
 
 describe("invoking models through the router", () => {
   let berth: BerthProcess;
@@ -35,7 +36,7 @@ describe("invoking models through the router", () => {
   it("sends the next request to the idle copy while a slow one is in flight", async () => {
     const slow = invoke(berth.runtime, endpoint, second, "slow", "latency_ms=1200");
     await eventually(async () => {
-      const text = await (await fetch(`${berth.url}/metrics`)).text();
+      const text = await (await berthFetch(`${berth.url}/metrics`)).text();
       return new RegExp(`berth_in_flight_requests\\{[^}]*component="${second}"[^}]*\\} 1`).test(text) ? true : undefined;
     }, { intervalMs: 20, what: "the slow request to reach a copy" });
     const busy = new Set<string>();
@@ -93,7 +94,7 @@ describe("invoking models through the router", () => {
 
   it("exposes per-component and per-copy metrics in Prometheus format", async () => {
     await invoke(berth.runtime, endpoint, first, "count me");
-    const text = await (await fetch(`${berth.url}/metrics`)).text();
+    const text = await (await berthFetch(`${berth.url}/metrics`)).text();
     assert.match(text, new RegExp(`berth_invocations_total\\{endpoint="${endpoint}",variant="AllTraffic",component="${first}",copy="${first}-1"\\} \\d+`));
     assert.match(text, new RegExp(`berth_invocation_errors_total\\{endpoint="${endpoint}",variant="AllTraffic",component="${first}",kind="model_5xx"\\} \\d+`));
     assert.match(text, new RegExp(`berth_model_latency_seconds_count\\{endpoint="${endpoint}",variant="AllTraffic",component="${first}"\\} \\d+`));

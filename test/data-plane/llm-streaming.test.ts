@@ -5,6 +5,7 @@ import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { invoke, invokeStream } from "../support/invoke.js";
 import { eventually } from "../support/wait.js";
+import { berthFetch } from "../support/http.js";
 
 describe("the built-in LLM behind the router", () => {
   let berth: BerthProcess;
@@ -43,7 +44,7 @@ describe("the built-in LLM behind the router", () => {
     abort.abort();
     await response.Body![Symbol.asyncIterator]().return?.();
     await eventually(async () => {
-      const text = await (await fetch(`${berth.url}/metrics`)).text();
+      const text = await (await berthFetch(`${berth.url}/metrics`)).text();
       return new RegExp(`berth_invocation_errors_total\\{[^}]*component="${llm}",kind="client_closed"\\} 1`).test(text) ? true : undefined;
     });
     const started = Date.now();

@@ -1,7 +1,8 @@
 import type { PlacementViewInstance } from "../../src/control/placement-view.js";
+import { berthFetch } from "./http.js";
 
 export async function placement(url: string, endpoint: string): Promise<PlacementViewInstance[]> {
-  const response = await fetch(`${url}/berth/v1/instances?endpoint=${encodeURIComponent(endpoint)}`);
+  const response = await berthFetch(`${url}/berth/v1/instances?endpoint=${encodeURIComponent(endpoint)}`);
   if (!response.ok) throw new Error(`placement view answered ${response.status}`);
   return ((await response.json()) as { instances: PlacementViewInstance[] }).instances;
 }

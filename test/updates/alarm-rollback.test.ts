@@ -6,6 +6,7 @@ import { credentials, startBerth, type BerthProcess } from "../support/berth-pro
 import { createComponent, createIcEndpoint, echoComponent, waitForComponent } from "../support/fixtures.js";
 import { steadyLoad } from "../support/load.js";
 import { eventually } from "../support/wait.js";
+import { berthFetch } from "../support/http.js";
 
 describe("alarm-based rollback of a rolling update", () => {
   let berth: BerthProcess;
@@ -50,7 +51,7 @@ describe("alarm-based rollback of a rolling update", () => {
       }),
     );
     await eventually(async () => {
-      const copies = (await (await fetch(`${berth.url}/berth/v1/instances?endpoint=${endpoint}`)).json()) as { instances: { copies: { copyId: string; phase: string }[] }[] };
+      const copies = (await (await berthFetch(`${berth.url}/berth/v1/instances?endpoint=${endpoint}`)).json()) as { instances: { copies: { copyId: string; phase: string }[] }[] };
       return copies.instances.flatMap((i) => i.copies).some((c) => c.copyId === `${name}-4` && c.phase === "Ready") ? true : undefined;
     }, { what: "the first new copy to be ready" });
     await cloudwatch.send(new PutMetricDataCommand({ Namespace: "Test/Berth", MetricData: [{ MetricName: "ClientErrors", Dimensions: [{ Name: "InferenceComponentName", Value: name }], Value: 5 }] }));
