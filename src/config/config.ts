@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { InstanceTypeSpec } from "../domain/catalog/instance-type.js";
+import { checkLimits, defaultLimits, type LimitsConfig } from "./limits.js";
 
 export interface ImageCommand {
   /** Command line run for a copy of this image; {port} and {modelDir} are replaced. */
@@ -37,6 +38,8 @@ export interface BerthConfig {
   holdSeconds: number;
   /** Requests one component may hold at once while it has no ready copy. */
   holdQueueSize: number;
+  /** Hard limits on memory the runtime path may hold (see limits.ts). */
+  limits: LimitsConfig;
 }
 
 export const defaultConfig: BerthConfig = {
@@ -57,6 +60,7 @@ export const defaultConfig: BerthConfig = {
   instanceIdleReleaseSeconds: 600,
   holdSeconds: 120,
   holdQueueSize: 1000,
+  limits: defaultLimits,
 };
 
 const envNames: Record<string, keyof BerthConfig> = {
@@ -144,6 +148,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     instanceIdleReleaseSeconds,
     holdSeconds,
     holdQueueSize,
+    limits: checkLimits(raw.limits),
   };
 }
 

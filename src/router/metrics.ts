@@ -54,7 +54,7 @@ export class RouterMetrics implements RequestObserver {
     });
     this.#errors = new Counter({
       name: "berth_invocation_errors_total",
-      help: "Failed requests by kind: model_4xx, model_5xx, timeout, unreachable, no_capacity, client_closed",
+      help: "Failed requests by kind: model_4xx, model_5xx, timeout, unreachable, no_capacity, client_closed, throttled (the body budget was spent)",
       labelNames: ["endpoint", "variant", "component", "kind"],
       registers,
     });
@@ -82,6 +82,14 @@ export class RouterMetrics implements RequestObserver {
       },
     });
     this.#copies = new Gauge({ name: "berth_copies", help: "Copies per component: desired and ready", labelNames: ["endpoint", "variant", "component", "state"], registers });
+  }
+
+  /** Exposes the shared body budget: bytes held, the limit, and requests refused because it was spent. Read only when /metrics is. */
+  trackBodyBudget(budget: { readonly used: number; readonly limit: number; readonly refused: number }): void {
+    const registers = [this.registry];
+    new Gauge({ name: "berth_buffered_body_bytes", help: "Bytes of request and response bodies the router holds in memory now", registers, collect() { this.set(budget.used); } });
+    new Gauge({ name: "berth_buffered_body_budget_bytes", help: "The most the router holds at once (limits.bufferedBodyBudgetBytes)", registers, collect() { this.set(budget.limit); } });
+    new Counter({ name: "berth_buffered_body_refusals_total", help: "Requests refused with ServiceUnavailable because the body budget was spent", registers, collect() { this.reset(); this.inc(budget.refused); } });
   }
 
   requestStarted(target: RequestTarget): void {

@@ -7,7 +7,7 @@ export interface RequestTarget {
   copyId?: string;
 }
 
-export type RequestOutcome = "ok" | "model_4xx" | "model_5xx" | "timeout" | "unreachable" | "no_capacity" | "client_closed";
+export type RequestOutcome = "ok" | "model_4xx" | "model_5xx" | "timeout" | "unreachable" | "no_capacity" | "client_closed" | "throttled";
 
 export interface RequestObserver {
   requestStarted(target: RequestTarget): void;

@@ -9,6 +9,8 @@ import { pickCopy, type CopyLoad } from "./pick.js";
 import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingTable, VariantRoute } from "./table.js";
 import { neverReachedCopy, UpstreamPools } from "./upstream.js";
 import { HeldRequests, type HoldOptions } from "./hold.js";
+import { BodyBudget } from "./body-budget.js";
+import { readErrorText } from "./bounded-body.js";
 
 export interface InvokeRequest {
   endpointName: string;
@@ -32,6 +34,8 @@ export interface InvokeResult {
   variantName: string;
   componentName?: string;
   copyId: string;
+  /** The invocation timeout the body was read under, for the error when it runs out. */
+  timeoutSeconds: number;
   /** Call once the body has been relayed (or abandoned): frees the copy's slot and records the metrics. */
   finish(outcome: RequestOutcome): void;
 }
@@ -70,6 +74,8 @@ export interface RouterOptions {
   hold?: HoldOptions;
   /** Called when a request arrives for a component scaled to zero that may wake. */
   onWake?: (component: string) => void;
+  /** Bytes of request and response bodies held in memory at once, all requests together. */
+  bufferedBodyBudgetBytes?: number;
 }
 
 interface CopyState extends CopyLoad {
@@ -86,12 +92,15 @@ export class Router {
   readonly #pools = new UpstreamPools();
   readonly #options: Required<RouterOptions>;
   readonly #held: HeldRequests;
+  /** Charged by the runtime route for each body it reads or gathers, given back when its response ends. */
+  readonly bodies: BodyBudget;
   readonly #loadOf = (copy: RouteCopy): CopyLoad => this.#state(copy.id);
   #rotation = 0;
 
   constructor(options: RouterOptions) {
-    this.#options = { invokeTimeoutMs: 60_000, random: Math.random, hold: { holdMs: 120_000, maxHeld: 1000 }, onWake: () => undefined, ...options };
+    this.#options = { invokeTimeoutMs: 60_000, random: Math.random, hold: { holdMs: 120_000, maxHeld: 1000 }, onWake: () => undefined, bufferedBodyBudgetBytes: 256 * 1024 * 1024, ...options };
     this.#held = new HeldRequests(this.#options.hold);
+    this.bodies = new BodyBudget(this.#options.bufferedBodyBudgetBytes);
   }
 
   setTable(table: RoutingTable): void {
@@ -259,16 +268,11 @@ export class Router {
     const contentType = header(response.headers["content-type"]);
     const customAttributes = header(response.headers["x-amzn-sagemaker-custom-attributes"]);
     if (status < 200 || status >= 300) {
-      let text = "";
-      try {
-        text = (await response.body.text()).slice(0, 1024);
-      } catch {
-        // The status is what matters; the body was lost with the connection.
-      }
+      const text = await readErrorText(response.body);
       finish(status >= 500 ? "model_5xx" : "model_4xx");
       throw runtimeErrors.modelError({ status, body: text, copy: copy.id, logHint: `the server log of copy ${copy.id}` });
     }
-    return { statusCode: status, contentType, customAttributes, body: response.body, variantName: target.variantName, componentName: target.componentName, copyId: copy.id, finish };
+    return { statusCode: status, contentType, customAttributes, body: response.body, variantName: target.variantName, componentName: target.componentName, copyId: copy.id, timeoutSeconds: this.#options.invokeTimeoutMs / 1000, finish };
   }
 }
 

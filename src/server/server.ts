@@ -67,7 +67,9 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
     hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
     onWake: (component) => autoscaler.wake(component),
+    bufferedBodyBudgetBytes: config.limits.bufferedBodyBudgetBytes,
   });
+  metrics.trackBodyBudget(router.bodies);
   const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });
   publisher.subscribe((table) => {
     router.setTable(table);

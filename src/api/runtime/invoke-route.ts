@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { once } from "node:events";
-import type { Readable } from "node:stream";
 import { BerthError } from "../../domain/errors/berth-error.js";
 import { runtimeErrors, streamErrors } from "../../domain/errors/runtime.js";
-import type { RequestOutcome } from "../../router/observer.js";
 import { ClientAbort, type InvokeResult, type Router } from "../../router/router.js";
+import type { BodyBudget } from "../../router/body-budget.js";
+import { readCapped } from "../../router/bounded-body.js";
 import { writeJsonError } from "../awsjson/errors.js";
 import { readBody } from "../http/body.js";
 import type { RequestContext } from "../http/context.js";
@@ -13,6 +13,10 @@ import { exceptionEvent, payloadPart } from "./event-stream.js";
 
 /** SageMaker's payload limit for InvokeEndpoint (6 MB). */
 export const maxInvokeBodyBytes = 6 * 1024 * 1024;
+/** SageMaker's limit on a non-streaming answer, the same 6 MB. */
+export const maxInvokeResponseBytes = 6 * 1024 * 1024;
+/** A streamed answer has no total limit, but each PayloadPart event carries at most this much. */
+export const maxEventBytes = 64 * 1024;
 
 const componentNamePattern = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 const endpointNamePattern = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
@@ -42,9 +46,7 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   const stream = operation === "invocations-response-stream";
   if (slash < 0 || (operation !== "invocations" && !stream)) throw runtimeErrors.routeNotFound(path);
   if (req.method !== "POST") throw runtimeErrors.routeNotFound(`${req.method} ${path}`);
-  const rawName = rest.slice(0, slash);
-  const endpointName = rawName.includes("%") ? decodeURIComponent(rawName) : rawName;
-  if (endpointName.length > 63 || !endpointNamePattern.test(endpointName)) throw runtimeErrors.badHeader("EndpointName (path)", `'${endpointName}' is not a valid endpoint name`);
+  const endpointName = endpointNameOf(rest.slice(0, slash));
   const componentName = single(req.headers["x-amzn-sagemaker-inference-component"]);
   if (componentName !== undefined && (componentName.length > 63 || !componentNamePattern.test(componentName))) {
     throw runtimeErrors.badHeader("X-Amzn-SageMaker-Inference-Component", `'${componentName}' is not a valid inference component name`);
@@ -53,18 +55,32 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   if (customAttributes !== undefined && (customAttributes.length > 1024 || !visibleAscii.test(customAttributes))) {
     throw runtimeErrors.badHeader("X-Amzn-SageMaker-Custom-Attributes", "must be at most 1024 visible ASCII characters");
   }
+  // The body is charged to the shared budget before it is read (its declared length, or the most it may
+  // be), trimmed to its real size once read, and given back when the response ends, however it ends.
+  const declared = Number(req.headers["content-length"]);
+  if (declared > maxInvokeBodyBytes) throw runtimeErrors.bodyTooLarge(maxInvokeBodyBytes);
+  const bodies = router.bodies;
+  let charged = declared >= 0 ? declared : maxInvokeBodyBytes;
+  if (!bodies.tryTake(charged)) throw runtimeErrors.bodyBudgetExhausted(bodies.limit);
+  const abort = new ClientAbort();
+  res.once("close", () => {
+    bodies.give(charged);
+    charged = 0;
+    if (!res.writableFinished) abort.abort();
+  });
   const body = await readBody(req, maxInvokeBodyBytes).catch((error) => {
     throw BerthError.is(error) ? runtimeErrors.bodyTooLarge(maxInvokeBodyBytes) : error;
   });
+  const unused = charged - body.length;
+  if (unused > 0) {
+    bodies.give(unused);
+    charged = body.length;
+  }
   const headers: Record<string, string> = { "content-type": single(req.headers["content-type"]) ?? "application/octet-stream" };
   const accept = single(stream ? req.headers["x-amzn-sagemaker-accept"] : req.headers.accept);
   if (accept) headers.accept = accept;
   if (customAttributes) headers["x-amzn-sagemaker-custom-attributes"] = customAttributes;
   if (stream) headers["x-berth-stream"] = "true";
-  const abort = new ClientAbort();
-  res.once("close", () => {
-    if (!res.writableFinished) abort.abort();
-  });
   const result = await router.invoke({
     endpointName,
     componentName,
@@ -76,59 +92,61 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
     startedAt: ctx.startedAt,
   });
   if (stream) await relayStream(result, res, ctx);
-  else await relay(result, res);
+  else await relay(result, res, bodies);
 }
 
-async function relay(result: InvokeResult, res: ServerResponse): Promise<void> {
-  const headers: Record<string, string> = {
+/** The endpoint name from its path segment; malformed percent-encoding and invalid names are the client's error. */
+function endpointNameOf(segment: string): string {
+  let name = segment;
+  if (segment.includes("%")) {
+    try {
+      name = decodeURIComponent(segment);
+    } catch {
+      throw runtimeErrors.malformedPath(segment);
+    }
+  }
+  if (name.length > 63 || !endpointNamePattern.test(name)) throw runtimeErrors.badEndpointName(name);
+  return name;
+}
+
+/**
+ * Gathers the model's whole answer (at most SageMaker's 6 MB) before sending a status line, so an answer
+ * cut short or too large becomes a ModelError instead of a truncated 200. The gathered bytes stay charged
+ * to the budget until the response closes.
+ */
+async function relay(result: InvokeResult, res: ServerResponse, bodies: BodyBudget): Promise<void> {
+  let chunks: Buffer[];
+  try {
+    chunks = await readCapped(result.body, maxInvokeResponseBytes, bodies);
+  } catch (error) {
+    if (res.destroyed) return result.finish("client_closed");
+    if (BerthError.is(error)) {
+      result.finish(error.code === "ModelError" ? "model_5xx" : "throttled");
+      throw error;
+    }
+    if ((error as { code?: string }).code === "UND_ERR_BODY_TIMEOUT") {
+      result.finish("timeout");
+      throw runtimeErrors.modelTimeout(result.timeoutSeconds);
+    }
+    result.finish("unreachable");
+    throw runtimeErrors.responseCut(result.copyId, (error as Error).message);
+  }
+  result.finish("ok");
+  let size = 0;
+  for (const chunk of chunks) size += chunk.length;
+  if (res.destroyed) return bodies.give(size);
+  if (size > 0) res.once("close", () => bodies.give(size));
+  const headers: Record<string, string | number> = {
     "content-type": result.contentType ?? "application/octet-stream",
+    "content-length": size,
     "x-amzn-invoked-production-variant": result.variantName,
     "x-amzn-sagemaker-custom-attributes": result.customAttributes ?? "",
   };
   if (result.componentName) headers["x-amzn-sagemaker-inference-component"] = result.componentName;
   res.writeHead(200, headers);
-  result.finish(await copyBody(result.body, res));
-}
-
-/**
- * Copies the model's answer to the client and says how that ended. Written out rather than
- * stream.pipeline, which builds an AbortController and aborts it, DOMException and all, on every
- * finish: about a third of the router's CPU time per request (bench/router-ab.ts).
- */
-function copyBody(body: Readable, res: ServerResponse): Promise<RequestOutcome> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (outcome: RequestOutcome) => {
-      if (settled) return;
-      settled = true;
-      body.off("data", onData);
-      res.off("drain", onDrain);
-      res.off("finish", onFinish);
-      res.off("close", onClose);
-      resolve(outcome);
-    };
-    const onData = (chunk: Buffer) => {
-      if (!res.write(chunk)) body.pause();
-    };
-    const onDrain = () => body.resume();
-    const onFinish = () => settle("ok");
-    // Before finish, close means the client went away: stop reading, which aborts the model's request.
-    const onClose = () => {
-      body.destroy();
-      settle("client_closed");
-    };
-    // Stays attached after settling: a body destroyed later still emits its error.
-    body.on("error", () => {
-      res.destroy();
-      settle("unreachable");
-    });
-    if (res.destroyed) return onClose();
-    body.once("end", () => res.end());
-    body.on("data", onData);
-    res.on("drain", onDrain);
-    res.once("finish", onFinish);
-    res.once("close", onClose);
-  });
+  if (chunks.length === 1) return void res.end(chunks[0]);
+  for (const chunk of chunks) res.write(chunk);
+  res.end();
 }
 
 async function relayStream(result: InvokeResult, res: ServerResponse, ctx: RequestContext): Promise<void> {
@@ -143,7 +161,7 @@ async function relayStream(result: InvokeResult, res: ServerResponse, ctx: Reque
   try {
     for await (const chunk of result.body) {
       if (res.destroyed) break;
-      if (!res.write(payloadPart(chunk as Uint8Array))) await once(res, "drain");
+      if (!writeEvents(res, chunk as Buffer)) await once(res, "drain");
     }
     if (res.destroyed) {
       result.finish("client_closed");
@@ -164,6 +182,14 @@ async function relayStream(result: InvokeResult, res: ServerResponse, ctx: Reque
     res.end(exceptionEvent(event.type, event.body));
     result.finish(timedOut ? "timeout" : "unreachable");
   }
+}
+
+/** Writes one upstream chunk as PayloadPart events of at most maxEventBytes each; false when the client is full. */
+function writeEvents(res: ServerResponse, chunk: Buffer): boolean {
+  if (chunk.length <= maxEventBytes) return res.write(payloadPart(chunk));
+  let open = true;
+  for (let offset = 0; offset < chunk.length; offset += maxEventBytes) open = res.write(payloadPart(chunk.subarray(offset, offset + maxEventBytes)));
+  return open;
 }
 
 function single(value: string | string[] | undefined): string | undefined {

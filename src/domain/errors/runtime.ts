@@ -2,6 +2,21 @@ import { BerthError } from "./berth-error.js";
 
 const validation = (message: string) => new BerthError({ code: "ValidationError", httpStatus: 400, message });
 
+/** A value from a hostile request, shortened and with control characters escaped, safe to quote in a message. */
+function quoted(value: string): string {
+  const short = value.length > 64 ? `${value.slice(0, 64)}...` : value;
+  return short.replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** A failure of the model's answer that the model did not report itself: SageMaker's "server error (0)". */
+const modelFailure = (detail: string) =>
+  new BerthError({
+    code: "ModelError",
+    httpStatus: 424,
+    message: `Received server error (0) from primary with message "${detail}"`,
+    members: { OriginalStatusCode: 0, OriginalMessage: detail },
+  });
+
 /** SageMaker Runtime (restJson1) errors; texts clients may match are kept as the service writes them. */
 export const runtimeErrors = {
   endpointNotFound: (endpoint: string, account: string) => validation(`Endpoint ${endpoint} of account ${account} not found.`),
@@ -19,6 +34,14 @@ export const runtimeErrors = {
   endpointNoCapacity: (endpoint: string) => validation(`Endpoint ${endpoint} has no ready model copy to process this request yet. Retry once the endpoint is InService.`),
   variantNotFound: (variant: string, endpoint: string) => validation(`Variant ${variant} does not exist on endpoint ${endpoint}. Check the X-Amzn-SageMaker-Target-Variant header.`),
   badHeader: (header: string, problem: string) => validation(`Header ${header} ${problem}.`),
+  malformedPath: (segment: string) =>
+    validation(`The endpoint name in the request path, '${quoted(segment)}', is not valid percent-encoding. Percent-encode the name as a URL path segment (encodeURIComponent), or let the SDK build the path.`),
+  badEndpointName: (name: string) =>
+    validation(
+      name.length > 63
+        ? `1 validation error detected: Value '${quoted(name)}' at 'endpointName' failed to satisfy constraint: Member must have length less than or equal to 63`
+        : `1 validation error detected: Value '${quoted(name)}' at 'endpointName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9])*`,
+    ),
   bodyTooLarge: (limit: number) => validation(`Request payload is larger than ${limit} bytes, the most InvokeEndpoint accepts. Send a smaller body.`),
   modelError: (options: { status: number; body: string; copy: string; logHint: string }) => {
     const kind = options.status >= 500 ? "server" : "client";
@@ -42,6 +65,17 @@ export const runtimeErrors = {
       httpStatus: 424,
       message: `Received server error (0) from primary with message "The model container could not be reached (${detail}). It may have stopped; Berth restarts it automatically."`,
       members: { OriginalStatusCode: 0, OriginalMessage: detail },
+    }),
+  responseTooLarge: (limit: number) =>
+    modelFailure(`The model's response is larger than ${limit} bytes, the most InvokeEndpoint returns; Berth dropped it. Return a smaller response, or call InvokeEndpointWithResponseStream, which has no total limit.`),
+  responseCut: (copy: string, detail: string) =>
+    modelFailure(`The model container closed its connection before its response was complete (${detail}); Berth sent no part of it. See the server log of copy ${copy}.`),
+  bodyBudgetExhausted: (limit: number) =>
+    new BerthError({
+      code: "ServiceUnavailable",
+      httpStatus: 503,
+      retryable: true,
+      message: `Berth's router already holds ${limit} bytes of request and response bodies (limits.bufferedBodyBudgetBytes). Retry with backoff; if this is steady load, raise limits.bufferedBodyBudgetBytes or add capacity.`,
     }),
   routeNotFound: (path: string) => validation(`No runtime operation is served at ${path}. Use /endpoints/{EndpointName}/invocations or /invocations-response-stream.`),
   internal: (requestId: string) =>

@@ -2,11 +2,16 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { isStreamRequest } from "../common/body.js";
 import { parseCustomAttributes } from "../common/custom-attributes.js";
 import type { EchoConfig } from "./config.js";
+import { cut, sendBytes } from "./bulk.js";
 
 const STREAM_PIECES = 4;
 const STREAM_GAP_MS = 25;
 
-/** Answers with the request body byte for byte, after the configured or requested latency. */
+/**
+ * Answers with the request body byte for byte, after the configured or requested latency. CustomAttributes
+ * can ask for a status, a latency, a generated body of any size (respond_bytes, error_body_bytes) and an
+ * answer cut off after its headers (cut_after_headers=1), so tests can reach the router's limits.
+ */
 export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, res: ServerResponse) => void {
   const copyAttribute = `copy=${config.copyId}`;
 
@@ -17,6 +22,9 @@ export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, re
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       let status = 200;
       let latencyMs = config.latencyMs;
+      let respondBytes: number | undefined;
+      let errorBodyBytes: number | undefined;
+      let cutAfterHeaders = false;
       const header = req.headers["x-amzn-sagemaker-custom-attributes"];
       if (header !== undefined) {
         const attributes = parseCustomAttributes(header);
@@ -24,9 +32,16 @@ export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, re
         if (Number.isInteger(wantStatus) && wantStatus >= 200 && wantStatus <= 599) status = wantStatus;
         const wantLatency = Number(attributes.get("latency_ms"));
         if (attributes.has("latency_ms") && Number.isFinite(wantLatency) && wantLatency >= 0) latencyMs = wantLatency;
+        respondBytes = byteCount(attributes.get("respond_bytes"));
+        errorBodyBytes = byteCount(attributes.get("error_body_bytes"));
+        cutAfterHeaders = attributes.get("cut_after_headers") === "1";
       }
       const answer = () => {
         if (status >= 300) {
+          if (errorBodyBytes !== undefined) {
+            res.writeHead(status, { "Content-Type": "text/plain", "Content-Length": errorBodyBytes, "X-Amzn-SageMaker-Custom-Attributes": copyAttribute });
+            return sendBytes(res, errorBodyBytes);
+          }
           const text = JSON.stringify({ error: `echo: status ${status} requested via CustomAttributes` });
           res.writeHead(status, {
             "Content-Type": "application/json",
@@ -39,19 +54,35 @@ export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, re
         const contentType = req.headers["content-type"] ?? "application/octet-stream";
         if (isStreamRequest(req)) {
           res.writeHead(status, { "Content-Type": contentType, "X-Amzn-SageMaker-Custom-Attributes": copyAttribute });
+          if (respondBytes !== undefined) return sendBytes(res, respondBytes, cutAfterHeaders ? Math.floor(respondBytes / 2) : undefined);
           return streamPieces(res, body);
         }
+        const length = respondBytes ?? body.length;
         res.writeHead(status, {
           "Content-Type": contentType,
-          "Content-Length": body.length,
+          "Content-Length": length,
           "X-Amzn-SageMaker-Custom-Attributes": copyAttribute,
         });
+        // A model that crashes mid-answer: half the declared body, then the connection closes.
+        const cutAt = cutAfterHeaders ? Math.floor(length / 2) : undefined;
+        if (respondBytes !== undefined) return sendBytes(res, respondBytes, cutAt);
+        if (cutAt !== undefined) {
+          res.write(body.subarray(0, cutAt));
+          return cut(res);
+        }
         res.end(body);
       };
       if (latencyMs > 0) afterDelay(res, latencyMs, answer);
       else answer();
     });
   };
+}
+
+/** A byte count from CustomAttributes (respond_bytes, error_body_bytes); anything else is ignored. */
+function byteCount(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const count = Number(value);
+  return Number.isSafeInteger(count) && count >= 0 ? count : undefined;
 }
 
 /** Runs `fn` after `ms`, unless the client disconnects first: then the work is dropped. */

@@ -1,0 +1,37 @@
+/**
+ * One byte budget, shared by every request, for the bodies the router holds in memory: request bodies
+ * from the moment they are read until their answer is sent, and non-streaming answers while they are
+ * gathered and written. Plain counters: taking and giving back are an add and a compare.
+ */
+export class BodyBudget {
+  readonly limit: number;
+  #used = 0;
+  #refused = 0;
+
+  constructor(limitBytes: number) {
+    this.limit = limitBytes;
+  }
+
+  get used(): number {
+    return this.#used;
+  }
+
+  /** Requests turned away because the budget was spent. */
+  get refused(): number {
+    return this.#refused;
+  }
+
+  /** Takes the bytes if they fit; false (and nothing taken) if they do not. */
+  tryTake(bytes: number): boolean {
+    if (this.#used + bytes > this.limit) {
+      this.#refused++;
+      return false;
+    }
+    this.#used += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.#used -= bytes;
+  }
+}

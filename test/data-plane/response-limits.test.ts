@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { InvokeEndpointWithResponseStreamCommand } from "@aws-sdk/client-sagemaker-runtime";
+import { startBerth, type BerthProcess } from "../support/berth-process.js";
+import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
+import { invoke } from "../support/invoke.js";
+
+const sixMB = 6 * 1024 * 1024;
+
+describe("the limits on a model's answer", () => {
+  let berth: BerthProcess;
+  let endpoint: string;
+  let echo: string;
+  before(async () => {
+    berth = await startBerth();
+    endpoint = await createIcEndpoint(berth.sagemaker);
+    echo = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0 }));
+  });
+  after(async () => {
+    await berth.stop();
+  });
+
+  it("returns an answer of exactly 6 MB whole, and answers ModelError for one byte more", async () => {
+    const full = await invoke(berth.runtime, endpoint, echo, "x", `respond_bytes=${sixMB}`);
+    assert.equal(full.body.length, sixMB);
+    await assert.rejects(invoke(berth.runtime, endpoint, echo, "x", `respond_bytes=${sixMB + 1}`), (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+      assert.equal(e.name, "ModelError");
+      assert.equal(e.$metadata?.httpStatusCode, 424);
+      assert.match(e.message, /The model's response is larger than 6291456 bytes, the most InvokeEndpoint returns/);
+      assert.match(e.message, /InvokeEndpointWithResponseStream/);
+      return true;
+    });
+  });
+
+  it("turns an answer cut off after its headers into ModelError instead of a truncated 200", async () => {
+    const cutMessage = /closed its connection before its response was complete/;
+    await assert.rejects(invoke(berth.runtime, endpoint, echo, "a body the model will not finish sending", "cut_after_headers=1"), (e: Error) => e.name === "ModelError" && cutMessage.test(e.message));
+    await assert.rejects(invoke(berth.runtime, endpoint, echo, "x", "respond_bytes=3000000,cut_after_headers=1"), (e: Error) => e.name === "ModelError" && cutMessage.test(e.message));
+    assert.equal((await invoke(berth.runtime, endpoint, echo, "whole again")).body, "whole again", "the next answer arrives whole");
+  });
+
+  it("streams an answer larger than 6 MB whole, in events of at most 64 KiB", async () => {
+    const total = 8_000_000;
+    const response = await berth.runtime.send(
+      new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: echo, Body: Buffer.from("x"), ContentType: "text/plain", CustomAttributes: `respond_bytes=${total}` }),
+    );
+    let received = 0;
+    let largest = 0;
+    for await (const event of response.Body!) {
+      const bytes = event.PayloadPart?.Bytes;
+      if (!bytes) continue;
+      received += bytes.length;
+      largest = Math.max(largest, bytes.length);
+    }
+    assert.equal(received, total);
+    assert.ok(largest <= 64 * 1024, `the largest event carried ${largest} bytes`);
+  });
+
+  it("sends a stream cut off by the model as a ModelStreamError event", async () => {
+    const response = await berth.runtime.send(
+      new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: echo, Body: Buffer.from("x"), ContentType: "text/plain", CustomAttributes: "respond_bytes=1000000,cut_after_headers=1" }),
+    );
+    await assert.rejects(
+      (async () => {
+        for await (const event of response.Body!) void event;
+      })(),
+      { name: "ModelStreamError" },
+    );
+  });
+});
