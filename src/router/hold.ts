@@ -35,6 +35,8 @@ export class HeldRequests {
       this.#waiting.set(component, waiters);
     }
     if (waiters.size >= this.#options.maxHeld) return Promise.reject(runtimeErrors.noCapacity());
+    // A client gone before its request reached the queue would never hear "abort", and sit out holdMs.
+    if (signal.aborted) return Promise.reject(new Error("client went away before its request was held"));
     const queue = waiters;
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
