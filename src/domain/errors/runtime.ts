@@ -75,7 +75,7 @@ export const runtimeErrors = {
       code: "ServiceUnavailable",
       httpStatus: 503,
       retryable: true,
-      message: `Berth's router already holds ${limit} bytes of request and response bodies (limits.bufferedBodyBudgetBytes). Retry with backoff; if this is steady load, raise limits.bufferedBodyBudgetBytes or add capacity.`,
+      message: `Berth's router is holding as many request and response body bytes as limits.bufferedBodyBudgetBytes allows (${limit}). Retry with backoff; if this is steady load, raise limits.bufferedBodyBudgetBytes or add capacity.`,
     }),
   routeNotFound: (path: string) => validation(`No runtime operation is served at ${path}. Use /endpoints/{EndpointName}/invocations or /invocations-response-stream.`),
   internal: (requestId: string) =>

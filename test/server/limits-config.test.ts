@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "node:test";
+import { newDataDir } from "../support/berth-process.js";
+
+const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
+
+function startWith(config: string) {
+  const dataDir = newDataDir();
+  const file = join(dataDir, "limits.yaml");
+  writeFileSync(file, config);
+  return spawnSync(process.execPath, [binary, "server", "--config", file, "--data-dir", dataDir], { encoding: "utf8" });
+}
+
+describe("the limits settings group", () => {
+  it("refuses an unknown setting inside limits, naming it", () => {
+    const result = startWith("limits:\n  bufferedBodyBudget: 1000000000\n");
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /limits: unknown setting 'bufferedBodyBudget'. Known settings: bufferedBodyBudgetBytes/);
+  });
+
+  it("refuses a body budget too small for one full 6 MB request", () => {
+    const result = startWith("limits:\n  bufferedBodyBudgetBytes: 1000000\n");
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /limits\.bufferedBodyBudgetBytes must be a whole number of bytes, at least 6291456/);
+  });
+});
