@@ -31,6 +31,13 @@ export class BodyBudget {
     return true;
   }
 
+  /** True (and counted as a refusal) when the bytes could not be taken now; takes nothing either way. */
+  refuses(bytes: number): boolean {
+    if (this.#used + bytes <= this.limit) return false;
+    this.#refused++;
+    return true;
+  }
+
   give(bytes: number): void {
     this.#used -= bytes;
   }

@@ -6,13 +6,11 @@ import { ClientAbort, type InvokeResult, type Router } from "../../router/router
 import type { BodyBudget } from "../../router/body-budget.js";
 import { readCapped } from "../../router/bounded-body.js";
 import { writeJsonError } from "../awsjson/errors.js";
-import { readBody } from "../http/body.js";
+import { maxInvokeBodyBytes, readInvokeBody } from "./invoke-body.js";
 import type { RequestContext } from "../http/context.js";
 import { pathOf, type PrefixRoute } from "../http/server.js";
 import { exceptionEvent, payloadPart } from "./event-stream.js";
 
-/** SageMaker's payload limit for InvokeEndpoint (6 MB). */
-export const maxInvokeBodyBytes = 6 * 1024 * 1024;
 /** SageMaker's limit on a non-streaming answer, the same 6 MB. */
 export const maxInvokeResponseBytes = 6 * 1024 * 1024;
 /** A streamed answer has no total limit, but each PayloadPart event carries at most this much. */
@@ -55,27 +53,22 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   if (customAttributes !== undefined && (customAttributes.length > 1024 || !visibleAscii.test(customAttributes))) {
     throw runtimeErrors.badHeader("X-Amzn-SageMaker-Custom-Attributes", "must be at most 1024 visible ASCII characters");
   }
-  // The body is charged to the shared budget before it is read (its declared length, or the most it may
-  // be), trimmed to its real size once read, and given back when the response ends, however it ends.
+  // Bodies count against the shared budget from their first byte until their response ends, however it
+  // ends: the close listener gives back whatever this request holds then.
   const declared = Number(req.headers["content-length"]);
   if (declared > maxInvokeBodyBytes) throw runtimeErrors.bodyTooLarge(maxInvokeBodyBytes);
   const bodies = router.bodies;
-  let charged = declared >= 0 ? declared : maxInvokeBodyBytes;
-  if (!bodies.tryTake(charged)) throw runtimeErrors.bodyBudgetExhausted(bodies.limit);
+  if (bodies.refuses(declared || 0)) throw runtimeErrors.bodyBudgetExhausted(bodies.limit);
+  let charged = 0;
   const abort = new ClientAbort();
   res.once("close", () => {
     bodies.give(charged);
     charged = 0;
     if (!res.writableFinished) abort.abort();
   });
-  const body = await readBody(req, maxInvokeBodyBytes).catch((error) => {
-    throw BerthError.is(error) ? runtimeErrors.bodyTooLarge(maxInvokeBodyBytes) : error;
-  });
-  const unused = charged - body.length;
-  if (unused > 0) {
-    bodies.give(unused);
-    charged = body.length;
-  }
+  const body = await readInvokeBody(req, bodies);
+  if (res.destroyed) return bodies.give(body.length);
+  charged = body.length;
   const headers: Record<string, string> = { "content-type": single(req.headers["content-type"]) ?? "application/octet-stream" };
   const accept = single(stream ? req.headers["x-amzn-sagemaker-accept"] : req.headers.accept);
   if (accept) headers.accept = accept;
@@ -91,8 +84,15 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
     signal: abort,
     startedAt: ctx.startedAt,
   });
-  if (stream) await relayStream(result, res, ctx);
-  else await relay(result, res, bodies);
+  if (stream) return relayStream(result, res, ctx);
+  const chunks = await gather(result, res, bodies);
+  if (!chunks) return;
+  let size = 0;
+  for (const chunk of chunks) size += chunk.length;
+  // The gathered answer joins the request's charge, given back by the close listener above.
+  if (res.destroyed) return bodies.give(size);
+  charged += size;
+  send(result, res, chunks, size);
 }
 
 /** The endpoint name from its path segment; malformed percent-encoding and invalid names are the client's error. */
@@ -110,16 +110,16 @@ function endpointNameOf(segment: string): string {
 }
 
 /**
- * Gathers the model's whole answer (at most SageMaker's 6 MB) before sending a status line, so an answer
- * cut short or too large becomes a ModelError instead of a truncated 200. The gathered bytes stay charged
- * to the budget until the response closes.
+ * Gathers the model's whole answer (at most SageMaker's 6 MB) before any status line is sent, so an answer
+ * cut short or too large becomes a ModelError instead of a truncated 200. On success the caller owns the
+ * budget charge for their bytes; undefined when the client went away meanwhile.
  */
-async function relay(result: InvokeResult, res: ServerResponse, bodies: BodyBudget): Promise<void> {
+async function gather(result: InvokeResult, res: ServerResponse, bodies: BodyBudget): Promise<Buffer[] | undefined> {
   let chunks: Buffer[];
   try {
     chunks = await readCapped(result.body, maxInvokeResponseBytes, bodies);
   } catch (error) {
-    if (res.destroyed) return result.finish("client_closed");
+    if (res.destroyed) return void result.finish("client_closed");
     if (BerthError.is(error)) {
       result.finish(error.code === "ModelError" ? "model_5xx" : "throttled");
       throw error;
@@ -132,10 +132,11 @@ async function relay(result: InvokeResult, res: ServerResponse, bodies: BodyBudg
     throw runtimeErrors.responseCut(result.copyId, (error as Error).message);
   }
   result.finish("ok");
-  let size = 0;
-  for (const chunk of chunks) size += chunk.length;
-  if (res.destroyed) return bodies.give(size);
-  if (size > 0) res.once("close", () => bodies.give(size));
+  return chunks;
+}
+
+/** Sends a gathered answer with its Content-Length, the chunks as they arrived (never joined into a copy). */
+function send(result: InvokeResult, res: ServerResponse, chunks: Buffer[], size: number): void {
   const headers: Record<string, string | number> = {
     "content-type": result.contentType ?? "application/octet-stream",
     "content-length": size,
