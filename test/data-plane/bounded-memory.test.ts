@@ -48,6 +48,16 @@ describe("the router's memory stays bounded", () => {
     await eventually(async () => ((await bufferedBytes(berth)) === 0 ? true : undefined), { what: "the router to hold no body bytes once every request ended" });
   });
 
+  it("keeps SageMaker's 6 MB cap on a request body: one byte more is a ValidationError and nothing stays held", async () => {
+    await assert.rejects(invoke(berth.runtime, endpoint, ready, `${fullBody}x`), (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+      assert.equal(e.name, "ValidationError");
+      assert.equal(e.$metadata?.httpStatusCode, 400);
+      assert.match(e.message, /larger than 6291456 bytes, the most InvokeEndpoint accepts/);
+      return true;
+    });
+    await eventually(async () => ((await bufferedBytes(berth)) === 0 ? true : undefined), { what: "the refused body to leave nothing charged" });
+  });
+
   it("refuses requests with ServiceUnavailable once held bodies fill the budget, and takes them again once their clients leave", async () => {
     const clients = [new AbortController(), new AbortController()];
     const held = clients.map((client) =>

@@ -4,6 +4,8 @@ import { InvokeEndpointWithResponseStreamCommand } from "@aws-sdk/client-sagemak
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { invoke } from "../support/invoke.js";
+import { berthFetch } from "../support/http.js";
+import { eventually } from "../support/wait.js";
 
 const sixMB = 6 * 1024 * 1024;
 
@@ -66,5 +68,22 @@ describe("the limits on a model's answer", () => {
       })(),
       { name: "ModelStreamError" },
     );
+  });
+
+  it("frees the copy when a streaming client stops reading and then goes away", async () => {
+    const client = new AbortController();
+    const response = await berthFetch(`${berth.url}/endpoints/${endpoint}/invocations-response-stream`, {
+      method: "POST",
+      body: "x",
+      headers: { "content-type": "text/plain", "x-amzn-sagemaker-inference-component": echo, "x-amzn-sagemaker-custom-attributes": "respond_bytes=500000000" },
+      signal: client.signal,
+    });
+    assert.equal(response.status, 200);
+    const inFlight = new RegExp(`berth_in_flight_requests\\{[^}]*component="${echo}"[^}]*\\} (\\d+)`);
+    const inFlightNow = async () => Number(inFlight.exec(await (await berthFetch(`${berth.url}/metrics`)).text())?.[1] ?? -1);
+    // The body is never read: the router's writes back up until it waits for the client to drain.
+    await eventually(async () => ((await inFlightNow()) === 1 ? true : undefined), { what: "the stream to be in flight" });
+    client.abort();
+    await eventually(async () => ((await inFlightNow()) === 0 ? true : undefined), { what: "the copy to be freed once the stalled client left" });
   });
 });

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { once } from "node:events";
 import { BerthError } from "../../domain/errors/berth-error.js";
 import { runtimeErrors, streamErrors } from "../../domain/errors/runtime.js";
 import { ClientAbort, type InvokeResult, type Router } from "../../router/router.js";
@@ -162,7 +161,7 @@ async function relayStream(result: InvokeResult, res: ServerResponse, ctx: Reque
   try {
     for await (const chunk of result.body) {
       if (res.destroyed) break;
-      if (!writeEvents(res, chunk as Buffer)) await once(res, "drain");
+      if (!writeEvents(res, chunk as Buffer)) await drainedOrClosed(res);
     }
     if (res.destroyed) {
       result.finish("client_closed");
@@ -191,6 +190,20 @@ function writeEvents(res: ServerResponse, chunk: Buffer): boolean {
   let open = true;
   for (let offset = 0; offset < chunk.length; offset += maxEventBytes) open = res.write(payloadPart(chunk.subarray(offset, offset + maxEventBytes)));
   return open;
+}
+
+/** Waits for a full client to drain; a client that leaves instead must not leave the stream (and its copy) waiting forever. */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed) return resolve();
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 function single(value: string | string[] | undefined): string | undefined {
