@@ -24,6 +24,7 @@ describe("hostile runtime paths", () => {
     ["a".repeat(5000), /Member must have length less than or equal to 63/],
     ["%41".repeat(64), /Member must have length less than or equal to 63/],
     ["name%0d%0aX-Injected:%20yes", /failed to satisfy constraint/],
+    [`x/${"y".repeat(5000)}`, /No runtime operation is served at/],
   ];
 
   for (const [segment, message] of hostile) {

@@ -4,7 +4,7 @@ const validation = (message: string) => new BerthError({ code: "ValidationError"
 
 /** A value from a hostile request, shortened and with control characters escaped, safe to quote in a message. */
 function quoted(value: string): string {
-  const short = value.length > 64 ? `${value.slice(0, 64)}...` : value;
+  const short = value.length > 128 ? `${value.slice(0, 128)}...` : value;
   return short.replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
@@ -77,7 +77,7 @@ export const runtimeErrors = {
       retryable: true,
       message: `Berth's router is holding as many request and response body bytes as limits.bufferedBodyBudgetBytes allows (${limit}). Retry with backoff; if this is steady load, raise limits.bufferedBodyBudgetBytes or add capacity.`,
     }),
-  routeNotFound: (path: string) => validation(`No runtime operation is served at ${path}. Use /endpoints/{EndpointName}/invocations or /invocations-response-stream.`),
+  routeNotFound: (path: string) => validation(`No runtime operation is served at ${quoted(path)}. Use /endpoints/{EndpointName}/invocations or /invocations-response-stream.`),
   internal: (requestId: string) =>
     new BerthError({ code: "InternalFailure", httpStatus: 500, message: `The router failed to handle the request (request id ${requestId}); see the server log.` }),
   shuttingDown: () => new BerthError({ code: "ServiceUnavailable", httpStatus: 503, message: "The server is shutting down. Retry against a running server." }),
