@@ -81,7 +81,7 @@ export async function checkHostile(run: HostileRun): Promise<HostileTally> {
         }
       }),
       // The time limit only bounds shrinking against a server that stopped answering; a normal run ends long before it.
-      { seed: seed + round, numRuns: runs, interruptAfterTimeLimit: 300_000, markInterruptAsFailure: true },
+      { seed: seed + round, numRuns: runs, interruptAfterTimeLimit: 300_000, markInterruptAsFailure: true, includeErrorInReport: true },
     );
     round++;
   }
