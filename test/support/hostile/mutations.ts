@@ -166,7 +166,7 @@ export class Mutations {
   #numbers(target: Target, replace: (label: string, v: unknown, verdict: Verdict, awaits?: string) => Mutation): fc.Arbitrary<Mutation> {
     const shape = this.#constraints.shape(target.shapeName);
     const edges = [...hostileNumbers, ...(shape.min !== undefined ? [shape.min - 1, shape.min] : []), ...(shape.max !== undefined ? [shape.max, shape.max + 1] : [])];
-    return fc.oneof(fc.constantFrom(...edges), fc.double()).map((n) => {
+    return fc.oneof(fc.constantFrom(...edges), fc.double({ noNaN: true, noDefaultInfinity: true })).map((n) => {
       const ok = this.#constraints.numberOk(target.shapeName, n);
       const awaits = ok && n > 64 && quotaMembers.has(target.memberName) ? "quotas" : undefined;
       return replace(`= ${Object.is(n, -0) ? "-0" : String(n)}`, n, ok ? "any" : "refuse", awaits);
