@@ -6,6 +6,7 @@ import {
   CreateInferenceComponentCommand,
   CreateModelCommand,
   DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
   ListInferenceComponentsCommand,
   ListModelsCommand,
   UpdateInferenceComponentRuntimeConfigCommand,
@@ -174,5 +175,58 @@ describe("validation and wire errors", () => {
       ),
       { name: "ValidationException", message: /instanceType' failed to satisfy constraint: Member must satisfy enum value set/ },
     );
+  });
+
+  it("answers UnknownOperationException for targets named after Object's own members, not 500 or a bare 200", async () => {
+    for (const operation of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
+      const reply = await rawCall(berth.url, `SageMaker.${operation}`, "{}");
+      assert.equal(reply.status, 400, operation);
+      assert.equal(reply.errorType, "UnknownOperationException", operation);
+      assert.match(String(reply.body.message), new RegExp(`Operation 'SageMaker\\.${operation.replace(/_/g, "_")}' is not supported`));
+    }
+  });
+
+  it("answers SerializationException for a number outside its wire type, and stores nothing", async () => {
+    const name = uniqueName("cfg");
+    const count = await rawCall(
+      berth.url,
+      "SageMaker.CreateEndpointConfig",
+      JSON.stringify({ EndpointConfigName: name, ProductionVariants: [{ VariantName: "v", InstanceType: "ml.g5.xlarge", InitialInstanceCount: 1e308 }] }),
+    );
+    assert.equal(count.status, 400);
+    assert.equal(count.errorType, "SerializationException");
+    assert.match(String(count.body.message), /productionVariants\.1\.member\.initialInstanceCount' must be an integer from -2147483648 to 2147483647, but the request has number 1e\+308/);
+    await assert.rejects(berth.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name })), { name: "ValidationException", message: /Could not find endpoint configuration/ });
+
+    const weight = await rawCall(
+      berth.url,
+      "SageMaker.UpdateEndpointWeightsAndCapacities",
+      JSON.stringify({ EndpointName: "any", DesiredWeightsAndCapacities: [{ VariantName: "v", DesiredWeight: 2e71 }] }),
+    );
+    assert.equal(weight.status, 400);
+    assert.equal(weight.errorType, "SerializationException");
+    assert.match(String(weight.body.message), /desiredWeight' must be a number of at most 3\.4028235e38 in size/);
+  });
+
+  it("answers SerializationException for a timestamp no date can hold", async () => {
+    const reply = await rawCall(
+      berth.url,
+      "GraniteServiceVersion20100801.GetMetricStatistics",
+      JSON.stringify({ Namespace: "N", MetricName: "M", StartTime: 1e308, EndTime: 1, Period: 60, Statistics: ["Sum"] }),
+      { "content-type": "application/x-amz-json-1.0" },
+    );
+    assert.equal(reply.status, 400);
+    assert.equal(reply.errorType, "SerializationException");
+    assert.match(String(reply.body.message), /'startTime' must be a timestamp/);
+  });
+
+  it("keeps a map key named __proto__ as an ordinary key", async () => {
+    const name = uniqueName("proto-env");
+    const created = await rawCall(berth.url, "SageMaker.CreateModel", `{"ModelName":"${name}","PrimaryContainer":{"Image":"berth/echo","Environment":{"__proto__":"kept","OTHER":"1"}}}`);
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const described = await rawCall(berth.url, "SageMaker.DescribeModel", JSON.stringify({ ModelName: name }));
+    const environment = (described.body.PrimaryContainer as { Environment: Record<string, string> }).Environment;
+    assert.deepEqual(Object.entries(environment), [["__proto__", "kept"], ["OTHER", "1"]]);
+    storedModels++;
   });
 });

@@ -37,6 +37,11 @@ export class JsonService {
     }
   }
 
+  /** The operations this service serves, by their model names. */
+  get operationNames(): string[] {
+    return Object.keys(this.#options.operations);
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse, operationName: string, ctx: RequestContext): Promise<void> {
     const { contentType, queryCompatible } = this.#options;
     try {
@@ -53,7 +58,8 @@ export class JsonService {
   }
 
   async #run(req: IncomingMessage, operationName: string, ctx: RequestContext): Promise<unknown> {
-    const operation = this.#options.operations[operationName];
+    // Own names only: a target such as SageMaker.constructor must not reach Object.prototype.
+    const operation = Object.hasOwn(this.#options.operations, operationName) ? this.#options.operations[operationName] : undefined;
     if (!operation) throw protocolErrors.unknownOperation(`${this.targetPrefix}.${operationName}`);
     const received = req.headers["content-type"];
     if (!isJsonContentType(received)) throw protocolErrors.wrongContentType(received, this.#options.contentType);

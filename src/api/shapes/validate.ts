@@ -54,12 +54,9 @@ export class ShapeValidator {
         return this.#string(shapeName, shape, value, path, violations);
       case "integer":
       case "long":
-        if (typeof value !== "number" || !Number.isInteger(value)) throw protocolErrors.wrongType(path, "an integer", describe(value));
-        this.#range(shape, value, path, violations);
-        return value;
       case "float":
       case "double":
-        if (typeof value !== "number" || !Number.isFinite(value)) throw protocolErrors.wrongType(path, "a number", describe(value));
+        if (typeof value !== "number" || !wireTypes[shape.type].fits(value)) throw protocolErrors.wrongType(path, wireTypes[shape.type].expected, describe(value));
         this.#range(shape, value, path, violations);
         return value;
       case "boolean":
@@ -106,7 +103,8 @@ export class ShapeValidator {
     const out: Record<string, unknown> = {};
     for (const [k, v] of entries) {
       this.#visit(shape.key!.shape, k, `${path}.key`, violations);
-      out[k] = this.#visit(shape.value!.shape, v, `${path}.${k}`, violations);
+      // defineProperty keeps a key such as "__proto__" as data instead of replacing the object's prototype.
+      Object.defineProperty(out, k, { value: this.#visit(shape.value!.shape, v, `${path}.${k}`, violations), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }
@@ -159,6 +157,21 @@ export class ShapeValidator {
   }
 }
 
+/**
+ * What each numeric wire type holds, as AWS's deserialisers read it: integer is 32-bit, long 64-bit (exact
+ * in JSON only up to 2^53), float 32-bit. A value outside its type is a SerializationException there, so
+ * no operation ever sees a count of 1e308.
+ */
+const wireTypes = {
+  integer: { fits: (v: number) => Number.isInteger(v) && v >= -(2 ** 31) && v <= 2 ** 31 - 1, expected: "an integer from -2147483648 to 2147483647" },
+  long: { fits: (v: number) => Number.isSafeInteger(v), expected: "an integer from -9007199254740991 to 9007199254740991" },
+  float: { fits: (v: number) => Number.isFinite(v) && Math.abs(v) <= 3.4028234663852886e38, expected: "a number of at most 3.4028235e38 in size" },
+  double: { fits: (v: number) => Number.isFinite(v), expected: "a finite number" },
+};
+
+/** The widest instant a JavaScript Date holds, in seconds either side of 1970. */
+const maxEpochSeconds = 8.64e12;
+
 const javaClasses: Record<string, string> = {
   Print: "[\\x20-\\x7E]",
   ASCII: "[\\x00-\\x7F]",
@@ -192,12 +205,13 @@ function quote(value: unknown): string {
 }
 
 function toEpochSeconds(value: unknown, path: string): number {
-  if (typeof value === "number" && Number.isFinite(value)) return value;
-  if (typeof value === "string") {
-    const asNumber = Number(value);
-    if (value.trim() !== "" && Number.isFinite(asNumber)) return asNumber;
-    const parsed = Date.parse(value);
-    if (Number.isFinite(parsed)) return parsed / 1000;
-  }
-  throw protocolErrors.wrongType(path, "a timestamp (epoch seconds)", describe(value));
+  const seconds = typeof value === "number" ? value : typeof value === "string" ? parseTimestamp(value) : NaN;
+  if (Number.isFinite(seconds) && Math.abs(seconds) <= maxEpochSeconds) return seconds;
+  throw protocolErrors.wrongType(path, "a timestamp (epoch seconds, or an ISO 8601 date, between the years -271821 and 275760)", describe(value));
+}
+
+function parseTimestamp(value: string): number {
+  const asNumber = Number(value);
+  if (value.trim() !== "" && Number.isFinite(asNumber)) return asNumber;
+  return Date.parse(value) / 1000;
 }
