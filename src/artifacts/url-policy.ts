@@ -27,9 +27,9 @@ export function checkArtifactUrl(url: string, policy: ArtifactUrlPolicy): Policy
     }
     return checkLocal(url, path, policy);
   }
-  if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) return refuse(artifactProblems.relativePath(url));
-  if (/^s3:/i.test(url)) return refuse(artifactProblems.s3(url));
-  if (!/^https?:/i.test(url)) return refuse(artifactProblems.unsupportedScheme(url));
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) return refuse(artifactProblems.relativePath(url, policy));
+  if (/^s3:/i.test(url)) return refuse(artifactProblems.s3(url, policy));
+  if (!/^https?:/i.test(url)) return refuse(artifactProblems.unsupportedScheme(url, policy));
   const parsed = parseUrl(url);
   if (!parsed) return refuse(artifactProblems.malformed(url));
   return checkRemote(parsed, policy, url);
@@ -37,7 +37,7 @@ export function checkArtifactUrl(url: string, policy: ArtifactUrlPolicy): Policy
 
 /** The checks a remote URL (or a redirect's target) must pass before any connection is made. */
 export function checkRemote(target: URL, policy: ArtifactUrlPolicy, original = target.href): PolicyVerdict {
-  if (target.protocol !== "http:" && target.protocol !== "https:") return refuse(artifactProblems.unsupportedScheme(target.href));
+  if (target.protocol !== "http:" && target.protocol !== "https:") return refuse(artifactProblems.unsupportedScheme(target.href, policy));
   if (target.username !== "" || target.password !== "") return refuse(artifactProblems.credentials(original));
   const host = hostOf(target);
   if (!hostAllowed(host, policy)) return refuse(artifactProblems.hostNotAllowed(original, host, policy.allowedHosts));

@@ -5,15 +5,24 @@
  */
 const list = (items: readonly string[], empty: string) => (items.length > 0 ? items.join(", ") : empty);
 
+export interface AllowedSources {
+  localRoots: readonly string[];
+  allowedHosts: readonly string[];
+}
+
+const allowed = (sources: AllowedSources) =>
+  `artifacts.localRoots: ${list(sources.localRoots, "none")}; artifacts.allowedHosts: ${list(sources.allowedHosts, "none")}`;
+
 export const artifactProblems = {
-  unsupportedScheme: (url: string) =>
-    `Artifact URL '${url}' has an unsupported scheme. Use an absolute path or a file:///absolute/path under artifacts.localRoots, or an http(s):// URL on a host in artifacts.allowedHosts.`,
-  s3: (url: string) =>
-    `Artifact URL '${url}' is in S3, which this Berth host cannot read. Copy the artifact under one of artifacts.localRoots or to an http(s) host in artifacts.allowedHosts, and point ModelDataUrl / ArtifactUrl there.`,
+  unsupportedScheme: (url: string, sources: AllowedSources) =>
+    `Artifact URL '${url}' has an unsupported scheme. Use an absolute path or a file:///absolute/path under artifacts.localRoots, or an http(s):// URL on a host in artifacts.allowedHosts (${allowed(sources)}).`,
+  s3: (url: string, sources: AllowedSources) =>
+    `Artifact URL '${url}' is in S3, which this Berth host cannot read. Copy the artifact under one of artifacts.localRoots or to an http(s) host in artifacts.allowedHosts (${allowed(sources)}), and point ModelDataUrl / ArtifactUrl there.`,
   malformed: (url: string) => `Artifact URL '${url}' is not a valid URL. Write an absolute path, file:///absolute/path or http(s)://host/path.`,
   fileHost: (url: string, host: string) =>
     `Artifact URL '${url}' names host '${host}', but a file URL must name a path on this host: write file:///absolute/path (three slashes) or the absolute path itself.`,
-  relativePath: (url: string) => `Artifact path '${url}' is relative. Give an absolute path (or file:///absolute/path) under artifacts.localRoots.`,
+  relativePath: (url: string, sources: AllowedSources) =>
+    `Artifact path '${url}' is relative. Give an absolute path (or file:///absolute/path) under artifacts.localRoots, or an http(s) URL on a host in artifacts.allowedHosts (${allowed(sources)}).`,
   dotSegments: (url: string) => `Artifact path '${url}' contains '.' or '..' segments. Give the artifact's plain absolute path under artifacts.localRoots.`,
   badPathCharacters: (url: string) => `Artifact path '${url}' contains a NUL byte or an encoded '/'. Give the artifact's plain absolute path.`,
   outsideRoots: (url: string, path: string, roots: readonly string[]) =>
