@@ -65,7 +65,7 @@ export class ArtifactCache {
       const real = await this.#checkedRealPath(url, verdict.location.path);
       const info = await stat(real);
       if (info.isDirectory()) {
-        this.release(options.holder);
+        this.#releaseExactly(options.holder);
         return real;
       }
       if (!info.isFile()) throw new ArtifactError(artifactFailures.notRegularFile(url), true);
@@ -78,11 +78,14 @@ export class ArtifactCache {
 
   /** The holder (and any holder under it, such as a copy's adapters) no longer uses its entries. */
   release(holder: string): void {
-    for (const [name, key] of [...this.#holders]) {
-      if (name !== holder && !name.startsWith(`${holder}/`)) continue;
-      this.#holders.delete(name);
-      this.#drop(key);
-    }
+    for (const name of [...this.#holders.keys()]) if (name === holder || name.startsWith(`${holder}/`)) this.#releaseExactly(name);
+  }
+
+  #releaseExactly(holder: string): void {
+    const key = this.#holders.get(holder);
+    if (key === undefined) return;
+    this.#holders.delete(holder);
+    this.#drop(key);
   }
 
   /** Removes every entry that none of these URLs names and nobody holds, and whatever an earlier run left half done. */
