@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
@@ -139,6 +139,13 @@ describe("the artifact cache", () => {
     assert.equal(statSync(join(dir, "run")).uid, process.getuid!());
   });
 
+  it("fails a component whose path leads out of the local roots through a symbolic link", async () => {
+    const link = join(work, "escape");
+    symlinkSync("/etc", link);
+    const { reason } = await deploy(join(link, "passwd"), "Failed");
+    assert.match(reason, /resolves \(through symbolic links\) to \/etc\/passwd, which is not under artifacts\.localRoots/);
+  });
+
   it("fails a component whose archive holds a device file, with the reason, instead of restarting it", async () => {
     const file = join(work, "device.tar.gz");
     writeTarball(file, [{ path: "dev-null", type: "CharacterDevice" }]);
@@ -169,6 +176,31 @@ describe("collecting unused artifacts when the server starts", () => {
     try {
       assert.ok(!existsSync(stray), "an entry nothing names was collected on start");
       assert.ok(existsSync(kept), "the entry a component names was kept");
+    } finally {
+      await berth.stop();
+    }
+  });
+
+  it("checks a stored URL again when the copy starts, refusing what today's config no longer allows", async () => {
+    const dataDir = newDataDir();
+    const work = mkdtempSync(join(tmpdir(), "berth-recheck-"));
+    const file = join(work, "model.tar.gz");
+    writeTarball(file, [{ path: "weights.bin", body: "recheck" }]);
+    let berth = await startBerth({ dataDir, config: { images: testEnvImage, artifacts: { localRoots: [tmpdir()] } } });
+    const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
+    const input = echoComponent(endpoint, { image: "test/env", accelerators: 0 });
+    input.Specification!.Container!.ArtifactUrl = file;
+    await berth.sagemaker.send(new CreateInferenceComponentCommand(input));
+    await waitForComponent(berth.sagemaker, input.InferenceComponentName!, "InService");
+    assert.equal(await berth.stop(), 0);
+    const elsewhere = mkdtempSync(join(tmpdir(), "berth-other-root-"));
+    berth = await startBerth({ dataDir, config: { images: testEnvImage, artifacts: { localRoots: [elsewhere] } } });
+    try {
+      const reason = await eventually(
+        async () => (await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: input.InferenceComponentName }))).FailureReason,
+        { what: "the copy to report that its artifact is no longer allowed" },
+      );
+      assert.match(reason, /is not under an allowed local root \(artifacts\.localRoots: .*berth-other-root-/);
     } finally {
       await berth.stop();
     }
