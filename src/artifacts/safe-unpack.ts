@@ -167,16 +167,22 @@ function limitBytes(limit: number, tooMany: () => Error): Transform {
   });
 }
 
-/** node-tar's Unpack is not a Node stream; this lets pipeline feed it with backpressure and see it finish. */
+/**
+ * node-tar's Unpack is not a Node stream; this lets pipeline feed it with backpressure and see it finish.
+ * Bytes after the end-of-archive marker are dropped (still counted upstream): node-tar would keep
+ * concatenating them, which costs quadratic time on a bomb of trailing zeros.
+ */
 function into(unpack: Unpack): Writable {
   const finished = new Promise<void>((resolve, reject) => {
     unpack.on("close", () => resolve());
     unpack.on("error", reject);
   });
   finished.catch(() => undefined);
+  let ended = false;
+  unpack.on("eof", () => (ended = true));
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      if (unpack.write(chunk)) done();
+      if (ended || unpack.write(chunk)) done();
       else unpack.once("drain", () => done());
     },
     final(done) {
