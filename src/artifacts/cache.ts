@@ -27,6 +27,7 @@ export interface EnsureOptions {
  * tmp/ (downloads and unpacks in progress).
  */
 export class ArtifactCache {
+  readonly #root: string;
   readonly #settings: ArtifactSettings;
   readonly #entries: string;
   readonly #tmp: string;
@@ -40,6 +41,7 @@ export class ArtifactCache {
   constructor(root: string, settings: ArtifactSettings) {
     const entries = join(root, "entries");
     const tmp = join(root, "tmp");
+    this.#root = root;
     this.#settings = settings;
     this.#entries = entries;
     this.#tmp = tmp;
@@ -92,6 +94,8 @@ export class ArtifactCache {
   async collect(keepUrls: Iterable<string>): Promise<void> {
     await this.#ready;
     const keep = new Set(keepUrls);
+    // Anything else in the root is an earlier layout's cache (entries named by URL text).
+    for (const name of await readdir(this.#root)) if (!layout.has(name)) await rm(join(this.#root, name), { recursive: true, force: true });
     for (const name of await readdir(this.#tmp)) await rm(join(this.#tmp, name), { recursive: true, force: true });
     const keepKeys = new Set<string>();
     for (const record of await this.#sources.list()) {
@@ -221,6 +225,8 @@ export class ArtifactCache {
     return run;
   }
 }
+
+const layout = new Set(["entries", "sources", "tmp"]);
 
 /** Archives are named by their digest alone; a single file's name is part of what a copy sees, so it joins the key. */
 function entryKey(digest: string, name: string): string {

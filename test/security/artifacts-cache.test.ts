@@ -172,9 +172,12 @@ describe("collecting unused artifacts when the server starts", () => {
     assert.equal(await berth.stop(), 0);
     const stray = join(dataDir, "artifacts", "entries", "0".repeat(64));
     mkdirSync(stray);
+    const oldLayout = join(dataDir, "artifacts", "0123456789abcdef01234567");
+    mkdirSync(oldLayout);
     berth = await startBerth({ dataDir, config });
     try {
       assert.ok(!existsSync(stray), "an entry nothing names was collected on start");
+      assert.ok(!existsSync(oldLayout), "the cache of an earlier version, keyed by URL text, was removed");
       assert.ok(existsSync(kept), "the entry a component names was kept");
     } finally {
       await berth.stop();
