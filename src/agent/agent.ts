@@ -8,7 +8,8 @@ import { del, put, type ChangeEvent, type Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { ReconcileLoop } from "../controllers/reconcile-loop.js";
-import { ArtifactCache } from "./artifacts.js";
+import { ArtifactCache } from "../artifacts/cache.js";
+import type { ArtifactSettings } from "../artifacts/settings.js";
 import { detectContainerRuntime } from "./container-runtime.js";
 import { resolveImage } from "./images.js";
 import { detectLimits, type LimitsMode } from "./limits.js";
@@ -21,6 +22,7 @@ export interface NodeAgentOptions {
   host: string;
   dataDir: string;
   images: Record<string, ImageCommand>;
+  artifacts: ArtifactSettings;
   clock: Clock;
   log: Logger;
   drain: (copyId: string, timeoutMs: number) => Promise<void>;
@@ -47,7 +49,7 @@ export class NodeAgent {
 
   constructor(options: NodeAgentOptions) {
     this.#options = options;
-    this.#artifacts = new ArtifactCache(join(options.dataDir, "artifacts"));
+    this.#artifacts = new ArtifactCache(join(options.dataDir, "artifacts"), options.artifacts);
     this.#loop = new ReconcileLoop({ name: "agent", reconcile: (key) => this.#reconcile(key), clock: options.clock, log: options.log });
   }
 
@@ -63,6 +65,7 @@ export class NodeAgent {
     if (this.#runtime) log.info(`other images run through ${this.#runtime}`);
     await this.#killLeftovers();
     await this.#forgetOldStatuses();
+    await this.#collectArtifacts();
     this.#unwatch = store.watch((events) => this.#onChanges(events));
     for (const entry of await store.list<CopyRecord>("copy")) this.#loop.enqueue(entry.key);
     for (const entry of await store.list<CopyStatusRecord>("copy-status")) this.#loop.enqueue(entry.key);
@@ -111,6 +114,7 @@ export class NodeAgent {
       this.#adapterStates.delete(key);
       const stopped = supervisor.stop().then(async () => {
         this.#stopping.delete(key);
+        this.#artifacts.release(key);
         if (!this.#closed) await store.commit([del("copy-status", key)]);
       });
       this.#stopping.set(key, stopped);
@@ -126,6 +130,7 @@ export class NodeAgent {
       log: log.child({ endpoint: copy.endpointName }),
       clock,
       artifacts: this.#artifacts,
+      artifactHolder: key,
       ports: this.#ports,
       limitsMode: this.#limitsMode,
       resolveImage: (image) => resolveImage(image, { configured: images, runtime: this.#runtime }),
@@ -165,11 +170,22 @@ export class NodeAgent {
       .map((c) => ({ name: c.name, artifactUrl: c.resolved.artifactUrl!, downloadTimeoutSeconds: c.resolved.downloadTimeoutSeconds }));
     const known = this.#adapterStates.get(key) ?? {};
     if (adapters.length === 0 && Object.keys(known).length === 0) return;
-    const states = await syncAdapters(this.#adaptersDir(supervisor.copy.id), adapters, this.#artifacts);
+    const states = await syncAdapters(this.#adaptersDir(supervisor.copy.id), adapters, this.#artifacts, key);
+    if (!this.#supervisors.has(key) && !this.#stopping.has(key) && !this.#closed) this.#artifacts.release(key);
     if (JSON.stringify(states) === JSON.stringify(known) || this.#supervisors.get(key) !== supervisor) return;
     this.#adapterStates.set(key, states);
     log.info({ copy: supervisor.copy.id }, `copy ${supervisor.copy.id} adapters: ${Object.entries(states).map(([n, s]) => `${n} ${s}`).join(", ") || "none"}`);
     if (await store.get("copy", key)) await store.commit([put("copy-status", key, { ...supervisor.status, adapters: states })]);
+  }
+
+  /** Cache entries that no copy or component still names are removed before any copy starts. */
+  async #collectArtifacts(): Promise<void> {
+    const { store, log } = this.#options;
+    const urls = [
+      ...(await store.list<CopyRecord>("copy")).map((e) => e.value.spec.artifactUrl),
+      ...(await store.list<ComponentRecord>("inference-component")).filter((e) => e.value.status !== "Deleting").map((e) => e.value.resolved.artifactUrl),
+    ];
+    await this.#artifacts.collect(urls.filter((url): url is string => url !== undefined)).catch((error) => log.warn({ err: error }, "could not collect unused artifacts"));
   }
 
   /** Statuses from a previous run name ports nobody listens on any more; the router must not use them. */

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import type { CopyPhase, CopyRecord, CopyStatusRecord } from "../domain/resources.js";
 import { sleep, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
-import { ArtifactError, type ArtifactCache } from "./artifacts.js";
+import { ArtifactError } from "../artifacts/artifact-error.js";
+import type { ArtifactCache } from "../artifacts/cache.js";
 import { ping } from "./health.js";
 import type { ImageResolution, LaunchCommand } from "./images.js";
 import { applyLimits, type AppliedLimits, type LimitsMode } from "./limits.js";
@@ -12,6 +13,8 @@ export interface SupervisorDeps {
   log: Logger;
   clock: Clock;
   artifacts: ArtifactCache;
+  /** Who this copy is to the artifact cache; the agent releases it when the copy is removed. */
+  artifactHolder: string;
   ports: PortAllocator;
   limitsMode: LimitsMode;
   resolveImage: (image: string) => ImageResolution;
@@ -113,12 +116,16 @@ export class CopySupervisor {
     if (spec.artifactUrl) {
       this.#publish({ phase: "Downloading" });
       try {
-        modelDir = await this.#deps.artifacts.ensure(spec.artifactUrl, { timeoutMs: spec.downloadTimeoutSeconds * 1000 });
+        modelDir = await this.#deps.artifacts.ensure(spec.artifactUrl, { timeoutMs: spec.downloadTimeoutSeconds * 1000, holder: this.#deps.artifactHolder });
       } catch (error) {
         return { error: (error as Error).message, terminal: error instanceof ArtifactError && error.terminal };
       }
     }
-    if (this.#stopping) return { error: "stopped" };
+    if (this.#stopping) {
+      // The agent may have released this copy's artifacts while the fetch was under way.
+      if (modelDir !== undefined) this.#deps.artifacts.release(this.#deps.artifactHolder);
+      return { error: "stopped" };
+    }
     const image = this.#deps.resolveImage(spec.image);
     if (!image.ok) return { error: image.reason, terminal: true };
     const port = await this.#deps.ports.allocate();

@@ -1,6 +1,8 @@
 import { readFileSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
+import type { ArtifactSettings } from "../artifacts/settings.js";
 import type { InstanceTypeSpec } from "../domain/catalog/instance-type.js";
 import { checkLimits, defaultLimits, type LimitsConfig } from "./limits.js";
 
@@ -40,7 +42,23 @@ export interface BerthConfig {
   holdQueueSize: number;
   /** Hard limits on memory the runtime path may hold (see limits.ts). */
   limits: LimitsConfig;
+  /** Where model artifacts may come from and how large they may be. */
+  artifacts: ArtifactSettings;
 }
+
+const gib = 1024 * 1024 * 1024;
+
+/** Berth's own models folder (demo adapter, demo LLM), so the README examples work without configuring roots. */
+const bundledModels = fileURLToPath(new URL("../../../models", import.meta.url));
+
+export const defaultArtifactSettings: ArtifactSettings = {
+  localRoots: [bundledModels],
+  allowedHosts: [],
+  allowPrivateNetworks: false,
+  maxDownloadBytes: 16 * gib,
+  maxUnpackedBytes: 32 * gib,
+  maxFiles: 10_000,
+};
 
 export const defaultConfig: BerthConfig = {
   host: "127.0.0.1",
@@ -61,6 +79,7 @@ export const defaultConfig: BerthConfig = {
   holdSeconds: 120,
   holdQueueSize: 1000,
   limits: defaultLimits,
+  artifacts: defaultArtifactSettings,
 };
 
 const envNames: Record<string, keyof BerthConfig> = {
@@ -149,6 +168,34 @@ function check(raw: Record<string, unknown>): BerthConfig {
     holdSeconds,
     holdQueueSize,
     limits: checkLimits(raw.limits),
+    artifacts: checkArtifactSettings(raw.artifacts),
+  };
+}
+
+function checkArtifactSettings(raw: unknown): ArtifactSettings {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`artifacts must be a mapping of settings, e.g. "artifacts: { localRoots: [/srv/models] }".`);
+  const known = new Set(Object.keys(defaultArtifactSettings));
+  for (const key of Object.keys(raw)) if (!known.has(key)) throw new ConfigError(`unknown setting 'artifacts.${key}'. Known artifacts settings: ${[...known].join(", ")}.`);
+  const merged = { ...defaultArtifactSettings, ...(raw as Partial<ArtifactSettings>) };
+  const strings = (name: keyof ArtifactSettings, value: unknown) => {
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v !== "")) throw new ConfigError(`artifacts.${name} must be a list of non-empty strings.`);
+    return value as string[];
+  };
+  const count = (name: keyof ArtifactSettings) => {
+    const value = Number(merged[name]);
+    if (!Number.isSafeInteger(value) || value < 1) throw new ConfigError(`artifacts.${name} must be a whole number of at least 1, got '${merged[name]}'.`);
+    return value;
+  };
+  const localRoots = strings("localRoots", merged.localRoots).map((root) => resolve(root));
+  const allowedHosts = strings("allowedHosts", merged.allowedHosts).map((host) => host.toLowerCase());
+  if (typeof merged.allowPrivateNetworks !== "boolean") throw new ConfigError(`artifacts.allowPrivateNetworks must be true or false.`);
+  return {
+    localRoots,
+    allowedHosts,
+    allowPrivateNetworks: merged.allowPrivateNetworks,
+    maxDownloadBytes: count("maxDownloadBytes"),
+    maxUnpackedBytes: count("maxUnpackedBytes"),
+    maxFiles: count("maxFiles"),
   };
 }
 

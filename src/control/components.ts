@@ -1,3 +1,4 @@
+import { checkSpecificationArtifacts } from "./artifact-urls.js";
 import { nameKey, sageMakerArn } from "../domain/arn.js";
 import { resolveSpec, type ComponentSpecification } from "../domain/component-spec.js";
 import { adapterErrors, deploymentErrors, sageMakerErrors } from "../domain/errors/sagemaker.js";
@@ -27,6 +28,7 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
   const name = input.InferenceComponentName;
   const arn = sageMakerArn(deps.account, "inference-component", name);
   if ((input.Specification === undefined) === (input.Specifications === undefined)) throw sageMakerErrors.specificationChoice();
+  checkSpecificationArtifacts(deps.artifacts, input);
   if (await deps.store.get("inference-component", nameKey(name))) throw sageMakerErrors.alreadyExists("inference component", arn);
   return withConflictRetry(async () => {
     const endpointEntry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
@@ -266,6 +268,7 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
   const hasSpec = input.Specification !== undefined || input.Specifications !== undefined;
   if (!hasSpec && !input.RuntimeConfig) throw sageMakerErrors.nothingToUpdate(input.InferenceComponentName);
   if (input.Specification !== undefined && input.Specifications !== undefined) throw sageMakerErrors.specificationChoice();
+  checkSpecificationArtifacts(deps.artifacts, input);
   return withConflictRetry(async () => {
     const entry = await getComponentEntry(deps, input.InferenceComponentName);
     const component = entry.value;

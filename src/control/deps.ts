@@ -1,3 +1,4 @@
+import type { ArtifactUrlPolicy } from "../artifacts/settings.js";
 import type { Account } from "../domain/arn.js";
 import type { InstanceCatalog } from "../domain/catalog/instance-catalog.js";
 import type { CapacityOptions } from "../domain/compute.js";
@@ -14,4 +15,6 @@ export interface ControlDeps {
   capacity: CapacityOptions;
   /** Maps the rollout wait and timeout (API seconds) to real time, like every scaling duration. */
   scale: TimeScale;
+  /** Where model artifacts may come from; URLs are checked against it when a model or component is created. */
+  artifacts: ArtifactUrlPolicy;
 }

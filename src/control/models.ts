@@ -1,4 +1,5 @@
 import { nameKey, sageMakerArn } from "../domain/arn.js";
+import { checkModelArtifacts } from "./artifact-urls.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
 import type { ModelRecord, Tag } from "../domain/resources.js";
 import { absent, del, put, StoreConflictError } from "../store/store.js";
@@ -20,6 +21,7 @@ export async function createModel(deps: ControlDeps, input: CreateModelInput): P
   if (!primary?.Image && !(containers && containers.length > 0 && containers.every((c) => c.Image))) {
     throw sageMakerErrors.modelWithoutContainer(name);
   }
+  checkModelArtifacts(deps.artifacts, definition);
   const record: ModelRecord = { name, arn, createdAt: deps.clock.now(), definition, tags };
   try {
     await deps.store.commit([put("model", nameKey(name), record, absent)]);

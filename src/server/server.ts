@@ -58,7 +58,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   for (const entry of await store.list<InstanceRecord>("instance")) provider.adopt(entry.value.id, entry.value.devices);
 
   const timeScale = new TimeScale(config.scalingPeriodSeconds);
-  const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity, scale: timeScale };
+  const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity, scale: timeScale, artifacts: config.artifacts };
   const metrics = new RouterMetrics();
   // The router wakes components through the autoscaler, which is built once monitoring is up.
   let autoscaler!: Autoscaler;
@@ -82,6 +82,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     host: "local",
     dataDir: config.dataDir,
     images: config.images,
+    artifacts: config.artifacts,
     clock,
     log: log.child({ component: "agent" }),
     drain: (copyId, timeoutMs) => publisher.settled().then(() => router.waitIdle(copyId, timeoutMs)),

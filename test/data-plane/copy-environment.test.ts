@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { CreateInferenceComponentCommand, CreateModelCommand } from "@aws-sdk/client-sagemaker";
-import { startBerth, type BerthProcess } from "../support/berth-process.js";
+import { startBerth, testArtifactSettings, type BerthProcess } from "../support/berth-process.js";
 import { createIcEndpoint, echoComponent, uniqueName, waitForComponent } from "../support/fixtures.js";
 import { invoke } from "../support/invoke.js";
 import { placement } from "../support/placement.js";
@@ -40,7 +40,12 @@ describe("what a copy is started with", () => {
     });
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     httpUrl = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
-    berth = await startBerth({ config: { images: { "test/env": { command: [process.execPath, envServer, "--model-dir={modelDir}"] } } } });
+    berth = await startBerth({
+      config: {
+        images: { "test/env": { command: [process.execPath, envServer, "--model-dir={modelDir}"] } },
+        artifacts: { ...testArtifactSettings, allowedHosts: ["127.0.0.1"] },
+      },
+    });
     endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
   });
   after(async () => {

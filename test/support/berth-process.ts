@@ -35,6 +35,9 @@ export interface StartOptions {
 
 export const credentials = { accessKeyId: "AKIDBERTHTEST", secretAccessKey: "not-checked" };
 
+/** Tests build their artifacts under the system temporary directory and use Berth's own models/. */
+export const testArtifactSettings = { localRoots: [tmpdir(), fileURLToPath(new URL("../../../models", import.meta.url))] };
+
 export function newDataDir(): string {
   return mkdtempSync(join(tmpdir(), "berth-test-"));
 }
@@ -43,9 +46,9 @@ export function newDataDir(): string {
 export async function startBerth(options: StartOptions = {}): Promise<BerthProcess> {
   const dataDir = options.dataDir ?? newDataDir();
   const args = [binary, "server", "--port", String(options.port ?? 0), "--data-dir", dataDir, "--log-format", "json", ...(options.args ?? [])];
-  if (options.config) {
+  if (options.config || !options.args?.includes("--config")) {
     const file = join(dataDir, "test-config.yaml");
-    writeFileSync(file, stringify(options.config));
+    writeFileSync(file, stringify({ artifacts: testArtifactSettings, ...options.config }));
     args.push("--config", file);
   }
   const child = spawn(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });

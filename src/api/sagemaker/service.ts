@@ -10,10 +10,11 @@ import type { ShapeDeviations } from "../shapes/validate.js";
 
 /**
  * Where Berth accepts more than the service model: model artifacts may be local (file:// URLs or
- * absolute paths) or plain http, since Berth runs where S3 may not be reachable.
+ * absolute paths) or plain http, since Berth runs where S3 may not be reachable. Any text passes the
+ * shape; the artifact URL policy (src/artifacts/url-policy.ts) then refuses what it must, saying why.
  */
 export const sageMakerDeviations: ShapeDeviations = {
-  Url: { pattern: "(https?|s3)://([^/]+)/?(.*)|file://.*|/.*" },
+  Url: { pattern: "[\\s\\S]*" },
 };
 
 export function sageMakerService(deps: ControlDeps, options: { maxBodyBytes: number }): JsonService {

@@ -80,6 +80,7 @@ export const sageMakerErrors = {
     validation(
       `The new configuration for endpoint '${endpoint}' has no variant '${variant}', which hosts inference components (${components.join(", ")}). Keep the variant or delete those components first.`,
     ),
+  artifactUrlRefused: (field: string, problem: string) => validation(`${field} is refused. ${problem}`),
   unsupported: (what: string, instead: string) => validation(`${what} is not supported by Berth. ${instead}`),
   tooManyResources: (noun: ResourceNoun, limit: number) =>
     new BerthError({ code: "ResourceLimitExceeded", httpStatus: 400, message: `The limit of ${limit} ${noun}s has been reached. Delete unused ones or raise the limit in the server config.` }),

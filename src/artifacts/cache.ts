@@ -1,0 +1,246 @@
+import { randomUUID } from "node:crypto";
+import type { Stats } from "node:fs";
+import { chmod, mkdir, readdir, realpath, rename, rm, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { artifactFailures } from "../domain/errors/artifacts.js";
+import { ArtifactError } from "./artifact-error.js";
+import { download } from "./safe-fetch.js";
+import { copyFileArtifact, fileDigest, isArchive, unpackArchive } from "./safe-unpack.js";
+import type { ArtifactSettings } from "./settings.js";
+import { SourceRecords } from "./source-records.js";
+import { checkArtifactUrl, isUnder } from "./url-policy.js";
+
+export interface EnsureOptions {
+  timeoutMs: number;
+  /** Who uses the artifact (a copy, or an adapter in a copy); the entry stays while any holder uses it. */
+  holder: string;
+}
+
+/**
+ * Makes model artifacts available as local directories. A local directory is used in place; archives and
+ * single files, local or downloaded, become cache entries named by the sha256 of their bytes, so the same
+ * bytes at two URLs share one entry and changed bytes at one URL get a new one. An http(s) URL is checked
+ * again each time a copy starts (a conditional request when the host sent an ETag or Last-Modified). An
+ * entry is removed when its last holder releases it, and entries nothing needs are collected on start.
+ *
+ * Layout of the root: entries/<key>/ (what copies read, 0755), sources/ (what each URL was last),
+ * tmp/ (downloads and unpacks in progress).
+ */
+export class ArtifactCache {
+  readonly #root: string;
+  readonly #settings: ArtifactSettings;
+  readonly #entries: string;
+  readonly #tmp: string;
+  readonly #sources: SourceRecords;
+  readonly #holders = new Map<string, string>();
+  readonly #counts = new Map<string, number>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #preparing = new Map<string, Promise<string>>();
+  readonly #ready: Promise<void>;
+
+  constructor(root: string, settings: ArtifactSettings) {
+    const entries = join(root, "entries");
+    const tmp = join(root, "tmp");
+    this.#root = root;
+    this.#settings = settings;
+    this.#entries = entries;
+    this.#tmp = tmp;
+    this.#sources = new SourceRecords(join(root, "sources"));
+    this.#ready = (async () => {
+      await mkdir(root, { recursive: true });
+      await chmod(root, 0o755);
+      await mkdir(entries, { recursive: true });
+      await chmod(entries, 0o755);
+      await mkdir(tmp, { recursive: true, mode: 0o700 });
+      await mkdir(join(root, "sources"), { recursive: true, mode: 0o700 });
+    })();
+    this.#ready.catch(() => undefined);
+  }
+
+  /** The directory holding the artifact, checked against the settings as they are now. */
+  async ensure(url: string, options: EnsureOptions): Promise<string> {
+    const verdict = checkArtifactUrl(url, this.#settings);
+    if (!verdict.ok) throw new ArtifactError(verdict.problem, true);
+    try {
+      await this.#ready;
+      if (verdict.location.kind === "remote") return await this.#hold(url, options.holder, () => this.#prepareRemote(url, options.timeoutMs));
+      const real = await this.#checkedRealPath(url, verdict.location.path);
+      const info = await stat(real);
+      if (info.isDirectory()) {
+        this.#releaseExactly(options.holder);
+        return real;
+      }
+      if (!info.isFile()) throw new ArtifactError(artifactFailures.notRegularFile(url), true);
+      return await this.#hold(url, options.holder, () => this.#prepareLocal(url, real, info));
+    } catch (error) {
+      if (error instanceof ArtifactError) throw error;
+      throw new ArtifactError(artifactFailures.prepareFailed(url, (error as Error).message), false);
+    }
+  }
+
+  /** The holder (and any holder under it, such as a copy's adapters) no longer uses its entries. */
+  release(holder: string): void {
+    for (const name of [...this.#holders.keys()]) if (name === holder || name.startsWith(`${holder}/`)) this.#releaseExactly(name);
+  }
+
+  #releaseExactly(holder: string): void {
+    const key = this.#holders.get(holder);
+    if (key === undefined) return;
+    this.#holders.delete(holder);
+    this.#drop(key);
+  }
+
+  /** Removes every entry that none of these URLs names and nobody holds, and whatever an earlier run left half done. */
+  async collect(keepUrls: Iterable<string>): Promise<void> {
+    await this.#ready;
+    const keep = new Set(keepUrls);
+    // Anything else in the root is an earlier layout's cache (entries named by URL text).
+    for (const name of await readdir(this.#root)) if (!layout.has(name)) await rm(join(this.#root, name), { recursive: true, force: true });
+    for (const name of await readdir(this.#tmp)) await rm(join(this.#tmp, name), { recursive: true, force: true });
+    const keepKeys = new Set<string>();
+    for (const record of await this.#sources.list()) {
+      if (keep.has(record.url)) keepKeys.add(record.key);
+      else await this.#sources.delete(record.url);
+    }
+    for (const key of await readdir(this.#entries)) {
+      if (keepKeys.has(key)) continue;
+      await this.#locked(key, async () => {
+        if (!this.#counts.has(key)) await rm(join(this.#entries, key), { recursive: true, force: true });
+      });
+    }
+  }
+
+  async #checkedRealPath(url: string, path: string): Promise<string> {
+    const real = await realpath(path).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === "ENOENT" || error.code === "ENOTDIR" ? new ArtifactError(artifactFailures.missing(url), false) : error;
+    });
+    const roots = await Promise.all(this.#settings.localRoots.map((root) => realpath(root).catch(() => undefined)));
+    if (!roots.some((root) => root !== undefined && isUnder(real, root))) throw new ArtifactError(artifactFailures.escapesRoots(url, real, this.#settings.localRoots), true);
+    return real;
+  }
+
+  /** Prepares the entry (once for concurrent callers of one URL), then records the holder under the entry's lock. */
+  async #hold(url: string, holder: string, prepare: () => Promise<string>): Promise<string> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      let job = this.#preparing.get(url);
+      if (!job) {
+        job = prepare().finally(() => this.#preparing.delete(url));
+        this.#preparing.set(url, job);
+      }
+      const key = await job;
+      const dir = join(this.#entries, key);
+      const held = await this.#locked(key, async () => {
+        if (!(await exists(dir))) return false;
+        const previous = this.#holders.get(holder);
+        if (previous !== key) {
+          this.#holders.set(holder, key);
+          this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+          if (previous !== undefined) this.#drop(previous);
+        }
+        return true;
+      });
+      if (held) return dir;
+    }
+    throw new ArtifactError(artifactFailures.vanished(url), false);
+  }
+
+  async #prepareLocal(url: string, file: string, info: Stats): Promise<string> {
+    const identity = `${file}:${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+    const record = await this.#sources.get(url);
+    if (record?.identity === identity && (await exists(join(this.#entries, record.key)))) return record.key;
+    const name = basename(file);
+    const digest = await fileDigest(file);
+    const key = entryKey(digest, name);
+    await this.#materialize(key, async (dir) => {
+      const read = isArchive(name) ? await unpackArchive(file, dir, this.#settings, url) : await copyFileArtifact(file, dir, safeName(name), this.#settings.maxUnpackedBytes, url);
+      if (read !== digest) throw new ArtifactError(artifactFailures.changedWhileReading(url), false);
+    });
+    await this.#sources.put({ url, key, identity });
+    return key;
+  }
+
+  async #prepareRemote(url: string, timeoutMs: number): Promise<string> {
+    const record = await this.#sources.get(url);
+    const current = record && (await exists(join(this.#entries, record.key))) ? record : undefined;
+    const file = join(this.#tmp, `download-${randomUUID()}`);
+    try {
+      const result = await download(url, file, { policy: this.#settings, maxBytes: this.#settings.maxDownloadBytes, timeoutMs, validators: current?.validators });
+      if (result.notModified) return current!.key;
+      const name = basename(new URL(url).pathname);
+      const key = entryKey(result.digest, name);
+      await this.#materialize(key, async (dir) => {
+        if (isArchive(name)) await unpackArchive(file, dir, this.#settings, url);
+        else {
+          const target = join(dir, safeName(name));
+          await rename(file, target);
+          await chmod(target, 0o644);
+        }
+      });
+      const validators = result.validators.etag || result.validators.lastModified ? result.validators : undefined;
+      await this.#sources.put({ url, key, validators });
+      return key;
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  /** Fills a new entry in tmp/ and moves it into place whole, unless it is already there. */
+  async #materialize(key: string, fill: (dir: string) => Promise<void>): Promise<void> {
+    await this.#locked(key, async () => {
+      const dir = join(this.#entries, key);
+      if (await exists(dir)) return;
+      const partial = join(this.#tmp, `entry-${randomUUID()}`);
+      await mkdir(partial, { mode: 0o755 });
+      try {
+        await fill(partial);
+        await chmod(partial, 0o755);
+        await rename(partial, dir);
+      } catch (error) {
+        await rm(partial, { recursive: true, force: true });
+        throw error;
+      }
+    });
+  }
+
+  #drop(key: string): void {
+    const count = (this.#counts.get(key) ?? 1) - 1;
+    if (count > 0) {
+      this.#counts.set(key, count);
+      return;
+    }
+    this.#counts.delete(key);
+    void this.#locked(key, async () => {
+      if (!this.#counts.has(key)) await rm(join(this.#entries, key), { recursive: true, force: true });
+    }).catch(() => undefined);
+  }
+
+  /** Runs fn after every earlier job on the same entry, so filling, holding and removing one entry never interleave. */
+  #locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.#locks.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    const tail = run.catch(() => undefined);
+    this.#locks.set(key, tail);
+    void tail.then(() => {
+      if (this.#locks.get(key) === tail) this.#locks.delete(key);
+    });
+    return run;
+  }
+}
+
+const layout = new Set(["entries", "sources", "tmp"]);
+
+/** Archives are named by their digest alone; a single file's name is part of what a copy sees, so it joins the key. */
+function entryKey(digest: string, name: string): string {
+  return isArchive(name) ? digest : `${digest}-${safeName(name)}`;
+}
+
+function safeName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 100);
+  return safe === "" || /^\.+$/.test(safe) ? "artifact" : safe;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,15 @@
+/** The `artifacts` group of the server config: where artifacts may come from and how large they may be. */
+export interface ArtifactSettings {
+  /** Directories under which local artifacts (absolute paths, file:// URLs) may live. */
+  localRoots: string[];
+  /** Host names, *.suffix patterns, IP addresses and CIDR ranges that http(s) artifacts may come from ("*": any public host). */
+  allowedHosts: string[];
+  /** Lets allowed hosts resolve to loopback, private (RFC 1918, ULA) and carrier-grade NAT addresses. */
+  allowPrivateNetworks: boolean;
+  maxDownloadBytes: number;
+  maxUnpackedBytes: number;
+  maxFiles: number;
+}
+
+/** What the URL policy reads; the control plane holds only this, the agent the whole settings. */
+export type ArtifactUrlPolicy = Pick<ArtifactSettings, "localRoots" | "allowedHosts" | "allowPrivateNetworks">;

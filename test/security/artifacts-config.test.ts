@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "node:test";
+import { loadConfig } from "../../src/config/config.js";
+
+function withFile(text: string) {
+  const file = join(mkdtempSync(join(tmpdir(), "berth-config-")), "berth.yaml");
+  writeFileSync(file, text);
+  return () => loadConfig({ file, env: {} });
+}
+
+describe("the artifacts settings", () => {
+  it("default to Berth's own models folder, no remote hosts, no private networks and bounded sizes", () => {
+    const { artifacts } = loadConfig({ env: {} });
+    assert.deepEqual(artifacts.localRoots, [fileURLToPath(new URL("../../../models", import.meta.url)).replace(/\/$/, "")]);
+    assert.deepEqual(artifacts.allowedHosts, []);
+    assert.equal(artifacts.allowPrivateNetworks, false);
+    assert.ok(artifacts.maxDownloadBytes > 0 && artifacts.maxUnpackedBytes > 0 && artifacts.maxFiles > 0);
+  });
+
+  it("take a partial group from the config file and keep the other defaults", () => {
+    const { artifacts } = withFile("artifacts:\n  allowedHosts: [Models.Example.com]\n  maxFiles: 5\n")();
+    assert.deepEqual(artifacts.allowedHosts, ["models.example.com"]);
+    assert.equal(artifacts.maxFiles, 5);
+    assert.equal(artifacts.allowPrivateNetworks, false);
+  });
+
+  const refused: [string, RegExp][] = [
+    ["artifacts:\n  localRoot: [/srv]\n", /unknown setting 'artifacts\.localRoot'.*Known artifacts settings: localRoots/],
+    ["artifacts:\n  localRoots: /srv\n", /artifacts\.localRoots must be a list of non-empty strings/],
+    ["artifacts:\n  allowPrivateNetworks: yes please\n", /artifacts\.allowPrivateNetworks must be true or false/],
+    ["artifacts:\n  maxDownloadBytes: -1\n", /artifacts\.maxDownloadBytes must be a whole number of at least 1/],
+    ["artifacts: [a]\n", /artifacts must be a mapping/],
+  ];
+  for (const [text, message] of refused) {
+    it(`refuse ${JSON.stringify(text)}`, () => assert.throws(withFile(text), message));
+  }
+});
