@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { ImageCommand } from "../config/config.js";
 import { childKey } from "../control/endpoint-state.js";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, InstanceRecord } from "../domain/resources.js";
@@ -10,6 +8,8 @@ import type { Logger } from "../util/logger.js";
 import { ReconcileLoop } from "../controllers/reconcile-loop.js";
 import { ArtifactCache } from "./artifacts.js";
 import { detectContainerRuntime } from "./container-runtime.js";
+import type { CopySandbox } from "./copy-sandbox.js";
+import { belongsToCopy, killMarkedProcesses, removeLeftoverContainers } from "./leftovers.js";
 import { resolveImage } from "./images.js";
 import { detectLimits, type LimitsMode } from "./limits.js";
 import { PortAllocator } from "./ports.js";
@@ -19,7 +19,8 @@ export interface NodeAgentOptions {
   store: Store;
   /** The host whose instances this agent runs copies for. */
   host: string;
-  dataDir: string;
+  /** Where copies run from: their user, environment and the files they may read. */
+  sandbox: CopySandbox;
   images: Record<string, ImageCommand>;
   clock: Clock;
   log: Logger;
@@ -47,7 +48,7 @@ export class NodeAgent {
 
   constructor(options: NodeAgentOptions) {
     this.#options = options;
-    this.#artifacts = new ArtifactCache(join(options.dataDir, "artifacts"));
+    this.#artifacts = new ArtifactCache(options.sandbox.files.artifactsDir);
     this.#loop = new ReconcileLoop({ name: "agent", reconcile: (key) => this.#reconcile(key), clock: options.clock, log: options.log });
   }
 
@@ -61,6 +62,7 @@ export class NodeAgent {
         : `resource limits are enforced with cgroup ${this.#limitsMode.kind}`,
     );
     if (this.#runtime) log.info(`other images run through ${this.#runtime}`);
+    log.info(`model copies run as ${this.#options.sandbox.identity.describe}; their files are in ${this.#options.sandbox.files.root}`);
     await this.#killLeftovers();
     await this.#forgetOldStatuses();
     this.#unwatch = store.watch((events) => this.#onChanges(events));
@@ -130,19 +132,19 @@ export class NodeAgent {
       limitsMode: this.#limitsMode,
       resolveImage: (image) => resolveImage(image, { configured: images, runtime: this.#runtime }),
       drain,
-      baseEnv: baseEnvironment(),
+      sandbox: this.#options.sandbox,
       adaptersDir: this.#adaptersDir(copy.id),
       timings: { ...defaultTimings, ...this.#options.timings },
       onStatus: (status) => {
         // Status writes of one copy are applied in order; a copy being forgotten writes nothing more.
-        writes = writes
+        return (writes = writes
           .then(async () => {
             if (this.#closed || (!this.#supervisors.has(key) && status.phase !== "Stopping")) return;
             if (!(await store.get("copy", key))) return;
             const adapters = this.#adapterStates.get(key);
             await store.commit([put("copy-status", key, adapters ? { ...status, adapters } : status)]);
           })
-          .catch((error) => log.warn({ err: error, copy: copy.id }, "could not record copy status"));
+          .catch((error) => log.warn({ err: error, copy: copy.id }, "could not record copy status")));
       },
     });
     this.#supervisors.set(key, supervisor);
@@ -151,7 +153,7 @@ export class NodeAgent {
   }
 
   #adaptersDir(copyId: string): string {
-    return join(this.#options.dataDir, "adapters", copyId.replace(/[^a-zA-Z0-9_.-]/g, "_"));
+    return this.#options.sandbox.files.adaptersDir(copyId);
   }
 
   /** Loads the adapters of a base copy's component into its adapters directory and reports them in its status. */
@@ -165,7 +167,7 @@ export class NodeAgent {
       .map((c) => ({ name: c.name, artifactUrl: c.resolved.artifactUrl!, downloadTimeoutSeconds: c.resolved.downloadTimeoutSeconds }));
     const known = this.#adapterStates.get(key) ?? {};
     if (adapters.length === 0 && Object.keys(known).length === 0) return;
-    const states = await syncAdapters(this.#adaptersDir(supervisor.copy.id), adapters, this.#artifacts);
+    const states = await syncAdapters(this.#adaptersDir(supervisor.copy.id), adapters, this.#artifacts, (dir) => this.#options.sandbox.files.share(dir));
     if (JSON.stringify(states) === JSON.stringify(known) || this.#supervisors.get(key) !== supervisor) return;
     this.#adapterStates.set(key, states);
     log.info({ copy: supervisor.copy.id }, `copy ${supervisor.copy.id} adapters: ${Object.entries(states).map(([n, s]) => `${n} ${s}`).join(", ") || "none"}`);
@@ -182,32 +184,27 @@ export class NodeAgent {
     }
   }
 
-  /** Copies of a previous run of this agent (killed without stopping them) are stopped before anything starts. */
+  /**
+   * Copies of a previous run of this agent (killed without stopping them) are stopped before anything
+   * starts: recorded PIDs that still carry their copy's id, any process carrying this agent's marker,
+   * and containers labelled with this agent.
+   */
   async #killLeftovers(): Promise<void> {
+    const { log, sandbox } = this.#options;
     for (const entry of await this.#options.store.list<CopyStatusRecord>("copy-status")) {
       const pid = entry.value.pid;
       if (!pid || !belongsToCopy(pid, entry.value.copyId)) continue;
       try {
         process.kill(pid, "SIGKILL");
-        this.#options.log.info(`stopped leftover process ${pid} of copy ${entry.value.copyId} from a previous run`);
+        log.info(`stopped leftover process ${pid} of copy ${entry.value.copyId} from a previous run`);
       } catch {
         // Already gone.
       }
     }
+    const marked = killMarkedProcesses(sandbox.agentLabel);
+    if (marked.length > 0) log.info(`stopped ${marked.length} leftover copy process(es) from a previous run: pids ${marked.join(", ")}`);
+    if (this.#runtime) await removeLeftoverContainers(this.#runtime, sandbox.agentLabel, log);
   }
-}
-
-function belongsToCopy(pid: number, copyId: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`BERTH_COPY_ID=${copyId}`);
-  } catch {
-    return false;
-  }
-}
-
-function baseEnvironment(): Record<string, string> {
-  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_OPTIONS"];
-  return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
 }
 
 function ownerName(supervisor: CopySupervisor): string | undefined {

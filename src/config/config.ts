@@ -9,6 +9,16 @@ export interface ImageCommand {
   env?: Record<string, string>;
 }
 
+/** Who model copies run as, and where the files they may read live (outside the private data dir). */
+export interface CopiesConfig {
+  /** A user name or uid[:gid]; the default user is created when the server runs as root. */
+  user: string;
+  /** Artifact cache, adapters and per-copy scratch dirs; default: a sibling of the data dir named <dataDir>-copies. */
+  dir?: string;
+}
+
+export const defaultCopyUser = "berth-copy";
+
 export interface BerthConfig {
   host: string;
   port: number;
@@ -37,6 +47,7 @@ export interface BerthConfig {
   holdSeconds: number;
   /** Requests one component may hold at once while it has no ready copy. */
   holdQueueSize: number;
+  copies: CopiesConfig;
 }
 
 export const defaultConfig: BerthConfig = {
@@ -57,6 +68,7 @@ export const defaultConfig: BerthConfig = {
   instanceIdleReleaseSeconds: 600,
   holdSeconds: 120,
   holdQueueSize: 1000,
+  copies: { user: defaultCopyUser },
 };
 
 const envNames: Record<string, keyof BerthConfig> = {
@@ -68,6 +80,11 @@ const envNames: Record<string, keyof BerthConfig> = {
   BERTH_LOG_LEVEL: "logLevel",
   BERTH_LOG_FORMAT: "logFormat",
   BERTH_SCALING_PERIOD: "scalingPeriodSeconds",
+};
+
+const copiesEnvNames: Record<string, keyof CopiesConfig> = {
+  BERTH_COPIES_USER: "user",
+  BERTH_COPIES_DIR: "dir",
 };
 
 export class ConfigError extends Error {
@@ -85,7 +102,10 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   }
   const fromEnv: Partial<Record<keyof BerthConfig, unknown>> = {};
   for (const [name, key] of Object.entries(envNames)) if (env[name] !== undefined && env[name] !== "") fromEnv[key] = env[name];
+  const copiesFromEnv: Partial<CopiesConfig> = {};
+  for (const [name, key] of Object.entries(copiesEnvNames)) if (env[name] !== undefined && env[name] !== "") copiesFromEnv[key] = env[name];
   const merged = { ...defaultConfig, ...fromFile, ...fromEnv, ...stripUndefined(options.flags ?? {}) } as Record<string, unknown>;
+  merged.copies = { ...defaultConfig.copies, ...(fromFile.copies ?? {}), ...copiesFromEnv, ...stripUndefined(options.flags?.copies ?? {}) };
   return check(merged);
 }
 
@@ -102,7 +122,24 @@ function readConfigFile(file: string): Partial<BerthConfig> {
   for (const key of Object.keys(parsed)) {
     if (!known.has(key)) throw new ConfigError(`Config file ${file}: unknown setting '${key}'. Known settings: ${[...known].join(", ")}.`);
   }
+  const copies = (parsed as Record<string, unknown>).copies;
+  if (copies !== undefined && copies !== null) {
+    if (typeof copies !== "object" || Array.isArray(copies)) throw new ConfigError(`Config file ${file}: copies must be a mapping, e.g. "copies: { user: berth-copy }".`);
+    for (const key of Object.keys(copies)) {
+      if (!copiesKeys.has(key as keyof CopiesConfig)) throw new ConfigError(`Config file ${file}: unknown setting 'copies.${key}'. Known settings: ${[...copiesKeys].map((k) => `copies.${k}`).join(", ")}.`);
+    }
+  }
   return parsed as Partial<BerthConfig>;
+}
+
+const copiesKeys = new Set<keyof CopiesConfig>(["user", "dir"]);
+
+function checkCopies(raw: Partial<CopiesConfig>): CopiesConfig {
+  const user = String(raw.user ?? defaultCopyUser);
+  if (!/^([a-z_][a-z0-9_-]*\$?|\d+(:\d+)?)$/i.test(user)) {
+    throw new ConfigError(`copies.user must be a user name (e.g. ${defaultCopyUser}) or uid[:gid] (e.g. 65534:65534), got '${user}'.`);
+  }
+  return { user, dir: raw.dir === undefined || raw.dir === null || raw.dir === "" ? undefined : resolve(String(raw.dir)) };
 }
 
 function check(raw: Record<string, unknown>): BerthConfig {
@@ -144,6 +181,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     instanceIdleReleaseSeconds,
     holdSeconds,
     holdQueueSize,
+    copies: checkCopies((raw.copies ?? {}) as Partial<CopiesConfig>),
   };
 }
 

@@ -14,4 +14,6 @@ export interface ControlDeps {
   capacity: CapacityOptions;
   /** Maps the rollout wait and timeout (API seconds) to real time, like every scaling duration. */
   scale: TimeScale;
+  /** True when an image's copies run inside a container (docker/podman), not as a process on the host. */
+  runsInContainer: (image: string) => boolean;
 }
