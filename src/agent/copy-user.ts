@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { defaultCopyUser } from "../config/config.js";
 import type { Logger } from "../util/logger.js";
 
 /** The user model copies run as. */
@@ -39,7 +38,7 @@ async function lookupUser(nameOrUid: string): Promise<{ name: string; uid: numbe
 }
 
 /**
- * Decides which user copies run as. As root: the configured user (the default one is created when
+ * Decides which user copies run as. As root: the configured user (created as a system user when
  * missing); otherwise the server cannot switch user, so copies run as the server's own user.
  */
 export async function resolveCopyIdentity(setting: string, log: Logger): Promise<CopyIdentity> {
@@ -57,24 +56,24 @@ export async function resolveCopyIdentity(setting: string, log: Logger): Promise
     identity = { name: known?.name ?? `uid ${uid}`, uid, gid: numeric[2] !== undefined ? Number(numeric[2]) : known?.gid ?? uid };
   } else {
     identity = await lookupUser(setting);
-    if (!identity && setting === defaultCopyUser) identity = await createDefaultUser(setting, log);
-    if (!identity) {
-      throw new CopyUserError(
-        `copies.user '${setting}' does not exist on this host. Create it (useradd --system --no-create-home --shell /usr/sbin/nologin ${setting}), ` +
-          `name another user, or give a uid[:gid] such as 65534:65534.`,
-      );
-    }
+    identity ??= await createSystemUser(setting, log);
   }
   const describe = `${identity.name} (uid ${identity.uid}, gid ${identity.gid})`;
   if (identity.uid === 0) log.warn(`copies.user is root: model copies run with full control of this host. Set copies.user to an unprivileged user.`);
   return { uid: identity.uid, gid: identity.gid, describe, switched: true };
 }
 
-async function createDefaultUser(name: string, log: Logger): Promise<{ name: string; uid: number; gid: number } | undefined> {
+/** A missing copy user is created as a system user with its own group, no home and no login shell. */
+async function createSystemUser(name: string, log: Logger): Promise<{ name: string; uid: number; gid: number }> {
   const result = await run("useradd", ["--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", name]);
   // Another server on this host may have created it at the same moment.
   const created = await lookupUser(name);
-  if (!created) throw new CopyUserError(`Could not create the user '${name}' that model copies run as: ${result.stderr.trim() || "useradd failed"}. Create it yourself or set copies.user.`);
+  if (!created) {
+    throw new CopyUserError(
+      `copies.user '${name}' does not exist on this host and could not be created (${result.stderr.trim() || "useradd failed"}). ` +
+        `Create it (useradd --system --user-group --no-create-home --shell /usr/sbin/nologin ${name}), or give a uid[:gid] such as 65534:65534.`,
+    );
+  }
   if (result.ok) log.info(`created system user ${name} (uid ${created.uid}) to run model copies`);
   return created;
 }

@@ -31,6 +31,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   args?: string[];
   port?: number;
+  /** Runs the server as this user instead of the test's own. */
+  user?: { uid: number; gid: number };
 }
 
 export const credentials = { accessKeyId: "AKIDBERTHTEST", secretAccessKey: "not-checked" };
@@ -48,7 +50,7 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
     writeFileSync(file, stringify(options.config));
     args.push("--config", file);
   }
-  const child = spawn(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"], ...options.user });
   const logs: Record<string, unknown>[] = [];
   const listeners = new Set<(line: Record<string, unknown>) => void>();
   let stderr = "";
