@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, statSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { newDataDir, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createIcEndpoint } from "../support/fixtures.js";
@@ -95,5 +96,27 @@ describe("a copy user that does not exist yet", { skip: process.getuid?.() !== 0
       await berth.stop();
       execFileSync("userdel", [name]);
     }
+  });
+});
+
+describe("copies settings", () => {
+  const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
+  const startWith = (yaml: string) => {
+    const dataDir = newDataDir();
+    const file = join(dataDir, "berth.yaml");
+    writeFileSync(file, yaml);
+    return spawnSync(process.execPath, [binary, "server", "--config", file, "--data-dir", dataDir], { encoding: "utf8", timeout: 20_000 });
+  };
+
+  it("refuses an unknown copies setting, naming it", () => {
+    const result = startWith("copies:\n  usr: nobody\n");
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /unknown setting 'copies\.usr'. Known settings: copies\.user, copies\.dir/);
+  });
+
+  it("refuses a copies.user that is neither a name nor uid[:gid]", () => {
+    const result = startWith("copies:\n  user: '--reuid=0'\n");
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /copies\.user must be a user name .* or uid\[:gid\]/);
   });
 });
