@@ -10,7 +10,7 @@ import { ArtifactCache } from "./artifacts.js";
 import { detectContainerRuntime } from "./container-runtime.js";
 import type { CopySandbox } from "./copy-sandbox.js";
 import { belongsToCopy, killMarkedProcesses, removeLeftoverContainers } from "./leftovers.js";
-import { resolveImage } from "./images.js";
+import { builtInFiles, resolveImage } from "./images.js";
 import { detectLimits, type LimitsMode } from "./limits.js";
 import { PortAllocator } from "./ports.js";
 import { CopySupervisor, defaultTimings, type SupervisorTimings } from "./supervisor.js";
@@ -63,6 +63,10 @@ export class NodeAgent {
     );
     if (this.#runtime) log.info(`other images run through ${this.#runtime}`);
     log.info(`model copies run as ${this.#options.sandbox.identity.describe}; their files are in ${this.#options.sandbox.files.root}`);
+    const unreadable = await this.#options.sandbox.unreadable(builtInFiles());
+    if (unreadable.length > 0) {
+      log.warn(`the copy user cannot read ${unreadable.join(", ")}, so built-in images will not start. Install Berth and Node where ${this.#options.sandbox.identity.describe} can read them (e.g. under /opt), or set copies.user.`);
+    }
     await this.#killLeftovers();
     await this.#forgetOldStatuses();
     this.#unwatch = store.watch((events) => this.#onChanges(events));

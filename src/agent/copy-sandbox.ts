@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { refusedVariables, unpassableVariable } from "../domain/copy-launch-rules.js";
 import type { CopyFiles } from "./copy-files.js";
 import type { CopyIdentity } from "./copy-user.js";
@@ -35,6 +36,21 @@ export class CopySandbox {
     if (!this.#setpriv) return { command, args };
     const user = this.identity.switched ? [`--reuid=${this.identity.uid}`, `--regid=${this.identity.gid}`, "--clear-groups"] : [];
     return { command: this.#setpriv, args: [...user, "--no-new-privs", "--pdeathsig=KILL", "--", command, ...args] };
+  }
+
+  /** The paths among these that the copy user cannot read (checked by trying, as that user). */
+  async unreadable(paths: string[]): Promise<string[]> {
+    if (!this.#setpriv || !this.identity.switched) return [];
+    const results = await Promise.all(
+      paths.map(
+        (path) =>
+          new Promise<string | undefined>((resolve) => {
+            const { command, args } = this.wrap("/usr/bin/test", ["-r", path]);
+            execFile(command, args, { env: { PATH: copyPath }, timeout: 10_000 }, (error) => resolve(error ? path : undefined));
+          }),
+      ),
+    );
+    return results.filter((p): p is string => p !== undefined);
   }
 
   /** The environment a process copy starts from (nothing of the server's own environment, which may hold secrets). */

@@ -36,6 +36,11 @@ const builtIn: Record<string, string> = {
   "berth/llm": "../images/llm/main.js",
 };
 
+/** The files a built-in image's copy must be able to read: Node itself and the image's entry script. */
+export function builtInFiles(): string[] {
+  return [process.execPath, ...Object.values(builtIn).map((script) => fileURLToPath(new URL(script, import.meta.url)))];
+}
+
 function withoutTag(image: string): string {
   const slash = image.lastIndexOf("/");
   const colon = image.lastIndexOf(":");

@@ -4,6 +4,9 @@ import { chmodSync, chownSync, mkdirSync, statSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
+import { CopyFiles } from "../../src/agent/copy-files.js";
+import { CopySandbox } from "../../src/agent/copy-sandbox.js";
+import { findSetpriv } from "../../src/agent/copy-user.js";
 import { newDataDir, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createIcEndpoint } from "../support/fixtures.js";
 import { askProbe, deployProbe, probeImages, procStatus, userIds } from "../support/probe.js";
@@ -118,5 +121,16 @@ describe("copies settings", () => {
     const result = startWith("copies:\n  user: '--reuid=0'\n");
     assert.equal(result.status, 2);
     assert.match(result.stderr, /copies\.user must be a user name .* or uid\[:gid\]/);
+  });
+});
+
+describe("files the copy user must read", { skip: process.getuid?.() !== 0 && "needs root" }, () => {
+  it("are checked as that user, so an install it cannot read is reported at start", async () => {
+    const user = userIds("berth-copy");
+    const root = newDataDir();
+    const sandbox = new CopySandbox({ ...user, describe: "berth-copy", switched: true }, new CopyFiles(`${root}-copies`, { ...user, describe: "berth-copy", switched: true }), findSetpriv());
+    const hidden = join(root, "hidden.js");
+    writeFileSync(hidden, "");
+    assert.deepEqual(await sandbox.unreadable([process.execPath, hidden]), [hidden]);
   });
 });
