@@ -38,6 +38,15 @@ export class CopySandbox {
     return { command: this.#setpriv, args: [...user, "--no-new-privs", "--pdeathsig=KILL", "--", command, ...args] };
   }
 
+  /**
+   * Starts a container client (docker/podman run) so that it gets SIGTERM when the agent dies; the
+   * client passes it on to the container, which stops and is removed (--rm).
+   */
+  wrapClient(command: string, args: string[]): { command: string; args: string[] } {
+    if (!this.#setpriv) return { command, args };
+    return { command: this.#setpriv, args: ["--pdeathsig=TERM", "--", command, ...args] };
+  }
+
   /** The paths among these that the copy user cannot read (checked by trying, as that user). */
   async unreadable(paths: string[]): Promise<string[]> {
     if (!this.#setpriv || !this.identity.switched) return [];

@@ -173,7 +173,7 @@ export class CopySupervisor {
     });
     const onHost = this.#launch.onHost;
     const env = onHost ? { ...sandbox.processBase(await sandbox.files.freshScratch(this.copy.id)), ...this.#launch.env } : { ...sandbox.containerClientBase(), ...this.#launch.env };
-    const confined = onHost ? sandbox.wrap(this.#launch.command, this.#launch.args) : { command: this.#launch.command, args: this.#launch.args };
+    const confined = onHost ? sandbox.wrap(this.#launch.command, this.#launch.args) : sandbox.wrapClient(this.#launch.command, this.#launch.args);
     const wrapped = limits.wrap(confined.command, confined.args);
     this.#output = [];
     if (this.#stopping) return { error: "stopped" };

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { CopyFiles } from "../../src/agent/copy-files.js";
+import { CopySandbox } from "../../src/agent/copy-sandbox.js";
+import { findSetpriv } from "../../src/agent/copy-user.js";
 import { containerLaunch, type LaunchContext } from "../../src/agent/images.js";
 import { containerQueryArgs, parseContainerList } from "../../src/agent/leftovers.js";
 import { isImageReference } from "../../src/domain/copy-launch-rules.js";
@@ -41,6 +44,16 @@ describe("container copies", () => {
       }
     });
   }
+
+  it("a container client gets SIGTERM when the agent dies, which it passes to its container", { skip: !findSetpriv() && "setpriv is not installed" }, () => {
+    const identity = { uid: 999, gid: 999, describe: "copy user", switched: true };
+    const sandbox = new CopySandbox(identity, new CopyFiles("/var/lib/berth-copies", identity), findSetpriv());
+    const launch = containerLaunch("docker", "m", ctx);
+    const wrapped = sandbox.wrapClient(launch.command, launch.args);
+    assert.equal(wrapped.command, findSetpriv());
+    assert.deepEqual(wrapped.args.slice(0, 3), ["--pdeathsig=TERM", "--", "docker"]);
+    assert.ok(!wrapped.args.some((a) => a.startsWith("--reuid")), "the client keeps the server's user, which may reach the engine");
+  });
 
   it("a leftover query lists this agent's containers by label, running or not", () => {
     assert.deepEqual(containerQueryArgs("/var/lib/berth-copies"), ["ps", "--all", "--no-trunc", "--filter=label=berth.agent=/var/lib/berth-copies", "--format={{.ID}}\t{{.Names}}"]);
