@@ -96,7 +96,11 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
       });
     });
 
-  const ready = await waitForLog((line) => typeof line.url === "string");
+  // A server that does not come up is not left running: it would keep the test process alive.
+  const ready = await waitForLog((line) => typeof line.url === "string").catch((error: Error) => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    throw error;
+  });
   const url = ready.url as string;
   const port = Number(new URL(url).port);
   const clientOptions = { endpoint: url, region: "us-east-1", credentials, maxAttempts: 1 };
