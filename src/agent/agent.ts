@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { ImageCommand } from "../config/config.js";
 import { childKey } from "../control/endpoint-state.js";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, InstanceRecord } from "../domain/resources.js";
@@ -11,7 +9,9 @@ import { ReconcileLoop } from "../controllers/reconcile-loop.js";
 import { ArtifactCache } from "../artifacts/cache.js";
 import type { ArtifactSettings } from "../artifacts/settings.js";
 import { detectContainerRuntime } from "./container-runtime.js";
-import { resolveImage } from "./images.js";
+import type { CopySandbox } from "./copy-sandbox.js";
+import { belongsToCopy, killMarkedProcesses, removeLeftoverContainers } from "./leftovers.js";
+import { builtInFiles, resolveImage } from "./images.js";
 import { detectLimits, type LimitsMode } from "./limits.js";
 import { PortAllocator } from "./ports.js";
 import { CopySupervisor, defaultTimings, type SupervisorTimings } from "./supervisor.js";
@@ -20,7 +20,8 @@ export interface NodeAgentOptions {
   store: Store;
   /** The host whose instances this agent runs copies for. */
   host: string;
-  dataDir: string;
+  /** Where copies run from: their user, environment and the files they may read. */
+  sandbox: CopySandbox;
   images: Record<string, ImageCommand>;
   artifacts: ArtifactSettings;
   clock: Clock;
@@ -49,7 +50,7 @@ export class NodeAgent {
 
   constructor(options: NodeAgentOptions) {
     this.#options = options;
-    this.#artifacts = new ArtifactCache(join(options.dataDir, "artifacts"), options.artifacts);
+    this.#artifacts = new ArtifactCache(options.sandbox.files.artifactsDir, options.artifacts);
     this.#loop = new ReconcileLoop({ name: "agent", reconcile: (key) => this.#reconcile(key), clock: options.clock, log: options.log });
   }
 
@@ -63,6 +64,11 @@ export class NodeAgent {
         : `resource limits are enforced with cgroup ${this.#limitsMode.kind}`,
     );
     if (this.#runtime) log.info(`other images run through ${this.#runtime}`);
+    log.info(`model copies run as ${this.#options.sandbox.identity.describe}; their files are in ${this.#options.sandbox.files.root}`);
+    const unreadable = await this.#options.sandbox.unreadable(builtInFiles());
+    if (unreadable.length > 0) {
+      log.warn(`the copy user cannot read ${unreadable.join(", ")}, so built-in images will not start. Install Berth and Node where ${this.#options.sandbox.identity.describe} can read them (e.g. under /opt), or set copies.user.`);
+    }
     await this.#killLeftovers();
     await this.#forgetOldStatuses();
     await this.#collectArtifacts();
@@ -135,19 +141,19 @@ export class NodeAgent {
       limitsMode: this.#limitsMode,
       resolveImage: (image) => resolveImage(image, { configured: images, runtime: this.#runtime }),
       drain,
-      baseEnv: baseEnvironment(),
+      sandbox: this.#options.sandbox,
       adaptersDir: this.#adaptersDir(copy.id),
       timings: { ...defaultTimings, ...this.#options.timings },
       onStatus: (status) => {
         // Status writes of one copy are applied in order; a copy being forgotten writes nothing more.
-        writes = writes
+        return (writes = writes
           .then(async () => {
             if (this.#closed || (!this.#supervisors.has(key) && status.phase !== "Stopping")) return;
             if (!(await store.get("copy", key))) return;
             const adapters = this.#adapterStates.get(key);
             await store.commit([put("copy-status", key, adapters ? { ...status, adapters } : status)]);
           })
-          .catch((error) => log.warn({ err: error, copy: copy.id }, "could not record copy status"));
+          .catch((error) => log.warn({ err: error, copy: copy.id }, "could not record copy status")));
       },
     });
     this.#supervisors.set(key, supervisor);
@@ -156,7 +162,7 @@ export class NodeAgent {
   }
 
   #adaptersDir(copyId: string): string {
-    return join(this.#options.dataDir, "adapters", copyId.replace(/[^a-zA-Z0-9_.-]/g, "_"));
+    return this.#options.sandbox.files.adaptersDir(copyId);
   }
 
   /** Loads the adapters of a base copy's component into its adapters directory and reports them in its status. */
@@ -170,7 +176,7 @@ export class NodeAgent {
       .map((c) => ({ name: c.name, artifactUrl: c.resolved.artifactUrl!, downloadTimeoutSeconds: c.resolved.downloadTimeoutSeconds }));
     const known = this.#adapterStates.get(key) ?? {};
     if (adapters.length === 0 && Object.keys(known).length === 0) return;
-    const states = await syncAdapters(this.#adaptersDir(supervisor.copy.id), adapters, this.#artifacts, key);
+    const states = await syncAdapters(this.#adaptersDir(supervisor.copy.id), adapters, this.#artifacts, key, (dir) => this.#options.sandbox.files.share(dir));
     if (!this.#supervisors.has(key) && !this.#stopping.has(key) && !this.#closed) this.#artifacts.release(key);
     if (JSON.stringify(states) === JSON.stringify(known) || this.#supervisors.get(key) !== supervisor) return;
     this.#adapterStates.set(key, states);
@@ -198,32 +204,27 @@ export class NodeAgent {
     }
   }
 
-  /** Copies of a previous run of this agent (killed without stopping them) are stopped before anything starts. */
+  /**
+   * Copies of a previous run of this agent (killed without stopping them) are stopped before anything
+   * starts: recorded PIDs that still carry their copy's id, any process carrying this agent's marker,
+   * and containers labelled with this agent.
+   */
   async #killLeftovers(): Promise<void> {
+    const { log, sandbox } = this.#options;
     for (const entry of await this.#options.store.list<CopyStatusRecord>("copy-status")) {
       const pid = entry.value.pid;
       if (!pid || !belongsToCopy(pid, entry.value.copyId)) continue;
       try {
         process.kill(pid, "SIGKILL");
-        this.#options.log.info(`stopped leftover process ${pid} of copy ${entry.value.copyId} from a previous run`);
+        log.info(`stopped leftover process ${pid} of copy ${entry.value.copyId} from a previous run`);
       } catch {
         // Already gone.
       }
     }
+    const marked = killMarkedProcesses(sandbox.agentLabel);
+    if (marked.length > 0) log.info(`stopped ${marked.length} leftover copy process(es) from a previous run: pids ${marked.join(", ")}`);
+    if (this.#runtime) await removeLeftoverContainers(this.#runtime, sandbox.agentLabel, log);
   }
-}
-
-function belongsToCopy(pid: number, copyId: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`BERTH_COPY_ID=${copyId}`);
-  } catch {
-    return false;
-  }
-}
-
-function baseEnvironment(): Record<string, string> {
-  const keep = ["PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "NODE_OPTIONS"];
-  return Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
 }
 
 function ownerName(supervisor: CopySupervisor): string | undefined {

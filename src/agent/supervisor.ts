@@ -4,6 +4,7 @@ import { sleep, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { ArtifactError } from "../artifacts/artifact-error.js";
 import type { ArtifactCache } from "../artifacts/cache.js";
+import { vetProcessEnvironment, type CopySandbox } from "./copy-sandbox.js";
 import { ping } from "./health.js";
 import type { ImageResolution, LaunchCommand } from "./images.js";
 import { applyLimits, type AppliedLimits, type LimitsMode } from "./limits.js";
@@ -20,9 +21,10 @@ export interface SupervisorDeps {
   resolveImage: (image: string) => ImageResolution;
   /** Waits until the router has no request in flight to this copy (bounded by the caller's timeout). */
   drain: (copyId: string, timeoutMs: number) => Promise<void>;
-  onStatus: (status: CopyStatusRecord) => void;
-  /** Environment every copy inherits (PATH and the like). */
-  baseEnv: Record<string, string>;
+  /** Records a status; the returned promise settles once it is stored. */
+  onStatus: (status: CopyStatusRecord) => Promise<void> | void;
+  /** The user, environment and files copies are confined to. */
+  sandbox: CopySandbox;
   /** Where the agent puts the LoRA adapters this copy serves (BERTH_ADAPTERS_DIR). */
   adaptersDir: string;
   timings: SupervisorTimings;
@@ -87,9 +89,10 @@ export class CopySupervisor {
     return this.#stopped;
   }
 
-  #publish(changes: Partial<CopyStatusRecord> & { phase: CopyPhase }): void {
+  #publish(changes: Partial<CopyStatusRecord> & { phase: CopyPhase }): Promise<void> {
     this.#status = { ...this.#status, ...changes, since: changes.phase !== this.#status.phase ? this.#deps.clock.now() : this.#status.since };
-    if (!this.#stopping || changes.phase === "Stopping") this.#deps.onStatus(this.#status);
+    if (!this.#stopping || changes.phase === "Stopping") return Promise.resolve(this.#deps.onStatus(this.#status));
+    return Promise.resolve();
   }
 
   async #run(): Promise<void> {
@@ -117,6 +120,7 @@ export class CopySupervisor {
       this.#publish({ phase: "Downloading" });
       try {
         modelDir = await this.#deps.artifacts.ensure(spec.artifactUrl, { timeoutMs: spec.downloadTimeoutSeconds * 1000, holder: this.#deps.artifactHolder });
+        await this.#deps.sandbox.files.share(modelDir);
       } catch (error) {
         return { error: (error as Error).message, terminal: error instanceof ArtifactError && error.terminal };
       }
@@ -136,6 +140,8 @@ export class CopySupervisor {
     });
     try {
       return await this.#runProcess(port, modelDir, limits, image);
+    } catch (error) {
+      return { error: `the copy could not be started: ${(error as Error).message}` };
     } finally {
       this.#deps.ports.release(port);
       await limits.release();
@@ -144,8 +150,13 @@ export class CopySupervisor {
 
   async #runProcess(port: number, modelDir: string | undefined, limits: AppliedLimits, image: ImageResolution & { ok: true }) {
     const devices = this.copy.devices.join(",");
+    const { sandbox } = this.#deps;
+    const vetted = vetProcessEnvironment(this.copy.spec.environment);
+    if (vetted.dropped.length > 0 && image.onHost) {
+      this.#log.warn(`copy ${this.copy.id}: not passing environment variable(s) ${vetted.dropped.join(", ")} to a process on the host`);
+    }
     const environment: Record<string, string> = {
-      ...this.copy.spec.environment,
+      ...(image.onHost ? vetted.kept : withoutUnpassable(this.copy.spec.environment)),
       SAGEMAKER_BIND_TO_PORT: String(port),
       SAGEMAKER_SAFE_PORT_RANGE: `${port}-${port}`,
       CUDA_VISIBLE_DEVICES: devices,
@@ -157,6 +168,9 @@ export class CopySupervisor {
     };
     this.#launch = image.launch({
       copyId: this.copy.id,
+      endpointName: this.copy.endpointName,
+      ownerName: this.copy.owner.type === "component" ? this.copy.owner.name : this.copy.owner.variant,
+      agentLabel: sandbox.agentLabel,
       port,
       modelDir,
       devices: this.copy.devices,
@@ -164,13 +178,18 @@ export class CopySupervisor {
       memoryLimitMiB: this.copy.spec.maxMemoryMiB,
       cpuCores: this.copy.spec.needs.cpuMillis > 0 ? this.copy.spec.needs.cpuMillis / 1000 : undefined,
     });
-    const wrapped = limits.wrap(this.#launch.command, this.#launch.args);
+    const onHost = this.#launch.onHost;
+    const env = onHost ? { ...sandbox.processBase(await sandbox.files.freshScratch(this.copy.id)), ...this.#launch.env } : { ...sandbox.containerClientBase(), ...this.#launch.env };
+    const confined = onHost ? sandbox.wrap(this.#launch.command, this.#launch.args) : sandbox.wrapClient(this.#launch.command, this.#launch.args);
+    const wrapped = limits.wrap(confined.command, confined.args);
     this.#output = [];
     if (this.#stopping) return { error: "stopped" };
-    const child = spawn(wrapped.command, wrapped.args, {
-      env: { ...this.#deps.baseEnv, ...this.#launch.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(wrapped.command, wrapped.args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    } catch (error) {
+      return { error: `the process could not be started: ${(error as Error).message}`, terminal: true };
+    }
     this.#child = child;
     let exitText: string | undefined;
     this.#exited = new Promise((resolve) => {
@@ -186,8 +205,11 @@ export class CopySupervisor {
       });
     });
     this.#capture(child);
-    this.#publish({ phase: "Starting", port, pid: child.pid, limits: { memory: limits.memory, cpu: limits.cpu }, lastError: this.#status.lastError });
-    this.#log.info(`copy ${this.copy.id} started (${image.describe}, pid ${child.pid}, port ${port}, devices [${devices}], memory ${limits.memory}, cpu ${limits.cpu})`);
+    // The PID is stored before the copy can serve, so a restarted agent can always find it.
+    await this.#publish({ phase: "Starting", port, pid: child.pid, limits: { memory: limits.memory, cpu: limits.cpu }, lastError: this.#status.lastError });
+    this.#log.info(
+      `copy ${this.copy.id} started (${image.describe}, pid ${child.pid}, port ${port}, devices [${devices}], memory ${limits.memory}, cpu ${limits.cpu}${onHost ? `, as ${sandbox.identity.describe}` : ""})`,
+    );
 
     const startupMs = this.copy.spec.startupTimeoutSeconds * 1000;
     const deadline = this.#deps.clock.now() + startupMs;
@@ -272,6 +294,11 @@ export class CopySupervisor {
     this.#wake?.();
     if (wasReady) await this.#deps.drain(this.copy.id, this.#deps.timings.drainTimeoutMs);
     await this.#kill();
+    await this.#deps.sandbox.files.removeScratch(this.copy.id).catch(() => undefined);
     this.#log.info(`copy ${this.copy.id} stopped`);
   }
+}
+
+function withoutUnpassable(environment: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(environment).filter(([k, v]) => !k.includes("\0") && !k.includes("=") && !v.includes("\0")));
 }

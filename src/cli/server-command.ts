@@ -45,6 +45,7 @@ export function registerServerCommand(program: Command): void {
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
         if (e.code === "EADDRINUSE") log.error(`port ${config.port} on ${config.host} is already in use; stop the other process or pass --port`);
+        else if (e.name === "CopyUserError") log.error(e.message);
         else log.error({ err: error }, "Berth failed to start");
         process.exit(1);
       }

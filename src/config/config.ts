@@ -12,6 +12,16 @@ export interface ImageCommand {
   env?: Record<string, string>;
 }
 
+/** Who model copies run as, and where the files they may read live (outside the private data dir). */
+export interface CopiesConfig {
+  /** A user name or uid[:gid]; the default user is created when the server runs as root. */
+  user: string;
+  /** Artifact cache, adapters and per-copy scratch dirs; default: a sibling of the data dir named <dataDir>-copies. */
+  dir?: string;
+}
+
+export const defaultCopyUser = "berth-copy";
+
 export interface BerthConfig {
   host: string;
   port: number;
@@ -44,6 +54,7 @@ export interface BerthConfig {
   limits: LimitsConfig;
   /** Where model artifacts may come from and how large they may be. */
   artifacts: ArtifactSettings;
+  copies: CopiesConfig;
 }
 
 const gib = 1024 * 1024 * 1024;
@@ -80,6 +91,7 @@ export const defaultConfig: BerthConfig = {
   holdQueueSize: 1000,
   limits: defaultLimits,
   artifacts: defaultArtifactSettings,
+  copies: { user: defaultCopyUser },
 };
 
 const envNames: Record<string, keyof BerthConfig> = {
@@ -91,6 +103,11 @@ const envNames: Record<string, keyof BerthConfig> = {
   BERTH_LOG_LEVEL: "logLevel",
   BERTH_LOG_FORMAT: "logFormat",
   BERTH_SCALING_PERIOD: "scalingPeriodSeconds",
+};
+
+const copiesEnvNames: Record<string, keyof CopiesConfig> = {
+  BERTH_COPIES_USER: "user",
+  BERTH_COPIES_DIR: "dir",
 };
 
 export class ConfigError extends Error {
@@ -108,7 +125,10 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   }
   const fromEnv: Partial<Record<keyof BerthConfig, unknown>> = {};
   for (const [name, key] of Object.entries(envNames)) if (env[name] !== undefined && env[name] !== "") fromEnv[key] = env[name];
+  const copiesFromEnv: Partial<CopiesConfig> = {};
+  for (const [name, key] of Object.entries(copiesEnvNames)) if (env[name] !== undefined && env[name] !== "") copiesFromEnv[key] = env[name];
   const merged = { ...defaultConfig, ...fromFile, ...fromEnv, ...stripUndefined(options.flags ?? {}) } as Record<string, unknown>;
+  merged.copies = { ...defaultConfig.copies, ...(fromFile.copies ?? {}), ...copiesFromEnv, ...stripUndefined(options.flags?.copies ?? {}) };
   return check(merged);
 }
 
@@ -125,7 +145,24 @@ function readConfigFile(file: string): Partial<BerthConfig> {
   for (const key of Object.keys(parsed)) {
     if (!known.has(key)) throw new ConfigError(`Config file ${file}: unknown setting '${key}'. Known settings: ${[...known].join(", ")}.`);
   }
+  const copies = (parsed as Record<string, unknown>).copies;
+  if (copies !== undefined && copies !== null) {
+    if (typeof copies !== "object" || Array.isArray(copies)) throw new ConfigError(`Config file ${file}: copies must be a mapping, e.g. "copies: { user: berth-copy }".`);
+    for (const key of Object.keys(copies)) {
+      if (!copiesKeys.has(key as keyof CopiesConfig)) throw new ConfigError(`Config file ${file}: unknown setting 'copies.${key}'. Known settings: ${[...copiesKeys].map((k) => `copies.${k}`).join(", ")}.`);
+    }
+  }
   return parsed as Partial<BerthConfig>;
+}
+
+const copiesKeys = new Set<keyof CopiesConfig>(["user", "dir"]);
+
+function checkCopies(raw: Partial<CopiesConfig>): CopiesConfig {
+  const user = String(raw.user ?? defaultCopyUser);
+  if (!/^([a-z_][a-z0-9_-]*\$?|\d+(:\d+)?)$/i.test(user)) {
+    throw new ConfigError(`copies.user must be a user name (e.g. ${defaultCopyUser}) or uid[:gid] (e.g. 65534:65534), got '${user}'.`);
+  }
+  return { user, dir: raw.dir === undefined || raw.dir === null || raw.dir === "" ? undefined : resolve(String(raw.dir)) };
 }
 
 function check(raw: Record<string, unknown>): BerthConfig {
@@ -169,6 +206,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     holdQueueSize,
     limits: checkLimits(raw.limits),
     artifacts: checkArtifactSettings(raw.artifacts),
+    copies: checkCopies((raw.copies ?? {}) as Partial<CopiesConfig>),
   };
 }
 

@@ -6,6 +6,7 @@ import { startRollout } from "../rollout/decide.js";
 import { rolloutPolicy, type InferenceComponentDeploymentConfig } from "./deployment-policy.js";
 import type { ComponentRecord, EndpointRecord, ModelRecord, ProductionVariant, ResolvedSpec, Tag } from "../domain/resources.js";
 import { absent, put, StoreConflictError, unchanged, type Entry } from "../store/store.js";
+import { checkCopyLaunch } from "./copy-launch-checks.js";
 import type { ControlDeps } from "./deps.js";
 import { loadEndpointState, readyCopies } from "./endpoint-state.js";
 import { listPage, type ListRequest } from "./listing.js";
@@ -51,6 +52,7 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
       model,
       version: 1,
     });
+    if (!base) checkResolvedLaunch(deps, name, spec, resolved);
     const now = deps.clock.now();
     const record: ComponentRecord = {
       name,
@@ -79,6 +81,13 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
     }
     return { InferenceComponentArn: arn };
   });
+}
+
+/** The specification's own container is checked first, so its mistakes are named as its own; then what the copy would run. */
+function checkResolvedLaunch(deps: ControlDeps, name: string, spec: ComponentSpecification, resolved: ResolvedSpec): void {
+  const where = `Inference component '${name}' Specification.Container`;
+  checkCopyLaunch(deps, where, spec.Container?.Image, spec.Container?.Environment);
+  checkCopyLaunch(deps, spec.ModelName ? `Inference component '${name}' (with model '${spec.ModelName}')` : where, resolved.image, resolved.environment);
 }
 
 /** An adapter lives in the copies of a base component on the same endpoint. */
@@ -299,6 +308,7 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
         model,
         version: component.resolved.version + 1,
       });
+      checkResolvedLaunch(deps, component.name, spec, resolved);
       const policy = rolloutPolicy(component.name, input.DeploymentConfig, desired, deps.scale);
       for (const alarm of policy.alarms) if (!(await deps.store.get("alarm", alarm))) throw deploymentErrors.unknownAlarm(alarm);
       next.previousSpecification = component.specification;

@@ -17,4 +17,6 @@ export interface ControlDeps {
   scale: TimeScale;
   /** Where model artifacts may come from; URLs are checked against it when a model or component is created. */
   artifacts: ArtifactUrlPolicy;
+  /** True when an image's copies run inside a container (docker/podman), not as a process on the host. */
+  runsInContainer: (image: string) => boolean;
 }

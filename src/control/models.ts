@@ -3,6 +3,7 @@ import { checkModelArtifacts } from "./artifact-urls.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
 import type { ModelRecord, Tag } from "../domain/resources.js";
 import { absent, del, put, StoreConflictError } from "../store/store.js";
+import { checkCopyLaunch } from "./copy-launch-checks.js";
 import type { ControlDeps } from "./deps.js";
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
@@ -16,12 +17,14 @@ export interface CreateModelInput {
 export async function createModel(deps: ControlDeps, input: CreateModelInput): Promise<{ ModelArn: string }> {
   const { ModelName: name, Tags: tags = [], ...definition } = input;
   const arn = sageMakerArn(deps.account, "model", name);
-  const primary = definition.PrimaryContainer as { Image?: string } | undefined;
-  const containers = definition.Containers as { Image?: string }[] | undefined;
+  const primary = definition.PrimaryContainer as { Image?: string; Environment?: unknown } | undefined;
+  const containers = definition.Containers as { Image?: string; Environment?: unknown }[] | undefined;
   if (!primary?.Image && !(containers && containers.length > 0 && containers.every((c) => c.Image))) {
     throw sageMakerErrors.modelWithoutContainer(name);
   }
   checkModelArtifacts(deps.artifacts, definition);
+  if (primary) checkCopyLaunch(deps, `Model '${name}' PrimaryContainer`, primary.Image, primary.Environment);
+  containers?.forEach((c, i) => checkCopyLaunch(deps, `Model '${name}' Containers[${i}]`, c.Image, c.Environment));
   const record: ModelRecord = { name, arn, createdAt: deps.clock.now(), definition, tags };
   try {
     await deps.store.commit([put("model", nameKey(name), record, absent)]);

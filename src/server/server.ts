@@ -1,12 +1,16 @@
 import type { Server } from "node:http";
 import { join } from "node:path";
-import { mkdirSync } from "node:fs";
 import { createApiServer } from "../api/http/server.js";
 import { sageMakerService } from "../api/sagemaker/service.js";
 import { placementRoute } from "../api/berth/placement-route.js";
 import { metricsRoute } from "../api/berth/metrics-route.js";
 import { runtimeRoute } from "../api/runtime/invoke-route.js";
 import { NodeAgent } from "../agent/agent.js";
+import { CopyFiles } from "../agent/copy-files.js";
+import { CopySandbox } from "../agent/copy-sandbox.js";
+import { CopyUserError, findSetpriv, resolveCopyIdentity } from "../agent/copy-user.js";
+import { runsInContainer } from "../agent/images.js";
+import { makePrivateDataDir } from "./data-dir-mode.js";
 import type { SupervisorTimings } from "../agent/supervisor.js";
 import { RouterMetrics } from "../router/metrics.js";
 import { ObserverFanout } from "../router/observer.js";
@@ -48,7 +52,8 @@ export interface StartOptions {
 export async function startServer(config: BerthConfig, options: StartOptions): Promise<RunningServer> {
   const { log } = options;
   const clock = options.clock ?? systemClock;
-  mkdirSync(config.dataDir, { recursive: true });
+  makePrivateDataDir(config.dataDir, log);
+  const sandbox = await buildSandbox(config, log.child({ component: "agent" }));
   const store = new SqliteStore(join(config.dataDir, "berth.db"));
   const catalog = new InstanceCatalog(config.instanceTypes);
   const capacity = { memoryHeadroomFraction: config.memoryHeadroomFraction };
@@ -58,7 +63,8 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   for (const entry of await store.list<InstanceRecord>("instance")) provider.adopt(entry.value.id, entry.value.devices);
 
   const timeScale = new TimeScale(config.scalingPeriodSeconds);
-  const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity, scale: timeScale, artifacts: config.artifacts };
+  const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity, scale: timeScale,
+    artifacts: config.artifacts, runsInContainer: (image) => runsInContainer(image, config.images) };
   const metrics = new RouterMetrics();
   // The router wakes components through the autoscaler, which is built once monitoring is up.
   let autoscaler!: Autoscaler;
@@ -80,7 +86,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const agent = new NodeAgent({
     store,
     host: "local",
-    dataDir: config.dataDir,
+    sandbox,
     images: config.images,
     artifacts: config.artifacts,
     clock,
@@ -148,6 +154,19 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       return closing;
     },
   };
+}
+
+/** Copies' user and files: outside the private data dir, readable by the copy user's group only. */
+async function buildSandbox(config: BerthConfig, log: Logger): Promise<CopySandbox> {
+  const identity = await resolveCopyIdentity(config.copies.user, log);
+  const setpriv = findSetpriv();
+  if (!setpriv) {
+    if (identity.switched) throw new CopyUserError("util-linux setpriv is not installed, so model copies cannot be started as copies.user. Install util-linux (apt-get install util-linux).");
+    log.warn("util-linux setpriv is not installed: model copies run without no_new_privs and are not killed if the server dies. Install util-linux.");
+  }
+  const files = new CopyFiles(config.copies.dir ?? `${config.dataDir}-copies`, identity);
+  await files.prepare(log);
+  return new CopySandbox(identity, files, setpriv);
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {

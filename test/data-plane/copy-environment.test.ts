@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +28,8 @@ describe("what a copy is started with", () => {
   let httpUrl: string;
   before(async () => {
     artifacts = mkdtempSync(join(tmpdir(), "berth-artifacts-"));
+    // A directory used in place must be readable by the unprivileged user copies run as.
+    chmodSync(artifacts, 0o755);
     const source = join(artifacts, "src");
     mkdirSync(source);
     writeFileSync(join(source, "weights.bin"), "0123");
@@ -91,7 +93,7 @@ describe("what a copy is started with", () => {
     const second = await deploy({ artifact: `${httpUrl}/model.tar.gz` });
     assert.deepEqual(first.answer.files, ["config.json", "weights.bin"]);
     assert.equal(first.answer.env.BERTH_MODEL_DIR, second.answer.env.BERTH_MODEL_DIR, "one cached copy of the artifact");
-    assert.ok(first.answer.env.BERTH_MODEL_DIR!.startsWith(join(berth.dataDir, "artifacts")));
+    assert.ok(first.answer.env.BERTH_MODEL_DIR!.startsWith(join(`${berth.dataDir}-copies`, "artifacts")));
   });
 
   it("layers the component's environment over its model's", async () => {

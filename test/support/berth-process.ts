@@ -31,6 +31,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   args?: string[];
   port?: number;
+  /** Runs the server as this user instead of the test's own. */
+  user?: { uid: number; gid: number };
 }
 
 export const credentials = { accessKeyId: "AKIDBERTHTEST", secretAccessKey: "not-checked" };
@@ -51,7 +53,7 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
     writeFileSync(file, stringify({ artifacts: testArtifactSettings, ...options.config }));
     args.push("--config", file);
   }
-  const child = spawn(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"], ...options.user });
   const logs: Record<string, unknown>[] = [];
   const listeners = new Set<(line: Record<string, unknown>) => void>();
   let stderr = "";
@@ -97,7 +99,11 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
       });
     });
 
-  const ready = await waitForLog((line) => typeof line.url === "string");
+  // A server that does not come up is not left running: it would keep the test process alive.
+  const ready = await waitForLog((line) => typeof line.url === "string").catch((error: Error) => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    throw error;
+  });
   const url = ready.url as string;
   const port = Number(new URL(url).port);
   const clientOptions = { endpoint: url, region: "us-east-1", credentials, maxAttempts: 1 };
