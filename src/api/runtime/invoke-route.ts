@@ -6,7 +6,6 @@ import { runtimeErrors, streamErrors } from "../../domain/errors/runtime.js";
 import type { RequestOutcome } from "../../router/observer.js";
 import { ClientAbort, type InvokeResult, type Router } from "../../router/router.js";
 import { writeJsonError } from "../awsjson/errors.js";
-import { readBody } from "../http/body.js";
 import type { RequestContext } from "../http/context.js";
 import { pathOf, type PrefixRoute } from "../http/server.js";
 import { exceptionEvent, payloadPart } from "./event-stream.js";
@@ -22,6 +21,7 @@ const visibleAscii = /^[\x20-\x7e]*$/;
 export function runtimeRoute(router: Router): PrefixRoute {
   return {
     prefix: "/endpoints/",
+    readsBody: true,
     handle: async (req, res, ctx) => {
       try {
         await invoke(router, req, res, ctx);
@@ -35,6 +35,10 @@ export function runtimeRoute(router: Router): PrefixRoute {
 }
 
 async function invoke(router: Router, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+  // Reading the body finishes verifying the signature, so it comes before any other answer.
+  const body = await ctx.readBody(maxInvokeBodyBytes).catch((error) => {
+    throw BerthError.is(error) && error.code === "RequestEntityTooLargeException" ? runtimeErrors.bodyTooLarge(maxInvokeBodyBytes) : error;
+  });
   const path = pathOf(req.url ?? "");
   const rest = path.slice("/endpoints/".length);
   const slash = rest.indexOf("/");
@@ -45,6 +49,7 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   const rawName = rest.slice(0, slash);
   const endpointName = rawName.includes("%") ? decodeURIComponent(rawName) : rawName;
   if (endpointName.length > 63 || !endpointNamePattern.test(endpointName)) throw runtimeErrors.badHeader("EndpointName (path)", `'${endpointName}' is not a valid endpoint name`);
+  ctx.auth.authorizeInvoke(endpointName);
   const componentName = single(req.headers["x-amzn-sagemaker-inference-component"]);
   if (componentName !== undefined && (componentName.length > 63 || !componentNamePattern.test(componentName))) {
     throw runtimeErrors.badHeader("X-Amzn-SageMaker-Inference-Component", `'${componentName}' is not a valid inference component name`);
@@ -53,9 +58,6 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   if (customAttributes !== undefined && (customAttributes.length > 1024 || !visibleAscii.test(customAttributes))) {
     throw runtimeErrors.badHeader("X-Amzn-SageMaker-Custom-Attributes", "must be at most 1024 visible ASCII characters");
   }
-  const body = await readBody(req, maxInvokeBodyBytes).catch((error) => {
-    throw BerthError.is(error) ? runtimeErrors.bodyTooLarge(maxInvokeBodyBytes) : error;
-  });
   const headers: Record<string, string> = { "content-type": single(req.headers["content-type"]) ?? "application/octet-stream" };
   const accept = single(stream ? req.headers["x-amzn-sagemaker-accept"] : req.headers.accept);
   if (accept) headers.accept = accept;
