@@ -110,7 +110,11 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
       });
     });
 
-  const ready = await waitForLog((line) => typeof line.url === "string");
+  // A server that never says it is ready must not outlive the test (its pipes would keep the test file running).
+  const ready = await waitForLog((line) => typeof line.url === "string").catch((error: Error) => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    throw error;
+  });
   const url = ready.url as string;
   const port = Number(new URL(url).port);
   const clientOptions = { endpoint: url, region: "us-east-1", credentials, maxAttempts: 1 };
