@@ -79,13 +79,28 @@ export async function waitForDemo(sm: SageMakerClient, log: Logger, timeoutMs = 
   return false;
 }
 
-export function demoInstructions(url: string): string {
+/**
+ * What to try next. With authentication on (the default) the demo prints the administrator key of its data
+ * dir as export lines, every start: the berth CLI finds the key itself, curl and the SDKs read it from the
+ * environment. With --insecure-no-auth it says that no key is needed, and why that is only for loopback.
+ */
+export function demoInstructions(url: string, key?: { accessKeyId: string; secretAccessKey: string }): string {
+  const access = key
+    ? [
+        "Authentication is on. The demo signs with the administrator key of its data dir; for curl and the SDKs, export it in the other terminal:",
+        `  export AWS_ACCESS_KEY_ID=${key.accessKeyId}`,
+        `  export AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}`,
+      ]
+    : ["Authentication is OFF (--insecure-no-auth): this server listens on loopback and accepts unsigned requests from any local program."];
+  const sign = key ? ` --aws-sigv4 "aws:amz:us-east-1:sagemaker" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY"` : "";
   return [
     "",
-    "Berth demo is ready. Try, in another terminal:",
+    "Berth demo is ready.",
+    ...access,
+    "Then try:",
     `  npx berth invoke --url ${url} --endpoint ${demoEndpoint} --component demo-echo --body '{"hello": "berth"}'`,
     `  npx berth invoke --url ${url} --endpoint ${demoEndpoint} --component demo-llm --stream --body '{"inputs": "def fib(n):", "parameters": {"max_new_tokens": 32}}'`,
-    `  curl -s ${url}/endpoints/${demoEndpoint}/invocations -H 'X-Amzn-SageMaker-Inference-Component: demo-llm' -H 'Content-Type: application/json' -d '{"inputs": "def fib(n):"}'`,
+    `  curl -s ${url}/endpoints/${demoEndpoint}/invocations${sign} -H 'X-Amzn-SageMaker-Inference-Component: demo-llm' -H 'Content-Type: application/json' -d '{"inputs": "def fib(n):"}'`,
     `  npx berth instances --url ${url}`,
     "Stop the server with Ctrl-C.",
     "",

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import type { PlacementViewInstance } from "../control/placement-view.js";
-import { defaultUrl } from "./clients.js";
+import { pathSigningName } from "../auth/access.js";
+import { credentialsHint, defaultDataDir, defaultUrl, resolvedCredentials } from "./clients.js";
+import { signedFetch } from "./signed-fetch.js";
 
 export function registerInstancesCommand(program: Command): void {
   program
@@ -9,13 +11,22 @@ export function registerInstancesCommand(program: Command): void {
     .option("--endpoint <name>", "only this endpoint")
     .option("--url <url>", "Berth server URL (env BERTH_URL)", defaultUrl)
     .option("--json", "print the raw JSON")
-    .action(async (flags: { endpoint?: string; url: string; json?: boolean }) => {
+    .option("--data-dir <dir>", "the server's data dir, whose credentials.json holds the key used unless AWS_ACCESS_KEY_ID or AWS_PROFILE is set (env BERTH_DATA_DIR)", defaultDataDir)
+    .action(async (flags: { endpoint?: string; url: string; json?: boolean; dataDir: string }) => {
       const query = flags.endpoint ? `?endpoint=${encodeURIComponent(flags.endpoint)}` : "";
       let response: Response;
       try {
-        response = await fetch(`${flags.url.replace(/\/$/, "")}/berth/v1/instances${query}`);
+        const credentials = await resolvedCredentials(flags.url, flags.dataDir);
+        response = await signedFetch(`${flags.url.replace(/\/$/, "")}/berth/v1/instances${query}`, {}, { credentials, region: process.env.AWS_REGION ?? "us-east-1", service: pathSigningName });
       } catch (error) {
         process.stderr.write(`berth: cannot reach a Berth server at ${flags.url} (${(error as Error).message}). Start one with 'npx berth server' or pass --url.\n`);
+        process.exit(1);
+      }
+      if (!response.ok) {
+        const error = (await response.json().catch(() => ({}))) as { __type?: string; message?: string };
+        process.stderr.write(`berth: ${error.__type ?? response.status}: ${error.message ?? response.statusText}\n`);
+        const hint = credentialsHint(error.__type ?? "");
+        if (hint) process.stderr.write(`${hint}\n`);
         process.exit(1);
       }
       const view = (await response.json()) as { instances: PlacementViewInstance[] };

@@ -1,6 +1,6 @@
 import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand } from "@aws-sdk/client-sagemaker-runtime";
 import type { Command } from "commander";
-import { defaultUrl, runtimeClient } from "./clients.js";
+import { credentialsHint, defaultDataDir, defaultUrl, runtimeClient } from "./clients.js";
 
 export function registerInvokeCommand(program: Command): void {
   program
@@ -13,8 +13,9 @@ export function registerInvokeCommand(program: Command): void {
     .option("--custom-attributes <text>", "X-Amzn-SageMaker-Custom-Attributes to send")
     .option("--stream", "use InvokeEndpointWithResponseStream and print parts as they arrive")
     .option("--url <url>", "Berth server URL (env BERTH_URL)", defaultUrl)
-    .action(async (flags: { endpoint: string; component?: string; body: string; contentType: string; customAttributes?: string; stream?: boolean; url: string }) => {
-      const client = runtimeClient(flags.url);
+    .option("--data-dir <dir>", "the server's data dir, whose credentials.json holds the key used unless AWS_ACCESS_KEY_ID or AWS_PROFILE is set (env BERTH_DATA_DIR)", defaultDataDir)
+    .action(async (flags: { endpoint: string; component?: string; body: string; contentType: string; customAttributes?: string; stream?: boolean; url: string; dataDir: string }) => {
+      const client = runtimeClient(flags.url, flags.dataDir);
       const input = {
         EndpointName: flags.endpoint,
         InferenceComponentName: flags.component,
@@ -38,7 +39,11 @@ export function registerInvokeCommand(program: Command): void {
         const e = error as Error & { $metadata?: { httpStatusCode?: number } };
         if (e.name === "TypeError" || (e as NodeJS.ErrnoException).code === "ECONNREFUSED") {
           process.stderr.write(`berth: cannot reach a Berth server at ${flags.url}. Start one with 'npm start' or pass --url.\n`);
-        } else process.stderr.write(`berth: ${e.name}: ${e.message}\n`);
+        } else {
+          process.stderr.write(`berth: ${e.name}: ${e.message}\n`);
+          const hint = credentialsHint(e.name);
+          if (hint) process.stderr.write(`${hint}\n`);
+        }
         process.exit(1);
       }
     });

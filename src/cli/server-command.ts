@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { ConfigError, loadConfig, parseDuration, type BerthConfig } from "../config/config.js";
+import { administratorKeyName, readKeys } from "../auth/keys-file.js";
 import { startServer } from "../server/server.js";
 import { createLogger } from "../util/logger.js";
 import { sageMakerClient } from "./clients.js";
@@ -17,7 +18,10 @@ export function registerServerCommand(program: Command): void {
     .option("--log-level <level>", "debug, info, warn or error (env BERTH_LOG_LEVEL)")
     .option("--scaling-period <duration>", "real time that SageMaker's 60 s scaling period lasts, e.g. 1s for demos and tests; shortens cooldowns and delays alike (env BERTH_SCALING_PERIOD)")
     .option("--demo", "also create a demo endpoint with two inference components (berth/echo and berth/llm)")
-    .action(async (flags: { port?: string; host?: string; dataDir?: string; config?: string; logFormat?: string; logLevel?: string; demo?: boolean; scalingPeriod?: string }) => {
+    .option("--insecure-no-auth", "accept unsigned requests from anyone who can reach the port (loopback hosts only; auth.enabled: false)")
+    .option("--tls-cert <file>", "PEM certificate (chain): serve https on the port (tls.cert)")
+    .option("--tls-key <file>", "PEM private key of --tls-cert (tls.key)")
+    .action(async (flags: { port?: string; host?: string; dataDir?: string; config?: string; logFormat?: string; logLevel?: string; demo?: boolean; scalingPeriod?: string; insecureNoAuth?: boolean; tlsCert?: string; tlsKey?: string }) => {
       let config: BerthConfig;
       try {
         config = loadConfig({
@@ -29,6 +33,8 @@ export function registerServerCommand(program: Command): void {
             logFormat: flags.logFormat as BerthConfig["logFormat"] | undefined,
             logLevel: flags.logLevel,
             scalingPeriodSeconds: flags.scalingPeriod === undefined ? undefined : parseDuration(flags.scalingPeriod, "--scaling-period"),
+            auth: flags.insecureNoAuth ? { enabled: false } : undefined,
+            tls: { cert: flags.tlsCert, key: flags.tlsKey },
           },
         });
       } catch (error) {
@@ -71,11 +77,17 @@ export function registerServerCommand(program: Command): void {
       process.once("SIGTERM", () => shutdown("SIGTERM"));
       process.once("SIGINT", () => shutdown("SIGINT"));
       if (flags.demo) {
-        const sm = sageMakerClient(server.url);
+        // The demo signs with the data dir's administrator key, whatever AWS_* variables say.
+        const key = config.auth.enabled ? readKeys(config.dataDir).find((k) => k.name === administratorKeyName) : undefined;
+        if (config.auth.enabled && !key) {
+          log.error(`the demo needs the '${administratorKeyName}' key in ${config.dataDir}/credentials.json; create one with 'berth keys create --name ${administratorKeyName}'`);
+          return;
+        }
+        const sm = sageMakerClient(server.url, key ?? { accessKeyId: "BERTHDEMONOAUTH00000", secretAccessKey: "authentication-is-off-for-this-demo-run" });
         try {
           await setUpDemo(sm, log);
           const ready = await waitForDemo(sm, log);
-          if (ready) log.info(demoInstructions(server.url));
+          if (ready) log.info(demoInstructions(server.url, key));
           else log.error("the demo components did not become InService; see the log lines above for the reason");
         } catch (error) {
           log.error({ err: error }, "could not set up the demo");

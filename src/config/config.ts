@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import ipaddr from "ipaddr.js";
 import { parse as parseYaml } from "yaml";
 import type { ArtifactSettings } from "../artifacts/settings.js";
 import type { InstanceTypeSpec } from "../domain/catalog/instance-type.js";
@@ -55,6 +56,23 @@ export interface BerthConfig {
   /** Where model artifacts may come from and how large they may be. */
   artifacts: ArtifactSettings;
   copies: CopiesConfig;
+  auth: AuthConfig;
+  tls: TlsConfig;
+}
+
+export interface AuthConfig {
+  /** SigV4 on every request but /healthz; false only with --insecure-no-auth, on a loopback host. */
+  enabled: boolean;
+  /** Host header names accepted beside localhost, 127.0.0.1, ::1 and the bound host ("*": any). */
+  allowedHosts: string[];
+  /** How far a signed request's X-Amz-Date may be from the server's clock (AWS: 300). */
+  clockSkewSeconds: number;
+}
+
+export interface TlsConfig {
+  /** PEM certificate (chain) and private key files; both set means the port serves https. */
+  cert?: string;
+  key?: string;
 }
 
 const gib = 1024 * 1024 * 1024;
@@ -91,7 +109,9 @@ export const defaultConfig: BerthConfig = {
   holdQueueSize: 1000,
   limits: defaultLimits,
   artifacts: defaultArtifactSettings,
-  copies: { user: defaultCopyUser },
+  copies: { user: defaultCopyUser, dir: undefined },
+  auth: { enabled: true, allowedHosts: [], clockSkewSeconds: 300 },
+  tls: { cert: undefined, key: undefined },
 };
 
 const envNames: Record<string, keyof BerthConfig> = {
@@ -114,8 +134,11 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/** Flags may set single members of a settings group, e.g. { auth: { enabled: false } }. */
+export type ConfigFlags = Partial<Omit<BerthConfig, "auth" | "tls">> & { auth?: Partial<AuthConfig>; tls?: Partial<TlsConfig> };
+
 /** Settings come from, lowest first: defaults, the config file, BERTH_* environment variables, command-line flags. */
-export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Partial<BerthConfig> } = {}): BerthConfig {
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: ConfigFlags } = {}): BerthConfig {
   const env = options.env ?? process.env;
   const file = options.file ?? env.BERTH_CONFIG;
   let fromFile: Partial<BerthConfig> = {};
@@ -127,8 +150,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   for (const [name, key] of Object.entries(envNames)) if (env[name] !== undefined && env[name] !== "") fromEnv[key] = env[name];
   const copiesFromEnv: Partial<CopiesConfig> = {};
   for (const [name, key] of Object.entries(copiesEnvNames)) if (env[name] !== undefined && env[name] !== "") copiesFromEnv[key] = env[name];
-  const merged = { ...defaultConfig, ...fromFile, ...fromEnv, ...stripUndefined(options.flags ?? {}) } as Record<string, unknown>;
-  merged.copies = { ...defaultConfig.copies, ...(fromFile.copies ?? {}), ...copiesFromEnv, ...stripUndefined(options.flags?.copies ?? {}) };
+  const merged = mergeGroups([defaultConfig, fromFile, fromEnv, { copies: copiesFromEnv }, stripUndefined(options.flags ?? {})]);
   return check(merged);
 }
 
@@ -144,6 +166,13 @@ function readConfigFile(file: string): Partial<BerthConfig> {
   const known = new Set(Object.keys(defaultConfig));
   for (const key of Object.keys(parsed)) {
     if (!known.has(key)) throw new ConfigError(`Config file ${file}: unknown setting '${key}'. Known settings: ${[...known].join(", ")}.`);
+    const group = groupDefaults(key);
+    const value = (parsed as Record<string, unknown>)[key];
+    if (!group || value === null || value === undefined) continue;
+    if (typeof value !== "object" || Array.isArray(value)) throw new ConfigError(`Config file ${file}: '${key}' must be a mapping of settings, e.g. ${key}: { ${Object.keys(group)[0]}: ... }.`);
+    for (const member of Object.keys(value)) {
+      if (!(member in group)) throw new ConfigError(`Config file ${file}: unknown setting '${key}.${member}'. Known settings in ${key}: ${Object.keys(group).join(", ")}.`);
+    }
   }
   const copies = (parsed as Record<string, unknown>).copies;
   if (copies !== undefined && copies !== null) {
@@ -163,6 +192,23 @@ function checkCopies(raw: Partial<CopiesConfig>): CopiesConfig {
     throw new ConfigError(`copies.user must be a user name (e.g. ${defaultCopyUser}) or uid[:gid] (e.g. 65534:65534), got '${user}'.`);
   }
   return { user, dir: raw.dir === undefined || raw.dir === null || raw.dir === "" ? undefined : resolve(String(raw.dir)) };
+}
+
+/** Settings groups (auth, tls, ...): defaults that are mappings with named members. */
+function groupDefaults(key: string): Record<string, unknown> | undefined {
+  const value = (defaultConfig as unknown as Record<string, unknown>)[key];
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length > 0 ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Later sources win; inside a settings group, member by member. */
+function mergeGroups(sources: object[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const source of sources) {
+    for (const [key, value] of Object.entries(source)) {
+      merged[key] = groupDefaults(key) && typeof value === "object" && value !== null ? { ...(merged[key] as object), ...stripUndefined(value) } : value;
+    }
+  }
+  return merged;
 }
 
 function check(raw: Record<string, unknown>): BerthConfig {
@@ -186,8 +232,11 @@ function check(raw: Record<string, unknown>): BerthConfig {
   const holdSeconds = parseDuration(raw.holdSeconds, "holdSeconds");
   const holdQueueSize = Number(raw.holdQueueSize);
   if (!Number.isInteger(holdQueueSize) || holdQueueSize < 0) throw new ConfigError(`holdQueueSize must be a whole number of 0 or more, got '${raw.holdQueueSize}'.`);
+  const host = String(raw.host);
+  const auth = checkAuth(raw.auth as Record<string, unknown>, host);
+  const tls = checkTls(raw.tls as Record<string, unknown>);
   return {
-    host: String(raw.host),
+    host,
     port,
     dataDir: resolve(String(raw.dataDir)),
     region,
@@ -207,6 +256,8 @@ function check(raw: Record<string, unknown>): BerthConfig {
     limits: checkLimits(raw.limits),
     artifacts: checkArtifactSettings(raw.artifacts),
     copies: checkCopies((raw.copies ?? {}) as Partial<CopiesConfig>),
+    auth,
+    tls,
   };
 }
 
@@ -235,6 +286,37 @@ function checkArtifactSettings(raw: unknown): ArtifactSettings {
     maxUnpackedBytes: count("maxUnpackedBytes"),
     maxFiles: count("maxFiles"),
   };
+}
+
+function checkAuth(raw: Record<string, unknown>, host: string): AuthConfig {
+  if (typeof raw.enabled !== "boolean") throw new ConfigError(`auth.enabled must be true or false, got '${raw.enabled}'.`);
+  const allowedHosts = raw.allowedHosts;
+  if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== "string" || h === "")) throw new ConfigError(`auth.allowedHosts must be a list of host names, e.g. [berth.internal].`);
+  const clockSkewSeconds = parseDuration(raw.clockSkewSeconds, "auth.clockSkewSeconds");
+  if (clockSkewSeconds > 3600) throw new ConfigError(`auth.clockSkewSeconds must be at most 3600 (AWS allows 300), got '${raw.clockSkewSeconds}'.`);
+  if (!raw.enabled && !isLoopback(host)) {
+    throw new ConfigError(
+      `refusing to listen on ${host} without authentication: anyone who can reach that address could create endpoints and run model servers on this machine. ` +
+        `Drop --insecure-no-auth (auth.enabled: false) and give clients a key from 'berth keys create', or listen on 127.0.0.1.`,
+    );
+  }
+  return { enabled: raw.enabled, allowedHosts: allowedHosts as string[], clockSkewSeconds };
+}
+
+function checkTls(raw: Record<string, unknown>): TlsConfig {
+  const cert = raw.cert === undefined || raw.cert === null || raw.cert === "" ? undefined : String(raw.cert);
+  const key = raw.key === undefined || raw.key === null || raw.key === "" ? undefined : String(raw.key);
+  if ((cert === undefined) !== (key === undefined)) throw new ConfigError("tls.cert and tls.key (--tls-cert, --tls-key) must be given together: the certificate and its private key, as PEM files.");
+  for (const [name, file] of [["tls.cert", cert], ["tls.key", key]] as const) {
+    if (file !== undefined && !existsSync(file)) throw new ConfigError(`${name} file ${file} does not exist. Give the path of a PEM file.`);
+  }
+  return cert && key ? { cert: resolve(cert), key: resolve(key) } : {};
+}
+
+/** Loopback addresses and the name localhost: only this machine can reach them. */
+export function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  return ipaddr.isValid(host) && ipaddr.process(host).range() === "loopback";
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,5 +1,10 @@
 import type { Server } from "node:http";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { AuthGate } from "../auth/gate.js";
+import { AllowedHosts } from "../auth/hosts.js";
+import { KeyRing } from "../auth/key-ring.js";
+import { credentialsPath, ensureAdministratorKey } from "../auth/keys-file.js";
 import { createApiServer } from "../api/http/server.js";
 import { sageMakerService } from "../api/sagemaker/service.js";
 import { placementRoute } from "../api/berth/placement-route.js";
@@ -118,8 +123,25 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     onTargetChanged: (resourceId, dimension) => autoscaler.clampTarget(resourceId, dimension),
   };
 
+  const keys = config.auth.enabled ? openKeyRing(config, log) : undefined;
+  if (!keys) {
+    log.warn(
+      `authentication is OFF (--insecure-no-auth): any program on this machine can call every API without a key, create endpoints and run model servers as this user. Only the Host check (${[...new AllowedHosts(config.host, config.auth.allowedHosts).names].join(", ")}) is left.`,
+    );
+  }
+  const gate = new AuthGate({
+    keys,
+    account: deps.account,
+    allowedHosts: new AllowedHosts(config.host, config.auth.allowedHosts),
+    clockSkewSeconds: config.auth.clockSkewSeconds,
+    now: () => Date.now(),
+  });
+  const tls = config.tls.cert && config.tls.key ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
+
   let ready = false;
   const server = createApiServer({
+    gate,
+    tls,
     log: log.child({ component: "api" }),
     jsonServices: [sageMakerService(deps, { maxBodyBytes: config.maxApiBodyBytes }), monitoring.service, autoscalingService(autoscalingDeps, { maxBodyBytes: config.maxApiBodyBytes })],
     routes: [runtimeRoute(router), placementRoute(store), metricsRoute(metrics.registry)],
@@ -127,8 +149,8 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   });
   const port = await listen(server, config.host, config.port);
   ready = true;
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, dataDir: config.dataDir }, `Berth is serving on ${url} (data in ${config.dataDir})`);
+  const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url, dataDir: config.dataDir, auth: keys ? "sigv4" : "off", tls: Boolean(tls) }, `Berth is serving on ${url} (data in ${config.dataDir})`);
 
   let closing: Promise<void> | undefined;
   return {
@@ -142,6 +164,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        keys?.close();
         unregisterScaling();
         await autoscaler.stop();
         await endpoints.stop();
@@ -167,6 +190,25 @@ async function buildSandbox(config: BerthConfig, log: Logger): Promise<CopySandb
   const files = new CopyFiles(config.copies.dir ?? `${config.dataDir}-copies`, identity);
   await files.prepare(log);
   return new CopySandbox(identity, files, setpriv);
+}
+
+/** Creates the credentials file on first start; its administrator secret is printed this once. */
+function openKeyRing(config: BerthConfig, log: Logger): KeyRing {
+  const created = ensureAdministratorKey(config.dataDir);
+  if (created) {
+    log.info(
+      { accessKeyId: created.accessKeyId, keyName: created.name },
+      [
+        `created ${credentialsPath(config.dataDir)} with an administrator key. Its secret is shown only this once:`,
+        `  export AWS_ACCESS_KEY_ID=${created.accessKeyId}`,
+        `  export AWS_SECRET_ACCESS_KEY=${created.secretAccessKey}`,
+        "The berth CLI on this machine reads the file itself; manage keys with 'berth keys create|list|delete'.",
+      ].join("\n"),
+    );
+  }
+  const keys = new KeyRing(config.dataDir, log.child({ component: "auth" }));
+  log.info(`authentication is on: every request but /healthz must be SigV4-signed with one of the ${keys.size} key(s) in ${credentialsPath(config.dataDir)}`);
+  return keys;
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {

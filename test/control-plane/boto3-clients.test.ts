@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { startBerth, type BerthProcess } from "../support/berth-process.js";
+import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 
 const python = "/usr/bin/python3";
 const hasBoto3 = spawnSync(python, ["-c", "import boto3"]).status === 0;
@@ -9,8 +9,8 @@ const hasBoto3 = spawnSync(python, ["-c", "import boto3"]).status === 0;
 const script = `
 import json, sys, boto3
 from botocore.exceptions import ClientError, WaiterError
-url = sys.argv[1]
-sm = boto3.client("sagemaker", endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDBOTO", aws_secret_access_key="x")
+url, key_id, secret = sys.argv[1:4]
+sm = boto3.client("sagemaker", endpoint_url=url, region_name="us-east-1", aws_access_key_id=key_id, aws_secret_access_key=secret)
 out = {}
 sm.create_model(ModelName="boto-model", PrimaryContainer={"Image": "berth/echo"}, ExecutionRoleArn="arn:aws:iam::000000000000:role/berth")
 out["listed"] = [m["ModelName"] for m in sm.list_models()["Models"]]
@@ -38,7 +38,7 @@ describe("Python clients (boto3)", { skip: hasBoto3 ? false : "boto3 is not inst
   });
 
   it("raises ClientError with the right codes, parses timestamps, and runs the deleted-endpoint waiter", () => {
-    const output = JSON.parse(execFileSync(python, ["-c", script, berth.url], { encoding: "utf8" }));
+    const output = JSON.parse(execFileSync(python, ["-c", script, berth.url, credentials.accessKeyId, credentials.secretAccessKey], { encoding: "utf8" }));
     assert.deepEqual(output.listed, ["boto-model"]);
     assert.equal(output.created_type, "datetime");
     assert.equal(output.duplicate.code, "ValidationException");

@@ -6,6 +6,8 @@ import { fileURLToPath } from "node:url";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { stringify } from "yaml";
+import { readKeys, writeKeys } from "../../src/auth/keys-file.js";
+import { administratorPolicy } from "../../src/auth/policy.js";
 
 const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
 
@@ -33,9 +35,22 @@ export interface StartOptions {
   port?: number;
   /** Runs the server as this user instead of the test's own. */
   user?: { uid: number; gid: number };
+  /** Leave the data dir's credentials file alone (tests of first start and of the keys themselves). */
+  noTestKey?: boolean;
 }
 
-export const credentials = { accessKeyId: "AKIDBERTHTEST", secretAccessKey: "not-checked" };
+/**
+ * The administrator key every test server accepts: startBerth writes it into the data dir's credentials
+ * file before the server starts, its SDK clients sign with it, and berthFetch signs raw requests with it.
+ */
+export const credentials = { accessKeyId: "AKIABERTHTESTADMIN00", secretAccessKey: "berth-test-administrator-secret-key-00000" };
+export const testKeyName = "test-admin";
+
+/** Adds the test administrator key to a data dir's credentials file (creating it), as `berth keys create` would. */
+export function writeTestKey(dataDir: string): void {
+  const keys = readKeys(dataDir).filter((k) => k.accessKeyId !== credentials.accessKeyId);
+  writeKeys(dataDir, [...keys, { ...credentials, name: testKeyName, createdAt: new Date().toISOString(), policy: administratorPolicy }]);
+}
 
 /** Tests build their artifacts under the system temporary directory and use Berth's own models/. */
 export const testArtifactSettings = { localRoots: [tmpdir(), fileURLToPath(new URL("../../../models", import.meta.url))] };
@@ -47,6 +62,7 @@ export function newDataDir(): string {
 /** Starts `berth server` as its own process on a free port, as a user would. */
 export async function startBerth(options: StartOptions = {}): Promise<BerthProcess> {
   const dataDir = options.dataDir ?? newDataDir();
+  if (!options.noTestKey) writeTestKey(dataDir);
   const args = [binary, "server", "--port", String(options.port ?? 0), "--data-dir", dataDir, "--log-format", "json", ...(options.args ?? [])];
   if (options.config || !options.args?.includes("--config")) {
     const file = join(dataDir, "test-config.yaml");

@@ -1,10 +1,25 @@
+import { jsonServices, pathSigningName } from "../../src/auth/access.js";
+import { signedHeaders } from "../../src/cli/signed-fetch.js";
 import { credentials } from "./berth-process.js";
 
 /**
  * A raw HTTP request to a running Berth, for what the SDK clients cannot send (malformed bodies, Berth's
- * own REST views, /metrics). Drop-in for fetch; requests carry the test credentials once the API checks them.
+ * own REST views, /metrics). Drop-in for fetch; signed with SigV4 by the test administrator key
+ * (`credentials`). The signing name follows the request: X-Amz-Target's prefix names the JSON service
+ * (sagemaker, application-autoscaling, monitoring); the runtime, /berth/v1 and /metrics sign as sagemaker.
+ * Bodies other than strings and bytes are sent as UNSIGNED-PAYLOAD.
  */
-export function berthFetch(url: string, init: RequestInit = {}): Promise<Response> {
-  void credentials;
-  return fetch(url, init);
+export async function berthFetch(url: string, init: RequestInit = {}, signing: { credentials?: { accessKeyId: string; secretAccessKey: string }; signingDate?: Date } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  const target = headers.get("x-amz-target");
+  const service = target ? (jsonServices[target.slice(0, target.indexOf("."))]?.signingName ?? "sagemaker") : pathSigningName;
+  const body = init.body;
+  if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array)) headers.set("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+  const signed = await signedHeaders(url, { ...init, headers, body: typeof body === "string" || body instanceof Uint8Array ? body : undefined }, {
+    credentials: signing.credentials ?? credentials,
+    region: "us-east-1",
+    service,
+    signingDate: signing.signingDate,
+  });
+  return fetch(url, { ...init, headers: signed });
 }

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { BerthError } from "../../domain/errors/berth-error.js";
 import { protocolErrors } from "../../domain/errors/protocol.js";
 import type { RequestContext } from "../http/context.js";
-import { readBody } from "../http/body.js";
 import type { ServiceModel } from "../shapes/service-model.js";
 import { ShapeValidator, type ShapeDeviations } from "../shapes/validate.js";
 import { writeJsonError } from "./errors.js";
@@ -57,13 +56,28 @@ export class JsonService {
     }
   }
 
+  /** Writes an error in this service's shape (content type, CloudWatch's x-amzn-query-error). */
+  writeError(res: ServerResponse, error: BerthError, requestId: string): void {
+    writeJsonError(res, error, { contentType: this.#options.contentType, requestId, queryCompatible: this.#options.queryCompatible });
+  }
+
+  /** The body as the operation reads it; CloudWatch inflates gzip here. */
+  protected decodeBody(raw: Buffer, _req: IncomingMessage): Promise<Buffer> | Buffer {
+    return raw;
+  }
+
+  protected get maxBodyBytes(): number {
+    return this.#options.maxBodyBytes;
+  }
+
   async #run(req: IncomingMessage, operationName: string, ctx: RequestContext): Promise<unknown> {
+    // The body is read first: reading it finishes verifying the signature, before anything else is answered.
+    const raw = await this.decodeBody(await ctx.readBody(this.#options.maxBodyBytes), req);
     // Own names only: a target such as SageMaker.constructor must not reach Object.prototype.
     const operation = Object.hasOwn(this.#options.operations, operationName) ? this.#options.operations[operationName] : undefined;
     if (!operation) throw protocolErrors.unknownOperation(`${this.targetPrefix}.${operationName}`);
     const received = req.headers["content-type"];
     if (!isJsonContentType(received)) throw protocolErrors.wrongContentType(received, this.#options.contentType);
-    const raw = await readBody(req, this.#options.maxBodyBytes);
     let parsed: unknown;
     try {
       parsed = raw.length === 0 ? {} : JSON.parse(raw.toString("utf8"));
@@ -77,6 +91,7 @@ export class JsonService {
       if (result.violations.length > 0) throw this.#options.validationError(result.violations);
       input = result.value;
     }
+    ctx.auth.authorizeJson(this.targetPrefix, operationName, input);
     return operation(input, ctx);
   }
 }

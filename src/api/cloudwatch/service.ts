@@ -1,6 +1,6 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { PassThrough } from "node:stream";
-import { createGunzip } from "node:zlib";
+import type { IncomingMessage } from "node:http";
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
 import * as alarms from "../../control/cloudwatch/alarms.js";
 import type { CloudWatchDeps } from "../../control/cloudwatch/deps.js";
 import { getMetricData } from "../../control/cloudwatch/get-metric-data.js";
@@ -10,7 +10,6 @@ import { putMetricData } from "../../control/cloudwatch/put-metric-data.js";
 import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
 import { protocolErrors } from "../../domain/errors/protocol.js";
 import { JsonService, type JsonOperation } from "../awsjson/service.js";
-import type { RequestContext } from "../http/context.js";
 import { cloudwatchModel } from "../shapes/cloudwatch.generated.js";
 
 /**
@@ -52,18 +51,21 @@ function pascal(path: string): string {
     .join(".");
 }
 
-/** The JS SDK gzips PutMetricData bodies of 10 KiB and more (Content-Encoding: gzip); they are inflated before parsing. */
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * The JS SDK gzips PutMetricData bodies of 10 KiB and more (Content-Encoding: gzip). The signature covers
+ * the gzipped bytes, so they are inflated after verification, up to the same size limit.
+ */
 class GzipJsonService extends JsonService {
-  override handle(req: IncomingMessage, res: ServerResponse, operationName: string, ctx: RequestContext): Promise<void> {
+  protected override async decodeBody(raw: Buffer, req: IncomingMessage): Promise<Buffer> {
     const encoding = String(req.headers["content-encoding"] ?? "").trim().toLowerCase();
-    if (encoding !== "gzip") return super.handle(req, res, operationName, ctx);
-    const inflated = new PassThrough();
-    const gunzip = createGunzip();
-    gunzip.on("error", (error) => inflated.destroy(protocolErrors.malformedJson(`the gzip body could not be inflated: ${error.message}`)));
-    req.pipe(gunzip).pipe(inflated);
-    const headers = { ...req.headers };
-    delete headers["content-length"];
-    delete headers["content-encoding"];
-    return super.handle(Object.assign(inflated, { headers }) as unknown as IncomingMessage, res, operationName, ctx);
+    if (encoding !== "gzip") return raw;
+    try {
+      return await gunzipAsync(raw, { maxOutputLength: this.maxBodyBytes });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw protocolErrors.bodyTooLarge(this.maxBodyBytes);
+      throw protocolErrors.malformedJson(`the gzip body could not be inflated: ${(error as Error).message}`);
+    }
   }
 }

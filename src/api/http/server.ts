@@ -1,12 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { performance } from "node:perf_hooks";
 import { BerthError } from "../../domain/errors/berth-error.js";
 import { protocolErrors } from "../../domain/errors/protocol.js";
 import type { Logger } from "../../util/logger.js";
-import { accessKeyIdOf } from "../auth.js";
+import { jsonServices, pathSigningName } from "../../auth/access.js";
+import type { AuthGate, RequestAuth } from "../../auth/gate.js";
 import { writeJsonError } from "../awsjson/errors.js";
 import type { JsonService } from "../awsjson/service.js";
+import { readBody } from "./body.js";
 import type { RequestContext } from "./context.js";
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext) => Promise<void> | void;
@@ -14,6 +17,8 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse, ctx: Requ
 export interface PrefixRoute {
   prefix: string;
   handle: RouteHandler;
+  /** Routes that read the body call ctx.readBody, which finishes SigV4 verification; for the others the server does. */
+  readsBody?: boolean;
 }
 
 /** The path of a request target, without its query: about 10 ns, where split("?")[0] takes 130. */
@@ -28,7 +33,26 @@ export interface ApiServerOptions {
   /** Path-dispatched routes (runtime, Berth's own REST, metrics), tried in order. */
   routes: PrefixRoute[];
   isReady: () => boolean;
+  gate: AuthGate;
+  /** PEM certificate and key: the port serves https. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
+
+/** Largest body accepted on routes that take none, read only to finish verifying the signature. */
+const maxUnusedBodyBytes = 64 * 1024;
+
+const notAdmitted: RequestAuth = {
+  body: () => Promise.reject(new Error("the request was not admitted")),
+  authorize: () => {
+    throw new Error("the request was not admitted");
+  },
+  authorizeJson: () => {
+    throw new Error("the request was not admitted");
+  },
+  authorizeInvoke: () => {
+    throw new Error("the request was not admitted");
+  },
+};
 
 /**
  * One port for every protocol: JSON-RPC services by X-Amz-Target, everything else by path.
@@ -36,41 +60,60 @@ export interface ApiServerOptions {
  */
 export function createApiServer(options: ApiServerOptions): Server {
   const services = new Map(options.jsonServices.map((s) => [s.targetPrefix, s]));
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const { gate } = options;
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
     const ctx: RequestContext = {
       requestId,
-      accessKeyId: accessKeyIdOf(req.headers.authorization),
       log: options.log,
       startedAt: performance.now(),
+      auth: notAdmitted,
+      readBody: (limitBytes) => readBody(req, limitBytes).then((raw) => ctx.auth.body(raw)),
     };
     dispatch(req, res, ctx).catch((error) => {
-      options.log.error({ err: error, requestId }, "request failed unexpectedly");
+      // Refusals are the client's doing: logged at debug, not as server errors.
+      if (BerthError.is(error) && error.fault === "client") ctx.log.debug({ code: error.code, requestId }, error.message);
+      else options.log.error({ err: error, requestId }, "request failed unexpectedly");
       writeJsonError(res, BerthError.is(error) ? error : protocolErrors.internal(requestId), { contentType: "application/json", requestId });
     });
-  });
+  };
+  const serverOptions = { keepAliveTimeout: 65_000 };
+  const server: Server = options.tls ? createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler) : createServer(serverOptions, handler);
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const path = pathOf(req.url ?? "/");
     const target = req.headers["x-amz-target"];
-    if (typeof target === "string" && target !== "") {
-      const dot = target.indexOf(".");
-      const service = dot > 0 ? services.get(target.slice(0, dot)) : undefined;
-      if (!service) throw protocolErrors.unknownOperation(target);
-      if (req.method !== "POST") throw protocolErrors.methodNotAllowed(req.method ?? "?", path, "POST");
-      ctx.log = options.log.child({ requestId: ctx.requestId, op: target, accessKeyId: ctx.accessKeyId });
-      return service.handle(req, res, target.slice(dot + 1), ctx);
-    }
-    if (path === "/healthz") {
+    if (path === "/healthz" && target === undefined) {
       const ready = options.isReady();
       const body = JSON.stringify({ status: ready ? "ok" : "starting" });
       res.writeHead(ready ? 200 : 503, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
       return;
     }
-    for (const route of options.routes) {
-      if (path.startsWith(route.prefix)) return route.handle(req, res, ctx);
+    gate.checkHost(req);
+    if (typeof target === "string" && target !== "") {
+      const dot = target.indexOf(".");
+      const prefix = dot > 0 ? target.slice(0, dot) : "";
+      const service = services.get(prefix);
+      if (!service) throw protocolErrors.unknownOperation(target);
+      try {
+        ctx.auth = await gate.admit(req, jsonServices[prefix]!.signingName);
+      } catch (error) {
+        if (!BerthError.is(error)) throw error;
+        ctx.log.debug({ code: error.code, requestId: ctx.requestId, op: target }, error.message);
+        return service.writeError(res, error, ctx.requestId);
+      }
+      if (req.method !== "POST") throw protocolErrors.methodNotAllowed(req.method ?? "?", path, "POST");
+      ctx.log = options.log.child({ requestId: ctx.requestId, op: target, accessKeyId: ctx.auth.accessKeyId });
+      return service.handle(req, res, target.slice(dot + 1), ctx);
     }
+    ctx.auth = await gate.admit(req, pathSigningName);
+    for (const route of options.routes) {
+      if (!path.startsWith(route.prefix)) continue;
+      if (!route.readsBody) await ctx.readBody(maxUnusedBodyBytes);
+      return route.handle(req, res, ctx);
+    }
+    await ctx.readBody(maxUnusedBodyBytes);
     if (path === "/" && req.method === "POST") throw protocolErrors.missingTarget();
     throw protocolErrors.notFoundRoute(req.method ?? "?", path);
   }

@@ -23,6 +23,7 @@ const visibleAscii = /^[\x20-\x7e]*$/;
 export function runtimeRoute(router: Router): PrefixRoute {
   return {
     prefix: "/endpoints/",
+    readsBody: true,
     handle: async (req, res, ctx) => {
       try {
         await invoke(router, req, res, ctx);
@@ -44,6 +45,7 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   if (slash < 0 || (operation !== "invocations" && !stream)) throw runtimeErrors.routeNotFound(path);
   if (req.method !== "POST") throw runtimeErrors.routeNotFound(`${req.method} ${path}`);
   const endpointName = endpointNameOf(rest.slice(0, slash));
+  ctx.auth.authorizeInvoke(endpointName);
   const componentName = single(req.headers["x-amzn-sagemaker-inference-component"]);
   if (componentName !== undefined && (componentName.length > 63 || !componentNamePattern.test(componentName))) {
     throw runtimeErrors.badHeader("X-Amzn-SageMaker-Inference-Component", `'${componentName}' is not a valid inference component name`);
@@ -65,9 +67,11 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
     charged = 0;
     if (!res.writableFinished) abort.abort();
   });
-  const body = await readInvokeBody(req, bodies);
-  if (res.destroyed) return bodies.give(body.length);
-  charged = body.length;
+  const raw = await readInvokeBody(req, bodies);
+  if (res.destroyed) return bodies.give(raw.length);
+  charged = raw.length;
+  // Verifying the signature over the body (and unwrapping aws-chunked framing) comes before any use of it.
+  const body = await ctx.auth.body(raw);
   const headers: Record<string, string> = { "content-type": single(req.headers["content-type"]) ?? "application/octet-stream" };
   const accept = single(stream ? req.headers["x-amzn-sagemaker-accept"] : req.headers.accept);
   if (accept) headers.accept = accept;

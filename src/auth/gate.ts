@@ -1,0 +1,74 @@
+import type { IncomingMessage } from "node:http";
+import type { Account } from "../domain/arn.js";
+import { authErrors } from "../domain/errors/auth.js";
+import { invokeAccess, jsonOperationAccess, type AccessRequest } from "./access.js";
+import type { AllowedHosts } from "./hosts.js";
+import type { ActiveKey, KeyRing } from "./key-ring.js";
+import { SigV4Verifier } from "./sigv4.js";
+
+/** What the API layer may ask of one request's authentication, once the gate let it in. */
+export interface RequestAuth {
+  accessKeyId?: string;
+  /** Checks the raw body against the signature; returns the payload (aws-chunked decoded). */
+  body(raw: Buffer): Promise<Buffer>;
+  authorize(access: AccessRequest): void;
+  authorizeJson(targetPrefix: string, operation: string, input: Record<string, unknown>): void;
+  authorizeInvoke(endpointName: string): void;
+}
+
+export interface AuthGateOptions {
+  /** Undefined when authentication is off (--insecure-no-auth). */
+  keys?: KeyRing;
+  account: Account;
+  allowedHosts: AllowedHosts;
+  clockSkewSeconds: number;
+  now: () => number;
+}
+
+const open: RequestAuth = {
+  body: async (raw) => raw,
+  authorize: () => {},
+  authorizeJson: () => {},
+  authorizeInvoke: () => {},
+};
+
+/** The one place a request is let in: Host check, SigV4 verification, then the key's policy per operation. */
+export class AuthGate {
+  readonly #options: AuthGateOptions;
+  readonly #verifier?: SigV4Verifier;
+
+  constructor(options: AuthGateOptions) {
+    this.#options = options;
+    if (options.keys) this.#verifier = new SigV4Verifier(options.keys, { now: options.now, clockSkewSeconds: options.clockSkewSeconds });
+  }
+
+  get enabled(): boolean {
+    return this.#verifier !== undefined;
+  }
+
+  checkHost(req: IncomingMessage): void {
+    const host = req.headers.host;
+    if (!this.#options.allowedHosts.allows(host)) throw authErrors.hostNotAllowed(host ?? "(none)", this.#options.allowedHosts.names);
+  }
+
+  async admit(req: IncomingMessage, signingName: string): Promise<RequestAuth> {
+    if (!this.#verifier) return open;
+    const pending = await this.#verifier.begin(req, signingName);
+    const account = this.#options.account;
+    const authorize = (access: AccessRequest) => authorizeKey(pending.key, access, account);
+    return {
+      accessKeyId: pending.key.accessKeyId,
+      body: pending.body,
+      authorize,
+      authorizeJson: (targetPrefix, operation, input) => authorize(jsonOperationAccess(targetPrefix, operation, input, account)),
+      authorizeInvoke: (endpointName) => authorize(invokeAccess(endpointName, account)),
+    };
+  }
+}
+
+function authorizeKey(key: ActiveKey, access: AccessRequest, account: Account): void {
+  for (const resource of access.resources) {
+    const decision = key.policy.decide(access.action, resource);
+    if (decision !== "allow") throw authErrors.accessDenied(`arn:aws:iam::${account.accountId}:user/${key.name}`, access.action, resource, decision === "explicit-deny");
+  }
+}

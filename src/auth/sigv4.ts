@@ -1,0 +1,296 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { Hash } from "@smithy/hash-node";
+import { ALGORITHM_IDENTIFIER, EVENT_ALGORITHM_IDENTIFIER, getCanonicalHeaders, getSigningKey, SignatureV4, UNSIGNED_PAYLOAD } from "@smithy/signature-v4";
+import type { HttpRequest } from "@smithy/types";
+import { authErrors } from "../domain/errors/auth.js";
+import { splitAwsChunks } from "./chunked.js";
+import { checkTrailerChecksum } from "./trailer-checksum.js";
+import type { ActiveKey, KeyRing } from "./key-ring.js";
+
+const sha256 = Hash.bind(null, "sha256");
+const emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+const streamingSigned = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
+const streamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+const maxPresignedSeconds = 7 * 24 * 3600;
+const maxCachedSigningKeys = 1024;
+
+/** @smithy/signature-v4's canonicalisation, opened up so the server can recompute a received request's signature. */
+class ExpectedSignature extends SignatureV4 {
+  constructor() {
+    super({ service: "unused", region: "unused", credentials: { accessKeyId: "unused", secretAccessKey: "unused" }, sha256 });
+  }
+
+  canonicalRequest(request: HttpRequest, canonicalHeaders: Record<string, string>, payloadHash: string): string {
+    return this.createCanonicalRequest(request, canonicalHeaders, payloadHash);
+  }
+
+  stringToSign(longDate: string, scope: string, canonicalRequest: string): Promise<string> {
+    return this.createStringToSign(longDate, scope, canonicalRequest, ALGORITHM_IDENTIFIER);
+  }
+}
+
+interface SignatureParts {
+  presigned: boolean;
+  accessKeyId: string;
+  scopeDate: string;
+  region: string;
+  service: string;
+  longDate: string;
+  signedHeaders: string[];
+  signature: string;
+  query: Record<string, string | string[]>;
+}
+
+/** A request whose key, date and headers passed; the signature is settled once the body is known. */
+export interface PendingVerification {
+  key: ActiveKey;
+  /** Verifies the body against the signature and returns the payload the client sent (aws-chunked decoded). */
+  body(raw: Buffer): Promise<Buffer>;
+}
+
+export interface VerifierOptions {
+  now: () => number;
+  /** How far a header-signed request's X-Amz-Date may be from the server's clock (AWS: 5 minutes). */
+  clockSkewSeconds: number;
+}
+
+/** Verifies SigV4 requests (Authorization header or presigned query) against the key ring. */
+export class SigV4Verifier {
+  readonly #keys: KeyRing;
+  readonly #options: VerifierOptions;
+  readonly #signer = new ExpectedSignature();
+  readonly #signingKeys = new Map<string, Uint8Array>();
+
+  constructor(keys: KeyRing, options: VerifierOptions) {
+    this.#keys = keys;
+    this.#options = options;
+    keys.onReload(() => this.#signingKeys.clear());
+  }
+
+  async begin(req: IncomingMessage, signingName: string): Promise<PendingVerification> {
+    const parts = parseSignature(req);
+    const key = this.#keys.get(parts.accessKeyId);
+    if (!key) throw authErrors.unrecognizedClient();
+    this.#checkTime(parts);
+    if (parts.service !== signingName) throw authErrors.wrongService(signingName);
+    if (parts.scopeDate !== parts.longDate.slice(0, 8)) throw authErrors.scopeDateMismatch(parts.scopeDate, parts.longDate);
+    checkSignedHeaders(req, parts);
+    const declared = parts.presigned ? single(parts.query["X-Amz-Content-Sha256"]) ?? single(req.headers["x-amz-content-sha256"]) : single(req.headers["x-amz-content-sha256"]);
+    const request = canonicalInput(req, parts);
+    const scope = `${parts.scopeDate}/${parts.region}/${parts.service}/aws4_request`;
+    const signingKey = await this.#signingKey(key, parts);
+    const signatureOver = async (payloadHash: string) => this.#matches(await this.#sign(request, payloadHash, parts.longDate, scope, signingKey), parts.signature);
+
+    if (declared === undefined) {
+      return {
+        key,
+        body: async (raw) => {
+          if (await signatureOver(raw.length === 0 ? emptyHash : hashHex(raw))) return raw;
+          if (parts.presigned && (await signatureOver(UNSIGNED_PAYLOAD))) return raw;
+          throw authErrors.signatureMismatch();
+        },
+      };
+    }
+    if (declared !== UNSIGNED_PAYLOAD && declared !== streamingSigned && declared !== streamingUnsignedTrailer && !/^[0-9a-f]{64}$/.test(declared)) throw authErrors.badContentSha256(declared);
+    if (!(await signatureOver(declared))) throw authErrors.signatureMismatch();
+    return {
+      key,
+      body: async (raw) => {
+        if (declared === UNSIGNED_PAYLOAD) return raw;
+        if (declared === streamingSigned) return this.#signedChunks(raw, parts, scope, signingKey, req);
+        if (declared === streamingUnsignedTrailer) return unsignedChunks(raw, req);
+        if (hashHex(raw) !== declared) throw authErrors.payloadHashMismatch();
+        return raw;
+      },
+    };
+  }
+
+  #checkTime(parts: SignatureParts): void {
+    const signedAt = parseLongDate(parts.longDate);
+    const now = this.#options.now();
+    const windowMs = this.#options.clockSkewSeconds * 1000;
+    const minutes = Math.round(this.#options.clockSkewSeconds / 60);
+    if (signedAt > now + windowMs) throw authErrors.signatureNotYetCurrent(parts.longDate, longDateOf(now + windowMs), longDateOf(now), minutes);
+    if (parts.presigned) {
+      const expiresText = single(parts.query["X-Amz-Expires"]) ?? "";
+      const expires = /^\d{1,6}$/.test(expiresText) ? Number(expiresText) : NaN;
+      if (!(expires >= 1 && expires <= maxPresignedSeconds)) throw authErrors.badExpires(expiresText);
+      if (now > signedAt + expires * 1000) throw authErrors.presignedExpired(longDateOf(signedAt + expires * 1000), longDateOf(now));
+      return;
+    }
+    if (signedAt < now - windowMs) throw authErrors.signatureExpired(parts.longDate, longDateOf(now - windowMs), longDateOf(now), minutes);
+  }
+
+  async #sign(request: HttpRequest, payloadHash: string, longDate: string, scope: string, signingKey: Uint8Array): Promise<string> {
+    const canonicalHeaders = getCanonicalHeaders(request, undefined, new Set(Object.keys(request.headers)));
+    const stringToSign = await this.#signer.stringToSign(longDate, scope, this.#signer.canonicalRequest(request, canonicalHeaders, payloadHash));
+    return hmacHex(signingKey, stringToSign);
+  }
+
+  #matches(expected: string, provided: string): boolean {
+    if (expected.length !== provided.length) return false;
+    return timingSafeEqual(Buffer.from(expected, "latin1"), Buffer.from(provided, "latin1"));
+  }
+
+  /** Derived keys are cached per (key, date, region, service): four HMACs saved on every request. */
+  async #signingKey(key: ActiveKey, parts: SignatureParts): Promise<Uint8Array> {
+    const cacheKey = `${key.accessKeyId}/${parts.scopeDate}/${parts.region}/${parts.service}`;
+    const cached = this.#signingKeys.get(cacheKey);
+    if (cached) return cached;
+    const derived = await getSigningKey(sha256, { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, parts.scopeDate, parts.region, parts.service);
+    if (this.#signingKeys.size >= maxCachedSigningKeys) this.#signingKeys.clear();
+    this.#signingKeys.set(cacheKey, derived);
+    return derived;
+  }
+
+  /** STREAMING-AWS4-HMAC-SHA256-PAYLOAD: each chunk signs its data and the signature before it. */
+  async #signedChunks(raw: Buffer, parts: SignatureParts, scope: string, signingKey: Uint8Array, req: IncomingMessage): Promise<Buffer> {
+    const { chunks } = splitAwsChunks(raw);
+    let previous = parts.signature;
+    for (const [index, chunk] of chunks.entries()) {
+      if (chunk.signature === undefined) throw authErrors.malformedChunkedBody(`chunk ${index} has no chunk-signature`);
+      const stringToSign = [EVENT_ALGORITHM_IDENTIFIER, parts.longDate, scope, previous, emptyHash, chunk.data.length === 0 ? emptyHash : hashHex(chunk.data)].join("\n");
+      const expected = await hmacHex(signingKey, stringToSign);
+      if (!this.#matches(expected, chunk.signature)) throw authErrors.chunkSignatureMismatch(index);
+      previous = expected;
+    }
+    return joinChunks(chunks.map((c) => c.data), req);
+  }
+}
+
+function unsignedChunks(raw: Buffer, req: IncomingMessage): Buffer {
+  const { chunks, trailers } = splitAwsChunks(raw);
+  const body = joinChunks(chunks.map((c) => c.data), req);
+  const declaredTrailer = single(req.headers["x-amz-trailer"]);
+  if (declaredTrailer) checkTrailerChecksum(body, declaredTrailer.toLowerCase(), trailers.get(declaredTrailer.toLowerCase()));
+  return body;
+}
+
+function joinChunks(data: Buffer[], req: IncomingMessage): Buffer {
+  const body = data.length === 1 ? data[0]! : Buffer.concat(data);
+  const decodedLength = single(req.headers["x-amz-decoded-content-length"]);
+  if (decodedLength !== undefined && Number(decodedLength) !== body.length) {
+    throw authErrors.malformedChunkedBody(`x-amz-decoded-content-length is ${decodedLength} but the chunks hold ${body.length} bytes`);
+  }
+  return body;
+}
+
+function parseSignature(req: IncomingMessage): SignatureParts {
+  const url = req.url ?? "/";
+  const queryStart = url.indexOf("?");
+  const query = queryStart < 0 ? {} : parseQuery(url.slice(queryStart + 1));
+  const authorization = req.headers.authorization;
+  if (authorization !== undefined) return parseAuthorizationHeader(authorization, single(req.headers["x-amz-date"]), query);
+  if (query["X-Amz-Signature"] !== undefined || query["X-Amz-Credential"] !== undefined || query["X-Amz-Algorithm"] !== undefined) return parsePresignedQuery(query);
+  throw authErrors.missingAuthentication();
+}
+
+function parseAuthorizationHeader(header: string, amzDate: string | undefined, query: Record<string, string | string[]>): SignatureParts {
+  const space = header.indexOf(" ");
+  const algorithm = space < 0 ? header : header.slice(0, space);
+  if (algorithm !== ALGORITHM_IDENTIFIER) throw authErrors.unsupportedAlgorithm(algorithm);
+  const fields: Record<string, string> = {};
+  for (const part of header.slice(space + 1).split(",")) {
+    const equals = part.indexOf("=");
+    if (equals > 0) fields[part.slice(0, equals).trim()] = part.slice(equals + 1).trim();
+  }
+  const missing = ["Credential", "Signature", "SignedHeaders"].filter((name) => !fields[name]);
+  if (missing.length > 0) throw authErrors.missingParameters(missing);
+  if (amzDate === undefined) throw authErrors.missingDate();
+  return { presigned: false, ...parseCredential(fields.Credential!), longDate: checkLongDate(amzDate), signedHeaders: fields.SignedHeaders!.split(";"), signature: fields.Signature!, query };
+}
+
+function parsePresignedQuery(query: Record<string, string | string[]>): SignatureParts {
+  const get = (name: string) => single(query[name]);
+  const algorithm = get("X-Amz-Algorithm");
+  if (algorithm !== undefined && algorithm !== ALGORITHM_IDENTIFIER) throw authErrors.unsupportedAlgorithm(algorithm);
+  const missing = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature"].filter((name) => !get(name));
+  if (missing.length > 0) throw authErrors.missingParameters(missing);
+  return {
+    presigned: true,
+    ...parseCredential(get("X-Amz-Credential")!),
+    longDate: checkLongDate(get("X-Amz-Date")!),
+    signedHeaders: get("X-Amz-SignedHeaders")!.split(";"),
+    signature: get("X-Amz-Signature")!,
+    query,
+  };
+}
+
+function parseCredential(credential: string): Pick<SignatureParts, "accessKeyId" | "scopeDate" | "region" | "service"> {
+  const parts = credential.split("/");
+  if (parts.length !== 5 || parts[4] !== "aws4_request" || !/^\d{8}$/.test(parts[1]!) || parts.some((p) => p === "")) throw authErrors.malformedCredential(credential);
+  return { accessKeyId: parts[0]!, scopeDate: parts[1]!, region: parts[2]!, service: parts[3]! };
+}
+
+/** Host must be signed, and so must every x-amz-* header sent: an unsigned one could be changed in flight. */
+function checkSignedHeaders(req: IncomingMessage, parts: SignatureParts): void {
+  if (!parts.signedHeaders.includes("host")) throw authErrors.hostNotSigned();
+  let unsigned: string[] | undefined;
+  for (const name in req.headers) {
+    if (name.startsWith("x-amz-") && !parts.signedHeaders.includes(name)) (unsigned ??= []).push(name);
+  }
+  if (unsigned) throw authErrors.headersNotSigned(unsigned);
+}
+
+/** The received request in @smithy/signature-v4's shape: the signed headers only, the path as sent. */
+function canonicalInput(req: IncomingMessage, parts: SignatureParts): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const name of parts.signedHeaders) {
+    const value = req.headers[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const url = req.url ?? "/";
+  const queryStart = url.indexOf("?");
+  return { method: req.method ?? "GET", path: queryStart < 0 ? url : url.slice(0, queryStart), query: parts.query, headers, protocol: "http:", hostname: "" } as HttpRequest;
+}
+
+function parseQuery(text: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const pair of text.split("&")) {
+    if (pair === "") continue;
+    const equals = pair.indexOf("=");
+    const name = decode(equals < 0 ? pair : pair.slice(0, equals));
+    const value = equals < 0 ? "" : decode(pair.slice(equals + 1));
+    const existing = query[name];
+    query[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return query;
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function checkLongDate(value: string): string {
+  if (Number.isNaN(parseLongDate(value))) throw authErrors.malformedDate(value);
+  return value;
+}
+
+function parseLongDate(value: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) : NaN;
+}
+
+function longDateOf(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
+}
+
+function hashHex(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+async function hmacHex(key: Uint8Array, text: string): Promise<string> {
+  const mac = new sha256(key);
+  mac.update(text);
+  return Buffer.from(await mac.digest()).toString("hex");
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
