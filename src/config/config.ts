@@ -37,7 +37,23 @@ export interface BerthConfig {
   holdSeconds: number;
   /** Requests one component may hold at once while it has no ready copy. */
   holdQueueSize: number;
+  /** Hard limits on counts a request (or an older stored record) may ask for. */
+  quotas: QuotaConfig;
 }
+
+export interface QuotaConfig {
+  /** Instances one endpoint may have (sum over its variants): InitialInstanceCount, MaxInstanceCount, DesiredInstanceCount, AAS MaxCapacity. */
+  maxInstancesPerEndpoint: number;
+  /** Copies one inference component may have: CopyCount, DesiredCopyCount, AAS MaxCapacity. */
+  maxCopiesPerComponent: number;
+}
+
+/**
+ * maxInstancesPerEndpoint: SageMaker's service quota "Maximum number of instances per endpoint"
+ * (L-ED8DEE9B) defaults to 4. SageMaker publishes no per-component copy quota (copies are bounded by the
+ * endpoint's instances), so maxCopiesPerComponent is Berth's own bound.
+ */
+export const defaultQuotas: QuotaConfig = { maxInstancesPerEndpoint: 4, maxCopiesPerComponent: 100 };
 
 export const defaultConfig: BerthConfig = {
   host: "127.0.0.1",
@@ -57,6 +73,7 @@ export const defaultConfig: BerthConfig = {
   instanceIdleReleaseSeconds: 600,
   holdSeconds: 120,
   holdQueueSize: 1000,
+  quotas: defaultQuotas,
 };
 
 const envNames: Record<string, keyof BerthConfig> = {
@@ -102,6 +119,14 @@ function readConfigFile(file: string): Partial<BerthConfig> {
   for (const key of Object.keys(parsed)) {
     if (!known.has(key)) throw new ConfigError(`Config file ${file}: unknown setting '${key}'. Known settings: ${[...known].join(", ")}.`);
   }
+  const quotas = (parsed as Record<string, unknown>).quotas;
+  if (quotas !== undefined) {
+    if (typeof quotas !== "object" || quotas === null || Array.isArray(quotas)) throw new ConfigError(`Config file ${file}: quotas must be a mapping, e.g. "quotas: { maxInstancesPerEndpoint: 8 }".`);
+    const knownQuotas = Object.keys(defaultQuotas);
+    for (const key of Object.keys(quotas)) {
+      if (!knownQuotas.includes(key)) throw new ConfigError(`Config file ${file}: unknown setting 'quotas.${key}'. Known quotas: ${knownQuotas.join(", ")}.`);
+    }
+  }
   return parsed as Partial<BerthConfig>;
 }
 
@@ -126,6 +151,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
   const holdSeconds = parseDuration(raw.holdSeconds, "holdSeconds");
   const holdQueueSize = Number(raw.holdQueueSize);
   if (!Number.isInteger(holdQueueSize) || holdQueueSize < 0) throw new ConfigError(`holdQueueSize must be a whole number of 0 or more, got '${raw.holdQueueSize}'.`);
+  const quotas = checkQuotas({ ...defaultQuotas, ...(raw.quotas as Partial<QuotaConfig> | undefined) });
   return {
     host: String(raw.host),
     port,
@@ -144,7 +170,17 @@ function check(raw: Record<string, unknown>): BerthConfig {
     instanceIdleReleaseSeconds,
     holdSeconds,
     holdQueueSize,
+    quotas,
   };
+}
+
+function checkQuotas(raw: Record<string, unknown>): QuotaConfig {
+  const whole = (name: keyof QuotaConfig) => {
+    const value = Number(raw[name]);
+    if (!Number.isInteger(value) || value < 1 || value > 1_000_000) throw new ConfigError(`quotas.${name} must be a whole number from 1 to 1000000, got '${raw[name]}'.`);
+    return value;
+  };
+  return { maxInstancesPerEndpoint: whole("maxInstancesPerEndpoint"), maxCopiesPerComponent: whole("maxCopiesPerComponent") };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,6 +1,7 @@
 import type { Account } from "../domain/arn.js";
 import type { InstanceCatalog } from "../domain/catalog/instance-catalog.js";
 import type { CapacityOptions } from "../domain/compute.js";
+import type { Quotas } from "../domain/quotas.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import type { TimeScale } from "../util/time-scale.js";
@@ -14,4 +15,5 @@ export interface ControlDeps {
   capacity: CapacityOptions;
   /** Maps the rollout wait and timeout (API seconds) to real time, like every scaling duration. */
   scale: TimeScale;
+  quotas: Quotas;
 }

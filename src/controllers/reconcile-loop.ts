@@ -110,6 +110,8 @@ export class ReconcileLoop {
       }
       this.#current = undefined;
       if (this.#dirtyWhileRunning.delete(key)) this.#queue.add(key);
+      // Passes can be long runs of synchronous work (the store is synchronous SQLite); let requests in between.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.#running = false;
     const waiters = this.#idleWaiters;

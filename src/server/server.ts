@@ -58,7 +58,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   for (const entry of await store.list<InstanceRecord>("instance")) provider.adopt(entry.value.id, entry.value.devices);
 
   const timeScale = new TimeScale(config.scalingPeriodSeconds);
-  const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity, scale: timeScale };
+  const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity, scale: timeScale, quotas: config.quotas };
   const metrics = new RouterMetrics();
   // The router wakes components through the autoscaler, which is built once monitoring is up.
   let autoscaler!: Autoscaler;
@@ -95,10 +95,11 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     log: log.child({ component: "controller" }),
     scale: timeScale,
     idleReleaseSeconds: config.instanceIdleReleaseSeconds,
+    quotas: config.quotas,
   });
   await endpoints.start();
 
-  autoscaler = new Autoscaler({ store, clock, log: log.child({ component: "autoscaling" }), scale: timeScale, metrics: monitoring.reader });
+  autoscaler = new Autoscaler({ store, clock, log: log.child({ component: "autoscaling" }), scale: timeScale, metrics: monitoring.reader, quotas: config.quotas });
   const unregisterScaling = monitoring.alarms.registerActionHandler(autoscaler.actionHandler());
   autoscaler.start();
   const autoscalingDeps: AutoscalingDeps = {
@@ -107,6 +108,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     clock,
     alarms: monitoring.managedAlarms,
     onTargetChanged: (resourceId, dimension) => autoscaler.clampTarget(resourceId, dimension),
+    quotas: config.quotas,
   };
 
   let ready = false;

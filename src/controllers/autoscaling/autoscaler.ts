@@ -10,6 +10,7 @@ import { trackedMetric } from "../../autoscaling/tracked-metric.js";
 import { newActivity, recordActivity } from "../../control/autoscaling/activities.js";
 import { readCapacity, writeCapacity } from "../../control/capacity.js";
 import type { MetricsReader } from "../../metrics/types.js";
+import type { Quotas } from "../../domain/quotas.js";
 import { put, unchanged, type Store } from "../../store/store.js";
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
@@ -22,6 +23,7 @@ export interface AutoscalerOptions {
   log: Logger;
   scale: TimeScale;
   metrics: MetricsReader;
+  quotas: Quotas;
 }
 
 /**
@@ -205,7 +207,7 @@ export class Autoscaler {
 
   async #apply(target: ScalableTargetRecord, resource: ScalableResource, decision: ScalingDecision, current: number, policy?: ScalingPolicyRecord): Promise<void> {
     const { store, clock, log } = this.#options;
-    const changed = await writeCapacity(store, clock, resource, decision.desired);
+    const changed = await writeCapacity(store, clock, resource, decision.desired, this.#options.quotas);
     if (!changed) return;
     const now = clock.now();
     const unit = resource.kind === "component" ? "desired copy count" : "desired instance count";
