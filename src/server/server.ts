@@ -20,6 +20,7 @@ import type { InstanceRecord } from "../domain/resources.js";
 import { discoverGpus, type DiscoveredGpu } from "../instances/gpu-discovery.js";
 import { LocalInstanceProvider } from "../instances/local-provider.js";
 import { SqliteStore } from "../store/sqlite-store.js";
+import { prepareDataDir, StorageHealth } from "../store/storage-fault.js";
 import type { Store } from "../store/store.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -49,7 +50,8 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const { log } = options;
   const clock = options.clock ?? systemClock;
   mkdirSync(config.dataDir, { recursive: true });
-  const store = new SqliteStore(join(config.dataDir, "berth.db"));
+  prepareDataDir(config.dataDir);
+  const store = new SqliteStore(join(config.dataDir, "berth.db"), { health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }) });
   const catalog = new InstanceCatalog(config.instanceTypes);
   const capacity = { memoryHeadroomFraction: config.memoryHeadroomFraction };
   const gpus = options.gpus ?? (await discoverGpus());

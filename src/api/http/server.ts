@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import { BerthError } from "../../domain/errors/berth-error.js";
 import { protocolErrors } from "../../domain/errors/protocol.js";
 import type { Logger } from "../../util/logger.js";
 import { accessKeyIdOf } from "../auth.js";
 import { writeJsonError } from "../awsjson/errors.js";
+import { toWireError } from "./wire-error.js";
+import { StorageFaultError } from "../../store/storage-fault.js";
 import type { JsonService } from "../awsjson/service.js";
 import type { RequestContext } from "./context.js";
 
@@ -45,8 +46,9 @@ export function createApiServer(options: ApiServerOptions): Server {
       startedAt: performance.now(),
     };
     dispatch(req, res, ctx).catch((error) => {
-      options.log.error({ err: error, requestId }, "request failed unexpectedly");
-      writeJsonError(res, BerthError.is(error) ? error : protocolErrors.internal(requestId), { contentType: "application/json", requestId });
+      const { wire } = toWireError(error, requestId);
+      if (!StorageFaultError.is(error)) options.log.error({ err: error, requestId }, "request failed unexpectedly");
+      writeJsonError(res, wire, { contentType: "application/json", requestId });
     });
   });
 

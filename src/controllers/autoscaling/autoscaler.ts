@@ -16,6 +16,7 @@ import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { metricResolutionSeconds, type TimeScale } from "../../util/time-scale.js";
 import { observedCapacity } from "./observed-capacity.js";
+import { StorageFaultError } from "../../store/storage-fault.js";
 
 export interface AutoscalerOptions {
   store: Store;
@@ -47,7 +48,9 @@ export class Autoscaler {
     const loop = () => {
       if (this.#stopped) return;
       this.tick()
-        .catch((error) => this.#options.log.warn({ err: error }, "autoscaling pass failed; retrying next period"))
+        .catch((error) => {
+          if (!StorageFaultError.is(error)) this.#options.log.warn({ err: error }, "autoscaling pass failed; retrying next period");
+        })
         .finally(() => {
           if (this.#stopped) return;
           this.#timer = this.#options.clock.setTimeout(loop, every);
