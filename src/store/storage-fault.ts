@@ -52,6 +52,15 @@ export class StorageFaultError extends Error {
   }
 }
 
+function probe(dataDir: string): StorageFaultError | undefined {
+  try {
+    prepareDataDir(dataDir);
+    return undefined;
+  } catch (error) {
+    return StorageFaultError.is(error) ? error : undefined;
+  }
+}
+
 /** Creates the data directory and checks that a file can be written in it, so a read-only one is named at start. */
 export function prepareDataDir(dataDir: string): void {
   try {
@@ -84,8 +93,10 @@ export class StorageHealth {
 
   /** Turns a storage error into a StorageFaultError (logging it if it is news); other errors come back unchanged. */
   failed(error: unknown): unknown {
-    const fault = StorageFaultError.from(error, this.dataDir);
+    let fault = StorageFaultError.from(error, this.dataDir);
     if (!fault) return error;
+    // SQLite reports a file system gone read-only (or full) under it as a plain I/O error; a probe file tells which.
+    if (fault.kind === "io") fault = probe(this.dataDir) ?? fault;
     if (this.#fault !== fault.kind) {
       this.#fault = fault.kind;
       this.#log?.error({ dataDir: this.dataDir, storageFault: fault.kind, code: fault.code }, fault.message);

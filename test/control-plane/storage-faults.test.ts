@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +30,42 @@ function mountTmpfs(sizeMiB: number): { dir: string; unmount: () => void } | str
     unmount: () => {
       execFileSync("umount", ["-l", dir], { stdio: "pipe" });
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * An ext4 file system on a loop device, mounted with errors=remount-ro as servers usually are: ext4's
+ * trigger_fs_error switch makes the kernel turn it read-only under a running server, as a disk error would.
+ */
+function mountExt4(sizeMiB: number): { dir: string; makeReadOnly: () => void; remount: () => void; unmount: () => void } | string {
+  const root = mkdtempSync(join(tmpdir(), "berth-ext4-"));
+  const image = join(root, "fs.img");
+  const dir = join(root, "mnt");
+  const options = ["-o", "loop,errors=remount-ro", image, dir];
+  try {
+    execFileSync("truncate", ["-s", `${sizeMiB}M`, image]);
+    execFileSync("mkfs.ext4", ["-q", "-F", image], { stdio: "pipe" });
+    execFileSync("mkdir", ["-p", dir]);
+    execFileSync("mount", options, { stdio: "pipe" });
+  } catch (error) {
+    rmSync(root, { recursive: true, force: true });
+    return `cannot mount an ext4 loop device here (${String((error as { stderr?: Buffer }).stderr ?? error).trim()}); this test needs root with loop devices`;
+  }
+  const device = () => execFileSync("findmnt", ["-no", "SOURCE", dir]).toString().trim().replace("/dev/", "");
+  return {
+    dir,
+    makeReadOnly: () => writeFileSync(`/sys/fs/ext4/${device()}/trigger_fs_error`, "1"),
+    remount: () => {
+      execFileSync("umount", [dir], { stdio: "pipe" });
+      // e2fsck exits 1 when it repaired something, which after an error it should.
+      const fsck = spawnSync("e2fsck", ["-fy", image], { stdio: "pipe" });
+      assert.ok(fsck.status === 0 || fsck.status === 1, `e2fsck failed: ${fsck.stdout}${fsck.stderr}`);
+      execFileSync("mount", options, { stdio: "pipe" });
+    },
+    unmount: () => {
+      spawnSync("umount", ["-l", dir], { stdio: "pipe" });
+      rmSync(root, { recursive: true, force: true });
     },
   };
 }
@@ -137,6 +173,47 @@ describe("storage faults: a full disk during requests", () => {
     const again = await berth.sagemaker.send(new DescribeModelCommand({ ModelName: after }));
     assert.equal(Object.keys(again.PrimaryContainer!.Environment!).length, 100, "state written after the fault survives a restart whole");
     await eventually(async () => ((await berth.sagemaker.send(new DescribeModelCommand({ ModelName: kept }))).ModelName === kept ? true : undefined), { what: "the model stored before the fault to be there after a restart" });
+  });
+});
+
+describe("storage faults: the data directory turns read-only under a running server", () => {
+  it("answers ServiceUnavailable naming the read-only directory, and the state is whole once the file system is repaired", async (t) => {
+    const mounted = mountExt4(64);
+    if (typeof mounted === "string") return t.skip(mounted);
+    try {
+      const dataDir = join(mounted.dir, "data");
+      let berth = await startBerth({ dataDir });
+      const kept = uniqueName("kept");
+      await berth.sagemaker.send(new CreateModelCommand({ ModelName: kept, PrimaryContainer: { Image: "berth/echo" } }));
+      try {
+        mounted.makeReadOnly();
+      } catch (error) {
+        await berth.stop();
+        return t.skip(`this kernel has no ext4 trigger_fs_error switch (${(error as Error).message})`);
+      }
+      const refused = await berth.sagemaker.send(new CreateModelCommand({ ModelName: uniqueName("ro"), PrimaryContainer: { Image: "berth/echo" } })).then(
+        () => assert.fail("a write to a read-only data directory was accepted"),
+        (e: Error & { $metadata: { httpStatusCode?: number } }) => e,
+      );
+      assert.equal(refused.name, "ServiceUnavailable");
+      assert.equal(refused.$metadata.httpStatusCode, 503);
+      assert.match(refused.message, new RegExp(`Berth's data directory ${dataDir} is read-only or not writable by the server's user\\. Nothing was changed`));
+      const line = await berth.waitForLog((l) => l.component === "storage" && l.storageFault === "unwritable");
+      assert.match(String(line.msg), /\(EROFS\)\. .*Make the directory writable: remount its file system read-write/);
+      assert.equal((await berth.sagemaker.send(new DescribeModelCommand({ ModelName: kept }))).ModelName, kept, "reads go on");
+      await berth.stop();
+
+      mounted.remount();
+      berth = await startBerth({ dataDir });
+      try {
+        assert.equal((await berth.sagemaker.send(new DescribeModelCommand({ ModelName: kept }))).ModelName, kept, "state from before the fault is whole");
+        await berth.sagemaker.send(new CreateModelCommand({ ModelName: uniqueName("after"), PrimaryContainer: { Image: "berth/echo" } }));
+      } finally {
+        assert.equal(await berth.stop(), 0);
+      }
+    } finally {
+      mounted.unmount();
+    }
   });
 });
 
