@@ -19,6 +19,7 @@ import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
 import { credentials, newDataDir, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForComponent, waitForEndpoint } from "../support/fixtures.js";
 import { berthFetch } from "../support/http.js";
+import { eventually } from "../support/wait.js";
 
 const smallCpu = { accelerators: 0, cpu: 0.25, memory: 128 };
 
@@ -203,5 +204,42 @@ describe("quotas: instances are created in batches", () => {
     const between = [...seen].filter((n) => n > 0 && n < count);
     assert.ok(between.length >= 3, `the API answered while instances were being created (counts seen: ${[...seen].sort((a, b) => a - b).join(", ")})`);
     assert.ok(answers >= between.length);
+  });
+});
+
+describe("quotas: managed instance scaling stays within the endpoint's quota", () => {
+  let berth: BerthProcess;
+  before(async () => {
+    berth = await startBerth({ config: { scalingPeriodSeconds: 1, quotas: { maxInstancesPerEndpoint: 3 } } });
+  });
+  after(async () => {
+    assert.equal(await berth.stop(), 0);
+  });
+
+  it("adds instances to a variant only up to what the other variants leave of the quota", async () => {
+    const name = uniqueName("shared");
+    await config(berth.sagemaker, `${name}-cfg`, [
+      { VariantName: "fixed", InitialInstanceCount: 1 },
+      { VariantName: "scaling", InitialInstanceCount: 1, ManagedInstanceScaling: { Status: "ENABLED", MinInstanceCount: 1, MaxInstanceCount: 3 } },
+    ]);
+    await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: `${name}-cfg` }));
+    await waitForEndpoint(berth.sagemaker, name, "InService");
+    // One copy fills an ml.m5.large, so three copies want three instances; the other variant leaves room for two.
+    const component = echoComponent(name, { accelerators: 0, cpu: 1.5, memory: 256, copies: 3 });
+    await berth.sagemaker.send(new CreateInferenceComponentCommand({ ...component, VariantName: "scaling" }));
+    const placed = await eventually(
+      async () => {
+        const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: component.InferenceComponentName }));
+        return d.RuntimeConfig!.CurrentCopyCount === 2 && /cannot be placed/.test(d.FailureReason ?? "") ? d : undefined;
+      },
+      { timeoutMs: 60_000, what: "two copies to run and the third to wait for capacity" },
+    );
+    assert.equal(placed.InferenceComponentStatus, "Creating");
+    const endpoint = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
+    assert.equal(endpoint.EndpointStatus, "InService", "the endpoint is not pushed over its quota, so it does not fail");
+    const scaling = endpoint.ProductionVariants!.find((v) => v.VariantName === "scaling")!;
+    assert.deepEqual([scaling.DesiredInstanceCount, scaling.CurrentInstanceCount], [2, 2]);
+    assert.ok(berth.logs.some((l) => String(l.msg).includes(`variant scaling of ${name.toLowerCase()} wants 2 instances`)), "managed scaling asked for 2 instances");
+    assert.ok(!berth.logs.some((l) => String(l.msg).includes("wants 3 instances")), "and never for 3");
   });
 });

@@ -34,6 +34,6 @@ export const storageErrors = {
       queryCode: "ServiceUnavailable",
       httpStatus: 503,
       retryable: true,
-      message: `The request could not be saved because ${problem[kind](dataDir)}. Nothing was changed. Retry once the server's operator has fixed it: ${fix[kind]}`,
+      message: `The request could not be completed because ${problem[kind](dataDir)}. Nothing was changed. Retry once the server's operator has fixed it: ${fix[kind]}`,
     }),
 };
