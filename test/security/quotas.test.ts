@@ -117,6 +117,13 @@ describe("quotas: requests over a limit are refused with ResourceLimitExceeded",
   });
 });
 
+describe("quotas: settings", () => {
+  it("refuses unknown quota names and values that are not whole numbers of at least 1", async () => {
+    await assert.rejects(startBerth({ config: { quotas: { maxInstances: 3 } } }), /unknown setting 'quotas\.maxInstances'\. Known quotas: maxInstancesPerEndpoint, maxCopiesPerComponent/);
+    await assert.rejects(startBerth({ config: { quotas: { maxCopiesPerComponent: 0 } } }), /quotas\.maxCopiesPerComponent must be a whole number from 1 to 1000000, got '0'/);
+  });
+});
+
 describe("quotas: a stored record over today's limits cannot stop the server", () => {
   it("marks the record Failed with a reason on start, serves everything else, and resumes it once within the limits", async () => {
     const dataDir = newDataDir();
