@@ -21,7 +21,7 @@ export interface QuotaPlan {
 export function planQuotas(world: EndpointWorld, quotas: Quotas): QuotaPlan {
   const plan: QuotaPlan = { world, components: world.components, failed: new Set(), events: [] };
   const endpoint = world.endpoint;
-  let planned = endpoint;
+  let plannedEndpoint = endpoint;
   if (endpoint && endpoint.status !== "Deleting") {
     const excess = endpointExcess(endpoint, quotas);
     if (excess !== undefined) {
@@ -30,37 +30,44 @@ export function planQuotas(world: EndpointWorld, quotas: Quotas): QuotaPlan {
         plan.endpoint = { ...endpoint, status: "Failed", failureReason, resumeStatus: endpoint.status, lastModifiedAt: world.now };
         plan.events.push(`endpoint ${endpoint.name} is Failed: ${failureReason}`);
       }
-      planned = { ...endpoint, status: "Failed", current: frozen(world, endpoint.current), pending: endpoint.pending && frozen(world, endpoint.pending) };
+      plannedEndpoint = { ...endpoint, status: "Failed", current: frozen(world, endpoint.current), pending: endpoint.pending && frozen(world, endpoint.pending) };
     } else if (endpoint.status === "Failed" && endpoint.resumeStatus) {
       plan.endpoint = { ...endpoint, status: endpoint.resumeStatus, failureReason: undefined, resumeStatus: undefined, lastModifiedAt: world.now };
       plan.events.push(`endpoint ${endpoint.name} is within quotas.maxInstancesPerEndpoint again and resumes as ${endpoint.resumeStatus}`);
-      planned = plan.endpoint;
+      plannedEndpoint = plan.endpoint;
     }
   }
-  const seen: ComponentRecord[] = [];
+  const planned: ComponentRecord[] = [];
   plan.components = world.components.map((component) => {
-    if (component.status === "Deleting" || component.resolved.baseComponentName) return (seen.push(component), component);
-    const excess = componentExcess(component, quotas);
-    if (excess !== undefined) {
-      plan.failed.add(component.name);
-      const active = world.copies.filter((c) => c.owner.type === "component" && c.owner.name === component.name && c.state === "Active").length;
-      seen.push({ ...component, desiredCopyCount: Math.min(component.desiredCopyCount, active) });
-      if (component.status === "Failed") return component;
-      const failureReason = quotaFailures.component(component.name, excess, quotas.maxCopiesPerComponent);
-      plan.events.push(`inference component ${component.name} is Failed: ${failureReason}`);
-      return { ...component, status: "Failed", failureReason, resumeStatus: component.status, lastModifiedAt: world.now };
-    }
-    if (component.status === "Failed" && component.resumeStatus) {
-      const resumed: ComponentRecord = { ...component, status: component.resumeStatus, lastModifiedAt: world.now };
-      delete resumed.failureReason;
-      delete resumed.resumeStatus;
-      plan.events.push(`inference component ${component.name} is within quotas.maxCopiesPerComponent again and resumes as ${resumed.status}`);
-      return (seen.push(resumed), resumed);
-    }
-    return (seen.push(component), component);
+    const { record, planning } = componentQuota(world, component, quotas, plan);
+    planned.push(planning);
+    return record;
   });
-  if (planned !== endpoint || plan.failed.size > 0 || plan.components.some((c, i) => c !== world.components[i])) plan.world = { ...world, endpoint: planned, components: seen };
+  if (plannedEndpoint !== endpoint || plan.failed.size > 0 || plan.components.some((c, i) => c !== world.components[i])) plan.world = { ...world, endpoint: plannedEndpoint, components: planned };
   return plan;
+}
+
+/** The component as stored after this pass, and as the other plans see it (an over-quota one frozen at its running copies). */
+function componentQuota(world: EndpointWorld, component: ComponentRecord, quotas: Quotas, plan: QuotaPlan): { record: ComponentRecord; planning: ComponentRecord } {
+  if (component.status === "Deleting" || component.resolved.baseComponentName) return { record: component, planning: component };
+  const excess = componentExcess(component, quotas);
+  if (excess !== undefined) {
+    plan.failed.add(component.name);
+    const active = world.copies.filter((c) => c.owner.type === "component" && c.owner.name === component.name && c.state === "Active").length;
+    const planning = { ...component, desiredCopyCount: Math.min(component.desiredCopyCount, active) };
+    if (component.status === "Failed") return { record: component, planning };
+    const failureReason = quotaFailures.component(component.name, excess, quotas.maxCopiesPerComponent);
+    plan.events.push(`inference component ${component.name} is Failed: ${failureReason}`);
+    return { record: { ...component, status: "Failed", failureReason, resumeStatus: component.status, lastModifiedAt: world.now }, planning };
+  }
+  if (component.status === "Failed" && component.resumeStatus) {
+    const resumed: ComponentRecord = { ...component, status: component.resumeStatus, lastModifiedAt: world.now };
+    delete resumed.failureReason;
+    delete resumed.resumeStatus;
+    plan.events.push(`inference component ${component.name} is within quotas.maxCopiesPerComponent again and resumes as ${resumed.status}`);
+    return { record: resumed, planning: resumed };
+  }
+  return { record: component, planning: component };
 }
 
 /** A deployment that asks for no more instances than it has (and no managed scaling), so nothing new is created for it. */
