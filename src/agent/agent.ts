@@ -15,6 +15,7 @@ import { builtInFiles, resolveImage } from "./images.js";
 import { detectLimits, type LimitsMode } from "./limits.js";
 import { PortAllocator } from "./ports.js";
 import { CopySupervisor, defaultTimings, type SupervisorTimings } from "./supervisor.js";
+import { StorageFaultError } from "../store/storage-fault.js";
 
 export interface NodeAgentOptions {
   store: Store;
@@ -153,7 +154,9 @@ export class NodeAgent {
             const adapters = this.#adapterStates.get(key);
             await store.commit([put("copy-status", key, adapters ? { ...status, adapters } : status)]);
           })
-          .catch((error) => log.warn({ err: error, copy: copy.id }, "could not record copy status")));
+          .catch((error) => {
+            if (!StorageFaultError.is(error)) log.warn({ err: error, copy: copy.id }, "could not record copy status");
+          }));
       },
     });
     this.#supervisors.set(key, supervisor);

@@ -9,6 +9,7 @@ import { alarmWindow } from "./alarm-window.js";
 import { evaluateAlarm } from "./evaluate.js";
 import { applyStateChange } from "./transition.js";
 import type { AlarmActionHandler, AlarmRecord, AlarmTransition } from "./types.js";
+import { StorageFaultError } from "../store/storage-fault.js";
 
 export interface AlarmControllerOptions {
   store: Store;
@@ -156,7 +157,7 @@ export class AlarmController {
       await this.#step(entry, now);
     } catch (error) {
       if (StoreConflictError.is(error)) log.debug({ alarm: name }, "alarm changed while it was evaluated; the next evaluation uses the new version");
-      else log.warn({ err: error, alarm: name }, `evaluating alarm ${name} failed; trying again next period`);
+      else if (!StorageFaultError.is(error)) log.warn({ err: error, alarm: name }, `evaluating alarm ${name} failed; trying again next period`);
     }
     return entry?.value;
   }

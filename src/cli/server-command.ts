@@ -2,6 +2,8 @@ import type { Command } from "commander";
 import { ConfigError, loadConfig, parseDuration, type BerthConfig } from "../config/config.js";
 import { administratorKeyName, readKeys } from "../auth/keys-file.js";
 import { startServer } from "../server/server.js";
+import { storageMessages } from "../domain/errors/storage.js";
+import { StorageFaultError } from "../store/storage-fault.js";
 import { createLogger } from "../util/logger.js";
 import { sageMakerClient } from "./clients.js";
 import { demoInstructions, setUpDemo, waitForDemo } from "./demo.js";
@@ -50,9 +52,13 @@ export function registerServerCommand(program: Command): void {
         server = await startServer(config, { log });
       } catch (error) {
         const e = error as NodeJS.ErrnoException;
+        const fault = StorageFaultError.from(error, config.dataDir);
         if (e.code === "EADDRINUSE") log.error(`port ${config.port} on ${config.host} is already in use; stop the other process or pass --port`);
+        // Plain stderr, like a config error: the pretty logger writes from a worker that exit() may cut off.
+        else if (fault) process.stderr.write(`berth: ${storageMessages.startup(fault.kind, fault.dataDir, fault.code)}\n`);
         else if (e.name === "CopyUserError") log.error(e.message);
         else log.error({ err: error }, "Berth failed to start");
+        log.flush?.();
         process.exit(1);
       }
       const shutdown = (signal: string) => {

@@ -58,6 +58,8 @@ export interface BerthConfig {
   copies: CopiesConfig;
   auth: AuthConfig;
   tls: TlsConfig;
+  /** Hard limits on counts a request (or an older stored record) may ask for. */
+  quotas: QuotaConfig;
 }
 
 export interface AuthConfig {
@@ -89,6 +91,20 @@ export const defaultArtifactSettings: ArtifactSettings = {
   maxFiles: 10_000,
 };
 
+export interface QuotaConfig {
+  /** Instances one endpoint may have (sum over its variants): InitialInstanceCount, MaxInstanceCount, DesiredInstanceCount, AAS MaxCapacity. */
+  maxInstancesPerEndpoint: number;
+  /** Copies one inference component may have: CopyCount, DesiredCopyCount, AAS MaxCapacity. */
+  maxCopiesPerComponent: number;
+}
+
+/**
+ * maxInstancesPerEndpoint: SageMaker's service quota "Maximum number of instances per endpoint"
+ * (L-ED8DEE9B) defaults to 4. SageMaker publishes no per-component copy quota (copies are bounded by the
+ * endpoint's instances), so maxCopiesPerComponent is Berth's own bound.
+ */
+export const defaultQuotas: QuotaConfig = { maxInstancesPerEndpoint: 4, maxCopiesPerComponent: 100 };
+
 export const defaultConfig: BerthConfig = {
   host: "127.0.0.1",
   port: 8080,
@@ -112,6 +128,7 @@ export const defaultConfig: BerthConfig = {
   copies: { user: defaultCopyUser, dir: undefined },
   auth: { enabled: true, allowedHosts: [], clockSkewSeconds: 300 },
   tls: { cert: undefined, key: undefined },
+  quotas: defaultQuotas,
 };
 
 const envNames: Record<string, keyof BerthConfig> = {
@@ -174,13 +191,6 @@ function readConfigFile(file: string): Partial<BerthConfig> {
       if (!(member in group)) throw new ConfigError(`Config file ${file}: unknown setting '${key}.${member}'. Known settings in ${key}: ${Object.keys(group).join(", ")}.`);
     }
   }
-  const copies = (parsed as Record<string, unknown>).copies;
-  if (copies !== undefined && copies !== null) {
-    if (typeof copies !== "object" || Array.isArray(copies)) throw new ConfigError(`Config file ${file}: copies must be a mapping, e.g. "copies: { user: berth-copy }".`);
-    for (const key of Object.keys(copies)) {
-      if (!copiesKeys.has(key as keyof CopiesConfig)) throw new ConfigError(`Config file ${file}: unknown setting 'copies.${key}'. Known settings: ${[...copiesKeys].map((k) => `copies.${k}`).join(", ")}.`);
-    }
-  }
   return parsed as Partial<BerthConfig>;
 }
 
@@ -235,6 +245,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
   const host = String(raw.host);
   const auth = checkAuth(raw.auth as Record<string, unknown>, host);
   const tls = checkTls(raw.tls as Record<string, unknown>);
+  const quotas = checkQuotas({ ...defaultQuotas, ...(raw.quotas as Partial<QuotaConfig> | undefined) });
   return {
     host,
     port,
@@ -258,6 +269,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     copies: checkCopies((raw.copies ?? {}) as Partial<CopiesConfig>),
     auth,
     tls,
+    quotas,
   };
 }
 
@@ -317,6 +329,15 @@ function checkTls(raw: Record<string, unknown>): TlsConfig {
 export function isLoopback(host: string): boolean {
   if (host === "localhost") return true;
   return ipaddr.isValid(host) && ipaddr.process(host).range() === "loopback";
+}
+
+function checkQuotas(raw: Record<string, unknown>): QuotaConfig {
+  const whole = (name: keyof QuotaConfig) => {
+    const value = Number(raw[name]);
+    if (!Number.isInteger(value) || value < 1 || value > 1_000_000) throw new ConfigError(`quotas.${name} must be a whole number from 1 to 1000000, got '${raw[name]}'.`);
+    return value;
+  };
+  return { maxInstancesPerEndpoint: whole("maxInstancesPerEndpoint"), maxCopiesPerComponent: whole("maxCopiesPerComponent") };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

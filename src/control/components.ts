@@ -2,6 +2,7 @@ import { checkSpecificationArtifacts } from "./artifact-urls.js";
 import { nameKey, sageMakerArn } from "../domain/arn.js";
 import { resolveSpec, type ComponentSpecification } from "../domain/component-spec.js";
 import { adapterErrors, deploymentErrors, sageMakerErrors } from "../domain/errors/sagemaker.js";
+import { checkCopyCount } from "../domain/quotas.js";
 import { startRollout } from "../rollout/decide.js";
 import { rolloutPolicy, type InferenceComponentDeploymentConfig } from "./deployment-policy.js";
 import type { ComponentRecord, EndpointRecord, ModelRecord, ProductionVariant, ResolvedSpec, Tag } from "../domain/resources.js";
@@ -30,6 +31,7 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
   const arn = sageMakerArn(deps.account, "inference-component", name);
   if ((input.Specification === undefined) === (input.Specifications === undefined)) throw sageMakerErrors.specificationChoice();
   checkSpecificationArtifacts(deps.artifacts, input);
+  if (input.RuntimeConfig) checkCopyCount("RuntimeConfig.CopyCount", input.RuntimeConfig.CopyCount, deps.quotas);
   if (await deps.store.get("inference-component", nameKey(name))) throw sageMakerErrors.alreadyExists("inference component", arn);
   return withConflictRetry(async () => {
     const endpointEntry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
@@ -229,6 +231,7 @@ export async function updateInferenceComponentRuntimeConfig(
   deps: ControlDeps,
   input: { InferenceComponentName: string; DesiredRuntimeConfig: { CopyCount: number } },
 ): Promise<{ InferenceComponentArn: string }> {
+  checkCopyCount("DesiredRuntimeConfig.CopyCount", input.DesiredRuntimeConfig.CopyCount, deps.quotas);
   return withConflictRetry(async () => {
     const entry = await getComponentEntry(deps, input.InferenceComponentName);
     const component = entry.value;
@@ -239,6 +242,7 @@ export async function updateInferenceComponentRuntimeConfig(
       ...component,
       desiredCopyCount: input.DesiredRuntimeConfig.CopyCount,
       status: component.status === "InService" || component.status === "Failed" ? "Updating" : component.status,
+      resumeStatus: undefined,
       lastModifiedAt: deps.clock.now(),
     };
     await deps.store.commit([put("inference-component", entry.key, updated, unchanged(entry))]);
@@ -278,6 +282,7 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
   if (!hasSpec && !input.RuntimeConfig) throw sageMakerErrors.nothingToUpdate(input.InferenceComponentName);
   if (input.Specification !== undefined && input.Specifications !== undefined) throw sageMakerErrors.specificationChoice();
   checkSpecificationArtifacts(deps.artifacts, input);
+  if (input.RuntimeConfig) checkCopyCount("RuntimeConfig.CopyCount", input.RuntimeConfig.CopyCount, deps.quotas);
   return withConflictRetry(async () => {
     const entry = await getComponentEntry(deps, input.InferenceComponentName);
     const component = entry.value;
@@ -289,6 +294,7 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
     const next: ComponentRecord = { ...component, desiredCopyCount: desired, status: "Updating", lastModifiedAt: now };
     delete next.failureReason;
     delete next.lastUpdateFailure;
+    delete next.resumeStatus;
     if (input.DeploymentConfig) next.lastDeploymentConfig = input.DeploymentConfig as unknown as Record<string, unknown>;
     if (hasSpec) {
       const endpoint = (await deps.store.get<EndpointRecord>("endpoint", nameKey(component.endpointName)))?.value;

@@ -2,6 +2,7 @@ import type { ArtifactUrlPolicy } from "../artifacts/settings.js";
 import type { Account } from "../domain/arn.js";
 import type { InstanceCatalog } from "../domain/catalog/instance-catalog.js";
 import type { CapacityOptions } from "../domain/compute.js";
+import type { Quotas } from "../domain/quotas.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "../util/clock.js";
 import type { TimeScale } from "../util/time-scale.js";
@@ -19,4 +20,5 @@ export interface ControlDeps {
   artifacts: ArtifactUrlPolicy;
   /** True when an image's copies run inside a container (docker/podman), not as a process on the host. */
   runsInContainer: (image: string) => boolean;
+  quotas: Quotas;
 }

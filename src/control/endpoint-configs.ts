@@ -1,5 +1,6 @@
 import { nameKey, sageMakerArn } from "../domain/arn.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
+import { checkVariantCounts } from "../domain/quotas.js";
 import type { EndpointConfigDefinition, EndpointConfigRecord, ModelRecord, ProductionVariant, Tag } from "../domain/resources.js";
 import { absent, del, put, StoreConflictError } from "../store/store.js";
 import type { ControlDeps } from "./deps.js";
@@ -34,6 +35,7 @@ async function checkVariants(deps: ControlDeps, variants: ProductionVariant[]): 
     if (seen.has(key)) throw sageMakerErrors.duplicateVariant(variant.VariantName);
     seen.add(key);
   }
+  checkVariantCounts(variants, deps.quotas);
   const withModel = variants.filter((v) => v.ModelName !== undefined).length;
   if (withModel !== 0 && withModel !== variants.length) throw sageMakerErrors.mixedVariants();
   for (const variant of variants) {

@@ -1,5 +1,6 @@
 import { nameKey, sageMakerArn } from "../domain/arn.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
+import { checkDesiredInstances, checkVariantCounts } from "../domain/quotas.js";
 import { resolveVariantSpec } from "../domain/component-spec.js";
 import type { ComponentRecord, EndpointDeployment, EndpointRecord, ModelRecord, ProductionVariant, ResolvedSpec, Tag, VariantState } from "../domain/resources.js";
 import { absent, put, StoreConflictError, unchanged } from "../store/store.js";
@@ -39,6 +40,8 @@ export async function createEndpoint(deps: ControlDeps, input: CreateEndpointInp
   checkEndpointDeploymentConfig(input.DeploymentConfig);
   const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);
   const config = await getEndpointConfig(deps, input.EndpointConfigName);
+  // The configuration may predate a lowered quota.
+  checkVariantCounts(config.definition.ProductionVariants, deps.quotas);
   const now = deps.clock.now();
   const record: EndpointRecord = {
     name: input.EndpointName,
@@ -168,6 +171,7 @@ export function checkEndpointDeploymentConfig(config: Record<string, unknown> | 
 export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInput): Promise<{ EndpointArn: string }> {
   checkEndpointDeploymentConfig(input.DeploymentConfig);
   const config = await getEndpointConfig(deps, input.EndpointConfigName);
+  checkVariantCounts(config.definition.ProductionVariants, deps.quotas);
   return withConflictRetry(async () => {
     const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);
     const entry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
@@ -195,6 +199,7 @@ export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInp
         if (!excluded.has("DesiredInstanceCount")) state.desiredInstanceCount = old.desiredInstanceCount;
         if (!excluded.has("DesiredWeight")) state.desiredWeight = old.desiredWeight;
       }
+      checkDesiredInstances(variants, deps.quotas);
     }
     const now = deps.clock.now();
     const deploymentConfig = input.RetainDeploymentConfig ? endpoint.deploymentConfig : input.DeploymentConfig;
@@ -257,6 +262,7 @@ export async function updateEndpointWeightsAndCapacities(deps: ControlDeps, inpu
         desiredWeight: change.DesiredWeight ?? state.desiredWeight,
       };
     }
+    checkDesiredInstances(variants, deps.quotas);
     const updated: EndpointRecord = { ...endpoint, current: { ...endpoint.current, variants }, lastModifiedAt: deps.clock.now() };
     await deps.store.commit([put("endpoint", entry.key, updated, unchanged(entry))]);
     return { EndpointArn: endpoint.arn };

@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
+import { StorageFaultError } from "../store/storage-fault.js";
 
 /** What a reconcile pass reports: finished, or look again after a delay (e.g. waiting on a copy to start). */
 export type ReconcileResult = { requeueAfterMs?: number } | void;
@@ -105,11 +106,15 @@ export class ReconcileLoop {
         const failures = (this.#failures.get(key) ?? 0) + 1;
         this.#failures.set(key, failures);
         const delay = Math.min(this.#options.maxBackoffMs, this.#options.minBackoffMs * 2 ** (failures - 1));
-        log.warn({ err: error, controller: name, key, retryInMs: delay }, `${name}: reconciling ${key} failed; retrying`);
+        // A full or read-only data directory is logged once by the store, not at every retry.
+        if (StorageFaultError.is(error)) log.debug({ controller: name, key, retryInMs: delay }, `${name}: reconciling ${key} waits for the data directory`);
+        else log.warn({ err: error, controller: name, key, retryInMs: delay }, `${name}: reconciling ${key} failed; retrying`);
         this.enqueueAfter(key, delay);
       }
       this.#current = undefined;
       if (this.#dirtyWhileRunning.delete(key)) this.#queue.add(key);
+      // Passes can be long runs of synchronous work (the store is synchronous SQLite); let requests in between.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.#running = false;
     const waiters = this.#idleWaiters;

@@ -97,6 +97,8 @@ export interface EndpointRecord {
   lastModifiedAt: number;
   status: EndpointStatus;
   failureReason?: string;
+  /** Set while the endpoint is Failed for asking more than a quota allows: the status it resumes once within the limits. */
+  resumeStatus?: EndpointStatus;
   current: EndpointDeployment;
   /** Set while UpdateEndpoint moves the endpoint to another configuration. */
   pending?: EndpointDeployment;
@@ -146,6 +148,8 @@ export interface ComponentRecord {
   previousSpecification?: Record<string, unknown>;
   /** Why the last update rolled back; shown as FailureReason (when nothing more current is) until the next update. */
   lastUpdateFailure?: string;
+  /** Set while the component is Failed for asking more copies than a quota allows: the status it resumes once within the limits. */
+  resumeStatus?: ComponentStatus;
   tags: Tag[];
 }
 

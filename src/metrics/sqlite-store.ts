@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
+import { StorageFaultError, StorageHealth } from "../store/storage-fault.js";
 import { bucketIndex, bucketRange } from "./buckets.js";
 import { compareMetrics, matchesFilter } from "./match.js";
 import { combineBuckets } from "./periods.js";
@@ -59,6 +60,8 @@ export interface SqliteMetricsOptions {
   log: Logger;
   /** How often old buckets are deleted; by default a tenth of the retention, at most every minute. */
   pruneEveryMs?: number;
+  /** Logs a full or read-only data directory once, rather than at every flush. */
+  health?: StorageHealth;
 }
 
 /**
@@ -77,16 +80,23 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
   #timers: TimerHandle[] = [];
   #stopped = false;
   #closed = false;
+  readonly #health: StorageHealth;
 
   constructor(options: SqliteMetricsOptions) {
     this.#options = options;
     this.bucketMs = options.bucketMs;
-    if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
-    this.#db = new Database(options.path);
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = NORMAL");
-    this.#db.pragma("busy_timeout = 5000");
-    this.#db.exec(schema);
+    this.#health = options.health ?? new StorageHealth({ dataDir: dirname(options.path), log: options.log });
+    try {
+      if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+      this.#db = new Database(options.path);
+      if (this.#db.readonly) throw Object.assign(new Error("database opened read-only"), { code: "SQLITE_READONLY" });
+      this.#db.pragma("journal_mode = WAL");
+      this.#db.pragma("synchronous = NORMAL");
+      this.#db.pragma("busy_timeout = 5000");
+      this.#db.exec(schema);
+    } catch (error) {
+      throw StorageFaultError.from(error, this.#health.dataDir) ?? error;
+    }
     this.#statements = {
       insertSeries: this.#db.prepare("INSERT INTO series (key, namespace, name, dimensions, unit, last_bucket) VALUES (?, ?, ?, ?, ?, ?)"),
       updateSeries: this.#db.prepare("UPDATE series SET unit = ?, last_bucket = MAX(last_bucket, ?) WHERE id = ?"),
@@ -122,7 +132,8 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
         try {
           fn();
         } catch (error) {
-          this.#options.log.warn({ err: error }, "metrics store maintenance failed; retrying next time");
+          const fault = this.#health.failed(error);
+          if (!StorageFaultError.is(fault)) this.#options.log.warn({ err: error }, "metrics store maintenance failed; retrying next time");
         }
         schedule();
       };
@@ -194,8 +205,17 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
       }
       return created;
     });
+    let created: [string, number][];
+    try {
+      created = write([...this.#buffer.series()]);
+    } catch (error) {
+      // The samples stay buffered and are written once the data directory takes writes again; reads go on.
+      if (StorageFaultError.is(this.#health.failed(error))) return;
+      throw error;
+    }
+    this.#health.succeeded();
     // Ids are registered only once the transaction has committed.
-    for (const [key, id] of write([...this.#buffer.series()])) this.#ids.set(key, id);
+    for (const [key, id] of created) this.#ids.set(key, id);
     this.#buffer.clearBuckets();
     this.#dirty = false;
   }

@@ -29,6 +29,7 @@ import type { InstanceRecord } from "../domain/resources.js";
 import { discoverGpus, type DiscoveredGpu } from "../instances/gpu-discovery.js";
 import { LocalInstanceProvider } from "../instances/local-provider.js";
 import { SqliteStore } from "../store/sqlite-store.js";
+import { prepareDataDir, StorageHealth } from "../store/storage-fault.js";
 import type { Store } from "../store/store.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -58,8 +59,9 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const { log } = options;
   const clock = options.clock ?? systemClock;
   makePrivateDataDir(config.dataDir, log);
+  prepareDataDir(config.dataDir);
   const sandbox = await buildSandbox(config, log.child({ component: "agent" }));
-  const store = new SqliteStore(join(config.dataDir, "berth.db"));
+  const store = new SqliteStore(join(config.dataDir, "berth.db"), { health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }) });
   const catalog = new InstanceCatalog(config.instanceTypes);
   const capacity = { memoryHeadroomFraction: config.memoryHeadroomFraction };
   const gpus = options.gpus ?? (await discoverGpus());
@@ -69,7 +71,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
 
   const timeScale = new TimeScale(config.scalingPeriodSeconds);
   const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity, scale: timeScale,
-    artifacts: config.artifacts, runsInContainer: (image) => runsInContainer(image, config.images) };
+    quotas: config.quotas, artifacts: config.artifacts, runsInContainer: (image) => runsInContainer(image, config.images) };
   const metrics = new RouterMetrics();
   // The router wakes components through the autoscaler, which is built once monitoring is up.
   let autoscaler!: Autoscaler;
@@ -109,10 +111,11 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     log: log.child({ component: "controller" }),
     scale: timeScale,
     idleReleaseSeconds: config.instanceIdleReleaseSeconds,
+    quotas: config.quotas,
   });
   await endpoints.start();
 
-  autoscaler = new Autoscaler({ store, clock, log: log.child({ component: "autoscaling" }), scale: timeScale, metrics: monitoring.reader });
+  autoscaler = new Autoscaler({ store, clock, log: log.child({ component: "autoscaling" }), scale: timeScale, metrics: monitoring.reader, quotas: config.quotas });
   const unregisterScaling = monitoring.alarms.registerActionHandler(autoscaler.actionHandler());
   autoscaler.start();
   const autoscalingDeps: AutoscalingDeps = {
@@ -121,6 +124,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     clock,
     alarms: monitoring.managedAlarms,
     onTargetChanged: (resourceId, dimension) => autoscaler.clampTarget(resourceId, dimension),
+    quotas: config.quotas,
   };
 
   const keys = config.auth.enabled ? openKeyRing(config, log) : undefined;

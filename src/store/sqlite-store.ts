@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { StorageFaultError, StorageHealth } from "./storage-fault.js";
 import { StoreConflictError, type ChangeEvent, type ChangeListener, type Entry, type Expectation, type Kind, type ListOptions, type Op, type Store } from "./store.js";
 
 interface Row {
@@ -26,21 +27,32 @@ INSERT OR IGNORE INTO revision (id, value) VALUES (1, 0);
 
 /**
  * The default store: one SQLite file in WAL mode with synchronous=FULL, so a commit that has returned
- * survives kill -9 and power loss. Every commit is one transaction.
+ * survives kill -9 and power loss. Every commit is one transaction. A full, read-only or damaged data
+ * directory raises StorageFaultError; a failed commit changes nothing, and the store works again once
+ * the fault is fixed.
  */
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #listeners = new Set<ChangeListener>();
   readonly #statements;
+  readonly #health: StorageHealth;
   #closed = false;
 
-  constructor(path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.#db = new Database(path);
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = FULL");
-    this.#db.pragma("busy_timeout = 5000");
-    this.#db.exec(schema);
+  constructor(path: string, options: { health?: StorageHealth } = {}) {
+    this.#health = options.health ?? new StorageHealth({ dataDir: dirname(path) });
+    try {
+      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      this.#db = new Database(path);
+      // SQLite quietly opens a file it may not write read-only; Berth must write, so that is a fault now rather than at the first request.
+      if (this.#db.readonly) throw Object.assign(new Error("database opened read-only"), { code: "SQLITE_READONLY" });
+      this.#db.pragma("journal_mode = WAL");
+      this.#db.pragma("synchronous = FULL");
+      this.#db.pragma("busy_timeout = 5000");
+      this.#db.exec(schema);
+      this.#db.exec("UPDATE revision SET value = value WHERE id = 1");
+    } catch (error) {
+      throw StorageFaultError.from(error, this.#health.dataDir) ?? error;
+    }
     this.#statements = {
       get: this.#db.prepare<[string, string], Row>("SELECT * FROM entries WHERE kind = ? AND key = ?"),
       list: this.#db.prepare<[string], Row>("SELECT * FROM entries WHERE kind = ? ORDER BY key"),
@@ -56,14 +68,14 @@ export class SqliteStore implements Store {
   }
 
   async get<T>(kind: Kind, key: string): Promise<Entry<T> | undefined> {
-    const row = this.#statements.get.get(kind, key);
+    const row = this.#guard(() => this.#statements.get.get(kind, key));
     return row ? toEntry<T>(row) : undefined;
   }
 
   async list<T>(kind: Kind, options: ListOptions = {}): Promise<Entry<T>[]> {
-    const rows = options.prefix
-      ? this.#statements.listPrefix.all(kind, options.prefix, options.prefix + "\uffff")
-      : this.#statements.list.all(kind);
+    const rows = this.#guard(() =>
+      options.prefix ? this.#statements.listPrefix.all(kind, options.prefix, options.prefix + "\uffff") : this.#statements.list.all(kind),
+    );
     return rows.map((row) => toEntry<T>(row));
   }
 
@@ -86,7 +98,8 @@ export class SqliteStore implements Store {
       this.#statements.setRevision.run(revision);
       return revision;
     });
-    const revision = run.immediate();
+    const revision = this.#guard(() => run.immediate());
+    this.#health.succeeded();
     if (events.length > 0) this.#emit(events);
     return revision;
   }
@@ -97,7 +110,16 @@ export class SqliteStore implements Store {
   }
 
   async revision(): Promise<number> {
-    return this.#statements.revision.get()!.value;
+    return this.#guard(() => this.#statements.revision.get()!.value);
+  }
+
+  /** Storage errors become StorageFaultError (logged once by the health tracker); a conflict or bug passes through. */
+  #guard<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      throw this.#health.failed(error);
+    }
   }
 
   async close(): Promise<void> {

@@ -29,7 +29,7 @@ describe("the artifacts settings", () => {
   });
 
   const refused: [string, RegExp][] = [
-    ["artifacts:\n  localRoot: [/srv]\n", /unknown setting 'artifacts\.localRoot'.*Known artifacts settings: localRoots/],
+    ["artifacts:\n  localRoot: [/srv]\n", /unknown setting 'artifacts\.localRoot'.*Known settings in artifacts: localRoots/],
     ["artifacts:\n  localRoots: /srv\n", /artifacts\.localRoots must be a list of non-empty strings/],
     ["artifacts:\n  allowPrivateNetworks: yes please\n", /artifacts\.allowPrivateNetworks must be true or false/],
     ["artifacts:\n  maxDownloadBytes: -1\n", /artifacts\.maxDownloadBytes must be a whole number of at least 1/],

@@ -114,7 +114,7 @@ describe("copies settings", () => {
   it("refuses an unknown copies setting, naming it", () => {
     const result = startWith("copies:\n  usr: nobody\n");
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /unknown setting 'copies\.usr'. Known settings: copies\.user, copies\.dir/);
+    assert.match(result.stderr, /unknown setting 'copies\.usr'. Known settings in copies: user, dir/);
   });
 
   it("refuses a copies.user that is neither a name nor uid[:gid]", () => {

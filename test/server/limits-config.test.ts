@@ -19,7 +19,7 @@ describe("the limits settings group", () => {
   it("refuses an unknown setting inside limits, naming it", () => {
     const result = startWith("limits:\n  bufferedBodyBudget: 1000000000\n");
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /limits: unknown setting 'bufferedBodyBudget'. Known settings: bufferedBodyBudgetBytes/);
+    assert.match(result.stderr, /unknown setting 'limits.bufferedBodyBudget'. Known settings in limits: bufferedBodyBudgetBytes/);
   });
 
   it("refuses a body budget too small for one full 6 MB request", () => {

@@ -5,6 +5,7 @@ import type { RequestContext } from "../http/context.js";
 import type { ServiceModel } from "../shapes/service-model.js";
 import { ShapeValidator, type ShapeDeviations } from "../shapes/validate.js";
 import { writeJsonError } from "./errors.js";
+import { toWireError } from "../http/wire-error.js";
 import { toAwsJson } from "./serialize.js";
 
 export type JsonOperation = (input: any, ctx: RequestContext) => Promise<unknown>;
@@ -49,8 +50,8 @@ export class JsonService {
       res.writeHead(200, { "content-type": contentType, "content-length": Buffer.byteLength(body), "x-amzn-requestid": ctx.requestId });
       res.end(body);
     } catch (error) {
-      const wire = BerthError.is(error) ? error : protocolErrors.internal(ctx.requestId);
-      if (!BerthError.is(error)) ctx.log.error({ err: error, operation: operationName }, "operation failed unexpectedly");
+      const { wire, unexpected } = toWireError(error, ctx.requestId);
+      if (unexpected) ctx.log.error({ err: error, operation: operationName }, "operation failed unexpectedly");
       else ctx.log.debug({ code: wire.code, operation: operationName }, wire.message);
       writeJsonError(res, wire, { contentType, requestId: ctx.requestId, queryCompatible });
     }

@@ -1,13 +1,15 @@
 import { randomUUID } from "node:crypto";
+import { BerthError } from "../../domain/errors/berth-error.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import { performance } from "node:perf_hooks";
-import { BerthError } from "../../domain/errors/berth-error.js";
 import { protocolErrors } from "../../domain/errors/protocol.js";
 import type { Logger } from "../../util/logger.js";
 import { jsonServices, pathSigningName } from "../../auth/access.js";
 import type { AuthGate, RequestAuth } from "../../auth/gate.js";
 import { writeJsonError } from "../awsjson/errors.js";
+import { toWireError } from "./wire-error.js";
+import { StorageFaultError } from "../../store/storage-fault.js";
 import type { JsonService } from "../awsjson/service.js";
 import { readBody } from "./body.js";
 import type { RequestContext } from "./context.js";
@@ -71,10 +73,11 @@ export function createApiServer(options: ApiServerOptions): Server {
       readBody: (limitBytes) => readBody(req, limitBytes).then((raw) => ctx.auth.body(raw)),
     };
     dispatch(req, res, ctx).catch((error) => {
-      // Refusals are the client's doing: logged at debug, not as server errors.
+      const { wire } = toWireError(error, requestId);
+      // Refusals are the client's doing: logged at debug, not as server errors; storage faults are logged once by the store.
       if (BerthError.is(error) && error.fault === "client") ctx.log.debug({ code: error.code, requestId }, error.message);
-      else options.log.error({ err: error, requestId }, "request failed unexpectedly");
-      writeJsonError(res, BerthError.is(error) ? error : protocolErrors.internal(requestId), { contentType: "application/json", requestId });
+      else if (!StorageFaultError.is(error)) options.log.error({ err: error, requestId }, "request failed unexpectedly");
+      writeJsonError(res, wire, { contentType: "application/json", requestId });
     });
   };
   const serverOptions = { keepAliveTimeout: 65_000 };

@@ -1,4 +1,5 @@
 import type { Account } from "../../domain/arn.js";
+import type { Quotas } from "../../domain/quotas.js";
 import type { Store } from "../../store/store.js";
 import type { Clock } from "../../util/clock.js";
 
@@ -29,4 +30,5 @@ export interface AutoscalingDeps {
   alarms: ManagedAlarms;
   /** Called after a target's limits change, so its capacity is clamped at once. */
   onTargetChanged: (resourceId: string, dimension: string) => void;
+  quotas: Quotas;
 }

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { nameKey } from "../../domain/arn.js";
 import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
+import { quotaErrors } from "../../domain/errors/quotas.js";
+import { capacityLimit } from "../capacity.js";
 import type { ComponentRecord, EndpointRecord } from "../../domain/resources.js";
 import { targetKey, type ScalableDimension, type ScalableTargetRecord, type ScalingPolicyRecord } from "../../autoscaling/records.js";
 import { parseResourceId, type ScalableResource } from "../../autoscaling/resource-id.js";
@@ -56,6 +58,8 @@ export async function registerScalableTarget(deps: AutoscalingDeps, input: Regis
     if (min < 0) throw autoscalingErrors.negative("MinCapacity");
     if (max < 0) throw autoscalingErrors.negative("MaxCapacity");
     if (min > max) throw autoscalingErrors.minAboveMax(min, max);
+    const limit = capacityLimit(resource, deps.quotas);
+    if (max > limit) throw quotaErrors.scalableCapacity(input.ResourceId, max, limit, resource.kind);
     const next: ScalableTargetRecord = {
       ...(existing?.value ?? {
         serviceNamespace: "sagemaker",

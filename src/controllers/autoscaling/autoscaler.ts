@@ -10,11 +10,13 @@ import { trackedMetric } from "../../autoscaling/tracked-metric.js";
 import { newActivity, recordActivity } from "../../control/autoscaling/activities.js";
 import { readCapacity, writeCapacity } from "../../control/capacity.js";
 import type { MetricsReader } from "../../metrics/types.js";
+import type { Quotas } from "../../domain/quotas.js";
 import { put, unchanged, type Store } from "../../store/store.js";
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { metricResolutionSeconds, type TimeScale } from "../../util/time-scale.js";
 import { observedCapacity } from "./observed-capacity.js";
+import { StorageFaultError } from "../../store/storage-fault.js";
 
 export interface AutoscalerOptions {
   store: Store;
@@ -22,6 +24,7 @@ export interface AutoscalerOptions {
   log: Logger;
   scale: TimeScale;
   metrics: MetricsReader;
+  quotas: Quotas;
 }
 
 /**
@@ -45,7 +48,9 @@ export class Autoscaler {
     const loop = () => {
       if (this.#stopped) return;
       this.tick()
-        .catch((error) => this.#options.log.warn({ err: error }, "autoscaling pass failed; retrying next period"))
+        .catch((error) => {
+          if (!StorageFaultError.is(error)) this.#options.log.warn({ err: error }, "autoscaling pass failed; retrying next period");
+        })
         .finally(() => {
           if (this.#stopped) return;
           this.#timer = this.#options.clock.setTimeout(loop, every);
@@ -205,7 +210,7 @@ export class Autoscaler {
 
   async #apply(target: ScalableTargetRecord, resource: ScalableResource, decision: ScalingDecision, current: number, policy?: ScalingPolicyRecord): Promise<void> {
     const { store, clock, log } = this.#options;
-    const changed = await writeCapacity(store, clock, resource, decision.desired);
+    const changed = await writeCapacity(store, clock, resource, decision.desired, this.#options.quotas);
     if (!changed) return;
     const now = clock.now();
     const unit = resource.kind === "component" ? "desired copy count" : "desired instance count";

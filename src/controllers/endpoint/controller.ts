@@ -3,6 +3,7 @@ import type { InstanceCatalog } from "../../domain/catalog/instance-catalog.js";
 import { instanceCapacity, type CapacityOptions } from "../../domain/compute.js";
 import type { ComponentRecord, CopyRecord, EndpointRecord, InstanceRecord } from "../../domain/resources.js";
 import type { InstanceProvider } from "../../instances/provider.js";
+import type { Quotas } from "../../domain/quotas.js";
 import { childKey, loadEndpointState } from "../../control/endpoint-state.js";
 import { absent, del, put, StoreConflictError, unchanged, type ChangeEvent, type Entry, type Op, type Store } from "../../store/store.js";
 import type { Clock } from "../../util/clock.js";
@@ -25,6 +26,7 @@ export interface EndpointControllerOptions {
   scale: TimeScale;
   /** API seconds an instance stays empty before managed instance scaling releases it. */
   idleReleaseSeconds: number;
+  quotas: Quotas;
 }
 
 /**
@@ -86,6 +88,7 @@ export class EndpointController {
         return spec ? instanceCapacity(spec, this.#options.capacity) : undefined;
       },
       { idleReleaseMs: scale.ms(idleReleaseSeconds), minutes: (m) => scale.ms(m * 60) },
+      this.#options.quotas,
     );
     try {
       await store.commit(this.#operations(key, state, plan, world));
@@ -94,8 +97,9 @@ export class EndpointController {
       throw error;
     }
     this.#logPlan(key, plan);
-    await this.#launchPending(key);
+    const launchConflict = await this.#launchPending(key);
     await this.#terminate(key, plan);
+    if (launchConflict) return { requeueAfterMs: 0 };
     const wakeAt = Math.min(plan.status.wakeAt ?? Infinity, plan.rolloutWakeAt ?? Infinity, world.now + this.#options.resyncMs);
     return { requeueAfterMs: Math.max(0, wakeAt - world.now) };
   }
@@ -158,9 +162,13 @@ export class EndpointController {
     return states;
   }
 
-  async #launchPending(key: string): Promise<void> {
+  /** Returns true when the batch met a concurrent change and must be tried again. */
+  async #launchPending(key: string): Promise<boolean> {
     const { store, provider, catalog, log } = this.#options;
     const pending = (await store.list<InstanceRecord>("instance", { prefix: `${key}/` })).filter((e) => e.value.state === "Pending");
+    // One commit per batch: planInstances bounds how many instances a pass creates.
+    const ops: Op[] = [];
+    const launchedNow: { instance: InstanceRecord; host: string }[] = [];
     for (const entry of pending) {
       const instance = entry.value;
       const launched = await provider.launch({
@@ -170,14 +178,19 @@ export class EndpointController {
         instanceType: catalog.get(instance.instanceType)!,
         capacity: instance.capacity,
       });
-      const running: InstanceRecord = { ...instance, state: "InService", provider: provider.name, host: launched.host, devices: launched.devices };
-      try {
-        await store.commit([put("instance", entry.key, running, unchanged(entry))]);
-        log.info({ endpoint: instance.endpointName, instance: instance.id }, `instance ${instance.id} (${instance.instanceType}) is in service on ${launched.host}`);
-      } catch (error) {
-        if (!StoreConflictError.is(error)) throw error;
-      }
+      ops.push(put("instance", entry.key, { ...instance, state: "InService", provider: provider.name, host: launched.host, devices: launched.devices } satisfies InstanceRecord, unchanged(entry)));
+      launchedNow.push({ instance, host: launched.host });
     }
+    if (ops.length === 0) return false;
+    try {
+      await store.commit(ops);
+    } catch (error) {
+      // Something else changed one of them; the next pass launches what is still pending.
+      if (StoreConflictError.is(error)) return true;
+      throw error;
+    }
+    for (const { instance, host } of launchedNow) log.info({ endpoint: instance.endpointName, instance: instance.id }, `instance ${instance.id} (${instance.instanceType}) is in service on ${host}`);
+    return false;
   }
 
   async #terminate(key: string, plan: EndpointPlan): Promise<void> {

@@ -3,7 +3,9 @@ import { planRollouts } from "./plan-rollouts.js";
 import { planCopies, type CopyPlan } from "./plan-copies.js";
 import { planInstances, type CapacityLookup, type InstancePlan } from "./plan-instances.js";
 import { planManagedScaling, type ManagedScalingPlan, type ManagedScalingTimings } from "./plan-managed-scaling.js";
+import { planQuotas } from "./plan-quotas.js";
 import { planStatus, type StatusPlan } from "./plan-status.js";
+import type { Quotas } from "../../domain/quotas.js";
 import { isReadyCopy, type EndpointWorld } from "./world.js";
 
 export interface EndpointPlan {
@@ -11,7 +13,7 @@ export interface EndpointPlan {
   endpoint?: EndpointRecord;
   /** Every component as this pass leaves it (rollout steps, statuses, copy ordinals); unchanged ones too. */
   components: Map<string, ComponentRecord | "delete">;
-  /** Log lines about rollouts. */
+  /** Log lines about rollouts and quotas. */
   rolloutEvents: string[];
   /** When a running update must be looked at again (end of a bake, its deadline). */
   rolloutWakeAt?: number;
@@ -26,11 +28,12 @@ export interface EndpointPlan {
 }
 
 /** The whole decision for one endpoint: a pure function of what was read and the time. */
-export function decideEndpoint(observed: EndpointWorld, capacityOf: CapacityLookup, timings: ManagedScalingTimings): EndpointPlan {
+export function decideEndpoint(observed: EndpointWorld, capacityOf: CapacityLookup, timings: ManagedScalingTimings, quotas: Quotas): EndpointPlan {
   const rollouts = planRollouts(observed);
   const rolled = rollouts.length === 0 ? observed : { ...observed, components: observed.components.map((c) => rollouts.find((r) => r.component.name === c.name)?.component ?? c) };
-  const managed = planManagedScaling(rolled, timings, capacityOf);
-  const world = withManagedScaling(rolled, managed);
+  const limits = planQuotas(rolled, quotas);
+  const managed = planManagedScaling(limits.world, timings, capacityOf, quotas);
+  const world = withManagedScaling(limits.world, managed);
   const instances = planInstances(world, capacityOf);
   instances.drain.push(...managed.consolidate);
   const copies = planCopies(world, new Set(instances.drain.map((d) => d.id)));
@@ -45,10 +48,12 @@ export function decideEndpoint(observed: EndpointWorld, capacityOf: CapacityLook
     .filter((c) => (c.state === "Draining" && !world.statuses.has(c.id)) || !instanceIds.has(c.instanceId))
     .map((c) => c.id);
   const status = planStatus(world, copies.unplaced);
+  // A component failed for its quota keeps that status and reason whatever its (frozen) copies look like.
+  status.components = status.components.filter((c) => !limits.failed.has(c.name));
   return {
-    endpoint: managed.desired.size > 0 ? world.endpoint : undefined,
-    components: finalComponents(world.components, status, copies, world.now),
-    rolloutEvents: rollouts.map((r) => r.reason),
+    endpoint: managed.desired.size > 0 ? world.endpoint : limits.endpoint,
+    components: finalComponents(limits.components, status, copies, world.now),
+    rolloutEvents: [...rollouts.map((r) => r.reason), ...limits.events],
     rolloutWakeAt: rolloutWake(world),
     managed,
     instances,

@@ -10,6 +10,12 @@ export interface InstancePlan {
 
 export type CapacityLookup = (instanceType: string) => Resources | undefined;
 
+/**
+ * Instances created by one pass. Each pass is one store commit and the loop yields between passes, so
+ * an endpoint with many instances comes up in steps while the API keeps answering.
+ */
+export const instancesCreatedPerPass = 50;
+
 /** Instance ids read as endpoint.variant.generation.ordinal; dots never occur in names, so ids cannot clash. */
 export function instanceId(endpoint: string, variant: string, generation: number, ordinal: number): string {
   return `${endpoint}.${variant}.g${generation}.${ordinal}`;
@@ -33,7 +39,8 @@ export function planInstances(world: EndpointWorld, capacityOf: CapacityLookup):
         const capacity = capacityOf(variant.InstanceType!);
         if (!capacity) continue;
         const used = new Set(world.instances.map((i) => i.id));
-        for (let ordinal = 1, added = 0; added < want - live.length; ordinal++) {
+        const batch = Math.min(want - live.length, instancesCreatedPerPass - plan.create.length);
+        for (let ordinal = 1, added = 0; added < batch; ordinal++) {
           const id = instanceId(world.endpoint!.name, variant.VariantName, deployment.generation, ordinal);
           if (used.has(id)) continue;
           plan.create.push({

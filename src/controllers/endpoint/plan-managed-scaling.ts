@@ -1,6 +1,7 @@
 import type { Resources } from "../../domain/compute.js";
 import type { InstanceRecord, ProductionVariant } from "../../domain/resources.js";
 import { decideInstanceCount } from "../../autoscaling/instance-scaling.js";
+import type { Quotas } from "../../domain/quotas.js";
 import type { PlacementInput } from "../../scheduler/types.js";
 import { poolInputs } from "./plan-copies.js";
 import type { EndpointWorld } from "./world.js";
@@ -33,14 +34,18 @@ function limits(variant: ProductionVariant): { min: number; max: number } | unde
  * (up to MaxInstanceCount), release instances that stayed empty for the idle delay (down to
  * MinInstanceCount), and with CONSOLIDATION drain an instance whose copies fit elsewhere.
  */
-export function planManagedScaling(world: EndpointWorld, timings: ManagedScalingTimings, capacityOf: (instanceType: string) => Resources | undefined): ManagedScalingPlan {
+export function planManagedScaling(world: EndpointWorld, timings: ManagedScalingTimings, capacityOf: (instanceType: string) => Resources | undefined, quotas: Quotas): ManagedScalingPlan {
   const plan: ManagedScalingPlan = { desired: new Map(), idleSince: new Map(), consolidate: [] };
   const endpoint = world.endpoint;
   if (!endpoint || (endpoint.status !== "InService" && endpoint.status !== "Creating") || endpoint.pending) return plan;
   const occupied = new Set(world.copies.map((c) => c.instanceId));
   for (const variant of endpoint.current.config.ProductionVariants) {
-    const bounds = limits(variant);
-    if (!bounds) continue;
+    const wanted = limits(variant);
+    if (!wanted) continue;
+    // The variant shares the endpoint's instance quota with the others, so MaxInstanceCount never buys more than what is left.
+    const others = endpoint.current.config.ProductionVariants.reduce((sum, v) => sum + (v.VariantName === variant.VariantName ? 0 : endpoint.current.variants[v.VariantName]?.desiredInstanceCount ?? 0), 0);
+    const ceiling = Math.max(0, quotas.maxInstancesPerEndpoint - others);
+    const bounds = { min: Math.min(wanted.min, ceiling), max: Math.min(wanted.max, ceiling) };
     const live = world.instances.filter((i) => i.generation === endpoint.current.generation && i.variantName === variant.VariantName && i.state !== "Draining");
     for (const instance of live) {
       const idle = instance.state === "InService" && !occupied.has(instance.id);
