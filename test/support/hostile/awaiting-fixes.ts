@@ -3,9 +3,4 @@
  * Cases tagged with one of these are generated but not sent, and the suite prints how many were held
  * back. Once those branches are merged, empty this set so every case runs.
  */
-export const awaitingFixes = new Set<string>([
-  // Item 7, quotas: a valid-shaped InitialInstanceCount/CopyCount/MaxCapacity of 1e9 blocks the event loop.
-  "quotas",
-  // Item 8 (router): /endpoints/%zz/invocations answers 500.
-  "runtime-percent-decoding",
-]);
+export const awaitingFixes = new Set<string>([]);
