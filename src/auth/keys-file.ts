@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { administratorPolicy, checkPolicy, PolicyError, type PolicyDocument } from "./policy.js";
 
@@ -69,9 +69,22 @@ export function writeKeys(dataDir: string, keys: StoredKey[]): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = credentialsPath(dataDir);
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify({ keys }, null, 2) + "\n", { mode: 0o600 });
+  // Written, flushed and renamed, then the directory flushed: a crash or power cut leaves the old file or the new one, never a torn one.
+  const file = openSync(temporary, "w", 0o600);
+  try {
+    writeFileSync(file, JSON.stringify({ keys }, null, 2) + "\n");
+    fsyncSync(file);
+  } finally {
+    closeSync(file);
+  }
   chmodSync(temporary, 0o600);
   renameSync(temporary, path);
+  const directory = openSync(dataDir, "r");
+  try {
+    fsyncSync(directory);
+  } finally {
+    closeSync(directory);
+  }
 }
 
 /** On first start: creates the file with one administrator key and returns that key (else undefined). */

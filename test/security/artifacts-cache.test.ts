@@ -83,7 +83,7 @@ describe("the artifact cache", () => {
     const first = await deploy(`${origin.url}/a.tar.gz`);
     const second = await deploy(`${origin.url}/b.tar.gz`);
     assert.equal(first.dir, second.dir, "one entry for the same bytes");
-    assert.equal(first.dir, join(berth.dataDir, "artifacts", "entries", createHash("sha256").update(bytes).digest("hex")), "named by the sha256 of the bytes");
+    assert.equal(first.dir, join(`${berth.dataDir}-copies`, "artifacts", "entries", createHash("sha256").update(bytes).digest("hex")), "named by the sha256 of the bytes");
     const seen = origin.requests.length;
     const again = await deploy(`${origin.url}/b.tar.gz`);
     assert.equal(again.dir, second.dir);
@@ -167,12 +167,12 @@ describe("collecting unused artifacts when the server starts", () => {
     input.Specification!.Container!.ArtifactUrl = file;
     await berth.sagemaker.send(new CreateInferenceComponentCommand(input));
     await waitForComponent(berth.sagemaker, input.InferenceComponentName!, "InService");
-    const kept = join(dataDir, "artifacts", "entries", createHash("sha256").update(readFileSync(file)).digest("hex"));
+    const kept = join(`${dataDir}-copies`, "artifacts", "entries", createHash("sha256").update(readFileSync(file)).digest("hex"));
     assert.ok(existsSync(kept));
     assert.equal(await berth.stop(), 0);
-    const stray = join(dataDir, "artifacts", "entries", "0".repeat(64));
+    const stray = join(`${dataDir}-copies`, "artifacts", "entries", "0".repeat(64));
     mkdirSync(stray);
-    const oldLayout = join(dataDir, "artifacts", "0123456789abcdef01234567");
+    const oldLayout = join(`${dataDir}-copies`, "artifacts", "0123456789abcdef01234567");
     mkdirSync(oldLayout);
     berth = await startBerth({ dataDir, config });
     try {

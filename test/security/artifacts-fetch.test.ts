@@ -108,6 +108,6 @@ describe("downloading artifacts over http", () => {
   it("stops an endless download at artifacts.maxDownloadBytes and keeps nothing of it", async () => {
     const { reason } = await deploy(`${allowed.url}/endless.tar.gz`, "Failed");
     assert.match(reason, /larger than artifacts\.maxDownloadBytes \(1048576 bytes\), so the download was stopped/);
-    await eventually(async () => (readdirSync(join(berth.dataDir, "artifacts", "tmp")).length === 0 ? true : undefined), { what: "the partial download to be removed" });
+    await eventually(async () => (readdirSync(join(`${berth.dataDir}-copies`, "artifacts", "tmp")).length === 0 ? true : undefined), { what: "the partial download to be removed" });
   });
 });

@@ -59,6 +59,12 @@ export function newDataDir(): string {
   return mkdtempSync(join(tmpdir(), "berth-test-"));
 }
 
+/** Servers still running when the test file's process exits (a test that failed before stopping its server). */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** Starts `berth server` as its own process on a free port, as a user would. */
 export async function startBerth(options: StartOptions = {}): Promise<BerthProcess> {
   const dataDir = options.dataDir ?? newDataDir();
@@ -70,6 +76,8 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
     args.push("--config", file);
   }
   const child = spawn(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"], ...options.user });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   const logs: Record<string, unknown>[] = [];
   const listeners = new Set<(line: Record<string, unknown>) => void>();
   let stderr = "";
