@@ -33,7 +33,7 @@ describe("the artifacts settings", () => {
     ["artifacts:\n  localRoots: /srv\n", /artifacts\.localRoots must be a list of non-empty strings/],
     ["artifacts:\n  allowPrivateNetworks: yes please\n", /artifacts\.allowPrivateNetworks must be true or false/],
     ["artifacts:\n  maxDownloadBytes: -1\n", /artifacts\.maxDownloadBytes must be a whole number of at least 1/],
-    ["artifacts: [a]\n", /artifacts must be a mapping/],
+    ["artifacts: [a]\n", /'artifacts' must be a mapping/],
   ];
   for (const [text, message] of refused) {
     it(`refuse ${JSON.stringify(text)}`, () => assert.throws(withFile(text), message));

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chownSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -75,6 +75,8 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
     writeFileSync(file, stringify({ artifacts: testArtifactSettings, ...options.config }));
     args.push("--config", file);
   }
+  // A server run as another user must own what the harness wrote for it.
+  if (options.user) for (const name of readdirSync(dataDir)) chownSync(join(dataDir, name), options.user.uid, options.user.gid);
   const child = spawn(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"], ...options.user });
   running.add(child);
   child.once("exit", () => running.delete(child));
