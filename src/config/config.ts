@@ -1,27 +1,25 @@
 import { readFileSync, existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import ipaddr from "ipaddr.js";
 import { parse as parseYaml } from "yaml";
 import type { ArtifactSettings } from "../artifacts/settings.js";
 import type { InstanceTypeSpec } from "../domain/catalog/instance-type.js";
+import { checkArtifactSettings, defaultArtifactSettings } from "./artifacts.js";
+import { checkAuth, checkTls, type AuthConfig, type TlsConfig } from "./auth.js";
+import { checkCopies, copiesEnvNames, defaultCopyUser, type CopiesConfig } from "./copies.js";
+import { ConfigError, parseDuration } from "./errors.js";
 import { checkLimits, defaultLimits, type LimitsConfig } from "./limits.js";
+import { checkQuotas, defaultQuotas, type QuotaConfig } from "./quotas.js";
+
+export { ConfigError, parseDuration } from "./errors.js";
+export type { AuthConfig, TlsConfig } from "./auth.js";
+export type { CopiesConfig } from "./copies.js";
+export type { QuotaConfig } from "./quotas.js";
 
 export interface ImageCommand {
   /** Command line run for a copy of this image; {port} and {modelDir} are replaced. */
   command: string[];
   env?: Record<string, string>;
 }
-
-/** Who model copies run as, and where the files they may read live (outside the private data dir). */
-export interface CopiesConfig {
-  /** A user name or uid[:gid]; the default user is created when the server runs as root. */
-  user: string;
-  /** Artifact cache, adapters and per-copy scratch dirs; default: a sibling of the data dir named <dataDir>-copies. */
-  dir?: string;
-}
-
-export const defaultCopyUser = "berth-copy";
 
 export interface BerthConfig {
   host: string;
@@ -62,49 +60,6 @@ export interface BerthConfig {
   quotas: QuotaConfig;
 }
 
-export interface AuthConfig {
-  /** SigV4 on every request but /healthz; false only with --insecure-no-auth, on a loopback host. */
-  enabled: boolean;
-  /** Host header names accepted beside localhost, 127.0.0.1, ::1 and the bound host ("*": any). */
-  allowedHosts: string[];
-  /** How far a signed request's X-Amz-Date may be from the server's clock (AWS: 300). */
-  clockSkewSeconds: number;
-}
-
-export interface TlsConfig {
-  /** PEM certificate (chain) and private key files; both set means the port serves https. */
-  cert?: string;
-  key?: string;
-}
-
-const gib = 1024 * 1024 * 1024;
-
-/** Berth's own models folder (demo adapter, demo LLM), so the README examples work without configuring roots. */
-const bundledModels = fileURLToPath(new URL("../../../models", import.meta.url));
-
-export const defaultArtifactSettings: ArtifactSettings = {
-  localRoots: [bundledModels],
-  allowedHosts: [],
-  allowPrivateNetworks: false,
-  maxDownloadBytes: 16 * gib,
-  maxUnpackedBytes: 32 * gib,
-  maxFiles: 10_000,
-};
-
-export interface QuotaConfig {
-  /** Instances one endpoint may have (sum over its variants): InitialInstanceCount, MaxInstanceCount, DesiredInstanceCount, AAS MaxCapacity. */
-  maxInstancesPerEndpoint: number;
-  /** Copies one inference component may have: CopyCount, DesiredCopyCount, AAS MaxCapacity. */
-  maxCopiesPerComponent: number;
-}
-
-/**
- * maxInstancesPerEndpoint: SageMaker's service quota "Maximum number of instances per endpoint"
- * (L-ED8DEE9B) defaults to 4. SageMaker publishes no per-component copy quota (copies are bounded by the
- * endpoint's instances), so maxCopiesPerComponent is Berth's own bound.
- */
-export const defaultQuotas: QuotaConfig = { maxInstancesPerEndpoint: 4, maxCopiesPerComponent: 100 };
-
 export const defaultConfig: BerthConfig = {
   host: "127.0.0.1",
   port: 8080,
@@ -141,15 +96,6 @@ const envNames: Record<string, keyof BerthConfig> = {
   BERTH_LOG_FORMAT: "logFormat",
   BERTH_SCALING_PERIOD: "scalingPeriodSeconds",
 };
-
-const copiesEnvNames: Record<string, keyof CopiesConfig> = {
-  BERTH_COPIES_USER: "user",
-  BERTH_COPIES_DIR: "dir",
-};
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
 
 /** Flags may set single members of a settings group, e.g. { auth: { enabled: false } }. */
 export type ConfigFlags = Partial<Omit<BerthConfig, "auth" | "tls">> & { auth?: Partial<AuthConfig>; tls?: Partial<TlsConfig> };
@@ -192,16 +138,6 @@ function readConfigFile(file: string): Partial<BerthConfig> {
     }
   }
   return parsed as Partial<BerthConfig>;
-}
-
-const copiesKeys = new Set<keyof CopiesConfig>(["user", "dir"]);
-
-function checkCopies(raw: Partial<CopiesConfig>): CopiesConfig {
-  const user = String(raw.user ?? defaultCopyUser);
-  if (!/^([a-z_][a-z0-9_-]*\$?|\d+(:\d+)?)$/i.test(user)) {
-    throw new ConfigError(`copies.user must be a user name (e.g. ${defaultCopyUser}) or uid[:gid] (e.g. 65534:65534), got '${user}'.`);
-  }
-  return { user, dir: raw.dir === undefined || raw.dir === null || raw.dir === "" ? undefined : resolve(String(raw.dir)) };
 }
 
 /** Settings groups (auth, tls, ...): defaults that are mappings with named members. */
@@ -273,82 +209,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
   };
 }
 
-function checkArtifactSettings(raw: unknown): ArtifactSettings {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`artifacts must be a mapping of settings, e.g. "artifacts: { localRoots: [/srv/models] }".`);
-  const known = new Set(Object.keys(defaultArtifactSettings));
-  for (const key of Object.keys(raw)) if (!known.has(key)) throw new ConfigError(`unknown setting 'artifacts.${key}'. Known artifacts settings: ${[...known].join(", ")}.`);
-  const merged = { ...defaultArtifactSettings, ...(raw as Partial<ArtifactSettings>) };
-  const strings = (name: keyof ArtifactSettings, value: unknown) => {
-    if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v !== "")) throw new ConfigError(`artifacts.${name} must be a list of non-empty strings.`);
-    return value as string[];
-  };
-  const count = (name: keyof ArtifactSettings) => {
-    const value = Number(merged[name]);
-    if (!Number.isSafeInteger(value) || value < 1) throw new ConfigError(`artifacts.${name} must be a whole number of at least 1, got '${merged[name]}'.`);
-    return value;
-  };
-  const localRoots = strings("localRoots", merged.localRoots).map((root) => resolve(root));
-  const allowedHosts = strings("allowedHosts", merged.allowedHosts).map((host) => host.toLowerCase());
-  if (typeof merged.allowPrivateNetworks !== "boolean") throw new ConfigError(`artifacts.allowPrivateNetworks must be true or false.`);
-  return {
-    localRoots,
-    allowedHosts,
-    allowPrivateNetworks: merged.allowPrivateNetworks,
-    maxDownloadBytes: count("maxDownloadBytes"),
-    maxUnpackedBytes: count("maxUnpackedBytes"),
-    maxFiles: count("maxFiles"),
-  };
-}
-
-function checkAuth(raw: Record<string, unknown>, host: string): AuthConfig {
-  if (typeof raw.enabled !== "boolean") throw new ConfigError(`auth.enabled must be true or false, got '${raw.enabled}'.`);
-  const allowedHosts = raw.allowedHosts;
-  if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== "string" || h === "")) throw new ConfigError(`auth.allowedHosts must be a list of host names, e.g. [berth.internal].`);
-  const clockSkewSeconds = parseDuration(raw.clockSkewSeconds, "auth.clockSkewSeconds");
-  if (clockSkewSeconds > 3600) throw new ConfigError(`auth.clockSkewSeconds must be at most 3600 (AWS allows 300), got '${raw.clockSkewSeconds}'.`);
-  if (!raw.enabled && !isLoopback(host)) {
-    throw new ConfigError(
-      `refusing to listen on ${host} without authentication: anyone who can reach that address could create endpoints and run model servers on this machine. ` +
-        `Drop --insecure-no-auth (auth.enabled: false) and give clients a key from 'berth keys create', or listen on 127.0.0.1.`,
-    );
-  }
-  return { enabled: raw.enabled, allowedHosts: allowedHosts as string[], clockSkewSeconds };
-}
-
-function checkTls(raw: Record<string, unknown>): TlsConfig {
-  const cert = raw.cert === undefined || raw.cert === null || raw.cert === "" ? undefined : String(raw.cert);
-  const key = raw.key === undefined || raw.key === null || raw.key === "" ? undefined : String(raw.key);
-  if ((cert === undefined) !== (key === undefined)) throw new ConfigError("tls.cert and tls.key (--tls-cert, --tls-key) must be given together: the certificate and its private key, as PEM files.");
-  for (const [name, file] of [["tls.cert", cert], ["tls.key", key]] as const) {
-    if (file !== undefined && !existsSync(file)) throw new ConfigError(`${name} file ${file} does not exist. Give the path of a PEM file.`);
-  }
-  return cert && key ? { cert: resolve(cert), key: resolve(key) } : {};
-}
-
-/** Loopback addresses and the name localhost: only this machine can reach them. */
-export function isLoopback(host: string): boolean {
-  if (host === "localhost") return true;
-  return ipaddr.isValid(host) && ipaddr.process(host).range() === "loopback";
-}
-
-function checkQuotas(raw: Record<string, unknown>): QuotaConfig {
-  const whole = (name: keyof QuotaConfig) => {
-    const value = Number(raw[name]);
-    if (!Number.isInteger(value) || value < 1 || value > 1_000_000) throw new ConfigError(`quotas.${name} must be a whole number from 1 to 1000000, got '${raw[name]}'.`);
-    return value;
-  };
-  return { maxInstancesPerEndpoint: whole("maxInstancesPerEndpoint"), maxCopiesPerComponent: whole("maxCopiesPerComponent") };
-}
-
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Seconds as a number, or a string such as "500ms", "1s", "2m", "1h". */
-export function parseDuration(value: unknown, name: string): number {
-  if (typeof value === "number" && value > 0) return value;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(String(value));
-  const amount = match ? Number(match[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[(match[2] ?? "s") as "ms" | "s" | "m" | "h"] : NaN;
-  if (!(amount > 0)) throw new ConfigError(`${name} must be a duration such as 60, "1s", "500ms" or "2m", got '${value}'.`);
-  return amount;
-}

@@ -1,4 +1,4 @@
-import { ConfigError } from "./config.js";
+import { ConfigError } from "./errors.js";
 
 /** Hard limits that keep one request, or many, from exhausting the server (config group `limits`). */
 export interface LimitsConfig {
