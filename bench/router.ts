@@ -77,7 +77,7 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
   if (!nginxBinary) log("nginx is not installed, so the nginx column is skipped. To compare with nginx: apt-get install nginx-light");
 
   log("starting berth server and creating an endpoint with a berth/echo component");
-  const berth = await startBerth({ nodeArgs: options.berthNodeArgs });
+  const berth = await startBerth({ nodeArgs: options.berthNodeArgs, auth: true });
   const endpoint = "bench-router";
   await createEndpoint(berth, endpoint);
   const echo = await createComponent(berth, { endpoint, name: "bench-echo", image: "berth/echo", cpuCores: 1, memoryMiB: 1024 });
@@ -86,7 +86,12 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
 
   const json = { "content-type": "application/json" };
   const targets = new Map<TargetName, LoadTarget>([["direct", { origin: `http://127.0.0.1:${echo.port}`, path: "/invocations", headers: json, body }]]);
-  if (wanted("router")) targets.set("router", { origin: berth.url, path: `/endpoints/${endpoint}/invocations`, headers: { ...json, "x-amzn-sagemaker-inference-component": "bench-echo" }, body });
+  if (wanted("router")) {
+    // Signed once and replayed: each request is verified in full, as a client's would be (see support/berth.ts).
+    const path = `/endpoints/${endpoint}/invocations`;
+    const headers = await berth.sign(`${berth.url}${path}`, { method: "POST", headers: { ...json, "x-amzn-sagemaker-inference-component": "bench-echo" }, body });
+    targets.set("router", { origin: berth.url, path, headers, body });
+  }
   if (nginx) targets.set("nginx", { origin: `http://127.0.0.1:${nginx.port}`, path: "/invocations", headers: json, body });
   for (const [name, target] of targets) await checkEchoes(name, target);
 

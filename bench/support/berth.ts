@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,15 +12,21 @@ import {
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { writeKeys } from "../../src/auth/keys-file.js";
+import { administratorPolicy } from "../../src/auth/policy.js";
+import { signedHeaders } from "../../src/cli/signed-fetch.js";
 import { freePort, pollUntil } from "./net.js";
 import { killPid, onCleanup, stopChild } from "./processes.js";
 
 const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
 // As in bin/berth.js: the SDK's notice about future Node versions is not for this benchmark's readers.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-// The load generator sends one fixed request over and over, which SigV4 (dated, per request) cannot be: the
-// router is measured with --insecure-no-auth, and bench/auth.ts measures verification on its own.
-const credentials = { accessKeyId: "AKIDBERTHBENCH", secretAccessKey: "not-checked" };
+// With auth on, the load generator replays one request signed once: SigV4 accepts a signature for as long as
+// its date is within the clock-skew window, which the bench server widens to the hour a run may take.
+const credentials = { accessKeyId: "AKIABERTHBENCHADMIN0", secretAccessKey: "berth-bench-administrator-secret-key-0000" };
+
+/** Headers for a raw request to Berth: SigV4-signed when the server checks signatures. */
+export type RequestSigner = (url: string, init: { method: string; headers: Record<string, string>; body?: string | Uint8Array }) => Promise<Record<string, string>>;
 
 export interface BerthServer {
   url: string;
@@ -29,6 +35,7 @@ export interface BerthServer {
   runtime: SageMakerRuntimeClient;
   /** Log lines printed so far (warn and above), to show that none come per request. */
   logLines(): number;
+  sign: RequestSigner;
   stop(): Promise<void>;
 }
 
@@ -43,6 +50,8 @@ export interface StartBerthOptions {
   binary?: string;
   /** Pins Berth, and so the copies it starts, to these CPUs (taskset -c), for steadier A/B runs. */
   cpus?: string;
+  /** Authentication on, as Berth runs by default (off: --insecure-no-auth, which builds before authentication need). */
+  auth?: boolean;
 }
 
 export async function startBerth(options: StartBerthOptions = {}): Promise<BerthServer> {
@@ -50,10 +59,21 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
   const removeDataDir = onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = [...(options.nodeArgs ?? []), options.binary ?? binary, "server", "--port", String(port), "--data-dir", dataDir, "--log-format", "json", "--log-level", "warn", "--insecure-no-auth"];
+  const args = [...(options.nodeArgs ?? []), options.binary ?? binary, "server", "--port", String(port), "--data-dir", dataDir, "--log-format", "json", "--log-level", "warn"];
+  if (options.auth) {
+    writeKeys(dataDir, [{ ...credentials, name: "bench", createdAt: new Date().toISOString(), policy: administratorPolicy }]);
+    const config = join(dataDir, "bench-config.json");
+    writeFileSync(config, JSON.stringify({ auth: { clockSkewSeconds: 3600 } }));
+    args.push("--config", config);
+  } else {
+    args.push("--insecure-no-auth");
+  }
+  const sign: RequestSigner = options.auth
+    ? (target, init) => signedHeaders(target, init, { credentials, region: "us-east-1", service: "sagemaker" })
+    : async (_target, init) => init.headers;
   // taskset execs node, so the pid stays Berth's own.
   const child = options.cpus ? spawn("taskset", ["-c", options.cpus, process.execPath, ...args], { stdio: ["ignore", "pipe", "pipe"] }) : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  const forgetChild = onCleanup(() => stopBerth(child, url));
+  const forgetChild = onCleanup(() => stopBerth(child, url, sign));
   let lines = 0;
   let output = "";
   const keep = (chunk: Buffer) => {
@@ -81,9 +101,10 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
     sagemaker: new SageMakerClient(clientOptions),
     runtime: new SageMakerRuntimeClient(clientOptions),
     logLines: () => lines,
+    sign,
     stop: async () => {
       forgetChild();
-      await stopBerth(child, url);
+      await stopBerth(child, url, sign);
       removeDataDir();
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -91,8 +112,8 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
 }
 
 /** SIGTERM stops Berth and its copies; if Berth has to be killed instead, its copies are killed after it. */
-async function stopBerth(child: ChildProcess, url: string): Promise<void> {
-  const pids = child.exitCode === null ? (await copies(url, AbortSignal.timeout(2_000)).catch(() => [])).map((c) => c.pid) : [];
+async function stopBerth(child: ChildProcess, url: string, sign: RequestSigner): Promise<void> {
+  const pids = child.exitCode === null ? (await copies(url, sign, AbortSignal.timeout(2_000)).catch(() => [])).map((c) => c.pid) : [];
   const killed = await stopChild(child, "SIGTERM", 20_000);
   if (killed) for (const pid of pids) if (pid) killPid(pid);
 }
@@ -105,8 +126,9 @@ export interface CopyView {
   pid?: number;
 }
 
-export async function copies(url: string, signal?: AbortSignal): Promise<CopyView[]> {
-  const response = await fetch(`${url}/berth/v1/instances`, { signal });
+export async function copies(url: string, sign: RequestSigner, signal?: AbortSignal): Promise<CopyView[]> {
+  const target = `${url}/berth/v1/instances`;
+  const response = await fetch(target, { signal, headers: await sign(target, { method: "GET", headers: {} }) });
   if (!response.ok) throw new Error(`GET /berth/v1/instances answered ${response.status}`);
   const view = (await response.json()) as { instances: { copies: CopyView[] }[] };
   return view.instances.flatMap((i) => i.copies);
@@ -156,7 +178,7 @@ export async function createComponent(
     },
     { timeoutMs: 60_000, what: `inference component ${options.name} to be InService` },
   );
-  const copy = (await copies(berth.url)).find((c) => c.owner === options.name && c.port !== undefined);
+  const copy = (await copies(berth.url, berth.sign)).find((c) => c.owner === options.name && c.port !== undefined);
   if (!copy?.port) throw new Error(`component ${options.name} is InService but /berth/v1/instances lists no copy with a port`);
   return copy as CopyView & { port: number };
 }

@@ -60,11 +60,13 @@ export async function streamThroughRouter(runtime: SageMakerRuntimeClient, endpo
  * The same through Berth without the SDK: POST …/invocations-response-stream with undici, the event
  * stream unframed here (CRCs not checked). Shows what the router adds apart from the SDK's own work.
  */
-export async function streamThroughRouterRaw(berthUrl: string, endpoint: string, component: string): Promise<StreamTiming> {
+export async function streamThroughRouterRaw(berth: BerthServer, endpoint: string, component: string): Promise<StreamTiming> {
+  const url = `${berth.url}/endpoints/${endpoint}/invocations-response-stream`;
+  const headers = await berth.sign(url, { method: "POST", headers: { "content-type": "application/json", "x-amzn-sagemaker-inference-component": component }, body: llmBody });
   const startedAt = performance.now();
-  const response = await request(`${berthUrl}/endpoints/${endpoint}/invocations-response-stream`, {
+  const response = await request(url, {
     method: "POST",
-    headers: { "content-type": "application/json", "x-amzn-sagemaker-inference-component": component },
+    headers,
     body: llmBody,
     signal: AbortSignal.timeout(120_000),
   });
@@ -112,7 +114,7 @@ export async function compareLlmPaths(berth: BerthServer, options: { endpoint: s
   const { endpoint, component, copyPort } = options;
   const paths = {
     router: () => streamThroughRouter(berth.runtime, endpoint, component),
-    raw: () => streamThroughRouterRaw(berth.url, endpoint, component),
+    raw: () => streamThroughRouterRaw(berth, endpoint, component),
     direct: () => streamDirect(copyPort),
   };
   const timings: Record<keyof typeof paths, StreamTiming[]> = { router: [], raw: [], direct: [] };
