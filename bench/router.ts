@@ -40,6 +40,8 @@ export interface RouterBenchOptions {
   targets?: TargetName[];
   /** Node flags for the Berth process, e.g. ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"]. */
   berthNodeArgs?: string[];
+  /** SigV4 on, as Berth runs by default; false measures the router alone (--insecure-no-auth). */
+  auth: boolean;
 }
 
 export const defaultRouterBenchOptions: RouterBenchOptions = {
@@ -52,6 +54,7 @@ export const defaultRouterBenchOptions: RouterBenchOptions = {
   llmRequests: 10,
   markdownPath: "bench-results/router.md",
   quiet: { maxOtherCores: 0.15, attempts: 4, patienceMs: 20_000 },
+  auth: true,
 };
 
 const body = paddedJson(256);
@@ -77,7 +80,7 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
   if (!nginxBinary) log("nginx is not installed, so the nginx column is skipped. To compare with nginx: apt-get install nginx-light");
 
   log("starting berth server and creating an endpoint with a berth/echo component");
-  const berth = await startBerth({ nodeArgs: options.berthNodeArgs, auth: true });
+  const berth = await startBerth({ nodeArgs: options.berthNodeArgs, auth: options.auth });
   const endpoint = "bench-router";
   await createEndpoint(berth, endpoint);
   const echo = await createComponent(berth, { endpoint, name: "bench-echo", image: "berth/echo", cpuCores: 1, memoryMiB: 1024 });
@@ -199,8 +202,9 @@ function parseArgs(argv: string[]): Partial<RouterBenchOptions> {
     else if (flag === "--llm-requests") options.llmRequests = Number(value());
     else if (flag === "--targets") options.targets = value().split(",") as TargetName[];
     else if (flag === "--berth-node-args") options.berthNodeArgs = value().split(" ").filter(Boolean);
+    else if (flag === "--no-auth") options.auth = false;
     else if (flag === "--quick") Object.assign(options, { rounds: 1, stepMs: 2_000, maxMs: 3_000, llmRequests: 3 });
-    else throw new Error(`unknown flag ${flag}; flags: --rounds N, --rates 200,1000,2000, --step-ms N, --max-ms N, --connections N, --llm-requests N (0 skips the LLM), --targets router,nginx, --berth-node-args '--cpu-prof --cpu-prof-dir=DIR', --quick`);
+    else throw new Error(`unknown flag ${flag}; flags: --rounds N, --rates 200,1000,2000, --step-ms N, --max-ms N, --connections N, --llm-requests N (0 skips the LLM), --targets router,nginx, --berth-node-args '--cpu-prof --cpu-prof-dir=DIR', --no-auth, --quick`);
   }
   return options;
 }
