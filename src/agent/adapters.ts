@@ -17,7 +17,6 @@ export async function syncAdapters(
   adapters: AdapterSource[],
   artifacts: ArtifactCache,
   holder: string,
-  share: (dir: string) => Promise<void> = async () => undefined,
 ): Promise<Record<string, string>> {
   await mkdir(dir, { recursive: true });
   const wanted = new Set(adapters.map((a) => a.name));
@@ -30,7 +29,6 @@ export async function syncAdapters(
   for (const adapter of adapters) {
     try {
       const source = await artifacts.ensure(adapter.artifactUrl, { timeoutMs: adapter.downloadTimeoutSeconds * 1000, holder: adapterHolder(holder, adapter.name) });
-      await share(source);
       const link = join(dir, adapter.name);
       await rm(link, { recursive: true, force: true });
       await symlink(source, link);

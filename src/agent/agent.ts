@@ -179,7 +179,7 @@ export class NodeAgent {
       .map((c) => ({ name: c.name, artifactUrl: c.resolved.artifactUrl!, downloadTimeoutSeconds: c.resolved.downloadTimeoutSeconds }));
     const known = this.#adapterStates.get(key) ?? {};
     if (adapters.length === 0 && Object.keys(known).length === 0) return;
-    const states = await syncAdapters(this.#adaptersDir(supervisor.copy.id), adapters, this.#artifacts, key, (dir) => this.#options.sandbox.files.share(dir));
+    const states = await syncAdapters(this.#adaptersDir(supervisor.copy.id), adapters, this.#artifacts, key);
     if (!this.#supervisors.has(key) && !this.#stopping.has(key) && !this.#closed) this.#artifacts.release(key);
     if (JSON.stringify(states) === JSON.stringify(known) || this.#supervisors.get(key) !== supervisor) return;
     this.#adapterStates.set(key, states);

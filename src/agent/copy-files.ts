@@ -1,5 +1,5 @@
-import { chmod, chown, lstat, mkdir, readdir, rm, stat } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { chmod, chown, mkdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
 import type { Logger } from "../util/logger.js";
 import type { CopyIdentity } from "./copy-user.js";
 
@@ -17,7 +17,6 @@ const sharedMode = 0o750;
 export class CopyFiles {
   readonly root: string;
   readonly #identity: CopyIdentity;
-  readonly #shared = new Set<string>();
 
   constructor(root: string, identity: CopyIdentity) {
     this.root = root;
@@ -63,28 +62,6 @@ export class CopyFiles {
 
   async removeScratch(copyId: string): Promise<void> {
     await rm(this.scratchDir(copyId), { recursive: true, force: true });
-  }
-
-  /**
-   * Makes an unpacked artifact in the cache readable by the copy user's group (archives may carry
-   * owner-only modes); set-id bits are dropped. Directories used in place elsewhere are left alone.
-   */
-  async share(dir: string): Promise<void> {
-    if (!this.#identity.switched || this.#shared.has(dir)) return;
-    const within = relative(this.artifactsDir, dir);
-    if (within === "" || within.startsWith("..") || within.startsWith(sep)) return;
-    await this.#shareTree(dir);
-    this.#shared.add(dir);
-  }
-
-  async #shareTree(path: string): Promise<void> {
-    const info = await lstat(path);
-    if (info.isSymbolicLink()) return;
-    await chown(path, 0, this.#identity.gid);
-    const mode = info.mode & 0o777;
-    const executable = info.isDirectory() || (mode & 0o100) !== 0;
-    await chmod(path, (mode | 0o040 | (executable ? 0o010 : 0)) & ~0o002);
-    if (info.isDirectory()) for (const entry of await readdir(path)) await this.#shareTree(join(path, entry));
   }
 
   async #shareDir(dir: string): Promise<void> {

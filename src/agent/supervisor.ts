@@ -120,7 +120,6 @@ export class CopySupervisor {
       this.#publish({ phase: "Downloading" });
       try {
         modelDir = await this.#deps.artifacts.ensure(spec.artifactUrl, { timeoutMs: spec.downloadTimeoutSeconds * 1000, holder: this.#deps.artifactHolder });
-        await this.#deps.sandbox.files.share(modelDir);
       } catch (error) {
         return { error: (error as Error).message, terminal: error instanceof ArtifactError && error.terminal };
       }

@@ -36,13 +36,15 @@ export function readErrorText(body: Readable, limit = maxErrorBodyBytes): Promis
 }
 
 /**
- * Gathers a whole non-streaming answer, refusing it past `cap` bytes, each chunk charged to the budget
- * as it arrives. Resolves with the chunks (not joined: the caller writes them as they are) once the body
- * ended whole; the caller then owns the charge for their total length. On any failure the stream is
- * destroyed, the charge given back, and the promise rejects: with responseTooLarge past the cap,
- * bodyBudgetExhausted when the budget is spent, or the stream's own error (a cut connection, a timeout).
+ * Reads a whole body (a client's request, a model's answer), refusing it past `cap` bytes with
+ * `tooLarge()`, each chunk charged to the budget as it arrives, so a sender that declares much and sends
+ * slowly holds only what it has sent. Resolves with the chunks, not joined, once the body ended whole; the
+ * caller then owns the charge for their total length. On any failure (too large, the budget spent, the
+ * stream's error, or its closing before the end) the charge is given back and the promise rejects. The
+ * stream is left as it is: the caller decides whether to destroy it (an upstream answer) or to answer on
+ * its socket (a client's request).
  */
-export function readCapped(body: Readable, cap: number, budget: BodyBudget): Promise<Buffer[]> {
+export function readCapped(body: Readable, cap: number, budget: BodyBudget, tooLarge: (cap: number) => Error): Promise<{ chunks: Buffer[]; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -51,12 +53,12 @@ export function readCapped(body: Readable, cap: number, budget: BodyBudget): Pro
       if (settled) return;
       settled = true;
       budget.give(size);
-      body.destroy();
+      chunks.length = 0;
       reject(error);
     };
     body.on("data", (chunk: Buffer) => {
       if (settled) return;
-      if (size + chunk.length > cap) return fail(runtimeErrors.responseTooLarge(cap));
+      if (size + chunk.length > cap) return fail(tooLarge(cap));
       if (!budget.tryTake(chunk.length)) return fail(runtimeErrors.bodyBudgetExhausted(budget.limit));
       size += chunk.length;
       chunks.push(chunk);
@@ -64,8 +66,10 @@ export function readCapped(body: Readable, cap: number, budget: BodyBudget): Pro
     body.once("end", () => {
       if (settled) return;
       settled = true;
-      resolve(chunks);
+      resolve({ chunks, size });
     });
     body.on("error", fail);
+    // After "end" this is a no-op; before it, the sender went away mid-body.
+    body.once("close", () => fail(new Error("the connection closed before the body was complete")));
   });
 }

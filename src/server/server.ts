@@ -15,7 +15,6 @@ import { CopyFiles } from "../agent/copy-files.js";
 import { CopySandbox } from "../agent/copy-sandbox.js";
 import { CopyUserError, findSetpriv, resolveCopyIdentity } from "../agent/copy-user.js";
 import { runsInContainer } from "../agent/images.js";
-import { makePrivateDataDir } from "./data-dir-mode.js";
 import type { SupervisorTimings } from "../agent/supervisor.js";
 import { RouterMetrics } from "../router/metrics.js";
 import { ObserverFanout } from "../router/observer.js";
@@ -58,8 +57,8 @@ export interface StartOptions {
 export async function startServer(config: BerthConfig, options: StartOptions): Promise<RunningServer> {
   const { log } = options;
   const clock = options.clock ?? systemClock;
-  makePrivateDataDir(config.dataDir, log);
-  prepareDataDir(config.dataDir);
+  const looserMode = prepareDataDir(config.dataDir);
+  if (looserMode !== undefined) log.info(`tightened the data dir ${config.dataDir} from mode ${looserMode.toString(8)} to 700, so only the server's user can read it`);
   const sandbox = await buildSandbox(config, log.child({ component: "agent" }));
   const store = new SqliteStore(join(config.dataDir, "berth.db"), { health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }) });
   const catalog = new InstanceCatalog(config.instanceTypes);

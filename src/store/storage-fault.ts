@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { storageMessages, type StorageFaultKind } from "../domain/errors/storage.js";
 import type { Logger } from "../util/logger.js";
@@ -61,13 +61,20 @@ function probe(dataDir: string): StorageFaultError | undefined {
   }
 }
 
-/** Creates the data directory and checks that a file can be written in it, so a read-only one is named at start. */
-export function prepareDataDir(dataDir: string): void {
+/**
+ * Creates the data directory private to the server's user (it holds the state and the credentials), and
+ * checks that a file can be written in it, so a read-only one is named at start. Returns the looser mode
+ * the directory had when it was tightened, else undefined.
+ */
+export function prepareDataDir(dataDir: string): number | undefined {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const mode = statSync(dataDir).mode & 0o777;
+    if (mode !== 0o700) chmodSync(dataDir, 0o700);
     const probe = join(dataDir, `.write-probe-${process.pid}`);
     writeFileSync(probe, "");
     rmSync(probe);
+    return mode === 0o700 ? undefined : mode;
   } catch (error) {
     throw StorageFaultError.from(error, dataDir) ?? error;
   }

@@ -5,11 +5,12 @@ import { ClientAbort, type InvokeResult, type Router } from "../../router/router
 import type { BodyBudget } from "../../router/body-budget.js";
 import { readCapped } from "../../router/bounded-body.js";
 import { writeJsonError } from "../awsjson/errors.js";
-import { maxInvokeBodyBytes, readInvokeBody } from "./invoke-body.js";
 import type { RequestContext } from "../http/context.js";
 import { pathOf, type PrefixRoute } from "../http/server.js";
 import { exceptionEvent, payloadPart } from "./event-stream.js";
 
+/** SageMaker's payload limit for InvokeEndpoint (6 MB). */
+export const maxInvokeBodyBytes = 6 * 1024 * 1024;
 /** SageMaker's limit on a non-streaming answer, the same 6 MB. */
 export const maxInvokeResponseBytes = 6 * 1024 * 1024;
 /** A streamed answer has no total limit, but each PayloadPart event carries at most this much. */
@@ -67,9 +68,10 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
     charged = 0;
     if (!res.writableFinished) abort.abort();
   });
-  const raw = await readInvokeBody(req, bodies);
-  if (res.destroyed) return bodies.give(raw.length);
-  charged = raw.length;
+  const request = await readCapped(req, maxInvokeBodyBytes, bodies, runtimeErrors.bodyTooLarge);
+  if (res.destroyed) return bodies.give(request.size);
+  charged = request.size;
+  const raw = request.chunks.length === 1 ? request.chunks[0]! : Buffer.concat(request.chunks, request.size);
   // Verifying the signature over the body (and unwrapping aws-chunked framing) comes before any use of it.
   const body = await ctx.auth.body(raw);
   const headers: Record<string, string> = { "content-type": single(req.headers["content-type"]) ?? "application/octet-stream" };
@@ -88,14 +90,12 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
     startedAt: ctx.startedAt,
   });
   if (stream) return relayStream(result, res, ctx);
-  const chunks = await gather(result, res, bodies);
-  if (!chunks) return;
-  let size = 0;
-  for (const chunk of chunks) size += chunk.length;
+  const answer = await gather(result, res, bodies);
+  if (!answer) return;
   // The gathered answer joins the request's charge, given back by the close listener above.
-  if (res.destroyed) return bodies.give(size);
-  charged += size;
-  send(result, res, chunks, size);
+  if (res.destroyed) return bodies.give(answer.size);
+  charged += answer.size;
+  send(result, res, answer.chunks, answer.size);
 }
 
 /** The endpoint name from its path segment; malformed percent-encoding and invalid names are the client's error. */
@@ -117,11 +117,13 @@ function endpointNameOf(segment: string): string {
  * cut short or too large becomes a ModelError instead of a truncated 200. On success the caller owns the
  * budget charge for their bytes; undefined when the client went away meanwhile.
  */
-async function gather(result: InvokeResult, res: ServerResponse, bodies: BodyBudget): Promise<Buffer[] | undefined> {
-  let chunks: Buffer[];
+async function gather(result: InvokeResult, res: ServerResponse, bodies: BodyBudget): Promise<{ chunks: Buffer[]; size: number } | undefined> {
+  let answer: { chunks: Buffer[]; size: number };
   try {
-    chunks = await readCapped(result.body, maxInvokeResponseBytes, bodies);
+    answer = await readCapped(result.body, maxInvokeResponseBytes, bodies, runtimeErrors.responseTooLarge);
   } catch (error) {
+    // Closed, not drained: the rest of a refused answer is never read.
+    result.body.destroy();
     if (res.destroyed) return void result.finish("client_closed");
     if (BerthError.is(error)) {
       result.finish(error.code === "ModelError" ? "model_5xx" : "throttled");
@@ -135,7 +137,7 @@ async function gather(result: InvokeResult, res: ServerResponse, bodies: BodyBud
     throw runtimeErrors.responseCut(result.copyId, (error as Error).message);
   }
   result.finish("ok");
-  return chunks;
+  return answer;
 }
 
 /** Sends a gathered answer with its Content-Length, the chunks as they arrived (never joined into a copy). */
