@@ -127,18 +127,13 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   };
 
   const keys = config.auth.enabled ? openKeyRing(config, log) : undefined;
+  const allowedHosts = new AllowedHosts(config.host, config.auth.allowedHosts);
   if (!keys) {
     log.warn(
-      `authentication is OFF (--insecure-no-auth): any program on this machine can call every API without a key, create endpoints and run model servers as this user. Only the Host check (${[...new AllowedHosts(config.host, config.auth.allowedHosts).names].join(", ")}) is left.`,
+      `authentication is OFF (--insecure-no-auth): any program on this machine can call every API without a key, create endpoints and run model servers as this user. Only the Host check (${[...allowedHosts.names].join(", ")}) is left.`,
     );
   }
-  const gate = new AuthGate({
-    keys,
-    account: deps.account,
-    allowedHosts: new AllowedHosts(config.host, config.auth.allowedHosts),
-    clockSkewSeconds: config.auth.clockSkewSeconds,
-    now: () => Date.now(),
-  });
+  const gate = new AuthGate({ keys, account: deps.account, allowedHosts, clockSkewSeconds: config.auth.clockSkewSeconds, now: () => clock.now() });
   const tls = config.tls.cert && config.tls.key ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
 
   let ready = false;
