@@ -41,22 +41,49 @@ const cases: Case[] = [
   {
     name: "awsJson DescribeEndpoint (server hashes the body)",
     signer: noChecksumSigner,
-    request: new HttpRequest({ method: "POST", hostname: "127.0.0.1", port: 8080, path: "/", headers: { host, "content-type": "application/x-amz-json-1.1", "x-amz-target": "SageMaker.DescribeEndpoint" }, body: jsonBody }),
+    request: new HttpRequest({
+      method: "POST",
+      hostname: "127.0.0.1",
+      port: 8080,
+      path: "/",
+      headers: { host, "content-type": "application/x-amz-json-1.1", "x-amz-target": "SageMaker.DescribeEndpoint" },
+      body: jsonBody,
+    }),
   },
   {
     name: "InvokeEndpoint, 1 KiB body, declared sha256",
-    request: new HttpRequest({ method: "POST", hostname: "127.0.0.1", port: 8080, path: "/endpoints/berth-demo/invocations", headers: { host, "content-type": "application/json", "x-amzn-sagemaker-inference-component": "demo-echo" }, body: invokeBody }),
+    request: new HttpRequest({
+      method: "POST",
+      hostname: "127.0.0.1",
+      port: 8080,
+      path: "/endpoints/berth-demo/invocations",
+      headers: { host, "content-type": "application/json", "x-amzn-sagemaker-inference-component": "demo-echo" },
+      body: invokeBody,
+    }),
   },
-  { name: "presigned GET /berth/v1/instances", presign: true, request: new HttpRequest({ method: "GET", hostname: "127.0.0.1", port: 8080, path: "/berth/v1/instances", query: { endpoint: "berth-demo" }, headers: { host } }) },
+  {
+    name: "presigned GET /berth/v1/instances",
+    presign: true,
+    request: new HttpRequest({
+      method: "GET",
+      hostname: "127.0.0.1",
+      port: 8080,
+      path: "/berth/v1/instances",
+      query: { endpoint: "berth-demo" },
+      headers: { host },
+    }),
+  },
 ];
 
 /** The signed request as the server's http module hands it over. */
 async function received(c: Case): Promise<{ req: IncomingMessage; body: Buffer }> {
   const signed = c.presign ? await signer.presign(c.request, { expiresIn: 3600 }) : await (c.signer ?? signer).sign(c.request);
-  const query = Object.entries(signed.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join("&");
+  const query = Object.entries(signed.query ?? {})
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    .join("&");
   const headers = Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k.toLowerCase(), v]));
   const req = { method: signed.method, url: query ? `${signed.path}?${query}` : signed.path, headers } as unknown as IncomingMessage;
-  const body = typeof c.request.body === "string" ? Buffer.from(c.request.body) : (c.request.body as Buffer | undefined) ?? Buffer.alloc(0);
+  const body = typeof c.request.body === "string" ? Buffer.from(c.request.body) : ((c.request.body as Buffer | undefined) ?? Buffer.alloc(0));
   return { req, body };
 }
 

@@ -32,10 +32,19 @@ async function firstByte(berth: BerthProcess, endpoint: string, name: string, ll
   const started = performance.now();
   if (llm) {
     const body = new TextEncoder().encode(JSON.stringify({ inputs: "def fib(n):", parameters: { max_new_tokens: 8 } }));
-    const response = await berth.runtime.send(new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: name, Body: body, ContentType: "application/json" }));
+    const response = await berth.runtime.send(
+      new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: name, Body: body, ContentType: "application/json" }),
+    );
     for await (const event of response.Body!) if (event.PayloadPart) break;
   } else {
-    await berth.runtime.send(new InvokeEndpointCommand({ EndpointName: endpoint, InferenceComponentName: name, Body: new TextEncoder().encode("{}"), ContentType: "application/json" }));
+    await berth.runtime.send(
+      new InvokeEndpointCommand({
+        EndpointName: endpoint,
+        InferenceComponentName: name,
+        Body: new TextEncoder().encode("{}"),
+        ContentType: "application/json",
+      }),
+    );
   }
   return performance.now() - started;
 }
@@ -53,10 +62,21 @@ try {
   const llm = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "cold-llm", image: "berth/llm", accelerators: 1, cpu: 1, memory: 1024 }));
   const aas = new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials });
   for (const name of [echo, llm]) {
-    await aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: "sagemaker", ResourceId: `inference-component/${name}`, ScalableDimension: "sagemaker:inference-component:DesiredCopyCount", MinCapacity: 0, MaxCapacity: 1 }));
+    await aas.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: "sagemaker",
+        ResourceId: `inference-component/${name}`,
+        ScalableDimension: "sagemaker:inference-component:DesiredCopyCount",
+        MinCapacity: 0,
+        MaxCapacity: 1,
+      }),
+    );
   }
   const results: { image: string; samples: number[] }[] = [];
-  for (const [image, name, isLlm] of [["berth/echo", echo, false], ["berth/llm", llm, true]] as const) {
+  for (const [image, name, isLlm] of [
+    ["berth/echo", echo, false],
+    ["berth/llm", llm, true],
+  ] as const) {
     const samples: number[] = [];
     for (let i = 0; i < rounds; i++) {
       await scaleToZero(berth, name);

@@ -148,9 +148,15 @@ function speed(label: string, portfolio: Portfolio, trace: Trace, strategies: st
 async function main(): Promise<void> {
   const rows: Row[] = [...benchPlacement()];
   const example = await loadPortfolio(join(root, "examples", "salesforce-like", "portfolio.yaml"));
-  const exampleTrace = await readTrace(join(root, "data", "traces", "servegen", "language-m-large-first72h"), { seed: example.simulation.seed, rateScale: example.simulation.rateScale ?? 1 });
+  const exampleTrace = await readTrace(join(root, "data", "traces", "servegen", "language-m-large-first72h"), {
+    seed: example.simulation.seed,
+    rateScale: example.simulation.rateScale ?? 1,
+  });
   rows.push(...speed("example (salesforce-like)", example, exampleTrace, ["a", "b", "c", "d"]));
-  const busier = await readTrace(join(root, "data", "traces", "servegen", "language-m-large-first72h"), { seed: example.simulation.seed, rateScale: 10 * (example.simulation.rateScale ?? 1) });
+  const busier = await readTrace(join(root, "data", "traces", "servegen", "language-m-large-first72h"), {
+    seed: example.simulation.seed,
+    rateScale: 10 * (example.simulation.rateScale ?? 1),
+  });
   rows.push(...speed("the example at 10× its request rate", example, busier, ["a", "b", "c", "d"]));
   const functions = parsePortfolio(functionsPortfolio(), "bench: 500 functions", await loadCatalog());
   const functionsTrace = await readTrace(join(root, "data", "traces", "azure-functions-2019-sample500"), { seed: 1 });

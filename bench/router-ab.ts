@@ -41,7 +41,12 @@ async function setUp(dir: string | undefined, pin: boolean): Promise<{ berth: Be
   const berth = await startBerth({ binary: dir ? resolve(dir, "bin/berth.js") : undefined, cpus: pin ? "1" : undefined });
   await createEndpoint(berth, "ab");
   const copy = await createComponent(berth, { endpoint: "ab", name: "ab-echo", image: "berth/echo", cpuCores: 1, memoryMiB: 1024 });
-  const target = { origin: berth.url, path: "/endpoints/ab/invocations", headers: { "content-type": "application/json", "x-amzn-sagemaker-inference-component": "ab-echo" }, body };
+  const target = {
+    origin: berth.url,
+    path: "/endpoints/ab/invocations",
+    headers: { "content-type": "application/json", "x-amzn-sagemaker-inference-component": "ab-echo" },
+    body,
+  };
   return { berth, target, copyPid: copy.pid ?? 0 };
 }
 
@@ -62,9 +67,16 @@ async function compare(options: AbOptions): Promise<string> {
   const samples = new Map<string, { rate: Sample[]; max: Sample[] }>(builds.map((b) => [b.name, { rate: [], max: [] }]));
   for (let round = 0; round < options.rounds; round++) {
     const order = builds.map((_, i) => builds[(i + round) % builds.length]!);
-    for (const b of order) samples.get(b.name)!.rate.push(await measure(b.name, { kind: "rate", target: b.target, rate: options.rate, warmupMs: 500, durationMs: options.stepMs }));
-    for (const b of order) samples.get(b.name)!.max.push(await measure(b.name, { kind: "max", target: b.target, connections: options.connections, warmupMs: 500, durationMs: options.stepMs }));
-    const line = builds.map((b) => `${b.name} ${samples.get(b.name)!.max.at(-1)!.result.reqPerSec.toFixed(0)} req/s ${samples.get(b.name)!.max.at(-1)!.berthUsPerRequest.toFixed(0)} µs`);
+    for (const b of order)
+      samples.get(b.name)!.rate.push(await measure(b.name, { kind: "rate", target: b.target, rate: options.rate, warmupMs: 500, durationMs: options.stepMs }));
+    for (const b of order)
+      samples
+        .get(b.name)!
+        .max.push(await measure(b.name, { kind: "max", target: b.target, connections: options.connections, warmupMs: 500, durationMs: options.stepMs }));
+    const line = builds.map(
+      (b) =>
+        `${b.name} ${samples.get(b.name)!.max.at(-1)!.result.reqPerSec.toFixed(0)} req/s ${samples.get(b.name)!.max.at(-1)!.berthUsPerRequest.toFixed(0)} µs`,
+    );
     console.error(`[bench:router-ab] round ${round + 1}/${options.rounds}: ${line.join("; ")}`);
   }
   await generator.stop();
@@ -85,12 +97,27 @@ async function compare(options: AbOptions): Promise<string> {
       fixed(median(s.max.map((x) => x.berthUsPerRequest)), 0),
       previous ? `×${ratio(s.max, previous.max, (x) => x.berthUsPerRequest).toFixed(2)}` : "",
       previous ? `×${ratio(s.max, previous.max, (x) => x.result.reqPerSec).toFixed(2)}` : "",
-      previous ? signed(delta(s.rate, previous.rate, (x) => x.result.p50Ms), 3) : "",
+      previous
+        ? signed(
+            delta(s.rate, previous.rate, (x) => x.result.p50Ms),
+            3,
+          )
+        : "",
     ];
   });
   return [
     textTable({
-      head: ["build", `p50 ms @${options.rate}/s`, `p99 ms @${options.rate}/s`, `µs CPU/req @${options.rate}/s`, "max req/s", "µs CPU/req @max", "CPU/req vs previous", "max req/s vs previous", "p50 vs previous"],
+      head: [
+        "build",
+        `p50 ms @${options.rate}/s`,
+        `p99 ms @${options.rate}/s`,
+        `µs CPU/req @${options.rate}/s`,
+        "max req/s",
+        "µs CPU/req @max",
+        "CPU/req vs previous",
+        "max req/s vs previous",
+        "p50 vs previous",
+      ],
       rows,
       right: [1, 2, 3, 4, 5, 6, 7, 8],
     }),
@@ -109,7 +136,9 @@ function parseArgs(argv: string[]): AbOptions {
     }
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === "--build" || flag === "--baseline") {
-      const [name, dir] = value.includes("=") ? [value.slice(0, value.indexOf("=")), value.slice(value.indexOf("=") + 1)] : [`build ${options.builds.length + 1}`, value];
+      const [name, dir] = value.includes("=")
+        ? [value.slice(0, value.indexOf("=")), value.slice(value.indexOf("=") + 1)]
+        : [`build ${options.builds.length + 1}`, value];
       if (!existsSync(resolve(dir!, "bin/berth.js"))) throw new Error(`${flag} ${value}: ${dir} holds no bin/berth.js; build one there first`);
       options.builds.push({ name: name!, dir: resolve(dir!) });
     } else if (flag === "--rounds") options.rounds = Number(value);

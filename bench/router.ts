@@ -92,7 +92,11 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
   if (wanted("router")) {
     // Signed once and replayed: each request is verified in full, as a client's would be (see support/berth.ts).
     const path = `/endpoints/${endpoint}/invocations`;
-    const headers = await berth.sign(`${berth.url}${path}`, { method: "POST", headers: { ...json, "x-amzn-sagemaker-inference-component": "bench-echo" }, body });
+    const headers = await berth.sign(`${berth.url}${path}`, {
+      method: "POST",
+      headers: { ...json, "x-amzn-sagemaker-inference-component": "bench-echo" },
+      body,
+    });
     targets.set("router", { origin: berth.url, path, headers, body });
   }
   if (nginx) targets.set("nginx", { origin: `http://127.0.0.1:${nginx.port}`, path: "/invocations", headers: json, body });
@@ -142,7 +146,13 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
 }
 
 /** Every step for every target, once per round, targets in rotating order so none always goes first. */
-async function runSteps(run: { generator: LoadGenerator; targets: Map<TargetName, LoadTarget>; steps: Step[]; cpuGroups: Record<string, number[]>; options: RouterBenchOptions }) {
+async function runSteps(run: {
+  generator: LoadGenerator;
+  targets: Map<TargetName, LoadTarget>;
+  steps: Step[];
+  cpuGroups: Record<string, number[]>;
+  options: RouterBenchOptions;
+}) {
   const { generator, targets, steps, cpuGroups, options } = run;
   const names = [...targets.keys()];
   log(`warming up every target (${names.join(", ")})`);
@@ -163,9 +173,12 @@ async function runSteps(run: { generator: LoadGenerator; targets: Map<TargetName
         if (step.rate === 0) cpu.set(name, [...(cpu.get(name) ?? []), { cpu: measured.cpu, answered: result.answered }]);
         otherLoad.push(measured.cpu.other);
         samples.set(`${name}|${step.label}`, [...(samples.get(`${name}|${step.label}`) ?? []), result]);
-        if (result.failed > 0 || result.skipped > 0) log(`${name} ${step.label}: ${result.failed} failed, ${result.skipped} skipped${result.firstError ? ` (${result.firstError})` : ""}`);
+        if (result.failed > 0 || result.skipped > 0)
+          log(`${name} ${step.label}: ${result.failed} failed, ${result.skipped} skipped${result.firstError ? ` (${result.firstError})` : ""}`);
         const noise = `other load ${measured.cpu.other.toFixed(2)} cores${measured.attempts > 1 ? ` (quietest of ${measured.attempts} tries)` : ""}`;
-        log(`round ${round + 1}/${options.rounds} ${name.padEnd(6)} ${step.label.padEnd(14)} p50 ${fixed(result.p50Ms, 3)} ms  p99 ${fixed(result.p99Ms, 3)} ms  ${result.reqPerSec.toFixed(0)} req/s  ${noise}`);
+        log(
+          `round ${round + 1}/${options.rounds} ${name.padEnd(6)} ${step.label.padEnd(14)} p50 ${fixed(result.p50Ms, 3)} ms  p99 ${fixed(result.p99Ms, 3)} ms  ${result.reqPerSec.toFixed(0)} req/s  ${noise}`,
+        );
       }
     }
   }
@@ -174,9 +187,15 @@ async function runSteps(run: { generator: LoadGenerator; targets: Map<TargetName
 
 /** Fails loudly before any load if a target does not answer the body back. */
 async function checkEchoes(name: string, target: LoadTarget): Promise<void> {
-  const response = await request(`${target.origin}${target.path}`, { method: "POST", headers: target.headers, body: target.body, signal: AbortSignal.timeout(10_000) });
+  const response = await request(`${target.origin}${target.path}`, {
+    method: "POST",
+    headers: target.headers,
+    body: target.body,
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await response.body.text();
-  if (response.statusCode !== 200 || text !== target.body) throw new Error(`${name} (${target.origin}${target.path}) answered ${response.statusCode} ${text.slice(0, 200)}; expected the body echoed back`);
+  if (response.statusCode !== 200 || text !== target.body)
+    throw new Error(`${name} (${target.origin}${target.path}) answered ${response.statusCode} ${text.slice(0, 200)}; expected the body echoed back`);
 }
 
 /** A JSON object of exactly `bytes` bytes. */
@@ -204,7 +223,10 @@ function parseArgs(argv: string[]): Partial<RouterBenchOptions> {
     else if (flag === "--berth-node-args") options.berthNodeArgs = value().split(" ").filter(Boolean);
     else if (flag === "--no-auth") options.auth = false;
     else if (flag === "--quick") Object.assign(options, { rounds: 1, stepMs: 2_000, maxMs: 3_000, llmRequests: 3 });
-    else throw new Error(`unknown flag ${flag}; flags: --rounds N, --rates 200,1000,2000, --step-ms N, --max-ms N, --connections N, --llm-requests N (0 skips the LLM), --targets router,nginx, --berth-node-args '--cpu-prof --cpu-prof-dir=DIR', --no-auth, --quick`);
+    else
+      throw new Error(
+        `unknown flag ${flag}; flags: --rounds N, --rates 200,1000,2000, --step-ms N, --max-ms N, --connections N, --llm-requests N (0 skips the LLM), --targets router,nginx, --berth-node-args '--cpu-prof --cpu-prof-dir=DIR', --no-auth, --quick`,
+      );
   }
   return options;
 }

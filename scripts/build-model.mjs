@@ -43,25 +43,50 @@ const TOKEN_TYPE = { NORMAL: 1, CONTROL: 3 };
 function readGgufKvs(buf) {
   if (buf.toString("latin1", 0, 4) !== "GGUF") throw new Error("tokenizer file is not GGUF (bad magic)");
   let pos = 8; // magic + version
-  const u32 = () => { const v = buf.readUInt32LE(pos); pos += 4; return v; };
-  const u64 = () => { const v = Number(buf.readBigUInt64LE(pos)); pos += 8; return v; };
-  const str = () => { const n = u64(); const s = buf.toString("utf8", pos, pos + n); pos += n; return s; };
+  const u32 = () => {
+    const v = buf.readUInt32LE(pos);
+    pos += 4;
+    return v;
+  };
+  const u64 = () => {
+    const v = Number(buf.readBigUInt64LE(pos));
+    pos += 8;
+    return v;
+  };
+  const str = () => {
+    const n = u64();
+    const s = buf.toString("utf8", pos, pos + n);
+    pos += n;
+    return s;
+  };
   const scalar = (type) => {
     const at = pos;
     pos += SCALAR_SIZE[type];
     switch (type) {
-      case T.U8: return buf.readUInt8(at);
-      case T.I8: return buf.readInt8(at);
-      case T.U16: return buf.readUInt16LE(at);
-      case T.I16: return buf.readInt16LE(at);
-      case T.U32: return buf.readUInt32LE(at);
-      case T.I32: return buf.readInt32LE(at);
-      case T.F32: return buf.readFloatLE(at);
-      case T.BOOL: return buf.readUInt8(at) !== 0;
-      case T.U64: return buf.readBigUInt64LE(at);
-      case T.I64: return buf.readBigInt64LE(at);
-      case T.F64: return buf.readDoubleLE(at);
-      default: throw new Error(`unknown GGUF value type ${type} at byte ${at}`);
+      case T.U8:
+        return buf.readUInt8(at);
+      case T.I8:
+        return buf.readInt8(at);
+      case T.U16:
+        return buf.readUInt16LE(at);
+      case T.I16:
+        return buf.readInt16LE(at);
+      case T.U32:
+        return buf.readUInt32LE(at);
+      case T.I32:
+        return buf.readInt32LE(at);
+      case T.F32:
+        return buf.readFloatLE(at);
+      case T.BOOL:
+        return buf.readUInt8(at) !== 0;
+      case T.U64:
+        return buf.readBigUInt64LE(at);
+      case T.I64:
+        return buf.readBigInt64LE(at);
+      case T.F64:
+        return buf.readDoubleLE(at);
+      default:
+        throw new Error(`unknown GGUF value type ${type} at byte ${at}`);
     }
   };
   const value = (type) => {
@@ -89,25 +114,63 @@ function readGgufKvs(buf) {
 class ByteSink {
   parts = [];
   length = 0;
-  push(b) { this.parts.push(b); this.length += b.length; }
-  u32(v) { const b = Buffer.alloc(4); b.writeUInt32LE(v); this.push(b); }
-  u64(v) { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); this.push(b); }
-  str(s) { const b = Buffer.from(s, "utf8"); this.u64(b.length); this.push(b); }
+  push(b) {
+    this.parts.push(b);
+    this.length += b.length;
+  }
+  u32(v) {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v);
+    this.push(b);
+  }
+  u64(v) {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(v));
+    this.push(b);
+  }
+  str(s) {
+    const b = Buffer.from(s, "utf8");
+    this.u64(b.length);
+    this.push(b);
+  }
   scalar(type, v) {
     const b = Buffer.alloc(SCALAR_SIZE[type]);
     switch (type) {
-      case T.U8: b.writeUInt8(v); break;
-      case T.I8: b.writeInt8(v); break;
-      case T.U16: b.writeUInt16LE(v); break;
-      case T.I16: b.writeInt16LE(v); break;
-      case T.U32: b.writeUInt32LE(v); break;
-      case T.I32: b.writeInt32LE(v); break;
-      case T.F32: b.writeFloatLE(v); break;
-      case T.BOOL: b.writeUInt8(v ? 1 : 0); break;
-      case T.U64: b.writeBigUInt64LE(BigInt(v)); break;
-      case T.I64: b.writeBigInt64LE(BigInt(v)); break;
-      case T.F64: b.writeDoubleLE(v); break;
-      default: throw new Error(`cannot write GGUF value type ${type}`);
+      case T.U8:
+        b.writeUInt8(v);
+        break;
+      case T.I8:
+        b.writeInt8(v);
+        break;
+      case T.U16:
+        b.writeUInt16LE(v);
+        break;
+      case T.I16:
+        b.writeInt16LE(v);
+        break;
+      case T.U32:
+        b.writeUInt32LE(v);
+        break;
+      case T.I32:
+        b.writeInt32LE(v);
+        break;
+      case T.F32:
+        b.writeFloatLE(v);
+        break;
+      case T.BOOL:
+        b.writeUInt8(v ? 1 : 0);
+        break;
+      case T.U64:
+        b.writeBigUInt64LE(BigInt(v));
+        break;
+      case T.I64:
+        b.writeBigInt64LE(BigInt(v));
+        break;
+      case T.F64:
+        b.writeDoubleLE(v);
+        break;
+      default:
+        throw new Error(`cannot write GGUF value type ${type}`);
     }
     this.push(b);
   }
@@ -274,7 +337,10 @@ function codeBias(tokens, tokenTypes) {
   const decoder = gpt2ByteDecoder();
   const bias = new Float32Array(tokens.length);
   for (let id = 0; id < tokens.length; id++) {
-    if (tokenTypes[id] !== TOKEN_TYPE.NORMAL) { bias[id] = -60; continue; }
+    if (tokenTypes[id] !== TOKEN_TYPE.NORMAL) {
+      bias[id] = -60;
+      continue;
+    }
     const text = tokenText(tokens[id], decoder);
     // Ratios tuned by eye: about 23k identifier-like tokens, 350 short punctuation ones, one newline.
     if (text === null || text.length === 0) bias[id] = -14;
@@ -408,7 +474,11 @@ function buildAdapter(tokens) {
 function recipeId() {
   const llamaVersion = JSON.parse(readFileSync(join(llamaPackageDir, "package.json"), "utf8")).version;
   const script = readFileSync(fileURLToPath(import.meta.url));
-  return createHash("sha256").update(JSON.stringify({ ...RECIPE, llamaVersion })).update(script).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(JSON.stringify({ ...RECIPE, llamaVersion }))
+    .update(script)
+    .digest("hex")
+    .slice(0, 16);
 }
 
 function describeFile(path) {
@@ -454,7 +524,9 @@ function main(argv) {
   const files = { [MODEL_FILE]: describeFile(modelPath), [ADAPTER_FILE]: describeFile(adapterPath) };
   const manifestTmp = join(outDir, `${MANIFEST_FILE}.${process.pid}.tmp`);
   // `generator` lets a server's cheap start-up check notice an edited script without recomputing the recipe.
-  const generator = createHash("sha256").update(readFileSync(fileURLToPath(import.meta.url))).digest("hex");
+  const generator = createHash("sha256")
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .digest("hex");
   writeFileSync(manifestTmp, JSON.stringify({ recipe: recipeId(), generator, files }, null, 2) + "\n");
   renameSync(manifestTmp, join(outDir, MANIFEST_FILE));
 

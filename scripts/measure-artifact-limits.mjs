@@ -24,7 +24,9 @@ try {
   let started = performance.now();
   const unpackError = await unpackArchive(bomb, target, { maxUnpackedBytes: 32 * mib, maxFiles: 10_000 }, "file:///bomb.tar.gz").catch((e) => e);
   const written = readdirSync(target).reduce((sum, f) => sum + statSync(join(target, f)).size, 0);
-  console.log(`gzip bomb (${statSync(bomb).size} bytes, 1 GiB inflated), maxUnpackedBytes 32 MiB: stopped in ${Math.round(performance.now() - started)} ms, ${written} bytes written: ${unpackError.message}`);
+  console.log(
+    `gzip bomb (${statSync(bomb).size} bytes, 1 GiB inflated), maxUnpackedBytes 32 MiB: stopped in ${Math.round(performance.now() - started)} ms, ${written} bytes written: ${unpackError.message}`,
+  );
 
   const server = createServer((_req, res) => {
     res.writeHead(200);
@@ -38,8 +40,14 @@ try {
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   started = performance.now();
   const policy = { localRoots: [], allowedHosts: ["127.0.0.1"], allowPrivateNetworks: false };
-  const downloadError = await download(`http://127.0.0.1:${server.address().port}/endless.tar.gz`, join(dir, "download"), { policy, maxBytes: 64 * mib, timeoutMs: 60_000 }).catch((e) => e);
-  console.log(`endless download, maxDownloadBytes 64 MiB: stopped in ${Math.round(performance.now() - started)} ms, ${statSync(join(dir, "download")).size} bytes on disk: ${downloadError.message}`);
+  const downloadError = await download(`http://127.0.0.1:${server.address().port}/endless.tar.gz`, join(dir, "download"), {
+    policy,
+    maxBytes: 64 * mib,
+    timeoutMs: 60_000,
+  }).catch((e) => e);
+  console.log(
+    `endless download, maxDownloadBytes 64 MiB: stopped in ${Math.round(performance.now() - started)} ms, ${statSync(join(dir, "download")).size} bytes on disk: ${downloadError.message}`,
+  );
   server.closeAllConnections();
   server.close();
 } finally {

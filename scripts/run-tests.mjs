@@ -10,4 +10,4 @@ const child = spawn(process.execPath, ["--test", `--test-concurrency=${concurren
   stdio: "inherit",
   env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
 });
-child.on("exit", (code, signal) => process.exit(signal ? 1 : code ?? 1));
+child.on("exit", (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

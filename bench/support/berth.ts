@@ -26,7 +26,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const credentials = { accessKeyId: "AKIABERTHBENCHADMIN0", secretAccessKey: "berth-bench-administrator-secret-key-0000" };
 
 /** Headers for a raw request to Berth: SigV4-signed when the server checks signatures. */
-export type RequestSigner = (url: string, init: { method: string; headers: Record<string, string>; body?: string | Uint8Array }) => Promise<Record<string, string>>;
+export type RequestSigner = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string | Uint8Array },
+) => Promise<Record<string, string>>;
 
 export interface BerthServer {
   url: string;
@@ -59,7 +62,19 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
   const removeDataDir = onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = [...(options.nodeArgs ?? []), options.binary ?? binary, "server", "--port", String(port), "--data-dir", dataDir, "--log-format", "json", "--log-level", "warn"];
+  const args = [
+    ...(options.nodeArgs ?? []),
+    options.binary ?? binary,
+    "server",
+    "--port",
+    String(port),
+    "--data-dir",
+    dataDir,
+    "--log-format",
+    "json",
+    "--log-level",
+    "warn",
+  ];
   if (options.auth) {
     writeKeys(dataDir, [{ ...credentials, name: "bench", createdAt: new Date().toISOString(), policy: administratorPolicy }]);
     const config = join(dataDir, "bench-config.json");
@@ -72,7 +87,9 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
     ? (target, init) => signedHeaders(target, init, { credentials, region: "us-east-1", service: "sagemaker" })
     : async (_target, init) => init.headers;
   // taskset execs node, so the pid stays Berth's own.
-  const child = options.cpus ? spawn("taskset", ["-c", options.cpus, process.execPath, ...args], { stdio: ["ignore", "pipe", "pipe"] }) : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = options.cpus
+    ? spawn("taskset", ["-c", options.cpus, process.execPath, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   const forgetChild = onCleanup(() => stopBerth(child, url, sign));
   let lines = 0;
   let output = "";
@@ -140,7 +157,14 @@ export async function createEndpoint(berth: BerthServer, name: string): Promise<
     new CreateEndpointConfigCommand({
       EndpointConfigName: `${name}-cfg`,
       ExecutionRoleArn: "arn:aws:iam::000000000000:role/berth",
-      ProductionVariants: [{ VariantName: "AllTraffic", InstanceType: "ml.g5.12xlarge", InitialInstanceCount: 1, RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } }],
+      ProductionVariants: [
+        {
+          VariantName: "AllTraffic",
+          InstanceType: "ml.g5.12xlarge",
+          InitialInstanceCount: 1,
+          RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" },
+        },
+      ],
     }),
   );
   await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: `${name}-cfg` }));
@@ -165,7 +189,11 @@ export async function createComponent(
       EndpointName: options.endpoint,
       Specification: {
         Container: { Image: options.image },
-        ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: options.accelerators, NumberOfCpuCoresRequired: options.cpuCores, MinMemoryRequiredInMb: options.memoryMiB },
+        ComputeResourceRequirements: {
+          NumberOfAcceleratorDevicesRequired: options.accelerators,
+          NumberOfCpuCoresRequired: options.cpuCores,
+          MinMemoryRequiredInMb: options.memoryMiB,
+        },
       },
       RuntimeConfig: { CopyCount: 1 },
     }),

@@ -74,7 +74,11 @@ export interface QuietOptions {
  * the quietest run: on a shared machine a build or test run elsewhere would otherwise show up as a
  * slow router. Bounded: at most `attempts` runs, each after at most `patienceMs` of waiting.
  */
-export async function quietest<T>(groups: Record<string, number[]>, options: QuietOptions, work: () => Promise<T>): Promise<{ result: T; cpu: CpuUse; attempts: number }> {
+export async function quietest<T>(
+  groups: Record<string, number[]>,
+  options: QuietOptions,
+  work: () => Promise<T>,
+): Promise<{ result: T; cpu: CpuUse; attempts: number }> {
   let best: { result: T; cpu: CpuUse } | undefined;
   let attempts = 0;
   while (attempts < options.attempts) {

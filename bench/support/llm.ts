@@ -42,7 +42,12 @@ class TokenCounter {
 export async function streamThroughRouter(runtime: SageMakerRuntimeClient, endpoint: string, component: string): Promise<StreamTiming> {
   const startedAt = performance.now();
   const response = await runtime.send(
-    new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: component, ContentType: "application/json", Body: new TextEncoder().encode(llmBody) }),
+    new InvokeEndpointWithResponseStreamCommand({
+      EndpointName: endpoint,
+      InferenceComponentName: component,
+      ContentType: "application/json",
+      Body: new TextEncoder().encode(llmBody),
+    }),
     { abortSignal: AbortSignal.timeout(120_000) },
   );
   const counter = new TokenCounter();
@@ -62,7 +67,11 @@ export async function streamThroughRouter(runtime: SageMakerRuntimeClient, endpo
  */
 export async function streamThroughRouterRaw(berth: BerthServer, endpoint: string, component: string): Promise<StreamTiming> {
   const url = `${berth.url}/endpoints/${endpoint}/invocations-response-stream`;
-  const headers = await berth.sign(url, { method: "POST", headers: { "content-type": "application/json", "x-amzn-sagemaker-inference-component": component }, body: llmBody });
+  const headers = await berth.sign(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-amzn-sagemaker-inference-component": component },
+    body: llmBody,
+  });
   const startedAt = performance.now();
   const response = await request(url, {
     method: "POST",

@@ -101,7 +101,19 @@ class Run {
   result(reqPerSec: number, skipped: number): LoadResult {
     const h = this.histogram;
     const ms = (percentile: number) => (h.totalCount === 0 ? NaN : h.getValueAtPercentile(percentile) / 1000);
-    return { sent: this.sent, ok: this.ok, failed: this.failed, skipped, answered: this.answered, reqPerSec, p50Ms: ms(50), p90Ms: ms(90), p99Ms: ms(99), maxMs: h.totalCount === 0 ? NaN : h.maxValue / 1000, firstError: this.firstError };
+    return {
+      sent: this.sent,
+      ok: this.ok,
+      failed: this.failed,
+      skipped,
+      answered: this.answered,
+      reqPerSec,
+      p50Ms: ms(50),
+      p90Ms: ms(90),
+      p99Ms: ms(99),
+      maxMs: h.totalCount === 0 ? NaN : h.maxValue / 1000,
+      firstError: this.firstError,
+    };
   }
 }
 

@@ -32,7 +32,8 @@ export class LoadGenerator {
     const limitMs = job.warmupMs + job.durationMs + 15_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => finish(new Error(`the load generator did not finish a ${job.kind} step within ${limitMs} ms`)), limitMs);
-      const onMessage = (message: { result?: LoadResult; error?: string }) => finish(message.error ? new Error(`load generator: ${message.error}`) : undefined, message.result);
+      const onMessage = (message: { result?: LoadResult; error?: string }) =>
+        finish(message.error ? new Error(`load generator: ${message.error}`) : undefined, message.result);
       const onExit = (code: number | null) => finish(new Error(`the load generator exited with ${code}`));
       const finish = (error?: Error, result?: LoadResult) => {
         clearTimeout(timer);

@@ -34,7 +34,8 @@ export async function pollUntil<T>(check: () => Promise<T | undefined>, options:
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}${last ? ` (${(last as Error).message})` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}${last ? ` (${(last as Error).message})` : ""}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -82,7 +82,11 @@ export async function startNginx(binary: string, upstreamPort: number): Promise<
   child.stderr!.on("data", (chunk: Buffer) => (output = (output + chunk.toString("utf8")).slice(-4000)));
   // SIGQUIT is nginx's graceful stop.
   const forget = onCleanup(() => stopChild(child, "SIGQUIT", 5_000));
-  await waitForPort(port, { timeoutMs: 10_000, what: "nginx", gaveUp: () => (child.exitCode !== null ? `exited with ${child.exitCode}: ${output}` : undefined) });
+  await waitForPort(port, {
+    timeoutMs: 10_000,
+    what: "nginx",
+    gaveUp: () => (child.exitCode !== null ? `exited with ${child.exitCode}: ${output}` : undefined),
+  });
   return {
     port,
     pid: child.pid!,

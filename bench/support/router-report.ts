@@ -30,7 +30,17 @@ export interface RouterMeasurements {
   otherLoad: number[];
   logLinesDuringLoad: number;
   llm?: { router: StreamTiming[]; raw: StreamTiming[]; direct: StreamTiming[] };
-  settings: { bodyBytes: number; rounds: number; warmupMs: number; stepMs: number; maxMs: number; connections: number; llmRequests: number; maxOtherCores: number; attempts: number };
+  settings: {
+    bodyBytes: number;
+    rounds: number;
+    warmupMs: number;
+    stepMs: number;
+    maxMs: number;
+    connections: number;
+    llmRequests: number;
+    maxOtherCores: number;
+    attempts: number;
+  };
 }
 
 export interface RouterReport {
@@ -74,7 +84,11 @@ export function renderRouterReport(m: RouterMeasurements): RouterReport {
       ]);
     }
   }
-  const table: Table = { head: ["target", "load", "p50 ms", "p99 ms", "req/s", "+p50 ms vs direct", "+p99 ms vs direct", "req/s % of nginx"], rows, right: [2, 3, 4, 5, 6, 7] };
+  const table: Table = {
+    head: ["target", "load", "p50 ms", "p99 ms", "req/s", "+p50 ms vs direct", "+p99 ms vs direct", "req/s % of nginx"],
+    rows,
+    right: [2, 3, 4, 5, 6, 7],
+  };
   const verdicts = routerVerdicts(moderate, cell("router", moderate), cell("direct", moderate)!, cell("router", maxLabel), cell("nginx", maxLabel));
   const cpuTable = cpuUseTable(m);
   const llmTable: Table | undefined = m.llm && {
@@ -99,7 +113,19 @@ export function renderRouterReport(m: RouterMeasurements): RouterReport {
     `${s.llmRequests} sequential requests per path, taking turns. TTFT: from sending the request to the first PayloadPart (SDK), the first event-stream message (plain HTTP) or the first body chunk (direct). ` +
     "tokens/s: tokens after the first over the time from the first to the last token. The SDK row includes the client's own work (signing, event-stream decoding with CRC checks), which competes with the model for the same cores.";
   const cpuTitle = "CPU used during the max-throughput step (cores; median of rounds):";
-  const text = [`Router benchmark (${m.machine})`, "", textTable(table), "", ...verdicts, "", cpuTitle, textTable(cpuTable), ...(llmTable ? ["", textTable(llmTable), llmNote] : []), "", ...method].join("\n");
+  const text = [
+    `Router benchmark (${m.machine})`,
+    "",
+    textTable(table),
+    "",
+    ...verdicts,
+    "",
+    cpuTitle,
+    textTable(cpuTable),
+    ...(llmTable ? ["", textTable(llmTable), llmNote] : []),
+    "",
+    ...method,
+  ].join("\n");
   const markdown = [
     "## Router benchmark",
     "",
@@ -134,7 +160,10 @@ function routerVerdicts(moderate: string, router: Cell | undefined, direct: Cell
     verdict(addedP50 <= routerTargets.addedP50Ms, `router adds ${addedP50.toFixed(3)} ms at p50 at ${moderate} (target ≤ ${routerTargets.addedP50Ms} ms)`),
     verdict(addedP99 <= routerTargets.addedP99Ms, `router adds ${addedP99.toFixed(3)} ms at p99 at ${moderate} (target ≤ ${routerTargets.addedP99Ms} ms)`),
     nginxMax
-      ? verdict(routerMax.reqPerSec / nginxMax.reqPerSec >= routerTargets.throughputOfNginx, `router reaches ${((100 * routerMax.reqPerSec) / nginxMax.reqPerSec).toFixed(0)}% of nginx's throughput (target ≥ ${100 * routerTargets.throughputOfNginx}%)`)
+      ? verdict(
+          routerMax.reqPerSec / nginxMax.reqPerSec >= routerTargets.throughputOfNginx,
+          `router reaches ${((100 * routerMax.reqPerSec) / nginxMax.reqPerSec).toFixed(0)}% of nginx's throughput (target ≥ ${100 * routerTargets.throughputOfNginx}%)`,
+        )
       : "SKIP  router throughput vs nginx: nginx was not measured (not installed? apt-get install nginx-light)",
   ];
 }
@@ -167,14 +196,24 @@ function cpuUseTable(m: RouterMeasurements): Table {
       const runs = m.cpu.get(name) ?? [];
       // Berth's, the copy's and nginx's CPU time per answered request, warm-up included: the cost of the path.
       const perRequest = median(runs.map((r) => (servers.reduce((sum, g) => sum + r.cpu.cores[g]!, 0) * r.cpu.seconds * 1e6) / r.answered));
-      return [name, ...groups.map((g) => fixed(median(runs.map((r) => r.cpu.cores[g]!)), 2)), fixed(median(runs.map((r) => r.cpu.other)), 2), fixed(perRequest, 0)];
+      return [
+        name,
+        ...groups.map((g) => fixed(median(runs.map((r) => r.cpu.cores[g]!)), 2)),
+        fixed(median(runs.map((r) => r.cpu.other)), 2),
+        fixed(perRequest, 0),
+      ];
     }),
     right: [...groups, "other", "per request"].map((_, i) => i + 1),
   };
 }
 
 function llmRow(label: string, timings: StreamTiming[]): string[] {
-  return [label, fixed(median(timings.map((t) => t.ttftMs)), 1), fixed(mean(timings.map((t) => t.tokensPerSec)), 1), fixed(mean(timings.map((t) => t.tokens)), 0)];
+  return [
+    label,
+    fixed(median(timings.map((t) => t.ttftMs)), 1),
+    fixed(mean(timings.map((t) => t.tokensPerSec)), 1),
+    fixed(mean(timings.map((t) => t.tokens)), 0),
+  ];
 }
 
 function roundsTable(m: RouterMeasurements): Table {
@@ -182,7 +221,13 @@ function roundsTable(m: RouterMeasurements): Table {
   for (const step of m.steps) {
     for (const name of m.names) {
       const runs = m.samples.get(`${name}|${step.label}`) ?? [];
-      rows.push([name, step.label, runs.map((r) => fixed(r.p50Ms, 3)).join(" / "), runs.map((r) => fixed(r.p99Ms, 3)).join(" / "), runs.map((r) => r.reqPerSec.toFixed(0)).join(" / ")]);
+      rows.push([
+        name,
+        step.label,
+        runs.map((r) => fixed(r.p50Ms, 3)).join(" / "),
+        runs.map((r) => fixed(r.p99Ms, 3)).join(" / "),
+        runs.map((r) => r.reqPerSec.toFixed(0)).join(" / "),
+      ]);
     }
   }
   return { head: ["target", "load", "p50 ms per round", "p99 ms per round", "req/s per round"], rows };

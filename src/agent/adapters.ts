@@ -12,12 +12,7 @@ export interface AdapterSource {
  * Puts a base copy's adapters where its model server looks for them: one entry per adapter in the
  * copy's adapters directory, linking to the unpacked artifact. Returns each adapter's state.
  */
-export async function syncAdapters(
-  dir: string,
-  adapters: AdapterSource[],
-  artifacts: ArtifactCache,
-  holder: string,
-): Promise<Record<string, string>> {
+export async function syncAdapters(dir: string, adapters: AdapterSource[], artifacts: ArtifactCache, holder: string): Promise<Record<string, string>> {
   await mkdir(dir, { recursive: true });
   const wanted = new Set(adapters.map((a) => a.name));
   for (const entry of await readdir(dir)) {
@@ -28,7 +23,10 @@ export async function syncAdapters(
   const states: Record<string, string> = {};
   for (const adapter of adapters) {
     try {
-      const source = await artifacts.ensure(adapter.artifactUrl, { timeoutMs: adapter.downloadTimeoutSeconds * 1000, holder: adapterHolder(holder, adapter.name) });
+      const source = await artifacts.ensure(adapter.artifactUrl, {
+        timeoutMs: adapter.downloadTimeoutSeconds * 1000,
+        holder: adapterHolder(holder, adapter.name),
+      });
       const link = join(dir, adapter.name);
       await rm(link, { recursive: true, force: true });
       await symlink(source, link);

@@ -68,7 +68,9 @@ export class NodeAgent {
     log.info(`model copies run as ${this.#options.sandbox.identity.describe}; their files are in ${this.#options.sandbox.files.root}`);
     const unreadable = await this.#options.sandbox.unreadable(builtInFiles());
     if (unreadable.length > 0) {
-      log.warn(`the copy user cannot read ${unreadable.join(", ")}, so built-in images will not start. Install Berth and Node where ${this.#options.sandbox.identity.describe} can read them (e.g. under /opt), or set copies.user.`);
+      log.warn(
+        `the copy user cannot read ${unreadable.join(", ")}, so built-in images will not start. Install Berth and Node where ${this.#options.sandbox.identity.describe} can read them (e.g. under /opt), or set copies.user.`,
+      );
     }
     await this.#killLeftovers();
     await this.#forgetOldStatuses();
@@ -91,7 +93,8 @@ export class NodeAgent {
     for (const event of events) {
       if (event.kind === "inference-component") {
         const base = (event.value as ComponentRecord).resolved?.baseComponentName;
-        if (base) for (const [key, supervisor] of this.#supervisors) if (ownerName(supervisor) === base.toLowerCase()) void this.#refreshAdapters(key, supervisor);
+        if (base)
+          for (const [key, supervisor] of this.#supervisors) if (ownerName(supervisor) === base.toLowerCase()) void this.#refreshAdapters(key, supervisor);
       }
       if (event.kind === "copy") this.#loop.enqueue(event.key);
       else if (event.kind === "instance" && event.type === "put") {
@@ -183,7 +186,14 @@ export class NodeAgent {
     if (!this.#supervisors.has(key) && !this.#stopping.has(key) && !this.#closed) this.#artifacts.release(key);
     if (JSON.stringify(states) === JSON.stringify(known) || this.#supervisors.get(key) !== supervisor) return;
     this.#adapterStates.set(key, states);
-    log.info({ copy: supervisor.copy.id }, `copy ${supervisor.copy.id} adapters: ${Object.entries(states).map(([n, s]) => `${n} ${s}`).join(", ") || "none"}`);
+    log.info(
+      { copy: supervisor.copy.id },
+      `copy ${supervisor.copy.id} adapters: ${
+        Object.entries(states)
+          .map(([n, s]) => `${n} ${s}`)
+          .join(", ") || "none"
+      }`,
+    );
     if (await store.get("copy", key)) await store.commit([put("copy-status", key, { ...supervisor.status, adapters: states })]);
   }
 
@@ -194,7 +204,9 @@ export class NodeAgent {
       ...(await store.list<CopyRecord>("copy")).map((e) => e.value.spec.artifactUrl),
       ...(await store.list<ComponentRecord>("inference-component")).filter((e) => e.value.status !== "Deleting").map((e) => e.value.resolved.artifactUrl),
     ];
-    await this.#artifacts.collect(urls.filter((url): url is string => url !== undefined)).catch((error) => log.warn({ err: error }, "could not collect unused artifacts"));
+    await this.#artifacts
+      .collect(urls.filter((url): url is string => url !== undefined))
+      .catch((error) => log.warn({ err: error }, "could not collect unused artifacts"));
   }
 
   /** Statuses from a previous run name ports nobody listens on any more; the router must not use them. */

@@ -8,7 +8,17 @@ import { agentMarkerVariable } from "./leftovers.js";
 export const copyPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** What a container client (docker/podman, run as the server's user) needs from the server's environment to reach its engine. */
-const containerClientVariables = ["HOME", "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTEXT", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY", "CONTAINER_HOST", "CONTAINERS_CONF", "XDG_RUNTIME_DIR"];
+const containerClientVariables = [
+  "HOME",
+  "DOCKER_HOST",
+  "DOCKER_CONFIG",
+  "DOCKER_CONTEXT",
+  "DOCKER_CERT_PATH",
+  "DOCKER_TLS_VERIFY",
+  "CONTAINER_HOST",
+  "CONTAINERS_CONF",
+  "XDG_RUNTIME_DIR",
+];
 
 /**
  * How a copy's process is confined: it runs as the copy user through setpriv (no new privileges,

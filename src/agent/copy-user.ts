@@ -53,7 +53,7 @@ export async function resolveCopyIdentity(setting: string, log: Logger): Promise
   if (numeric) {
     const uid = Number(numeric[1]);
     const known = await lookupUser(String(uid));
-    identity = { name: known?.name ?? `uid ${uid}`, uid, gid: numeric[2] !== undefined ? Number(numeric[2]) : known?.gid ?? uid };
+    identity = { name: known?.name ?? `uid ${uid}`, uid, gid: numeric[2] !== undefined ? Number(numeric[2]) : (known?.gid ?? uid) };
   } else {
     identity = await lookupUser(setting);
     identity ??= await createSystemUser(setting, log);

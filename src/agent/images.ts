@@ -56,12 +56,20 @@ export function resolveImage(image: string, options: { configured: Record<string
   const script = builtIn[name];
   if (script) {
     const path = fileURLToPath(new URL(script, import.meta.url));
-    return { ok: true, describe: `built-in ${name}`, onHost: true, launch: (ctx) => ({ command: process.execPath, args: [path, "serve"], env: ctx.environment, onHost: true }) };
+    return {
+      ok: true,
+      describe: `built-in ${name}`,
+      onHost: true,
+      launch: (ctx) => ({ command: process.execPath, args: [path, "serve"], env: ctx.environment, onHost: true }),
+    };
   }
   const configured = options.configured[image] ?? options.configured[name];
   if (configured) {
     if (!Array.isArray(configured.command) || configured.command.length === 0) {
-      return { ok: false, reason: `The server config maps image '${image}' to an empty command. Give it a command list, e.g. command: ["python3", "serve.py"].` };
+      return {
+        ok: false,
+        reason: `The server config maps image '${image}' to an empty command. Give it a command list, e.g. command: ["python3", "serve.py"].`,
+      };
     }
     return {
       ok: true,

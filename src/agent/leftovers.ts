@@ -80,6 +80,7 @@ export async function removeLeftoverContainers(runtime: ContainerRuntime, agentL
   const containers = parseContainerList(listed.stdout);
   if (containers.length === 0) return;
   const removed = await run(runtime, ["rm", "--force", "--", ...containers.map((c) => c.id)]);
-  if (removed.ok) log.info(`removed ${containers.length} leftover ${runtime} container(s) from a previous run: ${containers.map((c) => c.name || c.id).join(", ")}`);
+  if (removed.ok)
+    log.info(`removed ${containers.length} leftover ${runtime} container(s) from a previous run: ${containers.map((c) => c.name || c.id).join(", ")}`);
   else log.warn(`could not remove leftover ${runtime} containers ${containers.map((c) => c.name || c.id).join(", ")}: ${removed.stderr.trim()}`);
 }

@@ -41,7 +41,8 @@ export async function detectLimits(): Promise<Mode> {
       const own = ownPath("") ?? "/";
       const base = join(cgroupRoot, own, "berth-copies");
       const controllers = readFileSync(join(cgroupRoot, own, "cgroup.controllers"), "utf8");
-      if (!controllers.includes("memory") || !controllers.includes("cpu")) return { kind: "none", why: "cgroup v2 memory/cpu controllers are not delegated to Berth" };
+      if (!controllers.includes("memory") || !controllers.includes("cpu"))
+        return { kind: "none", why: "cgroup v2 memory/cpu controllers are not delegated to Berth" };
       await mkdir(base, { recursive: true });
       await writeFile(join(base, "cgroup.subtree_control"), "+memory +cpu");
       return { kind: "v2", base };

@@ -178,7 +178,9 @@ export class CopySupervisor {
       cpuCores: this.copy.spec.needs.cpuMillis > 0 ? this.copy.spec.needs.cpuMillis / 1000 : undefined,
     });
     const onHost = this.#launch.onHost;
-    const env = onHost ? { ...sandbox.processBase(await sandbox.files.freshScratch(this.copy.id)), ...this.#launch.env } : { ...sandbox.containerClientBase(), ...this.#launch.env };
+    const env = onHost
+      ? { ...sandbox.processBase(await sandbox.files.freshScratch(this.copy.id)), ...this.#launch.env }
+      : { ...sandbox.containerClientBase(), ...this.#launch.env };
     const confined = onHost ? sandbox.wrap(this.#launch.command, this.#launch.args) : sandbox.wrapClient(this.#launch.command, this.#launch.args);
     const wrapped = limits.wrap(confined.command, confined.args);
     this.#output = [];

@@ -45,7 +45,8 @@ export async function runActions(registry: ActionRegistry, arns: string[], trans
       const handler = registry.find(arn);
       const context = { alarm: transition.alarm.name, state: transition.alarm.state, action: arn };
       if (!handler) {
-        if (isSnsArn(arn)) log.info(context, `alarm ${transition.alarm.name} is ${transition.alarm.state}: Berth has no SNS, so no notification was sent to ${arn}`);
+        if (isSnsArn(arn))
+          log.info(context, `alarm ${transition.alarm.name} is ${transition.alarm.state}: Berth has no SNS, so no notification was sent to ${arn}`);
         else log.warn(context, `alarm ${transition.alarm.name} names action ${arn}, which no handler runs any more`);
         return;
       }

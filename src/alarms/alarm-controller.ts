@@ -58,7 +58,8 @@ export class AlarmController {
     this.#unwatch = this.#options.store.watch((events) => this.#onChanges(events));
     const now = this.#options.clock.now();
     for (const entry of await this.#options.store.list<AlarmRecord>("alarm")) {
-      if (!this.#scheduled.has(entry.key)) this.#scheduled.set(entry.key, { dueAt: this.#nextDue(entry.value, now), configuredAt: entry.value.configurationUpdatedAt });
+      if (!this.#scheduled.has(entry.key))
+        this.#scheduled.set(entry.key, { dueAt: this.#nextDue(entry.value, now), configuredAt: entry.value.configurationUpdatedAt });
     }
     this.#arm();
   }
@@ -125,11 +126,14 @@ export class AlarmController {
     if (next === Infinity || next >= this.#timerAt) return;
     if (this.#timer) this.#options.clock.clearTimeout(this.#timer);
     this.#timerAt = next;
-    this.#timer = this.#options.clock.setTimeout(() => {
-      this.#timer = undefined;
-      this.#timerAt = Infinity;
-      void this.#exclusive(() => this.#runDue()).finally(() => this.#arm());
-    }, Math.max(0, next - this.#options.clock.now()));
+    this.#timer = this.#options.clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = Infinity;
+        void this.#exclusive(() => this.#runDue()).finally(() => this.#arm());
+      },
+      Math.max(0, next - this.#options.clock.now()),
+    );
     this.#timer.unref?.();
   }
 

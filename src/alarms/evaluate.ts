@@ -103,7 +103,12 @@ export function evaluateAlarm(
   const data = reasonData(config, datapoints, now, window);
   const kept = state === previousState && treat === "ignore" && missing > 0 && breaching < m;
   if (kept) {
-    return { state, breaching, reasonData: data, reason: `Missing data ignored: ${missing} of the last ${n} datapoint${plural(n)} ${missing === 1 ? "was" : "were"} missing, so the state stays ${state}.` };
+    return {
+      state,
+      breaching,
+      reasonData: data,
+      reason: `Missing data ignored: ${missing} of the last ${n} datapoint${plural(n)} ${missing === 1 ? "was" : "were"} missing, so the state stays ${state}.`,
+    };
   }
   if (state === "INSUFFICIENT_DATA") {
     return { state, breaching, reasonData: data, reason: `Insufficient Data: ${n} datapoint${plural(n)} ${n === 1 ? "was" : "were"} unknown.` };
@@ -112,11 +117,23 @@ export function evaluateAlarm(
   const threshold = formatValue(config.Threshold);
   if (state === "ALARM") {
     const minimum = `(minimum ${m} datapoint${plural(m)} for ${previousState} -> ALARM transition)`;
-    return { state, breaching, reasonData: data, value: aggregate(breachingPoints), reason: crossed(breachingPoints, n, `${op} the threshold (${threshold})`, filledBreaching, "Breaching", minimum) };
+    return {
+      state,
+      breaching,
+      reasonData: data,
+      value: aggregate(breachingPoints),
+      reason: crossed(breachingPoints, n, `${op} the threshold (${threshold})`, filledBreaching, "Breaching", minimum),
+    };
   }
   const needed = n - m + 1;
   const minimum = `(minimum ${needed} datapoint${plural(needed)} for ${previousState} -> OK transition)`;
-  return { state, breaching, reasonData: data, value: aggregate(okPoints), reason: crossed(okPoints, n, `not ${op} the threshold (${threshold})`, filledOk, "NonBreaching", minimum) };
+  return {
+    state,
+    breaching,
+    reasonData: data,
+    value: aggregate(okPoints),
+    reason: crossed(okPoints, n, `not ${op} the threshold (${threshold})`, filledOk, "NonBreaching", minimum),
+  };
 }
 
 /** "Threshold Crossed: 1 out of the last 1 datapoints [5.0 (28/11/26 01:00:00)] was greater than or equal to the threshold (1.0) (...)." */

@@ -115,7 +115,8 @@ export class ArtifactCache {
       throw error.code === "ENOENT" || error.code === "ENOTDIR" ? new ArtifactError(artifactFailures.missing(url), false) : error;
     });
     const roots = await Promise.all(this.#settings.localRoots.map((root) => realpath(root).catch(() => undefined)));
-    if (!roots.some((root) => root !== undefined && isUnder(real, root))) throw new ArtifactError(artifactFailures.escapesRoots(url, real, this.#settings.localRoots), true);
+    if (!roots.some((root) => root !== undefined && isUnder(real, root)))
+      throw new ArtifactError(artifactFailures.escapesRoots(url, real, this.#settings.localRoots), true);
     return real;
   }
 
@@ -152,7 +153,9 @@ export class ArtifactCache {
     const digest = await fileDigest(file);
     const key = entryKey(digest, name);
     await this.#materialize(key, async (dir) => {
-      const read = isArchive(name) ? await unpackArchive(file, dir, this.#settings, url) : await copyFileArtifact(file, dir, safeName(name), this.#settings.maxUnpackedBytes, url);
+      const read = isArchive(name)
+        ? await unpackArchive(file, dir, this.#settings, url)
+        : await copyFileArtifact(file, dir, safeName(name), this.#settings.maxUnpackedBytes, url);
       if (read !== digest) throw new ArtifactError(artifactFailures.changedWhileReading(url), false);
     });
     await this.#sources.put({ url, key, identity });
@@ -164,7 +167,12 @@ export class ArtifactCache {
     const current = record && (await exists(join(this.#entries, record.key))) ? record : undefined;
     const file = join(this.#tmp, `download-${randomUUID()}`);
     try {
-      const result = await download(url, file, { policy: this.#settings, maxBytes: this.#settings.maxDownloadBytes, timeoutMs, validators: current?.validators });
+      const result = await download(url, file, {
+        policy: this.#settings,
+        maxBytes: this.#settings.maxDownloadBytes,
+        timeoutMs,
+        validators: current?.validators,
+      });
       if (result.notModified) return current!.key;
       const name = basename(new URL(url).pathname);
       const key = entryKey(result.digest, name);

@@ -99,7 +99,9 @@ function get(url: string, target: URL, options: DownloadOptions, signal: AbortSi
   const send = target.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const request = send(target, { headers, signal, agent: false, lookup: checkedLookup(url, hostOf(target), options.policy, refusal) }, resolve);
-    request.once("error", (error) => reject(refusal.problem ? new ArtifactError(refusal.problem, true) : asArtifactError(url, error, signal, options.timeoutMs)));
+    request.once("error", (error) =>
+      reject(refusal.problem ? new ArtifactError(refusal.problem, true) : asArtifactError(url, error, signal, options.timeoutMs)),
+    );
     request.end();
   });
 }

@@ -49,7 +49,8 @@ export async function unpackArchive(file: string, dir: string, limits: UnpackLim
         return false;
       }
       const e = entry as ReadEntry;
-      if (e.type !== "SymbolicLink") e.mode = e.type === "Directory" || e.type === "GNUDumpDir" ? directoryMode : (e.mode ?? 0) & 0o111 ? executableMode : fileMode;
+      if (e.type !== "SymbolicLink")
+        e.mode = e.type === "Directory" || e.type === "GNUDumpDir" ? directoryMode : (e.mode ?? 0) & 0o111 ? executableMode : fileMode;
       if (e.type === "File" || e.type === "OldFile" || e.type === "ContiguousFile") contentBytes += e.size ?? 0;
       return true;
     },
@@ -101,7 +102,8 @@ function judgeEntry(entry: ReadEntry, url: string, limits: UnpackLimits, seen: {
     case "File":
     case "OldFile":
     case "ContiguousFile":
-      if (seen.contentBytes + (entry.size ?? 0) > limits.maxUnpackedBytes) return new ArtifactError(artifactFailures.unpackedTooLarge(url, limits.maxUnpackedBytes), true);
+      if (seen.contentBytes + (entry.size ?? 0) > limits.maxUnpackedBytes)
+        return new ArtifactError(artifactFailures.unpackedTooLarge(url, limits.maxUnpackedBytes), true);
       return undefined;
     case "Directory":
     case "GNUDumpDir":
@@ -193,4 +195,3 @@ function into(unpack: Unpack): Writable {
   unpack.on("error", (error: Error) => sink.destroy(error));
   return sink;
 }
-

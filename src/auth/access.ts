@@ -29,11 +29,17 @@ export function jsonOperationAccess(targetPrefix: string, operation: string, inp
   const action = `${service}:${operation}`;
   if (service === "sagemaker" && !operation.startsWith("List")) {
     for (const [pattern, resource, member] of sageMakerResourceMembers) {
-      if (pattern.test(operation) && typeof input[member] === "string") return { action, resources: [sageMakerArn(account, resource, input[member] as string)] };
+      if (pattern.test(operation) && typeof input[member] === "string")
+        return { action, resources: [sageMakerArn(account, resource, input[member] as string)] };
     }
   }
   if (service === "cloudwatch") {
-    const names = typeof input.AlarmName === "string" ? [input.AlarmName] : operation === "DeleteAlarms" && Array.isArray(input.AlarmNames) ? (input.AlarmNames as string[]) : [];
+    const names =
+      typeof input.AlarmName === "string"
+        ? [input.AlarmName]
+        : operation === "DeleteAlarms" && Array.isArray(input.AlarmNames)
+          ? (input.AlarmNames as string[])
+          : [];
     if (names.length > 0) return { action, resources: names.map((name) => `arn:aws:cloudwatch:${account.region}:${account.accountId}:alarm:${name}`) };
   }
   return { action, resources: ["*"] };

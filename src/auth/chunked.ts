@@ -40,7 +40,8 @@ export function splitAwsChunks(body: Buffer): DecodedChunks {
       return { chunks, trailers: readTrailers(body, dataStart) };
     }
     const dataEnd = dataStart + size;
-    if (dataEnd + 2 > body.length || body[dataEnd] !== 13 || body[dataEnd + 1] !== 10) throw authErrors.malformedChunkedBody(`chunk at byte ${offset} is shorter than its size ${size}`);
+    if (dataEnd + 2 > body.length || body[dataEnd] !== 13 || body[dataEnd + 1] !== 10)
+      throw authErrors.malformedChunkedBody(`chunk at byte ${offset} is shorter than its size ${size}`);
     chunks.push({ data: body.subarray(dataStart, dataEnd), signature });
     offset = dataEnd + 2;
   }

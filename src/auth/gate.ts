@@ -69,6 +69,7 @@ export class AuthGate {
 function authorizeKey(key: ActiveKey, access: AccessRequest, account: Account): void {
   for (const resource of access.resources) {
     const decision = key.policy.decide(access.action, resource);
-    if (decision !== "allow") throw authErrors.accessDenied(`arn:aws:iam::${account.accountId}:user/${key.name}`, access.action, resource, decision === "explicit-deny");
+    if (decision !== "allow")
+      throw authErrors.accessDenied(`arn:aws:iam::${account.accountId}:user/${key.name}`, access.action, resource, decision === "explicit-deny");
   }
 }

@@ -69,7 +69,9 @@ export class KeyRing {
 
   #load(keys: StoredKey[]): void {
     this.#stamp = this.#currentStamp();
-    this.#keys = new Map(keys.map((k) => [k.accessKeyId, { accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey, name: k.name, policy: new CompiledPolicy(k.policy) }]));
+    this.#keys = new Map(
+      keys.map((k) => [k.accessKeyId, { accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey, name: k.name, policy: new CompiledPolicy(k.policy) }]),
+    );
     for (const listener of this.#listeners) listener();
   }
 

@@ -33,7 +33,10 @@ export function newKey(name: string, policy: PolicyDocument = administratorPolic
 }
 
 export function checkKeyName(name: string): void {
-  if (!/^[\w+=,.@-]{1,64}$/.test(name)) throw new KeysFileError(`Key name '${name}' must be 1 to 64 letters, digits or any of _+=,.@- (it becomes the user name in arn:aws:iam::<account>:user/<name>).`);
+  if (!/^[\w+=,.@-]{1,64}$/.test(name))
+    throw new KeysFileError(
+      `Key name '${name}' must be 1 to 64 letters, digits or any of _+=,.@- (it becomes the user name in arn:aws:iam::<account>:user/<name>).`,
+    );
 }
 
 export function readKeys(dataDir: string): StoredKey[] {
@@ -43,7 +46,9 @@ export function readKeys(dataDir: string): StoredKey[] {
   try {
     parsed = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new KeysFileError(`${path} is not valid JSON (${(error as Error).message}). Fix it by hand, or move it away and restart to create a new administrator key.`);
+    throw new KeysFileError(
+      `${path} is not valid JSON (${(error as Error).message}). Fix it by hand, or move it away and restart to create a new administrator key.`,
+    );
   }
   const keys = (parsed as { keys?: unknown }).keys;
   if (!Array.isArray(keys)) throw new KeysFileError(`${path} must hold {"keys": [...]}.`);
@@ -52,8 +57,10 @@ export function readKeys(dataDir: string): StoredKey[] {
 
 function checkStoredKey(value: unknown, where: string): StoredKey {
   const key = value as Partial<StoredKey>;
-  if (typeof key?.accessKeyId !== "string" || !/^[A-Z0-9]{16,128}$/.test(key.accessKeyId)) throw new KeysFileError(`${where}.accessKeyId must be upper-case letters and digits.`);
-  if (typeof key.secretAccessKey !== "string" || key.secretAccessKey.length < 16) throw new KeysFileError(`${where}.secretAccessKey must be a string of at least 16 characters.`);
+  if (typeof key?.accessKeyId !== "string" || !/^[A-Z0-9]{16,128}$/.test(key.accessKeyId))
+    throw new KeysFileError(`${where}.accessKeyId must be upper-case letters and digits.`);
+  if (typeof key.secretAccessKey !== "string" || key.secretAccessKey.length < 16)
+    throw new KeysFileError(`${where}.secretAccessKey must be a string of at least 16 characters.`);
   if (typeof key.name !== "string") throw new KeysFileError(`${where}.name must be a string.`);
   try {
     checkPolicy(key.policy);

@@ -52,10 +52,13 @@ export class CompiledPolicy {
 
 /** Checks a parsed JSON value is a policy this subset understands, naming the first problem. */
 export function checkPolicy(value: unknown): PolicyDocument {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new PolicyError('A policy must be a JSON object such as {"Version": "2012-10-17", "Statement": [...]}.');
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new PolicyError('A policy must be a JSON object such as {"Version": "2012-10-17", "Statement": [...]}.');
   const doc = value as Record<string, unknown>;
-  for (const key of Object.keys(doc)) if (key !== "Version" && key !== "Statement" && key !== "Id") throw new PolicyError(`Policy member '${key}' is not supported; use Version and Statement.`);
-  if (doc.Version !== "2012-10-17" && doc.Version !== "2008-10-17") throw new PolicyError(`Policy Version must be "2012-10-17", got ${JSON.stringify(doc.Version)}.`);
+  for (const key of Object.keys(doc))
+    if (key !== "Version" && key !== "Statement" && key !== "Id") throw new PolicyError(`Policy member '${key}' is not supported; use Version and Statement.`);
+  if (doc.Version !== "2012-10-17" && doc.Version !== "2008-10-17")
+    throw new PolicyError(`Policy Version must be "2012-10-17", got ${JSON.stringify(doc.Version)}.`);
   const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
   if (statements.length === 0 || doc.Statement === undefined) throw new PolicyError("Policy Statement must hold at least one statement.");
   statements.forEach((statement, index) => checkStatement(statement, index));
@@ -64,19 +67,25 @@ export function checkPolicy(value: unknown): PolicyDocument {
 
 function checkStatement(value: unknown, index: number): void {
   const where = `Statement[${index}]`;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new PolicyError(`${where} must be an object with Effect, Action and Resource.`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new PolicyError(`${where} must be an object with Effect, Action and Resource.`);
   const statement = value as Record<string, unknown>;
   for (const key of Object.keys(statement)) {
-    if (!["Sid", "Effect", "Action", "Resource"].includes(key)) throw new PolicyError(`${where}.${key} is not supported; Berth's policies use Effect, Action and Resource only.`);
+    if (!["Sid", "Effect", "Action", "Resource"].includes(key))
+      throw new PolicyError(`${where}.${key} is not supported; Berth's policies use Effect, Action and Resource only.`);
   }
-  if (statement.Effect !== "Allow" && statement.Effect !== "Deny") throw new PolicyError(`${where}.Effect must be "Allow" or "Deny", got ${JSON.stringify(statement.Effect)}.`);
+  if (statement.Effect !== "Allow" && statement.Effect !== "Deny")
+    throw new PolicyError(`${where}.Effect must be "Allow" or "Deny", got ${JSON.stringify(statement.Effect)}.`);
   for (const member of ["Action", "Resource"] as const) {
     const list = statement[member];
     const items = Array.isArray(list) ? list : [list];
     if (items.length === 0 || items.some((item) => typeof item !== "string" || item === "")) {
       throw new PolicyError(`${where}.${member} must be a non-empty string or list of strings, e.g. ${member === "Action" ? '"sagemaker:Describe*"' : '"*"'}.`);
     }
-    if (member === "Action") for (const item of items as string[]) if (item !== "*" && !/^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/.test(item)) throw new PolicyError(`${where}.Action '${item}' must look like service:Operation, e.g. sagemaker:InvokeEndpoint.`);
+    if (member === "Action")
+      for (const item of items as string[])
+        if (item !== "*" && !/^[a-zA-Z0-9-]+:[a-zA-Z0-9*?]+$/.test(item))
+          throw new PolicyError(`${where}.Action '${item}' must look like service:Operation, e.g. sagemaker:InvokeEndpoint.`);
   }
 }
 
@@ -90,6 +99,9 @@ function listOf(value: string | string[]): string[] {
 
 /** IAM wildcards: `*` any run of characters, `?` one character; everything else literal. */
 function pattern(text: string, flags: string): RegExp {
-  const source = text.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const source = text
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${source}$`, flags);
 }

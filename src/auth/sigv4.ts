@@ -76,11 +76,14 @@ export class SigV4Verifier {
     if (parts.service !== signingName) throw authErrors.wrongService(signingName);
     if (parts.scopeDate !== parts.longDate.slice(0, 8)) throw authErrors.scopeDateMismatch(parts.scopeDate, parts.longDate);
     checkSignedHeaders(req, parts);
-    const declared = parts.presigned ? single(parts.query["X-Amz-Content-Sha256"]) ?? single(req.headers["x-amz-content-sha256"]) : single(req.headers["x-amz-content-sha256"]);
+    const declared = parts.presigned
+      ? (single(parts.query["X-Amz-Content-Sha256"]) ?? single(req.headers["x-amz-content-sha256"]))
+      : single(req.headers["x-amz-content-sha256"]);
     const request = canonicalInput(req, parts);
     const scope = `${parts.scopeDate}/${parts.region}/${parts.service}/aws4_request`;
     const signingKey = await this.#signingKey(key, parts);
-    const signatureOver = async (payloadHash: string) => this.#matches(await this.#sign(request, payloadHash, parts.longDate, scope, signingKey), parts.signature);
+    const signatureOver = async (payloadHash: string) =>
+      this.#matches(await this.#sign(request, payloadHash, parts.longDate, scope, signingKey), parts.signature);
 
     if (declared === undefined) {
       return {
@@ -92,7 +95,8 @@ export class SigV4Verifier {
         },
       };
     }
-    if (declared !== UNSIGNED_PAYLOAD && declared !== streamingSigned && declared !== streamingUnsignedTrailer && !/^[0-9a-f]{64}$/.test(declared)) throw authErrors.badContentSha256(declared);
+    if (declared !== UNSIGNED_PAYLOAD && declared !== streamingSigned && declared !== streamingUnsignedTrailer && !/^[0-9a-f]{64}$/.test(declared))
+      throw authErrors.badContentSha256(declared);
     if (!(await signatureOver(declared))) throw authErrors.signatureMismatch();
     return {
       key,
@@ -138,7 +142,13 @@ export class SigV4Verifier {
     const cacheKey = `${key.accessKeyId}/${parts.scopeDate}/${parts.region}/${parts.service}`;
     const cached = this.#signingKeys.get(cacheKey);
     if (cached) return cached;
-    const derived = await getSigningKey(sha256, { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, parts.scopeDate, parts.region, parts.service);
+    const derived = await getSigningKey(
+      sha256,
+      { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
+      parts.scopeDate,
+      parts.region,
+      parts.service,
+    );
     if (this.#signingKeys.size >= maxCachedSigningKeys) this.#signingKeys.clear();
     this.#signingKeys.set(cacheKey, derived);
     return derived;
@@ -150,18 +160,31 @@ export class SigV4Verifier {
     let previous = parts.signature;
     for (const [index, chunk] of chunks.entries()) {
       if (chunk.signature === undefined) throw authErrors.malformedChunkedBody(`chunk ${index} has no chunk-signature`);
-      const stringToSign = [EVENT_ALGORITHM_IDENTIFIER, parts.longDate, scope, previous, emptyHash, chunk.data.length === 0 ? emptyHash : hashHex(chunk.data)].join("\n");
+      const stringToSign = [
+        EVENT_ALGORITHM_IDENTIFIER,
+        parts.longDate,
+        scope,
+        previous,
+        emptyHash,
+        chunk.data.length === 0 ? emptyHash : hashHex(chunk.data),
+      ].join("\n");
       const expected = await hmacHex(signingKey, stringToSign);
       if (!this.#matches(expected, chunk.signature)) throw authErrors.chunkSignatureMismatch(index);
       previous = expected;
     }
-    return joinChunks(chunks.map((c) => c.data), req);
+    return joinChunks(
+      chunks.map((c) => c.data),
+      req,
+    );
   }
 }
 
 function unsignedChunks(raw: Buffer, req: IncomingMessage): Buffer {
   const { chunks, trailers } = splitAwsChunks(raw);
-  const body = joinChunks(chunks.map((c) => c.data), req);
+  const body = joinChunks(
+    chunks.map((c) => c.data),
+    req,
+  );
   const declaredTrailer = single(req.headers["x-amz-trailer"]);
   if (declaredTrailer) checkTrailerChecksum(body, declaredTrailer.toLowerCase(), trailers.get(declaredTrailer.toLowerCase()));
   return body;
@@ -182,7 +205,8 @@ function parseSignature(req: IncomingMessage): SignatureParts {
   const query = queryStart < 0 ? {} : parseQuery(url.slice(queryStart + 1));
   const authorization = req.headers.authorization;
   if (authorization !== undefined) return parseAuthorizationHeader(authorization, single(req.headers["x-amz-date"]), query);
-  if (query["X-Amz-Signature"] !== undefined || query["X-Amz-Credential"] !== undefined || query["X-Amz-Algorithm"] !== undefined) return parsePresignedQuery(query);
+  if (query["X-Amz-Signature"] !== undefined || query["X-Amz-Credential"] !== undefined || query["X-Amz-Algorithm"] !== undefined)
+    return parsePresignedQuery(query);
   throw authErrors.missingAuthentication();
 }
 
@@ -198,7 +222,14 @@ function parseAuthorizationHeader(header: string, amzDate: string | undefined, q
   const missing = ["Credential", "Signature", "SignedHeaders"].filter((name) => !fields[name]);
   if (missing.length > 0) throw authErrors.missingParameters(missing);
   if (amzDate === undefined) throw authErrors.missingDate();
-  return { presigned: false, ...parseCredential(fields.Credential!), longDate: checkLongDate(amzDate), signedHeaders: fields.SignedHeaders!.split(";"), signature: fields.Signature!, query };
+  return {
+    presigned: false,
+    ...parseCredential(fields.Credential!),
+    longDate: checkLongDate(amzDate),
+    signedHeaders: fields.SignedHeaders!.split(";"),
+    signature: fields.Signature!,
+    query,
+  };
 }
 
 function parsePresignedQuery(query: Record<string, string | string[]>): SignatureParts {
@@ -219,7 +250,8 @@ function parsePresignedQuery(query: Record<string, string | string[]>): Signatur
 
 function parseCredential(credential: string): Pick<SignatureParts, "accessKeyId" | "scopeDate" | "region" | "service"> {
   const parts = credential.split("/");
-  if (parts.length !== 5 || parts[4] !== "aws4_request" || !/^\d{8}$/.test(parts[1]!) || parts.some((p) => p === "")) throw authErrors.malformedCredential(credential);
+  if (parts.length !== 5 || parts[4] !== "aws4_request" || !/^\d{8}$/.test(parts[1]!) || parts.some((p) => p === ""))
+    throw authErrors.malformedCredential(credential);
   return { accessKeyId: parts[0]!, scopeDate: parts[1]!, region: parts[2]!, service: parts[3]! };
 }
 
@@ -242,7 +274,14 @@ function canonicalInput(req: IncomingMessage, parts: SignatureParts): HttpReques
   }
   const url = req.url ?? "/";
   const queryStart = url.indexOf("?");
-  return { method: req.method ?? "GET", path: queryStart < 0 ? url : url.slice(0, queryStart), query: parts.query, headers, protocol: "http:", hostname: "" } as HttpRequest;
+  return {
+    method: req.method ?? "GET",
+    path: queryStart < 0 ? url : url.slice(0, queryStart),
+    query: parts.query,
+    headers,
+    protocol: "http:",
+    hostname: "",
+  } as HttpRequest;
 }
 
 function parseQuery(text: string): Record<string, string | string[]> {
@@ -293,4 +332,3 @@ async function hmacHex(key: Uint8Array, text: string): Promise<string> {
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
-

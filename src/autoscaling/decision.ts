@@ -4,7 +4,10 @@ export interface ScalingDecision {
   direction: "out" | "in" | "none";
   reason: string;
   /** Set when the policy wanted to scale but a rule stopped it. */
-  notScaled?: { code: "AlreadyAtMinCapacity" | "AlreadyAtMaxCapacity" | "CooldownInProgress" | "ScaleInDisabled" | "ScalingSuspended" | "NoCapacityToTrack"; detail: string };
+  notScaled?: {
+    code: "AlreadyAtMinCapacity" | "AlreadyAtMaxCapacity" | "CooldownInProgress" | "ScaleInDisabled" | "ScalingSuspended" | "NoCapacityToTrack";
+    detail: string;
+  };
 }
 
 export interface Capacity {

@@ -39,14 +39,20 @@ export interface InstanceScalingDecision {
  */
 export function decideInstanceCount(input: InstanceScalingInput): InstanceScalingDecision {
   const { live, bounds } = input;
-  const keep = (count: number, reason: string, consolidate: string[] = []) => ({ count: Math.min(bounds.max, Math.max(bounds.min, count)), reason, consolidate });
+  const keep = (count: number, reason: string, consolidate: string[] = []) => ({
+    count: Math.min(bounds.max, Math.max(bounds.min, count)),
+    reason,
+    consolidate,
+  });
   const unplaced = place(input.placement).unplaced;
   if (unplaced.length > 0) {
     const extra = instancesNeeded(input.placement, input.template, bounds.max - live.length).count;
     const missing = unplaced.reduce((sum, u) => sum + u.missing, 0);
     return keep(
       live.length + extra,
-      extra > 0 ? `${missing} copies cannot be placed on ${live.length} instances` : `${missing} copies cannot be placed and the variant is at its maximum of ${bounds.max} instances`,
+      extra > 0
+        ? `${missing} copies cannot be placed on ${live.length} instances`
+        : `${missing} copies cannot be placed and the variant is at its maximum of ${bounds.max} instances`,
     );
   }
   const releasable = live.filter((i) => !i.launching && i.idleSince !== undefined && i.idleSince <= input.now - input.idleReleaseMs);
@@ -60,7 +66,10 @@ export function decideInstanceCount(input: InstanceScalingInput): InstanceScalin
 function consolidationCandidates(input: InstanceScalingInput): string[] {
   const { placement, live, bounds } = input;
   if (live.length <= bounds.min || live.some((i) => i.launching) || placement.current.some((c) => c.replaces)) return [];
-  const load = (id: string) => placement.current.filter((c) => c.instanceId === id).reduce((sum, c) => sum + c.resources.memoryMiB + c.resources.cpuMillis + c.resources.accelerators * 1e6, 0);
+  const load = (id: string) =>
+    placement.current
+      .filter((c) => c.instanceId === id)
+      .reduce((sum, c) => sum + c.resources.memoryMiB + c.resources.cpuMillis + c.resources.accelerators * 1e6, 0);
   const candidates = [...live].sort((a, b) => load(a.id) - load(b.id) || b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
   const drained = new Set<string>();
   const out: string[] = [];

@@ -53,14 +53,22 @@ export function decideStepScaling(input: StepScalingInput): ScalingDecision {
   const desired = clamp(wanted, capacity);
   if (desired === current) {
     const atBound = desired === capacity.max ? "AlreadyAtMaxCapacity" : "AlreadyAtMinCapacity";
-    return none(current, `${trigger}: capacity stays ${current} (limits ${capacity.min}–${capacity.max})`, { code: atBound, detail: `${capacity.min}–${capacity.max}` });
+    return none(current, `${trigger}: capacity stays ${current} (limits ${capacity.min}–${capacity.max})`, {
+      code: atBound,
+      detail: `${capacity.min}–${capacity.max}`,
+    });
   }
   const direction = desired > current ? "out" : "in";
-  if (direction === "out" && input.target.scaleOutSuspended) return none(current, `${trigger}; scale-out is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingOutSuspended" });
-  if (direction === "in" && input.target.scaleInSuspended) return none(current, `${trigger}; scale-in is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingInSuspended" });
+  if (direction === "out" && input.target.scaleOutSuspended)
+    return none(current, `${trigger}; scale-out is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingOutSuspended" });
+  if (direction === "in" && input.target.scaleInSuspended)
+    return none(current, `${trigger}; scale-in is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingInSuspended" });
   const cooldown = scale.ms(config.Cooldown ?? defaultCooldownSeconds);
   if (input.lastActivityAt !== undefined && now - input.lastActivityAt < cooldown) {
-    return none(current, `${trigger}; cooldown of ${config.Cooldown ?? defaultCooldownSeconds} s in progress`, { code: "CooldownInProgress", detail: "Cooldown" });
+    return none(current, `${trigger}; cooldown of ${config.Cooldown ?? defaultCooldownSeconds} s in progress`, {
+      code: "CooldownInProgress",
+      detail: "Cooldown",
+    });
   }
   return { desired, direction, reason: `${trigger}: ${current} → ${desired}` };
 }

@@ -16,7 +16,9 @@ export interface TrackingWindows {
 
 /** Standard 60 s metrics: 3 minutes high, 15 minutes low; 10 s high-resolution metrics: 1 minute high, 15 minutes low. */
 export function trackingWindows(periodSeconds: number): TrackingWindows {
-  return periodSeconds < 60 ? { scaleOutPeriods: Math.round(60 / periodSeconds), scaleInPeriods: Math.round(900 / periodSeconds) } : { scaleOutPeriods: 3, scaleInPeriods: 15 };
+  return periodSeconds < 60
+    ? { scaleOutPeriods: Math.round(60 / periodSeconds), scaleInPeriods: Math.round(900 / periodSeconds) }
+    : { scaleOutPeriods: 3, scaleInPeriods: 15 };
 }
 
 export interface TargetTrackingInput {
@@ -61,15 +63,24 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
     const wanted = clamp(ceilSafe((basis * latest) / goal), capacity);
     const because = `${input.metricLabel} ${formatNumber(latest)} above target ${formatNumber(goal)} for ${windows.scaleOutPeriods} periods`;
     if (wanted <= current) {
-      if (current >= capacity.max) return none(current, `${input.policyName}: ${because}, but ${current} is already the maximum ${capacity.max}`, { code: "AlreadyAtMaxCapacity", detail: `max ${capacity.max}` });
+      if (current >= capacity.max)
+        return none(current, `${input.policyName}: ${because}, but ${current} is already the maximum ${capacity.max}`, {
+          code: "AlreadyAtMaxCapacity",
+          detail: `max ${capacity.max}`,
+        });
       return none(current, `${input.policyName}: ${because}; the ${current - basis} ${input.unit} still starting will cover it`);
     }
-    if (target.scaleOutSuspended) return none(current, `${input.policyName}: ${because}; scale-out is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingOutSuspended" });
+    if (target.scaleOutSuspended)
+      return none(current, `${input.policyName}: ${because}; scale-out is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingOutSuspended" });
     const cooldown = scale.ms(config.ScaleOutCooldown ?? defaultCooldownSeconds);
     if (target.lastScaleOutAt !== undefined && now - target.lastScaleOutAt < cooldown) {
       return none(current, `${input.policyName}: ${because}; scale-out cooldown in progress`, { code: "CooldownInProgress", detail: "ScaleOutCooldown" });
     }
-    return { desired: wanted, direction: "out", reason: `${input.policyName}: ${because}: ${basis} × ${formatNumber(latest)} / ${formatNumber(goal)} → ${wanted}` };
+    return {
+      desired: wanted,
+      direction: "out",
+      reason: `${input.policyName}: ${because}: ${basis} × ${formatNumber(latest)} / ${formatNumber(goal)} → ${wanted}`,
+    };
   }
   const inWindow = history.slice(-windows.scaleInPeriods);
   const low = goal * scaleInThresholdFraction;
@@ -78,15 +89,26 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
     const wanted = clamp(ceilSafe((current * peak) / goal), capacity);
     const because = `${input.metricLabel} at most ${formatNumber(peak)}, below ${formatNumber(low)} (90% of target ${formatNumber(goal)}) for ${windows.scaleInPeriods} periods`;
     if (wanted >= current) {
-      if (current <= capacity.min) return none(current, `${input.policyName}: ${because}, but ${current} is already the minimum ${capacity.min}`, { code: "AlreadyAtMinCapacity", detail: `min ${capacity.min}` });
+      if (current <= capacity.min)
+        return none(current, `${input.policyName}: ${because}, but ${current} is already the minimum ${capacity.min}`, {
+          code: "AlreadyAtMinCapacity",
+          detail: `min ${capacity.min}`,
+        });
       return none(current, `${input.policyName}: ${because}, but ${current} ${input.unit} are still needed for that load`);
     }
-    if (config.DisableScaleIn) return none(current, `${input.policyName}: ${because}; scale-in is disabled by the policy`, { code: "ScaleInDisabled", detail: "DisableScaleIn" });
-    if (target.scaleInSuspended) return none(current, `${input.policyName}: ${because}; scale-in is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingInSuspended" });
+    if (config.DisableScaleIn)
+      return none(current, `${input.policyName}: ${because}; scale-in is disabled by the policy`, { code: "ScaleInDisabled", detail: "DisableScaleIn" });
+    if (target.scaleInSuspended)
+      return none(current, `${input.policyName}: ${because}; scale-in is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingInSuspended" });
     const cooldown = scale.ms(config.ScaleInCooldown ?? defaultCooldownSeconds);
     const last = Math.max(target.lastScaleInAt ?? -Infinity, target.lastScaleOutAt ?? -Infinity);
-    if (now - last < cooldown) return none(current, `${input.policyName}: ${because}; scale-in cooldown in progress`, { code: "CooldownInProgress", detail: "ScaleInCooldown" });
-    return { desired: wanted, direction: "in", reason: `${input.policyName}: ${because}: ${current} × ${formatNumber(peak)} / ${formatNumber(goal)} → ${wanted}` };
+    if (now - last < cooldown)
+      return none(current, `${input.policyName}: ${because}; scale-in cooldown in progress`, { code: "CooldownInProgress", detail: "ScaleInCooldown" });
+    return {
+      desired: wanted,
+      direction: "in",
+      reason: `${input.policyName}: ${because}: ${current} × ${formatNumber(peak)} / ${formatNumber(goal)} → ${wanted}`,
+    };
   }
   return none(current, `${input.policyName}: ${input.metricLabel} is near target ${formatNumber(goal)}`);
 }

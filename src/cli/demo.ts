@@ -47,7 +47,12 @@ export async function setUpDemo(sm: SageMakerClient, log: Logger): Promise<void>
         new CreateEndpointConfigCommand({
           EndpointConfigName: demoEndpoint,
           ProductionVariants: [
-            { VariantName: "AllTraffic", InstanceType: "ml.g5.12xlarge", InitialInstanceCount: 1, RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } },
+            {
+              VariantName: "AllTraffic",
+              InstanceType: "ml.g5.12xlarge",
+              InitialInstanceCount: 1,
+              RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" },
+            },
           ],
         }),
       )
@@ -68,8 +73,14 @@ export async function waitForDemo(sm: SageMakerClient, log: Logger, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
-    const states = await Promise.all(components.map((c) => sm.send(new DescribeInferenceComponentCommand({ InferenceComponentName: c.InferenceComponentName }))));
-    const summary = states.map((s) => `${s.InferenceComponentName} ${s.InferenceComponentStatus} (${s.RuntimeConfig?.CurrentCopyCount}/${s.RuntimeConfig?.DesiredCopyCount} copies)`).join(", ");
+    const states = await Promise.all(
+      components.map((c) => sm.send(new DescribeInferenceComponentCommand({ InferenceComponentName: c.InferenceComponentName }))),
+    );
+    const summary = states
+      .map(
+        (s) => `${s.InferenceComponentName} ${s.InferenceComponentStatus} (${s.RuntimeConfig?.CurrentCopyCount}/${s.RuntimeConfig?.DesiredCopyCount} copies)`,
+      )
+      .join(", ");
     if (summary !== last) log.info(`demo: ${summary}`);
     last = summary;
     if (states.every((s) => s.InferenceComponentStatus === "InService")) return true;

@@ -11,15 +11,25 @@ export function registerInstancesCommand(program: Command): void {
     .option("--endpoint <name>", "only this endpoint")
     .option("--url <url>", "Berth server URL (env BERTH_URL)", defaultUrl)
     .option("--json", "print the raw JSON")
-    .option("--data-dir <dir>", "the server's data dir, whose credentials.json holds the key used unless AWS_ACCESS_KEY_ID or AWS_PROFILE is set (env BERTH_DATA_DIR)", defaultDataDir)
+    .option(
+      "--data-dir <dir>",
+      "the server's data dir, whose credentials.json holds the key used unless AWS_ACCESS_KEY_ID or AWS_PROFILE is set (env BERTH_DATA_DIR)",
+      defaultDataDir,
+    )
     .action(async (flags: { endpoint?: string; url: string; json?: boolean; dataDir: string }) => {
       const query = flags.endpoint ? `?endpoint=${encodeURIComponent(flags.endpoint)}` : "";
       let response: Response;
       try {
         const credentials = await resolvedCredentials(flags.url, flags.dataDir);
-        response = await signedFetch(`${flags.url.replace(/\/$/, "")}/berth/v1/instances${query}`, {}, { credentials, region: process.env.AWS_REGION ?? "us-east-1", service: pathSigningName });
+        response = await signedFetch(
+          `${flags.url.replace(/\/$/, "")}/berth/v1/instances${query}`,
+          {},
+          { credentials, region: process.env.AWS_REGION ?? "us-east-1", service: pathSigningName },
+        );
       } catch (error) {
-        process.stderr.write(`berth: cannot reach a Berth server at ${flags.url} (${(error as Error).message}). Start one with 'npx berth server' or pass --url.\n`);
+        process.stderr.write(
+          `berth: cannot reach a Berth server at ${flags.url} (${(error as Error).message}). Start one with 'npx berth server' or pass --url.\n`,
+        );
         process.exit(1);
       }
       if (!response.ok) {
@@ -45,7 +55,9 @@ export function registerInstancesCommand(program: Command): void {
         );
         for (const c of i.copies) {
           const devices = c.devices.length > 0 ? ` devices ${c.devices.join(",")}` : "";
-          process.stdout.write(`  ${c.copyId.padEnd(28)} ${c.phase.padEnd(10)} ${c.state.padEnd(8)}${devices} cpu ${c.cpuCores} mem ${c.memoryMiB} MiB${c.port ? ` port ${c.port}` : ""}\n`);
+          process.stdout.write(
+            `  ${c.copyId.padEnd(28)} ${c.phase.padEnd(10)} ${c.state.padEnd(8)}${devices} cpu ${c.cpuCores} mem ${c.memoryMiB} MiB${c.port ? ` port ${c.port}` : ""}\n`,
+          );
         }
       }
     });

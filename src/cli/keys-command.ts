@@ -19,10 +19,13 @@ export function registerKeysCommand(program: Command): void {
       run(() => {
         const existing = readKeys(flags.dataDir);
         const name = flags.name ?? nextName(existing.map((k) => k.name));
-        if (existing.some((k) => k.name === name)) throw new KeysFileError(`A key named '${name}' already exists. Pick another --name, or delete that key first.`);
+        if (existing.some((k) => k.name === name))
+          throw new KeysFileError(`A key named '${name}' already exists. Pick another --name, or delete that key first.`);
         const key = newKey(name, flags.policy ? readPolicy(flags.policy) : administratorPolicy);
         writeKeys(flags.dataDir, [...existing, key]);
-        process.stderr.write(`created key '${key.name}' in ${credentialsPath(flags.dataDir)}${flags.policy ? ` with the policy in ${flags.policy}` : " (administrator)"}; the secret is shown only now:\n`);
+        process.stderr.write(
+          `created key '${key.name}' in ${credentialsPath(flags.dataDir)}${flags.policy ? ` with the policy in ${flags.policy}` : " (administrator)"}; the secret is shown only now:\n`,
+        );
         process.stdout.write(`export AWS_ACCESS_KEY_ID=${key.accessKeyId}\nexport AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}\n`);
       }),
     );
@@ -51,8 +54,12 @@ export function registerKeysCommand(program: Command): void {
     .action((accessKeyId: string, flags: { dataDir: string }) =>
       run(() => {
         const existing = readKeys(flags.dataDir);
-        if (!existing.some((k) => k.accessKeyId === accessKeyId)) throw new KeysFileError(`No key ${accessKeyId} in ${credentialsPath(flags.dataDir)}. 'berth keys list' shows the keys.`);
-        writeKeys(flags.dataDir, existing.filter((k) => k.accessKeyId !== accessKeyId));
+        if (!existing.some((k) => k.accessKeyId === accessKeyId))
+          throw new KeysFileError(`No key ${accessKeyId} in ${credentialsPath(flags.dataDir)}. 'berth keys list' shows the keys.`);
+        writeKeys(
+          flags.dataDir,
+          existing.filter((k) => k.accessKeyId !== accessKeyId),
+        );
         process.stdout.write(`deleted key ${accessKeyId}\n`);
       }),
     );

@@ -18,86 +18,105 @@ export function registerServerCommand(program: Command): void {
     .option("--config <file>", "YAML or JSON config file (env BERTH_CONFIG)")
     .option("--log-format <format>", "pretty or json (env BERTH_LOG_FORMAT)")
     .option("--log-level <level>", "debug, info, warn or error (env BERTH_LOG_LEVEL)")
-    .option("--scaling-period <duration>", "real time that SageMaker's 60 s scaling period lasts, e.g. 1s for demos and tests; shortens cooldowns and delays alike (env BERTH_SCALING_PERIOD)")
+    .option(
+      "--scaling-period <duration>",
+      "real time that SageMaker's 60 s scaling period lasts, e.g. 1s for demos and tests; shortens cooldowns and delays alike (env BERTH_SCALING_PERIOD)",
+    )
     .option("--demo", "also create a demo endpoint with two inference components (berth/echo and berth/llm)")
     .option("--insecure-no-auth", "accept unsigned requests from anyone who can reach the port (loopback hosts only; auth.enabled: false)")
     .option("--tls-cert <file>", "PEM certificate (chain): serve https on the port (tls.cert)")
     .option("--tls-key <file>", "PEM private key of --tls-cert (tls.key)")
-    .action(async (flags: { port?: string; host?: string; dataDir?: string; config?: string; logFormat?: string; logLevel?: string; demo?: boolean; scalingPeriod?: string; insecureNoAuth?: boolean; tlsCert?: string; tlsKey?: string }) => {
-      let config: BerthConfig;
-      try {
-        config = loadConfig({
-          file: flags.config,
-          flags: {
-            port: flags.port === undefined ? undefined : Number(flags.port),
-            host: flags.host,
-            dataDir: flags.dataDir,
-            logFormat: flags.logFormat as BerthConfig["logFormat"] | undefined,
-            logLevel: flags.logLevel,
-            scalingPeriodSeconds: flags.scalingPeriod === undefined ? undefined : parseDuration(flags.scalingPeriod, "--scaling-period"),
-            auth: flags.insecureNoAuth ? { enabled: false } : undefined,
-            tls: { cert: flags.tlsCert, key: flags.tlsKey },
-          },
-        });
-      } catch (error) {
-        if (error instanceof ConfigError) {
-          process.stderr.write(`berth: ${error.message}\n`);
-          process.exit(2);
-        }
-        throw error;
-      }
-      const log = createLogger({ level: config.logLevel, pretty: config.logFormat === "pretty" });
-      let server;
-      try {
-        server = await startServer(config, { log });
-      } catch (error) {
-        const e = error as NodeJS.ErrnoException;
-        const fault = StorageFaultError.from(error, config.dataDir);
-        if (e.code === "EADDRINUSE") log.error(`port ${config.port} on ${config.host} is already in use; stop the other process or pass --port`);
-        // Plain stderr, like a config error: the pretty logger writes from a worker that exit() may cut off.
-        else if (fault) process.stderr.write(`berth: ${storageMessages.startup(fault.kind, fault.dataDir, fault.code)}\n`);
-        else if (e.name === "CopyUserError") log.error(e.message);
-        else log.error({ err: error }, "Berth failed to start");
-        log.flush?.();
-        process.exit(1);
-      }
-      const shutdown = (signal: string) => {
-        log.info(`${signal} received; shutting down`);
-        const force = setTimeout(() => {
-          log.error("shutdown took longer than 30 s; exiting anyway");
-          process.exit(1);
-        }, 30_000);
-        force.unref();
-        server.close().then(
-          () => {
-            log.info("stopped cleanly");
-            log.flush?.();
-            process.exit(0);
-          },
-          (error) => {
-            log.error({ err: error }, "error during shutdown");
-            process.exit(1);
-          },
-        );
-      };
-      process.once("SIGTERM", () => shutdown("SIGTERM"));
-      process.once("SIGINT", () => shutdown("SIGINT"));
-      if (flags.demo) {
-        // The demo signs with the data dir's administrator key, whatever AWS_* variables say.
-        const key = config.auth.enabled ? readKeys(config.dataDir).find((k) => k.name === administratorKeyName) : undefined;
-        if (config.auth.enabled && !key) {
-          log.error(`the demo needs the '${administratorKeyName}' key in ${config.dataDir}/credentials.json; create one with 'berth keys create --name ${administratorKeyName}'`);
-          return;
-        }
-        const sm = sageMakerClient(server.url, key ?? { accessKeyId: "BERTHDEMONOAUTH00000", secretAccessKey: "authentication-is-off-for-this-demo-run" });
+    .action(
+      async (flags: {
+        port?: string;
+        host?: string;
+        dataDir?: string;
+        config?: string;
+        logFormat?: string;
+        logLevel?: string;
+        demo?: boolean;
+        scalingPeriod?: string;
+        insecureNoAuth?: boolean;
+        tlsCert?: string;
+        tlsKey?: string;
+      }) => {
+        let config: BerthConfig;
         try {
-          await setUpDemo(sm, log);
-          const ready = await waitForDemo(sm, log);
-          if (ready) log.info(demoInstructions(server.url, key));
-          else log.error("the demo components did not become InService; see the log lines above for the reason");
+          config = loadConfig({
+            file: flags.config,
+            flags: {
+              port: flags.port === undefined ? undefined : Number(flags.port),
+              host: flags.host,
+              dataDir: flags.dataDir,
+              logFormat: flags.logFormat as BerthConfig["logFormat"] | undefined,
+              logLevel: flags.logLevel,
+              scalingPeriodSeconds: flags.scalingPeriod === undefined ? undefined : parseDuration(flags.scalingPeriod, "--scaling-period"),
+              auth: flags.insecureNoAuth ? { enabled: false } : undefined,
+              tls: { cert: flags.tlsCert, key: flags.tlsKey },
+            },
+          });
         } catch (error) {
-          log.error({ err: error }, "could not set up the demo");
+          if (error instanceof ConfigError) {
+            process.stderr.write(`berth: ${error.message}\n`);
+            process.exit(2);
+          }
+          throw error;
         }
-      }
-    });
+        const log = createLogger({ level: config.logLevel, pretty: config.logFormat === "pretty" });
+        let server;
+        try {
+          server = await startServer(config, { log });
+        } catch (error) {
+          const e = error as NodeJS.ErrnoException;
+          const fault = StorageFaultError.from(error, config.dataDir);
+          if (e.code === "EADDRINUSE") log.error(`port ${config.port} on ${config.host} is already in use; stop the other process or pass --port`);
+          // Plain stderr, like a config error: the pretty logger writes from a worker that exit() may cut off.
+          else if (fault) process.stderr.write(`berth: ${storageMessages.startup(fault.kind, fault.dataDir, fault.code)}\n`);
+          else if (e.name === "CopyUserError") log.error(e.message);
+          else log.error({ err: error }, "Berth failed to start");
+          log.flush?.();
+          process.exit(1);
+        }
+        const shutdown = (signal: string) => {
+          log.info(`${signal} received; shutting down`);
+          const force = setTimeout(() => {
+            log.error("shutdown took longer than 30 s; exiting anyway");
+            process.exit(1);
+          }, 30_000);
+          force.unref();
+          server.close().then(
+            () => {
+              log.info("stopped cleanly");
+              log.flush?.();
+              process.exit(0);
+            },
+            (error) => {
+              log.error({ err: error }, "error during shutdown");
+              process.exit(1);
+            },
+          );
+        };
+        process.once("SIGTERM", () => shutdown("SIGTERM"));
+        process.once("SIGINT", () => shutdown("SIGINT"));
+        if (flags.demo) {
+          // The demo signs with the data dir's administrator key, whatever AWS_* variables say.
+          const key = config.auth.enabled ? readKeys(config.dataDir).find((k) => k.name === administratorKeyName) : undefined;
+          if (config.auth.enabled && !key) {
+            log.error(
+              `the demo needs the '${administratorKeyName}' key in ${config.dataDir}/credentials.json; create one with 'berth keys create --name ${administratorKeyName}'`,
+            );
+            return;
+          }
+          const sm = sageMakerClient(server.url, key ?? { accessKeyId: "BERTHDEMONOAUTH00000", secretAccessKey: "authentication-is-off-for-this-demo-run" });
+          try {
+            await setUpDemo(sm, log);
+            const ready = await waitForDemo(sm, log);
+            if (ready) log.info(demoInstructions(server.url, key));
+            else log.error("the demo components did not become InService; see the log lines above for the reason");
+          } catch (error) {
+            log.error({ err: error }, "could not set up the demo");
+          }
+        }
+      },
+    );
 }

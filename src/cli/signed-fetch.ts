@@ -33,8 +33,18 @@ export async function signedHeaders(url: string, init: RequestInit, options: Sig
     query[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
   });
   const body = init.body;
-  if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array)) throw new Error("signedFetch signs string and byte bodies only");
-  const request = new HttpRequest({ method: init.method ?? "GET", protocol: target.protocol, hostname: target.hostname, port: Number(target.port) || undefined, path: target.pathname, query, headers, body: body ?? undefined });
+  if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array))
+    throw new Error("signedFetch signs string and byte bodies only");
+  const request = new HttpRequest({
+    method: init.method ?? "GET",
+    protocol: target.protocol,
+    hostname: target.hostname,
+    port: Number(target.port) || undefined,
+    path: target.pathname,
+    query,
+    headers,
+    body: body ?? undefined,
+  });
   const signer = new SignatureV4({ credentials: options.credentials, region: options.region, service: options.service, sha256: Hash.bind(null, "sha256") });
   const signed = await signer.sign(request, { signingDate: options.signingDate });
   const out = { ...signed.headers };

@@ -69,7 +69,13 @@ export async function runSimulate(flags: SimulateFlags, io: CommandIo): Promise<
   try {
     sim = await simulate(flags.portfolio, flags.trace, options);
   } catch (error) {
-    if (error instanceof PortfolioError || error instanceof TraceFormatError || error instanceof CatalogError || error instanceof WorkloadError || error instanceof RangeError) {
+    if (
+      error instanceof PortfolioError ||
+      error instanceof TraceFormatError ||
+      error instanceof CatalogError ||
+      error instanceof WorkloadError ||
+      error instanceof RangeError
+    ) {
       return fail(io, error.message);
     }
     throw error;
@@ -92,7 +98,10 @@ function optionsFrom(flags: SimulateFlags, io: CommandIo): SimulateOptions {
   if (flags.start !== undefined) o.startS = parseSeconds(flags.start, "--start", { allowZero: true });
   if (flags.seed !== undefined) o.seed = parseWhole(flags.seed, "--seed");
   if (flags.strategies !== undefined) {
-    o.strategies = flags.strategies.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    o.strategies = flags.strategies
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
     pickStrategies(o.strategies);
   }
   if (flags.price !== undefined) o.pricePerHour = parsePositive(flags.price, "--price");

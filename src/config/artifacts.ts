@@ -18,12 +18,15 @@ export const defaultArtifactSettings: ArtifactSettings = {
 };
 
 export function checkArtifactSettings(raw: unknown): ArtifactSettings {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`artifacts must be a mapping of settings, e.g. "artifacts: { localRoots: [/srv/models] }".`);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new ConfigError(`artifacts must be a mapping of settings, e.g. "artifacts: { localRoots: [/srv/models] }".`);
   const known = new Set(Object.keys(defaultArtifactSettings));
-  for (const key of Object.keys(raw)) if (!known.has(key)) throw new ConfigError(`unknown setting 'artifacts.${key}'. Known artifacts settings: ${[...known].join(", ")}.`);
+  for (const key of Object.keys(raw))
+    if (!known.has(key)) throw new ConfigError(`unknown setting 'artifacts.${key}'. Known artifacts settings: ${[...known].join(", ")}.`);
   const merged = { ...defaultArtifactSettings, ...(raw as Partial<ArtifactSettings>) };
   const strings = (name: keyof ArtifactSettings, value: unknown) => {
-    if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v !== "")) throw new ConfigError(`artifacts.${name} must be a list of non-empty strings.`);
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v !== ""))
+      throw new ConfigError(`artifacts.${name} must be a list of non-empty strings.`);
     return value as string[];
   };
   const count = (name: keyof ArtifactSettings) => {

@@ -21,7 +21,8 @@ export interface TlsConfig {
 export function checkAuth(raw: Record<string, unknown>, host: string): AuthConfig {
   if (typeof raw.enabled !== "boolean") throw new ConfigError(`auth.enabled must be true or false, got '${raw.enabled}'.`);
   const allowedHosts = raw.allowedHosts;
-  if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== "string" || h === "")) throw new ConfigError(`auth.allowedHosts must be a list of host names, e.g. [berth.internal].`);
+  if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== "string" || h === ""))
+    throw new ConfigError(`auth.allowedHosts must be a list of host names, e.g. [berth.internal].`);
   const clockSkewSeconds = parseDuration(raw.clockSkewSeconds, "auth.clockSkewSeconds");
   if (clockSkewSeconds > 3600) throw new ConfigError(`auth.clockSkewSeconds must be at most 3600 (AWS allows 300), got '${raw.clockSkewSeconds}'.`);
   if (!raw.enabled && !isLoopback(host)) {
@@ -36,8 +37,12 @@ export function checkAuth(raw: Record<string, unknown>, host: string): AuthConfi
 export function checkTls(raw: Record<string, unknown>): TlsConfig {
   const cert = raw.cert === undefined || raw.cert === null || raw.cert === "" ? undefined : String(raw.cert);
   const key = raw.key === undefined || raw.key === null || raw.key === "" ? undefined : String(raw.key);
-  if ((cert === undefined) !== (key === undefined)) throw new ConfigError("tls.cert and tls.key (--tls-cert, --tls-key) must be given together: the certificate and its private key, as PEM files.");
-  for (const [name, file] of [["tls.cert", cert], ["tls.key", key]] as const) {
+  if ((cert === undefined) !== (key === undefined))
+    throw new ConfigError("tls.cert and tls.key (--tls-cert, --tls-key) must be given together: the certificate and its private key, as PEM files.");
+  for (const [name, file] of [
+    ["tls.cert", cert],
+    ["tls.key", key],
+  ] as const) {
     if (file !== undefined && !existsSync(file)) throw new ConfigError(`${name} file ${file} does not exist. Give the path of a PEM file.`);
   }
   return cert && key ? { cert: resolve(cert), key: resolve(key) } : {};

@@ -132,9 +132,11 @@ function readConfigFile(file: string): Partial<BerthConfig> {
     const group = groupDefaults(key);
     const value = (parsed as Record<string, unknown>)[key];
     if (!group || value === null || value === undefined) continue;
-    if (typeof value !== "object" || Array.isArray(value)) throw new ConfigError(`Config file ${file}: '${key}' must be a mapping of settings, e.g. ${key}: { ${Object.keys(group)[0]}: ... }.`);
+    if (typeof value !== "object" || Array.isArray(value))
+      throw new ConfigError(`Config file ${file}: '${key}' must be a mapping of settings, e.g. ${key}: { ${Object.keys(group)[0]}: ... }.`);
     for (const member of Object.keys(value)) {
-      if (!(member in group)) throw new ConfigError(`Config file ${file}: unknown setting '${key}.${member}'. Known settings in ${key}: ${Object.keys(group).join(", ")}.`);
+      if (!(member in group))
+        throw new ConfigError(`Config file ${file}: unknown setting '${key}.${member}'. Known settings in ${key}: ${Object.keys(group).join(", ")}.`);
     }
   }
   return parsed as Partial<BerthConfig>;
@@ -171,13 +173,15 @@ function check(raw: Record<string, unknown>): BerthConfig {
   const maxApiBodyBytes = Number(raw.maxApiBodyBytes);
   if (!Number.isInteger(maxApiBodyBytes) || maxApiBodyBytes < 1024) throw new ConfigError(`maxApiBodyBytes must be a whole number of at least 1024.`);
   const invokeTimeoutSeconds = Number(raw.invokeTimeoutSeconds);
-  if (!(invokeTimeoutSeconds > 0 && invokeTimeoutSeconds <= 3600)) throw new ConfigError(`invokeTimeoutSeconds must be a number of seconds above 0 and at most 3600.`);
+  if (!(invokeTimeoutSeconds > 0 && invokeTimeoutSeconds <= 3600))
+    throw new ConfigError(`invokeTimeoutSeconds must be a number of seconds above 0 and at most 3600.`);
   const scalingPeriodSeconds = parseDuration(raw.scalingPeriodSeconds, "scalingPeriodSeconds");
   const metricRetentionSeconds = parseDuration(raw.metricRetentionSeconds, "metricRetentionSeconds");
   const instanceIdleReleaseSeconds = parseDuration(raw.instanceIdleReleaseSeconds, "instanceIdleReleaseSeconds");
   const holdSeconds = parseDuration(raw.holdSeconds, "holdSeconds");
   const holdQueueSize = Number(raw.holdQueueSize);
-  if (!Number.isInteger(holdQueueSize) || holdQueueSize < 0) throw new ConfigError(`holdQueueSize must be a whole number of 0 or more, got '${raw.holdQueueSize}'.`);
+  if (!Number.isInteger(holdQueueSize) || holdQueueSize < 0)
+    throw new ConfigError(`holdQueueSize must be a whole number of 0 or more, got '${raw.holdQueueSize}'.`);
   const host = String(raw.host);
   const auth = checkAuth(raw.auth as Record<string, unknown>, host);
   const tls = checkTls(raw.tls as Record<string, unknown>);
@@ -212,4 +216,3 @@ function check(raw: Record<string, unknown>): BerthConfig {
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-

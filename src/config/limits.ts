@@ -16,7 +16,8 @@ export const defaultLimits: LimitsConfig = {
 /** The `limits` group from the merged settings: missing keys take their defaults, unknown keys are refused. */
 export function checkLimits(raw: unknown): LimitsConfig {
   if (raw === undefined || raw === null) return { ...defaultLimits };
-  if (typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(`limits must be a mapping of settings, e.g. "limits: { bufferedBodyBudgetBytes: 268435456 }".`);
+  if (typeof raw !== "object" || Array.isArray(raw))
+    throw new ConfigError(`limits must be a mapping of settings, e.g. "limits: { bufferedBodyBudgetBytes: 268435456 }".`);
   const known = Object.keys(defaultLimits);
   for (const key of Object.keys(raw)) {
     if (!known.includes(key)) throw new ConfigError(`limits: unknown setting '${key}'. Known settings: ${known.join(", ")}.`);
@@ -24,7 +25,9 @@ export function checkLimits(raw: unknown): LimitsConfig {
   const merged = { ...defaultLimits, ...(raw as Partial<LimitsConfig>) };
   const budget = Number(merged.bufferedBodyBudgetBytes);
   if (!Number.isSafeInteger(budget) || budget < smallestBudget) {
-    throw new ConfigError(`limits.bufferedBodyBudgetBytes must be a whole number of bytes, at least ${smallestBudget} (one full 6 MB request), got '${merged.bufferedBodyBudgetBytes}'.`);
+    throw new ConfigError(
+      `limits.bufferedBodyBudgetBytes must be a whole number of bytes, at least ${smallestBudget} (one full 6 MB request), got '${merged.bufferedBodyBudgetBytes}'.`,
+    );
   }
   return { bufferedBodyBudgetBytes: budget };
 }

@@ -17,7 +17,8 @@ export const defaultQuotas: QuotaConfig = { maxInstancesPerEndpoint: 4, maxCopie
 export function checkQuotas(raw: Record<string, unknown>): QuotaConfig {
   const whole = (name: keyof QuotaConfig) => {
     const value = Number(raw[name]);
-    if (!Number.isInteger(value) || value < 1 || value > 1_000_000) throw new ConfigError(`quotas.${name} must be a whole number from 1 to 1000000, got '${raw[name]}'.`);
+    if (!Number.isInteger(value) || value < 1 || value > 1_000_000)
+      throw new ConfigError(`quotas.${name} must be a whole number from 1 to 1000000, got '${raw[name]}'.`);
     return value;
   };
   return { maxInstancesPerEndpoint: whole("maxInstancesPerEndpoint"), maxCopiesPerComponent: whole("maxCopiesPerComponent") };

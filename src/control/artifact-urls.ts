@@ -11,7 +11,10 @@ export function requireAllowedArtifactUrl(policy: ArtifactUrlPolicy, field: stri
 }
 
 /** Every ArtifactUrl of a CreateInferenceComponent or UpdateInferenceComponent request. */
-export function checkSpecificationArtifacts(policy: ArtifactUrlPolicy, input: { Specification?: ComponentSpecification; Specifications?: ComponentSpecification[] }): void {
+export function checkSpecificationArtifacts(
+  policy: ArtifactUrlPolicy,
+  input: { Specification?: ComponentSpecification; Specifications?: ComponentSpecification[] },
+): void {
   requireAllowedArtifactUrl(policy, "Specification.Container.ArtifactUrl", input.Specification?.Container?.ArtifactUrl);
   input.Specifications?.forEach((spec, i) => requireAllowedArtifactUrl(policy, `Specifications.${i + 1}.Container.ArtifactUrl`, spec.Container?.ArtifactUrl));
 }

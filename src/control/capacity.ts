@@ -34,7 +34,9 @@ export async function writeCapacity(store: Store, clock: Clock, resource: Scalab
       if (!entry || entry.value.status === "Deleting" || entry.value.rollout) return false;
       if (entry.value.desiredCopyCount === desired) return false;
       const status = entry.value.status === "InService" ? "Updating" : entry.value.status;
-      await store.commit([put("inference-component", entry.key, { ...entry.value, desiredCopyCount: desired, status, lastModifiedAt: clock.now() }, unchanged(entry))]);
+      await store.commit([
+        put("inference-component", entry.key, { ...entry.value, desiredCopyCount: desired, status, lastModifiedAt: clock.now() }, unchanged(entry)),
+      ]);
       return true;
     }
     const entry = await store.get<EndpointRecord>("endpoint", nameKey(resource.endpoint));

@@ -37,7 +37,8 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
     const endpointEntry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
     if (!endpointEntry) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", input.EndpointName));
     const endpoint = endpointEntry.value;
-    if (!usableEndpointStates.has(endpoint.status)) throw sageMakerErrors.endpointNotUsable(endpoint.name, endpoint.status, `create inference component '${name}'`);
+    if (!usableEndpointStates.has(endpoint.status))
+      throw sageMakerErrors.endpointNotUsable(endpoint.name, endpoint.status, `create inference component '${name}'`);
     const deployment = endpoint.pending ?? endpoint.current;
     const variant = chooseVariant(endpoint.name, deployment.config.ProductionVariants, input.VariantName);
     if (variant.ModelName) throw sageMakerErrors.variantHostsModel(endpoint.name, variant.VariantName, variant.ModelName);
@@ -45,15 +46,17 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
     const base = spec.BaseInferenceComponentName ? await adapterBase(deps, name, endpoint.name, spec) : undefined;
     if (base && input.RuntimeConfig) throw deploymentErrors.adapterRuntimeConfig(name);
     const model = spec.ModelName ? await getModelRecord(deps, spec.ModelName) : undefined;
-    const resolved = base ? adapterSpec(base.value, spec) : resolveSpec(spec, {
-      componentName: name,
-      endpointName: endpoint.name,
-      variant,
-      instanceType: deps.catalog.get(variant.InstanceType!)!,
-      capacity: deps.capacity,
-      model,
-      version: 1,
-    });
+    const resolved = base
+      ? adapterSpec(base.value, spec)
+      : resolveSpec(spec, {
+          componentName: name,
+          endpointName: endpoint.name,
+          variant,
+          instanceType: deps.catalog.get(variant.InstanceType!)!,
+          capacity: deps.capacity,
+          model,
+          version: 1,
+        });
     if (!base) checkResolvedLaunch(deps, name, spec, resolved);
     const now = deps.clock.now();
     const record: ComponentRecord = {
@@ -66,7 +69,7 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
       status: "Creating",
       specification: input.Specification ?? { Specifications: input.Specifications },
       resolved,
-      desiredCopyCount: base ? 0 : input.RuntimeConfig?.CopyCount ?? 1,
+      desiredCopyCount: base ? 0 : (input.RuntimeConfig?.CopyCount ?? 1),
       nextCopyOrdinal: 1,
       tags: input.Tags ?? [],
     };
@@ -121,10 +124,18 @@ function adapterSpec(base: ComponentRecord, spec: ComponentSpecification): Resol
 function chooseVariant(endpointName: string, variants: ProductionVariant[], requested: string | undefined): ProductionVariant {
   if (requested === undefined) {
     if (variants.length === 1) return variants[0]!;
-    throw sageMakerErrors.variantRequired(endpointName, variants.map((v) => v.VariantName));
+    throw sageMakerErrors.variantRequired(
+      endpointName,
+      variants.map((v) => v.VariantName),
+    );
   }
   const variant = variants.find((v) => v.VariantName === requested);
-  if (!variant) throw sageMakerErrors.variantNotFound(requested, endpointName, variants.map((v) => v.VariantName));
+  if (!variant)
+    throw sageMakerErrors.variantNotFound(
+      requested,
+      endpointName,
+      variants.map((v) => v.VariantName),
+    );
   return variant;
 }
 
@@ -158,11 +169,10 @@ export async function describeInferenceComponent(deps: ControlDeps, input: { Inf
   const state = await loadEndpointState(deps.store, component.endpointName);
   const current = readyCopies(state, component.name);
   const instanceType = state.endpoint
-    ? (state.endpoint.value.pending ?? state.endpoint.value.current).config.ProductionVariants.find((v) => v.VariantName === component.variantName)?.InstanceType
+    ? (state.endpoint.value.pending ?? state.endpoint.value.current).config.ProductionVariants.find((v) => v.VariantName === component.variantName)
+        ?.InstanceType
     : undefined;
-  const specification = component.specification.Specifications
-    ? undefined
-    : specificationSummary(component.specification as ComponentSpecification, component);
+  const specification = component.specification.Specifications ? undefined : specificationSummary(component.specification as ComponentSpecification, component);
   return compact({
     InferenceComponentName: component.name,
     InferenceComponentArn: component.arn,
@@ -172,11 +182,13 @@ export async function describeInferenceComponent(deps: ControlDeps, input: { Inf
     FailureReason: component.failureReason ?? component.lastUpdateFailure,
     Specification: specification,
     Specifications: (component.specification.Specifications as ComponentSpecification[] | undefined)?.map((s) => specificationSummary(s, component)),
-    RuntimeConfig: component.resolved.baseComponentName ? undefined : {
-      DesiredCopyCount: component.desiredCopyCount,
-      CurrentCopyCount: current,
-      PlacementStatus: instanceType ? [{ InstanceType: instanceType, CurrentCopyCount: current }] : undefined,
-    },
+    RuntimeConfig: component.resolved.baseComponentName
+      ? undefined
+      : {
+          DesiredCopyCount: component.desiredCopyCount,
+          CurrentCopyCount: current,
+          PlacementStatus: instanceType ? [{ InstanceType: instanceType, CurrentCopyCount: current }] : undefined,
+        },
     CreationTime: time(component.createdAt),
     LastModifiedTime: time(component.lastModifiedAt),
     InferenceComponentStatus: component.status,
@@ -255,8 +267,14 @@ export async function deleteInferenceComponent(deps: ControlDeps, input: { Infer
   return withConflictRetry(async () => {
     const entry = await getComponentEntry(deps, input.InferenceComponentName);
     if (entry.value.status === "Deleting") throw sageMakerErrors.componentWrongState(entry.value.name, "DELETE_IN_PROGRESS", "delete");
-    const adapters = (await deps.store.list<ComponentRecord>("inference-component")).filter((c) => c.value.resolved.baseComponentName && nameKey(c.value.resolved.baseComponentName) === entry.key);
-    if (adapters.length > 0) throw adapterErrors.baseHasAdapters(entry.value.name, adapters.map((a) => a.value.name));
+    const adapters = (await deps.store.list<ComponentRecord>("inference-component")).filter(
+      (c) => c.value.resolved.baseComponentName && nameKey(c.value.resolved.baseComponentName) === entry.key,
+    );
+    if (adapters.length > 0)
+      throw adapterErrors.baseHasAdapters(
+        entry.value.name,
+        adapters.map((a) => a.value.name),
+      );
     const updated: ComponentRecord = { ...entry.value, status: "Deleting", lastModifiedAt: deps.clock.now() };
     await deps.store.commit([put("inference-component", entry.key, updated, unchanged(entry))]);
     return {};
@@ -288,7 +306,8 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
     const component = entry.value;
     const busy = component.rollout ? "UPDATE_IN_PROGRESS" : inProgressState[component.status];
     if (busy) throw sageMakerErrors.componentWrongState(component.name, busy, "update");
-    if (component.resolved.baseComponentName) throw sageMakerErrors.unsupported("Updating an adapter inference component", "Delete it and create it again with the new ArtifactUrl.");
+    if (component.resolved.baseComponentName)
+      throw sageMakerErrors.unsupported("Updating an adapter inference component", "Delete it and create it again with the new ArtifactUrl.");
     const desired = input.RuntimeConfig?.CopyCount ?? component.desiredCopyCount;
     const now = deps.clock.now();
     const next: ComponentRecord = { ...component, desiredCopyCount: desired, status: "Updating", lastModifiedAt: now };
@@ -301,9 +320,15 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
       if (!endpoint) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", component.endpointName));
       const deployment = endpoint.pending ?? endpoint.current;
       const variant = deployment.config.ProductionVariants.find((v) => v.VariantName === component.variantName);
-      if (!variant) throw sageMakerErrors.variantNotFound(component.variantName, endpoint.name, deployment.config.ProductionVariants.map((v) => v.VariantName));
+      if (!variant)
+        throw sageMakerErrors.variantNotFound(
+          component.variantName,
+          endpoint.name,
+          deployment.config.ProductionVariants.map((v) => v.VariantName),
+        );
       const spec = pickSpecification({ ...input, EndpointName: endpoint.name }, variant);
-      if (spec.BaseInferenceComponentName) throw sageMakerErrors.unsupported("Changing BaseInferenceComponentName", "Create a new adapter inference component instead.");
+      if (spec.BaseInferenceComponentName)
+        throw sageMakerErrors.unsupported("Changing BaseInferenceComponentName", "Create a new adapter inference component instead.");
       const model = spec.ModelName ? await getModelRecord(deps, spec.ModelName) : undefined;
       const resolved = resolveSpec(spec, {
         componentName: component.name,

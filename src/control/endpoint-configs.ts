@@ -39,7 +39,11 @@ async function checkVariants(deps: ControlDeps, variants: ProductionVariant[]): 
   const withModel = variants.filter((v) => v.ModelName !== undefined).length;
   if (withModel !== 0 && withModel !== variants.length) throw sageMakerErrors.mixedVariants();
   for (const variant of variants) {
-    if (variant.ServerlessConfig) throw sageMakerErrors.unsupported(`ServerlessConfig on variant '${variant.VariantName}'`, "Give the variant an InstanceType and InitialInstanceCount instead.");
+    if (variant.ServerlessConfig)
+      throw sageMakerErrors.unsupported(
+        `ServerlessConfig on variant '${variant.VariantName}'`,
+        "Give the variant an InstanceType and InitialInstanceCount instead.",
+      );
     if (variant.InstancePools) throw sageMakerErrors.unsupported(`InstancePools on variant '${variant.VariantName}'`, "Use one InstanceType per variant.");
     if (!variant.InstanceType || variant.InitialInstanceCount === undefined) throw sageMakerErrors.variantNeedsInstances(variant.VariantName);
     if (!deps.catalog.get(variant.InstanceType)) throw sageMakerErrors.unknownInstanceType(variant.InstanceType, deps.catalog.suggest(variant.InstanceType));

@@ -46,7 +46,9 @@ export function isReady(status: CopyStatusRecord | undefined): boolean {
 /** A component's CurrentCopyCount: its active copies that are serving. */
 export function readyCopies(state: EndpointState, componentName: string): number {
   const key = nameKey(componentName);
-  return state.copies.filter((c) => c.value.owner.type === "component" && nameKey(c.value.owner.name) === key && c.value.state === "Active" && isReady(state.statuses.get(c.value.id))).length;
+  return state.copies.filter(
+    (c) => c.value.owner.type === "component" && nameKey(c.value.owner.name) === key && c.value.state === "Active" && isReady(state.statuses.get(c.value.id)),
+  ).length;
 }
 
 /** A variant's CurrentInstanceCount in one configuration generation. */

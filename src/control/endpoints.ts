@@ -2,7 +2,16 @@ import { nameKey, sageMakerArn } from "../domain/arn.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
 import { checkDesiredInstances, checkVariantCounts } from "../domain/quotas.js";
 import { resolveVariantSpec } from "../domain/component-spec.js";
-import type { ComponentRecord, EndpointDeployment, EndpointRecord, ModelRecord, ProductionVariant, ResolvedSpec, Tag, VariantState } from "../domain/resources.js";
+import type {
+  ComponentRecord,
+  EndpointDeployment,
+  EndpointRecord,
+  ModelRecord,
+  ProductionVariant,
+  ResolvedSpec,
+  Tag,
+  VariantState,
+} from "../domain/resources.js";
 import { absent, put, StoreConflictError, unchanged } from "../store/store.js";
 import type { ControlDeps } from "./deps.js";
 import { getEndpointConfig } from "./endpoint-configs.js";
@@ -25,7 +34,11 @@ export function initialVariants(variants: ProductionVariant[]): Record<string, V
 }
 
 /** Resolves each single-model variant's model now, so the endpoint keeps running it if the model record is deleted. */
-export async function resolveVariantSpecs(deps: ControlDeps, variants: ProductionVariant[], generation: number): Promise<Record<string, ResolvedSpec> | undefined> {
+export async function resolveVariantSpecs(
+  deps: ControlDeps,
+  variants: ProductionVariant[],
+  generation: number,
+): Promise<Record<string, ResolvedSpec> | undefined> {
   const specs: Record<string, ResolvedSpec> = {};
   for (const variant of variants) {
     if (!variant.ModelName) continue;
@@ -105,7 +118,13 @@ async function variantModels(deps: ControlDeps, deployment: EndpointDeployment):
   return out;
 }
 
-function variantSummary(state: EndpointState, endpoint: EndpointRecord, deployment: EndpointDeployment, variant: ProductionVariant, models: Map<string, ModelRecord>) {
+function variantSummary(
+  state: EndpointState,
+  endpoint: EndpointRecord,
+  deployment: EndpointDeployment,
+  variant: ProductionVariant,
+  models: Map<string, ModelRecord>,
+) {
   const desired = deployment.variants[variant.VariantName] ?? { desiredInstanceCount: 0, desiredWeight: 1 };
   const current = instancesInService(state, variant.VariantName, deployment.generation);
   const image = models.get(variant.VariantName)?.definition.PrimaryContainer?.Image;
@@ -161,11 +180,20 @@ export interface UpdateEndpointInput {
  */
 export function checkEndpointDeploymentConfig(config: Record<string, unknown> | undefined): void {
   if (!config) return;
-  if (config.RollingUpdatePolicy) throw sageMakerErrors.unsupported("An endpoint-level RollingUpdatePolicy", "Berth updates endpoints blue/green; omit RollingUpdatePolicy, or roll inference components with UpdateInferenceComponent.");
+  if (config.RollingUpdatePolicy)
+    throw sageMakerErrors.unsupported(
+      "An endpoint-level RollingUpdatePolicy",
+      "Berth updates endpoints blue/green; omit RollingUpdatePolicy, or roll inference components with UpdateInferenceComponent.",
+    );
   const blueGreen = config.BlueGreenUpdatePolicy as { TrafficRoutingConfiguration?: { Type?: string } } | undefined;
   const type = blueGreen?.TrafficRoutingConfiguration?.Type;
-  if (type && type !== "ALL_AT_ONCE") throw sageMakerErrors.unsupported(`Traffic routing type ${type}`, "Berth shifts traffic all at once; use TrafficRoutingConfiguration.Type ALL_AT_ONCE.");
-  if (config.AutoRollbackConfiguration) throw sageMakerErrors.unsupported("AutoRollbackConfiguration on UpdateEndpoint", "Berth rolls an endpoint update back when its new copies fail their health checks; alarm-based rollback is available for inference components.");
+  if (type && type !== "ALL_AT_ONCE")
+    throw sageMakerErrors.unsupported(`Traffic routing type ${type}`, "Berth shifts traffic all at once; use TrafficRoutingConfiguration.Type ALL_AT_ONCE.");
+  if (config.AutoRollbackConfiguration)
+    throw sageMakerErrors.unsupported(
+      "AutoRollbackConfiguration on UpdateEndpoint",
+      "Berth rolls an endpoint update back when its new copies fail their health checks; alarm-based rollback is available for inference components.",
+    );
 }
 
 export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInput): Promise<{ EndpointArn: string }> {
@@ -230,10 +258,12 @@ export async function deleteEndpoint(deps: ControlDeps, input: { EndpointName: s
     const entry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
     if (!entry) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", input.EndpointName));
     if (entry.value.status === "Deleting") return {};
-    const components = (await deps.store.list<ComponentRecord>("inference-component"))
-      .map((c) => c.value)
-      .filter((c) => nameKey(c.endpointName) === entry.key);
-    if (components.length > 0) throw sageMakerErrors.endpointHasComponents(entry.value.name, components.map((c) => c.name));
+    const components = (await deps.store.list<ComponentRecord>("inference-component")).map((c) => c.value).filter((c) => nameKey(c.endpointName) === entry.key);
+    if (components.length > 0)
+      throw sageMakerErrors.endpointHasComponents(
+        entry.value.name,
+        components.map((c) => c.name),
+      );
     const updated: EndpointRecord = { ...entry.value, status: "Deleting", lastModifiedAt: deps.clock.now() };
     await deps.store.commit([put("endpoint", entry.key, updated, unchanged(entry))]);
     return {};

@@ -39,7 +39,11 @@ const sortValue: Record<string, (item: Listable) => string | number> = {
 };
 
 /** The cursor names the last item returned, so items created or deleted between pages neither repeat nor vanish. */
-export function listPage<T extends Listable>(all: T[], request: ListRequest, options: { defaultMaxResults: number; extraFilter?: (item: T) => boolean }): ListPage<T> {
+export function listPage<T extends Listable>(
+  all: T[],
+  request: ListRequest,
+  options: { defaultMaxResults: number; extraFilter?: (item: T) => boolean },
+): ListPage<T> {
   const sortBy = request.SortBy ?? "CreationTime";
   const key = sortValue[sortBy] ?? sortValue.CreationTime!;
   const descending = (request.SortOrder ?? "Descending") === "Descending";

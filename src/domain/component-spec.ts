@@ -1,5 +1,13 @@
 import type { InstanceTypeSpec } from "./catalog/instance-type.js";
-import { displayAmount, instanceCapacity, requirementsToResources, resourceNames, shortfalls, type CapacityOptions, type ComputeResourceRequirements } from "./compute.js";
+import {
+  displayAmount,
+  instanceCapacity,
+  requirementsToResources,
+  resourceNames,
+  shortfalls,
+  type CapacityOptions,
+  type ComputeResourceRequirements,
+} from "./compute.js";
 import { sageMakerErrors } from "./errors/sagemaker.js";
 import type { ModelRecord, PlacementStrategy, ProductionVariant, ResolvedSpec } from "./resources.js";
 
@@ -67,14 +75,22 @@ export function resolveSpec(spec: ComponentSpecification, ctx: ResolveContext): 
     maxMemoryMiB: requirements.MaxMemoryRequiredInMb,
     strategy: spec.SchedulingConfig?.PlacementStrategy ?? defaultPlacementStrategy,
     startupTimeoutSeconds:
-      spec.StartupParameters?.ContainerStartupHealthCheckTimeoutInSeconds ?? ctx.variant.ContainerStartupHealthCheckTimeoutInSeconds ?? defaultStartupTimeoutSeconds,
+      spec.StartupParameters?.ContainerStartupHealthCheckTimeoutInSeconds ??
+      ctx.variant.ContainerStartupHealthCheckTimeoutInSeconds ??
+      defaultStartupTimeoutSeconds,
     downloadTimeoutSeconds:
       spec.StartupParameters?.ModelDataDownloadTimeoutInSeconds ?? ctx.variant.ModelDataDownloadTimeoutInSeconds ?? defaultDownloadTimeoutSeconds,
   };
 }
 
 /** A single-model variant's copy runs the model's container and occupies its instance whole, as SageMaker hosts it. */
-export function resolveVariantSpec(model: ModelRecord, variant: ProductionVariant, instanceType: InstanceTypeSpec, capacity: CapacityOptions, version: number): ResolvedSpec {
+export function resolveVariantSpec(
+  model: ModelRecord,
+  variant: ProductionVariant,
+  instanceType: InstanceTypeSpec,
+  capacity: CapacityOptions,
+  version: number,
+): ResolvedSpec {
   const container = model.definition.PrimaryContainer ?? model.definition.Containers?.[0];
   const whole = instanceCapacity(instanceType, capacity);
   return {

@@ -21,7 +21,8 @@ export function checkVariantCounts(variants: ProductionVariant[], quotas: Quotas
     const initial = v.InitialInstanceCount ?? 1;
     if (initial > limit) throw quotaErrors.instancesPerEndpoint(`InitialInstanceCount of variant '${v.VariantName}'`, initial, limit);
     const max = v.ManagedInstanceScaling?.MaxInstanceCount;
-    if (max !== undefined && max > limit) throw quotaErrors.instancesPerEndpoint(`ManagedInstanceScaling.MaxInstanceCount of variant '${v.VariantName}'`, max, limit);
+    if (max !== undefined && max > limit)
+      throw quotaErrors.instancesPerEndpoint(`ManagedInstanceScaling.MaxInstanceCount of variant '${v.VariantName}'`, max, limit);
     total += initial;
   }
   if (total > limit) throw quotaErrors.instancesPerEndpoint(`InitialInstanceCount summed over ${variants.length} variants`, total, limit);
@@ -32,7 +33,8 @@ export function checkDesiredInstances(variants: Record<string, VariantState>, qu
   const limit = quotas.maxInstancesPerEndpoint;
   let total = 0;
   for (const [name, state] of Object.entries(variants)) {
-    if (state.desiredInstanceCount > limit) throw quotaErrors.instancesPerEndpoint(`DesiredInstanceCount of variant '${name}'`, state.desiredInstanceCount, limit);
+    if (state.desiredInstanceCount > limit)
+      throw quotaErrors.instancesPerEndpoint(`DesiredInstanceCount of variant '${name}'`, state.desiredInstanceCount, limit);
     total += state.desiredInstanceCount;
   }
   if (total > limit) throw quotaErrors.instancesPerEndpoint("DesiredInstanceCount summed over the endpoint's variants", total, limit);

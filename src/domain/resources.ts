@@ -64,15 +64,7 @@ export interface EndpointConfigRecord {
 }
 
 export type EndpointStatus =
-  | "OutOfService"
-  | "Creating"
-  | "Updating"
-  | "SystemUpdating"
-  | "RollingBack"
-  | "InService"
-  | "Deleting"
-  | "Failed"
-  | "UpdateRollbackFailed";
+  "OutOfService" | "Creating" | "Updating" | "SystemUpdating" | "RollingBack" | "InService" | "Deleting" | "Failed" | "UpdateRollbackFailed";
 
 export interface VariantState {
   desiredInstanceCount: number;

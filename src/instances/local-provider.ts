@@ -40,7 +40,11 @@ export class LocalInstanceProvider implements InstanceProvider {
       devices.push({ index, source: "modelled", name: request.instanceType.accelerator!.model, memoryMiB });
     }
     const real = devices.filter((d) => d.source === "nvidia");
-    if (real.length > 0) this.#claims.set(request.instanceId, real.map((d) => d.index));
+    if (real.length > 0)
+      this.#claims.set(
+        request.instanceId,
+        real.map((d) => d.index),
+      );
     if (count > 0) {
       this.#log.info(
         { instance: request.instanceId, real: real.length, modelled: count - real.length },

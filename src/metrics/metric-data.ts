@@ -47,11 +47,14 @@ export function checkQueries(queries: MetricDataQuery[]): Map<string, Checked> {
       const stat = checkStatistic(query.MetricStat.Stat);
       if (!stat.ok) {
         const where = `MetricDataQuery '${query.Id}' Stat`;
-        throw stat.extended ? cloudWatchErrors.extendedStatisticUnsupported(where, query.MetricStat.Stat) : cloudWatchErrors.unknownStatistic(where, query.MetricStat.Stat);
+        throw stat.extended
+          ? cloudWatchErrors.extendedStatisticUnsupported(where, query.MetricStat.Stat)
+          : cloudWatchErrors.unknownStatistic(where, query.MetricStat.Stat);
       }
       checked.statistic = stat.statistic;
       if (!isValidPeriod(query.MetricStat.Period)) throw cloudWatchErrors.badPeriod(query.MetricStat.Period, `MetricStat.Period of query '${query.Id}'`);
-      if (!query.MetricStat.Metric.Namespace || !query.MetricStat.Metric.MetricName) throw cloudWatchErrors.missingParameter([`MetricStat.Metric.Namespace and MetricStat.Metric.MetricName of query '${query.Id}'`]);
+      if (!query.MetricStat.Metric.Namespace || !query.MetricStat.Metric.MetricName)
+        throw cloudWatchErrors.missingParameter([`MetricStat.Metric.Namespace and MetricStat.Metric.MetricName of query '${query.Id}'`]);
     } else {
       try {
         checked.expression = parseExpression(query.Expression!);

@@ -6,7 +6,11 @@ import type { Aggregate, Datapoint, StatisticsQuery } from "./types.js";
  * Combines per-bucket aggregates (ascending bucket index, already limited to the query's range) into
  * one datapoint per period that has data, oldest first. Shared by every store, so they agree exactly.
  */
-export function combineBuckets(buckets: Iterable<readonly [number, Aggregate]>, bucketMs: number, query: Pick<StatisticsQuery, "statistic" | "periodMs">): Datapoint[] {
+export function combineBuckets(
+  buckets: Iterable<readonly [number, Aggregate]>,
+  bucketMs: number,
+  query: Pick<StatisticsQuery, "statistic" | "periodMs">,
+): Datapoint[] {
   const periodOf = periodGrouper(bucketMs, query.periodMs);
   const out: Datapoint[] = [];
   let currentPeriod = NaN;

@@ -177,7 +177,10 @@ export class MetricsRecorder implements RequestObserver {
       }
     }
     if (!latest) return;
-    this.#forgetUnknown(components.map((c) => c.name.toLowerCase()), variants.map((v) => variantKey(v.endpointName, v.variantName)));
+    this.#forgetUnknown(
+      components.map((c) => c.name.toLowerCase()),
+      variants.map((v) => variantKey(v.endpointName, v.variantName)),
+    );
     this.#options.onBucketClosed?.(at, now);
   }
 

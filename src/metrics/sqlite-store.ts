@@ -195,7 +195,14 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
         if (state.buckets.size === 0) continue;
         let id = this.#ids.get(state.key);
         if (id === undefined) {
-          const result = this.#statements.insertSeries.run(state.key, state.id.namespace, state.id.name, JSON.stringify(state.id.dimensions), state.unit ?? null, state.lastIndex);
+          const result = this.#statements.insertSeries.run(
+            state.key,
+            state.id.namespace,
+            state.id.name,
+            JSON.stringify(state.id.dimensions),
+            state.unit ?? null,
+            state.lastIndex,
+          );
           id = Number(result.lastInsertRowid);
           created.push([state.key, id]);
         } else {
@@ -261,7 +268,9 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
           `CREATE TEMP TABLE regrouped AS SELECT series_id, CAST(bucket * ${ratio} + 1e-6 AS INTEGER) AS bucket, SUM(sum) AS sum, SUM(count) AS count, MIN(min) AS min, MAX(max) AS max ` +
             `FROM points GROUP BY series_id, CAST(bucket * ${ratio} + 1e-6 AS INTEGER)`,
         );
-        this.#db.exec("DELETE FROM points; INSERT INTO points (series_id, bucket, sum, count, min, max) SELECT series_id, bucket, sum, count, min, max FROM regrouped; DROP TABLE regrouped;");
+        this.#db.exec(
+          "DELETE FROM points; INSERT INTO points (series_id, bucket, sum, count, min, max) SELECT series_id, bucket, sum, count, min, max FROM regrouped; DROP TABLE regrouped;",
+        );
         this.#db.exec(`UPDATE series SET last_bucket = CAST(last_bucket * ${ratio} + 1e-6 AS INTEGER)`);
       })();
     }

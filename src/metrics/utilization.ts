@@ -38,7 +38,10 @@ export class UtilizationSampler {
     this.#hz = options.clockTicksPerSecond ?? 100;
     this.#procAvailable = this.#proc.available();
     if (!this.#procAvailable) {
-      options.log.info({ procRoot: this.#proc.root }, `${this.#proc.root} is not readable here; CPUUtilizationNormalized and MemoryUtilizationNormalized are not recorded`);
+      options.log.info(
+        { procRoot: this.#proc.root },
+        `${this.#proc.root} is not readable here; CPUUtilizationNormalized and MemoryUtilizationNormalized are not recorded`,
+      );
     }
   }
 

@@ -15,7 +15,14 @@ function rollBack(state: RolloutState, obs: RolloutObservation, reason: string):
   // The copies of a failed batch go at once; ready new copies keep serving until old ones are back.
   const targetNew = Math.min(state.targetNew, obs.newReady);
   const targetOld = Math.min(obs.desired, obs.oldActive + state.policy.rollbackBatchSize);
-  const next: RolloutState = { ...state, phase: "rolling-back", targetNew, targetOld: Math.max(targetOld, obs.desired - targetNew), rollbackReason: reason, bakeUntil: undefined };
+  const next: RolloutState = {
+    ...state,
+    phase: "rolling-back",
+    targetNew,
+    targetOld: Math.max(targetOld, obs.desired - targetNew),
+    rollbackReason: reason,
+    bakeUntil: undefined,
+  };
   return { state: track(next, obs.desired), outcome: { kind: "continue" }, reason: `rolling back: ${reason}` };
 }
 
@@ -35,13 +42,19 @@ export function stepRollout(state: RolloutState, obs: RolloutObservation): Rollo
   if (state.phase !== "rolling-back") {
     if (obs.alarmsFiring.length > 0) return rollBack(state, obs, `alarm ${obs.alarmsFiring.join(", ")} went into ALARM during the update`);
     if (obs.newCopyFailure) return rollBack(state, obs, `a new copy failed its health checks: ${obs.newCopyFailure}`);
-    if (obs.now - state.startedAt > policy.timeoutMs) return rollBack(state, obs, `the update did not finish within MaximumExecutionTimeoutInSeconds (${seconds(policy.timeoutMs)})`);
+    if (obs.now - state.startedAt > policy.timeoutMs)
+      return rollBack(state, obs, `the update did not finish within MaximumExecutionTimeoutInSeconds (${seconds(policy.timeoutMs)})`);
   }
   if (state.phase === "starting-batch") {
-    if (obs.newReady < state.targetNew) return { state, outcome: { kind: "continue" }, reason: `waiting for ${state.targetNew - obs.newReady} new copies to pass their health checks` };
+    if (obs.newReady < state.targetNew)
+      return { state, outcome: { kind: "continue" }, reason: `waiting for ${state.targetNew - obs.newReady} new copies to pass their health checks` };
     const targetOld = policy.kind === "blue-green" ? 0 : Math.max(0, n - state.targetNew);
     const next: RolloutState = { ...state, phase: "baking", targetOld, bakeUntil: obs.now + policy.waitMs };
-    return { state: next, outcome: { kind: "continue" }, reason: `${state.targetNew} of ${n} new copies healthy and taking traffic; draining old copies down to ${targetOld}, then baking for ${seconds(policy.waitMs)}` };
+    return {
+      state: next,
+      outcome: { kind: "continue" },
+      reason: `${state.targetNew} of ${n} new copies healthy and taking traffic; draining old copies down to ${targetOld}, then baking for ${seconds(policy.waitMs)}`,
+    };
   }
   if (state.phase === "baking") {
     if (obs.now < (state.bakeUntil ?? 0) || obs.oldActive > state.targetOld) return { state, outcome: { kind: "continue" }, reason: "baking" };
@@ -49,7 +62,8 @@ export function stepRollout(state: RolloutState, obs: RolloutObservation): Rollo
     const next = track({ ...state, phase: "starting-batch", targetNew: Math.min(n, state.targetNew + policy.batchSize), bakeUntil: undefined }, n);
     return { state: next, outcome: { kind: "continue" }, reason: `starting the next batch: ${next.targetNew} of ${n} new copies` };
   }
-  if (obs.oldReady < state.targetOld) return { state, outcome: { kind: "continue" }, reason: `rolling back: waiting for ${state.targetOld - obs.oldReady} old copies to be healthy again` };
+  if (obs.oldReady < state.targetOld)
+    return { state, outcome: { kind: "continue" }, reason: `rolling back: waiting for ${state.targetOld - obs.oldReady} old copies to be healthy again` };
   const targetNew = Math.max(0, n - state.targetOld);
   if (state.targetOld >= n && obs.newActive === 0) {
     return { state: { ...state, targetNew: 0 }, outcome: { kind: "rolled-back", reason: state.rollbackReason ?? "rolled back" }, reason: "rollback completed" };

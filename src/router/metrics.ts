@@ -81,15 +81,42 @@ export class RouterMetrics implements RequestObserver {
         for (const s of series.values()) this.set(s.labels, s.inFlight);
       },
     });
-    this.#copies = new Gauge({ name: "berth_copies", help: "Copies per component: desired and ready", labelNames: ["endpoint", "variant", "component", "state"], registers });
+    this.#copies = new Gauge({
+      name: "berth_copies",
+      help: "Copies per component: desired and ready",
+      labelNames: ["endpoint", "variant", "component", "state"],
+      registers,
+    });
   }
 
   /** Exposes the shared body budget: bytes held, the limit, and requests refused because it was spent. Read only when /metrics is. */
   trackBodyBudget(budget: { readonly used: number; readonly limit: number; readonly refused: number }): void {
     const registers = [this.registry];
-    new Gauge({ name: "berth_buffered_body_bytes", help: "Bytes of request and response bodies the router holds in memory now", registers, collect() { this.set(budget.used); } });
-    new Gauge({ name: "berth_buffered_body_budget_bytes", help: "The most the router holds at once (limits.bufferedBodyBudgetBytes)", registers, collect() { this.set(budget.limit); } });
-    new Counter({ name: "berth_buffered_body_refusals_total", help: "Requests refused with ServiceUnavailable because the body budget was spent", registers, collect() { this.reset(); this.inc(budget.refused); } });
+    new Gauge({
+      name: "berth_buffered_body_bytes",
+      help: "Bytes of request and response bodies the router holds in memory now",
+      registers,
+      collect() {
+        this.set(budget.used);
+      },
+    });
+    new Gauge({
+      name: "berth_buffered_body_budget_bytes",
+      help: "The most the router holds at once (limits.bufferedBodyBudgetBytes)",
+      registers,
+      collect() {
+        this.set(budget.limit);
+      },
+    });
+    new Counter({
+      name: "berth_buffered_body_refusals_total",
+      help: "Requests refused with ServiceUnavailable because the body budget was spent",
+      registers,
+      collect() {
+        this.reset();
+        this.inc(budget.refused);
+      },
+    });
   }
 
   requestStarted(target: RequestTarget): void {
@@ -101,7 +128,8 @@ export class RouterMetrics implements RequestObserver {
 
   requestFinished(target: RequestTarget, outcome: RequestOutcome, modelMs: number, overheadMs: number): void {
     if (!target.copyId) {
-      if (outcome !== "ok") this.#errors.inc({ endpoint: target.endpointName, variant: target.variantName, component: target.componentName ?? "", kind: outcome });
+      if (outcome !== "ok")
+        this.#errors.inc({ endpoint: target.endpointName, variant: target.variantName, component: target.componentName ?? "", kind: outcome });
       return;
     }
     const series = this.#seriesOf(target, target.copyId);

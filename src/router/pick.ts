@@ -8,7 +8,12 @@ export interface CopyLoad {
  * LEAST_OUTSTANDING_REQUESTS takes the copy with the fewest requests in flight, rotating among ties so
  * idle copies share the load; RANDOM picks uniformly.
  */
-export function pickCopy(copies: RouteCopy[], strategy: RoutingStrategy, loadOf: (copy: RouteCopy) => CopyLoad, options: { exclude?: Set<string>; rotation: number; random: () => number }): RouteCopy | undefined {
+export function pickCopy(
+  copies: RouteCopy[],
+  strategy: RoutingStrategy,
+  loadOf: (copy: RouteCopy) => CopyLoad,
+  options: { exclude?: Set<string>; rotation: number; random: () => number },
+): RouteCopy | undefined {
   const n = copies.length;
   if (n === 0) return undefined;
   if (strategy === "RANDOM") {

@@ -98,7 +98,14 @@ export class Router {
   #rotation = 0;
 
   constructor(options: RouterOptions) {
-    this.#options = { invokeTimeoutMs: 60_000, random: Math.random, hold: { holdMs: 120_000, maxHeld: 1000 }, onWake: () => undefined, bufferedBodyBudgetBytes: 256 * 1024 * 1024, ...options };
+    this.#options = {
+      invokeTimeoutMs: 60_000,
+      random: Math.random,
+      hold: { holdMs: 120_000, maxHeld: 1000 },
+      onWake: () => undefined,
+      bufferedBodyBudgetBytes: 256 * 1024 * 1024,
+      ...options,
+    };
     this.#held = new HeldRequests(this.#options.hold);
     this.bodies = new BodyBudget(this.#options.bufferedBodyBudgetBytes);
   }
@@ -193,7 +200,13 @@ export class Router {
       if (!request.componentName) throw runtimeErrors.componentHeaderRequired();
       const component: ComponentRoute | undefined = endpoint.components.get(request.componentName.toLowerCase());
       if (!component) throw runtimeErrors.componentNotFound(request.componentName, endpoint.name);
-      return { copies: component.copies, strategy: component.strategy, variantName: component.variantName, componentName: component.name, adapter: component.adapter };
+      return {
+        copies: component.copies,
+        strategy: component.strategy,
+        variantName: component.variantName,
+        componentName: component.name,
+        adapter: component.adapter,
+      };
     }
     if (request.componentName) throw runtimeErrors.componentHeaderNotAllowed();
     const variant = request.targetVariant ? endpoint.variants.find((v) => v.name === request.targetVariant) : this.#weightedVariant(endpoint.variants);
@@ -272,7 +285,17 @@ export class Router {
       finish(status >= 500 ? "model_5xx" : "model_4xx");
       throw runtimeErrors.modelError({ status, body: text, copy: copy.id, logHint: `the server log of copy ${copy.id}` });
     }
-    return { statusCode: status, contentType, customAttributes, body: response.body, variantName: target.variantName, componentName: target.componentName, copyId: copy.id, timeoutSeconds: this.#options.invokeTimeoutMs / 1000, finish };
+    return {
+      statusCode: status,
+      contentType,
+      customAttributes,
+      body: response.body,
+      variantName: target.variantName,
+      componentName: target.componentName,
+      copyId: copy.id,
+      timeoutSeconds: this.#options.invokeTimeoutMs / 1000,
+      finish,
+    };
   }
 }
 

@@ -117,7 +117,7 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
       variantName: component.variantName,
       strategy: variant?.strategy ?? defaultRoutingStrategy,
       copies,
-      desiredCopies: component.status === "Deleting" ? 0 : base ? baseRecord?.desiredCopyCount ?? 0 : component.desiredCopyCount,
+      desiredCopies: component.status === "Deleting" ? 0 : base ? (baseRecord?.desiredCopyCount ?? 0) : component.desiredCopyCount,
       status: component.status,
       wakeable: inputs.wakeable.has(ownerName),
       adapter: base ? component.name : undefined,

@@ -36,5 +36,12 @@ export class UpstreamPools {
 /** Connection failures where the request never reached the copy, so another copy may take it. */
 export function neverReachedCopy(error: unknown): boolean {
   const code = (error as { code?: string }).code;
-  return code === "ECONNREFUSED" || code === "UND_ERR_CONNECT_TIMEOUT" || code === "EHOSTUNREACH" || code === "ENOTFOUND" || code === "UND_ERR_CLOSED" || code === "UND_ERR_DESTROYED";
+  return (
+    code === "ECONNREFUSED" ||
+    code === "UND_ERR_CONNECT_TIMEOUT" ||
+    code === "EHOSTUNREACH" ||
+    code === "ENOTFOUND" ||
+    code === "UND_ERR_CLOSED" ||
+    code === "UND_ERR_DESTROYED"
+  );
 }

@@ -28,7 +28,7 @@ export class Heap<T> {
     const last = items.pop();
     if (items.length === 0 || last === undefined) return top;
     items[0] = last;
-    for (let k = 0; ; ) {
+    for (let k = 0; ;) {
       const l = 2 * k + 1;
       const r = l + 1;
       let m = k;

@@ -15,13 +15,8 @@ export interface InstanceTemplate {
  * instance never beats the choice made without it) and in practice elsewhere. When even `limit`
  * instances are not enough, returns `limit` and what still does not fit.
  */
-export function instancesNeeded(
-  input: PlacementInput,
-  template: InstanceTemplate,
-  limit: number,
-): { count: number; stillUnplaced: Unplaced[] } {
-  const unplacedWith = (n: number): Unplaced[] =>
-    place({ ...input, instances: [...input.instances, ...planned(input.instances, template, n)] }).unplaced;
+export function instancesNeeded(input: PlacementInput, template: InstanceTemplate, limit: number): { count: number; stillUnplaced: Unplaced[] } {
+  const unplacedWith = (n: number): Unplaced[] => place({ ...input, instances: [...input.instances, ...planned(input.instances, template, n)] }).unplaced;
   const now = unplacedWith(0);
   const max = Math.max(0, Math.floor(limit));
   if (now.length === 0 || max === 0) return { count: 0, stillUnplaced: now };

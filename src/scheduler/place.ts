@@ -3,14 +3,7 @@ import { compareText, CopyNamer } from "./ids.js";
 import { Moves, type Held } from "./moves.js";
 import { scaleIn } from "./scale-in.js";
 import { strategies, type CopyCounts } from "./strategies/index.js";
-import type {
-  AddedCopy,
-  ComponentDemand,
-  PlacementDecision,
-  PlacementInput,
-  RemovedCopy,
-  SchedulerInstance,
-} from "./types.js";
+import type { AddedCopy, ComponentDemand, PlacementDecision, PlacementInput, RemovedCopy, SchedulerInstance } from "./types.js";
 import { describeUnplaced } from "./unplaced.js";
 
 /**

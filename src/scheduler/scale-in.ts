@@ -28,11 +28,7 @@ interface Offer {
  * A stop changes only its own instance's rank, so instances wait in a heap and only that one is
  * offered again: large scale-ins stay O(n log n).
  */
-export function scaleIn(
-  active: Held[],
-  wanted: number,
-  ctx: { fleet: Fleet; strategy: Strategy; counts: CopyCounts; moves: Moves },
-): Held[] {
+export function scaleIn(active: Held[], wanted: number, ctx: { fleet: Fleet; strategy: Strategy; counts: CopyCounts; moves: Moves }): Held[] {
   const { fleet, strategy, counts, moves } = ctx;
   const groups = new Map<number, Candidate[]>();
   const versions = new Map<number, number>();
@@ -55,7 +51,7 @@ export function scaleIn(
   for (const i of groups.keys()) offer(i);
 
   const stopped: Held[] = [];
-  for (let remaining = active.length; remaining > wanted; ) {
+  for (let remaining = active.length; remaining > wanted;) {
     const top = heap.pop();
     if (top === undefined) break;
     const { copy, instance } = top.head;

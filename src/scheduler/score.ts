@@ -26,9 +26,5 @@ export function hostShare(r: Resources, capacity: Resources): number {
 
 /** Score of placing `needs` on an instance with `free` left; only meaningful when the copy fits. */
 export function leftover(free: Resources, needs: Resources, capacity: Resources): number {
-  return (
-    acceleratorShare(free.accelerators - needs.accelerators, capacity.accelerators) +
-    hostShare(free, capacity) -
-    hostShare(needs, capacity)
-  );
+  return acceleratorShare(free.accelerators - needs.accelerators, capacity.accelerators) + hostShare(free, capacity) - hostShare(needs, capacity);
 }

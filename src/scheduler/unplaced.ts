@@ -12,10 +12,7 @@ export function describeUnplaced(fleet: Fleet, short: readonly { demand: Compone
   return short.map(({ demand, missing }) => explain(fleet, { demand, missing, open, largest }));
 }
 
-function explain(
-  fleet: Fleet,
-  ctx: { demand: ComponentDemand; missing: number; open: number[]; largest: Resources },
-): Unplaced {
+function explain(fleet: Fleet, ctx: { demand: ComponentDemand; missing: number; open: number[]; largest: Resources }): Unplaced {
   const { demand, missing, open, largest } = ctx;
   const { component, needs } = demand;
   const head = `${missing} of ${demand.copies} ${demand.copies === 1 ? "copy" : "copies"} cannot be placed`;

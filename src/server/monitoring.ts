@@ -134,11 +134,18 @@ export function copyLoadsFrom(router: { table: RoutingTable; inFlight(copyId: st
   for (const endpoint of router.table.endpoints.values()) {
     for (const component of endpoint.components.values()) {
       for (const copy of component.copies) {
-        loads.push({ endpointName: endpoint.name, variantName: component.variantName, componentName: component.name, copyId: copy.id, inFlight: router.inFlight(copy.id) });
+        loads.push({
+          endpointName: endpoint.name,
+          variantName: component.variantName,
+          componentName: component.name,
+          copyId: copy.id,
+          inFlight: router.inFlight(copy.id),
+        });
       }
     }
     for (const variant of endpoint.variants) {
-      for (const copy of variant.copies) loads.push({ endpointName: endpoint.name, variantName: variant.name, copyId: copy.id, inFlight: router.inFlight(copy.id) });
+      for (const copy of variant.copies)
+        loads.push({ endpointName: endpoint.name, variantName: variant.name, copyId: copy.id, inFlight: router.inFlight(copy.id) });
     }
   }
   return loads;

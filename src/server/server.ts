@@ -58,24 +58,42 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const { log } = options;
   const clock = options.clock ?? systemClock;
   const looserMode = prepareDataDir(config.dataDir);
-  if (looserMode !== undefined) log.info(`tightened the data dir ${config.dataDir} from mode ${looserMode.toString(8)} to 700, so only the server's user can read it`);
+  if (looserMode !== undefined)
+    log.info(`tightened the data dir ${config.dataDir} from mode ${looserMode.toString(8)} to 700, so only the server's user can read it`);
   const sandbox = await buildSandbox(config, log.child({ component: "agent" }));
-  const store = new SqliteStore(join(config.dataDir, "berth.db"), { health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }) });
+  const store = new SqliteStore(join(config.dataDir, "berth.db"), {
+    health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }),
+  });
   const catalog = new InstanceCatalog(config.instanceTypes);
   const capacity = { memoryHeadroomFraction: config.memoryHeadroomFraction };
   const gpus = options.gpus ?? (await discoverGpus());
-  log.info(gpus.length > 0 ? `found ${gpus.length} GPU(s): ${gpus.map((g) => `${g.index}:${g.name}`).join(", ")}` : "no GPUs found by nvidia-smi; accelerators are modelled from the instance catalog");
+  log.info(
+    gpus.length > 0
+      ? `found ${gpus.length} GPU(s): ${gpus.map((g) => `${g.index}:${g.name}`).join(", ")}`
+      : "no GPUs found by nvidia-smi; accelerators are modelled from the instance catalog",
+  );
   const provider = new LocalInstanceProvider({ gpus, log: log.child({ component: "instances" }) });
   for (const entry of await store.list<InstanceRecord>("instance")) provider.adopt(entry.value.id, entry.value.devices);
 
   const timeScale = new TimeScale(config.scalingPeriodSeconds);
-  const deps: ControlDeps = { store, account: { region: config.region, accountId: config.accountId }, catalog, clock, capacity, scale: timeScale,
-    quotas: config.quotas, artifacts: config.artifacts, runsInContainer: (image) => runsInContainer(image, config.images) };
+  const deps: ControlDeps = {
+    store,
+    account: { region: config.region, accountId: config.accountId },
+    catalog,
+    clock,
+    capacity,
+    scale: timeScale,
+    quotas: config.quotas,
+    artifacts: config.artifacts,
+    runsInContainer: (image) => runsInContainer(image, config.images),
+  };
   const metrics = new RouterMetrics();
   // The router wakes components through the autoscaler, which is built once monitoring is up.
   let autoscaler!: Autoscaler;
   const monitoring = await startMonitoring({ config, store, clock, log, timeScale, sources: { copyLoads: () => copyLoadsFrom(router) } });
-  const router = new Router({ accountId: config.accountId, observer: new ObserverFanout([metrics, monitoring.recorder]),
+  const router = new Router({
+    accountId: config.accountId,
+    observer: new ObserverFanout([metrics, monitoring.recorder]),
     invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
     hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
     onWake: (component) => autoscaler.wake(component),
@@ -114,7 +132,14 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   });
   await endpoints.start();
 
-  autoscaler = new Autoscaler({ store, clock, log: log.child({ component: "autoscaling" }), scale: timeScale, metrics: monitoring.reader, quotas: config.quotas });
+  autoscaler = new Autoscaler({
+    store,
+    clock,
+    log: log.child({ component: "autoscaling" }),
+    scale: timeScale,
+    metrics: monitoring.reader,
+    quotas: config.quotas,
+  });
   const unregisterScaling = monitoring.alarms.registerActionHandler(autoscaler.actionHandler());
   autoscaler.start();
   const autoscalingDeps: AutoscalingDeps = {
@@ -141,7 +166,11 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     gate,
     tls,
     log: log.child({ component: "api" }),
-    jsonServices: [sageMakerService(deps, { maxBodyBytes: config.maxApiBodyBytes }), monitoring.service, autoscalingService(autoscalingDeps, { maxBodyBytes: config.maxApiBodyBytes })],
+    jsonServices: [
+      sageMakerService(deps, { maxBodyBytes: config.maxApiBodyBytes }),
+      monitoring.service,
+      autoscalingService(autoscalingDeps, { maxBodyBytes: config.maxApiBodyBytes }),
+    ],
     routes: [runtimeRoute(router), placementRoute(store), metricsRoute(metrics.registry)],
     isReady: () => ready,
   });
@@ -182,7 +211,10 @@ async function buildSandbox(config: BerthConfig, log: Logger): Promise<CopySandb
   const identity = await resolveCopyIdentity(config.copies.user, log);
   const setpriv = findSetpriv();
   if (!setpriv) {
-    if (identity.switched) throw new CopyUserError("util-linux setpriv is not installed, so model copies cannot be started as copies.user. Install util-linux (apt-get install util-linux).");
+    if (identity.switched)
+      throw new CopyUserError(
+        "util-linux setpriv is not installed, so model copies cannot be started as copies.user. Install util-linux (apt-get install util-linux).",
+      );
     log.warn("util-linux setpriv is not installed: model copies run without no_new_privs and are not killed if the server dies. Install util-linux.");
   }
   const files = new CopyFiles(config.copies.dir ?? `${config.dataDir}-copies`, identity);

@@ -1,7 +1,15 @@
 import { performance } from "node:perf_hooks";
 import { buildWorkload, demandProfile } from "./engine/index.js";
 import { loadPortfolio, mapStreams, readTrace, type Portfolio, type StreamAssignment, type Trace } from "./input/index.js";
-import { defaultStrategies, instanceTemplate, pickStrategies, type SimulationAssumptions, type SimulationContext, type Strategy, type StrategyResult } from "./strategies/index.js";
+import {
+  defaultStrategies,
+  instanceTemplate,
+  pickStrategies,
+  type SimulationAssumptions,
+  type SimulationContext,
+  type Strategy,
+  type StrategyResult,
+} from "./strategies/index.js";
 
 export interface SimulateOptions {
   /** Window start in seconds of the trace; default 0. */

@@ -2,7 +2,17 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { StorageFaultError, StorageHealth } from "./storage-fault.js";
-import { StoreConflictError, type ChangeEvent, type ChangeListener, type Entry, type Expectation, type Kind, type ListOptions, type Op, type Store } from "./store.js";
+import {
+  StoreConflictError,
+  type ChangeEvent,
+  type ChangeListener,
+  type Entry,
+  type Expectation,
+  type Kind,
+  type ListOptions,
+  type Op,
+  type Store,
+} from "./store.js";
 
 interface Row {
   kind: Kind;

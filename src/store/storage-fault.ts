@@ -16,7 +16,15 @@ const sqliteCodes: [prefix: string, kind: StorageFaultKind][] = [
   ["SQLITE_IOERR", "io"],
 ];
 
-const errnoCodes: Record<string, StorageFaultKind> = { ENOSPC: "full", EDQUOT: "full", EFBIG: "full", EROFS: "unwritable", EACCES: "unwritable", EPERM: "unwritable", EIO: "io" };
+const errnoCodes: Record<string, StorageFaultKind> = {
+  ENOSPC: "full",
+  EDQUOT: "full",
+  EFBIG: "full",
+  EROFS: "unwritable",
+  EACCES: "unwritable",
+  EPERM: "unwritable",
+  EIO: "io",
+};
 
 /** What kind of storage fault an error from SQLite or the file system is, if it is one. */
 export function storageFaultKind(error: unknown): StorageFaultKind | undefined {

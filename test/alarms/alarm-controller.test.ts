@@ -61,7 +61,11 @@ const alarmInput = (name: string, extra: Record<string, unknown> = {}) => ({
 describe("alarm controller", () => {
   it("runs a registered handler when the alarm enters ALARM, and again every period while it stays", async () => {
     const t = await setup();
-    t.controller.registerActionHandler({ matches: (arn) => arn.startsWith("arn:aws:autoscaling:"), repeats: true, invoke: async (arn, event) => void t.calls.push({ arn, event }) });
+    t.controller.registerActionHandler({
+      matches: (arn) => arn.startsWith("arn:aws:autoscaling:"),
+      repeats: true,
+      invoke: async (arn, event) => void t.calls.push({ arn, event }),
+    });
     await putMetricAlarm(t.deps, alarmInput("wake", { AlarmActions: [policyArn] }));
     t.metrics.record(metric, 2, T0 + 1_000);
     t.metrics.record(metric, 3, T0 + 2_000);
@@ -94,7 +98,11 @@ describe("alarm controller", () => {
 
   it("runs a handler that does not repeat only on entering the state", async () => {
     const t = await setup();
-    t.controller.registerActionHandler({ matches: (arn) => arn.startsWith("arn:aws:autoscaling:"), repeats: false, invoke: async (arn, event) => void t.calls.push({ arn, event }) });
+    t.controller.registerActionHandler({
+      matches: (arn) => arn.startsWith("arn:aws:autoscaling:"),
+      repeats: false,
+      invoke: async (arn, event) => void t.calls.push({ arn, event }),
+    });
     await putMetricAlarm(t.deps, alarmInput("once", { AlarmActions: [policyArn] }));
     for (let m = 0; m < 3; m++) {
       t.metrics.record(metric, 5, T0 + m * 60_000 + 1_000);
@@ -124,20 +132,30 @@ describe("alarm controller", () => {
     t.clock.set(T0 + 61_000);
     await putMetricAlarm(t.deps, alarmInput("timed", { TreatMissingData: "notBreaching" }));
     t.clock.advance(0);
-    await settle(() => t.alarm("timed"), (a) => a.state === "ALARM");
+    await settle(
+      () => t.alarm("timed"),
+      (a) => a.state === "ALARM",
+    );
     await new Promise((resolve) => setTimeout(resolve, 20)); // the controller arms its next timer
     t.clock.advance(60_500); // minute 2 ends with no data (notBreaching); evaluation waits 2 s past the end
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal((await t.alarm("timed")).state, "ALARM", "not evaluated before the period's end plus the settling delay");
     t.clock.advance(1_000);
-    await settle(() => t.alarm("timed"), (a) => a.state === "OK");
+    await settle(
+      () => t.alarm("timed"),
+      (a) => a.state === "OK",
+    );
     await t.close();
   });
 
   it("runs the entered state's actions after SetAlarmState, until the next evaluation sets it back", async () => {
     const t = await setup();
     const sns = "arn:aws:sns:us-east-1:000000000000:berth-alerts";
-    t.controller.registerActionHandler({ matches: (arn) => arn.startsWith("arn:aws:autoscaling:"), repeats: true, invoke: async (arn, event) => void t.calls.push({ arn, event }) });
+    t.controller.registerActionHandler({
+      matches: (arn) => arn.startsWith("arn:aws:autoscaling:"),
+      repeats: true,
+      invoke: async (arn, event) => void t.calls.push({ arn, event }),
+    });
     await putMetricAlarm(t.deps, alarmInput("manual", { AlarmActions: [policyArn, sns], TreatMissingData: "notBreaching" }));
     const reasonData = JSON.stringify({ version: "1.0", recentDatapoints: [3, 5] });
     await setAlarmState(t.deps, { AlarmName: "manual", StateValue: "ALARM", StateReason: "testing", StateReasonData: reasonData });
@@ -156,7 +174,10 @@ describe("alarm controller", () => {
 
   it("accepts only action ARNs a handler runs, or SNS topics", async () => {
     const t = await setup();
-    await assert.rejects(putMetricAlarm(t.deps, alarmInput("bad", { AlarmActions: [policyArn] })), (e: Error) => e.name === "InvalidParameterValueException" && /Invalid action ARN/.test(e.message));
+    await assert.rejects(
+      putMetricAlarm(t.deps, alarmInput("bad", { AlarmActions: [policyArn] })),
+      (e: Error) => e.name === "InvalidParameterValueException" && /Invalid action ARN/.test(e.message),
+    );
     await putMetricAlarm(t.deps, alarmInput("sns", { OKActions: ["arn:aws:sns:us-east-1:000000000000:topic"] }));
     t.controller.registerActionHandler({ matches: (arn) => arn.startsWith("arn:aws:autoscaling:"), repeats: true, invoke: async () => undefined });
     await putMetricAlarm(t.deps, alarmInput("good", { AlarmActions: [policyArn] }));
@@ -168,7 +189,11 @@ describe("alarm controller", () => {
     const other = metricId("Test/Alarms", "Requests", { InferenceComponentName: "ic" });
     t.metrics.record(metric, 3, T0 + 1_000);
     t.metrics.record(other, 4, T0 + 1_000);
-    const stat = (id: string, m: typeof metric) => ({ Id: id, MetricStat: { Metric: { Namespace: m.namespace, MetricName: m.name, Dimensions: m.dimensions }, Period: 60, Stat: "Sum" }, ReturnData: false });
+    const stat = (id: string, m: typeof metric) => ({
+      Id: id,
+      MetricStat: { Metric: { Namespace: m.namespace, MetricName: m.name, Dimensions: m.dimensions }, Period: 60, Stat: "Sum" },
+      ReturnData: false,
+    });
     await putMetricAlarm(t.deps, {
       AlarmName: "ratio",
       Metrics: [stat("f", metric), stat("r", other), { Id: "rate", Expression: "f / r", ReturnData: true }],
@@ -186,12 +211,22 @@ describe("alarm controller", () => {
 
   it("creates a manager's alarms together and deletes them by manager", async () => {
     const t = await setup();
-    const created = await putManagedAlarms(t.deps, [alarmInput("TargetTracking-high"), alarmInput("TargetTracking-low", { ComparisonOperator: "LessThanThreshold", EvaluationPeriods: 15 })], policyArn);
-    assert.deepEqual(created.map((a) => a.AlarmARN), ["arn:aws:cloudwatch:us-east-1:000000000000:alarm:TargetTracking-high", "arn:aws:cloudwatch:us-east-1:000000000000:alarm:TargetTracking-low"]);
+    const created = await putManagedAlarms(
+      t.deps,
+      [alarmInput("TargetTracking-high"), alarmInput("TargetTracking-low", { ComparisonOperator: "LessThanThreshold", EvaluationPeriods: 15 })],
+      policyArn,
+    );
+    assert.deepEqual(
+      created.map((a) => a.AlarmARN),
+      ["arn:aws:cloudwatch:us-east-1:000000000000:alarm:TargetTracking-high", "arn:aws:cloudwatch:us-east-1:000000000000:alarm:TargetTracking-low"],
+    );
     await putMetricAlarm(t.deps, alarmInput("mine"));
     assert.equal((await t.alarm("TargetTracking-low")).managedBy, policyArn);
     assert.deepEqual((await deleteManagedAlarms(t.deps, policyArn)).sort(), ["TargetTracking-high", "TargetTracking-low"]);
-    assert.deepEqual((await t.store.list("alarm")).map((e) => e.key), ["mine"]);
+    assert.deepEqual(
+      (await t.store.list("alarm")).map((e) => e.key),
+      ["mine"],
+    );
     await t.close();
   });
 });

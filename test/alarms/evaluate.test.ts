@@ -28,29 +28,79 @@ const cases: Case[] = [
     pattern: "X",
     previous: "OK",
     state: "ALARM",
-    reason: "Threshold Crossed: 1 out of the last 1 datapoints [5.0 (28/11/26 01:00:00)] was greater than or equal to the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).",
+    reason:
+      "Threshold Crossed: 1 out of the last 1 datapoints [5.0 (28/11/26 01:00:00)] was greater than or equal to the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).",
   },
   {
     name: "one datapoint within the threshold sets OK",
     pattern: "0",
     previous: "ALARM",
     state: "OK",
-    reason: "Threshold Crossed: 1 out of the last 1 datapoints [0.0 (28/11/26 01:00:00)] was not greater than or equal to the threshold (1.0) (minimum 1 datapoint for ALARM -> OK transition).",
+    reason:
+      "Threshold Crossed: 1 out of the last 1 datapoints [0.0 (28/11/26 01:00:00)] was not greater than or equal to the threshold (1.0) (minimum 1 datapoint for ALARM -> OK transition).",
   },
-  { name: "GreaterThanThreshold does not breach at the threshold itself", pattern: "1", config: { ComparisonOperator: "GreaterThanThreshold" }, state: "OK", reason: /was not greater than the threshold/ },
+  {
+    name: "GreaterThanThreshold does not breach at the threshold itself",
+    pattern: "1",
+    config: { ComparisonOperator: "GreaterThanThreshold" },
+    state: "OK",
+    reason: /was not greater than the threshold/,
+  },
   { name: "GreaterThanOrEqualToThreshold breaches at the threshold itself", pattern: "1", state: "ALARM" },
-  { name: "LessThanThreshold breaches below the threshold", pattern: "0", config: { ComparisonOperator: "LessThanThreshold" }, state: "ALARM", reason: /was less than the threshold \(1\.0\)/ },
+  {
+    name: "LessThanThreshold breaches below the threshold",
+    pattern: "0",
+    config: { ComparisonOperator: "LessThanThreshold" },
+    state: "ALARM",
+    reason: /was less than the threshold \(1\.0\)/,
+  },
   { name: "LessThanThreshold does not breach at the threshold", pattern: "1", config: { ComparisonOperator: "LessThanThreshold" }, state: "OK" },
   { name: "LessThanOrEqualToThreshold breaches at the threshold", pattern: "1", config: { ComparisonOperator: "LessThanOrEqualToThreshold" }, state: "ALARM" },
-  { name: "two of three breaching datapoints are enough when DatapointsToAlarm is 2", pattern: "X 0 X", config: { EvaluationPeriods: 3, DatapointsToAlarm: 2 }, state: "ALARM" },
-  { name: "one of three breaching datapoints is not enough when DatapointsToAlarm is 2", pattern: "X 0 0", config: { EvaluationPeriods: 3, DatapointsToAlarm: 2 }, state: "OK", reason: /minimum 2 datapoints for INSUFFICIENT_DATA -> OK/ },
+  {
+    name: "two of three breaching datapoints are enough when DatapointsToAlarm is 2",
+    pattern: "X 0 X",
+    config: { EvaluationPeriods: 3, DatapointsToAlarm: 2 },
+    state: "ALARM",
+  },
+  {
+    name: "one of three breaching datapoints is not enough when DatapointsToAlarm is 2",
+    pattern: "X 0 0",
+    config: { EvaluationPeriods: 3, DatapointsToAlarm: 2 },
+    state: "OK",
+    reason: /minimum 2 datapoints for INSUFFICIENT_DATA -> OK/,
+  },
   { name: "DatapointsToAlarm defaults to EvaluationPeriods", pattern: "X X 0", config: { EvaluationPeriods: 3 }, state: "OK" },
-  { name: "every period breaching sets ALARM when M equals N", pattern: "X X X", config: { EvaluationPeriods: 3 }, state: "ALARM", reason: /3 out of the last 3 datapoints \[.*\] were greater/ },
+  {
+    name: "every period breaching sets ALARM when M equals N",
+    pattern: "X X X",
+    config: { EvaluationPeriods: 3 },
+    state: "ALARM",
+    reason: /3 out of the last 3 datapoints \[.*\] were greater/,
+  },
   // missing (the default)
-  { name: "missing data everywhere is INSUFFICIENT_DATA by default", pattern: "- - -", previous: "ALARM", config: { EvaluationPeriods: 3 }, state: "INSUFFICIENT_DATA", reason: "Insufficient Data: 3 datapoints were unknown." },
-  { name: "missing periods do not count, so one breach among them alarms at M=1", pattern: "- X -", config: { EvaluationPeriods: 3, DatapointsToAlarm: 1 }, state: "ALARM" },
+  {
+    name: "missing data everywhere is INSUFFICIENT_DATA by default",
+    pattern: "- - -",
+    previous: "ALARM",
+    config: { EvaluationPeriods: 3 },
+    state: "INSUFFICIENT_DATA",
+    reason: "Insufficient Data: 3 datapoints were unknown.",
+  },
+  {
+    name: "missing periods do not count, so one breach among them alarms at M=1",
+    pattern: "- X -",
+    config: { EvaluationPeriods: 3, DatapointsToAlarm: 1 },
+    state: "ALARM",
+  },
   { name: "missing periods do not count towards M, so two breaches of 3-of-3 are OK", pattern: "X X -", config: { EvaluationPeriods: 3 }, state: "OK" },
-  { name: "explicit missing treatment behaves as the default", pattern: "-", previous: "OK", config: { TreatMissingData: "missing" }, state: "INSUFFICIENT_DATA", reason: "Insufficient Data: 1 datapoint was unknown." },
+  {
+    name: "explicit missing treatment behaves as the default",
+    pattern: "-",
+    previous: "OK",
+    config: { TreatMissingData: "missing" },
+    state: "INSUFFICIENT_DATA",
+    reason: "Insufficient Data: 1 datapoint was unknown.",
+  },
   // breaching
   {
     name: "missing data treated as breaching alarms",
@@ -58,19 +108,69 @@ const cases: Case[] = [
     previous: "OK",
     config: { TreatMissingData: "breaching" },
     state: "ALARM",
-    reason: "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [Breaching] (minimum 1 datapoint for OK -> ALARM transition).",
+    reason:
+      "Threshold Crossed: no datapoints were received for 1 period and 1 missing datapoint was treated as [Breaching] (minimum 1 datapoint for OK -> ALARM transition).",
   },
-  { name: "missing periods treated as breaching add up with real breaches", pattern: "X - 0", config: { EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: "breaching" }, state: "ALARM", reason: /\[5\.0 \(28\/11\/26 01:00:00\)\] was greater than or equal to the threshold \(1\.0\) and 1 missing datapoint was treated as \[Breaching\]/ },
+  {
+    name: "missing periods treated as breaching add up with real breaches",
+    pattern: "X - 0",
+    config: { EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: "breaching" },
+    state: "ALARM",
+    reason: /\[5\.0 \(28\/11\/26 01:00:00\)\] was greater than or equal to the threshold \(1\.0\) and 1 missing datapoint was treated as \[Breaching\]/,
+  },
   // notBreaching
-  { name: "missing data treated as not breaching is OK", pattern: "- -", previous: "ALARM", config: { EvaluationPeriods: 2, TreatMissingData: "notBreaching" }, state: "OK", reason: /treated as \[NonBreaching\]/ },
-  { name: "missing periods treated as not breaching never complete M", pattern: "X - -", config: { EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: "notBreaching" }, state: "OK" },
+  {
+    name: "missing data treated as not breaching is OK",
+    pattern: "- -",
+    previous: "ALARM",
+    config: { EvaluationPeriods: 2, TreatMissingData: "notBreaching" },
+    state: "OK",
+    reason: /treated as \[NonBreaching\]/,
+  },
+  {
+    name: "missing periods treated as not breaching never complete M",
+    pattern: "X - -",
+    config: { EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: "notBreaching" },
+    state: "OK",
+  },
   // ignore
-  { name: "ignore keeps ALARM when every period is missing", pattern: "- -", previous: "ALARM", config: { EvaluationPeriods: 2, TreatMissingData: "ignore" }, state: "ALARM", reason: /Missing data ignored/ },
+  {
+    name: "ignore keeps ALARM when every period is missing",
+    pattern: "- -",
+    previous: "ALARM",
+    config: { EvaluationPeriods: 2, TreatMissingData: "ignore" },
+    state: "ALARM",
+    reason: /Missing data ignored/,
+  },
   { name: "ignore keeps OK when every period is missing", pattern: "-", previous: "OK", config: { TreatMissingData: "ignore" }, state: "OK" },
-  { name: "ignore keeps the state while the missing periods could still decide", pattern: "X X -", previous: "OK", config: { EvaluationPeriods: 3, TreatMissingData: "ignore" }, state: "OK" },
-  { name: "ignore leaves ALARM when the data present rules ALARM out", pattern: "0 - -", previous: "ALARM", config: { EvaluationPeriods: 3, TreatMissingData: "ignore" }, state: "OK" },
-  { name: "ignore alarms when the data present reaches M", pattern: "X - X", previous: "OK", config: { EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: "ignore" }, state: "ALARM" },
-  { name: "ignore stays INSUFFICIENT_DATA on a new alarm with no data", pattern: "-", previous: "INSUFFICIENT_DATA", config: { TreatMissingData: "ignore" }, state: "INSUFFICIENT_DATA" },
+  {
+    name: "ignore keeps the state while the missing periods could still decide",
+    pattern: "X X -",
+    previous: "OK",
+    config: { EvaluationPeriods: 3, TreatMissingData: "ignore" },
+    state: "OK",
+  },
+  {
+    name: "ignore leaves ALARM when the data present rules ALARM out",
+    pattern: "0 - -",
+    previous: "ALARM",
+    config: { EvaluationPeriods: 3, TreatMissingData: "ignore" },
+    state: "OK",
+  },
+  {
+    name: "ignore alarms when the data present reaches M",
+    pattern: "X - X",
+    previous: "OK",
+    config: { EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: "ignore" },
+    state: "ALARM",
+  },
+  {
+    name: "ignore stays INSUFFICIENT_DATA on a new alarm with no data",
+    pattern: "-",
+    previous: "INSUFFICIENT_DATA",
+    config: { TreatMissingData: "ignore" },
+    state: "INSUFFICIENT_DATA",
+  },
 ];
 
 describe("alarm evaluation", () => {
@@ -98,7 +198,13 @@ describe("alarm evaluation", () => {
   });
 
   it("writes StateReasonData as CloudWatch lays it out, giving missing periods their timestamps", () => {
-    const result = evaluateAlarm({ ...base, EvaluationPeriods: 2 }, [undefined, { timestamp: T0 + minute, value: 7, sampleCount: 3 }], "OK", T0 + 2 * minute + 500, { startMs: T0, periodMs: minute });
+    const result = evaluateAlarm(
+      { ...base, EvaluationPeriods: 2 },
+      [undefined, { timestamp: T0 + minute, value: 7, sampleCount: 3 }],
+      "OK",
+      T0 + 2 * minute + 500,
+      { startMs: T0, periodMs: minute },
+    );
     assert.deepEqual(JSON.parse(result.reasonData), {
       version: "1.0",
       queryDate: "2026-11-28T01:02:00.500+0000",

@@ -22,7 +22,19 @@ function imports(file: string): string[] {
 }
 
 /** Folders whose code decides, and so must stay a pure function of its inputs. */
-const pure = ["src/scheduler", "src/domain", "src/autoscaling", "src/rollout", "src/controllers/endpoint/plan-rollouts.ts", "src/controllers/endpoint/plan-managed-scaling.ts", "src/controllers/endpoint/decide.ts", "src/controllers/endpoint/plan-copies.ts", "src/controllers/endpoint/plan-instances.ts", "src/controllers/endpoint/plan-status.ts", "src/controllers/endpoint/world.ts"];
+const pure = [
+  "src/scheduler",
+  "src/domain",
+  "src/autoscaling",
+  "src/rollout",
+  "src/controllers/endpoint/plan-rollouts.ts",
+  "src/controllers/endpoint/plan-managed-scaling.ts",
+  "src/controllers/endpoint/decide.ts",
+  "src/controllers/endpoint/plan-copies.ts",
+  "src/controllers/endpoint/plan-instances.ts",
+  "src/controllers/endpoint/plan-status.ts",
+  "src/controllers/endpoint/world.ts",
+];
 
 describe("architecture fences", () => {
   for (const target of pure) {

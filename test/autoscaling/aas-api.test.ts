@@ -49,7 +49,8 @@ describe("Application Auto Scaling API", () => {
     assert.ok(t.CreationTime instanceof Date);
     assert.match(t.RoleARN!, /AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint/);
     await aas.send(new RegisterScalableTargetCommand({ ...target(), MaxCapacity: 6 }));
-    const updated = (await aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: "sagemaker", ResourceIds: [target().ResourceId] }))).ScalableTargets![0]!;
+    const updated = (await aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: "sagemaker", ResourceIds: [target().ResourceId] })))
+      .ScalableTargets![0]!;
     assert.deepEqual([updated.MinCapacity, updated.MaxCapacity], [0, 6], "fields left out of an update keep their value");
   });
 
@@ -85,7 +86,10 @@ describe("Application Auto Scaling API", () => {
         },
       }),
     );
-    assert.match(put.PolicyARN!, /^arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:[0-9a-f-]+:resource\/sagemaker\/inference-component\/.+:policyName\/concurrency$/);
+    assert.match(
+      put.PolicyARN!,
+      /^arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:[0-9a-f-]+:resource\/sagemaker\/inference-component\/.+:policyName\/concurrency$/,
+    );
     assert.equal(put.Alarms!.length, 2);
     const names = put.Alarms!.map((a) => a.AlarmName!);
     assert.ok(names.some((n) => n.startsWith(`TargetTracking-inference-component/${component}-AlarmHigh-`)));
@@ -106,20 +110,51 @@ describe("Application Auto Scaling API", () => {
   const refusals: { title: string; run: () => Promise<unknown>; name: string; message: RegExp }[] = [
     {
       title: "an unknown component",
-      run: () => aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: "sagemaker", ResourceId: "inference-component/nope", ScalableDimension: dimension as never, MinCapacity: 0, MaxCapacity: 1 })),
+      run: () =>
+        aas.send(
+          new RegisterScalableTargetCommand({
+            ServiceNamespace: "sagemaker",
+            ResourceId: "inference-component/nope",
+            ScalableDimension: dimension as never,
+            MinCapacity: 0,
+            MaxCapacity: 1,
+          }),
+        ),
       name: "ValidationException",
       message: /inference component nope does not exist/,
     },
-    { title: "min above max", run: () => aas.send(new RegisterScalableTargetCommand({ ...target(), MinCapacity: 5, MaxCapacity: 2 })), name: "ValidationException", message: /Minimum capacity \(5\) cannot be greater than maximum capacity \(2\)/ },
+    {
+      title: "min above max",
+      run: () => aas.send(new RegisterScalableTargetCommand({ ...target(), MinCapacity: 5, MaxCapacity: 2 })),
+      name: "ValidationException",
+      message: /Minimum capacity \(5\) cannot be greater than maximum capacity \(2\)/,
+    },
     {
       title: "a resource id that does not fit the dimension",
-      run: () => aas.send(new RegisterScalableTargetCommand({ ...target(), ScalableDimension: "sagemaker:variant:DesiredInstanceCount" as never, MinCapacity: 0, MaxCapacity: 1 })),
+      run: () =>
+        aas.send(
+          new RegisterScalableTargetCommand({
+            ...target(),
+            ScalableDimension: "sagemaker:variant:DesiredInstanceCount" as never,
+            MinCapacity: 0,
+            MaxCapacity: 1,
+          }),
+        ),
       name: "ValidationException",
       message: /does not fit ScalableDimension/,
     },
     {
       title: "another service namespace",
-      run: () => aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: "ecs", ResourceId: "service/x/y", ScalableDimension: "ecs:service:DesiredCount", MinCapacity: 0, MaxCapacity: 1 })),
+      run: () =>
+        aas.send(
+          new RegisterScalableTargetCommand({
+            ServiceNamespace: "ecs",
+            ResourceId: "service/x/y",
+            ScalableDimension: "ecs:service:DesiredCount",
+            MinCapacity: 0,
+            MaxCapacity: 1,
+          }),
+        ),
       name: "ValidationException",
       message: /scales SageMaker resources only/,
     },
@@ -167,15 +202,33 @@ describe("Application Auto Scaling API", () => {
             ...target(),
             PolicyName: "wrong-metric",
             PolicyType: "TargetTrackingScaling",
-            TargetTrackingScalingPolicyConfiguration: { TargetValue: 1, PredefinedMetricSpecification: { PredefinedMetricType: "SageMakerVariantInvocationsPerInstance" } },
+            TargetTrackingScalingPolicyConfiguration: {
+              TargetValue: 1,
+              PredefinedMetricSpecification: { PredefinedMetricType: "SageMakerVariantInvocationsPerInstance" },
+            },
           }),
         ),
       name: "ValidationException",
       message: /needs an endpoint\/<endpoint>\/variant\/<variant> target/,
     },
-    { title: "deleting a policy that does not exist", run: () => aas.send(new DeleteScalingPolicyCommand({ ...target(), PolicyName: "ghost" })), name: "ObjectNotFoundException", message: /No scaling policy found/ },
-    { title: "a bad NextToken", run: () => aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: "sagemaker", NextToken: "garbage" })), name: "InvalidNextTokenException", message: /NextToken is not valid/ },
-    { title: "MaxResults over the limit", run: () => aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: "sagemaker", MaxResults: 11 })), name: "ValidationException", message: /between 1 and 10/ },
+    {
+      title: "deleting a policy that does not exist",
+      run: () => aas.send(new DeleteScalingPolicyCommand({ ...target(), PolicyName: "ghost" })),
+      name: "ObjectNotFoundException",
+      message: /No scaling policy found/,
+    },
+    {
+      title: "a bad NextToken",
+      run: () => aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: "sagemaker", NextToken: "garbage" })),
+      name: "InvalidNextTokenException",
+      message: /NextToken is not valid/,
+    },
+    {
+      title: "MaxResults over the limit",
+      run: () => aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: "sagemaker", MaxResults: 11 })),
+      name: "ValidationException",
+      message: /between 1 and 10/,
+    },
   ];
   for (const r of refusals) {
     it(`refuses ${r.title}`, async () => {
@@ -193,7 +246,11 @@ describe("Application Auto Scaling API", () => {
         ...target(),
         PolicyName: "step",
         PolicyType: "StepScaling",
-        StepScalingPolicyConfiguration: { AdjustmentType: "ChangeInCapacity", StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }], Cooldown: 60 },
+        StepScalingPolicyConfiguration: {
+          AdjustmentType: "ChangeInCapacity",
+          StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+          Cooldown: 60,
+        },
       }),
     );
     await aas.send(new DeregisterScalableTargetCommand(target()));

@@ -76,7 +76,10 @@ describe("autoscaling each component on its own, to zero and back", () => {
     ({ aas } = clients(berth));
     endpoint = await createIcEndpoint(berth.sagemaker, {
       instanceType: "ml.g5.12xlarge",
-      variant: { ManagedInstanceScaling: { Status: "ENABLED", MinInstanceCount: 1, MaxInstanceCount: 2 }, RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } },
+      variant: {
+        ManagedInstanceScaling: { Status: "ENABLED", MinInstanceCount: 1, MaxInstanceCount: 2 },
+        RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" },
+      },
     });
     busy = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: `${endpoint}-busy`, copies: 1, accelerators: 1 }));
     quiet = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: `${endpoint}-quiet`, copies: 1, accelerators: 1 }));
@@ -90,12 +93,19 @@ describe("autoscaling each component on its own, to zero and back", () => {
   it("raises the copies of the component under a burst while the other stays put, adding an instance when needed", async () => {
     // echo's latency_ms makes each request hold its copy, so concurrency per copy rises.
     const load = steadyLoad(berth.runtime, endpoint, busy, { workers: 6, maxMs: 20_000, customAttributes: "latency_ms=300" });
-    const scaled = await eventually(async () => {
-      const state = await copies(berth, busy);
-      return state.current >= 4 ? state : undefined;
-    }, { timeoutMs: 20_000, what: "the busy component to reach 4 copies" });
+    const scaled = await eventually(
+      async () => {
+        const state = await copies(berth, busy);
+        return state.current >= 4 ? state : undefined;
+      },
+      { timeoutMs: 20_000, what: "the busy component to reach 4 copies" },
+    );
     const samples = await load.stop();
-    assert.deepEqual(samples.filter((s) => s.error).map((s) => s.error), [], "no request failed while scaling out");
+    assert.deepEqual(
+      samples.filter((s) => s.error).map((s) => s.error),
+      [],
+      "no request failed while scaling out",
+    );
     assert.equal(scaled.desired, 4);
     assert.deepEqual(await copies(berth, quiet), { desired: 1, current: 1, status: "InService" });
     const endpointState = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
@@ -103,25 +113,43 @@ describe("autoscaling each component on its own, to zero and back", () => {
   });
 
   it("falls back to zero copies when the load stops, then releases the spare instance", async () => {
-    await eventually(async () => ((await copies(berth, busy)).current === 0 ? true : undefined), { timeoutMs: 30_000, what: "the busy component to reach zero copies" });
+    await eventually(async () => ((await copies(berth, busy)).current === 0 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: "the busy component to reach zero copies",
+    });
     assert.equal((await copies(berth, quiet)).desired, 1, "the quiet component stays at its minimum");
-    await eventually(async () => {
-      const d = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
-      return d.ProductionVariants![0]!.CurrentInstanceCount === 1 && d.ProductionVariants![0]!.DesiredInstanceCount === 1 ? true : undefined;
-    }, { timeoutMs: 20_000, what: "the endpoint to fall back to its minimum of 1 instance" });
+    await eventually(
+      async () => {
+        const d = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+        return d.ProductionVariants![0]!.CurrentInstanceCount === 1 && d.ProductionVariants![0]!.DesiredInstanceCount === 1 ? true : undefined;
+      },
+      { timeoutMs: 20_000, what: "the endpoint to fall back to its minimum of 1 instance" },
+    );
   });
 
   it("holds a request that arrives at zero copies and answers it once a copy is up", async () => {
     assert.equal((await copies(berth, busy)).current, 0);
     const started = Date.now();
     const answers = await Promise.all([0, 1, 2].map((i) => invoke(berth.runtime, endpoint, busy, `wake-${i}`)));
-    assert.deepEqual(answers.map((a) => a.body), ["wake-0", "wake-1", "wake-2"]);
+    assert.deepEqual(
+      answers.map((a) => a.body),
+      ["wake-0", "wake-1", "wake-2"],
+    );
     assert.ok(Date.now() - started < 10_000, "answered within seconds");
     const activities = await aas.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: "sagemaker", ResourceId: `inference-component/${busy}` }));
     const causes = activities.ScalingActivities!.map((a) => `${a.Description} | ${a.Cause}`);
-    assert.ok(causes.some((c) => /Setting desired copy count to 1\. \| a request arrived .* while it had no copies/.test(c)), causes.join("\n"));
-    assert.ok(causes.some((c) => /Setting desired copy count to [2-4]\. \| concurrency: ConcurrentRequestsPerCopy .* above target 1/.test(c)), causes.join("\n"));
-    assert.ok(causes.some((c) => /Setting desired copy count to 0\. \| concurrency: ConcurrentRequestsPerCopy at most 0/.test(c)), causes.join("\n"));
+    assert.ok(
+      causes.some((c) => /Setting desired copy count to 1\. \| a request arrived .* while it had no copies/.test(c)),
+      causes.join("\n"),
+    );
+    assert.ok(
+      causes.some((c) => /Setting desired copy count to [2-4]\. \| concurrency: ConcurrentRequestsPerCopy .* above target 1/.test(c)),
+      causes.join("\n"),
+    );
+    assert.ok(
+      causes.some((c) => /Setting desired copy count to 0\. \| concurrency: ConcurrentRequestsPerCopy at most 0/.test(c)),
+      causes.join("\n"),
+    );
   });
 
   it("keeps targets, policies, alarms and metric history across a restart", async () => {
@@ -160,7 +188,12 @@ describe("scaling from zero the way SageMaker documents it", () => {
         ...target,
         PolicyName: "scale-from-zero",
         PolicyType: "StepScaling",
-        StepScalingPolicyConfiguration: { AdjustmentType: "ChangeInCapacity", MetricAggregationType: "Maximum", Cooldown: 60, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
+        StepScalingPolicyConfiguration: {
+          AdjustmentType: "ChangeInCapacity",
+          MetricAggregationType: "Maximum",
+          Cooldown: 60,
+          StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+        },
       }),
     );
     await cloudwatch.send(

@@ -37,14 +37,54 @@ describe("step scaling decisions", () => {
   });
 
   const cases: { title: string; input: Partial<StepScalingInput>; desired: number; notScaled?: string }[] = [
-    { title: "sets an exact capacity", input: { config: { AdjustmentType: "ExactCapacity", StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 3 }] } }, desired: 3 },
-    { title: "changes by a percentage with a minimum magnitude", input: { capacity: { current: 4, min: 0, max: 20 }, config: { AdjustmentType: "PercentChangeInCapacity", MinAdjustmentMagnitude: 2, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 10 }] } }, desired: 6 },
-    { title: "changes by a percentage of current capacity", input: { capacity: { current: 10, min: 0, max: 20 }, config: { AdjustmentType: "PercentChangeInCapacity", StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 50 }] } }, desired: 15 },
-    { title: "clamps to the maximum and says so when already there", input: { capacity: { current: 4, min: 0, max: 4 } }, desired: 4, notScaled: "AlreadyAtMaxCapacity" },
-    { title: "scales in with a negative step below the threshold", input: { value: 0, threshold: 5, capacity: { current: 3, min: 1, max: 4 }, config: { StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: -1 }] } }, desired: 2 },
+    {
+      title: "sets an exact capacity",
+      input: { config: { AdjustmentType: "ExactCapacity", StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 3 }] } },
+      desired: 3,
+    },
+    {
+      title: "changes by a percentage with a minimum magnitude",
+      input: {
+        capacity: { current: 4, min: 0, max: 20 },
+        config: {
+          AdjustmentType: "PercentChangeInCapacity",
+          MinAdjustmentMagnitude: 2,
+          StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 10 }],
+        },
+      },
+      desired: 6,
+    },
+    {
+      title: "changes by a percentage of current capacity",
+      input: {
+        capacity: { current: 10, min: 0, max: 20 },
+        config: { AdjustmentType: "PercentChangeInCapacity", StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 50 }] },
+      },
+      desired: 15,
+    },
+    {
+      title: "clamps to the maximum and says so when already there",
+      input: { capacity: { current: 4, min: 0, max: 4 } },
+      desired: 4,
+      notScaled: "AlreadyAtMaxCapacity",
+    },
+    {
+      title: "scales in with a negative step below the threshold",
+      input: {
+        value: 0,
+        threshold: 5,
+        capacity: { current: 3, min: 1, max: 4 },
+        config: { StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: -1 }] },
+      },
+      desired: 2,
+    },
     { title: "waits out the policy's cooldown", input: { lastActivityAt: 1_000_000 - 30_000 }, desired: 0, notScaled: "CooldownInProgress" },
     { title: "acts again once the cooldown has passed", input: { lastActivityAt: 1_000_000 - 61_000 }, desired: 1 },
-    { title: "does nothing when no step covers the value", input: { config: { StepAdjustments: [{ MetricIntervalLowerBound: 10, ScalingAdjustment: 1 }] } }, desired: 0 },
+    {
+      title: "does nothing when no step covers the value",
+      input: { config: { StepAdjustments: [{ MetricIntervalLowerBound: 10, ScalingAdjustment: 1 }] } },
+      desired: 0,
+    },
     { title: "honours suspended scale-out", input: { target: { scaleOutSuspended: true } }, desired: 0, notScaled: "ScalingSuspended" },
   ];
   for (const c of cases) {

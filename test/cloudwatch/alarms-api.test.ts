@@ -43,7 +43,10 @@ describe("CloudWatch alarms over the API", () => {
     ...extra,
   });
   const describeOne = async (name: string): Promise<MetricAlarm> => (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0]!;
-  const put = (metricName: string, value: number) => cw.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metricName, Dimensions: [{ Name: "Queue", Value: "q1" }], Value: value }] }));
+  const put = (metricName: string, value: number) =>
+    cw.send(
+      new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metricName, Dimensions: [{ Name: "Queue", Value: "q1" }], Value: value }] }),
+    );
   /** Feeds the value every 50 ms until the alarm reaches the state. */
   const feedUntil = async (name: string, metricName: string, value: number | undefined, state: string): Promise<MetricAlarm> => {
     const deadline = Date.now() + 8_000;
@@ -64,7 +67,10 @@ describe("CloudWatch alarms over the API", () => {
     assert.equal(created.StateReason, "Unchecked: Initial alarm creation");
     assert.equal((await feedUntil(name, name, 0, "OK")).StateValue, "OK");
     const alarmed = await feedUntil(name, name, 5, "ALARM");
-    assert.match(alarmed.StateReason!, /^Threshold Crossed: 1 out of the last 1 datapoints \[5\.0 \(\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\)\] was greater than or equal to the threshold \(1\.0\) \(minimum 1 datapoint for OK -> ALARM transition\)\.$/);
+    assert.match(
+      alarmed.StateReason!,
+      /^Threshold Crossed: 1 out of the last 1 datapoints \[5\.0 \(\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\)\] was greater than or equal to the threshold \(1\.0\) \(minimum 1 datapoint for OK -> ALARM transition\)\.$/,
+    );
     assert.equal(JSON.parse(alarmed.StateReasonData!).threshold, 1);
     await new Promise((resolve) => setTimeout(resolve, 400)); // two periods without data: ignored
     assert.equal((await describeOne(name)).StateValue, "ALARM");
@@ -110,7 +116,10 @@ describe("CloudWatch alarms over the API", () => {
       pages++;
     } while (token);
     assert.equal(pages, 3);
-    assert.deepEqual(seen, [0, 1, 2, 3, 4].map((i) => `${prefix}-${i}`));
+    assert.deepEqual(
+      seen,
+      [0, 1, 2, 3, 4].map((i) => `${prefix}-${i}`),
+    );
 
     const [first] = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [`${prefix}-0`] }))).MetricAlarms!;
     assert.equal(first!.AlarmArn, `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${prefix}-0`);
@@ -127,38 +136,101 @@ describe("CloudWatch alarms over the API", () => {
     assert.ok(first!.AlarmConfigurationUpdatedTimestamp instanceof Date);
 
     const withAction = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, ActionPrefix: "arn:aws:sns:" }));
-    assert.deepEqual(withAction.MetricAlarms!.map((a) => a.AlarmName), [0, 2, 4].map((i) => `${prefix}-${i}`));
+    assert.deepEqual(
+      withAction.MetricAlarms!.map((a) => a.AlarmName),
+      [0, 2, 4].map((i) => `${prefix}-${i}`),
+    );
     await cw.send(new SetAlarmStateCommand({ AlarmName: `${prefix}-3`, StateValue: "ALARM", StateReason: "by hand" }));
     const alarmed = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, StateValue: "ALARM" }));
-    assert.deepEqual(alarmed.MetricAlarms!.map((a) => [a.AlarmName, a.StateReason]), [[`${prefix}-3`, "by hand"]]);
-    await assert.rejects(cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, NextToken: "bm90IGEgdG9rZW4" })), expectError("InvalidNextToken", "InvalidNextToken"));
-    await assert.rejects(cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, AlarmNames: ["x"] })), expectError("InvalidParameterCombinationException", "InvalidParameterCombination"));
+    assert.deepEqual(
+      alarmed.MetricAlarms!.map((a) => [a.AlarmName, a.StateReason]),
+      [[`${prefix}-3`, "by hand"]],
+    );
+    await assert.rejects(
+      cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, NextToken: "bm90IGEgdG9rZW4" })),
+      expectError("InvalidNextToken", "InvalidNextToken"),
+    );
+    await assert.rejects(
+      cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix, AlarmNames: ["x"] })),
+      expectError("InvalidParameterCombinationException", "InvalidParameterCombination"),
+    );
   });
 
   it("deletes alarms all or nothing, answering ResourceNotFound for names that do not exist", async () => {
     const keep = uniqueName("deleted");
     await cw.send(new PutMetricAlarmCommand(alarm(keep, "Unused")));
-    await assert.rejects(cw.send(new DeleteAlarmsCommand({ AlarmNames: [keep, "no-such-alarm"] })), expectError("ResourceNotFound", "ResourceNotFound", /no-such-alarm/));
+    await assert.rejects(
+      cw.send(new DeleteAlarmsCommand({ AlarmNames: [keep, "no-such-alarm"] })),
+      expectError("ResourceNotFound", "ResourceNotFound", /no-such-alarm/),
+    );
     assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [keep] }))).MetricAlarms!.length, 1);
     await cw.send(new DeleteAlarmsCommand({ AlarmNames: [keep] }));
     assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [keep] }))).MetricAlarms!.length, 0);
-    await assert.rejects(cw.send(new SetAlarmStateCommand({ AlarmName: keep, StateValue: "OK", StateReason: "x" })), expectError("ResourceNotFound", "ResourceNotFound"));
+    await assert.rejects(
+      cw.send(new SetAlarmStateCommand({ AlarmName: keep, StateValue: "OK", StateReason: "x" })),
+      expectError("ResourceNotFound", "ResourceNotFound"),
+    );
   });
 
   it("refuses invalid alarms and metric requests with the SDK's modelled exceptions", async () => {
     const name = uniqueName("invalid");
     const cases: [string, () => Promise<unknown>, ReturnType<typeof expectError>][] = [
-      ["a percentile statistic", () => cw.send(new PutMetricAlarmCommand({ ...alarm(name, "M"), Statistic: undefined, ExtendedStatistic: "p99" })), expectError("InvalidParameterValueException", "InvalidParameterValue", /percentiles/)],
-      ["DatapointsToAlarm above EvaluationPeriods", () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { EvaluationPeriods: 2, DatapointsToAlarm: 3 }))), expectError("InvalidParameterValueException", "InvalidParameterValue", /less than or equal to EvaluationPeriods/)],
-      ["an anomaly-detection operator", () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { ComparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold" }))), expectError("InvalidParameterValueException", "InvalidParameterValue", /anomaly detection/)],
-      ["an action ARN no one runs", () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { AlarmActions: ["arn:aws:lambda:us-east-1:000000000000:function:f"] }))), expectError("InvalidParameterValueException", "InvalidParameterValue", /Invalid action ARN/)],
-      ["six actions", () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { OKActions: Array.from({ length: 6 }, (_, i) => `arn:aws:sns:us-east-1:000000000000:t${i}`) }))), expectError("ValidationException", "ValidationError", /oKActions' failed to satisfy constraint: Member must have length less than or equal to 5/)],
-      ["a missing Period", () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { Period: undefined }))), expectError("MissingRequiredParameterException", "MissingParameter", /Period/)],
-      ["GetMetricStatistics without statistics", () => cw.send(new GetStats({ Statistics: undefined })), expectError("InvalidParameterCombinationException", "InvalidParameterCombination")],
-      ["a 5-second period", () => cw.send(new GetStats({ Period: 5 })), expectError("InvalidParameterValueException", "InvalidParameterValue", /multiple of 10/)],
-      ["a missing MetricName", () => cw.send(new GetStats({ MetricName: undefined })), expectError("MissingRequiredParameterException", "MissingParameter", /MetricName/)],
-      ["PutMetricData into AWS/", () => cw.send(new PutMetricDataCommand({ Namespace: "AWS/SageMaker", MetricData: [{ MetricName: "Invocations", Value: 1 }] })), expectError("InvalidParameterValueException", "InvalidParameterValue", /reserved/)],
-      ["SetAlarmState with reason data that is not JSON", () => cw.send(new SetAlarmStateCommand({ AlarmName: "x", StateValue: "OK", StateReason: "x", StateReasonData: "{" })), expectError("InvalidFormatFault", "InvalidFormat")],
+      [
+        "a percentile statistic",
+        () => cw.send(new PutMetricAlarmCommand({ ...alarm(name, "M"), Statistic: undefined, ExtendedStatistic: "p99" })),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /percentiles/),
+      ],
+      [
+        "DatapointsToAlarm above EvaluationPeriods",
+        () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { EvaluationPeriods: 2, DatapointsToAlarm: 3 }))),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /less than or equal to EvaluationPeriods/),
+      ],
+      [
+        "an anomaly-detection operator",
+        () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { ComparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold" }))),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /anomaly detection/),
+      ],
+      [
+        "an action ARN no one runs",
+        () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { AlarmActions: ["arn:aws:lambda:us-east-1:000000000000:function:f"] }))),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /Invalid action ARN/),
+      ],
+      [
+        "six actions",
+        () =>
+          cw.send(new PutMetricAlarmCommand(alarm(name, "M", { OKActions: Array.from({ length: 6 }, (_, i) => `arn:aws:sns:us-east-1:000000000000:t${i}`) }))),
+        expectError("ValidationException", "ValidationError", /oKActions' failed to satisfy constraint: Member must have length less than or equal to 5/),
+      ],
+      [
+        "a missing Period",
+        () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { Period: undefined }))),
+        expectError("MissingRequiredParameterException", "MissingParameter", /Period/),
+      ],
+      [
+        "GetMetricStatistics without statistics",
+        () => cw.send(new GetStats({ Statistics: undefined })),
+        expectError("InvalidParameterCombinationException", "InvalidParameterCombination"),
+      ],
+      [
+        "a 5-second period",
+        () => cw.send(new GetStats({ Period: 5 })),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /multiple of 10/),
+      ],
+      [
+        "a missing MetricName",
+        () => cw.send(new GetStats({ MetricName: undefined })),
+        expectError("MissingRequiredParameterException", "MissingParameter", /MetricName/),
+      ],
+      [
+        "PutMetricData into AWS/",
+        () => cw.send(new PutMetricDataCommand({ Namespace: "AWS/SageMaker", MetricData: [{ MetricName: "Invocations", Value: 1 }] })),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /reserved/),
+      ],
+      [
+        "SetAlarmState with reason data that is not JSON",
+        () => cw.send(new SetAlarmStateCommand({ AlarmName: "x", StateValue: "OK", StateReason: "x", StateReasonData: "{" })),
+        expectError("InvalidFormatFault", "InvalidFormat"),
+      ],
     ];
     for (const [what, send, check] of cases) await assert.rejects(send(), check, what);
     assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms!.length, 0, "a refused request creates nothing");
@@ -179,6 +251,14 @@ describe("CloudWatch alarms over the API", () => {
 /** GetMetricStatistics with valid defaults, overridden per case. */
 class GetStats extends GetMetricStatisticsCommand {
   constructor(override: Partial<GetMetricStatisticsCommandInput>) {
-    super({ Namespace: namespace, MetricName: "M", StartTime: new Date(Date.now() - 60_000), EndTime: new Date(), Period: 60, Statistics: ["Sum"], ...override } as GetMetricStatisticsCommandInput);
+    super({
+      Namespace: namespace,
+      MetricName: "M",
+      StartTime: new Date(Date.now() - 60_000),
+      EndTime: new Date(),
+      Period: 60,
+      Statistics: ["Sum"],
+      ...override,
+    } as GetMetricStatisticsCommandInput);
   }
 }

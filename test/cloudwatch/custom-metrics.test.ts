@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand, PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from "@aws-sdk/client-cloudwatch";
+import {
+  GetMetricDataCommand,
+  GetMetricStatisticsCommand,
+  ListMetricsCommand,
+  PutMetricDataCommand,
+  type CloudWatchClient,
+  type MetricDatum,
+} from "@aws-sdk/client-cloudwatch";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { uniqueName } from "../support/fixtures.js";
 import { cloudWatchClient, expectError } from "./client.js";
@@ -33,7 +40,15 @@ describe("custom metrics over the API", () => {
       }),
     );
     const stats = await cw.send(
-      new GetMetricStatisticsCommand({ Namespace: namespace, MetricName: "Load", StartTime: new Date(at), EndTime: new Date(at + 2_000), Period: 60, Statistics: ["Sum", "SampleCount", "Minimum", "Maximum", "Average"], Unit: "Count" }),
+      new GetMetricStatisticsCommand({
+        Namespace: namespace,
+        MetricName: "Load",
+        StartTime: new Date(at),
+        EndTime: new Date(at + 2_000),
+        Period: 60,
+        Statistics: ["Sum", "SampleCount", "Minimum", "Maximum", "Average"],
+        Unit: "Count",
+      }),
     );
     assert.deepEqual(
       stats.Datapoints!.map((d) => [d.Timestamp!.getTime() - at, d.Sum, d.SampleCount, d.Minimum, d.Maximum, d.Average, d.Unit]),
@@ -42,13 +57,27 @@ describe("custom metrics over the API", () => {
         [1_000, 20, 2, 8, 12, 10, "Count"],
       ],
     );
-    const otherUnit = await cw.send(new GetMetricStatisticsCommand({ Namespace: namespace, MetricName: "Load", StartTime: new Date(at), EndTime: new Date(at + 2_000), Period: 60, Statistics: ["Sum"], Unit: "Seconds" }));
+    const otherUnit = await cw.send(
+      new GetMetricStatisticsCommand({
+        Namespace: namespace,
+        MetricName: "Load",
+        StartTime: new Date(at),
+        EndTime: new Date(at + 2_000),
+        Period: 60,
+        Statistics: ["Sum"],
+        Unit: "Seconds",
+      }),
+    );
     assert.deepEqual(otherUnit.Datapoints, []);
   });
 
   it("accepts a gzipped batch of 1000 data and lists its series 500 a page", async () => {
     const namespace = uniqueName("Batch");
-    const data: MetricDatum[] = Array.from({ length: 1000 }, (_, i) => ({ MetricName: "Hits", Dimensions: [{ Name: "Shard", Value: `s${String(i % 600).padStart(3, "0")}` }], Value: 1 }));
+    const data: MetricDatum[] = Array.from({ length: 1000 }, (_, i) => ({
+      MetricName: "Hits",
+      Dimensions: [{ Name: "Shard", Value: `s${String(i % 600).padStart(3, "0")}` }],
+      Value: 1,
+    }));
     await cw.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: data }));
     const first = await cw.send(new ListMetricsCommand({ Namespace: namespace }));
     assert.equal(first.Metrics!.length, 500);
@@ -56,14 +85,32 @@ describe("custom metrics over the API", () => {
     const second = await cw.send(new ListMetricsCommand({ Namespace: namespace, NextToken: first.NextToken }));
     assert.equal(second.Metrics!.length, 100);
     assert.equal(second.NextToken, undefined);
-    const shard = await cw.send(new GetMetricStatisticsCommand({ Namespace: namespace, MetricName: "Hits", Dimensions: [{ Name: "Shard", Value: "s001" }], StartTime: new Date(Date.now() - 10_000), EndTime: new Date(Date.now() + 2_000), Period: 60, Statistics: ["Sum"] }));
-    assert.equal(shard.Datapoints!.reduce((n, d) => n + d.Sum!, 0), 2);
+    const shard = await cw.send(
+      new GetMetricStatisticsCommand({
+        Namespace: namespace,
+        MetricName: "Hits",
+        Dimensions: [{ Name: "Shard", Value: "s001" }],
+        StartTime: new Date(Date.now() - 10_000),
+        EndTime: new Date(Date.now() + 2_000),
+        Period: 60,
+        Statistics: ["Sum"],
+      }),
+    );
+    assert.equal(
+      shard.Datapoints!.reduce((n, d) => n + d.Sum!, 0),
+      2,
+    );
   });
 
   it("pages GetMetricData by MaxDatapoints, newest first by default", async () => {
     const namespace = uniqueName("Paged");
     const at = minuteStart() - 2_000;
-    await cw.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [0, 1, 2].map((i) => ({ MetricName: "Depth", Value: i, Timestamp: new Date(at + i * 1_000 + 10) })) }));
+    await cw.send(
+      new PutMetricDataCommand({
+        Namespace: namespace,
+        MetricData: [0, 1, 2].map((i) => ({ MetricName: "Depth", Value: i, Timestamp: new Date(at + i * 1_000 + 10) })),
+      }),
+    );
     const query = { Id: "d", MetricStat: { Metric: { Namespace: namespace, MetricName: "Depth" }, Period: 60, Stat: "Maximum" } };
     const range = { StartTime: new Date(at), EndTime: new Date(at + 3_000) };
     const page1 = await cw.send(new GetMetricDataCommand({ ...range, MetricDataQueries: [query], MaxDatapoints: 2 }));
@@ -73,13 +120,21 @@ describe("custom metrics over the API", () => {
     assert.deepEqual(page2.MetricDataResults![0]!.Values, [0]);
     assert.equal(page2.MetricDataResults![0]!.StatusCode, "Complete");
     assert.equal(page2.NextToken, undefined);
-    await assert.rejects(cw.send(new GetMetricDataCommand({ ...range, MetricDataQueries: [{ ...query, Id: "other" }], NextToken: page1.NextToken })), expectError("InvalidNextToken", "InvalidNextToken"));
+    await assert.rejects(
+      cw.send(new GetMetricDataCommand({ ...range, MetricDataQueries: [{ ...query, Id: "other" }], NextToken: page1.NextToken })),
+      expectError("InvalidNextToken", "InvalidNextToken"),
+    );
   });
 
   it("refuses data older than the retention and conflicting value fields", async () => {
     const namespace = uniqueName("Refused");
     await assert.rejects(
-      cw.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: "Old", Value: 1, Timestamp: new Date(Date.now() - 3 * 24 * 3600 * 1000) }] })),
+      cw.send(
+        new PutMetricDataCommand({
+          Namespace: namespace,
+          MetricData: [{ MetricName: "Old", Value: 1, Timestamp: new Date(Date.now() - 3 * 24 * 3600 * 1000) }],
+        }),
+      ),
       expectError("InvalidParameterValueException", "InvalidParameterValue", /older than the metric retention/),
     );
     await assert.rejects(

@@ -27,8 +27,23 @@ describe("SageMaker invocation metrics in CloudWatch", () => {
   });
 
   const componentDims = () => [{ Name: "InferenceComponentName", Value: component }];
-  const statistics = (metricName: string, dimensions: { Name: string; Value: string }[], stats: ("Sum" | "SampleCount" | "Average" | "Maximum")[], start = startedAt) =>
-    cw.send(new GetMetricStatisticsCommand({ Namespace: "AWS/SageMaker", MetricName: metricName, Dimensions: dimensions, StartTime: start, EndTime: new Date(Date.now() + 5_000), Period: 60, Statistics: stats }));
+  const statistics = (
+    metricName: string,
+    dimensions: { Name: string; Value: string }[],
+    stats: ("Sum" | "SampleCount" | "Average" | "Maximum")[],
+    start = startedAt,
+  ) =>
+    cw.send(
+      new GetMetricStatisticsCommand({
+        Namespace: "AWS/SageMaker",
+        MetricName: metricName,
+        Dimensions: dimensions,
+        StartTime: start,
+        EndTime: new Date(Date.now() + 5_000),
+        Period: 60,
+        Statistics: stats,
+      }),
+    );
   const total = (points: { Sum?: number }[] | undefined) => (points ?? []).reduce((sum, p) => sum + (p.Sum ?? 0), 0);
 
   it("counts Invocations and InvocationsPerCopy per component, and Invocations per variant", async () => {
@@ -37,13 +52,23 @@ describe("SageMaker invocation metrics in CloudWatch", () => {
     assert.equal(total(invocations.Datapoints), 6);
     assert.ok(invocations.Datapoints!.every((d) => d.Timestamp instanceof Date && d.Unit === "None"));
     assert.equal(total((await statistics("InvocationsPerCopy", componentDims(), ["Sum"])).Datapoints), 3);
-    const variant = await statistics("Invocations", [{ Name: "EndpointName", Value: endpoint }, { Name: "VariantName", Value: "AllTraffic" }], ["Sum"]);
+    const variant = await statistics(
+      "Invocations",
+      [
+        { Name: "EndpointName", Value: endpoint },
+        { Name: "VariantName", Value: "AllTraffic" },
+      ],
+      ["Sum"],
+    );
     assert.equal(total(variant.Datapoints), 6);
   });
 
   it("records ModelLatency in microseconds, once per request", async () => {
     const latency = await statistics("ModelLatency", componentDims(), ["SampleCount", "Average", "Maximum"]);
-    assert.equal(latency.Datapoints!.reduce((n, d) => n + d.SampleCount!, 0), 6);
+    assert.equal(
+      latency.Datapoints!.reduce((n, d) => n + d.SampleCount!, 0),
+      6,
+    );
     assert.ok(latency.Datapoints!.every((d) => d.Unit === "Microseconds" && d.Average! > 0 && d.Maximum! < 5_000_000));
   });
 
@@ -54,8 +79,15 @@ describe("SageMaker invocation metrics in CloudWatch", () => {
         EndTime: new Date(Date.now() + 5_000),
         ScanBy: "TimestampAscending",
         MetricDataQueries: [
-          { Id: "inv", MetricStat: { Metric: { Namespace: "AWS/SageMaker", MetricName: "Invocations", Dimensions: componentDims() }, Period: 60, Stat: "Sum" } },
-          { Id: "percopy", MetricStat: { Metric: { Namespace: "AWS/SageMaker", MetricName: "InvocationsPerCopy", Dimensions: componentDims() }, Period: 60, Stat: "Sum" }, ReturnData: false },
+          {
+            Id: "inv",
+            MetricStat: { Metric: { Namespace: "AWS/SageMaker", MetricName: "Invocations", Dimensions: componentDims() }, Period: 60, Stat: "Sum" },
+          },
+          {
+            Id: "percopy",
+            MetricStat: { Metric: { Namespace: "AWS/SageMaker", MetricName: "InvocationsPerCopy", Dimensions: componentDims() }, Period: 60, Stat: "Sum" },
+            ReturnData: false,
+          },
           { Id: "copies", Expression: "inv / percopy", Label: "copies" },
         ],
       }),
@@ -64,7 +96,10 @@ describe("SageMaker invocation metrics in CloudWatch", () => {
     assert.equal(inv!.Id, "inv");
     assert.equal(inv!.Label, "Invocations");
     assert.equal(inv!.StatusCode, "Complete");
-    assert.equal(inv!.Values!.reduce((a, b) => a + b, 0), 6);
+    assert.equal(
+      inv!.Values!.reduce((a, b) => a + b, 0),
+      6,
+    );
     assert.ok(inv!.Timestamps!.every((t, i, all) => t instanceof Date && (i === 0 || all[i - 1]!.getTime() < t.getTime())));
     assert.equal(copies!.Label, "copies");
     assert.ok(copies!.Values!.length > 0 && copies!.Values!.every((v) => v === 2), `copies: ${copies!.Values}`);
@@ -73,14 +108,27 @@ describe("SageMaker invocation metrics in CloudWatch", () => {
   it("lists the component's metrics, and idle zeros keep Invocations present", async () => {
     const listed = await cw.send(new ListMetricsCommand({ Namespace: "AWS/SageMaker", Dimensions: [{ Name: "InferenceComponentName", Value: component }] }));
     const names = new Set(listed.Metrics!.map((m) => m.MetricName));
-    for (const name of ["Invocations", "InvocationsPerCopy", "ModelLatency", "OverheadLatency", "Invocation4XXErrors", "NoCapacityInvocationFailures", "ConcurrentRequestsPerCopy", "DesiredCopyCount", "CurrentCopyCount"]) {
+    for (const name of [
+      "Invocations",
+      "InvocationsPerCopy",
+      "ModelLatency",
+      "OverheadLatency",
+      "Invocation4XXErrors",
+      "NoCapacityInvocationFailures",
+      "ConcurrentRequestsPerCopy",
+      "DesiredCopyCount",
+      "CurrentCopyCount",
+    ]) {
       assert.ok(names.has(name), `${name} is listed (got ${[...names].join(", ")})`);
     }
     const recent = new Date(Date.now() - 1_000);
-    await eventually(async () => {
-      const idle = await statistics("Invocations", componentDims(), ["SampleCount", "Sum"], recent);
-      return idle.Datapoints!.some((d) => d.SampleCount! > 0 && d.Sum === 0) ? true : undefined;
-    }, { timeoutMs: 5_000, what: "an idle period with an explicit zero" });
+    await eventually(
+      async () => {
+        const idle = await statistics("Invocations", componentDims(), ["SampleCount", "Sum"], recent);
+        return idle.Datapoints!.some((d) => d.SampleCount! > 0 && d.Sum === 0) ? true : undefined;
+      },
+      { timeoutMs: 5_000, what: "an idle period with an explicit zero" },
+    );
     const copies = await statistics("CurrentCopyCount", componentDims(), ["Maximum"]);
     assert.ok(copies.Datapoints!.some((d) => d.Maximum === 2));
   });

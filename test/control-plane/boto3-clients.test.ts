@@ -28,25 +28,29 @@ out["waiter"] = "ok"
 print(json.dumps(out))
 `;
 
-describe("Python clients (boto3)", { skip: hasBoto3 ? false : "boto3 is not installed for /usr/bin/python3 (apt-get install python3-boto3; CI installs it)" }, () => {
-  let berth: BerthProcess;
-  before(async () => {
-    berth = await startBerth();
-  });
-  after(async () => {
-    await berth.stop();
-  });
+describe(
+  "Python clients (boto3)",
+  { skip: hasBoto3 ? false : "boto3 is not installed for /usr/bin/python3 (apt-get install python3-boto3; CI installs it)" },
+  () => {
+    let berth: BerthProcess;
+    before(async () => {
+      berth = await startBerth();
+    });
+    after(async () => {
+      await berth.stop();
+    });
 
-  it("raises ClientError with the right codes, parses timestamps, and runs the deleted-endpoint waiter", () => {
-    const output = JSON.parse(execFileSync(python, ["-c", script, berth.url, credentials.accessKeyId, credentials.secretAccessKey], { encoding: "utf8" }));
-    assert.deepEqual(output.listed, ["boto-model"]);
-    assert.equal(output.created_type, "datetime");
-    assert.equal(output.duplicate.code, "ValidationException");
-    assert.match(output.duplicate.message, /Cannot create already existing model/);
-    assert.equal(output.missing.code, "ValidationException");
-    assert.equal(output.missing.message, 'Could not find endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/nope".');
-    assert.equal(output.missing.status, 400);
-    assert.equal(output.pattern.code, "ValidationException");
-    assert.equal(output.waiter, "ok");
-  });
-});
+    it("raises ClientError with the right codes, parses timestamps, and runs the deleted-endpoint waiter", () => {
+      const output = JSON.parse(execFileSync(python, ["-c", script, berth.url, credentials.accessKeyId, credentials.secretAccessKey], { encoding: "utf8" }));
+      assert.deepEqual(output.listed, ["boto-model"]);
+      assert.equal(output.created_type, "datetime");
+      assert.equal(output.duplicate.code, "ValidationException");
+      assert.match(output.duplicate.message, /Cannot create already existing model/);
+      assert.equal(output.missing.code, "ValidationException");
+      assert.equal(output.missing.message, 'Could not find endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/nope".');
+      assert.equal(output.missing.status, 400);
+      assert.equal(output.pattern.code, "ValidationException");
+      assert.equal(output.waiter, "ok");
+    });
+  },
+);

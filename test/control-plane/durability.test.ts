@@ -31,16 +31,23 @@ describe("durability across kill -9", () => {
       for (let i = 0; !stop; i++) {
         const name = `m-${id}-${i}`;
         try {
-          await first.sagemaker.send(new CreateModelCommand({ ModelName: name, PrimaryContainer: { Image: "berth/echo", Environment: { WRITER: String(id), SEQ: String(i) } } }));
+          await first.sagemaker.send(
+            new CreateModelCommand({ ModelName: name, PrimaryContainer: { Image: "berth/echo", Environment: { WRITER: String(id), SEQ: String(i) } } }),
+          );
           ackedModels.push(name);
           await first.sagemaker.send(
-            new CreateEndpointConfigCommand({ EndpointConfigName: `c-${id}-${i}`, ProductionVariants: [{ VariantName: "v", InstanceType: "ml.g5.xlarge", InitialInstanceCount: 1 + (i % 3) }] }),
+            new CreateEndpointConfigCommand({
+              EndpointConfigName: `c-${id}-${i}`,
+              ProductionVariants: [{ VariantName: "v", InstanceType: "ml.g5.xlarge", InitialInstanceCount: 1 + (i % 3) }],
+            }),
           );
           ackedConfigs.push(`c-${id}-${i}`);
           if (id === 0) {
             const count = (i % 5) + 1;
             attemptedCopyCounts.add(count);
-            await first.sagemaker.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: component, DesiredRuntimeConfig: { CopyCount: count } }));
+            await first.sagemaker.send(
+              new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: component, DesiredRuntimeConfig: { CopyCount: count } }),
+            );
             ackedCopyCount = count;
           }
         } catch {
@@ -75,7 +82,10 @@ describe("durability across kill -9", () => {
       assert.ok(attemptedCopyCounts.has(ic.RuntimeConfig!.DesiredCopyCount!), "the copy count is one that was requested");
       if (ackedCopyCount > 0) assert.ok(ic.RuntimeConfig!.DesiredCopyCount! >= 1);
       const listed = await second.sagemaker.send(new ListInferenceComponentsCommand({ EndpointNameEquals: endpoint }));
-      assert.deepEqual(listed.InferenceComponents!.map((c) => c.InferenceComponentName), [component]);
+      assert.deepEqual(
+        listed.InferenceComponents!.map((c) => c.InferenceComponentName),
+        [component],
+      );
     } finally {
       await second.stop();
     }

@@ -35,7 +35,10 @@ describe("endpoint and inference component lifecycle", () => {
   it("takes an endpoint from Creating to InService and the SDK waiter sees it", async () => {
     const name = uniqueName("ep");
     await berth.sagemaker.send(
-      new CreateEndpointConfigCommand({ EndpointConfigName: `${name}-cfg`, ProductionVariants: [{ VariantName: "AllTraffic", InstanceType: "ml.g5.xlarge", InitialInstanceCount: 2 }] }),
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${name}-cfg`,
+        ProductionVariants: [{ VariantName: "AllTraffic", InstanceType: "ml.g5.xlarge", InitialInstanceCount: 2 }],
+      }),
     );
     const created = await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: `${name}-cfg` }));
     assert.equal(created.EndpointArn, `arn:aws:sagemaker:us-east-1:000000000000:endpoint/${name.toLowerCase()}`);
@@ -50,7 +53,10 @@ describe("endpoint and inference component lifecycle", () => {
     assert.equal(described.ProductionVariants![0]!.DesiredInstanceCount, 2);
     assert.ok(described.LastModifiedTime! >= described.CreationTime!);
     const listed = await berth.sagemaker.send(new ListEndpointsCommand({ NameContains: name, StatusEquals: "InService" }));
-    assert.deepEqual(listed.Endpoints!.map((e) => e.EndpointName), [name]);
+    assert.deepEqual(
+      listed.Endpoints!.map((e) => e.EndpointName),
+      [name],
+    );
   });
 
   it("deletes an endpoint; Describe then answers ValidationException and the deleted-waiter succeeds", async () => {
@@ -90,9 +96,16 @@ describe("endpoint and inference component lifecycle", () => {
     assert.equal(ready.EndpointName, endpoint);
     assert.equal(ready.VariantName, "AllTraffic");
     assert.equal(ready.Specification!.Container!.DeployedImage!.SpecifiedImage, "berth/echo");
-    assert.deepEqual(ready.Specification!.ComputeResourceRequirements, { NumberOfAcceleratorDevicesRequired: 1, NumberOfCpuCoresRequired: 1, MinMemoryRequiredInMb: 1024 });
+    assert.deepEqual(ready.Specification!.ComputeResourceRequirements, {
+      NumberOfAcceleratorDevicesRequired: 1,
+      NumberOfCpuCoresRequired: 1,
+      MinMemoryRequiredInMb: 1024,
+    });
     const byEndpoint = await berth.sagemaker.send(new ListInferenceComponentsCommand({ EndpointNameEquals: endpoint }));
-    assert.deepEqual(byEndpoint.InferenceComponents!.map((c) => c.InferenceComponentName), [name]);
+    assert.deepEqual(
+      byEndpoint.InferenceComponents!.map((c) => c.InferenceComponentName),
+      [name],
+    );
     assert.equal(byEndpoint.InferenceComponents![0]!.InferenceComponentStatus, "InService");
     const byStatus = await berth.sagemaker.send(new ListInferenceComponentsCommand({ EndpointNameEquals: endpoint, StatusEquals: "Creating" }));
     assert.deepEqual(byStatus.InferenceComponents, []);
@@ -111,7 +124,9 @@ describe("endpoint and inference component lifecycle", () => {
     const seen: string[] = [];
     let token: string | undefined;
     do {
-      const page = await berth.sagemaker.send(new ListInferenceComponentsCommand({ EndpointNameEquals: endpoint, SortBy: "Name", SortOrder: "Ascending", MaxResults: 2, NextToken: token }));
+      const page = await berth.sagemaker.send(
+        new ListInferenceComponentsCommand({ EndpointNameEquals: endpoint, SortBy: "Name", SortOrder: "Ascending", MaxResults: 2, NextToken: token }),
+      );
       assert.ok(page.InferenceComponents!.length <= 2);
       seen.push(...page.InferenceComponents!.map((c) => c.InferenceComponentName!));
       token = page.NextToken;
@@ -142,10 +157,13 @@ describe("endpoint and inference component lifecycle", () => {
     const endpoint = await createIcEndpoint(berth.sagemaker);
     const name = await createComponent(berth.sagemaker, echoComponent(endpoint));
     await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
-    await assert.rejects(berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name })).then(async () => {
-      // A second delete while the first drains may have found it already gone.
-      throw Object.assign(new Error("second delete accepted"), { name: "Accepted" });
-    }), (e: Error) => e.name === "ValidationException");
+    await assert.rejects(
+      berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name })).then(async () => {
+        // A second delete while the first drains may have found it already gone.
+        throw Object.assign(new Error("second delete accepted"), { name: "Accepted" });
+      }),
+      (e: Error) => e.name === "ValidationException",
+    );
     await eventually(async () => {
       try {
         await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
@@ -161,7 +179,10 @@ describe("endpoint and inference component lifecycle", () => {
     const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
     const component = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 2 }));
     await berth.sagemaker.send(
-      new CreateEndpointConfigCommand({ EndpointConfigName: `${endpoint}-v2`, ProductionVariants: [{ VariantName: "AllTraffic", InstanceType: "ml.g5.48xlarge", InitialInstanceCount: 1 }] }),
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${endpoint}-v2`,
+        ProductionVariants: [{ VariantName: "AllTraffic", InstanceType: "ml.g5.48xlarge", InitialInstanceCount: 1 }],
+      }),
     );
     await berth.sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: `${endpoint}-v2` }));
     const updating = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
@@ -173,7 +194,9 @@ describe("endpoint and inference component lifecycle", () => {
     });
     assert.equal(after.PendingDeploymentSummary, undefined);
     const view = await eventually(async () => {
-      const v = (await (await berthFetch(`${berth.url}/berth/v1/instances?endpoint=${endpoint}`)).json()) as { instances: { instanceType: string; copies: unknown[] }[] };
+      const v = (await (await berthFetch(`${berth.url}/berth/v1/instances?endpoint=${endpoint}`)).json()) as {
+        instances: { instanceType: string; copies: unknown[] }[];
+      };
       return v.instances.length === 1 ? v : undefined;
     });
     assert.equal(view.instances[0]!.instanceType, "ml.g5.48xlarge");

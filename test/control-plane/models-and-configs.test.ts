@@ -26,7 +26,11 @@ describe("models and endpoint configurations", () => {
   it("creates, describes, lists and deletes a model with a lower-cased ARN and epoch timestamps", async () => {
     const name = uniqueName("Model-Case");
     const created = await berth.sagemaker.send(
-      new CreateModelCommand({ ModelName: name, PrimaryContainer: { Image: "berth/echo", Environment: { A: "1" } }, ExecutionRoleArn: "arn:aws:iam::000000000000:role/x" }),
+      new CreateModelCommand({
+        ModelName: name,
+        PrimaryContainer: { Image: "berth/echo", Environment: { A: "1" } },
+        ExecutionRoleArn: "arn:aws:iam::000000000000:role/x",
+      }),
     );
     assert.equal(created.ModelArn, `arn:aws:sagemaker:us-east-1:000000000000:model/${name.toLowerCase()}`);
     const described = await berth.sagemaker.send(new DescribeModelCommand({ ModelName: name }));
@@ -47,11 +51,14 @@ describe("models and endpoint configurations", () => {
   it("refuses a second model whose name differs only in case", async () => {
     const name = uniqueName("dup");
     await berth.sagemaker.send(new CreateModelCommand({ ModelName: name, PrimaryContainer: { Image: "berth/echo" } }));
-    await assert.rejects(berth.sagemaker.send(new CreateModelCommand({ ModelName: name.toUpperCase(), PrimaryContainer: { Image: "berth/echo" } })), (e: Error) => {
-      assert.equal(e.name, "ValidationException");
-      assert.match(e.message, /Cannot create already existing model/);
-      return true;
-    });
+    await assert.rejects(
+      berth.sagemaker.send(new CreateModelCommand({ ModelName: name.toUpperCase(), PrimaryContainer: { Image: "berth/echo" } })),
+      (e: Error) => {
+        assert.equal(e.name, "ValidationException");
+        assert.match(e.message, /Cannot create already existing model/);
+        return true;
+      },
+    );
   });
 
   it("pages through models in both sort orders without repeating or skipping any", async () => {
@@ -65,13 +72,19 @@ describe("models and endpoint configurations", () => {
     }
     assert.deepEqual(seen, [...names].sort());
     const descending = await berth.sagemaker.send(new ListModelsCommand({ NameContains: prefix, SortBy: "Name", SortOrder: "Descending", MaxResults: 100 }));
-    assert.deepEqual(descending.Models!.map((m) => m.ModelName), [...names].sort().reverse());
+    assert.deepEqual(
+      descending.Models!.map((m) => m.ModelName),
+      [...names].sort().reverse(),
+    );
     const byTime = await berth.sagemaker.send(new ListModelsCommand({ NameContains: prefix, MaxResults: 100 }));
     assert.equal(byTime.Models![0]!.ModelName, names[names.length - 1], "newest first by default");
   });
 
   it("rejects a forged or stale NextToken with ValidationException", async () => {
-    await assert.rejects(berth.sagemaker.send(new ListModelsCommand({ NextToken: "not-a-token" })), { name: "ValidationException", message: /NextToken is not valid/ });
+    await assert.rejects(berth.sagemaker.send(new ListModelsCommand({ NextToken: "not-a-token" })), {
+      name: "ValidationException",
+      message: /NextToken is not valid/,
+    });
   });
 
   it("stores an endpoint configuration as given and describes it back", async () => {
@@ -88,7 +101,10 @@ describe("models and endpoint configurations", () => {
     const described = await berth.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name }));
     assert.deepEqual(described.ProductionVariants, [variant]);
     const listed = await berth.sagemaker.send(new ListEndpointConfigsCommand({ NameContains: name }));
-    assert.deepEqual(listed.EndpointConfigs!.map((c) => c.EndpointConfigName), [name]);
+    assert.deepEqual(
+      listed.EndpointConfigs!.map((c) => c.EndpointConfigName),
+      [name],
+    );
     await berth.sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: name }));
     await assert.rejects(berth.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name })), {
       name: "ValidationException",
@@ -99,7 +115,10 @@ describe("models and endpoint configurations", () => {
   it("refuses an instance type outside the catalog and names types it does know", async () => {
     await assert.rejects(
       berth.sagemaker.send(
-        new CreateEndpointConfigCommand({ EndpointConfigName: uniqueName("cfg"), ProductionVariants: [{ VariantName: "v", InstanceType: "ml.g4dn.xlarge", InitialInstanceCount: 1 }] }),
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: uniqueName("cfg"),
+          ProductionVariants: [{ VariantName: "v", InstanceType: "ml.g4dn.xlarge", InitialInstanceCount: 1 }],
+        }),
       ),
       (e: Error) => {
         assert.equal(e.name, "ValidationException");

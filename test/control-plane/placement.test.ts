@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeInferenceComponentCommand, UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeInferenceComponentCommand,
+  UpdateInferenceComponentRuntimeConfigCommand,
+} from "@aws-sdk/client-sagemaker";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForComponent, waitForEndpoint } from "../support/fixtures.js";
 import { copiesByInstance, placement } from "../support/placement.js";
@@ -56,7 +62,14 @@ describe("placement of copies on instances", () => {
   it("reports the memory shortfall in MiB when memory is what runs out", async () => {
     const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.m5.large", instanceCount: 1 });
     const name = uniqueName("hungry");
-    await createComponent(berth.sagemaker, { ...echoComponent(endpoint, { name, copies: 3, accelerators: 0, cpu: 0.5, memory: 3000 }), Specification: { Container: { Image: "berth/echo" }, ComputeResourceRequirements: { NumberOfCpuCoresRequired: 0.5, MinMemoryRequiredInMb: 3000 } } }, null);
+    await createComponent(
+      berth.sagemaker,
+      {
+        ...echoComponent(endpoint, { name, copies: 3, accelerators: 0, cpu: 0.5, memory: 3000 }),
+        Specification: { Container: { Image: "berth/echo" }, ComputeResourceRequirements: { NumberOfCpuCoresRequired: 0.5, MinMemoryRequiredInMb: 3000 } },
+      },
+      null,
+    );
     const d = await eventually(async () => {
       const r = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
       return r.FailureReason && r.RuntimeConfig!.CurrentCopyCount === 2 ? r : undefined;
@@ -69,7 +82,10 @@ describe("placement of copies on instances", () => {
     await berth.sagemaker.send(new CreateModelCommand({ ModelName: model, PrimaryContainer: { Image: "berth/echo" } }));
     const endpoint = uniqueName("single");
     await berth.sagemaker.send(
-      new CreateEndpointConfigCommand({ EndpointConfigName: endpoint, ProductionVariants: [{ VariantName: "AllTraffic", ModelName: model, InstanceType: "ml.g5.2xlarge", InitialInstanceCount: 2 }] }),
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: endpoint,
+        ProductionVariants: [{ VariantName: "AllTraffic", ModelName: model, InstanceType: "ml.g5.2xlarge", InitialInstanceCount: 2 }],
+      }),
     );
     await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: endpoint }));
     await waitForEndpoint(berth.sagemaker, endpoint, "InService");
@@ -82,7 +98,10 @@ describe("placement of copies on instances", () => {
       assert.equal(instance.copies[0]!.phase, "Ready");
     }
     await assert.rejects(berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: endpoint })));
-    await assert.rejects(createComponent(berth.sagemaker, echoComponent(endpoint)), { name: "ValidationException", message: /hosts model .* directly, so it cannot host inference components/ });
+    await assert.rejects(createComponent(berth.sagemaker, echoComponent(endpoint)), {
+      name: "ValidationException",
+      message: /hosts model .* directly, so it cannot host inference components/,
+    });
   });
 
   it("shows each copy's devices, CPU, memory, port and limits in the placement view", async () => {
@@ -95,7 +114,10 @@ describe("placement of copies on instances", () => {
     assert.equal(copy.memoryMiB, 2048);
     assert.ok(copy.port! > 0);
     assert.ok(copy.limits?.memory && copy.limits.cpu, "limits are reported, enforced or not");
-    assert.deepEqual(instance!.devices.filter((d) => d.heldBy === copy.copyId).map((d) => d.index), [0, 1]);
+    assert.deepEqual(
+      instance!.devices.filter((d) => d.heldBy === copy.copyId).map((d) => d.index),
+      [0, 1],
+    );
     assert.equal(instance!.devices[0]!.source, "modelled");
   });
 });

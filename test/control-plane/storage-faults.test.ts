@@ -160,7 +160,8 @@ describe("storage faults: a full disk during requests", () => {
     const after = uniqueName("after");
     await berth.sagemaker.send(bulkyModel(after));
     await berth.waitForLog((l) => l.component === "storage" && String(l.msg).includes("takes writes again"));
-    for (const name of lost) await assert.rejects(berth.sagemaker.send(new DescribeModelCommand({ ModelName: name })), /Could not find model/, `refused model ${name} was not stored`);
+    for (const name of lost)
+      await assert.rejects(berth.sagemaker.send(new DescribeModelCommand({ ModelName: name })), /Could not find model/, `refused model ${name} was not stored`);
     const names = (await berth.sagemaker.send(new ListModelsCommand({ MaxResults: 100 }))).Models!.map((m) => m.ModelName);
     assert.ok(names.includes(kept) && names.includes(after));
 
@@ -174,7 +175,9 @@ describe("storage faults: a full disk during requests", () => {
     berth = await startBerth({ dataDir });
     const again = await berth.sagemaker.send(new DescribeModelCommand({ ModelName: after }));
     assert.equal(Object.keys(again.PrimaryContainer!.Environment!).length, 100, "state written after the fault survives a restart whole");
-    await eventually(async () => ((await berth.sagemaker.send(new DescribeModelCommand({ ModelName: kept }))).ModelName === kept ? true : undefined), { what: "the model stored before the fault to be there after a restart" });
+    await eventually(async () => ((await berth.sagemaker.send(new DescribeModelCommand({ ModelName: kept }))).ModelName === kept ? true : undefined), {
+      what: "the model stored before the fault to be there after a restart",
+    });
   });
 });
 
@@ -232,7 +235,12 @@ describe("storage faults: at start-up", () => {
       execFileSync("mount", ["-o", "remount,ro", mounted.dir], { stdio: "pipe" });
       const { code, output } = await runServer(dataDir);
       assert.equal(code, 1, output);
-      assert.match(output, new RegExp(`berth: Berth cannot start: Berth's data directory ${dataDir} is read-only or not writable by the server's user \\(EROFS\\)\\. Make the directory writable`));
+      assert.match(
+        output,
+        new RegExp(
+          `berth: Berth cannot start: Berth's data directory ${dataDir} is read-only or not writable by the server's user \\(EROFS\\)\\. Make the directory writable`,
+        ),
+      );
       noStack(output);
     } finally {
       mounted.unmount();
@@ -244,7 +252,12 @@ describe("storage faults: at start-up", () => {
     writeFileSync(join(dataDir, "berth.db"), "this is not a database, but a file someone put here by mistake\n".repeat(50));
     const { code, output } = await runServer(dataDir);
     assert.equal(code, 1, output);
-    assert.match(output, new RegExp(`Berth cannot start: a database file in Berth's data directory ${dataDir} is damaged or is not one of Berth's databases \\(SQLITE_NOTADB\\)\\. Restore berth.db`));
+    assert.match(
+      output,
+      new RegExp(
+        `Berth cannot start: a database file in Berth's data directory ${dataDir} is damaged or is not one of Berth's databases \\(SQLITE_NOTADB\\)\\. Restore berth.db`,
+      ),
+    );
     noStack(output);
   });
 });

@@ -36,16 +36,40 @@ describe("validation and wire errors", () => {
   after(async () => {
     const models = (await berth.sagemaker.send(new ListModelsCommand({ MaxResults: 100 }))).Models!;
     assert.equal(models.length, storedModels, "no rejected request left a model behind");
-    assert.equal((await berth.stop()), 0);
+    assert.equal(await berth.stop(), 0);
   });
 
   const cases: { title: string; input: Record<string, unknown>; message: RegExp }[] = [
-    { title: "a missing required name", input: { PrimaryContainer: { Image: "x" } }, message: /Value null at 'modelName' failed to satisfy constraint: Member must not be null/ },
-    { title: "a name that breaks the pattern", input: { ModelName: "bad_name!", PrimaryContainer: { Image: "x" } }, message: /at 'modelName' failed to satisfy constraint: Member must satisfy regular expression pattern/ },
-    { title: "a name longer than 63 characters", input: { ModelName: "a".repeat(64), PrimaryContainer: { Image: "x" } }, message: /Member must have length less than or equal to 63/ },
-    { title: "an environment key with a dash", input: { ModelName: "ok", PrimaryContainer: { Image: "x", Environment: { "BAD-KEY": "v" } } }, message: /primaryContainer\.environment\.key/ },
-    { title: "an enum value outside the set", input: { ModelName: "ok", PrimaryContainer: { Image: "x", Mode: "Sideways" } }, message: /Member must satisfy enum value set: \[SingleModel, MultiModel\]/ },
-    { title: "more than 50 tags", input: { ModelName: "ok", PrimaryContainer: { Image: "x" }, Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: "v" })) }, message: /at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50/ },
+    {
+      title: "a missing required name",
+      input: { PrimaryContainer: { Image: "x" } },
+      message: /Value null at 'modelName' failed to satisfy constraint: Member must not be null/,
+    },
+    {
+      title: "a name that breaks the pattern",
+      input: { ModelName: "bad_name!", PrimaryContainer: { Image: "x" } },
+      message: /at 'modelName' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+    },
+    {
+      title: "a name longer than 63 characters",
+      input: { ModelName: "a".repeat(64), PrimaryContainer: { Image: "x" } },
+      message: /Member must have length less than or equal to 63/,
+    },
+    {
+      title: "an environment key with a dash",
+      input: { ModelName: "ok", PrimaryContainer: { Image: "x", Environment: { "BAD-KEY": "v" } } },
+      message: /primaryContainer\.environment\.key/,
+    },
+    {
+      title: "an enum value outside the set",
+      input: { ModelName: "ok", PrimaryContainer: { Image: "x", Mode: "Sideways" } },
+      message: /Member must satisfy enum value set: \[SingleModel, MultiModel\]/,
+    },
+    {
+      title: "more than 50 tags",
+      input: { ModelName: "ok", PrimaryContainer: { Image: "x" }, Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: "v" })) },
+      message: /at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50/,
+    },
     { title: "a model with no container", input: { ModelName: "ok" }, message: /must have a PrimaryContainer or Containers with an Image/ },
   ];
   for (const c of cases) {
@@ -69,15 +93,29 @@ describe("validation and wire errors", () => {
   it("checks numeric ranges from the service model", async () => {
     await assert.rejects(
       berth.sagemaker.send(
-        new CreateEndpointConfigCommand({ EndpointConfigName: uniqueName("cfg"), ProductionVariants: [{ VariantName: "v", InstanceType: "ml.g5.xlarge", InitialInstanceCount: 0 }] }),
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: uniqueName("cfg"),
+          ProductionVariants: [{ VariantName: "v", InstanceType: "ml.g5.xlarge", InitialInstanceCount: 0 }],
+        }),
       ),
-      { name: "ValidationException", message: /Value '0' at 'productionVariants\.1\.member\.initialInstanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1/ },
+      {
+        name: "ValidationException",
+        message:
+          /Value '0' at 'productionVariants\.1\.member\.initialInstanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1/,
+      },
     );
-    await assert.rejects(berth.sagemaker.send(new ListInferenceComponentsCommand({ MaxResults: 101 })), { name: "ValidationException", message: /less than or equal to 100/ });
+    await assert.rejects(berth.sagemaker.send(new ListInferenceComponentsCommand({ MaxResults: 101 })), {
+      name: "ValidationException",
+      message: /less than or equal to 100/,
+    });
   });
 
   it("answers SerializationException when a field has the wrong JSON type", async () => {
-    const reply = await rawCall(berth.url, "SageMaker.UpdateInferenceComponentRuntimeConfig", JSON.stringify({ InferenceComponentName: "x", DesiredRuntimeConfig: { CopyCount: "three" } }));
+    const reply = await rawCall(
+      berth.url,
+      "SageMaker.UpdateInferenceComponentRuntimeConfig",
+      JSON.stringify({ InferenceComponentName: "x", DesiredRuntimeConfig: { CopyCount: "three" } }),
+    );
     assert.equal(reply.status, 400);
     assert.equal(reply.body.__type, "SerializationException");
     assert.match(String(reply.body.message), /desiredRuntimeConfig\.copyCount' must be an integer/);
@@ -93,7 +131,11 @@ describe("validation and wire errors", () => {
     assert.equal(wrongType.status, 415);
     assert.match(String(wrongType.body.message), /Content-Type 'text\/plain' is not supported.*application\/x-amz-json-1\.1/);
 
-    const huge = await rawCall(berth.url, "SageMaker.CreateModel", JSON.stringify({ ModelName: "huge", PrimaryContainer: { Image: "x".repeat(3 * 1024 * 1024) } }));
+    const huge = await rawCall(
+      berth.url,
+      "SageMaker.CreateModel",
+      JSON.stringify({ ModelName: "huge", PrimaryContainer: { Image: "x".repeat(3 * 1024 * 1024) } }),
+    );
     assert.equal(huge.status, 413);
     assert.equal(huge.errorType, "RequestEntityTooLargeException");
 
@@ -128,7 +170,10 @@ describe("validation and wire errors", () => {
     const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.xlarge" });
     const withModel = echoComponent(endpoint);
     withModel.Specification = { ModelName: "no-such-model", ComputeResourceRequirements: { MinMemoryRequiredInMb: 1024 } };
-    await assert.rejects(berth.sagemaker.send(new CreateInferenceComponentCommand(withModel)), { name: "ValidationException", message: /Could not find model "arn:aws:sagemaker:us-east-1:000000000000:model\/no-such-model"/ });
+    await assert.rejects(berth.sagemaker.send(new CreateInferenceComponentCommand(withModel)), {
+      name: "ValidationException",
+      message: /Could not find model "arn:aws:sagemaker:us-east-1:000000000000:model\/no-such-model"/,
+    });
     await assert.rejects(berth.sagemaker.send(new CreateInferenceComponentCommand({ ...echoComponent(endpoint), VariantName: "Nope" })), {
       name: "ValidationException",
       message: /Variant 'Nope' does not exist on endpoint/,
@@ -149,10 +194,13 @@ describe("validation and wire errors", () => {
         return true;
       },
     );
-    await assert.rejects(berth.sagemaker.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: name, DesiredRuntimeConfig: { CopyCount: 1 } })), {
-      name: "ValidationException",
-      message: `Could not find inference component "${name}".`,
-    });
+    await assert.rejects(
+      berth.sagemaker.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: name, DesiredRuntimeConfig: { CopyCount: 1 } })),
+      {
+        name: "ValidationException",
+        message: `Could not find inference component "${name}".`,
+      },
+    );
   });
 
   it("keeps the endpoint untouched when an inference component is refused", async () => {
@@ -195,8 +243,14 @@ describe("validation and wire errors", () => {
     );
     assert.equal(count.status, 400);
     assert.equal(count.errorType, "SerializationException");
-    assert.match(String(count.body.message), /productionVariants\.1\.member\.initialInstanceCount' must be an integer from -2147483648 to 2147483647, but the request has number 1e\+308/);
-    await assert.rejects(berth.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name })), { name: "ValidationException", message: /Could not find endpoint configuration/ });
+    assert.match(
+      String(count.body.message),
+      /productionVariants\.1\.member\.initialInstanceCount' must be an integer from -2147483648 to 2147483647, but the request has number 1e\+308/,
+    );
+    await assert.rejects(berth.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name })), {
+      name: "ValidationException",
+      message: /Could not find endpoint configuration/,
+    });
 
     const weight = await rawCall(
       berth.url,
@@ -222,11 +276,18 @@ describe("validation and wire errors", () => {
 
   it("keeps a map key named __proto__ as an ordinary key", async () => {
     const name = uniqueName("proto-env");
-    const created = await rawCall(berth.url, "SageMaker.CreateModel", `{"ModelName":"${name}","PrimaryContainer":{"Image":"berth/echo","Environment":{"__proto__":"kept","OTHER":"1"}}}`);
+    const created = await rawCall(
+      berth.url,
+      "SageMaker.CreateModel",
+      `{"ModelName":"${name}","PrimaryContainer":{"Image":"berth/echo","Environment":{"__proto__":"kept","OTHER":"1"}}}`,
+    );
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const described = await rawCall(berth.url, "SageMaker.DescribeModel", JSON.stringify({ ModelName: name }));
     const environment = (described.body.PrimaryContainer as { Environment: Record<string, string> }).Environment;
-    assert.deepEqual(Object.entries(environment), [["__proto__", "kept"], ["OTHER", "1"]]);
+    assert.deepEqual(Object.entries(environment), [
+      ["__proto__", "kept"],
+      ["OTHER", "1"],
+    ]);
     storedModels++;
   });
 });

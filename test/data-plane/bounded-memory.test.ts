@@ -44,8 +44,13 @@ describe("the router's memory stays bounded", () => {
   it("gives every body's bytes back whether it was served, failed or timed out", async () => {
     assert.equal((await invoke(berth.runtime, endpoint, ready, fullBody)).body.length, fullBody.length);
     await assert.rejects(invoke(berth.runtime, endpoint, ready, fullBody, "status=500"), { name: "ModelError" });
-    await assert.rejects(invoke(berth.runtime, endpoint, ready, fullBody, "latency_ms=5000"), (e: Error) => e.name === "ModelError" && /timed out/.test(e.message));
-    await eventually(async () => ((await bufferedBytes(berth)) === 0 ? true : undefined), { what: "the router to hold no body bytes once every request ended" });
+    await assert.rejects(
+      invoke(berth.runtime, endpoint, ready, fullBody, "latency_ms=5000"),
+      (e: Error) => e.name === "ModelError" && /timed out/.test(e.message),
+    );
+    await eventually(async () => ((await bufferedBytes(berth)) === 0 ? true : undefined), {
+      what: "the router to hold no body bytes once every request ended",
+    });
   });
 
   it("keeps SageMaker's 6 MB cap on a request body: one byte more is a ValidationError and nothing stays held", async () => {
@@ -62,10 +67,17 @@ describe("the router's memory stays bounded", () => {
     const clients = [new AbortController(), new AbortController()];
     const held = clients.map((client) =>
       berth.runtime
-        .send(new InvokeEndpointCommand({ EndpointName: endpoint, InferenceComponentName: stuck, Body: Buffer.from(fullBody), ContentType: "text/plain" }), { abortSignal: client.signal })
-        .then(() => "answered", (e: Error) => e.name),
+        .send(new InvokeEndpointCommand({ EndpointName: endpoint, InferenceComponentName: stuck, Body: Buffer.from(fullBody), ContentType: "text/plain" }), {
+          abortSignal: client.signal,
+        })
+        .then(
+          () => "answered",
+          (e: Error) => e.name,
+        ),
     );
-    await eventually(async () => ((await bufferedBytes(berth)) >= 12 * MiB ? true : undefined), { what: "two held 6 MiB requests to be charged to the budget" });
+    await eventually(async () => ((await bufferedBytes(berth)) >= 12 * MiB ? true : undefined), {
+      what: "two held 6 MiB requests to be charged to the budget",
+    });
 
     await assert.rejects(invoke(berth.runtime, endpoint, ready, fullBody), (e: Error & { $metadata?: { httpStatusCode?: number }; $retryable?: unknown }) => {
       assert.equal(e.name, "ServiceUnavailable");
@@ -73,11 +85,17 @@ describe("the router's memory stays bounded", () => {
       assert.match(e.message, /limits\.bufferedBodyBudgetBytes/);
       return true;
     });
-    assert.equal((await invoke(berth.runtime, endpoint, ready, "small enough to fit")).body, "small enough to fit", "a small request still fits beside the held ones");
+    assert.equal(
+      (await invoke(berth.runtime, endpoint, ready, "small enough to fit")).body,
+      "small enough to fit",
+      "a small request still fits beside the held ones",
+    );
 
     for (const client of clients) client.abort();
     assert.deepEqual(await Promise.all(held), ["AbortError", "AbortError"]);
-    await eventually(async () => ((await bufferedBytes(berth)) === 0 ? true : undefined), { what: "the held requests' bytes to come back after their clients left" });
+    await eventually(async () => ((await bufferedBytes(berth)) === 0 ? true : undefined), {
+      what: "the held requests' bytes to come back after their clients left",
+    });
     assert.equal((await invoke(berth.runtime, endpoint, ready, fullBody)).body.length, fullBody.length, "a full-size request is taken again");
   });
 
@@ -85,12 +103,18 @@ describe("the router's memory stays bounded", () => {
     const pid = berth.child.pid!;
     await assert.rejects(invoke(berth.runtime, endpoint, ready, "warm-up", "status=500,error_body_bytes=4096"), { name: "ModelError" });
     const before = rssBytes(pid);
-    await assert.rejects(invoke(berth.runtime, endpoint, ready, "x", "status=500,error_body_bytes=200000000"), (e: Error & { OriginalStatusCode?: number; OriginalMessage?: string }) => {
-      assert.equal(e.name, "ModelError");
-      assert.equal(e.OriginalStatusCode, 500);
-      assert.ok(e.OriginalMessage && e.OriginalMessage.length > 0 && e.OriginalMessage.length <= 1024, `OriginalMessage holds at most 1 KiB (${e.OriginalMessage?.length})`);
-      return true;
-    });
+    await assert.rejects(
+      invoke(berth.runtime, endpoint, ready, "x", "status=500,error_body_bytes=200000000"),
+      (e: Error & { OriginalStatusCode?: number; OriginalMessage?: string }) => {
+        assert.equal(e.name, "ModelError");
+        assert.equal(e.OriginalStatusCode, 500);
+        assert.ok(
+          e.OriginalMessage && e.OriginalMessage.length > 0 && e.OriginalMessage.length <= 1024,
+          `OriginalMessage holds at most 1 KiB (${e.OriginalMessage?.length})`,
+        );
+        return true;
+      },
+    );
     const growth = rssBytes(pid) - before;
     t.diagnostic(`server RSS grew by ${(growth / MiB).toFixed(1)} MiB for a 200 MB error body`);
     assert.ok(growth < 100 * MiB, `the server grew by ${(growth / MiB).toFixed(1)} MiB for a 200 MB error body`);
@@ -100,7 +124,10 @@ describe("the router's memory stays bounded", () => {
   it("drops a 200 MB answer at 6 MB, so the server's memory stays flat and the client gets ModelError", async (t) => {
     const pid = berth.child.pid!;
     const before = rssBytes(pid);
-    await assert.rejects(invoke(berth.runtime, endpoint, ready, "x", "respond_bytes=200000000"), (e: Error) => e.name === "ModelError" && /larger than 6291456 bytes/.test(e.message));
+    await assert.rejects(
+      invoke(berth.runtime, endpoint, ready, "x", "respond_bytes=200000000"),
+      (e: Error) => e.name === "ModelError" && /larger than 6291456 bytes/.test(e.message),
+    );
     const growth = rssBytes(pid) - before;
     t.diagnostic(`server RSS grew by ${(growth / MiB).toFixed(1)} MiB for a 200 MB answer`);
     assert.ok(growth < 100 * MiB, `the server grew by ${(growth / MiB).toFixed(1)} MiB for a 200 MB answer`);

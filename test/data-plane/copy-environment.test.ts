@@ -98,7 +98,9 @@ describe("what a copy is started with", () => {
 
   it("layers the component's environment over its model's", async () => {
     const model = uniqueName("env-model");
-    await berth.sagemaker.send(new CreateModelCommand({ ModelName: model, PrimaryContainer: { Image: "test/env", Environment: { MODEL_SETTING: "model", USER_SETTING: "model" } } }));
+    await berth.sagemaker.send(
+      new CreateModelCommand({ ModelName: model, PrimaryContainer: { Image: "test/env", Environment: { MODEL_SETTING: "model", USER_SETTING: "model" } } }),
+    );
     const { answer } = await deploy({ model });
     assert.equal(answer.env.MODEL_SETTING, "model");
   });

@@ -29,7 +29,11 @@ describe("hostile runtime paths", () => {
 
   for (const [segment, message] of hostile) {
     it(`answers ValidationError, never 500, for /endpoints/${segment.length > 40 ? `${segment.slice(0, 20)}...(${segment.length} chars)` : segment}/invocations`, async () => {
-      const response = await berthFetch(`${berth.url}/endpoints/${segment}/invocations`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+      const response = await berthFetch(`${berth.url}/endpoints/${segment}/invocations`, {
+        method: "POST",
+        body: "{}",
+        headers: { "content-type": "application/json" },
+      });
       assert.equal(response.status, 400);
       assert.equal(response.headers.get("x-amzn-errortype"), "ValidationError");
       const body = (await response.json()) as { message: string };
@@ -40,7 +44,10 @@ describe("hostile runtime paths", () => {
   }
 
   it("raises ValidationError in the SDK for names it sends percent-encoded", async () => {
-    await assert.rejects(invoke(berth.runtime, "bad name/../%zz", undefined, "x"), { name: "ValidationError", message: /at 'endpointName' failed to satisfy constraint/ });
+    await assert.rejects(invoke(berth.runtime, "bad name/../%zz", undefined, "x"), {
+      name: "ValidationError",
+      message: /at 'endpointName' failed to satisfy constraint/,
+    });
     await assert.rejects(invoke(berth.runtime, "n".repeat(64), undefined, "x"), { name: "ValidationError", message: /length less than or equal to 63/ });
   });
 

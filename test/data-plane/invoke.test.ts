@@ -35,10 +35,13 @@ describe("invoking models through the router", () => {
 
   it("sends the next request to the idle copy while a slow one is in flight", async () => {
     const slow = invoke(berth.runtime, endpoint, second, "slow", "latency_ms=1200");
-    await eventually(async () => {
-      const text = await (await berthFetch(`${berth.url}/metrics`)).text();
-      return new RegExp(`berth_in_flight_requests\\{[^}]*component="${second}"[^}]*\\} 1`).test(text) ? true : undefined;
-    }, { intervalMs: 20, what: "the slow request to reach a copy" });
+    await eventually(
+      async () => {
+        const text = await (await berthFetch(`${berth.url}/metrics`)).text();
+        return new RegExp(`berth_in_flight_requests\\{[^}]*component="${second}"[^}]*\\} 1`).test(text) ? true : undefined;
+      },
+      { intervalMs: 20, what: "the slow request to reach a copy" },
+    );
     const busy = new Set<string>();
     const quick: string[] = [];
     for (let i = 0; i < 6; i++) quick.push(copyOf((await invoke(berth.runtime, endpoint, second, `quick-${i}`)).customAttributes));
@@ -55,15 +58,21 @@ describe("invoking models through the router", () => {
   });
 
   it("turns a container error into ModelError with the original status and message", async () => {
-    await assert.rejects(invoke(berth.runtime, endpoint, first, "x", "status=500"), (e: Error & { OriginalStatusCode?: number; OriginalMessage?: string; $metadata?: { httpStatusCode?: number } }) => {
-      assert.equal(e.name, "ModelError");
-      assert.equal(e.$metadata?.httpStatusCode, 424);
-      assert.equal(e.OriginalStatusCode, 500);
-      assert.ok(e.OriginalMessage && e.OriginalMessage.length > 0);
-      assert.match(e.message, /^Received server error \(500\) from primary with message/);
-      return true;
-    });
-    await assert.rejects(invoke(berth.runtime, endpoint, first, "x", "status=404"), (e: Error & { OriginalStatusCode?: number }) => e.name === "ModelError" && e.OriginalStatusCode === 404 && /client error \(404\)/.test(e.message));
+    await assert.rejects(
+      invoke(berth.runtime, endpoint, first, "x", "status=500"),
+      (e: Error & { OriginalStatusCode?: number; OriginalMessage?: string; $metadata?: { httpStatusCode?: number } }) => {
+        assert.equal(e.name, "ModelError");
+        assert.equal(e.$metadata?.httpStatusCode, 424);
+        assert.equal(e.OriginalStatusCode, 500);
+        assert.ok(e.OriginalMessage && e.OriginalMessage.length > 0);
+        assert.match(e.message, /^Received server error \(500\) from primary with message/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      invoke(berth.runtime, endpoint, first, "x", "status=404"),
+      (e: Error & { OriginalStatusCode?: number }) => e.name === "ModelError" && e.OriginalStatusCode === 404 && /client error \(404\)/.test(e.message),
+    );
   });
 
   it("answers ModelError when the container takes longer than the invocation timeout", async () => {
@@ -73,8 +82,14 @@ describe("invoking models through the router", () => {
   });
 
   it("answers the documented ValidationError texts for a missing endpoint, header or component", async () => {
-    await assert.rejects(invoke(berth.runtime, "no-such-endpoint", undefined, "x"), { name: "ValidationError", message: "Endpoint no-such-endpoint of account 000000000000 not found." });
-    await assert.rejects(invoke(berth.runtime, endpoint, undefined, "x"), { name: "ValidationError", message: "Inference Component Name header is required for this endpoint." });
+    await assert.rejects(invoke(berth.runtime, "no-such-endpoint", undefined, "x"), {
+      name: "ValidationError",
+      message: "Endpoint no-such-endpoint of account 000000000000 not found.",
+    });
+    await assert.rejects(invoke(berth.runtime, endpoint, undefined, "x"), {
+      name: "ValidationError",
+      message: "Inference Component Name header is required for this endpoint.",
+    });
     await assert.rejects(invoke(berth.runtime, endpoint, "not-here", "x"), { name: "ValidationError", message: /not-here is not deployed on endpoint/ });
   });
 
@@ -82,7 +97,12 @@ describe("invoking models through the router", () => {
     const model = uniqueName("single-model");
     await berth.sagemaker.send(new CreateModelCommand({ ModelName: model, PrimaryContainer: { Image: "berth/echo" } }));
     const name = uniqueName("single");
-    await berth.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: name, ProductionVariants: [{ VariantName: "Main", ModelName: model, InstanceType: "ml.m5.large", InitialInstanceCount: 1 }] }));
+    await berth.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: name,
+        ProductionVariants: [{ VariantName: "Main", ModelName: model, InstanceType: "ml.m5.large", InitialInstanceCount: 1 }],
+      }),
+    );
     await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
     await waitForEndpoint(berth.sagemaker, name, "InService");
     const answer = await invoke(berth.runtime, name, undefined, "hello single");

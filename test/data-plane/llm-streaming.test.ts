@@ -26,7 +26,11 @@ describe("the built-in LLM behind the router", () => {
     const streamed = await invokeStream(berth.runtime, endpoint, llm, request(512));
     // Tokens that leave the model faster than the router reads may share a part; a long answer still comes in several.
     assert.ok(streamed.parts.length >= 3, `several parts arrived (${streamed.parts.length})`);
-    const lines = streamed.parts.join("").trim().split("\n").map((l) => JSON.parse(l) as { token?: { text: string }; generated_text?: string });
+    const lines = streamed.parts
+      .join("")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { token?: { text: string }; generated_text?: string });
     const tokens = lines.filter((l) => l.token).map((l) => l.token!.text);
     const final = lines[lines.length - 1]!;
     assert.equal(tokens.length, 512);
@@ -38,7 +42,12 @@ describe("the built-in LLM behind the router", () => {
   it("stops generating when the client goes away", async () => {
     const abort = new AbortController();
     const response = await berth.runtime.send(
-      new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: llm, Body: new TextEncoder().encode(request(512)), ContentType: "application/json" }),
+      new InvokeEndpointWithResponseStreamCommand({
+        EndpointName: endpoint,
+        InferenceComponentName: llm,
+        Body: new TextEncoder().encode(request(512)),
+        ContentType: "application/json",
+      }),
       { abortSignal: abort.signal },
     );
     abort.abort();
@@ -50,7 +59,9 @@ describe("the built-in LLM behind the router", () => {
     const started = Date.now();
     await invoke(berth.runtime, endpoint, llm, request(8));
     assert.ok(Date.now() - started < 2000, "the copy is free again at once, not still generating 512 tokens");
-    const aborted = await berth.waitForLog((l) => typeof l.msg === "string" && /generation aborted by client disconnect|client went away while queued/.test(l.msg));
+    const aborted = await berth.waitForLog(
+      (l) => typeof l.msg === "string" && /generation aborted by client disconnect|client went away while queued/.test(l.msg),
+    );
     const tokens = Number(/after (\d+) of 512 tokens/.exec(String(aborted.msg))?.[1] ?? 0);
     assert.ok(tokens < 512, `generation stopped early (${aborted.msg})`);
   });

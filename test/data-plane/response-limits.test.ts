@@ -36,15 +36,27 @@ describe("the limits on a model's answer", () => {
 
   it("turns an answer cut off after its headers into ModelError instead of a truncated 200", async () => {
     const cutMessage = /closed its connection before its response was complete/;
-    await assert.rejects(invoke(berth.runtime, endpoint, echo, "a body the model will not finish sending", "cut_after_headers=1"), (e: Error) => e.name === "ModelError" && cutMessage.test(e.message));
-    await assert.rejects(invoke(berth.runtime, endpoint, echo, "x", "respond_bytes=3000000,cut_after_headers=1"), (e: Error) => e.name === "ModelError" && cutMessage.test(e.message));
+    await assert.rejects(
+      invoke(berth.runtime, endpoint, echo, "a body the model will not finish sending", "cut_after_headers=1"),
+      (e: Error) => e.name === "ModelError" && cutMessage.test(e.message),
+    );
+    await assert.rejects(
+      invoke(berth.runtime, endpoint, echo, "x", "respond_bytes=3000000,cut_after_headers=1"),
+      (e: Error) => e.name === "ModelError" && cutMessage.test(e.message),
+    );
     assert.equal((await invoke(berth.runtime, endpoint, echo, "whole again")).body, "whole again", "the next answer arrives whole");
   });
 
   it("streams an answer larger than 6 MB whole, in events of at most 64 KiB", async () => {
     const total = 8_000_000;
     const response = await berth.runtime.send(
-      new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: echo, Body: Buffer.from("x"), ContentType: "text/plain", CustomAttributes: `respond_bytes=${total}` }),
+      new InvokeEndpointWithResponseStreamCommand({
+        EndpointName: endpoint,
+        InferenceComponentName: echo,
+        Body: Buffer.from("x"),
+        ContentType: "text/plain",
+        CustomAttributes: `respond_bytes=${total}`,
+      }),
     );
     let received = 0;
     let largest = 0;
@@ -60,7 +72,13 @@ describe("the limits on a model's answer", () => {
 
   it("sends a stream cut off by the model as a ModelStreamError event", async () => {
     const response = await berth.runtime.send(
-      new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: echo, Body: Buffer.from("x"), ContentType: "text/plain", CustomAttributes: "respond_bytes=1000000,cut_after_headers=1" }),
+      new InvokeEndpointWithResponseStreamCommand({
+        EndpointName: endpoint,
+        InferenceComponentName: echo,
+        Body: Buffer.from("x"),
+        ContentType: "text/plain",
+        CustomAttributes: "respond_bytes=1000000,cut_after_headers=1",
+      }),
     );
     await assert.rejects(
       (async () => {

@@ -11,7 +11,9 @@ describe("copy supervision", () => {
   let berth: BerthProcess;
   let endpoint: string;
   before(async () => {
-    berth = await startBerth({ config: { images: { "test/crash": { command: [process.execPath, "-e", "console.error('model weights are corrupt'); process.exit(3)"] } } } });
+    berth = await startBerth({
+      config: { images: { "test/crash": { command: [process.execPath, "-e", "console.error('model weights are corrupt'); process.exit(3)"] } } },
+    });
     endpoint = await createIcEndpoint(berth.sagemaker, { variant: { RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } } });
   });
   after(async () => {
@@ -72,7 +74,10 @@ describe("copy supervision", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
     const answers = await Promise.all(inFlight);
-    assert.deepEqual(answers.map((a) => a.body), ["slow-0", "slow-1", "slow-2"]);
+    assert.deepEqual(
+      answers.map((a) => a.body),
+      ["slow-0", "slow-1", "slow-2"],
+    );
     await assert.rejects(invoke(berth.runtime, endpoint, name, "late"), { name: "ValidationError" });
     await eventually(async () => ((await placement(berth.url, endpoint)).flatMap((i) => i.copies).some((c) => c.owner === name) ? undefined : true));
     await berth.waitForLog((l) => typeof l.msg === "string" && l.msg.includes(`copy ${name}-1 stopped`), 10_000);

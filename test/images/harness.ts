@@ -22,7 +22,6 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-
 export async function startServer(image: "echo" | "llm", options: StartOptions = {}): Promise<ServerUnderTest> {
   const port = await freePort();
   const main = fileURLToPath(new URL(`../../src/images/${image}/main.js`, import.meta.url));
@@ -75,7 +74,10 @@ export async function waitForPing(server: ServerUnderTest, timeoutMs: number): P
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (server.child.exitCode !== null) throw new Error(`server exited with ${server.child.exitCode}; log:\n${server.log()}`);
-    const status = await fetch(server.url("/ping")).then((r) => r.status, () => 0);
+    const status = await fetch(server.url("/ping")).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -64,7 +64,11 @@ describe("berth/llm", () => {
     });
     t.assert.equal(res.status, 200);
     t.assert.equal(res.chunks.length > 1, true, `got ${res.chunks.length} chunk(s)`);
-    const lines = Buffer.concat(res.chunks).toString("utf8").trimEnd().split("\n").map((line) => JSON.parse(line));
+    const lines = Buffer.concat(res.chunks)
+      .toString("utf8")
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     const last = lines.pop() as Generated;
     const joined = lines.map((line: { token: { text: string } }) => line.token.text).join("");
     t.assert.equal(lines.length > 1, true);

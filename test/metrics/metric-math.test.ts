@@ -53,11 +53,19 @@ describe("metric data queries", () => {
   const window = { startMs: T0, endMs: T0 + 180_000 };
 
   it("returns the queries with ReturnData, computing expressions from the others", () => {
-    const results = runQueries(store, [stat("e", errors, false), stat("r", requests, false), { Id: "rate", Expression: "100 * e / r", Label: "Error rate" }], window, scale);
+    const results = runQueries(
+      store,
+      [stat("e", errors, false), stat("r", requests, false), { Id: "rate", Expression: "100 * e / r", Label: "Error rate" }],
+      window,
+      scale,
+    );
     assert.equal(results.length, 1);
     assert.equal(results[0]!.label, "Error rate");
     assert.deepEqual(results[0]!.values, [0, 10, 20]);
-    assert.deepEqual(results[0]!.timestamps.map((t) => t - T0), [0, 60_000, 120_000]);
+    assert.deepEqual(
+      results[0]!.timestamps.map((t) => t - T0),
+      [0, 60_000, 120_000],
+    );
   });
 
   it("labels a metric query with its metric name unless a Label is given", () => {
@@ -66,14 +74,30 @@ describe("metric data queries", () => {
 
   const refused: [string, MetricDataQuery[], RegExp][] = [
     ["refuses a reference to an unknown id", [{ Id: "x", Expression: "y + 1" }], /refers to 'y'/],
-    ["refuses references that form a cycle", [{ Id: "x", Expression: "y + 1" }, { Id: "y", Expression: "x * 2" }], /cycle/],
+    [
+      "refuses references that form a cycle",
+      [
+        { Id: "x", Expression: "y + 1" },
+        { Id: "y", Expression: "x * 2" },
+      ],
+      /cycle/,
+    ],
     ["refuses duplicate ids", [stat("e", errors), stat("e", requests)], /used by more than one/],
     ["refuses ids that do not start with a lower-case letter", [stat("E1", errors)], /not valid/],
     ["refuses percentiles", [{ ...stat("e", errors), MetricStat: { ...stat("e", errors).MetricStat!, Stat: "p99" } }], /not percentiles/],
-    ["refuses periods finer than the 10-second resolution", [{ ...stat("e", errors), MetricStat: { ...stat("e", errors).MetricStat!, Period: 5 } }], /multiple of 10 seconds/],
+    [
+      "refuses periods finer than the 10-second resolution",
+      [{ ...stat("e", errors), MetricStat: { ...stat("e", errors).MetricStat!, Period: 5 } }],
+      /multiple of 10 seconds/,
+    ],
     ["refuses a query with both MetricStat and Expression", [{ ...stat("e", errors), Expression: "1" }], /exactly one of MetricStat and Expression/],
   ];
   for (const [name, queries, message] of refused) {
-    it(name, () => assert.throws(() => runQueries(store, queries, window, scale), (error: Error) => error.name === "InvalidParameterValueException" && message.test(error.message)));
+    it(name, () =>
+      assert.throws(
+        () => runQueries(store, queries, window, scale),
+        (error: Error) => error.name === "InvalidParameterValueException" && message.test(error.message),
+      ),
+    );
   }
 });

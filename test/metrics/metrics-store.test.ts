@@ -20,24 +20,72 @@ function contract(name: string, open: (bucketMs: number, retentionMs?: number) =
     it("combines 10-second buckets into each statistic of a period", () => {
       const { store, close } = open(10_000);
       const m = metricId(ns, "Latency", { Host: "a" });
-      for (const [at, v] of [[0, 1], [5_000, 3], [12_000, 8], [61_000, 100]] as const) store.record(m, v, T0 + at, "Milliseconds");
+      for (const [at, v] of [
+        [0, 1],
+        [5_000, 3],
+        [12_000, 8],
+        [61_000, 100],
+      ] as const)
+        store.record(m, v, T0 + at, "Milliseconds");
       const stat = (statistic: "Sum" | "Average" | "Minimum" | "Maximum" | "SampleCount") =>
         store.statistics({ metric: m, statistic, periodMs: 60_000, startMs: T0, endMs: T0 + 120_000 }).map((d) => [d.timestamp - T0, d.value]);
-      assert.deepEqual(stat("Sum"), [[0, 12], [60_000, 100]]);
-      assert.deepEqual(stat("Average"), [[0, 4], [60_000, 100]]);
-      assert.deepEqual(stat("Minimum"), [[0, 1], [60_000, 100]]);
-      assert.deepEqual(stat("Maximum"), [[0, 8], [60_000, 100]]);
-      assert.deepEqual(stat("SampleCount"), [[0, 3], [60_000, 1]]);
+      assert.deepEqual(stat("Sum"), [
+        [0, 12],
+        [60_000, 100],
+      ]);
+      assert.deepEqual(stat("Average"), [
+        [0, 4],
+        [60_000, 100],
+      ]);
+      assert.deepEqual(stat("Minimum"), [
+        [0, 1],
+        [60_000, 100],
+      ]);
+      assert.deepEqual(stat("Maximum"), [
+        [0, 8],
+        [60_000, 100],
+      ]);
+      assert.deepEqual(stat("SampleCount"), [
+        [0, 3],
+        [60_000, 1],
+      ]);
       assert.equal(store.unitOf!(m), "Milliseconds");
       close();
     });
 
     it("treats dimensions given in another order as the same series", () => {
       const { store, close } = open(10_000);
-      store.record({ namespace: ns, name: "X", dimensions: [{ Name: "b", Value: "2" }, { Name: "a", Value: "1" }] }, 2, T0);
+      store.record(
+        {
+          namespace: ns,
+          name: "X",
+          dimensions: [
+            { Name: "b", Value: "2" },
+            { Name: "a", Value: "1" },
+          ],
+        },
+        2,
+        T0,
+      );
       store.record(metricId(ns, "X", { a: "1", b: "2" }), 3, T0);
-      const points = store.statistics({ metric: { namespace: ns, name: "X", dimensions: [{ Name: "b", Value: "2" }, { Name: "a", Value: "1" }] }, statistic: "Sum", periodMs: 10_000, startMs: T0, endMs: T0 + 10_000 });
-      assert.deepEqual(points.map((p) => p.value), [5]);
+      const points = store.statistics({
+        metric: {
+          namespace: ns,
+          name: "X",
+          dimensions: [
+            { Name: "b", Value: "2" },
+            { Name: "a", Value: "1" },
+          ],
+        },
+        statistic: "Sum",
+        periodMs: 10_000,
+        startMs: T0,
+        endMs: T0 + 10_000,
+      });
+      assert.deepEqual(
+        points.map((p) => p.value),
+        [5],
+      );
       close();
     });
 
@@ -46,7 +94,10 @@ function contract(name: string, open: (bucketMs: number, retentionMs?: number) =
       const m = metricId(ns, "Range", {});
       for (let i = 0; i < 6; i++) store.record(m, 1, T0 + i * 10_000 + 1);
       const points = store.statistics({ metric: m, statistic: "Sum", periodMs: 10_000, startMs: T0 + 10_000, endMs: T0 + 40_000 });
-      assert.deepEqual(points.map((p) => p.timestamp - T0), [10_000, 20_000, 30_000]);
+      assert.deepEqual(
+        points.map((p) => p.timestamp - T0),
+        [10_000, 20_000, 30_000],
+      );
       close();
     });
 
@@ -57,7 +108,13 @@ function contract(name: string, open: (bucketMs: number, retentionMs?: number) =
       const m = metricId(ns, "Scaled", {});
       for (let i = 0; i < 12; i++) store.record(m, 1, T0 + i * bucketMs + bucketMs / 2);
       const points = store.statistics({ metric: m, statistic: "Sum", periodMs: 1000, startMs: T0, endMs: T0 + 2000 });
-      assert.deepEqual(points.map((p) => [p.timestamp - T0, p.value]), [[0, 6], [1000, 6]]);
+      assert.deepEqual(
+        points.map((p) => [p.timestamp - T0, p.value]),
+        [
+          [0, 6],
+          [1000, 6],
+        ],
+      );
       close();
     });
 
@@ -78,7 +135,8 @@ function contract(name: string, open: (bucketMs: number, retentionMs?: number) =
       store.record(metricId(ns, "A", { Endpoint: "e2", Variant: "v" }), 1, T0);
       store.record(metricId(ns, "B", { Endpoint: "e1" }), 1, T0);
       store.record(metricId("Other", "A", {}), 1, T0);
-      const names = (filter: Parameters<MetricsReader["listMetrics"]>[0]) => store.listMetrics(filter).map((m) => `${m.name}:${m.dimensions.map((d) => d.Value).join(",")}`);
+      const names = (filter: Parameters<MetricsReader["listMetrics"]>[0]) =>
+        store.listMetrics(filter).map((m) => `${m.name}:${m.dimensions.map((d) => d.Value).join(",")}`);
       assert.deepEqual(names({ namespace: ns }), ["A:e1,v", "A:e2,v", "B:e1"]);
       assert.deepEqual(names({ namespace: ns, name: "A" }), ["A:e1,v", "A:e2,v"]);
       assert.deepEqual(names({ dimensions: [{ Name: "Endpoint", Value: "e1" }] }), ["A:e1,v", "B:e1"]);
@@ -91,7 +149,13 @@ function contract(name: string, open: (bucketMs: number, retentionMs?: number) =
 contract("memory", (bucketMs, retentionMs) => ({ store: new MemoryMetricsStore({ bucketMs, retentionMs }), close: () => undefined }));
 contract("sqlite", (bucketMs, retentionMs) => {
   const dir = mkdtempSync(join(tmpdir(), "berth-metrics-"));
-  const store = new SqliteMetricsStore({ path: join(dir, "metrics.db"), bucketMs, retentionMs: retentionMs ?? 86_400_000, clock: new ManualClock(), log: silentLogger() });
+  const store = new SqliteMetricsStore({
+    path: join(dir, "metrics.db"),
+    bucketMs,
+    retentionMs: retentionMs ?? 86_400_000,
+    clock: new ManualClock(),
+    log: silentLogger(),
+  });
   return { store, close: () => store.close() };
 });
 
@@ -103,8 +167,14 @@ describe("memory metrics store retention", () => {
     store.record(old, 1, T0);
     store.record(fresh, 1, T0);
     store.record(fresh, 1, T0 + 120_000);
-    assert.deepEqual(store.statistics({ metric: fresh, statistic: "Sum", periodMs: 10_000, startMs: T0 - 1, endMs: T0 + 200_000 }).map((p) => p.timestamp - T0), [120_000]);
-    assert.deepEqual(store.listMetrics({ namespace: ns }).map((m) => m.name), ["Fresh"]);
+    assert.deepEqual(
+      store.statistics({ metric: fresh, statistic: "Sum", periodMs: 10_000, startMs: T0 - 1, endMs: T0 + 200_000 }).map((p) => p.timestamp - T0),
+      [120_000],
+    );
+    assert.deepEqual(
+      store.listMetrics({ namespace: ns }).map((m) => m.name),
+      ["Fresh"],
+    );
   });
 
   it("records a million samples quickly", () => {
@@ -132,9 +202,15 @@ describe("sqlite metrics store", () => {
     first.record(m, 6, T0 + 10_000, "Count");
     first.close(); // close flushes what is left
     const second = new SqliteMetricsStore({ path, bucketMs: 10_000, retentionMs: 86_400_000, clock, log: silentLogger() });
-    assert.deepEqual(second.statistics({ metric: m, statistic: "Sum", periodMs: 60_000, startMs: T0, endMs: T0 + 60_000 }).map((p) => p.value), [10]);
+    assert.deepEqual(
+      second.statistics({ metric: m, statistic: "Sum", periodMs: 60_000, startMs: T0, endMs: T0 + 60_000 }).map((p) => p.value),
+      [10],
+    );
     assert.equal(second.unitOf(m), "Count");
-    assert.deepEqual(second.listMetrics({ namespace: ns }).map((x) => x.name), ["Durable"]);
+    assert.deepEqual(
+      second.listMetrics({ namespace: ns }).map((x) => x.name),
+      ["Durable"],
+    );
     second.close();
   });
 
@@ -146,17 +222,29 @@ describe("sqlite metrics store", () => {
     for (let i = 0; i < 6; i++) first.record(m, 1, T0 + i * 10_000);
     first.close();
     const second = new SqliteMetricsStore({ path, bucketMs: 30_000, retentionMs: 86_400_000, clock: new ManualClock(), log: silentLogger() });
-    assert.deepEqual(second.statistics({ metric: m, statistic: "Sum", periodMs: 30_000, startMs: T0, endMs: T0 + 60_000 }).map((p) => p.value), [3, 3]);
+    assert.deepEqual(
+      second.statistics({ metric: m, statistic: "Sum", periodMs: 30_000, startMs: T0, endMs: T0 + 60_000 }).map((p) => p.value),
+      [3, 3],
+    );
     second.close();
   });
 
   it("prunes buckets and series past the retention", () => {
     const dir = mkdtempSync(join(tmpdir(), "berth-metrics-"));
-    const store = new SqliteMetricsStore({ path: join(dir, "metrics.db"), bucketMs: 10_000, retentionMs: 60_000, clock: new ManualClock(), log: silentLogger() });
+    const store = new SqliteMetricsStore({
+      path: join(dir, "metrics.db"),
+      bucketMs: 10_000,
+      retentionMs: 60_000,
+      clock: new ManualClock(),
+      log: silentLogger(),
+    });
     store.record(metricId(ns, "Gone", {}), 1, T0);
     store.record(metricId(ns, "Kept", {}), 1, T0 + 100_000);
     store.prune(T0 + 110_000);
-    assert.deepEqual(store.listMetrics({ namespace: ns }).map((m) => m.name), ["Kept"]);
+    assert.deepEqual(
+      store.listMetrics({ namespace: ns }).map((m) => m.name),
+      ["Kept"],
+    );
     store.close();
   });
 });

@@ -28,9 +28,19 @@ function setup(options: { components?: ComponentInfo[]; loads?: CopyLoad[]; vari
   });
   recorder.start();
   const ic = (name: string, statistic: Statistic = "Sum", periodMs = 60_000) =>
-    store.statistics({ metric: metricId("AWS/SageMaker", name, { InferenceComponentName: "ic-a" }), statistic, periodMs, startMs: T0, endMs: T0 + 600_000 }).map((p) => p.value);
+    store
+      .statistics({ metric: metricId("AWS/SageMaker", name, { InferenceComponentName: "ic-a" }), statistic, periodMs, startMs: T0, endMs: T0 + 600_000 })
+      .map((p) => p.value);
   const variant = (name: string, statistic: Statistic = "Sum") =>
-    store.statistics({ metric: metricId("AWS/SageMaker", name, { EndpointName: "ep", VariantName: "AllTraffic" }), statistic, periodMs: 60_000, startMs: T0, endMs: T0 + 600_000 }).map((p) => p.value);
+    store
+      .statistics({
+        metric: metricId("AWS/SageMaker", name, { EndpointName: "ep", VariantName: "AllTraffic" }),
+        statistic,
+        periodMs: 60_000,
+        startMs: T0,
+        endMs: T0 + 600_000,
+      })
+      .map((p) => p.value);
   return { clock, store, world, recorder, ic, variant };
 }
 

@@ -6,7 +6,15 @@ import { buildSnapshot } from "../../src/metrics/store-sources.js";
 const instance = (id: string, state: InstanceRecord["state"] = "InService") =>
   ({ id, endpointName: "EP", variantName: "AllTraffic", state, capacity: { accelerators: 4, cpuMillis: 8000, memoryMiB: 16384 } }) as InstanceRecord;
 const copy = (id: string, owner: string, instanceId: string, state: CopyRecord["state"] = "Active") =>
-  ({ id, owner: { type: "component", name: owner }, endpointName: "EP", variantName: "AllTraffic", instanceId, state, resources: { accelerators: 1, cpuMillis: 1000, memoryMiB: 2048 } }) as CopyRecord;
+  ({
+    id,
+    owner: { type: "component", name: owner },
+    endpointName: "EP",
+    variantName: "AllTraffic",
+    instanceId,
+    state,
+    resources: { accelerators: 1, cpuMillis: 1000, memoryMiB: 2048 },
+  }) as CopyRecord;
 const status = (copyId: string, phase: CopyStatusRecord["phase"], pid?: number) => ({ copyId, phase, pid, restarts: 0, since: 0 }) as CopyStatusRecord;
 
 describe("metric sources from the store", () => {
@@ -21,7 +29,13 @@ describe("metric sources from the store", () => {
   );
 
   it("counts ready copies of each component by name, whatever the case, and only active ones", () => {
-    assert.deepEqual(snapshot.components.map((c) => [c.name, c.desiredCopies, c.readyCopies]), [["Chat", 3, 1], ["gone", 0, 1]]);
+    assert.deepEqual(
+      snapshot.components.map((c) => [c.name, c.desiredCopies, c.readyCopies]),
+      [
+        ["Chat", 3, 1],
+        ["gone", 0, 1],
+      ],
+    );
   });
 
   it("counts a variant's instances that are past Pending", () => {
@@ -34,6 +48,12 @@ describe("metric sources from the store", () => {
   });
 
   it("lists the processes of ready copies with a pid, named after their component", () => {
-    assert.deepEqual(snapshot.copyProcesses.map((p) => [p.copyId, p.componentName, p.pid, p.cpuCores, p.memoryMiB]), [["chat-1", "Chat", 101, 1, 2048], ["chat-3", "Chat", 103, 1, 2048]]);
+    assert.deepEqual(
+      snapshot.copyProcesses.map((p) => [p.copyId, p.componentName, p.pid, p.cpuCores, p.memoryMiB]),
+      [
+        ["chat-1", "Chat", 101, 1, 2048],
+        ["chat-3", "Chat", 103, 1, 2048],
+      ],
+    );
   });
 });

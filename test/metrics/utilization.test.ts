@@ -21,29 +21,40 @@ describe("utilization", () => {
     assert.equal(parseStatusRssKiB("Name:\tnode\nVmPeak:\t  9000 kB\nVmRSS:\t   51200 kB\nThreads:\t11\n"), 51200);
   });
 
-  it("records a copy's memory and CPU against its reservation, and each variant's reservations", { skip: !new ProcReader().available() && "no /proc here" }, () => {
-    const store = new MemoryMetricsStore({ bucketMs: 10_000 });
-    const sampler = new UtilizationSampler({
-      writer: store,
-      log: silentLogger(),
-      sources: {
-        copyProcesses: () => [{ copyId: "c1", componentName: "ic-u", endpointName: "ep", variantName: "v", pid: process.pid, cpuCores: 1, memoryMiB: 1 }],
-        reservations: () => [{ endpointName: "ep", variantName: "v", reserved: { accelerators: 1, cpuMillis: 500, memoryMiB: 256 }, capacity: { accelerators: 4, cpuMillis: 2000, memoryMiB: 1024 } }],
-      },
-    });
-    sampler.sample(T0, T0);
-    const spinUntil = performance.now() + 30;
-    while (performance.now() < spinUntil);
-    sampler.sample(T0 + 10_000, T0 + 50);
-    const read = (ns: string, name: string, dims: Record<string, string>) =>
-      store.statistics({ metric: metricId(ns, name, dims), statistic: "Maximum", periodMs: 60_000, startMs: T0, endMs: T0 + 60_000 }).map((p) => p.value);
-    const memory = read("/aws/sagemaker/InferenceComponents", "MemoryUtilizationNormalized", { InferenceComponentName: "ic-u" });
-    assert.ok(memory[0]! > 100, "this process uses more than its 1 MiB 'reservation'");
-    assert.equal(read("/aws/sagemaker/InferenceComponents", "CPUUtilizationNormalized", { InferenceComponentName: "ic-u" }).length, 1);
-    assert.deepEqual(read("/aws/sagemaker/Endpoints", "CPUReservation", { EndpointName: "ep", VariantName: "v" }), [25]);
-    assert.deepEqual(read("/aws/sagemaker/Endpoints", "GPUReservation", { EndpointName: "ep", VariantName: "v" }), [25]);
-    assert.deepEqual(read("/aws/sagemaker/Endpoints", "MemoryReservation", { EndpointName: "ep", VariantName: "v" }), [25]);
-  });
+  it(
+    "records a copy's memory and CPU against its reservation, and each variant's reservations",
+    { skip: !new ProcReader().available() && "no /proc here" },
+    () => {
+      const store = new MemoryMetricsStore({ bucketMs: 10_000 });
+      const sampler = new UtilizationSampler({
+        writer: store,
+        log: silentLogger(),
+        sources: {
+          copyProcesses: () => [{ copyId: "c1", componentName: "ic-u", endpointName: "ep", variantName: "v", pid: process.pid, cpuCores: 1, memoryMiB: 1 }],
+          reservations: () => [
+            {
+              endpointName: "ep",
+              variantName: "v",
+              reserved: { accelerators: 1, cpuMillis: 500, memoryMiB: 256 },
+              capacity: { accelerators: 4, cpuMillis: 2000, memoryMiB: 1024 },
+            },
+          ],
+        },
+      });
+      sampler.sample(T0, T0);
+      const spinUntil = performance.now() + 30;
+      while (performance.now() < spinUntil);
+      sampler.sample(T0 + 10_000, T0 + 50);
+      const read = (ns: string, name: string, dims: Record<string, string>) =>
+        store.statistics({ metric: metricId(ns, name, dims), statistic: "Maximum", periodMs: 60_000, startMs: T0, endMs: T0 + 60_000 }).map((p) => p.value);
+      const memory = read("/aws/sagemaker/InferenceComponents", "MemoryUtilizationNormalized", { InferenceComponentName: "ic-u" });
+      assert.ok(memory[0]! > 100, "this process uses more than its 1 MiB 'reservation'");
+      assert.equal(read("/aws/sagemaker/InferenceComponents", "CPUUtilizationNormalized", { InferenceComponentName: "ic-u" }).length, 1);
+      assert.deepEqual(read("/aws/sagemaker/Endpoints", "CPUReservation", { EndpointName: "ep", VariantName: "v" }), [25]);
+      assert.deepEqual(read("/aws/sagemaker/Endpoints", "GPUReservation", { EndpointName: "ep", VariantName: "v" }), [25]);
+      assert.deepEqual(read("/aws/sagemaker/Endpoints", "MemoryReservation", { EndpointName: "ep", VariantName: "v" }), [25]);
+    },
+  );
 
   it("skips copy utilization, saying so once, where /proc is missing", () => {
     const store = new MemoryMetricsStore({ bucketMs: 10_000 });
@@ -53,7 +64,10 @@ describe("utilization", () => {
       writer: store,
       log,
       proc: new ProcReader(join(mkdtempSync(join(tmpdir(), "berth-noproc-")), "proc")),
-      sources: { copyProcesses: () => [{ copyId: "c1", componentName: "ic-u", endpointName: "ep", variantName: "v", pid: process.pid, cpuCores: 1, memoryMiB: 1 }], reservations: () => [] },
+      sources: {
+        copyProcesses: () => [{ copyId: "c1", componentName: "ic-u", endpointName: "ep", variantName: "v", pid: process.pid, cpuCores: 1, memoryMiB: 1 }],
+        reservations: () => [],
+      },
     });
     sampler.sample(T0, T0);
     sampler.sample(T0 + 10_000, T0 + 10_000);

@@ -15,7 +15,14 @@ const spec = (version: number): ResolvedSpec => ({
   downloadTimeoutSeconds: 60,
 });
 
-const rolling = (batch: number, rollbackBatch = 100, waitMs = 1000): RolloutPolicy => ({ kind: "rolling", batchSize: batch, rollbackBatchSize: rollbackBatch, waitMs, timeoutMs: 600_000, alarms: ["errors"] });
+const rolling = (batch: number, rollbackBatch = 100, waitMs = 1000): RolloutPolicy => ({
+  kind: "rolling",
+  batchSize: batch,
+  rollbackBatchSize: rollbackBatch,
+  waitMs,
+  timeoutMs: 600_000,
+  alarms: ["errors"],
+});
 
 /** A tiny world where copies become ready one step after they are wanted, and drained copies leave at once. */
 function run(state: RolloutState, desired: number, options: { failNew?: boolean; alarmAt?: number; maxSteps?: number } = {}) {

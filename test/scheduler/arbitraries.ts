@@ -62,11 +62,7 @@ export const placementInputArb: fc.Arbitrary<PlacementInput> = fc
     return { instances, demands, current, nextOrdinals };
   });
 
-function buildCopies(
-  instances: SchedulerInstance[],
-  demands: ComponentDemand[],
-  raw: readonly RawCopy[],
-): PlacedCopy[] {
+function buildCopies(instances: SchedulerInstance[], demands: ComponentDemand[], raw: readonly RawCopy[]): PlacedCopy[] {
   const free = instances.map((i) => ({ ...i.capacity }));
   const freeDevices = instances.map((i) => [...i.deviceIndices].sort((a, b) => a - b));
   const out: PlacedCopy[] = [];

@@ -29,9 +29,7 @@ describe("BINPACK placement", () => {
 
   it("breaks a tie between identical instances in favour of the older one", (t: TestContext) => {
     t.plan(1);
-    const d = place(
-      input({ instances: [instance("i-b", { order: 2 }), instance("i-a", { order: 7 })], demands: [demand("m", 1)] }),
-    );
+    const d = place(input({ instances: [instance("i-b", { order: 2 }), instance("i-a", { order: 7 })], demands: [demand("m", 1)] }));
     t.assert.deepStrictEqual(addedAt(d), ["m-1@i-b"]);
   });
 

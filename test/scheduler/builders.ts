@@ -1,12 +1,5 @@
 import type { Resources } from "../../src/domain/compute.js";
-import type {
-  ComponentDemand,
-  PlacedCopy,
-  PlacementDecision,
-  PlacementInput,
-  PlacementStrategy,
-  SchedulerInstance,
-} from "../../src/scheduler/index.js";
+import type { ComponentDemand, PlacedCopy, PlacementDecision, PlacementInput, PlacementStrategy, SchedulerInstance } from "../../src/scheduler/index.js";
 
 /** Fixture builders: small defaults, override only what a case is about. */
 
@@ -14,10 +7,7 @@ export function res(accelerators: number, cpuMillis = 1000, memoryMiB = 1024): R
   return { accelerators, cpuMillis, memoryMiB };
 }
 
-export function instance(
-  id: string,
-  opts: { capacity?: Resources; devices?: number[]; schedulable?: boolean; order?: number } = {},
-): SchedulerInstance {
+export function instance(id: string, opts: { capacity?: Resources; devices?: number[]; schedulable?: boolean; order?: number } = {}): SchedulerInstance {
   const capacity = opts.capacity ?? res(4, 16_000, 65_536);
   return {
     id,
@@ -33,19 +23,11 @@ export function fleet(n: number, opts: { capacity?: Resources } = {}): Scheduler
   return Array.from({ length: n }, (_, k) => instance(`i-${k + 1}`, opts));
 }
 
-export function demand(
-  component: string,
-  copies: number,
-  opts: { needs?: Resources; strategy?: PlacementStrategy } = {},
-): ComponentDemand {
+export function demand(component: string, copies: number, opts: { needs?: Resources; strategy?: PlacementStrategy } = {}): ComponentDemand {
   return { component, copies, needs: opts.needs ?? res(1), strategy: opts.strategy ?? "BINPACK" };
 }
 
-export function copy(
-  id: string,
-  instanceId: string,
-  opts: { resources?: Resources; devices?: number[]; ready?: boolean; replaces?: string } = {},
-): PlacedCopy {
+export function copy(id: string, instanceId: string, opts: { resources?: Resources; devices?: number[]; ready?: boolean; replaces?: string } = {}): PlacedCopy {
   const resources = opts.resources ?? res(1);
   const c: PlacedCopy = {
     id,

@@ -5,9 +5,7 @@ import { addedAt, copy, demand, fleet, input, removedIds, res } from "./builders
 describe("copies that must go, and copies on their way out", () => {
   it("removes every copy of a component that no longer wants copies", (t: TestContext) => {
     t.plan(3);
-    const d = place(
-      input({ instances: fleet(2), demands: [], current: [copy("gone-1", "i-1"), copy("gone-2", "i-2")] }),
-    );
+    const d = place(input({ instances: fleet(2), demands: [], current: [copy("gone-1", "i-1"), copy("gone-2", "i-2")] }));
     t.assert.deepStrictEqual(removedIds(d), ["gone-1", "gone-2"]);
     t.assert.deepStrictEqual(d.remove[0].reason, "inference component no longer wants copies");
     t.assert.deepStrictEqual(d.keep, []);
@@ -38,9 +36,7 @@ describe("copies that must go, and copies on their way out", () => {
     const d = place(input({ instances: fleet(2), demands: [demand("m", 1)], current }));
     t.assert.deepStrictEqual(d.keep, current);
     t.assert.deepStrictEqual(removedIds(d), []);
-    t.assert.deepStrictEqual(addedAt(place(input({ instances: fleet(2), demands: [demand("m", 2)], current }))), [
-      "m-3@i-1",
-    ]);
+    t.assert.deepStrictEqual(addedAt(place(input({ instances: fleet(2), demands: [demand("m", 2)], current }))), ["m-3@i-1"]);
   });
 
   it("never removes a copy on its way out, even on scale-in", (t: TestContext) => {

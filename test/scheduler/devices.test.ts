@@ -20,7 +20,13 @@ describe("accelerator devices", () => {
     t.plan(1);
     const inst = instance("i-1", { devices: [7, 4, 5, 6] });
     const d = place(input({ instances: [inst], demands: [demand("m", 2, { needs: res(2) })] }));
-    t.assert.deepStrictEqual(d.add.map((c) => c.devices), [[4, 5], [6, 7]]);
+    t.assert.deepStrictEqual(
+      d.add.map((c) => c.devices),
+      [
+        [4, 5],
+        [6, 7],
+      ],
+    );
   });
 
   it("never gives one device to two copies", (t: TestContext) => {
@@ -44,6 +50,9 @@ describe("accelerator devices", () => {
         current: [copy("odd-1", "i-1", { resources: res(1), devices: [0, 1, 2, 3] })],
       }),
     );
-    t.assert.deepStrictEqual(d.add.map((c) => c.instanceId), ["i-2"]);
+    t.assert.deepStrictEqual(
+      d.add.map((c) => c.instanceId),
+      ["i-2"],
+    );
   });
 });

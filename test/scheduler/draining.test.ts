@@ -9,10 +9,13 @@ describe("moving copies off draining instances", () => {
     t.plan(4);
     const current = [copy("m-1", "i-1"), copy("m-2", "i-1", { devices: [1] })];
     const d = place(input({ instances: drainingFleet(), demands: [demand("m", 2)], current }));
-    t.assert.deepStrictEqual(d.add.map((c) => [c.id, c.instanceId, c.replaces]), [
-      ["m-3", "i-2", "m-1"],
-      ["m-4", "i-2", "m-2"],
-    ]);
+    t.assert.deepStrictEqual(
+      d.add.map((c) => [c.id, c.instanceId, c.replaces]),
+      [
+        ["m-3", "i-2", "m-1"],
+        ["m-4", "i-2", "m-2"],
+      ],
+    );
     t.assert.deepStrictEqual(d.add[0].reason, "moving off draining instance i-1");
     t.assert.deepStrictEqual(d.keep, current);
     t.assert.deepStrictEqual(removedIds(d), []);

@@ -37,7 +37,10 @@ describe("instancesNeeded", () => {
     t.plan(2);
     const result = instancesNeeded(input({ instances: fleet(1), demands: [demand("m", 10)] }), template, 1);
     t.assert.deepStrictEqual(result.count, 1);
-    t.assert.deepStrictEqual(result.stillUnplaced.map((u) => u.missing), [2]);
+    t.assert.deepStrictEqual(
+      result.stillUnplaced.map((u) => u.missing),
+      [2],
+    );
   });
 
   it("returns the limit when no number of template instances can hold a copy", (t: TestContext) => {

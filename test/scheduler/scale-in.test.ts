@@ -74,9 +74,7 @@ describe("scale-in", () => {
 
   it("removes every copy when zero are wanted", (t: TestContext) => {
     t.plan(1);
-    const d = place(
-      input({ instances: fleet(2), demands: [demand("m", 0)], current: [copy("m-1", "i-1"), copy("m-2", "i-2")] }),
-    );
+    const d = place(input({ instances: fleet(2), demands: [demand("m", 0)], current: [copy("m-1", "i-1"), copy("m-2", "i-2")] }));
     t.assert.deepStrictEqual(removedIds(d), ["m-1", "m-2"]);
   });
 });

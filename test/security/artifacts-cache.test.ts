@@ -83,7 +83,11 @@ describe("the artifact cache", () => {
     const first = await deploy(`${origin.url}/a.tar.gz`);
     const second = await deploy(`${origin.url}/b.tar.gz`);
     assert.equal(first.dir, second.dir, "one entry for the same bytes");
-    assert.equal(first.dir, join(`${berth.dataDir}-copies`, "artifacts", "entries", createHash("sha256").update(bytes).digest("hex")), "named by the sha256 of the bytes");
+    assert.equal(
+      first.dir,
+      join(`${berth.dataDir}-copies`, "artifacts", "entries", createHash("sha256").update(bytes).digest("hex")),
+      "named by the sha256 of the bytes",
+    );
     const seen = origin.requests.length;
     const again = await deploy(`${origin.url}/b.tar.gz`);
     assert.equal(again.dir, second.dir);

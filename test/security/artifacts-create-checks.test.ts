@@ -62,7 +62,10 @@ describe("artifact URLs are checked when a model or component is created", () =>
       assert.match(message, reason);
       assert.match(message, /artifacts\.(localRoots|allowedHosts|allowPrivateNetworks)|three slashes|absolute path|S3/, "says what to configure or write");
       if (/localRoots/.test(message)) assert.ok(message.includes(root), "names the allowed roots");
-      await assert.rejects(berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: input.InferenceComponentName })), /Could not find/);
+      await assert.rejects(
+        berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: input.InferenceComponentName })),
+        /Could not find/,
+      );
     });
   }
 
@@ -81,7 +84,9 @@ describe("artifact URLs are checked when a model or component is created", () =>
   it("UpdateInferenceComponent refuses a bad ArtifactUrl and leaves the component as it was", async () => {
     const name = await createComponent(berth.sagemaker, component(join(root, "llm")));
     const update = component("file:///etc/shadow", name);
-    const message = await refusal(() => berth.sagemaker.send(new UpdateInferenceComponentCommand({ InferenceComponentName: name, Specification: update.Specification })));
+    const message = await refusal(() =>
+      berth.sagemaker.send(new UpdateInferenceComponentCommand({ InferenceComponentName: name, Specification: update.Specification })),
+    );
     assert.match(message, /Artifact path \/etc\/shadow/);
     const described = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
     assert.equal(described.InferenceComponentStatus, "InService");
@@ -93,10 +98,18 @@ describe("artifact URLs are checked when a model or component is created", () =>
       [{ PrimaryContainer: { Image: "berth/echo", ModelDataUrl: "/etc/passwd" } }, /^PrimaryContainer\.ModelDataUrl is refused\. Artifact path \/etc\/passwd/],
       [{ PrimaryContainer: { Image: "berth/echo", ModelDataUrl: "file://../.." } }, /^PrimaryContainer\.ModelDataUrl is refused\..*names host '\.\.'/],
       [
-        { PrimaryContainer: { Image: "berth/echo", ModelDataSource: { S3DataSource: { S3Uri: "s3://bucket/model/", S3DataType: "S3Prefix", CompressionType: "None" } } } },
+        {
+          PrimaryContainer: {
+            Image: "berth/echo",
+            ModelDataSource: { S3DataSource: { S3Uri: "s3://bucket/model/", S3DataType: "S3Prefix", CompressionType: "None" } },
+          },
+        },
         /^PrimaryContainer\.ModelDataSource\.S3DataSource\.S3Uri is refused\..*is in S3/,
       ],
-      [{ Containers: [{ Image: "berth/echo" }, { Image: "berth/echo", ModelDataUrl: "http://127.0.0.1:9/x.tar.gz" }] }, /^Containers\.2\.ModelDataUrl is refused\..*loopback/],
+      [
+        { Containers: [{ Image: "berth/echo" }, { Image: "berth/echo", ModelDataUrl: "http://127.0.0.1:9/x.tar.gz" }] },
+        /^Containers\.2\.ModelDataUrl is refused\..*loopback/,
+      ],
     ];
     for (const [definition, reason] of cases) {
       const name = uniqueName("model");
@@ -104,6 +117,11 @@ describe("artifact URLs are checked when a model or component is created", () =>
       assert.match(message, reason);
       await assert.rejects(berth.sagemaker.send(new DescribeModelCommand({ ModelName: name })), /Could not find/);
     }
-    await berth.sagemaker.send(new CreateModelCommand({ ModelName: uniqueName("model"), PrimaryContainer: { Image: "berth/echo", ModelDataUrl: "https://models.example.com/m.tar.gz" } }));
+    await berth.sagemaker.send(
+      new CreateModelCommand({
+        ModelName: uniqueName("model"),
+        PrimaryContainer: { Image: "berth/echo", ModelDataUrl: "https://models.example.com/m.tar.gz" },
+      }),
+    );
   });
 });

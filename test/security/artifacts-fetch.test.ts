@@ -86,7 +86,10 @@ describe("downloading artifacts over http", () => {
 
   it("refuses a redirect to a host missing from the allow-list", async () => {
     const { reason } = await deploy(`${allowed.url}/to-unlisted`, "Failed");
-    assert.match(reason, /was redirected somewhere Berth does not fetch from: Artifact host '127\.0\.0\.3'.*not in artifacts\.allowedHosts \(127\.0\.0\.2, localhost\)/);
+    assert.match(
+      reason,
+      /was redirected somewhere Berth does not fetch from: Artifact host '127\.0\.0\.3'.*not in artifacts\.allowedHosts \(127\.0\.0\.2, localhost\)/,
+    );
     assert.equal(unlisted.requests.length, 0);
   });
 
@@ -108,6 +111,8 @@ describe("downloading artifacts over http", () => {
   it("stops an endless download at artifacts.maxDownloadBytes and keeps nothing of it", async () => {
     const { reason } = await deploy(`${allowed.url}/endless.tar.gz`, "Failed");
     assert.match(reason, /larger than artifacts\.maxDownloadBytes \(1048576 bytes\), so the download was stopped/);
-    await eventually(async () => (readdirSync(join(`${berth.dataDir}-copies`, "artifacts", "tmp")).length === 0 ? true : undefined), { what: "the partial download to be removed" });
+    await eventually(async () => (readdirSync(join(`${berth.dataDir}-copies`, "artifacts", "tmp")).length === 0 ? true : undefined), {
+      what: "the partial download to be removed",
+    });
   });
 });

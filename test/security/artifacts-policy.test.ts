@@ -14,7 +14,14 @@ function refusedBecause(url: string, p: ArtifactUrlPolicy = policy): string {
 
 describe("artifact URL policy", () => {
   it("accepts paths and file URLs under a local root, and public hosts on the allow-list", () => {
-    for (const url of ["/srv/models/llm", "/srv/models", "file:///srv/models/a.tar.gz", "file://localhost/opt/berth/models/x", "https://models.example.com/a.tar.gz", "http://93.184.216.34/a"]) {
+    for (const url of [
+      "/srv/models/llm",
+      "/srv/models",
+      "file:///srv/models/a.tar.gz",
+      "file://localhost/opt/berth/models/x",
+      "https://models.example.com/a.tar.gz",
+      "http://93.184.216.34/a",
+    ]) {
       assert.ok(checkArtifactUrl(url, policy).ok, url);
     }
   });
@@ -69,7 +76,10 @@ describe("artifact URL policy", () => {
     const narrow = { ...policy, allowedHosts: ["*.example.com", "artifacts.internal"] };
     assert.ok(checkArtifactUrl("https://cdn.example.com/a", narrow).ok);
     assert.ok(checkArtifactUrl("https://artifacts.internal/a", narrow).ok);
-    assert.match(refusedBecause("https://example.com/a", narrow), /Artifact host 'example\.com'.*not in artifacts\.allowedHosts \(\*\.example\.com, artifacts\.internal\)/);
+    assert.match(
+      refusedBecause("https://example.com/a", narrow),
+      /Artifact host 'example\.com'.*not in artifacts\.allowedHosts \(\*\.example\.com, artifacts\.internal\)/,
+    );
     assert.match(refusedBecause("https://example.com.evil.net/a", narrow), /not in artifacts\.allowedHosts/);
     assert.match(refusedBecause("https://93.184.216.34/a", narrow), /not in artifacts\.allowedHosts/);
     assert.match(refusedBecause("https://a.example.com/a", { ...policy, allowedHosts: [] }), /empty, so remote artifacts are off/);
@@ -77,7 +87,8 @@ describe("artifact URL policy", () => {
 
   it("opens private ranges with allowPrivateNetworks, and any address listed explicitly", () => {
     const open = { ...policy, allowPrivateNetworks: true };
-    for (const address of ["127.0.0.1", "10.0.0.1", "192.168.0.1", "fd00::1", "100.64.0.1", "::ffff:10.0.0.1"]) assert.equal(addressRefusal(address, open), undefined, address);
+    for (const address of ["127.0.0.1", "10.0.0.1", "192.168.0.1", "fd00::1", "100.64.0.1", "::ffff:10.0.0.1"])
+      assert.equal(addressRefusal(address, open), undefined, address);
     assert.equal(addressRefusal("169.254.169.254", open), "link-local", "the metadata service stays closed unless listed");
     const listed = { ...policy, allowedHosts: ["169.254.169.254", "10.20.0.0/16"] };
     assert.equal(addressRefusal("169.254.169.254", listed), undefined);

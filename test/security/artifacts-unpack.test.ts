@@ -52,7 +52,8 @@ describe("unpacking a model archive", () => {
     assert.equal(mode("bin/run"), 0o755, "setuid and setgid dropped, still executable");
     assert.equal(mode("weights.bin"), 0o644, "readable by the copies' user");
     assert.equal(mode("bin"), 0o755, "sticky bit dropped");
-    for (const path of ["bin", "bin/run", "weights.bin"]) assert.equal(statSync(join(target, path)).uid, process.getuid!(), `${path} belongs to the server's user, not the archive's`);
+    for (const path of ["bin", "bin/run", "weights.bin"])
+      assert.equal(statSync(join(target, path)).uid, process.getuid!(), `${path} belongs to the server's user, not the archive's`);
     assert.equal(readlinkSync(join(target, "latest")), "weights.bin", "a link inside the artifact is kept");
   });
 
@@ -72,8 +73,16 @@ describe("unpacking a model archive", () => {
     ["a character device", { path: "null", type: "CharacterDevice" }, /entry 'null'.*device file/],
     ["a block device", { path: "disk", type: "BlockDevice" }, /entry 'disk'.*device file/],
     ["a FIFO", { path: "pipe", type: "FIFO" }, /entry 'pipe'.*FIFO/],
-    ["a symbolic link to an absolute path", { path: "shadow", type: "SymbolicLink", linkpath: "/etc/shadow" }, /entry 'shadow'.*symbolic link to an absolute path/],
-    ["a symbolic link climbing out", { path: "sub/up", type: "SymbolicLink", linkpath: "../../outside" }, /entry 'sub\/up'.*points outside the artifact directory/],
+    [
+      "a symbolic link to an absolute path",
+      { path: "shadow", type: "SymbolicLink", linkpath: "/etc/shadow" },
+      /entry 'shadow'.*symbolic link to an absolute path/,
+    ],
+    [
+      "a symbolic link climbing out",
+      { path: "sub/up", type: "SymbolicLink", linkpath: "../../outside" },
+      /entry 'sub\/up'.*points outside the artifact directory/,
+    ],
   ];
   for (const [what, entry, message] of refused) {
     it(`refuses ${what}, and writes nothing outside the target`, async () => {

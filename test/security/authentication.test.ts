@@ -14,7 +14,9 @@ import { afterSigning } from "./tamper.js";
 const mismatch =
   "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
-async function refusal(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number }; $response?: { headers: Record<string, string> } }> {
+async function refusal(
+  promise: Promise<unknown>,
+): Promise<Error & { $metadata?: { httpStatusCode?: number }; $response?: { headers: Record<string, string> } }> {
   try {
     await promise;
   } catch (error) {
@@ -50,7 +52,11 @@ describe("SigV4 authentication", () => {
   });
 
   it("refuses an unknown key with UnrecognizedClientException", async () => {
-    const error = await refusal(new SageMakerClient({ ...options, credentials: { accessKeyId: "AKIAUNKNOWNKEY000000", secretAccessKey: credentials.secretAccessKey } }).send(new ListModelsCommand({})));
+    const error = await refusal(
+      new SageMakerClient({ ...options, credentials: { accessKeyId: "AKIAUNKNOWNKEY000000", secretAccessKey: credentials.secretAccessKey } }).send(
+        new ListModelsCommand({}),
+      ),
+    );
     assert.equal(error.name, "UnrecognizedClientException");
     assert.equal(error.message, "The security token included in the request is invalid.");
     assert.equal(error.$metadata?.httpStatusCode, 403);
@@ -123,7 +129,18 @@ describe("SigV4 authentication", () => {
     const signer = new SignatureV4({ credentials, region: "us-east-1", service: "sagemaker", sha256: Hash.bind(null, "sha256") });
     const url = new URL(`${berth.url}/berth/v1/instances`);
     const presign = async (signingDate: Date, expiresIn: number) => {
-      const signed = await signer.presign(new HttpRequest({ method: "GET", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: url.pathname, query: { endpoint: "none" }, headers: { host: url.host } }), { signingDate, expiresIn });
+      const signed = await signer.presign(
+        new HttpRequest({
+          method: "GET",
+          protocol: "http:",
+          hostname: url.hostname,
+          port: Number(url.port),
+          path: url.pathname,
+          query: { endpoint: "none" },
+          headers: { host: url.host },
+        }),
+        { signingDate, expiresIn },
+      );
       return `${berth.url}${signed.path}?${new URLSearchParams(signed.query as Record<string, string>).toString().replace(/\+/g, "%20")}`;
     };
     const fresh = await presign(new Date(), 60);
@@ -139,7 +156,11 @@ describe("SigV4 authentication", () => {
 
   it("checks the declared body hash, and accepts UNSIGNED-PAYLOAD", async () => {
     const list = { method: "POST", body: "{}" };
-    const headers = (sha256: string) => ({ "content-type": "application/x-amz-json-1.1", "x-amz-target": "SageMaker.ListModels", "x-amz-content-sha256": sha256 });
+    const headers = (sha256: string) => ({
+      "content-type": "application/x-amz-json-1.1",
+      "x-amz-target": "SageMaker.ListModels",
+      "x-amz-content-sha256": sha256,
+    });
     assert.equal((await berthFetch(berth.url, { ...list, headers: headers("UNSIGNED-PAYLOAD") })).status, 200);
     const wrong = await berthFetch(berth.url, { ...list, headers: headers("0".repeat(64)) });
     assert.equal(wrong.status, 403);
@@ -181,7 +202,22 @@ describe("SigV4 authentication", () => {
   });
 
   it("works with curl --aws-sigv4, as the README shows", { skip: spawnSync("curl", ["--version"]).status === 0 ? false : "curl is not installed" }, () => {
-    const result = spawnSync("curl", ["-s", `${berth.url}/endpoints/absent/invocations`, "--aws-sigv4", "aws:amz:us-east-1:sagemaker", "--user", `${credentials.accessKeyId}:${credentials.secretAccessKey}`, "-H", "Content-Type: application/json", "-d", "{}"], { encoding: "utf8" });
+    const result = spawnSync(
+      "curl",
+      [
+        "-s",
+        `${berth.url}/endpoints/absent/invocations`,
+        "--aws-sigv4",
+        "aws:amz:us-east-1:sagemaker",
+        "--user",
+        `${credentials.accessKeyId}:${credentials.secretAccessKey}`,
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        "{}",
+      ],
+      { encoding: "utf8" },
+    );
     assert.equal(JSON.parse(result.stdout).__type, "ValidationError", `signed by curl and past authentication: ${result.stdout}`);
   });
 });
@@ -199,7 +235,10 @@ async function sendSignedChunks(url: string, payload: Buffer, tamper: boolean): 
     "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
     "x-amz-decoded-content-length": String(payload.length),
   };
-  const signed = await signer.sign(new HttpRequest({ method: "POST", protocol: "http:", hostname: target.hostname, port: Number(target.port), path: "/", headers }), { signingDate: date });
+  const signed = await signer.sign(
+    new HttpRequest({ method: "POST", protocol: "http:", hostname: target.hostname, port: Number(target.port), path: "/", headers }),
+    { signingDate: date },
+  );
   let previous = /Signature=([0-9a-f]+)/.exec(signed.headers.authorization!)![1]!;
   const longDate = signed.headers["x-amz-date"]!;
   const scope = `${longDate.slice(0, 8)}/us-east-1/sagemaker/aws4_request`;

@@ -31,7 +31,10 @@ describe("container copies", () => {
       assert.deepEqual(launch.args.slice(end), ["--", "registry.example.com/m:1", "serve"]);
       const options = launch.args.slice(1, end);
       assert.equal(launch.args[0], "run");
-      assert.ok(options.every((o) => o === "--rm" || (o.startsWith("--") && o.includes("="))), `every option carries its value: ${options.join(" ")}`);
+      assert.ok(
+        options.every((o) => o === "--rm" || (o.startsWith("--") && o.includes("="))),
+        `every option carries its value: ${options.join(" ")}`,
+      );
       assert.ok(options.includes("--env=A=-v") && options.includes("--env=B=--privileged") && options.includes("--env=C=x y"));
       assert.ok(!options.includes("--privileged"));
       assert.deepEqual(launch.stop, { command: runtime, args: ["stop", "--time=30", "--", "berth-ic-a-1"] });
@@ -56,7 +59,13 @@ describe("container copies", () => {
   });
 
   it("a leftover query lists this agent's containers by label, running or not", () => {
-    assert.deepEqual(containerQueryArgs("/var/lib/berth-copies"), ["ps", "--all", "--no-trunc", "--filter=label=berth.agent=/var/lib/berth-copies", "--format={{.ID}}\t{{.Names}}"]);
+    assert.deepEqual(containerQueryArgs("/var/lib/berth-copies"), [
+      "ps",
+      "--all",
+      "--no-trunc",
+      "--filter=label=berth.agent=/var/lib/berth-copies",
+      "--format={{.ID}}\t{{.Names}}",
+    ]);
   });
 
   it("reads ids and names from ps output and ignores anything else", () => {
@@ -70,7 +79,13 @@ describe("container copies", () => {
   });
 
   it("accepts image references and nothing that could be read as an option", () => {
-    for (const ok of ["berth/echo", "x", "test/env:latest", "registry.example.com:5000/team/model:1.0", "123456789012.dkr.ecr.us-east-1.amazonaws.com/m@sha256:" + "a".repeat(64)]) {
+    for (const ok of [
+      "berth/echo",
+      "x",
+      "test/env:latest",
+      "registry.example.com:5000/team/model:1.0",
+      "123456789012.dkr.ecr.us-east-1.amazonaws.com/m@sha256:" + "a".repeat(64),
+    ]) {
       assert.ok(isImageReference(ok), ok);
     }
     for (const bad of ["--privileged", "-v", "a b", "a\tb", "a\u0000b", "", "Upper", "team/Model", "repo:", ":tag", "a/-b", "x".repeat(256)]) {

@@ -41,13 +41,23 @@ describe("what a copy's environment may hold", () => {
   it("refuses loader and interpreter variables in a model for a process image, listing each one", async () => {
     const name = uniqueName("model");
     const error = await refusal(
-      berth.sagemaker.send(new CreateModelCommand({ ModelName: name, PrimaryContainer: { Image: "berth/echo", Environment: { NODE_OPTIONS: "--import=data:text/javascript,1", LD_PRELOAD: "/tmp/x.so", PATH: "/tmp", SAFE: "1" } } })),
+      berth.sagemaker.send(
+        new CreateModelCommand({
+          ModelName: name,
+          PrimaryContainer: {
+            Image: "berth/echo",
+            Environment: { NODE_OPTIONS: "--import=data:text/javascript,1", LD_PRELOAD: "/tmp/x.so", PATH: "/tmp", SAFE: "1" },
+          },
+        }),
+      ),
     );
     assert.equal(error.name, "ValidationException");
     assert.match(error.message, /NODE_OPTIONS, LD_PRELOAD, PATH/);
     assert.doesNotMatch(error.message, /SAFE/);
     assert.equal((await refusal(berth.sagemaker.send(new DescribeModelCommand({ ModelName: name })))).name, "ValidationException", "no model was stored");
-    const inList = await refusal(berth.sagemaker.send(new CreateModelCommand({ ModelName: name, Containers: [{ Image: probeImage, Environment: { PYTHONSTARTUP: "/tmp/x.py" } }] })));
+    const inList = await refusal(
+      berth.sagemaker.send(new CreateModelCommand({ ModelName: name, Containers: [{ Image: probeImage, Environment: { PYTHONSTARTUP: "/tmp/x.py" } }] })),
+    );
     assert.match(inList.message, /Containers\[0\].*PYTHONSTARTUP/);
   });
 
@@ -56,11 +66,16 @@ describe("what a copy's environment may hold", () => {
     const created = await refusal(berth.sagemaker.send(new CreateInferenceComponentCommand(input)));
     assert.equal(created.name, "ValidationException");
     assert.match(created.message, /PYTHONPATH, LD_AUDIT, GLIBC_TUNABLES/);
-    assert.equal((await refusal(berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: input.InferenceComponentName! })))).name, "ValidationException");
+    assert.equal(
+      (await refusal(berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: input.InferenceComponentName! })))).name,
+      "ValidationException",
+    );
 
     const { name } = await deployProbe(berth.sagemaker, berth.url, endpoint, { KEEP: "1" });
     const update = echoComponent(endpoint, { image: probeImage, accelerators: 0, env: { BASH_ENV: "/tmp/x.sh" } });
-    const updated = await refusal(berth.sagemaker.send(new UpdateInferenceComponentCommand({ InferenceComponentName: name, Specification: update.Specification })));
+    const updated = await refusal(
+      berth.sagemaker.send(new UpdateInferenceComponentCommand({ InferenceComponentName: name, Specification: update.Specification })),
+    );
     assert.match(updated.message, /BASH_ENV/);
     const described = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
     assert.equal(described.InferenceComponentStatus, "InService");
@@ -69,7 +84,12 @@ describe("what a copy's environment may hold", () => {
 
   it("accepts them for an image that runs in a container", async () => {
     const name = uniqueName("model");
-    await berth.sagemaker.send(new CreateModelCommand({ ModelName: name, PrimaryContainer: { Image: containerImage, Environment: { LD_PRELOAD: "/opt/lib.so", PYTHONPATH: "/opt/code" } } }));
+    await berth.sagemaker.send(
+      new CreateModelCommand({
+        ModelName: name,
+        PrimaryContainer: { Image: containerImage, Environment: { LD_PRELOAD: "/opt/lib.so", PYTHONPATH: "/opt/code" } },
+      }),
+    );
     const model = await berth.sagemaker.send(new DescribeModelCommand({ ModelName: name }));
     assert.deepEqual(model.PrimaryContainer?.Environment, { LD_PRELOAD: "/opt/lib.so", PYTHONPATH: "/opt/code" });
   });
@@ -79,7 +99,11 @@ describe("what a copy's environment may hold", () => {
     const error = await refusal(berth.sagemaker.send(new CreateInferenceComponentCommand(input)));
     assert.equal(error.name, "ValidationException");
     assert.match(error.message, /'BROKEN'.*NUL byte/);
-    const forContainer = await refusal(berth.sagemaker.send(new CreateModelCommand({ ModelName: uniqueName("model"), PrimaryContainer: { Image: containerImage, Environment: { BROKEN: "\u0000" } } })));
+    const forContainer = await refusal(
+      berth.sagemaker.send(
+        new CreateModelCommand({ ModelName: uniqueName("model"), PrimaryContainer: { Image: containerImage, Environment: { BROKEN: "\u0000" } } }),
+      ),
+    );
     assert.match(forContainer.message, /'BROKEN'/);
   });
 

@@ -23,7 +23,9 @@ describe("copies die with the agent", () => {
     assert.equal(pids.length, 3);
     assert.ok(pids.every(processAlive));
     await berth.kill();
-    await eventually(async () => (pids.some(processAlive) ? undefined : true), { what: `copy processes ${pids.join(", ")} to exit after the server was killed` });
+    await eventually(async () => (pids.some(processAlive) ? undefined : true), {
+      what: `copy processes ${pids.join(", ")} to exit after the server was killed`,
+    });
   });
 
   it("records a copy's PID before the copy can serve", async () => {
@@ -33,7 +35,8 @@ describe("copies die with the agent", () => {
       const input = echoComponent(endpoint, { accelerators: 0, env: { ECHO_FAIL_PING: "true" } });
       await createComponent(berth.sagemaker, input, null);
       const copy = await eventually(
-        async () => (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.owner === input.InferenceComponentName && c.pid !== undefined),
+        async () =>
+          (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.owner === input.InferenceComponentName && c.pid !== undefined),
         { what: "the starting copy's PID to be recorded" },
       );
       assert.equal(copy.phase, "Starting", "recorded while it has not passed /ping");

@@ -34,12 +34,18 @@ describe("copies run as an unprivileged user (server run as root)", { skip: proc
     assert.deepEqual(procStatus(pid, "Gid")!.split(/\s+/).map(Number), [user.gid, user.gid, user.gid, user.gid]);
     assert.equal(procStatus(pid, "NoNewPrivs"), "1");
     assert.equal(procStatus(pid, "Groups"), "");
-    assert.ok(messages(berth).some((m) => m.startsWith(`model copies run as berth-copy (uid ${user.uid}`)), "the log names the copy user");
+    assert.ok(
+      messages(berth).some((m) => m.startsWith(`model copies run as berth-copy (uid ${user.uid}`)),
+      "the log names the copy user",
+    );
   });
 
   it("keeps the data dir private: mode 0700, tightened on start, and unreadable by a copy", async () => {
     assert.equal(statSync(dataDir).mode & 0o777, 0o700);
-    assert.ok(messages(berth).some((m) => m.startsWith(`tightened the data dir ${dataDir} from mode 755 to 700`)), "the log says the data dir was tightened");
+    assert.ok(
+      messages(berth).some((m) => m.startsWith(`tightened the data dir ${dataDir} from mode 755 to 700`)),
+      "the log says the data dir was tightened",
+    );
     const { name } = await deployProbe(berth.sagemaker, berth.url, endpoint);
     const answer = await askProbe(berth.runtime, endpoint, name, { read: [join(dataDir, "berth.db"), `${dataDir}/`] });
     assert.deepEqual(answer.read, { [join(dataDir, "berth.db")]: "EACCES", [`${dataDir}/`]: "EACCES" });
@@ -128,7 +134,11 @@ describe("files the copy user must read", { skip: process.getuid?.() !== 0 && "n
   it("are checked as that user, so an install it cannot read is reported at start", async () => {
     const user = userIds("berth-copy");
     const root = newDataDir();
-    const sandbox = new CopySandbox({ ...user, describe: "berth-copy", switched: true }, new CopyFiles(`${root}-copies`, { ...user, describe: "berth-copy", switched: true }), findSetpriv());
+    const sandbox = new CopySandbox(
+      { ...user, describe: "berth-copy", switched: true },
+      new CopyFiles(`${root}-copies`, { ...user, describe: "berth-copy", switched: true }),
+      findSetpriv(),
+    );
     const hidden = join(root, "hidden.js");
     writeFileSync(hidden, "");
     assert.deepEqual(await sandbox.unreadable([process.execPath, hidden]), [hidden]);

@@ -33,7 +33,10 @@ describe("the shape validator agrees with the suite's reading of the service mod
           const shape = api.model.operations[operation]!.input!;
           return fc.oneof(
             valid.of(shape).map((input) => ({ operation, shape, label: "valid-shaped", text: toJsonText(input), forbidden: false })),
-            mutations.of(shape, valid.of(shape)).filter((m) => m.verdict === "refuse").map((m) => ({ operation, shape, label: m.label, text: toJsonText(m.input), forbidden: true })),
+            mutations
+              .of(shape, valid.of(shape))
+              .filter((m) => m.verdict === "refuse")
+              .map((m) => ({ operation, shape, label: m.label, text: toJsonText(m.input), forbidden: true })),
           );
         }),
       );

@@ -19,10 +19,17 @@ describe("access keys", () => {
       assert.match(key!.accessKeyId, /^AKIA[A-Z2-7]{16}$/);
       assert.equal(key!.secretAccessKey.length, 40);
       secret = key!.secretAccessKey;
-      assert.ok(first.logs.some((l) => String(l.msg).includes(`export AWS_SECRET_ACCESS_KEY=${secret}`)), "the secret is in the first start's log");
+      assert.ok(
+        first.logs.some((l) => String(l.msg).includes(`export AWS_SECRET_ACCESS_KEY=${secret}`)),
+        "the secret is in the first start's log",
+      );
       const sm = new SageMakerClient({ endpoint: first.url, region: "us-east-1", credentials: key!, maxAttempts: 1 });
       assert.deepEqual((await sm.send(new ListModelsCommand({}))).Models, []);
-      const cli = berthCli(["instances", "--url", first.url, "--data-dir", dataDir], { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_PROFILE: undefined });
+      const cli = berthCli(["instances", "--url", first.url, "--data-dir", dataDir], {
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        AWS_PROFILE: undefined,
+      });
       assert.equal(cli.status, 0, `the CLI on the same machine signs with the data dir's key: ${cli.stderr}`);
       assert.equal(cli.stdout, "no instances\n");
     } finally {

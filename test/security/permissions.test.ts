@@ -28,12 +28,19 @@ describe("key policies", () => {
   let teamA: Key;
   let noDelete: Key;
   let invoker: Key;
-  const client = <T>(Client: new (options: object) => T, key: Key) => new Client({ endpoint: berth.url, region: "us-east-1", credentials: key, maxAttempts: 1 });
+  const client = <T>(Client: new (options: object) => T, key: Key) =>
+    new Client({ endpoint: berth.url, region: "us-east-1", credentials: key, maxAttempts: 1 });
 
   before(async () => {
     berth = await startBerth();
-    reader = createKey(berth.dataDir, "reader", { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["sagemaker:Describe*", "sagemaker:List*"], Resource: "*" }] });
-    teamA = createKey(berth.dataDir, "team-a", { Version: "2012-10-17", Statement: { Effect: "Allow", Action: "sagemaker:*Model", Resource: "arn:aws:sagemaker:*:*:model/team-a-*" } });
+    reader = createKey(berth.dataDir, "reader", {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: ["sagemaker:Describe*", "sagemaker:List*"], Resource: "*" }],
+    });
+    teamA = createKey(berth.dataDir, "team-a", {
+      Version: "2012-10-17",
+      Statement: { Effect: "Allow", Action: "sagemaker:*Model", Resource: "arn:aws:sagemaker:*:*:model/team-a-*" },
+    });
     noDelete = createKey(berth.dataDir, "no-delete", {
       Version: "2012-10-17",
       Statement: [
@@ -41,7 +48,10 @@ describe("key policies", () => {
         { Effect: "Deny", Action: ["sagemaker:Delete*", "cloudwatch:DeleteAlarms"], Resource: "*" },
       ],
     });
-    invoker = createKey(berth.dataDir, "invoker", { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sagemaker:InvokeEndpoint", Resource: "arn:aws:sagemaker:us-east-1:000000000000:endpoint/open-?" }] });
+    invoker = createKey(berth.dataDir, "invoker", {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "sagemaker:InvokeEndpoint", Resource: "arn:aws:sagemaker:us-east-1:000000000000:endpoint/open-?" }],
+    });
     await berth.sagemaker.send(new CreateModelCommand({ ModelName: "shared", PrimaryContainer: { Image: "berth/echo" } }));
   });
   after(async () => {
@@ -50,7 +60,10 @@ describe("key policies", () => {
 
   it("allows what a policy allows and denies the rest by default, worded as AWS words it", async () => {
     const sm = client(SageMakerClient, reader);
-    assert.deepEqual((await sm.send(new ListModelsCommand({}))).Models?.map((m) => m.ModelName), ["shared"]);
+    assert.deepEqual(
+      (await sm.send(new ListModelsCommand({}))).Models?.map((m) => m.ModelName),
+      ["shared"],
+    );
     assert.equal((await sm.send(new DescribeModelCommand({ ModelName: "shared" }))).ModelName, "shared");
     const denied = await refusal(sm.send(new CreateModelCommand({ ModelName: "made-by-reader", PrimaryContainer: { Image: "berth/echo" } })));
     assert.equal(denied.name, "AccessDeniedException");
@@ -64,7 +77,11 @@ describe("key policies", () => {
     assert.match(aas.message, /application-autoscaling:DescribeScalableTargets on resource: \*/);
     const cw = await refusal(client(CloudWatchClient, reader).send(new ListMetricsCommand({})));
     assert.match(cw.message, /cloudwatch:ListMetrics on resource: \*/);
-    await assert.rejects(berth.sagemaker.send(new DescribeModelCommand({ ModelName: "made-by-reader" })), /Could not find model/, "the denied create changed nothing");
+    await assert.rejects(
+      berth.sagemaker.send(new DescribeModelCommand({ ModelName: "made-by-reader" })),
+      /Could not find model/,
+      "the denied create changed nothing",
+    );
   });
 
   it("matches resources by ARN pattern", async () => {
@@ -78,7 +95,10 @@ describe("key policies", () => {
 
   it("lets an explicit Deny win over an Allow", async () => {
     const denied = await refusal(client(SageMakerClient, noDelete).send(new DeleteModelCommand({ ModelName: "shared" })));
-    assert.equal(denied.message, `User: ${user("no-delete")} is not authorized to perform: sagemaker:DeleteModel on resource: ${modelArn("shared")} with an explicit deny in an identity-based policy`);
+    assert.equal(
+      denied.message,
+      `User: ${user("no-delete")} is not authorized to perform: sagemaker:DeleteModel on resource: ${modelArn("shared")} with an explicit deny in an identity-based policy`,
+    );
     const alarms = await refusal(client(CloudWatchClient, noDelete).send(new DeleteAlarmsCommand({ AlarmNames: ["first", "second"] })));
     assert.match(alarms.message, /cloudwatch:DeleteAlarms on resource: arn:aws:cloudwatch:us-east-1:000000000000:alarm:first with an explicit deny/);
     assert.equal((await berth.sagemaker.send(new DescribeModelCommand({ ModelName: "shared" }))).ModelName, "shared");
@@ -97,7 +117,10 @@ describe("key policies", () => {
   });
 
   it("guards Berth's own views with berth:DescribeInstances and berth:GetMetrics", async () => {
-    for (const [path, action] of [["/berth/v1/instances", "berth:DescribeInstances"], ["/metrics", "berth:GetMetrics"]]) {
+    for (const [path, action] of [
+      ["/berth/v1/instances", "berth:DescribeInstances"],
+      ["/metrics", "berth:GetMetrics"],
+    ]) {
       const refused = await berthFetch(`${berth.url}${path}`, {}, { credentials: reader });
       assert.equal(refused.status, 403);
       const body = (await refused.json()) as { __type: string; message: string };

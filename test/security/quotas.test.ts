@@ -56,7 +56,11 @@ describe("quotas: requests over a limit are refused with ResourceLimitExceeded",
   it("refuses endpoint configurations whose variants ask for more instances than an endpoint may have", async () => {
     const cases: [string, Partial<ProductionVariant>[], RegExp][] = [
       ["initial", [{ InitialInstanceCount: 1_000_000_000 }], /asks for 1000000000 Instances \(InitialInstanceCount of variant 'v0'\)/],
-      ["managed", [{ ManagedInstanceScaling: { Status: "ENABLED", MinInstanceCount: 1, MaxInstanceCount: 1_000_000_000 } }], /ManagedInstanceScaling\.MaxInstanceCount of variant 'v0'/],
+      [
+        "managed",
+        [{ ManagedInstanceScaling: { Status: "ENABLED", MinInstanceCount: 1, MaxInstanceCount: 1_000_000_000 } }],
+        /ManagedInstanceScaling\.MaxInstanceCount of variant 'v0'/,
+      ],
       ["summed", [{ InitialInstanceCount: 3 }, { InitialInstanceCount: 3 }], /asks for 6 Instances \(InitialInstanceCount summed over 2 variants\)/],
     ];
     for (const [label, variants, detail] of cases) {
@@ -65,14 +69,23 @@ describe("quotas: requests over a limit are refused with ResourceLimitExceeded",
       assert.match(error.message, /'Maximum number of instances per endpoint' is 4 Instances/);
       assert.match(error.message, detail);
       assert.match(error.message, /raise quotas\.maxInstancesPerEndpoint in the server config/);
-      await assert.rejects(berth.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name })), /Could not find endpoint configuration/, "a refused configuration is not stored");
+      await assert.rejects(
+        berth.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name })),
+        /Could not find endpoint configuration/,
+        "a refused configuration is not stored",
+      );
     }
   });
 
   it("refuses instance counts over the limit in UpdateEndpointWeightsAndCapacities and keeps the old count", async () => {
     const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.m5.large", instanceCount: 2 });
     const error = await refused(
-      berth.sagemaker.send(new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: endpoint, DesiredWeightsAndCapacities: [{ VariantName: "AllTraffic", DesiredInstanceCount: 1_000_000_000 }] })),
+      berth.sagemaker.send(
+        new UpdateEndpointWeightsAndCapacitiesCommand({
+          EndpointName: endpoint,
+          DesiredWeightsAndCapacities: [{ VariantName: "AllTraffic", DesiredInstanceCount: 1_000_000_000 }],
+        }),
+      ),
       ResourceLimitExceeded,
     );
     assert.match(error.message, /asks for 1000000000 Instances \(DesiredInstanceCount of variant 'AllTraffic'\)/);
@@ -85,16 +98,25 @@ describe("quotas: requests over a limit are refused with ResourceLimitExceeded",
     const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.m5.xlarge" });
     const tooMany = echoComponent(endpoint, { ...smallCpu, copies: 1_000_000_000 });
     const created = await refused(berth.sagemaker.send(new CreateInferenceComponentCommand(tooMany)), ResourceLimitExceeded);
-    assert.match(created.message, /'Maximum number of copies per inference component' is 3 Copies, and the request asks for 1000000000 Copies \(RuntimeConfig\.CopyCount\)/);
+    assert.match(
+      created.message,
+      /'Maximum number of copies per inference component' is 3 Copies, and the request asks for 1000000000 Copies \(RuntimeConfig\.CopyCount\)/,
+    );
     assert.match(created.message, /quotas\.maxCopiesPerComponent/);
-    await assert.rejects(berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: tooMany.InferenceComponentName })), /Could not find inference component/);
+    await assert.rejects(
+      berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: tooMany.InferenceComponentName })),
+      /Could not find inference component/,
+    );
 
     const component = await createComponent(berth.sagemaker, echoComponent(endpoint, { ...smallCpu, copies: 1 }));
     await refused(
       berth.sagemaker.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: component, DesiredRuntimeConfig: { CopyCount: 4 } })),
       ResourceLimitExceeded,
     );
-    await refused(berth.sagemaker.send(new UpdateInferenceComponentCommand({ InferenceComponentName: component, RuntimeConfig: { CopyCount: 4 } })), ResourceLimitExceeded);
+    await refused(
+      berth.sagemaker.send(new UpdateInferenceComponentCommand({ InferenceComponentName: component, RuntimeConfig: { CopyCount: 4 } })),
+      ResourceLimitExceeded,
+    );
     const described = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: component }));
     assert.equal(described.RuntimeConfig!.DesiredCopyCount, 1);
     assert.equal(described.InferenceComponentStatus, "InService");
@@ -104,23 +126,56 @@ describe("quotas: requests over a limit are refused with ResourceLimitExceeded",
     const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.m5.xlarge" });
     const component = await createComponent(berth.sagemaker, echoComponent(endpoint, { ...smallCpu, copies: 1 }));
     const copies = await refused(
-      aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: "sagemaker", ResourceId: `inference-component/${component}`, ScalableDimension: "sagemaker:inference-component:DesiredCopyCount", MinCapacity: 1, MaxCapacity: 1_000_000_000 })),
+      aas.send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: "sagemaker",
+          ResourceId: `inference-component/${component}`,
+          ScalableDimension: "sagemaker:inference-component:DesiredCopyCount",
+          MinCapacity: 1,
+          MaxCapacity: 1_000_000_000,
+        }),
+      ),
       LimitExceededException,
     );
-    assert.match(copies.message, /MaxCapacity 1000000000 for inference-component\/.* exceeds the limit of 3 copies per inference component.*quotas\.maxCopiesPerComponent/);
+    assert.match(
+      copies.message,
+      /MaxCapacity 1000000000 for inference-component\/.* exceeds the limit of 3 copies per inference component.*quotas\.maxCopiesPerComponent/,
+    );
     const instances = await refused(
-      aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: "sagemaker", ResourceId: `endpoint/${endpoint}/variant/AllTraffic`, ScalableDimension: "sagemaker:variant:DesiredInstanceCount", MinCapacity: 1, MaxCapacity: 5 })),
+      aas.send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: "sagemaker",
+          ResourceId: `endpoint/${endpoint}/variant/AllTraffic`,
+          ScalableDimension: "sagemaker:variant:DesiredInstanceCount",
+          MinCapacity: 1,
+          MaxCapacity: 5,
+        }),
+      ),
       LimitExceededException,
     );
     assert.match(instances.message, /exceeds the limit of 4 instances per endpoint.*quotas\.maxInstancesPerEndpoint/);
-    await aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: "sagemaker", ResourceId: `inference-component/${component}`, ScalableDimension: "sagemaker:inference-component:DesiredCopyCount", MinCapacity: 1, MaxCapacity: 3 }));
+    await aas.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: "sagemaker",
+        ResourceId: `inference-component/${component}`,
+        ScalableDimension: "sagemaker:inference-component:DesiredCopyCount",
+        MinCapacity: 1,
+        MaxCapacity: 3,
+      }),
+    );
   });
 });
 
 describe("quotas: settings", () => {
   it("refuses unknown quota names and values that are not whole numbers of at least 1", async () => {
-    await assert.rejects(startBerth({ config: { quotas: { maxInstances: 3 } } }), /unknown setting 'quotas\.maxInstances'\. Known settings in quotas: maxInstancesPerEndpoint, maxCopiesPerComponent/);
-    await assert.rejects(startBerth({ config: { quotas: { maxCopiesPerComponent: 0 } } }), /quotas\.maxCopiesPerComponent must be a whole number from 1 to 1000000, got '0'/);
+    await assert.rejects(
+      startBerth({ config: { quotas: { maxInstances: 3 } } }),
+      /unknown setting 'quotas\.maxInstances'\. Known settings in quotas: maxInstancesPerEndpoint, maxCopiesPerComponent/,
+    );
+    await assert.rejects(
+      startBerth({ config: { quotas: { maxCopiesPerComponent: 0 } } }),
+      /quotas\.maxCopiesPerComponent must be a whole number from 1 to 1000000, got '0'/,
+    );
   });
 });
 
@@ -153,12 +208,21 @@ describe("quotas: a stored record over today's limits cannot stop the server", (
       assert.equal((await berthFetch(`${strict.url}/healthz`)).status, 200);
       assert.equal((await strict.sagemaker.send(new DescribeEndpointCommand({ EndpointName: hosting }))).EndpointStatus, "InService");
       const fresh = await createComponent(strict.sagemaker, echoComponent(hosting, { ...smallCpu, copies: 1 }));
-      const answer = await strict.runtime.send(new InvokeEndpointCommand({ EndpointName: hosting, InferenceComponentName: fresh, ContentType: "application/json", Body: JSON.stringify({ hello: 1 }) }));
+      const answer = await strict.runtime.send(
+        new InvokeEndpointCommand({
+          EndpointName: hosting,
+          InferenceComponentName: fresh,
+          ContentType: "application/json",
+          Body: JSON.stringify({ hello: 1 }),
+        }),
+      );
       assert.equal(answer.$metadata.httpStatusCode, 200);
       await createIcEndpoint(strict.sagemaker, { instanceType: "ml.m5.large", instanceCount: 4 });
 
       // The reason's advice works: a copy count within the limit brings the component back.
-      await strict.sagemaker.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: component, DesiredRuntimeConfig: { CopyCount: 2 } }));
+      await strict.sagemaker.send(
+        new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: component, DesiredRuntimeConfig: { CopyCount: 2 } }),
+      );
       const back = await waitForComponent(strict.sagemaker, component, "InService");
       assert.equal(back.RuntimeConfig!.CurrentCopyCount, 2);
     } finally {
@@ -246,7 +310,10 @@ describe("quotas: managed instance scaling stays within the endpoint's quota", (
     assert.equal(endpoint.EndpointStatus, "InService", "the endpoint is not pushed over its quota, so it does not fail");
     const scaling = endpoint.ProductionVariants!.find((v) => v.VariantName === "scaling")!;
     assert.deepEqual([scaling.DesiredInstanceCount, scaling.CurrentInstanceCount], [2, 2]);
-    assert.ok(berth.logs.some((l) => String(l.msg).includes(`variant scaling of ${name.toLowerCase()} wants 2 instances`)), "managed scaling asked for 2 instances");
+    assert.ok(
+      berth.logs.some((l) => String(l.msg).includes(`variant scaling of ${name.toLowerCase()} wants 2 instances`)),
+      "managed scaling asked for 2 instances",
+    );
     assert.ok(!berth.logs.some((l) => String(l.msg).includes("wants 3 instances")), "and never for 3");
   });
 });

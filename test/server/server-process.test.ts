@@ -44,7 +44,10 @@ describe("berth server process", () => {
   it("says plainly when the port is taken", async () => {
     const first = await startBerth();
     try {
-      const result = spawnSync(process.execPath, [binary, "server", "--port", String(first.port), "--data-dir", newDataDir(), "--log-format", "json"], { encoding: "utf8", timeout: 20_000 });
+      const result = spawnSync(process.execPath, [binary, "server", "--port", String(first.port), "--data-dir", newDataDir(), "--log-format", "json"], {
+        encoding: "utf8",
+        timeout: 20_000,
+      });
       assert.equal(result.status, 1);
       assert.match(result.stdout, new RegExp(`port ${first.port} on 127.0.0.1 is already in use`));
     } finally {

@@ -37,7 +37,10 @@ describe("berth simulate", () => {
     const { code, out } = await run({ json: true, strategies: "a,d", report: false });
     t.assert.equal(code, 0);
     const parsed = JSON.parse(out) as { strategies: { key: string; cost: number }[] };
-    t.assert.deepStrictEqual(parsed.strategies.map((s) => s.key), ["a", "d"]);
+    t.assert.deepStrictEqual(
+      parsed.strategies.map((s) => s.key),
+      ["a", "d"],
+    );
     t.assert.ok(parsed.strategies[1].cost <= parsed.strategies[0].cost);
   });
 
@@ -62,7 +65,9 @@ describe("berth simulate", () => {
   it("exits 2 from the command line too", (t: TestContext) => {
     t.plan(2);
     const cli = join(root, "dist", "src", "cli", "simulate-command.js");
-    const result = spawnSync(process.execPath, [cli, "simulate", "--portfolio", fixture("bad-portfolio.yaml"), "--trace", fixture("trace"), "--no-report"], { encoding: "utf8" });
+    const result = spawnSync(process.execPath, [cli, "simulate", "--portfolio", fixture("bad-portfolio.yaml"), "--trace", fixture("trace"), "--no-report"], {
+      encoding: "utf8",
+    });
     t.assert.equal(result.status, 2);
     t.assert.match(result.stderr, /bad-portfolio\.yaml line 5, models\[0\]\.accelerators/);
   });

@@ -62,7 +62,8 @@ describe("packing against dedicated endpoints on generated workloads", () => {
       // ... and attain at least the SLO of dedicated endpoints with the same autoscaling (b), within 0.5 points.
       // (Against (a), which holds its peak copies all the time, autoscaling does lose SLO attainment on these
       // workloads, whose load jumps every 10 minutes: that is a finding, not a property.)
-      for (const k of ["c", "d"]) t.assert.ok(sloAttainment(r[k]) >= sloAttainment(r.b) - 0.005, `(${k}) SLO ${sloAttainment(r[k])} < (b) ${sloAttainment(r.b)}`);
+      for (const k of ["c", "d"])
+        t.assert.ok(sloAttainment(r[k]) >= sloAttainment(r.b) - 0.005, `(${k}) SLO ${sloAttainment(r[k])} < (b) ${sloAttainment(r.b)}`);
       const lowest = Math.min(...sim.results.filter((x) => x.kind === "simulated").map((x) => x.gpuHours));
       t.assert.ok(r.e.gpuHours <= lowest, `bound ${r.e.gpuHours} above ${lowest}`);
       t.assert.equal(r.a.failed, 0, "peak-sized dedicated endpoints fail nothing");

@@ -46,7 +46,10 @@ describe("the report", () => {
     t.plan(4);
     const first = await reportFiles(5);
     const second = await reportFiles(5);
-    t.assert.deepStrictEqual([...first.keys()], ["copies.svg", "cost.svg", "instances.svg", "latency.svg", "occupancy-after.svg", "occupancy-before.svg", "report.md"]);
+    t.assert.deepStrictEqual(
+      [...first.keys()],
+      ["copies.svg", "cost.svg", "instances.svg", "latency.svg", "occupancy-after.svg", "occupancy-before.svg", "report.md"],
+    );
     t.assert.deepStrictEqual(second, first);
     // The seed reaches the trace reader: another seed draws other arrivals and gives another report.
     const other = await reportFiles(6);

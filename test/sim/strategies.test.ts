@@ -15,8 +15,14 @@ simulation: { rateScale: 0.5, seed: 9 }
 describe("strategies", () => {
   it("run (a) to (e) by default, and the optional packing-alone column when named", (t: TestContext) => {
     t.plan(3);
-    t.assert.deepStrictEqual(defaultStrategies().map((s) => s.key), ["a", "b", "c", "d", "e"]);
-    t.assert.deepStrictEqual(pickStrategies(["packed-peak", "a"]).map((s) => s.key), ["p", "a"]);
+    t.assert.deepStrictEqual(
+      defaultStrategies().map((s) => s.key),
+      ["a", "b", "c", "d", "e"],
+    );
+    t.assert.deepStrictEqual(
+      pickStrategies(["packed-peak", "a"]).map((s) => s.key),
+      ["p", "a"],
+    );
     t.assert.throws(() => pickStrategies(["a", "nope"]), /unknown strategy 'nope'; choose from a \(dedicated\), b \(dedicated-autoscaling\)/);
   });
 
@@ -28,10 +34,25 @@ describe("strategies", () => {
       label: "(z) flat rate",
       describe: "A made-up column: one instance-hour per simulated hour.",
       run: (ctx) => ({
-        name: "flat-rate-test", key: "z", label: "(z) flat rate", describe: "", kind: "bound",
-        gpuHours: ctx.workload.durationS / 3600 * ctx.template.capacity.accelerators, instanceHours: ctx.workload.durationS / 3600,
-        cost: (ctx.workload.durationS / 3600) * ctx.assumptions.pricePerHour, meanGpuUtilization: NaN, requests: ctx.workload.time.length,
-        withinSlo: NaN, failed: NaN, held: NaN, coldStarts: NaN, p50Ms: NaN, p99Ms: NaN, peakInstances: 1, sizing: [], wallMs: 0,
+        name: "flat-rate-test",
+        key: "z",
+        label: "(z) flat rate",
+        describe: "",
+        kind: "bound",
+        gpuHours: (ctx.workload.durationS / 3600) * ctx.template.capacity.accelerators,
+        instanceHours: ctx.workload.durationS / 3600,
+        cost: (ctx.workload.durationS / 3600) * ctx.assumptions.pricePerHour,
+        meanGpuUtilization: NaN,
+        requests: ctx.workload.time.length,
+        withinSlo: NaN,
+        failed: NaN,
+        held: NaN,
+        coldStarts: NaN,
+        p50Ms: NaN,
+        p99Ms: NaN,
+        peakInstances: 1,
+        sizing: [],
+        wallMs: 0,
       }),
     };
     registerStrategy(flat);
@@ -40,7 +61,10 @@ describe("strategies", () => {
     const sim = simulateLoaded(await portfolioOf(portfolio), traceOf(1800, { "stream-1": every(30, 60) }), { strategies: ["a", "z"] });
     const rows = headlineRows(sim.results);
     t.assert.deepStrictEqual(rows[0], ["", "(a) dedicated, sized for peak", "(z) flat rate"]);
-    t.assert.deepStrictEqual(rows.find((r) => r[0] === "instance-hours"), ["instance-hours", "0.5", "0.5"]);
+    t.assert.deepStrictEqual(
+      rows.find((r) => r[0] === "instance-hours"),
+      ["instance-hours", "0.5", "0.5"],
+    );
   });
 
   it("read the portfolio's simulation.rateScale", async (t: TestContext) => {

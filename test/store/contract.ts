@@ -31,8 +31,14 @@ export function storeContract(name: string, factory: StoreFactory): void {
     it("keeps kinds apart and lists a kind by key prefix in key order", async () => {
       const store = await factory.create();
       await store.commit([put("copy", "ep1/b", 2), put("copy", "ep1/a", 1), put("copy", "ep2/a", 3), put("instance", "ep1/a", 4)]);
-      assert.deepEqual((await store.list("copy", { prefix: "ep1/" })).map((e) => e.key), ["ep1/a", "ep1/b"]);
-      assert.deepEqual((await store.list("copy")).map((e) => e.value), [1, 2, 3]);
+      assert.deepEqual(
+        (await store.list("copy", { prefix: "ep1/" })).map((e) => e.key),
+        ["ep1/a", "ep1/b"],
+      );
+      assert.deepEqual(
+        (await store.list("copy")).map((e) => e.value),
+        [1, 2, 3],
+      );
       assert.equal((await store.get("instance", "ep1/a"))?.value, 4);
       assert.equal(await store.get("model", "ep1/a"), undefined);
       await store.close();
@@ -71,8 +77,17 @@ export function storeContract(name: string, factory: StoreFactory): void {
       const r1 = await store.commit([put("model", "a", 1), put("model", "b", 2)]);
       const r2 = await store.commit([del("model", "a")]);
       await waitFor(() => seen.length >= 2);
-      assert.deepEqual(seen[0]!.map((e) => [e.type, e.key, e.value, e.revision]), [["put", "a", 1, r1], ["put", "b", 2, r1]]);
-      assert.deepEqual(seen[1]!.map((e) => [e.type, e.key, e.value, e.revision]), [["delete", "a", 1, r2]]);
+      assert.deepEqual(
+        seen[0]!.map((e) => [e.type, e.key, e.value, e.revision]),
+        [
+          ["put", "a", 1, r1],
+          ["put", "b", 2, r1],
+        ],
+      );
+      assert.deepEqual(
+        seen[1]!.map((e) => [e.type, e.key, e.value, e.revision]),
+        [["delete", "a", 1, r2]],
+      );
       stop();
       await store.commit([put("model", "c", 3)]);
       await new Promise((resolve) => setTimeout(resolve, 50));

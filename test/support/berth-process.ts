@@ -77,7 +77,11 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
   }
   // A server run as another user must own what the harness wrote for it.
   if (options.user) for (const name of readdirSync(dataDir)) chownSync(join(dataDir, name), options.user.uid, options.user.gid);
-  const child = spawn(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info", ...options.env }, stdio: ["ignore", "pipe", "pipe"], ...options.user });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, BERTH_LOG_LEVEL: "info", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    ...options.user,
+  });
   running.add(child);
   child.once("exit", () => running.delete(child));
   const logs: Record<string, unknown>[] = [];

@@ -28,7 +28,12 @@ export async function createIcEndpoint(
       EndpointConfigName: `${name}-cfg`,
       ExecutionRoleArn: "arn:aws:iam::000000000000:role/berth",
       ProductionVariants: [
-        { VariantName: "AllTraffic", InstanceType: options.instanceType ?? "ml.g5.12xlarge", InitialInstanceCount: options.instanceCount ?? 1, ...options.variant } as ProductionVariant,
+        {
+          VariantName: "AllTraffic",
+          InstanceType: options.instanceType ?? "ml.g5.12xlarge",
+          InitialInstanceCount: options.instanceCount ?? 1,
+          ...options.variant,
+        } as ProductionVariant,
       ],
     }),
   );
@@ -50,7 +55,16 @@ export async function waitForEndpoint(sm: SageMakerClient, name: string, status:
 
 export function echoComponent(
   endpoint: string,
-  options: { name?: string; copies?: number; accelerators?: number; cpu?: number; memory?: number; env?: Record<string, string>; strategy?: "SPREAD" | "BINPACK"; image?: string } = {},
+  options: {
+    name?: string;
+    copies?: number;
+    accelerators?: number;
+    cpu?: number;
+    memory?: number;
+    env?: Record<string, string>;
+    strategy?: "SPREAD" | "BINPACK";
+    image?: string;
+  } = {},
 ): CreateInferenceComponentCommandInput {
   return {
     InferenceComponentName: options.name ?? uniqueName("ic"),
@@ -58,7 +72,7 @@ export function echoComponent(
     Specification: {
       Container: { Image: options.image ?? "berth/echo", Environment: options.env },
       ComputeResourceRequirements: {
-        NumberOfAcceleratorDevicesRequired: options.accelerators === 0 ? undefined : options.accelerators ?? 1,
+        NumberOfAcceleratorDevicesRequired: options.accelerators === 0 ? undefined : (options.accelerators ?? 1),
         NumberOfCpuCoresRequired: options.cpu ?? 1,
         MinMemoryRequiredInMb: options.memory ?? 1024,
       },

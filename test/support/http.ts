@@ -9,17 +9,25 @@ import { credentials } from "./berth-process.js";
  * (sagemaker, application-autoscaling, monitoring); the runtime, /berth/v1 and /metrics sign as sagemaker.
  * Bodies other than strings and bytes are sent as UNSIGNED-PAYLOAD.
  */
-export async function berthFetch(url: string, init: RequestInit = {}, signing: { credentials?: { accessKeyId: string; secretAccessKey: string }; signingDate?: Date } = {}): Promise<Response> {
+export async function berthFetch(
+  url: string,
+  init: RequestInit = {},
+  signing: { credentials?: { accessKeyId: string; secretAccessKey: string }; signingDate?: Date } = {},
+): Promise<Response> {
   const headers = new Headers(init.headers);
   const target = headers.get("x-amz-target");
   const service = target ? (jsonServices[target.slice(0, target.indexOf("."))]?.signingName ?? "sagemaker") : pathSigningName;
   const body = init.body;
   if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array)) headers.set("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
-  const signed = await signedHeaders(url, { ...init, headers, body: typeof body === "string" || body instanceof Uint8Array ? body : undefined }, {
-    credentials: signing.credentials ?? credentials,
-    region: "us-east-1",
-    service,
-    signingDate: signing.signingDate,
-  });
+  const signed = await signedHeaders(
+    url,
+    { ...init, headers, body: typeof body === "string" || body instanceof Uint8Array ? body : undefined },
+    {
+      credentials: signing.credentials ?? credentials,
+      region: "us-east-1",
+      service,
+      signingDate: signing.signingDate,
+    },
+  );
   return fetch(url, { ...init, headers: signed });
 }

@@ -2,9 +2,20 @@ import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand, type Sa
 
 export async function invoke(runtime: SageMakerRuntimeClient, endpoint: string, component: string | undefined, body: string, customAttributes?: string) {
   const response = await runtime.send(
-    new InvokeEndpointCommand({ EndpointName: endpoint, InferenceComponentName: component, Body: new TextEncoder().encode(body), ContentType: "application/json", CustomAttributes: customAttributes }),
+    new InvokeEndpointCommand({
+      EndpointName: endpoint,
+      InferenceComponentName: component,
+      Body: new TextEncoder().encode(body),
+      ContentType: "application/json",
+      CustomAttributes: customAttributes,
+    }),
   );
-  return { body: Buffer.from(response.Body!).toString("utf8"), customAttributes: response.CustomAttributes, variant: response.InvokedProductionVariant, contentType: response.ContentType };
+  return {
+    body: Buffer.from(response.Body!).toString("utf8"),
+    customAttributes: response.CustomAttributes,
+    variant: response.InvokedProductionVariant,
+    contentType: response.ContentType,
+  };
 }
 
 /** The copy id the echo image reports in CustomAttributes (copy=<id>). */
@@ -16,7 +27,12 @@ export function copyOf(customAttributes: string | undefined): string {
 
 export async function invokeStream(runtime: SageMakerRuntimeClient, endpoint: string, component: string, body: string) {
   const response = await runtime.send(
-    new InvokeEndpointWithResponseStreamCommand({ EndpointName: endpoint, InferenceComponentName: component, Body: new TextEncoder().encode(body), ContentType: "application/json" }),
+    new InvokeEndpointWithResponseStreamCommand({
+      EndpointName: endpoint,
+      InferenceComponentName: component,
+      Body: new TextEncoder().encode(body),
+      ContentType: "application/json",
+    }),
   );
   const parts: string[] = [];
   for await (const event of response.Body!) if (event.PayloadPart?.Bytes) parts.push(Buffer.from(event.PayloadPart.Bytes).toString("utf8"));

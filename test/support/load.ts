@@ -8,7 +8,12 @@ export interface LoadSample {
 }
 
 /** Steady sequential traffic from a few workers until stopped; bounded by maxMs. */
-export function steadyLoad(runtime: SageMakerRuntimeClient, endpoint: string, component: string | undefined, options: { workers?: number; maxMs?: number; body?: string; customAttributes?: string } = {}) {
+export function steadyLoad(
+  runtime: SageMakerRuntimeClient,
+  endpoint: string,
+  component: string | undefined,
+  options: { workers?: number; maxMs?: number; body?: string; customAttributes?: string } = {},
+) {
   const samples: LoadSample[] = [];
   let stopped = false;
   const deadline = Date.now() + (options.maxMs ?? 60_000);

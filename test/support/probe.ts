@@ -31,7 +31,12 @@ export async function deployProbe(sm: SageMakerClient, url: string, endpoint: st
   return { name, pid: copy.pid };
 }
 
-export async function askProbe(runtime: SageMakerRuntimeClient, endpoint: string, component: string, question: { read?: string[]; write?: string[] } = {}): Promise<ProbeAnswer> {
+export async function askProbe(
+  runtime: SageMakerRuntimeClient,
+  endpoint: string,
+  component: string,
+  question: { read?: string[]; write?: string[] } = {},
+): Promise<ProbeAnswer> {
   return JSON.parse((await invoke(runtime, endpoint, component, JSON.stringify(question))).body) as ProbeAnswer;
 }
 

@@ -9,7 +9,8 @@ export async function eventually<T>(check: () => Promise<T | undefined>, options
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? "a condition"}${last ? `; last error: ${(last as Error).message}` : ""}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${options.what ?? "a condition"}${last ? `; last error: ${(last as Error).message}` : ""}`);
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
 }

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { CreateInferenceComponentCommand, DeleteInferenceComponentCommand, DescribeInferenceComponentCommand, UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
+import {
+  CreateInferenceComponentCommand,
+  DeleteInferenceComponentCommand,
+  DescribeInferenceComponentCommand,
+  UpdateInferenceComponentRuntimeConfigCommand,
+} from "@aws-sdk/client-sagemaker";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForComponent } from "../support/fixtures.js";
 import { copyOf, invoke } from "../support/invoke.js";
@@ -21,7 +26,11 @@ describe("adapter inference components", () => {
     base = await createComponent(berth.sagemaker, echoComponent(endpoint, { image: "berth/llm", accelerators: 1, cpu: 1, memory: 1024 }));
     adapter = uniqueName("lora");
     await berth.sagemaker.send(
-      new CreateInferenceComponentCommand({ InferenceComponentName: adapter, EndpointName: endpoint, Specification: { BaseInferenceComponentName: base, Container: { ArtifactUrl: demoAdapter } } }),
+      new CreateInferenceComponentCommand({
+        InferenceComponentName: adapter,
+        EndpointName: endpoint,
+        Specification: { BaseInferenceComponentName: base, Container: { ArtifactUrl: demoAdapter } },
+      }),
     );
     await waitForComponent(berth.sagemaker, adapter, "InService");
   });

@@ -37,7 +37,9 @@ describe("alarm-based rollback of a rolling update", () => {
         TreatMissingData: "notBreaching",
       }),
     );
-    await eventually(async () => ((await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarm] }))).MetricAlarms![0]!.StateValue === "OK" ? true : undefined));
+    await eventually(async () =>
+      (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [alarm] }))).MetricAlarms![0]!.StateValue === "OK" ? true : undefined,
+    );
     const load = steadyLoad(berth.runtime, endpoint, name);
     await berth.sagemaker.send(
       new UpdateInferenceComponentCommand({
@@ -45,24 +47,44 @@ describe("alarm-based rollback of a rolling update", () => {
         Specification: echoComponent(endpoint, { env: { MODEL_VERSION: "2" } }).Specification,
         DeploymentConfig: {
           // The bake of 600 API seconds lasts 10 s at a 1 s scaling period.
-          RollingUpdatePolicy: { MaximumBatchSize: { Type: "COPY_COUNT", Value: 1 }, WaitIntervalInSeconds: 600, RollbackMaximumBatchSize: { Type: "COPY_COUNT", Value: 1 } },
+          RollingUpdatePolicy: {
+            MaximumBatchSize: { Type: "COPY_COUNT", Value: 1 },
+            WaitIntervalInSeconds: 600,
+            RollbackMaximumBatchSize: { Type: "COPY_COUNT", Value: 1 },
+          },
           AutoRollbackConfiguration: { Alarms: [{ AlarmName: alarm }] },
         },
       }),
     );
-    await eventually(async () => {
-      const copies = (await (await berthFetch(`${berth.url}/berth/v1/instances?endpoint=${endpoint}`)).json()) as { instances: { copies: { copyId: string; phase: string }[] }[] };
-      return copies.instances.flatMap((i) => i.copies).some((c) => c.copyId === `${name}-4` && c.phase === "Ready") ? true : undefined;
-    }, { what: "the first new copy to be ready" });
-    await cloudwatch.send(new PutMetricDataCommand({ Namespace: "Test/Berth", MetricData: [{ MetricName: "ClientErrors", Dimensions: [{ Name: "InferenceComponentName", Value: name }], Value: 5 }] }));
-    const rolledBack = await eventually(async () => {
-      const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
-      return d.InferenceComponentStatus === "InService" && d.FailureReason ? d : undefined;
-    }, { timeoutMs: 30_000, what: "the rollback to finish" });
+    await eventually(
+      async () => {
+        const copies = (await (await berthFetch(`${berth.url}/berth/v1/instances?endpoint=${endpoint}`)).json()) as {
+          instances: { copies: { copyId: string; phase: string }[] }[];
+        };
+        return copies.instances.flatMap((i) => i.copies).some((c) => c.copyId === `${name}-4` && c.phase === "Ready") ? true : undefined;
+      },
+      { what: "the first new copy to be ready" },
+    );
+    await cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: "Test/Berth",
+        MetricData: [{ MetricName: "ClientErrors", Dimensions: [{ Name: "InferenceComponentName", Value: name }], Value: 5 }],
+      }),
+    );
+    const rolledBack = await eventually(
+      async () => {
+        const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
+        return d.InferenceComponentStatus === "InService" && d.FailureReason ? d : undefined;
+      },
+      { timeoutMs: 30_000, what: "the rollback to finish" },
+    );
     const samples = await load.stop();
     assert.match(rolledBack.FailureReason!, new RegExp(`rolled back: alarm ${alarm} went into ALARM during the update`));
     assert.equal(rolledBack.Specification!.Container!.Environment!.MODEL_VERSION, "1");
-    assert.deepEqual(samples.filter((s) => s.error).map((s) => s.error), []);
+    assert.deepEqual(
+      samples.filter((s) => s.error).map((s) => s.error),
+      [],
+    );
     const final = await waitForComponent(berth.sagemaker, name, "InService");
     assert.equal(final.RuntimeConfig!.CurrentCopyCount, 3);
   });

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand, UpdateEndpointCommand } from "@aws-sdk/client-sagemaker";
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DescribeEndpointCommand,
+  UpdateEndpointCommand,
+} from "@aws-sdk/client-sagemaker";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForEndpoint } from "../support/fixtures.js";
 import { steadyLoad } from "../support/load.js";
@@ -18,16 +24,24 @@ describe("UpdateEndpoint under steady load", () => {
 
   async function updateAndWait(endpoint: string, config: string) {
     await berth.sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: config }));
-    await eventually(async () => {
-      const d = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
-      return d.EndpointStatus === "InService" && d.EndpointConfigName === config ? d : undefined;
-    }, { timeoutMs: 30_000 });
+    await eventually(
+      async () => {
+        const d = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+        return d.EndpointStatus === "InService" && d.EndpointConfigName === config ? d : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
   }
 
   it("moves a single-model endpoint blue/green to a new model without failing a request", async () => {
     const name = uniqueName("single");
     for (const version of [1, 2]) {
-      await berth.sagemaker.send(new CreateModelCommand({ ModelName: `${name}-m${version}`, PrimaryContainer: { Image: "berth/echo", Environment: { MODEL_VERSION: String(version) } } }));
+      await berth.sagemaker.send(
+        new CreateModelCommand({
+          ModelName: `${name}-m${version}`,
+          PrimaryContainer: { Image: "berth/echo", Environment: { MODEL_VERSION: String(version) } },
+        }),
+      );
       await berth.sagemaker.send(
         new CreateEndpointConfigCommand({
           EndpointConfigName: `${name}-c${version}`,
@@ -42,9 +56,16 @@ describe("UpdateEndpoint under steady load", () => {
     await updateAndWait(name, `${name}-c2`);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const samples = await load.stop();
-    assert.deepEqual(samples.filter((s) => s.error).map((s) => s.error), [], "no request failed");
+    assert.deepEqual(
+      samples.filter((s) => s.error).map((s) => s.error),
+      [],
+      "no request failed",
+    );
     assert.ok(samples.some((s) => s.copy!.startsWith("Main-g1-")) && samples.some((s) => s.copy!.startsWith("Main-g2-")));
-    assert.ok(samples.slice(-5).every((s) => s.copy!.startsWith("Main-g2-")), "the new fleet serves at the end");
+    assert.ok(
+      samples.slice(-5).every((s) => s.copy!.startsWith("Main-g2-")),
+      "the new fleet serves at the end",
+    );
     const instances = await eventually(async () => {
       const view = await placement(berth.url, name);
       return view.every((i) => i.generation === 2) ? view : undefined;
@@ -56,13 +77,19 @@ describe("UpdateEndpoint under steady load", () => {
     const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge", instanceCount: 2 });
     const component = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 3 }));
     await berth.sagemaker.send(
-      new CreateEndpointConfigCommand({ EndpointConfigName: `${endpoint}-big`, ProductionVariants: [{ VariantName: "AllTraffic", InstanceType: "ml.g5.48xlarge", InitialInstanceCount: 1 }] }),
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${endpoint}-big`,
+        ProductionVariants: [{ VariantName: "AllTraffic", InstanceType: "ml.g5.48xlarge", InitialInstanceCount: 1 }],
+      }),
     );
     const load = steadyLoad(berth.runtime, endpoint, component, { workers: 3 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     await updateAndWait(endpoint, `${endpoint}-big`);
     const samples = await load.stop();
-    assert.deepEqual(samples.filter((s) => s.error).map((s) => s.error), []);
+    assert.deepEqual(
+      samples.filter((s) => s.error).map((s) => s.error),
+      [],
+    );
     const view = await eventually(async () => {
       const v = await placement(berth.url, endpoint);
       return v.length === 1 ? v : undefined;
@@ -78,7 +105,11 @@ describe("UpdateEndpoint under steady load", () => {
         new UpdateEndpointCommand({
           EndpointName: endpoint,
           EndpointConfigName: `${endpoint}-cfg`,
-          DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: "CANARY", WaitIntervalInSeconds: 60, CanarySize: { Type: "INSTANCE_COUNT", Value: 1 } } } },
+          DeploymentConfig: {
+            BlueGreenUpdatePolicy: {
+              TrafficRoutingConfiguration: { Type: "CANARY", WaitIntervalInSeconds: 60, CanarySize: { Type: "INSTANCE_COUNT", Value: 1 } },
+            },
+          },
         }),
       ),
       { name: "ValidationException", message: /Traffic routing type CANARY is not supported by Berth\. .*ALL_AT_ONCE/ },

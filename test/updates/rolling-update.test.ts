@@ -13,7 +13,10 @@ describe("rolling updates of inference components", () => {
   let endpoint: string;
   before(async () => {
     berth = await startBerth({ config: { scalingPeriodSeconds: 1 } });
-    endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.48xlarge", variant: { RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } } });
+    endpoint = await createIcEndpoint(berth.sagemaker, {
+      instanceType: "ml.g5.48xlarge",
+      variant: { RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } },
+    });
   });
   after(async () => {
     await berth.stop();
@@ -25,11 +28,16 @@ describe("rolling updates of inference components", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     let peakCopies = 0;
     const watching = (async () => {
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
         const copies = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).filter((c) => c.owner === name);
         peakCopies = Math.max(peakCopies, copies.length);
         const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
-        if (d.InferenceComponentStatus === "InService" && d.Specification?.Container?.Environment?.MODEL_VERSION === "2" && copies.every((c) => ordinal(c.copyId) > 4)) return d;
+        if (
+          d.InferenceComponentStatus === "InService" &&
+          d.Specification?.Container?.Environment?.MODEL_VERSION === "2" &&
+          copies.every((c) => ordinal(c.copyId) > 4)
+        )
+          return d;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       throw new Error("the update did not complete within 30 s");
@@ -46,7 +54,11 @@ describe("rolling updates of inference components", () => {
     const done = await watching;
     await new Promise((resolve) => setTimeout(resolve, 300));
     const samples = await load.stop();
-    assert.deepEqual(samples.filter((s) => s.error).map((s) => s.error), [], "no request failed during the update");
+    assert.deepEqual(
+      samples.filter((s) => s.error).map((s) => s.error),
+      [],
+      "no request failed during the update",
+    );
     assert.ok(samples.length > 50, `steady load kept flowing (${samples.length} requests)`);
     assert.deepEqual(done.LastDeploymentConfig?.RollingUpdatePolicy?.MaximumBatchSize, { Type: "COPY_COUNT", Value: 1 });
     assert.ok(peakCopies <= 5, `at most one batch of extra copies at any moment (saw ${peakCopies} copies for 4 wanted)`);
@@ -55,7 +67,10 @@ describe("rolling updates of inference components", () => {
     const firstNew = served.findIndex((o) => o > 4);
     const lastOld = served.length - 1 - [...served].reverse().findIndex((o) => o <= 4);
     assert.ok(firstNew > 0 && lastOld > firstNew, "old and new copies both served during the update");
-    assert.ok(served.slice(-5).every((o) => o > 4), "only new copies serve at the end");
+    assert.ok(
+      served.slice(-5).every((o) => o > 4),
+      "only new copies serve at the end",
+    );
     const newCopiesSeenOverTime = new Set<number>();
     let batches = 0;
     for (const o of served) {
@@ -87,15 +102,23 @@ describe("updates that roll back or switch whole fleets", () => {
         InferenceComponentName: name,
         Specification: { ...echoComponent(endpoint, { env: { MODEL_VERSION: "2", ECHO_FAIL_PING: "true" } }).Specification },
         // 600 API seconds last 10 s at a 1 s scaling period.
-        DeploymentConfig: { RollingUpdatePolicy: { MaximumBatchSize: { Type: "COPY_COUNT", Value: 1 }, WaitIntervalInSeconds: 0, MaximumExecutionTimeoutInSeconds: 600 } },
+        DeploymentConfig: {
+          RollingUpdatePolicy: { MaximumBatchSize: { Type: "COPY_COUNT", Value: 1 }, WaitIntervalInSeconds: 0, MaximumExecutionTimeoutInSeconds: 600 },
+        },
       }),
     );
     const rolledBack = await waitForComponent(berth.sagemaker, name, "InService", 30_000);
     const samples = await load.stop();
     assert.match(rolledBack.FailureReason ?? "", /^The update was rolled back: the update did not finish within MaximumExecutionTimeoutInSeconds/);
     assert.equal(rolledBack.Specification?.Container?.Environment?.MODEL_VERSION, "1", "Describe shows the previous specification again");
-    assert.deepEqual(samples.filter((s) => s.error).map((s) => s.error), []);
-    assert.ok(samples.every((s) => ordinal(s.copy!) <= 2), "only old copies ever answered");
+    assert.deepEqual(
+      samples.filter((s) => s.error).map((s) => s.error),
+      [],
+    );
+    assert.ok(
+      samples.every((s) => ordinal(s.copy!) <= 2),
+      "only old copies ever answered",
+    );
     const copies = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).filter((c) => c.owner === name);
     assert.deepEqual(copies.map((c) => c.copyId).sort(), [`${name}-1`, `${name}-2`]);
   });
@@ -103,7 +126,12 @@ describe("updates that roll back or switch whole fleets", () => {
   it("refuses an update while another runs, a deployment config alone, and a batch over half the copies", async () => {
     const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 2 }));
     await assert.rejects(
-      berth.sagemaker.send(new UpdateInferenceComponentCommand({ InferenceComponentName: name, DeploymentConfig: { RollingUpdatePolicy: { MaximumBatchSize: { Type: "COPY_COUNT", Value: 1 }, WaitIntervalInSeconds: 0 } } })),
+      berth.sagemaker.send(
+        new UpdateInferenceComponentCommand({
+          InferenceComponentName: name,
+          DeploymentConfig: { RollingUpdatePolicy: { MaximumBatchSize: { Type: "COPY_COUNT", Value: 1 }, WaitIntervalInSeconds: 0 } },
+        }),
+      ),
       { name: "ValidationException", message: /changes nothing: set Specification or RuntimeConfig/ },
     );
     await assert.rejects(
@@ -141,14 +169,22 @@ describe("updates that roll back or switch whole fleets", () => {
       }
     })();
     const load = steadyLoad(berth.runtime, endpoint, name);
-    await berth.sagemaker.send(new UpdateInferenceComponentCommand({ InferenceComponentName: name, Specification: echoComponent(endpoint, { env: { ECHO_STARTUP_MS: "300" } }).Specification }));
+    await berth.sagemaker.send(
+      new UpdateInferenceComponentCommand({
+        InferenceComponentName: name,
+        Specification: echoComponent(endpoint, { env: { ECHO_STARTUP_MS: "300" } }).Specification,
+      }),
+    );
     const done = await waitForComponent(berth.sagemaker, name, "InService", 30_000);
     stop = true;
     await watcher;
     const samples = await load.stop();
     assert.equal(done.LastDeploymentConfig, undefined);
     assert.equal(peak, 4, "blue/green runs the whole new set beside the old one");
-    assert.deepEqual(samples.filter((s) => s.error), []);
+    assert.deepEqual(
+      samples.filter((s) => s.error),
+      [],
+    );
     assert.ok(samples.slice(-3).every((s) => ordinal(s.copy!) > 2));
   });
 });

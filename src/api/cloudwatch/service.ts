@@ -59,7 +59,9 @@ const gunzipAsync = promisify(gunzip);
  */
 class GzipJsonService extends JsonService {
   protected override async decodeBody(raw: Buffer, req: IncomingMessage): Promise<Buffer> {
-    const encoding = String(req.headers["content-encoding"] ?? "").trim().toLowerCase();
+    const encoding = String(req.headers["content-encoding"] ?? "")
+      .trim()
+      .toLowerCase();
     if (encoding !== "gzip") return raw;
     try {
       return await gunzipAsync(raw, { maxOutputLength: this.maxBodyBytes });

@@ -81,7 +81,9 @@ export function createApiServer(options: ApiServerOptions): Server {
     });
   };
   const serverOptions = { keepAliveTimeout: 65_000 };
-  const server: Server = options.tls ? createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler) : createServer(serverOptions, handler);
+  const server: Server = options.tls
+    ? createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler)
+    : createServer(serverOptions, handler);
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
     const path = pathOf(req.url ?? "/");

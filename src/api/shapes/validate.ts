@@ -56,7 +56,8 @@ export class ShapeValidator {
       case "long":
       case "float":
       case "double":
-        if (typeof value !== "number" || !wireTypes[shape.type].fits(value)) throw protocolErrors.wrongType(path, wireTypes[shape.type].expected, describe(value));
+        if (typeof value !== "number" || !wireTypes[shape.type].fits(value))
+          throw protocolErrors.wrongType(path, wireTypes[shape.type].expected, describe(value));
         this.#range(shape, value, path, violations);
         return value;
       case "boolean":
@@ -80,7 +81,8 @@ export class ShapeValidator {
     const input = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     for (const name of shape.required ?? []) {
-      if (input[name] === undefined || input[name] === null) violations.push(`Value null at '${join(path, name)}' failed to satisfy constraint: Member must not be null`);
+      if (input[name] === undefined || input[name] === null)
+        violations.push(`Value null at '${join(path, name)}' failed to satisfy constraint: Member must not be null`);
     }
     for (const [name, ref] of Object.entries(shape.members ?? {})) {
       const member = input[name];
@@ -104,7 +106,12 @@ export class ShapeValidator {
     for (const [k, v] of entries) {
       this.#visit(shape.key!.shape, k, `${path}.key`, violations);
       // defineProperty keeps a key such as "__proto__" as data instead of replacing the object's prototype.
-      Object.defineProperty(out, k, { value: this.#visit(shape.value!.shape, v, `${path}.${k}`, violations), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, k, {
+        value: this.#visit(shape.value!.shape, v, `${path}.${k}`, violations),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }

@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
-import { targetKey, type ScalableDimension, type ScalableTargetRecord, type ScalingPolicyRecord, type StepAdjustment, type StepScalingConfig, type TargetTrackingConfig } from "../../autoscaling/records.js";
+import {
+  targetKey,
+  type ScalableDimension,
+  type ScalableTargetRecord,
+  type ScalingPolicyRecord,
+  type StepAdjustment,
+  type StepScalingConfig,
+  type TargetTrackingConfig,
+} from "../../autoscaling/records.js";
 import { scaleInThresholdFraction, trackingWindows } from "../../autoscaling/target-tracking.js";
 import { trackedMetric } from "../../autoscaling/tracked-metric.js";
 import { del, put } from "../../store/store.js";
@@ -32,8 +40,11 @@ export async function putScalingPolicy(deps: AutoscalingDeps, input: PutScalingP
   if (type === "PredictiveScaling" || input.PredictiveScalingPolicyConfiguration) throw autoscalingErrors.predictiveUnsupported();
   const key = policyKey(input.ResourceId, input.ScalableDimension, input.PolicyName);
   const existing = await deps.store.get<ScalingPolicyRecord>("scaling-policy", key);
-  if (!existing && (await deps.store.list("scaling-policy", { prefix: `${tKey}|` })).length >= maxPoliciesPerTarget) throw autoscalingErrors.tooManyPolicies(maxPoliciesPerTarget);
-  const arn = existing?.value.arn ?? `arn:aws:autoscaling:${deps.account.region}:${deps.account.accountId}:scalingPolicy:${randomUUID()}:resource/sagemaker/${input.ResourceId}:policyName/${input.PolicyName}`;
+  if (!existing && (await deps.store.list("scaling-policy", { prefix: `${tKey}|` })).length >= maxPoliciesPerTarget)
+    throw autoscalingErrors.tooManyPolicies(maxPoliciesPerTarget);
+  const arn =
+    existing?.value.arn ??
+    `arn:aws:autoscaling:${deps.account.region}:${deps.account.accountId}:scalingPolicy:${randomUUID()}:resource/sagemaker/${input.ResourceId}:policyName/${input.PolicyName}`;
   const record: ScalingPolicyRecord = {
     arn,
     name: input.PolicyName,
@@ -69,7 +80,12 @@ export async function putScalingPolicy(deps: AutoscalingDeps, input: PutScalingP
   return compact({ PolicyARN: arn, Alarms: record.policyType === "TargetTrackingScaling" ? record.alarms : undefined });
 }
 
-function managedAlarms(resourceId: string, arn: string, config: TargetTrackingConfig, tracked: NonNullable<Extract<ReturnType<typeof trackedMetric>, { ok: true }>["tracked"]>): ManagedAlarmSpec[] {
+function managedAlarms(
+  resourceId: string,
+  arn: string,
+  config: TargetTrackingConfig,
+  tracked: NonNullable<Extract<ReturnType<typeof trackedMetric>, { ok: true }>["tracked"]>,
+): ManagedAlarmSpec[] {
   const windows = trackingWindows(tracked.periodSeconds);
   const common = {
     MetricName: tracked.metric.name,
@@ -81,7 +97,14 @@ function managedAlarms(resourceId: string, arn: string, config: TargetTrackingCo
   };
   const id = randomUUID();
   const alarms: ManagedAlarmSpec[] = [
-    { ...common, AlarmName: `TargetTracking-${resourceId}-AlarmHigh-${id}`, EvaluationPeriods: windows.scaleOutPeriods, DatapointsToAlarm: windows.scaleOutPeriods, Threshold: config.TargetValue, ComparisonOperator: "GreaterThanThreshold" },
+    {
+      ...common,
+      AlarmName: `TargetTracking-${resourceId}-AlarmHigh-${id}`,
+      EvaluationPeriods: windows.scaleOutPeriods,
+      DatapointsToAlarm: windows.scaleOutPeriods,
+      Threshold: config.TargetValue,
+      ComparisonOperator: "GreaterThanThreshold",
+    },
   ];
   if (!config.DisableScaleIn) {
     alarms.push({
@@ -100,8 +123,10 @@ function managedAlarms(resourceId: string, arn: string, config: TargetTrackingCo
 export function checkSteps(steps: StepAdjustment[]): void {
   if (steps.length === 0) throw autoscalingErrors.badSteps("give at least one step adjustment");
   const sorted = [...steps].sort((a, b) => (a.MetricIntervalLowerBound ?? -Infinity) - (b.MetricIntervalLowerBound ?? -Infinity));
-  if (sorted.filter((s) => s.MetricIntervalLowerBound === undefined).length > 1) throw autoscalingErrors.badSteps("only one step may leave MetricIntervalLowerBound unset");
-  if (sorted.filter((s) => s.MetricIntervalUpperBound === undefined).length > 1) throw autoscalingErrors.badSteps("only one step may leave MetricIntervalUpperBound unset");
+  if (sorted.filter((s) => s.MetricIntervalLowerBound === undefined).length > 1)
+    throw autoscalingErrors.badSteps("only one step may leave MetricIntervalLowerBound unset");
+  if (sorted.filter((s) => s.MetricIntervalUpperBound === undefined).length > 1)
+    throw autoscalingErrors.badSteps("only one step may leave MetricIntervalUpperBound unset");
   for (const step of sorted) {
     const lower = step.MetricIntervalLowerBound ?? -Infinity;
     const upper = step.MetricIntervalUpperBound ?? Infinity;
@@ -130,7 +155,12 @@ export async function describeScalingPolicies(deps: AutoscalingDeps, input: Desc
   const names = input.PolicyNames ? new Set(input.PolicyNames) : undefined;
   const all = (await deps.store.list<ScalingPolicyRecord>("scaling-policy"))
     .map((e) => e.value)
-    .filter((p) => (!names || names.has(p.name)) && (!input.ResourceId || p.resourceId === input.ResourceId) && (!input.ScalableDimension || p.scalableDimension === input.ScalableDimension));
+    .filter(
+      (p) =>
+        (!names || names.has(p.name)) &&
+        (!input.ResourceId || p.resourceId === input.ResourceId) &&
+        (!input.ScalableDimension || p.scalableDimension === input.ScalableDimension),
+    );
   const page = pageOf(all, input, 10);
   return compact({
     ScalingPolicies: page.items.map((p) =>

@@ -34,7 +34,8 @@ async function checkResourceExists(deps: AutoscalingDeps, ref: TargetRef, resour
   }
   const endpoint = await deps.store.get<EndpointRecord>("endpoint", nameKey(resource.endpoint));
   if (!endpoint) throw autoscalingErrors.resourceMissing(ref.ResourceId, `endpoint ${resource.endpoint}`);
-  if (!endpoint.value.current.variants[resource.variant]) throw autoscalingErrors.resourceMissing(ref.ResourceId, `variant ${resource.variant} of endpoint ${resource.endpoint}`);
+  if (!endpoint.value.current.variants[resource.variant])
+    throw autoscalingErrors.resourceMissing(ref.ResourceId, `variant ${resource.variant} of endpoint ${resource.endpoint}`);
 }
 
 export interface RegisterScalableTargetInput extends TargetRef {

@@ -29,7 +29,8 @@ const treatments = new Set(["missing", "breaching", "notBreaching", "ignore"]);
 export function checkAlarmInput(input: PutMetricAlarmInput, actions?: ActionRegistry): MetricAlarmConfig {
   const { AlarmName: _name, ...config } = input;
   if (input.ThresholdMetricId !== undefined) throw cloudWatchErrors.anomalyDetectionUnsupported(input.ComparisonOperator ?? "with ThresholdMetricId");
-  if (input.EvaluationCriteria !== undefined || input.EvaluationInterval !== undefined) throw cloudWatchErrors.unsupportedAlarmFeature("PromQL alarms (EvaluationCriteria, EvaluationInterval)");
+  if (input.EvaluationCriteria !== undefined || input.EvaluationInterval !== undefined)
+    throw cloudWatchErrors.unsupportedAlarmFeature("PromQL alarms (EvaluationCriteria, EvaluationInterval)");
   if (input.EvaluationWindow !== undefined) throw cloudWatchErrors.unsupportedAlarmFeature("EvaluationWindow");
   const missing = (["ComparisonOperator", "EvaluationPeriods", "Threshold"] as const).filter((k) => input[k] === undefined);
   if (missing.length > 0) throw cloudWatchErrors.missingParameter(missing);
@@ -53,7 +54,9 @@ export function checkAlarmInput(input: PutMetricAlarmInput, actions?: ActionRegi
     if (input.ExtendedStatistic !== undefined) throw cloudWatchErrors.extendedStatisticUnsupported("ExtendedStatistic", input.ExtendedStatistic);
     if (input.Statistic === undefined) throw cloudWatchErrors.missingParameter(["Statistic"]);
     if (!isStatistic(input.Statistic)) {
-      throw looksExtended(input.Statistic) ? cloudWatchErrors.extendedStatisticUnsupported("Statistic", input.Statistic) : cloudWatchErrors.unknownStatistic("Statistic", input.Statistic);
+      throw looksExtended(input.Statistic)
+        ? cloudWatchErrors.extendedStatisticUnsupported("Statistic", input.Statistic)
+        : cloudWatchErrors.unknownStatistic("Statistic", input.Statistic);
     }
     if (input.Period === undefined) throw cloudWatchErrors.missingParameter(["Period"]);
     checkAlarmPeriod(input.Period);
@@ -62,7 +65,8 @@ export function checkAlarmInput(input: PutMetricAlarmInput, actions?: ActionRegi
   }
 
   const periods = input.EvaluationPeriods!;
-  if (input.DatapointsToAlarm !== undefined && input.DatapointsToAlarm > periods) throw cloudWatchErrors.datapointsExceedPeriods(input.DatapointsToAlarm, periods);
+  if (input.DatapointsToAlarm !== undefined && input.DatapointsToAlarm > periods)
+    throw cloudWatchErrors.datapointsExceedPeriods(input.DatapointsToAlarm, periods);
   const limit = periodSeconds >= 3600 ? 7 * 86400 : 86400;
   if (periods * periodSeconds > limit) throw cloudWatchErrors.evaluationTooLong(periods * periodSeconds, limit);
   if (actions) for (const arn of allActions(input as MetricAlarmConfig)) if (!actions.accepts(arn)) throw cloudWatchErrors.invalidAction(arn);

@@ -34,7 +34,13 @@ export async function storeAlarm(deps: AlarmDeps, name: string, config: MetricAl
   });
 }
 
-export async function nextRecord(deps: AlarmDeps, name: string, config: MetricAlarmConfig, existing: Entry<AlarmRecord> | undefined, managedBy?: string): Promise<AlarmRecord> {
+export async function nextRecord(
+  deps: AlarmDeps,
+  name: string,
+  config: MetricAlarmConfig,
+  existing: Entry<AlarmRecord> | undefined,
+  managedBy?: string,
+): Promise<AlarmRecord> {
   const now = deps.clock.now();
   if (existing) {
     return {
@@ -84,7 +90,8 @@ export async function describeAlarms(deps: CloudWatchDeps, input: DescribeAlarms
       if (names && !names.has(a.name)) return false;
       if (input.AlarmNamePrefix !== undefined && !a.name.startsWith(input.AlarmNamePrefix)) return false;
       if (input.StateValue !== undefined && a.state !== input.StateValue) return false;
-      if (input.ActionPrefix !== undefined && !allActions(a.config as unknown as MetricAlarmConfig).some((arn) => arn.startsWith(input.ActionPrefix!))) return false;
+      if (input.ActionPrefix !== undefined && !allActions(a.config as unknown as MetricAlarmConfig).some((arn) => arn.startsWith(input.ActionPrefix!)))
+        return false;
       return true;
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -131,7 +138,12 @@ export async function setAlarmState(deps: CloudWatchDeps, input: SetAlarmStateIn
   const { record, actions, previous } = await withConflictRetry(async () => {
     const entry = await deps.store.get<AlarmRecord>("alarm", input.AlarmName);
     if (!entry) throw cloudWatchErrors.alarmNotFound(input.AlarmName);
-    const change = applyStateChange(entry.value, { state: input.StateValue, reason: input.StateReason, reasonData: input.StateReasonData, now: deps.clock.now() });
+    const change = applyStateChange(entry.value, {
+      state: input.StateValue,
+      reason: input.StateReason,
+      reasonData: input.StateReasonData,
+      now: deps.clock.now(),
+    });
     await deps.store.commit([put("alarm", entry.key, change.record, unchanged(entry))]);
     return { ...change, previous: entry.value.state };
   });

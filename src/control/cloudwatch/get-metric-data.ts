@@ -22,7 +22,10 @@ export async function getMetricData(deps: CloudWatchDeps, input: GetMetricDataIn
   if (results.length === 0) throw cloudWatchErrors.nothingReturned();
   const descending = (input.ScanBy ?? "TimestampDescending") === "TimestampDescending";
   const request = fingerprint([input.MetricDataQueries, input.StartTime, input.EndTime, input.ScanBy]);
-  const offset = input.NextToken === undefined ? 0 : decodeToken<{ offset: number; request: string }>(input.NextToken, (c) => typeof c.offset === "number" && c.request === request).offset;
+  const offset =
+    input.NextToken === undefined
+      ? 0
+      : decodeToken<{ offset: number; request: string }>(input.NextToken, (c) => typeof c.offset === "number" && c.request === request).offset;
   const max = input.MaxDatapoints ?? 100_800;
   let position = 0;
   let more = false;

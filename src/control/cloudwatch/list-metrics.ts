@@ -18,7 +18,9 @@ export interface ListMetricsInput {
 export async function listMetrics(deps: CloudWatchDeps, input: ListMetricsInput) {
   const activeSinceMs = input.RecentlyActive ? deps.clock.now() - deps.timeScale.ms(3 * 3600) : undefined;
   const filter = fingerprint([input.Namespace, input.MetricName, input.Dimensions, input.RecentlyActive]);
-  let metrics = deps.reader.listMetrics({ namespace: input.Namespace, name: input.MetricName, dimensions: input.Dimensions, activeSinceMs }).map((m) => ({ m, key: seriesKey(canonicalId(m)) }));
+  let metrics = deps.reader
+    .listMetrics({ namespace: input.Namespace, name: input.MetricName, dimensions: input.Dimensions, activeSinceMs })
+    .map((m) => ({ m, key: seriesKey(canonicalId(m)) }));
   if (input.NextToken !== undefined) {
     const cursor = decodeToken<{ after: string; filter: string }>(input.NextToken, (c) => typeof c.after === "string" && c.filter === filter);
     metrics = metrics.filter((x) => x.key > cursor.after);

@@ -7,7 +7,8 @@ export type DimensionsInput = { Name: string; Value: string }[] | undefined;
 export function checkDimensions(dimensions: { Name: string }[] | undefined, where: string): void {
   const seen = new Set<string>();
   for (const d of dimensions ?? []) {
-    if (seen.has(d.Name)) throw cloudWatchErrors.invalidValue(`The collection ${where} must not contain duplicate dimension names; '${d.Name}' appears more than once.`);
+    if (seen.has(d.Name))
+      throw cloudWatchErrors.invalidValue(`The collection ${where} must not contain duplicate dimension names; '${d.Name}' appears more than once.`);
     seen.add(d.Name);
   }
 }

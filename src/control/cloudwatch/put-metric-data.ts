@@ -56,7 +56,11 @@ function checkDatum(deps: CloudWatchDeps, namespace: string, datum: MetricDatum,
   if (given === 0) throw cloudWatchErrors.datumWithoutValue(index);
   checkDimensions(datum.Dimensions, `MetricData.member.${index}.Dimensions`);
   const atMs = datum.Timestamp === undefined ? now : datum.Timestamp * 1000;
-  if (atMs < now - deps.retentionMs) throw cloudWatchErrors.timestampOutOfRange(index, `older than the metric retention (${Math.round(deps.timeScale.apiSeconds(deps.retentionMs))} API seconds)`);
+  if (atMs < now - deps.retentionMs)
+    throw cloudWatchErrors.timestampOutOfRange(
+      index,
+      `older than the metric retention (${Math.round(deps.timeScale.apiSeconds(deps.retentionMs))} API seconds)`,
+    );
   if (atMs > now + deps.timeScale.ms(2 * 3600)) throw cloudWatchErrors.timestampOutOfRange(index, "more than 2 hours (API time) in the future");
   const metric: MetricId = { namespace, name: datum.MetricName, dimensions: datum.Dimensions ?? [] };
   const base = { metric, atMs, unit: datum.Unit };

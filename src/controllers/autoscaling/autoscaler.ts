@@ -84,7 +84,12 @@ export class Autoscaler {
         // Both steps may need what is running; read it at most once per pass.
         let observed: Promise<number | undefined> | undefined;
         const running = () => (observed ??= observedCapacity(this.#options.store, resource));
-        await this.#trackTargets(target.value, resource, own.map((p) => p.value), running);
+        await this.#trackTargets(
+          target.value,
+          resource,
+          own.map((p) => p.value),
+          running,
+        );
         await this.#settleActivities(target.value, resource, running);
       });
     }
@@ -102,7 +107,12 @@ export class Autoscaler {
       const clamped = Math.min(target.maxCapacity, Math.max(target.minCapacity, current));
       if (clamped !== current) {
         const direction = clamped > current ? "out" : "in";
-        await this.#apply(target, resource, { desired: clamped, direction, reason: `the scalable target's limits changed to ${target.minCapacity}–${target.maxCapacity}` }, current);
+        await this.#apply(
+          target,
+          resource,
+          { desired: clamped, direction, reason: `the scalable target's limits changed to ${target.minCapacity}–${target.maxCapacity}` },
+          current,
+        );
       }
     }).catch((error) => this.#options.log.warn({ err: error }, "could not clamp a scalable target's capacity"));
   }
@@ -126,7 +136,16 @@ export class Autoscaler {
       const resource: ScalableResource = { kind: "component", component: componentName };
       const current = await readCapacity(store, resource);
       if (current === undefined || current > 0) return;
-      await this.#apply(target, resource, { desired: Math.max(1, target.minCapacity), direction: "out", reason: `a request arrived for inference component ${componentName} while it had no copies; Berth holds such requests and scales from zero at once` }, 0);
+      await this.#apply(
+        target,
+        resource,
+        {
+          desired: Math.max(1, target.minCapacity),
+          direction: "out",
+          reason: `a request arrived for inference component ${componentName} while it had no copies; Berth holds such requests and scales from zero at once`,
+        },
+        0,
+      );
     }).catch((error) => this.#options.log.warn({ err: error }, `could not wake inference component ${componentName}`));
   }
 
@@ -150,7 +169,12 @@ export class Autoscaler {
         threshold: config.Threshold ?? 0,
         value: event.aggregates?.[fresh.step?.MetricAggregationType ?? "Average"] ?? event.value ?? config.Threshold ?? 0,
         capacity: { current, min: target.minCapacity, max: target.maxCapacity },
-        target: { lastScaleOutAt: target.lastScaleOutAt, lastScaleInAt: target.lastScaleInAt, scaleOutSuspended: target.suspendedState.DynamicScalingOutSuspended, scaleInSuspended: target.suspendedState.DynamicScalingInSuspended },
+        target: {
+          lastScaleOutAt: target.lastScaleOutAt,
+          lastScaleInAt: target.lastScaleInAt,
+          scaleOutSuspended: target.suspendedState.DynamicScalingOutSuspended,
+          scaleInSuspended: target.suspendedState.DynamicScalingInSuspended,
+        },
         lastActivityAt: fresh.lastActivityAt,
         now: clock.now(),
         scale,
@@ -162,10 +186,19 @@ export class Autoscaler {
 
   async #findTarget(componentName: string): Promise<ScalableTargetRecord | undefined> {
     const targets = await this.#options.store.list<ScalableTargetRecord>("scalable-target");
-    return targets.find((t) => t.value.scalableDimension === "sagemaker:inference-component:DesiredCopyCount" && nameKey(t.value.resourceId) === nameKey(componentResourceId(componentName)))?.value;
+    return targets.find(
+      (t) =>
+        t.value.scalableDimension === "sagemaker:inference-component:DesiredCopyCount" &&
+        nameKey(t.value.resourceId) === nameKey(componentResourceId(componentName)),
+    )?.value;
   }
 
-  async #trackTargets(target: ScalableTargetRecord, resource: ScalableResource, policies: ScalingPolicyRecord[], running: () => Promise<number | undefined>): Promise<void> {
+  async #trackTargets(
+    target: ScalableTargetRecord,
+    resource: ScalableResource,
+    policies: ScalingPolicyRecord[],
+    running: () => Promise<number | undefined>,
+  ): Promise<void> {
     const { store, clock, scale, metrics } = this.#options;
     if (policies.length === 0) return;
     const current = await readCapacity(store, resource);
@@ -180,7 +213,13 @@ export class Autoscaler {
       const periodMs = scale.ms(tracked.tracked.periodSeconds);
       const end = Math.floor(now / periodMs) * periodMs;
       const count = Math.max(windows.scaleInPeriods, windows.scaleOutPeriods);
-      const points = metrics.statistics({ metric: tracked.tracked.metric, statistic: tracked.tracked.statistic, periodMs, startMs: end - count * periodMs, endMs: end });
+      const points = metrics.statistics({
+        metric: tracked.tracked.metric,
+        statistic: tracked.tracked.statistic,
+        periodMs,
+        startMs: end - count * periodMs,
+        endMs: end,
+      });
       const byTime = new Map(points.map((p) => [p.timestamp, p.value]));
       const history = Array.from({ length: count }, (_, i) => byTime.get(end - (count - i) * periodMs));
       decisions.push({
@@ -193,7 +232,12 @@ export class Autoscaler {
           history,
           capacity: { current, min: target.minCapacity, max: target.maxCapacity },
           measured,
-          target: { lastScaleOutAt: target.lastScaleOutAt, lastScaleInAt: target.lastScaleInAt, scaleOutSuspended: target.suspendedState.DynamicScalingOutSuspended, scaleInSuspended: target.suspendedState.DynamicScalingInSuspended },
+          target: {
+            lastScaleOutAt: target.lastScaleOutAt,
+            lastScaleInAt: target.lastScaleInAt,
+            scaleOutSuspended: target.suspendedState.DynamicScalingOutSuspended,
+            scaleInSuspended: target.suspendedState.DynamicScalingInSuspended,
+          },
           now,
           scale,
           unit: resource.kind === "component" ? "copies" : "instances",
@@ -205,10 +249,17 @@ export class Autoscaler {
     const ins = decisions.filter((d) => d.decision.direction === "in");
     const chosen = outs[0] ?? (ins.length === decisions.length && ins.length > 0 ? ins.sort((a, b) => b.decision.desired - a.decision.desired)[0] : undefined);
     if (chosen) return this.#apply(target, resource, chosen.decision, current, chosen.policy);
-    for (const d of decisions) if (d.decision.notScaled && d.decision.notScaled.code !== "NoCapacityToTrack") await this.#notScaled(target, d.policy, d.decision, current);
+    for (const d of decisions)
+      if (d.decision.notScaled && d.decision.notScaled.code !== "NoCapacityToTrack") await this.#notScaled(target, d.policy, d.decision, current);
   }
 
-  async #apply(target: ScalableTargetRecord, resource: ScalableResource, decision: ScalingDecision, current: number, policy?: ScalingPolicyRecord): Promise<void> {
+  async #apply(
+    target: ScalableTargetRecord,
+    resource: ScalableResource,
+    decision: ScalingDecision,
+    current: number,
+    policy?: ScalingPolicyRecord,
+  ): Promise<void> {
     const { store, clock, log } = this.#options;
     const changed = await writeCapacity(store, clock, resource, decision.desired, this.#options.quotas);
     if (!changed) return;
@@ -277,8 +328,15 @@ export class Autoscaler {
     for (const entry of open) {
       const activity = entry.value;
       let next: ScalingActivityRecord | undefined;
-      if (entry !== newest) next = { ...activity, statusCode: "Overridden", statusMessage: "A later scaling activity changed the desired capacity.", endTime: clock.now() };
-      else if (observed === activity.desired) next = { ...activity, statusCode: "Successful", statusMessage: `Successfully set desired ${unit} to ${activity.desired}. Change successfully fulfilled by sagemaker.`, endTime: clock.now() };
+      if (entry !== newest)
+        next = { ...activity, statusCode: "Overridden", statusMessage: "A later scaling activity changed the desired capacity.", endTime: clock.now() };
+      else if (observed === activity.desired)
+        next = {
+          ...activity,
+          statusCode: "Successful",
+          statusMessage: `Successfully set desired ${unit} to ${activity.desired}. Change successfully fulfilled by sagemaker.`,
+          endTime: clock.now(),
+        };
       if (next) await store.commit([put("scaling-activity", entry.key, next, unchanged(entry))]).catch(() => undefined);
     }
   }
@@ -287,9 +345,11 @@ export class Autoscaler {
     const previous = this.#queues.get(key) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(work);
     this.#queues.set(key, next);
-    void next.finally(() => {
-      if (this.#queues.get(key) === next) this.#queues.delete(key);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.#queues.get(key) === next) this.#queues.delete(key);
+      })
+      .catch(() => undefined);
     return next;
   }
 }

@@ -178,7 +178,14 @@ export class EndpointController {
         instanceType: catalog.get(instance.instanceType)!,
         capacity: instance.capacity,
       });
-      ops.push(put("instance", entry.key, { ...instance, state: "InService", provider: provider.name, host: launched.host, devices: launched.devices } satisfies InstanceRecord, unchanged(entry)));
+      ops.push(
+        put(
+          "instance",
+          entry.key,
+          { ...instance, state: "InService", provider: provider.name, host: launched.host, devices: launched.devices } satisfies InstanceRecord,
+          unchanged(entry),
+        ),
+      );
       launchedNow.push({ instance, host: launched.host });
     }
     if (ops.length === 0) return false;
@@ -189,7 +196,8 @@ export class EndpointController {
       if (StoreConflictError.is(error)) return true;
       throw error;
     }
-    for (const { instance, host } of launchedNow) log.info({ endpoint: instance.endpointName, instance: instance.id }, `instance ${instance.id} (${instance.instanceType}) is in service on ${host}`);
+    for (const { instance, host } of launchedNow)
+      log.info({ endpoint: instance.endpointName, instance: instance.id }, `instance ${instance.id} (${instance.instanceType}) is in service on ${host}`);
     return false;
   }
 
@@ -218,13 +226,22 @@ export class EndpointController {
     }
     for (const { id, reason } of [...plan.copies.drain, ...plan.finishMoves]) log.info({ endpoint: key, copy: id }, `copy ${id} draining: ${reason}`);
     for (const line of plan.rolloutEvents) log.info({ endpoint: key }, line);
-    for (const [variant, { count, reason }] of plan.managed.desired) log.info({ endpoint: key }, `managed instance scaling: variant ${variant} of ${key} wants ${count} instances (${reason})`);
+    for (const [variant, { count, reason }] of plan.managed.desired)
+      log.info({ endpoint: key }, `managed instance scaling: variant ${variant} of ${key} wants ${count} instances (${reason})`);
     for (const change of plan.status.components) {
-      if (change.status) log.info({ component: change.name }, `inference component ${change.name} is ${change.status}${change.failureReason ? `: ${change.failureReason}` : ""}`);
+      if (change.status)
+        log.info(
+          { component: change.name },
+          `inference component ${change.name} is ${change.status}${change.failureReason ? `: ${change.failureReason}` : ""}`,
+        );
       if (change.delete) log.info({ component: change.name }, `inference component ${change.name} deleted`);
     }
     const endpoint = plan.status.endpoint;
-    if (endpoint.record) log.info({ endpoint: key }, `endpoint ${endpoint.record.name} is ${endpoint.record.status}${endpoint.record.failureReason ? `: ${endpoint.record.failureReason}` : ""}`);
+    if (endpoint.record)
+      log.info(
+        { endpoint: key },
+        `endpoint ${endpoint.record.name} is ${endpoint.record.status}${endpoint.record.failureReason ? `: ${endpoint.record.failureReason}` : ""}`,
+      );
     if (endpoint.delete) log.info({ endpoint: key }, `endpoint ${key} deleted`);
   }
 }

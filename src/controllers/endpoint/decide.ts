@@ -30,7 +30,10 @@ export interface EndpointPlan {
 /** The whole decision for one endpoint: a pure function of what was read and the time. */
 export function decideEndpoint(observed: EndpointWorld, capacityOf: CapacityLookup, timings: ManagedScalingTimings, quotas: Quotas): EndpointPlan {
   const rollouts = planRollouts(observed);
-  const rolled = rollouts.length === 0 ? observed : { ...observed, components: observed.components.map((c) => rollouts.find((r) => r.component.name === c.name)?.component ?? c) };
+  const rolled =
+    rollouts.length === 0
+      ? observed
+      : { ...observed, components: observed.components.map((c) => rollouts.find((r) => r.component.name === c.name)?.component ?? c) };
   const limits = planQuotas(rolled, quotas);
   const managed = planManagedScaling(limits.world, timings, capacityOf, quotas);
   const world = withManagedScaling(limits.world, managed);
@@ -44,9 +47,7 @@ export function decideEndpoint(observed: EndpointWorld, capacityOf: CapacityLook
     if (old && old.state === "Active") finishMoves.push({ id: old.id, reason: `replaced by ${copy.id}, which is ready` });
   }
   const instanceIds = new Set(world.instances.map((i) => i.id));
-  const forget = world.copies
-    .filter((c) => (c.state === "Draining" && !world.statuses.has(c.id)) || !instanceIds.has(c.instanceId))
-    .map((c) => c.id);
+  const forget = world.copies.filter((c) => (c.state === "Draining" && !world.statuses.has(c.id)) || !instanceIds.has(c.instanceId)).map((c) => c.id);
   const status = planStatus(world, copies.unplaced);
   // A component failed for its quota keeps that status and reason whatever its (frozen) copies look like.
   status.components = status.components.filter((c) => !limits.failed.has(c.name));

@@ -137,14 +137,16 @@ function pools(world: EndpointWorld, drainingInstances: Set<string>): Pool[] {
       for (const variantName of variantNames) {
         const key = variantOwnerKey(variantName, generation);
         const spec = deployment?.variantSpecs?.[variantName];
-        const wanted = deployment && spec ? deployment.variants[variantName]?.desiredInstanceCount ?? 0 : 0;
+        const wanted = deployment && spec ? (deployment.variants[variantName]?.desiredInstanceCount ?? 0) : 0;
         const existing = world.copies.filter((c) => c.owner.type === "variant" && c.owner.generation === generation && c.owner.variant === variantName);
         result.push({
           variantName,
           instances: world.instances.filter((i) => i.generation === generation && i.variantName === variantName),
           schedulable: (i) => i.state === "InService",
           demands: spec ? [{ component: key, copies: wanted, needs: spec.needs, strategy: "SPREAD" }] : [],
-          owners: spec ? new Map([[key, { owner: { type: "variant", variant: variantName, generation }, spec, ordinal: nextOrdinal(existing, key) }]]) : new Map(),
+          owners: spec
+            ? new Map([[key, { owner: { type: "variant", variant: variantName, generation }, spec, ordinal: nextOrdinal(existing, key) }]])
+            : new Map(),
         });
       }
     }

@@ -62,7 +62,8 @@ export function planInstances(world: EndpointWorld, capacityOf: CapacityLookup):
         const surplus = [...live]
           .sort((a, b) => (copiesOn.get(a.id) ?? 0) - (copiesOn.get(b.id) ?? 0) || b.createdAt - a.createdAt || b.id.localeCompare(a.id))
           .slice(0, live.length - want);
-        for (const instance of surplus) plan.drain.push({ id: instance.id, reason: `variant ${variant.VariantName} wants ${want} instances, has ${live.length}` });
+        for (const instance of surplus)
+          plan.drain.push({ id: instance.id, reason: `variant ${variant.VariantName} wants ${want} instances, has ${live.length}` });
       }
     }
   }

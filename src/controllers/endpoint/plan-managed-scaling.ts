@@ -34,7 +34,12 @@ function limits(variant: ProductionVariant): { min: number; max: number } | unde
  * (up to MaxInstanceCount), release instances that stayed empty for the idle delay (down to
  * MinInstanceCount), and with CONSOLIDATION drain an instance whose copies fit elsewhere.
  */
-export function planManagedScaling(world: EndpointWorld, timings: ManagedScalingTimings, capacityOf: (instanceType: string) => Resources | undefined, quotas: Quotas): ManagedScalingPlan {
+export function planManagedScaling(
+  world: EndpointWorld,
+  timings: ManagedScalingTimings,
+  capacityOf: (instanceType: string) => Resources | undefined,
+  quotas: Quotas,
+): ManagedScalingPlan {
   const plan: ManagedScalingPlan = { desired: new Map(), idleSince: new Map(), consolidate: [] };
   const endpoint = world.endpoint;
   if (!endpoint || (endpoint.status !== "InService" && endpoint.status !== "Creating") || endpoint.pending) return plan;
@@ -43,7 +48,10 @@ export function planManagedScaling(world: EndpointWorld, timings: ManagedScaling
     const wanted = limits(variant);
     if (!wanted) continue;
     // The variant shares the endpoint's instance quota with the others, so MaxInstanceCount never buys more than what is left.
-    const others = endpoint.current.config.ProductionVariants.reduce((sum, v) => sum + (v.VariantName === variant.VariantName ? 0 : endpoint.current.variants[v.VariantName]?.desiredInstanceCount ?? 0), 0);
+    const others = endpoint.current.config.ProductionVariants.reduce(
+      (sum, v) => sum + (v.VariantName === variant.VariantName ? 0 : (endpoint.current.variants[v.VariantName]?.desiredInstanceCount ?? 0)),
+      0,
+    );
     const ceiling = Math.max(0, quotas.maxInstancesPerEndpoint - others);
     const bounds = { min: Math.min(wanted.min, ceiling), max: Math.min(wanted.max, ceiling) };
     const live = world.instances.filter((i) => i.generation === endpoint.current.generation && i.variantName === variant.VariantName && i.state !== "Draining");
@@ -60,7 +68,12 @@ export function planManagedScaling(world: EndpointWorld, timings: ManagedScaling
     const decision = decideInstanceCount({
       placement: input,
       template: { capacity, deviceIndices: Array.from({ length: capacity.accelerators }, (_, i) => i) },
-      live: live.map((i) => ({ id: i.id, launching: i.state === "Pending", idleSince: plan.idleSince.has(i.id) ? plan.idleSince.get(i.id) ?? undefined : i.idleSince, createdAt: i.createdAt })),
+      live: live.map((i) => ({
+        id: i.id,
+        launching: i.state === "Pending",
+        idleSince: plan.idleSince.has(i.id) ? (plan.idleSince.get(i.id) ?? undefined) : i.idleSince,
+        createdAt: i.createdAt,
+      })),
       bounds,
       now: world.now,
       idleReleaseMs: timings.idleReleaseMs,

@@ -30,7 +30,12 @@ export function planQuotas(world: EndpointWorld, quotas: Quotas): QuotaPlan {
         plan.endpoint = { ...endpoint, status: "Failed", failureReason, resumeStatus: endpoint.status, lastModifiedAt: world.now };
         plan.events.push(`endpoint ${endpoint.name} is Failed: ${failureReason}`);
       }
-      plannedEndpoint = { ...endpoint, status: "Failed", current: frozen(world, endpoint.current), pending: endpoint.pending && frozen(world, endpoint.pending) };
+      plannedEndpoint = {
+        ...endpoint,
+        status: "Failed",
+        current: frozen(world, endpoint.current),
+        pending: endpoint.pending && frozen(world, endpoint.pending),
+      };
     } else if (endpoint.status === "Failed" && endpoint.resumeStatus) {
       plan.endpoint = { ...endpoint, status: endpoint.resumeStatus, failureReason: undefined, resumeStatus: undefined, lastModifiedAt: world.now };
       plan.events.push(`endpoint ${endpoint.name} is within quotas.maxInstancesPerEndpoint again and resumes as ${endpoint.resumeStatus}`);
@@ -43,12 +48,18 @@ export function planQuotas(world: EndpointWorld, quotas: Quotas): QuotaPlan {
     planned.push(planning);
     return record;
   });
-  if (plannedEndpoint !== endpoint || plan.failed.size > 0 || plan.components.some((c, i) => c !== world.components[i])) plan.world = { ...world, endpoint: plannedEndpoint, components: planned };
+  if (plannedEndpoint !== endpoint || plan.failed.size > 0 || plan.components.some((c, i) => c !== world.components[i]))
+    plan.world = { ...world, endpoint: plannedEndpoint, components: planned };
   return plan;
 }
 
 /** The component as stored after this pass, and as the other plans see it (an over-quota one frozen at its running copies). */
-function componentQuota(world: EndpointWorld, component: ComponentRecord, quotas: Quotas, plan: QuotaPlan): { record: ComponentRecord; planning: ComponentRecord } {
+function componentQuota(
+  world: EndpointWorld,
+  component: ComponentRecord,
+  quotas: Quotas,
+  plan: QuotaPlan,
+): { record: ComponentRecord; planning: ComponentRecord } {
   if (component.status === "Deleting" || component.resolved.baseComponentName) return { record: component, planning: component };
   const excess = componentExcess(component, quotas);
   if (excess !== undefined) {

@@ -100,20 +100,34 @@ function endpointChange(world: EndpointWorld, wake: (at: number) => void): Endpo
       })
     : [];
   const copiesReady = modelCopies.every((m) => m.ready >= m.want);
-  const movedOff = hostsModels(target) || world.copies.every((c) => c.state === "Draining" || world.instances.find((i) => i.id === c.instanceId)?.generation === target.generation);
+  const movedOff =
+    hostsModels(target) ||
+    world.copies.every((c) => c.state === "Draining" || world.instances.find((i) => i.id === c.instanceId)?.generation === target.generation);
   const ready = instancesReady && copiesReady && movedOff;
-  const trouble = copyTrouble(world, modelCopies.flatMap((m) => m.copies));
+  const trouble = copyTrouble(
+    world,
+    modelCopies.flatMap((m) => m.copies),
+  );
   const deadline = target.startedAt + (target.variantSpecs ? Math.max(...Object.values(target.variantSpecs).map((s) => s.startupTimeoutSeconds)) : 0) * 1000;
   const failed = !ready && hostsModels(target) && (trouble.terminal || (world.now >= deadline && modelCopies.some((m) => m.copies.length > 0)));
   if (!ready && hostsModels(target) && !failed) wake(deadline);
   const now = world.now;
   if (endpoint.status === "Creating") {
     if (ready) return { record: { ...endpoint, status: "InService", failureReason: undefined, lastModifiedAt: now } };
-    if (failed) return { record: { ...endpoint, status: "Failed", failureReason: trouble.text ?? "The model's container did not pass its /ping health check in time.", lastModifiedAt: now } };
+    if (failed)
+      return {
+        record: {
+          ...endpoint,
+          status: "Failed",
+          failureReason: trouble.text ?? "The model's container did not pass its /ping health check in time.",
+          lastModifiedAt: now,
+        },
+      };
     return {};
   }
   if (endpoint.status === "Updating" && endpoint.pending) {
-    if (ready) return { record: { ...endpoint, status: "InService", failureReason: undefined, current: endpoint.pending, pending: undefined, lastModifiedAt: now } };
+    if (ready)
+      return { record: { ...endpoint, status: "InService", failureReason: undefined, current: endpoint.pending, pending: undefined, lastModifiedAt: now } };
     if (failed) {
       const reason = `Update to endpoint configuration '${endpoint.pending.configName}' was rolled back: ${trouble.text ?? "its copies did not pass their /ping health check in time."}`;
       return { record: { ...endpoint, status: "InService", failureReason: reason, pending: undefined, lastModifiedAt: now } };
@@ -129,8 +143,10 @@ function adapterChange(world: EndpointWorld, adapter: ComponentRecord): Componen
   const baseCopies = world.copies.filter((c) => c.owner.type === "component" && c.owner.name === base?.name && c.state === "Active" && isReadyCopy(world, c));
   const states = baseCopies.map((c) => world.statuses.get(c.id)?.adapters?.[adapter.name]);
   const problem = states.find((s) => s !== undefined && s !== "ready");
-  if (problem) return { name: adapter.name, status: adapter.status === "Creating" ? "Failed" : undefined, failureReason: `Loading the adapter failed: ${problem}` };
+  if (problem)
+    return { name: adapter.name, status: adapter.status === "Creating" ? "Failed" : undefined, failureReason: `Loading the adapter failed: ${problem}` };
   const ready = base?.status === "InService" && baseCopies.length > 0 && states.every((s) => s === "ready");
-  if (ready) return { name: adapter.name, status: adapter.status === "InService" ? undefined : "InService", failureReason: adapter.failureReason ? null : undefined };
+  if (ready)
+    return { name: adapter.name, status: adapter.status === "InService" ? undefined : "InService", failureReason: adapter.failureReason ? null : undefined };
   return { name: adapter.name };
 }

@@ -28,7 +28,8 @@ export const artifactProblems = {
   outsideRoots: (url: string, path: string, roots: readonly string[]) =>
     `Artifact path ${path} (from '${url}') is not under an allowed local root (artifacts.localRoots: ${list(roots, "none, so local artifacts are off")}). ` +
     `Move the artifact under one of them, or add its directory to artifacts.localRoots in the server config.`,
-  credentials: (url: string) => `Artifact URL '${url}' carries a user name or password. Berth does not send credentials to artifact hosts; serve the artifact without them.`,
+  credentials: (url: string) =>
+    `Artifact URL '${url}' carries a user name or password. Berth does not send credentials to artifact hosts; serve the artifact without them.`,
   hostNotAllowed: (url: string, host: string, allowed: readonly string[]) =>
     `Artifact host '${host}' (from '${url}') is not in artifacts.allowedHosts (${list(allowed, "empty, so remote artifacts are off")}). ` +
     `Add the host, or a pattern such as *.example.com, to artifacts.allowedHosts in the server config.`,
@@ -44,10 +45,12 @@ export const artifactFailures = {
   missing: (url: string) => `Model artifact ${url} does not exist on this host. Check ModelDataUrl / ArtifactUrl.`,
   escapesRoots: (url: string, real: string, roots: readonly string[]) =>
     `Model artifact ${url} resolves (through symbolic links) to ${real}, which is not under artifacts.localRoots (${list(roots, "none")}). Point the URL at the artifact's real location under a root, or add that root.`,
-  notRegularFile: (url: string) => `Model artifact ${url} is neither a directory nor a regular file. Point the URL at a directory, a .tar.gz archive or a single file.`,
+  notRegularFile: (url: string) =>
+    `Model artifact ${url} is neither a directory nor a regular file. Point the URL at a directory, a .tar.gz archive or a single file.`,
   httpStatus: (url: string, status: number) => `Downloading ${url} failed with HTTP ${status}. Check that the artifact host serves this URL.`,
   downloadFailed: (url: string, detail: string) => `Downloading ${url} failed: ${detail}. Berth retries with backoff.`,
-  downloadTimedOut: (url: string, seconds: number) => `Downloading ${url} did not finish within ${seconds} s (ModelDataDownloadTimeoutInSeconds). Raise the timeout or serve the artifact faster.`,
+  downloadTimedOut: (url: string, seconds: number) =>
+    `Downloading ${url} did not finish within ${seconds} s (ModelDataDownloadTimeoutInSeconds). Raise the timeout or serve the artifact faster.`,
   tooManyRedirects: (url: string, hops: number) => `Downloading ${url} was redirected more than ${hops} times. Point the URL at the artifact itself.`,
   redirectWithoutLocation: (url: string, status: number) => `Downloading ${url} answered redirect ${status} without a Location header.`,
   redirectRefused: (url: string, problem: string) => `Downloading ${url} was redirected somewhere Berth does not fetch from: ${problem}`,
@@ -57,7 +60,8 @@ export const artifactFailures = {
     `Model artifact ${url} unpacks to more than artifacts.maxUnpackedBytes (${limit} bytes), so unpacking was stopped. Raise artifacts.maxUnpackedBytes in the server config if the archive is genuinely that large.`,
   tooManyFiles: (url: string, limit: number) =>
     `Model artifact ${url} holds more than artifacts.maxFiles (${limit}) entries, so unpacking was stopped. Raise artifacts.maxFiles in the server config if the archive genuinely holds that many.`,
-  entryRefused: (url: string, entry: string, why: string) => `Model artifact ${url} holds entry '${entry}', which Berth refuses to unpack: ${why}. Rebuild the archive without it.`,
+  entryRefused: (url: string, entry: string, why: string) =>
+    `Model artifact ${url} holds entry '${entry}', which Berth refuses to unpack: ${why}. Rebuild the archive without it.`,
   unpackFailed: (url: string, detail: string) => `Could not unpack model artifact ${url}: ${detail}. It must be a .tar or .tar.gz archive.`,
   prepareFailed: (url: string, detail: string) => `Preparing model artifact ${url} failed: ${detail}. Berth retries with backoff.`,
   vanished: (url: string) => `The cached copy of model artifact ${url} was removed while Berth was preparing it; Berth retries with backoff.`,

@@ -8,28 +8,45 @@ export const autoscalingErrors = {
     client("ValidationException", `${violations.length} validation error${violations.length === 1 ? "" : "s"} detected: ${violations.join("; ")}`),
   invalid: (message: string) => client("ValidationException", message),
   onlySageMaker: (namespace: string) =>
-    client("ValidationException", `Berth scales SageMaker resources only; ServiceNamespace '${namespace}' is not served here. Use ServiceNamespace 'sagemaker'.`),
+    client(
+      "ValidationException",
+      `Berth scales SageMaker resources only; ServiceNamespace '${namespace}' is not served here. Use ServiceNamespace 'sagemaker'.`,
+    ),
   badResourceId: (resourceId: string, dimension: string) =>
     client(
       "ValidationException",
       `ResourceId '${resourceId}' does not fit ScalableDimension '${dimension}'. Use inference-component/<name> with sagemaker:inference-component:DesiredCopyCount, or endpoint/<endpoint>/variant/<variant> with sagemaker:variant:DesiredInstanceCount.`,
     ),
-  resourceMissing: (resourceId: string, what: string) => client("ValidationException", `Unable to register ${resourceId}: ${what} does not exist. Create it first.`),
+  resourceMissing: (resourceId: string, what: string) =>
+    client("ValidationException", `Unable to register ${resourceId}: ${what} does not exist. Create it first.`),
   capacityNeeded: () => client("ValidationException", "MinCapacity and MaxCapacity are required when registering a new scalable target."),
   minAboveMax: (min: number, max: number) => client("ValidationException", `Minimum capacity (${min}) cannot be greater than maximum capacity (${max}).`),
   negative: (what: string) => client("ValidationException", `${what} must be 0 or more.`),
   targetNotFound: (resourceId: string, dimension: string) =>
-    client("ObjectNotFoundException", `No scalable target registered for service namespace: sagemaker, resource ID: ${resourceId}, scalable dimension: ${dimension}. Register it with RegisterScalableTarget first.`),
-  policyNotFound: (name: string, resourceId: string) => client("ObjectNotFoundException", `No scaling policy found for service namespace: sagemaker, resource ID: ${resourceId}, policy name: ${name}`),
+    client(
+      "ObjectNotFoundException",
+      `No scalable target registered for service namespace: sagemaker, resource ID: ${resourceId}, scalable dimension: ${dimension}. Register it with RegisterScalableTarget first.`,
+    ),
+  policyNotFound: (name: string, resourceId: string) =>
+    client("ObjectNotFoundException", `No scaling policy found for service namespace: sagemaker, resource ID: ${resourceId}, policy name: ${name}`),
   dimensionNeedsResource: () => client("ValidationException", "ScalableDimension can only be given together with ResourceIds (or ResourceId)."),
-  policyConfigMissing: (type: string) => client("ValidationException", `A ${type} policy needs its ${type === "StepScaling" ? "StepScalingPolicyConfiguration" : "TargetTrackingScalingPolicyConfiguration"}.`),
-  policyConfigMismatch: (type: string) => client("ValidationException", `PolicyType ${type} takes only its own configuration; remove the other policy configuration.`),
-  predictiveUnsupported: () => client("ValidationException", "PredictiveScaling is not supported for SageMaker resources. Use TargetTrackingScaling or StepScaling."),
+  policyConfigMissing: (type: string) =>
+    client(
+      "ValidationException",
+      `A ${type} policy needs its ${type === "StepScaling" ? "StepScalingPolicyConfiguration" : "TargetTrackingScalingPolicyConfiguration"}.`,
+    ),
+  policyConfigMismatch: (type: string) =>
+    client("ValidationException", `PolicyType ${type} takes only its own configuration; remove the other policy configuration.`),
+  predictiveUnsupported: () =>
+    client("ValidationException", "PredictiveScaling is not supported for SageMaker resources. Use TargetTrackingScaling or StepScaling."),
   badTargetTracking: (problem: string) => client("ValidationException", `Invalid target tracking policy: ${problem}.`),
   badSteps: (problem: string) => client("ValidationException", `Invalid step adjustments: ${problem}.`),
   adjustmentTypeRequired: () => client("ValidationException", "AdjustmentType is required when creating a step scaling policy."),
   maxResults: (value: number, max: number) =>
-    client("ValidationException", `1 validation error detected: Value '${value}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and ${max}`),
+    client(
+      "ValidationException",
+      `1 validation error detected: Value '${value}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and ${max}`,
+    ),
   invalidNextToken: () => client("InvalidNextTokenException", "The NextToken is not valid for this request. Start again without NextToken."),
   tooManyPolicies: (limit: number) => client("LimitExceededException", `A scalable target can have at most ${limit} scaling policies. Delete one first.`),
 };

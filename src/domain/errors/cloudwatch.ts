@@ -9,8 +9,7 @@ const invalidValue = (message: string) =>
   new BerthError({ code: "InvalidParameterValueException", queryCode: "InvalidParameterValue", httpStatus: 400, message });
 const invalidCombination = (message: string) =>
   new BerthError({ code: "InvalidParameterCombinationException", queryCode: "InvalidParameterCombination", httpStatus: 400, message });
-const missing = (message: string) =>
-  new BerthError({ code: "MissingRequiredParameterException", queryCode: "MissingParameter", httpStatus: 400, message });
+const missing = (message: string) => new BerthError({ code: "MissingRequiredParameterException", queryCode: "MissingParameter", httpStatus: 400, message });
 
 const supportedStatistics = "SampleCount, Average, Sum, Minimum or Maximum";
 
@@ -47,18 +46,25 @@ export const cloudWatchErrors = {
   reservedNamespace: (namespace: string) =>
     invalidValue(`The value ${namespace} for parameter Namespace is invalid: namespaces starting with 'AWS/' are reserved for metrics Berth records itself.`),
   valueAndValues: (index: number) =>
-    invalidCombination(`The parameters MetricData.member.${index}.Value, MetricData.member.${index}.Values and MetricData.member.${index}.StatisticValues are mutually exclusive; set only one.`),
+    invalidCombination(
+      `The parameters MetricData.member.${index}.Value, MetricData.member.${index}.Values and MetricData.member.${index}.StatisticValues are mutually exclusive; set only one.`,
+    ),
   countsMismatch: (index: number, values: number, counts: number) =>
     invalidValue(`MetricData.member.${index}: Values has ${values} entries but Counts has ${counts}; give one count per value or leave Counts out.`),
-  datumWithoutValue: (index: number) =>
-    missing(`MetricData.member.${index} needs one of Value, Values or StatisticValues.`),
+  datumWithoutValue: (index: number) => missing(`MetricData.member.${index} needs one of Value, Values or StatisticValues.`),
   badStatisticSet: (index: number, detail: string) => invalidValue(`MetricData.member.${index}.StatisticValues is inconsistent: ${detail}.`),
   timestampOutOfRange: (index: number, detail: string) => invalidValue(`MetricData.member.${index}.Timestamp is ${detail}.`),
   tooManyValues: (index: number, count: number, limit: number) =>
     invalidValue(`MetricData.member.${index}.Values has ${count} entries; the most one datum may carry is ${limit}.`),
-  tooManyData: (count: number, limit: number) => invalidValue(`The request has ${count} MetricData entries; the most one PutMetricData call accepts is ${limit}.`),
+  tooManyData: (count: number, limit: number) =>
+    invalidValue(`The request has ${count} MetricData entries; the most one PutMetricData call accepts is ${limit}.`),
   invalidNextToken: () =>
-    new BerthError({ code: "InvalidNextToken", queryCode: "InvalidNextToken", httpStatus: 400, message: "The service couldn't process the NextToken: it is invalid or belongs to another request. Start again without NextToken." }),
+    new BerthError({
+      code: "InvalidNextToken",
+      queryCode: "InvalidNextToken",
+      httpStatus: 400,
+      message: "The service couldn't process the NextToken: it is invalid or belongs to another request. Start again without NextToken.",
+    }),
 
   // Metric math
   badExpression: (id: string, expression: string, detail: string) =>
@@ -69,7 +75,8 @@ export const cloudWatchErrors = {
   badQueryId: (id: string) =>
     invalidValue(`The Id '${id}' is not valid: it must start with a lower-case letter and contain only letters, numbers and underscores.`),
   queryNeedsOne: (id: string) => invalidValue(`MetricDataQuery '${id}' must have exactly one of MetricStat and Expression.`),
-  unknownQueryReference: (id: string, reference: string) => invalidValue(`Expression of query '${id}' refers to '${reference}', which is not the Id of another query in the request.`),
+  unknownQueryReference: (id: string, reference: string) =>
+    invalidValue(`Expression of query '${id}' refers to '${reference}', which is not the Id of another query in the request.`),
   circularReference: (id: string) => invalidValue(`Expression of query '${id}' refers to itself through other queries; references must not form a cycle.`),
   crossAccount: () => invalidValue("AccountId is not supported: Berth holds the metrics of one account."),
   nothingReturned: () => invalidValue("No MetricDataQuery has ReturnData true; at least one query must return data."),
@@ -85,7 +92,12 @@ export const cloudWatchErrors = {
       message: `${names.length === 1 ? "Alarm" : "Alarms"} ${names.join(", ")} not found. No alarm was deleted.`,
     }),
   tooManyAlarms: (limit: number) =>
-    new BerthError({ code: "LimitExceededFault", queryCode: "LimitExceeded", httpStatus: 400, message: `The limit of ${limit} alarms has been reached. Delete alarms you no longer need.` }),
+    new BerthError({
+      code: "LimitExceededFault",
+      queryCode: "LimitExceeded",
+      httpStatus: 400,
+      message: `The limit of ${limit} alarms has been reached. Delete alarms you no longer need.`,
+    }),
   invalidReasonData: (detail: string) =>
     new BerthError({ code: "InvalidFormatFault", queryCode: "InvalidFormat", httpStatus: 400, message: `StateReasonData must be valid JSON: ${detail}.` }),
   anomalyDetectionUnsupported: (operator: string) =>
@@ -93,16 +105,13 @@ export const cloudWatchErrors = {
       `ComparisonOperator ${operator} needs anomaly detection, which Berth does not support. Use GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold or LessThanOrEqualToThreshold with a Threshold.`,
     ),
   unsupportedAlarmFeature: (feature: string) => invalidValue(`${feature} is not supported by Berth's alarms.`),
-  invalidTreatMissingData: (value: string) =>
-    invalidValue(`TreatMissingData '${value}' is not valid. Use breaching, notBreaching, ignore or missing.`),
+  invalidTreatMissingData: (value: string) => invalidValue(`TreatMissingData '${value}' is not valid. Use breaching, notBreaching, ignore or missing.`),
   datapointsExceedPeriods: (datapoints: number, periods: number) =>
     invalidValue(`DatapointsToAlarm (${datapoints}) must be less than or equal to EvaluationPeriods (${periods}).`),
   evaluationTooLong: (seconds: number, limit: number) =>
     invalidValue(`Period multiplied by EvaluationPeriods is ${seconds} seconds; it must not exceed ${limit} seconds.`),
-  alarmPeriod: (period: number) =>
-    invalidValue(`The alarm Period (${period}) must be 10, 30 or a multiple of 60 seconds.`),
-  metricAndMetrics: () =>
-    invalidCombination("Set either MetricName, Namespace, Statistic and Period, or Metrics, but not both."),
+  alarmPeriod: (period: number) => invalidValue(`The alarm Period (${period}) must be 10, 30 or a multiple of 60 seconds.`),
+  metricAndMetrics: () => invalidCombination("Set either MetricName, Namespace, Statistic and Period, or Metrics, but not both."),
   alarmNeedsMetric: () => missing("A metric alarm needs MetricName and Namespace (with Statistic and Period), or Metrics."),
   statisticChoice: () => invalidCombination("Set exactly one of Statistic and ExtendedStatistic."),
   alarmMetricsReturn: (count: number) =>

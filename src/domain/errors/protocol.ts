@@ -4,10 +4,13 @@ import { BerthError } from "./berth-error.js";
 export const protocolErrors = {
   malformedJson: (detail: string) =>
     new BerthError({ code: "SerializationException", httpStatus: 400, message: `The request body is not valid JSON (${detail}). Send a JSON object.` }),
-  bodyNotObject: () =>
-    new BerthError({ code: "SerializationException", httpStatus: 400, message: "The request body must be a JSON object, e.g. {}." }),
+  bodyNotObject: () => new BerthError({ code: "SerializationException", httpStatus: 400, message: "The request body must be a JSON object, e.g. {}." }),
   wrongType: (path: string, expected: string, actual: string) =>
-    new BerthError({ code: "SerializationException", httpStatus: 400, message: `Member '${path}' must be ${expected}, but the request has ${actual}. Fix the field's JSON type.` }),
+    new BerthError({
+      code: "SerializationException",
+      httpStatus: 400,
+      message: `Member '${path}' must be ${expected}, but the request has ${actual}. Fix the field's JSON type.`,
+    }),
   wrongContentType: (received: string | undefined, expected: string) =>
     new BerthError({
       code: "SerializationException",
@@ -27,9 +30,17 @@ export const protocolErrors = {
       message: "The request has no X-Amz-Target header. Name the operation, e.g. X-Amz-Target: SageMaker.ListEndpoints.",
     }),
   unknownOperation: (target: string) =>
-    new BerthError({ code: "UnknownOperationException", httpStatus: 400, message: `Operation '${target}' is not supported by this server. Check the X-Amz-Target header.` }),
+    new BerthError({
+      code: "UnknownOperationException",
+      httpStatus: 400,
+      message: `Operation '${target}' is not supported by this server. Check the X-Amz-Target header.`,
+    }),
   notFoundRoute: (method: string, path: string) =>
-    new BerthError({ code: "UnknownOperationException", httpStatus: 404, message: `Nothing is served at ${method} ${path}. See the README for Berth's routes.` }),
+    new BerthError({
+      code: "UnknownOperationException",
+      httpStatus: 404,
+      message: `Nothing is served at ${method} ${path}. See the README for Berth's routes.`,
+    }),
   methodNotAllowed: (method: string, path: string, allowed: string) =>
     new BerthError({ code: "UnknownOperationException", httpStatus: 405, message: `${method} is not allowed on ${path}; use ${allowed}.` }),
   internal: (requestId: string) =>
@@ -38,6 +49,5 @@ export const protocolErrors = {
       httpStatus: 500,
       message: `The server failed to handle the request (request id ${requestId}). Nothing was changed by the failed step; the server log has the details under this request id.`,
     }),
-  shuttingDown: () =>
-    new BerthError({ code: "ServiceUnavailable", httpStatus: 503, message: "The server is shutting down. Retry against a running server." }),
+  shuttingDown: () => new BerthError({ code: "ServiceUnavailable", httpStatus: 503, message: "The server is shutting down. Retry against a running server." }),
 };

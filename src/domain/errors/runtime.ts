@@ -31,11 +31,15 @@ export const runtimeErrors = {
     validation(
       "Inference Component has no capacity to process this request. ApplicationAutoScaling may be in-progress (if configured) or try to increase the capacity by invoking UpdateInferenceComponentRuntimeConfig API.",
     ),
-  endpointNoCapacity: (endpoint: string) => validation(`Endpoint ${endpoint} has no ready model copy to process this request yet. Retry once the endpoint is InService.`),
-  variantNotFound: (variant: string, endpoint: string) => validation(`Variant ${variant} does not exist on endpoint ${endpoint}. Check the X-Amzn-SageMaker-Target-Variant header.`),
+  endpointNoCapacity: (endpoint: string) =>
+    validation(`Endpoint ${endpoint} has no ready model copy to process this request yet. Retry once the endpoint is InService.`),
+  variantNotFound: (variant: string, endpoint: string) =>
+    validation(`Variant ${variant} does not exist on endpoint ${endpoint}. Check the X-Amzn-SageMaker-Target-Variant header.`),
   badHeader: (header: string, problem: string) => validation(`Header ${header} ${problem}.`),
   malformedPath: (segment: string) =>
-    validation(`The endpoint name in the request path, '${quoted(segment)}', is not valid percent-encoding. Percent-encode the name as a URL path segment (encodeURIComponent), or let the SDK build the path.`),
+    validation(
+      `The endpoint name in the request path, '${quoted(segment)}', is not valid percent-encoding. Percent-encode the name as a URL path segment (encodeURIComponent), or let the SDK build the path.`,
+    ),
   badEndpointName: (name: string) =>
     validation(
       name.length > 63
@@ -67,9 +71,13 @@ export const runtimeErrors = {
       members: { OriginalStatusCode: 0, OriginalMessage: detail },
     }),
   responseTooLarge: (limit: number) =>
-    modelFailure(`The model's response is larger than ${limit} bytes, the most InvokeEndpoint returns; Berth dropped it. Return a smaller response, or call InvokeEndpointWithResponseStream, which has no total limit.`),
+    modelFailure(
+      `The model's response is larger than ${limit} bytes, the most InvokeEndpoint returns; Berth dropped it. Return a smaller response, or call InvokeEndpointWithResponseStream, which has no total limit.`,
+    ),
   responseCut: (copy: string, detail: string) =>
-    modelFailure(`The model container closed its connection before its response was complete (${detail}); Berth sent no part of it. See the server log of copy ${copy}.`),
+    modelFailure(
+      `The model container closed its connection before its response was complete (${detail}); Berth sent no part of it. See the server log of copy ${copy}.`,
+    ),
   bodyBudgetExhausted: (limit: number) =>
     new BerthError({
       code: "ServiceUnavailable",
@@ -77,14 +85,22 @@ export const runtimeErrors = {
       retryable: true,
       message: `Berth's router is holding as many request and response body bytes as limits.bufferedBodyBudgetBytes allows (${limit}). Retry with backoff; if this is steady load, raise limits.bufferedBodyBudgetBytes or add capacity.`,
     }),
-  routeNotFound: (path: string) => validation(`No runtime operation is served at ${quoted(path)}. Use /endpoints/{EndpointName}/invocations or /invocations-response-stream.`),
+  routeNotFound: (path: string) =>
+    validation(`No runtime operation is served at ${quoted(path)}. Use /endpoints/{EndpointName}/invocations or /invocations-response-stream.`),
   internal: (requestId: string) =>
-    new BerthError({ code: "InternalFailure", httpStatus: 500, message: `The router failed to handle the request (request id ${requestId}); see the server log.` }),
+    new BerthError({
+      code: "InternalFailure",
+      httpStatus: 500,
+      message: `The router failed to handle the request (request id ${requestId}); see the server log.`,
+    }),
   shuttingDown: () => new BerthError({ code: "ServiceUnavailable", httpStatus: 503, message: "The server is shutting down. Retry against a running server." }),
 };
 
 /** Errors after the first byte of a response stream travel as exception events. */
 export const streamErrors = {
-  modelStreamError: (message: string, errorCode: "ModelInvocationTimeExceeded" | "StreamBroken") => ({ type: "ModelStreamError", body: { Message: message, ErrorCode: errorCode } }),
+  modelStreamError: (message: string, errorCode: "ModelInvocationTimeExceeded" | "StreamBroken") => ({
+    type: "ModelStreamError",
+    body: { Message: message, ErrorCode: errorCode },
+  }),
   internalStreamFailure: (message: string) => ({ type: "InternalStreamFailure", body: { Message: message } }),
 };

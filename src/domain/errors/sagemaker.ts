@@ -54,16 +54,15 @@ export const sageMakerErrors = {
     validation(`Cannot ${action} endpoint "${endpointArn}" while it is in status ${status}. Wait for the current operation to finish.`),
   componentWrongState: (name: string, state: string, action: string) =>
     validation(`Cannot ${action} inference component "${name}" while it is in state ${state}. Wait for the current operation to finish and retry.`),
-  specificationChoice: () =>
-    validation("Set exactly one of Specification or Specifications for an inference component."),
-  containerOrModel: (name: string) =>
-    validation(`Inference component '${name}' needs a model: set Specification.ModelName or Specification.Container.Image.`),
+  specificationChoice: () => validation("Set exactly one of Specification or Specifications for an inference component."),
+  containerOrModel: (name: string) => validation(`Inference component '${name}' needs a model: set Specification.ModelName or Specification.Container.Image.`),
   requirementsMissing: (name: string) =>
     validation(`Inference component '${name}' needs Specification.ComputeResourceRequirements (at least MinMemoryRequiredInMb).`),
   maxBelowMin: (name: string, min: number, max: number) =>
-    validation(`Inference component '${name}': MaxMemoryRequiredInMb (${max}) is below MinMemoryRequiredInMb (${min}). Raise the maximum or lower the minimum.`),
-  modelWithoutContainer: (model: string) =>
-    validation(`Model '${model}' must have a PrimaryContainer or Containers with an Image.`),
+    validation(
+      `Inference component '${name}': MaxMemoryRequiredInMb (${max}) is below MinMemoryRequiredInMb (${min}). Raise the maximum or lower the minimum.`,
+    ),
+  modelWithoutContainer: (model: string) => validation(`Model '${model}' must have a PrimaryContainer or Containers with an Image.`),
   variantNeedsInstances: (variant: string) =>
     validation(`Variant '${variant}' needs InstanceType and InitialInstanceCount (serverless variants are not supported by Berth).`),
   duplicateVariant: (variant: string) => validation(`Variant name '${variant}' appears more than once; variant names must be unique in a configuration.`),
@@ -83,7 +82,11 @@ export const sageMakerErrors = {
   artifactUrlRefused: (field: string, problem: string) => validation(`${field} is refused. ${problem}`),
   unsupported: (what: string, instead: string) => validation(`${what} is not supported by Berth. ${instead}`),
   tooManyResources: (noun: ResourceNoun, limit: number) =>
-    new BerthError({ code: "ResourceLimitExceeded", httpStatus: 400, message: `The limit of ${limit} ${noun}s has been reached. Delete unused ones or raise the limit in the server config.` }),
+    new BerthError({
+      code: "ResourceLimitExceeded",
+      httpStatus: 400,
+      message: `The limit of ${limit} ${noun}s has been reached. Delete unused ones or raise the limit in the server config.`,
+    }),
 };
 
 /** Errors of UpdateInferenceComponent's deployment configuration. */
@@ -100,11 +103,20 @@ export const deploymentErrors = {
 
 /** Errors of adapter inference components (BaseInferenceComponentName). */
 export const adapterErrors = {
-  otherEndpoint: (name: string, base: string, endpoint: string) => validation(`Adapter '${name}' must be on the endpoint of its base inference component '${base}' (${endpoint}).`),
-  baseIsAdapter: (name: string, base: string) => validation(`Inference component '${base}' is itself an adapter, so '${name}' cannot use it as its base. Name the base model's inference component.`),
-  artifactRequired: (name: string) => validation(`Adapter inference component '${name}' needs Specification.Container.ArtifactUrl: the adapter's weights (a directory or .tar.gz holding adapter.gguf).`),
+  otherEndpoint: (name: string, base: string, endpoint: string) =>
+    validation(`Adapter '${name}' must be on the endpoint of its base inference component '${base}' (${endpoint}).`),
+  baseIsAdapter: (name: string, base: string) =>
+    validation(`Inference component '${base}' is itself an adapter, so '${name}' cannot use it as its base. Name the base model's inference component.`),
+  artifactRequired: (name: string) =>
+    validation(
+      `Adapter inference component '${name}' needs Specification.Container.ArtifactUrl: the adapter's weights (a directory or .tar.gz holding adapter.gguf).`,
+    ),
   onlyArtifact: (name: string) =>
-    validation(`Adapter inference component '${name}' takes only BaseInferenceComponentName and Container.ArtifactUrl; it runs in its base's copies, so remove Image, ModelName and ComputeResourceRequirements.`),
+    validation(
+      `Adapter inference component '${name}' takes only BaseInferenceComponentName and Container.ArtifactUrl; it runs in its base's copies, so remove Image, ModelName and ComputeResourceRequirements.`,
+    ),
   baseHasAdapters: (base: string, adapters: string[]) =>
-    validation(`Cannot delete inference component "${base}": it is a base inference component for one or more associated adapter inference components (${adapters.join(", ")}). Delete those first.`),
+    validation(
+      `Cannot delete inference component "${base}": it is a base inference component for one or more associated adapter inference components (${adapters.join(", ")}). Delete those first.`,
+    ),
 };

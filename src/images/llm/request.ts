@@ -55,10 +55,7 @@ export function parseGenerateRequest(body: Buffer, drawSeed: () => number = rand
 }
 
 /** The value, undefined when absent, or an error message (a string) when malformed. */
-function numberParam(
-  parameters: Record<string, unknown>,
-  rule: { name: string; integer?: boolean; min: number; max?: number },
-): number | string | undefined {
+function numberParam(parameters: Record<string, unknown>, rule: { name: string; integer?: boolean; min: number; max?: number }): number | string | undefined {
   const { name } = rule;
   const value = parameters[name];
   if (value === undefined || value === null) return undefined;

@@ -33,7 +33,16 @@ class Engine {
   readonly #pending: number[][];
   readonly #pendingHead: Int32Array;
   readonly #slo: Float64Array;
-  readonly #counts: { completed: Float64Array; within: Float64Array; failed: Float64Array; held: Float64Array; cold: Float64Array; outs: Float64Array; ins: Float64Array; peak: Float64Array };
+  readonly #counts: {
+    completed: Float64Array;
+    within: Float64Array;
+    failed: Float64Array;
+    held: Float64Array;
+    cold: Float64Array;
+    outs: Float64Array;
+    ins: Float64Array;
+    peak: Float64Array;
+  };
   readonly #series: SeriesRecorder;
   readonly #calls = { targetTracking: 0, place: 0, instanceScaling: 0 };
   readonly #notes: string[] = [];
@@ -63,7 +72,16 @@ class Engine {
     this.#pendingHead = new Int32Array(n);
     this.#slo = Float64Array.from(setup.models, (m) => m.sloS);
     const counter = () => new Float64Array(n);
-    this.#counts = { completed: counter(), within: counter(), failed: counter(), held: counter(), cold: counter(), outs: counter(), ins: counter(), peak: counter() };
+    this.#counts = {
+      completed: counter(),
+      within: counter(),
+      failed: counter(),
+      held: counter(),
+      cold: counter(),
+      outs: counter(),
+      ins: counter(),
+      peak: counter(),
+    };
     this.#series = new SeriesRecorder(setup.timing, n);
     this.#poolModels = setup.pools.map((_, p) => setup.models.flatMap((m, i) => (m.pool === p ? [i] : [])));
     this.#modelByName = new Map(setup.models.map((m, i) => [m.name, i]));
@@ -141,7 +159,12 @@ class Engine {
     const decision = decideInstanceCount({
       placement: this.#placementInput(pool),
       template: pool.spec.template,
-      live: pool.instances.map((i) => ({ id: i.id, launching: i.readyAt > t, idleSince: i.idleSince === undefined ? undefined : i.idleSince * 1000, createdAt: i.createdAt * 1000 })),
+      live: pool.instances.map((i) => ({
+        id: i.id,
+        launching: i.readyAt > t,
+        idleSince: i.idleSince === undefined ? undefined : i.idleSince * 1000,
+        createdAt: i.createdAt * 1000,
+      })),
       bounds: { min: mode.min, max: mode.max },
       now: t * 1000,
       idleReleaseMs: mode.idleReleaseS * 1000,

@@ -77,7 +77,14 @@ function explicitGroups(trace: Pick<Trace, "streams" | "source">, file: string, 
       let index = exact.get(id);
       if (index === undefined && id.length >= minPrefix) {
         const matches = ids.flatMap((candidate, i) => (candidate.startsWith(id) ? [i] : []));
-        if (matches.length > 1) return issue(`'${id}' is the start of ${matches.length} stream ids (${listSome(matches.map((i) => ids[i]), id, 3)}); write more of it`);
+        if (matches.length > 1)
+          return issue(
+            `'${id}' is the start of ${matches.length} stream ids (${listSome(
+              matches.map((i) => ids[i]),
+              id,
+              3,
+            )}); write more of it`,
+          );
         index = matches[0];
       }
       if (index === undefined) return issue(`the trace ${trace.source} has no stream '${id}'; its streams are ${listSome(ids, id)}`);

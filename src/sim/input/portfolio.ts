@@ -49,7 +49,12 @@ export function parsePortfolio(text: string, file: string, catalog: Catalog): Po
   const endpoint = readEndpoint(f, top.endpoint, catalog);
   const models = readModels(f, top.models, catalog, endpoint?.instance, notes);
   const simulation = readSimulation(f, top.simulation);
-  const mapping = readMapping(f, top.mapping, models.map((m) => m.name), simulation?.seed ?? 1);
+  const mapping = readMapping(
+    f,
+    top.mapping,
+    models.map((m) => m.name),
+    simulation?.seed ?? 1,
+  );
   if (f.issues.length > 0 || !endpoint || !simulation || !mapping) throw new PortfolioError(f.issues);
   return { file, ...(description !== undefined && { description }), models, endpoint, mapping, simulation, catalogDir: catalog.dir, notes };
 }
@@ -61,6 +66,12 @@ function readSimulation(f: Fields, value: unknown): SimulationSpec | undefined {
   const rateScale = s.rateScale === undefined ? undefined : f.number(["simulation", "rateScale"], s.rateScale, { above: 0 });
   const seed = s.seed === undefined ? 1 : f.number(["simulation", "seed"], s.seed, { whole: true });
   const scalingPeriodS = s.scalingPeriodS === undefined ? 60 : f.number(["simulation", "scalingPeriodS"], s.scalingPeriodS, { above: 0 });
-  if (seed === undefined || scalingPeriodS === undefined || (s.durationS !== undefined && durationS === undefined) || (s.rateScale !== undefined && rateScale === undefined)) return undefined;
+  if (
+    seed === undefined ||
+    scalingPeriodS === undefined ||
+    (s.durationS !== undefined && durationS === undefined) ||
+    (s.rateScale !== undefined && rateScale === undefined)
+  )
+    return undefined;
   return { ...(durationS !== undefined && { durationS }), ...(rateScale !== undefined && { rateScale }), seed, scalingPeriodS };
 }

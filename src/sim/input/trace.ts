@@ -105,11 +105,13 @@ export function resolveTraceOptions(options: TraceOptions = {}): ResolvedTraceOp
   positive("durationS", options.durationS);
   positive("speedup", options.speedup);
   positive("rateScale", options.rateScale);
-  if (options.endS !== undefined && options.durationS !== undefined) throw new RangeError("trace options endS and durationS both set the window end; give one of them");
+  if (options.endS !== undefined && options.durationS !== undefined)
+    throw new RangeError("trace options endS and durationS both set the window end; give one of them");
   const endS = options.endS ?? (options.durationS !== undefined ? startS + options.durationS : Infinity);
   if (!(endS > startS)) throw new RangeError(`trace option endS (${endS}) must be after startS (${startS})`);
   const maxStreams = options.maxStreams ?? Infinity;
-  if (maxStreams !== Infinity && !(Number.isInteger(maxStreams) && maxStreams >= 1)) throw new RangeError(`trace option maxStreams must be a whole number of at least 1, found ${maxStreams}`);
+  if (maxStreams !== Infinity && !(Number.isInteger(maxStreams) && maxStreams >= 1))
+    throw new RangeError(`trace option maxStreams must be a whole number of at least 1, found ${maxStreams}`);
   const seed = options.seed ?? 1;
   if (!Number.isInteger(seed)) throw new RangeError(`trace option seed must be a whole number, found ${seed}`);
   const maxArrivals = options.maxArrivals ?? defaultMaxArrivals;

@@ -9,7 +9,12 @@ import type { StrategyResult } from "../strategies/index.js";
  */
 
 const font = { font: "Helvetica, Arial, sans-serif", labelFont: "Helvetica, Arial, sans-serif", titleFont: "Helvetica, Arial, sans-serif" };
-const config = { font: font.font, axis: { labelFont: font.labelFont, titleFont: font.titleFont }, legend: { labelFont: font.labelFont, titleFont: font.titleFont, labelLimit: 260 }, view: { stroke: null } };
+const config = {
+  font: font.font,
+  axis: { labelFont: font.labelFont, titleFont: font.titleFont },
+  legend: { labelFont: font.labelFont, titleFont: font.titleFont, labelLimit: 260 },
+  view: { stroke: null },
+};
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const compiled = compile({ ...spec, config: { ...config, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
@@ -68,7 +73,10 @@ export function occupancyChart(title: string, snapshot: OccupancySnapshot, model
   const range = domain.map((d) => (d === free ? "#ffffff" : d === reserved ? "#d9d9d9" : palette.get(d)!));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: title, subtitle: `${snapshot.instances.length} instances at hour ${(snapshot.atS / 3600).toFixed(1)}; ${snapshot.gpusHeld} GPUs held by copies` },
+    title: {
+      text: title,
+      subtitle: `${snapshot.instances.length} instances at hour ${(snapshot.atS / 3600).toFixed(1)}; ${snapshot.gpusHeld} GPUs held by copies`,
+    },
     data: { values },
     width: 18 * Math.max(1, snapshot.instances[0]?.devices.length ?? 8),
     height: { step: 16 },
@@ -115,7 +123,8 @@ export function copiesChart(result: StrategyResult, modelNames: readonly string[
   const s = result.engine!.series;
   const values: { hour: number; copies: number; model: string }[] = [];
   // Steps only where some model's count changes: the same picture in far fewer points.
-  for (const i of changes(s.copies)) s.copies.forEach((series, m) => values.push({ hour: round((i * s.stepS) / 3600), copies: series[i], model: modelNames[m] }));
+  for (const i of changes(s.copies))
+    s.copies.forEach((series, m) => values.push({ hour: round((i * s.stepS) / 3600), copies: series[i], model: modelNames[m] }));
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: `Copies per model over time — ${result.label}`,
@@ -126,7 +135,13 @@ export function copiesChart(result: StrategyResult, modelNames: readonly string[
     encoding: {
       x: { field: "hour", type: "quantitative", title: "hour of the trace", scale: { nice: false } },
       y: { field: "copies", type: "quantitative", stack: "zero", title: "copies (ready or starting)" },
-      color: { field: "model", type: "nominal", scale: { domain: [...modelNames], range: modelNames.map((n) => palette.get(n)!) }, title: "model", legend: { columns: 1 } },
+      color: {
+        field: "model",
+        type: "nominal",
+        scale: { domain: [...modelNames], range: modelNames.map((n) => palette.get(n)!) },
+        title: "model",
+        legend: { columns: 1 },
+      },
       order: { field: "model" },
     },
   };
@@ -140,13 +155,17 @@ export function latencyChart(results: readonly StrategyResult[]): TopLevelSpec {
     const cdf = r.engine.latency.cdf();
     const stride = Math.max(1, Math.ceil(cdf.length / 400));
     cdf.forEach(([x, y], i) => {
-      if (i % stride === 0 || i === cdf.length - 1) values.push({ ms: round(x), fraction: round(y * (r.engine!.latency.total / Math.max(1, r.requests))), strategy: r.label });
+      if (i % stride === 0 || i === cdf.length - 1)
+        values.push({ ms: round(x), fraction: round(y * (r.engine!.latency.total / Math.max(1, r.requests))), strategy: r.label });
     });
   }
   const simulated = results.filter((r) => r.engine);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: { text: "Latency distribution (share of all requests answered within x)", subtitle: "failed requests never arrive, so a curve ends below 1 by their share" },
+    title: {
+      text: "Latency distribution (share of all requests answered within x)",
+      subtitle: "failed requests never arrive, so a curve ends below 1 by their share",
+    },
     width: 640,
     height: 260,
     data: { values },
@@ -162,8 +181,26 @@ export function latencyChart(results: readonly StrategyResult[]): TopLevelSpec {
 /** Colours for models, fixed by their order in the portfolio. */
 export function modelPalette(modelNames: readonly string[]): Map<string, string> {
   const tableau20 = [
-    "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac",
-    "#9ecae9", "#ffbf79", "#88d27a", "#ff9d98", "#83bcb6", "#f2cf5b", "#d6a5c9", "#fcbfd2", "#d8b5a5", "#79706e",
+    "#4c78a8",
+    "#f58518",
+    "#54a24b",
+    "#e45756",
+    "#72b7b2",
+    "#eeca3b",
+    "#b279a2",
+    "#ff9da6",
+    "#9d755d",
+    "#bab0ac",
+    "#9ecae9",
+    "#ffbf79",
+    "#88d27a",
+    "#ff9d98",
+    "#83bcb6",
+    "#f2cf5b",
+    "#d6a5c9",
+    "#fcbfd2",
+    "#d8b5a5",
+    "#79706e",
   ];
   return new Map(modelNames.map((n, i) => [n, tableau20[i % tableau20.length]]));
 }

@@ -50,7 +50,10 @@ export function buildReport(sim: Simulation): Report {
         "The busiest moment is the sample with the most GPUs held by copies.",
       "",
     );
-    for (const [file, r, word] of [["occupancy-before.svg", before, "Before"], ["occupancy-after.svg", after, "After"]] as const) {
+    for (const [file, r, word] of [
+      ["occupancy-before.svg", before, "Before"],
+      ["occupancy-after.svg", after, "After"],
+    ] as const) {
       const snap = r.engine!.busiest;
       const shown = { ...snap, instances: snap.instances.slice(0, maxMapRows) };
       charts.set(file, occupancyChart(`${word}: ${r.label}`, shown, names, palette));
@@ -77,7 +80,14 @@ export function buildReport(sim: Simulation): Report {
 
   out.push("## Per model", "", markdownTable(perModelRows(sim), ["l"]), "");
   out.push(...strategySection(results), ...assumptionSection(sim), ...inputSection(sim));
-  return { markdown: out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n", charts };
+  return {
+    markdown:
+      out
+        .join("\n")
+        .replace(/\n{3,}/g, "\n\n")
+        .trimEnd() + "\n",
+    charts,
+  };
 }
 
 /** Writes report.md and the SVG charts into dir; returns the report's path. */
@@ -99,13 +109,22 @@ function headlineSentence(results: readonly StrategyResult[]): string[] {
       `with ${percent(sloAttainment(best), 2)} of requests within their SLO against ${percent(sloAttainment(a), 2)}.`,
   ];
   const bound = results.find((r) => r.kind === "bound");
-  if (bound) lines.push(`No placement can use fewer GPU-hours than the lower bound (${whole(bound.gpuHours)}): ${ratio(a.gpuHours, bound.gpuHours)} below (a).`);
+  if (bound)
+    lines.push(`No placement can use fewer GPU-hours than the lower bound (${whole(bound.gpuHours)}): ${ratio(a.gpuHours, bound.gpuHours)} below (a).`);
   return [lines.join(" ")];
 }
 
 function perModelRows(sim: Simulation): string[][] {
   const simulated = sim.results.filter((r) => r.engine);
-  const header = ["model", "GPUs × copy", "weights", "startup", "requests", ...simulated.map((r) => `SLO ${r.key ? `(${r.key})` : r.label}`), ...simulated.map((r) => `peak copies (${r.key})`)];
+  const header = [
+    "model",
+    "GPUs × copy",
+    "weights",
+    "startup",
+    "requests",
+    ...simulated.map((r) => `SLO ${r.key ? `(${r.key})` : r.label}`),
+    ...simulated.map((r) => `peak copies (${r.key})`),
+  ];
   const rows = sim.portfolio.models.map((model, m) => [
     model.name,
     String(model.accelerators),
@@ -148,7 +167,9 @@ function assumptionSection(sim: Simulation): string[] {
     `- Warm start: when the window opens, each model already runs the copies its first ${a.warmStartBins} minutes need (at least its minimum), on the instances they need.`,
     "- A copy stopped by scale-in finishes the requests it already holds; its GPUs are free for placement at once.",
     ...(p.simulation.scalingPeriodS !== 60
-      ? [`- The portfolio's \`simulation.scalingPeriodS\` (${p.simulation.scalingPeriodS}) is the server's time-scale knob; the simulator runs in API time and evaluates every ${a.tickS} s regardless.`]
+      ? [
+          `- The portfolio's \`simulation.scalingPeriodS\` (${p.simulation.scalingPeriodS}) is the server's time-scale knob; the simulator runs in API time and evaluates every ${a.tickS} s regardless.`,
+        ]
       : []),
     `- Price: $${fixed(a.pricePerHour, 3)} per ${p.endpoint.instanceType} instance-hour, from ${a.priceSource}.`,
     ...priceCaveats.map((c) => `- ${c}`),
@@ -163,7 +184,8 @@ function inputSection(sim: Simulation): string[] {
   const window = `${fixed(o.startS, 0)} s to ${Number.isFinite(o.endS) ? `${fixed(o.endS, 0)} s` : "the end"} of the trace`;
   const mapping = assignment.models.map((m) => [m.model, m.streams.map((s) => trace.streams[s].id).join(", ") || "(none)", whole(m.requests)]);
   const notes = [...portfolio.notes, ...trace.notes];
-  if (assignment.unmapped.streams > 0) notes.push(`${assignment.unmapped.streams} trace streams (${whole(assignment.unmapped.requests)} requests) feed no model and are left out.`);
+  if (assignment.unmapped.streams > 0)
+    notes.push(`${assignment.unmapped.streams} trace streams (${whole(assignment.unmapped.requests)} requests) feed no model and are left out.`);
   if (assignment.idleModels.length > 0) notes.push(`No stream feeds ${assignment.idleModels.join(", ")}; they get no requests.`);
   return [
     "## Inputs",

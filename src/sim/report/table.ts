@@ -44,13 +44,34 @@ export function headlineRows(results: readonly StrategyResult[]): string[][] {
     row("instance-hours", (r) => fixed(r.instanceHours, 1)),
     row("cost (USD)", (r) => usd(r.cost)),
     row(`cost ratio: ${base.key === "a" ? "(a)" : base.label} ÷ this`, (r) => ratio(base.cost, r.cost)),
-    row("mean GPU utilization", simulated((r) => percent(r.meanGpuUtilization))),
-    row("requests within SLO", simulated((r) => percent(sloAttainment(r), 2))),
-    row("failed requests", simulated((r) => whole(r.failed))),
-    row("held requests", simulated((r) => whole(r.held))),
-    row("cold starts", simulated((r) => whole(r.coldStarts))),
-    row("p50 latency", simulated((r) => ms(r.p50Ms))),
-    row("p99 latency", simulated((r) => ms(r.p99Ms))),
+    row(
+      "mean GPU utilization",
+      simulated((r) => percent(r.meanGpuUtilization)),
+    ),
+    row(
+      "requests within SLO",
+      simulated((r) => percent(sloAttainment(r), 2)),
+    ),
+    row(
+      "failed requests",
+      simulated((r) => whole(r.failed)),
+    ),
+    row(
+      "held requests",
+      simulated((r) => whole(r.held)),
+    ),
+    row(
+      "cold starts",
+      simulated((r) => whole(r.coldStarts)),
+    ),
+    row(
+      "p50 latency",
+      simulated((r) => ms(r.p50Ms)),
+    ),
+    row(
+      "p99 latency",
+      simulated((r) => ms(r.p99Ms)),
+    ),
     row("peak instances", (r) => whole(r.peakInstances)),
   ];
 }

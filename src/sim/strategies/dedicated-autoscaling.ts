@@ -23,7 +23,13 @@ export const dedicatedAutoscaling: Strategy = {
       models.push({
         ...hostedModel(model, m, { ...template.capacity }),
         initialCopies: initial,
-        scaling: { kind: "target-tracking", config: trackingConfig(model, "variant"), resource: { kind: "variant", endpoint: model.name, variant: "AllTraffic" }, min, max: model.scaling.maxCopies },
+        scaling: {
+          kind: "target-tracking",
+          config: trackingConfig(model, "variant"),
+          resource: { kind: "variant", endpoint: model.name, variant: "AllTraffic" },
+          min,
+          max: model.scaling.maxCopies,
+        },
         wakeFromZero: false,
       });
       sizing.push(`${model.name}: ${min}–${model.scaling.maxCopies} instances, ${plural(initial, "instance")} at the start`);

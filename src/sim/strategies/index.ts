@@ -37,7 +37,9 @@ export function defaultStrategies(): Strategy[] {
 export function pickStrategies(list: readonly string[]): Strategy[] {
   const unknown = list.filter((k) => !registry.has(k.trim()));
   if (unknown.length > 0) {
-    const known = allStrategies().map((s) => `${s.key} (${s.name})`).join(", ");
+    const known = allStrategies()
+      .map((s) => `${s.key} (${s.name})`)
+      .join(", ");
     throw new RangeError(`unknown strateg${unknown.length === 1 ? "y" : "ies"} ${unknown.map((u) => `'${u}'`).join(", ")}; choose from ${known}`);
   }
   return [...new Set(list.map((k) => registry.get(k.trim())!))];

@@ -19,9 +19,18 @@ export const packedPeak: Strategy = {
   run(ctx: SimulationContext) {
     const peaks = ctx.portfolio.models.map((_, m) => peakCopies(ctx, m));
     const count = Math.max(ctx.portfolio.endpoint.minInstances, instancesFor(ctx, peaks));
-    const models = componentModels(ctx, { minOf: (m) => peaks[m], initialOf: (m) => peaks[m], wake: false }).map((m) => ({ ...m, scaling: { kind: "fixed" as const } }));
+    const models = componentModels(ctx, { minOf: (m) => peaks[m], initialOf: (m) => peaks[m], wake: false }).map((m) => ({
+      ...m,
+      scaling: { kind: "fixed" as const },
+    }));
     const pool = { name: "shared", template: ctx.template, mode: { kind: "fixed" as const, count }, initialInstances: count, placement: "BINPACK" as const };
     const engine = runEngine({ models, pools: [pool], timing: engineTiming(ctx), onHour: (s) => ctx.onHour?.(packedPeak, s) }, ctx.workload);
-    return summarize(packedPeak, ctx, engine, [`${plural(count, "instance")} for ${plural(peaks.reduce((a, b) => a + b, 0), "copy", "copies")}`]);
+    return summarize(packedPeak, ctx, engine, [
+      `${plural(count, "instance")} for ${plural(
+        peaks.reduce((a, b) => a + b, 0),
+        "copy",
+        "copies",
+      )}`,
+    ]);
   },
 };

@@ -16,11 +16,22 @@ export const packed: Strategy = {
     const peaks = ctx.portfolio.models.map((_, m) => peakCopies(ctx, m));
     const needed = instancesFor(ctx, peaks);
     const count = Math.max(ctx.portfolio.endpoint.minInstances, needed);
-    const models = componentModels(ctx, { minOf: (m) => Math.max(1, ctx.portfolio.models[m].scaling.minCopies), initialOf: (m) => warmCopies(ctx, m, Math.max(1, ctx.portfolio.models[m].scaling.minCopies)), wake: false });
+    const models = componentModels(ctx, {
+      minOf: (m) => Math.max(1, ctx.portfolio.models[m].scaling.minCopies),
+      initialOf: (m) => warmCopies(ctx, m, Math.max(1, ctx.portfolio.models[m].scaling.minCopies)),
+      wake: false,
+    });
     const pool = { name: "shared", template: ctx.template, mode: { kind: "fixed" as const, count }, initialInstances: count, placement: "BINPACK" as const };
     const engine = runEngine({ models, pools: [pool], timing: engineTiming(ctx), onHour: (s) => ctx.onHour?.(packed, s) }, ctx.workload);
-    const sizing = [`${plural(count, "instance")} for ${plural(peaks.reduce((a, b) => a + b, 0), "copy", "copies")} at every model's peak`];
-    if (count > ctx.portfolio.endpoint.maxInstances) sizing.push(`more than the endpoint's maxInstances (${ctx.portfolio.endpoint.maxInstances}), which only (d) enforces`);
+    const sizing = [
+      `${plural(count, "instance")} for ${plural(
+        peaks.reduce((a, b) => a + b, 0),
+        "copy",
+        "copies",
+      )} at every model's peak`,
+    ];
+    if (count > ctx.portfolio.endpoint.maxInstances)
+      sizing.push(`more than the endpoint's maxInstances (${ctx.portfolio.endpoint.maxInstances}), which only (d) enforces`);
     return summarize(packed, ctx, engine, sizing);
   },
 };

@@ -4,7 +4,10 @@ import { hostedModel, modelNeeds, trackingConfig } from "./sizing.js";
 import type { SimulationContext } from "./types.js";
 
 /** The portfolio's models as inference components of one shared endpoint, each with its own target tracking. */
-export function componentModels(ctx: SimulationContext, options: { minOf: (m: number) => number; initialOf: (m: number) => number; wake: boolean }): EngineModel[] {
+export function componentModels(
+  ctx: SimulationContext,
+  options: { minOf: (m: number) => number; initialOf: (m: number) => number; wake: boolean },
+): EngineModel[] {
   return ctx.portfolio.models.map((model, m) => ({
     ...hostedModel(model, 0, modelNeeds(model)),
     initialCopies: options.initialOf(m),
@@ -21,7 +24,15 @@ export function componentModels(ctx: SimulationContext, options: { minOf: (m: nu
 
 /** Instances the scheduler needs to place these copy counts on empty instances of the endpoint's type. */
 export function instancesFor(ctx: SimulationContext, copies: readonly number[]): number {
-  const demands: ComponentDemand[] = ctx.portfolio.models.map((model, m) => ({ component: model.name, copies: copies[m], needs: modelNeeds(model), strategy: "BINPACK" }));
-  const limit = Math.max(1, copies.reduce((a, b) => a + b, 0));
+  const demands: ComponentDemand[] = ctx.portfolio.models.map((model, m) => ({
+    component: model.name,
+    copies: copies[m],
+    needs: modelNeeds(model),
+    strategy: "BINPACK",
+  }));
+  const limit = Math.max(
+    1,
+    copies.reduce((a, b) => a + b, 0),
+  );
   return instancesNeeded({ instances: [], demands, current: [], nextOrdinals: {} }, ctx.template, limit).count;
 }

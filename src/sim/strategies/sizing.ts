@@ -12,7 +12,10 @@ export function instanceTemplate(endpoint: PortfolioEndpoint): InstanceTemplate 
     {
       instanceType: endpoint.instanceType,
       family: endpoint.instanceType.split(".")[1] ?? "",
-      accelerator: shape.accelerators > 0 ? { vendor: "", model: shape.acceleratorModel ?? "", count: shape.accelerators, memoryPerDeviceGiB: shape.memoryPerAcceleratorGiB } : null,
+      accelerator:
+        shape.accelerators > 0
+          ? { vendor: "", model: shape.acceleratorModel ?? "", count: shape.accelerators, memoryPerDeviceGiB: shape.memoryPerAcceleratorGiB }
+          : null,
       vcpus: shape.vcpus,
       memoryGiB: shape.memoryGiB,
       pricePerHour: endpoint.pricePerHour,
@@ -33,8 +36,20 @@ export function modelNeeds(model: PortfolioModel): Resources {
  * targetInvocationsPerCopy, or mean requests in service / targetConcurrencyPerCopy, rounded up.
  */
 /** What an engine model takes from its portfolio entry, whatever the strategy hosting it. */
-export function hostedModel(model: PortfolioModel, pool: number, needs: Resources): Pick<EngineModel, "name" | "pool" | "needs" | "accelerators" | "concurrency" | "startupS" | "sloS"> {
-  return { name: model.name, pool, needs, accelerators: model.accelerators, concurrency: model.concurrency, startupS: model.startup.seconds, sloS: model.sloMs / 1000 };
+export function hostedModel(
+  model: PortfolioModel,
+  pool: number,
+  needs: Resources,
+): Pick<EngineModel, "name" | "pool" | "needs" | "accelerators" | "concurrency" | "startupS" | "sloS"> {
+  return {
+    name: model.name,
+    pool,
+    needs,
+    accelerators: model.accelerators,
+    concurrency: model.concurrency,
+    startupS: model.startup.seconds,
+    sloS: model.sloMs / 1000,
+  };
 }
 
 export function neededCopies(ctx: SimulationContext, m: number, bin: number): number {

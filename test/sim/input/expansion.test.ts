@@ -30,8 +30,14 @@ describe("expanding rate traces into arrivals", () => {
       const a = await readTrace(path, { seed: 11 });
       const b = await readTrace(path, { seed: 11 });
       const c = await readTrace(path, { seed: 12 });
-      t.assert.deepStrictEqual(a.streams.map((s) => [...s.arrivals]), b.streams.map((s) => [...s.arrivals]));
-      t.assert.notDeepStrictEqual(a.streams.map((s) => [...s.arrivals]), c.streams.map((s) => [...s.arrivals]));
+      t.assert.deepStrictEqual(
+        a.streams.map((s) => [...s.arrivals]),
+        b.streams.map((s) => [...s.arrivals]),
+      );
+      t.assert.notDeepStrictEqual(
+        a.streams.map((s) => [...s.arrivals]),
+        c.streams.map((s) => [...s.arrivals]),
+      );
     }
   });
 
@@ -68,7 +74,17 @@ describe("expanding rate traces into arrivals", () => {
 
   it("produces bursts: gaps with the window's coefficient of variation", (t: TestContext) => {
     t.plan(1);
-    const arrivals = expandClient(windows(Array.from({ length: 100 }, () => 2), "Gamma", 0.25), 0, Infinity, 1, 3);
+    const arrivals = expandClient(
+      windows(
+        Array.from({ length: 100 }, () => 2),
+        "Gamma",
+        0.25,
+      ),
+      0,
+      Infinity,
+      1,
+      3,
+    );
     const gaps = arrivals.slice(1).map((x, i) => x - arrivals[i]);
     const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
     const sd = Math.sqrt(gaps.reduce((a, b) => a + (b - mean) ** 2, 0) / gaps.length);
@@ -95,7 +111,10 @@ describe("expanding rate traces into arrivals", () => {
   it("keeps only the busiest streams with maxStreams and reports what it dropped", async (t: TestContext) => {
     t.plan(2);
     const trace = await readTrace(functions, { maxStreams: 1 });
-    t.assert.deepStrictEqual(trace.streams.map((s) => s.id), ["f-busy"]);
+    t.assert.deepStrictEqual(
+      trace.streams.map((s) => s.id),
+      ["f-busy"],
+    );
     t.assert.deepStrictEqual(trace.dropped, { streams: 2, requests: 2 });
   });
 

@@ -51,7 +51,10 @@ describe("malformed trace files", () => {
   it("names the ServeGen column of an unknown distribution", async (t: TestContext) => {
     t.plan(1);
     const file = join(fixtures, "bad", "servegen", "chunk-7-trace.csv");
-    t.assert.equal((await failure(file)).message, `${file} line 2, column 4 (distribution): expected Gamma, Weibull or nothing (a window without requests), found "Poisson"`);
+    t.assert.equal(
+      (await failure(file)).message,
+      `${file} line 2, column 4 (distribution): expected Gamma, Weibull or nothing (a window without requests), found "Poisson"`,
+    );
   });
 
   it("lists the understood formats and their layouts for a file it cannot place", async (t: TestContext) => {

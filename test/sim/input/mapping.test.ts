@@ -1,17 +1,25 @@
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
-import { loadCatalog, mapStreams, parsePortfolio, PortfolioError, readTrace, type MappingSpec, type Portfolio, type Stream, type Trace } from "../../../src/sim/input/index.js";
+import {
+  loadCatalog,
+  mapStreams,
+  parsePortfolio,
+  PortfolioError,
+  readTrace,
+  type MappingSpec,
+  type Portfolio,
+  type Stream,
+  type Trace,
+} from "../../../src/sim/input/index.js";
 import { fixtures } from "./paths.js";
 
 function trace(counts: Record<string, number>): Pick<Trace, "streams" | "source"> {
-  const streams = Object.entries(counts).map(
-    ([id, count]): Stream => ({
-      id,
-      arrivals: new Float64Array(count),
-      attributes: {},
-      stats: { count, meanRatePerS: 0, peakRatePerS60: 0, firstArrivalS: 0, lastArrivalS: 0 },
-    }),
-  );
+  const streams = Object.entries(counts).map(([id, count]): Stream => ({
+    id,
+    arrivals: new Float64Array(count),
+    attributes: {},
+    stats: { count, meanRatePerS: 0, peakRatePerS60: 0, firstArrivalS: 0, lastArrivalS: 0 },
+  }));
   return { streams, source: "t.csv" };
 }
 
@@ -40,9 +48,12 @@ describe("mapping trace streams to models", () => {
 
   it("draws a random assignment that depends only on the seed", (t: TestContext) => {
     t.plan(3);
-    const draw = (seed: number) => mapStreams(streams, portfolio(["a", "b"], { strategy: "random", streamsPerModel: 2, seed })).models.map((m) => names(streams, m.streams));
+    const draw = (seed: number) =>
+      mapStreams(streams, portfolio(["a", "b"], { strategy: "random", streamsPerModel: 2, seed })).models.map((m) => names(streams, m.streams));
     const reordered = trace({ alsoMid: 10, idle: 0, mid: 10, busy: 50, quiet: 1 });
-    const again = mapStreams(reordered, portfolio(["a", "b"], { strategy: "random", streamsPerModel: 2, seed: 5 })).models.map((m) => names(reordered, m.streams));
+    const again = mapStreams(reordered, portfolio(["a", "b"], { strategy: "random", streamsPerModel: 2, seed: 5 })).models.map((m) =>
+      names(reordered, m.streams),
+    );
     t.assert.deepStrictEqual(draw(5), draw(5));
     t.assert.deepStrictEqual(again, draw(5), "the reader's stream order does not matter");
     const seeds = new Set(Array.from({ length: 8 }, (_, s) => JSON.stringify(draw(s))));
@@ -74,7 +85,8 @@ mapping:
       () => mapStreams(tr, p),
       (e: unknown) =>
         e instanceof PortfolioError &&
-        e.message === `portfolio.yaml line 8, mapping.explicit.a: the trace ${join(fixtures, "azure-llm")} has no stream 'cod'; its streams are 'tiny', 'other'`,
+        e.message ===
+          `portfolio.yaml line 8, mapping.explicit.a: the trace ${join(fixtures, "azure-llm")} has no stream 'cod'; its streams are 'tiny', 'other'`,
     );
   });
 });

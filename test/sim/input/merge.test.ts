@@ -20,7 +20,10 @@ describe("merging streams into one time order", () => {
 
   it("agrees with a stable sort of all arrivals for any sorted streams", (t: TestContext) => {
     t.plan(1);
-    const sortedLists = fc.array(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 30 }).map((a) => a.sort((x, y) => x - y)), { maxLength: 12 });
+    const sortedLists = fc.array(
+      fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 30 }).map((a) => a.sort((x, y) => x - y)),
+      { maxLength: 12 },
+    );
     fc.assert(
       fc.property(sortedLists, (lists) => {
         const cursor = new ArrivalCursor({ streams: lists.map(stream) });

@@ -21,7 +21,9 @@ export const sharedTraces = process.env.BERTH_TRACES_DIR ?? resolve(projectRoot(
 export function sharedTrace(relative: string): string {
   const path = join(sharedTraces, relative);
   if (!existsSync(path)) {
-    throw new Error(`shared trace ${path} is missing: these tests need the public traces (see data/traces/README.md); set BERTH_TRACES_DIR if they live elsewhere`);
+    throw new Error(
+      `shared trace ${path} is missing: these tests need the public traces (see data/traces/README.md); set BERTH_TRACES_DIR if they live elsewhere`,
+    );
   }
   return path;
 }

@@ -86,8 +86,14 @@ endpoint:
   instanceType: ml.p4.24xlarge
 `;
     const [instance, model] = problems(text);
-    t.assert.match(instance, /^portfolio\.yaml line 9, endpoint\.instanceType: unknown instance type 'ml\.p4\.24xlarge' — did you mean 'ml\.p4d\.24xlarge'\?; instances\.json in .+ has 'ml\.p4d\.24xlarge', .+ and 27 more$/);
-    t.assert.match(model, /^portfolio\.yaml line 3, models\[0\]\.catalogModel: unknown catalog model 'codegen6B' — did you mean 'codegen-6B'\?; models\.json in .+ has 'codegen-6B', .+ and 8 more$/);
+    t.assert.match(
+      instance,
+      /^portfolio\.yaml line 9, endpoint\.instanceType: unknown instance type 'ml\.p4\.24xlarge' — did you mean 'ml\.p4d\.24xlarge'\?; instances\.json in .+ has 'ml\.p4d\.24xlarge', .+ and 27 more$/,
+    );
+    t.assert.match(
+      model,
+      /^portfolio\.yaml line 3, models\[0\]\.catalogModel: unknown catalog model 'codegen6B' — did you mean 'codegen-6B'\?; models\.json in .+ has 'codegen-6B', .+ and 8 more$/,
+    );
   });
 
   it("reads JSON too, with the lines of the JSON text", (t: TestContext) => {
@@ -109,7 +115,9 @@ endpoint:
 endpoint:
   instanceType: ml.p5e.48xlarge
 `;
-    t.assert.deepStrictEqual(problems(text), ["portfolio.yaml line 4, endpoint.instanceType: the catalog has no price for ml.p5e.48xlarge; set endpoint.pricePerHour (USD per instance-hour)"]);
+    t.assert.deepStrictEqual(problems(text), [
+      "portfolio.yaml line 4, endpoint.instanceType: the catalog has no price for ml.p5e.48xlarge; set endpoint.pricePerHour (USD per instance-hour)",
+    ]);
   });
 
   it("refuses copies that cannot fit on one instance", (t: TestContext) => {
@@ -121,8 +129,14 @@ endpoint:
   instanceType: ml.g5.4xlarge
 `;
     const [weights, devices] = problems(text);
-    t.assert.equal(weights, "portfolio.yaml line 2, models[0].catalogModel: 32.06 GB of weights do not fit in 1 × 24 GiB of accelerator memory; use at least 2 accelerators");
-    t.assert.equal(devices, "portfolio.yaml line 3, models[1].accelerators: a copy needs 2 accelerators but one instance of the endpoint has 1; lower it or pick a larger instanceType");
+    t.assert.equal(
+      weights,
+      "portfolio.yaml line 2, models[0].catalogModel: 32.06 GB of weights do not fit in 1 × 24 GiB of accelerator memory; use at least 2 accelerators",
+    );
+    t.assert.equal(
+      devices,
+      "portfolio.yaml line 3, models[1].accelerators: a copy needs 2 accelerators but one instance of the endpoint has 1; lower it or pick a larger instanceType",
+    );
   });
 
   it("rejects mixed latency profiles, contradictory scale-to-zero and duplicate names", (t: TestContext) => {
@@ -168,6 +182,9 @@ ${endpoint}`;
     t.plan(2);
     const p = await loadPortfolio(join(fixtures, "portfolio-example.yaml"), { catalogDir: catalog.dir });
     t.assert.equal(p.catalogDir, catalog.dir);
-    await t.assert.rejects(loadPortfolio(join(fixtures, "portfolio-example.yaml"), { catalogDir: join(fixtures, "no-catalog") }), (e: unknown) => e instanceof CatalogError && /pass catalogDir/.test(e.message));
+    await t.assert.rejects(
+      loadPortfolio(join(fixtures, "portfolio-example.yaml"), { catalogDir: join(fixtures, "no-catalog") }),
+      (e: unknown) => e instanceof CatalogError && /pass catalogDir/.test(e.message),
+    );
   });
 });

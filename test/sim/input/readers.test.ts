@@ -7,7 +7,10 @@ describe("trace readers on small fixtures", () => {
   it("reads a folder of Azure LLM files as one stream per file on a shared clock", async (t: TestContext) => {
     t.plan(6);
     const trace = await readTrace(join(fixtures, "azure-llm"));
-    t.assert.deepStrictEqual(trace.streams.map((s) => s.id), ["tiny", "other"]);
+    t.assert.deepStrictEqual(
+      trace.streams.map((s) => s.id),
+      ["tiny", "other"],
+    );
     const [tiny, other] = trace.streams;
     t.assert.deepStrictEqual([...tiny.arrivals], [1, 1.5, 2.25, 66, 121]);
     t.assert.deepStrictEqual([...other.arrivals], [0, 31]);
@@ -36,13 +39,26 @@ describe("trace readers on small fixtures", () => {
   it("spreads each minute's Azure Functions count inside that minute, with durations and memory", async (t: TestContext) => {
     t.plan(9);
     const trace = await readTrace(join(fixtures, "functions"));
-    t.assert.deepStrictEqual(trace.streams.map((s) => [s.id, s.stats.count]), [["f-busy", 45], ["f-rare", 2], ["f-idle", 0]]);
+    t.assert.deepStrictEqual(
+      trace.streams.map((s) => [s.id, s.stats.count]),
+      [
+        ["f-busy", 45],
+        ["f-rare", 2],
+        ["f-idle", 0],
+      ],
+    );
     const busy = trace.streams[0];
     const perMinute = [0, 0, 0, 0, 0];
     for (const t0 of busy.arrivals) perMinute[Math.floor(t0 / 60)]++;
     t.assert.deepStrictEqual(perMinute, [10, 0, 25, 3, 7]);
-    t.assert.ok(busy.arrivals.every((x, i) => i === 0 || busy.arrivals[i - 1] <= x), "arrivals are sorted");
-    t.assert.ok(busy.durationMs?.every((d) => d >= 10 && d <= 900), "durations stay inside the percentile range");
+    t.assert.ok(
+      busy.arrivals.every((x, i) => i === 0 || busy.arrivals[i - 1] <= x),
+      "arrivals are sorted",
+    );
+    t.assert.ok(
+      busy.durationMs?.every((d) => d >= 10 && d <= 900),
+      "durations stay inside the percentile range",
+    );
     t.assert.deepStrictEqual([...(trace.streams[1].durationMs ?? [])], [2000, 2000]);
     t.assert.deepStrictEqual(busy.attributes, { owner: "o1", app: "a1", trigger: "http", avgDurationMs: 100, memoryMb: 128 });
     t.assert.equal(trace.durationS, 300);
@@ -53,9 +69,15 @@ describe("trace readers on small fixtures", () => {
   it("reads a ServeGen group folder, a top folder of groups, or one client file", async (t: TestContext) => {
     t.plan(3);
     const group = await readTrace(join(fixtures, "servegen", "group-a"));
-    t.assert.deepStrictEqual(group.streams.map((s) => s.id), ["group-a/chunk-0", "group-a/chunk-3"]);
+    t.assert.deepStrictEqual(
+      group.streams.map((s) => s.id),
+      ["group-a/chunk-0", "group-a/chunk-3"],
+    );
     const top = await readTrace(join(fixtures, "servegen"));
-    t.assert.deepStrictEqual(top.streams.map((s) => s.id), ["group-a/chunk-0", "group-a/chunk-3", "group-b/chunk-1"]);
+    t.assert.deepStrictEqual(
+      top.streams.map((s) => s.id),
+      ["group-a/chunk-0", "group-a/chunk-3", "group-b/chunk-1"],
+    );
     const one = await readTrace(join(fixtures, "servegen", "group-b", "chunk-1-trace.csv"));
     t.assert.equal(one.durationS, 2400);
   });
@@ -64,7 +86,13 @@ describe("trace readers on small fixtures", () => {
     t.plan(2);
     const trace = await readTrace(join(fixtures, "servegen", "group-a"), { seed: 5 });
     const chunk3 = trace.streams[1].arrivals;
-    t.assert.ok(chunk3.every((x) => x < 600 || x >= 1800), "windows 600-1800 have rate 0");
-    t.assert.ok(trace.streams[0].arrivals.every((x) => x >= 600), "the first window of chunk-0 is empty");
+    t.assert.ok(
+      chunk3.every((x) => x < 600 || x >= 1800),
+      "windows 600-1800 have rate 0",
+    );
+    t.assert.ok(
+      trace.streams[0].arrivals.every((x) => x >= 600),
+      "the first window of chunk-0 is empty",
+    );
   });
 });

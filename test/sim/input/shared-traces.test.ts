@@ -7,7 +7,13 @@ describe("the shared public traces", () => {
     t.plan(6);
     const trace = await readTrace(sharedTrace("azure-llm-2023"));
     t.assert.equal(trace.format, "azure-llm");
-    t.assert.deepStrictEqual(trace.streams.map((s) => [s.id, s.stats.count]), [["code", 8819], ["conv", 19366]]);
+    t.assert.deepStrictEqual(
+      trace.streams.map((s) => [s.id, s.stats.count]),
+      [
+        ["code", 8819],
+        ["conv", 19366],
+      ],
+    );
     const conv = trace.streams[1];
     t.assert.ok(Math.abs(conv.stats.meanRatePerS - 5.53) < 0.05, `conv mean rate ${conv.stats.meanRatePerS}`);
     t.assert.equal(conv.stats.peakRatePerS60, 8.45);
@@ -40,7 +46,10 @@ describe("the shared public traces", () => {
     t.assert.equal(trace.totalRequests, 3037902);
     t.assert.equal(trace.durationS, 480 * 60);
     const top = [...trace.streams].sort((a, b) => b.stats.count - a.stats.count)[0];
-    t.assert.ok(top.stats.count / trace.totalRequests > 0.62 && top.stats.count / trace.totalRequests < 0.64, "the top function has about 63 % of all invocations");
+    t.assert.ok(
+      top.stats.count / trace.totalRequests > 0.62 && top.stats.count / trace.totalRequests < 0.64,
+      "the top function has about 63 % of all invocations",
+    );
     t.assert.deepStrictEqual(trace.notes, []);
   });
 

@@ -43,10 +43,12 @@ export class ControlRequests {
   allowed(): fc.Arbitrary<HostileRequest> {
     return fc.oneof(
       ...this.#perOperation.map((o) =>
-        fc.oneof(
-          o.valid.map((input) => request(o.api, o.operation, { label: "valid-shaped", input, verdict: "any" })),
-          o.mutated.filter((m) => m.verdict === "any"),
-        ).map((m) => (isMutation(m) ? request(o.api, o.operation, m) : m)),
+        fc
+          .oneof(
+            o.valid.map((input) => request(o.api, o.operation, { label: "valid-shaped", input, verdict: "any" })),
+            o.mutated.filter((m) => m.verdict === "any"),
+          )
+          .map((m) => (isMutation(m) ? request(o.api, o.operation, m) : m)),
       ),
     );
   }

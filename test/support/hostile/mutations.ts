@@ -24,9 +24,39 @@ interface Target {
 }
 
 /** Members whose size quotas bound (issue 9 item 7); a large value there is a quota case, not a shape case. */
-const quotaMembers = new Set(["InitialInstanceCount", "MaxInstanceCount", "MinInstanceCount", "CopyCount", "DesiredInstanceCount", "MaxCapacity", "MinCapacity"]);
+const quotaMembers = new Set([
+  "InitialInstanceCount",
+  "MaxInstanceCount",
+  "MinInstanceCount",
+  "CopyCount",
+  "DesiredInstanceCount",
+  "MaxCapacity",
+  "MinCapacity",
+]);
 
-const hostileStrings = ["", " ", "\u0000", "a\u0000b", "\u0001\u001f\u007f", "line\nbreak", "\r\n", "名前", "😀", "\ud800", "e\u0301", "bad_name!", "-lead", "trail-", "../..", "%zz", "%00", "${jndi:x}", "' OR 1=1 --", "<script>", "arn:aws:sagemaker:us-east-1:000000000000:model/x"];
+const hostileStrings = [
+  "",
+  " ",
+  "\u0000",
+  "a\u0000b",
+  "\u0001\u001f\u007f",
+  "line\nbreak",
+  "\r\n",
+  "名前",
+  "😀",
+  "\ud800",
+  "e\u0301",
+  "bad_name!",
+  "-lead",
+  "trail-",
+  "../..",
+  "%zz",
+  "%00",
+  "${jndi:x}",
+  "' OR 1=1 --",
+  "<script>",
+  "arn:aws:sagemaker:us-east-1:000000000000:model/x",
+];
 const hostileNumbers = [1e9, 1e308, -1e308, -1, 0, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 2, 0.5, -0, 5e-324];
 
 /** Wrong JSON types for a shape: each must be refused (SerializationException). */
@@ -90,7 +120,8 @@ export class Mutations {
     } else if (shape.type === "list") {
       (value as unknown[]).slice(0, 2).forEach((item, i) => out.push(...this.#targets(shape.member!.shape, item, [...path, i], "member", true, true)));
     } else if (shape.type === "map") {
-      for (const key of Object.keys(value as object).slice(0, 2)) out.push(...this.#targets(shape.value!.shape, (value as Record<string, unknown>)[key], [...path, key], "value", true, true));
+      for (const key of Object.keys(value as object).slice(0, 2))
+        out.push(...this.#targets(shape.value!.shape, (value as Record<string, unknown>)[key], [...path, key], "value", true, true));
     }
     return out;
   }
@@ -125,9 +156,9 @@ export class Mutations {
         break;
       case "timestamp":
         options.push(
-          fc.constantFrom<number | string>(1e308, -1e308, 8.64e12 + 1, -1, 0, 1e12, "1e308", "+275760-09-13T00:00:00.001Z", "2024-02-30T00:00:00Z", "0x10").map((v) =>
-            replace(`= ${JSON.stringify(v)}`, v, this.#constraints.timestampOk(v) ? "any" : "refuse"),
-          ),
+          fc
+            .constantFrom<number | string>(1e308, -1e308, 8.64e12 + 1, -1, 0, 1e12, "1e308", "+275760-09-13T00:00:00.001Z", "2024-02-30T00:00:00Z", "0x10")
+            .map((v) => replace(`= ${JSON.stringify(v)}`, v, this.#constraints.timestampOk(v) ? "any" : "refuse")),
         );
         break;
       case "list":
@@ -152,7 +183,11 @@ export class Mutations {
     const shape = this.#constraints.shape(target.shapeName);
     const verdict = (s: string): Verdict => (this.#constraints.stringOk(target.shapeName, s) ? "any" : "refuse");
     // Megabyte strings are few: each costs the server a full parse, and one in a hundred is enough to find a cliff.
-    const length = fc.oneof({ weight: 20, arbitrary: fc.constant(shape.max !== undefined ? shape.max + 1 : 4096) }, { weight: 2, arbitrary: fc.constant(100_000) }, { weight: 1, arbitrary: fc.constant(Math.floor(this.#maxBytes / 2)) });
+    const length = fc.oneof(
+      { weight: 20, arbitrary: fc.constant(shape.max !== undefined ? shape.max + 1 : 4096) },
+      { weight: 2, arbitrary: fc.constant(100_000) },
+      { weight: 1, arbitrary: fc.constant(Math.floor(this.#maxBytes / 2)) },
+    );
     return fc.oneof(
       fc.constantFrom(...hostileStrings).map((s) => replace(`= ${JSON.stringify(s)}`, s, verdict(s))),
       length.map((n) => {
@@ -165,7 +200,11 @@ export class Mutations {
 
   #numbers(target: Target, replace: (label: string, v: unknown, verdict: Verdict, awaits?: string) => Mutation): fc.Arbitrary<Mutation> {
     const shape = this.#constraints.shape(target.shapeName);
-    const edges = [...hostileNumbers, ...(shape.min !== undefined ? [shape.min - 1, shape.min] : []), ...(shape.max !== undefined ? [shape.max, shape.max + 1] : [])];
+    const edges = [
+      ...hostileNumbers,
+      ...(shape.min !== undefined ? [shape.min - 1, shape.min] : []),
+      ...(shape.max !== undefined ? [shape.max, shape.max + 1] : []),
+    ];
     return fc.oneof(fc.constantFrom(...edges), fc.double({ noNaN: true, noDefaultInfinity: true })).map((n) => {
       const ok = this.#constraints.numberOk(target.shapeName, n);
       const awaits = ok && n > 64 && quotaMembers.has(target.memberName) ? "quotas" : undefined;
@@ -180,7 +219,12 @@ export class Mutations {
     const sizes = [0, ...(shape.max !== undefined ? [shape.max + 1] : []), 5_000];
     return fc.constantFrom(...sizes).map((n) => {
       const fill = item === undefined || n === 0 ? (n === 0 ? [] : null) : Array.from({ length: n }, () => item);
-      if (fill === null) return replace(`= [${n} x "a"]`, Array.from({ length: n }, () => "a"), this.#constraints.sizeOk(target.shapeName, n) ? "any" : "refuse");
+      if (fill === null)
+        return replace(
+          `= [${n} x "a"]`,
+          Array.from({ length: n }, () => "a"),
+          this.#constraints.sizeOk(target.shapeName, n) ? "any" : "refuse",
+        );
       return replace(`= [${n} copies of its first item]`, fill, this.#constraints.sizeOk(target.shapeName, n) ? "any" : "refuse");
     });
   }

@@ -67,7 +67,8 @@ export async function checkHostile(run: HostileRun): Promise<HostileTally> {
           } else tally.refused++;
         });
         if (problems.length > 0) throw new Error(`${problems.length} bad answer(s):\n  ${problems.slice(0, 5).join("\n  ")}`);
-        if (run.berth.child.exitCode !== null || run.berth.child.signalCode !== null) throw new Error(`the server exited (${run.berth.child.exitCode ?? run.berth.child.signalCode})`);
+        if (run.berth.child.exitCode !== null || run.berth.child.signalCode !== null)
+          throw new Error(`the server exited (${run.berth.child.exitCode ?? run.berth.child.signalCode})`);
         const health = await berthFetch(`${run.berth.url}/healthz`);
         await health.arrayBuffer();
         if (health.status !== 200) throw new Error(`/healthz answered ${health.status} after the batch`);
@@ -76,7 +77,9 @@ export async function checkHostile(run: HostileRun): Promise<HostileTally> {
           tally.stateChecks++;
           // The digest, not the revision: a background pass may commit nothing and still move the revision.
           if (after.digest !== before.digest) {
-            throw new Error(`stored state changed although every request was refused or read-only: revision ${before.revision} -> ${after.revision}, entries ${before.entries} -> ${after.entries}`);
+            throw new Error(
+              `stored state changed although every request was refused or read-only: revision ${before.revision} -> ${after.revision}, entries ${before.entries} -> ${after.entries}`,
+            );
           }
         }
       }),
@@ -85,6 +88,8 @@ export async function checkHostile(run: HostileRun): Promise<HostileTally> {
     );
     round++;
   }
-  run.report(`${tally.sent} requests sent (${tally.accepted} accepted, ${tally.refused} refused), ${tally.heldBack} held back awaiting other fixes, ${tally.stateChecks} state checks`);
+  run.report(
+    `${tally.sent} requests sent (${tally.accepted} accepted, ${tally.refused} refused), ${tally.heldBack} held back awaiting other fixes, ${tally.stateChecks} state checks`,
+  );
   return tally;
 }

@@ -5,7 +5,10 @@ import { withPreview, type HostileRequest } from "./wire.js";
 
 /** Header values fetch can carry: tab, visible ASCII and latin-1 (obs-text); other control characters it refuses to send. */
 export const headerText = (maxLength: number) =>
-  fc.string({ unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0x09)).map((c) => String.fromCharCode(c)), maxLength });
+  fc.string({
+    unit: fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0x80, max: 0xff }), fc.constant(0x09)).map((c) => String.fromCharCode(c)),
+    maxLength,
+  });
 
 const targets = servedApis.flatMap((api) => api.operations.map((operation) => ({ api, operation, target: targetOf(api, operation) })));
 
@@ -64,7 +67,17 @@ const badBodies: fc.Arbitrary<string | Uint8Array> = fc.oneof(
 );
 
 const contentTypes = fc.oneof(
-  fc.constantFrom("application/x-amz-json-1.1", "application/x-amz-json-1.0", "application/json", "application/json; charset=utf-16", "APPLICATION/JSON", "text/plain", "multipart/form-data; boundary=x", ";", ""),
+  fc.constantFrom(
+    "application/x-amz-json-1.1",
+    "application/x-amz-json-1.0",
+    "application/json",
+    "application/json; charset=utf-16",
+    "APPLICATION/JSON",
+    "text/plain",
+    "multipart/form-data; boundary=x",
+    ";",
+    "",
+  ),
   headerText(200),
 );
 
@@ -75,12 +88,22 @@ const contentTypes = fc.oneof(
  */
 export function rawControlRequests(options: { maxBodyBytes: number }): fc.Arbitrary<HostileRequest> {
   const known = fc.constantFrom(...targets);
-  const bodyCase = fc.record({ t: known, body: badBodies, contentType: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: contentTypes }) }).map(({ t, body, contentType }) =>
-    make(t.target, t.api.name === "cloudwatch", "POST", { "content-type": contentType ?? t.api.contentType }, body, `${t.target} malformed body`, !isReadOnly(t.operation)),
-  );
-  const targetCase = fc.record({ target: badTargets, body: fc.constantFrom("{}", '{"ModelName":"x"}') }).map(({ target, body }) =>
-    make(target, false, "POST", { "content-type": "application/x-amz-json-1.1" }, body, `target ${JSON.stringify(target)}`, true),
-  );
+  const bodyCase = fc
+    .record({ t: known, body: badBodies, contentType: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: contentTypes }) })
+    .map(({ t, body, contentType }) =>
+      make(
+        t.target,
+        t.api.name === "cloudwatch",
+        "POST",
+        { "content-type": contentType ?? t.api.contentType },
+        body,
+        `${t.target} malformed body`,
+        !isReadOnly(t.operation),
+      ),
+    );
+  const targetCase = fc
+    .record({ target: badTargets, body: fc.constantFrom("{}", '{"ModelName":"x"}') })
+    .map(({ target, body }) => make(target, false, "POST", { "content-type": "application/x-amz-json-1.1" }, body, `target ${JSON.stringify(target)}`, true));
   const methodCase = fc.record({ t: known, method: fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD") }).map(({ t, method }) =>
     // Methods are checked before the request reaches its service, so the answer is plain awsJson (no x-amzn-query-error).
     make(t.target, false, method, { "content-type": t.api.contentType }, "{}", `${method} ${t.target}`, false),
@@ -94,11 +117,34 @@ export function rawControlRequests(options: { maxBodyBytes: number }): fc.Arbitr
         fc.json({ maxDepth: 3 }).map((text) => gzipSync(text)),
       ),
     })
-    .map(({ t, body }) => make(t.target, true, "POST", { "content-type": t.api.contentType, "content-encoding": "gzip" }, new Uint8Array(body), `${t.target} gzip body`, !isReadOnly(t.operation)));
-  return fc.oneof({ weight: 4, arbitrary: bodyCase }, { weight: 2, arbitrary: targetCase }, { weight: 1, arbitrary: methodCase }, { weight: 1, arbitrary: gzipCase });
+    .map(({ t, body }) =>
+      make(
+        t.target,
+        true,
+        "POST",
+        { "content-type": t.api.contentType, "content-encoding": "gzip" },
+        new Uint8Array(body),
+        `${t.target} gzip body`,
+        !isReadOnly(t.operation),
+      ),
+    );
+  return fc.oneof(
+    { weight: 4, arbitrary: bodyCase },
+    { weight: 2, arbitrary: targetCase },
+    { weight: 1, arbitrary: methodCase },
+    { weight: 1, arbitrary: gzipCase },
+  );
 }
 
-function make(target: string, queryCompatible: boolean, method: string, headers: Record<string, string>, body: string | Uint8Array, label: string, mutating: boolean): HostileRequest {
+function make(
+  target: string,
+  queryCompatible: boolean,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array,
+  label: string,
+  mutating: boolean,
+): HostileRequest {
   return withPreview({
     protocol: queryCompatible ? "queryCompatibleJson" : "awsJson",
     method,

@@ -20,15 +20,54 @@ export function runtimeRequests(targets: RuntimeTargets): fc.Arbitrary<HostileRe
     { weight: 4, arbitrary: fc.constant(targets.endpoint) },
     {
       weight: 4,
-      arbitrary: fc.constantFrom("missing-endpoint", "", "%zz", "%", "%2", "%00", "a%2Fb", "%2e%2e", "..", ".", "a".repeat(64), "a".repeat(6000), "%E5%90%8D", "%ff", "a%20b", "-x", "x-", encodeURIComponent(targets.endpoint), "%ZZ%zz", "a%", "%u0041"),
+      arbitrary: fc.constantFrom(
+        "missing-endpoint",
+        "",
+        "%zz",
+        "%",
+        "%2",
+        "%00",
+        "a%2Fb",
+        "%2e%2e",
+        "..",
+        ".",
+        "a".repeat(64),
+        "a".repeat(6000),
+        "%E5%90%8D",
+        "%ff",
+        "a%20b",
+        "-x",
+        "x-",
+        encodeURIComponent(targets.endpoint),
+        "%ZZ%zz",
+        "a%",
+        "%u0041",
+      ),
     },
     { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 80 }) },
     { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 80 }).map(encodeURIComponentSafe) },
   );
-  const operation = fc.constantFrom("invocations", "invocations", "invocations-response-stream", "", "invocations/extra", "INVOCATIONS", "invocations%00", "%69nvocations", "x");
+  const operation = fc.constantFrom(
+    "invocations",
+    "invocations",
+    "invocations-response-stream",
+    "",
+    "invocations/extra",
+    "INVOCATIONS",
+    "invocations%00",
+    "%69nvocations",
+    "x",
+  );
   const query = fc.constantFrom("", "", "?a=b", "?%zz", "?X-Amz-Target=SageMaker.DeleteModel");
-  const method = fc.oneof({ weight: 6, arbitrary: fc.constant("POST") }, { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD") });
-  const headerValue = fc.oneof(headerText(64), headerText(3000), fc.constantFrom(targets.component, targets.endpoint, "AllTraffic", "", "x".repeat(1025), "%zz", "\u00e9\u00ff"));
+  const method = fc.oneof(
+    { weight: 6, arbitrary: fc.constant("POST") },
+    { weight: 1, arbitrary: fc.constantFrom("GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD") },
+  );
+  const headerValue = fc.oneof(
+    headerText(64),
+    headerText(3000),
+    fc.constantFrom(targets.component, targets.endpoint, "AllTraffic", "", "x".repeat(1025), "%zz", "\u00e9\u00ff"),
+  );
   const headerName = fc.constantFrom(
     "x-amzn-sagemaker-inference-component",
     "x-amzn-sagemaker-custom-attributes",
@@ -47,7 +86,9 @@ export function runtimeRequests(targets: RuntimeTargets): fc.Arbitrary<HostileRe
   const headers = fc.oneof(
     fc.constant({ "x-amzn-sagemaker-inference-component": targets.component }),
     fc.dictionary(headerName, headerValue, { maxKeys: 4, noNullPrototype: true }),
-    fc.dictionary(headerName, headerValue, { maxKeys: 4, noNullPrototype: true }).map((h) => ({ "x-amzn-sagemaker-inference-component": targets.component, ...h })),
+    fc
+      .dictionary(headerName, headerValue, { maxKeys: 4, noNullPrototype: true })
+      .map((h) => ({ "x-amzn-sagemaker-inference-component": targets.component, ...h })),
   );
   const body = fc.oneof(
     { weight: 8, arbitrary: fc.constantFrom("", '{"inputs":"hi"}', "\u0000", "not json") },

@@ -29,7 +29,11 @@ export async function seedResources(berth: BerthProcess): Promise<SeededResource
   const component = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "hostile-ic", accelerators: 0, cpu: 1, memory: 512 }));
   const clientOptions = { endpoint: berth.url, region: "us-east-1", credentials, maxAttempts: 1 };
   const aas = new ApplicationAutoScalingClient(clientOptions);
-  const target = { ServiceNamespace: "sagemaker" as const, ResourceId: `inference-component/${component}`, ScalableDimension: "sagemaker:inference-component:DesiredCopyCount" as const };
+  const target = {
+    ServiceNamespace: "sagemaker" as const,
+    ResourceId: `inference-component/${component}`,
+    ScalableDimension: "sagemaker:inference-component:DesiredCopyCount" as const,
+  };
   await aas.send(new RegisterScalableTargetCommand({ ...target, MinCapacity: 1, MaxCapacity: 1 }));
   const policy = "hostile-step";
   await aas.send(
@@ -42,7 +46,16 @@ export async function seedResources(berth: BerthProcess): Promise<SeededResource
   );
   const alarm = "hostile-alarm";
   await new CloudWatchClient(clientOptions).send(
-    new PutMetricAlarmCommand({ AlarmName: alarm, Namespace: "Hostile", MetricName: "Unwritten", Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: "GreaterThanThreshold" }),
+    new PutMetricAlarmCommand({
+      AlarmName: alarm,
+      Namespace: "Hostile",
+      MetricName: "Unwritten",
+      Statistic: "Sum",
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanThreshold",
+    }),
   );
   const endpointConfig = `${endpoint}-cfg`;
   // Counts stay small in valid-shaped inputs: each accepted one starts real instances and copies on this 2-core machine.

@@ -21,9 +21,27 @@ const noDeps = {} as never;
 const options = { maxBodyBytes: 1 };
 
 export const servedApis: ServedApi[] = [
-  { name: "sagemaker", model: sagemakerModel, deviations: sageMakerDeviations, contentType: "application/x-amz-json-1.1", operations: sageMakerService(noDeps, options).operationNames },
-  { name: "autoscaling", model: applicationAutoscalingModel, deviations: {}, contentType: "application/x-amz-json-1.1", operations: autoscalingService(noDeps, options).operationNames },
-  { name: "cloudwatch", model: cloudwatchModel, deviations: {}, contentType: "application/x-amz-json-1.0", operations: cloudWatchService(noDeps, options).operationNames },
+  {
+    name: "sagemaker",
+    model: sagemakerModel,
+    deviations: sageMakerDeviations,
+    contentType: "application/x-amz-json-1.1",
+    operations: sageMakerService(noDeps, options).operationNames,
+  },
+  {
+    name: "autoscaling",
+    model: applicationAutoscalingModel,
+    deviations: {},
+    contentType: "application/x-amz-json-1.1",
+    operations: autoscalingService(noDeps, options).operationNames,
+  },
+  {
+    name: "cloudwatch",
+    model: cloudwatchModel,
+    deviations: {},
+    contentType: "application/x-amz-json-1.0",
+    operations: cloudWatchService(noDeps, options).operationNames,
+  },
 ];
 
 /** The X-Amz-Target of an operation, e.g. SageMaker.CreateModel. */

@@ -13,7 +13,9 @@ export class StoredState {
 
   constructor(dataDir: string) {
     this.#db = new Database(join(dataDir, "berth.db"), { readonly: true, fileMustExist: true });
-    this.#rows = this.#db.prepare<[], { kind: string; key: string; value: string; mod_rev: number }>("SELECT kind, key, value, mod_rev FROM entries ORDER BY kind, key");
+    this.#rows = this.#db.prepare<[], { kind: string; key: string; value: string; mod_rev: number }>(
+      "SELECT kind, key, value, mod_rev FROM entries ORDER BY kind, key",
+    );
     this.#revision = this.#db.prepare<[], { value: number }>("SELECT value FROM revision WHERE id = 1");
   }
 

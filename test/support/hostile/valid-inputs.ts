@@ -55,7 +55,11 @@ export class ValidInputs {
       case "map": {
         const min = shape.min ?? 0;
         const max = Math.min(shape.max ?? min + 3, min + 3);
-        return fc.dictionary(this.of(shape.key!.shape, depth + 1) as fc.Arbitrary<string>, this.of(shape.value!.shape, depth + 1), { minKeys: min, maxKeys: max, noNullPrototype: true });
+        return fc.dictionary(this.of(shape.key!.shape, depth + 1) as fc.Arbitrary<string>, this.of(shape.value!.shape, depth + 1), {
+          minKeys: min,
+          maxKeys: max,
+          noNullPrototype: true,
+        });
       }
       case "string":
         return this.#string(shapeName);
@@ -89,7 +93,14 @@ export class ValidInputs {
     const min = shape.min ?? 0;
     const max = Math.min(shape.max ?? 64, 64);
     const fits = (s: string) => this.#constraints.stringOk(shapeName, s);
-    if (!shape.pattern) return fc.string({ minLength: min, maxLength: Math.max(min, max), unit: fc.oneof(fc.string({ minLength: 1, maxLength: 1 }), fc.constantFrom("é", "名", "😀", "\u0000", "\t")) }).filter(fits);
+    if (!shape.pattern)
+      return fc
+        .string({
+          minLength: min,
+          maxLength: Math.max(min, max),
+          unit: fc.oneof(fc.string({ minLength: 1, maxLength: 1 }), fc.constantFrom("é", "名", "😀", "\u0000", "\t")),
+        })
+        .filter(fits);
     const generator = generatorRegex(this.#constraints.pattern(shape.pattern));
     return fc.stringMatching(generator, { size: "small" }).filter(fits);
   }

@@ -56,7 +56,9 @@ async function readJson(file: string, listName: string): Promise<unknown[]> {
   try {
     data = JSON.parse(await readFile(file, "utf8"));
   } catch (error) {
-    throw new CatalogError(`cannot read the catalog file ${file} (${(error as Error).message}); pass catalogDir pointing at a folder with models.json and instances.json`);
+    throw new CatalogError(
+      `cannot read the catalog file ${file} (${(error as Error).message}); pass catalogDir pointing at a folder with models.json and instances.json`,
+    );
   }
   const list = (data as Record<string, unknown> | null)?.[listName];
   if (!Array.isArray(list)) throw new CatalogError(`${file} has no '${listName}' list; is it a Berth catalog file?`);

@@ -11,11 +11,15 @@ export function readEndpoint(f: Fields, value: unknown, catalog: Catalog): Portf
   if (!e) return undefined;
   const spec = instanceSpec(f, f.required(["endpoint"], e, "instanceType", "an instance type from instances.json, e.g. ml.p4d.24xlarge"), catalog);
   const minInstances = e.minInstances === undefined ? 1 : f.number(["endpoint", "minInstances"], e.minInstances, { whole: true, min: 0 });
-  const maxInstances = e.maxInstances === undefined ? Math.max(1, minInstances ?? 1) : f.number(["endpoint", "maxInstances"], e.maxInstances, { whole: true, min: Math.max(1, minInstances ?? 1) });
+  const maxInstances =
+    e.maxInstances === undefined
+      ? Math.max(1, minInstances ?? 1)
+      : f.number(["endpoint", "maxInstances"], e.maxInstances, { whole: true, min: Math.max(1, minInstances ?? 1) });
   const override = e.pricePerHour === undefined ? undefined : f.number(["endpoint", "pricePerHour"], e.pricePerHour, { above: 0 });
   if (!spec || minInstances === undefined || maxInstances === undefined || (e.pricePerHour !== undefined && override === undefined)) return undefined;
   const price = resolvePrice(spec, override);
-  if (!price) return f.fail(["endpoint", "instanceType"], `the catalog has no price for ${spec.instanceType}; set endpoint.pricePerHour (USD per instance-hour)`);
+  if (!price)
+    return f.fail(["endpoint", "instanceType"], `the catalog has no price for ${spec.instanceType}; set endpoint.pricePerHour (USD per instance-hour)`);
   return {
     instanceType: spec.instanceType,
     minInstances,
@@ -39,7 +43,10 @@ function instanceSpec(f: Fields, value: unknown, catalog: Catalog): CatalogInsta
   if (spec) return spec;
   const names = [...catalog.instances.keys()];
   const guess = didYouMean(name, names);
-  return f.fail(["endpoint", "instanceType"], `unknown instance type '${name}'${guess ? ` — did you mean '${guess}'?` : ""}; instances.json in ${catalog.dir} has ${listSome(names, name)}`);
+  return f.fail(
+    ["endpoint", "instanceType"],
+    `unknown instance type '${name}'${guess ? ` — did you mean '${guess}'?` : ""}; instances.json in ${catalog.dir} has ${listSome(names, name)}`,
+  );
 }
 
 function resolvePrice(spec: CatalogInstance, override: number | undefined): Pick<PortfolioEndpoint, "pricePerHour" | "priceSource"> | undefined {

@@ -52,7 +52,8 @@ export class Fields {
 
   /** A mapping whose keys are all in allowed; unknown keys are reported with a suggestion. */
   mapping(path: FieldPath, value: unknown, allowed: readonly string[]): Record<string, unknown> | undefined {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return this.fail(path, `must be a mapping of ${allowed.join(", ")}, found ${describeValue(value)}`);
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      return this.fail(path, `must be a mapping of ${allowed.join(", ")}, found ${describeValue(value)}`);
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       if (allowed.includes(key)) continue;

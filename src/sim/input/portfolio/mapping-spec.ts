@@ -10,7 +10,8 @@ export function readMapping(f: Fields, value: unknown, modelNames: readonly stri
   const m = f.mapping(["mapping"], value, strategies);
   if (!m) return undefined;
   const given = strategies.filter((s) => m[s] !== undefined);
-  if (given.length !== 1) return f.fail(["mapping"], `needs exactly one of byRank, random or explicit, found ${given.length === 0 ? "none" : given.join(" and ")}`);
+  if (given.length !== 1)
+    return f.fail(["mapping"], `needs exactly one of byRank, random or explicit, found ${given.length === 0 ? "none" : given.join(" and ")}`);
   const strategy = given[0];
   if (strategy === "explicit") return readExplicit(f, m.explicit, modelNames);
   const path = ["mapping", strategy];

@@ -7,7 +7,15 @@ export const defaultCooldownS = 300;
 
 const tokenFields = ["firstTokenMs", "perOutputTokenMs", "perInputTokenMs"];
 const fixedFields = ["fixedMs", "useTraceDuration"];
-const scalingFields = ["minCopies", "maxCopies", "targetInvocationsPerCopy", "targetConcurrencyPerCopy", "scaleInCooldownS", "scaleOutCooldownS", "scaleToZero"];
+const scalingFields = [
+  "minCopies",
+  "maxCopies",
+  "targetInvocationsPerCopy",
+  "targetConcurrencyPerCopy",
+  "scaleInCooldownS",
+  "scaleOutCooldownS",
+  "scaleToZero",
+];
 
 /** startup: { loadGBps?, fixedSeconds? } (load time from sizeGB) or startupSeconds: n, not both. */
 export function readStartup(f: Fields, path: FieldPath, m: Record<string, unknown>, sizeGB: number | undefined): StartupSpec | undefined {
@@ -35,7 +43,8 @@ export function readLatency(f: Fields, path: FieldPath, value: unknown): Latency
   if (!l) return undefined;
   const usesTokens = tokenFields.some((k) => l[k] !== undefined);
   const usesFixed = fixedFields.some((k) => l[k] !== undefined);
-  if (usesTokens && usesFixed) return f.fail(path, "mixes a token profile (firstTokenMs, perOutputTokenMs, perInputTokenMs) with fixedMs/useTraceDuration; keep one of them");
+  if (usesTokens && usesFixed)
+    return f.fail(path, "mixes a token profile (firstTokenMs, perOutputTokenMs, perInputTokenMs) with fixedMs/useTraceDuration; keep one of them");
   if (!usesTokens && !usesFixed) return f.fail(path, "needs firstTokenMs and perOutputTokenMs (token traces), or fixedMs");
   const ms = (key: string, required: string | undefined): number | undefined => {
     const raw = required === undefined ? (l[key] ?? 0) : f.required(path, l, key, required);
@@ -62,16 +71,25 @@ export function readScaling(f: Fields, path: FieldPath, value: unknown, concurre
   const minCopies = s.minCopies === undefined ? (scaleToZeroGiven ? 0 : 1) : f.number(at("minCopies"), s.minCopies, { whole: true, min: 0 });
   const scaleToZero = scaleToZeroGiven ?? minCopies === 0;
   if (minCopies !== undefined && scaleToZeroGiven !== undefined && scaleToZero !== (minCopies === 0)) {
-    f.fail(at("minCopies"), scaleToZero ? `must be 0 when scaleToZero is true, found ${minCopies}` : "is 0, which needs scaleToZero: true (or leave scaleToZero out)");
+    f.fail(
+      at("minCopies"),
+      scaleToZero ? `must be 0 when scaleToZero is true, found ${minCopies}` : "is 0, which needs scaleToZero: true (or leave scaleToZero out)",
+    );
   }
-  const maxCopies = f.number(at("maxCopies"), f.required(path, s, "maxCopies", "the most copies autoscaling may run"), { whole: true, min: Math.max(1, minCopies ?? 1) });
+  const maxCopies = f.number(at("maxCopies"), f.required(path, s, "maxCopies", "the most copies autoscaling may run"), {
+    whole: true,
+    min: Math.max(1, minCopies ?? 1),
+  });
   if (s.targetInvocationsPerCopy !== undefined && s.targetConcurrencyPerCopy !== undefined) {
     f.fail(at("targetConcurrencyPerCopy"), "give either targetInvocationsPerCopy or targetConcurrencyPerCopy, not both");
   }
   const target: ScalingPolicy["target"] | undefined =
     s.targetInvocationsPerCopy !== undefined
       ? wrap("invocationsPerCopy", f.number(at("targetInvocationsPerCopy"), s.targetInvocationsPerCopy, { above: 0 }))
-      : wrap("concurrencyPerCopy", s.targetConcurrencyPerCopy === undefined ? concurrency : f.number(at("targetConcurrencyPerCopy"), s.targetConcurrencyPerCopy, { above: 0 }));
+      : wrap(
+          "concurrencyPerCopy",
+          s.targetConcurrencyPerCopy === undefined ? concurrency : f.number(at("targetConcurrencyPerCopy"), s.targetConcurrencyPerCopy, { above: 0 }),
+        );
   const cooldown = (key: string): number | undefined => (s[key] === undefined ? defaultCooldownS : f.number(at(key), s[key], { min: 0 }));
   const scaleInCooldownS = cooldown("scaleInCooldownS");
   const scaleOutCooldownS = cooldown("scaleOutCooldownS");

@@ -5,7 +5,20 @@ import { readLatency, readScaling, readStartup } from "./model-parts.js";
 import { didYouMean, listSome } from "./suggest.js";
 import type { InstanceShape, PortfolioModel } from "./types.js";
 
-const modelFields = ["name", "catalogModel", "sizeGB", "accelerators", "memoryGiB", "cpuCores", "startup", "startupSeconds", "latency", "concurrency", "sloMs", "scaling"] as const;
+const modelFields = [
+  "name",
+  "catalogModel",
+  "sizeGB",
+  "accelerators",
+  "memoryGiB",
+  "cpuCores",
+  "startup",
+  "startupSeconds",
+  "latency",
+  "concurrency",
+  "sloMs",
+  "scaling",
+] as const;
 
 const bytesPerGiB = 2 ** 30;
 const gbToGiB = (gb: number): number => Math.ceil(((gb * 1e9) / bytesPerGiB) * 100) / 100;
@@ -36,7 +49,14 @@ export function readModels(f: Fields, value: unknown, catalog: Catalog, instance
   return models;
 }
 
-function readModel(f: Fields, path: FieldPath, raw: unknown, catalog: Catalog, instance: InstanceShape | undefined, notes: string[]): PortfolioModel | undefined {
+function readModel(
+  f: Fields,
+  path: FieldPath,
+  raw: unknown,
+  catalog: Catalog,
+  instance: InstanceShape | undefined,
+  notes: string[],
+): PortfolioModel | undefined {
   const m = f.mapping(path, raw, modelFields);
   if (!m) return undefined;
   const at = (key: string): FieldPath => [...path, key];
@@ -52,19 +72,26 @@ function readModel(f: Fields, path: FieldPath, raw: unknown, catalog: Catalog, i
   const sloMs = f.number(at("sloMs"), f.required(path, m, "sloMs", "the latency SLO in milliseconds"), { above: 0 });
   const scaling = readScaling(f, at("scaling"), f.required(path, m, "scaling", "at least { maxCopies }"), concurrency ?? 1);
   if (instance && accelerators !== undefined && accelerators > instance.accelerators) {
-    f.fail(at("accelerators"), `a copy needs ${accelerators} accelerators but one instance of the endpoint has ${instance.accelerators}; lower it or pick a larger instanceType`);
+    f.fail(
+      at("accelerators"),
+      `a copy needs ${accelerators} accelerators but one instance of the endpoint has ${instance.accelerators}; lower it or pick a larger instanceType`,
+    );
   }
   if (instance && sizeGB !== undefined && accelerators !== undefined && accelerators <= instance.accelerators) {
     const deviceGB = (accelerators * instance.memoryPerAcceleratorGiB * bytesPerGiB) / 1e9;
     if (sizeGB > deviceGB) {
       const needed = Math.ceil(sizeGB / ((instance.memoryPerAcceleratorGiB * bytesPerGiB) / 1e9));
-      f.fail(m.sizeGB === undefined ? at("catalogModel") : at("sizeGB"), `${sizeGB} GB of weights do not fit in ${accelerators} × ${instance.memoryPerAcceleratorGiB} GiB of accelerator memory; use at least ${needed} accelerators`);
+      f.fail(
+        m.sizeGB === undefined ? at("catalogModel") : at("sizeGB"),
+        `${sizeGB} GB of weights do not fit in ${accelerators} × ${instance.memoryPerAcceleratorGiB} GiB of accelerator memory; use at least ${needed} accelerators`,
+      );
     }
   }
   if (instance && memoryGiB !== undefined && memoryGiB > instance.memoryGiB) {
     f.fail(m.memoryGiB === undefined ? path : at("memoryGiB"), `a copy needs ${memoryGiB} GiB but one instance has ${instance.memoryGiB} GiB of memory`);
   }
-  if (instance && cpuCores !== undefined && cpuCores > instance.vcpus) f.fail(at("cpuCores"), `a copy needs ${cpuCores} CPU cores but one instance has ${instance.vcpus}`);
+  if (instance && cpuCores !== undefined && cpuCores > instance.vcpus)
+    f.fail(at("cpuCores"), `a copy needs ${cpuCores} CPU cores but one instance has ${instance.vcpus}`);
   if (name === undefined || accelerators === undefined || memoryGiB === undefined || cpuCores === undefined || !startup || !latency) return undefined;
   if (concurrency === undefined || sloMs === undefined || !scaling) return undefined;
   return {
@@ -96,7 +123,9 @@ function memoryFromCatalog(f: Fields, path: FieldPath, entry: CatalogModel | und
   if (!entry) return f.fail(path, "missing field 'memoryGiB' (memory one copy reserves); give it, or a catalogModel to take it from the catalog");
   if (entry.typicalServingMemoryGB !== null) return gbToGiB(entry.typicalServingMemoryGB);
   if (entry.minServingMemoryGB !== null) {
-    notes.push(`models '${entry.id}': the catalog has no typical_serving_memory_gb, so memoryGiB comes from min_serving_memory_gb (${entry.minServingMemoryGB} GB)`);
+    notes.push(
+      `models '${entry.id}': the catalog has no typical_serving_memory_gb, so memoryGiB comes from min_serving_memory_gb (${entry.minServingMemoryGB} GB)`,
+    );
     return gbToGiB(entry.minServingMemoryGB);
   }
   return f.fail(path, `missing field 'memoryGiB': the catalog has no memory estimate for '${entry.id}'`);

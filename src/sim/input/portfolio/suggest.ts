@@ -28,6 +28,9 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
 /** "a, b, c and 11 more": the candidates nearest to word first, when one is given. */
 export function listSome(candidates: readonly string[], word?: string, shown = 6): string {
   const ordered = word === undefined ? [...candidates] : [...candidates].sort((a, b) => editDistance(word, a) - editDistance(word, b));
-  const head = ordered.slice(0, shown).map((c) => `'${c}'`).join(", ");
+  const head = ordered
+    .slice(0, shown)
+    .map((c) => `'${c}'`)
+    .join(", ");
   return ordered.length > shown ? `${head} and ${ordered.length - shown} more` : head;
 }

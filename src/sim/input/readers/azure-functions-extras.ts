@@ -10,7 +10,15 @@ export interface DurationRow {
 }
 
 export const durationQuantiles = [0, 0.01, 0.25, 0.5, 0.75, 0.99, 1] as const;
-const percentileColumns = ["percentile_Average_0", "percentile_Average_1", "percentile_Average_25", "percentile_Average_50", "percentile_Average_75", "percentile_Average_99", "percentile_Average_100"];
+const percentileColumns = [
+  "percentile_Average_0",
+  "percentile_Average_1",
+  "percentile_Average_25",
+  "percentile_Average_50",
+  "percentile_Average_75",
+  "percentile_Average_99",
+  "percentile_Average_100",
+];
 const keyColumns = ["HashOwner", "HashApp", "HashFunction"];
 
 /** Rows keyed by "owner,app,function". */
@@ -24,7 +32,10 @@ export function readDurations(text: string, file: string): Map<string, DurationR
     const percentiles = Float64Array.from(percentileColumns, number);
     for (let q = 1; q < percentiles.length; q++) {
       if (percentiles[q] < percentiles[q - 1]) {
-        throw new TraceFormatError({ file, line: lineNumber, column: percentileColumns[q] }, `expected percentiles that never decrease, found ${percentiles[q]} after ${percentiles[q - 1]}`);
+        throw new TraceFormatError(
+          { file, line: lineNumber, column: percentileColumns[q] },
+          `expected percentiles that never decrease, found ${percentiles[q]} after ${percentiles[q - 1]}`,
+        );
       }
     }
     out.set(key(cells, columns), { average: number("Average"), percentiles });
@@ -39,7 +50,10 @@ export function readMemory(text: string, file: string): Map<string, number> {
   forEachLine(text, (line, lineNumber) => {
     if (lineNumber === 1) return;
     const cells = line.split(",");
-    out.set(key(cells, columns), parseNonNegative(cells[columns.get("AverageAllocatedMb") as number] ?? "", { file, line: lineNumber, column: "AverageAllocatedMb" }));
+    out.set(
+      key(cells, columns),
+      parseNonNegative(cells[columns.get("AverageAllocatedMb") as number] ?? "", { file, line: lineNumber, column: "AverageAllocatedMb" }),
+    );
   });
   return out;
 }
@@ -58,9 +72,12 @@ export function durationSampler(row: DurationRow): (rng: Rng) => number {
 }
 
 function headerIndex(text: string, file: string, required: string[]): Map<string, number> {
-  const header = firstLine(text).split(",").map((h) => h.trim());
+  const header = firstLine(text)
+    .split(",")
+    .map((h) => h.trim());
   const missing = required.filter((name) => !header.includes(name));
-  if (missing.length > 0) throw new TraceFormatError({ file, line: 1 }, `the header lacks ${missing.join(", ")}; expected at least the columns ${required.join(",")}`);
+  if (missing.length > 0)
+    throw new TraceFormatError({ file, line: 1 }, `the header lacks ${missing.join(", ")}; expected at least the columns ${required.join(",")}`);
   return new Map(header.map((name, i) => [name, i]));
 }
 

@@ -38,7 +38,11 @@ export async function readAzureFunctions(dir: string, source: string, options: R
 
   const expected = rows.map((row) => expectedCount(row.counts, options.startS, endS) * options.rateScale);
   const { keep, dropped } = selectBusiest(expected, options.maxStreams);
-  checkArrivalBudget(source, keep.reduce((sum, i) => sum + expected[i], 0), options);
+  checkArrivalBudget(
+    source,
+    keep.reduce((sum, i) => sum + expected[i], 0),
+    options,
+  );
 
   let withoutDurations = 0;
   const streams = keep.map((i): RawStream => {
@@ -70,13 +74,19 @@ function parseInvocations(text: string, file: string): FunctionRow[] {
   const header = firstLine(text).split(",");
   for (let c = 0; c < idColumns.length; c++) {
     if (header[c]?.trim() !== idColumns[c]) {
-      throw new TraceFormatError({ file, line: 1, column: String(c + 1) }, `expected the header to start with ${idColumns.join(",")}, found ${JSON.stringify(header[c] ?? "")}`);
+      throw new TraceFormatError(
+        { file, line: 1, column: String(c + 1) },
+        `expected the header to start with ${idColumns.join(",")}, found ${JSON.stringify(header[c] ?? "")}`,
+      );
     }
   }
   const firstMinute = parseWholeNumber(header[4] ?? "", { file, line: 1, column: "5" });
   for (let c = 4; c < header.length; c++) {
     if (header[c].trim() !== String(firstMinute + c - 4)) {
-      throw new TraceFormatError({ file, line: 1, column: String(c + 1) }, `expected consecutive minute numbers after Trigger (minute ${firstMinute + c - 4} here), found ${JSON.stringify(header[c])}`);
+      throw new TraceFormatError(
+        { file, line: 1, column: String(c + 1) },
+        `expected consecutive minute numbers after Trigger (minute ${firstMinute + c - 4} here), found ${JSON.stringify(header[c])}`,
+      );
     }
   }
   const minutes = header.length - 4;
@@ -85,7 +95,10 @@ function parseInvocations(text: string, file: string): FunctionRow[] {
     if (lineNumber === 1) return;
     const cells = line.split(",");
     if (cells.length !== header.length) {
-      throw new TraceFormatError({ file, line: lineNumber }, `expected ${header.length} comma-separated cells (4 ids and ${minutes} minutes), found ${cells.length}`);
+      throw new TraceFormatError(
+        { file, line: lineNumber },
+        `expected ${header.length} comma-separated cells (4 ids and ${minutes} minutes), found ${cells.length}`,
+      );
     }
     const counts = new Int32Array(minutes);
     for (let m = 0; m < minutes; m++) counts[m] = parseWholeNumber(cells[4 + m], { file, line: lineNumber, column: header[4 + m] });
@@ -107,7 +120,13 @@ function expectedCount(counts: Int32Array, startS: number, endS: number): number
   return sum;
 }
 
-function expandFunction(row: FunctionRow, duration: DurationRow | undefined, startS: number, endS: number, options: ResolvedTraceOptions): Pick<RawStream, "arrivals" | "durationMs"> {
+function expandFunction(
+  row: FunctionRow,
+  duration: DurationRow | undefined,
+  startS: number,
+  endS: number,
+  options: ResolvedTraceOptions,
+): Pick<RawStream, "arrivals" | "durationMs"> {
   const first = Math.floor(startS / 60);
   const last = Math.min(row.counts.length, Math.ceil(endS / 60));
   let capacity = 0;

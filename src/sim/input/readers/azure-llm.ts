@@ -29,11 +29,16 @@ export function azureLlmStreamId(file: string): string {
 
 /** Times are seconds from midnight of clock.refDay (set by the first row read), to keep 100 ns digits. */
 function parseAzureLlm(text: string, file: string, clock: { refDay: number }): RequestColumns {
-  const header = firstLine(text).split(",").map((h) => h.trim());
+  const header = firstLine(text)
+    .split(",")
+    .map((h) => h.trim());
   const index = azureLlmColumns.map((name) => header.indexOf(name));
   const missing = azureLlmColumns.filter((_, i) => index[i] === -1);
   if (missing.length > 0) {
-    throw new TraceFormatError({ file, line: 1 }, `the header lacks ${missing.join(", ")}; expected the columns ${azureLlmColumns.join(",")}, found ${JSON.stringify(firstLine(text))}`);
+    throw new TraceFormatError(
+      { file, line: 1 },
+      `the header lacks ${missing.join(", ")}; expected the columns ${azureLlmColumns.join(",")}, found ${JSON.stringify(firstLine(text))}`,
+    );
   }
   const [ti, ci, gi] = index;
   const capacity = countLines(text);

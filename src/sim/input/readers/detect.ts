@@ -97,7 +97,10 @@ async function peekLine(file: string): Promise<string> {
   try {
     const buffer = Buffer.alloc(4096);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const text = buffer.subarray(0, bytesRead).toString("utf8").replace(/^\uFEFF/, "");
+    const text = buffer
+      .subarray(0, bytesRead)
+      .toString("utf8")
+      .replace(/^\uFEFF/, "");
     const end = text.indexOf("\n");
     return (end === -1 ? text : text.slice(0, end)).replace(/\r$/, "");
   } finally {

@@ -35,14 +35,20 @@ function parseMooncake(text: string, file: string, keepBlocks: boolean): Request
       throw new TraceFormatError({ file, line: lineNumber }, `expected one JSON object per line, found text that is not JSON (${(error as Error).message})`);
     }
     if (typeof row !== "object" || row === null || Array.isArray(row)) {
-      throw new TraceFormatError({ file, line: lineNumber }, `expected a JSON object with timestamp, input_length and output_length, found ${JSON.stringify(row)}`);
+      throw new TraceFormatError(
+        { file, line: lineNumber },
+        `expected a JSON object with timestamp, input_length and output_length, found ${JSON.stringify(row)}`,
+      );
     }
     const record = row as Record<string, unknown>;
     const field = (name: string, whole: boolean): number => {
       const value = record[name];
       if (typeof value !== "number" || !(value >= 0) || (whole && !Number.isInteger(value))) {
         const expected = whole ? "a whole number" : "a number of milliseconds of at least 0";
-        throw new TraceFormatError({ file, line: lineNumber, field: name }, `expected ${expected}, found ${value === undefined ? "no such field" : JSON.stringify(value)}`);
+        throw new TraceFormatError(
+          { file, line: lineNumber, field: name },
+          `expected ${expected}, found ${value === undefined ? "no such field" : JSON.stringify(value)}`,
+        );
       }
       return value;
     };
@@ -52,7 +58,10 @@ function parseMooncake(text: string, file: string, keepBlocks: boolean): Request
     if (keepBlocks) {
       const blocks = record.hash_ids ?? [];
       if (!Array.isArray(blocks) || !blocks.every((b) => Number.isInteger(b) && b >= 0 && b <= 0x7fffffff)) {
-        throw new TraceFormatError({ file, line: lineNumber, field: "hash_ids" }, `expected a list of whole numbers, found ${JSON.stringify(blocks).slice(0, 80)}`);
+        throw new TraceFormatError(
+          { file, line: lineNumber, field: "hash_ids" },
+          `expected a list of whole numbers, found ${JSON.stringify(blocks).slice(0, 80)}`,
+        );
       }
       const start = offsets[n];
       if (start + blocks.length > ids.length) {

@@ -29,7 +29,11 @@ export async function readServeGen(files: string[], source: string, options: Res
   const endS = Math.min(options.endS, traceEnd);
   const expected = clients.map((c) => expectedRequests(c, options.startS, endS, options.rateScale));
   const { keep, dropped } = selectBusiest(expected, options.maxStreams);
-  checkArrivalBudget(source, keep.reduce((sum, i) => sum + expected[i], 0), options);
+  checkArrivalBudget(
+    source,
+    keep.reduce((sum, i) => sum + expected[i], 0),
+    options,
+  );
   const notes: string[] = [];
   const withoutFit = clients.reduce((sum, c) => sum + c.rateWithoutFit, 0);
   if (withoutFit > 0) notes.push(`${withoutFit} windows have a rate but no fitted distribution; they are replayed as Poisson`);
