@@ -1,8 +1,9 @@
 import type { ImageCommand } from "../config/config.js";
-import { childKey } from "../control/endpoint-state.js";
+import { childKey } from "../state/endpoint-state.js";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, InstanceRecord } from "../domain/resources.js";
 import { syncAdapters } from "./adapters.js";
-import { del, put, type ChangeEvent, type Store } from "../store/store.js";
+import { type ChangeEvent } from "../store/store.js";
+import { del, put, type BerthStore } from "../state/records.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { ReconcileLoop } from "../controllers/reconcile-loop.js";
@@ -18,7 +19,7 @@ import { CopySupervisor, defaultTimings, type SupervisorTimings } from "./superv
 import { StorageFaultError } from "../store/storage-fault.js";
 
 export interface NodeAgentOptions {
-  store: Store;
+  store: BerthStore;
   /** The host whose instances this agent runs copies for. */
   host: string;
   /** Where copies run from: their user, environment and the files they may read. */
@@ -76,8 +77,8 @@ export class NodeAgent {
     await this.#forgetOldStatuses();
     await this.#collectArtifacts();
     this.#unwatch = store.watch((events) => this.#onChanges(events));
-    for (const entry of await store.list<CopyRecord>("copy")) this.#loop.enqueue(entry.key);
-    for (const entry of await store.list<CopyStatusRecord>("copy-status")) this.#loop.enqueue(entry.key);
+    for (const entry of await store.list("copy")) this.#loop.enqueue(entry.key);
+    for (const entry of await store.list("copy-status")) this.#loop.enqueue(entry.key);
   }
 
   /** Stops every copy this agent runs (the server is going away); their records stay for the next start. */
@@ -111,8 +112,8 @@ export class NodeAgent {
   async #reconcile(key: string): Promise<void> {
     if (this.#closed) return;
     const { store } = this.#options;
-    const copy = (await store.get<CopyRecord>("copy", key))?.value;
-    const instance = copy ? (await store.get<InstanceRecord>("instance", childKey(copy.endpointName, copy.instanceId)))?.value : undefined;
+    const copy = (await store.get("copy", key))?.value;
+    const instance = copy ? (await store.get("instance", childKey(copy.endpointName, copy.instanceId)))?.value : undefined;
     const mine = copy !== undefined && copy.state === "Active" && instance?.host === this.#options.host;
     const supervisor = this.#supervisors.get(key);
     if (mine) {
@@ -176,7 +177,7 @@ export class NodeAgent {
     const { store, log } = this.#options;
     const base = ownerName(supervisor);
     if (!base) return;
-    const adapters = (await store.list<ComponentRecord>("inference-component"))
+    const adapters = (await store.list("inference-component"))
       .map((e) => e.value)
       .filter((c) => c.resolved.baseComponentName?.toLowerCase() === base && c.status !== "Deleting" && c.resolved.artifactUrl)
       .map((c) => ({ name: c.name, artifactUrl: c.resolved.artifactUrl!, downloadTimeoutSeconds: c.resolved.downloadTimeoutSeconds }));
@@ -201,8 +202,8 @@ export class NodeAgent {
   async #collectArtifacts(): Promise<void> {
     const { store, log } = this.#options;
     const urls = [
-      ...(await store.list<CopyRecord>("copy")).map((e) => e.value.spec.artifactUrl),
-      ...(await store.list<ComponentRecord>("inference-component")).filter((e) => e.value.status !== "Deleting").map((e) => e.value.resolved.artifactUrl),
+      ...(await store.list("copy")).map((e) => e.value.spec.artifactUrl),
+      ...(await store.list("inference-component")).filter((e) => e.value.status !== "Deleting").map((e) => e.value.resolved.artifactUrl),
     ];
     await this.#artifacts
       .collect(urls.filter((url): url is string => url !== undefined))
@@ -212,9 +213,9 @@ export class NodeAgent {
   /** Statuses from a previous run name ports nobody listens on any more; the router must not use them. */
   async #forgetOldStatuses(): Promise<void> {
     const { store } = this.#options;
-    for (const entry of await store.list<CopyStatusRecord>("copy-status")) {
-      const copy = (await store.get<CopyRecord>("copy", entry.key))?.value;
-      const instance = copy ? (await store.get<InstanceRecord>("instance", childKey(copy.endpointName, copy.instanceId)))?.value : undefined;
+    for (const entry of await store.list("copy-status")) {
+      const copy = (await store.get("copy", entry.key))?.value;
+      const instance = copy ? (await store.get("instance", childKey(copy.endpointName, copy.instanceId)))?.value : undefined;
       if (!copy || instance?.host === this.#options.host) await store.commit([del("copy-status", entry.key)]);
     }
   }
@@ -226,7 +227,7 @@ export class NodeAgent {
    */
   async #killLeftovers(): Promise<void> {
     const { log, sandbox } = this.#options;
-    for (const entry of await this.#options.store.list<CopyStatusRecord>("copy-status")) {
+    for (const entry of await this.#options.store.list("copy-status")) {
       const pid = entry.value.pid;
       if (!pid || !belongsToCopy(pid, entry.value.copyId)) continue;
       try {

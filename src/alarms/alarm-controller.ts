@@ -1,5 +1,6 @@
 import type { MetricsReader } from "../metrics/types.js";
-import { put, StoreConflictError, unchanged, type ChangeEvent, type Entry, type Store } from "../store/store.js";
+import { type ChangeEvent } from "../store/store.js";
+import { put, StoreConflictError, unchanged, type Entry, type BerthStore } from "../state/records.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { TimeScale } from "../util/time-scale.js";
@@ -12,7 +13,7 @@ import type { AlarmActionHandler, AlarmRecord, AlarmTransition } from "./types.j
 import { StorageFaultError } from "../store/storage-fault.js";
 
 export interface AlarmControllerOptions {
-  store: Store;
+  store: BerthStore;
   reader: MetricsReader;
   clock: Clock;
   log: Logger;
@@ -57,7 +58,7 @@ export class AlarmController {
   async start(): Promise<void> {
     this.#unwatch = this.#options.store.watch((events) => this.#onChanges(events));
     const now = this.#options.clock.now();
-    for (const entry of await this.#options.store.list<AlarmRecord>("alarm")) {
+    for (const entry of await this.#options.store.list("alarm")) {
       if (!this.#scheduled.has(entry.key))
         this.#scheduled.set(entry.key, { dueAt: this.#nextDue(entry.value, now), configuredAt: entry.value.configurationUpdatedAt });
     }
@@ -78,7 +79,7 @@ export class AlarmController {
     return this.#exclusive(async () => {
       const now = this.#options.clock.now();
       this.#options.beforeEvaluate?.(now);
-      for (const entry of await this.#options.store.list<AlarmRecord>("alarm")) {
+      for (const entry of await this.#options.store.list("alarm")) {
         await this.#evaluate(entry.key, now);
         this.#scheduled.set(entry.key, { dueAt: this.#nextDue(entry.value, now), configuredAt: entry.value.configurationUpdatedAt });
       }
@@ -156,7 +157,7 @@ export class AlarmController {
     const { store, log } = this.#options;
     let entry: Entry<AlarmRecord> | undefined;
     try {
-      entry = await store.get<AlarmRecord>("alarm", name);
+      entry = await store.get("alarm", name);
       if (!entry) return undefined;
       await this.#step(entry, now);
     } catch (error) {

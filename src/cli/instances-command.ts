@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { PlacementViewInstance } from "../control/placement-view.js";
+import type { PlacementViewInstance } from "../operations/placement-view.js";
 import { pathSigningName } from "../auth/access.js";
 import { credentialsHint, defaultDataDir, defaultUrl, resolvedCredentials } from "./clients.js";
 import { signedFetch } from "./signed-fetch.js";

@@ -1,6 +1,7 @@
 import { addResources, zeroResources, type Resources } from "../domain/compute.js";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, InstanceRecord } from "../domain/resources.js";
-import type { ChangeEvent, Store } from "../store/store.js";
+import { type ChangeEvent } from "../store/store.js";
+import { type BerthStore } from "../state/records.js";
 import type { Logger } from "../util/logger.js";
 import type { ComponentInfo, CopyProcess, MetricSources, VariantInfo, VariantReservation } from "./sources.js";
 
@@ -29,7 +30,7 @@ const empty: Snapshot = { components: [], variants: [], copyProcesses: [], reser
  * rebuild). The sources are synchronous reads of the last snapshot.
  */
 export class StoreSources implements Omit<MetricSources, "copyLoads"> {
-  readonly #store: Store;
+  readonly #store: BerthStore;
   readonly #log: Logger;
   #snapshot: Snapshot = empty;
   #unwatch?: () => void;
@@ -37,7 +38,7 @@ export class StoreSources implements Omit<MetricSources, "copyLoads"> {
   #running?: Promise<void>;
   #again = false;
 
-  constructor(options: { store: Store; log: Logger }) {
+  constructor(options: { store: BerthStore; log: Logger }) {
     this.#store = options.store;
     this.#log = options.log;
   }
@@ -67,10 +68,10 @@ export class StoreSources implements Omit<MetricSources, "copyLoads"> {
         this.#again = false;
         try {
           const [components, instances, copies, statuses] = await Promise.all([
-            this.#store.list<ComponentRecord>("inference-component"),
-            this.#store.list<InstanceRecord>("instance"),
-            this.#store.list<CopyRecord>("copy"),
-            this.#store.list<CopyStatusRecord>("copy-status"),
+            this.#store.list("inference-component"),
+            this.#store.list("instance"),
+            this.#store.list("copy"),
+            this.#store.list("copy-status"),
           ]);
           this.#snapshot = buildSnapshot(
             components.map((e) => e.value),

@@ -1,5 +1,6 @@
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointRecord, InstanceRecord } from "../domain/resources.js";
-import type { ChangeEvent, Store } from "../store/store.js";
+import { type ChangeEvent } from "../store/store.js";
+import { type BerthStore } from "../state/records.js";
 import type { ScalableTargetRecord } from "../autoscaling/records.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -12,7 +13,7 @@ const relevant = new Set(["endpoint", "inference-component", "instance", "copy",
  * coalesce into one rebuild; if a rebuild fails, subscribers keep the last good table.
  */
 export class RoutingTablePublisher {
-  readonly #store: Store;
+  readonly #store: BerthStore;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #subscribers: ((table: RoutingTable) => void)[] = [];
@@ -22,7 +23,7 @@ export class RoutingTablePublisher {
   #again = false;
   #waiters: (() => void)[] = [];
 
-  constructor(options: { store: Store; clock: Clock; log: Logger }) {
+  constructor(options: { store: BerthStore; clock: Clock; log: Logger }) {
     this.#store = options.store;
     this.#clock = options.clock;
     this.#log = options.log;
@@ -70,12 +71,12 @@ export class RoutingTablePublisher {
     this.#rebuilding = (async () => {
       try {
         const [endpoints, components, instances, copies, statuses, targets] = await Promise.all([
-          this.#store.list<EndpointRecord>("endpoint"),
-          this.#store.list<ComponentRecord>("inference-component"),
-          this.#store.list<InstanceRecord>("instance"),
-          this.#store.list<CopyRecord>("copy"),
-          this.#store.list<CopyStatusRecord>("copy-status"),
-          this.#store.list<ScalableTargetRecord>("scalable-target"),
+          this.#store.list("endpoint"),
+          this.#store.list("inference-component"),
+          this.#store.list("instance"),
+          this.#store.list("copy"),
+          this.#store.list("copy-status"),
+          this.#store.list("scalable-target"),
         ]);
         const table = buildRoutingTable({
           endpoints: endpoints.map((e) => e.value),

@@ -4,8 +4,8 @@ import type { AlarmActionHandler } from "../alarms/types.js";
 import { cloudWatchService } from "../api/cloudwatch/service.js";
 import type { JsonService } from "../api/awsjson/service.js";
 import type { BerthConfig } from "../config/config.js";
-import type { CloudWatchDeps } from "../control/cloudwatch/deps.js";
-import { deleteManagedAlarms, putManagedAlarms, type ManagedAlarmInput } from "../control/cloudwatch/managed-alarms.js";
+import type { CloudWatchDeps } from "../operations/cloudwatch/deps.js";
+import { deleteManagedAlarms, putManagedAlarms, type ManagedAlarmInput } from "../operations/cloudwatch/managed-alarms.js";
 import { MetricsRecorder } from "../metrics/recorder.js";
 import type { CopyLoad, MetricSources } from "../metrics/sources.js";
 import { SqliteMetricsStore } from "../metrics/sqlite-store.js";
@@ -14,14 +14,14 @@ import type { MetricsReader, MetricsWriter } from "../metrics/types.js";
 import { UtilizationSampler } from "../metrics/utilization.js";
 import type { RequestObserver } from "../router/observer.js";
 import type { RoutingTable } from "../router/table.js";
-import type { Store } from "../store/store.js";
+import { type BerthStore } from "../state/records.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { metricResolutionSeconds, type TimeScale } from "../util/time-scale.js";
 
 export interface MonitoringOptions {
   config: Pick<BerthConfig, "dataDir" | "region" | "accountId" | "metricRetentionSeconds" | "maxApiBodyBytes">;
-  store: Store;
+  store: BerthStore;
   clock: Clock;
   log: Logger;
   timeScale: TimeScale;

@@ -21,7 +21,7 @@ import { ObserverFanout } from "../router/observer.js";
 import { Router } from "../router/router.js";
 import { RoutingTablePublisher } from "../router/table-publisher.js";
 import type { BerthConfig } from "../config/config.js";
-import type { ControlDeps } from "../control/deps.js";
+import type { ControlDeps } from "../operations/deps.js";
 import { EndpointController } from "../controllers/endpoint/controller.js";
 import { InstanceCatalog } from "../domain/catalog/instance-catalog.js";
 import type { InstanceRecord } from "../domain/resources.js";
@@ -29,19 +29,19 @@ import { discoverGpus, type DiscoveredGpu } from "../instances/gpu-discovery.js"
 import { LocalInstanceProvider } from "../instances/local-provider.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import { prepareDataDir, StorageHealth } from "../store/storage-fault.js";
-import type { Store } from "../store/store.js";
+import type { BerthRecords, BerthStore } from "../state/records.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { TimeScale } from "../util/time-scale.js";
 import { copyLoadsFrom, startMonitoring } from "./monitoring.js";
 import { Autoscaler } from "../controllers/autoscaling/autoscaler.js";
 import { autoscalingService } from "../api/autoscaling/service.js";
-import type { AutoscalingDeps } from "../control/autoscaling/deps.js";
+import type { AutoscalingDeps } from "../operations/autoscaling/deps.js";
 
 export interface RunningServer {
   url: string;
   port: number;
-  store: Store;
+  store: BerthStore;
   close(): Promise<void>;
 }
 
@@ -61,7 +61,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   if (looserMode !== undefined)
     log.info(`tightened the data dir ${config.dataDir} from mode ${looserMode.toString(8)} to 700, so only the server's user can read it`);
   const sandbox = await buildSandbox(config, log.child({ component: "agent" }));
-  const store = new SqliteStore(join(config.dataDir, "berth.db"), {
+  const store: BerthStore = new SqliteStore<BerthRecords>(join(config.dataDir, "berth.db"), {
     health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }),
   });
   const catalog = new InstanceCatalog(config.instanceTypes);
@@ -73,7 +73,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       : "no GPUs found by nvidia-smi; accelerators are modelled from the instance catalog",
   );
   const provider = new LocalInstanceProvider({ gpus, log: log.child({ component: "instances" }) });
-  for (const entry of await store.list<InstanceRecord>("instance")) provider.adopt(entry.value.id, entry.value.devices);
+  for (const entry of await store.list("instance")) provider.adopt(entry.value.id, entry.value.devices);
 
   const timeScale = new TimeScale(config.scalingPeriodSeconds);
   const deps: ControlDeps = {

@@ -41,7 +41,7 @@ INSERT OR IGNORE INTO revision (id, value) VALUES (1, 0);
  * directory raises StorageFaultError; a failed commit changes nothing, and the store works again once
  * the fault is fixed.
  */
-export class SqliteStore implements Store {
+export class SqliteStore<Records extends object = Record<string, unknown>> implements Store<Records> {
   readonly #db: Database.Database;
   readonly #listeners = new Set<ChangeListener>();
   readonly #statements;
@@ -77,16 +77,16 @@ export class SqliteStore implements Store {
     };
   }
 
-  async get<T>(kind: Kind, key: string): Promise<Entry<T> | undefined> {
+  async get<K extends keyof Records & string>(kind: K, key: string): Promise<Entry<Records[K]> | undefined> {
     const row = this.#guard(() => this.#statements.get.get(kind, key));
-    return row ? toEntry<T>(row) : undefined;
+    return row ? toEntry<Records[K]>(row) : undefined;
   }
 
-  async list<T>(kind: Kind, options: ListOptions = {}): Promise<Entry<T>[]> {
+  async list<K extends keyof Records & string>(kind: K, options: ListOptions = {}): Promise<Entry<Records[K]>[]> {
     const rows = this.#guard(() =>
       options.prefix ? this.#statements.listPrefix.all(kind, options.prefix, options.prefix + "\uffff") : this.#statements.list.all(kind),
     );
-    return rows.map((row) => toEntry<T>(row));
+    return rows.map((row) => toEntry<Records[K]>(row));
   }
 
   async commit(ops: Op[]): Promise<number> {

@@ -1,20 +1,10 @@
 /**
- * Berth's state, as versioned key/value entries grouped by kind. One interface, several backends
- * (SQLite for one machine, etcd for clusters); test/store/contract.ts is the suite every backend passes.
+ * Versioned key/value entries grouped by kind, with atomic multi-key commits and compare-and-set. The
+ * store knows nothing of Berth's records: `Records` maps each kind to its value type (src/state says
+ * which kinds Berth has). SQLite is the one backend today; test/store/contract.ts is the suite every
+ * backend must pass.
  */
-export type Kind =
-  | "model"
-  | "endpoint-config"
-  | "endpoint"
-  | "inference-component"
-  | "instance"
-  | "copy"
-  | "copy-status"
-  | "scalable-target"
-  | "scaling-policy"
-  | "scaling-activity"
-  | "alarm"
-  | "meta";
+export type Kind = string;
 
 export interface Entry<T = unknown> {
   kind: Kind;
@@ -49,9 +39,9 @@ export interface ListOptions {
   prefix?: string;
 }
 
-export interface Store {
-  get<T>(kind: Kind, key: string): Promise<Entry<T> | undefined>;
-  list<T>(kind: Kind, options?: ListOptions): Promise<Entry<T>[]>;
+export interface Store<Records extends object = Record<string, unknown>> {
+  get<K extends keyof Records & string>(kind: K, key: string): Promise<Entry<Records[K]> | undefined>;
+  list<K extends keyof Records & string>(kind: K, options?: ListOptions): Promise<Entry<Records[K]>[]>;
   /** Applies every op atomically or none; throws StoreConflictError when an expectation fails. Durable on return. */
   commit(ops: Op[]): Promise<number>;
   /** Calls the listener with the events of each commit, in commit order, after it is durable. */

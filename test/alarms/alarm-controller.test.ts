@@ -1,3 +1,4 @@
+import type { BerthRecords } from "../../src/state/records.js";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -5,9 +6,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { AlarmController } from "../../src/alarms/alarm-controller.js";
 import type { AlarmRecord, AlarmTransition } from "../../src/alarms/types.js";
-import { putMetricAlarm, setAlarmState } from "../../src/control/cloudwatch/alarms.js";
-import type { CloudWatchDeps } from "../../src/control/cloudwatch/deps.js";
-import { deleteManagedAlarms, putManagedAlarms } from "../../src/control/cloudwatch/managed-alarms.js";
+import { putMetricAlarm, setAlarmState } from "../../src/operations/cloudwatch/alarms.js";
+import type { CloudWatchDeps } from "../../src/operations/cloudwatch/deps.js";
+import { deleteManagedAlarms, putManagedAlarms } from "../../src/operations/cloudwatch/managed-alarms.js";
 import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
 import { metricId } from "../../src/metrics/types.js";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
@@ -21,7 +22,7 @@ const metric = metricId("Test/Alarms", "Failures", { InferenceComponentName: "ic
 
 async function setup() {
   const clock = new ManualClock(T0);
-  const store = new SqliteStore(join(mkdtempSync(join(tmpdir(), "berth-alarms-")), "berth.db"));
+  const store = new SqliteStore<BerthRecords>(join(mkdtempSync(join(tmpdir(), "berth-alarms-")), "berth.db"));
   const metrics = new MemoryMetricsStore({ bucketMs: 10_000 });
   const timeScale = new TimeScale(60);
   const controller = new AlarmController({ store, reader: metrics, clock, log: silentLogger(), timeScale });
@@ -37,7 +38,7 @@ async function setup() {
     onTransition: (actions, transition) => controller.runTransitionActions(actions, transition),
     retentionMs: 86_400_000,
   };
-  const alarm = async (name: string) => (await store.get<AlarmRecord>("alarm", name))!.value;
+  const alarm = async (name: string) => (await store.get("alarm", name))!.value;
   const close = async () => {
     await controller.stop();
     await store.close();

@@ -1,3 +1,4 @@
+import type { BerthRecords } from "../../src/state/records.js";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -13,7 +14,7 @@ import { createIcEndpoint, echoComponent, uniqueName } from "../support/fixtures
 import { askProbe, deployProbe, probeImage, probeImages } from "../support/probe.js";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
 import type { ComponentRecord, CopyRecord } from "../../src/domain/resources.js";
-import { put } from "../../src/store/store.js";
+import { put } from "../../src/state/records.js";
 import { eventually } from "../support/wait.js";
 
 async function refusal(action: Promise<unknown>): Promise<{ name: string; message: string }> {
@@ -137,10 +138,10 @@ describe("a stored copy that predates the create-time checks", () => {
     const { name } = await deployProbe(first.sagemaker, first.url, endpoint, { KEEP: "1" });
     await first.stop();
     // Write what an older Berth would have accepted straight into the stored records.
-    const store = new SqliteStore(join(first.dataDir, "berth.db"));
+    const store = new SqliteStore<BerthRecords>(join(first.dataDir, "berth.db"));
     const injected = { KEEP: "1", LD_PRELOAD: "/nonexistent/inject.so", NODE_OPTIONS: "--require=/nonexistent/inject.js" };
-    const component = (await store.list<ComponentRecord>("inference-component")).find((e) => e.value.name === name)!;
-    const copies = (await store.list<CopyRecord>("copy")).filter((e) => e.value.owner.type === "component" && e.value.owner.name === name);
+    const component = (await store.list("inference-component")).find((e) => e.value.name === name)!;
+    const copies = (await store.list("copy")).filter((e) => e.value.owner.type === "component" && e.value.owner.name === name);
     await store.commit([
       put("inference-component", component.key, { ...component.value, resolved: { ...component.value.resolved, environment: injected } }),
       ...copies.map((c) => put("copy", c.key, { ...c.value, spec: { ...c.value.spec, environment: injected } })),

@@ -1,4 +1,4 @@
-import type { PlacementViewInstance } from "../../src/control/placement-view.js";
+import type { PlacementViewInstance } from "../../src/operations/placement-view.js";
 import { berthFetch } from "./http.js";
 
 export async function placement(url: string, endpoint: string): Promise<PlacementViewInstance[]> {

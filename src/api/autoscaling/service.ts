@@ -1,7 +1,7 @@
-import * as activities from "../../control/autoscaling/describe-activities.js";
-import type { AutoscalingDeps } from "../../control/autoscaling/deps.js";
-import * as policies from "../../control/autoscaling/policies.js";
-import * as targets from "../../control/autoscaling/targets.js";
+import * as activities from "../../operations/autoscaling/describe-activities.js";
+import type { AutoscalingDeps } from "../../operations/autoscaling/deps.js";
+import * as policies from "../../operations/autoscaling/policies.js";
+import * as targets from "../../operations/autoscaling/targets.js";
 import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
 import { JsonService, type JsonOperation } from "../awsjson/service.js";
 import { applicationAutoscalingModel } from "../shapes/application-autoscaling.generated.js";

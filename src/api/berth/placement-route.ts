@@ -1,11 +1,11 @@
 import { describeInstancesAccess } from "../../auth/access.js";
 import type { PrefixRoute } from "../http/server.js";
 import { protocolErrors } from "../../domain/errors/protocol.js";
-import { placementView } from "../../control/placement-view.js";
-import type { Store } from "../../store/store.js";
+import { placementView } from "../../operations/placement-view.js";
+import { type BerthStore } from "../../state/records.js";
 
 /** GET /berth/v1/instances[?endpoint=name]: every instance with its capacity, free capacity and copies. */
-export function placementRoute(store: Store): PrefixRoute {
+export function placementRoute(store: BerthStore): PrefixRoute {
   return {
     prefix: "/berth/v1/",
     handle: async (req, res, ctx) => {

@@ -1,12 +1,12 @@
 import type { IncomingMessage } from "node:http";
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
-import * as alarms from "../../control/cloudwatch/alarms.js";
-import type { CloudWatchDeps } from "../../control/cloudwatch/deps.js";
-import { getMetricData } from "../../control/cloudwatch/get-metric-data.js";
-import { getMetricStatistics } from "../../control/cloudwatch/get-metric-statistics.js";
-import { listMetrics } from "../../control/cloudwatch/list-metrics.js";
-import { putMetricData } from "../../control/cloudwatch/put-metric-data.js";
+import * as alarms from "../../operations/cloudwatch/alarms.js";
+import type { CloudWatchDeps } from "../../operations/cloudwatch/deps.js";
+import { getMetricData } from "../../operations/cloudwatch/get-metric-data.js";
+import { getMetricStatistics } from "../../operations/cloudwatch/get-metric-statistics.js";
+import { listMetrics } from "../../operations/cloudwatch/list-metrics.js";
+import { putMetricData } from "../../operations/cloudwatch/put-metric-data.js";
 import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
 import { protocolErrors } from "../../domain/errors/protocol.js";
 import { JsonService, type JsonOperation } from "../awsjson/service.js";

@@ -1,8 +1,8 @@
-import * as components from "../../control/components.js";
-import type { ControlDeps } from "../../control/deps.js";
-import * as endpointConfigs from "../../control/endpoint-configs.js";
-import * as endpoints from "../../control/endpoints.js";
-import * as models from "../../control/models.js";
+import * as components from "../../operations/components.js";
+import type { ControlDeps } from "../../operations/deps.js";
+import * as endpointConfigs from "../../operations/endpoint-configs.js";
+import * as endpoints from "../../operations/endpoints.js";
+import * as models from "../../operations/models.js";
 import { sageMakerErrors } from "../../domain/errors/sagemaker.js";
 import { JsonService, type JsonOperation } from "../awsjson/service.js";
 import { sagemakerModel } from "../shapes/sagemaker.generated.js";

@@ -7,11 +7,11 @@ import { componentResourceId, parseResourceId, type ScalableResource } from "../
 import { decideStepScaling } from "../../autoscaling/step-scaling.js";
 import { decideTargetTracking, trackingWindows } from "../../autoscaling/target-tracking.js";
 import { trackedMetric } from "../../autoscaling/tracked-metric.js";
-import { newActivity, recordActivity } from "../../control/autoscaling/activities.js";
-import { readCapacity, writeCapacity } from "../../control/capacity.js";
+import { newActivity, recordActivity } from "../../operations/autoscaling/activities.js";
+import { readCapacity, writeCapacity } from "../../operations/capacity.js";
 import type { MetricsReader } from "../../metrics/types.js";
 import type { Quotas } from "../../domain/quotas.js";
-import { put, unchanged, type Store } from "../../store/store.js";
+import { put, unchanged, type BerthStore } from "../../state/records.js";
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { metricResolutionSeconds, type TimeScale } from "../../util/time-scale.js";
@@ -19,7 +19,7 @@ import { observedCapacity } from "./observed-capacity.js";
 import { StorageFaultError } from "../../store/storage-fault.js";
 
 export interface AutoscalerOptions {
-  store: Store;
+  store: BerthStore;
   clock: Clock;
   log: Logger;
   scale: TimeScale;
@@ -73,8 +73,8 @@ export class Autoscaler {
 
   async tick(): Promise<void> {
     const { store } = this.#options;
-    const targets = await store.list<ScalableTargetRecord>("scalable-target");
-    const policies = await store.list<ScalingPolicyRecord>("scaling-policy");
+    const targets = await store.list("scalable-target");
+    const policies = await store.list("scaling-policy");
     for (const target of targets) {
       const key = targetKey(target.value.resourceId, target.value.scalableDimension);
       const own = policies.filter((p) => p.key.startsWith(`${key}|`) && p.value.policyType === "TargetTrackingScaling");
@@ -99,7 +99,7 @@ export class Autoscaler {
   clampTarget(resourceId: string, dimension: string): void {
     const key = targetKey(resourceId, dimension);
     void this.#serial(key, async () => {
-      const target = (await this.#options.store.get<ScalableTargetRecord>("scalable-target", key))?.value;
+      const target = (await this.#options.store.get("scalable-target", key))?.value;
       const resource = parseResourceId(resourceId, dimension);
       if (!target || !resource) return;
       const current = await readCapacity(this.#options.store, resource);
@@ -127,12 +127,12 @@ export class Autoscaler {
     const key = targetKey(resourceId, "sagemaker:inference-component:DesiredCopyCount");
     void this.#serial(key, async () => {
       const { store } = this.#options;
-      const target = (await store.get<ScalableTargetRecord>("scalable-target", key))?.value ?? (await this.#findTarget(componentName));
+      const target = (await store.get("scalable-target", key))?.value ?? (await this.#findTarget(componentName));
       if (!target || target.maxCapacity < 1 || target.suspendedState.DynamicScalingOutSuspended) return;
       // A target wired the SageMaker way (a step policy on a NoCapacityInvocationFailures alarm) scales
       // from zero through its alarm; waking it as well would add a second copy.
       const targetPrefix = `${targetKey(target.resourceId, target.scalableDimension)}|`;
-      if ((await store.list<ScalingPolicyRecord>("scaling-policy", { prefix: targetPrefix })).some((p) => p.value.policyType === "StepScaling")) return;
+      if ((await store.list("scaling-policy", { prefix: targetPrefix })).some((p) => p.value.policyType === "StepScaling")) return;
       const resource: ScalableResource = { kind: "component", component: componentName };
       const current = await readCapacity(store, resource);
       if (current === undefined || current > 0) return;
@@ -151,16 +151,16 @@ export class Autoscaler {
 
   async onAlarmAction(policyArn: string, event: AlarmTransition): Promise<void> {
     const { store, clock, scale } = this.#options;
-    const policy = (await store.list<ScalingPolicyRecord>("scaling-policy")).find((p) => p.value.arn === policyArn);
+    const policy = (await store.list("scaling-policy")).find((p) => p.value.arn === policyArn);
     if (!policy || policy.value.policyType !== "StepScaling" || event.alarm.state !== "ALARM") return;
     const key = targetKey(policy.value.resourceId, policy.value.scalableDimension);
     await this.#serial(key, async () => {
-      const target = (await store.get<ScalableTargetRecord>("scalable-target", key))?.value;
+      const target = (await store.get("scalable-target", key))?.value;
       const resource = parseResourceId(policy.value.resourceId, policy.value.scalableDimension);
       if (!target || !resource) return;
       const current = await readCapacity(store, resource);
       if (current === undefined) return;
-      const fresh = (await store.get<ScalingPolicyRecord>("scaling-policy", policy.key))?.value ?? policy.value;
+      const fresh = (await store.get("scaling-policy", policy.key))?.value ?? policy.value;
       const config = event.alarm.config as { Threshold?: number };
       const decision = decideStepScaling({
         policyName: fresh.name,
@@ -185,7 +185,7 @@ export class Autoscaler {
   }
 
   async #findTarget(componentName: string): Promise<ScalableTargetRecord | undefined> {
-    const targets = await this.#options.store.list<ScalableTargetRecord>("scalable-target");
+    const targets = await this.#options.store.list("scalable-target");
     return targets.find(
       (t) =>
         t.value.scalableDimension === "sagemaker:inference-component:DesiredCopyCount" &&
@@ -280,14 +280,14 @@ export class Autoscaler {
     );
     log.info({ resourceId: target.resourceId }, `autoscaling ${target.resourceId}: ${current} → ${decision.desired} (${decision.reason})`);
     const key = targetKey(target.resourceId, target.scalableDimension);
-    const entry = await store.get<ScalableTargetRecord>("scalable-target", key);
+    const entry = await store.get("scalable-target", key);
     if (entry) {
       const stamp = decision.direction === "out" ? { lastScaleOutAt: now } : { lastScaleInAt: now };
       await store.commit([put("scalable-target", key, { ...entry.value, ...stamp }, unchanged(entry))]).catch(() => undefined);
     }
     if (policy) {
       const policyKey = `${key}|${policy.name}`;
-      const fresh = await store.get<ScalingPolicyRecord>("scaling-policy", policyKey);
+      const fresh = await store.get("scaling-policy", policyKey);
       if (fresh) await store.commit([put("scaling-policy", policyKey, { ...fresh.value, lastActivityAt: now }, unchanged(fresh))]).catch(() => undefined);
     }
     this.#lastNotScaled.delete(key);
@@ -320,7 +320,7 @@ export class Autoscaler {
   async #settleActivities(target: ScalableTargetRecord, resource: ScalableResource, running: () => Promise<number | undefined>): Promise<void> {
     const { store, clock } = this.#options;
     const prefix = `${targetKey(target.resourceId, target.scalableDimension)}|`;
-    const open = (await store.list<ScalingActivityRecord>("scaling-activity", { prefix })).filter((a) => a.value.statusCode === "InProgress");
+    const open = (await store.list("scaling-activity", { prefix })).filter((a) => a.value.statusCode === "InProgress");
     if (open.length === 0) return;
     const observed = await running();
     const unit = resource.kind === "component" ? "copy count" : "instance count";

@@ -1,13 +1,13 @@
-import { instancesInService, loadEndpointState, readyCopies } from "../../control/endpoint-state.js";
+import { instancesInService, loadEndpointState, readyCopies } from "../../state/endpoint-state.js";
 import type { ComponentRecord } from "../../domain/resources.js";
 import { nameKey } from "../../domain/arn.js";
 import type { ScalableResource } from "../../autoscaling/resource-id.js";
-import type { Store } from "../../store/store.js";
+import { type BerthStore } from "../../state/records.js";
 
 /** What is actually running: ready copies of a component, or instances in service of a variant. */
-export async function observedCapacity(store: Store, resource: ScalableResource): Promise<number | undefined> {
+export async function observedCapacity(store: BerthStore, resource: ScalableResource): Promise<number | undefined> {
   if (resource.kind === "component") {
-    const component = await store.get<ComponentRecord>("inference-component", nameKey(resource.component));
+    const component = await store.get("inference-component", nameKey(resource.component));
     if (!component) return undefined;
     return readyCopies(await loadEndpointState(store, component.value.endpointName), resource.component);
   }

@@ -4,8 +4,9 @@ import { instanceCapacity, type CapacityOptions } from "../../domain/compute.js"
 import type { ComponentRecord, CopyRecord, EndpointRecord, InstanceRecord } from "../../domain/resources.js";
 import type { InstanceProvider } from "../../instances/provider.js";
 import type { Quotas } from "../../domain/quotas.js";
-import { childKey, loadEndpointState } from "../../control/endpoint-state.js";
-import { absent, del, put, StoreConflictError, unchanged, type ChangeEvent, type Entry, type Op, type Store } from "../../store/store.js";
+import { childKey, loadEndpointState } from "../../state/endpoint-state.js";
+import { type ChangeEvent } from "../../store/store.js";
+import { absent, del, put, StoreConflictError, unchanged, type Entry, type Op, type BerthStore } from "../../state/records.js";
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import type { TimeScale } from "../../util/time-scale.js";
@@ -15,7 +16,7 @@ import { decideEndpoint, type EndpointPlan } from "./decide.js";
 import type { EndpointWorld } from "./world.js";
 
 export interface EndpointControllerOptions {
-  store: Store;
+  store: BerthStore;
   provider: InstanceProvider;
   catalog: InstanceCatalog;
   capacity: CapacityOptions;
@@ -47,9 +48,9 @@ export class EndpointController {
     this.#unwatch = this.#options.store.watch((events) => this.#onChanges(events));
     const { store } = this.#options;
     const keys = new Set<string>();
-    for (const e of await store.list<EndpointRecord>("endpoint")) keys.add(e.key);
+    for (const e of await store.list("endpoint")) keys.add(e.key);
     for (const kind of ["instance", "copy", "copy-status"] as const) for (const e of await store.list(kind)) keys.add(e.key.split("/")[0]!);
-    for (const e of await store.list<ComponentRecord>("inference-component")) keys.add(nameKey(e.value.endpointName));
+    for (const e of await store.list("inference-component")) keys.add(nameKey(e.value.endpointName));
     for (const key of keys) this.loop.enqueue(key);
   }
 
@@ -147,7 +148,7 @@ export class EndpointController {
 
   /** Endpoints whose running updates watch this alarm look again when it changes. */
   async #enqueueWatchers(alarmName: string): Promise<void> {
-    for (const entry of await this.#options.store.list<ComponentRecord>("inference-component")) {
+    for (const entry of await this.#options.store.list("inference-component")) {
       if (entry.value.rollout?.policy.alarms.includes(alarmName)) this.loop.enqueue(nameKey(entry.value.endpointName));
     }
   }
@@ -156,7 +157,7 @@ export class EndpointController {
     const names = new Set(components.flatMap((c) => c.rollout?.policy.alarms ?? []));
     const states = new Map<string, AlarmState>();
     for (const name of names) {
-      const alarm = await this.#options.store.get<AlarmRecord>("alarm", name);
+      const alarm = await this.#options.store.get("alarm", name);
       if (alarm) states.set(name, alarm.value.state);
     }
     return states;
@@ -165,7 +166,7 @@ export class EndpointController {
   /** Returns true when the batch met a concurrent change and must be tried again. */
   async #launchPending(key: string): Promise<boolean> {
     const { store, provider, catalog, log } = this.#options;
-    const pending = (await store.list<InstanceRecord>("instance", { prefix: `${key}/` })).filter((e) => e.value.state === "Pending");
+    const pending = (await store.list("instance", { prefix: `${key}/` })).filter((e) => e.value.state === "Pending");
     // One commit per batch: planInstances bounds how many instances a pass creates.
     const ops: Op[] = [];
     const launchedNow: { instance: InstanceRecord; host: string }[] = [];
@@ -204,9 +205,9 @@ export class EndpointController {
   async #terminate(key: string, plan: EndpointPlan): Promise<void> {
     const { store, provider, log } = this.#options;
     for (const { id, reason } of plan.instances.terminate) {
-      const entry = await store.get<InstanceRecord>("instance", childKey(key, id));
+      const entry = await store.get("instance", childKey(key, id));
       if (!entry) continue;
-      const copies = await store.list<CopyRecord>("copy", { prefix: `${key}/` });
+      const copies = await store.list("copy", { prefix: `${key}/` });
       if (copies.some((c) => c.value.instanceId === id)) continue;
       await provider.terminate(id);
       try {

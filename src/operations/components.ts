@@ -6,13 +6,13 @@ import { checkCopyCount } from "../domain/quotas.js";
 import { startRollout } from "../rollout/decide.js";
 import { rolloutPolicy, type InferenceComponentDeploymentConfig } from "./deployment-policy.js";
 import type { ComponentRecord, EndpointRecord, ModelRecord, ProductionVariant, ResolvedSpec, Tag } from "../domain/resources.js";
-import { absent, put, StoreConflictError, unchanged, type Entry } from "../store/store.js";
+import { absent, put, StoreConflictError, unchanged, type Entry } from "../state/records.js";
 import { checkCopyLaunch } from "./copy-launch-checks.js";
 import type { ControlDeps } from "./deps.js";
-import { loadEndpointState, readyCopies } from "./endpoint-state.js";
+import { loadEndpointState, readyCopies } from "../state/endpoint-state.js";
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
-import { withConflictRetry } from "./retry.js";
+import { withConflictRetry } from "../state/retry.js";
 
 export interface CreateInferenceComponentInput {
   InferenceComponentName: string;
@@ -34,7 +34,7 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
   if (input.RuntimeConfig) checkCopyCount("RuntimeConfig.CopyCount", input.RuntimeConfig.CopyCount, deps.quotas);
   if (await deps.store.get("inference-component", nameKey(name))) throw sageMakerErrors.alreadyExists("inference component", arn);
   return withConflictRetry(async () => {
-    const endpointEntry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
+    const endpointEntry = await deps.store.get("endpoint", nameKey(input.EndpointName));
     if (!endpointEntry) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", input.EndpointName));
     const endpoint = endpointEntry.value;
     if (!usableEndpointStates.has(endpoint.status))
@@ -98,7 +98,7 @@ function checkResolvedLaunch(deps: ControlDeps, name: string, spec: ComponentSpe
 /** An adapter lives in the copies of a base component on the same endpoint. */
 async function adapterBase(deps: ControlDeps, name: string, endpointName: string, spec: ComponentSpecification): Promise<Entry<ComponentRecord>> {
   const baseName = spec.BaseInferenceComponentName!;
-  const base = await deps.store.get<ComponentRecord>("inference-component", nameKey(baseName));
+  const base = await deps.store.get("inference-component", nameKey(baseName));
   if (!base) throw sageMakerErrors.notFound("inference component", baseName);
   if (nameKey(base.value.endpointName) !== nameKey(endpointName)) throw adapterErrors.otherEndpoint(name, baseName, base.value.endpointName);
   if (base.value.resolved.baseComponentName) throw adapterErrors.baseIsAdapter(name, baseName);
@@ -153,13 +153,13 @@ function pickSpecification(input: CreateInferenceComponentInput, variant: Produc
 }
 
 async function getModelRecord(deps: ControlDeps, modelName: string): Promise<ModelRecord> {
-  const entry = await deps.store.get<ModelRecord>("model", nameKey(modelName));
+  const entry = await deps.store.get("model", nameKey(modelName));
   if (!entry) throw sageMakerErrors.notFound("model", sageMakerArn(deps.account, "model", modelName));
   return entry.value;
 }
 
 async function getComponentEntry(deps: ControlDeps, name: string): Promise<Entry<ComponentRecord>> {
-  const entry = await deps.store.get<ComponentRecord>("inference-component", nameKey(name));
+  const entry = await deps.store.get("inference-component", nameKey(name));
   if (!entry) throw sageMakerErrors.notFound("inference component", name);
   return entry;
 }
@@ -217,7 +217,7 @@ export interface ListInferenceComponentsInput extends ListRequest {
 }
 
 export async function listInferenceComponents(deps: ControlDeps, input: ListInferenceComponentsInput) {
-  const all = (await deps.store.list<ComponentRecord>("inference-component")).map((e) => e.value);
+  const all = (await deps.store.list("inference-component")).map((e) => e.value);
   const page = listPage(all, input, {
     defaultMaxResults: 10,
     extraFilter: (c) =>
@@ -267,7 +267,7 @@ export async function deleteInferenceComponent(deps: ControlDeps, input: { Infer
   return withConflictRetry(async () => {
     const entry = await getComponentEntry(deps, input.InferenceComponentName);
     if (entry.value.status === "Deleting") throw sageMakerErrors.componentWrongState(entry.value.name, "DELETE_IN_PROGRESS", "delete");
-    const adapters = (await deps.store.list<ComponentRecord>("inference-component")).filter(
+    const adapters = (await deps.store.list("inference-component")).filter(
       (c) => c.value.resolved.baseComponentName && nameKey(c.value.resolved.baseComponentName) === entry.key,
     );
     if (adapters.length > 0)
@@ -316,7 +316,7 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
     delete next.resumeStatus;
     if (input.DeploymentConfig) next.lastDeploymentConfig = input.DeploymentConfig as unknown as Record<string, unknown>;
     if (hasSpec) {
-      const endpoint = (await deps.store.get<EndpointRecord>("endpoint", nameKey(component.endpointName)))?.value;
+      const endpoint = (await deps.store.get("endpoint", nameKey(component.endpointName)))?.value;
       if (!endpoint) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", component.endpointName));
       const deployment = endpoint.pending ?? endpoint.current;
       const variant = deployment.config.ProductionVariants.find((v) => v.VariantName === component.variantName);

@@ -2,7 +2,7 @@ import { nameKey, sageMakerArn } from "../domain/arn.js";
 import { checkModelArtifacts } from "./artifact-urls.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
 import type { ModelRecord, Tag } from "../domain/resources.js";
-import { absent, del, put, StoreConflictError } from "../store/store.js";
+import { absent, del, put, StoreConflictError } from "../state/records.js";
 import { checkCopyLaunch } from "./copy-launch-checks.js";
 import type { ControlDeps } from "./deps.js";
 import { listPage, type ListRequest } from "./listing.js";
@@ -36,7 +36,7 @@ export async function createModel(deps: ControlDeps, input: CreateModelInput): P
 }
 
 export async function getModel(deps: ControlDeps, name: string): Promise<ModelRecord> {
-  const entry = await deps.store.get<ModelRecord>("model", nameKey(name));
+  const entry = await deps.store.get("model", nameKey(name));
   if (!entry) throw sageMakerErrors.notFound("model", sageMakerArn(deps.account, "model", name));
   return entry.value;
 }
@@ -47,7 +47,7 @@ export async function describeModel(deps: ControlDeps, input: { ModelName: strin
 }
 
 export async function listModels(deps: ControlDeps, input: ListRequest) {
-  const all = (await deps.store.list<ModelRecord>("model")).map((e) => e.value);
+  const all = (await deps.store.list("model")).map((e) => e.value);
   const page = listPage(all, input, { defaultMaxResults: 10 });
   return compact({
     Models: page.items.map((m) => ({ ModelName: m.name, ModelArn: m.arn, CreationTime: time(m.createdAt) })),
@@ -57,7 +57,7 @@ export async function listModels(deps: ControlDeps, input: ListRequest) {
 
 /** Inference components keep the container they resolved from a model, so deleting the model does not disturb them. */
 export async function deleteModel(deps: ControlDeps, input: { ModelName: string }): Promise<Record<string, never>> {
-  const entry = await deps.store.get<ModelRecord>("model", nameKey(input.ModelName));
+  const entry = await deps.store.get("model", nameKey(input.ModelName));
   if (!entry) throw sageMakerErrors.notFound("model", sageMakerArn(deps.account, "model", input.ModelName));
   await deps.store.commit([del("model", entry.key)]);
   return {};

@@ -1,4 +1,4 @@
-import { StoreConflictError } from "../store/store.js";
+import { StoreConflictError } from "./records.js";
 
 /**
  * Runs a read-modify-write step again when another writer changed what it read in between.

@@ -12,13 +12,13 @@ import type {
   Tag,
   VariantState,
 } from "../domain/resources.js";
-import { absent, put, StoreConflictError, unchanged } from "../store/store.js";
+import { absent, put, StoreConflictError, unchanged } from "../state/records.js";
 import type { ControlDeps } from "./deps.js";
 import { getEndpointConfig } from "./endpoint-configs.js";
-import { instancesInService, loadEndpointState, type EndpointState } from "./endpoint-state.js";
+import { instancesInService, loadEndpointState, type EndpointState } from "../state/endpoint-state.js";
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
-import { withConflictRetry } from "./retry.js";
+import { withConflictRetry } from "../state/retry.js";
 
 export interface CreateEndpointInput {
   EndpointName: string;
@@ -42,7 +42,7 @@ export async function resolveVariantSpecs(
   const specs: Record<string, ResolvedSpec> = {};
   for (const variant of variants) {
     if (!variant.ModelName) continue;
-    const entry = await deps.store.get<ModelRecord>("model", nameKey(variant.ModelName));
+    const entry = await deps.store.get("model", nameKey(variant.ModelName));
     if (!entry) throw sageMakerErrors.notFound("model", sageMakerArn(deps.account, "model", variant.ModelName));
     specs[variant.VariantName] = resolveVariantSpec(entry.value, variant, deps.catalog.get(variant.InstanceType!)!, deps.capacity, generation);
   }
@@ -112,7 +112,7 @@ async function variantModels(deps: ControlDeps, deployment: EndpointDeployment):
   const out = new Map<string, ModelRecord>();
   for (const v of deployment.config.ProductionVariants) {
     if (!v.ModelName) continue;
-    const entry = await deps.store.get<ModelRecord>("model", nameKey(v.ModelName));
+    const entry = await deps.store.get("model", nameKey(v.ModelName));
     if (entry) out.set(v.VariantName, entry.value);
   }
   return out;
@@ -151,7 +151,7 @@ function statusMessage(endpoint: EndpointRecord, current: number, desired: numbe
 }
 
 export async function listEndpoints(deps: ControlDeps, input: ListRequest) {
-  const all = (await deps.store.list<EndpointRecord>("endpoint")).map((e) => ({ ...e.value, record: e.value }));
+  const all = (await deps.store.list("endpoint")).map((e) => ({ ...e.value, record: e.value }));
   const page = listPage(all, input, { defaultMaxResults: 10 });
   return compact({
     Endpoints: page.items.map(({ record: e }) => ({
@@ -202,14 +202,14 @@ export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInp
   checkVariantCounts(config.definition.ProductionVariants, deps.quotas);
   return withConflictRetry(async () => {
     const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);
-    const entry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
+    const entry = await deps.store.get("endpoint", nameKey(input.EndpointName));
     if (!entry) throw sageMakerErrors.notFound("endpoint", arn);
     const endpoint = entry.value;
     if (endpoint.status !== "InService") throw sageMakerErrors.endpointWrongState(arn, endpoint.status, "update");
     const newVariants = config.definition.ProductionVariants;
     const hostsModels = (vs: ProductionVariant[]) => vs.some((v) => v.ModelName !== undefined);
     if (hostsModels(newVariants) !== hostsModels(endpoint.current.config.ProductionVariants)) throw sageMakerErrors.updateChangesKind(endpoint.name);
-    const components = (await deps.store.list<ComponentRecord>("inference-component"))
+    const components = (await deps.store.list("inference-component"))
       .map((c) => c.value)
       .filter((c) => nameKey(c.endpointName) === nameKey(endpoint.name));
     for (const variant of endpoint.current.config.ProductionVariants) {
@@ -255,10 +255,10 @@ export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInp
 
 export async function deleteEndpoint(deps: ControlDeps, input: { EndpointName: string }): Promise<Record<string, never>> {
   return withConflictRetry(async () => {
-    const entry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
+    const entry = await deps.store.get("endpoint", nameKey(input.EndpointName));
     if (!entry) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", input.EndpointName));
     if (entry.value.status === "Deleting") return {};
-    const components = (await deps.store.list<ComponentRecord>("inference-component")).map((c) => c.value).filter((c) => nameKey(c.endpointName) === entry.key);
+    const components = (await deps.store.list("inference-component")).map((c) => c.value).filter((c) => nameKey(c.endpointName) === entry.key);
     if (components.length > 0)
       throw sageMakerErrors.endpointHasComponents(
         entry.value.name,
@@ -279,7 +279,7 @@ export interface UpdateEndpointWeightsAndCapacitiesInput {
 export async function updateEndpointWeightsAndCapacities(deps: ControlDeps, input: UpdateEndpointWeightsAndCapacitiesInput): Promise<{ EndpointArn: string }> {
   return withConflictRetry(async () => {
     const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);
-    const entry = await deps.store.get<EndpointRecord>("endpoint", nameKey(input.EndpointName));
+    const entry = await deps.store.get("endpoint", nameKey(input.EndpointName));
     if (!entry) throw sageMakerErrors.notFound("endpoint", arn);
     const endpoint = entry.value;
     if (endpoint.status !== "InService") throw sageMakerErrors.endpointWrongState(arn, endpoint.status, "update the weights and capacities of");

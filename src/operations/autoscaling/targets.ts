@@ -6,9 +6,9 @@ import { capacityLimit } from "../capacity.js";
 import type { ComponentRecord, EndpointRecord } from "../../domain/resources.js";
 import { targetKey, type ScalableDimension, type ScalableTargetRecord, type ScalingPolicyRecord } from "../../autoscaling/records.js";
 import { parseResourceId, type ScalableResource } from "../../autoscaling/resource-id.js";
-import { del, put, type Op } from "../../store/store.js";
+import { del, put, type Op } from "../../state/records.js";
 import { compact, time } from "../output.js";
-import { withConflictRetry } from "../retry.js";
+import { withConflictRetry } from "../../state/retry.js";
 import type { AutoscalingDeps } from "./deps.js";
 import { pageOf } from "./paging.js";
 
@@ -28,11 +28,11 @@ export function resolveTarget(ref: TargetRef): ScalableResource {
 
 async function checkResourceExists(deps: AutoscalingDeps, ref: TargetRef, resource: ScalableResource): Promise<void> {
   if (resource.kind === "component") {
-    const component = await deps.store.get<ComponentRecord>("inference-component", nameKey(resource.component));
+    const component = await deps.store.get("inference-component", nameKey(resource.component));
     if (!component) throw autoscalingErrors.resourceMissing(ref.ResourceId, `inference component ${resource.component}`);
     return;
   }
-  const endpoint = await deps.store.get<EndpointRecord>("endpoint", nameKey(resource.endpoint));
+  const endpoint = await deps.store.get("endpoint", nameKey(resource.endpoint));
   if (!endpoint) throw autoscalingErrors.resourceMissing(ref.ResourceId, `endpoint ${resource.endpoint}`);
   if (!endpoint.value.current.variants[resource.variant])
     throw autoscalingErrors.resourceMissing(ref.ResourceId, `variant ${resource.variant} of endpoint ${resource.endpoint}`);
@@ -52,7 +52,7 @@ export async function registerScalableTarget(deps: AutoscalingDeps, input: Regis
   await checkResourceExists(deps, input, resource);
   const key = targetKey(input.ResourceId, input.ScalableDimension);
   const record = await withConflictRetry(async () => {
-    const existing = await deps.store.get<ScalableTargetRecord>("scalable-target", key);
+    const existing = await deps.store.get("scalable-target", key);
     if (!existing && (input.MinCapacity === undefined || input.MaxCapacity === undefined)) throw autoscalingErrors.capacityNeeded();
     const min = input.MinCapacity ?? existing!.value.minCapacity;
     const max = input.MaxCapacity ?? existing!.value.maxCapacity;
@@ -105,7 +105,7 @@ export async function describeScalableTargets(deps: AutoscalingDeps, input: Desc
   if (input.ServiceNamespace !== "sagemaker") throw autoscalingErrors.onlySageMaker(input.ServiceNamespace);
   if (input.ScalableDimension !== undefined && !input.ResourceIds?.length) throw autoscalingErrors.dimensionNeedsResource();
   const ids = input.ResourceIds ? new Set(input.ResourceIds) : undefined;
-  const all = (await deps.store.list<ScalableTargetRecord>("scalable-target"))
+  const all = (await deps.store.list("scalable-target"))
     .map((e) => e.value)
     .filter((t) => (!ids || ids.has(t.resourceId)) && (!input.ScalableDimension || t.scalableDimension === input.ScalableDimension));
   const page = pageOf(all, input, 50);
@@ -134,9 +134,9 @@ function describeTarget(t: ScalableTargetRecord) {
 export async function deregisterScalableTarget(deps: AutoscalingDeps, input: TargetRef): Promise<Record<string, never>> {
   resolveTarget(input);
   const key = targetKey(input.ResourceId, input.ScalableDimension);
-  const target = await deps.store.get<ScalableTargetRecord>("scalable-target", key);
+  const target = await deps.store.get("scalable-target", key);
   if (!target) throw autoscalingErrors.targetNotFound(input.ResourceId, input.ScalableDimension);
-  const policies = await deps.store.list<ScalingPolicyRecord>("scaling-policy", { prefix: `${key}|` });
+  const policies = await deps.store.list("scaling-policy", { prefix: `${key}|` });
   for (const policy of policies) await deps.alarms.deleteFor(policy.value.arn);
   const ops: Op[] = [del("scalable-target", key), ...policies.map((p) => del("scaling-policy", p.key))];
   await deps.store.commit(ops);

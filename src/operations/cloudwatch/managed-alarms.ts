@@ -1,6 +1,6 @@
 import type { AlarmRecord } from "../../alarms/types.js";
-import { absent, del, put, unchanged, type Op } from "../../store/store.js";
-import { withConflictRetry } from "../retry.js";
+import { absent, del, put, unchanged, type Op } from "../../state/records.js";
+import { withConflictRetry } from "../../state/retry.js";
 import { checkAlarmInput, type PutMetricAlarmInput } from "./alarm-input.js";
 import { nextRecord } from "./alarms.js";
 import type { CloudWatchDeps } from "./deps.js";
@@ -21,7 +21,7 @@ export async function putManagedAlarms(deps: ManagedDeps, alarms: ManagedAlarmIn
     const ops: Op[] = [];
     const out: AlarmRecord[] = [];
     for (const { name, config } of configs) {
-      const existing = await deps.store.get<AlarmRecord>("alarm", name);
+      const existing = await deps.store.get("alarm", name);
       const record = await nextRecord(deps, name, config, existing, managedBy);
       ops.push(put("alarm", name, record, existing ? unchanged(existing) : absent));
       out.push(record);
@@ -40,7 +40,7 @@ export async function putManagedAlarm(deps: ManagedDeps, alarm: ManagedAlarmInpu
 /** Deletes every alarm managed by `managedBy`; returns their names. */
 export async function deleteManagedAlarms(deps: ManagedDeps, managedBy: string): Promise<string[]> {
   return withConflictRetry(async () => {
-    const owned = (await deps.store.list<AlarmRecord>("alarm")).filter((e) => e.value.managedBy === managedBy);
+    const owned = (await deps.store.list("alarm")).filter((e) => e.value.managedBy === managedBy);
     if (owned.length > 0) await deps.store.commit(owned.map((e) => del("alarm", e.key, unchanged(e))));
     return owned.map((e) => e.value.name);
   });
@@ -48,6 +48,6 @@ export async function deleteManagedAlarms(deps: ManagedDeps, managedBy: string):
 
 /** The alarms by name as stored (for readers such as rollback guards); missing names are left out. */
 export async function getAlarms(deps: Pick<CloudWatchDeps, "store">, names: string[]): Promise<AlarmRecord[]> {
-  const entries = await Promise.all(names.map((name) => deps.store.get<AlarmRecord>("alarm", name)));
+  const entries = await Promise.all(names.map((name) => deps.store.get("alarm", name)));
   return entries.filter((e) => e !== undefined).map((e) => e!.value);
 }

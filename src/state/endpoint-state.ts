@@ -1,6 +1,6 @@
 import { nameKey } from "../domain/arn.js";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointRecord, InstanceRecord } from "../domain/resources.js";
-import type { Entry, Store } from "../store/store.js";
+import { type Entry, type BerthStore } from "./records.js";
 
 /** Child records are keyed under their endpoint, so one prefix read finds all of them. */
 export function childKey(endpointName: string, id: string): string {
@@ -20,14 +20,14 @@ export interface EndpointState {
   statuses: Map<string, CopyStatusRecord>;
 }
 
-export async function loadEndpointState(store: Store, endpointName: string): Promise<EndpointState> {
+export async function loadEndpointState(store: BerthStore, endpointName: string): Promise<EndpointState> {
   const prefix = childPrefix(endpointName);
   const [endpoint, components, instances, copies, statuses] = await Promise.all([
-    store.get<EndpointRecord>("endpoint", nameKey(endpointName)),
-    store.list<ComponentRecord>("inference-component"),
-    store.list<InstanceRecord>("instance", { prefix }),
-    store.list<CopyRecord>("copy", { prefix }),
-    store.list<CopyStatusRecord>("copy-status", { prefix }),
+    store.get("endpoint", nameKey(endpointName)),
+    store.list("inference-component"),
+    store.list("instance", { prefix }),
+    store.list("copy", { prefix }),
+    store.list("copy-status", { prefix }),
   ]);
   const endpointKey = nameKey(endpointName);
   return {

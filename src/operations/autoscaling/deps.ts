@@ -1,6 +1,6 @@
 import type { Account } from "../../domain/arn.js";
 import type { Quotas } from "../../domain/quotas.js";
-import type { Store } from "../../store/store.js";
+import { type BerthStore } from "../../state/records.js";
 import type { Clock } from "../../util/clock.js";
 
 /** A target-tracking policy's alarms, as AAS creates them in CloudWatch. */
@@ -24,7 +24,7 @@ export interface ManagedAlarms {
 }
 
 export interface AutoscalingDeps {
-  store: Store;
+  store: BerthStore;
   account: Account;
   clock: Clock;
   alarms: ManagedAlarms;

@@ -2,7 +2,7 @@ import { nameKey, sageMakerArn } from "../domain/arn.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
 import { checkVariantCounts } from "../domain/quotas.js";
 import type { EndpointConfigDefinition, EndpointConfigRecord, ModelRecord, ProductionVariant, Tag } from "../domain/resources.js";
-import { absent, del, put, StoreConflictError } from "../store/store.js";
+import { absent, del, put, StoreConflictError } from "../state/records.js";
 import type { ControlDeps } from "./deps.js";
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
@@ -52,14 +52,14 @@ async function checkVariants(deps: ControlDeps, variants: ProductionVariant[]): 
       throw sageMakerErrors.managedScalingRange(variant.VariantName, scaling.MinInstanceCount, scaling.MaxInstanceCount);
     }
     if (variant.ModelName !== undefined) {
-      const model = await deps.store.get<ModelRecord>("model", nameKey(variant.ModelName));
+      const model = await deps.store.get("model", nameKey(variant.ModelName));
       if (!model) throw sageMakerErrors.notFound("model", sageMakerArn(deps.account, "model", variant.ModelName));
     }
   }
 }
 
 export async function getEndpointConfig(deps: ControlDeps, name: string): Promise<EndpointConfigRecord> {
-  const entry = await deps.store.get<EndpointConfigRecord>("endpoint-config", nameKey(name));
+  const entry = await deps.store.get("endpoint-config", nameKey(name));
   if (!entry) throw sageMakerErrors.notFound("endpoint configuration", sageMakerArn(deps.account, "endpoint-config", name));
   return entry.value;
 }
@@ -70,7 +70,7 @@ export async function describeEndpointConfig(deps: ControlDeps, input: { Endpoin
 }
 
 export async function listEndpointConfigs(deps: ControlDeps, input: ListRequest) {
-  const all = (await deps.store.list<EndpointConfigRecord>("endpoint-config")).map((e) => e.value);
+  const all = (await deps.store.list("endpoint-config")).map((e) => e.value);
   const page = listPage(all, input, { defaultMaxResults: 10 });
   return compact({
     EndpointConfigs: page.items.map((c) => ({ EndpointConfigName: c.name, EndpointConfigArn: c.arn, CreationTime: time(c.createdAt) })),
@@ -80,7 +80,7 @@ export async function listEndpointConfigs(deps: ControlDeps, input: ListRequest)
 
 /** Endpoints keep a copy of the configuration they run, so deleting it does not disturb them. */
 export async function deleteEndpointConfig(deps: ControlDeps, input: { EndpointConfigName: string }): Promise<Record<string, never>> {
-  const entry = await deps.store.get<EndpointConfigRecord>("endpoint-config", nameKey(input.EndpointConfigName));
+  const entry = await deps.store.get("endpoint-config", nameKey(input.EndpointConfigName));
   if (!entry) throw sageMakerErrors.notFound("endpoint configuration", sageMakerArn(deps.account, "endpoint-config", input.EndpointConfigName));
   await deps.store.commit([del("endpoint-config", entry.key)]);
   return {};

@@ -1,7 +1,7 @@
 import { nameKey } from "../domain/arn.js";
 import { subtractResources, zeroResources, addResources, type Resources } from "../domain/compute.js";
 import type { CopyRecord, CopyStatusRecord, DeviceInfo, InstanceRecord } from "../domain/resources.js";
-import type { Store } from "../store/store.js";
+import { type BerthStore } from "../state/records.js";
 
 export interface PlacementViewCopy {
   copyId: string;
@@ -39,12 +39,12 @@ function human(r: Resources) {
 }
 
 /** The read-only placement view behind GET /berth/v1/instances, the CLI and the console. */
-export async function placementView(store: Store, filter: { endpoint?: string } = {}): Promise<{ instances: PlacementViewInstance[] }> {
+export async function placementView(store: BerthStore, filter: { endpoint?: string } = {}): Promise<{ instances: PlacementViewInstance[] }> {
   const prefix = filter.endpoint ? `${nameKey(filter.endpoint)}/` : undefined;
   const [instances, copies, statuses] = await Promise.all([
-    store.list<InstanceRecord>("instance", { prefix }),
-    store.list<CopyRecord>("copy", { prefix }),
-    store.list<CopyStatusRecord>("copy-status", { prefix }),
+    store.list("instance", { prefix }),
+    store.list("copy", { prefix }),
+    store.list("copy-status", { prefix }),
   ]);
   const statusOf = new Map(statuses.map((s) => [s.value.copyId, s.value]));
   return {

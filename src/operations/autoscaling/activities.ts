@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ScalingActivityRecord } from "../../autoscaling/records.js";
 import { targetKey } from "../../autoscaling/records.js";
-import { del, put, type Store } from "../../store/store.js";
+import { del, put, type BerthStore } from "../../state/records.js";
 
 /** Activities sort by key: target, then start time. */
 export function activityKey(activity: ScalingActivityRecord): string {
@@ -15,9 +15,9 @@ export function newActivity(fields: Omit<ScalingActivityRecord, "activityId" | "
 }
 
 /** Records an activity and keeps only the newest ones of its target. */
-export async function recordActivity(store: Store, activity: ScalingActivityRecord): Promise<void> {
+export async function recordActivity(store: BerthStore, activity: ScalingActivityRecord): Promise<void> {
   const prefix = `${targetKey(activity.resourceId, activity.scalableDimension)}|`;
-  const existing = await store.list<ScalingActivityRecord>("scaling-activity", { prefix });
+  const existing = await store.list("scaling-activity", { prefix });
   const surplus = existing.length + 1 - keptPerTarget;
   const ops = [put("scaling-activity", activityKey(activity), activity)];
   for (const old of existing.slice(0, Math.max(0, surplus))) ops.push(del("scaling-activity", old.key));

@@ -2,17 +2,17 @@ import { nameKey } from "../domain/arn.js";
 import type { ComponentRecord, EndpointRecord } from "../domain/resources.js";
 import type { Quotas } from "../domain/quotas.js";
 import type { ScalableResource } from "../autoscaling/resource-id.js";
-import { put, unchanged, type Store } from "../store/store.js";
+import { put, unchanged, type BerthStore } from "../state/records.js";
 import type { Clock } from "../util/clock.js";
-import { withConflictRetry } from "./retry.js";
+import { withConflictRetry } from "../state/retry.js";
 
 /** The capacity AAS scales: a component's desired copies or a variant's desired instances. Undefined when the resource is gone. */
-export async function readCapacity(store: Store, resource: ScalableResource): Promise<number | undefined> {
+export async function readCapacity(store: BerthStore, resource: ScalableResource): Promise<number | undefined> {
   if (resource.kind === "component") {
-    const entry = await store.get<ComponentRecord>("inference-component", nameKey(resource.component));
+    const entry = await store.get("inference-component", nameKey(resource.component));
     return entry && entry.value.status !== "Deleting" ? entry.value.desiredCopyCount : undefined;
   }
-  const entry = await store.get<EndpointRecord>("endpoint", nameKey(resource.endpoint));
+  const entry = await store.get("endpoint", nameKey(resource.endpoint));
   if (!entry || entry.value.status === "Deleting") return undefined;
   return entry.value.current.variants[resource.variant]?.desiredInstanceCount;
 }
@@ -26,11 +26,11 @@ export function capacityLimit(resource: ScalableResource, quotas: Quotas): numbe
  * Sets the capacity as UpdateInferenceComponentRuntimeConfig / UpdateEndpointWeightsAndCapacities would,
  * held within the quotas (a variant shares its endpoint's instance quota with the other variants).
  */
-export async function writeCapacity(store: Store, clock: Clock, resource: ScalableResource, asked: number, quotas: Quotas): Promise<boolean> {
+export async function writeCapacity(store: BerthStore, clock: Clock, resource: ScalableResource, asked: number, quotas: Quotas): Promise<boolean> {
   return withConflictRetry(async () => {
     let desired = Math.min(asked, capacityLimit(resource, quotas));
     if (resource.kind === "component") {
-      const entry = await store.get<ComponentRecord>("inference-component", nameKey(resource.component));
+      const entry = await store.get("inference-component", nameKey(resource.component));
       if (!entry || entry.value.status === "Deleting" || entry.value.rollout) return false;
       if (entry.value.desiredCopyCount === desired) return false;
       const status = entry.value.status === "InService" ? "Updating" : entry.value.status;
@@ -39,7 +39,7 @@ export async function writeCapacity(store: Store, clock: Clock, resource: Scalab
       ]);
       return true;
     }
-    const entry = await store.get<EndpointRecord>("endpoint", nameKey(resource.endpoint));
+    const entry = await store.get("endpoint", nameKey(resource.endpoint));
     const state = entry?.value.current.variants[resource.variant];
     if (!entry || !state || entry.value.status === "Deleting") return false;
     const others = Object.entries(entry.value.current.variants).reduce((sum, [name, v]) => sum + (name === resource.variant ? 0 : v.desiredInstanceCount), 0);

@@ -3,13 +3,13 @@ import type { Account } from "../domain/arn.js";
 import type { InstanceCatalog } from "../domain/catalog/instance-catalog.js";
 import type { CapacityOptions } from "../domain/compute.js";
 import type { Quotas } from "../domain/quotas.js";
-import type { Store } from "../store/store.js";
+import { type BerthStore } from "../state/records.js";
 import type { Clock } from "../util/clock.js";
 import type { TimeScale } from "../util/time-scale.js";
 
 /** What the control-plane operations need; the composition root builds it once. */
 export interface ControlDeps {
-  store: Store;
+  store: BerthStore;
   account: Account;
   catalog: InstanceCatalog;
   clock: Clock;

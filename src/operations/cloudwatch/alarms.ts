@@ -2,8 +2,8 @@ import { alarmArn, allActions, type MetricAlarmConfig } from "../../alarms/alarm
 import { applyStateChange } from "../../alarms/transition.js";
 import type { AlarmRecord, AlarmState } from "../../alarms/types.js";
 import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
-import { absent, del, put, unchanged, type Entry, type Op } from "../../store/store.js";
-import { withConflictRetry } from "../retry.js";
+import { absent, del, put, unchanged, type Entry, type Op } from "../../state/records.js";
+import { withConflictRetry } from "../../state/retry.js";
 import { checkAlarmInput, type PutMetricAlarmInput } from "./alarm-input.js";
 import { metricAlarmOutput } from "./alarm-output.js";
 import type { CloudWatchDeps } from "./deps.js";
@@ -27,7 +27,7 @@ export async function putMetricAlarm(deps: CloudWatchDeps, input: PutMetricAlarm
 /** Writes one alarm's configuration (shared with the alarms Application Auto Scaling manages). */
 export async function storeAlarm(deps: AlarmDeps, name: string, config: MetricAlarmConfig, managedBy?: string): Promise<AlarmRecord> {
   return withConflictRetry(async () => {
-    const existing = await deps.store.get<AlarmRecord>("alarm", name);
+    const existing = await deps.store.get("alarm", name);
     const record = await nextRecord(deps, name, config, existing, managedBy);
     await deps.store.commit([put("alarm", name, record, existing ? unchanged(existing) : absent)]);
     return record;
@@ -84,7 +84,7 @@ export async function describeAlarms(deps: CloudWatchDeps, input: DescribeAlarms
   if (!wantsMetric || input.ChildrenOfAlarmName !== undefined || input.ParentsOfAlarmName !== undefined) return { MetricAlarms: [], CompositeAlarms: [] };
   const names = input.AlarmNames ? new Set(input.AlarmNames) : undefined;
   const filter = fingerprint([input.AlarmNames, input.AlarmNamePrefix, input.StateValue, input.ActionPrefix]);
-  let alarms = (await deps.store.list<AlarmRecord>("alarm"))
+  let alarms = (await deps.store.list("alarm"))
     .map((e) => e.value)
     .filter((a) => {
       if (names && !names.has(a.name)) return false;
@@ -109,7 +109,7 @@ export async function describeAlarms(deps: CloudWatchDeps, input: DescribeAlarms
 export async function deleteAlarms(deps: CloudWatchDeps, input: { AlarmNames: string[] }): Promise<Record<string, never>> {
   await withConflictRetry(async () => {
     const names = [...new Set(input.AlarmNames)];
-    const entries = await Promise.all(names.map((name) => deps.store.get<AlarmRecord>("alarm", name)));
+    const entries = await Promise.all(names.map((name) => deps.store.get("alarm", name)));
     const missing = names.filter((_, i) => !entries[i]);
     if (missing.length > 0) throw cloudWatchErrors.alarmsNotFound(missing);
     const ops: Op[] = entries.map((e) => del("alarm", e!.key, unchanged(e!)));
@@ -136,7 +136,7 @@ export async function setAlarmState(deps: CloudWatchDeps, input: SetAlarmStateIn
     }
   }
   const { record, actions, previous } = await withConflictRetry(async () => {
-    const entry = await deps.store.get<AlarmRecord>("alarm", input.AlarmName);
+    const entry = await deps.store.get("alarm", input.AlarmName);
     if (!entry) throw cloudWatchErrors.alarmNotFound(input.AlarmName);
     const change = applyStateChange(entry.value, {
       state: input.StateValue,

@@ -9,7 +9,7 @@ import { pageOf } from "./paging.js";
 export async function describeScalingActivities(deps: AutoscalingDeps, input: DescribeScalingActivitiesInput) {
   if (input.ServiceNamespace !== "sagemaker") throw autoscalingErrors.onlySageMaker(input.ServiceNamespace);
   if (input.ScalableDimension !== undefined && input.ResourceId === undefined) throw autoscalingErrors.dimensionNeedsResource();
-  const all = (await deps.store.list<ScalingActivityRecord>("scaling-activity"))
+  const all = (await deps.store.list("scaling-activity"))
     .map((e) => e.value)
     .filter((a) => (!input.ResourceId || a.resourceId === input.ResourceId) && (!input.ScalableDimension || a.scalableDimension === input.ScalableDimension))
     .filter((a) => input.IncludeNotScaledActivities || !a.notScaledReasons)

@@ -11,7 +11,7 @@ import {
 } from "../../autoscaling/records.js";
 import { scaleInThresholdFraction, trackingWindows } from "../../autoscaling/target-tracking.js";
 import { trackedMetric } from "../../autoscaling/tracked-metric.js";
-import { del, put } from "../../store/store.js";
+import { del, put } from "../../state/records.js";
 import { compact, time } from "../output.js";
 import type { AutoscalingDeps, ManagedAlarmSpec } from "./deps.js";
 import { pageOf } from "./paging.js";
@@ -35,11 +35,11 @@ export function policyKey(resourceId: string, dimension: string, name: string): 
 export async function putScalingPolicy(deps: AutoscalingDeps, input: PutScalingPolicyInput) {
   const resource = resolveTarget(input);
   const tKey = targetKey(input.ResourceId, input.ScalableDimension);
-  if (!(await deps.store.get<ScalableTargetRecord>("scalable-target", tKey))) throw autoscalingErrors.targetNotFound(input.ResourceId, input.ScalableDimension);
+  if (!(await deps.store.get("scalable-target", tKey))) throw autoscalingErrors.targetNotFound(input.ResourceId, input.ScalableDimension);
   const type = input.PolicyType ?? "StepScaling";
   if (type === "PredictiveScaling" || input.PredictiveScalingPolicyConfiguration) throw autoscalingErrors.predictiveUnsupported();
   const key = policyKey(input.ResourceId, input.ScalableDimension, input.PolicyName);
-  const existing = await deps.store.get<ScalingPolicyRecord>("scaling-policy", key);
+  const existing = await deps.store.get("scaling-policy", key);
   if (!existing && (await deps.store.list("scaling-policy", { prefix: `${tKey}|` })).length >= maxPoliciesPerTarget)
     throw autoscalingErrors.tooManyPolicies(maxPoliciesPerTarget);
   const arn =
@@ -153,7 +153,7 @@ export async function describeScalingPolicies(deps: AutoscalingDeps, input: Desc
   if (input.ServiceNamespace !== "sagemaker") throw autoscalingErrors.onlySageMaker(input.ServiceNamespace);
   if (input.ScalableDimension !== undefined && input.ResourceId === undefined) throw autoscalingErrors.dimensionNeedsResource();
   const names = input.PolicyNames ? new Set(input.PolicyNames) : undefined;
-  const all = (await deps.store.list<ScalingPolicyRecord>("scaling-policy"))
+  const all = (await deps.store.list("scaling-policy"))
     .map((e) => e.value)
     .filter(
       (p) =>
@@ -184,7 +184,7 @@ export async function describeScalingPolicies(deps: AutoscalingDeps, input: Desc
 export async function deleteScalingPolicy(deps: AutoscalingDeps, input: TargetRef & { PolicyName: string }): Promise<Record<string, never>> {
   resolveTarget(input);
   const key = policyKey(input.ResourceId, input.ScalableDimension, input.PolicyName);
-  const policy = await deps.store.get<ScalingPolicyRecord>("scaling-policy", key);
+  const policy = await deps.store.get("scaling-policy", key);
   if (!policy) throw autoscalingErrors.policyNotFound(input.PolicyName, input.ResourceId);
   await deps.alarms.deleteFor(policy.value.arn);
   await deps.store.commit([del("scaling-policy", key)]);

@@ -2,13 +2,13 @@ import type { ActionRegistry } from "../../alarms/actions.js";
 import type { AlarmTransition } from "../../alarms/types.js";
 import type { Account } from "../../domain/arn.js";
 import type { MetricsReader, MetricsWriter } from "../../metrics/types.js";
-import type { Store } from "../../store/store.js";
+import { type BerthStore } from "../../state/records.js";
 import type { Clock } from "../../util/clock.js";
 import type { TimeScale } from "../../util/time-scale.js";
 
 /** What the CloudWatch operations need; the composition root (src/server/monitoring.ts) builds it once. */
 export interface CloudWatchDeps {
-  store: Store;
+  store: BerthStore;
   account: Account;
   clock: Clock;
   timeScale: TimeScale;

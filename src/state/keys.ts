@@ -1,0 +1,28 @@
+import { nameKey } from "../domain/arn.js";
+
+/**
+ * Every store key format, in one place. SageMaker names are unique case-insensitively, so they are
+ * keyed lower-cased. Records that belong to an endpoint are keyed under it, so one prefix read finds
+ * all of them; scaling records are keyed under their scalable target for the same reason.
+ */
+export const keys = {
+  model: (name: string) => nameKey(name),
+  endpointConfig: (name: string) => nameKey(name),
+  endpoint: (name: string) => nameKey(name),
+  component: (name: string) => nameKey(name),
+  alarm: (name: string) => name,
+
+  /** Instances, copies and copy statuses of an endpoint. */
+  child: (endpointName: string, id: string) => `${nameKey(endpointName)}/${id}`,
+  children: (endpointName: string) => `${nameKey(endpointName)}/`,
+  /** The endpoint a child key belongs to. */
+  endpointOfChild: (childKey: string) => childKey.slice(0, childKey.indexOf("/")),
+
+  scalableTarget: (resourceId: string, dimension: string) => `${resourceId}|${dimension}`,
+  /** Policies and activities of a scalable target. */
+  underTarget: (resourceId: string, dimension: string) => `${resourceId}|${dimension}|`,
+  scalingPolicy: (resourceId: string, dimension: string, policyName: string) => `${resourceId}|${dimension}|${policyName}`,
+  /** Activities sort by key: target, then start time. */
+  scalingActivity: (resourceId: string, dimension: string, startTime: number, activityId: string) =>
+    `${resourceId}|${dimension}|${String(startTime).padStart(15, "0")}|${activityId}`,
+};

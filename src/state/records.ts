@@ -1,0 +1,35 @@
+import type { AlarmRecord } from "../alarms/types.js";
+import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord } from "../autoscaling/records.js";
+import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointConfigRecord, EndpointRecord, InstanceRecord, ModelRecord } from "../domain/resources.js";
+import * as store from "../store/store.js";
+
+/** Every kind of record Berth keeps, and the type of its value. The store is typed by this map. */
+export interface BerthRecords {
+  model: ModelRecord;
+  "endpoint-config": EndpointConfigRecord;
+  endpoint: EndpointRecord;
+  "inference-component": ComponentRecord;
+  instance: InstanceRecord;
+  copy: CopyRecord;
+  "copy-status": CopyStatusRecord;
+  "scalable-target": ScalableTargetRecord;
+  "scaling-policy": ScalingPolicyRecord;
+  "scaling-activity": ScalingActivityRecord;
+  alarm: AlarmRecord;
+}
+
+export type Kind = keyof BerthRecords;
+export type BerthStore = store.Store<BerthRecords>;
+export type { Entry, Expectation, Op } from "../store/store.js";
+export { absent, unchanged, StoreConflictError } from "../store/store.js";
+
+/** A typed change event: narrowing on `kind` narrows `value`. */
+export type BerthChange = { [K in Kind]: Omit<store.ChangeEvent<BerthRecords[K]>, "kind"> & { kind: K } }[Kind];
+
+export function changes(events: store.ChangeEvent[]): BerthChange[] {
+  return events as BerthChange[];
+}
+
+export const put = <K extends Kind>(kind: K, key: string, value: BerthRecords[K], expect?: store.Expectation): store.Op => store.put(kind, key, value, expect);
+export const del = (kind: Kind, key: string, expect?: store.Expectation): store.Op => store.del(kind, key, expect);
+export const check = (kind: Kind, key: string, expect: store.Expectation): store.Op => store.check(kind, key, expect);
