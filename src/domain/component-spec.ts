@@ -1,14 +1,7 @@
 import type { InstanceTypeSpec } from "./catalog/instance-type.js";
-import {
-  displayAmount,
-  instanceCapacity,
-  requirementsToResources,
-  resourceNames,
-  shortfalls,
-  type CapacityOptions,
-  type ComputeResourceRequirements,
-} from "./compute.js";
+import { instanceCapacity, requirementsToResources, type CapacityOptions, type ComputeResourceRequirements } from "./compute.js";
 import { sageMakerErrors } from "./errors/sagemaker.js";
+import { shortfalls } from "./fit.js";
 import type { ModelRecord, PlacementStrategy, ProductionVariant, ResolvedSpec } from "./resources.js";
 
 export interface ComponentSpecification {
@@ -38,7 +31,8 @@ export interface ResolveContext {
 
 /**
  * Turns a specification into what a copy runs and reserves. The IC's container settings override the
- * model's, and its environment is laid over the model's. Refuses a copy no single instance could hold.
+ * model's, and its environment is laid over the model's. Refuses a copy that fails the scheduler's fit check
+ * (src/domain/fit.ts) on one empty instance of the variant's type, since no number of instances could hold it.
  */
 export function resolveSpec(spec: ComponentSpecification, ctx: ResolveContext): ResolvedSpec {
   const modelContainer = ctx.model?.definition.PrimaryContainer ?? ctx.model?.definition.Containers?.[0];
@@ -50,21 +44,9 @@ export function resolveSpec(spec: ComponentSpecification, ctx: ResolveContext): 
     throw sageMakerErrors.maxBelowMin(ctx.componentName, requirements.MinMemoryRequiredInMb, requirements.MaxMemoryRequiredInMb);
   }
   const needs = requirementsToResources(requirements);
-  const capacity = instanceCapacity(ctx.instanceType, ctx.capacity);
-  const short = shortfalls(needs, capacity);
-  if (short.length > 0) {
-    throw sageMakerErrors.componentTooLarge(
-      ctx.componentName,
-      ctx.endpointName,
-      ctx.instanceType.instanceType,
-      short.map((s) => ({
-        resource: resourceNames[s.resource].label,
-        needed: displayAmount(s.resource, s.needed),
-        available: displayAmount(s.resource, s.available),
-        unit: resourceNames[s.resource].unit,
-      })),
-    );
-  }
+  // An empty instance of the variant's type, as the scheduler sees it: the copy must fit there at least.
+  const short = shortfalls(instanceCapacity(ctx.instanceType, ctx.capacity), needs);
+  if (short.length > 0) throw sageMakerErrors.componentTooLarge(ctx.componentName, ctx.endpointName, ctx.instanceType.instanceType, short);
   return {
     version: ctx.version,
     image,

@@ -39,23 +39,13 @@ export function requirementsToResources(req: ComputeResourceRequirements): Resou
   };
 }
 
-export function instanceCapacity(spec: InstanceTypeSpec, options: CapacityOptions = defaultCapacityOptions): Resources {
+/** What the scheduler may hand out on one instance of the type. Only the shape counts, so the simulator's instance shapes pass too. */
+export function instanceCapacity(
+  spec: Pick<InstanceTypeSpec, "vcpus" | "memoryGiB"> & { accelerator: { count: number } | null },
+  options: CapacityOptions = defaultCapacityOptions,
+): Resources {
   const memoryMiB = Math.floor(spec.memoryGiB * 1024 * (1 - options.memoryHeadroomFraction));
   return { accelerators: spec.accelerator?.count ?? 0, cpuMillis: spec.vcpus * 1000, memoryMiB };
-}
-
-export interface ResourceShortfall {
-  resource: keyof Resources;
-  needed: number;
-  available: number;
-}
-
-export function shortfalls(needs: Resources, available: Resources): ResourceShortfall[] {
-  const out: ResourceShortfall[] = [];
-  for (const resource of Object.keys(resourceNames) as (keyof Resources)[]) {
-    if (needs[resource] > available[resource]) out.push({ resource, needed: needs[resource], available: available[resource] });
-  }
-  return out;
 }
 
 /** Human figures: millicores shown as cores. */

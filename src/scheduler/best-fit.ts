@@ -1,5 +1,5 @@
 import type { Resources } from "../domain/compute.js";
-import { fits } from "./fit.js";
+import { fits } from "../domain/fit.js";
 import { acceleratorShare, hostShare } from "./score.js";
 
 interface Group {

@@ -1,6 +1,7 @@
 export { place } from "./place.js";
 export { instancesNeeded, type InstanceTemplate } from "./instances-needed.js";
-export { fits, insufficient, freeResources, type Insufficient } from "./fit.js";
+export { fits, shortfalls, type Shortfall } from "../domain/fit.js";
+export { freeResources } from "./free-resources.js";
 export { leftover, scoreWeights } from "./score.js";
 export type {
   AddedCopy,
@@ -10,7 +11,6 @@ export type {
   PlacementInput,
   PlacementStrategy,
   RemovedCopy,
-  ResourceShortfall,
   SchedulerInstance,
   Unplaced,
 } from "./types.js";

@@ -1,4 +1,5 @@
 import type { Resources } from "../domain/compute.js";
+import type { Shortfall } from "../domain/fit.js";
 
 /**
  * The scheduler's view of the world: plain data in, plain data out. It imports no node:* module, no
@@ -60,24 +61,17 @@ export interface RemovedCopy {
   reason: string;
 }
 
-export interface ResourceShortfall {
-  resource: keyof Resources;
-  /** Amount one copy needs. */
-  needed: number;
-  /**
-   * The most of this resource free on any schedulable instance after placement. When every resource
-   * fits on some instance but never all on one, the shortfalls are those of the closest instance and
-   * this is what that instance has free.
-   */
-  largestFree: number;
-}
-
 export interface Unplaced {
   component: string;
   /** Copies wanted but not placed. */
   missing: number;
-  /** Why the best instance could not take one more copy; empty when there are no schedulable instances. */
-  shortfalls: ResourceShortfall[];
+  /**
+   * Why no instance could take one more copy; empty when there are no schedulable instances. `available`
+   * is the most of the resource free on any schedulable instance after placement; when every resource
+   * fits somewhere but never all on one instance, these are the closest instance's shortfalls and
+   * `available` is what it has free.
+   */
+  shortfalls: Shortfall[];
   reason: string;
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { Resources } from "../../src/domain/compute.js";
-import { fits } from "../../src/scheduler/fit.js";
+import { fits } from "../../src/domain/fit.js";
 import { Fleet } from "../../src/scheduler/fleet.js";
 import { leftover } from "../../src/scheduler/score.js";
 import type { SchedulerInstance } from "../../src/scheduler/index.js";

@@ -48,7 +48,7 @@ describe("instancesNeeded", () => {
     const inp = input({ demands: [demand("huge", 1, { needs: res(8) })] });
     const result = instancesNeeded(inp, template, 3);
     t.assert.deepStrictEqual(result.count, 3);
-    t.assert.deepStrictEqual(result.stillUnplaced[0].shortfalls, [{ resource: "accelerators", needed: 8, largestFree: 4 }]);
+    t.assert.deepStrictEqual(result.stillUnplaced[0].shortfalls, [{ resource: "accelerators", needed: 8, available: 4 }]);
   });
 
   it("agrees with place on a fleet grown by the count it returns", (t: TestContext) => {

@@ -11,7 +11,7 @@ describe("copies that cannot be placed", () => {
       {
         component: "m",
         missing: 2,
-        shortfalls: [{ resource: "accelerators", needed: 1, largestFree: 0 }],
+        shortfalls: [{ resource: "accelerators", needed: 1, available: 0 }],
         reason: "2 of 6 copies cannot be placed: accelerator devices short by 1 (each copy needs 1, the most free on any instance is 0)",
       },
     ]);
@@ -21,9 +21,9 @@ describe("copies that cannot be placed", () => {
     t.plan(2);
     const d = place(input({ instances: fleet(2), demands: [demand("huge", 1, { needs: res(8, 32_500, 131_072) })] }));
     t.assert.deepStrictEqual(d.unplaced[0].shortfalls, [
-      { resource: "accelerators", needed: 8, largestFree: 4 },
-      { resource: "cpuMillis", needed: 32_500, largestFree: 16_000 },
-      { resource: "memoryMiB", needed: 131_072, largestFree: 65_536 },
+      { resource: "accelerators", needed: 8, available: 4 },
+      { resource: "cpuMillis", needed: 32_500, available: 16_000 },
+      { resource: "memoryMiB", needed: 131_072, available: 65_536 },
     ]);
     t.assert.deepStrictEqual(
       d.unplaced[0].reason,
@@ -42,7 +42,7 @@ describe("copies that cannot be placed", () => {
         current: [copy("x-1", "i-1", { resources: res(0, 1000, 65_536) }), copy("y-1", "i-2", { resources: res(4) })],
       }),
     );
-    t.assert.deepStrictEqual(d.unplaced[0].shortfalls, [{ resource: "memoryMiB", needed: 2048, largestFree: 0 }]);
+    t.assert.deepStrictEqual(d.unplaced[0].shortfalls, [{ resource: "memoryMiB", needed: 2048, available: 0 }]);
     t.assert.deepStrictEqual(
       d.unplaced[0].reason,
       "1 of 1 copy cannot be placed: no instance has room for all of one copy's needs at once; " +

@@ -1,18 +1,14 @@
+import { resourceAmount, resourceLabel, type Shortfall } from "../fit.js";
 import { BerthError } from "./berth-error.js";
 
 const validation = (message: string) => new BerthError({ code: "ValidationException", httpStatus: 400, message });
 
 export type ResourceNoun = "model" | "endpoint configuration" | "endpoint" | "inference component";
 
-export interface Shortfall {
-  resource: string;
-  needed: number;
-  available: number;
-  unit: string;
-}
-
-function describeShortfalls(shortfalls: Shortfall[]): string {
-  return shortfalls.map((s) => `${s.resource}: needs ${s.needed}${s.unit}, has ${s.available}${s.unit}`).join("; ");
+function describeShortfalls(shortfalls: readonly Shortfall[]): string {
+  return shortfalls
+    .map((s) => `${resourceLabel(s.resource)}: needs ${resourceAmount(s.resource, s.needed)}, has ${resourceAmount(s.resource, s.available)}`)
+    .join("; ");
 }
 
 /** SageMaker (awsJson1_1) errors. Texts that clients match on are kept verbatim from the service. */
@@ -28,7 +24,7 @@ export const sageMakerErrors = {
       `Instance type '${instanceType}' is not in Berth's instance catalog, so its capacity is unknown. ` +
         `Use one of: ${known.join(", ")}; or add the type to the catalog (see README, "Instance catalog").`,
     ),
-  componentTooLarge: (component: string, endpoint: string, instanceType: string, shortfalls: Shortfall[]) =>
+  componentTooLarge: (component: string, endpoint: string, instanceType: string, shortfalls: readonly Shortfall[]) =>
     validation(
       `There is not enough hardware resources on the instances for this endpoint to create a copy of the inference component. ` +
         `Inference component '${component}' needs more per copy than one ${instanceType} instance of endpoint '${endpoint}' can offer (${describeShortfalls(shortfalls)}). ` +

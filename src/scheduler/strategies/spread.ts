@@ -1,6 +1,6 @@
 import type { Resources } from "../../domain/compute.js";
 import type { Fleet } from "../fleet.js";
-import { fits } from "../fit.js";
+import { fits } from "../../domain/fit.js";
 import { Heap } from "../heap.js";
 import { leftover } from "../score.js";
 import type { CopyCounts, Picker, Strategy } from "./strategy.js";

@@ -1,40 +1,21 @@
 import type { TargetTrackingConfig } from "../../autoscaling/records.js";
-import { defaultCapacityOptions, instanceCapacity, type Resources } from "../../domain/compute.js";
+import type { Resources } from "../../domain/compute.js";
 import type { InstanceTemplate } from "../../scheduler/index.js";
 import type { EngineModel, EngineResult, EngineTiming } from "../engine/index.js";
-import type { PortfolioEndpoint, PortfolioModel } from "../input/index.js";
+import { copyNeeds, shapeCapacity, type PortfolioEndpoint, type PortfolioModel } from "../input/index.js";
 import type { SimulationContext, Strategy, StrategyResult } from "./types.js";
 
 /** The endpoint's instance as the scheduler sees it, through the server's own capacity rule (memory headroom). */
 export function instanceTemplate(endpoint: PortfolioEndpoint): InstanceTemplate {
-  const shape = endpoint.instance;
-  const capacity = instanceCapacity(
-    {
-      instanceType: endpoint.instanceType,
-      family: endpoint.instanceType.split(".")[1] ?? "",
-      accelerator:
-        shape.accelerators > 0
-          ? { vendor: "", model: shape.acceleratorModel ?? "", count: shape.accelerators, memoryPerDeviceGiB: shape.memoryPerAcceleratorGiB }
-          : null,
-      vcpus: shape.vcpus,
-      memoryGiB: shape.memoryGiB,
-      pricePerHour: endpoint.pricePerHour,
-      priceStatus: endpoint.priceSource,
-    },
-    defaultCapacityOptions,
-  );
+  const capacity = shapeCapacity(endpoint.instance);
   return { capacity, deviceIndices: Array.from({ length: capacity.accelerators }, (_, i) => i) };
 }
 
-/** What one copy of the model reserves as an inference component. */
+/** What one copy of the model reserves as an inference component; the portfolio reader checked that it fits the template. */
 export function modelNeeds(model: PortfolioModel): Resources {
-  return { accelerators: model.accelerators, cpuMillis: Math.round(model.cpuCores * 1000), memoryMiB: Math.ceil(model.memoryGiB * 1024) };
+  return copyNeeds(model);
 }
 
-/**
- * Copies the model's scaling target asks for in one 60 s bin of ideal load: invocations per minute /
- * targetInvocationsPerCopy, or mean requests in service / targetConcurrencyPerCopy, rounded up.
- */
 /** What an engine model takes from its portfolio entry, whatever the strategy hosting it. */
 export function hostedModel(
   model: PortfolioModel,
@@ -52,6 +33,10 @@ export function hostedModel(
   };
 }
 
+/**
+ * Copies the model's scaling target asks for in one 60 s bin of ideal load: invocations per minute /
+ * targetInvocationsPerCopy, or mean requests in service / targetConcurrencyPerCopy, rounded up.
+ */
 export function neededCopies(ctx: SimulationContext, m: number, bin: number): number {
   const target = ctx.portfolio.models[m].scaling.target;
   const d = ctx.demand;

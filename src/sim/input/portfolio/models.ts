@@ -1,5 +1,8 @@
+import type { Resources } from "../../../domain/compute.js";
+import { shortfalls, type Shortfall } from "../../../domain/fit.js";
 import { describeValue } from "../errors.js";
 import type { Catalog, CatalogModel } from "./catalog.js";
+import { copyNeeds, memoryHeadroomPercent, shapeCapacity } from "./copy-fit.js";
 import type { FieldPath, Fields } from "./fields.js";
 import { readLatency, readScaling, readStartup } from "./model-parts.js";
 import { didYouMean, listSome } from "./suggest.js";
@@ -71,13 +74,15 @@ function readModel(
   const concurrency = m.concurrency === undefined ? 1 : f.number(at("concurrency"), m.concurrency, { whole: true, min: 1 });
   const sloMs = f.number(at("sloMs"), f.required(path, m, "sloMs", "the latency SLO in milliseconds"), { above: 0 });
   const scaling = readScaling(f, at("scaling"), f.required(path, m, "scaling", "at least { maxCopies }"), concurrency ?? 1);
-  if (instance && accelerators !== undefined && accelerators > instance.accelerators) {
+  // The scheduler's own fit check on one empty instance: a copy refused here could never be placed.
+  const short = instance ? copyShortfalls(instance, { accelerators, cpuCores, memoryGiB }) : new Map<keyof Resources, Shortfall>();
+  if (instance && short.has("accelerators")) {
     f.fail(
       at("accelerators"),
       `a copy needs ${accelerators} accelerators but one instance of the endpoint has ${instance.accelerators}; lower it or pick a larger instanceType`,
     );
   }
-  if (instance && sizeGB !== undefined && accelerators !== undefined && accelerators <= instance.accelerators) {
+  if (instance && sizeGB !== undefined && accelerators !== undefined && !short.has("accelerators")) {
     const deviceGB = (accelerators * instance.memoryPerAcceleratorGiB * bytesPerGiB) / 1e9;
     if (sizeGB > deviceGB) {
       const needed = Math.ceil(sizeGB / ((instance.memoryPerAcceleratorGiB * bytesPerGiB) / 1e9));
@@ -87,11 +92,15 @@ function readModel(
       );
     }
   }
-  if (instance && memoryGiB !== undefined && memoryGiB > instance.memoryGiB) {
-    f.fail(m.memoryGiB === undefined ? path : at("memoryGiB"), `a copy needs ${memoryGiB} GiB but one instance has ${instance.memoryGiB} GiB of memory`);
+  const memory = short.get("memoryMiB");
+  if (instance && memory) {
+    f.fail(
+      m.memoryGiB === undefined ? path : at("memoryGiB"),
+      `a copy needs ${memoryGiB} GiB but one instance has ${instance.memoryGiB} GiB of memory, of which ${Math.floor((memory.available / 1024) * 100) / 100} GiB ` +
+        `can be reserved (${memoryHeadroomPercent}% is kept for the system); lower it or pick a larger instanceType`,
+    );
   }
-  if (instance && cpuCores !== undefined && cpuCores > instance.vcpus)
-    f.fail(at("cpuCores"), `a copy needs ${cpuCores} CPU cores but one instance has ${instance.vcpus}`);
+  if (instance && short.has("cpuMillis")) f.fail(at("cpuCores"), `a copy needs ${cpuCores} CPU cores but one instance has ${instance.vcpus}`);
   if (name === undefined || accelerators === undefined || memoryGiB === undefined || cpuCores === undefined || !startup || !latency) return undefined;
   if (concurrency === undefined || sloMs === undefined || !scaling) return undefined;
   return {
@@ -129,4 +138,13 @@ function memoryFromCatalog(f: Fields, path: FieldPath, entry: CatalogModel | und
     return gbToGiB(entry.minServingMemoryGB);
   }
   return f.fail(path, `missing field 'memoryGiB': the catalog has no memory estimate for '${entry.id}'`);
+}
+
+/** The resources one copy is short of on an empty instance; a field not read (undefined) is never short. */
+function copyShortfalls(
+  instance: InstanceShape,
+  model: { accelerators: number | undefined; cpuCores: number | undefined; memoryGiB: number | undefined },
+): Map<keyof Resources, Shortfall> {
+  const needs = copyNeeds({ accelerators: model.accelerators ?? 0, cpuCores: model.cpuCores ?? 0, memoryGiB: model.memoryGiB ?? 0 });
+  return new Map(shortfalls(shapeCapacity(instance), needs).map((s) => [s.resource, s]));
 }
