@@ -1,8 +1,27 @@
-/** Copy names are `${component}-${ordinal}`, so a retry after a crash finds the copies it made. */
+/**
+ * Every copy id is made here: `${prefix}-${ordinal}`, the ordinal counting up per prefix across the
+ * owner's life (a component's copies of every version share its name as prefix), so a retry after a
+ * crash finds the copies it made and a replacement never takes an old copy's id.
+ */
+
+export function copyId(prefix: string, ordinal: number): string {
+  return `${prefix}-${ordinal}`;
+}
 
 export function copyOrdinal(id: string): number {
   const m = /-(\d+)$/.exec(id);
   return m === null ? -1 : Number(m[1]);
+}
+
+/** The ordinal after the highest one among `ids` named `${prefix}-<n>`; 1 when there is none. */
+export function ordinalAfter(prefix: string, ids: Iterable<string>): number {
+  let max = 0;
+  for (const id of ids) {
+    if (!id.startsWith(prefix + "-")) continue;
+    const suffix = Number(id.slice(prefix.length + 1));
+    if (Number.isInteger(suffix)) max = Math.max(max, suffix);
+  }
+  return max + 1;
 }
 
 /** Code-unit order, never locale order, so every machine sorts the same way. */
@@ -20,15 +39,15 @@ export class CopyNamer {
     this.#taken = taken;
   }
 
-  /** The next free name; skips names still in use, in case a stored ordinal fell behind. */
-  next(component: string): string {
-    let n = this.#next.get(component) ?? Math.max(1, Math.floor(this.#start[component] ?? 1));
-    while (this.#taken.has(`${component}-${n}`)) n++;
-    this.#next.set(component, n + 1);
-    return `${component}-${n}`;
+  /** The next free id for the prefix; skips ids still in use, in case a stored ordinal fell behind. */
+  next(prefix: string): string {
+    let n = this.#next.get(prefix) ?? Math.max(1, Math.floor(this.#start[prefix] ?? 1));
+    while (this.#taken.has(copyId(prefix, n))) n++;
+    this.#next.set(prefix, n + 1);
+    return copyId(prefix, n);
   }
 
-  /** The starting ordinals with every component named here advanced, keys sorted. */
+  /** The starting ordinals with every prefix named here advanced, keys sorted. */
   ordinals(): Record<string, number> {
     const merged: Record<string, number> = {};
     const keys = [...new Set([...Object.keys(this.#start), ...this.#next.keys()])].sort(compareText);

@@ -42,11 +42,14 @@ export function place(input: PlacementInput): PlacementDecision {
   }
 
   fleet.buildIndex();
-  const namer = new CopyNamer(input.nextOrdinals, new Set(current.map((c) => c.id)));
+  const taken = new Set(current.map((c) => c.id));
+  for (const id of input.otherCopyIds ?? []) taken.add(id);
+  const namer = new CopyNamer(input.nextOrdinals, taken);
   const add: AddedCopy[] = [];
   const short: { demand: ComponentDemand; missing: number }[] = [];
   for (const demand of [...demands.values()].sort(largestFirst)) {
     const { component, needs } = demand;
+    const prefix = demand.namePrefix ?? component;
     const list = active.get(component)!;
     const counts = countsOf(list);
     const pick = strategies[demand.strategy].picker(fleet, needs, counts);
@@ -54,7 +57,7 @@ export function place(input: PlacementInput): PlacementDecision {
       const i = pick();
       if (i < 0) return false;
       const devices = fleet.allocate(i, needs);
-      const id = namer.next(component);
+      const id = namer.next(prefix);
       const instanceId = fleet.instances[i].id;
       const copy: AddedCopy = { id, component, instanceId, devices, resources: { ...needs }, ready: false, reason };
       add.push(replaces === undefined ? copy : { ...copy, replaces });

@@ -28,6 +28,11 @@ export interface ComponentDemand {
   /** Per-copy needs. */
   needs: Resources;
   strategy: PlacementStrategy;
+  /**
+   * New copies are named `${namePrefix}-${ordinal}` (src/scheduler/ids.ts); demands with one prefix,
+   * such as the two versions of a component during an update, count ordinals together. Missing means `component`.
+   */
+  namePrefix?: string;
 }
 
 export interface PlacedCopy {
@@ -48,8 +53,10 @@ export interface PlacementInput {
   demands: ComponentDemand[];
   /** Every copy that currently holds resources, including those of components no longer in demands. */
   current: PlacedCopy[];
-  /** Next free ordinal per component; new copies are named `${component}-${ordinal}`. Missing means 1. */
+  /** Next free ordinal per name prefix (see ComponentDemand.namePrefix). Missing means 1. */
   nextOrdinals: Record<string, number>;
+  /** Ids of copies that still exist outside `current` (draining ones, say): new copies never take them. */
+  otherCopyIds?: readonly string[];
 }
 
 export interface AddedCopy extends PlacedCopy {

@@ -1,5 +1,6 @@
 import { addResources, subtractResources, zeroResources, type Resources } from "../../domain/compute.js";
 import type { ComponentRecord, CopyOwner, CopyRecord, InstanceRecord, ResolvedSpec } from "../../domain/resources.js";
+import { ordinalAfter } from "../../scheduler/ids.js";
 import { place } from "../../scheduler/place.js";
 import type { ComponentDemand, PlacedCopy, PlacementInput, SchedulerInstance, Unplaced } from "../../scheduler/types.js";
 import { activeDeployments, componentKeyOf, currentVersions, hostsModels, isReadyCopy, variantOwnerKey, versionKey, type EndpointWorld } from "./world.js";
@@ -16,8 +17,6 @@ export interface CopyPlan {
 export interface PoolOwner {
   owner: CopyOwner;
   spec: ResolvedSpec;
-  /** Next ordinal the scheduler may use for this key. */
-  ordinal: number;
 }
 
 export interface Pool {
@@ -26,6 +25,8 @@ export interface Pool {
   schedulable: (instance: InstanceRecord) => boolean;
   demands: ComponentDemand[];
   owners: Map<string, PoolOwner>;
+  /** Next copy ordinal per name prefix: a component's nextCopyOrdinal, or past a variant's existing copies. */
+  nextOrdinals: Record<string, number>;
 }
 
 export interface PoolInput {
@@ -37,6 +38,7 @@ export interface PoolInput {
 /** The scheduler's input for each pool of instances (a variant, or a variant's generation for single-model endpoints). */
 export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>): PoolInput[] {
   const versions = currentVersions(world);
+  const otherCopyIds = world.copies.map((c) => c.id);
   return pools(world, drainingInstances).map((pool) => {
     const members = new Set(pool.instances.map((i) => i.id));
     const poolCopies = world.copies.filter((c) => members.has(c.instanceId));
@@ -70,25 +72,13 @@ export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>)
         order,
       };
     });
-    const nextOrdinals: Record<string, number> = Object.fromEntries([...pool.owners].map(([key, o]) => [key, o.ordinal]));
-    return { pool, poolCopies, input: { instances, demands: pool.demands, current, nextOrdinals } };
+    return { pool, poolCopies, input: { instances, demands: pool.demands, current, nextOrdinals: pool.nextOrdinals, otherCopyIds } };
   });
 }
 
 /** Instances that a pass drains are off limits for new copies at once, not one pass later. */
 export function planCopies(world: EndpointWorld, drainingInstances: Set<string>): CopyPlan {
   const plan: CopyPlan = { add: [], drain: [], unplaced: new Map(), nextOrdinals: new Map() };
-  const taken = new Set(world.copies.map((c) => c.id));
-  const counters = new Map(world.components.map((c) => [c.name, c.nextCopyOrdinal]));
-  // Copies of any version of a component are named <component>-<n>, n counting up across its life.
-  const nameCopy = (component: string): string => {
-    let n = counters.get(component) ?? 1;
-    while (taken.has(`${component}-${n}`)) n++;
-    counters.set(component, n + 1);
-    plan.nextOrdinals.set(component, n + 1);
-    taken.add(`${component}-${n}`);
-    return `${component}-${n}`;
-  };
   for (const { pool, poolCopies, input } of poolInputs(world, drainingInstances)) {
     const decision = place(input);
     // The scheduler may hand resources it frees to new copies at once; here removed copies keep them
@@ -96,8 +86,9 @@ export function planCopies(world: EndpointWorld, drainingInstances: Set<string>)
     if (decision.remove.length > 0) decision.add = [];
     for (const added of decision.add) {
       const owner = pool.owners.get(added.component)!;
+      if (owner.owner.type === "component") plan.nextOrdinals.set(owner.owner.name, decision.nextOrdinals[owner.owner.name]);
       plan.add.push({
-        id: owner.owner.type === "component" ? nameCopy(owner.owner.name) : added.id,
+        id: added.id,
         owner: owner.owner,
         endpointName: world.endpoint!.name,
         variantName: pool.instances.find((i) => i.id === added.instanceId)!.variantName,
@@ -138,15 +129,16 @@ function pools(world: EndpointWorld, drainingInstances: Set<string>): Pool[] {
         const key = variantOwnerKey(variantName, generation);
         const spec = deployment?.variantSpecs?.[variantName];
         const wanted = deployment && spec ? (deployment.variants[variantName]?.desiredInstanceCount ?? 0) : 0;
-        const existing = world.copies.filter((c) => c.owner.type === "variant" && c.owner.generation === generation && c.owner.variant === variantName);
+        const existing = world.copies
+          .filter((c) => c.owner.type === "variant" && c.owner.generation === generation && c.owner.variant === variantName)
+          .map((c) => c.id);
         result.push({
           variantName,
           instances: world.instances.filter((i) => i.generation === generation && i.variantName === variantName),
           schedulable: (i) => i.state === "InService",
           demands: spec ? [{ component: key, copies: wanted, needs: spec.needs, strategy: "SPREAD" }] : [],
-          owners: spec
-            ? new Map([[key, { owner: { type: "variant", variant: variantName, generation }, spec, ordinal: nextOrdinal(existing, key) }]])
-            : new Map(),
+          owners: spec ? new Map([[key, { owner: { type: "variant", variant: variantName, generation }, spec }]]) : new Map(),
+          nextOrdinals: { [key]: ordinalAfter(key, existing) },
         });
       }
     }
@@ -163,35 +155,37 @@ function pools(world: EndpointWorld, drainingInstances: Set<string>): Pool[] {
       schedulable: (i) => i.state === "InService" && i.generation === targetGeneration && !drainingInstances.has(i.id),
       demands: components.flatMap((c) => componentDemands(c)),
       owners: new Map(components.flatMap((c) => componentOwners(c))),
+      nextOrdinals: Object.fromEntries(components.map((c) => [c.name, c.nextCopyOrdinal])),
     });
   }
   return result;
 }
 
-/** During an update a component wants copies of two versions: the new one (its name) and the old one. */
+/**
+ * During an update a component wants copies of two versions: the new one (its name) and the old one.
+ * Copies of either are named <component>-<n>, n counting up across the component's life.
+ */
 function componentDemands(component: ComponentRecord): ComponentDemand[] {
   const rollout = component.rollout;
-  const current = { component: component.name, needs: component.resolved.needs, strategy: component.resolved.strategy };
+  const namePrefix = component.name;
+  const current = { component: component.name, needs: component.resolved.needs, strategy: component.resolved.strategy, namePrefix };
   if (component.status === "Deleting") return [{ ...current, copies: 0 }];
   if (!rollout) return [{ ...current, copies: component.desiredCopyCount }];
   return [
     { ...current, copies: rollout.targetNew },
-    { component: versionKey(component.name, rollout.from.version), copies: rollout.targetOld, needs: rollout.from.needs, strategy: rollout.from.strategy },
+    {
+      component: versionKey(component.name, rollout.from.version),
+      copies: rollout.targetOld,
+      needs: rollout.from.needs,
+      strategy: rollout.from.strategy,
+      namePrefix,
+    },
   ];
 }
 
 function componentOwners(component: ComponentRecord): [string, PoolOwner][] {
   const owner: CopyOwner = { type: "component", name: component.name };
-  const owners: [string, PoolOwner][] = [[component.name, { owner, spec: component.resolved, ordinal: 1 }]];
-  if (component.rollout) owners.push([versionKey(component.name, component.rollout.from.version), { owner, spec: component.rollout.from, ordinal: 1 }]);
+  const owners: [string, PoolOwner][] = [[component.name, { owner, spec: component.resolved }]];
+  if (component.rollout) owners.push([versionKey(component.name, component.rollout.from.version), { owner, spec: component.rollout.from }]);
   return owners;
-}
-
-function nextOrdinal(copies: CopyRecord[], key: string): number {
-  let max = 0;
-  for (const copy of copies) {
-    const suffix = Number(copy.id.slice(key.length + 1));
-    if (copy.id.startsWith(key + "-") && Number.isInteger(suffix)) max = Math.max(max, suffix);
-  }
-  return max + 1;
 }
