@@ -1,4 +1,5 @@
 import type { Resources } from "../domain/compute.js";
+import { fits } from "../domain/fit.js";
 import { place } from "./place.js";
 import type { PlacementInput, SchedulerInstance, Unplaced } from "./types.js";
 
@@ -14,22 +15,30 @@ export interface InstanceTemplate {
  * more. That holds for BINPACK when the fleet has the template's shape (the extra, newest, empty
  * instance never beats the choice made without it) and in practice elsewhere. When even `limit`
  * instances are not enough, returns `limit` and what still does not fit.
+ *
+ * A copy that fails the fit check on an empty template instance is placed by no number of them, so
+ * such copies never buy instances: they stay in `stillUnplaced`, with what falls short.
  */
 export function instancesNeeded(input: PlacementInput, template: InstanceTemplate, limit: number): { count: number; stillUnplaced: Unplaced[] } {
   const unplacedWith = (n: number): Unplaced[] => place({ ...input, instances: [...input.instances, ...planned(input.instances, template, n)] }).unplaced;
+  const empty = { ...template.capacity, accelerators: Math.min(template.capacity.accelerators, new Set(template.deviceIndices).size) };
+  const hopeless = new Set(input.demands.filter((d) => !fits(empty, d.needs)).map((d) => d.component));
+  const helped = (unplaced: Unplaced[]): boolean => unplaced.every((u) => hopeless.has(u.component));
   const now = unplacedWith(0);
   const max = Math.max(0, Math.floor(limit));
-  if (now.length === 0 || max === 0) return { count: 0, stillUnplaced: now };
+  if (helped(now) || max === 0) return { count: 0, stillUnplaced: now };
   const atMax = unplacedWith(max);
-  if (atMax.length > 0) return { count: max, stillUnplaced: atMax };
+  if (!helped(atMax)) return { count: max, stillUnplaced: atMax };
   let fails = 0;
   let places = max;
+  let left = atMax;
   while (places - fails > 1) {
     const mid = (fails + places) >>> 1;
-    if (unplacedWith(mid).length === 0) places = mid;
+    const unplaced = unplacedWith(mid);
+    if (helped(unplaced)) [places, left] = [mid, unplaced];
     else fails = mid;
   }
-  return { count: places, stillUnplaced: [] };
+  return { count: places, stillUnplaced: left };
 }
 
 function planned(existing: readonly SchedulerInstance[], template: InstanceTemplate, n: number): SchedulerInstance[] {

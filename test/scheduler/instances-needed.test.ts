@@ -43,12 +43,23 @@ describe("instancesNeeded", () => {
     );
   });
 
-  it("returns the limit when no number of template instances can hold a copy", (t: TestContext) => {
+  it("adds no instance for a copy that fails the fit check on an empty template instance, and says what falls short", (t: TestContext) => {
     t.plan(2);
     const inp = input({ demands: [demand("huge", 1, { needs: res(8) })] });
     const result = instancesNeeded(inp, template, 3);
-    t.assert.deepStrictEqual(result.count, 3);
-    t.assert.deepStrictEqual(result.stillUnplaced[0].shortfalls, [{ resource: "accelerators", needed: 8, available: 4 }]);
+    t.assert.deepStrictEqual(result.count, 0);
+    t.assert.deepStrictEqual(result.stillUnplaced[0].reason, "1 of 1 copy cannot be placed: the endpoint has no schedulable instances");
+  });
+
+  it("counts instances for the copies that fit a template instance while another copy never does", (t: TestContext) => {
+    t.plan(2);
+    const inp = input({ instances: fleet(1), demands: [demand("huge", 1, { needs: res(8) }), demand("m", 10)] });
+    const result = instancesNeeded(inp, template, 8);
+    t.assert.deepStrictEqual(result.count, 2);
+    t.assert.deepStrictEqual(
+      result.stillUnplaced.map((u) => [u.component, u.shortfalls]),
+      [["huge", [{ resource: "accelerators", needed: 8, available: 2 }]]],
+    );
   });
 
   it("agrees with place on a fleet grown by the count it returns", (t: TestContext) => {
