@@ -2,8 +2,9 @@ import { displayAmount, resourceNames, type Resources } from "./compute.js";
 
 /**
  * The one fit check. Validation (a copy must fit one empty instance of its variant's type), the
- * scheduler (a copy must fit an instance's free resources), managed instance scaling (through the
- * scheduler) and the simulator's portfolio reader all ask it, so what one accepts the others can place.
+ * scheduler (a copy must fit an instance's free resources), managed instance scaling (which adds
+ * instances only for copies that fit an empty one) and the simulator's portfolio reader all ask it, so
+ * what one accepts the others can place.
  */
 
 /** One resource that falls short: what one copy needs of it, and what is available where it was checked. */

@@ -46,6 +46,10 @@ describe("placement properties over random fleets", () => {
             continue;
           }
           assert.equal(entry?.missing, wanted - active);
+          for (const s of entry!.shortfalls) {
+            assert.equal(s.needed, d.needs[s.resource], `${d.component}: a shortfall names what one copy needs`);
+            assert.ok(s.needed > s.available, `${d.component}: ${s.resource} reported short but ${s.available} ≥ ${s.needed}`);
+          }
           for (const inst of input.instances.filter((i) => i.schedulable)) {
             assert.ok(!fits(freeResources(inst, held), d.needs), `${d.component} still fits ${inst.id}`);
           }
