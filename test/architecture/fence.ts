@@ -56,9 +56,13 @@ export function resolve(from: string, specifier: string): Target {
   };
 }
 
-/** Globals that decision code may not touch, by the name they are reached through. */
+/**
+ * Globals that decision code may not touch, by the name they are reached through. The check is by name:
+ * a local variable named after one of them counts as the global, so decision code does not shadow them.
+ */
 const ambientGlobals = new Set([
   "Date",
+  "Intl",
   "performance",
   "process",
   "setTimeout",
@@ -226,10 +230,9 @@ export function checkRules(files: SourceFacts[], rules: FolderRule[]): Violation
         const banned = rule.mayNotCall?.find((b) => b.method === call.method);
         if (banned) report(call.line, `calls .${call.method}(), which ${banned.means}`);
       }
-      if (rule.mayNotUseAmbient) {
-        for (const use of facts.ambient) report(use.line, `uses the global ${use.name}; take it as an input instead`);
+      if (rule.mayNotUseAmbient) for (const use of facts.ambient) report(use.line, `uses the global ${use.name}; take it as an input instead`);
+      if (rule.mayNotImport || rule.mayImportOnly)
         for (const call of facts.unresolved) report(call.line, `${call.text} imports a computed name that no rule can check`);
-      }
     }
   }
   return violations;

@@ -55,7 +55,7 @@ export const rules: FolderRule[] = [
     name: "the router reads no records",
     files: ["src/router/"],
     mayNotImport: ["src/store/", "src/state/", "src/operations/"],
-    why: "the routing table is built from the records outside the router and pushed to it (src/server/routing-table-publisher.ts)",
+    why: "the routing table is built from the records outside the router and pushed to it, by src/server/routing-table-publisher.ts",
   },
   {
     name: "the simulator runs without a server",

@@ -97,6 +97,16 @@ const cases: Case[] = [
     expect: /^src\/scheduler\/pack\.ts:1: .*uses the global performance/,
   },
   {
+    kind: "Intl (formats now, in the host's time zone)",
+    files: { [decision]: `export const today = () => new Intl.DateTimeFormat("en-GB").format();` },
+    expect: /^src\/scheduler\/pack\.ts:1: .*uses the global Intl/,
+  },
+  {
+    kind: "the simulator importing a computed name",
+    files: { "src/sim/simulate.ts": `export const load = (part: string) => import(\`../\${part}/service.js\`);` },
+    expect: /^src\/sim\/simulate\.ts:1: the simulator runs without a server: import\(`\.\.\/\$\{part\}\/service\.js`\) imports a computed name/,
+  },
+  {
     kind: "decision code importing an I/O folder",
     files: { "src/autoscaling/decision.ts": `import { Agent } from "../agent/agent.js";\nexport type A = Agent;` },
     expect: /^src\/autoscaling\/decision\.ts:1: decision code is pure: import "\.\.\/agent\/agent\.js" reaches src\/agent\/agent\.ts/,
