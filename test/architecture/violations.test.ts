@@ -52,6 +52,11 @@ const cases: Case[] = [
     expect: /^src\/scheduler\/pack\.ts:1: .*require\(\) "child_process" reaches the Node built-in "child_process"/,
   },
   {
+    kind: 'import x = require("fs")',
+    files: { [decision]: `import fs = require("fs");\nexport const read = () => fs.readFileSync("/etc/hostname");` },
+    expect: /^src\/scheduler\/pack\.ts:1: .*import = require\(\) "fs" reaches the Node built-in "fs"/,
+  },
+  {
     kind: "aliased Date.now",
     files: { [decision]: `const now = Date.now;\nexport const stamp = () => now();` },
     expect: /^src\/scheduler\/pack\.ts:1: .*uses the global Date; take it as an input instead/,
