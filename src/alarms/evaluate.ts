@@ -1,9 +1,10 @@
 import type { AlarmState } from "./types.js";
+import { utcTime } from "./utc-time.js";
 
 /**
  * One evaluation of a metric alarm, as a pure function: the alarm's settings, one datapoint or
  * undefined (missing) per period of the evaluation window (oldest first), the state before, and now.
- * No I/O and no clock; every import of this file is a type.
+ * No I/O and no clock.
  *
  * Rules (CloudWatch's, where Berth had to choose they are noted):
  * - ALARM when at least DatapointsToAlarm (M, default EvaluationPeriods = N) periods breach.
@@ -195,12 +196,16 @@ export function formatValue(value: number): string {
 
 /** dd/MM/yy HH:mm:ss in UTC, CloudWatch's reason format. */
 export function formatTime(ms: number): string {
-  const d = new Date(ms);
-  const two = (n: number) => String(n).padStart(2, "0");
-  return `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${two(d.getUTCFullYear() % 100)} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  const t = utcTime(ms);
+  return `${pad(t.day)}/${pad(t.month)}/${pad(t.year % 100)} ${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
 }
 
 /** 2026-11-28T01:00:00.000+0000, CloudWatch's StateReasonData format. */
 function isoTime(ms: number): string {
-  return new Date(ms).toISOString().replace("Z", "+0000");
+  const t = utcTime(ms);
+  return `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}.${pad(t.millisecond, 3)}+0000`;
+}
+
+function pad(n: number, digits = 2): string {
+  return String(n).padStart(digits, "0");
 }

@@ -1,5 +1,5 @@
 import { deploymentErrors } from "../domain/errors/sagemaker.js";
-import type { RolloutPolicy } from "../rollout/types.js";
+import type { RolloutPolicy } from "../domain/resources.js";
 import type { TimeScale } from "../util/time-scale.js";
 
 export interface CapacitySize {

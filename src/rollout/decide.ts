@@ -1,5 +1,5 @@
-import type { ResolvedSpec } from "../domain/resources.js";
-import type { RolloutObservation, RolloutPolicy, RolloutState, RolloutStep } from "./types.js";
+import type { ResolvedSpec, RolloutPolicy, RolloutState } from "../domain/resources.js";
+import type { RolloutObservation, RolloutStep } from "./types.js";
 
 /** The first step of an update: start the first batch (rolling) or the whole new set (blue/green). */
 export function startRollout(policy: RolloutPolicy, from: ResolvedSpec, to: ResolvedSpec, desired: number, now: number): RolloutState {

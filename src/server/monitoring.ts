@@ -9,7 +9,7 @@ import { deleteManagedAlarms, putManagedAlarms, type ManagedAlarmInput } from ".
 import { MetricsRecorder } from "../metrics/recorder.js";
 import type { CopyLoad, MetricSources } from "../metrics/sources.js";
 import { SqliteMetricsStore } from "../metrics/sqlite-store.js";
-import { StoreSources } from "../metrics/store-sources.js";
+import { StoreSources } from "./metric-sources.js";
 import type { MetricsReader, MetricsWriter } from "../metrics/types.js";
 import { UtilizationSampler } from "../metrics/utilization.js";
 import type { RequestObserver } from "../router/observer.js";

@@ -19,7 +19,7 @@ import type { SupervisorTimings } from "../agent/supervisor.js";
 import { RouterMetrics } from "../router/metrics.js";
 import { ObserverFanout } from "../router/observer.js";
 import { Router } from "../router/router.js";
-import { RoutingTablePublisher } from "../router/table-publisher.js";
+import { RoutingTablePublisher } from "./routing-table-publisher.js";
 import type { BerthConfig } from "../config/config.js";
 import type { ControlDeps } from "../operations/deps.js";
 import { EndpointController } from "../controllers/endpoint/controller.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, InstanceRecord } from "../../src/domain/resources.js";
-import { buildSnapshot } from "../../src/metrics/store-sources.js";
+import { buildSnapshot } from "../../src/server/metric-sources.js";
 
 const instance = (id: string, state: InstanceRecord["state"] = "InService") =>
   ({ id, endpointName: "EP", variantName: "AllTraffic", state, capacity: { accelerators: 4, cpuMillis: 8000, memoryMiB: 16384 } }) as InstanceRecord;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import type { ResolvedSpec } from "../../src/domain/resources.js";
+import type { ResolvedSpec, RolloutPolicy, RolloutState } from "../../src/domain/resources.js";
 import { startRollout, stepRollout } from "../../src/rollout/decide.js";
-import type { RolloutObservation, RolloutPolicy, RolloutState } from "../../src/rollout/types.js";
+import type { RolloutObservation } from "../../src/rollout/types.js";
 
 const spec = (version: number): ResolvedSpec => ({
   version,

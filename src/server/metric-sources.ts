@@ -3,7 +3,7 @@ import type { ComponentRecord, CopyRecord, CopyStatusRecord, InstanceRecord } fr
 import { type ChangeEvent } from "../store/store.js";
 import { type BerthStore } from "../state/records.js";
 import type { Logger } from "../util/logger.js";
-import type { ComponentInfo, CopyProcess, MetricSources, VariantInfo, VariantReservation } from "./sources.js";
+import type { ComponentInfo, CopyProcess, MetricSources, VariantInfo, VariantReservation } from "../metrics/sources.js";
 
 const relevant = new Set(["inference-component", "instance", "copy", "copy-status"]);
 

@@ -4,7 +4,7 @@ import { type BerthStore } from "../state/records.js";
 import type { ScalableTargetRecord } from "../autoscaling/records.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
-import { buildRoutingTable, type RoutingTable } from "./table.js";
+import { buildRoutingTable, type RoutingTable } from "../router/table.js";
 
 const relevant = new Set(["endpoint", "inference-component", "instance", "copy", "copy-status", "scalable-target"]);
 
