@@ -16,6 +16,17 @@ export interface BerthRecords {
   "scaling-policy": ScalingPolicyRecord;
   "scaling-activity": ScalingActivityRecord;
   alarm: AlarmRecord;
+  /** Index: one entry per component, keyed under its endpoint; written and deleted in the component's own commits. */
+  "endpoint-component": EndpointComponentRecord;
+  "state-version": StateVersionRecord;
+}
+
+export interface EndpointComponentRecord {
+  componentName: string;
+}
+
+export interface StateVersionRecord {
+  version: number;
 }
 
 export type Kind = keyof BerthRecords;
