@@ -1,6 +1,6 @@
 import type { ComponentRecord } from "../domain/resources.js";
 import { keys } from "./keys.js";
-import { absent, del, put, unchanged, type BerthStore, type EndpointComponentRecord, type Entry, type Expectation, type Op } from "./records.js";
+import { absent, del, put, unchanged, type BerthStore, type EndpointComponentRecord, type Entry, type Op } from "./records.js";
 
 /**
  * Inference components and their index. Each component has one "endpoint-component" entry keyed
@@ -42,8 +42,11 @@ export function createComponentOps(record: ComponentRecord): Op[] {
 }
 
 /** The ops that delete a component read as `entry` with its index entry. */
-export function deleteComponentOps(entry: Entry<ComponentRecord>, expect: Expectation = unchanged(entry)): Op[] {
-  return [del("inference-component", entry.key, expect), del("endpoint-component", keys.endpointComponent(entry.value.endpointName, entry.value.name))];
+export function deleteComponentOps(entry: Entry<ComponentRecord>): Op[] {
+  return [
+    del("inference-component", entry.key, unchanged(entry)),
+    del("endpoint-component", keys.endpointComponent(entry.value.endpointName, entry.value.name)),
+  ];
 }
 
 /** The index entry of a component (the migration builds missing ones with it). */

@@ -94,7 +94,7 @@ describe("components listed by endpoint", () => {
 });
 
 describe("the component index across kill -9", () => {
-  it("never disagrees with the components, whenever the server dies", async () => {
+  it("never disagrees with the components after the server is killed in a burst of creates and deletes", async () => {
     const dataDir = newDataDir();
     const first = await startBerth({ dataDir });
     const endpoints = await Promise.all([createIcEndpoint(first.sagemaker), createIcEndpoint(first.sagemaker)]);
