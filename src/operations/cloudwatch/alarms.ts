@@ -78,6 +78,16 @@ export interface DescribeAlarmsInput {
   NextToken?: string;
 }
 
+/** Alarm keys are their names: named alarms are read by key, and a name prefix is a key prefix. */
+async function candidateAlarms(deps: CloudWatchDeps, input: DescribeAlarmsInput): Promise<AlarmRecord[]> {
+  if (input.AlarmNames) {
+    const entries = await Promise.all([...new Set(input.AlarmNames)].map((name) => deps.store.get("alarm", keys.alarm(name))));
+    return entries.flatMap((e) => (e ? [e.value] : []));
+  }
+  const prefix = input.AlarmNamePrefix ? keys.alarm(input.AlarmNamePrefix) : undefined;
+  return (await deps.store.list("alarm", { prefix })).map((e) => e.value);
+}
+
 /** Metric alarms only (Berth has no composite alarms), sorted by name, MaxRecords (default 50) per page. */
 export async function describeAlarms(deps: CloudWatchDeps, input: DescribeAlarmsInput) {
   if (input.AlarmNames && input.AlarmNamePrefix !== undefined) throw cloudWatchErrors.alarmNamesAndPrefix();
@@ -85,8 +95,7 @@ export async function describeAlarms(deps: CloudWatchDeps, input: DescribeAlarms
   if (!wantsMetric || input.ChildrenOfAlarmName !== undefined || input.ParentsOfAlarmName !== undefined) return { MetricAlarms: [], CompositeAlarms: [] };
   const names = input.AlarmNames ? new Set(input.AlarmNames) : undefined;
   const filter = fingerprint([input.AlarmNames, input.AlarmNamePrefix, input.StateValue, input.ActionPrefix]);
-  let alarms = (await deps.store.list("alarm"))
-    .map((e) => e.value)
+  let alarms = (await candidateAlarms(deps, input))
     .filter((a) => {
       if (names && !names.has(a.name)) return false;
       if (input.AlarmNamePrefix !== undefined && !a.name.startsWith(input.AlarmNamePrefix)) return false;
