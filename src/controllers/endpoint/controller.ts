@@ -8,7 +8,7 @@ import { deleteComponentOps } from "../../state/components.js";
 import { loadEndpointState } from "../../state/endpoint-state.js";
 import { keys } from "../../state/keys.js";
 import { type ChangeEvent } from "../../store/store.js";
-import { absent, del, put, StoreConflictError, unchanged, type Entry, type Op, type BerthStore } from "../../state/records.js";
+import { absent, changes, del, put, StoreConflictError, unchanged, type Entry, type Op, type BerthStore } from "../../state/records.js";
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import type { TimeScale } from "../../util/time-scale.js";
@@ -62,10 +62,10 @@ export class EndpointController {
   }
 
   #onChanges(events: ChangeEvent[]): void {
-    for (const event of events) {
+    for (const event of changes(events)) {
       if (event.kind === "endpoint") this.loop.enqueue(event.key);
       else if (event.kind === "instance" || event.kind === "copy" || event.kind === "copy-status") this.loop.enqueue(event.key.split("/")[0]!);
-      else if (event.kind === "inference-component") this.loop.enqueue(nameKey((event.value as ComponentRecord).endpointName));
+      else if (event.kind === "inference-component") this.loop.enqueue(nameKey(event.value.endpointName));
       else if (event.kind === "alarm") void this.#enqueueWatchers(event.key);
     }
   }
