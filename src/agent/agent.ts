@@ -1,9 +1,9 @@
 import type { ImageCommand } from "../config/config.js";
-import { childKey } from "../state/endpoint-state.js";
-import type { ComponentRecord, CopyRecord, CopyStatusRecord, InstanceRecord } from "../domain/resources.js";
+import type { CopyRecord } from "../domain/resources.js";
+import { adaptersOf } from "../state/components.js";
+import { keys } from "../state/keys.js";
 import { syncAdapters } from "./adapters.js";
-import { type ChangeEvent } from "../store/store.js";
-import { del, put, type BerthStore } from "../state/records.js";
+import { changes, del, put, type BerthStore, type ChangeEvent } from "../state/records.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { ReconcileLoop } from "../controllers/reconcile-loop.js";
@@ -91,29 +91,28 @@ export class NodeAgent {
   }
 
   #onChanges(events: ChangeEvent[]): void {
-    for (const event of events) {
+    for (const event of changes(events)) {
       if (event.kind === "inference-component") {
-        const base = (event.value as ComponentRecord).resolved?.baseComponentName;
+        const base = event.value.resolved?.baseComponentName;
         if (base)
           for (const [key, supervisor] of this.#supervisors) if (ownerName(supervisor) === base.toLowerCase()) void this.#refreshAdapters(key, supervisor);
       }
       if (event.kind === "copy") this.#loop.enqueue(event.key);
       else if (event.kind === "instance" && event.type === "put") {
-        const instance = event.value as InstanceRecord;
-        if (instance.host === this.#options.host) for (const key of this.#copyKeysOn(instance)) this.#loop.enqueue(key);
+        if (event.value.host === this.#options.host) for (const key of this.#copyKeysOn(event.value.id)) this.#loop.enqueue(key);
       }
     }
   }
 
-  #copyKeysOn(instance: InstanceRecord): string[] {
-    return [...this.#supervisors.values()].filter((s) => s.copy.instanceId === instance.id).map((s) => childKey(s.copy.endpointName, s.copy.id));
+  #copyKeysOn(instanceId: string): string[] {
+    return [...this.#supervisors.values()].filter((s) => s.copy.instanceId === instanceId).map((s) => keys.child(s.copy.endpointName, s.copy.id));
   }
 
   async #reconcile(key: string): Promise<void> {
     if (this.#closed) return;
     const { store } = this.#options;
     const copy = (await store.get("copy", key))?.value;
-    const instance = copy ? (await store.get("instance", childKey(copy.endpointName, copy.instanceId)))?.value : undefined;
+    const instance = copy ? (await store.get("instance", keys.child(copy.endpointName, copy.instanceId)))?.value : undefined;
     const mine = copy !== undefined && copy.state === "Active" && instance?.host === this.#options.host;
     const supervisor = this.#supervisors.get(key);
     if (mine) {
@@ -175,11 +174,11 @@ export class NodeAgent {
   /** Loads the adapters of a base copy's component into its adapters directory and reports them in its status. */
   async #refreshAdapters(key: string, supervisor: CopySupervisor): Promise<void> {
     const { store, log } = this.#options;
-    const base = ownerName(supervisor);
-    if (!base) return;
-    const adapters = (await store.list("inference-component"))
+    const owner = supervisor.copy.owner;
+    if (owner.type !== "component") return;
+    const adapters = (await adaptersOf(store, { name: owner.name, endpointName: supervisor.copy.endpointName }))
       .map((e) => e.value)
-      .filter((c) => c.resolved.baseComponentName?.toLowerCase() === base && c.status !== "Deleting" && c.resolved.artifactUrl)
+      .filter((c) => c.status !== "Deleting" && c.resolved.artifactUrl)
       .map((c) => ({ name: c.name, artifactUrl: c.resolved.artifactUrl!, downloadTimeoutSeconds: c.resolved.downloadTimeoutSeconds }));
     const known = this.#adapterStates.get(key) ?? {};
     if (adapters.length === 0 && Object.keys(known).length === 0) return;
@@ -215,7 +214,7 @@ export class NodeAgent {
     const { store } = this.#options;
     for (const entry of await store.list("copy-status")) {
       const copy = (await store.get("copy", entry.key))?.value;
-      const instance = copy ? (await store.get("instance", childKey(copy.endpointName, copy.instanceId)))?.value : undefined;
+      const instance = copy ? (await store.get("instance", keys.child(copy.endpointName, copy.instanceId)))?.value : undefined;
       if (!copy || instance?.host === this.#options.host) await store.commit([del("copy-status", entry.key)]);
     }
   }

@@ -6,7 +6,9 @@ import { checkCopyCount } from "../domain/quotas.js";
 import { startRollout } from "../rollout/decide.js";
 import { rolloutPolicy, type InferenceComponentDeploymentConfig } from "./deployment-policy.js";
 import type { ComponentRecord, EndpointRecord, ModelRecord, ProductionVariant, ResolvedSpec, Tag } from "../domain/resources.js";
-import { absent, put, StoreConflictError, unchanged, type Entry } from "../state/records.js";
+import { put, StoreConflictError, unchanged, type Entry } from "../state/records.js";
+import { adaptersOf, componentsOfEndpoint, createComponentOps, findComponent } from "../state/components.js";
+import { keys } from "../state/keys.js";
 import { checkCopyLaunch } from "./copy-launch-checks.js";
 import type { ControlDeps } from "./deps.js";
 import { loadEndpointState, readyCopies } from "../state/endpoint-state.js";
@@ -32,9 +34,9 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
   if ((input.Specification === undefined) === (input.Specifications === undefined)) throw sageMakerErrors.specificationChoice();
   checkSpecificationArtifacts(deps.artifacts, input);
   if (input.RuntimeConfig) checkCopyCount("RuntimeConfig.CopyCount", input.RuntimeConfig.CopyCount, deps.quotas);
-  if (await deps.store.get("inference-component", nameKey(name))) throw sageMakerErrors.alreadyExists("inference component", arn);
+  if (await findComponent(deps.store, name)) throw sageMakerErrors.alreadyExists("inference component", arn);
   return withConflictRetry(async () => {
-    const endpointEntry = await deps.store.get("endpoint", nameKey(input.EndpointName));
+    const endpointEntry = await deps.store.get("endpoint", keys.endpoint(input.EndpointName));
     if (!endpointEntry) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", input.EndpointName));
     const endpoint = endpointEntry.value;
     if (!usableEndpointStates.has(endpoint.status))
@@ -78,7 +80,7 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
       await deps.store.commit([
         put("endpoint", endpointEntry.key, endpoint, unchanged(endpointEntry)),
         ...(base ? [put("inference-component", base.key, base.value, unchanged(base))] : []),
-        put("inference-component", nameKey(name), record, absent),
+        ...createComponentOps(record),
       ]);
     } catch (error) {
       if (StoreConflictError.is(error) && error.kind === "inference-component") throw sageMakerErrors.alreadyExists("inference component", arn);
@@ -98,7 +100,7 @@ function checkResolvedLaunch(deps: ControlDeps, name: string, spec: ComponentSpe
 /** An adapter lives in the copies of a base component on the same endpoint. */
 async function adapterBase(deps: ControlDeps, name: string, endpointName: string, spec: ComponentSpecification): Promise<Entry<ComponentRecord>> {
   const baseName = spec.BaseInferenceComponentName!;
-  const base = await deps.store.get("inference-component", nameKey(baseName));
+  const base = await findComponent(deps.store, baseName);
   if (!base) throw sageMakerErrors.notFound("inference component", baseName);
   if (nameKey(base.value.endpointName) !== nameKey(endpointName)) throw adapterErrors.otherEndpoint(name, baseName, base.value.endpointName);
   if (base.value.resolved.baseComponentName) throw adapterErrors.baseIsAdapter(name, baseName);
@@ -153,13 +155,13 @@ function pickSpecification(input: CreateInferenceComponentInput, variant: Produc
 }
 
 async function getModelRecord(deps: ControlDeps, modelName: string): Promise<ModelRecord> {
-  const entry = await deps.store.get("model", nameKey(modelName));
+  const entry = await deps.store.get("model", keys.model(modelName));
   if (!entry) throw sageMakerErrors.notFound("model", sageMakerArn(deps.account, "model", modelName));
   return entry.value;
 }
 
 async function getComponentEntry(deps: ControlDeps, name: string): Promise<Entry<ComponentRecord>> {
-  const entry = await deps.store.get("inference-component", nameKey(name));
+  const entry = await findComponent(deps.store, name);
   if (!entry) throw sageMakerErrors.notFound("inference component", name);
   return entry;
 }
@@ -217,12 +219,12 @@ export interface ListInferenceComponentsInput extends ListRequest {
 }
 
 export async function listInferenceComponents(deps: ControlDeps, input: ListInferenceComponentsInput) {
-  const all = (await deps.store.list("inference-component")).map((e) => e.value);
+  const entries =
+    input.EndpointNameEquals === undefined ? await deps.store.list("inference-component") : await componentsOfEndpoint(deps.store, input.EndpointNameEquals);
+  const all = entries.map((e) => e.value);
   const page = listPage(all, input, {
     defaultMaxResults: 10,
-    extraFilter: (c) =>
-      (input.EndpointNameEquals === undefined || nameKey(c.endpointName) === nameKey(input.EndpointNameEquals)) &&
-      (input.VariantNameEquals === undefined || c.variantName === input.VariantNameEquals),
+    extraFilter: (c) => input.VariantNameEquals === undefined || c.variantName === input.VariantNameEquals,
   });
   return compact({
     InferenceComponents: page.items.map((c) => ({
@@ -267,9 +269,7 @@ export async function deleteInferenceComponent(deps: ControlDeps, input: { Infer
   return withConflictRetry(async () => {
     const entry = await getComponentEntry(deps, input.InferenceComponentName);
     if (entry.value.status === "Deleting") throw sageMakerErrors.componentWrongState(entry.value.name, "DELETE_IN_PROGRESS", "delete");
-    const adapters = (await deps.store.list("inference-component")).filter(
-      (c) => c.value.resolved.baseComponentName && nameKey(c.value.resolved.baseComponentName) === entry.key,
-    );
+    const adapters = await adaptersOf(deps.store, entry.value);
     if (adapters.length > 0)
       throw adapterErrors.baseHasAdapters(
         entry.value.name,
@@ -316,7 +316,7 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
     delete next.resumeStatus;
     if (input.DeploymentConfig) next.lastDeploymentConfig = input.DeploymentConfig as unknown as Record<string, unknown>;
     if (hasSpec) {
-      const endpoint = (await deps.store.get("endpoint", nameKey(component.endpointName)))?.value;
+      const endpoint = (await deps.store.get("endpoint", keys.endpoint(component.endpointName)))?.value;
       if (!endpoint) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", component.endpointName));
       const deployment = endpoint.pending ?? endpoint.current;
       const variant = deployment.config.ProductionVariants.find((v) => v.VariantName === component.variantName);
@@ -341,7 +341,7 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
       });
       checkResolvedLaunch(deps, component.name, spec, resolved);
       const policy = rolloutPolicy(component.name, input.DeploymentConfig, desired, deps.scale);
-      for (const alarm of policy.alarms) if (!(await deps.store.get("alarm", alarm))) throw deploymentErrors.unknownAlarm(alarm);
+      for (const alarm of policy.alarms) if (!(await deps.store.get("alarm", keys.alarm(alarm)))) throw deploymentErrors.unknownAlarm(alarm);
       next.previousSpecification = component.specification;
       next.specification = input.Specification ?? { Specifications: input.Specifications };
       next.resolved = resolved;

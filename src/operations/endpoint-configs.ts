@@ -1,4 +1,4 @@
-import { nameKey, sageMakerArn } from "../domain/arn.js";
+import { sageMakerArn } from "../domain/arn.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
 import { checkVariantCounts } from "../domain/quotas.js";
 import type { EndpointConfigDefinition, EndpointConfigRecord, ModelRecord, ProductionVariant, Tag } from "../domain/resources.js";
@@ -6,6 +6,7 @@ import { absent, del, put, StoreConflictError } from "../state/records.js";
 import type { ControlDeps } from "./deps.js";
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
+import { keys } from "../state/keys.js";
 
 export interface CreateEndpointConfigInput extends EndpointConfigDefinition {
   EndpointConfigName: string;
@@ -20,7 +21,7 @@ export async function createEndpointConfig(deps: ControlDeps, input: CreateEndpo
   if (definition.AsyncInferenceConfig) throw sageMakerErrors.unsupported("AsyncInferenceConfig", "Berth serves real-time endpoints; remove it.");
   const record: EndpointConfigRecord = { name, arn, createdAt: deps.clock.now(), definition, tags };
   try {
-    await deps.store.commit([put("endpoint-config", nameKey(name), record, absent)]);
+    await deps.store.commit([put("endpoint-config", keys.endpointConfig(name), record, absent)]);
   } catch (error) {
     if (StoreConflictError.is(error)) throw sageMakerErrors.alreadyExists("endpoint configuration", arn);
     throw error;
@@ -52,14 +53,14 @@ async function checkVariants(deps: ControlDeps, variants: ProductionVariant[]): 
       throw sageMakerErrors.managedScalingRange(variant.VariantName, scaling.MinInstanceCount, scaling.MaxInstanceCount);
     }
     if (variant.ModelName !== undefined) {
-      const model = await deps.store.get("model", nameKey(variant.ModelName));
+      const model = await deps.store.get("model", keys.model(variant.ModelName));
       if (!model) throw sageMakerErrors.notFound("model", sageMakerArn(deps.account, "model", variant.ModelName));
     }
   }
 }
 
 export async function getEndpointConfig(deps: ControlDeps, name: string): Promise<EndpointConfigRecord> {
-  const entry = await deps.store.get("endpoint-config", nameKey(name));
+  const entry = await deps.store.get("endpoint-config", keys.endpointConfig(name));
   if (!entry) throw sageMakerErrors.notFound("endpoint configuration", sageMakerArn(deps.account, "endpoint-config", name));
   return entry.value;
 }
@@ -80,7 +81,7 @@ export async function listEndpointConfigs(deps: ControlDeps, input: ListRequest)
 
 /** Endpoints keep a copy of the configuration they run, so deleting it does not disturb them. */
 export async function deleteEndpointConfig(deps: ControlDeps, input: { EndpointConfigName: string }): Promise<Record<string, never>> {
-  const entry = await deps.store.get("endpoint-config", nameKey(input.EndpointConfigName));
+  const entry = await deps.store.get("endpoint-config", keys.endpointConfig(input.EndpointConfigName));
   if (!entry) throw sageMakerErrors.notFound("endpoint configuration", sageMakerArn(deps.account, "endpoint-config", input.EndpointConfigName));
   await deps.store.commit([del("endpoint-config", entry.key)]);
   return {};

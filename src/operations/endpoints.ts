@@ -1,4 +1,4 @@
-import { nameKey, sageMakerArn } from "../domain/arn.js";
+import { sageMakerArn } from "../domain/arn.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
 import { checkDesiredInstances, checkVariantCounts } from "../domain/quotas.js";
 import { resolveVariantSpec } from "../domain/component-spec.js";
@@ -13,6 +13,8 @@ import type {
   VariantState,
 } from "../domain/resources.js";
 import { absent, put, StoreConflictError, unchanged } from "../state/records.js";
+import { componentsOfEndpoint } from "../state/components.js";
+import { keys } from "../state/keys.js";
 import type { ControlDeps } from "./deps.js";
 import { getEndpointConfig } from "./endpoint-configs.js";
 import { instancesInService, loadEndpointState, type EndpointState } from "../state/endpoint-state.js";
@@ -42,7 +44,7 @@ export async function resolveVariantSpecs(
   const specs: Record<string, ResolvedSpec> = {};
   for (const variant of variants) {
     if (!variant.ModelName) continue;
-    const entry = await deps.store.get("model", nameKey(variant.ModelName));
+    const entry = await deps.store.get("model", keys.model(variant.ModelName));
     if (!entry) throw sageMakerErrors.notFound("model", sageMakerArn(deps.account, "model", variant.ModelName));
     specs[variant.VariantName] = resolveVariantSpec(entry.value, variant, deps.catalog.get(variant.InstanceType!)!, deps.capacity, generation);
   }
@@ -75,7 +77,7 @@ export async function createEndpoint(deps: ControlDeps, input: CreateEndpointInp
     tags: input.Tags ?? [],
   };
   try {
-    await deps.store.commit([put("endpoint", nameKey(input.EndpointName), record, absent)]);
+    await deps.store.commit([put("endpoint", keys.endpoint(input.EndpointName), record, absent)]);
   } catch (error) {
     if (StoreConflictError.is(error)) throw sageMakerErrors.alreadyExists("endpoint", arn);
     throw error;
@@ -112,7 +114,7 @@ async function variantModels(deps: ControlDeps, deployment: EndpointDeployment):
   const out = new Map<string, ModelRecord>();
   for (const v of deployment.config.ProductionVariants) {
     if (!v.ModelName) continue;
-    const entry = await deps.store.get("model", nameKey(v.ModelName));
+    const entry = await deps.store.get("model", keys.model(v.ModelName));
     if (entry) out.set(v.VariantName, entry.value);
   }
   return out;
@@ -202,16 +204,14 @@ export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInp
   checkVariantCounts(config.definition.ProductionVariants, deps.quotas);
   return withConflictRetry(async () => {
     const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);
-    const entry = await deps.store.get("endpoint", nameKey(input.EndpointName));
+    const entry = await deps.store.get("endpoint", keys.endpoint(input.EndpointName));
     if (!entry) throw sageMakerErrors.notFound("endpoint", arn);
     const endpoint = entry.value;
     if (endpoint.status !== "InService") throw sageMakerErrors.endpointWrongState(arn, endpoint.status, "update");
     const newVariants = config.definition.ProductionVariants;
     const hostsModels = (vs: ProductionVariant[]) => vs.some((v) => v.ModelName !== undefined);
     if (hostsModels(newVariants) !== hostsModels(endpoint.current.config.ProductionVariants)) throw sageMakerErrors.updateChangesKind(endpoint.name);
-    const components = (await deps.store.list("inference-component"))
-      .map((c) => c.value)
-      .filter((c) => nameKey(c.endpointName) === nameKey(endpoint.name));
+    const components = (await componentsOfEndpoint(deps.store, endpoint.name)).map((c) => c.value);
     for (const variant of endpoint.current.config.ProductionVariants) {
       const hosted = components.filter((c) => c.variantName === variant.VariantName).map((c) => c.name);
       if (hosted.length > 0 && !newVariants.some((v) => v.VariantName === variant.VariantName)) {
@@ -255,10 +255,10 @@ export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInp
 
 export async function deleteEndpoint(deps: ControlDeps, input: { EndpointName: string }): Promise<Record<string, never>> {
   return withConflictRetry(async () => {
-    const entry = await deps.store.get("endpoint", nameKey(input.EndpointName));
+    const entry = await deps.store.get("endpoint", keys.endpoint(input.EndpointName));
     if (!entry) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", input.EndpointName));
     if (entry.value.status === "Deleting") return {};
-    const components = (await deps.store.list("inference-component")).map((c) => c.value).filter((c) => nameKey(c.endpointName) === entry.key);
+    const components = (await componentsOfEndpoint(deps.store, entry.value.name)).map((c) => c.value);
     if (components.length > 0)
       throw sageMakerErrors.endpointHasComponents(
         entry.value.name,
@@ -279,7 +279,7 @@ export interface UpdateEndpointWeightsAndCapacitiesInput {
 export async function updateEndpointWeightsAndCapacities(deps: ControlDeps, input: UpdateEndpointWeightsAndCapacitiesInput): Promise<{ EndpointArn: string }> {
   return withConflictRetry(async () => {
     const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);
-    const entry = await deps.store.get("endpoint", nameKey(input.EndpointName));
+    const entry = await deps.store.get("endpoint", keys.endpoint(input.EndpointName));
     if (!entry) throw sageMakerErrors.notFound("endpoint", arn);
     const endpoint = entry.value;
     if (endpoint.status !== "InService") throw sageMakerErrors.endpointWrongState(arn, endpoint.status, "update the weights and capacities of");

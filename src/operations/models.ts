@@ -1,4 +1,4 @@
-import { nameKey, sageMakerArn } from "../domain/arn.js";
+import { sageMakerArn } from "../domain/arn.js";
 import { checkModelArtifacts } from "./artifact-urls.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
 import type { ModelRecord, Tag } from "../domain/resources.js";
@@ -7,6 +7,7 @@ import { checkCopyLaunch } from "./copy-launch-checks.js";
 import type { ControlDeps } from "./deps.js";
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
+import { keys } from "../state/keys.js";
 
 export interface CreateModelInput {
   ModelName: string;
@@ -27,7 +28,7 @@ export async function createModel(deps: ControlDeps, input: CreateModelInput): P
   containers?.forEach((c, i) => checkCopyLaunch(deps, `Model '${name}' Containers[${i}]`, c.Image, c.Environment));
   const record: ModelRecord = { name, arn, createdAt: deps.clock.now(), definition, tags };
   try {
-    await deps.store.commit([put("model", nameKey(name), record, absent)]);
+    await deps.store.commit([put("model", keys.model(name), record, absent)]);
   } catch (error) {
     if (StoreConflictError.is(error)) throw sageMakerErrors.alreadyExists("model", arn);
     throw error;
@@ -36,7 +37,7 @@ export async function createModel(deps: ControlDeps, input: CreateModelInput): P
 }
 
 export async function getModel(deps: ControlDeps, name: string): Promise<ModelRecord> {
-  const entry = await deps.store.get("model", nameKey(name));
+  const entry = await deps.store.get("model", keys.model(name));
   if (!entry) throw sageMakerErrors.notFound("model", sageMakerArn(deps.account, "model", name));
   return entry.value;
 }
@@ -57,7 +58,7 @@ export async function listModels(deps: ControlDeps, input: ListRequest) {
 
 /** Inference components keep the container they resolved from a model, so deleting the model does not disturb them. */
 export async function deleteModel(deps: ControlDeps, input: { ModelName: string }): Promise<Record<string, never>> {
-  const entry = await deps.store.get("model", nameKey(input.ModelName));
+  const entry = await deps.store.get("model", keys.model(input.ModelName));
   if (!entry) throw sageMakerErrors.notFound("model", sageMakerArn(deps.account, "model", input.ModelName));
   await deps.store.commit([del("model", entry.key)]);
   return {};

@@ -1,6 +1,6 @@
-import { nameKey } from "../domain/arn.js";
 import { subtractResources, zeroResources, addResources, type Resources } from "../domain/compute.js";
 import type { CopyRecord, CopyStatusRecord, DeviceInfo, InstanceRecord } from "../domain/resources.js";
+import { keys } from "../state/keys.js";
 import { type BerthStore } from "../state/records.js";
 
 export interface PlacementViewCopy {
@@ -40,7 +40,7 @@ function human(r: Resources) {
 
 /** The read-only placement view behind GET /berth/v1/instances, the CLI and the console. */
 export async function placementView(store: BerthStore, filter: { endpoint?: string } = {}): Promise<{ instances: PlacementViewInstance[] }> {
-  const prefix = filter.endpoint ? `${nameKey(filter.endpoint)}/` : undefined;
+  const prefix = filter.endpoint ? keys.children(filter.endpoint) : undefined;
   const [instances, copies, statuses] = await Promise.all([
     store.list("instance", { prefix }),
     store.list("copy", { prefix }),

@@ -1,7 +1,6 @@
 import { addResources, zeroResources, type Resources } from "../domain/compute.js";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, InstanceRecord } from "../domain/resources.js";
-import { type ChangeEvent } from "../store/store.js";
-import { type BerthStore } from "../state/records.js";
+import { type BerthStore, type ChangeEvent } from "../state/records.js";
 import type { Logger } from "../util/logger.js";
 import type { ComponentInfo, CopyProcess, MetricSources, VariantInfo, VariantReservation } from "../metrics/sources.js";
 

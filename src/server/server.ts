@@ -28,6 +28,7 @@ import type { InstanceRecord } from "../domain/resources.js";
 import { discoverGpus, type DiscoveredGpu } from "../instances/gpu-discovery.js";
 import { LocalInstanceProvider } from "../instances/local-provider.js";
 import { SqliteStore } from "../store/sqlite-store.js";
+import { migrateState } from "../state/migrate.js";
 import { prepareDataDir, StorageHealth } from "../store/storage-fault.js";
 import type { BerthRecords, BerthStore } from "../state/records.js";
 import { systemClock, type Clock } from "../util/clock.js";
@@ -64,6 +65,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const store: BerthStore = new SqliteStore<BerthRecords>(join(config.dataDir, "berth.db"), {
     health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }),
   });
+  await migrateState(store);
   const catalog = new InstanceCatalog(config.instanceTypes);
   const capacity = { memoryHeadroomFraction: config.memoryHeadroomFraction };
   const gpus = options.gpus ?? (await discoverGpus());

@@ -1,17 +1,10 @@
 import { nameKey } from "../domain/arn.js";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointRecord, InstanceRecord } from "../domain/resources.js";
+import { componentIndex, readListed } from "./components.js";
+import { keys } from "./keys.js";
 import { type Entry, type BerthStore } from "./records.js";
 
-/** Child records are keyed under their endpoint, so one prefix read finds all of them. */
-export function childKey(endpointName: string, id: string): string {
-  return `${nameKey(endpointName)}/${id}`;
-}
-
-export function childPrefix(endpointName: string): string {
-  return `${nameKey(endpointName)}/`;
-}
-
-/** Everything known about one endpoint, read at one moment. */
+/** Everything known about one endpoint, read at one moment (the index of its components just before). */
 export interface EndpointState {
   endpoint?: Entry<EndpointRecord>;
   components: Entry<ComponentRecord>[];
@@ -21,18 +14,18 @@ export interface EndpointState {
 }
 
 export async function loadEndpointState(store: BerthStore, endpointName: string): Promise<EndpointState> {
-  const prefix = childPrefix(endpointName);
+  const prefix = keys.children(endpointName);
+  const index = await componentIndex(store, endpointName);
   const [endpoint, components, instances, copies, statuses] = await Promise.all([
-    store.get("endpoint", nameKey(endpointName)),
-    store.list("inference-component"),
+    store.get("endpoint", keys.endpoint(endpointName)),
+    readListed(store, index),
     store.list("instance", { prefix }),
     store.list("copy", { prefix }),
     store.list("copy-status", { prefix }),
   ]);
-  const endpointKey = nameKey(endpointName);
   return {
     endpoint,
-    components: components.filter((c) => nameKey(c.value.endpointName) === endpointKey),
+    components,
     instances,
     copies,
     statuses: new Map(statuses.map((s) => [s.value.copyId, s.value])),

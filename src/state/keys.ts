@@ -17,12 +17,19 @@ export const keys = {
   children: (endpointName: string) => `${nameKey(endpointName)}/`,
   /** The endpoint a child key belongs to. */
   endpointOfChild: (childKey: string) => childKey.slice(0, childKey.indexOf("/")),
+  /** The index entry that lists a component under its endpoint (kind "endpoint-component"). */
+  endpointComponent: (endpointName: string, componentName: string) => `${nameKey(endpointName)}/${nameKey(componentName)}`,
 
   scalableTarget: (resourceId: string, dimension: string) => `${resourceId}|${dimension}`,
+  /** Every scalable target of a resource, and their policies and activities. */
+  underResource: (resourceId: string) => `${resourceId}|`,
   /** Policies and activities of a scalable target. */
   underTarget: (resourceId: string, dimension: string) => `${resourceId}|${dimension}|`,
   scalingPolicy: (resourceId: string, dimension: string, policyName: string) => `${resourceId}|${dimension}|${policyName}`,
   /** Activities sort by key: target, then start time. */
   scalingActivity: (resourceId: string, dimension: string, startTime: number, activityId: string) =>
     `${resourceId}|${dimension}|${String(startTime).padStart(15, "0")}|${activityId}`,
+
+  /** The one record saying which layout the data dir's records follow (kind "state-version"). */
+  stateVersion: () => "berth",
 };

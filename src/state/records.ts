@@ -16,11 +16,22 @@ export interface BerthRecords {
   "scaling-policy": ScalingPolicyRecord;
   "scaling-activity": ScalingActivityRecord;
   alarm: AlarmRecord;
+  /** Index: one entry per component, keyed under its endpoint; written and deleted in the component's own commits. */
+  "endpoint-component": EndpointComponentRecord;
+  "state-version": StateVersionRecord;
+}
+
+export interface EndpointComponentRecord {
+  componentName: string;
+}
+
+export interface StateVersionRecord {
+  version: number;
 }
 
 export type Kind = keyof BerthRecords;
 export type BerthStore = store.Store<BerthRecords>;
-export type { Entry, Expectation, Op } from "../store/store.js";
+export type { ChangeEvent, Entry, Expectation, Op } from "../store/store.js";
 export { absent, unchanged, StoreConflictError } from "../store/store.js";
 
 /** A typed change event: narrowing on `kind` narrows `value`. */

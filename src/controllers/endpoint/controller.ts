@@ -4,9 +4,11 @@ import { instanceCapacity, type CapacityOptions } from "../../domain/compute.js"
 import type { ComponentRecord, CopyRecord, EndpointRecord, InstanceRecord } from "../../domain/resources.js";
 import type { InstanceProvider } from "../../instances/provider.js";
 import type { Quotas } from "../../domain/quotas.js";
-import { childKey, loadEndpointState } from "../../state/endpoint-state.js";
+import { deleteComponentOps } from "../../state/components.js";
+import { loadEndpointState } from "../../state/endpoint-state.js";
+import { keys } from "../../state/keys.js";
 import { type ChangeEvent } from "../../store/store.js";
-import { absent, del, put, StoreConflictError, unchanged, type Entry, type Op, type BerthStore } from "../../state/records.js";
+import { absent, changes, del, put, StoreConflictError, unchanged, type Entry, type Op, type BerthStore } from "../../state/records.js";
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import type { TimeScale } from "../../util/time-scale.js";
@@ -60,10 +62,10 @@ export class EndpointController {
   }
 
   #onChanges(events: ChangeEvent[]): void {
-    for (const event of events) {
+    for (const event of changes(events)) {
       if (event.kind === "endpoint") this.loop.enqueue(event.key);
       else if (event.kind === "instance" || event.kind === "copy" || event.kind === "copy-status") this.loop.enqueue(event.key.split("/")[0]!);
-      else if (event.kind === "inference-component") this.loop.enqueue(nameKey((event.value as ComponentRecord).endpointName));
+      else if (event.kind === "inference-component") this.loop.enqueue(nameKey(event.value.endpointName));
       else if (event.kind === "alarm") void this.#enqueueWatchers(event.key);
     }
   }
@@ -109,7 +111,7 @@ export class EndpointController {
     const ops: Op[] = [];
     const instanceEntries = new Map(state.instances.map((e) => [e.value.id, e]));
     const copyEntries = new Map(state.copies.map((e) => [e.value.id, e]));
-    for (const instance of plan.instances.create) ops.push(put("instance", childKey(key, instance.id), instance, absent));
+    for (const instance of plan.instances.create) ops.push(put("instance", keys.child(key, instance.id), instance, absent));
     const changedInstances = new Map<string, InstanceRecord>();
     for (const [id, since] of plan.managed.idleSince) {
       const entry = instanceEntries.get(id);
@@ -127,7 +129,7 @@ export class EndpointController {
       const entry = instanceEntries.get(id)!;
       ops.push(put("instance", entry.key, next, unchanged(entry)));
     }
-    for (const copy of plan.copies.add) ops.push(put("copy", childKey(key, copy.id), copy, absent));
+    for (const copy of plan.copies.add) ops.push(put("copy", keys.child(key, copy.id), copy, absent));
     const forget = new Set(plan.forget);
     for (const { id } of [...plan.copies.drain, ...plan.finishMoves]) {
       const entry = copyEntries.get(id);
@@ -205,7 +207,7 @@ export class EndpointController {
   async #terminate(key: string, plan: EndpointPlan): Promise<void> {
     const { store, provider, log } = this.#options;
     for (const { id, reason } of plan.instances.terminate) {
-      const entry = await store.get("instance", childKey(key, id));
+      const entry = await store.get("instance", keys.child(key, id));
       if (!entry) continue;
       const copies = await store.list("copy", { prefix: `${key}/` });
       if (copies.some((c) => c.value.instanceId === id)) continue;
@@ -251,7 +253,7 @@ function componentOps(entries: Entry<ComponentRecord>[], plan: EndpointPlan): Op
   const ops: Op[] = [];
   for (const entry of entries) {
     const next = plan.components.get(entry.value.name);
-    if (next === "delete") ops.push(del("inference-component", entry.key, unchanged(entry)));
+    if (next === "delete") ops.push(...deleteComponentOps(entry));
     else if (next && JSON.stringify(next) !== JSON.stringify(entry.value)) ops.push(put("inference-component", entry.key, next, unchanged(entry)));
   }
   return ops;

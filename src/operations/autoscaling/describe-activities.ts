@@ -4,12 +4,13 @@ import { compact, time } from "../output.js";
 import type { DescribeScalingActivitiesInput } from "./activities.js";
 import type { AutoscalingDeps } from "./deps.js";
 import { pageOf } from "./paging.js";
+import { resourcePrefix } from "./resource-prefix.js";
 
 /** Newest first; activities where a policy wanted to scale but a rule stopped it appear only with IncludeNotScaledActivities. */
 export async function describeScalingActivities(deps: AutoscalingDeps, input: DescribeScalingActivitiesInput) {
   if (input.ServiceNamespace !== "sagemaker") throw autoscalingErrors.onlySageMaker(input.ServiceNamespace);
   if (input.ScalableDimension !== undefined && input.ResourceId === undefined) throw autoscalingErrors.dimensionNeedsResource();
-  const all = (await deps.store.list("scaling-activity"))
+  const all = (await deps.store.list("scaling-activity", { prefix: resourcePrefix(input) }))
     .map((e) => e.value)
     .filter((a) => (!input.ResourceId || a.resourceId === input.ResourceId) && (!input.ScalableDimension || a.scalableDimension === input.ScalableDimension))
     .filter((a) => input.IncludeNotScaledActivities || !a.notScaledReasons)

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
 import {
-  targetKey,
   type ScalableDimension,
   type ScalableTargetRecord,
   type ScalingPolicyRecord,
@@ -12,6 +11,8 @@ import {
 import { scaleInThresholdFraction, trackingWindows } from "../../autoscaling/target-tracking.js";
 import { trackedMetric } from "../../autoscaling/tracked-metric.js";
 import { del, put } from "../../state/records.js";
+import { keys } from "../../state/keys.js";
+import { resourcePrefix } from "./resource-prefix.js";
 import { compact, time } from "../output.js";
 import type { AutoscalingDeps, ManagedAlarmSpec } from "./deps.js";
 import { pageOf } from "./paging.js";
@@ -27,20 +28,19 @@ export interface PutScalingPolicyInput extends TargetRef {
   PredictiveScalingPolicyConfiguration?: unknown;
 }
 
-export function policyKey(resourceId: string, dimension: string, name: string): string {
-  return `${targetKey(resourceId, dimension)}|${name}`;
-}
-
 /** Create-or-replace by (resource, dimension, name); a target-tracking policy also gets its two CloudWatch alarms. */
 export async function putScalingPolicy(deps: AutoscalingDeps, input: PutScalingPolicyInput) {
   const resource = resolveTarget(input);
-  const tKey = targetKey(input.ResourceId, input.ScalableDimension);
-  if (!(await deps.store.get("scalable-target", tKey))) throw autoscalingErrors.targetNotFound(input.ResourceId, input.ScalableDimension);
+  if (!(await deps.store.get("scalable-target", keys.scalableTarget(input.ResourceId, input.ScalableDimension))))
+    throw autoscalingErrors.targetNotFound(input.ResourceId, input.ScalableDimension);
   const type = input.PolicyType ?? "StepScaling";
   if (type === "PredictiveScaling" || input.PredictiveScalingPolicyConfiguration) throw autoscalingErrors.predictiveUnsupported();
-  const key = policyKey(input.ResourceId, input.ScalableDimension, input.PolicyName);
+  const key = keys.scalingPolicy(input.ResourceId, input.ScalableDimension, input.PolicyName);
   const existing = await deps.store.get("scaling-policy", key);
-  if (!existing && (await deps.store.list("scaling-policy", { prefix: `${tKey}|` })).length >= maxPoliciesPerTarget)
+  if (
+    !existing &&
+    (await deps.store.list("scaling-policy", { prefix: keys.underTarget(input.ResourceId, input.ScalableDimension) })).length >= maxPoliciesPerTarget
+  )
     throw autoscalingErrors.tooManyPolicies(maxPoliciesPerTarget);
   const arn =
     existing?.value.arn ??
@@ -153,7 +153,7 @@ export async function describeScalingPolicies(deps: AutoscalingDeps, input: Desc
   if (input.ServiceNamespace !== "sagemaker") throw autoscalingErrors.onlySageMaker(input.ServiceNamespace);
   if (input.ScalableDimension !== undefined && input.ResourceId === undefined) throw autoscalingErrors.dimensionNeedsResource();
   const names = input.PolicyNames ? new Set(input.PolicyNames) : undefined;
-  const all = (await deps.store.list("scaling-policy"))
+  const all = (await deps.store.list("scaling-policy", { prefix: resourcePrefix(input) }))
     .map((e) => e.value)
     .filter(
       (p) =>
@@ -183,7 +183,7 @@ export async function describeScalingPolicies(deps: AutoscalingDeps, input: Desc
 
 export async function deleteScalingPolicy(deps: AutoscalingDeps, input: TargetRef & { PolicyName: string }): Promise<Record<string, never>> {
   resolveTarget(input);
-  const key = policyKey(input.ResourceId, input.ScalableDimension, input.PolicyName);
+  const key = keys.scalingPolicy(input.ResourceId, input.ScalableDimension, input.PolicyName);
   const policy = await deps.store.get("scaling-policy", key);
   if (!policy) throw autoscalingErrors.policyNotFound(input.PolicyName, input.ResourceId);
   await deps.alarms.deleteFor(policy.value.arn);

@@ -1,16 +1,16 @@
 import { createHash } from "node:crypto";
-import { nameKey } from "../../domain/arn.js";
 import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
 import { quotaErrors } from "../../domain/errors/quotas.js";
 import { capacityLimit } from "../capacity.js";
 import type { ComponentRecord, EndpointRecord } from "../../domain/resources.js";
-import { targetKey, type ScalableDimension, type ScalableTargetRecord, type ScalingPolicyRecord } from "../../autoscaling/records.js";
+import { type ScalableDimension, type ScalableTargetRecord, type ScalingPolicyRecord } from "../../autoscaling/records.js";
 import { parseResourceId, type ScalableResource } from "../../autoscaling/resource-id.js";
-import { del, put, type Op } from "../../state/records.js";
+import { del, put, type Entry, type Op } from "../../state/records.js";
 import { compact, time } from "../output.js";
 import { withConflictRetry } from "../../state/retry.js";
 import type { AutoscalingDeps } from "./deps.js";
 import { pageOf } from "./paging.js";
+import { keys } from "../../state/keys.js";
 
 export interface TargetRef {
   ServiceNamespace: string;
@@ -28,11 +28,11 @@ export function resolveTarget(ref: TargetRef): ScalableResource {
 
 async function checkResourceExists(deps: AutoscalingDeps, ref: TargetRef, resource: ScalableResource): Promise<void> {
   if (resource.kind === "component") {
-    const component = await deps.store.get("inference-component", nameKey(resource.component));
+    const component = await deps.store.get("inference-component", keys.component(resource.component));
     if (!component) throw autoscalingErrors.resourceMissing(ref.ResourceId, `inference component ${resource.component}`);
     return;
   }
-  const endpoint = await deps.store.get("endpoint", nameKey(resource.endpoint));
+  const endpoint = await deps.store.get("endpoint", keys.endpoint(resource.endpoint));
   if (!endpoint) throw autoscalingErrors.resourceMissing(ref.ResourceId, `endpoint ${resource.endpoint}`);
   if (!endpoint.value.current.variants[resource.variant])
     throw autoscalingErrors.resourceMissing(ref.ResourceId, `variant ${resource.variant} of endpoint ${resource.endpoint}`);
@@ -50,7 +50,7 @@ export interface RegisterScalableTargetInput extends TargetRef {
 export async function registerScalableTarget(deps: AutoscalingDeps, input: RegisterScalableTargetInput): Promise<{ ScalableTargetARN: string }> {
   const resource = resolveTarget(input);
   await checkResourceExists(deps, input, resource);
-  const key = targetKey(input.ResourceId, input.ScalableDimension);
+  const key = keys.scalableTarget(input.ResourceId, input.ScalableDimension);
   const record = await withConflictRetry(async () => {
     const existing = await deps.store.get("scalable-target", key);
     if (!existing && (input.MinCapacity === undefined || input.MaxCapacity === undefined)) throw autoscalingErrors.capacityNeeded();
@@ -105,11 +105,18 @@ export async function describeScalableTargets(deps: AutoscalingDeps, input: Desc
   if (input.ServiceNamespace !== "sagemaker") throw autoscalingErrors.onlySageMaker(input.ServiceNamespace);
   if (input.ScalableDimension !== undefined && !input.ResourceIds?.length) throw autoscalingErrors.dimensionNeedsResource();
   const ids = input.ResourceIds ? new Set(input.ResourceIds) : undefined;
-  const all = (await deps.store.list("scalable-target"))
+  const all = (await targetsOf(deps, ids))
     .map((e) => e.value)
     .filter((t) => (!ids || ids.has(t.resourceId)) && (!input.ScalableDimension || t.scalableDimension === input.ScalableDimension));
   const page = pageOf(all, input, 50);
   return compact({ ScalableTargets: page.items.map(describeTarget), NextToken: page.nextToken });
+}
+
+/** Every target, or those of the given resources (read by key prefix), in key order. */
+async function targetsOf(deps: AutoscalingDeps, resourceIds: Set<string> | undefined): Promise<Entry<ScalableTargetRecord>[]> {
+  if (!resourceIds) return deps.store.list("scalable-target");
+  const lists = await Promise.all([...resourceIds].map((id) => deps.store.list("scalable-target", { prefix: keys.underResource(id) })));
+  return lists.flat().sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 function describeTarget(t: ScalableTargetRecord) {
@@ -133,10 +140,10 @@ function describeTarget(t: ScalableTargetRecord) {
 /** Removes the target with all its policies and the alarms those policies made. */
 export async function deregisterScalableTarget(deps: AutoscalingDeps, input: TargetRef): Promise<Record<string, never>> {
   resolveTarget(input);
-  const key = targetKey(input.ResourceId, input.ScalableDimension);
+  const key = keys.scalableTarget(input.ResourceId, input.ScalableDimension);
   const target = await deps.store.get("scalable-target", key);
   if (!target) throw autoscalingErrors.targetNotFound(input.ResourceId, input.ScalableDimension);
-  const policies = await deps.store.list("scaling-policy", { prefix: `${key}|` });
+  const policies = await deps.store.list("scaling-policy", { prefix: keys.underTarget(input.ResourceId, input.ScalableDimension) });
   for (const policy of policies) await deps.alarms.deleteFor(policy.value.arn);
   const ops: Op[] = [del("scalable-target", key), ...policies.map((p) => del("scaling-policy", p.key))];
   await deps.store.commit(ops);

@@ -8,6 +8,7 @@ import { checkAlarmInput, type PutMetricAlarmInput } from "./alarm-input.js";
 import { metricAlarmOutput } from "./alarm-output.js";
 import type { CloudWatchDeps } from "./deps.js";
 import { decodeToken, encodeToken, fingerprint } from "./tokens.js";
+import { keys } from "../../state/keys.js";
 
 /** CloudWatch itself no longer limits alarms; Berth keeps a generous cap so one client cannot flood the store. */
 export const maxAlarms = 10_000;
@@ -27,9 +28,9 @@ export async function putMetricAlarm(deps: CloudWatchDeps, input: PutMetricAlarm
 /** Writes one alarm's configuration (shared with the alarms Application Auto Scaling manages). */
 export async function storeAlarm(deps: AlarmDeps, name: string, config: MetricAlarmConfig, managedBy?: string): Promise<AlarmRecord> {
   return withConflictRetry(async () => {
-    const existing = await deps.store.get("alarm", name);
+    const existing = await deps.store.get("alarm", keys.alarm(name));
     const record = await nextRecord(deps, name, config, existing, managedBy);
-    await deps.store.commit([put("alarm", name, record, existing ? unchanged(existing) : absent)]);
+    await deps.store.commit([put("alarm", keys.alarm(name), record, existing ? unchanged(existing) : absent)]);
     return record;
   });
 }
@@ -77,6 +78,16 @@ export interface DescribeAlarmsInput {
   NextToken?: string;
 }
 
+/** Alarm keys are their names: named alarms are read by key, and a name prefix is a key prefix. */
+async function candidateAlarms(deps: CloudWatchDeps, input: DescribeAlarmsInput): Promise<AlarmRecord[]> {
+  if (input.AlarmNames) {
+    const entries = await Promise.all([...new Set(input.AlarmNames)].map((name) => deps.store.get("alarm", keys.alarm(name))));
+    return entries.flatMap((e) => (e ? [e.value] : []));
+  }
+  const prefix = input.AlarmNamePrefix ? keys.alarm(input.AlarmNamePrefix) : undefined;
+  return (await deps.store.list("alarm", { prefix })).map((e) => e.value);
+}
+
 /** Metric alarms only (Berth has no composite alarms), sorted by name, MaxRecords (default 50) per page. */
 export async function describeAlarms(deps: CloudWatchDeps, input: DescribeAlarmsInput) {
   if (input.AlarmNames && input.AlarmNamePrefix !== undefined) throw cloudWatchErrors.alarmNamesAndPrefix();
@@ -84,8 +95,7 @@ export async function describeAlarms(deps: CloudWatchDeps, input: DescribeAlarms
   if (!wantsMetric || input.ChildrenOfAlarmName !== undefined || input.ParentsOfAlarmName !== undefined) return { MetricAlarms: [], CompositeAlarms: [] };
   const names = input.AlarmNames ? new Set(input.AlarmNames) : undefined;
   const filter = fingerprint([input.AlarmNames, input.AlarmNamePrefix, input.StateValue, input.ActionPrefix]);
-  let alarms = (await deps.store.list("alarm"))
-    .map((e) => e.value)
+  let alarms = (await candidateAlarms(deps, input))
     .filter((a) => {
       if (names && !names.has(a.name)) return false;
       if (input.AlarmNamePrefix !== undefined && !a.name.startsWith(input.AlarmNamePrefix)) return false;
@@ -109,7 +119,7 @@ export async function describeAlarms(deps: CloudWatchDeps, input: DescribeAlarms
 export async function deleteAlarms(deps: CloudWatchDeps, input: { AlarmNames: string[] }): Promise<Record<string, never>> {
   await withConflictRetry(async () => {
     const names = [...new Set(input.AlarmNames)];
-    const entries = await Promise.all(names.map((name) => deps.store.get("alarm", name)));
+    const entries = await Promise.all(names.map((name) => deps.store.get("alarm", keys.alarm(name))));
     const missing = names.filter((_, i) => !entries[i]);
     if (missing.length > 0) throw cloudWatchErrors.alarmsNotFound(missing);
     const ops: Op[] = entries.map((e) => del("alarm", e!.key, unchanged(e!)));
@@ -136,7 +146,7 @@ export async function setAlarmState(deps: CloudWatchDeps, input: SetAlarmStateIn
     }
   }
   const { record, actions, previous } = await withConflictRetry(async () => {
-    const entry = await deps.store.get("alarm", input.AlarmName);
+    const entry = await deps.store.get("alarm", keys.alarm(input.AlarmName));
     if (!entry) throw cloudWatchErrors.alarmNotFound(input.AlarmName);
     const change = applyStateChange(entry.value, {
       state: input.StateValue,

@@ -4,6 +4,7 @@ import { withConflictRetry } from "../../state/retry.js";
 import { checkAlarmInput, type PutMetricAlarmInput } from "./alarm-input.js";
 import { nextRecord } from "./alarms.js";
 import type { CloudWatchDeps } from "./deps.js";
+import { keys } from "../../state/keys.js";
 
 type ManagedDeps = Pick<CloudWatchDeps, "store" | "account" | "clock">;
 
@@ -21,9 +22,9 @@ export async function putManagedAlarms(deps: ManagedDeps, alarms: ManagedAlarmIn
     const ops: Op[] = [];
     const out: AlarmRecord[] = [];
     for (const { name, config } of configs) {
-      const existing = await deps.store.get("alarm", name);
+      const existing = await deps.store.get("alarm", keys.alarm(name));
       const record = await nextRecord(deps, name, config, existing, managedBy);
-      ops.push(put("alarm", name, record, existing ? unchanged(existing) : absent));
+      ops.push(put("alarm", keys.alarm(name), record, existing ? unchanged(existing) : absent));
       out.push(record);
     }
     if (ops.length > 0) await deps.store.commit(ops);
@@ -48,6 +49,6 @@ export async function deleteManagedAlarms(deps: ManagedDeps, managedBy: string):
 
 /** The alarms by name as stored (for readers such as rollback guards); missing names are left out. */
 export async function getAlarms(deps: Pick<CloudWatchDeps, "store">, names: string[]): Promise<AlarmRecord[]> {
-  const entries = await Promise.all(names.map((name) => deps.store.get("alarm", name)));
+  const entries = await Promise.all(names.map((name) => deps.store.get("alarm", keys.alarm(name))));
   return entries.filter((e) => e !== undefined).map((e) => e!.value);
 }

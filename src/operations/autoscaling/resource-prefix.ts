@@ -1,0 +1,7 @@
+import { keys } from "../../state/keys.js";
+
+/** The key prefix that holds a Describe call's policies or activities: those of one target, of one resource, or all (undefined). */
+export function resourcePrefix(input: { ResourceId?: string; ScalableDimension?: string }): string | undefined {
+  if (!input.ResourceId) return undefined;
+  return !input.ScalableDimension ? keys.underResource(input.ResourceId) : keys.underTarget(input.ResourceId, input.ScalableDimension);
+}

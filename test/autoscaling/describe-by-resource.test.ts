@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+  type ScalableDimension,
+} from "@aws-sdk/client-application-auto-scaling";
+import { CreateInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
+import { createIcEndpoint, echoComponent, uniqueName } from "../support/fixtures.js";
+
+const dimension: ScalableDimension = "sagemaker:inference-component:DesiredCopyCount";
+
+describe("Application Auto Scaling describes by resource", () => {
+  let berth: BerthProcess;
+  let aas: ApplicationAutoScalingClient;
+  let resources: string[];
+  before(async () => {
+    berth = await startBerth();
+    aas = new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials, maxAttempts: 1 });
+    const endpoint = await createIcEndpoint(berth.sagemaker);
+    // The second name starts with the first, so a resource id is a prefix of another one.
+    const first = uniqueName("ic");
+    const names = [first, `${first}-b`, uniqueName("ic")];
+    for (const name of names) await berth.sagemaker.send(new CreateInferenceComponentCommand(echoComponent(endpoint, { name, copies: 0 })));
+    resources = names.map((name) => `inference-component/${name}`);
+    for (const [i, ResourceId] of resources.entries()) {
+      await aas.send(
+        new RegisterScalableTargetCommand({ ServiceNamespace: "sagemaker", ResourceId, ScalableDimension: dimension, MinCapacity: 0, MaxCapacity: 2 + i }),
+      );
+      for (const PolicyName of ["out", "in"])
+        await aas.send(
+          new PutScalingPolicyCommand({
+            ServiceNamespace: "sagemaker",
+            ResourceId,
+            ScalableDimension: dimension,
+            PolicyName,
+            PolicyType: "StepScaling",
+            StepScalingPolicyConfiguration: {
+              AdjustmentType: "ChangeInCapacity",
+              StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: PolicyName === "out" ? 1 : -1 }],
+            },
+          }),
+        );
+    }
+  });
+  after(async () => {
+    await berth.stop();
+  });
+
+  it("lists the targets of the resources asked for, in the order of the full listing", async () => {
+    const all = (await aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: "sagemaker" }))).ScalableTargets!.map((t) => t.ResourceId);
+    const asked = [resources[2]!, resources[0]!];
+    const some = (await aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: "sagemaker", ResourceIds: asked }))).ScalableTargets!;
+    assert.deepEqual(
+      some.map((t) => t.ResourceId),
+      all.filter((id) => asked.includes(id!)),
+    );
+    const one = (
+      await aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: "sagemaker", ResourceIds: [resources[0]!], ScalableDimension: dimension }))
+    ).ScalableTargets!;
+    assert.deepEqual(
+      one.map((t) => [t.ResourceId, t.MaxCapacity]),
+      [[resources[0], 2]],
+      "not the target of the resource whose id starts the same",
+    );
+  });
+
+  it("lists the policies of one resource only, with or without its dimension", async () => {
+    for (const ScalableDimension of [undefined, dimension]) {
+      const policies = (await aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: "sagemaker", ResourceId: resources[0], ScalableDimension })))
+        .ScalingPolicies!;
+      assert.deepEqual(
+        policies.map((p) => [p.ResourceId, p.PolicyName]),
+        [
+          [resources[0], "in"],
+          [resources[0], "out"],
+        ],
+      );
+    }
+    for (const ResourceId of resources) {
+      const policies = (await aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: "sagemaker", ResourceId }))).ScalingPolicies!;
+      assert.deepEqual(
+        policies.map((p) => p.ResourceId),
+        [ResourceId, ResourceId],
+      );
+    }
+  });
+});
