@@ -1,8 +1,7 @@
 import { describe, it, type TestContext } from "node:test";
 import { planCopies } from "../../src/controllers/endpoint/plan-copies.js";
 import type { EndpointWorld } from "../../src/controllers/endpoint/world.js";
-import type { ComponentRecord, CopyRecord, EndpointRecord, InstanceRecord, ResolvedSpec } from "../../src/domain/resources.js";
-import type { RolloutState } from "../../src/rollout/types.js";
+import type { ComponentRecord, CopyRecord, EndpointRecord, InstanceRecord, ResolvedSpec, RolloutState } from "../../src/domain/resources.js";
 import { place } from "../../src/scheduler/index.js";
 import { copy, demand, fleet, input, res } from "./builders.js";
 
