@@ -26,15 +26,16 @@ function clients(berth: BerthProcess) {
   return { aas: new ApplicationAutoScalingClient(options), cloudwatch: new CloudWatchClient(options) };
 }
 
-/**
- * Two step policies pull one component's copy count up and down by one, each called every period by an
- * alarm that stays in ALARM (a metric nobody writes, missing data breaching). Their alarms' periods
- * differ, so their passes never share a millisecond.
- */
-async function startBurst(berth: BerthProcess, component: string): Promise<void> {
+/** Step policies, each called every period by an alarm that stays in ALARM (a metric nobody writes, missing data breaching). */
+async function startBurst(
+  berth: BerthProcess,
+  component: string,
+  limits: { min: number; max: number },
+  policies: { name: string; adjustment: number; period: number }[],
+): Promise<void> {
   const { aas, cloudwatch } = clients(berth);
   const target = { ServiceNamespace: "sagemaker" as const, ResourceId: `inference-component/${component}`, ScalableDimension: dimension as never };
-  await aas.send(new RegisterScalableTargetCommand({ ...target, MinCapacity: 1, MaxCapacity: 2 }));
+  await aas.send(new RegisterScalableTargetCommand({ ...target, MinCapacity: limits.min, MaxCapacity: limits.max }));
   const step = async (name: string, adjustment: number, period: number) => {
     const policy = await aas.send(
       new PutScalingPolicyCommand({
@@ -64,8 +65,7 @@ async function startBurst(berth: BerthProcess, component: string): Promise<void>
       }),
     );
   };
-  await step("out", 1, 60);
-  await step("in", -1, 120);
+  for (const policy of policies) await step(policy.name, policy.adjustment, policy.period);
 }
 
 async function activityCount(berth: BerthProcess, component: string): Promise<number> {
@@ -90,16 +90,26 @@ async function activityCount(berth: BerthProcess, component: string): Promise<nu
 
 const isChange = (a: ScalingActivityRecord) => a.statusCode !== "Failed";
 
-/** Reads the stopped server's store and checks that every decision was committed whole. Returns the capacity changes seen. */
-async function checkStoredState(dataDir: string, component: string, initialCopies: number, round: number): Promise<number> {
+/** Reads the stopped server's store and checks every component's decisions. Returns the capacity changes and not-scaled activities of each. */
+async function checkStoredState(dataDir: string, components: string[], initialCopies: number, round: number) {
   const store = new SqliteStore<BerthRecords>(join(dataDir, "berth.db"));
   try {
+    const seen: { changes: number; refusals: number }[] = [];
+    for (const component of components) seen.push(await checkComponent(store, component, initialCopies, `after kill ${round}, ${component}`));
+    return seen;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Checks that every decision on one component was committed whole. */
+async function checkComponent(store: SqliteStore<BerthRecords>, component: string, initialCopies: number, where: string) {
+  {
     const resourceId = `inference-component/${component}`;
     const target = (await store.get("scalable-target", keys.scalableTarget(resourceId, dimension)))!.value;
     const policies = new Map((await store.list("scaling-policy", { prefix: keys.underTarget(resourceId, dimension) })).map((p) => [p.value.name, p.value]));
     const copies = (await store.get("inference-component", keys.component(component)))!.value.desiredCopyCount;
     const activities = (await store.list("scaling-activity", { prefix: keys.underTarget(resourceId, dimension) })).map((a) => a.value);
-    const where = `after kill ${round}`;
 
     assert.equal(new Set(activities.map((a) => a.activityId)).size, activities.length, `${where}: an activity id is recorded twice`);
 
@@ -139,15 +149,14 @@ async function checkStoredState(dataDir: string, component: string, initialCopie
       assert.ok(!seen.has(signature), `${where}: the same not-scaled activity (${signature}) was recorded twice without a change in between`);
       seen.add(signature);
     }
-    return changes.length;
-  } finally {
-    await store.close();
+    return { changes: changes.length, refusals: activities.length - changes.length };
   }
 }
 
 describe("scaling decisions survive a crash at any point", () => {
   let berth: BerthProcess;
   let component: string;
+  let pinned: string;
   const dataDir = newDataDir();
   const initialCopies = 1;
 
@@ -156,7 +165,14 @@ describe("scaling decisions survive a crash at any point", () => {
     // One instance with one GPU: the first copy runs, a second cannot be placed, so the burst moves only the desired count.
     const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.xlarge" });
     component = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: initialCopies, accelerators: 1 }));
-    await startBurst(berth, component);
+    pinned = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: initialCopies, accelerators: 0 }));
+    // Two policies pull the copy count up and down by one; their alarms' periods differ, so their passes never share a millisecond.
+    await startBurst(berth, component, { min: 1, max: 2 }, [
+      { name: "out", adjustment: 1, period: 60 },
+      { name: "in", adjustment: -1, period: 120 },
+    ]);
+    // A policy that can never scale: its refusal is one activity, however often the server restarts.
+    await startBurst(berth, pinned, { min: 1, max: 1 }, [{ name: "out", adjustment: 1, period: 60 }]);
   });
   after(() => berth?.stop());
 
@@ -166,13 +182,20 @@ describe("scaling decisions survive a crash at any point", () => {
       const before = await activityCount(berth, component);
       // Kill after a random number of new activities, at whatever point of a pass the server then is.
       const wanted = before + 1 + Math.floor(Math.random() * 3);
-      await eventually(async () => ((await activityCount(berth, component)) >= wanted ? true : undefined), {
+      await eventually(async () => ((await activityCount(berth, component)) >= wanted && (await activityCount(berth, pinned)) >= 1 ? true : undefined), {
         timeoutMs: 60_000,
         intervalMs: 20,
-        what: `${wanted - before} more scaling activities in round ${round}`,
+        what: `${wanted - before} more scaling activities in round ${round}, and the pinned component's refusal`,
       });
+      if (round % 2 === 0) {
+        // Every other round, kill the moment the server logs a scaling decision: right after the decision's commit.
+        const from = berth.logs.length;
+        await berth.waitForLog((line) => berth.logs.indexOf(line) >= from && /^autoscaling .*: \d+ → \d+/.test(String(line.msg)), 60_000);
+      }
       await berth.kill();
-      changes = await checkStoredState(dataDir, component, initialCopies, round);
+      const [burst, steady] = await checkStoredState(dataDir, [component, pinned], initialCopies, round);
+      changes = burst!.changes;
+      assert.deepEqual(steady, { changes: 0, refusals: 1 }, `after kill ${round}: the pinned component's refusal is recorded exactly once`);
       berth = await startBerth({ dataDir, config });
     }
     assert.ok(changes >= rounds, `the burst made only ${changes} capacity changes over ${rounds} rounds`);

@@ -1,7 +1,7 @@
 import { keys } from "../../state/keys.js";
 import type { InstanceCatalog } from "../../domain/catalog/instance-catalog.js";
 import { instanceCapacity, type CapacityOptions } from "../../domain/compute.js";
-import type { ComponentRecord, CopyRecord, EndpointRecord, InstanceRecord } from "../../domain/resources.js";
+import type { ComponentRecord, CopyRecord, InstanceRecord } from "../../domain/resources.js";
 import type { InstanceProvider } from "../../instances/provider.js";
 import type { Quotas } from "../../domain/quotas.js";
 import { loadEndpointState } from "../../state/endpoint-state.js";
@@ -10,7 +10,7 @@ import { absent, del, put, StoreConflictError, unchanged, type Entry, type Op, t
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import type { TimeScale } from "../../util/time-scale.js";
-import type { AlarmRecord, AlarmState } from "../../alarms/types.js";
+import type { AlarmState } from "../../alarms/types.js";
 import type { Controller } from "../runtime/controllers.js";
 import { againAfter, type PassOutcome } from "../runtime/outcome.js";
 import type { WorkQueue } from "../runtime/work-queue.js";
