@@ -104,8 +104,9 @@ export class Autoscaler implements Controller {
 
   async onAlarmAction(policyArn: string, event: AlarmTransition): Promise<void> {
     if (event.alarm.state !== "ALARM") return;
-    const policy = (await this.#options.store.list("scaling-policy")).find((p) => p.value.arn === policyArn)?.value;
-    if (!policy || policy.policyType !== "StepScaling") return;
+    const key = policyKeyOfArn(policyArn);
+    const policy = key ? (await this.#options.store.get("scaling-policy", key))?.value : undefined;
+    if (!policy || policy.arn !== policyArn || policy.policyType !== "StepScaling") return;
     const config = event.alarm.config as { Threshold?: number };
     await this.#trigger(keys.scalableTarget(policy.resourceId, policy.scalableDimension), {
       kind: "step",
@@ -183,6 +184,15 @@ export class Autoscaler implements Controller {
     const found = (await store.list("scalable-target")).find((t) => t.value.scalableDimension === componentDimension && nameKey(t.value.resourceId) === wanted);
     return found?.key;
   }
+}
+
+/** The store key of the policy an ARN names (…:resource/sagemaker/<resource id>:policyName/<name>); resource ids hold no ':'. */
+function policyKeyOfArn(arn: string): string | undefined {
+  const match = /:resource\/sagemaker\/([^:]+):policyName\/(.+)$/.exec(arn);
+  if (!match) return undefined;
+  const resourceId = match[1]!;
+  const dimension = resourceId.startsWith("inference-component/") ? componentDimension : "sagemaker:variant:DesiredInstanceCount";
+  return keys.scalingPolicy(resourceId, dimension, match[2]!);
 }
 
 /** Activities kept per target; a pass that records more prunes the oldest in the same commit. */
