@@ -6,7 +6,7 @@ import { syncAdapters } from "./adapters.js";
 import { changes, del, put, type BerthStore, type ChangeEvent } from "../state/records.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
-import { ReconcileLoop } from "../controllers/reconcile-loop.js";
+import { WorkQueue } from "../controllers/runtime/work-queue.js";
 import { ArtifactCache } from "../artifacts/cache.js";
 import type { ArtifactSettings } from "../artifacts/settings.js";
 import { detectContainerRuntime } from "./container-runtime.js";
@@ -42,7 +42,7 @@ export class NodeAgent {
   readonly #supervisors = new Map<string, CopySupervisor>();
   readonly #stopping = new Map<string, Promise<void>>();
   readonly #adapterStates = new Map<string, Record<string, string>>();
-  readonly #loop: ReconcileLoop;
+  readonly #loop: WorkQueue;
   readonly #artifacts: ArtifactCache;
   readonly #ports = new PortAllocator();
   #limitsMode: LimitsMode = { kind: "none", why: "not detected yet" };
@@ -53,7 +53,7 @@ export class NodeAgent {
   constructor(options: NodeAgentOptions) {
     this.#options = options;
     this.#artifacts = new ArtifactCache(options.sandbox.files.artifactsDir, options.artifacts);
-    this.#loop = new ReconcileLoop({ name: "agent", reconcile: (key) => this.#reconcile(key), clock: options.clock, log: options.log });
+    this.#loop = new WorkQueue({ name: "agent", reconcile: (key) => this.#reconcile(key), clock: options.clock, log: options.log });
   }
 
   async start(): Promise<void> {

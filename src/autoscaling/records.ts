@@ -22,6 +22,11 @@ export interface ScalableTargetRecord {
   /** When the target was last scaled out and in; the policies' cooldowns compare against these. */
   lastScaleOutAt?: number;
   lastScaleInAt?: number;
+  /**
+   * What each policy (or, under "", a refused capacity change) last failed to do, as `code|capacity`:
+   * the same failure is recorded as an activity once, also across restarts. Cleared when the target scales.
+   */
+  notScaled?: Record<string, string>;
 }
 
 export interface StepAdjustment {

@@ -1,21 +1,9 @@
-import { nameKey } from "../domain/arn.js";
-import type { ComponentRecord, EndpointRecord } from "../domain/resources.js";
+import type { CapacityRefusal } from "../domain/capacity-rules.js";
+import { quotaErrors } from "../domain/errors/quotas.js";
+import { deploymentErrors, sageMakerErrors } from "../domain/errors/sagemaker.js";
+import type { BerthError } from "../domain/errors/berth-error.js";
 import type { Quotas } from "../domain/quotas.js";
 import type { ScalableResource } from "../autoscaling/resource-id.js";
-import { put, unchanged, type BerthStore } from "../state/records.js";
-import type { Clock } from "../util/clock.js";
-import { withConflictRetry } from "../state/retry.js";
-
-/** The capacity AAS scales: a component's desired copies or a variant's desired instances. Undefined when the resource is gone. */
-export async function readCapacity(store: BerthStore, resource: ScalableResource): Promise<number | undefined> {
-  if (resource.kind === "component") {
-    const entry = await store.get("inference-component", nameKey(resource.component));
-    return entry && entry.value.status !== "Deleting" ? entry.value.desiredCopyCount : undefined;
-  }
-  const entry = await store.get("endpoint", nameKey(resource.endpoint));
-  if (!entry || entry.value.status === "Deleting") return undefined;
-  return entry.value.current.variants[resource.variant]?.desiredInstanceCount;
-}
 
 /** The most capacity a scalable target may reach: the quota of its dimension. */
 export function capacityLimit(resource: ScalableResource, quotas: Quotas): number {
@@ -23,30 +11,24 @@ export function capacityLimit(resource: ScalableResource, quotas: Quotas): numbe
 }
 
 /**
- * Sets the capacity as UpdateInferenceComponentRuntimeConfig / UpdateEndpointWeightsAndCapacities would,
- * held within the quotas (a variant shares its endpoint's instance quota with the other variants).
+ * The SageMaker error an API operation answers a refused capacity change with. `field` names the
+ * request field that asked for the copies; `action` says what was asked, as the errors phrase it.
  */
-export async function writeCapacity(store: BerthStore, clock: Clock, resource: ScalableResource, asked: number, quotas: Quotas): Promise<boolean> {
-  return withConflictRetry(async () => {
-    let desired = Math.min(asked, capacityLimit(resource, quotas));
-    if (resource.kind === "component") {
-      const entry = await store.get("inference-component", nameKey(resource.component));
-      if (!entry || entry.value.status === "Deleting" || entry.value.rollout) return false;
-      if (entry.value.desiredCopyCount === desired) return false;
-      const status = entry.value.status === "InService" ? "Updating" : entry.value.status;
-      await store.commit([
-        put("inference-component", entry.key, { ...entry.value, desiredCopyCount: desired, status, lastModifiedAt: clock.now() }, unchanged(entry)),
-      ]);
-      return true;
-    }
-    const entry = await store.get("endpoint", nameKey(resource.endpoint));
-    const state = entry?.value.current.variants[resource.variant];
-    if (!entry || !state || entry.value.status === "Deleting") return false;
-    const others = Object.entries(entry.value.current.variants).reduce((sum, [name, v]) => sum + (name === resource.variant ? 0 : v.desiredInstanceCount), 0);
-    desired = Math.max(0, Math.min(desired, quotas.maxInstancesPerEndpoint - others));
-    if (state.desiredInstanceCount === desired) return false;
-    const current = { ...entry.value.current, variants: { ...entry.value.current.variants, [resource.variant]: { ...state, desiredInstanceCount: desired } } };
-    await store.commit([put("endpoint", entry.key, { ...entry.value, current, lastModifiedAt: clock.now() }, unchanged(entry))]);
-    return true;
-  });
+export function capacityRefusalError(refusal: CapacityRefusal, context: { field?: string } = {}): BerthError {
+  switch (refusal.code) {
+    case "ComponentDeleting":
+      return sageMakerErrors.componentWrongState(refusal.component, "DELETE_IN_PROGRESS", "update");
+    case "RolloutInProgress":
+      return sageMakerErrors.componentWrongState(refusal.component, "UPDATE_IN_PROGRESS", "change the copy count of");
+    case "AdapterHasNoCopies":
+      return deploymentErrors.adapterRuntimeConfig(refusal.component);
+    case "CopyQuota":
+      return quotaErrors.copiesPerComponent(context.field ?? "CopyCount", refusal.requested, refusal.limit);
+    case "EndpointNotInService":
+      return sageMakerErrors.endpointWrongState(refusal.endpointArn, refusal.status, "update the weights and capacities of");
+    case "VariantNotFound":
+      return sageMakerErrors.variantNotFound(refusal.variant, refusal.endpoint, refusal.variants);
+    case "InstanceQuota":
+      return quotaErrors.instancesPerEndpoint(refusal.what, refusal.requested, refusal.limit);
+  }
 }

@@ -4,6 +4,8 @@ import { resolveSpec, type ComponentSpecification } from "../domain/component-sp
 import { adapterErrors, deploymentErrors, sageMakerErrors } from "../domain/errors/sagemaker.js";
 import { checkCopyCount } from "../domain/quotas.js";
 import { startRollout } from "../rollout/decide.js";
+import { setCopyCount } from "../domain/capacity-rules.js";
+import { capacityRefusalError } from "./capacity.js";
 import { rolloutPolicy, type InferenceComponentDeploymentConfig } from "./deployment-policy.js";
 import type { ComponentRecord, EndpointRecord, ModelRecord, ProductionVariant, ResolvedSpec, Tag } from "../domain/resources.js";
 import { put, StoreConflictError, unchanged, type Entry } from "../state/records.js";
@@ -248,19 +250,10 @@ export async function updateInferenceComponentRuntimeConfig(
   checkCopyCount("DesiredRuntimeConfig.CopyCount", input.DesiredRuntimeConfig.CopyCount, deps.quotas);
   return withConflictRetry(async () => {
     const entry = await getComponentEntry(deps, input.InferenceComponentName);
-    const component = entry.value;
-    if (component.status === "Deleting") throw sageMakerErrors.componentWrongState(component.name, "DELETE_IN_PROGRESS", "update");
-    if (component.rollout) throw sageMakerErrors.componentWrongState(component.name, "UPDATE_IN_PROGRESS", "change the copy count of");
-    if (component.resolved.baseComponentName) throw deploymentErrors.adapterRuntimeConfig(component.name);
-    const updated: ComponentRecord = {
-      ...component,
-      desiredCopyCount: input.DesiredRuntimeConfig.CopyCount,
-      status: component.status === "InService" || component.status === "Failed" ? "Updating" : component.status,
-      resumeStatus: undefined,
-      lastModifiedAt: deps.clock.now(),
-    };
-    await deps.store.commit([put("inference-component", entry.key, updated, unchanged(entry))]);
-    return { InferenceComponentArn: component.arn };
+    const change = setCopyCount(entry.value, input.DesiredRuntimeConfig.CopyCount, deps.quotas, deps.clock.now());
+    if (!change.ok) throw capacityRefusalError(change.refusal, { field: "DesiredRuntimeConfig.CopyCount" });
+    await deps.store.commit([put("inference-component", entry.key, change.record, unchanged(entry))]);
+    return { InferenceComponentArn: entry.value.arn };
   });
 }
 
@@ -310,7 +303,9 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
       throw sageMakerErrors.unsupported("Updating an adapter inference component", "Delete it and create it again with the new ArtifactUrl.");
     const desired = input.RuntimeConfig?.CopyCount ?? component.desiredCopyCount;
     const now = deps.clock.now();
-    const next: ComponentRecord = { ...component, desiredCopyCount: desired, status: "Updating", lastModifiedAt: now };
+    const change = setCopyCount(component, desired, deps.quotas, now);
+    if (!change.ok) throw capacityRefusalError(change.refusal, { field: "RuntimeConfig.CopyCount" });
+    const next: ComponentRecord = { ...change.record, status: "Updating" };
     delete next.failureReason;
     delete next.lastUpdateFailure;
     delete next.resumeStatus;

@@ -2,6 +2,8 @@ import { sageMakerArn } from "../domain/arn.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
 import { checkDesiredInstances, checkVariantCounts } from "../domain/quotas.js";
 import { resolveVariantSpec } from "../domain/component-spec.js";
+import { setVariantCapacity } from "../domain/capacity-rules.js";
+import { capacityRefusalError } from "./capacity.js";
 import type {
   ComponentRecord,
   EndpointDeployment,
@@ -281,20 +283,10 @@ export async function updateEndpointWeightsAndCapacities(deps: ControlDeps, inpu
     const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);
     const entry = await deps.store.get("endpoint", keys.endpoint(input.EndpointName));
     if (!entry) throw sageMakerErrors.notFound("endpoint", arn);
-    const endpoint = entry.value;
-    if (endpoint.status !== "InService") throw sageMakerErrors.endpointWrongState(arn, endpoint.status, "update the weights and capacities of");
-    const variants = { ...endpoint.current.variants };
-    for (const change of input.DesiredWeightsAndCapacities) {
-      const state = variants[change.VariantName];
-      if (!state) throw sageMakerErrors.variantNotFound(change.VariantName, endpoint.name, Object.keys(variants));
-      variants[change.VariantName] = {
-        desiredInstanceCount: change.DesiredInstanceCount ?? state.desiredInstanceCount,
-        desiredWeight: change.DesiredWeight ?? state.desiredWeight,
-      };
-    }
-    checkDesiredInstances(variants, deps.quotas);
-    const updated: EndpointRecord = { ...endpoint, current: { ...endpoint.current, variants }, lastModifiedAt: deps.clock.now() };
-    await deps.store.commit([put("endpoint", entry.key, updated, unchanged(entry))]);
-    return { EndpointArn: endpoint.arn };
+    const changes = input.DesiredWeightsAndCapacities.map((c) => ({ variant: c.VariantName, instances: c.DesiredInstanceCount, weight: c.DesiredWeight }));
+    const change = setVariantCapacity(entry.value, changes, deps.quotas, deps.clock.now());
+    if (!change.ok) throw capacityRefusalError(change.refusal);
+    await deps.store.commit([put("endpoint", entry.key, change.record, unchanged(entry))]);
+    return { EndpointArn: entry.value.arn };
   });
 }

@@ -1,6 +1,5 @@
 import { join } from "node:path";
-import { AlarmController } from "../alarms/alarm-controller.js";
-import type { AlarmActionHandler } from "../alarms/types.js";
+import { AlarmController } from "../controllers/alarms/alarm-controller.js";
 import { cloudWatchService } from "../api/cloudwatch/service.js";
 import type { JsonService } from "../api/awsjson/service.js";
 import type { BerthConfig } from "../config/config.js";
@@ -36,18 +35,14 @@ export interface Monitoring {
   writer: MetricsWriter;
   /** The CloudWatch API, for the server's jsonServices. */
   service: JsonService;
-  alarms: {
-    /** Lets another subsystem run alarm actions (the autoscaler: arn:aws:autoscaling:...:scalingPolicy:...). */
-    registerActionHandler(handler: AlarmActionHandler): () => void;
-    /** Evaluates every alarm now and waits for the actions that run. */
-    evaluateNow(): Promise<void>;
-  };
+  /** Alarm evaluation, for the server's controllers, which start and stop it; monitoring does not run it. */
+  alarms: AlarmController;
   /** Alarms Application Auto Scaling manages (target-tracking AlarmHigh/AlarmLow), keyed by the policy ARN. */
   managedAlarms: {
     put(alarms: ManagedAlarmInput[], managedBy: string): Promise<{ AlarmName: string; AlarmARN: string }[]>;
     deleteFor(managedBy: string): Promise<void>;
   };
-  /** Stops sampling and evaluating, and flushes the metrics to disk. */
+  /** Stops sampling, waits for the actions SetAlarmState started, and flushes the metrics to disk. */
   close(): Promise<void>;
 }
 
@@ -84,7 +79,6 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   });
 
   const controller = new AlarmController({ store, reader: metrics, clock, log, timeScale, beforeEvaluate: (now) => recorder.closeBuckets(now) });
-  await controller.start();
   // Last, with no await after it: the sources (e.g. the router the caller builds next) are first read a tick later.
   recorder.start();
 
@@ -106,10 +100,7 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
     reader: metrics,
     writer: metrics,
     service: cloudWatchService(deps, { maxBodyBytes: config.maxApiBodyBytes }),
-    alarms: {
-      registerActionHandler: (handler) => controller.registerActionHandler(handler),
-      evaluateNow: () => controller.evaluateNow(),
-    },
+    alarms: controller,
     managedAlarms: {
       put: (alarms, managedBy) => putManagedAlarms(deps, alarms, managedBy),
       deleteFor: async (managedBy) => {
@@ -119,7 +110,7 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
     close: () => {
       closing ??= (async () => {
         recorder.stop();
-        await controller.stop();
+        await controller.settled();
         storeSources.stop();
         metrics.close();
       })();

@@ -36,6 +36,7 @@ import type { Logger } from "../util/logger.js";
 import { TimeScale } from "../util/time-scale.js";
 import { copyLoadsFrom, startMonitoring } from "./monitoring.js";
 import { Autoscaler } from "../controllers/autoscaling/autoscaler.js";
+import { Controllers } from "../controllers/runtime/controllers.js";
 import { autoscalingService } from "../api/autoscaling/service.js";
 import type { AutoscalingDeps } from "../operations/autoscaling/deps.js";
 
@@ -132,7 +133,6 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     idleReleaseSeconds: config.instanceIdleReleaseSeconds,
     quotas: config.quotas,
   });
-  await endpoints.start();
 
   autoscaler = new Autoscaler({
     store,
@@ -143,7 +143,13 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     quotas: config.quotas,
   });
   const unregisterScaling = monitoring.alarms.registerActionHandler(autoscaler.actionHandler());
-  autoscaler.start();
+  // Every controller starts and stops as one unit; the API keeps accepting writes while it is stopped.
+  const controllers = new Controllers({ clock, log: log.child({ component: "controllers" }), registry: metrics.registry }, [
+    endpoints,
+    autoscaler,
+    monitoring.alarms,
+  ]);
+  await controllers.start();
   const autoscalingDeps: AutoscalingDeps = {
     store,
     account: deps.account,
@@ -195,8 +201,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         });
         keys?.close();
         unregisterScaling();
-        await autoscaler.stop();
-        await endpoints.stop();
+        await controllers.stop();
         await agent.stop();
         publisher.stop();
         await router.close();

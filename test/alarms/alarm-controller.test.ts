@@ -4,7 +4,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { AlarmController } from "../../src/alarms/alarm-controller.js";
+import { AlarmController } from "../../src/controllers/alarms/alarm-controller.js";
+import { Controllers } from "../../src/controllers/runtime/controllers.js";
 import type { AlarmRecord, AlarmTransition } from "../../src/alarms/types.js";
 import { putMetricAlarm, setAlarmState } from "../../src/operations/cloudwatch/alarms.js";
 import type { CloudWatchDeps } from "../../src/operations/cloudwatch/deps.js";
@@ -26,6 +27,7 @@ async function setup() {
   const metrics = new MemoryMetricsStore({ bucketMs: 10_000 });
   const timeScale = new TimeScale(60);
   const controller = new AlarmController({ store, reader: metrics, clock, log: silentLogger(), timeScale });
+  const controllers = new Controllers({ clock, log: silentLogger() }, [controller]);
   const calls: { arn: string; event: AlarmTransition }[] = [];
   const deps: CloudWatchDeps = {
     store,
@@ -40,10 +42,11 @@ async function setup() {
   };
   const alarm = async (name: string) => (await store.get("alarm", name))!.value;
   const close = async () => {
-    await controller.stop();
+    await controllers.stop();
+    await controller.settled();
     await store.close();
   };
-  return { clock, store, metrics, controller, calls, deps, alarm, close };
+  return { clock, store, metrics, controller, controllers, calls, deps, alarm, close };
 }
 
 const alarmInput = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -128,7 +131,7 @@ describe("alarm controller", () => {
 
   it("evaluates a new alarm at once and then just after each period ends, on its own timer", async () => {
     const t = await setup();
-    await t.controller.start();
+    await t.controllers.start();
     t.metrics.record(metric, 5, T0 + 1_000);
     t.clock.set(T0 + 61_000);
     await putMetricAlarm(t.deps, alarmInput("timed", { TreatMissingData: "notBreaching" }));
@@ -160,7 +163,7 @@ describe("alarm controller", () => {
     await putMetricAlarm(t.deps, alarmInput("manual", { AlarmActions: [policyArn, sns], TreatMissingData: "notBreaching" }));
     const reasonData = JSON.stringify({ version: "1.0", recentDatapoints: [3, 5] });
     await setAlarmState(t.deps, { AlarmName: "manual", StateValue: "ALARM", StateReason: "testing", StateReasonData: reasonData });
-    await t.controller.stop();
+    await t.controller.settled();
     assert.equal(t.calls.length, 1);
     assert.equal(t.calls[0]!.event.alarm.stateReason, "testing");
     assert.deepEqual(t.calls[0]!.event.aggregates, { Average: 4, Minimum: 3, Maximum: 5 }, "the policy's value comes from StateReasonData");

@@ -1,22 +1,20 @@
+import { randomUUID } from "node:crypto";
 import { nameKey } from "../../domain/arn.js";
-import type { ComponentRecord } from "../../domain/resources.js";
 import type { AlarmActionHandler, AlarmTransition } from "../../alarms/types.js";
-import type { ScalingDecision } from "../../autoscaling/decision.js";
-import { targetKey, type ScalableTargetRecord, type ScalingActivityRecord, type ScalingPolicyRecord } from "../../autoscaling/records.js";
+import type { ScalableTargetRecord } from "../../autoscaling/records.js";
 import { componentResourceId, parseResourceId, type ScalableResource } from "../../autoscaling/resource-id.js";
-import { decideStepScaling } from "../../autoscaling/step-scaling.js";
-import { decideTargetTracking, trackingWindows } from "../../autoscaling/target-tracking.js";
-import { trackedMetric } from "../../autoscaling/tracked-metric.js";
-import { newActivity, recordActivity } from "../../operations/autoscaling/activities.js";
-import { readCapacity, writeCapacity } from "../../operations/capacity.js";
+import { decideScalingPass, type CapacityHolder, type ScalingPassResult, type ScalingTrigger } from "../../autoscaling/scaling-pass.js";
 import type { MetricsReader } from "../../metrics/types.js";
 import type { Quotas } from "../../domain/quotas.js";
-import { put, unchanged, type BerthStore } from "../../state/records.js";
-import type { Clock, TimerHandle } from "../../util/clock.js";
+import { keys } from "../../state/keys.js";
+import type { BerthStore } from "../../state/records.js";
+import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { metricResolutionSeconds, type TimeScale } from "../../util/time-scale.js";
-import { observedCapacity } from "./observed-capacity.js";
-import { StorageFaultError } from "../../store/storage-fault.js";
+import type { Controller } from "../runtime/controllers.js";
+import { againAfter, done, TerminalError, type PassOutcome } from "../runtime/outcome.js";
+import type { WorkQueue } from "../runtime/work-queue.js";
+import { commitScalingPass, readScalingWorld } from "./scaling-world.js";
 
 export interface AutoscalerOptions {
   store: BerthStore;
@@ -25,45 +23,35 @@ export interface AutoscalerOptions {
   scale: TimeScale;
   metrics: MetricsReader;
   quotas: Quotas;
+  /** Ids of new scaling activities. */
+  newId?: () => string;
 }
 
+interface PendingTrigger {
+  trigger: ScalingTrigger;
+  /** Resolves whoever asked once the trigger's pass is committed (or the controllers stop). */
+  settle: () => void;
+}
+
+const componentDimension = "sagemaker:inference-component:DesiredCopyCount";
+
 /**
- * Runs Application Auto Scaling for Berth: evaluates target-tracking policies every metric resolution
- * period, runs step policies when their alarms call, wakes components from zero copies on demand, and
- * records every decision as a scaling activity. The decisions themselves are pure functions.
+ * Runs Application Auto Scaling for Berth, keyed by scalable target: every metric resolution period a
+ * pass evaluates the target-tracking policies and settles earlier activities; step policies (called by
+ * their alarms), waking a component from zero copies and clamping to new limits are passes of the same
+ * key, queued with their trigger. Each pass is one pure decision (decideScalingPass) committed in one
+ * compare-and-set commit.
  */
-export class Autoscaler {
+export class Autoscaler implements Controller {
+  readonly name = "autoscaling";
   readonly #options: AutoscalerOptions;
-  readonly #queues = new Map<string, Promise<unknown>>();
-  readonly #lastNotScaled = new Map<string, string>();
-  #timer?: TimerHandle;
-  #stopped = false;
+  /** Triggers not yet committed, by target key, oldest first. */
+  readonly #triggers = new Map<string, PendingTrigger[]>();
+  readonly #known = new Set<string>();
+  #queue?: WorkQueue;
 
   constructor(options: AutoscalerOptions) {
     this.#options = options;
-  }
-
-  start(): void {
-    const every = Math.max(50, this.#options.scale.ms(metricResolutionSeconds));
-    const loop = () => {
-      if (this.#stopped) return;
-      this.tick()
-        .catch((error) => {
-          if (!StorageFaultError.is(error)) this.#options.log.warn({ err: error }, "autoscaling pass failed; retrying next period");
-        })
-        .finally(() => {
-          if (this.#stopped) return;
-          this.#timer = this.#options.clock.setTimeout(loop, every);
-          this.#timer.unref?.();
-        });
-    };
-    loop();
-  }
-
-  stop(): Promise<unknown> {
-    this.#stopped = true;
-    if (this.#timer) this.#options.clock.clearTimeout(this.#timer);
-    return Promise.allSettled([...this.#queues.values()]);
   }
 
   /** Scaling-policy ARNs in CloudWatch alarm actions run step scaling, again every period while in ALARM. */
@@ -71,50 +59,36 @@ export class Autoscaler {
     return { matches: (arn) => arn.startsWith("arn:aws:autoscaling:"), repeats: true, invoke: (arn, event) => this.onAlarmAction(arn, event) };
   }
 
-  async tick(): Promise<void> {
+  async begin(queue: WorkQueue): Promise<() => void> {
     const { store } = this.#options;
-    const targets = await store.list("scalable-target");
-    const policies = await store.list("scaling-policy");
-    for (const target of targets) {
-      const key = targetKey(target.value.resourceId, target.value.scalableDimension);
-      const own = policies.filter((p) => p.key.startsWith(`${key}|`) && p.value.policyType === "TargetTrackingScaling");
-      await this.#serial(key, async () => {
-        const resource = parseResourceId(target.value.resourceId, target.value.scalableDimension);
-        if (!resource) return;
-        // Both steps may need what is running; read it at most once per pass.
-        let observed: Promise<number | undefined> | undefined;
-        const running = () => (observed ??= observedCapacity(this.#options.store, resource));
-        await this.#trackTargets(
-          target.value,
-          resource,
-          own.map((p) => p.value),
-          running,
-        );
-        await this.#settleActivities(target.value, resource, running);
-      });
+    this.#queue = queue;
+    const unwatch = store.watch((events) => {
+      for (const event of events) {
+        if (event.kind !== "scalable-target") continue;
+        // A target's own passes stamp it; only new and deleted targets need a look now.
+        if (event.type === "delete") this.#known.delete(event.key);
+        else if (this.#known.has(event.key)) continue;
+        else this.#known.add(event.key);
+        queue.enqueue(event.key);
+      }
+    });
+    for (const entry of await store.list("scalable-target")) {
+      this.#known.add(entry.key);
+      queue.enqueue(entry.key);
     }
+    for (const key of this.#triggers.keys()) queue.enqueue(key);
+    return () => {
+      unwatch();
+      if (this.#queue === queue) this.#queue = undefined;
+      this.#known.clear();
+      // Triggers stay queued for the next start; only their callers stop waiting.
+      for (const pending of this.#triggers.values()) for (const p of pending) p.settle();
+    };
   }
 
   /** After RegisterScalableTarget: bring the capacity inside the new limits at once, as AAS does. */
   clampTarget(resourceId: string, dimension: string): void {
-    const key = targetKey(resourceId, dimension);
-    void this.#serial(key, async () => {
-      const target = (await this.#options.store.get("scalable-target", key))?.value;
-      const resource = parseResourceId(resourceId, dimension);
-      if (!target || !resource) return;
-      const current = await readCapacity(this.#options.store, resource);
-      if (current === undefined) return;
-      const clamped = Math.min(target.maxCapacity, Math.max(target.minCapacity, current));
-      if (clamped !== current) {
-        const direction = clamped > current ? "out" : "in";
-        await this.#apply(
-          target,
-          resource,
-          { desired: clamped, direction, reason: `the scalable target's limits changed to ${target.minCapacity}–${target.maxCapacity}` },
-          current,
-        );
-      }
-    }).catch((error) => this.#options.log.warn({ err: error }, "could not clamp a scalable target's capacity"));
+    void this.#trigger(keys.scalableTarget(resourceId, dimension), { kind: "clamp" });
   }
 
   /**
@@ -123,235 +97,109 @@ export class Autoscaler {
    * alarm notices.
    */
   wake(componentName: string): void {
-    const resourceId = componentResourceId(componentName);
-    const key = targetKey(resourceId, "sagemaker:inference-component:DesiredCopyCount");
-    void this.#serial(key, async () => {
-      const { store } = this.#options;
-      const target = (await store.get("scalable-target", key))?.value ?? (await this.#findTarget(componentName));
-      if (!target || target.maxCapacity < 1 || target.suspendedState.DynamicScalingOutSuspended) return;
-      // A target wired the SageMaker way (a step policy on a NoCapacityInvocationFailures alarm) scales
-      // from zero through its alarm; waking it as well would add a second copy.
-      const targetPrefix = `${targetKey(target.resourceId, target.scalableDimension)}|`;
-      if ((await store.list("scaling-policy", { prefix: targetPrefix })).some((p) => p.value.policyType === "StepScaling")) return;
-      const resource: ScalableResource = { kind: "component", component: componentName };
-      const current = await readCapacity(store, resource);
-      if (current === undefined || current > 0) return;
-      await this.#apply(
-        target,
-        resource,
-        {
-          desired: Math.max(1, target.minCapacity),
-          direction: "out",
-          reason: `a request arrived for inference component ${componentName} while it had no copies; Berth holds such requests and scales from zero at once`,
-        },
-        0,
-      );
-    }).catch((error) => this.#options.log.warn({ err: error }, `could not wake inference component ${componentName}`));
+    void this.#targetOfComponent(componentName)
+      .then((key) => (key ? this.#trigger(key, { kind: "wake", component: componentName }) : undefined))
+      .catch((error) => this.#options.log.warn({ err: error, component: componentName }, `could not wake inference component ${componentName}`));
   }
 
   async onAlarmAction(policyArn: string, event: AlarmTransition): Promise<void> {
-    const { store, clock, scale } = this.#options;
-    const policy = (await store.list("scaling-policy")).find((p) => p.value.arn === policyArn);
-    if (!policy || policy.value.policyType !== "StepScaling" || event.alarm.state !== "ALARM") return;
-    const key = targetKey(policy.value.resourceId, policy.value.scalableDimension);
-    await this.#serial(key, async () => {
-      const target = (await store.get("scalable-target", key))?.value;
-      const resource = parseResourceId(policy.value.resourceId, policy.value.scalableDimension);
-      if (!target || !resource) return;
-      const current = await readCapacity(store, resource);
-      if (current === undefined) return;
-      const fresh = (await store.get("scaling-policy", policy.key))?.value ?? policy.value;
-      const config = event.alarm.config as { Threshold?: number };
-      const decision = decideStepScaling({
-        policyName: fresh.name,
-        config: fresh.step ?? {},
-        alarmName: event.alarm.name,
-        threshold: config.Threshold ?? 0,
-        value: event.aggregates?.[fresh.step?.MetricAggregationType ?? "Average"] ?? event.value ?? config.Threshold ?? 0,
-        capacity: { current, min: target.minCapacity, max: target.maxCapacity },
-        target: {
-          lastScaleOutAt: target.lastScaleOutAt,
-          lastScaleInAt: target.lastScaleInAt,
-          scaleOutSuspended: target.suspendedState.DynamicScalingOutSuspended,
-          scaleInSuspended: target.suspendedState.DynamicScalingInSuspended,
-        },
-        lastActivityAt: fresh.lastActivityAt,
-        now: clock.now(),
-        scale,
-      });
-      if (decision.direction === "none") return this.#notScaled(target, fresh, decision, current);
-      await this.#apply(target, resource, decision, current, fresh);
+    if (event.alarm.state !== "ALARM") return;
+    const key = policyKeyOfArn(policyArn);
+    const policy = key ? (await this.#options.store.get("scaling-policy", key))?.value : undefined;
+    if (!policy || policy.arn !== policyArn || policy.policyType !== "StepScaling") return;
+    const config = event.alarm.config as { Threshold?: number };
+    await this.#trigger(keys.scalableTarget(policy.resourceId, policy.scalableDimension), {
+      kind: "step",
+      policyName: policy.name,
+      alarmName: event.alarm.name,
+      threshold: config.Threshold ?? 0,
+      value: event.value,
+      aggregates: event.aggregates,
     });
   }
 
-  async #findTarget(componentName: string): Promise<ScalableTargetRecord | undefined> {
-    const targets = await this.#options.store.list("scalable-target");
-    return targets.find(
-      (t) =>
-        t.value.scalableDimension === "sagemaker:inference-component:DesiredCopyCount" &&
-        nameKey(t.value.resourceId) === nameKey(componentResourceId(componentName)),
-    )?.value;
-  }
-
-  async #trackTargets(
-    target: ScalableTargetRecord,
-    resource: ScalableResource,
-    policies: ScalingPolicyRecord[],
-    running: () => Promise<number | undefined>,
-  ): Promise<void> {
-    const { store, clock, scale, metrics } = this.#options;
-    if (policies.length === 0) return;
-    const current = await readCapacity(store, resource);
-    if (current === undefined) return;
-    const measured = await running();
-    const now = clock.now();
-    const decisions: { policy: ScalingPolicyRecord; decision: ScalingDecision }[] = [];
-    for (const policy of policies) {
-      const tracked = trackedMetric(policy.targetTracking!, resource);
-      if (!tracked.ok) continue;
-      const windows = trackingWindows(tracked.tracked.periodSeconds);
-      const periodMs = scale.ms(tracked.tracked.periodSeconds);
-      const end = Math.floor(now / periodMs) * periodMs;
-      const count = Math.max(windows.scaleInPeriods, windows.scaleOutPeriods);
-      const points = metrics.statistics({
-        metric: tracked.tracked.metric,
-        statistic: tracked.tracked.statistic,
-        periodMs,
-        startMs: end - count * periodMs,
-        endMs: end,
-      });
-      const byTime = new Map(points.map((p) => [p.timestamp, p.value]));
-      const history = Array.from({ length: count }, (_, i) => byTime.get(end - (count - i) * periodMs));
-      decisions.push({
-        policy,
-        decision: decideTargetTracking({
-          policyName: policy.name,
-          config: policy.targetTracking!,
-          metricLabel: tracked.tracked.label,
-          windows,
-          history,
-          capacity: { current, min: target.minCapacity, max: target.maxCapacity },
-          measured,
-          target: {
-            lastScaleOutAt: target.lastScaleOutAt,
-            lastScaleInAt: target.lastScaleInAt,
-            scaleOutSuspended: target.suspendedState.DynamicScalingOutSuspended,
-            scaleInSuspended: target.suspendedState.DynamicScalingInSuspended,
-          },
-          now,
-          scale,
-          unit: resource.kind === "component" ? "copies" : "instances",
-        }),
-      });
+  async reconcile(key: string): Promise<PassOutcome> {
+    const { store, clock, log, scale, quotas } = this.#options;
+    const target = await store.get("scalable-target", key);
+    if (!target) {
+      this.#drop(key);
+      return done;
     }
-    // The policy asking for the most capacity wins; scale-in happens only when every policy agrees.
-    const outs = decisions.filter((d) => d.decision.direction === "out").sort((a, b) => b.decision.desired - a.decision.desired);
-    const ins = decisions.filter((d) => d.decision.direction === "in");
-    const chosen = outs[0] ?? (ins.length === decisions.length && ins.length > 0 ? ins.sort((a, b) => b.decision.desired - a.decision.desired)[0] : undefined);
-    if (chosen) return this.#apply(target, resource, chosen.decision, current, chosen.policy);
-    for (const d of decisions)
-      if (d.decision.notScaled && d.decision.notScaled.code !== "NoCapacityToTrack") await this.#notScaled(target, d.policy, d.decision, current);
+    const resource = parseResourceId(target.value.resourceId, target.value.scalableDimension);
+    if (!resource) throw new TerminalError(`scalable target ${target.value.resourceId} (${target.value.scalableDimension}) names no resource Berth can scale`);
+    const pending = this.#triggers.get(key)?.[0];
+    const trigger: ScalingTrigger = pending?.trigger ?? { kind: "track" };
+    const world = await readScalingWorld(store, this.#options.metrics, scale, target, resource, trigger, clock.now());
+    const result = decideScalingPass({
+      ...world.input,
+      trigger,
+      newId: this.#options.newId ?? randomUUID,
+      scale,
+      quotas,
+      keep: keptActivitiesPerTarget,
+    });
+    // A conflict throws: the runtime runs the pass again from a fresh read, with the trigger still queued.
+    await commitScalingPass(store, world, result);
+    if (pending) this.#consume(key, pending);
+    logPass(log, target.value, result);
+    if ((this.#triggers.get(key)?.length ?? 0) > 0) return againAfter(0);
+    return againAfter(Math.max(50, scale.ms(metricResolutionSeconds)));
   }
 
-  async #apply(
-    target: ScalableTargetRecord,
-    resource: ScalableResource,
-    decision: ScalingDecision,
-    current: number,
-    policy?: ScalingPolicyRecord,
-  ): Promise<void> {
-    const { store, clock, log } = this.#options;
-    const changed = await writeCapacity(store, clock, resource, decision.desired, this.#options.quotas);
-    if (!changed) return;
-    const now = clock.now();
-    const unit = resource.kind === "component" ? "desired copy count" : "desired instance count";
-    await recordActivity(
-      store,
-      newActivity({
-        resourceId: target.resourceId,
-        scalableDimension: target.scalableDimension,
-        description: `Setting ${unit} to ${decision.desired}.`,
-        cause: decision.reason,
-        startTime: now,
-        statusCode: "InProgress",
-        statusMessage: `Waiting for the change to take effect (was ${current}).`,
-        desired: decision.desired,
-      }),
-    );
-    log.info({ resourceId: target.resourceId }, `autoscaling ${target.resourceId}: ${current} → ${decision.desired} (${decision.reason})`);
-    const key = targetKey(target.resourceId, target.scalableDimension);
-    const entry = await store.get("scalable-target", key);
-    if (entry) {
-      const stamp = decision.direction === "out" ? { lastScaleOutAt: now } : { lastScaleInAt: now };
-      await store.commit([put("scalable-target", key, { ...entry.value, ...stamp }, unchanged(entry))]).catch(() => undefined);
-    }
-    if (policy) {
-      const policyKey = `${key}|${policy.name}`;
-      const fresh = await store.get("scaling-policy", policyKey);
-      if (fresh) await store.commit([put("scaling-policy", policyKey, { ...fresh.value, lastActivityAt: now }, unchanged(fresh))]).catch(() => undefined);
-    }
-    this.#lastNotScaled.delete(key);
+  #trigger(key: string, trigger: ScalingTrigger): Promise<void> {
+    const pending = this.#triggers.get(key) ?? [];
+    // Waking and clamping look at the capacity when they run, so one of each pending is enough; every step action counts.
+    const same = trigger.kind !== "step" ? pending.find((p) => p.trigger.kind === trigger.kind) : undefined;
+    const promise = same
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          pending.push({ trigger, settle: resolve });
+          this.#triggers.set(key, pending);
+        });
+    if (!this.#queue || this.#queue.stopped) return Promise.resolve();
+    this.#queue.enqueue(key);
+    return promise;
   }
 
-  async #notScaled(target: ScalableTargetRecord, policy: ScalingPolicyRecord, decision: ScalingDecision, current: number): Promise<void> {
-    const key = `${targetKey(target.resourceId, target.scalableDimension)}|${policy.name}`;
-    const signature = `${decision.notScaled?.code}|${current}`;
-    if (!decision.notScaled || this.#lastNotScaled.get(key) === signature) return;
-    this.#lastNotScaled.set(key, signature);
-    const now = this.#options.clock.now();
-    await recordActivity(
-      this.#options.store,
-      newActivity({
-        resourceId: target.resourceId,
-        scalableDimension: target.scalableDimension,
-        description: "Failed to set desired capacity.",
-        cause: decision.reason,
-        startTime: now,
-        endTime: now,
-        statusCode: "Failed",
-        statusMessage: decision.notScaled.detail,
-        desired: current,
-        notScaledReasons: [{ Code: decision.notScaled.code, MinCapacity: target.minCapacity, MaxCapacity: target.maxCapacity, CurrentCapacity: current }],
-      }),
-    );
+  #consume(key: string, pending: PendingTrigger): void {
+    const list = this.#triggers.get(key);
+    if (!list) return;
+    const at = list.indexOf(pending);
+    if (at >= 0) list.splice(at, 1);
+    if (list.length === 0) this.#triggers.delete(key);
+    pending.settle();
   }
 
-  /** InProgress activities become Successful once the capacity is really there, or Overridden by a later one. */
-  async #settleActivities(target: ScalableTargetRecord, resource: ScalableResource, running: () => Promise<number | undefined>): Promise<void> {
-    const { store, clock } = this.#options;
-    const prefix = `${targetKey(target.resourceId, target.scalableDimension)}|`;
-    const open = (await store.list("scaling-activity", { prefix })).filter((a) => a.value.statusCode === "InProgress");
-    if (open.length === 0) return;
-    const observed = await running();
-    const unit = resource.kind === "component" ? "copy count" : "instance count";
-    const newest = open[open.length - 1]!;
-    for (const entry of open) {
-      const activity = entry.value;
-      let next: ScalingActivityRecord | undefined;
-      if (entry !== newest)
-        next = { ...activity, statusCode: "Overridden", statusMessage: "A later scaling activity changed the desired capacity.", endTime: clock.now() };
-      else if (observed === activity.desired)
-        next = {
-          ...activity,
-          statusCode: "Successful",
-          statusMessage: `Successfully set desired ${unit} to ${activity.desired}. Change successfully fulfilled by sagemaker.`,
-          endTime: clock.now(),
-        };
-      if (next) await store.commit([put("scaling-activity", entry.key, next, unchanged(entry))]).catch(() => undefined);
-    }
+  #drop(key: string): void {
+    this.#known.delete(key);
+    for (const p of this.#triggers.get(key) ?? []) p.settle();
+    this.#triggers.delete(key);
   }
 
-  #serial<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(work);
-    this.#queues.set(key, next);
-    void next
-      .finally(() => {
-        if (this.#queues.get(key) === next) this.#queues.delete(key);
-      })
-      .catch(() => undefined);
-    return next;
+  async #targetOfComponent(componentName: string): Promise<string | undefined> {
+    const { store } = this.#options;
+    const exact = keys.scalableTarget(componentResourceId(componentName), componentDimension);
+    if (await store.get("scalable-target", exact)) return exact;
+    const wanted = nameKey(componentResourceId(componentName));
+    const found = (await store.list("scalable-target")).find((t) => t.value.scalableDimension === componentDimension && nameKey(t.value.resourceId) === wanted);
+    return found?.key;
   }
 }
 
-export type { ComponentRecord };
+/** The store key of the policy an ARN names (…:resource/sagemaker/<resource id>:policyName/<name>); resource ids hold no ':'. */
+function policyKeyOfArn(arn: string): string | undefined {
+  const match = /:resource\/sagemaker\/([^:]+):policyName\/(.+)$/.exec(arn);
+  if (!match) return undefined;
+  const resourceId = match[1]!;
+  const dimension = resourceId.startsWith("inference-component/") ? componentDimension : "sagemaker:variant:DesiredInstanceCount";
+  return keys.scalingPolicy(resourceId, dimension, match[2]!);
+}
+
+/** Activities kept per target; a pass that records more prunes the oldest in the same commit. */
+export const keptActivitiesPerTarget = 200;
+
+function logPass(log: Logger, target: ScalableTargetRecord, result: ScalingPassResult): void {
+  for (const line of result.events) log.info({ resourceId: target.resourceId }, line);
+}
+
+export type { CapacityHolder, ScalableResource };

@@ -1,13 +1,12 @@
 import { instancesInService, loadEndpointState, readyCopies } from "../../state/endpoint-state.js";
-import type { ComponentRecord } from "../../domain/resources.js";
-import { nameKey } from "../../domain/arn.js";
+import { keys } from "../../state/keys.js";
 import type { ScalableResource } from "../../autoscaling/resource-id.js";
 import { type BerthStore } from "../../state/records.js";
 
 /** What is actually running: ready copies of a component, or instances in service of a variant. */
 export async function observedCapacity(store: BerthStore, resource: ScalableResource): Promise<number | undefined> {
   if (resource.kind === "component") {
-    const component = await store.get("inference-component", nameKey(resource.component));
+    const component = await store.get("inference-component", keys.component(resource.component));
     if (!component) return undefined;
     return readyCopies(await loadEndpointState(store, component.value.endpointName), resource.component);
   }

@@ -1,7 +1,6 @@
-import { nameKey } from "../../domain/arn.js";
 import type { InstanceCatalog } from "../../domain/catalog/instance-catalog.js";
 import { instanceCapacity, type CapacityOptions } from "../../domain/compute.js";
-import type { ComponentRecord, CopyRecord, EndpointRecord, InstanceRecord } from "../../domain/resources.js";
+import type { ComponentRecord, CopyRecord, InstanceRecord } from "../../domain/resources.js";
 import type { InstanceProvider } from "../../instances/provider.js";
 import type { Quotas } from "../../domain/quotas.js";
 import { deleteComponentOps } from "../../state/components.js";
@@ -12,8 +11,10 @@ import { absent, changes, del, put, StoreConflictError, unchanged, type Entry, t
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import type { TimeScale } from "../../util/time-scale.js";
-import type { AlarmRecord, AlarmState } from "../../alarms/types.js";
-import { ReconcileLoop, type ReconcileResult } from "../reconcile-loop.js";
+import type { AlarmState } from "../../alarms/types.js";
+import type { Controller } from "../runtime/controllers.js";
+import { againAfter, type PassOutcome } from "../runtime/outcome.js";
+import type { WorkQueue } from "../runtime/work-queue.js";
 import { decideEndpoint, type EndpointPlan } from "./decide.js";
 import type { EndpointWorld } from "./world.js";
 
@@ -36,41 +37,35 @@ export interface EndpointControllerOptions {
  * Drives each endpoint toward its desired state: instances, copy placement, moves, and the statuses of
  * the endpoint and its inference components. Keyed by endpoint; decisions come from decideEndpoint.
  */
-export class EndpointController {
-  readonly loop: ReconcileLoop;
+export class EndpointController implements Controller {
+  readonly name = "endpoints";
   readonly #options: Required<EndpointControllerOptions>;
-  #unwatch?: () => void;
 
   constructor(options: EndpointControllerOptions) {
     this.#options = { resyncMs: Math.min(30_000, options.scale.ms(30)), ...options };
-    this.loop = new ReconcileLoop({ name: "endpoints", reconcile: (key) => this.#reconcile(key), clock: options.clock, log: options.log });
   }
 
-  async start(): Promise<void> {
-    this.#unwatch = this.#options.store.watch((events) => this.#onChanges(events));
+  async begin(queue: WorkQueue): Promise<() => void> {
     const { store } = this.#options;
-    const keys = new Set<string>();
-    for (const e of await store.list("endpoint")) keys.add(e.key);
-    for (const kind of ["instance", "copy", "copy-status"] as const) for (const e of await store.list(kind)) keys.add(e.key.split("/")[0]!);
-    for (const e of await store.list("inference-component")) keys.add(nameKey(e.value.endpointName));
-    for (const key of keys) this.loop.enqueue(key);
+    const unwatch = store.watch((events) => this.#onChanges(queue, events));
+    const endpointKeys = new Set<string>();
+    for (const e of await store.list("endpoint")) endpointKeys.add(e.key);
+    for (const kind of ["instance", "copy", "copy-status"] as const) for (const e of await store.list(kind)) endpointKeys.add(keys.endpointOfChild(e.key));
+    for (const e of await store.list("inference-component")) endpointKeys.add(keys.endpoint(e.value.endpointName));
+    for (const key of endpointKeys) queue.enqueue(key);
+    return unwatch;
   }
 
-  async stop(): Promise<void> {
-    this.#unwatch?.();
-    await this.loop.stop();
-  }
-
-  #onChanges(events: ChangeEvent[]): void {
+  #onChanges(queue: WorkQueue, events: ChangeEvent[]): void {
     for (const event of changes(events)) {
-      if (event.kind === "endpoint") this.loop.enqueue(event.key);
-      else if (event.kind === "instance" || event.kind === "copy" || event.kind === "copy-status") this.loop.enqueue(event.key.split("/")[0]!);
-      else if (event.kind === "inference-component") this.loop.enqueue(nameKey(event.value.endpointName));
-      else if (event.kind === "alarm") void this.#enqueueWatchers(event.key);
+      if (event.kind === "endpoint") queue.enqueue(event.key);
+      else if (event.kind === "instance" || event.kind === "copy" || event.kind === "copy-status") queue.enqueue(keys.endpointOfChild(event.key));
+      else if (event.kind === "inference-component") queue.enqueue(keys.endpoint(event.value.endpointName));
+      else if (event.kind === "alarm") void this.#enqueueWatchers(queue, event.key);
     }
   }
 
-  async #reconcile(key: string): Promise<ReconcileResult> {
+  async reconcile(key: string): Promise<PassOutcome> {
     const { store, clock } = this.#options;
     const state = await loadEndpointState(store, key);
     const world: EndpointWorld = {
@@ -96,15 +91,15 @@ export class EndpointController {
     try {
       await store.commit(this.#operations(key, state, plan, world));
     } catch (error) {
-      if (StoreConflictError.is(error)) return { requeueAfterMs: 0 };
+      if (StoreConflictError.is(error)) return againAfter(0);
       throw error;
     }
     this.#logPlan(key, plan);
     const launchConflict = await this.#launchPending(key);
     await this.#terminate(key, plan);
-    if (launchConflict) return { requeueAfterMs: 0 };
+    if (launchConflict) return againAfter(0);
     const wakeAt = Math.min(plan.status.wakeAt ?? Infinity, plan.rolloutWakeAt ?? Infinity, world.now + this.#options.resyncMs);
-    return { requeueAfterMs: Math.max(0, wakeAt - world.now) };
+    return againAfter(wakeAt - world.now);
   }
 
   #operations(key: string, state: Awaited<ReturnType<typeof loadEndpointState>>, plan: EndpointPlan, world: EndpointWorld): Op[] {
@@ -149,9 +144,9 @@ export class EndpointController {
   }
 
   /** Endpoints whose running updates watch this alarm look again when it changes. */
-  async #enqueueWatchers(alarmName: string): Promise<void> {
+  async #enqueueWatchers(queue: WorkQueue, alarmName: string): Promise<void> {
     for (const entry of await this.#options.store.list("inference-component")) {
-      if (entry.value.rollout?.policy.alarms.includes(alarmName)) this.loop.enqueue(nameKey(entry.value.endpointName));
+      if (entry.value.rollout?.policy.alarms.includes(alarmName)) queue.enqueue(keys.endpoint(entry.value.endpointName));
     }
   }
 
@@ -168,7 +163,7 @@ export class EndpointController {
   /** Returns true when the batch met a concurrent change and must be tried again. */
   async #launchPending(key: string): Promise<boolean> {
     const { store, provider, catalog, log } = this.#options;
-    const pending = (await store.list("instance", { prefix: `${key}/` })).filter((e) => e.value.state === "Pending");
+    const pending = (await store.list("instance", { prefix: keys.children(key) })).filter((e) => e.value.state === "Pending");
     // One commit per batch: planInstances bounds how many instances a pass creates.
     const ops: Op[] = [];
     const launchedNow: { instance: InstanceRecord; host: string }[] = [];
@@ -209,7 +204,7 @@ export class EndpointController {
     for (const { id, reason } of plan.instances.terminate) {
       const entry = await store.get("instance", keys.child(key, id));
       if (!entry) continue;
-      const copies = await store.list("copy", { prefix: `${key}/` });
+      const copies = await store.list("copy", { prefix: keys.children(key) });
       if (copies.some((c) => c.value.instanceId === id)) continue;
       await provider.terminate(id);
       try {

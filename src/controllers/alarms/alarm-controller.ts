@@ -1,0 +1,183 @@
+import type { MetricsReader } from "../../metrics/types.js";
+import { type ChangeEvent } from "../../store/store.js";
+import { put, StoreConflictError, unchanged, type Entry, type BerthStore } from "../../state/records.js";
+import { keys } from "../../state/keys.js";
+import type { Clock } from "../../util/clock.js";
+import type { Logger } from "../../util/logger.js";
+import type { TimeScale } from "../../util/time-scale.js";
+import { ActionRegistry, runActions } from "../../alarms/actions.js";
+import { actionsFor, alarmPeriodSeconds, type MetricAlarmConfig } from "../../alarms/alarm-config.js";
+import { alarmWindow } from "../../alarms/alarm-window.js";
+import { evaluateAlarm } from "../../alarms/evaluate.js";
+import { applyStateChange } from "../../alarms/transition.js";
+import type { AlarmActionHandler, AlarmRecord, AlarmTransition } from "../../alarms/types.js";
+import type { Controller } from "../runtime/controllers.js";
+import { againAfter, done, type PassOutcome } from "../runtime/outcome.js";
+import type { WorkQueue } from "../runtime/work-queue.js";
+
+export interface AlarmControllerOptions {
+  store: BerthStore;
+  reader: MetricsReader;
+  clock: Clock;
+  log: Logger;
+  timeScale: TimeScale;
+  actions?: ActionRegistry;
+  /** Runs before each evaluation, so the recorder can close the buckets that just ended. */
+  beforeEvaluate?: (now: number) => void;
+}
+
+interface Scheduled {
+  dueAt: number;
+  configuredAt: number;
+}
+
+/**
+ * Evaluates every alarm once per its Period, just after each period ends (real time
+ * timeScale.ms(Period)), over the last EvaluationPeriods complete periods. State changes are written
+ * with compare-and-set; then the entered state's actions run. Actions whose handler repeats (scaling
+ * policies) run again every period while the alarm stays in the state. A new or reconfigured alarm is
+ * evaluated at once. Keyed by alarm name; the runtime's queue times the evaluations.
+ */
+export class AlarmController implements Controller {
+  readonly name = "alarms";
+  readonly actions: ActionRegistry;
+  readonly #options: AlarmControllerOptions;
+  readonly #scheduled = new Map<string, Scheduled>();
+  readonly #pending = new Set<Promise<void>>();
+  #queue?: WorkQueue;
+
+  constructor(options: AlarmControllerOptions) {
+    this.#options = options;
+    this.actions = options.actions ?? new ActionRegistry();
+  }
+
+  registerActionHandler(handler: AlarmActionHandler): () => void {
+    return this.actions.register(handler);
+  }
+
+  async begin(queue: WorkQueue): Promise<() => void> {
+    const { store, clock } = this.#options;
+    this.#queue = queue;
+    const unwatch = store.watch((events) => this.#onChanges(queue, events));
+    const now = clock.now();
+    for (const entry of await store.list("alarm")) {
+      if (this.#scheduled.has(entry.key)) continue;
+      const dueAt = this.#nextDue(entry.value, now);
+      this.#scheduled.set(entry.key, { dueAt, configuredAt: entry.value.configurationUpdatedAt });
+      queue.enqueueAfter(entry.key, dueAt - now);
+    }
+    return () => {
+      unwatch();
+      this.#scheduled.clear();
+      if (this.#queue === queue) this.#queue = undefined;
+    };
+  }
+
+  /**
+   * Evaluates every alarm now and waits for the actions this runs: through the queue while the
+   * controllers run, else pass by pass here (a conflict leaves that alarm to its next evaluation).
+   */
+  async evaluateNow(): Promise<void> {
+    const queue = this.#queue;
+    const now = this.#options.clock.now();
+    const names: string[] = [];
+    for (const entry of await this.#options.store.list("alarm")) {
+      this.#scheduled.set(entry.key, { dueAt: now, configuredAt: entry.value.configurationUpdatedAt });
+      names.push(entry.key);
+    }
+    if (queue && !queue.stopped) {
+      for (const name of names) queue.enqueue(name);
+      return queue.idle();
+    }
+    for (const name of names) await this.reconcile(name).catch((error) => (StoreConflictError.is(error) ? undefined : Promise.reject(error)));
+  }
+
+  /** Runs the actions of a transition made elsewhere (SetAlarmState) in the background. */
+  runTransitionActions(arns: string[], transition: AlarmTransition): void {
+    if (arns.length === 0) return;
+    const run = runActions(this.actions, arns, transition, this.#options.log).finally(() => this.#pending.delete(run));
+    this.#pending.add(run);
+  }
+
+  /** Waits for the background actions of SetAlarmState. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  async reconcile(name: string): Promise<PassOutcome> {
+    const { store, clock } = this.#options;
+    const now = clock.now();
+    const entry = await store.get("alarm", keys.alarm(name));
+    if (!entry) {
+      this.#scheduled.delete(name);
+      return done;
+    }
+    let scheduled = this.#scheduled.get(name);
+    if (!scheduled) {
+      scheduled = { dueAt: now, configuredAt: entry.value.configurationUpdatedAt };
+      this.#scheduled.set(name, scheduled);
+    }
+    if (scheduled.dueAt > now) return againAfter(scheduled.dueAt - now);
+    this.#options.beforeEvaluate?.(now);
+    // A conflict (the alarm changed while it was evaluated) makes the runtime evaluate again from a fresh read.
+    await this.#step(entry, now);
+    const dueAt = this.#nextDue(entry.value, now);
+    this.#scheduled.set(name, { dueAt, configuredAt: scheduled.configuredAt });
+    return againAfter(dueAt - now);
+  }
+
+  #onChanges(queue: WorkQueue, events: ChangeEvent[]): void {
+    for (const event of events) {
+      if (event.kind !== "alarm") continue;
+      if (event.type === "delete") {
+        this.#scheduled.delete(event.key);
+        continue;
+      }
+      const alarm = event.value as AlarmRecord;
+      const known = this.#scheduled.get(event.key);
+      if (known && known.configuredAt === alarm.configurationUpdatedAt) continue;
+      this.#scheduled.set(event.key, { dueAt: this.#options.clock.now(), configuredAt: alarm.configurationUpdatedAt });
+      queue.enqueue(event.key);
+    }
+  }
+
+  #nextDue(alarm: AlarmRecord, now: number): number {
+    const periodMs = this.#options.timeScale.ms(alarmPeriodSeconds(alarm.config as unknown as MetricAlarmConfig));
+    return (Math.floor(now / periodMs) + 1) * periodMs + this.#settleMs(periodMs);
+  }
+
+  /** Evaluation waits a little past the period's end for the last samples (and the recorder's zeros). */
+  #settleMs(periodMs: number): number {
+    return Math.min(periodMs / 4, this.#options.timeScale.ms(2));
+  }
+
+  async #step(entry: Entry<AlarmRecord>, now: number): Promise<void> {
+    const { store, reader, timeScale, log } = this.#options;
+    const alarm = entry.value;
+    const config = alarm.config as unknown as MetricAlarmConfig;
+    const window = alarmWindow(reader, config, timeScale, now);
+    const result = evaluateAlarm(
+      { ...config, Statistic: config.Statistic ?? "expression", Period: alarmPeriodSeconds(config) },
+      window.datapoints,
+      alarm.state,
+      now,
+      window,
+    );
+    const event = { value: result.value?.Average, aggregates: result.value };
+    if (result.state !== alarm.state) {
+      const { record, actions } = applyStateChange(alarm, { state: result.state, reason: result.reason, reasonData: result.reasonData, now });
+      await store.commit([put("alarm", entry.key, record, unchanged(entry))]);
+      log.info({ alarm: alarm.name, from: alarm.state, to: record.state }, `alarm ${alarm.name} is now ${record.state}: ${record.stateReason}`);
+      await runActions(this.actions, actions, { alarm: record, previous: alarm.state, ...event }, log);
+      return;
+    }
+    if (config.ActionsEnabled === false) return;
+    const halfPeriod = timeScale.ms(alarmPeriodSeconds(config)) / 2;
+    const repeat = actionsFor(config, alarm.state).filter((arn) => this.actions.repeats(arn) && now - (alarm.lastActionAt?.[arn] ?? -Infinity) >= halfPeriod);
+    if (repeat.length === 0) return;
+    const record: AlarmRecord = { ...alarm, lastActionAt: { ...(alarm.lastActionAt ?? {}) } };
+    for (const arn of repeat) record.lastActionAt![arn] = now;
+    await store.commit([put("alarm", entry.key, record, unchanged(entry))]);
+    await runActions(this.actions, repeat, { alarm: record, previous: alarm.state, ...event }, log);
+  }
+}

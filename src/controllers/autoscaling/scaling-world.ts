@@ -1,0 +1,133 @@
+import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord } from "../../autoscaling/records.js";
+import type { ScalableResource } from "../../autoscaling/resource-id.js";
+import type { CapacityHolder, ScalingPassInput, ScalingPassResult, ScalingTrigger, TrackedPolicy } from "../../autoscaling/scaling-pass.js";
+import { trackingWindows } from "../../autoscaling/target-tracking.js";
+import { trackedMetric } from "../../autoscaling/tracked-metric.js";
+import type { ComponentRecord, EndpointRecord } from "../../domain/resources.js";
+import type { MetricsReader } from "../../metrics/types.js";
+import { keys } from "../../state/keys.js";
+import { absent, check, del, put, unchanged, type BerthStore, type Entry, type Op } from "../../state/records.js";
+import type { TimeScale } from "../../util/time-scale.js";
+import { observedCapacity } from "./observed-capacity.js";
+
+/** What a scaling pass read, with the entries its commit is conditioned on. */
+export interface ScalingWorld {
+  input: Pick<ScalingPassInput, "target" | "policies" | "tracked" | "holder" | "observed" | "activities" | "now">;
+  target: Entry<ScalableTargetRecord>;
+  policies: Entry<ScalingPolicyRecord>[];
+  activities: Entry<ScalingActivityRecord>[];
+  holder?: Entry<ComponentRecord> | Entry<EndpointRecord>;
+}
+
+export async function readScalingWorld(
+  store: BerthStore,
+  metrics: MetricsReader,
+  scale: TimeScale,
+  target: Entry<ScalableTargetRecord>,
+  resource: ScalableResource,
+  trigger: ScalingTrigger,
+  now: number,
+): Promise<ScalingWorld> {
+  const under = keys.underTarget(target.value.resourceId, target.value.scalableDimension);
+  const policies = await store.list("scaling-policy", { prefix: under });
+  const activities = await store.list("scaling-activity", { prefix: under });
+  let holder: CapacityHolder | undefined;
+  let holderEntry: ScalingWorld["holder"];
+  if (resource.kind === "component") {
+    const entry = await store.get("inference-component", keys.component(resource.component));
+    holderEntry = entry;
+    holder = entry && { kind: "component", record: entry.value };
+  } else {
+    const entry = await store.get("endpoint", keys.endpoint(resource.endpoint));
+    holderEntry = entry;
+    holder = entry && entry.value.current.variants[resource.variant] ? { kind: "variant", record: entry.value, variant: resource.variant } : undefined;
+  }
+  const tracked = trigger.kind === "track" && holder ? trackedPolicies(metrics, scale, resource, policies, now) : [];
+  const open = activities.some((a) => a.value.statusCode === "InProgress");
+  const observed = holder && (tracked.length > 0 || open) ? await observedCapacity(store, resource) : undefined;
+  return {
+    input: {
+      target: target.value,
+      policies: policies.map((p) => p.value),
+      tracked,
+      holder,
+      observed,
+      activities: activities.map((a) => a.value),
+      now,
+    },
+    target,
+    policies,
+    activities,
+    holder: holderEntry,
+  };
+}
+
+/** The metric history of each target-tracking policy whose metric Berth can read. */
+function trackedPolicies(
+  metrics: MetricsReader,
+  scale: TimeScale,
+  resource: ScalableResource,
+  policies: Entry<ScalingPolicyRecord>[],
+  now: number,
+): TrackedPolicy[] {
+  const tracked: TrackedPolicy[] = [];
+  for (const { value: policy } of policies) {
+    if (policy.policyType !== "TargetTrackingScaling" || !policy.targetTracking) continue;
+    const metric = trackedMetric(policy.targetTracking, resource);
+    if (!metric.ok) continue;
+    const windows = trackingWindows(metric.tracked.periodSeconds);
+    const periodMs = scale.ms(metric.tracked.periodSeconds);
+    const end = Math.floor(now / periodMs) * periodMs;
+    const count = Math.max(windows.scaleInPeriods, windows.scaleOutPeriods);
+    const points = metrics.statistics({
+      metric: metric.tracked.metric,
+      statistic: metric.tracked.statistic,
+      periodMs,
+      startMs: end - count * periodMs,
+      endMs: end,
+    });
+    const byTime = new Map(points.map((p) => [p.timestamp, p.value]));
+    const history = Array.from({ length: count }, (_, i) => byTime.get(end - (count - i) * periodMs));
+    tracked.push({ policy, metricLabel: metric.tracked.label, windows, history });
+  }
+  return tracked;
+}
+
+/**
+ * Commits everything a pass decided at once, conditioned on every record it read: capacity, activities
+ * (new, settled, pruned), the target's stamps and the policies' stamps. Nothing to write, no commit.
+ */
+export async function commitScalingPass(store: BerthStore, world: ScalingWorld, result: ScalingPassResult): Promise<void> {
+  const ops: Op[] = [];
+  const byId = new Map(world.activities.map((a) => [a.value.activityId, a]));
+  for (const activity of result.activities) {
+    const stored = byId.get(activity.activityId);
+    const key = keys.scalingActivity(activity.resourceId, activity.scalableDimension, activity.startTime, activity.activityId);
+    ops.push(put("scaling-activity", stored?.key ?? key, activity, stored ? unchanged(stored) : absent));
+  }
+  for (const activity of result.pruned) {
+    const stored = byId.get(activity.activityId);
+    if (stored) ops.push(del("scaling-activity", stored.key, unchanged(stored)));
+  }
+  if (result.holder) {
+    const holder = world.holder!;
+    if ("desiredCopyCount" in result.holder) ops.push(put("inference-component", holder.key, result.holder, unchanged(holder)));
+    else ops.push(put("endpoint", holder.key, result.holder, unchanged(holder)));
+  }
+  if (ops.length === 0 && !result.target && result.policies.length === 0) return;
+  const changedPolicies = new Map(result.policies.map((p) => [p.name, p]));
+  for (const entry of world.policies) {
+    const next = changedPolicies.get(entry.value.name);
+    ops.push(next ? put("scaling-policy", entry.key, next, unchanged(entry)) : check("scaling-policy", entry.key, unchanged(entry)));
+  }
+  ops.push(
+    result.target
+      ? put("scalable-target", world.target.key, result.target, unchanged(world.target))
+      : check("scalable-target", world.target.key, unchanged(world.target)),
+  );
+  if (world.holder && !result.holder)
+    ops.push(
+      check(world.holder.value && "desiredCopyCount" in world.holder.value ? "inference-component" : "endpoint", world.holder.key, unchanged(world.holder)),
+    );
+  await store.commit(ops);
+}

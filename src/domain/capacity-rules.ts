@@ -1,0 +1,85 @@
+import type { Quotas } from "./quotas.js";
+import type { ComponentRecord, EndpointRecord, VariantState } from "./resources.js";
+
+/**
+ * The one set of rules for changing capacity (a component's desired copies, a variant's desired
+ * instances and weight), whoever asks: the API operations, the autoscaler, and updates that start a
+ * rollout. Each returns the new record, or why the change is refused; the API answers a refusal with
+ * its SageMaker error, the autoscaler records it as a Failed scaling activity.
+ */
+export type CapacityRefusal =
+  | { code: "ComponentDeleting"; component: string }
+  | { code: "RolloutInProgress"; component: string }
+  | { code: "AdapterHasNoCopies"; component: string }
+  | { code: "CopyQuota"; component: string; requested: number; limit: number }
+  | { code: "EndpointNotInService"; endpoint: string; endpointArn: string; status: string }
+  | { code: "VariantNotFound"; endpoint: string; variant: string; variants: string[] }
+  | { code: "InstanceQuota"; endpoint: string; what: string; requested: number; limit: number };
+
+export type CapacityChange<T> = { ok: true; record: T; changed: boolean } | { ok: false; refusal: CapacityRefusal };
+
+/**
+ * A component's copy count. Refused while it is Deleting, while an update rolls out (the rollout owns
+ * the count until it ends), for adapters (they have no copies) and past the copy quota. InService and
+ * Failed components become Updating; Creating and Updating ones stay as they are.
+ */
+export function setCopyCount(component: ComponentRecord, copies: number, quotas: Quotas, now: number): CapacityChange<ComponentRecord> {
+  const name = component.name;
+  if (component.status === "Deleting") return refuse({ code: "ComponentDeleting", component: name });
+  if (component.rollout) return refuse({ code: "RolloutInProgress", component: name });
+  if (component.resolved.baseComponentName) return refuse({ code: "AdapterHasNoCopies", component: name });
+  if (copies > quotas.maxCopiesPerComponent) return refuse({ code: "CopyQuota", component: name, requested: copies, limit: quotas.maxCopiesPerComponent });
+  const status = component.status === "InService" || component.status === "Failed" ? "Updating" : component.status;
+  const record: ComponentRecord = { ...component, desiredCopyCount: copies, status, resumeStatus: undefined, lastModifiedAt: now };
+  return { ok: true, record, changed: copies !== component.desiredCopyCount };
+}
+
+export interface VariantCapacity {
+  variant: string;
+  instances?: number;
+  weight?: number;
+}
+
+/**
+ * Variants' desired instance counts and weights. Refused unless the endpoint is InService (so not while
+ * it is Creating, Updating, Deleting or Failed), for a variant the endpoint does not have, and past the
+ * endpoint's instance quota. The endpoint's status does not change.
+ */
+export function setVariantCapacity(endpoint: EndpointRecord, changes: VariantCapacity[], quotas: Quotas, now: number): CapacityChange<EndpointRecord> {
+  if (endpoint.status !== "InService")
+    return refuse({ code: "EndpointNotInService", endpoint: endpoint.name, endpointArn: endpoint.arn, status: endpoint.status });
+  const variants: Record<string, VariantState> = { ...endpoint.current.variants };
+  let changed = false;
+  for (const change of changes) {
+    const state = variants[change.variant];
+    if (!state) return refuse({ code: "VariantNotFound", endpoint: endpoint.name, variant: change.variant, variants: Object.keys(endpoint.current.variants) });
+    const next = { desiredInstanceCount: change.instances ?? state.desiredInstanceCount, desiredWeight: change.weight ?? state.desiredWeight };
+    changed ||= next.desiredInstanceCount !== state.desiredInstanceCount || next.desiredWeight !== state.desiredWeight;
+    variants[change.variant] = next;
+  }
+  const excess = instanceExcess(endpoint.name, variants, quotas);
+  if (excess) return refuse(excess);
+  return { ok: true, record: { ...endpoint, current: { ...endpoint.current, variants }, lastModifiedAt: now }, changed };
+}
+
+/** The most instances a variant may have while the endpoint's other variants keep theirs. */
+export function variantInstanceRoom(endpoint: EndpointRecord, variant: string, quotas: Quotas): number {
+  const others = Object.entries(endpoint.current.variants).reduce((sum, [name, v]) => sum + (name === variant ? 0 : v.desiredInstanceCount), 0);
+  return Math.max(0, quotas.maxInstancesPerEndpoint - others);
+}
+
+function instanceExcess(endpoint: string, variants: Record<string, VariantState>, quotas: Quotas): CapacityRefusal | undefined {
+  const limit = quotas.maxInstancesPerEndpoint;
+  let total = 0;
+  for (const [name, state] of Object.entries(variants)) {
+    if (state.desiredInstanceCount > limit)
+      return { code: "InstanceQuota", endpoint, what: `DesiredInstanceCount of variant '${name}'`, requested: state.desiredInstanceCount, limit };
+    total += state.desiredInstanceCount;
+  }
+  if (total > limit) return { code: "InstanceQuota", endpoint, what: "DesiredInstanceCount summed over the endpoint's variants", requested: total, limit };
+  return undefined;
+}
+
+function refuse(refusal: CapacityRefusal): { ok: false; refusal: CapacityRefusal } {
+  return { ok: false, refusal };
+}

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord } from "../../src/autoscaling/records.js";
+import { decideScalingPass, type ScalingPassInput } from "../../src/autoscaling/scaling-pass.js";
+import type { ComponentRecord } from "../../src/domain/resources.js";
+import { TimeScale } from "../../src/util/time-scale.js";
+
+const now = 10_000_000;
+const dimension = "sagemaker:inference-component:DesiredCopyCount" as const;
+
+const target: ScalableTargetRecord = {
+  serviceNamespace: "sagemaker",
+  resourceId: "inference-component/ic",
+  scalableDimension: dimension,
+  minCapacity: 1,
+  maxCapacity: 4,
+  roleArn: "role",
+  arn: "arn",
+  suspendedState: {},
+  createdAt: 0,
+};
+
+const stepPolicy: ScalingPolicyRecord = {
+  arn: "policy-arn",
+  name: "out",
+  serviceNamespace: "sagemaker",
+  resourceId: target.resourceId,
+  scalableDimension: dimension,
+  policyType: "StepScaling",
+  step: { AdjustmentType: "ChangeInCapacity", StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }], Cooldown: 0 },
+  alarms: [],
+  createdAt: 0,
+};
+
+const component = (extra: Partial<ComponentRecord> = {}) =>
+  ({ name: "ic", status: "InService", desiredCopyCount: 2, resolved: {}, lastModifiedAt: 0, ...extra }) as unknown as ComponentRecord;
+
+function input(overrides: Partial<ScalingPassInput> = {}): ScalingPassInput {
+  let id = 0;
+  return {
+    target,
+    policies: [stepPolicy],
+    trigger: { kind: "step", policyName: "out", alarmName: "high", threshold: 1, value: 2 },
+    tracked: [],
+    holder: { kind: "component", record: component() },
+    observed: 2,
+    activities: [],
+    now,
+    newId: () => `id-${++id}`,
+    scale: new TimeScale(60),
+    quotas: { maxCopiesPerComponent: 8, maxInstancesPerEndpoint: 6 },
+    keep: 200,
+    ...overrides,
+  };
+}
+
+const activity = (id: string, startTime: number, statusCode: ScalingActivityRecord["statusCode"], desired: number): ScalingActivityRecord => ({
+  activityId: id,
+  serviceNamespace: "sagemaker",
+  resourceId: target.resourceId,
+  scalableDimension: dimension,
+  description: `Setting desired copy count to ${desired}.`,
+  cause: "test",
+  startTime,
+  statusCode,
+  desired,
+});
+
+describe("a scaling pass decides everything it commits", () => {
+  it("returns the new capacity, its activity, and the cooldown stamps of the target and the policy together", () => {
+    const result = decideScalingPass(input());
+    assert.equal((result.holder as ComponentRecord).desiredCopyCount, 3);
+    assert.equal((result.holder as ComponentRecord).status, "Updating");
+    assert.deepEqual(
+      result.activities.map((a) => [a.activityId, a.statusCode, a.desired, a.startTime]),
+      [["id-1", "InProgress", 3, now]],
+    );
+    assert.equal(result.target?.lastScaleOutAt, now);
+    assert.deepEqual(
+      result.policies.map((p) => [p.name, p.lastActivityAt]),
+      [["out", now]],
+    );
+  });
+
+  it("records a capacity the rules refuse as one Failed activity, remembered in the target across passes", () => {
+    const rolling = { kind: "component" as const, record: component({ status: "Updating", rollout: {} as ComponentRecord["rollout"] }) };
+    const first = decideScalingPass(input({ holder: rolling }));
+    assert.equal(first.holder, undefined, "the capacity does not change during a rollout");
+    assert.equal(first.activities.length, 1);
+    assert.equal(first.activities[0]!.statusCode, "Failed");
+    assert.match(first.activities[0]!.statusMessage!, /being updated/);
+    assert.equal(first.target?.lastScaleOutAt, undefined, "no cooldown starts");
+    // The next pass (or the first after a restart) reads the stored target: the same refusal is not recorded again.
+    const again = decideScalingPass(input({ holder: rolling, target: first.target! }));
+    assert.deepEqual(again.activities, []);
+  });
+
+  it("records a policy that cannot scale once until the capacity changes", () => {
+    const atMax = { kind: "component" as const, record: component({ desiredCopyCount: 4 }) };
+    const first = decideScalingPass(input({ holder: atMax }));
+    assert.deepEqual(
+      first.activities.map((a) => a.notScaledReasons?.[0]?.Code),
+      ["AlreadyAtMaxCapacity"],
+    );
+    assert.deepEqual(decideScalingPass(input({ holder: atMax, target: first.target! })).activities, []);
+    const scaled = decideScalingPass(input({ target: first.target! }));
+    assert.equal(scaled.target?.notScaled, undefined, "scaling forgets earlier failures");
+  });
+
+  it("settles the newest open activity once its capacity runs, and overrides older ones", () => {
+    const stored = [activity("old", now - 2000, "InProgress", 1), activity("newest", now - 1000, "InProgress", 2)];
+    const result = decideScalingPass(input({ trigger: { kind: "track" }, activities: stored, observed: 2 }));
+    assert.deepEqual(
+      result.activities.map((a) => [a.activityId, a.statusCode]),
+      [
+        ["old", "Overridden"],
+        ["newest", "Successful"],
+      ],
+    );
+  });
+
+  it("prunes the oldest activities beyond the kept number in the same pass", () => {
+    const stored = [activity("a", 1, "Successful", 1), activity("b", 2, "Successful", 2)];
+    const result = decideScalingPass(input({ activities: stored, keep: 2 }));
+    assert.deepEqual(
+      result.pruned.map((a) => a.activityId),
+      ["a"],
+    );
+  });
+
+  it("does not wake a target whose step policy scales it from zero", () => {
+    const result = decideScalingPass(
+      input({ trigger: { kind: "wake", component: "ic" }, holder: { kind: "component", record: component({ desiredCopyCount: 0 }) } }),
+    );
+    assert.equal(result.holder, undefined);
+    assert.deepEqual(result.activities, []);
+  });
+});
