@@ -102,7 +102,3 @@ export interface ScalingActivityRecord {
   desired: number;
   notScaledReasons?: { Code: string; MaxCapacity?: number; MinCapacity?: number; CurrentCapacity?: number }[];
 }
-
-export function targetKey(resourceId: string, dimension: string): string {
-  return `${resourceId}|${dimension}`;
-}

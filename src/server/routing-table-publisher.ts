@@ -1,6 +1,5 @@
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointRecord, InstanceRecord } from "../domain/resources.js";
-import { type ChangeEvent } from "../store/store.js";
-import { type BerthStore } from "../state/records.js";
+import type { BerthStore, ChangeEvent } from "../state/records.js";
 import type { ScalableTargetRecord } from "../autoscaling/records.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";

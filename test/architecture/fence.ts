@@ -181,7 +181,6 @@ export interface FolderRule {
   /** The files the rule binds. */
   files: FileSet;
   /** Files the rule leaves out, each with the reason. */
-  except?: { file: string; why: string }[];
   /** Repository files these files may not import (every form of import counts, types included). */
   mayNotImport?: FileSet;
   /** Where set, the only repository files these files may import. */
@@ -214,7 +213,7 @@ export function checkRules(files: SourceFacts[], rules: FolderRule[]): Violation
   const violations: Violation[] = [];
   for (const facts of files) {
     for (const rule of rules) {
-      if (!inSet(facts.path, rule.files) || rule.except?.some((e) => e.file === facts.path)) continue;
+      if (!inSet(facts.path, rule.files)) continue;
       const report = (line: number, what: string) =>
         violations.push({ file: facts.path, line, rule: rule.name, message: `${facts.path}:${line}: ${rule.name}: ${what} (${rule.why})` });
       for (const found of facts.imports) {

@@ -219,10 +219,4 @@ describe("the fence catches each kind of violation", () => {
     });
     assert.deepEqual(found, []);
   });
-
-  it("leaves out only the file its exemption names", () => {
-    const io = `import { StorageFaultError } from "../store/storage-fault.js";\nexport const e = StorageFaultError;`;
-    assert.deepEqual(violationsIn({ "src/alarms/actions.ts": io }), []);
-    assert.equal(violationsIn({ "src/alarms/evaluate.ts": io }).length, 1);
-  });
 });

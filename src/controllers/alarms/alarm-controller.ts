@@ -1,11 +1,10 @@
 import type { MetricsReader } from "../../metrics/types.js";
-import { type ChangeEvent } from "../../store/store.js";
-import { put, StoreConflictError, unchanged, type Entry, type BerthStore } from "../../state/records.js";
+import { changes, put, StoreConflictError, unchanged, type BerthStore, type ChangeEvent, type Entry } from "../../state/records.js";
 import { keys } from "../../state/keys.js";
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import type { TimeScale } from "../../util/time-scale.js";
-import { ActionRegistry, runActions } from "../../alarms/actions.js";
+import { ActionRegistry, runActions } from "./actions.js";
 import { actionsFor, alarmPeriodSeconds, type MetricAlarmConfig } from "../../alarms/alarm-config.js";
 import { alarmWindow } from "../../alarms/alarm-window.js";
 import { evaluateAlarm } from "../../alarms/evaluate.js";
@@ -127,13 +126,13 @@ export class AlarmController implements Controller {
   }
 
   #onChanges(queue: WorkQueue, events: ChangeEvent[]): void {
-    for (const event of events) {
+    for (const event of changes(events)) {
       if (event.kind !== "alarm") continue;
       if (event.type === "delete") {
         this.#scheduled.delete(event.key);
         continue;
       }
-      const alarm = event.value as AlarmRecord;
+      const alarm = event.value;
       const known = this.#scheduled.get(event.key);
       if (known && known.configuredAt === alarm.configurationUpdatedAt) continue;
       this.#scheduled.set(event.key, { dueAt: this.#options.clock.now(), configuredAt: alarm.configurationUpdatedAt });

@@ -1,4 +1,4 @@
-import type { ActionRegistry } from "../../alarms/actions.js";
+import type { ActionRegistry } from "../../controllers/alarms/actions.js";
 import { allActions, watchedQuery, type MetricAlarmConfig } from "../../alarms/alarm-config.js";
 import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
 import { checkQueries, type MetricDataQuery } from "../../metrics/metric-data.js";

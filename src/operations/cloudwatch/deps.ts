@@ -1,4 +1,4 @@
-import type { ActionRegistry } from "../../alarms/actions.js";
+import type { ActionRegistry } from "../../controllers/alarms/actions.js";
 import type { AlarmTransition } from "../../alarms/types.js";
 import type { Account } from "../../domain/arn.js";
 import type { MetricsReader, MetricsWriter } from "../../metrics/types.js";

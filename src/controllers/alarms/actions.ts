@@ -1,5 +1,5 @@
-import type { Logger } from "../util/logger.js";
-import type { AlarmActionHandler, AlarmTransition } from "./types.js";
+import type { Logger } from "../../util/logger.js";
+import type { AlarmActionHandler, AlarmTransition } from "../../alarms/types.js";
 
 /** SNS topics are accepted as alarm actions and stored, but Berth has no SNS to deliver to. */
 export function isSnsArn(arn: string): boolean {
