@@ -50,7 +50,7 @@ export class EndpointController implements Controller {
     const endpointKeys = new Set<string>();
     for (const e of await store.list("endpoint")) endpointKeys.add(e.key);
     for (const kind of ["instance", "copy", "copy-status"] as const) for (const e of await store.list(kind)) endpointKeys.add(keys.endpointOfChild(e.key));
-    for (const e of await store.list("inference-component")) endpointKeys.add(keys.endpoint(e.value.endpointName));
+    for (const e of await store.list("endpoint-component")) endpointKeys.add(keys.endpointOfChild(e.key));
     for (const key of endpointKeys) queue.enqueue(key);
     return unwatch;
   }
