@@ -107,6 +107,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   });
   await publisher.start();
 
+  // The agent runs in this process: it drains a copy by waiting on this router, so it cannot run on another machine yet.
   const agent = new NodeAgent({
     store,
     host: "local",
