@@ -98,6 +98,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
     onWake: (component) => autoscaler.wake(component),
     bufferedBodyBudgetBytes: config.limits.bufferedBodyBudgetBytes,
+    clock,
   });
   metrics.trackBodyBudget(router.bodies);
   const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });
