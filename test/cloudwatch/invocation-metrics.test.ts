@@ -18,7 +18,24 @@ describe("SageMaker invocation metrics in CloudWatch", () => {
     cw = cloudWatchClient(berth.url);
     endpoint = await createIcEndpoint(berth.sagemaker);
     component = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0, copies: 2, cpu: 0.5, memory: 256 }));
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the metrics snapshot sees both copies ready
+    // InvocationsPerCopy divides by the ready copies the recorder knows: wait until it has recorded both.
+    await eventually(
+      async () => {
+        const ready = await cw.send(
+          new GetMetricStatisticsCommand({
+            Namespace: "AWS/SageMaker",
+            MetricName: "CurrentCopyCount",
+            Dimensions: [{ Name: "InferenceComponentName", Value: component }],
+            StartTime: new Date(Date.now() - 60_000),
+            EndTime: new Date(Date.now() + 5_000),
+            Period: 60,
+            Statistics: ["Maximum"],
+          }),
+        );
+        return ready.Datapoints!.some((d) => d.Maximum === 2) ? true : undefined;
+      },
+      { what: "the metrics recorder to count both copies ready (CurrentCopyCount 2)" },
+    );
     startedAt = new Date(Date.now() - 60_000);
     for (let i = 0; i < 6; i++) await invoke(berth.runtime, endpoint, component, `{"n":${i}}`);
   });
