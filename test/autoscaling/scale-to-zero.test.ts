@@ -120,10 +120,17 @@ describe("autoscaling each component on its own, to zero and back", () => {
     const endpointState = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
     assert.equal(endpointState.ProductionVariants![0]!.DesiredInstanceCount, 2, "5 one-GPU copies need a second 4-GPU instance");
 
-    await eventually(async () => ((await copies(berth, busy)).current === 0 ? true : undefined), {
-      timeoutMs: 60_000,
-      what: "the busy component to fall back to zero copies once the load stopped",
-    });
+    let last: Awaited<ReturnType<typeof copies>> | undefined;
+    await eventually(
+      async () => {
+        last = await copies(berth, busy);
+        return last.current === 0 ? true : undefined;
+      },
+      {
+        timeoutMs: 120_000,
+        what: () => `the busy component to fall back to zero copies once the load stopped (last seen ${JSON.stringify(last)})`,
+      },
+    );
     assert.equal((await copies(berth, quiet)).desired, 1, "the quiet component stays at its minimum");
     await eventually(
       async () => {
@@ -191,7 +198,7 @@ describe("autoscaling each component on its own, to zero and back", () => {
 describe("scaling from zero the way SageMaker documents it", () => {
   let berth: BerthProcess;
   after(async () => {
-    await berth.stop();
+    await berth?.stop();
   });
 
   it("a step policy on a NoCapacityInvocationFailures alarm starts a copy, and the held request is answered", async () => {
