@@ -132,10 +132,14 @@ describe("invoking models through the router", () => {
 
   it("exposes per-component and per-copy metrics in Prometheus format", async () => {
     await invoke(berth.runtime, endpoint, first, "count me");
+    await assert.rejects(invoke(berth.runtime, endpoint, first, "fail me", "status=500"), { name: "ModelError" });
     const text = await (await berthFetch(`${berth.url}/metrics`)).text();
     assert.match(text, new RegExp(`berth_invocations_total\\{endpoint="${endpoint}",variant="AllTraffic",component="${first}",copy="${first}-1"\\} \\d+`));
     assert.match(text, new RegExp(`berth_invocation_errors_total\\{endpoint="${endpoint}",variant="AllTraffic",component="${first}",kind="model_5xx"\\} \\d+`));
     assert.match(text, new RegExp(`berth_model_latency_seconds_count\\{endpoint="${endpoint}",variant="AllTraffic",component="${first}"\\} \\d+`));
     assert.match(text, new RegExp(`berth_copies\\{endpoint="${endpoint}",variant="AllTraffic",component="${second}",state="ready"\\} 2`));
+    assert.match(text, /^berth_process_cpu_seconds_total \d/m, "the server's own process metrics");
+    assert.match(text, /^berth_nodejs_heap_size_used_bytes \d/m);
+    assert.doesNotMatch(text, /berth_process_process_/);
   });
 });

@@ -58,7 +58,7 @@ describe("berth/echo", () => {
     t.plan(1);
     const post = postReceived(echo.url("/invocations"), { body: "bye", headers: { "X-Amzn-SageMaker-Custom-Attributes": "latency_ms=5000" } });
     await post.received;
-    // The server answers a later request only after reading the earlier one's body, which starts its latency.
+    // The ping goes out after the body is sent, so the server has read the body (and begun the latency) when it answers.
     await fetch(echo.url("/ping"));
     post.hangUp();
     t.assert.match((await echo.waitForLog(/client went away during \d+ ms latency; request dropped/))[0], /5000 ms/);
