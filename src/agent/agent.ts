@@ -34,8 +34,9 @@ export interface NodeAgentOptions {
 
 /**
  * The node agent: runs a model-server process for every active copy placed on its host's instances,
- * reports each copy's status to the store, and stops copies that drain or disappear. It talks to the
- * rest of Berth only through the store, so it can run on another machine.
+ * reports each copy's status to the store, and stops copies that drain or disappear. It reads and writes
+ * copies through the store, but it runs inside `berth server`, next to the router: it drains a copy by
+ * waiting on that router in-process (`drain`), and its copies listen on 127.0.0.1, where the router reaches them.
  */
 export class NodeAgent {
   readonly #options: NodeAgentOptions;

@@ -233,7 +233,7 @@ export type CopyPhase = "Downloading" | "Starting" | "Ready" | "Failed" | "Stopp
 export interface CopyStatusRecord {
   copyId: string;
   phase: CopyPhase;
-  /** Address the copy listens on; the port is on this host unless set (agents on other machines set it). */
+  /** Address the copy listens on; unset means 127.0.0.1, where the agent in the server process starts every copy today. */
   address?: string;
   port?: number;
   pid?: number;

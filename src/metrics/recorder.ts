@@ -5,7 +5,7 @@ import type { TimeScale } from "../util/time-scale.js";
 import { bucketIndex, bucketMidpoint } from "./buckets.js";
 import { componentIds, variantIds, variantKey, type ComponentIds, type VariantIds } from "./recorder-ids.js";
 import { units } from "./sagemaker-metrics.js";
-import type { MetricSources } from "./sources.js";
+import type { CopyLoad, MetricSources } from "./sources.js";
 import type { MetricsWriter } from "./types.js";
 
 export interface RecorderOptions {
@@ -25,6 +25,8 @@ interface Touched {
   components: Set<string>;
   noCapacity: Set<string>;
   variants: Set<string>;
+  /** Components and variants whose concurrency was sampled in the bucket. */
+  sampled: Set<string>;
 }
 
 const modelErrorOutcomes = new Set<RequestOutcome>(["model_4xx", "model_5xx", "timeout", "unreachable"]);
@@ -35,7 +37,8 @@ const maxBackfillBuckets = 360;
 /**
  * Turns the router's request events into SageMaker's CloudWatch metrics (namespace AWS/SageMaker),
  * and samples per-copy concurrency every API second. When a bucket ends, components and variants that
- * got no request record explicit zeros, so alarms and target tracking see 0 rather than missing data.
+ * got no request record explicit zeros, and those whose concurrency was not sampled in it (the process
+ * was stalled) record the copies' in-flight requests, so alarms and target tracking never see a gap.
  */
 export class MetricsRecorder implements RequestObserver {
   readonly #options: RecorderOptions;
@@ -130,11 +133,21 @@ export class MetricsRecorder implements RequestObserver {
   /** Samples each ready copy's in-flight requests and closes the buckets that have ended. */
   tick(now = this.#clock.now()): void {
     this.#refreshCounts();
-    for (const load of this.#options.sources.copyLoads()) {
-      if (load.componentName) this.#writer.record(this.#component(load.componentName).concurrentPerCopy, load.inFlight, now, units.none);
-      else this.#writer.record(this.#variant(load.endpointName, load.variantName).concurrentPerModel, load.inFlight, now, units.none);
-    }
+    const sampled = this.#touchedAt(now).sampled;
+    for (const load of this.#options.sources.copyLoads()) sampled.add(this.#recordConcurrency(load, now));
     this.closeBuckets(now);
+  }
+
+  /** Records one copy's in-flight requests; returns the component's or variant's key. */
+  #recordConcurrency(load: CopyLoad, at: number): string {
+    if (load.componentName) {
+      const ids = this.#component(load.componentName);
+      this.#writer.record(ids.concurrentPerCopy, load.inFlight, at, units.none);
+      return ids.key;
+    }
+    const ids = this.#variant(load.endpointName, load.variantName);
+    this.#writer.record(ids.concurrentPerModel, load.inFlight, at, units.none);
+    return ids.key;
   }
 
   /** Writes the end-of-bucket records (zeros, copy counts, utilization) of every bucket ended by now. Idempotent. */
@@ -168,6 +181,11 @@ export class MetricsRecorder implements RequestObserver {
         this.#writer.record(ids.currentCopies, info.readyCopies, at, units.none);
       }
     }
+    const loads = this.#options.sources.copyLoads();
+    for (const load of loads) {
+      const key = load.componentName ? this.#component(load.componentName).key : this.#variant(load.endpointName, load.variantName).key;
+      if (!touched?.sampled.has(key)) this.#recordConcurrency(load, at);
+    }
     const variants = this.#options.sources.variants();
     for (const info of variants) {
       const ids = this.#variant(info.endpointName, info.variantName);
@@ -188,7 +206,7 @@ export class MetricsRecorder implements RequestObserver {
     const bucket = bucketIndex(now, this.#bucketMs);
     let touched = this.#touched.get(bucket);
     if (!touched) {
-      touched = { components: new Set(), noCapacity: new Set(), variants: new Set() };
+      touched = { components: new Set(), noCapacity: new Set(), variants: new Set(), sampled: new Set() };
       this.#touched.set(bucket, touched);
     }
     return touched;

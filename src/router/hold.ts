@@ -1,4 +1,5 @@
 import { runtimeErrors } from "../domain/errors/runtime.js";
+import type { Clock } from "../util/clock.js";
 
 export interface HoldOptions {
   /** Longest a request waits for a copy before it fails with the no-capacity error. */
@@ -17,10 +18,12 @@ interface Waiter {
  */
 export class HeldRequests {
   readonly #options: HoldOptions;
+  readonly #clock: Clock;
   readonly #waiting = new Map<string, Set<Waiter>>();
 
-  constructor(options: HoldOptions) {
+  constructor(options: HoldOptions, clock: Clock) {
     this.#options = options;
+    this.#clock = clock;
   }
 
   held(component: string): number {
@@ -41,7 +44,7 @@ export class HeldRequests {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         wake: (ready) => {
-          clearTimeout(timer);
+          this.#clock.clearTimeout(timer);
           signal.removeEventListener("abort", onAbort);
           queue.delete(waiter);
           if (queue.size === 0 && this.#waiting.get(component) === queue) this.#waiting.delete(component);
@@ -49,8 +52,8 @@ export class HeldRequests {
           else reject(signal.aborted ? new Error("client went away while its request was held") : runtimeErrors.noCapacity());
         },
       };
-      const timer = setTimeout(() => waiter.wake(false), this.#options.holdMs);
-      timer.unref();
+      const timer = this.#clock.setTimeout(() => waiter.wake(false), this.#options.holdMs);
+      timer.unref?.();
       const onAbort = () => waiter.wake(false);
       signal.addEventListener("abort", onAbort, { once: true });
       queue.add(waiter);

@@ -36,7 +36,7 @@ export class RouterMetrics implements RequestObserver {
   readonly #copies: Gauge<"endpoint" | "variant" | "component" | "state">;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "berth_process_" });
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "berth_" });
     const registers = [this.registry];
     const series = this.#series;
     this.#invocations = new Counter({

@@ -11,6 +11,7 @@ import { neverReachedCopy, UpstreamPools } from "./upstream.js";
 import { HeldRequests, type HoldOptions } from "./hold.js";
 import { BodyBudget } from "./body-budget.js";
 import { readErrorText } from "./bounded-body.js";
+import { systemClock, type Clock } from "../util/clock.js";
 
 export interface InvokeRequest {
   endpointName: string;
@@ -76,6 +77,8 @@ export interface RouterOptions {
   onWake?: (component: string) => void;
   /** Bytes of request and response bodies held in memory at once, all requests together. */
   bufferedBodyBudgetBytes?: number;
+  /** Runs the hold and drain timers. */
+  clock?: Clock;
 }
 
 interface CopyState extends CopyLoad {
@@ -104,9 +107,10 @@ export class Router {
       hold: { holdMs: 120_000, maxHeld: 1000 },
       onWake: () => undefined,
       bufferedBodyBudgetBytes: 256 * 1024 * 1024,
+      clock: systemClock,
       ...options,
     };
-    this.#held = new HeldRequests(this.#options.hold);
+    this.#held = new HeldRequests(this.#options.hold, this.#options.clock);
     this.bodies = new BodyBudget(this.#options.bufferedBodyBudgetBytes);
   }
 
@@ -136,11 +140,12 @@ export class Router {
   waitIdle(copyId: string, timeoutMs: number): Promise<void> {
     const state = this.#copies.get(copyId);
     if (!state || state.inFlight === 0) return Promise.resolve();
+    const clock = this.#options.clock;
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      timer.unref();
+      const timer = clock.setTimeout(resolve, timeoutMs);
+      timer.unref?.();
       state.idleWaiters.push(() => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve();
       });
     });

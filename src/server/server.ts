@@ -101,6 +101,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
     onWake: (component) => autoscaler.wake(component),
     bufferedBodyBudgetBytes: config.limits.bufferedBodyBudgetBytes,
+    clock,
   });
   metrics.trackBodyBudget(router.bodies);
   const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });
@@ -110,6 +111,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   });
   await publisher.start();
 
+  // The agent runs in this process: it drains a copy by waiting on this router, so it cannot run on another machine yet.
   const agent = new NodeAgent({
     store,
     host: "local",

@@ -16,6 +16,7 @@ import { SqliteStore } from "../../src/store/sqlite-store.js";
 import { silentLogger } from "../../src/util/logger.js";
 import { TimeScale } from "../../src/util/time-scale.js";
 import { ManualClock } from "../metrics/manual-clock.js";
+import { eventually } from "../support/wait.js";
 
 const T0 = Date.UTC(2026, 10, 28, 1, 0, 0);
 const policyArn = "arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:1234:resource/sagemaker/inference-component/ic:policyName/wake";
@@ -140,10 +141,13 @@ describe("alarm controller", () => {
       () => t.alarm("timed"),
       (a) => a.state === "ALARM",
     );
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the controller arms its next timer
-    t.clock.advance(60_500); // minute 2 ends with no data (notBreaching); evaluation waits 2 s past the end
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal((await t.alarm("timed")).state, "ALARM", "not evaluated before the period's end plus the settling delay");
+    const nextEvaluation = T0 + 122_000; // minute 2 ends with no data (notBreaching); evaluation waits 2 s past the end
+    await eventually(async () => (t.clock.pending().includes(nextEvaluation) ? true : undefined), {
+      what: () => `the controller to arm its next evaluation for ${nextEvaluation - T0} ms after T0 (timers at ${t.clock.pending().map((at) => at - T0)})`,
+    });
+    t.clock.advance(60_500);
+    assert.ok(t.clock.pending().includes(nextEvaluation), "not evaluated before the period's end plus the settling delay");
+    assert.equal((await t.alarm("timed")).state, "ALARM");
     t.clock.advance(1_000);
     await settle(
       () => t.alarm("timed"),
@@ -235,12 +239,13 @@ describe("alarm controller", () => {
   });
 });
 
-async function settle<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 2000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not reached; last value ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+async function settle<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  let last: T | undefined;
+  return eventually(
+    async () => {
+      last = await read();
+      return done(last) ? last : undefined;
+    },
+    { intervalMs: 5, what: () => `the alarm to settle; last value ${JSON.stringify(last)}` },
+  );
 }

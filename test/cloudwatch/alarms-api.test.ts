@@ -16,6 +16,7 @@ import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { uniqueName } from "../support/fixtures.js";
 import { cloudWatchClient, expectError } from "./client.js";
 import { berthFetch } from "../support/http.js";
+import { eventually } from "../support/wait.js";
 
 const namespace = "Berth/Tests";
 
@@ -47,21 +48,26 @@ describe("CloudWatch alarms over the API", () => {
     cw.send(
       new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: metricName, Dimensions: [{ Name: "Queue", Value: "q1" }], Value: value }] }),
     );
-  /** Feeds the value every 50 ms until the alarm reaches the state. */
+  /** Feeds the value (if any) every 50 ms until the alarm reaches the state. */
   const feedUntil = async (name: string, metricName: string, value: number | undefined, state: string): Promise<MetricAlarm> => {
-    const deadline = Date.now() + 8_000;
-    for (;;) {
-      if (value !== undefined) await put(metricName, value);
-      const current = await describeOne(name);
-      if (current.StateValue === state) return current;
-      if (Date.now() > deadline) throw new Error(`alarm ${name} stayed ${current.StateValue} (${current.StateReason})`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    let current: MetricAlarm | undefined;
+    return eventually(
+      async () => {
+        if (value !== undefined) await put(metricName, value);
+        current = await describeOne(name);
+        return current.StateValue === state ? current : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50, what: () => `alarm ${name} to reach ${state}; it stayed ${current?.StateValue} (${current?.StateReason})` },
+    );
   };
 
   it("moves an alarm OK → ALARM → OK as the data crosses the threshold, keeping the state through gaps (ignore)", async () => {
     const name = uniqueName("alarm-flip");
+    // The witness reads the same metric over two periods and treats missing data as missing: once it is
+    // INSUFFICIENT_DATA, the evaluator has seen a gap of two periods, and evaluated the alarm over it.
+    const witness = uniqueName("alarm-flip-witness");
     await cw.send(new PutMetricAlarmCommand(alarm(name, name, { TreatMissingData: "ignore", AlarmDescription: "flips" })));
+    await cw.send(new PutMetricAlarmCommand(alarm(witness, name, { TreatMissingData: "missing", EvaluationPeriods: 2 })));
     const created = await describeOne(name);
     assert.equal(created.StateValue, "INSUFFICIENT_DATA");
     assert.equal(created.StateReason, "Unchecked: Initial alarm creation");
@@ -72,8 +78,9 @@ describe("CloudWatch alarms over the API", () => {
       /^Threshold Crossed: 1 out of the last 1 datapoints \[5\.0 \(\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\)\] was greater than or equal to the threshold \(1\.0\) \(minimum 1 datapoint for OK -> ALARM transition\)\.$/,
     );
     assert.equal(JSON.parse(alarmed.StateReasonData!).threshold, 1);
-    await new Promise((resolve) => setTimeout(resolve, 400)); // two periods without data: ignored
-    assert.equal((await describeOne(name)).StateValue, "ALARM");
+    await feedUntil(witness, name, 5, "ALARM");
+    await feedUntil(witness, name, undefined, "INSUFFICIENT_DATA");
+    assert.equal((await describeOne(name)).StateValue, "ALARM", "two periods without data leave an alarm that ignores missing data in its state");
     const ok = await feedUntil(name, name, 0, "OK");
     assert.match(ok.StateReason!, /was not greater than or equal to the threshold \(1\.0\) \(minimum 1 datapoint for ALARM -> OK transition\)/);
     assert.ok(ok.StateTransitionedTimestamp instanceof Date && ok.StateUpdatedTimestamp instanceof Date);
@@ -104,7 +111,13 @@ describe("CloudWatch alarms over the API", () => {
     const prefix = uniqueName("listed");
     const sns = "arn:aws:sns:us-east-1:000000000000:berth-ops";
     for (let i = 0; i < 5; i++) {
-      await cw.send(new PutMetricAlarmCommand(alarm(`${prefix}-${i}`, "Unused", { AlarmActions: i % 2 === 0 ? [sns] : undefined, Unit: "Count" })));
+      // The metric never has data and alarm 3 ignores missing data, so the evaluator keeps the state SetAlarmState gives it below.
+      const treatMissingData = i === 3 ? "ignore" : undefined;
+      await cw.send(
+        new PutMetricAlarmCommand(
+          alarm(`${prefix}-${i}`, "Unused", { AlarmActions: i % 2 === 0 ? [sns] : undefined, Unit: "Count", TreatMissingData: treatMissingData }),
+        ),
+      );
     }
     const seen: string[] = [];
     let token: string | undefined;

@@ -6,6 +6,7 @@ import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForCo
 import { copyOf, invoke } from "../support/invoke.js";
 import { placement } from "../support/placement.js";
 import { eventually } from "../support/wait.js";
+import { berthFetch } from "../support/http.js";
 
 describe("copy supervision", () => {
   let berth: BerthProcess;
@@ -26,20 +27,21 @@ describe("copy supervision", () => {
     process.kill(before.pid!, "SIGKILL");
     const failures: unknown[] = [];
     const served = new Set<string>();
-    const deadline = Date.now() + 1500;
-    while (Date.now() < deadline) {
-      try {
-        served.add(copyOf((await invoke(berth.runtime, endpoint, name, "ping")).customAttributes));
-      } catch (error) {
-        failures.push(error);
-      }
-    }
+    // Requests keep coming until the killed copy is back.
+    const after = await eventually(
+      async () => {
+        try {
+          served.add(copyOf((await invoke(berth.runtime, endpoint, name, "ping")).customAttributes));
+        } catch (error) {
+          failures.push(error);
+        }
+        const copy = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.copyId === `${name}-1`);
+        return copy?.phase === "Ready" && copy.pid !== before.pid ? copy : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 10, what: `copy ${name}-1 to be restarted and Ready` },
+    );
     assert.deepEqual(failures, [], "no request failed while the copy was down");
     assert.ok(served.has(`${name}-2`));
-    const after = await eventually(async () => {
-      const copy = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.copyId === `${name}-1`);
-      return copy?.phase === "Ready" && copy.pid !== before.pid ? copy : undefined;
-    });
     assert.equal(after.restarts, 1);
     assert.match(after.lastError ?? "", /killed by SIGKILL/);
     const seen = new Set<string>();
@@ -70,8 +72,14 @@ describe("copy supervision", () => {
 
   it("drains a deleted component: requests in flight finish, then its copies stop", async () => {
     const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 1, accelerators: 0 }));
-    const inFlight = [0, 1, 2].map((i) => invoke(berth.runtime, endpoint, name, `slow-${i}`, "latency_ms=800"));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const inFlight = [0, 1, 2].map((i) => invoke(berth.runtime, endpoint, name, `slow-${i}`, "latency_ms=3000"));
+    await eventually(
+      async () => {
+        const text = await (await berthFetch(`${berth.url}/metrics`)).text();
+        return new RegExp(`berth_in_flight_requests\\{[^}]*component="${name}"[^}]*\\} 3`).test(text) ? true : undefined;
+      },
+      { intervalMs: 20, what: "the three slow requests to reach the copy" },
+    );
     await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
     const answers = await Promise.all(inFlight);
     assert.deepEqual(
@@ -79,7 +87,9 @@ describe("copy supervision", () => {
       ["slow-0", "slow-1", "slow-2"],
     );
     await assert.rejects(invoke(berth.runtime, endpoint, name, "late"), { name: "ValidationError" });
-    await eventually(async () => ((await placement(berth.url, endpoint)).flatMap((i) => i.copies).some((c) => c.owner === name) ? undefined : true));
+    await eventually(async () => ((await placement(berth.url, endpoint)).flatMap((i) => i.copies).some((c) => c.owner === name) ? undefined : true), {
+      what: `the copies of ${name} to leave the placement`,
+    });
     await berth.waitForLog((l) => typeof l.msg === "string" && l.msg.includes(`copy ${name}-1 stopped`), 10_000);
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { startServer, type ServerUnderTest } from "./harness.js";
-import { postAndHangUp, postForChunks } from "./http-chunks.js";
+import { postForChunks, postReceived } from "./http-chunks.js";
 
 describe("berth/echo", () => {
   let echo: ServerUnderTest;
@@ -56,12 +56,12 @@ describe("berth/echo", () => {
 
   test("a client that hangs up during the latency gets its work dropped", async (t) => {
     t.plan(1);
-    await postAndHangUp(echo.url("/invocations"), {
-      body: "bye",
-      headers: { "X-Amzn-SageMaker-Custom-Attributes": "latency_ms=5000" },
-      afterMs: 100,
-    });
-    t.assert.match((await echo.waitForLog(/client went away during \d+ ms latency; request dropped/, 2000))[0], /5000 ms/);
+    const post = postReceived(echo.url("/invocations"), { body: "bye", headers: { "X-Amzn-SageMaker-Custom-Attributes": "latency_ms=5000" } });
+    await post.received;
+    // The ping goes out after the body is sent, so the server has read the body (and begun the latency) when it answers.
+    await fetch(echo.url("/ping"));
+    post.hangUp();
+    t.assert.match((await echo.waitForLog(/client went away during \d+ ms latency; request dropped/))[0], /5000 ms/);
   });
 
   test("X-Berth-Stream: true sends the body as several flushed chunks", async (t) => {
@@ -122,14 +122,10 @@ describe("berth/echo configured by environment", () => {
   test("SIGTERM lets the in-flight request finish, then exits 0", async (t) => {
     t.plan(3);
     const echo = await startServer("echo");
-    const answer = fetch(echo.url("/invocations"), {
-      method: "POST",
-      body: "last words",
-      headers: { "X-Amzn-SageMaker-Custom-Attributes": "latency_ms=300" },
-    }).then(async (res) => ({ status: res.status, body: await res.text() }));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const post = postReceived(echo.url("/invocations"), { body: "last words", headers: { "X-Amzn-SageMaker-Custom-Attributes": "latency_ms=300" } });
+    await post.received;
     const exitCode = echo.stop();
-    t.assert.deepEqual(await answer, { status: 200, body: "last words" });
+    t.assert.deepEqual(await post.answer, { status: 200, body: "last words" });
     t.assert.equal(await exitCode, 0);
     t.assert.match(echo.log(), /draining 1 in-flight/);
   });

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { freePort } from "../../src/agent/ports.js";
 import { fileURLToPath } from "node:url";
+import { eventually } from "../support/wait.js";
 
 export interface ServerUnderTest {
   port: number;
@@ -71,15 +72,16 @@ export async function startServer(image: "echo" | "llm", options: StartOptions =
 }
 
 export async function waitForPing(server: ServerUnderTest, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.child.exitCode !== null) throw new Error(`server exited with ${server.child.exitCode}; log:\n${server.log()}`);
-    const status = await fetch(server.url("/ping")).then(
-      (r) => r.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`/ping did not answer 200 within ${timeoutMs} ms; log:\n${server.log()}`);
+  const outcome = await eventually(
+    async () => {
+      if (server.child.exitCode !== null) return "exited";
+      const status = await fetch(server.url("/ping")).then(
+        (r) => r.status,
+        () => 0,
+      );
+      return status === 200 ? "ready" : undefined;
+    },
+    { timeoutMs, intervalMs: 25, what: () => `/ping to answer 200; log:\n${server.log()}` },
+  );
+  if (outcome === "exited") throw new Error(`server exited with ${server.child.exitCode}; log:\n${server.log()}`);
 }

@@ -24,6 +24,11 @@ export class ManualClock implements Clock {
     this.#timers.delete((handle as { id: number }).id);
   }
 
+  /** When the timers set and not yet run are due, soonest first: a test sees that code has armed its next timer. */
+  pending(): number[] {
+    return [...this.#timers.values()].map((t) => t.at).sort((a, b) => a - b);
+  }
+
   /** Moves time forward, running due timers in time order. */
   advance(ms: number): void {
     const end = this.#now + ms;

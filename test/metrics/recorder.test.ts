@@ -120,6 +120,14 @@ describe("metrics recorder", () => {
     assert.deepEqual(variant("ConcurrentRequestsPerModel", "Maximum"), [5]);
   });
 
+  it("gives buckets the sampler missed while the process stalled the copies' in-flight requests, so target tracking sees no gap", () => {
+    const { clock, ic } = setup({ loads: [{ endpointName: "ep", variantName: "AllTraffic", componentName: "ic-a", copyId: "ic-a-1", inFlight: 2 }] });
+    clock.advance(9_500);
+    clock.set(T0 + 35_000); // no tick ran for 25 s: buckets 10-20 s and 20-30 s were never sampled
+    clock.advance(0);
+    assert.deepEqual(ic("ConcurrentRequestsPerCopy", "Maximum", 10_000), [2, 2, 2, 2]);
+  });
+
   it("records desired and current copy counts once per bucket", () => {
     const { clock, world, ic } = setup();
     clock.advance(10_000);

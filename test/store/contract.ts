@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { absent, check, del, put, StoreConflictError, unchanged, type ChangeEvent, type Store } from "../../src/store/store.js";
+import { eventually } from "../support/wait.js";
 
 export interface StoreFactory {
   /** A fresh, empty store. */
@@ -76,7 +77,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
       const stop = store.watch((events) => seen.push(events));
       const r1 = await store.commit([put("model", "a", 1), put("model", "b", 2)]);
       const r2 = await store.commit([del("model", "a")]);
-      await waitFor(() => seen.length >= 2);
+      await eventually(async () => (seen.length >= 2 ? true : undefined), { what: "the watcher to see both commits" });
       assert.deepEqual(
         seen[0]!.map((e) => [e.type, e.key, e.value, e.revision]),
         [
@@ -89,8 +90,12 @@ export function storeContract(name: string, factory: StoreFactory): void {
         [["delete", "a", 1, r2]],
       );
       stop();
+      // A watcher that stays on sees the next commit: by then the one that left would have seen it too.
+      const witness: ChangeEvent[][] = [];
+      const stopWitness = store.watch((events) => witness.push(events));
       await store.commit([put("model", "c", 3)]);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await eventually(async () => (witness.length >= 1 ? true : undefined), { what: "the remaining watcher to see the commit" });
+      stopWitness();
       assert.equal(seen.length, 2, "no events after unwatch");
       await store.close();
     });
@@ -114,8 +119,4 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
     }
   });
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
 }

@@ -112,7 +112,7 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
       if (found) return resolve(found);
       const timer = setTimeout(() => {
         listeners.delete(listener);
-        reject(new Error(`timed out waiting for a log line; stderr: ${stderr.slice(-2000)}`));
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for a log line; stderr: ${stderr.slice(-2000)}`));
       }, timeoutMs);
       const listener = (line: Record<string, unknown>) => {
         if (!match(line)) return;
@@ -129,8 +129,9 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
       });
     });
 
-  // A server that does not come up is not left running: it would keep the test process alive.
-  const ready = await waitForLog((line) => typeof line.url === "string").catch((error: Error) => {
+  // A server that does not come up is not left running: it would keep the test process alive. One that
+  // exits fails the wait at once; the timeout only bounds a start starved of CPU on a loaded machine.
+  const ready = await waitForLog((line) => typeof line.url === "string", 120_000).catch((error: Error) => {
     if (child.exitCode === null) child.kill("SIGKILL");
     throw error;
   });

@@ -1,5 +1,11 @@
-/** Polls until check returns a value other than undefined, or fails with the last seen state. */
-export async function eventually<T>(check: () => Promise<T | undefined>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<T> {
+/**
+ * Polls until check returns a value other than undefined, or fails saying what did not happen and the
+ * last error seen. `what` may be a function, to report the state at the time of failure.
+ */
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string | (() => string) } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   let last: unknown;
   for (;;) {
@@ -9,8 +15,30 @@ export async function eventually<T>(check: () => Promise<T | undefined>, options
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${options.what ?? "a condition"}${last ? `; last error: ${(last as Error).message}` : ""}`);
+    if (Date.now() > deadline) {
+      const what = typeof options.what === "function" ? options.what() : options.what;
+      throw new Error(`timed out waiting for ${what ?? "a condition"}${last ? `; last error: ${(last as Error).message}` : ""}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
+}
+
+/**
+ * Calls sample every intervalMs, from now until stop() (which waits for the call in progress), to watch a
+ * state while something else happens: the peak number of copies during an update, for example.
+ */
+export function sampleUntilStopped(sample: () => Promise<void>, intervalMs = 50): { stop(): Promise<void> } {
+  let stopped = false;
+  const running = (async () => {
+    while (!stopped) {
+      await sample();
+      if (!stopped) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await running;
+    },
+  };
 }

@@ -29,9 +29,13 @@ describe("UpdateEndpoint under steady load", () => {
         const d = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
         return d.EndpointStatus === "InService" && d.EndpointConfigName === config ? d : undefined;
       },
-      { timeoutMs: 30_000 },
+      { timeoutMs: 90_000, what: `endpoint ${endpoint} to be InService on ${config}` },
     );
   }
+
+  /** The steady load has been answered this many times: it flows before an update starts. */
+  const answered = (load: ReturnType<typeof steadyLoad>, count: number) =>
+    eventually(async () => (load.samples.length >= count ? true : undefined), { what: `the steady load to get ${count} answers` });
 
   it("moves a single-model endpoint blue/green to a new model without failing a request", async () => {
     const name = uniqueName("single");
@@ -51,11 +55,17 @@ describe("UpdateEndpoint under steady load", () => {
     }
     await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: `${name}-c1` }));
     await waitForEndpoint(berth.sagemaker, name, "InService");
-    const load = steadyLoad(berth.runtime, name, undefined, { workers: 3 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await updateAndWait(name, `${name}-c2`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const samples = await load.stop();
+    const load = steadyLoad(berth.runtime, name, undefined, { workers: 3, maxMs: 300_000 });
+    try {
+      await answered(load, 10);
+      await updateAndWait(name, `${name}-c2`);
+      await eventually(async () => (load.samples.slice(-5).every((s) => s.copy?.startsWith("Main-g2-")) ? true : undefined), {
+        what: "the new fleet to answer the load",
+      });
+    } finally {
+      await load.stop();
+    }
+    const samples = load.samples;
     assert.deepEqual(
       samples.filter((s) => s.error).map((s) => s.error),
       [],
@@ -82,10 +92,14 @@ describe("UpdateEndpoint under steady load", () => {
         ProductionVariants: [{ VariantName: "AllTraffic", InstanceType: "ml.g5.48xlarge", InitialInstanceCount: 1 }],
       }),
     );
-    const load = steadyLoad(berth.runtime, endpoint, component, { workers: 3 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await updateAndWait(endpoint, `${endpoint}-big`);
-    const samples = await load.stop();
+    const load = steadyLoad(berth.runtime, endpoint, component, { workers: 3, maxMs: 300_000 });
+    try {
+      await answered(load, 10);
+      await updateAndWait(endpoint, `${endpoint}-big`);
+    } finally {
+      await load.stop();
+    }
+    const samples = load.samples;
     assert.deepEqual(
       samples.filter((s) => s.error).map((s) => s.error),
       [],

@@ -5,6 +5,7 @@ import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, waitForComponent } from "../support/fixtures.js";
 import { steadyLoad } from "../support/load.js";
 import { placement } from "../support/placement.js";
+import { eventually, sampleUntilStopped } from "../support/wait.js";
 
 const ordinal = (copy: string) => Number(copy.slice(copy.lastIndexOf("-") + 1));
 
@@ -24,24 +25,25 @@ describe("rolling updates of inference components", () => {
 
   it("replaces copies batch by batch under steady load without failing a request", async () => {
     const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 4, env: { MODEL_VERSION: "1" } }));
-    const load = steadyLoad(berth.runtime, endpoint, name, { workers: 3 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const load = steadyLoad(berth.runtime, endpoint, name, { workers: 3, maxMs: 300_000 });
+    await eventually(async () => (load.samples.length >= 10 ? true : undefined), { what: "the steady load to get 10 answers before the update" });
     let peakCopies = 0;
-    const watching = (async () => {
-      for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    let seen = "";
+    const watching = eventually(
+      async () => {
         const copies = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).filter((c) => c.owner === name);
-        peakCopies = Math.max(peakCopies, copies.length);
+        // A replaced copy may still drain (finish its requests) while the next batch starts.
+        peakCopies = Math.max(peakCopies, copies.filter((c) => c.state === "Active").length);
         const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
-        if (
-          d.InferenceComponentStatus === "InService" &&
+        seen = `${d.InferenceComponentStatus}, copies ${copies.map((c) => c.copyId).join(" ")}`;
+        return d.InferenceComponentStatus === "InService" &&
           d.Specification?.Container?.Environment?.MODEL_VERSION === "2" &&
           copies.every((c) => ordinal(c.copyId) > 4)
-        )
-          return d;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      throw new Error("the update did not complete within 30 s");
-    })();
+          ? d
+          : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 50, what: () => `the update to replace all four copies (last seen: ${seen})` },
+    );
     await berth.sagemaker.send(
       new UpdateInferenceComponentCommand({
         InferenceComponentName: name,
@@ -51,17 +53,28 @@ describe("rolling updates of inference components", () => {
     );
     const updating = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
     assert.equal(updating.InferenceComponentStatus, "Updating");
-    const done = await watching;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const samples = await load.stop();
+    let done: Awaited<typeof watching>;
+    try {
+      done = await watching;
+      // Requests sent before the last old copy left may still finish after it; then only new copies answer.
+      await eventually(
+        async () => {
+          const served = load.samples.filter((s) => s.copy).map((s) => ordinal(s.copy!));
+          return served.slice(-5).every((o) => o > 4) && new Set(served.filter((o) => o > 4)).size === 4 ? true : undefined;
+        },
+        { what: "the load to be answered by the four new copies only" },
+      );
+    } finally {
+      await load.stop();
+    }
+    const samples = load.samples;
     assert.deepEqual(
       samples.filter((s) => s.error).map((s) => s.error),
       [],
       "no request failed during the update",
     );
-    assert.ok(samples.length > 50, `steady load kept flowing (${samples.length} requests)`);
     assert.deepEqual(done.LastDeploymentConfig?.RollingUpdatePolicy?.MaximumBatchSize, { Type: "COPY_COUNT", Value: 1 });
-    assert.ok(peakCopies <= 5, `at most one batch of extra copies at any moment (saw ${peakCopies} copies for 4 wanted)`);
+    assert.ok(peakCopies <= 5, `at most one batch of extra active copies at any moment (saw ${peakCopies} copies for 4 wanted)`);
     // Responses move from old to new copies: once a new copy answers, old and new mix, then only new ones answer.
     const served = samples.map((s) => ordinal(s.copy!));
     const firstNew = served.findIndex((o) => o > 4);
@@ -107,8 +120,8 @@ describe("updates that roll back or switch whole fleets", () => {
         },
       }),
     );
-    const rolledBack = await waitForComponent(berth.sagemaker, name, "InService", 30_000);
-    const samples = await load.stop();
+    const rolledBack = await waitForComponent(berth.sagemaker, name, "InService", 90_000).finally(() => load.stop());
+    const samples = load.samples;
     assert.match(rolledBack.FailureReason ?? "", /^The update was rolled back: the update did not finish within MaximumExecutionTimeoutInSeconds/);
     assert.equal(rolledBack.Specification?.Container?.Environment?.MODEL_VERSION, "1", "Describe shows the previous specification again");
     assert.deepEqual(
@@ -119,8 +132,19 @@ describe("updates that roll back or switch whole fleets", () => {
       samples.every((s) => ordinal(s.copy!) <= 2),
       "only old copies ever answered",
     );
-    const copies = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).filter((c) => c.owner === name);
-    assert.deepEqual(copies.map((c) => c.copyId).sort(), [`${name}-1`, `${name}-2`]);
+    let copies: string[] = [];
+    await eventually(
+      async () => {
+        copies = (await placement(berth.url, endpoint))
+          .flatMap((i) => i.copies)
+          .filter((c) => c.owner === name)
+          .map((c) => c.copyId)
+          .sort();
+        return copies.length === 2 ? true : undefined;
+      },
+      { what: () => `the new copy to be removed after the rollback (copies: ${copies.join(", ")})` },
+    );
+    assert.deepEqual(copies, [`${name}-1`, `${name}-2`]);
   });
 
   it("refuses an update while another runs, a deployment config alone, and a batch over half the copies", async () => {
@@ -155,30 +179,28 @@ describe("updates that roll back or switch whole fleets", () => {
       name: "ValidationException",
       message: /while it is in state UPDATE_IN_PROGRESS/,
     });
-    await waitForComponent(berth.sagemaker, name, "InService", 30_000);
+    await waitForComponent(berth.sagemaker, name, "InService", 90_000);
   });
 
   it("updates blue/green without a deployment config: the full new set first, then the old drains", async () => {
     const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 2 }));
     let peak = 0;
-    let stop = false;
-    const watcher = (async () => {
-      while (!stop) {
-        peak = Math.max(peak, (await placement(berth.url, endpoint)).flatMap((i) => i.copies).filter((c) => c.owner === name).length);
-        await new Promise((resolve) => setTimeout(resolve, 30));
-      }
-    })();
-    const load = steadyLoad(berth.runtime, endpoint, name);
+    // New copies are placed while they start (300 ms at least), so the watcher sees both sets together.
+    const watcher = sampleUntilStopped(async () => {
+      peak = Math.max(peak, (await placement(berth.url, endpoint)).flatMap((i) => i.copies).filter((c) => c.owner === name).length);
+    }, 30);
+    const load = steadyLoad(berth.runtime, endpoint, name, { maxMs: 300_000 });
     await berth.sagemaker.send(
       new UpdateInferenceComponentCommand({
         InferenceComponentName: name,
         Specification: echoComponent(endpoint, { env: { ECHO_STARTUP_MS: "300" } }).Specification,
       }),
     );
-    const done = await waitForComponent(berth.sagemaker, name, "InService", 30_000);
-    stop = true;
-    await watcher;
-    const samples = await load.stop();
+    const done = await waitForComponent(berth.sagemaker, name, "InService", 90_000).finally(() => watcher.stop());
+    await eventually(async () => (load.samples.slice(-3).every((s) => s.copy && ordinal(s.copy) > 2) ? true : undefined), {
+      what: "the load to be answered by the new copies only",
+    }).finally(() => load.stop());
+    const samples = load.samples;
     assert.equal(done.LastDeploymentConfig, undefined);
     assert.equal(peak, 4, "blue/green runs the whole new set beside the old one");
     assert.deepEqual(
