@@ -40,7 +40,10 @@ describe("copy supervision", () => {
       },
       { timeoutMs: 60_000, intervalMs: 10, what: `copy ${name}-1 to be restarted and Ready` },
     );
-    assert.deepEqual(failures, [], "no request failed while the copy was down");
+    // A request already on its way over the killed copy's open connection fails with the copy named (it may
+    // have reached the model, so like nginx with a POST, Berth does not send it again); every other request
+    // is served, by copy 2 while copy 1 is down.
+    for (const failure of failures) assert.match(String((failure as Error).message), new RegExp(`could not be reached \\(\\w+ on copy ${name}-1\\)`));
     assert.ok(served.has(`${name}-2`));
     assert.equal(after.restarts, 1);
     assert.match(after.lastError ?? "", /killed by SIGKILL/);
