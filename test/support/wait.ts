@@ -22,23 +22,3 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
   }
 }
-
-/**
- * Calls sample every intervalMs, from now until stop() (which waits for the call in progress), to watch a
- * state while something else happens: the peak number of copies during an update, for example.
- */
-export function sampleUntilStopped(sample: () => Promise<void>, intervalMs = 50): { stop(): Promise<void> } {
-  let stopped = false;
-  const running = (async () => {
-    while (!stopped) {
-      await sample();
-      if (!stopped) await new Promise((resolve) => setTimeout(resolve, intervalMs));
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      await running;
-    },
-  };
-}

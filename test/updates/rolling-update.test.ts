@@ -5,7 +5,8 @@ import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, waitForComponent } from "../support/fixtures.js";
 import { steadyLoad } from "../support/load.js";
 import { placement } from "../support/placement.js";
-import { eventually, sampleUntilStopped } from "../support/wait.js";
+import { eventually } from "../support/wait.js";
+import { copiesStopped, copyPeaks } from "../support/copy-history.js";
 
 const ordinal = (copy: string) => Number(copy.slice(copy.lastIndexOf("-") + 1));
 
@@ -27,13 +28,10 @@ describe("rolling updates of inference components", () => {
     const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 4, env: { MODEL_VERSION: "1" } }));
     const load = steadyLoad(berth.runtime, endpoint, name, { workers: 3, maxMs: 300_000 });
     await eventually(async () => (load.samples.length >= 10 ? true : undefined), { what: "the steady load to get 10 answers before the update" });
-    let peakCopies = 0;
     let seen = "";
     const watching = eventually(
       async () => {
         const copies = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).filter((c) => c.owner === name);
-        // A replaced copy may still drain (finish its requests) while the next batch starts.
-        peakCopies = Math.max(peakCopies, copies.filter((c) => c.state === "Active").length);
         const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
         seen = `${d.InferenceComponentStatus}, copies ${copies.map((c) => c.copyId).join(" ")}`;
         return d.InferenceComponentStatus === "InService" &&
@@ -68,6 +66,10 @@ describe("rolling updates of inference components", () => {
       await load.stop();
     }
     const samples = load.samples;
+    const old = [1, 2, 3, 4].map((n) => `${name}-${n}`);
+    await eventually(async () => (copiesStopped(berth.logs, old) ? true : undefined), { what: `the server to log that ${old.join(", ")} stopped` });
+    // A replaced copy may still drain (finish its requests) while the next batch starts: only active copies count.
+    const peakCopies = copyPeaks(berth.logs, name).active;
     assert.deepEqual(
       samples.filter((s) => s.error).map((s) => s.error),
       [],
@@ -184,11 +186,6 @@ describe("updates that roll back or switch whole fleets", () => {
 
   it("updates blue/green without a deployment config: the full new set first, then the old drains", async () => {
     const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 2 }));
-    let peak = 0;
-    // New copies are placed while they start (300 ms at least), so the watcher sees both sets together.
-    const watcher = sampleUntilStopped(async () => {
-      peak = Math.max(peak, (await placement(berth.url, endpoint)).flatMap((i) => i.copies).filter((c) => c.owner === name).length);
-    }, 30);
     const load = steadyLoad(berth.runtime, endpoint, name, { maxMs: 300_000 });
     await berth.sagemaker.send(
       new UpdateInferenceComponentCommand({
@@ -196,11 +193,14 @@ describe("updates that roll back or switch whole fleets", () => {
         Specification: echoComponent(endpoint, { env: { ECHO_STARTUP_MS: "300" } }).Specification,
       }),
     );
-    const done = await waitForComponent(berth.sagemaker, name, "InService", 90_000).finally(() => watcher.stop());
+    const done = await waitForComponent(berth.sagemaker, name, "InService", 90_000);
     await eventually(async () => (load.samples.slice(-3).every((s) => s.copy && ordinal(s.copy) > 2) ? true : undefined), {
       what: "the load to be answered by the new copies only",
     }).finally(() => load.stop());
     const samples = load.samples;
+    const old = [`${name}-1`, `${name}-2`];
+    await eventually(async () => (copiesStopped(berth.logs, old) ? true : undefined), { what: `the server to log that ${old.join(", ")} stopped` });
+    const peak = copyPeaks(berth.logs, name).present;
     assert.equal(done.LastDeploymentConfig, undefined);
     assert.equal(peak, 4, "blue/green runs the whole new set beside the old one");
     assert.deepEqual(
