@@ -6,7 +6,7 @@ import { bucketIndex, bucketMidpoint } from "./buckets.js";
 import { componentIds, variantIds, variantKey, type ComponentIds, type VariantIds } from "./recorder-ids.js";
 import { units } from "./sagemaker-metrics.js";
 import type { CopyLoad, MetricSources } from "./sources.js";
-import type { MetricsWriter } from "./types.js";
+import type { MetricId, MetricsWriter } from "./types.js";
 
 export interface RecorderOptions {
   writer: MetricsWriter;
@@ -134,20 +134,22 @@ export class MetricsRecorder implements RequestObserver {
   tick(now = this.#clock.now()): void {
     this.#refreshCounts();
     const sampled = this.#touchedAt(now).sampled;
-    for (const load of this.#options.sources.copyLoads()) sampled.add(this.#recordConcurrency(load, now));
+    for (const load of this.#options.sources.copyLoads()) {
+      const { key, metric } = this.#concurrencyOf(load);
+      this.#writer.record(metric, load.inFlight, now, units.none);
+      sampled.add(key);
+    }
     this.closeBuckets(now);
   }
 
-  /** Records one copy's in-flight requests; returns the component's or variant's key. */
-  #recordConcurrency(load: CopyLoad, at: number): string {
+  /** Where a copy's in-flight requests are recorded: its component's per-copy concurrency, or its variant's per-model one. */
+  #concurrencyOf(load: CopyLoad): { key: string; metric: MetricId } {
     if (load.componentName) {
       const ids = this.#component(load.componentName);
-      this.#writer.record(ids.concurrentPerCopy, load.inFlight, at, units.none);
-      return ids.key;
+      return { key: ids.key, metric: ids.concurrentPerCopy };
     }
     const ids = this.#variant(load.endpointName, load.variantName);
-    this.#writer.record(ids.concurrentPerModel, load.inFlight, at, units.none);
-    return ids.key;
+    return { key: ids.key, metric: ids.concurrentPerModel };
   }
 
   /** Writes the end-of-bucket records (zeros, copy counts, utilization) of every bucket ended by now. Idempotent. */
@@ -160,12 +162,14 @@ export class MetricsRecorder implements RequestObserver {
     if (current - 1 <= this.#lastClosed) return;
     const first = Math.max(this.#lastClosed + 1, current - maxBackfillBuckets);
     this.#refreshCounts();
-    for (let b = first; b < current; b++) this.#closeBucket(b, b === current - 1, now);
+    // The copies' loads now stand for every bucket closed here that missed its samples.
+    const loads = this.#options.sources.copyLoads().map((load) => ({ ...this.#concurrencyOf(load), inFlight: load.inFlight }));
+    for (let b = first; b < current; b++) this.#closeBucket(b, b === current - 1, now, loads);
     for (const b of this.#touched.keys()) if (b < current) this.#touched.delete(b);
     this.#lastClosed = current - 1;
   }
 
-  #closeBucket(bucket: number, latest: boolean, now: number): void {
+  #closeBucket(bucket: number, latest: boolean, now: number, loads: { key: string; metric: MetricId; inFlight: number }[]): void {
     const at = bucketMidpoint(bucket, this.#bucketMs);
     const touched = this.#touched.get(bucket);
     const components = this.#options.sources.components();
@@ -181,11 +185,7 @@ export class MetricsRecorder implements RequestObserver {
         this.#writer.record(ids.currentCopies, info.readyCopies, at, units.none);
       }
     }
-    const loads = this.#options.sources.copyLoads();
-    for (const load of loads) {
-      const key = load.componentName ? this.#component(load.componentName).key : this.#variant(load.endpointName, load.variantName).key;
-      if (!touched?.sampled.has(key)) this.#recordConcurrency(load, at);
-    }
+    for (const load of loads) if (!touched?.sampled.has(load.key)) this.#writer.record(load.metric, load.inFlight, at, units.none);
     const variants = this.#options.sources.variants();
     for (const info of variants) {
       const ids = this.#variant(info.endpointName, info.variantName);

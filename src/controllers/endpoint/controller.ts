@@ -87,12 +87,8 @@ export class EndpointController implements Controller {
       { idleReleaseMs: scale.ms(idleReleaseSeconds), minutes: (m) => scale.ms(m * 60) },
       this.#options.quotas,
     );
-    try {
-      await store.commit(this.#operations(key, state, plan, world));
-    } catch (error) {
-      if (StoreConflictError.is(error)) return againAfter(0);
-      throw error;
-    }
+    // A conflict throws: the runtime runs the pass again at once, from a fresh read.
+    await store.commit(this.#operations(key, state, plan, world));
     this.#logPlan(key, plan);
     const launchConflict = await this.#launchPending(key);
     await this.#terminate(key, plan);

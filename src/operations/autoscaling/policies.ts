@@ -12,7 +12,7 @@ import { scaleInThresholdFraction, trackingWindows } from "../../autoscaling/tar
 import { trackedMetric } from "../../autoscaling/tracked-metric.js";
 import { del, put } from "../../state/records.js";
 import { keys } from "../../state/keys.js";
-import { resourcePrefix } from "./resource-prefix.js";
+import { ofResource, resourcePrefix } from "./resource-prefix.js";
 import { compact, time } from "../output.js";
 import type { AutoscalingDeps, ManagedAlarmSpec } from "./deps.js";
 import { pageOf } from "./paging.js";
@@ -155,12 +155,7 @@ export async function describeScalingPolicies(deps: AutoscalingDeps, input: Desc
   const names = input.PolicyNames ? new Set(input.PolicyNames) : undefined;
   const all = (await deps.store.list("scaling-policy", { prefix: resourcePrefix(input) }))
     .map((e) => e.value)
-    .filter(
-      (p) =>
-        (!names || names.has(p.name)) &&
-        (!input.ResourceId || p.resourceId === input.ResourceId) &&
-        (!input.ScalableDimension || p.scalableDimension === input.ScalableDimension),
-    );
+    .filter((p) => (!names || names.has(p.name)) && ofResource(input, p));
   const page = pageOf(all, input, 10);
   return compact({
     ScalingPolicies: page.items.map((p) =>
