@@ -32,4 +32,12 @@ export const keys = {
 
   /** The one record saying which layout the data dir's records follow (kind "state-version"). */
   stateVersion: () => "berth",
+
+  /** Cluster records: an agent and its lease by agent id, a replica by id, the one leader and secrets record. */
+  agent: (agentId: string) => agentId,
+  agentLease: (agentId: string) => agentId,
+  replica: (replicaId: string) => replicaId,
+  leader: () => "controllers",
+  clusterSecrets: () => "cluster",
+  wake: (componentName: string) => nameKey(componentName),
 };

@@ -1,5 +1,6 @@
 import type { AlarmRecord } from "../alarms/types.js";
 import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord } from "../autoscaling/records.js";
+import type { AgentLeaseRecord, AgentRecord, ClusterSecretsRecord, LeaderRecord, ReplicaRecord, WakeRecord } from "../domain/cluster.js";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointConfigRecord, EndpointRecord, InstanceRecord, ModelRecord } from "../domain/resources.js";
 import * as store from "../store/store.js";
 
@@ -19,6 +20,13 @@ export interface BerthRecords {
   /** Index: one entry per component, keyed under its endpoint; written and deleted in the component's own commits. */
   "endpoint-component": EndpointComponentRecord;
   "state-version": StateVersionRecord;
+  /** Cluster mode only (see domain/cluster.ts); "agent-lease", "replica" and "leader" entries carry an etcd lease. */
+  agent: AgentRecord;
+  "agent-lease": AgentLeaseRecord;
+  replica: ReplicaRecord;
+  leader: LeaderRecord;
+  "cluster-secrets": ClusterSecretsRecord;
+  wake: WakeRecord;
 }
 
 export interface EndpointComponentRecord {
@@ -42,5 +50,10 @@ export function changes(events: store.ChangeEvent[]): BerthChange[] {
 }
 
 export const put = <K extends Kind>(kind: K, key: string, value: BerthRecords[K], expect?: store.Expectation): store.Op => store.put(kind, key, value, expect);
+/** A put that vanishes with the lease (etcd stores only; see Store.leases). */
+export const putLeased = <K extends Kind>(kind: K, key: string, value: BerthRecords[K], lease: string, expect?: store.Expectation): store.Op => ({
+  ...store.put(kind, key, value, expect),
+  lease,
+});
 export const del = (kind: Kind, key: string, expect?: store.Expectation): store.Op => store.del(kind, key, expect);
 export const check = (kind: Kind, key: string, expect: store.Expectation): store.Op => store.check(kind, key, expect);

@@ -91,6 +91,8 @@ export class SqliteStore<Records extends object = Record<string, unknown>> imple
 
   async commit(ops: Op[]): Promise<number> {
     if (this.#closed) throw new Error("store is closed");
+    if (ops.some((op) => op.type === "put" && op.lease !== undefined))
+      throw new Error("the SQLite store holds no leases; leased entries need --store etcd://…");
     const events: ChangeEvent[] = [];
     const run = this.#db.transaction((): number => {
       const revision = this.#statements.revision.get()!.value + 1;

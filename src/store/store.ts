@@ -20,7 +20,8 @@ export interface Entry<T = unknown> {
 export type Expectation = { absent: true } | { present: true } | { modRevision: number };
 
 export type Op =
-  | { type: "put"; kind: Kind; key: string; value: unknown; expect?: Expectation }
+  /** `lease`: the entry is deleted when that lease expires or is revoked (backends with `leases` only). */
+  | { type: "put"; kind: Kind; key: string; value: unknown; expect?: Expectation; lease?: string }
   | { type: "delete"; kind: Kind; key: string; expect?: Expectation }
   | { type: "check"; kind: Kind; key: string; expect: Expectation };
 
@@ -48,6 +49,18 @@ export interface Store<Records extends object = Record<string, unknown>> {
   watch(listener: ChangeListener): () => void;
   revision(): Promise<number>;
   close(): Promise<void>;
+  /** Present on backends that hold leases (etcd); SQLite has none and refuses a put with a lease. */
+  readonly leases?: Leases;
+}
+
+/** Time-limited grants: entries put with a lease vanish (with a delete event) when it expires or is revoked. */
+export interface Leases {
+  /** A new lease, alive for ttlSeconds unless renewed. Returns its id. */
+  grant(ttlSeconds: number): Promise<string>;
+  /** Renews the lease once; false when it has already expired or been revoked. */
+  renew(leaseId: string): Promise<boolean>;
+  /** Ends the lease now, deleting its entries. Revoking an expired lease is not an error. */
+  revoke(leaseId: string): Promise<void>;
 }
 
 export class StoreConflictError extends Error {
