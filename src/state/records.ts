@@ -51,9 +51,7 @@ export function changes(events: store.ChangeEvent[]): BerthChange[] {
 
 export const put = <K extends Kind>(kind: K, key: string, value: BerthRecords[K], expect?: store.Expectation): store.Op => store.put(kind, key, value, expect);
 /** A put that vanishes with the lease (etcd stores only; see Store.leases). */
-export const putLeased = <K extends Kind>(kind: K, key: string, value: BerthRecords[K], lease: string, expect?: store.Expectation): store.Op => ({
-  ...store.put(kind, key, value, expect),
-  lease,
-});
+export const putLeased = <K extends Kind>(kind: K, key: string, value: BerthRecords[K], lease: string, expect?: store.Expectation): store.Op =>
+  store.put(kind, key, value, expect, lease);
 export const del = (kind: Kind, key: string, expect?: store.Expectation): store.Op => store.del(kind, key, expect);
 export const check = (kind: Kind, key: string, expect: store.Expectation): store.Op => store.check(kind, key, expect);

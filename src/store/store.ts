@@ -79,7 +79,8 @@ export class StoreConflictError extends Error {
   }
 }
 
-export const put = (kind: Kind, key: string, value: unknown, expect?: Expectation): Op => ({ type: "put", kind, key, value, expect });
+export const put = (kind: Kind, key: string, value: unknown, expect?: Expectation, lease?: string): Op =>
+  lease === undefined ? { type: "put", kind, key, value, expect } : { type: "put", kind, key, value, expect, lease };
 export const del = (kind: Kind, key: string, expect?: Expectation): Op => ({ type: "delete", kind, key, expect });
 export const check = (kind: Kind, key: string, expect: Expectation): Op => ({ type: "check", kind, key, expect });
 
