@@ -90,3 +90,15 @@ export function unchanged(entry: Entry): Expectation {
 }
 
 export const absent: Expectation = { absent: true };
+
+/** The store's servers cannot be reached (etcd down or partitioned away): nothing was changed; retrying later may succeed. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreUnavailableError";
+  }
+
+  static is(value: unknown): value is StoreUnavailableError {
+    return value instanceof Error && value.name === "StoreUnavailableError";
+  }
+}

@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { StorageFaultError } from "../../store/storage-fault.js";
+import { StoreUnavailableError } from "../../store/store.js";
 import type { ControllerMetrics } from "./metrics.js";
 import { classify, type PassOutcome } from "./outcome.js";
 
@@ -146,6 +147,8 @@ export class WorkQueue {
         const delay = Math.min(this.#options.maxBackoffMs, this.#options.minBackoffMs * 2 ** (failures - 1));
         // A full or read-only data directory is logged once by the store, not at every retry.
         if (StorageFaultError.is(failure)) log.debug({ controller: name, key, retryInMs: delay }, `${name}: reconciling ${key} waits for the data directory`);
+        else if (StoreUnavailableError.is(failure))
+          log.debug({ controller: name, key, retryInMs: delay }, `${name}: reconciling ${key} waits for the cluster store`);
         else log.warn({ err: failure, controller: name, key, retryInMs: delay }, `${name}: reconciling ${key} failed; retrying`);
         this.enqueueAfter(key, delay);
       }

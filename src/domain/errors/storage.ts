@@ -36,4 +36,14 @@ export const storageErrors = {
       retryable: true,
       message: `The request could not be completed because ${problem[kind](dataDir)}. Nothing was changed. Retry once the server's operator has fixed it: ${fix[kind]}`,
     }),
+  /** The cluster's store (etcd) cannot be reached: the same retryable 503. */
+  storeUnreachable: () =>
+    new BerthError({
+      code: "ServiceUnavailable",
+      queryCode: "ServiceUnavailable",
+      httpStatus: 503,
+      retryable: true,
+      message:
+        "The request could not be completed because Berth's cluster store (etcd) cannot be reached. Nothing was changed. Retry in a few seconds; if it lasts, the operator should check the etcd members (etcdctl endpoint health).",
+    }),
 };
