@@ -1,6 +1,6 @@
-import { runQueries } from "../metrics/metric-data.js";
+import { queryScope, runQueries } from "../metrics/metric-data.js";
 import { unitMatches } from "../metrics/resolution.js";
-import type { MetricsReader, Statistic } from "../metrics/types.js";
+import type { MetricsReader, ReadScope, Statistic } from "../metrics/types.js";
 import type { TimeScale } from "../util/time-scale.js";
 import { alarmPeriodSeconds, watchedQuery, type MetricAlarmConfig } from "./alarm-config.js";
 import type { EvaluatedDatapoint, EvaluationWindow } from "./evaluate.js";
@@ -8,6 +8,15 @@ import type { EvaluatedDatapoint, EvaluationWindow } from "./evaluate.js";
 export interface AlarmWindow extends EvaluationWindow {
   /** One entry per period, oldest first; undefined where the period has no data. */
   datapoints: (EvaluatedDatapoint | undefined)[];
+}
+
+/** The series and buckets alarmWindow reads at `now`. */
+export function alarmScope(config: MetricAlarmConfig, timeScale: TimeScale, now: number): ReadScope {
+  const periodMs = timeScale.ms(alarmPeriodSeconds(config));
+  const endMs = Math.floor(now / periodMs) * periodMs;
+  const window = { startMs: endMs - config.EvaluationPeriods * periodMs, endMs };
+  if (config.Metrics) return queryScope(config.Metrics, window, timeScale);
+  return { metrics: [{ namespace: config.Namespace!, name: config.MetricName!, dimensions: config.Dimensions ?? [] }], ...window };
 }
 
 /**

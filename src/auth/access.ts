@@ -52,3 +52,6 @@ export function invokeAccess(endpointName: string, account: Account): AccessRequ
 
 export const describeInstancesAccess: AccessRequest = { action: "berth:DescribeInstances", resources: ["*"] };
 export const getMetricsAccess: AccessRequest = { action: "berth:GetMetrics", resources: ["*"] };
+export const describeClusterAccess: AccessRequest = { action: "berth:DescribeCluster", resources: ["*"] };
+/** The join token lets a host run copies for the cluster: administrators only, like key management. */
+export const getJoinTokenAccess: AccessRequest = { action: "berth:GetJoinToken", resources: ["*"] };

@@ -26,6 +26,8 @@ export function registerServerCommand(program: Command): void {
     .option("--insecure-no-auth", "accept unsigned requests from anyone who can reach the port (loopback hosts only; auth.enabled: false)")
     .option("--tls-cert <file>", "PEM certificate (chain): serve https on the port (tls.cert)")
     .option("--tls-key <file>", "PEM private key of --tls-cert (tls.key)")
+    .option("--replica-id <id>", "this replica's name in a cluster (cluster.replicaId, env BERTH_REPLICA_ID; default <hostname>-<port>)")
+    .option("--advertise-url <url>", "where the other replicas reach this one, e.g. http://10.0.0.5:8080 (cluster.advertiseUrl, env BERTH_ADVERTISE_URL)")
     .action(
       async (flags: {
         port?: string;
@@ -39,6 +41,8 @@ export function registerServerCommand(program: Command): void {
         insecureNoAuth?: boolean;
         tlsCert?: string;
         tlsKey?: string;
+        replicaId?: string;
+        advertiseUrl?: string;
       }) => {
         let config: BerthConfig;
         try {
@@ -53,6 +57,7 @@ export function registerServerCommand(program: Command): void {
               scalingPeriodSeconds: flags.scalingPeriod === undefined ? undefined : parseDuration(flags.scalingPeriod, "--scaling-period"),
               auth: flags.insecureNoAuth ? { enabled: false } : undefined,
               tls: { cert: flags.tlsCert, key: flags.tlsKey },
+              cluster: { replicaId: flags.replicaId, advertiseUrl: flags.advertiseUrl },
             },
           });
         } catch (error) {

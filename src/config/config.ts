@@ -5,6 +5,7 @@ import type { ArtifactSettings } from "../artifacts/settings.js";
 import type { InstanceTypeSpec } from "../domain/catalog/instance-type.js";
 import { checkArtifactSettings, defaultArtifactSettings } from "./artifacts.js";
 import { checkAuth, checkTls, type AuthConfig, type TlsConfig } from "./auth.js";
+import { checkCluster, clusterEnvNames, defaultCluster, type ClusterConfig } from "./cluster.js";
 import { checkCopies, copiesEnvNames, defaultCopyUser, type CopiesConfig } from "./copies.js";
 import { ConfigError, parseDuration } from "./errors.js";
 import { checkLimits, defaultLimits, type LimitsConfig } from "./limits.js";
@@ -13,6 +14,7 @@ import { checkQuotas, defaultQuotas, type QuotaConfig } from "./quotas.js";
 export { ConfigError, parseDuration } from "./errors.js";
 export type { AuthConfig, TlsConfig } from "./auth.js";
 export type { CopiesConfig } from "./copies.js";
+export type { ClusterConfig } from "./cluster.js";
 export type { QuotaConfig } from "./quotas.js";
 
 export interface ImageCommand {
@@ -58,6 +60,8 @@ export interface BerthConfig {
   tls: TlsConfig;
   /** Hard limits on counts a request (or an older stored record) may ask for. */
   quotas: QuotaConfig;
+  /** Replica id, advertised URL and lease TTLs in cluster mode. */
+  cluster: ClusterConfig;
 }
 
 export const defaultConfig: BerthConfig = {
@@ -84,6 +88,7 @@ export const defaultConfig: BerthConfig = {
   auth: { enabled: true, allowedHosts: [], clockSkewSeconds: 300 },
   tls: { cert: undefined, key: undefined },
   quotas: defaultQuotas,
+  cluster: defaultCluster,
 };
 
 const envNames: Record<string, keyof BerthConfig> = {
@@ -98,7 +103,11 @@ const envNames: Record<string, keyof BerthConfig> = {
 };
 
 /** Flags may set single members of a settings group, e.g. { auth: { enabled: false } }. */
-export type ConfigFlags = Partial<Omit<BerthConfig, "auth" | "tls">> & { auth?: Partial<AuthConfig>; tls?: Partial<TlsConfig> };
+export type ConfigFlags = Partial<Omit<BerthConfig, "auth" | "tls" | "cluster">> & {
+  auth?: Partial<AuthConfig>;
+  tls?: Partial<TlsConfig>;
+  cluster?: Partial<ClusterConfig>;
+};
 
 /** Settings come from, lowest first: defaults, the config file, BERTH_* environment variables, command-line flags. */
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: ConfigFlags } = {}): BerthConfig {
@@ -113,7 +122,9 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   for (const [name, key] of Object.entries(envNames)) if (env[name] !== undefined && env[name] !== "") fromEnv[key] = env[name];
   const copiesFromEnv: Partial<CopiesConfig> = {};
   for (const [name, key] of Object.entries(copiesEnvNames)) if (env[name] !== undefined && env[name] !== "") copiesFromEnv[key] = env[name];
-  const merged = mergeGroups([defaultConfig, fromFile, fromEnv, { copies: copiesFromEnv }, stripUndefined(options.flags ?? {})]);
+  const clusterFromEnv: Partial<Record<keyof ClusterConfig, string>> = {};
+  for (const [name, key] of Object.entries(clusterEnvNames)) if (env[name] !== undefined && env[name] !== "") clusterFromEnv[key] = env[name];
+  const merged = mergeGroups([defaultConfig, fromFile, fromEnv, { copies: copiesFromEnv, cluster: clusterFromEnv }, stripUndefined(options.flags ?? {})]);
   return check(merged);
 }
 
@@ -210,6 +221,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     auth,
     tls,
     quotas,
+    cluster: checkCluster((raw.cluster ?? {}) as Record<string, unknown>),
   };
 }
 

@@ -2,7 +2,7 @@ import { cloudWatchErrors } from "../domain/errors/cloudwatch.js";
 import type { TimeScale } from "../util/time-scale.js";
 import { evaluateExpression, ExpressionError, parseExpression, references, type Expression, type Series } from "./expression.js";
 import { checkStatistic, isValidPeriod, unitMatches } from "./resolution.js";
-import type { MetricsReader, Statistic } from "./types.js";
+import type { MetricId, MetricsReader, ReadScope, Statistic } from "./types.js";
 
 /** A MetricDataQuery as GetMetricData and PutMetricAlarm (Metrics) take it. */
 export interface MetricDataQuery {
@@ -82,6 +82,20 @@ function findCycle(id: string, byId: Map<string, Checked>, path: Set<string>): v
   path.add(id);
   for (const ref of references(expression)) findCycle(ref, byId, path);
   path.delete(id);
+}
+
+/** The series the queries read and the buckets they may touch (each query's window starts on its own period). */
+export function queryScope(queries: MetricDataQuery[], window: { startMs: number; endMs: number }, timeScale: TimeScale): ReadScope {
+  const metrics: MetricId[] = [];
+  let startMs = window.startMs;
+  for (const query of queries) {
+    const stat = query.MetricStat;
+    if (!stat?.Metric.Namespace || !stat.Metric.MetricName) continue;
+    metrics.push({ namespace: stat.Metric.Namespace, name: stat.Metric.MetricName, dimensions: stat.Metric.Dimensions ?? [] });
+    const periodMs = timeScale.ms(stat.Period);
+    if (periodMs > 0) startMs = Math.min(startMs, Math.floor(window.startMs / periodMs) * periodMs);
+  }
+  return { metrics, startMs, endMs: window.endMs };
 }
 
 /**

@@ -70,3 +70,29 @@ export function metricId(namespace: string, name: string, dimensions: Record<str
 export function seriesKey(metric: MetricId): string {
   return `${metric.namespace}\u0000${metric.name}\u0000${metric.dimensions.map((d) => `${d.Name}=${d.Value}`).join("\u0000")}`;
 }
+
+/** What a read will ask for, so a reader whose data lies in several places fetches only that. */
+export interface ReadScope {
+  metrics: MetricId[];
+  /** Epoch ms, [startMs, endMs): every bucket a read in the scope may touch. */
+  startMs: number;
+  endMs: number;
+}
+
+/** A reader over data held in several places (server replicas): gather first, then read synchronously. */
+export interface GatheringReader extends MetricsReader {
+  gather(scope: ReadScope): Promise<MetricsReader>;
+  listAcross(filter: Parameters<MetricsReader["listMetrics"]>[0]): Promise<MetricId[]>;
+}
+
+/** The reader to use for reads in the scope: the gathered one where the data lies in several places. */
+export function gathered(reader: MetricsReader, scope: ReadScope): Promise<MetricsReader> {
+  const gathering = reader as Partial<GatheringReader>;
+  return gathering.gather ? gathering.gather(scope) : Promise.resolve(reader);
+}
+
+/** ListMetrics over every place the data lies. */
+export function listedAcross(reader: MetricsReader, filter: Parameters<MetricsReader["listMetrics"]>[0]): Promise<MetricId[]> {
+  const gathering = reader as Partial<GatheringReader>;
+  return gathering.listAcross ? gathering.listAcross(filter) : Promise.resolve(reader.listMetrics(filter));
+}

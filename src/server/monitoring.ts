@@ -24,6 +24,10 @@ export interface MonitoringOptions {
   clock: Clock;
   log: Logger;
   timeScale: TimeScale;
+  /** Cluster mode: the store alarm decisions are committed through (fenced by the leadership). */
+  controllerStore?: BerthStore;
+  /** Cluster mode: reads over this replica's metrics and the other replicas' (the API and alarms read through it). */
+  readerAcross?: (local: MetricsReader, bucketMs: number) => MetricsReader;
   /** copyLoads comes from the router; the others default to a snapshot of the store. */
   sources: Pick<MetricSources, "copyLoads"> & Partial<MetricSources>;
 }
@@ -32,6 +36,9 @@ export interface Monitoring {
   /** Pass to the router (next to the Prometheus metrics, through ObserverFanout). */
   recorder: RequestObserver;
   reader: MetricsReader;
+  /** This replica's own metrics (what other replicas read from it) and their bucket length. */
+  local: MetricsReader;
+  bucketMs: number;
   writer: MetricsWriter;
   /** The CloudWatch API, for the server's jsonServices. */
   service: JsonService;
@@ -78,7 +85,15 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
     onBucketClosed: (atMs, nowMs) => utilization.sample(atMs, nowMs),
   });
 
-  const controller = new AlarmController({ store, reader: metrics, clock, log, timeScale, beforeEvaluate: (now) => recorder.closeBuckets(now) });
+  const reader = options.readerAcross ? options.readerAcross(metrics, bucketMs) : metrics;
+  const controller = new AlarmController({
+    store: options.controllerStore ?? store,
+    reader,
+    clock,
+    log,
+    timeScale,
+    beforeEvaluate: (now) => recorder.closeBuckets(now),
+  });
   // Last, with no await after it: the sources (e.g. the router the caller builds next) are first read a tick later.
   recorder.start();
 
@@ -87,7 +102,7 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
     account: { region: config.region, accountId: config.accountId },
     clock,
     timeScale,
-    reader: metrics,
+    reader,
     writer: metrics,
     actions: controller.actions,
     onTransition: (actions, transition) => controller.runTransitionActions(actions, transition),
@@ -97,7 +112,9 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   let closing: Promise<void> | undefined;
   return {
     recorder,
-    reader: metrics,
+    reader,
+    local: metrics,
+    bucketMs,
     writer: metrics,
     service: cloudWatchService(deps, { maxBodyBytes: config.maxApiBodyBytes }),
     alarms: controller,

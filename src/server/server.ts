@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import { join } from "node:path";
+import { hostname } from "node:os";
 import { readFileSync } from "node:fs";
 import { AuthGate } from "../auth/gate.js";
 import { AllowedHosts } from "../auth/hosts.js";
@@ -38,6 +39,12 @@ import { copyLoadsFrom, startMonitoring } from "./monitoring.js";
 import { Autoscaler } from "../controllers/autoscaling/autoscaler.js";
 import { Controllers } from "../controllers/runtime/controllers.js";
 import { autoscalingService } from "../api/autoscaling/service.js";
+import { clusterRoute } from "../api/berth/cluster-route.js";
+import { internalMetricsRoute } from "../api/berth/internal-metrics-route.js";
+import { ClusterMode, noPoolProvider } from "../cluster/cluster-mode.js";
+import { singleView } from "../cluster/cluster-view.js";
+import { WakeController } from "../cluster/wakes.js";
+import type { InstanceProvider } from "../instances/provider.js";
 import type { AutoscalingDeps } from "../operations/autoscaling/deps.js";
 
 export interface RunningServer {
@@ -67,16 +74,12 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }),
   });
   await migrateState(store);
+  // Cluster mode (an etcd store, with leases): no agent or local instances here; the elected leader runs the controllers.
+  const cluster = store.leases ? await ClusterMode.open({ store, cluster: config.cluster, clock, log: log.child({ component: "cluster" }) }) : undefined;
+  const controllerStore = cluster?.controllerStore ?? store;
   const catalog = new InstanceCatalog(config.instanceTypes);
   const capacity = { memoryHeadroomFraction: config.memoryHeadroomFraction };
-  const gpus = options.gpus ?? (await discoverGpus());
-  log.info(
-    gpus.length > 0
-      ? `found ${gpus.length} GPU(s): ${gpus.map((g) => `${g.index}:${g.name}`).join(", ")}`
-      : "no GPUs found by nvidia-smi; accelerators are modelled from the instance catalog",
-  );
-  const provider = new LocalInstanceProvider({ gpus, log: log.child({ component: "instances" }) });
-  for (const entry of await store.list("instance")) provider.adopt(entry.value.id, entry.value.devices);
+  const provider: InstanceProvider = cluster ? noPoolProvider /* pool provider */ : await localProvider(store, options, log);
 
   const timeScale = new TimeScale(config.scalingPeriodSeconds);
   const deps: ControlDeps = {
@@ -93,13 +96,22 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const metrics = new RouterMetrics();
   // The router wakes components through the autoscaler, which is built once monitoring is up.
   let autoscaler!: Autoscaler;
-  const monitoring = await startMonitoring({ config, store, clock, log, timeScale, sources: { copyLoads: () => copyLoadsFrom(router) } });
+  const monitoring = await startMonitoring({
+    config,
+    store,
+    controllerStore,
+    readerAcross: cluster && ((local, bucketMs) => cluster.metricsReader(local, bucketMs)),
+    clock,
+    log,
+    timeScale,
+    sources: { copyLoads: () => copyLoadsFrom(router) },
+  });
   const router = new Router({
     accountId: config.accountId,
     observer: new ObserverFanout([metrics, monitoring.recorder]),
     invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
     hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
-    onWake: (component) => autoscaler.wake(component),
+    onWake: (component) => (cluster ? cluster.wake(component, (name) => autoscaler.wake(name)) : autoscaler.wake(component)),
     bufferedBodyBudgetBytes: config.limits.bufferedBodyBudgetBytes,
     clock,
   });
@@ -112,20 +124,22 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   await publisher.start();
 
   // The agent runs in this process: it drains a copy by waiting on this router, so it cannot run on another machine yet.
-  const agent = new NodeAgent({
-    store,
-    host: "local",
-    sandbox,
-    images: config.images,
-    artifacts: config.artifacts,
-    clock,
-    log: log.child({ component: "agent" }),
-    drain: (copyId, timeoutMs) => publisher.settled().then(() => router.waitIdle(copyId, timeoutMs)),
-    timings: options.supervisorTimings,
-  });
-  await agent.start();
+  const agent = cluster
+    ? undefined
+    : new NodeAgent({
+        store,
+        host: "local",
+        sandbox,
+        images: config.images,
+        artifacts: config.artifacts,
+        clock,
+        log: log.child({ component: "agent" }),
+        drain: (copyId, timeoutMs) => publisher.settled().then(() => router.waitIdle(copyId, timeoutMs)),
+        timings: options.supervisorTimings,
+      });
+  await agent?.start();
   const endpoints = new EndpointController({
-    store,
+    store: controllerStore,
     provider,
     catalog,
     capacity,
@@ -137,7 +151,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   });
 
   autoscaler = new Autoscaler({
-    store,
+    store: controllerStore,
     clock,
     log: log.child({ component: "autoscaling" }),
     scale: timeScale,
@@ -150,8 +164,12 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     endpoints,
     autoscaler,
     monitoring.alarms,
+    ...(cluster ? [new WakeController({ store: controllerStore, wake: (name) => autoscaler.wake(name) })] : []),
   ]);
-  await controllers.start();
+  // In cluster mode the controllers start when this replica is elected (after it listens).
+  if (!cluster) await controllers.start();
+  const startedAt = clock.now();
+  let self = { id: "", url: "" };
   const autoscalingDeps: AutoscalingDeps = {
     store,
     account: deps.account,
@@ -181,12 +199,26 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       monitoring.service,
       autoscalingService(autoscalingDeps, { maxBodyBytes: config.maxApiBodyBytes }),
     ],
-    routes: [runtimeRoute(router), placementRoute(store), metricsRoute(metrics.registry)],
+    routes: [
+      runtimeRoute(router),
+      clusterRoute({
+        view: () => (cluster ? cluster.view() : Promise.resolve(singleView({ ...self, startedAt }))),
+        joinToken: async () => cluster?.secrets.joinToken,
+      }),
+      placementRoute(store),
+      metricsRoute(metrics.registry),
+    ],
+    unsignedRoutes: cluster ? [internalMetricsRoute({ local: monitoring.local, bucketMs: monitoring.bucketMs, key: cluster.replicaKey })] : [],
     isReady: () => ready,
   });
   const port = await listen(server, config.host, config.port);
   ready = true;
   const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  self = { id: cluster ? "" : `${hostname()}-${port}`, url };
+  if (cluster) {
+    await cluster.start({ url, port }, controllers);
+    self.id = cluster.replicaId;
+  }
   log.info({ url, dataDir: config.dataDir, auth: keys ? "sigv4" : "off", tls: Boolean(tls) }, `Berth is serving on ${url} (data in ${config.dataDir})`);
 
   let closing: Promise<void> | undefined;
@@ -203,8 +235,9 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         });
         keys?.close();
         unregisterScaling();
+        await cluster?.stop();
         await controllers.stop();
-        await agent.stop();
+        await agent?.stop();
         publisher.stop();
         await router.close();
         await monitoring.close();
@@ -213,6 +246,19 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       return closing;
     },
   };
+}
+
+/** One machine: instances are carved out of this machine's GPUs (or modelled ones). */
+async function localProvider(store: BerthStore, options: StartOptions, log: Logger): Promise<LocalInstanceProvider> {
+  const gpus = options.gpus ?? (await discoverGpus());
+  log.info(
+    gpus.length > 0
+      ? `found ${gpus.length} GPU(s): ${gpus.map((g) => `${g.index}:${g.name}`).join(", ")}`
+      : "no GPUs found by nvidia-smi; accelerators are modelled from the instance catalog",
+  );
+  const provider = new LocalInstanceProvider({ gpus, log: log.child({ component: "instances" }) });
+  for (const entry of await store.list("instance")) provider.adopt(entry.value.id, entry.value.devices);
+  return provider;
 }
 
 /** Copies' user and files: outside the private data dir, readable by the copy user's group only. */

@@ -35,6 +35,8 @@ export interface ApiServerOptions {
   jsonServices: JsonService[];
   /** Path-dispatched routes (runtime, Berth's own REST, metrics), tried in order. */
   routes: PrefixRoute[];
+  /** Routes that check their own bearer secret instead of SigV4 and the Host check (cluster-internal calls), tried first. */
+  unsignedRoutes?: PrefixRoute[];
   isReady: () => boolean;
   gate: AuthGate;
   /** PEM certificate and key: the port serves https. */
@@ -96,6 +98,7 @@ export function createApiServer(options: ApiServerOptions): Server {
       res.end(body);
       return;
     }
+    for (const route of options.unsignedRoutes ?? []) if (target === undefined && path.startsWith(route.prefix)) return route.handle(req, res, ctx);
     gate.checkHost(req);
     if (typeof target === "string" && target !== "") {
       const dot = target.indexOf(".");

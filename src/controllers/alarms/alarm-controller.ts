@@ -1,4 +1,4 @@
-import type { MetricsReader } from "../../metrics/types.js";
+import { gathered, type MetricsReader } from "../../metrics/types.js";
 import { changes, put, StoreConflictError, unchanged, type BerthStore, type ChangeEvent, type Entry } from "../../state/records.js";
 import { keys } from "../../state/keys.js";
 import type { Clock } from "../../util/clock.js";
@@ -6,7 +6,7 @@ import type { Logger } from "../../util/logger.js";
 import type { TimeScale } from "../../util/time-scale.js";
 import { ActionRegistry, runActions } from "./actions.js";
 import { actionsFor, alarmPeriodSeconds, type MetricAlarmConfig } from "../../alarms/alarm-config.js";
-import { alarmWindow } from "../../alarms/alarm-window.js";
+import { alarmScope, alarmWindow } from "../../alarms/alarm-window.js";
 import { evaluateAlarm } from "../../alarms/evaluate.js";
 import { applyStateChange } from "../../alarms/transition.js";
 import type { AlarmActionHandler, AlarmRecord, AlarmTransition } from "../../alarms/types.js";
@@ -154,7 +154,7 @@ export class AlarmController implements Controller {
     const { store, reader, timeScale, log } = this.#options;
     const alarm = entry.value;
     const config = alarm.config as unknown as MetricAlarmConfig;
-    const window = alarmWindow(reader, config, timeScale, now);
+    const window = alarmWindow(await gathered(reader, alarmScope(config, timeScale, now)), config, timeScale, now);
     const result = evaluateAlarm(
       { ...config, Statistic: config.Statistic ?? "expression", Period: alarmPeriodSeconds(config) },
       window.datapoints,

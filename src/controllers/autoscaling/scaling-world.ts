@@ -4,7 +4,7 @@ import type { CapacityHolder, ScalingPassInput, ScalingPassResult, ScalingTrigge
 import { trackingWindows } from "../../autoscaling/target-tracking.js";
 import { trackedMetric } from "../../autoscaling/tracked-metric.js";
 import type { ComponentRecord, EndpointRecord } from "../../domain/resources.js";
-import type { MetricsReader } from "../../metrics/types.js";
+import { gathered, type MetricsReader } from "../../metrics/types.js";
 import { keys } from "../../state/keys.js";
 import { absent, check, del, put, unchanged, type BerthStore, type Entry, type Op } from "../../state/records.js";
 import type { TimeScale } from "../../util/time-scale.js";
@@ -42,7 +42,7 @@ export async function readScalingWorld(
     holderEntry = entry;
     holder = entry && entry.value.current.variants[resource.variant] ? { kind: "variant", record: entry.value, variant: resource.variant } : undefined;
   }
-  const tracked = trigger.kind === "track" && holder ? trackedPolicies(metrics, scale, resource, policies, now) : [];
+  const tracked = trigger.kind === "track" && holder ? await trackedPolicies(metrics, scale, resource, policies, now) : [];
   const open = activities.some((a) => a.value.statusCode === "InProgress");
   const observed = holder && (tracked.length > 0 || open) ? await observedCapacity(store, resource) : undefined;
   return {
@@ -63,13 +63,13 @@ export async function readScalingWorld(
 }
 
 /** The metric history of each target-tracking policy whose metric Berth can read. */
-function trackedPolicies(
+async function trackedPolicies(
   metrics: MetricsReader,
   scale: TimeScale,
   resource: ScalableResource,
   policies: Entry<ScalingPolicyRecord>[],
   now: number,
-): TrackedPolicy[] {
+): Promise<TrackedPolicy[]> {
   const tracked: TrackedPolicy[] = [];
   for (const { value: policy } of policies) {
     if (policy.policyType !== "TargetTrackingScaling" || !policy.targetTracking) continue;
@@ -79,13 +79,9 @@ function trackedPolicies(
     const periodMs = scale.ms(metric.tracked.periodSeconds);
     const end = Math.floor(now / periodMs) * periodMs;
     const count = Math.max(windows.scaleInPeriods, windows.scaleOutPeriods);
-    const points = metrics.statistics({
-      metric: metric.tracked.metric,
-      statistic: metric.tracked.statistic,
-      periodMs,
-      startMs: end - count * periodMs,
-      endMs: end,
-    });
+    const window = { startMs: end - count * periodMs, endMs: end };
+    const reader = await gathered(metrics, { metrics: [metric.tracked.metric], ...window });
+    const points = reader.statistics({ metric: metric.tracked.metric, statistic: metric.tracked.statistic, periodMs, ...window });
     const byTime = new Map(points.map((p) => [p.timestamp, p.value]));
     const history = Array.from({ length: count }, (_, i) => byTime.get(end - (count - i) * periodMs));
     tracked.push({ policy, metricLabel: metric.tracked.label, windows, history });

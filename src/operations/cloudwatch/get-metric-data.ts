@@ -1,5 +1,6 @@
 import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
-import { runQueries, type MetricDataQuery } from "../../metrics/metric-data.js";
+import { queryScope, runQueries, type MetricDataQuery } from "../../metrics/metric-data.js";
+import { gathered } from "../../metrics/types.js";
 import { compact, time } from "../output.js";
 import type { CloudWatchDeps } from "./deps.js";
 import { timeRange } from "./metric-input.js";
@@ -18,7 +19,8 @@ export interface GetMetricDataInput {
 export async function getMetricData(deps: CloudWatchDeps, input: GetMetricDataInput) {
   const range = timeRange(input.StartTime, input.EndTime);
   if (input.MaxDatapoints !== undefined && input.MaxDatapoints < 1) throw cloudWatchErrors.invalidValue("MaxDatapoints must be at least 1.");
-  const results = runQueries(deps.reader, input.MetricDataQueries, range, deps.timeScale);
+  const reader = await gathered(deps.reader, queryScope(input.MetricDataQueries, range, deps.timeScale));
+  const results = runQueries(reader, input.MetricDataQueries, range, deps.timeScale);
   if (results.length === 0) throw cloudWatchErrors.nothingReturned();
   const descending = (input.ScanBy ?? "TimestampDescending") === "TimestampDescending";
   const request = fingerprint([input.MetricDataQueries, input.StartTime, input.EndTime, input.ScanBy]);

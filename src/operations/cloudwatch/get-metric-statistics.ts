@@ -1,7 +1,7 @@
 import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
 import { statisticValue } from "../../metrics/aggregate.js";
 import { checkStatistic, unitMatches } from "../../metrics/resolution.js";
-import type { Aggregate, MetricId, Statistic } from "../../metrics/types.js";
+import { gathered, type Aggregate, type MetricId, type Statistic } from "../../metrics/types.js";
 import { time } from "../output.js";
 import type { CloudWatchDeps } from "./deps.js";
 import { checkDimensions, checkPeriod, timeRange } from "./metric-input.js";
@@ -37,9 +37,10 @@ export async function getMetricStatistics(deps: CloudWatchDeps, input: GetMetric
   const requested = Math.ceil((range.endMs - startMs) / periodMs);
   if (requested > maxStatisticsDatapoints) throw cloudWatchErrors.tooManyDatapoints(requested, maxStatisticsDatapoints);
   const metric: MetricId = { namespace: input.Namespace, name: input.MetricName, dimensions: input.Dimensions ?? [] };
-  const unit = deps.reader.unitOf?.(metric);
+  const reader = await gathered(deps.reader, { metrics: [metric], startMs, endMs: range.endMs });
+  const unit = reader.unitOf?.(metric);
   if (!unitMatches(unit, input.Unit)) return { Label: input.MetricName, Datapoints: [] };
-  const points = deps.reader.statistics({ metric, statistic: "Sum", periodMs, startMs, endMs: range.endMs });
+  const points = reader.statistics({ metric, statistic: "Sum", periodMs, startMs, endMs: range.endMs });
   return {
     Label: input.MetricName,
     Datapoints: points.map((p) => datapointOutput(p.timestamp, p.aggregate, statistics, unit ?? "None")),

@@ -1,5 +1,5 @@
 import { canonicalId } from "../../metrics/series-table.js";
-import { seriesKey } from "../../metrics/types.js";
+import { listedAcross, seriesKey } from "../../metrics/types.js";
 import { compact } from "../output.js";
 import type { CloudWatchDeps } from "./deps.js";
 import { decodeToken, encodeToken, fingerprint } from "./tokens.js";
@@ -18,9 +18,9 @@ export interface ListMetricsInput {
 export async function listMetrics(deps: CloudWatchDeps, input: ListMetricsInput) {
   const activeSinceMs = input.RecentlyActive ? deps.clock.now() - deps.timeScale.ms(3 * 3600) : undefined;
   const filter = fingerprint([input.Namespace, input.MetricName, input.Dimensions, input.RecentlyActive]);
-  let metrics = deps.reader
-    .listMetrics({ namespace: input.Namespace, name: input.MetricName, dimensions: input.Dimensions, activeSinceMs })
-    .map((m) => ({ m, key: seriesKey(canonicalId(m)) }));
+  let metrics = (await listedAcross(deps.reader, { namespace: input.Namespace, name: input.MetricName, dimensions: input.Dimensions, activeSinceMs })).map(
+    (m) => ({ m, key: seriesKey(canonicalId(m)) }),
+  );
   if (input.NextToken !== undefined) {
     const cursor = decodeToken<{ after: string; filter: string }>(input.NextToken, (c) => typeof c.after === "string" && c.filter === filter);
     metrics = metrics.filter((x) => x.key > cursor.after);

@@ -1,0 +1,102 @@
+import type { Command } from "commander";
+import { pathSigningName } from "../auth/access.js";
+import type { ClusterView } from "../cluster/cluster-view.js";
+import { credentialsHint, defaultDataDir, defaultUrl, resolvedCredentials } from "./clients.js";
+import { signedFetch } from "./signed-fetch.js";
+
+interface ClusterFlags {
+  url: string;
+  json?: boolean;
+  dataDir: string;
+}
+
+export function registerClusterCommand(program: Command): void {
+  const withServerFlags = (command: Command) =>
+    command
+      .option("--url <url>", "Berth server URL, any replica (env BERTH_URL)", defaultUrl)
+      .option(
+        "--data-dir <dir>",
+        "the server's data dir, whose credentials.json holds the key used unless AWS_ACCESS_KEY_ID or AWS_PROFILE is set (env BERTH_DATA_DIR)",
+        defaultDataDir,
+      );
+  const cluster = withServerFlags(program.command("cluster").description("show the server replicas, the controller leader and the agents with their leases"))
+    .option("--json", "print the raw JSON")
+    .action(async (flags: ClusterFlags) => {
+      const view = (await getSigned(flags, "/berth/v1/cluster")) as ClusterView;
+      if (flags.json) process.stdout.write(JSON.stringify(view, null, 2) + "\n");
+      else process.stdout.write(clusterTable(view));
+    });
+  withServerFlags(cluster.command("join-token").description("print the token agents join with: berth agent --token <token> (administrators only)")).action(
+    async (_flags: ClusterFlags, command: Command) => {
+      const flags = command.optsWithGlobals() as ClusterFlags;
+      const answer = (await getSigned(flags, "/berth/v1/cluster/join-token")) as { joinToken: string };
+      process.stdout.write(`${answer.joinToken}\n`);
+    },
+  );
+}
+
+async function getSigned(flags: ClusterFlags, path: string): Promise<unknown> {
+  let response: Response;
+  try {
+    const credentials = await resolvedCredentials(flags.url, flags.dataDir);
+    response = await signedFetch(
+      `${flags.url.replace(/\/$/, "")}${path}`,
+      {},
+      { credentials, region: process.env.AWS_REGION ?? "us-east-1", service: pathSigningName },
+    );
+  } catch (error) {
+    process.stderr.write(
+      `berth: cannot reach a Berth server at ${flags.url} (${(error as Error).message}). Start one with 'npx berth server' or pass --url.\n`,
+    );
+    process.exit(1);
+  }
+  if (!response.ok) {
+    const error = (await response.json().catch(() => ({}))) as { __type?: string; message?: string };
+    process.stderr.write(`berth: ${error.__type ?? response.status}: ${error.message ?? response.statusText}\n`);
+    const hint = credentialsHint(error.__type ?? "");
+    if (hint) process.stderr.write(`${hint}\n`);
+    process.exit(1);
+  }
+  return response.json();
+}
+
+export function clusterTable(view: ClusterView): string {
+  const lines: string[] = [`mode: ${view.mode}`];
+  lines.push(view.leader ? `leader: ${view.leader.replicaId} since ${view.leader.since}` : "leader: none (an election is under way)");
+  lines.push(
+    "",
+    table(
+      ["REPLICA", "URL", "LEADER", "STARTED"],
+      view.replicas.map((r) => [r.id, r.url, r.leader ? "yes" : "", r.startedAt]),
+    ),
+  );
+  lines.push(
+    "",
+    view.agents.length === 0
+      ? "no agents"
+      : table(
+          ["AGENT", "TYPE", "ADVERTISE", "DEVICES", "CLAIM", "LEASE"],
+          view.agents.map((a) => [
+            a.id,
+            a.instanceType,
+            a.advertise,
+            String(a.devices.length),
+            a.claim ? `${a.claim.endpointName}/${a.claim.variantName} (${a.claim.instanceId})` : "free",
+            a.lease.alive ? `alive (ttl ${a.lease.ttlSeconds}s)` : "expired",
+          ]),
+        ),
+  );
+  return lines.join("\n") + "\n";
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
