@@ -104,7 +104,7 @@ export class Election {
     try {
       if (await store.get("leader", this.#key)) return;
       leaseId = await this.#leases.grant(ttlSeconds);
-      const record: LeaderRecord = { replicaId, url, since: clock.now() };
+      const record: LeaderRecord = { replicaId, url, since: clock.now(), leaseId };
       const fence = await store.commit([putLeased("leader", this.#key, record, leaseId, absent)]);
       if (this.#stopped) {
         await this.#leases.revoke(leaseId);

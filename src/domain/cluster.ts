@@ -39,6 +39,8 @@ export interface LeaderRecord {
   replicaId: string;
   url: string;
   since: number;
+  /** The leader lease holding this entry (revoking it ends the leadership at once). */
+  leaseId: string;
 }
 
 /** Made once by the first replica: the join token agents present, and the secret per-agent keys derive from. */

@@ -5,11 +5,13 @@ import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { buildRoutingTable, type RoutingTable } from "../router/table.js";
 
+const retryMs = 1000;
 const relevant = new Set(["endpoint", "inference-component", "instance", "copy", "copy-status", "scalable-target"]);
 
 /**
  * Rebuilds the routing table when the store changes and pushes it to subscribers. Bursts of changes
- * coalesce into one rebuild; if a rebuild fails, subscribers keep the last good table.
+ * coalesce into one rebuild; if a rebuild fails (the store cannot be reached), subscribers keep the last good
+ * table and the rebuild is tried again every second until it succeeds.
  */
 export class RoutingTablePublisher {
   readonly #store: BerthStore;
@@ -21,6 +23,9 @@ export class RoutingTablePublisher {
   #rebuilding?: Promise<void>;
   #again = false;
   #waiters: (() => void)[] = [];
+  #stopped = false;
+  #failing = false;
+  #retry?: ReturnType<typeof setTimeout>;
 
   constructor(options: { store: BerthStore; clock: Clock; log: Logger }) {
     this.#store = options.store;
@@ -38,7 +43,9 @@ export class RoutingTablePublisher {
   }
 
   stop(): void {
+    this.#stopped = true;
     this.#unwatch?.();
+    if (this.#retry) clearTimeout(this.#retry);
   }
 
   /** Resolves once a table reflecting every change committed before this call has been pushed. */
@@ -92,8 +99,18 @@ export class RoutingTablePublisher {
           now: this.#clock.now(),
         });
         for (const subscriber of this.#subscribers) subscriber(table);
+        if (this.#failing) this.#log.info("the routing table is rebuilt from the store again");
+        this.#failing = false;
       } catch (error) {
-        this.#log.warn({ err: error }, "could not rebuild the routing table; the router keeps serving from its last one");
+        if (!this.#failing) this.#log.warn({ err: error }, "could not rebuild the routing table; the router keeps serving from its last one");
+        this.#failing = true;
+        if (!this.#stopped && !this.#retry) {
+          this.#retry = setTimeout(() => {
+            this.#retry = undefined;
+            this.#schedule();
+          }, retryMs);
+          this.#retry.unref();
+        }
       }
     })();
     await this.#rebuilding;
