@@ -91,7 +91,7 @@ export function unchanged(entry: Entry): Expectation {
 
 export const absent: Expectation = { absent: true };
 
-/** The store's servers cannot be reached (etcd down or partitioned away): nothing was changed; retrying later may succeed. */
+/** The store could not be reached (etcd without a quorum, or not answering): retry later; routers keep their last table. */
 export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
