@@ -99,7 +99,13 @@ export class ClusterMode {
       log: log.child({ component: "election" }),
       onElected: async (fence) => {
         this.controllerStore.setFence(fence);
-        await controllers.start();
+        try {
+          await controllers.start();
+        } catch (error) {
+          // The store failed while the controllers listed their work: give the leadership up and campaign again.
+          await controllers.stop();
+          void this.#election?.depose(`the controllers could not start: ${(error as Error).message}`);
+        }
       },
       onDeposed: async () => {
         this.controllerStore.setFence(undefined);
@@ -107,7 +113,10 @@ export class ClusterMode {
       },
     });
     this.#election.start();
-    log.info({ replicaId, url }, `replica ${replicaId} joined the cluster (advertised as ${url})`);
+    log.info(
+      { replicaId, url },
+      `replica ${replicaId} joined the cluster (advertised as ${url}). Each replica checks keys against the credentials.json in its own data dir: give every replica the same file.`,
+    );
   }
 
   /** Steps down (so another replica leads at once) and leaves the replica list. */
