@@ -11,11 +11,20 @@ import {
   PutMetricDataCommand,
   type CloudWatchClient,
 } from "@aws-sdk/client-cloudwatch";
-import { DescribeModelCommand, CreateModelCommand } from "@aws-sdk/client-sagemaker";
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateInferenceComponentCommand,
+  CreateModelCommand,
+  DescribeInferenceComponentCommand,
+  DescribeModelCommand,
+} from "@aws-sdk/client-sagemaker";
+import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
+import { ApplicationAutoScalingClient, DescribeScalingActivitiesCommand, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
 import type { ClusterView } from "../../src/cluster/cluster-view.js";
-import { startBerth, type BerthProcess } from "../support/berth-process.js";
+import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { startEtcd, type EtcdCluster } from "../support/etcd.js";
-import { uniqueName } from "../support/fixtures.js";
+import { echoComponent, uniqueName } from "../support/fixtures.js";
 import { berthFetch } from "../support/http.js";
 import { eventually } from "../support/wait.js";
 import { cloudWatchClient } from "../cloudwatch/client.js";
@@ -34,7 +43,7 @@ describe("server replicas on etcd", () => {
   let a: BerthProcess;
   let b: BerthProcess;
   const startReplica = (id: string, dataDir?: string) =>
-    startBerth({ dataDir, args: ["--store", etcd.storeUrl, "--replica-id", id], config: { scalingPeriodSeconds: 1 } });
+    startBerth({ dataDir, args: ["--store", etcd.storeUrl, "--replica-id", id], config: { scalingPeriodSeconds: 1, holdSeconds: 1 } });
 
   before(async () => {
     etcd = await startEtcd({ members: 1 });
@@ -115,6 +124,49 @@ describe("server replicas on etcd", () => {
       ).MetricDataResults![0]!.Values;
     assert.deepEqual(await data(cwA), [6]);
     assert.deepEqual(await data(cwB), [6]);
+  });
+
+  it("wakes a component held at zero copies on a replica that does not lead, through the leader", async () => {
+    assert.equal((await viewOf(b)).leader?.replicaId, "a");
+    const endpoint = uniqueName("wake-ep");
+    const component = `${endpoint}-ic`;
+    const sm = b.sagemaker;
+    await sm.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${endpoint}-cfg`,
+        ExecutionRoleArn: "arn:aws:iam::000000000000:role/berth",
+        ProductionVariants: [{ VariantName: "AllTraffic", InstanceType: "ml.g5.12xlarge", InitialInstanceCount: 1 }],
+      }),
+    );
+    await sm.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: `${endpoint}-cfg` }));
+    await sm.send(new CreateInferenceComponentCommand(echoComponent(endpoint, { name: component, copies: 0, accelerators: 1 })));
+    const aas = new ApplicationAutoScalingClient({ endpoint: b.url, region: "us-east-1", credentials, maxAttempts: 1 });
+    await aas.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: "sagemaker",
+        ResourceId: `inference-component/${component}`,
+        ScalableDimension: "sagemaker:inference-component:DesiredCopyCount",
+        MinCapacity: 0,
+        MaxCapacity: 1,
+      }),
+    );
+    // Routed by b, which does not lead: the request is held (no agent runs copies here) and b asks the leader to wake the component.
+    await eventually(
+      async () => {
+        await b.runtime
+          .send(new InvokeEndpointCommand({ EndpointName: endpoint, InferenceComponentName: component, Body: Buffer.from("x") }))
+          .catch(() => undefined);
+        const activities = await aas.send(
+          new DescribeScalingActivitiesCommand({ ServiceNamespace: "sagemaker", ResourceId: `inference-component/${component}` }),
+        );
+        return activities.ScalingActivities!.some((x) => /a request arrived for inference component .* while it had no copies/.test(x.Cause ?? ""))
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 30_000, what: "the leader to wake the component" },
+    );
+    const described = await a.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: component }));
+    assert.equal(described.RuntimeConfig?.DesiredCopyCount, 1);
   });
 
   it("hands the controllers to the other replica when the leader is killed, and a restarted replica catches up", async (t) => {
