@@ -2,6 +2,7 @@ import type { ClusterConfig } from "../config/cluster.js";
 import { replicaIdOf } from "../config/cluster.js";
 import type { ClusterSecretsRecord } from "../domain/cluster.js";
 import type { Controllers } from "../controllers/runtime/controllers.js";
+import { TerminalError } from "../controllers/runtime/outcome.js";
 import type { InstanceProvider } from "../instances/provider.js";
 import type { MetricsReader } from "../metrics/types.js";
 import type { BerthStore } from "../state/records.js";
@@ -130,7 +131,7 @@ export class ClusterMode {
 export const noPoolProvider: InstanceProvider = {
   name: "agents",
   launch: async (request) => {
-    throw new Error(
+    throw new TerminalError(
       `instance ${request.instanceId} (${request.instanceType.instanceType}) waits for an agent: this build has no agent pool provider yet, so cluster mode cannot launch instances`,
     );
   },

@@ -215,5 +215,14 @@ describe("server replicas on etcd", () => {
       { what: "the restarted replica in the cluster view" },
     );
     assert.equal(view.leader?.replicaId, "b", "a restarted replica does not take the controllers back");
+
+    // A clean stop revokes the leader lease: the other replica takes over without waiting for it to expire.
+    const stoppedAt = Date.now();
+    await b.stop();
+    await eventually(async () => ((await viewOf(a)).leader?.replicaId === "a" ? true : undefined), {
+      intervalMs: 20,
+      what: "replica a to lead after replica b stopped cleanly",
+    });
+    t.diagnostic(`handover after a clean stop of the leader: ${Date.now() - stoppedAt} ms`);
   });
 });
