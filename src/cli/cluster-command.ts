@@ -26,13 +26,14 @@ export function registerClusterCommand(program: Command): void {
       if (flags.json) process.stdout.write(JSON.stringify(view, null, 2) + "\n");
       else process.stdout.write(clusterTable(view));
     });
-  withServerFlags(cluster.command("join-token").description("print the token agents join with: berth agent --token <token> (administrators only)")).action(
-    async (_flags: ClusterFlags, command: Command) => {
-      const flags = command.optsWithGlobals() as ClusterFlags;
-      const answer = (await getSigned(flags, "/berth/v1/cluster/join-token")) as { joinToken: string };
+  // --url and --data-dir are the parent's: commander takes them before or after "join-token".
+  cluster
+    .command("join-token")
+    .description("print the token agents join with: berth agent --token <token> (administrators only)")
+    .action(async () => {
+      const answer = (await getSigned(cluster.opts() as ClusterFlags, "/berth/v1/cluster/join-token")) as { joinToken: string };
       process.stdout.write(`${answer.joinToken}\n`);
-    },
-  );
+    });
 }
 
 async function getSigned(flags: ClusterFlags, path: string): Promise<unknown> {
