@@ -17,6 +17,8 @@ import { ReplicaRegistry } from "./replicas.js";
 import { ensureClusterSecrets } from "./secrets.js";
 import { requestWake } from "./wakes.js";
 
+const wakeRepeatMs = 1000;
+
 export interface ClusterModeOptions {
   store: BerthStore;
   cluster: ClusterConfig;
@@ -38,6 +40,7 @@ export class ClusterMode {
   #replicaId?: string;
   #registry?: ReplicaRegistry;
   #election?: Election;
+  readonly #wakesSent = new Map<string, number>();
 
   static async open(options: ClusterModeOptions): Promise<ClusterMode> {
     return new ClusterMode(options, await ensureClusterSecrets(options.store, options.clock));
@@ -71,9 +74,17 @@ export class ClusterMode {
     });
   }
 
-  /** Wakes the component here while leading, else asks the leader through `wake/<component>`. */
+  /**
+   * Wakes the component here while leading, else asks the leader through `wake/<component>`: once a second at
+   * most per component, since every request held at zero copies asks.
+   */
   wake(componentName: string, wakeHere: (componentName: string) => void): void {
     if (this.leading) return wakeHere(componentName);
+    const now = this.#options.clock.now();
+    const key = componentName.toLowerCase();
+    if (now - (this.#wakesSent.get(key) ?? -Infinity) < wakeRepeatMs) return;
+    this.#wakesSent.set(key, now);
+    for (const [name, at] of this.#wakesSent) if (now - at >= wakeRepeatMs) this.#wakesSent.delete(name);
     requestWake(this.#options.store, componentName, this.#replicaId ?? "", this.#options.clock).catch((error) =>
       this.#options.log.warn({ err: error, component: componentName }, `could not ask the leader to wake inference component ${componentName}`),
     );
