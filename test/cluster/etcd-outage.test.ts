@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CreateModelCommand, DescribeModelCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
+import { DescribeAlarmsCommand, PutMetricAlarmCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { cloudWatchClient } from "../cloudwatch/client.js";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { startEtcd, type EtcdCluster } from "../support/etcd.js";
 import { uniqueName } from "../support/fixtures.js";
@@ -15,7 +17,7 @@ describe("a replica while etcd members fail", () => {
   let replica: BerthProcess;
   before(async () => {
     etcd = await startEtcd({ members: 3 });
-    replica = await startBerth({ args: ["--store", etcd.storeUrl, "--replica-id", "outage"] });
+    replica = await startBerth({ args: ["--store", etcd.storeUrl, "--replica-id", "outage"], config: { scalingPeriodSeconds: 1 } });
   });
   after(async () => {
     await replica?.kill();
@@ -61,5 +63,29 @@ describe("a replica while etcd members fail", () => {
     const name = uniqueName("etcd-back");
     await eventually(async () => (await createModel(replica, name), true), { timeoutMs: 30_000, what: "writes to succeed once etcd is back" });
     assert.equal((await replica.sagemaker.send(new DescribeModelCommand({ ModelName: name }))).ModelName, name);
+
+    // The controllers resume too: an alarm created now is evaluated.
+    const cw = cloudWatchClient(replica.url);
+    const alarm = uniqueName("after-outage");
+    await cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: alarm,
+        Namespace: "Berth/Outage",
+        MetricName: alarm,
+        Statistic: "Maximum",
+        Period: 10,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      }),
+    );
+    await eventually(
+      async () => {
+        await cw.send(new PutMetricDataCommand({ Namespace: "Berth/Outage", MetricData: [{ MetricName: alarm, Value: 5 }] }));
+        const state = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [alarm] }))).MetricAlarms![0]!.StateValue;
+        return state === "ALARM" ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50, what: `alarm ${alarm} to be evaluated once etcd is back` },
+    );
   });
 });
