@@ -16,8 +16,11 @@ export interface AgentPoolProviderOptions {
   log: Logger;
 }
 
-/** Tries of a claim or release that met another replica's write before giving the conflict to the caller. */
-const conflictTries = 5;
+/**
+ * Tries of a claim or release that met another write before giving the conflict to the caller. Every
+ * conflict means another claim won, so launches racing for one pool all finish within as many rounds.
+ */
+const conflictTries = 20;
 /** A host whose lease ran out while it held an instance is picked last for this long. */
 const failureMemoryMs = 10 * 60_000;
 
@@ -49,7 +52,8 @@ export class AgentPoolProvider implements InstanceProvider {
         const free = ofType
           .filter((a) => !a.value.claim)
           .sort((a, b) => this.#recentFailures(a.key) - this.#recentFailures(b.key) || a.key.localeCompare(b.key));
-        const chosen = free[0];
+        // After a lost race, spread the retries over the free hosts instead of all taking the same first one again.
+        const chosen = free[(attempt - 1) % Math.max(1, free.length)];
         if (!chosen) throw new InstanceUnavailableError(waitingForInstanceMessage(instanceType, 0, ofType.length));
         const claim = { instanceId: request.instanceId, endpointName: request.endpointName, variantName: request.variantName, since: clock.now() };
         const agent: AgentRecord = { ...chosen.value, claim };
