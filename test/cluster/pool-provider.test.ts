@@ -50,23 +50,23 @@ describe("agent pool provider", () => {
     await joinAgent(store, "gpu-a", "ml.g5.xlarge");
     await deadAgent(store, "gpu-b", "ml.p4d.24xlarge");
     await joinAgent(store, "gpu-c", "ml.p4d.24xlarge");
-    const provider = new AgentPoolProvider({ store, catalog, clock: systemClock, log });
     await joinAgent(store, "gpu-d", "ml.p4d.24xlarge");
-    await provider.launch(launchRequest("ep.AllTraffic.g1.9"));
-    assert.deepEqual(await claims(store), ["gpu-a=free", "gpu-b=free", "gpu-c=ep.AllTraffic.g1.9", "gpu-d=free"]);
+    const provider = new AgentPoolProvider({ store, catalog, clock: systemClock, log });
 
-    const launched = await provider.launch(launchRequest("ep.AllTraffic.g1.1"));
-    assert.equal(launched.host, "gpu-d");
+    const first = await provider.launch(launchRequest("ep.AllTraffic.g1.1"));
+    assert.equal(first.host, "gpu-c", "the dead gpu-b and the ml.g5.xlarge gpu-a are passed over");
     assert.deepEqual(
-      launched.devices.map((d) => d.name),
+      first.devices.map((d) => d.name),
       ["A10G"],
       "the instance gets the agent's devices",
     );
-    const claim = (await store.get("agent", "gpu-d"))!.value.claim!;
+    const claim = (await store.get("agent", "gpu-c"))!.value.claim!;
     assert.deepEqual({ ...claim, since: 0 }, { instanceId: "ep.AllTraffic.g1.1", endpointName: "ep", variantName: "AllTraffic", since: 0 });
 
+    assert.equal((await provider.launch(launchRequest("ep.AllTraffic.g1.2"))).host, "gpu-d", "a claimed agent is not free");
+    assert.deepEqual(await claims(store), ["gpu-a=free", "gpu-b=free", "gpu-c=ep.AllTraffic.g1.1", "gpu-d=ep.AllTraffic.g1.2"]);
     await assert.rejects(
-      provider.launch(launchRequest("ep.AllTraffic.g1.2")),
+      provider.launch(launchRequest("ep.AllTraffic.g1.3")),
       (error: Error) => InstanceUnavailableError.is(error) && error.message.startsWith("waiting for an instance of ml.p4d.24xlarge: 0 free of 2 registered"),
     );
   });
