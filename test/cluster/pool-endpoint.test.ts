@@ -5,7 +5,7 @@ import { AgentPoolProvider } from "../../src/cluster/agent-pool-provider.js";
 import { EndpointController } from "../../src/controllers/endpoint/controller.js";
 import { Controllers } from "../../src/controllers/runtime/controllers.js";
 import { InstanceCatalog } from "../../src/domain/catalog/instance-catalog.js";
-import { createInferenceComponent, describeInferenceComponent } from "../../src/operations/components.js";
+import { createInferenceComponent, describeInferenceComponent, updateInferenceComponentRuntimeConfig } from "../../src/operations/components.js";
 import type { ControlDeps } from "../../src/operations/deps.js";
 import { createEndpointConfig } from "../../src/operations/endpoint-configs.js";
 import { createEndpoint, describeEndpoint } from "../../src/operations/endpoints.js";
@@ -40,7 +40,7 @@ describe("endpoints on the agent pool", () => {
   });
 
   /** A controller leader with the agent pool as its provider, on a prefix of its own. */
-  async function start(): Promise<ControlDeps> {
+  async function start(options: { scalingPeriodSeconds?: number } = {}): Promise<ControlDeps> {
     const store = await EtcdStore.open<BerthRecords>({ endpoints: etcd.endpoints, prefix: `/pool-ep-${process.pid}-${++prefixes}/` });
     const catalog = new InstanceCatalog();
     const deps: ControlDeps = {
@@ -49,7 +49,7 @@ describe("endpoints on the agent pool", () => {
       catalog,
       clock: systemClock,
       capacity: { memoryHeadroomFraction: 0.1 },
-      scale: new TimeScale(60),
+      scale: new TimeScale(options.scalingPeriodSeconds ?? 60),
       artifacts: { localRoots: [], allowedHosts: [], allowPrivateNetworks: false },
       runsInContainer: () => false,
       quotas: { maxInstancesPerEndpoint: 4, maxCopiesPerComponent: 100 },
@@ -62,7 +62,7 @@ describe("endpoints on the agent pool", () => {
       clock: systemClock,
       log,
       scale: deps.scale,
-      idleReleaseSeconds: 600,
+      idleReleaseSeconds: 60,
       quotas: deps.quotas,
     });
     const controllers = new Controllers({ clock: systemClock, log }, [endpoints]);
@@ -162,5 +162,60 @@ describe("endpoints on the agent pool", () => {
     assert.notEqual(moved.copies[0], "moves-ic-1@gpu-b", "a new copy, not the dead one");
     assert.equal(await deps.store.get("copy-status", keys.child("moves", "moves-ic-1")), undefined, "the dead copy's status is gone");
     assert.deepEqual(await claims(deps.store), ["gpu-a=free", "gpu-b=moves.AllTraffic.g1.2"]);
+  });
+
+  it("managed instance scaling claims another agent when copies need one, and gives it back once it stands empty", async () => {
+    // A one-second scaling period: an empty instance is released after one real second (60 API seconds).
+    const deps = await start({ scalingPeriodSeconds: 1 });
+    await joinAgent(deps.store, "gpu-a", "ml.g5.xlarge");
+    await joinAgent(deps.store, "gpu-b", "ml.g5.xlarge");
+    await createEndpointConfig(deps, {
+      EndpointConfigName: "grows-cfg",
+      ExecutionRoleArn: "arn:aws:iam::000000000000:role/berth",
+      ProductionVariants: [
+        {
+          VariantName: "AllTraffic",
+          InstanceType: "ml.g5.xlarge",
+          InitialInstanceCount: 1,
+          ManagedInstanceScaling: { Status: "ENABLED", MinInstanceCount: 1, MaxInstanceCount: 2 },
+        },
+      ],
+    });
+    await createEndpoint(deps, { EndpointName: "grows", EndpointConfigName: "grows-cfg" });
+    await eventually(async () => ((await describeEndpoint(deps, { EndpointName: "grows" })).EndpointStatus === "InService" ? true : undefined), {
+      what: "the endpoint to be InService on one agent",
+    });
+    // Each copy takes the one GPU of an ml.g5.xlarge, so two copies need two hosts.
+    await createInferenceComponent(deps, {
+      InferenceComponentName: "grows-ic",
+      EndpointName: "grows",
+      VariantName: "AllTraffic",
+      Specification: {
+        Container: { Image: "berth/echo" },
+        ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: 1, NumberOfCpuCoresRequired: 1, MinMemoryRequiredInMb: 512 },
+      },
+      RuntimeConfig: { CopyCount: 2 },
+    });
+    await eventually(
+      async () => {
+        const now = await layout(deps, "grows");
+        return now.copies.length === 2 && now.instances.join() === "InService@gpu-a,InService@gpu-b" ? true : undefined;
+      },
+      { what: "a second agent to be claimed and the second copy placed on it" },
+    );
+    assert.deepEqual(await claims(deps.store), ["gpu-a=grows.AllTraffic.g1.1", "gpu-b=grows.AllTraffic.g1.2"]);
+
+    await updateInferenceComponentRuntimeConfig(deps, { InferenceComponentName: "grows-ic", DesiredRuntimeConfig: { CopyCount: 1 } });
+    const given = await eventually(
+      async () => {
+        const held = (await claims(deps.store)).filter((c) => !c.endsWith("=free"));
+        return held.length === 1 ? held : undefined;
+      },
+      { what: "the emptied instance's agent to be given back" },
+    );
+    const now = await layout(deps, "grows");
+    assert.equal(now.instances.length, 1);
+    assert.equal(now.copies.length, 1);
+    assert.ok(now.instances[0]!.endsWith(`@${given[0]!.split("=")[0]}`), "the agent still held is the one the remaining instance runs on");
   });
 });
