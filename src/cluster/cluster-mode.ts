@@ -2,8 +2,6 @@ import type { ClusterConfig } from "../config/cluster.js";
 import { replicaIdOf } from "../config/cluster.js";
 import type { ClusterSecretsRecord } from "../domain/cluster.js";
 import type { Controllers } from "../controllers/runtime/controllers.js";
-import { TerminalError } from "../controllers/runtime/outcome.js";
-import type { InstanceProvider } from "../instances/provider.js";
 import type { MetricsReader } from "../metrics/types.js";
 import type { BerthStore } from "../state/records.js";
 import type { Clock } from "../util/clock.js";
@@ -137,14 +135,3 @@ export class ClusterMode {
     await this.#registry?.stop();
   }
 }
-
-/** Until the agent pool lands: cluster mode has no local instances, so launches wait with a clear reason. */
-export const noPoolProvider: InstanceProvider = {
-  name: "agents",
-  launch: async (request) => {
-    throw new TerminalError(
-      `instance ${request.instanceId} (${request.instanceType.instanceType}) waits for an agent: this build has no agent pool provider yet, so cluster mode cannot launch instances`,
-    );
-  },
-  terminate: async () => {},
-};

@@ -206,6 +206,8 @@ export interface InstanceRecord {
   createdAt: number;
   /** Since when the instance has held no copy; managed instance scaling releases it after a delay. */
   idleSince?: number;
+  /** Why a Pending instance has not launched yet (no free instance of its type in the pool). */
+  waiting?: string;
 }
 
 export type CopyOwner = { type: "component"; name: string } | { type: "variant"; variant: string; generation: number };

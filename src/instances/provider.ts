@@ -22,6 +22,24 @@ export interface LaunchedInstance {
  */
 export interface InstanceProvider {
   readonly name: string;
+  /** Launching an instance that is already launched returns it again (a pass may repeat after a conflict). */
   launch(request: LaunchRequest): Promise<LaunchedInstance>;
   terminate(instanceId: string): Promise<void>;
+  /** Gives back whatever the provider holds for instances that no longer exist (called when the controllers start). */
+  releaseOrphans?(instanceIds: ReadonlySet<string>): Promise<void>;
+}
+
+/**
+ * No instance can be had now, but one may later (a pool with none free): the instance stays Pending with
+ * this message and the launch is tried again when the pool changes. Not a failure of the endpoint.
+ */
+export class InstanceUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InstanceUnavailableError";
+  }
+
+  static is(value: unknown): value is InstanceUnavailableError {
+    return value instanceof Error && value.name === "InstanceUnavailableError";
+  }
 }

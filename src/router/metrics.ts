@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { RequestObserver, RequestOutcome, RequestTarget } from "./observer.js";
+import type { RequestObserver, RequestOutcome, RequestTarget, RetryReason } from "./observer.js";
 import type { RoutingTable } from "./table.js";
 
 const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -30,6 +30,7 @@ export class RouterMetrics implements RequestObserver {
   readonly #series = new Map<string, CopySeries>();
   readonly #invocations: Counter<"endpoint" | "variant" | "component" | "copy">;
   readonly #errors: Counter<"endpoint" | "variant" | "component" | "kind">;
+  readonly #retries: Counter<"endpoint" | "variant" | "component" | "reason">;
   readonly #modelLatency: Histogram<"endpoint" | "variant" | "component">;
   readonly #overheadLatency: Histogram<"endpoint" | "variant" | "component">;
   readonly #inFlight: Gauge<"endpoint" | "variant" | "component" | "copy">;
@@ -56,6 +57,12 @@ export class RouterMetrics implements RequestObserver {
       name: "berth_invocation_errors_total",
       help: "Failed requests by kind: model_4xx, model_5xx, timeout, unreachable, no_capacity, client_closed, throttled (the body budget was spent)",
       labelNames: ["endpoint", "variant", "component", "kind"],
+      registers,
+    });
+    this.#retries = new Counter({
+      name: "berth_invocation_retries_total",
+      help: "Requests sent again to another copy because the first never got them: unreachable (connection refused, reset before anything was written, connect timeout), copy_absent (the agent's proxy had no such copy)",
+      labelNames: ["endpoint", "variant", "component", "reason"],
       registers,
     });
     this.#modelLatency = new Histogram({
@@ -124,6 +131,10 @@ export class RouterMetrics implements RequestObserver {
     const series = this.#seriesOf(target, target.copyId);
     series.started++;
     series.inFlight++;
+  }
+
+  requestRetried(target: RequestTarget, reason: RetryReason): void {
+    this.#retries.inc({ endpoint: target.endpointName, variant: target.variantName, component: target.componentName ?? "", reason });
   }
 
   requestFinished(target: RequestTarget, outcome: RequestOutcome, modelMs: number, overheadMs: number): void {

@@ -9,8 +9,13 @@ export interface RequestTarget {
 
 export type RequestOutcome = "ok" | "model_4xx" | "model_5xx" | "timeout" | "unreachable" | "no_capacity" | "client_closed" | "throttled";
 
+/** Why a request went to another copy: the first one never got it. */
+export type RetryReason = "unreachable" | "copy_absent";
+
 export interface RequestObserver {
   requestStarted(target: RequestTarget): void;
+  /** A copy never got the request (target names it), and the router sends it to another copy. */
+  requestRetried?(target: RequestTarget, reason: RetryReason): void;
   /** modelMs: time in the container; overheadMs: the rest of the time Berth held the request. */
   requestFinished(target: RequestTarget, outcome: RequestOutcome, modelMs: number, overheadMs: number): void;
 }
@@ -24,6 +29,10 @@ export class ObserverFanout implements RequestObserver {
 
   requestStarted(target: RequestTarget): void {
     for (const o of this.#observers) o.requestStarted(target);
+  }
+
+  requestRetried(target: RequestTarget, reason: RetryReason): void {
+    for (const o of this.#observers) o.requestRetried?.(target, reason);
   }
 
   requestFinished(target: RequestTarget, outcome: RequestOutcome, modelMs: number, overheadMs: number): void {

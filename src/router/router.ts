@@ -4,10 +4,10 @@ import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { BerthError } from "../domain/errors/berth-error.js";
 import { runtimeErrors } from "../domain/errors/runtime.js";
-import type { RequestObserver, RequestOutcome, RequestTarget } from "./observer.js";
+import type { RequestObserver, RequestOutcome, RequestTarget, RetryReason } from "./observer.js";
 import { pickCopy, type CopyLoad } from "./pick.js";
 import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingTable, VariantRoute } from "./table.js";
-import { neverReachedCopy, UpstreamPools } from "./upstream.js";
+import { copyAbsentHeader, neverReachedCopy, UpstreamPools } from "./upstream.js";
 import { HeldRequests, type HoldOptions } from "./hold.js";
 import { BodyBudget } from "./body-budget.js";
 import { readErrorText } from "./bounded-body.js";
@@ -171,13 +171,14 @@ export class Router {
         this.#options.observer.requestFinished(target, "no_capacity", 0, performance.now() - request.startedAt);
         throw componentName ? runtimeErrors.noCapacity() : runtimeErrors.endpointNoCapacity(endpoint.name);
       }
+      const target: RequestTarget = { endpointName: endpoint.name, variantName, componentName, copyId: copy.id };
       try {
-        return await this.#send(copy, request, { endpointName: endpoint.name, variantName, componentName, copyId: copy.id });
+        return await this.#send(copy, request, target);
       } catch (error) {
+        if (!(error instanceof RetryableFailure)) throw error;
         (tried ??= new Set()).add(copy.id);
-        if (error instanceof RetryableFailure && tried.size < copies.length && tried.size < 3) continue;
-        if (error instanceof RetryableFailure) throw runtimeErrors.modelUnreachable(error.message);
-        throw error;
+        if (tried.size > maxRetries || tried.size >= copies.length) throw runtimeErrors.modelUnreachable(error.message);
+        this.#options.observer.requestRetried?.(target, error.reason);
       }
     }
   }
@@ -269,7 +270,7 @@ export class Router {
       const code = (error as { code?: string }).code;
       if (neverReachedCopy(error)) {
         finish("unreachable");
-        throw new RetryableFailure(`${code ?? "connection failed"} on copy ${copy.id}`);
+        throw new RetryableFailure(`${code ?? "connection failed"} on copy ${copy.id}`, "unreachable");
       }
       if (request.signal.aborted) {
         finish("client_closed");
@@ -285,6 +286,11 @@ export class Router {
     const status = response.statusCode;
     const contentType = header(response.headers["content-type"]);
     const customAttributes = header(response.headers["x-amzn-sagemaker-custom-attributes"]);
+    if (status === 503 && response.headers[copyAbsentHeader] !== undefined) {
+      await response.body.dump().catch(() => undefined);
+      finish("unreachable");
+      throw new RetryableFailure(`copy ${copy.id} is not running on its host any more`, "copy_absent");
+    }
     if (status < 200 || status >= 300) {
       const text = await readErrorText(response.body);
       finish(status >= 500 ? "model_5xx" : "model_4xx");
@@ -304,7 +310,17 @@ export class Router {
   }
 }
 
-class RetryableFailure extends Error {}
+/** A request goes to at most this many other copies after the first: only failures that prove the copy never got it count. */
+const maxRetries = 2;
+
+class RetryableFailure extends Error {
+  constructor(
+    message: string,
+    readonly reason: RetryReason,
+  ) {
+    super(message);
+  }
+}
 
 interface TargetChoice {
   copies: RouteCopy[];

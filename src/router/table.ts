@@ -55,6 +55,11 @@ export interface TableInputs {
   statuses: CopyStatusRecord[];
   /** Components with a scalable target whose maximum allows at least one copy (lower-cased names). */
   wakeable: Set<string>;
+  /**
+   * Hosts whose agent holds a live lease (cluster mode): copies on any other host are left out, so
+   * requests stop going to a host the moment its lease is gone. Undefined: every host is live (one machine).
+   */
+  liveHosts?: ReadonlySet<string>;
   now: number;
 }
 
@@ -68,7 +73,7 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
     const status = statusOf.get(copy.id);
     if (copy.state !== "Active" || status?.phase !== "Ready" || !status.port) return undefined;
     const host = hostOf.get(copy.instanceId);
-    if (host === undefined) return undefined;
+    if (host === undefined || (inputs.liveHosts !== undefined && !inputs.liveHosts.has(host))) return undefined;
     return { id: copy.id, origin: `http://${status.address ?? "127.0.0.1"}:${status.port}`, instanceId: copy.instanceId };
   };
   // Group copies once, so a rebuild stays linear in copies however many components there are.

@@ -33,15 +33,26 @@ export class UpstreamPools {
   }
 }
 
-/** Connection failures where the request never reached the copy, so another copy may take it. */
+/**
+ * Connection failures where the request never reached the copy, so another copy may take it. A socket
+ * closed or reset on a connection that had written nothing yet counts; one that had written something
+ * may have delivered this request, which the copy may have started on.
+ */
 export function neverReachedCopy(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
+  const { code, socket } = error as { code?: string; socket?: { bytesWritten?: number } };
   return (
     code === "ECONNREFUSED" ||
     code === "UND_ERR_CONNECT_TIMEOUT" ||
     code === "EHOSTUNREACH" ||
     code === "ENOTFOUND" ||
     code === "UND_ERR_CLOSED" ||
-    code === "UND_ERR_DESTROYED"
+    code === "UND_ERR_DESTROYED" ||
+    (code === "UND_ERR_SOCKET" && socket?.bytesWritten === 0)
   );
 }
+
+/**
+ * An agent's proxy answers 503 with this header (naming the copy) when the copy it was asked for is not
+ * running there: it forwarded nothing, so the router may try another copy.
+ */
+export const copyAbsentHeader = "x-berth-copy-absent";

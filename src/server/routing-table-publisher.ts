@@ -6,7 +6,7 @@ import type { Logger } from "../util/logger.js";
 import { buildRoutingTable, type RoutingTable } from "../router/table.js";
 
 const retryMs = 1000;
-const relevant = new Set(["endpoint", "inference-component", "instance", "copy", "copy-status", "scalable-target"]);
+const relevant = new Set(["endpoint", "inference-component", "instance", "copy", "copy-status", "scalable-target", "agent-lease"]);
 
 /**
  * Rebuilds the routing table when the store changes and pushes it to subscribers. Bursts of changes
@@ -76,13 +76,15 @@ export class RoutingTablePublisher {
     this.#waiters = [];
     this.#rebuilding = (async () => {
       try {
-        const [endpoints, components, instances, copies, statuses, targets] = await Promise.all([
+        const [endpoints, components, instances, copies, statuses, targets, leases] = await Promise.all([
           this.#store.list("endpoint"),
           this.#store.list("inference-component"),
           this.#store.list("instance"),
           this.#store.list("copy"),
           this.#store.list("copy-status"),
           this.#store.list("scalable-target"),
+          // Hosts hold leases only in cluster mode; on one machine every host is live.
+          this.#store.leases ? this.#store.list("agent-lease") : undefined,
         ]);
         const table = buildRoutingTable({
           endpoints: endpoints.map((e) => e.value),
@@ -96,6 +98,7 @@ export class RoutingTablePublisher {
               .filter((t) => t.scalableDimension === "sagemaker:inference-component:DesiredCopyCount" && t.maxCapacity >= 1)
               .map((t) => t.resourceId.slice("inference-component/".length).toLowerCase()),
           ),
+          liveHosts: leases ? new Set(leases.map((e) => e.value.agentId)) : undefined,
           now: this.#clock.now(),
         });
         for (const subscriber of this.#subscribers) subscriber(table);

@@ -42,7 +42,8 @@ import { Controllers } from "../controllers/runtime/controllers.js";
 import { autoscalingService } from "../api/autoscaling/service.js";
 import { clusterRoute } from "../api/berth/cluster-route.js";
 import { internalMetricsRoute } from "../api/berth/internal-metrics-route.js";
-import { ClusterMode, noPoolProvider } from "../cluster/cluster-mode.js";
+import { ClusterMode } from "../cluster/cluster-mode.js";
+import { AgentPoolProvider } from "../cluster/agent-pool-provider.js";
 import { singleView } from "../cluster/cluster-view.js";
 import { WakeController } from "../cluster/wakes.js";
 import type { InstanceProvider } from "../instances/provider.js";
@@ -79,7 +80,9 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const controllerStore = cluster?.controllerStore ?? store;
   const catalog = new InstanceCatalog(config.instanceTypes);
   const capacity = { memoryHeadroomFraction: config.memoryHeadroomFraction };
-  const provider: InstanceProvider = cluster ? noPoolProvider /* pool provider */ : await localProvider(store, options, log);
+  const provider: InstanceProvider = cluster
+    ? new AgentPoolProvider({ store: controllerStore, catalog, clock, log: log.child({ component: "instances" }) })
+    : await localProvider(store, options, log);
 
   const timeScale = new TimeScale(config.scalingPeriodSeconds);
   const deps: ControlDeps = {

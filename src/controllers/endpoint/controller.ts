@@ -1,7 +1,7 @@
 import type { InstanceCatalog } from "../../domain/catalog/instance-catalog.js";
 import { instanceCapacity, type CapacityOptions } from "../../domain/compute.js";
 import type { ComponentRecord, CopyRecord, InstanceRecord } from "../../domain/resources.js";
-import type { InstanceProvider } from "../../instances/provider.js";
+import { InstanceUnavailableError, type InstanceProvider } from "../../instances/provider.js";
 import type { Quotas } from "../../domain/quotas.js";
 import { deleteComponentOps } from "../../state/components.js";
 import { loadEndpointState } from "../../state/endpoint-state.js";
@@ -52,6 +52,7 @@ export class EndpointController implements Controller {
     for (const kind of ["instance", "copy", "copy-status"] as const) for (const e of await store.list(kind)) endpointKeys.add(keys.endpointOfChild(e.key));
     for (const e of await store.list("endpoint-component")) endpointKeys.add(keys.endpointOfChild(e.key));
     for (const key of endpointKeys) queue.enqueue(key);
+    await this.#options.provider.releaseOrphans?.(new Set((await store.list("instance")).map((e) => e.value.id)));
     return unwatch;
   }
 
@@ -62,6 +63,30 @@ export class EndpointController implements Controller {
       else if (event.kind === "inference-component") queue.enqueue(keys.endpoint(event.value.endpointName));
       else if (event.kind === "alarm") void this.#enqueueWatchers(queue, event.key);
     }
+    const hosts = changes(events).filter((e) => e.kind === "agent" || e.kind === "agent-lease");
+    if (hosts.length > 0) void this.#enqueueForHosts(queue, new Set(hosts.map((e) => e.key)));
+  }
+
+  /**
+   * A host joined, came back, was freed or lost its lease: endpoints waiting for an instance try to
+   * launch again, and endpoints with an instance on a changed host look at its liveness at once.
+   */
+  async #enqueueForHosts(queue: WorkQueue, hosts: Set<string>): Promise<void> {
+    try {
+      for (const entry of await this.#options.store.list("instance")) {
+        if (entry.value.state === "Pending" || hosts.has(entry.value.host)) queue.enqueue(keys.endpointOfChild(entry.key));
+      }
+    } catch (error) {
+      // The periodic pass of each endpoint catches up.
+      this.#options.log.warn({ err: error }, "could not read the instances after a host changed; the next periodic pass looks again");
+    }
+  }
+
+  /** Hosts whose agent holds a live lease; undefined on a store without leases (one machine), where every host is live. */
+  async #liveHosts(): Promise<Set<string> | undefined> {
+    const { store } = this.#options;
+    if (!store.leases) return undefined;
+    return new Set((await store.list("agent-lease")).map((e) => e.value.agentId));
   }
 
   async reconcile(key: string): Promise<PassOutcome> {
@@ -75,6 +100,7 @@ export class EndpointController implements Controller {
       copies: state.copies.map((c) => c.value),
       statuses: state.statuses,
       alarms: await this.#alarmStates(state.components.map((c) => c.value)),
+      liveHosts: await this.#liveHosts(),
       now: clock.now(),
     };
     const { scale, idleReleaseSeconds } = this.#options;
@@ -90,6 +116,7 @@ export class EndpointController implements Controller {
     // A conflict throws: the runtime runs the pass again at once, from a fresh read.
     await store.commit(this.#operations(key, state, plan, world));
     this.#logPlan(key, plan);
+    await this.#releaseLost(plan);
     const launchConflict = await this.#launchPending(key);
     await this.#terminate(key, plan);
     if (launchConflict) return againAfter(0);
@@ -102,6 +129,11 @@ export class EndpointController implements Controller {
     const instanceEntries = new Map(state.instances.map((e) => [e.value.id, e]));
     const copyEntries = new Map(state.copies.map((e) => [e.value.id, e]));
     for (const instance of plan.instances.create) ops.push(put("instance", keys.child(key, instance.id), instance, absent));
+    for (const lost of plan.lost) {
+      const entry = instanceEntries.get(lost.id)!;
+      ops.push(del("instance", entry.key, unchanged(entry)));
+      for (const copyId of lost.copies) if (world.statuses.has(copyId)) ops.push(del("copy-status", keys.child(key, copyId)));
+    }
     const changedInstances = new Map<string, InstanceRecord>();
     for (const [id, since] of plan.managed.idleSince) {
       const entry = instanceEntries.get(id);
@@ -155,6 +187,18 @@ export class EndpointController implements Controller {
     return states;
   }
 
+  /** The lost instances are deleted: their hosts go back to the pool, free, for when they register again. */
+  async #releaseLost(plan: EndpointPlan): Promise<void> {
+    const { provider, log } = this.#options;
+    for (const lost of plan.lost) {
+      log.warn(
+        { instance: lost.id, host: lost.host },
+        `instance ${lost.id} is gone: host ${lost.host} lost its lease; its ${lost.copies.length} cop${lost.copies.length === 1 ? "y is" : "ies are"} placed again on other instances`,
+      );
+      await provider.terminate(lost.id);
+    }
+  }
+
   /** Returns true when the batch met a concurrent change and must be tried again. */
   async #launchPending(key: string): Promise<boolean> {
     const { store, provider, catalog, log } = this.#options;
@@ -163,14 +207,23 @@ export class EndpointController implements Controller {
     const ops: Op[] = [];
     const launchedNow: { instance: InstanceRecord; host: string }[] = [];
     for (const entry of pending) {
-      const instance = entry.value;
-      const launched = await provider.launch({
-        instanceId: instance.id,
-        endpointName: instance.endpointName,
-        variantName: instance.variantName,
-        instanceType: catalog.get(instance.instanceType)!,
-        capacity: instance.capacity,
-      });
+      const { waiting, ...instance } = entry.value;
+      let launched;
+      try {
+        launched = await provider.launch({
+          instanceId: instance.id,
+          endpointName: instance.endpointName,
+          variantName: instance.variantName,
+          instanceType: catalog.get(instance.instanceType)!,
+          capacity: instance.capacity,
+        });
+      } catch (error) {
+        if (!InstanceUnavailableError.is(error)) throw error;
+        // It stays Pending and says why; a host joining or being freed queues the endpoint again.
+        if (waiting !== error.message) ops.push(put("instance", entry.key, { ...instance, waiting: error.message }, unchanged(entry)));
+        if (waiting === undefined) log.info({ endpoint: instance.endpointName, instance: instance.id }, `instance ${instance.id}: ${error.message}`);
+        continue;
+      }
       ops.push(
         put(
           "instance",

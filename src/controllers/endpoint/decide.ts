@@ -6,7 +6,7 @@ import { planManagedScaling, type ManagedScalingPlan, type ManagedScalingTimings
 import { planQuotas } from "./plan-quotas.js";
 import { planStatus, type StatusPlan } from "./plan-status.js";
 import type { Quotas } from "../../domain/quotas.js";
-import { isReadyCopy, type EndpointWorld } from "./world.js";
+import { isReadyCopy, onLostHost, type EndpointWorld } from "./world.js";
 
 export interface EndpointPlan {
   /** The endpoint as managed instance scaling leaves it (new desired instance counts), if that changed it. */
@@ -24,11 +24,25 @@ export interface EndpointPlan {
   finishMoves: { id: string; reason: string }[];
   /** Draining copies the agent has finished stopping, and copies whose instance is gone. */
   forget: string[];
+  /** Instances whose host lost its lease: they are removed at once with their copies, which are placed again elsewhere. */
+  lost: LostInstance[];
   status: StatusPlan;
 }
 
+export interface LostInstance {
+  id: string;
+  host: string;
+  /** Its copies, gone with the host: their statuses go too, since no agent is left to remove them. */
+  copies: string[];
+}
+
 /** The whole decision for one endpoint: a pure function of what was read and the time. */
-export function decideEndpoint(observed: EndpointWorld, capacityOf: CapacityLookup, timings: ManagedScalingTimings, quotas: Quotas): EndpointPlan {
+export function decideEndpoint(seen: EndpointWorld, capacityOf: CapacityLookup, timings: ManagedScalingTimings, quotas: Quotas): EndpointPlan {
+  const lost: LostInstance[] = seen.instances
+    .filter((i) => onLostHost(seen, i))
+    .map((i) => ({ id: i.id, host: i.host, copies: seen.copies.filter((c) => c.instanceId === i.id).map((c) => c.id) }));
+  // Everything below decides as if the lost instances were already gone.
+  const observed = lost.length === 0 ? seen : withoutInstances(seen, new Set(lost.map((l) => l.id)));
   const rollouts = planRollouts(observed);
   const rolled =
     rollouts.length === 0
@@ -37,7 +51,7 @@ export function decideEndpoint(observed: EndpointWorld, capacityOf: CapacityLook
   const limits = planQuotas(rolled, quotas);
   const managed = planManagedScaling(limits.world, timings, capacityOf, quotas);
   const world = withManagedScaling(limits.world, managed);
-  const instances = planInstances(world, capacityOf);
+  const instances = planInstances(world, capacityOf, new Set(lost.map((l) => l.id)));
   instances.drain.push(...managed.consolidate);
   const copies = planCopies(world, new Set(instances.drain.map((d) => d.id)));
   const finishMoves: { id: string; reason: string }[] = [];
@@ -61,7 +75,20 @@ export function decideEndpoint(observed: EndpointWorld, capacityOf: CapacityLook
     copies,
     finishMoves,
     forget,
+    lost,
     status,
+  };
+}
+
+/** Their copies stay in view as stopped (Draining, no status), so no new copy takes their ids in this commit. */
+function withoutInstances(world: EndpointWorld, gone: Set<string>): EndpointWorld {
+  const statuses = new Map(world.statuses);
+  for (const copy of world.copies) if (gone.has(copy.instanceId)) statuses.delete(copy.id);
+  return {
+    ...world,
+    instances: world.instances.filter((i) => !gone.has(i.id)),
+    copies: world.copies.map((c) => (gone.has(c.instanceId) ? { ...c, state: "Draining" as const } : c)),
+    statuses,
   };
 }
 

@@ -24,8 +24,9 @@ export function instanceId(endpoint: string, variant: string, generation: number
 /**
  * Each active configuration wants its variants' desired instance counts. Missing instances are created,
  * extra ones drain (their copies move first), and a draining instance that holds no copy is released.
+ * `takenIds`: ids this pass deletes (instances on lost hosts), which a new instance may not reuse in the same commit.
  */
-export function planInstances(world: EndpointWorld, capacityOf: CapacityLookup): InstancePlan {
+export function planInstances(world: EndpointWorld, capacityOf: CapacityLookup, takenIds: ReadonlySet<string> = new Set()): InstancePlan {
   const plan: InstancePlan = { create: [], drain: [], terminate: [] };
   const wanted = new Set<string>();
   const copiesOn = new Map<string, number>();
@@ -38,7 +39,7 @@ export function planInstances(world: EndpointWorld, capacityOf: CapacityLookup):
       if (live.length < want) {
         const capacity = capacityOf(variant.InstanceType!);
         if (!capacity) continue;
-        const used = new Set(world.instances.map((i) => i.id));
+        const used = new Set([...takenIds, ...world.instances.map((i) => i.id)]);
         const batch = Math.min(want - live.length, instancesCreatedPerPass - plan.create.length);
         for (let ordinal = 1, added = 0; added < batch; ordinal++) {
           const id = instanceId(world.endpoint!.name, variant.VariantName, deployment.generation, ordinal);

@@ -1,4 +1,5 @@
 import type { ComponentRecord, ComponentStatus, CopyRecord, EndpointRecord } from "../../domain/resources.js";
+import { isWaitingForInstance } from "../../domain/instance-pool.js";
 import type { Unplaced } from "../../scheduler/types.js";
 import { activeDeployments, hostsModels, isReadyCopy, variantOwnerKey, type EndpointWorld } from "./world.js";
 
@@ -43,7 +44,7 @@ export function planStatus(world: EndpointWorld, unplaced: Map<string, Unplaced>
     if (at > world.now && (plan.wakeAt === undefined || at < plan.wakeAt)) plan.wakeAt = at;
   };
   for (const component of world.components) plan.components.push(componentChange(world, component, unplaced, wake));
-  plan.endpoint = endpointChange(world, wake);
+  plan.endpoint = withWaiting(world, endpointChange(world, wake));
   return plan;
 }
 
@@ -55,13 +56,15 @@ function componentChange(world: EndpointWorld, component: ComponentRecord, unpla
   const ready = active.filter((c) => isReadyCopy(world, c)).length;
   const settled = ready >= component.desiredCopyCount && active.length === component.desiredCopyCount;
   const short = unplaced.get(component.name);
+  // Copies that wait for an instance the pool cannot give yet say so, rather than what the scheduler saw.
+  const shortReason = short ? (waitingFor(world, component.variantName) ?? short.reason) : undefined;
   if (component.rollout) {
     // An update never stops old copies to make room: it waits for capacity and says so.
-    if (short) return { name: component.name, failureReason: `The update is waiting for capacity for its next batch: ${short.reason}` };
+    if (short) return { name: component.name, failureReason: `The update is waiting for capacity for its next batch: ${shortReason}` };
     return { name: component.name, failureReason: component.failureReason ? null : undefined };
   }
   const trouble = copyTrouble(world, active);
-  const reason = short?.reason ?? trouble.text;
+  const reason = shortReason ?? trouble.text;
   if (settled) {
     const status = component.status === "InService" ? undefined : "InService";
     return { name: component.name, status, failureReason: component.failureReason ? null : undefined };
@@ -149,4 +152,22 @@ function adapterChange(world: EndpointWorld, adapter: ComponentRecord): Componen
   if (ready)
     return { name: adapter.name, status: adapter.status === "InService" ? undefined : "InService", failureReason: adapter.failureReason ? null : undefined };
   return { name: adapter.name };
+}
+
+/** The pool's message of a Pending instance that waits for a free host (of one variant, or of any). */
+function waitingFor(world: EndpointWorld, variantName?: string): string | undefined {
+  return world.instances.find((i) => i.state === "Pending" && i.waiting !== undefined && (variantName === undefined || i.variantName === variantName))?.waiting;
+}
+
+/**
+ * While an instance waits for a free host the endpoint says so in its FailureReason, without changing
+ * its status: it is waiting, not failed. The message goes once every instance has launched.
+ */
+function withWaiting(world: EndpointWorld, change: EndpointChange): EndpointChange {
+  const endpoint = change.record ?? world.endpoint;
+  if (!endpoint || change.delete || endpoint.status === "Deleting" || endpoint.status === "Failed") return change;
+  const waiting = waitingFor(world);
+  if (waiting !== undefined && endpoint.failureReason !== waiting) return { record: { ...endpoint, failureReason: waiting } };
+  if (waiting === undefined && isWaitingForInstance(endpoint.failureReason)) return { record: { ...endpoint, failureReason: undefined } };
+  return change;
 }

@@ -11,7 +11,17 @@ export interface EndpointWorld {
   statuses: Map<string, CopyStatusRecord>;
   /** States of the alarms that running rollouts watch. */
   alarms: Map<string, AlarmState>;
+  /**
+   * Hosts whose agent holds a live lease (cluster mode). Undefined where every host is live: on one
+   * machine (SQLite mode) the only host is this process's own.
+   */
+  liveHosts?: ReadonlySet<string>;
   now: number;
+}
+
+/** An instance that was launched on a host whose lease is gone: the host died or was cut off. */
+export function onLostHost(world: EndpointWorld, instance: InstanceRecord): boolean {
+  return world.liveHosts !== undefined && instance.state !== "Pending" && !world.liveHosts.has(instance.host);
 }
 
 export function activeDeployments(world: EndpointWorld): EndpointDeployment[] {

@@ -1,0 +1,191 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { after, describe, it } from "node:test";
+import { ClientAbort, Router, type InvokeRequest } from "../../src/router/router.js";
+import { RouterMetrics } from "../../src/router/metrics.js";
+import type { RouteCopy, RoutingTable } from "../../src/router/table.js";
+import { copyAbsentHeader } from "../../src/router/upstream.js";
+import { eventually } from "../support/wait.js";
+
+// The router sends a request to another copy only when the first copy provably never got it.
+
+function table(copies: RouteCopy[]): RoutingTable {
+  const component = {
+    name: "c",
+    endpointName: "ep",
+    variantName: "v",
+    strategy: "RANDOM" as const,
+    copies,
+    desiredCopies: copies.length,
+    status: "InService",
+    wakeable: false,
+    servedBy: "c",
+  };
+  return {
+    endpoints: new Map([["ep", { name: "ep", status: "InService", hostsComponents: true, variants: [], components: new Map([["c", component]]) }]]),
+    builtAt: 0,
+  };
+}
+
+function request(): InvokeRequest {
+  return {
+    endpointName: "ep",
+    componentName: "c",
+    body: Buffer.from("{}"),
+    headers: { "content-type": "application/json" },
+    stream: false,
+    signal: new ClientAbort(),
+    startedAt: performance.now(),
+  };
+}
+
+async function invoke(router: Router): Promise<string> {
+  const result = await router.invoke(request());
+  const chunks: Buffer[] = [];
+  for await (const chunk of result.body) chunks.push(chunk as Buffer);
+  result.finish("ok");
+  return Buffer.concat(chunks).toString();
+}
+
+async function retries(metrics: RouterMetrics, reason: string): Promise<number> {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === "berth_invocation_retries_total");
+  return (metric?.values ?? []).filter((v) => v.labels.reason === reason).reduce((sum, v) => sum + v.value, 0);
+}
+
+/** A model server in its own process, answering each request with its name after a few milliseconds. */
+async function copyProcess(name: string): Promise<{ child: ChildProcess; origin: string }> {
+  const script = `
+    const http = require("node:http");
+    http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => setTimeout(() => res.end(process.argv[1]), 5));
+    }).listen(0, "127.0.0.1", function () { process.stdout.write(this.address().port + "\\n"); });`;
+  const child = spawn(process.execPath, ["-e", script, name], { stdio: ["ignore", "pipe", "inherit"] });
+  const [line] = (await once(child.stdout!, "data")) as [Buffer];
+  return { child, origin: `http://127.0.0.1:${Number(line.toString().trim())}` };
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe("router retries", () => {
+  const children: ChildProcess[] = [];
+  const servers: Server[] = [];
+  after(async () => {
+    for (const child of children) child.kill("SIGKILL");
+    for (const server of servers) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("keeps serving through the other copy when one copy's process is killed; only requests in flight on it fail", async () => {
+    const a = await copyProcess("a");
+    const b = await copyProcess("b");
+    children.push(a.child, b.child);
+    const metrics = new RouterMetrics({ defaultMetrics: false });
+    const router = new Router({ accountId: "123456789012", observer: metrics });
+    router.setTable(
+      table([
+        { id: "copy-a", origin: a.origin, instanceId: "i-a" },
+        { id: "copy-b", origin: b.origin, instanceId: "i-b" },
+      ]),
+    );
+    type Phase = "before" | "dying" | "after";
+    let phase = "before" as Phase;
+    const outcomes: { phase: Phase; ok: boolean; error?: string }[] = [];
+    let running = true;
+    const worker = async () => {
+      while (running) {
+        const started = phase;
+        try {
+          await invoke(router);
+          outcomes.push({ phase: started, ok: true });
+        } catch (error) {
+          outcomes.push({ phase: started, ok: false, error: (error as Error).message });
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+    await eventually(async () => (outcomes.filter((o) => o.ok).length >= 100 ? true : undefined), { what: "100 requests served by both copies" });
+
+    phase = "dying";
+    const exited = once(a.child, "exit");
+    a.child.kill("SIGKILL");
+    await exited;
+    // Requests that were on the killed copy settle; after that no request can still be on it.
+    await eventually(async () => (router.inFlight("copy-a") === 0 ? true : undefined), { what: "the killed copy's requests to settle" });
+    await new Promise((resolve) => setImmediate(resolve));
+    phase = "after";
+    const retriedBefore = await retries(metrics, "unreachable");
+    await eventually(async () => (outcomes.filter((o) => o.phase === "after" && o.ok).length >= 200 ? true : undefined), {
+      what: "200 requests served after the kill",
+    });
+    running = false;
+    await Promise.all(workers);
+
+    const failedAfter = outcomes.filter((o) => o.phase === "after" && !o.ok);
+    assert.deepEqual(failedAfter, [], "every request sent after the copy died succeeded");
+    // Each worker has one request in flight at a time: at most that many can have been on the copy as it died.
+    const failed = outcomes.filter((o) => !o.ok);
+    assert.ok(failed.length <= workers.length, `no more failures than requests in flight: ${failed.length}`);
+    assert.ok(
+      failed.every((o) => /could not be reached/.test(o.error ?? "")),
+      `the failures are the requests the copy held when it died: ${JSON.stringify(failed)}`,
+    );
+    assert.ok((await retries(metrics, "unreachable")) > retriedBefore, "the requests that met the dead copy were retried and counted");
+    await router.close();
+  });
+
+  it("retries on another copy when an agent's proxy answers that the copy is not there, and counts it", async () => {
+    const absent = createServer((req, res) => {
+      req.resume();
+      res.writeHead(503, { [copyAbsentHeader]: "copy-a" }).end("copy copy-a is not running on this host");
+    });
+    const present = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.end("b"));
+    });
+    servers.push(absent, present);
+    const metrics = new RouterMetrics({ defaultMetrics: false });
+    const router = new Router({ accountId: "123456789012", observer: metrics });
+    router.setTable(
+      table([
+        { id: "copy-a", origin: await listen(absent), instanceId: "i-a" },
+        { id: "copy-b", origin: await listen(present), instanceId: "i-b" },
+      ]),
+    );
+    for (let k = 0; k < 20; k++) assert.equal(await invoke(router), "b");
+    assert.ok((await retries(metrics, "copy_absent")) > 0, "some requests went to the absent copy first and were retried");
+    await router.close();
+  });
+
+  it("does not retry a 503 from the model itself: the copy got the request", async () => {
+    let reached = 0;
+    const busy = createServer((req, res) => {
+      reached++;
+      req.resume();
+      res.writeHead(503).end("overloaded");
+    });
+    servers.push(busy);
+    const metrics = new RouterMetrics({ defaultMetrics: false });
+    const router = new Router({ accountId: "123456789012", observer: metrics });
+    const origin = await listen(busy);
+    router.setTable(
+      table([
+        { id: "copy-a", origin, instanceId: "i-a" },
+        { id: "copy-b", origin, instanceId: "i-b" },
+      ]),
+    );
+    await assert.rejects(invoke(router), /Received server error \(503\)/);
+    assert.equal(reached, 1, "the model was asked once");
+    assert.equal((await retries(metrics, "copy_absent")) + (await retries(metrics, "unreachable")), 0);
+    await router.close();
+  });
+});
