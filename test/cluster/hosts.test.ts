@@ -94,6 +94,29 @@ describe("test hosts as network namespaces", () => {
     }
   });
 
+  it("a port forwarded through a host lets the test process's own clients reach another host, cut-off included", async () => {
+    const { hosts, cleanup } = await createHosts(2);
+    try {
+      const [a, b] = hosts as [TestHost, TestHost];
+      await serveIn(a);
+      const forward = await b.forward({ address: a.address, port });
+      const get = (timeoutMs: number) =>
+        fetch(forward.url, { signal: AbortSignal.timeout(timeoutMs) }).then(
+          async (r) => r.text(),
+          (e: Error) => e.name,
+        );
+      assert.equal(await get(5000), "hello from host0");
+      await a.cutOff();
+      assert.equal(await get(500), "TimeoutError");
+      await a.heal();
+      await eventually(async () => ((await get(1000)) === "hello from host0" ? true : undefined), { what: "host0 to answer through the forward after heal" });
+      await forward.close();
+      assert.equal(await get(1000), "TypeError"); // fetch failed: nothing listens on the port any more
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("cleanup kills every process in the hosts and deletes every namespace, and two sets of hosts never collide", async () => {
     const first = await createHosts(2);
     const second = await createHosts(2);

@@ -1,5 +1,6 @@
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -32,6 +33,20 @@ export interface TestHost {
   reconnect(): Promise<void>;
   /** The pids of every process inside the host. */
   pids(): Promise<number[]>;
+  /**
+   * A loopback port on the test machine whose connections are made from inside this host to `target`:
+   * the test process can then use ordinary clients (the AWS SDK, fetch) at `url`, while the traffic to the
+   * test hosts still leaves from a namespace. The Host header the target sees is `127.0.0.1:<port>`.
+   */
+  forward(target: { address: string; port: number }): Promise<Forward>;
+}
+
+export interface Forward {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  /** Stops the forwarding process (cleanup() does it too). */
+  close(): Promise<void>;
 }
 
 export interface TestHosts {
@@ -201,6 +216,54 @@ function makeHost(name: string, netns: string, address: string, children: Set<Ch
     async pids() {
       const { stdout } = await run("ip", ["netns", "pids", netns]);
       return String(stdout).split(/\s+/).filter(Boolean).map(Number);
+    },
+    forward: (target) => forwardFrom(netns, target, children),
+  };
+}
+
+/**
+ * The listening socket is made here, in the root namespace, and handed to a process inside the host: it
+ * accepts on loopback out here and connects to the target from in there.
+ */
+const forwarder = `
+const net = require("node:net");
+process.on("message", (target, server) => {
+  server.on("connection", (socket) => {
+    const upstream = net.connect(target.port, target.address);
+    socket.pipe(upstream).pipe(socket);
+    upstream.on("error", () => socket.destroy());
+    socket.on("error", () => upstream.destroy());
+  });
+  process.send("ready");
+});
+process.on("disconnect", () => process.exit(0));
+`;
+
+async function forwardFrom(netns: string, target: { address: string; port: number }, children: Set<ChildProcess>): Promise<Forward> {
+  const listener = createServer();
+  await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+  const port = (listener.address() as AddressInfo).port;
+  const child = spawn("ip", ["netns", "exec", netns, process.execPath, "-e", forwarder], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once("message", () => resolve());
+      child.once("exit", (code) => reject(new Error(`the forwarder in ${netns} exited with ${code} before it was ready`)));
+      child.send(target, listener);
+    });
+  } finally {
+    // From here only the child accepts.
+    listener.close();
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
     },
   };
 }
