@@ -28,6 +28,7 @@ import type { InstanceRecord } from "../domain/resources.js";
 import { discoverGpus, type DiscoveredGpu } from "../instances/gpu-discovery.js";
 import { LocalInstanceProvider } from "../instances/local-provider.js";
 import { SqliteStore } from "../store/sqlite-store.js";
+import { EtcdStore } from "../store/etcd-store.js";
 import { migrateState } from "../state/migrate.js";
 import { prepareDataDir, StorageHealth } from "../store/storage-fault.js";
 import type { BerthRecords, BerthStore } from "../state/records.js";
@@ -63,9 +64,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   if (looserMode !== undefined)
     log.info(`tightened the data dir ${config.dataDir} from mode ${looserMode.toString(8)} to 700, so only the server's user can read it`);
   const sandbox = await buildSandbox(config, log.child({ component: "agent" }));
-  const store: BerthStore = new SqliteStore<BerthRecords>(join(config.dataDir, "berth.db"), {
-    health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }),
-  });
+  const store = await openStore(config, log);
   await migrateState(store);
   const catalog = new InstanceCatalog(config.instanceTypes);
   const capacity = { memoryHeadroomFraction: config.memoryHeadroomFraction };
@@ -213,6 +212,18 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       return closing;
     },
   };
+}
+
+/** SQLite in the data dir by default; with `--store etcd://…` this server is one replica of a cluster. */
+async function openStore(config: BerthConfig, log: Logger): Promise<BerthStore> {
+  if (config.store.kind === "etcd") {
+    const store = await EtcdStore.open<BerthRecords>({ endpoints: config.store.endpoints, log: log.child({ component: "store" }) });
+    log.info(`state is kept in etcd at ${config.store.endpoints.join(", ")}`);
+    return store;
+  }
+  return new SqliteStore<BerthRecords>(join(config.dataDir, "berth.db"), {
+    health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }),
+  });
 }
 
 /** Copies' user and files: outside the private data dir, readable by the copy user's group only. */
