@@ -5,9 +5,11 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand, type SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { EtcdStore } from "../src/store/etcd-store.js";
 import { SqliteStore } from "../src/store/sqlite-store.js";
 import { absent, put, type Store } from "../src/store/store.js";
 import { startBerth } from "../test/support/berth-process.js";
+import { startEtcd } from "../test/support/etcd.js";
 import { createIcEndpoint, echoComponent, uniqueName } from "../test/support/fixtures.js";
 import { copiesReplacedMs, leaderFailoverMs, NotMeasurable, propagationSamples, startBenchCluster } from "./support/cluster-parts.js";
 import { fixed, markdownTable, median, textTable } from "./support/table.js";
@@ -60,33 +62,6 @@ interface Outcome {
 }
 
 const below = (limit: number, unit: string): Target => ({ text: `< ${limit.toLocaleString("en-US")} ${unit}`, met: (v) => v < limit });
-
-// ---- etcd ------------------------------------------------------------------------------------------
-
-interface LoopbackEtcd {
-  endpoints: string[];
-  stop(): Promise<void>;
-}
-
-interface EtcdParts {
-  startEtcd(options: { members: 1 | 3 }): Promise<LoopbackEtcd>;
-  openStore(endpoints: string[], prefix: string): Promise<Store>;
-}
-
-/** The lead's EtcdStore and test etcd; imported by name at run time so this file builds before they land. */
-async function etcdParts(): Promise<EtcdParts> {
-  const storeModule = "../src/store/etcd-store.js";
-  const supportModule = "../test/support/etcd.js";
-  try {
-    const [{ EtcdStore }, { startEtcd }] = await Promise.all([import(storeModule), import(supportModule)]);
-    return {
-      startEtcd: (options) => startEtcd(options),
-      openStore: (endpoints, prefix) => EtcdStore.open({ endpoints, prefix }),
-    };
-  } catch (error) {
-    throw new NotMeasurable(`the etcd store is not in this tree (${(error as Error).message}); merge main once src/store/etcd-store.ts has landed`);
-  }
-}
 
 // ---- control-plane writes ------------------------------------------------------------------------------
 
@@ -142,10 +117,9 @@ const sqliteStore = async () => {
 };
 
 const etcdStore = (members: 1 | 3) => async () => {
-  const parts = await etcdParts();
-  const etcd = await parts.startEtcd({ members });
+  const etcd = await startEtcd({ members });
   try {
-    const store = await parts.openStore(etcd.endpoints, `bench-${process.pid}/`);
+    const store: Store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: `/bench-${process.pid}/` });
     return {
       store,
       close: async () => {

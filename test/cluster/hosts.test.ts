@@ -157,7 +157,7 @@ describe("test hosts as network namespaces", () => {
     try {
       assert.match(etcd.storeUrl, /^etcd:\/\/10\.77\.0\.10:\d+,10\.77\.0\.11:\d+,10\.77\.0\.12:\d+$/);
       const etcdctl = (host: TestHost, endpoints: string[], ...args: string[]) =>
-        host.exec("etcdctl", [`--endpoints=${endpoints.join(",")}`, "--command-timeout=2s", "--dial-timeout=1s", ...args]);
+        host.exec("etcdctl", [`--endpoints=${endpoints.map((e) => `http://${e}`).join(",")}`, "--command-timeout=2s", "--dial-timeout=1s", ...args]);
       await etcdctl(hosts[1]!, etcd.endpoints, "put", "before", "1");
       await hosts[0]!.cutOff();
       const reachable = etcd.endpoints.slice(1);

@@ -2,6 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { EtcdCluster } from "./etcd.js";
 import type { TestHost } from "./hosts.js";
 import { eventually } from "./wait.js";
 
@@ -9,24 +10,15 @@ import { eventually } from "./wait.js";
 const clientPort = 32379;
 const peerPort = 32380;
 
-export interface HostedEtcd {
-  /** One client URL per member, on its host's address: `http://10.77.0.10:32379`. */
-  endpoints: string[];
-  /** The `--store` value for berth server: `etcd://10.77.0.10:32379,…`. */
-  storeUrl: string;
+export interface HostedEtcd extends EtcdCluster {
   /** The hosts the members run in, in member order. */
   hosts: TestHost[];
-  /** SIGKILL of member i (its data dir is kept for restart). */
-  kill(i: number): Promise<void>;
-  /** Starts member i again on its own data dir and waits until it is healthy. */
-  restart(i: number): Promise<void>;
-  /** SIGKILL of every member and removal of the data dirs. */
-  stop(): Promise<void>;
 }
 
 /**
- * A 1- or 3-member etcd with one member inside each given host (a network namespace from createHosts),
- * bound to the host's address, with the notes' fast test timings. Clients must run inside a host too.
+ * startEtcd's cluster (test/support/etcd.ts), but with one member inside each given host (a network
+ * namespace from createHosts), bound to the host's address, with the same fast test timings. Clients
+ * must run inside a host too (host.spawn, or host.forward for the test process's own clients).
  */
 export async function startEtcdOnHosts(hosts: TestHost[]): Promise<HostedEtcd> {
   if (hosts.length !== 1 && hosts.length !== 3) throw new Error(`startEtcdOnHosts runs 1 or 3 members, one per host; got ${hosts.length} hosts`);
@@ -96,10 +88,11 @@ export async function startEtcdOnHosts(hosts: TestHost[]): Promise<HostedEtcd> {
     await stop();
     throw error;
   }
-  const endpoints = hosts.map((h) => `http://${h.address}:${clientPort}`);
+  // host:port, as startEtcd gives them (test/support/etcd.ts): `10.77.0.10:32379`.
+  const endpoints = hosts.map((h) => `${h.address}:${clientPort}`);
   return {
     endpoints,
-    storeUrl: `etcd://${hosts.map((h) => `${h.address}:${clientPort}`).join(",")}`,
+    storeUrl: `etcd://${endpoints.join(",")}`,
     hosts,
     kill,
     async restart(i) {
@@ -108,5 +101,6 @@ export async function startEtcdOnHosts(hosts: TestHost[]): Promise<HostedEtcd> {
       await healthy(i);
     },
     stop,
+    output: (i) => output[i]!.join("\n"),
   };
 }
