@@ -3,6 +3,8 @@ import { execFileSync, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { CreateModelCommand, DescribeModelCommand } from "@aws-sdk/client-sagemaker";
+import { startBerth } from "../support/berth-process.js";
 import { startEtcdOnHosts } from "../support/etcd-hosts.js";
 import { createHosts, type TestHost } from "../support/hosts.js";
 import { eventually } from "../support/wait.js";
@@ -174,6 +176,36 @@ describe("test hosts as network namespaces", () => {
         },
         { what: "host0's member to catch up after heal" },
       );
+    } finally {
+      await etcd.stop();
+      await cleanup();
+    }
+  });
+
+  it("a berth server inside a host runs on etcd members in three other hosts, and the SDK reaches it through a forward", async () => {
+    const { hosts, cleanup } = await createHosts(4);
+    const [replicaHost, ...etcdHosts] = hosts as [TestHost, TestHost, TestHost, TestHost];
+    const etcd = await startEtcdOnHosts(etcdHosts).catch(async (error) => {
+      await cleanup();
+      throw error;
+    });
+    try {
+      const berth = await startBerth({ host: replicaHost, args: ["--store", etcd.storeUrl] });
+      try {
+        assert.equal(new URL(berth.listenUrl).hostname, replicaHost.address);
+        const model = (name: string) =>
+          new CreateModelCommand({ ModelName: name, PrimaryContainer: { Image: "berth/echo" }, ExecutionRoleArn: "arn:aws:iam::000000000000:role/x" });
+        await berth.sagemaker.send(model("before-cut"));
+        // One member of three cut off: the other two are a majority, and the client moves to them.
+        await etcdHosts[0].cutOff();
+        let attempt = 0; // a fresh name per attempt: a write that timed out may still have been applied
+        await eventually(async () => ((await berth.sagemaker.send(model(`during-cut-${attempt++}`))).ModelArn ? true : undefined), {
+          what: "a write while one etcd member's host is cut off",
+        });
+        assert.equal((await berth.sagemaker.send(new DescribeModelCommand({ ModelName: "before-cut" }))).ModelName, "before-cut");
+      } finally {
+        await berth.kill();
+      }
     } finally {
       await etcd.stop();
       await cleanup();
