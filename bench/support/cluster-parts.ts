@@ -1,62 +1,226 @@
-import type { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand, type SageMakerClient } from "@aws-sdk/client-sagemaker";
+import type { BerthRecords } from "../../src/state/records.js";
+import { EtcdStore } from "../../src/store/etcd-store.js";
+import type { Store } from "../../src/store/store.js";
+import { startBerth, type BerthProcess } from "../../test/support/berth-process.js";
+import { startEtcd, freePort, type EtcdCluster } from "../../test/support/etcd.js";
+import { createIcEndpoint, echoComponent, uniqueName, waitForComponent } from "../../test/support/fixtures.js";
 
 /**
- * The parts of `npm run bench:cluster` that need a running cluster (etcd, server replicas and agents as
- * separate processes). bench/cluster.ts calls them; each row whose part throws NotMeasurable is printed as
- * "not measured" with the reason, and the benchmark fails. Nothing here may skip quietly.
+ * The parts of `npm run bench:cluster` that need a running cluster: etcd, `berth server --store etcd://…`
+ * replicas and `berth agent` processes, all on loopback. bench/cluster.ts calls them; a row whose part
+ * throws is printed "not measured" with the reason, and the benchmark fails. Nothing here skips quietly.
  *
- * TO COMPLETE (lead): every function below that throws `notYet(...)`.
+ * TO COMPLETE (lead): propagationSamples() (it needs a way to see each replica's routing table); check
+ * the agent command line in startAgent() against the agent as built.
  */
 export class NotMeasurable extends Error {
   override name = "NotMeasurable";
 }
 
-const notYet = (what: string) =>
-  new NotMeasurable(`${what} is not wired into the benchmark yet (bench/support/cluster-parts.ts); it needs the cluster mode's replicas and agents`);
+const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
 
 export interface ClusterShape {
   /** etcd members, started on free loopback ports. */
   etcdMembers: 1 | 3;
   /** `berth server --store etcd://…` processes. */
   replicas: number;
-  /** `berth agent` processes, each declaring modelled GPUs of instanceType (no real GPU). */
+  /** `berth agent` processes, each declaring the modelled GPUs of instanceType (no real GPU needed). */
   agents: number;
   instanceType: string;
 }
 
+export interface AgentProcess {
+  child: ChildProcess;
+  /** Everything it printed, for failure messages. */
+  output(): string;
+  kill(): Promise<void>;
+}
+
 export interface BenchCluster {
+  etcd: EtcdCluster;
+  replicas: BerthProcess[];
+  agents: AgentProcess[];
   /** A client of replica 0 (every replica serves every API). */
   sagemaker: SageMakerClient;
+  /** The cluster's own records, read straight from etcd (the replicas' prefix). */
+  store: Store<BerthRecords>;
   stop(): Promise<void>;
 }
 
-/** Starts etcd, the replicas and the agents, and resolves once every agent is registered. */
+/** Polls until check returns a value; fails after timeoutMs saying what did not happen. Short interval: these are timings. */
+async function until<T>(check: () => Promise<T | undefined>, what: () => string, timeoutMs = 30_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** One agent process on loopback, its own data and copies dirs. */
+async function startAgent(server: string, token: string, instanceType: string, root: string, index: number): Promise<AgentProcess> {
+  const advertise = `127.0.0.1:${await freePort()}`;
+  const child = spawn(
+    process.execPath,
+    [binary, "agent", "--server", server, "--token", token, "--instance-type", instanceType, "--advertise", advertise, "--log-format", "json"],
+    {
+      env: { ...process.env, BERTH_DATA_DIR: join(root, `agent-${index}`), BERTH_COPIES_DIR: join(root, `agent-${index}-copies`) },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    lines.push(chunk.toString());
+    if (lines.length > 100) lines.shift();
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    child,
+    output: () => lines.join("").slice(-2000),
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** Starts etcd, the replicas and the agents, and resolves once every agent holds a lease. */
 export async function startBenchCluster(shape: ClusterShape): Promise<BenchCluster> {
-  throw notYet(`a cluster of ${shape.replicas} replica(s) and ${shape.agents} agent(s) on ${shape.etcdMembers} etcd member(s)`);
+  const root = mkdtempSync(join(tmpdir(), "berth-bench-cluster-"));
+  const etcd = await startEtcd({ members: shape.etcdMembers });
+  const replicas: BerthProcess[] = [];
+  const agents: AgentProcess[] = [];
+  let store: Store<BerthRecords> | undefined;
+  const stop = async () => {
+    await Promise.all(agents.map((a) => a.kill()));
+    await Promise.all(replicas.map((r) => r.kill()));
+    await store?.close();
+    await etcd.stop();
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < shape.replicas; i++) replicas.push(await startBerth({ args: ["--store", etcd.storeUrl] }));
+    store = await EtcdStore.open<BerthRecords>({ endpoints: etcd.endpoints });
+    if (shape.agents === 0) return { etcd, replicas, agents, sagemaker: replicas[0]!.sagemaker, store, stop };
+    const secrets = await until(
+      async () => (await store!.get("cluster-secrets", "cluster"))?.value,
+      () => "the first replica to write the cluster's secrets (cluster-secrets/cluster)",
+      10_000,
+    );
+    for (let i = 0; i < shape.agents; i++) agents.push(await startAgent(replicas[0]!.url, secrets.joinToken, shape.instanceType, root, i));
+    await until(
+      async () => {
+        const dead = agents.find((a) => a.child.exitCode !== null);
+        if (dead) throw new Error(`berth agent exited with ${dead.child.exitCode}: ${dead.output()}`);
+        return (await store!.list("agent-lease")).length === shape.agents ? true : undefined;
+      },
+      () => `${shape.agents} agents to register; first agent's output: ${agents[0]?.output() ?? "none"}`,
+      60_000,
+    );
+    return { etcd, replicas, agents, sagemaker: replicas[0]!.sagemaker, store, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 /**
- * Routing-table propagation: 3 replicas, 100 light agents, 1,000 copies placed. Each sample is the time from
- * one store change (a copy's status flipping Ready ↔ not Ready, committed straight to etcd) until EVERY
- * replica's router shows it (a replica exposes its table's store revision, or its routing of a probe
- * request changes). Returns one sample per change, in ms; take at least 200.
+ * Routing-table propagation: 3 replicas, 100 light agents, 1,000 copies. Each sample is the time from one
+ * store change (a copy's status flipping Ready ↔ not Ready, committed straight to etcd) until EVERY
+ * replica's router shows it. Returns one sample per change, in ms; take at least 200.
+ * TO COMPLETE (lead): a replica must expose what its router holds (e.g. its table's store revision in
+ * GET /berth/v1/cluster, or a copy count per component) for this to observe.
  */
 export async function propagationSamples(): Promise<number[]> {
-  throw notYet("routing-table propagation (3 replicas, 100 agents, 1,000 copies)");
+  throw new NotMeasurable(
+    "routing-table propagation (3 replicas, 100 agents, 1,000 copies) is not wired into the benchmark yet: bench/support/cluster-parts.ts propagationSamples() needs each replica to expose its routing table's revision",
+  );
 }
 
 /**
- * Leader failover: with 3 replicas, SIGKILL of the replica holding `leader/controllers`; time from the kill
- * until another replica runs the controllers (a new `leader` record, or its first controller pass). Returns ms.
+ * Leader failover: 3 replicas on a 3-member etcd; SIGKILL of the replica named in `leader/controllers`;
+ * the time from the kill until another replica holds the key (it then runs the controllers). Returns ms.
  */
 export async function leaderFailoverMs(): Promise<number> {
-  throw notYet("leader failover");
+  const cluster = await startBenchCluster({ etcdMembers: 3, replicas: 3, agents: 0, instanceType: "ml.g5.12xlarge" });
+  try {
+    const leader = await until(
+      async () => (await cluster.store.get("leader", "controllers"))?.value,
+      () => "a replica to take the leadership (leader/controllers)",
+      10_000,
+    );
+    const victim = cluster.replicas.find((r) => r.listenUrl === leader.url || r.url === leader.url);
+    if (!victim) throw new Error(`the leader's url ${leader.url} is none of the replicas' (${cluster.replicas.map((r) => r.url).join(", ")})`);
+    const killed = performance.now();
+    await victim.kill();
+    await until(
+      async () => {
+        const now = (await cluster.store.get("leader", "controllers").catch(() => undefined))?.value;
+        return now && now.replicaId !== leader.replicaId ? true : undefined;
+      },
+      () => `another replica to take the leadership after ${leader.replicaId} was killed`,
+      15_000,
+    );
+    return performance.now() - killed;
+  } finally {
+    await cluster.stop();
+  }
 }
 
 /**
- * Dead host: SIGKILL of one agent (it and its copies stop renewing; or cut its host off with
- * test/support/hosts.ts); time from the kill until every copy it held is Ready on other agents. Returns ms.
+ * Dead host: 1 replica, 3 agents; an endpoint on two of them and a component with two berth/echo copies
+ * (SPREAD: one per host). SIGKILL of one copy's agent (its copies die with it); the time from the kill
+ * until the component again has two Ready copies, none on the dead host. Returns ms.
  */
 export async function copiesReplacedMs(): Promise<number> {
-  throw notYet("dead host to copies replaced");
+  const cluster = await startBenchCluster({ etcdMembers: 1, replicas: 1, agents: 3, instanceType: "ml.g5.12xlarge" });
+  try {
+    const endpoint = await createIcEndpoint(cluster.sagemaker, { instanceType: "ml.g5.12xlarge", instanceCount: 2 });
+    const input = echoComponent(endpoint, { name: uniqueName("bench-dead"), copies: 2, accelerators: 0, cpu: 0.5, memory: 256, strategy: "SPREAD" });
+    await cluster.sagemaker.send(new CreateInferenceComponentCommand(input));
+    await waitForComponent(cluster.sagemaker, input.InferenceComponentName!, "InService", 60_000);
+    const hostsOfCopies = async () => {
+      const instances = new Map((await cluster.store.list("instance")).map((e) => [e.value.id, e.value.host]));
+      const statuses = new Map((await cluster.store.list("copy-status")).map((e) => [e.value.copyId, e.value.phase]));
+      return (await cluster.store.list("copy"))
+        .map((e) => e.value)
+        .filter((c) => c.owner.type === "component" && c.owner.name === input.InferenceComponentName && c.state === "Active")
+        .map((c) => ({ host: instances.get(c.instanceId), ready: statuses.get(c.id) === "Ready" }));
+    };
+    const before = await hostsOfCopies();
+    const victimId = before[0]?.host;
+    const advertise = (await cluster.store.get("agent", victimId ?? ""))?.value.advertise;
+    const victimIndex = cluster.agents.findIndex((agent) => advertise !== undefined && advertisedBy(agent) === advertise);
+    if (victimIndex < 0) throw new Error(`cannot tell which agent process runs host ${victimId} (advertise ${advertise})`);
+    const killed = performance.now();
+    await cluster.agents[victimIndex]!.kill();
+    await until(
+      async () => {
+        const now = await hostsOfCopies();
+        const described = await cluster.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: input.InferenceComponentName }));
+        return now.length === 2 && now.every((c) => c.ready && c.host !== victimId) && described.RuntimeConfig?.CurrentCopyCount === 2 ? true : undefined;
+      },
+      () => `two Ready copies of ${input.InferenceComponentName} on hosts other than ${victimId}`,
+      30_000,
+    );
+    return performance.now() - killed;
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/** The --advertise an agent process was started with. */
+function advertisedBy(agent: AgentProcess): string {
+  const args = agent.child.spawnargs;
+  return args[args.indexOf("--advertise") + 1] ?? "";
 }
