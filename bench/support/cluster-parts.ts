@@ -7,18 +7,19 @@ import { fileURLToPath } from "node:url";
 import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand, type SageMakerClient } from "@aws-sdk/client-sagemaker";
 import type { BerthRecords } from "../../src/state/records.js";
 import { EtcdStore } from "../../src/store/etcd-store.js";
-import type { Store } from "../../src/store/store.js";
+import { put, unchanged, type Store } from "../../src/store/store.js";
 import { startBerth, type BerthProcess } from "../../test/support/berth-process.js";
 import { startEtcd, freePort, type EtcdCluster } from "../../test/support/etcd.js";
 import { createIcEndpoint, echoComponent, uniqueName, waitForComponent } from "../../test/support/fixtures.js";
+import { berthFetch } from "../../test/support/http.js";
 
 /**
  * The parts of `npm run bench:cluster` that need a running cluster: etcd, `berth server --store etcd://…`
  * replicas and `berth agent` processes, all on loopback. bench/cluster.ts calls them; a row whose part
  * throws is printed "not measured" with the reason, and the benchmark fails. Nothing here skips quietly.
  *
- * TO COMPLETE (lead): propagationSamples() (it needs a way to see each replica's routing table); check
- * the agent command line in startAgent() against the agent as built.
+ * TO COMPLETE (lead): light agents for propagationSamples() (100 agents, 1,000 copies on one machine);
+ * check the agent command line in startAgent() against the agent as built.
  */
 export class NotMeasurable extends Error {
   override name = "NotMeasurable";
@@ -109,7 +110,9 @@ export async function startBenchCluster(shape: ClusterShape): Promise<BenchClust
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < shape.replicas; i++) replicas.push(await startBerth({ args: ["--store", etcd.storeUrl] }));
+    // Quotas raised: the propagation run puts 100 instances on one endpoint.
+    const config = { quotas: { maxInstancesPerEndpoint: 1000, maxCopiesPerComponent: 1000 } };
+    for (let i = 0; i < shape.replicas; i++) replicas.push(await startBerth({ args: ["--store", etcd.storeUrl], config }));
     store = await EtcdStore.open<BerthRecords>({ endpoints: etcd.endpoints });
     if (shape.agents === 0) return { etcd, replicas, agents, sagemaker: replicas[0]!.sagemaker, store, stop };
     const secrets = await until(
@@ -134,17 +137,94 @@ export async function startBenchCluster(shape: ClusterShape): Promise<BenchClust
   }
 }
 
+const propagationAgents = Number(process.env.BENCH_CLUSTER_AGENTS ?? 100);
+const propagationCopies = Number(process.env.BENCH_CLUSTER_COPIES ?? 1000);
+const propagationChanges = Number(process.env.BENCH_CLUSTER_CHANGES ?? 200);
+const copiesPerComponent = 100;
+
 /**
- * Routing-table propagation: 3 replicas, 100 light agents, 1,000 copies. Each sample is the time from one
- * store change (a copy's status flipping Ready ↔ not Ready, committed straight to etcd) until EVERY
- * replica's router shows it. Returns one sample per change, in ms; take at least 200.
- * TO COMPLETE (lead): a replica must expose what its router holds (e.g. its table's store revision in
- * GET /berth/v1/cluster, or a copy count per component) for this to observe.
+ * Routing-table propagation: 3 replicas, 100 agents, 1,000 copies (10 components of 100 copies on one
+ * endpoint of 100 instances). Each sample: one copy's status flipped Ready ↔ Starting by a commit straight
+ * to etcd, timed from just before the commit until EVERY replica's router shows the new ready count for
+ * that component (`berth_copies{component,state="ready"}` on its /metrics, set when a table is pushed to
+ * the router). Returns one sample per change, in ms.
+ * TO COMPLETE (lead): agents light enough for 100 of them and 1,000 copies on this machine (copies that
+ * are not real model processes); with real berth/echo copies, run it smaller with BENCH_CLUSTER_AGENTS
+ * and BENCH_CLUSTER_COPIES.
  */
 export async function propagationSamples(): Promise<number[]> {
-  throw new NotMeasurable(
-    "routing-table propagation (3 replicas, 100 agents, 1,000 copies) is not wired into the benchmark yet: bench/support/cluster-parts.ts propagationSamples() needs each replica to expose its routing table's revision",
-  );
+  const cluster = await startBenchCluster({ etcdMembers: 1, replicas: 3, agents: propagationAgents, instanceType: "ml.g5.12xlarge" });
+  try {
+    const endpoint = await createIcEndpoint(cluster.sagemaker, { instanceType: "ml.g5.12xlarge", instanceCount: propagationAgents });
+    const components: string[] = [];
+    for (let placed = 0; placed < propagationCopies; placed += copiesPerComponent) {
+      const input = echoComponent(endpoint, {
+        name: uniqueName("bench-prop"),
+        copies: Math.min(copiesPerComponent, propagationCopies - placed),
+        accelerators: 0,
+        cpu: 0.1,
+        memory: 64,
+      });
+      await cluster.sagemaker.send(new CreateInferenceComponentCommand(input));
+      components.push(input.InferenceComponentName!);
+    }
+    for (const name of components) await waitForComponent(cluster.sagemaker, name, "InService", 300_000);
+    return await flipAndWatch(cluster, components, propagationChanges);
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/** The ready count each replica's router holds for a component, from its /metrics. */
+async function readyOnRouter(replica: BerthProcess, component: string): Promise<number | undefined> {
+  const text = await (await berthFetch(`${replica.url}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith("berth_copies{") && l.includes(`component="${component}"`) && l.includes('state="ready"'));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
+}
+
+async function flipAndWatch(cluster: BenchCluster, components: string[], changes: number): Promise<number[]> {
+  const statuses = (await cluster.store.list("copy-status")).filter((e) => e.value.phase === "Ready");
+  const copies = new Map((await cluster.store.list("copy")).map((e) => [e.value.id, e.value]));
+  const samples: number[] = [];
+  for (let i = 0; i < changes; i++) {
+    const component = components[i % components.length]!;
+    const target = statuses.find((e) => {
+      const owner = copies.get(e.value.copyId)?.owner;
+      return owner?.type === "component" && owner.name === component;
+    });
+    if (!target) throw new Error(`no Ready copy of ${component} to flip`);
+    const before = await readyOnRouter(cluster.replicas[0]!, component);
+    if (before === undefined) throw new Error(`replica 0's /metrics has no berth_copies ready series for ${component}`);
+    const current = await cluster.store.get("copy-status", target.key);
+    if (!current) throw new Error(`copy status ${target.key} vanished`);
+    const down = current.value.phase === "Ready";
+    const expected = down ? before - 1 : before + 1;
+    const started = performance.now();
+    await cluster.store.commit([put("copy-status", target.key, { ...current.value, phase: down ? "Starting" : "Ready" }, unchanged(current))]);
+    await Promise.all(
+      cluster.replicas.map((replica, r) =>
+        until(
+          async () => ((await readyOnRouter(replica, component)) === expected ? true : undefined),
+          () => `replica ${r}'s router to show ${expected} ready copies of ${component}`,
+          10_000,
+        ),
+      ),
+    );
+    samples.push(performance.now() - started);
+    // Put it back, so the component keeps its copies; this change is not timed.
+    const flipped = await cluster.store.get("copy-status", target.key);
+    if (flipped && down) await cluster.store.commit([put("copy-status", target.key, { ...flipped.value, phase: "Ready" }, unchanged(flipped))]);
+    if (down)
+      await Promise.all(
+        cluster.replicas.map((replica) =>
+          until(
+            async () => ((await readyOnRouter(replica, component)) === before ? true : undefined),
+            () => "the flip back",
+          ),
+        ),
+      );
+  }
+  return samples;
 }
 
 /**
