@@ -19,7 +19,8 @@ import { berthFetch } from "../../test/support/http.js";
  * throws is printed "not measured" with the reason, and the benchmark fails. Nothing here skips quietly.
  *
  * TO COMPLETE (lead): light agents for propagationSamples() (100 agents, 1,000 copies on one machine);
- * check the agent command line in startAgent() against the agent as built.
+ * check the agent command line in startAgent() against the agent as merged (written against the i11-agent
+ * branch's flags: --server, --instance-type, --advertise, --name, --data-dir, BERTH_JOIN_TOKEN).
  */
 export class NotMeasurable extends Error {
   override name = "NotMeasurable";
@@ -71,11 +72,12 @@ async function startAgent(server: string, token: string, instanceType: string, r
   const advertise = `127.0.0.1:${await freePort()}`;
   const child = spawn(
     process.execPath,
-    [binary, "agent", "--server", server, "--token", token, "--instance-type", instanceType, "--advertise", advertise, "--log-format", "json"],
-    {
-      env: { ...process.env, BERTH_DATA_DIR: join(root, `agent-${index}`), BERTH_COPIES_DIR: join(root, `agent-${index}-copies`) },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+    [
+      ...[binary, "agent", "--server", server, "--instance-type", instanceType, "--advertise", advertise],
+      // Many agents on one machine: each needs its own id (the default is the host name) and data dir.
+      ...["--name", `bench-agent-${index}`, "--data-dir", join(root, `agent-${index}`), "--log-format", "json"],
+    ],
+    { env: { ...process.env, BERTH_JOIN_TOKEN: token }, stdio: ["ignore", "pipe", "pipe"] },
   );
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
