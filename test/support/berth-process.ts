@@ -8,12 +8,16 @@ import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { stringify } from "yaml";
 import { readKeys, writeKeys } from "../../src/auth/keys-file.js";
 import { administratorPolicy } from "../../src/auth/policy.js";
+import type { TestHost } from "./hosts.js";
 
 const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
 
 export interface BerthProcess {
+  /** Where the test process reaches the server (through a forward when it runs inside a test host). */
   url: string;
   port: number;
+  /** The URL the server listens on, as other processes on its network reach it (its host's address in a test host). */
+  listenUrl: string;
   dataDir: string;
   child: ChildProcess;
   sagemaker: SageMakerClient;
@@ -37,6 +41,11 @@ export interface StartOptions {
   user?: { uid: number; gid: number };
   /** Leave the data dir's credentials file alone (tests of first start and of the keys themselves). */
   noTestKey?: boolean;
+  /**
+   * Runs the server inside this test host (test/support/hosts.ts), listening on the host's address; the
+   * SDK clients reach it through a forward made inside the same host.
+   */
+  host?: TestHost;
 }
 
 /**
@@ -77,7 +86,10 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
   }
   // A server run as another user must own what the harness wrote for it.
   if (options.user) for (const name of readdirSync(dataDir)) chownSync(join(dataDir, name), options.user.uid, options.user.gid);
-  const child = spawn(process.execPath, args, {
+  if (options.host && options.user) throw new Error("startBerth: a server inside a test host runs as root (ip netns exec); drop the user option");
+  if (options.host) args.push("--host", options.host.address);
+  const launch = options.host ? options.host.spawn.bind(options.host) : spawn;
+  const child = launch(process.execPath, args, {
     env: { ...process.env, BERTH_LOG_LEVEL: "info", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
     ...options.user,
@@ -135,12 +147,16 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
     if (child.exitCode === null) child.kill("SIGKILL");
     throw error;
   });
-  const url = ready.url as string;
+  const listenUrl = ready.url as string;
+  const forward = options.host ? await options.host.forward({ address: options.host.address, port: Number(new URL(listenUrl).port) }) : undefined;
+  if (forward) child.once("exit", () => void forward.close());
+  const url = forward?.url ?? listenUrl;
   const port = Number(new URL(url).port);
   const clientOptions = { endpoint: url, region: "us-east-1", credentials, maxAttempts: 1 };
   return {
     url,
     port,
+    listenUrl,
     dataDir,
     child,
     sagemaker: new SageMakerClient(clientOptions),
