@@ -267,6 +267,11 @@ export class EtcdStore<Records extends object = Record<string, unknown>> impleme
       return await run();
     } catch (error) {
       if (StoreConflictError.is(error)) throw error;
+      if (/too many operations in txn request/.test(String((error as Error).message)))
+        throw new Error(
+          `etcd refused a commit of more operations than its --max-txn-ops allows (128 unless set): start every etcd member with --max-txn-ops 1024, as deploy/etcd does`,
+          { cause: error },
+        );
       if (isRecoverableError(error as Error) || /deadline|unavailable|no connection|connect|ECONNREFUSED|circuit/i.test(String((error as Error).message))) {
         throw new StoreUnavailableError(
           `etcd (${this.#endpoints.join(", ")}) did not answer a ${what}: ${(error as Error).message}. Nothing was changed by this call unless it was a write that etcd applied before the connection failed; retry it, and check that a majority of etcd members is running and reachable.`,

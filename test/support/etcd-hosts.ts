@@ -40,7 +40,7 @@ export async function startEtcdOnHosts(hosts: TestHost[]): Promise<HostedEtcd> {
         ...["--listen-client-urls", `${client},http://127.0.0.1:${clientPort}`, "--advertise-client-urls", client],
         ...["--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer],
         ...["--initial-cluster", cluster, "--initial-cluster-state", "new", "--initial-cluster-token", root],
-        ...["--heartbeat-interval", "25", "--election-timeout", "250", "--log-level", "warn"],
+        ...["--heartbeat-interval", "25", "--election-timeout", "250", "--log-level", "warn", "--max-txn-ops", "1024"],
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );

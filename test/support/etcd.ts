@@ -72,6 +72,9 @@ export async function startEtcd(options: { members?: 1 | 3 } = {}): Promise<Etcd
         "250",
         "--log-level",
         "warn",
+        // As deploy/ sets it: one controller decision may write more records than etcd's default of 128.
+        "--max-txn-ops",
+        "1024",
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
