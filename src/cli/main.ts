@@ -4,6 +4,7 @@ import { registerInstancesCommand } from "./instances-command.js";
 import { registerInvokeCommand } from "./invoke-command.js";
 import { registerSimulateCommand } from "./simulate-command.js";
 import { registerKeysCommand } from "./keys-command.js";
+import { registerAgentCommand } from "./agent-command.js";
 
 const program = new Command();
 program.name("berth").description("Berth: pack many models onto shared GPU machines behind a SageMaker-compatible API").version("0.1.0");
@@ -12,4 +13,5 @@ registerInstancesCommand(program);
 registerInvokeCommand(program);
 registerSimulateCommand(program);
 registerKeysCommand(program);
+registerAgentCommand(program);
 await program.parseAsync(process.argv);

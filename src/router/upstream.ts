@@ -45,3 +45,6 @@ export function neverReachedCopy(error: unknown): boolean {
     code === "UND_ERR_DESTROYED"
   );
 }
+
+/** Set by an agent's copy proxy on a 503 that never reached the copy, so the router may try another one. */
+export const copyUnavailableHeader = "x-berth-copy-unavailable";

@@ -4,8 +4,10 @@ import type { ScalableTargetRecord } from "../autoscaling/records.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { buildRoutingTable, type RoutingTable } from "../router/table.js";
+import { agentKey } from "../cluster/agent-key.js";
+import { keys } from "../state/keys.js";
 
-const relevant = new Set(["endpoint", "inference-component", "instance", "copy", "copy-status", "scalable-target"]);
+const relevant = new Set(["endpoint", "inference-component", "instance", "copy", "copy-status", "scalable-target", "agent-lease", "cluster-secrets"]);
 
 /**
  * Rebuilds the routing table when the store changes and pushes it to subscribers. Bursts of changes
@@ -69,13 +71,15 @@ export class RoutingTablePublisher {
     this.#waiters = [];
     this.#rebuilding = (async () => {
       try {
-        const [endpoints, components, instances, copies, statuses, targets] = await Promise.all([
+        const [endpoints, components, instances, copies, statuses, targets, leases, secrets] = await Promise.all([
           this.#store.list("endpoint"),
           this.#store.list("inference-component"),
           this.#store.list("instance"),
           this.#store.list("copy"),
           this.#store.list("copy-status"),
           this.#store.list("scalable-target"),
+          this.#store.list("agent-lease"),
+          this.#store.get("cluster-secrets", keys.clusterSecrets()),
         ]);
         const table = buildRoutingTable({
           endpoints: endpoints.map((e) => e.value),
@@ -90,6 +94,7 @@ export class RoutingTablePublisher {
               .map((t) => t.resourceId.slice("inference-component/".length).toLowerCase()),
           ),
           now: this.#clock.now(),
+          agentAuthorization: secrets ? new Map(leases.map((e) => [e.value.agentId, `Bearer ${agentKey(secrets.value, e.value.agentId)}`])) : undefined,
         });
         for (const subscriber of this.#subscribers) subscriber(table);
       } catch (error) {
