@@ -11,6 +11,7 @@ import { placementRoute } from "../api/berth/placement-route.js";
 import { metricsRoute } from "../api/berth/metrics-route.js";
 import { runtimeRoute } from "../api/runtime/invoke-route.js";
 import { agentsRoute } from "../cluster/agent-api/agents-route.js";
+import { ensureClusterSecrets } from "../cluster/secrets.js";
 import { NodeAgent } from "../agent/agent.js";
 import { buildCopySandbox } from "../agent/sandbox-setup.js";
 import { runsInContainer } from "../agent/images.js";
@@ -174,6 +175,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const tls = config.tls.cert && config.tls.key ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
 
   // Cluster mode (a store with leases): agents join and report through this replica.
+  if (store.leases) await ensureClusterSecrets(store, clock);
   const agentApi = store.leases ? agentsRoute({ store, catalog, clock, log: log.child({ component: "agents" }), ttlSeconds: agentLeaseSeconds }) : undefined;
   let ready = false;
   const server = createApiServer({

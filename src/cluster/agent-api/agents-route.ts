@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PrefixRoute } from "../../api/http/server.js";
+import type { ClusterSecretsRecord } from "../../domain/cluster.js";
 import type { InstanceCatalog } from "../../domain/catalog/instance-catalog.js";
 import { keys } from "../../state/keys.js";
 import type { BerthStore } from "../../state/records.js";
@@ -36,12 +37,20 @@ const maxBodyBytes = 1024 * 1024;
 export function agentsRoute(options: AgentsRouteOptions): PrefixRoute & { close(): void } {
   const { store, log } = options;
   const watches = new Set<AgentWatch>();
+  // Made once per cluster and never changed: read once, and again only after a failed read.
+  let secretsRead: Promise<ClusterSecretsRecord> | undefined;
+  const secrets = () => {
+    secretsRead ??= ensureClusterSecrets(store, options.clock).catch((error) => {
+      secretsRead = undefined;
+      throw error;
+    });
+    return secretsRead;
+  };
 
   const authenticate = async (req: IncomingMessage, agentId: string) => {
     const presented = bearer(req.headers.authorization);
     if (!presented) throw new AgentApiError(401, "Unauthorized", "send the agent key as 'Authorization: Bearer <key>' (the key register answered)");
-    const secrets = await ensureClusterSecrets(store, options.clock);
-    if (!sameSecret(presented, agentKey(secrets, agentId)))
+    if (!sameSecret(presented, agentKey(await secrets(), agentId)))
       throw new AgentApiError(401, "Unauthorized", `the key is not agent ${agentId}'s key; register again with the join token`);
   };
 
@@ -87,9 +96,9 @@ export function agentsRoute(options: AgentsRouteOptions): PrefixRoute & { close(
     const rest = path.slice(agentProtocolPrefix.length).split("/");
     if (rest.length === 1 && rest[0] === "register") {
       if (req.method !== "POST") throw new AgentApiError(405, "MethodNotAllowed", `use POST ${path}`);
-      const secrets = await ensureClusterSecrets(store, options.clock);
+      const cluster = await secrets();
       const token = bearer(req.headers.authorization);
-      if (!token || !sameSecret(token, secrets.joinToken))
+      if (!token || !sameSecret(token, cluster.joinToken))
         throw new AgentApiError(401, "Unauthorized", "the join token is missing or wrong; pass the cluster's join token with --token (see 'berth cluster')");
       const request = parseRegistration(await readJson(req), options.catalog);
       const leaseId = await registerAgent(store, request, options.ttlSeconds, options.clock.now());
@@ -97,7 +106,7 @@ export function agentsRoute(options: AgentsRouteOptions): PrefixRoute & { close(
         { agent: request.agentId },
         `agent ${request.agentId} registered: ${request.instanceType}, ${request.devices.length} device(s), proxy ${request.advertise}, lease ${options.ttlSeconds} s`,
       );
-      const answer: RegisterResponse = { agentId: request.agentId, agentKey: agentKey(secrets, request.agentId), leaseId, ttlSeconds: options.ttlSeconds };
+      const answer: RegisterResponse = { agentId: request.agentId, agentKey: agentKey(cluster, request.agentId), leaseId, ttlSeconds: options.ttlSeconds };
       return writeJson(res, 200, answer);
     }
     const [agentId, action] = rest;

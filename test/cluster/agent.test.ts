@@ -1,0 +1,195 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { keys } from "../../src/state/keys.js";
+import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
+import { copyOf, invoke, invokeStream } from "../support/invoke.js";
+import { processAlive } from "../support/probe.js";
+import { eventually } from "../support/wait.js";
+import { messageOf, startAgent, type AgentProcess } from "../support/agent-process.js";
+import { agentCall, assignInstance, keyOf, leftoverCopy, proxyAddress, startCluster, statusesOf, type TestCluster } from "./agent-support.js";
+
+/** Starts an agent, gives it an endpoint's instance and deploys one echo copy there; returns what the test needs. */
+async function deployOnAgent(cluster: TestCluster, name: string, agentOptions: { dataDir?: string } = {}) {
+  const agent = startAgent({ servers: [cluster.server.url], token: cluster.secrets.joinToken, name, ...agentOptions });
+  await agent.waitForLog((l) => messageOf(l).startsWith(`registered with ${cluster.server.url}: agent ${name}, ml.g5.12xlarge, 4 modelled GPU(s)`));
+  const endpoint = await createIcEndpoint(cluster.server.sagemaker, { instanceType: "ml.g5.12xlarge" });
+  await assignInstance(cluster.store, endpoint, name);
+  const component = await createComponent(cluster.server.sagemaker, echoComponent(endpoint, { accelerators: 1 }));
+  const [status] = await statusesOf(cluster.store, endpoint);
+  assert.ok(status, "the agent reported the copy's status");
+  return { agent, endpoint, component, status };
+}
+
+describe("berth agent", () => {
+  let cluster: TestCluster;
+  before(async () => {
+    cluster = await startCluster();
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it("is refused with a wrong join token and exits saying so", async () => {
+    const agent = startAgent({ servers: [cluster.server.url], token: "not-the-token", name: "gpu-wrong-token" });
+    try {
+      assert.equal(await agent.exited, 1);
+      assert.ok(
+        agent.logs.some((l) => messageOf(l).includes("refused to register agent gpu-wrong-token (401): the join token is missing or wrong")),
+        `the agent said why: ${agent.logs.map(messageOf).join(" | ")}`,
+      );
+      assert.equal(await cluster.store.get("agent", keys.agent("gpu-wrong-token")), undefined, "nothing was registered");
+    } finally {
+      await agent.kill();
+    }
+  });
+
+  it("runs a copy placed on it, reports it Ready, and serves invocations through its proxy, streams included", async () => {
+    const { agent, endpoint, component, status } = await deployOnAgent(cluster, "gpu-serve");
+    try {
+      const proxy = await proxyAddress(agent);
+      assert.equal(status.phase, "Ready");
+      assert.equal(`${status.address}:${status.port}`, proxy, "routers are sent to the agent's proxy, not to the copy's own port");
+      const answer = await invoke(cluster.server.runtime, endpoint, component, '{"hello":"agent"}');
+      assert.equal(answer.body, '{"hello":"agent"}');
+      assert.equal(copyOf(answer.customAttributes), status.copyId);
+      const body = JSON.stringify({ text: "x".repeat(400) });
+      const streamed = await invokeStream(cluster.server.runtime, endpoint, component, body);
+      assert.equal(streamed.parts.join(""), body);
+      assert.ok(streamed.parts.length >= 4, `the answer streamed in parts through the proxy (got ${streamed.parts.length})`);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it("lets an agent read and write only what belongs to its own instances", async () => {
+    const { agent, endpoint, status } = await deployOnAgent(cluster, "gpu-own");
+    try {
+      const url = cluster.server.url;
+      const other = await agentCall(url, "POST", "/berth/v1/agents/register", cluster.secrets.joinToken, {
+        agentId: "gpu-other",
+        instanceType: "ml.g5.12xlarge",
+        advertise: "127.0.0.1:9",
+        devices: [],
+      });
+      assert.equal(other.status, 200);
+      const otherKey = String(other.body.agentKey);
+      const copyKey = keys.child(endpoint, status.copyId);
+
+      const write = await agentCall(url, "POST", "/berth/v1/agents/gpu-other/status", otherKey, {
+        ops: [{ type: "put", kind: "copy-status", key: copyKey, value: { ...status, phase: "Failed" } }],
+      });
+      assert.equal(write.status, 403);
+      assert.match(write.body.message!, /does not run on agent gpu-other; an agent may only write the status of its own copies/);
+      const other_kind = await agentCall(url, "POST", "/berth/v1/agents/gpu-other/status", otherKey, {
+        ops: [{ type: "put", kind: "endpoint", key: endpoint, value: {} }],
+      });
+      assert.equal(other_kind.status, 403);
+      assert.equal((await cluster.store.get("copy-status", copyKey))?.value.phase, "Ready", "the status is unchanged");
+
+      const view = await agentCall(url, "GET", "/berth/v1/agents/gpu-other/state", otherKey);
+      assert.equal(view.status, 200);
+      assert.deepEqual(view.body.entries, [], "another agent's copies are not in its view");
+      const own = await agentCall(url, "GET", "/berth/v1/agents/gpu-own/state", keyOf(cluster, "gpu-own"));
+      assert.ok(
+        (own.body.entries as { key: string }[]).some((e) => e.key === copyKey),
+        "an agent sees its own copy",
+      );
+      const borrowed = await agentCall(url, "GET", "/berth/v1/agents/gpu-own/state", otherKey);
+      assert.equal(borrowed.status, 401, "one agent's key does not open another's view");
+
+      const garbled = await agentCall(url, "POST", "/berth/v1/agents/gpu-other/status", otherKey, "{not json");
+      assert.equal(garbled.status, 400);
+      assert.match(garbled.body.message!, /not valid JSON/);
+      const noKey = await agentCall(url, "POST", "/berth/v1/agents/gpu-other/renew", undefined, { leaseId: "x" });
+      assert.equal(noKey.status, 401);
+      const sneaky = await fetch(`${url}/berth/v1/agents/../instances`);
+      assert.notEqual(sneaky.status, 200, "the agent prefix opens no other route");
+      await agentCall(url, "DELETE", "/berth/v1/agents/gpu-other/lease", otherKey);
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it("its proxy serves only requests that carry the agent's key and name a copy it runs", async () => {
+    const { agent, status } = await deployOnAgent(cluster, "gpu-proxy");
+    try {
+      const proxy = `http://${await proxyAddress(agent)}`;
+      const bare = await fetch(`${proxy}/invocations`, { method: "POST", headers: { "x-berth-copy": status.copyId }, body: "{}" });
+      assert.equal(bare.status, 401);
+      assert.match(((await bare.json()) as { message: string }).message, /send the agent key/);
+      const wrongKey = await fetch(`${proxy}/invocations`, {
+        method: "POST",
+        headers: { "x-berth-copy": status.copyId, authorization: `Bearer ${keyOf(cluster, "gpu-elsewhere")}` },
+        body: "{}",
+      });
+      assert.equal(wrongKey.status, 401);
+      const unknownCopy = await fetch(`${proxy}/invocations`, {
+        method: "POST",
+        headers: { "x-berth-copy": "ic-nope-1", authorization: `Bearer ${keyOf(cluster, "gpu-proxy")}` },
+        body: "{}",
+      });
+      assert.equal(unknownCopy.status, 404);
+      const served = await fetch(`${proxy}/invocations`, {
+        method: "POST",
+        headers: { "x-berth-copy": status.copyId, authorization: `Bearer ${keyOf(cluster, "gpu-proxy")}`, "content-type": "application/json" },
+        body: '{"direct":true}',
+      });
+      assert.equal(served.status, 200);
+      assert.equal(await served.text(), '{"direct":true}');
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it("on SIGTERM stops its copies, leaves the cluster and exits, leaving no process", async () => {
+    const { agent, status } = await deployOnAgent(cluster, "gpu-term");
+    assert.ok(status.pid && processAlive(status.pid));
+    assert.equal(await agent.stop(), 0);
+    assert.equal(processAlive(status.pid!), false, `copy process ${status.pid} is gone`);
+    assert.ok(agent.logs.some((l) => messageOf(l) === "left the cluster: the lease of agent gpu-term is revoked"));
+    assert.equal(await cluster.store.get("agent-lease", keys.agentLease("gpu-term")), undefined, "its lease is gone at once");
+  });
+
+  it("killed with SIGKILL, takes its copies down, and on its next start kills any leftover and runs the copy again", async () => {
+    const { agent, endpoint, status } = await deployOnAgent(cluster, "gpu-crash");
+    const leftover = leftoverCopy(`${agent.dataDir}-copies`);
+    let again: AgentProcess | undefined;
+    try {
+      await agent.kill();
+      await eventually(async () => (processAlive(status.pid!) ? undefined : true), { what: `copy process ${status.pid} to die with its agent` });
+      again = startAgent({ servers: [cluster.server.url], token: cluster.secrets.joinToken, name: "gpu-crash", dataDir: agent.dataDir });
+      await again.waitForLog((l) => messageOf(l).includes("leftover copy process(es) from a previous run") && messageOf(l).includes(String(leftover)));
+      await eventually(async () => (processAlive(leftover) ? undefined : true), { what: `leftover process ${leftover} to be killed` });
+      const restarted = await eventually(
+        async () => (await statusesOf(cluster.store, endpoint)).find((s) => s.copyId === status.copyId && s.phase === "Ready" && s.pid !== status.pid),
+        { what: "the copy to run again under the restarted agent" },
+      );
+      assert.ok(processAlive(restarted.pid!));
+    } finally {
+      await again?.stop();
+      try {
+        process.kill(leftover, "SIGKILL");
+      } catch {
+        // Already gone, as it should be.
+      }
+    }
+  });
+});
+
+describe("an agent cut off from the servers", () => {
+  it("stops its copies itself once it could not renew its lease for its TTL", async () => {
+    const cluster = await startCluster();
+    let agent: AgentProcess | undefined;
+    try {
+      const deployed = await deployOnAgent(cluster, "gpu-cut");
+      agent = deployed.agent;
+      await cluster.server.kill();
+      await agent.waitForLog((l) => messageOf(l).startsWith("no lease renewal for 3 s (cut off from the servers); stopping every copy"));
+      await eventually(async () => (processAlive(deployed.status.pid!) ? undefined : true), { what: "the copy to be stopped by its cut-off agent" });
+      assert.equal(agent.child.exitCode, null, "the agent keeps trying to register again");
+    } finally {
+      await agent?.kill();
+      await cluster.stop();
+    }
+  });
+});
