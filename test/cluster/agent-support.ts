@@ -14,35 +14,37 @@ import { messageOf, type AgentProcess } from "../support/agent-process.js";
 export interface TestCluster {
   etcd: Awaited<ReturnType<typeof startEtcd>>;
   server: BerthProcess;
+  /** Every server replica; `server` is the first. */
+  servers: BerthProcess[];
   /** The same store the server uses, for what the pool provider would write and for reading what users cannot see. */
   store: BerthStore;
   secrets: ClusterSecretsRecord;
   stop(): Promise<void>;
 }
 
-/** One etcd member and one `berth server --store etcd://…` process. */
-export async function startCluster(): Promise<TestCluster> {
+/** One etcd member and `berth server --store etcd://…` processes (one unless asked for more). */
+export async function startCluster(options: { servers?: number } = {}): Promise<TestCluster> {
   const etcd = await startEtcd({ members: 1 });
-  let server: BerthProcess | undefined;
+  const servers: BerthProcess[] = [];
   let store: BerthStore | undefined;
   try {
-    server = await startBerth({ args: ["--store", etcd.storeUrl], config: { images: probeImages } });
+    for (let i = 0; i < (options.servers ?? 1); i++) servers.push(await startBerth({ args: ["--store", etcd.storeUrl], config: { images: probeImages } }));
     const opened = (store = await EtcdStore.open<BerthRecords>({ endpoints: etcd.endpoints }));
     const secrets = await eventually(async () => (await opened.get("cluster-secrets", keys.clusterSecrets()))?.value, { what: "the cluster's secrets" });
-    const running = server;
     return {
       etcd,
-      server,
+      server: servers[0]!,
+      servers,
       store: opened,
       secrets,
       stop: async () => {
-        await running.kill();
+        await Promise.all(servers.map((s) => s.kill()));
         await opened.close();
         await etcd.stop();
       },
     };
   } catch (error) {
-    await server?.kill();
+    await Promise.all(servers.map((s) => s.kill()));
     await store?.close();
     await etcd.stop();
     throw error;

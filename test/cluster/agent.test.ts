@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
 import { keys } from "../../src/state/keys.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { copyOf, invoke, invokeStream } from "../support/invoke.js";
@@ -10,7 +11,7 @@ import { agentCall, assignInstance, keyOf, leftoverCopy, proxyAddress, startClus
 
 /** Starts an agent, gives it an endpoint's instance and deploys one echo copy there; returns what the test needs. */
 async function deployOnAgent(cluster: TestCluster, name: string, agentOptions: { dataDir?: string } = {}) {
-  const agent = startAgent({ servers: [cluster.server.url], token: cluster.secrets.joinToken, name, ...agentOptions });
+  const agent = startAgent({ servers: cluster.servers.map((s) => s.url), token: cluster.secrets.joinToken, name, ...agentOptions });
   await agent.waitForLog((l) => messageOf(l).startsWith(`registered with ${cluster.server.url}: agent ${name}, ml.g5.12xlarge, 4 modelled GPU(s)`));
   const endpoint = await createIcEndpoint(cluster.server.sagemaker, { instanceType: "ml.g5.12xlarge" });
   await assignInstance(cluster.store, endpoint, name);
@@ -187,6 +188,39 @@ describe("an agent cut off from the servers", () => {
       await agent.waitForLog((l) => messageOf(l).startsWith("no lease renewal for 3 s (cut off from the servers); stopping every copy"));
       await eventually(async () => (processAlive(deployed.status.pid!) ? undefined : true), { what: "the copy to be stopped by its cut-off agent" });
       assert.equal(agent.child.exitCode, null, "the agent keeps trying to register again");
+    } finally {
+      await agent?.kill();
+      await cluster.stop();
+    }
+  });
+});
+
+describe("an agent whose server replica dies", () => {
+  it("renews and follows the store through the next replica, keeps its copies running and misses no change", async () => {
+    const cluster = await startCluster({ servers: 2 });
+    let agent: AgentProcess | undefined;
+    try {
+      const deployed = await deployOnAgent(cluster, "gpu-failover");
+      agent = deployed.agent;
+      const [first, second] = cluster.servers;
+      await first!.kill();
+      await agent.waitForLog((l) => messageOf(l) === `following the store again through ${second!.url}`);
+      // A change made after the move reaches the agent: a second copy starts there.
+      await second!.sagemaker.send(
+        new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: deployed.component, DesiredRuntimeConfig: { CopyCount: 2 } }),
+      );
+      const statuses = await eventually(
+        async () => {
+          const ready = (await statusesOf(cluster.store, deployed.endpoint)).filter((s) => s.phase === "Ready");
+          return ready.length === 2 ? ready : undefined;
+        },
+        { what: "both copies to be Ready on the agent" },
+      );
+      const kept = statuses.find((s) => s.copyId === deployed.status.copyId);
+      assert.equal(kept?.pid, deployed.status.pid, "the first copy kept running through the move");
+      assert.ok(!agent.logs.some((l) => messageOf(l).startsWith("no lease renewal")), "the lease never lapsed");
+      const answer = await invoke(second!.runtime, deployed.endpoint, deployed.component, '{"after":"failover"}');
+      assert.equal(answer.body, '{"after":"failover"}');
     } finally {
       await agent?.kill();
       await cluster.stop();
