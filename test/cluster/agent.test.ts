@@ -5,6 +5,7 @@ import { keys } from "../../src/state/keys.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { copyOf, invoke, invokeStream } from "../support/invoke.js";
 import { processAlive } from "../support/probe.js";
+import { berthFetch } from "../support/http.js";
 import { eventually } from "../support/wait.js";
 import { messageOf, startAgent, type AgentProcess } from "../support/agent-process.js";
 import { agentCall, assignInstance, keyOf, leftoverCopy, proxyAddress, startCluster, statusesOf, type TestCluster } from "./agent-support.js";
@@ -173,6 +174,30 @@ describe("berth agent", () => {
       } catch {
         // Already gone, as it should be.
       }
+    }
+  });
+});
+
+describe("routers and agent leases", () => {
+  it("drop a killed agent's copies from the routing table when its lease expires", async () => {
+    const cluster = await startCluster();
+    try {
+      const { agent, component } = await deployOnAgent(cluster, "gpu-lapse");
+      const readyCopies = async () => {
+        const text = await (await berthFetch(`${cluster.server.url}/metrics`)).text();
+        const line = text.split("\n").find((l) => l.startsWith("berth_copies{") && l.includes(`component="${component}"`) && l.includes('state="ready"'));
+        return Number(line?.split(" ").pop());
+      };
+      assert.equal(await readyCopies(), 1);
+      await agent.kill();
+      await eventually(async () => ((await cluster.store.get("agent-lease", keys.agentLease("gpu-lapse"))) ? undefined : true), {
+        what: "the killed agent's lease to expire",
+      });
+      await eventually(async () => ((await readyCopies()) === 0 ? true : undefined), { what: "the router to drop the copy of the agent without a lease" });
+      const [status] = await statusesOf(cluster.store, (await cluster.store.list("copy"))[0]!.value.endpointName);
+      assert.equal(status?.phase, "Ready", "the copy's last status still says Ready: the lease alone took it out of the table");
+    } finally {
+      await cluster.stop();
     }
   });
 });
