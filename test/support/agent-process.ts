@@ -97,7 +97,12 @@ export function startAgent(options: {
       if (found) return resolve(found);
       const timer = setTimeout(() => {
         listeners.delete(listener);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for a log line of agent ${options.name}; stderr: ${stderr.slice(-2000)}`));
+        const recent = logs.slice(-8).map((l) => String(l.msg));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for a log line of agent ${options.name}; its last lines: ${recent.join(" | ")}; stderr: ${stderr.slice(-2000)}`,
+          ),
+        );
       }, timeoutMs);
       const listener = (line: Record<string, unknown>) => {
         if (!match(line)) return;

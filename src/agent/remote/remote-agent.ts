@@ -150,40 +150,44 @@ export class RemoteAgent {
     return undefined;
   }
 
-  /** Renews every ttl/3 through any replica; ends when stopping, when refused, or after ttl without a renewal. */
+  /**
+   * Renews every ttl/3 through any replica; ends when stopping, when refused, or after ttl without an
+   * answer from any replica. A replica answering that the store itself is down counts as heard: while
+   * etcd is wholly unavailable no lease can expire, so the copies keep serving from the routers' last tables.
+   */
   async #keepLease(registration: RegisterResponse, session: { ended: boolean }): Promise<LeaseEnd> {
     const { clock, log } = this.#options;
     const ttlMs = registration.ttlSeconds * 1000;
-    let renewedAt = clock.now();
-    let failing = false;
+    let heardAt = clock.now();
+    let trouble: string | undefined;
     while (!this.#stopping && !session.ended) {
-      const wait = failing ? Math.min(250, ttlMs / 6) : ttlMs / 3;
-      await this.#pause(Math.min(wait, renewedAt + ttlMs - clock.now()));
+      await this.#pause(Math.min(trouble ? Math.min(250, ttlMs / 6) : ttlMs / 3, heardAt + ttlMs - clock.now()));
       if (this.#stopping || session.ended) break;
-      if (clock.now() >= renewedAt + ttlMs) return "cut-off";
+      if (clock.now() >= heardAt + ttlMs) return "cut-off";
       const sentAt = clock.now();
-      const result = await this.#renewOnce(registration, Math.max(1, renewedAt + ttlMs - sentAt)).catch((error: Error) => error);
-      if (result === "ok") {
-        if (failing) log.info("lease renewed again");
-        renewedAt = sentAt;
-        failing = false;
-      } else if (result === "gone") return "gone";
-      else if (!failing) {
-        failing = true;
-        log.warn(`could not renew the lease (${result.message}); retrying until ${registration.ttlSeconds} s have passed`);
+      const result = await this.#renewOnce(registration, Math.max(1, heardAt + ttlMs - sentAt)).catch((error: Error) => error);
+      if (result === "gone") return "gone";
+      if (result === "ok" || result === "store-down") heardAt = sentAt;
+      const now = result === "ok" ? undefined : result === "store-down" ? "store-down" : "unreachable";
+      if (now !== trouble) {
+        if (now === undefined) log.info("lease renewed again");
+        else if (now === "store-down") log.warn("the servers cannot reach the store to renew the lease; copies keep serving while they retry");
+        else log.warn(`could not renew the lease (${(result as Error).message}); retrying until ${registration.ttlSeconds} s have passed`);
+        trouble = now;
       }
     }
     return "stopping";
   }
 
-  async #renewOnce(registration: RegisterResponse, timeoutMs: number): Promise<"ok" | "gone" | Error> {
-    const answer = await this.#client.call("POST", `/berth/v1/agents/${registration.agentId}/renew`, {
+  async #renewOnce(registration: RegisterResponse, timeoutMs: number): Promise<"ok" | "gone" | "store-down" | Error> {
+    const answer = await this.#client.call<{ error?: string }>("POST", `/berth/v1/agents/${registration.agentId}/renew`, {
       bearer: registration.agentKey,
       body: { leaseId: registration.leaseId },
       timeoutMs: Math.min(timeoutMs, (registration.ttlSeconds * 1000) / 3),
     });
     if (answer.status === 200) return "ok";
     if (answer.status === 410 || answer.status === 404 || answer.status === 401) return "gone";
+    if (answer.status === 503 && answer.body?.error === "ServiceUnavailable") return "store-down";
     return new Error(`${answer.server} answered ${answer.status}`);
   }
 

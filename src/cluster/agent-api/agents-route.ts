@@ -4,7 +4,7 @@ import type { ClusterSecretsRecord } from "../../domain/cluster.js";
 import type { InstanceCatalog } from "../../domain/catalog/instance-catalog.js";
 import { keys } from "../../state/keys.js";
 import type { BerthStore } from "../../state/records.js";
-import { StoreConflictError } from "../../store/store.js";
+import { StoreConflictError, StoreUnavailableError } from "../../store/store.js";
 import { StorageFaultError } from "../../store/storage-fault.js";
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
@@ -128,11 +128,10 @@ export function agentsRoute(options: AgentsRouteOptions): PrefixRoute & { close(
       } catch (error) {
         if (res.headersSent) return void res.destroy();
         if (error instanceof AgentApiError) return writeJson(res, error.status, { error: error.code, message: error.message } satisfies AgentApiErrorBody);
-        if (!StorageFaultError.is(error)) log.warn({ err: error }, `agent request ${req.method} ${req.url} failed`);
-        writeJson(res, 503, {
-          error: "ServiceUnavailable",
-          message: `the cluster store could not be reached (${(error as Error).message}); try again or another server`,
-        });
+        if (StoreUnavailableError.is(error) || StorageFaultError.is(error))
+          return writeJson(res, 503, { error: "ServiceUnavailable", message: `the cluster store cannot be reached (${(error as Error).message}); try again` });
+        log.error({ err: error }, `agent request ${req.method} ${req.url} failed unexpectedly`);
+        writeJson(res, 500, { error: "InternalError", message: "the server failed to handle the request; its log has the details" });
       }
     },
     close: () => {
