@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { ConfigError, loadConfig, parseDuration, type BerthConfig } from "../config/config.js";
+import { parseStoreSetting } from "../config/store.js";
 import { administratorKeyName, readKeys } from "../auth/keys-file.js";
 import { startServer } from "../server/server.js";
 import { storageMessages } from "../domain/errors/storage.js";
@@ -15,6 +16,10 @@ export function registerServerCommand(program: Command): void {
     .option("--port <port>", "port to listen on (env BERTH_PORT; default 8080)")
     .option("--host <host>", "address to listen on (env BERTH_HOST; default 127.0.0.1)")
     .option("--data-dir <dir>", "where state is kept (env BERTH_DATA_DIR; default ./berth-data)")
+    .option(
+      "--store <store>",
+      "sqlite (default: one file in the data dir) or etcd://host:port[,host:port...] to run as one replica of a cluster (env BERTH_STORE)",
+    )
     .option("--config <file>", "YAML or JSON config file (env BERTH_CONFIG)")
     .option("--log-format <format>", "pretty or json (env BERTH_LOG_FORMAT)")
     .option("--log-level <level>", "debug, info, warn or error (env BERTH_LOG_LEVEL)")
@@ -31,6 +36,7 @@ export function registerServerCommand(program: Command): void {
         port?: string;
         host?: string;
         dataDir?: string;
+        store?: string;
         config?: string;
         logFormat?: string;
         logLevel?: string;
@@ -48,6 +54,7 @@ export function registerServerCommand(program: Command): void {
               port: flags.port === undefined ? undefined : Number(flags.port),
               host: flags.host,
               dataDir: flags.dataDir,
+              store: flags.store === undefined ? undefined : parseStoreSetting(flags.store),
               logFormat: flags.logFormat as BerthConfig["logFormat"] | undefined,
               logLevel: flags.logLevel,
               scalingPeriodSeconds: flags.scalingPeriod === undefined ? undefined : parseDuration(flags.scalingPeriod, "--scaling-period"),
@@ -72,7 +79,7 @@ export function registerServerCommand(program: Command): void {
           if (e.code === "EADDRINUSE") log.error(`port ${config.port} on ${config.host} is already in use; stop the other process or pass --port`);
           // Plain stderr, like a config error: the pretty logger writes from a worker that exit() may cut off.
           else if (fault) process.stderr.write(`berth: ${storageMessages.startup(fault.kind, fault.dataDir, fault.code)}\n`);
-          else if (e.name === "CopyUserError") log.error(e.message);
+          else if (e.name === "CopyUserError" || e.name === "StoreUnavailableError") log.error(e.message);
           else log.error({ err: error }, "Berth failed to start");
           log.flush?.();
           process.exit(1);

@@ -9,11 +9,13 @@ import { checkCopies, copiesEnvNames, defaultCopyUser, type CopiesConfig } from 
 import { ConfigError, parseDuration } from "./errors.js";
 import { checkLimits, defaultLimits, type LimitsConfig } from "./limits.js";
 import { checkQuotas, defaultQuotas, type QuotaConfig } from "./quotas.js";
+import { parseStoreSetting, type StoreConfig } from "./store.js";
 
 export { ConfigError, parseDuration } from "./errors.js";
 export type { AuthConfig, TlsConfig } from "./auth.js";
 export type { CopiesConfig } from "./copies.js";
 export type { QuotaConfig } from "./quotas.js";
+export type { StoreConfig } from "./store.js";
 
 export interface ImageCommand {
   /** Command line run for a copy of this image; {port} and {modelDir} are replaced. */
@@ -25,6 +27,8 @@ export interface BerthConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** SQLite in the data dir (the default, one machine) or etcd (a cluster of replicas and agents). */
+  store: StoreConfig;
   region: string;
   accountId: string;
   logLevel: string;
@@ -64,6 +68,7 @@ export const defaultConfig: BerthConfig = {
   host: "127.0.0.1",
   port: 8080,
   dataDir: "./berth-data",
+  store: { kind: "sqlite" },
   region: "us-east-1",
   accountId: "000000000000",
   logLevel: "info",
@@ -90,6 +95,7 @@ const envNames: Record<string, keyof BerthConfig> = {
   BERTH_HOST: "host",
   BERTH_PORT: "port",
   BERTH_DATA_DIR: "dataDir",
+  BERTH_STORE: "store",
   BERTH_REGION: "region",
   BERTH_ACCOUNT_ID: "accountId",
   BERTH_LOG_LEVEL: "logLevel",
@@ -144,6 +150,7 @@ function readConfigFile(file: string): Partial<BerthConfig> {
 
 /** Settings groups (auth, tls, ...): defaults that are mappings with named members. */
 function groupDefaults(key: string): Record<string, unknown> | undefined {
+  if (key === "store") return undefined;
   const value = (defaultConfig as unknown as Record<string, unknown>)[key];
   return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length > 0 ? (value as Record<string, unknown>) : undefined;
 }
@@ -190,6 +197,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     host,
     port,
     dataDir: resolve(String(raw.dataDir)),
+    store: parseStoreSetting(raw.store),
     region,
     accountId,
     logLevel: String(raw.logLevel),

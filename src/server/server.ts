@@ -28,6 +28,7 @@ import type { InstanceRecord } from "../domain/resources.js";
 import { discoverGpus, type DiscoveredGpu } from "../instances/gpu-discovery.js";
 import { LocalInstanceProvider } from "../instances/local-provider.js";
 import { SqliteStore } from "../store/sqlite-store.js";
+import { EtcdStore } from "../store/etcd-store.js";
 import { migrateState } from "../state/migrate.js";
 import { prepareDataDir, StorageHealth } from "../store/storage-fault.js";
 import type { BerthRecords, BerthStore } from "../state/records.js";
@@ -66,9 +67,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   if (looserMode !== undefined)
     log.info(`tightened the data dir ${config.dataDir} from mode ${looserMode.toString(8)} to 700, so only the server's user can read it`);
   const sandbox = await buildCopySandbox(config.copies, config.dataDir, log.child({ component: "agent" }));
-  const store: BerthStore = new SqliteStore<BerthRecords>(join(config.dataDir, "berth.db"), {
-    health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }),
-  });
+  const store = await openStore(config, log);
   await migrateState(store);
   const catalog = new InstanceCatalog(config.instanceTypes);
   const capacity = { memoryHeadroomFraction: config.memoryHeadroomFraction };
@@ -174,9 +173,10 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const gate = new AuthGate({ keys, account: deps.account, allowedHosts, clockSkewSeconds: config.auth.clockSkewSeconds, now: () => clock.now() });
   const tls = config.tls.cert && config.tls.key ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
 
-  // Cluster mode (a store with leases): agents join and report through this replica.
-  if (store.leases) await ensureClusterSecrets(store, clock);
-  const agentApi = store.leases ? agentsRoute({ store, catalog, clock, log: log.child({ component: "agents" }), ttlSeconds: agentLeaseSeconds }) : undefined;
+  // In a cluster, agents join and report through every replica.
+  const clustered = config.store.kind === "etcd";
+  if (clustered) await ensureClusterSecrets(store, clock);
+  const agentApi = clustered ? agentsRoute({ store, catalog, clock, log: log.child({ component: "agents" }), ttlSeconds: agentLeaseSeconds }) : undefined;
   let ready = false;
   const server = createApiServer({
     gate,
@@ -220,6 +220,18 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       return closing;
     },
   };
+}
+
+/** SQLite in the data dir by default; with `--store etcd://…` this server is one replica of a cluster. */
+async function openStore(config: BerthConfig, log: Logger): Promise<BerthStore> {
+  if (config.store.kind === "etcd") {
+    const store = await EtcdStore.open<BerthRecords>({ endpoints: config.store.endpoints, log: log.child({ component: "store" }) });
+    log.info(`state is kept in etcd at ${config.store.endpoints.join(", ")}`);
+    return store;
+  }
+  return new SqliteStore<BerthRecords>(join(config.dataDir, "berth.db"), {
+    health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }),
+  });
 }
 
 /** Creates the credentials file on first start; its administrator secret is printed this once. */

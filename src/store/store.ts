@@ -90,3 +90,15 @@ export function unchanged(entry: Entry): Expectation {
 }
 
 export const absent: Expectation = { absent: true };
+
+/** The store could not be reached (etcd without a quorum, or not answering): retry later; routers keep their last table. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreUnavailableError";
+  }
+
+  static is(value: unknown): value is StoreUnavailableError {
+    return value instanceof Error && value.name === "StoreUnavailableError";
+  }
+}
