@@ -99,6 +99,14 @@ describe("berth agent", () => {
       const borrowed = await agentCall(url, "GET", "/berth/v1/agents/gpu-own/state", otherKey);
       assert.equal(borrowed.status, 401, "one agent's key does not open another's view");
 
+      const badType = await agentCall(url, "POST", "/berth/v1/agents/register", cluster.secrets.joinToken, {
+        agentId: "gpu-bad",
+        instanceType: "ml.nope.large",
+        advertise: "127.0.0.1:9",
+        devices: [],
+      });
+      assert.equal(badType.status, 400);
+      assert.match(badType.body.message!, /instanceType 'ml.nope.large' is not a known instance type/);
       const garbled = await agentCall(url, "POST", "/berth/v1/agents/gpu-other/status", otherKey, "{not json");
       assert.equal(garbled.status, 400);
       assert.match(garbled.body.message!, /not valid JSON/);
