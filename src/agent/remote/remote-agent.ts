@@ -44,7 +44,7 @@ export class RemoteAgent {
   readonly #options: RemoteAgentOptions;
   readonly #client: ReplicaClient;
   readonly #proxy: CopyProxy;
-  #advertise = "";
+  #advertised = { host: "", port: 0 };
   #stopping = false;
   readonly #wakers = new Set<() => void>();
   #running?: Promise<void>;
@@ -58,8 +58,8 @@ export class RemoteAgent {
   /** Opens the proxy and starts the join loop; `done` settles when the agent has stopped (or was refused). */
   async start(): Promise<{ done: Promise<void> }> {
     const port = await this.#proxy.listen(this.#options.listen.host, this.#options.listen.port);
-    this.#advertise = `${this.#options.advertiseHost}:${port}`;
-    this.#options.log.info(`copy proxy listening on ${this.#options.listen.host}:${port}, advertised as ${this.#advertise}`);
+    this.#advertised = { host: this.#options.advertiseHost, port };
+    this.#options.log.info(`copy proxy listening on ${this.#options.listen.host}:${port}, advertised as ${this.#options.advertiseHost}:${port}`);
     this.#running = this.#run().finally(() => this.#proxy.close());
     return { done: this.#running };
   }
@@ -76,10 +76,7 @@ export class RemoteAgent {
     while (!this.#stopping) {
       const registration = await this.#register();
       if (!registration) return;
-      this.#proxy.configure(registration.agentKey, {
-        host: this.#options.advertiseHost,
-        port: Number(this.#advertise.slice(this.#advertise.lastIndexOf(":") + 1)),
-      });
+      this.#proxy.configure(registration.agentKey, this.#advertised);
       const view = new RemoteStoreView({
         client: this.#client,
         agentId: registration.agentId,
@@ -124,7 +121,7 @@ export class RemoteAgent {
 
   async #register(): Promise<RegisterResponse | undefined> {
     const { log, agentId, instanceType, devices, joinToken } = this.#options;
-    const body: RegisterRequest = { agentId, instanceType, advertise: this.#advertise, devices };
+    const body: RegisterRequest = { agentId, instanceType, advertise: `${this.#advertised.host}:${this.#advertised.port}`, devices };
     let failures = 0;
     while (!this.#stopping) {
       try {
