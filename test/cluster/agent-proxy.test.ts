@@ -103,7 +103,11 @@ describe("routers through agents' copy proxies", () => {
   });
 
   it("try another copy when an agent answers that its copy is not ready there", async () => {
-    const router = new Router({ accountId: "123456789012", observer: quietObserver });
+    const outcomes: string[] = [];
+    const router = new Router({
+      accountId: "123456789012",
+      observer: { requestStarted: () => undefined, requestFinished: (_t, outcome) => outcomes.push(outcome) },
+    });
     a.proxy.report({ copyId: a.route.id, phase: "Stopping", port: 1, restarts: 0, since: 0 });
     router.setTable(table([a.route, b.route]));
     for (let i = 0; i < 4; i++) {
@@ -113,6 +117,7 @@ describe("routers through agents' copy proxies", () => {
       result.finish("ok");
       assert.equal(text, "answered by b");
     }
+    assert.ok(outcomes.includes("unreachable"), `the router did try the copy that was not ready (outcomes: ${outcomes.join(", ")})`);
     await router.close();
   });
 
