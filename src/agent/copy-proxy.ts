@@ -1,6 +1,6 @@
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { CopyStatusRecord } from "../domain/resources.js";
-import { copyUnavailableHeader } from "../router/upstream.js";
+import { copyAbsentHeader } from "../router/upstream.js";
 import { bearer, sameSecret } from "../cluster/agent-key.js";
 import type { Logger } from "../util/logger.js";
 
@@ -116,10 +116,11 @@ export class CopyProxy {
     if (!this.#authorized(req.headers.authorization))
       return refuse(res, 401, "Unauthorized", "this is a Berth agent's copy proxy: send the agent key as 'Authorization: Bearer <key>'");
     const copyId = req.headers["x-berth-copy"];
-    const copy = typeof copyId === "string" ? this.#copies.get(copyId) : undefined;
-    if (typeof copyId !== "string" || !copy || copy.localPort === undefined)
-      return refuse(res, 404, "UnknownCopy", `this agent runs no copy '${String(copyId)}'; name one in the x-berth-copy header`);
-    if (!copy.ready) return refuse(res, 503, "CopyNotReady", `copy ${copyId} is not ready on this agent; try another copy`, true);
+    if (typeof copyId !== "string" || copyId === "") return refuse(res, 404, "NoCopy", "name the copy to reach in the x-berth-copy header");
+    const copy = this.#copies.get(copyId);
+    // The router's table may be a moment behind: a copy not (or no longer) serving here is worth trying elsewhere.
+    if (!copy || copy.localPort === undefined) return refuse(res, 503, "CopyAbsent", `copy ${copyId} is not running on this agent; try another copy`, copyId);
+    if (!copy.ready) return refuse(res, 503, "CopyNotReady", `copy ${copyId} is not ready on this agent; try another copy`, copyId);
     copy.inFlight++;
     copy.lastActivity = Date.now();
     let done = false;
@@ -141,7 +142,7 @@ export class CopyProxy {
     upstream.once("error", (error: NodeJS.ErrnoException) => {
       if (res.headersSent) return void res.destroy();
       // Refused: the request never reached the copy, so the router may send it to another.
-      if (error.code === "ECONNREFUSED") return refuse(res, 503, "CopyUnreachable", `copy ${copyId} does not answer on this agent; try another copy`, true);
+      if (error.code === "ECONNREFUSED") return refuse(res, 503, "CopyUnreachable", `copy ${copyId} does not answer on this agent; try another copy`, copyId);
       this.#log.warn({ copy: copyId }, `request to copy ${copyId} failed: ${error.message}`);
       refuse(res, 502, "CopyFailed", `copy ${copyId} failed while answering: ${error.message}`);
     });
@@ -158,12 +159,13 @@ export class CopyProxy {
   }
 }
 
-function refuse(res: ServerResponse, status: number, code: string, message: string, retryable = false): void {
+/** `absentCopy`: the request never reached that copy, so the router may send it to another. */
+function refuse(res: ServerResponse, status: number, code: string, message: string, absentCopy?: string): void {
   const body = JSON.stringify({ error: code, message });
   res.writeHead(status, {
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),
-    ...(retryable ? { [copyUnavailableHeader]: "1" } : {}),
+    ...(absentCopy !== undefined ? { [copyAbsentHeader]: absentCopy } : {}),
   });
   res.end(body);
 }

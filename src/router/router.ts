@@ -7,7 +7,7 @@ import { runtimeErrors } from "../domain/errors/runtime.js";
 import type { RequestObserver, RequestOutcome, RequestTarget } from "./observer.js";
 import { pickCopy, type CopyLoad } from "./pick.js";
 import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingTable, VariantRoute } from "./table.js";
-import { copyUnavailableHeader, neverReachedCopy, UpstreamPools } from "./upstream.js";
+import { copyAbsentHeader, neverReachedCopy, UpstreamPools } from "./upstream.js";
 import { HeldRequests, type HoldOptions } from "./hold.js";
 import { BodyBudget } from "./body-budget.js";
 import { readErrorText } from "./bounded-body.js";
@@ -285,11 +285,10 @@ export class Router {
     const status = response.statusCode;
     const contentType = header(response.headers["content-type"]);
     const customAttributes = header(response.headers["x-amzn-sagemaker-custom-attributes"]);
-    if (status === 503 && response.headers[copyUnavailableHeader] !== undefined) {
-      // The copy's agent refused it before it reached the copy (stopping, or not ready there yet).
+    if (status === 503 && response.headers[copyAbsentHeader] !== undefined) {
       await response.body.dump().catch(() => undefined);
       finish("unreachable");
-      throw new RetryableFailure(`copy ${copy.id} is not available on its agent`);
+      throw new RetryableFailure(`copy ${copy.id} is not running on its host any more`);
     }
     if (status < 200 || status >= 300) {
       const text = await readErrorText(response.body);

@@ -46,5 +46,8 @@ export function neverReachedCopy(error: unknown): boolean {
   );
 }
 
-/** Set by an agent's copy proxy on a 503 that never reached the copy, so the router may try another one. */
-export const copyUnavailableHeader = "x-berth-copy-unavailable";
+/**
+ * An agent's proxy answers 503 with this header (naming the copy) when the copy it was asked for is not
+ * running there: it forwarded nothing, so the router may try another copy.
+ */
+export const copyAbsentHeader = "x-berth-copy-absent";

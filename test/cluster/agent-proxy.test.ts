@@ -146,7 +146,7 @@ describe("routers through agents' copy proxies", () => {
       body: "{}",
     });
     assert.equal(refused.status, 503, "a stopping copy takes no new request");
-    assert.equal(refused.headers.get("x-berth-copy-unavailable"), "1");
+    assert.equal(refused.headers.get("x-berth-copy-absent"), "slow-copy");
     assert.equal(drained, false, "the drain waits for the request in flight");
     release();
     assert.equal(await (await answer).text(), "late answer");

@@ -138,7 +138,8 @@ describe("berth agent", () => {
         headers: { "x-berth-copy": "ic-nope-1", authorization: `Bearer ${keyOf(cluster, "gpu-proxy")}` },
         body: "{}",
       });
-      assert.equal(unknownCopy.status, 404);
+      assert.equal(unknownCopy.status, 503, "a copy it does not run: the router may try another");
+      assert.equal(unknownCopy.headers.get("x-berth-copy-absent"), "ic-nope-1");
       const served = await fetch(`${proxy}/invocations`, {
         method: "POST",
         headers: { "x-berth-copy": status.copyId, authorization: `Bearer ${keyOf(cluster, "gpu-proxy")}`, "content-type": "application/json" },
