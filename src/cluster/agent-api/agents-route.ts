@@ -81,12 +81,17 @@ export function agentsRoute(options: AgentsRouteOptions): PrefixRoute & { close(
       await watch.start();
     },
     "POST status": async (req, res, agentId) => {
-      const ops = await statusWriteOps(store, agentId, await readJson(req));
-      try {
-        writeJson(res, 200, { revision: await store.commit(ops) });
-      } catch (error) {
-        if (!StoreConflictError.is(error)) throw error;
-        throw new AgentApiError(409, "Conflict", "the copy or its instance changed while its status was written; read the scope again and retry");
+      const body = await readJson(req);
+      // The write is conditioned on the copy and instance as read; a change to either meanwhile (an instance's
+      // idle stamp, say) only means checking again, unless it took the copy away from this agent.
+      for (let attempt = 1; ; attempt++) {
+        const ops = await statusWriteOps(store, agentId, body);
+        try {
+          return writeJson(res, 200, { revision: await store.commit(ops) });
+        } catch (error) {
+          if (!StoreConflictError.is(error)) throw error;
+          if (attempt === 5) throw new AgentApiError(409, "Conflict", "the copy or its instance kept changing while its status was written; retry");
+        }
       }
     },
   };
