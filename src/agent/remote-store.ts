@@ -3,7 +3,7 @@ import type { ScopedEntry, ScopedEvent, StatusOp, StatusResponse, WatchMessage }
 import type { BerthRecords, BerthStore, ChangeEvent, Entry } from "../state/records.js";
 import { StoreConflictError, type ChangeListener, type ListOptions, type Op } from "../store/store.js";
 import type { Logger } from "../util/logger.js";
-import { describe, type ReplicaClient } from "./remote/replica-client.js";
+import { describe, type ReplicaAnswer, type ReplicaClient } from "./remote/replica-client.js";
 
 export interface RemoteStoreOptions {
   client: ReplicaClient;
@@ -70,10 +70,18 @@ export class RemoteStoreView implements BerthStore {
       return { type: "put", kind: "copy-status", key: op.key, value: this.#options.reportStatus(op.value as CopyStatusRecord) };
     });
     const { agentId, agentKey, client } = this.#options;
-    const answer = await client.call<StatusResponse & { message?: string }>("POST", `/berth/v1/agents/${agentId}/status`, {
-      bearer: agentKey,
-      body: { ops: statusOps },
-    });
+    // A status is written once per change: one that no replica could take is sent again (in order, as the
+    // node agent waits), until this view is closed.
+    let answer: ReplicaAnswer<StatusResponse & { message?: string }> | undefined;
+    for (let attempt = 0; !answer; attempt++) {
+      try {
+        answer = await client.call("POST", `/berth/v1/agents/${agentId}/status`, { bearer: agentKey, body: { ops: statusOps } });
+        if (answer.status === 503 && !this.#closed) answer = undefined;
+      } catch (error) {
+        if (this.#closed) throw error;
+      }
+      if (!answer) await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** Math.min(attempt, 5))));
+    }
     if (answer.status === 200) return answer.body.revision;
     if (answer.status === 409) throw new StoreConflictError("copy-status", ops[0]!.key, { present: true });
     throw new Error(`${answer.server} refused the status write (${answer.status}): ${answer.body?.message ?? "no message"}`);
