@@ -4,8 +4,9 @@ import { UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sa
 import { keys } from "../../src/state/keys.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { copyOf, invoke, invokeStream } from "../support/invoke.js";
-import { processAlive } from "../support/probe.js";
+import { probeImages, processAlive } from "../support/probe.js";
 import { berthFetch } from "../support/http.js";
+import { startBerth } from "../support/berth-process.js";
 import { eventually } from "../support/wait.js";
 import { messageOf, startAgent, type AgentProcess } from "../support/agent-process.js";
 import { agentCall, assignInstance, keyOf, leftoverCopy, proxyAddress, startCluster, statusesOf, type TestCluster } from "./agent-support.js";
@@ -210,7 +211,7 @@ describe("routers and agent leases", () => {
 });
 
 describe("an agent cut off from the servers", () => {
-  it("stops its copies itself once it could not renew its lease for its TTL", async () => {
+  it("stops its copies itself once it could not renew its lease for its TTL, and joins again when a server answers", async () => {
     const cluster = await startCluster();
     let agent: AgentProcess | undefined;
     try {
@@ -220,6 +221,15 @@ describe("an agent cut off from the servers", () => {
       await agent.waitForLog((l) => messageOf(l).startsWith("no lease renewal for 3 s (cut off from the servers); stopping every copy"));
       await eventually(async () => (processAlive(deployed.status.pid!) ? undefined : true), { what: "the copy to be stopped by its cut-off agent" });
       assert.equal(agent.child.exitCode, null, "the agent keeps trying to register again");
+      // The server comes back at the same address: the agent registers again and its host serves again.
+      const { port, dataDir } = cluster.server;
+      cluster.servers.push(await startBerth({ port, dataDir, args: ["--store", cluster.etcd.storeUrl], config: { images: probeImages } }));
+      await eventually(async () => (agent!.logs.filter((l) => messageOf(l).startsWith("registered with")).length === 2 ? true : undefined), {
+        what: "the agent to register again once a server answers",
+      });
+      await eventually(async () => (await statusesOf(cluster.store, deployed.endpoint)).find((s) => s.phase === "Ready" && s.pid !== deployed.status.pid), {
+        what: "the endpoint's copy to run again on the agent",
+      });
     } finally {
       await agent?.kill();
       await cluster.stop();
