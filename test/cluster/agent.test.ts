@@ -284,3 +284,31 @@ describe("an agent whose server replica dies", () => {
     }
   });
 });
+
+describe("an agent while etcd is wholly down", () => {
+  it("keeps its copies serving from the routers' last table, and renews its lease again once etcd is back", async () => {
+    const cluster = await startCluster();
+    let agent: AgentProcess | undefined;
+    try {
+      const deployed = await deployOnAgent(cluster, "gpu-outage");
+      agent = deployed.agent;
+      await cluster.etcd.kill(0);
+      const downSince = Date.now();
+      await agent.waitForLog((l) => messageOf(l).startsWith("the servers cannot reach the store to renew the lease; copies keep serving"));
+      // Watch for longer than the lease's TTL (3 s) without etcd: every request is answered by the copy.
+      let served = 0;
+      while (Date.now() - downSince < 2 * 3_000 + 1_000) {
+        const answer = await invoke(cluster.server.runtime, deployed.endpoint, deployed.component, `{"n":${served}}`);
+        assert.equal(answer.body, `{"n":${served}}`);
+        served++;
+      }
+      assert.ok(processAlive(deployed.status.pid!), "the copy kept running");
+      assert.ok(!agent.logs.some((l) => messageOf(l).startsWith("no lease renewal")), "the agent did not take itself for cut off");
+      await cluster.etcd.restart(0);
+      await agent.waitForLog((l) => messageOf(l) === "lease renewed again");
+    } finally {
+      await agent?.kill();
+      await cluster.stop();
+    }
+  });
+});

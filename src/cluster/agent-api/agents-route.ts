@@ -37,6 +37,8 @@ const maxBodyBytes = 1024 * 1024;
 export function agentsRoute(options: AgentsRouteOptions): PrefixRoute & { close(): void } {
   const { store, log } = options;
   const watches = new Set<AgentWatch>();
+  // Agents wait a third of their TTL for a renewal's answer.
+  const renewBudgetMs = Math.max(200, (options.ttlSeconds * 1000) / 3 - 300);
   // Made once per cluster and never changed: read once, and again only after a failed read.
   let secretsRead: Promise<ClusterSecretsRecord> | undefined;
   const secrets = () => {
@@ -58,10 +60,13 @@ export function agentsRoute(options: AgentsRouteOptions): PrefixRoute & { close(
     "POST renew": async (req, res, agentId) => {
       const leaseId = ((await readJson(req)) as { leaseId?: unknown } | null)?.leaseId;
       if (typeof leaseId !== "string") throw AgentApiError.badRequest('the body must be {"leaseId": "<the lease register answered>"}');
-      const lease = await store.get("agent-lease", keys.agentLease(agentId));
-      if (!lease || lease.value.leaseId !== leaseId || !(await store.leases!.renew(leaseId)))
-        throw new AgentApiError(410, "LeaseGone", `the lease of agent ${agentId} has expired or was replaced; stop its copies and register again`);
-      writeJson(res, 200, { ttlSeconds: lease.value.ttlSeconds });
+      // Answer before the agent gives up on this call: "the store is down" keeps its copies serving, silence does not.
+      const renewed = await within(renewBudgetMs, async () => {
+        const lease = await store.get("agent-lease", keys.agentLease(agentId));
+        return lease !== undefined && lease.value.leaseId === leaseId && (await store.leases!.renew(leaseId)) ? lease.value : undefined;
+      });
+      if (!renewed) throw new AgentApiError(410, "LeaseGone", `the lease of agent ${agentId} has expired or was replaced; stop its copies and register again`);
+      writeJson(res, 200, { ttlSeconds: renewed.ttlSeconds });
     },
     "DELETE lease": async (req, res, agentId) => {
       const lease = await store.get("agent-lease", keys.agentLease(agentId));
@@ -165,4 +170,17 @@ function writeJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** The work's result, or StoreUnavailableError once ms have passed without one. */
+async function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailableError(`the store did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
