@@ -34,9 +34,10 @@ export interface NodeAgentOptions {
 
 /**
  * The node agent: runs a model-server process for every active copy placed on its host's instances,
- * reports each copy's status to the store, and stops copies that drain or disappear. It reads and writes
- * copies through the store, but it runs inside `berth server`, next to the router: it drains a copy by
- * waiting on that router in-process (`drain`), and its copies listen on 127.0.0.1, where the router reaches them.
+ * reports each copy's status to the store, and stops copies that drain or disappear. Its copies listen on
+ * 127.0.0.1. Inside `berth server` it uses the store and drains a copy by waiting on the router in-process;
+ * inside `berth agent` it uses the agent's remote view of the store (remote-store.ts) and drains through the
+ * agent's copy proxy, which routers on other hosts reach.
  */
 export class NodeAgent {
   readonly #options: NodeAgentOptions;

@@ -25,6 +25,32 @@ export interface AuthGateOptions {
   now: () => number;
 }
 
+/** The agent protocol's paths: outside SigV4, each route checks its own bearer secret (src/cluster/agent-api). */
+export const agentProtocolPrefix = "/berth/v1/agents/";
+
+/** Lets an agent protocol request reach its route; it authorizes nothing else. */
+const agentProtocol: RequestAuth = {
+  body: async (raw) => raw,
+  authorize: () => {
+    throw authErrors.agentProtocolOnly();
+  },
+  authorizeJson: () => {
+    throw authErrors.agentProtocolOnly();
+  },
+  authorizeInvoke: () => {
+    throw authErrors.agentProtocolOnly();
+  },
+};
+
+/** An agent protocol path: /berth/v1/agents/<id>[/<action>], no dot segment or escape that could resolve to another route. */
+const agentProtocolPath = /^\/berth\/v1\/agents\/[A-Za-z0-9][A-Za-z0-9._-]*(\/[a-z]+)?$/;
+
+function isAgentProtocolPath(url: string | undefined): boolean {
+  if (url === undefined) return false;
+  const query = url.indexOf("?");
+  return agentProtocolPath.test(query < 0 ? url : url.slice(0, query));
+}
+
 const open: RequestAuth = {
   body: async (raw) => raw,
   authorize: () => {},
@@ -52,6 +78,7 @@ export class AuthGate {
   }
 
   async admit(req: IncomingMessage, signingName: string): Promise<RequestAuth> {
+    if (isAgentProtocolPath(req.url)) return agentProtocol;
     if (!this.#verifier) return open;
     const pending = await this.#verifier.begin(req, signingName);
     const account = this.#options.account;

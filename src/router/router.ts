@@ -260,7 +260,7 @@ export class Router {
       response = await this.#pools.get(copy.origin).request({
         path: "/invocations",
         method: "POST",
-        headers: request.headers,
+        headers: copy.headers ? { ...request.headers, ...copy.headers } : request.headers,
         body: request.body,
         signal: request.signal,
         headersTimeout: this.#options.invokeTimeoutMs,

@@ -7,6 +7,8 @@ export interface RouteCopy {
   id: string;
   origin: string;
   instanceId: string;
+  /** Added on the hop to the copy: an agent's proxy needs the copy's id and the agent's key. */
+  headers?: Record<string, string>;
 }
 
 export interface ComponentRoute {
@@ -61,20 +63,33 @@ export interface TableInputs {
    */
   liveHosts?: ReadonlySet<string>;
   now: number;
+  /**
+   * Cluster mode: "Bearer <agent key>" per agent that holds a live lease. Copies on an agent's instance
+   * (provider "agents") are routed through its proxy with that key, and left out while it has no lease.
+   */
+  agentAuthorization?: Map<string, string>;
 }
+
+/** Instances served by registered agents (cluster mode). */
+export const agentProvider = "agents";
 
 /** Default routing when a variant names none; SageMaker's default is not documented, RANDOM is its original behaviour. */
 export const defaultRoutingStrategy: RoutingStrategy = "RANDOM";
 
 export function buildRoutingTable(inputs: TableInputs): RoutingTable {
   const statusOf = new Map(inputs.statuses.map((s) => [s.copyId, s]));
-  const hostOf = new Map(inputs.instances.map((i) => [i.id, i.host]));
+  const instanceOf = new Map(inputs.instances.map((i) => [i.id, i]));
   const routable = (copy: CopyRecord): RouteCopy | undefined => {
     const status = statusOf.get(copy.id);
     if (copy.state !== "Active" || status?.phase !== "Ready" || !status.port) return undefined;
-    const host = hostOf.get(copy.instanceId);
-    if (host === undefined || (inputs.liveHosts !== undefined && !inputs.liveHosts.has(host))) return undefined;
-    return { id: copy.id, origin: `http://${status.address ?? "127.0.0.1"}:${status.port}`, instanceId: copy.instanceId };
+    const instance = instanceOf.get(copy.instanceId);
+    if (instance === undefined || (inputs.liveHosts !== undefined && !inputs.liveHosts.has(instance.host))) return undefined;
+    const route: RouteCopy = { id: copy.id, origin: `http://${status.address ?? "127.0.0.1"}:${status.port}`, instanceId: copy.instanceId };
+    if (instance.provider !== agentProvider) return route;
+    const authorization = inputs.agentAuthorization?.get(instance.host);
+    if (authorization === undefined) return undefined;
+    route.headers = { authorization, "x-berth-copy": copy.id };
+    return route;
   };
   // Group copies once, so a rebuild stays linear in copies however many components there are.
   const byEndpoint = groupBy(inputs.copies, (c) => c.endpointName.toLowerCase());

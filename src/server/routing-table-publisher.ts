@@ -4,9 +4,11 @@ import type { ScalableTargetRecord } from "../autoscaling/records.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { buildRoutingTable, type RoutingTable } from "../router/table.js";
+import { agentKey } from "../cluster/agent-key.js";
+import { keys } from "../state/keys.js";
 
 const retryMs = 1000;
-const relevant = new Set(["endpoint", "inference-component", "instance", "copy", "copy-status", "scalable-target", "agent-lease"]);
+const relevant = new Set(["endpoint", "inference-component", "instance", "copy", "copy-status", "scalable-target", "agent-lease", "cluster-secrets"]);
 
 /**
  * Rebuilds the routing table when the store changes and pushes it to subscribers. Bursts of changes
@@ -76,15 +78,16 @@ export class RoutingTablePublisher {
     this.#waiters = [];
     this.#rebuilding = (async () => {
       try {
-        const [endpoints, components, instances, copies, statuses, targets, leases] = await Promise.all([
+        const [endpoints, components, instances, copies, statuses, targets, leases, secrets] = await Promise.all([
           this.#store.list("endpoint"),
           this.#store.list("inference-component"),
           this.#store.list("instance"),
           this.#store.list("copy"),
           this.#store.list("copy-status"),
           this.#store.list("scalable-target"),
-          // Hosts hold leases only in cluster mode; on one machine every host is live.
+          // Hosts hold leases and the cluster has secrets only in cluster mode; on one machine every host is live.
           this.#store.leases ? this.#store.list("agent-lease") : undefined,
+          this.#store.leases ? this.#store.get("cluster-secrets", keys.clusterSecrets()) : undefined,
         ]);
         const table = buildRoutingTable({
           endpoints: endpoints.map((e) => e.value),
@@ -100,6 +103,8 @@ export class RoutingTablePublisher {
           ),
           liveHosts: leases ? new Set(leases.map((e) => e.value.agentId)) : undefined,
           now: this.#clock.now(),
+          agentAuthorization:
+            secrets && leases ? new Map(leases.map((e) => [e.value.agentId, `Bearer ${agentKey(secrets.value, e.value.agentId)}`])) : undefined,
         });
         for (const subscriber of this.#subscribers) subscriber(table);
         if (this.#failing) this.#log.info("the routing table is rebuilt from the store again");

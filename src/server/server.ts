@@ -11,10 +11,9 @@ import { sageMakerService } from "../api/sagemaker/service.js";
 import { placementRoute } from "../api/berth/placement-route.js";
 import { metricsRoute } from "../api/berth/metrics-route.js";
 import { runtimeRoute } from "../api/runtime/invoke-route.js";
+import { agentsRoute } from "../cluster/agent-api/agents-route.js";
 import { NodeAgent } from "../agent/agent.js";
-import { CopyFiles } from "../agent/copy-files.js";
-import { CopySandbox } from "../agent/copy-sandbox.js";
-import { CopyUserError, findSetpriv, resolveCopyIdentity } from "../agent/copy-user.js";
+import { buildCopySandbox } from "../agent/sandbox-setup.js";
 import { runsInContainer } from "../agent/images.js";
 import type { SupervisorTimings } from "../agent/supervisor.js";
 import { RouterMetrics } from "../router/metrics.js";
@@ -71,7 +70,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const looserMode = prepareDataDir(config.dataDir);
   if (looserMode !== undefined)
     log.info(`tightened the data dir ${config.dataDir} from mode ${looserMode.toString(8)} to 700, so only the server's user can read it`);
-  const sandbox = await buildSandbox(config, log.child({ component: "agent" }));
+  const sandbox = await buildCopySandbox(config.copies, config.dataDir, log.child({ component: "agent" }));
   const store = await openStore(config, log);
   await migrateState(store);
   // Cluster mode (an etcd store, with leases): no agent or local instances here; the elected leader runs the controllers.
@@ -192,6 +191,10 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const gate = new AuthGate({ keys, account: deps.account, allowedHosts, clockSkewSeconds: config.auth.clockSkewSeconds, now: () => clock.now() });
   const tls = config.tls.cert && config.tls.key ? { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) } : undefined;
 
+  // In a cluster, agents join and report through every replica.
+  const agentApi = cluster
+    ? agentsRoute({ store, catalog, clock, log: log.child({ component: "agents" }), ttlSeconds: config.cluster.leaseSeconds })
+    : undefined;
   let ready = false;
   const server = createApiServer({
     gate,
@@ -204,6 +207,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     ],
     routes: [
       runtimeRoute(router),
+      ...(agentApi ? [agentApi] : []),
       clusterRoute({
         view: () => (cluster ? cluster.view() : Promise.resolve(singleView({ ...self, startedAt }))),
         joinToken: async () => cluster?.secrets.joinToken,
@@ -232,6 +236,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     close: () => {
       closing ??= (async () => {
         ready = false;
+        agentApi?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
@@ -274,22 +279,6 @@ async function openStore(config: BerthConfig, log: Logger): Promise<BerthStore> 
   return new SqliteStore<BerthRecords>(join(config.dataDir, "berth.db"), {
     health: new StorageHealth({ dataDir: config.dataDir, log: log.child({ component: "storage" }) }),
   });
-}
-
-/** Copies' user and files: outside the private data dir, readable by the copy user's group only. */
-async function buildSandbox(config: BerthConfig, log: Logger): Promise<CopySandbox> {
-  const identity = await resolveCopyIdentity(config.copies.user, log);
-  const setpriv = findSetpriv();
-  if (!setpriv) {
-    if (identity.switched)
-      throw new CopyUserError(
-        "util-linux setpriv is not installed, so model copies cannot be started as copies.user. Install util-linux (apt-get install util-linux).",
-      );
-    log.warn("util-linux setpriv is not installed: model copies run without no_new_privs and are not killed if the server dies. Install util-linux.");
-  }
-  const files = new CopyFiles(config.copies.dir ?? `${config.dataDir}-copies`, identity);
-  await files.prepare(log);
-  return new CopySandbox(identity, files, setpriv);
 }
 
 /** Creates the credentials file on first start; its administrator secret is printed this once. */

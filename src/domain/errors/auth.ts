@@ -8,6 +8,13 @@ const incomplete = (message: string) => new BerthError({ code: "IncompleteSignat
 const invalid = (message: string) => new BerthError({ code: "InvalidSignatureException", httpStatus: 403, queryCode: "SignatureDoesNotMatch", message });
 
 export const authErrors = {
+  agentProtocolOnly: () =>
+    new BerthError({
+      code: "AccessDeniedException",
+      httpStatus: 403,
+      queryCode: "AccessDenied",
+      message: "An agent protocol request (/berth/v1/agents/…) reaches only the agent protocol; sign other requests with SigV4.",
+    }),
   missingAuthentication: () =>
     new BerthError({
       code: "MissingAuthenticationTokenException",

@@ -1,0 +1,56 @@
+import type { CopyStatusRecord } from "../../domain/resources.js";
+import { keys } from "../../state/keys.js";
+import { check, del, put, unchanged, type BerthStore, type Op } from "../../state/records.js";
+import { AgentApiError } from "./agent-api-error.js";
+
+const phases = new Set(["Downloading", "Starting", "Ready", "Failed", "Stopping"]);
+
+/**
+ * The store ops for an agent's status writes, each conditioned on the copy and its instance being
+ * unchanged since checked, so a copy taken from the agent meanwhile is never written for it.
+ * Refuses anything but put/delete of `copy-status` for copies on the agent's own instances.
+ */
+export async function statusWriteOps(store: BerthStore, agentId: string, body: unknown): Promise<Op[]> {
+  const ops = (body as { ops?: unknown } | null)?.ops;
+  if (!Array.isArray(ops) || ops.length === 0 || ops.length > 100)
+    throw AgentApiError.badRequest('the body must be {"ops": [...]} with 1 to 100 copy-status puts or deletes');
+  const result: Op[] = [];
+  for (const [i, raw] of ops.entries()) {
+    const op = raw as { type?: unknown; kind?: unknown; key?: unknown; value?: unknown; expect?: unknown; lease?: unknown };
+    if (op === null || typeof op !== "object") throw AgentApiError.badRequest(`ops[${i}] must be an object`);
+    if (op.kind !== "copy-status")
+      throw AgentApiError.forbidden(`ops[${i}] writes '${String(op.kind)}': an agent may only write copy-status entries of its own copies`);
+    if (op.type !== "put" && op.type !== "delete") throw AgentApiError.badRequest(`ops[${i}].type must be "put" or "delete", got '${String(op.type)}'`);
+    if (op.expect !== undefined || op.lease !== undefined) throw AgentApiError.badRequest(`ops[${i}] may not carry an expectation or a lease`);
+    if (typeof op.key !== "string" || !/^[^/]+\/[^/]+$/.test(op.key)) throw AgentApiError.badRequest(`ops[${i}].key must be "<endpoint>/<copy id>"`);
+    const copy = await store.get("copy", op.key);
+    const instance = copy ? await store.get("instance", keys.child(copy.value.endpointName, copy.value.instanceId)) : undefined;
+    const ours = instance?.value.host === agentId;
+    if (op.type === "delete") {
+      // The status of a copy that no longer exists is nobody's: its last agent clears it.
+      if (copy && !ours) throw AgentApiError.forbidden(`copy ${op.key} does not run on agent ${agentId}; an agent may only write the status of its own copies`);
+      result.push(del("copy-status", op.key));
+      if (copy) result.push(check("copy", copy.key, unchanged(copy)));
+      if (instance) result.push(check("instance", instance.key, unchanged(instance)));
+      continue;
+    }
+    if (!copy || !instance || !ours)
+      throw AgentApiError.forbidden(`copy ${op.key} does not run on agent ${agentId}; an agent may only write the status of its own copies`);
+    const value = checkStatus(op.value, copy.value.id, i);
+    result.push(put("copy-status", op.key, value), check("copy", copy.key, unchanged(copy)), check("instance", instance.key, unchanged(instance)));
+  }
+  return result;
+}
+
+function checkStatus(raw: unknown, copyId: string, i: number): CopyStatusRecord {
+  const value = raw as Partial<CopyStatusRecord> | null;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw AgentApiError.badRequest(`ops[${i}].value must be a copy status object`);
+  if (value.copyId !== copyId) throw AgentApiError.badRequest(`ops[${i}].value.copyId must be ${copyId}, the copy its key names`);
+  if (typeof value.phase !== "string" || !phases.has(value.phase))
+    throw AgentApiError.badRequest(`ops[${i}].value.phase must be one of ${[...phases].join(", ")}`);
+  if (typeof value.restarts !== "number" || typeof value.since !== "number") throw AgentApiError.badRequest(`ops[${i}].value needs numeric restarts and since`);
+  if (value.port !== undefined && (!Number.isInteger(value.port) || value.port < 1 || value.port > 65535))
+    throw AgentApiError.badRequest(`ops[${i}].value.port must be a port number`);
+  if (value.address !== undefined && typeof value.address !== "string") throw AgentApiError.badRequest(`ops[${i}].value.address must be a string`);
+  return value as CopyStatusRecord;
+}

@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+import { testArtifactSettings } from "./berth-process.js";
+
+const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
+
+export interface AgentProcess {
+  name: string;
+  dataDir: string;
+  child: ChildProcess;
+  logs: Record<string, unknown>[];
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Sends SIGTERM and waits for the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+  /** Everything it wrote to stderr. */
+  stderr(): string;
+}
+
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+export function newAgentDataDir(): string {
+  return join(mkdtempSync(join(tmpdir(), "berth-agent-test-")), "data");
+}
+
+/** Starts `berth agent` as its own process, as an operator would on a GPU host. */
+export function startAgent(options: {
+  servers: string[];
+  token: string;
+  name: string;
+  instanceType?: string;
+  dataDir?: string;
+  config?: Record<string, unknown>;
+  args?: string[];
+}): AgentProcess {
+  const dataDir = options.dataDir ?? newAgentDataDir();
+  const configFile = join(dataDir, "..", `agent-config-${options.name}.yaml`);
+  writeFileSync(configFile, stringify({ artifacts: testArtifactSettings, ...options.config }));
+  const args = [
+    binary,
+    "agent",
+    "--server",
+    options.servers.join(","),
+    "--token",
+    options.token,
+    "--name",
+    options.name,
+    "--instance-type",
+    options.instanceType ?? "ml.g5.12xlarge",
+    "--advertise",
+    "127.0.0.1:0",
+    "--data-dir",
+    dataDir,
+    "--config",
+    configFile,
+    "--log-format",
+    "json",
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  const logs: Record<string, unknown>[] = [];
+  const listeners = new Set<(line: Record<string, unknown>) => void>();
+  let stderr = "";
+  let buffer = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString("utf8");
+    let newline: number;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const text = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      try {
+        const line = JSON.parse(text) as Record<string, unknown>;
+        logs.push(line);
+        for (const listener of listeners) listener(line);
+      } catch {
+        // Not a log line.
+      }
+    }
+  });
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const waitForLog = (match: (line: Record<string, unknown>) => boolean, timeoutMs = 30_000) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const found = logs.find(match);
+      if (found) return resolve(found);
+      const timer = setTimeout(() => {
+        listeners.delete(listener);
+        const recent = logs.slice(-8).map((l) => String(l.msg));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for a log line of agent ${options.name}; its last lines: ${recent.join(" | ")}; stderr: ${stderr.slice(-2000)}`,
+          ),
+        );
+      }, timeoutMs);
+      const listener = (line: Record<string, unknown>) => {
+        if (!match(line)) return;
+        clearTimeout(timer);
+        listeners.delete(listener);
+        resolve(line);
+      };
+      listeners.add(listener);
+    });
+  return {
+    name: options.name,
+    dataDir,
+    child,
+    logs,
+    exited,
+    waitForLog,
+    stderr: () => stderr,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** A log line's message. */
+export function messageOf(line: Record<string, unknown>): string {
+  return String(line.msg ?? "");
+}
