@@ -10,6 +10,8 @@ export interface HoldOptions {
 
 interface Waiter {
   wake: (ready: boolean) => void;
+  /** Copies this request already tried and found unreachable: only a table with another copy releases it. */
+  exclude?: ReadonlySet<string>;
 }
 
 /**
@@ -31,7 +33,7 @@ export class HeldRequests {
   }
 
   /** Resolves when a copy may be ready; rejects with the documented error on expiry, a full queue or a gone client. */
-  wait(component: string, signal: AbortSignal): Promise<void> {
+  wait(component: string, signal: AbortSignal, options: { exclude?: ReadonlySet<string>; timeoutMs?: number } = {}): Promise<void> {
     let waiters = this.#waiting.get(component);
     if (!waiters) {
       waiters = new Set();
@@ -43,6 +45,7 @@ export class HeldRequests {
     const queue = waiters;
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
+        exclude: options.exclude,
         wake: (ready) => {
           this.#clock.clearTimeout(timer);
           signal.removeEventListener("abort", onAbort);
@@ -52,7 +55,7 @@ export class HeldRequests {
           else reject(signal.aborted ? new Error("client went away while its request was held") : runtimeErrors.noCapacity());
         },
       };
-      const timer = this.#clock.setTimeout(() => waiter.wake(false), this.#options.holdMs);
+      const timer = this.#clock.setTimeout(() => waiter.wake(false), options.timeoutMs ?? this.#options.holdMs);
       timer.unref?.();
       const onAbort = () => waiter.wake(false);
       signal.addEventListener("abort", onAbort, { once: true });
@@ -60,11 +63,15 @@ export class HeldRequests {
     });
   }
 
-  /** Called with each new routing table: components that now have a ready copy release their requests. */
-  release(hasCopies: (component: string) => boolean): void {
+  /** Called with each new routing table: requests of components that now have a ready copy (one they have not tried) go on. */
+  release(copiesOf: (component: string) => readonly { id: string }[]): void {
     for (const [component, waiters] of this.#waiting) {
-      if (!hasCopies(component)) continue;
-      for (const waiter of [...waiters]) waiter.wake(true);
+      const copies = copiesOf(component);
+      if (copies.length === 0) continue;
+      for (const waiter of [...waiters]) {
+        const exclude = waiter.exclude;
+        if (!exclude || copies.some((copy) => !exclude.has(copy.id))) waiter.wake(true);
+      }
     }
   }
 }

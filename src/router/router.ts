@@ -118,7 +118,7 @@ export class Router {
     this.#table = table;
     this.#held.release((key) => {
       const [endpoint, component] = key.split("\u0000") as [string, string];
-      return (table.endpoints.get(endpoint)?.components.get(component)?.copies.length ?? 0) > 0;
+      return table.endpoints.get(endpoint)?.components.get(component)?.copies ?? [];
     });
     const origins = new Set<string>();
     for (const endpoint of table.endpoints.values()) {
@@ -164,6 +164,7 @@ export class Router {
     if (adapter) request = { ...request, headers: withAdapter(request.headers, adapter) };
     // Only a request that had to be retried needs to remember which copies it tried.
     let tried: Set<string> | undefined;
+    let holdUntil: number | undefined;
     for (;;) {
       const copy = pickCopy(copies, strategy, this.#loadOf, { exclude: tried, rotation: this.#rotation++, random: this.#options.random });
       if (!copy) {
@@ -177,10 +178,38 @@ export class Router {
       } catch (error) {
         if (!(error instanceof RetryableFailure)) throw error;
         (tried ??= new Set()).add(copy.id);
-        if (tried.size > maxRetries || tried.size >= copies.length) throw runtimeErrors.modelUnreachable(error.message);
+        const untried = copies.some((c) => !tried!.has(c.id));
+        if (untried && tried.size <= maxRetries) {
+          this.#options.observer.requestRetried?.(target, error.reason);
+          continue;
+        }
+        if (!componentName) throw runtimeErrors.modelUnreachable(error.message);
+        // No copy it tried ever got the request (their host is gone or going): it waits, as at zero copies, for a table with another copy.
+        holdUntil ??= this.#options.clock.now() + this.#options.hold.holdMs;
+        ({ copies, strategy, variantName, componentName } = await this.#awaitAnotherCopy(endpoint.name, componentName, request, tried, holdUntil, error));
         this.#options.observer.requestRetried?.(target, error.reason);
       }
     }
+  }
+
+  async #awaitAnotherCopy(
+    endpointName: string,
+    componentName: string,
+    request: InvokeRequest,
+    tried: ReadonlySet<string>,
+    holdUntil: number,
+    failure: RetryableFailure,
+  ): Promise<TargetChoice> {
+    const remainingMs = holdUntil - this.#options.clock.now();
+    if (remainingMs <= 0) throw runtimeErrors.modelUnreachable(failure.message);
+    const key = `${endpointName.toLowerCase()}\u0000${componentName.toLowerCase()}`;
+    const signal = request.signal.asAbortSignal();
+    await this.#held.wait(key, signal, { exclude: tried, timeoutMs: remainingMs }).catch((error: unknown) => {
+      throw signal.aborted ? error : runtimeErrors.modelUnreachable(`${failure.message}, and no other copy became ready within the hold time`);
+    });
+    const current = this.#table.endpoints.get(endpointName.toLowerCase());
+    if (!current) throw runtimeErrors.endpointNotFound(request.endpointName, this.#options.accountId);
+    return this.#target(current, request);
   }
 
   /**

@@ -188,4 +188,35 @@ describe("router retries", () => {
     assert.equal((await retries(metrics, "copy_absent")) + (await retries(metrics, "unreachable")), 0);
     await router.close();
   });
+
+  it("holds a request whose every copy is gone until a table brings another copy, as at zero copies", async () => {
+    const gone = await copyProcess("gone");
+    const exited = once(gone.child, "exit");
+    gone.child.kill("SIGKILL");
+    await exited;
+    const replacement = await copyProcess("replacement");
+    children.push(replacement.child);
+    const router = new Router({ accountId: "123456789012", observer: new RouterMetrics({ defaultMetrics: false }) });
+    router.setTable(table([{ id: "copy-gone", origin: gone.origin, instanceId: "i-dead" }]));
+    let settled = false;
+    const answer = invoke(router).finally(() => (settled = true));
+    // The request has met the dead copy and waits: it settles only once the next table is pushed.
+    await eventually(async () => (router.inFlight("copy-gone") === 0 ? true : undefined), { what: "the request to try the dead copy" });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, "the request waits for another copy instead of failing");
+    router.setTable(table([{ id: "copy-new", origin: replacement.origin, instanceId: "i-new" }]));
+    assert.equal(await answer, "replacement");
+    await router.close();
+  });
+
+  it("fails a request whose every copy is gone with ModelError once the hold time passes without another copy", async () => {
+    const gone = await copyProcess("gone-for-good");
+    const exited = once(gone.child, "exit");
+    gone.child.kill("SIGKILL");
+    await exited;
+    const router = new Router({ accountId: "123456789012", observer: new RouterMetrics({ defaultMetrics: false }), hold: { holdMs: 200, maxHeld: 10 } });
+    router.setTable(table([{ id: "copy-gone", origin: gone.origin, instanceId: "i-dead" }]));
+    await assert.rejects(invoke(router), /could not be reached/);
+    await router.close();
+  });
 });
