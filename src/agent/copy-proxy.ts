@@ -1,7 +1,7 @@
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { CopyStatusRecord } from "../domain/resources.js";
 import { copyAbsentHeader } from "../router/upstream.js";
-import { bearer, sameSecret } from "../cluster/agent-key.js";
+import { bearer, sameSecret } from "../auth/agent-key.js";
 import type { Logger } from "../util/logger.js";
 
 interface ProxiedCopy {

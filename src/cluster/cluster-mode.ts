@@ -10,7 +10,7 @@ import { clusterView, type ClusterView } from "./cluster-view.js";
 import { Election } from "./election.js";
 import { FencedStore } from "./fenced-store.js";
 import { ClusterMetricsReader } from "./metric-fanout.js";
-import { replicaKey } from "./replica-key.js";
+import { replicaKey } from "../auth/replica-key.js";
 import { ReplicaRegistry } from "./replicas.js";
 import { ensureClusterSecrets } from "./secrets.js";
 import { requestWake } from "./wakes.js";

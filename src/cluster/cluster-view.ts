@@ -1,12 +1,7 @@
-import type { AgentRecord } from "../domain/cluster.js";
-import type { BerthStore } from "../state/records.js";
+import type { ClusterView } from "../domain/cluster.js";
 
-export interface ClusterView {
-  mode: "single" | "cluster";
-  replicas: { id: string; url: string; leader: boolean; startedAt: string }[];
-  leader?: { replicaId: string; since: string };
-  agents: (Pick<AgentRecord, "id" | "instanceType" | "advertise" | "devices" | "claim"> & { lease: { alive: boolean; ttlSeconds?: number } })[];
-}
+export type { ClusterView };
+import type { BerthStore } from "../state/records.js";
 
 /** Who is in the cluster, from the store: replicas, the controller leader, agents and whether their leases live. */
 export async function clusterView(store: BerthStore): Promise<ClusterView> {

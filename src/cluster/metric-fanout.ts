@@ -1,12 +1,11 @@
 import type { ReplicaRecord } from "../domain/cluster.js";
 import { compareMetrics } from "../metrics/match.js";
 import { mergeReplicaParts, rawSeries, type RawSeries, type ReplicaPart } from "../metrics/replica-merge.js";
+import { internalMetricPaths } from "../metrics/replica-merge.js";
 import { canonicalId } from "../metrics/series-table.js";
 import { seriesKey, type GatheringReader, type MetricId, type MetricsReader, type ReadScope } from "../metrics/types.js";
 import type { BerthStore } from "../state/records.js";
 import type { Logger } from "../util/logger.js";
-
-export const internalMetricPaths = { data: "/berth/v1/internal/metric-data", list: "/berth/v1/internal/list-metrics" } as const;
 
 export interface ClusterMetricsOptions {
   /** This replica's own metrics (its router's requests, its PutMetricData calls). */

@@ -56,3 +56,11 @@ export interface WakeRecord {
   replicaId: string;
   at: number;
 }
+
+/** What GET /berth/v1/cluster answers: the replicas, the controller leader, the agents and their leases. */
+export interface ClusterView {
+  mode: "single" | "cluster";
+  replicas: { id: string; url: string; leader: boolean; startedAt: string }[];
+  leader?: { replicaId: string; since: string };
+  agents: (Pick<AgentRecord, "id" | "instanceType" | "advertise" | "devices" | "claim"> & { lease: { alive: boolean; ttlSeconds?: number } })[];
+}

@@ -95,3 +95,6 @@ function combine(rule: MergeRule, aggregates: Aggregate[]): Aggregate {
   }
   return aggregates.reduce((t, a) => ({ sum: t.sum + a.sum, count: t.count + a.count, min: Math.min(t.min, a.min), max: Math.max(t.max, a.max) }));
 }
+
+/** Where replicas ask each other for their raw metric buckets. */
+export const internalMetricPaths = { data: "/berth/v1/internal/metric-data", list: "/berth/v1/internal/list-metrics" } as const;

@@ -4,7 +4,7 @@ import type { ScalableTargetRecord } from "../autoscaling/records.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { buildRoutingTable, type RoutingTable } from "../router/table.js";
-import { agentKey } from "../cluster/agent-key.js";
+import { agentKey } from "../auth/agent-key.js";
 import { keys } from "../state/keys.js";
 
 const retryMs = 1000;

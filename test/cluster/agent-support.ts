@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { EtcdStore } from "../../src/store/etcd-store.js";
-import { agentKey } from "../../src/cluster/agent-key.js";
+import { agentKey } from "../../src/auth/agent-key.js";
 import type { ClusterSecretsRecord } from "../../src/domain/cluster.js";
 import type { CopyStatusRecord } from "../../src/domain/resources.js";
 import { keys } from "../../src/state/keys.js";

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import { internalMetricsRoute } from "../../src/api/berth/internal-metrics-route.js";
 import { ClusterMetricsReader } from "../../src/cluster/metric-fanout.js";
-import { replicaKey } from "../../src/cluster/replica-key.js";
+import { replicaKey } from "../../src/auth/replica-key.js";
 import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
 import { metricId } from "../../src/metrics/types.js";
 import { keys } from "../../src/state/keys.js";

@@ -6,6 +6,7 @@ import { RoutingTablePublisher } from "../../src/server/routing-table-publisher.
 import { keys } from "../../src/state/keys.js";
 import { put, type BerthRecords, type BerthStore } from "../../src/state/records.js";
 import { EtcdStore } from "../../src/store/etcd-store.js";
+import { ensureClusterSecrets } from "../../src/cluster/secrets.js";
 import { systemClock } from "../../src/util/clock.js";
 import { copyOf, endpoint, inService, instance, ready } from "../controllers/endpoint-builders.js";
 import { startEtcd, type EtcdCluster } from "../support/etcd.js";
@@ -22,6 +23,8 @@ describe("routing table publisher with host leases", () => {
   before(async () => {
     etcd = await startEtcd({ members: 1 });
     store = await EtcdStore.open<BerthRecords>({ endpoints: etcd.endpoints, prefix: `/pool-routing-${process.pid}/` });
+    // Routers reach agents' copies with keys derived from the cluster's secrets, made by the first replica.
+    await ensureClusterSecrets(store, systemClock);
   });
   after(async () => {
     publisher?.stop();

@@ -1,5 +1,5 @@
 import { describeClusterAccess, getJoinTokenAccess } from "../../auth/access.js";
-import type { ClusterView } from "../../cluster/cluster-view.js";
+import type { ClusterView } from "../../domain/cluster.js";
 import { BerthError } from "../../domain/errors/berth-error.js";
 import { protocolErrors } from "../../domain/errors/protocol.js";
 import type { PrefixRoute } from "../http/server.js";

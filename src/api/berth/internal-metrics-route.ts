@@ -1,8 +1,7 @@
-import { presentsReplicaKey } from "../../cluster/replica-key.js";
-import { internalMetricPaths } from "../../cluster/metric-fanout.js";
+import { presentsReplicaKey } from "../../auth/replica-key.js";
 import { BerthError } from "../../domain/errors/berth-error.js";
 import { protocolErrors } from "../../domain/errors/protocol.js";
-import { rawSeries } from "../../metrics/replica-merge.js";
+import { internalMetricPaths, rawSeries } from "../../metrics/replica-merge.js";
 import type { MetricId, MetricsReader } from "../../metrics/types.js";
 import { readBody } from "../http/body.js";
 import type { PrefixRoute } from "../http/server.js";

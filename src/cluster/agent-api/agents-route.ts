@@ -9,7 +9,7 @@ import { StorageFaultError } from "../../store/storage-fault.js";
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { agentProtocolPrefix } from "../../auth/gate.js";
-import { agentKey, bearer, sameSecret } from "../agent-key.js";
+import { agentKey, bearer, sameSecret } from "../../auth/agent-key.js";
 import { ensureClusterSecrets } from "../secrets.js";
 import { AgentApiError } from "./agent-api-error.js";
 import { AgentWatch } from "./agent-watch.js";
