@@ -10,6 +10,7 @@ import { startAgent, type AgentProcess } from "../../test/support/agent-process.
 import { startEtcd, type EtcdCluster } from "../../test/support/etcd.js";
 import { createIcEndpoint, echoComponent, uniqueName, waitForComponent } from "../../test/support/fixtures.js";
 import { berthFetch } from "../../test/support/http.js";
+import { median } from "./table.js";
 
 /**
  * The parts of `npm run bench:cluster` that need a running cluster: etcd, `berth server --store etcd://…`
@@ -252,10 +253,18 @@ async function readyOnRouter(replica: BerthProcess, component: string): Promise<
   return (await readyCounts(replica)).get(component);
 }
 
+/** A replica's last few warning and error log lines, for a failure message. */
+function warnings(replica: BerthProcess): string {
+  const lines = replica.logs.filter((l) => Number(l.level) >= 40 || l.level === "warn" || l.level === "error").slice(-3);
+  return lines.length === 0 ? "none" : lines.map((l) => `${String(l.msg)}${l.err ? ` (${String((l.err as { message?: string }).message)})` : ""}`).join(" | ");
+}
+
 async function flipAndWatch(cluster: BenchCluster, components: string[], changes: number): Promise<number[]> {
   const statuses = (await cluster.store.list("copy-status")).filter((e) => e.value.phase === "Ready");
   const copies = new Map((await cluster.store.list("copy")).map((e) => [e.value.id, e.value]));
   const samples: number[] = [];
+  const perReplica: number[][] = cluster.replicas.map(() => []);
+  let committedMs = 0;
   for (let i = 0; i < changes; i++) {
     const component = components[i % components.length]!;
     const target = statuses.find((e) => {
@@ -271,15 +280,17 @@ async function flipAndWatch(cluster: BenchCluster, components: string[], changes
     const expected = down ? before - 1 : before + 1;
     const started = performance.now();
     await cluster.store.commit([put("copy-status", target.key, { ...current.value, phase: down ? "Starting" : "Ready" }, unchanged(current))]);
+    committedMs += performance.now() - started;
     await Promise.all(
-      cluster.replicas.map((replica, r) =>
-        until(
+      cluster.replicas.map(async (replica, r) => {
+        await until(
           async () => ((await readyOnRouter(replica, component)) === expected ? true : undefined),
-          () => `replica ${r}'s router to show ${expected} ready copies of ${component}`,
+          () => `replica ${r}'s router to show ${expected} ready copies of ${component}; its last warnings: ${warnings(replica)}`,
           10_000,
           Number(process.env.BENCH_CLUSTER_POLL_MS ?? 1),
-        ),
-      ),
+        );
+        perReplica[r]!.push(performance.now() - started);
+      }),
     );
     samples.push(performance.now() - started);
     // Put it back, so the component keeps its copies; this change is not timed.
@@ -295,6 +306,10 @@ async function flipAndWatch(cluster: BenchCluster, components: string[], changes
         ),
       );
   }
+  // Where the time goes: the commit itself, and each replica on its own (the leader also runs the controllers).
+  const leader = (await cluster.store.get("leader", "controllers"))?.value.replicaId;
+  const each = perReplica.map((times, r) => `replica-${r}${leader === `replica-${r}` ? " (leader)" : ""} p50 ${median(times).toFixed(0)} ms`);
+  progress(`commit alone: mean ${(committedMs / changes).toFixed(0)} ms; until each router showed it: ${each.join(", ")}`);
   return samples;
 }
 
