@@ -249,6 +249,13 @@ async function readyCounts(replica: BerthProcess): Promise<Map<string, number>> 
   return counts;
 }
 
+/** The store revision a replica's router table reflects, from its /healthz (unsigned, no body to parse). */
+async function routingRevision(replica: BerthProcess): Promise<number> {
+  const response = await fetch(`${replica.url}/healthz`);
+  await response.arrayBuffer();
+  return Number(response.headers.get("x-berth-routing-revision") ?? 0);
+}
+
 async function readyOnRouter(replica: BerthProcess, component: string): Promise<number | undefined> {
   return (await readyCounts(replica)).get(component);
 }
@@ -279,13 +286,14 @@ async function flipAndWatch(cluster: BenchCluster, components: string[], changes
     const down = current.value.phase === "Ready";
     const expected = down ? before - 1 : before + 1;
     const started = performance.now();
-    await cluster.store.commit([put("copy-status", target.key, { ...current.value, phase: down ? "Starting" : "Ready" }, unchanged(current))]);
+    const revision = await cluster.store.commit([put("copy-status", target.key, { ...current.value, phase: down ? "Starting" : "Ready" }, unchanged(current))]);
     committedMs += performance.now() - started;
+    // Each replica's /healthz names the store revision its router's table reflects: cheap to poll, unlike /metrics.
     await Promise.all(
       cluster.replicas.map(async (replica, r) => {
         await until(
-          async () => ((await readyOnRouter(replica, component)) === expected ? true : undefined),
-          () => `replica ${r}'s router to show ${expected} ready copies of ${component}; its last warnings: ${warnings(replica)}`,
+          async () => ((await routingRevision(replica)) >= revision ? true : undefined),
+          () => `replica ${r}'s router to reflect store revision ${revision}; its last warnings: ${warnings(replica)}`,
           10_000,
           Number(process.env.BENCH_CLUSTER_POLL_MS ?? 1),
         );
@@ -293,6 +301,12 @@ async function flipAndWatch(cluster: BenchCluster, components: string[], changes
       }),
     );
     samples.push(performance.now() - started);
+    // And the table it reflects is right: the router shows the new ready count.
+    for (const [r, replica] of cluster.replicas.entries()) {
+      const shown = await readyOnRouter(replica, component);
+      if (shown !== expected)
+        throw new Error(`replica ${r}'s router reflects revision ${revision} but shows ${shown} ready copies of ${component}, not ${expected}`);
+    }
     // Put it back, so the component keeps its copies; this change is not timed.
     const flipped = await cluster.store.get("copy-status", target.key);
     if (flipped && down) await cluster.store.commit([put("copy-status", target.key, { ...flipped.value, phase: "Ready" }, unchanged(flipped))]);

@@ -90,7 +90,7 @@ interface CopyState extends CopyLoad {
  * keep-alive pool, and account for the request. No store read, no allocation beyond the request's own.
  */
 export class Router {
-  #table: RoutingTable = { endpoints: new Map(), builtAt: 0 };
+  #table: RoutingTable = { endpoints: new Map(), builtAt: 0, revision: 0 };
   readonly #copies = new Map<string, CopyState>();
   readonly #pools = new UpstreamPools();
   readonly #options: Required<RouterOptions>;

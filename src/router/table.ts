@@ -47,9 +47,13 @@ export interface EndpointRoute {
 export interface RoutingTable {
   endpoints: Map<string, EndpointRoute>;
   builtAt: number;
+  /** The store revision this table reflects (every change up to it), where the publisher knows it. */
+  revision?: number;
 }
 
 export interface TableInputs {
+  /** The store revision the inputs were read at (or after). */
+  revision?: number;
   endpoints: EndpointRecord[];
   components: ComponentRecord[];
   instances: InstanceRecord[];
@@ -144,7 +148,7 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
       servedBy: baseRecord?.name ?? component.name,
     });
   }
-  return { endpoints, builtAt: inputs.now };
+  return { endpoints, builtAt: inputs.now, revision: inputs.revision ?? 0 };
 }
 
 function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {

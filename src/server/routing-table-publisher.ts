@@ -21,6 +21,7 @@ export class RoutingTablePublisher {
   readonly #log: Logger;
   readonly #subscribers: ((table: RoutingTable) => void)[] = [];
   #unwatch?: () => void;
+  #seenRevision = 0;
   #scheduled = false;
   #rebuilding?: Promise<void>;
   #again = false;
@@ -62,6 +63,7 @@ export class RoutingTablePublisher {
   }
 
   #onChanges(events: ChangeEvent[]): void {
+    this.#seenRevision = Math.max(this.#seenRevision, events[events.length - 1]?.revision ?? 0);
     if (events.some((e) => relevant.has(e.kind))) this.#schedule();
   }
 
@@ -83,6 +85,8 @@ export class RoutingTablePublisher {
     this.#waiters = [];
     this.#rebuilding = (async () => {
       try {
+        // Every change delivered so far is in what is read next, so the table reflects at least this revision.
+        const revision = this.#seenRevision;
         const [endpoints, components, instances, copies, statuses, targets, leases, secrets] = await Promise.all([
           this.#list("endpoint"),
           this.#list("inference-component"),
@@ -95,6 +99,7 @@ export class RoutingTablePublisher {
           this.#store.leases ? this.#list("cluster-secrets").then((entries) => entries.find((e) => e.key === keys.clusterSecrets())) : undefined,
         ]);
         const table = buildRoutingTable({
+          revision,
           endpoints: endpoints.map((e) => e.value),
           components: components.map((e) => e.value),
           instances: instances.map((e) => e.value),

@@ -217,6 +217,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     ],
     unsignedRoutes: cluster ? [internalMetricsRoute({ local: monitoring.local, bucketMs: monitoring.bucketMs, key: cluster.replicaKey })] : [],
     isReady: () => ready,
+    routingRevision: () => router.table.revision,
   });
   const port = await listen(server, config.host, config.port);
   ready = true;

@@ -38,6 +38,8 @@ export interface ApiServerOptions {
   /** Routes that check their own bearer secret instead of SigV4 and the Host check (cluster-internal calls), tried first. */
   unsignedRoutes?: PrefixRoute[];
   isReady: () => boolean;
+  /** The store revision the router's current table reflects: /healthz reports it, so a load balancer or a benchmark can tell when a change reached this replica's router. */
+  routingRevision?: () => number | undefined;
   gate: AuthGate;
   /** PEM certificate and key: the port serves https. */
   tls?: { cert: string | Buffer; key: string | Buffer };
@@ -94,7 +96,12 @@ export function createApiServer(options: ApiServerOptions): Server {
     if (path === "/healthz" && target === undefined) {
       const ready = options.isReady();
       const body = JSON.stringify({ status: ready ? "ok" : "starting" });
-      res.writeHead(ready ? 200 : 503, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      const revision = options.routingRevision?.();
+      res.writeHead(ready ? 200 : 503, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+        ...(revision === undefined ? {} : { "x-berth-routing-revision": String(revision) }),
+      });
       res.end(body);
       return;
     }
