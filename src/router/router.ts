@@ -125,7 +125,7 @@ export class Router {
       for (const component of endpoint.components.values()) for (const copy of component.copies) origins.add(copy.origin);
       for (const variant of endpoint.variants) for (const copy of variant.copies) origins.add(copy.origin);
     }
-    this.#pools.retain(origins);
+    this.#pools.retain(origins, table.lostOrigins);
   }
 
   get table(): RoutingTable {

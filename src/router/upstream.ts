@@ -18,18 +18,32 @@ export class UpstreamPools {
     return pool;
   }
 
-  /** Closes pools of origins no longer in use, once their requests finish. */
-  retain(origins: Set<string>): void {
+  /**
+   * Closes pools of origins no longer in use, once their requests finish. A lost origin (its host's lease
+   * is gone) will answer nothing: its requests in flight fail at once rather than at the invocation timeout.
+   */
+  retain(origins: Set<string>, lost?: ReadonlySet<string>): void {
     for (const [origin, pool] of this.#pools) {
       if (origins.has(origin)) continue;
       this.#pools.delete(origin);
-      void pool.close().catch(() => undefined);
+      if (lost?.has(origin)) void pool.destroy(new HostLost(origin)).catch(() => undefined);
+      else void pool.close().catch(() => undefined);
     }
   }
 
   async close(): Promise<void> {
     await Promise.all([...this.#pools.values()].map((p) => p.destroy().catch(() => undefined)));
     this.#pools.clear();
+  }
+}
+
+/**
+ * A request in flight to a host whose lease expired (dead or cut off). It may have reached the copy, so
+ * it is not sent again: the router answers it as a model that could not be reached.
+ */
+export class HostLost extends Error {
+  constructor(origin: string) {
+    super(`the host at ${origin} lost its lease (dead or cut off) while the request was in flight`);
   }
 }
 
