@@ -23,20 +23,23 @@ export interface Traffic {
   stop(): Promise<void>;
 }
 
+/** One InvokeEndpoint call, as its client saw it. */
+export async function sendOne(via: string, runtime: SageMakerRuntimeClient, endpoint: string, component: string): Promise<Outcome> {
+  const startedAt = Date.now();
+  try {
+    const answer = await invoke(runtime, endpoint, component, "steady");
+    return { via, startedAt, endedAt: Date.now(), copy: copyOf(answer.customAttributes) };
+  } catch (error) {
+    return { via, startedAt, endedAt: Date.now(), error: `${(error as Error).name}: ${(error as Error).message}` };
+  }
+}
+
 /** One client per router sending requests back to back, each waiting for its answer, until stopped. */
 export function steadyTraffic(clients: { via: string; runtime: SageMakerRuntimeClient }[], endpoint: string, component: string): Traffic {
   const outcomes: Outcome[] = [];
   let running = true;
   const loops = clients.map(async ({ via, runtime }) => {
-    while (running) {
-      const startedAt = Date.now();
-      try {
-        const answer = await invoke(runtime, endpoint, component, "steady");
-        outcomes.push({ via, startedAt, endedAt: Date.now(), copy: copyOf(answer.customAttributes) });
-      } catch (error) {
-        outcomes.push({ via, startedAt, endedAt: Date.now(), error: `${(error as Error).name}: ${(error as Error).message}` });
-      }
-    }
+    while (running) outcomes.push(await sendOne(via, runtime, endpoint, component));
   });
   return {
     outcomes,
