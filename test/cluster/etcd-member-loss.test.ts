@@ -37,16 +37,19 @@ describe("one etcd member of three killed", () => {
       );
       // API writes through both replicas, one after another: a write is acknowledged when the call returns.
       const acknowledged: string[] = [];
+      const writeTimes: { startedAt: number; ms: number }[] = [];
       const refused: string[] = [];
       let writing = true;
       const writer = (async () => {
         for (let i = 0; writing; i++) {
           const name = uniqueName("m");
+          const startedAt = Date.now();
           try {
             await (i % 2 ? b : a).sagemaker.send(
               new CreateModelCommand({ ModelName: name, PrimaryContainer: { Image: "berth/echo" }, ExecutionRoleArn: "arn:aws:iam::000000000000:role/x" }),
             );
             acknowledged.push(name);
+            writeTimes.push({ startedAt, ms: Date.now() - startedAt });
           } catch (error) {
             refused.push(`${name}: ${(error as Error).name}: ${(error as Error).message}`);
           }
@@ -65,6 +68,9 @@ describe("one etcd member of three killed", () => {
           what: "50 more requests served and 50 more writes acknowledged with one member down",
         });
         const firstWriteAfter = acknowledged[writtenBefore];
+        const slowest = Math.max(...writeTimes.filter((w) => w.startedAt + w.ms >= killedAt).map((w) => w.ms));
+        const slowestBefore = Math.max(...writeTimes.filter((w) => w.startedAt + w.ms < killedAt).map((w) => w.ms));
+        console.log(`slowest write acknowledged after the kill: ${slowest} ms (before it: ${slowestBefore} ms)`);
         console.log(
           `etcd leader (member ${victim}) killed: ${traffic.served().length - servedBefore} requests served and ` +
             `${acknowledged.length - writtenBefore} writes acknowledged in the ${Date.now() - killedAt} ms after (first write after the kill: ${firstWriteAfter})`,
