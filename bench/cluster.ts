@@ -19,9 +19,11 @@ import { fixed, markdownTable, median, textTable } from "./support/table.js";
  *  1. control-plane writes/s: one-key compare-and-set commits (a copy's status, as agents write them),
  *     one at a time and 64 in flight, on SQLite (the baseline, measured here) and on etcd with 1 and 3
  *     members on loopback;
- *  2. create-component-to-InService (median of 3) on SQLite and on a cluster with 1 and 3 etcd members;
- *  3. routing-table propagation p50/p99 (3 replicas, 100 light agents, 1,000 copies), leader failover, and
- *     dead host to copies replaced, against their targets.
+ *  2. create-component-to-InService (median of 3) on SQLite and on a cluster with 1 and 3 etcd members,
+ *     one replica and 3 real `berth agent` processes running real berth/echo copies;
+ *  3. routing-table propagation p50/p99 (3 replicas, 100 light agents speaking the real agent protocol,
+ *     1,000 copies), leader failover (3 replicas, 3 etcd members), and dead host to copies replaced (real
+ *     agents and copies), against their targets.
  * Every row is measured or printed as "not measured" with the reason; either a missed target or a row that
  * could not be measured makes the benchmark fail. The cluster parts live in bench/support/cluster-parts.ts.
  */
@@ -168,7 +170,7 @@ async function createOnSqlite(): Promise<Figure> {
 }
 
 async function createOnCluster(etcdMembers: 1 | 3): Promise<Figure> {
-  const cluster = await startBenchCluster({ etcdMembers, replicas: 1, agents: 1, instanceType });
+  const cluster = await startBenchCluster({ etcdMembers, replicas: 1, agents: 3, instanceType });
   try {
     return await createToInService(cluster.sagemaker);
   } finally {
@@ -193,25 +195,39 @@ const propagationQuantile = (q: number) => async (): Promise<Figure> => {
 // ---- the rows ----------------------------------------------------------------------------------------
 
 const rows: RowSpec[] = [
-  { id: "w-sqlite-1", what: "control-plane writes, one at a time: SQLite (baseline)", measure: () => measureWrites(sqliteStore, 1) },
-  { id: "w-etcd1-1", what: "control-plane writes, one at a time: etcd, 1 member", measure: () => measureWrites(etcdStore(1), 1), baseline: "w-sqlite-1" },
-  { id: "w-etcd3-1", what: "control-plane writes, one at a time: etcd, 3 members", measure: () => measureWrites(etcdStore(3), 1), baseline: "w-sqlite-1" },
-  { id: "w-sqlite-n", what: `control-plane writes, ${inFlight} in flight: SQLite (baseline)`, measure: () => measureWrites(sqliteStore, inFlight) },
+  { id: "w-sqlite-1", what: "control-plane writes (store commits), one at a time: SQLite (baseline)", measure: () => measureWrites(sqliteStore, 1) },
+  {
+    id: "w-etcd1-1",
+    what: "control-plane writes (store commits), one at a time: etcd, 1 member",
+    measure: () => measureWrites(etcdStore(1), 1),
+    baseline: "w-sqlite-1",
+  },
+  {
+    id: "w-etcd3-1",
+    what: "control-plane writes (store commits), one at a time: etcd, 3 members",
+    measure: () => measureWrites(etcdStore(3), 1),
+    baseline: "w-sqlite-1",
+  },
+  {
+    id: "w-sqlite-n",
+    what: `control-plane writes (store commits), ${inFlight} in flight: SQLite (baseline)`,
+    measure: () => measureWrites(sqliteStore, inFlight),
+  },
   {
     id: "w-etcd1-n",
-    what: `control-plane writes, ${inFlight} in flight: etcd, 1 member`,
+    what: `control-plane writes (store commits), ${inFlight} in flight: etcd, 1 member`,
     measure: () => measureWrites(etcdStore(1), inFlight),
     baseline: "w-sqlite-n",
   },
   {
     id: "w-etcd3-n",
-    what: `control-plane writes, ${inFlight} in flight: etcd, 3 members`,
+    what: `control-plane writes (store commits), ${inFlight} in flight: etcd, 3 members`,
     measure: () => measureWrites(etcdStore(3), inFlight),
     baseline: "w-sqlite-n",
   },
   { id: "c-sqlite", what: "create component → InService: SQLite, one server (baseline)", measure: createOnSqlite },
-  { id: "c-etcd1", what: "create component → InService: etcd 1 member, 1 replica, 1 agent", measure: () => createOnCluster(1), baseline: "c-sqlite" },
-  { id: "c-etcd3", what: "create component → InService: etcd 3 members, 1 replica, 1 agent", measure: () => createOnCluster(3), baseline: "c-sqlite" },
+  { id: "c-etcd1", what: "create component → InService: etcd 1 member, 1 replica, 3 agents", measure: () => createOnCluster(1), baseline: "c-sqlite" },
+  { id: "c-etcd3", what: "create component → InService: etcd 3 members, 1 replica, 3 agents", measure: () => createOnCluster(3), baseline: "c-sqlite" },
   {
     id: "p50",
     what: "routing-table propagation p50 (3 replicas, 100 agents, 1,000 copies)",
@@ -248,7 +264,15 @@ function verdict(outcome: Outcome): string {
 
 async function main(): Promise<void> {
   const outcomes: Outcome[] = [];
+  // The machine may be shared: the load before the run says how much of it this run had.
+  const loadAtStart = loadavg()[0]!;
+  // BENCH_CLUSTER_ROWS=p50,p99,… runs only those rows (while working on one); the rows left out make the run fail.
+  const only = process.env.BENCH_CLUSTER_ROWS?.split(",");
   for (const spec of rows) {
+    if (only && !only.includes(spec.id)) {
+      outcomes.push({ spec, failure: "left out by BENCH_CLUSTER_ROWS" });
+      continue;
+    }
     process.stderr.write(`bench:cluster: ${spec.what} …\n`);
     try {
       outcomes.push({ spec, figure: await spec.measure() });
@@ -272,7 +296,7 @@ async function main(): Promise<void> {
   const reasons = outcomes.filter((o) => o.failure).map((o) => `- not measured: ${o.spec.what}: ${o.failure}`);
   const failed = outcomes.filter((o) => verdict(o).startsWith("FAIL"));
   const environment =
-    `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, load average ${loadavg()[0]!.toFixed(1)} at the end; ` +
+    `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, load average ${loadAtStart.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end; ` +
     `etcd on loopback with the test timings (heartbeat 25 ms, election 250 ms).`;
   process.stdout.write(`${textTable(table)}\n\n${reasons.length > 0 ? `${reasons.join("\n")}\n\n` : ""}${environment}\n`);
   const out = join(root, "bench-results", "cluster.md");

@@ -1,32 +1,31 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand, type SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import type { BerthRecords } from "../../src/state/records.js";
 import { EtcdStore } from "../../src/store/etcd-store.js";
 import { put, unchanged, type Store } from "../../src/store/store.js";
-import { startBerth, type BerthProcess } from "../../test/support/berth-process.js";
-import { startEtcd, freePort, type EtcdCluster } from "../../test/support/etcd.js";
+import { credentials, startBerth, type BerthProcess } from "../../test/support/berth-process.js";
+import { startAgent, type AgentProcess } from "../../test/support/agent-process.js";
+import { startEtcd, type EtcdCluster } from "../../test/support/etcd.js";
 import { createIcEndpoint, echoComponent, uniqueName, waitForComponent } from "../../test/support/fixtures.js";
 import { berthFetch } from "../../test/support/http.js";
+import { median } from "./table.js";
 
 /**
  * The parts of `npm run bench:cluster` that need a running cluster: etcd, `berth server --store etcd://…`
- * replicas and `berth agent` processes, all on loopback. bench/cluster.ts calls them; a row whose part
- * throws is printed "not measured" with the reason, and the benchmark fails. Nothing here skips quietly.
- *
- * TO COMPLETE (lead): light agents for propagationSamples() (100 agents, 1,000 copies on one machine);
- * check the agent command line in startAgent() against the agent as merged (written against the i11-agent
- * branch's flags: --server, --instance-type, --advertise, --name, --data-dir, BERTH_JOIN_TOKEN).
+ * replicas and agents, all on loopback. Agents are real `berth agent` processes running real berth/echo
+ * copies, except in the propagation run, where 100 light agents (bench/support/light-agent.ts: the real
+ * agent protocol, copies reported Ready without a process) stand for 100 GPU hosts. bench/cluster.ts calls
+ * these; a row whose part throws is printed "not measured" with the reason, and the benchmark fails.
  */
+export const progress = (message: string) => process.stderr.write(`bench:cluster:   ${message}\n`);
+
 export class NotMeasurable extends Error {
   override name = "NotMeasurable";
 }
 
-const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
+const lightAgentScript = fileURLToPath(new URL("./light-agent.js", import.meta.url));
 
 export interface ClusterShape {
   /** etcd members, started on free loopback ports. */
@@ -35,14 +34,52 @@ export interface ClusterShape {
   replicas: number;
   /** `berth agent` processes, each declaring the modelled GPUs of instanceType (no real GPU needed). */
   agents: number;
+  /** Light agents instead (bench/support/light-agent.ts), spread over this many processes. */
+  lightAgentProcesses?: number;
   instanceType: string;
 }
 
-export interface AgentProcess {
-  child: ChildProcess;
-  /** Everything it printed, for failure messages. */
+/** The 4 modelled A10Gs of an ml.g5.12xlarge, as `berth agent` declares them without nvidia-smi. */
+const g5Devices = Array.from({ length: 4 }, (_, index) => ({ index, source: "modelled", name: "A10G", memoryMiB: 24 * 1024 }));
+
+interface LightAgents {
+  children: ChildProcess[];
   output(): string;
   kill(): Promise<void>;
+}
+
+function startLightAgents(servers: string[], token: string, instanceType: string, count: number, processes: number): LightAgents {
+  const names = Array.from({ length: count }, (_, i) => `light-agent-${i}`);
+  let output = "";
+  const children = Array.from({ length: processes }, (_, p) => {
+    const config = { servers, token, instanceType, devices: g5Devices, names: names.filter((_, i) => i % processes === p) };
+    const child = spawn(process.execPath, [lightAgentScript], {
+      env: { ...process.env, LIGHT_AGENTS: JSON.stringify(config) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = (chunk: Buffer) => {
+      const text = chunk.toString("utf8");
+      // Registrations are routine; errors are what a failure message needs.
+      for (const line of text.split("\n")) if (line !== "" && !line.includes('"registered"')) output = (output + line + "\n").slice(-4000);
+    };
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+    return child;
+  });
+  return {
+    children,
+    output: () => output,
+    kill: async () => {
+      await Promise.all(
+        children.map(async (child) => {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          const exited = new Promise((resolve) => child.once("exit", resolve));
+          child.kill("SIGKILL");
+          await exited;
+        }),
+      );
+    },
+  };
 }
 
 export interface BenchCluster {
@@ -57,82 +94,71 @@ export interface BenchCluster {
 }
 
 /** Polls until check returns a value; fails after timeoutMs saying what did not happen. Short interval: these are timings. */
-async function until<T>(check: () => Promise<T | undefined>, what: () => string, timeoutMs = 30_000): Promise<T> {
+async function until<T>(check: () => Promise<T | undefined>, what: () => string, timeoutMs = 30_000, intervalMs = 10): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-}
-
-/** One agent process on loopback, its own data and copies dirs. */
-async function startAgent(server: string, token: string, instanceType: string, root: string, index: number): Promise<AgentProcess> {
-  const advertise = `127.0.0.1:${await freePort()}`;
-  const child = spawn(
-    process.execPath,
-    [
-      ...[binary, "agent", "--server", server, "--instance-type", instanceType, "--advertise", advertise],
-      // Many agents on one machine: each needs its own id (the default is the host name) and data dir.
-      ...["--name", `bench-agent-${index}`, "--data-dir", join(root, `agent-${index}`), "--log-format", "json"],
-    ],
-    { env: { ...process.env, BERTH_JOIN_TOKEN: token }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(chunk.toString());
-    if (lines.length > 100) lines.shift();
-  };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return {
-    child,
-    output: () => lines.join("").slice(-2000),
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-      await exited;
-    },
-  };
 }
 
 /** Starts etcd, the replicas and the agents, and resolves once every agent holds a lease. */
 export async function startBenchCluster(shape: ClusterShape): Promise<BenchCluster> {
-  const root = mkdtempSync(join(tmpdir(), "berth-bench-cluster-"));
   const etcd = await startEtcd({ members: shape.etcdMembers });
   const replicas: BerthProcess[] = [];
   const agents: AgentProcess[] = [];
+  let light: LightAgents | undefined;
   let store: Store<BerthRecords> | undefined;
   const stop = async () => {
+    await light?.kill();
     await Promise.all(agents.map((a) => a.kill()));
     await Promise.all(replicas.map((r) => r.kill()));
     await store?.close();
     await etcd.stop();
-    rmSync(root, { recursive: true, force: true });
   };
   try {
-    // Quotas raised: the propagation run puts 100 instances on one endpoint.
+    // Quotas raised: the propagation run puts 100 instances on one endpoint and 100 copies in a component.
     const config = { quotas: { maxInstancesPerEndpoint: 1000, maxCopiesPerComponent: 1000 } };
-    for (let i = 0; i < shape.replicas; i++) replicas.push(await startBerth({ args: ["--store", etcd.storeUrl], config }));
+    for (let i = 0; i < shape.replicas; i++) replicas.push(await startBerth({ args: ["--store", etcd.storeUrl, "--replica-id", `replica-${i}`], config }));
     store = await EtcdStore.open<BerthRecords>({ endpoints: etcd.endpoints });
-    if (shape.agents === 0) return { etcd, replicas, agents, sagemaker: replicas[0]!.sagemaker, store, stop };
+    // The SDK's own retries, as a user's client has them: on this shared 2-core machine an etcd call of a
+    // replica sometimes misses its deadline, and the replica answers ServiceUnavailable (nothing changed).
+    const sagemaker = new SageMakerClient({ endpoint: replicas[0]!.url, region: "us-east-1", credentials, maxAttempts: 5 });
+    const cluster = { etcd, replicas, agents, sagemaker, store, stop };
+    if (shape.agents === 0) return cluster;
     const secrets = await until(
       async () => (await store!.get("cluster-secrets", "cluster"))?.value,
       () => "the first replica to write the cluster's secrets (cluster-secrets/cluster)",
       10_000,
     );
-    for (let i = 0; i < shape.agents; i++) agents.push(await startAgent(replicas[0]!.url, secrets.joinToken, shape.instanceType, root, i));
+    const servers = replicas.map((r) => r.url);
+    if (shape.lightAgentProcesses) light = startLightAgents(servers, secrets.joinToken, shape.instanceType, shape.agents, shape.lightAgentProcesses);
+    else
+      for (let i = 0; i < shape.agents; i++)
+        agents.push(startAgent({ servers, token: secrets.joinToken, name: `bench-agent-${i}`, instanceType: shape.instanceType }));
     await until(
       async () => {
-        const dead = agents.find((a) => a.child.exitCode !== null);
-        if (dead) throw new Error(`berth agent exited with ${dead.child.exitCode}: ${dead.output()}`);
+        const dead = agents.find((a) => a.child.exitCode !== null) ?? light?.children.find((c) => c.exitCode !== null);
+        if (dead)
+          throw new Error(
+            `an agent process exited: ${
+              light
+                ? light.output()
+                : agents
+                    .find((a) => a.child.exitCode !== null)!
+                    .stderr()
+                    .slice(-2000)
+            }`,
+          );
         return (await store!.list("agent-lease")).length === shape.agents ? true : undefined;
       },
-      () => `${shape.agents} agents to register; first agent's output: ${agents[0]?.output() ?? "none"}`,
+      () =>
+        `${shape.agents} agents to register; ${light ? `light agents' errors: ${light.output()}` : `first agent's stderr: ${agents[0]?.stderr().slice(-2000)}`}`,
       60_000,
     );
-    return { etcd, replicas, agents, sagemaker: replicas[0]!.sagemaker, store, stop };
+    return cluster;
   } catch (error) {
     await stop();
     throw error;
@@ -141,53 +167,104 @@ export async function startBenchCluster(shape: ClusterShape): Promise<BenchClust
 
 const propagationAgents = Number(process.env.BENCH_CLUSTER_AGENTS ?? 100);
 const propagationCopies = Number(process.env.BENCH_CLUSTER_COPIES ?? 1000);
-const propagationChanges = Number(process.env.BENCH_CLUSTER_CHANGES ?? 200);
-const copiesPerComponent = 100;
+const propagationChanges = Number(process.env.BENCH_CLUSTER_CHANGES ?? 100);
+const instancesPerEndpoint = 10;
 
 /**
- * Routing-table propagation: 3 replicas, 100 agents, 1,000 copies (10 components of 100 copies on one
- * endpoint of 100 instances). Each sample: one copy's status flipped Ready ↔ Starting by a commit straight
- * to etcd, timed from just before the commit until EVERY replica's router shows the new ready count for
- * that component (`berth_copies{component,state="ready"}` on its /metrics, set when a table is pushed to
- * the router). Returns one sample per change, in ms.
- * TO COMPLETE (lead): agents light enough for 100 of them and 1,000 copies on this machine (copies that
- * are not real model processes); with real berth/echo copies, run it smaller with BENCH_CLUSTER_AGENTS
- * and BENCH_CLUSTER_COPIES.
+ * Routing-table propagation: 3 replicas, 100 light agents, 1,000 copies: 10 endpoints of 10 instances, each
+ * with one component of 100 copies (SPREAD: 10 on each instance). Each sample: one copy's status flipped
+ * Ready ↔ Starting by a commit straight to etcd, timed from just before the commit until EVERY replica's
+ * router shows the new ready count for that component (`berth_copies{component,state="ready"}` on its
+ * /metrics, set when a table is pushed to the router). Returns one sample per change, in ms.
+ *
+ * Why 10 endpoints and not one endpoint of 100 instances: an agent's watch stream re-reads its scope (every
+ * copy of its endpoints) whenever a copy of a new component lands on it, so 10 components spread over one
+ * endpoint of 100 instances cost 100 agents × 10 re-reads of up to 1,000 copies; on this 2-core machine that
+ * setup did not reach InService in 5 minutes (etcd calls missed their 1 s deadline). See the bench notes.
  */
 export async function propagationSamples(): Promise<number[]> {
-  const cluster = await startBenchCluster({ etcdMembers: 1, replicas: 3, agents: propagationAgents, instanceType: "ml.g5.12xlarge" });
+  const cluster = await startBenchCluster({ etcdMembers: 1, replicas: 3, agents: propagationAgents, lightAgentProcesses: 2, instanceType: "ml.g5.12xlarge" });
   try {
-    const endpoint = await createIcEndpoint(cluster.sagemaker, { instanceType: "ml.g5.12xlarge", instanceCount: propagationAgents });
+    progress(`${propagationAgents} light agents registered with 3 replicas`);
+    const endpointCount = Math.max(1, Math.round(propagationAgents / instancesPerEndpoint));
+    const endpoints: string[] = [];
+    for (let e = 0; e < endpointCount; e++)
+      endpoints.push(
+        await createIcEndpoint(cluster.sagemaker, { instanceType: "ml.g5.12xlarge", instanceCount: Math.round(propagationAgents / endpointCount) }),
+      );
+    progress(`${endpointCount} endpoints InService on ${propagationAgents} claimed instances`);
     const components: string[] = [];
-    for (let placed = 0; placed < propagationCopies; placed += copiesPerComponent) {
+    for (const [e, endpoint] of endpoints.entries()) {
       const input = echoComponent(endpoint, {
         name: uniqueName("bench-prop"),
-        copies: Math.min(copiesPerComponent, propagationCopies - placed),
+        copies: Math.floor(propagationCopies / endpointCount) + (e < propagationCopies % endpointCount ? 1 : 0),
         accelerators: 0,
-        cpu: 0.1,
-        memory: 64,
+        cpu: 0.25,
+        memory: 128,
+        strategy: "SPREAD",
       });
       await cluster.sagemaker.send(new CreateInferenceComponentCommand(input));
       components.push(input.InferenceComponentName!);
     }
-    for (const name of components) await waitForComponent(cluster.sagemaker, name, "InService", 300_000);
+    const started = performance.now();
+    for (const name of components) await waitForComponent(cluster.sagemaker, name, "InService", 150_000);
+    progress(`${components.length} components InService after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    await Promise.all(
+      cluster.replicas.map((replica, r) =>
+        until(
+          async () => {
+            const counts = await readyCounts(replica);
+            const ready = components.reduce((sum, name) => sum + (counts.get(name) ?? 0), 0);
+            return ready === propagationCopies ? true : undefined;
+          },
+          () => `replica ${r}'s router to hold all ${propagationCopies} copies`,
+          60_000,
+          100,
+        ),
+      ),
+    );
+    progress(`${components.length} components, ${propagationCopies} copies Ready in every replica's router`);
+    // What each replica's table rebuild reads: every copy and copy status (and a few small kinds), from etcd.
+    const listStarted = performance.now();
+    const [copies, statuses] = await Promise.all([cluster.store.list("copy"), cluster.store.list("copy-status")]);
+    const listMs = performance.now() - listStarted;
+    const bytes = JSON.stringify(copies.map((e) => e.value)).length + JSON.stringify(statuses.map((e) => e.value)).length;
+    progress(`one read of every copy and copy status from etcd, as a table rebuild does: ${listMs.toFixed(0)} ms, ${(bytes / 1024).toFixed(0)} KiB of JSON`);
+    progress(`timing ${propagationChanges} changes`);
     return await flipAndWatch(cluster, components, propagationChanges);
   } finally {
     await cluster.stop();
   }
 }
 
-/** The ready count each replica's router holds for a component, from its /metrics. */
-async function readyOnRouter(replica: BerthProcess, component: string): Promise<number | undefined> {
+/** The ready count of every component in a replica's router, from its /metrics (set when a table is pushed to the router). */
+async function readyCounts(replica: BerthProcess): Promise<Map<string, number>> {
   const text = await (await berthFetch(`${replica.url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith("berth_copies{") && l.includes(`component="${component}"`) && l.includes('state="ready"'));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
+  const counts = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("berth_copies{") || !line.includes('state="ready"')) continue;
+    const component = /component="([^"]*)"/.exec(line)?.[1];
+    if (component !== undefined) counts.set(component, Number(line.slice(line.lastIndexOf(" ") + 1)));
+  }
+  return counts;
+}
+
+async function readyOnRouter(replica: BerthProcess, component: string): Promise<number | undefined> {
+  return (await readyCounts(replica)).get(component);
+}
+
+/** A replica's last few warning and error log lines, for a failure message. */
+function warnings(replica: BerthProcess): string {
+  const lines = replica.logs.filter((l) => Number(l.level) >= 40 || l.level === "warn" || l.level === "error").slice(-3);
+  return lines.length === 0 ? "none" : lines.map((l) => `${String(l.msg)}${l.err ? ` (${String((l.err as { message?: string }).message)})` : ""}`).join(" | ");
 }
 
 async function flipAndWatch(cluster: BenchCluster, components: string[], changes: number): Promise<number[]> {
   const statuses = (await cluster.store.list("copy-status")).filter((e) => e.value.phase === "Ready");
   const copies = new Map((await cluster.store.list("copy")).map((e) => [e.value.id, e.value]));
   const samples: number[] = [];
+  const perReplica: number[][] = cluster.replicas.map(() => []);
+  let committedMs = 0;
   for (let i = 0; i < changes; i++) {
     const component = components[i % components.length]!;
     const target = statuses.find((e) => {
@@ -203,14 +280,17 @@ async function flipAndWatch(cluster: BenchCluster, components: string[], changes
     const expected = down ? before - 1 : before + 1;
     const started = performance.now();
     await cluster.store.commit([put("copy-status", target.key, { ...current.value, phase: down ? "Starting" : "Ready" }, unchanged(current))]);
+    committedMs += performance.now() - started;
     await Promise.all(
-      cluster.replicas.map((replica, r) =>
-        until(
+      cluster.replicas.map(async (replica, r) => {
+        await until(
           async () => ((await readyOnRouter(replica, component)) === expected ? true : undefined),
-          () => `replica ${r}'s router to show ${expected} ready copies of ${component}`,
+          () => `replica ${r}'s router to show ${expected} ready copies of ${component}; its last warnings: ${warnings(replica)}`,
           10_000,
-        ),
-      ),
+          Number(process.env.BENCH_CLUSTER_POLL_MS ?? 1),
+        );
+        perReplica[r]!.push(performance.now() - started);
+      }),
     );
     samples.push(performance.now() - started);
     // Put it back, so the component keeps its copies; this change is not timed.
@@ -226,6 +306,10 @@ async function flipAndWatch(cluster: BenchCluster, components: string[], changes
         ),
       );
   }
+  // Where the time goes: the commit itself, and each replica on its own (the leader also runs the controllers).
+  const leader = (await cluster.store.get("leader", "controllers"))?.value.replicaId;
+  const each = perReplica.map((times, r) => `replica-${r}${leader === `replica-${r}` ? " (leader)" : ""} p50 ${median(times).toFixed(0)} ms`);
+  progress(`commit alone: mean ${(committedMs / changes).toFixed(0)} ms; until each router showed it: ${each.join(", ")}`);
   return samples;
 }
 
@@ -241,8 +325,8 @@ export async function leaderFailoverMs(): Promise<number> {
       () => "a replica to take the leadership (leader/controllers)",
       10_000,
     );
-    const victim = cluster.replicas.find((r) => r.listenUrl === leader.url || r.url === leader.url);
-    if (!victim) throw new Error(`the leader's url ${leader.url} is none of the replicas' (${cluster.replicas.map((r) => r.url).join(", ")})`);
+    const victim = cluster.replicas[Number(leader.replicaId.replace("replica-", ""))];
+    if (!victim) throw new Error(`the leader ${leader.replicaId} is none of the replicas started (replica-0 to replica-${cluster.replicas.length - 1})`);
     const killed = performance.now();
     await victim.kill();
     await until(
@@ -281,9 +365,8 @@ export async function copiesReplacedMs(): Promise<number> {
     };
     const before = await hostsOfCopies();
     const victimId = before[0]?.host;
-    const advertise = (await cluster.store.get("agent", victimId ?? ""))?.value.advertise;
-    const victimIndex = cluster.agents.findIndex((agent) => advertise !== undefined && advertisedBy(agent) === advertise);
-    if (victimIndex < 0) throw new Error(`cannot tell which agent process runs host ${victimId} (advertise ${advertise})`);
+    const victimIndex = cluster.agents.findIndex((agent) => agent.name === victimId);
+    if (victimIndex < 0) throw new Error(`no agent process named ${victimId}, the host of the first copy`);
     const killed = performance.now();
     await cluster.agents[victimIndex]!.kill();
     await until(
@@ -299,10 +382,4 @@ export async function copiesReplacedMs(): Promise<number> {
   } finally {
     await cluster.stop();
   }
-}
-
-/** The --advertise an agent process was started with. */
-function advertisedBy(agent: AgentProcess): string {
-  const args = agent.child.spawnargs;
-  return args[args.indexOf("--advertise") + 1] ?? "";
 }

@@ -1,6 +1,6 @@
 import { addResources, zeroResources, type Resources } from "../domain/compute.js";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, InstanceRecord } from "../domain/resources.js";
-import { type BerthStore, type ChangeEvent } from "../state/records.js";
+import { type BerthRecords, type BerthStore, type ChangeEvent, type Entry, type Kind } from "../state/records.js";
 import type { Logger } from "../util/logger.js";
 import type { ComponentInfo, CopyProcess, MetricSources, VariantInfo, VariantReservation } from "../metrics/sources.js";
 
@@ -67,10 +67,10 @@ export class StoreSources implements Omit<MetricSources, "copyLoads"> {
         this.#again = false;
         try {
           const [components, instances, copies, statuses] = await Promise.all([
-            this.#store.list("inference-component"),
-            this.#store.list("instance"),
-            this.#store.list("copy"),
-            this.#store.list("copy-status"),
+            this.#list("inference-component"),
+            this.#list("instance"),
+            this.#list("copy"),
+            this.#list("copy-status"),
           ]);
           this.#snapshot = buildSnapshot(
             components.map((e) => e.value),
@@ -88,6 +88,11 @@ export class StoreSources implements Omit<MetricSources, "copyLoads"> {
     } finally {
       this.#running = undefined;
     }
+  }
+
+  /** Rebuilt on every watch event, so it reads the store's own mirror where it keeps one (etcd): no round trip per event. */
+  #list<K extends Kind>(kind: K): Promise<Entry<BerthRecords[K]>[]> {
+    return this.#store.listCached ? this.#store.listCached(kind) : this.#store.list(kind);
   }
 
   #onChanges(events: ChangeEvent[]): void {

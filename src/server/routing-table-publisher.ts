@@ -1,5 +1,5 @@
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointRecord, InstanceRecord } from "../domain/resources.js";
-import type { BerthStore, ChangeEvent } from "../state/records.js";
+import type { BerthRecords, BerthStore, ChangeEvent, Entry, Kind } from "../state/records.js";
 import type { ScalableTargetRecord } from "../autoscaling/records.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -56,6 +56,11 @@ export class RoutingTablePublisher {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
+  /** Rebuilt on every watch event, so it reads the store's own mirror where it keeps one (etcd): no round trip per event. */
+  #list<K extends Kind>(kind: K): Promise<Entry<BerthRecords[K]>[]> {
+    return this.#store.listCached ? this.#store.listCached(kind) : this.#store.list(kind);
+  }
+
   #onChanges(events: ChangeEvent[]): void {
     if (events.some((e) => relevant.has(e.kind))) this.#schedule();
   }
@@ -79,15 +84,15 @@ export class RoutingTablePublisher {
     this.#rebuilding = (async () => {
       try {
         const [endpoints, components, instances, copies, statuses, targets, leases, secrets] = await Promise.all([
-          this.#store.list("endpoint"),
-          this.#store.list("inference-component"),
-          this.#store.list("instance"),
-          this.#store.list("copy"),
-          this.#store.list("copy-status"),
-          this.#store.list("scalable-target"),
+          this.#list("endpoint"),
+          this.#list("inference-component"),
+          this.#list("instance"),
+          this.#list("copy"),
+          this.#list("copy-status"),
+          this.#list("scalable-target"),
           // Hosts hold leases and the cluster has secrets only in cluster mode; on one machine every host is live.
-          this.#store.leases ? this.#store.list("agent-lease") : undefined,
-          this.#store.leases ? this.#store.get("cluster-secrets", keys.clusterSecrets()) : undefined,
+          this.#store.leases ? this.#list("agent-lease") : undefined,
+          this.#store.leases ? this.#list("cluster-secrets").then((entries) => entries.find((e) => e.key === keys.clusterSecrets())) : undefined,
         ]);
         const table = buildRoutingTable({
           endpoints: endpoints.map((e) => e.value),

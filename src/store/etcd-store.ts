@@ -27,6 +27,7 @@ export interface EtcdStoreOptions {
 
 interface Mirrored {
   value: unknown;
+  createRevision: number;
   modRevision: number;
 }
 
@@ -44,7 +45,8 @@ export class EtcdStore<Records extends object = Record<string, unknown>> impleme
   readonly #log?: Logger;
   readonly #endpoints: string[];
   readonly #listeners = new Set<ChangeListener>();
-  readonly #mirror = new Map<string, Mirrored>();
+  /** Every entry as the watch last delivered it, by kind then path: listeners' cached reads come from here. */
+  readonly #mirror = new Map<Kind, Map<string, Mirrored>>();
   #watcher?: Watcher;
   #closed = false;
   readonly leases: Leases;
@@ -102,6 +104,26 @@ export class EtcdStore<Records extends object = Record<string, unknown>> impleme
     const start = this.#path(kind, options.prefix ?? "");
     const response = await this.#call("list", () => this.#client.kv.range({ key: Buffer.from(start), range_end: prefixEnd(start) }));
     return response.kvs.map((kv) => this.#toEntry<Records[K]>(kv));
+  }
+
+  /**
+   * A kind's entries as the watch has delivered them so far, from memory: no round trip to etcd. A reader that
+   * rebuilds on every watch event (the routing table) sees each commit here by the time its listener runs.
+   */
+  async listCached<K extends keyof Records & string>(kind: K, options: ListOptions = {}): Promise<Entry<Records[K]>[]> {
+    const start = this.#path(kind, options.prefix ?? "");
+    const entries: Entry<Records[K]>[] = [];
+    for (const [path, entry] of this.#mirror.get(kind) ?? []) {
+      if (!path.startsWith(start)) continue;
+      entries.push({
+        kind,
+        key: path.slice(this.#prefix.length + kind.length + 1),
+        value: entry.value as Records[K],
+        createRevision: entry.createRevision,
+        modRevision: entry.modRevision,
+      });
+    }
+    return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async commit(ops: Op[]): Promise<number> {
@@ -210,17 +232,17 @@ export class EtcdStore<Records extends object = Record<string, unknown>> impleme
       seen.add(path);
       const modRevision = Number(kv.mod_revision);
       const value = JSON.parse(kv.value.toString()) as unknown;
-      if (this.#mirror.get(path)?.modRevision !== modRevision) {
-        const name = this.#name(path);
-        if (name) events.push({ type: "put", kind: name.kind, key: name.key, value, revision });
-      }
-      this.#mirror.set(path, { value, modRevision });
-    }
-    for (const [path, entry] of this.#mirror) {
-      if (seen.has(path)) continue;
-      this.#mirror.delete(path);
       const name = this.#name(path);
-      if (name) events.push({ type: "delete", kind: name.kind, key: name.key, value: entry.value, revision });
+      if (!name) continue;
+      if (this.#mirror.get(name.kind)?.get(path)?.modRevision !== modRevision) events.push({ type: "put", kind: name.kind, key: name.key, value, revision });
+      this.#remember(name.kind, path, { value, createRevision: Number(kv.create_revision), modRevision });
+    }
+    for (const [kind, entries] of this.#mirror) {
+      for (const [path, entry] of entries) {
+        if (seen.has(path)) continue;
+        entries.delete(path);
+        events.push({ type: "delete", kind, key: this.#name(path)!.key, value: entry.value, revision });
+      }
     }
     if (events.length > 0) this.#emit(events);
     return revision;
@@ -238,17 +260,25 @@ export class EtcdStore<Records extends object = Record<string, unknown>> impleme
       batchRevision = revision;
       const path = change.kv.key.toString();
       const name = this.#name(path);
+      if (!name) continue;
       if (change.type === "put") {
         const value = JSON.parse(change.kv.value.toString()) as unknown;
-        this.#mirror.set(path, { value, modRevision: revision });
-        if (name) batch.push({ type: "put", kind: name.kind, key: name.key, value, revision });
+        this.#remember(name.kind, path, { value, createRevision: Number(change.kv.create_revision), modRevision: revision });
+        batch.push({ type: "put", kind: name.kind, key: name.key, value, revision });
       } else {
-        const last = change.prev ? (JSON.parse(change.prev.value.toString()) as unknown) : this.#mirror.get(path)?.value;
-        this.#mirror.delete(path);
-        if (name) batch.push({ type: "delete", kind: name.kind, key: name.key, value: last, revision });
+        const entries = this.#mirror.get(name.kind);
+        const last = change.prev ? (JSON.parse(change.prev.value.toString()) as unknown) : entries?.get(path)?.value;
+        entries?.delete(path);
+        batch.push({ type: "delete", kind: name.kind, key: name.key, value: last, revision });
       }
     }
     if (batch.length > 0) this.#emit(batch);
+  }
+
+  #remember(kind: Kind, path: string, entry: Mirrored): void {
+    let entries = this.#mirror.get(kind);
+    if (!entries) this.#mirror.set(kind, (entries = new Map()));
+    entries.set(path, entry);
   }
 
   #emit(events: ChangeEvent[]): void {

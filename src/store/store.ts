@@ -49,6 +49,12 @@ export interface Store<Records extends object = Record<string, unknown>> {
   watch(listener: ChangeListener): () => void;
   revision(): Promise<number>;
   close(): Promise<void>;
+  /**
+   * A kind's entries as this store's watch has delivered them, from memory (etcd keeps such a mirror; SQLite
+   * reads are local anyway and have none). For readers driven by watch events, which must not pay a round
+   * trip per event.
+   */
+  listCached?<K extends keyof Records & string>(kind: K, options?: ListOptions): Promise<Entry<Records[K]>[]>;
   /** Present on backends that hold leases (etcd); SQLite has none and refuses a put with a lease. */
   readonly leases?: Leases;
 }

@@ -61,6 +61,33 @@ describe("etcd store: leases, watch recovery and unavailability", () => {
     }
   });
 
+  it("lists from its watch's mirror without asking etcd, as the watch has delivered each commit", async () => {
+    const etcd = await startEtcd({ members: 1 });
+    const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: freshPrefix() });
+    try {
+      const delivered: number[] = [];
+      store.watch((events) => delivered.push(events[0]!.revision));
+      await store.commit([put("copy", "ep/b", 2), put("copy", "ep/a", 1), put("instance", "ep/a", 3)]);
+      const last = await store.commit([del("copy", "ep/b"), put("copy", "ep/c", 4)]);
+      await eventually(async () => (delivered.includes(last) ? true : undefined), { what: "the watch to deliver the second commit" });
+      assert.deepEqual(await store.listCached!("copy"), await store.list("copy"));
+      assert.deepEqual(
+        (await store.listCached!("copy", { prefix: "ep/" })).map((e) => [e.key, e.value]),
+        [
+          ["ep/a", 1],
+          ["ep/c", 4],
+        ],
+      );
+      // The mirror is memory: with etcd gone it still answers, where list cannot.
+      await etcd.kill(0);
+      assert.equal((await store.listCached!("instance")).length, 1);
+      await assert.rejects(store.list("instance"), (error) => StoreUnavailableError.is(error));
+    } finally {
+      await store.close();
+      await etcd.stop();
+    }
+  });
+
   it("lets a lease expire when nobody renews it", async () => {
     const etcd = await startEtcd({ members: 1 });
     const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: freshPrefix() });
