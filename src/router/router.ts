@@ -125,7 +125,7 @@ export class Router {
       for (const component of endpoint.components.values()) for (const copy of component.copies) origins.add(copy.origin);
       for (const variant of endpoint.variants) for (const copy of variant.copies) origins.add(copy.origin);
     }
-    this.#pools.retain(origins);
+    this.#pools.retain(origins, table.lostOrigins);
   }
 
   get table(): RoutingTable {
@@ -203,6 +203,9 @@ export class Router {
     const remainingMs = holdUntil - this.#options.clock.now();
     if (remainingMs <= 0) throw runtimeErrors.modelUnreachable(failure.message);
     const key = `${endpointName.toLowerCase()}\u0000${componentName.toLowerCase()}`;
+    // The table may already have moved on while the request tried copies of an older one: only wait for a new table if not.
+    const now = this.#table.endpoints.get(endpointName.toLowerCase())?.components.get(componentName.toLowerCase())?.copies ?? [];
+    if (now.some((copy) => !tried.has(copy.id))) return this.#target(this.#table.endpoints.get(endpointName.toLowerCase())!, request);
     const signal = request.signal.asAbortSignal();
     await this.#held.wait(key, signal, { exclude: tried, timeoutMs: remainingMs }).catch((error: unknown) => {
       throw signal.aborted ? error : runtimeErrors.modelUnreachable(`${failure.message}, and no other copy became ready within the hold time`);

@@ -49,6 +49,8 @@ export interface RoutingTable {
   builtAt: number;
   /** The store revision this table reflects (every change up to it), where the publisher knows it. */
   revision?: number;
+  /** Origins of Ready copies left out because their host's lease is gone: requests in flight there will get no answer. */
+  lostOrigins?: Set<string>;
 }
 
 export interface TableInputs {
@@ -83,12 +85,18 @@ export const defaultRoutingStrategy: RoutingStrategy = "RANDOM";
 export function buildRoutingTable(inputs: TableInputs): RoutingTable {
   const statusOf = new Map(inputs.statuses.map((s) => [s.copyId, s]));
   const instanceOf = new Map(inputs.instances.map((i) => [i.id, i]));
+  const lostOrigins = new Set<string>();
   const routable = (copy: CopyRecord): RouteCopy | undefined => {
     const status = statusOf.get(copy.id);
     if (copy.state !== "Active" || status?.phase !== "Ready" || !status.port) return undefined;
     const instance = instanceOf.get(copy.instanceId);
-    if (instance === undefined || (inputs.liveHosts !== undefined && !inputs.liveHosts.has(instance.host))) return undefined;
-    const route: RouteCopy = { id: copy.id, origin: `http://${status.address ?? "127.0.0.1"}:${status.port}`, instanceId: copy.instanceId };
+    if (instance === undefined) return undefined;
+    const origin = `http://${status.address ?? "127.0.0.1"}:${status.port}`;
+    if (inputs.liveHosts !== undefined && !inputs.liveHosts.has(instance.host)) {
+      lostOrigins.add(origin);
+      return undefined;
+    }
+    const route: RouteCopy = { id: copy.id, origin, instanceId: copy.instanceId };
     if (instance.provider !== agentProvider) return route;
     const authorization = inputs.agentAuthorization?.get(instance.host);
     if (authorization === undefined) return undefined;
@@ -148,7 +156,7 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
       servedBy: baseRecord?.name ?? component.name,
     });
   }
-  return { endpoints, builtAt: inputs.now, revision: inputs.revision ?? 0 };
+  return { endpoints, builtAt: inputs.now, revision: inputs.revision ?? 0, lostOrigins: lostOrigins.size > 0 ? lostOrigins : undefined };
 }
 
 function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {

@@ -48,4 +48,10 @@ describe("routing table and host leases", () => {
   it("routes nothing when no host holds a lease", () => {
     assert.deepEqual(routedCopies(new Set()), []);
   });
+
+  it("names the origins of the hosts left out, so requests in flight there are failed at once", () => {
+    assert.deepEqual([...(buildRoutingTable(inputs(new Set(["agent-a"]))).lostOrigins ?? [])], ["http://10.0.0.2:9000"]);
+    assert.equal(buildRoutingTable(inputs(new Set(["agent-a", "agent-b"]))).lostOrigins, undefined);
+    assert.equal(buildRoutingTable(inputs(undefined)).lostOrigins, undefined);
+  });
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { testArtifactSettings } from "./berth-process.js";
+import type { TestHost } from "./hosts.js";
 
 const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
 
@@ -42,6 +43,8 @@ export function startAgent(options: {
   dataDir?: string;
   config?: Record<string, unknown>;
   args?: string[];
+  /** Runs the agent inside this test host (test/support/hosts.ts), its proxy advertised on the host's address. */
+  host?: TestHost;
 }): AgentProcess {
   const dataDir = options.dataDir ?? newAgentDataDir();
   const configFile = join(dataDir, "..", `agent-config-${options.name}.yaml`);
@@ -58,7 +61,7 @@ export function startAgent(options: {
     "--instance-type",
     options.instanceType ?? "ml.g5.12xlarge",
     "--advertise",
-    "127.0.0.1:0",
+    `${options.host?.address ?? "127.0.0.1"}:0`,
     "--data-dir",
     dataDir,
     "--config",
@@ -67,7 +70,8 @@ export function startAgent(options: {
     "json",
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
+  const launch = options.host ? options.host.spawn.bind(options.host) : spawn;
+  const child = launch(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
   child.once("exit", () => running.delete(child));
   const logs: Record<string, unknown>[] = [];

@@ -180,7 +180,9 @@ export class RemoteAgent {
     const answer = await this.#client.call<{ error?: string }>("POST", `/berth/v1/agents/${registration.agentId}/renew`, {
       bearer: registration.agentKey,
       body: { leaseId: registration.leaseId },
-      timeoutMs: Math.min(timeoutMs, (registration.ttlSeconds * 1000) / 3),
+      // Each server gets a third of the TTL, the whole call no more than what is left of it: a cut-off host stops its copies on time.
+      timeoutMs: (registration.ttlSeconds * 1000) / 3,
+      totalTimeoutMs: timeoutMs,
     });
     if (answer.status === 200) return "ok";
     if (answer.status === 410 || answer.status === 404 || answer.status === 401) return "gone";

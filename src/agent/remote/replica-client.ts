@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import type { Logger } from "../../util/logger.js";
 
 export interface ReplicaAnswer<T = unknown> {
@@ -27,17 +28,28 @@ export class ReplicaClient {
     this.#log = log;
   }
 
-  async call<T>(method: string, path: string, options: { bearer: string; body?: unknown; timeoutMs?: number }): Promise<ReplicaAnswer<T>> {
+  /** `timeoutMs` bounds each server's answer; `totalTimeoutMs`, if given, the whole call (servers left untried when it runs out). */
+  async call<T>(
+    method: string,
+    path: string,
+    options: { bearer: string; body?: unknown; timeoutMs?: number; totalTimeoutMs?: number },
+  ): Promise<ReplicaAnswer<T>> {
     const failures: string[] = [];
+    const end = options.totalTimeoutMs === undefined ? Infinity : performance.now() + options.totalTimeoutMs;
     for (let i = 0; i < this.servers.length; i++) {
       const index = (this.#preferred + i) % this.servers.length;
       const server = this.servers[index]!;
+      const left = end - performance.now();
+      if (left <= 0) {
+        failures.push(`${server}: not tried, no time left`);
+        continue;
+      }
       try {
         const response = await fetch(server + path, {
           method,
           headers: { authorization: `Bearer ${options.bearer}`, ...(options.body === undefined ? {} : { "content-type": "application/json" }) },
           body: options.body === undefined ? undefined : JSON.stringify(options.body),
-          signal: AbortSignal.timeout(options.timeoutMs ?? callTimeoutMs),
+          signal: AbortSignal.timeout(Math.max(1, Math.ceil(Math.min(options.timeoutMs ?? callTimeoutMs, left)))),
         });
         const text = await response.text();
         if (response.status === 503 && i < this.servers.length - 1) {
