@@ -44,7 +44,7 @@ export class StoreSources implements Omit<MetricSources, "copyLoads"> {
 
   async start(): Promise<void> {
     this.#unwatch = this.#store.watch((events) => this.#onChanges(events));
-    await this.refresh();
+    await this.refresh(true);
   }
 
   stop(): void {
@@ -57,7 +57,8 @@ export class StoreSources implements Omit<MetricSources, "copyLoads"> {
   copyProcesses = (): CopyProcess[] => this.#snapshot.copyProcesses;
   reservations = (): VariantReservation[] => this.#snapshot.reservations;
 
-  async refresh(): Promise<void> {
+  /** Rebuilds the snapshot; `fresh` reads the store itself rather than its watch mirror (at start, or after a commit of the caller's own). */
+  async refresh(fresh = false): Promise<void> {
     if (this.#running) {
       this.#again = true;
       return this.#running;
@@ -67,10 +68,10 @@ export class StoreSources implements Omit<MetricSources, "copyLoads"> {
         this.#again = false;
         try {
           const [components, instances, copies, statuses] = await Promise.all([
-            this.#list("inference-component"),
-            this.#list("instance"),
-            this.#list("copy"),
-            this.#list("copy-status"),
+            this.#list("inference-component", fresh),
+            this.#list("instance", fresh),
+            this.#list("copy", fresh),
+            this.#list("copy-status", fresh),
           ]);
           this.#snapshot = buildSnapshot(
             components.map((e) => e.value),
@@ -91,8 +92,8 @@ export class StoreSources implements Omit<MetricSources, "copyLoads"> {
   }
 
   /** Rebuilt on every watch event, so it reads the store's own mirror where it keeps one (etcd): no round trip per event. */
-  #list<K extends Kind>(kind: K): Promise<Entry<BerthRecords[K]>[]> {
-    return this.#store.listCached ? this.#store.listCached(kind) : this.#store.list(kind);
+  #list<K extends Kind>(kind: K, fresh: boolean): Promise<Entry<BerthRecords[K]>[]> {
+    return this.#store.listCached && !fresh ? this.#store.listCached(kind) : this.#store.list(kind);
   }
 
   #onChanges(events: ChangeEvent[]): void {

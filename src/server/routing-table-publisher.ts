@@ -22,6 +22,8 @@ export class RoutingTablePublisher {
   readonly #subscribers: ((table: RoutingTable) => void)[] = [];
   #unwatch?: () => void;
   #seenRevision = 0;
+  /** The next rebuild reads the store itself, not its watch mirror: at start, and for settled(), whose caller just committed. */
+  #freshWanted = true;
   #scheduled = false;
   #rebuilding?: Promise<void>;
   #again = false;
@@ -53,13 +55,14 @@ export class RoutingTablePublisher {
 
   /** Resolves once a table reflecting every change committed before this call has been pushed. */
   settled(): Promise<void> {
+    this.#freshWanted = true;
     this.#schedule();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   /** Rebuilt on every watch event, so it reads the store's own mirror where it keeps one (etcd): no round trip per event. */
-  #list<K extends Kind>(kind: K): Promise<Entry<BerthRecords[K]>[]> {
-    return this.#store.listCached ? this.#store.listCached(kind) : this.#store.list(kind);
+  #list<K extends Kind>(kind: K, fresh: boolean): Promise<Entry<BerthRecords[K]>[]> {
+    return this.#store.listCached && !fresh ? this.#store.listCached(kind) : this.#store.list(kind);
   }
 
   #onChanges(events: ChangeEvent[]): void {
@@ -87,16 +90,18 @@ export class RoutingTablePublisher {
       try {
         // Every change delivered so far is in what is read next, so the table reflects at least this revision.
         const revision = this.#seenRevision;
+        const fresh = this.#freshWanted;
+        this.#freshWanted = false;
         const [endpoints, components, instances, copies, statuses, targets, leases, secrets] = await Promise.all([
-          this.#list("endpoint"),
-          this.#list("inference-component"),
-          this.#list("instance"),
-          this.#list("copy"),
-          this.#list("copy-status"),
-          this.#list("scalable-target"),
+          this.#list("endpoint", fresh),
+          this.#list("inference-component", fresh),
+          this.#list("instance", fresh),
+          this.#list("copy", fresh),
+          this.#list("copy-status", fresh),
+          this.#list("scalable-target", fresh),
           // Hosts hold leases and the cluster has secrets only in cluster mode; on one machine every host is live.
-          this.#store.leases ? this.#list("agent-lease") : undefined,
-          this.#store.leases ? this.#list("cluster-secrets").then((entries) => entries.find((e) => e.key === keys.clusterSecrets())) : undefined,
+          this.#store.leases ? this.#list("agent-lease", fresh) : undefined,
+          this.#store.leases ? this.#list("cluster-secrets", fresh).then((entries) => entries.find((e) => e.key === keys.clusterSecrets())) : undefined,
         ]);
         const table = buildRoutingTable({
           revision,
