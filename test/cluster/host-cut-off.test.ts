@@ -174,7 +174,14 @@ describe("a GPU host silently cut off from the cluster (network namespaces, nfta
       assert.equal(view.agents.find((x) => x.id === claimed.id)?.claim, undefined, "the healed host comes back free");
       assert.equal(view.agents.find((x) => x.id === otherName)?.claim?.endpointName.toLowerCase(), endpoint.toLowerCase());
       assert.deepEqual(relisted, [], "no replica lists the cut host's lease again before it re-registers");
-      assert.deepEqual(await copyProcessesIn(cut.host), [], "the healed host runs no copy");
+      const leftOnHealed = await copyProcessesIn(cut.host);
+      if (leftOnHealed.length > 0) {
+        const recent = cut.agent.logs.slice(-20).map((line) => String(line.msg));
+        const where = (await placement(a.url, endpoint)).map((i) => `${i.host}: ${i.copies.map((c) => `${c.copyId} ${c.state}`).join(", ")}`);
+        assert.fail(
+          `the healed host runs copy processes ${leftOnHealed.join(", ")}; placement: ${where.join(" | ")}; its agent's last log lines:\n${recent.join("\n")}`,
+        );
+      }
       assert.equal((await copyProcessesIn(agents.get(otherName)!.host)).length, 2, "the other host runs the two copies, no more");
       const newCopies = new Set(moved.map((c) => c.copy));
       const afterExpiry = traffic.served().filter((o) => o.startedAt > lastLeaseGone);
