@@ -1,8 +1,6 @@
 import type { Command } from "commander";
-import { pathSigningName } from "../auth/access.js";
-import type { ClusterView } from "../cluster/cluster-view.js";
-import { credentialsHint, defaultDataDir, defaultUrl, resolvedCredentials } from "./clients.js";
-import { signedFetch } from "./signed-fetch.js";
+import type { ClusterView } from "../domain/cluster.js";
+import { defaultDataDir, defaultUrl, getBerthView } from "./clients.js";
 
 interface ClusterFlags {
   url: string;
@@ -22,7 +20,7 @@ export function registerClusterCommand(program: Command): void {
   const cluster = withServerFlags(program.command("cluster").description("show the server replicas, the controller leader and the agents with their leases"))
     .option("--json", "print the raw JSON")
     .action(async (flags: ClusterFlags) => {
-      const view = (await getSigned(flags, "/berth/v1/cluster")) as ClusterView;
+      const view = (await getBerthView(flags, "/berth/v1/cluster")) as ClusterView;
       if (flags.json) process.stdout.write(JSON.stringify(view, null, 2) + "\n");
       else process.stdout.write(clusterTable(view));
     });
@@ -31,34 +29,9 @@ export function registerClusterCommand(program: Command): void {
     .command("join-token")
     .description("print the token agents join with: berth agent --token <token> (administrators only)")
     .action(async () => {
-      const answer = (await getSigned(cluster.opts() as ClusterFlags, "/berth/v1/cluster/join-token")) as { joinToken: string };
+      const answer = (await getBerthView(cluster.opts() as ClusterFlags, "/berth/v1/cluster/join-token")) as { joinToken: string };
       process.stdout.write(`${answer.joinToken}\n`);
     });
-}
-
-async function getSigned(flags: ClusterFlags, path: string): Promise<unknown> {
-  let response: Response;
-  try {
-    const credentials = await resolvedCredentials(flags.url, flags.dataDir);
-    response = await signedFetch(
-      `${flags.url.replace(/\/$/, "")}${path}`,
-      {},
-      { credentials, region: process.env.AWS_REGION ?? "us-east-1", service: pathSigningName },
-    );
-  } catch (error) {
-    process.stderr.write(
-      `berth: cannot reach a Berth server at ${flags.url} (${(error as Error).message}). Start one with 'npx berth server' or pass --url.\n`,
-    );
-    process.exit(1);
-  }
-  if (!response.ok) {
-    const error = (await response.json().catch(() => ({}))) as { __type?: string; message?: string };
-    process.stderr.write(`berth: ${error.__type ?? response.status}: ${error.message ?? response.statusText}\n`);
-    const hint = credentialsHint(error.__type ?? "");
-    if (hint) process.stderr.write(`${hint}\n`);
-    process.exit(1);
-  }
-  return response.json();
 }
 
 export function clusterTable(view: ClusterView): string {

@@ -1,8 +1,6 @@
 import type { Command } from "commander";
 import type { PlacementViewInstance } from "../operations/placement-view.js";
-import { pathSigningName } from "../auth/access.js";
-import { credentialsHint, defaultDataDir, defaultUrl, resolvedCredentials } from "./clients.js";
-import { signedFetch } from "./signed-fetch.js";
+import { defaultDataDir, defaultUrl, getBerthView } from "./clients.js";
 
 export function registerInstancesCommand(program: Command): void {
   program
@@ -18,28 +16,7 @@ export function registerInstancesCommand(program: Command): void {
     )
     .action(async (flags: { endpoint?: string; url: string; json?: boolean; dataDir: string }) => {
       const query = flags.endpoint ? `?endpoint=${encodeURIComponent(flags.endpoint)}` : "";
-      let response: Response;
-      try {
-        const credentials = await resolvedCredentials(flags.url, flags.dataDir);
-        response = await signedFetch(
-          `${flags.url.replace(/\/$/, "")}/berth/v1/instances${query}`,
-          {},
-          { credentials, region: process.env.AWS_REGION ?? "us-east-1", service: pathSigningName },
-        );
-      } catch (error) {
-        process.stderr.write(
-          `berth: cannot reach a Berth server at ${flags.url} (${(error as Error).message}). Start one with 'npx berth server' or pass --url.\n`,
-        );
-        process.exit(1);
-      }
-      if (!response.ok) {
-        const error = (await response.json().catch(() => ({}))) as { __type?: string; message?: string };
-        process.stderr.write(`berth: ${error.__type ?? response.status}: ${error.message ?? response.statusText}\n`);
-        const hint = credentialsHint(error.__type ?? "");
-        if (hint) process.stderr.write(`${hint}\n`);
-        process.exit(1);
-      }
-      const view = (await response.json()) as { instances: PlacementViewInstance[] };
+      const view = (await getBerthView(flags, `/berth/v1/instances${query}`)) as { instances: PlacementViewInstance[] };
       if (flags.json) {
         process.stdout.write(JSON.stringify(view, null, 2) + "\n");
         return;

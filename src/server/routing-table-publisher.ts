@@ -6,6 +6,7 @@ import type { Logger } from "../util/logger.js";
 import { buildRoutingTable, type RoutingTable } from "../router/table.js";
 import { agentKey } from "../auth/agent-key.js";
 import { keys } from "../state/keys.js";
+import type { ClusterSecretsRecord } from "../domain/cluster.js";
 
 const retryMs = 1000;
 const relevant = new Set(["endpoint", "inference-component", "instance", "copy", "copy-status", "scalable-target", "agent-lease", "cluster-secrets"]);
@@ -22,6 +23,10 @@ export class RoutingTablePublisher {
   readonly #subscribers: ((table: RoutingTable) => void)[] = [];
   #unwatch?: () => void;
   #seenRevision = 0;
+  #liveHosts?: Set<string>;
+  readonly #lostHosts = new Set<string>();
+  #keysOf?: ClusterSecretsRecord;
+  readonly #agentHeaders = new Map<string, string>();
   /** The next rebuild reads the store itself, not its watch mirror: at start, and for settled(), whose caller just committed. */
   #freshWanted = true;
   #scheduled = false;
@@ -65,6 +70,38 @@ export class RoutingTablePublisher {
     return this.#store.listCached && !fresh ? this.#store.listCached(kind) : this.#store.list(kind);
   }
 
+  /** "Bearer <agent key>" per live agent; a key is an HMAC, so each is derived once, not on every rebuild. */
+  #authorizations(secrets: ClusterSecretsRecord, liveHosts: Set<string>): Map<string, string> {
+    if (this.#keysOf !== secrets) {
+      this.#keysOf = secrets;
+      this.#agentHeaders.clear();
+    }
+    const headers = new Map<string, string>();
+    for (const host of liveHosts) {
+      let header = this.#agentHeaders.get(host);
+      if (header === undefined) this.#agentHeaders.set(host, (header = `Bearer ${agentKey(secrets, host)}`));
+      headers.set(host, header);
+    }
+    return headers;
+  }
+
+  /** Says when a host's lease goes (routers stop sending to it) and when a lost host holds one again. */
+  #noteHosts(liveHosts: Set<string>): void {
+    const previous = this.#liveHosts;
+    this.#liveHosts = liveHosts;
+    if (!previous) return;
+    for (const host of previous) {
+      if (liveHosts.has(host)) continue;
+      this.#lostHosts.add(host);
+      this.#log.warn({ host }, `host ${host} lost its lease (dead, cut off or stopped): routers stop sending to its copies`);
+    }
+    for (const host of this.#lostHosts) {
+      if (!liveHosts.has(host)) continue;
+      this.#lostHosts.delete(host);
+      this.#log.info({ host }, `host ${host} holds a lease again`);
+    }
+  }
+
   #onChanges(events: ChangeEvent[]): void {
     this.#seenRevision = Math.max(this.#seenRevision, events[events.length - 1]?.revision ?? 0);
     if (events.some((e) => relevant.has(e.kind))) this.#schedule();
@@ -103,6 +140,7 @@ export class RoutingTablePublisher {
           this.#store.leases ? this.#list("agent-lease", fresh) : undefined,
           this.#store.leases ? this.#list("cluster-secrets", fresh).then((entries) => entries.find((e) => e.key === keys.clusterSecrets())) : undefined,
         ]);
+        const liveHosts = leases ? new Set(leases.map((e) => e.value.agentId)) : undefined;
         const table = buildRoutingTable({
           revision,
           endpoints: endpoints.map((e) => e.value),
@@ -116,12 +154,12 @@ export class RoutingTablePublisher {
               .filter((t) => t.scalableDimension === "sagemaker:inference-component:DesiredCopyCount" && t.maxCapacity >= 1)
               .map((t) => t.resourceId.slice("inference-component/".length).toLowerCase()),
           ),
-          liveHosts: leases ? new Set(leases.map((e) => e.value.agentId)) : undefined,
+          liveHosts,
           now: this.#clock.now(),
-          agentAuthorization:
-            secrets && leases ? new Map(leases.map((e) => [e.value.agentId, `Bearer ${agentKey(secrets.value, e.value.agentId)}`])) : undefined,
+          agentAuthorization: secrets && liveHosts ? this.#authorizations(secrets.value, liveHosts) : undefined,
         });
         for (const subscriber of this.#subscribers) subscriber(table);
+        if (liveHosts) this.#noteHosts(liveHosts);
         if (this.#failing) this.#log.info("the routing table is rebuilt from the store again");
         this.#failing = false;
       } catch (error) {

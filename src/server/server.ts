@@ -193,7 +193,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
 
   // In a cluster, agents join and report through every replica.
   const agentApi = cluster
-    ? agentsRoute({ store, catalog, clock, log: log.child({ component: "agents" }), ttlSeconds: config.cluster.leaseSeconds })
+    ? agentsRoute({ store, catalog, clock, secrets: cluster.secrets, log: log.child({ component: "agents" }), ttlSeconds: config.cluster.leaseSeconds })
     : undefined;
   let ready = false;
   const server = createApiServer({

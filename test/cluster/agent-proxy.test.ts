@@ -1,47 +1,21 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { performance } from "node:perf_hooks";
 import { after, before, describe, it } from "node:test";
 import { CopyProxy } from "../../src/agent/copy-proxy.js";
-import { ClientAbort, Router, type InvokeRequest } from "../../src/router/router.js";
-import type { RouteCopy, RoutingTable } from "../../src/router/table.js";
+import { Router } from "../../src/router/router.js";
+import type { RouteCopy } from "../../src/router/table.js";
 import { silentLogger } from "../../src/util/logger.js";
 import { eventually } from "../support/wait.js";
+import { invokeRequest, oneComponentTable } from "../support/routing.js";
 
 // The router and two agents' copy proxies, in-process: each proxy in front of a model server standing in for its copy.
 
 const quietObserver = { requestStarted: () => undefined, requestFinished: () => undefined };
 
-function table(copies: RouteCopy[]): RoutingTable {
-  const component = {
-    name: "c",
-    endpointName: "ep",
-    variantName: "v",
-    strategy: "LEAST_OUTSTANDING_REQUESTS" as const,
-    copies,
-    desiredCopies: copies.length,
-    status: "InService",
-    wakeable: false,
-    servedBy: "c",
-  };
-  return {
-    endpoints: new Map([["ep", { name: "ep", status: "InService", hostsComponents: true, variants: [], components: new Map([["c", component]]) }]]),
-    builtAt: 0,
-  };
-}
+const table = (copies: RouteCopy[]) => oneComponentTable(copies);
 
-function request(): InvokeRequest {
-  return {
-    endpointName: "ep",
-    componentName: "c",
-    body: Buffer.from("{}"),
-    headers: {},
-    stream: false,
-    signal: new ClientAbort(),
-    startedAt: performance.now(),
-  };
-}
+const request = () => invokeRequest();
 
 interface Host {
   proxy: CopyProxy;

@@ -2,45 +2,19 @@ import assert from "node:assert/strict";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { performance } from "node:perf_hooks";
-import { ClientAbort, Router, type InvokeRequest } from "../../src/router/router.js";
-import type { RouteCopy, RoutingTable } from "../../src/router/table.js";
+import { Router } from "../../src/router/router.js";
+import type { RouteCopy } from "../../src/router/table.js";
 import { ManualClock } from "../metrics/manual-clock.js";
 import { eventually } from "../support/wait.js";
+import { invokeRequest, oneComponentTable } from "../support/routing.js";
 
 // The router's hold and drain timers run on the injected clock: a test moves time, nothing waits for it.
 
 const quietObserver = { requestStarted: () => undefined, requestFinished: () => undefined };
 
-function table(copies: RouteCopy[]): RoutingTable {
-  const component = {
-    name: "c",
-    endpointName: "ep",
-    variantName: "v",
-    strategy: "LEAST_OUTSTANDING_REQUESTS" as const,
-    copies,
-    desiredCopies: 1,
-    status: "InService",
-    wakeable: false,
-    servedBy: "c",
-  };
-  return {
-    endpoints: new Map([["ep", { name: "ep", status: "InService", hostsComponents: true, variants: [], components: new Map([["c", component]]) }]]),
-    builtAt: 0,
-  };
-}
+const table = (copies: RouteCopy[]) => oneComponentTable(copies, { desiredCopies: 1 });
 
-function request(): InvokeRequest {
-  return {
-    endpointName: "ep",
-    componentName: "c",
-    body: Buffer.from("{}"),
-    headers: {},
-    stream: false,
-    signal: new ClientAbort(),
-    startedAt: performance.now(),
-  };
-}
+const request = () => invokeRequest();
 
 /** Settles a promise into an observable state, so a test can check it has not settled yet. */
 function track<T>(promise: Promise<T>): { state: "pending" | "resolved" | "rejected"; error?: Error } {

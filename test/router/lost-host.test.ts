@@ -1,34 +1,17 @@
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { performance } from "node:perf_hooks";
 import { describe, it } from "node:test";
 import { RouterMetrics } from "../../src/router/metrics.js";
-import { ClientAbort, Router } from "../../src/router/router.js";
-import type { RouteCopy, RoutingTable } from "../../src/router/table.js";
+import { Router } from "../../src/router/router.js";
+import type { RouteCopy } from "../../src/router/table.js";
 import { copyAbsentHeader } from "../../src/router/upstream.js";
 import { eventually } from "../support/wait.js";
+import { invokeRequest, oneComponentTable } from "../support/routing.js";
 
 // A host cut off silently never answers: once its lease is gone, its requests in flight fail at once.
 
-function table(copies: RouteCopy[], lostOrigins?: Set<string>): RoutingTable {
-  const component = {
-    name: "c",
-    endpointName: "ep",
-    variantName: "v",
-    strategy: "RANDOM" as const,
-    copies,
-    desiredCopies: 1,
-    status: "InService",
-    wakeable: false,
-    servedBy: "c",
-  };
-  return {
-    endpoints: new Map([["ep", { name: "ep", status: "InService", hostsComponents: true, variants: [], components: new Map([["c", component]]) }]]),
-    builtAt: 0,
-    lostOrigins,
-  };
-}
+const table = (copies: RouteCopy[], lostOrigins?: Set<string>) => oneComponentTable(copies, { strategy: "RANDOM", desiredCopies: 1, lostOrigins });
 
 describe("a request in flight to a host whose lease is gone", () => {
   it("fails with ModelError as soon as the table drops the host, not at the invocation timeout, and is not sent again", async () => {
@@ -40,15 +23,7 @@ describe("a request in flight to a host whose lease is gone", () => {
     const router = new Router({ accountId: "123456789012", observer: new RouterMetrics({ defaultMetrics: false }), hold: { holdMs: 60_000, maxHeld: 10 } });
     try {
       router.setTable(table([{ id: "copy-lost", origin, instanceId: "i-lost" }]));
-      const request = router.invoke({
-        endpointName: "ep",
-        componentName: "c",
-        body: Buffer.from("{}"),
-        headers: { "content-type": "application/json" },
-        stream: false,
-        signal: new ClientAbort(),
-        startedAt: performance.now(),
-      });
+      const request = router.invoke(invokeRequest({ headers: { "content-type": "application/json" } }));
       const outcome = request.then(
         () => "answered",
         (error: Error & { code?: string }) => `${error.code}: ${error.message}`,
@@ -77,15 +52,7 @@ describe("a request in flight to a host whose lease is gone", () => {
     await new Promise<void>((resolve) => oldHost.listen(0, "127.0.0.1", resolve));
     try {
       router.setTable(table([{ id: "copy-old", origin: `http://127.0.0.1:${(oldHost.address() as AddressInfo).port}`, instanceId: "i-old" }]));
-      const result = await router.invoke({
-        endpointName: "ep",
-        componentName: "c",
-        body: Buffer.from("{}"),
-        headers: { "content-type": "application/json" },
-        stream: false,
-        signal: new ClientAbort(),
-        startedAt: performance.now(),
-      });
+      const result = await router.invoke(invokeRequest({ headers: { "content-type": "application/json" } }));
       const chunks: Buffer[] = [];
       for await (const chunk of result.body) chunks.push(chunk as Buffer);
       result.finish("ok");

@@ -3,45 +3,19 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { performance } from "node:perf_hooks";
 import { after, describe, it } from "node:test";
-import { ClientAbort, Router, type InvokeRequest } from "../../src/router/router.js";
+import { Router } from "../../src/router/router.js";
 import { RouterMetrics } from "../../src/router/metrics.js";
-import type { RouteCopy, RoutingTable } from "../../src/router/table.js";
+import type { RouteCopy } from "../../src/router/table.js";
 import { copyAbsentHeader } from "../../src/router/upstream.js";
 import { eventually } from "../support/wait.js";
+import { invokeRequest, oneComponentTable } from "../support/routing.js";
 
 // The router sends a request to another copy only when the first copy provably never got it.
 
-function table(copies: RouteCopy[]): RoutingTable {
-  const component = {
-    name: "c",
-    endpointName: "ep",
-    variantName: "v",
-    strategy: "RANDOM" as const,
-    copies,
-    desiredCopies: copies.length,
-    status: "InService",
-    wakeable: false,
-    servedBy: "c",
-  };
-  return {
-    endpoints: new Map([["ep", { name: "ep", status: "InService", hostsComponents: true, variants: [], components: new Map([["c", component]]) }]]),
-    builtAt: 0,
-  };
-}
+const table = (copies: RouteCopy[]) => oneComponentTable(copies, { strategy: "RANDOM" });
 
-function request(): InvokeRequest {
-  return {
-    endpointName: "ep",
-    componentName: "c",
-    body: Buffer.from("{}"),
-    headers: { "content-type": "application/json" },
-    stream: false,
-    signal: new ClientAbort(),
-    startedAt: performance.now(),
-  };
-}
+const request = () => invokeRequest({ headers: { "content-type": "application/json" } });
 
 async function invoke(router: Router): Promise<string> {
   const result = await router.invoke(request());
@@ -56,13 +30,13 @@ async function retries(metrics: RouterMetrics, reason: string): Promise<number> 
   return (metric?.values ?? []).filter((v) => v.labels.reason === reason).reduce((sum, v) => sum + v.value, 0);
 }
 
-/** A model server in its own process, answering each request with its name after a few milliseconds. */
+/** A model server in its own process, answering each request with its name. */
 async function copyProcess(name: string): Promise<{ child: ChildProcess; origin: string }> {
   const script = `
     const http = require("node:http");
     http.createServer((req, res) => {
       req.resume();
-      req.on("end", () => setTimeout(() => res.end(process.argv[1]), 5));
+      req.on("end", () => res.end(process.argv[1]));
     }).listen(0, "127.0.0.1", function () { process.stdout.write(this.address().port + "\\n"); });`;
   const child = spawn(process.execPath, ["-e", script, name], { stdio: ["ignore", "pipe", "inherit"] });
   const [line] = (await once(child.stdout!, "data")) as [Buffer];

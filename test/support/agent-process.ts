@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
+import { followLogs } from "./process-logs.js";
 import { testArtifactSettings } from "./berth-process.js";
 import type { TestHost } from "./hosts.js";
 
@@ -74,48 +75,8 @@ export function startAgent(options: {
   const child = launch(process.execPath, args, { env: { ...process.env, BERTH_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
   child.once("exit", () => running.delete(child));
-  const logs: Record<string, unknown>[] = [];
-  const listeners = new Set<(line: Record<string, unknown>) => void>();
-  let stderr = "";
-  let buffer = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    buffer += chunk.toString("utf8");
-    let newline: number;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      const text = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      try {
-        const line = JSON.parse(text) as Record<string, unknown>;
-        logs.push(line);
-        for (const listener of listeners) listener(line);
-      } catch {
-        // Not a log line.
-      }
-    }
-  });
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const waitForLog = (match: (line: Record<string, unknown>) => boolean, timeoutMs = 30_000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const found = logs.find(match);
-      if (found) return resolve(found);
-      const timer = setTimeout(() => {
-        listeners.delete(listener);
-        const recent = logs.slice(-8).map((l) => String(l.msg));
-        reject(
-          new Error(
-            `timed out after ${timeoutMs} ms waiting for a log line of agent ${options.name}; its last lines: ${recent.join(" | ")}; stderr: ${stderr.slice(-2000)}`,
-          ),
-        );
-      }, timeoutMs);
-      const listener = (line: Record<string, unknown>) => {
-        if (!match(line)) return;
-        clearTimeout(timer);
-        listeners.delete(listener);
-        resolve(line);
-      };
-      listeners.add(listener);
-    });
+  const { logs, stderr, exited, waitForLog: waitFor } = followLogs(child, `agent ${options.name}`);
+  const waitForLog = (match: (line: Record<string, unknown>) => boolean, timeoutMs = 30_000) => waitFor(match, timeoutMs);
   return {
     name: options.name,
     dataDir,
@@ -123,7 +84,7 @@ export function startAgent(options: {
     logs,
     exited,
     waitForLog,
-    stderr: () => stderr,
+    stderr,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       return exited;

@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { stringify } from "yaml";
+import { followLogs } from "./process-logs.js";
 import { readKeys, writeKeys } from "../../src/auth/keys-file.js";
 import { administratorPolicy } from "../../src/auth/policy.js";
 import type { TestHost } from "./hosts.js";
@@ -96,50 +97,8 @@ export async function startBerth(options: StartOptions = {}): Promise<BerthProce
   });
   running.add(child);
   child.once("exit", () => running.delete(child));
-  const logs: Record<string, unknown>[] = [];
-  const listeners = new Set<(line: Record<string, unknown>) => void>();
-  let stderr = "";
-  let buffer = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    buffer += chunk.toString("utf8");
-    let newline: number;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      const text = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      try {
-        const line = JSON.parse(text) as Record<string, unknown>;
-        logs.push(line);
-        for (const listener of listeners) listener(line);
-      } catch {
-        // Not a log line.
-      }
-    }
-  });
-  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-
-  const waitForLog = (match: (line: Record<string, unknown>) => boolean, timeoutMs = 20_000) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const found = logs.find(match);
-      if (found) return resolve(found);
-      const timer = setTimeout(() => {
-        listeners.delete(listener);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for a log line; stderr: ${stderr.slice(-2000)}`));
-      }, timeoutMs);
-      const listener = (line: Record<string, unknown>) => {
-        if (!match(line)) return;
-        clearTimeout(timer);
-        listeners.delete(listener);
-        resolve(line);
-      };
-      listeners.add(listener);
-      void exited.then((code) => {
-        if (!listeners.has(listener)) return;
-        clearTimeout(timer);
-        listeners.delete(listener);
-        reject(new Error(`berth server exited with ${code} before it was ready; stderr: ${stderr.slice(-2000)}`));
-      });
-    });
+  const { logs, exited, waitForLog: waitFor } = followLogs(child, "berth server");
+  const waitForLog = (match: (line: Record<string, unknown>) => boolean, timeoutMs = 20_000) => waitFor(match, timeoutMs);
 
   // A server that does not come up is not left running: it would keep the test process alive. One that
   // exits fails the wait at once; the timeout only bounds a start starved of CPU on a loaded machine.

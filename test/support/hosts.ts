@@ -1,6 +1,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
+import { eventually } from "./wait.js";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -270,14 +271,16 @@ async function forwardFrom(netns: string, target: { address: string; port: numbe
 
 async function removeAll(namespaces: string[], children: Set<ChildProcess>): Promise<void> {
   for (const child of children) child.kill("SIGKILL");
-  const deadline = Date.now() + 10_000;
   for (const netns of namespaces) {
     // A process inside keeps the namespace alive after `ip netns del`; kill until none is left.
-    for (let left = pidsInSync(netns); left.length > 0; left = pidsInSync(netns)) {
-      if (Date.now() > deadline) throw new Error(`processes ${left.join(", ")} in network namespace ${netns} did not die on SIGKILL`);
-      for (const pid of left) killQuietly(pid);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(
+      async () => {
+        const left = pidsInSync(netns);
+        for (const pid of left) killQuietly(pid);
+        return left.length === 0 ? true : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 20, what: () => `processes ${pidsInSync(netns).join(", ")} in network namespace ${netns} to die on SIGKILL` },
+    );
   }
   for (const netns of [...namespaces].reverse()) {
     if (namespaceExists(netns)) await ip(["netns", "del", netns]);

@@ -10,7 +10,6 @@ import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { agentProtocolPrefix } from "../../auth/gate.js";
 import { agentKey, bearer, sameSecret } from "../../auth/agent-key.js";
-import { ensureClusterSecrets } from "../secrets.js";
 import { AgentApiError } from "./agent-api-error.js";
 import { AgentWatch } from "./agent-watch.js";
 import type { AgentApiErrorBody, RegisterResponse } from "./protocol.js";
@@ -23,6 +22,8 @@ export interface AgentsRouteOptions {
   catalog: InstanceCatalog;
   clock: Clock;
   log: Logger;
+  /** The cluster's join token and agent-key secret, made or read once at the replica's start. */
+  secrets: ClusterSecretsRecord;
   /** The agents' lease TTL (cluster.leaseSeconds). */
   ttlSeconds: number;
 }
@@ -39,20 +40,12 @@ export function agentsRoute(options: AgentsRouteOptions): PrefixRoute & { close(
   const watches = new Set<AgentWatch>();
   // Agents wait a third of their TTL for a renewal's answer.
   const renewBudgetMs = Math.max(200, (options.ttlSeconds * 1000) / 3 - 300);
-  // Made once per cluster and never changed: read once, and again only after a failed read.
-  let secretsRead: Promise<ClusterSecretsRecord> | undefined;
-  const secrets = () => {
-    secretsRead ??= ensureClusterSecrets(store, options.clock).catch((error) => {
-      secretsRead = undefined;
-      throw error;
-    });
-    return secretsRead;
-  };
+  const { secrets } = options;
 
   const authenticate = async (req: IncomingMessage, agentId: string) => {
     const presented = bearer(req.headers.authorization);
     if (!presented) throw new AgentApiError(401, "Unauthorized", "send the agent key as 'Authorization: Bearer <key>' (the key register answered)");
-    if (!sameSecret(presented, agentKey(await secrets(), agentId)))
+    if (!sameSecret(presented, agentKey(secrets, agentId)))
       throw new AgentApiError(401, "Unauthorized", `the key is not agent ${agentId}'s key; register again with the join token`);
   };
 
@@ -106,9 +99,8 @@ export function agentsRoute(options: AgentsRouteOptions): PrefixRoute & { close(
     const rest = path.slice(agentProtocolPrefix.length).split("/");
     if (rest.length === 1 && rest[0] === "register") {
       if (req.method !== "POST") throw new AgentApiError(405, "MethodNotAllowed", `use POST ${path}`);
-      const cluster = await secrets();
       const token = bearer(req.headers.authorization);
-      if (!token || !sameSecret(token, cluster.joinToken))
+      if (!token || !sameSecret(token, secrets.joinToken))
         throw new AgentApiError(401, "Unauthorized", "the join token is missing or wrong; pass the cluster's join token with --token (see 'berth cluster')");
       const request = parseRegistration(await readJson(req), options.catalog);
       const leaseId = await registerAgent(store, request, options.ttlSeconds, options.clock.now());
@@ -116,7 +108,7 @@ export function agentsRoute(options: AgentsRouteOptions): PrefixRoute & { close(
         { agent: request.agentId },
         `agent ${request.agentId} registered: ${request.instanceType}, ${request.devices.length} device(s), proxy ${request.advertise}, lease ${options.ttlSeconds} s`,
       );
-      const answer: RegisterResponse = { agentId: request.agentId, agentKey: agentKey(cluster, request.agentId), leaseId, ttlSeconds: options.ttlSeconds };
+      const answer: RegisterResponse = { agentId: request.agentId, agentKey: agentKey(secrets, request.agentId), leaseId, ttlSeconds: options.ttlSeconds };
       return writeJson(res, 200, answer);
     }
     const [agentId, action] = rest;
