@@ -189,6 +189,8 @@ describe("berth agent", () => {
       await again.waitForLog((l) => messageOf(l).includes("leftover copy process(es) from a previous run") && messageOf(l).includes(String(leftover)));
       await eventually(async () => (processAlive(leftover) ? undefined : true), { what: `leftover process ${leftover} to be killed` });
       const restarted = await eventually(async () => (await statusesOf(cluster.store, endpoint)).find((s) => s.phase === "Ready" && s.pid !== status.pid), {
+        // The restarted agent registers, kills the leftover and starts the copy: bounded generously for a loaded CI machine.
+        timeoutMs: 60_000,
         what: "the component's copy to run again under the restarted agent",
       });
       assert.ok(processAlive(restarted.pid!));

@@ -63,7 +63,9 @@ export async function copyProcessesIn(host: TestHost): Promise<number[]> {
   const pids = await host.pids();
   return pids.filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("images/echo/main.js");
+      // A copy runs `…/images/echo/main.js serve`; the agent's start-up check that the copy user can read that file names it too.
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      return argv.some((arg, i) => arg.endsWith("images/echo/main.js") && argv[i + 1] === "serve");
     } catch {
       return false;
     }
