@@ -102,6 +102,7 @@ export class NodeAgent {
       log,
       envDir: join(sandbox.files.root, "container-env"),
       clientEnv: () => sandbox.containerClientBase(),
+      wrapClient: (command, args) => sandbox.wrapClient(command, args),
     });
     log.info(`other images run as containers through ${this.#containers.describe}`);
     for (const workaround of found.engine.workarounds) log.info(`${found.engine.kind}: ${workaround}`);
@@ -112,6 +113,7 @@ export class NodeAgent {
     this.#closed = true;
     this.#unwatch?.();
     await this.#loop.stop();
+    this.#containers?.stop();
     await Promise.all([...this.#supervisors.values()].map((s) => s.stop()));
     await Promise.all(this.#stopping.values());
   }

@@ -8,6 +8,7 @@ import { vetProcessEnvironment, type CopySandbox } from "./copy-sandbox.js";
 import { ping } from "./health.js";
 import { ImageUnavailableError } from "../containers/image-pulls.js";
 import { containerPort } from "../containers/run-command.js";
+import { runFailureAdvice } from "../containers/run-failures.js";
 import type { ContainerImage, ImageResolution, ProcessImage } from "./images.js";
 import { applyLimits, type LimitsMode } from "./limits.js";
 import type { PortAllocator } from "./ports.js";
@@ -206,6 +207,8 @@ export class CopySupervisor {
   async #prepareContainer(port: number, modelDir: string | undefined, image: ContainerImage): Promise<PreparedCopy> {
     const spec = this.copy.spec;
     const environment = this.#contractEnvironment({
+      // Serving containers (TGI, LMI) shard a model over SM_NUM_GPUS; the copy's own setting wins.
+      ...(this.copy.devices.length > 0 ? { SM_NUM_GPUS: String(this.copy.devices.length) } : {}),
       ...withoutUnpassable(spec.environment),
       SAGEMAKER_BIND_TO_PORT: String(containerPort),
       ...(modelDir ? { SM_MODEL_DIR: "/opt/ml/model" } : {}),
@@ -240,6 +243,7 @@ export class CopySupervisor {
       },
       memoryLimitMiB,
       stop: launch.stop,
+      explain: runFailureAdvice,
       release: launch.cleanUp,
     };
   }
@@ -289,7 +293,8 @@ export class CopySupervisor {
     if (this.#stopping) return { error: "stopped" };
     if (!ready) {
       await this.#kill();
-      const tail = this.#output.length > 0 ? ` Last output: ${this.#output.slice(-3).join(" | ")}` : "";
+      const advice = prepared.explain?.(this.#output);
+      const tail = (this.#output.length > 0 ? ` Last output: ${this.#output.slice(-3).join(" | ")}` : "") + (advice ? ` To fix: ${advice}` : "");
       return { error: (exitText ? `${exitText} before passing /ping.` : `it did not pass GET /ping within ${this.copy.spec.startupTimeoutSeconds} s.`) + tail };
     }
     this.#publish({ phase: "Ready" });
@@ -379,6 +384,8 @@ interface PreparedCopy {
   memoryLimitMiB?: number;
   /** Containers are stopped through their engine, not by signalling the client process alone. */
   stop?: { command: string; args: string[] };
+  /** What to do about a start that failed, read from the last output lines (the engine's own errors). */
+  explain?: (output: string[]) => string | undefined;
   release(): Promise<void>;
 }
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { ContainersConfig } from "../config/containers.js";
 import type { Logger } from "../util/logger.js";
 import type { ContainerEngine } from "./engine.js";
-import { ImagePulls } from "./image-pulls.js";
+import { ImagePulls, type ClientWrapper } from "./image-pulls.js";
 import { containerName } from "./labels.js";
 import { removeLeftoverContainers } from "./leftovers.js";
 import { containerRunArgs, environmentFile, type ContainerRunContext } from "./run-command.js";
@@ -29,12 +29,24 @@ export class ContainerCopies {
   readonly #envDir: string;
   readonly #clientEnv: () => NodeJS.ProcessEnv;
 
-  constructor(options: { engine: ContainerEngine; settings: ContainersConfig; log: Logger; envDir: string; clientEnv: () => NodeJS.ProcessEnv }) {
+  constructor(options: {
+    engine: ContainerEngine;
+    settings: ContainersConfig;
+    log: Logger;
+    envDir: string;
+    clientEnv: () => NodeJS.ProcessEnv;
+    wrapClient: ClientWrapper;
+  }) {
     this.engine = options.engine;
     this.#settings = options.settings;
     this.#envDir = options.envDir;
     this.#clientEnv = options.clientEnv;
-    this.#pulls = new ImagePulls(options.engine, options.settings, options.log, options.clientEnv);
+    this.#pulls = new ImagePulls({ engine: options.engine, settings: options.settings, log: options.log, env: options.clientEnv, wrap: options.wrapClient });
+  }
+
+  /** The agent is stopping: pulls under way end with it. */
+  stop(): void {
+    this.#pulls.stop();
   }
 
   get describe(): string {
@@ -69,7 +81,9 @@ export class ContainerCopies {
     };
   }
 
-  removeLeftovers(agentLabel: string, log: Logger): Promise<void> {
-    return removeLeftoverContainers(this.engine, agentLabel, log, this.#clientEnv());
+  /** Removes the containers and environment files a previous run of this agent left behind. */
+  async removeLeftovers(agentLabel: string, log: Logger): Promise<void> {
+    await removeLeftoverContainers(this.engine, agentLabel, log, this.#clientEnv());
+    await rm(this.#envDir, { recursive: true, force: true });
   }
 }

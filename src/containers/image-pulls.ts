@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { dirname } from "node:path";
 import type { ContainersConfig } from "../config/containers.js";
 import type { Logger } from "../util/logger.js";
@@ -11,6 +11,9 @@ export class ImageUnavailableError extends Error {}
 
 const progressEveryMs = 15_000;
 
+/** Starts an engine client so that it dies with the agent (the copy sandbox's parent-death signal). */
+export type ClientWrapper = (command: string, args: string[]) => { command: string; args: string[] };
+
 /**
  * Makes sure an image is on this host before a copy runs it: a local image is used as it is; a missing
  * one is pulled once (copies that need it meanwhile wait on the same pull), from an allowed registry,
@@ -21,13 +24,27 @@ export class ImagePulls {
   readonly #settings: Pick<ContainersConfig, "allowedRegistries" | "registryAuthFile">;
   readonly #log: Logger;
   readonly #env: () => NodeJS.ProcessEnv;
+  readonly #wrap: ClientWrapper;
   readonly #pulling = new Map<string, Promise<void>>();
+  readonly #running = new Set<ChildProcess>();
 
-  constructor(engine: ContainerEngine, settings: Pick<ContainersConfig, "allowedRegistries" | "registryAuthFile">, log: Logger, env: () => NodeJS.ProcessEnv) {
-    this.#engine = engine;
-    this.#settings = settings;
-    this.#log = log;
-    this.#env = env;
+  constructor(options: {
+    engine: ContainerEngine;
+    settings: Pick<ContainersConfig, "allowedRegistries" | "registryAuthFile">;
+    log: Logger;
+    env: () => NodeJS.ProcessEnv;
+    wrap: ClientWrapper;
+  }) {
+    this.#engine = options.engine;
+    this.#settings = options.settings;
+    this.#log = options.log;
+    this.#env = options.env;
+    this.#wrap = options.wrap;
+  }
+
+  /** Ends pulls under way (the agent is stopping); copies waiting on them fail, and nothing is left running. */
+  stop(): void {
+    for (const child of this.#running) child.kill("SIGTERM");
   }
 
   async ensure(image: string): Promise<void> {
@@ -59,7 +76,9 @@ export class ImagePulls {
     const started = Date.now();
     const output: string[] = [];
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(this.#engine.kind, args, { env: this.#env(), stdio: ["ignore", "pipe", "pipe"] });
+      const wrapped = this.#wrap(this.#engine.kind, args);
+      const child = spawn(wrapped.command, wrapped.args, { env: this.#env(), stdio: ["ignore", "pipe", "pipe"] });
+      this.#running.add(child);
       const onData = (chunk: Buffer) => {
         for (const line of chunk.toString("utf8").split(/[\r\n]+/)) {
           const text = line.trim();
@@ -82,6 +101,7 @@ export class ImagePulls {
         resolve(null);
       });
       child.once("close", (exitCode) => {
+        this.#running.delete(child);
         clearInterval(progress);
         resolve(exitCode);
       });
