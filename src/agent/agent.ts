@@ -144,7 +144,9 @@ export class NodeAgent {
     const mine = copy !== undefined && copy.state === "Active" && instance?.host === this.#options.host;
     const supervisor = this.#supervisors.get(key);
     if (mine) {
-      if (!supervisor && !this.#stopping.has(key)) this.#startCopy(key, copy);
+      if (!supervisor && !this.#stopping.has(key)) {
+        this.#startCopy(key, copy, new Set((instance.devices ?? []).filter((d) => d.source === "nvidia").map((d) => d.index)));
+      }
       return;
     }
     if (supervisor) {
@@ -161,7 +163,7 @@ export class NodeAgent {
     if (!this.#stopping.has(key) && (await store.get("copy-status", key))) await store.commit([del("copy-status", key)]);
   }
 
-  #startCopy(key: string, copy: CopyRecord): void {
+  #startCopy(key: string, copy: CopyRecord, realGpus: ReadonlySet<number>): void {
     const { store, clock, log, images, drain } = this.#options;
     let writes = Promise.resolve();
     const supervisor = new CopySupervisor(copy, {
@@ -175,6 +177,7 @@ export class NodeAgent {
       drain,
       sandbox: this.#options.sandbox,
       adaptersDir: this.#adaptersDir(copy.id),
+      realGpus,
       timings: { ...defaultTimings, ...this.#options.timings },
       onStatus: (status) => {
         // Status writes of one copy are applied in order; a copy being forgotten writes nothing more.

@@ -30,6 +30,8 @@ export interface SupervisorDeps {
   sandbox: CopySandbox;
   /** Where the agent puts the LoRA adapters this copy serves (BERTH_ADAPTERS_DIR). */
   adaptersDir: string;
+  /** Which of the instance's device indices are GPUs nvidia-smi found (the rest are modelled from the catalog). */
+  realGpus: ReadonlySet<number>;
   timings: SupervisorTimings;
 }
 
@@ -206,9 +208,16 @@ export class CopySupervisor {
    */
   async #prepareContainer(port: number, modelDir: string | undefined, image: ContainerImage): Promise<PreparedCopy> {
     const spec = this.copy.spec;
+    // A modelled device has no GPU behind it for the engine to expose.
+    const gpus = this.copy.devices.filter((device) => this.#deps.realGpus.has(device));
+    if (gpus.length < this.copy.devices.length) {
+      this.#log.info(
+        `copy ${this.copy.id}: device(s) ${this.copy.devices.filter((d) => !gpus.includes(d)).join(", ")} are modelled, so its container gets no GPU for them`,
+      );
+    }
     const environment = this.#contractEnvironment({
       // Serving containers (TGI, LMI) shard a model over SM_NUM_GPUS; the copy's own setting wins.
-      ...(this.copy.devices.length > 0 ? { SM_NUM_GPUS: String(this.copy.devices.length) } : {}),
+      ...(gpus.length > 0 ? { SM_NUM_GPUS: String(gpus.length) } : {}),
       ...withoutUnpassable(spec.environment),
       SAGEMAKER_BIND_TO_PORT: String(containerPort),
       ...(modelDir ? { SM_MODEL_DIR: "/opt/ml/model" } : {}),
@@ -225,7 +234,7 @@ export class CopySupervisor {
         agentLabel: this.#deps.sandbox.agentLabel,
         hostPort: port,
         modelDir,
-        devices: this.copy.devices,
+        devices: gpus,
         memoryLimitMiB,
         cpuCores,
       },
