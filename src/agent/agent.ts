@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { ImageCommand } from "../config/config.js";
 import type { CopyRecord } from "../domain/resources.js";
 import { adaptersOf } from "../state/components.js";
@@ -9,9 +10,11 @@ import type { Logger } from "../util/logger.js";
 import { WorkQueue } from "../controllers/runtime/work-queue.js";
 import { ArtifactCache } from "../artifacts/cache.js";
 import type { ArtifactSettings } from "../artifacts/settings.js";
-import { detectContainerRuntime } from "./container-runtime.js";
+import type { ContainersConfig } from "../config/containers.js";
+import { ContainerCopies } from "../containers/container-copies.js";
+import { detectEngine } from "../containers/engine.js";
 import type { CopySandbox } from "./copy-sandbox.js";
-import { belongsToCopy, killMarkedProcesses, removeLeftoverContainers } from "./leftovers.js";
+import { belongsToCopy, killMarkedProcesses } from "./leftovers.js";
 import { builtInFiles, resolveImage } from "./images.js";
 import { detectLimits, type LimitsMode } from "./limits.js";
 import { PortAllocator } from "./ports.js";
@@ -25,6 +28,8 @@ export interface NodeAgentOptions {
   /** Where copies run from: their user, environment and the files they may read. */
   sandbox: CopySandbox;
   images: Record<string, ImageCommand>;
+  /** How images that are neither built in nor under `images:` run: the engine, pulls, credentials. */
+  containers: ContainersConfig;
   artifacts: ArtifactSettings;
   clock: Clock;
   log: Logger;
@@ -48,7 +53,8 @@ export class NodeAgent {
   readonly #artifacts: ArtifactCache;
   readonly #ports = new PortAllocator();
   #limitsMode: LimitsMode = { kind: "none", why: "not detected yet" };
-  #runtime?: "docker" | "podman";
+  #containers?: ContainerCopies;
+  #noEngineWhy?: string;
   #unwatch?: () => void;
   #closed = false;
 
@@ -61,13 +67,12 @@ export class NodeAgent {
   async start(): Promise<void> {
     const { store, log } = this.#options;
     this.#limitsMode = await detectLimits();
-    this.#runtime = await detectContainerRuntime();
+    await this.#detectContainerEngine();
     log.info(
       this.#limitsMode.kind === "none"
         ? `resource limits are not enforced on this host: ${this.#limitsMode.why}`
         : `resource limits are enforced with cgroup ${this.#limitsMode.kind}`,
     );
-    if (this.#runtime) log.info(`other images run through ${this.#runtime}`);
     log.info(`model copies run as ${this.#options.sandbox.identity.describe}; their files are in ${this.#options.sandbox.files.root}`);
     const unreadable = await this.#options.sandbox.unreadable(builtInFiles());
     if (unreadable.length > 0) {
@@ -83,11 +88,32 @@ export class NodeAgent {
     for (const entry of await store.list("copy-status")) this.#loop.enqueue(entry.key);
   }
 
+  async #detectContainerEngine(): Promise<void> {
+    const { log, sandbox, containers } = this.#options;
+    const found = await detectEngine(containers.engine);
+    if (!found.engine) {
+      this.#noEngineWhy = found.why;
+      log.info(`images other than built-in and configured ones cannot run on this host: ${found.why}`);
+      return;
+    }
+    this.#containers = new ContainerCopies({
+      engine: found.engine,
+      settings: containers,
+      log,
+      envDir: join(sandbox.files.root, "container-env"),
+      clientEnv: () => sandbox.containerClientBase(),
+      wrapClient: (command, args) => sandbox.wrapClient(command, args),
+    });
+    log.info(`other images run as containers through ${this.#containers.describe}`);
+    for (const workaround of found.engine.workarounds) log.info(`${found.engine.kind}: ${workaround}`);
+  }
+
   /** Stops every copy this agent runs (the server is going away); their records stay for the next start. */
   async stop(): Promise<void> {
     this.#closed = true;
     this.#unwatch?.();
     await this.#loop.stop();
+    this.#containers?.stop();
     await Promise.all([...this.#supervisors.values()].map((s) => s.stop()));
     await Promise.all(this.#stopping.values());
   }
@@ -118,7 +144,9 @@ export class NodeAgent {
     const mine = copy !== undefined && copy.state === "Active" && instance?.host === this.#options.host;
     const supervisor = this.#supervisors.get(key);
     if (mine) {
-      if (!supervisor && !this.#stopping.has(key)) this.#startCopy(key, copy);
+      if (!supervisor && !this.#stopping.has(key)) {
+        this.#startCopy(key, copy, new Set((instance.devices ?? []).filter((d) => d.source === "nvidia").map((d) => d.index)));
+      }
       return;
     }
     if (supervisor) {
@@ -135,7 +163,7 @@ export class NodeAgent {
     if (!this.#stopping.has(key) && (await store.get("copy-status", key))) await store.commit([del("copy-status", key)]);
   }
 
-  #startCopy(key: string, copy: CopyRecord): void {
+  #startCopy(key: string, copy: CopyRecord, realGpus: ReadonlySet<number>): void {
     const { store, clock, log, images, drain } = this.#options;
     let writes = Promise.resolve();
     const supervisor = new CopySupervisor(copy, {
@@ -145,10 +173,11 @@ export class NodeAgent {
       artifactHolder: key,
       ports: this.#ports,
       limitsMode: this.#limitsMode,
-      resolveImage: (image) => resolveImage(image, { configured: images, runtime: this.#runtime }),
+      resolveImage: (image) => resolveImage(image, { configured: images, containers: this.#containers, noEngineWhy: this.#noEngineWhy }),
       drain,
       sandbox: this.#options.sandbox,
       adaptersDir: this.#adaptersDir(copy.id),
+      realGpus,
       timings: { ...defaultTimings, ...this.#options.timings },
       onStatus: (status) => {
         // Status writes of one copy are applied in order; a copy being forgotten writes nothing more.
@@ -240,7 +269,7 @@ export class NodeAgent {
     }
     const marked = killMarkedProcesses(sandbox.agentLabel);
     if (marked.length > 0) log.info(`stopped ${marked.length} leftover copy process(es) from a previous run: pids ${marked.join(", ")}`);
-    if (this.#runtime) await removeLeftoverContainers(this.#runtime, sandbox.agentLabel, log);
+    if (this.#containers) await this.#containers.removeLeftovers(sandbox.agentLabel, log);
   }
 }
 

@@ -17,6 +17,8 @@ const containerClientVariables = [
   "DOCKER_TLS_VERIFY",
   "CONTAINER_HOST",
   "CONTAINERS_CONF",
+  "CONTAINERS_STORAGE_CONF",
+  "CONTAINERS_REGISTRIES_CONF",
   "XDG_RUNTIME_DIR",
 ];
 
@@ -77,7 +79,7 @@ export class CopySandbox {
     return { PATH: copyPath, HOME: scratch.home, TMPDIR: scratch.tmp, LANG: "C.UTF-8", [agentMarkerVariable]: this.agentLabel };
   }
 
-  /** The environment of a container client process; the copy's own variables reach the container through --env. */
+  /** The environment of a container client process; the copy's own variables reach the container through an env file. */
   containerClientBase(): Record<string, string> {
     const kept = containerClientVariables.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]);
     return { PATH: process.env.PATH ?? copyPath, ...Object.fromEntries(kept) };

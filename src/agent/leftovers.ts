@@ -1,7 +1,4 @@
-import { execFile } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import type { Logger } from "../util/logger.js";
-import { containerLabels, type ContainerRuntime } from "./images.js";
 
 /** The variable every process copy of one agent carries, naming the agent, so a restarted agent can find them. */
 export const agentMarkerVariable = "BERTH_AGENT";
@@ -44,43 +41,4 @@ export function killMarkedProcesses(agentLabel: string): number[] {
     }
   }
   return killed;
-}
-
-/** `ps` arguments that list this agent's containers, running or not, by label. */
-export function containerQueryArgs(agentLabel: string): string[] {
-  return ["ps", "--all", "--no-trunc", `--filter=label=${containerLabels.agent}=${agentLabel}`, "--format={{.ID}}\t{{.Names}}"];
-}
-
-/** Parses the `ps` output of containerQueryArgs: one "id<TAB>name" per line. */
-export function parseContainerList(stdout: string): { id: string; name: string }[] {
-  return stdout
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "")
-    .map((line) => {
-      const [id, name = ""] = line.split("\t");
-      return { id: id!, name };
-    })
-    .filter((c) => /^[0-9a-f]{12,64}$/i.test(c.id));
-}
-
-function run(command: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: 60_000 }, (error, stdout, stderr) => resolve({ ok: !error, stdout: String(stdout), stderr: String(stderr) }));
-  });
-}
-
-/** Removes this agent's containers left by a previous run (their clients died with it; the containers did not). */
-export async function removeLeftoverContainers(runtime: ContainerRuntime, agentLabel: string, log: Logger): Promise<void> {
-  const listed = await run(runtime, containerQueryArgs(agentLabel));
-  if (!listed.ok) {
-    log.warn(`could not list leftover ${runtime} containers of this agent: ${listed.stderr.trim()}`);
-    return;
-  }
-  const containers = parseContainerList(listed.stdout);
-  if (containers.length === 0) return;
-  const removed = await run(runtime, ["rm", "--force", "--", ...containers.map((c) => c.id)]);
-  if (removed.ok)
-    log.info(`removed ${containers.length} leftover ${runtime} container(s) from a previous run: ${containers.map((c) => c.name || c.id).join(", ")}`);
-  else log.warn(`could not remove leftover ${runtime} containers ${containers.map((c) => c.name || c.id).join(", ")}: ${removed.stderr.trim()}`);
 }

@@ -6,8 +6,11 @@ import { ArtifactError } from "../artifacts/artifact-error.js";
 import type { ArtifactCache } from "../artifacts/cache.js";
 import { vetProcessEnvironment, type CopySandbox } from "./copy-sandbox.js";
 import { ping } from "./health.js";
-import type { ImageResolution, LaunchCommand } from "./images.js";
-import { applyLimits, type AppliedLimits, type LimitsMode } from "./limits.js";
+import { ImageUnavailableError } from "../containers/image-pulls.js";
+import { containerPort } from "../containers/run-command.js";
+import { runFailureAdvice } from "../containers/run-failures.js";
+import type { ContainerImage, ImageResolution, ProcessImage } from "./images.js";
+import { applyLimits, type LimitsMode } from "./limits.js";
 import type { PortAllocator } from "./ports.js";
 
 export interface SupervisorDeps {
@@ -27,6 +30,8 @@ export interface SupervisorDeps {
   sandbox: CopySandbox;
   /** Where the agent puts the LoRA adapters this copy serves (BERTH_ADAPTERS_DIR). */
   adaptersDir: string;
+  /** Which of the instance's device indices are GPUs nvidia-smi found (the rest are modelled from the catalog). */
+  realGpus: ReadonlySet<number>;
   timings: SupervisorTimings;
 }
 
@@ -62,7 +67,7 @@ export class CopySupervisor {
   readonly #log: Logger;
   #status: CopyStatusRecord;
   #child?: ChildProcess;
-  #launch?: LaunchCommand;
+  #launch?: PreparedCopy;
   #exited?: Promise<void>;
   #stopping = false;
   #stopped?: Promise<void>;
@@ -131,63 +136,135 @@ export class CopySupervisor {
     }
     const image = this.#deps.resolveImage(spec.image);
     if (!image.ok) return { error: image.reason, terminal: true };
+    if (image.kind === "container") {
+      this.#publish({ phase: "Downloading" });
+      try {
+        await image.containers.ensureImage(image.image);
+      } catch (error) {
+        return { error: (error as Error).message, terminal: error instanceof ImageUnavailableError };
+      }
+      if (this.#stopping) return { error: "stopped" };
+    }
     const port = await this.#deps.ports.allocate();
+    let prepared: PreparedCopy | undefined;
+    try {
+      prepared = image.kind === "process" ? await this.#prepareProcess(port, modelDir, image) : await this.#prepareContainer(port, modelDir, image);
+      return await this.#runProcess(port, prepared);
+    } catch (error) {
+      return { error: `the copy could not be started: ${(error as Error).message}` };
+    } finally {
+      await prepared?.release().catch((error) => this.#log.warn({ err: error }, `could not clean up after copy ${this.copy.id}`));
+      this.#deps.ports.release(port);
+    }
+  }
+
+  /** The copy's own environment and Berth's contract variables, as every kind of copy receives them. */
+  #contractEnvironment(base: Record<string, string>): Record<string, string> {
+    return { ...base, BERTH_COPY_ID: this.copy.id };
+  }
+
+  async #prepareProcess(port: number, modelDir: string | undefined, image: ProcessImage): Promise<PreparedCopy> {
+    const spec = this.copy.spec;
+    const { sandbox } = this.#deps;
+    const devices = this.copy.devices.join(",");
+    const vetted = vetProcessEnvironment(spec.environment);
+    if (vetted.dropped.length > 0)
+      this.#log.warn(`copy ${this.copy.id}: not passing environment variable(s) ${vetted.dropped.join(", ")} to a process on the host`);
+    const environment = this.#contractEnvironment({
+      ...vetted.kept,
+      SAGEMAKER_BIND_TO_PORT: String(port),
+      SAGEMAKER_SAFE_PORT_RANGE: `${port}-${port}`,
+      CUDA_VISIBLE_DEVICES: devices,
+      NVIDIA_VISIBLE_DEVICES: devices === "" ? "void" : devices,
+      BERTH_EXIT_ON_STDIN_CLOSE: "1",
+      BERTH_ADAPTERS_DIR: this.#deps.adaptersDir,
+      ...(modelDir ? { BERTH_MODEL_DIR: modelDir, SM_MODEL_DIR: modelDir } : {}),
+    });
     const limits = await applyLimits(this.#deps.limitsMode, {
       name: this.copy.id,
       memoryMaxMiB: spec.maxMemoryMiB,
       cpuCores: spec.needs.cpuMillis > 0 ? spec.needs.cpuMillis / 1000 : undefined,
     });
     try {
-      return await this.#runProcess(port, modelDir, limits, image);
+      const launch = image.launch({ port, modelDir, environment });
+      const confined = sandbox.wrap(launch.command, launch.args);
+      const wrapped = limits.wrap(confined.command, confined.args);
+      return {
+        ...wrapped,
+        env: { ...sandbox.processBase(await sandbox.files.freshScratch(this.copy.id)), ...launch.env },
+        describe: `${image.describe}, as ${sandbox.identity.describe}`,
+        limits: { memory: limits.memory, cpu: limits.cpu },
+        release: () => limits.release(),
+      };
     } catch (error) {
-      return { error: `the copy could not be started: ${(error as Error).message}` };
-    } finally {
-      this.#deps.ports.release(port);
       await limits.release();
+      throw error;
     }
   }
 
-  async #runProcess(port: number, modelDir: string | undefined, limits: AppliedLimits, image: ImageResolution & { ok: true }) {
-    const devices = this.copy.devices.join(",");
-    const { sandbox } = this.#deps;
-    const vetted = vetProcessEnvironment(this.copy.spec.environment);
-    if (vetted.dropped.length > 0 && image.onHost) {
-      this.#log.warn(`copy ${this.copy.id}: not passing environment variable(s) ${vetted.dropped.join(", ")} to a process on the host`);
+  /**
+   * A container has its own network namespace, so it listens on the contract's 8080 there; its devices
+   * are the only ones the engine exposes to it, so no device list is passed in its environment.
+   */
+  async #prepareContainer(port: number, modelDir: string | undefined, image: ContainerImage): Promise<PreparedCopy> {
+    const spec = this.copy.spec;
+    // A modelled device has no GPU behind it for the engine to expose.
+    const gpus = this.copy.devices.filter((device) => this.#deps.realGpus.has(device));
+    if (gpus.length < this.copy.devices.length) {
+      this.#log.info(
+        `copy ${this.copy.id}: device(s) ${this.copy.devices.filter((d) => !gpus.includes(d)).join(", ")} are modelled, so its container gets no GPU for them`,
+      );
     }
-    const environment: Record<string, string> = {
-      ...(image.onHost ? vetted.kept : withoutUnpassable(this.copy.spec.environment)),
-      SAGEMAKER_BIND_TO_PORT: String(port),
-      SAGEMAKER_SAFE_PORT_RANGE: `${port}-${port}`,
-      CUDA_VISIBLE_DEVICES: devices,
-      NVIDIA_VISIBLE_DEVICES: devices === "" ? "void" : devices,
-      BERTH_COPY_ID: this.copy.id,
-      BERTH_EXIT_ON_STDIN_CLOSE: "1",
-      BERTH_ADAPTERS_DIR: this.#deps.adaptersDir,
-      ...(modelDir ? { BERTH_MODEL_DIR: modelDir, SM_MODEL_DIR: modelDir } : {}),
-    };
-    this.#launch = image.launch({
-      copyId: this.copy.id,
-      endpointName: this.copy.endpointName,
-      ownerName: this.copy.owner.type === "component" ? this.copy.owner.name : this.copy.owner.variant,
-      agentLabel: sandbox.agentLabel,
-      port,
-      modelDir,
-      devices: this.copy.devices,
-      environment,
-      memoryLimitMiB: this.copy.spec.maxMemoryMiB,
-      cpuCores: this.copy.spec.needs.cpuMillis > 0 ? this.copy.spec.needs.cpuMillis / 1000 : undefined,
+    const environment = this.#contractEnvironment({
+      // Serving containers (TGI, LMI) shard a model over SM_NUM_GPUS; the copy's own setting wins.
+      ...(gpus.length > 0 ? { SM_NUM_GPUS: String(gpus.length) } : {}),
+      ...withoutUnpassable(spec.environment),
+      SAGEMAKER_BIND_TO_PORT: String(containerPort),
+      ...(modelDir ? { SM_MODEL_DIR: "/opt/ml/model" } : {}),
     });
-    const onHost = this.#launch.onHost;
-    const env = onHost
-      ? { ...sandbox.processBase(await sandbox.files.freshScratch(this.copy.id)), ...this.#launch.env }
-      : { ...sandbox.containerClientBase(), ...this.#launch.env };
-    const confined = onHost ? sandbox.wrap(this.#launch.command, this.#launch.args) : sandbox.wrapClient(this.#launch.command, this.#launch.args);
-    const wrapped = limits.wrap(confined.command, confined.args);
+    const cpuCores = spec.needs.cpuMillis > 0 ? spec.needs.cpuMillis / 1000 : undefined;
+    // The reservation the copy was placed with bounds it, unless MaxMemoryRequiredInMb allows more.
+    const memoryLimitMiB = spec.maxMemoryMiB ?? (spec.needs.memoryMiB > 0 ? spec.needs.memoryMiB : undefined);
+    const launch = await image.containers.launch(
+      image.image,
+      {
+        copyId: this.copy.id,
+        endpointName: this.copy.endpointName,
+        ownerName: this.copy.owner.type === "component" ? this.copy.owner.name : this.copy.owner.variant,
+        agentLabel: this.#deps.sandbox.agentLabel,
+        hostPort: port,
+        modelDir,
+        devices: gpus,
+        memoryLimitMiB,
+        cpuCores,
+      },
+      environment,
+    );
+    const wrapped = this.#deps.sandbox.wrapClient(launch.command, launch.args);
+    const engine = image.containers.engine.kind;
+    return {
+      ...wrapped,
+      env: this.#deps.sandbox.containerClientBase(),
+      describe: image.describe,
+      limits: {
+        memory: memoryLimitMiB ? `${memoryLimitMiB} MiB (${engine})` : "none",
+        cpu: cpuCores ? `${cpuCores} cores (${engine})` : "none",
+      },
+      memoryLimitMiB,
+      stop: launch.stop,
+      explain: runFailureAdvice,
+      release: launch.cleanUp,
+    };
+  }
+
+  async #runProcess(port: number, prepared: PreparedCopy) {
+    const devices = this.copy.devices.join(",");
+    this.#launch = prepared;
     this.#output = [];
     if (this.#stopping) return { error: "stopped" };
     let child: ChildProcess;
     try {
-      child = spawn(wrapped.command, wrapped.args, { env, stdio: ["pipe", "pipe", "pipe"] });
+      child = spawn(prepared.command, prepared.args, { env: prepared.env, stdio: ["pipe", "pipe", "pipe"] });
     } catch (error) {
       return { error: `the process could not be started: ${(error as Error).message}`, terminal: true };
     }
@@ -195,7 +272,7 @@ export class CopySupervisor {
     let exitText: string | undefined;
     this.#exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
-        exitText = signal ? `the process was killed by ${signal}` : `the process exited with code ${code}`;
+        exitText = describeExit(code, signal, prepared);
         resolve();
         this.#wake?.();
       });
@@ -207,9 +284,9 @@ export class CopySupervisor {
     });
     this.#capture(child);
     // The PID is stored before the copy can serve, so a restarted agent can always find it.
-    await this.#publish({ phase: "Starting", port, pid: child.pid, limits: { memory: limits.memory, cpu: limits.cpu }, lastError: this.#status.lastError });
+    await this.#publish({ phase: "Starting", port, pid: child.pid, limits: prepared.limits, lastError: this.#status.lastError });
     this.#log.info(
-      `copy ${this.copy.id} started (${image.describe}, pid ${child.pid}, port ${port}, devices [${devices}], memory ${limits.memory}, cpu ${limits.cpu}${onHost ? `, as ${sandbox.identity.describe}` : ""})`,
+      `copy ${this.copy.id} started (${prepared.describe}, pid ${child.pid}, port ${port}, devices [${devices}], memory ${prepared.limits.memory}, cpu ${prepared.limits.cpu})`,
     );
 
     const startupMs = this.copy.spec.startupTimeoutSeconds * 1000;
@@ -225,7 +302,8 @@ export class CopySupervisor {
     if (this.#stopping) return { error: "stopped" };
     if (!ready) {
       await this.#kill();
-      const tail = this.#output.length > 0 ? ` Last output: ${this.#output.slice(-3).join(" | ")}` : "";
+      const advice = prepared.explain?.(this.#output);
+      const tail = (this.#output.length > 0 ? ` Last output: ${this.#output.slice(-3).join(" | ")}` : "") + (advice ? ` To fix: ${advice}` : "");
       return { error: (exitText ? `${exitText} before passing /ping.` : `it did not pass GET /ping within ${this.copy.spec.startupTimeoutSeconds} s.`) + tail };
     }
     this.#publish({ phase: "Ready" });
@@ -302,4 +380,30 @@ export class CopySupervisor {
 
 function withoutUnpassable(environment: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(environment).filter(([k, v]) => !k.includes("\0") && !k.includes("=") && !v.includes("\0")));
+}
+
+/** A copy ready to be spawned: the (wrapped) command, its environment, and what to undo afterwards. */
+interface PreparedCopy {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  describe: string;
+  limits: { memory: string; cpu: string };
+  /** Set for containers, which the engine limits: an exit with 137 then means the kernel's OOM killer. */
+  memoryLimitMiB?: number;
+  /** Containers are stopped through their engine, not by signalling the client process alone. */
+  stop?: { command: string; args: string[] };
+  /** What to do about a start that failed, read from the last output lines (the engine's own errors). */
+  explain?: (output: string[]) => string | undefined;
+  release(): Promise<void>;
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null, prepared: PreparedCopy): string {
+  if (signal) return `the process was killed by ${signal}`;
+  if (prepared.stop && code === 137) {
+    return prepared.memoryLimitMiB
+      ? `the container was killed for running out of memory (exit code 137: over its memory limit of ${prepared.memoryLimitMiB} MiB)`
+      : `the container was killed (exit code 137: SIGKILL, e.g. the host ran out of memory)`;
+  }
+  return prepared.stop ? `the container exited with code ${code}` : `the process exited with code ${code}`;
 }

@@ -95,6 +95,7 @@ export function registerAgentCommand(program: Command): void {
           advertiseHost: settings.advertise?.host ?? firstHostAddress() ?? "127.0.0.1",
           sandbox,
           images: config.images,
+          containers: config.containers,
           artifacts: config.artifacts,
           clock: systemClock,
           log,

@@ -6,6 +6,7 @@ import type { InstanceTypeSpec } from "../domain/catalog/instance-type.js";
 import { checkArtifactSettings, defaultArtifactSettings } from "./artifacts.js";
 import { checkAuth, checkTls, type AuthConfig, type TlsConfig } from "./auth.js";
 import { checkCluster, clusterEnvNames, defaultCluster, type ClusterConfig } from "./cluster.js";
+import { checkContainers, defaultContainers, type ContainersConfig } from "./containers.js";
 import { checkCopies, copiesEnvNames, defaultCopyUser, type CopiesConfig } from "./copies.js";
 import { ConfigError, parseDuration } from "./errors.js";
 import { checkLimits, defaultLimits, type LimitsConfig } from "./limits.js";
@@ -15,6 +16,7 @@ import { parseStoreSetting, type StoreConfig } from "./store.js";
 export { ConfigError, parseDuration } from "./errors.js";
 export type { AuthConfig, TlsConfig } from "./auth.js";
 export type { CopiesConfig } from "./copies.js";
+export type { ContainersConfig } from "./containers.js";
 export type { ClusterConfig } from "./cluster.js";
 export type { QuotaConfig } from "./quotas.js";
 export type { StoreConfig } from "./store.js";
@@ -41,6 +43,8 @@ export interface BerthConfig {
   memoryHeadroomFraction: number;
   /** Image name → command, for images other than the built-in ones. */
   images: Record<string, ImageCommand>;
+  /** How other images run: the container engine, where images may be pulled from, registry credentials. */
+  containers: ContainersConfig;
   /** Extra instance types beside the built-in catalog. */
   instanceTypes: InstanceTypeSpec[];
   /** How long the router waits for a container's answer (SageMaker: 60 s). */
@@ -80,6 +84,7 @@ export const defaultConfig: BerthConfig = {
   maxApiBodyBytes: 2 * 1024 * 1024,
   memoryHeadroomFraction: 0.1,
   images: {},
+  containers: defaultContainers,
   instanceTypes: [],
   invokeTimeoutSeconds: 60,
   scalingPeriodSeconds: 60,
@@ -216,6 +221,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     maxApiBodyBytes,
     memoryHeadroomFraction: headroom,
     images: (raw.images ?? {}) as Record<string, ImageCommand>,
+    containers: checkContainers(raw.containers),
     instanceTypes: (raw.instanceTypes ?? []) as InstanceTypeSpec[],
     invokeTimeoutSeconds,
     scalingPeriodSeconds,

@@ -133,6 +133,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         host: "local",
         sandbox,
         images: config.images,
+        containers: config.containers,
         artifacts: config.artifacts,
         clock,
         log: log.child({ component: "agent" }),

@@ -52,6 +52,12 @@ export const rules: FolderRule[] = [
     why: "src/api only translates the wire protocols; the API operations in src/operations check and write",
   },
   {
+    name: "container engines know no records",
+    files: ["src/containers/"],
+    mayNotImport: ["src/store/", "src/state/", "src/operations/", "src/agent/"],
+    why: "the node agent hands src/containers a copy's run context; the engine code only turns it into docker/podman commands",
+  },
+  {
     name: "the store is generic",
     files: ["src/store/"],
     mayImportOnly: ["src/store/", "src/domain/errors/", "src/util/"],

@@ -3,56 +3,74 @@ import { describe, it } from "node:test";
 import { CopyFiles } from "../../src/agent/copy-files.js";
 import { CopySandbox } from "../../src/agent/copy-sandbox.js";
 import { findSetpriv } from "../../src/agent/copy-user.js";
-import { containerLaunch, type LaunchContext } from "../../src/agent/images.js";
-import { containerQueryArgs, parseContainerList } from "../../src/agent/leftovers.js";
+import type { ContainerEngine } from "../../src/containers/engine.js";
+import { containerQueryArgs, parseContainerList } from "../../src/containers/leftovers.js";
+import { containerRunArgs, environmentFile, type ContainerRunContext } from "../../src/containers/run-command.js";
 import { isImageReference } from "../../src/domain/copy-launch-rules.js";
 
-// No container engine answers on this machine, so these check the argument lists Berth hands to
-// docker/podman and its reading of their `ps` output, not a running engine.
+// The argument lists Berth hands to docker/podman, and its reading of their output; test/containers/
+// runs real podman containers.
 
-const ctx: LaunchContext = {
+const ctx: ContainerRunContext = {
   copyId: "ic-a-1",
   endpointName: "ep",
   ownerName: "ic-a",
   agentLabel: "/var/lib/berth-copies",
-  port: 9001,
+  hostPort: 9001,
   modelDir: "/var/lib/berth-copies/artifacts/abc",
   devices: [0, 1],
-  environment: { A: "-v", B: "--privileged", C: "x y" },
   memoryLimitMiB: 512,
   cpuCores: 2,
+  envFile: "/var/lib/berth-copies/container-env/berth-ic-a-1.env",
+  inlineEnvironment: { MULTI: "line one\nline two" },
+  operatorArgs: [],
 };
 
+const engine = (kind: "docker" | "podman"): ContainerEngine => ({ kind, version: "test", hostRunArgs: [], workarounds: [] });
+
 describe("container copies", () => {
-  for (const runtime of ["docker", "podman"] as const) {
-    it(`${runtime}: the image comes after "--", and every value is joined to its option`, () => {
-      const launch = containerLaunch(runtime, "registry.example.com/m:1", ctx);
-      const end = launch.args.indexOf("--");
-      assert.deepEqual(launch.args.slice(end), ["--", "registry.example.com/m:1", "serve"]);
-      const options = launch.args.slice(1, end);
-      assert.equal(launch.args[0], "run");
+  for (const kind of ["docker", "podman"] as const) {
+    it(`${kind}: the image comes after "--", and every value is joined to its option`, () => {
+      const args = containerRunArgs(engine(kind), "registry.example.com/m:1", ctx);
+      const end = args.indexOf("--");
+      assert.deepEqual(args.slice(end), ["--", "registry.example.com/m:1", "serve"]);
+      const options = args.slice(1, end);
+      assert.equal(args[0], "run");
       assert.ok(
-        options.every((o) => o === "--rm" || (o.startsWith("--") && o.includes("="))),
+        options.every((o) => ["--rm", "--init"].includes(o) || (o.startsWith("--") && o.includes("="))),
         `every option carries its value: ${options.join(" ")}`,
       );
-      assert.ok(options.includes("--env=A=-v") && options.includes("--env=B=--privileged") && options.includes("--env=C=x y"));
+      assert.ok(options.includes("--env=MULTI=line one\nline two"));
       assert.ok(!options.includes("--privileged"));
-      assert.deepEqual(launch.stop, { command: runtime, args: ["stop", "--time=30", "--", "berth-ic-a-1"] });
+      assert.ok(options.includes("--publish=127.0.0.1:9001:8080"), "the host port is published to the contract's 8080");
     });
 
-    it(`${runtime}: labels name the copy, endpoint, component and agent`, () => {
-      const options = containerLaunch(runtime, "m", ctx).args;
+    it(`${kind}: labels name the copy, endpoint, component and agent`, () => {
+      const options = containerRunArgs(engine(kind), "m", ctx);
       for (const label of ["berth.copy=ic-a-1", "berth.endpoint=ep", "berth.component=ic-a", "berth.agent=/var/lib/berth-copies"]) {
         assert.ok(options.includes(`--label=${label}`), label);
       }
     });
   }
 
+  it("podman gets the copy's GPUs through CDI, docker through --gpus", () => {
+    assert.deepEqual(
+      containerRunArgs(engine("podman"), "m", ctx).filter((a) => a.startsWith("--device")),
+      ["--device=nvidia.com/gpu=0", "--device=nvidia.com/gpu=1"],
+    );
+    assert.ok(containerRunArgs(engine("docker"), "m", ctx).includes('--gpus="device=0,1"'));
+  });
+
+  it("environment values travel in a file, not on a command line other users can read", () => {
+    const { text, inline } = environmentFile({ A: "-v", B: "--privileged", C: "x y", SECRET: "s3cr=t", MULTI: "a\nb", "bad name": "x" });
+    assert.equal(text, "A=-v\nB=--privileged\nC=x y\nSECRET=s3cr=t\n");
+    assert.deepEqual(inline, { MULTI: "a\nb", "bad name": "x" });
+  });
+
   it("a container client gets SIGTERM when the agent dies, which it passes to its container", { skip: !findSetpriv() && "setpriv is not installed" }, () => {
     const identity = { uid: 999, gid: 999, describe: "copy user", switched: true };
     const sandbox = new CopySandbox(identity, new CopyFiles("/var/lib/berth-copies", identity), findSetpriv());
-    const launch = containerLaunch("docker", "m", ctx);
-    const wrapped = sandbox.wrapClient(launch.command, launch.args);
+    const wrapped = sandbox.wrapClient("docker", containerRunArgs(engine("docker"), "m", ctx));
     assert.equal(wrapped.command, findSetpriv());
     assert.deepEqual(wrapped.args.slice(0, 3), ["--pdeathsig=TERM", "--", "docker"]);
     assert.ok(!wrapped.args.some((a) => a.startsWith("--reuid")), "the client keeps the server's user, which may reach the engine");

@@ -1,5 +1,6 @@
 import type { ArtifactSettings } from "../../artifacts/settings.js";
 import type { RegisterRequest, RegisterResponse } from "../../cluster/agent-api/protocol.js";
+import type { ContainersConfig } from "../../config/containers.js";
 import type { ImageCommand } from "../../config/config.js";
 import type { DeviceInfo } from "../../domain/resources.js";
 import type { Clock } from "../../util/clock.js";
@@ -22,6 +23,7 @@ export interface RemoteAgentOptions {
   advertiseHost: string;
   sandbox: CopySandbox;
   images: Record<string, ImageCommand>;
+  containers: ContainersConfig;
   artifacts: ArtifactSettings;
   clock: Clock;
   log: Logger;
@@ -92,6 +94,7 @@ export class RemoteAgent {
         host: registration.agentId,
         sandbox: this.#options.sandbox,
         images: this.#options.images,
+        containers: this.#options.containers,
         artifacts: this.#options.artifacts,
         clock: this.#options.clock,
         log: log.child({ component: "agent" }),

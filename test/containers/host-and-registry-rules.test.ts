@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError } from "../../src/config/errors.js";
+import { checkContainers } from "../../src/config/containers.js";
+import { hardLimit, hasSysResourceCapability, hybridCgroups } from "../../src/containers/host-limits.js";
+import { registryAllowed, registryOf } from "../../src/containers/image-reference.js";
+
+describe("where images may be pulled from", () => {
+  it("reads the registry from an image reference, Docker Hub when it names none", () => {
+    assert.equal(registryOf("ghcr.io/huggingface/text-generation-inference:2.4"), "ghcr.io");
+    assert.equal(registryOf("127.0.0.1:5000/team/model:1"), "127.0.0.1:5000");
+    assert.equal(registryOf("localhost/berth-example:v1"), "localhost");
+    assert.equal(registryOf("vllm/vllm-openai:latest"), "docker.io");
+    assert.equal(registryOf("nginx"), "docker.io");
+  });
+
+  it("pulls only from registries the config allows", () => {
+    const ecr = "763104351884.dkr.ecr.us-east-1.amazonaws.com";
+    assert.ok(registryAllowed(ecr, ["*.dkr.ecr.us-east-1.amazonaws.com"]));
+    assert.ok(!registryAllowed(ecr, ["*.dkr.ecr.us-west-2.amazonaws.com"]));
+    assert.ok(registryAllowed("127.0.0.1:5000", ["127.0.0.1:5000"]));
+    assert.ok(!registryAllowed("127.0.0.1:5001", ["127.0.0.1:5000"]));
+    assert.ok(registryAllowed("docker.io", ["*"]));
+    assert.ok(!registryAllowed("docker.io", []), "nothing is pulled by default");
+  });
+
+  it("refuses settings it cannot use, saying what is expected", () => {
+    assert.throws(
+      () => checkContainers({ engine: "rkt" }),
+      (e: Error) => e instanceof ConfigError && /engine must be one of auto, podman, docker, none/.test(e.message),
+    );
+    assert.throws(() => checkContainers({ allowedRegistries: ["https://x"] }), /not a registry host/);
+    assert.throws(() => checkContainers({ registryAuthFile: "/etc/berth/auth.json", engine: "docker" }), /must be named config.json for docker/);
+    assert.throws(() => checkContainers({ pull: true }), /unknown setting 'pull'/);
+    assert.deepEqual(checkContainers(undefined), { engine: "auto", allowedRegistries: [], registryAuthFile: undefined, runArgs: [] });
+  });
+});
+
+describe("what this host allows a container", () => {
+  it("reads hard limits and the CAP_SYS_RESOURCE capability", () => {
+    const limits =
+      "Limit                     Soft Limit           Hard Limit           Units\nMax processes             96367                96367                processes\nMax open files            1024                 20000                files\nMax locked memory         unlimited            unlimited            bytes\n";
+    assert.equal(hardLimit("Max open files", limits), 20000);
+    assert.equal(hardLimit("Max processes", limits), 96367);
+    assert.equal(hardLimit("Max locked memory", limits), undefined);
+    assert.equal(hasSysResourceCapability("CapEff:\t000001fffeffffff\n"), false);
+    assert.equal(hasSysResourceCapability("CapEff:\t000001ffffffffff\n"), true);
+  });
+
+  it("tells hybrid cgroups (which crun refuses) from pure v1 or v2", () => {
+    const line = (type: string) => `30 25 0:26 / /sys/fs/cgroup/x rw - ${type} ${type} rw`;
+    assert.equal(hybridCgroups([line("cgroup"), line("cgroup2")].join("\n")), true);
+    assert.equal(hybridCgroups([line("cgroup"), line("tmpfs")].join("\n")), false);
+    assert.equal(hybridCgroups(line("cgroup2")), false);
+  });
+});
