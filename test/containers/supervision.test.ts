@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { startBerth, testArtifactSettings, type BerthProcess } from "../support/berth-process.js";
+import { buildContractImages, containersLabelled, removeContainersLabelled } from "../support/container-images.js";
+import { ask, createContainerComponent } from "../support/container-models.js";
+import { createIcEndpoint } from "../support/fixtures.js";
+import { placement } from "../support/placement.js";
+import { eventually } from "../support/wait.js";
+
+describe("supervising container copies", () => {
+  let berth: BerthProcess;
+  let endpoint: string;
+  let images: Awaited<ReturnType<typeof buildContractImages>>;
+  before(async () => {
+    images = await buildContractImages();
+    berth = await startBerth({ config: { artifacts: testArtifactSettings, containers: { engine: "podman" } } });
+    endpoint = await createIcEndpoint(berth.sagemaker);
+  });
+  after(async () => {
+    await berth?.stop();
+    if (endpoint) await removeContainersLabelled(`berth.endpoint=${endpoint}`);
+  });
+
+  async function copyOf(copyId: string) {
+    return (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.copyId === copyId);
+  }
+
+  it("enforces the memory limit, reports the kill as one, and restarts the copy", async () => {
+    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: images.v1, minMemory: 128, maxMemory: 128 });
+    const copyId = `${name}-1`;
+    const [before] = await containersLabelled(`berth.copy=${copyId}`);
+    assert.ok(before, `a container for ${copyId}`);
+    // The request makes the model hold 400 MiB: the kernel kills it, so the request fails.
+    await assert.rejects(ask(berth.runtime, endpoint, name, { allocateMiB: 400 }), { name: "ModelError" });
+    const restarted = await eventually(
+      async () => {
+        const copy = await copyOf(copyId);
+        return copy && copy.restarts >= 1 && copy.phase === "Ready" ? copy : undefined;
+      },
+      { timeoutMs: 120_000, what: `copy ${copyId} to be restarted after its memory kill, and Ready again` },
+    );
+    assert.match(restarted.lastError ?? "", /killed for running out of memory/);
+    assert.match(restarted.lastError ?? "", /exit code 137/);
+    assert.match(restarted.lastError ?? "", /memory limit of 128 MiB/);
+    const [now] = await containersLabelled(`berth.copy=${copyId}`);
+    assert.ok(now, `a container for ${copyId} again`);
+    assert.notEqual(now.id, before.id, "the copy runs in a new container");
+    const answer = await ask(berth.runtime, endpoint, name, { env: ["BERTH_COPY_ID"] });
+    assert.equal(answer.env.BERTH_COPY_ID, copyId, "the restarted copy serves");
+    await berth.waitForLog((l) => typeof l.msg === "string" && l.msg.includes(copyId) && /memory limit of 128 MiB/.test(l.msg), 10_000);
+  });
+
+  it("restarts a copy whose /ping starts failing, and the copy comes back Ready", async () => {
+    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: images.v1 });
+    const copyId = `${name}-1`;
+    const [before] = await containersLabelled(`berth.copy=${copyId}`);
+    assert.ok(before, `a container for ${copyId}`);
+    // From now on the container answers /ping with 500 (it touches /tmp/fail-ping, inside that container only).
+    await ask(berth.runtime, endpoint, name, { failPing: true });
+    const restarted = await eventually(
+      async () => {
+        const copy = await copyOf(copyId);
+        return copy && copy.restarts >= 1 && copy.phase === "Ready" ? copy : undefined;
+      },
+      { timeoutMs: 120_000, what: `copy ${copyId} to be restarted after failing /ping, and Ready again` },
+    );
+    assert.match(restarted.lastError ?? "", /health checks/);
+    const [now] = await containersLabelled(`berth.copy=${copyId}`);
+    assert.ok(now && now.id !== before.id, "the copy runs in a new container, whose /ping passes");
+    const answer = await ask(berth.runtime, endpoint, name, { env: ["BERTH_COPY_ID"] });
+    assert.equal(answer.env.BERTH_COPY_ID, copyId);
+  });
+
+  it("streams the container's output into the server log, one line per line, named by copy", async () => {
+    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: images.v1 });
+    const copyId = `${name}-1`;
+    await berth.waitForLog((l) => l.msg === `[${copyId}] model v1 serving on 0.0.0.0:8080; model files: (none)`, 10_000);
+    await ask(berth.runtime, endpoint, name, { allocateMiB: 1 });
+    await berth.waitForLog((l) => l.msg === `[${copyId}] allocating 1 MiB`, 10_000);
+    await berth.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith(`[${copyId}] POST /invocations 200 `), 10_000);
+  });
+});
