@@ -38,10 +38,19 @@ while read -r library; do
 done < <(ldd "$node_binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3; next } $1 ~ /^\// { print $1 }')
 cp "$here/server.js" "$rootfs/server.js"
 
+# Same inputs, same image: a rebuild with nothing changed keeps the image there is (and its layer).
+find "$rootfs" -exec touch -h -d @0 {} +
+fingerprint=$( (cd "$rootfs" && find . -type f | LC_ALL=C sort | xargs sha256sum; echo "version=$version") | sha256sum | cut -c1-64)
+if [[ $("$engine" image inspect --format '{{index .Labels "berth.example.fingerprint"}}' "$image" 2>/dev/null || true) == "$fingerprint" ]]; then
+  echo "$image"
+  exit 0
+fi
+
 cat >"$context/Containerfile" <<CONTAINERFILE
 FROM scratch
 COPY rootfs/ /
 ENV MODEL_VERSION=$version
+LABEL berth.example.fingerprint=$fingerprint
 EXPOSE 8080
 ENTRYPOINT ["/usr/bin/node", "/server.js"]
 CONTAINERFILE

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startBerth, testArtifactSettings, type BerthProcess } from "../support/berth-process.js";
 import { buildContractImages, buildExampleImage, imageExists, removeContainersLabelled, removeImage } from "../support/container-images.js";
@@ -18,11 +18,12 @@ describe("where a container copy's image comes from", () => {
   /** Serves it too, but the auth file holds the wrong password for it. */
   let refusing: TestRegistry;
   let authFile: string;
+  let layout: string | undefined;
   const shortName = "berth-test-local:short";
   before(async () => {
     images = await buildContractImages();
     await buildExampleImage(`localhost/${shortName}`, "short");
-    const layout = await exportImage(images.v1);
+    layout = await exportImage(images.v1);
     registry = await startRegistry({ layout, repository: "team/model", tag: "v1", credentials: { username: "berth", password: "right-password" } });
     refusing = await startRegistry({ layout, repository: "team/model", tag: "v1", credentials: { username: "berth", password: "other-password" } });
     const dir = mkdtempSync(join(tmpdir(), "berth-registry-conf-"));
@@ -48,6 +49,7 @@ describe("where a container copy's image comes from", () => {
       await removeImage(r.image);
       await r.close();
     }
+    if (layout) rmSync(dirname(layout), { recursive: true, force: true });
   });
 
   it("pulls a missing image once for the host, with the configured credentials, logging its progress", async () => {
@@ -76,7 +78,10 @@ describe("where a container copy's image comes from", () => {
     const failed = await waitForComponent(berth.sagemaker, name, "Failed", 120_000);
     assert.match(failed.FailureReason!, new RegExp(`Could not pull image '${escape(refusing.image)}'`));
     assert.match(failed.FailureReason!, /unauthorized/);
-    assert.match(failed.FailureReason!, new RegExp(`Check the credentials for ${escape(refusing.host)} in ${escape(authFile)} \\(containers\\.registryAuthFile`));
+    assert.match(
+      failed.FailureReason!,
+      new RegExp(`Check the credentials for ${escape(refusing.host)} in ${escape(authFile)} \\(containers\\.registryAuthFile`),
+    );
     assert.ok(refusing.unauthorized() >= 1, "the registry was asked, and refused");
     assert.equal(await imageExists(refusing.image), false);
   });

@@ -48,11 +48,7 @@ describe("containers left by a server killed with everything it started", () => 
     await eventually(async () => (clients.every((pid) => !existsSync(`/proc/${pid}`)) ? true : undefined), { what: "the podman clients to be gone" });
 
     const survivors = await containersLabelled(`berth.agent=${agentLabel}`);
-    assert.deepEqual(
-      survivors.map((c) => c.id).sort(),
-      before.map((c) => c.id).sort(),
-      "the containers outlive their clients",
-    );
+    assert.deepEqual(survivors.map((c) => c.id).sort(), before.map((c) => c.id).sort(), "the containers outlive their clients");
     assert.ok(
       survivors.every((c) => c.state === "running"),
       `still running: ${survivors.map((c) => `${c.name} ${c.state}`).join(", ")}`,

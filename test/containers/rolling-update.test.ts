@@ -59,7 +59,10 @@ describe("a rolling update from one container image to another", () => {
           const copies = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).filter((c) => c.owner === name);
           const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
           seen = `${d.InferenceComponentStatus} on ${d.Specification?.ModelName}, copies ${copies.map((c) => `${c.copyId}:${c.phase}`).join(" ")}`;
-          return d.InferenceComponentStatus === "InService" && d.Specification?.ModelName === modelV2 && copies.length === 2 && copies.every((c) => ordinal(c.copyId) > 2)
+          return d.InferenceComponentStatus === "InService" &&
+            d.Specification?.ModelName === modelV2 &&
+            copies.length === 2 &&
+            copies.every((c) => ordinal(c.copyId) > 2)
             ? true
             : undefined;
         },

@@ -45,7 +45,9 @@ export async function startRegistry(options: {
   const manifest = readFileSync(blobPath(top.digest));
   let manifestGets = 0;
   let unauthorized = 0;
-  const expected = options.credentials ? `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString("base64")}` : undefined;
+  const expected = options.credentials
+    ? `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString("base64")}`
+    : undefined;
 
   const deny = (res: ServerResponse) => {
     unauthorized++;
