@@ -119,7 +119,10 @@ async function invocations(req, res) {
 
 const server = http.createServer((req, res) => {
   const started = Date.now();
-  res.on("finish", () => console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`));
+  // One line per request; health checks only when they fail (they come every few seconds).
+  res.on("finish", () => {
+    if (req.url !== "/ping" || res.statusCode !== 200) console.log(`${req.method} ${req.url} ${res.statusCode} ${Date.now() - started}ms`);
+  });
   if (req.method === "GET" && req.url === "/ping") {
     if (pingFails()) return send(res, 500, { status: "unhealthy" });
     return send(res, 200, { status: "healthy", version });

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startBerth, testArtifactSettings, type BerthProcess } from "../support/berth-process.js";
-import { buildContractImages, containersLabelled, inspectContainer, removeContainersLabelled } from "../support/container-images.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { credentials, startBerth, testArtifactSettings, type BerthProcess } from "../support/berth-process.js";
+import { buildContractImages, containersLabelled, exampleDir, inspectContainer, removeContainersLabelled } from "../support/container-images.js";
 import { ask, createContainerComponent, modelDirectory } from "../support/container-models.js";
 import { createIcEndpoint } from "../support/fixtures.js";
 import { copyOf, invoke, invokeStream } from "../support/invoke.js";
@@ -121,5 +123,46 @@ describe("a SageMaker-style container as a copy", () => {
       },
       { timeoutMs: 30_000, intervalMs: 10, what: () => `both copies of ${name} to answer (seen: ${[...seen].join(", ")})` },
     );
+  });
+});
+
+describe("the worked example of the README (examples/container)", () => {
+  let berth: BerthProcess;
+  before(async () => {
+    await buildContractImages();
+    berth = await startBerth({ config: { artifacts: testArtifactSettings, containers: { engine: "podman" } } });
+  });
+  after(async () => {
+    await berth?.stop();
+    await removeContainersLabelled("berth.endpoint=example");
+  });
+
+  it("deploys the image with deploy.mjs and the AWS SDK, and answers as the README shows", async () => {
+    const model = modelDirectory({ "greeting.txt": "hello from the model directory\n" });
+    const { stdout } = await promisify(execFile)(process.execPath, [`${exampleDir}deploy.mjs`, "localhost/berth-test-contract:v1", model], {
+      env: {
+        ...process.env,
+        BERTH_URL: berth.url,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      },
+      timeout: 120_000,
+    });
+    const lines = stdout.trim().split("\n");
+    assert.equal(lines[0], "example-ic is InService");
+    assert.deepEqual(JSON.parse(lines[1]!), {
+      version: "v1",
+      argv: ["serve"],
+      env: { GREETING: "hello from the component", SM_MODEL_DIR: "/opt/ml/model" },
+      modelFiles: ["greeting.txt"],
+      body: { env: ["GREETING", "SM_MODEL_DIR"], readModelFile: "greeting.txt" },
+      modelFileText: "hello from the model directory\n",
+    });
+    assert.deepEqual(
+      lines.slice(2).map((l) => JSON.parse(l)),
+      [0, 1, 2].map((part) => ({ version: "v1", part, of: 3 })),
+    );
+    assert.equal((await containersLabelled("berth.component=example-ic")).length, 2, "two copies, two containers");
   });
 });
