@@ -13,7 +13,11 @@ describe("copy supervision", () => {
   let endpoint: string;
   before(async () => {
     berth = await startBerth({
-      config: { images: { "test/crash": { command: [process.execPath, "-e", "console.error('model weights are corrupt'); process.exit(3)"] } } },
+      config: {
+        images: { "test/crash": { command: [process.execPath, "-e", "console.error('model weights are corrupt'); process.exit(3)"] } },
+        // No container engine, so an unknown image cannot run whether or not podman is installed.
+        containers: { engine: "none" },
+      },
     });
     endpoint = await createIcEndpoint(berth.sagemaker, { variant: { RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } } });
   });
