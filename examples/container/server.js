@@ -6,6 +6,14 @@
 //     InvokeEndpointWithResponseStream) or {"stream": N} in the body it streams N lines, one chunk each;
 //   - the model data is mounted read-only at /opt/ml/model.
 // It needs nothing but Node itself, so an image can hold only the node binary, its libraries and this file.
+//
+// The answer is JSON: {version, argv, env, modelFiles, body}. Fields of a JSON request body ask for more:
+//   env: [names]          only these environment variables in the answer (default: all)
+//   readModelFile: name   the file's text as modelFileText;  writeModelFile: name   try to write it (modelDirWritable)
+//   delayMs: N            answer after N ms;                  stream: N              stream N lines
+//   allocateMiB: N        hold N MiB more (to reach a memory limit);  failPing: true   /ping answers 500 from now on
+// Environment: MODEL_VERSION (baked into the image by build.sh), FAIL_PING=1 (/ping always fails),
+// FAIL_START=<message> (print it and exit with code 3 instead of serving).
 "use strict";
 
 const fs = require("node:fs");
@@ -15,6 +23,12 @@ const path = require("node:path");
 if (process.argv[2] !== "serve") {
   console.error(`usage: server.js serve (SageMaker starts serving containers with the argument 'serve'; got ${JSON.stringify(process.argv.slice(2))})`);
   process.exit(2);
+}
+
+// A model that cannot load: it says why and exits, as a server with broken weights would.
+if (process.env.FAIL_START) {
+  console.error(process.env.FAIL_START);
+  process.exit(3);
 }
 
 const version = process.env.MODEL_VERSION || "unversioned";
@@ -82,6 +96,8 @@ async function invocations(req, res) {
     fs.writeFileSync(failPingFile, "failing from now on\n");
     console.log("/ping fails from now on");
   }
+
+  if (Number.isInteger(body.delayMs) && body.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, body.delayMs));
 
   const answer = { version, argv: process.argv.slice(2), env: selectedEnv(body.env), modelFiles: modelFiles(), body };
   if (typeof body.readModelFile === "string") {

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { DeleteInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import { startBerth, testArtifactSettings, type BerthProcess } from "../support/berth-process.js";
 import { buildContractImages, containersLabelled, removeContainersLabelled } from "../support/container-images.js";
 import { ask, createContainerComponent } from "../support/container-models.js";
 import { createIcEndpoint } from "../support/fixtures.js";
+import { berthFetch } from "../support/http.js";
 import { placement } from "../support/placement.js";
 import { eventually } from "../support/wait.js";
 
@@ -78,5 +80,51 @@ describe("supervising container copies", () => {
     await ask(berth.runtime, endpoint, name, { allocateMiB: 1 });
     await berth.waitForLog((l) => l.msg === `[${copyId}] allocating 1 MiB`, 10_000);
     await berth.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith(`[${copyId}] POST /invocations 200 `), 10_000);
+  });
+
+  it("puts the container's last lines into FailureReason when it exits before passing /ping", async () => {
+    const { name } = await createContainerComponent(
+      berth.sagemaker,
+      endpoint,
+      { image: images.v1, modelEnv: { FAIL_START: "cannot load the weights: model.safetensors is truncated" } },
+      null,
+    );
+    const described = await eventually(
+      async () => {
+        const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
+        return /restarted [1-9]/.test(d.FailureReason ?? "") ? d : undefined;
+      },
+      { timeoutMs: 120_000, what: `the FailureReason of ${name} to show a failed start and a restart` },
+    );
+    assert.match(described.FailureReason!, /the container exited with code 3 before passing \/ping/);
+    assert.match(described.FailureReason!, /cannot load the weights: model\.safetensors is truncated/);
+    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
+    await eventually(async () => ((await containersLabelled(`berth.component=${name}`)).length === 0 ? true : undefined), {
+      timeoutMs: 60_000,
+      what: `the containers of the deleted ${name} to be gone`,
+    });
+  });
+
+  it("drains a deleted component: requests in flight finish, then its containers are removed", async () => {
+    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: images.v1 });
+    const inFlight = [0, 1, 2].map((i) => ask(berth.runtime, endpoint, name, { delayMs: 3000, request: i }));
+    await eventually(
+      async () => {
+        const text = await (await berthFetch(`${berth.url}/metrics`)).text();
+        return new RegExp(`berth_in_flight_requests\\{[^}]*component="${name}"[^}]*\\} 3`).test(text) ? true : undefined;
+      },
+      { intervalMs: 20, what: "the three slow requests to reach the container" },
+    );
+    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
+    const answers = await Promise.all(inFlight);
+    assert.deepEqual(
+      answers.map((a) => a.body.request),
+      [0, 1, 2],
+    );
+    await berth.waitForLog((l) => typeof l.msg === "string" && l.msg.includes(`copy ${name}-1 stopped`), 60_000);
+    await eventually(async () => ((await containersLabelled(`berth.component=${name}`)).length === 0 ? true : undefined), {
+      timeoutMs: 30_000,
+      what: `the container of ${name} to be removed`,
+    });
   });
 });
