@@ -1,9 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { execFile } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import { promisify } from "node:util";
 import { credentials, startBerth, testArtifactSettings, type BerthProcess } from "../support/berth-process.js";
-import { buildContractImages, containersLabelled, exampleDir, inspectContainer, removeContainersLabelled } from "../support/container-images.js";
+import {
+  buildContractImages,
+  containersLabelled,
+  exampleDir,
+  inspectContainer,
+  processesMatching,
+  removeContainersLabelled,
+} from "../support/container-images.js";
 import { ask, createContainerComponent, modelDirectory } from "../support/container-models.js";
 import { createIcEndpoint } from "../support/fixtures.js";
 import { copyOf, invoke, invokeStream } from "../support/invoke.js";
@@ -59,6 +68,15 @@ describe("a SageMaker-style container as a copy", () => {
     assert.ok(mount, `/opt/ml/model is mounted (mounts: ${JSON.stringify(inspected.Mounts)})`);
     assert.equal(mount.Source, artifact);
     assert.equal(mount.RW, false);
+
+    // The environment travels in a private file, not on the client's command line (which any local user can read).
+    const [client] = processesMatching((argv) => basename(argv[0] ?? "") === "podman" && argv.includes("run") && argv.includes(`--label=berth.copy=${name}-1`));
+    assert.ok(client, "the copy's podman run client is running");
+    const argv = readFileSync(`/proc/${client}/cmdline`, "utf8").split("\0");
+    assert.ok(!argv.some((a) => a.includes("from-component") || a.includes("from-model")), `no environment value on the command line: ${argv.join(" ")}`);
+    const envFile = argv.find((a) => a.startsWith("--env-file="))?.slice("--env-file=".length);
+    assert.ok(envFile, `the client reads an env file: ${argv.join(" ")}`);
+    assert.equal(statSync(envFile).mode & 0o077, 0, "the env file is readable by its owner only");
   });
 
   it("answers InvokeEndpoint, and streams InvokeEndpointWithResponseStream chunk by chunk", async () => {
