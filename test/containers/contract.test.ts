@@ -113,6 +113,7 @@ describe("a SageMaker-style container as a copy", () => {
     assert.equal(labels["berth.component"], name);
     assert.ok(labels["berth.agent"], "the container names the agent that started it");
     assert.equal(inspected.HostConfig.Init, true, "--init");
+    assert.ok(inspected.HostConfig.SecurityOpt?.includes("no-new-privileges"), `no-new-privileges: ${JSON.stringify(inspected.HostConfig.SecurityOpt)}`);
     assert.equal(inspected.HostConfig.Memory, 384 * 1024 * 1024, "--memory from MaxMemoryRequiredInMb");
     assert.equal(inspected.HostConfig.NanoCpus, 0.5e9, "--cpus from NumberOfCpuCoresRequired");
     const bindings = inspected.HostConfig.PortBindings["8080/tcp"] ?? [];
