@@ -19,6 +19,7 @@ describe("where a container copy's image comes from", () => {
   let refusing: TestRegistry;
   let authFile: string;
   let layout: string | undefined;
+  let confDir: string | undefined;
   const shortName = "berth-test-local:short";
   before(async () => {
     images = await buildContractImages();
@@ -26,7 +27,7 @@ describe("where a container copy's image comes from", () => {
     layout = await exportImage(images.v1);
     registry = await startRegistry({ layout, repository: "team/model", tag: "v1", credentials: { username: "berth", password: "right-password" } });
     refusing = await startRegistry({ layout, repository: "team/model", tag: "v1", credentials: { username: "berth", password: "other-password" } });
-    const dir = mkdtempSync(join(tmpdir(), "berth-registry-conf-"));
+    const dir = (confDir = mkdtempSync(join(tmpdir(), "berth-registry-conf-")));
     const registriesConf = writeRegistriesConf(dir, [registry.host, refusing.host]);
     authFile = writeAuthFile(dir, {
       [registry.host]: { username: "berth", password: "right-password" },
@@ -50,6 +51,7 @@ describe("where a container copy's image comes from", () => {
       await r.close();
     }
     if (layout) rmSync(dirname(layout), { recursive: true, force: true });
+    if (confDir) rmSync(confDir, { recursive: true, force: true });
   });
 
   it("pulls a missing image once for the host, with the configured credentials, logging its progress", async () => {
