@@ -1,5 +1,5 @@
 // Cold start: time from a request's arrival at an inference component with zero copies to its first
-// response byte, for berth/echo and berth/llm. Berth holds the request, wakes the component and
+// response byte, for berth/echo, berth/llm and a user's own container (examples/container, run by podman). Berth holds the request, wakes the component and
 // answers once a copy is ready. Run: npm run bench:coldstart
 import { mkdirSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -7,6 +7,8 @@ import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from "@aw
 import { DescribeInferenceComponentCommand, UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand } from "@aws-sdk/client-sagemaker-runtime";
 import { credentials, startBerth, type BerthProcess } from "../test/support/berth-process.js";
+import { buildExampleImage } from "../test/support/container-images.js";
+import { createContainerComponent } from "../test/support/container-models.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../test/support/fixtures.js";
 
 const rounds = Number(process.env.BERTH_BENCH_ROUNDS ?? 5);
@@ -60,8 +62,13 @@ try {
   const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
   const echo = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "cold-echo", accelerators: 0, cpu: 0.5, memory: 256 }));
   const llm = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "cold-llm", image: "berth/llm", accelerators: 1, cpu: 1, memory: 1024 }));
+  // A container copy needs podman; without it this row cannot be measured, and the benchmark fails saying so.
+  const image = await buildExampleImage("localhost/berth-bench-example:v1", "v1").catch((error: Error) => {
+    throw new Error(`cannot measure the container cold start: ${error.message}`);
+  });
+  const { name: container } = await createContainerComponent(berth.sagemaker, endpoint, { image, name: "cold-container", cpu: 0.5, minMemory: 256 });
   const aas = new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials });
-  for (const name of [echo, llm]) {
+  for (const name of [echo, llm, container]) {
     await aas.send(
       new RegisterScalableTargetCommand({
         ServiceNamespace: "sagemaker",
@@ -76,6 +83,7 @@ try {
   for (const [image, name, isLlm] of [
     ["berth/echo", echo, false],
     ["berth/llm", llm, true],
+    ["own container (podman)", container, false],
   ] as const) {
     const samples: number[] = [];
     for (let i = 0; i < rounds; i++) {

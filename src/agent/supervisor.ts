@@ -251,6 +251,7 @@ export class CopySupervisor {
         cpu: cpuCores ? `${cpuCores} cores (${engine})` : "none",
       },
       memoryLimitMiB,
+      cwd: launch.cwd,
       stop: launch.stop,
       explain: runFailureAdvice,
       release: launch.cleanUp,
@@ -264,7 +265,7 @@ export class CopySupervisor {
     if (this.#stopping) return { error: "stopped" };
     let child: ChildProcess;
     try {
-      child = spawn(prepared.command, prepared.args, { env: prepared.env, stdio: ["pipe", "pipe", "pipe"] });
+      child = spawn(prepared.command, prepared.args, { env: prepared.env, cwd: prepared.cwd, stdio: ["pipe", "pipe", "pipe"] });
     } catch (error) {
       return { error: `the process could not be started: ${(error as Error).message}`, terminal: true };
     }
@@ -391,6 +392,7 @@ interface PreparedCopy {
   limits: { memory: string; cpu: string };
   /** Set for containers, which the engine limits: an exit with 137 then means the kernel's OOM killer. */
   memoryLimitMiB?: number;
+  cwd?: string;
   /** Containers are stopped through their engine, not by signalling the client process alone. */
   stop?: { command: string; args: string[] };
   /** What to do about a start that failed, read from the last output lines (the engine's own errors). */

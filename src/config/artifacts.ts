@@ -5,11 +5,15 @@ import { ConfigError } from "./errors.js";
 
 const gib = 1024 * 1024 * 1024;
 
-/** Berth's own models folder (demo adapter, demo LLM), so the README examples work without configuring roots. */
+/**
+ * Berth's own models folder (demo adapter, demo LLM) and the container example's model data, so the
+ * README examples work without configuring roots.
+ */
 const bundledModels = fileURLToPath(new URL("../../../models", import.meta.url));
+const containerExampleModel = fileURLToPath(new URL("../../../examples/container/model", import.meta.url));
 
 export const defaultArtifactSettings: ArtifactSettings = {
-  localRoots: [bundledModels],
+  localRoots: [bundledModels, containerExampleModel],
   allowedHosts: [],
   allowPrivateNetworks: false,
   maxDownloadBytes: 16 * gib,

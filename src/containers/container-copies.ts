@@ -12,6 +12,8 @@ import { runTool } from "./run-tool.js";
 export interface ContainerLaunch {
   command: string;
   args: string[];
+  /** conmon writes an `oom` file into its client's working directory on a memory kill; keep it in Berth's own folder. */
+  cwd: string;
   /** Stops the container through the engine (the client passes signals on, but a stop must not depend on it). */
   stop: { command: string; args: string[] };
   /** Removes what the run left: the container, should --rm not have, and its environment file. */
@@ -41,7 +43,14 @@ export class ContainerCopies {
     this.#settings = options.settings;
     this.#envDir = options.envDir;
     this.#clientEnv = options.clientEnv;
-    this.#pulls = new ImagePulls({ engine: options.engine, settings: options.settings, log: options.log, env: options.clientEnv, wrap: options.wrapClient });
+    this.#pulls = new ImagePulls({
+      engine: options.engine,
+      settings: options.settings,
+      log: options.log,
+      env: options.clientEnv,
+      wrap: options.wrapClient,
+      workDir: options.envDir,
+    });
   }
 
   /** The agent is stopping: pulls under way end with it. */
@@ -72,6 +81,7 @@ export class ContainerCopies {
     const env = this.#clientEnv();
     return {
       command: kind,
+      cwd: this.#envDir,
       args: containerRunArgs(this.engine, image, { ...ctx, envFile, inlineEnvironment: inline, operatorArgs: this.#settings.runArgs }),
       stop: { command: kind, args: ["stop", "--time=30", "--", name] },
       cleanUp: async () => {

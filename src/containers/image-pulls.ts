@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ContainersConfig } from "../config/containers.js";
 import type { Logger } from "../util/logger.js";
@@ -25,6 +26,7 @@ export class ImagePulls {
   readonly #log: Logger;
   readonly #env: () => NodeJS.ProcessEnv;
   readonly #wrap: ClientWrapper;
+  readonly #workDir: string;
   readonly #pulling = new Map<string, Promise<void>>();
   readonly #running = new Set<ChildProcess>();
 
@@ -34,7 +36,10 @@ export class ImagePulls {
     log: Logger;
     env: () => NodeJS.ProcessEnv;
     wrap: ClientWrapper;
+    /** The clients' working directory (Berth's own folder, not wherever the server was started). */
+    workDir: string;
   }) {
+    this.#workDir = options.workDir;
     this.#engine = options.engine;
     this.#settings = options.settings;
     this.#log = options.log;
@@ -72,12 +77,13 @@ export class ImagePulls {
       this.#engine.kind === "podman"
         ? ["pull", ...(auth ? [`--authfile=${auth}`] : []), "--", image]
         : [...(auth ? [`--config=${dirname(auth)}`] : []), "pull", "--", image];
+    await mkdir(this.#workDir, { recursive: true, mode: 0o700 });
     this.#log.info(`pulling image ${image} from ${registry} with ${this.#engine.kind}${auth ? ` (credentials from ${auth})` : ""}`);
     const started = Date.now();
     const output: string[] = [];
     const code = await new Promise<number | null>((resolve) => {
       const wrapped = this.#wrap(this.#engine.kind, args);
-      const child = spawn(wrapped.command, wrapped.args, { env: this.#env(), stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(wrapped.command, wrapped.args, { env: this.#env(), cwd: this.#workDir, stdio: ["ignore", "pipe", "pipe"] });
       this.#running.add(child);
       const onData = (chunk: Buffer) => {
         for (const line of chunk.toString("utf8").split(/[\r\n]+/)) {

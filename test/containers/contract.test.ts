@@ -149,7 +149,8 @@ describe("the worked example of the README (examples/container)", () => {
   let berth: BerthProcess;
   before(async () => {
     await buildContractImages();
-    berth = await startBerth({ config: { artifacts: testArtifactSettings, containers: { engine: "podman" } } });
+    // Default artifact settings, as the demo server of the README has them.
+    berth = await startBerth({ config: { containers: { engine: "podman" } } });
   });
   after(async () => {
     await berth?.stop();
@@ -157,7 +158,8 @@ describe("the worked example of the README (examples/container)", () => {
   });
 
   it("deploys the image with deploy.mjs and the AWS SDK, and answers as the README shows", async () => {
-    const model = modelDirectory({ "greeting.txt": "hello from the model directory\n" });
+    // The README runs it against the demo server, whose default artifacts.localRoots hold this folder.
+    const model = `${exampleDir}model`;
     const { stdout } = await promisify(execFile)(process.execPath, [`${exampleDir}deploy.mjs`, "localhost/berth-test-contract:v1", model], {
       env: {
         ...process.env,
