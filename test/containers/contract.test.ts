@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { promisify } from "node:util";
+import { defaultArtifactSettings } from "../../src/config/artifacts.js";
 import { credentials, startBerth, testArtifactSettings, type BerthProcess } from "../support/berth-process.js";
 import {
   buildContractImages,
@@ -150,7 +151,7 @@ describe("the worked example of the README (examples/container)", () => {
   before(async () => {
     await buildContractImages();
     // Default artifact settings, as the demo server of the README has them.
-    berth = await startBerth({ config: { containers: { engine: "podman" } } });
+    berth = await startBerth({ config: { artifacts: { localRoots: defaultArtifactSettings.localRoots }, containers: { engine: "podman" } } });
   });
   after(async () => {
     await berth?.stop();
