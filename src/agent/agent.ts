@@ -13,6 +13,7 @@ import type { ArtifactSettings } from "../artifacts/settings.js";
 import type { ContainersConfig } from "../config/containers.js";
 import { ContainerCopies } from "../containers/container-copies.js";
 import { detectEngine } from "../containers/engine.js";
+import { checkRegistryAuthFile } from "../containers/registry-auth.js";
 import type { CopySandbox } from "./copy-sandbox.js";
 import { belongsToCopy, killMarkedProcesses } from "./leftovers.js";
 import { builtInFiles, resolveImage } from "./images.js";
@@ -106,6 +107,7 @@ export class NodeAgent {
     });
     log.info(`other images run as containers through ${this.#containers.describe}`);
     for (const workaround of found.engine.workarounds) log.info(`${found.engine.kind}: ${workaround}`);
+    if (containers.registryAuthFile) await checkRegistryAuthFile(containers.registryAuthFile, log);
   }
 
   /** Stops every copy this agent runs (the server is going away); their records stay for the next start. */

@@ -1,9 +1,27 @@
 import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
 import { describe, it } from "node:test";
+import { pino } from "pino";
 import { ConfigError } from "../../src/config/errors.js";
 import { checkContainers } from "../../src/config/containers.js";
 import { hardLimit, hasSysResourceCapability, hybridCgroups } from "../../src/containers/host-limits.js";
 import { registryAllowed, registryOf } from "../../src/containers/image-reference.js";
+import { checkRegistryAuthFile } from "../../src/containers/registry-auth.js";
+
+/** A logger whose messages the test reads back. */
+function capturingLogger() {
+  const messages: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      messages.push(String(JSON.parse(String(chunk)).msg));
+      done();
+    },
+  });
+  return { log: pino({ level: "info" }, sink), messages };
+}
 
 describe("where images may be pulled from", () => {
   it("reads the registry from an image reference, Docker Hub when it names none", () => {
@@ -52,5 +70,33 @@ describe("what this host allows a container", () => {
     assert.equal(hybridCgroups([line("cgroup"), line("cgroup2")].join("\n")), true);
     assert.equal(hybridCgroups([line("cgroup"), line("tmpfs")].join("\n")), false);
     assert.equal(hybridCgroups(line("cgroup2")), false);
+  });
+});
+
+describe("the registry credentials file", () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-registry-auth-"));
+  const write = (name: string, text: string, mode: number) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    chmodSync(file, mode);
+    return file;
+  };
+
+  it("names the registries it holds credentials for", async () => {
+    const { log, messages } = capturingLogger();
+    await checkRegistryAuthFile(write("good.json", JSON.stringify({ auths: { "registry.example.com": { auth: "dXNlcjpwdw==" } } }), 0o600), log);
+    assert.deepEqual(messages, [`registry credentials from ${join(dir, "good.json")} for registry.example.com`]);
+  });
+
+  it("warns, saying what to do, when the file is readable by others, missing or not in docker's format", async () => {
+    const { log, messages } = capturingLogger();
+    await checkRegistryAuthFile(write("open.json", JSON.stringify({ auths: {} }), 0o644), log);
+    await checkRegistryAuthFile(join(dir, "missing.json"), log);
+    await checkRegistryAuthFile(write("broken.json", "auths: yes", 0o600), log);
+    await checkRegistryAuthFile(write("other.json", JSON.stringify({ credsStore: "desktop" }), 0o600), log);
+    assert.match(messages[0]!, /can be read by other users \(mode 644\): chmod 600 it/);
+    assert.ok(messages.some((m) => /cannot read the registry credentials file .*missing\.json.*pulls will go without credentials/.test(m)));
+    assert.ok(messages.some((m) => /broken\.json is not JSON; write it in docker's config\.json format/.test(m)));
+    assert.ok(messages.some((m) => /other\.json has no "auths" mapping/.test(m)));
   });
 });
