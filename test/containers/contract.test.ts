@@ -5,17 +5,17 @@ import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { promisify } from "node:util";
 import { defaultArtifactSettings } from "../../src/config/artifacts.js";
-import { credentials, startBerth, testArtifactSettings, type BerthProcess } from "../support/berth-process.js";
+import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 import {
   buildContractImages,
+  contractImage,
   containersLabelled,
   exampleDir,
   inspectContainer,
   processesMatching,
   removeContainersLabelled,
 } from "../support/container-images.js";
-import { ask, createContainerComponent, modelDirectory } from "../support/container-models.js";
-import { createIcEndpoint } from "../support/fixtures.js";
+import { ask, createContainerComponent, modelDirectory, startContainerServer, stopContainerServer } from "../support/container-models.js";
 import { copyOf, invoke, invokeStream } from "../support/invoke.js";
 import { placement } from "../support/placement.js";
 import { eventually } from "../support/wait.js";
@@ -23,21 +23,13 @@ import { eventually } from "../support/wait.js";
 describe("a SageMaker-style container as a copy", () => {
   let berth: BerthProcess;
   let endpoint: string;
-  let images: Awaited<ReturnType<typeof buildContractImages>>;
-  before(async () => {
-    images = await buildContractImages();
-    berth = await startBerth({ config: { artifacts: testArtifactSettings, containers: { engine: "podman" } } });
-    endpoint = await createIcEndpoint(berth.sagemaker);
-  });
-  after(async () => {
-    await berth?.stop();
-    if (endpoint) await removeContainersLabelled(`berth.endpoint=${endpoint}`);
-  });
+  before(async () => ({ berth, endpoint } = await startContainerServer()));
+  after(() => stopContainerServer(berth, endpoint));
 
   it("starts the image with `serve`, the model's environment under the component's, and the model read-only at /opt/ml/model", async () => {
     const artifact = modelDirectory({ "weights.txt": "weights of the example model\n" });
     const { name } = await createContainerComponent(berth.sagemaker, endpoint, {
-      image: images.v1,
+      image: contractImage.v1,
       artifact,
       modelEnv: { MODEL_SETTING: "from-model", SHARED_SETTING: "from-model" },
       componentEnv: { SHARED_SETTING: "from-component", COMPONENT_SETTING: "from-component" },
@@ -81,7 +73,7 @@ describe("a SageMaker-style container as a copy", () => {
   });
 
   it("answers InvokeEndpoint, and streams InvokeEndpointWithResponseStream chunk by chunk", async () => {
-    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: images.v1 });
+    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: contractImage.v1 });
     const answer = await invoke(berth.runtime, endpoint, name, JSON.stringify({ prompt: "hello" }));
     const parsed = JSON.parse(answer.body) as { version: string; body: unknown };
     assert.equal(parsed.version, "v1");
@@ -104,7 +96,7 @@ describe("a SageMaker-style container as a copy", () => {
   });
 
   it("labels the container, runs it with an init process and the copy's CPU and memory limits, and publishes 8080 on 127.0.0.1", async () => {
-    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: images.v1, cpu: 0.5, minMemory: 256, maxMemory: 384 });
+    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: contractImage.v1, cpu: 0.5, minMemory: 256, maxMemory: 384 });
     const containers = await containersLabelled(`berth.component=${name}`);
     assert.equal(containers.length, 1, `one container for the one copy: ${JSON.stringify(containers)}`);
     const inspected = await inspectContainer(containers[0]!.id);
@@ -126,7 +118,7 @@ describe("a SageMaker-style container as a copy", () => {
   });
 
   it("runs two copies of one image on one host, on different host ports, both serving", async () => {
-    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: images.v1, copies: 2 });
+    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: contractImage.v1, copies: 2 });
     const instances = await placement(berth.url, endpoint);
     assert.equal(instances.length, 1, "one instance, so one host");
     const copies = instances[0]!.copies.filter((c) => c.owner === name);

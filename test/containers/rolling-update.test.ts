@@ -1,10 +1,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DescribeInferenceComponentCommand, UpdateInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
-import { startBerth, testArtifactSettings, type BerthProcess } from "../support/berth-process.js";
-import { buildContractImages, containersLabelled, removeContainersLabelled } from "../support/container-images.js";
-import { ask, containerSpecification, createContainerComponent, createContainerModel } from "../support/container-models.js";
-import { createIcEndpoint } from "../support/fixtures.js";
+import type { BerthProcess } from "../support/berth-process.js";
+import { contractImage, containersLabelled } from "../support/container-images.js";
+import {
+  ask,
+  containerSpecification,
+  createContainerComponent,
+  createContainerModel,
+  startContainerServer,
+  stopContainerServer,
+} from "../support/container-models.js";
 import { placement } from "../support/placement.js";
 import { eventually } from "../support/wait.js";
 
@@ -13,20 +19,18 @@ const ordinal = (copy: string) => Number(copy.slice(copy.lastIndexOf("-") + 1));
 describe("a rolling update from one container image to another", () => {
   let berth: BerthProcess;
   let endpoint: string;
-  let images: Awaited<ReturnType<typeof buildContractImages>>;
-  before(async () => {
-    images = await buildContractImages();
-    berth = await startBerth({ config: { artifacts: testArtifactSettings, containers: { engine: "podman" }, scalingPeriodSeconds: 1 } });
-    endpoint = await createIcEndpoint(berth.sagemaker, { variant: { RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } } });
-  });
-  after(async () => {
-    await berth?.stop();
-    if (endpoint) await removeContainersLabelled(`berth.endpoint=${endpoint}`);
-  });
+  before(
+    async () =>
+      ({ berth, endpoint } = await startContainerServer({
+        config: { scalingPeriodSeconds: 1 },
+        variant: { RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } },
+      })),
+  );
+  after(() => stopContainerServer(berth, endpoint));
 
   it("moves a component from a model on image v1 to a model on image v2 under load, failing no request", async () => {
-    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: images.v1, copies: 2 });
-    const modelV2 = await createContainerModel(berth.sagemaker, { image: images.v2 });
+    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: contractImage.v1, copies: 2 });
+    const modelV2 = await createContainerModel(berth.sagemaker, { image: contractImage.v2 });
 
     // Steady traffic from three workers, each answer noting the image version and copy that served it.
     const samples: { version?: string; copy?: string; error?: string }[] = [];

@@ -1,34 +1,25 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DeleteInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
-import { startBerth, testArtifactSettings, type BerthProcess } from "../support/berth-process.js";
-import { buildContractImages, containersLabelled, removeContainersLabelled } from "../support/container-images.js";
-import { ask, createContainerComponent } from "../support/container-models.js";
-import { createIcEndpoint } from "../support/fixtures.js";
-import { berthFetch } from "../support/http.js";
+import type { BerthProcess } from "../support/berth-process.js";
+import { contractImage, containersLabelled } from "../support/container-images.js";
+import { ask, createContainerComponent, startContainerServer, stopContainerServer } from "../support/container-models.js";
+import { waitForInFlight } from "../support/invoke.js";
 import { placement } from "../support/placement.js";
 import { eventually } from "../support/wait.js";
 
 describe("supervising container copies", () => {
   let berth: BerthProcess;
   let endpoint: string;
-  let images: Awaited<ReturnType<typeof buildContractImages>>;
-  before(async () => {
-    images = await buildContractImages();
-    berth = await startBerth({ config: { artifacts: testArtifactSettings, containers: { engine: "podman" } } });
-    endpoint = await createIcEndpoint(berth.sagemaker);
-  });
-  after(async () => {
-    await berth?.stop();
-    if (endpoint) await removeContainersLabelled(`berth.endpoint=${endpoint}`);
-  });
+  before(async () => ({ berth, endpoint } = await startContainerServer()));
+  after(() => stopContainerServer(berth, endpoint));
 
   async function copyOf(copyId: string) {
     return (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.copyId === copyId);
   }
 
   it("enforces the memory limit, reports the kill as one, and restarts the copy", async () => {
-    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: images.v1, minMemory: 128, maxMemory: 128 });
+    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: contractImage.v1, minMemory: 128, maxMemory: 128 });
     const copyId = `${name}-1`;
     const [before] = await containersLabelled(`berth.copy=${copyId}`);
     assert.ok(before, `a container for ${copyId}`);
@@ -53,7 +44,7 @@ describe("supervising container copies", () => {
   });
 
   it("restarts a copy whose /ping starts failing, and the copy comes back Ready", async () => {
-    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: images.v1 });
+    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: contractImage.v1 });
     const copyId = `${name}-1`;
     const [before] = await containersLabelled(`berth.copy=${copyId}`);
     assert.ok(before, `a container for ${copyId}`);
@@ -74,7 +65,7 @@ describe("supervising container copies", () => {
   });
 
   it("streams the container's output into the server log, one line per line, named by copy", async () => {
-    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: images.v1 });
+    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: contractImage.v1 });
     const copyId = `${name}-1`;
     await berth.waitForLog((l) => l.msg === `[${copyId}] model v1 serving on 0.0.0.0:8080; model files: (none)`, 10_000);
     await ask(berth.runtime, endpoint, name, { allocateMiB: 1 });
@@ -86,7 +77,7 @@ describe("supervising container copies", () => {
     const { name } = await createContainerComponent(
       berth.sagemaker,
       endpoint,
-      { image: images.v1, modelEnv: { FAIL_START: "cannot load the weights: model.safetensors is truncated" } },
+      { image: contractImage.v1, modelEnv: { FAIL_START: "cannot load the weights: model.safetensors is truncated" } },
       null,
     );
     const described = await eventually(
@@ -106,15 +97,9 @@ describe("supervising container copies", () => {
   });
 
   it("drains a deleted component: requests in flight finish, then its containers are removed", async () => {
-    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: images.v1 });
+    const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: contractImage.v1 });
     const inFlight = [0, 1, 2].map((i) => ask(berth.runtime, endpoint, name, { delayMs: 3000, request: i }));
-    await eventually(
-      async () => {
-        const text = await (await berthFetch(`${berth.url}/metrics`)).text();
-        return new RegExp(`berth_in_flight_requests\\{[^}]*component="${name}"[^}]*\\} 3`).test(text) ? true : undefined;
-      },
-      { intervalMs: 20, what: "the three slow requests to reach the container" },
-    );
+    await waitForInFlight(berth.url, name, 3, "the three slow requests to reach the container");
     await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
     const answers = await Promise.all(inFlight);
     assert.deepEqual(

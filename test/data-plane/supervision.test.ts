@@ -3,10 +3,9 @@ import { after, before, describe, it } from "node:test";
 import { DeleteInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForComponent } from "../support/fixtures.js";
-import { copyOf, invoke } from "../support/invoke.js";
+import { copyOf, invoke, waitForInFlight } from "../support/invoke.js";
 import { placement } from "../support/placement.js";
 import { eventually } from "../support/wait.js";
-import { berthFetch } from "../support/http.js";
 
 describe("copy supervision", () => {
   let berth: BerthProcess;
@@ -80,13 +79,7 @@ describe("copy supervision", () => {
   it("drains a deleted component: requests in flight finish, then its copies stop", async () => {
     const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 1, accelerators: 0 }));
     const inFlight = [0, 1, 2].map((i) => invoke(berth.runtime, endpoint, name, `slow-${i}`, "latency_ms=3000"));
-    await eventually(
-      async () => {
-        const text = await (await berthFetch(`${berth.url}/metrics`)).text();
-        return new RegExp(`berth_in_flight_requests\\{[^}]*component="${name}"[^}]*\\} 3`).test(text) ? true : undefined;
-      },
-      { intervalMs: 20, what: "the three slow requests to reach the copy" },
-    );
+    await waitForInFlight(berth.url, name, 3, "the three slow requests to reach the copy");
     await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
     const answers = await Promise.all(inFlight);
     assert.deepEqual(

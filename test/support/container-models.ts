@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateInferenceComponentCommand, CreateModelCommand, type SageMakerClient } from "@aws-sdk/client-sagemaker";
 import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { uniqueName, waitForComponent } from "./fixtures.js";
+import type { ProductionVariant } from "@aws-sdk/client-sagemaker";
+import { startBerth, testArtifactSettings, type BerthProcess } from "./berth-process.js";
+import { buildContractImages, removeContainersLabelled } from "./container-images.js";
+import { createIcEndpoint, uniqueName, waitForComponent } from "./fixtures.js";
 import { invoke } from "./invoke.js";
 
 /** What examples/container/server.js answers to POST /invocations. */
@@ -93,4 +96,18 @@ export function containerSpecification(model: string, options: Omit<ContainerCom
 export async function ask(runtime: SageMakerRuntimeClient, endpoint: string, component: string, body: Record<string, unknown> = {}): Promise<ContractAnswer> {
   const answer = await invoke(runtime, endpoint, component, JSON.stringify(body));
   return JSON.parse(answer.body) as ContractAnswer;
+}
+
+/** The test images built, a server that runs other images through podman, and one endpoint on it. */
+export async function startContainerServer(options: { config?: Record<string, unknown>; variant?: Partial<ProductionVariant> } = {}) {
+  await buildContractImages();
+  const berth = await startBerth({ config: { artifacts: testArtifactSettings, containers: { engine: "podman" }, ...options.config } });
+  const endpoint = await createIcEndpoint(berth.sagemaker, options.variant ? { variant: options.variant } : {});
+  return { berth, endpoint };
+}
+
+/** Stops the server and removes whatever containers its endpoint left, whatever the test did. */
+export async function stopContainerServer(berth: BerthProcess | undefined, endpoint: string | undefined): Promise<void> {
+  await berth?.stop();
+  if (endpoint) await removeContainersLabelled(`berth.endpoint=${endpoint}`);
 }

@@ -1,3 +1,5 @@
+import { berthFetch } from "./http.js";
+import { eventually } from "./wait.js";
 import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand, type SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 
 export async function invoke(runtime: SageMakerRuntimeClient, endpoint: string, component: string | undefined, body: string, customAttributes?: string) {
@@ -37,4 +39,10 @@ export async function invokeStream(runtime: SageMakerRuntimeClient, endpoint: st
   const parts: string[] = [];
   for await (const event of response.Body!) if (event.PayloadPart?.Bytes) parts.push(Buffer.from(event.PayloadPart.Bytes).toString("utf8"));
   return { parts, contentType: response.ContentType, customAttributes: response.CustomAttributes };
+}
+
+/** Waits until the router's metrics show this many requests in flight to a component (they reached its copies). */
+export async function waitForInFlight(berthUrl: string, component: string, count: number, what: string): Promise<void> {
+  const pattern = new RegExp(`berth_in_flight_requests\\{[^}]*component="${component}"[^}]*\\} ${count}\\b`);
+  await eventually(async () => (pattern.test(await (await berthFetch(`${berthUrl}/metrics`)).text()) ? true : undefined), { intervalMs: 20, what });
 }
