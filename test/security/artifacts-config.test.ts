@@ -13,9 +13,10 @@ function withFile(text: string) {
 }
 
 describe("the artifacts settings", () => {
-  it("default to Berth's own models folder, no remote hosts, no private networks and bounded sizes", () => {
+  it("default to Berth's own models folder and the container example's model, no remote hosts, no private networks and bounded sizes", () => {
     const { artifacts } = loadConfig({ env: {} });
-    assert.deepEqual(artifacts.localRoots, [fileURLToPath(new URL("../../../models", import.meta.url)).replace(/\/$/, "")]);
+    const bundled = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url)).replace(/\/$/, "");
+    assert.deepEqual(artifacts.localRoots, [bundled("models"), bundled("examples/container/model")]);
     assert.deepEqual(artifacts.allowedHosts, []);
     assert.equal(artifacts.allowPrivateNetworks, false);
     assert.ok(artifacts.maxDownloadBytes > 0 && artifacts.maxUnpackedBytes > 0 && artifacts.maxFiles > 0);
