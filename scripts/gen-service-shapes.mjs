@@ -53,6 +53,9 @@ const services = {
       "DescribeScalingPolicies",
       "DeleteScalingPolicy",
       "DescribeScalingActivities",
+      "PutScheduledAction",
+      "DescribeScheduledActions",
+      "DeleteScheduledAction",
     ],
   },
   cloudwatch: {

@@ -102,3 +102,26 @@ export interface ScalingActivityRecord {
   desired: number;
   notScaledReasons?: { Code: string; MaxCapacity?: number; MinCapacity?: number; CurrentCapacity?: number }[];
 }
+
+export interface ScheduledActionRecord {
+  name: string;
+  arn: string;
+  serviceNamespace: "sagemaker";
+  resourceId: string;
+  scalableDimension: ScalableDimension;
+  schedule: string;
+  /** IANA name; UTC when not given. */
+  timezone?: string;
+  startTime?: number;
+  endTime?: number;
+  minCapacity?: number;
+  maxCapacity?: number;
+  createdAt: number;
+  /**
+   * When the action was last put (real time): its schedule clock starts here. Under a scaling period
+   * other than 60 s, schedule time runs faster or slower than real time from this instant on.
+   */
+  putAt: number;
+  /** The schedule time of the last run (or skipped run) so that no run happens twice. */
+  lastRunAt?: number;
+}

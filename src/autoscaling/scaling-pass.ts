@@ -4,7 +4,9 @@ import type { Quotas } from "../domain/quotas.js";
 import type { ComponentRecord, EndpointRecord } from "../domain/resources.js";
 import type { TimeScale } from "../util/time-scale.js";
 import type { ScalingDecision, TargetState } from "./decision.js";
-import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord } from "./records.js";
+import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord, ScheduledActionRecord } from "./records.js";
+import type { ZoneOffset } from "./schedule.js";
+import { dueActions } from "./scheduled-scaling.js";
 import { decideStepScaling } from "./step-scaling.js";
 import { decideTargetTracking, type TrackingWindows } from "./target-tracking.js";
 
@@ -40,6 +42,10 @@ export interface ScalingPassInput {
   holder: CapacityHolder | undefined;
   /** What is running: ready copies or instances in service. */
   observed: number | undefined;
+  /** The target's scheduled actions; the "track" trigger runs those that are due. */
+  scheduled: ScheduledActionRecord[];
+  /** A time zone's UTC offsets, by IANA name. */
+  zoneOf: (name: string) => ZoneOffset;
   /** The target's stored activities, oldest first. */
   activities: ScalingActivityRecord[];
   now: number;
@@ -56,6 +62,8 @@ export interface ScalingPassResult {
   holder?: ComponentRecord | EndpointRecord;
   target?: ScalableTargetRecord;
   policies: ScalingPolicyRecord[];
+  /** Scheduled actions that ran (their last run stamped). */
+  scheduledActions: ScheduledActionRecord[];
   /** New activities and settled ones. */
   activities: ScalingActivityRecord[];
   /** Activities past the kept number. */
@@ -91,6 +99,7 @@ class Pass {
   #target: ScalableTargetRecord;
   #targetChanged = false;
   readonly #policies = new Map<string, ScalingPolicyRecord>();
+  readonly #actions = new Map<string, ScheduledActionRecord>();
   #holder?: ComponentRecord | EndpointRecord;
   readonly #created: ScalingActivityRecord[] = [];
   readonly #settled: ScalingActivityRecord[] = [];
@@ -106,6 +115,7 @@ class Pass {
     const { trigger, target } = this.#in;
     switch (trigger.kind) {
       case "track":
+        if (this.#scheduled(current)) return;
         return this.#track(current);
       case "clamp": {
         const clamped = Math.min(target.maxCapacity, Math.max(target.minCapacity, current));
@@ -158,8 +168,68 @@ class Pass {
     this.#apply(decision, current, policy);
   }
 
+  /**
+   * Runs the scheduled actions that are due: each sets the target's limits (an activity each), and the
+   * capacity then moves inside the new limits. True when the capacity changed, so that target tracking
+   * waits for the next pass.
+   */
+  #scheduled(current: number): boolean {
+    const { scheduled, now, scale, zoneOf, target } = this.#in;
+    const due = dueActions(scheduled, now, scale, zoneOf);
+    if (due.length === 0) return false;
+    const suspended = target.suspendedState.ScheduledScalingSuspended;
+    for (const { action, runAt } of due) {
+      // While scheduled scaling is suspended, runs pass without effect; they do not run on resuming.
+      this.#actions.set(action.name, { ...action, lastRunAt: runAt });
+      if (suspended) continue;
+      const min = action.minCapacity ?? this.#target.minCapacity;
+      const max = action.maxCapacity ?? this.#target.maxCapacity;
+      const setting = [
+        action.minCapacity !== undefined ? `min capacity to ${min}` : undefined,
+        action.maxCapacity !== undefined ? `max capacity to ${max}` : undefined,
+      ]
+        .filter(Boolean)
+        .join(" and ");
+      const cause = `scheduled action name ${action.name} was triggered`;
+      if (min > max) {
+        this.#created.push(
+          this.#activity({
+            description: `Setting ${setting}`,
+            cause,
+            startTime: now,
+            endTime: now,
+            statusCode: "Failed",
+            statusMessage: `Failed to set ${setting}. Reason: the minimum capacity (${min}) would be greater than the maximum capacity (${max}).`,
+            desired: current,
+          }),
+        );
+        continue;
+      }
+      this.#setTarget({ ...this.#target, minCapacity: min, maxCapacity: max });
+      this.#created.push(
+        this.#activity({
+          description: `Setting ${setting}`,
+          cause,
+          startTime: now,
+          endTime: now,
+          statusCode: "Successful",
+          statusMessage: `Successfully set ${setting}`,
+          desired: current,
+        }),
+      );
+      this.#events.push(`autoscaling ${target.resourceId}: scheduled action ${action.name} set ${setting}`);
+    }
+    const { minCapacity, maxCapacity } = this.#target;
+    const clamped = Math.min(maxCapacity, Math.max(minCapacity, current));
+    if (clamped === current) return false;
+    const reason = clamped > current ? `minimum capacity was set to ${minCapacity}` : `maximum capacity was set to ${maxCapacity}`;
+    this.#apply({ desired: clamped, direction: clamped > current ? "out" : "in", reason }, current);
+    return true;
+  }
+
   #track(current: number): void {
-    const { target, tracked, observed, now, scale, holder } = this.#in;
+    const { tracked, observed, now, scale, holder } = this.#in;
+    const target = this.#target;
     if (tracked.length === 0) return;
     const decisions = tracked.map(({ policy, metricLabel, windows, history }) => ({
       policy,
@@ -315,6 +385,7 @@ class Pass {
       holder: this.#holder,
       target: this.#targetChanged ? this.#target : undefined,
       policies: [...this.#policies.values()],
+      scheduledActions: [...this.#actions.values()],
       activities: [...this.#settled, ...this.#created],
       pruned: this.#pruned,
       events: this.#events,

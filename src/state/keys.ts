@@ -26,6 +26,7 @@ export const keys = {
   /** Policies and activities of a scalable target. */
   underTarget: (resourceId: string, dimension: string) => `${resourceId}|${dimension}|`,
   scalingPolicy: (resourceId: string, dimension: string, policyName: string) => `${resourceId}|${dimension}|${policyName}`,
+  scheduledAction: (resourceId: string, dimension: string, actionName: string) => `${resourceId}|${dimension}|${actionName}`,
   /** Activities sort by key: target, then start time. */
   scalingActivity: (resourceId: string, dimension: string, startTime: number, activityId: string) =>
     `${resourceId}|${dimension}|${String(startTime).padStart(15, "0")}|${activityId}`,

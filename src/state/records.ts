@@ -1,5 +1,5 @@
 import type { AlarmRecord } from "../alarms/types.js";
-import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord } from "../autoscaling/records.js";
+import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord, ScheduledActionRecord } from "../autoscaling/records.js";
 import type { AgentLeaseRecord, AgentRecord, ClusterSecretsRecord, LeaderRecord, ReplicaRecord, WakeRecord } from "../domain/cluster.js";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointConfigRecord, EndpointRecord, InstanceRecord, ModelRecord } from "../domain/resources.js";
 import * as store from "../store/store.js";
@@ -16,6 +16,7 @@ export interface BerthRecords {
   "scalable-target": ScalableTargetRecord;
   "scaling-policy": ScalingPolicyRecord;
   "scaling-activity": ScalingActivityRecord;
+  "scheduled-action": ScheduledActionRecord;
   alarm: AlarmRecord;
   /** Index: one entry per component, keyed under its endpoint; written and deleted in the component's own commits. */
   "endpoint-component": EndpointComponentRecord;

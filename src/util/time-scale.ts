@@ -21,6 +21,15 @@ export class TimeScale {
   apiSeconds(realMs: number): number {
     return realMs / 1000 / this.factor;
   }
+
+  /**
+   * Schedule time (what at(), rate() and cron() are read against) at a real instant, for a clock that
+   * shows real time at `origin` and from there runs 1/factor times as fast: with a 1 s scaling period,
+   * a real second is a schedule minute.
+   */
+  scheduleTime(realMs: number, origin: number): number {
+    return origin + (realMs - origin) / this.factor;
+  }
 }
 
 /** Resolution of the metrics Berth records, in API seconds (SageMaker's high-resolution metrics: 10 s). */

@@ -44,6 +44,8 @@ function input(overrides: Partial<ScalingPassInput> = {}): ScalingPassInput {
     tracked: [],
     holder: { kind: "component", record: component() },
     observed: 2,
+    scheduled: [],
+    zoneOf: () => () => 0,
     activities: [],
     now,
     newId: () => `id-${++id}`,

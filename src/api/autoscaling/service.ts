@@ -1,6 +1,7 @@
 import * as activities from "../../operations/autoscaling/describe-activities.js";
 import type { AutoscalingDeps } from "../../operations/autoscaling/deps.js";
 import * as policies from "../../operations/autoscaling/policies.js";
+import * as scheduled from "../../operations/autoscaling/scheduled-actions.js";
 import * as targets from "../../operations/autoscaling/targets.js";
 import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
 import { JsonService, type JsonOperation } from "../awsjson/service.js";
@@ -16,6 +17,9 @@ export function autoscalingService(deps: AutoscalingDeps, options: { maxBodyByte
     DescribeScalingPolicies: (input) => policies.describeScalingPolicies(deps, input),
     DeleteScalingPolicy: (input) => policies.deleteScalingPolicy(deps, input),
     DescribeScalingActivities: (input) => activities.describeScalingActivities(deps, input),
+    PutScheduledAction: (input) => scheduled.putScheduledAction(deps, input),
+    DescribeScheduledActions: (input) => scheduled.describeScheduledActions(deps, input),
+    DeleteScheduledAction: (input) => scheduled.deleteScheduledAction(deps, input),
   };
   return new JsonService({
     model: applicationAutoscalingModel,

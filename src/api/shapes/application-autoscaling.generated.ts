@@ -111,6 +111,49 @@ export const applicationAutoscalingModel: ServiceModel = {
     "ConcurrentUpdateException",
     "InternalServiceException"
    ]
+  },
+  "PutScheduledAction": {
+   "http": {
+    "method": "POST",
+    "requestUri": "/"
+   },
+   "input": "PutScheduledActionRequest",
+   "output": "PutScheduledActionResponse",
+   "errors": [
+    "ValidationException",
+    "LimitExceededException",
+    "ObjectNotFoundException",
+    "ConcurrentUpdateException",
+    "InternalServiceException"
+   ]
+  },
+  "DescribeScheduledActions": {
+   "http": {
+    "method": "POST",
+    "requestUri": "/"
+   },
+   "input": "DescribeScheduledActionsRequest",
+   "output": "DescribeScheduledActionsResponse",
+   "errors": [
+    "ValidationException",
+    "InvalidNextTokenException",
+    "ConcurrentUpdateException",
+    "InternalServiceException"
+   ]
+  },
+  "DeleteScheduledAction": {
+   "http": {
+    "method": "POST",
+    "requestUri": "/"
+   },
+   "input": "DeleteScheduledActionRequest",
+   "output": "DeleteScheduledActionResponse",
+   "errors": [
+    "ValidationException",
+    "ObjectNotFoundException",
+    "ConcurrentUpdateException",
+    "InternalServiceException"
+   ]
   }
  },
  "shapes": {
@@ -1381,6 +1424,181 @@ export const applicationAutoscalingModel: ServiceModel = {
      "shape": "ResourceCapacity"
     }
    }
+  },
+  "PutScheduledActionRequest": {
+   "type": "structure",
+   "required": [
+    "ServiceNamespace",
+    "ScheduledActionName",
+    "ResourceId",
+    "ScalableDimension"
+   ],
+   "members": {
+    "ServiceNamespace": {
+     "shape": "ServiceNamespace"
+    },
+    "Schedule": {
+     "shape": "ResourceIdMaxLen1600"
+    },
+    "Timezone": {
+     "shape": "ResourceIdMaxLen1600"
+    },
+    "ScheduledActionName": {
+     "shape": "ScheduledActionName"
+    },
+    "ResourceId": {
+     "shape": "ResourceIdMaxLen1600"
+    },
+    "ScalableDimension": {
+     "shape": "ScalableDimension"
+    },
+    "StartTime": {
+     "shape": "TimestampType"
+    },
+    "EndTime": {
+     "shape": "TimestampType"
+    },
+    "ScalableTargetAction": {
+     "shape": "ScalableTargetAction"
+    }
+   }
+  },
+  "ScheduledActionName": {
+   "type": "string",
+   "min": 1,
+   "max": 256,
+   "pattern": "(?!((^[ ]+.*)|(.*([\\u0000-\\u001f]|[\\u007f-\\u009f]|[:/|])+.*)|(.*[ ]+$))).+"
+  },
+  "ScalableTargetAction": {
+   "type": "structure",
+   "members": {
+    "MinCapacity": {
+     "shape": "ResourceCapacity"
+    },
+    "MaxCapacity": {
+     "shape": "ResourceCapacity"
+    }
+   }
+  },
+  "PutScheduledActionResponse": {
+   "type": "structure",
+   "members": {}
+  },
+  "DescribeScheduledActionsRequest": {
+   "type": "structure",
+   "required": [
+    "ServiceNamespace"
+   ],
+   "members": {
+    "ScheduledActionNames": {
+     "shape": "ResourceIdsMaxLen1600"
+    },
+    "ServiceNamespace": {
+     "shape": "ServiceNamespace"
+    },
+    "ResourceId": {
+     "shape": "ResourceIdMaxLen1600"
+    },
+    "ScalableDimension": {
+     "shape": "ScalableDimension"
+    },
+    "MaxResults": {
+     "shape": "MaxResults"
+    },
+    "NextToken": {
+     "shape": "XmlString"
+    }
+   }
+  },
+  "DescribeScheduledActionsResponse": {
+   "type": "structure",
+   "members": {
+    "ScheduledActions": {
+     "shape": "ScheduledActions"
+    },
+    "NextToken": {
+     "shape": "XmlString"
+    }
+   }
+  },
+  "ScheduledActions": {
+   "type": "list",
+   "member": {
+    "shape": "ScheduledAction"
+   }
+  },
+  "ScheduledAction": {
+   "type": "structure",
+   "required": [
+    "ScheduledActionName",
+    "ScheduledActionARN",
+    "ServiceNamespace",
+    "Schedule",
+    "ResourceId",
+    "CreationTime"
+   ],
+   "members": {
+    "ScheduledActionName": {
+     "shape": "ScheduledActionName"
+    },
+    "ScheduledActionARN": {
+     "shape": "ResourceIdMaxLen1600"
+    },
+    "ServiceNamespace": {
+     "shape": "ServiceNamespace"
+    },
+    "Schedule": {
+     "shape": "ResourceIdMaxLen1600"
+    },
+    "Timezone": {
+     "shape": "ResourceIdMaxLen1600"
+    },
+    "ResourceId": {
+     "shape": "ResourceIdMaxLen1600"
+    },
+    "ScalableDimension": {
+     "shape": "ScalableDimension"
+    },
+    "StartTime": {
+     "shape": "TimestampType"
+    },
+    "EndTime": {
+     "shape": "TimestampType"
+    },
+    "ScalableTargetAction": {
+     "shape": "ScalableTargetAction"
+    },
+    "CreationTime": {
+     "shape": "TimestampType"
+    }
+   }
+  },
+  "DeleteScheduledActionRequest": {
+   "type": "structure",
+   "required": [
+    "ServiceNamespace",
+    "ScheduledActionName",
+    "ResourceId",
+    "ScalableDimension"
+   ],
+   "members": {
+    "ServiceNamespace": {
+     "shape": "ServiceNamespace"
+    },
+    "ScheduledActionName": {
+     "shape": "ResourceIdMaxLen1600"
+    },
+    "ResourceId": {
+     "shape": "ResourceIdMaxLen1600"
+    },
+    "ScalableDimension": {
+     "shape": "ScalableDimension"
+    }
+   }
+  },
+  "DeleteScheduledActionResponse": {
+   "type": "structure",
+   "members": {}
   }
  }
 };

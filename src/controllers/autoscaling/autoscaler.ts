@@ -11,6 +11,7 @@ import type { BerthStore } from "../../state/records.js";
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { metricResolutionSeconds, type TimeScale } from "../../util/time-scale.js";
+import { zoneOffset } from "../../util/time-zones.js";
 import type { Controller } from "../runtime/controllers.js";
 import { againAfter, done, TerminalError, type PassOutcome } from "../runtime/outcome.js";
 import type { WorkQueue } from "../runtime/work-queue.js";
@@ -134,6 +135,7 @@ export class Autoscaler implements Controller {
       ...world.input,
       trigger,
       newId: this.#options.newId ?? randomUUID,
+      zoneOf: zoneOffset,
       scale,
       quotas,
       keep: keptActivitiesPerTarget,

@@ -1,4 +1,4 @@
-import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord } from "../../autoscaling/records.js";
+import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord, ScheduledActionRecord } from "../../autoscaling/records.js";
 import type { ScalableResource } from "../../autoscaling/resource-id.js";
 import type { CapacityHolder, ScalingPassInput, ScalingPassResult, ScalingTrigger, TrackedPolicy } from "../../autoscaling/scaling-pass.js";
 import { trackingWindows } from "../../autoscaling/target-tracking.js";
@@ -12,9 +12,10 @@ import { observedCapacity } from "./observed-capacity.js";
 
 /** What a scaling pass read, with the entries its commit is conditioned on. */
 export interface ScalingWorld {
-  input: Pick<ScalingPassInput, "target" | "policies" | "tracked" | "holder" | "observed" | "activities" | "now">;
+  input: Pick<ScalingPassInput, "target" | "policies" | "scheduled" | "tracked" | "holder" | "observed" | "activities" | "now">;
   target: Entry<ScalableTargetRecord>;
   policies: Entry<ScalingPolicyRecord>[];
+  scheduled: Entry<ScheduledActionRecord>[];
   activities: Entry<ScalingActivityRecord>[];
   holder?: Entry<ComponentRecord> | Entry<EndpointRecord>;
 }
@@ -31,6 +32,7 @@ export async function readScalingWorld(
   const under = keys.underTarget(target.value.resourceId, target.value.scalableDimension);
   const policies = await store.list("scaling-policy", { prefix: under });
   const activities = await store.list("scaling-activity", { prefix: under });
+  const scheduled = trigger.kind === "track" ? await store.list("scheduled-action", { prefix: under }) : [];
   let holder: CapacityHolder | undefined;
   let holderEntry: ScalingWorld["holder"];
   if (resource.kind === "component") {
@@ -49,6 +51,7 @@ export async function readScalingWorld(
     input: {
       target: target.value,
       policies: policies.map((p) => p.value),
+      scheduled: scheduled.map((a) => a.value),
       tracked,
       holder,
       observed,
@@ -57,6 +60,7 @@ export async function readScalingWorld(
     },
     target,
     policies,
+    scheduled,
     activities,
     holder: holderEntry,
   };
@@ -109,6 +113,11 @@ export async function commitScalingPass(store: BerthStore, world: ScalingWorld, 
     const holder = world.holder!;
     if ("desiredCopyCount" in result.holder) ops.push(put("inference-component", holder.key, result.holder, unchanged(holder)));
     else ops.push(put("endpoint", holder.key, result.holder, unchanged(holder)));
+  }
+  const ran = new Map(result.scheduledActions.map((a) => [a.name, a]));
+  for (const entry of world.scheduled) {
+    const next = ran.get(entry.value.name);
+    if (next) ops.push(put("scheduled-action", entry.key, next, unchanged(entry)));
   }
   if (ops.length === 0 && !result.target && result.policies.length === 0) return;
   const changedPolicies = new Map(result.policies.map((p) => [p.name, p]));

@@ -48,5 +48,17 @@ export const autoscalingErrors = {
       `1 validation error detected: Value '${value}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and ${max}`,
     ),
   invalidNextToken: () => client("InvalidNextTokenException", "The NextToken is not valid for this request. Start again without NextToken."),
+  scheduledActionNotFound: (name: string, resourceId: string, dimension: string) =>
+    client(
+      "ObjectNotFoundException",
+      `No scheduled action found for service namespace: sagemaker, resource ID: ${resourceId}, scalable dimension: ${dimension}, scheduled action name: ${name}`,
+    ),
+  badSchedule: (schedule: string, problem: string) => client("ValidationException", `Schedule expression '${schedule}' is not valid: ${problem}.`),
+  scheduleNeeded: () => client("ValidationException", "Schedule is required when creating a scheduled action."),
+  badTimezone: (zone: string) =>
+    client("ValidationException", `Timezone '${zone}' is not a valid time zone. Use an IANA time zone name, such as UTC or America/New_York.`),
+  startAfterEnd: () => client("ValidationException", "StartTime must be before EndTime."),
+  tooManyScheduledActions: (limit: number) =>
+    client("LimitExceededException", `A scalable target can have at most ${limit} scheduled actions. Delete one first.`),
   tooManyPolicies: (limit: number) => client("LimitExceededException", `A scalable target can have at most ${limit} scaling policies. Delete one first.`),
 };

@@ -137,7 +137,7 @@ function describeTarget(t: ScalableTargetRecord) {
   };
 }
 
-/** Removes the target with all its policies and the alarms those policies made. */
+/** Removes the target with all its policies, the alarms those policies made, and its scheduled actions. */
 export async function deregisterScalableTarget(deps: AutoscalingDeps, input: TargetRef): Promise<Record<string, never>> {
   resolveTarget(input);
   const key = keys.scalableTarget(input.ResourceId, input.ScalableDimension);
@@ -145,7 +145,12 @@ export async function deregisterScalableTarget(deps: AutoscalingDeps, input: Tar
   if (!target) throw autoscalingErrors.targetNotFound(input.ResourceId, input.ScalableDimension);
   const policies = await deps.store.list("scaling-policy", { prefix: keys.underTarget(input.ResourceId, input.ScalableDimension) });
   for (const policy of policies) await deps.alarms.deleteFor(policy.value.arn);
-  const ops: Op[] = [del("scalable-target", key), ...policies.map((p) => del("scaling-policy", p.key))];
+  const scheduled = await deps.store.list("scheduled-action", { prefix: keys.underTarget(input.ResourceId, input.ScalableDimension) });
+  const ops: Op[] = [
+    del("scalable-target", key),
+    ...policies.map((p) => del("scaling-policy", p.key)),
+    ...scheduled.map((a) => del("scheduled-action", a.key)),
+  ];
   await deps.store.commit(ops);
   return {};
 }
