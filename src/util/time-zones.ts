@@ -1,4 +1,5 @@
-import type { ZoneOffset } from "../autoscaling/schedule.js";
+/** A zone's offset from UTC (local minus UTC, in ms) at a UTC instant; the scheduled-scaling decisions take this as a function. */
+export type ZoneOffset = (utcMs: number) => number;
 
 const offsets = new Map<string, ZoneOffset>();
 
