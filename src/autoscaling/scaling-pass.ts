@@ -190,33 +190,23 @@ class Pass {
       ]
         .filter(Boolean)
         .join(" and ");
-      const cause = `scheduled action name ${action.name} was triggered`;
-      if (min > max) {
-        this.#created.push(
-          this.#activity({
-            description: `Setting ${setting}`,
-            cause,
-            startTime: now,
-            endTime: now,
-            statusCode: "Failed",
-            statusMessage: `Failed to set ${setting}. Reason: the minimum capacity (${min}) would be greater than the maximum capacity (${max}).`,
-            desired: current,
-          }),
-        );
-        continue;
-      }
-      this.#setTarget({ ...this.#target, minCapacity: min, maxCapacity: max });
+      // An action giving only one limit can cross the other one; the run then fails and changes nothing.
+      const ok = min <= max;
       this.#created.push(
         this.#activity({
           description: `Setting ${setting}`,
-          cause,
+          cause: `scheduled action name ${action.name} was triggered`,
           startTime: now,
           endTime: now,
-          statusCode: "Successful",
-          statusMessage: `Successfully set ${setting}`,
+          statusCode: ok ? "Successful" : "Failed",
+          statusMessage: ok
+            ? `Successfully set ${setting}`
+            : `Failed to set ${setting}. Reason: the minimum capacity (${min}) would be greater than the maximum capacity (${max}).`,
           desired: current,
         }),
       );
+      if (!ok) continue;
+      this.#setTarget({ ...this.#target, minCapacity: min, maxCapacity: max });
       this.#events.push(`autoscaling ${target.resourceId}: scheduled action ${action.name} set ${setting}`);
     }
     const { minCapacity, maxCapacity } = this.#target;

@@ -3,20 +3,15 @@
  * are due. Pure: calendar arithmetic is integer arithmetic, and a time zone comes in as a function that
  * gives its UTC offset at an instant (src/util/time-zones.ts reads it from the platform's zone data).
  */
+import { utcTime, type UtcTime } from "../alarms/utc-time.js";
 
 /** A time zone's offset from UTC (local minus UTC, in ms) at a UTC instant. */
 export type ZoneOffset = (utcMs: number) => number;
 
 export type Schedule = { kind: "at"; local: LocalTime } | { kind: "rate"; periodMs: number } | { kind: "cron"; cron: Cron };
 
-export interface LocalTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
+/** A wall-clock time in the action's zone. */
+export type LocalTime = Omit<UtcTime, "millisecond">;
 
 type DayOfMonth = { kind: "any" } | { kind: "set"; days: Set<number> } | { kind: "last" } | { kind: "lastWeekday" } | { kind: "nearestWeekday"; day: number };
 /** Days of week are AWS's: 1 is Sunday, 7 is Saturday. */
@@ -155,7 +150,7 @@ function value(text: string, name: string, min: number, max: number, names?: str
   return n;
 }
 
-// Calendar arithmetic on days since 1970-01-01 (proleptic Gregorian; H. Hinnant's algorithms).
+// Calendar arithmetic on days since 1970-01-01 (proleptic Gregorian; H. Hinnant's days_from_civil, and src/alarms/utc-time.ts the other way).
 
 export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
@@ -166,16 +161,10 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146097 + doe - 719468;
 }
 
+/** The calendar date of a day counted from 1970-01-01. */
 export function civilFromDays(days: number): { year: number; month: number; day: number } {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+  const { year, month, day } = utcTime(days * dayMs);
+  return { year, month, day };
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord } from "../../src/autoscaling/records.js";
+import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord, ScheduledActionRecord } from "../../src/autoscaling/records.js";
 import { decideScalingPass, type ScalingPassInput } from "../../src/autoscaling/scaling-pass.js";
 import type { ComponentRecord } from "../../src/domain/resources.js";
 import { TimeScale } from "../../src/util/time-scale.js";
+import { zoneOffset } from "../../src/util/time-zones.js";
 
 const now = 10_000_000;
 const dimension = "sagemaker:inference-component:DesiredCopyCount" as const;
@@ -136,5 +137,59 @@ describe("a scaling pass decides everything it commits", () => {
     );
     assert.equal(result.holder, undefined);
     assert.deepEqual(result.activities, []);
+  });
+});
+
+describe("a scheduled action in the scaling pass", () => {
+  const at = Date.parse("2026-12-05T09:00:30Z");
+  const action = (extra: Partial<ScheduledActionRecord>): ScheduledActionRecord => ({
+    name: "mornings",
+    arn: "action-arn",
+    serviceNamespace: "sagemaker",
+    resourceId: target.resourceId,
+    scalableDimension: target.scalableDimension,
+    schedule: "cron(0 9 * * ? *)",
+    createdAt: Date.parse("2026-12-04T00:00:00Z"),
+    putAt: Date.parse("2026-12-04T00:00:00Z"),
+    ...extra,
+  });
+  const pass = (scheduled: ScheduledActionRecord[], suspended = false) =>
+    decideScalingPass(
+      input({
+        target: { ...target, suspendedState: { ScheduledScalingSuspended: suspended } },
+        policies: [],
+        scheduled,
+        zoneOf: zoneOffset,
+        trigger: { kind: "track" },
+        holder: { kind: "component", record: component({ desiredCopyCount: 1 }) },
+        observed: 1,
+        now: at,
+      }),
+    );
+
+  it("sets the limits, scales the capacity into them and stamps the run, in one result", () => {
+    const result = pass([action({ minCapacity: 3 })]);
+    assert.equal(result.target?.minCapacity, 3);
+    assert.equal(result.target?.maxCapacity, 4);
+    assert.equal((result.holder as ComponentRecord).desiredCopyCount, 3);
+    assert.deepEqual(
+      result.activities.map((a) => [a.description, a.cause, a.statusCode]),
+      [
+        ["Setting min capacity to 3", "scheduled action name mornings was triggered", "Successful"],
+        ["Setting desired copy count to 3.", "minimum capacity was set to 3", "InProgress"],
+      ],
+    );
+    assert.deepEqual(
+      result.scheduledActions.map((a) => a.lastRunAt),
+      [Date.parse("2026-12-05T09:00:00Z")],
+    );
+  });
+
+  it("does nothing for a run already made, and lets a suspended target's runs pass without effect", () => {
+    assert.deepEqual(pass([action({ minCapacity: 3, lastRunAt: Date.parse("2026-12-05T09:00:00Z") })]).activities, []);
+    const suspended = pass([action({ minCapacity: 3 })], true);
+    assert.equal(suspended.target, undefined);
+    assert.deepEqual(suspended.activities, []);
+    assert.equal(suspended.scheduledActions[0]?.lastRunAt, Date.parse("2026-12-05T09:00:00Z"));
   });
 });

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ScalableTargetRecord, ScheduledActionRecord } from "../../src/autoscaling/records.js";
-import { decideScalingPass } from "../../src/autoscaling/scaling-pass.js";
 import { latestRun, nextRun, parseSchedule, type Schedule } from "../../src/autoscaling/schedule.js";
-import type { ComponentRecord } from "../../src/domain/resources.js";
 import { TimeScale } from "../../src/util/time-scale.js";
 import { zoneOffset } from "../../src/util/time-zones.js";
 
@@ -113,77 +110,5 @@ describe("schedule expressions as Application Auto Scaling reads them", () => {
   it("runs the schedule clock 60 times as fast under a 1 s scaling period, from when the action was put", () => {
     const scale = new TimeScale(1);
     assert.equal(scale.scheduleTime(1_000_000 + 1000, 1_000_000), 1_000_000 + 60_000);
-  });
-});
-
-describe("a scheduled action in the scaling pass", () => {
-  const now = utc("2026-12-05T09:00:30Z");
-  const target: ScalableTargetRecord = {
-    serviceNamespace: "sagemaker",
-    resourceId: "inference-component/ic",
-    scalableDimension: "sagemaker:inference-component:DesiredCopyCount",
-    minCapacity: 1,
-    maxCapacity: 4,
-    roleArn: "role",
-    arn: "arn",
-    suspendedState: {},
-    createdAt: 0,
-  };
-  const action = (extra: Partial<ScheduledActionRecord>): ScheduledActionRecord => ({
-    name: "mornings",
-    arn: "action-arn",
-    serviceNamespace: "sagemaker",
-    resourceId: target.resourceId,
-    scalableDimension: target.scalableDimension,
-    schedule: "cron(0 9 * * ? *)",
-    createdAt: utc("2026-12-04T00:00:00Z"),
-    putAt: utc("2026-12-04T00:00:00Z"),
-    ...extra,
-  });
-  const pass = (scheduled: ScheduledActionRecord[], suspended = false) =>
-    decideScalingPass({
-      target: { ...target, suspendedState: { ScheduledScalingSuspended: suspended } },
-      policies: [],
-      scheduled,
-      zoneOf: zoneOffset,
-      trigger: { kind: "track" },
-      tracked: [],
-      holder: {
-        kind: "component",
-        record: { name: "ic", status: "InService", desiredCopyCount: 1, resolved: {}, lastModifiedAt: 0 } as unknown as ComponentRecord,
-      },
-      observed: 1,
-      activities: [],
-      now,
-      newId: () => "id",
-      scale: new TimeScale(60),
-      quotas: { maxCopiesPerComponent: 8, maxInstancesPerEndpoint: 6 },
-      keep: 200,
-    });
-
-  it("sets the limits, scales the capacity into them and stamps the run, in one result", () => {
-    const result = pass([action({ minCapacity: 3 })]);
-    assert.equal(result.target?.minCapacity, 3);
-    assert.equal(result.target?.maxCapacity, 4);
-    assert.equal((result.holder as ComponentRecord).desiredCopyCount, 3);
-    assert.deepEqual(
-      result.activities.map((a) => [a.description, a.cause, a.statusCode]),
-      [
-        ["Setting min capacity to 3", "scheduled action name mornings was triggered", "Successful"],
-        ["Setting desired copy count to 3.", "minimum capacity was set to 3", "InProgress"],
-      ],
-    );
-    assert.deepEqual(
-      result.scheduledActions.map((a) => a.lastRunAt),
-      [utc("2026-12-05T09:00:00Z")],
-    );
-  });
-
-  it("does nothing for a run already made, and lets a suspended target's runs pass without effect", () => {
-    assert.deepEqual(pass([action({ minCapacity: 3, lastRunAt: utc("2026-12-05T09:00:00Z") })]).activities, []);
-    const suspended = pass([action({ minCapacity: 3 })], true);
-    assert.equal(suspended.target, undefined);
-    assert.deepEqual(suspended.activities, []);
-    assert.equal(suspended.scheduledActions[0]?.lastRunAt, utc("2026-12-05T09:00:00Z"));
   });
 });
