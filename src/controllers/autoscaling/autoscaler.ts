@@ -38,7 +38,8 @@ const componentDimension = "sagemaker:inference-component:DesiredCopyCount";
 
 /**
  * Runs Application Auto Scaling for Berth, keyed by scalable target: every metric resolution period a
- * pass evaluates the target-tracking policies and settles earlier activities; step policies (called by
+ * pass runs the scheduled actions that are due, evaluates the target-tracking policies and settles
+ * earlier activities; step policies (called by
  * their alarms), waking a component from zero copies and clamping to new limits are passes of the same
  * key, queued with their trigger. Each pass is one pure decision (decideScalingPass) committed in one
  * compare-and-set commit.
