@@ -186,8 +186,10 @@ export function utcOfLocal(localMs: number, offset: ZoneOffset): number | undefi
   return candidates.length === 0 ? undefined : Math.min(...candidates);
 }
 
-function localMsOf(t: LocalTime): number {
-  return daysFromCivil(t.year, t.month, t.day) * dayMs + t.hour * 3_600_000 + t.minute * 60_000 + t.second * 1000;
+/** The instant of an at() time; one that the clocks skip runs at the same time of the old offset (so, just after the change). */
+function atInstant(t: LocalTime, offset: ZoneOffset): number {
+  const local = daysFromCivil(t.year, t.month, t.day) * dayMs + t.hour * 3_600_000 + t.minute * 60_000 + t.second * 1000;
+  return utcOfLocal(local, offset) ?? local - offset(local - dayMs);
 }
 
 function dayMatches(cron: Cron, days: number): boolean {
@@ -242,6 +244,9 @@ function runsOnDay(cron: Cron, days: number, offset: ZoneOffset): number[] {
   return runs.sort((a, b) => a - b);
 }
 
+/** How far back (in days of schedule time) a cron's missed run is still made up. */
+const maxCatchUpDays = 400;
+
 export interface DueWindow {
   /** Runs strictly after this instant count (the last run, or when the action was put). */
   after: number;
@@ -263,8 +268,7 @@ export function latestRun(schedule: Schedule, window: DueWindow): number | undef
   const inWindow = (t: number | undefined) => t !== undefined && t > lower && t <= upper;
   switch (schedule.kind) {
     case "at": {
-      const local = localMsOf(schedule.local);
-      const t = utcOfLocal(local, window.offset) ?? local - window.offset(local - dayMs);
+      const t = atInstant(schedule.local, window.offset);
       return inWindow(t) ? t : undefined;
     }
     case "rate": {
@@ -276,7 +280,8 @@ export function latestRun(schedule: Schedule, window: DueWindow): number | undef
     }
     case "cron": {
       const last = Math.floor((upper + window.offset(upper)) / dayMs);
-      const first = Math.floor((lower + window.offset(lower)) / dayMs) - 1;
+      // A run missed by more than about a year is not made up; this also bounds the search for a cron that never matches.
+      const first = Math.max(Math.floor((lower + window.offset(lower)) / dayMs) - 1, last - maxCatchUpDays);
       for (let days = last; days >= first; days--) {
         const runs = runsOnDay(schedule.cron, days, window.offset).filter(inWindow);
         if (runs.length > 0) return runs[runs.length - 1];
@@ -290,8 +295,7 @@ export function latestRun(schedule: Schedule, window: DueWindow): number | undef
 export function nextRun(schedule: Schedule, after: number, offset: ZoneOffset, rateOrigin = after): number | undefined {
   switch (schedule.kind) {
     case "at": {
-      const local = localMsOf(schedule.local);
-      const t = utcOfLocal(local, offset) ?? local - offset(local - dayMs);
+      const t = atInstant(schedule.local, offset);
       return t > after ? t : undefined;
     }
     case "rate": {

@@ -1,5 +1,10 @@
 import fc from "fast-check";
-import { ApplicationAutoScalingClient, PutScalingPolicyCommand, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
+import {
+  ApplicationAutoScalingClient,
+  PutScalingPolicyCommand,
+  PutScheduledActionCommand,
+  RegisterScalableTargetCommand,
+} from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateModelCommand } from "@aws-sdk/client-sagemaker";
 import { credentials, type BerthProcess } from "../berth-process.js";
@@ -20,7 +25,7 @@ export interface SeededResources {
 /**
  * One of each resource, so generated requests that name them reach the update and delete paths: a model,
  * an endpoint with its configuration, an inference component with one echo copy, a scalable target that
- * cannot scale (min = max = 1), a step-scaling policy and an alarm on a metric nobody writes.
+ * cannot scale (min = max = 1), a step-scaling policy, a scheduled action and an alarm on a metric nobody writes.
  */
 export async function seedResources(berth: BerthProcess): Promise<SeededResources> {
   const model = "hostile-model";
@@ -43,6 +48,10 @@ export async function seedResources(berth: BerthProcess): Promise<SeededResource
       PolicyType: "StepScaling",
       StepScalingPolicyConfiguration: { AdjustmentType: "ChangeInCapacity", StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
     }),
+  );
+  const scheduled = "hostile-nights";
+  await aas.send(
+    new PutScheduledActionCommand({ ...target, ScheduledActionName: scheduled, Schedule: "cron(0 20 * * ? *)", ScalableTargetAction: { MinCapacity: 1 } }),
   );
   const alarm = "hostile-alarm";
   await new CloudWatchClient(clientOptions).send(
@@ -68,6 +77,9 @@ export async function seedResources(berth: BerthProcess): Promise<SeededResource
     VariantName: fc.constantFrom("AllTraffic", "hostile-variant"),
     AlarmName: fc.constantFrom(alarm, "hostile-other-alarm"),
     PolicyName: fc.constantFrom(policy, "hostile-other-policy"),
+    ScheduledActionName: fc.constantFrom(scheduled, "hostile-other-action"),
+    Schedule: fc.constantFrom("cron(0 20 * * ? *)", "rate(1 day)", "at(2030-01-01T00:00:00)", "rate(1 days)", "cron(0 9 * * MON *)"),
+    Timezone: fc.constantFrom("UTC", "Europe/Berlin", "Mars/Olympus_Mons"),
     ResourceId: fc.constantFrom(target.ResourceId, `endpoint/${endpoint}/variant/AllTraffic`, "inference-component/hostile-other-ic"),
     Image: fc.constantFrom("berth/echo", "hostile/no-such-image"),
     ModelDataUrl: fc.constant("https://127.0.0.1:1/hostile-model.tar.gz"),
