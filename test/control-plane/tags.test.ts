@@ -17,6 +17,8 @@ import {
   paginateListTags,
   type Tag,
 } from "@aws-sdk/client-sagemaker";
+import { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { createKey } from "../security/keys-cli.js";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, echoComponent, uniqueName, waitForEndpoint } from "../support/fixtures.js";
 import { eventually } from "../support/wait.js";
@@ -253,6 +255,24 @@ describe("tags on SageMaker resources", () => {
     assert.deepEqual(await listTags(configArn), []);
     assert.deepEqual(await listTags(endpointArn), [{ Key: "generation", Value: "2" }]);
     assert.deepEqual(await listTags(componentArn), []);
+  });
+
+  it("authorizes each tag call against the ARN it names", async () => {
+    const key = createKey(berth.dataDir, uniqueName("tagger"), {
+      Version: "2012-10-17",
+      Statement: { Effect: "Allow", Action: ["sagemaker:AddTags", "sagemaker:ListTags"], Resource: "arn:aws:sagemaker:*:*:model/team-a-*" },
+    });
+    const sm = new SageMakerClient({ endpoint: berth.url, region: "us-east-1", credentials: key, maxAttempts: 1 });
+    const own = await createModel(uniqueName("team-a"));
+    const other = await createModel(uniqueName("team-b"));
+    await sm.send(new AddTagsCommand({ ResourceArn: own, Tags: [{ Key: "team", Value: "a" }] }));
+    assert.deepEqual((await sm.send(new ListTagsCommand({ ResourceArn: own }))).Tags, [{ Key: "team", Value: "a" }]);
+    await assert.rejects(
+      sm.send(new AddTagsCommand({ ResourceArn: other, Tags: [{ Key: "team", Value: "a" }] })),
+      rejectsWith("AccessDeniedException", /AddTags/),
+    );
+    await assert.rejects(sm.send(new DeleteTagsCommand({ ResourceArn: own, TagKeys: ["team"] })), rejectsWith("AccessDeniedException", /DeleteTags/));
+    assert.deepEqual(await listTags(other), []);
   });
 
   it(
