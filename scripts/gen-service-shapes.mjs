@@ -53,6 +53,9 @@ const services = {
       "DescribeScalingPolicies",
       "DeleteScalingPolicy",
       "DescribeScalingActivities",
+      "TagResource",
+      "UntagResource",
+      "ListTagsForResource",
     ],
   },
   cloudwatch: {

@@ -1,6 +1,7 @@
 import * as activities from "../../operations/autoscaling/describe-activities.js";
 import type { AutoscalingDeps } from "../../operations/autoscaling/deps.js";
 import * as policies from "../../operations/autoscaling/policies.js";
+import * as tags from "../../operations/autoscaling/tags.js";
 import * as targets from "../../operations/autoscaling/targets.js";
 import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
 import { JsonService, type JsonOperation } from "../awsjson/service.js";
@@ -16,6 +17,9 @@ export function autoscalingService(deps: AutoscalingDeps, options: { maxBodyByte
     DescribeScalingPolicies: (input) => policies.describeScalingPolicies(deps, input),
     DeleteScalingPolicy: (input) => policies.deleteScalingPolicy(deps, input),
     DescribeScalingActivities: (input) => activities.describeScalingActivities(deps, input),
+    TagResource: (input) => tags.tagResource(deps, input),
+    UntagResource: (input) => tags.untagResource(deps, input),
+    ListTagsForResource: (input) => tags.listTagsForResource(deps, input),
   };
   return new JsonService({
     model: applicationAutoscalingModel,
