@@ -56,6 +56,9 @@ const services = {
       "PutScheduledAction",
       "DescribeScheduledActions",
       "DeleteScheduledAction",
+      "TagResource",
+      "UntagResource",
+      "ListTagsForResource",
     ],
   },
   cloudwatch: {

@@ -27,6 +27,9 @@ const sageMakerResourceMembers: [RegExp, SageMakerResource, string][] = [
 export function jsonOperationAccess(targetPrefix: string, operation: string, input: Record<string, unknown>, account: Account): AccessRequest {
   const service = jsonServices[targetPrefix]?.iam ?? targetPrefix.toLowerCase();
   const action = `${service}:${operation}`;
+  // Tag calls name their resource by ARN (SageMaker's ResourceArn, Application Auto Scaling's ResourceARN).
+  const tagged = input.ResourceArn ?? input.ResourceARN;
+  if (typeof tagged === "string") return { action, resources: [tagged] };
   if (service === "sagemaker" && !operation.startsWith("List")) {
     for (const [pattern, resource, member] of sageMakerResourceMembers) {
       if (pattern.test(operation) && typeof input[member] === "string")

@@ -16,6 +16,7 @@ import type { ControlDeps } from "./deps.js";
 import { loadEndpointState, readyCopies } from "../state/endpoint-state.js";
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
+import { createTags } from "./tags.js";
 import { withConflictRetry } from "../state/retry.js";
 
 export interface CreateInferenceComponentInput {
@@ -37,6 +38,7 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
   checkSpecificationArtifacts(deps.artifacts, input);
   if (input.RuntimeConfig) checkCopyCount("RuntimeConfig.CopyCount", input.RuntimeConfig.CopyCount, deps.quotas);
   if (await findComponent(deps.store, name)) throw sageMakerErrors.alreadyExists("inference component", arn);
+  const tags = createTags(input.Tags);
   return withConflictRetry(async () => {
     const endpointEntry = await deps.store.get("endpoint", keys.endpoint(input.EndpointName));
     if (!endpointEntry) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", input.EndpointName));
@@ -75,7 +77,7 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
       resolved,
       desiredCopyCount: base ? 0 : (input.RuntimeConfig?.CopyCount ?? 1),
       nextCopyOrdinal: 1,
-      tags: input.Tags ?? [],
+      tags,
     };
     try {
       // Rewriting the endpoint (and an adapter's base) bumps its revision, so a concurrent delete sees this component.

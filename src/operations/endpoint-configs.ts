@@ -7,6 +7,7 @@ import type { ControlDeps } from "./deps.js";
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
 import { keys } from "../state/keys.js";
+import { createTags } from "./tags.js";
 
 export interface CreateEndpointConfigInput extends EndpointConfigDefinition {
   EndpointConfigName: string;
@@ -14,7 +15,8 @@ export interface CreateEndpointConfigInput extends EndpointConfigDefinition {
 }
 
 export async function createEndpointConfig(deps: ControlDeps, input: CreateEndpointConfigInput): Promise<{ EndpointConfigArn: string }> {
-  const { EndpointConfigName: name, Tags: tags = [], ...definition } = input;
+  const { EndpointConfigName: name, Tags: given, ...definition } = input;
+  const tags = createTags(given);
   const arn = sageMakerArn(deps.account, "endpoint-config", name);
   await checkVariants(deps, definition.ProductionVariants);
   if (definition.ShadowProductionVariants) throw sageMakerErrors.unsupported("ShadowProductionVariants", "Remove them from the configuration.");

@@ -23,6 +23,7 @@ import { instancesInService, loadEndpointState, type EndpointState } from "../st
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
 import { withConflictRetry } from "../state/retry.js";
+import { createTags } from "./tags.js";
 
 export interface CreateEndpointInput {
   EndpointName: string;
@@ -55,6 +56,7 @@ export async function resolveVariantSpecs(
 
 export async function createEndpoint(deps: ControlDeps, input: CreateEndpointInput): Promise<{ EndpointArn: string }> {
   checkEndpointDeploymentConfig(input.DeploymentConfig);
+  const tags = createTags(input.Tags);
   const arn = sageMakerArn(deps.account, "endpoint", input.EndpointName);
   const config = await getEndpointConfig(deps, input.EndpointConfigName);
   // The configuration may predate a lowered quota.
@@ -76,7 +78,7 @@ export async function createEndpoint(deps: ControlDeps, input: CreateEndpointInp
     },
     deploymentConfig: input.DeploymentConfig,
     nextGeneration: 2,
-    tags: input.Tags ?? [],
+    tags,
   };
   try {
     await deps.store.commit([put("endpoint", keys.endpoint(input.EndpointName), record, absent)]);

@@ -8,6 +8,7 @@ import type { ControlDeps } from "./deps.js";
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
 import { keys } from "../state/keys.js";
+import { createTags } from "./tags.js";
 
 export interface CreateModelInput {
   ModelName: string;
@@ -16,7 +17,8 @@ export interface CreateModelInput {
 }
 
 export async function createModel(deps: ControlDeps, input: CreateModelInput): Promise<{ ModelArn: string }> {
-  const { ModelName: name, Tags: tags = [], ...definition } = input;
+  const { ModelName: name, Tags: given, ...definition } = input;
+  const tags = createTags(given);
   const arn = sageMakerArn(deps.account, "model", name);
   const primary = definition.PrimaryContainer as { Image?: string; Environment?: unknown } | undefined;
   const containers = definition.Containers as { Image?: string; Environment?: unknown }[] | undefined;

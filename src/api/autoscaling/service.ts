@@ -2,6 +2,7 @@ import * as activities from "../../operations/autoscaling/describe-activities.js
 import type { AutoscalingDeps } from "../../operations/autoscaling/deps.js";
 import * as policies from "../../operations/autoscaling/policies.js";
 import * as scheduled from "../../operations/autoscaling/scheduled-actions.js";
+import * as tags from "../../operations/autoscaling/tags.js";
 import * as targets from "../../operations/autoscaling/targets.js";
 import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
 import { JsonService, type JsonOperation } from "../awsjson/service.js";
@@ -20,6 +21,9 @@ export function autoscalingService(deps: AutoscalingDeps, options: { maxBodyByte
     PutScheduledAction: (input) => scheduled.putScheduledAction(deps, input),
     DescribeScheduledActions: (input) => scheduled.describeScheduledActions(deps, input),
     DeleteScheduledAction: (input) => scheduled.deleteScheduledAction(deps, input),
+    TagResource: (input) => tags.tagResource(deps, input),
+    UntagResource: (input) => tags.untagResource(deps, input),
+    ListTagsForResource: (input) => tags.listTagsForResource(deps, input),
   };
   return new JsonService({
     model: applicationAutoscalingModel,

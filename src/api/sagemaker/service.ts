@@ -3,6 +3,7 @@ import type { ControlDeps } from "../../operations/deps.js";
 import * as endpointConfigs from "../../operations/endpoint-configs.js";
 import * as endpoints from "../../operations/endpoints.js";
 import * as models from "../../operations/models.js";
+import * as tags from "../../operations/tags.js";
 import { sageMakerErrors } from "../../domain/errors/sagemaker.js";
 import { JsonService, type JsonOperation } from "../awsjson/service.js";
 import { sagemakerModel } from "../shapes/sagemaker.generated.js";
@@ -39,6 +40,9 @@ export function sageMakerService(deps: ControlDeps, options: { maxBodyBytes: num
     UpdateInferenceComponent: (input) => components.updateInferenceComponent(deps, input),
     UpdateInferenceComponentRuntimeConfig: (input) => components.updateInferenceComponentRuntimeConfig(deps, input),
     DeleteInferenceComponent: (input) => components.deleteInferenceComponent(deps, input),
+    AddTags: (input) => tags.addTags(deps, input),
+    ListTags: (input) => tags.listTags(deps, input),
+    DeleteTags: (input) => tags.deleteTags(deps, input),
   };
   return new JsonService({
     model: sagemakerModel,

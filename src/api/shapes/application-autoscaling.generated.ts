@@ -154,6 +154,42 @@ export const applicationAutoscalingModel: ServiceModel = {
     "ConcurrentUpdateException",
     "InternalServiceException"
    ]
+  },
+  "TagResource": {
+   "http": {
+    "method": "POST",
+    "requestUri": "/"
+   },
+   "input": "TagResourceRequest",
+   "output": "TagResourceResponse",
+   "errors": [
+    "ResourceNotFoundException",
+    "TooManyTagsException",
+    "ValidationException"
+   ]
+  },
+  "UntagResource": {
+   "http": {
+    "method": "POST",
+    "requestUri": "/"
+   },
+   "input": "UntagResourceRequest",
+   "output": "UntagResourceResponse",
+   "errors": [
+    "ResourceNotFoundException",
+    "ValidationException"
+   ]
+  },
+  "ListTagsForResource": {
+   "http": {
+    "method": "POST",
+    "requestUri": "/"
+   },
+   "input": "ListTagsForResourceRequest",
+   "output": "ListTagsForResourceResponse",
+   "errors": [
+    "ResourceNotFoundException"
+   ]
   }
  },
  "shapes": {
@@ -1599,6 +1635,104 @@ export const applicationAutoscalingModel: ServiceModel = {
   "DeleteScheduledActionResponse": {
    "type": "structure",
    "members": {}
+  },
+  "TagResourceRequest": {
+   "type": "structure",
+   "required": [
+    "ResourceARN",
+    "Tags"
+   ],
+   "members": {
+    "ResourceARN": {
+     "shape": "AmazonResourceName"
+    },
+    "Tags": {
+     "shape": "TagMap"
+    }
+   }
+  },
+  "AmazonResourceName": {
+   "type": "string",
+   "min": 1,
+   "max": 1011,
+   "pattern": "^arn:.+:application-autoscaling:.+:[0-9]+:scalable-target\\/[a-zA-Z0-9-]+$"
+  },
+  "TagResourceResponse": {
+   "type": "structure",
+   "members": {}
+  },
+  "ResourceNotFoundException": {
+   "type": "structure",
+   "members": {
+    "Message": {
+     "shape": "ExceptionMessage"
+    },
+    "ResourceName": {
+     "shape": "AmazonResourceName"
+    }
+   },
+   "exception": true
+  },
+  "ExceptionMessage": {
+   "type": "string"
+  },
+  "TooManyTagsException": {
+   "type": "structure",
+   "members": {
+    "Message": {
+     "shape": "ExceptionMessage"
+    },
+    "ResourceName": {
+     "shape": "AmazonResourceName"
+    }
+   },
+   "exception": true
+  },
+  "UntagResourceRequest": {
+   "type": "structure",
+   "required": [
+    "ResourceARN",
+    "TagKeys"
+   ],
+   "members": {
+    "ResourceARN": {
+     "shape": "AmazonResourceName"
+    },
+    "TagKeys": {
+     "shape": "TagKeyList"
+    }
+   }
+  },
+  "TagKeyList": {
+   "type": "list",
+   "member": {
+    "shape": "TagKey"
+   },
+   "min": 0,
+   "max": 200
+  },
+  "UntagResourceResponse": {
+   "type": "structure",
+   "members": {}
+  },
+  "ListTagsForResourceRequest": {
+   "type": "structure",
+   "required": [
+    "ResourceARN"
+   ],
+   "members": {
+    "ResourceARN": {
+     "shape": "AmazonResourceName"
+    }
+   }
+  },
+  "ListTagsForResourceResponse": {
+   "type": "structure",
+   "members": {
+    "Tags": {
+     "shape": "TagMap"
+    }
+   }
   }
  }
 };

@@ -1,4 +1,5 @@
 import { BerthError } from "./berth-error.js";
+import { reservedTagText } from "./sagemaker.js";
 
 const client = (code: string, message: string) => new BerthError({ code, httpStatus: 400, message });
 
@@ -60,5 +61,22 @@ export const autoscalingErrors = {
   startAfterEnd: () => client("ValidationException", "StartTime must be before EndTime."),
   tooManyScheduledActions: (limit: number) =>
     client("LimitExceededException", `A scalable target can have at most ${limit} scheduled actions. Delete one first.`),
+  resourceNotFound: (arn: string) =>
+    new BerthError({
+      code: "ResourceNotFoundException",
+      httpStatus: 400,
+      message: `The specified resource doesn't exist: no scalable target has ARN ${arn}. DescribeScalableTargets lists each target's ScalableTargetARN.`,
+      members: { ResourceName: arn },
+    }),
+  tooManyTags: (arn: string, count: number, limit: number) =>
+    new BerthError({
+      code: "TooManyTagsException",
+      httpStatus: 400,
+      message: `The request contains too many tags: the scalable target would have ${count} tags, more than the limit of ${limit}. Try the request again with fewer tags, or remove tags with UntagResource first.`,
+      members: { ResourceName: arn },
+    }),
+  registerTooManyTags: (count: number, limit: number) =>
+    client("ValidationException", `The scalable target would have ${count} tags, more than the limit of ${limit}. Give fewer Tags.`),
+  reservedTagKey: (key: string, prefix: string) => client("ValidationException", reservedTagText(key, prefix)),
   tooManyPolicies: (limit: number) => client("LimitExceededException", `A scalable target can have at most ${limit} scaling policies. Delete one first.`),
 };

@@ -11,6 +11,13 @@ function describeShortfalls(shortfalls: readonly Shortfall[]): string {
     .join("; ");
 }
 
+/** Why a user-set tag key is refused: `aws:` is AWS's own, `berth:` is kept for Berth (see README, "Tags"). */
+export function reservedTagText(key: string, prefix: string): string {
+  return prefix === "aws:"
+    ? `Tag key '${key}' is refused: tag keys starting with 'aws:' are reserved for AWS use.`
+    : `Tag key '${key}' is refused: tag keys starting with '${prefix}' are reserved for Berth's own tags.`;
+}
+
 /** SageMaker (awsJson1_1) errors. Texts that clients match on are kept verbatim from the service. */
 export const sageMakerErrors = {
   /** Coral-style field validation, as the service model's constraints are checked. */
@@ -77,6 +84,15 @@ export const sageMakerErrors = {
     ),
   artifactUrlRefused: (field: string, problem: string) => validation(`${field} is refused. ${problem}`),
   unsupported: (what: string, instead: string) => validation(`${what} is not supported by Berth. ${instead}`),
+  tooManyTags: (arn: string, count: number, limit: number) =>
+    validation(
+      `Resource "${arn}" would have ${count} tags, more than the limit of ${limit} tags per resource. Delete tags with DeleteTags first, or add fewer.`,
+    ),
+  reservedTagKey: (key: string, prefix: string) => validation(reservedTagText(key, prefix)),
+  untaggableArn: (arn: string) =>
+    validation(
+      `Berth cannot tag resource "${arn}": it serves tags on models, endpoint configurations, endpoints and inference components (arn:aws:sagemaker:<region>:<account>:model/<name>, endpoint-config/<name>, endpoint/<name>, inference-component/<name>).`,
+    ),
   tooManyResources: (noun: ResourceNoun, limit: number) =>
     new BerthError({
       code: "ResourceLimitExceeded",

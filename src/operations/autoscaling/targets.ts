@@ -10,7 +10,9 @@ import { compact, time } from "../output.js";
 import { withConflictRetry } from "../../state/retry.js";
 import type { AutoscalingDeps } from "./deps.js";
 import { pageOf } from "./paging.js";
+import { checkTagKeys, mergedTagMap } from "./tags.js";
 import { keys } from "../../state/keys.js";
+import { maxTagsPerResource } from "../../domain/tags.js";
 
 export interface TargetRef {
   ServiceNamespace: string;
@@ -49,6 +51,7 @@ export interface RegisterScalableTargetInput extends TargetRef {
 /** Create-or-update; fields left out of an update keep their value. */
 export async function registerScalableTarget(deps: AutoscalingDeps, input: RegisterScalableTargetInput): Promise<{ ScalableTargetARN: string }> {
   const resource = resolveTarget(input);
+  if (input.Tags) checkTagKeys(input.Tags);
   await checkResourceExists(deps, input, resource);
   const key = keys.scalableTarget(input.ResourceId, input.ScalableDimension);
   const record = await withConflictRetry(async () => {
@@ -61,6 +64,9 @@ export async function registerScalableTarget(deps: AutoscalingDeps, input: Regis
     if (min > max) throw autoscalingErrors.minAboveMax(min, max);
     const limit = capacityLimit(resource, deps.quotas);
     if (max > limit) throw quotaErrors.scalableCapacity(input.ResourceId, max, limit, resource.kind);
+    // Tags given when updating a target are added to its tags, as TagResource adds them.
+    const tagged = input.Tags ? mergedTagMap(existing?.value.tags, input.Tags) : undefined;
+    if (tagged?.overLimit) throw autoscalingErrors.registerTooManyTags(tagged.count, maxTagsPerResource);
     const next: ScalableTargetRecord = {
       ...(existing?.value ?? {
         serviceNamespace: "sagemaker",
@@ -75,7 +81,7 @@ export async function registerScalableTarget(deps: AutoscalingDeps, input: Regis
       maxCapacity: max,
       ...(input.RoleARN ? { roleArn: input.RoleARN } : {}),
       ...(input.SuspendedState ? { suspendedState: { ...existing?.value.suspendedState, ...input.SuspendedState } } : {}),
-      ...(input.Tags ? { tags: input.Tags } : {}),
+      ...(tagged ? { tags: tagged.tags } : {}),
     };
     await deps.store.commit([put("scalable-target", key, next, existing ? { modRevision: existing.modRevision } : { absent: true })]);
     return next;
