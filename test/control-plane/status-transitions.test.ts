@@ -52,6 +52,17 @@ describe("status transitions of endpoints and inference components", () => {
   const endpoint = (name: string) => berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
   const component = (name: string) => berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
 
+  /** Waits until Describe answers ValidationException: the resource is gone. */
+  const untilGone = (describe: () => Promise<unknown>, name: string) =>
+    eventually(
+      () =>
+        describe().then(
+          () => undefined,
+          (e: Error) => (e.name === "ValidationException" ? true : undefined),
+        ),
+      { what: `${name} to be gone` },
+    );
+
   /** A single-model endpoint whose copies wait for `file`; returns once the request is accepted. */
   async function createModelEndpoint(name: string, file: string, variant: Partial<ProductionVariant> = {}, image = "berth/echo"): Promise<void> {
     await berth.sagemaker.send(new CreateModelCommand({ ModelName: `${name}-m`, PrimaryContainer: { Image: image, Environment: { ECHO_READY_FILE: file } } }));
@@ -62,6 +73,16 @@ describe("status transitions of endpoints and inference components", () => {
       }),
     );
     await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: `${name}-c` }));
+  }
+
+  /** A single-model endpoint InService, whose copies have passed their gate. */
+  async function servingModelEndpoint(prefix: string, variant: Partial<ProductionVariant> = {}): Promise<{ name: string; file: string }> {
+    const name = uniqueName(prefix);
+    const file = gate(name);
+    open(file);
+    await createModelEndpoint(name, file, variant);
+    await waitForEndpoint(berth.sagemaker, name, "InService");
+    return { name, file };
   }
 
   /** Waits until `count` copies of the endpoint are placed and starting (their instances launched), not ready. */
@@ -102,22 +123,11 @@ describe("status transitions of endpoints and inference components", () => {
       message: new RegExp(`while it is in status Failed`),
     });
     await berth.sagemaker.send(new DeleteEndpointCommand({ EndpointName: name }));
-    await eventually(
-      () =>
-        endpoint(name).then(
-          () => undefined,
-          (e: Error) => (e.name === "ValidationException" ? true : undefined),
-        ),
-      { what: `${name} to be gone` },
-    );
+    await untilGone(() => endpoint(name), name);
   });
 
   it("UpdateEndpointWeightsAndCapacities adding an instance: Updating until the new instance's copy serves, then InService", async () => {
-    const name = uniqueName("st-uewc");
-    const file = gate(name);
-    open(file);
-    await createModelEndpoint(name, file);
-    await waitForEndpoint(berth.sagemaker, name, "InService");
+    const { name, file } = await servingModelEndpoint("st-uewc");
     close(file);
     await berth.sagemaker.send(
       new UpdateEndpointWeightsAndCapacitiesCommand({ EndpointName: name, DesiredWeightsAndCapacities: [{ VariantName: "Main", DesiredInstanceCount: 2 }] }),
@@ -143,12 +153,11 @@ describe("status transitions of endpoints and inference components", () => {
   });
 
   it("UpdateEndpointWeightsAndCapacities removing an instance and changing a weight: Updating until the instance has drained, then InService", async () => {
-    const name = uniqueName("st-shrink");
-    const file = gate(name);
-    open(file);
-    await createModelEndpoint(name, file, { InitialInstanceCount: 2 });
-    await waitForEndpoint(berth.sagemaker, name, "InService");
-    // Slow requests on both copies, so the instance that goes keeps draining for a while.
+    const { name } = await servingModelEndpoint("st-shrink", {
+      InitialInstanceCount: 2,
+      RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" },
+    });
+    // Slow requests on both copies (least outstanding requests spreads them), so the instance that goes keeps draining for a while.
     const slow = [0, 1, 2, 3, 4, 5].map((i) => invoke(berth.runtime, name, undefined, `slow-${i}`, "latency_ms=4000"));
     await eventually(
       async () => {
@@ -231,11 +240,7 @@ describe("status transitions of endpoints and inference components", () => {
   });
 
   it("UpdateEndpoint whose new model cannot start: Updating, RollingBack, then InService on the old configuration with a FailureReason", async () => {
-    const name = uniqueName("st-rollback");
-    const file = gate(name);
-    open(file);
-    await createModelEndpoint(name, file);
-    await waitForEndpoint(berth.sagemaker, name, "InService");
+    const { name } = await servingModelEndpoint("st-rollback");
     await berth.sagemaker.send(new CreateModelCommand({ ModelName: `${name}-bad`, PrimaryContainer: { Image: "example.com/private/model:1.0" } }));
     await berth.sagemaker.send(
       new CreateEndpointConfigCommand({
@@ -263,11 +268,7 @@ describe("status transitions of endpoints and inference components", () => {
   });
 
   it("DeleteEndpoint: Deleting while its copy finishes a request, then gone", async () => {
-    const name = uniqueName("st-delete");
-    const file = gate(name);
-    open(file);
-    await createModelEndpoint(name, file);
-    await waitForEndpoint(berth.sagemaker, name, "InService");
+    const { name } = await servingModelEndpoint("st-delete");
     const slow = invoke(berth.runtime, name, undefined, "slow", "latency_ms=3000");
     const pattern = new RegExp(`berth_in_flight_requests\\{[^}]*endpoint="${name}"[^}]*\\} 1\\b`);
     await eventually(async () => (pattern.test(await (await berthFetch(`${berth.url}/metrics`)).text()) ? true : undefined), {
@@ -277,14 +278,7 @@ describe("status transitions of endpoints and inference components", () => {
     await berth.sagemaker.send(new DeleteEndpointCommand({ EndpointName: name }));
     assert.equal((await endpoint(name)).EndpointStatus, "Deleting");
     assert.equal((await slow).body, "slow");
-    await eventually(
-      () =>
-        endpoint(name).then(
-          () => undefined,
-          (e: Error) => (e.name === "ValidationException" ? true : undefined),
-        ),
-      { what: `${name} to be gone` },
-    );
+    await untilGone(() => endpoint(name), name);
   });
 
   it("CreateInferenceComponent: Creating with CurrentCopyCount 0 until a copy is ready, then InService", async () => {
@@ -359,15 +353,6 @@ describe("status transitions of endpoints and inference components", () => {
     await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: running }));
     assert.equal((await component(running)).InferenceComponentStatus, "Deleting");
     assert.equal((await slow).body, "slow");
-    await eventually(
-      () =>
-        component(running).then(
-          () => undefined,
-          (e: Error) => (e.name === "ValidationException" ? true : undefined),
-        ),
-      {
-        what: `${running} to be gone`,
-      },
-    );
+    await untilGone(() => component(running), running);
   });
 });

@@ -113,3 +113,22 @@ describe("an endpoint RollingBack", () => {
     assert.match(done.status.endpoint.record!.failureReason!, /was rolled back/);
   });
 });
+
+describe("an inference component whose copies never pass /ping", () => {
+  for (const status of ["Creating", "Updating"] as const) {
+    it(`goes from ${status} to Failed once ContainerStartupHealthCheckTimeoutInSeconds has passed, not before`, () => {
+      const only = instance(1, "agent-a");
+      const chat = { ...inService("chat", 1), status, lastModifiedAt: now - 60_000 };
+      const copy = copyOf(chat, 1, only);
+      const seen = (at: number) =>
+        decide(
+          world({ endpoint: endpoint(1), instances: [only], components: [chat], copies: [copy], statuses: new Map([[copy.id, starting(copy.id)]]), now: at }),
+        );
+      const deadline = chat.lastModifiedAt + chat.resolved.startupTimeoutSeconds * 1000;
+      assert.equal(seen(deadline - 1).status.components.find((c) => c.name === "chat")?.status, undefined);
+      const failed = seen(deadline).status.components.find((c) => c.name === "chat");
+      assert.equal(failed?.status, "Failed");
+      assert.match(failed!.failureReason!, /^No copy passed its \/ping health check within ContainerStartupHealthCheckTimeoutInSeconds/);
+    });
+  }
+});
