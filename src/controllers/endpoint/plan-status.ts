@@ -173,10 +173,8 @@ function capacityServes(world: EndpointWorld, endpoint: EndpointRecord, adding: 
   const models = hostsModels(deployment);
   for (const variant of deployment.config.ProductionVariants) {
     const want = deployment.variants[variant.VariantName]?.desiredInstanceCount ?? 0;
-    const mine = world.instances.filter((i) => i.generation === deployment.generation && i.variantName === variant.VariantName);
-    if (mine.some((i) => i.state !== "InService")) return false;
-    const serving = mine.filter((i) => i.state === "InService");
-    if (serving.length !== want) return false;
+    const serving = world.instances.filter((i) => i.generation === deployment.generation && i.variantName === variant.VariantName);
+    if (serving.length !== want || serving.some((i) => i.state !== "InService")) return false;
     if (models) {
       const key = variantOwnerKey(variant.VariantName, deployment.generation);
       const ready = world.copies.filter((c) => c.owner.type === "variant" && c.id.startsWith(key + "-") && c.state === "Active" && isReadyCopy(world, c));
