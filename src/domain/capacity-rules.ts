@@ -43,7 +43,8 @@ export interface VariantCapacity {
 /**
  * Variants' desired instance counts and weights. Refused unless the endpoint is InService (so not while
  * it is Creating, Updating, Deleting or Failed), for a variant the endpoint does not have, and past the
- * endpoint's instance quota. The endpoint's status does not change.
+ * endpoint's instance quota. A change makes the endpoint Updating, as SageMaker does; the endpoint
+ * controller (planStatus) returns it to InService once the new capacity serves.
  */
 export function setVariantCapacity(endpoint: EndpointRecord, changes: VariantCapacity[], quotas: Quotas, now: number): CapacityChange<EndpointRecord> {
   if (endpoint.status !== "InService")
@@ -59,7 +60,8 @@ export function setVariantCapacity(endpoint: EndpointRecord, changes: VariantCap
   }
   const excess = instanceExcess(endpoint.name, variants, quotas);
   if (excess) return refuse(excess);
-  return { ok: true, record: { ...endpoint, current: { ...endpoint.current, variants }, lastModifiedAt: now }, changed };
+  const status = changed ? "Updating" : endpoint.status;
+  return { ok: true, record: { ...endpoint, status, current: { ...endpoint.current, variants }, lastModifiedAt: now }, changed };
 }
 
 /** The most instances a variant may have while the endpoint's other variants keep theirs. */

@@ -132,7 +132,7 @@ function variantSummary(
   models: Map<string, ModelRecord>,
 ) {
   const desired = deployment.variants[variant.VariantName] ?? { desiredInstanceCount: 0, desiredWeight: 1 };
-  const current = instancesInService(state, variant.VariantName, deployment.generation);
+  const current = instancesInService(state, variant.VariantName, deployment);
   const image = models.get(variant.VariantName)?.definition.PrimaryContainer?.Image;
   const variantStatus =
     endpoint.status === "Creating" || endpoint.status === "Updating" || endpoint.status === "Deleting"

@@ -1,5 +1,5 @@
 import { nameKey } from "../domain/arn.js";
-import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointRecord, InstanceRecord } from "../domain/resources.js";
+import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointDeployment, EndpointRecord, InstanceRecord } from "../domain/resources.js";
 import { componentIndex, readListed } from "./components.js";
 import { keys } from "./keys.js";
 import { type Entry, type BerthStore } from "./records.js";
@@ -44,7 +44,20 @@ export function readyCopies(state: EndpointState, componentName: string): number
   ).length;
 }
 
-/** A variant's CurrentInstanceCount in one configuration generation. */
-export function instancesInService(state: EndpointState, variantName: string, generation: number): number {
-  return state.instances.filter((i) => i.value.variantName === variantName && i.value.generation === generation && i.value.state === "InService").length;
+/**
+ * A variant's CurrentInstanceCount in one configuration: its instances that can serve. An instance is in
+ * service once launched; one of a single-model variant serves once the variant's copy on it is ready.
+ */
+export function instancesInService(state: EndpointState, variantName: string, deployment: EndpointDeployment): number {
+  const { generation } = deployment;
+  const launched = state.instances.filter((i) => i.value.variantName === variantName && i.value.generation === generation && i.value.state === "InService");
+  const model = deployment.config.ProductionVariants.find((v) => v.VariantName === variantName)?.ModelName !== undefined;
+  if (!model) return launched.length;
+  const serving = new Set(
+    state.copies
+      .filter((c) => c.value.owner.type === "variant" && c.value.owner.generation === generation && c.value.owner.variant === variantName)
+      .filter((c) => c.value.state === "Active" && isReady(state.statuses.get(c.value.id)))
+      .map((c) => c.value.instanceId),
+  );
+  return launched.filter((i) => serving.has(i.value.id)).length;
 }

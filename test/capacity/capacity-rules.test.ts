@@ -61,13 +61,20 @@ describe("capacity rules: a variant's instances and weight", () => {
     });
   }
 
-  it("sets instances and weight of an InService endpoint without changing its status", () => {
+  it("sets instances and weight of an InService endpoint, which becomes Updating", () => {
     const change = setVariantCapacity(endpoint("InService"), [{ variant: "a", instances: 4, weight: 2 }], quotas, now);
     assert.ok(change.ok);
-    assert.equal(change.record.status, "InService");
+    assert.equal(change.record.status, "Updating");
     assert.deepEqual(change.record.current.variants.a, { desiredInstanceCount: 4, desiredWeight: 2 });
     assert.deepEqual(change.record.current.variants.b, { desiredInstanceCount: 1, desiredWeight: 1 });
     assert.equal(change.changed, true);
+  });
+
+  it("keeps an InService endpoint InService when nothing changes", () => {
+    const change = setVariantCapacity(endpoint("InService"), [{ variant: "a", instances: 2, weight: 1 }], quotas, now);
+    assert.ok(change.ok);
+    assert.equal(change.record.status, "InService");
+    assert.equal(change.changed, false);
   });
 
   it("refuses a variant the endpoint does not have, naming the ones it has", () => {

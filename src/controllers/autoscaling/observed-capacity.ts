@@ -13,5 +13,5 @@ export async function observedCapacity(store: BerthStore, resource: ScalableReso
   const state = await loadEndpointState(store, resource.endpoint);
   const endpoint = state.endpoint?.value;
   if (!endpoint) return undefined;
-  return instancesInService(state, resource.variant, endpoint.current.generation);
+  return instancesInService(state, resource.variant, endpoint.current);
 }

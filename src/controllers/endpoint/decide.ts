@@ -4,7 +4,7 @@ import { planCopies, type CopyPlan } from "./plan-copies.js";
 import { planInstances, type CapacityLookup, type InstancePlan } from "./plan-instances.js";
 import { planManagedScaling, type ManagedScalingPlan, type ManagedScalingTimings } from "./plan-managed-scaling.js";
 import { planQuotas } from "./plan-quotas.js";
-import { planStatus, type StatusPlan } from "./plan-status.js";
+import { planStatus, scaledEndpoint, type StatusPlan } from "./plan-status.js";
 import type { Quotas } from "../../domain/quotas.js";
 import { isReadyCopy, onLostHost, type EndpointWorld } from "./world.js";
 
@@ -62,7 +62,7 @@ export function decideEndpoint(seen: EndpointWorld, capacityOf: CapacityLookup, 
   }
   const instanceIds = new Set(world.instances.map((i) => i.id));
   const forget = world.copies.filter((c) => (c.state === "Draining" && !world.statuses.has(c.id)) || !instanceIds.has(c.instanceId)).map((c) => c.id);
-  const status = planStatus(world, copies.unplaced);
+  const status = planStatus(world, copies.unplaced, copies.add);
   // A component failed for its quota keeps that status and reason whatever its (frozen) copies look like.
   status.components = status.components.filter((c) => !limits.failed.has(c.name));
   return {
@@ -122,7 +122,7 @@ function withManagedScaling(world: EndpointWorld, managed: ManagedScalingPlan): 
   const consolidating = new Set(managed.consolidate.map((c) => c.id));
   return {
     ...world,
-    endpoint: { ...endpoint, current: { ...endpoint.current, variants } },
+    endpoint: scaledEndpoint(endpoint, variants, world.now),
     instances: world.instances.map((i) => (consolidating.has(i.id) ? { ...i, state: "Draining" as const } : i)),
   };
 }

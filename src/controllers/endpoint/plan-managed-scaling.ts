@@ -42,7 +42,8 @@ export function planManagedScaling(
 ): ManagedScalingPlan {
   const plan: ManagedScalingPlan = { desired: new Map(), idleSince: new Map(), consolidate: [] };
   const endpoint = world.endpoint;
-  if (!endpoint || (endpoint.status !== "InService" && endpoint.status !== "Creating") || endpoint.pending) return plan;
+  // Updating without a pending configuration is a capacity change under way, which managed scaling may add to.
+  if (!endpoint || !["InService", "Creating", "Updating"].includes(endpoint.status) || endpoint.pending) return plan;
   const occupied = new Set(world.copies.map((c) => c.instanceId));
   for (const variant of endpoint.current.config.ProductionVariants) {
     const wanted = limits(variant);

@@ -38,13 +38,13 @@ function copyTrouble(world: EndpointWorld, copies: CopyRecord[]): { text?: strin
  * Status follows the copies: a component is InService once as many copies are ready as it wants, and
  * Failed when a copy can never start or none started within its startup health-check timeout.
  */
-export function planStatus(world: EndpointWorld, unplaced: Map<string, Unplaced>): StatusPlan {
+export function planStatus(world: EndpointWorld, unplaced: Map<string, Unplaced>, adding: CopyRecord[] = []): StatusPlan {
   const plan: StatusPlan = { components: [], endpoint: {} };
   const wake = (at: number) => {
     if (at > world.now && (plan.wakeAt === undefined || at < plan.wakeAt)) plan.wakeAt = at;
   };
   for (const component of world.components) plan.components.push(componentChange(world, component, unplaced, wake));
-  plan.endpoint = withWaiting(world, endpointChange(world, wake));
+  plan.endpoint = withWaiting(world, endpointChange(world, wake, adding));
   return plan;
 }
 
@@ -84,7 +84,17 @@ function componentChange(world: EndpointWorld, component: ComponentRecord, unpla
   return change;
 }
 
-function endpointChange(world: EndpointWorld, wake: (at: number) => void): EndpointChange {
+/**
+ * Managed instance scaling that adds instances makes an InService endpoint Updating, as a capacity change
+ * through UpdateEndpointWeightsAndCapacities does; releasing idle instances (which serve nothing) does not.
+ */
+export function scaledEndpoint(endpoint: EndpointRecord, variants: EndpointRecord["current"]["variants"], now: number): EndpointRecord {
+  const adds = Object.entries(variants).some(([name, v]) => v.desiredInstanceCount > (endpoint.current.variants[name]?.desiredInstanceCount ?? 0));
+  const status = adds && endpoint.status === "InService" ? "Updating" : endpoint.status;
+  return { ...endpoint, status, current: { ...endpoint.current, variants }, lastModifiedAt: status === endpoint.status ? endpoint.lastModifiedAt : now };
+}
+
+function endpointChange(world: EndpointWorld, wake: (at: number) => void, adding: CopyRecord[]): EndpointChange {
   const endpoint = world.endpoint;
   if (!endpoint) return {};
   if (endpoint.status === "Deleting") return world.copies.length === 0 && world.instances.length === 0 ? { delete: true } : {};
@@ -128,15 +138,56 @@ function endpointChange(world: EndpointWorld, wake: (at: number) => void): Endpo
       };
     return {};
   }
+  if (endpoint.status === "Updating" && !endpoint.pending) {
+    // A capacity change (UpdateEndpointWeightsAndCapacities, managed instance scaling adding instances) is
+    // done once the capacity asked for serves.
+    if (capacityServes(world, endpoint, adding)) return { record: { ...endpoint, status: "InService", lastModifiedAt: now } };
+    return {};
+  }
   if (endpoint.status === "Updating" && endpoint.pending) {
     if (ready)
       return { record: { ...endpoint, status: "InService", failureReason: undefined, current: endpoint.pending, pending: undefined, lastModifiedAt: now } };
     if (failed) {
       const reason = `Update to endpoint configuration '${endpoint.pending.configName}' was rolled back: ${trouble.text ?? "its copies did not pass their /ping health check in time."}`;
-      return { record: { ...endpoint, status: "InService", failureReason: reason, pending: undefined, lastModifiedAt: now } };
+      // The old configuration serves throughout; RollingBack lasts until the new one's instances are gone.
+      return { record: { ...endpoint, status: "RollingBack", failureReason: reason, pending: undefined, lastModifiedAt: now } };
     }
   }
+  if (endpoint.status === "RollingBack") {
+    const generation = endpoint.current.generation;
+    const leftOver =
+      world.instances.some((i) => i.generation !== generation) || world.copies.some((c) => c.owner.type === "variant" && c.owner.generation !== generation);
+    if (!leftOver) return { record: { ...endpoint, status: "InService", lastModifiedAt: now } };
+  }
   return {};
+}
+
+/**
+ * Each variant of the running configuration has exactly its desired instances in service (none still
+ * launching, none left over or still draining), a single-model variant has a ready copy on each, and every copy
+ * placed on an instance added since the change began is ready (copies of a Failed component aside;
+ * `adding` are the copies this pass places).
+ */
+function capacityServes(world: EndpointWorld, endpoint: EndpointRecord, adding: CopyRecord[]): boolean {
+  const deployment = endpoint.current;
+  const models = hostsModels(deployment);
+  for (const variant of deployment.config.ProductionVariants) {
+    const want = deployment.variants[variant.VariantName]?.desiredInstanceCount ?? 0;
+    const serving = world.instances.filter((i) => i.generation === deployment.generation && i.variantName === variant.VariantName);
+    if (serving.length !== want || serving.some((i) => i.state !== "InService")) return false;
+    if (models) {
+      const key = variantOwnerKey(variant.VariantName, deployment.generation);
+      const ready = world.copies.filter((c) => c.owner.type === "variant" && c.id.startsWith(key + "-") && c.state === "Active" && isReadyCopy(world, c));
+      if (serving.some((i) => !ready.some((c) => c.instanceId === i.id))) return false;
+    }
+  }
+  const added = new Set(world.instances.filter((i) => i.state === "InService" && i.createdAt >= endpoint.lastModifiedAt).map((i) => i.id));
+  const failed = new Set(world.components.filter((c) => c.status === "Failed").map((c) => c.name));
+  // Copies placed in this very pass are not ready yet.
+  if (adding.some((c) => added.has(c.instanceId))) return false;
+  return world.copies.every(
+    (c) => c.state !== "Active" || !added.has(c.instanceId) || (c.owner.type === "component" && failed.has(c.owner.name)) || isReadyCopy(world, c),
+  );
 }
 
 /** An adapter is in service once every ready copy of its base has loaded it. */

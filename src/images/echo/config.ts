@@ -11,6 +11,8 @@ export interface EchoConfig {
   memoryMb: number;
   /** /ping always answers 503: a copy that never becomes healthy. */
   failPing: boolean;
+  /** When set, /ping answers 503 until this file exists, then 200 from then on: a start a test controls. */
+  readyFile?: string;
 }
 
 export function readEchoConfig(env: NodeJS.ProcessEnv = process.env): EchoConfig {
@@ -22,5 +24,6 @@ export function readEchoConfig(env: NodeJS.ProcessEnv = process.env): EchoConfig
     latencyMs: readInteger(env, "ECHO_LATENCY_MS", 0),
     memoryMb: readInteger(env, "ECHO_MEMORY_MB", 0),
     failPing: env.ECHO_FAIL_PING === "true",
+    readyFile: env.ECHO_READY_FILE || undefined,
   };
 }
