@@ -16,7 +16,7 @@ import { detectEngine } from "../containers/engine.js";
 import { checkRegistryAuthFile } from "../containers/registry-auth.js";
 import type { CopySandbox } from "./copy-sandbox.js";
 import { belongsToCopy, killMarkedProcesses } from "./leftovers.js";
-import { builtInFiles, resolveImage } from "./images.js";
+import { builtInFiles, resolveImage, runsInContainer } from "./images.js";
 import { detectLimits, type LimitsMode } from "./limits.js";
 import { PortAllocator } from "./ports.js";
 import { CopySupervisor, defaultTimings, type SupervisorTimings } from "./supervisor.js";
@@ -54,7 +54,7 @@ export class NodeAgent {
   readonly #artifacts: ArtifactCache;
   readonly #ports = new PortAllocator();
   #limitsMode: LimitsMode = { kind: "none", why: "not detected yet" };
-  #containers?: ContainerCopies;
+  #containers?: Promise<ContainerCopies | undefined>;
   #noEngineWhy?: string;
   #unwatch?: () => void;
   #closed = false;
@@ -67,8 +67,13 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     const { store, log } = this.#options;
+    // Finding the container engine takes a while (podman info); only container copies wait for it.
+    this.#containers = this.#prepareContainers().catch((error) => {
+      this.#noEngineWhy = `finding it failed: ${(error as Error).message}`;
+      log.warn({ err: error }, `could not prepare the container engine: ${(error as Error).message}`);
+      return undefined;
+    });
     this.#limitsMode = await detectLimits();
-    await this.#detectContainerEngine();
     log.info(
       this.#limitsMode.kind === "none"
         ? `resource limits are not enforced on this host: ${this.#limitsMode.why}`
@@ -89,15 +94,16 @@ export class NodeAgent {
     for (const entry of await store.list("copy-status")) this.#loop.enqueue(entry.key);
   }
 
-  async #detectContainerEngine(): Promise<void> {
+  /** The engine for container copies, once this agent's containers left by a previous run are gone; undefined when none answers. */
+  async #prepareContainers(): Promise<ContainerCopies | undefined> {
     const { log, sandbox, containers } = this.#options;
     const found = await detectEngine(containers.engine);
     if (!found.engine) {
       this.#noEngineWhy = found.why;
       log.info(`images other than built-in and configured ones cannot run on this host: ${found.why}`);
-      return;
+      return undefined;
     }
-    this.#containers = new ContainerCopies({
+    const copies = new ContainerCopies({
       engine: found.engine,
       settings: containers,
       log,
@@ -105,9 +111,11 @@ export class NodeAgent {
       clientEnv: () => sandbox.containerClientBase(),
       wrapClient: (command, args) => sandbox.wrapClient(command, args),
     });
-    log.info(`other images run as containers through ${this.#containers.describe}`);
+    log.info(`other images run as containers through ${copies.describe}`);
     for (const workaround of found.engine.workarounds) log.info(`${found.engine.kind}: ${workaround}`);
     if (containers.registryAuthFile) await checkRegistryAuthFile(containers.registryAuthFile, log);
+    await copies.removeLeftovers(sandbox.agentLabel, log);
+    return copies;
   }
 
   /** Stops every copy this agent runs (the server is going away); their records stay for the next start. */
@@ -115,7 +123,7 @@ export class NodeAgent {
     this.#closed = true;
     this.#unwatch?.();
     await this.#loop.stop();
-    this.#containers?.stop();
+    (await this.#containers)?.stop();
     await Promise.all([...this.#supervisors.values()].map((s) => s.stop()));
     await Promise.all(this.#stopping.values());
   }
@@ -175,7 +183,10 @@ export class NodeAgent {
       artifactHolder: key,
       ports: this.#ports,
       limitsMode: this.#limitsMode,
-      resolveImage: (image) => resolveImage(image, { configured: images, containers: this.#containers, noEngineWhy: this.#noEngineWhy }),
+      resolveImage: async (image) => {
+        const containers = runsInContainer(image, images) ? await this.#containers : undefined;
+        return resolveImage(image, { configured: images, containers, noEngineWhy: this.#noEngineWhy });
+      },
       drain,
       sandbox: this.#options.sandbox,
       adaptersDir: this.#adaptersDir(copy.id),
@@ -254,8 +265,8 @@ export class NodeAgent {
 
   /**
    * Copies of a previous run of this agent (killed without stopping them) are stopped before anything
-   * starts: recorded PIDs that still carry their copy's id, any process carrying this agent's marker,
-   * and containers labelled with this agent.
+   * starts: recorded PIDs that still carry their copy's id and any process carrying this agent's marker
+   * (containers labelled with this agent are removed before any container copy starts: #prepareContainers).
    */
   async #killLeftovers(): Promise<void> {
     const { log, sandbox } = this.#options;
@@ -271,7 +282,6 @@ export class NodeAgent {
     }
     const marked = killMarkedProcesses(sandbox.agentLabel);
     if (marked.length > 0) log.info(`stopped ${marked.length} leftover copy process(es) from a previous run: pids ${marked.join(", ")}`);
-    if (this.#containers) await this.#containers.removeLeftovers(sandbox.agentLabel, log);
   }
 }
 

@@ -1,6 +1,6 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Logger } from "../util/logger.js";
+import { runTool } from "../util/run-tool.js";
 
 /** The user model copies run as. */
 export interface CopyIdentity {
@@ -23,11 +23,7 @@ export function findSetpriv(): string | undefined {
   return setprivPaths.find((p) => existsSync(p));
 }
 
-function run(command: string, args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: 10_000 }, (error, stdout, stderr) => resolve({ ok: !error, stdout: String(stdout), stderr: String(stderr) }));
-  });
-}
+const run = (command: string, args: string[]) => runTool(command, args, { timeoutMs: 10_000 });
 
 async function lookupUser(nameOrUid: string): Promise<{ name: string; uid: number; gid: number } | undefined> {
   const result = await run("getent", ["passwd", nameOrUid]);

@@ -21,7 +21,7 @@ export interface SupervisorDeps {
   artifactHolder: string;
   ports: PortAllocator;
   limitsMode: LimitsMode;
-  resolveImage: (image: string) => ImageResolution;
+  resolveImage: (image: string) => Promise<ImageResolution>;
   /** Waits until the router has no request in flight to this copy (bounded by the caller's timeout). */
   drain: (copyId: string, timeoutMs: number) => Promise<void>;
   /** Records a status; the returned promise settles once it is stored. */
@@ -134,7 +134,7 @@ export class CopySupervisor {
       if (modelDir !== undefined) this.#deps.artifacts.release(this.#deps.artifactHolder);
       return { error: "stopped" };
     }
-    const image = this.#deps.resolveImage(spec.image);
+    const image = await this.#deps.resolveImage(spec.image);
     if (!image.ok) return { error: image.reason, terminal: true };
     if (image.kind === "container") {
       this.#publish({ phase: "Downloading" });

@@ -7,7 +7,7 @@ import { ImagePulls, type ClientWrapper } from "./image-pulls.js";
 import { containerName } from "./labels.js";
 import { removeLeftoverContainers } from "./leftovers.js";
 import { containerRunArgs, environmentFile, type ContainerRunContext } from "./run-command.js";
-import { runTool } from "./run-tool.js";
+import { runTool } from "../util/run-tool.js";
 
 export interface ContainerLaunch {
   command: string;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { ContainerEngineSetting } from "../config/containers.js";
 import { hybridCgroups, ulimitsWithinHardLimits } from "./host-limits.js";
-import { lastLines, runTool } from "./run-tool.js";
+import { lastLines, runTool } from "../util/run-tool.js";
 
 export type ContainerEngineKind = "podman" | "docker";
 

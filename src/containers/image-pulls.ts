@@ -5,7 +5,7 @@ import type { ContainersConfig } from "../config/containers.js";
 import type { Logger } from "../util/logger.js";
 import type { ContainerEngine } from "./engine.js";
 import { registryAllowed, registryOf } from "./image-reference.js";
-import { lastLines, runTool } from "./run-tool.js";
+import { lastLines, runTool } from "../util/run-tool.js";
 
 /** Why a copy's image cannot be had on this host; the copy fails at once with this as its reason. */
 export class ImageUnavailableError extends Error {}

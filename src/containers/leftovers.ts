@@ -1,7 +1,7 @@
 import type { Logger } from "../util/logger.js";
 import type { ContainerEngine } from "./engine.js";
 import { containerLabels } from "./labels.js";
-import { lastLines, runTool } from "./run-tool.js";
+import { lastLines, runTool } from "../util/run-tool.js";
 
 /** `ps` arguments that list an agent's containers, running or not, by label. */
 export function containerQueryArgs(agentLabel: string): string[] {

@@ -6,6 +6,7 @@ import { keys } from "../state/keys.js";
 import { put, unchanged } from "../state/records.js";
 import { withConflictRetry } from "../state/retry.js";
 import type { ControlDeps } from "./deps.js";
+import { offsetPage } from "./offset-paging.js";
 import { compact } from "./output.js";
 
 /** The SageMaker resources Berth serves that carry tags: the record kind (also the ARN's resource type) and the noun errors use. */
@@ -77,14 +78,6 @@ export async function deleteTags(deps: ControlDeps, input: { ResourceArn: string
 export async function listTags(deps: ControlDeps, input: { ResourceArn: string; NextToken?: string; MaxResults?: number }) {
   const { entry } = await taggedEntry(deps, input.ResourceArn);
   const tags = entry.value.tags ?? [];
-  let offset = 0;
-  if (input.NextToken !== undefined) {
-    const parsed = /^t(\d+)$/.exec(Buffer.from(input.NextToken, "base64url").toString("utf8"));
-    if (!parsed) throw sageMakerErrors.invalidNextToken();
-    offset = Number(parsed[1]);
-  }
-  const max = input.MaxResults ?? maxTagsPerResource;
-  const page = tags.slice(offset, offset + max);
-  const next = offset + max < tags.length ? Buffer.from(`t${offset + max}`).toString("base64url") : undefined;
-  return compact({ Tags: page, NextToken: next });
+  const page = offsetPage(tags, input, maxTagsPerResource, sageMakerErrors.invalidNextToken);
+  return compact({ Tags: page.items, NextToken: page.nextToken });
 }

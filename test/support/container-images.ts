@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -45,7 +45,7 @@ export function buildExampleImage(image: string, version?: string): Promise<stri
     requirePodman();
     // Test files run in parallel processes: one build at a time on the host, and build.sh keeps an image
     // whose inputs did not change, so the image is built once and the others find it.
-    building = withBuildLock(() => run("bash", [buildScript, image, ...(version ? [version] : [])], { timeout: 300_000 })).then(
+    building = run("flock", ["--timeout=600", buildLock, "bash", buildScript, image, ...(version ? [version] : [])], { timeout: 900_000 }).then(
       ({ stdout }) => stdout.trim().split("\n").pop()!,
       (error: Error & { stderr?: string }) => {
         throw new Error(`building ${image} with ${buildScript} failed: ${error.stderr?.trim() || error.message}`);
@@ -56,41 +56,8 @@ export function buildExampleImage(image: string, version?: string): Promise<stri
   return building;
 }
 
-const lockDir = join(tmpdir(), "berth-test-image-build.lock");
-let localBuilds = Promise.resolve();
-
-/** Runs builds one at a time on this host: in this process by a queue, across processes by a lock directory. */
-function withBuildLock<T>(work: () => Promise<T>): Promise<T> {
-  const next = localBuilds.then(async () => {
-    const deadline = Date.now() + 600_000;
-    for (;;) {
-      try {
-        mkdirSync(lockDir);
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        // A lock older than any build is one a killed test process left.
-        try {
-          if (Date.now() - statSync(lockDir).mtimeMs > 300_000) rmSync(lockDir, { recursive: true, force: true });
-        } catch {
-          // Released meanwhile.
-        }
-        if (Date.now() > deadline) throw new Error(`waited 10 minutes for ${lockDir}, held by another image build`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
-    try {
-      return await work();
-    } finally {
-      rmSync(lockDir, { recursive: true, force: true });
-    }
-  });
-  localBuilds = next.then(
-    () => undefined,
-    () => undefined,
-  );
-  return next;
-}
+/** flock(1) holds it while a build runs: the kernel queues the other builds and frees it when a build dies. */
+const buildLock = join(tmpdir(), "berth-test-image-build.lock");
 
 /** Both versions of the test image (localhost/berth-test-contract:v1 and :v2). */
 export async function buildContractImages(): Promise<typeof contractImage> {

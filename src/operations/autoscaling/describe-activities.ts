@@ -4,15 +4,12 @@ import { compact, time } from "../output.js";
 import type { DescribeScalingActivitiesInput } from "./activities.js";
 import type { AutoscalingDeps } from "./deps.js";
 import { pageOf } from "./paging.js";
-import { ofResource, resourcePrefix } from "./resource-prefix.js";
+import { recordsOfResource } from "./resource-prefix.js";
 
 /** Newest first; activities where a policy wanted to scale but a rule stopped it appear only with IncludeNotScaledActivities. */
 export async function describeScalingActivities(deps: AutoscalingDeps, input: DescribeScalingActivitiesInput) {
-  if (input.ServiceNamespace !== "sagemaker") throw autoscalingErrors.onlySageMaker(input.ServiceNamespace);
-  if (input.ScalableDimension !== undefined && input.ResourceId === undefined) throw autoscalingErrors.dimensionNeedsResource();
-  const all = (await deps.store.list("scaling-activity", { prefix: resourcePrefix(input) }))
-    .map((e) => e.value)
-    .filter((a) => ofResource(input, a) && (input.IncludeNotScaledActivities || !a.notScaledReasons))
+  const all = (await recordsOfResource(deps, "scaling-activity", input))
+    .filter((a) => input.IncludeNotScaledActivities || !a.notScaledReasons)
     .sort((a, b) => b.startTime - a.startTime || (a.activityId < b.activityId ? -1 : 1));
   const page = pageOf(all, input, 50);
   return compact({

@@ -12,7 +12,7 @@ import { scaleInThresholdFraction, trackingWindows } from "../../autoscaling/tar
 import { trackedMetric } from "../../autoscaling/tracked-metric.js";
 import { del, put } from "../../state/records.js";
 import { keys } from "../../state/keys.js";
-import { ofResource, resourcePrefix } from "./resource-prefix.js";
+import { recordsOfResource } from "./resource-prefix.js";
 import { compact, time } from "../output.js";
 import type { AutoscalingDeps, ManagedAlarmSpec } from "./deps.js";
 import { pageOf } from "./paging.js";
@@ -150,12 +150,8 @@ export interface DescribeScalingPoliciesInput {
 }
 
 export async function describeScalingPolicies(deps: AutoscalingDeps, input: DescribeScalingPoliciesInput) {
-  if (input.ServiceNamespace !== "sagemaker") throw autoscalingErrors.onlySageMaker(input.ServiceNamespace);
-  if (input.ScalableDimension !== undefined && input.ResourceId === undefined) throw autoscalingErrors.dimensionNeedsResource();
   const names = input.PolicyNames ? new Set(input.PolicyNames) : undefined;
-  const all = (await deps.store.list("scaling-policy", { prefix: resourcePrefix(input) }))
-    .map((e) => e.value)
-    .filter((p) => (!names || names.has(p.name)) && ofResource(input, p));
+  const all = (await recordsOfResource(deps, "scaling-policy", input)).filter((p) => !names || names.has(p.name));
   const page = pageOf(all, input, 10);
   return compact({
     ScalingPolicies: page.items.map((p) =>

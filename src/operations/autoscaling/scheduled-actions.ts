@@ -9,7 +9,7 @@ import { isTimeZone } from "../../util/time-zones.js";
 import { compact, time } from "../output.js";
 import type { AutoscalingDeps } from "./deps.js";
 import { pageOf } from "./paging.js";
-import { ofResource, resourcePrefix } from "./resource-prefix.js";
+import { recordsOfResource } from "./resource-prefix.js";
 import { resolveTarget, type TargetRef } from "./targets.js";
 
 /** Application Auto Scaling's quota of scheduled actions per scalable target. */
@@ -95,12 +95,8 @@ export interface DescribeScheduledActionsInput {
 }
 
 export async function describeScheduledActions(deps: AutoscalingDeps, input: DescribeScheduledActionsInput) {
-  if (input.ServiceNamespace !== "sagemaker") throw autoscalingErrors.onlySageMaker(input.ServiceNamespace);
-  if (input.ScalableDimension !== undefined && input.ResourceId === undefined) throw autoscalingErrors.dimensionNeedsResource();
   const names = input.ScheduledActionNames ? new Set(input.ScheduledActionNames) : undefined;
-  const all = (await deps.store.list("scheduled-action", { prefix: resourcePrefix(input) }))
-    .map((e) => e.value)
-    .filter((a) => (!names || names.has(a.name)) && ofResource(input, a));
+  const all = (await recordsOfResource(deps, "scheduled-action", input)).filter((a) => !names || names.has(a.name));
   const page = pageOf(all, input, 50);
   return compact({
     ScheduledActions: page.items.map((a) =>
