@@ -77,6 +77,8 @@ export async function createEndpoint(deps: ControlDeps, input: CreateEndpointInp
       startedAt: now,
     },
     deploymentConfig: input.DeploymentConfig,
+    // DescribeEndpoint shows the create call's DeploymentConfig too (Terraform reads it back into deployment_config).
+    lastDeploymentConfig: input.DeploymentConfig,
     nextGeneration: 2,
     tags,
   };
@@ -262,11 +264,13 @@ export async function deleteEndpoint(deps: ControlDeps, input: { EndpointName: s
     const entry = await deps.store.get("endpoint", keys.endpoint(input.EndpointName));
     if (!entry) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", input.EndpointName));
     if (entry.value.status === "Deleting") return {};
-    const components = (await componentsOfEndpoint(deps.store, entry.value.name)).map((c) => c.value);
-    if (components.length > 0)
+    // Components already Deleting do not hold the endpoint (SDK v2's delete_predictor(); delete_endpoint() sends
+    // this at once): the controller drains them with the endpoint and removes them all in one commit.
+    const staying = (await componentsOfEndpoint(deps.store, entry.value.name)).map((c) => c.value).filter((c) => c.status !== "Deleting");
+    if (staying.length > 0)
       throw sageMakerErrors.endpointHasComponents(
         entry.value.name,
-        components.map((c) => c.name),
+        staying.map((c) => c.name),
       );
     const updated: EndpointRecord = { ...entry.value, status: "Deleting", lastModifiedAt: deps.clock.now() };
     await deps.store.commit([put("endpoint", entry.key, updated, unchanged(entry))]);

@@ -20,6 +20,8 @@ import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForComponent, waitForEndpoint } from "../support/fixtures.js";
 import { eventually } from "../support/wait.js";
 import { berthFetch } from "../support/http.js";
+import { invoke, waitForInFlight } from "../support/invoke.js";
+import { placement } from "../support/placement.js";
 
 const fastWaiter = { minDelay: 1, maxDelay: 1, maxWaitTime: 60 };
 
@@ -80,6 +82,59 @@ describe("endpoint and inference component lifecycle", () => {
     });
     const still = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
     assert.equal(still.EndpointStatus, "InService");
+  });
+
+  it("deletes an endpoint whose inference components are already Deleting (delete_predictor(); delete_endpoint()), leaving nothing behind", async () => {
+    const endpoint = await createIcEndpoint(berth.sagemaker);
+    const component = await createComponent(berth.sagemaker, echoComponent(endpoint));
+    // A request in flight keeps the component's copy draining, so the component is still Deleting below.
+    const slow = invoke(berth.runtime, endpoint, component, "slow", "latency_ms=3000");
+    await waitForInFlight(berth.url, component, 1, "the slow request to reach the copy");
+    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: component }));
+    const deleting = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: component }));
+    assert.equal(deleting.InferenceComponentStatus, "Deleting");
+
+    await berth.sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpoint }));
+    assert.equal((await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointStatus, "Deleting");
+    assert.equal((await slow).body, "slow", "the request in flight is answered");
+    const waited = await waitUntilEndpointDeleted({ client: berth.sagemaker, ...fastWaiter }, { EndpointName: endpoint });
+    assert.equal(waited.state, "SUCCESS");
+    await assert.rejects(berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: component })), {
+      name: "ValidationException",
+      message: new RegExp(`^Could not find inference component`),
+    });
+    const listed = await berth.sagemaker.send(new ListInferenceComponentsCommand({ EndpointNameEquals: endpoint }));
+    assert.deepEqual(listed.InferenceComponents, []);
+    assert.deepEqual(await placement(berth.url, endpoint), [], "no instance or copy of the endpoint is left");
+  });
+
+  it("still refuses to delete an endpoint while one of its components is not Deleting", async () => {
+    const endpoint = await createIcEndpoint(berth.sagemaker);
+    const going = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0 }));
+    const staying = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0 }));
+    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: going }));
+    await assert.rejects(berth.sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpoint })), (e: Error) => {
+      assert.equal(e.name, "ValidationException");
+      assert.ok(e.message.includes(staying) && !e.message.includes(going), e.message);
+      return true;
+    });
+    assert.equal((await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointStatus, "InService");
+  });
+
+  it("shows the DeploymentConfig given to CreateEndpoint as LastDeploymentConfig", async () => {
+    const name = uniqueName("ep-dc");
+    await berth.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${name}-cfg`,
+        ProductionVariants: [{ VariantName: "AllTraffic", InstanceType: "ml.m5.large", InitialInstanceCount: 1 }],
+      }),
+    );
+    const deploymentConfig = {
+      BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: "ALL_AT_ONCE" as const, WaitIntervalInSeconds: 0 }, TerminationWaitInSeconds: 0 },
+    };
+    await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: `${name}-cfg`, DeploymentConfig: deploymentConfig }));
+    const described = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
+    assert.deepEqual(described.LastDeploymentConfig, deploymentConfig);
   });
 
   it("creates an inference component that becomes InService with its copies, then lists and filters it", async () => {
