@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Generates src/api/shapes/*.generated.ts from the botocore service models in ../shared/spec/service-models.
-// Only the operations Berth serves, and the shapes they reach, are kept; documentation is dropped.
+// Only the operations Berth serves, and the shapes they reach, are kept; documentation is dropped. The names
+// of the model's other operations are kept too, so that calling one is refused as "not served".
 // Run: node scripts/gen-service-shapes.mjs [path-to-service-models]
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -63,7 +64,22 @@ const services = {
   },
   cloudwatch: {
     file: "cloudwatch/2010-08-01/service-2.json",
-    operations: ["GetMetricData", "GetMetricStatistics", "ListMetrics", "PutMetricData", "PutMetricAlarm", "DescribeAlarms", "DeleteAlarms", "SetAlarmState"],
+    operations: [
+      "GetMetricData",
+      "GetMetricStatistics",
+      "ListMetrics",
+      "PutMetricData",
+      "PutMetricAlarm",
+      "DescribeAlarms",
+      "DescribeAlarmsForMetric",
+      "DeleteAlarms",
+      "SetAlarmState",
+      "EnableAlarmActions",
+      "DisableAlarmActions",
+      "TagResource",
+      "UntagResource",
+      "ListTagsForResource",
+    ],
   },
 };
 
@@ -138,6 +154,9 @@ for (const [service, spec] of Object.entries(services)) {
       serviceId: meta.serviceId,
     },
     operations,
+    otherOperations: Object.keys(model.operations)
+      .filter((op) => !spec.operations.includes(op))
+      .sort(),
     shapes,
   };
   const constName = service.replace(/-([a-z])/g, (_, c) => c.toUpperCase()) + "Model";

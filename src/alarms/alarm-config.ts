@@ -24,7 +24,6 @@ export interface MetricAlarmConfig {
   TreatMissingData?: TreatMissingData;
   EvaluateLowSampleCountPercentile?: string;
   Metrics?: MetricDataQuery[];
-  Tags?: { Key: string; Value: string }[];
 }
 
 /** The actions CloudWatch runs when the alarm enters the state. */

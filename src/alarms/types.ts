@@ -1,3 +1,5 @@
+import type { Tag } from "../domain/resources.js";
+
 /** Alarm states and the hook through which alarm actions (e.g. scaling policies) are invoked. */
 export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
@@ -17,6 +19,8 @@ export interface AlarmRecord {
   lastActionAt?: Record<string, number>;
   /** Set on alarms created by a target-tracking policy (AAS manages their lifecycle). */
   managedBy?: string;
+  /** Set by PutMetricAlarm when it creates the alarm, then changed only by TagResource and UntagResource. */
+  tags?: Tag[];
 }
 
 export interface AlarmTransition {

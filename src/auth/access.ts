@@ -23,6 +23,9 @@ const sageMakerResourceMembers: [RegExp, SageMakerResource, string][] = [
   [/Model$/, "model", "ModelName"],
 ];
 
+/** CloudWatch operations that act on each alarm they name in AlarmNames (DescribeAlarms only reads, and filters). */
+const alarmListOperations = new Set(["DeleteAlarms", "EnableAlarmActions", "DisableAlarmActions"]);
+
 /** The action and resources of an awsJson operation, from its validated input. */
 export function jsonOperationAccess(targetPrefix: string, operation: string, input: Record<string, unknown>, account: Account): AccessRequest {
   const service = jsonServices[targetPrefix]?.iam ?? targetPrefix.toLowerCase();
@@ -40,7 +43,7 @@ export function jsonOperationAccess(targetPrefix: string, operation: string, inp
     const names =
       typeof input.AlarmName === "string"
         ? [input.AlarmName]
-        : operation === "DeleteAlarms" && Array.isArray(input.AlarmNames)
+        : alarmListOperations.has(operation) && Array.isArray(input.AlarmNames)
           ? (input.AlarmNames as string[])
           : [];
     if (names.length > 0) return { action, resources: names.map((name) => `arn:aws:cloudwatch:${account.region}:${account.accountId}:alarm:${name}`) };

@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { AlarmController } from "../../src/controllers/alarms/alarm-controller.js";
 import { Controllers } from "../../src/controllers/runtime/controllers.js";
 import type { AlarmRecord, AlarmTransition } from "../../src/alarms/types.js";
+import { setAlarmActions } from "../../src/operations/cloudwatch/alarm-actions.js";
 import { putMetricAlarm, setAlarmState } from "../../src/operations/cloudwatch/alarms.js";
 import type { CloudWatchDeps } from "../../src/operations/cloudwatch/deps.js";
 import { deleteManagedAlarms, putManagedAlarms } from "../../src/operations/cloudwatch/managed-alarms.js";
@@ -127,6 +128,32 @@ describe("alarm controller", () => {
     await t.controller.evaluateNow();
     assert.equal((await t.alarm("quiet")).state, "ALARM");
     assert.equal(t.calls.length, 0);
+    await t.close();
+  });
+
+  it("runs no action of an alarm whose actions DisableAlarmActions switched off, and runs them again after EnableAlarmActions", async () => {
+    const t = await setup();
+    t.controller.registerActionHandler({ matches: () => true, repeats: true, invoke: async (arn, event) => void t.calls.push({ arn, event }) });
+    await putMetricAlarm(t.deps, alarmInput("switched", { AlarmActions: [policyArn], OKActions: [policyArn] }));
+    await setAlarmActions(t.deps, { AlarmNames: ["switched", "no-such-alarm"] }, false);
+    t.metrics.record(metric, 5, T0 + 1_000);
+    t.clock.set(T0 + 61_000);
+    await t.controller.evaluateNow();
+    assert.equal((await t.alarm("switched")).state, "ALARM", "the alarm still evaluates");
+    t.metrics.record(metric, 5, T0 + 62_000);
+    t.clock.set(T0 + 121_000);
+    await t.controller.evaluateNow();
+    await setAlarmState(t.deps, { AlarmName: "switched", StateValue: "OK", StateReason: "testing" });
+    await t.controller.settled();
+    assert.equal(t.calls.length, 0, "no action on entering ALARM, none repeated while in it, none after SetAlarmState");
+
+    await setAlarmActions(t.deps, { AlarmNames: ["switched"] }, true);
+    await setAlarmState(t.deps, { AlarmName: "switched", StateValue: "ALARM", StateReason: "testing" });
+    await t.controller.settled();
+    assert.deepEqual(
+      t.calls.map((c) => [c.arn, c.event.alarm.state]),
+      [[policyArn, "ALARM"]],
+    );
     await t.close();
   });
 

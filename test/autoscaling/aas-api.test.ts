@@ -7,8 +7,10 @@ import {
   DescribeScalableTargetsCommand,
   DescribeScalingActivitiesCommand,
   DescribeScalingPoliciesCommand,
+  GetPredictiveScalingForecastCommand,
   PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
+  ApplicationAutoScalingServiceException,
 } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
@@ -239,6 +241,24 @@ describe("Application Auto Scaling API", () => {
       });
     });
   }
+
+  it("refuses an operation of Application Auto Scaling's model that Berth does not serve, saying what it serves", async () => {
+    const now = new Date();
+    await assert.rejects(
+      aas.send(new GetPredictiveScalingForecastCommand({ ...target(), PolicyName: "forecast", StartTime: now, EndTime: new Date(now.getTime() + 3_600_000) })),
+      (error: Error) => {
+        assert.ok(error instanceof ApplicationAutoScalingServiceException);
+        assert.equal(error.name, "UnknownOperationException");
+        assert.equal(
+          error.message,
+          "ApplicationAutoScaling.GetPredictiveScalingForecast is not served: Berth implements Application Auto Scaling for SageMaker endpoint variants " +
+            "and inference components only (scalable targets, target-tracking and step scaling policies, scheduled actions, scaling activities, tags). " +
+            'See README "The calls tools make".',
+        );
+        return true;
+      },
+    );
+  });
 
   it("deregisters a target together with its policies", async () => {
     await aas.send(

@@ -1,8 +1,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
+  CloudWatchServiceException,
   DeleteAlarmsCommand,
+  DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
+  DescribeAlarmsForMetricCommand,
+  DisableAlarmActionsCommand,
+  EnableAlarmActionsCommand,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   GetMetricStatisticsCommand,
   PutMetricAlarmCommand,
   PutMetricDataCommand,
@@ -247,6 +255,137 @@ describe("CloudWatch alarms over the API", () => {
     ];
     for (const [what, send, check] of cases) await assert.rejects(send(), check, what);
     assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms!.length, 0, "a refused request creates nothing");
+  });
+
+  it("finds the standard alarms on a metric with DescribeAlarmsForMetric: exact dimensions, narrowed by statistic, period and unit", async () => {
+    const metricName = uniqueName("ForMetric");
+    const [maxAlarm, sumAlarm, otherQueue, noDimensions] = ["max", "sum", "other", "bare"].map((n) => uniqueName(`afm-${n}`));
+    await cw.send(new PutMetricAlarmCommand(alarm(maxAlarm, metricName, { Unit: "Count" })));
+    await cw.send(new PutMetricAlarmCommand(alarm(sumAlarm, metricName, { Statistic: "Sum", Period: 60 })));
+    await cw.send(new PutMetricAlarmCommand(alarm(otherQueue, metricName, { Dimensions: [{ Name: "Queue", Value: "q2" }] })));
+    await cw.send(new PutMetricAlarmCommand(alarm(noDimensions, metricName, { Dimensions: undefined })));
+    await cw.send(
+      new PutMetricAlarmCommand({
+        ...alarm(uniqueName("afm-math"), metricName, {
+          MetricName: undefined,
+          Namespace: undefined,
+          Dimensions: undefined,
+          Statistic: undefined,
+          Period: undefined,
+        }),
+        Metrics: [
+          {
+            Id: "m",
+            MetricStat: { Metric: { Namespace: namespace, MetricName: metricName, Dimensions: [{ Name: "Queue", Value: "q1" }] }, Period: 60, Stat: "Sum" },
+          },
+        ],
+      }),
+    );
+    const find = async (extra: Record<string, unknown> = {}) =>
+      (
+        await cw.send(
+          new DescribeAlarmsForMetricCommand({ Namespace: namespace, MetricName: metricName, Dimensions: [{ Name: "Queue", Value: "q1" }], ...extra }),
+        )
+      ).MetricAlarms!.map((a) => a.AlarmName);
+    assert.deepEqual(await find(), [maxAlarm, sumAlarm].sort(), "metric-math alarms and other dimensions are left out");
+    assert.deepEqual(await find({ Statistic: "Sum" }), [sumAlarm]);
+    assert.deepEqual(await find({ Period: 10 }), [maxAlarm]);
+    assert.deepEqual(await find({ Unit: "Count" }), [maxAlarm]);
+    assert.deepEqual(await find({ ExtendedStatistic: "p99" }), []);
+    assert.deepEqual(await find({ Dimensions: undefined }), [noDimensions]);
+    const [described] = (
+      await cw.send(new DescribeAlarmsForMetricCommand({ Namespace: namespace, MetricName: metricName, Dimensions: [{ Name: "Queue", Value: "q2" }] }))
+    ).MetricAlarms!;
+    assert.deepEqual(described, await describeOne(otherQueue), "each alarm as DescribeAlarms shows it");
+  });
+
+  it("switches an alarm's actions off and on with DisableAlarmActions and EnableAlarmActions, ignoring names that are no alarm", async () => {
+    const name = uniqueName("switch");
+    await cw.send(new PutMetricAlarmCommand(alarm(name, "Switch")));
+    assert.equal((await describeOne(name)).ActionsEnabled, true);
+    await cw.send(new DisableAlarmActionsCommand({ AlarmNames: [name, uniqueName("not-an-alarm")] }));
+    assert.equal((await describeOne(name)).ActionsEnabled, false);
+    await cw.send(new EnableAlarmActionsCommand({ AlarmNames: [name] }));
+    assert.equal((await describeOne(name)).ActionsEnabled, true);
+  });
+
+  it("tags alarms: tags given on create, TagResource, UntagResource and ListTagsForResource by the alarm's ARN; an update keeps the tags", async () => {
+    const name = uniqueName("tagged");
+    await cw.send(new PutMetricAlarmCommand(alarm(name, "Tagged", { Tags: [{ Key: "team", Value: "search" }] })));
+    const arn = (await describeOne(name)).AlarmArn!;
+    assert.equal(arn, `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${name}`);
+    const tags = async () => (await cw.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags;
+    assert.deepEqual(await tags(), [{ Key: "team", Value: "search" }]);
+    await cw.send(
+      new TagResourceCommand({
+        ResourceARN: arn,
+        Tags: [
+          { Key: "env", Value: "prod" },
+          { Key: "team", Value: "ranking" },
+        ],
+      }),
+    );
+    assert.deepEqual(await tags(), [
+      { Key: "team", Value: "ranking" },
+      { Key: "env", Value: "prod" },
+    ]);
+    await cw.send(new PutMetricAlarmCommand(alarm(name, "Tagged", { Threshold: 2, Tags: [{ Key: "ignored", Value: "x" }] })));
+    assert.equal((await describeOne(name)).Threshold, 2);
+    assert.deepEqual(
+      (await tags())!.map((t) => t.Key),
+      ["team", "env"],
+      "PutMetricAlarm on an existing alarm ignores Tags, as CloudWatch documents",
+    );
+    await cw.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ["team", "absent"] }));
+    assert.deepEqual(await tags(), [{ Key: "env", Value: "prod" }]);
+
+    const cases: [string, () => Promise<unknown>, ReturnType<typeof expectError>][] = [
+      [
+        "reserved prefix",
+        () => cw.send(new TagResourceCommand({ ResourceARN: arn, Tags: [{ Key: "aws:owner", Value: "x" }] })),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /Tag key 'aws:owner' is refused/),
+      ],
+      [
+        "over 50 tags",
+        () => cw.send(new TagResourceCommand({ ResourceARN: arn, Tags: Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: "v" })) })),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /would have 51 tags, more than the limit of 50/),
+      ],
+      [
+        "missing alarm",
+        () => cw.send(new ListTagsForResourceCommand({ ResourceARN: `arn:aws:cloudwatch:us-east-1:000000000000:alarm:${uniqueName("gone")}` })),
+        expectError("ResourceNotFoundException", "ResourceNotFoundException", /not found/),
+      ],
+      [
+        "another account",
+        () => cw.send(new ListTagsForResourceCommand({ ResourceARN: arn.replace("000000000000", "111111111111") })),
+        expectError("ResourceNotFoundException", "ResourceNotFoundException"),
+      ],
+      [
+        "a dashboard",
+        () => cw.send(new ListTagsForResourceCommand({ ResourceARN: "arn:aws:cloudwatch::000000000000:dashboard/main" })),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /metric alarms only/),
+      ],
+    ];
+    for (const [what, send, check] of cases) await assert.rejects(send(), check, what);
+    assert.deepEqual(await tags(), [{ Key: "env", Value: "prod" }], "a refused call changes nothing");
+
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: [name] }));
+    await cw.send(new PutMetricAlarmCommand(alarm(name, "Tagged")));
+    assert.deepEqual(await tags(), [], "an alarm created again under the same name starts without the old tags");
+  });
+
+  it("refuses an operation of CloudWatch's model that Berth does not serve, saying what it serves", async () => {
+    await assert.rejects(cw.send(new DescribeAlarmHistoryCommand({})), (error: Error) => {
+      assert.ok(error instanceof CloudWatchServiceException);
+      assert.equal(error.name, "UnknownOperationException");
+      assert.equal(
+        error.message,
+        "CloudWatch.DescribeAlarmHistory is not served: Berth implements CloudWatch metrics and metric alarms only " +
+          "(PutMetricData, GetMetricData, GetMetricStatistics, ListMetrics, metric alarms, their actions and tags). " +
+          'See README "The calls tools make".',
+      );
+      return true;
+    });
   });
 
   it("sends x-amzn-query-error with each error for query-compatible clients", async () => {

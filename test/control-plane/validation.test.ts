@@ -8,7 +8,9 @@ import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   ListInferenceComponentsCommand,
+  CreateTrainingJobCommand,
   ListModelsCommand,
+  SageMakerServiceException,
   UpdateInferenceComponentRuntimeConfigCommand,
   type ProductionVariantInstanceType,
 } from "@aws-sdk/client-sagemaker";
@@ -223,6 +225,33 @@ describe("validation and wire errors", () => {
       ),
       { name: "ValidationException", message: /instanceType' failed to satisfy constraint: Member must satisfy enum value set/ },
     );
+  });
+
+  it("refuses an operation of SageMaker's model that Berth does not serve, saying what it serves, in the class the SDK raises", async () => {
+    const refused = await berth.sagemaker
+      .send(
+        new CreateTrainingJobCommand({
+          TrainingJobName: uniqueName("train"),
+          AlgorithmSpecification: { TrainingInputMode: "File", TrainingImage: "berth/echo" },
+          RoleArn: "arn:aws:iam::000000000000:role/berth",
+          OutputDataConfig: { S3OutputPath: "s3://bucket/out" },
+          ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 1, VolumeSizeInGB: 1 },
+          StoppingCondition: { MaxRuntimeInSeconds: 60 },
+        }),
+      )
+      .then(
+        () => assert.fail("CreateTrainingJob was accepted"),
+        (error: Error & { $metadata?: { httpStatusCode?: number } }) => error,
+      );
+    assert.ok(refused instanceof SageMakerServiceException);
+    assert.equal(refused.name, "UnknownOperationException");
+    assert.equal(refused.$metadata?.httpStatusCode, 400);
+    assert.equal(
+      refused.message,
+      'SageMaker.CreateTrainingJob is not served: Berth implements SageMaker hosting only (models, endpoint configurations, endpoints, inference components, tags). See README "The calls tools make".',
+    );
+    const madeUp = await rawCall(berth.url, "SageMaker.LaunchRocket", "{}");
+    assert.equal(madeUp.body.message, "Operation 'SageMaker.LaunchRocket' is not supported by this server. Check the X-Amz-Target header.");
   });
 
   it("answers UnknownOperationException for targets named after Object's own members, not 500 or a bare 200", async () => {

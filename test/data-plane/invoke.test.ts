@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from "@aws-sdk/client-sagemaker";
+import { InvokeEndpointAsyncCommand, ValidationError } from "@aws-sdk/client-sagemaker-runtime";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForEndpoint } from "../support/fixtures.js";
 import { copyOf, invoke, invokeStream } from "../support/invoke.js";
@@ -109,6 +110,21 @@ describe("invoking models through the router", () => {
       message: "Inference Component Name header is required for this endpoint.",
     });
     await assert.rejects(invoke(berth.runtime, endpoint, "not-here", "x"), { name: "ValidationError", message: /not-here is not deployed on endpoint/ });
+  });
+
+  it("refuses InvokeEndpointAsync with its own text: async inference is not served", async () => {
+    await assert.rejects(
+      berth.runtime.send(new InvokeEndpointAsyncCommand({ EndpointName: endpoint, InputLocation: "s3://bucket/input.json", ContentType: "application/json" })),
+      (error: Error) => {
+        assert.ok(error instanceof ValidationError, `${error.name}: ${error.message}`);
+        assert.equal(
+          error.message,
+          "InvokeEndpointAsync is not served: Berth does not serve asynchronous inference (endpoint configurations with AsyncInferenceConfig are refused). " +
+            'Use InvokeEndpoint, or InvokeEndpointWithResponseStream for long answers. See README "The calls tools make".',
+        );
+        return true;
+      },
+    );
   });
 
   it("serves a single-model endpoint without a component name, and refuses one", async () => {

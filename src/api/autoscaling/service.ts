@@ -28,6 +28,11 @@ export function autoscalingService(deps: AutoscalingDeps, options: { maxBodyByte
   return new JsonService({
     model: applicationAutoscalingModel,
     operations,
+    scope: {
+      service: "ApplicationAutoScaling",
+      serves:
+        "Berth implements Application Auto Scaling for SageMaker endpoint variants and inference components only (scalable targets, target-tracking and step scaling policies, scheduled actions, scaling activities, tags)",
+    },
     contentType: "application/x-amz-json-1.1",
     validationError: autoscalingErrors.fieldValidation,
     maxBodyBytes: options.maxBodyBytes,

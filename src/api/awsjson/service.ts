@@ -18,6 +18,11 @@ export interface JsonServiceOptions {
   /** Builds the ValidationException for constraint violations, in the service's own error shape. */
   validationError: (violations: string[]) => BerthError;
   deviations?: ShapeDeviations;
+  /**
+   * How a refusal names this service and what Berth serves of it, for the model's operations it does
+   * not serve, e.g. { service: "SageMaker", serves: "Berth implements SageMaker hosting only (…)" }.
+   */
+  scope: { service: string; serves: string };
   queryCompatible?: boolean;
   maxBodyBytes: number;
 }
@@ -71,12 +76,18 @@ export class JsonService {
     return this.#options.maxBodyBytes;
   }
 
+  #unserved(operationName: string) {
+    const { model, scope } = this.#options;
+    if (model.otherOperations.includes(operationName)) return protocolErrors.notServed(`${scope.service}.${operationName}`, scope.serves);
+    return protocolErrors.unknownOperation(`${this.targetPrefix}.${operationName}`);
+  }
+
   async #run(req: IncomingMessage, operationName: string, ctx: RequestContext): Promise<unknown> {
     // The body is read first: reading it finishes verifying the signature, before anything else is answered.
     const raw = await this.decodeBody(await ctx.readBody(this.#options.maxBodyBytes), req);
     // Own names only: a target such as SageMaker.constructor must not reach Object.prototype.
     const operation = Object.hasOwn(this.#options.operations, operationName) ? this.#options.operations[operationName] : undefined;
-    if (!operation) throw protocolErrors.unknownOperation(`${this.targetPrefix}.${operationName}`);
+    if (!operation) throw this.#unserved(operationName);
     const received = req.headers["content-type"];
     if (!isJsonContentType(received)) throw protocolErrors.wrongContentType(received, this.#options.contentType);
     let parsed: unknown;

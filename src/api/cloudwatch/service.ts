@@ -1,7 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
+import { setAlarmActions } from "../../operations/cloudwatch/alarm-actions.js";
+import * as alarmTags from "../../operations/cloudwatch/alarm-tags.js";
 import * as alarms from "../../operations/cloudwatch/alarms.js";
+import { describeAlarmsForMetric } from "../../operations/cloudwatch/alarms-for-metric.js";
 import type { CloudWatchDeps } from "../../operations/cloudwatch/deps.js";
 import { getMetricData } from "../../operations/cloudwatch/get-metric-data.js";
 import { getMetricStatistics } from "../../operations/cloudwatch/get-metric-statistics.js";
@@ -24,12 +27,23 @@ export function cloudWatchService(deps: CloudWatchDeps, options: { maxBodyBytes:
     PutMetricData: (input) => putMetricData(deps, input),
     PutMetricAlarm: (input) => alarms.putMetricAlarm(deps, input),
     DescribeAlarms: (input) => alarms.describeAlarms(deps, input),
+    DescribeAlarmsForMetric: (input) => describeAlarmsForMetric(deps, input),
     DeleteAlarms: (input) => alarms.deleteAlarms(deps, input),
     SetAlarmState: (input) => alarms.setAlarmState(deps, input),
+    EnableAlarmActions: (input) => setAlarmActions(deps, input, true),
+    DisableAlarmActions: (input) => setAlarmActions(deps, input, false),
+    TagResource: (input) => alarmTags.tagResource(deps, input),
+    UntagResource: (input) => alarmTags.untagResource(deps, input),
+    ListTagsForResource: (input) => alarmTags.listTagsForResource(deps, input),
   };
   return new GzipJsonService({
     model: cloudwatchModel,
     operations,
+    scope: {
+      service: "CloudWatch",
+      serves:
+        "Berth implements CloudWatch metrics and metric alarms only (PutMetricData, GetMetricData, GetMetricStatistics, ListMetrics, metric alarms, their actions and tags)",
+    },
     contentType: "application/x-amz-json-1.0",
     validationError: validationError,
     queryCompatible: true,

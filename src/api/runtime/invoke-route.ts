@@ -43,6 +43,7 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   const slash = rest.indexOf("/");
   const operation = slash < 0 ? "" : rest.slice(slash + 1);
   const stream = operation === "invocations-response-stream";
+  if (operation === "async-invocations" && req.method === "POST") throw runtimeErrors.asyncNotServed();
   if (slash < 0 || (operation !== "invocations" && !stream)) throw runtimeErrors.routeNotFound(path);
   if (req.method !== "POST") throw runtimeErrors.routeNotFound(`${req.method} ${path}`);
   const endpointName = endpointNameOf(rest.slice(0, slash));

@@ -47,6 +47,10 @@ export function sageMakerService(deps: ControlDeps, options: { maxBodyBytes: num
   return new JsonService({
     model: sagemakerModel,
     operations,
+    scope: {
+      service: "SageMaker",
+      serves: "Berth implements SageMaker hosting only (models, endpoint configurations, endpoints, inference components, tags)",
+    },
     contentType: "application/x-amz-json-1.1",
     validationError: sageMakerErrors.fieldValidation,
     deviations: sageMakerDeviations,

@@ -192,6 +192,9 @@ export const applicationAutoscalingModel: ServiceModel = {
    ]
   }
  },
+ "otherOperations": [
+  "GetPredictiveScalingForecast"
+ ],
  "shapes": {
   "RegisterScalableTargetRequest": {
    "type": "structure",

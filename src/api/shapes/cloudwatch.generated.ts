@@ -81,6 +81,15 @@ export const cloudwatchModel: ServiceModel = {
     "InvalidNextToken"
    ]
   },
+  "DescribeAlarmsForMetric": {
+   "http": {
+    "method": "POST",
+    "requestUri": "/"
+   },
+   "input": "DescribeAlarmsForMetricInput",
+   "output": "DescribeAlarmsForMetricOutput",
+   "errors": []
+  },
   "DeleteAlarms": {
    "http": {
     "method": "POST",
@@ -102,8 +111,105 @@ export const cloudwatchModel: ServiceModel = {
     "ResourceNotFound",
     "InvalidFormatFault"
    ]
+  },
+  "EnableAlarmActions": {
+   "http": {
+    "method": "POST",
+    "requestUri": "/"
+   },
+   "input": "EnableAlarmActionsInput",
+   "errors": []
+  },
+  "DisableAlarmActions": {
+   "http": {
+    "method": "POST",
+    "requestUri": "/"
+   },
+   "input": "DisableAlarmActionsInput",
+   "errors": []
+  },
+  "TagResource": {
+   "http": {
+    "method": "POST",
+    "requestUri": "/"
+   },
+   "input": "TagResourceInput",
+   "output": "TagResourceOutput",
+   "errors": [
+    "InvalidParameterValueException",
+    "ResourceNotFoundException",
+    "ConcurrentModificationException",
+    "InternalServiceFault",
+    "ConflictException"
+   ]
+  },
+  "UntagResource": {
+   "http": {
+    "method": "POST",
+    "requestUri": "/"
+   },
+   "input": "UntagResourceInput",
+   "output": "UntagResourceOutput",
+   "errors": [
+    "InvalidParameterValueException",
+    "ResourceNotFoundException",
+    "ConcurrentModificationException",
+    "InternalServiceFault",
+    "ConflictException"
+   ]
+  },
+  "ListTagsForResource": {
+   "http": {
+    "method": "POST",
+    "requestUri": "/"
+   },
+   "input": "ListTagsForResourceInput",
+   "output": "ListTagsForResourceOutput",
+   "errors": [
+    "InvalidParameterValueException",
+    "ResourceNotFoundException",
+    "InternalServiceFault"
+   ]
   }
  },
+ "otherOperations": [
+  "AssociateDatasetKmsKey",
+  "DeleteAlarmMuteRule",
+  "DeleteAnomalyDetector",
+  "DeleteDashboards",
+  "DeleteInsightRules",
+  "DeleteMetricStream",
+  "DescribeAlarmContributors",
+  "DescribeAlarmHistory",
+  "DescribeAnomalyDetectors",
+  "DescribeInsightRules",
+  "DisableInsightRules",
+  "DisassociateDatasetKmsKey",
+  "EnableInsightRules",
+  "GetAlarmMuteRule",
+  "GetDashboard",
+  "GetDataset",
+  "GetInsightRuleReport",
+  "GetMetricStream",
+  "GetMetricWidgetImage",
+  "GetOTelEnrichment",
+  "ListAlarmMuteRules",
+  "ListDashboards",
+  "ListManagedInsightRules",
+  "ListMetricStreams",
+  "PutAlarmMuteRule",
+  "PutAnomalyDetector",
+  "PutCompositeAlarm",
+  "PutDashboard",
+  "PutInsightRule",
+  "PutLogAlarm",
+  "PutManagedInsightRules",
+  "PutMetricStream",
+  "StartMetricStreams",
+  "StartOTelEnrichment",
+  "StopMetricStreams",
+  "StopOTelEnrichment"
+ ],
  "shapes": {
   "GetMetricDataInput": {
    "type": "structure",
@@ -1637,6 +1743,44 @@ export const cloudwatchModel: ServiceModel = {
   "ActionLogLineRoleArn": {
    "type": "string"
   },
+  "DescribeAlarmsForMetricInput": {
+   "type": "structure",
+   "required": [
+    "MetricName",
+    "Namespace"
+   ],
+   "members": {
+    "MetricName": {
+     "shape": "MetricName"
+    },
+    "Namespace": {
+     "shape": "Namespace"
+    },
+    "Statistic": {
+     "shape": "Statistic"
+    },
+    "ExtendedStatistic": {
+     "shape": "ExtendedStatistic"
+    },
+    "Dimensions": {
+     "shape": "Dimensions"
+    },
+    "Period": {
+     "shape": "Period"
+    },
+    "Unit": {
+     "shape": "StandardUnit"
+    }
+   }
+  },
+  "DescribeAlarmsForMetricOutput": {
+   "type": "structure",
+   "members": {
+    "MetricAlarms": {
+     "shape": "MetricAlarms"
+    }
+   }
+  },
   "DeleteAlarmsInput": {
    "type": "structure",
    "required": [
@@ -1711,6 +1855,136 @@ export const cloudwatchModel: ServiceModel = {
     "senderFault": true
    },
    "exception": true
+  },
+  "EnableAlarmActionsInput": {
+   "type": "structure",
+   "required": [
+    "AlarmNames"
+   ],
+   "members": {
+    "AlarmNames": {
+     "shape": "AlarmNames"
+    }
+   }
+  },
+  "DisableAlarmActionsInput": {
+   "type": "structure",
+   "required": [
+    "AlarmNames"
+   ],
+   "members": {
+    "AlarmNames": {
+     "shape": "AlarmNames"
+    }
+   }
+  },
+  "TagResourceInput": {
+   "type": "structure",
+   "required": [
+    "ResourceARN",
+    "Tags"
+   ],
+   "members": {
+    "ResourceARN": {
+     "shape": "AmazonResourceName"
+    },
+    "Tags": {
+     "shape": "TagList"
+    }
+   }
+  },
+  "TagResourceOutput": {
+   "type": "structure",
+   "members": {}
+  },
+  "ResourceNotFoundException": {
+   "type": "structure",
+   "members": {
+    "ResourceType": {
+     "shape": "ResourceType"
+    },
+    "ResourceId": {
+     "shape": "ResourceId"
+    }
+   },
+   "error": {
+    "code": "ResourceNotFoundException",
+    "httpStatusCode": 404,
+    "senderFault": true
+   },
+   "exception": true
+  },
+  "ResourceType": {
+   "type": "string"
+  },
+  "ResourceId": {
+   "type": "string"
+  },
+  "ConcurrentModificationException": {
+   "type": "structure",
+   "members": {},
+   "error": {
+    "code": "ConcurrentModificationException",
+    "httpStatusCode": 429,
+    "senderFault": true
+   },
+   "exception": true
+  },
+  "ConflictException": {
+   "type": "structure",
+   "members": {
+    "Message": {
+     "shape": "ErrorMessage"
+    }
+   },
+   "error": {
+    "httpStatusCode": 409
+   },
+   "exception": true
+  },
+  "UntagResourceInput": {
+   "type": "structure",
+   "required": [
+    "ResourceARN",
+    "TagKeys"
+   ],
+   "members": {
+    "ResourceARN": {
+     "shape": "AmazonResourceName"
+    },
+    "TagKeys": {
+     "shape": "TagKeyList"
+    }
+   }
+  },
+  "TagKeyList": {
+   "type": "list",
+   "member": {
+    "shape": "TagKey"
+   }
+  },
+  "UntagResourceOutput": {
+   "type": "structure",
+   "members": {}
+  },
+  "ListTagsForResourceInput": {
+   "type": "structure",
+   "required": [
+    "ResourceARN"
+   ],
+   "members": {
+    "ResourceARN": {
+     "shape": "AmazonResourceName"
+    }
+   }
+  },
+  "ListTagsForResourceOutput": {
+   "type": "structure",
+   "members": {
+    "Tags": {
+     "shape": "TagList"
+    }
+   }
   }
  }
 };

@@ -43,6 +43,9 @@ export const sagemakerRuntimeModel: ServiceModel = {
    ]
   }
  },
+ "otherOperations": [
+  "InvokeEndpointAsync"
+ ],
  "shapes": {
   "InvokeEndpointInput": {
    "type": "structure",

@@ -47,5 +47,7 @@ export interface ServiceModel {
     serviceId: string;
   };
   operations: Record<string, OperationModel>;
+  /** The model's operations Berth does not serve, by name: calling one is refused as not served. */
+  otherOperations: string[];
   shapes: Record<string, Shape>;
 }

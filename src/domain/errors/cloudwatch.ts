@@ -1,4 +1,5 @@
 import { BerthError } from "./berth-error.js";
+import { reservedTagText } from "./sagemaker.js";
 
 /**
  * CloudWatch (awsJson1_0, query-compatible) errors. `code` is the modelled shape name the JS SDK maps to
@@ -122,5 +123,22 @@ export const cloudWatchErrors = {
       `Invalid action ARN '${arn}': Berth can run Application Auto Scaling policy actions (arn:aws:autoscaling:...:scalingPolicy:...) ` +
         `and accepts SNS topics (arn:aws:sns:...), which it records but cannot deliver to.`,
     ),
+  alarmNotFoundByArn: (arn: string, name: string) =>
+    new BerthError({
+      code: "ResourceNotFoundException",
+      queryCode: "ResourceNotFoundException",
+      httpStatus: 404,
+      message: `Alarm ${name} not found (${arn}).`,
+      members: { ResourceType: "alarm", ResourceId: name },
+    }),
+  untaggableArn: (arn: string) =>
+    invalidValue(
+      `Berth cannot tag resource '${arn}': of CloudWatch's resources it serves tags on metric alarms only (arn:aws:cloudwatch:<region>:<account>:alarm:<name>).`,
+    ),
+  tooManyTags: (arn: string, count: number, limit: number) =>
+    invalidValue(
+      `Resource '${arn}' would have ${count} tags, more than the limit of ${limit} tags per alarm. Remove tags with UntagResource first, or add fewer.`,
+    ),
+  reservedTagKey: (key: string, prefix: string) => invalidValue(reservedTagText(key, prefix)),
   alarmNamesAndPrefix: () => invalidCombination("AlarmNames and AlarmNamePrefix cannot be used together; set one of them."),
 };

@@ -35,6 +35,13 @@ export const protocolErrors = {
       httpStatus: 400,
       message: `Operation '${target}' is not supported by this server. Check the X-Amz-Target header.`,
     }),
+  /** An operation of the service's model that Berth does not implement: says what Berth serves instead. */
+  notServed: (operation: string, scope: string) =>
+    new BerthError({
+      code: "UnknownOperationException",
+      httpStatus: 400,
+      message: `${operation} is not served: ${scope}. See README "The calls tools make".`,
+    }),
   notFoundRoute: (method: string, path: string) =>
     new BerthError({
       code: "UnknownOperationException",

@@ -85,6 +85,11 @@ export const runtimeErrors = {
       retryable: true,
       message: `Berth's router is holding as many request and response body bytes as limits.bufferedBodyBudgetBytes allows (${limit}). Retry with backoff; if this is steady load, raise limits.bufferedBodyBudgetBytes or add capacity.`,
     }),
+  asyncNotServed: () =>
+    validation(
+      "InvokeEndpointAsync is not served: Berth does not serve asynchronous inference (endpoint configurations with AsyncInferenceConfig are refused). " +
+        'Use InvokeEndpoint, or InvokeEndpointWithResponseStream for long answers. See README "The calls tools make".',
+    ),
   routeNotFound: (path: string) =>
     validation(`No runtime operation is served at ${quoted(path)}. Use /endpoints/{EndpointName}/invocations or /invocations-response-stream.`),
   internal: (requestId: string) =>

@@ -5,6 +5,7 @@ import { checkQueries, type MetricDataQuery } from "../../metrics/metric-data.js
 import { looksExtended } from "../../metrics/resolution.js";
 import { isStatistic } from "../../metrics/aggregate.js";
 import { checkDimensions } from "./metric-input.js";
+import type { Tag } from "../../domain/resources.js";
 
 /** PutMetricAlarm's input, as the service model has validated it. */
 export interface PutMetricAlarmInput extends Partial<Omit<MetricAlarmConfig, "ComparisonOperator" | "TreatMissingData">> {
@@ -16,6 +17,7 @@ export interface PutMetricAlarmInput extends Partial<Omit<MetricAlarmConfig, "Co
   EvaluationWindow?: unknown;
   EvaluationCriteria?: unknown;
   EvaluationInterval?: number;
+  Tags?: Tag[];
 }
 
 const thresholdOperators = new Set(["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold"]);
@@ -27,7 +29,8 @@ const treatments = new Set(["missing", "breaching", "notBreaching", "ignore"]);
  * Without `actions` (alarms managed by Application Auto Scaling) action ARNs are not checked.
  */
 export function checkAlarmInput(input: PutMetricAlarmInput, actions?: ActionRegistry): MetricAlarmConfig {
-  const { AlarmName: _name, ...config } = input;
+  // Tags are the alarm's, not its configuration's: they are set on create and changed by TagResource only.
+  const { AlarmName: _name, Tags: _tags, ...config } = input;
   if (input.ThresholdMetricId !== undefined) throw cloudWatchErrors.anomalyDetectionUnsupported(input.ComparisonOperator ?? "with ThresholdMetricId");
   if (input.EvaluationCriteria !== undefined || input.EvaluationInterval !== undefined)
     throw cloudWatchErrors.unsupportedAlarmFeature("PromQL alarms (EvaluationCriteria, EvaluationInterval)");

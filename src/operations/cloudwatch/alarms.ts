@@ -9,6 +9,8 @@ import { metricAlarmOutput } from "./alarm-output.js";
 import type { CloudWatchDeps } from "./deps.js";
 import { decodeToken, encodeToken, fingerprint } from "./tokens.js";
 import { keys } from "../../state/keys.js";
+import type { Tag } from "../../domain/resources.js";
+import { alarmTags, checkedAlarmTags } from "./alarm-tags.js";
 
 /** CloudWatch itself no longer limits alarms; Berth keeps a generous cap so one client cannot flood the store. */
 export const maxAlarms = 10_000;
@@ -21,15 +23,16 @@ type AlarmDeps = Pick<CloudWatchDeps, "store" | "account" | "clock">;
  */
 export async function putMetricAlarm(deps: CloudWatchDeps, input: PutMetricAlarmInput): Promise<Record<string, never>> {
   const config = checkAlarmInput(input, deps.actions);
-  await storeAlarm(deps, input.AlarmName, config);
+  const tags = checkedAlarmTags(input.AlarmName, input.Tags);
+  await storeAlarm(deps, input.AlarmName, config, undefined, tags);
   return {};
 }
 
-/** Writes one alarm's configuration (shared with the alarms Application Auto Scaling manages). */
-export async function storeAlarm(deps: AlarmDeps, name: string, config: MetricAlarmConfig, managedBy?: string): Promise<AlarmRecord> {
+/** Writes one alarm's configuration (shared with the alarms Application Auto Scaling manages); `tags` count only when it creates the alarm. */
+export async function storeAlarm(deps: AlarmDeps, name: string, config: MetricAlarmConfig, managedBy?: string, tags?: Tag[]): Promise<AlarmRecord> {
   return withConflictRetry(async () => {
     const existing = await deps.store.get("alarm", keys.alarm(name));
-    const record = await nextRecord(deps, name, config, existing, managedBy);
+    const record = await nextRecord(deps, name, config, existing, managedBy, tags);
     await deps.store.commit([put("alarm", keys.alarm(name), record, existing ? unchanged(existing) : absent)]);
     return record;
   });
@@ -41,11 +44,14 @@ export async function nextRecord(
   config: MetricAlarmConfig,
   existing: Entry<AlarmRecord> | undefined,
   managedBy?: string,
+  tags?: Tag[],
 ): Promise<AlarmRecord> {
   const now = deps.clock.now();
   if (existing) {
+    // As CloudWatch documents, tags given when updating an alarm are ignored.
     return {
       ...existing.value,
+      tags: alarmTags(existing.value),
       config: config as unknown as Record<string, unknown>,
       // Strictly increasing, so the alarm controller notices every update.
       configurationUpdatedAt: Math.max(now, existing.value.configurationUpdatedAt + 1),
@@ -63,6 +69,7 @@ export async function nextRecord(
     stateTransitionedAt: now,
     configurationUpdatedAt: now,
     managedBy,
+    tags: tags && tags.length > 0 ? tags : undefined,
   };
 }
 
