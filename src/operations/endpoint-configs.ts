@@ -74,7 +74,7 @@ export async function describeEndpointConfig(deps: ControlDeps, input: { Endpoin
 
 export async function listEndpointConfigs(deps: ControlDeps, input: ListRequest) {
   const all = (await deps.store.list("endpoint-config")).map((e) => e.value);
-  const page = listPage(all, input, { defaultMaxResults: 10 });
+  const page = listPage(all, input, { defaultMaxResults: 10, creationTimeAfterInclusive: true });
   return compact({
     EndpointConfigs: page.items.map((c) => ({ EndpointConfigName: c.name, EndpointConfigArn: c.arn, CreationTime: time(c.createdAt) })),
     NextToken: page.nextToken,

@@ -160,7 +160,7 @@ function statusMessage(endpoint: EndpointRecord, current: number, desired: numbe
 
 export async function listEndpoints(deps: ControlDeps, input: ListRequest) {
   const all = (await deps.store.list("endpoint")).map((e) => ({ ...e.value, record: e.value }));
-  const page = listPage(all, input, { defaultMaxResults: 10 });
+  const page = listPage(all, input, { defaultMaxResults: 10, creationTimeAfterInclusive: true });
   return compact({
     Endpoints: page.items.map(({ record: e }) => ({
       EndpointName: e.name,

@@ -42,7 +42,12 @@ const sortValue: Record<string, (item: Listable) => string | number> = {
 export function listPage<T extends Listable>(
   all: T[],
   request: ListRequest,
-  options: { defaultMaxResults: number; extraFilter?: (item: T) => boolean },
+  options: {
+    defaultMaxResults: number;
+    extraFilter?: (item: T) => boolean;
+    /** The model documents CreationTimeAfter as "greater than or equal to" for models, endpoint configurations and endpoints (for inference components, "after"). */
+    creationTimeAfterInclusive?: boolean;
+  },
 ): ListPage<T> {
   const sortBy = request.SortBy ?? "CreationTime";
   const key = sortValue[sortBy] ?? sortValue.CreationTime!;
@@ -55,10 +60,11 @@ export function listPage<T extends Listable>(
   };
   const nameFilter = request.NameContains?.toLowerCase();
   const seconds = (ms: number) => ms / 1000;
+  const createdAfter = (created: number, bound: number) => (options.creationTimeAfterInclusive ? created >= bound : created > bound);
   let items = all.filter((item) => {
     if (nameFilter && !item.name.toLowerCase().includes(nameFilter)) return false;
     if (request.CreationTimeBefore !== undefined && !(seconds(item.createdAt) < request.CreationTimeBefore)) return false;
-    if (request.CreationTimeAfter !== undefined && !(seconds(item.createdAt) > request.CreationTimeAfter)) return false;
+    if (request.CreationTimeAfter !== undefined && !createdAfter(seconds(item.createdAt), request.CreationTimeAfter)) return false;
     const modified = item.lastModifiedAt ?? item.createdAt;
     if (request.LastModifiedTimeBefore !== undefined && !(seconds(modified) < request.LastModifiedTimeBefore)) return false;
     if (request.LastModifiedTimeAfter !== undefined && !(seconds(modified) > request.LastModifiedTimeAfter)) return false;

@@ -51,7 +51,7 @@ export async function describeModel(deps: ControlDeps, input: { ModelName: strin
 
 export async function listModels(deps: ControlDeps, input: ListRequest) {
   const all = (await deps.store.list("model")).map((e) => e.value);
-  const page = listPage(all, input, { defaultMaxResults: 10 });
+  const page = listPage(all, input, { defaultMaxResults: 10, creationTimeAfterInclusive: true });
   return compact({
     Models: page.items.map((m) => ({ ModelName: m.name, ModelArn: m.arn, CreationTime: time(m.createdAt) })),
     NextToken: page.nextToken,

@@ -121,6 +121,17 @@ describe("endpoint and inference component lifecycle", () => {
     assert.equal((await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }))).EndpointStatus, "InService");
   });
 
+  it("lists an endpoint created at exactly CreationTimeAfter (greater than or equal, as the model documents), and not at CreationTimeBefore", async () => {
+    const name = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.m5.large" });
+    const created = (await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }))).CreationTime!;
+    const list = async (filter: { CreationTimeAfter?: Date; CreationTimeBefore?: Date }) =>
+      (await berth.sagemaker.send(new ListEndpointsCommand({ NameContains: name, ...filter }))).Endpoints!.map((e) => e.EndpointName);
+    assert.deepEqual(await list({ CreationTimeAfter: created }), [name]);
+    assert.deepEqual(await list({ CreationTimeAfter: new Date(created.getTime() + 1) }), []);
+    assert.deepEqual(await list({ CreationTimeBefore: created }), []);
+    assert.deepEqual(await list({ CreationTimeBefore: new Date(created.getTime() + 1) }), [name]);
+  });
+
   it("shows the DeploymentConfig given to CreateEndpoint as LastDeploymentConfig", async () => {
     const name = uniqueName("ep-dc");
     await berth.sagemaker.send(
