@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from "@aws-sdk/client-application-auto-scaling";
-import { CloudWatchClient, DeleteAlarmsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, DeleteAlarmsCommand, DisableAlarmActionsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateModelCommand, DeleteModelCommand, DescribeModelCommand, ListModelsCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
@@ -45,7 +45,7 @@ describe("key policies", () => {
       Version: "2012-10-17",
       Statement: [
         { Effect: "Allow", Action: "*", Resource: "*" },
-        { Effect: "Deny", Action: ["sagemaker:Delete*", "cloudwatch:DeleteAlarms"], Resource: "*" },
+        { Effect: "Deny", Action: ["sagemaker:Delete*", "cloudwatch:DeleteAlarms", "cloudwatch:DisableAlarmActions"], Resource: "*" },
       ],
     });
     invoker = createKey(berth.dataDir, "invoker", {
@@ -101,6 +101,8 @@ describe("key policies", () => {
     );
     const alarms = await refusal(client(CloudWatchClient, noDelete).send(new DeleteAlarmsCommand({ AlarmNames: ["first", "second"] })));
     assert.match(alarms.message, /cloudwatch:DeleteAlarms on resource: arn:aws:cloudwatch:us-east-1:000000000000:alarm:first with an explicit deny/);
+    const actions = await refusal(client(CloudWatchClient, noDelete).send(new DisableAlarmActionsCommand({ AlarmNames: ["first"] })));
+    assert.match(actions.message, /cloudwatch:DisableAlarmActions on resource: arn:aws:cloudwatch:us-east-1:000000000000:alarm:first with an explicit deny/);
     assert.equal((await berth.sagemaker.send(new DescribeModelCommand({ ModelName: "shared" }))).ModelName, "shared");
   });
 
