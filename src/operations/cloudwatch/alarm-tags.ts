@@ -17,13 +17,18 @@ export function alarmTags(alarm: AlarmRecord): Tag[] {
   return alarm.tags ?? (alarm.config.Tags as Tag[] | undefined) ?? [];
 }
 
-/** PutMetricAlarm's tags for a new alarm: reserved prefixes refused, keys given twice merged (the last value wins), at most 50. */
-export function checkedAlarmTags(name: string, tags: readonly Tag[] | undefined): Tag[] {
-  const reserved = firstReservedKey((tags ?? []).map((t) => t.Key));
+/** Tags with more added (a key already there takes the new value): reserved prefixes refused, at most 50 after merging. */
+function withAdded(resource: string, existing: readonly Tag[], added: readonly Tag[]): Tag[] {
+  const reserved = firstReservedKey(added.map((t) => t.Key));
   if (reserved) throw cloudWatchErrors.reservedTagKey(reserved.key, reserved.prefix);
-  const merged = mergeTags([], tags ?? []);
-  if (merged.length > maxTagsPerResource) throw cloudWatchErrors.tooManyTags(name, merged.length, maxTagsPerResource);
+  const merged = mergeTags(existing, added);
+  if (merged.length > maxTagsPerResource) throw cloudWatchErrors.tooManyTags(resource, merged.length, maxTagsPerResource);
   return merged;
+}
+
+/** PutMetricAlarm's tags for a new alarm (keys given twice merged, the last value winning). */
+export function checkedAlarmTags(name: string, tags: readonly Tag[] | undefined): Tag[] {
+  return withAdded(name, [], tags ?? []);
 }
 
 const alarmArnPattern = /^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]*:[0-9]{12}:alarm:(.+)$/;
@@ -46,13 +51,7 @@ async function changeTags(deps: TagDeps, arn: string, change: (tags: Tag[]) => T
 }
 
 export async function tagResource(deps: TagDeps, input: { ResourceARN: string; Tags: Tag[] }): Promise<Record<string, never>> {
-  const reserved = firstReservedKey(input.Tags.map((t) => t.Key));
-  if (reserved) throw cloudWatchErrors.reservedTagKey(reserved.key, reserved.prefix);
-  await changeTags(deps, input.ResourceARN, (tags) => {
-    const merged = mergeTags(tags, input.Tags);
-    if (merged.length > maxTagsPerResource) throw cloudWatchErrors.tooManyTags(input.ResourceARN, merged.length, maxTagsPerResource);
-    return merged;
-  });
+  await changeTags(deps, input.ResourceARN, (tags) => withAdded(input.ResourceARN, tags, input.Tags));
   return {};
 }
 
