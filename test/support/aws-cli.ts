@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { credentials } from "./berth-process.js";
@@ -18,6 +18,7 @@ export interface CliResult {
  * credentials of the user running the tests.
  */
 export function awsCli(url: string, args: string[]): Promise<CliResult> {
+  if (!existsSync(debianAwsCli)) throw new Error(`${debianAwsCli} is missing: install Debian's awscli package (.ci/run does)`);
   const home = mkdtempSync(join(tmpdir(), "berth-aws-cli-"));
   writeFileSync(join(home, "config"), "");
   writeFileSync(join(home, "credentials"), "");
