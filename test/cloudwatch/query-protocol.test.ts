@@ -5,6 +5,7 @@ import { awsCli, awsCliJson } from "../support/aws-cli.js";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { uniqueName } from "../support/fixtures.js";
 import { berthFetch } from "../support/http.js";
+import { createKey } from "../security/keys-cli.js";
 import { cloudWatchClient } from "./client.js";
 
 /** Debian's AWS CLI v2 2.9.19 calls CloudWatch over awsQuery (form body, XML answers); the JS SDK uses awsJson. */
@@ -325,6 +326,25 @@ describe("CloudWatch over the awsQuery protocol (Debian's AWS CLI v2)", () => {
       assert.equal(error.status, 403);
       assert.equal(error.type, "Sender");
       assert.ok(error.code);
+    });
+
+    it("applies key policies to query calls as to JSON calls", async () => {
+      const key = createKey(berth.dataDir, uniqueName("no-delete"), {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Action: "cloudwatch:*", Resource: "*" },
+          { Effect: "Deny", Action: "cloudwatch:DeleteAlarms", Resource: "*" },
+        ],
+      });
+      const send = (body: string) =>
+        berthFetch(`${berth.url}/`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body }, { credentials: key });
+      assert.equal((await send("Action=ListMetrics&Version=2010-08-01")).status, 200);
+      const error = await queryError(await send("Action=DeleteAlarms&Version=2010-08-01&AlarmNames.member.1=any"));
+      assert.deepEqual([error.status, error.code], [403, "AccessDenied"]);
+      assert.match(
+        error.message!,
+        /is not authorized to perform: cloudwatch:DeleteAlarms on resource: arn:aws:cloudwatch:us-east-1:000000000000:alarm:any with an explicit deny/,
+      );
     });
 
     it("reads an empty list as empty and escapes stored text in the XML", async () => {
