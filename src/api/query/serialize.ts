@@ -8,8 +8,10 @@ import type { ServiceModel, Shape } from "../shapes/service-model.js";
  */
 export function toQueryResponse(model: ServiceModel, operationName: string, output: unknown, requestId: string): string {
   const operation = model.operations[operationName]!;
-  const result =
-    operation.output && operation.resultWrapper ? element(operation.resultWrapper, new XmlWriter(model).content(operation.output, output ?? {})) : "";
+  // Every awsQuery output is wrapped; botocore's models name the wrapper <Operation>Result throughout.
+  const result = operation.output
+    ? element(operation.resultWrapper ?? `${operationName}Result`, new XmlWriter(model).content(operation.output, output ?? {}))
+    : "";
   const metadata = element("ResponseMetadata", element("RequestId", escape(requestId)));
   return `<${operationName}Response xmlns="${escape(model.metadata.xmlNamespace ?? "")}">${result}${metadata}</${operationName}Response>`;
 }
