@@ -235,6 +235,7 @@ describe("CloudWatch over the awsQuery protocol (Debian's AWS CLI v2)", () => {
         /The action GetDashboard is not valid.*Berth serves these CloudWatch actions: .*ListMetrics/,
       ],
       ["no action", "Version=2010-08-01", 400, "MissingAction", /no Action parameter/],
+      ["a body that is not a form", '{"Action": "ListMetrics"}', 400, "MissingAction", /no Action parameter/],
       ["another API version", "Action=ListMetrics&Version=2099-01-01", 400, "InvalidAction", /Version 2099-01-01 is not supported/],
       ["a missing required parameter", "Action=PutMetricData&Version=2010-08-01&Namespace=Q", 400, "MissingParameter", /The parameter MetricData is required/],
       [
