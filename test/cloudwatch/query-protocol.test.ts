@@ -187,6 +187,25 @@ describe("CloudWatch over the awsQuery protocol (Debian's AWS CLI v2)", () => {
     assert.match(again.stderr, new RegExp(`An error occurred \\(ResourceNotFound\\) when calling the DeleteAlarms operation.*: Alarm ${name} not found`));
   });
 
+  it("pages through describe-alarms by NextToken, as the CLI's paginator does", async () => {
+    const prefix = uniqueName("paged");
+    for (const n of [1, 2, 3]) {
+      await cli(
+        "put-metric-alarm",
+        ...["--alarm-name", `${prefix}-${n}`, "--namespace", prefix, "--metric-name", `M${n}`, "--statistic", "Sum", "--period", "60"],
+        ...["--evaluation-periods", "1", "--threshold", "1", "--comparison-operator", "GreaterThanThreshold"],
+      );
+    }
+    const alarms = await cli("describe-alarms", "--alarm-name-prefix", prefix, "--page-size", "1");
+    assert.deepEqual(
+      alarms.MetricAlarms.map((a: any) => a.AlarmName),
+      [1, 2, 3].map((n) => `${prefix}-${n}`),
+    );
+    const firstPage = await cli("describe-alarms", "--alarm-name-prefix", prefix, "--max-items", "2");
+    assert.equal(firstPage.MetricAlarms.length, 2);
+    assert.ok(firstPage.NextToken);
+  });
+
   it("prints the service's error code and message for a refused call", async () => {
     const result = await awsCli(berth.url, [
       "cloudwatch",
