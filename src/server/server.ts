@@ -7,6 +7,8 @@ import { AllowedHosts } from "../auth/hosts.js";
 import { KeyRing } from "../auth/key-ring.js";
 import { credentialsPath, ensureAdministratorKey } from "../auth/keys-file.js";
 import { createApiServer } from "../api/http/server.js";
+import { QueryService } from "../api/query/service.js";
+import { jsonServices } from "../auth/access.js";
 import { sageMakerService } from "../api/sagemaker/service.js";
 import { placementRoute } from "../api/berth/placement-route.js";
 import { metricsRoute } from "../api/berth/metrics-route.js";
@@ -206,6 +208,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       monitoring.service,
       autoscalingService(autoscalingDeps, { maxBodyBytes: config.maxApiBodyBytes }),
     ],
+    queryService: new QueryService(monitoring.service, jsonServices[monitoring.service.targetPrefix]!.signingName),
     routes: [
       runtimeRoute(router),
       ...(agentApi ? [agentApi] : []),
