@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ApplicationAutoScalingClient, PutScalingPolicyCommand, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
 import { CreateEndpointConfigCommand, CreateModelCommand } from "@aws-sdk/client-sagemaker";
@@ -7,7 +9,7 @@ import { credentials, startBerth, type BerthProcess } from "../support/berth-pro
 import { createComponent, createIcEndpoint, echoComponent, uniqueName } from "../support/fixtures.js";
 import { invoke } from "../support/invoke.js";
 import { eventually } from "../support/wait.js";
-import { awsCli, cliMissing, type AwsCli } from "./debian-cli.js";
+import { cliMissing, newerModelsCli, type AwsCli } from "./debian-cli.js";
 
 const account = "000000000000";
 const dimension = "sagemaker:inference-component:DesiredCopyCount" as const;
@@ -22,13 +24,16 @@ function cronIn(minutes: number, hoursAhead: number): string {
   return `cron(${at.getUTCMinutes()} ${at.getUTCHours()} * * ? *)`;
 }
 
-describe("Debian's AWS CLI v2 against Berth, with the newer service models on AWS_DATA_PATH", { skip: cliMissing }, () => {
+describe("Debian's AWS CLI v2 against Berth, with the newer service models on AWS_DATA_PATH", { skip: cliMissing, concurrency: true }, () => {
   let berth: BerthProcess;
   let cli: AwsCli;
+  /** Request bodies and the CLI's output files. */
+  let files: string;
   // At a 1 s scaling period a schedule minute lasts one real second, so a schedule runs within seconds.
   before(async () => {
     berth = await startBerth({ config: { scalingPeriodSeconds: 1 } });
-    cli = awsCli(berth.url);
+    cli = newerModelsCli(berth.url);
+    files = mkdtempSync(join(tmpdir(), "berth-cli-files-"));
   });
   after(async () => {
     await berth.stop();
@@ -154,8 +159,8 @@ describe("Debian's AWS CLI v2 against Berth, with the newer service models on AW
       );
 
       // Invoke the component; the CLI writes the body to the output file and the headers to stdout.
-      const body = cli.file("request.json");
-      const answer = cli.file("answer.json");
+      const body = join(files, "request.json");
+      const answer = join(files, "answer.json");
       writeFileSync(body, '{"hello": "cli"}');
       const invoked = await cli.json([
         "sagemaker-runtime",
@@ -248,8 +253,8 @@ describe("Debian's AWS CLI v2 against Berth, with the newer service models on AW
         `${component} to serve with 2 copies`,
       );
 
-      // A schedule in Tokyo time (UTC+9, no DST) raises the minimum to 3, three schedule minutes from now.
-      const schedule = cronIn(3, 9);
+      // A schedule in Tokyo time (UTC+9, no DST) raises the minimum to 3, ten schedule minutes (seconds) from now: time enough for the put to land first.
+      const schedule = cronIn(10, 9);
       const endTime = new Date(Date.now() + 86_400_000);
       const put = await cli.run([
         "application-autoscaling",
@@ -477,7 +482,7 @@ describe("Debian's AWS CLI v2 against Berth, with the newer service models on AW
         missing,
         "--body",
         "e30=",
-        cli.file("unused.out"),
+        join(files, "unused.out"),
       ]),
       "InvokeEndpoint",
       "ValidationError",

@@ -1,12 +1,9 @@
-import { execFile, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { credentials } from "../support/berth-process.js";
-
-/** Debian's AWS CLI v2 (package `awscli`); the `aws` first on PATH may be pip's v1. */
-export const debianAwsCli = "/usr/bin/aws";
+import { awsCli, awsCliJson, debianAwsCli, type CliResult } from "../support/aws-cli.js";
 
 /** The skip reason when Debian's CLI v2 is not installed, else false. */
 export const cliMissing =
@@ -25,8 +22,8 @@ const newerModels = ["sagemaker", "sagemaker-runtime", "application-autoscaling"
 const sharedModels = process.env.BERTH_SERVICE_MODELS_DIR ?? fileURLToPath(new URL("../../../../shared/spec/service-models", import.meta.url));
 
 /**
- * A data path (AWS_DATA_PATH) laid out <service>/<api-version>/service-2.json, paginators and waiters, as
- * botocore's loader reads it before its bundled models.
+ * A data path (AWS_DATA_PATH) laid out <service>/<api-version>/service-2.json, paginators and waiters,
+ * which botocore's loader reads before its bundled models.
  */
 function newerModelsDataPath(): string {
   const dataPath = mkdtempSync(join(tmpdir(), "berth-aws-models-"));
@@ -39,51 +36,15 @@ function newerModelsDataPath(): string {
   return dataPath;
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Debian's CLI aimed at one Berth server, with the test administrator key and no user's ~/.aws. */
+/** Debian's CLI aimed at one Berth server, as a user runs it: the newer models loaded, no retry settings. */
 export interface AwsCli {
   /** Runs `aws <args> --endpoint-url <server> --output json`; never throws for a non-zero exit. */
   run(args: string[]): Promise<CliResult>;
   /** Runs the CLI and parses its JSON output, failing with its stderr when it exits non-zero. */
   json(args: string[]): Promise<any>;
-  /** A file's path in the CLI's own temporary folder (for request bodies and invoke output). */
-  file(name: string): string;
 }
 
-export function awsCli(url: string, options: { newerModels?: boolean } = { newerModels: true }): AwsCli {
-  const home = mkdtempSync(join(tmpdir(), "berth-aws-cli-"));
-  writeFileSync(join(home, "config"), "");
-  writeFileSync(join(home, "credentials"), "");
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    LANG: "C.UTF-8",
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    AWS_DEFAULT_REGION: "us-east-1",
-    AWS_CONFIG_FILE: join(home, "config"),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, "credentials"),
-    AWS_PAGER: "",
-    ...(options.newerModels ? { AWS_DATA_PATH: newerModelsDataPath() } : {}),
-  };
-  const run = (args: string[]) =>
-    new Promise<CliResult>((resolve) => {
-      execFile(debianAwsCli, [...args, "--endpoint-url", url, "--output", "json"], { env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-      });
-    });
-  return {
-    run,
-    json: async (args) => {
-      const result = await run(args);
-      if (result.code !== 0) throw new Error(`aws ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
-      return result.stdout.trim() === "" ? {} : JSON.parse(result.stdout);
-    },
-    file: (name) => join(home, name),
-  };
+export function newerModelsCli(url: string): AwsCli {
+  const env = { AWS_DATA_PATH: newerModelsDataPath(), AWS_MAX_ATTEMPTS: undefined };
+  return { run: (args) => awsCli(url, args, env), json: (args) => awsCliJson(url, args, env) };
 }
