@@ -15,9 +15,9 @@ export interface CliResult {
 
 /**
  * Runs Debian's AWS CLI against a Berth server with the test administrator key, reading no config or
- * credentials of the user running the tests.
+ * credentials of the user running the tests. `extraEnv` adds variables (AWS_DATA_PATH) or, set to undefined, removes them.
  */
-export function awsCli(url: string, args: string[]): Promise<CliResult> {
+export function awsCli(url: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   if (!existsSync(debianAwsCli)) throw new Error(`${debianAwsCli} is missing: install Debian's awscli package (.ci/run does)`);
   const home = mkdtempSync(join(tmpdir(), "berth-aws-cli-"));
   writeFileSync(join(home, "config"), "");
@@ -31,6 +31,7 @@ export function awsCli(url: string, args: string[]): Promise<CliResult> {
     AWS_SHARED_CREDENTIALS_FILE: join(home, "credentials"),
     AWS_PAGER: "",
     AWS_MAX_ATTEMPTS: "1",
+    ...extraEnv,
   });
   return new Promise((resolve) => {
     execFile(debianAwsCli, [...args, "--endpoint-url", url, "--output", "json"], { env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
@@ -41,8 +42,8 @@ export function awsCli(url: string, args: string[]): Promise<CliResult> {
 }
 
 /** Runs the CLI and parses its JSON output, failing with its stderr when it exits non-zero. */
-export async function awsCliJson(url: string, args: string[]): Promise<any> {
-  const result = await awsCli(url, args);
+export async function awsCliJson(url: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<any> {
+  const result = await awsCli(url, args, extraEnv);
   if (result.code !== 0) throw new Error(`aws ${args.join(" ")} exited ${result.code}: ${result.stderr}`);
   return result.stdout.trim() === "" ? {} : JSON.parse(result.stdout);
 }
