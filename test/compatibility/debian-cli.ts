@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { awsCli, awsCliJson, debianAwsCli, type CliResult } from "../support/aws-cli.js";
+import { awsCli, awsCliJson, type CliResult } from "../support/aws-cli.js";
 
 /**
  * The services whose models the CLI takes from the shared ones: its bundled models predate inference
