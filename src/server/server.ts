@@ -49,6 +49,7 @@ import { singleView } from "../cluster/cluster-view.js";
 import { WakeController } from "../cluster/wakes.js";
 import type { InstanceProvider } from "../instances/provider.js";
 import type { AutoscalingDeps } from "../operations/autoscaling/deps.js";
+import { deregisterScalableTarget } from "../operations/autoscaling/targets.js";
 
 export interface RunningServer {
   url: string;
@@ -155,6 +156,14 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     quotas: config.quotas,
   });
 
+  const autoscalingDeps: AutoscalingDeps = {
+    store,
+    account: deps.account,
+    clock,
+    alarms: monitoring.managedAlarms,
+    onTargetChanged: (resourceId, dimension) => autoscaler.clampTarget(resourceId, dimension),
+    quotas: config.quotas,
+  };
   autoscaler = new Autoscaler({
     store: controllerStore,
     clock,
@@ -162,6 +171,12 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     scale: timeScale,
     metrics: monitoring.reader,
     quotas: config.quotas,
+    deregister: async (resourceId, dimension) => {
+      await deregisterScalableTarget(
+        { ...autoscalingDeps, store: controllerStore },
+        { ResourceId: resourceId, ScalableDimension: dimension, ServiceNamespace: "sagemaker" },
+      );
+    },
   });
   const unregisterScaling = monitoring.alarms.registerActionHandler(autoscaler.actionHandler());
   // Every controller starts and stops as one unit; the API keeps accepting writes while it is stopped.
@@ -175,14 +190,6 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   if (!cluster) await controllers.start();
   const startedAt = clock.now();
   let self = { id: "", url: "" };
-  const autoscalingDeps: AutoscalingDeps = {
-    store,
-    account: deps.account,
-    clock,
-    alarms: monitoring.managedAlarms,
-    onTargetChanged: (resourceId, dimension) => autoscaler.clampTarget(resourceId, dimension),
-    quotas: config.quotas,
-  };
 
   const keys = config.auth.enabled ? openKeyRing(config, log) : undefined;
   const allowedHosts = new AllowedHosts(config.host, config.auth.allowedHosts);
