@@ -186,7 +186,7 @@ class Engine {
     const demands: ComponentDemand[] = [];
     for (const m of this.#poolModels[pool.index]) {
       const model = this.#models[m];
-      demands.push({ component: model.name, copies: this.#desired[m], needs: model.needs, strategy: pool.spec.placement });
+      demands.push({ component: model.name, copies: this.#desired[m], needs: model.needs, share: model.share, strategy: pool.spec.placement });
     }
     return { instances: pool.schedulerInstances(), demands, current: pool.current, nextOrdinals: pool.nextOrdinals };
   }
