@@ -36,11 +36,7 @@ export function registerInstancesCommand(program: Command): void {
           process.stdout.write(`  device ${d.index} (${d.name}, ${d.memoryMiB} MiB): ${d.freeMemoryMiB} MiB free; shared by ${held}\n`);
         }
         for (const c of i.copies) {
-          const devices = c.share
-            ? ` ${c.share.memoryMiB} MiB of device ${c.devices[0]}`
-            : c.devices.length > 0
-              ? ` devices ${c.devices.join(",")}`
-              : "";
+          const devices = c.share ? ` ${c.share.memoryMiB} MiB of device ${c.devices[0]}` : c.devices.length > 0 ? ` devices ${c.devices.join(",")}` : "";
           process.stdout.write(
             `  ${c.copyId.padEnd(28)} ${c.phase.padEnd(10)} ${c.state.padEnd(8)}${devices} cpu ${c.cpuCores} mem ${c.memoryMiB} MiB${c.port ? ` port ${c.port}` : ""}\n`,
           );

@@ -25,7 +25,10 @@ export function shareFromTags(tags: readonly Tag[]): DeviceShare | undefined {
   const memory = value(shareTagKeys.memory);
   const compute = value(shareTagKeys.compute);
   if (memory === undefined) {
-    if (compute !== undefined) throw sageMakerErrors.invalid(`Tag '${shareTagKeys.compute}' needs tag '${shareTagKeys.memory}' too: a share of an accelerator is asked for by its memory.`);
+    if (compute !== undefined)
+      throw sageMakerErrors.invalid(
+        `Tag '${shareTagKeys.compute}' needs tag '${shareTagKeys.memory}' too: a share of an accelerator is asked for by its memory.`,
+      );
     return undefined;
   }
   const memoryMiB = wholeNumber(memory);

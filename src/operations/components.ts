@@ -53,7 +53,8 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
     const spec = pickSpecification(input, variant);
     const base = spec.BaseInferenceComponentName ? await adapterBase(deps, name, endpoint.name, spec) : undefined;
     if (base && input.RuntimeConfig) throw deploymentErrors.adapterRuntimeConfig(name);
-    if (base && share) throw sageMakerErrors.invalid(`Adapter inference component '${name}' runs inside the copies of its base, so it takes no accelerator share of its own.`);
+    if (base && share)
+      throw sageMakerErrors.invalid(`Adapter inference component '${name}' runs inside the copies of its base, so it takes no accelerator share of its own.`);
     const model = spec.ModelName ? await getModelRecord(deps, spec.ModelName) : undefined;
     const resolved = base
       ? adapterSpec(base.value, spec)

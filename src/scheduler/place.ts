@@ -53,9 +53,7 @@ export function place(input: PlacementInput): PlacementDecision {
     const prefix = demand.namePrefix ?? component;
     const list = active.get(component)!;
     const counts = countsOf(list);
-    const pick = share
-      ? sharePicker(fleet, needs, share, counts, demand.strategy === "SPREAD")
-      : strategies[demand.strategy].picker(fleet, needs, counts);
+    const pick = share ? sharePicker(fleet, needs, share, counts, demand.strategy === "SPREAD") : strategies[demand.strategy].picker(fleet, needs, counts);
     const addOne = (reason: string, replaces?: string): boolean => {
       const i = pick();
       if (i < 0) return false;

@@ -18,9 +18,16 @@ import { eventually } from "../support/wait.js";
 const envServer = fileURLToPath(new URL("../../../test/fixtures/env-server.mjs", import.meta.url));
 
 /** A component of the env-reporting image asking for `memory` MiB (and maybe a compute percent) of one accelerator. */
-function shareComponent(endpoint: string, memory: string, options: { compute?: string; accelerators?: number; name?: string } = {}): CreateInferenceComponentCommandInput {
+function shareComponent(
+  endpoint: string,
+  memory: string,
+  options: { compute?: string; accelerators?: number; name?: string } = {},
+): CreateInferenceComponentCommandInput {
   const input = echoComponent(endpoint, { name: options.name, image: "test/env", accelerators: options.accelerators ?? 1 });
-  const tags = [{ Key: "berth:AcceleratorMemoryRequiredInMb", Value: memory }, { Key: "team", Value: "search" }];
+  const tags = [
+    { Key: "berth:AcceleratorMemoryRequiredInMb", Value: memory },
+    { Key: "team", Value: "search" },
+  ];
   if (options.compute !== undefined) tags.push({ Key: "berth:AcceleratorComputePercent", Value: options.compute });
   return { ...input, Tags: tags };
 }
@@ -90,7 +97,8 @@ describe("fractional accelerators", () => {
       { Key: "berth:AcceleratorMemoryRequiredInMb", Value: "4096" },
       { Key: "team", Value: "search" },
     ]);
-    const fixed = /^Tag key 'berth:AcceleratorMemoryRequiredInMb' is refused: it sets an inference component's share of an accelerator, which is fixed by CreateInferenceComponent's Tags\./;
+    const fixed =
+      /^Tag key 'berth:AcceleratorMemoryRequiredInMb' is refused: it sets an inference component's share of an accelerator, which is fixed by CreateInferenceComponent's Tags\./;
     await assert.rejects(
       berth.sagemaker.send(new AddTagsCommand({ ResourceArn: arn, Tags: [{ Key: "berth:AcceleratorMemoryRequiredInMb", Value: "8192" }] })),
       (e: Error) => e.name === "ValidationException" && fixed.test(e.message),
@@ -119,7 +127,10 @@ describe("fractional accelerators", () => {
         { ...echoComponent(endpoint), Tags: [{ Key: "berth:AcceleratorComputePercent", Value: "50" }] },
         /^Tag 'berth:AcceleratorComputePercent' needs tag 'berth:AcceleratorMemoryRequiredInMb' too/,
       ],
-      [{ ...echoComponent(endpoint), Tags: [{ Key: "berth:Other", Value: "1" }] }, /^Tag key 'berth:Other' is refused: tag keys starting with 'berth:' are reserved/],
+      [
+        { ...echoComponent(endpoint), Tags: [{ Key: "berth:Other", Value: "1" }] },
+        /^Tag key 'berth:Other' is refused: tag keys starting with 'berth:' are reserved/,
+      ],
     ];
     for (const [input, message] of cases) {
       await assert.rejects(

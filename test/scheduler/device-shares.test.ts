@@ -7,7 +7,13 @@ function gpuInstance(id: string, devices = 1, memoryMiB = 24_576): SchedulerInst
   return { ...instance(id, { capacity: res(devices, 16_000, 65_536) }), deviceMemoryMiB: Array(devices).fill(memoryMiB), instanceType: "ml.g5.xlarge" };
 }
 
-function shareDemand(component: string, copies: number, memoryMiB: number, computePercent?: number, strategy: "BINPACK" | "SPREAD" = "BINPACK"): ComponentDemand {
+function shareDemand(
+  component: string,
+  copies: number,
+  memoryMiB: number,
+  computePercent?: number,
+  strategy: "BINPACK" | "SPREAD" = "BINPACK",
+): ComponentDemand {
   return { ...demand(component, copies, { needs: res(0), strategy }), share: { memoryMiB, ...(computePercent === undefined ? {} : { computePercent }) } };
 }
 

@@ -8,8 +8,7 @@ import { realDevice } from "../../instances/local-provider.js";
 
 /** The devices an agent declares: the GPUs nvidia-smi found, else the instance type's modelled ones (`count` overrides how many). */
 export function hostDevices(gpus: DiscoveredGpu[], type: InstanceTypeSpec, count?: number): DeviceInfo[] {
-  if (gpus.length > 0)
-    return gpus.slice(0, count ?? gpus.length).map(realDevice);
+  if (gpus.length > 0) return gpus.slice(0, count ?? gpus.length).map(realDevice);
   const accelerator = type.accelerator;
   const n = count ?? accelerator?.count ?? 0;
   const memoryMiB = deviceMemoryMiB(type);

@@ -174,7 +174,13 @@ function pools(world: EndpointWorld, drainingInstances: Set<string>): Pool[] {
 function componentDemands(component: ComponentRecord): ComponentDemand[] {
   const rollout = component.rollout;
   const namePrefix = component.name;
-  const current = { component: component.name, needs: component.resolved.needs, share: component.resolved.share, strategy: component.resolved.strategy, namePrefix };
+  const current = {
+    component: component.name,
+    needs: component.resolved.needs,
+    share: component.resolved.share,
+    strategy: component.resolved.strategy,
+    namePrefix,
+  };
   if (component.status === "Deleting") return [{ ...current, copies: 0 }];
   if (!rollout) return [{ ...current, copies: component.desiredCopyCount }];
   return [

@@ -153,7 +153,14 @@ function copyShortfalls(
 }
 
 /** A copy's part of one accelerator: only with accelerators 1, within one device, and room for the weights. */
-function readShare(f: Fields, path: FieldPath, value: unknown, accelerators: number | undefined, instance: InstanceShape | undefined, sizeGB: number | undefined) {
+function readShare(
+  f: Fields,
+  path: FieldPath,
+  value: unknown,
+  accelerators: number | undefined,
+  instance: InstanceShape | undefined,
+  sizeGB: number | undefined,
+) {
   if (value === undefined) return undefined;
   const gib = f.number(path, value, { above: 0 });
   if (gib === undefined) return undefined;
