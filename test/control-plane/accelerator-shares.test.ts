@@ -7,13 +7,15 @@ import {
   DeleteTagsCommand,
   DescribeInferenceComponentCommand,
   ListTagsCommand,
+  UpdateInferenceComponentCommand,
   type CreateInferenceComponentCommandInput,
 } from "@aws-sdk/client-sagemaker";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
-import { createComponent, createIcEndpoint, echoComponent, uniqueName } from "../support/fixtures.js";
+import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForComponent } from "../support/fixtures.js";
 import { invoke } from "../support/invoke.js";
 import { placement } from "../support/placement.js";
 import { eventually } from "../support/wait.js";
+import { berthCli } from "../security/keys-cli.js";
 
 const envServer = fileURLToPath(new URL("../../../test/fixtures/env-server.mjs", import.meta.url));
 
@@ -62,6 +64,10 @@ describe("fractional accelerators", () => {
     assert.equal(device.heldBy, undefined);
     assert.equal(instance!.free.accelerators, 0, "a shared device is not free for a whole-device copy");
     for (const copy of instance!.copies) assert.deepEqual([copy.devices, copy.share?.memoryMiB], [[0], 12288]);
+    const cli = berthCli(["instances", "--url", berth.url, "--endpoint", endpoint, "--data-dir", berth.dataDir]);
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.ok(cli.stdout.includes(`  device 0 (A10G, 24576 MiB): 0 MiB free; shared by ${first}-1 12288 MiB 50%, ${second}-1 12288 MiB 50%\n`), cli.stdout);
+    assert.match(cli.stdout, new RegExp(`${first}-1 +\\w+ +Active +12288 MiB of device 0 cpu 1`));
 
     for (const name of [first, second]) {
       const { env } = JSON.parse((await invoke(berth.runtime, endpoint, name, "{}")).body) as { env: Record<string, string> };
@@ -85,6 +91,36 @@ describe("fractional accelerators", () => {
     assert.match(
       refused.FailureReason!,
       /1 of 1 copy cannot be placed: needs 12288 MiB of accelerator memory on one device; the most free on any ml\.g5\.xlarge device is 0 MiB/,
+    );
+  });
+
+  it("keeps the share through UpdateInferenceComponent, whose new copies hold the same part of the device", async () => {
+    const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.xlarge" });
+    const input = shareComponent(endpoint, "8192");
+    const name = await createComponent(berth.sagemaker, input);
+    const spec = input.Specification!;
+    await berth.sagemaker.send(
+      new UpdateInferenceComponentCommand({
+        InferenceComponentName: name,
+        Specification: { ...spec, Container: { ...spec.Container, Environment: { USER_SETTING: "v2" } } },
+      }),
+    );
+    await waitForComponent(berth.sagemaker, name, "InService");
+    const { env } = JSON.parse((await invoke(berth.runtime, endpoint, name, "{}")).body) as { env: Record<string, string> };
+    assert.deepEqual([env.USER_SETTING, env.BERTH_ACCELERATOR_MEMORY_MB, env.BERTH_ACCELERATOR_MEMORY_FRACTION], ["v2", "8192", "0.3333"]);
+    const copies = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).filter((c) => c.owner === name && c.state === "Active");
+    assert.deepEqual(
+      copies.map((c) => [c.copyId, c.share?.memoryMiB]),
+      [[`${name}-2`, 8192]],
+    );
+    await assert.rejects(
+      berth.sagemaker.send(
+        new UpdateInferenceComponentCommand({
+          InferenceComponentName: name,
+          Specification: { ...spec, ComputeResourceRequirements: { ...spec.ComputeResourceRequirements!, NumberOfAcceleratorDevicesRequired: 2 } },
+        }),
+      ),
+      (e: Error) => e.name === "ValidationException" && /NumberOfAcceleratorDevicesRequired must be 1; got 2\./.test(e.message),
     );
   });
 
