@@ -29,7 +29,8 @@ export class Fleet {
   readonly #holders: Int32Array[];
   readonly #freeDevices: number[];
   readonly #devices: number[][];
-  readonly #ledgers: DeviceLedger[];
+  /** Built on first use: most placements have no shares, and the simulator places often. */
+  readonly #ledgers: (DeviceLedger | undefined)[];
   readonly #byId = new Map<string, number>();
   #index: BestFitIndex | undefined;
 
@@ -37,7 +38,7 @@ export class Fleet {
     this.instances = instances;
     this.#devices = instances.map((inst) => uniqueSorted(inst.deviceIndices));
     this.#holders = this.#devices.map((ds) => new Int32Array(ds.length));
-    this.#ledgers = instances.map((inst, i) => ledger(inst, this.#devices[i]));
+    this.#ledgers = new Array<DeviceLedger | undefined>(instances.length);
     this.#freeDevices = this.#devices.map((ds) => ds.length);
     this.#used = instances.map(() => ({ accelerators: 0, cpuMillis: 0, memoryMiB: 0 }));
     this.free = instances.map(() => ({ accelerators: 0, cpuMillis: 0, memoryMiB: 0 }));
@@ -85,7 +86,7 @@ export class Fleet {
    * empty one), then the lowest index. Returns the device's position (see deviceFreeMiB), or -1.
    */
   bestDevice(i: number, share: DeviceShare): number {
-    const { memoryMiB, sharePercent } = this.#ledgers[i];
+    const { memoryMiB, sharePercent } = this.#ledger(i);
     let best = -1;
     let bestLeft = Infinity;
     for (let k = 0; k < memoryMiB.length; k++) {
@@ -99,13 +100,13 @@ export class Fleet {
 
   /** Accelerator memory a share could still take on instance i's k-th device: 0 while a whole-device copy holds it. */
   deviceFreeMiB(i: number, k: number): number {
-    const { memoryMiB, shareMiB, shareHolders } = this.#ledgers[i];
+    const { memoryMiB, shareMiB, shareHolders } = this.#ledger(i);
     return this.#holders[i][k] > shareHolders[k] ? 0 : memoryMiB[k] - shareMiB[k];
   }
 
   /** Compute percent a share could still take on instance i's k-th device. */
   deviceFreePercent(i: number, k: number): number {
-    return this.deviceFreeMiB(i, k) > 0 ? 100 - this.#ledgers[i].sharePercent[k] : 0;
+    return this.deviceFreeMiB(i, k) > 0 ? 100 - this.#ledger(i).sharePercent[k] : 0;
   }
 
   deviceCount(i: number): number {
@@ -137,6 +138,10 @@ export class Fleet {
     return this.#index.best(needs, skip);
   }
 
+  #ledger(i: number): DeviceLedger {
+    return (this.#ledgers[i] ??= ledger(this.instances[i], this.#devices[i]));
+  }
+
   #change(i: number, copy: Holding, sign: 1 | -1): void {
     const used = this.#used[i];
     used.accelerators += sign * copy.resources.accelerators;
@@ -149,10 +154,10 @@ export class Fleet {
       const n = holders[k];
       holders[k] = n + sign;
       if (copy.share) {
-        const ledger = this.#ledgers[i];
-        ledger.shareHolders[k] += sign;
-        ledger.shareMiB[k] += sign * copy.share.memoryMiB;
-        ledger.sharePercent[k] += sign * (copy.share.computePercent ?? 0);
+        const shares = this.#ledger(i);
+        shares.shareHolders[k] += sign;
+        shares.shareMiB[k] += sign * copy.share.memoryMiB;
+        shares.sharePercent[k] += sign * (copy.share.computePercent ?? 0);
       }
       if (n === 0) this.#freeDevices[i]--;
       else if (n + sign === 0) this.#freeDevices[i]++;
