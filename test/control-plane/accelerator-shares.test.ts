@@ -94,6 +94,22 @@ describe("fractional accelerators", () => {
     );
   });
 
+  it("has managed instance scaling add an instance when the shares outgrow one device", async () => {
+    const endpoint = await createIcEndpoint(berth.sagemaker, {
+      instanceType: "ml.g5.xlarge",
+      instanceCount: 1,
+      variant: { ManagedInstanceScaling: { Status: "ENABLED", MinInstanceCount: 1, MaxInstanceCount: 3 } },
+    });
+    const input = shareComponent(endpoint, "10240");
+    const name = await createComponent(berth.sagemaker, { ...input, RuntimeConfig: { CopyCount: 3 } });
+    const view = await placement(berth.url, endpoint);
+    assert.deepEqual(
+      view.map((i) => i.devices[0]!.shares?.map((s) => s.copyId).sort()),
+      [[`${name}-1`, `${name}-2`], [`${name}-3`]],
+      "two 10 GiB shares fill the first A10G, the third buys a second instance",
+    );
+  });
+
   it("keeps the share through UpdateInferenceComponent, whose new copies hold the same part of the device", async () => {
     const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.xlarge" });
     const input = shareComponent(endpoint, "8192");
