@@ -55,6 +55,12 @@ export function checkShare(
     );
   }
   const device = deviceMemoryMiB(ctx.instanceType);
+  if (device === 0) {
+    throw sageMakerErrors.invalid(
+      `Inference component '${ctx.componentName}' asks for part of one accelerator (tag '${shareTagKeys.memory}'), but ${ctx.instanceType.instanceType}, ` +
+        `the instance type of endpoint '${ctx.endpointName}', has no accelerators.`,
+    );
+  }
   if (share.memoryMiB > device) {
     throw sageMakerErrors.invalid(
       `Inference component '${ctx.componentName}' asks for ${share.memoryMiB} MiB of accelerator memory (tag '${shareTagKeys.memory}'), ` +

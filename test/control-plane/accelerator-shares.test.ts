@@ -184,6 +184,8 @@ describe("fractional accelerators", () => {
         /^Tag key 'berth:Other' is refused: tag keys starting with 'berth:' are reserved/,
       ],
     ];
+    const cpuOnly = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.m5.large" });
+    cases.push([{ ...shareComponent(cpuOnly, "1024", { accelerators: 1 }) }, /but ml\.m5\.large, the instance type of endpoint '.+', has no accelerators\./]);
     for (const [input, message] of cases) {
       await assert.rejects(
         berth.sagemaker.send(new CreateInferenceComponentCommand({ ...input, InferenceComponentName: uniqueName("bad") })),
