@@ -142,6 +142,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         log: log.child({ component: "agent" }),
         drain: (copyId, timeoutMs) => publisher.settled().then(() => router.waitIdle(copyId, timeoutMs)),
         timings: options.supervisorTimings,
+        mps: config.copies.mps,
       });
   await agent?.start();
   const endpoints = new EndpointController({

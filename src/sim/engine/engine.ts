@@ -186,7 +186,7 @@ class Engine {
     const demands: ComponentDemand[] = [];
     for (const m of this.#poolModels[pool.index]) {
       const model = this.#models[m];
-      demands.push({ component: model.name, copies: this.#desired[m], needs: model.needs, strategy: pool.spec.placement });
+      demands.push({ component: model.name, copies: this.#desired[m], needs: model.needs, share: model.share, strategy: pool.spec.placement });
     }
     return { instances: pool.schedulerInstances(), demands, current: pool.current, nextOrdinals: pool.nextOrdinals };
   }
@@ -209,7 +209,7 @@ class Engine {
       instance.copies++;
       this.#live[m].push(k);
       this.#nextReady[m] = -Infinity;
-      this.#gpusHeld += added.resources.accelerators;
+      this.#gpusHeld += devicesHeld(pool, added);
       this.#counts.peak[m] = Math.max(this.#counts.peak[m], this.#live[m].length);
       const { reason: _reason, ...copy } = added;
       current.push(copy);
@@ -231,7 +231,7 @@ class Engine {
     list.splice(list.indexOf(k), 1);
     this.#nextReady[m] = -Infinity;
     this.#copies.release(k, t);
-    this.#gpusHeld -= copy.resources.accelerators;
+    this.#gpusHeld -= devicesHeld(pool, copy);
   }
 
   #readySeconds(m: number, from: number, to: number): number {
@@ -444,4 +444,11 @@ class Engine {
       notes: this.#notes,
     };
   }
+}
+
+/** Devices a copy holds: whole ones, or its share's part of one (by memory). */
+function devicesHeld(pool: PoolState, copy: PlacedCopy): number {
+  if (!copy.share) return copy.resources.accelerators;
+  const device = pool.spec.template.deviceMemoryMiB?.[0] ?? 0;
+  return device > 0 ? copy.share.memoryMiB / device : 0;
 }

@@ -64,6 +64,7 @@ export class PoolState {
       id: i.id,
       capacity: this.spec.template.capacity,
       deviceIndices: this.spec.template.deviceIndices,
+      deviceMemoryMiB: this.spec.template.deviceMemoryMiB,
       schedulable: true,
       order: i.order,
     }));

@@ -1,6 +1,6 @@
 import type { TargetTrackingConfig } from "../../autoscaling/records.js";
 import type { ScalableResource } from "../../autoscaling/resource-id.js";
-import type { Resources } from "../../domain/compute.js";
+import type { DeviceShare, Resources } from "../../domain/compute.js";
 import type { InstanceTemplate, PlacementStrategy } from "../../scheduler/index.js";
 
 /**
@@ -22,6 +22,8 @@ export interface EngineModel {
   pool: number;
   /** What one copy reserves in its pool; a dedicated endpoint's copy reserves the whole instance. */
   needs: Resources;
+  /** Part of one accelerator each copy reserves (needs.accelerators is then 0). */
+  share?: DeviceShare;
   /** Accelerators the model really computes on (≤ needs.accelerators): busy time and charts count these. */
   accelerators: number;
   /** Requests one copy serves at once; more wait in the copy's queue. */

@@ -2,18 +2,21 @@ import type { TargetTrackingConfig } from "../../autoscaling/records.js";
 import type { Resources } from "../../domain/compute.js";
 import type { InstanceTemplate } from "../../scheduler/index.js";
 import type { EngineModel, EngineResult, EngineTiming } from "../engine/index.js";
-import { copyNeeds, shapeCapacity, type PortfolioEndpoint, type PortfolioModel } from "../input/index.js";
+import { copyNeeds, copyShare, shapeCapacity, type PortfolioEndpoint, type PortfolioModel } from "../input/index.js";
 import type { SimulationContext, Strategy, StrategyResult } from "./types.js";
 
 /** The endpoint's instance as the scheduler sees it, through the server's own capacity rule (memory headroom). */
 export function instanceTemplate(endpoint: PortfolioEndpoint): InstanceTemplate {
   const capacity = shapeCapacity(endpoint.instance);
-  return { capacity, deviceIndices: Array.from({ length: capacity.accelerators }, (_, i) => i) };
+  const deviceIndices = Array.from({ length: capacity.accelerators }, (_, i) => i);
+  const deviceMemoryMiB = deviceIndices.map(() => Math.floor(endpoint.instance.memoryPerAcceleratorGiB * 1024));
+  return { capacity, deviceIndices, deviceMemoryMiB };
 }
 
-/** What one copy of the model reserves as an inference component; the portfolio reader checked that it fits the template. */
+/** What one copy of the model reserves as an inference component; the portfolio reader checked that it fits the template. A share stands for its device. */
 export function modelNeeds(model: PortfolioModel): Resources {
-  return copyNeeds(model);
+  const needs = copyNeeds(model);
+  return copyShare(model) ? { ...needs, accelerators: 0 } : needs;
 }
 
 /** What an engine model takes from its portfolio entry, whatever the strategy hosting it. */
@@ -21,11 +24,13 @@ export function hostedModel(
   model: PortfolioModel,
   pool: number,
   needs: Resources,
-): Pick<EngineModel, "name" | "pool" | "needs" | "accelerators" | "concurrency" | "startupS" | "sloS"> {
+): Pick<EngineModel, "name" | "pool" | "needs" | "share" | "accelerators" | "concurrency" | "startupS" | "sloS"> {
+  const share = copyShare(model);
   return {
     name: model.name,
     pool,
     needs,
+    ...(share && needs.accelerators === 0 && { share }),
     accelerators: model.accelerators,
     concurrency: model.concurrency,
     startupS: model.startup.seconds,

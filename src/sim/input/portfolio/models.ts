@@ -13,6 +13,7 @@ const modelFields = [
   "catalogModel",
   "sizeGB",
   "accelerators",
+  "acceleratorMemoryGiB",
   "memoryGiB",
   "cpuCores",
   "startup",
@@ -67,6 +68,7 @@ function readModel(
   const entry = m.catalogModel === undefined ? undefined : catalogEntry(f, at("catalogModel"), m.catalogModel, catalog);
   const sizeGB = m.sizeGB === undefined ? entry?.fp16WeightsGB : f.number(at("sizeGB"), m.sizeGB, { above: 0 });
   const accelerators = f.number(at("accelerators"), f.required(path, m, "accelerators", "whole accelerator devices per copy"), { whole: true, min: 1 });
+  const acceleratorMemoryGiB = readShare(f, at("acceleratorMemoryGiB"), m.acceleratorMemoryGiB, accelerators, instance, sizeGB);
   const memoryGiB = m.memoryGiB === undefined ? memoryFromCatalog(f, path, entry, notes) : f.number(at("memoryGiB"), m.memoryGiB, { above: 0 });
   const cpuCores = m.cpuCores === undefined ? defaultCpuCores : f.number(at("cpuCores"), m.cpuCores, { above: 0 });
   const startup = readStartup(f, path, m, sizeGB);
@@ -108,6 +110,7 @@ function readModel(
     ...(entry && { catalogModel: entry.id }),
     ...(sizeGB !== undefined && { sizeGB }),
     accelerators,
+    ...(acceleratorMemoryGiB !== undefined && { acceleratorMemoryGiB }),
     memoryGiB,
     cpuCores,
     startup,
@@ -147,4 +150,24 @@ function copyShortfalls(
 ): Map<keyof Resources, Shortfall> {
   const needs = copyNeeds({ accelerators: model.accelerators ?? 0, cpuCores: model.cpuCores ?? 0, memoryGiB: model.memoryGiB ?? 0 });
   return new Map(shortfalls(shapeCapacity(instance), needs).map((s) => [s.resource, s]));
+}
+
+/** A copy's part of one accelerator: only with accelerators 1, within one device, and room for the weights. */
+function readShare(
+  f: Fields,
+  path: FieldPath,
+  value: unknown,
+  accelerators: number | undefined,
+  instance: InstanceShape | undefined,
+  sizeGB: number | undefined,
+) {
+  if (value === undefined) return undefined;
+  const gib = f.number(path, value, { above: 0 });
+  if (gib === undefined) return undefined;
+  if (accelerators !== undefined && accelerators !== 1) return f.fail(path, `a share of one accelerator needs accelerators: 1, got ${accelerators}`);
+  if (instance && gib > instance.memoryPerAcceleratorGiB) {
+    return f.fail(path, `${gib} GiB is more than one accelerator of the endpoint has (${instance.memoryPerAcceleratorGiB} GiB)`);
+  }
+  if (sizeGB !== undefined && (sizeGB * 1e9) / bytesPerGiB > gib) return f.fail(path, `${sizeGB} GB of weights do not fit in a ${gib} GiB share`);
+  return gib;
 }

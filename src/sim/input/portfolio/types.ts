@@ -17,8 +17,10 @@ export interface PortfolioModel {
   catalogModel?: string;
   /** Weights to load, decimal GB; undefined when neither given nor in the catalog (then startup is fixed). */
   sizeGB?: number;
-  /** Whole accelerator devices per copy. */
+  /** Whole accelerator devices per copy (1 with acceleratorMemoryGiB: the device the share is part of). */
   accelerators: number;
+  /** Part of one accelerator a copy reserves, GiB (Berth's fractional accelerators; the server's berth:AcceleratorMemoryRequiredInMb). */
+  acceleratorMemoryGiB?: number;
   /** Memory one copy reserves, GiB. */
   memoryGiB: number;
   cpuCores: number;
