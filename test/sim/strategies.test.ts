@@ -13,17 +13,20 @@ simulation: { rateScale: 0.5, seed: 9 }
 `;
 
 describe("strategies", () => {
-  it("run (a) to (e) by default, and the optional packing-alone column when named", (t: TestContext) => {
+  it("run both dedicated baselines, (b) to (e) and (f) by default, and the optional packing-alone column when named", (t: TestContext) => {
     t.plan(3);
     t.assert.deepStrictEqual(
       defaultStrategies().map((s) => s.key),
-      ["a", "b", "c", "d", "e"],
+      ["a", "a2", "b", "c", "d", "e", "f"],
     );
     t.assert.deepStrictEqual(
       pickStrategies(["packed-peak", "a"]).map((s) => s.key),
       ["p", "a"],
     );
-    t.assert.throws(() => pickStrategies(["a", "nope"]), /unknown strategy 'nope'; choose from a \(dedicated\), b \(dedicated-autoscaling\)/);
+    t.assert.throws(
+      () => pickStrategies(["a", "nope"]),
+      /unknown strategy 'nope'; choose from a \(dedicated\), a2 \(dedicated-workers\), b \(dedicated-autoscaling\)/,
+    );
   });
 
   it("take a new column by registering one more strategy", async (t: TestContext) => {

@@ -7,8 +7,9 @@ export const dedicated: Strategy = {
   name: "dedicated",
   key: "a",
   label: "(a) dedicated, sized for peak",
+  baseline: true,
   describe:
-    "Each model has its own endpoint (single-model hosting): one copy per instance, holding the whole instance whatever the model uses, " +
+    "Each model has its own endpoint (single-model hosting): one copy per instance, holding the whole instance whatever the model uses (the accelerators the copy does not use stay idle), " +
     "and as many instances as the model's busiest minute needs (ideal load of that minute / the model's scaling target, within its copy limits), for the whole run. No autoscaling.",
   run(ctx: SimulationContext) {
     const template = ctx.template;
