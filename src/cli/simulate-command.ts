@@ -42,7 +42,7 @@ export function registerSimulateCommand(program: Command): void {
     .option("--duration <time>", "simulate this much of the trace, e.g. 1h, 90m, 3600 (default: the portfolio's durationS, else all)")
     .option("--start <time>", "window start in the trace, e.g. 0, 6h")
     .option("--seed <n>", "seed of every random draw (default: the portfolio's simulation.seed)")
-    .option("--strategies <list>", "strategies by key or name, e.g. a,b,c,d,e (default: all)")
+    .option("--strategies <list>", "strategies by key or name, e.g. a,a2,d,e (default: all but p)")
     .option("--price <usd>", "USD per instance-hour, overriding the portfolio and the catalog")
     .option("--speedup <x>", "replay the trace x times faster")
     .option("--rate-scale <x>", "multiply the trace's request rate (default: the portfolio's simulation.rateScale, else 1)")

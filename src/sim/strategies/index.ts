@@ -10,6 +10,7 @@ import type { Strategy } from "./types.js";
 
 export type { SimulationAssumptions, SimulationContext, Strategy, StrategyResult } from "./types.js";
 export { instanceTemplate } from "./sizing.js";
+export { boundResult } from "./bound.js";
 
 const registry = new Map<string, Strategy>();
 
