@@ -30,7 +30,8 @@ class Engine {
   readonly #pools: PoolState[];
   readonly #copies = new CopyTable();
   readonly #latency = new LatencyHistogram();
-  readonly #judged = new LatencyHistogram();
+  /** The latency the SLOs judge; the end-to-end histogram itself when no model is judged by its first token. */
+  readonly #judged: LatencyHistogram;
   readonly #pending: number[][];
   readonly #pendingHead: Int32Array;
   readonly #slo: Float64Array;
@@ -76,6 +77,7 @@ class Engine {
     this.#pending = setup.models.map(() => []);
     this.#pendingHead = new Int32Array(n);
     this.#slo = Float64Array.from(setup.models, (m) => m.sloS);
+    this.#judged = workload.judgesFirstToken ? new LatencyHistogram() : this.#latency;
     const counter = () => new Float64Array(n);
     this.#counts = {
       completed: counter(),
@@ -333,7 +335,7 @@ class Engine {
     copies.assign(k, done);
     this.#latency.add(done - a);
     const judged = start - a + this.#w.judged[n];
-    this.#judged.add(judged);
+    if (this.#judged !== this.#latency) this.#judged.add(judged);
     this.#counts.completed[m]++;
     if (judged <= this.#slo[m]) this.#counts.within[m]++;
     const end = this.#endS;

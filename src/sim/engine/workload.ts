@@ -12,6 +12,8 @@ export interface Workload {
   service: Float32Array;
   /** Seconds from the start of service that the model's SLO counts: its first token (slo: ttft) or the whole service (e2e). */
   judged: Float32Array;
+  /** Whether some request is judged by its first token; when none is, `judged` equals `service`. */
+  judgesFirstToken: boolean;
   models: readonly string[];
   requestsPerModel: Float64Array;
 }
@@ -39,7 +41,8 @@ export function buildWorkload(trace: Trace, assignment: StreamAssignment, models
   const time = new Float64Array(count);
   const model = new Int32Array(count);
   const service = new Float32Array(count);
-  const judged = new Float32Array(count);
+  const judgesFirstToken = models.some((m) => m.slo === "ttft");
+  const judged = judgesFirstToken ? new Float32Array(count) : service;
   const requestsPerModel = new Float64Array(models.length);
   for (let n = 0, k = 0; n < merged.stream.length; n++) {
     const s = merged.stream[n];
@@ -48,11 +51,11 @@ export function buildWorkload(trace: Trace, assignment: StreamAssignment, models
     time[k] = merged.time[n];
     model[k] = m;
     service[k] = serviceOf[s]![merged.index[n]];
-    judged[k] = judgedOf[s]![merged.index[n]];
+    if (judgesFirstToken) judged[k] = judgedOf[s]![merged.index[n]];
     requestsPerModel[m]++;
     k++;
   }
-  return { durationS: trace.durationS, time, model, service, judged, models: models.map((m) => m.name), requestsPerModel };
+  return { durationS: trace.durationS, time, model, service, judged, judgesFirstToken, models: models.map((m) => m.name), requestsPerModel };
 }
 
 function serviceTimes(stream: Trace["streams"][number], model: PortfolioModel, trace: Trace, file: string): Float32Array {
