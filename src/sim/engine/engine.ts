@@ -326,9 +326,7 @@ class Engine {
     const slot = copies.earliestSlot(k);
     const start = slot > a ? slot : a;
     if (start - a > this.#holdLimitS) {
-      this.#counts.failed[m]++;
-      if (copies.readyAt[k] - a > this.#holdLimitS) this.#counts.failStartup[m]++;
-      else this.#counts.failQueue[m]++;
+      this.#failOnCopy(k, a, m);
       return;
     }
     const done = start + this.#w.service[n];
@@ -348,6 +346,13 @@ class Engine {
       const r = copies.readyAt[k];
       tracker.recordOutstanding(a > r ? a : r, done, a);
     }
+  }
+
+  /** A request that would start too late on copy k: behind a busy copy, or waiting for one still starting. */
+  #failOnCopy(k: number, a: number, m: number): void {
+    this.#counts.failed[m]++;
+    if (this.#copies.readyAt[k] - a > this.#holdLimitS) this.#counts.failStartup[m]++;
+    else this.#counts.failQueue[m]++;
   }
 
   #wake(m: number, a: number): void {
