@@ -1,6 +1,7 @@
 import { describe, it, type TestContext } from "node:test";
 import { buildReport } from "../../src/sim/report/report.js";
 import { headlineRows, sloAttainment } from "../../src/sim/report/table.js";
+import type { Stream } from "../../src/sim/input/index.js";
 import { simulateLoaded } from "../../src/sim/simulate.js";
 import { every, portfolioOf, traceOf } from "./builders.js";
 
@@ -79,6 +80,24 @@ describe("what the simulation report tells its reader", () => {
     t.assert.match(markdown, /\| chat +\| .*\| TTFT ≤ 1,000 ms \| +100\.00% \|/);
     t.assert.match(markdown, /\| embed +\| .*\| +e2e ≤ 1,000 ms \| +0\.00% \|/);
     t.assert.ok(markdown.includes("SLOs are judged by time to first token for chat, and end to end for the other 1 model."));
+  });
+
+  it("takes a token profile's time to first token from its prefill: firstTokenMs + perInputTokenMs × input tokens", async (t: TestContext) => {
+    t.plan(1);
+    const yaml = `
+models:
+  - { name: coder, sizeGB: 14, accelerators: 1, memoryGiB: 30, startupSeconds: 40, latency: { firstTokenMs: 200, perInputTokenMs: 1, perOutputTokenMs: 50 }, concurrency: 1, sloMs: 1000, scaling: { maxCopies: 1 } }
+endpoint: { instanceType: ml.p4d.24xlarge, pricePerHour: 10 }
+mapping: { explicit: { coder: coder-traffic } }
+`;
+    // One request a minute, alternating 500 and 1,000 input tokens, 100 output tokens each (a 5 s response or more):
+    // the first token comes after 0.7 s (within the 1 s SLO) or 1.2 s (outside it).
+    const trace = traceOf(3600, { "coder-traffic": every(60, 60) });
+    const stream = trace.streams[0] as { -readonly [K in keyof Stream]: Stream[K] };
+    stream.inputTokens = Int32Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? 500 : 1000));
+    stream.outputTokens = new Int32Array(60).fill(100);
+    const sim = simulateLoaded(await portfolioOf(yaml), trace, { strategies: ["a"] });
+    t.assert.deepStrictEqual([sim.portfolio.models[0].slo, sim.results[0].withinSlo], ["ttft", 30]);
   });
 
   it("keeps the lower bound (busy accelerator time) below every strategy's cost", async (t: TestContext) => {
