@@ -186,9 +186,19 @@ export function costOverTimeChart(results: readonly StrategyResult[], pricePerHo
 }
 
 /** Requests within SLO per model and per strategy (with an "all models" row), as a labelled grid. */
+/** Rows of the SLO grid shown at most; larger portfolios show their busiest models, and the subtitle says so. */
+const maxSloRows = 40;
+
 export function sloChart(results: readonly StrategyResult[], modelNames: readonly string[], measures: readonly string[]): TopLevelSpec {
   const simulated = results.filter((r) => r.engine);
   const all = "all models";
+  const requests = simulated[0]?.engine?.models.map((o) => o.requests) ?? [];
+  const shown = new Set(
+    modelNames
+      .map((_, m) => m)
+      .sort((x, y) => (requests[y] ?? 0) - (requests[x] ?? 0) || x - y)
+      .slice(0, maxSloRows),
+  );
   const values: { strategy: string; model: string; within: number; label: string }[] = [];
   for (const r of simulated) {
     const share = (within: number, requests: number) => (requests > 0 ? within / requests : NaN);
@@ -197,9 +207,10 @@ export function sloChart(results: readonly StrategyResult[], modelNames: readonl
       if (Number.isFinite(v)) values.push({ strategy: r.label, model, within: round(v * 100), label: percent(v, 2) });
     };
     push(all, r.withinSlo, r.requests);
-    r.engine!.models.forEach((o, m) => push(`${modelNames[m]} (${measures[m]})`, o.withinSlo, o.requests));
+    r.engine!.models.forEach((o, m) => shown.has(m) && push(`${modelNames[m]} (${measures[m]})`, o.withinSlo, o.requests));
   }
-  const rows = [all, ...modelNames.map((n, m) => `${n} (${measures[m]})`)];
+  const rows = [all, ...modelNames.flatMap((n, m) => (shown.has(m) ? [`${n} (${measures[m]})`] : []))];
+  const cut = modelNames.length > maxSloRows ? `; the ${maxSloRows} models with the most requests of ${modelNames.length}` : "";
   const encoding = {
     x: { field: "strategy", type: "nominal", sort: simulated.map((r) => r.label), title: null, axis: { labelAngle: -20, labelLimit: 220, orient: "top" } },
     y: { field: "model", type: "nominal", sort: rows, title: null, axis: { labelLimit: 260 } },
@@ -208,7 +219,7 @@ export function sloChart(results: readonly StrategyResult[], modelNames: readonl
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
       text: "Requests within SLO, per model and strategy",
-      subtitle: "ttft: time to first token; e2e: end to end; failed requests count as missed",
+      subtitle: `ttft: time to first token; e2e: end to end; failed requests count as missed${cut}`,
     },
     data: { values },
     width: { step: 110 },
