@@ -30,6 +30,8 @@ class Engine {
   readonly #pools: PoolState[];
   readonly #copies = new CopyTable();
   readonly #latency = new LatencyHistogram();
+  /** The latency the SLOs judge; the end-to-end histogram itself when no model is judged by its first token. */
+  readonly #judged: LatencyHistogram;
   readonly #pending: number[][];
   readonly #pendingHead: Int32Array;
   readonly #slo: Float64Array;
@@ -37,6 +39,10 @@ class Engine {
     completed: Float64Array;
     within: Float64Array;
     failed: Float64Array;
+    failQueue: Float64Array;
+    failStartup: Float64Array;
+    failNoCopy: Float64Array;
+    failWindowEnd: Float64Array;
     held: Float64Array;
     cold: Float64Array;
     outs: Float64Array;
@@ -71,11 +77,16 @@ class Engine {
     this.#pending = setup.models.map(() => []);
     this.#pendingHead = new Int32Array(n);
     this.#slo = Float64Array.from(setup.models, (m) => m.sloS);
+    this.#judged = workload.judgesFirstToken ? new LatencyHistogram() : this.#latency;
     const counter = () => new Float64Array(n);
     this.#counts = {
       completed: counter(),
       within: counter(),
       failed: counter(),
+      failQueue: counter(),
+      failStartup: counter(),
+      failNoCopy: counter(),
+      failWindowEnd: counter(),
       held: counter(),
       cold: counter(),
       outs: counter(),
@@ -315,15 +326,16 @@ class Engine {
     const slot = copies.earliestSlot(k);
     const start = slot > a ? slot : a;
     if (start - a > this.#holdLimitS) {
-      this.#counts.failed[m]++;
+      this.#failOnCopy(k, a, m);
       return;
     }
     const done = start + this.#w.service[n];
     copies.assign(k, done);
-    const latency = done - a;
-    this.#latency.add(latency);
+    this.#latency.add(done - a);
+    const judged = start - a + this.#w.judged[n];
+    if (this.#judged !== this.#latency) this.#judged.add(judged);
     this.#counts.completed[m]++;
-    if (latency <= this.#slo[m]) this.#counts.within[m]++;
+    if (judged <= this.#slo[m]) this.#counts.within[m]++;
     const end = this.#endS;
     const busyEnd = copies.busyEnd[k];
     const from = start > busyEnd ? start : busyEnd;
@@ -334,6 +346,13 @@ class Engine {
       const r = copies.readyAt[k];
       tracker.recordOutstanding(a > r ? a : r, done, a);
     }
+  }
+
+  /** A request that would start too late on copy k: behind a busy copy, or waiting for one still starting. */
+  #failOnCopy(k: number, a: number, m: number): void {
+    this.#counts.failed[m]++;
+    if (this.#copies.readyAt[k] - a > this.#holdLimitS) this.#counts.failStartup[m]++;
+    else this.#counts.failQueue[m]++;
   }
 
   #wake(m: number, a: number): void {
@@ -357,6 +376,7 @@ class Engine {
       const a = this.#w.time[n];
       if (t - a > hold) {
         this.#counts.failed[m]++;
+        this.#counts.failNoCopy[m]++;
         continue;
       }
       let best = -1;
@@ -382,6 +402,7 @@ class Engine {
       let head = this.#pendingHead[m];
       while (head < queue.length && t - this.#w.time[queue[head]] > hold) {
         this.#counts.failed[m]++;
+        this.#counts.failNoCopy[m]++;
         head++;
       }
       if (head === queue.length) {
@@ -397,14 +418,18 @@ class Engine {
     for (const pool of this.#pools) instances += pool.instances.length;
     if (instances > this.#peakInstances) this.#peakInstances = instances;
     if (t % this.#series.stepS !== 0) return;
-    this.#series.record(t, instances, this.#gpusHeld, this.#live);
+    let instanceSeconds = 0;
+    for (const pool of this.#pools) instanceSeconds += pool.instanceSecondsAt(t);
+    this.#series.record(t, instances, this.#gpusHeld, instanceSeconds, this.#live);
     if (this.#gpusHeld > this.#series.busiest.gpusHeld) this.#series.snapshot(t, this.#gpusHeld, this.#pools, this.#models);
   }
 
   #finish(end: number): EngineResult {
     for (const pool of this.#pools) pool.finish(end);
     for (let m = 0; m < this.#pending.length; m++) {
-      this.#counts.failed[m] += this.#pending[m].length - this.#pendingHead[m];
+      const waiting = this.#pending[m].length - this.#pendingHead[m];
+      this.#counts.failed[m] += waiting;
+      this.#counts.failWindowEnd[m] += waiting;
     }
     const copies = this.#copies;
     let busy = 0;
@@ -423,6 +448,7 @@ class Engine {
       completed: c.completed[m],
       withinSlo: c.within[m],
       failed: c.failed[m],
+      failedBy: { queue: c.failQueue[m], startup: c.failStartup[m], noCopy: c.failNoCopy[m], windowEnd: c.failWindowEnd[m] },
       held: c.held[m],
       coldStarts: c.cold[m],
       peakCopies: c.peak[m],
@@ -438,6 +464,7 @@ class Engine {
       peakInstances,
       models,
       latency: this.#latency,
+      judged: this.#judged,
       series: this.#series.result(),
       busiest: this.#series.busiest,
       calls: this.#calls,

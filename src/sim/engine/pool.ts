@@ -86,6 +86,11 @@ export class PoolState {
     }
   }
 
+  /** Instance-seconds booked up to `now`, without booking. */
+  instanceSecondsAt(now: number): number {
+    return this.instanceSeconds + this.instances.length * (now - this.#lastChange);
+  }
+
   finish(end: number): void {
     this.#book(end);
   }

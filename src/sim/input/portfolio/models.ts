@@ -4,7 +4,7 @@ import { describeValue } from "../errors.js";
 import type { Catalog, CatalogModel } from "./catalog.js";
 import { copyNeeds, memoryHeadroomPercent, shapeCapacity } from "./copy-fit.js";
 import type { FieldPath, Fields } from "./fields.js";
-import { readLatency, readScaling, readStartup } from "./model-parts.js";
+import { readLatency, readScaling, readSloMeasure, readStartup } from "./model-parts.js";
 import { didYouMean, listSome } from "./suggest.js";
 import type { InstanceShape, PortfolioModel } from "./types.js";
 
@@ -21,6 +21,7 @@ const modelFields = [
   "latency",
   "concurrency",
   "sloMs",
+  "slo",
   "scaling",
 ] as const;
 
@@ -75,6 +76,7 @@ function readModel(
   const latency = readLatency(f, at("latency"), f.required(path, m, "latency", "{ firstTokenMs, perOutputTokenMs } or { fixedMs }"));
   const concurrency = m.concurrency === undefined ? 1 : f.number(at("concurrency"), m.concurrency, { whole: true, min: 1 });
   const sloMs = f.number(at("sloMs"), f.required(path, m, "sloMs", "the latency SLO in milliseconds"), { above: 0 });
+  const slo = readSloMeasure(f, at("slo"), m.slo, latency);
   const scaling = readScaling(f, at("scaling"), f.required(path, m, "scaling", "at least { maxCopies }"), concurrency ?? 1);
   // The scheduler's own fit check on one empty instance: a copy refused here could never be placed.
   const short = instance ? copyShortfalls(instance, { accelerators, cpuCores, memoryGiB }) : new Map<keyof Resources, Shortfall>();
@@ -104,7 +106,7 @@ function readModel(
   }
   if (instance && short.has("cpuMillis")) f.fail(at("cpuCores"), `a copy needs ${cpuCores} CPU cores but one instance has ${instance.vcpus}`);
   if (name === undefined || accelerators === undefined || memoryGiB === undefined || cpuCores === undefined || !startup || !latency) return undefined;
-  if (concurrency === undefined || sloMs === undefined || !scaling) return undefined;
+  if (concurrency === undefined || sloMs === undefined || !slo || !scaling) return undefined;
   return {
     name,
     ...(entry && { catalogModel: entry.id }),
@@ -117,6 +119,7 @@ function readModel(
     latency,
     concurrency,
     sloMs,
+    slo,
     scaling,
   };
 }
