@@ -8,6 +8,7 @@ import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord, 
 import type { ZoneOffset } from "./schedule.js";
 import { dueActions } from "./scheduled-scaling.js";
 import { decideStepScaling } from "./step-scaling.js";
+import { concurrencyTargetPerCopy, decideBacklogGrowth } from "./backlog-growth.js";
 import { decideTargetTracking, type TrackingWindows } from "./target-tracking.js";
 
 /** Why a pass runs: the period's target tracking, or one of the events that scale at once. */
@@ -15,6 +16,8 @@ export type ScalingTrigger =
   | { kind: "track" }
   /** A request arrived for a component with no copies. */
   | { kind: "wake"; component: string }
+  /** Requests wait for a copy (held or queued) in the router or the simulator: Berth's immediate growth. */
+  | { kind: "backlog"; component: string; waiting: number }
   /** RegisterScalableTarget changed the limits. */
   | { kind: "clamp" }
   /** A CloudWatch alarm in ALARM called a step scaling policy. */
@@ -145,7 +148,23 @@ class Pass {
       }
       case "step":
         return this.#step(trigger, current);
+      case "backlog":
+        return this.#backlog(trigger, current);
     }
+  }
+
+  #backlog(trigger: Extract<ScalingTrigger, { kind: "backlog" }>, current: number): void {
+    const target = this.#target;
+    const perCopy = concurrencyTargetPerCopy(this.#in.policies.map((p) => (p.policyType === "TargetTrackingScaling" ? p.targetTracking : undefined)));
+    if (perCopy === undefined || current === 0) return;
+    const decision = decideBacklogGrowth({
+      waiting: trigger.waiting,
+      ready: this.#in.observed ?? 0,
+      perCopy,
+      capacity: { current, min: target.minCapacity, max: target.maxCapacity },
+      scaleOutSuspended: target.suspendedState.DynamicScalingOutSuspended,
+    });
+    if (decision.direction === "out") this.#apply(decision, current);
   }
 
   #step(trigger: Extract<ScalingTrigger, { kind: "step" }>, current: number): void {

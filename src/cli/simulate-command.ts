@@ -23,6 +23,7 @@ export interface SimulateFlags {
   holdLimit?: string;
   instanceLaunch?: string;
   idleRelease?: string;
+  backlogGrowth?: boolean;
   report: boolean;
   json?: boolean;
 }
@@ -49,6 +50,7 @@ export function registerSimulateCommand(program: Command): void {
     .option("--hold-limit <time>", "a request that cannot start within this fails (default 60s)")
     .option("--instance-launch <time>", "time from ordering an instance to it taking copies (default 5m)")
     .option("--idle-release <time>", "managed scaling releases an instance empty for this long (default 10m)")
+    .option("--no-backlog-growth", "(d) scales on target tracking alone, without Berth's immediate growth on a backlog")
     .option("--no-report", "print the table only; write no files")
     .option("--json", "print the results as JSON instead of the table")
     .action(async (flags: SimulateFlags) => {
@@ -111,6 +113,7 @@ function optionsFrom(flags: SimulateFlags, io: CommandIo): SimulateOptions {
   if (flags.holdLimit !== undefined) o.holdLimitS = parseSeconds(flags.holdLimit, "--hold-limit");
   if (flags.instanceLaunch !== undefined) o.instanceLaunchS = parseSeconds(flags.instanceLaunch, "--instance-launch", { allowZero: true });
   if (flags.idleRelease !== undefined) o.idleReleaseS = parseSeconds(flags.idleRelease, "--idle-release", { allowZero: true });
+  if (flags.backlogGrowth === false) o.growOnBacklog = false;
   return o;
 }
 

@@ -59,6 +59,8 @@ export interface BerthConfig {
   holdSeconds: number;
   /** Requests one component may hold at once while it has no ready copy. */
   holdQueueSize: number;
+  /** Requests one copy of an inference component serves at once; more wait in the component's queue. */
+  maxConcurrentRequestsPerCopy: number;
   /** Hard limits on memory the runtime path may hold (see limits.ts). */
   limits: LimitsConfig;
   /** Where model artifacts may come from and how large they may be. */
@@ -92,6 +94,7 @@ export const defaultConfig: BerthConfig = {
   instanceIdleReleaseSeconds: 600,
   holdSeconds: 120,
   holdQueueSize: 1000,
+  maxConcurrentRequestsPerCopy: 64,
   limits: defaultLimits,
   artifacts: defaultArtifactSettings,
   copies: { user: defaultCopyUser, dir: undefined, mps: "auto" },
@@ -205,6 +208,9 @@ function check(raw: Record<string, unknown>): BerthConfig {
   const holdQueueSize = Number(raw.holdQueueSize);
   if (!Number.isInteger(holdQueueSize) || holdQueueSize < 0)
     throw new ConfigError(`holdQueueSize must be a whole number of 0 or more, got '${raw.holdQueueSize}'.`);
+  const maxConcurrentRequestsPerCopy = Number(raw.maxConcurrentRequestsPerCopy);
+  if (!Number.isInteger(maxConcurrentRequestsPerCopy) || maxConcurrentRequestsPerCopy < 1)
+    throw new ConfigError(`maxConcurrentRequestsPerCopy must be a whole number of 1 or more, got '${raw.maxConcurrentRequestsPerCopy}'.`);
   const host = String(raw.host);
   const auth = checkAuth(raw.auth as Record<string, unknown>, host);
   const tls = checkTls(raw.tls as Record<string, unknown>);
@@ -229,6 +235,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     instanceIdleReleaseSeconds,
     holdSeconds,
     holdQueueSize,
+    maxConcurrentRequestsPerCopy,
     limits: checkLimits(raw.limits),
     artifacts: checkArtifactSettings(raw.artifacts),
     copies: checkCopies((raw.copies ?? {}) as Partial<CopiesConfig>),

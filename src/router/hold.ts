@@ -1,5 +1,6 @@
 import { runtimeErrors } from "../domain/errors/runtime.js";
 import type { Clock } from "../util/clock.js";
+import type { RouteCopy } from "./table.js";
 
 export interface HoldOptions {
   /** Longest a request waits for a copy before it fails with the no-capacity error. */
@@ -9,19 +10,51 @@ export interface HoldOptions {
 }
 
 interface Waiter {
-  wake: (ready: boolean) => void;
-  /** Copies this request already tried and found unreachable: only a table with another copy releases it. */
+  /** Hands the request a copy whose slot is already taken for it. */
+  deliver: (copy: RouteCopy) => void;
+  fail: (error: Error) => void;
+  /** Copies this request already tried and found unreachable: it waits for another one. */
   exclude?: ReadonlySet<string>;
+  gone: boolean;
+}
+
+/** One component's waiting requests, oldest first: an array with a moving head, so push and take are O(1). */
+class Fifo {
+  items: Waiter[] = [];
+  head = 0;
+  live = 0;
+
+  /** Skips requests gone from the head; indices of the others stay put, so a dispatch can go on. */
+  advance(): void {
+    while (this.head < this.items.length && this.items[this.head]!.gone) this.head++;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    }
+  }
+
+  push(waiter: Waiter): void {
+    if (this.head > 64 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    this.items.push(waiter);
+    this.live++;
+  }
 }
 
 /**
- * Requests for a component with no ready copy wait here, bounded per component, until a routing table
- * with a ready copy arrives, their wait expires, or their client goes away.
+ * Requests waiting for a copy, one FIFO per component, not one per copy: held while the component has
+ * no ready copy, or queued while every ready copy is at its limit. Whichever copy frees a slot first (a
+ * request finishes, or a new copy becomes ready) takes the oldest request it may serve. Bounded per
+ * component; a wait ends with the no-capacity error on expiry, or when the client goes away.
  */
-export class HeldRequests {
+export class WaitingRequests {
   readonly #options: HoldOptions;
   readonly #clock: Clock;
-  readonly #waiting = new Map<string, Set<Waiter>>();
+  readonly #queues = new Map<string, Fifo>();
+  /** Requests waiting across components: the finish path looks no further while it is 0. */
+  total = 0;
 
   constructor(options: HoldOptions, clock: Clock) {
     this.#options = options;
@@ -29,49 +62,69 @@ export class HeldRequests {
   }
 
   held(component: string): number {
-    return this.#waiting.get(component)?.size ?? 0;
+    return this.#queues.get(component)?.live ?? 0;
   }
 
-  /** Resolves when a copy may be ready; rejects with the documented error on expiry, a full queue or a gone client. */
-  wait(component: string, signal: AbortSignal, options: { exclude?: ReadonlySet<string>; timeoutMs?: number } = {}): Promise<void> {
-    let waiters = this.#waiting.get(component);
-    if (!waiters) {
-      waiters = new Set();
-      this.#waiting.set(component, waiters);
+  components(): IterableIterator<string> {
+    return this.#queues.keys();
+  }
+
+  /** Resolves with a copy whose slot was taken for the request; rejects on expiry, a full queue or a gone client. */
+  wait(component: string, signal: AbortSignal, options: { exclude?: ReadonlySet<string>; timeoutMs?: number; expired?: () => Error } = {}): Promise<RouteCopy> {
+    let queue = this.#queues.get(component);
+    if (!queue) {
+      queue = new Fifo();
+      this.#queues.set(component, queue);
     }
-    if (waiters.size >= this.#options.maxHeld) return Promise.reject(runtimeErrors.noCapacity());
+    if (queue.live >= this.#options.maxHeld) return Promise.reject(runtimeErrors.noCapacity());
     // A client gone before its request reached the queue would never hear "abort", and sit out holdMs.
     if (signal.aborted) return Promise.reject(new Error("client went away before its request was held"));
-    const queue = waiters;
-    return new Promise<void>((resolve, reject) => {
+    const fifo = queue;
+    return new Promise<RouteCopy>((resolve, reject) => {
+      const leave = () => {
+        waiter.gone = true;
+        fifo.live--;
+        this.total--;
+        this.#clock.clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        fifo.advance();
+        if (fifo.live === 0 && this.#queues.get(component) === fifo) this.#queues.delete(component);
+      };
       const waiter: Waiter = {
         exclude: options.exclude,
-        wake: (ready) => {
-          this.#clock.clearTimeout(timer);
-          signal.removeEventListener("abort", onAbort);
-          queue.delete(waiter);
-          if (queue.size === 0 && this.#waiting.get(component) === queue) this.#waiting.delete(component);
-          if (ready) resolve();
-          else reject(signal.aborted ? new Error("client went away while its request was held") : runtimeErrors.noCapacity());
+        gone: false,
+        deliver: (copy) => {
+          leave();
+          resolve(copy);
+        },
+        fail: (error) => {
+          leave();
+          reject(error);
         },
       };
-      const timer = this.#clock.setTimeout(() => waiter.wake(false), options.timeoutMs ?? this.#options.holdMs);
+      const timer = this.#clock.setTimeout(() => waiter.fail(options.expired?.() ?? runtimeErrors.noCapacity()), options.timeoutMs ?? this.#options.holdMs);
       timer.unref?.();
-      const onAbort = () => waiter.wake(false);
+      const onAbort = () => waiter.fail(new Error("client went away while its request was held"));
       signal.addEventListener("abort", onAbort, { once: true });
-      queue.add(waiter);
+      fifo.push(waiter);
+      this.total++;
     });
   }
 
-  /** Called with each new routing table: requests of components that now have a ready copy (one they have not tried) go on. */
-  release(copiesOf: (component: string) => readonly { id: string }[]): void {
-    for (const [component, waiters] of this.#waiting) {
-      const copies = copiesOf(component);
-      if (copies.length === 0) continue;
-      for (const waiter of [...waiters]) {
-        const exclude = waiter.exclude;
-        if (!exclude || copies.some((copy) => !exclude.has(copy.id))) waiter.wake(true);
-      }
+  /**
+   * Hands waiting requests of a component, oldest first, to copies with a free slot. take(exclude)
+   * returns a copy and takes one of its slots, or undefined when no copy the request may use has one.
+   */
+  dispatch(component: string, take: (exclude: ReadonlySet<string> | undefined) => RouteCopy | undefined): void {
+    const queue = this.#queues.get(component);
+    if (!queue) return;
+    for (let i = queue.head; i < queue.items.length && queue.live > 0; i++) {
+      const waiter = queue.items[i]!;
+      if (waiter.gone) continue;
+      const copy = take(waiter.exclude);
+      if (copy) waiter.deliver(copy);
+      // Only a request that avoids some copies may be passed by a younger one.
+      else if (!waiter.exclude) return;
     }
   }
 }

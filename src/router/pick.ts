@@ -6,13 +6,14 @@ export interface CopyLoad {
 
 /**
  * LEAST_OUTSTANDING_REQUESTS takes the copy with the fewest requests in flight, rotating among ties so
- * idle copies share the load; RANDOM picks uniformly.
+ * idle copies share the load; RANDOM picks uniformly. Copies with `limit` requests in flight are full:
+ * undefined when every copy is, and the request waits in its component's queue.
  */
 export function pickCopy(
   copies: RouteCopy[],
   strategy: RoutingStrategy,
   loadOf: (copy: RouteCopy) => CopyLoad,
-  options: { exclude?: Set<string>; rotation: number; random: () => number },
+  options: { exclude?: ReadonlySet<string>; rotation: number; random: () => number; limit: number },
 ): RouteCopy | undefined {
   const n = copies.length;
   if (n === 0) return undefined;
@@ -20,7 +21,7 @@ export function pickCopy(
     const start = Math.floor(options.random() * n);
     for (let i = 0; i < n; i++) {
       const copy = copies[(start + i) % n]!;
-      if (!options.exclude?.has(copy.id)) return copy;
+      if (!options.exclude?.has(copy.id) && (options.limit === Infinity || loadOf(copy).inFlight < options.limit)) return copy;
     }
     return undefined;
   }
@@ -36,5 +37,5 @@ export function pickCopy(
       if (load === 0) break;
     }
   }
-  return best;
+  return bestLoad < options.limit ? best : undefined;
 }

@@ -8,7 +8,7 @@ import type { RequestObserver, RequestOutcome, RequestTarget, RetryReason } from
 import { pickCopy, type CopyLoad } from "./pick.js";
 import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingTable, VariantRoute } from "./table.js";
 import { copyAbsentHeader, neverReachedCopy, UpstreamPools } from "./upstream.js";
-import { HeldRequests, type HoldOptions } from "./hold.js";
+import { WaitingRequests, type HoldOptions } from "./hold.js";
 import { BodyBudget } from "./body-budget.js";
 import { readErrorText } from "./bounded-body.js";
 import { systemClock, type Clock } from "../util/clock.js";
@@ -75,6 +75,10 @@ export interface RouterOptions {
   hold?: HoldOptions;
   /** Called when a request arrives for a component scaled to zero that may wake. */
   onWake?: (component: string) => void;
+  /** Called when requests wait for a copy of a component: its name and how many wait. */
+  onBacklog?: (component: string, waiting: number) => void;
+  /** Requests one copy of a component serves at once; more wait in the component's queue. */
+  copyConcurrency?: number;
   /** Bytes of request and response bodies held in memory at once, all requests together. */
   bufferedBodyBudgetBytes?: number;
   /** Runs the hold and drain timers. */
@@ -92,9 +96,9 @@ interface CopyState extends CopyLoad {
 export class Router {
   #table: RoutingTable = { endpoints: new Map(), builtAt: 0, revision: 0 };
   readonly #copies = new Map<string, CopyState>();
-  readonly #pools = new UpstreamPools();
+  readonly #pools: UpstreamPools;
   readonly #options: Required<RouterOptions>;
-  readonly #held: HeldRequests;
+  readonly #waiting: WaitingRequests;
   /** Charged by the runtime route for each body it reads or gathers, given back when its response ends. */
   readonly bodies: BodyBudget;
   readonly #loadOf = (copy: RouteCopy): CopyLoad => this.#state(copy.id);
@@ -106,20 +110,20 @@ export class Router {
       random: Math.random,
       hold: { holdMs: 120_000, maxHeld: 1000 },
       onWake: () => undefined,
+      onBacklog: () => undefined,
+      copyConcurrency: defaultCopyConcurrency,
       bufferedBodyBudgetBytes: 256 * 1024 * 1024,
       clock: systemClock,
       ...options,
     };
-    this.#held = new HeldRequests(this.#options.hold, this.#options.clock);
+    this.#waiting = new WaitingRequests(this.#options.hold, this.#options.clock);
     this.bodies = new BodyBudget(this.#options.bufferedBodyBudgetBytes);
+    this.#pools = new UpstreamPools({ connectionsPerCopy: Math.max(defaultCopyConcurrency, this.#options.copyConcurrency) });
   }
 
   setTable(table: RoutingTable): void {
     this.#table = table;
-    this.#held.release((key) => {
-      const [endpoint, component] = key.split("\u0000") as [string, string];
-      return table.endpoints.get(endpoint)?.components.get(component)?.copies ?? [];
-    });
+    if (this.#waiting.total > 0) for (const key of [...this.#waiting.components()]) this.#dispatch(key);
     const origins = new Set<string>();
     for (const endpoint of table.endpoints.values()) {
       for (const component of endpoint.components.values()) for (const copy of component.copies) origins.add(copy.origin);
@@ -160,21 +164,29 @@ export class Router {
     const endpoint = this.#table.endpoints.get(request.endpointName.toLowerCase());
     if (!endpoint) throw runtimeErrors.endpointNotFound(request.endpointName, this.#options.accountId);
     let { copies, strategy, variantName, componentName, adapter } = this.#target(endpoint, request);
-    if (copies.length === 0 && componentName) ({ copies, strategy, variantName, componentName, adapter } = await this.#hold(endpoint, request));
     if (adapter) request = { ...request, headers: withAdapter(request.headers, adapter) };
+    const limit = componentName ? this.#options.copyConcurrency : Infinity;
     // Only a request that had to be retried needs to remember which copies it tried.
     let tried: Set<string> | undefined;
     let holdUntil: number | undefined;
+    let failure: RetryableFailure | undefined;
     for (;;) {
-      const copy = pickCopy(copies, strategy, this.#loadOf, { exclude: tried, rotation: this.#rotation++, random: this.#options.random });
+      let copy = pickCopy(copies, strategy, this.#loadOf, { exclude: tried, rotation: this.#rotation++, random: this.#options.random, limit });
+      let reserved = false;
+      if (!copy && componentName) {
+        copy = await this.#waitForCopy(endpoint.name, componentName, copies, request, tried, holdUntil, failure);
+        reserved = true;
+        const current = this.#table.endpoints.get(endpoint.name.toLowerCase());
+        if (current?.components.has(componentName.toLowerCase())) ({ copies, strategy, variantName } = this.#target(current, request));
+      }
       if (!copy) {
         const target: RequestTarget = { endpointName: endpoint.name, variantName, componentName };
         this.#options.observer.requestFinished(target, "no_capacity", 0, performance.now() - request.startedAt);
-        throw componentName ? runtimeErrors.noCapacity() : runtimeErrors.endpointNoCapacity(endpoint.name);
+        throw runtimeErrors.endpointNoCapacity(endpoint.name);
       }
       const target: RequestTarget = { endpointName: endpoint.name, variantName, componentName, copyId: copy.id };
       try {
-        return await this.#send(copy, request, target);
+        return await this.#send(copy, request, target, reserved);
       } catch (error) {
         if (!(error instanceof RetryableFailure)) throw error;
         (tried ??= new Set()).add(copy.id);
@@ -184,53 +196,68 @@ export class Router {
           continue;
         }
         if (!componentName) throw runtimeErrors.modelUnreachable(error.message);
-        // No copy it tried ever got the request (their host is gone or going): it waits, as at zero copies, for a table with another copy.
+        // No copy it tried ever got the request (their host is gone or going): it waits, as at zero copies, for another copy.
         holdUntil ??= this.#options.clock.now() + this.#options.hold.holdMs;
-        ({ copies, strategy, variantName, componentName } = await this.#awaitAnotherCopy(endpoint.name, componentName, request, tried, holdUntil, error));
+        failure = error;
+        copies = [];
         this.#options.observer.requestRetried?.(target, error.reason);
       }
     }
   }
 
-  async #awaitAnotherCopy(
+  /**
+   * No copy with a free slot: the request waits in its component's queue for whichever copy frees one
+   * first (or becomes ready), and gets it with the slot already taken. With no ready copy at all, a
+   * component that is starting copies, or that may wake from zero, holds the request; it still counts
+   * as a NoCapacityInvocationFailure, as SageMaker would have failed it, so alarms wired the SageMaker
+   * way see it. Waiting requests are reported as the component's backlog, which may grow it at once.
+   */
+  async #waitForCopy(
     endpointName: string,
     componentName: string,
+    copies: RouteCopy[],
     request: InvokeRequest,
-    tried: ReadonlySet<string>,
-    holdUntil: number,
-    failure: RetryableFailure,
-  ): Promise<TargetChoice> {
-    const remainingMs = holdUntil - this.#options.clock.now();
-    if (remainingMs <= 0) throw runtimeErrors.modelUnreachable(failure.message);
-    const key = `${endpointName.toLowerCase()}\u0000${componentName.toLowerCase()}`;
-    // The table may already have moved on while the request tried copies of an older one: only wait for a new table if not.
-    const now = this.#table.endpoints.get(endpointName.toLowerCase())?.components.get(componentName.toLowerCase())?.copies ?? [];
-    if (now.some((copy) => !tried.has(copy.id))) return this.#target(this.#table.endpoints.get(endpointName.toLowerCase())!, request);
+    tried: ReadonlySet<string> | undefined,
+    holdUntil: number | undefined,
+    failure: RetryableFailure | undefined,
+  ): Promise<RouteCopy> {
+    const endpoint = this.#table.endpoints.get(endpointName.toLowerCase());
+    if (!endpoint) throw runtimeErrors.endpointNotFound(request.endpointName, this.#options.accountId);
+    const route = endpoint.components.get(componentName.toLowerCase());
+    if (!route) throw runtimeErrors.componentNotFound(componentName, endpoint.name);
+    const key = `${endpoint.name.toLowerCase()}\u0000${route.name.toLowerCase()}`;
+    const timeoutMs = holdUntil === undefined ? undefined : holdUntil - this.#options.clock.now();
+    if (failure && timeoutMs !== undefined && timeoutMs <= 0) throw runtimeErrors.modelUnreachable(failure.message);
+    if (copies.length === 0 && !failure) {
+      const target: RequestTarget = { endpointName: endpoint.name, variantName: route.variantName, componentName: route.name };
+      this.#options.observer.requestFinished(target, "no_capacity", 0, 0);
+      if (route.desiredCopies === 0 && !route.wakeable) throw runtimeErrors.noCapacity();
+      if (route.desiredCopies === 0) this.#options.onWake(route.servedBy);
+    }
     const signal = request.signal.asAbortSignal();
-    await this.#held.wait(key, signal, { exclude: tried, timeoutMs: remainingMs }).catch((error: unknown) => {
-      throw signal.aborted ? error : runtimeErrors.modelUnreachable(`${failure.message}, and no other copy became ready within the hold time`);
+    const waiting = this.#waiting.wait(key, signal, {
+      exclude: tried,
+      timeoutMs,
+      expired: failure && (() => runtimeErrors.modelUnreachable(`${failure.message}, and no other copy became ready within the hold time`)),
     });
-    const current = this.#table.endpoints.get(endpointName.toLowerCase());
-    if (!current) throw runtimeErrors.endpointNotFound(request.endpointName, this.#options.accountId);
-    return this.#target(current, request);
+    this.#options.onBacklog(route.servedBy, this.#waiting.held(key));
+    // A copy may have freed, or a table arrived, while the request looked for one.
+    this.#dispatch(key);
+    return waiting;
   }
 
-  /**
-   * No ready copy: a component that is starting copies, or that may wake from zero, holds the request
-   * until a copy is ready. It still counts as a NoCapacityInvocationFailure, as SageMaker would have
-   * failed it, so alarms wired the SageMaker way see it.
-   */
-  async #hold(endpoint: EndpointRoute, request: InvokeRequest): Promise<TargetChoice> {
-    const route = endpoint.components.get(request.componentName!.toLowerCase())!;
-    const target: RequestTarget = { endpointName: endpoint.name, variantName: route.variantName, componentName: route.name };
-    this.#options.observer.requestFinished(target, "no_capacity", 0, 0);
-    if (route.desiredCopies === 0 && !route.wakeable) throw runtimeErrors.noCapacity();
-    if (route.desiredCopies === 0) this.#options.onWake(route.servedBy);
-    const key = `${endpoint.name.toLowerCase()}\u0000${route.name.toLowerCase()}`;
-    await this.#held.wait(key, request.signal.asAbortSignal());
-    const current = this.#table.endpoints.get(endpoint.name.toLowerCase());
-    if (!current) throw runtimeErrors.endpointNotFound(request.endpointName, this.#options.accountId);
-    return this.#target(current, request);
+  /** Hands the component's oldest waiting requests to its copies with a free slot, taking the slot for them. */
+  #dispatch(key: string): void {
+    const separator = key.indexOf("\u0000");
+    const route = this.#table.endpoints.get(key.slice(0, separator))?.components.get(key.slice(separator + 1));
+    const copies = route?.copies;
+    if (!copies || copies.length === 0) return;
+    const limit = this.#options.copyConcurrency;
+    this.#waiting.dispatch(key, (exclude) => {
+      const copy = pickCopy(copies, route.strategy, this.#loadOf, { exclude, rotation: this.#rotation++, random: this.#options.random, limit });
+      if (copy) this.#state(copy.id).inFlight++;
+      return copy;
+    });
   }
 
   #target(endpoint: EndpointRoute, request: InvokeRequest): TargetChoice {
@@ -272,9 +299,9 @@ export class Router {
     return state;
   }
 
-  async #send(copy: RouteCopy, request: InvokeRequest, target: RequestTarget): Promise<InvokeResult> {
+  async #send(copy: RouteCopy, request: InvokeRequest, target: RequestTarget, reserved: boolean): Promise<InvokeResult> {
     const state = this.#state(copy.id);
-    state.inFlight++;
+    if (!reserved) state.inFlight++;
     this.#options.observer.requestStarted(target);
     const sentAt = performance.now();
     let finished = false;
@@ -283,6 +310,7 @@ export class Router {
       finished = true;
       state.inFlight--;
       if (state.inFlight === 0 && state.idleWaiters.length > 0) for (const wake of state.idleWaiters.splice(0)) wake();
+      if (this.#waiting.total > 0 && target.componentName) this.#dispatch(`${target.endpointName.toLowerCase()}\u0000${target.componentName.toLowerCase()}`);
       const end = performance.now();
       const modelMs = end - sentAt;
       this.#options.observer.requestFinished(target, outcome, modelMs, Math.max(0, end - request.startedAt - modelMs));
@@ -341,6 +369,9 @@ export class Router {
     };
   }
 }
+
+/** Requests one copy serves at once unless configured: the keep-alive connections per copy, as before the limit existed. */
+export const defaultCopyConcurrency = 64;
 
 /** A request goes to at most this many other copies after the first: only failures that prove the copy never got it count. */
 const maxRetries = 2;

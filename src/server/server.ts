@@ -117,6 +117,8 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
     hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
     onWake: (component) => (cluster ? cluster.wake(component, (name) => autoscaler.wake(name)) : autoscaler.wake(component)),
+    onBacklog: (component, waiting) => autoscaler.backlog(component, waiting),
+    copyConcurrency: config.maxConcurrentRequestsPerCopy,
     bufferedBodyBudgetBytes: config.limits.bufferedBodyBudgetBytes,
     clock,
   });

@@ -28,6 +28,8 @@ export interface SimulateOptions {
   holdLimitS?: number;
   instanceLaunchS?: number;
   idleReleaseS?: number;
+  /** Berth's immediate growth on a backlog in (d); false simulates target tracking alone. Default true. */
+  growOnBacklog?: boolean;
   catalogDir?: string;
   /** Progress lines, at most one per second of wall time. */
   onProgress?: (line: string) => void;
@@ -76,6 +78,7 @@ export function simulateLoaded(portfolio: Portfolio, trace: Trace, options: Simu
     instanceLaunchS: options.instanceLaunchS ?? defaultAssumptions.instanceLaunchS,
     idleReleaseS: options.idleReleaseS ?? defaultAssumptions.idleReleaseS,
     warmStartBins: defaultAssumptions.warmStartBins,
+    growOnBacklog: options.growOnBacklog ?? true,
     pricePerHour: options.pricePerHour ?? portfolio.endpoint.pricePerHour,
     priceSource: options.pricePerHour !== undefined ? "command line (--price)" : priceSourceText(portfolio),
   };

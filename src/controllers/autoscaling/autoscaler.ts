@@ -116,6 +116,18 @@ export class Autoscaler implements Controller {
       .catch((error) => this.#options.log.warn({ err: error, component: componentName }, `could not wake inference component ${componentName}`));
   }
 
+  /**
+   * Requests wait for a copy of a component (held, or queued behind busy copies). Berth's addition: when
+   * more wait than its ready and starting copies absorb, it grows at once (decideBacklogGrowth). Only
+   * while this process runs the controllers: a later request reports the backlog again.
+   */
+  backlog(componentName: string, waiting: number): void {
+    if (!this.#queue || this.#queue.stopped) return;
+    void this.#targetOfComponent(componentName)
+      .then((key) => (key ? this.#trigger(key, { kind: "backlog", component: componentName, waiting }) : undefined))
+      .catch((error) => this.#options.log.warn({ err: error, component: componentName }, `could not grow inference component ${componentName}`));
+  }
+
   async onAlarmAction(policyArn: string, event: AlarmTransition): Promise<void> {
     if (event.alarm.state !== "ALARM") return;
     const key = policyKeyOfArn(policyArn);
@@ -182,6 +194,8 @@ export class Autoscaler implements Controller {
     const pending = this.#triggers.get(key) ?? [];
     // Waking and clamping look at the capacity when they run, so one of each pending is enough; every step action counts.
     const same = trigger.kind !== "step" ? pending.find((p) => p.trigger.kind === trigger.kind) : undefined;
+    // A backlog pass acts on the latest count reported.
+    if (same && same.trigger.kind === "backlog" && trigger.kind === "backlog") same.trigger = trigger;
     const promise = same
       ? Promise.resolve()
       : new Promise<void>((resolve) => {

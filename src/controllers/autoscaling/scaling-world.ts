@@ -46,7 +46,7 @@ export async function readScalingWorld(
   }
   const tracked = trigger.kind === "track" && holder ? await trackedPolicies(metrics, scale, resource, policies, now) : [];
   const open = activities.some((a) => a.value.statusCode === "InProgress");
-  const observed = holder && (tracked.length > 0 || open) ? await observedCapacity(store, resource) : undefined;
+  const observed = holder && (tracked.length > 0 || open || trigger.kind === "backlog") ? await observedCapacity(store, resource) : undefined;
   return {
     input: {
       target: target.value,

@@ -72,6 +72,11 @@ export class TargetTracker {
     }
   }
 
+  /** Adds `seconds` of outstanding requests to the period holding time `at`. */
+  addOutstanding(at: number, seconds: number): void {
+    this.#outstanding[Math.floor(at / this.periodS) & (concurrencyRing - 1)] += seconds;
+  }
+
   /** Whether a metric period ends at time t (then call close). */
   periodEndsAt(t: number): boolean {
     return t > 0 && t % this.periodS === 0;

@@ -1,3 +1,4 @@
+import { backlogExceedsRoom, concurrencyTargetPerCopy, decideBacklogGrowth } from "../../autoscaling/backlog-growth.js";
 import { decideInstanceCount } from "../../autoscaling/instance-scaling.js";
 import { place, type ComponentDemand, type PlacedCopy, type PlacementInput } from "../../scheduler/index.js";
 import { TargetTracker } from "./autoscale.js";
@@ -10,11 +11,14 @@ import type { Workload } from "./workload.js";
 
 /**
  * Replays a workload against one setup in virtual time. Requests are handled in arrival order in one
- * tight loop: the router picks the ready copy with the fewest outstanding requests, the copy serves
- * first come first served on its concurrency slots, and a request that cannot start within the hold
- * limit fails. Every tickS of virtual time the server's own decision functions run: target tracking
- * per model (decideTargetTracking), placement per pool (place) and managed instance scaling
- * (decideInstanceCount). A request for a model with no copy wakes it at once, as the server does.
+ * tight loop: the router picks the ready copy with the fewest outstanding requests; when no copy has a
+ * free concurrency slot the request waits in its model's one queue (not a copy's), and whichever copy
+ * frees a slot first, or becomes ready first, serves the oldest waiting request, as the router does. A
+ * request that cannot start within the hold limit fails. Every tickS of virtual time the server's own
+ * decision functions run: target tracking per model (decideTargetTracking), placement per pool (place)
+ * and managed instance scaling (decideInstanceCount). A request for a model with no copy wakes it at
+ * once, and a backlog its ready and starting copies cannot absorb grows it at once
+ * (decideBacklogGrowth), as the server does.
  */
 export function runEngine(setup: EngineSetup, workload: Workload): EngineResult {
   return new Engine(setup, workload).run();
@@ -61,6 +65,10 @@ class Engine {
   /** Ready copies per model as of the last count, and when that count next changes. */
   readonly #readyCount: Int32Array;
   readonly #nextReady: Float64Array;
+  /** Per model: the concurrency target a backlog is sized against (0: the model does not grow on its backlog). */
+  readonly #perCopy: Float64Array;
+  /** Queued requests' waiting time is in the concurrency metric up to here (the last tick). */
+  #accountedTo = 0;
   #gpusHeld = 0;
   #peakInstances = 0;
 
@@ -100,6 +108,9 @@ class Engine {
     this.#byConcurrency = this.#trackers.map((t) => (t?.kind === "concurrency" ? t : undefined));
     this.#readyCount = new Int32Array(n);
     this.#nextReady = new Float64Array(n).fill(-Infinity);
+    this.#perCopy = Float64Array.from(setup.models, (m) =>
+      m.growOnBacklog && m.scaling.kind === "target-tracking" ? (concurrencyTargetPerCopy([m.scaling.config]) ?? 0) : 0,
+    );
     this.#holdLimitS = setup.timing.holdLimitS;
     this.#endS = setup.timing.durationS;
   }
@@ -131,6 +142,12 @@ class Engine {
   #tick(t: number): void {
     const trackers = this.#trackers;
     for (let m = 0; m < trackers.length; m++) {
+      if (this.#pendingHead[m] >= this.#pending[m].length) continue;
+      this.#drain(m, t);
+      this.#accountWaiting(m, t);
+    }
+    this.#accountedTo = t;
+    for (let m = 0; m < trackers.length; m++) {
       const tracker = trackers[m];
       if (!tracker) continue;
       if (tracker.periodEndsAt(t)) tracker.close(t, tracker.kind === "concurrency" ? this.#readySeconds(m, t - tracker.periodS, t) : 0);
@@ -141,8 +158,84 @@ class Engine {
       this.#desired[m] = next;
       this.#pools[this.#models[m].pool].dirty = true;
     }
+    for (let m = 0; m < trackers.length; m++) if (this.#pendingHead[m] < this.#pending[m].length) this.#growOnBacklog(m, t, this.#countReady(m, t));
     for (const pool of this.#pools) this.#reconcile(pool, t);
-    this.#expirePending(t);
+  }
+
+  /** The waiting time of requests still queued at tick t, since the last tick, into the concurrency metric (as the server counts its queue). */
+  #accountWaiting(m: number, t: number): void {
+    const tracker = this.#byConcurrency[m];
+    if (tracker === undefined) return;
+    const queue = this.#pending[m];
+    const head = this.#pendingHead[m];
+    const time = this.#w.time;
+    const from = this.#accountedTo;
+    let i = queue.length - 1;
+    let seconds = 0;
+    while (i >= head && time[queue[i]] > from) seconds += t - time[queue[i--]];
+    seconds += (i - head + 1) * (t - from);
+    tracker.addOutstanding(from, seconds);
+  }
+
+  /**
+   * Serves model m's waiting requests, oldest first, each on the copy whose slot frees first (ready or
+   * starting), as long as it starts by `until`; a request that cannot start within the hold limit fails.
+   * Exact: copies are only placed at `until` or later, and become ready later still.
+   */
+  #drain(m: number, until: number): void {
+    const queue = this.#pending[m];
+    let head = this.#pendingHead[m];
+    const list = this.#live[m];
+    const copies = this.#copies;
+    const hold = this.#holdLimitS;
+    while (head < queue.length) {
+      const n = queue[head];
+      const a = this.#w.time[n];
+      let k = -1;
+      let slot = Infinity;
+      for (let i = 0; i < list.length; i++) {
+        const s = copies.earliestSlot(list[i]);
+        if (s < slot) {
+          slot = s;
+          k = list[i];
+        }
+      }
+      if ((slot > a ? slot : a) > until) {
+        if (until - a <= hold) break;
+        this.#counts.failed[m]++;
+        if (k < 0) this.#counts.failNoCopy[m]++;
+        else if (copies.readyAt[k] - a > hold) this.#counts.failStartup[m]++;
+        else this.#counts.failQueue[m]++;
+        head++;
+        continue;
+      }
+      head++;
+      this.#assign(n, k, a, m);
+    }
+    if (head === queue.length) {
+      queue.length = 0;
+      head = 0;
+    }
+    this.#pendingHead[m] = head;
+  }
+
+  /** Berth's addition: more requests waiting than the ready and starting copies absorb grow the model at once. */
+  #growOnBacklog(m: number, t: number, ready: number): void {
+    const perCopy = this.#perCopy[m];
+    const current = this.#desired[m];
+    const tracker = this.#trackers[m];
+    if (perCopy === 0 || current === 0 || tracker === undefined || current >= tracker.max) return;
+    const waiting = this.#pending[m].length - this.#pendingHead[m];
+    const capacity = { current, min: tracker.min, max: tracker.max };
+    if (!backlogExceedsRoom({ waiting, ready, perCopy, capacity })) return;
+    const decision = decideBacklogGrowth({ waiting, ready, perCopy, capacity });
+    if (decision.direction !== "out") return;
+    this.#desired[m] = decision.desired;
+    tracker.stampScaleOut(t);
+    this.#counts.outs[m]++;
+    const pool = this.#pools[this.#models[m].pool];
+    pool.dirty = true;
+    this.#reconcile(pool, t);
   }
 
   /** Placement and instance scaling for one pool, when something may have changed. */
@@ -208,7 +301,6 @@ class Engine {
     this.#calls.place++;
     const decision = place(this.#placementInput(pool));
     for (const r of decision.remove) this.#removeCopy(pool, r.copy, t);
-    const woken = new Set<number>();
     const current: PlacedCopy[] = decision.keep.slice();
     for (const added of decision.add) {
       const m = this.#modelByName.get(added.component)!;
@@ -224,13 +316,11 @@ class Engine {
       this.#counts.peak[m] = Math.max(this.#counts.peak[m], this.#live[m].length);
       const { reason: _reason, ...copy } = added;
       current.push(copy);
-      woken.add(m);
     }
     pool.current = current;
     pool.nextOrdinals = decision.nextOrdinals;
     pool.unplaced = decision.unplaced.reduce((sum, u) => sum + u.missing, 0);
     pool.dirty = false;
-    for (const m of woken) this.#flushPending(m, t);
   }
 
   #removeCopy(pool: PoolState, copy: PlacedCopy, t: number): void {
@@ -259,17 +349,21 @@ class Engine {
     const w = this.#w;
     const a = w.time[n];
     const m = w.model[n];
+    const queue = this.#pending[m];
+    if (this.#pendingHead[m] < queue.length) this.#drain(m, a);
     const ready = a >= this.#nextReady[m] ? this.#countReady(m, a) : this.#readyCount[m];
     this.#byInvocations[m]?.recordInvocation(a, ready);
-    if (ready > 0) {
-      this.#assign(n, this.#leastOutstanding(m, a), a, m);
-      return;
+    if (ready > 0 && this.#pendingHead[m] >= queue.length) {
+      const k = this.#leastOutstanding(m, a);
+      if (this.#copies.earliestSlot(k) <= a) {
+        this.#assign(n, k, a, m);
+        return;
+      }
     }
-    this.#counts.held[m]++;
+    if (ready === 0) this.#counts.held[m]++;
     if (this.#live[m].length === 0 && this.#desired[m] === 0 && this.#models[m].wakeFromZero) this.#wake(m, a);
-    const starting = this.#firstToStart(m);
-    if (starting < 0) this.#pending[m].push(n);
-    else this.#assign(n, starting, a, m);
+    queue.push(n);
+    this.#growOnBacklog(m, a, ready);
   }
 
   /** The ready copy with the fewest outstanding requests; ties go to the copy placed first. */
@@ -307,20 +401,6 @@ class Engine {
     return ready;
   }
 
-  /** The copy of model m that will be ready first, or -1 when it has none. */
-  #firstToStart(m: number): number {
-    const readyAt = this.#copies.readyAt;
-    let best = -1;
-    let at = Infinity;
-    for (const k of this.#live[m]) {
-      if (readyAt[k] < at) {
-        at = readyAt[k];
-        best = k;
-      }
-    }
-    return best;
-  }
-
   #assign(n: number, k: number, a: number, m: number): void {
     const copies = this.#copies;
     const slot = copies.earliestSlot(k);
@@ -343,8 +423,9 @@ class Engine {
     if (done > busyEnd) copies.busyEnd[k] = done;
     const tracker = this.#byConcurrency[m];
     if (tracker !== undefined) {
-      const r = copies.readyAt[k];
-      tracker.recordOutstanding(a > r ? a : r, done, a);
+      // A request that waited in the queue across ticks was counted there up to the last one.
+      const from = a > this.#accountedTo ? a : this.#accountedTo;
+      tracker.recordOutstanding(from, done, from);
     }
   }
 
@@ -367,52 +448,6 @@ class Engine {
     this.#reconcile(pool, a);
   }
 
-  #flushPending(m: number, t: number): void {
-    const queue = this.#pending[m];
-    if (this.#pendingHead[m] >= queue.length || this.#live[m].length === 0) return;
-    const hold = this.#setup.timing.holdLimitS;
-    for (let i = this.#pendingHead[m]; i < queue.length; i++) {
-      const n = queue[i];
-      const a = this.#w.time[n];
-      if (t - a > hold) {
-        this.#counts.failed[m]++;
-        this.#counts.failNoCopy[m]++;
-        continue;
-      }
-      let best = -1;
-      let bestStart = Infinity;
-      for (const k of this.#live[m]) {
-        const s = this.#copies.earliestSlot(k);
-        if (s < bestStart) {
-          bestStart = s;
-          best = k;
-        }
-      }
-      this.#assign(n, best, a, m);
-    }
-    queue.length = 0;
-    this.#pendingHead[m] = 0;
-  }
-
-  #expirePending(t: number): void {
-    const hold = this.#setup.timing.holdLimitS;
-    for (let m = 0; m < this.#pending.length; m++) {
-      const queue = this.#pending[m];
-      if (queue.length === 0) continue;
-      let head = this.#pendingHead[m];
-      while (head < queue.length && t - this.#w.time[queue[head]] > hold) {
-        this.#counts.failed[m]++;
-        this.#counts.failNoCopy[m]++;
-        head++;
-      }
-      if (head === queue.length) {
-        queue.length = 0;
-        head = 0;
-      }
-      this.#pendingHead[m] = head;
-    }
-  }
-
   #sample(t: number): void {
     let instances = 0;
     for (const pool of this.#pools) instances += pool.instances.length;
@@ -427,6 +462,8 @@ class Engine {
   #finish(end: number): EngineResult {
     for (const pool of this.#pools) pool.finish(end);
     for (let m = 0; m < this.#pending.length; m++) {
+      // Requests still waiting start on the copies there are, if within the hold limit; with none, the window closed on them.
+      if (this.#live[m].length > 0) this.#drain(m, Infinity);
       const waiting = this.#pending[m].length - this.#pendingHead[m];
       this.#counts.failed[m] += waiting;
       this.#counts.failWindowEnd[m] += waiting;

@@ -26,7 +26,7 @@ export interface EngineModel {
   share?: DeviceShare;
   /** Accelerators the model really computes on (≤ needs.accelerators): busy time and charts count these. */
   accelerators: number;
-  /** Requests one copy serves at once; more wait in the copy's queue. */
+  /** Requests one copy serves at once; more wait in the model's queue for whichever copy frees first. */
   concurrency: number;
   /** Seconds from "copy placed on a running instance" to "copy serves". */
   startupS: number;
@@ -36,6 +36,8 @@ export interface EngineModel {
   scaling: CopyScaling;
   /** A request that finds no copy at all sets the desired count to max(1, min) at once (Berth's wake). */
   wakeFromZero: boolean;
+  /** Berth's addition: a backlog the ready and starting copies cannot absorb grows the model at once (needs a concurrency target). */
+  growOnBacklog?: boolean;
 }
 
 export type CopyScaling =

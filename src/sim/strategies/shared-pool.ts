@@ -20,6 +20,7 @@ export function componentModels(
       max: model.scaling.maxCopies,
     },
     wakeFromZero: options.wake && options.minOf(m) === 0,
+    growOnBacklog: options.wake && ctx.assumptions.growOnBacklog,
   }));
 }
 

@@ -10,6 +10,8 @@ export interface SimulationAssumptions {
   idleReleaseS: number;
   /** Minutes at the start whose load decides the copies running at time 0 (warm start). */
   warmStartBins: number;
+  /** Berth's immediate growth when a backlog exceeds what the ready and starting copies absorb (with scale to zero). */
+  growOnBacklog: boolean;
   pricePerHour: number;
   priceSource: string;
 }
