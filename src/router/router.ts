@@ -140,6 +140,11 @@ export class Router {
     return this.#copies.get(copyId)?.inFlight ?? 0;
   }
 
+  /** Requests of a component waiting for a copy (held or queued). */
+  waiting(endpointName: string, componentName: string): number {
+    return this.#waiting.held(`${endpointName.toLowerCase()}\u0000${componentName.toLowerCase()}`);
+  }
+
   /** Resolves when no request is in flight to the copy, or after timeoutMs. */
   waitIdle(copyId: string, timeoutMs: number): Promise<void> {
     const state = this.#copies.get(copyId);

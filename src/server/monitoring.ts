@@ -136,18 +136,26 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   };
 }
 
-/** Each ready copy's in-flight requests, from the router's table. */
-export function copyLoadsFrom(router: { table: RoutingTable; inFlight(copyId: string): number }): CopyLoad[] {
+/**
+ * Each ready copy's in-flight requests, from the router's table. Requests waiting in a component's
+ * queue count too, spread over its ready copies, as they would in the copies' own queues on SageMaker.
+ */
+export function copyLoadsFrom(router: {
+  table: RoutingTable;
+  inFlight(copyId: string): number;
+  waiting?(endpointName: string, componentName: string): number;
+}): CopyLoad[] {
   const loads: CopyLoad[] = [];
   for (const endpoint of router.table.endpoints.values()) {
     for (const component of endpoint.components.values()) {
+      const queued = component.copies.length > 0 ? (router.waiting?.(endpoint.name, component.name) ?? 0) / component.copies.length : 0;
       for (const copy of component.copies) {
         loads.push({
           endpointName: endpoint.name,
           variantName: component.variantName,
           componentName: component.name,
           copyId: copy.id,
-          inFlight: router.inFlight(copy.id),
+          inFlight: router.inFlight(copy.id) + queued,
         });
       }
     }
