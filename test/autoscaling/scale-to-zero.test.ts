@@ -15,6 +15,7 @@ import { createComponent, createIcEndpoint, echoComponent } from "../support/fix
 import { invoke } from "../support/invoke.js";
 import { steadyLoad } from "../support/load.js";
 import { eventually } from "../support/wait.js";
+import { trackConcurrency } from "../support/autoscaling.js";
 
 const dimension = "sagemaker:inference-component:DesiredCopyCount" as never;
 // At a 0.5 s scaling period: 60 s periods last 0.5 s, the 15-minute scale-in window 7.5 s, the 600 s idle release 5 s.
@@ -49,24 +50,6 @@ async function activityCauses(aas: ApplicationAutoScalingClient, component: stri
 async function copies(berth: BerthProcess, name: string) {
   const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
   return { desired: d.RuntimeConfig!.DesiredCopyCount!, current: d.RuntimeConfig!.CurrentCopyCount!, status: d.InferenceComponentStatus };
-}
-
-async function trackConcurrency(aas: ApplicationAutoScalingClient, component: string, min: number, max: number) {
-  const target = { ServiceNamespace: "sagemaker" as const, ResourceId: `inference-component/${component}`, ScalableDimension: dimension };
-  await aas.send(new RegisterScalableTargetCommand({ ...target, MinCapacity: min, MaxCapacity: max }));
-  await aas.send(
-    new PutScalingPolicyCommand({
-      ...target,
-      PolicyName: "concurrency",
-      PolicyType: "TargetTrackingScaling",
-      TargetTrackingScalingPolicyConfiguration: {
-        TargetValue: 1,
-        PredefinedMetricSpecification: { PredefinedMetricType: "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution" },
-        ScaleOutCooldown: 60,
-        ScaleInCooldown: 60,
-      },
-    }),
-  );
 }
 
 describe("autoscaling each component on its own, to zero and back", () => {

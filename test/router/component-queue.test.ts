@@ -1,16 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import {
-  ApplicationAutoScalingClient,
-  DescribeScalingActivitiesCommand,
-  PutScalingPolicyCommand,
-  RegisterScalableTargetCommand,
-} from "@aws-sdk/client-application-auto-scaling";
+import { ApplicationAutoScalingClient, DescribeScalingActivitiesCommand } from "@aws-sdk/client-application-auto-scaling";
 import { DescribeInferenceComponentCommand, UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { copyOf, invoke, waitForInFlight } from "../support/invoke.js";
 import { eventually } from "../support/wait.js";
+import { trackConcurrency } from "../support/autoscaling.js";
 
 // One copy serves one request at a time here, so every further request waits in the router.
 const config = { maxConcurrentRequestsPerCopy: 1 };
@@ -51,23 +47,7 @@ describe("requests waiting for a copy wait in one queue per component", () => {
   it("holds requests at zero copies and serves every one, growing the component at once for the backlog", async () => {
     const component = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 1, env: { ECHO_STARTUP_MS: "1500" } }));
     const aas = new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials, maxAttempts: 1 });
-    const target = {
-      ServiceNamespace: "sagemaker" as const,
-      ResourceId: `inference-component/${component}`,
-      ScalableDimension: "sagemaker:inference-component:DesiredCopyCount" as never,
-    };
-    await aas.send(new RegisterScalableTargetCommand({ ...target, MinCapacity: 0, MaxCapacity: 3 }));
-    await aas.send(
-      new PutScalingPolicyCommand({
-        ...target,
-        PolicyName: "concurrency",
-        PolicyType: "TargetTrackingScaling",
-        TargetTrackingScalingPolicyConfiguration: {
-          TargetValue: 1,
-          PredefinedMetricSpecification: { PredefinedMetricType: "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution" },
-        },
-      }),
-    );
+    await trackConcurrency(aas, component, 0, 3);
     await berth.sagemaker.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: component, DesiredRuntimeConfig: { CopyCount: 0 } }));
     await eventually(
       async () => {
@@ -91,7 +71,7 @@ describe("requests waiting for a copy wait in one queue per component", () => {
       { what: "the backlog to grow the component to its maximum of 3 copies" },
     );
     assert.equal(desired, 3);
-    const activities = await aas.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: "sagemaker", ResourceId: target.ResourceId }));
+    const activities = await aas.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: "sagemaker", ResourceId: `inference-component/${component}` }));
     const causes = activities.ScalingActivities!.map((a) => a.Cause ?? "");
     assert.ok(
       causes.some((c) => /^\d+ requests waiting, more than the [12] ready and starting copies absorb/.test(c)),
