@@ -24,6 +24,9 @@ export interface InstanceScalingInput {
   consolidation?: { maxStep: number; allowed: boolean };
 }
 
+/** What a CONSOLIDATION ScaleInPolicy that leaves MaximumStepSize or CooldownInMinutes out gets. */
+export const consolidationDefaults = { maxStep: 1, cooldownMinutes: 20 } as const;
+
 export interface InstanceScalingDecision {
   count: number;
   reason: string;
@@ -61,6 +64,14 @@ export function decideInstanceCount(input: InstanceScalingInput): InstanceScalin
   const consolidate = input.consolidation?.allowed ? consolidationCandidates(input) : [];
   if (consolidate.length > 0) return keep(live.length - consolidate.length, "consolidating copies onto fewer instances", consolidate);
   return keep(live.length, `keeping the instance count within ${bounds.min}–${bounds.max}`);
+}
+
+/**
+ * Whether CONSOLIDATION may drain now, the disruption budget in time: the cooldown since the endpoint
+ * last changed has passed and no instance of the variant is still draining. Times in ms.
+ */
+export function consolidationAllowed(input: { now: number; lastModifiedAt: number; cooldownMs: number; draining: boolean }): boolean {
+  return input.now - input.lastModifiedAt >= input.cooldownMs && !input.draining;
 }
 
 function consolidationCandidates(input: InstanceScalingInput): string[] {

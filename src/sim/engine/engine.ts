@@ -1,11 +1,12 @@
-import { decideInstanceCount } from "../../autoscaling/instance-scaling.js";
+import { consolidationAllowed, decideInstanceCount } from "../../autoscaling/instance-scaling.js";
+import { finishedMoves } from "../../scheduler/moves.js";
 import { place, type ComponentDemand, type PlacedCopy, type PlacementInput } from "../../scheduler/index.js";
 import { TargetTracker } from "./autoscale.js";
 import { CopyTable } from "./copies.js";
 import { LatencyHistogram } from "./histogram.js";
 import { PoolState } from "./pool.js";
 import { SeriesRecorder } from "./series.js";
-import type { EngineModel, EngineResult, EngineSetup, ModelOutcome } from "./types.js";
+import type { ConsolidationOutcome, EngineModel, EngineResult, EngineSetup, ModelOutcome } from "./types.js";
 import type { Workload } from "./workload.js";
 
 /**
@@ -63,6 +64,7 @@ class Engine {
   readonly #nextReady: Float64Array;
   #gpusHeld = 0;
   #peakInstances = 0;
+  readonly #consolidation: ConsolidationOutcome | undefined;
 
   constructor(setup: EngineSetup, workload: Workload) {
     this.#setup = setup;
@@ -102,6 +104,8 @@ class Engine {
     this.#nextReady = new Float64Array(n).fill(-Infinity);
     this.#holdLimitS = setup.timing.holdLimitS;
     this.#endS = setup.timing.durationS;
+    const consolidates = setup.pools.some((p) => p.mode.kind === "managed" && p.mode.consolidation !== undefined);
+    this.#consolidation = consolidates ? { freed: 0, moves: 0, freedAtS: [] } : undefined;
   }
 
   run(): EngineResult {
@@ -160,17 +164,30 @@ class Engine {
       pool.refreshIdle(t);
       return;
     }
+    if (mode.kind === "managed" && this.#consolidation !== undefined) this.#finishMoves(pool, t);
     if (pool.dirty || pool.unplaced > 0) this.#place(pool, t, false);
     if (mode.kind !== "managed") return;
     pool.refreshIdle(t);
     const releaseBefore = t - mode.idleReleaseS;
     const idleDue = pool.instances.some((i) => i.idleSince !== undefined && i.idleSince <= releaseBefore);
-    if (pool.unplaced === 0 && !idleDue && pool.instances.length >= mode.min) return;
+    const live = pool.instances.filter((i) => !i.draining);
+    const policy = mode.consolidation;
+    const allowed =
+      policy !== undefined &&
+      consolidationAllowed({
+        now: t * 1000,
+        lastModifiedAt: pool.modifiedAt * 1000,
+        cooldownMs: policy.cooldownS * 1000,
+        draining: live.length < pool.instances.length,
+      });
+    // Asked again only once the copies changed: with the same placement the answer is the same.
+    const consolidationDue = allowed && pool.consolidationCheckedAt !== pool.placements;
+    if (pool.unplaced === 0 && !idleDue && live.length >= mode.min && !consolidationDue) return;
     this.#calls.instanceScaling++;
     const decision = decideInstanceCount({
       placement: this.#placementInput(pool),
       template: pool.spec.template,
-      live: pool.instances.map((i) => ({
+      live: live.map((i) => ({
         id: i.id,
         launching: i.readyAt > t,
         idleSince: i.idleSince === undefined ? undefined : i.idleSince * 1000,
@@ -179,18 +196,53 @@ class Engine {
       bounds: { min: mode.min, max: mode.max },
       now: t * 1000,
       idleReleaseMs: mode.idleReleaseS * 1000,
+      ...(policy && { consolidation: { maxStep: policy.maxStep, allowed } }),
     });
-    if (decision.count > pool.instances.length) {
-      const launchS = this.#setup.timing.instanceLaunchS;
-      while (pool.instances.length < decision.count) pool.launch(t, t + launchS);
+    if (allowed) pool.consolidationCheckedAt = pool.placements;
+    if (decision.consolidate.length > 0) {
+      for (const id of decision.consolidate) pool.drain(id);
       this.#place(pool, t, false);
-    } else if (decision.count < pool.instances.length) {
-      const releasable = pool.instances
+    } else if (decision.count > live.length) {
+      const launchS = this.#setup.timing.instanceLaunchS;
+      for (let n = live.length; n < decision.count; n++) pool.launch(t, t + launchS);
+      this.#place(pool, t, false);
+    } else if (decision.count < live.length) {
+      const releasable = live
         .filter((i) => i.copies === 0 && i.readyAt <= t && i.idleSince !== undefined && i.idleSince <= releaseBefore)
         .sort((a, b) => b.order - a.order);
-      for (const i of releasable.slice(0, pool.instances.length - decision.count)) pool.terminate(i.id, t);
+      for (const i of releasable.slice(0, live.length - decision.count)) pool.terminate(i.id, t);
     }
     pool.refreshIdle(t);
+  }
+
+  /**
+   * Consolidation's moves, as the endpoint controller does them: an old copy stops once its replacement
+   * is ready (finishedMoves), and a draining instance with no copy left is released.
+   */
+  #finishMoves(pool: PoolState, t: number): void {
+    const draining = pool.instances.filter((i) => i.draining);
+    if (draining.length === 0) return;
+    const readyAt = this.#copies.readyAt;
+    const done = finishedMoves(pool.current, (c) => readyAt[pool.copyIndex.get(c.id)!] <= t);
+    if (done.length > 0) {
+      const stopped = new Set(done.map((d) => d.old));
+      for (const { old, by } of done) {
+        this.#removeCopy(pool, old, t);
+        // The simulator's copy record forgets the finished move; the server's keeps the id (see report).
+        delete by.replaces;
+        this.#consolidation!.moves++;
+      }
+      pool.current = pool.current.filter((c) => !stopped.has(c));
+      pool.placements++;
+    }
+    for (const i of draining) {
+      if (i.copies > 0) continue;
+      pool.terminate(i.id, t);
+      this.#consolidation!.freed++;
+      this.#consolidation!.freedAtS.push(t);
+    }
+    // A copy still on a draining instance gets a replacement as soon as one fits.
+    if (pool.instances.some((i) => i.draining)) pool.dirty = true;
   }
 
   #placementInput(pool: PoolState): PlacementInput {
@@ -230,6 +282,7 @@ class Engine {
     pool.nextOrdinals = decision.nextOrdinals;
     pool.unplaced = decision.unplaced.reduce((sum, u) => sum + u.missing, 0);
     pool.dirty = false;
+    if (decision.add.length > 0 || decision.remove.length > 0) pool.placements++;
     for (const m of woken) this.#flushPending(m, t);
   }
 
@@ -469,6 +522,7 @@ class Engine {
       busiest: this.#series.busiest,
       calls: this.#calls,
       notes: this.#notes,
+      ...(this.#consolidation && { consolidation: this.#consolidation }),
     };
   }
 }

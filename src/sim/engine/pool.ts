@@ -10,6 +10,8 @@ export interface SimInstance {
   copies: number;
   /** Since when it has been in service without a copy; undefined otherwise. */
   idleSince: number | undefined;
+  /** Drained by consolidation: nothing new is placed there, its copies move away, then it is released. */
+  draining: boolean;
 }
 
 /**
@@ -28,6 +30,11 @@ export class PoolState {
   /** A desired count changed since the last placement. */
   dirty = true;
   instanceSeconds = 0;
+  /** When the endpoint last grew and its new instances served (the server's lastModifiedAt), seconds. */
+  modifiedAt = 0;
+  /** Counts placements that changed copies; consolidation is asked again only after one. */
+  placements = 0;
+  consolidationCheckedAt = -1;
   #lastChange = 0;
   #nextOrder = 1;
   #scheduler: SchedulerInstance[] | undefined;
@@ -44,8 +51,9 @@ export class PoolState {
   launch(now: number, readyAt: number): SimInstance {
     this.#book(now);
     const order = this.#nextOrder++;
-    const instance: SimInstance = { id: `${this.spec.name}/i-${order}`, order, createdAt: now, readyAt, copies: 0, idleSince: undefined };
+    const instance: SimInstance = { id: `${this.spec.name}/i-${order}`, order, createdAt: now, readyAt, copies: 0, idleSince: undefined, draining: false };
     this.instances.push(instance);
+    if (readyAt > this.modifiedAt) this.modifiedAt = readyAt;
     this.#scheduler = undefined;
     return instance;
   }
@@ -58,14 +66,20 @@ export class PoolState {
     this.#scheduler = undefined;
   }
 
-  /** The scheduler's view: every instance, launching ones included, schedulable with all its devices. */
+  /** Marks an instance draining (consolidation): the scheduler moves its copies away. */
+  drain(id: string): void {
+    this.instance(id).draining = true;
+    this.#scheduler = undefined;
+  }
+
+  /** The scheduler's view: every instance, launching ones included, with all its devices; draining ones not schedulable. */
   schedulerInstances(): SchedulerInstance[] {
     this.#scheduler ??= this.instances.map((i) => ({
       id: i.id,
       capacity: this.spec.template.capacity,
       deviceIndices: this.spec.template.deviceIndices,
       deviceMemoryMiB: this.spec.template.deviceMemoryMiB,
-      schedulable: true,
+      schedulable: !i.draining,
       order: i.order,
     }));
     return this.#scheduler;

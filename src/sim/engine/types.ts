@@ -54,8 +54,22 @@ export type InstanceMode =
   | { kind: "fixed"; count: number }
   /** One instance per copy (single-model endpoints whose DesiredInstanceCount is the scaled dimension). */
   | { kind: "follow-copies" }
-  /** Managed instance scaling through decideInstanceCount. */
-  | { kind: "managed"; min: number; max: number; idleReleaseS: number };
+  /** Managed instance scaling through decideInstanceCount; with `consolidation`, its CONSOLIDATION scale-in too. */
+  | { kind: "managed"; min: number; max: number; idleReleaseS: number; consolidation?: ConsolidationPolicy };
+
+/** The CONSOLIDATION scale-in policy: at most maxStep instances drained at a time, cooldownS after the endpoint last grew. */
+export interface ConsolidationPolicy {
+  maxStep: number;
+  cooldownS: number;
+}
+
+/** What consolidation did in one run: instances drained and released, and copies moved (new copy ready before the old one stopped). */
+export interface ConsolidationOutcome {
+  freed: number;
+  moves: number;
+  /** When each freed instance was released, seconds. */
+  freedAtS: number[];
+}
 
 export interface EnginePool {
   name: string;
@@ -149,6 +163,8 @@ export interface EngineResult {
   judged: import("./histogram.js").LatencyHistogram;
   series: EngineSeries;
   busiest: OccupancySnapshot;
+  /** Present when a pool consolidates (strategy (d)). */
+  consolidation?: ConsolidationOutcome;
   /** Decision calls made, for the curious and for the benchmark. */
   calls: { targetTracking: number; place: number; instanceScaling: number };
   notes: string[];

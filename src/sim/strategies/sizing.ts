@@ -123,6 +123,7 @@ export function summarize(strategy: Strategy, ctx: SimulationContext, engine: En
     p99Ms: engine.judged.quantileMs(0.99, failed),
     p99E2eMs: engine.latency.quantileMs(0.99, failed),
     peakInstances: engine.peakInstances,
+    ...(engine.consolidation && { consolidation: engine.consolidation }),
     sizing,
     engine,
     wallMs: 0,
