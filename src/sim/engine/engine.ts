@@ -1,6 +1,7 @@
 import { consolidationAllowed, decideInstanceCount } from "../../autoscaling/instance-scaling.js";
 import { finishedMoves } from "../../scheduler/moves.js";
-import { place, type ComponentDemand, type PlacedCopy, type PlacementInput } from "../../scheduler/index.js";
+import { type ComponentDemand, type PlacedCopy, type PlacementInput } from "../../scheduler/index.js";
+import { PlacementBook, type BookDecision } from "../../scheduler/book.js";
 import { TargetTracker } from "./autoscale.js";
 import { CopyTable } from "./copies.js";
 import { LatencyHistogram } from "./histogram.js";
@@ -65,6 +66,8 @@ class Engine {
   #gpusHeld = 0;
   #peakInstances = 0;
   readonly #consolidation: ConsolidationOutcome | undefined;
+  /** When a wake from zero was decided, per model, until its copy is placed; NaN otherwise. */
+  readonly #wokenAt: Float64Array;
 
   constructor(setup: EngineSetup, workload: Workload) {
     this.#setup = setup;
@@ -104,6 +107,7 @@ class Engine {
     this.#nextReady = new Float64Array(n).fill(-Infinity);
     this.#holdLimitS = setup.timing.holdLimitS;
     this.#endS = setup.timing.durationS;
+    this.#wokenAt = new Float64Array(n).fill(NaN);
     const consolidates = setup.pools.some((p) => p.mode.kind === "managed" && p.mode.consolidation !== undefined);
     this.#consolidation = consolidates ? { freed: 0, moves: 0, freedAtS: [] } : undefined;
   }
@@ -143,7 +147,9 @@ class Engine {
       if (next > this.#desired[m]) this.#counts.outs[m]++;
       else this.#counts.ins[m]++;
       this.#desired[m] = next;
-      this.#pools[this.#models[m].pool].dirty = true;
+      const pool = this.#pools[this.#models[m].pool];
+      pool.dirty = true;
+      pool.changed.add(m);
     }
     for (const pool of this.#pools) this.#reconcile(pool, t);
     this.#expirePending(t);
@@ -246,27 +252,51 @@ class Engine {
   }
 
   #placementInput(pool: PoolState): PlacementInput {
-    const demands: ComponentDemand[] = [];
-    for (const m of this.#poolModels[pool.index]) {
-      const model = this.#models[m];
-      demands.push({ component: model.name, copies: this.#desired[m], needs: model.needs, share: model.share, strategy: pool.spec.placement });
-    }
+    const demands = this.#poolModels[pool.index].map((m) => this.#demand(pool, m));
     return { instances: pool.schedulerInstances(), demands, current: pool.current, nextOrdinals: pool.nextOrdinals };
   }
 
-  /** Runs the scheduler on the pool and starts and stops copies as it says. warm: new copies are ready at once. */
+  /** The scheduler's demand for model m. */
+  #demand(pool: PoolState, m: number): ComponentDemand {
+    const model = this.#models[m];
+    return { component: model.name, copies: this.#desired[m], needs: model.needs, share: model.share, strategy: pool.spec.placement };
+  }
+
+  /**
+   * Runs the scheduler on the pool and starts and stops copies as it says. warm: new copies are ready
+   * at once. While the instances stay the same and nothing moves, only the models whose desired count
+   * changed (and those still short) are placed, against the fleet as it stands (PlacementBook.decide):
+   * the same decision as a full pass, since the others would add and remove nothing.
+   */
   #place(pool: PoolState, t: number, warm: boolean): void {
     for (const c of pool.current) c.ready = this.#copies.readyAt[pool.copyIndex.get(c.id)!] <= t;
     this.#calls.place++;
-    const decision = place(this.#placementInput(pool));
-    for (const r of decision.remove) this.#removeCopy(pool, r.copy, t);
+    let decision: BookDecision;
+    if (pool.book?.reusable && !pool.instances.some((i) => i.draining)) {
+      const models = new Set(pool.changed);
+      for (const name of pool.short.keys()) models.add(this.#modelByName.get(name)!);
+      pool.short.clear();
+      decision = pool.book.decide([...models].map((m) => this.#demand(pool, m)));
+    } else {
+      const input = this.#placementInput(pool);
+      pool.book = new PlacementBook(input);
+      pool.short.clear();
+      decision = pool.book.decide(input.demands);
+    }
+    const removed = new Set<PlacedCopy>();
+    for (const r of decision.remove) {
+      this.#removeCopy(pool, r.copy, t);
+      removed.add(r.copy);
+    }
     const woken = new Set<number>();
-    const current: PlacedCopy[] = decision.keep.slice();
+    const current: PlacedCopy[] = removed.size > 0 ? pool.current.filter((c) => !removed.has(c)) : pool.current;
     for (const added of decision.add) {
       const m = this.#modelByName.get(added.component)!;
       const model = this.#models[m];
       const instance = pool.instance(added.instanceId);
-      const readyAt = warm ? t : Math.max(t, instance.readyAt) + model.startupS;
+      // A wake is decided when its request arrives, as on the server; its copy starts from then.
+      const from = Number.isNaN(this.#wokenAt[m]) ? t : this.#wokenAt[m];
+      const readyAt = warm ? t : Math.max(from, instance.readyAt) + model.startupS;
       const k = this.#copies.add(m, readyAt, model.concurrency);
       pool.copyIndex.set(added.id, k);
       instance.copies++;
@@ -274,13 +304,17 @@ class Engine {
       this.#nextReady[m] = -Infinity;
       this.#gpusHeld += devicesHeld(pool, added);
       this.#counts.peak[m] = Math.max(this.#counts.peak[m], this.#live[m].length);
-      const { reason: _reason, ...copy } = added;
-      current.push(copy);
+      current.push(added);
       woken.add(m);
     }
     pool.current = current;
-    pool.nextOrdinals = decision.nextOrdinals;
-    pool.unplaced = decision.unplaced.reduce((sum, u) => sum + u.missing, 0);
+    pool.nextOrdinals = pool.book.ordinals;
+    for (const m of pool.changed) this.#wokenAt[m] = NaN;
+    for (const u of decision.unplaced) pool.short.set(u.component, u.missing);
+    let unplaced = 0;
+    for (const missing of pool.short.values()) unplaced += missing;
+    pool.unplaced = unplaced;
+    pool.changed.clear();
     pool.dirty = false;
     if (decision.add.length > 0 || decision.remove.length > 0) pool.placements++;
     for (const m of woken) this.#flushPending(m, t);
@@ -417,7 +451,9 @@ class Engine {
     this.#counts.outs[m]++;
     const pool = this.#pools[model.pool];
     pool.dirty = true;
-    this.#reconcile(pool, a);
+    pool.changed.add(m);
+    // Placed at the next decision step, with the copy's startup counted from now (see #place).
+    this.#wokenAt[m] = a;
   }
 
   #flushPending(m: number, t: number): void {

@@ -1,4 +1,5 @@
 import type { PlacedCopy, SchedulerInstance } from "../../scheduler/index.js";
+import type { PlacementBook } from "../../scheduler/book.js";
 import type { EnginePool } from "./types.js";
 
 export interface SimInstance {
@@ -29,6 +30,12 @@ export class PoolState {
   unplaced = 0;
   /** A desired count changed since the last placement. */
   dirty = true;
+  /** The models whose desired count changed since the last placement: the next one decides only these (and those still short). */
+  readonly changed = new Set<number>();
+  /** Components short of copies after the last placement, and how many they miss. */
+  readonly short = new Map<string, number>();
+  /** The scheduler's state after the last placement, reused while the instances stay the same. */
+  book: PlacementBook | undefined;
   instanceSeconds = 0;
   /** When the endpoint last grew and its new instances served (the server's lastModifiedAt), seconds. */
   modifiedAt = 0;
@@ -54,6 +61,7 @@ export class PoolState {
     const instance: SimInstance = { id: `${this.spec.name}/i-${order}`, order, createdAt: now, readyAt, copies: 0, idleSince: undefined, draining: false };
     this.instances.push(instance);
     if (readyAt > this.modifiedAt) this.modifiedAt = readyAt;
+    this.book = undefined;
     this.#scheduler = undefined;
     return instance;
   }
@@ -64,12 +72,14 @@ export class PoolState {
     this.#book(now);
     this.instances.splice(at, 1);
     this.#scheduler = undefined;
+    this.book = undefined;
   }
 
   /** Marks an instance draining (consolidation): the scheduler moves its copies away. */
   drain(id: string): void {
     this.instance(id).draining = true;
     this.#scheduler = undefined;
+    this.book = undefined;
   }
 
   /** The scheduler's view: every instance, launching ones included, with all its devices; draining ones not schedulable. */
