@@ -4,30 +4,15 @@ import { simulateLoaded } from "../../src/sim/simulate.js";
 import { every, portfolioOf, traceOf } from "./builders.js";
 
 // Two 4-GPU models: two copies fill one 8-GPU instance.
-const halves = `
-models:
-  - name: alpha
-    sizeGB: 30
-    accelerators: 4
-    memoryGiB: 40
-    startupSeconds: 60
-    latency: { fixedMs: 1000 }
-    concurrency: 4
-    sloMs: 5000
-    scaling: { minCopies: 1, maxCopies: 3, targetInvocationsPerCopy: 60, scaleInCooldownS: 300 }
-  - name: beta
-    sizeGB: 30
-    accelerators: 4
-    memoryGiB: 40
-    startupSeconds: 60
-    latency: { fixedMs: 1000 }
-    concurrency: 4
-    sloMs: 5000
-    scaling: { minCopies: 1, maxCopies: 1 }
-endpoint: { instanceType: ml.p4d.24xlarge, minInstances: 1, maxInstances: 4, pricePerHour: 10 }
-mapping:
-  explicit: { alpha: alpha-traffic, beta: beta-traffic }
-`;
+const half = (name: string, scaling: string) =>
+  `  - { name: ${name}, sizeGB: 30, accelerators: 4, memoryGiB: 40, startupSeconds: 60, latency: { fixedMs: 1000 }, concurrency: 4, sloMs: 5000, scaling: ${scaling} }`;
+const halves = [
+  "models:",
+  half("alpha", "{ minCopies: 1, maxCopies: 3, targetInvocationsPerCopy: 60, scaleInCooldownS: 300 }"),
+  half("beta", "{ minCopies: 1, maxCopies: 1 }"),
+  "endpoint: { instanceType: ml.p4d.24xlarge, minInstances: 1, maxInstances: 4, pricePerHour: 10 }",
+  "mapping: { explicit: { alpha: alpha-traffic, beta: beta-traffic } }",
+].join("\n");
 
 describe("strategy (d) consolidates with the server's CONSOLIDATION scale-in", () => {
   it("when load drops, the copies left on two half-empty instances move onto one and the other is released", async (t: TestContext) => {
