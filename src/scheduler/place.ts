@@ -1,6 +1,7 @@
 import { Fleet } from "./fleet.js";
 import { compareText, CopyNamer } from "./ids.js";
 import { Moves, type Held } from "./moves.js";
+import { holderIndices, preferHolders } from "./prefer-holders.js";
 import { scaleIn } from "./scale-in.js";
 import { strategies, type CopyCounts } from "./strategies/index.js";
 import type { AddedCopy, ComponentDemand, PlacementDecision, PlacementInput, RemovedCopy, SchedulerInstance } from "./types.js";
@@ -47,12 +48,14 @@ export function place(input: PlacementInput): PlacementDecision {
   const namer = new CopyNamer(input.nextOrdinals, taken);
   const add: AddedCopy[] = [];
   const short: { demand: ComponentDemand; missing: number }[] = [];
+  const holders = holderIndices(fleet, input.holders);
   for (const demand of [...demands.values()].sort(largestFirst)) {
     const { component, needs } = demand;
     const prefix = demand.namePrefix ?? component;
     const list = active.get(component)!;
     const counts = countsOf(list);
-    const pick = strategies[demand.strategy].picker(fleet, needs, counts);
+    const strategyPick = strategies[demand.strategy].picker(fleet, needs, counts);
+    const pick = preferHolders(fleet, strategyPick, needs, counts, demand.strategy, holders.get(demand.artifact ?? "") ?? []);
     const addOne = (reason: string, replaces?: string): boolean => {
       const i = pick();
       if (i < 0) return false;
