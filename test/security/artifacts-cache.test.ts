@@ -46,7 +46,8 @@ describe("the artifact cache", () => {
       res.writeHead(200, { etag: item.etag }).end(item.body);
     };
     origin = await startOrigin("127.0.0.1", { "/a.tar.gz": route, "/b.tar.gz": route });
-    berth = await startBerth({ config: { images: testEnvImage, artifacts: { localRoots: [tmpdir()], allowedHosts: ["127.0.0.1"] } } });
+    // No budget: an entry goes with its last copy (the warm cache is tested in test/artifacts/warm-cache.test.ts).
+    berth = await startBerth({ config: { images: testEnvImage, artifacts: { localRoots: [tmpdir()], allowedHosts: ["127.0.0.1"], cacheBudgetMb: 0 } } });
     endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
   });
   after(async () => {
@@ -119,7 +120,7 @@ describe("the artifact cache", () => {
     assert.equal(readFileSync(join(rewritten.dir, "weights.bin"), "utf8"), "rewritten");
   });
 
-  it("removes an entry once the last copy using it is removed", async () => {
+  it("with artifacts.cacheBudgetMb 0, removes an entry once the last copy using it is removed", async () => {
     const file = join(work, `gc-${uniqueName("x")}.tar.gz`);
     writeTarball(file, [{ path: "weights.bin", body: file }]);
     const first = await deploy(file);
