@@ -129,7 +129,8 @@ lines.push(
   "",
 );
 const p50 = (samples: number[]) => stats(samples).p50;
-const rows = artifactRows.map((r) => {
+const ordered = [...artifactRows].sort((a, b) => (a.case < b.case ? -1 : a.case > b.case ? 1 : 0));
+const rows = ordered.map((r) => {
   const base = artifactRows.find((b) => b.case === r.case && b.source === "http download")!;
   const s = stats(r.samples);
   return [r.case, r.source, s.min.toFixed(0), s.p50.toFixed(0), s.max.toFixed(0), String(r.downloads), `${(p50(base.samples) / s.p50).toFixed(2)}x`];
