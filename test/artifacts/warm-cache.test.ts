@@ -6,15 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import {
-  CreateInferenceComponentCommand,
-  DeleteInferenceComponentCommand,
-  DescribeInferenceComponentCommand,
-  UpdateInferenceComponentRuntimeConfigCommand,
-} from "@aws-sdk/client-sagemaker";
+import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand, UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { startOrigin, type ArtifactOrigin } from "../support/artifact-origin.js";
-import { createIcEndpoint, echoComponent, waitForComponent } from "../support/fixtures.js";
+import { createIcEndpoint, deleteComponent, echoComponent, waitForComponent } from "../support/fixtures.js";
 import { invoke } from "../support/invoke.js";
 import { writeTarball } from "../support/tarball.js";
 import { eventually } from "../support/wait.js";
@@ -69,16 +64,8 @@ describe("the warm artifact cache (artifacts.cacheBudgetMb: 1)", () => {
     return input.InferenceComponentName!;
   }
 
-  async function remove(name: string): Promise<void> {
-    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
-    await eventually(
-      async () =>
-        berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name })).then(
-          () => undefined,
-          () => true,
-        ),
-      { what: `component ${name} to be deleted` },
-    );
+  async function remove(name: string) {
+    await deleteComponent(berth.sagemaker, name);
   }
 
   function evictionLogged(path: string): boolean {

@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { CreateInferenceComponentCommand, DeleteInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import { newDataDir, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { startOrigin, type ArtifactOrigin } from "../support/artifact-origin.js";
-import { createIcEndpoint, echoComponent, uniqueName, waitForComponent } from "../support/fixtures.js";
+import { createIcEndpoint, deleteComponent, echoComponent, uniqueName, waitForComponent } from "../support/fixtures.js";
 import { invoke } from "../support/invoke.js";
 import { writeTarball } from "../support/tarball.js";
 import { eventually } from "../support/wait.js";
@@ -66,15 +66,7 @@ describe("the artifact cache", () => {
   }
 
   async function remove(name: string) {
-    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
-    await eventually(
-      async () =>
-        berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name })).then(
-          () => undefined,
-          () => true,
-        ),
-      { what: `component ${name} to be deleted` },
-    );
+    await deleteComponent(berth.sagemaker, name);
   }
 
   it("shares one entry between two URLs serving the same bytes, and re-checks an unchanged URL with a conditional request", async () => {
