@@ -36,11 +36,6 @@ export interface NodeAgentOptions {
   log: Logger;
   drain: (copyId: string, timeoutMs: number) => Promise<void>;
   timings?: Partial<SupervisorTimings>;
-  /**
-   * Whether the agent records which artifacts its host holds (the "host-artifacts" record). An agent of a
-   * cluster may write only copy statuses, so there the scheduler has no holdings and prefers no instance.
-   */
-  reportArtifacts?: boolean;
 }
 
 /**
@@ -269,7 +264,7 @@ export class NodeAgent {
     const { store, host, log } = this.#options;
     this.#artifactReport = this.#artifactReport
       .then(async () => {
-        if (this.#closed || this.#options.reportArtifacts === false) return;
+        if (this.#closed) return;
         const urls = await this.#artifacts.heldUrls();
         const known = (await store.get("host-artifacts", host))?.value.urls;
         if (JSON.stringify(known) !== JSON.stringify(urls)) await store.commit([put("host-artifacts", host, { host, urls })]);

@@ -16,7 +16,7 @@ export interface CacheOptions {
   /** Wall-clock milliseconds: when an entry was last used, kept as its directory's mtime across restarts. */
   now: () => number;
   log?: Logger;
-  /** Called after the set of entries changed (one was added or evicted). */
+  /** Called after the URLs the cache holds may have changed: a URL's entry was recorded, or an entry was evicted. */
   onChange?: () => void;
 }
 
@@ -196,6 +196,7 @@ export class ArtifactCache {
       if (read !== digest) throw new ArtifactError(artifactFailures.changedWhileReading(url), false);
     });
     await this.#sources.put({ url, key, identity });
+    this.#options.onChange?.();
     return key;
   }
 
@@ -223,6 +224,7 @@ export class ArtifactCache {
       });
       const validators = result.validators.etag || result.validators.lastModified ? result.validators : undefined;
       await this.#sources.put({ url, key, validators });
+      this.#options.onChange?.();
       return key;
     } finally {
       await rm(file, { force: true });
@@ -246,7 +248,6 @@ export class ArtifactCache {
         const bytes = await treeBytes(partial);
         await rename(partial, dir);
         this.#budget.set(key, bytes, this.#options.now());
-        this.#options.onChange?.();
       } catch (error) {
         await rm(partial, { recursive: true, force: true });
         throw error;

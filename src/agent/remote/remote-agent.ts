@@ -100,7 +100,6 @@ export class RemoteAgent {
         log: log.child({ component: "agent" }),
         drain: (copyId, timeoutMs) => this.#proxy.drain(copyId, timeoutMs),
         timings: this.#options.timings,
-        reportArtifacts: false,
       });
       const started = view.connect().then(() => node.start());
       const startFailed = started.then(
