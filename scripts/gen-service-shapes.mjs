@@ -102,6 +102,7 @@ const keptShapeKeys = [
   "payload",
   "union",
   "streaming",
+  "flattened",
 ];
 const keptMemberKeys = ["shape", "location", "locationName", "eventpayload", "eventheader", "idempotencyToken", "jsonvalue"];
 
@@ -113,9 +114,10 @@ function trimShape(shape) {
       Object.entries(out.members).map(([name, m]) => [name, Object.fromEntries(keptMemberKeys.filter((k) => m[k] !== undefined).map((k) => [k, m[k]]))]),
     );
   }
-  if (out.member) out.member = { shape: out.member.shape };
-  if (out.key) out.key = { shape: out.key.shape };
-  if (out.value) out.value = { shape: out.value.shape };
+  // locationName renames a list's <member> or a map's <key>/<value> in the awsQuery protocol.
+  for (const ref of ["member", "key", "value"]) {
+    if (out[ref]) out[ref] = { shape: out[ref].shape, ...(out[ref].locationName ? { locationName: out[ref].locationName } : {}) };
+  }
   return out;
 }
 
@@ -139,6 +141,7 @@ for (const [service, spec] of Object.entries(services)) {
       http: o.http,
       input: o.input?.shape,
       output: o.output?.shape,
+      resultWrapper: o.output?.resultWrapper,
       errors: (o.errors ?? []).map((e) => e.shape),
     };
     for (const ref of [o.input, o.output, ...(o.errors ?? [])]) if (ref) visit(ref.shape);
@@ -152,6 +155,7 @@ for (const [service, spec] of Object.entries(services)) {
       targetPrefix: meta.targetPrefix,
       signingName: meta.signingName,
       serviceId: meta.serviceId,
+      xmlNamespace: meta.xmlNamespace,
     },
     operations,
     otherOperations: Object.keys(model.operations)

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { ImageCommand } from "../config/config.js";
-import type { CopyRecord } from "../domain/resources.js";
+import type { CopyRecord, DeviceInfo } from "../domain/resources.js";
+import { detectMps, type MpsSetting } from "./accelerator-env.js";
 import { adaptersOf } from "../state/components.js";
 import { keys } from "../state/keys.js";
 import { syncAdapters } from "./adapters.js";
@@ -36,6 +37,8 @@ export interface NodeAgentOptions {
   log: Logger;
   drain: (copyId: string, timeoutMs: number) => Promise<void>;
   timings?: Partial<SupervisorTimings>;
+  /** MPS limits for accelerator shares: "auto" (the default) looks for a running MPS daemon. */
+  mps?: MpsSetting;
 }
 
 /**
@@ -59,6 +62,7 @@ export class NodeAgent {
   #unwatch?: () => void;
   #artifactReport: Promise<void> = Promise.resolve();
   #closed = false;
+  #mps = false;
 
   constructor(options: NodeAgentOptions) {
     this.#options = options;
@@ -79,6 +83,8 @@ export class NodeAgent {
       return undefined;
     });
     this.#limitsMode = await detectLimits();
+    this.#mps = await detectMps(this.#options.mps ?? "auto");
+    if (this.#mps) log.info("an MPS daemon runs on this host: copies with an accelerator share get MPS memory and thread limits");
     log.info(
       this.#limitsMode.kind === "none"
         ? `resource limits are not enforced on this host: ${this.#limitsMode.why}`
@@ -161,7 +167,7 @@ export class NodeAgent {
     const supervisor = this.#supervisors.get(key);
     if (mine) {
       if (!supervisor && !this.#stopping.has(key)) {
-        this.#startCopy(key, copy, new Set((instance.devices ?? []).filter((d) => d.source === "nvidia").map((d) => d.index)));
+        this.#startCopy(key, copy, instance.devices ?? []);
       }
       return;
     }
@@ -179,7 +185,7 @@ export class NodeAgent {
     if (!this.#stopping.has(key) && (await store.get("copy-status", key))) await store.commit([del("copy-status", key)]);
   }
 
-  #startCopy(key: string, copy: CopyRecord, realGpus: ReadonlySet<number>): void {
+  #startCopy(key: string, copy: CopyRecord, devices: readonly DeviceInfo[]): void {
     const { store, clock, log, images, drain } = this.#options;
     let writes = Promise.resolve();
     const supervisor = new CopySupervisor(copy, {
@@ -196,7 +202,8 @@ export class NodeAgent {
       drain,
       sandbox: this.#options.sandbox,
       adaptersDir: this.#adaptersDir(copy.id),
-      realGpus,
+      devices,
+      mps: this.#mps,
       timings: { ...defaultTimings, ...this.#options.timings },
       onStatus: (status) => {
         // Status writes of one copy are applied in order; a copy being forgotten writes nothing more.

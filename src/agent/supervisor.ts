@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import type { CopyPhase, CopyRecord, CopyStatusRecord } from "../domain/resources.js";
+import { shareEnvironment, visibleDeviceIds } from "./accelerator-env.js";
+import type { CopyPhase, CopyRecord, CopyStatusRecord, DeviceInfo } from "../domain/resources.js";
 import { sleep, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { ArtifactError } from "../artifacts/artifact-error.js";
@@ -30,8 +31,10 @@ export interface SupervisorDeps {
   sandbox: CopySandbox;
   /** Where the agent puts the LoRA adapters this copy serves (BERTH_ADAPTERS_DIR). */
   adaptersDir: string;
-  /** Which of the instance's device indices are GPUs nvidia-smi found (the rest are modelled from the catalog). */
-  realGpus: ReadonlySet<number>;
+  /** The instance's devices: GPUs (or MIG instances) nvidia-smi found, and devices modelled from the catalog. */
+  devices: readonly DeviceInfo[];
+  /** Whether an MPS daemon runs here, so shares get MPS limits (src/agent/accelerator-env.ts). */
+  mps: boolean;
   timings: SupervisorTimings;
 }
 
@@ -160,13 +163,13 @@ export class CopySupervisor {
 
   /** The copy's own environment and Berth's contract variables, as every kind of copy receives them. */
   #contractEnvironment(base: Record<string, string>): Record<string, string> {
-    return { ...base, BERTH_COPY_ID: this.copy.id };
+    return { ...base, ...shareEnvironment(this.copy, this.#deps.devices, this.#deps.mps), BERTH_COPY_ID: this.copy.id };
   }
 
   async #prepareProcess(port: number, modelDir: string | undefined, image: ProcessImage): Promise<PreparedCopy> {
     const spec = this.copy.spec;
     const { sandbox } = this.#deps;
-    const devices = this.copy.devices.join(",");
+    const devices = visibleDeviceIds(this.copy, this.#deps.devices).join(",");
     const vetted = vetProcessEnvironment(spec.environment);
     if (vetted.dropped.length > 0)
       this.#log.warn(`copy ${this.copy.id}: not passing environment variable(s) ${vetted.dropped.join(", ")} to a process on the host`);
@@ -209,11 +212,10 @@ export class CopySupervisor {
   async #prepareContainer(port: number, modelDir: string | undefined, image: ContainerImage): Promise<PreparedCopy> {
     const spec = this.copy.spec;
     // A modelled device has no GPU behind it for the engine to expose.
-    const gpus = this.copy.devices.filter((device) => this.#deps.realGpus.has(device));
+    const gpus = this.#deps.devices.filter((d) => d.source === "nvidia" && this.copy.devices.includes(d.index));
     if (gpus.length < this.copy.devices.length) {
-      this.#log.info(
-        `copy ${this.copy.id}: device(s) ${this.copy.devices.filter((d) => !gpus.includes(d)).join(", ")} are modelled, so its container gets no GPU for them`,
-      );
+      const modelled = this.copy.devices.filter((index) => !gpus.some((g) => g.index === index));
+      this.#log.info(`copy ${this.copy.id}: device(s) ${modelled.join(", ")} are modelled, so its container gets no GPU for them`);
     }
     const environment = this.#contractEnvironment({
       // Serving containers (TGI, LMI) shard a model over SM_NUM_GPUS; the copy's own setting wins.

@@ -1,4 +1,4 @@
-import { instancesNeeded } from "../scheduler/instances-needed.js";
+import { instancesNeeded, type InstanceTemplate } from "../scheduler/instances-needed.js";
 import { place } from "../scheduler/place.js";
 import type { PlacementInput } from "../scheduler/types.js";
 import type { Resources } from "../domain/compute.js";
@@ -15,7 +15,7 @@ export interface LiveInstance {
 export interface InstanceScalingInput {
   /** Placement of the variant's copies; instances still launching must be schedulable here. */
   placement: PlacementInput;
-  template: { capacity: Resources; deviceIndices: number[] };
+  template: InstanceTemplate;
   live: LiveInstance[];
   bounds: { min: number; max: number };
   now: number;

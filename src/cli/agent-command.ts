@@ -97,6 +97,7 @@ export function registerAgentCommand(program: Command): void {
           images: config.images,
           containers: config.containers,
           artifacts: config.artifacts,
+          mps: config.copies.mps,
           clock: systemClock,
           log,
         });

@@ -30,8 +30,13 @@ export function registerInstancesCommand(program: Command): void {
           `${i.instanceId}  ${i.instanceType}  ${i.state}  free: ${i.free.accelerators}/${i.capacity.accelerators} accel, ` +
             `${i.free.cpuCores}/${i.capacity.cpuCores} cpu, ${i.free.memoryMiB}/${i.capacity.memoryMiB} MiB\n`,
         );
+        for (const d of i.devices) {
+          if (!d.shares) continue;
+          const held = d.shares.map((s) => `${s.copyId} ${s.memoryMiB} MiB${s.computePercent ? ` ${s.computePercent}%` : ""}`).join(", ");
+          process.stdout.write(`  device ${d.index} (${d.name}, ${d.memoryMiB} MiB): ${d.freeMemoryMiB} MiB free; shared by ${held}\n`);
+        }
         for (const c of i.copies) {
-          const devices = c.devices.length > 0 ? ` devices ${c.devices.join(",")}` : "";
+          const devices = c.share ? ` ${c.share.memoryMiB} MiB of device ${c.devices[0]}` : c.devices.length > 0 ? ` devices ${c.devices.join(",")}` : "";
           process.stdout.write(
             `  ${c.copyId.padEnd(28)} ${c.phase.padEnd(10)} ${c.state.padEnd(8)}${devices} cpu ${c.cpuCores} mem ${c.memoryMiB} MiB${c.port ? ` port ${c.port}` : ""}\n`,
           );

@@ -4,7 +4,8 @@ import { parsePositive, parseSeconds, parseWhole } from "../sim/duration.js";
 import { WorkloadError } from "../sim/engine/index.js";
 import { CatalogError, PortfolioError, TraceFormatError } from "../sim/input/index.js";
 import { writeReport } from "../sim/report/report.js";
-import { headlineRows, markdownTable, sloAttainment } from "../sim/report/table.js";
+import { headlineSentences } from "../sim/report/headline.js";
+import { headlineRows, markdownTable, ratioBaseline, sloAttainment } from "../sim/report/table.js";
 import { simulate, type SimulateOptions } from "../sim/simulate.js";
 import { pickStrategies } from "../sim/strategies/index.js";
 
@@ -41,7 +42,7 @@ export function registerSimulateCommand(program: Command): void {
     .option("--duration <time>", "simulate this much of the trace, e.g. 1h, 90m, 3600 (default: the portfolio's durationS, else all)")
     .option("--start <time>", "window start in the trace, e.g. 0, 6h")
     .option("--seed <n>", "seed of every random draw (default: the portfolio's simulation.seed)")
-    .option("--strategies <list>", "strategies by key or name, e.g. a,b,c,d,e (default: all)")
+    .option("--strategies <list>", "strategies by key or name, e.g. a,a2,d,e (default: all but p)")
     .option("--price <usd>", "USD per instance-hour, overriding the portfolio and the catalog")
     .option("--speedup <x>", "replay the trace x times faster")
     .option("--rate-scale <x>", "multiply the trace's request rate (default: the portfolio's simulation.rateScale, else 1)")
@@ -83,7 +84,7 @@ export async function runSimulate(flags: SimulateFlags, io: CommandIo): Promise<
   if (flags.json) {
     io.out(JSON.stringify(jsonSummary(sim), null, 2) + "\n");
   } else {
-    io.out(`\n${markdownTable(headlineRows(sim.results))}\n\n`);
+    io.out(`\n${markdownTable(headlineRows(sim.results))}\n\n${headlineSentences(sim.results, sim.portfolio.models).join("\n")}\n\n`);
   }
   if (flags.report !== false) {
     const path = await writeReport(sim, flags.out);
@@ -123,20 +124,25 @@ function jsonSummary(sim: Awaited<ReturnType<typeof simulate>>) {
     portfolio: sim.portfolio.file,
     trace: { source: sim.trace.source, format: sim.trace.format, durationS: sim.context.workload.durationS, requests: sim.context.workload.time.length },
     pricePerHour: sim.context.assumptions.pricePerHour,
+    ratioBaseline: ratioBaseline(sim.results)?.key ?? null,
+    slo: Object.fromEntries(sim.portfolio.models.map((m) => [m.name, { measure: m.slo, ms: m.sloMs }])),
     strategies: sim.results.map((r) => ({
       key: r.key,
       name: r.name,
       label: r.label,
+      baseline: r.baseline ?? false,
       gpuHours: r.gpuHours,
       instanceHours: r.instanceHours,
       cost: r.cost,
       meanGpuUtilization: nullable(r.meanGpuUtilization),
       sloAttainment: nullable(sloAttainment(r)),
       failed: nullable(r.failed),
+      failedBy: r.failedBy ?? null,
       held: nullable(r.held),
       coldStarts: nullable(r.coldStarts),
       p50Ms: nullable(r.p50Ms),
       p99Ms: nullable(r.p99Ms),
+      p99E2eMs: nullable(r.p99E2eMs ?? NaN),
       peakInstances: r.peakInstances,
     })),
   };

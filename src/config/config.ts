@@ -94,7 +94,7 @@ export const defaultConfig: BerthConfig = {
   holdQueueSize: 1000,
   limits: defaultLimits,
   artifacts: defaultArtifactSettings,
-  copies: { user: defaultCopyUser, dir: undefined },
+  copies: { user: defaultCopyUser, dir: undefined, mps: "auto" },
   auth: { enabled: true, allowedHosts: [], clockSkewSeconds: 300 },
   tls: { cert: undefined, key: undefined },
   quotas: defaultQuotas,
@@ -131,7 +131,7 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   }
   const fromEnv: Partial<Record<keyof BerthConfig, unknown>> = {};
   for (const [name, key] of Object.entries(envNames)) if (env[name] !== undefined && env[name] !== "") fromEnv[key] = env[name];
-  const copiesFromEnv: Partial<CopiesConfig> = {};
+  const copiesFromEnv: Partial<Record<keyof CopiesConfig, string>> = {};
   for (const [name, key] of Object.entries(copiesEnvNames)) if (env[name] !== undefined && env[name] !== "") copiesFromEnv[key] = env[name];
   const artifactsFromEnv: Partial<Record<string, string>> = {};
   for (const [name, key] of Object.entries(artifactsEnvNames)) if (env[name] !== undefined && env[name] !== "") artifactsFromEnv[key] = env[name];

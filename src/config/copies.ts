@@ -7,6 +7,8 @@ export interface CopiesConfig {
   user: string;
   /** Artifact cache, adapters and per-copy scratch dirs; default: a sibling of the data dir named <dataDir>-copies. */
   dir?: string;
+  /** MPS limits for copies with an accelerator share: "auto" (default) when an MPS control daemon's pipe is found, "on", "off". */
+  mps: "auto" | "on" | "off";
 }
 
 export const defaultCopyUser = "berth-copy";
@@ -15,6 +17,7 @@ export const defaultCopyUser = "berth-copy";
 export const copiesEnvNames: Record<string, keyof CopiesConfig> = {
   BERTH_COPIES_USER: "user",
   BERTH_COPIES_DIR: "dir",
+  BERTH_COPIES_MPS: "mps",
 };
 
 export function checkCopies(raw: Partial<CopiesConfig>): CopiesConfig {
@@ -22,5 +25,7 @@ export function checkCopies(raw: Partial<CopiesConfig>): CopiesConfig {
   if (!/^([a-z_][a-z0-9_-]*\$?|\d+(:\d+)?)$/i.test(user)) {
     throw new ConfigError(`copies.user must be a user name (e.g. ${defaultCopyUser}) or uid[:gid] (e.g. 65534:65534), got '${user}'.`);
   }
-  return { user, dir: raw.dir === undefined || raw.dir === null || raw.dir === "" ? undefined : resolve(String(raw.dir)) };
+  const mps = String(raw.mps ?? "auto");
+  if (mps !== "auto" && mps !== "on" && mps !== "off") throw new ConfigError(`copies.mps must be auto, on or off, got '${mps}'.`);
+  return { user, dir: raw.dir === undefined || raw.dir === null || raw.dir === "" ? undefined : resolve(String(raw.dir)), mps };
 }

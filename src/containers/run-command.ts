@@ -1,5 +1,9 @@
+import type { DeviceInfo } from "../domain/resources.js";
 import type { ContainerEngine } from "./engine.js";
 import { containerLabels, containerName } from "./labels.js";
+
+/** A real device a container gets: a GPU by index, a MIG instance by UUID (docker) or "<gpu>:<device>" (CDI's index names). */
+export type ContainerDevice = Pick<DeviceInfo, "index" | "uuid" | "mig">;
 
 /** The port every SageMaker serving container listens on inside its own network namespace. */
 export const containerPort = 8080;
@@ -12,7 +16,7 @@ export interface ContainerRunContext {
   /** The host port (on 127.0.0.1) published to the container's 8080. */
   hostPort: number;
   modelDir?: string;
-  devices: number[];
+  devices: ContainerDevice[];
   memoryLimitMiB?: number;
   cpuCores?: number;
   /** A private file holding the environment lines that can travel in one (see environmentFile). */
@@ -50,8 +54,8 @@ export function containerRunArgs(engine: ContainerEngine, image: string, ctx: Co
   for (const [key, value] of Object.entries(ctx.inlineEnvironment)) args.push(`--env=${key}=${value}`);
   if (ctx.devices.length > 0) {
     // docker parses --gpus as CSV, so a list of devices must be quoted inside the value.
-    if (engine.kind === "docker") args.push(`--gpus="device=${ctx.devices.join(",")}"`);
-    else for (const device of ctx.devices) args.push(`--device=nvidia.com/gpu=${device}`);
+    if (engine.kind === "docker") args.push(`--gpus="device=${ctx.devices.map((d) => (d.mig && d.uuid ? d.uuid : d.index)).join(",")}"`);
+    else for (const d of ctx.devices) args.push(`--device=nvidia.com/gpu=${d.mig ? `${d.mig.gpu}:${d.mig.device}` : d.index}`);
   }
   if (ctx.modelDir) args.push(`--volume=${ctx.modelDir}:/opt/ml/model:ro`);
   if (ctx.memoryLimitMiB) args.push(`--memory=${ctx.memoryLimitMiB}m`);

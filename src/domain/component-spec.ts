@@ -1,5 +1,6 @@
 import type { InstanceTypeSpec } from "./catalog/instance-type.js";
-import { instanceCapacity, requirementsToResources, type CapacityOptions, type ComputeResourceRequirements } from "./compute.js";
+import { checkShare } from "./accelerator-share.js";
+import { instanceCapacity, requirementsToResources, type CapacityOptions, type ComputeResourceRequirements, type DeviceShare } from "./compute.js";
 import { sageMakerErrors } from "./errors/sagemaker.js";
 import { shortfalls } from "./fit.js";
 import type { ModelRecord, PlacementStrategy, ProductionVariant, ResolvedSpec } from "./resources.js";
@@ -24,6 +25,8 @@ export interface ResolveContext {
   variant: ProductionVariant;
   instanceType: InstanceTypeSpec;
   capacity: CapacityOptions;
+  /** Part of one accelerator, from the component's share tags; checked against one device of the type. */
+  share?: DeviceShare;
   /** The model named by the specification, when it names one. */
   model?: ModelRecord;
   version: number;
@@ -43,7 +46,17 @@ export function resolveSpec(spec: ComponentSpecification, ctx: ResolveContext): 
   if (requirements.MaxMemoryRequiredInMb !== undefined && requirements.MaxMemoryRequiredInMb < requirements.MinMemoryRequiredInMb) {
     throw sageMakerErrors.maxBelowMin(ctx.componentName, requirements.MinMemoryRequiredInMb, requirements.MaxMemoryRequiredInMb);
   }
-  const needs = requirementsToResources(requirements);
+  const share = ctx.share;
+  if (share) {
+    checkShare(share, {
+      componentName: ctx.componentName,
+      endpointName: ctx.endpointName,
+      instanceType: ctx.instanceType,
+      acceleratorsRequired: requirements.NumberOfAcceleratorDevicesRequired,
+    });
+  }
+  // A share stands for its device, so the copy needs no whole one.
+  const needs = { ...requirementsToResources(requirements), ...(share ? { accelerators: 0 } : {}) };
   // An empty instance of the variant's type, as the scheduler sees it: the copy must fit there at least.
   const short = shortfalls(instanceCapacity(ctx.instanceType, ctx.capacity), needs);
   if (short.length > 0) throw sageMakerErrors.componentTooLarge(ctx.componentName, ctx.endpointName, ctx.instanceType.instanceType, short);
@@ -54,6 +67,7 @@ export function resolveSpec(spec: ComponentSpecification, ctx: ResolveContext): 
     environment: { ...(modelContainer?.Environment ?? {}), ...(spec.Container?.Environment ?? {}) },
     modelName: spec.ModelName,
     needs,
+    ...(share ? { share } : {}),
     maxMemoryMiB: requirements.MaxMemoryRequiredInMb,
     strategy: spec.SchedulingConfig?.PlacementStrategy ?? defaultPlacementStrategy,
     startupTimeoutSeconds:

@@ -10,6 +10,16 @@ export interface Resources {
   memoryMiB: number;
 }
 
+/**
+ * Part of one accelerator (Berth's addition beyond SageMaker, asked for by tags; see accelerator-share.ts):
+ * a copy with a share holds one device together with other shares, never with a whole-device copy.
+ * Memory is never over-committed; the compute percentages on one device add up to at most 100.
+ */
+export interface DeviceShare {
+  memoryMiB: number;
+  computePercent?: number;
+}
+
 export interface ComputeResourceRequirements {
   NumberOfCpuCoresRequired?: number;
   NumberOfAcceleratorDevicesRequired?: number;
@@ -46,6 +56,11 @@ export function instanceCapacity(
 ): Resources {
   const memoryMiB = Math.floor(spec.memoryGiB * 1024 * (1 - options.memoryHeadroomFraction));
   return { accelerators: spec.accelerator?.count ?? 0, cpuMillis: spec.vcpus * 1000, memoryMiB };
+}
+
+/** Accelerator memory of one device of the type, in MiB (0 without accelerators). */
+export function deviceMemoryMiB(spec: { accelerator: { memoryPerDeviceGiB: number } | null }): number {
+  return Math.round((spec.accelerator?.memoryPerDeviceGiB ?? 0) * 1024);
 }
 
 /** Human figures: millicores shown as cores. */

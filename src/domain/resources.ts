@@ -1,4 +1,4 @@
-import type { Resources } from "./compute.js";
+import type { DeviceShare, Resources } from "./compute.js";
 
 /** Records as the store keeps them. Times are epoch milliseconds. */
 
@@ -110,7 +110,10 @@ export interface ResolvedSpec {
   artifactUrl?: string;
   environment: Record<string, string>;
   modelName?: string;
+  /** With a share, needs.accelerators is 0: the share stands for the one device the copy holds part of. */
   needs: Resources;
+  /** Part of one accelerator, from the component's share tags (src/domain/accelerator-share.ts). */
+  share?: DeviceShare;
   maxMemoryMiB?: number;
   strategy: PlacementStrategy;
   startupTimeoutSeconds: number;
@@ -188,6 +191,8 @@ export interface DeviceInfo {
   name: string;
   memoryMiB: number;
   uuid?: string;
+  /** A MIG instance: its GPU's index and its device number on that GPU. */
+  mig?: { gpu: number; device: number };
 }
 
 export type InstanceState = "Pending" | "InService" | "Draining";
@@ -222,6 +227,8 @@ export interface CopyRecord {
   instanceId: string;
   devices: number[];
   resources: Resources;
+  /** The part of its one device the copy holds, when it holds part of one. */
+  share?: DeviceShare;
   /** Everything the agent needs to run the copy, so it never reads other records. */
   spec: ResolvedSpec;
   state: CopyState;

@@ -1,3 +1,4 @@
+import { deviceMemoryMiB } from "../domain/compute.js";
 import type { DeviceInfo } from "../domain/resources.js";
 import type { Logger } from "../util/logger.js";
 import type { DiscoveredGpu } from "./gpu-discovery.js";
@@ -32,9 +33,9 @@ export class LocalInstanceProvider implements InstanceProvider {
     for (const index of existing) claimed.delete(index);
     const free = this.#gpus.filter((g) => !claimed.has(g.index));
     const count = request.instanceType.accelerator?.count ?? 0;
-    const memoryMiB = Math.round((request.instanceType.accelerator?.memoryPerDeviceGiB ?? 0) * 1024);
+    const memoryMiB = deviceMemoryMiB(request.instanceType);
     const devices: DeviceInfo[] = [];
-    for (const gpu of free.slice(0, count)) devices.push({ index: gpu.index, source: "nvidia", name: gpu.name, memoryMiB: gpu.memoryMiB, uuid: gpu.uuid });
+    for (const gpu of free.slice(0, count)) devices.push(realDevice(gpu));
     for (let index = 0; devices.length < count; index++) {
       if (devices.some((d) => d.index === index)) continue;
       devices.push({ index, source: "modelled", name: request.instanceType.accelerator!.model, memoryMiB });
@@ -57,4 +58,8 @@ export class LocalInstanceProvider implements InstanceProvider {
   async terminate(instanceId: string): Promise<void> {
     this.#claims.delete(instanceId);
   }
+}
+
+export function realDevice(gpu: DiscoveredGpu): DeviceInfo {
+  return { index: gpu.index, source: "nvidia", name: gpu.name, memoryMiB: gpu.memoryMiB, uuid: gpu.uuid, ...(gpu.mig ? { mig: gpu.mig } : {}) };
 }

@@ -17,6 +17,7 @@ import { loadEndpointState, readyCopies } from "../state/endpoint-state.js";
 import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
 import { createTags } from "./tags.js";
+import { shareFromTags } from "../domain/accelerator-share.js";
 import { withConflictRetry } from "../state/retry.js";
 
 export interface CreateInferenceComponentInput {
@@ -38,7 +39,8 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
   checkSpecificationArtifacts(deps.artifacts, input);
   if (input.RuntimeConfig) checkCopyCount("RuntimeConfig.CopyCount", input.RuntimeConfig.CopyCount, deps.quotas);
   if (await findComponent(deps.store, name)) throw sageMakerErrors.alreadyExists("inference component", arn);
-  const tags = createTags(input.Tags);
+  const tags = createTags(input.Tags, { allowShare: true });
+  const share = shareFromTags(tags);
   return withConflictRetry(async () => {
     const endpointEntry = await deps.store.get("endpoint", keys.endpoint(input.EndpointName));
     if (!endpointEntry) throw sageMakerErrors.notFound("endpoint", sageMakerArn(deps.account, "endpoint", input.EndpointName));
@@ -51,6 +53,8 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
     const spec = pickSpecification(input, variant);
     const base = spec.BaseInferenceComponentName ? await adapterBase(deps, name, endpoint.name, spec) : undefined;
     if (base && input.RuntimeConfig) throw deploymentErrors.adapterRuntimeConfig(name);
+    if (base && share)
+      throw sageMakerErrors.invalid(`Adapter inference component '${name}' runs inside the copies of its base, so it takes no accelerator share of its own.`);
     const model = spec.ModelName ? await getModelRecord(deps, spec.ModelName) : undefined;
     const resolved = base
       ? adapterSpec(base.value, spec)
@@ -61,6 +65,7 @@ export async function createInferenceComponent(deps: ControlDeps, input: CreateI
           instanceType: deps.catalog.get(variant.InstanceType!)!,
           capacity: deps.capacity,
           model,
+          share,
           version: 1,
         });
     if (!base) checkResolvedLaunch(deps, name, spec, resolved);
@@ -334,6 +339,8 @@ export async function updateInferenceComponent(deps: ControlDeps, input: UpdateI
         instanceType: deps.catalog.get(variant.InstanceType!)!,
         capacity: deps.capacity,
         model,
+        // UpdateInferenceComponent carries no tags: the share set at create holds for every version.
+        share: component.resolved.share,
         version: component.resolved.version + 1,
       });
       checkResolvedLaunch(deps, component.name, spec, resolved);

@@ -1,4 +1,4 @@
-import { subtractResources, zeroResources, addResources, type Resources } from "../domain/compute.js";
+import { subtractResources, zeroResources, addResources, type DeviceShare, type Resources } from "../domain/compute.js";
 import type { CopyRecord, CopyStatusRecord, DeviceInfo, InstanceRecord } from "../domain/resources.js";
 import { keys } from "../state/keys.js";
 import { type BerthStore } from "../state/records.js";
@@ -18,7 +18,16 @@ export interface PlacementViewCopy {
   lastError?: string;
   limits?: { memory: string; cpu: string };
   replaces?: string;
+  /** The part of its one device the copy holds (Berth's fractional accelerators). */
+  share?: DeviceShare;
 }
+
+/** One device: the copy that holds it whole, or the copies that share it and the accelerator memory they leave free. */
+export type PlacementViewDevice = DeviceInfo & {
+  heldBy?: string;
+  shares?: { copyId: string; memoryMiB: number; computePercent?: number }[];
+  freeMemoryMiB: number;
+};
 
 export interface PlacementViewInstance {
   instanceId: string;
@@ -30,7 +39,7 @@ export interface PlacementViewInstance {
   host: string;
   capacity: { accelerators: number; cpuCores: number; memoryMiB: number };
   free: { accelerators: number; cpuCores: number; memoryMiB: number };
-  devices: (DeviceInfo & { heldBy?: string })[];
+  devices: PlacementViewDevice[];
   copies: PlacementViewCopy[];
 }
 
@@ -52,7 +61,10 @@ export async function placementView(store: BerthStore, filter: { endpoint?: stri
       const held = copies.map((c) => c.value).filter((c) => c.instanceId === instance.id);
       const used = held.reduce((sum, c) => addResources(sum, c.resources), zeroResources);
       const holder = new Map<number, string>();
-      for (const copy of held) for (const d of copy.devices) holder.set(d, copy.id);
+      for (const copy of held) if (!copy.share) for (const d of copy.devices) holder.set(d, copy.id);
+      const devices = instance.devices.map((d) => viewDevice(d, holder.get(d.index), held));
+      // A device that shares hold is not free for a whole-device copy.
+      const shared = devices.filter((d) => d.shares).length;
       return {
         instanceId: instance.id,
         endpointName: instance.endpointName,
@@ -62,8 +74,8 @@ export async function placementView(store: BerthStore, filter: { endpoint?: stri
         state: instance.state,
         host: instance.host,
         capacity: human(instance.capacity),
-        free: human(subtractResources(instance.capacity, used)),
-        devices: instance.devices.map((d) => ({ ...d, heldBy: holder.get(d.index) })),
+        free: human(subtractResources(instance.capacity, { ...used, accelerators: used.accelerators + shared })),
+        devices,
         copies: held.map((copy) => {
           const status = statusOf.get(copy.id);
           return {
@@ -81,9 +93,17 @@ export async function placementView(store: BerthStore, filter: { endpoint?: stri
             lastError: status?.lastError,
             limits: status?.limits,
             replaces: copy.replaces,
+            share: copy.share,
           };
         }),
       };
     }),
   };
+}
+
+function viewDevice(device: DeviceInfo, heldBy: string | undefined, copies: readonly CopyRecord[]): PlacementViewDevice {
+  const sharing = copies.filter((c) => c.share && c.devices[0] === device.index);
+  if (sharing.length === 0) return { ...device, heldBy, freeMemoryMiB: heldBy ? 0 : device.memoryMiB };
+  const shares = sharing.map((c) => ({ copyId: c.id, memoryMiB: c.share!.memoryMiB, computePercent: c.share!.computePercent }));
+  return { ...device, shares, freeMemoryMiB: device.memoryMiB - shares.reduce((sum, s) => sum + s.memoryMiB, 0) };
 }

@@ -1,6 +1,7 @@
 import { sageMakerArn, type SageMakerResource } from "../domain/arn.js";
 import { sageMakerErrors, type ResourceNoun } from "../domain/errors/sagemaker.js";
 import type { Tag } from "../domain/resources.js";
+import { isShareTagKey } from "../domain/accelerator-share.js";
 import { firstReservedKey, maxTagsPerResource, mergeTags, removeTags } from "../domain/tags.js";
 import { keys } from "../state/keys.js";
 import { put, unchanged } from "../state/records.js";
@@ -17,9 +18,13 @@ const taggable: Record<SageMakerResource, ResourceNoun> = {
   "inference-component": "inference component",
 };
 
-/** Refuses user-set keys with a reserved prefix, and merges keys given twice (the last value wins). Used by every create call. */
-export function createTags(tags: readonly Tag[] | undefined): Tag[] {
-  const reserved = firstReservedKey((tags ?? []).map((t) => t.Key));
+/**
+ * Refuses user-set keys with a reserved prefix, and merges keys given twice (the last value wins). Used by
+ * every create call; CreateInferenceComponent also accepts the share tags (src/domain/accelerator-share.ts).
+ */
+export function createTags(tags: readonly Tag[] | undefined, options: { allowShare?: boolean } = {}): Tag[] {
+  const keys = (tags ?? []).map((t) => t.Key);
+  const reserved = firstReservedKey(options.allowShare ? keys.filter((k) => !isShareTagKey(k)) : keys);
   if (reserved) throw sageMakerErrors.reservedTagKey(reserved.key, reserved.prefix);
   return mergeTags([], tags ?? []);
 }
@@ -57,7 +62,14 @@ async function changeTags(deps: ControlDeps, arn: string, change: (tags: Tag[]) 
   });
 }
 
+/** A share is fixed when its component is created: a tag call that changed it would change nothing that runs. */
+function refuseShareKeys(keys: readonly string[]): void {
+  const key = keys.find(isShareTagKey);
+  if (key) throw sageMakerErrors.shareTagFixed(key);
+}
+
 export async function addTags(deps: ControlDeps, input: { ResourceArn: string; Tags: Tag[] }): Promise<{ Tags: Tag[] }> {
+  refuseShareKeys(input.Tags.map((t) => t.Key));
   const reserved = firstReservedKey(input.Tags.map((t) => t.Key));
   if (reserved) throw sageMakerErrors.reservedTagKey(reserved.key, reserved.prefix);
   await changeTags(deps, input.ResourceArn, (tags) => {
@@ -70,6 +82,7 @@ export async function addTags(deps: ControlDeps, input: { ResourceArn: string; T
 }
 
 export async function deleteTags(deps: ControlDeps, input: { ResourceArn: string; TagKeys: string[] }): Promise<Record<string, never>> {
+  refuseShareKeys(input.TagKeys);
   await changeTags(deps, input.ResourceArn, (tags) => removeTags(tags, input.TagKeys));
   return {};
 }

@@ -1,10 +1,19 @@
 import type { Resources } from "../domain/compute.js";
 import { BestFitIndex } from "./best-fit.js";
-import type { SchedulerInstance } from "./types.js";
+import type { DeviceShare, SchedulerInstance } from "./types.js";
 
 interface Holding {
   devices: readonly number[];
   resources: Resources;
+  share?: DeviceShare;
+}
+
+/** Per device of one instance (parallel to its sorted device indices): memory, and what shares hold of it. */
+interface DeviceLedger {
+  memoryMiB: Int32Array;
+  shareMiB: Int32Array;
+  sharePercent: Int32Array;
+  shareHolders: Int32Array;
 }
 
 /**
@@ -20,6 +29,8 @@ export class Fleet {
   readonly #holders: Int32Array[];
   readonly #freeDevices: number[];
   readonly #devices: number[][];
+  /** Built on first use: most placements have no shares, and the simulator places often. */
+  readonly #ledgers: (DeviceLedger | undefined)[];
   readonly #byId = new Map<string, number>();
   #index: BestFitIndex | undefined;
 
@@ -27,6 +38,7 @@ export class Fleet {
     this.instances = instances;
     this.#devices = instances.map((inst) => uniqueSorted(inst.deviceIndices));
     this.#holders = this.#devices.map((ds) => new Int32Array(ds.length));
+    this.#ledgers = new Array<DeviceLedger | undefined>(instances.length);
     this.#freeDevices = this.#devices.map((ds) => ds.length);
     this.#used = instances.map(() => ({ accelerators: 0, cpuMillis: 0, memoryMiB: 0 }));
     this.free = instances.map(() => ({ accelerators: 0, cpuMillis: 0, memoryMiB: 0 }));
@@ -68,6 +80,48 @@ export class Fleet {
     return devices;
   }
 
+  /**
+   * The device of instance i that `share` fills best: one no whole-device copy holds, with room for the
+   * share's memory and compute, leaving the least memory free (so a partly used device fills before an
+   * empty one), then the lowest index. Returns the device's position (see deviceFreeMiB), or -1.
+   */
+  bestDevice(i: number, share: DeviceShare): number {
+    const { memoryMiB, sharePercent } = this.#ledger(i);
+    let best = -1;
+    let bestLeft = Infinity;
+    for (let k = 0; k < memoryMiB.length; k++) {
+      const left = this.deviceFreeMiB(i, k) - share.memoryMiB;
+      if (left < 0 || left >= bestLeft || sharePercent[k] + (share.computePercent ?? 0) > 100) continue;
+      best = k;
+      bestLeft = left;
+    }
+    return best;
+  }
+
+  /** Accelerator memory a share could still take on instance i's k-th device: 0 while a whole-device copy holds it. */
+  deviceFreeMiB(i: number, k: number): number {
+    const { memoryMiB, shareMiB, shareHolders } = this.#ledger(i);
+    return this.#holders[i][k] > shareHolders[k] ? 0 : memoryMiB[k] - shareMiB[k];
+  }
+
+  /** Compute percent a share could still take on instance i's k-th device. */
+  deviceFreePercent(i: number, k: number): number {
+    return this.deviceFreeMiB(i, k) > 0 ? 100 - this.#ledger(i).sharePercent[k] : 0;
+  }
+
+  deviceCount(i: number): number {
+    return this.#devices[i].length;
+  }
+
+  /** Reserves `needs` and `share` on the device of instance i that bestDevice picks, and returns that device's index. */
+  allocateShare(i: number, needs: Resources, share: DeviceShare): number[] {
+    const k = this.bestDevice(i, share);
+    if (k < 0) throw new Error(`Fleet.allocateShare: no device of ${this.instances[i].id} has room for the share`);
+    const devices = [this.#devices[i][k]];
+    this.hold(i, { devices, resources: needs, share });
+    return devices;
+  }
+
   /** Starts answering best-fit queries; called once the copies that stay are held. */
   buildIndex(): void {
     const members = this.instances.flatMap((inst, i) => (inst.schedulable ? [i] : []));
@@ -84,6 +138,10 @@ export class Fleet {
     return this.#index.best(needs, skip);
   }
 
+  #ledger(i: number): DeviceLedger {
+    return (this.#ledgers[i] ??= ledger(this.instances[i], this.#devices[i]));
+  }
+
   #change(i: number, copy: Holding, sign: 1 | -1): void {
     const used = this.#used[i];
     used.accelerators += sign * copy.resources.accelerators;
@@ -95,6 +153,12 @@ export class Fleet {
       if (k < 0 || holders[k] + sign < 0) continue;
       const n = holders[k];
       holders[k] = n + sign;
+      if (copy.share) {
+        const shares = this.#ledger(i);
+        shares.shareHolders[k] += sign;
+        shares.shareMiB[k] += sign * copy.share.memoryMiB;
+        shares.sharePercent[k] += sign * (copy.share.computePercent ?? 0);
+      }
       if (n === 0) this.#freeDevices[i]--;
       else if (n + sign === 0) this.#freeDevices[i]++;
     }
@@ -110,6 +174,17 @@ export class Fleet {
     f.cpuMillis = cap.cpuMillis - used.cpuMillis;
     f.memoryMiB = cap.memoryMiB - used.memoryMiB;
   }
+}
+
+function ledger(instance: SchedulerInstance, devices: readonly number[]): DeviceLedger {
+  const memory = new Map(instance.deviceIndices.map((d, k) => [d, instance.deviceMemoryMiB?.[k] ?? 0]));
+  const n = devices.length;
+  return {
+    memoryMiB: Int32Array.from(devices, (d) => memory.get(d) ?? 0),
+    shareMiB: new Int32Array(n),
+    sharePercent: new Int32Array(n),
+    shareHolders: new Int32Array(n),
+  };
 }
 
 function uniqueSorted(values: readonly number[]): number[] {

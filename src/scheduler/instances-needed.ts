@@ -1,11 +1,14 @@
 import type { Resources } from "../domain/compute.js";
 import { fits } from "../domain/fit.js";
 import { place } from "./place.js";
-import type { PlacementInput, SchedulerInstance, Unplaced } from "./types.js";
+import type { ComponentDemand, PlacementInput, SchedulerInstance, Unplaced } from "./types.js";
 
 export interface InstanceTemplate {
   capacity: Resources;
   deviceIndices: number[];
+  /** Accelerator memory per device, parallel to deviceIndices (device shares need it). */
+  deviceMemoryMiB?: readonly number[];
+  instanceType?: string;
 }
 
 /**
@@ -22,7 +25,9 @@ export interface InstanceTemplate {
 export function instancesNeeded(input: PlacementInput, template: InstanceTemplate, limit: number): { count: number; stillUnplaced: Unplaced[] } {
   const unplacedWith = (n: number): Unplaced[] => place({ ...input, instances: [...input.instances, ...planned(input.instances, template, n)] }).unplaced;
   const empty = { ...template.capacity, accelerators: Math.min(template.capacity.accelerators, new Set(template.deviceIndices).size) };
-  const hopeless = new Set(input.demands.filter((d) => !fits(empty, d.needs)).map((d) => d.component));
+  const largestDevice = Math.max(0, ...(template.deviceMemoryMiB ?? []));
+  const fitsEmpty = (d: ComponentDemand) => fits(empty, d.needs) && (!d.share || (d.share.memoryMiB <= largestDevice && (d.share.computePercent ?? 0) <= 100));
+  const hopeless = new Set(input.demands.filter((d) => !fitsEmpty(d)).map((d) => d.component));
   const helped = (unplaced: Unplaced[]): boolean => unplaced.every((u) => hopeless.has(u.component));
   const now = unplacedWith(0);
   const max = Math.max(0, Math.floor(limit));
@@ -52,6 +57,8 @@ function planned(existing: readonly SchedulerInstance[], template: InstanceTempl
       id,
       capacity: { ...template.capacity },
       deviceIndices: [...template.deviceIndices],
+      deviceMemoryMiB: template.deviceMemoryMiB,
+      instanceType: template.instanceType,
       schedulable: true,
       order: lastOrder + out.length + 1,
     });

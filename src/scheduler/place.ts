@@ -3,6 +3,7 @@ import { compareText, CopyNamer } from "./ids.js";
 import { Moves, type Held } from "./moves.js";
 import { holderIndices, preferHolders } from "./prefer-holders.js";
 import { scaleIn } from "./scale-in.js";
+import { sharePicker } from "./share-picker.js";
 import { strategies, type CopyCounts } from "./strategies/index.js";
 import type { AddedCopy, ComponentDemand, PlacementDecision, PlacementInput, RemovedCopy, SchedulerInstance } from "./types.js";
 import { describeUnplaced } from "./unplaced.js";
@@ -50,19 +51,22 @@ export function place(input: PlacementInput): PlacementDecision {
   const short: { demand: ComponentDemand; missing: number }[] = [];
   const holders = holderIndices(fleet, input.holders);
   for (const demand of [...demands.values()].sort(largestFirst)) {
-    const { component, needs } = demand;
+    const { component, needs, share } = demand;
     const prefix = demand.namePrefix ?? component;
     const list = active.get(component)!;
     const counts = countsOf(list);
-    const strategyPick = strategies[demand.strategy].picker(fleet, needs, counts);
-    const pick = preferHolders(fleet, strategyPick, needs, counts, demand.strategy, holders.get(demand.artifact ?? "") ?? []);
+    const strategyPick = share
+      ? sharePicker(fleet, needs, share, counts, demand.strategy === "SPREAD")
+      : strategies[demand.strategy].picker(fleet, needs, counts);
+    const pick = preferHolders(fleet, strategyPick, { needs, share }, counts, demand.strategy, holders.get(demand.artifact ?? "") ?? []);
     const addOne = (reason: string, replaces?: string): boolean => {
       const i = pick();
       if (i < 0) return false;
-      const devices = fleet.allocate(i, needs);
+      const devices = share ? fleet.allocateShare(i, needs, share) : fleet.allocate(i, needs);
       const id = namer.next(prefix);
       const instanceId = fleet.instances[i].id;
       const copy: AddedCopy = { id, component, instanceId, devices, resources: { ...needs }, ready: false, reason };
+      if (share) copy.share = { ...share };
       add.push(replaces === undefined ? copy : { ...copy, replaces });
       counts.set(i, (counts.get(i) ?? 0) + 1);
       return true;
@@ -103,6 +107,7 @@ function olderFirst(a: SchedulerInstance, b: SchedulerInstance): number {
 function largestFirst(a: ComponentDemand, b: ComponentDemand): number {
   return (
     b.needs.accelerators - a.needs.accelerators ||
+    (b.share?.memoryMiB ?? 0) - (a.share?.memoryMiB ?? 0) ||
     b.needs.memoryMiB - a.needs.memoryMiB ||
     b.needs.cpuMillis - a.needs.cpuMillis ||
     compareText(a.component, b.component)

@@ -3,7 +3,7 @@ import { fits } from "../domain/fit.js";
 import type { Fleet } from "./fleet.js";
 import { leftover } from "./score.js";
 import type { CopyCounts, Picker } from "./strategies/index.js";
-import type { PlacementStrategy } from "./types.js";
+import type { DeviceShare, PlacementStrategy } from "./types.js";
 
 /**
  * Wraps a strategy's picker so that an instance already holding the component's artifact is taken
@@ -14,17 +14,20 @@ import type { PlacementStrategy } from "./types.js";
 export function preferHolders(
   fleet: Fleet,
   picker: Picker,
-  needs: Resources,
+  copy: { needs: Resources; share?: DeviceShare },
   counts: CopyCounts,
   strategy: PlacementStrategy,
   holders: readonly number[],
 ): Picker {
   if (holders.length === 0) return picker;
+  const { needs, share } = copy;
   return () => {
     let best = -1;
     let bestScore = Infinity;
     for (const i of holders) {
       if (!fleet.schedulable(i) || !fits(fleet.free[i], needs)) continue;
+      // A device share also needs one device with room for it, as the share picker checks.
+      if (share && fleet.bestDevice(i, share) < 0) continue;
       if (strategy === "SPREAD" && (counts.get(i) ?? 0) > 0) continue;
       const score = leftover(fleet.free[i], needs, fleet.capacity(i));
       if (score < bestScore || (score === bestScore && i < best)) {

@@ -1,4 +1,6 @@
-import type { Resources } from "../domain/compute.js";
+import type { DeviceShare, Resources } from "../domain/compute.js";
+
+export type { DeviceShare };
 import type { Shortfall } from "../domain/fit.js";
 
 /**
@@ -14,6 +16,10 @@ export interface SchedulerInstance {
   capacity: Resources;
   /** The accelerator device indices of the instance; its length equals capacity.accelerators. */
   deviceIndices: number[];
+  /** Accelerator memory of each device, parallel to deviceIndices; missing means no device can take a share. */
+  deviceMemoryMiB?: readonly number[];
+  /** The instance type, named in the reasons of copies that do not fit. */
+  instanceType?: string;
   /** False while the instance drains: its copies stay where they are, nothing new is placed there, and its copies are moved away. */
   schedulable: boolean;
   /** Creation order; lower is older. Breaks ties so that results are deterministic. */
@@ -25,8 +31,9 @@ export interface ComponentDemand {
   component: string;
   /** Desired number of active copies. */
   copies: number;
-  /** Per-copy needs. */
+  /** Per-copy needs. With a share, needs.accelerators is 0: the share stands for the device. */
   needs: Resources;
+  share?: DeviceShare;
   strategy: PlacementStrategy;
   /**
    * New copies are named `${namePrefix}-${ordinal}` (src/scheduler/ids.ts); demands with one prefix,
@@ -41,9 +48,10 @@ export interface PlacedCopy {
   id: string;
   component: string;
   instanceId: string;
-  /** Accelerator device indices held by this copy (length = needs.accelerators). */
+  /** Accelerator device indices held by this copy (length = needs.accelerators, or the one device of its share). */
   devices: number[];
   resources: Resources;
+  share?: DeviceShare;
   /** Whether the copy is serving; not-ready copies are the first removed on scale-in. */
   ready: boolean;
   /** Set when this copy was started to take over from another one (a move). */

@@ -1,7 +1,7 @@
 import type { Resources } from "../domain/compute.js";
 import { missing, resourceAmount, resourceKeys, resourceLabel, shortfalls, type Shortfall } from "../domain/fit.js";
 import type { Fleet } from "./fleet.js";
-import type { ComponentDemand, Unplaced } from "./types.js";
+import type { ComponentDemand, DeviceShare, Unplaced } from "./types.js";
 
 /** Explains, once placement is done, why each short demand's missing copies found no instance. */
 export function describeUnplaced(fleet: Fleet, short: readonly { demand: ComponentDemand; missing: number }[]): Unplaced[] {
@@ -20,6 +20,9 @@ function explain(fleet: Fleet, ctx: { demand: ComponentDemand; missing: number; 
     return { component, missing: ctx.missing, shortfalls: [], reason: `${head}: the endpoint has no schedulable instances` };
   }
 
+  const deviceReason = demand.share && shareShortage(fleet, open, demand.share);
+  if (deviceReason) return { component, missing: ctx.missing, shortfalls: [], reason: `${head}: ${deviceReason}` };
+
   // Checked against the most of each resource free anywhere: a resource short there is short everywhere.
   const short = shortfalls(largest, needs);
   if (short.length > 0) {
@@ -31,6 +34,10 @@ function explain(fleet: Fleet, ctx: { demand: ComponentDemand; missing: number; 
     return { component, missing: ctx.missing, shortfalls: short, reason: `${head}: ${parts.join("; ")}` };
   }
 
+  if (demand.share) {
+    const reason = `${head}: no instance has a device with room for the share and the copy's CPU and memory at once`;
+    return { component, missing: ctx.missing, shortfalls: [], reason };
+  }
   const { i, gaps } = closest(fleet, open, needs);
   const id = fleet.instances[i].id;
   const parts = gaps.map(
@@ -60,4 +67,28 @@ function closest(fleet: Fleet, open: number[], needs: Resources): { i: number; g
 
 function amount(s: Shortfall, n: number): string {
   return resourceAmount(s.resource, n);
+}
+
+/** Why no device takes the share, when its memory or compute is short on every device; undefined when some device has room. */
+function shareShortage(fleet: Fleet, open: readonly number[], share: DeviceShare): string | undefined {
+  let mostMiB = 0;
+  let mostPercent = 0;
+  for (const i of open) {
+    for (let k = 0; k < fleet.deviceCount(i); k++) {
+      const free = fleet.deviceFreeMiB(i, k);
+      mostMiB = Math.max(mostMiB, free);
+      if (free >= share.memoryMiB) mostPercent = Math.max(mostPercent, fleet.deviceFreePercent(i, k));
+    }
+  }
+  const types = new Set(open.map((i) => fleet.instances[i].instanceType));
+  const type = types.size === 1 ? [...types][0] : undefined;
+  const where = type ? `any ${type} device` : "any device";
+  if (mostMiB < share.memoryMiB) {
+    return `needs ${share.memoryMiB} MiB of accelerator memory on one device; the most free on ${where} is ${mostMiB} MiB`;
+  }
+  const percent = share.computePercent ?? 0;
+  if (mostPercent < percent) {
+    return `needs ${percent}% of one device's compute; the most free on ${where} with room for its memory is ${mostPercent}%`;
+  }
+  return undefined;
 }

@@ -7,6 +7,8 @@ import { AllowedHosts } from "../auth/hosts.js";
 import { KeyRing } from "../auth/key-ring.js";
 import { credentialsPath, ensureAdministratorKey } from "../auth/keys-file.js";
 import { createApiServer } from "../api/http/server.js";
+import { QueryService } from "../api/query/service.js";
+import { jsonServices } from "../auth/access.js";
 import { sageMakerService } from "../api/sagemaker/service.js";
 import { placementRoute } from "../api/berth/placement-route.js";
 import { metricsRoute } from "../api/berth/metrics-route.js";
@@ -47,6 +49,7 @@ import { singleView } from "../cluster/cluster-view.js";
 import { WakeController } from "../cluster/wakes.js";
 import type { InstanceProvider } from "../instances/provider.js";
 import type { AutoscalingDeps } from "../operations/autoscaling/deps.js";
+import { deregisterScalableTarget } from "../operations/autoscaling/targets.js";
 
 export interface RunningServer {
   url: string;
@@ -139,6 +142,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         log: log.child({ component: "agent" }),
         drain: (copyId, timeoutMs) => publisher.settled().then(() => router.waitIdle(copyId, timeoutMs)),
         timings: options.supervisorTimings,
+        mps: config.copies.mps,
       });
   await agent?.start();
   const endpoints = new EndpointController({
@@ -153,6 +157,14 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     quotas: config.quotas,
   });
 
+  const autoscalingDeps: AutoscalingDeps = {
+    store,
+    account: deps.account,
+    clock,
+    alarms: monitoring.managedAlarms,
+    onTargetChanged: (resourceId, dimension) => autoscaler.clampTarget(resourceId, dimension),
+    quotas: config.quotas,
+  };
   autoscaler = new Autoscaler({
     store: controllerStore,
     clock,
@@ -160,6 +172,12 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     scale: timeScale,
     metrics: monitoring.reader,
     quotas: config.quotas,
+    deregister: async (resourceId, dimension) => {
+      await deregisterScalableTarget(
+        { ...autoscalingDeps, store: controllerStore },
+        { ResourceId: resourceId, ScalableDimension: dimension, ServiceNamespace: "sagemaker" },
+      );
+    },
   });
   const unregisterScaling = monitoring.alarms.registerActionHandler(autoscaler.actionHandler());
   // Every controller starts and stops as one unit; the API keeps accepting writes while it is stopped.
@@ -173,14 +191,6 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   if (!cluster) await controllers.start();
   const startedAt = clock.now();
   let self = { id: "", url: "" };
-  const autoscalingDeps: AutoscalingDeps = {
-    store,
-    account: deps.account,
-    clock,
-    alarms: monitoring.managedAlarms,
-    onTargetChanged: (resourceId, dimension) => autoscaler.clampTarget(resourceId, dimension),
-    quotas: config.quotas,
-  };
 
   const keys = config.auth.enabled ? openKeyRing(config, log) : undefined;
   const allowedHosts = new AllowedHosts(config.host, config.auth.allowedHosts);
@@ -206,6 +216,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       monitoring.service,
       autoscalingService(autoscalingDeps, { maxBodyBytes: config.maxApiBodyBytes }),
     ],
+    queryService: new QueryService(monitoring.service, jsonServices[monitoring.service.targetPrefix]!.signingName),
     routes: [
       runtimeRoute(router),
       ...(agentApi ? [agentApi] : []),

@@ -9,11 +9,13 @@ import {
   DescribeScalingPoliciesCommand,
   GetPredictiveScalingForecastCommand,
   PutScalingPolicyCommand,
+  PutScheduledActionCommand,
+  DescribeScheduledActionsCommand,
   RegisterScalableTargetCommand,
   ApplicationAutoScalingServiceException,
 } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { DeleteInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { eventually } from "../support/wait.js";
@@ -279,5 +281,48 @@ describe("Application Auto Scaling API", () => {
     const policies = await aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: "sagemaker", ResourceId: target().ResourceId }));
     assert.deepEqual(policies.ScalingPolicies, []);
     await assert.rejects(aas.send(new DeregisterScalableTargetCommand(target())), { name: "ObjectNotFoundException" });
+  });
+
+  it("deregisters a deleted component's target with its policies, their alarms and its scheduled actions, as AAS does for a deleted endpoint", async () => {
+    const gone = await createComponent(berth.sagemaker, echoComponent(endpoint, { copies: 1, accelerators: 0 }));
+    const goneTarget = { ServiceNamespace: "sagemaker" as const, ResourceId: `inference-component/${gone}`, ScalableDimension: dimension as never };
+    await aas.send(new RegisterScalableTargetCommand({ ...goneTarget, MinCapacity: 1, MaxCapacity: 3 }));
+    await aas.send(
+      new PutScalingPolicyCommand({
+        ...goneTarget,
+        PolicyName: "per-copy",
+        PolicyType: "TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 5,
+          PredefinedMetricSpecification: { PredefinedMetricType: "SageMakerInferenceComponentInvocationsPerCopy" },
+        },
+      }),
+    );
+    await aas.send(
+      new PutScheduledActionCommand({
+        ...goneTarget,
+        ScheduledActionName: "mornings",
+        Schedule: "cron(0 8 * * ? *)",
+        ScalableTargetAction: { MinCapacity: 2 },
+      }),
+    );
+    const alarmPrefix = `TargetTracking-inference-component/${gone}-`;
+    const before = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: alarmPrefix }));
+    assert.equal(before.MetricAlarms!.length, 2, "target tracking made its two alarms");
+
+    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: gone }));
+    await eventually(
+      async () => {
+        const t = await aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: "sagemaker", ResourceIds: [goneTarget.ResourceId] }));
+        return t.ScalableTargets!.length === 0 ? true : undefined;
+      },
+      { what: `the scalable target of deleted component ${gone} to be deregistered` },
+    );
+    const policies = await aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: "sagemaker", ResourceId: goneTarget.ResourceId }));
+    assert.deepEqual(policies.ScalingPolicies, []);
+    const scheduled = await aas.send(new DescribeScheduledActionsCommand({ ServiceNamespace: "sagemaker", ResourceId: goneTarget.ResourceId }));
+    assert.deepEqual(scheduled.ScheduledActions, []);
+    const after = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: alarmPrefix }));
+    assert.deepEqual(after.MetricAlarms, [], "the policy's alarms went with it");
   });
 });

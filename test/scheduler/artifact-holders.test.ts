@@ -1,6 +1,7 @@
 import { describe, it, type TestContext } from "node:test";
 import { place } from "../../src/scheduler/index.js";
-import { addedAt, copy, demand, fleet, input, res } from "./builders.js";
+import type { SchedulerInstance } from "../../src/scheduler/index.js";
+import { addedAt, copy, demand, fleet, input, instance, res } from "./builders.js";
 
 const url = "http://models.internal/m.tar.gz";
 
@@ -54,5 +55,23 @@ describe("placement prefers an instance that holds the component's artifact", ()
     const instances = fleet(2).map((i) => (i.id === "i-2" ? { ...i, schedulable: false } : i));
     const d = place(input({ instances, demands: [withArtifact(demand("m", 1))], holders: { [url]: ["i-2", "i-9"] } }));
     t.assert.deepStrictEqual(addedAt(d), ["m-1@i-1"]);
+  });
+
+  it("takes a holder for a device share only where one of its devices has room for the share", (t: TestContext) => {
+    t.plan(1);
+    const gpu = (id: string): SchedulerInstance => ({ ...instance(id, { capacity: res(1, 16_000, 65_536) }), deviceMemoryMiB: [24_576] });
+    const whole = { ...copy("other-1", "i-2", { resources: res(0), devices: [0] }), share: { memoryMiB: 20_000 } };
+    const d = place(
+      input({
+        instances: [gpu("i-1"), gpu("i-2")],
+        demands: [
+          { ...demand("other", 1, { needs: res(0) }), share: { memoryMiB: 20_000 } },
+          { ...withArtifact(demand("m", 1, { needs: res(0) })), share: { memoryMiB: 12_000 } },
+        ],
+        current: [whole],
+        holders: { [url]: ["i-2"] },
+      }),
+    );
+    t.assert.deepStrictEqual(addedAt(d), ["m-1@i-1"], "i-2's device has 4,576 MiB left, too little for a 12,000 MiB share");
   });
 });

@@ -18,7 +18,7 @@ const ctx: ContainerRunContext = {
   agentLabel: "/var/lib/berth-copies",
   hostPort: 9001,
   modelDir: "/var/lib/berth-copies/artifacts/abc",
-  devices: [0, 1],
+  devices: [{ index: 0 }, { index: 1 }],
   memoryLimitMiB: 512,
   cpuCores: 2,
   envFile: "/var/lib/berth-copies/container-env/berth-ic-a-1.env",
@@ -59,6 +59,15 @@ describe("container copies", () => {
       ["--device=nvidia.com/gpu=0", "--device=nvidia.com/gpu=1"],
     );
     assert.ok(containerRunArgs(engine("docker"), "m", ctx).includes('--gpus="device=0,1"'));
+  });
+
+  it("a MIG instance goes to docker by its UUID and to podman by its CDI name", () => {
+    const mig = { ...ctx, devices: [{ index: 8, uuid: "MIG-11111111-2222-3333-4444-555555555555", mig: { gpu: 0, device: 1 } }] };
+    assert.ok(containerRunArgs(engine("docker"), "m", mig).includes('--gpus="device=MIG-11111111-2222-3333-4444-555555555555"'));
+    assert.deepEqual(
+      containerRunArgs(engine("podman"), "m", mig).filter((a) => a.startsWith("--device")),
+      ["--device=nvidia.com/gpu=0:1"],
+    );
   });
 
   it("environment values travel in a file, not on a command line other users can read", () => {

@@ -128,6 +128,12 @@ describe("copies settings", () => {
     assert.equal(result.status, 2);
     assert.match(result.stderr, /copies\.user must be a user name .* or uid\[:gid\]/);
   });
+
+  it("refuses a copies.mps other than auto, on or off", () => {
+    const result = startWith("copies:\n  mps: yes\n");
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /copies\.mps must be auto, on or off, got 'yes'/);
+  });
 });
 
 describe("files the copy user must read", { skip: process.getuid?.() !== 0 && "needs root" }, () => {

@@ -21,13 +21,14 @@ async function run(flags: Partial<SimulateFlags>): Promise<{ code: number; out: 
 }
 
 describe("berth simulate", () => {
-  it("prints the headline table, writes the report and exits 0", async (t: TestContext) => {
-    t.plan(5);
+  it("prints the headline table and which baseline its ratio uses, writes the report and exits 0", async (t: TestContext) => {
+    t.plan(6);
     const outDir = await mkdtemp(join(tmpdir(), "berth-sim-cli-"));
     const { code, out } = await run({ out: outDir });
     t.assert.equal(code, 0);
     t.assert.match(out, /\| GPU-hours +\|/);
     t.assert.match(out, /\(a\) dedicated, sized for peak .*\(e\) lower bound/);
+    t.assert.match(out, /\nCost ratios are against \*\*\(a2?\) dedicated.*, the cheaper of the dedicated baselines run/);
     t.assert.match(out, new RegExp(`report written to ${join(outDir, "report.md").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
     t.assert.match(await readFile(join(outDir, "report.md"), "utf8"), /## Headline/);
   });

@@ -51,12 +51,12 @@ describe("packing against dedicated endpoints on generated workloads", () => {
   for (const seed of seeds) {
     it(`workload ${seed}: packing never uses more GPU-hours than dedicated endpoints, and the bound is below every strategy`, async (t: TestContext) => {
       const { portfolio, trace } = await generated(seed);
-      const sim = simulateLoaded(portfolio, trace, { strategies: ["a", "p", "b", "c", "d", "e"] });
+      const sim = simulateLoaded(portfolio, trace, { strategies: ["a", "a2", "p", "b", "c", "d", "e"] });
       const r = Object.fromEntries(sim.results.map((x) => [x.key, x])) as Record<string, StrategyResult>;
-      t.plan(8);
+      t.plan(10);
       // Packing alone: the very copies of (a), packed on shared instances, serve every request exactly as (a) does.
-      t.assert.ok(r.p.gpuHours <= r.a.gpuHours, `(a′) ${r.p.gpuHours} GPU-hours > (a) ${r.a.gpuHours}`);
-      t.assert.equal(r.p.withinSlo, r.a.withinSlo, "(a′) serves every request as (a) does");
+      t.assert.ok(r.p.gpuHours <= r.a.gpuHours, `(p) ${r.p.gpuHours} GPU-hours > (a) ${r.a.gpuHours}`);
+      t.assert.equal(r.p.withinSlo, r.a.withinSlo, "(p) serves every request as (a) does");
       // With per-component autoscaling on top, (c) and (d) still never use more GPU-hours than (a) or (b) ...
       for (const k of ["c", "d"]) t.assert.ok(r[k].gpuHours <= r.a.gpuHours, `(${k}) ${r[k].gpuHours} GPU-hours > (a) ${r.a.gpuHours}`);
       // ... and attain at least the SLO of dedicated endpoints with the same autoscaling (b), within 0.5 points.
@@ -67,6 +67,9 @@ describe("packing against dedicated endpoints on generated workloads", () => {
       const lowest = Math.min(...sim.results.filter((x) => x.kind === "simulated").map((x) => x.gpuHours));
       t.assert.ok(r.e.gpuHours <= lowest, `bound ${r.e.gpuHours} above ${lowest}`);
       t.assert.equal(r.a.failed, 0, "peak-sized dedicated endpoints fail nothing");
+      // A worker on every GPU group of the dedicated instances: never more instances than one copy per instance, and at least its copies.
+      t.assert.ok(r.a2.gpuHours <= r.a.gpuHours, `(a2) ${r.a2.gpuHours} GPU-hours > (a) ${r.a.gpuHours}`);
+      t.assert.equal(r.a2.failed, 0, "(a2) fails nothing either");
     });
   }
 });

@@ -32,15 +32,15 @@ const close = (t: TestContext, actual: number, expected: number, what: string) =
 
 describe("GPU-hours and cost worked out by hand", () => {
   it("two small models: dedicated endpoints hold two whole P4d, packing fits both on one", async (t: TestContext) => {
-    t.plan(21);
+    t.plan(25);
     // One hour. alpha (1 GPU, 1 s per request) gets a request every minute from t = 30 s: 60 requests;
     // beta (2 GPUs, 2 s per request) every two minutes from t = 10 s: 30 requests. Price $10 per instance-hour.
     const trace = traceOf(3600, { "alpha-traffic": every(60, 60, 30), "beta-traffic": every(120, 30, 10) });
     const sim = simulateLoaded(await portfolioOf(twoModels), trace);
-    const [a, b, c, d, e] = sim.results;
+    const [a, a2, b, c, d, e, f] = sim.results;
     t.assert.deepStrictEqual(
       sim.results.map((r) => r.key),
-      ["a", "b", "c", "d", "e"],
+      ["a", "a2", "b", "c", "d", "e", "f"],
     );
 
     // (a) Each model's busiest minute needs one copy (1 s of work per minute against 4 slots), so one
@@ -49,6 +49,10 @@ describe("GPU-hours and cost worked out by hand", () => {
     close(t, a.cost, 20, "(a) cost");
     // Busy GPU-time: alpha 60 × 1 s × 1 GPU + beta 30 × 2 s × 2 GPUs = 180 GPU-seconds of 16 × 3600.
     close(t, a.meanGpuUtilization, 180 / (16 * 3600), "(a) utilization");
+
+    // (a2) One copy each is still one dedicated instance each (8 workers of alpha, 4 of beta, most of them idle): as (a).
+    close(t, a2.gpuHours, 16, "(a2) GPU-hours");
+    close(t, a2.cost, 20, "(a2) cost");
 
     // (b) The load never comes near the targets, and each endpoint is at its minimum of 1: as (a).
     close(t, b.gpuHours, 16, "(b) GPU-hours");
@@ -63,10 +67,14 @@ describe("GPU-hours and cost worked out by hand", () => {
     close(t, d.gpuHours, 8, "(d) GPU-hours");
     close(t, d.cost, 10, "(d) cost");
 
-    // (e) alpha: 60 one-minute bins with 1 s in service → ceil(1/60 / 4) = 1 copy × 1 GPU for 60 minutes = 1 GPU-hour;
+    // (e) Busy accelerator time: alpha 60 × 1 s × 1 GPU ÷ 4 concurrent = 15 GPU-seconds; beta 30 × 2 s × 2 GPUs ÷ 2 = 60.
+    // 75 GPU-seconds at $10 / 8 GPUs per hour.
+    close(t, e.gpuHours, 75 / 3600, "(e) GPU-hours");
+    close(t, e.cost, (75 / 3600) * (10 / 8), "(e) cost");
+    // (f) alpha: 60 one-minute bins with 1 s in service → ceil(1/60 / 4) = 1 copy × 1 GPU for 60 minutes = 1 GPU-hour;
     // beta: 30 bins with 2 s in service → 1 copy × 2 GPUs for 30 minutes = 1 GPU-hour. 2 GPU-hours at $10 / 8 GPUs = $2.50.
-    close(t, e.gpuHours, 2, "(e) GPU-hours");
-    close(t, e.cost, 2.5, "(e) cost");
+    close(t, f.gpuHours, 2, "(f) GPU-hours");
+    close(t, f.cost, 2.5, "(f) cost");
 
     // Every request is served at once: alpha in 1 s, beta in 2 s, all within their SLOs.
     for (const r of [a, c, d]) t.assert.equal(r.withinSlo, 90);
@@ -105,9 +113,9 @@ mapping: { explicit: { gamma: gamma-traffic } }
     close(t, d.gpuHours, (8 * 1510) / 3600, "(d) GPU-hours");
     close(t, d.cost, (36 * 1510) / 3600, "(d) cost");
     t.assert.deepStrictEqual(d.engine!.models[0].scaleIns, 1);
-    // (e) One minute with 1 s in service: 1 GPU for 60 s = 1/60 GPU-hour at $36 / 8 per GPU-hour.
-    close(t, e.gpuHours, 1 / 60, "(e) GPU-hours");
-    close(t, e.cost, 36 / 8 / 60, "(e) cost");
+    // (e) One request keeps 1 GPU busy for 1 s: 1/3600 GPU-hour at $36 / 8 per GPU-hour.
+    close(t, e.gpuHours, 1 / 3600, "(e) GPU-hours");
+    close(t, e.cost, 36 / 8 / 3600, "(e) cost");
     t.assert.equal(d.withinSlo, 1);
   });
 });

@@ -48,7 +48,7 @@ describe("the report", () => {
     const second = await reportFiles(5);
     t.assert.deepStrictEqual(
       [...first.keys()],
-      ["copies.svg", "cost.svg", "instances.svg", "latency.svg", "occupancy-after.svg", "occupancy-before.svg", "report.md"],
+      ["copies.svg", "cost-over-time.svg", "cost.svg", "instances.svg", "latency.svg", "occupancy-after.svg", "occupancy-before.svg", "report.md", "slo.svg"],
     );
     t.assert.deepStrictEqual(second, first);
     // The seed reaches the trace reader: another seed draws other arrivals and gives another report.

@@ -1,7 +1,7 @@
 import { describe, it, type TestContext } from "node:test";
 import { headlineRows } from "../../src/sim/report/table.js";
 import { simulateLoaded } from "../../src/sim/simulate.js";
-import { allStrategies, defaultStrategies, pickStrategies, registerStrategy, type Strategy } from "../../src/sim/strategies/index.js";
+import { allStrategies, boundResult, defaultStrategies, pickStrategies, registerStrategy, type Strategy } from "../../src/sim/strategies/index.js";
 import { every, portfolioOf, traceOf } from "./builders.js";
 
 const portfolio = `
@@ -13,17 +13,20 @@ simulation: { rateScale: 0.5, seed: 9 }
 `;
 
 describe("strategies", () => {
-  it("run (a) to (e) by default, and the optional packing-alone column when named", (t: TestContext) => {
+  it("run both dedicated baselines, (b) to (e) and (f) by default, and the optional packing-alone column when named", (t: TestContext) => {
     t.plan(3);
     t.assert.deepStrictEqual(
       defaultStrategies().map((s) => s.key),
-      ["a", "b", "c", "d", "e"],
+      ["a", "a2", "b", "c", "d", "e", "f"],
     );
     t.assert.deepStrictEqual(
       pickStrategies(["packed-peak", "a"]).map((s) => s.key),
       ["p", "a"],
     );
-    t.assert.throws(() => pickStrategies(["a", "nope"]), /unknown strategy 'nope'; choose from a \(dedicated\), b \(dedicated-autoscaling\)/);
+    t.assert.throws(
+      () => pickStrategies(["a", "nope"]),
+      /unknown strategy 'nope'; choose from a \(dedicated\), a2 \(dedicated-workers\), b \(dedicated-autoscaling\)/,
+    );
   });
 
   it("take a new column by registering one more strategy", async (t: TestContext) => {
@@ -33,27 +36,8 @@ describe("strategies", () => {
       key: "z",
       label: "(z) flat rate",
       describe: "A made-up column: one instance-hour per simulated hour.",
-      run: (ctx) => ({
-        name: "flat-rate-test",
-        key: "z",
-        label: "(z) flat rate",
-        describe: "",
-        kind: "bound",
-        gpuHours: (ctx.workload.durationS / 3600) * ctx.template.capacity.accelerators,
-        instanceHours: ctx.workload.durationS / 3600,
-        cost: (ctx.workload.durationS / 3600) * ctx.assumptions.pricePerHour,
-        meanGpuUtilization: NaN,
-        requests: ctx.workload.time.length,
-        withinSlo: NaN,
-        failed: NaN,
-        held: NaN,
-        coldStarts: NaN,
-        p50Ms: NaN,
-        p99Ms: NaN,
-        peakInstances: 1,
-        sizing: [],
-        wallMs: 0,
-      }),
+      // Every demand bin uses one whole instance's accelerators.
+      run: (ctx) => boundResult(flat, ctx, new Float64Array(ctx.demand.bins).fill(ctx.template.capacity.accelerators), () => "one instance all the time"),
     };
     registerStrategy(flat);
     t.assert.ok(allStrategies().includes(flat));

@@ -6,7 +6,8 @@ import { credentials } from "./berth-process.js";
  * A raw HTTP request to a running Berth, for what the SDK clients cannot send (malformed bodies, Berth's
  * own REST views, /metrics). Drop-in for fetch; signed with SigV4 by the test administrator key
  * (`credentials`). The signing name follows the request: X-Amz-Target's prefix names the JSON service
- * (sagemaker, application-autoscaling, monitoring); the runtime, /berth/v1 and /metrics sign as sagemaker.
+ * (sagemaker, application-autoscaling, monitoring); a form body (awsQuery, which Berth serves for CloudWatch)
+ * signs as monitoring; the runtime, /berth/v1 and /metrics sign as sagemaker.
  * Bodies other than strings and bytes are sent as UNSIGNED-PAYLOAD.
  */
 export async function berthFetch(
@@ -16,7 +17,12 @@ export async function berthFetch(
 ): Promise<Response> {
   const headers = new Headers(init.headers);
   const target = headers.get("x-amz-target");
-  const service = target ? (jsonServices[target.slice(0, target.indexOf("."))]?.signingName ?? "sagemaker") : pathSigningName;
+  const form = headers.get("content-type")?.startsWith("application/x-www-form-urlencoded");
+  const service = target
+    ? (jsonServices[target.slice(0, target.indexOf("."))]?.signingName ?? "sagemaker")
+    : form
+      ? jsonServices.GraniteServiceVersion20100801!.signingName
+      : pathSigningName;
   const body = init.body;
   if (body !== undefined && body !== null && typeof body !== "string" && !(body instanceof Uint8Array)) headers.set("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
   const signed = await signedHeaders(

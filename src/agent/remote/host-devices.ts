@@ -1,16 +1,17 @@
 import { networkInterfaces } from "node:os";
 import type { InstanceCatalog } from "../../domain/catalog/instance-catalog.js";
 import type { InstanceTypeSpec } from "../../domain/catalog/instance-type.js";
+import { deviceMemoryMiB } from "../../domain/compute.js";
 import type { DeviceInfo } from "../../domain/resources.js";
 import type { DiscoveredGpu } from "../../instances/gpu-discovery.js";
+import { realDevice } from "../../instances/local-provider.js";
 
 /** The devices an agent declares: the GPUs nvidia-smi found, else the instance type's modelled ones (`count` overrides how many). */
 export function hostDevices(gpus: DiscoveredGpu[], type: InstanceTypeSpec, count?: number): DeviceInfo[] {
-  if (gpus.length > 0)
-    return gpus.slice(0, count ?? gpus.length).map((g) => ({ index: g.index, source: "nvidia", name: g.name, memoryMiB: g.memoryMiB, uuid: g.uuid }));
+  if (gpus.length > 0) return gpus.slice(0, count ?? gpus.length).map(realDevice);
   const accelerator = type.accelerator;
   const n = count ?? accelerator?.count ?? 0;
-  const memoryMiB = Math.round((accelerator?.memoryPerDeviceGiB ?? 0) * 1024);
+  const memoryMiB = deviceMemoryMiB(type);
   return Array.from({ length: n }, (_, index) => ({ index, source: "modelled", name: accelerator?.model ?? "modelled GPU", memoryMiB }));
 }
 

@@ -5,7 +5,7 @@ import type { ImageCommand } from "../../config/config.js";
 import type { DeviceInfo } from "../../domain/resources.js";
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
-import { NodeAgent } from "../agent.js";
+import { NodeAgent, type NodeAgentOptions } from "../agent.js";
 import type { CopySandbox } from "../copy-sandbox.js";
 import { CopyProxy } from "../copy-proxy.js";
 import { RemoteStoreView } from "../remote-store.js";
@@ -28,6 +28,7 @@ export interface RemoteAgentOptions {
   clock: Clock;
   log: Logger;
   timings?: Partial<SupervisorTimings>;
+  mps?: NodeAgentOptions["mps"];
 }
 
 /** The servers refused this agent for good (wrong token, bad registration): retrying cannot help. */
@@ -100,6 +101,7 @@ export class RemoteAgent {
         log: log.child({ component: "agent" }),
         drain: (copyId, timeoutMs) => this.#proxy.drain(copyId, timeoutMs),
         timings: this.#options.timings,
+        mps: this.#options.mps,
       });
       const started = view.connect().then(() => node.start());
       const startFailed = started.then(

@@ -84,10 +84,8 @@ export class JsonService {
 
   async #run(req: IncomingMessage, operationName: string, ctx: RequestContext): Promise<unknown> {
     // The body is read first: reading it finishes verifying the signature, before anything else is answered.
-    const raw = await this.decodeBody(await ctx.readBody(this.#options.maxBodyBytes), req);
-    // Own names only: a target such as SageMaker.constructor must not reach Object.prototype.
-    const operation = Object.hasOwn(this.#options.operations, operationName) ? this.#options.operations[operationName] : undefined;
-    if (!operation) throw this.#unserved(operationName);
+    const raw = await this.readRequestBody(req, ctx);
+    if (!this.serves(operationName)) throw this.#unserved(operationName);
     const received = req.headers["content-type"];
     if (!isJsonContentType(received)) throw protocolErrors.wrongContentType(received, this.#options.contentType);
     let parsed: unknown;
@@ -96,6 +94,31 @@ export class JsonService {
     } catch (error) {
       throw protocolErrors.malformedJson((error as Error).message);
     }
+    return this.invoke(operationName, parsed, ctx);
+  }
+
+  /** The service model this service validates against. */
+  get model(): ServiceModel {
+    return this.#options.model;
+  }
+
+  /** Own names only: a target such as SageMaker.constructor must not reach Object.prototype. */
+  serves(operationName: string): boolean {
+    return Object.hasOwn(this.#options.operations, operationName);
+  }
+
+  /** Reads the body within this service's limit (finishing signature verification) and decodes it. */
+  async readRequestBody(req: IncomingMessage, ctx: RequestContext): Promise<Buffer> {
+    return this.decodeBody(await ctx.readBody(this.#options.maxBodyBytes), req);
+  }
+
+  /**
+   * Validates a decoded input against the model, authorizes it and runs the operation: the one path every
+   * wire protocol (awsJson here, awsQuery in api/query) goes through.
+   */
+  async invoke(operationName: string, parsed: unknown, ctx: RequestContext): Promise<unknown> {
+    if (!this.serves(operationName)) throw this.#unserved(operationName);
+    const operation = this.#options.operations[operationName]!;
     const inputShape = this.#options.model.operations[operationName]!.input;
     let input: Record<string, unknown> = {};
     if (inputShape) {

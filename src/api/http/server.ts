@@ -12,6 +12,7 @@ import { toWireError } from "./wire-error.js";
 import { StorageFaultError } from "../../store/storage-fault.js";
 import { StoreUnavailableError } from "../../store/store.js";
 import type { JsonService } from "../awsjson/service.js";
+import { isFormRequest, type QueryService } from "../query/service.js";
 import { readBody } from "./body.js";
 import type { RequestContext } from "./context.js";
 
@@ -33,6 +34,8 @@ export function pathOf(url: string): string {
 export interface ApiServerOptions {
   log: Logger;
   jsonServices: JsonService[];
+  /** The service answering awsQuery requests (POST / with a form body and no X-Amz-Target): CloudWatch. */
+  queryService?: QueryService;
   /** Path-dispatched routes (runtime, Berth's own REST, metrics), tried in order. */
   routes: PrefixRoute[];
   /** Routes that check their own bearer secret instead of SigV4 and the Host check (cluster-internal calls), tried first. */
@@ -106,6 +109,8 @@ export function createApiServer(options: ApiServerOptions): Server {
       return;
     }
     for (const route of options.unsignedRoutes ?? []) if (target === undefined && path.startsWith(route.prefix)) return route.handle(req, res, ctx);
+    if (options.queryService && target === undefined && path === "/" && req.method === "POST" && isFormRequest(req))
+      return handleQuery(options.queryService, req, res, ctx);
     gate.checkHost(req);
     if (typeof target === "string" && target !== "") {
       const dot = target.indexOf(".");
@@ -132,6 +137,19 @@ export function createApiServer(options: ApiServerOptions): Server {
     await ctx.readBody(maxUnusedBodyBytes);
     if (path === "/" && req.method === "POST") throw protocolErrors.missingTarget();
     throw protocolErrors.notFoundRoute(req.method ?? "?", path);
+  }
+
+  async function handleQuery(service: QueryService, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    try {
+      gate.checkHost(req);
+      ctx.auth = await gate.admit(req, service.signingName);
+    } catch (error) {
+      if (!BerthError.is(error)) throw error;
+      ctx.log.debug({ code: error.code, requestId: ctx.requestId, protocol: "query" }, error.message);
+      return service.writeError(res, error, ctx.requestId);
+    }
+    ctx.log = options.log.child({ requestId: ctx.requestId, protocol: "query", accessKeyId: ctx.auth.accessKeyId });
+    return service.handle(req, res, ctx);
   }
 
   server.on("clientError", (_error, socket) => {

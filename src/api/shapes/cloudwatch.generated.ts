@@ -7,7 +7,8 @@ export const cloudwatchModel: ServiceModel = {
   "protocol": "smithy-rpc-v2-cbor",
   "jsonVersion": "1.0",
   "targetPrefix": "GraniteServiceVersion20100801",
-  "serviceId": "CloudWatch"
+  "serviceId": "CloudWatch",
+  "xmlNamespace": "http://monitoring.amazonaws.com/doc/2010-08-01/"
  },
  "operations": {
   "GetMetricData": {
@@ -17,6 +18,7 @@ export const cloudwatchModel: ServiceModel = {
    },
    "input": "GetMetricDataInput",
    "output": "GetMetricDataOutput",
+   "resultWrapper": "GetMetricDataResult",
    "errors": [
     "InvalidNextToken"
    ]
@@ -28,6 +30,7 @@ export const cloudwatchModel: ServiceModel = {
    },
    "input": "GetMetricStatisticsInput",
    "output": "GetMetricStatisticsOutput",
+   "resultWrapper": "GetMetricStatisticsResult",
    "errors": [
     "InvalidParameterValueException",
     "MissingRequiredParameterException",
@@ -42,6 +45,7 @@ export const cloudwatchModel: ServiceModel = {
    },
    "input": "ListMetricsInput",
    "output": "ListMetricsOutput",
+   "resultWrapper": "ListMetricsResult",
    "errors": [
     "InternalServiceFault",
     "InvalidParameterValueException"
@@ -77,6 +81,7 @@ export const cloudwatchModel: ServiceModel = {
    },
    "input": "DescribeAlarmsInput",
    "output": "DescribeAlarmsOutput",
+   "resultWrapper": "DescribeAlarmsResult",
    "errors": [
     "InvalidNextToken"
    ]
@@ -88,6 +93,7 @@ export const cloudwatchModel: ServiceModel = {
    },
    "input": "DescribeAlarmsForMetricInput",
    "output": "DescribeAlarmsForMetricOutput",
+   "resultWrapper": "DescribeAlarmsForMetricResult",
    "errors": []
   },
   "DeleteAlarms": {
@@ -135,6 +141,7 @@ export const cloudwatchModel: ServiceModel = {
    },
    "input": "TagResourceInput",
    "output": "TagResourceOutput",
+   "resultWrapper": "TagResourceResult",
    "errors": [
     "InvalidParameterValueException",
     "ResourceNotFoundException",
@@ -150,6 +157,7 @@ export const cloudwatchModel: ServiceModel = {
    },
    "input": "UntagResourceInput",
    "output": "UntagResourceOutput",
+   "resultWrapper": "UntagResourceResult",
    "errors": [
     "InvalidParameterValueException",
     "ResourceNotFoundException",
@@ -165,6 +173,7 @@ export const cloudwatchModel: ServiceModel = {
    },
    "input": "ListTagsForResourceInput",
    "output": "ListTagsForResourceOutput",
+   "resultWrapper": "ListTagsForResourceResult",
    "errors": [
     "InvalidParameterValueException",
     "ResourceNotFoundException",

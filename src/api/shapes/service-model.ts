@@ -14,6 +14,8 @@ export interface Shape {
   required?: string[];
   members?: Record<string, ShapeRef>;
   member?: ShapeRef;
+  /** awsQuery: list items repeat under the list's own name instead of nesting as <member>. */
+  flattened?: boolean;
   key?: ShapeRef;
   value?: ShapeRef;
   min?: number;
@@ -34,6 +36,8 @@ export interface OperationModel {
   http?: { method: string; requestUri: string; responseCode?: number };
   input?: string;
   output?: string;
+  /** awsQuery: the element that wraps the output inside <XResponse>, e.g. GetMetricDataResult. */
+  resultWrapper?: string;
   errors: string[];
 }
 
@@ -45,6 +49,8 @@ export interface ServiceModel {
     targetPrefix?: string;
     signingName?: string;
     serviceId: string;
+    /** awsQuery: the namespace of every XML response. */
+    xmlNamespace?: string;
   };
   operations: Record<string, OperationModel>;
   /** The model's operations Berth does not serve, by name: calling one is refused as not served. */

@@ -169,7 +169,7 @@ export class ShapeValidator {
  * in JSON only up to 2^53), float 32-bit. A value outside its type is a SerializationException there, so
  * no operation ever sees a count of 1e308.
  */
-const wireTypes = {
+export const wireTypes = {
   integer: { fits: (v: number) => Number.isInteger(v) && v >= -(2 ** 31) && v <= 2 ** 31 - 1, expected: "an integer from -2147483648 to 2147483647" },
   long: { fits: (v: number) => Number.isSafeInteger(v), expected: "an integer from -9007199254740991 to 9007199254740991" },
   float: { fits: (v: number) => Number.isFinite(v) && Math.abs(v) <= 3.4028234663852886e38, expected: "a number of at most 3.4028235e38 in size" },

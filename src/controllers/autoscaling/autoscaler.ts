@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { nameKey } from "../../domain/arn.js";
+import { BerthError } from "../../domain/errors/berth-error.js";
 import type { AlarmActionHandler, AlarmTransition } from "../../alarms/types.js";
 import type { ScalableTargetRecord } from "../../autoscaling/records.js";
 import { componentResourceId, parseResourceId, type ScalableResource } from "../../autoscaling/resource-id.js";
@@ -26,6 +27,12 @@ export interface AutoscalerOptions {
   quotas: Quotas;
   /** Ids of new scaling activities. */
   newId?: () => string;
+  /**
+   * Deregisters a target with its policies, their alarms and its scheduled actions, as
+   * DeregisterScalableTarget does: used when the component or variant it scales is gone, as AAS does
+   * when an endpoint is deleted.
+   */
+  deregister: (resourceId: string, dimension: string) => Promise<void>;
 }
 
 interface PendingTrigger {
@@ -66,6 +73,11 @@ export class Autoscaler implements Controller {
     this.#queue = queue;
     const unwatch = store.watch((events) => {
       for (const event of events) {
+        // A deleted component or endpoint: its targets look now, and go with it.
+        if ((event.kind === "inference-component" || event.kind === "endpoint") && event.type === "delete") {
+          for (const key of this.#known) queue.enqueue(key);
+          continue;
+        }
         if (event.kind !== "scalable-target") continue;
         // A target's own passes stamp it; only new and deleted targets need a look now.
         if (event.type === "delete") this.#known.delete(event.key);
@@ -132,6 +144,7 @@ export class Autoscaler implements Controller {
     const pending = this.#triggers.get(key)?.[0];
     const trigger: ScalingTrigger = pending?.trigger ?? { kind: "track" };
     const world = await readScalingWorld(store, this.#options.metrics, scale, target, resource, trigger, clock.now());
+    if (!world.input.holder) return this.#deregisterOrphan(key, target.value);
     const result = decideScalingPass({
       ...world.input,
       trigger,
@@ -147,6 +160,22 @@ export class Autoscaler implements Controller {
     logPass(log, target.value, result);
     if ((this.#triggers.get(key)?.length ?? 0) > 0) return againAfter(0);
     return againAfter(Math.max(50, scale.ms(metricResolutionSeconds)));
+  }
+
+  async #deregisterOrphan(key: string, target: ScalableTargetRecord): Promise<PassOutcome> {
+    const { resourceId, scalableDimension } = target;
+    try {
+      await this.#options.deregister(resourceId, scalableDimension);
+    } catch (error) {
+      // Deregistered meanwhile by its owner: nothing is left to remove.
+      if (!BerthError.is(error) || error.code !== "ObjectNotFoundException") throw error;
+    }
+    this.#options.log.info(
+      { resourceId },
+      `scalable target ${resourceId} deregistered, with its policies and scheduled actions: the resource it scaled was deleted`,
+    );
+    this.#drop(key);
+    return done;
   }
 
   #trigger(key: string, trigger: ScalingTrigger): Promise<void> {

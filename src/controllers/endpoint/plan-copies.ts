@@ -59,15 +59,20 @@ export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>)
         instanceId: c.instanceId,
         devices: c.devices,
         resources: c.resources,
+        ...(c.share ? { share: c.share } : {}),
         ready: isReadyCopy(world, c),
         replaces: c.replaces,
       }));
     const instances: SchedulerInstance[] = pool.instances.map((i, order) => {
       const h = held.get(i.id);
+      // A draining copy's devices stay out until it is gone, shared ones included.
+      const devices = i.devices.filter((d) => !h?.devices.has(d.index));
       return {
         id: i.id,
         capacity: h ? subtractResources(i.capacity, h.resources) : i.capacity,
-        deviceIndices: i.devices.map((d) => d.index).filter((d) => !h?.devices.has(d)),
+        deviceIndices: devices.map((d) => d.index),
+        deviceMemoryMiB: devices.map((d) => d.memoryMiB),
+        instanceType: i.instanceType,
         schedulable: pool.schedulable(i) && !drainingInstances.has(i.id),
         order,
       };
@@ -104,6 +109,7 @@ export function planCopies(world: EndpointWorld, drainingInstances: Set<string>)
         instanceId: added.instanceId,
         devices: added.devices,
         resources: added.resources,
+        ...(added.share ? { share: added.share } : {}),
         spec: owner.spec,
         state: "Active",
         createdAt: world.now,
@@ -177,7 +183,13 @@ function pools(world: EndpointWorld, drainingInstances: Set<string>): Pool[] {
 function componentDemands(component: ComponentRecord): ComponentDemand[] {
   const rollout = component.rollout;
   const namePrefix = component.name;
-  const current = { component: component.name, needs: component.resolved.needs, strategy: component.resolved.strategy, namePrefix };
+  const current = {
+    component: component.name,
+    needs: component.resolved.needs,
+    share: component.resolved.share,
+    strategy: component.resolved.strategy,
+    namePrefix,
+  };
   if (component.status === "Deleting") return [{ ...current, copies: 0 }];
   if (!rollout) return [{ ...current, copies: component.desiredCopyCount }];
   return [
@@ -186,6 +198,7 @@ function componentDemands(component: ComponentRecord): ComponentDemand[] {
       component: versionKey(component.name, rollout.from.version),
       copies: rollout.targetOld,
       needs: rollout.from.needs,
+      share: rollout.from.share,
       strategy: rollout.from.strategy,
       namePrefix,
     },

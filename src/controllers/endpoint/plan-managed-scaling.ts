@@ -2,7 +2,7 @@ import type { Resources } from "../../domain/compute.js";
 import type { InstanceRecord, ProductionVariant } from "../../domain/resources.js";
 import { decideInstanceCount } from "../../autoscaling/instance-scaling.js";
 import type { Quotas } from "../../domain/quotas.js";
-import type { PlacementInput } from "../../scheduler/types.js";
+import type { ComponentDemand, PlacementInput } from "../../scheduler/types.js";
 import { poolInputs } from "./plan-copies.js";
 import type { EndpointWorld } from "./world.js";
 
@@ -68,7 +68,7 @@ export function planManagedScaling(
     const policy = variant.ManagedInstanceScaling?.ScaleInPolicy;
     const decision = decideInstanceCount({
       placement: input,
-      template: { capacity, deviceIndices: Array.from({ length: capacity.accelerators }, (_, i) => i) },
+      template: { capacity, ...templateDevices(live, input.demands, capacity.accelerators), instanceType: variant.InstanceType },
       live: live.map((i) => ({
         id: i.id,
         launching: i.state === "Pending",
@@ -105,4 +105,15 @@ function variantInput(world: EndpointWorld, variantName: string, live: InstanceR
     launching.has(i.id) ? { ...i, schedulable: true, deviceIndices: Array.from({ length: i.capacity.accelerators }, (_, k) => k) } : i,
   );
   return { ...pool.input, instances };
+}
+
+/**
+ * A new instance's devices as the shares see them: those of a live instance of the type, else (none yet)
+ * room for the largest share asked, which CreateInferenceComponent checked against the type's device memory.
+ */
+function templateDevices(live: readonly InstanceRecord[], demands: readonly ComponentDemand[], count: number) {
+  const deviceIndices = Array.from({ length: count }, (_, i) => i);
+  const known = live.find((i) => i.devices.length === count)?.devices.map((d) => d.memoryMiB);
+  const largestShare = Math.max(0, ...demands.map((d) => d.share?.memoryMiB ?? 0));
+  return { deviceIndices, deviceMemoryMiB: known ?? deviceIndices.map(() => largestShare) };
 }

@@ -89,6 +89,11 @@ export const sageMakerErrors = {
       `Resource "${arn}" would have ${count} tags, more than the limit of ${limit} tags per resource. Delete tags with DeleteTags first, or add fewer.`,
     ),
   reservedTagKey: (key: string, prefix: string) => validation(reservedTagText(key, prefix)),
+  shareTagFixed: (key: string) =>
+    validation(
+      `Tag key '${key}' is refused: it sets an inference component's share of an accelerator, which is fixed by CreateInferenceComponent's Tags. ` +
+        `UpdateInferenceComponent keeps the share for every new version; to change it, create a new inference component with the new value and delete this one.`,
+    ),
   untaggableArn: (arn: string) =>
     validation(
       `Berth cannot tag resource "${arn}": it serves tags on models, endpoint configurations, endpoints and inference components (arn:aws:sagemaker:<region>:<account>:model/<name>, endpoint-config/<name>, endpoint/<name>, inference-component/<name>).`,

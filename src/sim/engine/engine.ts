@@ -31,6 +31,8 @@ class Engine {
   readonly #pools: PoolState[];
   readonly #copies = new CopyTable();
   readonly #latency = new LatencyHistogram();
+  /** The latency the SLOs judge; the end-to-end histogram itself when no model is judged by its first token. */
+  readonly #judged: LatencyHistogram;
   readonly #pending: number[][];
   readonly #pendingHead: Int32Array;
   readonly #slo: Float64Array;
@@ -38,6 +40,10 @@ class Engine {
     completed: Float64Array;
     within: Float64Array;
     failed: Float64Array;
+    failQueue: Float64Array;
+    failStartup: Float64Array;
+    failNoCopy: Float64Array;
+    failWindowEnd: Float64Array;
     held: Float64Array;
     cold: Float64Array;
     outs: Float64Array;
@@ -74,11 +80,16 @@ class Engine {
     this.#pending = setup.models.map(() => []);
     this.#pendingHead = new Int32Array(n);
     this.#slo = Float64Array.from(setup.models, (m) => m.sloS);
+    this.#judged = workload.judgesFirstToken ? new LatencyHistogram() : this.#latency;
     const counter = () => new Float64Array(n);
     this.#counts = {
       completed: counter(),
       within: counter(),
       failed: counter(),
+      failQueue: counter(),
+      failStartup: counter(),
+      failNoCopy: counter(),
+      failWindowEnd: counter(),
       held: counter(),
       cold: counter(),
       outs: counter(),
@@ -189,7 +200,14 @@ class Engine {
     const demands: ComponentDemand[] = [];
     for (const m of this.#poolModels[pool.index]) {
       const model = this.#models[m];
-      demands.push({ component: model.name, copies: this.#desired[m], needs: model.needs, strategy: pool.spec.placement, artifact: model.name });
+      demands.push({
+        component: model.name,
+        copies: this.#desired[m],
+        needs: model.needs,
+        share: model.share,
+        strategy: pool.spec.placement,
+        artifact: model.name,
+      });
     }
     return { instances: pool.schedulerInstances(), demands, current: pool.current, nextOrdinals: pool.nextOrdinals, holders: this.#holders(pool) };
   }
@@ -213,7 +231,7 @@ class Engine {
       instance.copies++;
       this.#live[m].push(k);
       this.#nextReady[m] = -Infinity;
-      this.#gpusHeld += added.resources.accelerators;
+      this.#gpusHeld += devicesHeld(pool, added);
       this.#counts.peak[m] = Math.max(this.#counts.peak[m], this.#live[m].length);
       const { reason: _reason, ...copy } = added;
       current.push(copy);
@@ -259,7 +277,7 @@ class Engine {
     list.splice(list.indexOf(k), 1);
     this.#nextReady[m] = -Infinity;
     this.#copies.release(k, t);
-    this.#gpusHeld -= copy.resources.accelerators;
+    this.#gpusHeld -= devicesHeld(pool, copy);
   }
 
   #readySeconds(m: number, from: number, to: number): number {
@@ -343,15 +361,16 @@ class Engine {
     const slot = copies.earliestSlot(k);
     const start = slot > a ? slot : a;
     if (start - a > this.#holdLimitS) {
-      this.#counts.failed[m]++;
+      this.#failOnCopy(k, a, m);
       return;
     }
     const done = start + this.#w.service[n];
     copies.assign(k, done);
-    const latency = done - a;
-    this.#latency.add(latency);
+    this.#latency.add(done - a);
+    const judged = start - a + this.#w.judged[n];
+    if (this.#judged !== this.#latency) this.#judged.add(judged);
     this.#counts.completed[m]++;
-    if (latency <= this.#slo[m]) this.#counts.within[m]++;
+    if (judged <= this.#slo[m]) this.#counts.within[m]++;
     const end = this.#endS;
     const busyEnd = copies.busyEnd[k];
     const from = start > busyEnd ? start : busyEnd;
@@ -362,6 +381,13 @@ class Engine {
       const r = copies.readyAt[k];
       tracker.recordOutstanding(a > r ? a : r, done, a);
     }
+  }
+
+  /** A request that would start too late on copy k: behind a busy copy, or waiting for one still starting. */
+  #failOnCopy(k: number, a: number, m: number): void {
+    this.#counts.failed[m]++;
+    if (this.#copies.readyAt[k] - a > this.#holdLimitS) this.#counts.failStartup[m]++;
+    else this.#counts.failQueue[m]++;
   }
 
   #wake(m: number, a: number): void {
@@ -385,6 +411,7 @@ class Engine {
       const a = this.#w.time[n];
       if (t - a > hold) {
         this.#counts.failed[m]++;
+        this.#counts.failNoCopy[m]++;
         continue;
       }
       let best = -1;
@@ -410,6 +437,7 @@ class Engine {
       let head = this.#pendingHead[m];
       while (head < queue.length && t - this.#w.time[queue[head]] > hold) {
         this.#counts.failed[m]++;
+        this.#counts.failNoCopy[m]++;
         head++;
       }
       if (head === queue.length) {
@@ -425,14 +453,18 @@ class Engine {
     for (const pool of this.#pools) instances += pool.instances.length;
     if (instances > this.#peakInstances) this.#peakInstances = instances;
     if (t % this.#series.stepS !== 0) return;
-    this.#series.record(t, instances, this.#gpusHeld, this.#live);
+    let instanceSeconds = 0;
+    for (const pool of this.#pools) instanceSeconds += pool.instanceSecondsAt(t);
+    this.#series.record(t, instances, this.#gpusHeld, instanceSeconds, this.#live);
     if (this.#gpusHeld > this.#series.busiest.gpusHeld) this.#series.snapshot(t, this.#gpusHeld, this.#pools, this.#models);
   }
 
   #finish(end: number): EngineResult {
     for (const pool of this.#pools) pool.finish(end);
     for (let m = 0; m < this.#pending.length; m++) {
-      this.#counts.failed[m] += this.#pending[m].length - this.#pendingHead[m];
+      const waiting = this.#pending[m].length - this.#pendingHead[m];
+      this.#counts.failed[m] += waiting;
+      this.#counts.failWindowEnd[m] += waiting;
     }
     const copies = this.#copies;
     let busy = 0;
@@ -451,6 +483,7 @@ class Engine {
       completed: c.completed[m],
       withinSlo: c.within[m],
       failed: c.failed[m],
+      failedBy: { queue: c.failQueue[m], startup: c.failStartup[m], noCopy: c.failNoCopy[m], windowEnd: c.failWindowEnd[m] },
       held: c.held[m],
       coldStarts: c.cold[m],
       peakCopies: c.peak[m],
@@ -466,10 +499,18 @@ class Engine {
       peakInstances,
       models,
       latency: this.#latency,
+      judged: this.#judged,
       series: this.#series.result(),
       busiest: this.#series.busiest,
       calls: this.#calls,
       notes: this.#notes,
     };
   }
+}
+
+/** Devices a copy holds: whole ones, or its share's part of one (by memory). */
+function devicesHeld(pool: PoolState, copy: PlacedCopy): number {
+  if (!copy.share) return copy.resources.accelerators;
+  const device = pool.spec.template.deviceMemoryMiB?.[0] ?? 0;
+  return device > 0 ? copy.share.memoryMiB / device : 0;
 }

@@ -43,10 +43,15 @@ export class LatencyHistogram {
     return LatencyHistogram.lowerMs(b + 1);
   }
 
-  /** The q-quantile (0–1) in milliseconds, as the middle of its bucket; NaN when empty. */
-  quantileMs(q: number): number {
-    if (this.total === 0) return NaN;
-    const rank = Math.max(1, Math.ceil(q * this.total));
+  /**
+   * The q-quantile (0–1) in milliseconds, as the middle of its bucket; NaN when empty. `unanswered`
+   * requests (failed ones) count as never answered, at +∞: a quantile that falls among them is Infinity.
+   */
+  quantileMs(q: number, unanswered = 0): number {
+    const all = this.total + unanswered;
+    if (all === 0) return NaN;
+    const rank = Math.max(1, Math.ceil(q * all));
+    if (rank > this.total) return Infinity;
     let seen = 0;
     for (let b = 0; b < this.counts.length; b++) {
       seen += this.counts[b];

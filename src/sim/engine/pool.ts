@@ -64,6 +64,7 @@ export class PoolState {
       id: i.id,
       capacity: this.spec.template.capacity,
       deviceIndices: this.spec.template.deviceIndices,
+      deviceMemoryMiB: this.spec.template.deviceMemoryMiB,
       schedulable: true,
       order: i.order,
     }));
@@ -83,6 +84,11 @@ export class PoolState {
       if (idle && i.idleSince === undefined) i.idleSince = now;
       else if (!idle) i.idleSince = undefined;
     }
+  }
+
+  /** Instance-seconds booked up to `now`, without booking. */
+  instanceSecondsAt(now: number): number {
+    return this.instanceSeconds + this.instances.length * (now - this.#lastChange);
   }
 
   finish(end: number): void {

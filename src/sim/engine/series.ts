@@ -7,6 +7,7 @@ export class SeriesRecorder {
   busiest: OccupancySnapshot = { atS: 0, gpusHeld: -1, instances: [] };
   readonly #instances: number[] = [];
   readonly #gpus: number[] = [];
+  readonly #instanceSeconds: number[] = [];
   readonly #copies: number[][];
 
   constructor(timing: EngineTiming, models: number) {
@@ -14,8 +15,9 @@ export class SeriesRecorder {
     this.#copies = Array.from({ length: models }, () => []);
   }
 
-  record(_t: number, instances: number, gpusHeld: number, live: readonly (readonly number[])[]): void {
+  record(_t: number, instances: number, gpusHeld: number, instanceSeconds: number, live: readonly (readonly number[])[]): void {
     this.#instances.push(instances);
+    this.#instanceSeconds.push(instanceSeconds);
     this.#gpus.push(gpusHeld);
     for (let m = 0; m < live.length; m++) this.#copies[m].push(live[m].length);
   }
@@ -43,6 +45,7 @@ export class SeriesRecorder {
       stepS: this.stepS,
       instances: Float64Array.from(this.#instances),
       gpusHeld: Float64Array.from(this.#gpus),
+      instanceSeconds: Float64Array.from(this.#instanceSeconds),
       copies: this.#copies.map((c) => Float64Array.from(c)),
     };
   }

@@ -1,6 +1,6 @@
 import type { TargetTrackingConfig } from "../../autoscaling/records.js";
 import type { ScalableResource } from "../../autoscaling/resource-id.js";
-import type { Resources } from "../../domain/compute.js";
+import type { DeviceShare, Resources } from "../../domain/compute.js";
 import type { InstanceTemplate, PlacementStrategy } from "../../scheduler/index.js";
 
 /**
@@ -22,6 +22,8 @@ export interface EngineModel {
   pool: number;
   /** What one copy reserves in its pool; a dedicated endpoint's copy reserves the whole instance. */
   needs: Resources;
+  /** Part of one accelerator each copy reserves (needs.accelerators is then 0). */
+  share?: DeviceShare;
   /** Accelerators the model really computes on (≤ needs.accelerators): busy time and charts count these. */
   accelerators: number;
   /** Requests one copy serves at once; more wait in the copy's queue. */
@@ -95,12 +97,28 @@ export interface ModelOutcome {
   completed: number;
   withinSlo: number;
   failed: number;
+  /** Why the failed requests failed; the counts add up to failed. */
+  failedBy: FailureCounts;
   held: number;
   coldStarts: number;
   peakCopies: number;
   scaleOuts: number;
   scaleIns: number;
 }
+
+/** Failed requests by reason: each could not start within the hold limit, or was still waiting when the window closed. */
+export interface FailureCounts {
+  /** Waited past the hold limit behind other requests on a copy that was serving. */
+  queue: number;
+  /** Waited past the hold limit for a copy that was still starting (a cold start or a scale-out). */
+  startup: number;
+  /** No copy of the model was placed within the hold limit (no room on the instances, or none launched in time). */
+  noCopy: number;
+  /** Still waiting for a copy when the window closed. */
+  windowEnd: number;
+}
+
+export const failureReasons: readonly (keyof FailureCounts)[] = ["queue", "startup", "noCopy", "windowEnd"];
 
 /** The GPUs of one instance at one moment: per device, the model index using it, -1 free, -2 reserved by a copy but idle. */
 export interface InstanceSnapshot {
@@ -122,6 +140,8 @@ export interface EngineSeries {
   instances: Float64Array;
   /** Accelerators held by copies. */
   gpusHeld: Float64Array;
+  /** Instance-seconds provisioned from time 0 up to each sample time (cost over time = this × price ÷ 3600). */
+  instanceSeconds: Float64Array;
   /** Per model: copies placed (ready or starting). */
   copies: Float64Array[];
 }
@@ -135,7 +155,10 @@ export interface EngineResult {
   busyGpuSeconds: number;
   peakInstances: number;
   models: ModelOutcome[];
+  /** End-to-end latency of the requests served (failed ones are not in it: read quantiles with their count). */
   latency: import("./histogram.js").LatencyHistogram;
+  /** The latency each request's SLO judges: time to first token (slo: ttft) or end to end (e2e); served requests only. */
+  judged: import("./histogram.js").LatencyHistogram;
   series: EngineSeries;
   busiest: OccupancySnapshot;
   /** Decision calls made, for the curious and for the benchmark. */

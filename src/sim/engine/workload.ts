@@ -2,13 +2,18 @@ import { mergeArrivals, type PortfolioModel, type StreamAssignment, type Trace }
 
 /**
  * The requests every strategy replays, in global time order, one typed-array slot per request:
- * arrival (s), model index and service time (s). Built once and shared by all strategies.
+ * arrival (s), model index, service time (s) and the part of the service time its SLO judges (s).
+ * Built once and shared by all strategies.
  */
 export interface Workload {
   durationS: number;
   time: Float64Array;
   model: Int32Array;
   service: Float32Array;
+  /** Seconds from the start of service that the model's SLO counts: its first token (slo: ttft) or the whole service (e2e). */
+  judged: Float32Array;
+  /** Whether some request is judged by its first token; when none is, `judged` equals `service`. */
+  judgesFirstToken: boolean;
   models: readonly string[];
   requestsPerModel: Float64Array;
 }
@@ -26,12 +31,18 @@ export function buildWorkload(trace: Trace, assignment: StreamAssignment, models
     const m = assignment.modelOfStream[s];
     return m < 0 ? undefined : serviceTimes(stream, models[m], trace, portfolioFile);
   });
+  const judgedOf = trace.streams.map((stream, s) => {
+    const m = assignment.modelOfStream[s];
+    return m < 0 ? undefined : judgedTimes(stream, models[m], serviceOf[s]!);
+  });
   const merged = mergeArrivals(trace);
   let count = 0;
   for (let n = 0; n < merged.stream.length; n++) if (assignment.modelOfStream[merged.stream[n]] >= 0) count++;
   const time = new Float64Array(count);
   const model = new Int32Array(count);
   const service = new Float32Array(count);
+  const judgesFirstToken = models.some((m) => m.slo === "ttft");
+  const judged = judgesFirstToken ? new Float32Array(count) : service;
   const requestsPerModel = new Float64Array(models.length);
   for (let n = 0, k = 0; n < merged.stream.length; n++) {
     const s = merged.stream[n];
@@ -40,10 +51,11 @@ export function buildWorkload(trace: Trace, assignment: StreamAssignment, models
     time[k] = merged.time[n];
     model[k] = m;
     service[k] = serviceOf[s]![merged.index[n]];
+    if (judgesFirstToken) judged[k] = judgedOf[s]![merged.index[n]];
     requestsPerModel[m]++;
     k++;
   }
-  return { durationS: trace.durationS, time, model, service, models: models.map((m) => m.name), requestsPerModel };
+  return { durationS: trace.durationS, time, model, service, judged, judgesFirstToken, models: models.map((m) => m.name), requestsPerModel };
 }
 
 function serviceTimes(stream: Trace["streams"][number], model: PortfolioModel, trace: Trace, file: string): Float32Array {
@@ -65,6 +77,19 @@ function serviceTimes(stream: Trace["streams"][number], model: PortfolioModel, t
   for (let i = 0; i < n; i++) {
     const ms = profile.firstTokenMs + profile.perOutputTokenMs * output[i] + profile.perInputTokenMs * (input ? input[i] : 0);
     out[i] = ms / 1000;
+  }
+  return out;
+}
+
+/** Per request, the seconds of service its SLO counts: up to the first token for slo: ttft, all of it for e2e. */
+function judgedTimes(stream: Trace["streams"][number], model: PortfolioModel, service: Float32Array): Float32Array {
+  if (model.slo === "e2e") return service;
+  const profile = model.latency;
+  const input = stream.inputTokens;
+  const out = new Float32Array(service.length);
+  for (let i = 0; i < service.length; i++) {
+    const ms = profile.kind === "tokens" ? profile.firstTokenMs + profile.perInputTokenMs * (input ? input[i] : 0) : (profile.firstTokenMs ?? Infinity);
+    out[i] = Math.min(ms / 1000, service[i]);
   }
   return out;
 }

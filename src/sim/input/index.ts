@@ -4,7 +4,7 @@ export { ArrivalCursor, mergeArrivals, type MergedArrivals } from "./merge.js";
 export { TraceFormatError, PortfolioError, CatalogError, type PortfolioIssue, type TraceLocation } from "./errors.js";
 export { loadPortfolio, parsePortfolio, type LoadPortfolioOptions } from "./portfolio.js";
 export type * from "./portfolio/types.js";
-export { copyNeeds, shapeCapacity } from "./portfolio/copy-fit.js";
+export { copyNeeds, copyShare, shapeCapacity } from "./portfolio/copy-fit.js";
 export { loadCatalog, defaultCatalogDir, type Catalog, type CatalogModel, type CatalogInstance } from "./portfolio/catalog.js";
 export { mapStreams, type StreamAssignment, type ModelStreams } from "./mapping.js";
 export { Rng } from "./prng.js";

@@ -2,6 +2,7 @@ import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { OccupancySnapshot } from "../engine/index.js";
 import type { StrategyResult } from "../strategies/index.js";
+import { percent } from "./table.js";
 
 /**
  * The report's charts as Vega-Lite specs, rendered to SVG in Node by Vega's headless renderer (no
@@ -24,14 +25,31 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   return svg + "\n";
 }
 
-/** Strategy colours: the "before" family warm, the packed family cool, the bound grey. */
-const strategyColors: Record<string, string> = { a: "#d62728", b: "#ff7f0e", c: "#1f77b4", d: "#2ca02c", e: "#7f7f7f" };
-const spare = ["#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"];
+/** Strategy colours: the "before" family warm, the packed family cool, the bounds grey. */
+const strategyColors: Record<string, string> = { a: "#d62728", a2: "#8c564b", b: "#ff7f0e", c: "#1f77b4", d: "#2ca02c", e: "#7f7f7f", f: "#bcbd22" };
+const spare = ["#9467bd", "#e377c2", "#17becf", "#393b79", "#637939"];
+/** One dash pattern per strategy, so lines drawn on top of each other stay visible. */
+const dashes = [
+  [1, 0],
+  [8, 4],
+  [2, 3],
+  [10, 3, 2, 3],
+  [4, 2],
+  [1, 5],
+  [12, 2, 2, 2, 2, 2],
+  [6, 6],
+];
 
 function colorScale(results: readonly StrategyResult[]): { domain: string[]; range: string[] } {
   let k = 0;
   return { domain: results.map((r) => r.label), range: results.map((r) => strategyColors[r.key] ?? spare[k++ % spare.length]) };
 }
+
+function dashScale(results: readonly StrategyResult[]): { domain: string[]; range: number[][] } {
+  return { domain: results.map((r) => r.label), range: results.map((_, i) => dashes[i % dashes.length]) };
+}
+
+const bottomLegend = { orient: "bottom", columns: 2, labelLimit: 420, symbolStrokeWidth: 2, symbolSize: 300 } as const;
 
 export function costChart(results: readonly StrategyResult[]): TopLevelSpec {
   const values = results.map((r) => ({ strategy: r.label, cost: Math.round(r.cost), label: `$${Math.round(r.cost).toLocaleString("en-US")}` }));
@@ -89,7 +107,7 @@ export function occupancyChart(title: string, snapshot: OccupancySnapshot, model
   };
 }
 
-/** Provisioned instances over time per simulated strategy, with the bound's GPU demand in instances. */
+/** Provisioned instances over time, one small panel per strategy on a shared scale, so no line hides another. */
 export function instancesChart(results: readonly StrategyResult[]): TopLevelSpec {
   const values: { hour: number; instances: number; strategy: string }[] = [];
   for (const r of results) {
@@ -105,17 +123,124 @@ export function instancesChart(results: readonly StrategyResult[]): TopLevelSpec
   }
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: "Instances over time (lower bound: GPU demand ÷ GPUs per instance)",
+    title: { text: "Instances over time, one panel per strategy", subtitle: "computed columns: accelerators in use ÷ accelerators per instance" },
+    data: { values },
+    facet: {
+      row: {
+        field: "strategy",
+        type: "nominal",
+        sort: results.map((r) => r.label),
+        title: null,
+        header: { labelAngle: 0, labelAlign: "left", labelLimit: 420 },
+      },
+    },
+    spacing: 6,
+    spec: {
+      width: 640,
+      height: 70,
+      mark: { type: "line", interpolate: "step-after", strokeWidth: 1.5 },
+      encoding: {
+        x: { field: "hour", type: "quantitative", title: "hour of the trace", scale: { nice: false } },
+        y: { field: "instances", type: "quantitative", title: "instances" },
+        color: { field: "strategy", type: "nominal", scale: colorScale(results), legend: null },
+      },
+    },
+  } as TopLevelSpec;
+}
+
+/** Cumulative cost over time per strategy, each line in its own colour and dash pattern. */
+export function costOverTimeChart(results: readonly StrategyResult[], pricePerHour: number): TopLevelSpec {
+  const values: { hour: number; usd: number; strategy: string }[] = [];
+  for (const r of results) {
+    if (r.engine) {
+      const s = r.engine.series;
+      for (let i = 0; i < s.instanceSeconds.length; i++)
+        values.push({ hour: round((i * s.stepS) / 3600), usd: round((s.instanceSeconds[i] * pricePerHour) / 3600), strategy: r.label });
+      values.push({ hour: round(r.engine.durationS / 3600), usd: round(r.cost), strategy: r.label });
+    } else if (r.boundGpus) {
+      const perInstance = r.instanceHours > 0 ? r.gpuHours / r.instanceHours : 8;
+      const { binS, gpus } = r.boundGpus;
+      const step = Math.max(1, Math.round(sampleEvery(results) / binS));
+      let usd = 0;
+      for (let b = 0; b < gpus.length; b++) {
+        if (b % step === 0) values.push({ hour: round((b * binS) / 3600), usd: round(usd), strategy: r.label });
+        usd += (gpus[b] / perInstance) * pricePerHour * (binS / 3600);
+      }
+      values.push({ hour: round((gpus.length * binS) / 3600), usd: round(r.cost), strategy: r.label });
+    }
+  }
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: "Cost over time (USD spent since the window opened)", subtitle: "each strategy in its own colour and dash pattern" },
     width: 640,
     height: 260,
     data: { values },
-    mark: { type: "line", interpolate: "step-after", strokeWidth: 1.5 },
+    mark: { type: "line", strokeWidth: 1.8 },
     encoding: {
       x: { field: "hour", type: "quantitative", title: "hour of the trace", scale: { nice: false } },
-      y: { field: "instances", type: "quantitative", title: "instances" },
-      color: { field: "strategy", type: "nominal", scale: colorScale(results), title: null, legend: { orient: "bottom", columns: 2, labelLimit: 420 } },
+      y: { field: "usd", type: "quantitative", title: "USD, cumulative" },
+      color: { field: "strategy", type: "nominal", scale: colorScale(results), title: null, legend: bottomLegend },
+      strokeDash: { field: "strategy", type: "nominal", scale: dashScale(results), title: null, legend: bottomLegend },
     },
+  } as TopLevelSpec;
+}
+
+/** Requests within SLO per model and per strategy (with an "all models" row), as a labelled grid. */
+/** Rows of the SLO grid shown at most; larger portfolios show their busiest models, and the subtitle says so. */
+const maxSloRows = 40;
+
+export function sloChart(results: readonly StrategyResult[], modelNames: readonly string[], measures: readonly string[]): TopLevelSpec {
+  const simulated = results.filter((r) => r.engine);
+  const all = "all models";
+  const requests = simulated[0]?.engine?.models.map((o) => o.requests) ?? [];
+  const shown = new Set(
+    modelNames
+      .map((_, m) => m)
+      .sort((x, y) => (requests[y] ?? 0) - (requests[x] ?? 0) || x - y)
+      .slice(0, maxSloRows),
+  );
+  const values: { strategy: string; model: string; within: number; label: string }[] = [];
+  for (const r of simulated) {
+    const share = (within: number, requests: number) => (requests > 0 ? within / requests : NaN);
+    const push = (model: string, within: number, requests: number) => {
+      const v = share(within, requests);
+      if (Number.isFinite(v)) values.push({ strategy: r.label, model, within: round(v * 100), label: percent(v, 2) });
+    };
+    push(all, r.withinSlo, r.requests);
+    r.engine!.models.forEach((o, m) => shown.has(m) && push(`${modelNames[m]} (${measures[m]})`, o.withinSlo, o.requests));
+  }
+  const rows = [all, ...modelNames.flatMap((n, m) => (shown.has(m) ? [`${n} (${measures[m]})`] : []))];
+  const cut = modelNames.length > maxSloRows ? `; the ${maxSloRows} models with the most requests of ${modelNames.length}` : "";
+  const encoding = {
+    x: { field: "strategy", type: "nominal", sort: simulated.map((r) => r.label), title: null, axis: { labelAngle: -20, labelLimit: 220, orient: "top" } },
+    y: { field: "model", type: "nominal", sort: rows, title: null, axis: { labelLimit: 260 } },
   };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: {
+      text: "Requests within SLO, per model and strategy",
+      subtitle: `ttft: time to first token; e2e: end to end; failed requests count as missed${cut}`,
+    },
+    data: { values },
+    width: { step: 110 },
+    height: { step: 20 },
+    layer: [
+      {
+        mark: { type: "rect", stroke: "#ffffff" },
+        encoding: {
+          ...encoding,
+          // Thresholds, not a gradient: a gradient legend's SVG id changes from one rendering to the next.
+          color: {
+            field: "within",
+            type: "quantitative",
+            title: "% within SLO",
+            scale: { type: "threshold", domain: [95, 99, 99.9], range: ["#d62728", "#fdae61", "#abd9e9", "#2c7bb6"] },
+          },
+        },
+      },
+      { mark: { type: "text", fontSize: 10 }, encoding: { ...encoding, text: { field: "label" } } },
+    ],
+  } as TopLevelSpec;
 }
 
 /** Copies per model over time for one strategy, stacked. */
@@ -171,9 +296,10 @@ export function latencyChart(results: readonly StrategyResult[]): TopLevelSpec {
     data: { values },
     mark: { type: "line", interpolate: "step-after", strokeWidth: 1.5 },
     encoding: {
-      x: { field: "ms", type: "quantitative", scale: { type: "log" }, title: "latency (ms, log scale)" },
+      x: { field: "ms", type: "quantitative", scale: { type: "log" }, title: "end-to-end latency (ms, log scale)" },
       y: { field: "fraction", type: "quantitative", title: "share of requests", scale: { domain: [0, 1] } },
-      color: { field: "strategy", type: "nominal", scale: colorScale(simulated), title: null, legend: { orient: "bottom", columns: 2, labelLimit: 420 } },
+      color: { field: "strategy", type: "nominal", scale: colorScale(simulated), title: null, legend: bottomLegend },
+      strokeDash: { field: "strategy", type: "nominal", scale: dashScale(simulated), title: null, legend: bottomLegend },
     },
   };
 }

@@ -3,9 +3,11 @@ import { join } from "node:path";
 import type { TopLevelSpec } from "vega-lite";
 import type { Simulation } from "../simulate.js";
 import type { StrategyResult } from "../strategies/index.js";
-import { copiesChart, costChart, instancesChart, latencyChart, modelPalette, occupancyChart, renderSvg } from "./charts.js";
+import { failureReasons } from "../engine/index.js";
+import { copiesChart, costChart, costOverTimeChart, instancesChart, latencyChart, modelPalette, occupancyChart, renderSvg, sloChart } from "./charts.js";
+import { failureText, headlineSentences } from "./headline.js";
 import { priceCaveats, traceSources } from "./sources.js";
-import { fixed, headlineRows, markdownTable, percent, ratio, sloAttainment, usd, whole } from "./table.js";
+import { fixed, headlineRows, markdownTable, percent, ratioBaseline, whole } from "./table.js";
 
 /** Rows of the GPU map shown at most; larger fleets are cut, and the caption says so. */
 const maxMapRows = 60;
@@ -23,7 +25,8 @@ export function buildReport(sim: Simulation): Report {
   const palette = modelPalette(names);
   const charts = new Map<string, TopLevelSpec>();
   const byKey = new Map(results.map((r) => [r.key, r]));
-  const before = byKey.get("a") ?? results.find((r) => r.engine);
+  const baseline = ratioBaseline(results);
+  const before = baseline?.engine ? baseline : (byKey.get("a") ?? results.find((r) => r.engine));
   const after = byKey.get("d") ?? byKey.get("c") ?? [...results].reverse().find((r) => r.engine && r !== before);
   const out: string[] = [];
   const hours = context.workload.durationS / 3600;
@@ -38,9 +41,30 @@ export function buildReport(sim: Simulation): Report {
   );
 
   out.push("## Headline", "", markdownTable(headlineRows(results)), "");
-  out.push(...headlineSentence(results), "");
+  out.push(headlineSentences(results, portfolio.models).join(" "), "");
   charts.set("cost.svg", costChart(results));
   out.push("![Cost per strategy](cost.svg)", "");
+  charts.set("cost-over-time.svg", costOverTimeChart(results, context.assumptions.pricePerHour));
+  out.push("![Cost over time](cost-over-time.svg)", "");
+  const simulatedResults = results.filter((r) => r.engine);
+  if (simulatedResults.length > 0) {
+    out.push("## Requests within SLO", "");
+    out.push(
+      "Each model's SLO is judged as the portfolio's `slo` says: `ttft`, time to first token (queueing + waiting for a starting copy + the first token), " +
+        "or `e2e`, end to end (queueing + waiting + the whole response); a failed request counts as outside its SLO.",
+      "",
+    );
+    charts.set(
+      "slo.svg",
+      sloChart(
+        results,
+        names,
+        portfolio.models.map((m) => m.slo),
+      ),
+    );
+    out.push("![Requests within SLO per model and strategy](slo.svg)", "");
+    out.push(...failureSection(simulatedResults));
+  }
 
   if (before?.engine && after?.engine) {
     out.push("## GPU occupancy at the busiest moment", "");
@@ -100,20 +124,6 @@ export async function writeReport(sim: Simulation, dir: string): Promise<string>
   return path;
 }
 
-function headlineSentence(results: readonly StrategyResult[]): string[] {
-  const a = results.find((r) => r.key === "a");
-  const best = results.filter((r) => r.kind === "simulated" && r !== a).sort((x, y) => x.cost - y.cost)[0];
-  if (!a || !best) return [];
-  const lines = [
-    `**${best.label}** costs ${usd(best.cost)} against ${usd(a.cost)} for ${a.label}: ${ratio(a.cost, best.cost)} less, ` +
-      `with ${percent(sloAttainment(best), 2)} of requests within their SLO against ${percent(sloAttainment(a), 2)}.`,
-  ];
-  const bound = results.find((r) => r.kind === "bound");
-  if (bound)
-    lines.push(`No placement can use fewer GPU-hours than the lower bound (${whole(bound.gpuHours)}): ${ratio(a.gpuHours, bound.gpuHours)} below (a).`);
-  return [lines.join(" ")];
-}
-
 function perModelRows(sim: Simulation): string[][] {
   const simulated = sim.results.filter((r) => r.engine);
   const header = [
@@ -122,7 +132,9 @@ function perModelRows(sim: Simulation): string[][] {
     "weights",
     "startup",
     "requests",
-    ...simulated.map((r) => `SLO ${r.key ? `(${r.key})` : r.label}`),
+    "SLO",
+    ...simulated.map((r) => `within SLO ${r.key ? `(${r.key})` : r.label}`),
+    ...simulated.map((r) => `failed (${r.key})`),
     ...simulated.map((r) => `peak copies (${r.key})`),
   ];
   const rows = sim.portfolio.models.map((model, m) => [
@@ -131,13 +143,33 @@ function perModelRows(sim: Simulation): string[][] {
     model.sizeGB === undefined ? "—" : `${fixed(model.sizeGB, 1)} GB`,
     `${fixed(model.startup.seconds, 0)} s`,
     whole(sim.context.workload.requestsPerModel[m]),
+    `${model.slo === "ttft" ? "TTFT" : "e2e"} ≤ ${whole(model.sloMs)} ms`,
     ...simulated.map((r) => {
       const o = r.engine!.models[m];
       return o.requests === 0 ? "—" : percent(o.withinSlo / o.requests, 2);
     }),
+    ...simulated.map((r) => whole(r.engine!.models[m].failed)),
     ...simulated.map((r) => whole(r.engine!.models[m].peakCopies)),
   ]);
   return [header, ...rows];
+}
+
+function failureSection(simulated: readonly StrategyResult[]): string[] {
+  const out = ["## Failed requests", ""];
+  const total = simulated.reduce((n, r) => n + r.failed, 0);
+  out.push(
+    `A request fails when it cannot start within the hold limit. Failed requests count as outside their SLO, and as never answered (+∞) in the latency percentiles: ` +
+      `a percentile that falls among them prints as "∞ (failed)".${total === 0 ? " No strategy failed a request." : ""}`,
+    "",
+  );
+  if (total === 0) return out;
+  const rows = [
+    ["why", ...simulated.map((r) => r.label)],
+    ...failureReasons.map((k) => [failureText[k], ...simulated.map((r) => whole(r.failedBy?.[k] ?? NaN))]),
+    ["all failed requests", ...simulated.map((r) => whole(r.failed))],
+  ];
+  out.push(markdownTable(rows, ["l"]), "");
+  return out;
 }
 
 function strategySection(results: readonly StrategyResult[]): string[] {
@@ -158,8 +190,11 @@ function assumptionSection(sim: Simulation): string[] {
     "",
     "- **GPU-hours** are provisioned: instances (launching ones included) × accelerators per instance × hours, whether or not a copy uses them. **Instance-hours** likewise; **cost** = instance-hours × price.",
     "- **Mean GPU utilization** = busy GPU-time ÷ provisioned GPU-time, where a copy's GPUs are busy while it serves at least one request.",
-    "- **Requests within SLO**: answered no later than the model's `sloMs` after arriving (queueing, waiting for a starting copy and service included), as a share of all requests. **Failed**: could not start within the hold limit. **Held**: arrived while the model had no ready copy. **Cold starts**: a request woke a model that had no copy.",
-    "- **Lower bound (e)**: for every model and 60 s bin, ceil(mean requests in service ÷ concurrency per copy) × the model's accelerators, each request in service for its service time from its arrival; summed over bins and models. It ignores startup, queueing, idle copies and whole instances, so nothing real reaches it.",
+    "- **Baselines**: (a) gives each dedicated instance one copy of its model, whatever part of the instance the copy uses; (a2) runs as many copies (workers) on each dedicated instance as its accelerators allow, sized the same way. The headline ratio divides the cheaper baseline's cost by each column's cost, and the text under the table names it.",
+    "- **Requests within SLO**: for a model with `slo: ttft`, time to first token (arrival to the start of service, which covers queueing and waiting for a starting copy, plus the latency profile's first-token time: `firstTokenMs + perInputTokenMs × input tokens`, or `latency.firstTokenMs` with `fixedMs`) no later than `sloMs`; for `slo: e2e`, the whole response no later than `sloMs`. A share of all requests: **failed** requests count as outside. **Failed**: could not start within the hold limit (the reasons are counted under Failed requests). **Held**: arrived while the model had no ready copy. **Cold starts**: a request woke a model that had no copy.",
+    "- **Latency percentiles**: p50 and p99 of the latency each model's SLO judges (SLO latency) and p99 end to end, over all requests, failed ones counted as never answered (+∞).",
+    "- **Lower bound (e), busy accelerator time**: Σ over requests of service time × the model's accelerators ÷ its concurrency per copy, each request from its arrival, cut at the end of the window. Whatever the placement, scaling or batching within a copy's concurrency, serving every request keeps accelerators busy at least this long; it ignores startup, queueing, idle copies and whole instances, so nothing real reaches it.",
+    "- **Whole copies per model per minute (f)**: for every model and 60 s bin, ceil(mean requests in service ÷ concurrency per copy) × the model's accelerators; summed over bins and models. Not a bound: rounding each model up to whole copies each minute puts it above (e).",
     `- Service time per request: the model's latency profile (\`fixedMs\`; \`firstTokenMs + perOutputTokenMs × output tokens + perInputTokenMs × input tokens\`; or the trace's own duration). A copy serves up to \`concurrency\` requests at once, first come first served; co-located copies do not slow each other down (each holds its own GPUs).`,
     "- Routing: each request goes to the ready copy with the fewest outstanding requests; with no ready copy it waits for the first copy to become ready.",
     `- Decisions run every ${a.tickS} s of virtual time through Berth's own functions: target tracking (\`decideTargetTracking\`, with the server's metrics: InvocationsPerCopy as the sum of 1/ready copies per request per 60 s, ConcurrentRequestsPerCopy as the mean outstanding requests per ready copy per 10 s; 3 periods above target to scale out, 15 minutes below 90% to scale in, cooldowns), placement (\`place\`, BINPACK) and managed instance scaling (\`decideInstanceCount\`). A request for a model at zero copies sets its desired count to max(1, min) at once, as the server's wake does.`,

@@ -18,8 +18,10 @@ export function usd(value: number): string {
   return Number.isFinite(value) ? `$${fixed(value, 0)}` : "—";
 }
 
-export function ms(value: number): string {
-  if (!Number.isFinite(value)) return "—";
+/** A latency; Infinity (a quantile that falls among failed requests) prints as "∞ (failed)". */
+export function ms(value: number | undefined): string {
+  if (value === Infinity) return "∞ (failed)";
+  if (value === undefined || !Number.isFinite(value)) return "—";
   return value >= 10_000 ? `${fixed(value / 1000, 1)} s` : `${fixed(value, 0)} ms`;
 }
 
@@ -33,9 +35,25 @@ export function sloAttainment(r: StrategyResult): number {
   return r.kind === "bound" || r.requests === 0 ? NaN : r.withinSlo / r.requests;
 }
 
-/** The headline: strategies side by side, one row per figure; the first strategy is the baseline of the ratio row. */
+/** The baselines run: the dedicated-endpoint strategies, cheapest first; the first is the headline ratio's. */
+export function baselines(results: readonly StrategyResult[]): StrategyResult[] {
+  return results.filter((r) => r.baseline).sort((x, y) => x.cost - y.cost);
+}
+
+/** What the headline ratio divides: the cheapest dedicated baseline run, else the first column. */
+export function ratioBaseline(results: readonly StrategyResult[]): StrategyResult {
+  return baselines(results)[0] ?? results[0];
+}
+
+/** "(a2)" from "(a2) dedicated, …": how the table names a column in a row label. */
+export function shortLabel(r: StrategyResult): string {
+  return /^\([^)]+\)/.exec(r.label)?.[0] ?? r.label;
+}
+
+/** The headline: strategies side by side, one row per figure; the ratio rows divide each baseline's cost by each column's. */
 export function headlineRows(results: readonly StrategyResult[]): string[][] {
-  const base = results.find((r) => r.key === "a") ?? results[0];
+  const base = ratioBaseline(results);
+  const others = baselines(results).filter((r) => r !== base);
   const row = (label: string, cell: (r: StrategyResult) => string) => [label, ...results.map(cell)];
   const simulated = (cell: (r: StrategyResult) => string) => (r: StrategyResult) => (r.kind === "bound" ? "—" : cell(r));
   return [
@@ -43,7 +61,8 @@ export function headlineRows(results: readonly StrategyResult[]): string[][] {
     row("GPU-hours", (r) => whole(r.gpuHours)),
     row("instance-hours", (r) => fixed(r.instanceHours, 1)),
     row("cost (USD)", (r) => usd(r.cost)),
-    row(`cost ratio: ${base.key === "a" ? "(a)" : base.label} ÷ this`, (r) => ratio(base.cost, r.cost)),
+    row(`cost ratio: ${shortLabel(base)} ÷ this${others.length > 0 ? " (cheaper baseline)" : ""}`, (r) => ratio(base.cost, r.cost)),
+    ...others.map((o) => row(`cost ratio: ${shortLabel(o)} ÷ this`, (r) => ratio(o.cost, r.cost))),
     row(
       "mean GPU utilization",
       simulated((r) => percent(r.meanGpuUtilization)),
@@ -65,12 +84,16 @@ export function headlineRows(results: readonly StrategyResult[]): string[][] {
       simulated((r) => whole(r.coldStarts)),
     ),
     row(
-      "p50 latency",
+      "p50 SLO latency",
       simulated((r) => ms(r.p50Ms)),
     ),
     row(
-      "p99 latency",
+      "p99 SLO latency",
       simulated((r) => ms(r.p99Ms)),
+    ),
+    row(
+      "p99 end to end",
+      simulated((r) => ms(r.p99E2eMs)),
     ),
     row("peak instances", (r) => whole(r.peakInstances)),
   ];

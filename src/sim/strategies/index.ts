@@ -1,13 +1,16 @@
 import { dedicated } from "./dedicated.js";
 import { dedicatedAutoscaling } from "./dedicated-autoscaling.js";
+import { dedicatedWorkers } from "./dedicated-workers.js";
 import { lowerBound } from "./lower-bound.js";
 import { packed } from "./packed.js";
 import { packedPeak } from "./packed-peak.js";
 import { packedManaged } from "./packed-managed.js";
+import { wholeCopies } from "./whole-copies.js";
 import type { Strategy } from "./types.js";
 
 export type { SimulationAssumptions, SimulationContext, Strategy, StrategyResult } from "./types.js";
 export { instanceTemplate } from "./sizing.js";
+export { boundResult } from "./bound.js";
 
 const registry = new Map<string, Strategy>();
 
@@ -21,7 +24,7 @@ export function registerStrategy(strategy: Strategy): void {
   registry.set(strategy.key, strategy);
 }
 
-for (const s of [dedicated, dedicatedAutoscaling, packed, packedManaged, lowerBound, packedPeak]) registerStrategy(s);
+for (const s of [dedicated, dedicatedWorkers, dedicatedAutoscaling, packed, packedManaged, lowerBound, wholeCopies, packedPeak]) registerStrategy(s);
 
 /** Every registered strategy once, in key order (a, b, c, …). */
 export function allStrategies(): Strategy[] {

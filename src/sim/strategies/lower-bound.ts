@@ -1,58 +1,36 @@
+import { copyShare } from "../input/index.js";
+import { boundResult } from "./bound.js";
 import type { SimulationContext, Strategy } from "./types.js";
 
 /**
- * (e) Not a way to run anything: the GPU demand itself. For each model and each 60 s bin, the mean
- * number of requests in service with no queueing (each request in service for its service time from
- * its arrival) divided by the per-copy concurrency, rounded up, times the model's accelerators; summed
- * over models and bins. Cost is those GPU-hours at the instance's price per accelerator-hour.
+ * (e) The lower bound: busy accelerator time. Each request keeps its copy's accelerators busy for its
+ * service time, shared with the concurrency − 1 others the copy serves at once, so serving it takes at
+ * least service time × accelerators ÷ concurrency accelerator-seconds, however copies are placed,
+ * scaled or batched. Summed over every request of the window (failed ones too: a strategy that serves
+ * everything needs them).
  */
 export const lowerBound: Strategy = {
   name: "lower-bound",
   key: "e",
-  label: "(e) lower bound (GPU demand)",
+  label: "(e) lower bound (busy accelerator time)",
   describe:
-    "GPU demand integrated over time, not a simulation: for every model and every 60 s bin, ceil(mean requests in service / concurrency per copy) × the model's accelerators, " +
-    "where each request is in service for its service time from the moment it arrives (no queueing, no startup, no idle copies, no whole-instance rounding). " +
-    "GPU-hours are summed over bins and models; cost is GPU-hours × (instance price / accelerators per instance).",
+    "Computed, not simulated: Σ over requests of service time × the model's accelerators (a share: its fraction of a device's memory) ÷ its concurrency per copy (each request from its arrival, cut at the end of the window), " +
+    "the accelerator-seconds the requests keep busy with no queueing, no startup, no idle copy and no rounding to whole copies or instances. " +
+    "No way of serving every request within the model's concurrency uses fewer GPU-hours. Cost is GPU-hours × (instance price / accelerators per instance).",
   run(ctx: SimulationContext) {
-    const { demand, portfolio, template } = ctx;
+    const { demand, portfolio } = ctx;
     const gpus = new Float64Array(demand.bins);
     portfolio.models.forEach((model, m) => {
       const busy = demand.inServiceSeconds[m];
+      const share = copyShare(model);
+      // A share holds its fraction of one device.
+      const devices = share ? Math.min(1, share.memoryMiB / ctx.template.deviceMemoryMiB![0]!) : model.accelerators;
+      const perSecond = devices / model.concurrency;
       for (let b = 0; b < demand.bins; b++) {
         const binS = Math.min(demand.binS, ctx.workload.durationS - b * demand.binS);
-        if (busy[b] <= 0 || binS <= 0) continue;
-        gpus[b] += Math.ceil(busy[b] / binS / model.concurrency - 1e-9) * model.accelerators;
+        if (busy[b] > 0 && binS > 0) gpus[b] += (busy[b] * perSecond) / binS;
       }
     });
-    let gpuSeconds = 0;
-    for (let b = 0; b < demand.bins; b++) gpuSeconds += gpus[b] * Math.min(demand.binS, ctx.workload.durationS - b * demand.binS);
-    const gpuHours = gpuSeconds / 3600;
-    const perInstance = Math.max(1, template.capacity.accelerators);
-    const requests = ctx.workload.time.length;
-    let peak = 0;
-    for (const g of gpus) peak = Math.max(peak, g);
-    return {
-      name: lowerBound.name,
-      key: lowerBound.key,
-      label: lowerBound.label,
-      describe: lowerBound.describe,
-      kind: "bound",
-      gpuHours,
-      instanceHours: gpuHours / perInstance,
-      cost: (gpuHours / perInstance) * ctx.assumptions.pricePerHour,
-      meanGpuUtilization: NaN,
-      requests,
-      withinSlo: NaN,
-      failed: NaN,
-      held: NaN,
-      coldStarts: NaN,
-      p50Ms: NaN,
-      p99Ms: NaN,
-      peakInstances: Math.ceil(peak / perInstance),
-      sizing: [`peak demand ${peak} accelerators (${(peak / perInstance).toFixed(1)} instances)`],
-      boundGpus: { binS: demand.binS, gpus },
-      wallMs: 0,
-    };
+    return boundResult(lowerBound, ctx, gpus, (peak) => `busiest minute: ${peak.toFixed(1)} accelerators busy on average`);
   },
 };

@@ -1,6 +1,7 @@
 import { instancesNeeded, type ComponentDemand } from "../../scheduler/index.js";
 import type { EngineModel } from "../engine/index.js";
 import { hostedModel, modelNeeds, trackingConfig } from "./sizing.js";
+import { copyShare } from "../input/index.js";
 import type { SimulationContext } from "./types.js";
 
 /** The portfolio's models as inference components of one shared endpoint, each with its own target tracking. */
@@ -28,6 +29,7 @@ export function instancesFor(ctx: SimulationContext, copies: readonly number[]):
     component: model.name,
     copies: copies[m],
     needs: modelNeeds(model),
+    share: copyShare(model),
     strategy: "BINPACK",
   }));
   const limit = Math.max(

@@ -1,19 +1,23 @@
 import type { TargetTrackingConfig } from "../../autoscaling/records.js";
 import type { Resources } from "../../domain/compute.js";
+import { resourceKeys } from "../../domain/fit.js";
 import type { InstanceTemplate } from "../../scheduler/index.js";
-import type { EngineModel, EngineResult, EngineTiming } from "../engine/index.js";
-import { copyNeeds, shapeCapacity, type PortfolioEndpoint, type PortfolioModel } from "../input/index.js";
+import { failureReasons, type EngineModel, type EngineResult, type EngineTiming, type FailureCounts } from "../engine/index.js";
+import { copyNeeds, copyShare, shapeCapacity, type PortfolioEndpoint, type PortfolioModel } from "../input/index.js";
 import type { SimulationContext, Strategy, StrategyResult } from "./types.js";
 
 /** The endpoint's instance as the scheduler sees it, through the server's own capacity rule (memory headroom). */
 export function instanceTemplate(endpoint: PortfolioEndpoint): InstanceTemplate {
   const capacity = shapeCapacity(endpoint.instance);
-  return { capacity, deviceIndices: Array.from({ length: capacity.accelerators }, (_, i) => i) };
+  const deviceIndices = Array.from({ length: capacity.accelerators }, (_, i) => i);
+  const deviceMemoryMiB = deviceIndices.map(() => Math.floor(endpoint.instance.memoryPerAcceleratorGiB * 1024));
+  return { capacity, deviceIndices, deviceMemoryMiB };
 }
 
-/** What one copy of the model reserves as an inference component; the portfolio reader checked that it fits the template. */
+/** What one copy of the model reserves as an inference component; the portfolio reader checked that it fits the template. A share stands for its device. */
 export function modelNeeds(model: PortfolioModel): Resources {
-  return copyNeeds(model);
+  const needs = copyNeeds(model);
+  return copyShare(model) ? { ...needs, accelerators: 0 } : needs;
 }
 
 /** What an engine model takes from its portfolio entry, whatever the strategy hosting it. */
@@ -21,18 +25,27 @@ export function hostedModel(
   model: PortfolioModel,
   pool: number,
   needs: Resources,
-): Pick<EngineModel, "name" | "pool" | "needs" | "accelerators" | "concurrency" | "startupS" | "sloS" | "weights"> {
+): Pick<EngineModel, "name" | "pool" | "needs" | "share" | "accelerators" | "concurrency" | "startupS" | "sloS" | "weights"> {
+  const share = copyShare(model);
   const { loadGBps, fixedSeconds } = model.startup;
   return {
     ...(loadGBps !== null && model.sizeGB !== undefined && { weights: { sizeGB: model.sizeGB, fixedS: fixedSeconds, remoteGBps: loadGBps } }),
     name: model.name,
     pool,
     needs,
+    ...(share && needs.accelerators === 0 && { share }),
     accelerators: model.accelerators,
     concurrency: model.concurrency,
     startupS: model.startup.seconds,
     sloS: model.sloMs / 1000,
   };
+}
+
+/** How many copies with these needs one empty instance holds: the fewest over accelerators, CPU and memory. */
+export function copiesPerInstance(template: InstanceTemplate, needs: Resources): number {
+  let fit = Infinity;
+  for (const key of resourceKeys) if (needs[key] > 0) fit = Math.min(fit, Math.floor(template.capacity[key] / needs[key]));
+  return Number.isFinite(fit) ? Math.max(1, fit) : 1;
 }
 
 /**
@@ -90,23 +103,28 @@ export function engineTiming(ctx: SimulationContext): EngineTiming {
 export function summarize(strategy: Strategy, ctx: SimulationContext, engine: EngineResult, sizing: string[]): StrategyResult {
   const instanceHours = engine.instanceSeconds / 3600;
   const sum = (pick: (m: EngineResult["models"][number]) => number) => engine.models.reduce((s, m) => s + pick(m), 0);
+  const failed = sum((m) => m.failed);
+  const failedBy = Object.fromEntries(failureReasons.map((reason) => [reason, sum((m) => m.failedBy[reason])])) as unknown as FailureCounts;
   return {
     name: strategy.name,
     key: strategy.key,
     label: strategy.label,
     describe: strategy.describe,
     kind: "simulated",
+    ...(strategy.baseline && { baseline: true }),
     gpuHours: engine.gpuSeconds / 3600,
     instanceHours,
     cost: instanceHours * ctx.assumptions.pricePerHour,
     meanGpuUtilization: engine.gpuSeconds > 0 ? engine.busyGpuSeconds / engine.gpuSeconds : 0,
     requests: sum((m) => m.requests),
     withinSlo: sum((m) => m.withinSlo),
-    failed: sum((m) => m.failed),
+    failed,
+    failedBy,
     held: sum((m) => m.held),
     coldStarts: sum((m) => m.coldStarts),
-    p50Ms: engine.latency.quantileMs(0.5),
-    p99Ms: engine.latency.quantileMs(0.99),
+    p50Ms: engine.judged.quantileMs(0.5, failed),
+    p99Ms: engine.judged.quantileMs(0.99, failed),
+    p99E2eMs: engine.latency.quantileMs(0.99, failed),
     peakInstances: engine.peakInstances,
     sizing,
     engine,

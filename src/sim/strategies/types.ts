@@ -1,5 +1,5 @@
 import type { InstanceTemplate } from "../../scheduler/index.js";
-import type { DemandProfile, EngineResult, Workload } from "../engine/index.js";
+import type { DemandProfile, EngineResult, FailureCounts, Workload } from "../engine/index.js";
 import type { Portfolio, StreamAssignment, Trace } from "../input/index.js";
 
 /** Assumptions every strategy shares; each is printed in the report. */
@@ -43,6 +43,8 @@ export interface Strategy {
   describe: string;
   /** Left out of the default comparison; run when named. */
   optional?: boolean;
+  /** A dedicated-endpoint baseline: the headline ratio is against the cheapest of these. */
+  baseline?: boolean;
   run(ctx: SimulationContext): StrategyResult;
 }
 
@@ -53,6 +55,8 @@ export interface StrategyResult {
   describe: string;
   /** "bound": computed, not simulated; latency and SLO figures do not apply. */
   kind: "simulated" | "bound";
+  /** A dedicated-endpoint baseline (see Strategy.baseline). */
+  baseline?: boolean;
   gpuHours: number;
   instanceHours: number;
   cost: number;
@@ -61,10 +65,15 @@ export interface StrategyResult {
   requests: number;
   withinSlo: number;
   failed: number;
+  /** Why requests failed (simulated strategies). */
+  failedBy?: FailureCounts;
   held: number;
   coldStarts: number;
+  /** Quantiles of the latency each SLO judges (time to first token or end to end), failed requests at +∞ (Infinity). */
   p50Ms: number;
   p99Ms: number;
+  /** The end-to-end p99, failed requests at +∞. */
+  p99E2eMs?: number;
   peakInstances: number;
   /** What was sized how, e.g. "codegen-6b: 3 instances (peak 3 copies)". */
   sizing: string[];

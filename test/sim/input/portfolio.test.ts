@@ -145,7 +145,7 @@ endpoint:
   - name: a
     catalogModel: codegen-2B
     accelerators: 1
-    latency: { fixedMs: 10, firstTokenMs: 5 }
+    latency: { fixedMs: 10, perOutputTokenMs: 5 }
     sloMs: 100
     scaling: { minCopies: 1, maxCopies: 2, scaleToZero: true }
   - name: a
@@ -156,9 +156,41 @@ endpoint:
     scaling: { maxCopies: 2 }
 ${endpoint}`;
     t.assert.deepStrictEqual(problems(text), [
-      "portfolio.yaml line 5, models[0].latency: mixes a token profile (firstTokenMs, perOutputTokenMs, perInputTokenMs) with fixedMs/useTraceDuration; keep one of them",
+      "portfolio.yaml line 5, models[0].latency: mixes a token profile (perOutputTokenMs, perInputTokenMs) with fixedMs/useTraceDuration; keep one of them",
       "portfolio.yaml line 7, models[0].scaling.minCopies: must be 0 when scaleToZero is true, found 1",
       "portfolio.yaml line 8, models[1].name: 'a' is already the name of models[0]; names must be unique",
+    ]);
+  });
+
+  it("judges an LLM's SLO by time to first token and other models end to end, unless slo says otherwise", (t: TestContext) => {
+    t.plan(2);
+    const model = (name: string, latency: string, slo = "") =>
+      `  - { name: ${name}, catalogModel: codegen-2B, accelerators: 1, latency: ${latency}, sloMs: 100, ${slo}scaling: { maxCopies: 2 } }`;
+    const text = `models:
+${model("tokens", "{ firstTokenMs: 200, perOutputTokenMs: 20 }")}
+${model("prefill", "{ fixedMs: 1500, firstTokenMs: 300 }")}
+${model("plain", "{ fixedMs: 1500 }")}
+${model("asked", "{ fixedMs: 1500, firstTokenMs: 300 }", "slo: e2e, ")}
+${endpoint}`;
+    const p = parsePortfolio(text, "portfolio.yaml", catalog);
+    t.assert.deepStrictEqual(
+      p.models.map((m) => [m.name, m.slo]),
+      [
+        ["tokens", "ttft"],
+        ["prefill", "ttft"],
+        ["plain", "e2e"],
+        ["asked", "e2e"],
+      ],
+    );
+    const bad = `models:
+${model("plain", "{ fixedMs: 1500 }", "slo: ttft, ")}
+${model("long", "{ fixedMs: 1500, firstTokenMs: 2000 }")}
+${model("typo", "{ fixedMs: 1500 }", "slo: first-token, ")}
+${endpoint}`;
+    t.assert.deepStrictEqual(problems(bad), [
+      "portfolio.yaml line 2, models[0].slo: is ttft, but the latency profile gives no time to the first token; add latency.firstTokenMs (the part of fixedMs before the first token)",
+      "portfolio.yaml line 3, models[1].latency.firstTokenMs: must be a number of at least 0 and of at most 1500, found 2000",
+      'portfolio.yaml line 4, models[2].slo: must be ttft (time to first token) or e2e (end to end), found "first-token"',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import type { FieldPath, Fields } from "./fields.js";
-import type { LatencyProfile, ScalingPolicy, StartupSpec } from "./types.js";
+import { describeValue } from "../errors.js";
+import type { LatencyProfile, ScalingPolicy, SloMeasure, StartupSpec } from "./types.js";
 
 export const defaultLoadGBps = 2;
 export const defaultFixedStartupS = 30;
@@ -36,15 +37,17 @@ export function readStartup(f: Fields, path: FieldPath, m: Record<string, unknow
   return { seconds: fixedSeconds + sizeGB / loadGBps, loadGBps, fixedSeconds };
 }
 
-/** Token traces: { firstTokenMs, perOutputTokenMs, perInputTokenMs? }; others: { fixedMs, useTraceDuration? }. */
+/**
+ * Token traces: { firstTokenMs, perOutputTokenMs, perInputTokenMs? }; others: { fixedMs, useTraceDuration?, firstTokenMs? },
+ * where firstTokenMs is the part of each response before its first token (an LLM's prefill).
+ */
 export function readLatency(f: Fields, path: FieldPath, value: unknown): LatencyProfile | undefined {
   if (value === undefined) return undefined;
   const l = f.mapping(path, value, [...tokenFields, ...fixedFields]);
   if (!l) return undefined;
-  const usesTokens = tokenFields.some((k) => l[k] !== undefined);
   const usesFixed = fixedFields.some((k) => l[k] !== undefined);
-  if (usesTokens && usesFixed)
-    return f.fail(path, "mixes a token profile (firstTokenMs, perOutputTokenMs, perInputTokenMs) with fixedMs/useTraceDuration; keep one of them");
+  const usesTokens = tokenFields.some((k) => l[k] !== undefined && !(usesFixed && k === "firstTokenMs"));
+  if (usesTokens && usesFixed) return f.fail(path, "mixes a token profile (perOutputTokenMs, perInputTokenMs) with fixedMs/useTraceDuration; keep one of them");
   if (!usesTokens && !usesFixed) return f.fail(path, "needs firstTokenMs and perOutputTokenMs (token traces), or fixedMs");
   const ms = (key: string, required: string | undefined): number | undefined => {
     const raw = required === undefined ? (l[key] ?? 0) : f.required(path, l, key, required);
@@ -53,13 +56,28 @@ export function readLatency(f: Fields, path: FieldPath, value: unknown): Latency
   if (usesFixed) {
     const fixedMs = ms("fixedMs", "service time of one request in milliseconds");
     const useTraceDuration = l.useTraceDuration === undefined ? false : f.boolean([...path, "useTraceDuration"], l.useTraceDuration);
-    return fixedMs === undefined || useTraceDuration === undefined ? undefined : { kind: "fixed", fixedMs, useTraceDuration };
+    const firstTokenMs = l.firstTokenMs === undefined ? undefined : f.number([...path, "firstTokenMs"], l.firstTokenMs, { min: 0, max: fixedMs });
+    if (fixedMs === undefined || useTraceDuration === undefined || (l.firstTokenMs !== undefined && firstTokenMs === undefined)) return undefined;
+    return { kind: "fixed", fixedMs, useTraceDuration, ...(firstTokenMs !== undefined && { firstTokenMs }) };
   }
   const firstTokenMs = ms("firstTokenMs", "time to the first output token in milliseconds");
   const perOutputTokenMs = ms("perOutputTokenMs", "time per further output token in milliseconds");
   const perInputTokenMs = ms("perInputTokenMs", undefined);
   if (firstTokenMs === undefined || perOutputTokenMs === undefined || perInputTokenMs === undefined) return undefined;
   return { kind: "tokens", firstTokenMs, perOutputTokenMs, perInputTokenMs };
+}
+
+/** The model's `slo` (ttft or e2e); by default ttft when the latency profile gives a first-token time (an LLM), else e2e. */
+export function readSloMeasure(f: Fields, path: FieldPath, value: unknown, latency: LatencyProfile | undefined): SloMeasure | undefined {
+  const hasFirstToken = latency !== undefined && (latency.kind === "tokens" || latency.firstTokenMs !== undefined);
+  if (value === undefined) return hasFirstToken ? "ttft" : "e2e";
+  if (value !== "ttft" && value !== "e2e") return f.fail(path, `must be ttft (time to first token) or e2e (end to end), found ${describeValue(value)}`);
+  if (value === "ttft" && latency && !hasFirstToken)
+    return f.fail(
+      path,
+      "is ttft, but the latency profile gives no time to the first token; add latency.firstTokenMs (the part of fixedMs before the first token)",
+    );
+  return value;
 }
 
 export function readScaling(f: Fields, path: FieldPath, value: unknown, concurrency: number): ScalingPolicy | undefined {

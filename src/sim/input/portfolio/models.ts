@@ -4,7 +4,7 @@ import { describeValue } from "../errors.js";
 import type { Catalog, CatalogModel } from "./catalog.js";
 import { copyNeeds, memoryHeadroomPercent, shapeCapacity } from "./copy-fit.js";
 import type { FieldPath, Fields } from "./fields.js";
-import { readLatency, readScaling, readStartup } from "./model-parts.js";
+import { readLatency, readScaling, readSloMeasure, readStartup } from "./model-parts.js";
 import { didYouMean, listSome } from "./suggest.js";
 import type { InstanceShape, PortfolioModel } from "./types.js";
 
@@ -13,6 +13,7 @@ const modelFields = [
   "catalogModel",
   "sizeGB",
   "accelerators",
+  "acceleratorMemoryGiB",
   "memoryGiB",
   "cpuCores",
   "startup",
@@ -20,6 +21,7 @@ const modelFields = [
   "latency",
   "concurrency",
   "sloMs",
+  "slo",
   "scaling",
 ] as const;
 
@@ -67,12 +69,14 @@ function readModel(
   const entry = m.catalogModel === undefined ? undefined : catalogEntry(f, at("catalogModel"), m.catalogModel, catalog);
   const sizeGB = m.sizeGB === undefined ? entry?.fp16WeightsGB : f.number(at("sizeGB"), m.sizeGB, { above: 0 });
   const accelerators = f.number(at("accelerators"), f.required(path, m, "accelerators", "whole accelerator devices per copy"), { whole: true, min: 1 });
+  const acceleratorMemoryGiB = readShare(f, at("acceleratorMemoryGiB"), m.acceleratorMemoryGiB, accelerators, instance, sizeGB);
   const memoryGiB = m.memoryGiB === undefined ? memoryFromCatalog(f, path, entry, notes) : f.number(at("memoryGiB"), m.memoryGiB, { above: 0 });
   const cpuCores = m.cpuCores === undefined ? defaultCpuCores : f.number(at("cpuCores"), m.cpuCores, { above: 0 });
   const startup = readStartup(f, path, m, sizeGB);
   const latency = readLatency(f, at("latency"), f.required(path, m, "latency", "{ firstTokenMs, perOutputTokenMs } or { fixedMs }"));
   const concurrency = m.concurrency === undefined ? 1 : f.number(at("concurrency"), m.concurrency, { whole: true, min: 1 });
   const sloMs = f.number(at("sloMs"), f.required(path, m, "sloMs", "the latency SLO in milliseconds"), { above: 0 });
+  const slo = readSloMeasure(f, at("slo"), m.slo, latency);
   const scaling = readScaling(f, at("scaling"), f.required(path, m, "scaling", "at least { maxCopies }"), concurrency ?? 1);
   // The scheduler's own fit check on one empty instance: a copy refused here could never be placed.
   const short = instance ? copyShortfalls(instance, { accelerators, cpuCores, memoryGiB }) : new Map<keyof Resources, Shortfall>();
@@ -102,18 +106,20 @@ function readModel(
   }
   if (instance && short.has("cpuMillis")) f.fail(at("cpuCores"), `a copy needs ${cpuCores} CPU cores but one instance has ${instance.vcpus}`);
   if (name === undefined || accelerators === undefined || memoryGiB === undefined || cpuCores === undefined || !startup || !latency) return undefined;
-  if (concurrency === undefined || sloMs === undefined || !scaling) return undefined;
+  if (concurrency === undefined || sloMs === undefined || !slo || !scaling) return undefined;
   return {
     name,
     ...(entry && { catalogModel: entry.id }),
     ...(sizeGB !== undefined && { sizeGB }),
     accelerators,
+    ...(acceleratorMemoryGiB !== undefined && { acceleratorMemoryGiB }),
     memoryGiB,
     cpuCores,
     startup,
     latency,
     concurrency,
     sloMs,
+    slo,
     scaling,
   };
 }
@@ -147,4 +153,24 @@ function copyShortfalls(
 ): Map<keyof Resources, Shortfall> {
   const needs = copyNeeds({ accelerators: model.accelerators ?? 0, cpuCores: model.cpuCores ?? 0, memoryGiB: model.memoryGiB ?? 0 });
   return new Map(shortfalls(shapeCapacity(instance), needs).map((s) => [s.resource, s]));
+}
+
+/** A copy's part of one accelerator: only with accelerators 1, within one device, and room for the weights. */
+function readShare(
+  f: Fields,
+  path: FieldPath,
+  value: unknown,
+  accelerators: number | undefined,
+  instance: InstanceShape | undefined,
+  sizeGB: number | undefined,
+) {
+  if (value === undefined) return undefined;
+  const gib = f.number(path, value, { above: 0 });
+  if (gib === undefined) return undefined;
+  if (accelerators !== undefined && accelerators !== 1) return f.fail(path, `a share of one accelerator needs accelerators: 1, got ${accelerators}`);
+  if (instance && gib > instance.memoryPerAcceleratorGiB) {
+    return f.fail(path, `${gib} GiB is more than one accelerator of the endpoint has (${instance.memoryPerAcceleratorGiB} GiB)`);
+  }
+  if (sizeGB !== undefined && (sizeGB * 1e9) / bytesPerGiB > gib) return f.fail(path, `${sizeGB} GB of weights do not fit in a ${gib} GiB share`);
+  return gib;
 }

@@ -19,8 +19,10 @@ export interface PortfolioModel {
   catalogModel?: string;
   /** Weights to load, decimal GB; undefined when neither given nor in the catalog (then startup is fixed). */
   sizeGB?: number;
-  /** Whole accelerator devices per copy. */
+  /** Whole accelerator devices per copy (1 with acceleratorMemoryGiB: the device the share is part of). */
   accelerators: number;
+  /** Part of one accelerator a copy reserves, GiB (Berth's fractional accelerators; the server's berth:AcceleratorMemoryRequiredInMb). */
+  acceleratorMemoryGiB?: number;
   /** Memory one copy reserves, GiB. */
   memoryGiB: number;
   cpuCores: number;
@@ -29,8 +31,15 @@ export interface PortfolioModel {
   /** Requests one copy serves at once. */
   concurrency: number;
   sloMs: number;
+  /**
+   * What sloMs is judged against: ttft, time to first token (queueing + startup + the latency profile's
+   * first-token time); e2e, the whole response. Default ttft when the latency profile gives a first-token time.
+   */
+  slo: SloMeasure;
   scaling: ScalingPolicy;
 }
+
+export type SloMeasure = "ttft" | "e2e";
 
 export interface StartupSpec {
   /** Time from "copy placed" to "copy serves": fixedSeconds + sizeGB / loadGBps, or as given. */
@@ -42,8 +51,11 @@ export interface StartupSpec {
 
 export type LatencyProfile =
   | { kind: "tokens"; firstTokenMs: number; perOutputTokenMs: number; perInputTokenMs: number }
-  /** useTraceDuration: take a request's durationMs from the trace (Azure Functions) when it has one. */
-  | { kind: "fixed"; fixedMs: number; useTraceDuration: boolean };
+  /**
+   * useTraceDuration: take a request's durationMs from the trace (Azure Functions) when it has one.
+   * firstTokenMs: of each response, the time to its first token (an LLM's prefill); absent for non-LLMs.
+   */
+  | { kind: "fixed"; fixedMs: number; useTraceDuration: boolean; firstTokenMs?: number };
 
 export interface ScalingPolicy {
   minCopies: number;
