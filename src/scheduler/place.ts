@@ -1,6 +1,7 @@
 import { Fleet } from "./fleet.js";
 import { compareText, CopyNamer } from "./ids.js";
 import { Moves, type Held } from "./moves.js";
+import { holderIndices, preferHolders } from "./prefer-holders.js";
 import { scaleIn } from "./scale-in.js";
 import { sharePicker } from "./share-picker.js";
 import { strategies, type CopyCounts } from "./strategies/index.js";
@@ -48,12 +49,16 @@ export function place(input: PlacementInput): PlacementDecision {
   const namer = new CopyNamer(input.nextOrdinals, taken);
   const add: AddedCopy[] = [];
   const short: { demand: ComponentDemand; missing: number }[] = [];
+  const holders = holderIndices(fleet, input.holders);
   for (const demand of [...demands.values()].sort(largestFirst)) {
     const { component, needs, share } = demand;
     const prefix = demand.namePrefix ?? component;
     const list = active.get(component)!;
     const counts = countsOf(list);
-    const pick = share ? sharePicker(fleet, needs, share, counts, demand.strategy === "SPREAD") : strategies[demand.strategy].picker(fleet, needs, counts);
+    const strategyPick = share
+      ? sharePicker(fleet, needs, share, counts, demand.strategy === "SPREAD")
+      : strategies[demand.strategy].picker(fleet, needs, counts);
+    const pick = preferHolders(fleet, strategyPick, { needs, share }, counts, demand.strategy, holders.get(demand.artifact ?? "") ?? []);
     const addOne = (reason: string, replaces?: string): boolean => {
       const i = pick();
       if (i < 0) return false;

@@ -6,6 +6,7 @@ import { LatencyHistogram } from "./histogram.js";
 import { PoolState } from "./pool.js";
 import { SeriesRecorder } from "./series.js";
 import type { EngineModel, EngineResult, EngineSetup, ModelOutcome } from "./types.js";
+import { WeightCaches } from "./weight-cache.js";
 import type { Workload } from "./workload.js";
 
 /**
@@ -51,6 +52,7 @@ class Engine {
   };
   readonly #series: SeriesRecorder;
   readonly #calls = { targetTracking: 0, place: 0, instanceScaling: 0 };
+  readonly #weights: WeightCaches | undefined;
   readonly #notes: string[] = [];
   readonly #poolModels: number[][];
   readonly #modelByName: Map<string, number>;
@@ -68,6 +70,7 @@ class Engine {
     this.#setup = setup;
     this.#w = workload;
     this.#models = setup.models;
+    this.#weights = setup.timing.weightCache && new WeightCaches(setup.timing.weightCache);
     const n = setup.models.length;
     if (workload.models.length !== n) throw new Error(`simulator: the workload has ${workload.models.length} models but the setup ${n}`);
     this.#desired = Int32Array.from(setup.models, (m) => m.initialCopies);
@@ -156,7 +159,7 @@ class Engine {
       while (pool.instances.length < want) pool.launch(t, t + launchS);
       this.#place(pool, t, false);
       const spare = pool.instances.filter((i) => i.copies === 0).sort((a, b) => b.order - a.order);
-      for (const i of spare) if (pool.instances.length > want) pool.terminate(i.id, t);
+      for (const i of spare) if (pool.instances.length > want) this.#terminate(pool, i.id, t);
       pool.refreshIdle(t);
       return;
     }
@@ -188,7 +191,7 @@ class Engine {
       const releasable = pool.instances
         .filter((i) => i.copies === 0 && i.readyAt <= t && i.idleSince !== undefined && i.idleSince <= releaseBefore)
         .sort((a, b) => b.order - a.order);
-      for (const i of releasable.slice(0, pool.instances.length - decision.count)) pool.terminate(i.id, t);
+      for (const i of releasable.slice(0, pool.instances.length - decision.count)) this.#terminate(pool, i.id, t);
     }
     pool.refreshIdle(t);
   }
@@ -197,9 +200,16 @@ class Engine {
     const demands: ComponentDemand[] = [];
     for (const m of this.#poolModels[pool.index]) {
       const model = this.#models[m];
-      demands.push({ component: model.name, copies: this.#desired[m], needs: model.needs, share: model.share, strategy: pool.spec.placement });
+      demands.push({
+        component: model.name,
+        copies: this.#desired[m],
+        needs: model.needs,
+        share: model.share,
+        strategy: pool.spec.placement,
+        artifact: model.name,
+      });
     }
-    return { instances: pool.schedulerInstances(), demands, current: pool.current, nextOrdinals: pool.nextOrdinals };
+    return { instances: pool.schedulerInstances(), demands, current: pool.current, nextOrdinals: pool.nextOrdinals, holders: this.#holders(pool) };
   }
 
   /** Runs the scheduler on the pool and starts and stops copies as it says. warm: new copies are ready at once. */
@@ -214,7 +224,8 @@ class Engine {
       const m = this.#modelByName.get(added.component)!;
       const model = this.#models[m];
       const instance = pool.instance(added.instanceId);
-      const readyAt = warm ? t : Math.max(t, instance.readyAt) + model.startupS;
+      const readyAt = warm ? t : Math.max(t, instance.readyAt) + this.#startupS(m, instance.id);
+      if (model.weights) this.#weights?.use(instance.id, m, model.weights.sizeGB, t);
       const k = this.#copies.add(m, readyAt, model.concurrency);
       pool.copyIndex.set(added.id, k);
       instance.copies++;
@@ -233,8 +244,32 @@ class Engine {
     for (const m of woken) this.#flushPending(m, t);
   }
 
+  /** Where the weights are on the instance decides how long they take to load (weight-cache.ts). */
+  #startupS(m: number, instanceId: string): number {
+    const { weights, startupS } = this.#models[m];
+    if (!weights || !this.#weights) return startupS;
+    return weights.fixedS + weights.sizeGB / this.#weights.loadGBps(this.#weights.source(instanceId, m), weights.remoteGBps);
+  }
+
+  #holders(pool: PoolState): Record<string, readonly string[]> | undefined {
+    const caches = this.#weights;
+    if (!caches) return undefined;
+    const holders: Record<string, readonly string[]> = {};
+    for (const m of this.#poolModels[pool.index]) {
+      const ids = caches.holders(m);
+      if (ids.length > 0) holders[this.#models[m].name] = ids;
+    }
+    return holders;
+  }
+
+  #terminate(pool: PoolState, id: string, t: number): void {
+    pool.terminate(id, t);
+    this.#weights?.dropInstance(id);
+  }
+
   #removeCopy(pool: PoolState, copy: PlacedCopy, t: number): void {
     const k = pool.copyIndex.get(copy.id)!;
+    if (this.#models[this.#copies.model[k]].weights) this.#weights?.release(copy.instanceId, this.#copies.model[k], t);
     pool.copyIndex.delete(copy.id);
     pool.instance(copy.instanceId).copies--;
     const m = this.#copies.model[k];
