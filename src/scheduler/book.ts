@@ -1,6 +1,7 @@
 import { Fleet } from "./fleet.js";
 import { compareText, CopyNamer } from "./ids.js";
 import { Moves, type Held } from "./moves.js";
+import { holderIndices, preferHolders } from "./prefer-holders.js";
 import { scaleIn } from "./scale-in.js";
 import { sharePicker } from "./share-picker.js";
 import { strategies, type CopyCounts } from "./strategies/index.js";
@@ -55,9 +56,9 @@ export class PlacementBook {
   /**
    * Decides the copies of the components in `demands` (one demand each) and applies the decision to the
    * book. Components left out keep their copies as they are, so pass every component whose demand
-   * changed, and every one still short of copies.
+   * changed, and every one still short of copies. `holdersOf`: the instances holding each artifact, now.
    */
-  decide(demands: readonly ComponentDemand[]): BookDecision {
+  decide(demands: readonly ComponentDemand[], holdersOf?: PlacementInput["holders"]): BookDecision {
     if (this.#moving) throw new Error("PlacementBook: a decision started moves; build a new book from the copies as they are now");
     const byName = byComponent(demands);
     const fleet = this.fleet;
@@ -76,12 +77,16 @@ export class PlacementBook {
     const namer = new CopyNamer(this.ordinals, this.#taken);
     const add: AddedCopy[] = [];
     const short: { demand: ComponentDemand; missing: number }[] = [];
+    const holders = holderIndices(fleet, holdersOf);
     for (const demand of [...byName.values()].sort(largestFirst)) {
       const { component, needs, share } = demand;
       const prefix = demand.namePrefix ?? component;
       const list = this.#activeOf(component);
       const counts = countsOf(list);
-      const pick = share ? sharePicker(fleet, needs, share, counts, demand.strategy === "SPREAD") : strategies[demand.strategy].picker(fleet, needs, counts);
+      const strategyPick = share
+        ? sharePicker(fleet, needs, share, counts, demand.strategy === "SPREAD")
+        : strategies[demand.strategy].picker(fleet, needs, counts);
+      const pick = preferHolders(fleet, strategyPick, { needs, share }, counts, demand.strategy, holders.get(demand.artifact ?? "") ?? []);
       const added: Held[] = [];
       const addOne = (reason: string, replaces?: string): boolean => {
         const i = pick();

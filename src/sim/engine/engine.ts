@@ -8,6 +8,7 @@ import { LatencyHistogram } from "./histogram.js";
 import { PoolState } from "./pool.js";
 import { SeriesRecorder } from "./series.js";
 import type { ConsolidationOutcome, EngineModel, EngineResult, EngineSetup, ModelOutcome } from "./types.js";
+import { WeightCaches } from "./weight-cache.js";
 import type { Workload } from "./workload.js";
 
 /**
@@ -53,6 +54,7 @@ class Engine {
   };
   readonly #series: SeriesRecorder;
   readonly #calls = { targetTracking: 0, place: 0, instanceScaling: 0 };
+  readonly #weights: WeightCaches | undefined;
   readonly #notes: string[] = [];
   readonly #poolModels: number[][];
   readonly #modelByName: Map<string, number>;
@@ -73,6 +75,7 @@ class Engine {
     this.#setup = setup;
     this.#w = workload;
     this.#models = setup.models;
+    this.#weights = setup.timing.weightCache && new WeightCaches(setup.timing.weightCache);
     const n = setup.models.length;
     if (workload.models.length !== n) throw new Error(`simulator: the workload has ${workload.models.length} models but the setup ${n}`);
     this.#desired = Int32Array.from(setup.models, (m) => m.initialCopies);
@@ -166,7 +169,7 @@ class Engine {
       while (pool.instances.length < want) pool.launch(t, t + launchS);
       this.#place(pool, t, false);
       const spare = pool.instances.filter((i) => i.copies === 0).sort((a, b) => b.order - a.order);
-      for (const i of spare) if (pool.instances.length > want) pool.terminate(i.id, t);
+      for (const i of spare) if (pool.instances.length > want) this.#terminate(pool, i.id, t);
       pool.refreshIdle(t);
       return;
     }
@@ -216,7 +219,7 @@ class Engine {
       const releasable = live
         .filter((i) => i.copies === 0 && i.readyAt <= t && i.idleSince !== undefined && i.idleSince <= releaseBefore)
         .sort((a, b) => b.order - a.order);
-      for (const i of releasable.slice(0, live.length - decision.count)) pool.terminate(i.id, t);
+      for (const i of releasable.slice(0, live.length - decision.count)) this.#terminate(pool, i.id, t);
     }
     pool.refreshIdle(t);
   }
@@ -243,7 +246,7 @@ class Engine {
     }
     for (const i of draining) {
       if (i.copies > 0) continue;
-      pool.terminate(i.id, t);
+      this.#terminate(pool, i.id, t);
       this.#consolidation!.freed++;
       this.#consolidation!.freedAtS.push(t);
     }
@@ -253,13 +256,13 @@ class Engine {
 
   #placementInput(pool: PoolState): PlacementInput {
     const demands = this.#poolModels[pool.index].map((m) => this.#demand(pool, m));
-    return { instances: pool.schedulerInstances(), demands, current: pool.current, nextOrdinals: pool.nextOrdinals };
+    return { instances: pool.schedulerInstances(), demands, current: pool.current, nextOrdinals: pool.nextOrdinals, holders: this.#holders(pool) };
   }
 
   /** The scheduler's demand for model m. */
   #demand(pool: PoolState, m: number): ComponentDemand {
     const model = this.#models[m];
-    return { component: model.name, copies: this.#desired[m], needs: model.needs, share: model.share, strategy: pool.spec.placement };
+    return { component: model.name, copies: this.#desired[m], needs: model.needs, share: model.share, strategy: pool.spec.placement, artifact: model.name };
   }
 
   /**
@@ -276,12 +279,15 @@ class Engine {
       const models = new Set(pool.changed);
       for (const name of pool.short.keys()) models.add(this.#modelByName.get(name)!);
       pool.short.clear();
-      decision = pool.book.decide([...models].map((m) => this.#demand(pool, m)));
+      decision = pool.book.decide(
+        [...models].map((m) => this.#demand(pool, m)),
+        this.#holders(pool, models),
+      );
     } else {
       const input = this.#placementInput(pool);
       pool.book = new PlacementBook(input);
       pool.short.clear();
-      decision = pool.book.decide(input.demands);
+      decision = pool.book.decide(input.demands, input.holders);
     }
     const removed = new Set<PlacedCopy>();
     for (const r of decision.remove) {
@@ -296,7 +302,8 @@ class Engine {
       const instance = pool.instance(added.instanceId);
       // A wake is decided when its request arrives, as on the server; its copy starts from then.
       const from = Number.isNaN(this.#wokenAt[m]) ? t : this.#wokenAt[m];
-      const readyAt = warm ? t : Math.max(from, instance.readyAt) + model.startupS;
+      const readyAt = warm ? t : Math.max(from, instance.readyAt) + this.#startupS(m, instance.id);
+      if (model.weights) this.#weights?.use(instance.id, m, model.weights.sizeGB, t);
       const k = this.#copies.add(m, readyAt, model.concurrency);
       pool.copyIndex.set(added.id, k);
       instance.copies++;
@@ -320,8 +327,33 @@ class Engine {
     for (const m of woken) this.#flushPending(m, t);
   }
 
+  /** Where the weights are on the instance decides how long they take to load (weight-cache.ts). */
+  #startupS(m: number, instanceId: string): number {
+    const { weights, startupS } = this.#models[m];
+    if (!weights || !this.#weights) return startupS;
+    return weights.fixedS + weights.sizeGB / this.#weights.loadGBps(this.#weights.source(instanceId, m), weights.remoteGBps);
+  }
+
+  /** Instances holding each model's weights, for the pool's models or the `only` ones (the models a placement decides). */
+  #holders(pool: PoolState, only?: Iterable<number>): Record<string, readonly string[]> | undefined {
+    const caches = this.#weights;
+    if (!caches) return undefined;
+    const holders: Record<string, readonly string[]> = {};
+    for (const m of only ?? this.#poolModels[pool.index]) {
+      const ids = caches.holders(m);
+      if (ids.length > 0) holders[this.#models[m].name] = ids;
+    }
+    return holders;
+  }
+
+  #terminate(pool: PoolState, id: string, t: number): void {
+    pool.terminate(id, t);
+    this.#weights?.dropInstance(id);
+  }
+
   #removeCopy(pool: PoolState, copy: PlacedCopy, t: number): void {
     const k = pool.copyIndex.get(copy.id)!;
+    if (this.#models[this.#copies.model[k]].weights) this.#weights?.release(copy.instanceId, this.#copies.model[k], t);
     pool.copyIndex.delete(copy.id);
     pool.instance(copy.instanceId).copies--;
     const m = this.#copies.model[k];

@@ -28,8 +28,10 @@ export interface EngineModel {
   accelerators: number;
   /** Requests one copy serves at once; more wait in the copy's queue. */
   concurrency: number;
-  /** Seconds from "copy placed on a running instance" to "copy serves". */
+  /** Seconds from "copy placed on a running instance" to "copy serves" (weights from the remote store). */
   startupS: number;
+  /** Set when the start time comes from the weights' size: then where they are (see weight-cache.ts) sets the load time. */
+  weights?: { sizeGB: number; fixedS: number; remoteGBps: number };
   sloS: number;
   /** Copies at time 0, already running (the window opens on a warm system). */
   initialCopies: number;
@@ -90,6 +92,16 @@ export interface EngineTiming {
   instanceLaunchS: number;
   /** Spacing of the recorded time series, seconds (a multiple of tickS). */
   sampleS: number;
+  /** Each instance's weight cache; absent: every start loads from the remote store. */
+  weightCache?: WeightCacheSpec;
+}
+
+/** Per instance: how many GB of weights it keeps on disk and in host memory, and how fast each loads. */
+export interface WeightCacheSpec {
+  diskBudgetGB: number;
+  memoryBudgetGB: number;
+  diskGBps: number;
+  memoryGBps: number;
 }
 
 /** Per model, what happened to its requests. */
