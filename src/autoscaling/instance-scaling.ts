@@ -78,7 +78,10 @@ export function consolidationAllowed(input: { now: number; lastModifiedAt: numbe
 
 function consolidationCandidates(input: InstanceScalingInput, base: PlacementDecision): string[] {
   const { placement, live, bounds } = input;
-  if (live.length <= bounds.min || live.some((i) => i.launching) || placement.current.some((c) => c.replaces)) return [];
+  // A move is in flight only while the copy it replaces still exists; a finished move's `replaces` stays on its copy.
+  const present = new Set(placement.current.map((c) => c.id));
+  if (live.length <= bounds.min || live.some((i) => i.launching) || placement.current.some((c) => c.replaces !== undefined && present.has(c.replaces)))
+    return [];
   const held = new Map<string, Resources>();
   for (const c of placement.current) held.set(c.instanceId, addResources(held.get(c.instanceId) ?? zeroResources, c.resources));
   const load = (id: string) => {

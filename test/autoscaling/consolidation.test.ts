@@ -87,6 +87,13 @@ describe("CONSOLIDATION scale-in (decideInstanceCount), the decision the endpoin
     t.assert.deepEqual(decideInstanceCount({ ...fleet(1), bounds: { min: 3, max: 5 } }).consolidate, []);
   });
 
+  it("consolidates again once a move has finished, though the moved copy still names the copy it replaced", (t: TestContext) => {
+    // b-1 replaced a copy that is gone: that move is over, so i-3 may drain again.
+    const moved = fleet(1);
+    moved.placement.current[2] = { ...moved.placement.current[2]!, replaces: "b-0" };
+    t.assert.deepEqual(decideInstanceCount(moved).consolidate, ["i-3"]);
+  });
+
   it("is allowed once the cooldown since the endpoint last changed has passed and nothing drains", (t: TestContext) => {
     const at = (now: number, draining = false) => consolidationAllowed({ now, lastModifiedAt: 1000, cooldownMs: 20 * 60_000, draining });
     t.assert.equal(at(1000 + 20 * 60_000 - 1), false);
