@@ -1,6 +1,7 @@
 // Cold start: time from a request's arrival at an inference component with zero copies to its first
 // response byte, for berth/echo, berth/llm and a user's own container (examples/container, run by podman). Berth holds the request, wakes the component and
-// answers once a copy is ready. Run: npm run bench:coldstart
+// answers once a copy is ready. Then the same from an http artifact, downloaded at every start against found in
+// the host's artifact cache (bench/coldstart-artifacts.ts). Run: npm run bench:coldstart
 import { mkdirSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
@@ -10,6 +11,8 @@ import { credentials, startBerth, type BerthProcess } from "../test/support/bert
 import { buildExampleImage } from "../test/support/container-images.js";
 import { createContainerComponent } from "../test/support/container-models.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../test/support/fixtures.js";
+import { measureArtifactColdStarts, type Round } from "./coldstart-artifacts.js";
+import { markdownTable } from "./support/table.js";
 
 const rounds = Number(process.env.BERTH_BENCH_ROUNDS ?? 5);
 const llmTarget = 2000;
@@ -57,18 +60,9 @@ function stats(samples: number[]) {
   return { min: sorted[0]!, p50: at(0.5), max: sorted[sorted.length - 1]! };
 }
 
-const berth = await startBerth();
-try {
-  const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
-  const echo = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "cold-echo", accelerators: 0, cpu: 0.5, memory: 256 }));
-  const llm = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "cold-llm", image: "berth/llm", accelerators: 1, cpu: 1, memory: 1024 }));
-  // A container copy needs podman; without it this row cannot be measured, and the benchmark fails saying so.
-  const image = await buildExampleImage("localhost/berth-bench-example:v1", "v1").catch((error: Error) => {
-    throw new Error(`cannot measure the container cold start: ${error.message}`);
-  });
-  const { name: container } = await createContainerComponent(berth.sagemaker, endpoint, { image, name: "cold-container", cpu: 0.5, minMemory: 256 });
+async function allowWake(berth: BerthProcess, names: string[]): Promise<void> {
   const aas = new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials });
-  for (const name of [echo, llm, container]) {
+  for (const name of names) {
     await aas.send(
       new RegisterScalableTargetCommand({
         ServiceNamespace: "sagemaker",
@@ -79,6 +73,21 @@ try {
       }),
     );
   }
+}
+
+const round: Round = { scaleToZero, firstByte, allowWake };
+const lines: string[] = [];
+const berth = await startBerth();
+try {
+  const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
+  const echo = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "cold-echo", accelerators: 0, cpu: 0.5, memory: 256 }));
+  const llm = await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "cold-llm", image: "berth/llm", accelerators: 1, cpu: 1, memory: 1024 }));
+  // A container copy needs podman; without it this row cannot be measured, and the benchmark fails saying so.
+  const image = await buildExampleImage("localhost/berth-bench-example:v1", "v1").catch((error: Error) => {
+    throw new Error(`cannot measure the container cold start: ${error.message}`);
+  });
+  const { name: container } = await createContainerComponent(berth.sagemaker, endpoint, { image, name: "cold-container", cpu: 0.5, minMemory: 256 });
+  await allowWake(berth, [echo, llm, container]);
   const results: { image: string; samples: number[] }[] = [];
   for (const [image, name, isLlm] of [
     ["berth/echo", echo, false],
@@ -93,7 +102,7 @@ try {
     }
     results.push({ image, samples });
   }
-  const lines = [
+  lines.push(
     "## Cold start: request at zero copies → first response byte",
     "",
     `\`npm run bench:coldstart\`, ${rounds} rounds per image, Node ${process.version}. Each round scales the component to zero, then sends one request (the LLM through InvokeEndpointWithResponseStream, timed to its first PayloadPart).`,
@@ -105,13 +114,47 @@ try {
       return `| ${r.image} | ${s.min.toFixed(0)} | ${s.p50.toFixed(0)} | ${s.max.toFixed(0)} |`;
     }),
     "",
-  ];
+  );
   const llmP50 = stats(results[1]!.samples).p50;
-  lines.push(`- ${llmP50 < llmTarget ? "PASS" : "FAIL"}  berth/llm cold start p50 ${llmP50.toFixed(0)} ms (target < ${llmTarget} ms)`);
-  const text = lines.join("\n") + "\n";
-  process.stdout.write(text);
-  mkdirSync("bench-results", { recursive: true });
-  writeFileSync("bench-results/coldstart.md", text);
+  lines.push(`- ${llmP50 < llmTarget ? "PASS" : "FAIL"}  berth/llm cold start p50 ${llmP50.toFixed(0)} ms (target < ${llmTarget} ms)`, "");
 } finally {
   await berth.stop();
 }
+
+const artifactRows = await measureArtifactColdStarts(rounds, round, (line) => process.stderr.write(`${line}\n`));
+lines.push(
+  "## Cold start from an http artifact: downloaded at every start vs found in the host's cache",
+  "",
+  `${rounds} rounds per row, as above. The artifact comes from an http server on 127.0.0.1 (no network in between, so a real object store only widens the gap). Baseline: a server with \`artifacts.cacheBudgetMb: 0\`, whose copies download the artifact at every start; cache: a second server in the same run with the default budget, whose copies find it on disk (one conditional request, answered 304). "downloads" counts full downloads the origin served during the timed rounds.`,
+  "",
+);
+const p50 = (samples: number[]) => stats(samples).p50;
+const ordered = [...artifactRows].sort((a, b) => (a.case < b.case ? -1 : a.case > b.case ? 1 : 0));
+const rows = ordered.map((r) => {
+  const base = artifactRows.find((b) => b.case === r.case && b.source === "http download")!;
+  const s = stats(r.samples);
+  return [r.case, r.source, s.min.toFixed(0), s.p50.toFixed(0), s.max.toFixed(0), String(r.downloads), `${(p50(base.samples) / s.p50).toFixed(2)}x`];
+});
+lines.push(
+  markdownTable({ head: ["artifact", "weights from", "min ms", "p50 ms", "max ms", "downloads", "speed-up vs download (p50)"], rows, right: [2, 3, 4, 5, 6] }),
+  "",
+);
+for (const name of new Set(artifactRows.map((r) => r.case))) {
+  const download = artifactRows.find((r) => r.case === name && r.source === "http download")!;
+  const cached = artifactRows.find((r) => r.case === name && r.source === "host cache")!;
+  if (download.downloads !== rounds || cached.downloads !== 0) {
+    lines.push(
+      `- FAIL  ${name}: cannot measure the cache: expected ${rounds} downloads without it and 0 with it, saw ${download.downloads} and ${cached.downloads}`,
+    );
+    process.exitCode = 1;
+  } else {
+    const faster = p50(cached.samples) < p50(download.samples);
+    lines.push(
+      `- ${faster ? "PASS" : "FAIL"}  ${name}: from the host cache p50 ${p50(cached.samples).toFixed(0)} ms vs downloaded ${p50(download.samples).toFixed(0)} ms (target: faster)`,
+    );
+  }
+}
+const text = lines.join("\n") + "\n";
+process.stdout.write(text);
+mkdirSync("bench-results", { recursive: true });
+writeFileSync("bench-results/coldstart.md", text);

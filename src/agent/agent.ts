@@ -60,12 +60,17 @@ export class NodeAgent {
   #containers?: Promise<ContainerCopies | undefined>;
   #noEngineWhy?: string;
   #unwatch?: () => void;
+  #artifactReport: Promise<void> = Promise.resolve();
   #closed = false;
   #mps = false;
 
   constructor(options: NodeAgentOptions) {
     this.#options = options;
-    this.#artifacts = new ArtifactCache(options.sandbox.files.artifactsDir, options.artifacts);
+    this.#artifacts = new ArtifactCache(options.sandbox.files.artifactsDir, options.artifacts, {
+      now: () => options.clock.now(),
+      log: options.log,
+      onChange: () => this.#reportArtifacts(),
+    });
     this.#loop = new WorkQueue({ name: "agent", reconcile: (key) => this.#reconcile(key), clock: options.clock, log: options.log });
   }
 
@@ -95,6 +100,7 @@ export class NodeAgent {
     await this.#killLeftovers();
     await this.#forgetOldStatuses();
     await this.#collectArtifacts();
+    this.#reportArtifacts();
     this.#unwatch = store.watch((events) => this.#onChanges(events));
     for (const entry of await store.list("copy")) this.#loop.enqueue(entry.key);
     for (const entry of await store.list("copy-status")) this.#loop.enqueue(entry.key);
@@ -258,6 +264,19 @@ export class NodeAgent {
     await this.#artifacts
       .collect(urls.filter((url): url is string => url !== undefined))
       .catch((error) => log.warn({ err: error }, "could not collect unused artifacts"));
+  }
+
+  /** Tells the scheduler which artifacts this host holds, one write at a time, the latest last. */
+  #reportArtifacts(): void {
+    const { store, host, log } = this.#options;
+    this.#artifactReport = this.#artifactReport
+      .then(async () => {
+        if (this.#closed) return;
+        const urls = await this.#artifacts.heldUrls();
+        const known = (await store.get("host-artifacts", host))?.value.urls;
+        if (JSON.stringify(known) !== JSON.stringify(urls)) await store.commit([put("host-artifacts", host, { host, urls })]);
+      })
+      .catch((error) => log.warn({ err: error }, "could not report the artifacts this host holds"));
   }
 
   /** Statuses from a previous run name ports nobody listens on any more; the router must not use them. */

@@ -1,6 +1,6 @@
 import type { CopyStatusRecord } from "../domain/resources.js";
 import type { ScopedEntry, ScopedEvent, StatusOp, StatusResponse, WatchMessage } from "../cluster/agent-api/protocol.js";
-import type { BerthRecords, BerthStore, ChangeEvent, Entry } from "../state/records.js";
+import type { BerthRecords, BerthStore, ChangeEvent, Entry, HostArtifactsRecord } from "../state/records.js";
 import { StoreConflictError, type ChangeListener, type ListOptions, type Op } from "../store/store.js";
 import type { Logger } from "../util/logger.js";
 import { describe, type ReplicaAnswer, type ReplicaClient } from "./remote/replica-client.js";
@@ -62,7 +62,10 @@ export class RemoteStoreView implements BerthStore {
 
   async commit(ops: Op[]): Promise<number> {
     const statusOps = ops.map((op): StatusOp => {
-      if (op.kind !== "copy-status" || op.type === "check") throw new Error(`an agent writes only copy statuses, not ${op.type} ${op.kind}/${op.key}`);
+      if (op.kind === "host-artifacts" && op.type === "put")
+        return { type: "put", kind: "host-artifacts", key: op.key, value: op.value as HostArtifactsRecord };
+      if (op.kind !== "copy-status" || op.type === "check")
+        throw new Error(`an agent writes only copy statuses and its host's artifacts, not ${op.type} ${op.kind}/${op.key}`);
       if (op.type === "delete") {
         this.#options.forgetStatus(op.key.slice(op.key.indexOf("/") + 1));
         return { type: "delete", kind: "copy-status", key: op.key };

@@ -1,14 +1,24 @@
 import { randomUUID } from "node:crypto";
 import type { Stats } from "node:fs";
-import { chmod, mkdir, readdir, realpath, rename, rm, stat } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, realpath, rename, rm, stat, utimes } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { artifactFailures } from "../domain/errors/artifacts.js";
+import type { Logger } from "../util/logger.js";
 import { ArtifactError } from "./artifact-error.js";
+import { CacheBudget } from "./cache-budget.js";
 import { download } from "./safe-fetch.js";
 import { copyFileArtifact, fileDigest, isArchive, unpackArchive } from "./safe-unpack.js";
 import type { ArtifactSettings } from "./settings.js";
 import { SourceRecords } from "./source-records.js";
 import { checkArtifactUrl, isUnder } from "./url-policy.js";
+
+export interface CacheOptions {
+  /** Wall-clock milliseconds: when an entry was last used, kept as its directory's mtime across restarts. */
+  now: () => number;
+  log?: Logger;
+  /** Called after the URLs the cache holds may have changed: a URL's entry was recorded, or an entry was evicted. */
+  onChange?: () => void;
+}
 
 export interface EnsureOptions {
   timeoutMs: number;
@@ -21,7 +31,9 @@ export interface EnsureOptions {
  * single files, local or downloaded, become cache entries named by the sha256 of their bytes, so the same
  * bytes at two URLs share one entry and changed bytes at one URL get a new one. An http(s) URL is checked
  * again each time a copy starts (a conditional request when the host sent an ETag or Last-Modified). An
- * entry is removed when its last holder releases it, and entries nothing needs are collected on start.
+ * entry nobody holds stays while the cache fits artifacts.cacheBudgetMb, so a copy started again (a
+ * scale-out from zero) finds its artifact on disk; beyond the budget the least recently used entries
+ * nobody holds are evicted. Entries that no component names any more are collected on start.
  *
  * Layout of the root: entries/<key>/ (what copies read, 0755), sources/ (what each URL was last),
  * tmp/ (downloads and unpacks in progress).
@@ -37,8 +49,14 @@ export class ArtifactCache {
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #preparing = new Map<string, Promise<string>>();
   readonly #ready: Promise<void>;
+  readonly #budget: CacheBudget;
+  /** Entries just filled for a caller that has not held them yet: not to be evicted meanwhile. */
+  readonly #fresh = new Set<string>();
+  readonly #options: CacheOptions;
 
-  constructor(root: string, settings: ArtifactSettings) {
+  constructor(root: string, settings: ArtifactSettings, options: CacheOptions) {
+    this.#options = options;
+    this.#budget = new CacheBudget(settings.cacheBudgetMb * 1024 * 1024);
     const entries = join(root, "entries");
     const tmp = join(root, "tmp");
     this.#root = root;
@@ -103,11 +121,28 @@ export class ArtifactCache {
       else await this.#sources.delete(record.url);
     }
     for (const key of await readdir(this.#entries)) {
-      if (keepKeys.has(key)) continue;
+      if (keepKeys.has(key)) {
+        const dir = join(this.#entries, key);
+        if (!this.#budget.has(key)) this.#budget.set(key, await treeBytes(dir), (await stat(dir)).mtimeMs);
+        continue;
+      }
       await this.#locked(key, async () => {
-        if (!this.#counts.has(key)) await rm(join(this.#entries, key), { recursive: true, force: true });
+        if (!this.#counts.has(key)) {
+          await rm(join(this.#entries, key), { recursive: true, force: true });
+          this.#budget.forget(key);
+        }
       });
     }
+    await this.#trim();
+  }
+
+  /** The URLs whose bytes this cache holds now, held or not: what the scheduler may prefer this host for. */
+  async heldUrls(): Promise<string[]> {
+    await this.#ready;
+    return (await this.#sources.list())
+      .filter((r) => this.#budget.has(r.key))
+      .map((r) => r.url)
+      .sort();
   }
 
   async #checkedRealPath(url: string, path: string): Promise<string> {
@@ -132,6 +167,8 @@ export class ArtifactCache {
       const dir = join(this.#entries, key);
       const held = await this.#locked(key, async () => {
         if (!(await exists(dir))) return false;
+        this.#fresh.delete(key);
+        await this.#markUsed(key, dir);
         const previous = this.#holders.get(holder);
         if (previous !== key) {
           this.#holders.set(holder, key);
@@ -159,6 +196,7 @@ export class ArtifactCache {
       if (read !== digest) throw new ArtifactError(artifactFailures.changedWhileReading(url), false);
     });
     await this.#sources.put({ url, key, identity });
+    this.#options.onChange?.();
     return key;
   }
 
@@ -186,6 +224,7 @@ export class ArtifactCache {
       });
       const validators = result.validators.etag || result.validators.lastModified ? result.validators : undefined;
       await this.#sources.put({ url, key, validators });
+      this.#options.onChange?.();
       return key;
     } finally {
       await rm(file, { force: true });
@@ -196,13 +235,19 @@ export class ArtifactCache {
   async #materialize(key: string, fill: (dir: string) => Promise<void>): Promise<void> {
     await this.#locked(key, async () => {
       const dir = join(this.#entries, key);
-      if (await exists(dir)) return;
+      this.#fresh.add(key);
+      if (await exists(dir)) {
+        if (!this.#budget.has(key)) this.#budget.set(key, await treeBytes(dir), this.#options.now());
+        return;
+      }
       const partial = join(this.#tmp, `entry-${randomUUID()}`);
       await mkdir(partial, { mode: 0o755 });
       try {
         await fill(partial);
         await chmod(partial, 0o755);
+        const bytes = await treeBytes(partial);
         await rename(partial, dir);
+        this.#budget.set(key, bytes, this.#options.now());
       } catch (error) {
         await rm(partial, { recursive: true, force: true });
         throw error;
@@ -217,9 +262,34 @@ export class ArtifactCache {
       return;
     }
     this.#counts.delete(key);
-    void this.#locked(key, async () => {
-      if (!this.#counts.has(key)) await rm(join(this.#entries, key), { recursive: true, force: true });
-    }).catch(() => undefined);
+    this.#budget.touch(key, this.#options.now());
+    void this.#trim().catch((error) => this.#options.log?.warn({ err: error }, "could not evict artifact cache entries"));
+  }
+
+  async #markUsed(key: string, dir: string): Promise<void> {
+    const now = this.#options.now();
+    this.#budget.touch(key, now);
+    await utimes(dir, now / 1000, now / 1000).catch(() => undefined);
+  }
+
+  /** Evicts the least recently used entries nobody holds until the cache fits its budget. */
+  async #trim(): Promise<void> {
+    const budget = this.#budget;
+    const held = (key: string) => this.#counts.has(key) || this.#fresh.has(key);
+    let evicted = false;
+    for (const key of budget.victims(held)) {
+      await this.#locked(key, async () => {
+        if (held(key) || !budget.has(key)) return;
+        const bytes = budget.bytesOf(key);
+        await rm(join(this.#entries, key), { recursive: true, force: true });
+        budget.forget(key);
+        evicted = true;
+        this.#options.log?.info(
+          `evicted artifact cache entry ${key} (${mib(bytes)} MiB, no copy uses it) to keep the cache within artifacts.cacheBudgetMb (${mib(budget.budgetBytes)} MiB); now ${mib(budget.totalBytes())} MiB`,
+        );
+      });
+    }
+    if (evicted) this.#options.onChange?.();
   }
 
   /** Runs fn after every earlier job on the same entry, so filling, holding and removing one entry never interleave. */
@@ -244,6 +314,20 @@ function entryKey(digest: string, name: string): string {
 function safeName(name: string): string {
   const safe = name.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 100);
   return safe === "" || /^\.+$/.test(safe) ? "artifact" : safe;
+}
+
+function mib(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
+}
+
+/** Bytes of the regular files under a directory (links and the directories themselves count nothing). */
+async function treeBytes(path: string): Promise<number> {
+  const info = await lstat(path);
+  if (info.isFile()) return info.size;
+  if (!info.isDirectory()) return 0;
+  let total = 0;
+  for (const name of await readdir(path)) total += await treeBytes(join(path, name));
+  return total;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -9,6 +9,8 @@ export interface ArtifactSettings {
   maxDownloadBytes: number;
   maxUnpackedBytes: number;
   maxFiles: number;
+  /** MiB of entries no copy uses that a host keeps for the next start (least recently used evicted first); 0 keeps none. */
+  cacheBudgetMb: number;
 }
 
 /** What the URL policy reads; the control plane holds only this, the agent the whole settings. */

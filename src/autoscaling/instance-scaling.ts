@@ -1,7 +1,8 @@
 import { instancesNeeded, type InstanceTemplate } from "../scheduler/instances-needed.js";
 import { place } from "../scheduler/place.js";
-import type { PlacementInput } from "../scheduler/types.js";
-import type { Resources } from "../domain/compute.js";
+import type { PlacementDecision, PlacementInput } from "../scheduler/types.js";
+import { addResources, subtractResources, zeroResources, type Resources } from "../domain/compute.js";
+import { fits } from "../domain/fit.js";
 
 export interface LiveInstance {
   id: string;
@@ -24,6 +25,9 @@ export interface InstanceScalingInput {
   consolidation?: { maxStep: number; allowed: boolean };
 }
 
+/** What a CONSOLIDATION ScaleInPolicy that leaves MaximumStepSize or CooldownInMinutes out gets. */
+export const consolidationDefaults = { maxStep: 1, cooldownMinutes: 20 } as const;
+
 export interface InstanceScalingDecision {
   count: number;
   reason: string;
@@ -44,7 +48,8 @@ export function decideInstanceCount(input: InstanceScalingInput): InstanceScalin
     reason,
     consolidate,
   });
-  const unplaced = place(input.placement).unplaced;
+  const base = place(input.placement);
+  const unplaced = base.unplaced;
   if (unplaced.length > 0) {
     const extra = instancesNeeded(input.placement, input.template, bounds.max - live.length).count;
     const missing = unplaced.reduce((sum, u) => sum + u.missing, 0);
@@ -58,28 +63,71 @@ export function decideInstanceCount(input: InstanceScalingInput): InstanceScalin
   const releasable = live.filter((i) => !i.launching && i.idleSince !== undefined && i.idleSince <= input.now - input.idleReleaseMs);
   const release = Math.min(releasable.length, Math.max(0, live.length - bounds.min));
   if (release > 0) return keep(live.length - release, `${release} instance${release === 1 ? "" : "s"} held no copy for the idle delay`);
-  const consolidate = input.consolidation?.allowed ? consolidationCandidates(input) : [];
+  const consolidate = input.consolidation?.allowed ? consolidationCandidates(input, base) : [];
   if (consolidate.length > 0) return keep(live.length - consolidate.length, "consolidating copies onto fewer instances", consolidate);
   return keep(live.length, `keeping the instance count within ${bounds.min}–${bounds.max}`);
 }
 
-function consolidationCandidates(input: InstanceScalingInput): string[] {
+/**
+ * Whether CONSOLIDATION may drain now, the disruption budget in time: the cooldown since the endpoint
+ * last changed has passed and no instance of the variant is still draining. Times in ms.
+ */
+export function consolidationAllowed(input: { now: number; lastModifiedAt: number; cooldownMs: number; draining: boolean }): boolean {
+  return input.now - input.lastModifiedAt >= input.cooldownMs && !input.draining;
+}
+
+function consolidationCandidates(input: InstanceScalingInput, base: PlacementDecision): string[] {
   const { placement, live, bounds } = input;
-  if (live.length <= bounds.min || live.some((i) => i.launching) || placement.current.some((c) => c.replaces)) return [];
-  const load = (id: string) =>
-    placement.current
-      .filter((c) => c.instanceId === id)
-      .reduce((sum, c) => sum + c.resources.memoryMiB + c.resources.cpuMillis + c.resources.accelerators * 1e6, 0);
+  // A move is in flight only while the copy it replaces still exists; a finished move's `replaces` stays on its copy.
+  const present = new Set(placement.current.map((c) => c.id));
+  if (live.length <= bounds.min || live.some((i) => i.launching) || placement.current.some((c) => c.replaces !== undefined && present.has(c.replaces)))
+    return [];
+  const held = new Map<string, Resources>();
+  for (const c of placement.current) held.set(c.instanceId, addResources(held.get(c.instanceId) ?? zeroResources, c.resources));
+  const load = (id: string) => {
+    const r = held.get(id) ?? zeroResources;
+    return r.memoryMiB + r.cpuMillis + r.accelerators * 1e6;
+  };
   const candidates = [...live].sort((a, b) => load(a.id) - load(b.id) || b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+  const roomFor = roomCheck(placement, base);
   const drained = new Set<string>();
   const out: string[] = [];
   for (const candidate of candidates) {
     if (out.length >= (input.consolidation?.maxStep ?? 1) || live.length - out.length <= bounds.min) break;
     drained.add(candidate.id);
+    if (!roomFor(drained, held)) {
+      drained.delete(candidate.id);
+      continue;
+    }
     const trial = place({ ...placement, instances: placement.instances.map((i) => (drained.has(i.id) ? { ...i, schedulable: false } : i)) });
     const moved = placement.current.filter((c) => drained.has(c.instanceId)).every((c) => trial.add.some((a) => a.replaces === c.id));
     if (trial.unplaced.length === 0 && moved) out.push(candidate.id);
     else drained.delete(candidate.id);
   }
   return out;
+}
+
+/**
+ * A shortcut that never changes the answer: when the placement is settled (the pass adds and removes
+ * nothing), a trial drain only adds the drained copies' replacements, so it fails for certain when the
+ * other schedulable instances lack the room for them in total, resource by resource. The trial place()
+ * is then skipped; otherwise it decides.
+ */
+function roomCheck(placement: PlacementInput, base: PlacementDecision): (drained: ReadonlySet<string>, held: ReadonlyMap<string, Resources>) => boolean {
+  if (base.add.length > 0 || base.remove.length > 0) return () => true;
+  const needs = new Map(placement.demands.map((d) => [d.component, d.needs]));
+  return (drained, held) => {
+    let room = zeroResources;
+    for (const i of placement.instances) {
+      if (i.schedulable && !drained.has(i.id)) room = addResources(room, subtractResources(i.capacity, held.get(i.id) ?? zeroResources));
+    }
+    let wanted = zeroResources;
+    for (const c of placement.current) {
+      if (!drained.has(c.instanceId)) continue;
+      const n = needs.get(c.component);
+      if (n === undefined) return true;
+      wanted = addResources(wanted, n);
+    }
+    return fits(room, wanted);
+  };
 }

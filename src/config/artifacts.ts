@@ -19,6 +19,12 @@ export const defaultArtifactSettings: ArtifactSettings = {
   maxDownloadBytes: 16 * gib,
   maxUnpackedBytes: 32 * gib,
   maxFiles: 10_000,
+  cacheBudgetMb: 20_480,
+};
+
+/** Environment variables that set members of the artifacts group. */
+export const artifactsEnvNames: Record<string, keyof ArtifactSettings> = {
+  BERTH_ARTIFACT_CACHE_BUDGET_MB: "cacheBudgetMb",
 };
 
 export function checkArtifactSettings(raw: unknown): ArtifactSettings {
@@ -48,5 +54,13 @@ export function checkArtifactSettings(raw: unknown): ArtifactSettings {
     maxDownloadBytes: count("maxDownloadBytes"),
     maxUnpackedBytes: count("maxUnpackedBytes"),
     maxFiles: count("maxFiles"),
+    cacheBudgetMb: budget(merged.cacheBudgetMb),
   };
+}
+
+function budget(raw: unknown): number {
+  const value = Number(raw);
+  if (raw === "" || raw === null || !Number.isSafeInteger(value) || value < 0)
+    throw new ConfigError(`artifacts.cacheBudgetMb must be a whole number of MiB, 0 or more, got '${String(raw)}'.`);
+  return value;
 }

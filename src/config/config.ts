@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { ArtifactSettings } from "../artifacts/settings.js";
 import type { InstanceTypeSpec } from "../domain/catalog/instance-type.js";
-import { checkArtifactSettings, defaultArtifactSettings } from "./artifacts.js";
+import { artifactsEnvNames, checkArtifactSettings, defaultArtifactSettings } from "./artifacts.js";
 import { checkAuth, checkTls, type AuthConfig, type TlsConfig } from "./auth.js";
 import { checkCluster, clusterEnvNames, defaultCluster, type ClusterConfig } from "./cluster.js";
 import { checkContainers, defaultContainers, type ContainersConfig } from "./containers.js";
@@ -136,9 +136,17 @@ export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; fl
   for (const [name, key] of Object.entries(envNames)) if (env[name] !== undefined && env[name] !== "") fromEnv[key] = env[name];
   const copiesFromEnv: Partial<Record<keyof CopiesConfig, string>> = {};
   for (const [name, key] of Object.entries(copiesEnvNames)) if (env[name] !== undefined && env[name] !== "") copiesFromEnv[key] = env[name];
+  const artifactsFromEnv: Partial<Record<string, string>> = {};
+  for (const [name, key] of Object.entries(artifactsEnvNames)) if (env[name] !== undefined && env[name] !== "") artifactsFromEnv[key] = env[name];
   const clusterFromEnv: Partial<Record<keyof ClusterConfig, string>> = {};
   for (const [name, key] of Object.entries(clusterEnvNames)) if (env[name] !== undefined && env[name] !== "") clusterFromEnv[key] = env[name];
-  const merged = mergeGroups([defaultConfig, fromFile, fromEnv, { copies: copiesFromEnv, cluster: clusterFromEnv }, stripUndefined(options.flags ?? {})]);
+  const merged = mergeGroups([
+    defaultConfig,
+    fromFile,
+    fromEnv,
+    { copies: copiesFromEnv, cluster: clusterFromEnv, artifacts: artifactsFromEnv },
+    stripUndefined(options.flags ?? {}),
+  ]);
   return check(merged);
 }
 

@@ -47,6 +47,11 @@ export class CopyNamer {
     return copyId(prefix, n);
   }
 
+  /** The prefixes named here, with the ordinal after the last one named. */
+  advanced(): IterableIterator<[string, number]> {
+    return this.#next.entries();
+  }
+
   /** The starting ordinals with every prefix named here advanced, keys sorted. */
   ordinals(): Record<string, number> {
     const merged: Record<string, number> = {};

@@ -45,3 +45,24 @@ export class Moves {
     return left === 0 ? target : undefined;
   }
 }
+
+/**
+ * The moves that can finish: a copy that replaces another and is ready lets the old one stop, so the new
+ * copy always starts before the old one stops. `active` says whether a copy still serves (neither
+ * stopping nor gone); the endpoint controller and the simulator both ask this.
+ */
+export function finishedMoves<C extends { id: string; replaces?: string }>(
+  copies: readonly C[],
+  ready: (copy: C) => boolean,
+  active: (copy: C) => boolean = () => true,
+): { old: C; by: C }[] {
+  const out: { old: C; by: C }[] = [];
+  let byId: Map<string, C> | undefined;
+  for (const copy of copies) {
+    if (!copy.replaces || !active(copy) || !ready(copy)) continue;
+    byId ??= new Map(copies.map((c) => [c.id, c]));
+    const old = byId.get(copy.replaces);
+    if (old !== undefined && active(old)) out.push({ old, by: copy });
+  }
+  return out;
+}

@@ -40,6 +40,8 @@ export interface ComponentDemand {
    * such as the two versions of a component during an update, count ordinals together. Missing means `component`.
    */
   namePrefix?: string;
+  /** What a copy loads (an artifact URL): instances listed in PlacementInput.holders for it are preferred. */
+  artifact?: string;
 }
 
 export interface PlacedCopy {
@@ -65,6 +67,8 @@ export interface PlacementInput {
   nextOrdinals: Record<string, number>;
   /** Ids of copies that still exist outside `current` (draining ones, say): new copies never take them. */
   otherCopyIds?: readonly string[];
+  /** Per artifact, the instances whose host already holds it (observed); see prefer-holders.ts. */
+  holders?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface AddedCopy extends PlacedCopy {

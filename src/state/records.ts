@@ -21,6 +21,8 @@ export interface BerthRecords {
   /** Index: one entry per component, keyed under its endpoint; written and deleted in the component's own commits. */
   "endpoint-component": EndpointComponentRecord;
   "state-version": StateVersionRecord;
+  /** Keyed by host: the artifact URLs whose bytes the host's cache holds (written by its agent; placement prefers holders). */
+  "host-artifacts": HostArtifactsRecord;
   /** Cluster mode only (see domain/cluster.ts); "agent-lease", "replica" and "leader" entries carry an etcd lease. */
   agent: AgentRecord;
   "agent-lease": AgentLeaseRecord;
@@ -32,6 +34,11 @@ export interface BerthRecords {
 
 export interface EndpointComponentRecord {
   componentName: string;
+}
+
+export interface HostArtifactsRecord {
+  host: string;
+  urls: string[];
 }
 
 export interface StateVersionRecord {

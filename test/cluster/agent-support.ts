@@ -23,12 +23,13 @@ export interface TestCluster {
 }
 
 /** One etcd member and `berth server --store etcd://…` processes (one unless asked for more). */
-export async function startCluster(options: { servers?: number } = {}): Promise<TestCluster> {
+export async function startCluster(options: { servers?: number; config?: Record<string, unknown> } = {}): Promise<TestCluster> {
   const etcd = await startEtcd({ members: 1 });
   const servers: BerthProcess[] = [];
   let store: BerthStore | undefined;
   try {
-    for (let i = 0; i < (options.servers ?? 1); i++) servers.push(await startBerth({ args: ["--store", etcd.storeUrl], config: { images: probeImages } }));
+    for (let i = 0; i < (options.servers ?? 1); i++)
+      servers.push(await startBerth({ args: ["--store", etcd.storeUrl], config: { images: probeImages, ...options.config } }));
     const opened = (store = await EtcdStore.open<BerthRecords>({ endpoints: etcd.endpoints }));
     const secrets = await eventually(async () => (await opened.get("cluster-secrets", keys.clusterSecrets()))?.value, { what: "the cluster's secrets" });
     return {

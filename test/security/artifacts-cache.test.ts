@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { CreateInferenceComponentCommand, DeleteInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import { newDataDir, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { startOrigin, type ArtifactOrigin } from "../support/artifact-origin.js";
-import { createIcEndpoint, echoComponent, uniqueName, waitForComponent } from "../support/fixtures.js";
+import { createIcEndpoint, deleteComponent, echoComponent, uniqueName, waitForComponent } from "../support/fixtures.js";
 import { invoke } from "../support/invoke.js";
 import { writeTarball } from "../support/tarball.js";
 import { eventually } from "../support/wait.js";
@@ -46,7 +46,8 @@ describe("the artifact cache", () => {
       res.writeHead(200, { etag: item.etag }).end(item.body);
     };
     origin = await startOrigin("127.0.0.1", { "/a.tar.gz": route, "/b.tar.gz": route });
-    berth = await startBerth({ config: { images: testEnvImage, artifacts: { localRoots: [tmpdir()], allowedHosts: ["127.0.0.1"] } } });
+    // No budget: an entry goes with its last copy (the warm cache is tested in test/artifacts/warm-cache.test.ts).
+    berth = await startBerth({ config: { images: testEnvImage, artifacts: { localRoots: [tmpdir()], allowedHosts: ["127.0.0.1"], cacheBudgetMb: 0 } } });
     endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
   });
   after(async () => {
@@ -65,15 +66,7 @@ describe("the artifact cache", () => {
   }
 
   async function remove(name: string) {
-    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
-    await eventually(
-      async () =>
-        berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name })).then(
-          () => undefined,
-          () => true,
-        ),
-      { what: `component ${name} to be deleted` },
-    );
+    await deleteComponent(berth.sagemaker, name);
   }
 
   it("shares one entry between two URLs serving the same bytes, and re-checks an unchanged URL with a conditional request", async () => {
@@ -119,7 +112,7 @@ describe("the artifact cache", () => {
     assert.equal(readFileSync(join(rewritten.dir, "weights.bin"), "utf8"), "rewritten");
   });
 
-  it("removes an entry once the last copy using it is removed", async () => {
+  it("with artifacts.cacheBudgetMb 0, removes an entry once the last copy using it is removed", async () => {
     const file = join(work, `gc-${uniqueName("x")}.tar.gz`);
     writeTarball(file, [{ path: "weights.bin", body: file }]);
     const first = await deploy(file);

@@ -29,7 +29,14 @@ describe("the artifacts settings", () => {
     assert.equal(artifacts.allowPrivateNetworks, false);
   });
 
+  it("keep a 20 GiB cache of unused artifacts per host unless artifacts.cacheBudgetMb or BERTH_ARTIFACT_CACHE_BUDGET_MB says otherwise", () => {
+    assert.equal(loadConfig({ env: {} }).artifacts.cacheBudgetMb, 20_480);
+    assert.equal(withFile("artifacts:\n  cacheBudgetMb: 0\n")().artifacts.cacheBudgetMb, 0);
+    assert.equal(loadConfig({ env: { BERTH_ARTIFACT_CACHE_BUDGET_MB: "512" } }).artifacts.cacheBudgetMb, 512);
+  });
+
   const refused: [string, RegExp][] = [
+    ["artifacts:\n  cacheBudgetMb: -1\n", /artifacts\.cacheBudgetMb must be a whole number of MiB, 0 or more, got '-1'/],
     ["artifacts:\n  localRoot: [/srv]\n", /unknown setting 'artifacts\.localRoot'.*Known settings in artifacts: localRoots/],
     ["artifacts:\n  localRoots: /srv\n", /artifacts\.localRoots must be a list of non-empty strings/],
     ["artifacts:\n  allowPrivateNetworks: yes please\n", /artifacts\.allowPrivateNetworks must be true or false/],

@@ -24,7 +24,7 @@ describe("hostile input to the control-plane APIs (SageMaker, Application Auto S
   });
 
   it("covers every operation the three services serve", () => {
-    assert.equal(requests.operations.length, 44, requests.operations.join(", "));
+    assert.equal(requests.operations.length, 50, requests.operations.join(", "));
   });
 
   it("refuses every input the service model forbids at the shape check, and changes nothing", async (t) => {

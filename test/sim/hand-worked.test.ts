@@ -85,8 +85,8 @@ describe("GPU-hours and cost worked out by hand", () => {
     t.assert.equal(d.peakInstances, 1);
   });
 
-  it("a model idle after its only request scales to zero, and its instance is released 10 minutes later", async (t: TestContext) => {
-    t.plan(8);
+  it("a model idle after its only request scales to zero, and consolidation releases its empty instance", async (t: TestContext) => {
+    t.plan(9);
     const yaml = `
 models:
   - name: gamma
@@ -108,11 +108,14 @@ mapping: { explicit: { gamma: gamma-traffic } }
     // (d) ConcurrentRequestsPerCopy per 10 s: 0.1 for [0, 10) (1 s of one request / 10 copy-seconds), then 0.
     // Scale-in needs 90 periods below 90% of the target (1): at t = 900 s the window still holds the 0.1 and
     // ceil(1 × 0.1 / 1) = 1 keeps the copy; at t = 910 s it holds only zeros, so the copy count goes to 0.
-    // The instance is empty from 910 s and is released once empty for 600 s: at 1,510 s.
-    close(t, d.instanceHours, 1510 / 3600, "(d) instance-hours");
-    close(t, d.gpuHours, (8 * 1510) / 3600, "(d) GPU-hours");
-    close(t, d.cost, (36 * 1510) / 3600, "(d) cost");
+    // The instance is empty from 910 s. Idle release would take it once empty for 600 s (1,510 s), but
+    // CONSOLIDATION comes first: its cooldown (20 minutes from the start) ends at 1,200 s, when the empty
+    // instance's copies (none) fit elsewhere, so it drains then and is released at the next step, 1,210 s.
+    close(t, d.instanceHours, 1210 / 3600, "(d) instance-hours");
+    close(t, d.gpuHours, (8 * 1210) / 3600, "(d) GPU-hours");
+    close(t, d.cost, (36 * 1210) / 3600, "(d) cost");
     t.assert.deepStrictEqual(d.engine!.models[0].scaleIns, 1);
+    t.assert.deepStrictEqual(d.consolidation, { freed: 1, moves: 0, freedAtS: [1210] });
     // (e) One request keeps 1 GPU busy for 1 s: 1/3600 GPU-hour at $36 / 8 per GPU-hour.
     close(t, e.gpuHours, 1 / 3600, "(e) GPU-hours");
     close(t, e.cost, 36 / 8 / 3600, "(e) cost");

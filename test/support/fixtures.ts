@@ -2,6 +2,7 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateInferenceComponentCommand,
+  DeleteInferenceComponentCommand,
   DescribeEndpointCommand,
   DescribeInferenceComponentCommand,
   type CreateInferenceComponentCommandInput,
@@ -96,5 +97,18 @@ export async function waitForComponent(sm: SageMakerClient, name: string, status
       return d.InferenceComponentStatus === status ? d : undefined;
     },
     { timeoutMs, what: `inference component ${name} to be ${status}` },
+  );
+}
+
+/** Deletes an inference component and waits until DescribeInferenceComponent no longer finds it. */
+export async function deleteComponent(sm: SageMakerClient, name: string): Promise<void> {
+  await sm.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
+  await eventually(
+    async () =>
+      sm.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name })).then(
+        () => undefined,
+        () => true,
+      ),
+    { what: `component ${name} to be deleted` },
   );
 }

@@ -1,5 +1,6 @@
 import type { DeviceInfo } from "../../domain/resources.js";
 import type { CopyStatusRecord } from "../../domain/resources.js";
+import type { HostArtifactsRecord } from "../../state/records.js";
 
 /**
  * The agent protocol's messages (HTTP JSON on a replica's API port, under /berth/v1/agents/). The join
@@ -54,8 +55,11 @@ export type WatchMessage =
   | { type: "events"; revision: number; events: ScopedEvent[] }
   | { type: "ping"; revision: number };
 
-/** Status writes: the only writes an agent may make, for copies on its own instances. */
-export type StatusOp = { type: "put"; kind: "copy-status"; key: string; value: CopyStatusRecord } | { type: "delete"; kind: "copy-status"; key: string };
+/** Status writes: the only writes an agent may make: for copies on its own instances, and which artifacts its own host holds. */
+export type StatusOp =
+  | { type: "put"; kind: "copy-status"; key: string; value: CopyStatusRecord }
+  | { type: "delete"; kind: "copy-status"; key: string }
+  | { type: "put"; kind: "host-artifacts"; key: string; value: HostArtifactsRecord };
 
 export interface StatusRequest {
   ops: StatusOp[];

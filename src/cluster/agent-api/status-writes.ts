@@ -8,7 +8,8 @@ const phases = new Set(["Downloading", "Starting", "Ready", "Failed", "Stopping"
 /**
  * The store ops for an agent's status writes, each conditioned on the copy and its instance being
  * unchanged since checked, so a copy taken from the agent meanwhile is never written for it.
- * Refuses anything but put/delete of `copy-status` for copies on the agent's own instances.
+ * Refuses anything but put/delete of `copy-status` for copies on the agent's own instances, and a put of
+ * the agent's own `host-artifacts` entry (what its cache holds; placement prefers holders).
  */
 export async function statusWriteOps(store: BerthStore, agentId: string, body: unknown): Promise<Op[]> {
   const ops = (body as { ops?: unknown } | null)?.ops;
@@ -18,8 +19,14 @@ export async function statusWriteOps(store: BerthStore, agentId: string, body: u
   for (const [i, raw] of ops.entries()) {
     const op = raw as { type?: unknown; kind?: unknown; key?: unknown; value?: unknown; expect?: unknown; lease?: unknown };
     if (op === null || typeof op !== "object") throw AgentApiError.badRequest(`ops[${i}] must be an object`);
+    if (op.kind === "host-artifacts") {
+      result.push(hostArtifactsOp(op, agentId, i));
+      continue;
+    }
     if (op.kind !== "copy-status")
-      throw AgentApiError.forbidden(`ops[${i}] writes '${String(op.kind)}': an agent may only write copy-status entries of its own copies`);
+      throw AgentApiError.forbidden(
+        `ops[${i}] writes '${String(op.kind)}': an agent may only write copy-status entries of its own copies and its own host-artifacts entry`,
+      );
     if (op.type !== "put" && op.type !== "delete") throw AgentApiError.badRequest(`ops[${i}].type must be "put" or "delete", got '${String(op.type)}'`);
     if (op.expect !== undefined || op.lease !== undefined) throw AgentApiError.badRequest(`ops[${i}] may not carry an expectation or a lease`);
     if (typeof op.key !== "string" || !/^[^/]+\/[^/]+$/.test(op.key)) throw AgentApiError.badRequest(`ops[${i}].key must be "<endpoint>/<copy id>"`);
@@ -40,6 +47,21 @@ export async function statusWriteOps(store: BerthStore, agentId: string, body: u
     result.push(put("copy-status", op.key, value), check("copy", copy.key, unchanged(copy)), check("instance", instance.key, unchanged(instance)));
   }
   return result;
+}
+
+const maxHeldUrls = 1000;
+const maxUrlLength = 4096;
+
+function hostArtifactsOp(op: { type?: unknown; key?: unknown; value?: unknown; expect?: unknown; lease?: unknown }, agentId: string, i: number): Op {
+  if (op.type !== "put") throw AgentApiError.badRequest(`ops[${i}].type must be "put" for host-artifacts`);
+  if (op.expect !== undefined || op.lease !== undefined) throw AgentApiError.badRequest(`ops[${i}] may not carry an expectation or a lease`);
+  if (op.key !== agentId) throw AgentApiError.forbidden(`ops[${i}] writes host-artifacts of '${String(op.key)}': an agent may only write its own (${agentId})`);
+  const value = op.value as { host?: unknown; urls?: unknown } | null;
+  if (value === null || typeof value !== "object" || value.host !== agentId) throw AgentApiError.badRequest(`ops[${i}].value.host must be ${agentId}`);
+  const urls = value.urls;
+  if (!Array.isArray(urls) || urls.length > maxHeldUrls || !urls.every((u) => typeof u === "string" && u.length > 0 && u.length <= maxUrlLength))
+    throw AgentApiError.badRequest(`ops[${i}].value.urls must be a list of at most ${maxHeldUrls} URLs of at most ${maxUrlLength} characters`);
+  return put("host-artifacts", agentId, { host: agentId, urls: urls as string[] });
 }
 
 function checkStatus(raw: unknown, copyId: string, i: number): CopyStatusRecord {

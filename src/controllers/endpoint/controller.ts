@@ -101,6 +101,7 @@ export class EndpointController implements Controller {
       statuses: state.statuses,
       alarms: await this.#alarmStates(state.components.map((c) => c.value)),
       liveHosts: await this.#liveHosts(),
+      hostArtifacts: new Map((await store.list("host-artifacts")).map((e) => [e.value.host, e.value.urls])),
       now: clock.now(),
     };
     const { scale, idleReleaseSeconds } = this.#options;

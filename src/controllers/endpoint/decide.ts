@@ -6,6 +6,7 @@ import { planManagedScaling, type ManagedScalingPlan, type ManagedScalingTimings
 import { planQuotas } from "./plan-quotas.js";
 import { planStatus, scaledEndpoint, type StatusPlan } from "./plan-status.js";
 import type { Quotas } from "../../domain/quotas.js";
+import { finishedMoves } from "../../scheduler/moves.js";
 import { isReadyCopy, onLostHost, type EndpointWorld } from "./world.js";
 
 export interface EndpointPlan {
@@ -54,12 +55,11 @@ export function decideEndpoint(seen: EndpointWorld, capacityOf: CapacityLookup, 
   const instances = planInstances(world, capacityOf, new Set(lost.map((l) => l.id)));
   instances.drain.push(...managed.consolidate);
   const copies = planCopies(world, new Set(instances.drain.map((d) => d.id)));
-  const finishMoves: { id: string; reason: string }[] = [];
-  for (const copy of world.copies) {
-    if (!copy.replaces || copy.state !== "Active" || !isReadyCopy(world, copy)) continue;
-    const old = world.copies.find((c) => c.id === copy.replaces);
-    if (old && old.state === "Active") finishMoves.push({ id: old.id, reason: `replaced by ${copy.id}, which is ready` });
-  }
+  const finishMoves = finishedMoves(
+    world.copies,
+    (c) => isReadyCopy(world, c),
+    (c) => c.state === "Active",
+  ).map(({ old, by }) => ({ id: old.id, reason: `replaced by ${by.id}, which is ready` }));
   const instanceIds = new Set(world.instances.map((i) => i.id));
   const forget = world.copies.filter((c) => (c.state === "Draining" && !world.statuses.has(c.id)) || !instanceIds.has(c.instanceId)).map((c) => c.id);
   const status = planStatus(world, copies.unplaced, copies.add);

@@ -77,8 +77,17 @@ export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>)
         order,
       };
     });
-    return { pool, poolCopies, input: { instances, demands: pool.demands, current, nextOrdinals: pool.nextOrdinals, otherCopyIds } };
+    const demands = pool.demands.map((d) => ({ ...d, artifact: pool.owners.get(d.component)?.spec.artifactUrl }));
+    const holders = holdersOf(world, pool.instances);
+    return { pool, poolCopies, input: { instances, demands, current, nextOrdinals: pool.nextOrdinals, otherCopyIds, holders } };
   });
+}
+
+/** Per artifact URL, the pool's instances whose host holds it. */
+function holdersOf(world: EndpointWorld, instances: readonly InstanceRecord[]): Record<string, string[]> {
+  const holders: Record<string, string[]> = {};
+  for (const instance of instances) for (const url of world.hostArtifacts?.get(instance.host) ?? []) (holders[url] ??= []).push(instance.id);
+  return holders;
 }
 
 /** Instances that a pass drains are off limits for new copies at once, not one pass later. */

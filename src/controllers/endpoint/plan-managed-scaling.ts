@@ -1,6 +1,6 @@
 import type { Resources } from "../../domain/compute.js";
 import type { InstanceRecord, ProductionVariant } from "../../domain/resources.js";
-import { decideInstanceCount } from "../../autoscaling/instance-scaling.js";
+import { consolidationAllowed, consolidationDefaults, decideInstanceCount } from "../../autoscaling/instance-scaling.js";
 import type { Quotas } from "../../domain/quotas.js";
 import type { ComponentDemand, PlacementInput } from "../../scheduler/types.js";
 import { poolInputs } from "./plan-copies.js";
@@ -81,10 +81,13 @@ export function planManagedScaling(
       consolidation:
         policy?.Strategy === "CONSOLIDATION"
           ? {
-              maxStep: policy.MaximumStepSize ?? 1,
-              allowed:
-                world.now - endpoint.lastModifiedAt >= timings.minutes(policy.CooldownInMinutes ?? 20) &&
-                !world.instances.some((i) => i.variantName === variant.VariantName && i.state === "Draining"),
+              maxStep: policy.MaximumStepSize ?? consolidationDefaults.maxStep,
+              allowed: consolidationAllowed({
+                now: world.now,
+                lastModifiedAt: endpoint.lastModifiedAt,
+                cooldownMs: timings.minutes(policy.CooldownInMinutes ?? consolidationDefaults.cooldownMinutes),
+                draining: world.instances.some((i) => i.variantName === variant.VariantName && i.state === "Draining"),
+              }),
             }
           : undefined,
     });

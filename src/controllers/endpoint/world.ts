@@ -16,6 +16,8 @@ export interface EndpointWorld {
    * machine (SQLite mode) the only host is this process's own.
    */
   liveHosts?: ReadonlySet<string>;
+  /** Per host, the artifact URLs its cache holds, as its agent last reported; placement prefers holders. */
+  hostArtifacts?: ReadonlyMap<string, readonly string[]>;
   now: number;
 }
 

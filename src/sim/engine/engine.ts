@@ -1,12 +1,15 @@
 import { backlogExceedsRoom, concurrencyTargetPerCopy, decideBacklogGrowth } from "../../autoscaling/backlog-growth.js";
-import { decideInstanceCount } from "../../autoscaling/instance-scaling.js";
-import { place, type ComponentDemand, type PlacedCopy, type PlacementInput } from "../../scheduler/index.js";
+import { consolidationAllowed, decideInstanceCount } from "../../autoscaling/instance-scaling.js";
+import { finishedMoves } from "../../scheduler/moves.js";
+import { type ComponentDemand, type PlacedCopy, type PlacementInput } from "../../scheduler/index.js";
+import { PlacementBook, type BookDecision } from "../../scheduler/book.js";
 import { TargetTracker } from "./autoscale.js";
 import { CopyTable } from "./copies.js";
 import { LatencyHistogram } from "./histogram.js";
 import { PoolState } from "./pool.js";
 import { SeriesRecorder } from "./series.js";
-import type { EngineModel, EngineResult, EngineSetup, ModelOutcome } from "./types.js";
+import type { ConsolidationOutcome, EngineModel, EngineResult, EngineSetup, ModelOutcome } from "./types.js";
+import { WeightCaches } from "./weight-cache.js";
 import type { Workload } from "./workload.js";
 
 /**
@@ -55,6 +58,7 @@ class Engine {
   };
   readonly #series: SeriesRecorder;
   readonly #calls = { targetTracking: 0, place: 0, instanceScaling: 0 };
+  readonly #weights: WeightCaches | undefined;
   readonly #notes: string[] = [];
   readonly #poolModels: number[][];
   readonly #modelByName: Map<string, number>;
@@ -71,11 +75,15 @@ class Engine {
   #accountedTo = 0;
   #gpusHeld = 0;
   #peakInstances = 0;
+  readonly #consolidation: ConsolidationOutcome | undefined;
+  /** When a scale-out between decision steps (a wake, a backlog) was decided, per model, until its copies are placed; NaN otherwise. */
+  readonly #grownAt: Float64Array;
 
   constructor(setup: EngineSetup, workload: Workload) {
     this.#setup = setup;
     this.#w = workload;
     this.#models = setup.models;
+    this.#weights = setup.timing.weightCache && new WeightCaches(setup.timing.weightCache);
     const n = setup.models.length;
     if (workload.models.length !== n) throw new Error(`simulator: the workload has ${workload.models.length} models but the setup ${n}`);
     this.#desired = Int32Array.from(setup.models, (m) => m.initialCopies);
@@ -113,6 +121,9 @@ class Engine {
     );
     this.#holdLimitS = setup.timing.holdLimitS;
     this.#endS = setup.timing.durationS;
+    this.#grownAt = new Float64Array(n).fill(NaN);
+    const consolidates = setup.pools.some((p) => p.mode.kind === "managed" && p.mode.consolidation !== undefined);
+    this.#consolidation = consolidates ? { freed: 0, moves: 0, freedAtS: [] } : undefined;
   }
 
   run(): EngineResult {
@@ -156,7 +167,9 @@ class Engine {
       if (next > this.#desired[m]) this.#counts.outs[m]++;
       else this.#counts.ins[m]++;
       this.#desired[m] = next;
-      this.#pools[this.#models[m].pool].dirty = true;
+      const pool = this.#pools[this.#models[m].pool];
+      pool.dirty = true;
+      pool.changed.add(m);
     }
     for (let m = 0; m < trackers.length; m++) if (this.#pendingHead[m] < this.#pending[m].length) this.#growOnBacklog(m, t, this.#countReady(m, t));
     for (const pool of this.#pools) this.#reconcile(pool, t);
@@ -180,7 +193,8 @@ class Engine {
   /**
    * Serves model m's waiting requests, oldest first, each on the copy whose slot frees first (ready or
    * starting), as long as it starts by `until`; a request that cannot start within the hold limit fails.
-   * Exact: copies are only placed at `until` or later, and become ready later still.
+   * Copies are placed at decision steps, at `until` or later; one decided between steps starts from its
+   * decision (see #place), so with a startup shorter than a step a request may start later than it could.
    */
   #drain(m: number, until: number): void {
     const queue = this.#pending[m];
@@ -201,7 +215,8 @@ class Engine {
         }
       }
       if ((slot > a ? slot : a) > until) {
-        if (until - a <= hold) break;
+        // A scale-out not yet placed may still serve it: judged once its copies are (see #place).
+        if (until - a <= hold || !Number.isNaN(this.#grownAt[m])) break;
         this.#counts.failed[m]++;
         if (k < 0) this.#counts.failNoCopy[m]++;
         else if (copies.readyAt[k] - a > hold) this.#counts.failStartup[m]++;
@@ -229,13 +244,7 @@ class Engine {
     const capacity = { current, min: tracker.min, max: tracker.max };
     if (!backlogExceedsRoom({ waiting, ready, perCopy, capacity })) return;
     const decision = decideBacklogGrowth({ waiting, ready, perCopy, capacity });
-    if (decision.direction !== "out") return;
-    this.#desired[m] = decision.desired;
-    tracker.stampScaleOut(t);
-    this.#counts.outs[m]++;
-    const pool = this.#pools[this.#models[m].pool];
-    pool.dirty = true;
-    this.#reconcile(pool, t);
+    if (decision.direction === "out") this.#growTo(m, decision.desired, t);
   }
 
   /** Placement and instance scaling for one pool, when something may have changed. */
@@ -249,21 +258,34 @@ class Engine {
       while (pool.instances.length < want) pool.launch(t, t + launchS);
       this.#place(pool, t, false);
       const spare = pool.instances.filter((i) => i.copies === 0).sort((a, b) => b.order - a.order);
-      for (const i of spare) if (pool.instances.length > want) pool.terminate(i.id, t);
+      for (const i of spare) if (pool.instances.length > want) this.#terminate(pool, i.id, t);
       pool.refreshIdle(t);
       return;
     }
+    if (mode.kind === "managed" && this.#consolidation !== undefined) this.#finishMoves(pool, t);
     if (pool.dirty || pool.unplaced > 0) this.#place(pool, t, false);
     if (mode.kind !== "managed") return;
     pool.refreshIdle(t);
     const releaseBefore = t - mode.idleReleaseS;
     const idleDue = pool.instances.some((i) => i.idleSince !== undefined && i.idleSince <= releaseBefore);
-    if (pool.unplaced === 0 && !idleDue && pool.instances.length >= mode.min) return;
+    const live = pool.instances.filter((i) => !i.draining);
+    const policy = mode.consolidation;
+    const allowed =
+      policy !== undefined &&
+      consolidationAllowed({
+        now: t * 1000,
+        lastModifiedAt: pool.modifiedAt * 1000,
+        cooldownMs: policy.cooldownS * 1000,
+        draining: live.length < pool.instances.length,
+      });
+    // Asked again only once the copies changed: with the same placement the answer is the same.
+    const consolidationDue = allowed && pool.consolidationCheckedAt !== pool.placements;
+    if (pool.unplaced === 0 && !idleDue && live.length >= mode.min && !consolidationDue) return;
     this.#calls.instanceScaling++;
     const decision = decideInstanceCount({
       placement: this.#placementInput(pool),
       template: pool.spec.template,
-      live: pool.instances.map((i) => ({
+      live: live.map((i) => ({
         id: i.id,
         launching: i.readyAt > t,
         idleSince: i.idleSince === undefined ? undefined : i.idleSince * 1000,
@@ -272,41 +294,104 @@ class Engine {
       bounds: { min: mode.min, max: mode.max },
       now: t * 1000,
       idleReleaseMs: mode.idleReleaseS * 1000,
+      ...(policy && { consolidation: { maxStep: policy.maxStep, allowed } }),
     });
-    if (decision.count > pool.instances.length) {
-      const launchS = this.#setup.timing.instanceLaunchS;
-      while (pool.instances.length < decision.count) pool.launch(t, t + launchS);
+    if (allowed) pool.consolidationCheckedAt = pool.placements;
+    if (decision.consolidate.length > 0) {
+      for (const id of decision.consolidate) pool.drain(id);
       this.#place(pool, t, false);
-    } else if (decision.count < pool.instances.length) {
-      const releasable = pool.instances
+    } else if (decision.count > live.length) {
+      const launchS = this.#setup.timing.instanceLaunchS;
+      for (let n = live.length; n < decision.count; n++) pool.launch(t, t + launchS);
+      this.#place(pool, t, false);
+    } else if (decision.count < live.length) {
+      const releasable = live
         .filter((i) => i.copies === 0 && i.readyAt <= t && i.idleSince !== undefined && i.idleSince <= releaseBefore)
         .sort((a, b) => b.order - a.order);
-      for (const i of releasable.slice(0, pool.instances.length - decision.count)) pool.terminate(i.id, t);
+      for (const i of releasable.slice(0, live.length - decision.count)) this.#terminate(pool, i.id, t);
     }
     pool.refreshIdle(t);
   }
 
-  #placementInput(pool: PoolState): PlacementInput {
-    const demands: ComponentDemand[] = [];
-    for (const m of this.#poolModels[pool.index]) {
-      const model = this.#models[m];
-      demands.push({ component: model.name, copies: this.#desired[m], needs: model.needs, share: model.share, strategy: pool.spec.placement });
+  /**
+   * Consolidation's moves, as the endpoint controller does them: an old copy stops once its replacement
+   * is ready (finishedMoves), and a draining instance with no copy left is released.
+   */
+  #finishMoves(pool: PoolState, t: number): void {
+    const draining = pool.instances.filter((i) => i.draining);
+    if (draining.length === 0) return;
+    const readyAt = this.#copies.readyAt;
+    const done = finishedMoves(pool.current, (c) => readyAt[pool.copyIndex.get(c.id)!] <= t);
+    if (done.length > 0) {
+      const stopped = new Set(done.map((d) => d.old));
+      for (const { old, by } of done) {
+        this.#removeCopy(pool, old, t);
+        // The simulator's copy record forgets the finished move; the server's keeps the id (see report).
+        delete by.replaces;
+        this.#consolidation!.moves++;
+      }
+      pool.current = pool.current.filter((c) => !stopped.has(c));
+      pool.placements++;
     }
-    return { instances: pool.schedulerInstances(), demands, current: pool.current, nextOrdinals: pool.nextOrdinals };
+    for (const i of draining) {
+      if (i.copies > 0) continue;
+      this.#terminate(pool, i.id, t);
+      this.#consolidation!.freed++;
+      this.#consolidation!.freedAtS.push(t);
+    }
+    // A copy still on a draining instance gets a replacement as soon as one fits.
+    if (pool.instances.some((i) => i.draining)) pool.dirty = true;
   }
 
-  /** Runs the scheduler on the pool and starts and stops copies as it says. warm: new copies are ready at once. */
+  #placementInput(pool: PoolState): PlacementInput {
+    const demands = this.#poolModels[pool.index].map((m) => this.#demand(pool, m));
+    return { instances: pool.schedulerInstances(), demands, current: pool.current, nextOrdinals: pool.nextOrdinals, holders: this.#holders(pool) };
+  }
+
+  /** The scheduler's demand for model m. */
+  #demand(pool: PoolState, m: number): ComponentDemand {
+    const model = this.#models[m];
+    return { component: model.name, copies: this.#desired[m], needs: model.needs, share: model.share, strategy: pool.spec.placement, artifact: model.name };
+  }
+
+  /**
+   * Runs the scheduler on the pool and starts and stops copies as it says. warm: new copies are ready
+   * at once. While the instances stay the same and nothing moves, only the models whose desired count
+   * changed (and those still short) are placed, against the fleet as it stands (PlacementBook.decide):
+   * the same decision as a full pass, since the others would add and remove nothing.
+   */
   #place(pool: PoolState, t: number, warm: boolean): void {
     for (const c of pool.current) c.ready = this.#copies.readyAt[pool.copyIndex.get(c.id)!] <= t;
     this.#calls.place++;
-    const decision = place(this.#placementInput(pool));
-    for (const r of decision.remove) this.#removeCopy(pool, r.copy, t);
-    const current: PlacedCopy[] = decision.keep.slice();
+    let decision: BookDecision;
+    if (pool.book?.reusable && !pool.instances.some((i) => i.draining)) {
+      const models = new Set(pool.changed);
+      for (const name of pool.short.keys()) models.add(this.#modelByName.get(name)!);
+      pool.short.clear();
+      decision = pool.book.decide(
+        [...models].map((m) => this.#demand(pool, m)),
+        this.#holders(pool, models),
+      );
+    } else {
+      const input = this.#placementInput(pool);
+      pool.book = new PlacementBook(input);
+      pool.short.clear();
+      decision = pool.book.decide(input.demands, input.holders);
+    }
+    const removed = new Set<PlacedCopy>();
+    for (const r of decision.remove) {
+      this.#removeCopy(pool, r.copy, t);
+      removed.add(r.copy);
+    }
+    const current: PlacedCopy[] = removed.size > 0 ? pool.current.filter((c) => !removed.has(c)) : pool.current;
     for (const added of decision.add) {
       const m = this.#modelByName.get(added.component)!;
       const model = this.#models[m];
       const instance = pool.instance(added.instanceId);
-      const readyAt = warm ? t : Math.max(t, instance.readyAt) + model.startupS;
+      // A wake or a backlog's growth is decided when its request arrives, as on the server; its copies start from then.
+      const from = Number.isNaN(this.#grownAt[m]) ? t : this.#grownAt[m];
+      const readyAt = warm ? t : Math.max(from, instance.readyAt) + this.#startupS(m, instance.id);
+      if (model.weights) this.#weights?.use(instance.id, m, model.weights.sizeGB, t);
       const k = this.#copies.add(m, readyAt, model.concurrency);
       pool.copyIndex.set(added.id, k);
       instance.copies++;
@@ -314,17 +399,47 @@ class Engine {
       this.#nextReady[m] = -Infinity;
       this.#gpusHeld += devicesHeld(pool, added);
       this.#counts.peak[m] = Math.max(this.#counts.peak[m], this.#live[m].length);
-      const { reason: _reason, ...copy } = added;
-      current.push(copy);
+      current.push(added);
     }
     pool.current = current;
-    pool.nextOrdinals = decision.nextOrdinals;
-    pool.unplaced = decision.unplaced.reduce((sum, u) => sum + u.missing, 0);
+    pool.nextOrdinals = pool.book.ordinals;
+    for (const m of pool.changed) this.#grownAt[m] = NaN;
+    for (const u of decision.unplaced) pool.short.set(u.component, u.missing);
+    let unplaced = 0;
+    for (const missing of pool.short.values()) unplaced += missing;
+    pool.unplaced = unplaced;
+    pool.changed.clear();
     pool.dirty = false;
+    if (decision.add.length > 0 || decision.remove.length > 0) pool.placements++;
+  }
+
+  /** Where the weights are on the instance decides how long they take to load (weight-cache.ts). */
+  #startupS(m: number, instanceId: string): number {
+    const { weights, startupS } = this.#models[m];
+    if (!weights || !this.#weights) return startupS;
+    return weights.fixedS + weights.sizeGB / this.#weights.loadGBps(this.#weights.source(instanceId, m), weights.remoteGBps);
+  }
+
+  /** Instances holding each model's weights, for the pool's models or the `only` ones (the models a placement decides). */
+  #holders(pool: PoolState, only?: Iterable<number>): Record<string, readonly string[]> | undefined {
+    const caches = this.#weights;
+    if (!caches) return undefined;
+    const holders: Record<string, readonly string[]> = {};
+    for (const m of only ?? this.#poolModels[pool.index]) {
+      const ids = caches.holders(m);
+      if (ids.length > 0) holders[this.#models[m].name] = ids;
+    }
+    return holders;
+  }
+
+  #terminate(pool: PoolState, id: string, t: number): void {
+    pool.terminate(id, t);
+    this.#weights?.dropInstance(id);
   }
 
   #removeCopy(pool: PoolState, copy: PlacedCopy, t: number): void {
     const k = pool.copyIndex.get(copy.id)!;
+    if (this.#models[this.#copies.model[k]].weights) this.#weights?.release(copy.instanceId, this.#copies.model[k], t);
     pool.copyIndex.delete(copy.id);
     pool.instance(copy.instanceId).copies--;
     const m = this.#copies.model[k];
@@ -437,15 +552,19 @@ class Engine {
   }
 
   #wake(m: number, a: number): void {
-    const model = this.#models[m];
-    const tracker = this.#trackers[m];
-    this.#desired[m] = Math.max(1, tracker?.min ?? 1);
-    tracker?.stampScaleOut(a);
     this.#counts.cold[m]++;
+    this.#growTo(m, Math.max(1, this.#trackers[m]?.min ?? 1), a);
+  }
+
+  /** A scale-out decided between decision steps: placed at the next one, with the copies' startup counted from now (see #place). */
+  #growTo(m: number, desired: number, a: number): void {
+    this.#desired[m] = desired;
+    this.#trackers[m]?.stampScaleOut(a);
     this.#counts.outs[m]++;
-    const pool = this.#pools[model.pool];
+    const pool = this.#pools[this.#models[m].pool];
     pool.dirty = true;
-    this.#reconcile(pool, a);
+    pool.changed.add(m);
+    if (Number.isNaN(this.#grownAt[m])) this.#grownAt[m] = a;
   }
 
   #sample(t: number): void {
@@ -506,6 +625,7 @@ class Engine {
       busiest: this.#series.busiest,
       calls: this.#calls,
       notes: this.#notes,
+      ...(this.#consolidation && { consolidation: this.#consolidation }),
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { PlacedCopy, SchedulerInstance } from "../../scheduler/index.js";
+import type { PlacementBook } from "../../scheduler/book.js";
 import type { EnginePool } from "./types.js";
 
 export interface SimInstance {
@@ -10,6 +11,8 @@ export interface SimInstance {
   copies: number;
   /** Since when it has been in service without a copy; undefined otherwise. */
   idleSince: number | undefined;
+  /** Drained by consolidation: nothing new is placed there, its copies move away, then it is released. */
+  draining: boolean;
 }
 
 /**
@@ -27,7 +30,18 @@ export class PoolState {
   unplaced = 0;
   /** A desired count changed since the last placement. */
   dirty = true;
+  /** The models whose desired count changed since the last placement: the next one decides only these (and those still short). */
+  readonly changed = new Set<number>();
+  /** Components short of copies after the last placement, and how many they miss. */
+  readonly short = new Map<string, number>();
+  /** The scheduler's state after the last placement, reused while the instances stay the same. */
+  book: PlacementBook | undefined;
   instanceSeconds = 0;
+  /** When the endpoint last grew and its new instances served (the server's lastModifiedAt), seconds. */
+  modifiedAt = 0;
+  /** Counts placements that changed copies; consolidation is asked again only after one. */
+  placements = 0;
+  consolidationCheckedAt = -1;
   #lastChange = 0;
   #nextOrder = 1;
   #scheduler: SchedulerInstance[] | undefined;
@@ -44,8 +58,10 @@ export class PoolState {
   launch(now: number, readyAt: number): SimInstance {
     this.#book(now);
     const order = this.#nextOrder++;
-    const instance: SimInstance = { id: `${this.spec.name}/i-${order}`, order, createdAt: now, readyAt, copies: 0, idleSince: undefined };
+    const instance: SimInstance = { id: `${this.spec.name}/i-${order}`, order, createdAt: now, readyAt, copies: 0, idleSince: undefined, draining: false };
     this.instances.push(instance);
+    if (readyAt > this.modifiedAt) this.modifiedAt = readyAt;
+    this.book = undefined;
     this.#scheduler = undefined;
     return instance;
   }
@@ -56,16 +72,24 @@ export class PoolState {
     this.#book(now);
     this.instances.splice(at, 1);
     this.#scheduler = undefined;
+    this.book = undefined;
   }
 
-  /** The scheduler's view: every instance, launching ones included, schedulable with all its devices. */
+  /** Marks an instance draining (consolidation): the scheduler moves its copies away. */
+  drain(id: string): void {
+    this.instance(id).draining = true;
+    this.#scheduler = undefined;
+    this.book = undefined;
+  }
+
+  /** The scheduler's view: every instance, launching ones included, with all its devices; draining ones not schedulable. */
   schedulerInstances(): SchedulerInstance[] {
     this.#scheduler ??= this.instances.map((i) => ({
       id: i.id,
       capacity: this.spec.template.capacity,
       deviceIndices: this.spec.template.deviceIndices,
       deviceMemoryMiB: this.spec.template.deviceMemoryMiB,
-      schedulable: true,
+      schedulable: !i.draining,
       order: i.order,
     }));
     return this.#scheduler;

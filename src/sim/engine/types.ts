@@ -28,8 +28,10 @@ export interface EngineModel {
   accelerators: number;
   /** Requests one copy serves at once; more wait in the model's queue for whichever copy frees first. */
   concurrency: number;
-  /** Seconds from "copy placed on a running instance" to "copy serves". */
+  /** Seconds from "copy placed on a running instance" to "copy serves" (weights from the remote store). */
   startupS: number;
+  /** Set when the start time comes from the weights' size: then where they are (see weight-cache.ts) sets the load time. */
+  weights?: { sizeGB: number; fixedS: number; remoteGBps: number };
   sloS: number;
   /** Copies at time 0, already running (the window opens on a warm system). */
   initialCopies: number;
@@ -56,8 +58,22 @@ export type InstanceMode =
   | { kind: "fixed"; count: number }
   /** One instance per copy (single-model endpoints whose DesiredInstanceCount is the scaled dimension). */
   | { kind: "follow-copies" }
-  /** Managed instance scaling through decideInstanceCount. */
-  | { kind: "managed"; min: number; max: number; idleReleaseS: number };
+  /** Managed instance scaling through decideInstanceCount; with `consolidation`, its CONSOLIDATION scale-in too. */
+  | { kind: "managed"; min: number; max: number; idleReleaseS: number; consolidation?: ConsolidationPolicy };
+
+/** The CONSOLIDATION scale-in policy: at most maxStep instances drained at a time, cooldownS after the endpoint last grew. */
+export interface ConsolidationPolicy {
+  maxStep: number;
+  cooldownS: number;
+}
+
+/** What consolidation did in one run: instances drained and released, and copies moved (new copy ready before the old one stopped). */
+export interface ConsolidationOutcome {
+  freed: number;
+  moves: number;
+  /** When each freed instance was released, seconds. */
+  freedAtS: number[];
+}
 
 export interface EnginePool {
   name: string;
@@ -78,6 +94,16 @@ export interface EngineTiming {
   instanceLaunchS: number;
   /** Spacing of the recorded time series, seconds (a multiple of tickS). */
   sampleS: number;
+  /** Each instance's weight cache; absent: every start loads from the remote store. */
+  weightCache?: WeightCacheSpec;
+}
+
+/** Per instance: how many GB of weights it keeps on disk and in host memory, and how fast each loads. */
+export interface WeightCacheSpec {
+  diskBudgetGB: number;
+  memoryBudgetGB: number;
+  diskGBps: number;
+  memoryGBps: number;
 }
 
 /** Per model, what happened to its requests. */
@@ -151,6 +177,8 @@ export interface EngineResult {
   judged: import("./histogram.js").LatencyHistogram;
   series: EngineSeries;
   busiest: OccupancySnapshot;
+  /** Present when a pool consolidates (strategy (d)). */
+  consolidation?: ConsolidationOutcome;
   /** Decision calls made, for the curious and for the benchmark. */
   calls: { targetTracking: number; place: number; instanceScaling: number };
   notes: string[];

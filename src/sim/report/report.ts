@@ -8,6 +8,7 @@ import { copiesChart, costChart, costOverTimeChart, instancesChart, latencyChart
 import { failureText, headlineSentences } from "./headline.js";
 import { priceCaveats, traceSources } from "./sources.js";
 import { fixed, headlineRows, markdownTable, percent, ratioBaseline, whole } from "./table.js";
+import { plural } from "../strategies/sizing.js";
 
 /** Rows of the GPU map shown at most; larger fleets are cut, and the caption says so. */
 const maxMapRows = 60;
@@ -89,6 +90,7 @@ export function buildReport(sim: Simulation): Report {
   out.push("## Instances over time", "");
   charts.set("instances.svg", instancesChart(results));
   out.push("![Instances over time](instances.svg)", "");
+  out.push(...consolidationLines(results));
 
   if (after?.engine) {
     out.push("## Copies per model over time", "");
@@ -233,4 +235,23 @@ function inputSection(sim: Simulation): string[] {
     "",
     ...(notes.length > 0 ? ["Notes:", "", ...notes.map((n) => `- ${n}`), ""] : []),
   ];
+}
+
+/** When consolidation released instances, per strategy that consolidates: the timeline of what the chart shows as steps down. */
+function consolidationLines(results: readonly StrategyResult[]): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    const c = r.consolidation;
+    if (!c) continue;
+    const shown = 20;
+    const times = c.freedAtS.slice(0, shown).map((s) => `${(s / 3600).toFixed(2)} h`);
+    const more = c.freedAtS.length > shown ? `, and ${c.freedAtS.length - shown} more` : "";
+    out.push(
+      c.freed === 0
+        ? `${r.label}: consolidation freed no instance (${plural(c.moves, "copy", "copies")} moved).`
+        : `${r.label}: consolidation freed ${plural(c.freed, "instance")} (${plural(c.moves, "copy", "copies")} moved, each new copy ready before the old one stopped), at ${times.join(", ")}${more}.`,
+      "",
+    );
+  }
+  return out;
 }

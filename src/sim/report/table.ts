@@ -96,6 +96,7 @@ export function headlineRows(results: readonly StrategyResult[]): string[][] {
       simulated((r) => ms(r.p99E2eMs)),
     ),
     row("peak instances", (r) => whole(r.peakInstances)),
+    ...(results.some((r) => r.consolidation) ? [row("instances freed by consolidation", (r) => (r.consolidation ? whole(r.consolidation.freed) : "—"))] : []),
   ];
 }
 

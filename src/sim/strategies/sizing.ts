@@ -25,9 +25,11 @@ export function hostedModel(
   model: PortfolioModel,
   pool: number,
   needs: Resources,
-): Pick<EngineModel, "name" | "pool" | "needs" | "share" | "accelerators" | "concurrency" | "startupS" | "sloS"> {
+): Pick<EngineModel, "name" | "pool" | "needs" | "share" | "accelerators" | "concurrency" | "startupS" | "sloS" | "weights"> {
   const share = copyShare(model);
+  const { loadGBps, fixedSeconds } = model.startup;
   return {
+    ...(loadGBps !== null && model.sizeGB !== undefined && { weights: { sizeGB: model.sizeGB, fixedS: fixedSeconds, remoteGBps: loadGBps } }),
     name: model.name,
     pool,
     needs,
@@ -93,7 +95,8 @@ export function trackingConfig(model: PortfolioModel, on: "component" | "variant
 
 export function engineTiming(ctx: SimulationContext): EngineTiming {
   const a = ctx.assumptions;
-  return { durationS: ctx.workload.durationS, tickS: a.tickS, holdLimitS: a.holdLimitS, instanceLaunchS: a.instanceLaunchS, sampleS: ctx.sampleS };
+  const weightCache = ctx.portfolio.endpoint.weightCache;
+  return { durationS: ctx.workload.durationS, tickS: a.tickS, holdLimitS: a.holdLimitS, instanceLaunchS: a.instanceLaunchS, sampleS: ctx.sampleS, weightCache };
 }
 
 /** Turns an engine run into the figures of one column. */
@@ -123,6 +126,7 @@ export function summarize(strategy: Strategy, ctx: SimulationContext, engine: En
     p99Ms: engine.judged.quantileMs(0.99, failed),
     p99E2eMs: engine.latency.quantileMs(0.99, failed),
     peakInstances: engine.peakInstances,
+    ...(engine.consolidation && { consolidation: engine.consolidation }),
     sizing,
     engine,
     wallMs: 0,

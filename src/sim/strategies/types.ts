@@ -77,6 +77,8 @@ export interface StrategyResult {
   /** The end-to-end p99, failed requests at +∞. */
   p99E2eMs?: number;
   peakInstances: number;
+  /** Instances drained and released by CONSOLIDATION, and copies moved; only for strategies that consolidate. */
+  consolidation?: { freed: number; moves: number; freedAtS: number[] };
   /** What was sized how, e.g. "codegen-6b: 3 instances (peak 3 copies)". */
   sizing: string[];
   engine?: EngineResult;

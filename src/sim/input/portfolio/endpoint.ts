@@ -2,8 +2,9 @@ import type { Catalog, CatalogInstance } from "./catalog.js";
 import type { Fields } from "./fields.js";
 import { didYouMean, listSome } from "./suggest.js";
 import type { PortfolioEndpoint } from "./types.js";
+import { readWeightCache } from "./weight-cache.js";
 
-const endpointFields = ["instanceType", "minInstances", "maxInstances", "pricePerHour"];
+const endpointFields = ["instanceType", "minInstances", "maxInstances", "pricePerHour", "weightCache"];
 
 export function readEndpoint(f: Fields, value: unknown, catalog: Catalog): PortfolioEndpoint | undefined {
   if (value === undefined) return f.fail([], "missing field 'endpoint' (at least { instanceType })");
@@ -16,7 +17,9 @@ export function readEndpoint(f: Fields, value: unknown, catalog: Catalog): Portf
       ? Math.max(1, minInstances ?? 1)
       : f.number(["endpoint", "maxInstances"], e.maxInstances, { whole: true, min: Math.max(1, minInstances ?? 1) });
   const override = e.pricePerHour === undefined ? undefined : f.number(["endpoint", "pricePerHour"], e.pricePerHour, { above: 0 });
-  if (!spec || minInstances === undefined || maxInstances === undefined || (e.pricePerHour !== undefined && override === undefined)) return undefined;
+  const weightCache = readWeightCache(f, e.weightCache);
+  if (!spec || !weightCache || minInstances === undefined || maxInstances === undefined || (e.pricePerHour !== undefined && override === undefined))
+    return undefined;
   const price = resolvePrice(spec, override);
   if (!price)
     return f.fail(["endpoint", "instanceType"], `the catalog has no price for ${spec.instanceType}; set endpoint.pricePerHour (USD per instance-hour)`);
@@ -32,6 +35,7 @@ export function readEndpoint(f: Fields, value: unknown, catalog: Catalog): Portf
       vcpus: spec.vcpus,
       memoryGiB: spec.memoryGiB,
     },
+    weightCache,
   };
 }
 

@@ -1,3 +1,5 @@
+import type { WeightCacheSpec } from "../../engine/types.js";
+
 /** A portfolio file after validation, with every default filled in. */
 export interface Portfolio {
   /** The path it was loaded from, as given. */
@@ -76,6 +78,8 @@ export interface PortfolioEndpoint {
   /** portfolio: the file's override; catalog / catalog-unconfirmed: the catalog price; catalog-estimate: its estimate. */
   priceSource: "portfolio" | "catalog" | "catalog-unconfirmed" | "catalog-estimate";
   instance: InstanceShape;
+  /** Each instance's weight cache (the server's artifacts.cacheBudgetMb), and how fast weights load from it. */
+  weightCache: WeightCacheSpec;
 }
 
 export interface InstanceShape {
