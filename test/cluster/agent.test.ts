@@ -72,7 +72,8 @@ describe("berth agent", () => {
       const body = JSON.stringify({ text: "x".repeat(400) });
       const streamed = await invokeStream(cluster.server.runtime, endpoint, component, body);
       assert.equal(streamed.parts.join(""), body);
-      assert.ok(streamed.parts.length >= 4, `the answer streamed in parts through the proxy (got ${streamed.parts.length})`);
+      // How many parts arrive depends on how writes coalesce on a busy machine; more than one shows it was not buffered whole.
+      assert.ok(streamed.parts.length >= 2, `the answer streamed in parts through the proxy (got ${streamed.parts.length})`);
     } finally {
       await agent.stop();
     }
