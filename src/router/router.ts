@@ -142,7 +142,7 @@ export class Router {
 
   /** Requests of a component waiting for a copy (held or queued). */
   waiting(endpointName: string, componentName: string): number {
-    return this.#waiting.held(`${endpointName.toLowerCase()}\u0000${componentName.toLowerCase()}`);
+    return this.#waiting.held(queueKey(endpointName, componentName));
   }
 
   /** Resolves when no request is in flight to the copy, or after timeoutMs. */
@@ -230,7 +230,7 @@ export class Router {
     if (!endpoint) throw runtimeErrors.endpointNotFound(request.endpointName, this.#options.accountId);
     const route = endpoint.components.get(componentName.toLowerCase());
     if (!route) throw runtimeErrors.componentNotFound(componentName, endpoint.name);
-    const key = `${endpoint.name.toLowerCase()}\u0000${route.name.toLowerCase()}`;
+    const key = queueKey(endpoint.name, route.name);
     const timeoutMs = holdUntil === undefined ? undefined : holdUntil - this.#options.clock.now();
     if (failure && timeoutMs !== undefined && timeoutMs <= 0) throw runtimeErrors.modelUnreachable(failure.message);
     if (copies.length === 0 && !failure) {
@@ -253,6 +253,8 @@ export class Router {
 
   /** Hands the component's oldest waiting requests to its copies with a free slot, taking the slot for them. */
   #dispatch(key: string): void {
+    // Other components may be the ones waiting: look no further than the queue then.
+    if (this.#waiting.held(key) === 0) return;
     const separator = key.indexOf("\u0000");
     const route = this.#table.endpoints.get(key.slice(0, separator))?.components.get(key.slice(separator + 1));
     const copies = route?.copies;
@@ -315,7 +317,7 @@ export class Router {
       finished = true;
       state.inFlight--;
       if (state.inFlight === 0 && state.idleWaiters.length > 0) for (const wake of state.idleWaiters.splice(0)) wake();
-      if (this.#waiting.total > 0 && target.componentName) this.#dispatch(`${target.endpointName.toLowerCase()}\u0000${target.componentName.toLowerCase()}`);
+      if (this.#waiting.total > 0 && target.componentName) this.#dispatch(queueKey(target.endpointName, target.componentName));
       const end = performance.now();
       const modelMs = end - sentAt;
       this.#options.observer.requestFinished(target, outcome, modelMs, Math.max(0, end - request.startedAt - modelMs));
@@ -373,6 +375,11 @@ export class Router {
       finish,
     };
   }
+}
+
+/** A component's queue: its endpoint and component names, lower-cased, joined by a NUL. */
+function queueKey(endpointName: string, componentName: string): string {
+  return `${endpointName.toLowerCase()}\u0000${componentName.toLowerCase()}`;
 }
 
 /** Requests one copy serves at once unless configured: the keep-alive connections per copy, as before the limit existed. */

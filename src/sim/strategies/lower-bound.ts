@@ -1,5 +1,5 @@
 import { copyShare } from "../input/index.js";
-import { boundResult } from "./bound.js";
+import { boundResult, gpusPerBin } from "./bound.js";
 import type { SimulationContext, Strategy } from "./types.js";
 
 /**
@@ -18,18 +18,12 @@ export const lowerBound: Strategy = {
     "the accelerator-seconds the requests keep busy with no queueing, no startup, no idle copy and no rounding to whole copies or instances. " +
     "No way of serving every request within the model's concurrency uses fewer GPU-hours. Cost is GPU-hours × (instance price / accelerators per instance).",
   run(ctx: SimulationContext) {
-    const { demand, portfolio } = ctx;
-    const gpus = new Float64Array(demand.bins);
-    portfolio.models.forEach((model, m) => {
-      const busy = demand.inServiceSeconds[m];
+    const gpus = gpusPerBin(ctx, (model) => {
       const share = copyShare(model);
       // A share holds its fraction of one device.
       const devices = share ? Math.min(1, share.memoryMiB / ctx.template.deviceMemoryMiB![0]!) : model.accelerators;
       const perSecond = devices / model.concurrency;
-      for (let b = 0; b < demand.bins; b++) {
-        const binS = Math.min(demand.binS, ctx.workload.durationS - b * demand.binS);
-        if (busy[b] > 0 && binS > 0) gpus[b] += (busy[b] * perSecond) / binS;
-      }
+      return (busy, binS) => (busy * perSecond) / binS;
     });
     return boundResult(lowerBound, ctx, gpus, (peak) => `busiest minute: ${peak.toFixed(1)} accelerators busy on average`);
   },

@@ -1,4 +1,4 @@
-import { boundResult } from "./bound.js";
+import { boundResult, gpusPerBin } from "./bound.js";
 import type { SimulationContext, Strategy } from "./types.js";
 
 /**
@@ -17,16 +17,7 @@ export const wholeCopies: Strategy = {
     "as if each model ran exactly the whole copies each minute needs. Rounding every model up to whole copies every minute puts it above the lower bound (e). " +
     "GPU-hours are summed over bins and models; cost is GPU-hours × (instance price / accelerators per instance).",
   run(ctx: SimulationContext) {
-    const { demand, portfolio } = ctx;
-    const gpus = new Float64Array(demand.bins);
-    portfolio.models.forEach((model, m) => {
-      const busy = demand.inServiceSeconds[m];
-      for (let b = 0; b < demand.bins; b++) {
-        const binS = Math.min(demand.binS, ctx.workload.durationS - b * demand.binS);
-        if (busy[b] <= 0 || binS <= 0) continue;
-        gpus[b] += Math.ceil(busy[b] / binS / model.concurrency - 1e-9) * model.accelerators;
-      }
-    });
+    const gpus = gpusPerBin(ctx, (model) => (busy, binS) => Math.ceil(busy / binS / model.concurrency - 1e-9) * model.accelerators);
     return boundResult(wholeCopies, ctx, gpus, (peak) => `busiest minute: ${peak} accelerators of whole copies`);
   },
 };
