@@ -58,6 +58,8 @@ export class Autoscaler implements Controller {
   readonly #triggers = new Map<string, PendingTrigger[]>();
   readonly #known = new Set<string>();
   #queue?: WorkQueue;
+  /** Latest waiting count per component whose target lookup for a backlog report is running. */
+  readonly #backlogs = new Map<string, number>();
 
   constructor(options: AutoscalerOptions) {
     this.#options = options;
@@ -123,9 +125,21 @@ export class Autoscaler implements Controller {
    */
   backlog(componentName: string, waiting: number): void {
     if (!this.#queue || this.#queue.stopped) return;
+    // The router reports every request that starts waiting: while one lookup of the component's target
+    // runs, later reports only update the count it will pass on, so a burst costs one store read, not one per request.
+    const lookingUp = this.#backlogs.has(componentName);
+    this.#backlogs.set(componentName, waiting);
+    if (lookingUp) return;
     void this.#targetOfComponent(componentName)
-      .then((key) => (key ? this.#trigger(key, { kind: "backlog", component: componentName, waiting }) : undefined))
-      .catch((error) => this.#options.log.warn({ err: error, component: componentName }, `could not grow inference component ${componentName}`));
+      .then((key) => {
+        const latest = this.#backlogs.get(componentName) ?? waiting;
+        this.#backlogs.delete(componentName);
+        return key ? this.#trigger(key, { kind: "backlog", component: componentName, waiting: latest }) : undefined;
+      })
+      .catch((error) => {
+        this.#backlogs.delete(componentName);
+        this.#options.log.warn({ err: error, component: componentName }, `could not grow inference component ${componentName}`);
+      });
   }
 
   async onAlarmAction(policyArn: string, event: AlarmTransition): Promise<void> {
