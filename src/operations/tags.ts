@@ -70,15 +70,14 @@ function refuseShareKeys(keys: readonly string[]): void {
 
 export async function addTags(deps: ControlDeps, input: { ResourceArn: string; Tags: Tag[] }): Promise<{ Tags: Tag[] }> {
   refuseShareKeys(input.Tags.map((t) => t.Key));
-  const reserved = firstReservedKey(input.Tags.map((t) => t.Key));
-  if (reserved) throw sageMakerErrors.reservedTagKey(reserved.key, reserved.prefix);
+  const added = createTags(input.Tags);
   await changeTags(deps, input.ResourceArn, (tags) => {
-    const merged = mergeTags(tags, input.Tags);
+    const merged = mergeTags(tags, added);
     if (merged.length > maxTagsPerResource) throw sageMakerErrors.tooManyTags(input.ResourceArn, merged.length, maxTagsPerResource);
     return merged;
   });
   // AWS answers with the tags the request added.
-  return { Tags: mergeTags([], input.Tags) };
+  return { Tags: added };
 }
 
 export async function deleteTags(deps: ControlDeps, input: { ResourceArn: string; TagKeys: string[] }): Promise<Record<string, never>> {
