@@ -51,7 +51,7 @@ export function decideInstanceCount(input: InstanceScalingInput): InstanceScalin
   const base = place(input.placement);
   const unplaced = base.unplaced;
   if (unplaced.length > 0) {
-    const extra = instancesNeeded(input.placement, input.template, bounds.max - live.length).count;
+    const extra = instancesNeeded(input.placement, input.template, bounds.max - live.length, unplaced).count;
     const missing = unplaced.reduce((sum, u) => sum + u.missing, 0);
     return keep(
       live.length + extra,

@@ -24,7 +24,6 @@ export class PlacementBook {
   readonly ordinals: Record<string, number>;
   readonly #moves: Moves;
   readonly #active = new Map<string, Held[]>();
-  readonly #held = new Map<string, Held>();
   readonly #taken: Set<string>;
   /** Copies the first decision removes: their component wants none, or their instance is gone. */
   #orphans: RemovedCopy[] = [];
@@ -42,7 +41,6 @@ export class PlacementBook {
       else {
         this.fleet.hold(instance, copy);
         held.push({ copy, instance });
-        this.#held.set(copy.id, { copy, instance });
       }
     }
     this.#moves = new Moves(held);
@@ -113,20 +111,14 @@ export class PlacementBook {
       let missing = wanted - list.length;
       while (missing > 0 && addOne(reason)) missing--;
       if (missing > 0) short.push({ demand, missing });
-      for (const h of added) {
-        this.#held.set(h.copy.id, h);
-        // A replacement counts instead of the copy it replaces, which place() already left out of `list`.
-        if (h.copy.replaces === undefined) list.push(h);
-      }
+      // A replacement counts instead of the copy it replaces, which place() already left out of `list`.
+      for (const h of added) if (h.copy.replaces === undefined) list.push(h);
     }
     for (const [prefix, next] of namer.advanced()) this.ordinals[prefix] = next;
     // The copies a replacement moves count differently from then on (moves.ts): this book is done.
     this.#moving = add.some((a) => a.replaces !== undefined);
     for (const a of add) this.#taken.add(a.id);
-    for (const { copy } of remove) {
-      this.#held.delete(copy.id);
-      this.#taken.delete(copy.id);
-    }
+    for (const { copy } of remove) this.#taken.delete(copy.id);
 
     const unplaced = describeUnplaced(fleet, short).sort((a, b) => compareText(a.component, b.component));
     return { add, remove: remove.sort((a, b) => compareText(a.copy.id, b.copy.id)), unplaced };

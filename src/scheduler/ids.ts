@@ -51,12 +51,4 @@ export class CopyNamer {
   advanced(): IterableIterator<[string, number]> {
     return this.#next.entries();
   }
-
-  /** The starting ordinals with every prefix named here advanced, keys sorted. */
-  ordinals(): Record<string, number> {
-    const merged: Record<string, number> = {};
-    const keys = [...new Set([...Object.keys(this.#start), ...this.#next.keys()])].sort(compareText);
-    for (const k of keys) merged[k] = this.#next.get(k) ?? this.#start[k];
-    return merged;
-  }
 }

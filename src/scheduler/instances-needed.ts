@@ -22,14 +22,20 @@ export interface InstanceTemplate {
  * A copy that fails the fit check on an empty template instance is placed by no number of them, so
  * such copies never buy instances: they stay in `stillUnplaced`, with what falls short.
  */
-export function instancesNeeded(input: PlacementInput, template: InstanceTemplate, limit: number): { count: number; stillUnplaced: Unplaced[] } {
+export function instancesNeeded(
+  input: PlacementInput,
+  template: InstanceTemplate,
+  limit: number,
+  /** place(input).unplaced, when the caller already has it: spares placing the fleet as it is again. */
+  unplacedNow?: Unplaced[],
+): { count: number; stillUnplaced: Unplaced[] } {
   const unplacedWith = (n: number): Unplaced[] => place({ ...input, instances: [...input.instances, ...planned(input.instances, template, n)] }).unplaced;
   const empty = { ...template.capacity, accelerators: Math.min(template.capacity.accelerators, new Set(template.deviceIndices).size) };
   const largestDevice = Math.max(0, ...(template.deviceMemoryMiB ?? []));
   const fitsEmpty = (d: ComponentDemand) => fits(empty, d.needs) && (!d.share || (d.share.memoryMiB <= largestDevice && (d.share.computePercent ?? 0) <= 100));
   const hopeless = new Set(input.demands.filter((d) => !fitsEmpty(d)).map((d) => d.component));
   const helped = (unplaced: Unplaced[]): boolean => unplaced.every((u) => hopeless.has(u.component));
-  const now = unplacedWith(0);
+  const now = unplacedNow ?? unplacedWith(0);
   const max = Math.max(0, Math.floor(limit));
   if (helped(now) || max === 0) return { count: 0, stillUnplaced: now };
   const atMax = unplacedWith(max);

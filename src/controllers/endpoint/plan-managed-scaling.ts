@@ -3,7 +3,7 @@ import type { InstanceRecord, ProductionVariant } from "../../domain/resources.j
 import { consolidationAllowed, consolidationDefaults, decideInstanceCount } from "../../autoscaling/instance-scaling.js";
 import type { Quotas } from "../../domain/quotas.js";
 import type { ComponentDemand, PlacementInput } from "../../scheduler/types.js";
-import { poolInputs } from "./plan-copies.js";
+import { poolInputs, type PoolInput } from "./plan-copies.js";
 import type { EndpointWorld } from "./world.js";
 
 export interface ManagedScalingTimings {
@@ -45,6 +45,7 @@ export function planManagedScaling(
   // Updating without a pending configuration is a capacity change under way, which managed scaling may add to.
   if (!endpoint || !["InService", "Creating", "Updating"].includes(endpoint.status) || endpoint.pending) return plan;
   const occupied = new Set(world.copies.map((c) => c.instanceId));
+  let pools: PoolInput[] | undefined;
   for (const variant of endpoint.current.config.ProductionVariants) {
     const wanted = limits(variant);
     if (!wanted) continue;
@@ -61,7 +62,7 @@ export function planManagedScaling(
       if (idle && instance.idleSince === undefined) plan.idleSince.set(instance.id, world.now);
       if (!idle && instance.idleSince !== undefined) plan.idleSince.set(instance.id, null);
     }
-    const input = variantInput(world, variant.VariantName, live);
+    const input = variantInput((pools ??= poolInputs(world, new Set())), variant.VariantName, live);
     const capacity = capacityOf(variant.InstanceType!);
     const desiredNow = endpoint.current.variants[variant.VariantName]?.desiredInstanceCount ?? live.length;
     if (!input || !capacity) continue;
@@ -100,9 +101,9 @@ export function planManagedScaling(
 }
 
 /** The variant's placement input, with instances still launching counted as free capacity so they are not ordered twice. */
-function variantInput(world: EndpointWorld, variantName: string, live: InstanceRecord[]): PlacementInput | undefined {
+function variantInput(pools: readonly PoolInput[], variantName: string, live: InstanceRecord[]): PlacementInput | undefined {
   const launching = new Set(live.filter((i) => i.state === "Pending").map((i) => i.id));
-  const pool = poolInputs(world, new Set()).find((p) => p.pool.variantName === variantName);
+  const pool = pools.find((p) => p.pool.variantName === variantName);
   if (!pool) return undefined;
   const instances = pool.input.instances.map((i) =>
     launching.has(i.id) ? { ...i, schedulable: true, deviceIndices: Array.from({ length: i.capacity.accelerators }, (_, k) => k) } : i,
