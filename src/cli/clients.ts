@@ -1,3 +1,4 @@
+import type { Command } from "commander";
 import { pathSigningName } from "../auth/access.js";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
@@ -76,4 +77,20 @@ export async function getBerthView(flags: { url: string; dataDir: string }, path
     process.exit(1);
   }
   return response.json();
+}
+
+export interface ServerFlags {
+  url: string;
+  dataDir: string;
+}
+
+/** --url and --data-dir, as every command that talks to a server takes them. */
+export function withServerFlags(command: Command): Command {
+  return command
+    .option("--url <url>", "Berth server URL (env BERTH_URL)", defaultUrl)
+    .option(
+      "--data-dir <dir>",
+      "the server's data dir, whose credentials.json holds the key used unless AWS_ACCESS_KEY_ID or AWS_PROFILE is set (env BERTH_DATA_DIR)",
+      defaultDataDir,
+    );
 }

@@ -6,11 +6,17 @@ import { registerSimulateCommand } from "./simulate-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerClusterCommand } from "./cluster-command.js";
 import { registerAgentCommand } from "./agent-command.js";
+import { registerEndpointsCommand } from "./endpoints-command.js";
+import { registerComponentsCommand } from "./components-command.js";
+import { registerDeployCommand } from "./deploy-command.js";
 
 const program = new Command();
 program.name("berth").description("Berth: pack many models onto shared GPU machines behind a SageMaker-compatible API").version("0.1.0");
 registerServerCommand(program);
+registerEndpointsCommand(program);
+registerComponentsCommand(program);
 registerInstancesCommand(program);
+registerDeployCommand(program);
 registerInvokeCommand(program);
 registerSimulateCommand(program);
 registerKeysCommand(program);
