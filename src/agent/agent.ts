@@ -20,6 +20,7 @@ import { belongsToCopy, killMarkedProcesses } from "./leftovers.js";
 import { builtInFiles, resolveImage, runsInContainer } from "./images.js";
 import { detectLimits, type LimitsMode } from "./limits.js";
 import { PortAllocator } from "./ports.js";
+import { CopyLogs } from "./copy-logs.js";
 import { CopySupervisor, defaultTimings, type SupervisorTimings } from "./supervisor.js";
 import { StorageFaultError } from "../store/storage-fault.js";
 
@@ -49,6 +50,8 @@ export interface NodeAgentOptions {
  * agent's copy proxy, which routers on other hosts reach.
  */
 export class NodeAgent {
+  /** The copies' stdout and stderr, for `berth logs`. */
+  readonly logs = new CopyLogs();
   readonly #options: NodeAgentOptions;
   readonly #supervisors = new Map<string, CopySupervisor>();
   readonly #stopping = new Map<string, Promise<void>>();
@@ -205,6 +208,7 @@ export class NodeAgent {
       devices,
       mps: this.#mps,
       timings: { ...defaultTimings, ...this.#options.timings },
+      onOutput: (stream, text) => this.logs.append(copy.owner.type === "component" ? copy.owner.name : copy.endpointName, { time: clock.now(), copy: copy.id, stream, text }),
       onStatus: (status) => {
         // Status writes of one copy are applied in order; a copy being forgotten writes nothing more.
         return (writes = writes

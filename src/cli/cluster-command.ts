@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { ClusterView } from "../domain/cluster.js";
-import { defaultDataDir, defaultUrl, getBerthView } from "./clients.js";
+import { defaultDataDir, defaultUrl } from "./clients.js";
+import { getBerthView } from "./berth-request.js";
 import { table } from "./table.js";
 
 interface ClusterFlags {

@@ -9,6 +9,7 @@ import { registerAgentCommand } from "./agent-command.js";
 import { registerEndpointsCommand } from "./endpoints-command.js";
 import { registerComponentsCommand } from "./components-command.js";
 import { registerDeployCommand } from "./deploy-command.js";
+import { registerLogsCommand } from "./logs-command.js";
 
 const program = new Command();
 program.name("berth").description("Berth: pack many models onto shared GPU machines behind a SageMaker-compatible API").version("0.1.0");
@@ -17,6 +18,7 @@ registerEndpointsCommand(program);
 registerComponentsCommand(program);
 registerInstancesCommand(program);
 registerDeployCommand(program);
+registerLogsCommand(program);
 registerInvokeCommand(program);
 registerSimulateCommand(program);
 registerKeysCommand(program);

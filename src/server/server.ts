@@ -11,6 +11,7 @@ import { QueryService } from "../api/query/service.js";
 import { jsonServices } from "../auth/access.js";
 import { sageMakerService } from "../api/sagemaker/service.js";
 import { placementRoute } from "../api/berth/placement-route.js";
+import { logsRoute } from "../api/berth/logs-route.js";
 import { metricsRoute } from "../api/berth/metrics-route.js";
 import { runtimeRoute } from "../api/runtime/invoke-route.js";
 import { agentsRoute } from "../cluster/agent-api/agents-route.js";
@@ -208,6 +209,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const agentApi = cluster
     ? agentsRoute({ store, catalog, clock, secrets: cluster.secrets, log: log.child({ component: "agents" }), ttlSeconds: config.cluster.leaseSeconds })
     : undefined;
+  const copyLogs = logsRoute({ store, account: deps.account, logs: agent?.logs });
   let ready = false;
   const server = createApiServer({
     gate,
@@ -226,6 +228,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         view: () => (cluster ? cluster.view() : Promise.resolve(singleView({ ...self, startedAt }))),
         joinToken: async () => cluster?.secrets.joinToken,
       }),
+      copyLogs,
       placementRoute(store),
       metricsRoute(metrics.registry),
     ],
@@ -252,6 +255,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       closing ??= (async () => {
         ready = false;
         agentApi?.close();
+        copyLogs.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -200,7 +200,7 @@ export function parseAppFile(source: string, file: string): AppSpec {
   if (document.errors.length > 0)
     throw new AppFileError(
       file,
-      document.errors.map((e) => `line ${e.linePos?.[0].line ?? "?"}, column ${e.linePos?.[0].col ?? "?"}: ${e.message.split("\n")[0]} (the file must be YAML or JSON)`),
+      document.errors.map((e) => `line ${e.linePos?.[0].line ?? "?"}, column ${e.linePos?.[0].col ?? "?"}: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")} (the file must be YAML or JSON)`),
     );
   const problems: string[] = [];
   const raw = fileFields(document.toJS(), "(file)", problems) as Partial<AppSpec> & { endpoint?: Partial<EndpointSpec>; components?: Partial<ComponentSpec>[] };
