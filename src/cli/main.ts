@@ -10,6 +10,7 @@ import { registerEndpointsCommand } from "./endpoints-command.js";
 import { registerComponentsCommand } from "./components-command.js";
 import { registerDeployCommand } from "./deploy-command.js";
 import { registerLogsCommand } from "./logs-command.js";
+import { registerTopCommand } from "./top-command.js";
 
 const program = new Command();
 program.name("berth").description("Berth: pack many models onto shared GPU machines behind a SageMaker-compatible API").version("0.1.0");
@@ -19,6 +20,7 @@ registerComponentsCommand(program);
 registerInstancesCommand(program);
 registerDeployCommand(program);
 registerLogsCommand(program);
+registerTopCommand(program);
 registerInvokeCommand(program);
 registerSimulateCommand(program);
 registerKeysCommand(program);

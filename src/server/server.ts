@@ -20,6 +20,7 @@ import { buildCopySandbox } from "../agent/sandbox-setup.js";
 import { runsInContainer } from "../agent/images.js";
 import type { SupervisorTimings } from "../agent/supervisor.js";
 import { RouterMetrics } from "../router/metrics.js";
+import { registerFleetGauges } from "../metrics/fleet-gauges.js";
 import { ObserverFanout } from "../router/observer.js";
 import { Router } from "../router/router.js";
 import { RoutingTablePublisher } from "./routing-table-publisher.js";
@@ -124,6 +125,13 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     clock,
   });
   metrics.trackBodyBudget(router.bodies);
+  registerFleetGauges(metrics.registry, {
+    variants: monitoring.sources.variants,
+    waiting: () =>
+      [...router.table.endpoints.values()].flatMap((e) =>
+        [...e.components.values()].map((c) => ({ endpointName: e.name, variantName: c.variantName, componentName: c.name, waiting: router.waiting(e.name, c.name) })),
+      ),
+  });
   const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });
   publisher.subscribe((table) => {
     router.setTable(table);
