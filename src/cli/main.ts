@@ -11,6 +11,7 @@ import { registerComponentsCommand } from "./components-command.js";
 import { registerDeployCommand } from "./deploy-command.js";
 import { registerLogsCommand } from "./logs-command.js";
 import { registerTopCommand } from "./top-command.js";
+import { registerMetricsProxyCommand } from "./metrics-proxy-command.js";
 
 const program = new Command();
 program.name("berth").description("Berth: pack many models onto shared GPU machines behind a SageMaker-compatible API").version("0.1.0");
@@ -21,6 +22,7 @@ registerInstancesCommand(program);
 registerDeployCommand(program);
 registerLogsCommand(program);
 registerTopCommand(program);
+registerMetricsProxyCommand(program);
 registerInvokeCommand(program);
 registerSimulateCommand(program);
 registerKeysCommand(program);
