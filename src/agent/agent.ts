@@ -208,7 +208,8 @@ export class NodeAgent {
       devices,
       mps: this.#mps,
       timings: { ...defaultTimings, ...this.#options.timings },
-      onOutput: (stream, text) => this.logs.append(copy.owner.type === "component" ? copy.owner.name : copy.endpointName, { time: clock.now(), copy: copy.id, stream, text }),
+      onOutput: (stream, text) =>
+        this.logs.append(copy.owner.type === "component" ? copy.owner.name : copy.endpointName, { time: clock.now(), copy: copy.id, stream, text }),
       onStatus: (status) => {
         // Status writes of one copy are applied in order; a copy being forgotten writes nothing more.
         return (writes = writes

@@ -13,7 +13,10 @@ export async function berthRequest(flags: ServerFlags, path: string, init: Reque
   });
   if (response.ok) return response;
   const error = (await response.json().catch(() => ({}))) as { __type?: string; message?: string };
-  throw Object.assign(new Error(error.message ?? response.statusText), { name: error.__type ?? `HTTP ${response.status}`, $metadata: { httpStatusCode: response.status } });
+  throw Object.assign(new Error(error.message ?? response.statusText), {
+    name: error.__type ?? `HTTP ${response.status}`,
+    $metadata: { httpStatusCode: response.status },
+  });
 }
 
 /** GET one of Berth's own views as JSON; a refusal or an unreachable server ends the command with what to do. */

@@ -11,7 +11,9 @@ interface ComponentsFlags extends ServerFlags {
 }
 
 export function registerComponentsCommand(program: Command): void {
-  withServerFlags(program.command("components").description("list inference components: status, copies (current/desired), model, resources per copy, failure reasons"))
+  withServerFlags(
+    program.command("components").description("list inference components: status, copies (current/desired), model, resources per copy, failure reasons"),
+  )
     .option("--endpoint <name>", "only this endpoint's components")
     .option("--json", "print DescribeInferenceComponent's answer for each component, as JSON")
     .action(

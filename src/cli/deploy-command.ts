@@ -79,7 +79,10 @@ export function diffText(changes: Change[]): string {
 
 async function confirmed(): Promise<boolean> {
   if (!process.stdin.isTTY || !process.stdout.isTTY)
-    throw new CliError("not applied: there is no terminal to ask on. Pass --yes to apply these changes, or --dry-run to only show them.", exitCodes.notConfirmed);
+    throw new CliError(
+      "not applied: there is no terminal to ask on. Pass --yes to apply these changes, or --dry-run to only show them.",
+      exitCodes.notConfirmed,
+    );
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   const answer = await rl.question("Apply these changes? [y/N] ");
   rl.close();

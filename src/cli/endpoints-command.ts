@@ -1,4 +1,10 @@
-import { DescribeEndpointCommand, DescribeEndpointConfigCommand, paginateListEndpoints, paginateListInferenceComponents, type DescribeEndpointCommandOutput } from "@aws-sdk/client-sagemaker";
+import {
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  paginateListEndpoints,
+  paginateListInferenceComponents,
+  type DescribeEndpointCommandOutput,
+} from "@aws-sdk/client-sagemaker";
 import type { Command } from "commander";
 import { sageMakerClient, withServerFlags, type ServerFlags } from "./clients.js";
 import { runCommand } from "./failures.js";

@@ -39,7 +39,8 @@ export function runCommand<A extends unknown[]>(url: (...args: A) => string | un
 /** What to print for an expected failure; undefined for a bug, which keeps its stack trace. */
 export function failureText(error: unknown, url: string | undefined): string | undefined {
   if (error instanceof CliError) return `berth: ${error.message}`;
-  if (unreachable(error)) return `berth: cannot reach a Berth server at ${url ?? "the given URL"}. Start one with 'npx berth server' or pass --url (env BERTH_URL).`;
+  if (unreachable(error))
+    return `berth: cannot reach a Berth server at ${url ?? "the given URL"}. Start one with 'npx berth server' or pass --url (env BERTH_URL).`;
   const e = error as { name?: string; message?: string; $metadata?: unknown; $fault?: string };
   if (e && typeof e === "object" && e.$metadata !== undefined && typeof e.name === "string") {
     const hint = credentialsHint(e.name);

@@ -26,7 +26,8 @@ export function registerLogsCommand(program: Command): void {
         (_component: string, flags: LogsFlags) => flags.url,
         async (component: string, flags: LogsFlags) => {
           if (!/^\d+$/.test(flags.tail)) throw new CliError(`--tail must be a whole number, found '${flags.tail}'`, exitCodes.badInput);
-          if (flags.copy !== undefined && !/^\d+$/.test(flags.copy)) throw new CliError(`--copy must be a copy's number (e.g. 2), found '${flags.copy}'`, exitCodes.badInput);
+          if (flags.copy !== undefined && !/^\d+$/.test(flags.copy))
+            throw new CliError(`--copy must be a copy's number (e.g. 2), found '${flags.copy}'`, exitCodes.badInput);
           const query = new URLSearchParams({ tail: flags.tail });
           if (flags.copy !== undefined) query.set("copy", flags.copy);
           if (flags.follow) query.set("follow", "true");

@@ -79,7 +79,18 @@ export function componentLoads(samples: Sample[]): ComponentLoad[] {
     const key = `${s.labels.endpoint}\n${component}`;
     let load = loads.get(key);
     if (!load) {
-      load = { endpoint: s.labels.endpoint ?? "", component, readyCopies: 0, desiredCopies: 0, inFlight: 0, held: 0, requests: 0, errors: 0, latency: new Map(), overhead: new Map() };
+      load = {
+        endpoint: s.labels.endpoint ?? "",
+        component,
+        readyCopies: 0,
+        desiredCopies: 0,
+        inFlight: 0,
+        held: 0,
+        requests: 0,
+        errors: 0,
+        latency: new Map(),
+        overhead: new Map(),
+      };
       loads.set(key, load);
     }
     return load;

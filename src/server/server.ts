@@ -129,7 +129,12 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     variants: monitoring.sources.variants,
     waiting: () =>
       [...router.table.endpoints.values()].flatMap((e) =>
-        [...e.components.values()].map((c) => ({ endpointName: e.name, variantName: c.variantName, componentName: c.name, waiting: router.waiting(e.name, c.name) })),
+        [...e.components.values()].map((c) => ({
+          endpointName: e.name,
+          variantName: c.variantName,
+          componentName: c.name,
+          waiting: router.waiting(e.name, c.name),
+        })),
       ),
   });
   const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });

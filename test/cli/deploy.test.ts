@@ -90,7 +90,10 @@ describe("berth deploy -f", () => {
     const unconfirmed = await berth(server, ["deploy", "-f", changed]);
     t.assert.equal(unconfirmed.code, 3);
     t.assert.match(unconfirmed.stdout, /copies: 1 → 2/, "the diff is shown before asking");
-    t.assert.match(unconfirmed.stderr, /^berth: not applied: there is no terminal to ask on\. Pass --yes to apply these changes, or --dry-run to only show them\.\n$/);
+    t.assert.match(
+      unconfirmed.stderr,
+      /^berth: not applied: there is no terminal to ask on\. Pass --yes to apply these changes, or --dry-run to only show them\.\n$/,
+    );
     const untouched = await describeComponent(component);
     t.assert.equal(untouched.RuntimeConfig?.DesiredCopyCount, 1);
     t.assert.deepStrictEqual(untouched.LastModifiedTime, before.LastModifiedTime);

@@ -47,7 +47,9 @@ describe("berth logs", () => {
     const follow = berthRunning(server, ["logs", component, "--follow"]);
     t.after(() => follow.stop());
     await follow.waitForOutput(new RegExp(`^${component}-1  echo: listening`, "m"), "the first copy's existing line");
-    await server.sagemaker.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: component, DesiredRuntimeConfig: { CopyCount: 2 } }));
+    await server.sagemaker.send(
+      new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: component, DesiredRuntimeConfig: { CopyCount: 2 } }),
+    );
     await follow.waitForOutput(new RegExp(`^${component}-2  echo: listening`, "m"), "the new copy's line on the followed stream");
     await waitForComponent(server.sagemaker, component, "InService");
   });
@@ -56,7 +58,10 @@ describe("berth logs", () => {
     const component = await echoWithCopies(1);
     const wrongCopy = await berth(server, ["logs", component, "--copy", "7"]);
     t.assert.equal(wrongCopy.code, 1);
-    t.assert.equal(wrongCopy.stderr, `berth: ValidationException: Inference component ${component} has no copy 7 with output on this server; copies with output: 1.\n`);
+    t.assert.equal(
+      wrongCopy.stderr,
+      `berth: ValidationException: Inference component ${component} has no copy 7 with output on this server; copies with output: 1.\n`,
+    );
     const unknown = await berth(server, ["logs", "no-such-component"]);
     t.assert.equal(unknown.code, 1);
     t.assert.match(unknown.stderr, /^berth: ValidationException: Could not find inference component ".*inference-component\/no-such-component"\.\n$/);

@@ -68,7 +68,10 @@ describe("berth endpoints and berth components", () => {
   it("says what to do when the server refuses the key", async (t: TestContext) => {
     const run = await berth(server, ["endpoints"], { AWS_ACCESS_KEY_ID: "AKIAUNKNOWNKEY000000", AWS_SECRET_ACCESS_KEY: "nothing" });
     t.assert.equal(run.code, 1);
-    t.assert.match(run.stderr, /^berth: UnrecognizedClientException: The security token included in the request is invalid\.\nberth: the server refused the key\./);
+    t.assert.match(
+      run.stderr,
+      /^berth: UnrecognizedClientException: The security token included in the request is invalid\.\nberth: the server refused the key\./,
+    );
     t.assert.doesNotMatch(run.stderr, stackTrace);
   });
 });

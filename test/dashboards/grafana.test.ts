@@ -81,7 +81,15 @@ describe("deploy/grafana/berth.json", () => {
     }
     const missing = [...queried].filter(([name]) => !family(name, families)).map(([name, where]) => `${name} (${where.join(", ")})`);
     t.assert.deepStrictEqual(missing, [], "metrics the dashboard queries that /metrics lacks");
-    for (const needed of ["berth_invocations_total", "berth_model_latency_seconds", "berth_invocation_errors_total", "berth_copies", "berth_instances", "berth_held_requests", "berth_overhead_latency_seconds"])
+    for (const needed of [
+      "berth_invocations_total",
+      "berth_model_latency_seconds",
+      "berth_invocation_errors_total",
+      "berth_copies",
+      "berth_instances",
+      "berth_held_requests",
+      "berth_overhead_latency_seconds",
+    ])
       t.assert.ok(
         [...queried.keys()].some((name) => family(name, families) === needed),
         `the dashboard shows ${needed}`,

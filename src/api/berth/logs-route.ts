@@ -44,9 +44,13 @@ export function logsRoute(options: { store: BerthStore; account: Account; logs?:
       if (req.method !== "GET") throw protocolErrors.methodNotAllowed(req.method ?? "?", url.pathname, "GET");
       const name = decodeURIComponent(match[1]!);
       ctx.auth.authorize(copyLogsAccess(name, options.account));
-      if (!(await findComponent(options.store, name))) throw sageMakerErrors.notFound("inference component", sageMakerArn(options.account, "inference-component", name));
+      if (!(await findComponent(options.store, name)))
+        throw sageMakerErrors.notFound("inference component", sageMakerArn(options.account, "inference-component", name));
       const logs = options.logs;
-      if (!logs) throw invalid("Copy logs are kept by the agent on each GPU host; this replica runs none. Read them on the host: journalctl -u berth-agent (or the agent's own log).");
+      if (!logs)
+        throw invalid(
+          "Copy logs are kept by the agent on each GPU host; this replica runs none. Read them on the host: journalctl -u berth-agent (or the agent's own log).",
+        );
       const copy = copyId(name, url.searchParams.get("copy"), logs);
       const tail = wholeParameter(url.searchParams.get("tail"), "tail", 100);
       const follow = ["true", "1", ""].includes(url.searchParams.get("follow") ?? "false");

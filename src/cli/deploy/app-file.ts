@@ -200,7 +200,10 @@ export function parseAppFile(source: string, file: string): AppSpec {
   if (document.errors.length > 0)
     throw new AppFileError(
       file,
-      document.errors.map((e) => `line ${e.linePos?.[0].line ?? "?"}, column ${e.linePos?.[0].col ?? "?"}: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")} (the file must be YAML or JSON)`),
+      document.errors.map(
+        (e) =>
+          `line ${e.linePos?.[0].line ?? "?"}, column ${e.linePos?.[0].col ?? "?"}: ${e.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")} (the file must be YAML or JSON)`,
+      ),
     );
   const problems: string[] = [];
   const raw = fileFields(document.toJS(), "(file)", problems) as Partial<AppSpec> & { endpoint?: Partial<EndpointSpec>; components?: Partial<ComponentSpec>[] };
@@ -211,7 +214,11 @@ export function parseAppFile(source: string, file: string): AppSpec {
   spec.components = (spec.components ?? []).map((c, i) => crossCheck(c, i, spec.models, problems)).filter((c): c is ComponentSpec => c !== undefined);
   unique(spec.models, "models", problems);
   unique(spec.components, "components", problems);
-  if (problems.length > 0) throw new AppFileError(file, problems.map((p) => p.replace(/^\(file\)\./, "")));
+  if (problems.length > 0)
+    throw new AppFileError(
+      file,
+      problems.map((p) => p.replace(/^\(file\)\./, "")),
+    );
   return spec;
 }
 

@@ -18,7 +18,13 @@ export interface DesiredState {
 
 export interface DesiredComponent {
   spec: ComponentSpec;
-  input: { InferenceComponentName: string; EndpointName: string; VariantName: string; Specification: InferenceComponentSpecification; RuntimeConfig: { CopyCount: number } };
+  input: {
+    InferenceComponentName: string;
+    EndpointName: string;
+    VariantName: string;
+    Specification: InferenceComponentSpecification;
+    RuntimeConfig: { CopyCount: number };
+  };
   scalableTarget?: { ServiceNamespace: "sagemaker"; ResourceId: string; ScalableDimension: string; MinCapacity: number; MaxCapacity: number };
   policy?: {
     PolicyName: string;
@@ -81,7 +87,10 @@ function modelInput(m: ModelSpec, e: EndpointSpec): DesiredState["models"][numbe
 
 function component(c: ComponentSpec, e: EndpointSpec): DesiredComponent {
   const resourceId = `inference-component/${c.name}`;
-  const startup = compact({ ContainerStartupHealthCheckTimeoutInSeconds: c.startupTimeoutSeconds, ModelDataDownloadTimeoutInSeconds: c.downloadTimeoutSeconds });
+  const startup = compact({
+    ContainerStartupHealthCheckTimeoutInSeconds: c.startupTimeoutSeconds,
+    ModelDataDownloadTimeoutInSeconds: c.downloadTimeoutSeconds,
+  });
   const out: DesiredComponent = {
     spec: c,
     input: {
@@ -103,7 +112,13 @@ function component(c: ComponentSpec, e: EndpointSpec): DesiredComponent {
     },
   };
   if (c.scaling) {
-    out.scalableTarget = { ServiceNamespace: "sagemaker", ResourceId: resourceId, ScalableDimension: copyCountDimension, MinCapacity: c.scaling.minCopies, MaxCapacity: c.scaling.maxCopies };
+    out.scalableTarget = {
+      ServiceNamespace: "sagemaker",
+      ResourceId: resourceId,
+      ScalableDimension: copyCountDimension,
+      MinCapacity: c.scaling.minCopies,
+      MaxCapacity: c.scaling.maxCopies,
+    };
     if (c.scaling.targetInvocationsPerCopy !== undefined)
       out.policy = {
         PolicyName: `${c.name}-invocations-per-copy`,

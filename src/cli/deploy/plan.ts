@@ -50,7 +50,10 @@ async function planEndpoint(sm: SageMakerClient, desired: DesiredState): Promise
   };
   const current = await missingAsUndefined(sm.send(new DescribeEndpointCommand({ EndpointName: endpoint.EndpointName })));
   if (!current)
-    return [createConfig, { action: "create", kind: "endpoint", name: endpoint.EndpointName, details: [], apply: () => sm.send(new CreateEndpointCommand(endpoint)) }];
+    return [
+      createConfig,
+      { action: "create", kind: "endpoint", name: endpoint.EndpointName, details: [], apply: () => sm.send(new CreateEndpointCommand(endpoint)) },
+    ];
   if (current.EndpointStatus === "Failed")
     throw new CliError(
       `endpoint ${endpoint.EndpointName} is Failed (${current.FailureReason ?? "no reason given"}). Delete it (aws sagemaker delete-endpoint --endpoint-name ${endpoint.EndpointName}) and deploy again.`,
@@ -70,7 +73,9 @@ async function planEndpoint(sm: SageMakerClient, desired: DesiredState): Promise
     : [`variant ${variant.VariantName} replaces ${(config.ProductionVariants ?? []).map((v) => v.VariantName).join(", ")}`];
   if (details.length === 0) return [unchanged];
   if (current.EndpointStatus !== "InService")
-    throw new CliError(`endpoint ${endpoint.EndpointName} is ${current.EndpointStatus}, and changing it needs it InService. Wait ('berth endpoints') and apply again.`);
+    throw new CliError(
+      `endpoint ${endpoint.EndpointName} is ${current.EndpointStatus}, and changing it needs it InService. Wait ('berth endpoints') and apply again.`,
+    );
   const configExists = await missingAsUndefined(sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName })));
   return [
     ...(configExists ? [] : [createConfig]),
@@ -80,7 +85,14 @@ async function planEndpoint(sm: SageMakerClient, desired: DesiredState): Promise
 
 async function planModel(sm: SageMakerClient, model: DesiredState["models"][number]): Promise<Change> {
   const current = await missingAsUndefined(sm.send(new DescribeModelCommand({ ModelName: model.ModelName })));
-  if (!current) return { action: "create", kind: "model", name: model.ModelName, details: [model.PrimaryContainer.Image ?? ""], apply: () => sm.send(new CreateModelCommand(model)) };
+  if (!current)
+    return {
+      action: "create",
+      kind: "model",
+      name: model.ModelName,
+      details: [model.PrimaryContainer.Image ?? ""],
+      apply: () => sm.send(new CreateModelCommand(model)),
+    };
   const details = differences([
     ["image", current.PrimaryContainer?.Image, model.PrimaryContainer.Image],
     ["modelDataUrl", current.PrimaryContainer?.ModelDataUrl, model.PrimaryContainer.ModelDataUrl],
@@ -99,12 +111,21 @@ async function planComponent(sm: SageMakerClient, flags: ServerFlags, c: Desired
   if (c.spec.model && !desired.models.some((m) => m.ModelName === c.spec.model)) {
     const model = await missingAsUndefined(sm.send(new DescribeModelCommand({ ModelName: c.spec.model })));
     if (!model)
-      throw new CliError(`component ${c.spec.name} names model ${c.spec.model}, which is neither under models: in the file nor on the server. Add it under models:.`, exitCodes.badInput);
+      throw new CliError(
+        `component ${c.spec.name} names model ${c.spec.model}, which is neither under models: in the file nor on the server. Add it under models:.`,
+        exitCodes.badInput,
+      );
   }
   const changes: Change[] = [];
   const current = await missingAsUndefined(sm.send(new DescribeInferenceComponentCommand({ InferenceComponentName: input.InferenceComponentName })));
   if (!current) {
-    changes.push({ action: "create", kind: "inference-component", name: input.InferenceComponentName, details: [componentText(c)], apply: () => sm.send(new CreateInferenceComponentCommand(input)) });
+    changes.push({
+      action: "create",
+      kind: "inference-component",
+      name: input.InferenceComponentName,
+      details: [componentText(c)],
+      apply: () => sm.send(new CreateInferenceComponentCommand(input)),
+    });
   } else {
     if (current.EndpointName !== input.EndpointName)
       throw new CliError(
@@ -131,7 +152,13 @@ async function planComponent(sm: SageMakerClient, flags: ServerFlags, c: Desired
                   ...(copies.length > 0 ? { RuntimeConfig: input.RuntimeConfig } : {}),
                 }),
               )
-          : () => sm.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: input.InferenceComponentName, DesiredRuntimeConfig: input.RuntimeConfig }));
+          : () =>
+              sm.send(
+                new UpdateInferenceComponentRuntimeConfigCommand({
+                  InferenceComponentName: input.InferenceComponentName,
+                  DesiredRuntimeConfig: input.RuntimeConfig,
+                }),
+              );
       changes.push({ action: "update", kind: "inference-component", name: input.InferenceComponentName, details, apply });
     }
   }
@@ -158,7 +185,9 @@ async function planTarget(flags: ServerFlags, c: DesiredComponent, isNew: boolea
     ["minCopies", found.MinCapacity, target.MinCapacity],
     ["maxCopies", found.MaxCapacity, target.MaxCapacity],
   ]);
-  return details.length === 0 ? { action: "unchanged", kind: "scalable-target", name, details } : { action: "update", kind: "scalable-target", name, details, apply };
+  return details.length === 0
+    ? { action: "unchanged", kind: "scalable-target", name, details }
+    : { action: "update", kind: "scalable-target", name, details, apply };
 }
 
 async function planPolicy(flags: ServerFlags, c: DesiredComponent, isNew: boolean): Promise<Change> {
@@ -184,7 +213,9 @@ async function planPolicy(flags: ServerFlags, c: DesiredComponent, isNew: boolea
     ["scaleInCooldownSeconds", was.ScaleInCooldown, want.ScaleInCooldown],
     ["scaleOutCooldownSeconds", was.ScaleOutCooldown, want.ScaleOutCooldown],
   ]);
-  return details.length === 0 ? { action: "unchanged", kind: "scaling-policy", name, details } : { action: "update", kind: "scaling-policy", name, details, apply };
+  return details.length === 0
+    ? { action: "unchanged", kind: "scaling-policy", name, details }
+    : { action: "update", kind: "scaling-policy", name, details, apply };
 }
 
 function specDifferences(c: DesiredComponent, current: DescribeInferenceComponentCommandOutput): string[] {
@@ -201,7 +232,11 @@ function specDifferences(c: DesiredComponent, current: DescribeInferenceComponen
     ["cpuCores", had?.NumberOfCpuCoresRequired, need?.NumberOfCpuCoresRequired],
     ["memoryMiB", had?.MinMemoryRequiredInMb, need?.MinMemoryRequiredInMb],
     ["placement", have.SchedulingConfig?.PlacementStrategy, want.SchedulingConfig?.PlacementStrategy],
-    ["startupTimeoutSeconds", have.StartupParameters?.ContainerStartupHealthCheckTimeoutInSeconds, want.StartupParameters?.ContainerStartupHealthCheckTimeoutInSeconds],
+    [
+      "startupTimeoutSeconds",
+      have.StartupParameters?.ContainerStartupHealthCheckTimeoutInSeconds,
+      want.StartupParameters?.ContainerStartupHealthCheckTimeoutInSeconds,
+    ],
     ["downloadTimeoutSeconds", have.StartupParameters?.ModelDataDownloadTimeoutInSeconds, want.StartupParameters?.ModelDataDownloadTimeoutInSeconds],
   ]);
 }
