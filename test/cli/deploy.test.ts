@@ -2,6 +2,7 @@ import { DescribeScalableTargetsCommand, ApplicationAutoScalingClient } from "@a
 import { DescribeEndpointCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { stringify } from "yaml";
 import { berth, stackTrace } from "../support/berth-cli.js";
@@ -138,5 +139,29 @@ describe("berth deploy -f", () => {
       new RegExp(`components\\[0\\] \\(${component}\\): Value 'BAD KEY' at 'specification\\.container\\.environment\\.key' failed to satisfy constraint`),
     );
     await t.assert.rejects(server.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint })), /Could not find endpoint/);
+  });
+
+  it("deploys the README's example file, examples/deploy/app.yaml, as written", async (t: TestContext) => {
+    const file = fileURLToPath(new URL("../../../examples/deploy/app.yaml", import.meta.url));
+    const run = await berth(server, ["deploy", "-f", file, "--yes"]);
+    t.assert.equal(run.code, 0, run.stderr);
+    t.assert.match(run.stdout, /^\+ model shop-echo-model +berth\/echo$/m);
+    t.assert.match(run.stdout, /all in service: endpoint shop with shop-echo, shop-echo-spread\n/);
+    const again = await berth(server, ["deploy", "-f", file, "--dry-run"]);
+    t.assert.match(again.stdout, /0 to create, 0 to change, 6 unchanged\nno changes/);
+  });
+
+  it("ends the wait with the failure reason when a component fails, exit code 1", async (t: TestContext) => {
+    const endpoint = uniqueName("dep");
+    const component = uniqueName("dep-broken");
+    const file = appFile(endpoint, component, { extra: { components: [{ name: component, image: "nosuch.example/none:1", memoryMiB: 256 }] } });
+    const run = await berth(server, ["deploy", "-f", file, "--yes"]);
+    t.assert.equal(run.code, 1);
+    t.assert.match(run.stdout, new RegExp(`^inference-component ${component}: Failed 0/1 copies \\(.*nosuch\\.example`, "m"));
+    t.assert.match(
+      run.stderr,
+      new RegExp(`^berth: inference component ${component} failed: .*nosuch\\.example.*\\. Its copies' output: berth logs ${component}\\n$`),
+    );
+    t.assert.doesNotMatch(run.stderr, stackTrace);
   });
 });

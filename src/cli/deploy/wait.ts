@@ -28,7 +28,7 @@ export async function waitUntilInService(sm: SageMakerClient, desired: DesiredSt
       const line = `inference-component ${name}: ${d.InferenceComponentStatus} ${current}/${wanted} copies${d.FailureReason ? ` (${d.FailureReason})` : ""}`;
       options.lines.set(name, line);
       if (d.InferenceComponentStatus === "Failed")
-        throw new CliError(`inference component ${name} failed: ${d.FailureReason ?? "no reason given"}. Its copies' output: berth logs ${name}`);
+        throw new CliError(`inference component ${name} failed: ${sentence(d.FailureReason ?? "no reason given")} Its copies' output: berth logs ${name}`);
       if (d.InferenceComponentStatus !== "InService" || current !== wanted) pending.set(name, line);
     }
     if (pending.size === 0) return;
@@ -38,4 +38,8 @@ export async function waitUntilInService(sm: SageMakerClient, desired: DesiredSt
       );
     await new Promise((resolve) => setTimeout(resolve, options.pollMs));
   }
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }
