@@ -1,11 +1,13 @@
 import { DescribeScalableTargetsCommand, ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { DescribeEndpointCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { stringify } from "yaml";
-import { berth, stackTrace } from "../support/berth-cli.js";
+import { berth, cliEnv, stackTrace } from "../support/berth-cli.js";
+import { eventually } from "../support/wait.js";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { uniqueName } from "../support/fixtures.js";
 
@@ -164,4 +166,32 @@ describe("berth deploy -f", () => {
     );
     t.assert.doesNotMatch(run.stderr, stackTrace);
   });
+
+  it("on a terminal it asks before changing anything, and redraws its status lines in place", async (t: TestContext) => {
+    const endpoint = uniqueName("dep");
+    const component = uniqueName("dep-echo");
+    const file = appFile(endpoint, component);
+    const declined = await onTerminal(["deploy", "-f", file], "n");
+    t.assert.equal(declined.code, 3);
+    t.assert.match(declined.output, /berth: not applied: nothing was changed\./);
+    await t.assert.rejects(server.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint })), /Could not find endpoint/);
+
+    const accepted = await onTerminal(["deploy", "-f", file], "y");
+    t.assert.equal(accepted.code, 0, accepted.output);
+    t.assert.match(accepted.output, /all in service/);
+    t.assert.match(accepted.output, /\x1b\[\d+A\r\x1b\[K(endpoint|inference-component) /, "the status block is redrawn in place");
+  });
 });
+
+/** Runs `berth <args>` on a pseudo-terminal (util-linux script), answering the prompt once it appears. */
+async function onTerminal(args: string[], answer: string): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, fileURLToPath(new URL("../../../bin/berth.js", import.meta.url)), ...args].map((a) => `'${a}'`).join(" ");
+  const child = spawn("script", ["-qfec", command, "/dev/null"], { env: cliEnv(server), stdio: ["pipe", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
+  await eventually(async () => (output.includes("Apply these changes? [y/N]") ? true : undefined), { what: () => `the prompt; output so far: ${output}` });
+  child.stdin.write(`${answer}\n`);
+  return { code: await exited, output };
+}
