@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { exitCodes } from "./failures.js";
 import { registerServerCommand } from "./server-command.js";
 import { registerInstancesCommand } from "./instances-command.js";
 import { registerInvokeCommand } from "./invoke-command.js";
@@ -15,6 +16,8 @@ import { registerMetricsProxyCommand } from "./metrics-proxy-command.js";
 
 const program = new Command();
 program.name("berth").description("Berth: pack many models onto shared GPU machines behind a SageMaker-compatible API").version("0.1.0");
+// A wrong command line (unknown option, missing argument) exits 2, as a bad file does; help and --version exit 0.
+program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : exitCodes.badInput));
 registerServerCommand(program);
 registerEndpointsCommand(program);
 registerComponentsCommand(program);
