@@ -123,8 +123,9 @@ async function main(): Promise<void> {
   say(
     markdownTable(
       [
-        ["setting", "moves", "cost", "(a2) ÷ this", "within SLO", "failed", "mean instances"],
-        ...points.map((p) => [
+        ["#", "setting", "moves", "cost", "(a2) ÷ this", "within SLO", "failed", "mean instances"],
+        ...points.map((p, i) => [
+          String(i + 1),
           p.label,
           p.feature,
           usd(p.cost),
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
           (p.result.instanceHours / (trace.durationS / 3600)).toFixed(2),
         ]),
       ],
-      ["l", "l", "r", "r", "r", "r", "r"],
+      ["r", "l", "l", "r", "r", "r", "r", "r"],
     ),
   );
   say();
@@ -152,7 +153,16 @@ async function main(): Promise<void> {
   process.stdout.write(text);
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, "report.md"), text);
-  await writeFile(join(outDir, "frontier.svg"), await renderSvg(frontierChart(points, target, "(a2)")));
+  await writeFile(
+    join(outDir, "frontier.svg"),
+    await renderSvg(
+      frontierChart(
+        points.map((p, i) => ({ ...p, key: String(i + 1) })),
+        target,
+        "(a2)",
+      ),
+    ),
+  );
   process.stdout.write(`\nwritten to ${join(outDir, "report.md")} and frontier.svg (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
   if (met.length === 0) process.exitCode = 1;
 }
@@ -186,6 +196,9 @@ function whatStops(candidate: FrontierPoint, points: readonly FrontierPoint[], b
     .sort((x, y) => x[0] - y[0])
     .map(([n, k]) => `${n} instance${n === 1 ? "" : "s"} ${pct(k / series.instances.length, 0)} of the time`);
   out.push(
+    `- **The baseline.** (a2) runs ${(baseline / price / hours).toFixed(0)} instances for all ${hours} h (${(baseline / price).toFixed(0)} instance-hours): a dedicated endpoint never goes below one instance, and each model's peak fits its own.`,
+  );
+  out.push(
     `- **Cost.** 8× below (a2) is ${usd(budget)}: ${(budget / price).toFixed(1)} instance-hours, ${(budget / price / hours).toFixed(2)} instances on average over ${hours} h. ` +
       `The candidate runs ${(r.instanceHours / hours).toFixed(2)} on average (${time.join(", ")}): ${r.instanceHours.toFixed(1)} instance-hours, ${usd(r.cost)}, ${times(candidate.ratio)}. ` +
       `Its floor is ${floor} instance${floor === 1 ? "" : "s"} (${usd(floor * hours * price)}, ${times(baseline / (floor * hours * price))}); the rest is the second instance, held while copies beyond one instance's 8 devices run.`,
@@ -209,7 +222,8 @@ function whatStops(candidate: FrontierPoint, points: readonly FrontierPoint[], b
       .map(([why, n]) => `${n} ${why}`)
       .join(", ");
     out.push(
-      `  - ${m.name}: ${miss} of ${m.requests.toLocaleString("en-US")} (${pct(miss / m.requests)}); ${m.failed} failed${reasons ? ` (${reasons})` : ""}, ${miss - m.failed} served late; ${m.coldStarts} cold starts, peak ${m.peakCopies} copies`,
+      `  - ${m.name}: ${miss} of ${m.requests.toLocaleString("en-US")} (${pct(miss / m.requests)}); ${m.failed} failed${reasons ? ` (${reasons})` : ""}, ${miss - m.failed} served late; ` +
+        `${m.held} arrived to no ready copy (${m.coldStarts} cold starts); peak ${m.peakCopies} copies`,
     );
   }
   out.push(

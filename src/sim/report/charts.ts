@@ -351,15 +351,16 @@ function round(x: number): number {
 
 /** One point of a cost frontier: a setting, its cost ratio against the baseline and its SLO attainment. */
 export interface FrontierChartPoint {
-  label: string;
+  /** Drawn next to the point (a row number of the frontier table: full labels would overlap). */
+  key: string;
   feature: string;
   ratio: number;
   attainment: number;
 }
 
-/** Cost ratio against SLO attainment, one labelled point per setting, coloured by the feature it moves; the target as two rules. */
+/** Cost ratio against SLO attainment, one numbered point per setting, coloured by the feature it moves; the target as two rules. */
 export function frontierChart(points: readonly FrontierChartPoint[], target: { ratio: number; attainment: number }, baseline: string): TopLevelSpec {
-  const values = points.map((p) => ({ label: p.label, feature: p.feature, ratio: round(p.ratio), slo: round(p.attainment * 100) }));
+  const values = points.map((p) => ({ key: p.key, feature: p.feature, ratio: round(p.ratio), slo: round(p.attainment * 100) }));
   const sloMin = Math.min(target.attainment * 100, ...values.map((v) => v.slo));
   const x = {
     field: "slo",
@@ -370,7 +371,7 @@ export function frontierChart(points: readonly FrontierChartPoint[], target: { r
   const y = { field: "ratio", type: "quantitative", title: `cost ratio: ${baseline} ÷ this`, scale: { zero: true } } as const;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    title: "Cost ratio against SLO attainment, as settings move",
+    title: { text: "Cost ratio against SLO attainment, as settings move", subtitle: "numbers: rows of the frontier table; dashed: the target" },
     width: 640,
     height: 420,
     layer: [
@@ -389,7 +390,7 @@ export function frontierChart(points: readonly FrontierChartPoint[], target: { r
         mark: { type: "point", filled: true, size: 90 },
         encoding: { x, y, color: { field: "feature", type: "nominal", title: "what moves", legend: bottomLegend } },
       },
-      { data: { values }, mark: { type: "text", align: "left", dx: 7, dy: -6, fontSize: 9 }, encoding: { x, y, text: { field: "label" } } },
+      { data: { values }, mark: { type: "text", align: "left", dx: 6, dy: -6, fontSize: 10 }, encoding: { x, y, text: { field: "key" } } },
     ],
   } as TopLevelSpec;
 }
