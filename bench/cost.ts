@@ -148,6 +148,7 @@ async function main(): Promise<void> {
     say("## What stops 8× at 99.9%");
     say();
     for (const line of whatStops(candidate, points, baseline, trace.durationS, shipped.endpoint.pricePerHour)) say(line);
+    for (const line of beyondFloor(candidate.result, applied)) say(line);
   }
   const text = lines.join("\n") + "\n";
   process.stdout.write(text);
@@ -180,6 +181,32 @@ function describe(s: DeploymentSettings): string {
   if (s.diskCacheGB !== undefined) parts.push(`${s.diskCacheGB} GB disk weight cache`);
   if (s.growOnBacklog === false) parts.push("no backlog growth");
   return parts.join("; ") || "as shipped";
+}
+
+/** Device-hours each model held above its minimum copies: what keeps the second instance. */
+function beyondFloor(r: StrategyResult, portfolio: Portfolio): string[] {
+  const series = r.engine!.series;
+  const hours = (series.stepS * series.instances.length) / 3600;
+  const deviceGiB = portfolio.endpoint.instance.memoryPerAcceleratorGiB;
+  const rows = portfolio.models.map((m, i) => {
+    const copies = series.copies[i]!;
+    const mean = copies.reduce((a, b) => a + b, 0) / copies.length;
+    // A share over half a device blocks the whole device for every other share as large: count it whole.
+    const share = m.acceleratorMemoryGiB;
+    const perCopy = share === undefined ? m.accelerators : share > deviceGiB / 2 ? 1 : share / deviceGiB;
+    return { name: m.name, mean, min: m.scaling.minCopies, floor: m.scaling.minCopies * perCopy, deviceHours: (mean - m.scaling.minCopies) * perCopy * hours };
+  });
+  const total = rows.reduce((a, b) => a + b.deviceHours, 0);
+  const floor = rows.reduce((a, b) => a + b.floor, 0);
+  return [
+    `- **Above the floor** (copies sampled every ${series.stepS} s; a share larger than half a device counted as the whole device it blocks, a smaller one by its memory): ` +
+      `the minimum copies hold ${floor.toFixed(1)} devices; above them the models held ${total.toFixed(0)} device-hours, ${(total / hours).toFixed(2)} devices on average, ` +
+      `${(floor + total / hours).toFixed(1)} in all against one instance's 8:`,
+    ...rows
+      .filter((x) => x.deviceHours >= 0.5)
+      .sort((x, y) => y.deviceHours - x.deviceHours)
+      .map((x) => `  - ${x.name}: ${x.mean.toFixed(2)} copies on average (minimum ${x.min}), ${x.deviceHours.toFixed(0)} device-hours above it`),
+  ];
 }
 
 /** Why the candidate and the frontier miss the target, in figures. */
