@@ -53,10 +53,12 @@ export function PackingMap(props: { instances: Instance[]; colors: Map<string, s
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
     const found: Hit[] = [];
+    const started = performance.now();
     instances.forEach((instance, i) =>
       drawInstance(ctx, instance, (i % columns) * (tileW + gap), Math.floor(i / columns) * (tileH + gap), props.colors, found),
     );
     hits.current = found;
+    element.dataset.drawMs = (performance.now() - started).toFixed(1);
   }, [instances, width, props.colors]);
 
   const onMove = (event: MouseEvent) => {

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
+import { UpdateInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
+import type { Browser, Page } from "playwright-core";
+import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
+import { createComponent, createIcEndpoint, echoComponent, waitForComponent } from "../support/fixtures.js";
+import { launchChromium, watchedPage } from "./browser.js";
+
+/** The README's screenshots are written by this test. */
+const docs = fileURLToPath(new URL("../../../docs/", import.meta.url));
+
+describe("the web console, live against a real server", () => {
+  let berth: BerthProcess;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  // The server is this file's own, so the names can be the ones the README's screenshots show.
+  const endpoint = "shop";
+  const chat = "chat";
+  const embed = "embed";
+  const rerank = "rerank";
+
+  before(async () => {
+    [berth, browser] = await Promise.all([startBerth({ config: { scalingPeriodSeconds: 1 } }), launchChromium()]);
+    await createIcEndpoint(berth.sagemaker, { name: endpoint, instanceType: "ml.g5.12xlarge", instanceCount: 2 });
+    await createComponent(berth.sagemaker, echoComponent(endpoint, { name: chat, copies: 1, accelerators: 1, cpu: 8, memory: 32768 }));
+    await createComponent(berth.sagemaker, echoComponent(endpoint, { name: embed, copies: 2, accelerators: 1, cpu: 4, memory: 16384 }));
+    // Berth's fractional accelerators: each copy takes a third of one A10G's 24 GiB.
+    await createComponent(berth.sagemaker, {
+      ...echoComponent(endpoint, { name: rerank, copies: 3, accelerators: 1, cpu: 2, memory: 8192 }),
+      Tags: [{ Key: "berth:AcceleratorMemoryRequiredInMb", Value: "8192" }],
+    });
+    ({ page, errors } = await watchedPage(browser));
+  });
+  after(async () => {
+    await browser?.close();
+    await berth?.stop();
+  });
+
+  const copiesOnMap = (component: string) => page.locator(`.legend li[data-owner="${component}"] .count`);
+
+  it("logs in with an access key and shows the endpoints, the components and the packing map", async () => {
+    await page.goto(`${berth.url}/console/`);
+    await page.getByLabel("Access key ID").fill(credentials.accessKeyId);
+    await page.getByLabel("Secret access key").fill(credentials.secretAccessKey);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("heading", { name: /Packing map/ }).waitFor();
+    await page.locator(`tr[data-component="${chat}"] .copies`).filter({ hasText: "1 / 1" }).waitFor();
+    assert.equal(await copiesOnMap(embed).textContent(), "2");
+    assert.equal(await copiesOnMap(rerank).textContent(), "3");
+    assert.match((await page.locator("h2", { hasText: "Packing map" }).textContent())!, /2 instances, \d of 8 accelerators in use/);
+  });
+
+  it("shows a copy added through the SDK on the map without a reload", async () => {
+    await page.evaluate(() => ((globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true));
+    await berth.sagemaker.send(new UpdateInferenceComponentCommand({ InferenceComponentName: chat, RuntimeConfig: { CopyCount: 2 } }));
+    await copiesOnMap(chat).filter({ hasText: "2" }).waitFor();
+    await waitForComponent(berth.sagemaker, chat, "InService");
+    await page.locator(`tr[data-component="${chat}"] .copies`).filter({ hasText: "2 / 2" }).waitFor();
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce), true, "the page was not reloaded");
+  });
+
+  it("puts a scaling activity on the component's timeline, on the charts' time axis", async () => {
+    const aas = new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials, maxAttempts: 1 });
+    await page.locator(`a[href="#/component/${chat}"]`).click();
+    await page.getByText("Copies", { exact: true }).waitFor();
+    // A minimum above the current count scales the component out at once (as Application Auto Scaling does).
+    await aas.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: "sagemaker",
+        ResourceId: `inference-component/${chat}`,
+        ScalableDimension: "sagemaker:inference-component:DesiredCopyCount",
+        MinCapacity: 3,
+        MaxCapacity: 4,
+      }),
+    );
+    for (let i = 0; i < 20; i++)
+      await berth.runtime.send(
+        new InvokeEndpointCommand({ EndpointName: endpoint, InferenceComponentName: chat, ContentType: "application/json", Body: JSON.stringify({ i }) }),
+      );
+    const activity = page.locator(".component .timeline li").filter({ hasText: `inference-component/${chat}` });
+    await activity.first().waitFor({ timeout: 30_000 });
+    assert.match((await activity.first().textContent())!, /3/);
+    await waitForComponent(berth.sagemaker, chat, "InService");
+    await page.locator(".component p", { hasText: "copies 3 / 3" }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: `${docs}console-component.png`, fullPage: true });
+  });
+
+  it("shows a rolling update batch by batch", async () => {
+    await page.locator('a[href="#/"]').first().click();
+    // One copy per batch, and a long bake (an hour of API time, a minute at this scaling period) to catch it between batches.
+    await berth.sagemaker.send(
+      new UpdateInferenceComponentCommand({
+        InferenceComponentName: embed,
+        Specification: echoComponent(endpoint, { name: embed, accelerators: 1, cpu: 4, memory: 16384, env: { VERSION: "2" } }).Specification,
+        DeploymentConfig: { RollingUpdatePolicy: { MaximumBatchSize: { Type: "COPY_COUNT", Value: 1 }, WaitIntervalInSeconds: 3600 } },
+      }),
+    );
+    const rollout = page.locator(`tr[data-component="${embed}"] .rollout`);
+    await rollout.filter({ hasText: "rolling · baking · batch 1 · new 1/1 ready, old 1" }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: `${docs}console-overview.png`, fullPage: true });
+  });
+
+  it("reported no error in the browser's console", () => {
+    assert.deepEqual(errors, []);
+  });
+});
