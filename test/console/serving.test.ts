@@ -1,28 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { request } from "node:http";
 import { Hash } from "@smithy/hash-node";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
-import { berthFetch } from "../support/http.js";
+import { berthFetch, rawGet } from "../support/http.js";
 import { eventually } from "../support/wait.js";
 import { readKeys, writeKeys } from "../../src/auth/keys-file.js";
-
-/** A raw GET with the path exactly as written (fetch would resolve dot segments before sending). */
-function rawGet(url: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path, headers }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 async function login(url: string, key = credentials): Promise<string> {
   const response = await berthFetch(`${url}/console/api/session`, { method: "POST" }, { credentials: key });
