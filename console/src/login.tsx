@@ -8,6 +8,11 @@ export function Login(props: { region: string; onLogin: (who: ConsoleWhoAmI) => 
   const [busy, setBusy] = useState(false);
   const submit = async (event: Event) => {
     event.preventDefault();
+    // WebCrypto, which signs the login, exists only on https:// pages and on localhost.
+    if (!globalThis.crypto?.subtle)
+      return setError(
+        "This browser offers WebCrypto only on https:// pages or localhost: serve Berth with TLS (--tls-cert, --tls-key) or reach it through an SSH tunnel to localhost.",
+      );
     setBusy(true);
     setError(undefined);
     try {

@@ -36,7 +36,7 @@ export class LiveSnapshots {
     if (!this.#unwatch) {
       this.#unwatch = this.options.store.watch(() => this.#schedule());
       this.#keepAlive = setInterval(() => {
-        for (const c of this.#clients) c.res.write(": keep-alive\n\n");
+        for (const c of [...this.#clients]) this.#send(c, ": keep-alive\n\n");
       }, keepAliveMs);
       this.#keepAlive.unref();
     }
@@ -70,6 +70,12 @@ export class LiveSnapshots {
     this.#timer = setTimeout(() => void this.#broadcast(), delayMs);
   }
 
+  /** A session that ended (logged out, expired, its key deleted or its permissions narrowed) gets no more. */
+  #send(client: Client, message: string): void {
+    if (client.allowed()) client.res.write(message);
+    else client.res.end("event: logged-out\ndata: {}\n\n");
+  }
+
   async #broadcast(): Promise<void> {
     this.#timer = undefined;
     if (this.#clients.size === 0) return;
@@ -77,10 +83,7 @@ export class LiveSnapshots {
     try {
       const snapshot = await readSnapshot(this.options.store, this.options.now());
       const message = `event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`;
-      for (const client of [...this.#clients]) {
-        if (client.allowed()) client.res.write(message);
-        else client.res.end("event: logged-out\ndata: {}\n\n");
-      }
+      for (const client of [...this.#clients]) this.#send(client, message);
     } catch (error) {
       this.options.log.warn({ err: error }, "could not read the console's snapshot");
     } finally {

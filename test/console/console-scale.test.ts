@@ -106,7 +106,7 @@ describe("the web console with 100 instances and 1,000 copies, and a simulator r
     );
     const canvas = page.locator(".map canvas");
     const drawMs = await canvas.getAttribute("data-draw-ms");
-    console.log(`drew 100 instances and 1,000 copies in ${drawMs} ms`);
+    console.log(`drew 100 instances and 1,000 copies in ${drawMs} ms; the snapshot event is ${JSON.stringify(snapshot).length} bytes`);
     // The first tile's first accelerator: 6 px in, under the 20 px title.
     await canvas.hover({ position: { x: 12, y: 30 } });
     assert.match((await page.locator(".tip").textContent())!, /^model-0 · model-0-1/);
