@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import type { ConsoleSnapshot } from "./api.js";
+import { api, type ConsoleSnapshot } from "./api.js";
 
 export type LiveState = { snapshot?: ConsoleSnapshot; connected: boolean; loggedOut: boolean };
 
@@ -15,7 +15,18 @@ export function useLiveSnapshot(): LiveState {
       source.close();
       setState((s) => ({ ...s, connected: false, loggedOut: true }));
     });
-    source.onerror = () => setState((s) => ({ ...s, connected: false }));
+    // EventSource retries by itself; a session that ended (a server restart forgets them) needs a new login instead.
+    source.onerror = () => {
+      setState((s) => ({ ...s, connected: false }));
+      api.whoAmI().then(
+        (who) => {
+          if (who.loggedIn) return;
+          source.close();
+          setState((s) => ({ ...s, loggedOut: true }));
+        },
+        () => {},
+      );
+    };
     return () => source.close();
   }, []);
   return state;
