@@ -91,9 +91,16 @@ function copyText(copy: Copy): string {
   return `${copy.owner} · ${copy.copyId}\n${copy.phase}${copy.state === "Draining" ? " (draining)" : ""}${share}\n${copy.cpuCores} CPU, ${copy.memoryMiB} MiB${copy.lastError ? `\n${copy.lastError}` : ""}`;
 }
 
-function fill(ctx: CanvasRenderingContext2D, copy: Copy | undefined, colors: Map<string, string>): void {
+/** A copy's rectangle: its model's colour, pale until ready or while draining, outlined red once failed. */
+function paint(ctx: CanvasRenderingContext2D, copy: Copy | undefined, colors: Map<string, string>, x: number, y: number, w: number, h: number): void {
   ctx.globalAlpha = copy && (copy.phase !== "Ready" || copy.state === "Draining") ? 0.45 : 1;
   ctx.fillStyle = copy ? (colors.get(copy.owner) ?? "#888") : free;
+  ctx.fillRect(x, y, w, h);
+  if (copy?.phase !== "Failed") return;
+  ctx.globalAlpha = 1;
+  ctx.strokeStyle = "#c92a2a";
+  ctx.lineWidth = 2;
+  ctx.strokeRect(x + 1, y + 1, Math.max(0, w - 2), Math.max(0, h - 2));
 }
 
 function drawInstance(ctx: CanvasRenderingContext2D, instance: Instance, x: number, y: number, colors: Map<string, string>, hits: Hit[]): void {
@@ -134,14 +141,12 @@ function drawInstance(ctx: CanvasRenderingContext2D, instance: Instance, x: numb
         const h = (share.memoryMiB / device.memoryMiB) * slotsH;
         sy -= h;
         const copy = byId.get(share.copyId);
-        fill(ctx, copy, colors);
-        ctx.fillRect(sx, sy, slotW, Math.max(1, h - 1));
+        paint(ctx, copy, colors, sx, sy, slotW, Math.max(1, h - 1));
         if (copy) hits.push({ x: sx, y: sy, w: slotW, h, text: copyText(copy) });
       }
     } else {
       const copy = device.heldBy ? byId.get(device.heldBy) : undefined;
-      fill(ctx, copy, colors);
-      ctx.fillRect(sx, slotsY, slotW, slotsH);
+      paint(ctx, copy, colors, sx, slotsY, slotW, slotsH);
       if (copy) hits.push({ x: sx, y: slotsY, w: slotW, h: slotsH, text: copyText(copy) });
       else hits.push({ x: sx, y: slotsY, w: slotW, h: slotsH, text: `accelerator ${device.index} (${device.name}, ${device.memoryMiB} MiB): free` });
     }
@@ -173,8 +178,7 @@ function bar(
   let at = left;
   for (const copy of instance.copies) {
     const w = capacity > 0 ? (amount(copy) / capacity) * width : 0;
-    fill(ctx, copy, colors);
-    ctx.fillRect(at, y, Math.max(0.5, w - 0.5), 11);
+    paint(ctx, copy, colors, at, y, Math.max(0.5, w - 0.5), 11);
     hits.push({ x: at, y, w, h: 11, text: copyText(copy) });
     at += w;
   }
