@@ -1,7 +1,7 @@
 import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, type ConsoleWhoAmI } from "./api.js";
-import { modelColors } from "./colors.js";
+import { modelColors, ownerLabel } from "./colors.js";
 import { ComponentView } from "./component-view.js";
 import { useLiveSnapshot } from "./live.js";
 import { Login } from "./login.js";
@@ -23,7 +23,11 @@ function Dashboard(props: { who: ConsoleWhoAmI; onLogout: () => void }) {
   const live = useLiveSnapshot();
   const hash = useHash();
   const snapshot = live.snapshot;
-  const colors = useMemo(() => modelColors(snapshot?.components.map((c) => c.name) ?? []), [snapshot?.components.map((c) => c.name).join("\n")]);
+  const owners = [
+    ...(snapshot?.components.map((c) => c.name) ?? []),
+    ...(snapshot?.instances.flatMap((i) => i.copies.filter((c) => c.ownerType === "variant").map((c) => ownerLabel(i.endpointName, c))) ?? []),
+  ];
+  const colors = useMemo(() => modelColors(owners), [[...new Set(owners)].sort().join("\n")]);
   useEffect(() => {
     if (live.loggedOut) props.onLogout();
   }, [live.loggedOut]);

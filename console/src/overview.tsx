@@ -1,4 +1,5 @@
 import type { ConsoleSnapshot } from "./api.js";
+import { ownerLabel } from "./colors.js";
 import { PackingMap } from "./packing-map.js";
 import { Rollout } from "./rollout.js";
 import { Timeline } from "./timeline.js";
@@ -6,7 +7,11 @@ import { Timeline } from "./timeline.js";
 export function Overview(props: { snapshot: ConsoleSnapshot; colors: Map<string, string> }) {
   const { snapshot, colors } = props;
   const onMap = new Map<string, number>();
-  for (const instance of snapshot.instances) for (const copy of instance.copies) onMap.set(copy.owner, (onMap.get(copy.owner) ?? 0) + 1);
+  for (const instance of snapshot.instances)
+    for (const copy of instance.copies) {
+      const owner = ownerLabel(instance.endpointName, copy);
+      onMap.set(owner, (onMap.get(owner) ?? 0) + 1);
+    }
   const accelerators = snapshot.instances.reduce((sum, i) => sum + i.capacity.accelerators, 0);
   const freeAccelerators = snapshot.instances.reduce((sum, i) => sum + i.free.accelerators, 0);
   return (

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ConsoleSnapshot } from "./api.js";
+import { ownerLabel } from "./colors.js";
 
 type Instance = ConsoleSnapshot["instances"][number];
 type Copy = Instance["copies"][number];
@@ -82,19 +83,28 @@ export function PackingMap(props: { instances: Instance[]; colors: Map<string, s
   );
 }
 
-function copyText(copy: Copy): string {
+function copyText(instance: Instance, copy: Copy): string {
   const share = copy.share
     ? `, ${copy.share.memoryMiB} MiB of accelerator ${copy.devices[0]}`
     : copy.devices.length
       ? `, accelerators ${copy.devices.join(",")}`
       : "";
-  return `${copy.owner} · ${copy.copyId}\n${copy.phase}${copy.state === "Draining" ? " (draining)" : ""}${share}\n${copy.cpuCores} CPU, ${copy.memoryMiB} MiB${copy.lastError ? `\n${copy.lastError}` : ""}`;
+  return `${ownerLabel(instance.endpointName, copy)} · ${copy.copyId}\n${copy.phase}${copy.state === "Draining" ? " (draining)" : ""}${share}\n${copy.cpuCores} CPU, ${copy.memoryMiB} MiB${copy.lastError ? `\n${copy.lastError}` : ""}`;
 }
 
 /** A copy's rectangle: its model's colour, pale until ready or while draining, outlined red once failed. */
-function paint(ctx: CanvasRenderingContext2D, copy: Copy | undefined, colors: Map<string, string>, x: number, y: number, w: number, h: number): void {
+function paint(
+  ctx: CanvasRenderingContext2D,
+  instance: Instance,
+  copy: Copy | undefined,
+  colors: Map<string, string>,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+): void {
   ctx.globalAlpha = copy && (copy.phase !== "Ready" || copy.state === "Draining") ? 0.45 : 1;
-  ctx.fillStyle = copy ? (colors.get(copy.owner) ?? "#888") : free;
+  ctx.fillStyle = copy ? (colors.get(ownerLabel(instance.endpointName, copy)) ?? "#888") : free;
   ctx.fillRect(x, y, w, h);
   if (copy?.phase !== "Failed") return;
   ctx.globalAlpha = 1;
@@ -141,13 +151,13 @@ function drawInstance(ctx: CanvasRenderingContext2D, instance: Instance, x: numb
         const h = (share.memoryMiB / device.memoryMiB) * slotsH;
         sy -= h;
         const copy = byId.get(share.copyId);
-        paint(ctx, copy, colors, sx, sy, slotW, Math.max(1, h - 1));
-        if (copy) hits.push({ x: sx, y: sy, w: slotW, h, text: copyText(copy) });
+        paint(ctx, instance, copy, colors, sx, sy, slotW, Math.max(1, h - 1));
+        if (copy) hits.push({ x: sx, y: sy, w: slotW, h, text: copyText(instance, copy) });
       }
     } else {
       const copy = device.heldBy ? byId.get(device.heldBy) : undefined;
-      paint(ctx, copy, colors, sx, slotsY, slotW, slotsH);
-      if (copy) hits.push({ x: sx, y: slotsY, w: slotW, h: slotsH, text: copyText(copy) });
+      paint(ctx, instance, copy, colors, sx, slotsY, slotW, slotsH);
+      if (copy) hits.push({ x: sx, y: slotsY, w: slotW, h: slotsH, text: copyText(instance, copy) });
       else hits.push({ x: sx, y: slotsY, w: slotW, h: slotsH, text: `accelerator ${device.index} (${device.name}, ${device.memoryMiB} MiB): free` });
     }
   });
@@ -178,8 +188,8 @@ function bar(
   let at = left;
   for (const copy of instance.copies) {
     const w = capacity > 0 ? (amount(copy) / capacity) * width : 0;
-    paint(ctx, copy, colors, at, y, Math.max(0.5, w - 0.5), 11);
-    hits.push({ x: at, y, w, h: 11, text: copyText(copy) });
+    paint(ctx, instance, copy, colors, at, y, Math.max(0.5, w - 0.5), 11);
+    hits.push({ x: at, y, w, h: 11, text: copyText(instance, copy) });
     at += w;
   }
 }

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
-import { UpdateInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, UpdateInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
 import type { Browser, Page } from "playwright-core";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
-import { createComponent, createIcEndpoint, echoComponent, waitForComponent } from "../support/fixtures.js";
+import { createComponent, createIcEndpoint, echoComponent, waitForComponent, waitForEndpoint } from "../support/fixtures.js";
 import { launchChromium, watchedPage } from "./browser.js";
 
 /** The README's screenshots are written by this test. */
@@ -32,6 +32,16 @@ describe("the web console, live against a real server", () => {
     await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "vision", copies: 1, accelerators: 1, cpu: 8, memory: 32768 }));
     await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "classify", copies: 1, accelerators: 0, cpu: 2, memory: 4096 }));
     await createComponent(berth.sagemaker, echoComponent(endpoint, { name: "summarize", copies: 2, accelerators: 0, cpu: 2, memory: 4096 }));
+    // A single-model endpoint, whose copies belong to its variant.
+    await berth.sagemaker.send(new CreateModelCommand({ ModelName: "legacy-model", PrimaryContainer: { Image: "berth/echo" } }));
+    await berth.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: "legacy",
+        ProductionVariants: [{ VariantName: "Main", ModelName: "legacy-model", InstanceType: "ml.m5.large", InitialInstanceCount: 1 }],
+      }),
+    );
+    await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: "legacy", EndpointConfigName: "legacy" }));
+    await waitForEndpoint(berth.sagemaker, "legacy", "InService");
   });
   after(async () => {
     await browser?.close();
@@ -58,7 +68,8 @@ describe("the web console, live against a real server", () => {
     await copiesCell(page, "embed").filter({ hasText: "2 / 2" }).waitFor();
     assert.equal(await copiesOnMap(page, "embed").textContent(), "2");
     assert.equal(await copiesOnMap(page, "rerank").textContent(), "3");
-    assert.match((await page.locator("h2", { hasText: "Packing map" }).textContent())!, /2 instances, \d of 8 accelerators in use/);
+    assert.equal(await copiesOnMap(page, "legacy/Main").textContent(), "1", "a single-model endpoint's copy is named by its endpoint and variant");
+    assert.match((await page.locator("h2", { hasText: "Packing map" }).textContent())!, /3 instances, \d of 8 accelerators in use/);
     assert.equal(await page.locator(`tr[data-component="chat"] .status`).textContent(), "InService");
     assert.deepEqual(errors, []);
   });
