@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, UpdateInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
@@ -9,8 +12,14 @@ import { credentials, startBerth, type BerthProcess } from "../support/berth-pro
 import { createComponent, createIcEndpoint, echoComponent, waitForComponent, waitForEndpoint } from "../support/fixtures.js";
 import { launchChromium, watchedPage } from "./browser.js";
 
-/** The README's screenshots are written by this test. */
-const docs = fileURLToPath(new URL("../../../docs/", import.meta.url));
+/**
+ * The README's screenshots are taken by this test. They go to docs/ only with BERTH_WRITE_SCREENSHOTS=1,
+ * so an ordinary test run leaves the checkout as it was.
+ */
+const docs =
+  process.env.BERTH_WRITE_SCREENSHOTS === "1"
+    ? fileURLToPath(new URL("../../../docs/", import.meta.url))
+    : `${mkdtempSync(join(tmpdir(), "berth-console-shots-"))}/`;
 
 describe("the web console, live against a real server", () => {
   let berth: BerthProcess;
