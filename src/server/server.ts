@@ -52,6 +52,8 @@ import { WakeController } from "../cluster/wakes.js";
 import type { InstanceProvider } from "../instances/provider.js";
 import type { AutoscalingDeps } from "../operations/autoscaling/deps.js";
 import { deregisterScalableTarget } from "../operations/autoscaling/targets.js";
+import { consoleRoute } from "../console/route.js";
+import { LatencyHistograms } from "../console/latency.js";
 
 export interface RunningServer {
   url: string;
@@ -113,9 +115,10 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     timeScale,
     sources: { copyLoads: () => copyLoadsFrom(router) },
   });
+  const latency = new LatencyHistograms(monitoring.bucketMs, () => clock.now());
   const router = new Router({
     accountId: config.accountId,
-    observer: new ObserverFanout([metrics, monitoring.recorder]),
+    observer: new ObserverFanout([metrics, monitoring.recorder, latency]),
     invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
     hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
     onWake: (component) => (cluster ? cluster.wake(component, (name) => autoscaler.wake(name)) : autoscaler.wake(component)),
@@ -223,6 +226,17 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     ? agentsRoute({ store, catalog, clock, secrets: cluster.secrets, log: log.child({ component: "agents" }), ttlSeconds: config.cluster.leaseSeconds })
     : undefined;
   const copyLogs = logsRoute({ store, account: deps.account, logs: agent?.logs });
+  const webConsole = consoleRoute({
+    gate,
+    store,
+    reader: monitoring.reader,
+    latency,
+    bucketMs: monitoring.bucketMs,
+    now: () => clock.now(),
+    region: config.region,
+    secure: Boolean(tls),
+    log: log.child({ component: "console" }),
+  });
   let ready = false;
   const server = createApiServer({
     gate,
@@ -245,7 +259,10 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       placementRoute(store),
       metricsRoute(metrics.registry),
     ],
-    unsignedRoutes: cluster ? [internalMetricsRoute({ local: monitoring.local, bucketMs: monitoring.bucketMs, key: cluster.replicaKey })] : [],
+    unsignedRoutes: [
+      webConsole,
+      ...(cluster ? [internalMetricsRoute({ local: monitoring.local, bucketMs: monitoring.bucketMs, key: cluster.replicaKey })] : []),
+    ],
     isReady: () => ready,
     routingRevision: () => router.table.revision,
   });
@@ -257,7 +274,10 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     await cluster.start({ url, port }, controllers);
     self.id = cluster.replicaId;
   }
-  log.info({ url, dataDir: config.dataDir, auth: keys ? "sigv4" : "off", tls: Boolean(tls) }, `Berth is serving on ${url} (data in ${config.dataDir})`);
+  log.info(
+    { url, dataDir: config.dataDir, auth: keys ? "sigv4" : "off", tls: Boolean(tls), console: `${url}/console/` },
+    `Berth is serving on ${url} (data in ${config.dataDir}); web console at ${url}/console/`,
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -269,6 +289,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         ready = false;
         agentApi?.close();
         copyLogs.close();
+        webConsole.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -5,6 +5,7 @@ import { type ComponentDemand, type PlacedCopy, type PlacementInput } from "../.
 import { PlacementBook, type BookDecision } from "../../scheduler/book.js";
 import { TargetTracker } from "./autoscale.js";
 import { CopyTable } from "./copies.js";
+import { DeviceSharing } from "./device-sharing.js";
 import { LatencyHistogram } from "./histogram.js";
 import { PoolState } from "./pool.js";
 import { SeriesRecorder } from "./series.js";
@@ -36,6 +37,7 @@ class Engine {
   readonly #trackers: (TargetTracker | undefined)[];
   readonly #pools: PoolState[];
   readonly #copies = new CopyTable();
+  readonly #sharing = new DeviceSharing();
   readonly #latency = new LatencyHistogram();
   /** The latency the SLOs judge; the end-to-end histogram itself when no model is judged by its first token. */
   readonly #judged: LatencyHistogram;
@@ -393,6 +395,7 @@ class Engine {
       const readyAt = warm ? t : Math.max(from, instance.readyAt) + this.#startupS(m, instance.id);
       if (model.weights) this.#weights?.use(instance.id, m, model.weights.sizeGB, t);
       const k = this.#copies.add(m, readyAt, model.concurrency);
+      if (added.share) this.#sharing.join(k, added.instanceId, added.devices[0]);
       pool.copyIndex.set(added.id, k);
       instance.copies++;
       this.#live[m].push(k);
@@ -447,6 +450,7 @@ class Engine {
     list.splice(list.indexOf(k), 1);
     this.#nextReady[m] = -Infinity;
     this.#copies.release(k, t);
+    this.#sharing.leave(k);
     this.#gpusHeld -= devicesHeld(pool, copy);
   }
 
@@ -524,10 +528,11 @@ class Engine {
       this.#failOnCopy(k, a, m);
       return;
     }
-    const done = start + this.#w.service[n];
+    const slow = this.#sharing.slowdown(k, start, copies.busyEnd);
+    const done = start + this.#w.service[n] * slow;
     copies.assign(k, done);
     this.#latency.add(done - a);
-    const judged = start - a + this.#w.judged[n];
+    const judged = start - a + this.#w.judged[n] * slow;
     if (this.#judged !== this.#latency) this.#judged.add(judged);
     this.#counts.completed[m]++;
     if (judged <= this.#slo[m]) this.#counts.within[m]++;
