@@ -218,4 +218,53 @@ describe("endpoints on the agent pool", () => {
     assert.equal(now.copies.length, 1);
     assert.ok(now.instances[0]!.endsWith(`@${given[0]!.split("=")[0]}`), "the agent still held is the one the remaining instance runs on");
   });
+
+  it("managed instance scaling orders one instance for device shares while it waits for a host, not one per share", async () => {
+    const deps = await start();
+    await joinAgent(deps.store, "gpu-a", "ml.g5.xlarge");
+    await createEndpointConfig(deps, {
+      EndpointConfigName: "shares-cfg",
+      ExecutionRoleArn: "arn:aws:iam::000000000000:role/berth",
+      ProductionVariants: [
+        {
+          VariantName: "AllTraffic",
+          InstanceType: "ml.g5.xlarge",
+          InitialInstanceCount: 1,
+          ManagedInstanceScaling: { Status: "ENABLED", MinInstanceCount: 1, MaxInstanceCount: 4 },
+        },
+      ],
+    });
+    await createEndpoint(deps, { EndpointName: "shares", EndpointConfigName: "shares-cfg" });
+    await eventually(async () => ((await describeEndpoint(deps, { EndpointName: "shares" })).EndpointStatus === "InService" ? true : undefined), {
+      what: "the endpoint to be InService on one agent",
+    });
+    // Two 10 GiB shares fill the 24 GiB A10G of gpu-a; the other two need one more instance, which waits for a host.
+    await createInferenceComponent(deps, {
+      InferenceComponentName: "shares-ic",
+      EndpointName: "shares",
+      VariantName: "AllTraffic",
+      Specification: {
+        Container: { Image: "berth/echo" },
+        ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: 1, NumberOfCpuCoresRequired: 0.5, MinMemoryRequiredInMb: 512 },
+      },
+      RuntimeConfig: { CopyCount: 4 },
+      Tags: [{ Key: "berth:AcceleratorMemoryRequiredInMb", Value: "10240" }],
+    });
+    await eventually(
+      async () =>
+        /waiting for an instance/.test((await describeInferenceComponent(deps, { InferenceComponentName: "shares-ic" })).FailureReason ?? "")
+          ? true
+          : undefined,
+      { what: "the component to say its copies wait for an instance" },
+    );
+    const waiting = await describeEndpoint(deps, { EndpointName: "shares" });
+    assert.equal(waiting.ProductionVariants![0]!.DesiredInstanceCount, 2, "the launching instance counts with its two shares");
+
+    await joinAgent(deps.store, "gpu-b", "ml.g5.xlarge");
+    await joinAgent(deps.store, "gpu-c", "ml.g5.xlarge");
+    await eventually(async () => ((await layout(deps, "shares")).copies.length === 4 ? true : undefined), { what: "all four copies to be placed" });
+    const placed = await layout(deps, "shares");
+    assert.equal(placed.instances.length, 2);
+    assert.equal((await claims(deps.store)).filter((c) => c.endsWith("=free")).length, 1, "one of the two agents that joined stays free");
+  });
 });

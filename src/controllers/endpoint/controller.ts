@@ -1,5 +1,5 @@
 import type { InstanceCatalog } from "../../domain/catalog/instance-catalog.js";
-import { instanceCapacity, type CapacityOptions } from "../../domain/compute.js";
+import { deviceMemoryMiB, instanceCapacity, type CapacityOptions } from "../../domain/compute.js";
 import type { ComponentRecord, CopyRecord, InstanceRecord } from "../../domain/resources.js";
 import { InstanceUnavailableError, type InstanceProvider } from "../../instances/provider.js";
 import type { Quotas } from "../../domain/quotas.js";
@@ -109,7 +109,7 @@ export class EndpointController implements Controller {
       world,
       (type) => {
         const spec = this.#options.catalog.get(type);
-        return spec ? instanceCapacity(spec, this.#options.capacity) : undefined;
+        return spec ? { capacity: instanceCapacity(spec, this.#options.capacity), deviceMemoryMiB: deviceMemoryMiB(spec) } : undefined;
       },
       { idleReleaseMs: scale.ms(idleReleaseSeconds), minutes: (m) => scale.ms(m * 60) },
       this.#options.quotas,
