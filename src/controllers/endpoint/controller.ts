@@ -15,6 +15,7 @@ import type { Controller } from "../runtime/controllers.js";
 import { againAfter, type PassOutcome } from "../runtime/outcome.js";
 import type { WorkQueue } from "../runtime/work-queue.js";
 import { decideEndpoint, type EndpointPlan } from "./decide.js";
+import { HostArtifactsView } from "./host-artifacts-view.js";
 import type { EndpointWorld } from "./world.js";
 
 export interface EndpointControllerOptions {
@@ -39,6 +40,7 @@ export interface EndpointControllerOptions {
 export class EndpointController implements Controller {
   readonly name = "endpoints";
   readonly #options: Required<EndpointControllerOptions>;
+  readonly #hostArtifacts = new HostArtifactsView();
 
   constructor(options: EndpointControllerOptions) {
     this.#options = { resyncMs: Math.min(30_000, options.scale.ms(30)), ...options };
@@ -47,6 +49,7 @@ export class EndpointController implements Controller {
   async begin(queue: WorkQueue): Promise<() => void> {
     const { store } = this.#options;
     const unwatch = store.watch((events) => this.#onChanges(queue, events));
+    this.#hostArtifacts.load(await store.list("host-artifacts"));
     const endpointKeys = new Set<string>();
     for (const e of await store.list("endpoint")) endpointKeys.add(e.key);
     for (const kind of ["instance", "copy", "copy-status"] as const) for (const e of await store.list(kind)) endpointKeys.add(keys.endpointOfChild(e.key));
@@ -58,6 +61,7 @@ export class EndpointController implements Controller {
 
   #onChanges(queue: WorkQueue, events: ChangeEvent[]): void {
     for (const event of changes(events)) {
+      this.#hostArtifacts.apply(event);
       if (event.kind === "endpoint") queue.enqueue(event.key);
       else if (event.kind === "instance" || event.kind === "copy" || event.kind === "copy-status") queue.enqueue(keys.endpointOfChild(event.key));
       else if (event.kind === "inference-component") queue.enqueue(keys.endpoint(event.value.endpointName));
@@ -101,7 +105,7 @@ export class EndpointController implements Controller {
       statuses: state.statuses,
       alarms: await this.#alarmStates(state.components.map((c) => c.value)),
       liveHosts: await this.#liveHosts(),
-      hostArtifacts: new Map((await store.list("host-artifacts")).map((e) => [e.value.host, e.value.urls])),
+      hostArtifacts: this.#hostArtifacts.hosts,
       now: clock.now(),
     };
     const { scale, idleReleaseSeconds } = this.#options;
