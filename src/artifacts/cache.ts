@@ -6,6 +6,7 @@ import { artifactFailures } from "../domain/errors/artifacts.js";
 import type { Logger } from "../util/logger.js";
 import { ArtifactError } from "./artifact-error.js";
 import { CacheBudget } from "./cache-budget.js";
+import { EntryHolders } from "./entry-holders.js";
 import { KeyLocks } from "./key-locks.js";
 import type { MemoryTier } from "./memory-tier.js";
 import { exists, treeBytes } from "./tree.js";
@@ -50,8 +51,7 @@ export class ArtifactCache {
   readonly #entries: string;
   readonly #tmp: string;
   readonly #sources: SourceRecords;
-  readonly #holders = new Map<string, string>();
-  readonly #counts = new Map<string, number>();
+  readonly #holders = new EntryHolders();
   readonly #locks = new KeyLocks();
   readonly #preparing = new Map<string, Promise<string>>();
   readonly #ready: Promise<void>;
@@ -91,7 +91,7 @@ export class ArtifactCache {
       const real = await this.#checkedRealPath(url, verdict.location.path);
       const info = await stat(real);
       if (info.isDirectory()) {
-        this.#releaseExactly(options.holder);
+        this.#unused(this.#holders.releaseOnly(options.holder));
         this.#options.memory?.releaseOnly(options.holder);
         return real;
       }
@@ -105,15 +105,8 @@ export class ArtifactCache {
 
   /** The holder (and any holder under it, such as a copy's adapters) no longer uses its entries. */
   release(holder: string): void {
-    for (const name of [...this.#holders.keys()]) if (name === holder || name.startsWith(`${holder}/`)) this.#releaseExactly(name);
+    this.#unused(this.#holders.release(holder));
     this.#options.memory?.release(holder);
-  }
-
-  #releaseExactly(holder: string): void {
-    const key = this.#holders.get(holder);
-    if (key === undefined) return;
-    this.#holders.delete(holder);
-    this.#drop(key);
   }
 
   /** Removes every entry that none of these URLs names and nobody holds, and whatever an earlier run left half done. */
@@ -135,7 +128,7 @@ export class ArtifactCache {
         continue;
       }
       await this.#locked(key, async () => {
-        if (!this.#counts.has(key)) {
+        if (!this.#holders.held(key)) {
           await rm(join(this.#entries, key), { recursive: true, force: true });
           this.#budget.forget(key);
         }
@@ -177,12 +170,7 @@ export class ArtifactCache {
         if (!(await exists(dir))) return false;
         this.#fresh.delete(key);
         await this.#markUsed(key, dir);
-        const previous = this.#holders.get(holder);
-        if (previous !== key) {
-          this.#holders.set(holder, key);
-          this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
-          if (previous !== undefined) this.#drop(previous);
-        }
+        this.#unused(this.#holders.hold(holder, key));
         return true;
       });
       if (!held) continue;
@@ -269,14 +257,10 @@ export class ArtifactCache {
     });
   }
 
-  #drop(key: string): void {
-    const count = (this.#counts.get(key) ?? 1) - 1;
-    if (count > 0) {
-      this.#counts.set(key, count);
-      return;
-    }
-    this.#counts.delete(key);
-    this.#budget.touch(key, this.#options.now());
+  /** Entries that lost their last holder: last used now, and evictable. */
+  #unused(keys: string[]): void {
+    if (keys.length === 0) return;
+    for (const key of keys) this.#budget.touch(key, this.#options.now());
     void this.#trim().catch((error) => this.#options.log?.warn({ err: error }, "could not evict artifact cache entries"));
   }
 
@@ -289,7 +273,7 @@ export class ArtifactCache {
   /** Evicts the least recently used entries nobody holds until the cache fits its budget. */
   async #trim(): Promise<void> {
     const budget = this.#budget;
-    const held = (key: string) => this.#counts.has(key) || this.#fresh.has(key);
+    const held = (key: string) => this.#holders.held(key) || this.#fresh.has(key);
     let evicted = false;
     for (const key of budget.victims(held)) {
       await this.#locked(key, async () => {

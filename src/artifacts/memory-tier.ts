@@ -3,6 +3,7 @@ import { chmod, cp, lstat, mkdir, readdir, rename, rm, stat, utimes } from "node
 import { join } from "node:path";
 import type { Logger } from "../util/logger.js";
 import { CacheBudget } from "./cache-budget.js";
+import { EntryHolders } from "./entry-holders.js";
 import { KeyLocks } from "./key-locks.js";
 import { exists, treeBytes } from "./tree.js";
 
@@ -33,8 +34,7 @@ export class MemoryTier {
   readonly #entries: string;
   readonly #tmp: string;
   readonly #budget: CacheBudget;
-  readonly #holders = new Map<string, string>();
-  readonly #counts = new Map<string, number>();
+  readonly #holders = new EntryHolders();
   readonly #locks = new KeyLocks();
   readonly #copying = new Set<string>();
   /** False once the root could not be made safely: the tier then holds nothing and the disk tier serves alone. */
@@ -81,27 +81,19 @@ export class MemoryTier {
       const now = this.#options.now();
       this.#budget.touch(key, now);
       await utimes(dir, now / 1000, now / 1000).catch(() => undefined);
-      const previous = this.#holders.get(holder);
-      if (previous !== key) {
-        this.#holders.set(holder, key);
-        this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
-        if (previous !== undefined) this.#drop(previous);
-      }
+      this.#unused(this.#holders.hold(holder, key));
       return dir;
     });
   }
 
   /** The holder (and any holder under it, such as a copy's adapters) no longer uses its entries here. */
   release(holder: string): void {
-    for (const name of [...this.#holders.keys()]) if (name === holder || name.startsWith(`${holder}/`)) this.releaseOnly(name);
+    this.#unused(this.#holders.release(holder));
   }
 
   /** This holder alone no longer uses its entry here (it now loads from disk, or from a local directory). */
   releaseOnly(holder: string): void {
-    const key = this.#holders.get(holder);
-    if (key === undefined) return;
-    this.#holders.delete(holder);
-    this.#drop(key);
+    this.#unused(this.#holders.releaseOnly(holder));
   }
 
   /** Copies a disk entry here in the background, when it fits the budget at all; later starts then load from memory. */
@@ -143,20 +135,15 @@ export class MemoryTier {
     this.#usable = false;
   }
 
-  #drop(key: string): void {
-    const count = (this.#counts.get(key) ?? 1) - 1;
-    if (count > 0) {
-      this.#counts.set(key, count);
-      return;
-    }
-    this.#counts.delete(key);
-    this.#budget.touch(key, this.#options.now());
+  #unused(keys: string[]): void {
+    if (keys.length === 0) return;
+    for (const key of keys) this.#budget.touch(key, this.#options.now());
     void this.#trim().catch((error) => this.#options.log?.warn({ err: error }, "could not evict artifact memory tier entries"));
   }
 
   async #trim(): Promise<void> {
     let evicted = false;
-    for (const key of this.#budget.victims((k) => this.#counts.has(k))) {
+    for (const key of this.#budget.victims((k) => this.#holders.held(k))) {
       await this.#locks.run(key, async () => {
         const bytes = this.#budget.bytesOf(key);
         if (!(await this.#remove(key))) return;
@@ -171,7 +158,7 @@ export class MemoryTier {
 
   /** Removes an entry nobody holds; false when it is held or gone. Call under the entry's lock. */
   async #remove(key: string): Promise<boolean> {
-    if (this.#counts.has(key) || !this.#budget.has(key)) return false;
+    if (this.#holders.held(key) || !this.#budget.has(key)) return false;
     this.#budget.forget(key);
     await rm(join(this.#entries, key), { recursive: true, force: true });
     return true;

@@ -1,50 +1,27 @@
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand, UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
+import { CreateInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
-import { startOrigin, type ArtifactOrigin } from "../support/artifact-origin.js";
-import { createIcEndpoint, deleteComponent, echoComponent, waitForComponent } from "../support/fixtures.js";
+import { testEnvImage } from "../support/env-image.js";
+import { createIcEndpoint, deleteComponent, echoComponent, setCopyCount, waitForComponent } from "../support/fixtures.js";
 import { invoke } from "../support/invoke.js";
-import { writeTarball } from "../support/tarball.js";
+import { startTarballOrigin, type TarballOrigin } from "../support/tarball-origin.js";
 import { eventually } from "../support/wait.js";
 
-const envServer = fileURLToPath(new URL("../../../test/fixtures/env-server.mjs", import.meta.url));
-const testEnvImage = { "test/env": { command: [process.execPath, envServer] } };
 /** Each artifact unpacks to 600 KiB, so two fit no 1 MiB memory budget (the disk budget holds them all). */
 const artifactBytes = 600 * 1024;
 
 describe("the artifact memory tier (artifacts.memoryBudgetMb: 1)", () => {
   let berth: BerthProcess;
   let endpoint: string;
-  let origin: ArtifactOrigin;
+  let tarballs: TarballOrigin;
   let shm: string;
   let memoryDir: string;
-  const bodies = new Map<string, Buffer>();
-  const downloads = new Map<string, number>();
 
   before(async () => {
-    const work = mkdtempSync(join(tmpdir(), "berth-memory-tier-"));
-    const route = (req: IncomingMessage, res: ServerResponse) => {
-      const path = req.url ?? "";
-      const body = bodies.get(path)!;
-      const etag = `"${createHash("sha256").update(body).digest("hex").slice(0, 16)}"`;
-      if (req.headers["if-none-match"] === etag) return res.writeHead(304).end();
-      downloads.set(path, (downloads.get(path) ?? 0) + 1);
-      res.writeHead(200, { etag }).end(body);
-    };
-    const paths = ["/wake.tar.gz", "/a.tar.gz", "/b.tar.gz", "/c.tar.gz", "/d.tar.gz"];
-    for (const path of paths) {
-      const file = join(work, path.slice(1));
-      writeTarball(file, [{ path: "weights.bin", body: randomBytes(artifactBytes / 2).toString("hex") }]);
-      bodies.set(path, readFileSync(file));
-    }
-    origin = await startOrigin("127.0.0.1", Object.fromEntries(paths.map((p) => [p, route])));
+    tarballs = await startTarballOrigin(["/wake.tar.gz", "/a.tar.gz", "/b.tar.gz", "/c.tar.gz", "/d.tar.gz"], artifactBytes);
     shm = mkdtempSync(join("/dev/shm", "berth-test-"));
     // Like /dev/shm itself, the parent lets the copy user through to the tier, which is the copy group's alone.
     chmodSync(shm, 0o755);
@@ -59,17 +36,17 @@ describe("the artifact memory tier (artifacts.memoryBudgetMb: 1)", () => {
   });
   after(async () => {
     await berth.stop();
-    await origin.close();
+    await tarballs.origin.close();
     rmSync(shm, { recursive: true, force: true });
   });
 
-  const key = (path: string) => createHash("sha256").update(bodies.get(path)!).digest("hex");
+  const key = (path: string) => tarballs.entryKey(path);
   const inMemory = (path: string) => join(memoryDir, "entries", key(path));
   const onDisk = (path: string) => join(`${berth.dataDir}-copies`, "artifacts", "entries", key(path));
 
   async function deploy(path: string): Promise<string> {
     const input = echoComponent(endpoint, { image: "test/env", accelerators: 0 });
-    input.Specification!.Container!.ArtifactUrl = `${origin.url}${path}`;
+    input.Specification!.Container!.ArtifactUrl = `${tarballs.origin.url}${path}`;
     await berth.sagemaker.send(new CreateInferenceComponentCommand(input));
     await waitForComponent(berth.sagemaker, input.InferenceComponentName!, "InService");
     return input.InferenceComponentName!;
@@ -80,16 +57,8 @@ describe("the artifact memory tier (artifacts.memoryBudgetMb: 1)", () => {
   }
 
   async function restartFromZero(name: string): Promise<void> {
-    const setCopies = (n: number) =>
-      berth.sagemaker.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: name, DesiredRuntimeConfig: { CopyCount: n } }));
-    const copiesAre = (n: number) => async () => {
-      const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
-      return d.RuntimeConfig?.CurrentCopyCount === n && d.InferenceComponentStatus === "InService" ? true : undefined;
-    };
-    await setCopies(0);
-    await eventually(copiesAre(0), { what: `${name} to be InService at zero copies` });
-    await setCopies(1);
-    await eventually(copiesAre(1), { what: `${name} to serve one copy again` });
+    await setCopyCount(berth.sagemaker, name, 0);
+    await setCopyCount(berth.sagemaker, name, 1);
   }
 
   const promoted = (path: string) => eventually(async () => (existsSync(inMemory(path)) ? true : undefined), { what: `${path} to be copied into host memory` });
@@ -101,7 +70,7 @@ describe("the artifact memory tier (artifacts.memoryBudgetMb: 1)", () => {
     await restartFromZero(name);
     assert.equal(await modelDir(name), inMemory("/wake.tar.gz"), "the woken copy loads it from memory");
     assert.deepEqual(readFileSync(join(inMemory("/wake.tar.gz"), "weights.bin")), readFileSync(join(onDisk("/wake.tar.gz"), "weights.bin")));
-    assert.equal(downloads.get("/wake.tar.gz"), 1);
+    assert.equal(tarballs.downloads.get("/wake.tar.gz"), 1);
     await deleteComponent(berth.sagemaker, name);
   });
 
