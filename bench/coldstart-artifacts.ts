@@ -60,13 +60,15 @@ export async function measureArtifactColdStarts(rounds: number, round: Round, lo
     createReadStream(files[path]!).pipe(res);
   };
   const origin = await startOrigin("127.0.0.1", { "/model.gguf": serve, "/weights.bin": serve });
-  const rows: ArtifactRow[] = [];
   const servers: { sources: WeightsSource[]; cacheBudgetMb: number; memoryBudgetMb: number }[] = [
     { sources: ["http download"], cacheBudgetMb: 0, memoryBudgetMb: 0 },
     { sources: ["disk cache, page cache warm", "disk cache, page cache dropped"], cacheBudgetMb: 20_480, memoryBudgetMb: 0 },
     { sources: ["host memory (tmpfs)"], cacheBudgetMb: 20_480, memoryBudgetMb: 4096 },
   ];
+  const running: BerthProcess[] = [];
+  const rows = new Map<string, ArtifactRow>();
   try {
+    const setups = [];
     for (const { sources, cacheBudgetMb, memoryBudgetMb } of servers) {
       const memoryDir = join(shm, "tier");
       const berth = await startBerth({
@@ -75,51 +77,55 @@ export async function measureArtifactColdStarts(rounds: number, round: Round, lo
           artifacts: { allowedHosts: ["127.0.0.1"], allowPrivateNetworks: true, cacheBudgetMb, memoryBudgetMb, memoryDir },
         },
       });
-      try {
-        const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
-        const llm = echoComponent(endpoint, { name: "http-llm", image: "berth/llm", accelerators: 1, cpu: 1, memory: 1024 });
-        llm.Specification!.Container!.ArtifactUrl = `${origin.url}/model.gguf`;
-        const reader = echoComponent(endpoint, { name: "http-weights", image: "bench/weights", accelerators: 0, cpu: 0.5, memory: 256 });
-        reader.Specification!.Container!.ArtifactUrl = `${origin.url}/weights.bin`;
-        const cases = [
-          [
-            `berth/llm, ${(statSync(files["/model.gguf"]!).size / 1e6).toFixed(0)} MB gguf (mapped)`,
-            await createComponent(berth.sagemaker, llm),
-            "/model.gguf",
-            true,
-          ],
-          [`a server reading all of a ${readerArtifactMiB} MiB file`, await createComponent(berth.sagemaker, reader), "/weights.bin", false],
-        ] as const;
-        await round.allowWake(
-          berth,
-          cases.map((c) => c[1]),
-        );
-        if (memoryBudgetMb > 0) await waitForEntries(join(memoryDir, "entries"), cases.length);
+      running.push(berth);
+      const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
+      const llm = echoComponent(endpoint, { name: "http-llm", image: "berth/llm", accelerators: 1, cpu: 1, memory: 1024 });
+      llm.Specification!.Container!.ArtifactUrl = `${origin.url}/model.gguf`;
+      const reader = echoComponent(endpoint, { name: "http-weights", image: "bench/weights", accelerators: 0, cpu: 0.5, memory: 256 });
+      reader.Specification!.Container!.ArtifactUrl = `${origin.url}/weights.bin`;
+      const cases = [
+        [
+          `berth/llm, ${(statSync(files["/model.gguf"]!).size / 1e6).toFixed(0)} MB gguf (mapped)`,
+          await createComponent(berth.sagemaker, llm),
+          "/model.gguf",
+          true,
+        ],
+        [`a server reading all of a ${readerArtifactMiB} MiB file`, await createComponent(berth.sagemaker, reader), "/weights.bin", false],
+      ] as const;
+      await round.allowWake(
+        berth,
+        cases.map((c) => c[1]),
+      );
+      if (memoryBudgetMb > 0) await waitForEntries(join(memoryDir, "entries"), cases.length);
+      setups.push({ berth, endpoint, cases, sources, memoryDir: memoryBudgetMb > 0 ? memoryDir : undefined });
+    }
+    // Rounds go through every row in turn, so a machine whose load drifts during the run slows every row alike.
+    for (let i = 0; i < rounds; i++) {
+      for (const { berth, endpoint, cases, sources } of setups) {
         for (const source of sources) {
           for (const [label, name, path, isLlm] of cases) {
+            const row = rows.get(`${label}\n${source}`) ?? { case: label, source, samples: [], downloads: 0 };
+            rows.set(`${label}\n${source}`, row);
             const before = downloads.get(path) ?? 0;
-            const samples: number[] = [];
-            for (let i = 0; i < rounds; i++) {
-              await round.scaleToZero(berth, name);
-              if (source === "disk cache, page cache dropped") dropPageCache(join(`${berth.dataDir}-copies`, "artifacts", "entries"));
-              samples.push(await round.firstByte(berth, endpoint, name, isLlm));
-              log(`${label} from ${source}: round ${i + 1}/${rounds}: ${samples[samples.length - 1]!.toFixed(0)} ms`);
-            }
-            rows.push({ case: label, source, samples, downloads: (downloads.get(path) ?? 0) - before });
+            await round.scaleToZero(berth, name);
+            if (source === "disk cache, page cache dropped") dropPageCache(join(`${berth.dataDir}-copies`, "artifacts", "entries"));
+            row.samples.push(await round.firstByte(berth, endpoint, name, isLlm));
+            row.downloads += (downloads.get(path) ?? 0) - before;
+            log(`${label} from ${source}: round ${i + 1}/${rounds}: ${row.samples[row.samples.length - 1]!.toFixed(0)} ms`);
           }
         }
-        if (memoryBudgetMb > 0 && readdirSync(join(memoryDir, "entries")).length !== cases.length)
-          throw new Error("the memory tier lost an entry during the timed rounds, so its row does not measure it");
-      } finally {
-        await berth.stop();
       }
     }
+    for (const { cases, memoryDir } of setups)
+      if (memoryDir && readdirSync(join(memoryDir, "entries")).length !== cases.length)
+        throw new Error("the memory tier lost an entry during the timed rounds, so its rows do not measure it");
   } finally {
+    await Promise.all(running.map((berth) => berth.stop()));
     await origin.close();
     rmSync(shm, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
   }
-  return rows;
+  return [...rows.values()];
 }
 
 /** The memory tier copies an entry after the first copy used it from disk; the timed rounds start once both are there. */

@@ -40,7 +40,7 @@ export interface EndpointControllerOptions {
 export class EndpointController implements Controller {
   readonly name = "endpoints";
   readonly #options: Required<EndpointControllerOptions>;
-  readonly #hostArtifacts = new HostArtifactsView();
+  #hostArtifacts = new HostArtifactsView();
 
   constructor(options: EndpointControllerOptions) {
     this.#options = { resyncMs: Math.min(30_000, options.scale.ms(30)), ...options };
@@ -48,6 +48,8 @@ export class EndpointController implements Controller {
 
   async begin(queue: WorkQueue): Promise<() => void> {
     const { store } = this.#options;
+    // A fresh view each time the controller begins (a new leadership term): nothing missed between terms lingers.
+    this.#hostArtifacts = new HostArtifactsView();
     const unwatch = store.watch((events) => this.#onChanges(queue, events));
     this.#hostArtifacts.load(await store.list("host-artifacts"));
     const endpointKeys = new Set<string>();
