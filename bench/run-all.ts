@@ -4,13 +4,14 @@ import { runRouterBenchmark } from "./router.js";
 
 /**
  * npm run bench: the router benchmark, then each other benchmark this tree has (bench/placement.ts,
- * bench/coldstart.ts, bench/cluster.ts); one that is missing is skipped with a message. Those run when imported (a
+ * bench/coldstart.ts, bench/cluster.ts, bench/cost.ts); one that is missing is skipped with a message. Those run when imported (a
  * top-level `await main()`); one that only exports main() has it called. Each prints its own table.
  */
 const others = [
   { title: "Placement benchmark", file: "placement" },
   { title: "Cold start benchmark", file: "coldstart" },
   { title: "Cluster benchmark", file: "cluster" },
+  { title: "Cost target benchmark", file: "cost" },
 ];
 let failed = false;
 

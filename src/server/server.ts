@@ -50,6 +50,8 @@ import { WakeController } from "../cluster/wakes.js";
 import type { InstanceProvider } from "../instances/provider.js";
 import type { AutoscalingDeps } from "../operations/autoscaling/deps.js";
 import { deregisterScalableTarget } from "../operations/autoscaling/targets.js";
+import { consoleRoute } from "../console/route.js";
+import { LatencyHistograms } from "../console/latency.js";
 
 export interface RunningServer {
   url: string;
@@ -111,9 +113,10 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     timeScale,
     sources: { copyLoads: () => copyLoadsFrom(router) },
   });
+  const latency = new LatencyHistograms(monitoring.bucketMs, () => clock.now());
   const router = new Router({
     accountId: config.accountId,
-    observer: new ObserverFanout([metrics, monitoring.recorder]),
+    observer: new ObserverFanout([metrics, monitoring.recorder, latency]),
     invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
     hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
     onWake: (component) => (cluster ? cluster.wake(component, (name) => autoscaler.wake(name)) : autoscaler.wake(component)),
@@ -208,6 +211,17 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const agentApi = cluster
     ? agentsRoute({ store, catalog, clock, secrets: cluster.secrets, log: log.child({ component: "agents" }), ttlSeconds: config.cluster.leaseSeconds })
     : undefined;
+  const webConsole = consoleRoute({
+    gate,
+    store,
+    reader: monitoring.reader,
+    latency,
+    bucketMs: monitoring.bucketMs,
+    now: () => clock.now(),
+    region: config.region,
+    secure: Boolean(tls),
+    log: log.child({ component: "console" }),
+  });
   let ready = false;
   const server = createApiServer({
     gate,
@@ -229,7 +243,10 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       placementRoute(store),
       metricsRoute(metrics.registry),
     ],
-    unsignedRoutes: cluster ? [internalMetricsRoute({ local: monitoring.local, bucketMs: monitoring.bucketMs, key: cluster.replicaKey })] : [],
+    unsignedRoutes: [
+      webConsole,
+      ...(cluster ? [internalMetricsRoute({ local: monitoring.local, bucketMs: monitoring.bucketMs, key: cluster.replicaKey })] : []),
+    ],
     isReady: () => ready,
     routingRevision: () => router.table.revision,
   });
@@ -241,7 +258,10 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     await cluster.start({ url, port }, controllers);
     self.id = cluster.replicaId;
   }
-  log.info({ url, dataDir: config.dataDir, auth: keys ? "sigv4" : "off", tls: Boolean(tls) }, `Berth is serving on ${url} (data in ${config.dataDir})`);
+  log.info(
+    { url, dataDir: config.dataDir, auth: keys ? "sigv4" : "off", tls: Boolean(tls), console: `${url}/console/` },
+    `Berth is serving on ${url} (data in ${config.dataDir}); web console at ${url}/console/`,
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -252,6 +272,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       closing ??= (async () => {
         ready = false;
         agentApi?.close();
+        webConsole.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

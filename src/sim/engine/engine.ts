@@ -5,6 +5,7 @@ import { type ComponentDemand, type PlacedCopy, type PlacementInput } from "../.
 import { PlacementBook, type BookDecision } from "../../scheduler/book.js";
 import { TargetTracker } from "./autoscale.js";
 import { CopyTable } from "./copies.js";
+import { DeviceSharing } from "./device-sharing.js";
 import { LatencyHistogram } from "./histogram.js";
 import { PoolState } from "./pool.js";
 import { SeriesRecorder } from "./series.js";
@@ -40,6 +41,7 @@ class Engine {
   readonly #trackers: (TargetTracker | undefined)[];
   readonly #pools: PoolState[];
   readonly #copies = new CopyTable();
+  readonly #sharing = new DeviceSharing();
   readonly #latency = new LatencyHistogram();
   /** The latency the SLOs judge; the end-to-end histogram itself when no model is judged by its first token. */
   readonly #judged: LatencyHistogram;
@@ -86,7 +88,9 @@ class Engine {
   constructor(setup: EngineSetup, workload: Workload) {
     this.#setup = setup;
     this.#w = workload;
-    this.#order = stepOrder(workload, setup.timing.tickS, setup.timing.durationS);
+    // Copies sharing a device slow each other down across models: then requests stay in arrival order.
+    const byModel = !setup.models.some((m) => m.share !== undefined);
+    this.#order = stepOrder(workload, setup.timing.tickS, setup.timing.durationS, byModel);
     this.#time = this.#order.time;
     this.#models = setup.models;
     this.#weights = setup.timing.weightCache && new WeightCaches(setup.timing.weightCache);
@@ -396,6 +400,7 @@ class Engine {
       const readyAt = warm ? t : Math.max(from, instance.readyAt) + this.#startupS(m, instance.id);
       if (model.weights) this.#weights?.use(instance.id, m, model.weights.sizeGB, t);
       const k = this.#copies.add(m, readyAt, model.concurrency);
+      if (added.share) this.#sharing.join(k, added.instanceId, added.devices[0]);
       pool.copyIndex.set(added.id, k);
       instance.copies++;
       this.#live[m].push(k);
@@ -450,6 +455,7 @@ class Engine {
     list.splice(list.indexOf(k), 1);
     this.#nextReady[m] = -Infinity;
     this.#copies.release(k, t);
+    this.#sharing.leave(k);
     this.#gpusHeld -= devicesHeld(pool, copy);
   }
 
@@ -568,10 +574,11 @@ class Engine {
   /** Request n, arrived at a, starts on copy k at `start`; returns the latency its SLO judges. */
   #serve(n: number, k: number, a: number, start: number, m: number): number {
     const copies = this.#copies;
-    const done = start + this.#serviceS(n, k);
+    const slow = this.#sharing.slowdown(k, start, copies.busyEnd);
+    const done = start + this.#order.service[n] * slow;
     copies.assign(k, done);
     this.#latency.add(done - a);
-    const judged = start - a + this.#order.judged[n];
+    const judged = start - a + this.#order.judged[n] * slow;
     if (this.#judged !== this.#latency) this.#judged.add(judged);
     const end = this.#endS;
     const busyEnd = copies.busyEnd[k];
@@ -585,11 +592,6 @@ class Engine {
       tracker.recordOutstanding(from, done, from);
     }
     return judged;
-  }
-
-  /** Request n's service time on copy k. */
-  #serviceS(n: number, _k: number): number {
-    return this.#order.service[n];
   }
 
   /** A request that would start too late on copy k: behind a busy copy, or waiting for one still starting. */

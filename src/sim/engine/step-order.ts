@@ -5,8 +5,11 @@ import type { Workload } from "./workload.js";
  * arrive in [t, t + tickS)), and within a step model by model, each model's requests in arrival order.
  * Between two decision steps one model's requests touch nothing another model's do (placement runs at
  * the steps and decides its demands in name order), so replaying a step model by model gives the same
- * results as in global arrival order, with each model's state loaded once per step. Built once per
- * workload and step length, shared by every strategy; indices below are positions in this order.
+ * results as in global arrival order, with each model's state loaded once per step. Copies of different
+ * models sharing one device do touch each other (device-sharing.ts: a request's speed depends on its
+ * neighbours busy when it starts), so with `byModel` false the requests stay in arrival order, each
+ * segment a run of one model's consecutive requests. Built once per workload, step length and grouping,
+ * shared by every strategy; indices below are positions in this order.
  */
 export interface StepOrder {
   time: Float64Array;
@@ -20,22 +23,54 @@ export interface StepOrder {
   stepStart: Int32Array;
 }
 
-const cache = new WeakMap<Workload, Map<number, StepOrder>>();
+const cache = new WeakMap<Workload, Map<string, StepOrder>>();
 
-export function stepOrder(workload: Workload, tickS: number, durationS: number): StepOrder {
-  let byTick = cache.get(workload);
-  if (byTick === undefined) cache.set(workload, (byTick = new Map()));
-  const key = tickS * 1e9 + durationS;
-  let order = byTick.get(key);
-  if (order === undefined) byTick.set(key, (order = build(workload, tickS, durationS)));
+export function stepOrder(workload: Workload, tickS: number, durationS: number, byModel: boolean): StepOrder {
+  let built = cache.get(workload);
+  if (built === undefined) cache.set(workload, (built = new Map()));
+  const key = `${tickS}/${durationS}/${byModel}`;
+  let order = built.get(key);
+  if (order === undefined) built.set(key, (order = byModel ? build(workload, tickS, durationS) : inArrivalOrder(workload, tickS, durationS)));
   return order;
+}
+
+/** The same windows the engine's loop walks: t from 0 by tickS while t < durationS, each up to min(t + tickS, durationS). */
+function windowEnds(tickS: number, durationS: number): number[] {
+  const ends: number[] = [];
+  for (let t = 0; t < durationS; t += tickS) ends.push(Math.min(t + tickS, durationS));
+  return ends;
+}
+
+function inArrivalOrder(w: Workload, tickS: number, durationS: number): StepOrder {
+  const count = w.time.length;
+  const perStep: number[] = [];
+  const segModel: number[] = [];
+  const segStart: number[] = [];
+  let n = 0;
+  for (const end of windowEnds(tickS, durationS)) {
+    perStep.push(segModel.length);
+    while (n < count && w.time[n] < end) {
+      const m = w.model[n];
+      segModel.push(m);
+      segStart.push(n++);
+      while (n < count && w.time[n] < end && w.model[n] === m) n++;
+    }
+  }
+  perStep.push(segModel.length);
+  segStart.push(n);
+  return {
+    time: w.time,
+    service: w.service,
+    judged: w.judged,
+    segmentModel: Int32Array.from(segModel),
+    segmentStart: Int32Array.from(segStart),
+    stepStart: Int32Array.from(perStep),
+  };
 }
 
 function build(w: Workload, tickS: number, durationS: number): StepOrder {
   const count = w.time.length;
-  // The same windows the engine's loop walks: t from 0 by tickS while t < durationS, each up to min(t + tickS, durationS).
-  const windowEnd: number[] = [];
-  for (let t = 0; t < durationS; t += tickS) windowEnd.push(Math.min(t + tickS, durationS));
+  const windowEnd = windowEnds(tickS, durationS);
   const models = w.models.length;
   const seen = new Int32Array(models).fill(-1);
   const fill = new Int32Array(models);

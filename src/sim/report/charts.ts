@@ -348,3 +348,49 @@ function changes(series: readonly Float64Array[]): number[] {
 function round(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }
+
+/** One point of a cost frontier: a setting, its cost ratio against the baseline and its SLO attainment. */
+export interface FrontierChartPoint {
+  /** Drawn next to the point (a row number of the frontier table: full labels would overlap). */
+  key: string;
+  feature: string;
+  ratio: number;
+  attainment: number;
+}
+
+/** Cost ratio against SLO attainment, one numbered point per setting, coloured by the feature it moves; the target as two rules. */
+export function frontierChart(points: readonly FrontierChartPoint[], target: { ratio: number; attainment: number }, baseline: string): TopLevelSpec {
+  const values = points.map((p) => ({ key: p.key, feature: p.feature, ratio: round(p.ratio), slo: round(p.attainment * 100) }));
+  const sloMin = Math.min(target.attainment * 100, ...values.map((v) => v.slo));
+  const x = {
+    field: "slo",
+    type: "quantitative",
+    title: "requests within SLO (%), failed ones counted",
+    scale: { domain: [Math.floor(sloMin * 10) / 10 - 0.1, 100], zero: false },
+  } as const;
+  const y = { field: "ratio", type: "quantitative", title: `cost ratio: ${baseline} ÷ this`, scale: { zero: true } } as const;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: "Cost ratio against SLO attainment, as settings move", subtitle: "numbers: rows of the frontier table; dashed: the target" },
+    width: 640,
+    height: 420,
+    layer: [
+      {
+        data: { values: [{ ratio: target.ratio }] },
+        mark: { type: "rule", strokeDash: [6, 4], color: "#555" },
+        encoding: { y: { field: "ratio", type: "quantitative" } },
+      },
+      {
+        data: { values: [{ slo: target.attainment * 100 }] },
+        mark: { type: "rule", strokeDash: [6, 4], color: "#555" },
+        encoding: { x: { field: "slo", type: "quantitative" } },
+      },
+      {
+        data: { values },
+        mark: { type: "point", filled: true, size: 90 },
+        encoding: { x, y, color: { field: "feature", type: "nominal", title: "what moves", legend: bottomLegend } },
+      },
+      { data: { values }, mark: { type: "text", align: "left", dx: 6, dy: -6, fontSize: 10 }, encoding: { x, y, text: { field: "key" } } },
+    ],
+  } as TopLevelSpec;
+}

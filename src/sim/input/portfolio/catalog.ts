@@ -9,6 +9,10 @@ export interface CatalogModel {
   fp16WeightsGB: number;
   typicalServingMemoryGB: number | null;
   minServingMemoryGB: number | null;
+  /** KV cache per token of context (K and V, all layers, 16-bit), bytes; null when the layout is unknown. */
+  kvBytesPerToken: number | null;
+  /** The longest context the model takes, tokens; null when unknown. */
+  maxContext: number | null;
 }
 
 export interface CatalogInstance {
@@ -73,6 +77,8 @@ function toModel(m: Record<string, unknown>): CatalogModel {
     fp16WeightsGB: num(m.fp16_weights_gb) ?? 0,
     typicalServingMemoryGB: num(m.typical_serving_memory_gb),
     minServingMemoryGB: num(m.min_serving_memory_gb),
+    kvBytesPerToken: num((m.arch as Record<string, unknown> | undefined)?.kv_cache_bytes_per_token_fp16),
+    maxContext: num((m.arch as Record<string, unknown> | undefined)?.max_context),
   };
 }
 
