@@ -18,7 +18,8 @@ import { markdownTable } from "../src/sim/report/table.js";
  *     40% of the components are CPU-only models, the rest take 1 or 2 GPUs; the lower bound sits a
  *     little under 1,000 instances. Targets: under 200 ms, within 2% of the bound.
  *  2. Simulator speed: simulated hours per CPU-second (process.cpuUsage) of one strategy's run (the
- *     engine; the trace is read and the workload built once beforehand; median of three runs after a
+ *     engine; the trace is read and the workload built once beforehand, and the requests' step-by-step
+ *     order (engine/step-order.ts) once per workload, in the first warm-up; median of three runs after a
  *     warm-up), for every simulated strategy, on the shipped example and on the 500-function Azure
  *     Functions trace. Targets: at least 1,000 on the example (all strategies together), at least 100
  *     on the Azure trace for each strategy. A part that cannot be measured fails the run.

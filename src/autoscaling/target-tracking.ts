@@ -57,9 +57,10 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
       detail: "scale-out from zero comes from a request arriving (Berth wakes the component) or from a step scaling policy",
     });
   }
-  const outWindow = history.slice(-windows.scaleOutPeriods);
-  if (outWindow.length === windows.scaleOutPeriods && outWindow.every((v) => v !== undefined && v > goal)) {
-    const latest = outWindow[outWindow.length - 1]!;
+  // Window checks index into the history rather than slicing it: the simulator asks this every decision step.
+  const outFrom = windowStart(history, windows.scaleOutPeriods);
+  if (outFrom >= 0 && everyFrom(history, outFrom, (v) => v > goal)) {
+    const latest = history[history.length - 1]!;
     const wanted = clamp(ceilSafe((basis * latest) / goal), capacity);
     const because = `${input.metricLabel} ${formatNumber(latest)} above target ${formatNumber(goal)} for ${windows.scaleOutPeriods} periods`;
     if (wanted <= current) {
@@ -82,10 +83,11 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
       reason: `${input.policyName}: ${because}: ${basis} × ${formatNumber(latest)} / ${formatNumber(goal)} → ${wanted}`,
     };
   }
-  const inWindow = history.slice(-windows.scaleInPeriods);
+  const inFrom = windowStart(history, windows.scaleInPeriods);
   const low = goal * scaleInThresholdFraction;
-  if (inWindow.length === windows.scaleInPeriods && inWindow.every((v) => v !== undefined && v < low)) {
-    const peak = Math.max(...(inWindow as number[]));
+  if (inFrom >= 0 && everyFrom(history, inFrom, (v) => v < low)) {
+    let peak = -Infinity;
+    for (let i = inFrom; i < history.length; i++) peak = Math.max(peak, history[i]!);
     const wanted = clamp(ceilSafe((current * peak) / goal), capacity);
     const because = `${input.metricLabel} at most ${formatNumber(peak)}, below ${formatNumber(low)} (90% of target ${formatNumber(goal)}) for ${windows.scaleInPeriods} periods`;
     if (wanted >= current) {
@@ -111,4 +113,19 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
     };
   }
   return none(current, `${input.policyName}: ${input.metricLabel} is near target ${formatNumber(goal)}`);
+}
+
+/** Where the last `periods` values of the history start (as history.slice(-periods) takes them); -1 when there are fewer. */
+function windowStart(history: readonly (number | undefined)[], periods: number): number {
+  const from = periods === 0 ? 0 : Math.max(0, history.length - periods);
+  return history.length - from === periods ? from : -1;
+}
+
+/** Every value from `from` on is present and passes `test`. */
+function everyFrom(history: readonly (number | undefined)[], from: number, test: (v: number) => boolean): boolean {
+  for (let i = from; i < history.length; i++) {
+    const v = history[i];
+    if (v === undefined || !test(v)) return false;
+  }
+  return true;
 }

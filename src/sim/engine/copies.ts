@@ -1,8 +1,10 @@
 /**
  * Every copy the run ever started, in parallel typed arrays. Per copy: its concurrency slots as a
  * min-heap of the times each slot frees up (a request starts at max(arrival, earliest free slot), so
- * one copy serves first come first served), and the finish times of the requests it holds, which
- * give the router each copy's outstanding requests. Nothing is allocated per request.
+ * one copy serves first come first served), and how many requests it holds with the earliest of
+ * their finish times, which give the router each copy's outstanding requests: a copy none of whose
+ * requests finished since its last count answers from these two numbers. Nothing is allocated per
+ * request.
  */
 export class CopyTable {
   size = 0;
@@ -15,9 +17,10 @@ export class CopyTable {
   busySeconds = new Float64Array(64);
   slotOffset = new Int32Array(64);
   slotCount = new Int32Array(64);
+  /** Requests the copy holds as of its last count, and the earliest of their finish times (Infinity: none). */
+  held = new Int32Array(64);
+  nextDone = new Float64Array(64);
   #slots = new Float64Array(1024);
-  /** Per copy, the finish times of the requests it holds (the router's outstanding count). */
-  readonly finishes: FinishTimes[] = [];
   #slotsUsed = 0;
 
   add(model: number, readyAt: number, concurrency: number): number {
@@ -28,6 +31,8 @@ export class CopyTable {
     this.removedAt[k] = Infinity;
     this.busyEnd[k] = 0;
     this.busySeconds[k] = 0;
+    this.held[k] = 0;
+    this.nextDone[k] = Infinity;
     if (this.#slotsUsed + concurrency > this.#slots.length) {
       const grown = new Float64Array(Math.max(this.#slots.length * 2, this.#slotsUsed + concurrency));
       grown.set(this.#slots);
@@ -37,7 +42,6 @@ export class CopyTable {
     this.slotCount[k] = concurrency;
     this.#slots.fill(readyAt, this.#slotsUsed, this.#slotsUsed + concurrency);
     this.#slotsUsed += concurrency;
-    this.finishes.push(new FinishTimes());
     return k;
   }
 
@@ -62,12 +66,40 @@ export class CopyTable {
       i = c;
     }
     slots[base + i] = done;
-    this.finishes[k].insert(done);
+    this.held[k]++;
+    if (done < this.nextDone[k]) this.nextDone[k] = done;
+  }
+
+  /** The requests copy k still holds at time t (the router's outstanding count). */
+  outstandingAt(k: number, t: number): number {
+    return t < this.nextDone[k] ? this.held[k] : this.#dropFinished(k, t);
+  }
+
+  /**
+   * Counts again once one of copy k's requests finished. A request is given to a copy only once it has
+   * started (at or before the engine's clock, which only moves forward), so a slot's earlier requests
+   * all finished before its last one started: the requests held at t are the slots busy past t.
+   */
+  #dropFinished(k: number, t: number): number {
+    const slots = this.#slots;
+    let held = 0;
+    let next = Infinity;
+    for (let i = this.slotOffset[k], end = i + this.slotCount[k]; i < end; i++) {
+      const free = slots[i];
+      if (free > t) {
+        held++;
+        if (free < next) next = free;
+      }
+    }
+    this.held[k] = held;
+    this.nextDone[k] = next;
+    return held;
   }
 
   release(k: number, at: number): void {
     this.removedAt[k] = at;
-    this.finishes[k] = new FinishTimes();
+    this.held[k] = 0;
+    this.nextDone[k] = Infinity;
   }
 
   #grow(): void {
@@ -84,53 +116,7 @@ export class CopyTable {
     this.busySeconds = grow(this.busySeconds);
     this.slotOffset = grow(this.slotOffset);
     this.slotCount = grow(this.slotCount);
-  }
-}
-
-/**
- * The finish times of the requests one copy holds, kept sorted in a sliding window of a typed array.
- * A copy serves first come first served, so a new finish time is nearly always the latest (equal
- * service times: always) and goes in at the end; popping the finished ones from the front is O(1).
- */
-export class FinishTimes {
-  #times = new Float64Array(16);
-  #head = 0;
-  #tail = 0;
-
-  get size(): number {
-    return this.#tail - this.#head;
-  }
-
-  /** Drops the requests finished by t and returns how many are left. */
-  outstandingAt(t: number): number {
-    const times = this.#times;
-    let head = this.#head;
-    const tail = this.#tail;
-    while (head < tail && times[head] <= t) head++;
-    this.#head = head;
-    return tail - head;
-  }
-
-  insert(done: number): void {
-    if (this.#tail === this.#times.length) this.#makeRoom();
-    const times = this.#times;
-    let j = this.#tail++;
-    while (j > this.#head && times[j - 1] > done) {
-      times[j] = times[j - 1];
-      j--;
-    }
-    times[j] = done;
-  }
-
-  #makeRoom(): void {
-    const size = this.#tail - this.#head;
-    if (size * 2 <= this.#times.length) this.#times.copyWithin(0, this.#head, this.#tail);
-    else {
-      const grown = new Float64Array(this.#times.length * 2);
-      grown.set(this.#times.subarray(this.#head, this.#tail));
-      this.#times = grown;
-    }
-    this.#head = 0;
-    this.#tail = size;
+    this.held = grow(this.held);
+    this.nextDone = grow(this.nextDone);
   }
 }

@@ -11,6 +11,7 @@ import { PoolState } from "./pool.js";
 import { SeriesRecorder } from "./series.js";
 import type { ConsolidationOutcome, EngineModel, EngineResult, EngineSetup, ModelOutcome } from "./types.js";
 import { WeightCaches } from "./weight-cache.js";
+import { stepOrder, type StepOrder } from "./step-order.js";
 import type { Workload } from "./workload.js";
 
 /**
@@ -31,6 +32,9 @@ export function runEngine(setup: EngineSetup, workload: Workload): EngineResult 
 class Engine {
   readonly #setup: EngineSetup;
   readonly #w: Workload;
+  /** The requests step by step and model by model; request indices below are positions in it. */
+  readonly #order: StepOrder;
+  readonly #time: Float64Array;
   readonly #models: EngineModel[];
   readonly #desired: Int32Array;
   readonly #live: number[][];
@@ -84,6 +88,10 @@ class Engine {
   constructor(setup: EngineSetup, workload: Workload) {
     this.#setup = setup;
     this.#w = workload;
+    // Copies sharing a device slow each other down across models: then requests stay in arrival order.
+    const byModel = !setup.models.some((m) => m.share !== undefined);
+    this.#order = stepOrder(workload, setup.timing.tickS, setup.timing.durationS, byModel);
+    this.#time = this.#order.time;
     this.#models = setup.models;
     this.#weights = setup.timing.weightCache && new WeightCaches(setup.timing.weightCache);
     const n = setup.models.length;
@@ -130,16 +138,13 @@ class Engine {
 
   run(): EngineResult {
     const { durationS, tickS } = this.#setup.timing;
-    const { time } = this.#w;
-    const count = time.length;
+    const { segmentModel, segmentStart, stepStart } = this.#order;
     this.#start();
-    let n = 0;
-    for (let t = 0; t < durationS; t += tickS) {
+    for (let t = 0, step = 0; t < durationS; t += tickS, step++) {
       if (t > 0) this.#tick(t);
       this.#sample(t);
       if (t > 0 && t % 3600 === 0) this.#setup.onHour?.(t);
-      const end = Math.min(t + tickS, durationS);
-      while (n < count && time[n] < end) this.#arrive(n++);
+      for (let s = stepStart[step]; s < stepStart[step + 1]; s++) this.#arriveAll(segmentModel[s], segmentStart[s], segmentStart[s + 1]);
     }
     return this.#finish(durationS);
   }
@@ -183,7 +188,7 @@ class Engine {
     if (tracker === undefined) return;
     const queue = this.#pending[m];
     const head = this.#pendingHead[m];
-    const time = this.#w.time;
+    const time = this.#time;
     const from = this.#accountedTo;
     let i = queue.length - 1;
     let seconds = 0;
@@ -206,7 +211,7 @@ class Engine {
     const hold = this.#holdLimitS;
     while (head < queue.length) {
       const n = queue[head];
-      const a = this.#w.time[n];
+      const a = this.#time[n];
       let k = -1;
       let slot = Infinity;
       for (let i = 0; i < list.length; i++) {
@@ -463,11 +468,44 @@ class Engine {
     return sum;
   }
 
-  /** The hot path: one request, no allocation. */
-  #arrive(n: number): void {
-    const w = this.#w;
-    const a = w.time[n];
-    const m = w.model[n];
+  /**
+   * The hot path: model m's requests lo…hi−1 of one decision step, no allocation. A request that finds
+   * no queue, no copy about to become ready and a free slot on the copy the router picks starts at once,
+   * here; any other goes through #arrive.
+   */
+  #arriveAll(m: number, lo: number, hi: number): void {
+    const time = this.#time;
+    const queue = this.#pending[m];
+    const invocations = this.#byInvocations[m];
+    const copies = this.#copies;
+    const live = this.#live[m];
+    let completed = 0;
+    let within = 0;
+    for (let n = lo; n < hi; n++) {
+      const a = time[n];
+      const ready = this.#readyCount[m];
+      if (ready === 0 || a >= this.#nextReady[m] || this.#pendingHead[m] < queue.length) {
+        this.#arrive(n, m);
+        continue;
+      }
+      invocations?.recordInvocation(a, ready);
+      const k = live.length === 1 ? live[0] : this.#leastOutstanding(m, a);
+      if (copies.earliestSlot(k) > a) {
+        queue.push(n);
+        this.#growOnBacklog(m, a, ready);
+        continue;
+      }
+      const judged = this.#serve(n, k, a, a, m);
+      completed++;
+      if (judged <= this.#slo[m]) within++;
+    }
+    this.#counts.completed[m] += completed;
+    this.#counts.within[m] += within;
+  }
+
+  /** One request, no allocation. */
+  #arrive(n: number, m: number): void {
+    const a = this.#time[n];
     const queue = this.#pending[m];
     if (this.#pendingHead[m] < queue.length) this.#drain(m, a);
     const ready = a >= this.#nextReady[m] ? this.#countReady(m, a) : this.#readyCount[m];
@@ -488,14 +526,14 @@ class Engine {
   /** The ready copy with the fewest outstanding requests; ties go to the copy placed first. */
   #leastOutstanding(m: number, a: number): number {
     const list = this.#live[m];
-    const readyAt = this.#copies.readyAt;
-    const finishes = this.#copies.finishes;
+    const copies = this.#copies;
+    const { readyAt, nextDone, held } = copies;
     let best = -1;
     let bestOut = Infinity;
     for (let i = 0; i < list.length; i++) {
       const k = list[i];
       if (readyAt[k] > a) continue;
-      const out = finishes[k].outstandingAt(a);
+      const out = a < nextDone[k] ? held[k] : copies.outstandingAt(k, a);
       if (out === 0) return k;
       if (out < bestOut) {
         bestOut = out;
@@ -528,14 +566,20 @@ class Engine {
       this.#failOnCopy(k, a, m);
       return;
     }
-    const slow = this.#sharing.slowdown(k, start, copies.busyEnd);
-    const done = start + this.#w.service[n] * slow;
-    copies.assign(k, done);
-    this.#latency.add(done - a);
-    const judged = start - a + this.#w.judged[n] * slow;
-    if (this.#judged !== this.#latency) this.#judged.add(judged);
+    const judged = this.#serve(n, k, a, start, m);
     this.#counts.completed[m]++;
     if (judged <= this.#slo[m]) this.#counts.within[m]++;
+  }
+
+  /** Request n, arrived at a, starts on copy k at `start`; returns the latency its SLO judges. */
+  #serve(n: number, k: number, a: number, start: number, m: number): number {
+    const copies = this.#copies;
+    const slow = this.#sharing.slowdown(k, start, copies.busyEnd);
+    const done = start + this.#order.service[n] * slow;
+    copies.assign(k, done);
+    this.#latency.add(done - a);
+    const judged = start - a + this.#order.judged[n] * slow;
+    if (this.#judged !== this.#latency) this.#judged.add(judged);
     const end = this.#endS;
     const busyEnd = copies.busyEnd[k];
     const from = start > busyEnd ? start : busyEnd;
@@ -547,6 +591,7 @@ class Engine {
       const from = a > this.#accountedTo ? a : this.#accountedTo;
       tracker.recordOutstanding(from, done, from);
     }
+    return judged;
   }
 
   /** A request that would start too late on copy k: behind a busy copy, or waiting for one still starting. */
