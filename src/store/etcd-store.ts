@@ -139,6 +139,8 @@ export class EtcdStore<Records extends object = Record<string, unknown>> impleme
     const failure = guarded.map((op) => ({ request_range: { key: Buffer.from(this.#path(op.kind, op.key)) } }));
     const response = await this.#call("commit", () => this.#client.kv.txn({ compare, success, failure }));
     if (!response.succeeded) {
+      const applied = appliedByEarlierAttempt(guarded, success, response.responses);
+      if (applied !== undefined) return applied;
       // The failure branch read every guarded key, so the first expectation that does not hold is named.
       guarded.forEach((op, index) => {
         const kv = response.responses[index]?.response_range?.kvs[0];
@@ -338,6 +340,35 @@ function compareFor(key: Buffer, expect: Expectation) {
   if ("absent" in expect) return { key, target: "Create" as const, result: "Equal" as const, create_revision: 0 };
   if ("present" in expect) return { key, target: "Create" as const, result: "Greater" as const, create_revision: 0 };
   return { key, target: "Mod" as const, result: "Equal" as const, mod_revision: expect.modRevision };
+}
+
+/**
+ * etcd3's retry policy sends a txn again after a connection error, though the first attempt may have been
+ * applied: a leader that dies after committing never answers. The retry's compare then fails on this
+ * commit's own writes. They are recognised by every guarded put's key holding exactly this commit's value,
+ * under its lease, all at one revision, every guarded delete's key being gone and every check still holding; the commit was
+ * applied at that revision. Anything else is a real conflict.
+ */
+function appliedByEarlierAttempt(guarded: Op[], success: IRequestOp[], reads: { response_range?: { kvs: IKeyValue[] } | null }[]): number | undefined {
+  let revision: number | undefined;
+  for (const [index, op] of guarded.entries()) {
+    const kv = reads[index]?.response_range?.kvs[0];
+    if (op.type === "check") {
+      if (!holds(kv, op.expect)) return undefined;
+    } else if (op.type === "delete") {
+      if (kv !== undefined) return undefined;
+    } else {
+      const written = success.find(
+        (request) => request.request_put && Buffer.compare(Buffer.from(request.request_put.key as Buffer), kv?.key ?? Buffer.alloc(0)) === 0,
+      );
+      if (!kv || !written?.request_put || Buffer.compare(Buffer.from(kv.value), Buffer.from(written.request_put.value as Buffer)) !== 0) return undefined;
+      // A lease decides how long the entry lives: the same value under another lease is not this commit's write.
+      if (String(kv.lease) !== String(written.request_put.lease ?? 0)) return undefined;
+      if (revision !== undefined && Number(kv.mod_revision) !== revision) return undefined;
+      revision = Number(kv.mod_revision);
+    }
+  }
+  return revision;
 }
 
 function holds(kv: IKeyValue | undefined, expect: Expectation): boolean {

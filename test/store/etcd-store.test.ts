@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { EtcdStore } from "../../src/store/etcd-store.js";
-import { del, put, StoreUnavailableError, type ChangeEvent, type Store } from "../../src/store/store.js";
+import { absent, del, put, StoreConflictError, StoreUnavailableError, type ChangeEvent, type Store } from "../../src/store/store.js";
 import { startEtcd, type EtcdCluster } from "../support/etcd.js";
 import { eventually } from "../support/wait.js";
 import { storeContract } from "./contract.js";
@@ -55,6 +55,33 @@ describe("etcd store: leases, watch recovery and unavailability", () => {
       assert.ok(await store.get("agent", "host-a"), "an entry without the lease stays");
       assert.equal(await store.leases.renew(lease), false, "a revoked lease cannot be renewed");
       await store.leases.revoke(lease);
+    } finally {
+      await store.close();
+      await etcd.stop();
+    }
+  });
+
+  it("reports a commit that etcd applied and the client library sent again as applied, not as a conflict", async () => {
+    // etcd3 retries a txn after a connection error even when the first attempt was applied (a leader that
+    // dies after committing never answers); sending the same commit twice makes that second attempt here.
+    const etcd = await startEtcd({ members: 1 });
+    const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: freshPrefix() });
+    try {
+      const commit = [put("model", "m1", { name: "m1", createdAt: 1 }, absent), put("model-index", "m1", 1)];
+      const revision = await store.commit(commit);
+      assert.equal(await store.commit(commit), revision, "the second attempt answers the revision the first was applied at");
+      await assert.rejects(
+        store.commit([put("model", "m1", { name: "m1", createdAt: 2 }, absent)]),
+        (e) => StoreConflictError.is(e),
+        "another value is a conflict",
+      );
+      const lease = await store.leases.grant(30);
+      await assert.rejects(
+        store.commit([put("model", "m1", { name: "m1", createdAt: 1 }, absent, lease)]),
+        (e) => StoreConflictError.is(e),
+        "another lease is a conflict",
+      );
+      assert.equal(await store.revision(), revision, "nothing was written twice");
     } finally {
       await store.close();
       await etcd.stop();
