@@ -1,13 +1,18 @@
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it, type TestContext } from "node:test";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { metricFamilies } from "../../src/cli/prometheus-text.js";
 import { berthRunning } from "../support/berth-cli.js";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { berthFetch } from "../support/http.js";
 import { invoke } from "../support/invoke.js";
+import { eventually } from "../support/wait.js";
+import { freePort } from "../support/etcd.js";
 
 const repo = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 
@@ -112,5 +117,67 @@ describe("deploy/grafana/berth.json", () => {
     const scraped = await fetch(url);
     t.assert.equal(scraped.status, 200);
     t.assert.ok(metricFamilies(await scraped.text()).has("berth_copies"));
+  });
+
+  it("a real Prometheus scrapes the server through berth metrics-proxy with the shipped config, and every panel's query evaluates with data", async (t: TestContext) => {
+    const prometheus = process.env.BERTH_PROMETHEUS ?? "/usr/bin/prometheus";
+    if (!existsSync(prometheus))
+      throw new Error(`${prometheus} is missing: install Debian's Prometheus (apt-get install prometheus; .ci/run does), or set BERTH_PROMETHEUS`);
+    const endpoint = await createIcEndpoint(server.sagemaker);
+    const component = await createComponent(server.sagemaker, echoComponent(endpoint, { accelerators: 0, cpu: 0.5, memory: 256 }));
+    const proxy = berthRunning(server, ["metrics-proxy", "--listen", "127.0.0.1:0"]);
+    t.after(() => proxy.stop());
+    const target = /at http:\/\/(\S+)\/metrics/.exec(await proxy.waitForOutput(/at http:\/\/\S+\/metrics/, "the proxy's address"))![1]!;
+
+    // The shipped config, pointed at this proxy and scraping every second so the test need not wait 15 s per sample.
+    const config = parse(readFileSync(repo("deploy/prometheus/prometheus.yml"), "utf8")) as {
+      global: Record<string, string>;
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    config.global.scrape_interval = "1s";
+    config.scrape_configs.find((j) => j.job_name === "berth")!.static_configs[0]!.targets = [target];
+    const dir = mkdtempSync(join(tmpdir(), "berth-prometheus-"));
+    writeFileSync(join(dir, "prometheus.yml"), stringify(config));
+    const port = await freePort();
+    const child = spawn(
+      prometheus,
+      [`--config.file=${join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`],
+      {
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let log = "";
+    child.stderr!.on("data", (chunk: Buffer) => (log = (log + chunk.toString("utf8")).slice(-4000)));
+    t.after(() => child.kill("SIGTERM"));
+    const query = async (expr: string) => {
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      return (await response.json()) as { status: string; error?: string; data?: { result: unknown[] } };
+    };
+    await eventually(async () => ((await query('up{job="berth"} == 1')).data?.result.length === 1 ? true : undefined), {
+      timeoutMs: 60_000,
+      what: () => `Prometheus to scrape berth metrics-proxy successfully; its log: ${log}`,
+    });
+
+    const grafana = (expr: string) => expr.replaceAll("$__rate_interval", "1m").replace(/\$\{?\w+\}?/g, ".*");
+    const panels = dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ title: panel.title, expr: grafana(target.expr) })));
+    const withData = new Set<string>();
+    await eventually(
+      async () => {
+        await invoke(server.runtime, endpoint, component, "{}");
+        for (const panel of panels) {
+          const answer = await query(panel.expr);
+          if (answer.status !== "success") throw new Error(`panel ${panel.title}: Prometheus refused ${panel.expr}: ${answer.error}`);
+          if ((answer.data?.result.length ?? 0) > 0) withData.add(panel.title);
+        }
+        return ["Requests per second", "Model latency p50 and p99", "Copies: ready and desired", "Instances"].every((title) => withData.has(title))
+          ? true
+          : undefined;
+      },
+      {
+        timeoutMs: 60_000,
+        intervalMs: 1000,
+        what: () => `the traffic, latency, copies and instances panels to show data (so far: ${[...withData].join(", ")})`,
+      },
+    );
   });
 });
