@@ -22,6 +22,7 @@ import { RouterMetrics } from "../router/metrics.js";
 import { ObserverFanout } from "../router/observer.js";
 import { Router } from "../router/router.js";
 import { RoutingTablePublisher } from "./routing-table-publisher.js";
+import { storedSessions } from "./stored-sessions.js";
 import type { BerthConfig } from "../config/config.js";
 import type { ControlDeps } from "../operations/deps.js";
 import { EndpointController } from "../controllers/endpoint/controller.js";
@@ -111,6 +112,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     timeScale,
     sources: { copyLoads: () => copyLoadsFrom(router) },
   });
+  const sessions = await storedSessions(store, clock);
   const router = new Router({
     accountId: config.accountId,
     observer: new ObserverFanout([metrics, monitoring.recorder]),
@@ -121,6 +123,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     copyConcurrency: config.maxConcurrentRequestsPerCopy,
     bufferedBodyBudgetBytes: config.limits.bufferedBodyBudgetBytes,
     clock,
+    sessions: sessions.table,
   });
   metrics.trackBodyBudget(router.bodies);
   const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });
@@ -262,6 +265,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         await controllers.stop();
         await agent?.stop();
         publisher.stop();
+        sessions.stop();
         await router.close();
         await monitoring.close();
         await store.close();

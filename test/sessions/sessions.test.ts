@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
+import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand, ValidationError } from "@aws-sdk/client-sagemaker-runtime";
+import { startBerth, type BerthProcess } from "../support/berth-process.js";
+import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
+import { copyOf } from "../support/invoke.js";
+import { eventually } from "../support/wait.js";
+
+describe("stateful sessions (SessionId)", () => {
+  let berth: BerthProcess;
+  let endpoint: string;
+  let component: string;
+  before(async () => {
+    berth = await startBerth();
+    endpoint = await createIcEndpoint(berth.sagemaker, { variant: { RoutingConfig: { RoutingStrategy: "RANDOM" } } });
+    component = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0, copies: 3 }));
+  });
+  after(async () => {
+    await berth.stop();
+  });
+
+  const send = async (sessionId: string | undefined, body: string, customAttributes?: string, to = component) => {
+    const response = await berth.runtime.send(
+      new InvokeEndpointCommand({
+        EndpointName: endpoint,
+        InferenceComponentName: to,
+        Body: new TextEncoder().encode(body),
+        ContentType: "application/json",
+        CustomAttributes: customAttributes,
+        SessionId: sessionId,
+      }),
+    );
+    return { copy: copyOf(response.CustomAttributes), newSessionId: response.NewSessionId, closedSessionId: response.ClosedSessionId };
+  };
+  const stream = async (sessionId: string, body: string) => {
+    const response = await berth.runtime.send(
+      new InvokeEndpointWithResponseStreamCommand({
+        EndpointName: endpoint,
+        InferenceComponentName: component,
+        Body: new TextEncoder().encode(body),
+        ContentType: "application/json",
+        SessionId: sessionId,
+      }),
+    );
+    const parts: string[] = [];
+    for await (const event of response.Body!) if (event.PayloadPart?.Bytes) parts.push(Buffer.from(event.PayloadPart.Bytes).toString("utf8"));
+    return { copy: copyOf(response.CustomAttributes), body: parts.join("") };
+  };
+  const open = async (customAttributes?: string, to = component) => {
+    const opened = await send("NEW_SESSION", "{}", customAttributes, to);
+    assert.ok(opened.newSessionId, "the container's new session id comes back as NewSessionId");
+    return { id: opened.newSessionId.split(";")[0]!, copy: opened.copy, header: opened.newSessionId };
+  };
+
+  it("opens a session with NEW_SESSION and sends its requests, streamed or not, to the copy that opened it", async () => {
+    const session = await open();
+    assert.match(session.header, /^[0-9a-f-]+; Expires=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    for (let i = 0; i < 12; i++) assert.equal((await send(session.id, `{"turn":${i}}`)).copy, session.copy, `turn ${i} reached the session's copy`);
+    const streamed = await stream(session.id, '{"turn":"streamed"}');
+    assert.equal(streamed.copy, session.copy);
+    assert.equal(streamed.body, '{"turn":"streamed"}');
+    // Without a session the same component spreads requests over its three copies.
+    const spread = new Set<string>();
+    await eventually(async () => (spread.add((await send(undefined, "{}")).copy), spread.size > 1 ? true : undefined), {
+      intervalMs: 0,
+      what: "requests without a session to reach more than one copy",
+    });
+  });
+
+  it("answers an unknown session id with ValidationError", async () => {
+    const error = await send("no-such-session", "{}").then(
+      () => assert.fail("an unknown session was accepted"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ValidationError, `got ${(error as Error).name}`);
+    assert.match(error.message, /^Session no-such-session is not open \(unknown, or closed\) on endpoint .*Start a new session with SessionId NEW_SESSION\.$/);
+  });
+
+  it("forgets a session the container closes, on every later request", async () => {
+    const session = await open();
+    const closed = await send(session.id, "{}", "session=close");
+    assert.equal(closed.closedSessionId, session.id);
+    assert.equal(closed.copy, session.copy);
+    await assert.rejects(send(session.id, "{}"), (e: Error) => e instanceof ValidationError && /is not open/.test(e.message));
+    await assert.rejects(stream(session.id, "{}"), (e: Error) => e instanceof ValidationError && /is not open/.test(e.message));
+  });
+
+  it("refuses a session past the expiry its container announced", async () => {
+    const session = await open("session_ttl_s=0");
+    await assert.rejects(
+      send(session.id, "{}"),
+      (e: Error) => e instanceof ValidationError && new RegExp(`^Session ${session.id} has expired`).test(e.message),
+    );
+  });
+
+  it("refuses NEW_SESSION on a streamed invocation, as SageMaker does", async () => {
+    await assert.rejects(stream("NEW_SESSION", "{}"), (e: Error) => e instanceof ValidationError && /cannot create a session/.test(e.message));
+  });
+
+  it("does not let a session's requests land on another copy once its copy is gone", async () => {
+    const scaled = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0, copies: 2 }));
+    // One session on each copy, so scaling in to one copy removes one of them whichever it picks.
+    const sessions = new Map<string, string>();
+    await eventually(
+      async () => {
+        const session = await open(undefined, scaled);
+        sessions.set(session.copy, session.id);
+        return sessions.size === 2 ? true : undefined;
+      },
+      { intervalMs: 0, what: "sessions opened on both copies" },
+    );
+    await berth.sagemaker.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: scaled, DesiredRuntimeConfig: { CopyCount: 1 } }));
+    const outcome = new Map<string, string>();
+    await eventually(
+      async () => {
+        for (const [copy, id] of sessions) {
+          try {
+            outcome.set(id, (await send(id, "{}", undefined, scaled)).copy === copy ? "same copy" : "another copy");
+          } catch (error) {
+            outcome.set(id, (error as Error).message);
+          }
+        }
+        return [...outcome.values()].some((o) => o !== "same copy") ? true : undefined;
+      },
+      { timeoutMs: 60_000, what: () => `a session to lose its copy after scale-in (${JSON.stringify([...outcome])})` },
+    );
+    const results = [...outcome.values()].sort();
+    assert.equal(results[1], "same copy", "the session on the copy that stayed still reaches it");
+    assert.match(
+      results[0]!,
+      /^Session [0-9a-f-]+ was held by model copy \S+, which no longer serves \(scaled in, updated or stopped\), so its state is lost\./,
+    );
+  });
+});
