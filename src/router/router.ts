@@ -228,7 +228,7 @@ export class Router {
    */
   async #invokeInSession(endpoint: EndpointRoute, original: InvokeRequest, sessionId: string): Promise<InvokeResult> {
     let request = original;
-    const found = this.#options.sessions.lookup(endpoint.name, sessionId);
+    const found = await this.#options.sessions.lookup(endpoint.name, sessionId);
     if ("missing" in found) throw runtimeErrors.sessionNotOpen(sessionId, endpoint.name, found.missing);
     const session = found.session;
     const choice = this.#target(endpoint, endpoint.hostsComponents ? request : { ...request, targetVariant: session.variantName });

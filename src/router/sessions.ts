@@ -30,6 +30,8 @@ export function parseNewSessionHeader(value: string | undefined): { id: string; 
 
 /** Where the sessions are kept so every router replica sees them (the store, wired by the server). */
 export interface SessionPersistence {
+  /** Read on a miss only: another replica may have opened the session a moment before its watch event arrives here. */
+  get(endpointName: string, id: string): Promise<SessionRecord | undefined>;
   put(session: SessionRecord): Promise<void>;
   delete(session: Pick<SessionRecord, "endpointName" | "id">): Promise<void>;
 }
@@ -61,9 +63,13 @@ export class SessionTable {
     return counts;
   }
 
-  lookup(endpointName: string, id: string): SessionLookup {
+  async lookup(endpointName: string, id: string): Promise<SessionLookup> {
     const key = sessionKey(endpointName, id);
-    const session = this.#sessions.get(key);
+    let session = this.#sessions.get(key);
+    if (!session && this.#persistence) {
+      session = await this.#persistence.get(endpointName, id);
+      if (session) this.remember(session);
+    }
     if (!session) return { missing: "unknown" };
     if (session.expiresAt > this.#clock.now()) return { session };
     this.#sessions.delete(key);

@@ -12,6 +12,7 @@ export async function storedSessions(store: BerthStore, clock: Clock): Promise<{
   const table = new SessionTable({
     clock,
     persistence: {
+      get: async (endpointName, id) => (await store.get("session", keys.session(endpointName, id)))?.value,
       put: async (session) => void (await store.commit([put("session", keyOf(session), session)])),
       delete: async (session) => void (await store.commit([del("session", keyOf(session))])),
     },
