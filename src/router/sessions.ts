@@ -79,8 +79,19 @@ export class SessionTable {
 
   /** Records a session the container opened; resolves once every replica can find it. */
   async open(session: SessionRecord): Promise<void> {
+    this.#sweep();
     this.remember(session);
     await this.#persistence?.put(session);
+  }
+
+  /** Expired sessions nobody asks for again would stay forever: each new session clears them out. */
+  #sweep(): void {
+    const now = this.#clock.now();
+    for (const [key, session] of this.#sessions) {
+      if (session.expiresAt > now) continue;
+      this.#sessions.delete(key);
+      void this.#persistence?.delete(session).catch(() => undefined);
+    }
   }
 
   /** Forgets a session the container closed, on every replica. */

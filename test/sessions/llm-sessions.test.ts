@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand, ValidationError } from "@aws-sdk/client-sagemaker-runtime";
+import { ValidationError } from "@aws-sdk/client-sagemaker-runtime";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
+import { invoke, invokeStream } from "../support/invoke.js";
 
 describe("berth/llm keeps a session's conversation", () => {
   let berth: BerthProcess;
@@ -17,34 +18,14 @@ describe("berth/llm keeps a session's conversation", () => {
     await berth.stop();
   });
 
-  const request = (inputs: string) => new TextEncoder().encode(JSON.stringify({ inputs, parameters: { max_new_tokens: 24, temperature: 0 } }));
+  const request = (inputs: string) => JSON.stringify({ inputs, parameters: { max_new_tokens: 24, temperature: 0 } });
   const ask = async (inputs: string, sessionId?: string, customAttributes?: string) => {
-    const response = await berth.runtime.send(
-      new InvokeEndpointCommand({
-        EndpointName: endpoint,
-        InferenceComponentName: llm,
-        Body: request(inputs),
-        ContentType: "application/json",
-        SessionId: sessionId,
-        CustomAttributes: customAttributes,
-      }),
-    );
-    const body = JSON.parse(Buffer.from(response.Body!).toString("utf8")) as { generated_text: string }[] | { closed: string };
-    return { text: Array.isArray(body) ? body[0]!.generated_text : "", newSessionId: response.NewSessionId, closedSessionId: response.ClosedSessionId };
+    const answer = await invoke(berth.runtime, endpoint, llm, request(inputs), customAttributes, sessionId);
+    const body = JSON.parse(answer.body) as { generated_text: string }[] | { closed: string };
+    return { text: Array.isArray(body) ? body[0]!.generated_text : "", newSessionId: answer.newSessionId, closedSessionId: answer.closedSessionId };
   };
   const askStreamed = async (inputs: string, sessionId: string) => {
-    const response = await berth.runtime.send(
-      new InvokeEndpointWithResponseStreamCommand({
-        EndpointName: endpoint,
-        InferenceComponentName: llm,
-        Body: request(inputs),
-        ContentType: "application/json",
-        SessionId: sessionId,
-      }),
-    );
-    const parts: string[] = [];
-    for await (const event of response.Body!) if (event.PayloadPart?.Bytes) parts.push(Buffer.from(event.PayloadPart.Bytes).toString("utf8"));
-    const lines = parts.join("").trim().split("\n");
+    const lines = (await invokeStream(berth.runtime, endpoint, llm, request(inputs), sessionId)).parts.join("").trim().split("\n");
     return (JSON.parse(lines[lines.length - 1]!) as { generated_text: string }).generated_text;
   };
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { InvokeEndpointCommand, ValidationError } from "@aws-sdk/client-sagemaker-runtime";
+import { ValidationError } from "@aws-sdk/client-sagemaker-runtime";
 import type { BerthProcess } from "../support/berth-process.js";
 import { startFleet, type Fleet } from "../support/cluster.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName } from "../support/fixtures.js";
-import { copyOf } from "../support/invoke.js";
+import { copyOf, invoke } from "../support/invoke.js";
 import { eventually } from "../support/wait.js";
 
 const hostType = "ml.g5.12xlarge";
@@ -23,17 +23,8 @@ describe("stateful sessions across router replicas", () => {
   });
 
   const send = async (via: BerthProcess, sessionId: string, customAttributes?: string) => {
-    const response = await via.runtime.send(
-      new InvokeEndpointCommand({
-        EndpointName: endpoint,
-        InferenceComponentName: component,
-        Body: new TextEncoder().encode("{}"),
-        ContentType: "application/json",
-        SessionId: sessionId,
-        CustomAttributes: customAttributes,
-      }),
-    );
-    return { copy: copyOf(response.CustomAttributes), newSessionId: response.NewSessionId, closedSessionId: response.ClosedSessionId };
+    const answer = await invoke(via.runtime, endpoint, component, "{}", customAttributes, sessionId);
+    return { copy: copyOf(answer.customAttributes), newSessionId: answer.newSessionId, closedSessionId: answer.closedSessionId };
   };
 
   it("routes a session opened through one replica to its copy through the other, and forgets it everywhere once closed", async () => {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
-import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand, ValidationError } from "@aws-sdk/client-sagemaker-runtime";
+import { ValidationError } from "@aws-sdk/client-sagemaker-runtime";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
-import { copyOf } from "../support/invoke.js";
+import { copyOf, invoke, invokeStream } from "../support/invoke.js";
 import { eventually } from "../support/wait.js";
 
 describe("stateful sessions (SessionId)", () => {
@@ -21,31 +21,12 @@ describe("stateful sessions (SessionId)", () => {
   });
 
   const send = async (sessionId: string | undefined, body: string, customAttributes?: string, to = component) => {
-    const response = await berth.runtime.send(
-      new InvokeEndpointCommand({
-        EndpointName: endpoint,
-        InferenceComponentName: to,
-        Body: new TextEncoder().encode(body),
-        ContentType: "application/json",
-        CustomAttributes: customAttributes,
-        SessionId: sessionId,
-      }),
-    );
-    return { copy: copyOf(response.CustomAttributes), newSessionId: response.NewSessionId, closedSessionId: response.ClosedSessionId };
+    const answer = await invoke(berth.runtime, endpoint, to, body, customAttributes, sessionId);
+    return { copy: copyOf(answer.customAttributes), newSessionId: answer.newSessionId, closedSessionId: answer.closedSessionId };
   };
   const stream = async (sessionId: string, body: string) => {
-    const response = await berth.runtime.send(
-      new InvokeEndpointWithResponseStreamCommand({
-        EndpointName: endpoint,
-        InferenceComponentName: component,
-        Body: new TextEncoder().encode(body),
-        ContentType: "application/json",
-        SessionId: sessionId,
-      }),
-    );
-    const parts: string[] = [];
-    for await (const event of response.Body!) if (event.PayloadPart?.Bytes) parts.push(Buffer.from(event.PayloadPart.Bytes).toString("utf8"));
-    return { copy: copyOf(response.CustomAttributes), body: parts.join("") };
+    const answer = await invokeStream(berth.runtime, endpoint, component, body, sessionId);
+    return { copy: copyOf(answer.customAttributes), body: answer.parts.join("") };
   };
   const open = async (customAttributes?: string, to = component) => {
     const opened = await send("NEW_SESSION", "{}", customAttributes, to);
