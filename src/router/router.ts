@@ -202,7 +202,7 @@ export class Router {
       const target: RequestTarget = { endpointName: endpoint.name, variantName, componentName, copyId: copy.id };
       try {
         const result = await this.#send(copy, request, target, reserved);
-        if (request.sessionId !== undefined) await this.#noteSession(result, endpoint.name);
+        if (request.sessionId !== undefined) await this.#noteSession(result, endpoint.name, copy);
         return result;
       } catch (error) {
         if (!(error instanceof RetryableFailure)) throw error;
@@ -234,7 +234,7 @@ export class Router {
     const choice = this.#target(endpoint, endpoint.hostsComponents ? request : { ...request, targetVariant: session.variantName });
     if (choice.componentName?.toLowerCase() !== session.componentName?.toLowerCase()) throw runtimeErrors.sessionNotOpen(sessionId, endpoint.name, "unknown");
     const copy = choice.copies.find((c) => c.id === session.copyId);
-    if (!copy) throw runtimeErrors.sessionCopyGone(sessionId, session.copyId);
+    if (!copy || copy.restarts !== session.copyRestarts) throw runtimeErrors.sessionCopyGone(sessionId, session.copyId);
     if (choice.adapter) request = { ...request, headers: withAdapter(request.headers, choice.adapter) };
     const target: RequestTarget = { endpointName: endpoint.name, variantName: choice.variantName, componentName: choice.componentName, copyId: copy.id };
     let result: InvokeResult;
@@ -244,12 +244,12 @@ export class Router {
       if (error instanceof RetryableFailure) throw runtimeErrors.sessionCopyGone(sessionId, session.copyId);
       throw error;
     }
-    await this.#noteSession(result, endpoint.name);
+    await this.#noteSession(result, endpoint.name, copy);
     return result;
   }
 
   /** Records the session the container opened, or forgets the one it closed, before the client hears of it. */
-  async #noteSession(result: InvokeResult, endpointName: string): Promise<void> {
+  async #noteSession(result: InvokeResult, endpointName: string, copy: RouteCopy): Promise<void> {
     const opened = parseNewSessionHeader(result.newSessionId);
     const closed = result.closedSessionId;
     if (!opened && closed === undefined) return;
@@ -261,7 +261,8 @@ export class Router {
           endpointName,
           variantName: result.variantName,
           componentName: result.componentName,
-          copyId: result.copyId,
+          copyId: copy.id,
+          copyRestarts: copy.restarts,
           expiresAt: opened.expiresAt,
         });
       }

@@ -8,6 +8,8 @@ export interface SessionRecord {
   variantName: string;
   componentName?: string;
   copyId: string;
+  /** The copy's restart count when the session opened (RouteCopy.restarts). */
+  copyRestarts?: number;
   /** Epoch milliseconds, from the container's `Expires=`. */
   expiresAt: number;
 }

@@ -7,6 +7,8 @@ export interface RouteCopy {
   id: string;
   origin: string;
   instanceId: string;
+  /** How often the copy's process was restarted: a session opened before a restart lost its state with it. */
+  restarts?: number;
   /** Added on the hop to the copy: an agent's proxy needs the copy's id and the agent's key. */
   headers?: Record<string, string>;
 }
@@ -96,7 +98,7 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
       lostOrigins.add(origin);
       return undefined;
     }
-    const route: RouteCopy = { id: copy.id, origin, instanceId: copy.instanceId };
+    const route: RouteCopy = { id: copy.id, origin, instanceId: copy.instanceId, restarts: status.restarts };
     if (instance.provider !== agentProvider) return route;
     const authorization = inputs.agentAuthorization?.get(instance.host);
     if (authorization === undefined) return undefined;

@@ -5,6 +5,7 @@ import { ValidationError } from "@aws-sdk/client-sagemaker-runtime";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { copyOf, invoke, invokeStream } from "../support/invoke.js";
+import { placement } from "../support/placement.js";
 import { eventually } from "../support/wait.js";
 
 describe("stateful sessions (SessionId)", () => {
@@ -79,6 +80,25 @@ describe("stateful sessions (SessionId)", () => {
     await assert.rejects(stream("NEW_SESSION", "{}"), (e: Error) => e instanceof ValidationError && /cannot create a session/.test(e.message));
   });
 
+  it("refuses a session whose copy crashed, while the restarted copy serves new requests", async () => {
+    const single = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0 }));
+    const session = await open(undefined, single);
+    const before = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.copyId === session.copy)!;
+    process.kill(before.pid!, "SIGKILL");
+    await eventually(
+      async () => {
+        const copy = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.copyId === session.copy);
+        return copy?.phase === "Ready" && copy.pid !== before.pid ? true : undefined;
+      },
+      { timeoutMs: 60_000, what: `copy ${session.copy} to be restarted and Ready` },
+    );
+    // Once the restarted copy is in the router's table, new requests reach it, and the old session never does.
+    await eventually(async () => ((await send(undefined, "{}", undefined, single)).copy === session.copy ? true : undefined), {
+      what: "a request without a session to reach the restarted copy",
+    });
+    await assert.rejects(send(session.id, "{}", undefined, single), (e: Error) => e instanceof ValidationError && /restarted after a crash/.test(e.message));
+  });
+
   it("does not let a session's requests land on another copy once its copy is gone", async () => {
     const scaled = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0, copies: 2 }));
     // One session on each copy, so scaling in to one copy removes one of them whichever it picks.
@@ -110,7 +130,7 @@ describe("stateful sessions (SessionId)", () => {
     assert.equal(results[1], "same copy", "the session on the copy that stayed still reaches it");
     assert.match(
       results[0]!,
-      /^Session [0-9a-f-]+ was held by model copy \S+, which no longer serves \(scaled in, updated or stopped\), so its state is lost\./,
+      /^Session [0-9a-f-]+ was held by model copy \S+, which no longer serves \(scaled in, replaced by an update, or restarted after a crash\), so its state is lost\./,
     );
   });
 });

@@ -41,7 +41,7 @@ export const runtimeErrors = {
     ),
   sessionCopyGone: (session: string, copy: string) =>
     validation(
-      `Session ${quoted(session)} was held by model copy ${copy}, which no longer serves (scaled in, updated or stopped), so its state is lost. Start a new session with SessionId NEW_SESSION.`,
+      `Session ${quoted(session)} was held by model copy ${copy}, which no longer serves (scaled in, replaced by an update, or restarted after a crash), so its state is lost. Start a new session with SessionId NEW_SESSION.`,
     ),
   newSessionOnStream: () =>
     validation("InvokeEndpointWithResponseStream cannot create a session: create it with InvokeEndpoint and SessionId NEW_SESSION, then stream with its id."),
