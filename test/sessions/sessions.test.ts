@@ -99,6 +99,30 @@ describe("stateful sessions (SessionId)", () => {
     await assert.rejects(send(session.id, "{}", undefined, single), (e: Error) => e instanceof ValidationError && /restarted after a crash/.test(e.message));
   });
 
+  it("scales in the copy without open sessions, keeping the one that holds them", async () => {
+    const scaled = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0, copies: 2 }));
+    // Without sessions, scale-in stops the newest copy, -2: the session is put there, and none on -1.
+    const session = await eventually(
+      async () => {
+        const opened = await open(undefined, scaled);
+        if (opened.copy === `${scaled}-2`) return opened;
+        await send(opened.id, "{}", "session=close", scaled);
+        return undefined;
+      },
+      { intervalMs: 0, what: `a session on ${scaled}-2` },
+    );
+    await berth.sagemaker.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: scaled, DesiredRuntimeConfig: { CopyCount: 1 } }));
+    const left = await eventually(
+      async () => {
+        const copies = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).filter((c) => c.copyId.startsWith(`${scaled}-`));
+        return copies.length === 1 ? copies[0]!.copyId : undefined;
+      },
+      { what: `${scaled} to be down to one copy` },
+    );
+    assert.equal(left, `${scaled}-2`, "the copy holding the session stayed");
+    assert.equal((await send(session.id, "{}", undefined, scaled)).copy, `${scaled}-2`);
+  });
+
   it("does not let a session's requests land on another copy once its copy is gone", async () => {
     const scaled = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0, copies: 2 }));
     // One session on each copy, so scaling in to one copy removes one of them whichever it picks.
