@@ -10,6 +10,8 @@ import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { WorkQueue } from "../controllers/runtime/work-queue.js";
 import { ArtifactCache } from "../artifacts/cache.js";
+import type { MemoryTier } from "../artifacts/memory-tier.js";
+import { memoryTier } from "./memory-tier.js";
 import type { ArtifactSettings } from "../artifacts/settings.js";
 import type { ContainersConfig } from "../config/containers.js";
 import { ContainerCopies } from "../containers/container-copies.js";
@@ -20,6 +22,7 @@ import { belongsToCopy, killMarkedProcesses } from "./leftovers.js";
 import { builtInFiles, resolveImage, runsInContainer } from "./images.js";
 import { detectLimits, type LimitsMode } from "./limits.js";
 import { PortAllocator } from "./ports.js";
+import { CopyLogs } from "./copy-logs.js";
 import { CopySupervisor, defaultTimings, type SupervisorTimings } from "./supervisor.js";
 import { StorageFaultError } from "../store/storage-fault.js";
 
@@ -49,12 +52,15 @@ export interface NodeAgentOptions {
  * agent's copy proxy, which routers on other hosts reach.
  */
 export class NodeAgent {
+  /** The copies' stdout and stderr, for `berth logs`. */
+  readonly logs = new CopyLogs();
   readonly #options: NodeAgentOptions;
   readonly #supervisors = new Map<string, CopySupervisor>();
   readonly #stopping = new Map<string, Promise<void>>();
   readonly #adapterStates = new Map<string, Record<string, string>>();
   readonly #loop: WorkQueue;
   readonly #artifacts: ArtifactCache;
+  readonly #memory: MemoryTier | undefined;
   readonly #ports = new PortAllocator();
   #limitsMode: LimitsMode = { kind: "none", why: "not detected yet" };
   #containers?: Promise<ContainerCopies | undefined>;
@@ -66,11 +72,10 @@ export class NodeAgent {
 
   constructor(options: NodeAgentOptions) {
     this.#options = options;
-    this.#artifacts = new ArtifactCache(options.sandbox.files.artifactsDir, options.artifacts, {
-      now: () => options.clock.now(),
-      log: options.log,
-      onChange: () => this.#reportArtifacts(),
-    });
+    const now = () => options.clock.now();
+    const onChange = () => this.#reportArtifacts();
+    this.#memory = memoryTier(options.artifacts, options.sandbox, { now, log: options.log, onChange });
+    this.#artifacts = new ArtifactCache(options.sandbox.files.artifactsDir, options.artifacts, { now, log: options.log, onChange, memory: this.#memory });
     this.#loop = new WorkQueue({ name: "agent", reconcile: (key) => this.#reconcile(key), clock: options.clock, log: options.log });
   }
 
@@ -138,6 +143,8 @@ export class NodeAgent {
     (await this.#containers)?.stop();
     await Promise.all([...this.#supervisors.values()].map((s) => s.stop()));
     await Promise.all(this.#stopping.values());
+    await this.#artifactReport;
+    await this.#memory?.close();
   }
 
   #onChanges(events: ChangeEvent[]): void {
@@ -205,6 +212,8 @@ export class NodeAgent {
       devices,
       mps: this.#mps,
       timings: { ...defaultTimings, ...this.#options.timings },
+      onOutput: (stream, text) =>
+        this.logs.append(copy.owner.type === "component" ? copy.owner.name : copy.endpointName, { time: clock.now(), copy: copy.id, stream, text }),
       onStatus: (status) => {
         // Status writes of one copy are applied in order; a copy being forgotten writes nothing more.
         return (writes = writes
@@ -272,9 +281,10 @@ export class NodeAgent {
     this.#artifactReport = this.#artifactReport
       .then(async () => {
         if (this.#closed) return;
-        const urls = await this.#artifacts.heldUrls();
-        const known = (await store.get("host-artifacts", host))?.value.urls;
-        if (JSON.stringify(known) !== JSON.stringify(urls)) await store.commit([put("host-artifacts", host, { host, urls })]);
+        const { urls, memoryUrls } = await this.#artifacts.heldUrls();
+        const report = { host, urls, ...(this.#memory ? { memoryUrls } : {}) };
+        const known = (await store.get("host-artifacts", host))?.value;
+        if (JSON.stringify(known) !== JSON.stringify(report)) await store.commit([put("host-artifacts", host, report)]);
       })
       .catch((error) => log.warn({ err: error }, "could not report the artifacts this host holds"));
   }

@@ -39,11 +39,11 @@ export class CopyFiles {
   async prepare(log: Logger): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: sharedMode });
     const before = (await stat(this.root)).mode & 0o777;
-    await this.#shareDir(this.root);
+    await this.shareDir(this.root);
     if (before & 0o007) log.info(`tightened the copies dir ${this.root} from mode ${before.toString(8)} to ${sharedMode.toString(8)}`);
     for (const dir of [this.artifactsDir, join(this.root, "adapters"), join(this.root, "scratch")]) {
       await mkdir(dir, { recursive: true, mode: sharedMode });
-      await this.#shareDir(dir);
+      await this.shareDir(dir);
     }
   }
 
@@ -64,7 +64,8 @@ export class CopyFiles {
     await rm(this.scratchDir(copyId), { recursive: true, force: true });
   }
 
-  async #shareDir(dir: string): Promise<void> {
+  /** Gives a directory the copies dir's owner and mode: root's, readable by the copy user's group only. */
+  async shareDir(dir: string): Promise<void> {
     if (this.#identity.switched) await chown(dir, 0, this.#identity.gid);
     await chmod(dir, sharedMode);
   }

@@ -36,6 +36,8 @@ export interface SupervisorDeps {
   /** Whether an MPS daemon runs here, so shares get MPS limits (src/agent/accelerator-env.ts). */
   mps: boolean;
   timings: SupervisorTimings;
+  /** Each line the copy's process writes (`berth logs`). */
+  onOutput?: (stream: "stdout" | "stderr", text: string) => void;
 }
 
 export interface SupervisorTimings {
@@ -328,13 +330,14 @@ export class CopySupervisor {
   }
 
   #capture(child: ChildProcess): void {
-    const onLine = (stream: string) => (chunk: Buffer) => {
+    const onLine = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
       for (const line of chunk.toString("utf8").split("\n")) {
         const text = line.trim();
         if (text === "") continue;
         this.#output.push(text.slice(0, 300));
         if (this.#output.length > outputLines) this.#output.shift();
         this.#log.info({ stream }, `[${this.copy.id}] ${text}`);
+        this.#deps.onOutput?.(stream, text);
       }
     };
     child.stdout?.on("data", onLine("stdout"));

@@ -1,11 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Stats } from "node:fs";
-import { chmod, lstat, mkdir, readdir, realpath, rename, rm, stat, utimes } from "node:fs/promises";
+import { chmod, mkdir, readdir, realpath, rename, rm, stat, utimes } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { artifactFailures } from "../domain/errors/artifacts.js";
 import type { Logger } from "../util/logger.js";
 import { ArtifactError } from "./artifact-error.js";
 import { CacheBudget } from "./cache-budget.js";
+import { EntryHolders } from "./entry-holders.js";
+import { KeyLocks } from "./key-locks.js";
+import type { MemoryTier } from "./memory-tier.js";
+import { exists, treeBytes } from "./tree.js";
 import { download } from "./safe-fetch.js";
 import { copyFileArtifact, fileDigest, isArchive, unpackArchive } from "./safe-unpack.js";
 import type { ArtifactSettings } from "./settings.js";
@@ -18,6 +22,8 @@ export interface CacheOptions {
   log?: Logger;
   /** Called after the URLs the cache holds may have changed: a URL's entry was recorded, or an entry was evicted. */
   onChange?: () => void;
+  /** The host-memory tier (artifacts.memoryBudgetMb), whose onChange should report too; none keeps entries on disk only. */
+  memory?: MemoryTier;
 }
 
 export interface EnsureOptions {
@@ -33,7 +39,8 @@ export interface EnsureOptions {
  * again each time a copy starts (a conditional request when the host sent an ETag or Last-Modified). An
  * entry nobody holds stays while the cache fits artifacts.cacheBudgetMb, so a copy started again (a
  * scale-out from zero) finds its artifact on disk; beyond the budget the least recently used entries
- * nobody holds are evicted. Entries that no component names any more are collected on start.
+ * nobody holds are evicted. Entries that no component names any more are collected on start. With a
+ * memory tier, an entry a copy used is also copied into host memory, and later starts load it from there.
  *
  * Layout of the root: entries/<key>/ (what copies read, 0755), sources/ (what each URL was last),
  * tmp/ (downloads and unpacks in progress).
@@ -44,9 +51,8 @@ export class ArtifactCache {
   readonly #entries: string;
   readonly #tmp: string;
   readonly #sources: SourceRecords;
-  readonly #holders = new Map<string, string>();
-  readonly #counts = new Map<string, number>();
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #holders = new EntryHolders();
+  readonly #locks = new KeyLocks();
   readonly #preparing = new Map<string, Promise<string>>();
   readonly #ready: Promise<void>;
   readonly #budget: CacheBudget;
@@ -85,7 +91,8 @@ export class ArtifactCache {
       const real = await this.#checkedRealPath(url, verdict.location.path);
       const info = await stat(real);
       if (info.isDirectory()) {
-        this.#releaseExactly(options.holder);
+        this.#unused(this.#holders.releaseOnly(options.holder));
+        this.#options.memory?.releaseOnly(options.holder);
         return real;
       }
       if (!info.isFile()) throw new ArtifactError(artifactFailures.notRegularFile(url), true);
@@ -98,14 +105,8 @@ export class ArtifactCache {
 
   /** The holder (and any holder under it, such as a copy's adapters) no longer uses its entries. */
   release(holder: string): void {
-    for (const name of [...this.#holders.keys()]) if (name === holder || name.startsWith(`${holder}/`)) this.#releaseExactly(name);
-  }
-
-  #releaseExactly(holder: string): void {
-    const key = this.#holders.get(holder);
-    if (key === undefined) return;
-    this.#holders.delete(holder);
-    this.#drop(key);
+    this.#unused(this.#holders.release(holder));
+    this.#options.memory?.release(holder);
   }
 
   /** Removes every entry that none of these URLs names and nobody holds, and whatever an earlier run left half done. */
@@ -127,22 +128,22 @@ export class ArtifactCache {
         continue;
       }
       await this.#locked(key, async () => {
-        if (!this.#counts.has(key)) {
+        if (!this.#holders.held(key)) {
           await rm(join(this.#entries, key), { recursive: true, force: true });
           this.#budget.forget(key);
         }
       });
     }
     await this.#trim();
+    const keys = new Set((await readdir(this.#entries)).filter((key) => this.#budget.has(key)));
+    await this.#options.memory?.start(keys);
   }
 
-  /** The URLs whose bytes this cache holds now, held or not: what the scheduler may prefer this host for. */
-  async heldUrls(): Promise<string[]> {
+  /** The URLs whose bytes this cache holds now, held or not, and those of them in host memory: what the scheduler may prefer this host for. */
+  async heldUrls(): Promise<{ urls: string[]; memoryUrls: string[] }> {
     await this.#ready;
-    return (await this.#sources.list())
-      .filter((r) => this.#budget.has(r.key))
-      .map((r) => r.url)
-      .sort();
+    const held = (await this.#sources.list()).filter((r) => this.#budget.has(r.key)).sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+    return { urls: held.map((r) => r.url), memoryUrls: held.filter((r) => this.#options.memory?.has(r.key)).map((r) => r.url) };
   }
 
   async #checkedRealPath(url: string, path: string): Promise<string> {
@@ -169,15 +170,16 @@ export class ArtifactCache {
         if (!(await exists(dir))) return false;
         this.#fresh.delete(key);
         await this.#markUsed(key, dir);
-        const previous = this.#holders.get(holder);
-        if (previous !== key) {
-          this.#holders.set(holder, key);
-          this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
-          if (previous !== undefined) this.#drop(previous);
-        }
+        this.#unused(this.#holders.hold(holder, key));
         return true;
       });
-      if (held) return dir;
+      if (!held) continue;
+      const memory = this.#options.memory;
+      const inMemory = await memory?.hold(key, holder);
+      if (inMemory !== undefined) return inMemory;
+      memory?.releaseOnly(holder);
+      memory?.promote(key, dir, this.#budget.bytesOf(key));
+      return dir;
     }
     throw new ArtifactError(artifactFailures.vanished(url), false);
   }
@@ -255,14 +257,10 @@ export class ArtifactCache {
     });
   }
 
-  #drop(key: string): void {
-    const count = (this.#counts.get(key) ?? 1) - 1;
-    if (count > 0) {
-      this.#counts.set(key, count);
-      return;
-    }
-    this.#counts.delete(key);
-    this.#budget.touch(key, this.#options.now());
+  /** Entries that lost their last holder: last used now, and evictable. */
+  #unused(keys: string[]): void {
+    if (keys.length === 0) return;
+    for (const key of keys) this.#budget.touch(key, this.#options.now());
     void this.#trim().catch((error) => this.#options.log?.warn({ err: error }, "could not evict artifact cache entries"));
   }
 
@@ -275,7 +273,7 @@ export class ArtifactCache {
   /** Evicts the least recently used entries nobody holds until the cache fits its budget. */
   async #trim(): Promise<void> {
     const budget = this.#budget;
-    const held = (key: string) => this.#counts.has(key) || this.#fresh.has(key);
+    const held = (key: string) => this.#holders.held(key) || this.#fresh.has(key);
     let evicted = false;
     for (const key of budget.victims(held)) {
       await this.#locked(key, async () => {
@@ -283,6 +281,7 @@ export class ArtifactCache {
         const bytes = budget.bytesOf(key);
         await rm(join(this.#entries, key), { recursive: true, force: true });
         budget.forget(key);
+        await this.#options.memory?.forget(key);
         evicted = true;
         this.#options.log?.info(
           `evicted artifact cache entry ${key} (${mib(bytes)} MiB, no copy uses it) to keep the cache within artifacts.cacheBudgetMb (${mib(budget.budgetBytes)} MiB); now ${mib(budget.totalBytes())} MiB`,
@@ -294,13 +293,7 @@ export class ArtifactCache {
 
   /** Runs fn after every earlier job on the same entry, so filling, holding and removing one entry never interleave. */
   #locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const run = (this.#locks.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
-    const tail = run.catch(() => undefined);
-    this.#locks.set(key, tail);
-    void tail.then(() => {
-      if (this.#locks.get(key) === tail) this.#locks.delete(key);
-    });
-    return run;
+    return this.#locks.run(key, fn);
   }
 }
 
@@ -318,21 +311,4 @@ function safeName(name: string): string {
 
 function mib(bytes: number): string {
   return (bytes / (1024 * 1024)).toFixed(1);
-}
-
-/** Bytes of the regular files under a directory (links and the directories themselves count nothing). */
-async function treeBytes(path: string): Promise<number> {
-  const info = await lstat(path);
-  if (info.isFile()) return info.size;
-  if (!info.isDirectory()) return 0;
-  let total = 0;
-  for (const name of await readdir(path)) total += await treeBytes(join(path, name));
-  return total;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -11,6 +11,10 @@ export interface ArtifactSettings {
   maxFiles: number;
   /** MiB of entries no copy uses that a host keeps for the next start (least recently used evicted first); 0 keeps none. */
   cacheBudgetMb: number;
+  /** MiB of cached artifacts a host also keeps in memory (a tmpfs), least recently used first out; 0 turns the memory tier off. */
+  memoryBudgetMb: number;
+  /** The memory tier's directory, on a tmpfs; empty: a directory of its own under /dev/shm. */
+  memoryDir: string;
 }
 
 /** What the URL policy reads; the control plane holds only this, the agent the whole settings. */

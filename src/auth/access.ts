@@ -58,6 +58,10 @@ export function invokeAccess(endpointName: string, account: Account): AccessRequ
 
 export const describeInstancesAccess: AccessRequest = { action: "berth:DescribeInstances", resources: ["*"] };
 export const getMetricsAccess: AccessRequest = { action: "berth:GetMetrics", resources: ["*"] };
+/** A component's copies' output may hold what its requests carried: allowed per component, like invoking it. */
+export function copyLogsAccess(componentName: string, account: Account): AccessRequest {
+  return { action: "berth:GetCopyLogs", resources: [sageMakerArn(account, "inference-component", componentName)] };
+}
 export const describeClusterAccess: AccessRequest = { action: "berth:DescribeCluster", resources: ["*"] };
 /** The join token lets a host run copies for the cluster: administrators only, like key management. */
 export const getJoinTokenAccess: AccessRequest = { action: "berth:GetJoinToken", resources: ["*"] };

@@ -77,6 +77,14 @@ export class AuthGate {
     if (!this.#options.allowedHosts.allows(host)) throw authErrors.hostNotAllowed(host ?? "(none)", this.#options.allowedHosts.names);
   }
 
+  /** The key's own permissions, for a session it opened with a signed request; undefined once the key is deleted. */
+  forKey(accessKeyId: string): KeyAuth | undefined {
+    if (!this.#verifier) return open;
+    const key = this.#options.keys!.get(accessKeyId);
+    if (!key) return undefined;
+    return { accessKeyId, authorize: (access) => authorizeKey(key, access, this.#options.account) };
+  }
+
   async admit(req: IncomingMessage, signingName: string): Promise<RequestAuth> {
     if (isAgentProtocolPath(req.url)) return agentProtocol;
     if (!this.#verifier) return open;
@@ -91,6 +99,12 @@ export class AuthGate {
       authorizeInvoke: (endpointName) => authorize(invokeAccess(endpointName, account)),
     };
   }
+}
+
+/** What a request authenticated another way (the console's session cookie) may do on behalf of a key. */
+export interface KeyAuth {
+  accessKeyId?: string;
+  authorize(access: AccessRequest): void;
 }
 
 function authorizeKey(key: ActiveKey, access: AccessRequest, account: Account): void {

@@ -1,8 +1,8 @@
-import { pathSigningName } from "../auth/access.js";
+import type { Command } from "commander";
 import { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { administratorKeyName, readKeys, type StoredKey } from "../auth/keys-file.js";
-import { signedFetch, type SigningCredentials } from "./signed-fetch.js";
+import type { SigningCredentials } from "./signed-fetch.js";
 
 /** Stands in when no key is found: accepted only by a server started with --insecure-no-auth. */
 const anonymousCredentials = { accessKeyId: "BERTHNOKEYFOUND00000", secretAccessKey: "no-key-found-in-the-environment-or-data-dir" };
@@ -52,28 +52,18 @@ export function credentialsHint(errorName: string): string | undefined {
   return "berth: the server refused the key. On the server's machine the CLI reads <dataDir>/credentials.json (pass --data-dir if it is not ./berth-data); elsewhere export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from 'berth keys create'.";
 }
 
-/** GET one of Berth's own views (`/berth/v1/…`), signed; a refusal or an unreachable server ends the command with what to do. */
-export async function getBerthView(flags: { url: string; dataDir: string }, path: string): Promise<unknown> {
-  let response: Response;
-  try {
-    const credentials = await resolvedCredentials(flags.url, flags.dataDir);
-    response = await signedFetch(
-      `${flags.url.replace(/\/$/, "")}${path}`,
-      {},
-      { credentials, region: process.env.AWS_REGION ?? "us-east-1", service: pathSigningName },
+export interface ServerFlags {
+  url: string;
+  dataDir: string;
+}
+
+/** --url and --data-dir, as every command that talks to a server takes them. */
+export function withServerFlags(command: Command): Command {
+  return command
+    .option("--url <url>", "Berth server URL (env BERTH_URL)", defaultUrl)
+    .option(
+      "--data-dir <dir>",
+      "the server's data dir, whose credentials.json holds the key used unless AWS_ACCESS_KEY_ID or AWS_PROFILE is set (env BERTH_DATA_DIR)",
+      defaultDataDir,
     );
-  } catch (error) {
-    process.stderr.write(
-      `berth: cannot reach a Berth server at ${flags.url} (${(error as Error).message}). Start one with 'npx berth server' or pass --url.\n`,
-    );
-    process.exit(1);
-  }
-  if (!response.ok) {
-    const error = (await response.json().catch(() => ({}))) as { __type?: string; message?: string };
-    process.stderr.write(`berth: ${error.__type ?? response.status}: ${error.message ?? response.statusText}\n`);
-    const hint = credentialsHint(error.__type ?? "");
-    if (hint) process.stderr.write(`${hint}\n`);
-    process.exit(1);
-  }
-  return response.json();
 }

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import type { ClusterView } from "../domain/cluster.js";
-import { defaultDataDir, defaultUrl, getBerthView } from "./clients.js";
+import { defaultDataDir, defaultUrl } from "./clients.js";
+import { getBerthView } from "./berth-request.js";
+import { table } from "./table.js";
 
 interface ClusterFlags {
   url: string;
@@ -61,16 +63,4 @@ export function clusterTable(view: ClusterView): string {
         ),
   );
   return lines.join("\n") + "\n";
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
 }

@@ -113,6 +113,8 @@ export function demoInstructions(url: string, key?: { accessKeyId: string; secre
     `  npx berth invoke --url ${url} --endpoint ${demoEndpoint} --component demo-llm --stream --body '{"inputs": "def fib(n):", "parameters": {"max_new_tokens": 32}}'`,
     `  curl -s ${url}/endpoints/${demoEndpoint}/invocations${sign} -H 'X-Amzn-SageMaker-Inference-Component: demo-llm' -H 'Content-Type: application/json' -d '{"inputs": "def fib(n):"}'`,
     `  npx berth instances --url ${url}`,
+    `  npx berth components --url ${url}`,
+    key ? `Web console: ${url}/console/ (log in with the key above)` : `Web console: ${url}/console/`,
     "Stop the server with Ctrl-C.",
     "",
   ].join("\n");

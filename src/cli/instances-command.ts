@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { PlacementViewInstance } from "../operations/placement-view.js";
-import { defaultDataDir, defaultUrl, getBerthView } from "./clients.js";
+import { defaultDataDir, defaultUrl } from "./clients.js";
+import { getBerthView } from "./berth-request.js";
 
 export function registerInstancesCommand(program: Command): void {
   program

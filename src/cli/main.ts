@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { exitCodes } from "./failures.js";
 import { registerServerCommand } from "./server-command.js";
 import { registerInstancesCommand } from "./instances-command.js";
 import { registerInvokeCommand } from "./invoke-command.js";
@@ -6,11 +7,25 @@ import { registerSimulateCommand } from "./simulate-command.js";
 import { registerKeysCommand } from "./keys-command.js";
 import { registerClusterCommand } from "./cluster-command.js";
 import { registerAgentCommand } from "./agent-command.js";
+import { registerEndpointsCommand } from "./endpoints-command.js";
+import { registerComponentsCommand } from "./components-command.js";
+import { registerDeployCommand } from "./deploy-command.js";
+import { registerLogsCommand } from "./logs-command.js";
+import { registerTopCommand } from "./top-command.js";
+import { registerMetricsProxyCommand } from "./metrics-proxy-command.js";
 
 const program = new Command();
 program.name("berth").description("Berth: pack many models onto shared GPU machines behind a SageMaker-compatible API").version("0.1.0");
+// A wrong command line (unknown option, missing argument) exits 2, as a bad file does; help and --version exit 0.
+program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : exitCodes.badInput));
 registerServerCommand(program);
+registerEndpointsCommand(program);
+registerComponentsCommand(program);
 registerInstancesCommand(program);
+registerDeployCommand(program);
+registerLogsCommand(program);
+registerTopCommand(program);
+registerMetricsProxyCommand(program);
 registerInvokeCommand(program);
 registerSimulateCommand(program);
 registerKeysCommand(program);

@@ -26,6 +26,8 @@ export interface SimulateFlags {
   backlogGrowth?: boolean;
   report: boolean;
   json?: boolean;
+  /** Progress lines on stderr: set by --progress, or when stderr is a terminal (then one line redrawn in place). */
+  progress?: boolean | "terminal";
 }
 
 export interface CommandIo {
@@ -53,7 +55,9 @@ export function registerSimulateCommand(program: Command): void {
     .option("--no-backlog-growth", "(d) scales on target tracking alone, without Berth's immediate growth on a backlog")
     .option("--no-report", "print the table only; write no files")
     .option("--json", "print the results as JSON instead of the table")
+    .option("--progress", "print progress lines on stderr even when it is not a terminal (on a terminal they are shown anyway)")
     .action(async (flags: SimulateFlags) => {
+      if (!flags.progress && process.stderr.isTTY) flags.progress = "terminal";
       const code = await runSimulate(flags, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
       if (code !== 0) process.exit(code);
     });
@@ -72,6 +76,7 @@ export async function runSimulate(flags: SimulateFlags, io: CommandIo): Promise<
   try {
     sim = await simulate(flags.portfolio, flags.trace, options);
   } catch (error) {
+    clearProgress(flags, io);
     if (
       error instanceof PortfolioError ||
       error instanceof TraceFormatError ||
@@ -83,6 +88,7 @@ export async function runSimulate(flags: SimulateFlags, io: CommandIo): Promise<
     }
     throw error;
   }
+  clearProgress(flags, io);
   if (flags.json) {
     io.out(JSON.stringify(jsonSummary(sim), null, 2) + "\n");
   } else {
@@ -96,7 +102,10 @@ export async function runSimulate(flags: SimulateFlags, io: CommandIo): Promise<
 }
 
 function optionsFrom(flags: SimulateFlags, io: CommandIo): SimulateOptions {
-  const o: SimulateOptions = { onProgress: (line) => io.err(`${line}\n`) };
+  const o: SimulateOptions = {};
+  // Progress goes to stderr only, never into the table, the JSON or the report.
+  if (flags.progress === "terminal") o.onProgress = (line) => io.err(`\r\x1b[K${line}`);
+  else if (flags.progress) o.onProgress = (line) => io.err(`${line}\n`);
   if (flags.duration !== undefined) o.durationS = parseSeconds(flags.duration, "--duration");
   if (flags.start !== undefined) o.startS = parseSeconds(flags.start, "--start", { allowZero: true });
   if (flags.seed !== undefined) o.seed = parseWhole(flags.seed, "--seed");
@@ -115,6 +124,10 @@ function optionsFrom(flags: SimulateFlags, io: CommandIo): SimulateOptions {
   if (flags.idleRelease !== undefined) o.idleReleaseS = parseSeconds(flags.idleRelease, "--idle-release", { allowZero: true });
   if (flags.backlogGrowth === false) o.growOnBacklog = false;
   return o;
+}
+
+function clearProgress(flags: SimulateFlags, io: CommandIo): void {
+  if (flags.progress === "terminal") io.err("\r\x1b[K");
 }
 
 function fail(io: CommandIo, message: string): number {

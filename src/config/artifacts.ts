@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ArtifactSettings } from "../artifacts/settings.js";
 import { ConfigError } from "./errors.js";
@@ -20,11 +20,14 @@ export const defaultArtifactSettings: ArtifactSettings = {
   maxUnpackedBytes: 32 * gib,
   maxFiles: 10_000,
   cacheBudgetMb: 20_480,
+  memoryBudgetMb: 0,
+  memoryDir: "",
 };
 
 /** Environment variables that set members of the artifacts group. */
 export const artifactsEnvNames: Record<string, keyof ArtifactSettings> = {
   BERTH_ARTIFACT_CACHE_BUDGET_MB: "cacheBudgetMb",
+  BERTH_ARTIFACT_MEMORY_BUDGET_MB: "memoryBudgetMb",
 };
 
 export function checkArtifactSettings(raw: unknown): ArtifactSettings {
@@ -54,13 +57,23 @@ export function checkArtifactSettings(raw: unknown): ArtifactSettings {
     maxDownloadBytes: count("maxDownloadBytes"),
     maxUnpackedBytes: count("maxUnpackedBytes"),
     maxFiles: count("maxFiles"),
-    cacheBudgetMb: budget(merged.cacheBudgetMb),
+    cacheBudgetMb: budget("cacheBudgetMb", merged.cacheBudgetMb),
+    memoryBudgetMb: budget("memoryBudgetMb", merged.memoryBudgetMb),
+    memoryDir: memoryDir(merged.memoryDir),
   };
 }
 
-function budget(raw: unknown): number {
+function budget(name: "cacheBudgetMb" | "memoryBudgetMb", raw: unknown): number {
   const value = Number(raw);
   if (raw === "" || raw === null || !Number.isSafeInteger(value) || value < 0)
-    throw new ConfigError(`artifacts.cacheBudgetMb must be a whole number of MiB, 0 or more, got '${String(raw)}'.`);
+    throw new ConfigError(`artifacts.${name} must be a whole number of MiB, 0 or more, got '${String(raw)}'.`);
   return value;
+}
+
+function memoryDir(raw: unknown): string {
+  if (typeof raw !== "string" || (raw !== "" && !isAbsolute(raw)))
+    throw new ConfigError(
+      `artifacts.memoryDir must be an absolute path on a memory file system (tmpfs), or empty for one under /dev/shm; got '${String(raw)}'.`,
+    );
+  return raw === "" ? "" : resolve(raw);
 }

@@ -5,7 +5,7 @@ import { holderIndices, preferHolders } from "./prefer-holders.js";
 import { scaleIn } from "./scale-in.js";
 import { sharePicker } from "./share-picker.js";
 import { strategies, type CopyCounts } from "./strategies/index.js";
-import type { AddedCopy, ComponentDemand, PlacementDecision, PlacementInput, RemovedCopy, SchedulerInstance } from "./types.js";
+import type { AddedCopy, ComponentDemand, PlacedCopy, PlacementDecision, PlacementInput, RemovedCopy, SchedulerInstance } from "./types.js";
 import { describeUnplaced } from "./unplaced.js";
 
 export type BookDecision = Omit<PlacementDecision, "keep" | "nextOrdinals">;
@@ -22,6 +22,8 @@ export type BookDecision = Omit<PlacementDecision, "keep" | "nextOrdinals">;
 export class PlacementBook {
   readonly fleet: Fleet;
   readonly ordinals: Record<string, number>;
+  /** The input's copies in id order, as the book took them (place() answers its `keep` from them). */
+  readonly current: readonly PlacedCopy[];
   readonly #moves: Moves;
   readonly #active = new Map<string, Held[]>();
   readonly #taken: Set<string>;
@@ -33,6 +35,7 @@ export class PlacementBook {
     this.fleet = new Fleet([...input.instances].sort(olderFirst));
     const wanted = new Set(input.demands.map((d) => d.component));
     const current = [...input.current].sort((a, b) => compareText(a.id, b.id));
+    this.current = current;
     const held: Held[] = [];
     for (const copy of current) {
       const instance = this.fleet.indexOf(copy.instanceId);
@@ -54,9 +57,10 @@ export class PlacementBook {
   /**
    * Decides the copies of the components in `demands` (one demand each) and applies the decision to the
    * book. Components left out keep their copies as they are, so pass every component whose demand
-   * changed, and every one still short of copies. `holdersOf`: the instances holding each artifact, now.
+   * changed, and every one still short of copies. `holdersOf`: the instances holding each artifact, now;
+   * `memoryHoldersOf`: those of them holding it in host memory, preferred first.
    */
-  decide(demands: readonly ComponentDemand[], holdersOf?: PlacementInput["holders"]): BookDecision {
+  decide(demands: readonly ComponentDemand[], holdersOf?: PlacementInput["holders"], memoryHoldersOf?: PlacementInput["memoryHolders"]): BookDecision {
     if (this.#moving) throw new Error("PlacementBook: a decision started moves; build a new book from the copies as they are now");
     const byName = byComponent(demands);
     const fleet = this.fleet;
@@ -76,6 +80,7 @@ export class PlacementBook {
     const add: AddedCopy[] = [];
     const short: { demand: ComponentDemand; missing: number }[] = [];
     const holders = holderIndices(fleet, holdersOf);
+    const memoryHolders = holderIndices(fleet, memoryHoldersOf);
     for (const demand of [...byName.values()].sort(largestFirst)) {
       const { component, needs, share } = demand;
       const prefix = demand.namePrefix ?? component;
@@ -84,7 +89,9 @@ export class PlacementBook {
       const strategyPick = share
         ? sharePicker(fleet, needs, share, counts, demand.strategy === "SPREAD")
         : strategies[demand.strategy].picker(fleet, needs, counts);
-      const pick = preferHolders(fleet, strategyPick, { needs, share }, counts, demand.strategy, holders.get(demand.artifact ?? "") ?? []);
+      const artifact = demand.artifact ?? "";
+      const tiers = [memoryHolders.get(artifact) ?? [], holders.get(artifact) ?? []];
+      const pick = preferHolders(fleet, strategyPick, { needs, share }, counts, demand.strategy, tiers);
       const added: Held[] = [];
       const addOne = (reason: string, replaces?: string): boolean => {
         const i = pick();

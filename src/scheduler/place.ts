@@ -11,12 +11,12 @@ import type { PlacementDecision, PlacementInput } from "./types.js";
  */
 export function place(input: PlacementInput): PlacementDecision {
   const book = new PlacementBook(input);
-  const decision = book.decide(input.demands, input.holders);
+  const decision = book.decide(input.demands, input.holders, input.memoryHolders);
   const removed = new Set(decision.remove.map((r) => r.copy));
   const nextOrdinals: Record<string, number> = {};
   for (const k of Object.keys(book.ordinals).sort(compareText)) nextOrdinals[k] = book.ordinals[k];
   return {
-    keep: [...input.current].sort((a, b) => compareText(a.id, b.id)).filter((c) => !removed.has(c)),
+    keep: book.current.filter((c) => !removed.has(c)),
     ...decision,
     nextOrdinals,
   };

@@ -7,9 +7,11 @@ import type { DeviceShare, PlacementStrategy } from "./types.js";
 
 /**
  * Wraps a strategy's picker so that an instance already holding the component's artifact is taken
- * first when the copy fits there: its copy starts from the host's cache instead of downloading. SPREAD
- * keeps its rule, so only a holder without a copy of the component qualifies; among holders the
- * tightest fit wins, then the older one. Where no holder qualifies the strategy picks as it would.
+ * first when the copy fits there: its copy starts from the host's cache instead of downloading. `tiers`
+ * lists holders best first (those holding it in host memory, then on disk): a qualifying holder of an
+ * earlier tier wins over any of a later one. SPREAD keeps its rule, so only a holder without a copy of
+ * the component qualifies; within a tier the tightest fit wins, then the older one. Where no holder
+ * qualifies the strategy picks as it would.
  */
 export function preferHolders(
   fleet: Fleet,
@@ -17,11 +19,11 @@ export function preferHolders(
   copy: { needs: Resources; share?: DeviceShare },
   counts: CopyCounts,
   strategy: PlacementStrategy,
-  holders: readonly number[],
+  tiers: readonly (readonly number[])[],
 ): Picker {
-  if (holders.length === 0) return picker;
+  if (tiers.every((holders) => holders.length === 0)) return picker;
   const { needs, share } = copy;
-  return () => {
+  const bestOf = (holders: readonly number[]): number => {
     let best = -1;
     let bestScore = Infinity;
     for (const i of holders) {
@@ -35,7 +37,14 @@ export function preferHolders(
         bestScore = score;
       }
     }
-    return best >= 0 ? best : picker();
+    return best;
+  };
+  return () => {
+    for (const holders of tiers) {
+      const best = holders.length === 0 ? -1 : bestOf(holders);
+      if (best >= 0) return best;
+    }
+    return picker();
   };
 }
 

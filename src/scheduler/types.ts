@@ -71,6 +71,8 @@ export interface PlacementInput {
   otherCopyIds?: readonly string[];
   /** Per artifact, the instances whose host already holds it (observed); see prefer-holders.ts. */
   holders?: Readonly<Record<string, readonly string[]>>;
+  /** Per artifact, those holders that hold it in host memory: preferred over holders with it on disk only. */
+  memoryHolders?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface AddedCopy extends PlacedCopy {

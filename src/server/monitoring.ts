@@ -49,6 +49,8 @@ export interface Monitoring {
     put(alarms: ManagedAlarmInput[], managedBy: string): Promise<{ AlarmName: string; AlarmARN: string }[]>;
     deleteFor(managedBy: string): Promise<void>;
   };
+  /** What the recorder and the sampler read (the store's snapshot and the router's loads). */
+  sources: MetricSources;
   /** Stops sampling, waits for the actions SetAlarmState started, and flushes the metrics to disk. */
   close(): Promise<void>;
 }
@@ -112,6 +114,7 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   let closing: Promise<void> | undefined;
   return {
     recorder,
+    sources,
     reader,
     local: metrics,
     bucketMs,

@@ -11,6 +11,7 @@ import { QueryService } from "../api/query/service.js";
 import { jsonServices } from "../auth/access.js";
 import { sageMakerService } from "../api/sagemaker/service.js";
 import { placementRoute } from "../api/berth/placement-route.js";
+import { logsRoute } from "../api/berth/logs-route.js";
 import { metricsRoute } from "../api/berth/metrics-route.js";
 import { runtimeRoute } from "../api/runtime/invoke-route.js";
 import { agentsRoute } from "../cluster/agent-api/agents-route.js";
@@ -19,6 +20,7 @@ import { buildCopySandbox } from "../agent/sandbox-setup.js";
 import { runsInContainer } from "../agent/images.js";
 import type { SupervisorTimings } from "../agent/supervisor.js";
 import { RouterMetrics } from "../router/metrics.js";
+import { registerFleetGauges } from "../metrics/fleet-gauges.js";
 import { ObserverFanout } from "../router/observer.js";
 import { Router } from "../router/router.js";
 import { RoutingTablePublisher } from "./routing-table-publisher.js";
@@ -51,6 +53,8 @@ import { WakeController } from "../cluster/wakes.js";
 import type { InstanceProvider } from "../instances/provider.js";
 import type { AutoscalingDeps } from "../operations/autoscaling/deps.js";
 import { deregisterScalableTarget } from "../operations/autoscaling/targets.js";
+import { consoleRoute } from "../console/route.js";
+import { LatencyHistograms } from "../console/latency.js";
 
 export interface RunningServer {
   url: string;
@@ -113,9 +117,10 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     sources: { copyLoads: () => copyLoadsFrom(router) },
   });
   const sessions = await storedSessions(store, clock);
+  const latency = new LatencyHistograms(monitoring.bucketMs, () => clock.now());
   const router = new Router({
     accountId: config.accountId,
-    observer: new ObserverFanout([metrics, monitoring.recorder]),
+    observer: new ObserverFanout([metrics, monitoring.recorder, latency]),
     invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
     hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
     onWake: (component) => (cluster ? cluster.wake(component, (name) => autoscaler.wake(name)) : autoscaler.wake(component)),
@@ -126,6 +131,18 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     sessions: sessions.table,
   });
   metrics.trackBodyBudget(router.bodies);
+  registerFleetGauges(metrics.registry, {
+    variants: monitoring.sources.variants,
+    waiting: () =>
+      [...router.table.endpoints.values()].flatMap((e) =>
+        [...e.components.values()].map((c) => ({
+          endpointName: e.name,
+          variantName: c.variantName,
+          componentName: c.name,
+          waiting: router.waiting(e.name, c.name),
+        })),
+      ),
+  });
   const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });
   publisher.subscribe((table) => {
     router.setTable(table);
@@ -211,6 +228,18 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const agentApi = cluster
     ? agentsRoute({ store, catalog, clock, secrets: cluster.secrets, log: log.child({ component: "agents" }), ttlSeconds: config.cluster.leaseSeconds })
     : undefined;
+  const copyLogs = logsRoute({ store, account: deps.account, logs: agent?.logs });
+  const webConsole = consoleRoute({
+    gate,
+    store,
+    reader: monitoring.reader,
+    latency,
+    bucketMs: monitoring.bucketMs,
+    now: () => clock.now(),
+    region: config.region,
+    secure: Boolean(tls),
+    log: log.child({ component: "console" }),
+  });
   let ready = false;
   const server = createApiServer({
     gate,
@@ -229,10 +258,14 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         view: () => (cluster ? cluster.view() : Promise.resolve(singleView({ ...self, startedAt }))),
         joinToken: async () => cluster?.secrets.joinToken,
       }),
+      copyLogs,
       placementRoute(store),
       metricsRoute(metrics.registry),
     ],
-    unsignedRoutes: cluster ? [internalMetricsRoute({ local: monitoring.local, bucketMs: monitoring.bucketMs, key: cluster.replicaKey })] : [],
+    unsignedRoutes: [
+      webConsole,
+      ...(cluster ? [internalMetricsRoute({ local: monitoring.local, bucketMs: monitoring.bucketMs, key: cluster.replicaKey })] : []),
+    ],
     isReady: () => ready,
     routingRevision: () => router.table.revision,
   });
@@ -244,7 +277,10 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     await cluster.start({ url, port }, controllers);
     self.id = cluster.replicaId;
   }
-  log.info({ url, dataDir: config.dataDir, auth: keys ? "sigv4" : "off", tls: Boolean(tls) }, `Berth is serving on ${url} (data in ${config.dataDir})`);
+  log.info(
+    { url, dataDir: config.dataDir, auth: keys ? "sigv4" : "off", tls: Boolean(tls), console: `${url}/console/` },
+    `Berth is serving on ${url} (data in ${config.dataDir}); web console at ${url}/console/`,
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -255,6 +291,8 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       closing ??= (async () => {
         ready = false;
         agentApi?.close();
+        copyLogs.close();
+        webConsole.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

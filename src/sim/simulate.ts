@@ -98,6 +98,7 @@ export function simulateLoaded(portfolio: Portfolio, trace: Trace, options: Simu
     const start = performance.now();
     const result = strategy.run(context);
     result.wallMs = performance.now() - start;
+    options.onProgress?.(`${strategy.label}: done in ${(result.wallMs / 1000).toFixed(1)} s`);
     return result;
   });
   return { portfolio, trace, assignment, context, results, strategies };

@@ -41,7 +41,10 @@ export interface EndpointComponentRecord {
 
 export interface HostArtifactsRecord {
   host: string;
+  /** Artifact URLs whose bytes the host's cache holds. */
   urls: string[];
+  /** Those of `urls` also held in host memory (artifacts.memoryBudgetMb): a copy loads them without reading the disk. */
+  memoryUrls?: string[];
 }
 
 export interface StateVersionRecord {

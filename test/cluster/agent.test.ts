@@ -1,28 +1,15 @@
 import assert from "node:assert/strict";
-import { request } from "node:http";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
 import { keys } from "../../src/state/keys.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { copyOf, invoke, invokeStream } from "../support/invoke.js";
 import { probeImages, processAlive } from "../support/probe.js";
-import { berthFetch } from "../support/http.js";
+import { berthFetch, rawGet } from "../support/http.js";
 import { startBerth } from "../support/berth-process.js";
 import { eventually } from "../support/wait.js";
 import { messageOf, startAgent, type AgentProcess } from "../support/agent-process.js";
 import { agentCall, assignInstance, keyOf, leftoverCopy, proxyAddress, startCluster, statusesOf, type TestCluster } from "./agent-support.js";
-
-/** A GET with the path sent exactly as written (fetch would resolve its dot segments first). */
-function rawGet(url: string, path: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(url), { path, method: "GET" }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.once("error", reject);
-    req.end();
-  });
-}
 
 /** Starts an agent, gives it an endpoint's instance and deploys one echo copy there; returns what the test needs. */
 async function deployOnAgent(cluster: TestCluster, name: string, agentOptions: { dataDir?: string } = {}) {
@@ -129,7 +116,7 @@ describe("berth agent", () => {
       const noKey = await agentCall(url, "POST", "/berth/v1/agents/gpu-other/renew", undefined, { leaseId: "x" });
       assert.equal(noKey.status, 401);
       for (const path of ["/berth/v1/agents/../instances", "/berth/v1/agents/gpu-other/../../instances", "/berth/v1/agents/%2e%2e/instances"]) {
-        const status = await rawGet(url, path);
+        const { status } = await rawGet(url, path);
         assert.equal(status, 403, `${path} is not let past SigV4: the agent prefix opens no other route`);
       }
       await agentCall(url, "DELETE", "/berth/v1/agents/gpu-other/lease", otherKey);

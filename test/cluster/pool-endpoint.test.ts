@@ -90,6 +90,41 @@ describe("endpoints on the agent pool", () => {
     });
   }
 
+  /** An ml.g5.xlarge endpoint with managed instance scaling from 1 to `max` instances, once InService on one agent. */
+  async function managedEndpoint(deps: ControlDeps, name: string, max: number): Promise<void> {
+    await createEndpointConfig(deps, {
+      EndpointConfigName: `${name}-cfg`,
+      ExecutionRoleArn: "arn:aws:iam::000000000000:role/berth",
+      ProductionVariants: [
+        {
+          VariantName: "AllTraffic",
+          InstanceType: "ml.g5.xlarge",
+          InitialInstanceCount: 1,
+          ManagedInstanceScaling: { Status: "ENABLED", MinInstanceCount: 1, MaxInstanceCount: max },
+        },
+      ],
+    });
+    await createEndpoint(deps, { EndpointName: name, EndpointConfigName: `${name}-cfg` });
+    await eventually(async () => ((await describeEndpoint(deps, { EndpointName: name })).EndpointStatus === "InService" ? true : undefined), {
+      what: `endpoint ${name} to be InService on one agent`,
+    });
+  }
+
+  /** Component `<endpoint>-ic` of berth/echo copies that each take one accelerator, or `shareMiB` of one. */
+  async function gpuComponent(deps: ControlDeps, endpoint: string, copies: number, options: { cpu: number; shareMiB?: string }): Promise<void> {
+    await createInferenceComponent(deps, {
+      InferenceComponentName: `${endpoint}-ic`,
+      EndpointName: endpoint,
+      VariantName: "AllTraffic",
+      Specification: {
+        Container: { Image: "berth/echo" },
+        ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: 1, NumberOfCpuCoresRequired: options.cpu, MinMemoryRequiredInMb: 512 },
+      },
+      RuntimeConfig: { CopyCount: copies },
+      ...(options.shareMiB ? { Tags: [{ Key: "berth:AcceleratorMemoryRequiredInMb", Value: options.shareMiB }] } : {}),
+    });
+  }
+
   /** "instance@host" of the endpoint's instances, and which instance each copy is on. */
   async function layout(deps: ControlDeps, name: string): Promise<{ instances: string[]; copies: string[] }> {
     const [instances, copies] = await Promise.all([
@@ -169,33 +204,9 @@ describe("endpoints on the agent pool", () => {
     const deps = await start({ scalingPeriodSeconds: 1 });
     await joinAgent(deps.store, "gpu-a", "ml.g5.xlarge");
     await joinAgent(deps.store, "gpu-b", "ml.g5.xlarge");
-    await createEndpointConfig(deps, {
-      EndpointConfigName: "grows-cfg",
-      ExecutionRoleArn: "arn:aws:iam::000000000000:role/berth",
-      ProductionVariants: [
-        {
-          VariantName: "AllTraffic",
-          InstanceType: "ml.g5.xlarge",
-          InitialInstanceCount: 1,
-          ManagedInstanceScaling: { Status: "ENABLED", MinInstanceCount: 1, MaxInstanceCount: 2 },
-        },
-      ],
-    });
-    await createEndpoint(deps, { EndpointName: "grows", EndpointConfigName: "grows-cfg" });
-    await eventually(async () => ((await describeEndpoint(deps, { EndpointName: "grows" })).EndpointStatus === "InService" ? true : undefined), {
-      what: "the endpoint to be InService on one agent",
-    });
+    await managedEndpoint(deps, "grows", 2);
     // Each copy takes the one GPU of an ml.g5.xlarge, so two copies need two hosts.
-    await createInferenceComponent(deps, {
-      InferenceComponentName: "grows-ic",
-      EndpointName: "grows",
-      VariantName: "AllTraffic",
-      Specification: {
-        Container: { Image: "berth/echo" },
-        ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: 1, NumberOfCpuCoresRequired: 1, MinMemoryRequiredInMb: 512 },
-      },
-      RuntimeConfig: { CopyCount: 2 },
-    });
+    await gpuComponent(deps, "grows", 2, { cpu: 1 });
     await eventually(
       async () => {
         const now = await layout(deps, "grows");
@@ -217,5 +228,29 @@ describe("endpoints on the agent pool", () => {
     assert.equal(now.instances.length, 1);
     assert.equal(now.copies.length, 1);
     assert.ok(now.instances[0]!.endsWith(`@${given[0]!.split("=")[0]}`), "the agent still held is the one the remaining instance runs on");
+  });
+
+  it("managed instance scaling orders one instance for device shares while it waits for a host, not one per share", async () => {
+    const deps = await start();
+    await joinAgent(deps.store, "gpu-a", "ml.g5.xlarge");
+    await managedEndpoint(deps, "shares", 4);
+    // Two 10 GiB shares fill the 24 GiB A10G of gpu-a; the other two need one more instance, which waits for a host.
+    await gpuComponent(deps, "shares", 4, { cpu: 0.5, shareMiB: "10240" });
+    await eventually(
+      async () =>
+        /waiting for an instance/.test((await describeInferenceComponent(deps, { InferenceComponentName: "shares-ic" })).FailureReason ?? "")
+          ? true
+          : undefined,
+      { what: "the component to say its copies wait for an instance" },
+    );
+    const waiting = await describeEndpoint(deps, { EndpointName: "shares" });
+    assert.equal(waiting.ProductionVariants![0]!.DesiredInstanceCount, 2, "the launching instance counts with its two shares");
+
+    await joinAgent(deps.store, "gpu-b", "ml.g5.xlarge");
+    await joinAgent(deps.store, "gpu-c", "ml.g5.xlarge");
+    await eventually(async () => ((await layout(deps, "shares")).copies.length === 4 ? true : undefined), { what: "all four copies to be placed" });
+    const placed = await layout(deps, "shares");
+    assert.equal(placed.instances.length, 2);
+    assert.equal((await claims(deps.store)).filter((c) => c.endsWith("=free")).length, 1, "one of the two agents that joined stays free");
   });
 });

@@ -82,6 +82,11 @@ describe("placement on a cluster prefers the host that holds a component's artif
       ops: [{ type: "put", kind: "host-artifacts", key: "warm-a", value: { host: "warm-a", urls: [42] } }],
     });
     assert.equal(own.status, 400, "URLs must be strings");
+    const notHeld = await agentCall(url, "POST", path, keyOf(cluster, "warm-a"), {
+      ops: [{ type: "put", kind: "host-artifacts", key: "warm-a", value: { host: "warm-a", urls: [], memoryUrls: ["http://elsewhere/x.tar.gz"] } }],
+    });
+    assert.equal(notHeld.status, 400);
+    assert.match(notHeld.body.message!, /memoryUrls must list only URLs that urls lists/);
     assert.ok(!(await cluster.store.get("host-artifacts", "warm-b"))?.value.urls.includes("http://elsewhere/x.tar.gz"));
   });
 });

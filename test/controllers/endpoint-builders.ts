@@ -78,7 +78,7 @@ export function world(parts: Partial<EndpointWorld>): EndpointWorld {
 export function decide(w: EndpointWorld): EndpointPlan {
   return decideEndpoint(
     w,
-    () => instanceCapacity,
+    () => ({ capacity: instanceCapacity, deviceMemoryMiB: 24_576 }),
     { idleReleaseMs: 60_000, minutes: (m) => m * 60_000 },
     { maxInstancesPerEndpoint: 10, maxCopiesPerComponent: 10 },
   );

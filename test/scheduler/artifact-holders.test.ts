@@ -18,6 +18,15 @@ describe("placement prefers an instance that holds the component's artifact", ()
     t.assert.deepStrictEqual(addedAt(without), ["m-1@i-1"], "a demand naming no artifact places as before");
   });
 
+  it("prefers a holder with the artifact in host memory over one with it on disk, over none", (t: TestContext) => {
+    t.plan(2);
+    const holders = { [url]: ["i-2", "i-3"] };
+    const d = place(input({ instances: fleet(3), demands: [withArtifact(demand("m", 1))], holders, memoryHolders: { [url]: ["i-3"] } }));
+    t.assert.deepStrictEqual(addedAt(d), ["m-1@i-3"]);
+    const diskOnly = place(input({ instances: fleet(3), demands: [withArtifact(demand("m", 1))], holders }));
+    t.assert.deepStrictEqual(addedAt(diskOnly), ["m-1@i-2"], "among disk holders alike, the older");
+  });
+
   it("takes the tightest fit among holders under BINPACK", (t: TestContext) => {
     t.plan(1);
     const d = place(

@@ -35,7 +35,17 @@ describe("the artifacts settings", () => {
     assert.equal(loadConfig({ env: { BERTH_ARTIFACT_CACHE_BUDGET_MB: "512" } }).artifacts.cacheBudgetMb, 512);
   });
 
+  it("keep no artifacts in host memory unless artifacts.memoryBudgetMb or BERTH_ARTIFACT_MEMORY_BUDGET_MB says so, under /dev/shm unless artifacts.memoryDir names a place", () => {
+    const defaults = loadConfig({ env: {} }).artifacts;
+    assert.deepEqual([defaults.memoryBudgetMb, defaults.memoryDir], [0, ""]);
+    const set = withFile("artifacts:\n  memoryBudgetMb: 4096\n  memoryDir: /run/berth-weights\n")().artifacts;
+    assert.deepEqual([set.memoryBudgetMb, set.memoryDir], [4096, "/run/berth-weights"]);
+    assert.equal(loadConfig({ env: { BERTH_ARTIFACT_MEMORY_BUDGET_MB: "2048" } }).artifacts.memoryBudgetMb, 2048);
+  });
+
   const refused: [string, RegExp][] = [
+    ["artifacts:\n  memoryBudgetMb: 1.5\n", /artifacts\.memoryBudgetMb must be a whole number of MiB, 0 or more, got '1\.5'/],
+    ["artifacts:\n  memoryDir: shm/berth\n", /artifacts\.memoryDir must be an absolute path on a memory file system \(tmpfs\), or empty/],
     ["artifacts:\n  cacheBudgetMb: -1\n", /artifacts\.cacheBudgetMb must be a whole number of MiB, 0 or more, got '-1'/],
     ["artifacts:\n  localRoot: [/srv]\n", /unknown setting 'artifacts\.localRoot'.*Known settings in artifacts: localRoots/],
     ["artifacts:\n  localRoots: /srv\n", /artifacts\.localRoots must be a list of non-empty strings/],

@@ -5,6 +5,7 @@ import {
   DeleteInferenceComponentCommand,
   DescribeEndpointCommand,
   DescribeInferenceComponentCommand,
+  UpdateInferenceComponentRuntimeConfigCommand,
   type CreateInferenceComponentCommandInput,
   type ProductionVariant,
   type SageMakerClient,
@@ -97,6 +98,18 @@ export async function waitForComponent(sm: SageMakerClient, name: string, status
       return d.InferenceComponentStatus === status ? d : undefined;
     },
     { timeoutMs, what: `inference component ${name} to be ${status}` },
+  );
+}
+
+/** Sets a component's copy count and waits until it serves that many copies and is InService again. */
+export async function setCopyCount(sm: SageMakerClient, name: string, copies: number): Promise<void> {
+  await sm.send(new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: name, DesiredRuntimeConfig: { CopyCount: copies } }));
+  await eventually(
+    async () => {
+      const d = await sm.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
+      return d.RuntimeConfig?.CurrentCopyCount === copies && d.InferenceComponentStatus === "InService" ? true : undefined;
+    },
+    { what: `${name} to be InService at ${copies} copies` },
   );
 }
 

@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { jsonServices, pathSigningName } from "../../src/auth/access.js";
 import { signedHeaders } from "../../src/cli/signed-fetch.js";
 import { credentials } from "./berth-process.js";
@@ -36,4 +37,22 @@ export async function berthFetch(
     },
   );
   return fetch(url, { ...init, headers: signed });
+}
+
+/** A GET with the path sent exactly as written (fetch would resolve its dot segments first), unsigned. */
+export function rawGet(
+  url: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(url), { path, method: "GET", headers }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.once("error", reject);
+    req.end();
+  });
 }

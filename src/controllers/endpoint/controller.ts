@@ -1,5 +1,5 @@
 import type { InstanceCatalog } from "../../domain/catalog/instance-catalog.js";
-import { instanceCapacity, type CapacityOptions } from "../../domain/compute.js";
+import { deviceMemoryMiB, instanceCapacity, type CapacityOptions } from "../../domain/compute.js";
 import type { ComponentRecord, CopyRecord, InstanceRecord } from "../../domain/resources.js";
 import { InstanceUnavailableError, type InstanceProvider } from "../../instances/provider.js";
 import type { Quotas } from "../../domain/quotas.js";
@@ -15,6 +15,7 @@ import type { Controller } from "../runtime/controllers.js";
 import { againAfter, type PassOutcome } from "../runtime/outcome.js";
 import type { WorkQueue } from "../runtime/work-queue.js";
 import { decideEndpoint, type EndpointPlan } from "./decide.js";
+import { HostArtifactsView } from "./host-artifacts-view.js";
 import type { EndpointWorld } from "./world.js";
 
 export interface EndpointControllerOptions {
@@ -39,6 +40,7 @@ export interface EndpointControllerOptions {
 export class EndpointController implements Controller {
   readonly name = "endpoints";
   readonly #options: Required<EndpointControllerOptions>;
+  #hostArtifacts = new HostArtifactsView();
 
   constructor(options: EndpointControllerOptions) {
     this.#options = { resyncMs: Math.min(30_000, options.scale.ms(30)), ...options };
@@ -46,7 +48,10 @@ export class EndpointController implements Controller {
 
   async begin(queue: WorkQueue): Promise<() => void> {
     const { store } = this.#options;
+    // A fresh view each time the controller begins (a new leadership term): nothing missed between terms lingers.
+    this.#hostArtifacts = new HostArtifactsView();
     const unwatch = store.watch((events) => this.#onChanges(queue, events));
+    this.#hostArtifacts.load(await store.list("host-artifacts"));
     const endpointKeys = new Set<string>();
     for (const e of await store.list("endpoint")) endpointKeys.add(e.key);
     for (const kind of ["instance", "copy", "copy-status"] as const) for (const e of await store.list(kind)) endpointKeys.add(keys.endpointOfChild(e.key));
@@ -58,6 +63,7 @@ export class EndpointController implements Controller {
 
   #onChanges(queue: WorkQueue, events: ChangeEvent[]): void {
     for (const event of changes(events)) {
+      this.#hostArtifacts.apply(event);
       if (event.kind === "endpoint") queue.enqueue(event.key);
       else if (event.kind === "instance" || event.kind === "copy" || event.kind === "copy-status") queue.enqueue(keys.endpointOfChild(event.key));
       else if (event.kind === "inference-component") queue.enqueue(keys.endpoint(event.value.endpointName));
@@ -102,7 +108,7 @@ export class EndpointController implements Controller {
       openSessions: await openSessionsByCopy(store, key, clock.now()),
       alarms: await this.#alarmStates(state.components.map((c) => c.value)),
       liveHosts: await this.#liveHosts(),
-      hostArtifacts: new Map((await store.list("host-artifacts")).map((e) => [e.value.host, e.value.urls])),
+      hostArtifacts: this.#hostArtifacts.hosts,
       now: clock.now(),
     };
     const { scale, idleReleaseSeconds } = this.#options;
@@ -110,7 +116,7 @@ export class EndpointController implements Controller {
       world,
       (type) => {
         const spec = this.#options.catalog.get(type);
-        return spec ? instanceCapacity(spec, this.#options.capacity) : undefined;
+        return spec ? { capacity: instanceCapacity(spec, this.#options.capacity), deviceMemoryMiB: deviceMemoryMiB(spec) } : undefined;
       },
       { idleReleaseMs: scale.ms(idleReleaseSeconds), minutes: (m) => scale.ms(m * 60) },
       this.#options.quotas,

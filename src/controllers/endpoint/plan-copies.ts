@@ -3,7 +3,17 @@ import type { ComponentRecord, CopyOwner, CopyRecord, InstanceRecord, ResolvedSp
 import { ordinalAfter } from "../../scheduler/ids.js";
 import { place } from "../../scheduler/place.js";
 import type { ComponentDemand, PlacedCopy, PlacementInput, SchedulerInstance, Unplaced } from "../../scheduler/types.js";
-import { activeDeployments, componentKeyOf, currentVersions, hostsModels, isReadyCopy, variantOwnerKey, versionKey, type EndpointWorld } from "./world.js";
+import {
+  activeDeployments,
+  componentKeyOf,
+  currentVersions,
+  hostsModels,
+  isReadyCopy,
+  variantOwnerKey,
+  versionKey,
+  type EndpointWorld,
+  type HostHeldArtifacts,
+} from "./world.js";
 
 export interface CopyPlan {
   add: CopyRecord[];
@@ -79,15 +89,23 @@ export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>)
       };
     });
     const demands = pool.demands.map((d) => ({ ...d, artifact: pool.owners.get(d.component)?.spec.artifactUrl }));
-    const holders = holdersOf(world, pool.instances);
-    return { pool, poolCopies, input: { instances, demands, current, nextOrdinals: pool.nextOrdinals, otherCopyIds, holders } };
+    const holders = holdersOf(world, pool.instances, (held) => held.urls);
+    const memoryHolders = holdersOf(world, pool.instances, (held) => held.memoryUrls ?? []);
+    return { pool, poolCopies, input: { instances, demands, current, nextOrdinals: pool.nextOrdinals, otherCopyIds, holders, memoryHolders } };
   });
 }
 
-/** Per artifact URL, the pool's instances whose host holds it. */
-function holdersOf(world: EndpointWorld, instances: readonly InstanceRecord[]): Record<string, string[]> {
+/** Per artifact URL, the pool's instances whose host holds it (in the tier `urlsOf` reads). */
+function holdersOf(
+  world: EndpointWorld,
+  instances: readonly InstanceRecord[],
+  urlsOf: (held: HostHeldArtifacts) => readonly string[],
+): Record<string, string[]> {
   const holders: Record<string, string[]> = {};
-  for (const instance of instances) for (const url of world.hostArtifacts?.get(instance.host) ?? []) (holders[url] ??= []).push(instance.id);
+  for (const instance of instances) {
+    const held = world.hostArtifacts?.get(instance.host);
+    if (held) for (const url of urlsOf(held)) (holders[url] ??= []).push(instance.id);
+  }
   return holders;
 }
 

@@ -8,7 +8,13 @@ export interface InstancePlan {
   terminate: { id: string; reason: string }[];
 }
 
-export type CapacityLookup = (instanceType: string) => Resources | undefined;
+/** What one instance of a type offers: its schedulable totals, and the catalog's accelerator memory per device. */
+export interface InstanceShape {
+  capacity: Resources;
+  deviceMemoryMiB: number;
+}
+
+export type CapacityLookup = (instanceType: string) => InstanceShape | undefined;
 
 /**
  * Instances created by one pass. Each pass is one store commit and the loop yields between passes, so
@@ -37,7 +43,7 @@ export function planInstances(world: EndpointWorld, capacityOf: CapacityLookup, 
       wanted.add(`${deployment.generation}/${variant.VariantName}`);
       const live = world.instances.filter((i) => i.generation === deployment.generation && i.variantName === variant.VariantName && i.state !== "Draining");
       if (live.length < want) {
-        const capacity = capacityOf(variant.InstanceType!);
+        const capacity = capacityOf(variant.InstanceType!)?.capacity;
         if (!capacity) continue;
         const used = new Set([...takenIds, ...world.instances.map((i) => i.id)]);
         const batch = Math.min(want - live.length, instancesCreatedPerPass - plan.create.length);

@@ -1,8 +1,9 @@
-import type { Resources } from "../../domain/compute.js";
 import type { InstanceRecord, ProductionVariant } from "../../domain/resources.js";
 import { consolidationAllowed, consolidationDefaults, decideInstanceCount } from "../../autoscaling/instance-scaling.js";
 import type { Quotas } from "../../domain/quotas.js";
-import type { ComponentDemand, PlacementInput } from "../../scheduler/types.js";
+import type { InstanceTemplate } from "../../scheduler/instances-needed.js";
+import type { PlacementInput } from "../../scheduler/types.js";
+import type { CapacityLookup, InstanceShape } from "./plan-instances.js";
 import { poolInputs, type PoolInput } from "./plan-copies.js";
 import type { EndpointWorld } from "./world.js";
 
@@ -34,12 +35,7 @@ function limits(variant: ProductionVariant): { min: number; max: number } | unde
  * (up to MaxInstanceCount), release instances that stayed empty for the idle delay (down to
  * MinInstanceCount), and with CONSOLIDATION drain an instance whose copies fit elsewhere.
  */
-export function planManagedScaling(
-  world: EndpointWorld,
-  timings: ManagedScalingTimings,
-  capacityOf: (instanceType: string) => Resources | undefined,
-  quotas: Quotas,
-): ManagedScalingPlan {
+export function planManagedScaling(world: EndpointWorld, timings: ManagedScalingTimings, capacityOf: CapacityLookup, quotas: Quotas): ManagedScalingPlan {
   const plan: ManagedScalingPlan = { desired: new Map(), idleSince: new Map(), consolidate: [] };
   const endpoint = world.endpoint;
   // Updating without a pending configuration is a capacity change under way, which managed scaling may add to.
@@ -62,14 +58,16 @@ export function planManagedScaling(
       if (idle && instance.idleSince === undefined) plan.idleSince.set(instance.id, world.now);
       if (!idle && instance.idleSince !== undefined) plan.idleSince.set(instance.id, null);
     }
-    const input = variantInput((pools ??= poolInputs(world, new Set())), variant.VariantName, live);
-    const capacity = capacityOf(variant.InstanceType!);
+    const shape = capacityOf(variant.InstanceType!);
+    if (!shape) continue;
+    const template = instanceTemplate(live, shape, variant.InstanceType!);
+    const input = variantInput((pools ??= poolInputs(world, new Set())), variant.VariantName, live, template);
     const desiredNow = endpoint.current.variants[variant.VariantName]?.desiredInstanceCount ?? live.length;
-    if (!input || !capacity) continue;
+    if (!input) continue;
     const policy = variant.ManagedInstanceScaling?.ScaleInPolicy;
     const decision = decideInstanceCount({
       placement: input,
-      template: { capacity, ...templateDevices(live, input.demands, capacity.accelerators), instanceType: variant.InstanceType },
+      template,
       live: live.map((i) => ({
         id: i.id,
         launching: i.state === "Pending",
@@ -100,24 +98,27 @@ export function planManagedScaling(
   return plan;
 }
 
-/** The variant's placement input, with instances still launching counted as free capacity so they are not ordered twice. */
-function variantInput(pools: readonly PoolInput[], variantName: string, live: InstanceRecord[]): PlacementInput | undefined {
+/**
+ * The variant's placement input, with instances still launching counted as free capacity so they are not
+ * ordered twice. A launching instance has no devices yet: it gets the template's, so shares fit on it too.
+ */
+function variantInput(pools: readonly PoolInput[], variantName: string, live: InstanceRecord[], template: InstanceTemplate): PlacementInput | undefined {
   const launching = new Set(live.filter((i) => i.state === "Pending").map((i) => i.id));
   const pool = pools.find((p) => p.pool.variantName === variantName);
   if (!pool) return undefined;
   const instances = pool.input.instances.map((i) =>
-    launching.has(i.id) ? { ...i, schedulable: true, deviceIndices: Array.from({ length: i.capacity.accelerators }, (_, k) => k) } : i,
+    launching.has(i.id) ? { ...i, schedulable: true, deviceIndices: template.deviceIndices, deviceMemoryMiB: template.deviceMemoryMiB } : i,
   );
   return { ...pool.input, instances };
 }
 
 /**
- * A new instance's devices as the shares see them: those of a live instance of the type, else (none yet)
- * room for the largest share asked, which CreateInferenceComponent checked against the type's device memory.
+ * A new instance of the type: its devices as those of a live instance of the type (real GPUs may differ
+ * from the catalog), else the catalog's modelled devices, as the local provider and agents declare them.
  */
-function templateDevices(live: readonly InstanceRecord[], demands: readonly ComponentDemand[], count: number) {
+function instanceTemplate(live: readonly InstanceRecord[], shape: InstanceShape, instanceType: string): InstanceTemplate {
+  const count = shape.capacity.accelerators;
   const deviceIndices = Array.from({ length: count }, (_, i) => i);
   const known = live.find((i) => i.devices.length === count)?.devices.map((d) => d.memoryMiB);
-  const largestShare = Math.max(0, ...demands.map((d) => d.share?.memoryMiB ?? 0));
-  return { deviceIndices, deviceMemoryMiB: known ?? deviceIndices.map(() => largestShare) };
+  return { capacity: shape.capacity, deviceIndices, deviceMemoryMiB: known ?? deviceIndices.map(() => shape.deviceMemoryMiB), instanceType };
 }

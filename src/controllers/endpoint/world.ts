@@ -18,9 +18,15 @@ export interface EndpointWorld {
    * machine (SQLite mode) the only host is this process's own.
    */
   liveHosts?: ReadonlySet<string>;
-  /** Per host, the artifact URLs its cache holds, as its agent last reported; placement prefers holders. */
-  hostArtifacts?: ReadonlyMap<string, readonly string[]>;
+  /** Per host, the artifact URLs its cache holds (on disk, and those also in host memory), as its agent last reported; placement prefers holders. */
+  hostArtifacts?: ReadonlyMap<string, HostHeldArtifacts>;
   now: number;
+}
+
+/** What one host's artifact cache holds: URLs on disk, and those of them also in host memory. */
+export interface HostHeldArtifacts {
+  urls: readonly string[];
+  memoryUrls?: readonly string[];
 }
 
 /** An instance that was launched on a host whose lease is gone: the host died or was cut off. */

@@ -1,0 +1,167 @@
+import { createHash } from "node:crypto";
+import type { ContainerDefinition, InferenceComponentSpecification, ProductionVariant } from "@aws-sdk/client-sagemaker";
+import { applicationAutoscalingModel } from "../../api/shapes/application-autoscaling.generated.js";
+import { sagemakerModel } from "../../api/shapes/sagemaker.generated.js";
+import { ShapeValidator } from "../../api/shapes/validate.js";
+import { sageMakerDeviations } from "../../api/sagemaker/service.js";
+import { AppFileError, type AppSpec, type ComponentSpec, type EndpointSpec, type ModelSpec } from "./app-file.js";
+
+export const copyCountDimension = "sagemaker:inference-component:DesiredCopyCount";
+
+/** The API inputs a file stands for, each checked against the same generated shapes the server checks. */
+export interface DesiredState {
+  endpointConfig: { EndpointConfigName: string; ProductionVariants: ProductionVariant[]; ExecutionRoleArn?: string };
+  endpoint: { EndpointName: string; EndpointConfigName: string };
+  models: { ModelName: string; PrimaryContainer: ContainerDefinition; ExecutionRoleArn?: string }[];
+  components: DesiredComponent[];
+}
+
+export interface DesiredComponent {
+  spec: ComponentSpec;
+  input: {
+    InferenceComponentName: string;
+    EndpointName: string;
+    VariantName: string;
+    Specification: InferenceComponentSpecification;
+    RuntimeConfig: { CopyCount: number };
+  };
+  scalableTarget?: { ServiceNamespace: "sagemaker"; ResourceId: string; ScalableDimension: string; MinCapacity: number; MaxCapacity: number };
+  policy?: {
+    PolicyName: string;
+    ServiceNamespace: "sagemaker";
+    ResourceId: string;
+    ScalableDimension: string;
+    PolicyType: "TargetTrackingScaling";
+    TargetTrackingScalingPolicyConfiguration: {
+      TargetValue: number;
+      PredefinedMetricSpecification: { PredefinedMetricType: "SageMakerInferenceComponentInvocationsPerCopy" };
+      ScaleInCooldown?: number;
+      ScaleOutCooldown?: number;
+    };
+  };
+}
+
+export function desiredState(app: AppSpec, file: string): DesiredState {
+  const variant = productionVariant(app.endpoint);
+  const configName = endpointConfigName(app.endpoint.name, variant, app.endpoint.executionRoleArn);
+  const state: DesiredState = {
+    endpointConfig: compact({ EndpointConfigName: configName, ProductionVariants: [variant], ExecutionRoleArn: app.endpoint.executionRoleArn }),
+    endpoint: { EndpointName: app.endpoint.name, EndpointConfigName: configName },
+    models: app.models.map((m) => modelInput(m, app.endpoint)),
+    components: app.components.map((c) => component(c, app.endpoint)),
+  };
+  checkShapes(state, app, file);
+  return state;
+}
+
+function productionVariant(e: EndpointSpec): ProductionVariant {
+  return compact({
+    VariantName: e.variant,
+    InstanceType: e.instanceType as ProductionVariant["InstanceType"],
+    InitialInstanceCount: e.instanceCount,
+    ManagedInstanceScaling: e.managedInstanceScaling && {
+      Status: "ENABLED" as const,
+      MinInstanceCount: e.managedInstanceScaling.minInstanceCount,
+      MaxInstanceCount: e.managedInstanceScaling.maxInstanceCount,
+    },
+    RoutingConfig: e.routing ? { RoutingStrategy: e.routing as "LEAST_OUTSTANDING_REQUESTS" | "RANDOM" } : undefined,
+  });
+}
+
+/** Endpoint configs cannot change: a new content gets a new name, and the same content keeps its name, so a re-apply finds it. */
+function endpointConfigName(endpoint: string, variant: ProductionVariant, role: string | undefined): string {
+  const hash = createHash("sha256")
+    .update(JSON.stringify([variant, role ?? null]))
+    .digest("hex")
+    .slice(0, 8);
+  return `${endpoint.slice(0, 54)}-${hash}`;
+}
+
+function modelInput(m: ModelSpec, e: EndpointSpec): DesiredState["models"][number] {
+  return compact({
+    ModelName: m.name,
+    PrimaryContainer: compact({ Image: m.image, ModelDataUrl: m.modelDataUrl, Environment: m.environment }),
+    ExecutionRoleArn: e.executionRoleArn,
+  });
+}
+
+function component(c: ComponentSpec, e: EndpointSpec): DesiredComponent {
+  const resourceId = `inference-component/${c.name}`;
+  const startup = compact({
+    ContainerStartupHealthCheckTimeoutInSeconds: c.startupTimeoutSeconds,
+    ModelDataDownloadTimeoutInSeconds: c.downloadTimeoutSeconds,
+  });
+  const out: DesiredComponent = {
+    spec: c,
+    input: {
+      InferenceComponentName: c.name,
+      EndpointName: e.name,
+      VariantName: e.variant,
+      Specification: compact({
+        ModelName: c.model,
+        Container: c.image ? compact({ Image: c.image, ArtifactUrl: c.artifactUrl, Environment: c.environment }) : undefined,
+        ComputeResourceRequirements: compact({
+          NumberOfAcceleratorDevicesRequired: c.accelerators || undefined,
+          NumberOfCpuCoresRequired: c.cpuCores,
+          MinMemoryRequiredInMb: c.memoryMiB,
+        }),
+        StartupParameters: Object.keys(startup).length > 0 ? startup : undefined,
+        SchedulingConfig: c.placement ? { PlacementStrategy: c.placement as "SPREAD" | "BINPACK" } : undefined,
+      }),
+      RuntimeConfig: { CopyCount: c.copies },
+    },
+  };
+  if (c.scaling) {
+    out.scalableTarget = {
+      ServiceNamespace: "sagemaker",
+      ResourceId: resourceId,
+      ScalableDimension: copyCountDimension,
+      MinCapacity: c.scaling.minCopies,
+      MaxCapacity: c.scaling.maxCopies,
+    };
+    if (c.scaling.targetInvocationsPerCopy !== undefined)
+      out.policy = {
+        PolicyName: `${c.name}-invocations-per-copy`,
+        ServiceNamespace: "sagemaker",
+        ResourceId: resourceId,
+        ScalableDimension: copyCountDimension,
+        PolicyType: "TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration: compact({
+          TargetValue: c.scaling.targetInvocationsPerCopy,
+          PredefinedMetricSpecification: { PredefinedMetricType: "SageMakerInferenceComponentInvocationsPerCopy" as const },
+          ScaleInCooldown: c.scaling.scaleInCooldownSeconds,
+          ScaleOutCooldown: c.scaling.scaleOutCooldownSeconds,
+        }),
+      };
+  }
+  return out;
+}
+
+const sageMaker = new ShapeValidator(sagemakerModel, sageMakerDeviations);
+const autoscaling = new ShapeValidator(applicationAutoscalingModel);
+
+/** The server would refuse these inputs with a ValidationException: say so now, naming the file's entry, before anything changes. */
+function checkShapes(state: DesiredState, app: AppSpec, file: string): void {
+  const problems: string[] = [];
+  const check = (validator: ShapeValidator, shape: string, input: unknown, where: string) => {
+    try {
+      for (const v of validator.validate(shape, input).violations) problems.push(`${where}: ${v}`);
+    } catch (error) {
+      problems.push(`${where}: ${(error as Error).message}`);
+    }
+  };
+  check(sageMaker, "CreateEndpointConfigInput", state.endpointConfig, `endpoint (${app.endpoint.name})`);
+  state.models.forEach((m, i) => check(sageMaker, "CreateModelInput", m, `models[${i}] (${m.ModelName})`));
+  state.components.forEach((c, i) => {
+    const where = `components[${i}] (${c.spec.name})`;
+    check(sageMaker, "CreateInferenceComponentInput", c.input, where);
+    if (c.scalableTarget) check(autoscaling, "RegisterScalableTargetRequest", c.scalableTarget, `${where}.scaling`);
+    if (c.policy) check(autoscaling, "PutScalingPolicyRequest", c.policy, `${where}.scaling`);
+  });
+  if (problems.length > 0) throw new AppFileError(file, problems);
+}
+
+/** Drops undefined members, so inputs compare and print as the server echoes them. */
+export function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,52 @@
+import { createServer } from "node:http";
+import type { Command } from "commander";
+import { berthRequest } from "./berth-request.js";
+import { withServerFlags, type ServerFlags } from "./clients.js";
+import { CliError, exitCodes, failureText, runCommand } from "./failures.js";
+
+interface ProxyFlags extends ServerFlags {
+  listen: string;
+}
+
+/** Prometheus does not sign scrapes: this serves GET /metrics unsigned on a local port and fetches each scrape signed. */
+export function registerMetricsProxyCommand(program: Command): void {
+  withServerFlags(
+    program
+      .command("metrics-proxy")
+      .description("serve the server's /metrics unsigned on a local address for Prometheus, signing each scrape with the CLI's key (needs berth:GetMetrics)"),
+  )
+    .option("--listen <host:port>", "where Prometheus scrapes", "127.0.0.1:9464")
+    .action(
+      runCommand(
+        (flags: ProxyFlags) => flags.url,
+        async (flags: ProxyFlags) => {
+          const match = /^(.+):(\d+)$/.exec(flags.listen);
+          if (!match) throw new CliError(`--listen must be host:port, e.g. 127.0.0.1:9464, found '${flags.listen}'`, exitCodes.badInput);
+          const server = createServer((req, res) => {
+            if (req.method !== "GET" || new URL(req.url ?? "/", "http://localhost").pathname !== "/metrics") {
+              res.writeHead(404, { "content-type": "text/plain" }).end("only GET /metrics is served here\n");
+              return;
+            }
+            berthRequest(flags, "/metrics")
+              .then(async (answer) => {
+                const body = await answer.text();
+                res.writeHead(200, { "content-type": answer.headers.get("content-type") ?? "text/plain" }).end(body);
+              })
+              .catch((error: unknown) => {
+                res.writeHead(502, { "content-type": "text/plain" }).end(`${failureText(error, flags.url) ?? (error as Error).message}\n`);
+              });
+          });
+          await new Promise<void>((resolve, reject) => {
+            server.once("error", (error) => reject(new CliError(`cannot listen on ${flags.listen}: ${error.message}`)));
+            server.listen(Number(match[2]), match[1]!.replace(/^\[|\]$/g, ""), () => resolve());
+          });
+          const address = server.address();
+          const port = typeof address === "object" && address ? address.port : Number(match[2]);
+          process.stdout.write(`serving ${flags.url}/metrics unsigned at http://${match[1]}:${port}/metrics (Ctrl-C to stop)\n`);
+          await new Promise<void>((resolve) => {
+            for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => server.close(() => resolve()));
+          });
+        },
+      ),
+    );
+}
