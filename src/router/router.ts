@@ -233,7 +233,7 @@ export class Router {
     const session = found.session;
     const choice = this.#target(endpoint, endpoint.hostsComponents ? request : { ...request, targetVariant: session.variantName });
     if (choice.componentName?.toLowerCase() !== session.componentName?.toLowerCase()) throw runtimeErrors.sessionNotOpen(sessionId, endpoint.name, "unknown");
-    const copy = choice.copies.find((c) => c.id === session.copyId);
+    const copy = choice.copies.find((c) => c.id === session.copyId) ?? choice.draining?.find((c) => c.id === session.copyId);
     if (!copy || copy.restarts !== session.copyRestarts) throw runtimeErrors.sessionCopyGone(sessionId, session.copyId);
     if (choice.adapter) request = { ...request, headers: withAdapter(request.headers, choice.adapter) };
     const target: RequestTarget = { endpointName: endpoint.name, variantName: choice.variantName, componentName: choice.componentName, copyId: copy.id };
@@ -342,6 +342,7 @@ export class Router {
         variantName: component.variantName,
         componentName: component.name,
         adapter: component.adapter,
+        draining: component.draining,
       };
     }
     if (request.componentName) throw runtimeErrors.componentHeaderNotAllowed();
@@ -471,6 +472,7 @@ interface TargetChoice {
   variantName: string;
   componentName?: string;
   adapter?: string;
+  draining?: RouteCopy[];
 }
 
 /** An adapter component's requests reach its base's copies asking for the adapter by name. */

@@ -47,6 +47,7 @@ export class SessionTable {
   readonly #persistence?: SessionPersistence;
   readonly #clock: Clock;
   readonly #sessions = new Map<string, SessionRecord>();
+  readonly #closeWaiters = new Set<() => void>();
 
   constructor(options: { persistence?: SessionPersistence; clock?: Clock } = {}) {
     this.#persistence = options.persistence;
@@ -109,6 +110,39 @@ export class SessionTable {
 
   forget(session: Pick<SessionRecord, "endpointName" | "id">): void {
     this.#sessions.delete(sessionKey(session.endpointName, session.id));
+    for (const check of [...this.#closeWaiters]) check();
+  }
+
+  /**
+   * Resolves once no unexpired session is open on the copy, or after timeoutMs: a stopping copy serves
+   * its sessions until they are closed or expire, up to that limit.
+   */
+  waitClosed(copyId: string, timeoutMs: number): Promise<void> {
+    const clock = this.#clock;
+    const deadline = clock.now() + timeoutMs;
+    return new Promise((resolve) => {
+      let timer: ReturnType<Clock["setTimeout"]> | undefined;
+      const check = () => {
+        if (timer !== undefined) clock.clearTimeout(timer);
+        const now = clock.now();
+        let next = deadline;
+        for (const s of this.#sessions.values()) if (s.copyId === copyId && s.expiresAt > now) next = Math.min(next, s.expiresAt);
+        if (now >= deadline || !this.#holds(copyId, now)) {
+          this.#closeWaiters.delete(check);
+          return resolve();
+        }
+        // Look again at the copy's next expiry, or at the deadline.
+        timer = clock.setTimeout(check, next - now);
+        timer.unref?.();
+      };
+      this.#closeWaiters.add(check);
+      check();
+    });
+  }
+
+  #holds(copyId: string, now: number): boolean {
+    for (const s of this.#sessions.values()) if (s.copyId === copyId && s.expiresAt > now) return true;
+    return false;
   }
 }
 

@@ -150,6 +150,8 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   });
   await publisher.start();
 
+  // Set once the server stops: copies stopped then do not wait for their stateful sessions.
+  let shuttingDown = false;
   // The agent runs in this process: it drains a copy by waiting on this router, so it cannot run on another machine yet.
   const agent = cluster
     ? undefined
@@ -162,7 +164,13 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         artifacts: config.artifacts,
         clock,
         log: log.child({ component: "agent" }),
-        drain: (copyId, timeoutMs) => publisher.settled().then(() => router.waitIdle(copyId, timeoutMs)),
+        // A stopping copy first serves the stateful sessions it holds until they end, within the same limit.
+        drain: async (copyId, timeoutMs) => {
+          const deadline = clock.now() + timeoutMs;
+          await publisher.settled();
+          if (!shuttingDown) await sessions.table.waitClosed(copyId, timeoutMs);
+          await router.waitIdle(copyId, Math.max(0, deadline - clock.now()));
+        },
         timings: options.supervisorTimings,
         mps: config.copies.mps,
       });
@@ -288,6 +296,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     port,
     store,
     close: () => {
+      shuttingDown = true;
       closing ??= (async () => {
         ready = false;
         agentApi?.close();
