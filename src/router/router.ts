@@ -12,6 +12,7 @@ import { WaitingRequests, type HoldOptions } from "./hold.js";
 import { BodyBudget } from "./body-budget.js";
 import { readErrorText } from "./bounded-body.js";
 import { systemClock, type Clock } from "../util/clock.js";
+import { newSessionValue, parseNewSessionHeader, SessionTable } from "./sessions.js";
 
 export interface InvokeRequest {
   endpointName: string;
@@ -25,6 +26,8 @@ export interface InvokeRequest {
   signal: ClientAbort;
   /** performance.now() when the request arrived. */
   startedAt: number;
+  /** SessionId: NEW_SESSION, or the id of a session the container opened (also forwarded to it in headers). */
+  sessionId?: string;
 }
 
 export interface InvokeResult {
@@ -35,6 +38,9 @@ export interface InvokeResult {
   variantName: string;
   componentName?: string;
   copyId: string;
+  /** The container's X-Amzn-SageMaker-New-Session-Id and X-Amzn-SageMaker-Closed-Session-Id answers. */
+  newSessionId?: string;
+  closedSessionId?: string;
   /** The invocation timeout the body was read under, for the error when it runs out. */
   timeoutSeconds: number;
   /** Call once the body has been relayed (or abandoned): frees the copy's slot and records the metrics. */
@@ -83,6 +89,8 @@ export interface RouterOptions {
   bufferedBodyBudgetBytes?: number;
   /** Runs the hold and drain timers. */
   clock?: Clock;
+  /** Which copy holds each stateful session; in memory unless the server shares it through the store. */
+  sessions?: SessionTable;
 }
 
 interface CopyState extends CopyLoad {
@@ -114,6 +122,7 @@ export class Router {
       copyConcurrency: defaultCopyConcurrency,
       bufferedBodyBudgetBytes: 256 * 1024 * 1024,
       clock: systemClock,
+      sessions: new SessionTable({ clock: options.clock }),
       ...options,
     };
     this.#waiting = new WaitingRequests(this.#options.hold, this.#options.clock);
@@ -168,6 +177,7 @@ export class Router {
     let request = original;
     const endpoint = this.#table.endpoints.get(request.endpointName.toLowerCase());
     if (!endpoint) throw runtimeErrors.endpointNotFound(request.endpointName, this.#options.accountId);
+    if (request.sessionId !== undefined && request.sessionId !== newSessionValue) return this.#invokeInSession(endpoint, request, request.sessionId);
     let { copies, strategy, variantName, componentName, adapter } = this.#target(endpoint, request);
     if (adapter) request = { ...request, headers: withAdapter(request.headers, adapter) };
     const limit = componentName ? this.#options.copyConcurrency : Infinity;
@@ -191,7 +201,9 @@ export class Router {
       }
       const target: RequestTarget = { endpointName: endpoint.name, variantName, componentName, copyId: copy.id };
       try {
-        return await this.#send(copy, request, target, reserved);
+        const result = await this.#send(copy, request, target, reserved);
+        if (request.sessionId !== undefined) await this.#noteSession(result, endpoint.name, copy);
+        return result;
       } catch (error) {
         if (!(error instanceof RetryableFailure)) throw error;
         (tried ??= new Set()).add(copy.id);
@@ -207,6 +219,58 @@ export class Router {
         copies = [];
         this.#options.observer.requestRetried?.(target, error.reason);
       }
+    }
+  }
+
+  /**
+   * A request in an open session goes to the copy that holds it, or nowhere: another copy lacks its state.
+   * It skips the copy's concurrency limit and queue, as the session's state is on that copy alone.
+   */
+  async #invokeInSession(endpoint: EndpointRoute, original: InvokeRequest, sessionId: string): Promise<InvokeResult> {
+    let request = original;
+    const found = await this.#options.sessions.lookup(endpoint.name, sessionId);
+    if ("missing" in found) throw runtimeErrors.sessionNotOpen(sessionId, endpoint.name, found.missing);
+    const session = found.session;
+    const choice = this.#target(endpoint, endpoint.hostsComponents ? request : { ...request, targetVariant: session.variantName });
+    if (choice.componentName?.toLowerCase() !== session.componentName?.toLowerCase()) throw runtimeErrors.sessionNotOpen(sessionId, endpoint.name, "unknown");
+    const copy = choice.copies.find((c) => c.id === session.copyId) ?? choice.draining?.find((c) => c.id === session.copyId);
+    if (!copy || copy.restarts !== session.copyRestarts) throw runtimeErrors.sessionCopyGone(sessionId, session.copyId);
+    if (choice.adapter) request = { ...request, headers: withAdapter(request.headers, choice.adapter) };
+    const target: RequestTarget = { endpointName: endpoint.name, variantName: choice.variantName, componentName: choice.componentName, copyId: copy.id };
+    let result: InvokeResult;
+    try {
+      result = await this.#send(copy, request, target, false);
+    } catch (error) {
+      if (error instanceof RetryableFailure) throw runtimeErrors.sessionCopyGone(sessionId, session.copyId);
+      throw error;
+    }
+    await this.#noteSession(result, endpoint.name, copy);
+    return result;
+  }
+
+  /** Records the session the container opened, or forgets the one it closed, before the client hears of it. */
+  async #noteSession(result: InvokeResult, endpointName: string, copy: RouteCopy): Promise<void> {
+    const opened = parseNewSessionHeader(result.newSessionId);
+    const closed = result.closedSessionId;
+    if (!opened && closed === undefined) return;
+    const sessions = this.#options.sessions;
+    try {
+      if (opened) {
+        await sessions.open({
+          id: opened.id,
+          endpointName,
+          variantName: result.variantName,
+          componentName: result.componentName,
+          copyId: copy.id,
+          copyRestarts: copy.restarts,
+          expiresAt: opened.expiresAt,
+        });
+      }
+      if (closed !== undefined) await sessions.close({ endpointName, id: closed });
+    } catch (error) {
+      result.body.destroy();
+      result.finish("unreachable");
+      throw error;
     }
   }
 
@@ -278,6 +342,7 @@ export class Router {
         variantName: component.variantName,
         componentName: component.name,
         adapter: component.adapter,
+        draining: component.draining,
       };
     }
     if (request.componentName) throw runtimeErrors.componentHeaderNotAllowed();
@@ -353,6 +418,8 @@ export class Router {
     const status = response.statusCode;
     const contentType = header(response.headers["content-type"]);
     const customAttributes = header(response.headers["x-amzn-sagemaker-custom-attributes"]);
+    const newSessionId = header(response.headers["x-amzn-sagemaker-new-session-id"]);
+    const closedSessionId = header(response.headers["x-amzn-sagemaker-closed-session-id"]);
     if (status === 503 && response.headers[copyAbsentHeader] !== undefined) {
       await response.body.dump().catch(() => undefined);
       finish("unreachable");
@@ -371,6 +438,8 @@ export class Router {
       variantName: target.variantName,
       componentName: target.componentName,
       copyId: copy.id,
+      newSessionId,
+      closedSessionId,
       timeoutSeconds: this.#options.invokeTimeoutMs / 1000,
       finish,
     };
@@ -403,6 +472,7 @@ interface TargetChoice {
   variantName: string;
   componentName?: string;
   adapter?: string;
+  draining?: RouteCopy[];
 }
 
 /** An adapter component's requests reach its base's copies asking for the adapter by name. */

@@ -7,6 +7,8 @@ export interface RouteCopy {
   id: string;
   origin: string;
   instanceId: string;
+  /** How often the copy's process was restarted: a session opened before a restart lost its state with it. */
+  restarts?: number;
   /** Added on the hop to the copy: an agent's proxy needs the copy's id and the agent's key. */
   headers?: Record<string, string>;
 }
@@ -25,6 +27,8 @@ export interface ComponentRoute {
   adapter?: string;
   /** The component whose copies serve this one: the base for an adapter, else itself. */
   servedBy: string;
+  /** Copies being stopped that still run: only the stateful sessions they hold reach them, until they stop. */
+  draining?: RouteCopy[];
 }
 
 export interface VariantRoute {
@@ -86,9 +90,11 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
   const statusOf = new Map(inputs.statuses.map((s) => [s.copyId, s]));
   const instanceOf = new Map(inputs.instances.map((i) => [i.id, i]));
   const lostOrigins = new Set<string>();
-  const routable = (copy: CopyRecord): RouteCopy | undefined => {
+  const routable = (copy: CopyRecord): RouteCopy | undefined => (copy.state === "Active" ? reachable(copy, "Ready") : undefined);
+  // A draining copy's agent says "Stopping" while it waits for the copy's sessions and requests to end.
+  const reachable = (copy: CopyRecord, phase: "Ready" | "Stopping"): RouteCopy | undefined => {
     const status = statusOf.get(copy.id);
-    if (copy.state !== "Active" || status?.phase !== "Ready" || !status.port) return undefined;
+    if (status?.phase !== phase || !status.port) return undefined;
     const instance = instanceOf.get(copy.instanceId);
     if (instance === undefined) return undefined;
     const origin = `http://${status.address ?? "127.0.0.1"}:${status.port}`;
@@ -96,7 +102,7 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
       lostOrigins.add(origin);
       return undefined;
     }
-    const route: RouteCopy = { id: copy.id, origin, instanceId: copy.instanceId };
+    const route: RouteCopy = { id: copy.id, origin, instanceId: copy.instanceId, restarts: status.restarts };
     if (instance.provider !== agentProvider) return route;
     const authorization = inputs.agentAuthorization?.get(instance.host);
     if (authorization === undefined) return undefined;
@@ -138,9 +144,11 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
     // An adapter is served by the copies of its base that have loaded it.
     const ownerName = (base ?? component.name).toLowerCase();
     const owned = byComponent.get(ownerName) ?? [];
-    const copies = owned
-      .filter((c) => !base || statusOf.get(c.id)?.adapters?.[component.name] === "ready")
-      .map(routable)
+    const serving = owned.filter((c) => !base || statusOf.get(c.id)?.adapters?.[component.name] === "ready");
+    const copies = serving.map(routable).filter((c): c is RouteCopy => c !== undefined);
+    const draining = serving
+      .filter((c) => c.state === "Draining")
+      .map((c) => reachable(c, "Stopping"))
       .filter((c): c is RouteCopy => c !== undefined);
     const baseRecord = base ? componentByName.get(ownerName) : undefined;
     endpoint.components.set(component.name.toLowerCase(), {
@@ -153,6 +161,7 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
       status: component.status,
       wakeable: inputs.wakeable.has(ownerName),
       adapter: base ? component.name : undefined,
+      ...(draining.length > 0 ? { draining } : {}),
       servedBy: baseRecord?.name ?? component.name,
     });
   }

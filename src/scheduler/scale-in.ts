@@ -5,7 +5,7 @@ import type { Held, Moves } from "./moves.js";
 import type { CopyCounts, Strategy } from "./strategies/index.js";
 
 interface Candidate extends Held {
-  /** 0 first: a not-ready copy whose stop lowers the count; 3 last: a ready replacement still moving a copy. */
+  /** 0 first: a not-ready copy whose stop lowers the count; 2: a ready one, 3 if sessions are open on it; 4 to 7: the same for a replacement still moving a copy. */
   tier: number;
   ordinal: number;
 }
@@ -21,7 +21,8 @@ interface Offer {
 /**
  * Stops copies until `active` holds `wanted`, one at a time so each pick sees the last one gone.
  * Order: copies whose stop lowers the count before replacements still moving a copy (stopping one
- * brings its target back); then not-ready copies (they serve nothing yet); then copies on draining
+ * brings its target back); then not-ready copies (they serve nothing yet); then ready copies without open
+ * stateful sessions before those with some (a stop ends them); then copies on draining
  * instances (saves a move); then the strategy's instance; then the newest copy. Updates `fleet`,
  * `counts` and `active`, and returns the stopped copies.
  *
@@ -34,7 +35,7 @@ export function scaleIn(active: Held[], wanted: number, ctx: { fleet: Fleet; str
   const versions = new Map<number, number>();
   const heap = new Heap<Offer>(before);
   const file = (h: Held): void => {
-    const tier = (moves.isMoving(h.copy) ? 2 : 0) + (h.copy.ready ? 1 : 0);
+    const tier = (moves.isMoving(h.copy) ? 4 : 0) + (h.copy.ready ? 2 + (h.copy.openSessions ? 1 : 0) : 0);
     const group = groups.get(h.instance) ?? [];
     group.push({ ...h, tier, ordinal: copyOrdinal(h.copy.id) });
     group.sort(withinInstance);

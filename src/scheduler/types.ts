@@ -56,6 +56,8 @@ export interface PlacedCopy {
   ready: boolean;
   /** Set when this copy was started to take over from another one (a move). */
   replaces?: string;
+  /** Stateful sessions open on the copy (observed): scale-in stops ready copies without any first, as a stop ends them. */
+  openSessions?: number;
 }
 
 export interface PlacementInput {

@@ -24,6 +24,7 @@ import { registerFleetGauges } from "../metrics/fleet-gauges.js";
 import { ObserverFanout } from "../router/observer.js";
 import { Router } from "../router/router.js";
 import { RoutingTablePublisher } from "./routing-table-publisher.js";
+import { storedSessions } from "./stored-sessions.js";
 import type { BerthConfig } from "../config/config.js";
 import type { ControlDeps } from "../operations/deps.js";
 import { EndpointController } from "../controllers/endpoint/controller.js";
@@ -115,6 +116,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     timeScale,
     sources: { copyLoads: () => copyLoadsFrom(router) },
   });
+  const sessions = await storedSessions(store, clock);
   const latency = new LatencyHistograms(monitoring.bucketMs, () => clock.now());
   const router = new Router({
     accountId: config.accountId,
@@ -126,6 +128,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     copyConcurrency: config.maxConcurrentRequestsPerCopy,
     bufferedBodyBudgetBytes: config.limits.bufferedBodyBudgetBytes,
     clock,
+    sessions: sessions.table,
   });
   metrics.trackBodyBudget(router.bodies);
   registerFleetGauges(metrics.registry, {
@@ -147,6 +150,8 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   });
   await publisher.start();
 
+  // Set once the server stops: copies stopped then do not wait for their stateful sessions.
+  let shuttingDown = false;
   // The agent runs in this process: it drains a copy by waiting on this router, so it cannot run on another machine yet.
   const agent = cluster
     ? undefined
@@ -159,7 +164,13 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         artifacts: config.artifacts,
         clock,
         log: log.child({ component: "agent" }),
-        drain: (copyId, timeoutMs) => publisher.settled().then(() => router.waitIdle(copyId, timeoutMs)),
+        // A stopping copy first serves the stateful sessions it holds until they end, within the same limit.
+        drain: async (copyId, timeoutMs) => {
+          const deadline = clock.now() + timeoutMs;
+          await publisher.settled();
+          if (!shuttingDown) await sessions.table.waitClosed(copyId, timeoutMs);
+          await router.waitIdle(copyId, Math.max(0, deadline - clock.now()));
+        },
         timings: options.supervisorTimings,
         mps: config.copies.mps,
       });
@@ -285,6 +296,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     port,
     store,
     close: () => {
+      shuttingDown = true;
       closing ??= (async () => {
         ready = false;
         agentApi?.close();
@@ -300,6 +312,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         await controllers.stop();
         await agent?.stop();
         publisher.stop();
+        sessions.stop();
         await router.close();
         await monitoring.close();
         await store.close();

@@ -61,3 +61,12 @@ export function instancesInService(state: EndpointState, variantName: string, de
   );
   return launched.filter((i) => serving.has(i.value.id)).length;
 }
+
+/** Unexpired stateful sessions per copy id of one endpoint (the routers' "session" records). */
+export async function openSessionsByCopy(store: BerthStore, endpointName: string, now: number): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const { value } of await store.list("session", { prefix: keys.children(endpointName) })) {
+    if (value.expiresAt > now) counts.set(value.copyId, (counts.get(value.copyId) ?? 0) + 1);
+  }
+  return counts;
+}

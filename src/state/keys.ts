@@ -41,4 +41,6 @@ export const keys = {
   leader: () => "controllers",
   clusterSecrets: () => "cluster",
   wake: (componentName: string) => nameKey(componentName),
+  /** Session ids are the container's, unique within an endpoint. */
+  session: (endpointName: string, sessionId: string) => `${nameKey(endpointName)}/${sessionId}`,
 };

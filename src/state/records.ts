@@ -2,6 +2,7 @@ import type { AlarmRecord } from "../alarms/types.js";
 import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord, ScheduledActionRecord } from "../autoscaling/records.js";
 import type { AgentLeaseRecord, AgentRecord, ClusterSecretsRecord, LeaderRecord, ReplicaRecord, WakeRecord } from "../domain/cluster.js";
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointConfigRecord, EndpointRecord, InstanceRecord, ModelRecord } from "../domain/resources.js";
+import type { SessionRecord } from "../router/sessions.js";
 import * as store from "../store/store.js";
 
 /** Every kind of record Berth keeps, and the type of its value. The store is typed by this map. */
@@ -30,6 +31,8 @@ export interface BerthRecords {
   leader: LeaderRecord;
   "cluster-secrets": ClusterSecretsRecord;
   wake: WakeRecord;
+  /** A stateful session and the copy that holds it, keyed by endpoint and session id (see router/sessions.ts). */
+  session: SessionRecord;
 }
 
 export interface EndpointComponentRecord {

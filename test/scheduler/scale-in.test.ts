@@ -16,6 +16,28 @@ describe("scale-in", () => {
     t.assert.deepStrictEqual(d.remove[0].reason, "scale-in: 2 copies wanted, 3 running");
   });
 
+  it("removes ready copies without open sessions before those with some, whatever the strategy prefers", (t: TestContext) => {
+    t.plan(2);
+    const d = place(
+      input({
+        instances: fleet(3),
+        demands: [demand("m", 3, { strategy: "SPREAD" })],
+        current: [
+          { ...copy("m-1", "i-1"), openSessions: 1 },
+          { ...copy("m-2", "i-1", { devices: [1] }), openSessions: 3 },
+          copy("m-3", "i-2"),
+          copy("m-4", "i-3"),
+        ],
+      }),
+    );
+    // SPREAD alone would stop m-2, on the instance with the most copies; both there hold sessions.
+    t.assert.deepStrictEqual(removedIds(d), ["m-4"]);
+    const notReady = place(
+      input({ instances: fleet(2), demands: [demand("m", 1)], current: [copy("m-1", "i-1"), { ...copy("m-2", "i-2", { ready: false }), openSessions: 1 }] }),
+    );
+    t.assert.deepStrictEqual(removedIds(notReady), ["m-2"], "a copy that is not ready goes first, sessions or not");
+  });
+
   it("SPREAD removes from the instance holding the most copies of the component", (t: TestContext) => {
     t.plan(1);
     const d = place(

@@ -2,7 +2,14 @@ import { berthFetch } from "./http.js";
 import { eventually } from "./wait.js";
 import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand, type SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 
-export async function invoke(runtime: SageMakerRuntimeClient, endpoint: string, component: string | undefined, body: string, customAttributes?: string) {
+export async function invoke(
+  runtime: SageMakerRuntimeClient,
+  endpoint: string,
+  component: string | undefined,
+  body: string,
+  customAttributes?: string,
+  sessionId?: string,
+) {
   const response = await runtime.send(
     new InvokeEndpointCommand({
       EndpointName: endpoint,
@@ -10,6 +17,7 @@ export async function invoke(runtime: SageMakerRuntimeClient, endpoint: string, 
       Body: new TextEncoder().encode(body),
       ContentType: "application/json",
       CustomAttributes: customAttributes,
+      SessionId: sessionId,
     }),
   );
   return {
@@ -17,6 +25,8 @@ export async function invoke(runtime: SageMakerRuntimeClient, endpoint: string, 
     customAttributes: response.CustomAttributes,
     variant: response.InvokedProductionVariant,
     contentType: response.ContentType,
+    newSessionId: response.NewSessionId,
+    closedSessionId: response.ClosedSessionId,
   };
 }
 
@@ -27,13 +37,14 @@ export function copyOf(customAttributes: string | undefined): string {
   return match[1]!;
 }
 
-export async function invokeStream(runtime: SageMakerRuntimeClient, endpoint: string, component: string, body: string) {
+export async function invokeStream(runtime: SageMakerRuntimeClient, endpoint: string, component: string, body: string, sessionId?: string) {
   const response = await runtime.send(
     new InvokeEndpointWithResponseStreamCommand({
       EndpointName: endpoint,
       InferenceComponentName: component,
       Body: new TextEncoder().encode(body),
       ContentType: "application/json",
+      SessionId: sessionId,
     }),
   );
   const parts: string[] = [];

@@ -8,6 +8,7 @@ import { writeJsonError } from "../awsjson/errors.js";
 import type { RequestContext } from "../http/context.js";
 import { pathOf, type PrefixRoute } from "../http/server.js";
 import { exceptionEvent, payloadPart } from "./event-stream.js";
+import { newSessionValue } from "../../router/sessions.js";
 
 /** SageMaker's payload limit for InvokeEndpoint (6 MB). */
 export const maxInvokeBodyBytes = 6 * 1024 * 1024;
@@ -19,6 +20,8 @@ export const maxEventBytes = 64 * 1024;
 const componentNamePattern = /^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 const endpointNamePattern = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
 const visibleAscii = /^[\x20-\x7e]*$/;
+/** SessionId: NEW_SESSION (InvokeEndpoint only) or a session id, at most 256 characters (the service model's shapes). */
+const sessionIdPattern = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
 
 /** SageMaker Runtime (restJson1): InvokeEndpoint and InvokeEndpointWithResponseStream. */
 export function runtimeRoute(router: Router): PrefixRoute {
@@ -56,6 +59,8 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   if (customAttributes !== undefined && (customAttributes.length > 1024 || !visibleAscii.test(customAttributes))) {
     throw runtimeErrors.badHeader("X-Amzn-SageMaker-Custom-Attributes", "must be at most 1024 visible ASCII characters");
   }
+  const sessionId = single(req.headers["x-amzn-sagemaker-session-id"]);
+  if (sessionId !== undefined) checkSessionId(sessionId, stream);
   // Bodies count against the shared budget from their first byte until their response ends, however it
   // ends: the close listener gives back whatever this request holds then.
   const declared = Number(req.headers["content-length"]);
@@ -80,6 +85,7 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   if (accept) headers.accept = accept;
   if (customAttributes) headers["x-amzn-sagemaker-custom-attributes"] = customAttributes;
   if (stream) headers["x-berth-stream"] = "true";
+  if (sessionId) headers["x-amzn-sagemaker-session-id"] = sessionId;
   const result = await router.invoke({
     endpointName,
     componentName,
@@ -89,6 +95,7 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
     stream,
     signal: abort,
     startedAt: ctx.startedAt,
+    sessionId,
   });
   if (stream) return relayStream(result, res, ctx);
   const answer = await gather(result, res, bodies);
@@ -97,6 +104,19 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   if (res.destroyed) return bodies.give(answer.size);
   charged += answer.size;
   send(result, res, answer.chunks, answer.size);
+}
+
+function checkSessionId(sessionId: string, stream: boolean): void {
+  if (sessionId === newSessionValue) {
+    if (stream) throw runtimeErrors.newSessionOnStream();
+    return;
+  }
+  if (sessionId.length > 256 || !sessionIdPattern.test(sessionId)) {
+    throw runtimeErrors.badHeader(
+      "X-Amzn-SageMaker-Session-Id",
+      `must be ${stream ? "" : "NEW_SESSION or "}a session id of at most 256 letters, digits and hyphens`,
+    );
+  }
 }
 
 /** The endpoint name from its path segment; malformed percent-encoding and invalid names are the client's error. */
@@ -150,6 +170,8 @@ function send(result: InvokeResult, res: ServerResponse, chunks: Buffer[], size:
     "x-amzn-sagemaker-custom-attributes": result.customAttributes ?? "",
   };
   if (result.componentName) headers["x-amzn-sagemaker-inference-component"] = result.componentName;
+  if (result.newSessionId !== undefined) headers["x-amzn-sagemaker-new-session-id"] = result.newSessionId;
+  if (result.closedSessionId !== undefined) headers["x-amzn-sagemaker-closed-session-id"] = result.closedSessionId;
   res.writeHead(200, headers);
   if (chunks.length === 1) return void res.end(chunks[0]);
   for (const chunk of chunks) res.write(chunk);

@@ -4,7 +4,7 @@ import type { ComponentRecord, CopyRecord, InstanceRecord } from "../../domain/r
 import { InstanceUnavailableError, type InstanceProvider } from "../../instances/provider.js";
 import type { Quotas } from "../../domain/quotas.js";
 import { deleteComponentOps } from "../../state/components.js";
-import { loadEndpointState } from "../../state/endpoint-state.js";
+import { loadEndpointState, openSessionsByCopy } from "../../state/endpoint-state.js";
 import { keys } from "../../state/keys.js";
 import { absent, changes, del, put, StoreConflictError, unchanged, type BerthStore, type ChangeEvent, type Entry, type Op } from "../../state/records.js";
 import type { Clock } from "../../util/clock.js";
@@ -105,6 +105,7 @@ export class EndpointController implements Controller {
       instances: state.instances.map((i) => i.value),
       copies: state.copies.map((c) => c.value),
       statuses: state.statuses,
+      openSessions: await openSessionsByCopy(store, key, clock.now()),
       alarms: await this.#alarmStates(state.components.map((c) => c.value)),
       liveHosts: await this.#liveHosts(),
       hostArtifacts: this.#hostArtifacts.hosts,

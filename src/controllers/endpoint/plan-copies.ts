@@ -71,6 +71,7 @@ export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>)
         resources: c.resources,
         ...(c.share ? { share: c.share } : {}),
         ready: isReadyCopy(world, c),
+        ...(world.openSessions?.has(c.id) ? { openSessions: world.openSessions.get(c.id) } : {}),
         replaces: c.replaces,
       }));
     const instances: SchedulerInstance[] = pool.instances.map((i, order) => {

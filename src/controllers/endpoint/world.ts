@@ -9,6 +9,8 @@ export interface EndpointWorld {
   instances: InstanceRecord[];
   copies: CopyRecord[];
   statuses: Map<string, CopyStatusRecord>;
+  /** Open stateful sessions per copy id: scale-in stops copies without any first. */
+  openSessions?: ReadonlyMap<string, number>;
   /** States of the alarms that running rollouts watch. */
   alarms: Map<string, AlarmState>;
   /**

@@ -35,6 +35,16 @@ export const runtimeErrors = {
     validation(`Endpoint ${endpoint} has no ready model copy to process this request yet. Retry once the endpoint is InService.`),
   variantNotFound: (variant: string, endpoint: string) =>
     validation(`Variant ${variant} does not exist on endpoint ${endpoint}. Check the X-Amzn-SageMaker-Target-Variant header.`),
+  sessionNotOpen: (session: string, endpoint: string, why: "unknown" | "expired") =>
+    validation(
+      `Session ${quoted(session)} ${why === "expired" ? "has expired" : "is not open (unknown, or closed)"} on endpoint ${endpoint}. Start a new session with SessionId NEW_SESSION.`,
+    ),
+  sessionCopyGone: (session: string, copy: string) =>
+    validation(
+      `Session ${quoted(session)} was held by model copy ${copy}, which no longer serves (scaled in, replaced by an update, or restarted after a crash), so its state is lost. Start a new session with SessionId NEW_SESSION.`,
+    ),
+  newSessionOnStream: () =>
+    validation("InvokeEndpointWithResponseStream cannot create a session: create it with InvokeEndpoint and SessionId NEW_SESSION, then stream with its id."),
   badHeader: (header: string, problem: string) => validation(`Header ${header} ${problem}.`),
   malformedPath: (segment: string) =>
     validation(

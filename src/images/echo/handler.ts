@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isStreamRequest } from "../common/body.js";
 import { parseCustomAttributes } from "../common/custom-attributes.js";
@@ -10,7 +11,9 @@ const STREAM_GAP_MS = 25;
 /**
  * Answers with the request body byte for byte, after the configured or requested latency. CustomAttributes
  * can ask for a status, a latency, a generated body of any size (respond_bytes, error_body_bytes) and an
- * answer cut off after its headers (cut_after_headers=1), so tests can reach the router's limits.
+ * answer cut off after its headers (cut_after_headers=1), so tests can reach the router's limits. It also
+ * plays a stateful model: SessionId NEW_SESSION opens a session (session_ttl_s sets its life, an hour by
+ * default) and session=close with a session's id closes it.
  */
 export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, res: ServerResponse) => void {
   const copyAttribute = `copy=${config.copyId}`;
@@ -25,6 +28,8 @@ export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, re
       let respondBytes: number | undefined;
       let errorBodyBytes: number | undefined;
       let cutAfterHeaders = false;
+      let sessionTtlS = 3600;
+      let closeSession = false;
       const header = req.headers["x-amzn-sagemaker-custom-attributes"];
       if (header !== undefined) {
         const attributes = parseCustomAttributes(header);
@@ -35,7 +40,11 @@ export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, re
         respondBytes = byteCount(attributes.get("respond_bytes"));
         errorBodyBytes = byteCount(attributes.get("error_body_bytes"));
         cutAfterHeaders = attributes.get("cut_after_headers") === "1";
+        const wantTtl = Number(attributes.get("session_ttl_s"));
+        if (attributes.has("session_ttl_s") && Number.isInteger(wantTtl)) sessionTtlS = wantTtl;
+        closeSession = attributes.get("session") === "close";
       }
+      const session = sessionHeaders(req.headers["x-amzn-sagemaker-session-id"], sessionTtlS, closeSession);
       const answer = () => {
         if (status >= 300) {
           if (errorBodyBytes !== undefined) {
@@ -53,7 +62,7 @@ export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, re
         }
         const contentType = req.headers["content-type"] ?? "application/octet-stream";
         if (isStreamRequest(req)) {
-          res.writeHead(status, { "Content-Type": contentType, "X-Amzn-SageMaker-Custom-Attributes": copyAttribute });
+          res.writeHead(status, { "Content-Type": contentType, "X-Amzn-SageMaker-Custom-Attributes": copyAttribute, ...session });
           if (respondBytes !== undefined) return sendBytes(res, respondBytes, cutAfterHeaders ? Math.floor(respondBytes / 2) : undefined);
           return streamPieces(res, body);
         }
@@ -62,6 +71,7 @@ export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, re
           "Content-Type": contentType,
           "Content-Length": length,
           "X-Amzn-SageMaker-Custom-Attributes": copyAttribute,
+          ...session,
         });
         // A model that crashes mid-answer: half the declared body, then the connection closes.
         const cutAt = cutAfterHeaders ? Math.floor(length / 2) : undefined;
@@ -76,6 +86,16 @@ export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, re
       else answer();
     });
   };
+}
+
+/** A stateful model's answer to SessionId: a new session's id and expiry, or the id of the session it closed. */
+function sessionHeaders(sessionId: string | string[] | undefined, ttlSeconds: number, close: boolean): Record<string, string> {
+  if (typeof sessionId !== "string") return {};
+  if (sessionId === "NEW_SESSION") {
+    const expires = new Date(Date.now() + ttlSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    return { "X-Amzn-SageMaker-New-Session-Id": `${randomUUID()}; Expires=${expires}` };
+  }
+  return close ? { "X-Amzn-SageMaker-Closed-Session-Id": sessionId } : {};
 }
 
 /** A byte count from CustomAttributes (respond_bytes, error_body_bytes); anything else is ignored. */

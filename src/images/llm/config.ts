@@ -7,6 +7,9 @@ export interface LlmConfig {
   port: number;
   copyId: string;
   contextSize: number;
+  /** Life of a stateful session, announced in its Expires=. */
+  sessionTtlSeconds: number;
+  maxSessions: number;
 }
 
 export interface ModelFiles {
@@ -17,7 +20,13 @@ export interface ModelFiles {
 
 export function readLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
   const { port, copyId } = readContainerEnv(env);
-  return { port, copyId, contextSize: readInteger(env, "BERTH_LLM_CONTEXT_SIZE", 1024) };
+  return {
+    port,
+    copyId,
+    contextSize: readInteger(env, "BERTH_LLM_CONTEXT_SIZE", 1024),
+    sessionTtlSeconds: readInteger(env, "BERTH_LLM_SESSION_TTL_SECONDS", 1200),
+    maxSessions: readInteger(env, "BERTH_LLM_MAX_SESSIONS", 64),
+  };
 }
 
 /**

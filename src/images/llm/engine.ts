@@ -8,6 +8,8 @@ export interface GenerateHooks {
   onText?: (text: string) => void;
   /** A LoRA adapter GGUF to apply for this request. */
   adapterPath?: string;
+  /** A session's turn: keep what the sequence holds, so the conversation's prefix is not evaluated again. */
+  keepContext?: boolean;
 }
 
 export interface GenerateResult {
@@ -42,7 +44,8 @@ const BASE = "";
 /**
  * One model, one request at a time in arrival order (a single thread is the fast setting on a small
  * CPU, so parallel sequences would only share it). Each request starts from an empty sequence, which
- * keeps seeded and greedy outputs identical from one request to the next.
+ * keeps seeded and greedy outputs identical from one request to the next; a session's turn instead reuses
+ * the prefix the sequence already holds (its conversation so far, unless another request came between).
  */
 export class LlmEngine {
   readonly #model: LlamaModel;
@@ -82,7 +85,7 @@ export class LlmEngine {
     try {
       const startedAt = performance.now();
       const slot = await this.#slot(hooks.adapterPath ?? BASE);
-      await slot.sequence.clearHistory();
+      if (!hooks.keepContext) await slot.sequence.clearHistory();
       let tokens = 0;
       let firstTokenMs: number | undefined;
       const { response, metadata } = await slot.completion.generateCompletionWithMeta(request.inputs, {

@@ -3,19 +3,25 @@ import { disconnectSignal, isStreamRequest, readBody, sendJson } from "../common
 import { parseCustomAttributes } from "../common/custom-attributes.js";
 import { findAdapter } from "./adapters.js";
 import type { GenerateResult, LlmEngine } from "./engine.js";
+import { newSessionHeader, type ChatSession, type ChatSessions } from "./sessions.js";
 import { parseGenerateRequest, type GenerateRequest } from "./request.js";
 
 export interface HandlerOptions {
   engine: LlmEngine;
   copyId: string;
   adaptersDir: string | undefined;
+  sessions: ChatSessions;
 }
 
 const ATTRIBUTES = "X-Amzn-SageMaker-Custom-Attributes";
+const NEW = "X-Amzn-SageMaker-New-Session-Id";
+const CLOSED = "X-Amzn-SageMaker-Closed-Session-Id";
 
 /**
  * POST /invocations: TGI-shaped JSON in; `[{"generated_text": ...}]` out, or with X-Berth-Stream: true
  * one JSON line per text chunk (`{"token": {"text": ...}}`) and a final `{"generated_text", "details"}` line.
+ * SessionId NEW_SESSION opens a conversation; a request with its id continues it (the model sees every earlier
+ * turn); CustomAttributes session=close with its id closes it.
  */
 export function createLlmHandler(options: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -33,9 +39,28 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Handle
   let attributes = `copy=${options.copyId}`;
   const refuse = (error: string) => sendJson(res, { status: 400, json: { error }, headers: { [ATTRIBUTES]: attributes } });
 
-  const parsed = parseGenerateRequest(await readBody(req));
+  const body = await readBody(req);
+  const sessionId = req.headers["x-amzn-sagemaker-session-id"];
+  let session: ChatSession | undefined;
+  const sessionHeaders: Record<string, string> = {};
+  if (typeof sessionId === "string" && sessionId !== "NEW_SESSION") {
+    session = options.sessions.find(sessionId);
+    if (!session) return refuse(`session ${sessionId} is not open on this copy (unknown, closed or expired)`);
+    if (parseCustomAttributes(req.headers["x-amzn-sagemaker-custom-attributes"]).get("session") === "close") {
+      options.sessions.close(session.id);
+      return sendJson(res, { status: 200, json: { closed: session.id }, headers: { [ATTRIBUTES]: attributes, [CLOSED]: session.id } });
+    }
+  }
+
+  const parsed = parseGenerateRequest(body);
   if (!parsed.ok) return refuse(parsed.error);
-  const request = parsed.request;
+  const turn = parsed.request.inputs;
+  const request = session ? { ...parsed.request, inputs: session.transcript + turn } : parsed.request;
+  if (sessionId === "NEW_SESSION") {
+    session = options.sessions.open();
+    if (!session) return sendJson(res, { status: 429, json: { error: `${options.sessions.maxOpen} sessions are open on this copy; close one first` } });
+    sessionHeaders[NEW] = newSessionHeader(session);
+  }
 
   let adapterPath: string | undefined;
   const adapterName = parseCustomAttributes(req.headers["x-amzn-sagemaker-custom-attributes"]).get("adapter");
@@ -53,12 +78,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Handle
 
   const signal = disconnectSignal(res);
   const stream = isStreamRequest(req);
-  if (stream) res.writeHead(200, { "Content-Type": "application/jsonlines", [ATTRIBUTES]: attributes });
+  if (stream) res.writeHead(200, { "Content-Type": "application/jsonlines", [ATTRIBUTES]: attributes, ...sessionHeaders });
   let result: GenerateResult;
   try {
     result = await engine.generate(request, {
       signal,
       adapterPath,
+      keepContext: session !== undefined,
       onText: stream ? (text) => res.write(JSON.stringify({ token: { text } }) + "\n") : undefined,
     });
   } catch (err) {
@@ -67,6 +93,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Handle
   }
   logResult(request, result);
   if (result.aborted) return;
+  if (session) session.transcript = request.inputs + result.text;
 
   const details = { finish_reason: "length", generated_tokens: result.tokens, ...(request.seed === undefined ? {} : { seed: request.seed }) };
   if (stream) {
@@ -74,7 +101,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Handle
     return;
   }
   const answer = request.details ? { generated_text: result.text, details } : { generated_text: result.text };
-  sendJson(res, { status: 200, json: [answer], headers: { [ATTRIBUTES]: attributes } });
+  sendJson(res, { status: 200, json: [answer], headers: { [ATTRIBUTES]: attributes, ...sessionHeaders } });
 }
 
 function logResult(request: GenerateRequest, result: GenerateResult): void {

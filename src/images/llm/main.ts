@@ -1,7 +1,7 @@
 // berth/llm: a small LLM on CPU (node-llama-cpp) behind the SageMaker container contract.
 // Run: node dist/src/images/llm/main.js serve
 // Env: SAGEMAKER_BIND_TO_PORT, BERTH_COPY_ID, BERTH_LLM_MODEL or BERTH_MODEL_DIR (model.gguf), BERTH_ADAPTERS_DIR,
-// BERTH_LLM_CONTEXT_SIZE (default 1024). Without a model it builds and serves models/berth-tiny-coder.gguf.
+// BERTH_LLM_CONTEXT_SIZE (default 1024), BERTH_LLM_SESSION_TTL_SECONDS (1200), BERTH_LLM_MAX_SESSIONS (64). Without a model it builds and serves models/berth-tiny-coder.gguf.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson } from "../common/body.js";
 import { requireServeCommand } from "../common/cli.js";
@@ -9,6 +9,7 @@ import { serve } from "../common/serve.js";
 import { readLlmConfig, resolveModelFiles } from "./config.js";
 import { LlmEngine } from "./engine.js";
 import { createLlmHandler } from "./handler.js";
+import { ChatSessions } from "./sessions.js";
 
 requireServeCommand("llm");
 const config = readLlmConfig();
@@ -30,7 +31,8 @@ try {
   const files = await resolveModelFiles();
   const started = performance.now();
   const engine = await LlmEngine.load(files.modelPath, { contextSize: config.contextSize });
-  handler = createLlmHandler({ engine, copyId: config.copyId, adaptersDir: files.adaptersDir });
+  const sessions = new ChatSessions(config.sessionTtlSeconds, config.maxSessions);
+  handler = createLlmHandler({ engine, copyId: config.copyId, adaptersDir: files.adaptersDir, sessions });
   const { bindingMs, modelMs, contextMs } = engine.loadTimings;
   console.log(
     `llm: model ${files.modelPath} loaded in ${Math.round(performance.now() - started)} ms ` +
