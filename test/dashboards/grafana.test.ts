@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it, type TestContext } from "node:test";
 import { parse, stringify } from "yaml";
 import { metricFamilies } from "../../src/cli/prometheus-text.js";
-import { berthRunning } from "../support/berth-cli.js";
+import { berth, berthRunning } from "../support/berth-cli.js";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { berthFetch } from "../support/http.js";
@@ -110,6 +110,10 @@ describe("deploy/grafana/berth.json", () => {
     const job = config.scrape_configs.find((j) => j.job_name === "berth")!;
     t.assert.equal(job.metrics_path, "/metrics");
     t.assert.deepStrictEqual(job.static_configs[0]!.targets, ["127.0.0.1:9464"]);
+
+    const exposed = await berth(server, ["metrics-proxy", "--listen", "0.0.0.0:0"]);
+    t.assert.equal(exposed.code, 2, "an address other hosts reach needs the insecure flag");
+    t.assert.match(exposed.stderr, /can be reached from other hosts, and the proxy answers without a key.*--insecure-listen-beyond-loopback/);
 
     const proxy = berthRunning(server, ["metrics-proxy", "--listen", "127.0.0.1:0"]);
     t.after(() => proxy.stop());
