@@ -17,7 +17,11 @@ export interface CopyLogLimits {
   linesPerCopy: number;
   /** Copies whose lines are kept, the most recently written first; a stopped copy's lines stay until then. */
   copies: number;
+  /** Characters kept of one line; a copy that writes without newlines cannot make one line large. */
+  lineChars: number;
 }
+
+export const defaultCopyLogLimits: CopyLogLimits = { linesPerCopy: 1000, copies: 500, lineChars: 2048 };
 
 /**
  * The stdout and stderr of this host's copies, kept in memory and bounded (the server's log has them too),
@@ -28,7 +32,7 @@ export class CopyLogs {
   readonly #logs = new Map<string, CopyLog>();
   readonly #followers = new Set<{ component: string; copy?: string; send: (line: CopyLogLine) => void }>();
 
-  constructor(limits: CopyLogLimits = { linesPerCopy: 1000, copies: 500 }) {
+  constructor(limits: CopyLogLimits = defaultCopyLogLimits) {
     this.#limits = limits;
   }
 
@@ -37,10 +41,14 @@ export class CopyLogs {
     if (log) this.#logs.delete(line.copy);
     else log = { component, lines: [] };
     this.#logs.set(line.copy, log);
-    log.lines.push(line);
+    const kept =
+      line.text.length > this.#limits.lineChars
+        ? { ...line, text: `${line.text.slice(0, this.#limits.lineChars)}… (cut at ${this.#limits.lineChars} characters)` }
+        : line;
+    log.lines.push(kept);
     if (log.lines.length > this.#limits.linesPerCopy) log.lines.splice(0, log.lines.length - this.#limits.linesPerCopy);
     if (this.#logs.size > this.#limits.copies) this.#logs.delete(this.#logs.keys().next().value!);
-    for (const f of this.#followers) if (f.component === component && (f.copy === undefined || f.copy === line.copy)) f.send(line);
+    for (const f of this.#followers) if (f.component === component && (f.copy === undefined || f.copy === line.copy)) f.send(kept);
   }
 
   /** The copies of a component with lines kept, by id. */
