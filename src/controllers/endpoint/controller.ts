@@ -98,18 +98,22 @@ export class EndpointController implements Controller {
   async reconcile(key: string): Promise<PassOutcome> {
     const { store, clock } = this.#options;
     const state = await loadEndpointState(store, key);
+    const components = state.components.map((c) => c.value);
+    const now = clock.now();
+    // Independent reads: one round trip's wait instead of three on a remote store.
+    const [openSessions, alarms, liveHosts] = await Promise.all([openSessionsByCopy(store, key, now), this.#alarmStates(components), this.#liveHosts()]);
     const world: EndpointWorld = {
       endpointName: key,
       endpoint: state.endpoint?.value,
-      components: state.components.map((c) => c.value),
+      components,
       instances: state.instances.map((i) => i.value),
       copies: state.copies.map((c) => c.value),
       statuses: state.statuses,
-      openSessions: await openSessionsByCopy(store, key, clock.now()),
-      alarms: await this.#alarmStates(state.components.map((c) => c.value)),
-      liveHosts: await this.#liveHosts(),
+      openSessions,
+      alarms,
+      liveHosts,
       hostArtifacts: this.#hostArtifacts.hosts,
-      now: clock.now(),
+      now,
     };
     const { scale, idleReleaseSeconds } = this.#options;
     const plan = decideEndpoint(
