@@ -14,7 +14,18 @@ describe("session drain decisions", () => {
 
   it("stops a copy with open sessions only after keeping it for them, up to the limit", () => {
     const plan = decide(
-      world({ ...base, copies: [one, two], openSessions: new Map([[one.id, 1], [two.id, 2]]), sessionsEndAt: new Map([[one.id, now + 5_000], [two.id, now + 90_000]]) }),
+      world({
+        ...base,
+        copies: [one, two],
+        openSessions: new Map([
+          [one.id, 1],
+          [two.id, 2],
+        ]),
+        sessionsEndAt: new Map([
+          [one.id, now + 5_000],
+          [two.id, now + 90_000],
+        ]),
+      }),
     );
     const stopped = plan.copies.drain.map((d) => d.id);
     assert.equal(stopped.length, 1);

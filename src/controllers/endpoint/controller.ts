@@ -186,7 +186,14 @@ export class EndpointController implements Controller {
       const entry = copyEntries.get(id);
       if (!entry || forget.has(id) || entry.value.state === "Draining") continue;
       const until = hold.get(id);
-      ops.push(put("copy", entry.key, { ...entry.value, state: "Draining", ...(until === undefined ? {} : { sessionsDrainUntil: until }) } satisfies CopyRecord, unchanged(entry)));
+      ops.push(
+        put(
+          "copy",
+          entry.key,
+          { ...entry.value, state: "Draining", ...(until === undefined ? {} : { sessionsDrainUntil: until }) } satisfies CopyRecord,
+          unchanged(entry),
+        ),
+      );
     }
     for (const { id } of release) {
       const entry = copyEntries.get(id)!;
