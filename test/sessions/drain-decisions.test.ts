@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CopyRecord, RolloutPolicy } from "../../src/domain/resources.js";
+import { ConfigError, loadConfig } from "../../src/config/config.js";
 import { startRollout, stepRollout } from "../../src/rollout/decide.js";
 import { copyOf, decide, endpoint, inService, instance, now, ready, world } from "../controllers/endpoint-builders.js";
 
@@ -78,5 +79,12 @@ describe("session drain decisions", () => {
     assert.equal(waiting.state, state);
     assert.match(waiting.reason, /stateful sessions of 1 stopped old copy/);
     assert.equal(stepRollout(state, seen).state.targetNew, 2, "without held copies the next batch starts");
+  });
+
+  it("reads the limit from sessionDrainSeconds: 60 by default, 0 to stop at once", () => {
+    assert.equal(loadConfig({ env: {} }).sessionDrainSeconds, 60);
+    assert.equal(loadConfig({ env: {}, flags: { sessionDrainSeconds: 0 } }).sessionDrainSeconds, 0);
+    assert.equal(loadConfig({ env: {}, flags: { sessionDrainSeconds: "2m" as unknown as number } }).sessionDrainSeconds, 120);
+    assert.throws(() => loadConfig({ env: {}, flags: { sessionDrainSeconds: -1 } }), ConfigError);
   });
 });

@@ -28,7 +28,7 @@ export function planSessionDrain(world: EndpointWorld, stopping: readonly string
   const byId = new Map(world.copies.map((c) => [c.id, c]));
   for (const id of stopping) {
     const copy = byId.get(id);
-    if (!copy || copy.state !== "Active" || forget.has(id) || open(id) === 0 || deleting(world, copy)) continue;
+    if (limitMs <= 0 || !copy || copy.state !== "Active" || forget.has(id) || open(id) === 0 || deleting(world, copy)) continue;
     const until = world.now + limitMs;
     plan.hold.set(id, until);
     wake(copy, until);
