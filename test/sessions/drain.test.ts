@@ -2,8 +2,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
   CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateModelCommand,
   DescribeInferenceComponentCommand,
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
@@ -11,7 +9,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { ValidationError } from "@aws-sdk/client-sagemaker-runtime";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
-import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForEndpoint } from "../support/fixtures.js";
+import { createComponent, createEchoModelVersions, createIcEndpoint, echoComponent, uniqueName, waitForEndpoint } from "../support/fixtures.js";
 import { copyOf, invoke } from "../support/invoke.js";
 import { placement } from "../support/placement.js";
 import { eventually } from "../support/wait.js";
@@ -88,15 +86,7 @@ describe("stateful sessions when their copy is stopped by an update or a scale-i
 
   it("keeps sessions on a single-model endpoint: scale-in keeps their copy, an update drains it, then refuses them as gone", async () => {
     const name = uniqueName("single");
-    for (const version of [1, 2]) {
-      await berth.sagemaker.send(new CreateModelCommand({ ModelName: `${name}-m${version}`, PrimaryContainer: { Image: "berth/echo" } }));
-      await berth.sagemaker.send(
-        new CreateEndpointConfigCommand({
-          EndpointConfigName: `${name}-c${version}`,
-          ProductionVariants: [{ VariantName: "Main", ModelName: `${name}-m${version}`, InstanceType: "ml.g5.2xlarge", InitialInstanceCount: 2 }],
-        }),
-      );
-    }
+    await createEchoModelVersions(berth.sagemaker, name, [1, 2]);
     await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: `${name}-c1` }));
     await waitForEndpoint(berth.sagemaker, name, "InService");
     // Without sessions scale-in drains the newest instance (the higher id, as both started together): the session is put there.
