@@ -32,7 +32,7 @@ export interface ParkedEngine {
 /** The match key of a copy's engine: its owner, specification (image, artifact, environment, limits) and devices. */
 export function parkingIdentity(copy: CopyRecord, devices: readonly DeviceInfo[]): { identity: string; placementKey: string } {
   const { startupTimeoutSeconds, downloadTimeoutSeconds, strategy, ...spec } = copy.spec;
-  void startupTimeoutSeconds, void downloadTimeoutSeconds, void strategy;
+  (void startupTimeoutSeconds, void downloadTimeoutSeconds, void strategy);
   const placementKey = parkedEngineKey(copy.endpointName, copy.owner, copy.spec);
   const identity = JSON.stringify({ placementKey, spec, share: copy.share ?? null, devices: visibleDeviceIds(copy, devices) });
   return { identity, placementKey };
@@ -72,7 +72,9 @@ export class ParkedEngines {
     if (this.#closed || pid === undefined || !engine.alive) return false;
     const bytes = residentBytes(pid);
     if (bytes > this.budgetBytes) {
-      this.#log.info(`copy ${copyId}: its engine (pid ${pid}, ${mib(bytes)} MiB resident) is not parked: more than artifacts.parkedEnginesMb (${mib(this.budgetBytes)} MiB)`);
+      this.#log.info(
+        `copy ${copyId}: its engine (pid ${pid}, ${mib(bytes)} MiB resident) is not parked: more than artifacts.parkedEnginesMb (${mib(this.budgetBytes)} MiB)`,
+      );
       return false;
     }
     const parked: ParkedEngine = {
@@ -93,7 +95,8 @@ export class ParkedEngines {
     this.#log.info(
       `copy ${copyId} stopped; its engine (pid ${pid}, port ${engine.port}, ${mib(bytes)} MiB resident) is parked for the next copy of ${ticket.placementKey}; ${this.#summary()}`,
     );
-    while (this.#total() > this.budgetBytes && this.#parked.length > 1) this.#end(this.#parked[0]!, "least recently used, to keep parked engines within artifacts.parkedEnginesMb");
+    while (this.#total() > this.budgetBytes && this.#parked.length > 1)
+      this.#end(this.#parked[0]!, "least recently used, to keep parked engines within artifacts.parkedEnginesMb");
     this.#onChange();
     return true;
   }

@@ -417,7 +417,8 @@ export class CopySupervisor {
     const unused = this.#adopt;
     this.#adopt = undefined;
     const parking = this.#deps.parking;
-    this.#parked = wasReady && this.#parkable && engine !== undefined && parking !== undefined && parking.lot.park(parking, engine, this.copy.id, this.adaptersDir);
+    this.#parked =
+      wasReady && this.#parkable && engine !== undefined && parking !== undefined && parking.lot.park(parking, engine, this.copy.id, this.adaptersDir);
     if (!this.#parked && engine) {
       await engine.kill(this.#deps.timings.stopGraceMs, this.#deps.clock, this.#log, `copy ${this.copy.id}`);
       await engine.release();

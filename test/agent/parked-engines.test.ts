@@ -40,7 +40,10 @@ async function allowWakeFromZero(berth: BerthProcess, component: string): Promis
 }
 
 async function parkableComponent(berth: BerthProcess, endpoint: string): Promise<string> {
-  return createComponent(berth.sagemaker, echoComponent(endpoint, { image: "test/parkable", accelerators: 0, cpu: 0.5, memory: 256, env: { BALLAST_MB: "100" } }));
+  return createComponent(
+    berth.sagemaker,
+    echoComponent(endpoint, { image: "test/parkable", accelerators: 0, cpu: 0.5, memory: 256, env: { BALLAST_MB: "100" } }),
+  );
 }
 
 describe("parked engines (artifacts.parkedEnginesMb)", () => {
