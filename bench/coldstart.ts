@@ -6,10 +6,11 @@
 // Run: npm run bench:coldstart
 import { mkdirSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { DescribeInferenceComponentCommand, UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand } from "@aws-sdk/client-sagemaker-runtime";
 import { credentials, startBerth, type BerthProcess } from "../test/support/berth-process.js";
+import { registerCopyRange } from "../test/support/autoscaling.js";
 import { buildExampleImage } from "../test/support/container-images.js";
 import { createContainerComponent } from "../test/support/container-models.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../test/support/fixtures.js";
@@ -64,17 +65,7 @@ function stats(samples: number[]) {
 
 async function allowWake(berth: BerthProcess, names: string[]): Promise<void> {
   const aas = new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials });
-  for (const name of names) {
-    await aas.send(
-      new RegisterScalableTargetCommand({
-        ServiceNamespace: "sagemaker",
-        ResourceId: `inference-component/${name}`,
-        ScalableDimension: "sagemaker:inference-component:DesiredCopyCount",
-        MinCapacity: 0,
-        MaxCapacity: 1,
-      }),
-    );
-  }
+  for (const name of names) await registerCopyRange(aas, name, 0, 1);
 }
 
 const round: Round = { scaleToZero, firstByte, allowWake };

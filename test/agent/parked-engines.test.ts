@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
-import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { UpdateInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { loadConfig } from "../../src/config/config.js";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, setCopyCount, waitForComponent } from "../support/fixtures.js";
 import { invoke } from "../support/invoke.js";
 import { placement } from "../support/placement.js";
 import { processAlive } from "../support/probe.js";
 import { eventually } from "../support/wait.js";
+import { registerCopyRange } from "../support/autoscaling.js";
 
 /** A configured image that declares itself parkable; each copy holds 100 MiB, so a 250 MiB budget keeps one parked engine, not two. */
 const parkableImage = {
@@ -27,16 +29,7 @@ function logged(berth: BerthProcess, ...parts: string[]): Promise<unknown> {
 }
 
 async function allowWakeFromZero(berth: BerthProcess, component: string): Promise<void> {
-  const aas = new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials });
-  await aas.send(
-    new RegisterScalableTargetCommand({
-      ServiceNamespace: "sagemaker",
-      ResourceId: `inference-component/${component}`,
-      ScalableDimension: "sagemaker:inference-component:DesiredCopyCount",
-      MinCapacity: 0,
-      MaxCapacity: 1,
-    }),
-  );
+  await registerCopyRange(new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials }), component, 0, 1);
 }
 
 async function parkableComponent(berth: BerthProcess, endpoint: string): Promise<string> {
@@ -47,6 +40,11 @@ async function parkableComponent(berth: BerthProcess, endpoint: string): Promise
 }
 
 describe("parked engines (artifacts.parkedEnginesMb)", () => {
+  it("are off unless artifacts.parkedEnginesMb or BERTH_ARTIFACT_PARKED_ENGINES_MB gives them a budget", () => {
+    assert.equal(loadConfig({ env: {} }).artifacts.parkedEnginesMb, 0);
+    assert.equal(loadConfig({ env: { BERTH_ARTIFACT_PARKED_ENGINES_MB: "2048" } }).artifacts.parkedEnginesMb, 2048);
+  });
+
   it("wakes a berth/llm component from zero copies on its parked engine (same process), and never reuses it for a new version", async () => {
     const berth = await startBerth({ config: { artifacts: { parkedEnginesMb: 4096 } } });
     try {
