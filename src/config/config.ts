@@ -25,6 +25,8 @@ export interface ImageCommand {
   /** Command line run for a copy of this image; {port} and {modelDir} are replaced. */
   command: string[];
   env?: Record<string, string>;
+  /** A stopped copy's process may be parked for the next copy of its version (artifacts.parkedEnginesMb). */
+  parkable?: boolean;
 }
 
 export interface BerthConfig {

@@ -29,6 +29,8 @@ export interface EndpointWorld {
 export interface HostHeldArtifacts {
   urls: readonly string[];
   memoryUrls?: readonly string[];
+  /** Parked engines' keys (src/domain/parked-engine-key.ts). */
+  parked?: readonly string[];
 }
 
 /** An instance that was launched on a host whose lease is gone: the host died or was cut off. */
