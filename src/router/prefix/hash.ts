@@ -5,6 +5,18 @@
 export function hashBytes(bytes: Uint8Array, start: number, end: number, seed: number): number {
   let h = seed | 0;
   let i = start;
+  const offset = bytes.byteOffset + start;
+  const words = (end - start) >>> 2;
+  // Where the bytes sit on a 4-byte boundary, whole words are read at once: about twice as fast, the same hash.
+  if (littleEndian && (offset & 3) === 0 && words > 0) {
+    const view = new Int32Array(bytes.buffer, offset, words);
+    for (let j = 0; j < words; j++) {
+      h ^= scramble(view[j]!);
+      h = (h << 13) | (h >>> 19);
+      h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    }
+    i += words * 4;
+  }
   for (; i + 4 <= end; i += 4) {
     h ^= scramble(bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
     h = (h << 13) | (h >>> 19);
@@ -18,6 +30,8 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number, seed: n
   }
   return finish(h ^ (end - start));
 }
+
+const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** The same hash over a string's UTF-16 code units (a PrefixAwareId, a copy's id). */
 export function hashString(text: string, seed = 0): number {
