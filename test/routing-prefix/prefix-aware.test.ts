@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import {
   AddTagsCommand,
   CreateEndpointCommand,
+  CreateModelCommand,
   CreateEndpointConfigCommand,
   DeleteTagsCommand,
   DescribeEndpointCommand,
@@ -57,7 +58,7 @@ describe("prefix-aware routing", () => {
   }
 
   async function copyFor(
-    target: { endpoint: string; component: string },
+    target: { endpoint: string; component?: string },
     body: string,
     options: { id?: string; attributes?: string; signal?: AbortSignal } = {},
   ) {
@@ -132,6 +133,31 @@ describe("prefix-aware routing", () => {
     assert.equal(await held, "aborted");
     await waitForInFlight(berth.url, target.component, 0, "the aborted request to end");
     assert.equal(await copyFor(target, body), owner);
+  });
+
+  it("routes a single-model endpoint's instances by prefix too", async () => {
+    const model = uniqueName("prefix-model");
+    await berth.sagemaker.send(new CreateModelCommand({ ModelName: model, PrimaryContainer: { Image: "berth/echo" } }));
+    const endpoint = uniqueName("prefix-single");
+    await berth.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: endpoint,
+        ProductionVariants: [
+          { VariantName: "Main", ModelName: model, InstanceType: "ml.m5.large", InitialInstanceCount: 3, RoutingConfig: prefixAware(1024, 64) },
+        ],
+      }),
+    );
+    await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: endpoint }));
+    await waitForEndpoint(berth.sagemaker, endpoint, "InService", 120_000);
+    const target = { endpoint, component: undefined };
+    const owners = new Set<string>();
+    for (let system = 0; system < 12; system++) {
+      const body = text(`single-${system}`, 1024);
+      const copy = await copyFor(target, `${body} first question`);
+      assert.equal(await copyFor(target, `${body} second question`), copy);
+      owners.add(copy);
+    }
+    assert.ok(owners.size > 1, "12 different prefixes all went to one of 3 instances");
   });
 
   it("describes PREFIX_AWARE and its PrefixAwareRoutingConfig on the configuration and the endpoint", async () => {
