@@ -6,6 +6,7 @@ import { BerthError } from "../domain/errors/berth-error.js";
 import { runtimeErrors } from "../domain/errors/runtime.js";
 import type { RequestObserver, RequestOutcome, RequestTarget, RetryReason } from "./observer.js";
 import { pickCopy, type CopyLoad } from "./pick.js";
+import type { PrefixRouting } from "./prefix/prefix-pick.js";
 import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingTable, VariantRoute } from "./table.js";
 import { copyAbsentHeader, neverReachedCopy, UpstreamPools } from "./upstream.js";
 import { WaitingRequests, type HoldOptions } from "./hold.js";
@@ -28,6 +29,8 @@ export interface InvokeRequest {
   startedAt: number;
   /** SessionId: NEW_SESSION, or the id of a session the container opened (also forwarded to it in headers). */
   sessionId?: string;
+  /** PrefixAwareId: with the body's prefix, decides the copy under PREFIX_AWARE. */
+  prefixAwareId?: string;
 }
 
 export interface InvokeResult {
@@ -178,7 +181,7 @@ export class Router {
     const endpoint = this.#table.endpoints.get(request.endpointName.toLowerCase());
     if (!endpoint) throw runtimeErrors.endpointNotFound(request.endpointName, this.#options.accountId);
     if (request.sessionId !== undefined && request.sessionId !== newSessionValue) return this.#invokeInSession(endpoint, request, request.sessionId);
-    let { copies, strategy, variantName, componentName, adapter } = this.#target(endpoint, request);
+    let { copies, strategy, variantName, componentName, adapter, prefix } = this.#target(endpoint, request);
     if (adapter) request = { ...request, headers: withAdapter(request.headers, adapter) };
     const limit = componentName ? this.#options.copyConcurrency : Infinity;
     // Only a request that had to be retried needs to remember which copies it tried.
@@ -186,13 +189,13 @@ export class Router {
     let holdUntil: number | undefined;
     let failure: RetryableFailure | undefined;
     for (;;) {
-      let copy = pickCopy(copies, strategy, this.#loadOf, { exclude: tried, rotation: this.#rotation++, random: this.#options.random, limit });
+      let copy = pickCopy(copies, strategy, this.#loadOf, { exclude: tried, rotation: this.#rotation++, random: this.#options.random, limit, prefix, request });
       let reserved = false;
       if (!copy && componentName) {
         copy = await this.#waitForCopy(endpoint.name, componentName, copies, request, tried, holdUntil, failure);
         reserved = true;
         const current = this.#table.endpoints.get(endpoint.name.toLowerCase());
-        if (current?.components.has(componentName.toLowerCase())) ({ copies, strategy, variantName } = this.#target(current, request));
+        if (current?.components.has(componentName.toLowerCase())) ({ copies, strategy, variantName, prefix } = this.#target(current, request));
       }
       if (!copy) {
         const target: RequestTarget = { endpointName: endpoint.name, variantName, componentName };
@@ -339,6 +342,7 @@ export class Router {
       return {
         copies: component.copies,
         strategy: component.strategy,
+        prefix: component.prefix,
         variantName: component.variantName,
         componentName: component.name,
         adapter: component.adapter,
@@ -348,7 +352,7 @@ export class Router {
     if (request.componentName) throw runtimeErrors.componentHeaderNotAllowed();
     const variant = request.targetVariant ? endpoint.variants.find((v) => v.name === request.targetVariant) : this.#weightedVariant(endpoint.variants);
     if (!variant) throw runtimeErrors.variantNotFound(request.targetVariant ?? "", endpoint.name);
-    return { copies: variant.copies, strategy: variant.strategy, variantName: variant.name };
+    return { copies: variant.copies, strategy: variant.strategy, prefix: variant.prefix, variantName: variant.name };
   }
 
   #weightedVariant(variants: VariantRoute[]): VariantRoute | undefined {
@@ -469,6 +473,7 @@ class RetryableFailure extends Error {
 interface TargetChoice {
   copies: RouteCopy[];
   strategy: VariantRoute["strategy"];
+  prefix?: PrefixRouting;
   variantName: string;
   componentName?: string;
   adapter?: string;

@@ -1,6 +1,7 @@
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointRecord, InstanceRecord } from "../domain/resources.js";
+import { prefixRoutingOf, type PrefixRouting } from "./prefix/prefix-pick.js";
 
-export type RoutingStrategy = "LEAST_OUTSTANDING_REQUESTS" | "RANDOM";
+export type RoutingStrategy = "LEAST_OUTSTANDING_REQUESTS" | "RANDOM" | "PREFIX_AWARE";
 
 /** A copy the router may send requests to. */
 export interface RouteCopy {
@@ -18,6 +19,7 @@ export interface ComponentRoute {
   endpointName: string;
   variantName: string;
   strategy: RoutingStrategy;
+  prefix?: PrefixRouting;
   copies: RouteCopy[];
   desiredCopies: number;
   status: string;
@@ -35,6 +37,7 @@ export interface VariantRoute {
   name: string;
   weight: number;
   strategy: RoutingStrategy;
+  prefix?: PrefixRouting;
   /** Copies of the variant's model (single-model endpoints only). */
   copies: RouteCopy[];
 }
@@ -127,6 +130,7 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
       name: v.VariantName,
       weight: deployment.variants[v.VariantName]?.desiredWeight ?? 1,
       strategy: (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? defaultRoutingStrategy,
+      prefix: prefixRoutingOf(v.RoutingConfig, deployment.prefixBlocks),
       copies: hostsComponents
         ? []
         : endpointCopies
@@ -156,6 +160,7 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
       endpointName: component.endpointName,
       variantName: component.variantName,
       strategy: variant?.strategy ?? defaultRoutingStrategy,
+      prefix: variant?.prefix,
       copies,
       desiredCopies: component.status === "Deleting" ? 0 : base ? (baseRecord?.desiredCopyCount ?? 0) : component.desiredCopyCount,
       status: component.status,
