@@ -149,14 +149,18 @@ async function runMode(berth: BerthServer, endpoint: string, mode: Mode, bodies:
       RuntimeConfig: { CopyCount: options.copies },
     }),
   );
+  let seen = "";
   await pollUntil(
     async () => {
       const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: component }));
       if (d.InferenceComponentStatus === "Failed") throw new Error(`component ${component} failed: ${d.FailureReason}`);
+      seen = `${d.InferenceComponentStatus}, ${d.RuntimeConfig?.CurrentCopyCount} copies${d.FailureReason ? `: ${d.FailureReason}` : ""}`;
       return d.InferenceComponentStatus === "InService" && d.RuntimeConfig?.CurrentCopyCount === options.copies ? true : undefined;
     },
     { timeoutMs: 120_000, what: `${options.copies} copies of ${component} to be InService` },
-  );
+  ).catch((error: Error) => {
+    throw new Error(`${error.message} (last seen: ${seen})`);
+  });
 
   const ttfts: number[] = [];
   let promptTokens = 0;
@@ -181,6 +185,15 @@ async function runMode(berth: BerthServer, endpoint: string, mode: Mode, bodies:
   const wallS = (performance.now() - started) / 1000;
   await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: component }));
   await berth.sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpoint }));
+  // The next mode's copies need the devices and cores these hold.
+  await pollUntil(
+    () =>
+      berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint })).then(
+        () => undefined,
+        () => true,
+      ),
+    { timeoutMs: 60_000, what: `endpoint ${endpoint} to be deleted` },
+  );
   ttfts.sort((a, b) => a - b);
   return { mode: mode.name, ttftP50Ms: quantile(ttfts, 0.5), ttftP99Ms: quantile(ttfts, 0.99), promptTokens, reusedTokens, wallS };
 }
