@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import {
   AddTagsCommand,
   CreateEndpointCommand,
+  CreateModelCommand,
   CreateEndpointConfigCommand,
   DeleteTagsCommand,
   DescribeEndpointCommand,
@@ -56,23 +57,31 @@ describe("prefix-aware routing", () => {
     return { endpoint, component };
   }
 
+  /** The input both invocations share. */
+  const invocation = (target: { endpoint: string; component?: string }, body: string, id?: string) => ({
+    EndpointName: target.endpoint,
+    InferenceComponentName: target.component,
+    Body: new TextEncoder().encode(body),
+    ContentType: "text/plain",
+    PrefixAwareId: id,
+  });
+
   async function copyFor(
-    target: { endpoint: string; component: string },
+    target: { endpoint: string; component?: string },
     body: string,
     options: { id?: string; attributes?: string; signal?: AbortSignal } = {},
   ) {
-    const response = await berth.runtime.send(
-      new InvokeEndpointCommand({
-        EndpointName: target.endpoint,
-        InferenceComponentName: target.component,
-        Body: new TextEncoder().encode(body),
-        ContentType: "text/plain",
-        PrefixAwareId: options.id,
-        CustomAttributes: options.attributes,
-      }),
-      { abortSignal: options.signal },
-    );
+    const input = { ...invocation(target, body, options.id), CustomAttributes: options.attributes };
+    const response = await berth.runtime.send(new InvokeEndpointCommand(input), { abortSignal: options.signal });
     return copyOf(response.CustomAttributes);
+  }
+
+  /** InvokeEndpointWithResponseStream: the whole answer and the copy that streamed it. */
+  async function streamed(target: { endpoint: string; component?: string }, body: string, id?: string) {
+    const response = await berth.runtime.send(new InvokeEndpointWithResponseStreamCommand(invocation(target, body, id)));
+    let answer = "";
+    for await (const event of response.Body!) if (event.PayloadPart?.Bytes) answer += Buffer.from(event.PayloadPart.Bytes).toString("utf8");
+    return { answer, copy: copyOf(response.CustomAttributes) };
   }
 
   it("sends every request sharing its first PrefixLength bytes to one copy, and spreads different prefixes over the copies", async () => {
@@ -103,19 +112,9 @@ describe("prefix-aware routing", () => {
     for (let app = 0; app < 4; app++) {
       const body = text(`stream-${app}`, 1200);
       const invoked = await copyFor(target, body, { id: `app-${app}` });
-      const response = await berth.runtime.send(
-        new InvokeEndpointWithResponseStreamCommand({
-          EndpointName: target.endpoint,
-          InferenceComponentName: target.component,
-          Body: new TextEncoder().encode(body),
-          ContentType: "text/plain",
-          PrefixAwareId: `app-${app}`,
-        }),
-      );
-      let answer = "";
-      for await (const event of response.Body!) if (event.PayloadPart?.Bytes) answer += Buffer.from(event.PayloadPart.Bytes).toString("utf8");
+      const { answer, copy } = await streamed(target, body, `app-${app}`);
       assert.equal(answer, body);
-      assert.equal(copyOf(response.CustomAttributes), invoked, `app-${app}'s stream reached another copy than its InvokeEndpoint`);
+      assert.equal(copy, invoked, `app-${app}'s stream reached another copy than its InvokeEndpoint`);
     }
   });
 
@@ -132,6 +131,31 @@ describe("prefix-aware routing", () => {
     assert.equal(await held, "aborted");
     await waitForInFlight(berth.url, target.component, 0, "the aborted request to end");
     assert.equal(await copyFor(target, body), owner);
+  });
+
+  it("routes a single-model endpoint's instances by prefix too", async () => {
+    const model = uniqueName("prefix-model");
+    await berth.sagemaker.send(new CreateModelCommand({ ModelName: model, PrimaryContainer: { Image: "berth/echo" } }));
+    const endpoint = uniqueName("prefix-single");
+    await berth.sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: endpoint,
+        ProductionVariants: [
+          { VariantName: "Main", ModelName: model, InstanceType: "ml.m5.large", InitialInstanceCount: 3, RoutingConfig: prefixAware(1024, 64) },
+        ],
+      }),
+    );
+    await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: endpoint }));
+    await waitForEndpoint(berth.sagemaker, endpoint, "InService", 120_000);
+    const target = { endpoint, component: undefined };
+    const owners = new Set<string>();
+    for (let system = 0; system < 12; system++) {
+      const body = text(`single-${system}`, 1024);
+      const copy = await copyFor(target, `${body} first question`);
+      assert.equal(await copyFor(target, `${body} second question`), copy);
+      owners.add(copy);
+    }
+    assert.ok(owners.size > 1, "12 different prefixes all went to one of 3 instances");
   });
 
   it("describes PREFIX_AWARE and its PrefixAwareRoutingConfig on the configuration and the endpoint", async () => {
@@ -178,17 +202,7 @@ describe("prefix-aware routing", () => {
         assert.match(e.message, /1 validation error detected: Value '.*' at 'prefixAwareId' failed to satisfy constraint/);
         return true;
       });
-      await assert.rejects(
-        berth.runtime.send(
-          new InvokeEndpointWithResponseStreamCommand({
-            EndpointName: target.endpoint,
-            InferenceComponentName: target.component,
-            Body: new TextEncoder().encode("hello"),
-            PrefixAwareId: id,
-          }),
-        ),
-        { name: "ValidationError" },
-      );
+      await assert.rejects(streamed(target, "hello", id), { name: "ValidationError" });
     }
   });
 

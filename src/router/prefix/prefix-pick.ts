@@ -1,7 +1,7 @@
 import type { PickOptions } from "../pick.js";
 import type { RouteCopy } from "../table.js";
 import { BlockTable } from "./block-table.js";
-import { hashBytes, hashString, weight } from "./hash.js";
+import { hashBytes, hashString, weight, wordsOf } from "./hash.js";
 
 /** A variant's PREFIX_AWARE settings, as the routing table carries them. */
 export interface PrefixRouting {
@@ -90,9 +90,10 @@ export function pickByPrefix<L extends PrefixLoad>(
 /** Fills blockHashes with one hash per whole block of body[0, end), each chained on the one before; returns how many. */
 function hashBlocks(body: Uint8Array, end: number, blockBytes: number, seed: number): number {
   const count = Math.min(Math.floor(end / blockBytes), blockHashes.length);
+  const words = wordsOf(body);
   let hash = seed;
   for (let i = 0; i < count; i++) {
-    hash = hashBytes(body, i * blockBytes, (i + 1) * blockBytes, hash);
+    hash = hashBytes(body, i * blockBytes, (i + 1) * blockBytes, hash, words);
     blockHashes[i] = hash;
   }
   return count;
