@@ -235,6 +235,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   try {
     const report = await runRouterBenchmark(parseArgs(process.argv.slice(2)));
     console.log(report.text);
+    // The LLM row is bench/router-llm.ts (npm run bench:router-llm): a shared-prefix workload under each routing mode.
+    const llm = await (await import("./router-llm.js")).runRouterLlmBenchmark(process.argv.includes("--quick") ? { requests: 20 } : {});
+    console.log(`\n${llm.text}`);
+    if (!llm.ok) process.exitCode = 1;
   } catch (error) {
     console.error(`router benchmark failed: ${(error as Error).stack ?? String(error)}`);
     process.exitCode = 1;
