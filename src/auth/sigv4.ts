@@ -6,6 +6,7 @@ import type { HttpRequest } from "@smithy/types";
 import { authErrors } from "../domain/errors/auth.js";
 import { splitAwsChunks } from "./chunked.js";
 import { checkTrailerChecksum } from "./trailer-checksum.js";
+import { plainCanonicalPrefix } from "./canonical-request.js";
 import type { ActiveKey, KeyRing } from "./key-ring.js";
 
 const sha256 = Hash.bind(null, "sha256");
@@ -83,11 +84,12 @@ export class SigV4Verifier {
     const declared = parts.presigned
       ? (single(parts.query["X-Amz-Content-Sha256"]) ?? single(req.headers["x-amz-content-sha256"]))
       : single(req.headers["x-amz-content-sha256"]);
-    const request = canonicalInput(req, parts);
+    const prefix = this.#canonicalPrefix(req, parts);
     const scope = `${parts.scopeDate}/${parts.region}/${parts.service}/aws4_request`;
     const cacheKey = `${key.accessKeyId}/${parts.scopeDate}/${parts.region}/${parts.service}`;
     const signingKey = this.#signingKeys.get(cacheKey) ?? (await this.#deriveSigningKey(cacheKey, key, parts));
-    const signatureOver = (payloadHash: string) => this.#matches(this.#sign(request, payloadHash, parts.longDate, scope, signingKey), parts.signature);
+    const signatureOver = (payloadHash: string) =>
+      this.#matches(hmacHex(signingKey, stringToSign(parts.longDate, scope, prefix + payloadHash)), parts.signature);
 
     if (declared === undefined) {
       return {
@@ -130,9 +132,16 @@ export class SigV4Verifier {
     if (signedAt < now - windowMs) throw authErrors.signatureExpired(parts.longDate, longDateOf(now - windowMs), longDateOf(now), minutes);
   }
 
-  #sign(request: HttpRequest, payloadHash: string, longDate: string, scope: string, signingKey: Uint8Array): string {
+  /** The canonical request without its last line, the payload hash: the same for every hash a request is checked against. */
+  #canonicalPrefix(req: IncomingMessage, parts: SignatureParts): string {
+    const url = req.url ?? "/";
+    if (!parts.presigned && !url.includes("?")) {
+      const plain = plainCanonicalPrefix(req, url, parts.signedHeaders);
+      if (plain !== undefined) return plain;
+    }
+    const request = canonicalInput(req, parts);
     const canonicalHeaders = getCanonicalHeaders(request, undefined, new Set(Object.keys(request.headers)));
-    return hmacHex(signingKey, stringToSign(longDate, scope, this.#signer.canonicalRequest(request, canonicalHeaders, payloadHash)));
+    return this.#signer.canonicalRequest(request, canonicalHeaders, "");
   }
 
   #matches(expected: string, provided: string): boolean {
