@@ -41,6 +41,8 @@ export class RouterWorkers {
   readonly #idleCalls = new Map<number, { pending: Set<number>; resolve: () => void }>();
   #unwatch?: () => void;
   #primaryUrl = "";
+  /** Per component, the requests each worker last said were waiting for one of its copies. */
+  readonly #backlogs = new Map<string, Map<number, number>>();
   port = 0;
 
   constructor(options: RouterWorkersOptions) {
@@ -121,6 +123,7 @@ export class RouterWorkers {
 
   #forgetWorker(index: number, worker: Worker): void {
     if (this.#workers.get(index)?.worker === worker) this.#workers.delete(index);
+    for (const byWorker of this.#backlogs.values()) byWorker.delete(index);
     for (const [id, call] of this.#idleCalls) {
       call.pending.delete(index);
       if (call.pending.size === 0) {
@@ -140,7 +143,7 @@ export class RouterWorkers {
       }
     } else if (message.t === "call") void this.#sessionCall(state?.worker, message.id, message.call);
     else if (message.t === "wake") this.#options.onWake(message.component);
-    else if (message.t === "backlog") this.#options.onBacklog(message.component, message.waiting);
+    else if (message.t === "backlog") this.#backlog(index, message.component, message.waiting);
     else if (message.t === "idle") {
       const call = this.#idleCalls.get(message.id);
       call?.pending.delete(index);
@@ -149,6 +152,16 @@ export class RouterWorkers {
         call.resolve();
       }
     }
+  }
+
+  /** Each worker counts its own waiting requests; the autoscaler hears the component's total. */
+  #backlog(index: number, component: string, waiting: number): void {
+    let byWorker = this.#backlogs.get(component);
+    if (!byWorker) this.#backlogs.set(component, (byWorker = new Map()));
+    byWorker.set(index, waiting);
+    let total = 0;
+    for (const count of byWorker.values()) total += count;
+    this.#options.onBacklog(component, total);
   }
 
   #replay(event: ObservedEvent): void {

@@ -6,6 +6,7 @@ import { credentials, startBerth, type BerthProcess } from "../support/berth-pro
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { berthFetch } from "../support/http.js";
 import { copyOf, invoke } from "../support/invoke.js";
+import { processAlive } from "../support/probe.js";
 import { eventually } from "../support/wait.js";
 
 /** The server's router workers: its child processes running the worker script. */
@@ -23,15 +24,6 @@ function workerPids(serverPid: number): number[] {
       return false;
     }
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A client of its own, so its connection is a new one, which the port hands to the next worker in turn. */
@@ -108,7 +100,9 @@ describe("--router-workers: stopping the server", () => {
     const pids = workerPids(berth.child.pid!);
     assert.equal(pids.length, 2);
     await berth.kill();
-    await eventually(async () => (pids.every((pid) => !alive(pid)) ? true : undefined), { what: "both router workers to exit after the server was killed" });
+    await eventually(async () => (pids.every((pid) => !processAlive(pid)) ? true : undefined), {
+      what: "both router workers to exit after the server was killed",
+    });
   });
 
   it("stops its workers on SIGTERM and exits 0", async () => {
@@ -116,7 +110,7 @@ describe("--router-workers: stopping the server", () => {
     const pids = workerPids(berth.child.pid!);
     assert.equal(await berth.stop(), 0);
     assert.ok(
-      pids.every((pid) => !alive(pid)),
+      pids.every((pid) => !processAlive(pid)),
       "no worker outlives the server",
     );
   });
