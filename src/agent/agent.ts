@@ -170,8 +170,10 @@ export class NodeAgent {
     const { store } = this.#options;
     const copy = (await store.get("copy", key))?.value;
     const instance = copy ? (await store.get("instance", keys.child(copy.endpointName, copy.instanceId)))?.value : undefined;
-    const mine = copy !== undefined && copy.state === "Active" && instance?.host === this.#options.host;
     const supervisor = this.#supervisors.get(key);
+    // A stopped copy draining its stateful sessions keeps running (never started again) until the controller lets it stop.
+    const held = copy?.state === "Draining" && copy.sessionsDrainUntil !== undefined && supervisor !== undefined;
+    const mine = copy !== undefined && (copy.state === "Active" || held) && instance?.host === this.#options.host;
     if (mine) {
       if (!supervisor && !this.#stopping.has(key)) {
         this.#startCopy(key, copy, instance.devices ?? []);

@@ -59,6 +59,8 @@ export interface BerthConfig {
   holdSeconds: number;
   /** Requests one component may hold at once while it has no ready copy. */
   holdQueueSize: number;
+  /** How long a copy being stopped (scale-in, update, move) keeps serving its open stateful sessions (real seconds; 0: not at all). */
+  sessionDrainSeconds: number;
   /** Requests one copy of an inference component serves at once; more wait in the component's queue. */
   maxConcurrentRequestsPerCopy: number;
   /** Processes that route invocations, sharing the port (node:cluster); 1: this process alone. */
@@ -96,6 +98,7 @@ export const defaultConfig: BerthConfig = {
   instanceIdleReleaseSeconds: 600,
   holdSeconds: 120,
   holdQueueSize: 1000,
+  sessionDrainSeconds: 60,
   maxConcurrentRequestsPerCopy: 64,
   routerWorkers: 1,
   limits: defaultLimits,
@@ -216,6 +219,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
   const metricRetentionSeconds = parseDuration(raw.metricRetentionSeconds, "metricRetentionSeconds");
   const instanceIdleReleaseSeconds = parseDuration(raw.instanceIdleReleaseSeconds, "instanceIdleReleaseSeconds");
   const holdSeconds = parseDuration(raw.holdSeconds, "holdSeconds");
+  const sessionDrainSeconds = Number(raw.sessionDrainSeconds) === 0 ? 0 : parseDuration(raw.sessionDrainSeconds, "sessionDrainSeconds");
   const holdQueueSize = Number(raw.holdQueueSize);
   if (!Number.isInteger(holdQueueSize) || holdQueueSize < 0)
     throw new ConfigError(`holdQueueSize must be a whole number of 0 or more, got '${raw.holdQueueSize}'.`);
@@ -249,6 +253,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     instanceIdleReleaseSeconds,
     holdSeconds,
     holdQueueSize,
+    sessionDrainSeconds,
     maxConcurrentRequestsPerCopy,
     routerWorkers,
     limits: checkLimits(raw.limits),

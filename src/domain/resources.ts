@@ -235,6 +235,12 @@ export interface CopyRecord {
   createdAt: number;
   /** Set on a copy started to take over from another (a move): the old one stops once this one is ready. */
   replaces?: string;
+  /**
+   * Set on a Draining copy that holds open stateful sessions: its agent keeps it running, and routers send
+   * it those sessions' requests only, until they end or this time passes (epoch ms); then the controller
+   * clears it and the copy stops.
+   */
+  sessionsDrainUntil?: number;
 }
 
 export type CopyPhase = "Downloading" | "Starting" | "Ready" | "Failed" | "Stopping";

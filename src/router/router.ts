@@ -350,7 +350,7 @@ export class Router {
     if (request.componentName) throw runtimeErrors.componentHeaderNotAllowed();
     const variant = request.targetVariant ? endpoint.variants.find((v) => v.name === request.targetVariant) : this.#weightedVariant(endpoint.variants);
     if (!variant) throw runtimeErrors.variantNotFound(request.targetVariant ?? "", endpoint.name);
-    return { copies: variant.copies, strategy: variant.strategy, variantName: variant.name };
+    return { copies: variant.copies, strategy: variant.strategy, variantName: variant.name, draining: variant.draining };
   }
 
   #weightedVariant(variants: VariantRoute[]): VariantRoute | undefined {

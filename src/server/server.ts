@@ -170,8 +170,6 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   });
   await publisher.start();
 
-  // Set once the server stops: copies stopped then do not wait for their stateful sessions.
-  let shuttingDown = false;
   // The agent runs in this process: it drains a copy by waiting on this router, so it cannot run on another machine yet.
   const agent = cluster
     ? undefined
@@ -184,12 +182,11 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         artifacts: config.artifacts,
         clock,
         log: log.child({ component: "agent" }),
-        // A stopping copy first serves the stateful sessions it holds until they end, within the same limit.
+        // Sessions are drained before the copy is told to stop (the endpoint controller's sessionsDrainUntil);
+        // with router workers, their requests to the copy are waited for too.
         drain: async (copyId, timeoutMs) => {
-          const deadline = clock.now() + timeoutMs;
           await publisher.settled();
-          if (!shuttingDown) await sessions.table.waitClosed(copyId, timeoutMs);
-          await Promise.all([router.waitIdle(copyId, Math.max(0, deadline - clock.now())), workers?.waitIdle(copyId, Math.max(0, deadline - clock.now()))]);
+          await Promise.all([router.waitIdle(copyId, timeoutMs), workers?.waitIdle(copyId, timeoutMs)]);
         },
         timings: options.supervisorTimings,
         mps: config.copies.mps,
@@ -205,6 +202,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     scale: timeScale,
     idleReleaseSeconds: config.instanceIdleReleaseSeconds,
     quotas: config.quotas,
+    sessionDrainMs: config.sessionDrainSeconds * 1000,
   });
 
   const autoscalingDeps: AutoscalingDeps = {
@@ -318,7 +316,6 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     port,
     store,
     close: () => {
-      shuttingDown = true;
       closing ??= (async () => {
         ready = false;
         agentApi?.close();

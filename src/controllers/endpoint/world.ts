@@ -11,6 +11,8 @@ export interface EndpointWorld {
   statuses: Map<string, CopyStatusRecord>;
   /** Open stateful sessions per copy id: scale-in stops copies without any first. */
   openSessions?: ReadonlyMap<string, number>;
+  /** Per copy id with open sessions, when the last of them expires: a copy draining its sessions stops then at the latest. */
+  sessionsEndAt?: ReadonlyMap<string, number>;
   /** States of the alarms that running rollouts watch. */
   alarms: Map<string, AlarmState>;
   /**
