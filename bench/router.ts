@@ -103,7 +103,7 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
   const wanted = (name: TargetName) => name === "direct" || !options.targets || options.targets.includes(name);
   const nginxBinary = findNginx();
   // The baseline is part of the targets: without it the benchmark fails, it does not pass on what it could measure.
-  if (!nginxBinary && wanted("nginx")) throw new Error(nginxMissing);
+  if (!nginxBinary && wanted("nginx")) throw new BaselineMissing(nginxMissing);
 
   const cores = cpus().length;
   const pin = options.pin && cores >= 2 && canPin();
@@ -200,6 +200,9 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
     },
   };
 }
+
+/** A baseline the targets are measured against is not installed: said plainly, without a stack trace. */
+class BaselineMissing extends Error {}
 
 /** Every step for every target, once per round, targets in rotating order so none always goes first. */
 async function runSteps(run: {
@@ -298,7 +301,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       process.exitCode = 1;
     }
   } catch (error) {
-    console.error(`router benchmark failed: ${(error as Error).stack ?? String(error)}`);
+    console.error(`router benchmark failed: ${error instanceof BaselineMissing ? error.message : ((error as Error).stack ?? String(error))}`);
     process.exitCode = 1;
   }
 }
