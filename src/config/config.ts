@@ -65,6 +65,8 @@ export interface BerthConfig {
   sessionDrainSeconds: number;
   /** Requests one copy of an inference component serves at once; more wait in the component's queue. */
   maxConcurrentRequestsPerCopy: number;
+  /** Processes that route invocations, sharing the port (node:cluster); 1: this process alone. */
+  routerWorkers: number;
   /** Hard limits on memory the runtime path may hold (see limits.ts). */
   limits: LimitsConfig;
   /** Where model artifacts may come from and how large they may be. */
@@ -100,6 +102,7 @@ export const defaultConfig: BerthConfig = {
   holdQueueSize: 1000,
   sessionDrainSeconds: 60,
   maxConcurrentRequestsPerCopy: 64,
+  routerWorkers: 1,
   limits: defaultLimits,
   artifacts: defaultArtifactSettings,
   copies: { user: defaultCopyUser, dir: undefined, mps: "auto" },
@@ -225,6 +228,9 @@ function check(raw: Record<string, unknown>): BerthConfig {
   const maxConcurrentRequestsPerCopy = Number(raw.maxConcurrentRequestsPerCopy);
   if (!Number.isInteger(maxConcurrentRequestsPerCopy) || maxConcurrentRequestsPerCopy < 1)
     throw new ConfigError(`maxConcurrentRequestsPerCopy must be a whole number of 1 or more, got '${raw.maxConcurrentRequestsPerCopy}'.`);
+  const routerWorkers = Number(raw.routerWorkers);
+  if (!Number.isInteger(routerWorkers) || routerWorkers < 1 || routerWorkers > 64)
+    throw new ConfigError(`routerWorkers must be a whole number from 1 to 64, got '${raw.routerWorkers}'.`);
   const host = String(raw.host);
   const auth = checkAuth(raw.auth as Record<string, unknown>, host);
   const tls = checkTls(raw.tls as Record<string, unknown>);
@@ -251,6 +257,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     holdQueueSize,
     sessionDrainSeconds,
     maxConcurrentRequestsPerCopy,
+    routerWorkers,
     limits: checkLimits(raw.limits),
     artifacts: checkArtifactSettings(raw.artifacts),
     copies: checkCopies((raw.copies ?? {}) as Partial<CopiesConfig>),

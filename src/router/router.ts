@@ -107,6 +107,8 @@ interface CopyState extends CopyLoad {
 export class Router {
   #table: RoutingTable = { endpoints: new Map(), builtAt: 0, revision: 0 };
   readonly #copies = new Map<string, CopyState>();
+  /** Keyed by the table's copy objects, so a new table's copies get new targets and old ones are collected. */
+  readonly #targets = new WeakMap<RouteCopy, RequestTarget>();
   readonly #pools: UpstreamPools;
   readonly #options: Required<RouterOptions>;
   readonly #waiting: WaitingRequests;
@@ -202,7 +204,7 @@ export class Router {
         this.#options.observer.requestFinished(target, "no_capacity", 0, performance.now() - request.startedAt);
         throw runtimeErrors.endpointNoCapacity(endpoint.name);
       }
-      const target: RequestTarget = { endpointName: endpoint.name, variantName, componentName, copyId: copy.id };
+      const target = this.#targetOf(endpoint.name, variantName, componentName, copy);
       try {
         const result = await this.#send(copy, request, target, reserved);
         if (request.sessionId !== undefined) await this.#noteSession(result, endpoint.name, copy);
@@ -239,7 +241,7 @@ export class Router {
     const copy = choice.copies.find((c) => c.id === session.copyId) ?? choice.draining?.find((c) => c.id === session.copyId);
     if (!copy || copy.restarts !== session.copyRestarts) throw runtimeErrors.sessionCopyGone(sessionId, session.copyId);
     if (choice.adapter) request = { ...request, headers: withAdapter(request.headers, choice.adapter) };
-    const target: RequestTarget = { endpointName: endpoint.name, variantName: choice.variantName, componentName: choice.componentName, copyId: copy.id };
+    const target = this.#targetOf(endpoint.name, choice.variantName, choice.componentName, copy);
     let result: InvokeResult;
     try {
       result = await this.#send(copy, request, target, false);
@@ -364,6 +366,18 @@ export class Router {
       if (point < 0) return variant;
     }
     return variants[variants.length - 1];
+  }
+
+  /**
+   * The request's target, one object per copy and component reused by every request to them: observers find
+   * their numbers for it by identity (RouterMetrics), with nothing allocated per request. Never changed.
+   */
+  #targetOf(endpointName: string, variantName: string, componentName: string | undefined, copy: RouteCopy): RequestTarget {
+    const cached = this.#targets.get(copy);
+    if (cached && cached.componentName === componentName && cached.variantName === variantName && cached.endpointName === endpointName) return cached;
+    const target: RequestTarget = Object.freeze({ endpointName, variantName, componentName, copyId: copy.id });
+    this.#targets.set(copy, target);
+    return target;
   }
 
   #state(copyId: string): CopyState {

@@ -55,6 +55,7 @@ import type { AutoscalingDeps } from "../operations/autoscaling/deps.js";
 import { deregisterScalableTarget } from "../operations/autoscaling/targets.js";
 import { consoleRoute } from "../console/route.js";
 import { LatencyHistograms } from "../console/latency.js";
+import { RouterWorkers } from "../router-workers/primary.js";
 
 export interface RunningServer {
   url: string;
@@ -114,13 +115,17 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     clock,
     log,
     timeScale,
-    sources: { copyLoads: () => copyLoadsFrom(router) },
+    sources: {
+      copyLoads: () =>
+        copyLoadsFrom(workers ? { table: router.table, inFlight: (id) => workers!.inFlight(id), waiting: (e, c) => workers!.waiting(e, c) } : router),
+    },
   });
   const sessions = await storedSessions(store, clock);
   const latency = new LatencyHistograms(monitoring.bucketMs, () => clock.now());
+  const observer = new ObserverFanout([metrics, monitoring.recorder, latency]);
   const router = new Router({
     accountId: config.accountId,
-    observer: new ObserverFanout([metrics, monitoring.recorder, latency]),
+    observer,
     invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
     hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
     onWake: (component) => (cluster ? cluster.wake(component, (name) => autoscaler.wake(name)) : autoscaler.wake(component)),
@@ -144,8 +149,23 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       ),
   });
   const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });
+  // --router-workers N: N processes route on the port; this one keeps the store, the controllers and the table.
+  const workers =
+    config.routerWorkers > 1
+      ? new RouterWorkers({
+          count: config.routerWorkers,
+          config,
+          store,
+          observer,
+          sessions: sessions.table,
+          onWake: (component) => (cluster ? cluster.wake(component, (name) => autoscaler.wake(name)) : autoscaler.wake(component)),
+          onBacklog: (component, waiting) => autoscaler.backlog(component, waiting),
+          log: log.child({ component: "router-workers" }),
+        })
+      : undefined;
   publisher.subscribe((table) => {
     router.setTable(table);
+    workers?.setTable(table);
     metrics.updateCopies(table);
   });
   await publisher.start();
@@ -162,8 +182,12 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         artifacts: config.artifacts,
         clock,
         log: log.child({ component: "agent" }),
-        // Sessions are drained before the copy is told to stop (the endpoint controller's sessionsDrainUntil).
-        drain: (copyId, timeoutMs) => publisher.settled().then(() => router.waitIdle(copyId, timeoutMs)),
+        // Sessions are drained before the copy is told to stop (the endpoint controller's sessionsDrainUntil);
+        // with router workers, their requests to the copy are waited for too.
+        drain: async (copyId, timeoutMs) => {
+          await publisher.settled();
+          await Promise.all([router.waitIdle(copyId, timeoutMs), workers?.waitIdle(copyId, timeoutMs)]);
+        },
         timings: options.supervisorTimings,
         mps: config.copies.mps,
       });
@@ -271,7 +295,9 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     isReady: () => ready,
     routingRevision: () => router.table.revision,
   });
-  const port = await listen(server, config.host, config.port);
+  // With workers, this process's own listener is on loopback, for the requests they relay.
+  const ownPort = await listen(server, workers ? "127.0.0.1" : config.host, workers ? 0 : config.port);
+  const port = workers ? await workers.start(`${tls ? "https" : "http"}://127.0.0.1:${ownPort}`) : ownPort;
   ready = true;
   const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   self = { id: cluster ? "" : `${hostname()}-${port}`, url };
@@ -295,6 +321,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         agentApi?.close();
         copyLogs.close();
         webConsole.close();
+        await workers?.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
