@@ -57,11 +57,9 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
       detail: "scale-out from zero comes from a request arriving (Berth wakes the component) or from a step scaling policy",
     });
   }
-  // Window checks index into the history rather than slicing it: the simulator asks this every decision step.
-  const outFrom = windowStart(history, windows.scaleOutPeriods);
-  if (outFrom >= 0 && everyFrom(history, outFrom, (v) => v > goal)) {
-    const latest = history[history.length - 1]!;
-    const wanted = clamp(ceilSafe((basis * latest) / goal), capacity);
+  const signal = trackingSignal(history, windows, goal, capacity, basis);
+  if (signal?.direction === "out") {
+    const { latest, wanted } = signal;
     const because = `${input.metricLabel} ${formatNumber(latest)} above target ${formatNumber(goal)} for ${windows.scaleOutPeriods} periods`;
     if (wanted <= current) {
       if (current >= capacity.max)
@@ -83,12 +81,9 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
       reason: `${input.policyName}: ${because}: ${basis} × ${formatNumber(latest)} / ${formatNumber(goal)} → ${wanted}`,
     };
   }
-  const inFrom = windowStart(history, windows.scaleInPeriods);
-  const low = goal * scaleInThresholdFraction;
-  if (inFrom >= 0 && everyFrom(history, inFrom, (v) => v < low)) {
-    let peak = -Infinity;
-    for (let i = inFrom; i < history.length; i++) peak = Math.max(peak, history[i]!);
-    const wanted = clamp(ceilSafe((current * peak) / goal), capacity);
+  if (signal?.direction === "in") {
+    const { peak, wanted } = signal;
+    const low = goal * scaleInThresholdFraction;
     const because = `${input.metricLabel} at most ${formatNumber(peak)}, below ${formatNumber(low)} (90% of target ${formatNumber(goal)}) for ${windows.scaleInPeriods} periods`;
     if (wanted >= current) {
       if (current <= capacity.min)
@@ -113,6 +108,38 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
     };
   }
   return none(current, `${input.policyName}: ${input.metricLabel} is near target ${formatNumber(goal)}`);
+}
+
+/** What the metric's history asks for before capacity rules, cooldowns and suspensions; undefined: near the target. */
+export type TrackingSignal = { direction: "out"; latest: number; wanted: number } | { direction: "in"; peak: number; wanted: number } | undefined;
+
+/**
+ * The windows' test of decideTargetTracking, alone: the metric above the target for the whole scale-out
+ * window (wanted: basis × latest / target), else below 90% of it for the whole scale-in window (wanted:
+ * current × peak / target), both clamped to the capacity's bounds. The simulator asks this every decision
+ * step and calls decideTargetTracking only when the answer can change the count, so the windows are
+ * checked by indexing into the history rather than slicing it.
+ */
+export function trackingSignal(
+  history: readonly (number | undefined)[],
+  windows: TrackingWindows,
+  goal: number,
+  capacity: Capacity,
+  basis: number,
+): TrackingSignal {
+  const outFrom = windowStart(history, windows.scaleOutPeriods);
+  if (outFrom >= 0 && everyFrom(history, outFrom, (v) => v > goal)) {
+    const latest = history[history.length - 1]!;
+    return { direction: "out", latest, wanted: clamp(ceilSafe((basis * latest) / goal), capacity) };
+  }
+  const inFrom = windowStart(history, windows.scaleInPeriods);
+  const low = goal * scaleInThresholdFraction;
+  if (inFrom >= 0 && everyFrom(history, inFrom, (v) => v < low)) {
+    let peak = -Infinity;
+    for (let i = inFrom; i < history.length; i++) peak = Math.max(peak, history[i]!);
+    return { direction: "in", peak, wanted: clamp(ceilSafe((capacity.current * peak) / goal), capacity) };
+  }
+  return undefined;
 }
 
 /** Where the last `periods` values of the history start (as history.slice(-periods) takes them); -1 when there are fewer. */

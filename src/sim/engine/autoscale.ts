@@ -1,4 +1,4 @@
-import { decideTargetTracking, trackingWindows, type TrackingWindows } from "../../autoscaling/target-tracking.js";
+import { decideTargetTracking, scaleInThresholdFraction, trackingSignal, trackingWindows, type TrackingWindows } from "../../autoscaling/target-tracking.js";
 import { trackedMetric } from "../../autoscaling/tracked-metric.js";
 import { TimeScale } from "../../util/time-scale.js";
 import type { CopyScaling } from "./types.js";
@@ -40,6 +40,11 @@ export class TargetTracker {
   #lastCapacity = -1;
   #lastReady = -1;
   #cooling = false;
+  readonly #goal: number;
+  readonly #low: number;
+  /** How many periods in a row, up to the last, closed above the target; below 90% of it. */
+  #above = 0;
+  #below = 0;
 
   constructor(name: string, policy: Extract<CopyScaling, { kind: "target-tracking" }>) {
     const tracked = trackedMetric(policy.config, policy.resource);
@@ -53,6 +58,8 @@ export class TargetTracker {
     this.history = new Array<number | undefined>(Math.max(this.windows.scaleInPeriods, this.windows.scaleOutPeriods)).fill(undefined);
     this.min = policy.min;
     this.max = policy.max;
+    this.#goal = policy.config.TargetValue;
+    this.#low = this.#goal * scaleInThresholdFraction;
   }
 
   /** A request arrived at `at` while `ready` copies were serving (the server records 1/max(1, ready)). */
@@ -94,6 +101,8 @@ export class TargetTracker {
       value = readySeconds > 0 ? this.#outstanding[slot] / readySeconds : undefined;
       this.#outstanding[slot] = 0;
     }
+    this.#above = value !== undefined && value > this.#goal ? this.#above + 1 : 0;
+    this.#below = value !== undefined && value < this.#low ? this.#below + 1 : 0;
     this.#same = value === this.history[this.history.length - 1] ? this.#same + 1 : 1;
     this.history.shift();
     this.history.push(value);
@@ -105,6 +114,25 @@ export class TargetTracker {
   decide(desired: number, ready: number, nowS: number): number | undefined {
     if (desired === 0) return undefined;
     if (!this.#changed && desired === this.#lastCapacity && ready === this.#lastReady && !this.#cooling) return undefined;
+    this.#changed = false;
+    this.#lastCapacity = desired;
+    this.#lastReady = ready;
+    // decideTargetTracking changes the count only when its windows ask for another one (trackingSignal);
+    // otherwise it answers "none" with no cooldown, whatever the time. So it is asked only then, and the
+    // windows only when they can: scale-out needs a whole window above the target and room below the
+    // maximum, scale-in a whole window below 90% of it and room above the minimum.
+    const outPossible = this.#above >= this.windows.scaleOutPeriods && desired < this.max;
+    const inPossible = this.#below >= this.windows.scaleInPeriods && desired > this.min;
+    if (!outPossible && !inPossible) {
+      this.#cooling = false;
+      return undefined;
+    }
+    const capacity = { current: desired, min: this.min, max: this.max };
+    const signal = trackingSignal(this.history, this.windows, this.#goal, capacity, Math.min(desired, ready));
+    if (signal === undefined || (signal.direction === "out" ? signal.wanted <= desired : signal.wanted >= desired)) {
+      this.#cooling = false;
+      return undefined;
+    }
     this.calls++;
     const now = nowS * 1000;
     const decision = decideTargetTracking({
@@ -113,16 +141,13 @@ export class TargetTracker {
       metricLabel: this.label,
       windows: this.windows,
       history: this.history,
-      capacity: { current: desired, min: this.min, max: this.max },
+      capacity,
       measured: ready,
       target: { lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt },
       now,
       scale: apiTime,
       unit: this.#policy.resource.kind === "component" ? "copies" : "instances",
     });
-    this.#changed = false;
-    this.#lastCapacity = desired;
-    this.#lastReady = ready;
     this.#cooling = decision.notScaled?.code === "CooldownInProgress";
     if (decision.direction === "none" || decision.desired === desired) return undefined;
     if (decision.direction === "out") this.lastScaleOutAt = now;
