@@ -24,7 +24,10 @@ export class TargetTracker {
   readonly periodS: number;
   readonly label: string;
   readonly windows: TrackingWindows;
-  readonly history: (number | undefined)[];
+  /** The closed periods' values, a ring from #oldest (NaN: no data); history() lists them oldest first. */
+  readonly #values: Float64Array;
+  #oldest = 0;
+  #latest: number | undefined = undefined;
   readonly min: number;
   readonly max: number;
   lastScaleOutAt: number | undefined;
@@ -55,7 +58,7 @@ export class TargetTracker {
     this.periodS = tracked.tracked.periodSeconds;
     this.label = tracked.tracked.label;
     this.windows = trackingWindows(this.periodS);
-    this.history = new Array<number | undefined>(Math.max(this.windows.scaleInPeriods, this.windows.scaleOutPeriods)).fill(undefined);
+    this.#values = new Float64Array(Math.max(this.windows.scaleInPeriods, this.windows.scaleOutPeriods)).fill(NaN);
     this.min = policy.min;
     this.max = policy.max;
     this.#goal = policy.config.TargetValue;
@@ -103,11 +106,21 @@ export class TargetTracker {
     }
     this.#above = value !== undefined && value > this.#goal ? this.#above + 1 : 0;
     this.#below = value !== undefined && value < this.#low ? this.#below + 1 : 0;
-    this.#same = value === this.history[this.history.length - 1] ? this.#same + 1 : 1;
-    this.history.shift();
-    this.history.push(value);
+    this.#same = value === this.#latest ? this.#same + 1 : 1;
+    this.#latest = value;
+    const values = this.#values;
+    values[this.#oldest] = value ?? NaN;
+    this.#oldest = this.#oldest + 1 === values.length ? 0 : this.#oldest + 1;
     // Once every value in the window is the one just pushed, the window no longer changes.
-    if (this.#same <= this.history.length) this.#changed = true;
+    if (this.#same <= values.length) this.#changed = true;
+  }
+
+  /** One value per period, oldest first, ending with the last closed period (undefined: no data), as decideTargetTracking takes it. */
+  history(): (number | undefined)[] {
+    const values = this.#values;
+    const list = new Array<number | undefined>(values.length);
+    for (let i = 0, j = this.#oldest; i < values.length; i++, j = j + 1 === values.length ? 0 : j + 1) list[i] = Number.isNaN(values[j]) ? undefined : values[j];
+    return list;
   }
 
   /** The new desired count, or undefined to keep `desired`. */
@@ -128,7 +141,8 @@ export class TargetTracker {
       return undefined;
     }
     const capacity = { current: desired, min: this.min, max: this.max };
-    const signal = trackingSignal(this.history, this.windows, this.#goal, capacity, Math.min(desired, ready));
+    const history = this.history();
+    const signal = trackingSignal(history, this.windows, this.#goal, capacity, Math.min(desired, ready));
     if (signal === undefined || (signal.direction === "out" ? signal.wanted <= desired : signal.wanted >= desired)) {
       this.#cooling = false;
       return undefined;
@@ -140,7 +154,7 @@ export class TargetTracker {
       config: this.#policy.config,
       metricLabel: this.label,
       windows: this.windows,
-      history: this.history,
+      history,
       capacity,
       measured: ready,
       target: { lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt },
