@@ -116,9 +116,9 @@ export type TrackingSignal = { direction: "out"; latest: number; wanted: number 
 /**
  * The windows' test of decideTargetTracking, alone: the metric above the target for the whole scale-out
  * window (wanted: basis × latest / target), else below 90% of it for the whole scale-in window (wanted:
- * current × peak / target), both clamped to the capacity's bounds. The simulator asks this every decision
- * step and calls decideTargetTracking only when the answer can change the count, so the windows are
- * checked by indexing into the history rather than slicing it.
+ * current × peak / target), both clamped to the capacity's bounds. The simulator computes the same from
+ * its own running counts with scaleOutWanted and scaleInWanted and calls decideTargetTracking only when
+ * the count may change.
  */
 export function trackingSignal(
   history: readonly (number | undefined)[],
@@ -130,16 +130,26 @@ export function trackingSignal(
   const outFrom = windowStart(history, windows.scaleOutPeriods);
   if (outFrom >= 0 && everyFrom(history, outFrom, (v) => v > goal)) {
     const latest = history[history.length - 1]!;
-    return { direction: "out", latest, wanted: clamp(ceilSafe((basis * latest) / goal), capacity) };
+    return { direction: "out", latest, wanted: scaleOutWanted(basis, latest, goal, capacity) };
   }
   const inFrom = windowStart(history, windows.scaleInPeriods);
   const low = goal * scaleInThresholdFraction;
   if (inFrom >= 0 && everyFrom(history, inFrom, (v) => v < low)) {
     let peak = -Infinity;
     for (let i = inFrom; i < history.length; i++) peak = Math.max(peak, history[i]!);
-    return { direction: "in", peak, wanted: clamp(ceilSafe((capacity.current * peak) / goal), capacity) };
+    return { direction: "in", peak, wanted: scaleInWanted(peak, goal, capacity) };
   }
   return undefined;
+}
+
+/** The count a scale-out asks for: ceil(basis × latest / target), within the bounds. */
+export function scaleOutWanted(basis: number, latest: number, goal: number, capacity: Capacity): number {
+  return clamp(ceilSafe((basis * latest) / goal), capacity);
+}
+
+/** The count a scale-in asks for: ceil(current × the window's peak / target), within the bounds. */
+export function scaleInWanted(peak: number, goal: number, capacity: Capacity): number {
+  return clamp(ceilSafe((capacity.current * peak) / goal), capacity);
 }
 
 /** Where the last `periods` values of the history start (as history.slice(-periods) takes them); -1 when there are fewer. */

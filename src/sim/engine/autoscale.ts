@@ -1,4 +1,11 @@
-import { decideTargetTracking, scaleInThresholdFraction, trackingSignal, trackingWindows, type TrackingWindows } from "../../autoscaling/target-tracking.js";
+import {
+  decideTargetTracking,
+  scaleInThresholdFraction,
+  scaleInWanted,
+  scaleOutWanted,
+  trackingWindows,
+  type TrackingWindows,
+} from "../../autoscaling/target-tracking.js";
 import { trackedMetric } from "../../autoscaling/tracked-metric.js";
 import { TimeScale } from "../../util/time-scale.js";
 import type { CopyScaling } from "./types.js";
@@ -27,6 +34,7 @@ export class TargetTracker {
   /** The closed periods' values, a ring from #oldest (NaN: no data); history() lists them oldest first. */
   readonly #values: Float64Array;
   #oldest = 0;
+  readonly #list: (number | undefined)[];
   #latest: number | undefined = undefined;
   readonly min: number;
   readonly max: number;
@@ -59,6 +67,7 @@ export class TargetTracker {
     this.label = tracked.tracked.label;
     this.windows = trackingWindows(this.periodS);
     this.#values = new Float64Array(Math.max(this.windows.scaleInPeriods, this.windows.scaleOutPeriods)).fill(NaN);
+    this.#list = new Array<number | undefined>(this.#values.length).fill(undefined);
     this.min = policy.min;
     this.max = policy.max;
     this.#goal = policy.config.TargetValue;
@@ -115,11 +124,26 @@ export class TargetTracker {
     if (this.#same <= values.length) this.#changed = true;
   }
 
-  /** One value per period, oldest first, ending with the last closed period (undefined: no data), as decideTargetTracking takes it. */
+  /** The largest value of the scale-in window (called when every value in it is present). */
+  #peak(): number {
+    const values = this.#values;
+    let peak = -Infinity;
+    for (let i = 0, j = this.#oldest; i < this.windows.scaleInPeriods; i++) {
+      j = j === 0 ? values.length - 1 : j - 1;
+      if (values[j] > peak) peak = values[j];
+    }
+    return peak;
+  }
+
+  /**
+   * One value per period, oldest first, ending with the last closed period (undefined: no data), as
+   * decideTargetTracking takes it. The same list every time, refilled: the decision keeps no reference.
+   */
   history(): (number | undefined)[] {
     const values = this.#values;
-    const list = new Array<number | undefined>(values.length);
-    for (let i = 0, j = this.#oldest; i < values.length; i++, j = j + 1 === values.length ? 0 : j + 1) list[i] = Number.isNaN(values[j]) ? undefined : values[j];
+    const list = this.#list;
+    for (let i = 0, j = this.#oldest; i < values.length; i++, j = j + 1 === values.length ? 0 : j + 1)
+      list[i] = Number.isNaN(values[j]) ? undefined : values[j];
     return list;
   }
 
@@ -131,22 +155,19 @@ export class TargetTracker {
     this.#lastCapacity = desired;
     this.#lastReady = ready;
     // decideTargetTracking changes the count only when its windows ask for another one (trackingSignal);
-    // otherwise it answers "none" with no cooldown, whatever the time. So it is asked only then, and the
-    // windows only when they can: scale-out needs a whole window above the target and room below the
-    // maximum, scale-in a whole window below 90% of it and room above the minimum.
-    const outPossible = this.#above >= this.windows.scaleOutPeriods && desired < this.max;
-    const inPossible = this.#below >= this.windows.scaleInPeriods && desired > this.min;
-    if (!outPossible && !inPossible) {
-      this.#cooling = false;
-      return undefined;
-    }
+    // otherwise it answers "none" with no cooldown, whatever the time. So it is asked only then. The
+    // windows are read from the running counts: a whole window above the target is `above` periods in a
+    // row, a whole window below 90% of it `below` periods.
     const capacity = { current: desired, min: this.min, max: this.max };
-    const history = this.history();
-    const signal = trackingSignal(history, this.windows, this.#goal, capacity, Math.min(desired, ready));
-    if (signal === undefined || (signal.direction === "out" ? signal.wanted <= desired : signal.wanted >= desired)) {
+    const windows = this.windows;
+    let wanted = desired;
+    if (this.#above >= windows.scaleOutPeriods) wanted = scaleOutWanted(Math.min(desired, ready), this.#latest!, this.#goal, capacity);
+    else if (this.#below >= windows.scaleInPeriods && desired > this.min) wanted = scaleInWanted(this.#peak(), this.#goal, capacity);
+    if (this.#above >= windows.scaleOutPeriods ? wanted <= desired : wanted >= desired) {
       this.#cooling = false;
       return undefined;
     }
+    const history = this.history();
     this.calls++;
     const now = nowS * 1000;
     const decision = decideTargetTracking({
