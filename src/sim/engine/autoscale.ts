@@ -56,6 +56,9 @@ export class TargetTracker {
   /** How many periods in a row, up to the last, closed above the target; below 90% of it. */
   #above = 0;
   #below = 0;
+  /** The scale-in window's largest value as last found (NaN: find it again), and how many periods ago it closed. */
+  #peakValue = NaN;
+  #peakAge = 0;
 
   constructor(name: string, policy: Extract<CopyScaling, { kind: "target-tracking" }>) {
     const tracked = trackedMetric(policy.config, policy.resource);
@@ -115,6 +118,11 @@ export class TargetTracker {
     }
     this.#above = value !== undefined && value > this.#goal ? this.#above + 1 : 0;
     this.#below = value !== undefined && value < this.#low ? this.#below + 1 : 0;
+    this.#peakAge++;
+    if (value !== undefined && !Number.isNaN(this.#peakValue) && value >= this.#peakValue) {
+      this.#peakValue = value;
+      this.#peakAge = 0;
+    } else if (this.#peakAge >= this.windows.scaleInPeriods) this.#peakValue = NaN;
     this.#same = value === this.#latest ? this.#same + 1 : 1;
     this.#latest = value;
     const values = this.#values;
@@ -124,14 +132,19 @@ export class TargetTracker {
     if (this.#same <= values.length) this.#changed = true;
   }
 
-  /** The largest value of the scale-in window (called when every value in it is present). */
+  /** The largest value of the scale-in window (called when every value in it is present); scanned again only once the last peak left it. */
   #peak(): number {
+    if (!Number.isNaN(this.#peakValue)) return this.#peakValue;
     const values = this.#values;
     let peak = -Infinity;
     for (let i = 0, j = this.#oldest; i < this.windows.scaleInPeriods; i++) {
       j = j === 0 ? values.length - 1 : j - 1;
-      if (values[j] > peak) peak = values[j];
+      if (values[j] > peak) {
+        peak = values[j];
+        this.#peakAge = i;
+      }
     }
+    this.#peakValue = peak;
     return peak;
   }
 
