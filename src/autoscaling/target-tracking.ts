@@ -71,8 +71,7 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
     }
     if (target.scaleOutSuspended)
       return none(current, `${input.policyName}: ${because}; scale-out is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingOutSuspended" });
-    const cooldown = scale.ms(config.ScaleOutCooldown ?? defaultCooldownSeconds);
-    if (target.lastScaleOutAt !== undefined && now - target.lastScaleOutAt < cooldown) {
+    if (inCooldown("out", config, target, now, scale)) {
       return none(current, `${input.policyName}: ${because}; scale-out cooldown in progress`, { code: "CooldownInProgress", detail: "ScaleOutCooldown" });
     }
     return {
@@ -97,9 +96,7 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
       return none(current, `${input.policyName}: ${because}; scale-in is disabled by the policy`, { code: "ScaleInDisabled", detail: "DisableScaleIn" });
     if (target.scaleInSuspended)
       return none(current, `${input.policyName}: ${because}; scale-in is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingInSuspended" });
-    const cooldown = scale.ms(config.ScaleInCooldown ?? defaultCooldownSeconds);
-    const last = Math.max(target.lastScaleInAt ?? -Infinity, target.lastScaleOutAt ?? -Infinity);
-    if (now - last < cooldown)
+    if (inCooldown("in", config, target, now, scale))
       return none(current, `${input.policyName}: ${because}; scale-in cooldown in progress`, { code: "CooldownInProgress", detail: "ScaleInCooldown" });
     return {
       desired: wanted,
@@ -108,6 +105,17 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
     };
   }
   return none(current, `${input.policyName}: ${input.metricLabel} is near target ${formatNumber(goal)}`);
+}
+
+/** Whether a scale in `direction` waits for its cooldown: since the last scale-out (out), or the last scale of either kind (in). */
+export function inCooldown(direction: "out" | "in", config: TargetTrackingConfig, target: TargetState, now: number, scale: TimeScale): boolean {
+  if (direction === "out") {
+    const cooldown = scale.ms(config.ScaleOutCooldown ?? defaultCooldownSeconds);
+    return target.lastScaleOutAt !== undefined && now - target.lastScaleOutAt < cooldown;
+  }
+  const cooldown = scale.ms(config.ScaleInCooldown ?? defaultCooldownSeconds);
+  const last = Math.max(target.lastScaleInAt ?? -Infinity, target.lastScaleOutAt ?? -Infinity);
+  return now - last < cooldown;
 }
 
 /** What the metric's history asks for before capacity rules, cooldowns and suspensions; undefined: near the target. */

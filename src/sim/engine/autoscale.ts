@@ -1,5 +1,6 @@
 import {
   decideTargetTracking,
+  inCooldown,
   scaleInThresholdFraction,
   scaleInWanted,
   scaleOutWanted,
@@ -173,16 +174,23 @@ export class TargetTracker {
     // row, a whole window below 90% of it `below` periods.
     const capacity = { current: desired, min: this.min, max: this.max };
     const windows = this.windows;
+    const out = this.#above >= windows.scaleOutPeriods;
     let wanted = desired;
-    if (this.#above >= windows.scaleOutPeriods) wanted = scaleOutWanted(Math.min(desired, ready), this.#latest!, this.#goal, capacity);
+    if (out) wanted = scaleOutWanted(Math.min(desired, ready), this.#latest!, this.#goal, capacity);
     else if (this.#below >= windows.scaleInPeriods && desired > this.min) wanted = scaleInWanted(this.#peak(), this.#goal, capacity);
-    if (this.#above >= windows.scaleOutPeriods ? wanted <= desired : wanted >= desired) {
+    if (out ? wanted <= desired : wanted >= desired) {
       this.#cooling = false;
+      return undefined;
+    }
+    const now = nowS * 1000;
+    // A count it would change but a cooldown holds (for scale-in, one the policy allows): "cooldown in progress", as the decision says.
+    const target = { lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt };
+    if ((out || !this.#policy.config.DisableScaleIn) && inCooldown(out ? "out" : "in", this.#policy.config, target, now, apiTime)) {
+      this.#cooling = true;
       return undefined;
     }
     const history = this.history();
     this.calls++;
-    const now = nowS * 1000;
     const decision = decideTargetTracking({
       policyName: this.#name,
       config: this.#policy.config,
@@ -191,7 +199,7 @@ export class TargetTracker {
       history,
       capacity,
       measured: ready,
-      target: { lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt },
+      target,
       now,
       scale: apiTime,
       unit: this.#policy.resource.kind === "component" ? "copies" : "instances",
