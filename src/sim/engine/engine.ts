@@ -1,5 +1,5 @@
 import { backlogExceedsRoom, concurrencyTargetPerCopy, decideBacklogGrowth } from "../../autoscaling/backlog-growth.js";
-import { consolidationAllowed, decideInstanceCount } from "../../autoscaling/instance-scaling.js";
+import { capacityLeftFor, consolidationAllowed, decideInstanceCount } from "../../autoscaling/instance-scaling.js";
 import { finishedMoves } from "../../scheduler/moves.js";
 import { type ComponentDemand, type PlacedCopy, type PlacementInput } from "../../scheduler/index.js";
 import { PlacementBook, type BookDecision } from "../../scheduler/book.js";
@@ -291,9 +291,15 @@ class Engine {
     // Asked again only once the copies changed: with the same placement the answer is the same.
     const consolidationDue = allowed && pool.consolidationCheckedAt !== pool.placements;
     if (pool.unplaced === 0 && !idleDue && live.length >= mode.min && !consolidationDue) return;
+    const placement = this.#placementInput(pool);
+    if (pool.unplaced === 0 && !idleDue && live.length >= mode.min && !live.some((i) => capacityLeftFor(placement, new Set([i.id])))) {
+      // Only consolidation was due, and no instance's drain leaves room for the copies: it would drain none.
+      pool.consolidationCheckedAt = pool.placements;
+      return;
+    }
     this.#calls.instanceScaling++;
     const decision = decideInstanceCount({
-      placement: this.#placementInput(pool),
+      placement,
       template: pool.spec.template,
       live: live.map((i) => ({
         id: i.id,
