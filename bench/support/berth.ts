@@ -55,6 +55,8 @@ export interface StartBerthOptions {
   cpus?: string;
   /** Authentication on, as Berth runs by default (off: --insecure-no-auth, which builds before authentication need). */
   auth?: boolean;
+  /** More `berth server` flags, e.g. ["--scaling-period", "1s"]. */
+  args?: string[];
 }
 
 export async function startBerth(options: StartBerthOptions = {}): Promise<BerthServer> {
@@ -74,6 +76,7 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
     "json",
     "--log-level",
     "warn",
+    ...(options.args ?? []),
   ];
   if (options.auth) {
     writeKeys(dataDir, [{ ...credentials, name: "bench", createdAt: new Date().toISOString(), policy: administratorPolicy }]);

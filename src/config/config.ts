@@ -59,6 +59,8 @@ export interface BerthConfig {
   holdSeconds: number;
   /** Requests one component may hold at once while it has no ready copy. */
   holdQueueSize: number;
+  /** How long a stop (SIGTERM) waits for requests still open before cutting them off (real seconds). */
+  stopDrainSeconds: number;
   /** Requests one copy of an inference component serves at once; more wait in the component's queue. */
   maxConcurrentRequestsPerCopy: number;
   /** Hard limits on memory the runtime path may hold (see limits.ts). */
@@ -94,6 +96,7 @@ export const defaultConfig: BerthConfig = {
   instanceIdleReleaseSeconds: 600,
   holdSeconds: 120,
   holdQueueSize: 1000,
+  stopDrainSeconds: 25,
   maxConcurrentRequestsPerCopy: 64,
   limits: defaultLimits,
   artifacts: defaultArtifactSettings,
@@ -213,6 +216,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
   const metricRetentionSeconds = parseDuration(raw.metricRetentionSeconds, "metricRetentionSeconds");
   const instanceIdleReleaseSeconds = parseDuration(raw.instanceIdleReleaseSeconds, "instanceIdleReleaseSeconds");
   const holdSeconds = parseDuration(raw.holdSeconds, "holdSeconds");
+  const stopDrainSeconds = parseDuration(raw.stopDrainSeconds, "stopDrainSeconds");
   const holdQueueSize = Number(raw.holdQueueSize);
   if (!Number.isInteger(holdQueueSize) || holdQueueSize < 0)
     throw new ConfigError(`holdQueueSize must be a whole number of 0 or more, got '${raw.holdQueueSize}'.`);
@@ -243,6 +247,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     instanceIdleReleaseSeconds,
     holdSeconds,
     holdQueueSize,
+    stopDrainSeconds,
     maxConcurrentRequestsPerCopy,
     limits: checkLimits(raw.limits),
     artifacts: checkArtifactSettings(raw.artifacts),

@@ -8,6 +8,7 @@ import { bucketIndex, bucketRange } from "./buckets.js";
 import { compareMetrics, matchesFilter } from "./match.js";
 import { combineBuckets } from "./periods.js";
 import { SeriesTable, type SeriesState } from "./series-table.js";
+import { yieldToLoop } from "../util/slices.js";
 import type { Aggregate, Datapoint, MetricId, MetricsReader, MetricsWriter, StatisticsQuery } from "./types.js";
 
 const schema = `
@@ -32,6 +33,9 @@ CREATE TABLE IF NOT EXISTS points (
 CREATE INDEX IF NOT EXISTS points_bucket ON points (bucket);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
+
+/** Series written per transaction by the periodic flush: about a millisecond of SQLite work. */
+const seriesPerSlice = 100;
 
 interface SeriesRow {
   id: number;
@@ -146,7 +150,13 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
       this.#timers.push(undefined as unknown as TimerHandle);
       schedule();
     };
-    every(this.bucketMs, () => this.flush());
+    every(this.bucketMs, () => {
+      this.flushInSlices().catch((error) => {
+        this.#dirty = true;
+        const fault = this.#health.failed(error);
+        if (!StorageFaultError.is(fault)) this.#options.log.warn({ err: error }, "writing metrics failed; retrying next time");
+      });
+    });
     every(this.#options.pruneEveryMs ?? Math.min(60_000, Math.max(this.bucketMs, this.#options.retentionMs / 10)), () => this.prune(clock.now()));
   }
 
@@ -186,13 +196,44 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
     return this.#buffer.find(metric)?.unit;
   }
 
-  /** Writes the buffered buckets in one transaction. */
+  /** Writes every buffered bucket in one transaction (before a read, and on close). */
   flush(): void {
     if (!this.#dirty || this.#closed) return;
+    if (this.#write(this.#pending())) this.#dirty = false;
+  }
+
+  /**
+   * The periodic flush: a slice of series per transaction, the event loop running between slices, so
+   * thousands of series (hundreds of components) never stall requests. Samples recorded meanwhile stay
+   * buffered for the next flush; a read in between flushes what is left itself.
+   */
+  async flushInSlices(): Promise<void> {
+    if (!this.#dirty || this.#closed) return;
+    this.#dirty = false;
+    const pending = this.#pending();
+    for (let start = 0; start < pending.length; start += seriesPerSlice) {
+      if (start > 0) await yieldToLoop();
+      if (this.#closed) return;
+      // A read may have flushed some of these since: only what is still buffered is written.
+      if (!this.#write(pending.slice(start, start + seriesPerSlice).filter((state) => state.buckets.size > 0))) {
+        this.#dirty = true;
+        return;
+      }
+    }
+  }
+
+  #pending(): SeriesState[] {
+    const pending: SeriesState[] = [];
+    for (const state of this.#buffer.series()) if (state.buckets.size > 0) pending.push(state);
+    return pending;
+  }
+
+  /** Writes these series' buckets in one transaction and empties them; false if the data directory refused the write. */
+  #write(series: SeriesState[]): boolean {
+    if (series.length === 0) return true;
     const write = this.#db.transaction((series: SeriesState[]) => {
       const created: [string, number][] = [];
       for (const state of series) {
-        if (state.buckets.size === 0) continue;
         let id = this.#ids.get(state.key);
         if (id === undefined) {
           const result = this.#statements.insertSeries.run(
@@ -214,17 +255,20 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
     });
     let created: [string, number][];
     try {
-      created = write([...this.#buffer.series()]);
+      created = write(series);
     } catch (error) {
       // The samples stay buffered and are written once the data directory takes writes again; reads go on.
-      if (StorageFaultError.is(this.#health.failed(error))) return;
+      if (StorageFaultError.is(this.#health.failed(error))) return false;
       throw error;
     }
     this.#health.succeeded();
     // Ids are registered only once the transaction has committed.
     for (const [key, id] of created) this.#ids.set(key, id);
-    this.#buffer.clearBuckets();
-    this.#dirty = false;
+    for (const state of series) {
+      state.buckets.clear();
+      state.hot = undefined;
+    }
+    return true;
   }
 
   /** Deletes buckets older than the retention, and series left with no data. */
