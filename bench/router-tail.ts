@@ -1,13 +1,12 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import { createEndpoint, startBerth, type BerthServer } from "./support/berth.js";
 import { cpuSeconds, quietest, type QuietOptions } from "./support/cpu.js";
 import { LoadGenerator, type LoadResult, type LoadTarget } from "./support/load.js";
 import { pollUntil } from "./support/net.js";
-import { cleanUpOnSignals, cleanupAll } from "./support/processes.js";
+import { runWritingMarkdown } from "./support/report-file.js";
 import { fixed, markdownTable, median, textTable, type Table } from "./support/table.js";
 
 /**
@@ -67,16 +66,7 @@ interface Row {
 
 export async function runTailBenchmark(overrides: Partial<TailBenchOptions> = {}): Promise<TailReport> {
   const options = { ...defaultTailBenchOptions, ...overrides };
-  cleanUpOnSignals();
-  try {
-    const report = render(await measure(options), options);
-    const path = resolve(options.markdownPath);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, report.markdown);
-    return { ...report, text: `${report.text}\n\nMarkdown written to ${options.markdownPath}` };
-  } finally {
-    await cleanupAll();
-  }
+  return runWritingMarkdown(options.markdownPath, async () => render(await measure(options), options));
 }
 
 interface Measured {
@@ -229,35 +219,42 @@ function render(measured: Measured, options: TailBenchOptions): TailReport {
 
 const verdict = (ok: boolean) => (ok ? "pass" : "FAIL");
 
-function parseArgs(argv: string[]): Partial<TailBenchOptions> {
-  const options: Partial<TailBenchOptions> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = () => {
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${flag} needs a value`);
-      return next;
-    };
-    if (flag === "--components") options.components = Number(value());
-    else if (flag === "--rate") options.rate = Number(value());
-    else if (flag === "--rounds") options.rounds = Number(value());
-    else if (flag === "--step-ms") options.stepMs = Number(value());
-    else if (flag === "--idle-ms") options.idleMs = Number(value());
-    else if (flag === "--berth-node-args") options.berthNodeArgs = value().split(" ").filter(Boolean);
-    else if (flag === "--berth-args") options.berthArgs = value().split(" ").filter(Boolean);
-    else if (flag === "--berth-binary") options.berthBinary = value();
-    else if (flag === "--quick") Object.assign(options, { rounds: 1, stepMs: 5_000, idleMs: 10_000 });
-    else
-      throw new Error(
-        `unknown flag ${flag}; flags: --components N, --rate N, --rounds N, --step-ms N, --idle-ms N, --berth-node-args '--cpu-prof --cpu-prof-dir=DIR', --berth-args '--scaling-period 1s', --berth-binary OTHER/bin/berth.js, --quick`,
-      );
-  }
-  return options;
+/** Flags, e.g. --components 150 --rate 500 --berth-args '--scaling-period 1s'; --quick is one short round. */
+function optionsFrom(argv: string[]): Partial<TailBenchOptions> {
+  const text = { type: "string" } as const;
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      components: text,
+      rate: text,
+      rounds: text,
+      "step-ms": text,
+      "idle-ms": text,
+      "berth-node-args": text,
+      "berth-args": text,
+      "berth-binary": text,
+      quick: { type: "boolean" },
+    },
+  });
+  const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+  const words = (value: string | undefined) => value?.split(" ").filter(Boolean);
+  const given = {
+    ...(values.quick ? { rounds: 1, stepMs: 5_000, idleMs: 10_000 } : {}),
+    components: number(values.components),
+    rate: number(values.rate),
+    rounds: number(values.rounds),
+    stepMs: number(values["step-ms"]),
+    idleMs: number(values["idle-ms"]),
+    berthNodeArgs: words(values["berth-node-args"]),
+    berthArgs: words(values["berth-args"]),
+    berthBinary: values["berth-binary"],
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
-    const report = await runTailBenchmark(parseArgs(process.argv.slice(2)));
+    const report = await runTailBenchmark(optionsFrom(process.argv.slice(2)));
     console.log(report.text);
     if (!report.passed) process.exitCode = 1;
   } catch (error) {
