@@ -130,16 +130,16 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
   /** Starts the flush (once per bucket) and prune timers. */
   start(): void {
     const { clock } = this.#options;
-    const every = (ms: number, fn: () => void) => {
-      const run = () => {
+    const every = (ms: number, fn: () => void | Promise<void>) => {
+      const run = async () => {
         if (this.#stopped) return;
         try {
-          fn();
+          await fn();
         } catch (error) {
           const fault = this.#health.failed(error);
           if (!StorageFaultError.is(fault)) this.#options.log.warn({ err: error }, "metrics store maintenance failed; retrying next time");
         }
-        schedule();
+        if (!this.#stopped) schedule();
       };
       const schedule = () => {
         const handle = clock.setTimeout(run, ms);
@@ -150,14 +150,12 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
       this.#timers.push(undefined as unknown as TimerHandle);
       schedule();
     };
-    every(this.bucketMs, () => {
-      this.flushInSlices().catch((error) => {
-        this.#dirty = true;
-        const fault = this.#health.failed(error);
-        if (!StorageFaultError.is(fault)) this.#options.log.warn({ err: error }, "writing metrics failed; retrying next time");
-      });
+    every(this.bucketMs, () => this.flushInSlices());
+    // Most of what is buffered is written in slices first, so the prune's own flush finds little left.
+    every(this.#options.pruneEveryMs ?? Math.min(60_000, Math.max(this.bucketMs, this.#options.retentionMs / 10)), async () => {
+      await this.flushInSlices();
+      this.prune(clock.now());
     });
-    every(this.#options.pruneEveryMs ?? Math.min(60_000, Math.max(this.bucketMs, this.#options.retentionMs / 10)), () => this.prune(clock.now()));
   }
 
   record(metric: MetricId, value: number, atMs: number, unit?: string): void {
@@ -211,14 +209,17 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
     if (!this.#dirty || this.#closed) return;
     this.#dirty = false;
     const pending = this.#pending();
-    for (let start = 0; start < pending.length; start += seriesPerSlice) {
-      if (start > 0) await yieldToLoop();
-      if (this.#closed) return;
-      // A read may have flushed some of these since: only what is still buffered is written.
-      if (!this.#write(pending.slice(start, start + seriesPerSlice).filter((state) => state.buckets.size > 0))) {
-        this.#dirty = true;
-        return;
+    let written = false;
+    try {
+      for (let start = 0; start < pending.length; start += seriesPerSlice) {
+        if (start > 0) await yieldToLoop();
+        if (this.#closed) return;
+        // A read may have flushed some of these since: only what is still buffered is written.
+        if (!this.#write(pending.slice(start, start + seriesPerSlice).filter((state) => state.buckets.size > 0))) return;
       }
+      written = true;
+    } finally {
+      if (!written) this.#dirty = true;
     }
   }
 
