@@ -1,7 +1,8 @@
 // The warm artifact cache, measured: first response at zero copies when the copy's artifact comes over http
 // (a server started with artifacts.cacheBudgetMb 0, which downloads it at every start), from the host's disk
 // cache (page cache warm, and dropped before each start), and from the host-memory tier
-// (artifacts.memoryBudgetMb). All servers and the origin run in the same run.
+// (artifacts.memoryBudgetMb), and with the stopped copy's engine parked (artifacts.parkedEnginesMb), so no
+// process starts at all. All servers and the origin run in the same run.
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -20,7 +21,7 @@ export interface Round {
   allowWake(berth: BerthProcess, names: string[]): Promise<void>;
 }
 
-export type WeightsSource = "http download" | "disk cache, page cache warm" | "disk cache, page cache dropped" | "host memory (tmpfs)";
+export type WeightsSource = "http download" | "disk cache, page cache warm" | "disk cache, page cache dropped" | "host memory (tmpfs)" | "parked engine";
 
 export interface ArtifactRow {
   case: string;
@@ -60,21 +61,22 @@ export async function measureArtifactColdStarts(rounds: number, round: Round, lo
     createReadStream(files[path]!).pipe(res);
   };
   const origin = await startOrigin("127.0.0.1", { "/model.gguf": serve, "/weights.bin": serve });
-  const servers: { sources: WeightsSource[]; cacheBudgetMb: number; memoryBudgetMb: number }[] = [
+  const servers: { sources: WeightsSource[]; cacheBudgetMb: number; memoryBudgetMb: number; parkedEnginesMb?: number }[] = [
     { sources: ["http download"], cacheBudgetMb: 0, memoryBudgetMb: 0 },
     { sources: ["disk cache, page cache warm", "disk cache, page cache dropped"], cacheBudgetMb: 20_480, memoryBudgetMb: 0 },
     { sources: ["host memory (tmpfs)"], cacheBudgetMb: 20_480, memoryBudgetMb: 4096 },
+    { sources: ["parked engine"], cacheBudgetMb: 20_480, memoryBudgetMb: 0, parkedEnginesMb: 4096 },
   ];
   const running: BerthProcess[] = [];
   const rows = new Map<string, ArtifactRow>();
   try {
     const setups = [];
-    for (const { sources, cacheBudgetMb, memoryBudgetMb } of servers) {
+    for (const { sources, cacheBudgetMb, memoryBudgetMb, parkedEnginesMb = 0 } of servers) {
       const memoryDir = join(shm, "tier");
       const berth = await startBerth({
         config: {
-          images: { "bench/weights": { command: [process.execPath, weightsServer] } },
-          artifacts: { allowedHosts: ["127.0.0.1"], allowPrivateNetworks: true, cacheBudgetMb, memoryBudgetMb, memoryDir },
+          images: { "bench/weights": { command: [process.execPath, weightsServer], parkable: parkedEnginesMb > 0 } },
+          artifacts: { allowedHosts: ["127.0.0.1"], allowPrivateNetworks: true, cacheBudgetMb, memoryBudgetMb, memoryDir, parkedEnginesMb },
         },
       });
       running.push(berth);
@@ -107,7 +109,9 @@ export async function measureArtifactColdStarts(rounds: number, round: Round, lo
             const row = rows.get(`${label}\n${source}`) ?? { case: label, source, samples: [], downloads: 0 };
             rows.set(`${label}\n${source}`, row);
             const before = downloads.get(path) ?? 0;
+            const parked = parkedCount(berth);
             await round.scaleToZero(berth, name);
+            if (source === "parked engine") await waitForParking(berth, parked);
             if (source === "disk cache, page cache dropped") dropPageCache(join(`${berth.dataDir}-copies`, "artifacts", "entries"));
             row.samples.push(await round.firstByte(berth, endpoint, name, isLlm));
             row.downloads += (downloads.get(path) ?? 0) - before;
@@ -116,6 +120,9 @@ export async function measureArtifactColdStarts(rounds: number, round: Round, lo
         }
       }
     }
+    for (const { berth, cases, sources } of setups)
+      if (sources.includes("parked engine") && reusedCount(berth) < rounds * cases.length)
+        throw new Error(`only ${reusedCount(berth)} of ${rounds * cases.length} wakes took over a parked engine, so the parked rows do not measure it`);
     for (const { cases, memoryDir } of setups)
       if (memoryDir && readdirSync(join(memoryDir, "entries")).length !== cases.length)
         throw new Error("the memory tier lost an entry during the timed rounds, so its rows do not measure it");
@@ -141,5 +148,18 @@ async function waitForEntries(dir: string, count: number): Promise<void> {
   while (present() < count) {
     if (Date.now() > deadline) throw new Error(`the memory tier at ${dir} did not get the ${count} artifacts within 60 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const logCount = (berth: BerthProcess, part: string) => berth.logs.filter((l) => typeof l.msg === "string" && l.msg.includes(part)).length;
+const parkedCount = (berth: BerthProcess) => logCount(berth, "is parked for the next copy");
+const reusedCount = (berth: BerthProcess) => logCount(berth, "took over the parked engine");
+
+/** The stopped copy's engine is parked once its copy has drained; the timed request is sent after that. */
+async function waitForParking(berth: BerthProcess, before: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (parkedCount(berth) <= before) {
+    if (Date.now() > deadline) throw new Error("the stopped copy's engine was not parked within 30 s");
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -1,14 +1,16 @@
 // Cold start: time from a request's arrival at an inference component with zero copies to its first
 // response byte, for berth/echo, berth/llm and a user's own container (examples/container, run by podman). Berth holds the request, wakes the component and
 // answers once a copy is ready. Then the same from an http artifact: downloaded at every start, found in the
-// host's disk cache (page cache warm and dropped), and in its memory tier (bench/coldstart-artifacts.ts).
+// host's disk cache (page cache warm and dropped), in its memory tier, and with the stopped copy's engine parked
+// (bench/coldstart-artifacts.ts).
 // Run: npm run bench:coldstart
 import { mkdirSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { DescribeInferenceComponentCommand, UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand } from "@aws-sdk/client-sagemaker-runtime";
 import { credentials, startBerth, type BerthProcess } from "../test/support/berth-process.js";
+import { registerCopyRange } from "../test/support/autoscaling.js";
 import { buildExampleImage } from "../test/support/container-images.js";
 import { createContainerComponent } from "../test/support/container-models.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../test/support/fixtures.js";
@@ -63,17 +65,7 @@ function stats(samples: number[]) {
 
 async function allowWake(berth: BerthProcess, names: string[]): Promise<void> {
   const aas = new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials });
-  for (const name of names) {
-    await aas.send(
-      new RegisterScalableTargetCommand({
-        ServiceNamespace: "sagemaker",
-        ResourceId: `inference-component/${name}`,
-        ScalableDimension: "sagemaker:inference-component:DesiredCopyCount",
-        MinCapacity: 0,
-        MaxCapacity: 1,
-      }),
-    );
-  }
+  for (const name of names) await registerCopyRange(aas, name, 0, 1);
 }
 
 const round: Round = { scaleToZero, firstByte, allowWake };
@@ -126,7 +118,7 @@ const artifactRows = await measureArtifactColdStarts(rounds, round, (line) => pr
 lines.push(
   "## Cold start by where the weights are: http, the host's disk cache, host memory",
   "",
-  `${rounds} rounds per row, as above. The artifact comes from an http server on 127.0.0.1 (no network in between, so a real object store only widens the gap). http download: a server with \`artifacts.cacheBudgetMb: 0\`, whose copies download the artifact at every start. Disk cache: a second server with the default budget, whose copies find it on disk (one conditional request, answered 304), once with the file in the kernel's page cache as the last start left it, once with it written back and dropped from the page cache before each start (\`sync\`, \`dd iflag=nocache count=0\`), as after memory pressure or on a host that has not read it lately. Host memory: a third server with \`artifacts.memoryBudgetMb: 4096\`, whose copies load it from the tmpfs memory tier. The LLM maps its gguf (llama.cpp); the other image reads every byte of its file before answering /ping. "downloads" counts full downloads the origin served during the timed rounds.`,
+  `${rounds} rounds per row, as above. The artifact comes from an http server on 127.0.0.1 (no network in between, so a real object store only widens the gap). http download: a server with \`artifacts.cacheBudgetMb: 0\`, whose copies download the artifact at every start. Disk cache: a second server with the default budget, whose copies find it on disk (one conditional request, answered 304), once with the file in the kernel's page cache as the last start left it, once with it written back and dropped from the page cache before each start (\`sync\`, \`dd iflag=nocache count=0\`), as after memory pressure or on a host that has not read it lately. Host memory: a third server with \`artifacts.memoryBudgetMb: 4096\`, whose copies load it from the tmpfs memory tier. Parked engine: a fourth server with \`artifacts.parkedEnginesMb: 4096\` (both images parkable), where scaling to zero parks the copy's process and the wake takes it over, so no process starts and no model loads; each timed request is sent once the engine is parked, and the run fails unless every wake took one over. The LLM maps its gguf (llama.cpp); the other image reads every byte of its file before answering /ping. "downloads" counts full downloads the origin served during the timed rounds.`,
   "",
 );
 const p50 = (samples: number[]) => stats(samples).p50;
@@ -158,10 +150,12 @@ for (const name of cases) {
   const warm = rowOf(name, "disk cache, page cache warm");
   const cold = rowOf(name, "disk cache, page cache dropped");
   const memory = rowOf(name, "host memory (tmpfs)");
+  const parked = rowOf(name, "parked engine");
   const faster = p50(warm.samples) < p50(download.samples);
   lines.push(
     `- ${faster ? "PASS" : "FAIL"}  ${name}: from the host's disk cache p50 ${p50(warm.samples).toFixed(0)} ms vs downloaded ${p50(download.samples).toFixed(0)} ms (target: faster)`,
     `- INFO  ${name}: from host memory p50 ${p50(memory.samples).toFixed(0)} ms vs disk with the page cache dropped ${p50(cold.samples).toFixed(0)} ms and warm ${p50(warm.samples).toFixed(0)} ms`,
+    `- ${p50(parked.samples) < p50(warm.samples) ? "PASS" : "FAIL"}  ${name}: on a parked engine p50 ${p50(parked.samples).toFixed(0)} ms vs a new process from the disk cache ${p50(warm.samples).toFixed(0)} ms (${(p50(warm.samples) / p50(parked.samples)).toFixed(1)}x; target: faster)`,
   );
 }
 const text = lines.join("\n") + "\n";

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createComponent, createEndpoint, startBerth, type BerthServer } from "./support/berth.js";
-import { quietest } from "./support/cpu.js";
+import { pinProcess, quietest } from "./support/cpu.js";
 import { LoadGenerator, type LoadJob, type LoadResult, type LoadTarget } from "./support/load.js";
 import { cleanUpOnSignals, cleanupAll } from "./support/processes.js";
 import { fixed, median, signed, textTable } from "./support/table.js";
@@ -15,7 +15,7 @@ import { fixed, median, signed, textTable } from "./support/table.js";
  *   node dist/bench/router-ab.js --build before=/tmp/berth-old [--build step1=/tmp/b1 …] [--rounds 7]
  *
  * A build is a directory holding bin/berth.js and its compiled dist/; this tree is always the last build.
- * --pin puts the generator on CPU 0 and the servers on CPU 1 (taskset, Linux).
+ * --pin puts the generator and the copies on CPU 0 and the servers on CPU 1 (taskset, Linux).
  */
 interface AbOptions {
   builds: { name: string; dir?: string }[];
@@ -38,16 +38,19 @@ const body = JSON.stringify({ inputs: "x".repeat(242) });
 const thisTree = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
 async function setUp(dir: string | undefined, pin: boolean): Promise<{ berth: BerthServer; target: LoadTarget; copyPid: number }> {
-  const berth = await startBerth({ binary: dir ? resolve(dir, "bin/berth.js") : undefined, cpus: pin ? "1" : undefined });
+  // Signed, as Berth runs by default and as bench:router measures it.
+  const berth = await startBerth({ binary: dir ? resolve(dir, "bin/berth.js") : undefined, cpus: pin ? "1" : undefined, auth: true });
   await createEndpoint(berth, "ab");
   const copy = await createComponent(berth, { endpoint: "ab", name: "ab-echo", image: "berth/echo", cpuCores: 1, memoryMiB: 1024 });
-  const target = {
-    origin: berth.url,
-    path: "/endpoints/ab/invocations",
+  // The copy started on Berth's CPU; it belongs with the generator, so Berth has its core to itself.
+  if (pin && copy.pid) pinProcess(copy.pid, "0");
+  const path = "/endpoints/ab/invocations";
+  const headers = await berth.sign(`${berth.url}${path}`, {
+    method: "POST",
     headers: { "content-type": "application/json", "x-amzn-sagemaker-inference-component": "ab-echo" },
     body,
-  };
-  return { berth, target, copyPid: copy.pid ?? 0 };
+  });
+  return { berth, target: { origin: berth.url, path, headers, body }, copyPid: copy.pid ?? 0 };
 }
 
 async function compare(options: AbOptions): Promise<string> {
@@ -145,7 +148,11 @@ function parseArgs(argv: string[]): AbOptions {
     else if (flag === "--rate") options.rate = Number(value);
     else if (flag === "--step-ms") options.stepMs = Number(value);
     else if (flag === "--connections") options.connections = Number(value);
-    else throw new Error(`unknown flag ${flag}; flags: --build [NAME=]DIR (repeatable), --rounds N, --rate N, --step-ms N, --connections N, --pin`);
+    else if (flag === "--max-other-cores") options.maxOtherCores = Number(value);
+    else
+      throw new Error(
+        `unknown flag ${flag}; flags: --build [NAME=]DIR (repeatable), --rounds N, --rate N, --step-ms N, --connections N, --max-other-cores N, --pin`,
+      );
   }
   if (options.builds.length === 0) throw new Error("name at least one build to compare with: --build before=DIR (a directory holding bin/berth.js and dist/)");
   options.builds.push({ name: "this tree", dir: thisTree });

@@ -3,11 +3,12 @@ import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { request } from "undici";
-import { createComponent, createEndpoint, startBerth } from "./support/berth.js";
-import { childPids, quietest, type CpuUse, type QuietOptions } from "./support/cpu.js";
+import { createComponent, createEndpoint, routerPids, startBerth, type BerthServer } from "./support/berth.js";
+import { canPin, childPids, pinProcess, quietest, type CpuUse, type QuietOptions } from "./support/cpu.js";
 import { compareLlmPaths } from "./support/llm.js";
+import { runRouterLlmBenchmark } from "./router-llm.js";
 import { LoadGenerator, type LoadJob, type LoadResult, type LoadTarget } from "./support/load.js";
-import { findNginx, startNginx } from "./support/nginx.js";
+import { findNginx, nginxMissing, startNginx } from "./support/nginx.js";
 import { cleanUpOnSignals, cleanupAll } from "./support/processes.js";
 import { renderRouterReport, type RouterMeasurements, type RouterReport, type Step, type TargetName } from "./support/router-report.js";
 import { fixed } from "./support/table.js";
@@ -43,6 +44,8 @@ export interface RouterBenchOptions {
   berthNodeArgs?: string[];
   /** SigV4 on, as Berth runs by default; false measures the router alone (--insecure-no-auth). */
   auth: boolean;
+  /** Pins the proxy under test to a core of its own and the load side to another (taskset), where it can. */
+  pin: boolean;
 }
 
 export const defaultRouterBenchOptions: RouterBenchOptions = {
@@ -56,15 +59,43 @@ export const defaultRouterBenchOptions: RouterBenchOptions = {
   markdownPath: "bench-results/router.md",
   quiet: { maxOtherCores: 0.15, attempts: 4, patienceMs: 20_000 },
   auth: true,
+  pin: true,
 };
 
 const body = paddedJson(256);
+
+/**
+ * More parts of the router benchmark, each run after the main steps with its own processes, and passing or
+ * failing on its own targets; the run fails if any part does. One line per part here (bench/router-tail.ts:
+ * many models; bench/router-llm.ts: prefix-aware routing).
+ */
+const moreParts: { title: string; run: (options: RouterBenchOptions) => Promise<RouterReport> }[] = [
+  // { title: "…", run: (options) => runRouterTail(options) },
+  { title: "LLM: a shared-prefix workload under each routing mode (bench/router-llm.ts)", run: (options) => llmPart(options) },
+];
+
+async function llmPart(options: RouterBenchOptions): Promise<RouterReport> {
+  const llm = await runRouterLlmBenchmark(options.rounds === 1 ? { requests: 20 } : {});
+  return { text: llm.text, markdown: llm.text, passed: llm.ok };
+}
 
 export async function runRouterBenchmark(overrides: Partial<RouterBenchOptions> = {}): Promise<RouterReport> {
   const options = { ...defaultRouterBenchOptions, ...overrides };
   cleanUpOnSignals();
   try {
-    const report = renderRouterReport(await measure(options));
+    const reports = [renderRouterReport(await measure(options))];
+    await cleanupAll();
+    for (const part of moreParts) {
+      log(part.title);
+      const report = await part.run(options);
+      reports.push({ ...report, text: `${part.title}\n\n${report.text}`, markdown: `### ${part.title}\n\n${report.markdown}` });
+      await cleanupAll();
+    }
+    const report = {
+      text: reports.map((r) => r.text).join("\n\n"),
+      markdown: reports.map((r) => r.markdown).join("\n"),
+      passed: reports.every((r) => r.passed),
+    };
     const path = resolve(options.markdownPath);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, report.markdown);
@@ -77,40 +108,70 @@ export async function runRouterBenchmark(overrides: Partial<RouterBenchOptions> 
 const log = (line: string) => console.error(`[bench:router] ${line}`);
 
 async function measure(options: RouterBenchOptions): Promise<RouterMeasurements> {
+  const wanted = (name: TargetName) => name === "direct" || !options.targets || options.targets.includes(name);
   const nginxBinary = findNginx();
-  if (!nginxBinary) log("nginx is not installed, so the nginx column is skipped. To compare with nginx: apt-get install nginx-light");
+  // The baseline is part of the targets: without it the benchmark fails, it does not pass on what it could measure.
+  if (!nginxBinary && wanted("nginx")) throw new BaselineMissing(nginxMissing);
+
+  const cores = cpus().length;
+  const pin = options.pin && cores >= 2 && canPin();
+  // One core for the load side (the generator and the echo copies it talks to), one for the proxy under test.
+  const layout = pin ? { load: "0", proxy: "1", proxy2: cores >= 3 ? "1,2" : "0,1" } : undefined;
+  const pinning = layout
+    ? `pinned with taskset: the load generator and the echo copies on CPU ${layout.load}; Berth (1 router worker) and nginx on CPU ${layout.proxy}, each alone there while measured; Berth with 2 router workers on CPUs ${layout.proxy2}${cores < 3 ? " (this machine has 2 cores, so its second one is the load side's)" : ""}.`
+    : `not pinned (${options.pin ? "taskset is missing or the machine has one core" : "--no-pin"}): every process shares the machine's ${cores} cores.`;
 
   log("starting berth server and creating an endpoint with a berth/echo component");
-  const berth = await startBerth({ nodeArgs: options.berthNodeArgs, auth: options.auth });
+  const berth = await startBerth({ nodeArgs: options.berthNodeArgs, auth: options.auth, cpus: layout?.proxy });
   const endpoint = "bench-router";
   await createEndpoint(berth, endpoint);
   const echo = await createComponent(berth, { endpoint, name: "bench-echo", image: "berth/echo", cpuCores: 1, memoryMiB: 1024 });
-  const wanted = (name: TargetName) => name === "direct" || !options.targets || options.targets.includes(name);
-  const nginx = nginxBinary && wanted("nginx") ? await startNginx(nginxBinary, echo.port) : undefined;
+  // Copies start on Berth's CPU; they belong to the load side, so the proxy has its core to itself.
+  if (layout && echo.pid) pinProcess(echo.pid, layout.load);
+  const nginx = nginxBinary && wanted("nginx") ? await startNginx(nginxBinary, echo.port, { cpus: layout?.proxy }) : undefined;
 
   const json = { "content-type": "application/json" };
   const targets = new Map<TargetName, LoadTarget>([["direct", { origin: `http://127.0.0.1:${echo.port}`, path: "/invocations", headers: json, body }]]);
-  if (wanted("router")) {
-    // Signed once and replayed: each request is verified in full, as a client's would be (see support/berth.ts).
-    const path = `/endpoints/${endpoint}/invocations`;
-    const headers = await berth.sign(`${berth.url}${path}`, {
-      method: "POST",
-      headers: { ...json, "x-amzn-sagemaker-inference-component": "bench-echo" },
-      body,
-    });
-    targets.set("router", { origin: berth.url, path, headers, body });
+  const path = `/endpoints/${endpoint}/invocations`;
+  // Signed once and replayed: Berth keeps no cache of verified signatures, so each request is verified in full, as a client's would be (see support/berth.ts).
+  const signed = (server: BerthServer) =>
+    server.sign(`${server.url}${path}`, { method: "POST", headers: { ...json, "x-amzn-sagemaker-inference-component": "bench-echo" }, body });
+  if (wanted("router")) targets.set("router", { origin: berth.url, path, headers: await signed(berth), body });
+  let berth2: BerthServer | undefined;
+  let echo2Pid: number | undefined;
+  if (wanted("router2")) {
+    log("starting a second berth server with --router-workers 2");
+    berth2 = await startBerth({ nodeArgs: options.berthNodeArgs, auth: options.auth, cpus: layout?.proxy2, args: ["--router-workers", "2"] });
+    await createEndpoint(berth2, endpoint);
+    const echo2 = await createComponent(berth2, { endpoint, name: "bench-echo", image: "berth/echo", cpuCores: 1, memoryMiB: 1024 });
+    if (layout && echo2.pid) pinProcess(echo2.pid, layout.load);
+    echo2Pid = echo2.pid;
+    targets.set("router2", { origin: berth2.url, path, headers: await signed(berth2), body });
   }
   if (nginx) targets.set("nginx", { origin: `http://127.0.0.1:${nginx.port}`, path: "/invocations", headers: json, body });
   for (const [name, target] of targets) await checkEchoes(name, target);
 
-  const generator = LoadGenerator.start();
-  const cpuGroups: Record<string, number[]> = { generator: [generator.pid], berth: [berth.pid], "echo copy": [echo.pid ?? 0] };
-  if (nginx) cpuGroups.nginx = [nginx.pid, ...childPids(nginx.pid)];
+  const generator = LoadGenerator.start({ cpus: layout?.load });
+  const cpuGroups: Record<string, number[]> = {
+    generator: [generator.pid],
+    berth: routerPids(berth),
+    "echo copies": [echo.pid ?? 0, ...(echo2Pid ? [echo2Pid] : [])],
+  };
+  const proxyGroups: RouterMeasurements["proxyGroups"] = { router: "berth" };
+  if (berth2) {
+    cpuGroups["berth ×2"] = routerPids(berth2);
+    proxyGroups.router2 = "berth ×2";
+  }
+  if (nginx) {
+    cpuGroups.nginx = [nginx.pid, ...childPids(nginx.pid)];
+    proxyGroups.nginx = "nginx";
+  }
   const steps: Step[] = [...options.rates.map((rate) => ({ label: `${rate} req/s`, rate })), { label: `max, ${options.connections} conn`, rate: 0 }];
   const logLinesBefore = berth.logLines();
   const load = await runSteps({ generator, targets, steps, cpuGroups, options });
   const logLinesDuringLoad = berth.logLines() - logLinesBefore;
   await generator.stop();
+  await berth2?.stop();
 
   let llm: RouterMeasurements["llm"];
   if (options.llmRequests > 0) {
@@ -122,14 +183,16 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
   await nginx?.stop();
   await berth.stop();
 
-  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}${nginx ? `, nginx ${nginx.version}` : ""}, load average before ${loadavg()[0]!.toFixed(2)}`;
+  const machine = `${cores} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}${nginx ? `, nginx ${nginx.version}` : ""}, load average before ${loadavg()[0]!.toFixed(2)}`;
   return {
     machine,
-    cores: cpus().length,
+    cores,
     cpuGroups: Object.keys(cpuGroups),
     names: [...targets.keys()],
     steps,
     ...load,
+    proxyGroups,
+    pinning,
     logLinesDuringLoad,
     llm,
     settings: {
@@ -145,6 +208,9 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
     },
   };
 }
+
+/** A baseline the targets are measured against is not installed: said plainly, without a stack trace. */
+class BaselineMissing extends Error {}
 
 /** Every step for every target, once per round, targets in rotating order so none always goes first. */
 async function runSteps(run: {
@@ -223,10 +289,12 @@ function parseArgs(argv: string[]): Partial<RouterBenchOptions> {
     else if (flag === "--targets") options.targets = value().split(",") as TargetName[];
     else if (flag === "--berth-node-args") options.berthNodeArgs = value().split(" ").filter(Boolean);
     else if (flag === "--no-auth") options.auth = false;
+    else if (flag === "--no-pin") options.pin = false;
+    else if (flag === "--max-other-cores") options.quiet = { ...defaultRouterBenchOptions.quiet, maxOtherCores: Number(value()) };
     else if (flag === "--quick") Object.assign(options, { rounds: 1, stepMs: 2_000, maxMs: 3_000, llmRequests: 3 });
     else
       throw new Error(
-        `unknown flag ${flag}; flags: --rounds N, --rates 200,1000,2000, --step-ms N, --max-ms N, --connections N, --llm-requests N (0 skips the LLM), --targets router,nginx, --berth-node-args '--cpu-prof --cpu-prof-dir=DIR', --no-auth, --quick`,
+        `unknown flag ${flag}; flags: --rounds N, --rates 200,1000,2000, --step-ms N, --max-ms N, --connections N, --llm-requests N (0 skips the LLM), --targets router,router2,nginx, --berth-node-args '--cpu-prof --cpu-prof-dir=DIR', --no-auth, --no-pin, --max-other-cores N (how busy the rest of the machine may be), --quick`,
       );
   }
   return options;
@@ -237,6 +305,10 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const args = process.argv.slice(2);
     const report = await runRouterBenchmark(parseArgs(args.filter((arg) => arg !== "--no-tail")));
     console.log(report.text);
+    if (!report.passed) {
+      console.log("\nFAILED: the router missed a target, or one could not be measured (see the targets table).");
+      process.exitCode = 1;
+    }
     // The tail with 150 components (bench/router-tail.ts, also npm run bench:router-tail); --no-tail skips it.
     if (!args.includes("--no-tail")) {
       const tail = await runTailBenchmark();
@@ -244,7 +316,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       if (!tail.passed) process.exitCode = 1;
     }
   } catch (error) {
-    console.error(`router benchmark failed: ${(error as Error).stack ?? String(error)}`);
+    console.error(`router benchmark failed: ${error instanceof BaselineMissing ? error.message : ((error as Error).stack ?? String(error))}`);
     process.exitCode = 1;
   }
 }

@@ -17,7 +17,9 @@ let failed = false;
 
 console.log("# Router benchmark\n");
 try {
-  console.log((await runRouterBenchmark()).text);
+  const report = await runRouterBenchmark();
+  console.log(report.text);
+  if (!report.passed) failed = true;
 } catch (error) {
   failed = true;
   console.error(`router benchmark failed: ${(error as Error).stack ?? String(error)}`);

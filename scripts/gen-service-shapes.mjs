@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Generates src/api/shapes/*.generated.ts from the botocore service models in ../shared/spec/service-models.
+// Generates src/api/shapes/*.generated.ts from the botocore service models vendored in spec/service-models
+// (gzipped, as botocore ships them; a folder of plain service-2.json files works too).
 // Only the operations Berth serves, and the shapes they reach, are kept; documentation is dropped. The names
 // of the model's other operations are kept too, so that calling one is refused as "not served".
 // Run: node scripts/gen-service-shapes.mjs [path-to-service-models]
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gunzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const modelsDir = process.argv[2] ?? join(root, "..", "shared", "spec", "service-models");
+const modelsDir = process.argv[2] ?? join(root, "spec", "service-models");
 const outDir = join(root, "src", "api", "shapes");
 
 const services = {
@@ -121,9 +123,14 @@ function trimShape(shape) {
   return out;
 }
 
+function readModel(path) {
+  if (existsSync(path)) return JSON.parse(readFileSync(path, "utf8"));
+  return JSON.parse(gunzipSync(readFileSync(`${path}.gz`)).toString("utf8"));
+}
+
 mkdirSync(outDir, { recursive: true });
 for (const [service, spec] of Object.entries(services)) {
-  const model = JSON.parse(readFileSync(join(modelsDir, spec.file), "utf8"));
+  const model = readModel(join(modelsDir, spec.file));
   const shapes = {};
   const visit = (name) => {
     if (shapes[name]) return;

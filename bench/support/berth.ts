@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,6 +15,7 @@ import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { writeKeys } from "../../src/auth/keys-file.js";
 import { administratorPolicy } from "../../src/auth/policy.js";
 import { signedHeaders } from "../../src/cli/signed-fetch.js";
+import { childPids } from "./cpu.js";
 import { freePort, pollUntil } from "./net.js";
 import { killPid, onCleanup, stopChild } from "./processes.js";
 
@@ -55,8 +56,21 @@ export interface StartBerthOptions {
   cpus?: string;
   /** Authentication on, as Berth runs by default (off: --insecure-no-auth, which builds before authentication need). */
   auth?: boolean;
-  /** More `berth server` flags, e.g. ["--scaling-period", "1s"]. */
+  /** More `berth server` flags, e.g. ["--router-workers", "2"]. */
   args?: string[];
+}
+
+/** Berth's own processes: the server and its router workers (not its copies), for its CPU time. */
+export function routerPids(berth: BerthServer): number[] {
+  return [berth.pid, ...childPids(berth.pid).filter((pid) => commandLine(pid).includes("router-workers/worker.js"))];
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return "";
+  }
 }
 
 export async function startBerth(options: StartBerthOptions = {}): Promise<BerthServer> {

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /** Linux's USER_HZ, the unit of /proc CPU times; 100 on every mainstream kernel build. */
@@ -97,4 +98,15 @@ async function waitForQuiet(groups: Record<string, number[]>, options: QuietOpti
     const { cpu } = await measureCpu(groups, () => new Promise((resolve) => setTimeout(resolve, 300)));
     if (!(cpu.other > options.maxOtherCores)) return;
   }
+}
+
+/** Whether taskset (util-linux) is here to pin processes to CPUs. */
+export function canPin(): boolean {
+  return spawnSync("taskset", ["-p", String(process.pid)], { encoding: "utf8" }).status === 0;
+}
+
+/** Moves a running process, every thread of it, onto these CPUs (taskset -a -p -c). */
+export function pinProcess(pid: number, cpus: string): void {
+  const result = spawnSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`taskset -a -p -c ${cpus} ${pid} failed: ${result.stderr.trim()}`);
 }

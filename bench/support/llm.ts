@@ -11,6 +11,8 @@ export interface StreamTiming {
   tokens: number;
   /** Tokens after the first, per second between the first and the last token: the decode speed. */
   tokensPerSec: number;
+  /** The stream's last line that is not a token (berth/llm's `{"generated_text", "details"}`). */
+  final?: string;
 }
 
 /** Counts `{"token":...}` lines in a JSON-lines stream that may split lines across chunks. */
@@ -18,6 +20,7 @@ class TokenCounter {
   tokens = 0;
   firstTokenAt = NaN;
   lastTokenAt = NaN;
+  final: string | undefined;
   #partial = "";
   readonly #decoder = new TextDecoder();
 
@@ -25,7 +28,10 @@ class TokenCounter {
     const lines = (this.#partial + this.#decoder.decode(bytes, { stream: true })).split("\n");
     this.#partial = lines.pop()!;
     for (const line of lines) {
-      if (!line.startsWith('{"token"')) continue;
+      if (!line.startsWith('{"token"')) {
+        if (line !== "") this.final = line;
+        continue;
+      }
       this.tokens++;
       if (this.tokens === 1) this.firstTokenAt = at;
       this.lastTokenAt = at;
@@ -34,19 +40,20 @@ class TokenCounter {
 
   timing(startedAt: number, firstPartAt: number): StreamTiming {
     const span = (this.lastTokenAt - this.firstTokenAt) / 1000;
-    return { ttftMs: firstPartAt - startedAt, tokens: this.tokens, tokensPerSec: this.tokens > 1 && span > 0 ? (this.tokens - 1) / span : NaN };
+    const tokensPerSec = this.tokens > 1 && span > 0 ? (this.tokens - 1) / span : NaN;
+    return { ttftMs: firstPartAt - startedAt, tokens: this.tokens, tokensPerSec, ...(this.final !== undefined && { final: this.final }) };
   }
 }
 
 /** InvokeEndpointWithResponseStream through Berth with the AWS SDK; TTFT is to the first PayloadPart. */
-export async function streamThroughRouter(runtime: SageMakerRuntimeClient, endpoint: string, component: string): Promise<StreamTiming> {
+export async function streamThroughRouter(runtime: SageMakerRuntimeClient, endpoint: string, component: string, body = llmBody): Promise<StreamTiming> {
   const startedAt = performance.now();
   const response = await runtime.send(
     new InvokeEndpointWithResponseStreamCommand({
       EndpointName: endpoint,
       InferenceComponentName: component,
       ContentType: "application/json",
-      Body: new TextEncoder().encode(llmBody),
+      Body: new TextEncoder().encode(body),
     }),
     { abortSignal: AbortSignal.timeout(120_000) },
   );

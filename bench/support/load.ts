@@ -33,7 +33,7 @@ export class LoadGenerator {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => finish(new Error(`the load generator did not finish a ${job.kind} step within ${limitMs} ms`)), limitMs);
       const onMessage = (message: { result?: LoadResult; error?: string }) =>
-        finish(message.error ? new Error(`load generator: ${message.error}`) : undefined, message.result);
+        finish(message.error ? new Error(`load generator: ${message.error}`) : undefined, message.result && withNaN(message.result));
       const onExit = (code: number | null) => finish(new Error(`the load generator exited with ${code}`));
       const finish = (error?: Error, result?: LoadResult) => {
         clearTimeout(timer);
@@ -52,4 +52,10 @@ export class LoadGenerator {
     this.#forget();
     await stopChild(this.#child, "SIGTERM", 2_000);
   }
+}
+
+/** The IPC channel sends JSON, which turns a NaN (no answer to take a percentile of) into null: back to NaN. */
+function withNaN(result: LoadResult): LoadResult {
+  const back = (value: number | null) => (value === null ? NaN : value);
+  return { ...result, p50Ms: back(result.p50Ms), p90Ms: back(result.p90Ms), p99Ms: back(result.p99Ms), maxMs: back(result.maxMs) };
 }

@@ -15,6 +15,15 @@ export interface Nginx {
 
 const candidates = ["/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx", "/opt/homebrew/bin/nginx", "/usr/local/bin/nginx"];
 
+/** Where findNginx looked, for the message when it found nothing. */
+export const nginxSearch = `$BERTH_BENCH_NGINX, PATH, ${candidates.join(", ")}`;
+
+/** Said, and the benchmark fails, when its baseline is missing: it installs nothing itself. */
+export const nginxMissing =
+  `nginx, the baseline the router is measured against, is not installed (looked at ${nginxSearch}). ` +
+  "Install it with `sudo apt-get install nginx-light` (Debian, Ubuntu; any nginx will do), or point BERTH_BENCH_NGINX at an nginx binary, then run the benchmark again. " +
+  "Without it the throughput target cannot be measured, so the benchmark fails rather than pass.";
+
 /**
  * The nginx binary: $BERTH_BENCH_NGINX if set (empty: none), else nginx on PATH or in the usual places;
  * undefined when nginx is not installed.
@@ -66,7 +75,7 @@ http {
 }
 
 /** Starts nginx in the foreground with a generated config in a temp dir, proxying to 127.0.0.1:upstreamPort. */
-export async function startNginx(binary: string, upstreamPort: number): Promise<Nginx> {
+export async function startNginx(binary: string, upstreamPort: number, options: { cpus?: string } = {}): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), "berth-bench-nginx-"));
   // Workers drop root to `nobody`, who must reach the temp paths below.
   chmodSync(dir, 0o755);
@@ -76,7 +85,11 @@ export async function startNginx(binary: string, upstreamPort: number): Promise<
   writeFileSync(config, nginxConfig({ dir, port, upstreamPort }));
   const version = (spawnSync(binary, ["-v"], { encoding: "utf8" }).stderr ?? "").trim().replace(/^nginx version: /, "");
   // -e: the error log before the config is read; -p: a prefix of our own, so nothing in /etc or /var is used.
-  const child = spawn(binary, ["-p", dir, "-e", join(dir, "startup.log"), "-c", config], { stdio: ["ignore", "pipe", "pipe"] });
+  const args = ["-p", dir, "-e", join(dir, "startup.log"), "-c", config];
+  // taskset execs nginx, so the pid stays the master's; its worker inherits the CPUs.
+  const child = options.cpus
+    ? spawn("taskset", ["-c", options.cpus, binary, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    : spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output = (output + chunk.toString("utf8")).slice(-4000)));
   child.stderr!.on("data", (chunk: Buffer) => (output = (output + chunk.toString("utf8")).slice(-4000)));

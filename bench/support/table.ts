@@ -19,8 +19,9 @@ export function markdownTable(table: Table): string {
   return [line(table.head), `|${align.join("|")}|`, ...table.rows.map(line)].join("\n");
 }
 
-export function fixed(value: number | undefined, digits = 2): string {
-  return value === undefined || Number.isNaN(value) ? "–" : value.toFixed(digits);
+/** null too: a NaN that crossed the load generator's IPC channel (JSON) arrives as null. */
+export function fixed(value: number | undefined | null, digits = 2): string {
+  return value === undefined || value === null || Number.isNaN(value) ? "–" : value.toFixed(digits);
 }
 
 export function signed(value: number | undefined, digits = 2): string {

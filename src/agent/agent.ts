@@ -24,6 +24,7 @@ import { detectLimits, type LimitsMode } from "./limits.js";
 import { PortAllocator } from "./ports.js";
 import { CopyLogs } from "./copy-logs.js";
 import { CopySupervisor, defaultTimings, type SupervisorTimings } from "./supervisor.js";
+import { ParkedEngines, parkingIdentity } from "./parked-engines.js";
 import { StorageFaultError } from "../store/storage-fault.js";
 
 export interface NodeAgentOptions {
@@ -61,6 +62,7 @@ export class NodeAgent {
   readonly #loop: WorkQueue;
   readonly #artifacts: ArtifactCache;
   readonly #memory: MemoryTier | undefined;
+  readonly #parking: ParkedEngines | undefined;
   readonly #ports = new PortAllocator();
   #limitsMode: LimitsMode = { kind: "none", why: "not detected yet" };
   #containers?: Promise<ContainerCopies | undefined>;
@@ -76,6 +78,9 @@ export class NodeAgent {
     const onChange = () => this.#reportArtifacts();
     this.#memory = memoryTier(options.artifacts, options.sandbox, { now, log: options.log, onChange });
     this.#artifacts = new ArtifactCache(options.sandbox.files.artifactsDir, options.artifacts, { now, log: options.log, onChange, memory: this.#memory });
+    const graceMs = options.timings?.stopGraceMs ?? defaultTimings.stopGraceMs;
+    if (options.artifacts.parkedEnginesMb > 0)
+      this.#parking = new ParkedEngines({ budgetMb: options.artifacts.parkedEnginesMb, clock: options.clock, log: options.log, graceMs, onChange });
     this.#loop = new WorkQueue({ name: "agent", reconcile: (key) => this.#reconcile(key), clock: options.clock, log: options.log });
   }
 
@@ -141,8 +146,10 @@ export class NodeAgent {
     this.#unwatch?.();
     await this.#loop.stop();
     (await this.#containers)?.stop();
+    const parked = this.#parking?.close();
     await Promise.all([...this.#supervisors.values()].map((s) => s.stop()));
     await Promise.all(this.#stopping.values());
+    await parked;
     await this.#artifactReport;
     await this.#memory?.close();
   }
@@ -170,8 +177,10 @@ export class NodeAgent {
     const { store } = this.#options;
     const copy = (await store.get("copy", key))?.value;
     const instance = copy ? (await store.get("instance", keys.child(copy.endpointName, copy.instanceId)))?.value : undefined;
-    const mine = copy !== undefined && copy.state === "Active" && instance?.host === this.#options.host;
     const supervisor = this.#supervisors.get(key);
+    // A stopped copy draining its stateful sessions keeps running (never started again) until the controller lets it stop.
+    const held = copy?.state === "Draining" && copy.sessionsDrainUntil !== undefined && supervisor !== undefined;
+    const mine = copy !== undefined && (copy.state === "Active" || held) && instance?.host === this.#options.host;
     if (mine) {
       if (!supervisor && !this.#stopping.has(key)) {
         this.#startCopy(key, copy, instance.devices ?? []);
@@ -183,7 +192,8 @@ export class NodeAgent {
       this.#adapterStates.delete(key);
       const stopped = supervisor.stop().then(async () => {
         this.#stopping.delete(key);
-        this.#artifacts.release(key);
+        // A parked engine keeps what its copy held until it leaves the lot.
+        if (!supervisor.parked) this.#artifacts.release(key);
         if (!this.#closed) await store.commit([del("copy-status", key)]);
       });
       this.#stopping.set(key, stopped);
@@ -195,6 +205,7 @@ export class NodeAgent {
   #startCopy(key: string, copy: CopyRecord, devices: readonly DeviceInfo[]): void {
     const { store, clock, log, images, drain } = this.#options;
     let writes = Promise.resolve();
+    const parkAs = this.#parking ? parkingIdentity(copy, devices) : undefined;
     const supervisor = new CopySupervisor(copy, {
       log: log.child({ endpoint: copy.endpointName }),
       clock,
@@ -212,6 +223,9 @@ export class NodeAgent {
       devices,
       mps: this.#mps,
       timings: { ...defaultTimings, ...this.#options.timings },
+      ...(this.#parking && parkAs
+        ? { parking: { lot: this.#parking, ...parkAs, leave: () => this.#artifacts.release(key) }, adopt: this.#parking.take(parkAs.identity) }
+        : {}),
       onOutput: (stream, text) =>
         this.logs.append(copy.owner.type === "component" ? copy.owner.name : copy.endpointName, { time: clock.now(), copy: copy.id, stream, text }),
       onStatus: (status) => {
@@ -248,7 +262,7 @@ export class NodeAgent {
       .map((c) => ({ name: c.name, artifactUrl: c.resolved.artifactUrl!, downloadTimeoutSeconds: c.resolved.downloadTimeoutSeconds }));
     const known = this.#adapterStates.get(key) ?? {};
     if (adapters.length === 0 && Object.keys(known).length === 0) return;
-    const states = await syncAdapters(this.#adaptersDir(supervisor.copy.id), adapters, this.#artifacts, key);
+    const states = await syncAdapters(supervisor.adaptersDir, adapters, this.#artifacts, key);
     if (!this.#supervisors.has(key) && !this.#stopping.has(key) && !this.#closed) this.#artifacts.release(key);
     if (JSON.stringify(states) === JSON.stringify(known) || this.#supervisors.get(key) !== supervisor) return;
     this.#adapterStates.set(key, states);
@@ -282,7 +296,8 @@ export class NodeAgent {
       .then(async () => {
         if (this.#closed) return;
         const { urls, memoryUrls } = await this.#artifacts.heldUrls();
-        const report = { host, urls, ...(this.#memory ? { memoryUrls } : {}) };
+        const parked = this.#parking?.placementKeys() ?? [];
+        const report = { host, urls, ...(this.#memory ? { memoryUrls } : {}), ...(parked.length > 0 ? { parked } : {}) };
         const known = (await store.get("host-artifacts", host))?.value;
         if (JSON.stringify(known) !== JSON.stringify(report)) await store.commit([put("host-artifacts", host, report)]);
       })

@@ -15,7 +15,8 @@ export interface LaunchCommand {
   env: Record<string, string>;
 }
 
-export type ProcessImage = { ok: true; kind: "process"; describe: string; launch: (ctx: LaunchContext) => LaunchCommand };
+/** `parkable`: a stopped copy's process may be kept running for the next copy of its version (src/agent/parked-engines.ts). */
+export type ProcessImage = { ok: true; kind: "process"; describe: string; parkable: boolean; launch: (ctx: LaunchContext) => LaunchCommand };
 export type ContainerImage = { ok: true; kind: "container"; describe: string; image: string; containers: ContainerCopies };
 export type ImageResolution = ProcessImage | ContainerImage | { ok: false; reason: string };
 
@@ -23,6 +24,9 @@ const builtIn: Record<string, string> = {
   "berth/echo": "../images/echo/main.js",
   "berth/llm": "../images/llm/main.js",
 };
+
+/** Built-in images whose start is worth keeping: loading the model is most of it. */
+const parkableBuiltIn = new Set(["berth/llm"]);
 
 /** The files a built-in image's copy must be able to read: Node itself and the image's entry script. */
 export function builtInFiles(): string[] {
@@ -51,6 +55,7 @@ export function resolveImage(
       ok: true,
       describe: `built-in ${name}`,
       kind: "process",
+      parkable: parkableBuiltIn.has(name),
       launch: (ctx) => ({ command: process.execPath, args: [path, "serve"], env: ctx.environment }),
     };
   }
@@ -66,6 +71,7 @@ export function resolveImage(
       ok: true,
       describe: `configured command ${configured.command[0]}`,
       kind: "process",
+      parkable: configured.parkable === true,
       launch: (ctx) => {
         const fill = (s: string) => s.replaceAll("{port}", String(ctx.port)).replaceAll("{modelDir}", ctx.modelDir ?? "");
         const [command, ...args] = configured.command.map(fill);

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { shareEnvironment, visibleDeviceIds } from "./accelerator-env.js";
 import type { CopyPhase, CopyRecord, CopyStatusRecord, DeviceInfo } from "../domain/resources.js";
-import { sleep, type Clock } from "../util/clock.js";
+import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { ArtifactError } from "../artifacts/artifact-error.js";
 import type { ArtifactCache } from "../artifacts/cache.js";
@@ -10,8 +10,10 @@ import { ping } from "./health.js";
 import { ImageUnavailableError } from "../containers/image-pulls.js";
 import { containerPort } from "../containers/run-command.js";
 import { runFailureAdvice } from "../containers/run-failures.js";
+import { EngineProcess, type PreparedCopy } from "./engine-process.js";
 import type { ContainerImage, ImageResolution, ProcessImage } from "./images.js";
 import { applyLimits, type LimitsMode } from "./limits.js";
+import type { ParkedEngine, ParkingTicket } from "./parked-engines.js";
 import type { PortAllocator } from "./ports.js";
 
 export interface SupervisorDeps {
@@ -38,6 +40,10 @@ export interface SupervisorDeps {
   timings: SupervisorTimings;
   /** Each line the copy's process writes (`berth logs`). */
   onOutput?: (stream: "stdout" | "stderr", text: string) => void;
+  /** Set where engines may be parked: a stopped copy of a parkable image leaves its engine here (src/agent/parked-engines.ts). */
+  parking?: ParkingTicket;
+  /** A parked engine of this copy's version that the copy takes over instead of starting a process. */
+  adopt?: ParkedEngine;
 }
 
 export interface SupervisorTimings {
@@ -60,8 +66,6 @@ export const defaultTimings: SupervisorTimings = {
   stopGraceMs: 30_000,
 };
 
-const outputLines = 20;
-
 /**
  * Runs one copy: fetches its artifact, starts its process with its devices and limits, waits for /ping,
  * keeps checking it, and restarts it with backoff when it fails. Stopping drains it first.
@@ -71,19 +75,32 @@ export class CopySupervisor {
   readonly #deps: SupervisorDeps;
   readonly #log: Logger;
   #status: CopyStatusRecord;
-  #child?: ChildProcess;
-  #launch?: PreparedCopy;
-  #exited?: Promise<void>;
+  #engine?: EngineProcess;
+  #adopt?: ParkedEngine;
+  readonly #adaptersDir: string;
+  #parkable = false;
+  #parked = false;
   #stopping = false;
   #stopped?: Promise<void>;
   #wake?: () => void;
-  #output: string[] = [];
 
   constructor(copy: CopyRecord, deps: SupervisorDeps) {
     this.copy = copy;
     this.#deps = deps;
     this.#log = deps.log.child({ copy: copy.id });
     this.#status = { copyId: copy.id, phase: "Starting", restarts: 0, since: deps.clock.now(), firstStartAt: deps.clock.now() };
+    this.#adopt = deps.adopt;
+    this.#adaptersDir = deps.adopt?.adaptersDir ?? deps.adaptersDir;
+  }
+
+  /** Where this copy's engine reads its adapters: the directory of the copy that started the process. */
+  get adaptersDir(): string {
+    return this.#adaptersDir;
+  }
+
+  /** True once the copy stopped and its engine was parked rather than stopped. */
+  get parked(): boolean {
+    return this.#parked;
   }
 
   get status(): CopyStatusRecord {
@@ -141,6 +158,16 @@ export class CopySupervisor {
     }
     const image = await this.#deps.resolveImage(spec.image);
     if (!image.ok) return { error: image.reason, terminal: true };
+    this.#parkable = image.kind === "process" && image.parkable;
+    if (this.#stopping) return { error: "stopped" };
+    const adopted = this.#adopt;
+    if (adopted) {
+      // Taken once: a later restart starts a process of its own.
+      this.#adopt = undefined;
+      adopted.leave();
+      if (adopted.engine.alive) return this.#serve(adopted.engine, adopted);
+      await adopted.engine.release();
+    }
     if (image.kind === "container") {
       this.#publish({ phase: "Downloading" });
       try {
@@ -150,17 +177,17 @@ export class CopySupervisor {
       }
       if (this.#stopping) return { error: "stopped" };
     }
+    await this.#deps.parking?.lot.makeRoom(spec.needs.memoryMiB * 1024 * 1024);
     const port = await this.#deps.ports.allocate();
     let prepared: PreparedCopy | undefined;
     try {
       prepared = image.kind === "process" ? await this.#prepareProcess(port, modelDir, image) : await this.#prepareContainer(port, modelDir, image);
-      return await this.#runProcess(port, prepared);
     } catch (error) {
-      return { error: `the copy could not be started: ${(error as Error).message}` };
-    } finally {
-      await prepared?.release().catch((error) => this.#log.warn({ err: error }, `could not clean up after copy ${this.copy.id}`));
+      await prepared?.release().catch(() => undefined);
       this.#deps.ports.release(port);
+      return { error: `the copy could not be started: ${(error as Error).message}` };
     }
+    return this.#spawn(port, prepared);
   }
 
   /** The copy's own environment and Berth's contract variables, as every kind of copy receives them. */
@@ -182,7 +209,7 @@ export class CopySupervisor {
       CUDA_VISIBLE_DEVICES: devices,
       NVIDIA_VISIBLE_DEVICES: devices === "" ? "void" : devices,
       BERTH_EXIT_ON_STDIN_CLOSE: "1",
-      BERTH_ADAPTERS_DIR: this.#deps.adaptersDir,
+      BERTH_ADAPTERS_DIR: this.#adaptersDir,
       ...(modelDir ? { BERTH_MODEL_DIR: modelDir, SM_MODEL_DIR: modelDir } : {}),
     });
     const limits = await applyLimits(this.#deps.limitsMode, {
@@ -262,42 +289,76 @@ export class CopySupervisor {
     };
   }
 
-  async #runProcess(port: number, prepared: PreparedCopy) {
-    const devices = this.copy.devices.join(",");
-    this.#launch = prepared;
-    this.#output = [];
-    if (this.#stopping) return { error: "stopped" };
-    let child: ChildProcess;
+  async #spawn(port: number, prepared: PreparedCopy): Promise<{ error: string; terminal?: boolean; becameReady?: boolean }> {
+    const release = async () => {
+      await prepared.release().catch((error) => this.#log.warn({ err: error }, `could not clean up after copy ${this.copy.id}`));
+      this.#deps.ports.release(port);
+    };
+    if (this.#stopping) {
+      await release();
+      return { error: "stopped" };
+    }
+    let engine: EngineProcess;
     try {
-      child = spawn(prepared.command, prepared.args, { env: prepared.env, cwd: prepared.cwd, stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn(prepared.command, prepared.args, { env: prepared.env, cwd: prepared.cwd, stdio: ["pipe", "pipe", "pipe"] });
+      const startedBy = this.copy.id;
+      engine = new EngineProcess(child, {
+        port,
+        prepared,
+        startedBy,
+        sink: () => undefined,
+        release: async () => {
+          await release();
+          await this.#deps.sandbox.files.removeScratch(startedBy).catch(() => undefined);
+        },
+      });
     } catch (error) {
+      await release();
       return { error: `the process could not be started: ${(error as Error).message}`, terminal: true };
     }
-    this.#child = child;
-    let exitText: string | undefined;
-    this.#exited = new Promise((resolve) => {
-      child.once("exit", (code, signal) => {
-        exitText = describeExit(code, signal, prepared);
-        resolve();
-        this.#wake?.();
-      });
-      child.once("error", (error) => {
-        exitText = `the process could not start (${error.message})`;
-        resolve();
-        this.#wake?.();
-      });
-    });
-    this.#capture(child);
-    // The PID is stored before the copy can serve, so a restarted agent can always find it.
-    await this.#publish({ phase: "Starting", port, pid: child.pid, limits: prepared.limits, lastError: this.#status.lastError });
-    this.#log.info(
-      `copy ${this.copy.id} started (${prepared.describe}, pid ${child.pid}, port ${port}, devices [${devices}], memory ${prepared.limits.memory}, cpu ${prepared.limits.cpu})`,
+    return this.#serve(engine);
+  }
+
+  /** Waits for the engine's /ping, then checks it while it serves; `adopted` when it is a parked engine taken over. */
+  async #serve(engine: EngineProcess, adopted?: ParkedEngine): Promise<{ error: string; terminal?: boolean; becameReady?: boolean }> {
+    this.#engine = engine;
+    engine.attach(
+      (stream, text) => {
+        this.#log.info({ stream }, `[${this.copy.id}] ${text}`);
+        this.#deps.onOutput?.(stream, text);
+      },
+      () => this.#wake?.(),
     );
+    try {
+      return await this.#watch(engine, adopted);
+    } finally {
+      // A copy being stopped leaves its engine to #stop, which parks or stops it.
+      if (!this.#stopping) {
+        await engine.kill(this.#deps.timings.stopGraceMs, this.#deps.clock, this.#log, `copy ${this.copy.id}`);
+        await engine.release();
+        this.#engine = undefined;
+      }
+    }
+  }
+
+  async #watch(engine: EngineProcess, adopted?: ParkedEngine): Promise<{ error: string; terminal?: boolean; becameReady?: boolean }> {
+    const { port, prepared } = engine;
+    const devices = this.copy.devices.join(",");
+    // The PID is stored before the copy can serve, so a restarted agent can always find it.
+    await this.#publish({ phase: "Starting", port, pid: engine.pid, limits: prepared.limits, lastError: this.#status.lastError });
+    if (adopted)
+      this.#log.info(
+        `copy ${this.copy.id} took over the parked engine of copy ${adopted.parkedBy} (${prepared.describe}, pid ${engine.pid}, port ${port}, parked ${Math.round((this.#deps.clock.now() - adopted.parkedAt) / 1000)} s): no new process`,
+      );
+    else
+      this.#log.info(
+        `copy ${this.copy.id} started (${prepared.describe}, pid ${engine.pid}, port ${port}, devices [${devices}], memory ${prepared.limits.memory}, cpu ${prepared.limits.cpu})`,
+      );
 
     const startupMs = this.copy.spec.startupTimeoutSeconds * 1000;
     const deadline = this.#deps.clock.now() + startupMs;
     let ready = false;
-    while (!this.#stopping && exitText === undefined && this.#deps.clock.now() < deadline) {
+    while (!this.#stopping && engine.alive && this.#deps.clock.now() < deadline) {
       if ((await ping(port)).ok) {
         ready = true;
         break;
@@ -306,43 +367,29 @@ export class CopySupervisor {
     }
     if (this.#stopping) return { error: "stopped" };
     if (!ready) {
-      await this.#kill();
-      const advice = prepared.explain?.(this.#output);
-      const tail = (this.#output.length > 0 ? ` Last output: ${this.#output.slice(-3).join(" | ")}` : "") + (advice ? ` To fix: ${advice}` : "");
+      const exitText = engine.exitText;
+      await engine.kill(this.#deps.timings.stopGraceMs, this.#deps.clock, this.#log, `copy ${this.copy.id}`);
+      const advice = prepared.explain?.(engine.output);
+      const tail = (engine.output.length > 0 ? ` Last output: ${engine.output.slice(-3).join(" | ")}` : "") + (advice ? ` To fix: ${advice}` : "");
       return { error: (exitText ? `${exitText} before passing /ping.` : `it did not pass GET /ping within ${this.copy.spec.startupTimeoutSeconds} s.`) + tail };
     }
     this.#publish({ phase: "Ready" });
     this.#log.info(`copy ${this.copy.id} is ready on port ${port}`);
     let misses = 0;
-    while (!this.#stopping && exitText === undefined) {
+    while (!this.#stopping && engine.alive) {
       await this.#pause(this.#deps.timings.livenessIntervalMs);
-      if (this.#stopping || exitText !== undefined) break;
+      if (this.#stopping || !engine.alive) break;
       const result = await ping(port);
       misses = result.ok ? 0 : misses + 1;
       if (misses >= this.#deps.timings.livenessFailures) {
-        await this.#kill();
+        await engine.kill(this.#deps.timings.stopGraceMs, this.#deps.clock, this.#log, `copy ${this.copy.id}`);
         return { error: `it failed ${misses} health checks in a row (${result.detail}).`, becameReady: true };
       }
     }
     if (this.#stopping) return { error: "stopped" };
-    const tail = this.#output.length > 0 ? ` Last output: ${this.#output.slice(-3).join(" | ")}` : "";
-    return { error: `${exitText} while serving.${tail}`, becameReady: true };
-  }
-
-  #capture(child: ChildProcess): void {
-    const onLine = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        const text = line.trim();
-        if (text === "") continue;
-        this.#output.push(text.slice(0, 300));
-        if (this.#output.length > outputLines) this.#output.shift();
-        this.#log.info({ stream }, `[${this.copy.id}] ${text}`);
-        this.#deps.onOutput?.(stream, text);
-      }
-    };
-    child.stdout?.on("data", onLine("stdout"));
-    child.stderr?.on("data", onLine("stderr"));
-    child.stdin?.on("error", () => undefined);
+    await engine.exited;
+    const tail = engine.output.length > 0 ? ` Last output: ${engine.output.slice(-3).join(" | ")}` : "";
+    return { error: `${engine.exitText} while serving.${tail}`, becameReady: true };
   }
 
   #pause(ms: number): Promise<void> {
@@ -359,58 +406,35 @@ export class CopySupervisor {
     });
   }
 
-  async #kill(): Promise<void> {
-    const child = this.#child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    if (this.#launch?.stop) spawn(this.#launch.stop.command, this.#launch.stop.args, { stdio: "ignore" });
-    child.kill("SIGTERM");
-    const graceful = await Promise.race([this.#exited!.then(() => true), sleep(this.#deps.timings.stopGraceMs, this.#deps.clock).then(() => false)]);
-    if (!graceful) {
-      this.#log.warn(`copy ${this.copy.id} did not exit within ${this.#deps.timings.stopGraceMs} ms of SIGTERM; sending SIGKILL`);
-      child.kill("SIGKILL");
-      await this.#exited;
-    }
-  }
-
   async #stop(): Promise<void> {
     const wasReady = this.#status.phase === "Ready";
     this.#stopping = true;
     this.#publish({ phase: "Stopping" });
     this.#wake?.();
     if (wasReady) await this.#deps.drain(this.copy.id, this.#deps.timings.drainTimeoutMs);
-    await this.#kill();
-    await this.#deps.sandbox.files.removeScratch(this.copy.id).catch(() => undefined);
+    // Read together: from here on #attempt neither takes over the parked engine nor starts a process.
+    const engine = this.#engine;
+    const unused = this.#adopt;
+    this.#adopt = undefined;
+    const parking = this.#deps.parking;
+    this.#parked =
+      wasReady && this.#parkable && engine !== undefined && parking !== undefined && parking.lot.park(parking, engine, this.copy.id, this.adaptersDir);
+    if (!this.#parked && engine) {
+      await engine.kill(this.#deps.timings.stopGraceMs, this.#deps.clock, this.#log, `copy ${this.copy.id}`);
+      await engine.release();
+    }
+    // A parked engine's scratch dir goes with the engine.
+    if (!this.#parked) await this.#deps.sandbox.files.removeScratch(this.copy.id).catch(() => undefined);
+    // An engine handed to this copy that it never used is stopped here.
+    if (unused) {
+      unused.leave();
+      await unused.engine.kill(this.#deps.timings.stopGraceMs, this.#deps.clock, this.#log, `parked engine ${unused.engine.pid}`);
+      await unused.engine.release();
+    }
     this.#log.info(`copy ${this.copy.id} stopped`);
   }
 }
 
 function withoutUnpassable(environment: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(environment).filter(([k, v]) => !k.includes("\0") && !k.includes("=") && !v.includes("\0")));
-}
-
-/** A copy ready to be spawned: the (wrapped) command, its environment, and what to undo afterwards. */
-interface PreparedCopy {
-  command: string;
-  args: string[];
-  env: Record<string, string>;
-  describe: string;
-  limits: { memory: string; cpu: string };
-  /** Set for containers, which the engine limits: an exit with 137 then means the kernel's OOM killer. */
-  memoryLimitMiB?: number;
-  cwd?: string;
-  /** Containers are stopped through their engine, not by signalling the client process alone. */
-  stop?: { command: string; args: string[] };
-  /** What to do about a start that failed, read from the last output lines (the engine's own errors). */
-  explain?: (output: string[]) => string | undefined;
-  release(): Promise<void>;
-}
-
-function describeExit(code: number | null, signal: NodeJS.Signals | null, prepared: PreparedCopy): string {
-  if (signal) return `the process was killed by ${signal}`;
-  if (prepared.stop && code === 137) {
-    return prepared.memoryLimitMiB
-      ? `the container was killed for running out of memory (exit code 137: over its memory limit of ${prepared.memoryLimitMiB} MiB)`
-      : `the container was killed (exit code 137: SIGKILL, e.g. the host ran out of memory)`;
-  }
-  return prepared.stop ? `the container exited with code ${code}` : `the process exited with code ${code}`;
 }

@@ -13,6 +13,8 @@ export interface ArtifactSettings {
   cacheBudgetMb: number;
   /** MiB of cached artifacts a host also keeps in memory (a tmpfs), least recently used first out; 0 turns the memory tier off. */
   memoryBudgetMb: number;
+  /** MiB of resident memory that engines of stopped copies may keep, parked for the next copy of their version (src/agent/parked-engines.ts); 0 parks none. */
+  parkedEnginesMb: number;
   /** The memory tier's directory, on a tmpfs; empty: a directory of its own under /dev/shm. */
   memoryDir: string;
 }

@@ -95,7 +95,7 @@ function consolidationCandidates(input: InstanceScalingInput, base: PlacementDec
   for (const candidate of candidates) {
     if (out.length >= (input.consolidation?.maxStep ?? 1) || live.length - out.length <= bounds.min) break;
     drained.add(candidate.id);
-    if (!roomFor(drained, held)) {
+    if (!capacityLeftFor(placement, drained) || !roomFor(drained, held)) {
       drained.delete(candidate.id);
       continue;
     }
@@ -105,6 +105,23 @@ function consolidationCandidates(input: InstanceScalingInput, base: PlacementDec
     else drained.delete(candidate.id);
   }
   return out;
+}
+
+/**
+ * A bound that never changes the answer: a drain succeeds only once every copy the demands want is on
+ * the other schedulable instances (each copy of a drained instance replaced elsewhere), so only while
+ * their capacity covers all of those copies, resource by resource (a device share needs no whole
+ * accelerator). Before any trial place(); the simulator also asks it before asking to consolidate.
+ */
+export function capacityLeftFor(placement: PlacementInput, drained: ReadonlySet<string>): boolean {
+  let wanted = zeroResources;
+  for (const d of placement.demands) {
+    const n = Math.max(0, d.copies);
+    if (n > 0) wanted = addResources(wanted, { accelerators: d.needs.accelerators * n, cpuMillis: d.needs.cpuMillis * n, memoryMiB: d.needs.memoryMiB * n });
+  }
+  let room = zeroResources;
+  for (const i of placement.instances) if (i.schedulable && !drained.has(i.id)) room = addResources(room, i.capacity);
+  return fits(room, wanted);
 }
 
 /**

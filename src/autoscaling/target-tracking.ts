@@ -57,11 +57,9 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
       detail: "scale-out from zero comes from a request arriving (Berth wakes the component) or from a step scaling policy",
     });
   }
-  // Window checks index into the history rather than slicing it: the simulator asks this every decision step.
-  const outFrom = windowStart(history, windows.scaleOutPeriods);
-  if (outFrom >= 0 && everyFrom(history, outFrom, (v) => v > goal)) {
-    const latest = history[history.length - 1]!;
-    const wanted = clamp(ceilSafe((basis * latest) / goal), capacity);
+  const signal = trackingSignal(history, windows, goal, capacity, basis);
+  if (signal?.direction === "out") {
+    const { latest, wanted } = signal;
     const because = `${input.metricLabel} ${formatNumber(latest)} above target ${formatNumber(goal)} for ${windows.scaleOutPeriods} periods`;
     if (wanted <= current) {
       if (current >= capacity.max)
@@ -73,8 +71,7 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
     }
     if (target.scaleOutSuspended)
       return none(current, `${input.policyName}: ${because}; scale-out is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingOutSuspended" });
-    const cooldown = scale.ms(config.ScaleOutCooldown ?? defaultCooldownSeconds);
-    if (target.lastScaleOutAt !== undefined && now - target.lastScaleOutAt < cooldown) {
+    if (inCooldown("out", config, target, now, scale)) {
       return none(current, `${input.policyName}: ${because}; scale-out cooldown in progress`, { code: "CooldownInProgress", detail: "ScaleOutCooldown" });
     }
     return {
@@ -83,12 +80,9 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
       reason: `${input.policyName}: ${because}: ${basis} × ${formatNumber(latest)} / ${formatNumber(goal)} → ${wanted}`,
     };
   }
-  const inFrom = windowStart(history, windows.scaleInPeriods);
-  const low = goal * scaleInThresholdFraction;
-  if (inFrom >= 0 && everyFrom(history, inFrom, (v) => v < low)) {
-    let peak = -Infinity;
-    for (let i = inFrom; i < history.length; i++) peak = Math.max(peak, history[i]!);
-    const wanted = clamp(ceilSafe((current * peak) / goal), capacity);
+  if (signal?.direction === "in") {
+    const { peak, wanted } = signal;
+    const low = goal * scaleInThresholdFraction;
     const because = `${input.metricLabel} at most ${formatNumber(peak)}, below ${formatNumber(low)} (90% of target ${formatNumber(goal)}) for ${windows.scaleInPeriods} periods`;
     if (wanted >= current) {
       if (current <= capacity.min)
@@ -102,9 +96,7 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
       return none(current, `${input.policyName}: ${because}; scale-in is disabled by the policy`, { code: "ScaleInDisabled", detail: "DisableScaleIn" });
     if (target.scaleInSuspended)
       return none(current, `${input.policyName}: ${because}; scale-in is suspended`, { code: "ScalingSuspended", detail: "DynamicScalingInSuspended" });
-    const cooldown = scale.ms(config.ScaleInCooldown ?? defaultCooldownSeconds);
-    const last = Math.max(target.lastScaleInAt ?? -Infinity, target.lastScaleOutAt ?? -Infinity);
-    if (now - last < cooldown)
+    if (inCooldown("in", config, target, now, scale))
       return none(current, `${input.policyName}: ${because}; scale-in cooldown in progress`, { code: "CooldownInProgress", detail: "ScaleInCooldown" });
     return {
       desired: wanted,
@@ -113,6 +105,59 @@ export function decideTargetTracking(input: TargetTrackingInput): ScalingDecisio
     };
   }
   return none(current, `${input.policyName}: ${input.metricLabel} is near target ${formatNumber(goal)}`);
+}
+
+/** Whether a scale in `direction` waits for its cooldown: since the last scale-out (out), or the last scale of either kind (in). */
+export function inCooldown(direction: "out" | "in", config: TargetTrackingConfig, target: TargetState, now: number, scale: TimeScale): boolean {
+  if (direction === "out") {
+    const cooldown = scale.ms(config.ScaleOutCooldown ?? defaultCooldownSeconds);
+    return target.lastScaleOutAt !== undefined && now - target.lastScaleOutAt < cooldown;
+  }
+  const cooldown = scale.ms(config.ScaleInCooldown ?? defaultCooldownSeconds);
+  const last = Math.max(target.lastScaleInAt ?? -Infinity, target.lastScaleOutAt ?? -Infinity);
+  return now - last < cooldown;
+}
+
+/** What the metric's history asks for before capacity rules, cooldowns and suspensions; undefined: near the target. */
+export type TrackingSignal = { direction: "out"; latest: number; wanted: number } | { direction: "in"; peak: number; wanted: number } | undefined;
+
+/**
+ * The windows' test of decideTargetTracking, alone: the metric above the target for the whole scale-out
+ * window (wanted: basis × latest / target), else below 90% of it for the whole scale-in window (wanted:
+ * current × peak / target), both clamped to the capacity's bounds. The simulator computes the same from
+ * its own running counts with scaleOutWanted and scaleInWanted and calls decideTargetTracking only when
+ * the count may change.
+ */
+export function trackingSignal(
+  history: readonly (number | undefined)[],
+  windows: TrackingWindows,
+  goal: number,
+  capacity: Capacity,
+  basis: number,
+): TrackingSignal {
+  const outFrom = windowStart(history, windows.scaleOutPeriods);
+  if (outFrom >= 0 && everyFrom(history, outFrom, (v) => v > goal)) {
+    const latest = history[history.length - 1]!;
+    return { direction: "out", latest, wanted: scaleOutWanted(basis, latest, goal, capacity) };
+  }
+  const inFrom = windowStart(history, windows.scaleInPeriods);
+  const low = goal * scaleInThresholdFraction;
+  if (inFrom >= 0 && everyFrom(history, inFrom, (v) => v < low)) {
+    let peak = -Infinity;
+    for (let i = inFrom; i < history.length; i++) peak = Math.max(peak, history[i]!);
+    return { direction: "in", peak, wanted: scaleInWanted(peak, goal, capacity) };
+  }
+  return undefined;
+}
+
+/** The count a scale-out asks for: ceil(basis × latest / target), within the bounds. */
+export function scaleOutWanted(basis: number, latest: number, goal: number, capacity: Capacity): number {
+  return clamp(ceilSafe((basis * latest) / goal), capacity);
+}
+
+/** The count a scale-in asks for: ceil(current × the window's peak / target), within the bounds. */
+export function scaleInWanted(peak: number, goal: number, capacity: Capacity): number {
+  return clamp(ceilSafe((capacity.current * peak) / goal), capacity);
 }
 
 /** Where the last `periods` values of the history start (as history.slice(-periods) takes them); -1 when there are fewer. */

@@ -27,6 +27,10 @@ export function registerServerCommand(program: Command): void {
       "--scaling-period <duration>",
       "real time that SageMaker's 60 s scaling period lasts, e.g. 1s for demos and tests; shortens cooldowns and delays alike (env BERTH_SCALING_PERIOD)",
     )
+    .option(
+      "--router-workers <n>",
+      "processes that route invocations, sharing the port; this process keeps the store and the controllers (routerWorkers; default 1: this process alone)",
+    )
     .option("--demo", "also create a demo endpoint with two inference components (berth/echo and berth/llm)")
     .option("--insecure-no-auth", "accept unsigned requests from anyone who can reach the port (loopback hosts only; auth.enabled: false)")
     .option("--tls-cert <file>", "PEM certificate (chain): serve https on the port (tls.cert)")
@@ -49,6 +53,7 @@ export function registerServerCommand(program: Command): void {
         tlsKey?: string;
         replicaId?: string;
         advertiseUrl?: string;
+        routerWorkers?: string;
       }) => {
         let config: BerthConfig;
         try {
@@ -65,6 +70,7 @@ export function registerServerCommand(program: Command): void {
               auth: flags.insecureNoAuth ? { enabled: false } : undefined,
               tls: { cert: flags.tlsCert, key: flags.tlsKey },
               cluster: { replicaId: flags.replicaId, advertiseUrl: flags.advertiseUrl },
+              routerWorkers: flags.routerWorkers === undefined ? undefined : Number(flags.routerWorkers),
             },
           });
         } catch (error) {

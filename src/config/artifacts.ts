@@ -21,6 +21,7 @@ export const defaultArtifactSettings: ArtifactSettings = {
   maxFiles: 10_000,
   cacheBudgetMb: 20_480,
   memoryBudgetMb: 0,
+  parkedEnginesMb: 0,
   memoryDir: "",
 };
 
@@ -28,6 +29,7 @@ export const defaultArtifactSettings: ArtifactSettings = {
 export const artifactsEnvNames: Record<string, keyof ArtifactSettings> = {
   BERTH_ARTIFACT_CACHE_BUDGET_MB: "cacheBudgetMb",
   BERTH_ARTIFACT_MEMORY_BUDGET_MB: "memoryBudgetMb",
+  BERTH_ARTIFACT_PARKED_ENGINES_MB: "parkedEnginesMb",
 };
 
 export function checkArtifactSettings(raw: unknown): ArtifactSettings {
@@ -59,11 +61,12 @@ export function checkArtifactSettings(raw: unknown): ArtifactSettings {
     maxFiles: count("maxFiles"),
     cacheBudgetMb: budget("cacheBudgetMb", merged.cacheBudgetMb),
     memoryBudgetMb: budget("memoryBudgetMb", merged.memoryBudgetMb),
+    parkedEnginesMb: budget("parkedEnginesMb", merged.parkedEnginesMb),
     memoryDir: memoryDir(merged.memoryDir),
   };
 }
 
-function budget(name: "cacheBudgetMb" | "memoryBudgetMb", raw: unknown): number {
+function budget(name: "cacheBudgetMb" | "memoryBudgetMb" | "parkedEnginesMb", raw: unknown): number {
   const value = Number(raw);
   if (raw === "" || raw === null || !Number.isSafeInteger(value) || value < 0)
     throw new ConfigError(`artifacts.${name} must be a whole number of MiB, 0 or more, got '${String(raw)}'.`);

@@ -25,6 +25,8 @@ export interface ImageCommand {
   /** Command line run for a copy of this image; {port} and {modelDir} are replaced. */
   command: string[];
   env?: Record<string, string>;
+  /** A stopped copy's process may be parked for the next copy of its version (artifacts.parkedEnginesMb). */
+  parkable?: boolean;
 }
 
 export interface BerthConfig {
@@ -61,8 +63,12 @@ export interface BerthConfig {
   holdQueueSize: number;
   /** How long a stop (SIGTERM) waits for requests still open before cutting them off (real seconds). */
   stopDrainSeconds: number;
+  /** How long a copy being stopped (scale-in, update, move) keeps serving its open stateful sessions (real seconds; 0: not at all). */
+  sessionDrainSeconds: number;
   /** Requests one copy of an inference component serves at once; more wait in the component's queue. */
   maxConcurrentRequestsPerCopy: number;
+  /** Processes that route invocations, sharing the port (node:cluster); 1: this process alone. */
+  routerWorkers: number;
   /** Hard limits on memory the runtime path may hold (see limits.ts). */
   limits: LimitsConfig;
   /** Where model artifacts may come from and how large they may be. */
@@ -97,7 +103,9 @@ export const defaultConfig: BerthConfig = {
   holdSeconds: 120,
   holdQueueSize: 1000,
   stopDrainSeconds: 25,
+  sessionDrainSeconds: 60,
   maxConcurrentRequestsPerCopy: 64,
+  routerWorkers: 1,
   limits: defaultLimits,
   artifacts: defaultArtifactSettings,
   copies: { user: defaultCopyUser, dir: undefined, mps: "auto" },
@@ -217,12 +225,16 @@ function check(raw: Record<string, unknown>): BerthConfig {
   const instanceIdleReleaseSeconds = parseDuration(raw.instanceIdleReleaseSeconds, "instanceIdleReleaseSeconds");
   const holdSeconds = parseDuration(raw.holdSeconds, "holdSeconds");
   const stopDrainSeconds = parseDuration(raw.stopDrainSeconds, "stopDrainSeconds");
+  const sessionDrainSeconds = Number(raw.sessionDrainSeconds) === 0 ? 0 : parseDuration(raw.sessionDrainSeconds, "sessionDrainSeconds");
   const holdQueueSize = Number(raw.holdQueueSize);
   if (!Number.isInteger(holdQueueSize) || holdQueueSize < 0)
     throw new ConfigError(`holdQueueSize must be a whole number of 0 or more, got '${raw.holdQueueSize}'.`);
   const maxConcurrentRequestsPerCopy = Number(raw.maxConcurrentRequestsPerCopy);
   if (!Number.isInteger(maxConcurrentRequestsPerCopy) || maxConcurrentRequestsPerCopy < 1)
     throw new ConfigError(`maxConcurrentRequestsPerCopy must be a whole number of 1 or more, got '${raw.maxConcurrentRequestsPerCopy}'.`);
+  const routerWorkers = Number(raw.routerWorkers);
+  if (!Number.isInteger(routerWorkers) || routerWorkers < 1 || routerWorkers > 64)
+    throw new ConfigError(`routerWorkers must be a whole number from 1 to 64, got '${raw.routerWorkers}'.`);
   const host = String(raw.host);
   const auth = checkAuth(raw.auth as Record<string, unknown>, host);
   const tls = checkTls(raw.tls as Record<string, unknown>);
@@ -248,7 +260,9 @@ function check(raw: Record<string, unknown>): BerthConfig {
     holdSeconds,
     holdQueueSize,
     stopDrainSeconds,
+    sessionDrainSeconds,
     maxConcurrentRequestsPerCopy,
+    routerWorkers,
     limits: checkLimits(raw.limits),
     artifacts: checkArtifactSettings(raw.artifacts),
     copies: checkCopies((raw.copies ?? {}) as Partial<CopiesConfig>),

@@ -1,3 +1,4 @@
+import type { PrefixBlockMatching } from "./prefix-routing.js";
 import type { DeviceShare, Resources } from "./compute.js";
 
 /** Records as the store keeps them. Times are epoch milliseconds. */
@@ -44,7 +45,10 @@ export interface ProductionVariant {
   ContainerStartupHealthCheckTimeoutInSeconds?: number;
   ModelDataDownloadTimeoutInSeconds?: number;
   ManagedInstanceScaling?: ManagedInstanceScaling;
-  RoutingConfig?: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" | "RANDOM" | string };
+  RoutingConfig?: {
+    RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" | "RANDOM" | "PREFIX_AWARE" | string;
+    PrefixAwareRoutingConfig?: { PrefixLength?: number; ConcurrencyThreshold?: number };
+  };
   [member: string]: unknown;
 }
 
@@ -79,6 +83,8 @@ export interface EndpointDeployment {
   /** For single-model variants: what each variant's copies run, resolved from its model when the deployment began. */
   variantSpecs?: Record<string, ResolvedSpec>;
   startedAt: number;
+  /** Berth's block-level prefix matching, from the configuration's tags (src/domain/prefix-routing.ts). */
+  prefixBlocks?: PrefixBlockMatching;
 }
 
 export interface EndpointRecord {
@@ -235,6 +241,12 @@ export interface CopyRecord {
   createdAt: number;
   /** Set on a copy started to take over from another (a move): the old one stops once this one is ready. */
   replaces?: string;
+  /**
+   * Set on a Draining copy that holds open stateful sessions: its agent keeps it running, and routers send
+   * it those sessions' requests only, until they end or this time passes (epoch ms); then the controller
+   * clears it and the copy stops.
+   */
+  sessionsDrainUntil?: number;
 }
 
 export type CopyPhase = "Downloading" | "Starting" | "Ready" | "Failed" | "Stopping";

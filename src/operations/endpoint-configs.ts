@@ -8,6 +8,7 @@ import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
 import { keys } from "../state/keys.js";
 import { createTags } from "./tags.js";
+import { checkRoutingConfig, prefixMatchingFromTags } from "../domain/prefix-routing.js";
 
 export interface CreateEndpointConfigInput extends EndpointConfigDefinition {
   EndpointConfigName: string;
@@ -16,9 +17,10 @@ export interface CreateEndpointConfigInput extends EndpointConfigDefinition {
 
 export async function createEndpointConfig(deps: ControlDeps, input: CreateEndpointConfigInput): Promise<{ EndpointConfigArn: string }> {
   const { EndpointConfigName: name, Tags: given, ...definition } = input;
-  const tags = createTags(given);
+  const tags = createTags(given, { allowPrefix: true });
   const arn = sageMakerArn(deps.account, "endpoint-config", name);
   await checkVariants(deps, definition.ProductionVariants);
+  prefixMatchingFromTags(tags, definition.ProductionVariants);
   if (definition.ShadowProductionVariants) throw sageMakerErrors.unsupported("ShadowProductionVariants", "Remove them from the configuration.");
   if (definition.AsyncInferenceConfig) throw sageMakerErrors.unsupported("AsyncInferenceConfig", "Berth serves real-time endpoints; remove it.");
   const record: EndpointConfigRecord = { name, arn, createdAt: deps.clock.now(), definition, tags };
@@ -50,6 +52,7 @@ async function checkVariants(deps: ControlDeps, variants: ProductionVariant[]): 
     if (variant.InstancePools) throw sageMakerErrors.unsupported(`InstancePools on variant '${variant.VariantName}'`, "Use one InstanceType per variant.");
     if (!variant.InstanceType || variant.InitialInstanceCount === undefined) throw sageMakerErrors.variantNeedsInstances(variant.VariantName);
     if (!deps.catalog.get(variant.InstanceType)) throw sageMakerErrors.unknownInstanceType(variant.InstanceType, deps.catalog.suggest(variant.InstanceType));
+    checkRoutingConfig(variant);
     const scaling = variant.ManagedInstanceScaling;
     if (scaling?.MinInstanceCount !== undefined && scaling.MaxInstanceCount !== undefined && scaling.MinInstanceCount > scaling.MaxInstanceCount) {
       throw sageMakerErrors.managedScalingRange(variant.VariantName, scaling.MinInstanceCount, scaling.MaxInstanceCount);

@@ -24,6 +24,7 @@ import { listPage, type ListRequest } from "./listing.js";
 import { compact, time } from "./output.js";
 import { withConflictRetry } from "../state/retry.js";
 import { createTags } from "./tags.js";
+import { prefixMatchingFromTags } from "../domain/prefix-routing.js";
 
 export interface CreateEndpointInput {
   EndpointName: string;
@@ -72,6 +73,7 @@ export async function createEndpoint(deps: ControlDeps, input: CreateEndpointInp
       generation: 1,
       configName: config.name,
       config: config.definition,
+      prefixBlocks: prefixMatchingFromTags(config.tags, config.definition.ProductionVariants),
       variants: initialVariants(config.definition.ProductionVariants),
       variantSpecs: await resolveVariantSpecs(deps, config.definition.ProductionVariants, 1),
       startedAt: now,
@@ -246,6 +248,7 @@ export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInp
         generation: endpoint.nextGeneration,
         configName: config.name,
         config: config.definition,
+        prefixBlocks: prefixMatchingFromTags(config.tags, config.definition.ProductionVariants),
         variants,
         variantSpecs: await resolveVariantSpecs(deps, newVariants, endpoint.nextGeneration),
         startedAt: now,

@@ -2,6 +2,7 @@ import { sageMakerArn, type SageMakerResource } from "../domain/arn.js";
 import { sageMakerErrors, type ResourceNoun } from "../domain/errors/sagemaker.js";
 import type { Tag } from "../domain/resources.js";
 import { isShareTagKey } from "../domain/accelerator-share.js";
+import { isPrefixTagKey } from "../domain/prefix-routing.js";
 import { firstReservedKey, maxTagsPerResource, mergeTags, removeTags } from "../domain/tags.js";
 import { keys } from "../state/keys.js";
 import { put, unchanged } from "../state/records.js";
@@ -20,11 +21,12 @@ const taggable: Record<SageMakerResource, ResourceNoun> = {
 
 /**
  * Refuses user-set keys with a reserved prefix, and merges keys given twice (the last value wins). Used by
- * every create call; CreateInferenceComponent also accepts the share tags (src/domain/accelerator-share.ts).
+ * every create call; CreateInferenceComponent also accepts the share tags (src/domain/accelerator-share.ts), and
+ * CreateEndpointConfig the prefix-matching tags (src/domain/prefix-routing.ts).
  */
-export function createTags(tags: readonly Tag[] | undefined, options: { allowShare?: boolean } = {}): Tag[] {
-  const keys = (tags ?? []).map((t) => t.Key);
-  const reserved = firstReservedKey(options.allowShare ? keys.filter((k) => !isShareTagKey(k)) : keys);
+export function createTags(tags: readonly Tag[] | undefined, options: { allowShare?: boolean; allowPrefix?: boolean } = {}): Tag[] {
+  const keys = (tags ?? []).map((t) => t.Key).filter((k) => !(options.allowShare && isShareTagKey(k)) && !(options.allowPrefix && isPrefixTagKey(k)));
+  const reserved = firstReservedKey(keys);
   if (reserved) throw sageMakerErrors.reservedTagKey(reserved.key, reserved.prefix);
   return mergeTags([], tags ?? []);
 }
@@ -62,14 +64,16 @@ async function changeTags(deps: ControlDeps, arn: string, change: (tags: Tag[]) 
   });
 }
 
-/** A share is fixed when its component is created: a tag call that changed it would change nothing that runs. */
-function refuseShareKeys(keys: readonly string[]): void {
+/** A share, or prefix matching, is fixed when its resource is created: a tag call that changed it would change nothing that runs. */
+function refuseFixedKeys(keys: readonly string[]): void {
   const key = keys.find(isShareTagKey);
   if (key) throw sageMakerErrors.shareTagFixed(key);
+  const prefix = keys.find(isPrefixTagKey);
+  if (prefix) throw sageMakerErrors.prefixTagFixed(prefix);
 }
 
 export async function addTags(deps: ControlDeps, input: { ResourceArn: string; Tags: Tag[] }): Promise<{ Tags: Tag[] }> {
-  refuseShareKeys(input.Tags.map((t) => t.Key));
+  refuseFixedKeys(input.Tags.map((t) => t.Key));
   const added = createTags(input.Tags);
   await changeTags(deps, input.ResourceArn, (tags) => {
     const merged = mergeTags(tags, added);
@@ -81,7 +85,7 @@ export async function addTags(deps: ControlDeps, input: { ResourceArn: string; T
 }
 
 export async function deleteTags(deps: ControlDeps, input: { ResourceArn: string; TagKeys: string[] }): Promise<Record<string, never>> {
-  refuseShareKeys(input.TagKeys);
+  refuseFixedKeys(input.TagKeys);
   await changeTags(deps, input.ResourceArn, (tags) => removeTags(tags, input.TagKeys));
   return {};
 }

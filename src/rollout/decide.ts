@@ -58,6 +58,14 @@ export function stepRollout(state: RolloutState, obs: RolloutObservation): Rollo
   }
   if (state.phase === "baking") {
     if (obs.now < (state.bakeUntil ?? 0) || obs.oldActive > state.targetOld) return { state, outcome: { kind: "continue" }, reason: "baking" };
+    // A stopped old copy still serving its sessions holds its capacity: the next batch waits for it, so one batch stays the most extra.
+    const holding = obs.oldHoldingSessions ?? 0;
+    if (holding > 0)
+      return {
+        state,
+        outcome: { kind: "continue" },
+        reason: `waiting for the stateful sessions of ${holding} stopped old cop${holding === 1 ? "y" : "ies"} to end`,
+      };
     if (state.targetNew >= n) return { state, outcome: { kind: "completed", reason: `all ${n} copies run the new specification` }, reason: "update completed" };
     const next = track({ ...state, phase: "starting-batch", targetNew: Math.min(n, state.targetNew + policy.batchSize), bakeUntil: undefined }, n);
     return { state: next, outcome: { kind: "continue" }, reason: `starting the next batch: ${next.targetNew} of ${n} new copies` };

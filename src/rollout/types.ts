@@ -7,6 +7,8 @@ export interface RolloutObservation {
   newReady: number;
   oldActive: number;
   oldReady: number;
+  /** Old copies already stopped that still serve their open stateful sessions (up to the session drain limit). */
+  oldHoldingSessions?: number;
   /** A new copy that cannot start (terminal error, or no health check passed within the startup timeout). */
   newCopyFailure?: string;
   /** Names of the policy's alarms that are in ALARM now. */

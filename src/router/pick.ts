@@ -1,20 +1,29 @@
 import type { RouteCopy, RoutingStrategy } from "./table.js";
+import { pickByPrefix, type CopyPrefixState, type PrefixRequest, type PrefixRouting } from "./prefix/prefix-pick.js";
 
 export interface CopyLoad {
   inFlight: number;
+  /** Kept by prefix-aware routing (src/router/prefix/). */
+  prefix?: CopyPrefixState;
+}
+
+export interface PickOptions {
+  exclude?: ReadonlySet<string>;
+  rotation: number;
+  random: () => number;
+  limit: number;
+  /** PREFIX_AWARE: the variant's settings and the request; without both, it picks as LEAST_OUTSTANDING_REQUESTS. */
+  prefix?: PrefixRouting;
+  request?: PrefixRequest;
 }
 
 /**
  * LEAST_OUTSTANDING_REQUESTS takes the copy with the fewest requests in flight, rotating among ties so
- * idle copies share the load; RANDOM picks uniformly. Copies with `limit` requests in flight are full:
+ * idle copies share the load; RANDOM picks uniformly; PREFIX_AWARE keeps a prefix on one copy
+ * (src/router/prefix/prefix-pick.ts). Copies with `limit` requests in flight are full:
  * undefined when every copy is, and the request waits in its component's queue.
  */
-export function pickCopy(
-  copies: RouteCopy[],
-  strategy: RoutingStrategy,
-  loadOf: (copy: RouteCopy) => CopyLoad,
-  options: { exclude?: ReadonlySet<string>; rotation: number; random: () => number; limit: number },
-): RouteCopy | undefined {
+export function pickCopy(copies: RouteCopy[], strategy: RoutingStrategy, loadOf: (copy: RouteCopy) => CopyLoad, options: PickOptions): RouteCopy | undefined {
   const n = copies.length;
   if (n === 0) return undefined;
   if (strategy === "RANDOM") {
@@ -25,6 +34,14 @@ export function pickCopy(
     }
     return undefined;
   }
+  if (strategy === "PREFIX_AWARE" && options.prefix && options.request) {
+    return pickByPrefix(copies, loadOf, options, options.prefix, options.request, leastOutstanding);
+  }
+  return leastOutstanding(copies, loadOf, options);
+}
+
+function leastOutstanding(copies: RouteCopy[], loadOf: (copy: RouteCopy) => CopyLoad, options: PickOptions): RouteCopy | undefined {
+  const n = copies.length;
   let best: RouteCopy | undefined;
   let bestLoad = Infinity;
   for (let i = 0; i < n; i++) {

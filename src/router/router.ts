@@ -6,6 +6,7 @@ import { BerthError } from "../domain/errors/berth-error.js";
 import { runtimeErrors } from "../domain/errors/runtime.js";
 import type { RequestObserver, RequestOutcome, RequestTarget, RetryReason } from "./observer.js";
 import { pickCopy, type CopyLoad } from "./pick.js";
+import type { PrefixRouting } from "./prefix/prefix-pick.js";
 import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingTable, VariantRoute } from "./table.js";
 import { copyAbsentHeader, neverReachedCopy, UpstreamPools } from "./upstream.js";
 import { WaitingRequests, type HoldOptions } from "./hold.js";
@@ -28,6 +29,8 @@ export interface InvokeRequest {
   startedAt: number;
   /** SessionId: NEW_SESSION, or the id of a session the container opened (also forwarded to it in headers). */
   sessionId?: string;
+  /** PrefixAwareId: with the body's prefix, decides the copy under PREFIX_AWARE. */
+  prefixAwareId?: string;
 }
 
 export interface InvokeResult {
@@ -104,6 +107,8 @@ interface CopyState extends CopyLoad {
 export class Router {
   #table: RoutingTable = { endpoints: new Map(), builtAt: 0, revision: 0 };
   readonly #copies = new Map<string, CopyState>();
+  /** Keyed by the table's copy objects, so a new table's copies get new targets and old ones are collected. */
+  readonly #targets = new WeakMap<RouteCopy, RequestTarget>();
   readonly #pools: UpstreamPools;
   readonly #options: Required<RouterOptions>;
   readonly #waiting: WaitingRequests;
@@ -178,7 +183,7 @@ export class Router {
     const endpoint = this.#table.endpoints.get(request.endpointName.toLowerCase());
     if (!endpoint) throw runtimeErrors.endpointNotFound(request.endpointName, this.#options.accountId);
     if (request.sessionId !== undefined && request.sessionId !== newSessionValue) return this.#invokeInSession(endpoint, request, request.sessionId);
-    let { copies, strategy, variantName, componentName, adapter } = this.#target(endpoint, request);
+    let { copies, strategy, variantName, componentName, adapter, prefix } = this.#target(endpoint, request);
     if (adapter) request = { ...request, headers: withAdapter(request.headers, adapter) };
     const limit = componentName ? this.#options.copyConcurrency : Infinity;
     // Only a request that had to be retried needs to remember which copies it tried.
@@ -186,20 +191,20 @@ export class Router {
     let holdUntil: number | undefined;
     let failure: RetryableFailure | undefined;
     for (;;) {
-      let copy = pickCopy(copies, strategy, this.#loadOf, { exclude: tried, rotation: this.#rotation++, random: this.#options.random, limit });
+      let copy = pickCopy(copies, strategy, this.#loadOf, { exclude: tried, rotation: this.#rotation++, random: this.#options.random, limit, prefix, request });
       let reserved = false;
       if (!copy && componentName) {
         copy = await this.#waitForCopy(endpoint.name, componentName, copies, request, tried, holdUntil, failure);
         reserved = true;
         const current = this.#table.endpoints.get(endpoint.name.toLowerCase());
-        if (current?.components.has(componentName.toLowerCase())) ({ copies, strategy, variantName } = this.#target(current, request));
+        if (current?.components.has(componentName.toLowerCase())) ({ copies, strategy, variantName, prefix } = this.#target(current, request));
       }
       if (!copy) {
         const target: RequestTarget = { endpointName: endpoint.name, variantName, componentName };
         this.#options.observer.requestFinished(target, "no_capacity", 0, performance.now() - request.startedAt);
         throw runtimeErrors.endpointNoCapacity(endpoint.name);
       }
-      const target: RequestTarget = { endpointName: endpoint.name, variantName, componentName, copyId: copy.id };
+      const target = this.#targetOf(endpoint.name, variantName, componentName, copy);
       try {
         const result = await this.#send(copy, request, target, reserved);
         if (request.sessionId !== undefined) await this.#noteSession(result, endpoint.name, copy);
@@ -236,7 +241,7 @@ export class Router {
     const copy = choice.copies.find((c) => c.id === session.copyId) ?? choice.draining?.find((c) => c.id === session.copyId);
     if (!copy || copy.restarts !== session.copyRestarts) throw runtimeErrors.sessionCopyGone(sessionId, session.copyId);
     if (choice.adapter) request = { ...request, headers: withAdapter(request.headers, choice.adapter) };
-    const target: RequestTarget = { endpointName: endpoint.name, variantName: choice.variantName, componentName: choice.componentName, copyId: copy.id };
+    const target = this.#targetOf(endpoint.name, choice.variantName, choice.componentName, copy);
     let result: InvokeResult;
     try {
       result = await this.#send(copy, request, target, false);
@@ -339,6 +344,7 @@ export class Router {
       return {
         copies: component.copies,
         strategy: component.strategy,
+        prefix: component.prefix,
         variantName: component.variantName,
         componentName: component.name,
         adapter: component.adapter,
@@ -348,7 +354,7 @@ export class Router {
     if (request.componentName) throw runtimeErrors.componentHeaderNotAllowed();
     const variant = request.targetVariant ? endpoint.variants.find((v) => v.name === request.targetVariant) : this.#weightedVariant(endpoint.variants);
     if (!variant) throw runtimeErrors.variantNotFound(request.targetVariant ?? "", endpoint.name);
-    return { copies: variant.copies, strategy: variant.strategy, variantName: variant.name };
+    return { copies: variant.copies, strategy: variant.strategy, prefix: variant.prefix, variantName: variant.name, draining: variant.draining };
   }
 
   #weightedVariant(variants: VariantRoute[]): VariantRoute | undefined {
@@ -360,6 +366,18 @@ export class Router {
       if (point < 0) return variant;
     }
     return variants[variants.length - 1];
+  }
+
+  /**
+   * The request's target, one object per copy and component reused by every request to them: observers find
+   * their numbers for it by identity (RouterMetrics), with nothing allocated per request. Never changed.
+   */
+  #targetOf(endpointName: string, variantName: string, componentName: string | undefined, copy: RouteCopy): RequestTarget {
+    const cached = this.#targets.get(copy);
+    if (cached && cached.componentName === componentName && cached.variantName === variantName && cached.endpointName === endpointName) return cached;
+    const target: RequestTarget = Object.freeze({ endpointName, variantName, componentName, copyId: copy.id });
+    this.#targets.set(copy, target);
+    return target;
   }
 
   #state(copyId: string): CopyState {
@@ -469,6 +487,7 @@ class RetryableFailure extends Error {
 interface TargetChoice {
   copies: RouteCopy[];
   strategy: VariantRoute["strategy"];
+  prefix?: PrefixRouting;
   variantName: string;
   componentName?: string;
   adapter?: string;

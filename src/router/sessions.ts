@@ -47,7 +47,6 @@ export class SessionTable {
   readonly #persistence?: SessionPersistence;
   readonly #clock: Clock;
   readonly #sessions = new Map<string, SessionRecord>();
-  readonly #closeWaiters = new Set<() => void>();
 
   constructor(options: { persistence?: SessionPersistence; clock?: Clock } = {}) {
     this.#persistence = options.persistence;
@@ -56,14 +55,6 @@ export class SessionTable {
 
   get size(): number {
     return this.#sessions.size;
-  }
-
-  /** Open sessions per copy id, for choosing which copies to stop. */
-  openByCopy(): Map<string, number> {
-    const now = this.#clock.now();
-    const counts = new Map<string, number>();
-    for (const session of this.#sessions.values()) if (session.expiresAt > now) counts.set(session.copyId, (counts.get(session.copyId) ?? 0) + 1);
-    return counts;
   }
 
   async lookup(endpointName: string, id: string): Promise<SessionLookup> {
@@ -110,39 +101,6 @@ export class SessionTable {
 
   forget(session: Pick<SessionRecord, "endpointName" | "id">): void {
     this.#sessions.delete(sessionKey(session.endpointName, session.id));
-    for (const check of [...this.#closeWaiters]) check();
-  }
-
-  /**
-   * Resolves once no unexpired session is open on the copy, or after timeoutMs: a stopping copy serves
-   * its sessions until they are closed or expire, up to that limit.
-   */
-  waitClosed(copyId: string, timeoutMs: number): Promise<void> {
-    const clock = this.#clock;
-    const deadline = clock.now() + timeoutMs;
-    return new Promise((resolve) => {
-      let timer: ReturnType<Clock["setTimeout"]> | undefined;
-      const check = () => {
-        if (timer !== undefined) clock.clearTimeout(timer);
-        const now = clock.now();
-        let next = deadline;
-        for (const s of this.#sessions.values()) if (s.copyId === copyId && s.expiresAt > now) next = Math.min(next, s.expiresAt);
-        if (now >= deadline || !this.#holds(copyId, now)) {
-          this.#closeWaiters.delete(check);
-          return resolve();
-        }
-        // Look again at the copy's next expiry, or at the deadline.
-        timer = clock.setTimeout(check, next - now);
-        timer.unref?.();
-      };
-      this.#closeWaiters.add(check);
-      check();
-    });
-  }
-
-  #holds(copyId: string, now: number): boolean {
-    for (const s of this.#sessions.values()) if (s.copyId === copyId && s.expiresAt > now) return true;
-    return false;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { ComponentRecord, CopyRecord, CopyStatusRecord, EndpointRecord, InstanceRecord } from "../domain/resources.js";
+import { prefixRoutingOf, type PrefixRouting } from "./prefix/prefix-pick.js";
 
-export type RoutingStrategy = "LEAST_OUTSTANDING_REQUESTS" | "RANDOM";
+export type RoutingStrategy = "LEAST_OUTSTANDING_REQUESTS" | "RANDOM" | "PREFIX_AWARE";
 
 /** A copy the router may send requests to. */
 export interface RouteCopy {
@@ -18,6 +19,7 @@ export interface ComponentRoute {
   endpointName: string;
   variantName: string;
   strategy: RoutingStrategy;
+  prefix?: PrefixRouting;
   copies: RouteCopy[];
   desiredCopies: number;
   status: string;
@@ -35,8 +37,11 @@ export interface VariantRoute {
   name: string;
   weight: number;
   strategy: RoutingStrategy;
+  prefix?: PrefixRouting;
   /** Copies of the variant's model (single-model endpoints only). */
   copies: RouteCopy[];
+  /** Copies that still run but take only the stateful sessions they hold (single-model endpoints only). */
+  draining?: RouteCopy[];
 }
 
 export interface EndpointRoute {
@@ -91,7 +96,8 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
   const instanceOf = new Map(inputs.instances.map((i) => [i.id, i]));
   const lostOrigins = new Set<string>();
   const routable = (copy: CopyRecord): RouteCopy | undefined => (copy.state === "Active" ? reachable(copy, "Ready") : undefined);
-  // A draining copy's agent says "Stopping" while it waits for the copy's sessions and requests to end.
+  // A stopped copy runs on (Ready) while it drains its stateful sessions, then says "Stopping" while its requests end.
+  const stillRunning = (copy: CopyRecord): RouteCopy | undefined => reachable(copy, "Ready") ?? reachable(copy, "Stopping");
   const reachable = (copy: CopyRecord, phase: "Ready" | "Stopping"): RouteCopy | undefined => {
     const status = statusOf.get(copy.id);
     if (status?.phase !== phase || !status.port) return undefined;
@@ -123,17 +129,26 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
     const hostsComponents = !deployment.config.ProductionVariants.some((v) => v.ModelName !== undefined);
     const generations = new Set([endpoint.current.generation, endpoint.pending?.generation]);
     const endpointCopies = byEndpoint.get(key) ?? [];
-    const variants: VariantRoute[] = deployment.config.ProductionVariants.map((v) => ({
-      name: v.VariantName,
-      weight: deployment.variants[v.VariantName]?.desiredWeight ?? 1,
-      strategy: (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? defaultRoutingStrategy,
-      copies: hostsComponents
-        ? []
-        : endpointCopies
-            .filter((c) => c.owner.type === "variant" && c.owner.variant === v.VariantName && generations.has(c.owner.generation))
-            .map(routable)
-            .filter((c): c is RouteCopy => c !== undefined),
-    }));
+    const variants: VariantRoute[] = deployment.config.ProductionVariants.map((v) => {
+      const own = hostsComponents ? [] : endpointCopies.filter((c) => c.owner.type === "variant" && c.owner.variant === v.VariantName);
+      const current = (c: CopyRecord) => c.owner.type === "variant" && generations.has(c.owner.generation);
+      // Stopped copies and those of a replaced configuration take only the stateful sessions they hold.
+      const draining = own
+        .filter((c) => c.state === "Draining" || !current(c))
+        .map(stillRunning)
+        .filter((c): c is RouteCopy => c !== undefined);
+      return {
+        name: v.VariantName,
+        weight: deployment.variants[v.VariantName]?.desiredWeight ?? 1,
+        strategy: (v.RoutingConfig?.RoutingStrategy as RoutingStrategy | undefined) ?? defaultRoutingStrategy,
+        prefix: prefixRoutingOf(v.RoutingConfig, deployment.prefixBlocks),
+        copies: own
+          .filter(current)
+          .map(routable)
+          .filter((c): c is RouteCopy => c !== undefined),
+        ...(draining.length > 0 ? { draining } : {}),
+      };
+    });
     endpoints.set(key, { name: endpoint.name, status: endpoint.status, hostsComponents, variants, components: new Map() });
   }
   for (const component of inputs.components) {
@@ -148,7 +163,7 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
     const copies = serving.map(routable).filter((c): c is RouteCopy => c !== undefined);
     const draining = serving
       .filter((c) => c.state === "Draining")
-      .map((c) => reachable(c, "Stopping"))
+      .map(stillRunning)
       .filter((c): c is RouteCopy => c !== undefined);
     const baseRecord = base ? componentByName.get(ownerName) : undefined;
     endpoint.components.set(component.name.toLowerCase(), {
@@ -156,6 +171,7 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
       endpointName: component.endpointName,
       variantName: component.variantName,
       strategy: variant?.strategy ?? defaultRoutingStrategy,
+      prefix: variant?.prefix,
       copies,
       desiredCopies: component.status === "Deleting" ? 0 : base ? (baseRecord?.desiredCopyCount ?? 0) : component.desiredCopyCount,
       status: component.status,

@@ -60,7 +60,12 @@ export class PlacementBook {
    * changed, and every one still short of copies. `holdersOf`: the instances holding each artifact, now;
    * `memoryHoldersOf`: those of them holding it in host memory, preferred first.
    */
-  decide(demands: readonly ComponentDemand[], holdersOf?: PlacementInput["holders"], memoryHoldersOf?: PlacementInput["memoryHolders"]): BookDecision {
+  decide(
+    demands: readonly ComponentDemand[],
+    holdersOf?: PlacementInput["holders"],
+    memoryHoldersOf?: PlacementInput["memoryHolders"],
+    parkedHoldersOf?: PlacementInput["parkedHolders"],
+  ): BookDecision {
     if (this.#moving) throw new Error("PlacementBook: a decision started moves; build a new book from the copies as they are now");
     const byName = byComponent(demands);
     const fleet = this.fleet;
@@ -81,6 +86,7 @@ export class PlacementBook {
     const short: { demand: ComponentDemand; missing: number }[] = [];
     const holders = holderIndices(fleet, holdersOf);
     const memoryHolders = holderIndices(fleet, memoryHoldersOf);
+    const parkedHolders = holderIndices(fleet, parkedHoldersOf);
     for (const demand of [...byName.values()].sort(largestFirst)) {
       const { component, needs, share } = demand;
       const prefix = demand.namePrefix ?? component;
@@ -90,7 +96,7 @@ export class PlacementBook {
         ? sharePicker(fleet, needs, share, counts, demand.strategy === "SPREAD")
         : strategies[demand.strategy].picker(fleet, needs, counts);
       const artifact = demand.artifact ?? "";
-      const tiers = [memoryHolders.get(artifact) ?? [], holders.get(artifact) ?? []];
+      const tiers = [parkedHolders.get(component) ?? [], memoryHolders.get(artifact) ?? [], holders.get(artifact) ?? []];
       const pick = preferHolders(fleet, strategyPick, { needs, share }, counts, demand.strategy, tiers);
       const added: Held[] = [];
       const addOne = (reason: string, replaces?: string): boolean => {

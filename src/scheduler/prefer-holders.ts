@@ -8,7 +8,7 @@ import type { DeviceShare, PlacementStrategy } from "./types.js";
 /**
  * Wraps a strategy's picker so that an instance already holding the component's artifact is taken
  * first when the copy fits there: its copy starts from the host's cache instead of downloading. `tiers`
- * lists holders best first (those holding it in host memory, then on disk): a qualifying holder of an
+ * lists holders best first (an engine of the component parked there, then the artifact in host memory, then on disk): a qualifying holder of an
  * earlier tier wins over any of a later one. SPREAD keeps its rule, so only a holder without a copy of
  * the component qualifies; within a tier the tightest fit wins, then the older one. Where no holder
  * qualifies the strategy picks as it would.

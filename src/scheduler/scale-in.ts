@@ -34,12 +34,13 @@ export function scaleIn(active: Held[], wanted: number, ctx: { fleet: Fleet; str
   const groups = new Map<number, Candidate[]>();
   const versions = new Map<number, number>();
   const heap = new Heap<Offer>(before);
-  const file = (h: Held): void => {
+  // Each instance's candidates in withinInstance order (a total order: the same whether sorted once or after each push).
+  const file = (h: Held): Candidate[] => {
     const tier = (moves.isMoving(h.copy) ? 4 : 0) + (h.copy.ready ? 2 + (h.copy.openSessions ? 1 : 0) : 0);
-    const group = groups.get(h.instance) ?? [];
+    let group = groups.get(h.instance);
+    if (group === undefined) groups.set(h.instance, (group = []));
     group.push({ ...h, tier, ordinal: copyOrdinal(h.copy.id) });
-    group.sort(withinInstance);
-    groups.set(h.instance, group);
+    return group;
   };
   const offer = (i: number): void => {
     const version = (versions.get(i) ?? 0) + 1;
@@ -48,7 +49,8 @@ export function scaleIn(active: Held[], wanted: number, ctx: { fleet: Fleet; str
     if (group === undefined || group.length === 0) return;
     heap.push({ head: group[0], draining: !fleet.schedulable(i), rank: strategy.scaleInRank(fleet, i, counts), version });
   };
-  active.forEach(file);
+  for (const h of active) file(h);
+  for (const group of groups.values()) group.sort(withinInstance);
   for (const i of groups.keys()) offer(i);
 
   const stopped: Held[] = [];
@@ -66,7 +68,7 @@ export function scaleIn(active: Held[], wanted: number, ctx: { fleet: Fleet; str
     if (back !== undefined) {
       active.push(back);
       counts.set(back.instance, (counts.get(back.instance) ?? 0) + 1);
-      file(back);
+      file(back).sort(withinInstance);
       remaining++;
       offer(back.instance);
     }

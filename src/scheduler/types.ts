@@ -73,6 +73,8 @@ export interface PlacementInput {
   holders?: Readonly<Record<string, readonly string[]>>;
   /** Per artifact, those holders that hold it in host memory: preferred over holders with it on disk only. */
   memoryHolders?: Readonly<Record<string, readonly string[]>>;
+  /** Per component (ComponentDemand.component), the instances whose host keeps an engine of it parked: preferred over any artifact holder. */
+  parkedHolders?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface AddedCopy extends PlacedCopy {

@@ -57,6 +57,7 @@ import type { AutoscalingDeps } from "../operations/autoscaling/deps.js";
 import { deregisterScalableTarget } from "../operations/autoscaling/targets.js";
 import { consoleRoute } from "../console/route.js";
 import { LatencyHistograms } from "../console/latency.js";
+import { RouterWorkers } from "../router-workers/primary.js";
 
 export interface RunningServer {
   url: string;
@@ -116,13 +117,17 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     clock,
     log,
     timeScale,
-    sources: { copyLoads: () => copyLoadsFrom(router) },
+    sources: {
+      copyLoads: () =>
+        copyLoadsFrom(workers ? { table: router.table, inFlight: (id) => workers!.inFlight(id), waiting: (e, c) => workers!.waiting(e, c) } : router),
+    },
   });
   const sessions = await storedSessions(store, clock);
   const latency = new LatencyHistograms(monitoring.bucketMs, () => clock.now());
+  const observer = new ObserverFanout([metrics, monitoring.recorder, latency]);
   const router = new Router({
     accountId: config.accountId,
-    observer: new ObserverFanout([metrics, monitoring.recorder, latency]),
+    observer,
     invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
     hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
     onWake: (component) => (cluster ? cluster.wake(component, (name) => autoscaler.wake(name)) : autoscaler.wake(component)),
@@ -147,14 +152,27 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
       ),
   });
   const publisher = new RoutingTablePublisher({ store, clock, log: log.child({ component: "router" }) });
+  // --router-workers N: N processes route on the port; this one keeps the store, the controllers and the table.
+  const workers =
+    config.routerWorkers > 1
+      ? new RouterWorkers({
+          count: config.routerWorkers,
+          config,
+          store,
+          observer,
+          sessions: sessions.table,
+          onWake: (component) => (cluster ? cluster.wake(component, (name) => autoscaler.wake(name)) : autoscaler.wake(component)),
+          onBacklog: (component, waiting) => autoscaler.backlog(component, waiting),
+          log: log.child({ component: "router-workers" }),
+        })
+      : undefined;
   publisher.subscribe((table) => {
     router.setTable(table);
+    workers?.setTable(table);
     metrics.updateCopies(table);
   });
   await publisher.start();
 
-  // Set once the server stops: copies stopped then do not wait for their stateful sessions.
-  let shuttingDown = false;
   // The agent runs in this process: it drains a copy by waiting on this router, so it cannot run on another machine yet.
   const agent = cluster
     ? undefined
@@ -167,12 +185,11 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         artifacts: config.artifacts,
         clock,
         log: log.child({ component: "agent" }),
-        // A stopping copy first serves the stateful sessions it holds until they end, within the same limit.
+        // Sessions are drained before the copy is told to stop (the endpoint controller's sessionsDrainUntil);
+        // with router workers, their requests to the copy are waited for too.
         drain: async (copyId, timeoutMs) => {
-          const deadline = clock.now() + timeoutMs;
           await publisher.settled();
-          if (!shuttingDown) await sessions.table.waitClosed(copyId, timeoutMs);
-          await router.waitIdle(copyId, Math.max(0, deadline - clock.now()));
+          await Promise.all([router.waitIdle(copyId, timeoutMs), workers?.waitIdle(copyId, timeoutMs)]);
         },
         timings: options.supervisorTimings,
         mps: config.copies.mps,
@@ -188,6 +205,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     scale: timeScale,
     idleReleaseSeconds: config.instanceIdleReleaseSeconds,
     quotas: config.quotas,
+    sessionDrainMs: config.sessionDrainSeconds * 1000,
   });
 
   const autoscalingDeps: AutoscalingDeps = {
@@ -280,7 +298,9 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     isReady: () => ready,
     routingRevision: () => router.table.revision,
   });
-  const port = await listen(server, config.host, config.port);
+  // With workers, this process's own listener is on loopback, for the requests they relay.
+  const ownPort = await listen(server, workers ? "127.0.0.1" : config.host, workers ? 0 : config.port);
+  const port = workers ? await workers.start(`${tls ? "https" : "http"}://127.0.0.1:${ownPort}`) : ownPort;
   ready = true;
   const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   self = { id: cluster ? "" : `${hostname()}-${port}`, url };
@@ -299,12 +319,12 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     port,
     store,
     close: () => {
-      shuttingDown = true;
       closing ??= (async () => {
         ready = false;
         agentApi?.close();
         copyLogs.close();
         webConsole.close();
+        await workers?.stop();
         await drainHttp(server, config.stopDrainSeconds * 1000, (open) =>
           log.warn(
             `${open} connection(s) still had a request open after the stop drain limit of ${config.stopDrainSeconds} s (stopDrainSeconds); closing them`,

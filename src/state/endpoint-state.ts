@@ -62,11 +62,18 @@ export function instancesInService(state: EndpointState, variantName: string, de
   return launched.filter((i) => serving.has(i.value.id)).length;
 }
 
-/** Unexpired stateful sessions per copy id of one endpoint (the routers' "session" records). */
-export async function openSessionsByCopy(store: BerthStore, endpointName: string, now: number): Promise<Map<string, number>> {
+/** Unexpired stateful sessions of one endpoint (the routers' "session" records): how many per copy id, and when the last one expires. */
+export async function openSessionsByCopy(
+  store: BerthStore,
+  endpointName: string,
+  now: number,
+): Promise<{ counts: Map<string, number>; endsAt: Map<string, number> }> {
   const counts = new Map<string, number>();
+  const endsAt = new Map<string, number>();
   for (const { value } of await store.list("session", { prefix: keys.children(endpointName) })) {
-    if (value.expiresAt > now) counts.set(value.copyId, (counts.get(value.copyId) ?? 0) + 1);
+    if (value.expiresAt <= now) continue;
+    counts.set(value.copyId, (counts.get(value.copyId) ?? 0) + 1);
+    endsAt.set(value.copyId, Math.max(endsAt.get(value.copyId) ?? 0, value.expiresAt));
   }
-  return counts;
+  return { counts, endsAt };
 }

@@ -45,6 +45,8 @@ export interface HostArtifactsRecord {
   urls: string[];
   /** Those of `urls` also held in host memory (artifacts.memoryBudgetMb): a copy loads them without reading the disk. */
   memoryUrls?: string[];
+  /** Keys of the engines parked on the host (src/domain/parked-engine-key.ts): a copy of one of them starts without a new process. */
+  parked?: string[];
 }
 
 export interface StateVersionRecord {

@@ -1,5 +1,5 @@
 import { DescribeScalableTargetsCommand, ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
-import { DescribeEndpointCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -141,6 +141,36 @@ describe("berth deploy -f", () => {
       new RegExp(`components\\[0\\] \\(${component}\\): Value 'BAD KEY' at 'specification\\.container\\.environment\\.key' failed to satisfy constraint`),
     );
     await t.assert.rejects(server.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint })), /Could not find endpoint/);
+  });
+
+  it("routes by prefix when the file asks for PREFIX_AWARE, shows a threshold change as a diff, and refuses routing without its prefixAware", async (t: TestContext) => {
+    const endpoint = uniqueName("dep");
+    const component = uniqueName("dep-echo");
+    const prefixed = (concurrencyThreshold: number) =>
+      appFile(endpoint, component, {
+        extra: {
+          endpoint: { name: endpoint, instanceType: "ml.g5.12xlarge", routing: "PREFIX_AWARE", prefixAware: { prefixLength: 2048, concurrencyThreshold } },
+        },
+      });
+    const applied = await berth(server, ["deploy", "-f", prefixed(4), "--yes"]);
+    t.assert.equal(applied.code, 0, applied.stderr);
+    const described = await server.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+    const config = await server.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: described.EndpointConfigName }));
+    t.assert.deepStrictEqual(config.ProductionVariants?.[0]?.RoutingConfig, {
+      RoutingStrategy: "PREFIX_AWARE",
+      PrefixAwareRoutingConfig: { PrefixLength: 2048, ConcurrencyThreshold: 4 },
+    });
+
+    const dry = await berth(server, ["deploy", "-f", prefixed(8), "--dry-run"]);
+    t.assert.equal(dry.code, 0, dry.stderr);
+    t.assert.match(dry.stdout, /prefixAware: prefixLength 2048, concurrencyThreshold 4 → prefixLength 2048, concurrencyThreshold 8/);
+
+    const missing = appFile(uniqueName("dep"), uniqueName("dep-echo"), {
+      extra: { endpoint: { name: uniqueName("dep"), instanceType: "ml.g5.12xlarge", routing: "PREFIX_AWARE" } },
+    });
+    const refused = await berth(server, ["deploy", "-f", missing, "--yes"]);
+    t.assert.equal(refused.code, 2);
+    t.assert.match(refused.stderr, /endpoint\.prefixAware: required with routing: PREFIX_AWARE/);
   });
 
   it("deploys the README's example file, examples/deploy/app.yaml, as written", async (t: TestContext) => {

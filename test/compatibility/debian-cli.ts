@@ -11,7 +11,10 @@ import { awsCli, awsCliJson, type CliResult } from "../support/aws-cli.js";
  */
 const newerModels = ["sagemaker", "sagemaker-runtime", "application-autoscaling"];
 
-/** `../shared/spec/service-models` beside the project, where scripts/gen-service-shapes.mjs reads them too. */
+/**
+ * `../shared/spec/service-models` beside the project: plain JSON with paginators and waiters, as this CLI needs. Berth's
+ * shapes come from the newer, gzipped models in spec/service-models, which this CLI's botocore cannot read.
+ */
 const sharedModels = process.env.BERTH_SERVICE_MODELS_DIR ?? fileURLToPath(new URL("../../../../shared/spec/service-models", import.meta.url));
 
 /**

@@ -4,7 +4,7 @@ import { postAndHangUp, postForChunks } from "./http-chunks.js";
 
 interface Generated {
   generated_text: string;
-  details?: { generated_tokens: number; seed?: number };
+  details?: { generated_tokens: number; seed?: number; prompt_tokens: number; prefix_tokens_reused: number };
 }
 
 describe("berth/llm", () => {
@@ -94,6 +94,34 @@ describe("berth/llm", () => {
     const [adapted] = (await res.json()) as Generated[];
     t.assert.notEqual(adapted!.generated_text, base);
     t.assert.equal(await text({ max_new_tokens: 24 }), base, "the base model is unchanged afterwards");
+  });
+
+  test("a prompt sharing a long prefix with earlier ones evaluates only what differs, even with another prompt between", async (t) => {
+    t.plan(6);
+    const system = "# You are a careful Python reviewer. Answer in one short paragraph.\n".repeat(20);
+    const ask = async (inputs: string) => {
+      const res = await fetch(llm.url("/invocations"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ inputs, parameters: { max_new_tokens: 4, details: true } }),
+      });
+      const [answer] = (await res.json()) as Generated[];
+      return {
+        header: Number(res.headers.get("x-berth-prefix-tokens-reused")),
+        prompt: Number(res.headers.get("x-berth-prompt-tokens")),
+        details: answer!.details!,
+      };
+    };
+    const systemTokens = (await ask(system)).prompt;
+    const first = await ask(system + "def parse(line):");
+    await ask("import sys\nprint(sys.argv)");
+    const second = await ask(system + "class Queue:");
+    t.assert.equal(systemTokens > 200, true, `the system prompt is ${systemTokens} tokens`);
+    t.assert.equal(first.header >= systemTokens, true, `the first question reused ${first.header} of ${first.prompt} tokens`);
+    t.assert.equal(second.header >= systemTokens, true, `the second question reused ${second.header} of ${second.prompt} tokens`);
+    t.assert.equal(second.header < second.prompt, true, "the question itself was evaluated");
+    t.assert.equal(second.details.prefix_tokens_reused, second.header, "details say the same as the header");
+    t.assert.equal(second.details.prompt_tokens, second.prompt);
   });
 
   test("a request naming an unknown adapter is refused with 400", async (t) => {

@@ -2,6 +2,7 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateInferenceComponentCommand,
+  CreateModelCommand,
   DeleteInferenceComponentCommand,
   DescribeEndpointCommand,
   DescribeInferenceComponentCommand,
@@ -42,6 +43,24 @@ export async function createIcEndpoint(
   await sm.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: `${name}-cfg` }));
   await waitForEndpoint(sm, name, "InService");
   return name;
+}
+
+/**
+ * Models `<name>-m<v>` (berth/echo, MODEL_VERSION=v) and single-model endpoint configs `<name>-c<v>` with
+ * one variant "Main" of two ml.g5.2xlarge instances, for each version: an endpoint to create and update.
+ */
+export async function createEchoModelVersions(sm: SageMakerClient, name: string, versions: number[]): Promise<void> {
+  for (const version of versions) {
+    await sm.send(
+      new CreateModelCommand({ ModelName: `${name}-m${version}`, PrimaryContainer: { Image: "berth/echo", Environment: { MODEL_VERSION: String(version) } } }),
+    );
+    await sm.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: `${name}-c${version}`,
+        ProductionVariants: [{ VariantName: "Main", ModelName: `${name}-m${version}`, InstanceType: "ml.g5.2xlarge", InitialInstanceCount: 2 }],
+      }),
+    );
+  }
 }
 
 export async function waitForEndpoint(sm: SageMakerClient, name: string, status: string, timeoutMs = 20_000): Promise<void> {

@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import {
-  CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateModelCommand,
-  DescribeEndpointCommand,
-  UpdateEndpointCommand,
-} from "@aws-sdk/client-sagemaker";
+import { CreateEndpointCommand, CreateEndpointConfigCommand, DescribeEndpointCommand, UpdateEndpointCommand } from "@aws-sdk/client-sagemaker";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
-import { createComponent, createIcEndpoint, echoComponent, uniqueName, waitForEndpoint } from "../support/fixtures.js";
+import { createComponent, createEchoModelVersions, createIcEndpoint, echoComponent, uniqueName, waitForEndpoint } from "../support/fixtures.js";
 import { steadyLoad } from "../support/load.js";
 import { placement } from "../support/placement.js";
 import { eventually } from "../support/wait.js";
@@ -39,20 +33,7 @@ describe("UpdateEndpoint under steady load", () => {
 
   it("moves a single-model endpoint blue/green to a new model without failing a request", async () => {
     const name = uniqueName("single");
-    for (const version of [1, 2]) {
-      await berth.sagemaker.send(
-        new CreateModelCommand({
-          ModelName: `${name}-m${version}`,
-          PrimaryContainer: { Image: "berth/echo", Environment: { MODEL_VERSION: String(version) } },
-        }),
-      );
-      await berth.sagemaker.send(
-        new CreateEndpointConfigCommand({
-          EndpointConfigName: `${name}-c${version}`,
-          ProductionVariants: [{ VariantName: "Main", ModelName: `${name}-m${version}`, InstanceType: "ml.g5.2xlarge", InitialInstanceCount: 2 }],
-        }),
-      );
-    }
+    await createEchoModelVersions(berth.sagemaker, name, [1, 2]);
     await berth.sagemaker.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: `${name}-c1` }));
     await waitForEndpoint(berth.sagemaker, name, "InService");
     const load = steadyLoad(berth.runtime, name, undefined, { workers: 3, maxMs: 300_000 });

@@ -9,6 +9,7 @@ import type { RequestContext } from "../http/context.js";
 import { pathOf, type PrefixRoute } from "../http/server.js";
 import { exceptionEvent, payloadPart } from "./event-stream.js";
 import { newSessionValue } from "../../router/sessions.js";
+import { prefixAwareIdOf } from "./prefix-aware-id.js";
 
 /** SageMaker's payload limit for InvokeEndpoint (6 MB). */
 export const maxInvokeBodyBytes = 6 * 1024 * 1024;
@@ -61,6 +62,7 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   }
   const sessionId = single(req.headers["x-amzn-sagemaker-session-id"]);
   if (sessionId !== undefined) checkSessionId(sessionId, stream);
+  const prefixAwareId = prefixAwareIdOf(single(req.headers["x-amzn-sagemaker-prefix-aware-id"]));
   // Bodies count against the shared budget from their first byte until their response ends, however it
   // ends: the close listener gives back whatever this request holds then.
   const declared = Number(req.headers["content-length"]);
@@ -96,6 +98,7 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
     signal: abort,
     startedAt: ctx.startedAt,
     sessionId,
+    prefixAwareId,
   });
   if (stream) return relayStream(result, res, ctx);
   const answer = await gather(result, res, bodies);

@@ -183,11 +183,13 @@ export const cloudwatchModel: ServiceModel = {
  },
  "otherOperations": [
   "AssociateDatasetKmsKey",
+  "CreateResourceMetricsConfiguration",
   "DeleteAlarmMuteRule",
   "DeleteAnomalyDetector",
   "DeleteDashboards",
   "DeleteInsightRules",
   "DeleteMetricStream",
+  "DeleteResourceMetricsConfiguration",
   "DescribeAlarmContributors",
   "DescribeAlarmHistory",
   "DescribeAnomalyDetectors",
@@ -202,6 +204,7 @@ export const cloudwatchModel: ServiceModel = {
   "GetMetricStream",
   "GetMetricWidgetImage",
   "GetOTelEnrichment",
+  "GetResourceMetricsConfiguration",
   "ListAlarmMuteRules",
   "ListDashboards",
   "ListManagedInsightRules",
@@ -217,7 +220,9 @@ export const cloudwatchModel: ServiceModel = {
   "StartMetricStreams",
   "StartOTelEnrichment",
   "StopMetricStreams",
-  "StopOTelEnrichment"
+  "StopOTelEnrichment",
+  "UpdateOTelEnrichment",
+  "UpdateResourceMetricsConfiguration"
  ],
  "shapes": {
   "GetMetricDataInput": {
@@ -740,7 +745,8 @@ export const cloudwatchModel: ServiceModel = {
     "code": "InternalServiceError",
     "httpStatusCode": 500
    },
-   "exception": true
+   "exception": true,
+   "fault": true
   },
   "FaultDescription": {
    "type": "string"
@@ -1075,6 +1081,9 @@ export const cloudwatchModel: ServiceModel = {
     "EvaluationWindow": {
      "shape": "EvaluationWindow"
     },
+    "WarmUpConfiguration": {
+     "shape": "WarmUpConfiguration"
+    },
     "EvaluationCriteria": {
      "shape": "EvaluationCriteria"
     },
@@ -1200,6 +1209,28 @@ export const cloudwatchModel: ServiceModel = {
   "SlidingWindow": {
    "type": "structure",
    "members": {}
+  },
+  "WarmUpConfiguration": {
+   "type": "structure",
+   "required": [
+    "WarmUpPeriodDurationInMinutes"
+   ],
+   "members": {
+    "WarmUpPeriodDurationInMinutes": {
+     "shape": "WarmUpPeriodDurationInMinutes"
+    },
+    "OnlyStartEvaluatingAfterWarmUpPeriodEnds": {
+     "shape": "OnlyStartEvaluatingAfterWarmUpPeriodEnds"
+    }
+   }
+  },
+  "WarmUpPeriodDurationInMinutes": {
+   "type": "integer",
+   "min": 1,
+   "max": 2880
+  },
+  "OnlyStartEvaluatingAfterWarmUpPeriodEnds": {
+   "type": "boolean"
   },
   "EvaluationCriteria": {
    "type": "structure",
@@ -1557,6 +1588,9 @@ export const cloudwatchModel: ServiceModel = {
     "EvaluationWindow": {
      "shape": "EvaluationWindow"
     },
+    "WarmUpConfiguration": {
+     "shape": "WarmUpConfiguration"
+    },
     "EvaluationCriteria": {
      "shape": "EvaluationCriteria"
     },
@@ -1647,6 +1681,9 @@ export const cloudwatchModel: ServiceModel = {
     },
     "ActionLogLineRoleArn": {
      "shape": "ActionLogLineRoleArn"
+    },
+    "WarmUpConfiguration": {
+     "shape": "WarmUpConfiguration"
     }
    }
   },

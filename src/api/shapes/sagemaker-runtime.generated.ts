@@ -111,6 +111,11 @@ export const sagemakerRuntimeModel: ServiceModel = {
      "shape": "SessionIdOrNewSessionConstantHeader",
      "location": "header",
      "locationName": "X-Amzn-SageMaker-Session-Id"
+    },
+    "PrefixAwareId": {
+     "shape": "PrefixAwareIdHeader",
+     "location": "header",
+     "locationName": "X-Amzn-SageMaker-Prefix-Aware-Id"
     }
    },
    "payload": "Body"
@@ -171,6 +176,12 @@ export const sagemakerRuntimeModel: ServiceModel = {
    "type": "string",
    "max": 256,
    "pattern": "^(NEW_SESSION)$|^[a-zA-Z0-9](-*[a-zA-Z0-9])*$"
+  },
+  "PrefixAwareIdHeader": {
+   "type": "string",
+   "min": 1,
+   "max": 64,
+   "pattern": "\\A\\S[\\p{Print}]*\\z"
   },
   "InvokeEndpointOutput": {
    "type": "structure",
@@ -367,6 +378,11 @@ export const sagemakerRuntimeModel: ServiceModel = {
      "shape": "SessionIdHeader",
      "location": "header",
      "locationName": "X-Amzn-SageMaker-Session-Id"
+    },
+    "PrefixAwareId": {
+     "shape": "PrefixAwareIdHeader",
+     "location": "header",
+     "locationName": "X-Amzn-SageMaker-Prefix-Aware-Id"
     }
    },
    "payload": "Body"

@@ -234,6 +234,7 @@ export const sagemakerModel: ServiceModel = {
  "otherOperations": [
   "AddAssociation",
   "AssociateTrialComponent",
+  "AttachClusterNodeNetworkInterface",
   "AttachClusterNodeVolume",
   "BatchAddClusterNodes",
   "BatchDeleteClusterNodes",
@@ -1939,6 +1940,9 @@ export const sagemakerModel: ServiceModel = {
    "members": {
     "RoutingStrategy": {
      "shape": "RoutingStrategy"
+    },
+    "PrefixAwareRoutingConfig": {
+     "shape": "PrefixAwareRoutingConfig"
     }
    }
   },
@@ -1946,8 +1950,30 @@ export const sagemakerModel: ServiceModel = {
    "type": "string",
    "enum": [
     "LEAST_OUTSTANDING_REQUESTS",
-    "RANDOM"
+    "RANDOM",
+    "PREFIX_AWARE"
    ]
+  },
+  "PrefixAwareRoutingConfig": {
+   "type": "structure",
+   "members": {
+    "PrefixLength": {
+     "shape": "PrefixAwareRoutingPrefixLength"
+    },
+    "ConcurrencyThreshold": {
+     "shape": "PrefixAwareRoutingConcurrencyThreshold"
+    }
+   }
+  },
+  "PrefixAwareRoutingPrefixLength": {
+   "type": "integer",
+   "min": 1024,
+   "max": 65536
+  },
+  "PrefixAwareRoutingConcurrencyThreshold": {
+   "type": "integer",
+   "min": 1,
+   "max": 1024
   },
   "ProductionVariantInferenceAmiVersion": {
    "type": "string",

@@ -28,9 +28,10 @@ export class ShapeValidator {
     this.#deviations = deviations;
   }
 
-  validate(shapeName: string, input: unknown): ValidationResult {
+  /** `path` names the value in violations where it is one member (a header) rather than the whole input. */
+  validate(shapeName: string, input: unknown, path = ""): ValidationResult {
     const violations: string[] = [];
-    const value = this.#visit(shapeName, input, "", violations) as Record<string, unknown>;
+    const value = this.#visit(shapeName, input, path, violations) as Record<string, unknown>;
     return { value, violations: violations.slice(0, MAX_REPORTED) };
   }
 
@@ -152,7 +153,12 @@ export class ShapeValidator {
     let re = this.#patterns.get(key);
     if (!re) {
       // botocore patterns are Java regexes matched against the whole value; Java's POSIX classes have no JS spelling.
-      const js = pattern.replace(/\\p\{(Print|ASCII|Graph|Alnum|Alpha|Digit)\}/g, (_, name: string) => javaClasses[name]!);
+      // Java's \A and \z anchor the whole input, as the wrapping ^(?:…)$ already does; a class of one POSIX class is that class.
+      const js = pattern
+        .replace(/^\\A/, "")
+        .replace(/\\z$/, "")
+        .replace(/\[\\p\{(Print|ASCII|Graph|Alnum|Alpha|Digit)\}\]/g, (_, name: string) => javaClasses[name]!)
+        .replace(/\\p\{(Print|ASCII|Graph|Alnum|Alpha|Digit)\}/g, (_, name: string) => javaClasses[name]!);
       try {
         re = new RegExp(`^(?:${js})$`, "u");
       } catch {

@@ -16,6 +16,7 @@ export interface EndpointSpec {
   executionRoleArn?: string;
   managedInstanceScaling?: { minInstanceCount: number; maxInstanceCount: number };
   routing?: string;
+  prefixAware?: { prefixLength: number; concurrencyThreshold: number };
 }
 
 export interface ModelSpec {
@@ -144,7 +145,13 @@ const endpointFields = object({
       maxInstanceCount: { check: whole(1), required: "the most instances (e.g. maxInstanceCount: 4)" },
     }),
   },
-  routing: { check: oneOf("LEAST_OUTSTANDING_REQUESTS", "RANDOM") },
+  routing: { check: oneOf("LEAST_OUTSTANDING_REQUESTS", "RANDOM", "PREFIX_AWARE") },
+  prefixAware: {
+    check: object({
+      prefixLength: { check: whole(1), required: "bytes of the body that route a request (e.g. prefixLength: 4096)" },
+      concurrencyThreshold: { check: whole(1), required: "requests in flight on a copy before others take its prefixes (e.g. concurrencyThreshold: 8)" },
+    }),
+  },
 });
 
 const modelFields = object({
@@ -210,6 +217,12 @@ export function parseAppFile(source: string, file: string): AppSpec {
   const spec = raw as AppSpec;
   spec.models ??= [];
   if (spec.endpoint) spec.endpoint = { ...({ instanceCount: 1, variant: "AllTraffic" } as const), ...spec.endpoint };
+  if (spec.endpoint && (spec.endpoint.routing === "PREFIX_AWARE") !== (spec.endpoint.prefixAware !== undefined))
+    problems.push(
+      spec.endpoint.prefixAware
+        ? "endpoint.prefixAware: applies only with routing: PREFIX_AWARE; set routing: PREFIX_AWARE or remove prefixAware"
+        : "endpoint.prefixAware: required with routing: PREFIX_AWARE (prefixLength: bytes of the body, concurrencyThreshold: requests in flight per copy)",
+    );
   if (spec.components?.length === 0) problems.push("(file).components: list at least one inference component");
   spec.components = (spec.components ?? []).map((c, i) => crossCheck(c, i, spec.models, problems)).filter((c): c is ComponentSpec => c !== undefined);
   unique(spec.models, "models", problems);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ContainerDefinition, InferenceComponentSpecification, ProductionVariant } from "@aws-sdk/client-sagemaker";
+import type { ContainerDefinition, InferenceComponentSpecification, ProductionVariant, RoutingStrategy } from "@aws-sdk/client-sagemaker";
 import { applicationAutoscalingModel } from "../../api/shapes/application-autoscaling.generated.js";
 import { sagemakerModel } from "../../api/shapes/sagemaker.generated.js";
 import { ShapeValidator } from "../../api/shapes/validate.js";
@@ -64,7 +64,15 @@ function productionVariant(e: EndpointSpec): ProductionVariant {
       MinInstanceCount: e.managedInstanceScaling.minInstanceCount,
       MaxInstanceCount: e.managedInstanceScaling.maxInstanceCount,
     },
-    RoutingConfig: e.routing ? { RoutingStrategy: e.routing as "LEAST_OUTSTANDING_REQUESTS" | "RANDOM" } : undefined,
+    RoutingConfig: e.routing
+      ? compact({
+          RoutingStrategy: e.routing as RoutingStrategy,
+          PrefixAwareRoutingConfig: e.prefixAware && {
+            PrefixLength: e.prefixAware.prefixLength,
+            ConcurrencyThreshold: e.prefixAware.concurrencyThreshold,
+          },
+        })
+      : undefined,
   });
 }
 

@@ -68,6 +68,7 @@ async function planEndpoint(sm: SageMakerClient, desired: DesiredState): Promise
         ["instanceCount", was.InitialInstanceCount, variant.InitialInstanceCount],
         ["managedInstanceScaling", scalingText(was), scalingText(variant)],
         ["routing", was.RoutingConfig?.RoutingStrategy, variant.RoutingConfig?.RoutingStrategy],
+        ["prefixAware", prefixText(was), prefixText(variant)],
         ["executionRoleArn", config.ExecutionRoleArn, endpointConfig.ExecutionRoleArn],
       ])
     : [`variant ${variant.VariantName} replaces ${(config.ProductionVariants ?? []).map((v) => v.VariantName).join(", ")}`];
@@ -252,6 +253,11 @@ function envText(env: Record<string, string> | undefined): string | undefined {
     .sort()
     .map((k) => `${k}=${env[k]}`)
     .join(",");
+}
+
+function prefixText(v: ProductionVariant): string | undefined {
+  const config = v.RoutingConfig?.PrefixAwareRoutingConfig;
+  return config && `prefixLength ${config.PrefixLength}, concurrencyThreshold ${config.ConcurrencyThreshold}`;
 }
 
 function scalingText(v: ProductionVariant): string | undefined {

@@ -56,14 +56,15 @@ function hostArtifactsOp(op: { type?: unknown; key?: unknown; value?: unknown; e
   if (op.type !== "put") throw AgentApiError.badRequest(`ops[${i}].type must be "put" for host-artifacts`);
   if (op.expect !== undefined || op.lease !== undefined) throw AgentApiError.badRequest(`ops[${i}] may not carry an expectation or a lease`);
   if (op.key !== agentId) throw AgentApiError.forbidden(`ops[${i}] writes host-artifacts of '${String(op.key)}': an agent may only write its own (${agentId})`);
-  const value = op.value as { host?: unknown; urls?: unknown; memoryUrls?: unknown } | null;
+  const value = op.value as { host?: unknown; urls?: unknown; memoryUrls?: unknown; parked?: unknown } | null;
   if (value === null || typeof value !== "object" || value.host !== agentId) throw AgentApiError.badRequest(`ops[${i}].value.host must be ${agentId}`);
   const urls = urlList(value.urls, `ops[${i}].value.urls`);
-  if (value.memoryUrls === undefined) return put("host-artifacts", agentId, { host: agentId, urls });
+  const parked = value.parked === undefined ? {} : { parked: urlList(value.parked, `ops[${i}].value.parked`) };
+  if (value.memoryUrls === undefined) return put("host-artifacts", agentId, { host: agentId, urls, ...parked });
   const memoryUrls = urlList(value.memoryUrls, `ops[${i}].value.memoryUrls`);
   const held = new Set(urls);
   if (!memoryUrls.every((u) => held.has(u))) throw AgentApiError.badRequest(`ops[${i}].value.memoryUrls must list only URLs that urls lists`);
-  return put("host-artifacts", agentId, { host: agentId, urls, memoryUrls });
+  return put("host-artifacts", agentId, { host: agentId, urls, memoryUrls, ...parked });
 }
 
 function urlList(raw: unknown, what: string): string[] {

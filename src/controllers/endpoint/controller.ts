@@ -15,6 +15,7 @@ import type { Controller } from "../runtime/controllers.js";
 import { againAfter, type PassOutcome } from "../runtime/outcome.js";
 import type { WorkQueue } from "../runtime/work-queue.js";
 import { decideEndpoint, type EndpointPlan } from "./decide.js";
+import { defaultSessionDrainMs } from "./plan-session-drain.js";
 import { HostArtifactsView } from "./host-artifacts-view.js";
 import type { EndpointWorld } from "./world.js";
 
@@ -31,6 +32,8 @@ export interface EndpointControllerOptions {
   /** API seconds an instance stays empty before managed instance scaling releases it. */
   idleReleaseSeconds: number;
   quotas: Quotas;
+  /** How long a copy being stopped keeps serving its open stateful sessions (real ms; default 60 s). */
+  sessionDrainMs?: number;
 }
 
 /**
@@ -41,9 +44,11 @@ export class EndpointController implements Controller {
   readonly name = "endpoints";
   readonly #options: Required<EndpointControllerOptions>;
   #hostArtifacts = new HostArtifactsView();
+  /** Endpoints with copies kept running for their stateful sessions: a session ending there is looked at at once. */
+  readonly #drainingSessions = new Set<string>();
 
   constructor(options: EndpointControllerOptions) {
-    this.#options = { resyncMs: Math.min(30_000, options.scale.ms(30)), ...options };
+    this.#options = { resyncMs: Math.min(30_000, options.scale.ms(30)), sessionDrainMs: defaultSessionDrainMs, ...options };
   }
 
   async begin(queue: WorkQueue): Promise<() => void> {
@@ -68,6 +73,8 @@ export class EndpointController implements Controller {
       else if (event.kind === "instance" || event.kind === "copy" || event.kind === "copy-status") queue.enqueue(keys.endpointOfChild(event.key));
       else if (event.kind === "inference-component") queue.enqueue(keys.endpoint(event.value.endpointName));
       else if (event.kind === "alarm") void this.#enqueueWatchers(queue, event.key);
+      else if (event.kind === "session" && event.type === "delete" && this.#drainingSessions.has(keys.endpointOfChild(event.key)))
+        queue.enqueue(keys.endpointOfChild(event.key));
     }
     const hosts = changes(events).filter((e) => e.kind === "agent" || e.kind === "agent-lease");
     if (hosts.length > 0) void this.#enqueueForHosts(queue, new Set(hosts.map((e) => e.key)));
@@ -101,7 +108,7 @@ export class EndpointController implements Controller {
     const components = state.components.map((c) => c.value);
     const now = clock.now();
     // Independent reads: one round trip's wait instead of three on a remote store.
-    const [openSessions, alarms, liveHosts] = await Promise.all([openSessionsByCopy(store, key, now), this.#alarmStates(components), this.#liveHosts()]);
+    const [sessions, alarms, liveHosts] = await Promise.all([openSessionsByCopy(store, key, now), this.#alarmStates(components), this.#liveHosts()]);
     const world: EndpointWorld = {
       endpointName: key,
       endpoint: state.endpoint?.value,
@@ -109,7 +116,8 @@ export class EndpointController implements Controller {
       instances: state.instances.map((i) => i.value),
       copies: state.copies.map((c) => c.value),
       statuses: state.statuses,
-      openSessions,
+      openSessions: sessions.counts,
+      sessionsEndAt: sessions.endsAt,
       alarms,
       liveHosts,
       hostArtifacts: this.#hostArtifacts.hosts,
@@ -124,6 +132,7 @@ export class EndpointController implements Controller {
       },
       { idleReleaseMs: scale.ms(idleReleaseSeconds), minutes: (m) => scale.ms(m * 60) },
       this.#options.quotas,
+      this.#options.sessionDrainMs,
     );
     // A conflict throws: the runtime runs the pass again at once, from a fresh read. A settled endpoint's
     // pass changes nothing, and an empty commit would still cost a synchronous fsync.
@@ -134,7 +143,14 @@ export class EndpointController implements Controller {
     const launchConflict = await this.#launchPending(key);
     await this.#terminate(key, plan);
     if (launchConflict) return againAfter(0);
-    const wakeAt = Math.min(plan.status.wakeAt ?? Infinity, plan.rolloutWakeAt ?? Infinity, world.now + this.#options.resyncMs);
+    if (plan.sessionDrain.wakeAt === undefined) this.#drainingSessions.delete(key);
+    else this.#drainingSessions.add(key);
+    const wakeAt = Math.min(
+      plan.status.wakeAt ?? Infinity,
+      plan.rolloutWakeAt ?? Infinity,
+      plan.sessionDrain.wakeAt ?? Infinity,
+      world.now + this.#options.resyncMs,
+    );
     return againAfter(wakeAt - world.now);
   }
 
@@ -167,10 +183,25 @@ export class EndpointController implements Controller {
     }
     for (const copy of plan.copies.add) ops.push(put("copy", keys.child(key, copy.id), copy, absent));
     const forget = new Set(plan.forget);
+    const { hold, release } = plan.sessionDrain;
     for (const { id } of [...plan.copies.drain, ...plan.finishMoves]) {
       const entry = copyEntries.get(id);
       if (!entry || forget.has(id) || entry.value.state === "Draining") continue;
-      ops.push(put("copy", entry.key, { ...entry.value, state: "Draining" } satisfies CopyRecord, unchanged(entry)));
+      const until = hold.get(id);
+      ops.push(
+        put(
+          "copy",
+          entry.key,
+          { ...entry.value, state: "Draining", ...(until === undefined ? {} : { sessionsDrainUntil: until }) } satisfies CopyRecord,
+          unchanged(entry),
+        ),
+      );
+    }
+    for (const { id } of release) {
+      const entry = copyEntries.get(id)!;
+      const stopped: CopyRecord = { ...entry.value };
+      delete stopped.sessionsDrainUntil;
+      ops.push(put("copy", entry.key, stopped, unchanged(entry)));
     }
     for (const id of forget) {
       const entry = copyEntries.get(id)!;
@@ -284,7 +315,13 @@ export class EndpointController implements Controller {
       const why = copy.replaces ? `replacing ${copy.replaces}` : "new copy";
       log.info({ endpoint: key, copy: copy.id, instance: copy.instanceId }, `copy ${copy.id} placed on ${copy.instanceId} (${why})`);
     }
-    for (const { id, reason } of [...plan.copies.drain, ...plan.finishMoves]) log.info({ endpoint: key, copy: id }, `copy ${id} draining: ${reason}`);
+    const { hold, release } = plan.sessionDrain;
+    for (const { id, reason } of [...plan.copies.drain, ...plan.finishMoves]) {
+      const until = hold.get(id);
+      const sessions = until === undefined ? "" : `; it serves its open stateful sessions until they end, at most until ${new Date(until).toISOString()}`;
+      log.info({ endpoint: key, copy: id }, `copy ${id} draining: ${reason}${sessions}`);
+    }
+    for (const { id, reason } of release) log.info({ endpoint: key, copy: id }, `copy ${id} stops: ${reason}`);
     for (const line of plan.rolloutEvents) log.info({ endpoint: key }, line);
     for (const [variant, { count, reason }] of plan.managed.desired)
       log.info({ endpoint: key }, `managed instance scaling: variant ${variant} of ${key} wants ${count} instances (${reason})`);

@@ -4,6 +4,7 @@ import { planCopies, type CopyPlan } from "./plan-copies.js";
 import { planInstances, type CapacityLookup, type InstancePlan } from "./plan-instances.js";
 import { planManagedScaling, type ManagedScalingPlan, type ManagedScalingTimings } from "./plan-managed-scaling.js";
 import { planQuotas } from "./plan-quotas.js";
+import { defaultSessionDrainMs, planSessionDrain, type SessionDrainPlan } from "./plan-session-drain.js";
 import { planStatus, scaledEndpoint, type StatusPlan } from "./plan-status.js";
 import type { Quotas } from "../../domain/quotas.js";
 import { finishedMoves } from "../../scheduler/moves.js";
@@ -25,6 +26,8 @@ export interface EndpointPlan {
   finishMoves: { id: string; reason: string }[];
   /** Draining copies the agent has finished stopping, and copies whose instance is gone. */
   forget: string[];
+  /** Copies stopped with open stateful sessions keep serving them for a while; those whose while is over. */
+  sessionDrain: SessionDrainPlan;
   /** Instances whose host lost its lease: they are removed at once with their copies, which are placed again elsewhere. */
   lost: LostInstance[];
   status: StatusPlan;
@@ -38,7 +41,13 @@ export interface LostInstance {
 }
 
 /** The whole decision for one endpoint: a pure function of what was read and the time. */
-export function decideEndpoint(seen: EndpointWorld, capacityOf: CapacityLookup, timings: ManagedScalingTimings, quotas: Quotas): EndpointPlan {
+export function decideEndpoint(
+  seen: EndpointWorld,
+  capacityOf: CapacityLookup,
+  timings: ManagedScalingTimings,
+  quotas: Quotas,
+  sessionDrainMs = defaultSessionDrainMs,
+): EndpointPlan {
   const lost: LostInstance[] = seen.instances
     .filter((i) => onLostHost(seen, i))
     .map((i) => ({ id: i.id, host: i.host, copies: seen.copies.filter((c) => c.instanceId === i.id).map((c) => c.id) }));
@@ -62,6 +71,8 @@ export function decideEndpoint(seen: EndpointWorld, capacityOf: CapacityLookup, 
   ).map(({ old, by }) => ({ id: old.id, reason: `replaced by ${by.id}, which is ready` }));
   const instanceIds = new Set(world.instances.map((i) => i.id));
   const forget = world.copies.filter((c) => (c.state === "Draining" && !world.statuses.has(c.id)) || !instanceIds.has(c.instanceId)).map((c) => c.id);
+  const stopping = [...copies.drain, ...finishMoves].map((d) => d.id);
+  const sessionDrain = planSessionDrain(world, stopping, new Set(forget), sessionDrainMs);
   const status = planStatus(world, copies.unplaced, copies.add);
   // A component failed for its quota keeps that status and reason whatever its (frozen) copies look like.
   status.components = status.components.filter((c) => !limits.failed.has(c.name));
@@ -75,6 +86,7 @@ export function decideEndpoint(seen: EndpointWorld, capacityOf: CapacityLookup, 
     copies,
     finishMoves,
     forget,
+    sessionDrain,
     lost,
     status,
   };

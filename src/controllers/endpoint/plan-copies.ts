@@ -14,6 +14,7 @@ import {
   type EndpointWorld,
   type HostHeldArtifacts,
 } from "./world.js";
+import { parkedEngineKey } from "../../domain/parked-engine-key.js";
 
 export interface CopyPlan {
   add: CopyRecord[];
@@ -91,7 +92,17 @@ export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>)
     const demands = pool.demands.map((d) => ({ ...d, artifact: pool.owners.get(d.component)?.spec.artifactUrl }));
     const holders = holdersOf(world, pool.instances, (held) => held.urls);
     const memoryHolders = holdersOf(world, pool.instances, (held) => held.memoryUrls ?? []);
-    return { pool, poolCopies, input: { instances, demands, current, nextOrdinals: pool.nextOrdinals, otherCopyIds, holders, memoryHolders } };
+    const parkedByKey = holdersOf(world, pool.instances, (held) => held.parked ?? []);
+    const parkedHolders: Record<string, string[]> = {};
+    for (const [component, owner] of pool.owners) {
+      const holding = parkedByKey[parkedEngineKey(world.endpoint!.name, owner.owner, owner.spec)];
+      if (holding) parkedHolders[component] = holding;
+    }
+    return {
+      pool,
+      poolCopies,
+      input: { instances, demands, current, nextOrdinals: pool.nextOrdinals, otherCopyIds, holders, memoryHolders, parkedHolders },
+    };
   });
 }
 

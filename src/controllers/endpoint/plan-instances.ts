@@ -29,14 +29,20 @@ export function instanceId(endpoint: string, variant: string, generation: number
 
 /**
  * Each active configuration wants its variants' desired instance counts. Missing instances are created,
- * extra ones drain (their copies move first), and a draining instance that holds no copy is released.
+ * extra ones drain (their copies move first; instances whose copies hold fewer open stateful sessions go
+ * first), and a draining instance that holds no copy is released.
  * `takenIds`: ids this pass deletes (instances on lost hosts), which a new instance may not reuse in the same commit.
  */
 export function planInstances(world: EndpointWorld, capacityOf: CapacityLookup, takenIds: ReadonlySet<string> = new Set()): InstancePlan {
   const plan: InstancePlan = { create: [], drain: [], terminate: [] };
   const wanted = new Set<string>();
   const copiesOn = new Map<string, number>();
-  for (const copy of world.copies) copiesOn.set(copy.instanceId, (copiesOn.get(copy.instanceId) ?? 0) + 1);
+  const sessionsOn = new Map<string, number>();
+  for (const copy of world.copies) {
+    copiesOn.set(copy.instanceId, (copiesOn.get(copy.instanceId) ?? 0) + 1);
+    const open = world.openSessions?.get(copy.id);
+    if (open) sessionsOn.set(copy.instanceId, (sessionsOn.get(copy.instanceId) ?? 0) + open);
+  }
   for (const deployment of activeDeployments(world)) {
     for (const variant of deployment.config.ProductionVariants) {
       const want = deployment.variants[variant.VariantName]?.desiredInstanceCount ?? 0;
@@ -67,7 +73,13 @@ export function planInstances(world: EndpointWorld, capacityOf: CapacityLookup, 
         }
       } else if (live.length > want) {
         const surplus = [...live]
-          .sort((a, b) => (copiesOn.get(a.id) ?? 0) - (copiesOn.get(b.id) ?? 0) || b.createdAt - a.createdAt || b.id.localeCompare(a.id))
+          .sort(
+            (a, b) =>
+              (sessionsOn.get(a.id) ?? 0) - (sessionsOn.get(b.id) ?? 0) ||
+              (copiesOn.get(a.id) ?? 0) - (copiesOn.get(b.id) ?? 0) ||
+              b.createdAt - a.createdAt ||
+              b.id.localeCompare(a.id),
+          )
           .slice(0, live.length - want);
         for (const instance of surplus)
           plan.drain.push({ id: instance.id, reason: `variant ${variant.VariantName} wants ${want} instances, has ${live.length}` });

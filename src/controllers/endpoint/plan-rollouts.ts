@@ -34,6 +34,14 @@ export function planRollouts(world: EndpointWorld): RolloutChange[] {
       newReady: fresh.filter((c) => isReadyCopy(world, c)).length,
       oldActive: old.length,
       oldReady: old.filter((c) => isReadyCopy(world, c)).length,
+      oldHoldingSessions: world.copies.filter(
+        (c) =>
+          c.owner.type === "component" &&
+          c.owner.name === component.name &&
+          c.state === "Draining" &&
+          c.sessionsDrainUntil !== undefined &&
+          c.spec.version === rollout.from.version,
+      ).length,
       newCopyFailure: newCopyFailure(world, fresh),
       alarmsFiring: rollout.policy.alarms.filter((name) => world.alarms.get(name) === "ALARM"),
       now: world.now,

@@ -11,6 +11,8 @@ export interface EndpointWorld {
   statuses: Map<string, CopyStatusRecord>;
   /** Open stateful sessions per copy id: scale-in stops copies without any first. */
   openSessions?: ReadonlyMap<string, number>;
+  /** Per copy id with open sessions, when the last of them expires: a copy draining its sessions stops then at the latest. */
+  sessionsEndAt?: ReadonlyMap<string, number>;
   /** States of the alarms that running rollouts watch. */
   alarms: Map<string, AlarmState>;
   /**
@@ -27,6 +29,8 @@ export interface EndpointWorld {
 export interface HostHeldArtifacts {
   urls: readonly string[];
   memoryUrls?: readonly string[];
+  /** Parked engines' keys (src/domain/parked-engine-key.ts). */
+  parked?: readonly string[];
 }
 
 /** An instance that was launched on a host whose lease is gone: the host died or was cut off. */

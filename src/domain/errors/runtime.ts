@@ -46,6 +46,8 @@ export const runtimeErrors = {
   newSessionOnStream: () =>
     validation("InvokeEndpointWithResponseStream cannot create a session: create it with InvokeEndpoint and SessionId NEW_SESSION, then stream with its id."),
   badHeader: (header: string, problem: string) => validation(`Header ${header} ${problem}.`),
+  shapeViolations: (violations: string[]) =>
+    validation(`${violations.length} validation error${violations.length === 1 ? "" : "s"} detected: ${violations.join("; ")}`),
   malformedPath: (segment: string) =>
     validation(
       `The endpoint name in the request path, '${quoted(segment)}', is not valid percent-encoding. Percent-encode the name as a URL path segment (encodeURIComponent), or let the SDK build the path.`,

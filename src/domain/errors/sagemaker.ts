@@ -89,6 +89,11 @@ export const sageMakerErrors = {
       `Resource "${arn}" would have ${count} tags, more than the limit of ${limit} tags per resource. Delete tags with DeleteTags first, or add fewer.`,
     ),
   reservedTagKey: (key: string, prefix: string) => validation(reservedTagText(key, prefix)),
+  prefixTagFixed: (key: string) =>
+    validation(
+      `Tag key '${key}' is refused: it sets an endpoint configuration's prefix matching, which is fixed by CreateEndpointConfig's Tags. ` +
+        `To change it, create a new endpoint configuration with the new value and move the endpoint to it with UpdateEndpoint.`,
+    ),
   shareTagFixed: (key: string) =>
     validation(
       `Tag key '${key}' is refused: it sets an inference component's share of an accelerator, which is fixed by CreateInferenceComponent's Tags. ` +

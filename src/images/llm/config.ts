@@ -10,6 +10,8 @@ export interface LlmConfig {
   /** Life of a stateful session, announced in its Expires=. */
   sessionTtlSeconds: number;
   maxSessions: number;
+  /** Sequences kept for prefix reuse; KV memory is this times contextSize tokens. */
+  prefixSequences: number;
 }
 
 export interface ModelFiles {
@@ -26,6 +28,7 @@ export function readLlmConfig(env: NodeJS.ProcessEnv = process.env): LlmConfig {
     contextSize: readInteger(env, "BERTH_LLM_CONTEXT_SIZE", 1024),
     sessionTtlSeconds: readInteger(env, "BERTH_LLM_SESSION_TTL_SECONDS", 1200),
     maxSessions: readInteger(env, "BERTH_LLM_MAX_SESSIONS", 64),
+    prefixSequences: readInteger(env, "BERTH_LLM_PREFIX_SEQUENCES", 4),
   };
 }
 

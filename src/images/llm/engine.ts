@@ -1,5 +1,6 @@
-import { getLlama, LlamaCompletion, type LlamaContext, type LlamaContextSequence, type LlamaModel } from "node-llama-cpp";
+import { getLlama, LlamaVocabularyType, type LlamaContext, type LlamaModel, type Token } from "node-llama-cpp";
 import { FifoLock } from "./fifo-lock.js";
+import { PrefixPool } from "./prefix-pool.js";
 import type { GenerateRequest } from "./request.js";
 
 export interface GenerateHooks {
@@ -8,11 +9,19 @@ export interface GenerateHooks {
   onText?: (text: string) => void;
   /** A LoRA adapter GGUF to apply for this request. */
   adapterPath?: string;
-  /** A session's turn: keep what the sequence holds, so the conversation's prefix is not evaluated again. */
-  keepContext?: boolean;
+  /** Called once the prompt has its sequence, before anything is evaluated. */
+  onStart?: (prompt: PromptTokens) => void;
+}
+
+export interface PromptTokens {
+  /** The prompt's tokens, the beginning-of-sequence token included. */
+  tokens: number;
+  /** How many of them the sequence already held (a shared prefix), so were not evaluated again. */
+  reused: number;
 }
 
 export interface GenerateResult {
+  prompt: PromptTokens;
   text: string;
   tokens: number;
   aborted: boolean;
@@ -23,6 +32,8 @@ export interface GenerateResult {
 
 export interface EngineOptions {
   contextSize: number;
+  /** Sequences of the base model's context kept for prefix reuse; each holds up to contextSize tokens. */
+  prefixSequences: number;
 }
 
 export interface LoadTimings {
@@ -33,8 +44,7 @@ export interface LoadTimings {
 
 interface Slot {
   context: LlamaContext;
-  sequence: LlamaContextSequence;
-  completion: LlamaCompletion;
+  pool: PrefixPool;
 }
 
 // Each adapter needs its own context (node-llama-cpp applies LoRA per context); a few MB each.
@@ -43,9 +53,9 @@ const BASE = "";
 
 /**
  * One model, one request at a time in arrival order (a single thread is the fast setting on a small
- * CPU, so parallel sequences would only share it). Each request starts from an empty sequence, which
- * keeps seeded and greedy outputs identical from one request to the next; a session's turn instead reuses
- * the prefix the sequence already holds (its conversation so far, unless another request came between).
+ * CPU, so parallel sequences would only share it). A prompt is evaluated on the pooled sequence that
+ * already holds its longest prefix (a shared system prompt, or a session's conversation so far), and
+ * only the rest is evaluated.
  */
 export class LlmEngine {
   readonly #model: LlamaModel;
@@ -85,10 +95,14 @@ export class LlmEngine {
     try {
       const startedAt = performance.now();
       const slot = await this.#slot(hooks.adapterPath ?? BASE);
-      if (!hooks.keepContext) await slot.sequence.clearHistory();
+      const { bos, body } = this.#tokenize(request.inputs);
+      const { entry, reused } = await slot.pool.take(bos === undefined ? body : [bos, ...body]);
+      const prompt = { tokens: body.length + (bos === undefined ? 0 : 1), reused };
+      hooks.onStart?.(prompt);
       let tokens = 0;
       let firstTokenMs: number | undefined;
-      const { response, metadata } = await slot.completion.generateCompletionWithMeta(request.inputs, {
+      // The completion prepends the beginning-of-sequence token itself, and keeps the prefix the sequence holds.
+      const { response, metadata } = await entry.completion.generateCompletionWithMeta(body, {
         maxTokens: request.maxNewTokens,
         temperature: request.temperature,
         seed: request.seed,
@@ -103,6 +117,7 @@ export class LlmEngine {
         onTextChunk: hooks.onText,
       });
       return {
+        prompt,
         text: response,
         tokens,
         aborted: metadata.stopReason === "abort",
@@ -115,6 +130,16 @@ export class LlmEngine {
     }
   }
 
+  /** As LlamaCompletion tokenizes a completion's input (its resolveBeginningTokenToPrepend is not exported). */
+  #tokenize(text: string): { bos: Token | undefined; body: Token[] } {
+    const { tokens, vocabularyType } = this.#model;
+    const prepends =
+      vocabularyType === LlamaVocabularyType.wpm ||
+      (vocabularyType !== LlamaVocabularyType.rwkv && vocabularyType !== LlamaVocabularyType.ugm && tokens.shouldPrependBosToken);
+    const bos = prepends ? (tokens.bos ?? undefined) : undefined;
+    return { bos, body: this.#model.tokenize(text, false, bos === undefined ? undefined : "trimLeadingSpace") };
+  }
+
   async #slot(key: string): Promise<Slot> {
     let slot = this.#slots.get(key);
     if (slot) {
@@ -122,12 +147,12 @@ export class LlmEngine {
     } else {
       const context = await this.#model.createContext({
         contextSize: this.#options.contextSize,
-        sequences: 1,
+        // An adapter's context keeps one sequence: its KV cells cost memory for each of up to MAX_CONTEXTS contexts.
+        sequences: key === BASE ? Math.max(1, this.#options.prefixSequences) : 1,
         threads: 1,
         ...(key === BASE ? {} : { lora: { adapters: [{ filePath: key }] } }),
       });
-      const sequence = context.getSequence();
-      slot = { context, sequence, completion: new LlamaCompletion({ contextSequence: sequence }) };
+      slot = { context, pool: new PrefixPool(context) };
       if (this.#slots.size >= MAX_CONTEXTS) await this.#evictOldestAdapter();
     }
     this.#slots.set(key, slot);

@@ -1,7 +1,9 @@
 // berth/llm: a small LLM on CPU (node-llama-cpp) behind the SageMaker container contract.
 // Run: node dist/src/images/llm/main.js serve
 // Env: SAGEMAKER_BIND_TO_PORT, BERTH_COPY_ID, BERTH_LLM_MODEL or BERTH_MODEL_DIR (model.gguf), BERTH_ADAPTERS_DIR,
-// BERTH_LLM_CONTEXT_SIZE (default 1024), BERTH_LLM_SESSION_TTL_SECONDS (1200), BERTH_LLM_MAX_SESSIONS (64). Without a model it builds and serves models/berth-tiny-coder.gguf.
+// BERTH_LLM_CONTEXT_SIZE (default 1024), BERTH_LLM_SESSION_TTL_SECONDS (1200), BERTH_LLM_MAX_SESSIONS (64),
+// BERTH_LLM_PREFIX_SEQUENCES (4: sequences that keep their prompts' tokens, so a shared prefix is not evaluated again).
+// Without a model it builds and serves models/berth-tiny-coder.gguf.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { sendJson } from "../common/body.js";
 import { requireServeCommand } from "../common/cli.js";
@@ -30,7 +32,7 @@ serve({
 try {
   const files = await resolveModelFiles();
   const started = performance.now();
-  const engine = await LlmEngine.load(files.modelPath, { contextSize: config.contextSize });
+  const engine = await LlmEngine.load(files.modelPath, { contextSize: config.contextSize, prefixSequences: config.prefixSequences });
   const sessions = new ChatSessions(config.sessionTtlSeconds, config.maxSessions);
   handler = createLlmHandler({ engine, copyId: config.copyId, adaptersDir: files.adaptersDir, sessions });
   const { bindingMs, modelMs, contextMs } = engine.loadTimings;

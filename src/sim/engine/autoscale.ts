@@ -1,4 +1,12 @@
-import { decideTargetTracking, trackingWindows, type TrackingWindows } from "../../autoscaling/target-tracking.js";
+import {
+  decideTargetTracking,
+  inCooldown,
+  scaleInThresholdFraction,
+  scaleInWanted,
+  scaleOutWanted,
+  trackingWindows,
+  type TrackingWindows,
+} from "../../autoscaling/target-tracking.js";
 import { trackedMetric } from "../../autoscaling/tracked-metric.js";
 import { TimeScale } from "../../util/time-scale.js";
 import type { CopyScaling } from "./types.js";
@@ -24,7 +32,11 @@ export class TargetTracker {
   readonly periodS: number;
   readonly label: string;
   readonly windows: TrackingWindows;
-  readonly history: (number | undefined)[];
+  /** The closed periods' values, a ring from #oldest (NaN: no data); history() lists them oldest first. */
+  readonly #values: Float64Array;
+  #oldest = 0;
+  readonly #list: (number | undefined)[];
+  #latest: number | undefined = undefined;
   readonly min: number;
   readonly max: number;
   lastScaleOutAt: number | undefined;
@@ -40,6 +52,14 @@ export class TargetTracker {
   #lastCapacity = -1;
   #lastReady = -1;
   #cooling = false;
+  readonly #goal: number;
+  readonly #low: number;
+  /** How many periods in a row, up to the last, closed above the target; below 90% of it. */
+  #above = 0;
+  #below = 0;
+  /** The scale-in window's largest value as last found (NaN: find it again), and how many periods ago it closed. */
+  #peakValue = NaN;
+  #peakAge = 0;
 
   constructor(name: string, policy: Extract<CopyScaling, { kind: "target-tracking" }>) {
     const tracked = trackedMetric(policy.config, policy.resource);
@@ -50,9 +70,12 @@ export class TargetTracker {
     this.periodS = tracked.tracked.periodSeconds;
     this.label = tracked.tracked.label;
     this.windows = trackingWindows(this.periodS);
-    this.history = new Array<number | undefined>(Math.max(this.windows.scaleInPeriods, this.windows.scaleOutPeriods)).fill(undefined);
+    this.#values = new Float64Array(Math.max(this.windows.scaleInPeriods, this.windows.scaleOutPeriods)).fill(NaN);
+    this.#list = new Array<number | undefined>(this.#values.length).fill(undefined);
     this.min = policy.min;
     this.max = policy.max;
+    this.#goal = policy.config.TargetValue;
+    this.#low = this.#goal * scaleInThresholdFraction;
   }
 
   /** A request arrived at `at` while `ready` copies were serving (the server records 1/max(1, ready)). */
@@ -94,35 +117,93 @@ export class TargetTracker {
       value = readySeconds > 0 ? this.#outstanding[slot] / readySeconds : undefined;
       this.#outstanding[slot] = 0;
     }
-    this.#same = value === this.history[this.history.length - 1] ? this.#same + 1 : 1;
-    this.history.shift();
-    this.history.push(value);
+    this.#above = value !== undefined && value > this.#goal ? this.#above + 1 : 0;
+    this.#below = value !== undefined && value < this.#low ? this.#below + 1 : 0;
+    this.#peakAge++;
+    if (value !== undefined && !Number.isNaN(this.#peakValue) && value >= this.#peakValue) {
+      this.#peakValue = value;
+      this.#peakAge = 0;
+    } else if (this.#peakAge >= this.windows.scaleInPeriods) this.#peakValue = NaN;
+    this.#same = value === this.#latest ? this.#same + 1 : 1;
+    this.#latest = value;
+    const values = this.#values;
+    values[this.#oldest] = value ?? NaN;
+    this.#oldest = this.#oldest + 1 === values.length ? 0 : this.#oldest + 1;
     // Once every value in the window is the one just pushed, the window no longer changes.
-    if (this.#same <= this.history.length) this.#changed = true;
+    if (this.#same <= values.length) this.#changed = true;
+  }
+
+  /** The largest value of the scale-in window (called when every value in it is present); scanned again only once the last peak left it. */
+  #peak(): number {
+    if (!Number.isNaN(this.#peakValue)) return this.#peakValue;
+    const values = this.#values;
+    let peak = -Infinity;
+    for (let i = 0, j = this.#oldest; i < this.windows.scaleInPeriods; i++) {
+      j = j === 0 ? values.length - 1 : j - 1;
+      if (values[j] > peak) {
+        peak = values[j];
+        this.#peakAge = i;
+      }
+    }
+    this.#peakValue = peak;
+    return peak;
+  }
+
+  /**
+   * One value per period, oldest first, ending with the last closed period (undefined: no data), as
+   * decideTargetTracking takes it. The same list every time, refilled: the decision keeps no reference.
+   */
+  history(): (number | undefined)[] {
+    const values = this.#values;
+    const list = this.#list;
+    for (let i = 0, j = this.#oldest; i < values.length; i++, j = j + 1 === values.length ? 0 : j + 1)
+      list[i] = Number.isNaN(values[j]) ? undefined : values[j];
+    return list;
   }
 
   /** The new desired count, or undefined to keep `desired`. */
   decide(desired: number, ready: number, nowS: number): number | undefined {
     if (desired === 0) return undefined;
     if (!this.#changed && desired === this.#lastCapacity && ready === this.#lastReady && !this.#cooling) return undefined;
-    this.calls++;
+    this.#changed = false;
+    this.#lastCapacity = desired;
+    this.#lastReady = ready;
+    // decideTargetTracking changes the count only when its windows ask for another one (trackingSignal);
+    // otherwise it answers "none" with no cooldown, whatever the time. So it is asked only then. The
+    // windows are read from the running counts: a whole window above the target is `above` periods in a
+    // row, a whole window below 90% of it `below` periods.
+    const capacity = { current: desired, min: this.min, max: this.max };
+    const windows = this.windows;
+    const out = this.#above >= windows.scaleOutPeriods;
+    let wanted = desired;
+    if (out) wanted = scaleOutWanted(Math.min(desired, ready), this.#latest!, this.#goal, capacity);
+    else if (this.#below >= windows.scaleInPeriods && desired > this.min) wanted = scaleInWanted(this.#peak(), this.#goal, capacity);
+    if (out ? wanted <= desired : wanted >= desired) {
+      this.#cooling = false;
+      return undefined;
+    }
     const now = nowS * 1000;
+    // A count it would change but a cooldown holds (for scale-in, one the policy allows): "cooldown in progress", as the decision says.
+    const target = { lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt };
+    if ((out || !this.#policy.config.DisableScaleIn) && inCooldown(out ? "out" : "in", this.#policy.config, target, now, apiTime)) {
+      this.#cooling = true;
+      return undefined;
+    }
+    const history = this.history();
+    this.calls++;
     const decision = decideTargetTracking({
       policyName: this.#name,
       config: this.#policy.config,
       metricLabel: this.label,
       windows: this.windows,
-      history: this.history,
-      capacity: { current: desired, min: this.min, max: this.max },
+      history,
+      capacity,
       measured: ready,
-      target: { lastScaleOutAt: this.lastScaleOutAt, lastScaleInAt: this.lastScaleInAt },
+      target,
       now,
       scale: apiTime,
       unit: this.#policy.resource.kind === "component" ? "copies" : "instances",
     });
-    this.#changed = false;
-    this.#lastCapacity = desired;
-    this.#lastReady = ready;
     this.#cooling = decision.notScaled?.code === "CooldownInProgress";
     if (decision.direction === "none" || decision.desired === desired) return undefined;
     if (decision.direction === "out") this.lastScaleOutAt = now;

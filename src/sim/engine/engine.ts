@@ -1,5 +1,5 @@
 import { backlogExceedsRoom, concurrencyTargetPerCopy, decideBacklogGrowth } from "../../autoscaling/backlog-growth.js";
-import { consolidationAllowed, decideInstanceCount } from "../../autoscaling/instance-scaling.js";
+import { capacityLeftFor, consolidationAllowed, decideInstanceCount } from "../../autoscaling/instance-scaling.js";
 import { finishedMoves } from "../../scheduler/moves.js";
 import { type ComponentDemand, type PlacedCopy, type PlacementInput } from "../../scheduler/index.js";
 import { PlacementBook, type BookDecision } from "../../scheduler/book.js";
@@ -8,6 +8,7 @@ import { CopyTable } from "./copies.js";
 import { DeviceSharing } from "./device-sharing.js";
 import { LatencyHistogram } from "./histogram.js";
 import { PoolState } from "./pool.js";
+import { PrefixCaches } from "./prefix-cache.js";
 import { SeriesRecorder } from "./series.js";
 import type { ConsolidationOutcome, EngineModel, EngineResult, EngineSetup, ModelOutcome } from "./types.js";
 import { WeightCaches } from "./weight-cache.js";
@@ -84,6 +85,7 @@ class Engine {
   readonly #consolidation: ConsolidationOutcome | undefined;
   /** When a scale-out between decision steps (a wake, a backlog) was decided, per model, until its copies are placed; NaN otherwise. */
   readonly #grownAt: Float64Array;
+  readonly #prefix: PrefixCaches | undefined;
 
   constructor(setup: EngineSetup, workload: Workload) {
     this.#setup = setup;
@@ -134,6 +136,7 @@ class Engine {
     this.#grownAt = new Float64Array(n).fill(NaN);
     const consolidates = setup.pools.some((p) => p.mode.kind === "managed" && p.mode.consolidation !== undefined);
     this.#consolidation = consolidates ? { freed: 0, moves: 0, freedAtS: [] } : undefined;
+    this.#prefix = PrefixCaches.for(setup.models, this.#order);
   }
 
   run(): EngineResult {
@@ -288,9 +291,15 @@ class Engine {
     // Asked again only once the copies changed: with the same placement the answer is the same.
     const consolidationDue = allowed && pool.consolidationCheckedAt !== pool.placements;
     if (pool.unplaced === 0 && !idleDue && live.length >= mode.min && !consolidationDue) return;
+    const placement = this.#placementInput(pool);
+    if (pool.unplaced === 0 && !idleDue && live.length >= mode.min && !live.some((i) => capacityLeftFor(placement, new Set([i.id])))) {
+      // Only consolidation was due, and no instance's drain leaves room for the copies: it would drain none.
+      pool.consolidationCheckedAt = pool.placements;
+      return;
+    }
     this.#calls.instanceScaling++;
     const decision = decideInstanceCount({
-      placement: this.#placementInput(pool),
+      placement,
       template: pool.spec.template,
       live: live.map((i) => ({
         id: i.id,
@@ -489,8 +498,16 @@ class Engine {
         continue;
       }
       invocations?.recordInvocation(a, ready);
-      const k = live.length === 1 ? live[0] : this.#leastOutstanding(m, a);
+      const k = this.#prefix?.routes(m)
+        ? this.#prefix.pick(m, n, a, live, copies, () => this.#leastOutstanding(m, a))
+        : live.length === 1
+          ? live[0]
+          : this.#leastOutstanding(m, a);
       if (copies.earliestSlot(k) > a) {
+        if (this.#prefix?.routes(m)) {
+          this.#assign(n, k, a, m);
+          continue;
+        }
         queue.push(n);
         this.#growOnBacklog(m, a, ready);
         continue;
@@ -511,8 +528,10 @@ class Engine {
     const ready = a >= this.#nextReady[m] ? this.#countReady(m, a) : this.#readyCount[m];
     this.#byInvocations[m]?.recordInvocation(a, ready);
     if (ready > 0 && this.#pendingHead[m] >= queue.length) {
-      const k = this.#leastOutstanding(m, a);
-      if (this.#copies.earliestSlot(k) <= a) {
+      const k = this.#prefix?.routes(m)
+        ? this.#prefix.pick(m, n, a, this.#live[m], this.#copies, () => this.#leastOutstanding(m, a))
+        : this.#leastOutstanding(m, a);
+      if (this.#copies.earliestSlot(k) <= a || this.#prefix?.routes(m)) {
         this.#assign(n, k, a, m);
         return;
       }
@@ -575,10 +594,11 @@ class Engine {
   #serve(n: number, k: number, a: number, start: number, m: number): number {
     const copies = this.#copies;
     const slow = this.#sharing.slowdown(k, start, copies.busyEnd);
-    const done = start + this.#order.service[n] * slow;
+    const saved = this.#prefix === undefined ? 0 : this.#prefix.saved(n, k, m);
+    const done = start + (this.#order.service[n] - saved) * slow;
     copies.assign(k, done);
     this.#latency.add(done - a);
-    const judged = start - a + this.#order.judged[n] * slow;
+    const judged = start - a + (this.#order.judged[n] - saved) * slow;
     if (this.#judged !== this.#latency) this.#judged.add(judged);
     const end = this.#endS;
     const busyEnd = copies.busyEnd[k];
@@ -674,7 +694,7 @@ class Engine {
       series: this.#series.result(),
       busiest: this.#series.busiest,
       calls: this.#calls,
-      notes: this.#notes,
+      notes: this.#prefix ? [...this.#notes, ...this.#prefix.notes(this.#models)] : this.#notes,
       ...(this.#consolidation && { consolidation: this.#consolidation }),
     };
   }

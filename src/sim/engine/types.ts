@@ -2,6 +2,7 @@ import type { TargetTrackingConfig } from "../../autoscaling/records.js";
 import type { ScalableResource } from "../../autoscaling/resource-id.js";
 import type { DeviceShare, Resources } from "../../domain/compute.js";
 import type { InstanceTemplate, PlacementStrategy } from "../../scheduler/index.js";
+import type { PrefixSharing, RoutingStrategy } from "../input/index.js";
 
 /**
  * What one engine run simulates: models grouped into pools of identical instances. A strategy is
@@ -40,6 +41,9 @@ export interface EngineModel {
   wakeFromZero: boolean;
   /** Berth's addition: a backlog the ready and starting copies cannot absorb grows the model at once (needs a concurrency target). */
   growOnBacklog?: boolean;
+  /** How a copy is picked and which requests share a prefix (prefix-cache.ts); absent: least outstanding requests, no sharing. */
+  routing?: RoutingStrategy;
+  prefixSharing?: PrefixSharing;
 }
 
 export type CopyScaling =

@@ -25,7 +25,7 @@ export function hostedModel(
   model: PortfolioModel,
   pool: number,
   needs: Resources,
-): Pick<EngineModel, "name" | "pool" | "needs" | "share" | "accelerators" | "concurrency" | "startupS" | "sloS" | "weights"> {
+): Pick<EngineModel, "name" | "pool" | "needs" | "share" | "accelerators" | "concurrency" | "startupS" | "sloS" | "weights" | "routing" | "prefixSharing"> {
   const share = copyShare(model);
   const { loadGBps, fixedSeconds } = model.startup;
   return {
@@ -38,6 +38,8 @@ export function hostedModel(
     concurrency: model.concurrency,
     startupS: model.startup.seconds,
     sloS: model.sloMs / 1000,
+    ...(model.routing && { routing: model.routing }),
+    ...(model.prefixSharing && { prefixSharing: model.prefixSharing }),
   };
 }
 

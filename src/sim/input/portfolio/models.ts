@@ -5,6 +5,7 @@ import type { Catalog, CatalogModel } from "./catalog.js";
 import { copyNeeds, memoryHeadroomPercent, shapeCapacity } from "./copy-fit.js";
 import type { FieldPath, Fields } from "./fields.js";
 import { readLatency, readScaling, readSloMeasure, readStartup } from "./model-parts.js";
+import { readPrefixSharing, readRouting } from "./prefix-sharing.js";
 import { didYouMean, listSome } from "./suggest.js";
 import type { InstanceShape, PortfolioModel } from "./types.js";
 
@@ -23,6 +24,8 @@ const modelFields = [
   "sloMs",
   "slo",
   "scaling",
+  "routing",
+  "prefixSharing",
 ] as const;
 
 const bytesPerGiB = 2 ** 30;
@@ -78,6 +81,8 @@ function readModel(
   const sloMs = f.number(at("sloMs"), f.required(path, m, "sloMs", "the latency SLO in milliseconds"), { above: 0 });
   const slo = readSloMeasure(f, at("slo"), m.slo, latency);
   const scaling = readScaling(f, at("scaling"), f.required(path, m, "scaling", "at least { maxCopies }"), concurrency ?? 1);
+  const routing = readRouting(f, at("routing"), m.routing);
+  const prefixSharing = readPrefixSharing(f, at("prefixSharing"), m.prefixSharing, latency, slo);
   // The scheduler's own fit check on one empty instance: a copy refused here could never be placed.
   const short = instance ? copyShortfalls(instance, { accelerators, cpuCores, memoryGiB }) : new Map<keyof Resources, Shortfall>();
   if (instance && short.has("accelerators")) {
@@ -106,7 +111,7 @@ function readModel(
   }
   if (instance && short.has("cpuMillis")) f.fail(at("cpuCores"), `a copy needs ${cpuCores} CPU cores but one instance has ${instance.vcpus}`);
   if (name === undefined || accelerators === undefined || memoryGiB === undefined || cpuCores === undefined || !startup || !latency) return undefined;
-  if (concurrency === undefined || sloMs === undefined || !slo || !scaling) return undefined;
+  if (concurrency === undefined || sloMs === undefined || !slo || !scaling || !routing || prefixSharing === null) return undefined;
   return {
     name,
     ...(entry && { catalogModel: entry.id }),
@@ -121,6 +126,8 @@ function readModel(
     sloMs,
     slo,
     scaling,
+    ...(m.routing !== undefined && { routing }),
+    ...(prefixSharing && { prefixSharing }),
   };
 }
 

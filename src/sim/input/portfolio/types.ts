@@ -37,6 +37,23 @@ export interface PortfolioModel {
    */
   slo: SloMeasure;
   scaling: ScalingPolicy;
+  /** How the router picks a copy of this model (src/sim/engine/prefix-cache.ts); absent: LEAST_OUTSTANDING_REQUESTS. */
+  routing?: RoutingStrategy;
+  /** Requests that share a prefix a copy may have cached; absent: none do. */
+  prefixSharing?: PrefixSharing;
+}
+
+export type RoutingStrategy = "LEAST_OUTSTANDING_REQUESTS" | "RANDOM" | "PREFIX_AWARE";
+
+export interface PrefixSharing {
+  /** Part of the requests, 0 to 1, that start with one of the shared prefixes. */
+  requestShare: number;
+  /** Part of such a request's prefill (its time to first token) that is the prefix: saved on a copy that has it cached. */
+  prefillShare: number;
+  /** Distinct shared prefixes, equally likely. */
+  prefixes: number;
+  /** Prefixes one copy's KV cache keeps; the least recently used goes. */
+  cachedPerCopy: number;
 }
 
 export type SloMeasure = "ttft" | "e2e";

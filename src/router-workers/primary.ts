@@ -1,0 +1,244 @@
+import cluster, { type Worker } from "node:cluster";
+import { fileURLToPath } from "node:url";
+import type { BerthConfig } from "../config/config.js";
+import type { RequestObserver } from "../router/observer.js";
+import type { SessionTable } from "../router/sessions.js";
+import type { RoutingTable } from "../router/table.js";
+import { keys } from "../state/keys.js";
+import { changes, del, put, type BerthStore } from "../state/records.js";
+import type { Logger } from "../util/logger.js";
+import { settingsVariable, type FromWorker, type ObservedEvent, type SessionCall, type ToWorker, type WorkerSettings } from "./messages.js";
+
+const workerScript = fileURLToPath(new URL("./worker.js", import.meta.url));
+/** A worker that dies sooner than this after its start is started again only after this long: no crash loop. */
+const restartBackoffMs = 1_000;
+const stopGraceMs = 10_000;
+
+export interface RouterWorkersOptions {
+  count: number;
+  config: BerthConfig;
+  store: BerthStore;
+  /** The primary's observers (Prometheus metrics, the autoscaler's recorder, the console's latency). */
+  observer: RequestObserver;
+  /** The primary's session table, fed by the store: workers' opens and closes go through the store. */
+  sessions: SessionTable;
+  onWake: (component: string) => void;
+  onBacklog: (component: string, waiting: number) => void;
+  log: Logger;
+}
+
+/**
+ * `--router-workers N`: N node:cluster workers share the runtime port and route; this process (the primary)
+ * keeps the store, the controllers and the decision loops, pushes every routing table to every worker, and
+ * takes their requests' reports into its own metrics. A worker that dies is logged and started again.
+ */
+export class RouterWorkers {
+  readonly #options: RouterWorkersOptions;
+  readonly #workers = new Map<number, { worker: Worker; startedAt: number; inFlight: Map<string, number>; waiting: Map<string, number> }>();
+  #table?: RoutingTable;
+  #stopping = false;
+  #nextCall = 0;
+  readonly #idleCalls = new Map<number, { pending: Set<number>; resolve: () => void }>();
+  #unwatch?: () => void;
+  #primaryUrl = "";
+  /** Per component, the requests each worker last said were waiting for one of its copies. */
+  readonly #backlogs = new Map<string, Map<number, number>>();
+  port = 0;
+
+  constructor(options: RouterWorkersOptions) {
+    this.#options = options;
+  }
+
+  /** Starts the workers; resolves with the port they share once every one listens. */
+  async start(primaryUrl: string): Promise<number> {
+    const { config } = this.#options;
+    this.#primaryUrl = primaryUrl;
+    cluster.setupPrimary({ exec: workerScript, args: [], serialization: "advanced" });
+    this.#unwatch = this.#options.store.watch((events) => {
+      for (const event of changes(events)) {
+        if (event.kind !== "session") continue;
+        this.#broadcast(event.type === "delete" ? { t: "forget", session: event.value } : { t: "remember", session: event.value });
+      }
+    });
+    const listening: Promise<number>[] = [];
+    for (let index = 0; index < this.#options.count; index++) listening.push(this.#fork(index, config.port));
+    const ports = await Promise.all(listening);
+    this.port = ports[0]!;
+    return this.port;
+  }
+
+  #settings(index: number, port: number): WorkerSettings {
+    const { config } = this.#options;
+    return {
+      index,
+      count: this.#options.count,
+      host: config.host,
+      port,
+      tls: config.tls.cert && config.tls.key ? { cert: config.tls.cert, key: config.tls.key } : undefined,
+      primaryUrl: this.#primaryUrl,
+      dataDir: config.dataDir,
+      auth: { enabled: config.auth.enabled, allowedHosts: config.auth.allowedHosts, clockSkewSeconds: config.auth.clockSkewSeconds },
+      accountId: config.accountId,
+      region: config.region,
+      invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
+      hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
+      copyConcurrency: config.maxConcurrentRequestsPerCopy,
+      bufferedBodyBudgetBytes: config.limits.bufferedBodyBudgetBytes,
+      logLevel: config.logLevel,
+      logFormat: config.logFormat,
+    };
+  }
+
+  #fork(index: number, port: number): Promise<number> {
+    const worker = cluster.fork({ [settingsVariable]: JSON.stringify(this.#settings(index, port)) });
+    const state = { worker, startedAt: Date.now(), inFlight: new Map<string, number>(), waiting: new Map<string, number>() };
+    this.#workers.set(index, state);
+    return new Promise((resolve, reject) => {
+      let listened = false;
+      worker.on("message", (message: FromWorker) => {
+        if (message.t === "hello" && this.#table) worker.send({ t: "table", table: this.#table } satisfies ToWorker);
+        else if (message.t === "listening") {
+          listened = true;
+          resolve(message.port);
+        } else this.#onMessage(index, message);
+      });
+      worker.once("exit", (code, signal) => {
+        this.#forgetWorker(index, worker);
+        if (!listened) return reject(new Error(`router worker ${index} exited with ${signal ?? code} before it listened`));
+        if (this.#stopping) return;
+        const lived = Date.now() - state.startedAt;
+        this.#options.log.warn(
+          { worker: index, pid: worker.process.pid, code, signal },
+          `router worker ${index} (pid ${worker.process.pid}) exited with ${signal ?? `code ${code}`}; starting another`,
+        );
+        const again = () => {
+          if (this.#stopping) return;
+          this.#fork(index, this.port).catch((error: Error) => this.#options.log.error({ err: error, worker: index }, "could not restart a router worker"));
+        };
+        if (lived < restartBackoffMs) setTimeout(again, restartBackoffMs).unref();
+        else again();
+      });
+    });
+  }
+
+  #forgetWorker(index: number, worker: Worker): void {
+    if (this.#workers.get(index)?.worker === worker) this.#workers.delete(index);
+    for (const byWorker of this.#backlogs.values()) byWorker.delete(index);
+    for (const [id, call] of this.#idleCalls) {
+      call.pending.delete(index);
+      if (call.pending.size === 0) {
+        this.#idleCalls.delete(id);
+        call.resolve();
+      }
+    }
+  }
+
+  #onMessage(index: number, message: FromWorker): void {
+    const state = this.#workers.get(index);
+    if (message.t === "report") {
+      for (const event of message.events) this.#replay(event);
+      if (state) {
+        state.inFlight = new Map(message.inFlight);
+        state.waiting = new Map(message.waiting);
+      }
+    } else if (message.t === "call") void this.#sessionCall(state?.worker, message.id, message.call);
+    else if (message.t === "wake") this.#options.onWake(message.component);
+    else if (message.t === "backlog") this.#backlog(index, message.component, message.waiting);
+    else if (message.t === "idle") {
+      const call = this.#idleCalls.get(message.id);
+      call?.pending.delete(index);
+      if (call && call.pending.size === 0) {
+        this.#idleCalls.delete(message.id);
+        call.resolve();
+      }
+    }
+  }
+
+  /** Each worker counts its own waiting requests; the autoscaler hears the component's total. */
+  #backlog(index: number, component: string, waiting: number): void {
+    let byWorker = this.#backlogs.get(component);
+    if (!byWorker) this.#backlogs.set(component, (byWorker = new Map()));
+    byWorker.set(index, waiting);
+    let total = 0;
+    for (const count of byWorker.values()) total += count;
+    this.#options.onBacklog(component, total);
+  }
+
+  #replay(event: ObservedEvent): void {
+    const observer = this.#options.observer;
+    const target = { endpointName: event[1], variantName: event[2], componentName: event[3], copyId: event[4] };
+    if (event[0] === "s") observer.requestStarted(target);
+    else if (event[0] === "r") observer.requestRetried?.(target, event[5]);
+    else observer.requestFinished(target, event[5], event[6], event[7]);
+  }
+
+  async #sessionCall(worker: Worker | undefined, id: number, body: SessionCall): Promise<void> {
+    const { store } = this.#options;
+    const reply = (message: Omit<Extract<ToWorker, { t: "reply" }>, "t" | "id">) => {
+      if (worker?.isConnected()) worker.send({ t: "reply", id, ...message } satisfies ToWorker);
+    };
+    try {
+      if (body.op === "get") return reply({ value: (await store.get("session", keys.session(body.endpointName, body.sessionId)))?.value });
+      if (body.op === "put") await store.commit([put("session", keys.session(body.session.endpointName, body.session.id), body.session)]);
+      else await store.commit([del("session", keys.session(body.session.endpointName, body.session.id))]);
+      reply({});
+    } catch (error) {
+      reply({ error: (error as Error).message });
+    }
+  }
+
+  #broadcast(message: ToWorker): void {
+    for (const { worker } of this.#workers.values()) if (worker.isConnected()) worker.send(message);
+  }
+
+  setTable(table: RoutingTable): void {
+    this.#table = table;
+    this.#broadcast({ t: "table", table });
+  }
+
+  /** Requests in flight to a copy in every worker, as they last reported. */
+  inFlight(copyId: string): number {
+    let total = 0;
+    for (const state of this.#workers.values()) total += state.inFlight.get(copyId) ?? 0;
+    return total;
+  }
+
+  waiting(endpointName: string, componentName: string): number {
+    const key = `${endpointName.toLowerCase()}\u0000${componentName.toLowerCase()}`;
+    let total = 0;
+    for (const state of this.#workers.values()) total += state.waiting.get(key) ?? 0;
+    return total;
+  }
+
+  /** Resolves when no worker has a request in flight to the copy, or after timeoutMs. */
+  waitIdle(copyId: string, timeoutMs: number): Promise<void> {
+    const pending = new Set([...this.#workers.keys()].filter((index) => this.#workers.get(index)!.worker.isConnected()));
+    if (pending.size === 0) return Promise.resolve();
+    const id = this.#nextCall++;
+    return new Promise((resolve) => {
+      this.#idleCalls.set(id, { pending, resolve });
+      this.#broadcast({ t: "waitIdle", id, copyId, timeoutMs });
+    });
+  }
+
+  /** Stops every worker: each finishes its requests in flight; one that takes longer than the grace is killed. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#unwatch?.();
+    await Promise.all(
+      [...this.#workers.values()].map(({ worker }) => {
+        if (worker.isDead()) return undefined;
+        return new Promise<void>((resolve) => {
+          const kill = setTimeout(() => worker.process.kill("SIGKILL"), stopGraceMs);
+          worker.once("exit", () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          worker.process.kill("SIGTERM");
+        });
+      }),
+    );
+    for (const call of this.#idleCalls.values()) call.resolve();
+    this.#idleCalls.clear();
+  }
+}

@@ -1,0 +1,200 @@
+import { readFileSync } from "node:fs";
+import { request as httpRequest, Agent, type IncomingMessage, type ServerResponse } from "node:http";
+import { request as httpsRequest, Agent as HttpsAgent } from "node:https";
+import { AuthGate } from "../auth/gate.js";
+import { AllowedHosts } from "../auth/hosts.js";
+import { KeyRing } from "../auth/key-ring.js";
+import { createApiServer, pathOf } from "../api/http/server.js";
+import { runtimeRoute } from "../api/runtime/invoke-route.js";
+import type { RequestObserver, RequestOutcome, RequestTarget, RetryReason } from "../router/observer.js";
+import { Router } from "../router/router.js";
+import { SessionTable, type SessionRecord } from "../router/sessions.js";
+import { createLogger } from "../util/logger.js";
+import { settingsVariable, type FromWorker, type ObservedEvent, type SessionCall, type ToWorker, type WorkerSettings } from "./messages.js";
+
+/** How often a worker sends its requests' reports to the primary: metrics and scaling see them this much later. */
+const reportEveryMs = 100;
+
+/**
+ * A router worker (`--router-workers N`): one of N processes sharing the runtime port (node:cluster). It
+ * serves invocations itself from the routing table the primary pushes, and relays every other request to
+ * the primary, which keeps the store, the controllers and the only copy of every decision.
+ */
+const settings = JSON.parse(process.env[settingsVariable] ?? "null") as WorkerSettings | null;
+if (!settings || !process.send) throw new Error("a router worker is started by `berth server --router-workers N`, not on its own");
+const send = (message: FromWorker) => process.send!(message);
+const log = createLogger({ level: settings.logLevel, pretty: settings.logFormat === "pretty" }).child({ component: `router-worker-${settings.index}` });
+
+/** Reports requests to the primary in batches, where its metrics and the autoscaler's recorder take them. */
+class BatchedObserver implements RequestObserver {
+  events: ObservedEvent[] = [];
+
+  requestStarted(t: RequestTarget): void {
+    this.events.push(["s", t.endpointName, t.variantName, t.componentName, t.copyId]);
+  }
+
+  requestRetried(t: RequestTarget, reason: RetryReason): void {
+    this.events.push(["r", t.endpointName, t.variantName, t.componentName, t.copyId, reason]);
+  }
+
+  requestFinished(t: RequestTarget, outcome: RequestOutcome, modelMs: number, overheadMs: number): void {
+    this.events.push(["f", t.endpointName, t.variantName, t.componentName, t.copyId, outcome, modelMs, overheadMs]);
+  }
+}
+
+let nextCall = 0;
+const calls = new Map<number, { resolve: (value: SessionRecord | undefined) => void; reject: (error: Error) => void }>();
+function call(body: SessionCall): Promise<SessionRecord | undefined> {
+  const id = nextCall++;
+  return new Promise((resolve, reject) => {
+    calls.set(id, { resolve, reject });
+    send({ t: "call", id, call: body });
+  });
+}
+
+// The primary's store holds the sessions; this copy of the map is fed by its watch, and asked on a miss.
+const sessions = new SessionTable({
+  persistence: {
+    get: (endpointName, sessionId) => call({ op: "get", endpointName, sessionId }),
+    put: async (session) => void (await call({ op: "put", session })),
+    delete: async (session) => void (await call({ op: "delete", session: { endpointName: session.endpointName, id: session.id } })),
+  },
+});
+const observer = new BatchedObserver();
+const router = new Router({
+  accountId: settings.accountId,
+  observer,
+  invokeTimeoutMs: settings.invokeTimeoutMs,
+  hold: settings.hold,
+  onWake: (component) => send({ t: "wake", component }),
+  onBacklog: (component, waiting) => send({ t: "backlog", component, waiting }),
+  // Limits that hold for the whole server are split between its workers.
+  copyConcurrency: Math.max(1, Math.ceil(settings.copyConcurrency / settings.count)),
+  bufferedBodyBudgetBytes: Math.floor(settings.bufferedBodyBudgetBytes / settings.count),
+  sessions,
+});
+let hasTable = false;
+
+const keys = settings.auth.enabled ? new KeyRing(settings.dataDir, log) : undefined;
+const gate = new AuthGate({
+  keys,
+  account: { region: settings.region, accountId: settings.accountId },
+  allowedHosts: new AllowedHosts(settings.host, settings.auth.allowedHosts),
+  clockSkewSeconds: settings.auth.clockSkewSeconds,
+  now: () => Date.now(),
+});
+const server = createApiServer({
+  gate,
+  tls: settings.tls && { cert: readFileSync(settings.tls.cert), key: readFileSync(settings.tls.key) },
+  log,
+  jsonServices: [],
+  routes: [runtimeRoute(router)],
+  isReady: () => hasTable,
+  routingRevision: () => router.table.revision,
+});
+const serveHere = server.listeners("request")[0] as (req: IncomingMessage, res: ServerResponse) => void;
+server.removeAllListeners("request");
+server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+  const path = pathOf(req.url ?? "/");
+  if (req.headers["x-amz-target"] === undefined && (path.startsWith("/endpoints/") || path === "/healthz")) serveHere(req, res);
+  else relay(req, res);
+});
+
+const primary = new URL(settings.primaryUrl);
+const tlsToPrimary = primary.protocol === "https:";
+// The primary is this server's own process on loopback, serving the certificate this worker was given.
+const toPrimary = tlsToPrimary
+  ? new HttpsAgent({ keepAlive: true, ca: readFileSync(settings.tls!.cert), checkServerIdentity: () => undefined })
+  : new Agent({ keepAlive: true });
+/** The control plane, the console and /metrics answer from the primary: the request goes there as it came. */
+function relay(req: IncomingMessage, res: ServerResponse): void {
+  const upstream = (tlsToPrimary ? httpsRequest : httpRequest)(
+    { host: primary.hostname, port: primary.port, method: req.method, path: req.url, headers: req.headers, agent: toPrimary },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  upstream.on("error", (error) => {
+    if (res.headersSent) return void res.destroy(error);
+    res.writeHead(502, { "content-type": "text/plain" });
+    res.end(`the Berth primary process did not answer: ${error.message}\n`);
+  });
+  res.on("close", () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  req.pipe(upstream);
+}
+
+process.on("message", (message: ToWorker) => {
+  if (message.t === "table") {
+    router.setTable(message.table);
+    if (!hasTable) listen();
+    hasTable = true;
+  } else if (message.t === "remember") sessions.remember(message.session);
+  else if (message.t === "forget") sessions.forget(message.session);
+  else if (message.t === "reply") {
+    const pending = calls.get(message.id);
+    calls.delete(message.id);
+    if (message.error !== undefined) pending?.reject(new Error(message.error));
+    else pending?.resolve(message.value);
+  } else if (message.t === "waitIdle") void router.waitIdle(message.copyId, message.timeoutMs).then(() => send({ t: "idle", id: message.id }));
+});
+
+let hadLoad = false;
+function report(): void {
+  if (observer.events.length === 0 && !hadLoad) return;
+  const events = observer.events;
+  observer.events = [];
+  const inFlight: [string, number][] = [];
+  const waiting: [string, number][] = [];
+  for (const endpoint of router.table.endpoints.values()) {
+    for (const component of endpoint.components.values()) {
+      for (const copy of component.copies) {
+        const n = router.inFlight(copy.id);
+        if (n > 0) inFlight.push([copy.id, n]);
+      }
+      const held = router.waiting(endpoint.name, component.name);
+      if (held > 0) waiting.push([`${endpoint.name.toLowerCase()}\u0000${component.name.toLowerCase()}`, held]);
+    }
+    for (const variant of endpoint.variants)
+      for (const copy of variant.copies) {
+        const n = router.inFlight(copy.id);
+        if (n > 0) inFlight.push([copy.id, n]);
+      }
+  }
+  // One more report after the last busy one, so the primary sees the loads fall to zero.
+  hadLoad = inFlight.length > 0 || waiting.length > 0;
+  send({ t: "report", events, inFlight, waiting });
+}
+const reporter = setInterval(report, reportEveryMs);
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  clearInterval(reporter);
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  keys?.close();
+  await router.close();
+  report();
+  toPrimary.destroy();
+  process.exit(code);
+}
+process.on("SIGTERM", () => void stop(0));
+process.on("SIGINT", () => undefined);
+// The primary is gone (killed, crashed): no worker outlives it.
+process.on("disconnect", () => process.exit(0));
+
+/** Listens once the first routing table is here, so no request finds an empty one. */
+function listen(): void {
+  server.listen(settings!.port, settings!.host, () => {
+    const address = server.address();
+    send({ t: "listening", port: typeof address === "object" && address ? address.port : settings!.port });
+  });
+}
+// Messages sent before this process listened for them would be lost: the primary sends the table on this.
+send({ t: "hello" });

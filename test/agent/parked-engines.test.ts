@@ -1,0 +1,116 @@
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "node:test";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { UpdateInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { loadConfig } from "../../src/config/config.js";
+import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
+import { createComponent, createIcEndpoint, echoComponent, setCopyCount, waitForComponent } from "../support/fixtures.js";
+import { invoke } from "../support/invoke.js";
+import { placement } from "../support/placement.js";
+import { processAlive } from "../support/probe.js";
+import { eventually } from "../support/wait.js";
+import { registerCopyRange } from "../support/autoscaling.js";
+
+/** A configured image that declares itself parkable; each copy holds 100 MiB, so a 250 MiB budget keeps one parked engine, not two. */
+const parkableImage = {
+  "test/parkable": { command: [process.execPath, fileURLToPath(new URL("../../../test/fixtures/parkable-server.mjs", import.meta.url))], parkable: true },
+};
+
+async function copyPid(berth: BerthProcess, endpoint: string, component: string): Promise<number> {
+  return eventually(
+    async () => (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.owner === component && c.state === "Active" && c.pid)?.pid,
+    { what: `a copy of ${component} with a PID` },
+  );
+}
+
+function logged(berth: BerthProcess, ...parts: string[]): Promise<unknown> {
+  return berth.waitForLog((l) => typeof l.msg === "string" && parts.every((p) => (l.msg as string).includes(p)));
+}
+
+async function allowWakeFromZero(berth: BerthProcess, component: string): Promise<void> {
+  await registerCopyRange(new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials }), component, 0, 1);
+}
+
+async function parkableComponent(berth: BerthProcess, endpoint: string): Promise<string> {
+  return createComponent(
+    berth.sagemaker,
+    echoComponent(endpoint, { image: "test/parkable", accelerators: 0, cpu: 0.5, memory: 256, env: { BALLAST_MB: "100" } }),
+  );
+}
+
+describe("parked engines (artifacts.parkedEnginesMb)", () => {
+  it("are off unless artifacts.parkedEnginesMb or BERTH_ARTIFACT_PARKED_ENGINES_MB gives them a budget", () => {
+    assert.equal(loadConfig({ env: {} }).artifacts.parkedEnginesMb, 0);
+    assert.equal(loadConfig({ env: { BERTH_ARTIFACT_PARKED_ENGINES_MB: "2048" } }).artifacts.parkedEnginesMb, 2048);
+  });
+
+  it("wakes a berth/llm component from zero copies on its parked engine (same process), and never reuses it for a new version", async () => {
+    const berth = await startBerth({ config: { artifacts: { parkedEnginesMb: 4096 } } });
+    try {
+      const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
+      const llm = await createComponent(berth.sagemaker, echoComponent(endpoint, { image: "berth/llm", accelerators: 0, cpu: 1, memory: 1024 }));
+      await allowWakeFromZero(berth, llm);
+      const pid = await copyPid(berth, endpoint, llm);
+
+      await setCopyCount(berth.sagemaker, llm, 0);
+      await logged(berth, `its engine (pid ${pid},`, "is parked");
+      assert.ok(processAlive(pid), "the parked engine's process keeps running");
+
+      const body = JSON.stringify({ inputs: "def fib(n):", parameters: { max_new_tokens: 4 } });
+      const woken = JSON.parse((await invoke(berth.runtime, endpoint, llm, body)).body) as { generated_text: string }[];
+      assert.equal(typeof woken[0]!.generated_text, "string", "the request that woke the component is answered");
+      assert.equal(await copyPid(berth, endpoint, llm), pid, "the woken copy runs in the parked process");
+      await logged(berth, "took over the parked engine", `pid ${pid},`, "no new process");
+
+      await berth.sagemaker.send(
+        new UpdateInferenceComponentCommand({
+          InferenceComponentName: llm,
+          Specification: echoComponent(endpoint, { image: "berth/llm", accelerators: 0, cpu: 1, memory: 1024, env: { MODEL_VERSION: "2" } }).Specification,
+        }),
+      );
+      await waitForComponent(berth.sagemaker, llm, "InService", 60_000);
+      const updated = await copyPid(berth, endpoint, llm);
+      assert.notEqual(updated, pid, "a copy of the new version starts its own process");
+      assert.equal(typeof (JSON.parse((await invoke(berth.runtime, endpoint, llm, body)).body) as { generated_text: string }[])[0]!.generated_text, "string");
+    } finally {
+      await berth.stop();
+    }
+  });
+
+  it("stops the least recently parked engine when the budget cannot hold another", async () => {
+    const berth = await startBerth({ config: { images: parkableImage, artifacts: { parkedEnginesMb: 250 } } });
+    try {
+      const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
+      const first = await parkableComponent(berth, endpoint);
+      const second = await parkableComponent(berth, endpoint);
+      const [firstPid, secondPid] = [await copyPid(berth, endpoint, first), await copyPid(berth, endpoint, second)];
+
+      await setCopyCount(berth.sagemaker, first, 0);
+      await logged(berth, `its engine (pid ${firstPid},`, "is parked");
+      await setCopyCount(berth.sagemaker, second, 0);
+      await logged(berth, `its engine (pid ${secondPid},`, "is parked");
+      await logged(berth, "stopped the parked engine", `(pid ${firstPid},`, "least recently used");
+      await eventually(async () => (processAlive(firstPid) ? undefined : true), { what: `the evicted engine ${firstPid} to exit` });
+      assert.ok(processAlive(secondPid), "the most recently parked engine stays");
+
+      await setCopyCount(berth.sagemaker, second, 1);
+      assert.equal(await copyPid(berth, endpoint, second), secondPid);
+      await setCopyCount(berth.sagemaker, first, 1);
+      assert.notEqual(await copyPid(berth, endpoint, first), firstPid, "an evicted engine's component starts a new process");
+    } finally {
+      await berth.stop();
+    }
+  });
+
+  it("leaves no parked engine behind when the server is killed", async () => {
+    const berth = await startBerth({ config: { images: parkableImage, artifacts: { parkedEnginesMb: 250 } } });
+    const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
+    const component = await parkableComponent(berth, endpoint);
+    const pid = await copyPid(berth, endpoint, component);
+    await setCopyCount(berth.sagemaker, component, 0);
+    await logged(berth, `its engine (pid ${pid},`, "is parked");
+    await berth.kill();
+    await eventually(async () => (processAlive(pid) ? undefined : true), { what: `parked engine ${pid} to exit after the server was killed` });
+  });
+});

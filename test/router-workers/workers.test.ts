@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
+import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
+import { berthFetch } from "../support/http.js";
+import { copyOf, invoke } from "../support/invoke.js";
+import { processAlive } from "../support/probe.js";
+import { eventually } from "../support/wait.js";
+
+/** The server's router workers: its child processes running the worker script. */
+function workerPids(serverPid: number): number[] {
+  let children: number[];
+  try {
+    children = readFileSync(`/proc/${serverPid}/task/${serverPid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return children.filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("router-workers/worker.js");
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A client of its own, so its connection is a new one, which the port hands to the next worker in turn. */
+const freshClient = (berth: BerthProcess) => new SageMakerRuntimeClient({ endpoint: berth.url, region: "us-east-1", credentials, maxAttempts: 1 });
+
+async function invocationsCounted(berth: BerthProcess, component: string): Promise<number> {
+  const text = await (await berthFetch(`${berth.url}/metrics`)).text();
+  let total = 0;
+  for (const match of text.matchAll(new RegExp(`^berth_invocations_total\\{[^}]*component="${component}"[^}]*\\} (\\d+)`, "gm"))) total += Number(match[1]);
+  return total;
+}
+
+describe("--router-workers 2: two processes route on one port", () => {
+  let berth: BerthProcess;
+  let endpoint: string;
+  let component: string;
+  before(async () => {
+    berth = await startBerth({ args: ["--router-workers", "2"] });
+    endpoint = await createIcEndpoint(berth.sagemaker, { variant: { RoutingConfig: { RoutingStrategy: "RANDOM" } } });
+    component = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0, copies: 3 }));
+  });
+  after(async () => {
+    await berth.stop();
+  });
+
+  it("serves invocations on every worker and counts each one in /metrics", async () => {
+    assert.equal(workerPids(berth.child.pid!).length, 2, "the server runs two router workers");
+    const before = await invocationsCounted(berth, component);
+    for (let i = 0; i < 10; i++) {
+      const client = freshClient(berth);
+      const answer = await invoke(client, endpoint, component, `{"n":${i}}`);
+      assert.equal(answer.body, `{"n":${i}}`);
+      client.destroy();
+    }
+    await eventually(async () => ((await invocationsCounted(berth, component)) - before === 10 ? true : undefined), {
+      what: "berth_invocations_total to count the 10 requests the workers served",
+    });
+  });
+
+  it("sends a session's requests to its copy whichever worker takes them", async () => {
+    const opened = await invoke(freshClient(berth), endpoint, component, "{}", undefined, "NEW_SESSION");
+    const id = opened.newSessionId!.split(";")[0]!;
+    const copy = copyOf(opened.customAttributes);
+    for (let i = 0; i < 8; i++) {
+      const client = freshClient(berth);
+      assert.equal(
+        copyOf((await invoke(client, endpoint, component, `{"turn":${i}}`, undefined, id)).customAttributes),
+        copy,
+        `turn ${i} reached the session's copy`,
+      );
+      client.destroy();
+    }
+  });
+
+  it("starts a worker that died again, and says so in the log", async () => {
+    const [victim, other] = workerPids(berth.child.pid!);
+    process.kill(victim!, "SIGKILL");
+    await berth.waitForLog((line) => /router worker \d \(pid \d+\) exited with SIGKILL; starting another/.test(String(line.msg)));
+    await eventually(async () => (workerPids(berth.child.pid!).filter((pid) => pid !== victim).length === 2 ? true : undefined), {
+      what: "a new router worker beside the one still running",
+    });
+    assert.ok(workerPids(berth.child.pid!).includes(other!), "the other worker kept running");
+    for (let i = 0; i < 4; i++) {
+      const client = freshClient(berth);
+      assert.equal((await invoke(client, endpoint, component, "{}")).body, "{}");
+      client.destroy();
+    }
+  });
+});
+
+describe("--router-workers: stopping the server", () => {
+  it("leaves no worker behind when the server is killed", async () => {
+    const berth = await startBerth({ args: ["--router-workers", "2"] });
+    const pids = workerPids(berth.child.pid!);
+    assert.equal(pids.length, 2);
+    await berth.kill();
+    await eventually(async () => (pids.every((pid) => !processAlive(pid)) ? true : undefined), {
+      what: "both router workers to exit after the server was killed",
+    });
+  });
+
+  it("stops its workers on SIGTERM and exits 0", async () => {
+    const berth = await startBerth({ args: ["--router-workers", "2"] });
+    const pids = workerPids(berth.child.pid!);
+    assert.equal(await berth.stop(), 0);
+    assert.ok(
+      pids.every((pid) => !processAlive(pid)),
+      "no worker outlives the server",
+    );
+  });
+});
