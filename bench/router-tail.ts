@@ -219,7 +219,7 @@ function render(measured: Measured, options: TailBenchOptions): TailReport {
 
 const verdict = (ok: boolean) => (ok ? "pass" : "FAIL");
 
-/** Flags, e.g. --components 150 --rate 500 --berth-args '--scaling-period 1s'; --quick is one short round. */
+/** Flags, e.g. --components 150 --rate 500 --berth-args='--scaling-period 1s' (a value starting with a dash needs the =); --quick is one short round. */
 function optionsFrom(argv: string[]): Partial<TailBenchOptions> {
   const text = { type: "string" } as const;
   const { values } = parseArgs({
