@@ -12,6 +12,7 @@ import { findNginx, nginxMissing, startNginx } from "./support/nginx.js";
 import { cleanUpOnSignals, cleanupAll } from "./support/processes.js";
 import { renderRouterReport, type RouterMeasurements, type RouterReport, type Step, type TargetName } from "./support/router-report.js";
 import { fixed } from "./support/table.js";
+import { runTailBenchmark } from "./router-tail.js";
 
 export { routerTargets } from "./support/router-report.js";
 
@@ -301,11 +302,18 @@ function parseArgs(argv: string[]): Partial<RouterBenchOptions> {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
-    const report = await runRouterBenchmark(parseArgs(process.argv.slice(2)));
+    const args = process.argv.slice(2);
+    const report = await runRouterBenchmark(parseArgs(args.filter((arg) => arg !== "--no-tail")));
     console.log(report.text);
     if (!report.passed) {
       console.log("\nFAILED: the router missed a target, or one could not be measured (see the targets table).");
       process.exitCode = 1;
+    }
+    // The tail with 150 components (bench/router-tail.ts, also npm run bench:router-tail); --no-tail skips it.
+    if (!args.includes("--no-tail")) {
+      const tail = await runTailBenchmark();
+      console.log(`\n${tail.text}`);
+      if (!tail.passed) process.exitCode = 1;
     }
   } catch (error) {
     console.error(`router benchmark failed: ${error instanceof BaselineMissing ? error.message : ((error as Error).stack ?? String(error))}`);

@@ -97,10 +97,12 @@ export function registerServerCommand(program: Command): void {
         }
         const shutdown = (signal: string) => {
           log.info(`${signal} received; shutting down`);
+          // Open requests get stopDrainSeconds; stopping the copies and flushing the stores, 30 s more.
+          const limitSeconds = config.stopDrainSeconds + 30;
           const force = setTimeout(() => {
-            log.error("shutdown took longer than 30 s; exiting anyway");
+            log.error(`shutdown took longer than ${limitSeconds} s; exiting anyway`);
             process.exit(1);
-          }, 30_000);
+          }, limitSeconds * 1000);
           force.unref();
           server.close().then(
             () => {

@@ -61,6 +61,8 @@ export interface BerthConfig {
   holdSeconds: number;
   /** Requests one component may hold at once while it has no ready copy. */
   holdQueueSize: number;
+  /** How long a stop (SIGTERM) waits for requests still open before cutting them off (real seconds). */
+  stopDrainSeconds: number;
   /** How long a copy being stopped (scale-in, update, move) keeps serving its open stateful sessions (real seconds; 0: not at all). */
   sessionDrainSeconds: number;
   /** Requests one copy of an inference component serves at once; more wait in the component's queue. */
@@ -100,6 +102,7 @@ export const defaultConfig: BerthConfig = {
   instanceIdleReleaseSeconds: 600,
   holdSeconds: 120,
   holdQueueSize: 1000,
+  stopDrainSeconds: 25,
   sessionDrainSeconds: 60,
   maxConcurrentRequestsPerCopy: 64,
   routerWorkers: 1,
@@ -221,6 +224,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
   const metricRetentionSeconds = parseDuration(raw.metricRetentionSeconds, "metricRetentionSeconds");
   const instanceIdleReleaseSeconds = parseDuration(raw.instanceIdleReleaseSeconds, "instanceIdleReleaseSeconds");
   const holdSeconds = parseDuration(raw.holdSeconds, "holdSeconds");
+  const stopDrainSeconds = parseDuration(raw.stopDrainSeconds, "stopDrainSeconds");
   const sessionDrainSeconds = Number(raw.sessionDrainSeconds) === 0 ? 0 : parseDuration(raw.sessionDrainSeconds, "sessionDrainSeconds");
   const holdQueueSize = Number(raw.holdQueueSize);
   if (!Number.isInteger(holdQueueSize) || holdQueueSize < 0)
@@ -255,6 +259,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     instanceIdleReleaseSeconds,
     holdSeconds,
     holdQueueSize,
+    stopDrainSeconds,
     sessionDrainSeconds,
     maxConcurrentRequestsPerCopy,
     routerWorkers,

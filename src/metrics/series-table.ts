@@ -92,14 +92,6 @@ export class SeriesTable {
     return this.#byKey.values();
   }
 
-  /** Empties every series' buckets (the SQLite buffer after a flush); the registry stays. */
-  clearBuckets(): void {
-    for (const state of this.#byKey.values()) {
-      state.buckets.clear();
-      state.hot = undefined;
-    }
-  }
-
   /** Drops buckets before the index, and series with nothing left and nothing since. */
   pruneBefore(index: number): void {
     for (const [key, state] of this.#byKey) {

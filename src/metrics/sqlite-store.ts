@@ -8,6 +8,7 @@ import { bucketIndex, bucketRange } from "./buckets.js";
 import { compareMetrics, matchesFilter } from "./match.js";
 import { combineBuckets } from "./periods.js";
 import { SeriesTable, type SeriesState } from "./series-table.js";
+import { yieldToLoop } from "../util/slices.js";
 import type { Aggregate, Datapoint, MetricId, MetricsReader, MetricsWriter, StatisticsQuery } from "./types.js";
 
 const schema = `
@@ -32,6 +33,9 @@ CREATE TABLE IF NOT EXISTS points (
 CREATE INDEX IF NOT EXISTS points_bucket ON points (bucket);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
+
+/** Series written per transaction by the periodic flush: about a millisecond of SQLite work. */
+const seriesPerSlice = 100;
 
 interface SeriesRow {
   id: number;
@@ -126,16 +130,16 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
   /** Starts the flush (once per bucket) and prune timers. */
   start(): void {
     const { clock } = this.#options;
-    const every = (ms: number, fn: () => void) => {
-      const run = () => {
+    const every = (ms: number, fn: () => void | Promise<void>) => {
+      const run = async () => {
         if (this.#stopped) return;
         try {
-          fn();
+          await fn();
         } catch (error) {
           const fault = this.#health.failed(error);
           if (!StorageFaultError.is(fault)) this.#options.log.warn({ err: error }, "metrics store maintenance failed; retrying next time");
         }
-        schedule();
+        if (!this.#stopped) schedule();
       };
       const schedule = () => {
         const handle = clock.setTimeout(run, ms);
@@ -146,8 +150,12 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
       this.#timers.push(undefined as unknown as TimerHandle);
       schedule();
     };
-    every(this.bucketMs, () => this.flush());
-    every(this.#options.pruneEveryMs ?? Math.min(60_000, Math.max(this.bucketMs, this.#options.retentionMs / 10)), () => this.prune(clock.now()));
+    every(this.bucketMs, () => this.flushInSlices());
+    // Most of what is buffered is written in slices first, so the prune's own flush finds little left.
+    every(this.#options.pruneEveryMs ?? Math.min(60_000, Math.max(this.bucketMs, this.#options.retentionMs / 10)), async () => {
+      await this.flushInSlices();
+      this.prune(clock.now());
+    });
   }
 
   record(metric: MetricId, value: number, atMs: number, unit?: string): void {
@@ -186,13 +194,47 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
     return this.#buffer.find(metric)?.unit;
   }
 
-  /** Writes the buffered buckets in one transaction. */
+  /** Writes every buffered bucket in one transaction (before a read, and on close). */
   flush(): void {
     if (!this.#dirty || this.#closed) return;
+    if (this.#write(this.#pending())) this.#dirty = false;
+  }
+
+  /**
+   * The periodic flush: a slice of series per transaction, the event loop running between slices, so
+   * thousands of series (hundreds of components) never stall requests. Samples recorded meanwhile stay
+   * buffered for the next flush; a read in between flushes what is left itself.
+   */
+  async flushInSlices(): Promise<void> {
+    if (!this.#dirty || this.#closed) return;
+    this.#dirty = false;
+    const pending = this.#pending();
+    let written = false;
+    try {
+      for (let start = 0; start < pending.length; start += seriesPerSlice) {
+        if (start > 0) await yieldToLoop();
+        if (this.#closed) return;
+        // A read may have flushed some of these since: only what is still buffered is written.
+        if (!this.#write(pending.slice(start, start + seriesPerSlice).filter((state) => state.buckets.size > 0))) return;
+      }
+      written = true;
+    } finally {
+      if (!written) this.#dirty = true;
+    }
+  }
+
+  #pending(): SeriesState[] {
+    const pending: SeriesState[] = [];
+    for (const state of this.#buffer.series()) if (state.buckets.size > 0) pending.push(state);
+    return pending;
+  }
+
+  /** Writes these series' buckets in one transaction and empties them; false if the data directory refused the write. */
+  #write(series: SeriesState[]): boolean {
+    if (series.length === 0) return true;
     const write = this.#db.transaction((series: SeriesState[]) => {
       const created: [string, number][] = [];
       for (const state of series) {
-        if (state.buckets.size === 0) continue;
         let id = this.#ids.get(state.key);
         if (id === undefined) {
           const result = this.#statements.insertSeries.run(
@@ -214,17 +256,20 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
     });
     let created: [string, number][];
     try {
-      created = write([...this.#buffer.series()]);
+      created = write(series);
     } catch (error) {
       // The samples stay buffered and are written once the data directory takes writes again; reads go on.
-      if (StorageFaultError.is(this.#health.failed(error))) return;
+      if (StorageFaultError.is(this.#health.failed(error))) return false;
       throw error;
     }
     this.#health.succeeded();
     // Ids are registered only once the transaction has committed.
     for (const [key, id] of created) this.#ids.set(key, id);
-    this.#buffer.clearBuckets();
-    this.#dirty = false;
+    for (const state of series) {
+      state.buckets.clear();
+      state.hot = undefined;
+    }
+    return true;
   }
 
   /** Deletes buckets older than the retention, and series left with no data. */

@@ -2,7 +2,8 @@ import { availableParallelism } from "node:os";
 import type { Logger } from "../util/logger.js";
 import { ProcReader, type ProcessSample } from "./proc.js";
 import { componentMetric, namespaces, units, variantMetric } from "./sagemaker-metrics.js";
-import type { MetricSources } from "./sources.js";
+import type { CopyProcess, MetricSources } from "./sources.js";
+import { inSlices } from "../util/slices.js";
 import type { MetricsWriter } from "./types.js";
 
 export interface UtilizationOptions {
@@ -13,6 +14,9 @@ export interface UtilizationOptions {
   /** Kernel clock ticks per second of /proc CPU times (USER_HZ, 100 on Linux). */
   clockTicksPerSecond?: number;
 }
+
+/** Two small /proc reads each: a slice costs well under a millisecond. */
+const copiesPerSlice = 16;
 
 interface Previous {
   pid: number;
@@ -45,16 +49,22 @@ export class UtilizationSampler {
     }
   }
 
-  /** Records one sample per copy and variant into the bucket holding atMs; nowMs measures CPU time between calls. */
-  sample(atMs: number, nowMs: number): void {
-    if (this.#procAvailable) this.#copies(atMs, nowMs);
+  /**
+   * Records one sample per copy and variant into the bucket holding atMs; nowMs measures CPU time between
+   * calls. /proc is read a slice of copies at a time, so hundreds of copies never stall the event loop.
+   */
+  async sample(atMs: number, nowMs: number): Promise<void> {
     this.#reservations(atMs);
+    if (!this.#procAvailable) return;
+    const copies = this.#options.sources.copyProcesses();
+    const seen = new Set<string>();
+    await inSlices(copies, copiesPerSlice, (slice) => this.#copies(slice, atMs, nowMs, seen));
+    for (const copyId of this.#previous.keys()) if (!seen.has(copyId)) this.#previous.delete(copyId);
   }
 
-  #copies(atMs: number, nowMs: number): void {
+  #copies(copies: readonly CopyProcess[], atMs: number, nowMs: number, seen: Set<string>): void {
     const { writer } = this.#options;
-    const seen = new Set<string>();
-    for (const copy of this.#options.sources.copyProcesses()) {
+    for (const copy of copies) {
       seen.add(copy.copyId);
       const sample = this.#proc.sample(copy.pid);
       if (!sample) continue;
@@ -72,7 +82,6 @@ export class UtilizationSampler {
         writer.record(componentMetric(namespaces.components, "CPUUtilizationNormalized", copy.componentName), percent, atMs, units.percent);
       }
     }
-    for (const copyId of this.#previous.keys()) if (!seen.has(copyId)) this.#previous.delete(copyId);
   }
 
   #reservations(atMs: number): void {

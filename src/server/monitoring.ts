@@ -84,7 +84,9 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
     sources,
     bucketMs,
     log,
-    onBucketClosed: (atMs, nowMs) => utilization.sample(atMs, nowMs),
+    onBucketClosed: (atMs, nowMs) => {
+      utilization.sample(atMs, nowMs).catch((error) => log.warn({ err: error }, "sampling copy utilization failed; trying again next bucket"));
+    },
   });
 
   const reader = options.readerAcross ? options.readerAcross(metrics, bucketMs) : metrics;

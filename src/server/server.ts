@@ -21,10 +21,12 @@ import { runsInContainer } from "../agent/images.js";
 import type { SupervisorTimings } from "../agent/supervisor.js";
 import { RouterMetrics } from "../router/metrics.js";
 import { registerFleetGauges } from "../metrics/fleet-gauges.js";
+import { registerEventLoopDelay } from "../metrics/event-loop.js";
 import { ObserverFanout } from "../router/observer.js";
 import { Router } from "../router/router.js";
 import { RoutingTablePublisher } from "./routing-table-publisher.js";
 import { storedSessions } from "./stored-sessions.js";
+import { drainHttp } from "./drain-http.js";
 import type { BerthConfig } from "../config/config.js";
 import type { ControlDeps } from "../operations/deps.js";
 import { EndpointController } from "../controllers/endpoint/controller.js";
@@ -136,6 +138,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     sessions: sessions.table,
   });
   metrics.trackBodyBudget(router.bodies);
+  const stopLoopDelay = registerEventLoopDelay(metrics.registry);
   registerFleetGauges(metrics.registry, {
     variants: monitoring.sources.variants,
     waiting: () =>
@@ -322,10 +325,11 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         copyLogs.close();
         webConsole.close();
         await workers?.stop();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
+        await drainHttp(server, config.stopDrainSeconds * 1000, (open) =>
+          log.warn(
+            `${open} connection(s) still had a request open after the stop drain limit of ${config.stopDrainSeconds} s (stopDrainSeconds); closing them`,
+          ),
+        );
         keys?.close();
         unregisterScaling();
         await cluster?.stop();
@@ -335,6 +339,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         sessions.stop();
         await router.close();
         await monitoring.close();
+        stopLoopDelay();
         await store.close();
       })();
       return closing;

@@ -24,7 +24,7 @@ describe("utilization", () => {
   it(
     "records a copy's memory and CPU against its reservation, and each variant's reservations",
     { skip: !new ProcReader().available() && "no /proc here" },
-    () => {
+    async () => {
       const store = new MemoryMetricsStore({ bucketMs: 10_000 });
       const sampler = new UtilizationSampler({
         writer: store,
@@ -41,10 +41,10 @@ describe("utilization", () => {
           ],
         },
       });
-      sampler.sample(T0, T0);
+      await sampler.sample(T0, T0);
       const spinUntil = performance.now() + 30;
       while (performance.now() < spinUntil);
-      sampler.sample(T0 + 10_000, T0 + 50);
+      await sampler.sample(T0 + 10_000, T0 + 50);
       const read = (ns: string, name: string, dims: Record<string, string>) =>
         store.statistics({ metric: metricId(ns, name, dims), statistic: "Maximum", periodMs: 60_000, startMs: T0, endMs: T0 + 60_000 }).map((p) => p.value);
       const memory = read("/aws/sagemaker/InferenceComponents", "MemoryUtilizationNormalized", { InferenceComponentName: "ic-u" });
@@ -56,7 +56,7 @@ describe("utilization", () => {
     },
   );
 
-  it("skips copy utilization, saying so once, where /proc is missing", () => {
+  it("skips copy utilization, saying so once, where /proc is missing", async () => {
     const store = new MemoryMetricsStore({ bucketMs: 10_000 });
     const lines: string[] = [];
     const log = { info: (_o: unknown, message: string) => lines.push(message) } as unknown as ReturnType<typeof silentLogger>;
@@ -69,8 +69,8 @@ describe("utilization", () => {
         reservations: () => [],
       },
     });
-    sampler.sample(T0, T0);
-    sampler.sample(T0 + 10_000, T0 + 10_000);
+    await sampler.sample(T0, T0);
+    await sampler.sample(T0 + 10_000, T0 + 10_000);
     assert.equal(lines.length, 1);
     assert.deepEqual(store.listMetrics({}), []);
   });

@@ -134,8 +134,10 @@ export class EndpointController implements Controller {
       this.#options.quotas,
       this.#options.sessionDrainMs,
     );
-    // A conflict throws: the runtime runs the pass again at once, from a fresh read.
-    await store.commit(this.#operations(key, state, plan, world));
+    // A conflict throws: the runtime runs the pass again at once, from a fresh read. A settled endpoint's
+    // pass changes nothing, and an empty commit would still cost a synchronous fsync.
+    const ops = this.#operations(key, state, plan, world);
+    if (ops.length > 0) await store.commit(ops);
     this.#logPlan(key, plan);
     await this.#releaseLost(plan);
     const launchConflict = await this.#launchPending(key);

@@ -3,6 +3,7 @@ import type { Logger } from "../../util/logger.js";
 import { StorageFaultError } from "../../store/storage-fault.js";
 import { StoreUnavailableError } from "../../store/store.js";
 import type { ControllerMetrics } from "./metrics.js";
+import { yieldToLoop } from "../../util/slices.js";
 import { classify, type PassOutcome } from "./outcome.js";
 
 export type Reconciler = (key: string) => Promise<PassOutcome>;
@@ -99,7 +100,7 @@ export class WorkQueue {
       this.#current = undefined;
       if (this.#dirtyWhileRunning.delete(key)) this.#queue.add(key);
       // Passes can be long runs of synchronous work (the store is synchronous SQLite); let requests in between.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yieldToLoop();
     }
     this.#running = false;
     const waiters = this.#idleWaiters;
