@@ -81,6 +81,7 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
   readonly #options: SqliteMetricsOptions;
   readonly #statements;
   #dirty = false;
+  #slicing = false;
   #timers: TimerHandle[] = [];
   #stopped = false;
   #closed = false;
@@ -196,7 +197,8 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
 
   /** Writes every buffered bucket in one transaction (before a read, and on close). */
   flush(): void {
-    if (!this.#dirty || this.#closed) return;
+    // While a sliced flush runs, what it has not written yet is pending though #dirty is already false.
+    if ((!this.#dirty && !this.#slicing) || this.#closed) return;
     if (this.#write(this.#pending())) this.#dirty = false;
   }
 
@@ -206,8 +208,9 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
    * buffered for the next flush; a read in between flushes what is left itself.
    */
   async flushInSlices(): Promise<void> {
-    if (!this.#dirty || this.#closed) return;
+    if (!this.#dirty || this.#closed || this.#slicing) return;
     this.#dirty = false;
+    this.#slicing = true;
     const pending = this.#pending();
     let written = false;
     try {
@@ -219,6 +222,7 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
       }
       written = true;
     } finally {
+      this.#slicing = false;
       if (!written) this.#dirty = true;
     }
   }

@@ -220,6 +220,23 @@ describe("sqlite metrics store", () => {
     second.close();
   });
 
+  it("a read while the periodic flush is between slices sees every series recorded before it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "berth-metrics-"));
+    const store = new SqliteMetricsStore({
+      path: join(dir, "metrics.db"),
+      bucketMs: 10_000,
+      retentionMs: 86_400_000,
+      clock: new ManualClock(T0),
+      log: silentLogger(),
+    });
+    for (let i = 0; i < 1_000; i++) store.record(metricId(ns, "Sliced", { Series: String(i) }), 1, T0, "Count");
+    const flushing = store.flushInSlices();
+    assert.equal(store.listMetrics({ namespace: ns, name: "Sliced" }).length, 1_000, "a read between slices must flush what the slices have not written yet");
+    await flushing;
+    assert.equal(store.listMetrics({ namespace: ns, name: "Sliced" }).length, 1_000);
+    store.close();
+  });
+
   it("regroups stored history when the bucket length changes", () => {
     const dir = mkdtempSync(join(tmpdir(), "berth-metrics-"));
     const path = join(dir, "metrics.db");
