@@ -2,16 +2,14 @@ import { pathToFileURL } from "node:url";
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
-  CreateInferenceComponentCommand,
   DeleteEndpointCommand,
   DeleteInferenceComponentCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
-  DescribeInferenceComponentCommand,
   type ProductionVariantRoutingConfig,
   type Tag,
 } from "@aws-sdk/client-sagemaker";
-import { startBerth, type BerthServer } from "./support/berth.js";
+import { createComponent, startBerth, type BerthServer } from "./support/berth.js";
 import { streamThroughRouter } from "./support/llm.js";
 import { pollUntil } from "./support/net.js";
 import { cleanUpOnSignals, cleanupAll } from "./support/processes.js";
@@ -138,28 +136,15 @@ async function runMode(berth: BerthServer, endpoint: string, mode: Mode, bodies:
     { timeoutMs: 30_000, what: `endpoint ${endpoint} to be InService` },
   );
   const component = `${endpoint}-llm`;
-  await berth.sagemaker.send(
-    new CreateInferenceComponentCommand({
-      InferenceComponentName: component,
-      EndpointName: endpoint,
-      Specification: {
-        Container: { Image: "berth/llm" },
-        ComputeResourceRequirements: { NumberOfAcceleratorDevicesRequired: 1, NumberOfCpuCoresRequired: 1, MinMemoryRequiredInMb: 1024 },
-      },
-      RuntimeConfig: { CopyCount: options.copies },
-    }),
-  );
-  let seen = "";
-  await pollUntil(
-    async () => {
-      const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: component }));
-      if (d.InferenceComponentStatus === "Failed") throw new Error(`component ${component} failed: ${d.FailureReason}`);
-      seen = `${d.InferenceComponentStatus}, ${d.RuntimeConfig?.CurrentCopyCount} copies${d.FailureReason ? `: ${d.FailureReason}` : ""}`;
-      return d.InferenceComponentStatus === "InService" && d.RuntimeConfig?.CurrentCopyCount === options.copies ? true : undefined;
-    },
-    { timeoutMs: 120_000, what: `${options.copies} copies of ${component} to be InService` },
-  ).catch((error: Error) => {
-    throw new Error(`${error.message} (last seen: ${seen})`);
+  await createComponent(berth, {
+    endpoint,
+    name: component,
+    image: "berth/llm",
+    accelerators: 1,
+    cpuCores: 1,
+    memoryMiB: 1024,
+    copies: options.copies,
+    timeoutMs: 120_000,
   });
 
   const ttfts: number[] = [];

@@ -198,8 +198,9 @@ export async function createEndpoint(berth: BerthServer, name: string): Promise<
 /** Creates a one-copy component and returns its copy once InService (with its port). */
 export async function createComponent(
   berth: BerthServer,
-  options: { endpoint: string; name: string; image: string; accelerators?: number; cpuCores: number; memoryMiB: number },
+  options: { endpoint: string; name: string; image: string; accelerators?: number; cpuCores: number; memoryMiB: number; copies?: number; timeoutMs?: number },
 ): Promise<CopyView & { port: number }> {
+  const wanted = options.copies ?? 1;
   await berth.sagemaker.send(
     new CreateInferenceComponentCommand({
       InferenceComponentName: options.name,
@@ -212,17 +213,21 @@ export async function createComponent(
           MinMemoryRequiredInMb: options.memoryMiB,
         },
       },
-      RuntimeConfig: { CopyCount: 1 },
+      RuntimeConfig: { CopyCount: wanted },
     }),
   );
+  let seen = "";
   await pollUntil(
     async () => {
       const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: options.name }));
       if (d.InferenceComponentStatus === "Failed") throw new Error(`component ${options.name} failed: ${d.FailureReason}`);
-      return d.InferenceComponentStatus === "InService" ? true : undefined;
+      seen = `${d.InferenceComponentStatus}, ${d.RuntimeConfig?.CurrentCopyCount} copies`;
+      return d.InferenceComponentStatus === "InService" && d.RuntimeConfig?.CurrentCopyCount === wanted ? true : undefined;
     },
-    { timeoutMs: 60_000, what: `inference component ${options.name} to be InService` },
-  );
+    { timeoutMs: options.timeoutMs ?? 60_000, what: `${wanted} copies of inference component ${options.name} to be InService` },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message} (last seen: ${seen})`);
+  });
   const copy = (await copies(berth.url, berth.sign)).find((c) => c.owner === options.name && c.port !== undefined);
   if (!copy?.port) throw new Error(`component ${options.name} is InService but /berth/v1/instances lists no copy with a port`);
   return copy as CopyView & { port: number };
