@@ -11,6 +11,7 @@ import { PoolState } from "./pool.js";
 import { PrefixCaches } from "./prefix-cache.js";
 import { SeriesRecorder } from "./series.js";
 import type { ConsolidationOutcome, EngineModel, EngineResult, EngineSetup, ModelOutcome } from "./types.js";
+import { ParkedEngines } from "./parked-engines.js";
 import { WeightCaches } from "./weight-cache.js";
 import { stepOrder, type StepOrder } from "./step-order.js";
 import type { Workload } from "./workload.js";
@@ -66,6 +67,7 @@ class Engine {
   readonly #series: SeriesRecorder;
   readonly #calls = { targetTracking: 0, place: 0, instanceScaling: 0 };
   readonly #weights: WeightCaches | undefined;
+  readonly #parked: ParkedEngines | undefined;
   readonly #notes: string[] = [];
   readonly #poolModels: number[][];
   readonly #modelByName: Map<string, number>;
@@ -96,6 +98,8 @@ class Engine {
     this.#time = this.#order.time;
     this.#models = setup.models;
     this.#weights = setup.timing.weightCache && new WeightCaches(setup.timing.weightCache);
+    const parkedGB = setup.timing.weightCache?.parkedBudgetGB ?? 0;
+    this.#parked = parkedGB > 0 ? new ParkedEngines(parkedGB) : undefined;
     const n = setup.models.length;
     if (workload.models.length !== n) throw new Error(`simulator: the workload has ${workload.models.length} models but the setup ${n}`);
     this.#desired = Int32Array.from(setup.models, (m) => m.initialCopies);
@@ -361,7 +365,14 @@ class Engine {
 
   #placementInput(pool: PoolState): PlacementInput {
     const demands = this.#poolModels[pool.index].map((m) => this.#demand(pool, m));
-    return { instances: pool.schedulerInstances(), demands, current: pool.current, nextOrdinals: pool.nextOrdinals, holders: this.#holders(pool) };
+    return {
+      instances: pool.schedulerInstances(),
+      demands,
+      current: pool.current,
+      nextOrdinals: pool.nextOrdinals,
+      holders: this.#holders(pool),
+      parkedHolders: this.#parkedHolders(pool),
+    };
   }
 
   /** The scheduler's demand for model m. */
@@ -387,12 +398,14 @@ class Engine {
       decision = pool.book.decide(
         [...models].map((m) => this.#demand(pool, m)),
         this.#holders(pool, models),
+        undefined,
+        this.#parkedHolders(pool, models),
       );
     } else {
       const input = this.#placementInput(pool);
       pool.book = new PlacementBook(input);
       pool.short.clear();
-      decision = pool.book.decide(input.demands, input.holders);
+      decision = pool.book.decide(input.demands, input.holders, undefined, input.parkedHolders);
     }
     const removed = new Set<PlacedCopy>();
     for (const r of decision.remove) {
@@ -406,7 +419,8 @@ class Engine {
       const instance = pool.instance(added.instanceId);
       // A wake or a backlog's growth is decided when its request arrives, as on the server; its copies start from then.
       const from = Number.isNaN(this.#grownAt[m]) ? t : this.#grownAt[m];
-      const readyAt = warm ? t : Math.max(from, instance.readyAt) + this.#startupS(m, instance.id);
+      const woken = !warm && this.#parked?.take(instance.id, m, added.devices) === true;
+      const readyAt = warm ? t : Math.max(from, instance.readyAt) + (woken ? this.#wakeS(m) : this.#startupS(m, instance.id));
       if (model.weights) this.#weights?.use(instance.id, m, model.weights.sizeGB, t);
       const k = this.#copies.add(m, readyAt, model.concurrency);
       if (added.share) this.#sharing.join(k, added.instanceId, added.devices[0]);
@@ -437,6 +451,33 @@ class Engine {
     return weights.fixedS + weights.sizeGB / this.#weights.loadGBps(this.#weights.source(instanceId, m), weights.remoteGBps);
   }
 
+  #parkedNotes(): string[] {
+    if (!this.#parked) return [];
+    const { wakes, otherDevices } = this.#parked.counts;
+    return [
+      `parked engines: ${wakes} cop${wakes === 1 ? "y" : "ies"} took a parked engine over` +
+        (otherDevices > 0 ? `; ${otherDevices} started a new engine on an instance whose parked engine of the model was on other devices` : ""),
+    ];
+  }
+
+  /** A parked engine's wake: its fixed part, then its weights copied back from host memory. */
+  #wakeS(m: number): number {
+    const spec = this.#setup.timing.weightCache!;
+    return spec.parkedWakeS + this.#models[m].weights!.sizeGB / spec.memoryGBps;
+  }
+
+  /** Instances keeping an engine of each model parked (the server's PlacementInput.parkedHolders). */
+  #parkedHolders(pool: PoolState, only?: Iterable<number>): Record<string, readonly string[]> | undefined {
+    const parked = this.#parked;
+    if (!parked) return undefined;
+    const holders: Record<string, readonly string[]> = {};
+    for (const m of only ?? this.#poolModels[pool.index]) {
+      const ids = parked.holders(m);
+      if (ids.length > 0) holders[this.#models[m].name] = ids;
+    }
+    return holders;
+  }
+
   /** Instances holding each model's weights, for the pool's models or the `only` ones (the models a placement decides). */
   #holders(pool: PoolState, only?: Iterable<number>): Record<string, readonly string[]> | undefined {
     const caches = this.#weights;
@@ -452,11 +493,16 @@ class Engine {
   #terminate(pool: PoolState, id: string, t: number): void {
     pool.terminate(id, t);
     this.#weights?.dropInstance(id);
+    this.#parked?.dropInstance(id);
   }
 
   #removeCopy(pool: PoolState, copy: PlacedCopy, t: number): void {
     const k = pool.copyIndex.get(copy.id)!;
-    if (this.#models[this.#copies.model[k]].weights) this.#weights?.release(copy.instanceId, this.#copies.model[k], t);
+    const weights = this.#models[this.#copies.model[k]].weights;
+    if (weights) {
+      this.#weights?.release(copy.instanceId, this.#copies.model[k], t);
+      this.#parked?.park(copy.instanceId, this.#copies.model[k], copy.devices, weights.sizeGB, t);
+    }
     pool.copyIndex.delete(copy.id);
     pool.instance(copy.instanceId).copies--;
     const m = this.#copies.model[k];
@@ -694,7 +740,7 @@ class Engine {
       series: this.#series.result(),
       busiest: this.#series.busiest,
       calls: this.#calls,
-      notes: this.#prefix ? [...this.#notes, ...this.#prefix.notes(this.#models)] : this.#notes,
+      notes: [...this.#notes, ...(this.#prefix?.notes(this.#models) ?? []), ...this.#parkedNotes()],
       ...(this.#consolidation && { consolidation: this.#consolidation }),
     };
   }

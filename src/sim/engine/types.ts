@@ -108,6 +108,10 @@ export interface WeightCacheSpec {
   memoryBudgetGB: number;
   diskGBps: number;
   memoryGBps: number;
+  /** Host memory per instance for engines parked when their copy stops (the server's artifacts.parkedEnginesMb); 0: none parked. */
+  parkedBudgetGB: number;
+  /** Seconds a parked engine takes to wake besides copying its weights back at memoryGBps. */
+  parkedWakeS: number;
 }
 
 /** Per model, what happened to its requests. */

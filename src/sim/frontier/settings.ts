@@ -20,12 +20,18 @@ export interface DeploymentSettings {
   scaleToZero?: "as-shipped" | readonly string[];
   /** Multiplies every model's scaling target: below 1 keeps more headroom (more copies for the same load). */
   targetFactor?: number;
+  /** Per model, a factor used instead of targetFactor. */
+  targetFactorOf?: Readonly<Record<string, number>>;
   /** Scale-in cooldown of the models that scale to zero, seconds: the least time a woken copy stays. */
   idleToZeroS?: number;
   /** Seconds an instance stays empty before managed instance scaling releases it. */
   idleReleaseS?: number;
   /** Host memory each instance keeps weights in, GB (endpoint.weightCache.memoryBudgetGB). */
   memoryCacheGB?: number;
+  /** Host memory each instance keeps parked engines' weights in, GB (endpoint.weightCache.parkedBudgetGB). */
+  parkedEnginesGB?: number;
+  /** Seconds a parked engine's wake takes besides copying its weights back (endpoint.weightCache.parkedWakeS). */
+  parkedWakeS?: number;
   /** Local disk each instance keeps weights on, GB (endpoint.weightCache.diskBudgetGB; the server's artifacts.cacheBudgetMb). */
   diskCacheGB?: number;
   /** Berth's immediate growth on a backlog. */
@@ -70,13 +76,16 @@ export function applySettings(portfolio: Portfolio, catalog: Catalog, settings: 
       out.scaling.scaleToZero = zero;
       out.scaling.minCopies = zero ? 0 : Math.max(1, model.scaling.minCopies);
     }
-    if (settings.targetFactor !== undefined) out.scaling.target.value = model.scaling.target.value * settings.targetFactor;
+    const factor = settings.targetFactorOf?.[model.name] ?? settings.targetFactor;
+    if (factor !== undefined) out.scaling.target.value = model.scaling.target.value * factor;
     if (settings.idleToZeroS !== undefined && out.scaling.minCopies === 0) out.scaling.scaleInCooldownS = settings.idleToZeroS;
     return out;
   });
   const weightCache = {
     ...portfolio.endpoint.weightCache,
     ...(settings.memoryCacheGB !== undefined && { memoryBudgetGB: settings.memoryCacheGB }),
+    ...(settings.parkedEnginesGB !== undefined && { parkedBudgetGB: settings.parkedEnginesGB }),
+    ...(settings.parkedWakeS !== undefined && { parkedWakeS: settings.parkedWakeS }),
     ...(settings.diskCacheGB !== undefined && { diskBudgetGB: settings.diskCacheGB }),
   };
   return { ...portfolio, models, endpoint: { ...portfolio.endpoint, weightCache } };
@@ -91,5 +100,7 @@ function onOneDevice(model: PortfolioModel): PortfolioModel {
     l.kind === "tokens"
       ? { ...l, firstTokenMs: l.firstTokenMs * k, perOutputTokenMs: l.perOutputTokenMs * k, perInputTokenMs: l.perInputTokenMs * k }
       : { ...l, fixedMs: l.fixedMs * k, ...(l.firstTokenMs !== undefined && { firstTokenMs: l.firstTokenMs * k }) };
-  return { ...model, accelerators: 1, latency };
+  // Each copy now serves at 1/k of the speed: k times the copies keep the peak the model was sized for.
+  const scaling = { ...model.scaling, maxCopies: model.scaling.maxCopies * k };
+  return { ...model, accelerators: 1, latency, scaling };
 }

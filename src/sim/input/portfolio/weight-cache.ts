@@ -8,11 +8,23 @@ import type { Fields } from "./fields.js";
  * sold at 5–7 GB/s), memoryGBps 12 for host-to-GPU copies over PCIe 4.0 x16 (32 GB/s per direction by the
  * PCI-SIG specification; pageable copies reach far less). The remote rate is each model's startup.loadGBps.
  */
-export const defaultWeightCache: WeightCacheSpec = { diskBudgetGB: (20_480 * 1024 * 1024) / 1e9, memoryBudgetGB: 0, diskGBps: 4, memoryGBps: 12 };
+export const defaultWeightCache: WeightCacheSpec = {
+  diskBudgetGB: (20_480 * 1024 * 1024) / 1e9,
+  memoryBudgetGB: 0,
+  diskGBps: 4,
+  memoryGBps: 12,
+  parkedBudgetGB: 0,
+  parkedWakeS: 1,
+};
 
-const fields = ["diskBudgetGB", "memoryBudgetGB", "diskGBps", "memoryGBps"] as const;
+/*
+ * Parked engines are off by default, as the server's artifacts.parkedEnginesMb is. A wake costs parkedWakeS
+ * plus copying the weights back to the device at memoryGBps: vLLM's sleep mode post (blog.vllm.ai,
+ * 2025-10-26) reports level-1 wakes of 0.1–6 s from 0.6B to 235B models, 18–200× faster than a reload.
+ */
+const fields = ["diskBudgetGB", "memoryBudgetGB", "diskGBps", "memoryGBps", "parkedBudgetGB", "parkedWakeS"] as const;
 
-/** endpoint.weightCache: { diskBudgetGB?, memoryBudgetGB?, diskGBps?, memoryGBps? }, each with its default. */
+/** endpoint.weightCache: { diskBudgetGB?, memoryBudgetGB?, diskGBps?, memoryGBps?, parkedBudgetGB?, parkedWakeS? }, each with its default. */
 export function readWeightCache(f: Fields, value: unknown): WeightCacheSpec | undefined {
   if (value === undefined) return { ...defaultWeightCache };
   const w = f.mapping(["endpoint", "weightCache"], value, [...fields]);
