@@ -9,6 +9,7 @@ import { compareLlmPaths } from "./support/llm.js";
 import { runRouterLlmBenchmark } from "./router-llm.js";
 import { LoadGenerator, type LoadJob, type LoadResult, type LoadTarget } from "./support/load.js";
 import { findNginx, nginxMissing, startNginx } from "./support/nginx.js";
+import { startNodeFloor } from "./support/node-floor.js";
 import { cleanUpOnSignals, cleanupAll } from "./support/processes.js";
 import { renderRouterReport, type RouterMeasurements, type RouterReport, type Step, type TargetName } from "./support/router-report.js";
 import { fixed } from "./support/table.js";
@@ -118,7 +119,7 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
   // One core for the load side (the generator and the echo copies it talks to), one for the proxy under test.
   const layout = pin ? { load: "0", proxy: "1", proxy2: cores >= 3 ? "1,2" : "0,1" } : undefined;
   const pinning = layout
-    ? `pinned with taskset: the load generator and the echo copies on CPU ${layout.load}; Berth (1 router worker) and nginx on CPU ${layout.proxy}, each alone there while measured; Berth with 2 router workers on CPUs ${layout.proxy2}${cores < 3 ? " (this machine has 2 cores, so its second one is the load side's)" : ""}.`
+    ? `pinned with taskset: the load generator and the echo copies on CPU ${layout.load}; Berth (1 router worker), nginx and the Node floor on CPU ${layout.proxy}, each alone there while measured; Berth with 2 router workers on CPUs ${layout.proxy2}${cores < 3 ? " (this machine has 2 cores, so its second one is the load side's)" : ""}.`
     : `not pinned (${options.pin ? "taskset is missing or the machine has one core" : "--no-pin"}): every process shares the machine's ${cores} cores.`;
 
   log("starting berth server and creating an endpoint with a berth/echo component");
@@ -129,6 +130,7 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
   // Copies start on Berth's CPU; they belong to the load side, so the proxy has its core to itself.
   if (layout && echo.pid) pinProcess(echo.pid, layout.load);
   const nginx = nginxBinary && wanted("nginx") ? await startNginx(nginxBinary, echo.port, { cpus: layout?.proxy }) : undefined;
+  const floor = wanted("floor") ? await startNodeFloor(echo.port, { cpus: layout?.proxy }) : undefined;
 
   const json = { "content-type": "application/json" };
   const targets = new Map<TargetName, LoadTarget>([["direct", { origin: `http://127.0.0.1:${echo.port}`, path: "/invocations", headers: json, body }]]);
@@ -149,6 +151,7 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
     targets.set("router2", { origin: berth2.url, path, headers: await signed(berth2), body });
   }
   if (nginx) targets.set("nginx", { origin: `http://127.0.0.1:${nginx.port}`, path: "/invocations", headers: json, body });
+  if (floor) targets.set("floor", { origin: `http://127.0.0.1:${floor.port}`, path: "/invocations", headers: json, body });
   for (const [name, target] of targets) await checkEchoes(name, target);
 
   const generator = LoadGenerator.start({ cpus: layout?.load });
@@ -166,6 +169,10 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
     cpuGroups.nginx = [nginx.pid, ...childPids(nginx.pid)];
     proxyGroups.nginx = "nginx";
   }
+  if (floor) {
+    cpuGroups["node floor"] = [floor.pid];
+    proxyGroups.floor = "node floor";
+  }
   const steps: Step[] = [...options.rates.map((rate) => ({ label: `${rate} req/s`, rate })), { label: `max, ${options.connections} conn`, rate: 0 }];
   const logLinesBefore = berth.logLines();
   const load = await runSteps({ generator, targets, steps, cpuGroups, options });
@@ -181,6 +188,7 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
     log(`LLM: ${options.llmRequests} streamed generations per path done`);
   }
   await nginx?.stop();
+  await floor?.stop();
   await berth.stop();
 
   const machine = `${cores} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}${nginx ? `, nginx ${nginx.version}` : ""}, load average before ${loadavg()[0]!.toFixed(2)}`;
@@ -294,7 +302,7 @@ function parseArgs(argv: string[]): Partial<RouterBenchOptions> {
     else if (flag === "--quick") Object.assign(options, { rounds: 1, stepMs: 2_000, maxMs: 3_000, llmRequests: 3 });
     else
       throw new Error(
-        `unknown flag ${flag}; flags: --rounds N, --rates 200,1000,2000, --step-ms N, --max-ms N, --connections N, --llm-requests N (0 skips the LLM), --targets router,router2,nginx, --berth-node-args '--cpu-prof --cpu-prof-dir=DIR', --no-auth, --no-pin, --max-other-cores N (how busy the rest of the machine may be), --quick`,
+        `unknown flag ${flag}; flags: --rounds N, --rates 200,1000,2000, --step-ms N, --max-ms N, --connections N, --llm-requests N (0 skips the LLM), --targets router,router2,nginx,floor, --berth-node-args '--cpu-prof --cpu-prof-dir=DIR', --no-auth, --no-pin, --max-other-cores N (how busy the rest of the machine may be), --quick`,
       );
   }
   return options;

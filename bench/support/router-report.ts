@@ -6,10 +6,16 @@ import { fixed, markdownTable, median, signed, textTable, type Table } from "./t
 /** What the router must reach (issue 16): at 1,000 req/s, and flat out on one core against nginx's one worker. */
 export const routerTargets = { addedP50Ms: 0.25, addedP99Ms: 1.0, throughputOfNginx: 0.6, cpuUsPerRequest: 70 };
 
-/** router2: Berth with --router-workers 2. */
-export type TargetName = "direct" | "router" | "router2" | "nginx";
+/** router2: Berth with --router-workers 2; floor: node:http and undici relaying with nothing else (support/node-floor-proxy.ts). */
+export type TargetName = "direct" | "router" | "router2" | "nginx" | "floor";
 
-export const targetLabels: Record<TargetName, string> = { direct: "direct", router: "router", router2: "router ×2 workers", nginx: "nginx" };
+export const targetLabels: Record<TargetName, string> = {
+  direct: "direct",
+  router: "router",
+  router2: "router ×2 workers",
+  nginx: "nginx",
+  floor: "Node floor (node:http + undici only)",
+};
 
 export interface Step {
   label: string;
@@ -187,6 +193,7 @@ function targetTable(
   const addedP99 = router && direct ? router.p99Ms - direct.p99Ms : undefined;
   const routerCpu = m.names.includes("router") ? usPerRequest("router") : undefined;
   const nginxCpu = m.names.includes("nginx") ? usPerRequest("nginx") : undefined;
+  const floorCpu = m.names.includes("floor") ? usPerRequest("floor") : undefined;
   const share = routerMax && nginxMax ? routerMax.reqPerSec / nginxMax.reqPerSec : undefined;
   const rows = [
     row(
@@ -195,7 +202,9 @@ function targetTable(
       routerCpu,
       routerCpu === undefined ? missing("router") : `${routerCpu.toFixed(0)} µs`,
       (v) => v <= t.cpuUsPerRequest,
-      nginxCpu === undefined ? "" : `nginx ${nginxCpu.toFixed(0)} µs`,
+      [nginxCpu === undefined ? "" : `nginx ${nginxCpu.toFixed(0)} µs`, floorCpu === undefined ? "" : `Node floor ${floorCpu.toFixed(0)} µs`]
+        .filter(Boolean)
+        .join(", "),
     ),
     row(
       "router throughput, share of nginx's (one core each)",
@@ -222,6 +231,16 @@ function targetTable(
       direct ? `direct ${fixed(direct.p99Ms, 3)} ms` : "",
     ),
   ];
+  if (routerCpu !== undefined && floorCpu !== undefined && !Number.isNaN(floorCpu)) {
+    const floorMax = cell("floor", maxLabel);
+    rows.push([
+      "router CPU above the Node floor (no target)",
+      "",
+      `${signed(routerCpu - floorCpu, 0)} µs`,
+      `floor ${floorCpu.toFixed(0)} µs${floorMax && nginxMax ? `, ${((100 * floorMax.reqPerSec) / nginxMax.reqPerSec).toFixed(0)}% of nginx's req/s` : ""}${floorCpu > t.cpuUsPerRequest ? `: above the ${t.cpuUsPerRequest} µs target` : ""}`,
+      "",
+    ]);
+  }
   const two = cell("router2", maxLabel);
   if (two) {
     const twoCpu = usPerRequest("router2");

@@ -15,8 +15,18 @@ export interface LaunchCommand {
   env: Record<string, string>;
 }
 
-/** `parkable`: a stopped copy's process may be kept running for the next copy of its version (src/agent/parked-engines.ts). */
-export type ProcessImage = { ok: true; kind: "process"; describe: string; parkable: boolean; launch: (ctx: LaunchContext) => LaunchCommand };
+/**
+ * `parkable`: a stopped copy's process may be kept running for the next copy of its version (src/agent/parked-engines.ts);
+ * `sleep`: the paths that put it to sleep when parked and wake it when taken over (src/agent/engine-sleep.ts).
+ */
+export type ProcessImage = {
+  ok: true;
+  kind: "process";
+  describe: string;
+  parkable: boolean;
+  sleep?: { sleepPath: string; wakePath: string };
+  launch: (ctx: LaunchContext) => LaunchCommand;
+};
 export type ContainerImage = { ok: true; kind: "container"; describe: string; image: string; containers: ContainerCopies };
 export type ImageResolution = ProcessImage | ContainerImage | { ok: false; reason: string };
 
@@ -67,11 +77,14 @@ export function resolveImage(
         reason: `The server config maps image '${image}' to an empty command. Give it a command list, e.g. command: ["python3", "serve.py"].`,
       };
     }
+    const sleep = sleepPaths(image, configured);
+    if (typeof sleep === "string") return { ok: false, reason: sleep };
     return {
       ok: true,
       describe: `configured command ${configured.command[0]}`,
       kind: "process",
       parkable: configured.parkable === true,
+      ...(sleep && { sleep }),
       launch: (ctx) => {
         const fill = (s: string) => s.replaceAll("{port}", String(ctx.port)).replaceAll("{modelDir}", ctx.modelDir ?? "");
         const [command, ...args] = configured.command.map(fill);
@@ -93,4 +106,18 @@ export function resolveImage(
 export function runsInContainer(image: string, configured: Record<string, ImageCommand>): boolean {
   const name = withoutTag(image);
   return builtIn[name] === undefined && configured[image] === undefined && configured[name] === undefined;
+}
+
+/** A configured image's sleep and wake paths; a string says what is wrong with them. */
+function sleepPaths(image: string, configured: ImageCommand): { sleepPath: string; wakePath: string } | undefined | string {
+  const { sleepPath, wakePath } = configured;
+  if (sleepPath === undefined && wakePath === undefined) return undefined;
+  const fix = `Give both as paths on the engine's port, e.g. sleepPath: /sleep?level=1 and wakePath: /wake_up, with parkable: true.`;
+  if (configured.parkable !== true)
+    return `The server config gives image '${image}' a sleepPath or wakePath but not parkable: true; they are used only for parked engines. ${fix}`;
+  if (typeof sleepPath !== "string" || typeof wakePath !== "string")
+    return `The server config gives image '${image}' only one of sleepPath and wakePath. ${fix}`;
+  if (!sleepPath.startsWith("/") || !wakePath.startsWith("/"))
+    return `The server config's sleepPath and wakePath for image '${image}' must start with '/'. ${fix}`;
+  return { sleepPath, wakePath };
 }

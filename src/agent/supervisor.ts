@@ -7,6 +7,7 @@ import { ArtifactError } from "../artifacts/artifact-error.js";
 import type { ArtifactCache } from "../artifacts/cache.js";
 import { vetProcessEnvironment, type CopySandbox } from "./copy-sandbox.js";
 import { ping } from "./health.js";
+import { callEngine } from "./engine-sleep.js";
 import { ImageUnavailableError } from "../containers/image-pulls.js";
 import { containerPort } from "../containers/run-command.js";
 import { runFailureAdvice } from "../containers/run-failures.js";
@@ -79,6 +80,8 @@ export class CopySupervisor {
   #adopt?: ParkedEngine;
   readonly #adaptersDir: string;
   #parkable = false;
+  /** The image's sleep and wake paths, where its engine frees its accelerator memory only when asked. */
+  #sleep: ProcessImage["sleep"];
   #parked = false;
   #stopping = false;
   #stopped?: Promise<void>;
@@ -159,13 +162,14 @@ export class CopySupervisor {
     const image = await this.#deps.resolveImage(spec.image);
     if (!image.ok) return { error: image.reason, terminal: true };
     this.#parkable = image.kind === "process" && image.parkable;
+    this.#sleep = image.kind === "process" ? image.sleep : undefined;
     if (this.#stopping) return { error: "stopped" };
     const adopted = this.#adopt;
     if (adopted) {
       // Taken once: a later restart starts a process of its own.
       this.#adopt = undefined;
       adopted.leave();
-      if (adopted.engine.alive) return this.#serve(adopted.engine, adopted);
+      if (adopted.engine.alive && (await this.#woke(adopted))) return this.#serve(adopted.engine, adopted);
       await adopted.engine.release();
     }
     if (image.kind === "container") {
@@ -406,6 +410,27 @@ export class CopySupervisor {
     });
   }
 
+  /** An engine that frees its accelerator memory only when asked is put to sleep before it is parked; false: it is stopped instead. */
+  async #sleptBeforeParking(engine: EngineProcess): Promise<boolean> {
+    if (!this.#sleep || !engine.alive) return engine.alive;
+    const answer = await callEngine(engine.port, this.#sleep.sleepPath, this.copy.spec.startupTimeoutSeconds * 1000);
+    if (!answer.ok) this.#log.warn(`copy ${this.copy.id}: its engine (pid ${engine.pid}) is not parked: it did not go to sleep (${answer.detail})`);
+    return answer.ok;
+  }
+
+  /** Wakes a parked engine that was put to sleep; false (and the engine stopped) when it does not wake: the copy starts a process of its own. */
+  async #woke(adopted: ParkedEngine): Promise<boolean> {
+    if (!this.#sleep) return true;
+    const { engine } = adopted;
+    const answer = await callEngine(engine.port, this.#sleep.wakePath, this.copy.spec.startupTimeoutSeconds * 1000);
+    if (answer.ok) return true;
+    this.#log.warn(
+      `copy ${this.copy.id}: the parked engine of copy ${adopted.parkedBy} (pid ${engine.pid}) did not wake (${answer.detail}); starting a new process`,
+    );
+    await engine.kill(this.#deps.timings.stopGraceMs, this.#deps.clock, this.#log, `parked engine ${engine.pid}`);
+    return false;
+  }
+
   async #stop(): Promise<void> {
     const wasReady = this.#status.phase === "Ready";
     this.#stopping = true;
@@ -418,7 +443,12 @@ export class CopySupervisor {
     this.#adopt = undefined;
     const parking = this.#deps.parking;
     this.#parked =
-      wasReady && this.#parkable && engine !== undefined && parking !== undefined && parking.lot.park(parking, engine, this.copy.id, this.adaptersDir);
+      wasReady &&
+      this.#parkable &&
+      engine !== undefined &&
+      parking !== undefined &&
+      (await this.#sleptBeforeParking(engine)) &&
+      parking.lot.park(parking, engine, this.copy.id, this.adaptersDir);
     if (!this.#parked && engine) {
       await engine.kill(this.#deps.timings.stopGraceMs, this.#deps.clock, this.#log, `copy ${this.copy.id}`);
       await engine.release();

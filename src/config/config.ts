@@ -27,6 +27,12 @@ export interface ImageCommand {
   env?: Record<string, string>;
   /** A stopped copy's process may be parked for the next copy of its version (artifacts.parkedEnginesMb). */
   parkable?: boolean;
+  /**
+   * Paths POSTed on the engine's port when it is parked and when a copy takes it over, for an engine that
+   * frees its accelerator memory only when asked (vLLM: /sleep?level=1 and /wake_up). Both or neither.
+   */
+  sleepPath?: string;
+  wakePath?: string;
 }
 
 export interface BerthConfig {

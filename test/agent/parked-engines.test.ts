@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { UpdateInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { resolveImage } from "../../src/agent/images.js";
 import { loadConfig } from "../../src/config/config.js";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, setCopyCount, waitForComponent } from "../support/fixtures.js";
@@ -101,6 +102,68 @@ describe("parked engines (artifacts.parkedEnginesMb)", () => {
     } finally {
       await berth.stop();
     }
+  });
+
+  it("puts an engine that frees its accelerator memory only when asked to sleep when it parks, and wakes it before its new copy serves", async () => {
+    const sleepy = { "test/parkable": { ...parkableImage["test/parkable"], sleepPath: "/sleep", wakePath: "/wake_up" } };
+    const berth = await startBerth({ config: { images: sleepy, artifacts: { parkedEnginesMb: 250 } } });
+    try {
+      const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
+      const component = await parkableComponent(berth, endpoint);
+      await allowWakeFromZero(berth, component);
+      const pid = await copyPid(berth, endpoint, component);
+
+      await setCopyCount(berth.sagemaker, component, 0);
+      await logged(berth, `its engine (pid ${pid},`, "is parked");
+      const woken = JSON.parse((await invoke(berth.runtime, endpoint, component, "{}")).body) as {
+        pid: number;
+        asleep: boolean;
+        sleeps: number;
+        wakes: number;
+      };
+      assert.deepEqual(
+        { pid: woken.pid, asleep: woken.asleep, sleeps: woken.sleeps, wakes: woken.wakes },
+        { pid, asleep: false, sleeps: 1, wakes: 1 },
+        "the request that woke the component is answered by the parked process, put to sleep once and woken once",
+      );
+    } finally {
+      await berth.stop();
+    }
+  });
+
+  it("starts a new process when a parked engine does not wake", async () => {
+    const sleepy = { "test/parkable": { ...parkableImage["test/parkable"], sleepPath: "/sleep", wakePath: "/wake_up" } };
+    const berth = await startBerth({ config: { images: sleepy, artifacts: { parkedEnginesMb: 250 } } });
+    try {
+      const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
+      const component = await createComponent(
+        berth.sagemaker,
+        echoComponent(endpoint, { image: "test/parkable", accelerators: 0, cpu: 0.5, memory: 256, env: { BALLAST_MB: "100", FAIL_WAKE: "1" } }),
+      );
+      const pid = await copyPid(berth, endpoint, component);
+      await setCopyCount(berth.sagemaker, component, 0);
+      await logged(berth, `its engine (pid ${pid},`, "is parked");
+      await setCopyCount(berth.sagemaker, component, 1);
+      await logged(berth, "did not wake (POST /wake_up answered 500); starting a new process");
+      const fresh = JSON.parse((await invoke(berth.runtime, endpoint, component, "{}")).body) as { pid: number; asleep: boolean };
+      assert.notEqual(fresh.pid, pid, "the copy runs in a new process");
+      assert.equal(fresh.asleep, false);
+      await eventually(async () => (processAlive(pid) ? undefined : true), { what: `the engine ${pid} that did not wake to exit` });
+    } finally {
+      await berth.stop();
+    }
+  });
+
+  it("refuses sleep and wake paths that cannot work, saying what to write", () => {
+    const command = parkableImage["test/parkable"].command;
+    const reason = (image: Record<string, unknown>) => {
+      const resolved = resolveImage("test/parkable", { configured: { "test/parkable": { command, ...image } } });
+      return resolved.ok ? "accepted" : resolved.reason;
+    };
+    assert.match(reason({ sleepPath: "/sleep", wakePath: "/wake_up" }), /but not parkable: true/);
+    assert.match(reason({ parkable: true, sleepPath: "/sleep" }), /only one of sleepPath and wakePath/);
+    assert.match(reason({ parkable: true, sleepPath: "sleep", wakePath: "/wake_up" }), /must start with '\/'/);
+    assert.equal(reason({ parkable: true, sleepPath: "/sleep?level=1", wakePath: "/wake_up" }), "accepted");
   });
 
   it("leaves no parked engine behind when the server is killed", async () => {

@@ -1,0 +1,33 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { freePort, waitForPort } from "./net.js";
+import { onCleanup, stopChild } from "./processes.js";
+
+const script = fileURLToPath(new URL("./node-floor-proxy.js", import.meta.url));
+
+export interface NodeFloor {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the Node-floor proxy (node-floor-proxy.ts) in front of the copy at copyPort, pinned to `cpus` where given. */
+export async function startNodeFloor(copyPort: number, options: { cpus?: string } = {}): Promise<NodeFloor> {
+  const port = await freePort();
+  const args = [script, String(port), String(copyPort)];
+  const child = options.cpus
+    ? spawn("taskset", ["-c", options.cpus, process.execPath, ...args], { stdio: ["ignore", "inherit", "inherit"] })
+    : spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit"] });
+  const forget = onCleanup(() => stopChild(child, "SIGTERM", 2_000));
+  let exited: string | undefined;
+  child.once("exit", (code, signal) => (exited = `it exited with ${signal ?? code}`));
+  await waitForPort(port, { timeoutMs: 10_000, what: "the Node-floor proxy", gaveUp: () => exited });
+  return {
+    port,
+    pid: child.pid!,
+    stop: async () => {
+      forget();
+      await stopChild(child, "SIGTERM", 2_000);
+    },
+  };
+}
