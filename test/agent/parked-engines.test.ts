@@ -18,6 +18,9 @@ const parkableImage = {
   "test/parkable": { command: [process.execPath, fileURLToPath(new URL("../../../test/fixtures/parkable-server.mjs", import.meta.url))], parkable: true },
 };
 
+/** The same image, put to sleep when parked and woken when taken over, as vLLM's sleep mode is. */
+const sleepyImage = { "test/parkable": { ...parkableImage["test/parkable"], sleepPath: "/sleep", wakePath: "/wake_up" } };
+
 async function copyPid(berth: BerthProcess, endpoint: string, component: string): Promise<number> {
   return eventually(
     async () => (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.owner === component && c.state === "Active" && c.pid)?.pid,
@@ -105,8 +108,7 @@ describe("parked engines (artifacts.parkedEnginesMb)", () => {
   });
 
   it("puts an engine that frees its accelerator memory only when asked to sleep when it parks, and wakes it before its new copy serves", async () => {
-    const sleepy = { "test/parkable": { ...parkableImage["test/parkable"], sleepPath: "/sleep", wakePath: "/wake_up" } };
-    const berth = await startBerth({ config: { images: sleepy, artifacts: { parkedEnginesMb: 250 } } });
+    const berth = await startBerth({ config: { images: sleepyImage, artifacts: { parkedEnginesMb: 250 } } });
     try {
       const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
       const component = await parkableComponent(berth, endpoint);
@@ -132,8 +134,7 @@ describe("parked engines (artifacts.parkedEnginesMb)", () => {
   });
 
   it("starts a new process when a parked engine does not wake", async () => {
-    const sleepy = { "test/parkable": { ...parkableImage["test/parkable"], sleepPath: "/sleep", wakePath: "/wake_up" } };
-    const berth = await startBerth({ config: { images: sleepy, artifacts: { parkedEnginesMb: 250 } } });
+    const berth = await startBerth({ config: { images: sleepyImage, artifacts: { parkedEnginesMb: 250 } } });
     try {
       const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
       const component = await createComponent(

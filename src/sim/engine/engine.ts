@@ -468,23 +468,23 @@ class Engine {
 
   /** Instances keeping an engine of each model parked (the server's PlacementInput.parkedHolders). */
   #parkedHolders(pool: PoolState, only?: Iterable<number>): Record<string, readonly string[]> | undefined {
-    const parked = this.#parked;
-    if (!parked) return undefined;
-    const holders: Record<string, readonly string[]> = {};
-    for (const m of only ?? this.#poolModels[pool.index]) {
-      const ids = parked.holders(m);
-      if (ids.length > 0) holders[this.#models[m].name] = ids;
-    }
-    return holders;
+    return this.#holdersIn(this.#parked, pool, only);
   }
 
   /** Instances holding each model's weights, for the pool's models or the `only` ones (the models a placement decides). */
   #holders(pool: PoolState, only?: Iterable<number>): Record<string, readonly string[]> | undefined {
-    const caches = this.#weights;
-    if (!caches) return undefined;
+    return this.#holdersIn(this.#weights, pool, only);
+  }
+
+  #holdersIn(
+    source: { holders(m: number): readonly string[] } | undefined,
+    pool: PoolState,
+    only?: Iterable<number>,
+  ): Record<string, readonly string[]> | undefined {
+    if (!source) return undefined;
     const holders: Record<string, readonly string[]> = {};
     for (const m of only ?? this.#poolModels[pool.index]) {
-      const ids = caches.holders(m);
+      const ids = source.holders(m);
       if (ids.length > 0) holders[this.#models[m].name] = ids;
     }
     return holders;
