@@ -1,3 +1,4 @@
+import * as crypto from "node:crypto";
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { Hash } from "@smithy/hash-node";
@@ -32,8 +33,12 @@ class ExpectedSignature extends SignatureV4 {
  * two byte-array copies per request on the router's hot path, for the same bytes.
  */
 function stringToSign(longDate: string, scope: string, canonicalRequest: string): string {
-  return `${ALGORITHM_IDENTIFIER}\n${longDate}\n${scope}\n${createHash("sha256").update(canonicalRequest).digest("hex")}`;
+  return `${ALGORITHM_IDENTIFIER}\n${longDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
 }
+
+/** One-shot hashing (Node 20.12 and later) costs about half of what a Hash object does for the short inputs SigV4 hashes. */
+const sha256Hex: (data: string | Buffer) => string =
+  typeof crypto.hash === "function" ? (data) => crypto.hash("sha256", data, "hex") : (data) => createHash("sha256").update(data).digest("hex");
 
 interface SignatureParts {
   presigned: boolean;
@@ -95,7 +100,7 @@ export class SigV4Verifier {
       return {
         key,
         body: async (raw) => {
-          if (signatureOver(raw.length === 0 ? emptyHash : hashHex(raw))) return raw;
+          if (signatureOver(raw.length === 0 ? emptyHash : sha256Hex(raw))) return raw;
           if (parts.presigned && signatureOver(UNSIGNED_PAYLOAD)) return raw;
           throw authErrors.signatureMismatch();
         },
@@ -110,7 +115,7 @@ export class SigV4Verifier {
         if (declared === UNSIGNED_PAYLOAD) return raw;
         if (declared === streamingSigned) return this.#signedChunks(raw, parts, scope, signingKey, req);
         if (declared === streamingUnsignedTrailer) return unsignedChunks(raw, req);
-        if (hashHex(raw) !== declared) throw authErrors.payloadHashMismatch();
+        if (sha256Hex(raw) !== declared) throw authErrors.payloadHashMismatch();
         return raw;
       },
     };
@@ -175,7 +180,7 @@ export class SigV4Verifier {
         scope,
         previous,
         emptyHash,
-        chunk.data.length === 0 ? emptyHash : hashHex(chunk.data),
+        chunk.data.length === 0 ? emptyHash : sha256Hex(chunk.data),
       ].join("\n");
       const expected = hmacHex(signingKey, stringToSign);
       if (!this.#matches(expected, chunk.signature)) throw authErrors.chunkSignatureMismatch(index);
@@ -326,10 +331,6 @@ function parseLongDate(value: string): number {
 
 function longDateOf(ms: number): string {
   return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, "");
-}
-
-function hashHex(data: Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
 }
 
 function hmacHex(key: Uint8Array, text: string): string {
