@@ -172,12 +172,14 @@ export class TargetTracker {
     // otherwise it answers "none" with no cooldown, whatever the time. So it is asked only then. The
     // windows are read from the running counts: a whole window above the target is `above` periods in a
     // row, a whole window below 90% of it `below` periods.
-    const capacity = { current: desired, min: this.min, max: this.max };
     const windows = this.windows;
     const out = this.#above >= windows.scaleOutPeriods;
-    let wanted = desired;
-    if (out) wanted = scaleOutWanted(Math.min(desired, ready), this.#latest!, this.#goal, capacity);
-    else if (this.#below >= windows.scaleInPeriods && desired > this.min) wanted = scaleInWanted(this.#peak(), this.#goal, capacity);
+    if (!out && (this.#below < windows.scaleInPeriods || desired <= this.min)) {
+      this.#cooling = false;
+      return undefined;
+    }
+    const capacity = { current: desired, min: this.min, max: this.max };
+    const wanted = out ? scaleOutWanted(Math.min(desired, ready), this.#latest!, this.#goal, capacity) : scaleInWanted(this.#peak(), this.#goal, capacity);
     if (out ? wanted <= desired : wanted >= desired) {
       this.#cooling = false;
       return undefined;

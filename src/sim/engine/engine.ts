@@ -264,7 +264,8 @@ class Engine {
   /** Placement and instance scaling for one pool, when something may have changed. */
   #reconcile(pool: PoolState, t: number): void {
     const mode = pool.spec.mode;
-    pool.refreshIdle(t);
+    // Only managed instance scaling reads how long an instance has been idle.
+    if (mode.kind === "managed") pool.refreshIdle(t);
     if (mode.kind === "follow-copies") {
       if (!pool.dirty && pool.unplaced === 0) return;
       const want = this.#desired[this.#poolModels[pool.index][0]];
@@ -273,7 +274,6 @@ class Engine {
       this.#place(pool, t, false);
       const spare = pool.instances.filter((i) => i.copies === 0).sort((a, b) => b.order - a.order);
       for (const i of spare) if (pool.instances.length > want) this.#terminate(pool, i.id, t);
-      pool.refreshIdle(t);
       return;
     }
     if (mode.kind === "managed" && this.#consolidation !== undefined) this.#finishMoves(pool, t);
