@@ -282,7 +282,7 @@ class Engine {
     pool.refreshIdle(t);
     const releaseBefore = t - mode.idleReleaseS;
     const idleDue = pool.instances.some((i) => i.idleSince !== undefined && i.idleSince <= releaseBefore);
-    const live = pool.instances.filter((i) => !i.draining);
+    const liveCount = pool.instances.length - pool.draining;
     const policy = mode.consolidation;
     const allowed =
       policy !== undefined &&
@@ -290,11 +290,12 @@ class Engine {
         now: t * 1000,
         lastModifiedAt: pool.modifiedAt * 1000,
         cooldownMs: policy.cooldownS * 1000,
-        draining: live.length < pool.instances.length,
+        draining: pool.draining > 0,
       });
     // Asked again only once the copies changed: with the same placement the answer is the same.
     const consolidationDue = allowed && pool.consolidationCheckedAt !== pool.placements;
-    if (pool.unplaced === 0 && !idleDue && live.length >= mode.min && !consolidationDue) return;
+    if (pool.unplaced === 0 && !idleDue && liveCount >= mode.min && !consolidationDue) return;
+    const live = pool.instances.filter((i) => !i.draining);
     const placement = this.#placementInput(pool);
     if (pool.unplaced === 0 && !idleDue && live.length >= mode.min && !live.some((i) => capacityLeftFor(placement, new Set([i.id])))) {
       // Only consolidation was due, and no instance's drain leaves room for the copies: it would drain none.
@@ -338,8 +339,8 @@ class Engine {
    * is ready (finishedMoves), and a draining instance with no copy left is released.
    */
   #finishMoves(pool: PoolState, t: number): void {
+    if (pool.draining === 0) return;
     const draining = pool.instances.filter((i) => i.draining);
-    if (draining.length === 0) return;
     const readyAt = this.#copies.readyAt;
     const done = finishedMoves(pool.current, (c) => readyAt[pool.copyIndex.get(c.id)!] <= t);
     if (done.length > 0) {
@@ -360,7 +361,7 @@ class Engine {
       this.#consolidation!.freedAtS.push(t);
     }
     // A copy still on a draining instance gets a replacement as soon as one fits.
-    if (pool.instances.some((i) => i.draining)) pool.dirty = true;
+    if (pool.draining > 0) pool.dirty = true;
   }
 
   #placementInput(pool: PoolState): PlacementInput {
@@ -391,7 +392,7 @@ class Engine {
     for (const c of pool.current) c.ready = this.#copies.readyAt[pool.copyIndex.get(c.id)!] <= t;
     this.#calls.place++;
     let decision: BookDecision;
-    if (pool.book?.reusable && !pool.instances.some((i) => i.draining)) {
+    if (pool.book?.reusable && pool.draining === 0) {
       const models = new Set(pool.changed);
       for (const name of pool.short.keys()) models.add(this.#modelByName.get(name)!);
       pool.short.clear();
@@ -649,7 +650,8 @@ class Engine {
     const end = this.#endS;
     const busyEnd = copies.busyEnd[k];
     const from = start > busyEnd ? start : busyEnd;
-    if (done > from && from < end) copies.busySeconds[k] += (done < end ? done : end) - from;
+    // Math.min, not a conditional: mixing the integer end with a float there boxed `done` on every request.
+    if (done > from && from < end) copies.busySeconds[k] += Math.min(done, end) - from;
     if (done > busyEnd) copies.busyEnd[k] = done;
     const tracker = this.#byConcurrency[m];
     if (tracker !== undefined) {
