@@ -348,7 +348,8 @@ class Engine {
       for (const { old, by } of done) {
         this.#removeCopy(pool, old, t);
         // The simulator's copy record forgets the finished move; the server's keeps the id (see report).
-        delete by.replaces;
+        // Cleared, not deleted: a deleted property turns the copy into a slow object the scheduler's code deoptimizes on.
+        by.replaces = undefined;
         this.#consolidation!.moves++;
       }
       pool.current = pool.current.filter((c) => !stopped.has(c));
