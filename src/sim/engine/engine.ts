@@ -546,11 +546,7 @@ class Engine {
         continue;
       }
       invocations?.recordInvocation(a, ready);
-      const k = this.#prefix?.routes(m)
-        ? this.#prefix.pick(m, n, a, live, copies, () => this.#leastOutstanding(m, a))
-        : live.length === 1
-          ? live[0]
-          : this.#leastOutstanding(m, a);
+      const k = this.#prefix?.routes(m) ? this.#prefixPick(m, n, a) : live.length === 1 ? live[0] : this.#leastOutstanding(m, a);
       if (copies.earliestSlot(k) > a) {
         if (this.#prefix?.routes(m)) {
           this.#assign(n, k, a, m);
@@ -576,9 +572,7 @@ class Engine {
     const ready = a >= this.#nextReady[m] ? this.#countReady(m, a) : this.#readyCount[m];
     this.#byInvocations[m]?.recordInvocation(a, ready);
     if (ready > 0 && this.#pendingHead[m] >= queue.length) {
-      const k = this.#prefix?.routes(m)
-        ? this.#prefix.pick(m, n, a, this.#live[m], this.#copies, () => this.#leastOutstanding(m, a))
-        : this.#leastOutstanding(m, a);
+      const k = this.#prefix?.routes(m) ? this.#prefixPick(m, n, a) : this.#leastOutstanding(m, a);
       if (this.#copies.earliestSlot(k) <= a || this.#prefix?.routes(m)) {
         this.#assign(n, k, a, m);
         return;
@@ -588,6 +582,14 @@ class Engine {
     if (this.#live[m].length === 0 && this.#desired[m] === 0 && this.#models[m].wakeFromZero) this.#wake(m, a);
     queue.push(n);
     this.#growOnBacklog(m, a, ready);
+  }
+
+  /**
+   * The copy prefix-aware routing picks. Its own method: a closure over `a` in the request loop made
+   * every request allocate the loop's scope, used or not.
+   */
+  #prefixPick(m: number, n: number, a: number): number {
+    return this.#prefix!.pick(m, n, a, this.#live[m], this.#copies, () => this.#leastOutstanding(m, a));
   }
 
   /** The ready copy with the fewest outstanding requests; ties go to the copy placed first. */
