@@ -85,7 +85,8 @@ function probes(input: PlacementInput, template: InstanceTemplate): ((n: number)
   return Object.assign(unplacedWith, { saturatedAt: (n: number) => n >= from });
 }
 
-function planned(existing: readonly SchedulerInstance[], template: InstanceTemplate, n: number): SchedulerInstance[] {
+/** The hypothetical instances `planned-1`, `planned-2`, … that a search adds after the fleet's newest. */
+export function planned(existing: readonly SchedulerInstance[], template: InstanceTemplate, n: number): SchedulerInstance[] {
   const taken = new Set(existing.map((i) => i.id));
   const lastOrder = existing.reduce((max, i) => Math.max(max, i.order), 0);
   const out: SchedulerInstance[] = [];

@@ -2,15 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { fits } from "../../src/domain/fit.js";
-import {
-  instancesNeeded,
-  place,
-  type ComponentDemand,
-  type InstanceTemplate,
-  type PlacementInput,
-  type SchedulerInstance,
-  type Unplaced,
-} from "../../src/scheduler/index.js";
+import { instancesNeeded, place, type ComponentDemand, type InstanceTemplate, type PlacementInput, type Unplaced } from "../../src/scheduler/index.js";
+import { planned } from "../../src/scheduler/instances-needed.js";
 import { placementInputArb } from "./arbitraries.js";
 
 /** The search as it was before its probes were shared (a bisection placing the fleet plus n planned instances for each n it tries). */
@@ -36,26 +29,6 @@ function reference(input: PlacementInput, template: InstanceTemplate, limit: num
     else fails = mid;
   }
   return { count: places, stillUnplaced: left };
-}
-
-function planned(existing: readonly SchedulerInstance[], template: InstanceTemplate, n: number): SchedulerInstance[] {
-  const taken = new Set(existing.map((i) => i.id));
-  const lastOrder = existing.reduce((max, i) => Math.max(max, i.order), 0);
-  const out: SchedulerInstance[] = [];
-  for (let k = 1; out.length < n; k++) {
-    const id = `planned-${k}`;
-    if (taken.has(id)) continue;
-    out.push({
-      id,
-      capacity: { ...template.capacity },
-      deviceIndices: [...template.deviceIndices],
-      deviceMemoryMiB: template.deviceMemoryMiB,
-      instanceType: template.instanceType,
-      schedulable: true,
-      order: lastOrder + out.length + 1,
-    });
-  }
-  return out;
 }
 
 const template: InstanceTemplate = {
