@@ -10,7 +10,7 @@ import { LatencyHistogram } from "./histogram.js";
 import { PoolState } from "./pool.js";
 import { PrefixCaches } from "./prefix-cache.js";
 import { SeriesRecorder } from "./series.js";
-import type { ConsolidationOutcome, EngineModel, EngineResult, EngineSetup, ModelOutcome } from "./types.js";
+import type { ConsolidationOutcome, EngineModel, EngineResult, EngineSetup, InstanceMode, ModelOutcome } from "./types.js";
 import { ParkedEngines } from "./parked-engines.js";
 import { WeightCaches } from "./weight-cache.js";
 import { stepOrder, type StepOrder } from "./step-order.js";
@@ -267,16 +267,10 @@ class Engine {
     // Only managed instance scaling reads how long an instance has been idle.
     if (mode.kind === "managed") pool.refreshIdle(t);
     if (mode.kind === "follow-copies") {
-      if (!pool.dirty && pool.unplaced === 0) return;
-      const want = this.#desired[this.#poolModels[pool.index][0]];
-      const launchS = this.#setup.timing.instanceLaunchS;
-      while (pool.instances.length < want) pool.launch(t, t + launchS);
-      this.#place(pool, t, false);
-      const spare = pool.instances.filter((i) => i.copies === 0).sort((a, b) => b.order - a.order);
-      for (const i of spare) if (pool.instances.length > want) this.#terminate(pool, i.id, t);
+      if (pool.dirty || pool.unplaced > 0) this.#followCopies(pool, t);
       return;
     }
-    if (mode.kind === "managed" && this.#consolidation !== undefined) this.#finishMoves(pool, t);
+    if (mode.kind === "managed" && this.#consolidation !== undefined && pool.draining > 0) this.#finishMoves(pool, t);
     if (pool.dirty || pool.unplaced > 0) this.#place(pool, t, false);
     if (mode.kind !== "managed") return;
     pool.refreshIdle(t);
@@ -295,6 +289,16 @@ class Engine {
     // Asked again only once the copies changed: with the same placement the answer is the same.
     const consolidationDue = allowed && pool.consolidationCheckedAt !== pool.placements;
     if (pool.unplaced === 0 && !idleDue && liveCount >= mode.min && !consolidationDue) return;
+    this.#scaleInstances(pool, mode, t, idleDue, allowed);
+  }
+
+  /**
+   * Managed instance scaling once something may change the count. Apart from #reconcile, which runs
+   * every step for every pool: that one stays small, so the optimizer compiles it once and cheaply.
+   */
+  #scaleInstances(pool: PoolState, mode: Extract<InstanceMode, { kind: "managed" }>, t: number, idleDue: boolean, allowed: boolean): void {
+    const releaseBefore = t - mode.idleReleaseS;
+    const policy = mode.consolidation;
     const live = pool.instances.filter((i) => !i.draining);
     const placement = this.#placementInput(pool);
     if (pool.unplaced === 0 && !idleDue && live.length >= mode.min && !live.some((i) => capacityLeftFor(placement, new Set([i.id])))) {
@@ -332,6 +336,16 @@ class Engine {
       for (const i of releasable.slice(0, live.length - decision.count)) this.#terminate(pool, i.id, t);
     }
     pool.refreshIdle(t);
+  }
+
+  /** A dedicated endpoint's instances follow its copies: one per copy, launched or released with it. */
+  #followCopies(pool: PoolState, t: number): void {
+    const want = this.#desired[this.#poolModels[pool.index][0]];
+    const launchS = this.#setup.timing.instanceLaunchS;
+    while (pool.instances.length < want) pool.launch(t, t + launchS);
+    this.#place(pool, t, false);
+    const spare = pool.instances.filter((i) => i.copies === 0).sort((a, b) => b.order - a.order);
+    for (const i of spare) if (pool.instances.length > want) this.#terminate(pool, i.id, t);
   }
 
   /**
