@@ -560,7 +560,7 @@ class Engine {
         continue;
       }
       invocations?.recordInvocation(a, ready);
-      const k = this.#prefix?.routes(m) ? this.#prefixPick(m, n, a) : live.length === 1 ? live[0] : this.#leastOutstanding(m, a);
+      const k = this.#prefix?.routes(m) ? this.#prefixPick(m, n, a) : live.length === 1 ? live[0] : this.#leastOutstanding(m, n);
       if (copies.earliestSlot(k) > a) {
         if (this.#prefix?.routes(m)) {
           this.#assign(n, k, a, m);
@@ -570,9 +570,9 @@ class Engine {
         this.#growOnBacklog(m, a, ready);
         continue;
       }
-      const judged = this.#serve(n, k, a, a, m);
+      const inSlo = this.#serve(n, k, m);
       completed++;
-      if (judged <= this.#slo[m]) within++;
+      if (inSlo) within++;
     }
     this.#counts.completed[m] += completed;
     this.#counts.within[m] += within;
@@ -586,7 +586,7 @@ class Engine {
     const ready = a >= this.#nextReady[m] ? this.#countReady(m, a) : this.#readyCount[m];
     this.#byInvocations[m]?.recordInvocation(a, ready);
     if (ready > 0 && this.#pendingHead[m] >= queue.length) {
-      const k = this.#prefix?.routes(m) ? this.#prefixPick(m, n, a) : this.#leastOutstanding(m, a);
+      const k = this.#prefix?.routes(m) ? this.#prefixPick(m, n, a) : this.#leastOutstanding(m, n);
       if (this.#copies.earliestSlot(k) <= a || this.#prefix?.routes(m)) {
         this.#assign(n, k, a, m);
         return;
@@ -603,11 +603,12 @@ class Engine {
    * every request allocate the loop's scope, used or not.
    */
   #prefixPick(m: number, n: number, a: number): number {
-    return this.#prefix!.pick(m, n, a, this.#live[m], this.#copies, () => this.#leastOutstanding(m, a));
+    return this.#prefix!.pick(m, n, a, this.#live[m], this.#copies, () => this.#leastOutstanding(m, n));
   }
 
-  /** The ready copy with the fewest outstanding requests; ties go to the copy placed first. */
-  #leastOutstanding(m: number, a: number): number {
+  /** The ready copy with the fewest outstanding requests when request n arrives; ties go to the copy placed first. Takes n, not its (boxed) time. */
+  #leastOutstanding(m: number, n: number): number {
+    const a = this.#time[n];
     const list = this.#live[m];
     const copies = this.#copies;
     const { readyAt, nextDone, held } = copies;
@@ -649,14 +650,18 @@ class Engine {
       this.#failOnCopy(k, a, m);
       return;
     }
-    const judged = this.#serve(n, k, a, start, m);
+    const inSlo = this.#serve(n, k, m);
     this.#counts.completed[m]++;
-    if (judged <= this.#slo[m]) this.#counts.within[m]++;
+    if (inSlo) this.#counts.within[m]++;
   }
 
-  /** Request n, arrived at a, starts on copy k at `start`; returns the latency its SLO judges. */
-  #serve(n: number, k: number, a: number, start: number, m: number): number {
+  /** Request n starts on copy k at its earliest free slot (or on arrival); returns whether it met its SLO. */
+  #serve(n: number, k: number, m: number): boolean {
     const copies = this.#copies;
+    // Times read here rather than passed: a float argument to a call that is not inlined is boxed.
+    const a = this.#time[n];
+    const slot = copies.earliestSlot(k);
+    const start = slot > a ? slot : a;
     const slow = this.#sharing.slowdown(k, start, copies.busyEnd);
     const saved = this.#prefix === undefined ? 0 : this.#prefix.saved(n, k, m);
     const done = start + (this.#order.service[n] - saved) * slow;
@@ -676,7 +681,8 @@ class Engine {
       const from = a > this.#accountedTo ? a : this.#accountedTo;
       tracker.recordOutstanding(from, done, from);
     }
-    return judged;
+    // A boolean, not the latency: a float returned from a call that is not inlined is boxed.
+    return judged <= this.#slo[m];
   }
 
   /** A request that would start too late on copy k: behind a busy copy, or waiting for one still starting. */
