@@ -598,10 +598,7 @@ class Engine {
     this.#growOnBacklog(m, a, ready);
   }
 
-  /**
-   * The copy prefix-aware routing picks. Its own method: a closure over `a` in the request loop made
-   * every request allocate the loop's scope, used or not.
-   */
+  /** The copy prefix-aware routing picks; its own method, so the request loops hold no closure. */
   #prefixPick(m: number, n: number, a: number): number {
     return this.#prefix!.pick(m, n, a, this.#live[m], this.#copies, () => this.#leastOutstanding(m, n));
   }
