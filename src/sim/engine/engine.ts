@@ -362,7 +362,7 @@ class Engine {
       for (const { old, by } of done) {
         this.#removeCopy(pool, old, t);
         // The simulator's copy record forgets the finished move; the server's keeps the id (see report).
-        // Cleared, not deleted: a deleted property turns the copy into a slow object the scheduler's code deoptimizes on.
+        // Cleared, not deleted: deleting it gives the copy one more object shape for the scheduler's code to handle.
         by.replaces = undefined;
         this.#consolidation!.moves++;
       }
