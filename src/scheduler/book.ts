@@ -91,6 +91,8 @@ export class PlacementBook {
       const { component, needs, share } = demand;
       const prefix = demand.namePrefix ?? component;
       const list = this.#activeOf(component);
+      // Nothing to add (no copy short, none on a draining instance): its picker would never be asked.
+      if (list.length >= demand.copies && list.every((h) => fleet.schedulable(h.instance))) continue;
       const counts = countsOf(list);
       const strategyPick = share
         ? sharePicker(fleet, needs, share, counts, demand.strategy === "SPREAD")

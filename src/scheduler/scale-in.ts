@@ -31,6 +31,7 @@ interface Offer {
  */
 export function scaleIn(active: Held[], wanted: number, ctx: { fleet: Fleet; strategy: Strategy; counts: CopyCounts; moves: Moves }): Held[] {
   const { fleet, strategy, counts, moves } = ctx;
+  if (active.length - wanted === 1 && !active.some((h) => moves.isMoving(h.copy))) return [stopOne(active, ctx)];
   const groups = new Map<number, Candidate[]>();
   const versions = new Map<number, number>();
   const heap = new Heap<Offer>(before);
@@ -77,6 +78,32 @@ export function scaleIn(active: Held[], wanted: number, ctx: { fleet: Fleet; str
   const gone = new Set(stopped.map((h) => h.copy));
   active.splice(0, active.length, ...active.filter((h) => !gone.has(h.copy)));
   return stopped;
+}
+
+/**
+ * The common scale-in by one copy with no replacement in flight: the copy the heap would pop first,
+ * found in one pass (each instance's head is its least copy by the same order, so the least offer is
+ * the least copy of all), and stopped the same way.
+ */
+function stopOne(active: Held[], ctx: { fleet: Fleet; strategy: Strategy; counts: CopyCounts }): Held {
+  const { fleet, strategy, counts } = ctx;
+  const ranks = new Map<number, number>();
+  let best: Offer | undefined;
+  for (const h of active) {
+    let rank = ranks.get(h.instance);
+    if (rank === undefined) ranks.set(h.instance, (rank = strategy.scaleInRank(fleet, h.instance, counts)));
+    const tier = h.copy.ready ? 2 + (h.copy.openSessions ? 1 : 0) : 0;
+    const offer = { head: { ...h, tier, ordinal: copyOrdinal(h.copy.id) }, draining: !fleet.schedulable(h.instance), rank, version: 0 };
+    if (best === undefined || before(offer, best)) best = offer;
+  }
+  const { copy, instance } = best!.head;
+  fleet.release(instance, copy);
+  counts.set(instance, (counts.get(instance) ?? 0) - 1);
+  active.splice(
+    active.findIndex((h) => h.copy === copy),
+    1,
+  );
+  return { copy, instance };
 }
 
 function before(a: Offer, b: Offer): boolean {

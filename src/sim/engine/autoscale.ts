@@ -36,7 +36,9 @@ export class TargetTracker {
   readonly #values: Float64Array;
   #oldest = 0;
   readonly #list: (number | undefined)[];
-  #latest: number | undefined = undefined;
+  /** The last closed period's value, and whether it had data (kept apart so the field stays a plain float). */
+  #latest = NaN;
+  #latestPresent = false;
   readonly min: number;
   readonly max: number;
   lastScaleOutAt: number | undefined;
@@ -108,26 +110,30 @@ export class TargetTracker {
   /** Appends the value of the period that ends at t. readySeconds: ready copy-seconds in that period (concurrency only). */
   close(t: number, readySeconds: number): void {
     const b = t / this.periodS - 1;
-    let value: number | undefined;
+    let value = NaN;
+    let present = true;
     if (this.kind === "invocations") {
       value = this.#invocations[b & (invocationRing - 1)];
       this.#invocations[b & (invocationRing - 1)] = 0;
     } else {
       const slot = b & (concurrencyRing - 1);
-      value = readySeconds > 0 ? this.#outstanding[slot] / readySeconds : undefined;
+      present = readySeconds > 0;
+      if (present) value = this.#outstanding[slot] / readySeconds;
       this.#outstanding[slot] = 0;
     }
-    this.#above = value !== undefined && value > this.#goal ? this.#above + 1 : 0;
-    this.#below = value !== undefined && value < this.#low ? this.#below + 1 : 0;
+    this.#above = present && value > this.#goal ? this.#above + 1 : 0;
+    this.#below = present && value < this.#low ? this.#below + 1 : 0;
     this.#peakAge++;
-    if (value !== undefined && !Number.isNaN(this.#peakValue) && value >= this.#peakValue) {
+    if (present && !Number.isNaN(this.#peakValue) && value >= this.#peakValue) {
       this.#peakValue = value;
       this.#peakAge = 0;
     } else if (this.#peakAge >= this.windows.scaleInPeriods) this.#peakValue = NaN;
-    this.#same = value === this.#latest ? this.#same + 1 : 1;
+    const same = present ? this.#latestPresent && value === this.#latest : !this.#latestPresent;
+    this.#same = same ? this.#same + 1 : 1;
     this.#latest = value;
+    this.#latestPresent = present;
     const values = this.#values;
-    values[this.#oldest] = value ?? NaN;
+    values[this.#oldest] = value;
     this.#oldest = this.#oldest + 1 === values.length ? 0 : this.#oldest + 1;
     // Once every value in the window is the one just pushed, the window no longer changes.
     if (this.#same <= values.length) this.#changed = true;
@@ -172,12 +178,14 @@ export class TargetTracker {
     // otherwise it answers "none" with no cooldown, whatever the time. So it is asked only then. The
     // windows are read from the running counts: a whole window above the target is `above` periods in a
     // row, a whole window below 90% of it `below` periods.
-    const capacity = { current: desired, min: this.min, max: this.max };
     const windows = this.windows;
     const out = this.#above >= windows.scaleOutPeriods;
-    let wanted = desired;
-    if (out) wanted = scaleOutWanted(Math.min(desired, ready), this.#latest!, this.#goal, capacity);
-    else if (this.#below >= windows.scaleInPeriods && desired > this.min) wanted = scaleInWanted(this.#peak(), this.#goal, capacity);
+    if (!out && (this.#below < windows.scaleInPeriods || desired <= this.min)) {
+      this.#cooling = false;
+      return undefined;
+    }
+    const capacity = { current: desired, min: this.min, max: this.max };
+    const wanted = out ? scaleOutWanted(Math.min(desired, ready), this.#latest, this.#goal, capacity) : scaleInWanted(this.#peak(), this.#goal, capacity);
     if (out ? wanted <= desired : wanted >= desired) {
       this.#cooling = false;
       return undefined;

@@ -10,7 +10,7 @@ import { LatencyHistogram } from "./histogram.js";
 import { PoolState } from "./pool.js";
 import { PrefixCaches } from "./prefix-cache.js";
 import { SeriesRecorder } from "./series.js";
-import type { ConsolidationOutcome, EngineModel, EngineResult, EngineSetup, ModelOutcome } from "./types.js";
+import type { ConsolidationOutcome, EngineModel, EngineResult, EngineSetup, InstanceMode, ModelOutcome } from "./types.js";
 import { ParkedEngines } from "./parked-engines.js";
 import { WeightCaches } from "./weight-cache.js";
 import { stepOrder, type StepOrder } from "./step-order.js";
@@ -264,25 +264,19 @@ class Engine {
   /** Placement and instance scaling for one pool, when something may have changed. */
   #reconcile(pool: PoolState, t: number): void {
     const mode = pool.spec.mode;
-    pool.refreshIdle(t);
+    // Only managed instance scaling reads how long an instance has been idle.
+    if (mode.kind === "managed") pool.refreshIdle(t);
     if (mode.kind === "follow-copies") {
-      if (!pool.dirty && pool.unplaced === 0) return;
-      const want = this.#desired[this.#poolModels[pool.index][0]];
-      const launchS = this.#setup.timing.instanceLaunchS;
-      while (pool.instances.length < want) pool.launch(t, t + launchS);
-      this.#place(pool, t, false);
-      const spare = pool.instances.filter((i) => i.copies === 0).sort((a, b) => b.order - a.order);
-      for (const i of spare) if (pool.instances.length > want) this.#terminate(pool, i.id, t);
-      pool.refreshIdle(t);
+      if (pool.dirty || pool.unplaced > 0) this.#followCopies(pool, t);
       return;
     }
-    if (mode.kind === "managed" && this.#consolidation !== undefined) this.#finishMoves(pool, t);
+    if (mode.kind === "managed" && this.#consolidation !== undefined && pool.draining > 0) this.#finishMoves(pool, t);
     if (pool.dirty || pool.unplaced > 0) this.#place(pool, t, false);
     if (mode.kind !== "managed") return;
     pool.refreshIdle(t);
     const releaseBefore = t - mode.idleReleaseS;
     const idleDue = pool.instances.some((i) => i.idleSince !== undefined && i.idleSince <= releaseBefore);
-    const live = pool.instances.filter((i) => !i.draining);
+    const liveCount = pool.instances.length - pool.draining;
     const policy = mode.consolidation;
     const allowed =
       policy !== undefined &&
@@ -290,11 +284,22 @@ class Engine {
         now: t * 1000,
         lastModifiedAt: pool.modifiedAt * 1000,
         cooldownMs: policy.cooldownS * 1000,
-        draining: live.length < pool.instances.length,
+        draining: pool.draining > 0,
       });
     // Asked again only once the copies changed: with the same placement the answer is the same.
     const consolidationDue = allowed && pool.consolidationCheckedAt !== pool.placements;
-    if (pool.unplaced === 0 && !idleDue && live.length >= mode.min && !consolidationDue) return;
+    if (pool.unplaced === 0 && !idleDue && liveCount >= mode.min && !consolidationDue) return;
+    this.#scaleInstances(pool, mode, t, idleDue, allowed);
+  }
+
+  /**
+   * Managed instance scaling once something may change the count. Apart from #reconcile, which runs
+   * every step for every pool: that one stays small, so the optimizer compiles it once and cheaply.
+   */
+  #scaleInstances(pool: PoolState, mode: Extract<InstanceMode, { kind: "managed" }>, t: number, idleDue: boolean, allowed: boolean): void {
+    const releaseBefore = t - mode.idleReleaseS;
+    const policy = mode.consolidation;
+    const live = pool.instances.filter((i) => !i.draining);
     const placement = this.#placementInput(pool);
     if (pool.unplaced === 0 && !idleDue && live.length >= mode.min && !live.some((i) => capacityLeftFor(placement, new Set([i.id])))) {
       // Only consolidation was due, and no instance's drain leaves room for the copies: it would drain none.
@@ -333,13 +338,23 @@ class Engine {
     pool.refreshIdle(t);
   }
 
+  /** A dedicated endpoint's instances follow its copies: one per copy, launched or released with it. */
+  #followCopies(pool: PoolState, t: number): void {
+    const want = this.#desired[this.#poolModels[pool.index][0]];
+    const launchS = this.#setup.timing.instanceLaunchS;
+    while (pool.instances.length < want) pool.launch(t, t + launchS);
+    this.#place(pool, t, false);
+    const spare = pool.instances.filter((i) => i.copies === 0).sort((a, b) => b.order - a.order);
+    for (const i of spare) if (pool.instances.length > want) this.#terminate(pool, i.id, t);
+  }
+
   /**
    * Consolidation's moves, as the endpoint controller does them: an old copy stops once its replacement
    * is ready (finishedMoves), and a draining instance with no copy left is released.
    */
   #finishMoves(pool: PoolState, t: number): void {
+    if (pool.draining === 0) return;
     const draining = pool.instances.filter((i) => i.draining);
-    if (draining.length === 0) return;
     const readyAt = this.#copies.readyAt;
     const done = finishedMoves(pool.current, (c) => readyAt[pool.copyIndex.get(c.id)!] <= t);
     if (done.length > 0) {
@@ -347,7 +362,8 @@ class Engine {
       for (const { old, by } of done) {
         this.#removeCopy(pool, old, t);
         // The simulator's copy record forgets the finished move; the server's keeps the id (see report).
-        delete by.replaces;
+        // Cleared, not deleted: deleting it gives the copy one more object shape for the scheduler's code to handle.
+        by.replaces = undefined;
         this.#consolidation!.moves++;
       }
       pool.current = pool.current.filter((c) => !stopped.has(c));
@@ -360,7 +376,7 @@ class Engine {
       this.#consolidation!.freedAtS.push(t);
     }
     // A copy still on a draining instance gets a replacement as soon as one fits.
-    if (pool.instances.some((i) => i.draining)) pool.dirty = true;
+    if (pool.draining > 0) pool.dirty = true;
   }
 
   #placementInput(pool: PoolState): PlacementInput {
@@ -391,7 +407,7 @@ class Engine {
     for (const c of pool.current) c.ready = this.#copies.readyAt[pool.copyIndex.get(c.id)!] <= t;
     this.#calls.place++;
     let decision: BookDecision;
-    if (pool.book?.reusable && !pool.instances.some((i) => i.draining)) {
+    if (pool.book?.reusable && pool.draining === 0) {
       const models = new Set(pool.changed);
       for (const name of pool.short.keys()) models.add(this.#modelByName.get(name)!);
       pool.short.clear();
@@ -544,11 +560,7 @@ class Engine {
         continue;
       }
       invocations?.recordInvocation(a, ready);
-      const k = this.#prefix?.routes(m)
-        ? this.#prefix.pick(m, n, a, live, copies, () => this.#leastOutstanding(m, a))
-        : live.length === 1
-          ? live[0]
-          : this.#leastOutstanding(m, a);
+      const k = this.#prefix?.routes(m) ? this.#prefixPick(m, n, a) : live.length === 1 ? live[0] : this.#leastOutstanding(m, n);
       if (copies.earliestSlot(k) > a) {
         if (this.#prefix?.routes(m)) {
           this.#assign(n, k, a, m);
@@ -558,9 +570,9 @@ class Engine {
         this.#growOnBacklog(m, a, ready);
         continue;
       }
-      const judged = this.#serve(n, k, a, a, m);
+      const inSlo = this.#serve(n, k, m);
       completed++;
-      if (judged <= this.#slo[m]) within++;
+      if (inSlo) within++;
     }
     this.#counts.completed[m] += completed;
     this.#counts.within[m] += within;
@@ -574,9 +586,7 @@ class Engine {
     const ready = a >= this.#nextReady[m] ? this.#countReady(m, a) : this.#readyCount[m];
     this.#byInvocations[m]?.recordInvocation(a, ready);
     if (ready > 0 && this.#pendingHead[m] >= queue.length) {
-      const k = this.#prefix?.routes(m)
-        ? this.#prefix.pick(m, n, a, this.#live[m], this.#copies, () => this.#leastOutstanding(m, a))
-        : this.#leastOutstanding(m, a);
+      const k = this.#prefix?.routes(m) ? this.#prefixPick(m, n, a) : this.#leastOutstanding(m, n);
       if (this.#copies.earliestSlot(k) <= a || this.#prefix?.routes(m)) {
         this.#assign(n, k, a, m);
         return;
@@ -588,8 +598,14 @@ class Engine {
     this.#growOnBacklog(m, a, ready);
   }
 
-  /** The ready copy with the fewest outstanding requests; ties go to the copy placed first. */
-  #leastOutstanding(m: number, a: number): number {
+  /** The copy prefix-aware routing picks; its own method, so the request loops hold no closure. */
+  #prefixPick(m: number, n: number, a: number): number {
+    return this.#prefix!.pick(m, n, a, this.#live[m], this.#copies, () => this.#leastOutstanding(m, n));
+  }
+
+  /** The ready copy with the fewest outstanding requests when request n arrives; ties go to the copy placed first. Takes n, not its (boxed) time. */
+  #leastOutstanding(m: number, n: number): number {
+    const a = this.#time[n];
     const list = this.#live[m];
     const copies = this.#copies;
     const { readyAt, nextDone, held } = copies;
@@ -631,14 +647,18 @@ class Engine {
       this.#failOnCopy(k, a, m);
       return;
     }
-    const judged = this.#serve(n, k, a, start, m);
+    const inSlo = this.#serve(n, k, m);
     this.#counts.completed[m]++;
-    if (judged <= this.#slo[m]) this.#counts.within[m]++;
+    if (inSlo) this.#counts.within[m]++;
   }
 
-  /** Request n, arrived at a, starts on copy k at `start`; returns the latency its SLO judges. */
-  #serve(n: number, k: number, a: number, start: number, m: number): number {
+  /** Request n starts on copy k at its earliest free slot (or on arrival); returns whether it met its SLO. */
+  #serve(n: number, k: number, m: number): boolean {
     const copies = this.#copies;
+    // Times read here rather than passed: a float argument to a call that is not inlined is boxed.
+    const a = this.#time[n];
+    const slot = copies.earliestSlot(k);
+    const start = slot > a ? slot : a;
     const slow = this.#sharing.slowdown(k, start, copies.busyEnd);
     const saved = this.#prefix === undefined ? 0 : this.#prefix.saved(n, k, m);
     const done = start + (this.#order.service[n] - saved) * slow;
@@ -649,7 +669,8 @@ class Engine {
     const end = this.#endS;
     const busyEnd = copies.busyEnd[k];
     const from = start > busyEnd ? start : busyEnd;
-    if (done > from && from < end) copies.busySeconds[k] += (done < end ? done : end) - from;
+    // Math.min, not a conditional: mixing the integer end with a float there boxed `done` on every request.
+    if (done > from && from < end) copies.busySeconds[k] += Math.min(done, end) - from;
     if (done > busyEnd) copies.busyEnd[k] = done;
     const tracker = this.#byConcurrency[m];
     if (tracker !== undefined) {
@@ -657,7 +678,8 @@ class Engine {
       const from = a > this.#accountedTo ? a : this.#accountedTo;
       tracker.recordOutstanding(from, done, from);
     }
-    return judged;
+    // A boolean, not the latency: a float returned from a call that is not inlined is boxed.
+    return judged <= this.#slo[m];
   }
 
   /** A request that would start too late on copy k: behind a busy copy, or waiting for one still starting. */

@@ -42,6 +42,8 @@ export class PoolState {
   /** Counts placements that changed copies; consolidation is asked again only after one. */
   placements = 0;
   consolidationCheckedAt = -1;
+  /** Instances draining now. */
+  draining = 0;
   #lastChange = 0;
   #nextOrder = 1;
   #scheduler: SchedulerInstance[] | undefined;
@@ -70,6 +72,7 @@ export class PoolState {
     const at = this.instances.findIndex((i) => i.id === id);
     if (at < 0 || this.instances[at].copies > 0) throw new Error(`simulator: cannot release instance ${id}: it is unknown or still holds copies`);
     this.#book(now);
+    if (this.instances[at].draining) this.draining--;
     this.instances.splice(at, 1);
     this.#scheduler = undefined;
     this.book = undefined;
@@ -77,7 +80,9 @@ export class PoolState {
 
   /** Marks an instance draining (consolidation): the scheduler moves its copies away. */
   drain(id: string): void {
-    this.instance(id).draining = true;
+    const instance = this.instance(id);
+    if (!instance.draining) this.draining++;
+    instance.draining = true;
     this.#scheduler = undefined;
     this.book = undefined;
   }
