@@ -348,7 +348,8 @@ function componentOps(entries: Entry<ComponentRecord>[], plan: EndpointPlan): Op
   for (const entry of entries) {
     const next = plan.components.get(entry.value.name);
     if (next === "delete") ops.push(...deleteComponentOps(entry));
-    else if (next && JSON.stringify(next) !== JSON.stringify(entry.value)) ops.push(put("inference-component", entry.key, next, unchanged(entry)));
+    else if (next && next !== entry.value && JSON.stringify(next) !== JSON.stringify(entry.value))
+      ops.push(put("inference-component", entry.key, next, unchanged(entry)));
   }
   return ops;
 }
