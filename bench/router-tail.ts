@@ -76,6 +76,7 @@ interface Measured {
 }
 
 async function measure(options: TailBenchOptions): Promise<Measured> {
+  const loadBefore = loadavg()[0]!;
   log("starting berth server and creating an endpoint with one berth/echo component");
   const berth = await startBerth({ nodeArgs: options.berthNodeArgs, auth: true, args: options.berthArgs, binary: options.berthBinary });
   await createEndpoint(berth, endpoint);
@@ -117,7 +118,7 @@ async function measure(options: TailBenchOptions): Promise<Measured> {
 
   await generator.stop();
   await berth.stop();
-  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}, load average before ${loadavg()[0]!.toFixed(2)}`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}, load average before ${loadBefore.toFixed(2)}, after ${loadavg()[0]!.toFixed(2)}`;
   return { rows: [one, many], idleCpuPercent, machine };
 }
 
