@@ -9,7 +9,7 @@ export interface PingResult {
 /**
  * Each copy is pinged every few seconds for as long as it runs, so the ping is the largest part of an
  * idle server's CPU with hundreds of copies. It is a fixed request written on a kept-alive connection
- * per port and a read of the status line: about a quarter of the CPU of node:http's client.
+ * per port and a read of the status line: about a third of the CPU of node:http's client.
  */
 const connections = new Map<number, PingConnection>();
 
