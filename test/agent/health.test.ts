@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import { ping } from "../../src/agent/health.js";
+import { chunkedBody, lengthBody } from "../../src/agent/ping-body.js";
 
 const servers: Server[] = [];
 after(() => {
@@ -82,5 +83,29 @@ describe("liveness pings", () => {
       }
     });
     for (let i = 0; i < 5; i++) assert.deepEqual(await ping(copy.port), { ok: true, detail: "GET /ping answered 200" });
+  });
+});
+
+describe("the end of a ping's answer", () => {
+  const bytes = (text: string) => Buffer.from(text, "latin1");
+
+  it("follows chunks split anywhere, with extensions and trailers, and stops where the next answer starts", () => {
+    const body = chunkedBody();
+    assert.equal(body.feed(bytes("4;name=val")), "more");
+    assert.equal(body.feed(bytes("ue\r\nHeal\r\n3\r")), "more");
+    assert.equal(body.feed(bytes("\nthy\r\n0\r\nX-Trailer: 1\r\n")), "more");
+    const rest = "\r\nHTTP/1.1 200 OK\r\n";
+    assert.equal(body.feed(bytes(rest)), 2);
+  });
+
+  it("gives up on framing it cannot follow", () => {
+    assert.equal(chunkedBody().feed(bytes("zz\r\n")), "bad");
+  });
+
+  it("counts a sized body across writes", () => {
+    const body = lengthBody(6);
+    assert.equal(body.feed(bytes("Hea")), "more");
+    assert.equal(body.feed(bytes("lthHTTP")), 3);
+    assert.equal(lengthBody(0).feed(Buffer.alloc(0)), 0);
   });
 });
