@@ -38,7 +38,7 @@ export const defaultTailBenchOptions: TailBenchOptions = {
   rate: 500,
   warmupMs: 2_000,
   stepMs: 10_000,
-  rounds: 3,
+  rounds: 5,
   idleMs: 30_000,
   markdownPath: "bench-results/router-tail.md",
   quiet: { maxOtherCores: 0.3, attempts: 3, patienceMs: 20_000 },
@@ -76,6 +76,7 @@ interface Measured {
 }
 
 async function measure(options: TailBenchOptions): Promise<Measured> {
+  const loadBefore = loadavg()[0]!;
   log("starting berth server and creating an endpoint with one berth/echo component");
   const berth = await startBerth({ nodeArgs: options.berthNodeArgs, auth: true, args: options.berthArgs, binary: options.berthBinary });
   await createEndpoint(berth, endpoint);
@@ -117,7 +118,7 @@ async function measure(options: TailBenchOptions): Promise<Measured> {
 
   await generator.stop();
   await berth.stop();
-  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}, load average before ${loadavg()[0]!.toFixed(2)}`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}, load average before ${loadBefore.toFixed(2)}, after ${loadavg()[0]!.toFixed(2)}`;
   return { rows: [one, many], idleCpuPercent, machine };
 }
 
@@ -179,12 +180,13 @@ function render(measured: Measured, options: TailBenchOptions): TailReport {
   const ratio = p99(many) / p99(one);
   const loopMax = Math.max(median(one.loopMaxMs), median(many.loopMaxMs));
   const table: Table = {
-    head: ["row", "p50 ms", "p99 ms", "max ms", "failed", "loop delay p99 ms", "loop delay max ms"],
-    right: [1, 2, 3, 4, 5, 6],
+    head: ["row", "p50 ms", "p99 ms", "p99 per round ms", "max ms", "failed", "loop delay p99 ms", "loop delay max ms"],
+    right: [1, 2, 4, 5, 6, 7],
     rows: measured.rows.map((row) => [
       row.label,
       fixed(median(row.results.map((r) => r.p50Ms)), 2),
       fixed(p99(row), 2),
+      row.results.map((r) => fixed(r.p99Ms, 1)).join(" / "),
       fixed(median(row.results.map((r) => r.maxMs)), 1),
       String(row.results.reduce((sum, r) => sum + r.failed + r.skipped, 0)),
       fixed(median(row.loopP99Ms), 1),
@@ -209,7 +211,7 @@ function render(measured: Measured, options: TailBenchOptions): TailReport {
   };
   // NaN (a value that could not be measured) fails every comparison above, so it fails the run.
   const passed = checks.rows.every((row) => row[3] === "pass");
-  const settings = `${options.rate} req/s open loop to one component, ${options.stepMs / 1000} s per step after ${options.warmupMs / 1000} s warm-up, median of ${options.rounds} rounds; idle CPU over ${options.idleMs / 1000} s. ${measured.machine}.`;
+  const settings = `${options.rate} req/s open loop to one component, ${options.stepMs / 1000} s per step after ${options.warmupMs / 1000} s warm-up, median of ${options.rounds} rounds (the p99 ratio is the ratio of the two rows' median p99s); idle CPU over ${options.idleMs / 1000} s. ${measured.machine}.`;
   return {
     passed,
     text: [textTable(table), "", textTable(checks), "", settings, passed ? "All targets met." : "TARGET MISSED."].join("\n"),

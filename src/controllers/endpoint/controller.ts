@@ -18,6 +18,7 @@ import { decideEndpoint, type EndpointPlan } from "./decide.js";
 import { defaultSessionDrainMs } from "./plan-session-drain.js";
 import { HostArtifactsView } from "./host-artifacts-view.js";
 import type { EndpointWorld } from "./world.js";
+import { yieldToLoop } from "../../util/slices.js";
 
 export interface EndpointControllerOptions {
   store: BerthStore;
@@ -124,6 +125,9 @@ export class EndpointController implements Controller {
       now,
     };
     const { scale, idleReleaseSeconds } = this.#options;
+    // Reading, deciding and writing are each a few milliseconds with hundreds of components: requests are
+    // served between them. The commit is conditional, so a change made meanwhile makes the pass run again.
+    await yieldToLoop();
     const plan = decideEndpoint(
       world,
       (type) => {
@@ -136,6 +140,7 @@ export class EndpointController implements Controller {
     );
     // A conflict throws: the runtime runs the pass again at once, from a fresh read. A settled endpoint's
     // pass changes nothing, and an empty commit would still cost a synchronous fsync.
+    await yieldToLoop();
     const ops = this.#operations(key, state, plan, world);
     if (ops.length > 0) await store.commit(ops);
     this.#logPlan(key, plan);
@@ -348,7 +353,8 @@ function componentOps(entries: Entry<ComponentRecord>[], plan: EndpointPlan): Op
   for (const entry of entries) {
     const next = plan.components.get(entry.value.name);
     if (next === "delete") ops.push(...deleteComponentOps(entry));
-    else if (next && JSON.stringify(next) !== JSON.stringify(entry.value)) ops.push(put("inference-component", entry.key, next, unchanged(entry)));
+    else if (next && next !== entry.value && JSON.stringify(next) !== JSON.stringify(entry.value))
+      ops.push(put("inference-component", entry.key, next, unchanged(entry)));
   }
   return ops;
 }

@@ -106,21 +106,34 @@ function withoutInstances(world: EndpointWorld, gone: Set<string>): EndpointWorl
 
 function finalComponents(components: ComponentRecord[], status: StatusPlan, copies: CopyPlan, now: number): Map<string, ComponentRecord | "delete"> {
   const out = new Map<string, ComponentRecord | "delete">();
+  const changes = new Map(status.components.map((c) => [c.name, c]));
   for (const component of components) {
-    const change = status.components.find((c) => c.name === component.name);
+    const change = changes.get(component.name);
     if (change?.delete) {
       out.set(component.name, "delete");
       continue;
     }
-    const next: ComponentRecord = { ...component };
     const ordinal = copies.nextOrdinals.get(component.name);
-    if (ordinal !== undefined && ordinal > component.nextCopyOrdinal) next.nextCopyOrdinal = ordinal;
-    if (change?.status && change.status !== component.status) {
-      next.status = change.status;
+    const newOrdinal = ordinal !== undefined && ordinal > component.nextCopyOrdinal;
+    const newStatus = change?.status !== undefined && change.status !== component.status;
+    const reason = typeof change?.failureReason === "string" ? change.failureReason.slice(0, 1024) : change?.failureReason;
+    // A settled component is passed on as it was read, so the caller sees at once that it is unchanged.
+    if (
+      !newOrdinal &&
+      !newStatus &&
+      (reason === undefined || reason === component.failureReason || (reason === null && component.failureReason === undefined))
+    ) {
+      out.set(component.name, component);
+      continue;
+    }
+    const next: ComponentRecord = { ...component };
+    if (newOrdinal) next.nextCopyOrdinal = ordinal;
+    if (newStatus) {
+      next.status = change.status!;
       next.lastModifiedAt = now;
     }
-    if (change?.failureReason === null) delete next.failureReason;
-    else if (typeof change?.failureReason === "string") next.failureReason = change.failureReason.slice(0, 1024);
+    if (reason === null) delete next.failureReason;
+    else if (reason !== undefined) next.failureReason = reason;
     out.set(component.name, next);
   }
   return out;

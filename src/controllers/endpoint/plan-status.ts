@@ -43,13 +43,33 @@ export function planStatus(world: EndpointWorld, unplaced: Map<string, Unplaced>
   const wake = (at: number) => {
     if (at > world.now && (plan.wakeAt === undefined || at < plan.wakeAt)) plan.wakeAt = at;
   };
-  for (const component of world.components) plan.components.push(componentChange(world, component, unplaced, wake));
+  const owned = copiesByComponent(world);
+  for (const component of world.components)
+    plan.components.push(componentChange(world, component, owned.get(component.name.toLowerCase()) ?? [], unplaced, wake));
   plan.endpoint = withWaiting(world, endpointChange(world, wake, adding));
   return plan;
 }
 
-function componentChange(world: EndpointWorld, component: ComponentRecord, unplaced: Map<string, Unplaced>, wake: (at: number) => void): ComponentChange {
-  const owned = world.copies.filter((c) => c.owner.type === "component" && c.owner.name.toLowerCase() === component.name.toLowerCase());
+/** Each component's copies by its lower-cased name, read once per pass rather than once per component. */
+function copiesByComponent(world: EndpointWorld): Map<string, CopyRecord[]> {
+  const byName = new Map<string, CopyRecord[]>();
+  for (const copy of world.copies) {
+    if (copy.owner.type !== "component") continue;
+    const name = copy.owner.name.toLowerCase();
+    const list = byName.get(name);
+    if (list) list.push(copy);
+    else byName.set(name, [copy]);
+  }
+  return byName;
+}
+
+function componentChange(
+  world: EndpointWorld,
+  component: ComponentRecord,
+  owned: CopyRecord[],
+  unplaced: Map<string, Unplaced>,
+  wake: (at: number) => void,
+): ComponentChange {
   if (component.status === "Deleting") return owned.length === 0 ? { name: component.name, delete: true } : { name: component.name };
   if (component.resolved.baseComponentName) return adapterChange(world, component);
   const active = owned.filter((c) => c.state === "Active" && !owned.some((o) => o.replaces === c.id));
