@@ -21,7 +21,6 @@ import { runsInContainer } from "../agent/images.js";
 import type { SupervisorTimings } from "../agent/supervisor.js";
 import { RouterMetrics } from "../router/metrics.js";
 import { registerFleetGauges } from "../metrics/fleet-gauges.js";
-import { registerEventLoopDelay } from "../metrics/event-loop.js";
 import { ObserverFanout } from "../router/observer.js";
 import { Router } from "../router/router.js";
 import { RoutingTablePublisher } from "./routing-table-publisher.js";
@@ -138,7 +137,6 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     sessions: sessions.table,
   });
   metrics.trackBodyBudget(router.bodies);
-  const stopLoopDelay = registerEventLoopDelay(metrics.registry);
   registerFleetGauges(metrics.registry, {
     variants: monitoring.sources.variants,
     waiting: () =>
@@ -339,7 +337,6 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
         sessions.stop();
         await router.close();
         await monitoring.close();
-        stopLoopDelay();
         await store.close();
       })();
       return closing;

@@ -157,7 +157,7 @@ describe("invoking models through the router", () => {
     assert.match(text, /^berth_process_cpu_seconds_total \d/m, "the server's own process metrics");
     assert.match(text, /^berth_nodejs_heap_size_used_bytes \d/m);
     assert.doesNotMatch(text, /berth_process_process_/);
-    for (const quantile of ["0.5", "0.99", "1"])
-      assert.match(text, new RegExp(`^berth_event_loop_delay_seconds\\{quantile="${quantile}"\\} \\d`, "m"), `event-loop delay, quantile ${quantile}`);
+    for (const statistic of ["p50", "p99", "max"])
+      assert.match(text, new RegExp(`^berth_nodejs_eventloop_lag_${statistic}_seconds \\d`, "m"), `event-loop delay (monitorEventLoopDelay), ${statistic}`);
   });
 });
