@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { writeKeys } from "../../src/auth/keys-file.js";
 import { administratorPolicy } from "../../src/auth/policy.js";
 import { signedHeaders } from "../../src/cli/signed-fetch.js";
-import { childPids } from "./cpu.js";
+import { childPids, spawnNode } from "./cpu.js";
 import { freePort, pollUntil } from "./net.js";
 import { killPid, onCleanup, stopChild } from "./processes.js";
 
@@ -103,10 +103,7 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
   const sign: RequestSigner = options.auth
     ? (target, init) => signedHeaders(target, init, { credentials, region: "us-east-1", service: "sagemaker" })
     : async (_target, init) => init.headers;
-  // taskset execs node, so the pid stays Berth's own.
-  const child = options.cpus
-    ? spawn("taskset", ["-c", options.cpus, process.execPath, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-    : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawnNode(args, { cpus: options.cpus, stdio: ["ignore", "pipe", "pipe"] });
   const forgetChild = onCleanup(() => stopBerth(child, url, sign));
   let lines = 0;
   let output = "";

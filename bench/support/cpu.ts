@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /** Linux's USER_HZ, the unit of /proc CPU times; 100 on every mainstream kernel build. */
@@ -103,6 +103,13 @@ async function waitForQuiet(groups: Record<string, number[]>, options: QuietOpti
 /** Whether taskset (util-linux) is here to pin processes to CPUs. */
 export function canPin(): boolean {
   return spawnSync("taskset", ["-p", String(process.pid)], { encoding: "utf8" }).status === 0;
+}
+
+/** Starts `node <args>`, on these CPUs when given (taskset -c, which execs node, so the pid stays node's own). */
+export function spawnNode(args: string[], options: { cpus?: string; stdio: StdioOptions }): ChildProcess {
+  return options.cpus
+    ? spawn("taskset", ["-c", options.cpus, process.execPath, ...args], { stdio: options.stdio })
+    : spawn(process.execPath, args, { stdio: options.stdio });
 }
 
 /** Moves a running process, every thread of it, onto these CPUs (taskset -a -p -c). */

@@ -1,5 +1,6 @@
-import { fork, spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { fork, type ChildProcess, type StdioOptions } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { spawnNode } from "./cpu.js";
 import type { LoadJob, LoadResult } from "./load-generator.js";
 import { onCleanup, stopChild } from "./processes.js";
 
@@ -24,7 +25,7 @@ export class LoadGenerator {
   /** cpus: pins the generator to these CPUs (taskset -c), away from the servers, for steadier A/B runs. */
   static start(options: { cpus?: string } = {}): LoadGenerator {
     const stdio: StdioOptions = ["ignore", "inherit", "inherit", "ipc"];
-    return new LoadGenerator(options.cpus ? spawn("taskset", ["-c", options.cpus, process.execPath, script], { stdio }) : fork(script, [], { stdio }));
+    return new LoadGenerator(options.cpus ? spawnNode([script], { cpus: options.cpus, stdio }) : fork(script, [], { stdio }));
   }
 
   /** Runs one job; fails if the generator does not answer within the job's time plus a margin. */

@@ -1,5 +1,5 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { spawnNode } from "./cpu.js";
 import { freePort, waitForPort } from "./net.js";
 import { onCleanup, stopChild } from "./processes.js";
 
@@ -15,9 +15,7 @@ export interface NodeFloor {
 export async function startNodeFloor(copyPort: number, options: { cpus?: string } = {}): Promise<NodeFloor> {
   const port = await freePort();
   const args = [script, String(port), String(copyPort)];
-  const child = options.cpus
-    ? spawn("taskset", ["-c", options.cpus, process.execPath, ...args], { stdio: ["ignore", "inherit", "inherit"] })
-    : spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit"] });
+  const child = spawnNode(args, { cpus: options.cpus, stdio: ["ignore", "inherit", "inherit"] });
   const forget = onCleanup(() => stopChild(child, "SIGTERM", 2_000));
   let exited: string | undefined;
   child.once("exit", (code, signal) => (exited = `it exited with ${signal ?? code}`));

@@ -81,6 +81,11 @@ export function registerServerCommand(program: Command): void {
           throw error;
         }
         const log = createLogger({ level: config.logLevel, pretty: config.logFormat === "pretty" });
+        // A stop asked for while the server starts (its port may already answer) waits for the start to finish.
+        let stopAsked: string | undefined;
+        const askStop = (signal: string) => (stopAsked = signal);
+        process.once("SIGTERM", askStop);
+        process.once("SIGINT", askStop);
         let server;
         try {
           server = await startServer(config, { log });
@@ -116,6 +121,9 @@ export function registerServerCommand(program: Command): void {
             },
           );
         };
+        process.off("SIGTERM", askStop);
+        process.off("SIGINT", askStop);
+        if (stopAsked) return shutdown(stopAsked);
         process.once("SIGTERM", () => shutdown("SIGTERM"));
         process.once("SIGINT", () => shutdown("SIGINT"));
         if (flags.demo) {

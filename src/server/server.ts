@@ -124,13 +124,16 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   const sessions = await storedSessions(store, clock);
   const latency = new LatencyHistograms(monitoring.bucketMs, () => clock.now());
   const observer = new ObserverFanout([metrics, monitoring.recorder, latency]);
+  // The router's and its workers' requests at zero copies, and their backlogs, reach the autoscaler (through the leader in a cluster).
+  const wake = (component: string) => (cluster ? cluster.wake(component, (name) => autoscaler.wake(name)) : autoscaler.wake(component));
+  const backlog = (component: string, waiting: number) => autoscaler.backlog(component, waiting);
   const router = new Router({
     accountId: config.accountId,
     observer,
     invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
     hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
-    onWake: (component) => (cluster ? cluster.wake(component, (name) => autoscaler.wake(name)) : autoscaler.wake(component)),
-    onBacklog: (component, waiting) => autoscaler.backlog(component, waiting),
+    onWake: wake,
+    onBacklog: backlog,
     copyConcurrency: config.maxConcurrentRequestsPerCopy,
     bufferedBodyBudgetBytes: config.limits.bufferedBodyBudgetBytes,
     clock,
@@ -159,8 +162,8 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
           store,
           observer,
           sessions: sessions.table,
-          onWake: (component) => (cluster ? cluster.wake(component, (name) => autoscaler.wake(name)) : autoscaler.wake(component)),
-          onBacklog: (component, waiting) => autoscaler.backlog(component, waiting),
+          onWake: wake,
+          onBacklog: backlog,
           log: log.child({ component: "router-workers" }),
         })
       : undefined;
