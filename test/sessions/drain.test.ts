@@ -59,10 +59,17 @@ describe("stateful sessions when their copy is stopped by an update or a scale-i
         DeploymentConfig: { RollingUpdatePolicy: { MaximumBatchSize: { Type: "COPY_COUNT", Value: 1 }, WaitIntervalInSeconds: 0 } },
       }),
     );
-    const first = await eventually(async () => (await copiesOf(endpoint, `${name}-`)).find((c) => c.state === "Draining")?.copyId, {
-      what: `an old copy of ${name} to be stopped`,
-    });
-    assert.equal(first, `${name}-1`, "the copy without a session is replaced first");
+    // A copy without sessions drains at once and may be gone before a poll sees it Draining: an old copy
+    // that is no longer Active, gone or draining, is one the update stopped.
+    const stopped = await eventually(
+      async () => {
+        const active = new Set((await copiesOf(endpoint, `${name}-`)).filter((c) => c.state === "Active").map((c) => c.copyId));
+        const old = [`${name}-1`, `${name}-2`].filter((id) => !active.has(id));
+        return old.length > 0 ? old : undefined;
+      },
+      { what: `an old copy of ${name} to be stopped` },
+    );
+    assert.deepEqual(stopped, [`${name}-1`], "the copy without a session is replaced first, while the session's copy still serves");
     assert.equal((await send(endpoint, name, session.id)).copy, session.copy, "the session still reaches its copy");
     await eventually(async () => ((await copiesOf(endpoint, `${name}-2`)).some((c) => c.state === "Draining") ? true : undefined), {
       what: `${session.copy}, holding the session, to be stopped in the next batch`,

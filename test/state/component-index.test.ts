@@ -6,7 +6,7 @@ import { newDataDir, startBerth, type BerthProcess } from "../support/berth-proc
 import { createIcEndpoint, echoComponent, uniqueName } from "../support/fixtures.js";
 import { eventually } from "../support/wait.js";
 import { join } from "node:path";
-import { adapterInput, assertListsAgree, listedOn, waitUntilGone } from "./server-checks.js";
+import { adapterInput, assertListsAgree, listedOn, waitUntilGone, waitUntilNoneDeleting } from "./server-checks.js";
 import { indexAndComponents, newStore } from "./builders.js";
 
 const demoAdapter = fileURLToPath(new URL("../../../models/adapters/berth-demo-lora", import.meta.url));
@@ -129,6 +129,8 @@ describe("the component index across kill -9", () => {
 
     const second = await startBerth({ dataDir });
     try {
+      // Deletes acknowledged before the kill finish after the restart: the lists are compared once they have.
+      await waitUntilNoneDeleting(second.sagemaker);
       await assertListsAgree(second.sagemaker, endpoints);
     } finally {
       await second.stop();
