@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -11,8 +12,9 @@ import { LoadGenerator, type LoadJob, type LoadResult, type LoadTarget } from ".
 import { findNginx, nginxMissing, startNginx } from "./support/nginx.js";
 import { startNodeFloor } from "./support/node-floor.js";
 import { cleanUpOnSignals, cleanupAll } from "./support/processes.js";
-import { renderRouterReport, type RouterMeasurements, type RouterReport, type Step, type TargetName } from "./support/router-report.js";
+import { renderRouterReport, targetLabels, type RouterMeasurements, type RouterReport, type Step, type TargetName } from "./support/router-report.js";
 import { fixed } from "./support/table.js";
+import { uwsInstall, uwsPackage } from "./support/uws-package.js";
 import { runTailBenchmark } from "./router-tail.js";
 
 export { routerTargets } from "./support/router-report.js";
@@ -109,10 +111,15 @@ export async function runRouterBenchmark(overrides: Partial<RouterBenchOptions> 
 const log = (line: string) => console.error(`[bench:router] ${line}`);
 
 async function measure(options: RouterBenchOptions): Promise<RouterMeasurements> {
-  const wanted = (name: TargetName) => name === "direct" || !options.targets || options.targets.includes(name);
+  // floor-uws needs a package Berth does not depend on: measured only when named.
+  const wanted = (name: TargetName) => name === "direct" || (!options.targets && name !== "floor-uws") || options.targets?.includes(name) === true;
   const nginxBinary = findNginx();
   // The baseline is part of the targets: without it the benchmark fails, it does not pass on what it could measure.
   if (!nginxBinary && wanted("nginx")) throw new BaselineMissing(nginxMissing);
+  if (wanted("floor-uws") && !resolvable(uwsPackage.name))
+    throw new BaselineMissing(
+      `the floor-uws target needs uWebSockets.js, which Berth does not depend on. Install it from the npm registry with \`${uwsInstall}\`, then run the benchmark again.`,
+    );
 
   const cores = cpus().length;
   const pin = options.pin && cores >= 2 && canPin();
@@ -131,6 +138,7 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
   if (layout && echo.pid) pinProcess(echo.pid, layout.load);
   const nginx = nginxBinary && wanted("nginx") ? await startNginx(nginxBinary, echo.port, { cpus: layout?.proxy }) : undefined;
   const floor = wanted("floor") ? await startNodeFloor(echo.port, { cpus: layout?.proxy }) : undefined;
+  const uwsFloor = wanted("floor-uws") ? await startNodeFloor(echo.port, { cpus: layout?.proxy, server: "uws" }) : undefined;
 
   const json = { "content-type": "application/json" };
   const targets = new Map<TargetName, LoadTarget>([["direct", { origin: `http://127.0.0.1:${echo.port}`, path: "/invocations", headers: json, body }]]);
@@ -152,6 +160,7 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
   }
   if (nginx) targets.set("nginx", { origin: `http://127.0.0.1:${nginx.port}`, path: "/invocations", headers: json, body });
   if (floor) targets.set("floor", { origin: `http://127.0.0.1:${floor.port}`, path: "/invocations", headers: json, body });
+  if (uwsFloor) targets.set("floor-uws", { origin: `http://127.0.0.1:${uwsFloor.port}`, path: "/invocations", headers: json, body });
   for (const [name, target] of targets) await checkEchoes(name, target);
 
   const generator = LoadGenerator.start({ cpus: layout?.load });
@@ -173,6 +182,10 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
     cpuGroups["node floor"] = [floor.pid];
     proxyGroups.floor = "node floor";
   }
+  if (uwsFloor) {
+    cpuGroups["uws floor"] = [uwsFloor.pid];
+    proxyGroups["floor-uws"] = "uws floor";
+  }
   const steps: Step[] = [...options.rates.map((rate) => ({ label: `${rate} req/s`, rate })), { label: `max, ${options.connections} conn`, rate: 0 }];
   const logLinesBefore = berth.logLines();
   const load = await runSteps({ generator, targets, steps, cpuGroups, options });
@@ -189,6 +202,7 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
   }
   await nginx?.stop();
   await floor?.stop();
+  await uwsFloor?.stop();
   await berth.stop();
 
   const machine = `${cores} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}${nginx ? `, nginx ${nginx.version}` : ""}, load average before ${loadavg()[0]!.toFixed(2)}`;
@@ -215,6 +229,15 @@ async function measure(options: RouterBenchOptions): Promise<RouterMeasurements>
       attempts: options.quiet.attempts,
     },
   };
+}
+
+function resolvable(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A baseline the targets are measured against is not installed: said plainly, without a stack trace. */
@@ -279,13 +302,24 @@ function paddedJson(bytes: number): string {
   return JSON.stringify({ inputs: "x".repeat(bytes - empty.length) });
 }
 
+/** A wrong command line: said plainly, without a stack trace. */
+class UsageError extends Error {}
+
+function targetNames(list: string): TargetName[] {
+  const known = Object.keys(targetLabels).filter((name) => name !== "direct");
+  const names = list.split(",");
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new UsageError(`--targets names ${unknown.join(", ")}, which the benchmark does not know; it measures ${known.join(", ")}`);
+  return names as TargetName[];
+}
+
 function parseArgs(argv: string[]): Partial<RouterBenchOptions> {
   const options: Partial<RouterBenchOptions> = {};
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
       const next = argv[++i];
-      if (next === undefined) throw new Error(`${flag} needs a value`);
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
       return next;
     };
     if (flag === "--rounds") options.rounds = Number(value());
@@ -294,15 +328,15 @@ function parseArgs(argv: string[]): Partial<RouterBenchOptions> {
     else if (flag === "--max-ms") options.maxMs = Number(value());
     else if (flag === "--connections") options.connections = Number(value());
     else if (flag === "--llm-requests") options.llmRequests = Number(value());
-    else if (flag === "--targets") options.targets = value().split(",") as TargetName[];
+    else if (flag === "--targets") options.targets = targetNames(value());
     else if (flag === "--berth-node-args") options.berthNodeArgs = value().split(" ").filter(Boolean);
     else if (flag === "--no-auth") options.auth = false;
     else if (flag === "--no-pin") options.pin = false;
     else if (flag === "--max-other-cores") options.quiet = { ...defaultRouterBenchOptions.quiet, maxOtherCores: Number(value()) };
     else if (flag === "--quick") Object.assign(options, { rounds: 1, stepMs: 2_000, maxMs: 3_000, llmRequests: 3 });
     else
-      throw new Error(
-        `unknown flag ${flag}; flags: --rounds N, --rates 200,1000,2000, --step-ms N, --max-ms N, --connections N, --llm-requests N (0 skips the LLM), --targets router,router2,nginx,floor, --berth-node-args '--cpu-prof --cpu-prof-dir=DIR', --no-auth, --no-pin, --max-other-cores N (how busy the rest of the machine may be), --quick`,
+      throw new UsageError(
+        `unknown flag ${flag}; flags: --rounds N, --rates 200,1000,2000, --step-ms N, --max-ms N, --connections N, --llm-requests N (0 skips the LLM), --targets router,router2,nginx,floor,floor-uws (floor-uws only when named), --berth-node-args '--cpu-prof --cpu-prof-dir=DIR', --no-auth, --no-pin, --max-other-cores N (how busy the rest of the machine may be), --quick`,
       );
   }
   return options;
@@ -324,7 +358,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       if (!tail.passed) process.exitCode = 1;
     }
   } catch (error) {
-    console.error(`router benchmark failed: ${error instanceof BaselineMissing ? error.message : ((error as Error).stack ?? String(error))}`);
+    console.error(
+      `router benchmark failed: ${error instanceof BaselineMissing || error instanceof UsageError ? error.message : ((error as Error).stack ?? String(error))}`,
+    );
     process.exitCode = 1;
   }
 }

@@ -3,7 +3,10 @@ import { spawnNode } from "./cpu.js";
 import { freePort, waitForPort } from "./net.js";
 import { onCleanup, stopChild } from "./processes.js";
 
-const script = fileURLToPath(new URL("./node-floor-proxy.js", import.meta.url));
+const scripts = {
+  node: fileURLToPath(new URL("./node-floor-proxy.js", import.meta.url)),
+  uws: fileURLToPath(new URL("./uws-floor-proxy.js", import.meta.url)),
+};
 
 export interface NodeFloor {
   port: number;
@@ -11,10 +14,13 @@ export interface NodeFloor {
   stop(): Promise<void>;
 }
 
-/** Starts the Node-floor proxy (node-floor-proxy.ts) in front of the copy at copyPort, pinned to `cpus` where given. */
-export async function startNodeFloor(copyPort: number, options: { cpus?: string } = {}): Promise<NodeFloor> {
+/**
+ * Starts a Node-floor proxy in front of the copy at copyPort, pinned to `cpus` where given: node:http's server
+ * (node-floor-proxy.ts) or uWebSockets.js's (uws-floor-proxy.ts), undici's client in both.
+ */
+export async function startNodeFloor(copyPort: number, options: { cpus?: string; server?: "node" | "uws" } = {}): Promise<NodeFloor> {
   const port = await freePort();
-  const args = [script, String(port), String(copyPort)];
+  const args = [scripts[options.server ?? "node"], String(port), String(copyPort)];
   const child = spawnNode(args, { cpus: options.cpus, stdio: ["ignore", "inherit", "inherit"] });
   const forget = onCleanup(() => stopChild(child, "SIGTERM", 2_000));
   let exited: string | undefined;

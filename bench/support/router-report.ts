@@ -6,8 +6,11 @@ import { fixed, markdownTable, median, signed, textTable, type Table } from "./t
 /** What the router must reach (issue 16): at 1,000 req/s, and flat out on one core against nginx's one worker. */
 export const routerTargets = { addedP50Ms: 0.25, addedP99Ms: 1.0, throughputOfNginx: 0.6, cpuUsPerRequest: 70 };
 
-/** router2: Berth with --router-workers 2; floor: node:http and undici relaying with nothing else (support/node-floor-proxy.ts). */
-export type TargetName = "direct" | "router" | "router2" | "nginx" | "floor";
+/**
+ * router2: Berth with --router-workers 2; floor: node:http and undici relaying with nothing else
+ * (support/node-floor-proxy.ts); floor-uws: the same with uWebSockets.js's server, measured only when named.
+ */
+export type TargetName = "direct" | "router" | "router2" | "nginx" | "floor" | "floor-uws";
 
 export const targetLabels: Record<TargetName, string> = {
   direct: "direct",
@@ -15,6 +18,7 @@ export const targetLabels: Record<TargetName, string> = {
   router2: "router ×2 workers",
   nginx: "nginx",
   floor: "Node floor (node:http + undici only)",
+  "floor-uws": "Node floor (uWebSockets.js + undici only)",
 };
 
 export interface Step {
@@ -194,6 +198,7 @@ function targetTable(
   const routerCpu = m.names.includes("router") ? usPerRequest("router") : undefined;
   const nginxCpu = m.names.includes("nginx") ? usPerRequest("nginx") : undefined;
   const floorCpu = m.names.includes("floor") ? usPerRequest("floor") : undefined;
+  const uwsFloorCpu = m.names.includes("floor-uws") ? usPerRequest("floor-uws") : undefined;
   const share = routerMax && nginxMax ? routerMax.reqPerSec / nginxMax.reqPerSec : undefined;
   const rows = [
     row(
@@ -202,7 +207,11 @@ function targetTable(
       routerCpu,
       routerCpu === undefined ? missing("router") : `${routerCpu.toFixed(0)} µs`,
       (v) => v <= t.cpuUsPerRequest,
-      [nginxCpu === undefined ? "" : `nginx ${nginxCpu.toFixed(0)} µs`, floorCpu === undefined ? "" : `Node floor ${floorCpu.toFixed(0)} µs`]
+      [
+        nginxCpu === undefined ? "" : `nginx ${nginxCpu.toFixed(0)} µs`,
+        floorCpu === undefined ? "" : `Node floor ${floorCpu.toFixed(0)} µs`,
+        uwsFloorCpu === undefined ? "" : `uWebSockets.js floor ${uwsFloorCpu.toFixed(0)} µs`,
+      ]
         .filter(Boolean)
         .join(", "),
     ),
@@ -238,6 +247,16 @@ function targetTable(
       "",
       `${signed(routerCpu - floorCpu, 0)} µs`,
       `floor ${floorCpu.toFixed(0)} µs${floorMax && nginxMax ? `, ${((100 * floorMax.reqPerSec) / nginxMax.reqPerSec).toFixed(0)}% of nginx's req/s` : ""}${floorCpu > t.cpuUsPerRequest ? `: above the ${t.cpuUsPerRequest} µs target` : ""}`,
+      "",
+    ]);
+  }
+  const uwsMax = cell("floor-uws", maxLabel);
+  if (uwsFloorCpu !== undefined && uwsMax) {
+    rows.push([
+      "Node floor with uWebSockets.js's server, max step (no target)",
+      "",
+      `${fixed(uwsFloorCpu, 0)} µs CPU/req, ${uwsMax.reqPerSec.toFixed(0)} req/s${nginxMax ? `, ${((100 * uwsMax.reqPerSec) / nginxMax.reqPerSec).toFixed(0)}% of nginx's` : ""}`,
+      "",
       "",
     ]);
   }
