@@ -275,7 +275,7 @@ async function runSteps(run: {
           log(`${name} ${step.label}: ${result.failed} failed, ${result.skipped} skipped${result.firstError ? ` (${result.firstError})` : ""}`);
         const noise = `other load ${measured.cpu.other.toFixed(2)} cores${measured.attempts > 1 ? ` (quietest of ${measured.attempts} tries)` : ""}`;
         log(
-          `round ${round + 1}/${options.rounds} ${name.padEnd(6)} ${step.label.padEnd(14)} p50 ${fixed(result.p50Ms, 3)} ms  p99 ${fixed(result.p99Ms, 3)} ms  ${result.reqPerSec.toFixed(0)} req/s  ${noise}`,
+          `round ${round + 1}/${options.rounds} ${name.padEnd(9)} ${step.label.padEnd(14)} p50 ${fixed(result.p50Ms, 3)} ms  p99 ${fixed(result.p99Ms, 3)} ms  ${result.reqPerSec.toFixed(0)} req/s  ${noise}`,
         );
       }
     }

@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
-import { Pool, type Dispatcher } from "undici";
+import { Pool } from "undici";
+import { relayToCopy } from "./floor-relay.js";
 
 /**
  * The floor any Node router pays on this machine: node:http's server and undici's client, the parts Berth's
@@ -16,32 +17,10 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-    const answer: Buffer[] = [];
-    let status = 502;
-    let contentType = "application/octet-stream";
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart() {},
-      onResponseStart(_controller, statusCode, headers) {
-        status = statusCode;
-        contentType = String(headers["content-type"] ?? contentType);
-      },
-      onResponseData(_controller, chunk) {
-        answer.push(chunk);
-      },
-      onResponseEnd() {
-        const out = answer.length === 1 ? answer[0]! : Buffer.concat(answer);
-        res.writeHead(status, { "content-type": contentType, "content-length": out.length });
-        res.end(out);
-      },
-      onResponseError() {
-        res.writeHead(502, { "content-length": 0 });
-        res.end();
-      },
-    };
-    pool.dispatch(
-      { path: "/invocations", method: "POST", headers: { "content-type": req.headers["content-type"] ?? "application/octet-stream" }, body },
-      handler,
-    );
+    relayToCopy(pool, req.headers["content-type"] ?? "application/octet-stream", body, (status, contentType, answer) => {
+      res.writeHead(status, answer ? { "content-type": contentType, "content-length": answer.length } : { "content-length": 0 });
+      res.end(answer);
+    });
   });
 });
 server.listen(listenPort, "127.0.0.1");

@@ -1,4 +1,5 @@
-import { Pool, type Dispatcher } from "undici";
+import { Pool } from "undici";
+import { relayToCopy } from "./floor-relay.js";
 import { uwsPackage } from "./uws-package.js";
 
 /**
@@ -38,29 +39,9 @@ uws
       chunks.push(Buffer.from(chunk.slice(0)));
       if (!isLast) return;
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      const answer: Buffer[] = [];
-      let status = 502;
-      let answerType = "application/octet-stream";
-      const reply = (code: number, out?: Buffer) => {
-        if (!aborted) res.cork(() => res.writeStatus(String(code)).writeHeader("content-type", answerType).end(out));
-      };
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart() {},
-        onResponseStart(_controller, statusCode, headers) {
-          status = statusCode;
-          answerType = String(headers["content-type"] ?? answerType);
-        },
-        onResponseData(_controller, data) {
-          answer.push(data);
-        },
-        onResponseEnd() {
-          reply(status, answer.length === 1 ? answer[0]! : Buffer.concat(answer));
-        },
-        onResponseError() {
-          reply(502);
-        },
-      };
-      pool.dispatch({ path: "/invocations", method: "POST", headers: { "content-type": contentType }, body }, handler);
+      relayToCopy(pool, contentType, body, (status, answerType, answer) => {
+        if (!aborted) res.cork(() => res.writeStatus(String(status)).writeHeader("content-type", answerType).end(answer));
+      });
     });
   })
   .listen("127.0.0.1", listenPort!, (listening) => {
