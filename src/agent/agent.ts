@@ -297,7 +297,8 @@ export class NodeAgent {
         if (this.#closed) return;
         const { urls, memoryUrls } = await this.#artifacts.heldUrls();
         const parked = this.#parking?.placementKeys() ?? [];
-        const report = { host, urls, ...(this.#memory ? { memoryUrls } : {}), ...(parked.length > 0 ? { parked } : {}) };
+        const parkedDevices = this.#parking?.placementDevices() ?? {};
+        const report = { host, urls, ...(this.#memory ? { memoryUrls } : {}), ...(parked.length > 0 ? { parked, parkedDevices } : {}) };
         const known = (await store.get("host-artifacts", host))?.value;
         if (JSON.stringify(known) !== JSON.stringify(report)) await store.commit([put("host-artifacts", host, report)]);
       })

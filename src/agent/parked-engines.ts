@@ -13,6 +13,8 @@ export interface ParkingTicket {
   identity: string;
   /** What the host reports to placement (src/domain/parked-engine-key.ts). */
   placementKey: string;
+  /** The copy's device indices on the host, reported with the key: a copy placed on them can take the engine over. */
+  devices: readonly number[];
   /** Called once the engine leaves the lot (taken over, evicted or exited): what the parked copy held is given back. */
   leave: () => void;
 }
@@ -20,6 +22,7 @@ export interface ParkingTicket {
 export interface ParkedEngine {
   identity: string;
   placementKey: string;
+  devices: readonly number[];
   engine: EngineProcess;
   /** The copy whose stop parked it. */
   parkedBy: string;
@@ -30,12 +33,12 @@ export interface ParkedEngine {
 }
 
 /** The match key of a copy's engine: its owner, specification (image, artifact, environment, limits) and devices. */
-export function parkingIdentity(copy: CopyRecord, devices: readonly DeviceInfo[]): { identity: string; placementKey: string } {
+export function parkingIdentity(copy: CopyRecord, devices: readonly DeviceInfo[]): { identity: string; placementKey: string; devices: readonly number[] } {
   const { startupTimeoutSeconds, downloadTimeoutSeconds, strategy, ...spec } = copy.spec;
   (void startupTimeoutSeconds, void downloadTimeoutSeconds, void strategy);
   const placementKey = parkedEngineKey(copy.endpointName, copy.owner, copy.spec);
   const identity = JSON.stringify({ placementKey, spec, share: copy.share ?? null, devices: visibleDeviceIds(copy, devices) });
-  return { identity, placementKey };
+  return { identity, placementKey, devices: copy.devices };
 }
 
 const mib = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
@@ -80,6 +83,7 @@ export class ParkedEngines {
     const parked: ParkedEngine = {
       identity: ticket.identity,
       placementKey: ticket.placementKey,
+      devices: ticket.devices,
       engine,
       parkedBy: copyId,
       adaptersDir,
@@ -116,6 +120,16 @@ export class ParkedEngines {
   /** The placement keys of the engines parked here, for the host's report. */
   placementKeys(): string[] {
     return [...new Set(this.#parked.map((p) => p.placementKey))].sort();
+  }
+
+  /** Per placement key, the devices of each engine parked under it, the most recently parked first, for the host's report. */
+  placementDevices(): Record<string, number[][]> {
+    const out = new Map<string, number[][]>();
+    for (let i = this.#parked.length - 1; i >= 0; i--) {
+      const parked = this.#parked[i]!;
+      out.set(parked.placementKey, [...(out.get(parked.placementKey) ?? []), [...parked.devices]]);
+    }
+    return Object.fromEntries(out);
   }
 
   /** Stops parked engines, least recently used first, until the host has `bytes` available (a copy is about to start a process). */

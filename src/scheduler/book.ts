@@ -65,6 +65,7 @@ export class PlacementBook {
     holdersOf?: PlacementInput["holders"],
     memoryHoldersOf?: PlacementInput["memoryHolders"],
     parkedHoldersOf?: PlacementInput["parkedHolders"],
+    parkedDevices?: PlacementInput["parkedDevices"],
   ): BookDecision {
     if (this.#moving) throw new Error("PlacementBook: a decision started moves; build a new book from the copies as they are now");
     const byName = byComponent(demands);
@@ -104,9 +105,10 @@ export class PlacementBook {
       const addOne = (reason: string, replaces?: string): boolean => {
         const i = pick();
         if (i < 0) return false;
-        const devices = share ? fleet.allocateShare(i, needs, share) : fleet.allocate(i, needs);
-        const id = namer.next(prefix);
         const instanceId = fleet.instances[i].id;
+        const parked = parkedDevices?.[component]?.[instanceId];
+        const devices = share ? fleet.allocateShare(i, needs, share, parked) : fleet.allocate(i, needs, parked);
+        const id = namer.next(prefix);
         const copy: AddedCopy = { id, component, instanceId, devices, resources: { ...needs }, ready: false, reason };
         if (share) copy.share = { ...share };
         const made = replaces === undefined ? copy : { ...copy, replaces };

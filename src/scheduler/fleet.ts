@@ -69,11 +69,17 @@ export class Fleet {
   }
 
   /** Reserves `needs` on instance i with its lowest free device indices, and returns those indices. */
-  allocate(i: number, needs: Resources): number[] {
+  /** Free devices of instance i for whole-device needs: the first of `preferred` whose devices are all free and as many as needed, else the lowest free ones. */
+  allocate(i: number, needs: Resources, preferred?: readonly (readonly number[])[]): number[] {
     const holders = this.#holders[i];
     const all = this.#devices[i];
-    const devices: number[] = [];
-    for (let k = 0; k < all.length && devices.length < needs.accelerators; k++) {
+    const free = (device: number) => {
+      const k = all.indexOf(device);
+      return k >= 0 && holders[k] === 0;
+    };
+    const wanted = preferred?.find((set) => set.length === needs.accelerators && new Set(set).size === set.length && set.every(free));
+    const devices: number[] = wanted ? [...wanted] : [];
+    for (let k = 0; !wanted && k < all.length && devices.length < needs.accelerators; k++) {
       if (holders[k] === 0) devices.push(all[k]);
     }
     this.hold(i, { devices, resources: needs });
@@ -98,6 +104,12 @@ export class Fleet {
     return best;
   }
 
+  /** Whether instance i's k-th device has room for `share` (as bestDevice judges); false for k < 0. */
+  #shareFits(i: number, k: number, share: DeviceShare): boolean {
+    if (k < 0) return false;
+    return this.deviceFreeMiB(i, k) >= share.memoryMiB && this.#ledger(i).sharePercent[k] + (share.computePercent ?? 0) <= 100;
+  }
+
   /** Accelerator memory a share could still take on instance i's k-th device: 0 while a whole-device copy holds it. */
   deviceFreeMiB(i: number, k: number): number {
     const { memoryMiB, shareMiB, shareHolders } = this.#ledger(i);
@@ -113,9 +125,14 @@ export class Fleet {
     return this.#devices[i].length;
   }
 
-  /** Reserves `needs` and `share` on the device of instance i that bestDevice picks, and returns that device's index. */
-  allocateShare(i: number, needs: Resources, share: DeviceShare): number[] {
-    const k = this.bestDevice(i, share);
+  /**
+   * Reserves `needs` and `share` on one device of instance i and returns its index: the first of `preferred`
+   * (single devices) with room for the share, else the one bestDevice picks.
+   */
+  allocateShare(i: number, needs: Resources, share: DeviceShare, preferred?: readonly (readonly number[])[]): number[] {
+    const fits = (set: readonly number[]) => set.length === 1 && this.#shareFits(i, this.#devices[i].indexOf(set[0]), share);
+    const wanted = preferred?.find(fits);
+    const k = wanted ? this.#devices[i].indexOf(wanted[0]) : this.bestDevice(i, share);
     if (k < 0) throw new Error(`Fleet.allocateShare: no device of ${this.instances[i].id} has room for the share`);
     const devices = [this.#devices[i][k]];
     this.hold(i, { devices, resources: needs, share });

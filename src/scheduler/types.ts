@@ -75,7 +75,15 @@ export interface PlacementInput {
   memoryHolders?: Readonly<Record<string, readonly string[]>>;
   /** Per component (ComponentDemand.component), the instances whose host keeps an engine of it parked: preferred over any artifact holder. */
   parkedHolders?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Per component, then per instance id, the device indices each parked engine of it was started on (a process
+   * cannot move to other devices): a copy placed on that instance takes those devices when they are free.
+   */
+  parkedDevices?: ParkedDevices;
 }
+
+/** Component → instance id → the device indices of each engine of the component parked there. */
+export type ParkedDevices = Readonly<Record<string, Readonly<Record<string, readonly (readonly number[])[]>>>>;
 
 export interface AddedCopy extends PlacedCopy {
   reason: string;

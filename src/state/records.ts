@@ -47,6 +47,8 @@ export interface HostArtifactsRecord {
   memoryUrls?: string[];
   /** Keys of the engines parked on the host (src/domain/parked-engine-key.ts): a copy of one of them starts without a new process. */
   parked?: string[];
+  /** Per key of `parked`, the device indices of each engine parked under it: only a copy placed on those devices takes one over. */
+  parkedDevices?: Record<string, number[][]>;
 }
 
 export interface StateVersionRecord {

@@ -155,6 +155,37 @@ describe("parked engines (artifacts.parkedEnginesMb)", () => {
     }
   });
 
+  it("places the next copy on the devices its parked engine was started on, though lower ones are free, and takes the engine over", async () => {
+    const berth = await startBerth({ config: { images: parkableImage, artifacts: { parkedEnginesMb: 250 } } });
+    try {
+      const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
+      const onGpu = (env: Record<string, string>) => echoComponent(endpoint, { image: "test/parkable", accelerators: 1, cpu: 0.5, memory: 256, env });
+      const parked = await createComponent(berth.sagemaker, onGpu({ BALLAST_MB: "100" }));
+      const other = await createComponent(berth.sagemaker, onGpu({}));
+      await setCopyCount(berth.sagemaker, parked, 2);
+      await waitForComponent(berth.sagemaker, parked, "InService");
+      const running = (copyId: string) =>
+        eventually(async () => (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.copyId === copyId && c.pid), {
+          what: `copy ${copyId} running, with its PID`,
+        });
+      const before = await running(`${parked}-2`);
+      assert.deepEqual(before.devices, [2], "devices 0 and 1 went to the first copies of each component");
+
+      await setCopyCount(berth.sagemaker, parked, 1);
+      await logged(berth, `its engine (pid ${before.pid},`, "is parked");
+      await setCopyCount(berth.sagemaker, other, 0);
+      await eventually(async () => ((await placement(berth.url, endpoint)).flatMap((i) => i.copies).some((c) => c.owner === other) ? undefined : true), {
+        what: `the copy of ${other} on device 1 to stop`,
+      });
+      await setCopyCount(berth.sagemaker, parked, 2);
+      const after = await running(`${parked}-3`);
+      assert.deepEqual(after.devices, [2], "the new copy is on the parked engine's device, not on device 1, which is free");
+      assert.equal(after.pid, before.pid, "it took the parked engine over: no new process");
+    } finally {
+      await berth.stop();
+    }
+  });
+
   it("refuses sleep and wake paths that cannot work, saying what to write", () => {
     const command = parkableImage["test/parkable"].command;
     const reason = (image: Record<string, unknown>) => {

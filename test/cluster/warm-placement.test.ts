@@ -89,4 +89,25 @@ describe("placement on a cluster prefers the host that holds a component's artif
     assert.match(notHeld.body.message!, /memoryUrls must list only URLs that urls lists/);
     assert.ok(!(await cluster.store.get("host-artifacts", "warm-b"))?.value.urls.includes("http://elsewhere/x.tar.gz"));
   });
+
+  it("takes an agent's parked engines' devices only for keys it lists as parked, as small device indices", async () => {
+    const url = cluster.server.url;
+    const path = "/berth/v1/agents/warm-a/status";
+    const report = (value: Record<string, unknown>) =>
+      agentCall(url, "POST", path, keyOf(cluster, "warm-a"), {
+        ops: [{ type: "put", kind: "host-artifacts", key: "warm-a", value: { host: "warm-a", urls: [], ...value } }],
+      });
+    const unlisted = await report({ parked: ["ep/ic/1"], parkedDevices: { "ep/other/1": [[0]] } });
+    assert.equal(unlisted.status, 400);
+    assert.match(unlisted.body.message!, /parkedDevices names 'ep\/other\/1', which parked does not list/);
+    const huge = await report({ parked: ["ep/ic/1"], parkedDevices: { "ep/ic/1": [[1e9]] } });
+    assert.equal(huge.status, 400);
+    assert.match(huge.body.message!, /must be a list of at most 64 lists of device indices/);
+    const alone = await report({ parkedDevices: { "ep/ic/1": [[0]] } });
+    assert.equal(alone.status, 400);
+    assert.match(alone.body.message!, /parkedDevices needs ops\[0\]\.value\.parked/);
+    const good = await report({ parked: ["ep/ic/1"], parkedDevices: { "ep/ic/1": [[2], [0, 1]] } });
+    assert.equal(good.status, 200, JSON.stringify(good.body));
+    assert.deepEqual((await cluster.store.get("host-artifacts", "warm-a"))?.value.parkedDevices, { "ep/ic/1": [[2], [0, 1]] });
+  });
 });

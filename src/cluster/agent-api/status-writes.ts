@@ -56,15 +56,51 @@ function hostArtifactsOp(op: { type?: unknown; key?: unknown; value?: unknown; e
   if (op.type !== "put") throw AgentApiError.badRequest(`ops[${i}].type must be "put" for host-artifacts`);
   if (op.expect !== undefined || op.lease !== undefined) throw AgentApiError.badRequest(`ops[${i}] may not carry an expectation or a lease`);
   if (op.key !== agentId) throw AgentApiError.forbidden(`ops[${i}] writes host-artifacts of '${String(op.key)}': an agent may only write its own (${agentId})`);
-  const value = op.value as { host?: unknown; urls?: unknown; memoryUrls?: unknown; parked?: unknown } | null;
+  const value = op.value as { host?: unknown; urls?: unknown; memoryUrls?: unknown; parked?: unknown; parkedDevices?: unknown } | null;
   if (value === null || typeof value !== "object" || value.host !== agentId) throw AgentApiError.badRequest(`ops[${i}].value.host must be ${agentId}`);
   const urls = urlList(value.urls, `ops[${i}].value.urls`);
-  const parked = value.parked === undefined ? {} : { parked: urlList(value.parked, `ops[${i}].value.parked`) };
+  const parkedKeys = value.parked === undefined ? undefined : urlList(value.parked, `ops[${i}].value.parked`);
+  if (parkedKeys === undefined && value.parkedDevices !== undefined)
+    throw AgentApiError.badRequest(`ops[${i}].value.parkedDevices needs ops[${i}].value.parked, the keys it is listed by`);
+  const parked =
+    parkedKeys === undefined
+      ? {}
+      : {
+          parked: parkedKeys,
+          ...(value.parkedDevices === undefined ? {} : { parkedDevices: deviceLists(value.parkedDevices, parkedKeys, `ops[${i}].value.parkedDevices`) }),
+        };
   if (value.memoryUrls === undefined) return put("host-artifacts", agentId, { host: agentId, urls, ...parked });
   const memoryUrls = urlList(value.memoryUrls, `ops[${i}].value.memoryUrls`);
   const held = new Set(urls);
   if (!memoryUrls.every((u) => held.has(u))) throw AgentApiError.badRequest(`ops[${i}].value.memoryUrls must list only URLs that urls lists`);
   return put("host-artifacts", agentId, { host: agentId, urls, memoryUrls, ...parked });
+}
+
+const maxParkedPerKey = 64;
+const maxDevicesPerEngine = 64;
+
+/** Per parked key, the device indices of each engine parked under it: only keys `parked` lists, each a short list of small integers. */
+function deviceLists(raw: unknown, keys: readonly string[], what: string): Record<string, number[][]> {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw AgentApiError.badRequest(`${what} must be an object keyed by the keys in parked`);
+  const known = new Set(keys);
+  const out: [string, number[][]][] = [];
+  for (const [key, lists] of Object.entries(raw)) {
+    if (!known.has(key)) throw AgentApiError.badRequest(`${what} names '${key.slice(0, 200)}', which parked does not list`);
+    const valid =
+      Array.isArray(lists) &&
+      lists.length <= maxParkedPerKey &&
+      lists.every(
+        (devices) =>
+          Array.isArray(devices) && devices.length <= maxDevicesPerEngine && devices.every((d) => Number.isSafeInteger(d) && d >= 0 && d < maxDevicesPerEngine),
+      );
+    if (!valid)
+      throw AgentApiError.badRequest(
+        `${what}['${key.slice(0, 200)}'] must be a list of at most ${maxParkedPerKey} lists of device indices (integers 0–${maxDevicesPerEngine - 1}, at most ${maxDevicesPerEngine} each)`,
+      );
+    out.push([key, lists as number[][]]);
+  }
+  // fromEntries defines each key as the record's own property, whatever its name.
+  return Object.fromEntries(out);
 }
 
 function urlList(raw: unknown, what: string): string[] {

@@ -94,14 +94,19 @@ export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>)
     const memoryHolders = holdersOf(world, pool.instances, (held) => held.memoryUrls ?? []);
     const parkedByKey = holdersOf(world, pool.instances, (held) => held.parked ?? []);
     const parkedHolders: Record<string, string[]> = {};
+    const parkedDevices: Record<string, Record<string, readonly (readonly number[])[]>> = {};
     for (const [component, owner] of pool.owners) {
-      const holding = parkedByKey[parkedEngineKey(world.endpoint!.name, owner.owner, owner.spec)];
-      if (holding) parkedHolders[component] = holding;
+      const key = parkedEngineKey(world.endpoint!.name, owner.owner, owner.spec);
+      const holding = parkedByKey[key];
+      if (!holding) continue;
+      parkedHolders[component] = holding;
+      const devices = parkedDevicesOf(world, pool.instances, key);
+      if (devices) parkedDevices[component] = devices;
     }
     return {
       pool,
       poolCopies,
-      input: { instances, demands, current, nextOrdinals: pool.nextOrdinals, otherCopyIds, holders, memoryHolders, parkedHolders },
+      input: { instances, demands, current, nextOrdinals: pool.nextOrdinals, otherCopyIds, holders, memoryHolders, parkedHolders, parkedDevices },
     };
   });
 }
@@ -118,6 +123,16 @@ function holdersOf(
     if (held) for (const url of urlsOf(held)) (holders[url] ??= []).push(instance.id);
   }
   return holders;
+}
+
+/** Per instance of the pool, the devices of each engine parked there under `key`; undefined when no host says. */
+function parkedDevicesOf(world: EndpointWorld, instances: readonly InstanceRecord[], key: string): Record<string, readonly (readonly number[])[]> | undefined {
+  let out: Record<string, readonly (readonly number[])[]> | undefined;
+  for (const instance of instances) {
+    const devices = world.hostArtifacts?.get(instance.host)?.parkedDevices?.[key];
+    if (devices && devices.length > 0) (out ??= {})[instance.id] = devices;
+  }
+  return out;
 }
 
 /** Instances that a pass drains are off limits for new copies at once, not one pass later. */

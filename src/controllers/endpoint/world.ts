@@ -31,6 +31,8 @@ export interface HostHeldArtifacts {
   memoryUrls?: readonly string[];
   /** Parked engines' keys (src/domain/parked-engine-key.ts). */
   parked?: readonly string[];
+  /** Per parked key, the device indices of each engine parked under it. */
+  parkedDevices?: Readonly<Record<string, readonly (readonly number[])[]>>;
 }
 
 /** An instance that was launched on a host whose lease is gone: the host died or was cut off. */

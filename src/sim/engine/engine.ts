@@ -388,6 +388,7 @@ class Engine {
       nextOrdinals: pool.nextOrdinals,
       holders: this.#holders(pool),
       parkedHolders: this.#parkedHolders(pool),
+      parkedDevices: this.#parkedDevices(pool),
     };
   }
 
@@ -416,12 +417,13 @@ class Engine {
         this.#holders(pool, models),
         undefined,
         this.#parkedHolders(pool, models),
+        this.#parkedDevices(pool, models),
       );
     } else {
       const input = this.#placementInput(pool);
       pool.book = new PlacementBook(input);
       pool.short.clear();
-      decision = pool.book.decide(input.demands, input.holders, undefined, input.parkedHolders);
+      decision = pool.book.decide(input.demands, input.holders, undefined, input.parkedHolders, input.parkedDevices);
     }
     const removed = new Set<PlacedCopy>();
     for (const r of decision.remove) {
@@ -485,6 +487,17 @@ class Engine {
   /** Instances keeping an engine of each model parked (the server's PlacementInput.parkedHolders). */
   #parkedHolders(pool: PoolState, only?: Iterable<number>): Record<string, readonly string[]> | undefined {
     return this.#holdersIn(this.#parked, pool, only);
+  }
+
+  /** The devices of each model's parked engines, per instance (the server's PlacementInput.parkedDevices). */
+  #parkedDevices(pool: PoolState, only?: Iterable<number>): PlacementInput["parkedDevices"] {
+    if (!this.#parked) return undefined;
+    const out: Record<string, Record<string, (readonly number[])[]>> = {};
+    for (const m of only ?? this.#poolModels[pool.index]) {
+      const devices = this.#parked.devices(m);
+      if (Object.keys(devices).length > 0) out[this.#models[m].name] = devices;
+    }
+    return out;
   }
 
   /** Instances holding each model's weights, for the pool's models or the `only` ones (the models a placement decides). */

@@ -3,6 +3,7 @@ interface Parked {
   model: number;
   /** The devices the engine was started on: a process cannot move to others, so only a copy placed there takes it over. */
   devices: string;
+  deviceList: readonly number[];
   sizeGB: number;
   parkedAt: number;
 }
@@ -12,6 +13,7 @@ interface Parked {
  * when a copy stops, its engine stays on the instance with its weights in host memory (an engine that frees
  * its device memory while parked, as vLLM's sleep mode level 1 does), and the next copy of the same model
  * placed on the same devices takes it over: no process start, only copying the weights back to the device.
+ * Placement prefers those instances, and those devices on them (PlacementInput.parkedHolders, parkedDevices).
  * Per instance the parked engines' weights stay within budgetGB, the least recently parked stopped first.
  * A released instance takes its parked engines with it.
  */
@@ -30,7 +32,7 @@ export class ParkedEngines {
     if (sizeGB > this.#budgetGB) return;
     let parked = this.#byInstance.get(instanceId);
     if (!parked) this.#byInstance.set(instanceId, (parked = []));
-    parked.push({ model, devices: devices.join(","), sizeGB, parkedAt: now });
+    parked.push({ model, devices: devices.join(","), deviceList: [...devices], sizeGB, parkedAt: now });
     let total = 0;
     for (const p of parked) total += p.sizeGB;
     while (total > this.#budgetGB) total -= parked.shift()!.sizeGB;
@@ -56,6 +58,15 @@ export class ParkedEngines {
   holders(model: number): string[] {
     const out: string[] = [];
     for (const [id, parked] of this.#byInstance) if (parked.some((p) => p.model === model)) out.push(id);
+    return out;
+  }
+
+  /** Per instance, the devices of each engine of model m parked there, the most recently parked first (the server's PlacementInput.parkedDevices). */
+  devices(model: number): Record<string, (readonly number[])[]> {
+    const out: Record<string, (readonly number[])[]> = {};
+    for (const [id, parked] of this.#byInstance) {
+      for (let i = parked.length - 1; i >= 0; i--) if (parked[i].model === model) (out[id] ??= []).push(parked[i].deviceList);
+    }
     return out;
   }
 
