@@ -159,9 +159,12 @@ describe("parked engines (artifacts.parkedEnginesMb)", () => {
     const berth = await startBerth({ config: { images: parkableImage, artifacts: { parkedEnginesMb: 250 } } });
     try {
       const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
-      const onGpu = (env: Record<string, string>) => echoComponent(endpoint, { image: "test/parkable", accelerators: 1, cpu: 0.5, memory: 256, env });
-      const parked = await createComponent(berth.sagemaker, onGpu({ BALLAST_MB: "100" }));
-      const other = await createComponent(berth.sagemaker, onGpu({}));
+      const parked = await createComponent(
+        berth.sagemaker,
+        echoComponent(endpoint, { image: "test/parkable", accelerators: 1, cpu: 0.5, memory: 256, env: { BALLAST_MB: "100" } }),
+      );
+      // berth/echo is not parkable: its stop leaves nothing behind to share the budget with.
+      const other = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 1, cpu: 0.5, memory: 256 }));
       await setCopyCount(berth.sagemaker, parked, 2);
       await waitForComponent(berth.sagemaker, parked, "InService");
       const running = (copyId: string) =>
