@@ -68,8 +68,10 @@ export class Fleet {
     this.#change(i, copy, -1);
   }
 
-  /** Reserves `needs` on instance i with its lowest free device indices, and returns those indices. */
-  /** Free devices of instance i for whole-device needs: the first of `preferred` whose devices are all free and as many as needed, else the lowest free ones. */
+  /**
+   * Reserves `needs` on instance i and returns the device indices it took: the first of `preferred` whose
+   * devices are all free and as many as needed (a parked engine's), else the lowest free ones.
+   */
   allocate(i: number, needs: Resources, preferred?: readonly (readonly number[])[]): number[] {
     const holders = this.#holders[i];
     const all = this.#devices[i];
