@@ -94,19 +94,19 @@ export class Fleet {
    * empty one), then the lowest index. Returns the device's position (see deviceFreeMiB), or -1.
    */
   bestDevice(i: number, share: DeviceShare): number {
-    const { memoryMiB, sharePercent } = this.#ledger(i);
+    const { memoryMiB } = this.#ledger(i);
     let best = -1;
     let bestLeft = Infinity;
     for (let k = 0; k < memoryMiB.length; k++) {
       const left = this.deviceFreeMiB(i, k) - share.memoryMiB;
-      if (left < 0 || left >= bestLeft || sharePercent[k] + (share.computePercent ?? 0) > 100) continue;
+      if (left >= bestLeft || !this.#shareFits(i, k, share)) continue;
       best = k;
       bestLeft = left;
     }
     return best;
   }
 
-  /** Whether instance i's k-th device has room for `share` (as bestDevice judges); false for k < 0. */
+  /** Whether instance i's k-th device has room for `share`'s memory and compute; false for k < 0. */
   #shareFits(i: number, k: number, share: DeviceShare): boolean {
     if (k < 0) return false;
     return this.deviceFreeMiB(i, k) >= share.memoryMiB && this.#ledger(i).sharePercent[k] + (share.computePercent ?? 0) <= 100;

@@ -36,10 +36,21 @@ async function allowWakeFromZero(berth: BerthProcess, component: string): Promis
   await registerCopyRange(new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials }), component, 0, 1);
 }
 
-async function parkableComponent(berth: BerthProcess, endpoint: string): Promise<string> {
+/** A component of test/parkable whose copies hold 100 MiB; `env` adds to its environment. */
+async function parkableComponent(
+  berth: BerthProcess,
+  endpoint: string,
+  options: { accelerators?: number; env?: Record<string, string> } = {},
+): Promise<string> {
   return createComponent(
     berth.sagemaker,
-    echoComponent(endpoint, { image: "test/parkable", accelerators: 0, cpu: 0.5, memory: 256, env: { BALLAST_MB: "100" } }),
+    echoComponent(endpoint, {
+      image: "test/parkable",
+      accelerators: options.accelerators ?? 0,
+      cpu: 0.5,
+      memory: 256,
+      env: { BALLAST_MB: "100", ...options.env },
+    }),
   );
 }
 
@@ -137,10 +148,7 @@ describe("parked engines (artifacts.parkedEnginesMb)", () => {
     const berth = await startBerth({ config: { images: sleepyImage, artifacts: { parkedEnginesMb: 250 } } });
     try {
       const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
-      const component = await createComponent(
-        berth.sagemaker,
-        echoComponent(endpoint, { image: "test/parkable", accelerators: 0, cpu: 0.5, memory: 256, env: { BALLAST_MB: "100", FAIL_WAKE: "1" } }),
-      );
+      const component = await parkableComponent(berth, endpoint, { env: { FAIL_WAKE: "1" } });
       const pid = await copyPid(berth, endpoint, component);
       await setCopyCount(berth.sagemaker, component, 0);
       await logged(berth, `its engine (pid ${pid},`, "is parked");
@@ -159,10 +167,7 @@ describe("parked engines (artifacts.parkedEnginesMb)", () => {
     const berth = await startBerth({ config: { images: parkableImage, artifacts: { parkedEnginesMb: 250 } } });
     try {
       const endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });
-      const parked = await createComponent(
-        berth.sagemaker,
-        echoComponent(endpoint, { image: "test/parkable", accelerators: 1, cpu: 0.5, memory: 256, env: { BALLAST_MB: "100" } }),
-      );
+      const parked = await parkableComponent(berth, endpoint, { accelerators: 1 });
       // berth/echo is not parkable: its stop leaves nothing behind to share the budget with.
       const other = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 1, cpu: 0.5, memory: 256 }));
       await setCopyCount(berth.sagemaker, parked, 2);

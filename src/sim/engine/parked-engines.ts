@@ -2,8 +2,7 @@
 interface Parked {
   model: number;
   /** The devices the engine was started on: a process cannot move to others, so only a copy placed there takes it over. */
-  devices: string;
-  deviceList: readonly number[];
+  devices: readonly number[];
   sizeGB: number;
   parkedAt: number;
 }
@@ -32,7 +31,7 @@ export class ParkedEngines {
     if (sizeGB > this.#budgetGB) return;
     let parked = this.#byInstance.get(instanceId);
     if (!parked) this.#byInstance.set(instanceId, (parked = []));
-    parked.push({ model, devices: devices.join(","), deviceList: [...devices], sizeGB, parkedAt: now });
+    parked.push({ model, devices: [...devices], sizeGB, parkedAt: now });
     let total = 0;
     for (const p of parked) total += p.sizeGB;
     while (total > this.#budgetGB) total -= parked.shift()!.sizeGB;
@@ -42,10 +41,9 @@ export class ParkedEngines {
   take(instanceId: string, model: number, devices: readonly number[]): boolean {
     const parked = this.#byInstance.get(instanceId);
     if (!parked) return false;
-    const key = devices.join(",");
     // The most recently parked first, as the server's lot hands out.
     for (let i = parked.length - 1; i >= 0; i--) {
-      if (parked[i].model !== model || parked[i].devices !== key) continue;
+      if (parked[i].model !== model || !sameDevices(parked[i].devices, devices)) continue;
       parked.splice(i, 1);
       this.#wakes++;
       return true;
@@ -65,7 +63,7 @@ export class ParkedEngines {
   devices(model: number): Record<string, (readonly number[])[]> {
     const out: Record<string, (readonly number[])[]> = {};
     for (const [id, parked] of this.#byInstance) {
-      for (let i = parked.length - 1; i >= 0; i--) if (parked[i].model === model) (out[id] ??= []).push(parked[i].deviceList);
+      for (let i = parked.length - 1; i >= 0; i--) if (parked[i].model === model) (out[id] ??= []).push(parked[i].devices);
     }
     return out;
   }
@@ -78,4 +76,8 @@ export class ParkedEngines {
   get counts(): { wakes: number; otherDevices: number } {
     return { wakes: this.#wakes, otherDevices: this.#misses };
   }
+}
+
+function sameDevices(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
