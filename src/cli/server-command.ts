@@ -82,10 +82,12 @@ export function registerServerCommand(program: Command): void {
         }
         const log = createLogger({ level: config.logLevel, pretty: config.logFormat === "pretty" });
         // A stop asked for while the server starts (its port may already answer) waits for the start to finish.
+        // One listener for the process's whole life: removing a signal's last listener closes its handle, and
+        // a signal caught but not yet delivered to JavaScript is then lost.
         let stopAsked: string | undefined;
-        const askStop = (signal: string) => (stopAsked = signal);
-        process.once("SIGTERM", askStop);
-        process.once("SIGINT", askStop);
+        let onStop: (signal: string) => void = (signal) => (stopAsked = signal);
+        process.once("SIGTERM", () => onStop("SIGTERM"));
+        process.once("SIGINT", () => onStop("SIGINT"));
         let server;
         try {
           server = await startServer(config, { log });
@@ -121,11 +123,8 @@ export function registerServerCommand(program: Command): void {
             },
           );
         };
-        process.off("SIGTERM", askStop);
-        process.off("SIGINT", askStop);
+        onStop = shutdown;
         if (stopAsked) return shutdown(stopAsked);
-        process.once("SIGTERM", () => shutdown("SIGTERM"));
-        process.once("SIGINT", () => shutdown("SIGINT"));
         if (flags.demo) {
           // The demo signs with the data dir's administrator key, whatever AWS_* variables say.
           const key = config.auth.enabled ? readKeys(config.dataDir).find((k) => k.name === administratorKeyName) : undefined;
