@@ -98,6 +98,7 @@ export function registerAgentCommand(program: Command): void {
           containers: config.containers,
           artifacts: config.artifacts,
           mps: config.copies.mps,
+          timings: { livenessIntervalMs: config.copies.livenessIntervalSeconds * 1000 },
           clock: systemClock,
           log,
         });

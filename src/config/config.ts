@@ -7,7 +7,7 @@ import { artifactsEnvNames, checkArtifactSettings, defaultArtifactSettings } fro
 import { checkAuth, checkTls, type AuthConfig, type TlsConfig } from "./auth.js";
 import { checkCluster, clusterEnvNames, defaultCluster, type ClusterConfig } from "./cluster.js";
 import { checkContainers, defaultContainers, type ContainersConfig } from "./containers.js";
-import { checkCopies, copiesEnvNames, defaultCopyUser, type CopiesConfig } from "./copies.js";
+import { checkCopies, copiesEnvNames, defaultCopyUser, defaultLivenessIntervalSeconds, type CopiesConfig } from "./copies.js";
 import { ConfigError, parseDuration } from "./errors.js";
 import { checkLimits, defaultLimits, type LimitsConfig } from "./limits.js";
 import { checkQuotas, defaultQuotas, type QuotaConfig } from "./quotas.js";
@@ -114,7 +114,7 @@ export const defaultConfig: BerthConfig = {
   routerWorkers: 1,
   limits: defaultLimits,
   artifacts: defaultArtifactSettings,
-  copies: { user: defaultCopyUser, dir: undefined, mps: "auto" },
+  copies: { user: defaultCopyUser, dir: undefined, mps: "auto", livenessIntervalSeconds: defaultLivenessIntervalSeconds },
   auth: { enabled: true, allowedHosts: [], clockSkewSeconds: 300 },
   tls: { cert: undefined, key: undefined },
   quotas: defaultQuotas,

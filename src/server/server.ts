@@ -192,7 +192,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
           await publisher.settled();
           await Promise.all([router.waitIdle(copyId, timeoutMs), workers?.waitIdle(copyId, timeoutMs)]);
         },
-        timings: options.supervisorTimings,
+        timings: { livenessIntervalMs: config.copies.livenessIntervalSeconds * 1000, ...options.supervisorTimings },
         mps: config.copies.mps,
       });
   await agent?.start();

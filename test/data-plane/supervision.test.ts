@@ -16,6 +16,7 @@ describe("copy supervision", () => {
         images: { "test/crash": { command: [process.execPath, "-e", "console.error('model weights are corrupt'); process.exit(3)"] } },
         // No container engine, so an unknown image cannot run whether or not podman is installed.
         containers: { engine: "none" },
+        copies: { livenessIntervalSeconds: 1 },
       },
     });
     endpoint = await createIcEndpoint(berth.sagemaker, { variant: { RoutingConfig: { RoutingStrategy: "LEAST_OUTSTANDING_REQUESTS" } } });
@@ -53,6 +54,26 @@ describe("copy supervision", () => {
     const seen = new Set<string>();
     for (let i = 0; i < 6; i++) seen.add(copyOf((await invoke(berth.runtime, endpoint, name, "x")).customAttributes));
     assert.ok(seen.has(`${name}-1`), "the restarted copy serves again");
+  });
+
+  it("restarts a copy that hangs (alive, but no longer answering /ping), warning at each missed check first", async () => {
+    const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0 }));
+    const copyId = `${name}-1`;
+    const before = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.copyId === copyId)!;
+    process.kill(before.pid!, "SIGSTOP");
+    for (const miss of [1, 2])
+      await berth.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith(`copy ${copyId} missed health check ${miss} of 3`), 30_000);
+    // A hung process ignores SIGTERM, so it is killed once the stop grace (30 s) is over.
+    const after = await eventually(
+      async () => {
+        const copy = (await placement(berth.url, endpoint)).flatMap((i) => i.copies).find((c) => c.copyId === copyId);
+        return copy?.phase === "Ready" && copy.pid !== before.pid ? copy : undefined;
+      },
+      { timeoutMs: 120_000, what: `the hung copy ${copyId} to be restarted and Ready` },
+    );
+    assert.equal(after.restarts, 1);
+    assert.match(after.lastError ?? "", /failed 3 health checks in a row/);
+    assert.equal(copyOf((await invoke(berth.runtime, endpoint, name, "x")).customAttributes), copyId, "the restarted copy serves");
   });
 
   it("shows why a crash-looping copy does not start, with its restart count", async () => {

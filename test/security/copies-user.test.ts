@@ -134,6 +134,15 @@ describe("copies settings", () => {
     assert.equal(result.status, 2);
     assert.match(result.stderr, /copies\.mps must be auto, on or off, got 'yes'/);
   });
+
+  it("refuses a copies.livenessIntervalSeconds that is not a duration of 1 to 300 s", () => {
+    const notDuration = startWith("copies:\n  livenessIntervalSeconds: often\n");
+    assert.equal(notDuration.status, 2);
+    assert.match(notDuration.stderr, /copies\.livenessIntervalSeconds must be a duration such as 60, "1s"/);
+    const tooShort = startWith("copies:\n  livenessIntervalSeconds: 200ms\n");
+    assert.equal(tooShort.status, 2);
+    assert.match(tooShort.stderr, /copies\.livenessIntervalSeconds must be between 1 s and 300 s, got 0\.2 s/);
+  });
 });
 
 describe("files the copy user must read", { skip: process.getuid?.() !== 0 && "needs root" }, () => {
