@@ -11,7 +11,7 @@ export interface CopiesConfig {
   mps: "auto" | "on" | "off";
   /**
    * Seconds between liveness pings of a ready copy (default 15). After a missed ping the next comes
-   * within a second, so a hung copy is still found within about 20 s.
+   * within a second, so a hung copy is still found within 23 s.
    */
   livenessIntervalSeconds: number;
 }
