@@ -62,8 +62,8 @@ export interface SupervisorTimings {
 
 export const defaultTimings: SupervisorTimings = {
   pingIntervalMs: 100,
-  // Each ping wakes the copy's process: with 150 idle copies on a 2-core host, pings every 5 s doubled the
-  // router's p99 (README, "Router tail with many models"). A quick retry after a miss keeps a hang found fast.
+  // Each ping wakes the copy's process: with 150 idle copies on a 2-core host, pings every 5 s raised the
+  // router's p99 2.5-fold (README, "Router tail with many models"). A quick retry after a miss keeps a hang found fast.
   livenessIntervalMs: 15_000,
   livenessRetryMs: 1_000,
   livenessFailures: 3,
