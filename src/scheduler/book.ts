@@ -10,6 +10,9 @@ import { describeUnplaced } from "./unplaced.js";
 
 export type BookDecision = Omit<PlacementDecision, "keep" | "nextOrdinals">;
 
+/** What a decision prefers instances and devices by: the holders of artifacts and parked engines. */
+export type PlacementHints = Pick<PlacementInput, "holders" | "memoryHolders" | "parkedHolders" | "parkedDevices">;
+
 /**
  * The state one placement works on — the fleet with every copy that holds resources, each component's
  * active copies, the copy names in use — kept after a decision so the next one can start from it.
@@ -57,16 +60,11 @@ export class PlacementBook {
   /**
    * Decides the copies of the components in `demands` (one demand each) and applies the decision to the
    * book. Components left out keep their copies as they are, so pass every component whose demand
-   * changed, and every one still short of copies. `holdersOf`: the instances holding each artifact, now;
-   * `memoryHoldersOf`: those of them holding it in host memory, preferred first.
+   * changed, and every one still short of copies. `hints`: where artifacts and parked engines are now, as
+   * PlacementInput carries them (a PlacementInput itself will do).
    */
-  decide(
-    demands: readonly ComponentDemand[],
-    holdersOf?: PlacementInput["holders"],
-    memoryHoldersOf?: PlacementInput["memoryHolders"],
-    parkedHoldersOf?: PlacementInput["parkedHolders"],
-    parkedDevices?: PlacementInput["parkedDevices"],
-  ): BookDecision {
+  decide(demands: readonly ComponentDemand[], hints: PlacementHints = {}): BookDecision {
+    const { parkedDevices } = hints;
     if (this.#moving) throw new Error("PlacementBook: a decision started moves; build a new book from the copies as they are now");
     const byName = byComponent(demands);
     const fleet = this.fleet;
@@ -85,9 +83,9 @@ export class PlacementBook {
     const namer = new CopyNamer(this.ordinals, this.#taken);
     const add: AddedCopy[] = [];
     const short: { demand: ComponentDemand; missing: number }[] = [];
-    const holders = holderIndices(fleet, holdersOf);
-    const memoryHolders = holderIndices(fleet, memoryHoldersOf);
-    const parkedHolders = holderIndices(fleet, parkedHoldersOf);
+    const holders = holderIndices(fleet, hints.holders);
+    const memoryHolders = holderIndices(fleet, hints.memoryHolders);
+    const parkedHolders = holderIndices(fleet, hints.parkedHolders);
     for (const demand of [...byName.values()].sort(largestFirst)) {
       const { component, needs, share } = demand;
       const prefix = demand.namePrefix ?? component;

@@ -11,7 +11,7 @@ import type { PlacementDecision, PlacementInput } from "./types.js";
  */
 export function place(input: PlacementInput): PlacementDecision {
   const book = new PlacementBook(input);
-  const decision = book.decide(input.demands, input.holders, input.memoryHolders, input.parkedHolders, input.parkedDevices);
+  const decision = book.decide(input.demands, input);
   const removed = new Set(decision.remove.map((r) => r.copy));
   const nextOrdinals: Record<string, number> = {};
   for (const k of Object.keys(book.ordinals).sort(compareText)) nextOrdinals[k] = book.ordinals[k];

@@ -2,7 +2,7 @@ import { addResources, subtractResources, zeroResources, type Resources } from "
 import type { ComponentRecord, CopyOwner, CopyRecord, InstanceRecord, ResolvedSpec } from "../../domain/resources.js";
 import { ordinalAfter } from "../../scheduler/ids.js";
 import { place } from "../../scheduler/place.js";
-import type { ComponentDemand, PlacedCopy, PlacementInput, SchedulerInstance, Unplaced } from "../../scheduler/types.js";
+import type { ComponentDemand, ParkedDevices, PlacedCopy, PlacementInput, SchedulerInstance, Unplaced } from "../../scheduler/types.js";
 import {
   activeDeployments,
   componentKeyOf,
@@ -94,7 +94,7 @@ export function poolInputs(world: EndpointWorld, drainingInstances: Set<string>)
     const memoryHolders = holdersOf(world, pool.instances, (held) => held.memoryUrls ?? []);
     const parkedByKey = holdersOf(world, pool.instances, (held) => held.parked ?? []);
     const parkedHolders: Record<string, string[]> = {};
-    const parkedDevices: Record<string, Record<string, readonly (readonly number[])[]>> = {};
+    const parkedDevices: Record<string, ParkedDevices[string]> = {};
     for (const [component, owner] of pool.owners) {
       const key = parkedEngineKey(world.endpoint!.name, owner.owner, owner.spec);
       const holding = parkedByKey[key];
@@ -126,8 +126,8 @@ function holdersOf(
 }
 
 /** Per instance of the pool, the devices of each engine parked there under `key`; undefined when no host says. */
-function parkedDevicesOf(world: EndpointWorld, instances: readonly InstanceRecord[], key: string): Record<string, readonly (readonly number[])[]> | undefined {
-  let out: Record<string, readonly (readonly number[])[]> | undefined;
+function parkedDevicesOf(world: EndpointWorld, instances: readonly InstanceRecord[], key: string): ParkedDevices[string] | undefined {
+  let out: Record<string, ParkedDevices[string][string]> | undefined;
   for (const instance of instances) {
     const devices = world.hostArtifacts?.get(instance.host)?.parkedDevices?.[key];
     if (devices && devices.length > 0) (out ??= {})[instance.id] = devices;

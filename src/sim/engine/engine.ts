@@ -414,16 +414,13 @@ class Engine {
       pool.short.clear();
       decision = pool.book.decide(
         [...models].map((m) => this.#demand(pool, m)),
-        this.#holders(pool, models),
-        undefined,
-        this.#parkedHolders(pool, models),
-        this.#parkedDevices(pool, models),
+        { holders: this.#holders(pool, models), parkedHolders: this.#parkedHolders(pool, models), parkedDevices: this.#parkedDevices(pool, models) },
       );
     } else {
       const input = this.#placementInput(pool);
       pool.book = new PlacementBook(input);
       pool.short.clear();
-      decision = pool.book.decide(input.demands, input.holders, undefined, input.parkedHolders, input.parkedDevices);
+      decision = pool.book.decide(input.demands, input);
     }
     const removed = new Set<PlacedCopy>();
     for (const r of decision.remove) {
