@@ -1,5 +1,6 @@
 import { instancesNeeded, type InstanceTemplate } from "../scheduler/instances-needed.js";
 import { place } from "../scheduler/place.js";
+import { schedulerInstance } from "../scheduler/scheduler-instance.js";
 import type { PlacementDecision, PlacementInput } from "../scheduler/types.js";
 import { addResources, subtractResources, zeroResources, type Resources } from "../domain/compute.js";
 import { fits } from "../domain/fit.js";
@@ -99,7 +100,7 @@ function consolidationCandidates(input: InstanceScalingInput, base: PlacementDec
       drained.delete(candidate.id);
       continue;
     }
-    const trial = place({ ...placement, instances: placement.instances.map((i) => (drained.has(i.id) ? { ...i, schedulable: false } : i)) });
+    const trial = place({ ...placement, instances: placement.instances.map((i) => (drained.has(i.id) ? schedulerInstance({ ...i, schedulable: false }) : i)) });
     const moved = placement.current.filter((c) => drained.has(c.instanceId)).every((c) => trial.add.some((a) => a.replaces === c.id));
     if (trial.unplaced.length === 0 && moved) out.push(candidate.id);
     else drained.delete(candidate.id);

@@ -35,7 +35,7 @@ export class PlacementBook {
   #moving = false;
 
   constructor(input: PlacementInput) {
-    this.fleet = new Fleet([...input.instances].sort(olderFirst));
+    this.fleet = new Fleet(packed(input.instances).sort(olderFirst));
     const wanted = new Set(input.demands.map((d) => d.component));
     const current = [...input.current].sort((a, b) => compareText(a.id, b.id));
     this.current = current;
@@ -107,9 +107,8 @@ export class PlacementBook {
         const parked = parkedDevices?.[component]?.[instanceId];
         const devices = share ? fleet.allocateShare(i, needs, share, parked) : fleet.allocate(i, needs, parked);
         const id = namer.next(prefix);
-        const copy: AddedCopy = { id, component, instanceId, devices, resources: { ...needs }, ready: false, reason };
-        if (share) copy.share = { ...share };
-        const made = replaces === undefined ? copy : { ...copy, replaces };
+        // Every copy gets the same keys in the same order, so the code reading copies sees one object shape.
+        const made: AddedCopy = { id, component, instanceId, devices, resources: { ...needs }, share: share && { ...share }, ready: false, replaces, reason };
         add.push(made);
         added.push({ copy: made, instance: i });
         counts.set(i, (counts.get(i) ?? 0) + 1);
@@ -171,7 +170,7 @@ function largestFirst(a: ComponentDemand, b: ComponentDemand): number {
 }
 
 function byComponent(demands: readonly ComponentDemand[]): Map<string, ComponentDemand> {
-  const sorted = [...demands].sort((a, b) => compareText(a.component, b.component));
+  const sorted = packed(demands).sort((a, b) => compareText(a.component, b.component));
   const map = new Map<string, ComponentDemand>();
   for (const d of sorted) {
     if (map.has(d.component)) {
@@ -186,4 +185,14 @@ function countsOf(list: readonly Held[]): CopyCounts {
   const counts: CopyCounts = new Map();
   for (const { instance } of list) counts.set(instance, (counts.get(instance) ?? 0) + 1);
   return counts;
+}
+
+/**
+ * The items in a new array with no holes. Callers' instance lists come packed or holey (a spread of a holey
+ * array stays holey), and every array kind the scheduler's compiled code meets anew deoptimizes it.
+ */
+function packed<T>(items: readonly T[]): T[] {
+  const out: T[] = [];
+  for (const item of items) out.push(item);
+  return out;
 }

@@ -36,16 +36,25 @@ export class Fleet {
 
   constructor(instances: readonly SchedulerInstance[]) {
     this.instances = instances;
-    this.#devices = instances.map((inst) => uniqueSorted(inst.deviceIndices));
-    this.#holders = this.#devices.map((ds) => new Int32Array(ds.length));
-    this.#ledgers = new Array<DeviceLedger | undefined>(instances.length);
-    this.#freeDevices = this.#devices.map((ds) => ds.length);
-    this.#used = instances.map(() => ({ accelerators: 0, cpuMillis: 0, memoryMiB: 0 }));
-    this.free = instances.map(() => ({ accelerators: 0, cpuMillis: 0, memoryMiB: 0 }));
-    instances.forEach((inst, i) => {
-      this.#byId.set(inst.id, i);
+    // Filled by push, not made by map(): map() gives a holey array once the optimizer has compiled the
+    // caller and a packed one before, and every array kind new to the compiled code below deoptimizes it.
+    this.#devices = [];
+    this.#holders = [];
+    this.#ledgers = [];
+    this.#freeDevices = [];
+    this.#used = [];
+    this.free = [];
+    for (let i = 0; i < instances.length; i++) {
+      const devices = uniqueSorted(instances[i].deviceIndices);
+      this.#devices.push(devices);
+      this.#holders.push(new Int32Array(devices.length));
+      this.#ledgers.push(undefined);
+      this.#freeDevices.push(devices.length);
+      this.#used.push({ accelerators: 0, cpuMillis: 0, memoryMiB: 0 });
+      this.free.push({ accelerators: 0, cpuMillis: 0, memoryMiB: 0 });
+      this.#byId.set(instances[i].id, i);
       this.#refresh(i);
-    });
+    }
   }
 
   indexOf(instanceId: string): number {
@@ -61,11 +70,11 @@ export class Fleet {
   }
 
   hold(i: number, copy: Holding): void {
-    this.#change(i, copy, 1);
+    this.#change(i, copy.devices, copy.resources, copy.share, 1);
   }
 
   release(i: number, copy: Holding): void {
-    this.#change(i, copy, -1);
+    this.#change(i, copy.devices, copy.resources, copy.share, -1);
   }
 
   /**
@@ -84,7 +93,7 @@ export class Fleet {
     for (let k = 0; !wanted && k < all.length && devices.length < needs.accelerators; k++) {
       if (holders[k] === 0) devices.push(all[k]);
     }
-    this.hold(i, { devices, resources: needs });
+    this.#change(i, devices, needs, undefined, 1);
     return devices;
   }
 
@@ -137,18 +146,19 @@ export class Fleet {
     const k = wanted ? this.#devices[i].indexOf(wanted[0]) : this.bestDevice(i, share);
     if (k < 0) throw new Error(`Fleet.allocateShare: no device of ${this.instances[i].id} has room for the share`);
     const devices = [this.#devices[i][k]];
-    this.hold(i, { devices, resources: needs, share });
+    this.#change(i, devices, needs, share, 1);
     return devices;
   }
 
   /** Starts answering best-fit queries; called once the copies that stay are held. */
   buildIndex(): void {
-    const members = this.instances.flatMap((inst, i) => (inst.schedulable ? [i] : []));
-    this.#index = new BestFitIndex(
-      this.instances.map((inst) => inst.capacity),
-      this.free,
-      members,
-    );
+    const members: number[] = [];
+    const capacities: Resources[] = [];
+    for (let i = 0; i < this.instances.length; i++) {
+      if (this.instances[i].schedulable) members.push(i);
+      capacities.push(this.instances[i].capacity);
+    }
+    this.#index = new BestFitIndex(capacities, this.free, members);
   }
 
   /** The schedulable instance with the lowest leftover score for `needs`, or -1. */
@@ -161,22 +171,23 @@ export class Fleet {
     return (this.#ledgers[i] ??= ledger(this.instances[i], this.#devices[i]));
   }
 
-  #change(i: number, copy: Holding, sign: 1 | -1): void {
+  /** Takes a holding's fields, not the object: copies and fresh allocations differ in shape, and this runs hot. */
+  #change(i: number, devices: readonly number[], resources: Resources, share: DeviceShare | undefined, sign: 1 | -1): void {
     const used = this.#used[i];
-    used.accelerators += sign * copy.resources.accelerators;
-    used.cpuMillis += sign * copy.resources.cpuMillis;
-    used.memoryMiB += sign * copy.resources.memoryMiB;
+    used.accelerators += sign * resources.accelerators;
+    used.cpuMillis += sign * resources.cpuMillis;
+    used.memoryMiB += sign * resources.memoryMiB;
     const holders = this.#holders[i];
-    for (const d of copy.devices) {
+    for (const d of devices) {
       const k = this.#devices[i].indexOf(d);
       if (k < 0 || holders[k] + sign < 0) continue;
       const n = holders[k];
       holders[k] = n + sign;
-      if (copy.share) {
+      if (share) {
         const shares = this.#ledger(i);
         shares.shareHolders[k] += sign;
-        shares.shareMiB[k] += sign * copy.share.memoryMiB;
-        shares.sharePercent[k] += sign * (copy.share.computePercent ?? 0);
+        shares.shareMiB[k] += sign * share.memoryMiB;
+        shares.sharePercent[k] += sign * (share.computePercent ?? 0);
       }
       if (n === 0) this.#freeDevices[i]--;
       else if (n + sign === 0) this.#freeDevices[i]++;
@@ -208,5 +219,7 @@ function ledger(instance: SchedulerInstance, devices: readonly number[]): Device
 
 function uniqueSorted(values: readonly number[]): number[] {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted.filter((v, k) => k === 0 || v !== sorted[k - 1]);
+  const out: number[] = [];
+  for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) out.push(sorted[k]);
+  return out;
 }

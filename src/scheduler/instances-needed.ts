@@ -1,6 +1,7 @@
 import type { Resources } from "../domain/compute.js";
 import { fits } from "../domain/fit.js";
 import { place } from "./place.js";
+import { schedulerInstance } from "./scheduler-instance.js";
 import type { ComponentDemand, PlacementInput, SchedulerInstance, Unplaced } from "./types.js";
 
 export interface InstanceTemplate {
@@ -93,15 +94,8 @@ export function planned(existing: readonly SchedulerInstance[], template: Instan
   for (let k = 1; out.length < n; k++) {
     const id = `planned-${k}`;
     if (taken.has(id)) continue;
-    out.push({
-      id,
-      capacity: { ...template.capacity },
-      deviceIndices: [...template.deviceIndices],
-      deviceMemoryMiB: template.deviceMemoryMiB,
-      instanceType: template.instanceType,
-      schedulable: true,
-      order: lastOrder + out.length + 1,
-    });
+    const { capacity, deviceIndices, deviceMemoryMiB, instanceType } = template;
+    out.push(schedulerInstance({ id, capacity, deviceIndices, deviceMemoryMiB, instanceType, schedulable: true, order: lastOrder + out.length + 1 }));
   }
   return out;
 }

@@ -2,6 +2,7 @@ import type { InstanceRecord, ProductionVariant } from "../../domain/resources.j
 import { consolidationAllowed, consolidationDefaults, decideInstanceCount } from "../../autoscaling/instance-scaling.js";
 import type { Quotas } from "../../domain/quotas.js";
 import type { InstanceTemplate } from "../../scheduler/instances-needed.js";
+import { schedulerInstance } from "../../scheduler/scheduler-instance.js";
 import type { PlacementInput } from "../../scheduler/types.js";
 import type { CapacityLookup, InstanceShape } from "./plan-instances.js";
 import { poolInputs, type PoolInput } from "./plan-copies.js";
@@ -107,7 +108,7 @@ function variantInput(pools: readonly PoolInput[], variantName: string, live: In
   const pool = pools.find((p) => p.pool.variantName === variantName);
   if (!pool) return undefined;
   const instances = pool.input.instances.map((i) =>
-    launching.has(i.id) ? { ...i, schedulable: true, deviceIndices: template.deviceIndices, deviceMemoryMiB: template.deviceMemoryMiB } : i,
+    launching.has(i.id) ? schedulerInstance({ ...i, schedulable: true, deviceIndices: template.deviceIndices, deviceMemoryMiB: template.deviceMemoryMiB }) : i,
   );
   return { ...pool.input, instances };
 }

@@ -380,7 +380,7 @@ class Engine {
   }
 
   #placementInput(pool: PoolState): PlacementInput {
-    const demands = this.#poolModels[pool.index].map((m) => this.#demand(pool, m));
+    const demands = this.#demands(pool, this.#poolModels[pool.index]);
     return {
       instances: pool.schedulerInstances(),
       demands,
@@ -390,6 +390,13 @@ class Engine {
       parkedHolders: this.#parkedHolders(pool),
       parkedDevices: this.#parkedDevices(pool),
     };
+  }
+
+  /** The scheduler's demands for these models, in an array without holes (as the scheduler's compiled code has seen them). */
+  #demands(pool: PoolState, models: Iterable<number>): ComponentDemand[] {
+    const demands: ComponentDemand[] = [];
+    for (const m of models) demands.push(this.#demand(pool, m));
+    return demands;
   }
 
   /** The scheduler's demand for model m. */
@@ -412,10 +419,11 @@ class Engine {
       const models = new Set(pool.changed);
       for (const name of pool.short.keys()) models.add(this.#modelByName.get(name)!);
       pool.short.clear();
-      decision = pool.book.decide(
-        [...models].map((m) => this.#demand(pool, m)),
-        { holders: this.#holders(pool, models), parkedHolders: this.#parkedHolders(pool, models), parkedDevices: this.#parkedDevices(pool, models) },
-      );
+      decision = pool.book.decide(this.#demands(pool, models), {
+        holders: this.#holders(pool, models),
+        parkedHolders: this.#parkedHolders(pool, models),
+        parkedDevices: this.#parkedDevices(pool, models),
+      });
     } else {
       const input = this.#placementInput(pool);
       pool.book = new PlacementBook(input);

@@ -1,5 +1,6 @@
 import type { PlacedCopy, SchedulerInstance } from "../../scheduler/index.js";
 import type { PlacementBook } from "../../scheduler/book.js";
+import { schedulerInstance } from "../../scheduler/scheduler-instance.js";
 import type { EnginePool } from "./types.js";
 
 export interface SimInstance {
@@ -89,14 +90,10 @@ export class PoolState {
 
   /** The scheduler's view: every instance, launching ones included, with all its devices; draining ones not schedulable. */
   schedulerInstances(): SchedulerInstance[] {
-    this.#scheduler ??= this.instances.map((i) => ({
-      id: i.id,
-      capacity: this.spec.template.capacity,
-      deviceIndices: this.spec.template.deviceIndices,
-      deviceMemoryMiB: this.spec.template.deviceMemoryMiB,
-      schedulable: !i.draining,
-      order: i.order,
-    }));
+    const { capacity, deviceIndices, deviceMemoryMiB, instanceType } = this.spec.template;
+    this.#scheduler ??= this.instances.map((i) =>
+      schedulerInstance({ id: i.id, capacity, deviceIndices, deviceMemoryMiB, instanceType, schedulable: !i.draining, order: i.order }),
+    );
     return this.#scheduler;
   }
 

@@ -32,6 +32,8 @@ export function instancesFor(ctx: SimulationContext, copies: readonly number[]):
     needs: modelNeeds(model),
     share: copyShare(model),
     strategy: "BINPACK",
+    // The engine's demands name their artifact: the same keys keep the scheduler's code on one object shape.
+    artifact: model.name,
   }));
   const limit = Math.max(
     1,

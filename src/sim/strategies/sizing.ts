@@ -17,7 +17,8 @@ export function instanceTemplate(endpoint: PortfolioEndpoint): InstanceTemplate 
 /** What one copy of the model reserves as an inference component; the portfolio reader checked that it fits the template. A share stands for its device. */
 export function modelNeeds(model: PortfolioModel): Resources {
   const needs = copyNeeds(model);
-  return copyShare(model) ? { ...needs, accelerators: 0 } : needs;
+  // A literal, not a spread copy: a copy gets an object shape of its own, which the scheduler's compiled code then meets anew.
+  return copyShare(model) ? { accelerators: 0, cpuMillis: needs.cpuMillis, memoryMiB: needs.memoryMiB } : needs;
 }
 
 /** What an engine model takes from its portfolio entry, whatever the strategy hosting it. */
