@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { BerthError } from "../domain/errors/berth-error.js";
 import { runtimeErrors } from "../domain/errors/runtime.js";
@@ -11,7 +11,8 @@ import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingTable, VariantRou
 import { copyAbsentHeader, neverReachedCopy, UpstreamPools } from "./upstream.js";
 import { WaitingRequests, type HoldOptions } from "./hold.js";
 import { BodyBudget } from "./body-budget.js";
-import { readErrorText } from "./bounded-body.js";
+import { maxErrorBodyBytes, readErrorText } from "./bounded-body.js";
+import { AnswerBroken, gatherAnswer, type GatheredAnswer } from "./gathered-answer.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { newSessionValue, parseNewSessionHeader, SessionTable } from "./sessions.js";
 
@@ -31,6 +32,11 @@ export interface InvokeRequest {
   sessionId?: string;
   /** PrefixAwareId: with the body's prefix, decides the copy under PREFIX_AWARE. */
   prefixAwareId?: string;
+  /**
+   * Gather a 2xx answer whole (at most this many bytes, charged to the router's body budget) instead of
+   * handing out a stream: the result's `gathered` then holds it, and the caller owns the charge.
+   */
+  gatherUpTo?: number;
 }
 
 export interface InvokeResult {
@@ -38,6 +44,8 @@ export interface InvokeResult {
   contentType?: string;
   customAttributes?: string;
   body: Readable;
+  /** The whole answer, when the request asked for it gathered (`gatherUpTo`); `body` is then only its replay. */
+  gathered?: { chunks: Buffer[]; size: number };
   variantName: string;
   componentName?: string;
   copyId: string;
@@ -273,7 +281,9 @@ export class Router {
       }
       if (closed !== undefined) await sessions.close({ endpointName, id: closed });
     } catch (error) {
-      result.body.destroy();
+      // A gathered answer is charged to the body budget, which the caller would have given back: it never sees it now.
+      if (result.gathered) this.bodies.give(result.gathered.size);
+      else result.body.destroy();
       result.finish("unreachable");
       throw error;
     }
@@ -405,6 +415,7 @@ export class Router {
       const modelMs = end - sentAt;
       this.#options.observer.requestFinished(target, outcome, modelMs, Math.max(0, end - request.startedAt - modelMs));
     };
+    if (request.gatherUpTo !== undefined) return this.#sendGathered(copy, request, target, finish, request.gatherUpTo);
     let response: Dispatcher.ResponseData;
     try {
       response = await this.#pools.get(copy.origin).request({
@@ -417,21 +428,7 @@ export class Router {
         bodyTimeout: this.#options.invokeTimeoutMs,
       });
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (neverReachedCopy(error)) {
-        finish("unreachable");
-        throw new RetryableFailure(`${code ?? "connection failed"} on copy ${copy.id}`, "unreachable");
-      }
-      if (request.signal.aborted) {
-        finish("client_closed");
-        throw error;
-      }
-      if (code === "UND_ERR_HEADERS_TIMEOUT") {
-        finish("timeout");
-        throw runtimeErrors.modelTimeout(this.#options.invokeTimeoutMs / 1000);
-      }
-      finish("unreachable");
-      throw runtimeErrors.modelUnreachable(`${code ?? (error as Error).message} on copy ${copy.id}`);
+      throw this.#unanswered(error, copy, request, finish);
     }
     const status = response.statusCode;
     const contentType = header(response.headers["content-type"]);
@@ -458,6 +455,104 @@ export class Router {
       copyId: copy.id,
       newSessionId,
       closedSessionId,
+      timeoutSeconds: this.#options.invokeTimeoutMs / 1000,
+      finish,
+    };
+  }
+
+  /** What a request that got no status line from the copy becomes; the copy's slot is freed with the outcome. */
+  #unanswered(error: unknown, copy: RouteCopy, request: InvokeRequest, finish: (outcome: RequestOutcome) => void): Error {
+    const code = (error as { code?: string }).code;
+    if (neverReachedCopy(error)) {
+      finish("unreachable");
+      return new RetryableFailure(`${code ?? "connection failed"} on copy ${copy.id}`, "unreachable");
+    }
+    if (request.signal.aborted) {
+      finish("client_closed");
+      return error as Error;
+    }
+    if (code === "UND_ERR_HEADERS_TIMEOUT") {
+      finish("timeout");
+      return runtimeErrors.modelTimeout(this.#options.invokeTimeoutMs / 1000);
+    }
+    finish("unreachable");
+    return runtimeErrors.modelUnreachable(`${code ?? (error as Error).message} on copy ${copy.id}`);
+  }
+
+  /**
+   * #send for an answer gathered whole (gathered-answer.ts): the same outcomes, errors and retries as the
+   * streamed path and the runtime route's reading of its body together. The caller calls finish("ok").
+   */
+  async #sendGathered(
+    copy: RouteCopy,
+    request: InvokeRequest,
+    target: RequestTarget,
+    finish: (outcome: RequestOutcome) => void,
+    cap: number,
+  ): Promise<InvokeResult> {
+    let answer: GatheredAnswer;
+    try {
+      answer = await gatherAnswer(
+        this.#pools.get(copy.origin),
+        {
+          origin: copy.origin,
+          path: "/invocations",
+          method: "POST",
+          headers: copy.headers ? { ...request.headers, ...copy.headers } : request.headers,
+          body: request.body,
+          headersTimeout: this.#options.invokeTimeoutMs,
+          bodyTimeout: this.#options.invokeTimeoutMs,
+        },
+        request.signal,
+        {
+          cap,
+          tooLarge: runtimeErrors.responseTooLarge,
+          budget: this.bodies,
+          skipBody: (status, headers) => status === 503 && headers[copyAbsentHeader] !== undefined,
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof AnswerBroken)) throw this.#unanswered(error, copy, request, finish);
+      const cause = error.cause;
+      if (request.signal.aborted) {
+        finish("client_closed");
+        throw cause;
+      }
+      if (BerthError.is(cause)) {
+        finish(cause.code === "ModelError" ? "model_5xx" : "throttled");
+        throw cause;
+      }
+      if ((cause as { code?: string }).code === "UND_ERR_BODY_TIMEOUT") {
+        finish("timeout");
+        throw runtimeErrors.modelTimeout(this.#options.invokeTimeoutMs / 1000);
+      }
+      finish("unreachable");
+      throw runtimeErrors.responseCut(copy.id, cause.message);
+    }
+    const status = answer.statusCode;
+    if (status === 503 && answer.headers[copyAbsentHeader] !== undefined) {
+      finish("unreachable");
+      throw new RetryableFailure(`copy ${copy.id} is not running on its host any more`, "copy_absent");
+    }
+    if (status < 200 || status >= 300) {
+      const text = Buffer.concat(answer.chunks, Math.min(answer.size, maxErrorBodyBytes)).toString("utf8");
+      finish(status >= 500 ? "model_5xx" : "model_4xx");
+      throw runtimeErrors.modelError({ status, body: text, copy: copy.id, logHint: `the server log of copy ${copy.id}` });
+    }
+    const { chunks, size } = answer;
+    return {
+      statusCode: status,
+      contentType: header(answer.headers["content-type"]),
+      customAttributes: header(answer.headers["x-amzn-sagemaker-custom-attributes"]),
+      get body() {
+        return Readable.from(chunks);
+      },
+      gathered: { chunks, size },
+      variantName: target.variantName,
+      componentName: target.componentName,
+      copyId: copy.id,
+      newSessionId: header(answer.headers["x-amzn-sagemaker-new-session-id"]),
+      closedSessionId: header(answer.headers["x-amzn-sagemaker-closed-session-id"]),
       timeoutSeconds: this.#options.invokeTimeoutMs / 1000,
       finish,
     };

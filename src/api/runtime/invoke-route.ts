@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { BerthError } from "../../domain/errors/berth-error.js";
 import { runtimeErrors, streamErrors } from "../../domain/errors/runtime.js";
 import { ClientAbort, type InvokeResult, type Router } from "../../router/router.js";
-import type { BodyBudget } from "../../router/body-budget.js";
 import { readCapped } from "../../router/bounded-body.js";
 import { writeJsonError } from "../awsjson/errors.js";
 import type { RequestContext } from "../http/context.js";
@@ -99,10 +98,13 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
     startedAt: ctx.startedAt,
     sessionId,
     prefixAwareId,
+    // SageMaker's 6 MB, gathered before any status line is sent, so an answer cut short or too large becomes
+    // a ModelError instead of a truncated 200.
+    gatherUpTo: stream ? undefined : maxInvokeResponseBytes,
   });
   if (stream) return relayStream(result, res, ctx);
-  const answer = await gather(result, res, bodies);
-  if (!answer) return;
+  result.finish("ok");
+  const answer = result.gathered!;
   // The gathered answer joins the request's charge, given back by the close listener above.
   if (res.destroyed) return bodies.give(answer.size);
   charged += answer.size;
@@ -134,34 +136,6 @@ function endpointNameOf(segment: string): string {
   }
   if (name.length > 63 || !endpointNamePattern.test(name)) throw runtimeErrors.badEndpointName(name);
   return name;
-}
-
-/**
- * Gathers the model's whole answer (at most SageMaker's 6 MB) before any status line is sent, so an answer
- * cut short or too large becomes a ModelError instead of a truncated 200. On success the caller owns the
- * budget charge for their bytes; undefined when the client went away meanwhile.
- */
-async function gather(result: InvokeResult, res: ServerResponse, bodies: BodyBudget): Promise<{ chunks: Buffer[]; size: number } | undefined> {
-  let answer: { chunks: Buffer[]; size: number };
-  try {
-    answer = await readCapped(result.body, maxInvokeResponseBytes, bodies, runtimeErrors.responseTooLarge);
-  } catch (error) {
-    // Closed, not drained: the rest of a refused answer is never read.
-    result.body.destroy();
-    if (res.destroyed) return void result.finish("client_closed");
-    if (BerthError.is(error)) {
-      result.finish(error.code === "ModelError" ? "model_5xx" : "throttled");
-      throw error;
-    }
-    if ((error as { code?: string }).code === "UND_ERR_BODY_TIMEOUT") {
-      result.finish("timeout");
-      throw runtimeErrors.modelTimeout(result.timeoutSeconds);
-    }
-    result.finish("unreachable");
-    throw runtimeErrors.responseCut(result.copyId, (error as Error).message);
-  }
-  result.finish("ok");
-  return answer;
 }
 
 /** Sends a gathered answer with its Content-Length, the chunks as they arrived (never joined into a copy). */
