@@ -15,10 +15,16 @@ import { invokeRequest, oneComponentTable } from "../support/routing.js";
 
 const table = (copies: RouteCopy[]) => oneComponentTable(copies, { strategy: "RANDOM" });
 
-const request = () => invokeRequest({ headers: { "content-type": "application/json" } });
+/** Gathered whole, as the runtime API asks for InvokeEndpoint's answers; streamed, as for the streaming call. */
+const answerModes = [
+  { name: "answers gathered (InvokeEndpoint)", gatherUpTo: 6 * 1024 * 1024 },
+  { name: "answers streamed (InvokeEndpointWithResponseStream)", gatherUpTo: undefined },
+];
 
-async function invoke(router: Router): Promise<string> {
-  const result = await router.invoke(request());
+const request = (gatherUpTo: number | undefined) => invokeRequest({ headers: { "content-type": "application/json" }, gatherUpTo });
+
+async function invoke(router: Router, gatherUpTo: number | undefined): Promise<string> {
+  const result = await router.invoke(request(gatherUpTo));
   const chunks: Buffer[] = [];
   for await (const chunk of result.body) chunks.push(chunk as Buffer);
   result.finish("ok");
@@ -48,149 +54,150 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-describe("router retries", () => {
-  const children: ChildProcess[] = [];
-  const servers: Server[] = [];
-  after(async () => {
-    for (const child of children) child.kill("SIGKILL");
-    for (const server of servers) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
-  });
-
-  it("keeps serving through the other copy when one copy's process is killed; only requests in flight on it fail", async () => {
-    const a = await copyProcess("a");
-    const b = await copyProcess("b");
-    children.push(a.child, b.child);
-    const metrics = new RouterMetrics({ defaultMetrics: false });
-    const router = new Router({ accountId: "123456789012", observer: metrics });
-    router.setTable(
-      table([
-        { id: "copy-a", origin: a.origin, instanceId: "i-a" },
-        { id: "copy-b", origin: b.origin, instanceId: "i-b" },
-      ]),
-    );
-    type Phase = "before" | "dying" | "after";
-    let phase = "before" as Phase;
-    const outcomes: { phase: Phase; ok: boolean; error?: string }[] = [];
-    let running = true;
-    const worker = async () => {
-      while (running) {
-        const started = phase;
-        try {
-          await invoke(router);
-          outcomes.push({ phase: started, ok: true });
-        } catch (error) {
-          outcomes.push({ phase: started, ok: false, error: (error as Error).message });
-        }
+for (const { name, gatherUpTo } of answerModes)
+  describe(`router retries, ${name}`, () => {
+    const children: ChildProcess[] = [];
+    const servers: Server[] = [];
+    after(async () => {
+      for (const child of children) child.kill("SIGKILL");
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
       }
-    };
-    const workers = Array.from({ length: 8 }, worker);
-    await eventually(async () => (outcomes.filter((o) => o.ok).length >= 100 ? true : undefined), { what: "100 requests served by both copies" });
-
-    phase = "dying";
-    const exited = once(a.child, "exit");
-    a.child.kill("SIGKILL");
-    await exited;
-    // Requests that were on the killed copy settle; after that no request can still be on it.
-    await eventually(async () => (router.inFlight("copy-a") === 0 ? true : undefined), { what: "the killed copy's requests to settle" });
-    await new Promise((resolve) => setImmediate(resolve));
-    phase = "after";
-    const retriedBefore = await retries(metrics, "unreachable");
-    await eventually(async () => (outcomes.filter((o) => o.phase === "after" && o.ok).length >= 200 ? true : undefined), {
-      what: "200 requests served after the kill",
     });
-    running = false;
-    await Promise.all(workers);
 
-    const failedAfter = outcomes.filter((o) => o.phase === "after" && !o.ok);
-    assert.deepEqual(failedAfter, [], "every request sent after the copy died succeeded");
-    // Each worker has one request in flight at a time: at most that many can have been on the copy as it died.
-    const failed = outcomes.filter((o) => !o.ok);
-    assert.ok(failed.length <= workers.length, `no more failures than requests in flight: ${failed.length}`);
-    assert.ok(
-      failed.every((o) => /could not be reached/.test(o.error ?? "")),
-      `the failures are the requests the copy held when it died: ${JSON.stringify(failed)}`,
-    );
-    assert.ok((await retries(metrics, "unreachable")) > retriedBefore, "the requests that met the dead copy were retried and counted");
-    await router.close();
-  });
+    it("keeps serving through the other copy when one copy's process is killed; only requests in flight on it fail", async () => {
+      const a = await copyProcess("a");
+      const b = await copyProcess("b");
+      children.push(a.child, b.child);
+      const metrics = new RouterMetrics({ defaultMetrics: false });
+      const router = new Router({ accountId: "123456789012", observer: metrics });
+      router.setTable(
+        table([
+          { id: "copy-a", origin: a.origin, instanceId: "i-a" },
+          { id: "copy-b", origin: b.origin, instanceId: "i-b" },
+        ]),
+      );
+      type Phase = "before" | "dying" | "after";
+      let phase = "before" as Phase;
+      const outcomes: { phase: Phase; ok: boolean; error?: string }[] = [];
+      let running = true;
+      const worker = async () => {
+        while (running) {
+          const started = phase;
+          try {
+            await invoke(router, gatherUpTo);
+            outcomes.push({ phase: started, ok: true });
+          } catch (error) {
+            outcomes.push({ phase: started, ok: false, error: (error as Error).message });
+          }
+        }
+      };
+      const workers = Array.from({ length: 8 }, worker);
+      await eventually(async () => (outcomes.filter((o) => o.ok).length >= 100 ? true : undefined), { what: "100 requests served by both copies" });
 
-  it("retries on another copy when an agent's proxy answers that the copy is not there, and counts it", async () => {
-    const absent = createServer((req, res) => {
-      req.resume();
-      res.writeHead(503, { [copyAbsentHeader]: "copy-a" }).end("copy copy-a is not running on this host");
+      phase = "dying";
+      const exited = once(a.child, "exit");
+      a.child.kill("SIGKILL");
+      await exited;
+      // Requests that were on the killed copy settle; after that no request can still be on it.
+      await eventually(async () => (router.inFlight("copy-a") === 0 ? true : undefined), { what: "the killed copy's requests to settle" });
+      await new Promise((resolve) => setImmediate(resolve));
+      phase = "after";
+      const retriedBefore = await retries(metrics, "unreachable");
+      await eventually(async () => (outcomes.filter((o) => o.phase === "after" && o.ok).length >= 200 ? true : undefined), {
+        what: "200 requests served after the kill",
+      });
+      running = false;
+      await Promise.all(workers);
+
+      const failedAfter = outcomes.filter((o) => o.phase === "after" && !o.ok);
+      assert.deepEqual(failedAfter, [], "every request sent after the copy died succeeded");
+      // Each worker has one request in flight at a time: at most that many can have been on the copy as it died.
+      const failed = outcomes.filter((o) => !o.ok);
+      assert.ok(failed.length <= workers.length, `no more failures than requests in flight: ${failed.length}`);
+      assert.ok(
+        failed.every((o) => /could not be reached/.test(o.error ?? "")),
+        `the failures are the requests the copy held when it died: ${JSON.stringify(failed)}`,
+      );
+      assert.ok((await retries(metrics, "unreachable")) > retriedBefore, "the requests that met the dead copy were retried and counted");
+      await router.close();
     });
-    const present = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => res.end("b"));
+
+    it("retries on another copy when an agent's proxy answers that the copy is not there, and counts it", async () => {
+      const absent = createServer((req, res) => {
+        req.resume();
+        res.writeHead(503, { [copyAbsentHeader]: "copy-a" }).end("copy copy-a is not running on this host");
+      });
+      const present = createServer((req, res) => {
+        req.resume();
+        req.on("end", () => res.end("b"));
+      });
+      servers.push(absent, present);
+      const metrics = new RouterMetrics({ defaultMetrics: false });
+      const router = new Router({ accountId: "123456789012", observer: metrics });
+      router.setTable(
+        table([
+          { id: "copy-a", origin: await listen(absent), instanceId: "i-a" },
+          { id: "copy-b", origin: await listen(present), instanceId: "i-b" },
+        ]),
+      );
+      for (let k = 0; k < 20; k++) assert.equal(await invoke(router, gatherUpTo), "b");
+      assert.ok((await retries(metrics, "copy_absent")) > 0, "some requests went to the absent copy first and were retried");
+      await router.close();
     });
-    servers.push(absent, present);
-    const metrics = new RouterMetrics({ defaultMetrics: false });
-    const router = new Router({ accountId: "123456789012", observer: metrics });
-    router.setTable(
-      table([
-        { id: "copy-a", origin: await listen(absent), instanceId: "i-a" },
-        { id: "copy-b", origin: await listen(present), instanceId: "i-b" },
-      ]),
-    );
-    for (let k = 0; k < 20; k++) assert.equal(await invoke(router), "b");
-    assert.ok((await retries(metrics, "copy_absent")) > 0, "some requests went to the absent copy first and were retried");
-    await router.close();
-  });
 
-  it("does not retry a 503 from the model itself: the copy got the request", async () => {
-    let reached = 0;
-    const busy = createServer((req, res) => {
-      reached++;
-      req.resume();
-      res.writeHead(503).end("overloaded");
+    it("does not retry a 503 from the model itself: the copy got the request", async () => {
+      let reached = 0;
+      const busy = createServer((req, res) => {
+        reached++;
+        req.resume();
+        res.writeHead(503).end("overloaded");
+      });
+      servers.push(busy);
+      const metrics = new RouterMetrics({ defaultMetrics: false });
+      const router = new Router({ accountId: "123456789012", observer: metrics });
+      const origin = await listen(busy);
+      router.setTable(
+        table([
+          { id: "copy-a", origin, instanceId: "i-a" },
+          { id: "copy-b", origin, instanceId: "i-b" },
+        ]),
+      );
+      await assert.rejects(invoke(router, gatherUpTo), /Received server error \(503\)/);
+      assert.equal(reached, 1, "the model was asked once");
+      assert.equal((await retries(metrics, "copy_absent")) + (await retries(metrics, "unreachable")), 0);
+      await router.close();
     });
-    servers.push(busy);
-    const metrics = new RouterMetrics({ defaultMetrics: false });
-    const router = new Router({ accountId: "123456789012", observer: metrics });
-    const origin = await listen(busy);
-    router.setTable(
-      table([
-        { id: "copy-a", origin, instanceId: "i-a" },
-        { id: "copy-b", origin, instanceId: "i-b" },
-      ]),
-    );
-    await assert.rejects(invoke(router), /Received server error \(503\)/);
-    assert.equal(reached, 1, "the model was asked once");
-    assert.equal((await retries(metrics, "copy_absent")) + (await retries(metrics, "unreachable")), 0);
-    await router.close();
-  });
 
-  it("holds a request whose every copy is gone until a table brings another copy, as at zero copies", async () => {
-    const gone = await copyProcess("gone");
-    const exited = once(gone.child, "exit");
-    gone.child.kill("SIGKILL");
-    await exited;
-    const replacement = await copyProcess("replacement");
-    children.push(replacement.child);
-    const router = new Router({ accountId: "123456789012", observer: new RouterMetrics({ defaultMetrics: false }) });
-    router.setTable(table([{ id: "copy-gone", origin: gone.origin, instanceId: "i-dead" }]));
-    let settled = false;
-    const answer = invoke(router).finally(() => (settled = true));
-    // The request has met the dead copy and waits: it settles only once the next table is pushed.
-    await eventually(async () => (router.inFlight("copy-gone") === 0 ? true : undefined), { what: "the request to try the dead copy" });
-    await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(settled, false, "the request waits for another copy instead of failing");
-    router.setTable(table([{ id: "copy-new", origin: replacement.origin, instanceId: "i-new" }]));
-    assert.equal(await answer, "replacement");
-    await router.close();
-  });
+    it("holds a request whose every copy is gone until a table brings another copy, as at zero copies", async () => {
+      const gone = await copyProcess("gone");
+      const exited = once(gone.child, "exit");
+      gone.child.kill("SIGKILL");
+      await exited;
+      const replacement = await copyProcess("replacement");
+      children.push(replacement.child);
+      const router = new Router({ accountId: "123456789012", observer: new RouterMetrics({ defaultMetrics: false }) });
+      router.setTable(table([{ id: "copy-gone", origin: gone.origin, instanceId: "i-dead" }]));
+      let settled = false;
+      const answer = invoke(router, gatherUpTo).finally(() => (settled = true));
+      // The request has met the dead copy and waits: it settles only once the next table is pushed.
+      await eventually(async () => (router.inFlight("copy-gone") === 0 ? true : undefined), { what: "the request to try the dead copy" });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(settled, false, "the request waits for another copy instead of failing");
+      router.setTable(table([{ id: "copy-new", origin: replacement.origin, instanceId: "i-new" }]));
+      assert.equal(await answer, "replacement");
+      await router.close();
+    });
 
-  it("fails a request whose every copy is gone with ModelError once the hold time passes without another copy", async () => {
-    const gone = await copyProcess("gone-for-good");
-    const exited = once(gone.child, "exit");
-    gone.child.kill("SIGKILL");
-    await exited;
-    const router = new Router({ accountId: "123456789012", observer: new RouterMetrics({ defaultMetrics: false }), hold: { holdMs: 200, maxHeld: 10 } });
-    router.setTable(table([{ id: "copy-gone", origin: gone.origin, instanceId: "i-dead" }]));
-    await assert.rejects(invoke(router), /could not be reached/);
-    await router.close();
+    it("fails a request whose every copy is gone with ModelError once the hold time passes without another copy", async () => {
+      const gone = await copyProcess("gone-for-good");
+      const exited = once(gone.child, "exit");
+      gone.child.kill("SIGKILL");
+      await exited;
+      const router = new Router({ accountId: "123456789012", observer: new RouterMetrics({ defaultMetrics: false }), hold: { holdMs: 200, maxHeld: 10 } });
+      router.setTable(table([{ id: "copy-gone", origin: gone.origin, instanceId: "i-dead" }]));
+      await assert.rejects(invoke(router, gatherUpTo), /could not be reached/);
+      await router.close();
+    });
   });
-});
