@@ -49,6 +49,15 @@ async function copyProcess(name: string): Promise<{ child: ChildProcess; origin:
   return { child, origin: `http://127.0.0.1:${Number(line.toString().trim())}` };
 }
 
+/** A copy whose process was killed: nothing listens at its origin any more. */
+async function deadCopy(name: string): Promise<{ origin: string }> {
+  const gone = await copyProcess(name);
+  const exited = once(gone.child, "exit");
+  gone.child.kill("SIGKILL");
+  await exited;
+  return gone;
+}
+
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -171,10 +180,7 @@ for (const { name, gatherUpTo } of answerModes)
     });
 
     it("holds a request whose every copy is gone until a table brings another copy, as at zero copies", async () => {
-      const gone = await copyProcess("gone");
-      const exited = once(gone.child, "exit");
-      gone.child.kill("SIGKILL");
-      await exited;
+      const gone = await deadCopy("gone");
       const replacement = await copyProcess("replacement");
       children.push(replacement.child);
       const router = new Router({ accountId: "123456789012", observer: new RouterMetrics({ defaultMetrics: false }) });
@@ -191,10 +197,7 @@ for (const { name, gatherUpTo } of answerModes)
     });
 
     it("fails a request whose every copy is gone with ModelError once the hold time passes without another copy", async () => {
-      const gone = await copyProcess("gone-for-good");
-      const exited = once(gone.child, "exit");
-      gone.child.kill("SIGKILL");
-      await exited;
+      const gone = await deadCopy("gone-for-good");
       const router = new Router({ accountId: "123456789012", observer: new RouterMetrics({ defaultMetrics: false }), hold: { holdMs: 200, maxHeld: 10 } });
       router.setTable(table([{ id: "copy-gone", origin: gone.origin, instanceId: "i-dead" }]));
       await assert.rejects(invoke(router, gatherUpTo), /could not be reached/);
