@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { IncomingHttpHeaders } from "node:http";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
@@ -8,7 +9,7 @@ import type { RequestObserver, RequestOutcome, RequestTarget, RetryReason } from
 import { pickCopy, type CopyLoad } from "./pick.js";
 import type { PrefixRouting } from "./prefix/prefix-pick.js";
 import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingTable, VariantRoute } from "./table.js";
-import { copyAbsentHeader, neverReachedCopy, UpstreamPools } from "./upstream.js";
+import { copyAbsent, neverReachedCopy, UpstreamPools } from "./upstream.js";
 import { WaitingRequests, type HoldOptions } from "./hold.js";
 import { BodyBudget } from "./body-budget.js";
 import { maxErrorBodyBytes, readErrorText } from "./bounded-body.js";
@@ -431,30 +432,48 @@ export class Router {
       throw this.#unanswered(error, copy, request, finish);
     }
     const status = response.statusCode;
-    const contentType = header(response.headers["content-type"]);
-    const customAttributes = header(response.headers["x-amzn-sagemaker-custom-attributes"]);
-    const newSessionId = header(response.headers["x-amzn-sagemaker-new-session-id"]);
-    const closedSessionId = header(response.headers["x-amzn-sagemaker-closed-session-id"]);
-    if (status === 503 && response.headers[copyAbsentHeader] !== undefined) {
-      await response.body.dump().catch(() => undefined);
-      finish("unreachable");
-      throw new RetryableFailure(`copy ${copy.id} is not running on its host any more`, "copy_absent");
-    }
     if (status < 200 || status >= 300) {
-      const text = await readErrorText(response.body);
-      finish(status >= 500 ? "model_5xx" : "model_4xx");
-      throw runtimeErrors.modelError({ status, body: text, copy: copy.id, logHint: `the server log of copy ${copy.id}` });
+      let text = "";
+      if (copyAbsent(status, response.headers)) await response.body.dump().catch(() => undefined);
+      else text = await readErrorText(response.body);
+      throw this.#refusal(status, response.headers, copy, finish, text);
     }
+    return this.#answered(status, response.headers, copy, target, finish, response.body);
+  }
+
+  /** An answer that is not the model's success: a copy its host no longer runs (tried elsewhere), or the model's error. */
+  #refusal(status: number, headers: IncomingHttpHeaders, copy: RouteCopy, finish: (outcome: RequestOutcome) => void, text: string): Error {
+    if (copyAbsent(status, headers)) {
+      finish("unreachable");
+      return new RetryableFailure(`copy ${copy.id} is not running on its host any more`, "copy_absent");
+    }
+    finish(status >= 500 ? "model_5xx" : "model_4xx");
+    return runtimeErrors.modelError({ status, body: text, copy: copy.id, logHint: `the server log of copy ${copy.id}` });
+  }
+
+  /** The result of a 2xx answer: streamed from `body`, or `gathered` whole (then `body` replays it). */
+  #answered(
+    status: number,
+    headers: IncomingHttpHeaders,
+    copy: RouteCopy,
+    target: RequestTarget,
+    finish: (outcome: RequestOutcome) => void,
+    body: Readable | undefined,
+    gathered?: { chunks: Buffer[]; size: number },
+  ): InvokeResult {
     return {
       statusCode: status,
-      contentType,
-      customAttributes,
-      body: response.body,
+      contentType: header(headers["content-type"]),
+      customAttributes: header(headers["x-amzn-sagemaker-custom-attributes"]),
+      get body() {
+        return body ?? Readable.from(gathered!.chunks);
+      },
+      gathered,
       variantName: target.variantName,
       componentName: target.componentName,
       copyId: copy.id,
-      newSessionId,
-      closedSessionId,
+      newSessionId: header(headers["x-amzn-sagemaker-new-session-id"]),
+      closedSessionId: header(headers["x-amzn-sagemaker-closed-session-id"]),
       timeoutSeconds: this.#options.invokeTimeoutMs / 1000,
       finish,
     };
@@ -508,7 +527,7 @@ export class Router {
           cap,
           tooLarge: runtimeErrors.responseTooLarge,
           budget: this.bodies,
-          skipBody: (status, headers) => status === 503 && headers[copyAbsentHeader] !== undefined,
+          skipBody: copyAbsent,
         },
       );
     } catch (error) {
@@ -529,33 +548,12 @@ export class Router {
       finish("unreachable");
       throw runtimeErrors.responseCut(copy.id, cause.message);
     }
-    const status = answer.statusCode;
-    if (status === 503 && answer.headers[copyAbsentHeader] !== undefined) {
-      finish("unreachable");
-      throw new RetryableFailure(`copy ${copy.id} is not running on its host any more`, "copy_absent");
-    }
+    const { statusCode: status, headers, chunks, size } = answer;
     if (status < 200 || status >= 300) {
-      const text = Buffer.concat(answer.chunks, Math.min(answer.size, maxErrorBodyBytes)).toString("utf8");
-      finish(status >= 500 ? "model_5xx" : "model_4xx");
-      throw runtimeErrors.modelError({ status, body: text, copy: copy.id, logHint: `the server log of copy ${copy.id}` });
+      const text = Buffer.concat(chunks, Math.min(size, maxErrorBodyBytes)).toString("utf8");
+      throw this.#refusal(status, headers, copy, finish, text);
     }
-    const { chunks, size } = answer;
-    return {
-      statusCode: status,
-      contentType: header(answer.headers["content-type"]),
-      customAttributes: header(answer.headers["x-amzn-sagemaker-custom-attributes"]),
-      get body() {
-        return Readable.from(chunks);
-      },
-      gathered: { chunks, size },
-      variantName: target.variantName,
-      componentName: target.componentName,
-      copyId: copy.id,
-      newSessionId: header(answer.headers["x-amzn-sagemaker-new-session-id"]),
-      closedSessionId: header(answer.headers["x-amzn-sagemaker-closed-session-id"]),
-      timeoutSeconds: this.#options.invokeTimeoutMs / 1000,
-      finish,
-    };
+    return this.#answered(status, headers, copy, target, finish, undefined, { chunks, size });
   }
 }
 

@@ -94,3 +94,8 @@ export function neverReachedCopy(error: unknown): boolean {
  * running there: it forwarded nothing, so the router may try another copy.
  */
 export const copyAbsentHeader = "x-berth-copy-absent";
+
+/** Whether an answer is an agent's "copy not here" (see copyAbsentHeader) rather than the model's own. */
+export function copyAbsent(status: number, headers: Record<string, string | string[] | undefined>): boolean {
+  return status === 503 && headers[copyAbsentHeader] !== undefined;
+}

@@ -7,17 +7,11 @@ import { Router } from "../../src/router/router.js";
 import type { RouteCopy } from "../../src/router/table.js";
 import { copyAbsentHeader } from "../../src/router/upstream.js";
 import { eventually } from "../support/wait.js";
-import { invokeRequest, oneComponentTable } from "../support/routing.js";
+import { answerModes, invokeRequest, oneComponentTable } from "../support/routing.js";
 
 // A host cut off silently never answers: once its lease is gone, its requests in flight fail at once.
 
 const table = (copies: RouteCopy[], lostOrigins?: Set<string>) => oneComponentTable(copies, { strategy: "RANDOM", desiredCopies: 1, lostOrigins });
-
-/** Gathered whole, as the runtime API asks for InvokeEndpoint's answers; streamed, as for the streaming call. */
-const answerModes = [
-  { name: "answers gathered (InvokeEndpoint)", gatherUpTo: 6 * 1024 * 1024 },
-  { name: "answers streamed (InvokeEndpointWithResponseStream)", gatherUpTo: undefined },
-];
 
 for (const { name, gatherUpTo } of answerModes)
   describe(`a request in flight to a host whose lease is gone, ${name}`, () => {

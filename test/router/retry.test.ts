@@ -9,17 +9,11 @@ import { RouterMetrics } from "../../src/router/metrics.js";
 import type { RouteCopy } from "../../src/router/table.js";
 import { copyAbsentHeader } from "../../src/router/upstream.js";
 import { eventually } from "../support/wait.js";
-import { invokeRequest, oneComponentTable } from "../support/routing.js";
+import { answerModes, invokeRequest, oneComponentTable } from "../support/routing.js";
 
 // The router sends a request to another copy only when the first copy provably never got it.
 
 const table = (copies: RouteCopy[]) => oneComponentTable(copies, { strategy: "RANDOM" });
-
-/** Gathered whole, as the runtime API asks for InvokeEndpoint's answers; streamed, as for the streaming call. */
-const answerModes = [
-  { name: "answers gathered (InvokeEndpoint)", gatherUpTo: 6 * 1024 * 1024 },
-  { name: "answers streamed (InvokeEndpointWithResponseStream)", gatherUpTo: undefined },
-];
 
 const request = (gatherUpTo: number | undefined) => invokeRequest({ headers: { "content-type": "application/json" }, gatherUpTo });
 

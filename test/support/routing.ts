@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { ClientAbort, type InvokeRequest } from "../../src/router/router.js";
 import type { RouteCopy, RoutingStrategy, RoutingTable } from "../../src/router/table.js";
+import { maxInvokeResponseBytes } from "../../src/api/runtime/invoke-route.js";
 
 /** A routing table with one endpoint "ep" holding one component "c" served by the given copies, as tests push it to a router. */
 export function oneComponentTable(
@@ -24,6 +25,12 @@ export function oneComponentTable(
     lostOrigins: options.lostOrigins,
   };
 }
+
+/** Gathered whole, as the runtime API asks for InvokeEndpoint's answers; streamed, as for the streaming call. */
+export const answerModes = [
+  { name: "answers gathered (InvokeEndpoint)", gatherUpTo: maxInvokeResponseBytes },
+  { name: "answers streamed (InvokeEndpointWithResponseStream)", gatherUpTo: undefined },
+];
 
 /** An invocation of component "c" on endpoint "ep" (see oneComponentTable), as the runtime route hands it to the router. */
 export function invokeRequest(overrides: Partial<InvokeRequest> = {}): InvokeRequest {
