@@ -6,9 +6,10 @@ import { fileURLToPath } from "node:url";
 import type { Resources } from "../src/domain/compute.js";
 import { place, type ComponentDemand, type PlacementInput } from "../src/scheduler/index.js";
 import { loadCatalog, loadPortfolio, parsePortfolio, readTrace, Rng, type Portfolio, type Trace } from "../src/sim/input/index.js";
-import { simulateLoaded } from "../src/sim/simulate.js";
+import { defaultAssumptions, simulateLoaded } from "../src/sim/simulate.js";
 import { pickStrategies } from "../src/sim/strategies/index.js";
 import { markdownTable } from "../src/sim/report/table.js";
+import { simulatorFloor } from "./support/simulator-floor.js";
 
 /**
  * npm run bench:placement — two questions, one table:
@@ -134,6 +135,22 @@ function speed(label: string, portfolio: Portfolio, trace: Trace, strategies: st
   const rows: Row[] = [];
   const what = `simulator: ${label} (${hours.toFixed(0)} h, ${context.workload.time.length.toLocaleString("en-US")} requests)`;
   let total = 0;
+  const floor = simulatorFloor(
+    context.workload,
+    portfolio.models.map((m) => m.concurrency),
+    portfolio.models.map((m) => m.sloMs / 1000),
+    defaultAssumptions.tickS,
+  );
+  const floorRate = hours / medianOfThree(() => cpuSecondsOf(() => void floor()));
+  const reach = targets.each ?? targets.all;
+  rows.push({
+    what:
+      `${what}, floor: the requests alone, one ready copy per model, no decision step (bench/support/simulator-floor.ts)` +
+      (reach === undefined ? "" : floorRate >= reach ? "; above the target" : "; below the target: no exact replay of these requests meets it here"),
+    measured: `${floorRate.toFixed(0)} h/s`,
+    target: "—",
+    verdict: "—",
+  });
   for (const strategy of pickStrategies(strategies)) {
     const timed = () => cpuSecondsOf(() => strategy.run(context));
     const cold = timed();
@@ -158,6 +175,12 @@ function speed(label: string, portfolio: Portfolio, trace: Trace, strategies: st
     });
   }
   return rows;
+}
+
+/** A warm-up, then the median of three. */
+function medianOfThree(measure: () => number): number {
+  measure();
+  return [measure(), measure(), measure()].sort((a, b) => a - b)[1];
 }
 
 /** Runs one part of the benchmark; a part that cannot measure (a missing trace, say) is a failed row, never a skipped one. */

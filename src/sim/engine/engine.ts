@@ -126,7 +126,9 @@ class Engine {
       peak: counter(),
     };
     this.#series = new SeriesRecorder(setup.timing, n);
-    this.#poolModels = setup.pools.map((_, p) => setup.models.flatMap((m, i) => (m.pool === p ? [i] : [])));
+    this.#poolModels = setup.pools.map((): number[] => []);
+    // One pass: a dedicated strategy has a pool per model, and a scan per pool was pools × models.
+    setup.models.forEach((m, i) => this.#poolModels[m.pool].push(i));
     this.#modelByName = new Map(setup.models.map((m, i) => [m.name, i]));
     this.#byInvocations = this.#trackers.map((t) => (t?.kind === "invocations" ? t : undefined));
     this.#byConcurrency = this.#trackers.map((t) => (t?.kind === "concurrency" ? t : undefined));
