@@ -16,9 +16,12 @@ import { fixed, median, signed, textTable } from "./support/table.js";
  *
  * A build is a directory holding bin/berth.js and its compiled dist/; this tree is always the last build.
  * --pin puts the generator and the copies on CPU 0 and the servers on CPU 1 (taskset, Linux).
+ * --node-args NAME='FLAGS' runs build NAME's node with those flags ("this tree" names this tree; the
+ * same directory may be named twice, with and without flags, to try a V8 setting).
  */
 interface AbOptions {
-  builds: { name: string; dir?: string }[];
+  /** nodeArgs: flags for that build's node (V8 settings to try, say), before its bin/berth.js. */
+  builds: { name: string; dir?: string; nodeArgs?: string[] }[];
   rounds: number;
   rate: number;
   stepMs: number;
@@ -37,9 +40,13 @@ interface Sample {
 const body = JSON.stringify({ inputs: "x".repeat(242) });
 const thisTree = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
-async function setUp(dir: string | undefined, pin: boolean): Promise<{ berth: BerthServer; target: LoadTarget; copyPid: number }> {
+async function setUp(
+  dir: string | undefined,
+  nodeArgs: string[] | undefined,
+  pin: boolean,
+): Promise<{ berth: BerthServer; target: LoadTarget; copyPid: number }> {
   // Signed, as Berth runs by default and as bench:router measures it.
-  const berth = await startBerth({ binary: dir ? resolve(dir, "bin/berth.js") : undefined, cpus: pin ? "1" : undefined, auth: true });
+  const berth = await startBerth({ binary: dir ? resolve(dir, "bin/berth.js") : undefined, cpus: pin ? "1" : undefined, auth: true, nodeArgs });
   await createEndpoint(berth, "ab");
   const copy = await createComponent(berth, { endpoint: "ab", name: "ab-echo", image: "berth/echo", cpuCores: 1, memoryMiB: 1024 });
   // The copy started on Berth's CPU; it belongs with the generator, so Berth has its core to itself.
@@ -55,7 +62,7 @@ async function setUp(dir: string | undefined, pin: boolean): Promise<{ berth: Be
 
 async function compare(options: AbOptions): Promise<string> {
   const builds: ({ name: string } & Awaited<ReturnType<typeof setUp>>)[] = [];
-  for (const b of options.builds) builds.push({ name: b.name, ...(await setUp(b.dir, options.pin)) });
+  for (const b of options.builds) builds.push({ name: b.name, ...(await setUp(b.dir, b.nodeArgs, options.pin)) });
   const generator = LoadGenerator.start({ cpus: options.pin ? "0" : undefined });
   const groups: Record<string, number[]> = { generator: [generator.pid] };
   for (const b of builds) {
@@ -130,6 +137,7 @@ async function compare(options: AbOptions): Promise<string> {
 
 function parseArgs(argv: string[]): AbOptions {
   const options: AbOptions = { builds: [], rounds: 5, rate: 1000, stepMs: 3_000, connections: 32, maxOtherCores: 0.15, pin: false };
+  const nodeArgs = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === "--pin") {
@@ -144,6 +152,16 @@ function parseArgs(argv: string[]): AbOptions {
         : [`build ${options.builds.length + 1}`, value];
       if (!existsSync(resolve(dir!, "bin/berth.js"))) throw new Error(`${flag} ${value}: ${dir} holds no bin/berth.js; build one there first`);
       options.builds.push({ name: name!, dir: resolve(dir!) });
+    } else if (flag === "--node-args") {
+      const equals = value.indexOf("=");
+      if (equals < 1) throw new Error(`--node-args ${value}: write NAME='FLAGS', NAME being a --build name or "this tree"`);
+      nodeArgs.set(
+        value.slice(0, equals),
+        value
+          .slice(equals + 1)
+          .split(" ")
+          .filter(Boolean),
+      );
     } else if (flag === "--rounds") options.rounds = Number(value);
     else if (flag === "--rate") options.rate = Number(value);
     else if (flag === "--step-ms") options.stepMs = Number(value);
@@ -151,11 +169,16 @@ function parseArgs(argv: string[]): AbOptions {
     else if (flag === "--max-other-cores") options.maxOtherCores = Number(value);
     else
       throw new Error(
-        `unknown flag ${flag}; flags: --build [NAME=]DIR (repeatable), --rounds N, --rate N, --step-ms N, --connections N, --max-other-cores N, --pin`,
+        `unknown flag ${flag}; flags: --build [NAME=]DIR (repeatable), --node-args NAME='FLAGS', --rounds N, --rate N, --step-ms N, --connections N, --max-other-cores N, --pin`,
       );
   }
   if (options.builds.length === 0) throw new Error("name at least one build to compare with: --build before=DIR (a directory holding bin/berth.js and dist/)");
   options.builds.push({ name: "this tree", dir: thisTree });
+  for (const [name, flags] of nodeArgs) {
+    const build = options.builds.find((b) => b.name === name);
+    if (!build) throw new Error(`--node-args ${name}=…: no build is named ${name}; the builds are ${options.builds.map((b) => b.name).join(", ")}`);
+    build.nodeArgs = flags;
+  }
   return options;
 }
 
