@@ -4,7 +4,7 @@ import { authErrors } from "../domain/errors/auth.js";
 import { invokeAccess, jsonOperationAccess, type AccessRequest } from "./access.js";
 import type { AllowedHosts } from "./hosts.js";
 import type { ActiveKey, KeyRing } from "./key-ring.js";
-import { SigV4Verifier } from "./sigv4.js";
+import { SigV4Verifier, type PendingVerification } from "./sigv4.js";
 
 /** What the API layer may ask of one request's authentication, once the gate let it in. */
 export interface RequestAuth {
@@ -88,16 +88,36 @@ export class AuthGate {
   async admit(req: IncomingMessage, signingName: string): Promise<RequestAuth> {
     if (isAgentProtocolPath(req.url)) return agentProtocol;
     if (!this.#verifier) return open;
-    const pending = await this.#verifier.begin(req, signingName);
-    const account = this.#options.account;
-    const authorize = (access: AccessRequest) => authorizeKey(pending.key, access, account);
-    return {
-      accessKeyId: pending.key.accessKeyId,
-      body: pending.body,
-      authorize,
-      authorizeJson: (targetPrefix, operation, input) => authorize(jsonOperationAccess(targetPrefix, operation, input, account)),
-      authorizeInvoke: (endpointName) => authorize(invokeAccess(endpointName, account)),
-    };
+    return new SignedRequest(await this.#verifier.begin(req, signingName), this.#options.account);
+  }
+}
+
+/** A request whose signature the gate checked: one object per request, its methods on the prototype (the router's hot path makes one per invocation). */
+class SignedRequest implements RequestAuth {
+  readonly accessKeyId: string;
+  readonly #pending: PendingVerification;
+  readonly #account: Account;
+
+  constructor(pending: PendingVerification, account: Account) {
+    this.accessKeyId = pending.key.accessKeyId;
+    this.#pending = pending;
+    this.#account = account;
+  }
+
+  body(raw: Buffer): Promise<Buffer> {
+    return this.#pending.body(raw);
+  }
+
+  authorize(access: AccessRequest): void {
+    authorizeKey(this.#pending.key, access, this.#account);
+  }
+
+  authorizeJson(targetPrefix: string, operation: string, input: Record<string, unknown>): void {
+    this.authorize(jsonOperationAccess(targetPrefix, operation, input, this.#account));
+  }
+
+  authorizeInvoke(endpointName: string): void {
+    this.authorize(invokeAccess(endpointName, this.#account));
   }
 }
 

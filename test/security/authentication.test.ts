@@ -113,6 +113,23 @@ describe("SigV4 authentication", () => {
       }).send(new ListEndpointsCommand({})),
     );
     assert.equal(hostUnsigned.name, "IncompleteSignatureException");
+    const onlySignature = await refusal(
+      afterSigning(new SageMakerClient(options), (request) => {
+        request.headers.authorization = request.headers.authorization!.replace(/Credential=[^,]*, SignedHeaders=[^,]*, /, "Extra=1 , ");
+      }).send(new ListEndpointsCommand({})),
+    );
+    assert.equal(
+      onlySignature.message,
+      "Authorization header requires 'Credential' parameter. Authorization header requires 'SignedHeaders' parameter.",
+      "every missing parameter is named, in SigV4's order",
+    );
+    const badDate = await refusal(
+      afterSigning(new SageMakerClient(options), (request) => {
+        request.headers["x-amz-date"] = "2026-12-06T12:00:00Z";
+      }).send(new ListEndpointsCommand({})),
+    );
+    assert.equal(badDate.name, "IncompleteSignatureException");
+    assert.equal(badDate.message, "X-Amz-Date '2026-12-06T12:00:00Z' is not a date of the form YYYYMMDD'T'HHMMSS'Z'.");
   });
 
   it("holds signatures to a 5-minute clock window, and the SDK corrects its clock from the answer", async () => {
