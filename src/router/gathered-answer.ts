@@ -41,85 +41,104 @@ export class AnswerBroken extends Error {
  * (its code tells whether the copy ever got the request); one during a 2xx answer with AnswerBroken. `abort`
  * (a client gone away) aborts the request at any point.
  */
-export function gatherAnswer(
-  dispatcher: Dispatcher,
-  options: Dispatcher.DispatchOptions,
-  abort: { aborted: boolean; once(event: "abort", listener: () => void): unknown; off(event: "abort", listener: () => void): unknown },
-  limits: GatherLimits,
-): Promise<GatheredAnswer> {
-  return new Promise((resolve, reject) => {
-    let controller: Dispatcher.DispatchController | undefined;
-    let statusCode = 0;
-    let headers: IncomingHttpHeaders = {};
-    let started = false;
-    let success = false;
-    let discard = false;
-    let settled = false;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onAbort = () => controller?.abort(new ClientWentAway());
-    const settle = () => {
-      settled = true;
-      abort.off("abort", onAbort);
-    };
-    const done = () => {
-      if (settled) return;
-      settle();
-      resolve({ statusCode, headers, chunks, size });
-    };
-    const fail = (error: Error) => {
-      if (settled) return;
-      settle();
-      if (success) limits.budget.give(size);
-      chunks.length = 0;
-      reject(started ? new AnswerBroken(error) : error);
-    };
-    /** Ends the exchange early: what was gathered is the answer, and the connection is closed, not drained. */
-    const stop = () => {
-      done();
-      controller?.abort(new AnswerComplete());
-    };
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c;
-        if (abort.aborted) c.abort(new ClientWentAway());
-        else abort.once("abort", onAbort);
-      },
-      onResponseStart(_c, status, responseHeaders) {
-        statusCode = status;
-        headers = responseHeaders;
-        started = true;
-        success = status >= 200 && status < 300;
-        discard = limits.skipBody(status, responseHeaders);
-      },
-      onResponseData(_c, chunk) {
-        if (settled || discard) return;
-        if (!success) {
-          chunks.push(chunk);
-          size += chunk.length;
-          if (size >= maxErrorBodyBytes) stop();
-          return;
-        }
-        if (size + chunk.length > limits.cap) return failAndClose(limits.tooLarge(limits.cap));
-        if (!limits.budget.tryTake(chunk.length)) return failAndClose(runtimeErrors.bodyBudgetExhausted(limits.budget.limit));
-        size += chunk.length;
-        chunks.push(chunk);
-      },
-      onResponseEnd() {
-        done();
-      },
-      onResponseError(_c, error) {
-        // An error text, or a body read only to be dropped, gives what arrived: the status already says it all.
-        if (started && (!success || discard)) done();
-        else fail(error);
-      },
-    };
-    const failAndClose = (error: Error) => {
-      fail(error);
-      controller?.abort(error);
-    };
-    dispatcher.dispatch(options, handler);
-  });
+export function gatherAnswer(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, abort: ClientSignal, limits: GatherLimits): Promise<GatheredAnswer> {
+  return new Promise((resolve, reject) => dispatcher.dispatch(options, new AnswerGatherer(abort, limits, resolve, reject)));
+}
+
+type ClientSignal = { aborted: boolean; once(event: "abort", listener: () => void): unknown; off(event: "abort", listener: () => void): unknown };
+
+/** One exchange's handler: its state in fields and its steps on the prototype, so a request makes one object and one listener rather than a dozen closures. */
+class AnswerGatherer implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  #statusCode = 0;
+  #headers: IncomingHttpHeaders = {};
+  #started = false;
+  #success = false;
+  #discard = false;
+  #settled = false;
+  #chunks: Buffer[] = [];
+  #size = 0;
+  readonly #abort: ClientSignal;
+  readonly #limits: GatherLimits;
+  readonly #resolve: (answer: GatheredAnswer) => void;
+  readonly #reject: (error: Error) => void;
+  readonly #onAbort = () => this.#controller?.abort(new ClientWentAway());
+
+  constructor(abort: ClientSignal, limits: GatherLimits, resolve: (answer: GatheredAnswer) => void, reject: (error: Error) => void) {
+    this.#abort = abort;
+    this.#limits = limits;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#abort.aborted) controller.abort(new ClientWentAway());
+    else this.#abort.once("abort", this.#onAbort);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    this.#statusCode = statusCode;
+    this.#headers = headers;
+    this.#started = true;
+    this.#success = statusCode >= 200 && statusCode < 300;
+    this.#discard = this.#limits.skipBody(statusCode, headers);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled || this.#discard) return;
+    if (!this.#success) {
+      this.#chunks.push(chunk);
+      this.#size += chunk.length;
+      if (this.#size >= maxErrorBodyBytes) this.#stop();
+      return;
+    }
+    const limits = this.#limits;
+    if (this.#size + chunk.length > limits.cap) return this.#failAndClose(limits.tooLarge(limits.cap));
+    if (!limits.budget.tryTake(chunk.length)) return this.#failAndClose(runtimeErrors.bodyBudgetExhausted(limits.budget.limit));
+    this.#size += chunk.length;
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.#done();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    // An error text, or a body read only to be dropped, gives what arrived: the status already says it all.
+    if (this.#started && (!this.#success || this.#discard)) this.#done();
+    else this.#fail(error);
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    this.#abort.off("abort", this.#onAbort);
+  }
+
+  #done(): void {
+    if (this.#settled) return;
+    this.#settle();
+    this.#resolve({ statusCode: this.#statusCode, headers: this.#headers, chunks: this.#chunks, size: this.#size });
+  }
+
+  #fail(error: Error): void {
+    if (this.#settled) return;
+    this.#settle();
+    if (this.#success) this.#limits.budget.give(this.#size);
+    this.#chunks.length = 0;
+    this.#reject(this.#started ? new AnswerBroken(error) : error);
+  }
+
+  /** Ends the exchange early: what was gathered is the answer, and the connection is closed, not drained. */
+  #stop(): void {
+    this.#done();
+    this.#controller?.abort(new AnswerComplete());
+  }
+
+  #failAndClose(error: Error): void {
+    this.#fail(error);
+    this.#controller?.abort(error);
+  }
 }
 
 /** The client went away; the request to the copy is aborted. */
