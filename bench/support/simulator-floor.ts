@@ -7,9 +7,10 @@ import type { Workload } from "../../src/sim/engine/workload.js";
  * at a time. Each model gets one copy, ready from the start, and no scaling, placement or decision step
  * runs: a request starts at its arrival or its copy's earliest free slot (a min-heap of the copy's
  * concurrency slots, first come first served), and its latency goes into a histogram and its SLO count.
- * The requests are walked in the engine's own order (step-order.ts). Every strategy's run does at least
- * this for each request, and more (picking among copies, metrics, the decisions), so no strategy can be
- * faster than this on the same machine; bench:placement prints it next to the strategies.
+ * The requests are walked step by step, model by model, as the engine walks them when no device is
+ * shared (step-order.ts). Every strategy's run does at least this for each request, and more (picking
+ * among copies, metrics, the decisions), so no strategy can be faster than this on the same machine;
+ * bench:placement prints it next to the strategies.
  *
  * Returns a check value (requests within their SLO) so the loop cannot be optimized away.
  */
