@@ -14,7 +14,8 @@ const untidy = /[\r\n\t]| {2}|^ | $/;
  */
 export function plainCanonicalPrefix(req: IncomingMessage, path: string, signedHeaders: string[]): string | undefined {
   if (!plainPath.test(path) || path.includes("//") || dotSegment.test(path)) return undefined;
-  const names = signedHeaders.length > 1 ? [...signedHeaders].sort() : signedHeaders;
+  // SigV4 clients list SignedHeaders sorted already; a sorted copy is made only when one did not.
+  const names = inOrder(signedHeaders) ? signedHeaders : [...signedHeaders].sort();
   let lines = "";
   let list = "";
   let previous: string | undefined;
@@ -34,4 +35,9 @@ export function plainCanonicalPrefix(req: IncomingMessage, path: string, signedH
   }
   // @smithy joins the header lines with line breaks and adds a blank line: with none, that is one more.
   return `${req.method ?? "GET"}\n${path}\n\n${lines === "" ? "\n" : lines}\n${list}\n`;
+}
+
+function inOrder(names: string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (names[i - 1]! > names[i]!) return false;
+  return true;
 }
