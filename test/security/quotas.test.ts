@@ -306,8 +306,10 @@ describe("quotas: managed instance scaling stays within the endpoint's quota", (
       { timeoutMs: 60_000, what: "two copies to run and the third to wait for capacity" },
     );
     assert.equal(placed.InferenceComponentStatus, "Creating");
+    // The endpoint is not pushed over its quota, so it does not fail: it settles InService (it may still show
+    // Updating for a moment after its second instance came up).
+    await waitForEndpoint(berth.sagemaker, name, "InService");
     const endpoint = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
-    assert.equal(endpoint.EndpointStatus, "InService", "the endpoint is not pushed over its quota, so it does not fail");
     const scaling = endpoint.ProductionVariants!.find((v) => v.VariantName === "scaling")!;
     assert.deepEqual([scaling.DesiredInstanceCount, scaling.CurrentInstanceCount], [2, 2]);
     assert.ok(
