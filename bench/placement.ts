@@ -141,7 +141,7 @@ function speed(label: string, portfolio: Portfolio, trace: Trace, strategies: st
     portfolio.models.map((m) => m.sloMs / 1000),
     defaultAssumptions.tickS,
   );
-  const floorRate = hours / medianOfThree(() => cpuSecondsOf(() => void floor()));
+  const floorRate = hours / warmedMedian(() => cpuSecondsOf(() => void floor())).median;
   const reach = targets.each ?? targets.all;
   rows.push({
     what:
@@ -152,11 +152,9 @@ function speed(label: string, portfolio: Portfolio, trace: Trace, strategies: st
     verdict: "—",
   });
   for (const strategy of pickStrategies(strategies)) {
-    const timed = () => cpuSecondsOf(() => strategy.run(context));
-    const cold = timed();
-    const times = [timed(), timed(), timed()].sort((a, b) => a - b);
-    total += times[1];
-    const rate = hours / times[1];
+    const { first: cold, median } = warmedMedian(() => cpuSecondsOf(() => strategy.run(context)));
+    total += median;
+    const rate = hours / median;
     const target = targets.each;
     rows.push({
       what: `${what}, strategy ${strategy.key}: simulated hours per CPU-second, median of 3 after a warm-up (first run ${(hours / cold).toFixed(0)})`,
@@ -177,10 +175,10 @@ function speed(label: string, portfolio: Portfolio, trace: Trace, strategies: st
   return rows;
 }
 
-/** A warm-up, then the median of three. */
-function medianOfThree(measure: () => number): number {
-  measure();
-  return [measure(), measure(), measure()].sort((a, b) => a - b)[1];
+/** A warm-up (its measure is `first`), then the median of three. */
+function warmedMedian(measure: () => number): { first: number; median: number } {
+  const first = measure();
+  return { first, median: [measure(), measure(), measure()].sort((a, b) => a - b)[1]! };
 }
 
 /** Runs one part of the benchmark; a part that cannot measure (a missing trace, say) is a failed row, never a skipped one. */

@@ -5,6 +5,11 @@ import type { BodyBudget } from "./body-budget.js";
 /** The most of a model's error body kept for ModelError's OriginalMessage. */
 export const maxErrorBodyBytes = 1024;
 
+/** The text of an error body's first `limit` bytes, from the chunks that arrived (`size` bytes in all). */
+export function errorText(chunks: Buffer[], size: number, limit = maxErrorBodyBytes): string {
+  return Buffer.concat(chunks, Math.min(size, limit)).toString("utf8");
+}
+
 /**
  * Reads the start of a model's error body and drops the rest: past `limit` bytes the stream is destroyed,
  * which closes its connection rather than draining it. Never rejects; a broken body gives what arrived.
@@ -17,8 +22,7 @@ export function readErrorText(body: Readable, limit = maxErrorBodyBytes): Promis
     const settle = () => {
       if (settled) return;
       settled = true;
-      const bytes = Buffer.concat(chunks, Math.min(size, limit));
-      resolve(bytes.toString("utf8"));
+      resolve(errorText(chunks, size, limit));
     };
     body.on("data", (chunk: Buffer) => {
       if (settled) return;

@@ -12,7 +12,7 @@ import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingTable, VariantRou
 import { copyAbsent, neverReachedCopy, UpstreamPools } from "./upstream.js";
 import { WaitingRequests, type HoldOptions } from "./hold.js";
 import { BodyBudget } from "./body-budget.js";
-import { maxErrorBodyBytes, readErrorText } from "./bounded-body.js";
+import { errorText, readErrorText } from "./bounded-body.js";
 import { AnswerBroken, gatherAnswer, type GatheredAnswer } from "./gathered-answer.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { newSessionValue, parseNewSessionHeader, SessionTable } from "./sessions.js";
@@ -550,8 +550,7 @@ export class Router {
     }
     const { statusCode: status, headers, chunks, size } = answer;
     if (status < 200 || status >= 300) {
-      const text = Buffer.concat(chunks, Math.min(size, maxErrorBodyBytes)).toString("utf8");
-      throw this.#refusal(status, headers, copy, finish, text);
+      throw this.#refusal(status, headers, copy, finish, errorText(chunks, size));
     }
     return this.#answered(status, headers, copy, target, finish, undefined, { chunks, size });
   }
