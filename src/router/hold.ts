@@ -1,6 +1,7 @@
 import { runtimeErrors } from "../domain/errors/runtime.js";
 import type { Clock } from "../util/clock.js";
 import type { RouteCopy } from "./table.js";
+import type { CopyIds } from "./pick.js";
 
 export interface HoldOptions {
   /** Longest a request waits for a copy before it fails with the no-capacity error. */
@@ -115,7 +116,7 @@ export class WaitingRequests {
    * Hands waiting requests of a component, oldest first, to copies with a free slot. take(exclude)
    * returns a copy and takes one of its slots, or undefined when no copy the request may use has one.
    */
-  dispatch(component: string, take: (exclude: ReadonlySet<string> | undefined) => RouteCopy | undefined): void {
+  dispatch(component: string, take: (exclude: CopyIds | undefined) => RouteCopy | undefined): void {
     const queue = this.#queues.get(component);
     if (!queue) return;
     for (let i = queue.head; i < queue.items.length && queue.live > 0; i++) {

@@ -7,8 +7,13 @@ export interface CopyLoad {
   prefix?: CopyPrefixState;
 }
 
+/** Copies a pick passes over, by id: a request's tried copies, with or without the failing ones. */
+export interface CopyIds {
+  has(copyId: string): boolean;
+}
+
 export interface PickOptions {
-  exclude?: ReadonlySet<string>;
+  exclude?: CopyIds;
   rotation: number;
   random: () => number;
   limit: number;

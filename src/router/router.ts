@@ -6,9 +6,10 @@ import type { Dispatcher } from "undici";
 import { BerthError } from "../domain/errors/berth-error.js";
 import { runtimeErrors } from "../domain/errors/runtime.js";
 import type { RequestObserver, RequestOutcome, RequestTarget, RetryReason } from "./observer.js";
-import { pickCopy, type CopyLoad } from "./pick.js";
+import { pickCopy, type CopyLoad, type PickOptions } from "./pick.js";
+import { FailingCopies } from "./failing-copies.js";
 import type { PrefixRouting } from "./prefix/prefix-pick.js";
-import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingTable, VariantRoute } from "./table.js";
+import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingStrategy, RoutingTable, VariantRoute } from "./table.js";
 import { copyAbsent, neverReachedCopy, UpstreamPools } from "./upstream.js";
 import { WaitingRequests, type HoldOptions } from "./hold.js";
 import { BodyBudget } from "./body-budget.js";
@@ -103,6 +104,8 @@ export interface RouterOptions {
   clock?: Clock;
   /** Which copy holds each stateful session; in memory unless the server shares it through the store. */
   sessions?: SessionTable;
+  /** After a copy's connection fails, new requests go to other copies first for this long (failing-copies.ts). */
+  failingCopyMs?: number;
 }
 
 interface CopyState extends CopyLoad {
@@ -124,6 +127,7 @@ export class Router {
   /** Charged by the runtime route for each body it reads or gathers, given back when its response ends. */
   readonly bodies: BodyBudget;
   readonly #loadOf = (copy: RouteCopy): CopyLoad => this.#state(copy.id);
+  readonly #failing: FailingCopies;
   #rotation = 0;
 
   constructor(options: RouterOptions) {
@@ -137,8 +141,10 @@ export class Router {
       bufferedBodyBudgetBytes: 256 * 1024 * 1024,
       clock: systemClock,
       sessions: new SessionTable({ clock: options.clock }),
+      failingCopyMs: 5_000,
       ...options,
     };
+    this.#failing = new FailingCopies(this.#options.clock, this.#options.failingCopyMs);
     this.#waiting = new WaitingRequests(this.#options.hold, this.#options.clock);
     this.bodies = new BodyBudget(this.#options.bufferedBodyBudgetBytes);
     this.#pools = new UpstreamPools({ connectionsPerCopy: Math.max(defaultCopyConcurrency, this.#options.copyConcurrency) });
@@ -200,7 +206,7 @@ export class Router {
     let holdUntil: number | undefined;
     let failure: RetryableFailure | undefined;
     for (;;) {
-      let copy = pickCopy(copies, strategy, this.#loadOf, { exclude: tried, rotation: this.#rotation++, random: this.#options.random, limit, prefix, request });
+      let copy = this.#pick(copies, strategy, { exclude: tried, rotation: this.#rotation++, random: this.#options.random, limit, prefix, request });
       let reserved = false;
       if (!copy && componentName) {
         copy = await this.#waitForCopy(endpoint.name, componentName, copies, request, tried, holdUntil, failure);
@@ -341,10 +347,19 @@ export class Router {
     if (!copies || copies.length === 0) return;
     const limit = this.#options.copyConcurrency;
     this.#waiting.dispatch(key, (exclude) => {
-      const copy = pickCopy(copies, route.strategy, this.#loadOf, { exclude, rotation: this.#rotation++, random: this.#options.random, limit });
+      const copy = this.#pick(copies, route.strategy, { exclude, rotation: this.#rotation++, random: this.#options.random, limit });
       if (copy) this.#state(copy.id).inFlight++;
       return copy;
     });
+  }
+
+  /** pickCopy, passing over copies whose connection just failed unless every copy left to try has. */
+  #pick(copies: RouteCopy[], strategy: RoutingStrategy, options: PickOptions): RouteCopy | undefined {
+    if (this.#failing.size === 0) return pickCopy(copies, strategy, this.#loadOf, options);
+    const tried = options.exclude;
+    const avoid = this.#failing.orTried(tried);
+    if (copies.every((copy) => avoid.has(copy.id))) return pickCopy(copies, strategy, this.#loadOf, options);
+    return pickCopy(copies, strategy, this.#loadOf, { ...options, exclude: avoid });
   }
 
   #target(endpoint: EndpointRoute, request: InvokeRequest): TargetChoice {
@@ -410,6 +425,7 @@ export class Router {
       if (finished) return;
       finished = true;
       state.inFlight--;
+      if (this.#failing.size > 0 && (outcome === "ok" || outcome === "model_4xx" || outcome === "model_5xx")) this.#failing.answered(copy.id);
       if (state.inFlight === 0 && state.idleWaiters.length > 0) for (const wake of state.idleWaiters.splice(0)) wake();
       if (this.#waiting.total > 0 && target.componentName) this.#dispatch(queueKey(target.endpointName, target.componentName));
       const end = performance.now();
@@ -444,6 +460,7 @@ export class Router {
   /** An answer that is not the model's success: a copy its host no longer runs (tried elsewhere), or the model's error. */
   #refusal(status: number, headers: IncomingHttpHeaders, copy: RouteCopy, finish: (outcome: RequestOutcome) => void, text: string): Error {
     if (copyAbsent(status, headers)) {
+      this.#failing.failed(copy.id);
       finish("unreachable");
       return new RetryableFailure(`copy ${copy.id} is not running on its host any more`, "copy_absent");
     }
@@ -483,6 +500,7 @@ export class Router {
   #unanswered(error: unknown, copy: RouteCopy, request: InvokeRequest, finish: (outcome: RequestOutcome) => void): Error {
     const code = (error as { code?: string }).code;
     if (neverReachedCopy(error)) {
+      this.#failing.failed(copy.id);
       finish("unreachable");
       return new RetryableFailure(`${code ?? "connection failed"} on copy ${copy.id}`, "unreachable");
     }
@@ -494,6 +512,7 @@ export class Router {
       finish("timeout");
       return runtimeErrors.modelTimeout(this.#options.invokeTimeoutMs / 1000);
     }
+    this.#failing.failed(copy.id);
     finish("unreachable");
     return runtimeErrors.modelUnreachable(`${code ?? (error as Error).message} on copy ${copy.id}`);
   }
@@ -545,6 +564,7 @@ export class Router {
         finish("timeout");
         throw runtimeErrors.modelTimeout(this.#options.invokeTimeoutMs / 1000);
       }
+      this.#failing.failed(copy.id);
       finish("unreachable");
       throw runtimeErrors.responseCut(copy.id, cause.message);
     }
