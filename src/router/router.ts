@@ -152,12 +152,18 @@ export class Router {
 
   setTable(table: RoutingTable): void {
     this.#table = table;
-    if (this.#waiting.total > 0) for (const key of [...this.#waiting.components()]) this.#dispatch(key);
     const origins = new Set<string>();
+    const copies = this.#failing.size > 0 ? new Map<string, RouteCopy>() : undefined;
+    const note = (copy: RouteCopy) => {
+      origins.add(copy.origin);
+      copies?.set(copy.id, copy);
+    };
     for (const endpoint of table.endpoints.values()) {
-      for (const component of endpoint.components.values()) for (const copy of component.copies) origins.add(copy.origin);
-      for (const variant of endpoint.variants) for (const copy of variant.copies) origins.add(copy.origin);
+      for (const component of endpoint.components.values()) for (const copy of component.copies) note(copy);
+      for (const variant of endpoint.variants) for (const copy of variant.copies) note(copy);
     }
+    if (copies) this.#failing.tableChanged(copies);
+    if (this.#waiting.total > 0) for (const key of [...this.#waiting.components()]) this.#dispatch(key);
     this.#pools.retain(origins, table.lostOrigins);
   }
 
@@ -460,7 +466,7 @@ export class Router {
   /** An answer that is not the model's success: a copy its host no longer runs (tried elsewhere), or the model's error. */
   #refusal(status: number, headers: IncomingHttpHeaders, copy: RouteCopy, finish: (outcome: RequestOutcome) => void, text: string): Error {
     if (copyAbsent(status, headers)) {
-      this.#failing.failed(copy.id);
+      this.#failing.failed(copy);
       finish("unreachable");
       return new RetryableFailure(`copy ${copy.id} is not running on its host any more`, "copy_absent");
     }
@@ -500,7 +506,7 @@ export class Router {
   #unanswered(error: unknown, copy: RouteCopy, request: InvokeRequest, finish: (outcome: RequestOutcome) => void): Error {
     const code = (error as { code?: string }).code;
     if (neverReachedCopy(error)) {
-      this.#failing.failed(copy.id);
+      this.#failing.failed(copy);
       finish("unreachable");
       return new RetryableFailure(`${code ?? "connection failed"} on copy ${copy.id}`, "unreachable");
     }
@@ -512,7 +518,7 @@ export class Router {
       finish("timeout");
       return runtimeErrors.modelTimeout(this.#options.invokeTimeoutMs / 1000);
     }
-    this.#failing.failed(copy.id);
+    this.#failing.failed(copy);
     finish("unreachable");
     return runtimeErrors.modelUnreachable(`${code ?? (error as Error).message} on copy ${copy.id}`);
   }
@@ -564,7 +570,7 @@ export class Router {
         finish("timeout");
         throw runtimeErrors.modelTimeout(this.#options.invokeTimeoutMs / 1000);
       }
-      this.#failing.failed(copy.id);
+      this.#failing.failed(copy);
       finish("unreachable");
       throw runtimeErrors.responseCut(copy.id, cause.message);
     }

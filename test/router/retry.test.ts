@@ -151,6 +151,35 @@ for (const { name, gatherUpTo } of answerModes)
       await router.close();
     });
 
+    it("trusts a failing copy again once the routing table shows it restarted", async () => {
+      let absentFor = 1;
+      const flaky = createServer((req, res) => {
+        req.resume();
+        if (absentFor-- > 0) res.writeHead(503, { [copyAbsentHeader]: "copy-a" }).end("copy copy-a is not running on this host");
+        else req.on("end", () => res.end("a"));
+      });
+      const other = createServer((req, res) => {
+        req.resume();
+        req.on("end", () => res.end("b"));
+      });
+      servers.push(flaky, other);
+      const router = new Router({
+        accountId: "123456789012",
+        observer: new RouterMetrics({ defaultMetrics: false }),
+        clock: new ManualClock(),
+        random: () => 0,
+      });
+      const a = { id: "copy-a", origin: await listen(flaky), instanceId: "i-a", restarts: 0 };
+      const b = { id: "copy-b", origin: await listen(other), instanceId: "i-b" };
+      router.setTable(table([a, b]));
+      assert.equal(await invoke(router, gatherUpTo), "b", "copy a said it was absent: the request went on to b");
+      router.setTable(table([{ ...a }, b]));
+      assert.equal(await invoke(router, gatherUpTo), "b", "a new table with the same copy a does not clear it");
+      router.setTable(table([{ ...a, restarts: 1 }, b]));
+      assert.equal(await invoke(router, gatherUpTo), "a", "copy a restarted: it is picked first again (random 0)");
+      await router.close();
+    });
+
     it("still sends to a copy whose connection failed when it is the only copy, and trusts it again once it answers", async () => {
       let absentFor = 1;
       const flaky = createServer((req, res) => {
