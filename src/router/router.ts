@@ -1,13 +1,14 @@
 import { EventEmitter } from "node:events";
 import type { IncomingHttpHeaders } from "node:http";
 import { performance } from "node:perf_hooks";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { BerthError } from "../domain/errors/berth-error.js";
 import { runtimeErrors } from "../domain/errors/runtime.js";
 import type { RequestObserver, RequestOutcome, RequestTarget, RetryReason } from "./observer.js";
 import { pickCopy, type CopyLoad, type PickOptions } from "./pick.js";
 import { FailingCopies } from "./failing-copies.js";
+import { RoutedAnswer } from "./routed-answer.js";
 import type { PrefixRouting } from "./prefix/prefix-pick.js";
 import type { ComponentRoute, EndpointRoute, RouteCopy, RoutingStrategy, RoutingTable, VariantRoute } from "./table.js";
 import { copyAbsent, neverReachedCopy, UpstreamPools } from "./upstream.js";
@@ -484,14 +485,10 @@ export class Router {
     body: Readable | undefined,
     gathered?: { chunks: Buffer[]; size: number },
   ): InvokeResult {
-    return {
+    const fields = {
       statusCode: status,
       contentType: header(headers["content-type"]),
       customAttributes: header(headers["x-amzn-sagemaker-custom-attributes"]),
-      get body() {
-        return body ?? Readable.from(gathered!.chunks);
-      },
-      gathered,
       variantName: target.variantName,
       componentName: target.componentName,
       copyId: copy.id,
@@ -500,6 +497,7 @@ export class Router {
       timeoutSeconds: this.#options.invokeTimeoutMs / 1000,
       finish,
     };
+    return new RoutedAnswer(fields, body, gathered);
   }
 
   /** What a request that got no status line from the copy becomes; the copy's slot is freed with the outcome. */
