@@ -21,7 +21,7 @@ export interface AnswerFields {
  * replays it, made only if asked for). A class, because an object literal with a `body` getter made V8
  * keep every answer's getter, and the chunks it reaches, through young-generation collections: each
  * routed request's answer was promoted to the old generation, which then grew until a full collection
- * stalled the router (README, "Router tails under sustained load").
+ * stalled the router (README, "No answer promoted to the old generation").
  */
 export class RoutedAnswer implements InvokeResult {
   readonly statusCode: number;
