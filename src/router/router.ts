@@ -422,8 +422,7 @@ export class Router {
     return state;
   }
 
-  /** Takes a slot on the copy (unless `reserved`: a queued request got one) and sends the request; `finish` frees it. */
-  #send(copy: RouteCopy, request: InvokeRequest, target: RequestTarget, reserved: boolean): Promise<InvokeResult> {
+  async #send(copy: RouteCopy, request: InvokeRequest, target: RequestTarget, reserved: boolean): Promise<InvokeResult> {
     const state = this.#state(copy.id);
     if (!reserved) state.inFlight++;
     this.#options.observer.requestStarted(target);
@@ -440,13 +439,7 @@ export class Router {
       const modelMs = end - sentAt;
       this.#options.observer.requestFinished(target, outcome, modelMs, Math.max(0, end - request.startedAt - modelMs));
     };
-    // Not an async function itself: one promise per request fewer on the way to either path.
     if (request.gatherUpTo !== undefined) return this.#sendGathered(copy, request, target, finish, request.gatherUpTo);
-    return this.#sendStreamed(copy, request, target, finish);
-  }
-
-  /** #send for an answer streamed to the client as it arrives. */
-  async #sendStreamed(copy: RouteCopy, request: InvokeRequest, target: RequestTarget, finish: (outcome: RequestOutcome) => void): Promise<InvokeResult> {
     let response: Dispatcher.ResponseData;
     try {
       response = await this.#pools.get(copy.origin).request({
