@@ -3,18 +3,7 @@ import type { RequestOutcome } from "./observer.js";
 import type { InvokeResult } from "./router.js";
 
 /** What a RoutedAnswer carries besides its body. */
-export interface AnswerFields {
-  statusCode: number;
-  contentType?: string;
-  customAttributes?: string;
-  variantName: string;
-  componentName?: string;
-  copyId: string;
-  newSessionId?: string;
-  closedSessionId?: string;
-  timeoutSeconds: number;
-  finish: (outcome: RequestOutcome) => void;
-}
+export type AnswerFields = Omit<InvokeResult, "body" | "gathered">;
 
 /**
  * A copy's 2xx answer as the router hands it out: streamed from `body`, or `gathered` whole (then `body`

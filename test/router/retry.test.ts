@@ -53,6 +53,21 @@ async function deadCopy(name: string): Promise<{ origin: string }> {
   return gone;
 }
 
+/** Copy a's agent answers once that it does not run the copy, then a serves ("a"); b always serves ("b"). */
+function absentOnceThenServing(): { flaky: Server; other: Server } {
+  let absentFor = 1;
+  const flaky = createServer((req, res) => {
+    req.resume();
+    if (absentFor-- > 0) res.writeHead(503, { [copyAbsentHeader]: "copy-a" }).end("copy copy-a is not running on this host");
+    else req.on("end", () => res.end("a"));
+  });
+  const other = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.end("b"));
+  });
+  return { flaky, other };
+}
+
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -152,16 +167,7 @@ for (const { name, gatherUpTo } of answerModes)
     });
 
     it("trusts a failing copy again once the routing table shows it restarted", async () => {
-      let absentFor = 1;
-      const flaky = createServer((req, res) => {
-        req.resume();
-        if (absentFor-- > 0) res.writeHead(503, { [copyAbsentHeader]: "copy-a" }).end("copy copy-a is not running on this host");
-        else req.on("end", () => res.end("a"));
-      });
-      const other = createServer((req, res) => {
-        req.resume();
-        req.on("end", () => res.end("b"));
-      });
+      const { flaky, other } = absentOnceThenServing();
       servers.push(flaky, other);
       const router = new Router({
         accountId: "123456789012",
@@ -181,16 +187,7 @@ for (const { name, gatherUpTo } of answerModes)
     });
 
     it("still sends to a copy whose connection failed when it is the only copy, and trusts it again once it answers", async () => {
-      let absentFor = 1;
-      const flaky = createServer((req, res) => {
-        req.resume();
-        if (absentFor-- > 0) res.writeHead(503, { [copyAbsentHeader]: "copy-a" }).end("copy copy-a is not running on this host");
-        else req.on("end", () => res.end("a"));
-      });
-      const other = createServer((req, res) => {
-        req.resume();
-        req.on("end", () => res.end("b"));
-      });
+      const { flaky, other } = absentOnceThenServing();
       servers.push(flaky, other);
       const clock = new ManualClock();
       const metrics = new RouterMetrics({ defaultMetrics: false });
