@@ -11,9 +11,8 @@ import type { RouteCopy } from "./table.js";
  * where it is gone or shows it restarted.
  */
 export class FailingCopies {
-  readonly #until = new Map<string, number>();
-  /** Each failing copy's restart count when it failed. */
-  readonly #restarts = new Map<string, number | undefined>();
+  /** Each failing copy: until when, and its restart count when it failed. */
+  readonly #failing = new Map<string, { until: number; restarts: number | undefined }>();
   readonly #clock: Clock;
   readonly #forMs: number;
 
@@ -24,36 +23,30 @@ export class FailingCopies {
 
   /** Zero on the hot path: nothing to check. */
   get size(): number {
-    return this.#until.size;
+    return this.#failing.size;
   }
 
   failed(copy: RouteCopy): void {
-    this.#until.set(copy.id, this.#clock.now() + this.#forMs);
-    this.#restarts.set(copy.id, copy.restarts);
+    this.#failing.set(copy.id, { until: this.#clock.now() + this.#forMs, restarts: copy.restarts });
   }
 
   answered(copyId: string): void {
-    this.#forget(copyId);
+    this.#failing.delete(copyId);
   }
 
   /** A new routing table's copies by id: a failing copy no longer in it, or restarted since it failed, is trusted again. */
   tableChanged(copies: ReadonlyMap<string, RouteCopy>): void {
-    for (const copyId of [...this.#until.keys()]) {
+    for (const [copyId, { restarts }] of this.#failing) {
       const copy = copies.get(copyId);
-      if (!copy || copy.restarts !== this.#restarts.get(copyId)) this.#forget(copyId);
+      if (!copy || copy.restarts !== restarts) this.#failing.delete(copyId);
     }
   }
 
-  #forget(copyId: string): void {
-    this.#until.delete(copyId);
-    this.#restarts.delete(copyId);
-  }
-
   has(copyId: string): boolean {
-    const until = this.#until.get(copyId);
-    if (until === undefined) return false;
-    if (until > this.#clock.now()) return true;
-    this.#forget(copyId);
+    const failing = this.#failing.get(copyId);
+    if (!failing) return false;
+    if (failing.until > this.#clock.now()) return true;
+    this.#failing.delete(copyId);
     return false;
   }
 

@@ -363,8 +363,7 @@ export class Router {
   /** pickCopy, passing over copies whose connection just failed unless every copy left to try has. */
   #pick(copies: RouteCopy[], strategy: RoutingStrategy, options: PickOptions): RouteCopy | undefined {
     if (this.#failing.size === 0) return pickCopy(copies, strategy, this.#loadOf, options);
-    const tried = options.exclude;
-    const avoid = this.#failing.orTried(tried);
+    const avoid = this.#failing.orTried(options.exclude);
     if (copies.every((copy) => avoid.has(copy.id))) return pickCopy(copies, strategy, this.#loadOf, options);
     return pickCopy(copies, strategy, this.#loadOf, { ...options, exclude: avoid });
   }
@@ -485,19 +484,7 @@ export class Router {
     body: Readable | undefined,
     gathered?: { chunks: Buffer[]; size: number },
   ): InvokeResult {
-    const fields = {
-      statusCode: status,
-      contentType: header(headers["content-type"]),
-      customAttributes: header(headers["x-amzn-sagemaker-custom-attributes"]),
-      variantName: target.variantName,
-      componentName: target.componentName,
-      copyId: copy.id,
-      newSessionId: header(headers["x-amzn-sagemaker-new-session-id"]),
-      closedSessionId: header(headers["x-amzn-sagemaker-closed-session-id"]),
-      timeoutSeconds: this.#options.invokeTimeoutMs / 1000,
-      finish,
-    };
-    return new RoutedAnswer(fields, body, gathered);
+    return new RoutedAnswer(status, headers, target, copy.id, this.#options.invokeTimeoutMs / 1000, finish, body, gathered);
   }
 
   /** What a request that got no status line from the copy becomes; the copy's slot is freed with the outcome. */
@@ -614,10 +601,6 @@ interface TargetChoice {
 function withAdapter(headers: Record<string, string>, adapter: string): Record<string, string> {
   const user = headers["x-amzn-sagemaker-custom-attributes"];
   return { ...headers, "x-amzn-sagemaker-custom-attributes": user ? `adapter=${adapter},${user}` : `adapter=${adapter}` };
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 export { BerthError };
