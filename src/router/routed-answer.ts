@@ -1,7 +1,9 @@
-import type { IncomingHttpHeaders } from "node:http";
 import { Readable } from "node:stream";
-import type { RequestOutcome, RequestTarget } from "./observer.js";
+import type { RequestOutcome } from "./observer.js";
 import type { InvokeResult } from "./router.js";
+
+/** What a RoutedAnswer carries besides its body. */
+export type AnswerFields = Omit<InvokeResult, "body" | "gathered">;
 
 /**
  * A copy's 2xx answer as the router hands it out: streamed from `body`, or `gathered` whole (then `body`
@@ -24,35 +26,22 @@ export class RoutedAnswer implements InvokeResult {
   readonly finish: (outcome: RequestOutcome) => void;
   readonly #stream: Readable | undefined;
 
-  constructor(
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-    target: RequestTarget,
-    copyId: string,
-    timeoutSeconds: number,
-    finish: (outcome: RequestOutcome) => void,
-    stream: Readable | undefined,
-    gathered?: { chunks: Buffer[]; size: number },
-  ) {
-    this.statusCode = statusCode;
-    this.contentType = header(headers["content-type"]);
-    this.customAttributes = header(headers["x-amzn-sagemaker-custom-attributes"]);
+  constructor(fields: AnswerFields, stream: Readable | undefined, gathered?: { chunks: Buffer[]; size: number }) {
+    this.statusCode = fields.statusCode;
+    this.contentType = fields.contentType;
+    this.customAttributes = fields.customAttributes;
     this.gathered = gathered;
-    this.variantName = target.variantName;
-    this.componentName = target.componentName;
-    this.copyId = copyId;
-    this.newSessionId = header(headers["x-amzn-sagemaker-new-session-id"]);
-    this.closedSessionId = header(headers["x-amzn-sagemaker-closed-session-id"]);
-    this.timeoutSeconds = timeoutSeconds;
-    this.finish = finish;
+    this.variantName = fields.variantName;
+    this.componentName = fields.componentName;
+    this.copyId = fields.copyId;
+    this.newSessionId = fields.newSessionId;
+    this.closedSessionId = fields.closedSessionId;
+    this.timeoutSeconds = fields.timeoutSeconds;
+    this.finish = fields.finish;
     this.#stream = stream;
   }
 
   get body(): Readable {
     return this.#stream ?? Readable.from(this.gathered!.chunks);
   }
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

@@ -484,7 +484,19 @@ export class Router {
     body: Readable | undefined,
     gathered?: { chunks: Buffer[]; size: number },
   ): InvokeResult {
-    return new RoutedAnswer(status, headers, target, copy.id, this.#options.invokeTimeoutMs / 1000, finish, body, gathered);
+    const fields = {
+      statusCode: status,
+      contentType: header(headers["content-type"]),
+      customAttributes: header(headers["x-amzn-sagemaker-custom-attributes"]),
+      variantName: target.variantName,
+      componentName: target.componentName,
+      copyId: copy.id,
+      newSessionId: header(headers["x-amzn-sagemaker-new-session-id"]),
+      closedSessionId: header(headers["x-amzn-sagemaker-closed-session-id"]),
+      timeoutSeconds: this.#options.invokeTimeoutMs / 1000,
+      finish,
+    };
+    return new RoutedAnswer(fields, body, gathered);
   }
 
   /** What a request that got no status line from the copy becomes; the copy's slot is freed with the outcome. */
@@ -601,6 +613,10 @@ interface TargetChoice {
 function withAdapter(headers: Record<string, string>, adapter: string): Record<string, string> {
   const user = headers["x-amzn-sagemaker-custom-attributes"];
   return { ...headers, "x-amzn-sagemaker-custom-attributes": user ? `adapter=${adapter},${user}` : `adapter=${adapter}` };
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 export { BerthError };
