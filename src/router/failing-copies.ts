@@ -3,12 +3,12 @@ import type { CopyIds } from "./pick.js";
 import type { RouteCopy } from "./table.js";
 
 /**
- * Copies whose connection just failed (refused, reset, closed, gone from their host). For a while the router
- * sends new requests to other copies first, as nginx does after a failure (max_fails=1, fail_timeout=10s):
- * when a copy's process dies, its idle keep-alive connections may not have been seen to close yet, and a
- * request written to one of them may have reached the copy, so it cannot be sent again. A failing copy still
- * serves when every copy left to try is failing, and one answer from it clears it, as does a routing table
- * where it is gone or shows it restarted.
+ * Copies whose connection just failed (refused, reset, closed, gone from their host, an answer broken off
+ * mid-body). For a while the router sends new requests to other copies first, as nginx does after a failure
+ * (max_fails=1, fail_timeout=10s): when a copy's process dies, its idle keep-alive connections may not have
+ * been seen to close yet, and a request written to one of them may have reached the copy, so it cannot be
+ * sent again. A failing copy still serves when every copy left to try is failing, and one answer from it
+ * clears it, as does a routing table where it is gone or shows it restarted.
  */
 export class FailingCopies {
   /** Each failing copy: until when, and its restart count when it failed. */

@@ -460,6 +460,11 @@ export class Router {
       else text = await readErrorText(response.body);
       throw this.#refusal(status, response.headers, copy, finish, text);
     }
+    // An answer that breaks off mid-body is the copy's connection failing, as a cut gathered answer is,
+    // unless its client left or the copy went silent past the invocation timeout.
+    response.body.once("error", (error: Error & { code?: string }) => {
+      if (!request.signal.aborted && error.code !== "UND_ERR_BODY_TIMEOUT") this.#failing.failed(copy);
+    });
     return this.#answered(status, response.headers, copy, target, finish, response.body);
   }
 

@@ -205,6 +205,37 @@ for (const { name, gatherUpTo } of answerModes)
       await router.close();
     });
 
+    it("passes over a copy whose answer broke off mid-body, and does not send the broken request again", async () => {
+      let breakNext = true;
+      const breaking = createServer((req, res) => {
+        req.resume();
+        req.on("end", () => {
+          if (!breakNext) return void res.end("a");
+          breakNext = false;
+          // The model process dies after its first bytes: the connection closes with the answer unfinished.
+          res.writeHead(200, { "content-type": "text/plain" });
+          res.write("the first half of a", () => res.socket?.destroy());
+        });
+      });
+      const other = createServer((req, res) => {
+        req.resume();
+        req.on("end", () => res.end("b"));
+      });
+      servers.push(breaking, other);
+      const metrics = new RouterMetrics({ defaultMetrics: false });
+      // random 0 picks copy a first; the manual clock keeps it within its failing time.
+      const router = new Router({ accountId: "123456789012", observer: metrics, clock: new ManualClock(), random: () => 0 });
+      const a = { id: "copy-a", origin: await listen(breaking), instanceId: "i-a" };
+      const b = { id: "copy-b", origin: await listen(other), instanceId: "i-b" };
+      router.setTable(table([a, b]));
+      await assert.rejects(invoke(router, gatherUpTo), "the answer that broke off fails: the copy may have acted on the request");
+      assert.equal(await retries(metrics, "unreachable"), 0, "the broken request was not sent to another copy");
+      for (let k = 0; k < 3; k++) assert.equal(await invoke(router, gatherUpTo), "b", "copy a is passed over after its answer broke off");
+      router.setTable(table([a]));
+      assert.equal(await invoke(router, gatherUpTo), "a", "copy a still serves when it is the only copy");
+      await router.close();
+    });
+
     it("retries on another copy when an agent's proxy answers that the copy is not there, and counts it", async () => {
       const absent = createServer((req, res) => {
         req.resume();
