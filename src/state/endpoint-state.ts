@@ -39,9 +39,25 @@ export function isReady(status: CopyStatusRecord | undefined): boolean {
 /** A component's CurrentCopyCount: its active copies that are serving. */
 export function readyCopies(state: EndpointState, componentName: string): number {
   const key = nameKey(componentName);
-  return state.copies.filter(
-    (c) => c.value.owner.type === "component" && nameKey(c.value.owner.name) === key && c.value.state === "Active" && isReady(state.statuses.get(c.value.id)),
-  ).length;
+  return state.copies.filter((c) => servingComponentCopy(c.value, state.statuses) && nameKey(c.value.owner.name) === key).length;
+}
+
+/** Every component's CurrentCopyCount at once, by component key (components with none are absent). */
+export function readyCopiesByComponent(copies: readonly CopyRecord[], statuses: ReadonlyMap<string, CopyStatusRecord>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const copy of copies) {
+    if (!servingComponentCopy(copy, statuses)) continue;
+    const key = nameKey(copy.owner.name);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function servingComponentCopy(
+  copy: CopyRecord,
+  statuses: ReadonlyMap<string, CopyStatusRecord>,
+): copy is CopyRecord & { owner: { type: "component"; name: string } } {
+  return copy.owner.type === "component" && copy.state === "Active" && isReady(statuses.get(copy.id));
 }
 
 /**

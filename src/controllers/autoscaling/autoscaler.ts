@@ -16,6 +16,7 @@ import { zoneOffset } from "../../util/time-zones.js";
 import type { Controller } from "../runtime/controllers.js";
 import { againAfter, done, TerminalError, type PassOutcome } from "../runtime/outcome.js";
 import type { WorkQueue } from "../runtime/work-queue.js";
+import { ObservedCapacity } from "./observed-capacity.js";
 import { commitScalingPass, readScalingWorld } from "./scaling-world.js";
 
 export interface AutoscalerOptions {
@@ -61,8 +62,11 @@ export class Autoscaler implements Controller {
   /** Latest waiting count per component whose target lookup for a backlog report is running. */
   readonly #backlogs = new Map<string, number>();
 
+  readonly #observed: ObservedCapacity;
+
   constructor(options: AutoscalerOptions) {
     this.#options = options;
+    this.#observed = new ObservedCapacity(options.store);
   }
 
   /** Scaling-policy ARNs in CloudWatch alarm actions run step scaling, again every period while in ALARM. */
@@ -73,7 +77,9 @@ export class Autoscaler implements Controller {
   async begin(queue: WorkQueue): Promise<() => void> {
     const { store } = this.#options;
     this.#queue = queue;
+    this.#observed.clear();
     const unwatch = store.watch((events) => {
+      this.#observed.changed(events);
       for (const event of events) {
         // A deleted component or endpoint: its targets look now, and go with it.
         if ((event.kind === "inference-component" || event.kind === "endpoint") && event.type === "delete") {
@@ -169,7 +175,7 @@ export class Autoscaler implements Controller {
     if (!resource) throw new TerminalError(`scalable target ${target.value.resourceId} (${target.value.scalableDimension}) names no resource Berth can scale`);
     const pending = this.#triggers.get(key)?.[0];
     const trigger: ScalingTrigger = pending?.trigger ?? { kind: "track" };
-    const world = await readScalingWorld(store, this.#options.metrics, scale, target, resource, trigger, clock.now());
+    const world = await readScalingWorld(store, this.#observed, this.#options.metrics, scale, target, resource, trigger, clock.now());
     if (!world.input.holder) return this.#deregisterOrphan(key, target.value);
     const result = decideScalingPass({
       ...world.input,

@@ -8,7 +8,7 @@ import { gathered, type MetricsReader } from "../../metrics/types.js";
 import { keys } from "../../state/keys.js";
 import { absent, check, del, put, unchanged, type BerthStore, type Entry, type Op } from "../../state/records.js";
 import type { TimeScale } from "../../util/time-scale.js";
-import { observedCapacity } from "./observed-capacity.js";
+import type { ObservedCapacity } from "./observed-capacity.js";
 
 /** What a scaling pass read, with the entries its commit is conditioned on. */
 export interface ScalingWorld {
@@ -22,6 +22,7 @@ export interface ScalingWorld {
 
 export async function readScalingWorld(
   store: BerthStore,
+  observedCapacity: ObservedCapacity,
   metrics: MetricsReader,
   scale: TimeScale,
   target: Entry<ScalableTargetRecord>,
@@ -46,7 +47,7 @@ export async function readScalingWorld(
   }
   const tracked = trigger.kind === "track" && holder ? await trackedPolicies(metrics, scale, resource, policies, now) : [];
   const open = activities.some((a) => a.value.statusCode === "InProgress");
-  const observed = holder && (tracked.length > 0 || open || trigger.kind === "backlog") ? await observedCapacity(store, resource) : undefined;
+  const observed = holder && (tracked.length > 0 || open || trigger.kind === "backlog") ? await observedCapacity.of(resource) : undefined;
   return {
     input: {
       target: target.value,
