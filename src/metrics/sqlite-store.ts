@@ -71,7 +71,7 @@ export interface SqliteMetricsOptions {
 /**
  * Metrics in SQLite (WAL, synchronous=NORMAL: metrics are not acknowledged writes). Samples collect in
  * an in-memory buffer and are written once per bucket, so a restart keeps the history up to the last
- * flush. Reads flush first, so they always see every sample recorded before them.
+ * flush. A read sees the buffered samples of what it reads too, so every sample recorded before it.
  */
 export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
   readonly bucketMs: number;
@@ -171,17 +171,23 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
   }
 
   statistics(query: StatisticsQuery): Datapoint[] {
-    this.flush();
     const state = this.#buffer.find(query.metric);
-    const id = state && this.#ids.get(state.key);
-    if (id === undefined) return [];
+    if (!state) return [];
     const { from, to } = bucketRange(this.bucketMs, query.startMs, query.endMs);
-    const rows = this.#statements.points.all(id, from, to);
-    return combineBuckets(
-      rows.map((r) => [r.bucket, { sum: r.sum, count: r.count, min: r.min, max: r.max }] as const),
-      this.bucketMs,
-      query,
-    );
+    const id = this.#ids.get(state.key);
+    const buckets: (readonly [number, Aggregate])[] =
+      id === undefined ? [] : this.#statements.points.all(id, from, to).map((r) => [r.bucket, { sum: r.sum, count: r.count, min: r.min, max: r.max }]);
+    // Samples not yet written are read where they are, not written first: a read that flushed wrote every
+    // buffered series in one transaction, on the event loop, at each alarm or scaling pass after a bucket closed.
+    // A bucket is either written or buffered, never both (#write empties what it commits, in the same turn).
+    let buffered = false;
+    for (const entry of state.buckets) {
+      if (entry[0] < from || entry[0] >= to) continue;
+      buckets.push(entry);
+      buffered = true;
+    }
+    if (buffered) buckets.sort((a, b) => a[0] - b[0]);
+    return combineBuckets(buckets, this.bucketMs, query);
   }
 
   listMetrics(filter: Parameters<MetricsReader["listMetrics"]>[0]): MetricId[] {
@@ -195,7 +201,7 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
     return this.#buffer.find(metric)?.unit;
   }
 
-  /** Writes every buffered bucket in one transaction (before a read, and on close). */
+  /** Writes every buffered bucket in one transaction (before ListMetrics, a prune, and on close). */
   flush(): void {
     // While a sliced flush runs, what it has not written yet is pending though #dirty is already false.
     if ((!this.#dirty && !this.#slicing) || this.#closed) return;

@@ -237,6 +237,41 @@ describe("sqlite metrics store", () => {
     store.close();
   });
 
+  it("a statistics read counts the samples already written and those still buffered, in the same bucket and the same period", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "berth-metrics-"));
+    const store = new SqliteMetricsStore({
+      path: join(dir, "metrics.db"),
+      bucketMs: 10_000,
+      retentionMs: 86_400_000,
+      clock: new ManualClock(T0),
+      log: silentLogger(),
+    });
+    const m = metricId(ns, "Split", { k: "v" });
+    store.record(m, 4, T0, "Count");
+    store.record(m, 1, T0 + 20_000, "Count");
+    await store.flushInSlices();
+    store.record(m, 6, T0 + 5_000, "Count"); // the written bucket again
+    store.record(m, 9, T0 + 30_000, "Count"); // a bucket only buffered
+    const query = { metric: m, periodMs: 60_000, startMs: T0, endMs: T0 + 60_000 };
+    assert.deepEqual(
+      store.statistics({ ...query, statistic: "Sum" }).map((p) => p.value),
+      [20],
+    );
+    assert.deepEqual(
+      store.statistics({ ...query, statistic: "SampleCount" }).map((p) => p.value),
+      [4],
+    );
+    assert.deepEqual(
+      store.statistics({ ...query, periodMs: 10_000, statistic: "Maximum" }).map((p) => [p.timestamp - T0, p.value]),
+      [
+        [0, 6],
+        [20_000, 1],
+        [30_000, 9],
+      ],
+    );
+    store.close();
+  });
+
   it("regroups stored history when the bucket length changes", () => {
     const dir = mkdtempSync(join(tmpdir(), "berth-metrics-"));
     const path = join(dir, "metrics.db");
