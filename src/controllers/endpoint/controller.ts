@@ -16,6 +16,7 @@ import { againAfter, type PassOutcome } from "../runtime/outcome.js";
 import type { WorkQueue } from "../runtime/work-queue.js";
 import { decideEndpoint, type EndpointPlan } from "./decide.js";
 import { defaultSessionDrainMs } from "./plan-session-drain.js";
+import { RolloutAlarmView } from "./rollout-alarm-view.js";
 import { HostArtifactsView } from "./host-artifacts-view.js";
 import type { EndpointWorld } from "./world.js";
 import { yieldToLoop } from "../../util/slices.js";
@@ -45,6 +46,7 @@ export class EndpointController implements Controller {
   readonly name = "endpoints";
   readonly #options: Required<EndpointControllerOptions>;
   #hostArtifacts = new HostArtifactsView();
+  #rolloutAlarms = new RolloutAlarmView();
   /** Endpoints with copies kept running for their stateful sessions: a session ending there is looked at at once. */
   readonly #drainingSessions = new Set<string>();
 
@@ -56,8 +58,10 @@ export class EndpointController implements Controller {
     const { store } = this.#options;
     // A fresh view each time the controller begins (a new leadership term): nothing missed between terms lingers.
     this.#hostArtifacts = new HostArtifactsView();
+    this.#rolloutAlarms = new RolloutAlarmView();
     const unwatch = store.watch((events) => this.#onChanges(queue, events));
     this.#hostArtifacts.load(await store.list("host-artifacts"));
+    this.#rolloutAlarms.load(await store.list("inference-component"));
     const endpointKeys = new Set<string>();
     for (const e of await store.list("endpoint")) endpointKeys.add(e.key);
     for (const kind of ["instance", "copy", "copy-status"] as const) for (const e of await store.list(kind)) endpointKeys.add(keys.endpointOfChild(e.key));
@@ -68,16 +72,19 @@ export class EndpointController implements Controller {
   }
 
   #onChanges(queue: WorkQueue, events: ChangeEvent[]): void {
-    for (const event of changes(events)) {
+    const changed = changes(events);
+    // Components first: an alarm changed in the same commit is matched against the rollouts as they are now.
+    for (const event of changed) this.#rolloutAlarms.apply(event);
+    for (const event of changed) {
       this.#hostArtifacts.apply(event);
       if (event.kind === "endpoint") queue.enqueue(event.key);
       else if (event.kind === "instance" || event.kind === "copy" || event.kind === "copy-status") queue.enqueue(keys.endpointOfChild(event.key));
       else if (event.kind === "inference-component") queue.enqueue(keys.endpoint(event.value.endpointName));
-      else if (event.kind === "alarm") void this.#enqueueWatchers(queue, event.key);
+      else if (event.kind === "alarm") for (const endpointKey of this.#rolloutAlarms.endpointsWatching(event.key)) queue.enqueue(endpointKey);
       else if (event.kind === "session" && event.type === "delete" && this.#drainingSessions.has(keys.endpointOfChild(event.key)))
         queue.enqueue(keys.endpointOfChild(event.key));
     }
-    const hosts = changes(events).filter((e) => e.kind === "agent" || e.kind === "agent-lease");
+    const hosts = changed.filter((e) => e.kind === "agent" || e.kind === "agent-lease");
     if (hosts.length > 0) void this.#enqueueForHosts(queue, new Set(hosts.map((e) => e.key)));
   }
 
@@ -221,12 +228,6 @@ export class EndpointController implements Controller {
   }
 
   /** Endpoints whose running updates watch this alarm look again when it changes. */
-  async #enqueueWatchers(queue: WorkQueue, alarmName: string): Promise<void> {
-    for (const entry of await this.#options.store.list("inference-component")) {
-      if (entry.value.rollout?.policy.alarms.includes(alarmName)) queue.enqueue(keys.endpoint(entry.value.endpointName));
-    }
-  }
-
   async #alarmStates(components: ComponentRecord[]): Promise<Map<string, AlarmState>> {
     const names = new Set(components.flatMap((c) => c.rollout?.policy.alarms ?? []));
     const states = new Map<string, AlarmState>();
