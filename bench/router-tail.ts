@@ -1,6 +1,7 @@
 import { cpus, loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
 import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import { createEndpoint, startBerth, type BerthServer } from "./support/berth.js";
 import { cpuSeconds, quietest, type QuietOptions } from "./support/cpu.js";
@@ -12,8 +13,10 @@ import { fixed, markdownTable, median, textTable, type Table } from "./support/t
 /**
  * npm run bench:router-tail — does the router's tail grow with the number of models? The same open-loop
  * traffic to one berth/echo component, first with that component alone on the server, then with 149
- * more one-copy components beside it (all idle). Between the two, the server's idle CPU with 150
- * components is read from /proc; during each step, the server's event-loop delay from its /metrics.
+ * more one-copy components beside it (all idle). Every component is autoscaled, as a user's would be
+ * (a target-tracking policy, so the autoscaler's passes and the policy's two alarms run for each one).
+ * Between the two rows, the server's idle CPU with 150 components is read from /proc; during each step,
+ * the server's event-loop delay from its /metrics.
  */
 export interface TailBenchOptions {
   /** Components in the big row (one of them takes the traffic). */
@@ -77,7 +80,7 @@ interface Measured {
 
 async function measure(options: TailBenchOptions): Promise<Measured> {
   const loadBefore = loadavg()[0]!;
-  log("starting berth server and creating an endpoint with one berth/echo component");
+  log("starting berth server and creating an endpoint with one autoscaled berth/echo component");
   const berth = await startBerth({ nodeArgs: options.berthNodeArgs, auth: true, args: options.berthArgs, binary: options.berthBinary });
   await createEndpoint(berth, endpoint);
   await createComponents(berth, ["tail-0"], 1);
@@ -109,7 +112,7 @@ async function measure(options: TailBenchOptions): Promise<Measured> {
   for (let round = 0; round < options.rounds; round++) await step(one, round);
 
   const others = Array.from({ length: options.components - 1 }, (_, i) => `tail-${i + 1}`);
-  log(`creating ${others.length} more one-copy components`);
+  log(`creating ${others.length} more one-copy components, each autoscaled`);
   await createComponents(berth, others, 0.25);
   log(`${options.components} components InService; measuring the server's idle CPU for ${options.idleMs / 1000} s`);
   const { result: idleCpuPercent } = await quietest(groups, options.quiet, () => idleCpu(berth.pid, options.idleMs));
@@ -122,7 +125,10 @@ async function measure(options: TailBenchOptions): Promise<Measured> {
   return { rows: [one, many], idleCpuPercent, machine };
 }
 
-/** One-copy berth/echo components of 128 MiB each, created together and waited for together. */
+/**
+ * One-copy berth/echo components of 128 MiB each, created together and waited for together, each with
+ * a target-tracking policy on concurrency (between 1 and 2 copies, a target none of them reaches here).
+ */
 async function createComponents(berth: BerthServer, names: string[], cpuCores: number): Promise<void> {
   for (const name of names) {
     await berth.sagemaker.send(
@@ -134,6 +140,23 @@ async function createComponents(berth: BerthServer, names: string[], cpuCores: n
           ComputeResourceRequirements: { NumberOfCpuCoresRequired: cpuCores, MinMemoryRequiredInMb: 128 },
         },
         RuntimeConfig: { CopyCount: 1 },
+      }),
+    );
+    const target = {
+      ServiceNamespace: "sagemaker" as const,
+      ResourceId: `inference-component/${name}`,
+      ScalableDimension: "sagemaker:inference-component:DesiredCopyCount" as const,
+    };
+    await berth.autoscaling.send(new RegisterScalableTargetCommand({ ...target, MinCapacity: 1, MaxCapacity: 2 }));
+    await berth.autoscaling.send(
+      new PutScalingPolicyCommand({
+        ...target,
+        PolicyName: "concurrency",
+        PolicyType: "TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 4,
+          PredefinedMetricSpecification: { PredefinedMetricType: "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution" },
+        },
       }),
     );
   }

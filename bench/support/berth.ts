@@ -11,6 +11,7 @@ import {
   DescribeInferenceComponentCommand,
   SageMakerClient,
 } from "@aws-sdk/client-sagemaker";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { writeKeys } from "../../src/auth/keys-file.js";
 import { administratorPolicy } from "../../src/auth/policy.js";
@@ -37,6 +38,7 @@ export interface BerthServer {
   pid: number;
   sagemaker: SageMakerClient;
   runtime: SageMakerRuntimeClient;
+  autoscaling: ApplicationAutoScalingClient;
   /** Log lines printed so far (warn and above), to show that none come per request. */
   logLines(): number;
   sign: RequestSigner;
@@ -131,6 +133,7 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
     pid: child.pid!,
     sagemaker: new SageMakerClient(clientOptions),
     runtime: new SageMakerRuntimeClient(clientOptions),
+    autoscaling: new ApplicationAutoScalingClient(clientOptions),
     logLines: () => lines,
     sign,
     stop: async () => {
