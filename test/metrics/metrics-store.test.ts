@@ -146,16 +146,20 @@ function contract(name: string, open: (bucketMs: number, retentionMs?: number) =
   });
 }
 
-contract("memory", (bucketMs, retentionMs) => ({ store: new MemoryMetricsStore({ bucketMs, retentionMs }), close: () => undefined }));
-contract("sqlite", (bucketMs, retentionMs) => {
-  const dir = mkdtempSync(join(tmpdir(), "berth-metrics-"));
-  const store = new SqliteMetricsStore({
-    path: join(dir, "metrics.db"),
-    bucketMs,
-    retentionMs: retentionMs ?? 86_400_000,
-    clock: new ManualClock(),
+/** A SQLite metrics store in a directory of its own. */
+function sqliteStoreInNewDir(options: { bucketMs?: number; retentionMs?: number; clock?: ManualClock } = {}): SqliteMetricsStore {
+  return new SqliteMetricsStore({
+    path: join(mkdtempSync(join(tmpdir(), "berth-metrics-")), "metrics.db"),
+    bucketMs: options.bucketMs ?? 10_000,
+    retentionMs: options.retentionMs ?? 86_400_000,
+    clock: options.clock ?? new ManualClock(),
     log: silentLogger(),
   });
+}
+
+contract("memory", (bucketMs, retentionMs) => ({ store: new MemoryMetricsStore({ bucketMs, retentionMs }), close: () => undefined }));
+contract("sqlite", (bucketMs, retentionMs) => {
+  const store = sqliteStoreInNewDir({ bucketMs, retentionMs });
   return { store, close: () => store.close() };
 });
 
@@ -221,14 +225,7 @@ describe("sqlite metrics store", () => {
   });
 
   it("a read while the periodic flush is between slices sees every series recorded before it", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "berth-metrics-"));
-    const store = new SqliteMetricsStore({
-      path: join(dir, "metrics.db"),
-      bucketMs: 10_000,
-      retentionMs: 86_400_000,
-      clock: new ManualClock(T0),
-      log: silentLogger(),
-    });
+    const store = sqliteStoreInNewDir({ clock: new ManualClock(T0) });
     for (let i = 0; i < 1_000; i++) store.record(metricId(ns, "Sliced", { Series: String(i) }), 1, T0, "Count");
     const flushing = store.flushInSlices();
     assert.equal(store.listMetrics({ namespace: ns, name: "Sliced" }).length, 1_000, "a read between slices must flush what the slices have not written yet");
@@ -238,14 +235,7 @@ describe("sqlite metrics store", () => {
   });
 
   it("a statistics read counts the samples already written and those still buffered, in the same bucket and the same period", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "berth-metrics-"));
-    const store = new SqliteMetricsStore({
-      path: join(dir, "metrics.db"),
-      bucketMs: 10_000,
-      retentionMs: 86_400_000,
-      clock: new ManualClock(T0),
-      log: silentLogger(),
-    });
+    const store = sqliteStoreInNewDir({ clock: new ManualClock(T0) });
     const m = metricId(ns, "Split", { k: "v" });
     store.record(m, 4, T0, "Count");
     store.record(m, 1, T0 + 20_000, "Count");
@@ -288,14 +278,7 @@ describe("sqlite metrics store", () => {
   });
 
   it("prunes buckets and series past the retention", () => {
-    const dir = mkdtempSync(join(tmpdir(), "berth-metrics-"));
-    const store = new SqliteMetricsStore({
-      path: join(dir, "metrics.db"),
-      bucketMs: 10_000,
-      retentionMs: 60_000,
-      clock: new ManualClock(),
-      log: silentLogger(),
-    });
+    const store = sqliteStoreInNewDir({ retentionMs: 60_000 });
     store.record(metricId(ns, "Gone", {}), 1, T0);
     store.record(metricId(ns, "Kept", {}), 1, T0 + 100_000);
     store.prune(T0 + 110_000);
