@@ -244,6 +244,26 @@ describe("alarm controller", () => {
     await t.close();
   });
 
+  it("runs a target-tracking alarm's action on entering ALARM only, and does not rewrite the alarm while it stays there", async () => {
+    const t = await setup();
+    t.controller.registerActionHandler({ matches: () => true, repeats: true, invoke: async (arn, event) => void t.calls.push({ arn, event }) });
+    await putManagedAlarms(t.deps, [alarmInput("TargetTracking-high", { AlarmActions: [policyArn] })], policyArn);
+    t.metrics.record(metric, 5, T0 + 1_000);
+    t.clock.set(T0 + 61_000);
+    await t.controller.evaluateNow();
+    const entered = (await t.store.get("alarm", "TargetTracking-high"))!;
+    assert.equal(entered.value.state, "ALARM");
+    assert.equal(t.calls.length, 1, "entering ALARM runs the action");
+    for (let m = 1; m < 4; m++) {
+      t.metrics.record(metric, 5, T0 + m * 60_000 + 1_000);
+      t.clock.set(T0 + (m + 1) * 60_000 + 1_000);
+      await t.controller.evaluateNow();
+    }
+    assert.equal(t.calls.length, 1, "Berth's autoscaler tracks the policy itself: the action is not run again each period");
+    assert.equal((await t.store.get("alarm", "TargetTracking-high"))!.modRevision, entered.modRevision, "the alarm is not rewritten");
+    await t.close();
+  });
+
   it("creates a manager's alarms together and deletes them by manager", async () => {
     const t = await setup();
     const created = await putManagedAlarms(

@@ -171,6 +171,10 @@ export class AlarmController implements Controller {
       return;
     }
     if (config.ActionsEnabled === false) return;
+    // The alarms Application Auto Scaling manages for a target-tracking policy call a policy Berth's
+    // autoscaler evaluates itself every period: running their action again did nothing but rewrite two
+    // alarms per autoscaled component every period.
+    if (alarm.managedBy !== undefined) return;
     const halfPeriod = timeScale.ms(alarmPeriodSeconds(config)) / 2;
     const repeat = actionsFor(config, alarm.state).filter((arn) => this.actions.repeats(arn) && now - (alarm.lastActionAt?.[arn] ?? -Infinity) >= halfPeriod);
     if (repeat.length === 0) return;
