@@ -227,7 +227,6 @@ export class EndpointController implements Controller {
     return ops;
   }
 
-  /** Endpoints whose running updates watch this alarm look again when it changes. */
   async #alarmStates(components: ComponentRecord[]): Promise<Map<string, AlarmState>> {
     const names = new Set(components.flatMap((c) => c.rollout?.policy.alarms ?? []));
     const states = new Map<string, AlarmState>();

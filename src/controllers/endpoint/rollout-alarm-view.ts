@@ -4,9 +4,9 @@ import type { BerthChange, Entry } from "../../state/records.js";
 
 /**
  * Which endpoints have a rolling update watching each CloudWatch alarm, kept from the components' change
- * events (as HostArtifactsView is). An alarm's every change used to list all components to find them:
- * with hundreds of autoscaled components, each of whose two alarms is rewritten every period, that was a
- * full read of the components for each alarm, every period.
+ * events (as HostArtifactsView is). Each change to an alarm used to list all components to find them:
+ * with hundreds of autoscaled components, each with two alarms that change state as its load does, that
+ * was a read of every component per alarm change.
  */
 export class RolloutAlarmView {
   /** Per component key, its endpoint's key and the alarms its rollout watches (components with none are absent). */
