@@ -38,26 +38,23 @@ export function isReady(status: CopyStatusRecord | undefined): boolean {
 
 /** A component's CurrentCopyCount: its active copies that are serving. */
 export function readyCopies(state: EndpointState, componentName: string): number {
-  const key = nameKey(componentName);
-  return state.copies.filter((c) => servingComponentCopy(c.value, state.statuses) && nameKey(c.value.owner.name) === key).length;
+  return (
+    readyCopiesByComponent(
+      state.copies.map((c) => c.value),
+      state.statuses,
+    ).get(nameKey(componentName)) ?? 0
+  );
 }
 
 /** Every component's CurrentCopyCount at once, by component key (components with none are absent). */
 export function readyCopiesByComponent(copies: readonly CopyRecord[], statuses: ReadonlyMap<string, CopyStatusRecord>): Map<string, number> {
   const counts = new Map<string, number>();
   for (const copy of copies) {
-    if (!servingComponentCopy(copy, statuses)) continue;
+    if (copy.owner.type !== "component" || copy.state !== "Active" || !isReady(statuses.get(copy.id))) continue;
     const key = nameKey(copy.owner.name);
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return counts;
-}
-
-function servingComponentCopy(
-  copy: CopyRecord,
-  statuses: ReadonlyMap<string, CopyStatusRecord>,
-): copy is CopyRecord & { owner: { type: "component"; name: string } } {
-  return copy.owner.type === "component" && copy.state === "Active" && isReady(statuses.get(copy.id));
 }
 
 /**
