@@ -101,40 +101,55 @@ export function evaluateAlarm(
   else if (treat === "ignore" && breaching + undecided >= m) state = previousState;
   else state = "OK";
 
-  const data = reasonData(config, datapoints, now, window);
   const kept = state === previousState && treat === "ignore" && missing > 0 && breaching < m;
-  if (kept) {
-    return {
-      state,
-      breaching,
-      reasonData: data,
-      reason: `Missing data ignored: ${missing} of the last ${n} datapoint${plural(n)} ${missing === 1 ? "was" : "were"} missing, so the state stays ${state}.`,
-    };
-  }
-  if (state === "INSUFFICIENT_DATA") {
-    return { state, breaching, reasonData: data, reason: `Insufficient Data: ${n} datapoint${plural(n)} ${n === 1 ? "was" : "were"} unknown.` };
-  }
+  const value = kept || state === "INSUFFICIENT_DATA" ? undefined : aggregate(state === "ALARM" ? breachingPoints : okPoints);
+  // The texts cost more than the decision, and only a change of state stores them: they are built when read.
+  let texts: { reason: string; reasonData: string } | undefined;
+  const explain = () =>
+    (texts ??= {
+      reasonData: reasonData(config, datapoints, now, window),
+      reason: stateReason({ config, state, previousState, n, m, missing, kept, breachingPoints, okPoints, filledBreaching, filledOk }),
+    });
+  return {
+    state,
+    breaching,
+    ...(value ? { value } : {}),
+    get reason() {
+      return explain().reason;
+    },
+    get reasonData() {
+      return explain().reasonData;
+    },
+  };
+}
+
+interface ReasonInput {
+  config: EvaluationConfig;
+  state: AlarmState;
+  previousState: AlarmState;
+  n: number;
+  m: number;
+  missing: number;
+  kept: boolean;
+  breachingPoints: EvaluatedDatapoint[];
+  okPoints: EvaluatedDatapoint[];
+  filledBreaching: number;
+  filledOk: number;
+}
+
+function stateReason({ config, state, previousState, n, m, missing, kept, breachingPoints, okPoints, filledBreaching, filledOk }: ReasonInput): string {
+  if (kept)
+    return `Missing data ignored: ${missing} of the last ${n} datapoint${plural(n)} ${missing === 1 ? "was" : "were"} missing, so the state stays ${state}.`;
+  if (state === "INSUFFICIENT_DATA") return `Insufficient Data: ${n} datapoint${plural(n)} ${n === 1 ? "was" : "were"} unknown.`;
   const op = operatorText[config.ComparisonOperator];
   const threshold = formatValue(config.Threshold);
   if (state === "ALARM") {
     const minimum = `(minimum ${m} datapoint${plural(m)} for ${previousState} -> ALARM transition)`;
-    return {
-      state,
-      breaching,
-      reasonData: data,
-      value: aggregate(breachingPoints),
-      reason: crossed(breachingPoints, n, `${op} the threshold (${threshold})`, filledBreaching, "Breaching", minimum),
-    };
+    return crossed(breachingPoints, n, `${op} the threshold (${threshold})`, filledBreaching, "Breaching", minimum);
   }
   const needed = n - m + 1;
   const minimum = `(minimum ${needed} datapoint${plural(needed)} for ${previousState} -> OK transition)`;
-  return {
-    state,
-    breaching,
-    reasonData: data,
-    value: aggregate(okPoints),
-    reason: crossed(okPoints, n, `not ${op} the threshold (${threshold})`, filledOk, "NonBreaching", minimum),
-  };
+  return crossed(okPoints, n, `not ${op} the threshold (${threshold})`, filledOk, "NonBreaching", minimum);
 }
 
 /** "Threshold Crossed: 1 out of the last 1 datapoints [5.0 (28/11/26 01:00:00)] was greater than or equal to the threshold (1.0) (...)." */

@@ -1,6 +1,7 @@
 import { addAggregate, copyAggregate, statisticValue } from "./aggregate.js";
 import { periodGrouper } from "./buckets.js";
 import type { Aggregate, Datapoint, StatisticsQuery } from "./types.js";
+import type { TimeScale } from "../util/time-scale.js";
 
 /**
  * Combines per-bucket aggregates (ascending bucket index, already limited to the query's range) into
@@ -31,4 +32,12 @@ export function combineBuckets(
   }
   emit();
   return out;
+}
+
+/**
+ * When a decision over whole periods should next look: just after the current period ends, once its
+ * last samples (and the recorder's end-of-bucket zeros) are in. Alarms and target tracking both wait for it.
+ */
+export function nextPeriodClose(now: number, periodMs: number, scale: TimeScale): number {
+  return (Math.floor(now / periodMs) + 1) * periodMs + Math.min(periodMs / 4, scale.ms(2));
 }

@@ -91,7 +91,7 @@ export const del = (kind: Kind, key: string, expect?: Expectation): Op => ({ typ
 export const check = (kind: Kind, key: string, expect: Expectation): Op => ({ type: "check", kind, key, expect });
 
 /** The expectation that an entry is unchanged since it was read. */
-export function unchanged(entry: Entry): Expectation {
+export function unchanged(entry: Pick<Entry, "modRevision">): Expectation {
   return { modRevision: entry.modRevision };
 }
 

@@ -1,6 +1,8 @@
+import { nextPeriodClose } from "../../metrics/periods.js";
 import { gathered, type MetricsReader } from "../../metrics/types.js";
 import { changes, put, StoreConflictError, unchanged, type BerthStore, type ChangeEvent, type Entry } from "../../state/records.js";
 import { keys } from "../../state/keys.js";
+import { WatchedEntries } from "../../state/watched-entries.js";
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import type { TimeScale } from "../../util/time-scale.js";
@@ -44,6 +46,8 @@ export class AlarmController implements Controller {
   readonly #scheduled = new Map<string, Scheduled>();
   readonly #pending = new Set<Promise<void>>();
   #queue?: WorkQueue;
+  /** While the controllers run, the alarms as the store's watch keeps them: an evaluation reads its alarm here. */
+  #alarms?: WatchedEntries<"alarm", ReadAlarm>;
 
   constructor(options: AlarmControllerOptions) {
     this.#options = options;
@@ -57,9 +61,13 @@ export class AlarmController implements Controller {
   async begin(queue: WorkQueue): Promise<() => void> {
     const { store, clock } = this.#options;
     this.#queue = queue;
+    // A view per term: events from before this watch went unseen.
+    const alarms = (this.#alarms = watchedAlarms());
     const unwatch = store.watch((events) => this.#onChanges(queue, events));
     const now = clock.now();
-    for (const entry of await store.list("alarm")) {
+    const listed = await store.list("alarm");
+    alarms.load(listed);
+    for (const entry of listed) {
       if (this.#scheduled.has(entry.key)) continue;
       const dueAt = this.#nextDue(entry.value, now);
       this.#scheduled.set(entry.key, { dueAt, configuredAt: entry.value.configurationUpdatedAt });
@@ -67,6 +75,7 @@ export class AlarmController implements Controller {
     }
     return () => {
       unwatch();
+      if (this.#alarms === alarms) this.#alarms = undefined;
       this.#scheduled.clear();
       if (this.#queue === queue) this.#queue = undefined;
     };
@@ -104,9 +113,10 @@ export class AlarmController implements Controller {
   }
 
   async reconcile(name: string): Promise<PassOutcome> {
-    const { store, clock } = this.#options;
+    const { clock } = this.#options;
     const now = clock.now();
-    const entry = await store.get("alarm", keys.alarm(name));
+    const key = keys.alarm(name);
+    const entry = this.#alarms?.kept.get(key) ?? (await this.#read(key));
     if (!entry) {
       this.#scheduled.delete(name);
       return done;
@@ -128,6 +138,7 @@ export class AlarmController implements Controller {
   #onChanges(queue: WorkQueue, events: ChangeEvent[]): void {
     for (const event of changes(events)) {
       if (event.kind !== "alarm") continue;
+      this.#alarms?.apply(event);
       if (event.type === "delete") {
         this.#scheduled.delete(event.key);
         continue;
@@ -141,17 +152,12 @@ export class AlarmController implements Controller {
   }
 
   #nextDue(alarm: AlarmRecord, now: number): number {
-    const periodMs = this.#options.timeScale.ms(alarmPeriodSeconds(alarm.config as unknown as MetricAlarmConfig));
-    return (Math.floor(now / periodMs) + 1) * periodMs + this.#settleMs(periodMs);
+    const { timeScale } = this.#options;
+    return nextPeriodClose(now, timeScale.ms(alarmPeriodSeconds(alarm.config as unknown as MetricAlarmConfig)), timeScale);
   }
 
-  /** Evaluation waits a little past the period's end for the last samples (and the recorder's zeros). */
-  #settleMs(periodMs: number): number {
-    return Math.min(periodMs / 4, this.#options.timeScale.ms(2));
-  }
-
-  async #step(entry: Entry<AlarmRecord>, now: number): Promise<void> {
-    const { store, reader, timeScale, log } = this.#options;
+  async #step(entry: ReadAlarm, now: number): Promise<void> {
+    const { reader, timeScale, log } = this.#options;
     const alarm = entry.value;
     const config = alarm.config as unknown as MetricAlarmConfig;
     const window = alarmWindow(await gathered(reader, alarmScope(config, timeScale, now)), config, timeScale, now);
@@ -165,7 +171,7 @@ export class AlarmController implements Controller {
     const event = { value: result.value?.Average, aggregates: result.value };
     if (result.state !== alarm.state) {
       const { record, actions } = applyStateChange(alarm, { state: result.state, reason: result.reason, reasonData: result.reasonData, now });
-      await store.commit([put("alarm", entry.key, record, unchanged(entry))]);
+      await this.#write(entry, record);
       log.info({ alarm: alarm.name, from: alarm.state, to: record.state }, `alarm ${alarm.name} is now ${record.state}: ${record.stateReason}`);
       await runActions(this.actions, actions, { alarm: record, previous: alarm.state, ...event }, log);
       return;
@@ -180,7 +186,35 @@ export class AlarmController implements Controller {
     if (repeat.length === 0) return;
     const record: AlarmRecord = { ...alarm, lastActionAt: { ...(alarm.lastActionAt ?? {}) } };
     for (const arn of repeat) record.lastActionAt![arn] = now;
-    await store.commit([put("alarm", entry.key, record, unchanged(entry))]);
+    await this.#write(entry, record);
     await runActions(this.actions, repeat, { alarm: record, previous: alarm.state, ...event }, log);
   }
+
+  async #read(key: string): Promise<ReadAlarm | undefined> {
+    const entry = await this.#options.store.get("alarm", key);
+    if (entry) this.#alarms?.load([entry]);
+    return entry;
+  }
+
+  /**
+   * Writes an alarm this controller read, and keeps what it wrote: on etcd the watch reports it later. A
+   * conflict means the kept alarm is stale, so the evaluation the runtime runs again reads the store.
+   */
+  async #write(read: ReadAlarm, record: AlarmRecord): Promise<void> {
+    const alarms = this.#alarms;
+    try {
+      const revision = await this.#options.store.commit([put("alarm", read.key, record, unchanged(read))]);
+      alarms?.load([{ ...read, value: record, modRevision: revision }]);
+    } catch (error) {
+      if (StoreConflictError.is(error)) alarms?.forget(read.key);
+      throw error;
+    }
+  }
+}
+
+/** An alarm as read, with the revision its writes are conditioned on. */
+type ReadAlarm = Pick<Entry<AlarmRecord>, "key" | "value" | "modRevision">;
+
+function watchedAlarms(): WatchedEntries<"alarm", ReadAlarm> {
+  return new WatchedEntries("alarm", (value, modRevision) => ({ key: keys.alarm(value.name), value, modRevision }));
 }
