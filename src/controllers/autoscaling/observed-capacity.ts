@@ -1,5 +1,5 @@
 import { nameKey } from "../../domain/arn.js";
-import type { ScalableResource } from "../../autoscaling/resource-id.js";
+import type { CapacityHolder } from "../../autoscaling/scaling-pass.js";
 import { instancesInService, loadEndpointState, readyCopiesByComponent } from "../../state/endpoint-state.js";
 import { keys } from "../../state/keys.js";
 import type { BerthStore, ChangeEvent } from "../../state/records.js";
@@ -37,17 +37,16 @@ export class ObservedCapacity {
     this.#changes++;
   }
 
-  async of(resource: ScalableResource): Promise<number | undefined> {
-    if (resource.kind === "component") {
-      const component = await this.#store.get("inference-component", keys.component(resource.component));
-      if (!component) return undefined;
-      const counts = await this.#readyCopies(component.value.endpointName);
-      return counts.get(nameKey(resource.component)) ?? 0;
+  /** The capacity running for a holder the pass has just read. */
+  async of(holder: CapacityHolder): Promise<number | undefined> {
+    if (holder.kind === "component") {
+      const counts = await this.#readyCopies(holder.record.endpointName);
+      return counts.get(nameKey(holder.record.name)) ?? 0;
     }
-    const state = await loadEndpointState(this.#store, resource.endpoint);
+    const state = await loadEndpointState(this.#store, holder.record.name);
     const endpoint = state.endpoint?.value;
     if (!endpoint) return undefined;
-    return instancesInService(state, resource.variant, endpoint.current);
+    return instancesInService(state, holder.variant, endpoint.current);
   }
 
   async #readyCopies(endpointName: string): Promise<Map<string, number>> {

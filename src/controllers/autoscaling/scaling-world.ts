@@ -47,7 +47,7 @@ export async function readScalingWorld(
   }
   const tracked = trigger.kind === "track" && holder ? await trackedPolicies(metrics, scale, resource, policies, now) : [];
   const open = activities.some((a) => a.value.statusCode === "InProgress");
-  const observed = holder && (tracked.length > 0 || open || trigger.kind === "backlog") ? await observedCapacity.of(resource) : undefined;
+  const observed = holder && (tracked.length > 0 || open || trigger.kind === "backlog") ? await observedCapacity.of(holder) : undefined;
   return {
     input: {
       target: target.value,
