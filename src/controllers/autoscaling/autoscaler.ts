@@ -5,6 +5,7 @@ import type { AlarmActionHandler, AlarmTransition } from "../../alarms/types.js"
 import type { ScalableTargetRecord } from "../../autoscaling/records.js";
 import { componentResourceId, parseResourceId, type ScalableResource } from "../../autoscaling/resource-id.js";
 import { decideScalingPass, type CapacityHolder, type ScalingPassResult, type ScalingTrigger } from "../../autoscaling/scaling-pass.js";
+import { nextPeriodClose } from "../../metrics/periods.js";
 import type { MetricsReader } from "../../metrics/types.js";
 import type { Quotas } from "../../domain/quotas.js";
 import { keys } from "../../state/keys.js";
@@ -191,7 +192,9 @@ export class Autoscaler implements Controller {
     if (pending) this.#consume(key, pending);
     logPass(log, target.value, result);
     if ((this.#triggers.get(key)?.length ?? 0) > 0) return againAfter(0);
-    return againAfter(Math.max(50, scale.ms(metricResolutionSeconds)));
+    // Just after the period closes, as the alarms evaluate: a breach is acted on at once rather than up to a
+    // period later, and every target's pass of a period runs in one burst rather than one wake-up each.
+    return againAfter(Math.max(50, nextPeriodClose(clock.now(), scale.ms(metricResolutionSeconds), scale) - clock.now()));
   }
 
   async #deregisterOrphan(key: string, target: ScalableTargetRecord): Promise<PassOutcome> {
