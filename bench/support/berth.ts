@@ -77,7 +77,11 @@ function commandLine(pid: number): string {
 
 export async function startBerth(options: StartBerthOptions = {}): Promise<BerthServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "berth-bench-"));
-  const removeDataDir = onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
+  // The server keeps its copies' files in a sibling of its data dir unless told otherwise.
+  const removeDirs = () => {
+    for (const dir of [dataDir, `${dataDir}-copies`]) rmSync(dir, { recursive: true, force: true });
+  };
+  const removeDataDir = onCleanup(removeDirs);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const args = [
@@ -140,7 +144,7 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
       forgetChild();
       await stopBerth(child, url, sign);
       removeDataDir();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDirs();
     },
   };
 }

@@ -1,7 +1,5 @@
 import type { BerthRecords } from "../../src/state/records.js";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { AlarmController } from "../../src/controllers/alarms/alarm-controller.js";
@@ -18,6 +16,7 @@ import { silentLogger } from "../../src/util/logger.js";
 import { TimeScale } from "../../src/util/time-scale.js";
 import { ManualClock } from "../metrics/manual-clock.js";
 import { eventually } from "../support/wait.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const T0 = Date.UTC(2026, 10, 28, 1, 0, 0);
 const policyArn = "arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:1234:resource/sagemaker/inference-component/ic:policyName/wake";
@@ -25,7 +24,7 @@ const metric = metricId("Test/Alarms", "Failures", { InferenceComponentName: "ic
 
 async function setup() {
   const clock = new ManualClock(T0);
-  const store = new SqliteStore<BerthRecords>(join(mkdtempSync(join(tmpdir(), "berth-alarms-")), "berth.db"));
+  const store = new SqliteStore<BerthRecords>(join(tempDir("berth-alarms-"), "berth.db"));
   const metrics = new MemoryMetricsStore({ bucketMs: 10_000 });
   const timeScale = new TimeScale(60);
   const controller = new AlarmController({ store, reader: metrics, clock, log: silentLogger(), timeScale });

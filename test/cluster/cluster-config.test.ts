@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/config.js";
 import { replicaIdOf } from "../../src/config/cluster.js";
+import { tempDir } from "../support/temp-dir.js";
 
 function fromFile(text: string) {
-  const file = join(mkdtempSync(join(tmpdir(), "berth-config-")), "berth.yaml");
+  const file = join(tempDir("berth-config-"), "berth.yaml");
   writeFileSync(file, text);
   return () => loadConfig({ file, env: {} });
 }
@@ -22,7 +22,7 @@ describe("the cluster settings", () => {
   });
 
   it("take the flags over the environment over the file", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "berth-config-")), "berth.yaml");
+    const file = join(tempDir("berth-config-"), "berth.yaml");
     writeFileSync(file, "cluster:\n  replicaId: from-file\n  leaderLeaseSeconds: 4\n");
     const env = { BERTH_REPLICA_ID: "from-env", BERTH_ADVERTISE_URL: "http://10.0.0.5:8080" };
     assert.equal(loadConfig({ file, env }).cluster.replicaId, "from-env");

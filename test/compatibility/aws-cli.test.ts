@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ApplicationAutoScalingClient, PutScalingPolicyCommand, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
@@ -10,6 +9,7 @@ import { createComponent, createIcEndpoint, echoComponent, uniqueName } from "..
 import { invoke } from "../support/invoke.js";
 import { eventually } from "../support/wait.js";
 import { newerModelsCli, type AwsCli } from "./debian-cli.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const account = "000000000000";
 const dimension = "sagemaker:inference-component:DesiredCopyCount" as const;
@@ -33,7 +33,7 @@ describe("Debian's AWS CLI v2 against Berth, with the newer service models on AW
   before(async () => {
     berth = await startBerth({ config: { scalingPeriodSeconds: 1 } });
     cli = newerModelsCli(berth.url);
-    files = mkdtempSync(join(tmpdir(), "berth-cli-files-"));
+    files = tempDir("berth-cli-files-");
   });
   after(async () => {
     await berth.stop();

@@ -1,8 +1,8 @@
-import { cpSync, existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { awsCli, awsCliJson, type CliResult } from "../support/aws-cli.js";
+import { tempDir } from "../support/temp-dir.js";
 
 /**
  * The services whose models the CLI takes from the shared ones: its bundled models predate inference
@@ -22,7 +22,7 @@ const sharedModels = process.env.BERTH_SERVICE_MODELS_DIR ?? fileURLToPath(new U
  * which botocore's loader reads before its bundled models.
  */
 function newerModelsDataPath(): string {
-  const dataPath = mkdtempSync(join(tmpdir(), "berth-aws-models-"));
+  const dataPath = tempDir("berth-aws-models-");
   for (const service of newerModels) {
     const from = join(sharedModels, service);
     if (!existsSync(from))

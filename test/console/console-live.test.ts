@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, UpdateInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
@@ -11,15 +8,13 @@ import type { Browser, Page } from "playwright-core";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, waitForComponent, waitForEndpoint } from "../support/fixtures.js";
 import { launchChromium, watchedPage } from "./browser.js";
+import { tempDir } from "../support/temp-dir.js";
 
 /**
  * The README's screenshots are taken by this test. They go to docs/ only with BERTH_WRITE_SCREENSHOTS=1,
  * so an ordinary test run leaves the checkout as it was.
  */
-const docs =
-  process.env.BERTH_WRITE_SCREENSHOTS === "1"
-    ? fileURLToPath(new URL("../../../docs/", import.meta.url))
-    : `${mkdtempSync(join(tmpdir(), "berth-console-shots-"))}/`;
+const docs = process.env.BERTH_WRITE_SCREENSHOTS === "1" ? fileURLToPath(new URL("../../../docs/", import.meta.url)) : `${tempDir("berth-console-shots-")}/`;
 
 describe("the web console, live against a real server", () => {
   let berth: BerthProcess;

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { mkdtemp, readdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
@@ -9,6 +8,7 @@ import { runSimulate } from "../../src/cli/simulate-command.js";
 import type { ConsoleSnapshot } from "../../src/console/types.js";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { launchChromium, watchedPage } from "./browser.js";
+import { tempDir } from "../support/temp-dir.js";
 
 type Instance = ConsoleSnapshot["instances"][number];
 
@@ -114,7 +114,7 @@ describe("the web console with 100 instances and 1,000 copies, and a simulator r
   });
 
   it("shows the report berth simulate wrote, charts included", async () => {
-    const out = await mkdtemp(join(tmpdir(), "berth-console-sim-"));
+    const out = tempDir("berth-console-sim-");
     const quiet = { out: () => {}, err: () => {} };
     assert.equal(await runSimulate({ portfolio: simFixture("portfolio.yaml"), trace: simFixture("trace"), out, report: true }, quiet), 0);
     const { page, errors } = await watchedPage(browser);

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
@@ -10,6 +9,7 @@ import { checkContainers } from "../../src/config/containers.js";
 import { hardLimit, hasSysResourceCapability, hybridCgroups } from "../../src/containers/host-limits.js";
 import { registryAllowed, registryOf } from "../../src/containers/image-reference.js";
 import { checkRegistryAuthFile } from "../../src/containers/registry-auth.js";
+import { tempDir } from "../support/temp-dir.js";
 
 /** A logger whose messages the test reads back. */
 function capturingLogger() {
@@ -74,7 +74,7 @@ describe("what this host allows a container", () => {
 });
 
 describe("the registry credentials file", () => {
-  const dir = mkdtempSync(join(tmpdir(), "berth-registry-auth-"));
+  const dir = tempDir("berth-registry-auth-");
   const write = (name: string, text: string, mode: number) => {
     const file = join(dir, name);
     writeFileSync(file, text);

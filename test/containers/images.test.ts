@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startBerth, testArtifactSettings, type BerthProcess } from "../support/berth-process.js";
 import { buildContractImages, buildExampleImage, imageExists, removeContainersLabelled, removeImage } from "../support/container-images.js";
 import { ask, createContainerComponent } from "../support/container-models.js";
 import { createIcEndpoint, waitForComponent } from "../support/fixtures.js";
 import { exportImage, startRegistry, writeAuthFile, writeRegistriesConf, type TestRegistry } from "../support/registry.js";
+import { tempDir } from "../support/temp-dir.js";
 
 describe("where a container copy's image comes from", () => {
   let berth: BerthProcess;
@@ -27,7 +27,7 @@ describe("where a container copy's image comes from", () => {
     layout = await exportImage(images.v1);
     registry = await startRegistry({ layout, repository: "team/model", tag: "v1", credentials: { username: "berth", password: "right-password" } });
     refusing = await startRegistry({ layout, repository: "team/model", tag: "v1", credentials: { username: "berth", password: "other-password" } });
-    const dir = (confDir = mkdtempSync(join(tmpdir(), "berth-registry-conf-")));
+    const dir = (confDir = tempDir("berth-registry-conf-"));
     const registriesConf = writeRegistriesConf(dir, [registry.host, refusing.host]);
     authFile = writeAuthFile(dir, {
       [registry.host]: { username: "berth", password: "right-password" },

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -24,6 +23,7 @@ import { berthFetch } from "../support/http.js";
 import { invoke, waitForInFlight } from "../support/invoke.js";
 import { placement } from "../support/placement.js";
 import { eventually } from "../support/wait.js";
+import { tempDir } from "../support/temp-dir.js";
 
 // Each row of the README's status table, observed through the SDK. Copies of `berth/echo` with
 // ECHO_READY_FILE stay unready until the test writes that file, so the states in between hold still.
@@ -35,7 +35,7 @@ describe("status transitions of endpoints and inference components", () => {
   let gates: string;
   before(async () => {
     berth = await startBerth({ config: { scalingPeriodSeconds: 1 } });
-    gates = mkdtempSync(join(tmpdir(), "berth-status-gates-"));
+    gates = tempDir("berth-status-gates-");
     // Copies may run as another user, who must be able to see the files.
     chmodSync(gates, 0o755);
   });

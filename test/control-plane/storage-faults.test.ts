@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
@@ -10,6 +9,7 @@ import { CreateModelCommand, DescribeModelCommand, ListModelsCommand, SageMakerC
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { uniqueName } from "../support/fixtures.js";
 import { eventually } from "../support/wait.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
 
@@ -18,7 +18,7 @@ const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
  * CAP_SYS_ADMIN, which the test machines (root) have; elsewhere the tests say why they cannot run.
  */
 function mountTmpfs(sizeMiB: number): { dir: string; unmount: () => void } | string {
-  const dir = mkdtempSync(join(tmpdir(), "berth-fs-"));
+  const dir = tempDir("berth-fs-");
   try {
     execFileSync("mount", ["-t", "tmpfs", "-o", `size=${sizeMiB}m`, "tmpfs", dir], { stdio: "pipe" });
   } catch (error) {
@@ -39,7 +39,7 @@ function mountTmpfs(sizeMiB: number): { dir: string; unmount: () => void } | str
  * trigger_fs_error switch makes the kernel turn it read-only under a running server, as a disk error would.
  */
 function mountExt4(sizeMiB: number): { dir: string; makeReadOnly: () => void; remount: () => void; unmount: () => void } | string {
-  const root = mkdtempSync(join(tmpdir(), "berth-ext4-"));
+  const root = tempDir("berth-ext4-");
   const image = join(root, "fs.img");
   const dir = join(root, "mnt");
   const options = ["-o", "loop,errors=remount-ro", image, dir];
@@ -248,7 +248,7 @@ describe("storage faults: at start-up", () => {
   });
 
   it("names a damaged berth.db and exits non-zero", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "berth-test-"));
+    const dataDir = tempDir("berth-test-");
     writeFileSync(join(dataDir, "berth.db"), "this is not a database, but a file someone put here by mistake\n".repeat(50));
     const { code, output } = await runServer(dataDir);
     assert.equal(code, 1, output);

@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it, type TestContext } from "node:test";
@@ -13,6 +12,7 @@ import { berthFetch } from "../support/http.js";
 import { invoke } from "../support/invoke.js";
 import { eventually } from "../support/wait.js";
 import { freePort } from "../support/etcd.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const repo = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 
@@ -140,7 +140,7 @@ describe("deploy/grafana/berth.json", () => {
     };
     config.global.scrape_interval = "1s";
     config.scrape_configs.find((j) => j.job_name === "berth")!.static_configs[0]!.targets = [target];
-    const dir = mkdtempSync(join(tmpdir(), "berth-prometheus-"));
+    const dir = tempDir("berth-prometheus-");
     writeFileSync(join(dir, "prometheus.yml"), stringify(config));
     const port = await freePort();
     const child = spawn(

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
@@ -11,6 +10,7 @@ import { startBerth, testArtifactSettings, type BerthProcess } from "../support/
 import { createIcEndpoint, echoComponent, uniqueName, waitForComponent } from "../support/fixtures.js";
 import { invoke } from "../support/invoke.js";
 import { placement } from "../support/placement.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const envServer = fileURLToPath(new URL("../../../test/fixtures/env-server.mjs", import.meta.url));
 
@@ -27,7 +27,7 @@ describe("what a copy is started with", () => {
   let http: Server;
   let httpUrl: string;
   before(async () => {
-    artifacts = mkdtempSync(join(tmpdir(), "berth-artifacts-"));
+    artifacts = tempDir("berth-artifacts-");
     // A directory used in place must be readable by the unprivileged user copies run as.
     chmodSync(artifacts, 0o755);
     const source = join(artifacts, "src");

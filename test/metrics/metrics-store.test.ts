@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
@@ -8,6 +6,7 @@ import { SqliteMetricsStore } from "../../src/metrics/sqlite-store.js";
 import { metricId, type MetricsReader, type MetricsWriter } from "../../src/metrics/types.js";
 import { silentLogger } from "../../src/util/logger.js";
 import { ManualClock } from "./manual-clock.js";
+import { tempDir } from "../support/temp-dir.js";
 
 type Store = MetricsReader & MetricsWriter & { recordAggregate: NonNullable<MetricsWriter["recordAggregate"]> };
 
@@ -149,7 +148,7 @@ function contract(name: string, open: (bucketMs: number, retentionMs?: number) =
 /** A SQLite metrics store in a directory of its own. */
 function sqliteStoreInNewDir(options: { bucketMs?: number; retentionMs?: number; clock?: ManualClock } = {}): SqliteMetricsStore {
   return new SqliteMetricsStore({
-    path: join(mkdtempSync(join(tmpdir(), "berth-metrics-")), "metrics.db"),
+    path: join(tempDir("berth-metrics-"), "metrics.db"),
     bucketMs: options.bucketMs ?? 10_000,
     retentionMs: options.retentionMs ?? 86_400_000,
     clock: options.clock ?? new ManualClock(),
@@ -201,7 +200,7 @@ describe("memory metrics store retention", () => {
 
 describe("sqlite metrics store", () => {
   it("keeps the history up to the last flush across a reopen", () => {
-    const dir = mkdtempSync(join(tmpdir(), "berth-metrics-"));
+    const dir = tempDir("berth-metrics-");
     const path = join(dir, "metrics.db");
     const clock = new ManualClock(T0);
     const m = metricId(ns, "Durable", { k: "v" });
@@ -263,7 +262,7 @@ describe("sqlite metrics store", () => {
   });
 
   it("regroups stored history when the bucket length changes", () => {
-    const dir = mkdtempSync(join(tmpdir(), "berth-metrics-"));
+    const dir = tempDir("berth-metrics-");
     const path = join(dir, "metrics.db");
     const m = metricId(ns, "Rebucket", {});
     const first = new SqliteMetricsStore({ path, bucketMs: 10_000, retentionMs: 86_400_000, clock: new ManualClock(), log: silentLogger() });

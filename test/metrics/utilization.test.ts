@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
@@ -8,6 +6,7 @@ import { parseStatCpuTicks, parseStatusRssKiB, ProcReader } from "../../src/metr
 import { metricId } from "../../src/metrics/types.js";
 import { UtilizationSampler } from "../../src/metrics/utilization.js";
 import { silentLogger } from "../../src/util/logger.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const T0 = Date.UTC(2026, 10, 28, 1, 0, 0);
 
@@ -63,7 +62,7 @@ describe("utilization", () => {
     const sampler = new UtilizationSampler({
       writer: store,
       log,
-      proc: new ProcReader(join(mkdtempSync(join(tmpdir(), "berth-noproc-")), "proc")),
+      proc: new ProcReader(join(tempDir("berth-noproc-"), "proc")),
       sources: {
         copyProcesses: () => [{ copyId: "c1", componentName: "ic-u", endpointName: "ep", variantName: "v", pid: process.pid, cpuCores: 1, memoryMiB: 1 }],
         reservations: () => [],

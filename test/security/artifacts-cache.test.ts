@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
@@ -12,6 +12,7 @@ import { createIcEndpoint, deleteComponent, echoComponent, uniqueName, waitForCo
 import { invoke } from "../support/invoke.js";
 import { writeTarball } from "../support/tarball.js";
 import { eventually } from "../support/wait.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const envServer = fileURLToPath(new URL("../../../test/fixtures/env-server.mjs", import.meta.url));
 const testEnvImage = { "test/env": { command: [process.execPath, envServer] } };
@@ -39,7 +40,7 @@ describe("the artifact cache", () => {
   }
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), "berth-cache-"));
+    work = tempDir("berth-cache-");
     const route = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
       const item = served.get(req.url ?? "")!;
       if (req.headers["if-none-match"] === item.etag) return res.writeHead(304).end();
@@ -154,7 +155,7 @@ describe("the artifact cache", () => {
 describe("collecting unused artifacts when the server starts", () => {
   it("removes entries that no component names, and keeps the ones in use", async () => {
     const dataDir = newDataDir();
-    const work = mkdtempSync(join(tmpdir(), "berth-collect-"));
+    const work = tempDir("berth-collect-");
     const file = join(work, "kept.tar.gz");
     writeTarball(file, [{ path: "weights.bin", body: "kept" }]);
     const config = { images: testEnvImage, artifacts: { localRoots: [tmpdir()] } };
@@ -183,7 +184,7 @@ describe("collecting unused artifacts when the server starts", () => {
 
   it("checks a stored URL again when the copy starts, refusing what today's config no longer allows", async () => {
     const dataDir = newDataDir();
-    const work = mkdtempSync(join(tmpdir(), "berth-recheck-"));
+    const work = tempDir("berth-recheck-");
     const file = join(work, "model.tar.gz");
     writeTarball(file, [{ path: "weights.bin", body: "recheck" }]);
     let berth = await startBerth({ dataDir, config: { images: testEnvImage, artifacts: { localRoots: [tmpdir()] } } });
@@ -193,7 +194,7 @@ describe("collecting unused artifacts when the server starts", () => {
     await berth.sagemaker.send(new CreateInferenceComponentCommand(input));
     await waitForComponent(berth.sagemaker, input.InferenceComponentName!, "InService");
     assert.equal(await berth.stop(), 0);
-    const elsewhere = mkdtempSync(join(tmpdir(), "berth-other-root-"));
+    const elsewhere = tempDir("berth-other-root-");
     berth = await startBerth({ dataDir, config: { images: testEnvImage, artifacts: { localRoots: [elsewhere] } } });
     try {
       const reason = await eventually(

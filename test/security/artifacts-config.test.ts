@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/config.js";
+import { tempDir } from "../support/temp-dir.js";
 
 function withFile(text: string) {
-  const file = join(mkdtempSync(join(tmpdir(), "berth-config-")), "berth.yaml");
+  const file = join(tempDir("berth-config-"), "berth.yaml");
   writeFileSync(file, text);
   return () => loadConfig({ file, env: {} });
 }

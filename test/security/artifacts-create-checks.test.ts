@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -13,6 +12,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName } from "../support/fixtures.js";
+import { tempDir } from "../support/temp-dir.js";
 
 async function refusal(send: () => Promise<unknown>): Promise<string> {
   const error = await send().then(
@@ -28,7 +28,7 @@ describe("artifact URLs are checked when a model or component is created", () =>
   let endpoint: string;
   let root: string;
   before(async () => {
-    root = mkdtempSync(join(tmpdir(), "berth-roots-"));
+    root = tempDir("berth-roots-");
     mkdirSync(join(root, "llm"));
     berth = await startBerth({ config: { artifacts: { localRoots: [root], allowedHosts: ["models.example.com", "*"] } } });
     endpoint = await createIcEndpoint(berth.sagemaker, { instanceType: "ml.g5.12xlarge" });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,6 +11,7 @@ import { createIcEndpoint, echoComponent, waitForComponent } from "../support/fi
 import { invoke } from "../support/invoke.js";
 import { writeTarball } from "../support/tarball.js";
 import { eventually } from "../support/wait.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const envServer = fileURLToPath(new URL("../../../test/fixtures/env-server.mjs", import.meta.url));
 const maxDownloadBytes = 1024 * 1024;
@@ -22,7 +23,7 @@ describe("downloading artifacts over http", () => {
   let loopback: ArtifactOrigin;
   let unlisted: ArtifactOrigin;
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), "berth-fetch-"));
+    const dir = tempDir("berth-fetch-");
     writeTarball(join(dir, "model.tar.gz"), [{ path: "weights.bin", body: "0123" }]);
     const tarball = readFileSync(join(dir, "model.tar.gz"));
     const serve = (_req: unknown, res: import("node:http").ServerResponse) => res.end(tarball);

@@ -1,17 +1,17 @@
 import assert from "node:assert/strict";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, it } from "node:test";
 import { ArtifactError } from "../../src/artifacts/artifact-error.js";
 import { unpackArchive } from "../../src/artifacts/safe-unpack.js";
 import { tarBytes, writeTarball, type TarEntry } from "../support/tarball.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const limits = { maxUnpackedBytes: 1024 * 1024, maxFiles: 50 };
 
 function workspace() {
-  const root = mkdtempSync(join(tmpdir(), "berth-unpack-"));
+  const root = tempDir("berth-unpack-");
   const target = join(root, "target");
   mkdirSync(target);
   return { root, target, archive: join(root, "artifact.tar.gz") };

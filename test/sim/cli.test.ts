@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
 import { runSimulate, type SimulateFlags } from "../../src/cli/simulate-command.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..", "..", "..");
@@ -14,7 +14,7 @@ async function run(flags: Partial<SimulateFlags>): Promise<{ code: number; out: 
   let out = "";
   let err = "";
   const code = await runSimulate(
-    { portfolio: fixture("portfolio.yaml"), trace: fixture("trace"), out: await mkdtemp(join(tmpdir(), "berth-sim-cli-")), report: true, ...flags },
+    { portfolio: fixture("portfolio.yaml"), trace: fixture("trace"), out: tempDir("berth-sim-cli-"), report: true, ...flags },
     { out: (s) => (out += s), err: (s) => (err += s) },
   );
   return { code, out, err };
@@ -23,7 +23,7 @@ async function run(flags: Partial<SimulateFlags>): Promise<{ code: number; out: 
 describe("berth simulate", () => {
   it("prints the headline table and which baseline its ratio uses, writes the report and exits 0", async (t: TestContext) => {
     t.plan(6);
-    const outDir = await mkdtemp(join(tmpdir(), "berth-sim-cli-"));
+    const outDir = tempDir("berth-sim-cli-");
     const { code, out } = await run({ out: outDir });
     t.assert.equal(code, 0);
     t.assert.match(out, /\| GPU-hours +\|/);

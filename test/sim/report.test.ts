@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import { readTrace } from "../../src/sim/input/index.js";
@@ -7,6 +6,7 @@ import { writeReport } from "../../src/sim/report/report.js";
 import { simulateLoaded } from "../../src/sim/simulate.js";
 import { fixtures } from "../sim/input/paths.js";
 import { portfolioOf } from "./builders.js";
+import { tempDir } from "../support/temp-dir.js";
 
 const portfolio = `
 description: Two tenants of a rate trace on one P4d endpoint
@@ -34,7 +34,7 @@ mapping: { byRank: { streamsPerModel: 1 } }
 async function reportFiles(seed: number): Promise<Map<string, string>> {
   const trace = await readTrace(join(fixtures, "servegen", "group-a"), { seed });
   const sim = simulateLoaded(await portfolioOf(portfolio, "seeded.yaml"), trace);
-  const dir = await mkdtemp(join(tmpdir(), "berth-sim-report-"));
+  const dir = tempDir("berth-sim-report-");
   await writeReport(sim, dir);
   const files = new Map<string, string>();
   for (const name of (await readdir(dir)).sort()) files.set(name, await readFile(join(dir, name), "utf8"));

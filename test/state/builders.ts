@@ -1,12 +1,11 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ComponentRecord } from "../../src/domain/resources.js";
 import type { BerthRecords, BerthStore } from "../../src/state/records.js";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { tempDir } from "../support/temp-dir.js";
 
 export function storeFile(): string {
-  return join(mkdtempSync(join(tmpdir(), "berth-state-")), "berth.db");
+  return join(tempDir("berth-state-"), "berth.db");
 }
 
 export function newStore(path = storeFile()): BerthStore {

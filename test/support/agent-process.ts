@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { followLogs } from "./process-logs.js";
 import { testArtifactSettings } from "./berth-process.js";
 import type { TestHost } from "./hosts.js";
+import { tempDir } from "./temp-dir.js";
 
 const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
 
@@ -32,7 +32,7 @@ process.once("exit", () => {
 });
 
 export function newAgentDataDir(): string {
-  return join(mkdtempSync(join(tmpdir(), "berth-agent-test-")), "data");
+  return join(tempDir("berth-agent-test-"), "data");
 }
 
 /** Starts `berth agent` as its own process, as an operator would on a GPU host. */

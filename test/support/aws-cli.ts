@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { credentials } from "./berth-process.js";
+import { tempDir } from "./temp-dir.js";
 
 /** Debian's AWS CLI v2 (the `aws` first on PATH may be pip's v1). */
 export const debianAwsCli = "/usr/bin/aws";
@@ -19,7 +19,7 @@ export interface CliResult {
  */
 export function awsCli(url: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   if (!existsSync(debianAwsCli)) throw new Error(`${debianAwsCli} is missing: install Debian's awscli package (.ci/run does)`);
-  const home = mkdtempSync(join(tmpdir(), "berth-aws-cli-"));
+  const home = tempDir("berth-aws-cli-");
   writeFileSync(join(home, "config"), "");
   writeFileSync(join(home, "credentials"), "");
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, LANG: "C.UTF-8" };

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { chownSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { chownSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import { followLogs } from "./process-logs.js";
 import { readKeys, writeKeys } from "../../src/auth/keys-file.js";
 import { administratorPolicy } from "../../src/auth/policy.js";
 import type { TestHost } from "./hosts.js";
+import { tempDir } from "./temp-dir.js";
 
 const binary = fileURLToPath(new URL("../../../bin/berth.js", import.meta.url));
 
@@ -66,7 +67,7 @@ export function writeTestKey(dataDir: string): void {
 export const testArtifactSettings = { localRoots: [tmpdir(), fileURLToPath(new URL("../../../models", import.meta.url))] };
 
 export function newDataDir(): string {
-  return mkdtempSync(join(tmpdir(), "berth-test-"));
+  return tempDir("berth-test-");
 }
 
 /** Servers still running when the test file's process exits (a test that failed before stopping its server). */

@@ -1,5 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateInferenceComponentCommand, CreateModelCommand, type SageMakerClient } from "@aws-sdk/client-sagemaker";
 import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
@@ -8,6 +7,7 @@ import { startBerth, testArtifactSettings, type BerthProcess } from "./berth-pro
 import { buildContractImages, removeContainersLabelled } from "./container-images.js";
 import { createIcEndpoint, uniqueName, waitForComponent } from "./fixtures.js";
 import { invoke } from "./invoke.js";
+import { tempDir } from "./temp-dir.js";
 
 /** What examples/container/server.js answers to POST /invocations. */
 export interface ContractAnswer {
@@ -23,7 +23,7 @@ export interface ContractAnswer {
 
 /** A model directory under the system temporary directory (one of the test servers' artifacts.localRoots). */
 export function modelDirectory(files: Record<string, string>): string {
-  const dir = join(mkdtempSync(join(tmpdir(), "berth-container-model-")), "model");
+  const dir = join(tempDir("berth-container-model-"), "model");
   mkdirSync(dir);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   chmodSync(dir, 0o755);

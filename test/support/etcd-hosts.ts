@@ -1,10 +1,10 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { EtcdCluster } from "./etcd.js";
 import type { TestHost } from "./hosts.js";
 import { eventually } from "./wait.js";
+import { tempDir } from "./temp-dir.js";
 
 /** Ports inside each host's own network namespace: no other run can hold them, and they are not etcd's defaults. */
 const clientPort = 32379;
@@ -22,7 +22,7 @@ export interface HostedEtcd extends EtcdCluster {
  */
 export async function startEtcdOnHosts(hosts: TestHost[]): Promise<HostedEtcd> {
   if (hosts.length !== 1 && hosts.length !== 3) throw new Error(`startEtcdOnHosts runs 1 or 3 members, one per host; got ${hosts.length} hosts`);
-  const root = mkdtempSync(join(tmpdir(), "berth-etcd-hosts-"));
+  const root = tempDir("berth-etcd-hosts-");
   const names = hosts.map((_, i) => `m${i}`);
   const cluster = hosts.map((h, i) => `${names[i]}=http://${h.address}:${peerPort}`).join(",");
   const children: (ChildProcess | undefined)[] = hosts.map(() => undefined);

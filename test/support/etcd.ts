@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "./wait.js";
+import { tempDir } from "./temp-dir.js";
 
 export interface EtcdCluster {
   /** host:port of every member's client URL. */
@@ -40,7 +40,7 @@ process.once("exit", () => {
  */
 export async function startEtcd(options: { members?: 1 | 3 } = {}): Promise<EtcdCluster> {
   const count = options.members ?? 1;
-  const root = mkdtempSync(join(tmpdir(), "berth-etcd-"));
+  const root = tempDir("berth-etcd-");
   const members: Member[] = [];
   const ports = await freePorts(2 * count);
   for (let i = 0; i < count; i++) {

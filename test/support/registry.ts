@@ -1,8 +1,8 @@
-import { createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { podman } from "./container-images.js";
+import { tempDir } from "./temp-dir.js";
 
 /**
  * A minimal read-only registry (Docker Registry HTTP API v2 / OCI distribution) on 127.0.0.1 serving one
@@ -27,7 +27,7 @@ interface OciIndex {
 
 /** Copies a local image into an OCI layout directory (`podman push <image> oci:<dir>`). */
 export async function exportImage(image: string): Promise<string> {
-  const dir = join(mkdtempSync(join(tmpdir(), "berth-oci-")), "layout");
+  const dir = join(tempDir("berth-oci-"), "layout");
   await podman(["push", "--quiet", image, `oci:${dir}`]);
   return dir;
 }

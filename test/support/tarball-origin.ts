@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startOrigin, type ArtifactOrigin } from "./artifact-origin.js";
 import { writeTarball } from "./tarball.js";
+import { tempDir } from "./temp-dir.js";
 
 export interface TarballOrigin {
   origin: ArtifactOrigin;
@@ -18,7 +18,7 @@ export interface TarballOrigin {
 
 /** An origin on 127.0.0.1 serving, at each path, a tarball of one weights.bin that unpacks to `bytes`, with an ETag. */
 export async function startTarballOrigin(paths: string[], bytes: number): Promise<TarballOrigin> {
-  const work = mkdtempSync(join(tmpdir(), "berth-tarballs-"));
+  const work = tempDir("berth-tarballs-");
   const bodies = new Map<string, Buffer>();
   const downloads = new Map<string, number>();
   const route = (req: IncomingMessage, res: ServerResponse) => {
