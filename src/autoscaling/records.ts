@@ -27,6 +27,17 @@ export interface ScalableTargetRecord {
    * the same failure is recorded as an activity once, also across restarts. Cleared when the target scales.
    */
   notScaled?: Record<string, string>;
+  /**
+   * The target's stored activities as its passes left them, written in the same commit as the activities:
+   * how many, and the keys of those still InProgress. A pass reads the whole history only when it prunes
+   * it; a target without this (registered before it existed, or again after a deregistration) reads it all.
+   */
+  activities?: ActivitySummary;
+}
+
+export interface ActivitySummary {
+  count: number;
+  open: string[];
 }
 
 export interface StepAdjustment {

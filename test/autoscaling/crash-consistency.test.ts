@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import type { ScalingActivityRecord } from "../../src/autoscaling/records.js";
+import { activityKey } from "../../src/controllers/autoscaling/activity-summary.js";
 import { keys } from "../../src/state/keys.js";
 import type { BerthRecords } from "../../src/state/records.js";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
@@ -112,6 +113,19 @@ async function checkComponent(store: SqliteStore<BerthRecords>, component: strin
     const activities = (await store.list("scaling-activity", { prefix: keys.underTarget(resourceId, dimension) })).map((a) => a.value);
 
     assert.equal(new Set(activities.map((a) => a.activityId)).size, activities.length, `${where}: an activity id is recorded twice`);
+    // The count and open activities a pass reads instead of the history are committed with the activities.
+    if (activities.length > 0 || target.activities)
+      assert.deepEqual(
+        target.activities,
+        {
+          count: activities.length,
+          open: activities
+            .filter((a) => a.statusCode === "InProgress")
+            .map(activityKey)
+            .sort(),
+        },
+        `${where}: the target's activity count and open activities do not match the stored activities`,
+      );
 
     // Capacity changes in the order they were made; each step moves the count by exactly one.
     const changes = activities.filter(isChange).sort((a, b) => a.startTime - b.startTime);

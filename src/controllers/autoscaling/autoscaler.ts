@@ -18,7 +18,8 @@ import type { Controller } from "../runtime/controllers.js";
 import { againAfter, done, TerminalError, type PassOutcome } from "../runtime/outcome.js";
 import type { WorkQueue } from "../runtime/work-queue.js";
 import { ObservedCapacity } from "./observed-capacity.js";
-import { commitScalingPass, readScalingWorld } from "./scaling-world.js";
+import { needsWholeHistory } from "./activity-summary.js";
+import { commitScalingPass, readScalingWorld, type ScalingWorld } from "./scaling-world.js";
 
 export interface AutoscalerOptions {
   store: BerthStore;
@@ -176,17 +177,18 @@ export class Autoscaler implements Controller {
     if (!resource) throw new TerminalError(`scalable target ${target.value.resourceId} (${target.value.scalableDimension}) names no resource Berth can scale`);
     const pending = this.#triggers.get(key)?.[0];
     const trigger: ScalingTrigger = pending?.trigger ?? { kind: "track" };
-    const world = await readScalingWorld(store, this.#observed, this.#options.metrics, scale, target, resource, trigger, clock.now());
+    const now = clock.now();
+    const read = (whole: boolean) => readScalingWorld(store, this.#observed, this.#options.metrics, scale, target, resource, trigger, now, whole);
+    const decide = (input: ScalingWorld["input"]) =>
+      decideScalingPass({ ...input, trigger, newId: this.#options.newId ?? randomUUID, zoneOf: zoneOffset, scale, quotas, keep: keptActivitiesPerTarget });
+    let world = await read(false);
     if (!world.input.holder) return this.#deregisterOrphan(key, target.value);
-    const result = decideScalingPass({
-      ...world.input,
-      trigger,
-      newId: this.#options.newId ?? randomUUID,
-      zoneOf: zoneOffset,
-      scale,
-      quotas,
-      keep: keptActivitiesPerTarget,
-    });
+    let result = decide(world.input);
+    if (needsWholeHistory(world.activities, result, keptActivitiesPerTarget)) {
+      world = await read(true);
+      if (!world.input.holder) return this.#deregisterOrphan(key, target.value);
+      result = decide(world.input);
+    }
     // A conflict throws: the runtime runs the pass again from a fresh read, with the trigger still queued.
     await commitScalingPass(store, world, result);
     if (pending) this.#consume(key, pending);

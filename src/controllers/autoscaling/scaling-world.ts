@@ -1,4 +1,4 @@
-import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord, ScheduledActionRecord } from "../../autoscaling/records.js";
+import type { ScalableTargetRecord, ScalingPolicyRecord, ScheduledActionRecord } from "../../autoscaling/records.js";
 import type { ScalableResource } from "../../autoscaling/resource-id.js";
 import type { CapacityHolder, ScalingPassInput, ScalingPassResult, ScalingTrigger, TrackedPolicy } from "../../autoscaling/scaling-pass.js";
 import { trackingWindows } from "../../autoscaling/target-tracking.js";
@@ -8,6 +8,7 @@ import { gathered, type MetricsReader } from "../../metrics/types.js";
 import { keys } from "../../state/keys.js";
 import { absent, check, del, put, unchanged, type BerthStore, type Entry, type Op } from "../../state/records.js";
 import type { TimeScale } from "../../util/time-scale.js";
+import { activityKey, readActivities, sameSummary, summaryAfter, type ReadActivities } from "./activity-summary.js";
 import type { ObservedCapacity } from "./observed-capacity.js";
 
 /** What a scaling pass read, with the entries its commit is conditioned on. */
@@ -16,7 +17,7 @@ export interface ScalingWorld {
   target: Entry<ScalableTargetRecord>;
   policies: Entry<ScalingPolicyRecord>[];
   scheduled: Entry<ScheduledActionRecord>[];
-  activities: Entry<ScalingActivityRecord>[];
+  activities: ReadActivities;
   holder?: Entry<ComponentRecord> | Entry<EndpointRecord>;
 }
 
@@ -29,10 +30,11 @@ export async function readScalingWorld(
   resource: ScalableResource,
   trigger: ScalingTrigger,
   now: number,
+  wholeHistory = false,
 ): Promise<ScalingWorld> {
   const under = keys.underTarget(target.value.resourceId, target.value.scalableDimension);
   const policies = await store.list("scaling-policy", { prefix: under });
-  const activities = await store.list("scaling-activity", { prefix: under });
+  const activities = await readActivities(store, target.value, wholeHistory);
   const scheduled = trigger.kind === "track" ? await store.list("scheduled-action", { prefix: under }) : [];
   let holder: CapacityHolder | undefined;
   let holderEntry: ScalingWorld["holder"];
@@ -46,7 +48,7 @@ export async function readScalingWorld(
     holder = entry && entry.value.current.variants[resource.variant] ? { kind: "variant", record: entry.value, variant: resource.variant } : undefined;
   }
   const tracked = trigger.kind === "track" && holder ? await trackedPolicies(metrics, scale, resource, policies, now) : [];
-  const open = activities.some((a) => a.value.statusCode === "InProgress");
+  const open = activities.entries.some((a) => a.value.statusCode === "InProgress");
   const observed = holder && (tracked.length > 0 || open || trigger.kind === "backlog") ? await observedCapacity.of(holder) : undefined;
   return {
     input: {
@@ -56,7 +58,7 @@ export async function readScalingWorld(
       tracked,
       holder,
       observed,
-      activities: activities.map((a) => a.value),
+      activities: activities.entries.map((a) => a.value),
       now,
     },
     target,
@@ -100,11 +102,10 @@ async function trackedPolicies(
  */
 export async function commitScalingPass(store: BerthStore, world: ScalingWorld, result: ScalingPassResult): Promise<void> {
   const ops: Op[] = [];
-  const byId = new Map(world.activities.map((a) => [a.value.activityId, a]));
+  const byId = new Map(world.activities.entries.map((a) => [a.value.activityId, a]));
   for (const activity of result.activities) {
     const stored = byId.get(activity.activityId);
-    const key = keys.scalingActivity(activity.resourceId, activity.scalableDimension, activity.startTime, activity.activityId);
-    ops.push(put("scaling-activity", stored?.key ?? key, activity, stored ? unchanged(stored) : absent));
+    ops.push(put("scaling-activity", stored?.key ?? activityKey(activity), activity, stored ? unchanged(stored) : absent));
   }
   for (const activity of result.pruned) {
     const stored = byId.get(activity.activityId);
@@ -120,15 +121,17 @@ export async function commitScalingPass(store: BerthStore, world: ScalingWorld, 
     const next = ran.get(entry.value.name);
     if (next) ops.push(put("scheduled-action", entry.key, next, unchanged(entry)));
   }
-  if (ops.length === 0 && !result.target && result.policies.length === 0) return;
+  const summary = summaryAfter(world.activities, result);
+  const summaryChanged = !sameSummary(world.target.value.activities, summary);
+  if (ops.length === 0 && !result.target && !summaryChanged && result.policies.length === 0) return;
   const changedPolicies = new Map(result.policies.map((p) => [p.name, p]));
   for (const entry of world.policies) {
     const next = changedPolicies.get(entry.value.name);
     ops.push(next ? put("scaling-policy", entry.key, next, unchanged(entry)) : check("scaling-policy", entry.key, unchanged(entry)));
   }
   ops.push(
-    result.target
-      ? put("scalable-target", world.target.key, result.target, unchanged(world.target))
+    result.target || summaryChanged
+      ? put("scalable-target", world.target.key, { ...(result.target ?? world.target.value), activities: summary }, unchanged(world.target))
       : check("scalable-target", world.target.key, unchanged(world.target)),
   );
   if (world.holder && !result.holder)
