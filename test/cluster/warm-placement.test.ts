@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { tmpdir } from "node:os";
 import { after, before, describe, it } from "node:test";
 import { keys } from "../../src/state/keys.js";
 import { startOrigin, type ArtifactOrigin } from "../support/artifact-origin.js";
@@ -9,6 +8,7 @@ import { startAgent, type AgentProcess } from "../support/agent-process.js";
 import { testArtifactSettings } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, deleteComponent, echoComponent } from "../support/fixtures.js";
 import { writeTarball } from "../support/tarball.js";
+import { tempDir } from "../support/temp-dir.js";
 import { eventually } from "../support/wait.js";
 import { agentCall, keyOf, startCluster, type TestCluster } from "./agent-support.js";
 
@@ -20,7 +20,7 @@ describe("placement on a cluster prefers the host that holds a component's artif
   const agents: AgentProcess[] = [];
 
   before(async () => {
-    const file = join(tmpdir(), `warm-placement-${process.pid}.tar.gz`);
+    const file = join(tempDir("berth-warm-placement-"), "model.tar.gz");
     writeTarball(file, [{ path: "weights.bin", body: "warm weights" }]);
     const body = readFileSync(file);
     origin = await startOrigin("127.0.0.1", { "/model.tar.gz": (_req, res) => res.writeHead(200).end(body) });
