@@ -81,7 +81,7 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
   const removeDirs = () => {
     for (const dir of [dataDir, `${dataDir}-copies`]) rmSync(dir, { recursive: true, force: true });
   };
-  const removeDataDir = onCleanup(removeDirs);
+  const forgetDirs = onCleanup(removeDirs);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const args = [
@@ -143,7 +143,7 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Berth
     stop: async () => {
       forgetChild();
       await stopBerth(child, url, sign);
-      removeDataDir();
+      forgetDirs();
       removeDirs();
     },
   };

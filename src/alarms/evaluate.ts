@@ -113,7 +113,7 @@ export function evaluateAlarm(
   return {
     state,
     breaching,
-    ...(value ? { value } : {}),
+    value,
     get reason() {
       return explain().reason;
     },

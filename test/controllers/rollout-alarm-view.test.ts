@@ -11,11 +11,9 @@ import type { BerthChange, Entry } from "../../src/state/records.js";
 /** The fields the view reads: the endpoint, and the alarms of a rollout under way. */
 const component = (endpointName: string, alarms?: string[]) =>
   ({ endpointName, ...(alarms ? { rollout: { policy: { alarms } } } : {}) }) as unknown as ComponentRecord;
-const entry = (key: string, value: ComponentRecord, modRevision: number): Entry<ComponentRecord> => ({
-  kind: "inference-component",
+const entry = (key: string, value: ComponentRecord, modRevision: number): Pick<Entry<ComponentRecord>, "key" | "value" | "modRevision"> => ({
   key,
   value,
-  createRevision: 1,
   modRevision,
 });
 const event = (type: "put" | "delete", key: string, value: ComponentRecord, revision: number): BerthChange => ({

@@ -19,7 +19,7 @@ import { againAfter, done, TerminalError, type PassOutcome } from "../runtime/ou
 import type { WorkQueue } from "../runtime/work-queue.js";
 import { ObservedCapacity } from "./observed-capacity.js";
 import { needsWholeHistory } from "./activity-summary.js";
-import { commitScalingPass, readScalingWorld, type ScalingWorld } from "./scaling-world.js";
+import { commitScalingPass, readScalingWorld, withWholeHistory, type ScalingWorld } from "./scaling-world.js";
 
 export interface AutoscalerOptions {
   store: BerthStore;
@@ -177,16 +177,13 @@ export class Autoscaler implements Controller {
     if (!resource) throw new TerminalError(`scalable target ${target.value.resourceId} (${target.value.scalableDimension}) names no resource Berth can scale`);
     const pending = this.#triggers.get(key)?.[0];
     const trigger: ScalingTrigger = pending?.trigger ?? { kind: "track" };
-    const now = clock.now();
-    const read = (whole: boolean) => readScalingWorld(store, this.#observed, this.#options.metrics, scale, target, resource, trigger, now, whole);
+    let world = await readScalingWorld(store, this.#observed, this.#options.metrics, scale, target, resource, trigger, clock.now());
+    if (!world.input.holder) return this.#deregisterOrphan(key, target.value);
     const decide = (input: ScalingWorld["input"]) =>
       decideScalingPass({ ...input, trigger, newId: this.#options.newId ?? randomUUID, zoneOf: zoneOffset, scale, quotas, keep: keptActivitiesPerTarget });
-    let world = await read(false);
-    if (!world.input.holder) return this.#deregisterOrphan(key, target.value);
     let result = decide(world.input);
     if (needsWholeHistory(world.activities, result, keptActivitiesPerTarget)) {
-      world = await read(true);
-      if (!world.input.holder) return this.#deregisterOrphan(key, target.value);
+      world = await withWholeHistory(store, world);
       result = decide(world.input);
     }
     // A conflict throws: the runtime runs the pass again from a fresh read, with the trigger still queued.

@@ -30,11 +30,10 @@ export async function readScalingWorld(
   resource: ScalableResource,
   trigger: ScalingTrigger,
   now: number,
-  wholeHistory = false,
 ): Promise<ScalingWorld> {
   const under = keys.underTarget(target.value.resourceId, target.value.scalableDimension);
   const policies = await store.list("scaling-policy", { prefix: under });
-  const activities = await readActivities(store, target.value, wholeHistory);
+  const activities = await readActivities(store, target.value, false);
   const scheduled = trigger.kind === "track" ? await store.list("scheduled-action", { prefix: under }) : [];
   let holder: CapacityHolder | undefined;
   let holderEntry: ScalingWorld["holder"];
@@ -67,6 +66,12 @@ export async function readScalingWorld(
     activities,
     holder: holderEntry,
   };
+}
+
+/** The same world with the target's whole activity history, for a pass that may prune it. */
+export async function withWholeHistory(store: BerthStore, world: ScalingWorld): Promise<ScalingWorld> {
+  const activities = await readActivities(store, world.target.value, true);
+  return { ...world, activities, input: { ...world.input, activities: activities.entries.map((a) => a.value) } };
 }
 
 /** The metric history of each target-tracking policy whose metric Berth can read. */
