@@ -9,7 +9,7 @@ import { nextPeriodClose } from "../../metrics/periods.js";
 import type { MetricsReader } from "../../metrics/types.js";
 import type { Quotas } from "../../domain/quotas.js";
 import { keys } from "../../state/keys.js";
-import type { BerthStore } from "../../state/records.js";
+import { StoreConflictError, type BerthStore } from "../../state/records.js";
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { metricResolutionSeconds, type TimeScale } from "../../util/time-scale.js";
@@ -20,6 +20,7 @@ import type { WorkQueue } from "../runtime/work-queue.js";
 import { ObservedCapacity } from "./observed-capacity.js";
 import { needsWholeHistory } from "./activity-summary.js";
 import { commitScalingPass, readScalingWorld, withWholeHistory, type ScalingWorld } from "./scaling-world.js";
+import { readTargetConfig, ScalingConfigView, type TargetConfig } from "./scaling-config-view.js";
 
 export interface AutoscalerOptions {
   store: BerthStore;
@@ -65,6 +66,8 @@ export class Autoscaler implements Controller {
   readonly #backlogs = new Map<string, number>();
 
   readonly #observed: ObservedCapacity;
+  /** Targets, policies and scheduled actions while running; a new view each start, as events before it went unseen. */
+  #view: ScalingConfigView | undefined;
 
   constructor(options: AutoscalerOptions) {
     this.#options = options;
@@ -80,8 +83,10 @@ export class Autoscaler implements Controller {
     const { store } = this.#options;
     this.#queue = queue;
     this.#observed.clear();
+    const view = new ScalingConfigView();
     const unwatch = store.watch((events) => {
       this.#observed.changed(events);
+      view.apply(events);
       for (const event of events) {
         // A deleted component or endpoint: its targets look now, and go with it.
         if ((event.kind === "inference-component" || event.kind === "endpoint") && event.type === "delete") {
@@ -96,6 +101,8 @@ export class Autoscaler implements Controller {
         queue.enqueue(event.key);
       }
     });
+    await view.load(store);
+    this.#view = view;
     for (const entry of await store.list("scalable-target")) {
       this.#known.add(entry.key);
       queue.enqueue(entry.key);
@@ -103,6 +110,7 @@ export class Autoscaler implements Controller {
     for (const key of this.#triggers.keys()) queue.enqueue(key);
     return () => {
       unwatch();
+      if (this.#view === view) this.#view = undefined;
       if (this.#queue === queue) this.#queue = undefined;
       this.#known.clear();
       // Triggers stay queued for the next start; only their callers stop waiting.
@@ -168,16 +176,18 @@ export class Autoscaler implements Controller {
 
   async reconcile(key: string): Promise<PassOutcome> {
     const { store, clock, log, scale, quotas } = this.#options;
-    const target = await store.get("scalable-target", key);
-    if (!target) {
+    const view = this.#view;
+    const config = view?.config(key) ?? (await this.#readConfig(key, view));
+    if (!config) {
       this.#drop(key);
       return done;
     }
+    const target = config.target;
     const resource = parseResourceId(target.value.resourceId, target.value.scalableDimension);
     if (!resource) throw new TerminalError(`scalable target ${target.value.resourceId} (${target.value.scalableDimension}) names no resource Berth can scale`);
     const pending = this.#triggers.get(key)?.[0];
     const trigger: ScalingTrigger = pending?.trigger ?? { kind: "track" };
-    let world = await readScalingWorld(store, this.#observed, this.#options.metrics, scale, target, resource, trigger, clock.now());
+    let world = await readScalingWorld(store, this.#observed, this.#options.metrics, scale, config, resource, trigger, clock.now());
     if (!world.input.holder) return this.#deregisterOrphan(key, target.value);
     const decide = (input: ScalingWorld["input"]) =>
       decideScalingPass({ ...input, trigger, newId: this.#options.newId ?? randomUUID, zoneOf: zoneOffset, scale, quotas, keep: keptActivitiesPerTarget });
@@ -187,13 +197,25 @@ export class Autoscaler implements Controller {
       result = decide(world.input);
     }
     // A conflict throws: the runtime runs the pass again from a fresh read, with the trigger still queued.
-    await commitScalingPass(store, world, result);
+    try {
+      const committed = await commitScalingPass(store, world, result);
+      if (committed) view?.committed(committed.ops, committed.revision);
+    } catch (error) {
+      if (StoreConflictError.is(error)) view?.conflicted(key);
+      throw error;
+    }
     if (pending) this.#consume(key, pending);
     logPass(log, target.value, result);
     if ((this.#triggers.get(key)?.length ?? 0) > 0) return againAfter(0);
     // Just after the period closes, as the alarms evaluate: a breach is acted on at once rather than up to a
     // period later, and every target's pass of a period runs in one burst rather than one wake-up each.
     return againAfter(Math.max(50, nextPeriodClose(clock.now(), scale.ms(metricResolutionSeconds), scale) - clock.now()));
+  }
+
+  async #readConfig(key: string, view: ScalingConfigView | undefined): Promise<TargetConfig | undefined> {
+    const config = await readTargetConfig(this.#options.store, key);
+    if (config) view?.keep(config);
+    return config;
   }
 
   async #deregisterOrphan(key: string, target: ScalableTargetRecord): Promise<PassOutcome> {

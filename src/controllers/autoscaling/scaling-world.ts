@@ -10,13 +10,14 @@ import { absent, check, del, put, unchanged, type BerthStore, type Entry, type O
 import type { TimeScale } from "../../util/time-scale.js";
 import { activityKey, readActivities, sameSummary, summaryAfter, type ReadActivities } from "./activity-summary.js";
 import type { ObservedCapacity } from "./observed-capacity.js";
+import type { TargetConfig } from "./scaling-config-view.js";
 
 /** What a scaling pass read, with the entries its commit is conditioned on. */
 export interface ScalingWorld {
   input: Pick<ScalingPassInput, "target" | "policies" | "scheduled" | "tracked" | "holder" | "observed" | "activities" | "now">;
-  target: Entry<ScalableTargetRecord>;
-  policies: Entry<ScalingPolicyRecord>[];
-  scheduled: Entry<ScheduledActionRecord>[];
+  target: Read<ScalableTargetRecord>;
+  policies: Read<ScalingPolicyRecord>[];
+  scheduled: Read<ScheduledActionRecord>[];
   activities: ReadActivities;
   holder?: Entry<ComponentRecord> | Entry<EndpointRecord>;
 }
@@ -26,15 +27,15 @@ export async function readScalingWorld(
   observedCapacity: ObservedCapacity,
   metrics: MetricsReader,
   scale: TimeScale,
-  target: Entry<ScalableTargetRecord>,
+  config: TargetConfig,
   resource: ScalableResource,
   trigger: ScalingTrigger,
   now: number,
 ): Promise<ScalingWorld> {
-  const under = keys.underTarget(target.value.resourceId, target.value.scalableDimension);
-  const policies = await store.list("scaling-policy", { prefix: under });
+  const { target, policies } = config;
   const activities = await readActivities(store, target.value, false);
-  const scheduled = trigger.kind === "track" ? await store.list("scheduled-action", { prefix: under }) : [];
+  // Scheduled actions run in the periodic pass only; other passes neither run nor write them.
+  const scheduled = trigger.kind === "track" ? config.scheduled : [];
   let holder: CapacityHolder | undefined;
   let holderEntry: ScalingWorld["holder"];
   if (resource.kind === "component") {
@@ -79,7 +80,7 @@ async function trackedPolicies(
   metrics: MetricsReader,
   scale: TimeScale,
   resource: ScalableResource,
-  policies: Entry<ScalingPolicyRecord>[],
+  policies: Read<ScalingPolicyRecord>[],
   now: number,
 ): Promise<TrackedPolicy[]> {
   const tracked: TrackedPolicy[] = [];
@@ -103,9 +104,14 @@ async function trackedPolicies(
 
 /**
  * Commits everything a pass decided at once, conditioned on every record it read: capacity, activities
- * (new, settled, pruned), the target's stamps and the policies' stamps. Nothing to write, no commit.
+ * (new, settled, pruned), the target's stamps and the policies' stamps. Nothing to write, no commit
+ * (undefined); else the ops and the revision they were committed at.
  */
-export async function commitScalingPass(store: BerthStore, world: ScalingWorld, result: ScalingPassResult): Promise<void> {
+export async function commitScalingPass(
+  store: BerthStore,
+  world: ScalingWorld,
+  result: ScalingPassResult,
+): Promise<{ ops: Op[]; revision: number } | undefined> {
   const ops: Op[] = [];
   const byId = new Map(world.activities.entries.map((a) => [a.value.activityId, a]));
   for (const activity of result.activities) {
@@ -128,7 +134,7 @@ export async function commitScalingPass(store: BerthStore, world: ScalingWorld, 
   }
   const summary = summaryAfter(world.activities, result);
   const summaryChanged = !sameSummary(world.target.value.activities, summary);
-  if (ops.length === 0 && !result.target && !summaryChanged && result.policies.length === 0) return;
+  if (ops.length === 0 && !result.target && !summaryChanged && result.policies.length === 0) return undefined;
   const changedPolicies = new Map(result.policies.map((p) => [p.name, p]));
   for (const entry of world.policies) {
     const next = changedPolicies.get(entry.value.name);
@@ -143,5 +149,7 @@ export async function commitScalingPass(store: BerthStore, world: ScalingWorld, 
     ops.push(
       check(world.holder.value && "desiredCopyCount" in world.holder.value ? "inference-component" : "endpoint", world.holder.key, unchanged(world.holder)),
     );
-  await store.commit(ops);
+  return { ops, revision: await store.commit(ops) };
 }
+
+type Read<T> = Pick<Entry<T>, "key" | "value" | "modRevision">;
