@@ -103,9 +103,9 @@ export class Autoscaler implements Controller {
     });
     await view.load(store);
     this.#view = view;
-    for (const entry of await store.list("scalable-target")) {
-      this.#known.add(entry.key);
-      queue.enqueue(entry.key);
+    for (const key of [...view.targetKeys()]) {
+      this.#known.add(key);
+      queue.enqueue(key);
     }
     for (const key of this.#triggers.keys()) queue.enqueue(key);
     return () => {

@@ -49,6 +49,11 @@ export class ScalingConfigView {
     }
   }
 
+  /** Every target kept, by store key. */
+  targetKeys(): Iterable<string> {
+    return this.#targets.kept.keys();
+  }
+
   /** The target as kept, or undefined when the store must be read for it. */
   config(targetKey: string): TargetConfig | undefined {
     if (!this.#loaded || this.#stale.has(targetKey)) return undefined;
