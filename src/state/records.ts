@@ -57,7 +57,7 @@ export interface StateVersionRecord {
 
 export type Kind = keyof BerthRecords;
 export type BerthStore = store.Store<BerthRecords>;
-export type { ChangeEvent, Entry, Expectation, Op } from "../store/store.js";
+export type { ChangeEvent, Entry, Expectation, Op, ReadEntry } from "../store/store.js";
 export { absent, unchanged, StoreConflictError } from "../store/store.js";
 
 /** A typed change event: narrowing on `kind` narrows `value`. */

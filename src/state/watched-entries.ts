@@ -1,4 +1,4 @@
-import type { BerthChange, BerthRecords, Entry, Kind } from "./records.js";
+import type { BerthChange, BerthRecords, Kind, ReadEntry } from "./records.js";
 
 /**
  * The entries of one kind, as a list read them and the store's watch changed them since, each kept as
@@ -23,7 +23,7 @@ export class WatchedEntries<K extends Kind, T> {
   }
 
   /** Entries as a list read them. */
-  load(entries: readonly Pick<Entry<BerthRecords[K]>, "key" | "value" | "modRevision">[]): void {
+  load(entries: readonly ReadEntry<BerthRecords[K]>[]): void {
     for (const entry of entries) this.#set(entry.key, entry.value, entry.modRevision);
   }
 
@@ -74,3 +74,8 @@ export class WatchedEntries<K extends Kind, T> {
 }
 
 const noEntries: ReadonlyMap<string, never> = new Map<string, never>();
+
+/** A `keep` for readers that keep each entry as it was read. */
+export function asRead<T>(value: T, modRevision: number, key: string): ReadEntry<T> {
+  return { key, value, modRevision };
+}

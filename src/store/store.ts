@@ -16,6 +16,9 @@ export interface Entry<T = unknown> {
   modRevision: number;
 }
 
+/** An entry as a reader keeps it: enough to read its value and to commit on it. */
+export type ReadEntry<T = unknown> = Pick<Entry<T>, "key" | "value" | "modRevision">;
+
 /** A condition on a key: "absent", "present", or "unchanged since modRevision". */
 export type Expectation = { absent: true } | { present: true } | { modRevision: number };
 

@@ -1,15 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ScalableTargetRecord, ScalingActivityRecord } from "../../src/autoscaling/records.js";
-import { defaultQuotas } from "../../src/config/quotas.js";
 import { activityKey } from "../../src/controllers/autoscaling/activity-summary.js";
-import { Autoscaler, keptActivitiesPerTarget } from "../../src/controllers/autoscaling/autoscaler.js";
-import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
+import { keptActivitiesPerTarget } from "../../src/controllers/autoscaling/autoscaler.js";
 import { keys } from "../../src/state/keys.js";
 import { put, type BerthStore } from "../../src/state/records.js";
-import { silentLogger } from "../../src/util/logger.js";
-import { TimeScale } from "../../src/util/time-scale.js";
 import { component, newStore } from "../state/builders.js";
+import { autoscalerAt } from "../support/autoscaling.js";
 
 const dimension = "sagemaker:inference-component:DesiredCopyCount" as const;
 const resourceId = "inference-component/history";
@@ -56,18 +53,6 @@ async function seed(store: BerthStore, copies: number, stored: number, summary: 
   return activities.map(activityKey);
 }
 
-function autoscaler(store: BerthStore): Autoscaler {
-  return new Autoscaler({
-    store,
-    clock: { now: () => now, setTimeout, clearTimeout } as never,
-    log: silentLogger(),
-    scale: new TimeScale(60),
-    metrics: new MemoryMetricsStore({ bucketMs: 10_000 }),
-    quotas: defaultQuotas,
-    deregister: async () => {},
-  });
-}
-
 async function stored(store: BerthStore) {
   const activities = await store.list("scaling-activity", { prefix: keys.underTarget(resourceId, dimension) });
   const summary = (await store.get("scalable-target", keys.scalableTarget(resourceId, dimension)))!.value.activities;
@@ -78,7 +63,7 @@ describe("a target's activity history", () => {
   it("keeps the newest activities when a pass adds one beyond the kept number, and the count and open activities in the target", async () => {
     const store = newStore();
     const before = await seed(store, 3, keptActivitiesPerTarget, true);
-    const scaler = autoscaler(store);
+    const scaler = autoscalerAt(store, now);
     // Clamping 3 copies into 1–2 records one InProgress activity: the oldest stored one goes in the same commit.
     scaler.clampTarget(resourceId, dimension);
     await scaler.reconcile(keys.scalableTarget(resourceId, dimension));
@@ -94,7 +79,7 @@ describe("a target's activity history", () => {
   it("counts the history of a target stored without a count, the first time a pass commits", async () => {
     const store = newStore();
     await seed(store, 3, 5, false);
-    const scaler = autoscaler(store);
+    const scaler = autoscalerAt(store, now);
     scaler.clampTarget(resourceId, dimension);
     await scaler.reconcile(keys.scalableTarget(resourceId, dimension));
     const after = await stored(store);

@@ -1,18 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ScalableTargetRecord, ScalingPolicyRecord, ScheduledActionRecord } from "../../src/autoscaling/records.js";
-import { defaultQuotas } from "../../src/config/quotas.js";
 import { Autoscaler } from "../../src/controllers/autoscaling/autoscaler.js";
 import { ScalingConfigView } from "../../src/controllers/autoscaling/scaling-config-view.js";
 import { done } from "../../src/controllers/runtime/outcome.js";
 import { WorkQueue } from "../../src/controllers/runtime/work-queue.js";
-import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
 import { keys } from "../../src/state/keys.js";
 import { del, put, StoreConflictError, type BerthStore, type ChangeEvent } from "../../src/state/records.js";
 import { systemClock } from "../../src/util/clock.js";
 import { silentLogger } from "../../src/util/logger.js";
-import { TimeScale } from "../../src/util/time-scale.js";
 import { component, newStore } from "../state/builders.js";
+import { autoscalerAt } from "../support/autoscaling.js";
 
 const dimension = "sagemaker:inference-component:DesiredCopyCount" as const;
 const at = Date.parse("2026-12-05T09:00:30Z");
@@ -74,15 +72,7 @@ async function seed(store: BerthStore, name: string, copies: number, limits: { m
 
 /** An autoscaler started on the store, whose passes the test runs itself (the queue's own do nothing). */
 async function started(store: BerthStore): Promise<{ scaler: Autoscaler; stop: () => Promise<void> }> {
-  const scaler = new Autoscaler({
-    store,
-    clock: { now: () => at, setTimeout, clearTimeout } as never,
-    log: silentLogger(),
-    scale: new TimeScale(60),
-    metrics: new MemoryMetricsStore({ bucketMs: 10_000 }),
-    quotas: defaultQuotas,
-    deregister: async () => {},
-  });
+  const scaler = autoscalerAt(store, at);
   const queue = new WorkQueue({ name: "autoscaling", reconcile: async () => done, clock: systemClock, log: silentLogger() });
   const end = await scaler.begin(queue);
   return {

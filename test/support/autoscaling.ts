@@ -1,4 +1,23 @@
 import { PutScalingPolicyCommand, RegisterScalableTargetCommand, type ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { defaultQuotas } from "../../src/config/quotas.js";
+import { Autoscaler } from "../../src/controllers/autoscaling/autoscaler.js";
+import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
+import type { BerthStore } from "../../src/state/records.js";
+import { silentLogger } from "../../src/util/logger.js";
+import { TimeScale } from "../../src/util/time-scale.js";
+
+/** The autoscaling controller on a store, its clock stopped at `nowMs`, with no metrics recorded: for tests that run its passes themselves. */
+export function autoscalerAt(store: BerthStore, nowMs: number): Autoscaler {
+  return new Autoscaler({
+    store,
+    clock: { now: () => nowMs, setTimeout, clearTimeout } as never,
+    log: silentLogger(),
+    scale: new TimeScale(60),
+    metrics: new MemoryMetricsStore({ bucketMs: 10_000 }),
+    quotas: defaultQuotas,
+    deregister: async () => {},
+  });
+}
 
 /** Registers a component's scalable target between min and max copies (min 0: a request at zero copies wakes it). */
 export async function registerCopyRange(aas: ApplicationAutoScalingClient, component: string, min: number, max: number): Promise<void> {

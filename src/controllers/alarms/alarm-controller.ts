@@ -1,8 +1,8 @@
 import { nextPeriodClose } from "../../metrics/periods.js";
 import { gathered, type MetricsReader } from "../../metrics/types.js";
-import { changes, put, StoreConflictError, unchanged, type BerthStore, type ChangeEvent, type Entry } from "../../state/records.js";
+import { changes, put, StoreConflictError, unchanged, type BerthStore, type ChangeEvent, type ReadEntry } from "../../state/records.js";
 import { keys } from "../../state/keys.js";
-import { WatchedEntries } from "../../state/watched-entries.js";
+import { asRead, WatchedEntries } from "../../state/watched-entries.js";
 import type { Clock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import type { TimeScale } from "../../util/time-scale.js";
@@ -213,8 +213,8 @@ export class AlarmController implements Controller {
 }
 
 /** An alarm as read, with the revision its writes are conditioned on. */
-type ReadAlarm = Pick<Entry<AlarmRecord>, "key" | "value" | "modRevision">;
+type ReadAlarm = ReadEntry<AlarmRecord>;
 
 function watchedAlarms(): WatchedEntries<"alarm", ReadAlarm> {
-  return new WatchedEntries("alarm", (value, modRevision) => ({ key: keys.alarm(value.name), value, modRevision }));
+  return new WatchedEntries("alarm", asRead);
 }

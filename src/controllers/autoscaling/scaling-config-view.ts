@@ -1,16 +1,13 @@
 import type { ScalableTargetRecord, ScalingPolicyRecord, ScheduledActionRecord } from "../../autoscaling/records.js";
 import { keys } from "../../state/keys.js";
-import type { BerthStore, ChangeEvent, Entry } from "../../state/records.js";
-import type { Op } from "../../store/store.js";
-import { WatchedEntries } from "../../state/watched-entries.js";
-
-type Read<T> = Pick<Entry<T>, "key" | "value" | "modRevision">;
+import type { BerthStore, ChangeEvent, Op, ReadEntry } from "../../state/records.js";
+import { asRead, WatchedEntries } from "../../state/watched-entries.js";
 
 /** A scalable target as a pass reads it: the target, its policies and its scheduled actions, in key order. */
 export interface TargetConfig {
-  target: Read<ScalableTargetRecord>;
-  policies: Read<ScalingPolicyRecord>[];
-  scheduled: Read<ScheduledActionRecord>[];
+  target: ReadEntry<ScalableTargetRecord>;
+  policies: ReadEntry<ScalingPolicyRecord>[];
+  scheduled: ReadEntry<ScheduledActionRecord>[];
 }
 
 const configKinds = new Set(["scalable-target", "scaling-policy", "scheduled-action"]);
@@ -24,12 +21,11 @@ const configKinds = new Set(["scalable-target", "scaling-policy", "scheduled-act
  * committing, so a view behind the store costs a retry, never a wrong write.
  */
 export class ScalingConfigView {
-  readonly #targets = new WatchedEntries("scalable-target", (value, modRevision, key) => ({ key, value, modRevision }));
-  readonly #policies = new WatchedEntries("scaling-policy", (value, modRevision, key) => ({ key, value, modRevision }), ownerOf);
-  readonly #scheduled = new WatchedEntries("scheduled-action", (value, modRevision, key) => ({ key, value, modRevision }), ownerOf);
+  readonly #targets = new WatchedEntries("scalable-target", asRead);
+  readonly #policies = new WatchedEntries("scaling-policy", asRead, ownerOf);
+  readonly #scheduled = new WatchedEntries("scheduled-action", asRead, ownerOf);
   /** Targets to read from the store at their next pass. */
   readonly #stale = new Set<string>();
-  #loaded = false;
 
   /** Lists what the watch did not see; call after watching, so nothing committed in between is missed. */
   async load(store: BerthStore): Promise<void> {
@@ -37,7 +33,6 @@ export class ScalingConfigView {
     this.#targets.load(targets);
     this.#policies.load(policies);
     this.#scheduled.load(scheduled);
-    this.#loaded = true;
   }
 
   apply(events: readonly ChangeEvent[]): void {
@@ -56,7 +51,7 @@ export class ScalingConfigView {
 
   /** The target as kept, or undefined when the store must be read for it. */
   config(targetKey: string): TargetConfig | undefined {
-    if (!this.#loaded || this.#stale.has(targetKey)) return undefined;
+    if (this.#stale.has(targetKey)) return undefined;
     const target = this.#targets.kept.get(targetKey);
     if (!target) return undefined;
     const under = keys.underTarget(target.value.resourceId, target.value.scalableDimension);
@@ -92,7 +87,7 @@ export async function readTargetConfig(store: BerthStore, targetKey: string): Pr
   return { target, policies, scheduled };
 }
 
-function ownerOf(entry: Read<ScalingPolicyRecord> | Read<ScheduledActionRecord>): string {
+function ownerOf(entry: ReadEntry<ScalingPolicyRecord> | ReadEntry<ScheduledActionRecord>): string {
   return keys.underTarget(entry.value.resourceId, entry.value.scalableDimension);
 }
 

@@ -6,7 +6,7 @@ import { trackedMetric } from "../../autoscaling/tracked-metric.js";
 import type { ComponentRecord, EndpointRecord } from "../../domain/resources.js";
 import { gathered, type MetricsReader } from "../../metrics/types.js";
 import { keys } from "../../state/keys.js";
-import { absent, check, del, put, unchanged, type BerthStore, type Entry, type Op } from "../../state/records.js";
+import { absent, check, del, put, unchanged, type BerthStore, type Entry, type Op, type ReadEntry } from "../../state/records.js";
 import type { TimeScale } from "../../util/time-scale.js";
 import { activityKey, readActivities, sameSummary, summaryAfter, type ReadActivities } from "./activity-summary.js";
 import type { ObservedCapacity } from "./observed-capacity.js";
@@ -15,9 +15,9 @@ import type { TargetConfig } from "./scaling-config-view.js";
 /** What a scaling pass read, with the entries its commit is conditioned on. */
 export interface ScalingWorld {
   input: Pick<ScalingPassInput, "target" | "policies" | "scheduled" | "tracked" | "holder" | "observed" | "activities" | "now">;
-  target: Read<ScalableTargetRecord>;
-  policies: Read<ScalingPolicyRecord>[];
-  scheduled: Read<ScheduledActionRecord>[];
+  target: ReadEntry<ScalableTargetRecord>;
+  policies: ReadEntry<ScalingPolicyRecord>[];
+  scheduled: ReadEntry<ScheduledActionRecord>[];
   activities: ReadActivities;
   holder?: Entry<ComponentRecord> | Entry<EndpointRecord>;
 }
@@ -80,7 +80,7 @@ async function trackedPolicies(
   metrics: MetricsReader,
   scale: TimeScale,
   resource: ScalableResource,
-  policies: Read<ScalingPolicyRecord>[],
+  policies: ReadEntry<ScalingPolicyRecord>[],
   now: number,
 ): Promise<TrackedPolicy[]> {
   const tracked: TrackedPolicy[] = [];
@@ -151,5 +151,3 @@ export async function commitScalingPass(
     );
   return { ops, revision: await store.commit(ops) };
 }
-
-type Read<T> = Pick<Entry<T>, "key" | "value" | "modRevision">;
