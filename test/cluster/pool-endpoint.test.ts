@@ -217,14 +217,15 @@ describe("endpoints on the agent pool", () => {
     assert.deepEqual(await claims(deps.store), ["gpu-a=grows.AllTraffic.g1.1", "gpu-b=grows.AllTraffic.g1.2"]);
 
     await updateInferenceComponentRuntimeConfig(deps, { InferenceComponentName: "grows-ic", DesiredRuntimeConfig: { CopyCount: 1 } });
-    const given = await eventually(
+    // The host is freed first and the instance record deleted in the commit after it: wait for both.
+    const { given, now } = await eventually(
       async () => {
         const held = (await claims(deps.store)).filter((c) => !c.endsWith("=free"));
-        return held.length === 1 ? held : undefined;
+        const now = await layout(deps, "grows");
+        return held.length === 1 && now.instances.length === 1 ? { given: held, now } : undefined;
       },
-      { what: "the emptied instance's agent to be given back" },
+      { what: "the emptied instance's agent to be given back and its instance record removed" },
     );
-    const now = await layout(deps, "grows");
     assert.equal(now.instances.length, 1);
     assert.equal(now.copies.length, 1);
     assert.ok(now.instances[0]!.endsWith(`@${given[0]!.split("=")[0]}`), "the agent still held is the one the remaining instance runs on");
