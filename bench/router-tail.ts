@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -6,7 +7,8 @@ import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand } fr
 import { createEndpoint, startBerth, type BerthServer } from "./support/berth.js";
 import { cpuSeconds, quietest, type QuietOptions } from "./support/cpu.js";
 import { LoadGenerator, type LoadResult, type LoadTarget } from "./support/load.js";
-import { pollUntil } from "./support/net.js";
+import { freePort, pollUntil, waitForPort } from "./support/net.js";
+import { onCleanup, stopChild } from "./support/processes.js";
 import { runWritingMarkdown } from "./support/report-file.js";
 import { fixed, markdownTable, median, textTable, type Table } from "./support/table.js";
 
@@ -16,7 +18,9 @@ import { fixed, markdownTable, median, textTable, type Table } from "./support/t
  * more one-copy components beside it (all idle). Every component is autoscaled, as a user's would be
  * (a target-tracking policy, so the autoscaler's passes and the policy's two alarms run for each one).
  * Between the two rows, the server's idle CPU with 150 components is read from /proc; during each step,
- * the server's event-loop delay from its /metrics.
+ * the server's event-loop delay from its /metrics. Two flags take the tail apart: --no-autoscaling creates
+ * the components without targets and policies, and --idle-processes N starts N berth/echo processes that
+ * Berth neither knows nor pings, before the first row, to show what the machine carrying more processes costs.
  */
 export interface TailBenchOptions {
   /** Components in the big row (one of them takes the traffic). */
@@ -34,6 +38,10 @@ export interface TailBenchOptions {
   berthArgs?: string[];
   /** Another build's bin/berth.js, to measure it the same way (a baseline). */
   berthBinary?: string;
+  /** Whether each component gets a scalable target and a target-tracking policy (the benchmark's case). */
+  autoscaled: boolean;
+  /** berth/echo processes outside Berth, idle, started before the first row and kept through both. */
+  idleProcesses: number;
 }
 
 export const defaultTailBenchOptions: TailBenchOptions = {
@@ -45,6 +53,8 @@ export const defaultTailBenchOptions: TailBenchOptions = {
   idleMs: 30_000,
   markdownPath: "bench-results/router-tail.md",
   quiet: { maxOtherCores: 0.3, attempts: 3, patienceMs: 20_000 },
+  autoscaled: true,
+  idleProcesses: 0,
 };
 
 /** The targets: the tail with many components against the tail with one, idle CPU, and the longest stall. */
@@ -80,10 +90,12 @@ interface Measured {
 
 async function measure(options: TailBenchOptions): Promise<Measured> {
   const loadBefore = loadavg()[0]!;
-  log("starting berth server and creating an endpoint with one autoscaled berth/echo component");
+  const outsiders = await startIdleEchoes(options.idleProcesses);
+  const kind = options.autoscaled ? "autoscaled" : "not autoscaled";
+  log(`starting berth server and creating an endpoint with one berth/echo component (${kind})`);
   const berth = await startBerth({ nodeArgs: options.berthNodeArgs, auth: true, args: options.berthArgs, binary: options.berthBinary });
   await createEndpoint(berth, endpoint);
-  await createComponents(berth, ["tail-0"], 1);
+  await createComponents(berth, ["tail-0"], 1, options.autoscaled);
   const path = `/endpoints/${endpoint}/invocations`;
   const json = { "content-type": "application/json" };
   const headers = await berth.sign(`${berth.url}${path}`, { method: "POST", headers: { ...json, "x-amzn-sagemaker-inference-component": "tail-0" }, body });
@@ -112,8 +124,8 @@ async function measure(options: TailBenchOptions): Promise<Measured> {
   for (let round = 0; round < options.rounds; round++) await step(one, round);
 
   const others = Array.from({ length: options.components - 1 }, (_, i) => `tail-${i + 1}`);
-  log(`creating ${others.length} more one-copy components, each autoscaled`);
-  await createComponents(berth, others, 0.25);
+  log(`creating ${others.length} more one-copy components (${kind})`);
+  await createComponents(berth, others, 0.25, options.autoscaled);
   log(`${options.components} components InService; measuring the server's idle CPU for ${options.idleMs / 1000} s`);
   const { result: idleCpuPercent } = await quietest(groups, options.quiet, () => idleCpu(berth.pid, options.idleMs));
   log(`idle CPU with ${options.components} components: ${fixed(idleCpuPercent, 2)}% of one core`);
@@ -121,6 +133,7 @@ async function measure(options: TailBenchOptions): Promise<Measured> {
 
   await generator.stop();
   await berth.stop();
+  await outsiders.stop();
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "CPU"}, Node ${process.version}, load average before ${loadBefore.toFixed(2)}, after ${loadavg()[0]!.toFixed(2)}`;
   return { rows: [one, many], idleCpuPercent, machine };
 }
@@ -129,7 +142,7 @@ async function measure(options: TailBenchOptions): Promise<Measured> {
  * One-copy berth/echo components of 128 MiB each, created together and waited for together, each with
  * a target-tracking policy on concurrency (between 1 and 2 copies, a target none of them reaches here).
  */
-async function createComponents(berth: BerthServer, names: string[], cpuCores: number): Promise<void> {
+async function createComponents(berth: BerthServer, names: string[], cpuCores: number, autoscaled: boolean): Promise<void> {
   for (const name of names) {
     await berth.sagemaker.send(
       new CreateInferenceComponentCommand({
@@ -142,6 +155,7 @@ async function createComponents(berth: BerthServer, names: string[], cpuCores: n
         RuntimeConfig: { CopyCount: 1 },
       }),
     );
+    if (!autoscaled) continue;
     const target = {
       ServiceNamespace: "sagemaker" as const,
       ResourceId: `inference-component/${name}`,
@@ -172,6 +186,34 @@ async function createComponents(berth: BerthServer, names: string[], cpuCores: n
     },
     { timeoutMs: 60_000 + names.length * 2_000, what: `${names.length} inference components to be InService` },
   );
+}
+
+/** Idle berth/echo processes that Berth neither manages nor pings, each answering on a port of its own. */
+async function startIdleEchoes(count: number): Promise<{ stop: () => Promise<void> }> {
+  if (count === 0) return { stop: async () => undefined };
+  log(`starting ${count} idle berth/echo processes outside Berth`);
+  const echoMain = new URL("../src/images/echo/main.js", import.meta.url).pathname;
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(children.map((child) => stopChild(child, "SIGTERM", 5_000)));
+  };
+  const forget = onCleanup(stop);
+  for (let i = 0; i < count; i++) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [echoMain, "serve"], { stdio: "ignore", env: { ...process.env, SAGEMAKER_BIND_TO_PORT: String(port) } });
+    children.push(child);
+    await waitForPort(port, {
+      timeoutMs: 30_000,
+      what: `idle berth/echo ${i + 1} of ${count}`,
+      gaveUp: () => (child.exitCode !== null ? `exited with ${child.exitCode}` : undefined),
+    });
+  }
+  return {
+    stop: async () => {
+      forget();
+      await stop();
+    },
+  };
 }
 
 /** The server's CPU over a quiet window, in percent of one core, from /proc. */
@@ -238,7 +280,7 @@ function render(measured: Measured, options: TailBenchOptions): TailReport {
   };
   // NaN (a value that could not be measured) fails every comparison above, so it fails the run.
   const passed = checks.rows.every((row) => row[3] === "pass");
-  const settings = `${options.rate} req/s open loop to one component, ${options.stepMs / 1000} s per step after ${options.warmupMs / 1000} s warm-up, median of ${options.rounds} rounds (the p99 ratio is the ratio of the two rows' median p99s); idle CPU over ${options.idleMs / 1000} s. ${measured.machine}.`;
+  const settings = `${options.rate} req/s open loop to one component, ${options.stepMs / 1000} s per step after ${options.warmupMs / 1000} s warm-up, median of ${options.rounds} rounds (the p99 ratio is the ratio of the two rows' median p99s); idle CPU over ${options.idleMs / 1000} s.${options.autoscaled ? "" : " Components not autoscaled (--no-autoscaling)."}${options.idleProcesses > 0 ? ` ${options.idleProcesses} idle berth/echo processes outside Berth through both rows (--idle-processes).` : ""} ${measured.machine}.`;
   return {
     passed,
     text: [textTable(table), "", textTable(checks), "", settings, passed ? "All targets met." : "TARGET MISSED."].join("\n"),
@@ -262,13 +304,14 @@ function optionsFrom(argv: string[]): Partial<TailBenchOptions> {
       "berth-node-args": text,
       "berth-args": text,
       "berth-binary": text,
+      "no-autoscaling": { type: "boolean" },
+      "idle-processes": text,
       quick: { type: "boolean" },
     },
   });
   const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
   const words = (value: string | undefined) => value?.split(" ").filter(Boolean);
   const given = {
-    ...(values.quick ? { rounds: 1, stepMs: 5_000, idleMs: 10_000 } : {}),
     components: number(values.components),
     rate: number(values.rate),
     rounds: number(values.rounds),
@@ -277,8 +320,12 @@ function optionsFrom(argv: string[]): Partial<TailBenchOptions> {
     berthNodeArgs: words(values["berth-node-args"]),
     berthArgs: words(values["berth-args"]),
     berthBinary: values["berth-binary"],
+    autoscaled: values["no-autoscaling"] ? false : undefined,
+    idleProcesses: number(values["idle-processes"]),
   };
-  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+  // --quick gives way to the flags named beside it.
+  const quick: Partial<TailBenchOptions> = values.quick ? { rounds: 1, stepMs: 5_000, idleMs: 10_000 } : {};
+  return { ...quick, ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
