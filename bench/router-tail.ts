@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpus, loadavg } from "node:os";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
 import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
@@ -140,7 +140,8 @@ async function measure(options: TailBenchOptions): Promise<Measured> {
 
 /**
  * One-copy berth/echo components of 128 MiB each, created together and waited for together, each with
- * a target-tracking policy on concurrency (between 1 and 2 copies, a target none of them reaches here).
+ * a target-tracking policy on concurrency (between 1 and 2 copies, a target none of them reaches here)
+ * unless autoscaled is false.
  */
 async function createComponents(berth: BerthServer, names: string[], cpuCores: number, autoscaled: boolean): Promise<void> {
   for (const name of names) {
@@ -190,9 +191,10 @@ async function createComponents(berth: BerthServer, names: string[], cpuCores: n
 
 /** Idle berth/echo processes that Berth neither manages nor pings, each answering on a port of its own. */
 async function startIdleEchoes(count: number): Promise<{ stop: () => Promise<void> }> {
+  if (!Number.isInteger(count) || count < 0) throw new Error(`--idle-processes must be a whole number of 0 or more, got ${count}`);
   if (count === 0) return { stop: async () => undefined };
   log(`starting ${count} idle berth/echo processes outside Berth`);
-  const echoMain = new URL("../src/images/echo/main.js", import.meta.url).pathname;
+  const echoMain = fileURLToPath(new URL("../src/images/echo/main.js", import.meta.url));
   const children: ChildProcess[] = [];
   const stop = async () => {
     await Promise.all(children.map((child) => stopChild(child, "SIGTERM", 5_000)));
