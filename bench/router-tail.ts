@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { cpus, loadavg } from "node:os";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
 import { CreateInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
+import { resolveImage } from "../src/agent/images.js";
 import { createEndpoint, startBerth, type BerthServer } from "./support/berth.js";
 import { cpuSeconds, quietest, type QuietOptions } from "./support/cpu.js";
 import { LoadGenerator, type LoadResult, type LoadTarget } from "./support/load.js";
@@ -194,7 +195,8 @@ async function startIdleEchoes(count: number): Promise<{ stop: () => Promise<voi
   if (!Number.isInteger(count) || count < 0) throw new Error(`--idle-processes must be a whole number of 0 or more, got ${count}`);
   if (count === 0) return { stop: async () => undefined };
   log(`starting ${count} idle berth/echo processes outside Berth`);
-  const echoMain = fileURLToPath(new URL("../src/images/echo/main.js", import.meta.url));
+  const echo = resolveImage("berth/echo", { configured: {} });
+  if (!echo.ok || echo.kind !== "process") throw new Error("berth/echo does not resolve to a built-in process image");
   const children: ChildProcess[] = [];
   const stop = async () => {
     await Promise.all(children.map((child) => stopChild(child, "SIGTERM", 5_000)));
@@ -202,7 +204,8 @@ async function startIdleEchoes(count: number): Promise<{ stop: () => Promise<voi
   const forget = onCleanup(stop);
   for (let i = 0; i < count; i++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [echoMain, "serve"], { stdio: "ignore", env: { ...process.env, SAGEMAKER_BIND_TO_PORT: String(port) } });
+    const { command, args, env } = echo.launch({ port, environment: { SAGEMAKER_BIND_TO_PORT: String(port) } });
+    const child = spawn(command, args, { stdio: "ignore", env: { ...process.env, ...env } });
     children.push(child);
     await waitForPort(port, {
       timeoutMs: 30_000,
