@@ -7,6 +7,7 @@ import { StorageFaultError, StorageHealth } from "../store/storage-fault.js";
 import { bucketIndex, bucketRange } from "./buckets.js";
 import { compareMetrics, matchesFilter } from "./match.js";
 import { combineBuckets } from "./periods.js";
+import { RecentPoints } from "./recent-points.js";
 import { SeriesTable, type SeriesState } from "./series-table.js";
 import { yieldToLoop } from "../util/slices.js";
 import type { Aggregate, Datapoint, MetricId, MetricsReader, MetricsWriter, StatisticsQuery } from "./types.js";
@@ -78,6 +79,7 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
   readonly #db: Database.Database;
   readonly #buffer: SeriesTable;
   readonly #ids = new Map<string, number>();
+  readonly #recent = new RecentPoints();
   readonly #options: SqliteMetricsOptions;
   readonly #statements;
   #dirty = false;
@@ -112,6 +114,9 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
       ),
       points: this.#db.prepare<[number, number, number], PointRow>(
         "SELECT bucket, sum, count, min, max FROM points WHERE series_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket",
+      ),
+      pointsFrom: this.#db.prepare<[number, number], PointRow>(
+        "SELECT bucket, sum, count, min, max FROM points WHERE series_id = ? AND bucket >= ? ORDER BY bucket",
       ),
       prunePoints: this.#db.prepare("DELETE FROM points WHERE bucket < ?"),
       staleSeries: this.#db.prepare<[number], { id: number; key: string }>(
@@ -175,8 +180,15 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
     if (!state) return [];
     const { from, to } = bucketRange(this.bucketMs, query.startMs, query.endMs);
     const id = this.#ids.get(state.key);
-    const buckets: (readonly [number, Aggregate])[] =
-      id === undefined ? [] : this.#statements.points.all(id, from, to).map((r) => [r.bucket, { sum: r.sum, count: r.count, min: r.min, max: r.max }]);
+    const buckets: (readonly [number, Aggregate])[] = [];
+    if (id !== undefined && !this.#recent.read(id, from, to, buckets)) {
+      if (this.#recent.holdable(from, to, state.lastIndex)) {
+        this.#recent.hold(id, from, to - from, this.#statements.pointsFrom.all(id, from));
+        this.#recent.read(id, from, to, buckets);
+      } else {
+        for (const r of this.#statements.points.all(id, from, to)) buckets.push([r.bucket, { sum: r.sum, count: r.count, min: r.min, max: r.max }]);
+      }
+    }
     // Samples not yet written are read where they are, not written first: a read that flushed wrote every
     // buffered series in one transaction, on the event loop, at each alarm or scaling pass after a bucket closed.
     // A bucket is either written or buffered, never both (#write empties what it commits, in the same turn).
@@ -276,6 +288,8 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
     // Ids are registered only once the transaction has committed.
     for (const [key, id] of created) this.#ids.set(key, id);
     for (const state of series) {
+      const id = this.#ids.get(state.key)!;
+      for (const [bucket, aggregate] of state.buckets) this.#recent.written(id, bucket, aggregate);
       state.buckets.clear();
       state.hot = undefined;
     }
@@ -293,8 +307,11 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
       for (const row of stale) this.#statements.deleteSeries.run(row.id);
       return stale;
     });
-    for (const row of run()) {
+    const stale = run();
+    this.#recent.pruned(cutoff);
+    for (const row of stale) {
       this.#ids.delete(row.key);
+      this.#recent.forget(row.id);
       this.#buffer.remove(row.key);
     }
   }

@@ -1,9 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import fc from "fast-check";
+import { addSample, sampleAggregate } from "../../src/metrics/aggregate.js";
+import { bucketIndex } from "../../src/metrics/buckets.js";
+import { combineBuckets } from "../../src/metrics/periods.js";
 import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
+import { RecentPoints } from "../../src/metrics/recent-points.js";
 import { SqliteMetricsStore } from "../../src/metrics/sqlite-store.js";
-import { metricId, type MetricsReader, type MetricsWriter } from "../../src/metrics/types.js";
+import { metricId, type Aggregate, type MetricsReader, type MetricsWriter, type Statistic } from "../../src/metrics/types.js";
 import { silentLogger } from "../../src/util/logger.js";
 import { ManualClock } from "./manual-clock.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -274,6 +279,97 @@ describe("sqlite metrics store", () => {
       [3, 3],
     );
     second.close();
+  });
+
+  it("reads windows that agree with every sample recorded, through flushes, late samples, prunes and a reopen", () => {
+    // Recent windows are read from memory once read (recent-points.ts); this holds them to what SQLite and the buffer hold.
+    const bucketMs = 10_000;
+    const retentionMs = 5 * 60_000;
+    const series = ["A", "B", "C"].map((name) => metricId(ns, "Recent", { Series: name }));
+    const step = fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.record({ kind: fc.constant("record" as const), series: fc.nat(2), late: fc.nat({ max: 40 }), value: fc.integer({ min: 0, max: 50 }) }),
+      },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant("advance" as const), buckets: fc.integer({ min: 1, max: 12 }) }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant("flush" as const) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("prune" as const) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant("reopen" as const) }) },
+      {
+        weight: 4,
+        arbitrary: fc.record({
+          kind: fc.constant("read" as const),
+          series: fc.nat(2),
+          back: fc.nat({ max: 3 }),
+          span: fc.constantFrom(1, 3, 6, 20, 45, 90, 400),
+          periodMs: fc.constantFrom(10_000, 60_000),
+          statistic: fc.constantFrom<Statistic>("Sum", "SampleCount", "Minimum", "Maximum", "Average"),
+        }),
+      },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 30, maxLength: 120, size: "max" }), (steps) => {
+        const path = join(tempDir("berth-metrics-"), "metrics.db");
+        const clock = new ManualClock(T0);
+        const open = () => new SqliteMetricsStore({ path, bucketMs, retentionMs, clock, log: silentLogger() });
+        let store = open();
+        const model = series.map(() => new Map<number, Aggregate>());
+        try {
+          for (const s of steps) {
+            const now = bucketIndex(clock.now(), bucketMs);
+            if (s.kind === "record") {
+              const at = (now - s.late) * bucketMs + 1;
+              store.record(series[s.series]!, s.value, at, "Count");
+              const bucket = model[s.series]!.get(now - s.late);
+              if (bucket) addSample(bucket, s.value);
+              else model[s.series]!.set(now - s.late, sampleAggregate(s.value));
+            } else if (s.kind === "advance") clock.advance(s.buckets * bucketMs);
+            else if (s.kind === "flush") store.flush();
+            else if (s.kind === "prune") {
+              store.prune(clock.now());
+              const cutoff = now - Math.ceil(retentionMs / bucketMs);
+              for (const buckets of model) for (const bucket of [...buckets.keys()]) if (bucket < cutoff) buckets.delete(bucket);
+            } else if (s.kind === "reopen") {
+              store.close();
+              store = open();
+            } else {
+              const to = now + 1 - s.back;
+              const query = {
+                metric: series[s.series]!,
+                statistic: s.statistic,
+                periodMs: s.periodMs,
+                startMs: (to - s.span) * bucketMs,
+                endMs: to * bucketMs,
+              };
+              const held = [...model[s.series]!].filter(([b]) => b >= to - s.span && b < to).sort((x, y) => x[0] - y[0]);
+              const expected = combineBuckets(held, bucketMs, query).map((p) => [p.timestamp, p.value]);
+              assert.deepEqual(
+                store.statistics(query).map((p) => [p.timestamp, p.value]),
+                expected,
+                `${s.statistic} of series ${s.series} over buckets [${to - s.span}, ${to})`,
+              );
+            }
+          }
+        } finally {
+          store.close();
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("holds a bounded number of recent buckets in memory, letting go of the series read least recently", () => {
+    const recent = new RecentPoints();
+    const rows = (count: number) => Array.from({ length: count }, (_, bucket) => ({ bucket, sum: 1, count: 1, min: 1, max: 1 }));
+    const read = (series: number) => recent.read(series, 0, 10, []);
+    recent.hold(1, 0, 90, rows(50_000));
+    recent.hold(2, 0, 90, rows(50_000));
+    assert.ok(read(1), "series 1 is held");
+    recent.hold(3, 0, 90, rows(50_000)); // past the budget: series 2 was read least recently
+    assert.deepEqual([read(1), read(2), read(3)], [true, false, true]);
+    recent.forget(1);
+    recent.hold(4, 0, 90, rows(50_000)); // room again without dropping series 3
+    assert.deepEqual([read(3), read(4)], [true, true]);
   });
 
   it("prunes buckets and series past the retention", () => {

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
-import { parseStatCpuTicks, parseStatusRssKiB, ProcReader } from "../../src/metrics/proc.js";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { pageSizeFromAuxv, parseStat, ProcReader } from "../../src/metrics/proc.js";
 import { metricId } from "../../src/metrics/types.js";
 import { UtilizationSampler } from "../../src/metrics/utilization.js";
 import { silentLogger } from "../../src/util/logger.js";
@@ -11,14 +13,49 @@ import { tempDir } from "../support/temp-dir.js";
 const T0 = Date.UTC(2026, 10, 28, 1, 0, 0);
 
 describe("utilization", () => {
-  it("reads CPU ticks past a command name holding spaces and parentheses", () => {
-    const stat = "4242 (node (copy) 1) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 1000 1000 100";
-    assert.equal(parseStatCpuTicks(stat), 300);
+  it("reads CPU ticks and resident pages past a command name holding spaces and parentheses", () => {
+    const stat = "4242 (node (copy) 1) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11 0 1000 1000 12800 18446744073709551615 1 1";
+    assert.deepEqual(parseStat(stat), { cpuTicks: 300, rssPages: 12800 });
+    assert.equal(parseStat("4242 (cut short) S 1"), undefined);
   });
 
-  it("reads the resident set size in KiB", () => {
-    assert.equal(parseStatusRssKiB("Name:\tnode\nVmPeak:\t  9000 kB\nVmRSS:\t   51200 kB\nThreads:\t11\n"), 51200);
+  it("finds the page size in an auxiliary vector of either word size", () => {
+    const pairs = [
+      [33, 7],
+      [6, 16384],
+      [0, 0],
+    ];
+    const wide = Buffer.alloc(pairs.length * 16);
+    const narrow = Buffer.alloc(pairs.length * 8);
+    pairs.forEach(([key, value], i) => {
+      wide.writeBigUInt64LE(BigInt(key!), i * 16);
+      wide.writeBigUInt64LE(BigInt(value!), i * 16 + 8);
+      narrow.writeUInt32BE(key!, i * 8);
+      narrow.writeUInt32BE(value!, i * 8 + 4);
+    });
+    assert.equal(pageSizeFromAuxv(wide, 8, true), 16384);
+    assert.equal(pageSizeFromAuxv(narrow, 4, false), 16384);
+    assert.equal(pageSizeFromAuxv(wide.subarray(32), 8, true), undefined, "the vector ends (AT_NULL) before any page size");
   });
+
+  it(
+    "reads a process's resident memory as the kernel's status file gives it, in the kernel's page size",
+    { skip: !new ProcReader().available() && "no /proc here" },
+    () => {
+      const proc = new ProcReader();
+      let getconf: string | undefined;
+      try {
+        getconf = execFileSync("getconf", ["PAGESIZE"], { encoding: "utf8" }).trim();
+      } catch {
+        getconf = undefined;
+      }
+      if (getconf !== undefined) assert.equal(proc.pageBytes, Number(getconf), "the page size from auxv must be what getconf PAGESIZE says");
+      const sample = proc.sample(process.pid);
+      const vmRss = Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${process.pid}/status`, "utf8"))![1]);
+      assert.ok(sample, "this process's stat must be readable");
+      assert.ok(Math.abs(sample.rssKiB - vmRss) / vmRss < 0.1, `rss from stat (${sample.rssKiB} KiB) must match VmRSS (${vmRss} KiB)`);
+    },
+  );
 
   it(
     "records a copy's memory and CPU against its reservation, and each variant's reservations",
