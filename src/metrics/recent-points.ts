@@ -2,7 +2,7 @@ import { addAggregate, copyAggregate } from "./aggregate.js";
 import type { Aggregate } from "./types.js";
 
 /** The most buckets one series keeps: an hour of 10-second buckets, four times the longest window an alarm or policy reads. */
-export const maxRecentSpan = 360;
+const maxRecentSpan = 360;
 /**
  * Buckets held across all series (about 120 bytes each: some 16 MB): 1,400 components' 90-bucket windows. Past
  * it, the series read least recently goes first, and is read from SQLite again when next asked for.
@@ -16,7 +16,7 @@ interface Held {
   from: number;
   /** The widest window (in buckets) read from it. */
   span: number;
-  /** Ascending by bucket; the aggregates are this cache's own, never handed out to be changed. */
+  /** Ascending by bucket. Readers get these very tuples, to read only: combineBuckets copies an aggregate before adding to it. */
   points: (readonly [number, Aggregate])[];
 }
 
@@ -24,7 +24,7 @@ interface Held {
  * The newest stored buckets of the series that are read, held in memory as they were committed, so the
  * windows alarms and target-tracking policies read every period cost no SQLite query and no row objects.
  * 150 autoscaled components read about 180 buckets each per period (a 90-period scale-in window twice, by the
- * policy and its low alarm); from SQLite that was the largest part of an idle server's work. The store keeps
+ * policy and its low alarm); from SQLite that was the largest part of an idle server's own JavaScript. The store keeps
  * it true: it hands over what a query read (`hold`), each committed bucket (`written`) and each prune.
  */
 export class RecentPoints {
