@@ -11,6 +11,20 @@ const maxHeldPoints = 131_072;
 /** Buckets kept behind the newest beyond the widest window read, so the same window a period later is still whole. */
 const slack = 2;
 
+/** A bucket as the store's points table gives it. */
+export interface StoredBucket {
+  bucket: number;
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+}
+
+/** A stored bucket as the tuple combineBuckets reads. */
+export function pointOf(row: StoredBucket): readonly [number, Aggregate] {
+  return [row.bucket, { sum: row.sum, count: row.count, min: row.min, max: row.max }];
+}
+
 interface Held {
   /** Every stored bucket of the series from this index on is in `points`. */
   from: number;
@@ -53,8 +67,8 @@ export class RecentPoints {
   }
 
   /** Takes every stored bucket of the series from `from` on (ascending), as a query just read them. */
-  hold(seriesId: number, from: number, span: number, rows: readonly { bucket: number; sum: number; count: number; min: number; max: number }[]): void {
-    const points = rows.map((r) => [r.bucket, { sum: r.sum, count: r.count, min: r.min, max: r.max }] as const);
+  hold(seriesId: number, from: number, span: number, rows: readonly StoredBucket[]): void {
+    const points = rows.map(pointOf);
     this.forget(seriesId);
     this.#bySeries.set(seriesId, { from, span: Math.min(span, maxRecentSpan), points });
     this.#heldPoints += points.length;

@@ -7,7 +7,7 @@ import { StorageFaultError, StorageHealth } from "../store/storage-fault.js";
 import { bucketIndex, bucketRange } from "./buckets.js";
 import { compareMetrics, matchesFilter } from "./match.js";
 import { combineBuckets } from "./periods.js";
-import { RecentPoints } from "./recent-points.js";
+import { pointOf, RecentPoints, type StoredBucket } from "./recent-points.js";
 import { SeriesTable, type SeriesState } from "./series-table.js";
 import { yieldToLoop } from "../util/slices.js";
 import type { Aggregate, Datapoint, MetricId, MetricsReader, MetricsWriter, StatisticsQuery } from "./types.js";
@@ -46,14 +46,6 @@ interface SeriesRow {
   dimensions: string;
   unit: string | null;
   last_bucket: number;
-}
-
-interface PointRow {
-  bucket: number;
-  sum: number;
-  count: number;
-  min: number;
-  max: number;
 }
 
 export interface SqliteMetricsOptions {
@@ -112,10 +104,10 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
           "ON CONFLICT (series_id, bucket) DO UPDATE SET sum = sum + excluded.sum, count = count + excluded.count, " +
           "min = MIN(min, excluded.min), max = MAX(max, excluded.max)",
       ),
-      points: this.#db.prepare<[number, number, number], PointRow>(
+      points: this.#db.prepare<[number, number, number], StoredBucket>(
         "SELECT bucket, sum, count, min, max FROM points WHERE series_id = ? AND bucket >= ? AND bucket < ? ORDER BY bucket",
       ),
-      pointsFrom: this.#db.prepare<[number, number], PointRow>(
+      pointsFrom: this.#db.prepare<[number, number], StoredBucket>(
         "SELECT bucket, sum, count, min, max FROM points WHERE series_id = ? AND bucket >= ? ORDER BY bucket",
       ),
       prunePoints: this.#db.prepare("DELETE FROM points WHERE bucket < ?"),
@@ -186,7 +178,7 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
         this.#recent.hold(id, from, to - from, this.#statements.pointsFrom.all(id, from));
         this.#recent.read(id, from, to, buckets);
       } else {
-        for (const r of this.#statements.points.all(id, from, to)) buckets.push([r.bucket, { sum: r.sum, count: r.count, min: r.min, max: r.max }]);
+        for (const row of this.#statements.points.all(id, from, to)) buckets.push(pointOf(row));
       }
     }
     // Samples not yet written are read where they are, not written first: a read that flushed wrote every
