@@ -8,7 +8,8 @@ import { probeImages, processAlive } from "../support/probe.js";
 import { berthFetch, rawGet } from "../support/http.js";
 import { startBerth } from "../support/berth-process.js";
 import { eventually } from "../support/wait.js";
-import { messageOf, startAgent, type AgentProcess } from "../support/agent-process.js";
+import { lastMessages, messageOf, startAgent, type AgentProcess } from "../support/agent-process.js";
+import type { CopyStatusRecord } from "../../src/domain/resources.js";
 import { agentCall, assignInstance, keyOf, leftoverCopy, proxyAddress, startCluster, statusesOf, type TestCluster } from "./agent-support.js";
 
 /** Starts an agent, gives it an endpoint's instance and deploys one echo copy there; returns what the test needs. */
@@ -232,9 +233,20 @@ describe("an agent cut off from the servers", () => {
       await eventually(async () => (agent!.logs.filter((l) => messageOf(l).startsWith("registered with")).length === 2 ? true : undefined), {
         what: "the agent to register again once a server answers",
       });
-      await eventually(async () => (await statusesOf(cluster.store, deployed.endpoint)).find((s) => s.phase === "Ready" && s.pid !== deployed.status.pid), {
-        what: "the endpoint's copy to run again on the agent",
-      });
+      let statuses: CopyStatusRecord[] = [];
+      await eventually(
+        async () => {
+          statuses = await statusesOf(cluster.store, deployed.endpoint);
+          return statuses.find((s) => s.phase === "Ready" && s.pid !== deployed.status.pid);
+        },
+        {
+          // Registering, placing on the new instance and starting the copy: bounded generously for a loaded CI machine.
+          timeoutMs: 60_000,
+          what: () =>
+            `the endpoint's copy to run again on the agent; its statuses: ${JSON.stringify(statuses.map(({ copyId, phase, pid }) => ({ copyId, phase, pid })))}\n` +
+            `the agent's last lines:\n${lastMessages(agent!.logs)}\nthe server's last lines:\n${lastMessages(cluster.servers.at(-1)!.logs)}`,
+        },
+      );
     } finally {
       await agent?.kill();
       await cluster.stop();

@@ -100,3 +100,11 @@ export function startAgent(options: {
 export function messageOf(line: Record<string, unknown>): string {
   return String(line.msg ?? "");
 }
+
+/** The last `count` messages of a process's log, one per line, for a failure message that must say what the process was doing. */
+export function lastMessages(logs: Record<string, unknown>[], count = 15): string {
+  return logs
+    .slice(-count)
+    .map((l) => `  ${messageOf(l)}`)
+    .join("\n");
+}
