@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { request as httpRequest, Agent, type IncomingMessage, type ServerResponse } from "node:http";
-import { request as httpsRequest, Agent as HttpsAgent } from "node:https";
 import { AuthGate } from "../auth/gate.js";
 import { AllowedHosts } from "../auth/hosts.js";
 import { KeyRing } from "../auth/key-ring.js";
@@ -101,14 +100,11 @@ server.on("request", (req: IncomingMessage, res: ServerResponse) => {
 });
 
 const primary = new URL(settings.primaryUrl);
-const tlsToPrimary = primary.protocol === "https:";
-// The primary is this server's own process on loopback, serving the certificate this worker was given.
-const toPrimary = tlsToPrimary
-  ? new HttpsAgent({ keepAlive: true, ca: readFileSync(settings.tls!.cert), checkServerIdentity: () => undefined })
-  : new Agent({ keepAlive: true });
+// The primary is this server's own process, listening in plain HTTP on loopback: TLS ends here.
+const toPrimary = new Agent({ keepAlive: true });
 /** The control plane, the console and /metrics answer from the primary: the request goes there as it came. */
 function relay(req: IncomingMessage, res: ServerResponse): void {
-  const upstream = (tlsToPrimary ? httpsRequest : httpRequest)(
+  const upstream = httpRequest(
     { host: primary.hostname, port: primary.port, method: req.method, path: req.url, headers: req.headers, agent: toPrimary },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);

@@ -273,7 +273,9 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   let ready = false;
   const server = createApiServer({
     gate,
-    tls,
+    // With router workers TLS ends in them: they relay to this process on loopback in plain HTTP, because a
+    // certificate signed by a CA could not be verified there from the certificate file alone.
+    tls: workers ? undefined : tls,
     log: log.child({ component: "api" }),
     jsonServices: [
       sageMakerService(deps, { maxBodyBytes: config.maxApiBodyBytes }),
@@ -301,7 +303,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
   });
   // With workers, this process's own listener is on loopback, for the requests they relay.
   const ownPort = await listen(server, workers ? "127.0.0.1" : config.host, workers ? 0 : config.port);
-  const port = workers ? await workers.start(`${tls ? "https" : "http"}://127.0.0.1:${ownPort}`) : ownPort;
+  const port = workers ? await workers.start(`http://127.0.0.1:${ownPort}`) : ownPort;
   ready = true;
   const url = `${tls ? "https" : "http"}://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   self = { id: cluster ? "" : `${hostname()}-${port}`, url };

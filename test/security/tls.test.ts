@@ -5,6 +5,7 @@ import { Agent } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ListModelsCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { credentials, newDataDir, startBerth, type BerthProcess } from "../support/berth-process.js";
 
@@ -91,5 +92,30 @@ describe("TLS on the API port", { skip: hasOpenssl ? false : "openssl is not ins
     ].join("\n");
     const output = execFileSync(python, ["-c", script, berth.url, files.ca, credentials.accessKeyId, credentials.secretAccessKey], { encoding: "utf8" });
     assert.deepEqual(JSON.parse(output), []);
+  });
+});
+
+describe("TLS on the API port with router workers", { skip: hasOpenssl ? false : "openssl is not installed (apt-get install openssl; CI installs it)" }, () => {
+  let berth: BerthProcess;
+  let files: { ca: string; cert: string; key: string };
+  before(async () => {
+    files = makeCertificates(newDataDir());
+    berth = await startBerth({ args: ["--tls-cert", files.cert, "--tls-key", files.key, "--router-workers", "2"] });
+  });
+  after(async () => {
+    await berth.stop();
+  });
+
+  it("answers the SDK trusting the test CA, for the APIs the workers relay and for invocations they serve", async () => {
+    const client = { endpoint: berth.url, region: "us-east-1", credentials, maxAttempts: 1 };
+    const requestHandler = new NodeHttpHandler({ httpsAgent: new Agent({ ca: readFileSync(files.ca) }) });
+    const sm = new SageMakerClient({ ...client, requestHandler });
+    assert.deepEqual((await sm.send(new ListModelsCommand({}))).Models, [], "a control-plane call reaches the primary through a worker");
+    const runtime = new SageMakerRuntimeClient({ ...client, requestHandler });
+    await assert.rejects(runtime.send(new InvokeEndpointCommand({ EndpointName: "no-such-endpoint", Body: "{}" })), (error: Error) => {
+      assert.equal(error.name, "ValidationError");
+      assert.match(error.message, /no-such-endpoint/);
+      return true;
+    });
   });
 });
