@@ -109,17 +109,31 @@ function relay(req: IncomingMessage, res: ServerResponse): void {
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
+      answer.once("end", () => dropRestOfBody(req, upstream));
     },
   );
   upstream.on("error", (error) => {
-    if (res.headersSent) return void res.destroy(error);
-    res.writeHead(502, { "content-type": "text/plain" });
-    res.end(`the Berth primary process did not answer: ${error.message}\n`);
+    if (!res.headersSent) {
+      res.writeHead(502, { "content-type": "text/plain" });
+      res.end(`the Berth primary process did not answer: ${error.message}\n`);
+    } else if (!res.writableFinished) res.destroy(error);
+    dropRestOfBody(req, upstream);
   });
   res.on("close", () => {
     if (!res.writableFinished) upstream.destroy();
   });
   req.pipe(upstream);
+}
+
+/**
+ * The primary can answer before it has read the whole body (a refusal from the headers alone) and then stop
+ * reading it. The rest is read and dropped here, as the primary does for its own clients, so the client can
+ * finish sending and use its connection for the next request instead of waiting on it forever.
+ */
+function dropRestOfBody(req: IncomingMessage, upstream: ReturnType<typeof httpRequest>): void {
+  if (req.complete) return;
+  req.unpipe(upstream);
+  req.resume();
 }
 
 process.on("message", (message: ToWorker) => {

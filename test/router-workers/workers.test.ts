@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { Agent, request, type IncomingMessage } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
@@ -90,6 +91,39 @@ describe("--router-workers 2: two processes route on one port", () => {
       const client = freshClient(berth);
       assert.equal((await invoke(client, endpoint, component, "{}")).body, "{}");
       client.destroy();
+    }
+  });
+});
+
+/** Sends a POST over the agent's connection and resolves with its status; rejects when no answer comes in time. */
+function post(agent: Agent, url: string, target: string, body: Buffer, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/`,
+      { method: "POST", agent, headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": target, "content-length": body.length } },
+      (res: IncomingMessage) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode!));
+      },
+    );
+    req.setTimeout(20_000, () => req.destroy(new Error(`no answer to ${what} within 20 s on the kept-alive connection`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("--router-workers: requests the workers relay", () => {
+  it("answers the next request on a connection whose last body the primary refused unread", async () => {
+    const berth = await startBerth({ args: ["--router-workers", "2"] });
+    // One connection: the second request can only go once the first one's body has been taken.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const big = Buffer.alloc(3_000_001, "x");
+      assert.equal(await post(agent, berth.url, "SageMaker.CreateModel", big, "the 3 MB unsigned request"), 403, "refused from its headers");
+      assert.equal(await post(agent, berth.url, "SageMaker.ListModels", Buffer.from("{}"), "the request after it"), 403);
+    } finally {
+      agent.destroy();
+      await berth.stop();
     }
   });
 });
