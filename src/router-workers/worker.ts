@@ -128,11 +128,13 @@ function relay(req: IncomingMessage, res: ServerResponse): void {
 /**
  * The primary can answer before it has read the whole body (a refusal from the headers alone) and then stop
  * reading it. The rest is read and dropped here, as the primary does for its own clients, so the client can
- * finish sending and use its connection for the next request instead of waiting on it forever.
+ * finish sending and use its connection for the next request instead of waiting on it forever. The connection
+ * to the primary, left in the middle of a body, is closed rather than kept.
  */
 function dropRestOfBody(req: IncomingMessage, upstream: ReturnType<typeof httpRequest>): void {
   if (req.complete) return;
   req.unpipe(upstream);
+  upstream.destroy();
   req.resume();
 }
 
