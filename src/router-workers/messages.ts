@@ -56,6 +56,8 @@ export type FromWorker =
       /** Requests in flight per copy, and waiting per component ("endpoint\0component", lower-cased), now. */
       inFlight: [string, number][];
       waiting: [string, number][];
+      /** Body bytes the worker holds now, and the requests it has refused because its share was spent. */
+      bodies: { used: number; refused: number };
     }
   | { t: "call"; id: number; call: SessionCall }
   | { t: "wake"; component: string }

@@ -34,7 +34,12 @@ export interface RouterWorkersOptions {
  */
 export class RouterWorkers {
   readonly #options: RouterWorkersOptions;
-  readonly #workers = new Map<number, { worker: Worker; startedAt: number; inFlight: Map<string, number>; waiting: Map<string, number> }>();
+  readonly #workers = new Map<
+    number,
+    { worker: Worker; startedAt: number; inFlight: Map<string, number>; waiting: Map<string, number>; bodies: { used: number; refused: number } }
+  >();
+  /** Refusals counted by workers that have since exited, so the total never goes back. */
+  #refusedByGoneWorkers = 0;
   #table?: RoutingTable;
   #stopping = false;
   #nextCall = 0;
@@ -91,7 +96,7 @@ export class RouterWorkers {
 
   #fork(index: number, port: number): Promise<number> {
     const worker = cluster.fork({ [settingsVariable]: JSON.stringify(this.#settings(index, port)) });
-    const state = { worker, startedAt: Date.now(), inFlight: new Map<string, number>(), waiting: new Map<string, number>() };
+    const state = { worker, startedAt: Date.now(), inFlight: new Map<string, number>(), waiting: new Map<string, number>(), bodies: { used: 0, refused: 0 } };
     this.#workers.set(index, state);
     return new Promise((resolve, reject) => {
       let listened = false;
@@ -122,7 +127,11 @@ export class RouterWorkers {
   }
 
   #forgetWorker(index: number, worker: Worker): void {
-    if (this.#workers.get(index)?.worker === worker) this.#workers.delete(index);
+    const state = this.#workers.get(index);
+    if (state?.worker === worker) {
+      this.#refusedByGoneWorkers += state.bodies.refused;
+      this.#workers.delete(index);
+    }
     for (const byWorker of this.#backlogs.values()) byWorker.delete(index);
     for (const [id, call] of this.#idleCalls) {
       call.pending.delete(index);
@@ -140,6 +149,7 @@ export class RouterWorkers {
       if (state) {
         state.inFlight = new Map(message.inFlight);
         state.waiting = new Map(message.waiting);
+        state.bodies = message.bodies;
       }
     } else if (message.t === "call") void this.#sessionCall(state?.worker, message.id, message.call);
     else if (message.t === "wake") this.#options.onWake(message.component);
@@ -194,6 +204,17 @@ export class RouterWorkers {
   setTable(table: RoutingTable): void {
     this.#table = table;
     this.#broadcast({ t: "table", table });
+  }
+
+  /** The body budget of the workers together, as they last reported: what `/metrics` shows for the server. */
+  get bodies(): { readonly used: number; readonly limit: number; readonly refused: number } {
+    let used = 0;
+    let refused = this.#refusedByGoneWorkers;
+    for (const state of this.#workers.values()) {
+      used += state.bodies.used;
+      refused += state.bodies.refused;
+    }
+    return { used, limit: this.#options.config.limits.bufferedBodyBudgetBytes, refused };
   }
 
   /** Requests in flight to a copy in every worker, as they last reported. */

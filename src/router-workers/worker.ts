@@ -154,8 +154,12 @@ process.on("message", (message: ToWorker) => {
 });
 
 let hadLoad = false;
+const reportedBodies = { used: 0, refused: 0 };
 function report(): void {
-  if (observer.events.length === 0 && !hadLoad) return;
+  const bodies = { used: router.bodies.used, refused: router.bodies.refused };
+  const bodiesChanged = bodies.used !== reportedBodies.used || bodies.refused !== reportedBodies.refused;
+  if (observer.events.length === 0 && !hadLoad && !bodiesChanged) return;
+  Object.assign(reportedBodies, bodies);
   const events = observer.events;
   observer.events = [];
   const inFlight: [string, number][] = [];
@@ -177,7 +181,7 @@ function report(): void {
   }
   // One more report after the last busy one, so the primary sees the loads fall to zero.
   hadLoad = inFlight.length > 0 || waiting.length > 0;
-  send({ t: "report", events, inFlight, waiting });
+  send({ t: "report", events, inFlight, waiting, bodies });
 }
 const reporter = setInterval(report, reportEveryMs);
 

@@ -102,14 +102,14 @@ export class RouterMetrics implements RequestObserver {
   }
 
   /** Exposes the shared body budget: bytes held, the limit, and requests refused because it was spent. Read only when /metrics is. */
-  trackBodyBudget(budget: { readonly used: number; readonly limit: number; readonly refused: number }): void {
+  trackBodyBudget(read: () => { readonly used: number; readonly limit: number; readonly refused: number }): void {
     const registers = [this.registry];
     new Gauge({
       name: "berth_buffered_body_bytes",
       help: "Bytes of request and response bodies the router holds in memory now",
       registers,
       collect() {
-        this.set(budget.used);
+        this.set(read().used);
       },
     });
     new Gauge({
@@ -117,7 +117,7 @@ export class RouterMetrics implements RequestObserver {
       help: "The most the router holds at once (limits.bufferedBodyBudgetBytes)",
       registers,
       collect() {
-        this.set(budget.limit);
+        this.set(read().limit);
       },
     });
     new Counter({
@@ -126,7 +126,7 @@ export class RouterMetrics implements RequestObserver {
       registers,
       collect() {
         this.reset();
-        this.inc(budget.refused);
+        this.inc(read().refused);
       },
     });
   }

@@ -139,7 +139,6 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     clock,
     sessions: sessions.table,
   });
-  metrics.trackBodyBudget(router.bodies);
   registerFleetGauges(metrics.registry, {
     variants: monitoring.sources.variants,
     waiting: () =>
@@ -167,6 +166,8 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
           log: log.child({ component: "router-workers" }),
         })
       : undefined;
+  // With workers the bodies are held there: /metrics shows their budget, not this process's unused one.
+  metrics.trackBodyBudget(() => workers?.bodies ?? router.bodies);
   publisher.subscribe((table) => {
     router.setTable(table);
     workers?.setTable(table);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Agent, request, type IncomingMessage } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { berthFetch } from "../support/http.js";
@@ -123,6 +123,48 @@ describe("--router-workers: requests the workers relay", () => {
       assert.equal(await post(agent, berth.url, "SageMaker.ListModels", Buffer.from("{}"), "the request after it"), 403);
     } finally {
       agent.destroy();
+      await berth.stop();
+    }
+  });
+});
+
+/** A gauge or counter of /metrics with no labels. */
+async function metric(berth: BerthProcess, name: string): Promise<number> {
+  const text = await (await berthFetch(`${berth.url}/metrics`)).text();
+  const match = new RegExp(`^${name} (\\d+)$`, "m").exec(text);
+  if (!match) throw new Error(`no ${name} in /metrics`);
+  return Number(match[1]);
+}
+
+describe("--router-workers: the body budget in /metrics", () => {
+  it("shows the bytes the workers hold, and the whole budget", async () => {
+    const budget = 64 * 1024 * 1024;
+    const berth = await startBerth({ args: ["--router-workers", "2"], config: { holdSeconds: 120, limits: { bufferedBodyBudgetBytes: budget } } });
+    const client = new AbortController();
+    try {
+      const endpoint = await createIcEndpoint(berth.sagemaker);
+      // A copy that never passes /ping: a request for it is held, body and all.
+      const stuck = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0, env: { ECHO_FAIL_PING: "true" } }), null);
+      assert.equal(await metric(berth, "berth_buffered_body_budget_bytes"), budget);
+      const body = Buffer.alloc(6 * 1024 * 1024, "x");
+      const held = berth.runtime
+        .send(new InvokeEndpointCommand({ EndpointName: endpoint, InferenceComponentName: stuck, Body: body, ContentType: "text/plain" }), {
+          abortSignal: client.signal,
+        })
+        .then(
+          () => "answered",
+          (e: Error) => e.name,
+        );
+      await eventually(async () => ((await metric(berth, "berth_buffered_body_bytes")) >= body.length ? true : undefined), {
+        what: "berth_buffered_body_bytes to count the 6 MiB body a worker holds",
+      });
+      client.abort();
+      assert.equal(await held, "AbortError");
+      await eventually(async () => ((await metric(berth, "berth_buffered_body_bytes")) === 0 ? true : undefined), {
+        what: "berth_buffered_body_bytes to fall to 0 once the client left",
+      });
+    } finally {
+      client.abort();
       await berth.stop();
     }
   });
