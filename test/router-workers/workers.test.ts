@@ -95,21 +95,31 @@ describe("--router-workers 2: two processes route on one port", () => {
   });
 });
 
-/** Sends a POST over the agent's connection and resolves with its status; rejects when no answer comes in time. */
-function post(agent: Agent, url: string, target: string, body: Buffer, what: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${url}/`,
-      { method: "POST", agent, headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": target, "content-length": body.length } },
-      (res: IncomingMessage) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode!));
-      },
-    );
-    req.setTimeout(20_000, () => req.destroy(new Error(`no answer to ${what} within 20 s on the kept-alive connection`)));
-    req.on("error", reject);
-    req.end(body);
-  });
+/** Sends a POST over the agent's connection; its status, once answered, is waited for with `answered`. */
+function post(agent: Agent, url: string, target: string, body: Buffer): { status?: number; error?: Error } {
+  const outcome: { status?: number; error?: Error } = {};
+  const req = request(
+    `${url}/`,
+    { method: "POST", agent, headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": target, "content-length": body.length } },
+    (res: IncomingMessage) => {
+      res.resume();
+      res.on("end", () => (outcome.status = res.statusCode));
+    },
+  );
+  req.on("error", (error) => (outcome.error = error));
+  req.end(body);
+  return outcome;
+}
+
+/** Waits until the POST has its answer, and fails saying which request had none. */
+async function answered(outcome: { status?: number; error?: Error }, what: string): Promise<number> {
+  return eventually(
+    async () => {
+      if (outcome.error) throw outcome.error;
+      return outcome.status;
+    },
+    { what: `an answer to ${what} on the kept-alive connection` },
+  );
 }
 
 describe("--router-workers: requests the workers relay", () => {
@@ -119,8 +129,8 @@ describe("--router-workers: requests the workers relay", () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const big = Buffer.alloc(3_000_001, "x");
-      assert.equal(await post(agent, berth.url, "SageMaker.CreateModel", big, "the 3 MB unsigned request"), 403, "refused from its headers");
-      assert.equal(await post(agent, berth.url, "SageMaker.ListModels", Buffer.from("{}"), "the request after it"), 403);
+      assert.equal(await answered(post(agent, berth.url, "SageMaker.CreateModel", big), "the 3 MB unsigned request"), 403, "refused from its headers");
+      assert.equal(await answered(post(agent, berth.url, "SageMaker.ListModels", Buffer.from("{}")), "the request after it"), 403);
     } finally {
       agent.destroy();
       await berth.stop();
