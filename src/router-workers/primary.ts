@@ -1,6 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import type { BerthConfig } from "../config/config.js";
+import type { BodyBudgetReading } from "../router/body-budget.js";
 import type { RequestObserver } from "../router/observer.js";
 import type { SessionTable } from "../router/sessions.js";
 import type { RoutingTable } from "../router/table.js";
@@ -207,7 +208,7 @@ export class RouterWorkers {
   }
 
   /** The body budget of the workers together, as they last reported: what `/metrics` shows for the server. */
-  get bodies(): { readonly used: number; readonly limit: number; readonly refused: number } {
+  get bodies(): BodyBudgetReading {
     let used = 0;
     let refused = this.#refusedByGoneWorkers;
     for (const state of this.#workers.values()) {

@@ -154,12 +154,11 @@ process.on("message", (message: ToWorker) => {
 });
 
 let hadLoad = false;
-const reportedBodies = { used: 0, refused: 0 };
+let reportedBodies = { used: 0, refused: 0 };
 function report(): void {
-  const bodies = { used: router.bodies.used, refused: router.bodies.refused };
-  const bodiesChanged = bodies.used !== reportedBodies.used || bodies.refused !== reportedBodies.refused;
+  const bodiesChanged = router.bodies.used !== reportedBodies.used || router.bodies.refused !== reportedBodies.refused;
   if (observer.events.length === 0 && !hadLoad && !bodiesChanged) return;
-  Object.assign(reportedBodies, bodies);
+  const bodies = (reportedBodies = { used: router.bodies.used, refused: router.bodies.refused });
   const events = observer.events;
   observer.events = [];
   const inFlight: [string, number][] = [];

@@ -3,6 +3,9 @@
  * from the moment they are read until their answer is sent, and non-streaming answers while they are
  * gathered and written. Plain counters: taking and giving back are an add and a compare.
  */
+/** What a budget shows in /metrics: one process's, or the router workers' together. */
+export type BodyBudgetReading = Pick<BodyBudget, "used" | "limit" | "refused">;
+
 export class BodyBudget {
   readonly limit: number;
   #used = 0;

@@ -1,3 +1,4 @@
+import type { BodyBudgetReading } from "./body-budget.js";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { HandleHistogram, type HistogramSeries } from "./histogram.js";
 import type { RequestObserver, RequestOutcome, RequestTarget, RetryReason } from "./observer.js";
@@ -102,7 +103,7 @@ export class RouterMetrics implements RequestObserver {
   }
 
   /** Exposes the shared body budget: bytes held, the limit, and requests refused because it was spent. Read only when /metrics is. */
-  trackBodyBudget(read: () => { readonly used: number; readonly limit: number; readonly refused: number }): void {
+  trackBodyBudget(read: () => BodyBudgetReading): void {
     const registers = [this.registry];
     new Gauge({
       name: "berth_buffered_body_bytes",
