@@ -9,6 +9,7 @@ export type Expression =
   | { kind: "negate"; operand: Expression }
   | { kind: "binary"; operator: "+" | "-" | "*" | "/"; left: Expression; right: Expression };
 
+/** A metric's datapoints: timestamps ascending and unique (period starts), one value each. */
 export interface Series {
   timestamps: number[];
   values: number[];
@@ -128,15 +129,35 @@ function combine(left: Series | number, right: Series | number, op: (a: number, 
   };
   if (typeof left === "number") {
     const r = right as Series;
-    r.timestamps.forEach((t, i) => push(t, op(left, r.values[i]!)));
+    for (let i = 0; i < r.timestamps.length; i++) push(r.timestamps[i]!, op(left, r.values[i]!));
   } else if (typeof right === "number") {
-    left.timestamps.forEach((t, i) => push(t, op(left.values[i]!, right)));
+    for (let i = 0; i < left.timestamps.length; i++) push(left.timestamps[i]!, op(left.values[i]!, right));
   } else {
-    const at = new Map(right.timestamps.map((t, i) => [t, right.values[i]!]));
-    left.timestamps.forEach((t, i) => {
-      const r = at.get(t);
-      if (r !== undefined) push(t, op(left.values[i]!, r));
-    });
+    // Both ascending: one merge pass over the two, no lookup table.
+    const rt = right.timestamps;
+    let j = 0;
+    for (let i = 0; i < left.timestamps.length; i++) {
+      const t = left.timestamps[i]!;
+      while (j < rt.length && rt[j]! < t) j++;
+      if (j === rt.length) break;
+      if (rt[j] === t) push(t, op(left.values[i]!, right.values[j]!));
+    }
   }
   return out;
+}
+
+/**
+ * An upper bound on the datapoints evaluating the expression touches when no series it reads has more
+ * than `points`: each operator that meets a series reads at most two of that size.
+ */
+export function workBound(expression: Expression, points: number): number {
+  switch (expression.kind) {
+    case "number":
+    case "ref":
+      return 0;
+    case "negate":
+      return workBound(expression.operand, points) + points;
+    case "binary":
+      return workBound(expression.left, points) + workBound(expression.right, points) + 2 * points;
+  }
 }

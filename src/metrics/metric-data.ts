@@ -1,6 +1,6 @@
 import { cloudWatchErrors } from "../domain/errors/cloudwatch.js";
 import type { TimeScale } from "../util/time-scale.js";
-import { evaluateExpression, ExpressionError, parseExpression, references, type Expression, type Series } from "./expression.js";
+import { evaluateExpression, ExpressionError, parseExpression, references, workBound, type Expression, type Series } from "./expression.js";
 import { checkStatistic, isValidPeriod, unitMatches } from "./resolution.js";
 import type { MetricId, MetricsReader, ReadScope, Statistic } from "./types.js";
 
@@ -28,6 +28,15 @@ export interface QueryResult {
   values: number[];
 }
 
+/** GetMetricData's documented limit on MetricDataQuery structures in one call. */
+export const maxQueries = 500;
+/**
+ * Datapoints the metric math of one request (or one alarm evaluation) may touch, bounded before any is
+ * read: evaluation runs on the event loop, and 2,048 characters of `m+m+…` over a day of 10-second
+ * points would otherwise hold it for seconds. About 10 ms of work at this many.
+ */
+export const maxMathDatapoints = 2_000_000;
+
 interface Checked {
   query: MetricDataQuery;
   statistic?: Statistic;
@@ -36,6 +45,7 @@ interface Checked {
 
 /** Validates the queries as a whole: ids, exactly one of MetricStat and Expression, statistics, periods, references. */
 export function checkQueries(queries: MetricDataQuery[]): Map<string, Checked> {
+  if (queries.length > maxQueries) throw cloudWatchErrors.tooManyQueries(queries.length, maxQueries);
   const byId = new Map<string, Checked>();
   for (const query of queries) {
     if (!/^[a-z][a-zA-Z0-9_]*$/.test(query.Id)) throw cloudWatchErrors.badQueryId(query.Id);
@@ -84,6 +94,13 @@ function findCycle(id: string, byId: Map<string, Checked>, path: Set<string>): v
   path.delete(id);
 }
 
+/** Refuses queries whose metric math could touch more than maxMathDatapoints when no series has more than `points`. */
+export function checkMathWork(checked: Map<string, Checked>, points: number): void {
+  let bound = 0;
+  for (const { expression } of checked.values()) if (expression) bound += workBound(expression, points);
+  if (bound > maxMathDatapoints) throw cloudWatchErrors.mathTooLarge(bound, maxMathDatapoints, points);
+}
+
 /** The series the queries read and the buckets they may touch (each query's window starts on its own period). */
 export function queryScope(queries: MetricDataQuery[], window: { startMs: number; endMs: number }, timeScale: TimeScale): ReadScope {
   const metrics: MetricId[] = [];
@@ -104,6 +121,12 @@ export function queryScope(queries: MetricDataQuery[], window: { startMs: number
  */
 export function runQueries(reader: MetricsReader, queries: MetricDataQuery[], window: { startMs: number; endMs: number }, timeScale: TimeScale): QueryResult[] {
   const byId = checkQueries(queries);
+  let points = 0;
+  for (const { query } of byId.values()) {
+    const periodMs = query.MetricStat ? timeScale.ms(query.MetricStat.Period) : 0;
+    if (periodMs > 0) points = Math.max(points, Math.ceil((window.endMs - Math.floor(window.startMs / periodMs) * periodMs) / periodMs));
+  }
+  checkMathWork(byId, points);
   const computed = new Map<string, Series>();
   const seriesOf = (id: string): Series => {
     const done = computed.get(id);

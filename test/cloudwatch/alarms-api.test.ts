@@ -11,6 +11,7 @@ import {
   ListTagsForResourceCommand,
   TagResourceCommand,
   UntagResourceCommand,
+  GetMetricDataCommand,
   GetMetricStatisticsCommand,
   PutMetricAlarmCommand,
   PutMetricDataCommand,
@@ -246,6 +247,42 @@ describe("CloudWatch alarms over the API", () => {
         "PutMetricData into AWS/",
         () => cw.send(new PutMetricDataCommand({ Namespace: "AWS/SageMaker", MetricData: [{ MetricName: "Invocations", Value: 1 }] })),
         expectError("InvalidParameterValueException", "InvalidParameterValue", /reserved/),
+      ],
+      [
+        "an alarm whose metric math could combine too many datapoints in one evaluation",
+        () =>
+          cw.send(
+            new PutMetricAlarmCommand({
+              ...alarm(name, "M", {
+                MetricName: undefined,
+                Namespace: undefined,
+                Dimensions: undefined,
+                Statistic: undefined,
+                Period: undefined,
+                EvaluationPeriods: 8640,
+              }),
+              Metrics: [
+                { Id: "m", MetricStat: { Metric: { Namespace: namespace, MetricName: "M" }, Period: 10, Stat: "Sum" }, ReturnData: false },
+                { Id: "total", Expression: Array(1000).fill("m").join("+") },
+              ],
+            }),
+          ),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /could combine up to [\d,]+ datapoints \(8,641 per series\)/),
+      ],
+      [
+        "GetMetricData whose metric math could combine too many datapoints",
+        () =>
+          cw.send(
+            new GetMetricDataCommand({
+              StartTime: new Date(Date.now() - 86_400_000),
+              EndTime: new Date(),
+              MetricDataQueries: [
+                { Id: "m", MetricStat: { Metric: { Namespace: namespace, MetricName: "M" }, Period: 10, Stat: "Sum" }, ReturnData: false },
+                { Id: "total", Expression: Array(1000).fill("m").join("+") },
+              ],
+            }),
+          ),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /over the limit of 2,000,000/),
       ],
       [
         "SetAlarmState with reason data that is not JSON",

@@ -91,7 +91,28 @@ describe("metric data queries", () => {
       /multiple of 10 seconds/,
     ],
     ["refuses a query with both MetricStat and Expression", [{ ...stat("e", errors), Expression: "1" }], /exactly one of MetricStat and Expression/],
+    [
+      "refuses more than 500 queries in one call",
+      Array.from({ length: 501 }, (_, i) => stat(`q${i}`, errors)),
+      /501 MetricDataQuery structures; the most one call accepts is 500/,
+    ],
   ];
+  it("refuses metric math that could combine more datapoints than its limit, before reading any", () => {
+    // 2,048 characters of e+e+… over a day at a 10-second period: about 17 million datapoints combined.
+    const day = { startMs: T0, endMs: T0 + 86_400_000 };
+    const fine = { ...stat("e", errors, false), MetricStat: { ...stat("e", errors).MetricStat!, Period: 10 } };
+    const sum = (terms: number) => ({ Id: "total", Expression: Array(terms).fill("e").join("+") });
+    assert.throws(
+      () => runQueries(store, [fine, sum(1000)], day, new TimeScale(60)),
+      (error: Error) =>
+        error.name === "InvalidParameterValueException" &&
+        /could combine up to 17,262,720 datapoints \(8,640 per series\), over the limit of 2,000,000/.test(error.message),
+    );
+    // The same sum over an hour, or a short sum over the day, is answered.
+    assert.equal(runQueries(store, [fine, sum(1000)], { startMs: T0, endMs: T0 + 600_000 }, new TimeScale(60)).length, 1);
+    assert.equal(runQueries(store, [fine, sum(3)], day, new TimeScale(60)).length, 1);
+  });
+
   for (const [name, queries, message] of refused) {
     it(name, () =>
       assert.throws(

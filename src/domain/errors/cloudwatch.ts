@@ -72,6 +72,13 @@ export const cloudWatchErrors = {
     invalidValue(
       `Expression '${expression}' of query '${id}' is not valid: ${detail}. Berth's metric math supports query ids, numbers, + - * / and parentheses.`,
     ),
+  tooManyQueries: (count: number, limit: number) =>
+    invalidValue(`The request has ${count} MetricDataQuery structures; the most one call accepts is ${limit}. Split the queries over several calls.`),
+  mathTooLarge: (bound: number, limit: number, points: number) =>
+    invalidValue(
+      `The metric math in this request could combine up to ${bound.toLocaleString("en-US")} datapoints (${points.toLocaleString("en-US")} per series), ` +
+        `over the limit of ${limit.toLocaleString("en-US")}. Use fewer or shorter expressions, a longer Period, or a shorter time range.`,
+    ),
   duplicateQueryId: (id: string) => invalidValue(`The Id '${id}' is used by more than one MetricDataQuery; every Id must be unique.`),
   badQueryId: (id: string) =>
     invalidValue(`The Id '${id}' is not valid: it must start with a lower-case letter and contain only letters, numbers and underscores.`),

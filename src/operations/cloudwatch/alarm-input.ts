@@ -1,7 +1,7 @@
 import type { ActionRegistry } from "../../controllers/alarms/actions.js";
 import { allActions, watchedQuery, type MetricAlarmConfig } from "../../alarms/alarm-config.js";
 import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
-import { checkQueries, type MetricDataQuery } from "../../metrics/metric-data.js";
+import { checkMathWork, checkQueries, type MetricDataQuery } from "../../metrics/metric-data.js";
 import { looksExtended } from "../../metrics/resolution.js";
 import { isStatistic } from "../../metrics/aggregate.js";
 import { checkDimensions } from "./metric-input.js";
@@ -41,11 +41,12 @@ export function checkAlarmInput(input: PutMetricAlarmInput, actions?: ActionRegi
   if (input.TreatMissingData !== undefined && !treatments.has(input.TreatMissingData)) throw cloudWatchErrors.invalidTreatMissingData(input.TreatMissingData);
 
   let periodSeconds: number;
+  let checked: ReturnType<typeof checkQueries> | undefined;
   if (input.Metrics) {
     if ([input.MetricName, input.Namespace, input.Statistic, input.ExtendedStatistic, input.Dimensions, input.Period].some((v) => v !== undefined)) {
       throw cloudWatchErrors.metricAndMetrics();
     }
-    checkQueries(input.Metrics);
+    checked = checkQueries(input.Metrics);
     const returning = input.Metrics.filter((q) => q.ReturnData !== false).length;
     if (returning !== 1) throw cloudWatchErrors.alarmMetricsReturn(returning);
     for (const query of input.Metrics) if (query.MetricStat) checkAlarmPeriod(query.MetricStat.Period);
@@ -72,6 +73,11 @@ export function checkAlarmInput(input: PutMetricAlarmInput, actions?: ActionRegi
     throw cloudWatchErrors.datapointsExceedPeriods(input.DatapointsToAlarm, periods);
   const limit = periodSeconds >= 3600 ? 7 * 86400 : 86400;
   if (periods * periodSeconds > limit) throw cloudWatchErrors.evaluationTooLong(periods * periodSeconds, limit);
+  if (checked) {
+    // Each evaluation reads the window at every query's own period: the shortest gives the most points.
+    const shortest = Math.min(...input.Metrics!.flatMap((q) => (q.MetricStat ? [q.MetricStat.Period] : [])));
+    checkMathWork(checked, Math.ceil((periods * periodSeconds) / shortest) + 1);
+  }
   if (actions) for (const arn of allActions(input as MetricAlarmConfig)) if (!actions.accepts(arn)) throw cloudWatchErrors.invalidAction(arn);
   return config as MetricAlarmConfig;
 }
