@@ -89,4 +89,28 @@ describe("Application Auto Scaling describes by resource", () => {
       );
     }
   });
+
+  it("takes a ResourceId spelled in another case as the same component, with one target in the spelling it was created with", async () => {
+    const shouted = `inference-component/${resources[1]!.slice("inference-component/".length).toUpperCase()}`;
+    assert.notEqual(shouted, resources[1]);
+    await aas.send(
+      new RegisterScalableTargetCommand({ ServiceNamespace: "sagemaker", ResourceId: shouted, ScalableDimension: dimension, MinCapacity: 0, MaxCapacity: 5 }),
+    );
+    const targets = (await aas.send(new DescribeScalableTargetsCommand({ ServiceNamespace: "sagemaker" }))).ScalableTargets!.filter(
+      (t) => t.ResourceId!.toLowerCase() === resources[1]!.toLowerCase(),
+    );
+    assert.deepEqual(
+      targets.map((t) => [t.ResourceId, t.MaxCapacity]),
+      [[resources[1], 5]],
+      "the registration updated the one target",
+    );
+    const policies = (await aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: "sagemaker", ResourceId: shouted }))).ScalingPolicies!;
+    assert.deepEqual(
+      policies.map((p) => [p.ResourceId, p.PolicyName]),
+      [
+        [resources[1], "in"],
+        [resources[1], "out"],
+      ],
+    );
+  });
 });
