@@ -1,5 +1,5 @@
 /**
- * One page of a short list whose order does not change between calls (tags, AAS Describe results): the
+ * One page of a short list whose order does not change between calls (a resource's tags): the
  * token carries the offset of the next item, and a token that does not parse is refused with the
  * protocol's own error.
  */

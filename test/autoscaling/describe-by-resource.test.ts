@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
   ApplicationAutoScalingClient,
+  DeleteScalingPolicyCommand,
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
   PutScalingPolicyCommand,
@@ -18,10 +19,11 @@ describe("Application Auto Scaling describes by resource", () => {
   let berth: BerthProcess;
   let aas: ApplicationAutoScalingClient;
   let resources: string[];
+  let endpoint: string;
   before(async () => {
     berth = await startBerth();
     aas = new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials, maxAttempts: 1 });
-    const endpoint = await createIcEndpoint(berth.sagemaker);
+    endpoint = await createIcEndpoint(berth.sagemaker);
     // The second name starts with the first, so a resource id is a prefix of another one.
     const first = uniqueName("ic");
     const names = [first, `${first}-b`, uniqueName("ic")];
@@ -112,5 +114,43 @@ describe("Application Auto Scaling describes by resource", () => {
         [resources[1], "out"],
       ],
     );
+  });
+
+  it("pages policies from where the last page ended: a policy deleted between pages hides none of the others", async () => {
+    const name = uniqueName("paged");
+    await berth.sagemaker.send(new CreateInferenceComponentCommand(echoComponent(endpoint, { name, copies: 0 })));
+    const ResourceId = `inference-component/${name}`;
+    await aas.send(
+      new RegisterScalableTargetCommand({ ServiceNamespace: "sagemaker", ResourceId, ScalableDimension: dimension, MinCapacity: 0, MaxCapacity: 2 }),
+    );
+    const policy = (PolicyName: string) =>
+      new PutScalingPolicyCommand({
+        ServiceNamespace: "sagemaker",
+        ResourceId,
+        ScalableDimension: dimension,
+        PolicyName,
+        PolicyType: "StepScaling",
+        StepScalingPolicyConfiguration: { AdjustmentType: "ChangeInCapacity", StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
+      });
+    for (const policyName of ["in", "mid", "out"]) await aas.send(policy(policyName));
+    const page = async (NextToken?: string) =>
+      aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: "sagemaker", ResourceId, MaxResults: 1, NextToken }));
+    const first = await page();
+    assert.deepEqual(
+      first.ScalingPolicies!.map((p) => p.PolicyName),
+      ["in"],
+    );
+    await aas.send(new DeleteScalingPolicyCommand({ ServiceNamespace: "sagemaker", ResourceId, ScalableDimension: dimension, PolicyName: "in" }));
+    const second = await page(first.NextToken);
+    assert.deepEqual(
+      second.ScalingPolicies!.map((p) => p.PolicyName),
+      ["mid"],
+    );
+    const third = await page(second.NextToken);
+    assert.deepEqual(
+      third.ScalingPolicies!.map((p) => p.PolicyName),
+      ["out"],
+    );
+    assert.equal(third.NextToken, undefined);
   });
 });

@@ -152,7 +152,7 @@ export interface DescribeScalingPoliciesInput {
 export async function describeScalingPolicies(deps: AutoscalingDeps, input: DescribeScalingPoliciesInput) {
   const names = input.PolicyNames ? new Set(input.PolicyNames) : undefined;
   const all = (await recordsOfResource(deps, "scaling-policy", input)).filter((p) => !names || names.has(p.name));
-  const page = pageOf(all, input, 10);
+  const page = pageOf(all, input, 10, (p) => keys.scalingPolicy(p.resourceId, p.scalableDimension, p.name));
   return compact({
     ScalingPolicies: page.items.map((p) =>
       compact({

@@ -97,7 +97,7 @@ export interface DescribeScheduledActionsInput {
 export async function describeScheduledActions(deps: AutoscalingDeps, input: DescribeScheduledActionsInput) {
   const names = input.ScheduledActionNames ? new Set(input.ScheduledActionNames) : undefined;
   const all = (await recordsOfResource(deps, "scheduled-action", input)).filter((a) => !names || names.has(a.name));
-  const page = pageOf(all, input, 50);
+  const page = pageOf(all, input, 50, (a) => keys.scheduledAction(a.resourceId, a.scalableDimension, a.name));
   return compact({
     ScheduledActions: page.items.map((a) =>
       compact({

@@ -114,7 +114,7 @@ export async function describeScalableTargets(deps: AutoscalingDeps, input: Desc
   const all = (await targetsOf(deps, ids))
     .map((e) => e.value)
     .filter((t) => (!ids || ids.has(t.resourceId)) && (!input.ScalableDimension || t.scalableDimension === input.ScalableDimension));
-  const page = pageOf(all, input, 50);
+  const page = pageOf(all, input, 50, (t) => keys.scalableTarget(t.resourceId, t.scalableDimension));
   return compact({ ScalableTargets: page.items.map(describeTarget), NextToken: page.nextToken });
 }
 
