@@ -36,6 +36,12 @@ export const maxQueries = 500;
  * points would otherwise hold it for seconds. About 10 ms of work at this many.
  */
 export const maxMathDatapoints = 2_000_000;
+/**
+ * Datapoints the metric queries of one request may read: ten of GetMetricData's documented 100,800-point
+ * pages. A stored point costs a few microseconds to read, so this is seconds of work at most, spread
+ * between other requests (runQueriesYielding).
+ */
+export const maxReadDatapoints = 1_008_000;
 
 interface Checked {
   query: MetricDataQuery;
@@ -120,35 +126,65 @@ export function queryScope(queries: MetricDataQuery[], window: { startMs: number
  * scaled by the time scale). Returns a result per query with ReturnData (default true), in order.
  */
 export function runQueries(reader: MetricsReader, queries: MetricDataQuery[], window: { startMs: number; endMs: number }, timeScale: TimeScale): QueryResult[] {
-  const byId = checkQueries(queries);
-  let points = 0;
-  for (const { query } of byId.values()) {
-    const periodMs = query.MetricStat ? timeScale.ms(query.MetricStat.Period) : 0;
-    if (periodMs > 0) points = Math.max(points, Math.ceil((window.endMs - Math.floor(window.startMs / periodMs) * periodMs) / periodMs));
+  const steps = querySteps(reader, queries, window, timeScale);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
   }
-  checkMathWork(byId, points);
+}
+
+/** runQueries for a request: the event loop serves others between metric reads, every `yieldEvery` datapoints read. */
+export async function runQueriesYielding(
+  reader: MetricsReader,
+  queries: MetricDataQuery[],
+  window: { startMs: number; endMs: number },
+  timeScale: TimeScale,
+  yieldEvery = 10_000,
+): Promise<QueryResult[]> {
+  const steps = querySteps(reader, queries, window, timeScale);
+  let read = 0;
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    read += step.value;
+    if (read >= yieldEvery) {
+      read = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+/** The queries' work in steps: each metric read yields the datapoints it read; the math runs last, bounded (checkMathWork). */
+function* querySteps(
+  reader: MetricsReader,
+  queries: MetricDataQuery[],
+  window: { startMs: number; endMs: number },
+  timeScale: TimeScale,
+): Generator<number, QueryResult[]> {
+  const byId = checkQueries(queries);
+  let longest = 0;
+  let total = 0;
+  for (const { query } of byId.values()) {
+    if (!query.MetricStat) continue;
+    const periodMs = timeScale.ms(query.MetricStat.Period);
+    const points = Math.ceil((window.endMs - Math.floor(window.startMs / periodMs) * periodMs) / periodMs);
+    longest = Math.max(longest, points);
+    total += points;
+  }
+  if (total > maxReadDatapoints) throw cloudWatchErrors.readTooLarge(total, maxReadDatapoints);
+  checkMathWork(byId, longest);
   const computed = new Map<string, Series>();
+  for (const [id, checked] of byId) {
+    if (!checked.query.MetricStat) continue;
+    const series = readMetric(reader, checked, window, timeScale);
+    computed.set(id, series);
+    yield series.timestamps.length;
+  }
   const seriesOf = (id: string): Series => {
     const done = computed.get(id);
     if (done) return done;
-    const checked = byId.get(id)!;
-    let series: Series;
-    if (checked.expression) {
-      const value = evaluateExpression(checked.expression, seriesOf);
-      series = typeof value === "number" ? { timestamps: [], values: [] } : value;
-    } else {
-      const stat = checked.query.MetricStat!;
-      const metric = { namespace: stat.Metric.Namespace!, name: stat.Metric.MetricName!, dimensions: stat.Metric.Dimensions ?? [] };
-      series = { timestamps: [], values: [] };
-      if (unitMatches(reader.unitOf?.(metric), stat.Unit)) {
-        const periodMs = timeScale.ms(stat.Period);
-        const startMs = Math.floor(window.startMs / periodMs) * periodMs;
-        for (const point of reader.statistics({ metric, statistic: checked.statistic!, periodMs, startMs, endMs: window.endMs })) {
-          series.timestamps.push(point.timestamp);
-          series.values.push(point.value);
-        }
-      }
-    }
+    const value = evaluateExpression(byId.get(id)!.expression!, seriesOf);
+    const series = typeof value === "number" ? { timestamps: [], values: [] } : value;
     computed.set(id, series);
     return series;
   };
@@ -159,4 +195,18 @@ export function runQueries(reader: MetricsReader, queries: MetricDataQuery[], wi
     results.push({ id: query.Id, label: query.Label ?? query.MetricStat?.Metric.MetricName ?? query.Id, timestamps: series.timestamps, values: series.values });
   }
   return results;
+}
+
+function readMetric(reader: MetricsReader, checked: Checked, window: { startMs: number; endMs: number }, timeScale: TimeScale): Series {
+  const stat = checked.query.MetricStat!;
+  const metric = { namespace: stat.Metric.Namespace!, name: stat.Metric.MetricName!, dimensions: stat.Metric.Dimensions ?? [] };
+  const series: Series = { timestamps: [], values: [] };
+  if (!unitMatches(reader.unitOf?.(metric), stat.Unit)) return series;
+  const periodMs = timeScale.ms(stat.Period);
+  const startMs = Math.floor(window.startMs / periodMs) * periodMs;
+  for (const point of reader.statistics({ metric, statistic: checked.statistic!, periodMs, startMs, endMs: window.endMs })) {
+    series.timestamps.push(point.timestamp);
+    series.values.push(point.value);
+  }
+  return series;
 }

@@ -113,6 +113,31 @@ describe("metric data queries", () => {
     assert.equal(runQueries(store, [fine, sum(3)], day, new TimeScale(60)).length, 1);
   });
 
+  it("refuses queries that could read more datapoints than its limit, before reading any", () => {
+    const day = { startMs: T0, endMs: T0 + 86_400_000 };
+    const every10s = (id: string) => ({ ...stat(id, errors), MetricStat: { ...stat(id, errors).MetricStat!, Period: 10 } });
+    assert.throws(
+      () =>
+        runQueries(
+          store,
+          Array.from({ length: 117 }, (_, i) => every10s(`q${i}`)),
+          day,
+          new TimeScale(60),
+        ),
+      (error: Error) =>
+        error.name === "InvalidParameterValueException" && /could read up to 1,010,880 datapoints, over the limit of 1,008,000/.test(error.message),
+    );
+    assert.equal(
+      runQueries(
+        store,
+        Array.from({ length: 116 }, (_, i) => every10s(`q${i}`)),
+        day,
+        new TimeScale(60),
+      ).length,
+      116,
+    );
+  });
+
   for (const [name, queries, message] of refused) {
     it(name, () =>
       assert.throws(

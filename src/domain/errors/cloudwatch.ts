@@ -79,6 +79,11 @@ export const cloudWatchErrors = {
       `The metric math in this request could combine up to ${bound.toLocaleString("en-US")} datapoints (${points.toLocaleString("en-US")} per series), ` +
         `over the limit of ${limit.toLocaleString("en-US")}. Use fewer or shorter expressions, a longer Period, or a shorter time range.`,
     ),
+  readTooLarge: (points: number, limit: number) =>
+    invalidValue(
+      `The metric queries in this request could read up to ${points.toLocaleString("en-US")} datapoints, over the limit of ${limit.toLocaleString("en-US")}. ` +
+        `Use a longer Period, a shorter time range, or fewer queries per call.`,
+    ),
   duplicateQueryId: (id: string) => invalidValue(`The Id '${id}' is used by more than one MetricDataQuery; every Id must be unique.`),
   badQueryId: (id: string) =>
     invalidValue(`The Id '${id}' is not valid: it must start with a lower-case letter and contain only letters, numbers and underscores.`),

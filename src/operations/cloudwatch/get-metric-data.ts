@@ -1,5 +1,5 @@
 import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
-import { queryScope, runQueries, type MetricDataQuery } from "../../metrics/metric-data.js";
+import { queryScope, runQueriesYielding, type MetricDataQuery } from "../../metrics/metric-data.js";
 import { gathered } from "../../metrics/types.js";
 import { compact, time } from "../output.js";
 import type { CloudWatchDeps } from "./deps.js";
@@ -20,7 +20,7 @@ export async function getMetricData(deps: CloudWatchDeps, input: GetMetricDataIn
   const range = timeRange(input.StartTime, input.EndTime);
   if (input.MaxDatapoints !== undefined && input.MaxDatapoints < 1) throw cloudWatchErrors.invalidValue("MaxDatapoints must be at least 1.");
   const reader = await gathered(deps.reader, queryScope(input.MetricDataQueries, range, deps.timeScale));
-  const results = runQueries(reader, input.MetricDataQueries, range, deps.timeScale);
+  const results = await runQueriesYielding(reader, input.MetricDataQueries, range, deps.timeScale);
   if (results.length === 0) throw cloudWatchErrors.nothingReturned();
   const descending = (input.ScanBy ?? "TimestampDescending") === "TimestampDescending";
   const request = fingerprint([input.MetricDataQueries, input.StartTime, input.EndTime, input.ScanBy]);
