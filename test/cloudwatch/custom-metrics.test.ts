@@ -143,4 +143,48 @@ describe("custom metrics over the API", () => {
     );
     assert.deepEqual((await cw.send(new ListMetricsCommand({ Namespace: namespace }))).Metrics, []);
   });
+
+  it("refuses values beyond ±2^360 and counts beyond 0..2^360, so sums stay finite", async () => {
+    const namespace = uniqueName("Range");
+    const refused: [MetricDatum, string][] = [
+      [{ MetricName: "Big", Value: 1.7e308 }, "MetricData.member.1.Value"],
+      [{ MetricName: "Big", Values: [1, -1e109] }, "MetricData.member.1.Values.member.2"],
+      [{ MetricName: "Big", Values: [1, 2], Counts: [1, 1e300] }, "MetricData.member.1.Counts.member.2"],
+      [{ MetricName: "Big", Values: [1], Counts: [-1] }, "MetricData.member.1.Counts.member.1"],
+      [{ MetricName: "Big", StatisticValues: { SampleCount: 1, Sum: 1e200, Minimum: 1e200, Maximum: 1e200 } }, "MetricData.member.1.StatisticValues.Sum"],
+    ];
+    for (const [datum, member] of refused) {
+      await assert.rejects(
+        cw.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: [datum] })),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", new RegExp(`parameter ${member.replace(/\./g, "\\.")} is invalid`)),
+      );
+    }
+    assert.deepEqual((await cw.send(new ListMetricsCommand({ Namespace: namespace }))).Metrics, []);
+
+    const at = minuteStart();
+    const edge = 2 ** 360;
+    await cw.send(
+      new PutMetricDataCommand({
+        Namespace: namespace,
+        MetricData: [
+          { MetricName: "Edge", Value: edge, Timestamp: new Date(at + 100) },
+          { MetricName: "Edge", Values: [edge], Counts: [edge], Timestamp: new Date(at + 200) },
+        ],
+      }),
+    );
+    const stats = await cw.send(
+      new GetMetricStatisticsCommand({
+        Namespace: namespace,
+        MetricName: "Edge",
+        StartTime: new Date(at),
+        EndTime: new Date(at + 1_000),
+        Period: 60,
+        Statistics: ["Sum", "SampleCount", "Average"],
+      }),
+    );
+    assert.deepEqual(
+      stats.Datapoints!.map((d) => [d.Sum, d.SampleCount, d.Average]),
+      [[edge + edge * edge, 1 + edge, (edge + edge * edge) / (1 + edge)]],
+    );
+  });
 });

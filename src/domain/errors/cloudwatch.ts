@@ -53,6 +53,10 @@ export const cloudWatchErrors = {
   countsMismatch: (index: number, values: number, counts: number) =>
     invalidValue(`MetricData.member.${index}: Values has ${values} entries but Counts has ${counts}; give one count per value or leave Counts out.`),
   datumWithoutValue: (index: number) => missing(`MetricData.member.${index} needs one of Value, Values or StatisticValues.`),
+  valueOutOfRange: (where: string, value: number, lowest: string) =>
+    invalidValue(
+      `The value ${value} for parameter ${where} is invalid: CloudWatch accepts ${lowest} to 2^360 (about 2.35e108). Send a value within that range.`,
+    ),
   badStatisticSet: (index: number, detail: string) => invalidValue(`MetricData.member.${index}.StatisticValues is inconsistent: ${detail}.`),
   timestampOutOfRange: (index: number, detail: string) => invalidValue(`MetricData.member.${index}.Timestamp is ${detail}.`),
   tooManyValues: (index: number, count: number, limit: number) =>

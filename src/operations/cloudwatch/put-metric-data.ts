@@ -5,6 +5,8 @@ import { checkDimensions, type DimensionsInput } from "./metric-input.js";
 
 const maxMetricData = 1000;
 const maxValuesPerDatum = 150;
+/** CloudWatch's documented bound on every datapoint value; it keeps 150 values times their counts far from overflowing a double. */
+const maxMagnitude = 2 ** 360;
 
 export interface MetricDatum {
   MetricName: string;
@@ -64,9 +66,14 @@ function checkDatum(deps: CloudWatchDeps, namespace: string, datum: MetricDatum,
   if (atMs > now + deps.timeScale.ms(2 * 3600)) throw cloudWatchErrors.timestampOutOfRange(index, "more than 2 hours (API time) in the future");
   const metric: MetricId = { namespace, name: datum.MetricName, dimensions: datum.Dimensions ?? [] };
   const base = { metric, atMs, unit: datum.Unit };
-  if (datum.Value !== undefined) return { ...base, single: datum.Value, aggregate: { sum: datum.Value, count: 1, min: datum.Value, max: datum.Value } };
+  const where = `MetricData.member.${index}`;
+  if (datum.Value !== undefined) {
+    checkValue(datum.Value, `${where}.Value`);
+    return { ...base, single: datum.Value, aggregate: { sum: datum.Value, count: 1, min: datum.Value, max: datum.Value } };
+  }
   if (datum.StatisticValues) {
     const s = datum.StatisticValues;
+    for (const field of ["SampleCount", "Sum", "Minimum", "Maximum"] as const) checkValue(s[field], `${where}.StatisticValues.${field}`);
     if (!(s.SampleCount > 0)) throw cloudWatchErrors.badStatisticSet(index, "SampleCount must be above 0");
     if (s.Minimum > s.Maximum) throw cloudWatchErrors.badStatisticSet(index, `Minimum (${s.Minimum}) is above Maximum (${s.Maximum})`);
     return { ...base, aggregate: { sum: s.Sum, count: s.SampleCount, min: s.Minimum, max: s.Maximum } };
@@ -74,10 +81,11 @@ function checkDatum(deps: CloudWatchDeps, namespace: string, datum: MetricDatum,
   const values = datum.Values!;
   if (values.length > maxValuesPerDatum) throw cloudWatchErrors.tooManyValues(index, values.length, maxValuesPerDatum);
   if (datum.Counts !== undefined && datum.Counts.length !== values.length) throw cloudWatchErrors.countsMismatch(index, values.length, datum.Counts.length);
+  values.forEach((v, i) => checkValue(v, `${where}.Values.member.${i + 1}`));
+  datum.Counts?.forEach((c, i) => checkValue(c, `${where}.Counts.member.${i + 1}`, true));
   const aggregate: Aggregate = { sum: 0, count: 0, min: Infinity, max: -Infinity };
   values.forEach((v, i) => {
     const count = datum.Counts?.[i] ?? 1;
-    if (count < 0) throw cloudWatchErrors.invalidValue(`MetricData.member.${index}.Counts must not be negative.`);
     if (count === 0) return;
     aggregate.sum += v * count;
     aggregate.count += count;
@@ -85,4 +93,10 @@ function checkDatum(deps: CloudWatchDeps, namespace: string, datum: MetricDatum,
     aggregate.max = Math.max(aggregate.max, v);
   });
   return { ...base, aggregate };
+}
+
+/** Counts are datapoint values too, and a negative count means nothing. */
+function checkValue(value: number, where: string, count = false): void {
+  if (value > maxMagnitude || value < (count ? 0 : -maxMagnitude))
+    throw cloudWatchErrors.valueOutOfRange(where, value, count ? "counts from 0" : "values from -2^360");
 }
