@@ -216,6 +216,23 @@ describe("Application Auto Scaling API", () => {
       message: /needs an endpoint\/<endpoint>\/variant\/<variant> target/,
     },
     {
+      title: "a TargetValue above 2^360",
+      run: () =>
+        aas.send(
+          new PutScalingPolicyCommand({
+            ...target(),
+            PolicyName: "huge-target",
+            PolicyType: "TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration: {
+              TargetValue: 1e308,
+              PredefinedMetricSpecification: { PredefinedMetricType: "SageMakerInferenceComponentInvocationsPerCopy" },
+            },
+          }),
+        ),
+      name: "ValidationException",
+      message: /TargetValue must be at most 2\^360.*got 1e\+308/,
+    },
+    {
       title: "deleting a policy that does not exist",
       run: () => aas.send(new DeleteScalingPolicyCommand({ ...target(), PolicyName: "ghost" })),
       name: "ObjectNotFoundException",

@@ -31,6 +31,12 @@ describe("target tracking decisions", () => {
     { title: "does not scale out on missing data", input: { history: [8, undefined, 10] }, desired: 2, direction: "none" },
     { title: "caps scale-out at the maximum", input: { history: [50, 50, 50], capacity: { current: 2, min: 0, max: 6 } }, desired: 6, direction: "out" },
     {
+      title: "caps at the maximum a denormal target whose quotient overflows to Infinity",
+      input: { history: [1e300, 1e300, 1e300], config: { TargetValue: 1e-320 }, capacity: { current: 2, min: 0, max: 6 } },
+      desired: 6,
+      direction: "out",
+    },
+    {
       title: "reports AlreadyAtMaxCapacity when at the maximum",
       input: { history: [9, 9, 9], capacity: { current: 6, min: 0, max: 6 } },
       desired: 6,

@@ -19,6 +19,7 @@ import { pageOf } from "./paging.js";
 import { resolveTarget, type TargetRef } from "./targets.js";
 
 const maxPoliciesPerTarget = 50;
+const maxTargetValue = 2 ** 360;
 
 export interface PutScalingPolicyInput extends TargetRef {
   PolicyName: string;
@@ -70,6 +71,10 @@ export async function putScalingPolicy(deps: AutoscalingDeps, input: PutScalingP
     const tracked = trackedMetric(config, resource);
     if (!tracked.ok) throw autoscalingErrors.badTargetTracking(tracked.problem);
     if (!(config.TargetValue > 0)) throw autoscalingErrors.badTargetTracking("TargetValue must be above 0");
+    if (config.TargetValue > maxTargetValue)
+      throw autoscalingErrors.badTargetTracking(
+        `TargetValue must be at most 2^360 (about 2.35e108), as Application Auto Scaling documents; got ${config.TargetValue}`,
+      );
     record.targetTracking = config;
     if (existing) await deps.alarms.deleteFor(arn);
     record.alarms = await deps.alarms.put(managedAlarms(input.ResourceId, arn, config, tracked.tracked), arn);
