@@ -248,6 +248,29 @@ describe("CloudWatch alarms over the API", () => {
         () => cw.send(new PutMetricDataCommand({ Namespace: "AWS/SageMaker", MetricData: [{ MetricName: "Invocations", Value: 1 }] })),
         expectError("InvalidParameterValueException", "InvalidParameterValue", /reserved/),
       ],
+      ...["\u0000", "\u0007", "\u001b"].map((control): (typeof cases)[number] => [
+        `an alarm name with control character ${JSON.stringify(control)}`,
+        () => cw.send(new PutMetricAlarmCommand(alarm(`${name}${control}x`, "M"))),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /parameter AlarmName is invalid: it contains the ASCII control character/),
+      ]),
+      [
+        "an alarm dimension value with a control character",
+        () => cw.send(new PutMetricAlarmCommand(alarm(name, "M", { Dimensions: [{ Name: "Queue", Value: "q\u007f" }] }))),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /parameter Dimensions\.member\.1\.Value is invalid/),
+      ],
+      [
+        "PutMetricData with a control character in the namespace",
+        () => cw.send(new PutMetricDataCommand({ Namespace: "Berth/\u0001Tests", MetricData: [{ MetricName: "M", Value: 1 }] })),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /parameter Namespace is invalid/),
+      ],
+      [
+        "PutMetricData with a control character in a dimension name",
+        () =>
+          cw.send(
+            new PutMetricDataCommand({ Namespace: namespace, MetricData: [{ MetricName: "M", Value: 1, Dimensions: [{ Name: "Q\tueue", Value: "q1" }] }] }),
+          ),
+        expectError("InvalidParameterValueException", "InvalidParameterValue", /parameter MetricData\.member\.1\.Dimensions\.member\.1\.Name is invalid/),
+      ],
       [
         "an alarm whose metric math could combine too many datapoints in one evaluation",
         () =>
@@ -291,7 +314,7 @@ describe("CloudWatch alarms over the API", () => {
       ],
     ];
     for (const [what, send, check] of cases) await assert.rejects(send(), check, what);
-    assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms!.length, 0, "a refused request creates nothing");
+    assert.equal((await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: name }))).MetricAlarms!.length, 0, "a refused request creates nothing");
   });
 
   it("finds the standard alarms on a metric with DescribeAlarmsForMetric: exact dimensions, narrowed by statistic, period and unit", async () => {

@@ -53,6 +53,10 @@ export const cloudWatchErrors = {
   countsMismatch: (index: number, values: number, counts: number) =>
     invalidValue(`MetricData.member.${index}: Values has ${values} entries but Counts has ${counts}; give one count per value or leave Counts out.`),
   datumWithoutValue: (index: number) => missing(`MetricData.member.${index} needs one of Value, Values or StatisticValues.`),
+  controlCharacter: (where: string, code: number) =>
+    invalidValue(
+      `The value for parameter ${where} is invalid: it contains the ASCII control character 0x${code.toString(16).padStart(2, "0").toUpperCase()}, which CloudWatch does not accept there. Remove control characters (0x00-0x1F, 0x7F) from it.`,
+    ),
   valueOutOfRange: (where: string, value: number, lowest: string) =>
     invalidValue(
       `The value ${value} for parameter ${where} is invalid: CloudWatch accepts ${lowest} to 2^360 (about 2.35e108). Send a value within that range.`,

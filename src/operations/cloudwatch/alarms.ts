@@ -5,6 +5,7 @@ import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
 import { absent, del, put, unchanged, type Entry, type Op } from "../../state/records.js";
 import { withConflictRetry } from "../../state/retry.js";
 import { checkAlarmInput, type PutMetricAlarmInput } from "./alarm-input.js";
+import { checkNoControlCharacters } from "./metric-input.js";
 import { metricAlarmOutput } from "./alarm-output.js";
 import type { CloudWatchDeps } from "./deps.js";
 import { decodeToken, encodeToken, fingerprint } from "./tokens.js";
@@ -22,6 +23,7 @@ type AlarmDeps = Pick<CloudWatchDeps, "store" | "account" | "clock">;
  * evaluated at once; an updated alarm keeps its state (as CloudWatch documents) and is re-evaluated at once.
  */
 export async function putMetricAlarm(deps: CloudWatchDeps, input: PutMetricAlarmInput): Promise<Record<string, never>> {
+  checkNoControlCharacters(input.AlarmName, "AlarmName");
   const config = checkAlarmInput(input, deps.actions);
   const tags = checkedAlarmTags(input.AlarmName, input.Tags);
   await storeAlarm(deps, input.AlarmName, config, undefined, tags);

@@ -3,10 +3,18 @@ import { isValidPeriod } from "../../metrics/resolution.js";
 
 export type DimensionsInput = { Name: string; Value: string }[] | undefined;
 
-/** A metric's dimension names must be unique. */
-export function checkDimensions(dimensions: { Name: string }[] | undefined, where: string): void {
+/** The service model says these names (alarm names, namespaces, dimensions) can't hold ASCII control characters. */
+export function checkNoControlCharacters(value: string, where: string): void {
+  const found = /[\u0000-\u001f\u007f]/.exec(value);
+  if (found) throw cloudWatchErrors.controlCharacter(where, found[0].charCodeAt(0));
+}
+
+/** A metric's dimension names must be unique, and names and values free of control characters. */
+export function checkDimensions(dimensions: DimensionsInput, where: string): void {
   const seen = new Set<string>();
-  for (const d of dimensions ?? []) {
+  for (const [i, d] of (dimensions ?? []).entries()) {
+    checkNoControlCharacters(d.Name, `${where}.member.${i + 1}.Name`);
+    checkNoControlCharacters(d.Value, `${where}.member.${i + 1}.Value`);
     if (seen.has(d.Name))
       throw cloudWatchErrors.invalidValue(`The collection ${where} must not contain duplicate dimension names; '${d.Name}' appears more than once.`);
     seen.add(d.Name);

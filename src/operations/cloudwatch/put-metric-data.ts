@@ -1,7 +1,7 @@
 import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
 import type { Aggregate, MetricId } from "../../metrics/types.js";
 import type { CloudWatchDeps } from "./deps.js";
-import { checkDimensions, type DimensionsInput } from "./metric-input.js";
+import { checkDimensions, checkNoControlCharacters, type DimensionsInput } from "./metric-input.js";
 
 const maxMetricData = 1000;
 const maxValuesPerDatum = 150;
@@ -32,6 +32,7 @@ export interface PutMetricDataInput {
  */
 export async function putMetricData(deps: CloudWatchDeps, input: PutMetricDataInput): Promise<Record<string, never>> {
   if (input.Namespace.startsWith("AWS/")) throw cloudWatchErrors.reservedNamespace(input.Namespace);
+  checkNoControlCharacters(input.Namespace, "Namespace");
   const data = [...(input.MetricData ?? []), ...(input.EntityMetricData ?? []).flatMap((e) => e.MetricData ?? [])];
   if (data.length === 0) throw cloudWatchErrors.missingParameter(["MetricData"]);
   if (data.length > maxMetricData) throw cloudWatchErrors.tooManyData(data.length, maxMetricData);
