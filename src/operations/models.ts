@@ -22,6 +22,7 @@ export async function createModel(deps: ControlDeps, input: CreateModelInput): P
   const arn = sageMakerArn(deps.account, "model", name);
   const primary = definition.PrimaryContainer as { Image?: string; Environment?: unknown } | undefined;
   const containers = definition.Containers as { Image?: string; Environment?: unknown }[] | undefined;
+  if (primary !== undefined && containers !== undefined) throw sageMakerErrors.modelWithBothContainers(name);
   if (!primary?.Image && !(containers && containers.length > 0 && containers.every((c) => c.Image))) {
     throw sageMakerErrors.modelWithoutContainer(name);
   }

@@ -73,6 +73,11 @@ describe("validation and wire errors", () => {
       message: /at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50/,
     },
     { title: "a model with no container", input: { ModelName: "ok" }, message: /must have a PrimaryContainer or Containers with an Image/ },
+    {
+      title: "a model with both PrimaryContainer and Containers",
+      input: { ModelName: "ok", PrimaryContainer: { Image: "berth/echo" }, Containers: [{ Image: "berth/echo" }] },
+      message: /has both PrimaryContainer and Containers; give only one/,
+    },
   ];
   for (const c of cases) {
     it(`answers ValidationException for ${c.title}`, async () => {

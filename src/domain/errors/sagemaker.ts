@@ -66,6 +66,10 @@ export const sageMakerErrors = {
       `Inference component '${name}': MaxMemoryRequiredInMb (${max}) is below MinMemoryRequiredInMb (${min}). Raise the maximum or lower the minimum.`,
     ),
   modelWithoutContainer: (model: string) => validation(`Model '${model}' must have a PrimaryContainer or Containers with an Image.`),
+  modelWithBothContainers: (model: string) =>
+    validation(
+      `Model '${model}' has both PrimaryContainer and Containers; give only one of them (PrimaryContainer for a single container, Containers for a list of them).`,
+    ),
   variantNeedsInstances: (variant: string) =>
     validation(`Variant '${variant}' needs InstanceType and InitialInstanceCount (serverless variants are not supported by Berth).`),
   duplicateVariant: (variant: string) => validation(`Variant name '${variant}' appears more than once; variant names must be unique in a configuration.`),
