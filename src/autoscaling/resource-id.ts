@@ -1,6 +1,12 @@
+import type { Quotas } from "../domain/quotas.js";
 import type { ScalableDimension } from "./records.js";
 
 export type ScalableResource = { kind: "component"; component: string } | { kind: "variant"; endpoint: string; variant: string };
+
+/** The most capacity a scalable target may reach: the quota of its kind. */
+export function capacityLimit(kind: ScalableResource["kind"], quotas: Quotas): number {
+  return kind === "component" ? quotas.maxCopiesPerComponent : quotas.maxInstancesPerEndpoint;
+}
 
 const componentId = /^inference-component\/([a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)$/;
 const variantId = /^endpoint\/([a-zA-Z0-9](-*[a-zA-Z0-9])*)\/variant\/([a-zA-Z0-9](-*[a-zA-Z0-9])*)$/;

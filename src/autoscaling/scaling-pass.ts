@@ -1,10 +1,12 @@
 import { setCopyCount, setVariantCapacity, variantInstanceRoom, type CapacityChange, type CapacityRefusal } from "../domain/capacity-rules.js";
 import { capacityRefusalReason } from "../domain/errors/capacity.js";
+import { quotaFailures } from "../domain/errors/quotas.js";
 import type { Quotas } from "../domain/quotas.js";
 import type { ComponentRecord, EndpointRecord } from "../domain/resources.js";
 import type { TimeScale } from "../util/time-scale.js";
 import type { ScalingDecision, TargetState } from "./decision.js";
 import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord, ScheduledActionRecord } from "./records.js";
+import { capacityLimit } from "./resource-id.js";
 import type { ZoneOffset } from "./schedule.js";
 import { dueActions } from "./scheduled-scaling.js";
 import { decideStepScaling } from "./step-scaling.js";
@@ -193,9 +195,10 @@ class Pass {
    * waits for the next pass.
    */
   #scheduled(current: number): boolean {
-    const { scheduled, now, scale, zoneOf, target } = this.#in;
+    const { scheduled, now, scale, zoneOf, target, holder, quotas } = this.#in;
     const due = dueActions(scheduled, now, scale, zoneOf);
-    if (due.length === 0) return false;
+    if (due.length === 0 || !holder) return false;
+    const limit = capacityLimit(holder.kind, quotas);
     const suspended = target.suspendedState.ScheduledScalingSuspended;
     for (const { action, runAt } of due) {
       // While scheduled scaling is suspended, runs pass without effect; they do not run on resuming.
@@ -209,8 +212,16 @@ class Pass {
       ]
         .filter(Boolean)
         .join(" and ");
-      // An action giving only one limit can cross the other one; the run then fails and changes nothing.
-      const ok = min <= max;
+      // An action giving only one limit can cross the other one, and one put before the quota was checked
+      // (or under a higher quota) can ask past it; the run then fails and changes nothing.
+      const asked = Math.max(action.minCapacity ?? 0, action.maxCapacity ?? 0);
+      const problem =
+        min > max
+          ? `the minimum capacity (${min}) would be greater than the maximum capacity (${max}).`
+          : asked > limit
+            ? quotaFailures.scheduledAction(asked, limit, holder.kind)
+            : undefined;
+      const ok = problem === undefined;
       this.#created.push(
         this.#activity({
           description: `Setting ${setting}`,
@@ -218,9 +229,7 @@ class Pass {
           startTime: now,
           endTime: now,
           statusCode: ok ? "Successful" : "Failed",
-          statusMessage: ok
-            ? `Successfully set ${setting}`
-            : `Failed to set ${setting}. Reason: the minimum capacity (${min}) would be greater than the maximum capacity (${max}).`,
+          statusMessage: ok ? `Successfully set ${setting}` : `Failed to set ${setting}. Reason: ${problem}`,
           desired: current,
         }),
       );

@@ -2,13 +2,6 @@ import type { CapacityRefusal } from "../domain/capacity-rules.js";
 import { quotaErrors } from "../domain/errors/quotas.js";
 import { deploymentErrors, sageMakerErrors } from "../domain/errors/sagemaker.js";
 import type { BerthError } from "../domain/errors/berth-error.js";
-import type { Quotas } from "../domain/quotas.js";
-import type { ScalableResource } from "../autoscaling/resource-id.js";
-
-/** The most capacity a scalable target may reach: the quota of its dimension. */
-export function capacityLimit(resource: ScalableResource, quotas: Quotas): number {
-  return resource.kind === "component" ? quotas.maxCopiesPerComponent : quotas.maxInstancesPerEndpoint;
-}
 
 /**
  * The SageMaker error an API operation answers a refused capacity change with. `field` names the

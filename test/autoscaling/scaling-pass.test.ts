@@ -186,6 +186,24 @@ describe("a scheduled action in the scaling pass", () => {
     );
   });
 
+  it("fails a run that asks past the copy quota, changing neither the limits nor the copies", () => {
+    const result = pass([action({ minCapacity: 2147483647, maxCapacity: 2147483647 })]);
+    assert.equal(result.target, undefined);
+    assert.equal(result.holder, undefined);
+    assert.deepEqual(
+      result.activities.map((a) => [a.description, a.statusCode, a.statusMessage]),
+      [
+        [
+          "Setting min capacity to 2147483647 and max capacity to 2147483647",
+          "Failed",
+          "Failed to set min capacity to 2147483647 and max capacity to 2147483647. Reason: 2147483647 is more than the limit of 8 copies per inference component. " +
+            "Put the scheduled action again with capacities of at most 8, or raise quotas.maxCopiesPerComponent and restart the server.",
+        ],
+      ],
+    );
+    assert.equal(result.scheduledActions[0]?.lastRunAt, Date.parse("2026-12-05T09:00:00Z"));
+  });
+
   it("does nothing for a run already made, and lets a suspended target's runs pass without effect", () => {
     assert.deepEqual(pass([action({ minCapacity: 3, lastRunAt: Date.parse("2026-12-05T09:00:00Z") })]).activities, []);
     const suspended = pass([action({ minCapacity: 3 })], true);

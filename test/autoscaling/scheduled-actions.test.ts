@@ -7,6 +7,7 @@ import {
   DescribeScalableTargetsCommand,
   DescribeScalingActivitiesCommand,
   DescribeScheduledActionsCommand,
+  LimitExceededException,
   ObjectNotFoundException,
   PutScheduledActionCommand,
   RegisterScalableTargetCommand,
@@ -172,6 +173,12 @@ describe("scheduled scaling (Application Auto Scaling scheduled actions)", () =>
       const error = await put(input);
       assert.ok(error instanceof ValidationException, `${JSON.stringify(input)}: ${String(error)}`);
       assert.match(error.message, message);
+    }
+    // The copy quota RegisterScalableTarget holds MaxCapacity to holds the action's capacities too.
+    for (const field of ["MinCapacity", "MaxCapacity"] as const) {
+      const overQuota = await put({ ScalableTargetAction: { [field]: 2147483647 } });
+      assert.ok(overQuota instanceof LimitExceededException, String(overQuota));
+      assert.match(overQuota.message, new RegExp(`ScalableTargetAction\\.${field} 2147483647 for .+ exceeds the limit of \\d+ copies per inference component`));
     }
     const unregistered = await put({ ResourceId: "inference-component/not-registered" });
     assert.ok(unregistered instanceof ObjectNotFoundException, String(unregistered));

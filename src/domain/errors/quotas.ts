@@ -3,6 +3,8 @@ import { BerthError } from "./berth-error.js";
 const instanceSetting = "quotas.maxInstancesPerEndpoint";
 const copySetting = "quotas.maxCopiesPerComponent";
 
+const limitUnit = (kind: "component" | "variant") => (kind === "component" ? "copies per inference component" : "instances per endpoint");
+const settingOf = (kind: "component" | "variant") => (kind === "component" ? copySetting : instanceSetting);
 const raise = (setting: string) => `Ask for at most that many, or raise ${setting} in the server config and restart the server.`;
 
 /** Over-quota answers: SageMaker's ResourceLimitExceeded and Application Auto Scaling's LimitExceededException, both 400. */
@@ -19,13 +21,11 @@ export const quotaErrors = {
       httpStatus: 400,
       message: `The account-level service limit 'Maximum number of copies per inference component' is ${limit} Copies, and the request asks for ${requested} Copies (${what}). ${raise(copySetting)}`,
     }),
-  scalableCapacity: (resourceId: string, requested: number, limit: number, kind: "component" | "variant") =>
+  scalableCapacity: (field: string, resourceId: string, requested: number, limit: number, kind: "component" | "variant") =>
     new BerthError({
       code: "LimitExceededException",
       httpStatus: 400,
-      message:
-        `MaxCapacity ${requested} for ${resourceId} exceeds the limit of ${limit} ${kind === "component" ? "copies per inference component" : "instances per endpoint"}. ` +
-        raise(kind === "component" ? copySetting : instanceSetting),
+      message: `${field} ${requested} for ${resourceId} exceeds the limit of ${limit} ${limitUnit(kind)}. ` + raise(settingOf(kind)),
     }),
 };
 
@@ -37,4 +37,7 @@ export const quotaFailures = {
   component: (component: string, requested: number, limit: number) =>
     `Inference component '${component}' asks for ${requested} copies, more than quotas.maxCopiesPerComponent (${limit}), so Berth places no more of its copies. ` +
     `Set a copy count of at most ${limit} with UpdateInferenceComponentRuntimeConfig, or raise quotas.maxCopiesPerComponent and restart the server.`,
+  scheduledAction: (requested: number, limit: number, kind: "component" | "variant") =>
+    `${requested} is more than the limit of ${limit} ${limitUnit(kind)}. ` +
+    `Put the scheduled action again with capacities of at most ${limit}, or raise ${settingOf(kind)} and restart the server.`,
 };

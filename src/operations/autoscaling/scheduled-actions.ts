@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { ScheduledActionRecord } from "../../autoscaling/records.js";
 import { parseSchedule } from "../../autoscaling/schedule.js";
+import { capacityLimit } from "../../autoscaling/resource-id.js";
 import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
+import { quotaErrors } from "../../domain/errors/quotas.js";
 import { keys } from "../../state/keys.js";
 import { check, del, put, unchanged } from "../../state/records.js";
 import { withConflictRetry } from "../../state/retry.js";
@@ -30,7 +32,7 @@ export interface PutScheduledActionInput extends TargetRef {
  * their value; a replacement starts the action's schedule afresh (runs before it are not made up).
  */
 export async function putScheduledAction(deps: AutoscalingDeps, input: PutScheduledActionInput): Promise<Record<string, never>> {
-  resolveTarget(input);
+  const resource = resolveTarget(input);
   if (input.Schedule !== undefined) {
     const parsed = parseSchedule(input.Schedule);
     if (!parsed.ok) throw autoscalingErrors.badSchedule(input.Schedule, parsed.problem);
@@ -41,6 +43,12 @@ export async function putScheduledAction(deps: AutoscalingDeps, input: PutSchedu
   if (action?.MaxCapacity !== undefined && action.MaxCapacity < 0) throw autoscalingErrors.negative("MaxCapacity");
   if (action?.MinCapacity !== undefined && action.MaxCapacity !== undefined && action.MinCapacity > action.MaxCapacity)
     throw autoscalingErrors.minAboveMax(action.MinCapacity, action.MaxCapacity);
+  const limit = capacityLimit(resource.kind, deps.quotas);
+  for (const field of ["MinCapacity", "MaxCapacity"] as const) {
+    const asked = action?.[field];
+    if (asked !== undefined && asked > limit)
+      throw quotaErrors.scalableCapacity(`ScalableTargetAction.${field}`, input.ResourceId, asked, limit, resource.kind);
+  }
   const targetKey = keys.scalableTarget(input.ResourceId, input.ScalableDimension);
   const key = keys.scheduledAction(input.ResourceId, input.ScalableDimension, input.ScheduledActionName);
   await withConflictRetry(async () => {

@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
 import { autoscalingErrors } from "../../domain/errors/autoscaling.js";
 import { quotaErrors } from "../../domain/errors/quotas.js";
-import { capacityLimit } from "../capacity.js";
 import type { ComponentRecord, EndpointRecord } from "../../domain/resources.js";
 import { type ScalableDimension, type ScalableTargetRecord, type ScalingPolicyRecord } from "../../autoscaling/records.js";
-import { parseResourceId, type ScalableResource } from "../../autoscaling/resource-id.js";
+import { capacityLimit, parseResourceId, type ScalableResource } from "../../autoscaling/resource-id.js";
 import { del, put, type Entry, type Op } from "../../state/records.js";
 import { compact, time } from "../output.js";
 import { withConflictRetry } from "../../state/retry.js";
@@ -62,8 +61,8 @@ export async function registerScalableTarget(deps: AutoscalingDeps, input: Regis
     if (min < 0) throw autoscalingErrors.negative("MinCapacity");
     if (max < 0) throw autoscalingErrors.negative("MaxCapacity");
     if (min > max) throw autoscalingErrors.minAboveMax(min, max);
-    const limit = capacityLimit(resource, deps.quotas);
-    if (max > limit) throw quotaErrors.scalableCapacity(input.ResourceId, max, limit, resource.kind);
+    const limit = capacityLimit(resource.kind, deps.quotas);
+    if (max > limit) throw quotaErrors.scalableCapacity("MaxCapacity", input.ResourceId, max, limit, resource.kind);
     // Tags given when updating a target are added to its tags, as TagResource adds them.
     const tagged = input.Tags ? mergedTagMap(existing?.value.tags, input.Tags) : undefined;
     if (tagged?.overLimit) throw autoscalingErrors.registerTooManyTags(tagged.count, maxTagsPerResource);
