@@ -133,12 +133,13 @@ export function runQueries(reader: MetricsReader, queries: MetricDataQuery[], wi
   }
 }
 
-/** runQueries for a request: the event loop serves others between metric reads, every `yieldEvery` datapoints read. */
+/** runQueries for a request: `pause` lets the event loop serve others between metric reads, every `yieldEvery` datapoints read. */
 export async function runQueriesYielding(
   reader: MetricsReader,
   queries: MetricDataQuery[],
   window: { startMs: number; endMs: number },
   timeScale: TimeScale,
+  pause: () => Promise<void>,
   yieldEvery = 10_000,
 ): Promise<QueryResult[]> {
   const steps = querySteps(reader, queries, window, timeScale);
@@ -149,7 +150,7 @@ export async function runQueriesYielding(
     read += step.value;
     if (read >= yieldEvery) {
       read = 0;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await pause();
     }
   }
 }

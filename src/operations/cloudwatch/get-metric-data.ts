@@ -20,7 +20,7 @@ export async function getMetricData(deps: CloudWatchDeps, input: GetMetricDataIn
   const range = timeRange(input.StartTime, input.EndTime);
   if (input.MaxDatapoints !== undefined && input.MaxDatapoints < 1) throw cloudWatchErrors.invalidValue("MaxDatapoints must be at least 1.");
   const reader = await gathered(deps.reader, queryScope(input.MetricDataQueries, range, deps.timeScale));
-  const results = await runQueriesYielding(reader, input.MetricDataQueries, range, deps.timeScale);
+  const results = await runQueriesYielding(reader, input.MetricDataQueries, range, deps.timeScale, () => new Promise((resolve) => setImmediate(resolve)));
   if (results.length === 0) throw cloudWatchErrors.nothingReturned();
   const descending = (input.ScanBy ?? "TimestampDescending") === "TimestampDescending";
   const request = fingerprint([input.MetricDataQueries, input.StartTime, input.EndTime, input.ScanBy]);
