@@ -1,4 +1,11 @@
-import { setCopyCount, setVariantCapacity, variantInstanceRoom, type CapacityChange, type CapacityRefusal } from "../domain/capacity-rules.js";
+import {
+  setCopyCount,
+  setVariantCapacity,
+  variantInstanceRoom,
+  type CapacityChange,
+  type CapacityRefusal,
+  type VariantCopies,
+} from "../domain/capacity-rules.js";
 import { capacityRefusalReason } from "../domain/errors/capacity.js";
 import { quotaFailures } from "../domain/errors/quotas.js";
 import type { Quotas } from "../domain/quotas.js";
@@ -34,8 +41,12 @@ export interface TrackedPolicy {
   history: (number | undefined)[];
 }
 
-/** The record that holds the capacity: a component, or the endpoint of a variant. Undefined when it is gone. */
-export type CapacityHolder = { kind: "component"; record: ComponentRecord } | { kind: "variant"; record: EndpointRecord; variant: string };
+/**
+ * The record that holds the capacity: a component, or the endpoint of a variant. Undefined when it is gone.
+ * A variant's holder carries the copies its inference components want, which a lowered instance count must leave room for.
+ */
+export type CapacityHolder =
+  { kind: "component"; record: ComponentRecord } | { kind: "variant"; record: EndpointRecord; variant: string; copies?: VariantCopies };
 
 export interface ScalingPassInput {
   target: ScalableTargetRecord;
@@ -305,7 +316,7 @@ class Pass {
     const { quotas, now } = this.#in;
     if (holder.kind === "component") return setCopyCount(holder.record, Math.min(asked, quotas.maxCopiesPerComponent), quotas, now);
     const instances = Math.max(0, Math.min(asked, variantInstanceRoom(holder.record, holder.variant, quotas)));
-    return setVariantCapacity(holder.record, [{ variant: holder.variant, instances }], quotas, now);
+    return setVariantCapacity(holder.record, [{ variant: holder.variant, instances }], quotas, now, () => holder.copies);
   }
 
   #refused(refusal: CapacityRefusal, decision: ScalingDecision, current: number): void {

@@ -1,3 +1,5 @@
+import type { Resources } from "./compute.js";
+import { resourceAmount, resourceKeys, resourceLabel } from "./fit.js";
 import type { Quotas } from "./quotas.js";
 import type { ComponentRecord, EndpointRecord, VariantState } from "./resources.js";
 
@@ -14,7 +16,8 @@ export type CapacityRefusal =
   | { code: "CopyQuota"; component: string; requested: number; limit: number }
   | { code: "EndpointNotInService"; endpoint: string; endpointArn: string; status: string }
   | { code: "VariantNotFound"; endpoint: string; variant: string; variants: string[] }
-  | { code: "InstanceQuota"; endpoint: string; what: string; requested: number; limit: number };
+  | { code: "InstanceQuota"; endpoint: string; what: string; requested: number; limit: number }
+  | { code: "CopiesNeedInstances"; endpoint: string; variant: string; requested: number; minimum: number; copies: WantedCopies[]; shortOf?: string };
 
 export type CapacityChange<T> = { ok: true; record: T; changed: boolean } | { ok: false; refusal: CapacityRefusal };
 
@@ -40,13 +43,50 @@ export interface VariantCapacity {
   weight?: number;
 }
 
+/** One inference component's copies on a variant: how many it wants, and what each needs. */
+export interface WantedCopies {
+  component: string;
+  copies: number;
+  needs: Resources;
+}
+
+/**
+ * What a variant's inference components want of its instances: the copies they want (none for components
+ * being deleted, adapters and components at zero copies) and, when known, what one instance of the
+ * variant's type offers.
+ */
+export interface VariantCopies {
+  copies: WantedCopies[];
+  instance?: { type: string; capacity: Resources };
+}
+
+/** The copies `components` (an endpoint's, any variant) want on `variant`, with its instances' capacity when known. */
+export function variantCopies(variant: string, components: readonly ComponentRecord[], instance?: VariantCopies["instance"]): VariantCopies {
+  const copies = components
+    .filter((c) => c.variantName === variant && c.status !== "Deleting" && !c.resolved.baseComponentName && c.desiredCopyCount > 0)
+    .map((c) => ({ component: c.name, copies: c.desiredCopyCount, needs: c.resolved.needs }))
+    .sort((a, b) => (a.component < b.component ? -1 : a.component > b.component ? 1 : 0));
+  return instance ? { copies, instance } : { copies };
+}
+
 /**
  * Variants' desired instance counts and weights. Refused unless the endpoint is InService (so not while
  * it is Creating, Updating, Deleting or Failed), for a variant the endpoint does not have, and past the
  * endpoint's instance quota. A change makes the endpoint Updating, as SageMaker does; the endpoint
  * controller (planStatus) returns it to InService once the new capacity serves.
+ *
+ * A lowered instance count is refused when the copies the variant's inference components want (`copiesOf`,
+ * per variant) cannot fit: 0 instances while any copy is wanted (a variant reaches zero instances only once
+ * its components want none), and fewer instances than the copies' summed needs take. Without this, the
+ * instances drained for it could never hand their copies on, and the endpoint stayed Updating.
  */
-export function setVariantCapacity(endpoint: EndpointRecord, changes: VariantCapacity[], quotas: Quotas, now: number): CapacityChange<EndpointRecord> {
+export function setVariantCapacity(
+  endpoint: EndpointRecord,
+  changes: VariantCapacity[],
+  quotas: Quotas,
+  now: number,
+  copiesOf: (variant: string) => VariantCopies | undefined = () => undefined,
+): CapacityChange<EndpointRecord> {
   if (endpoint.status !== "InService")
     return refuse({ code: "EndpointNotInService", endpoint: endpoint.name, endpointArn: endpoint.arn, status: endpoint.status });
   const variants: Record<string, VariantState> = { ...endpoint.current.variants };
@@ -56,6 +96,10 @@ export function setVariantCapacity(endpoint: EndpointRecord, changes: VariantCap
     if (!state) return refuse({ code: "VariantNotFound", endpoint: endpoint.name, variant: change.variant, variants: Object.keys(endpoint.current.variants) });
     const next = { desiredInstanceCount: change.instances ?? state.desiredInstanceCount, desiredWeight: change.weight ?? state.desiredWeight };
     changed ||= next.desiredInstanceCount !== state.desiredInstanceCount || next.desiredWeight !== state.desiredWeight;
+    if (next.desiredInstanceCount < state.desiredInstanceCount) {
+      const short = copiesShort(endpoint.name, change.variant, next.desiredInstanceCount, copiesOf(change.variant));
+      if (short) return refuse(short);
+    }
     variants[change.variant] = next;
   }
   const excess = instanceExcess(endpoint.name, variants, quotas);
@@ -68,6 +112,31 @@ export function setVariantCapacity(endpoint: EndpointRecord, changes: VariantCap
 export function variantInstanceRoom(endpoint: EndpointRecord, variant: string, quotas: Quotas): number {
   const others = Object.entries(endpoint.current.variants).reduce((sum, [name, v]) => sum + (name === variant ? 0 : v.desiredInstanceCount), 0);
   return Math.max(0, quotas.maxInstancesPerEndpoint - others);
+}
+
+/**
+ * Why `instances` of a variant cannot hold the copies its components want, if they cannot: none at all
+ * while a copy is wanted, or fewer than the copies' summed needs, resource by resource, take. A lower bound
+ * (copies that fit in sum may still not pack); the endpoint controller says when a drain cannot finish.
+ */
+function copiesShort(endpoint: string, variant: string, instances: number, wanted: VariantCopies | undefined): CapacityRefusal | undefined {
+  if (!wanted || wanted.copies.length === 0) return undefined;
+  const refusal = { code: "CopiesNeedInstances" as const, endpoint, variant, requested: instances, copies: wanted.copies };
+  const capacity = wanted.instance?.capacity;
+  let minimum = 1;
+  let shortOf: string | undefined;
+  if (capacity) {
+    for (const resource of resourceKeys) {
+      const total = wanted.copies.reduce((sum, c) => sum + c.needs[resource] * c.copies, 0);
+      if (total === 0 || capacity[resource] === 0) continue;
+      const need = Math.ceil(total / capacity[resource]);
+      if (need > minimum) {
+        minimum = need;
+        shortOf = `${resourceLabel(resource)}: ${resourceAmount(resource, total)} in all, ${resourceAmount(resource, capacity[resource])} on each ${wanted.instance!.type} instance`;
+      }
+    }
+  }
+  return instances < minimum ? { ...refusal, minimum, ...(shortOf ? { shortOf } : {}) } : undefined;
 }
 
 function instanceExcess(endpoint: string, variants: Record<string, VariantState>, quotas: Quotas): CapacityRefusal | undefined {

@@ -1,4 +1,5 @@
 import type { CapacityRefusal } from "../domain/capacity-rules.js";
+import { copiesNeedInstancesText } from "../domain/errors/capacity.js";
 import { quotaErrors } from "../domain/errors/quotas.js";
 import { deploymentErrors, sageMakerErrors } from "../domain/errors/sagemaker.js";
 import type { BerthError } from "../domain/errors/berth-error.js";
@@ -23,5 +24,7 @@ export function capacityRefusalError(refusal: CapacityRefusal, context: { field?
       return sageMakerErrors.variantNotFound(refusal.variant, refusal.endpoint, refusal.variants);
     case "InstanceQuota":
       return quotaErrors.instancesPerEndpoint(refusal.what, refusal.requested, refusal.limit);
+    case "CopiesNeedInstances":
+      return sageMakerErrors.invalid(copiesNeedInstancesText(refusal));
   }
 }

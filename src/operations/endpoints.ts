@@ -2,7 +2,8 @@ import { sageMakerArn } from "../domain/arn.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
 import { checkDesiredInstances, checkVariantCounts } from "../domain/quotas.js";
 import { resolveVariantSpec } from "../domain/component-spec.js";
-import { setVariantCapacity } from "../domain/capacity-rules.js";
+import { setVariantCapacity, variantCopies } from "../domain/capacity-rules.js";
+import { instanceCapacity } from "../domain/compute.js";
 import { capacityRefusalError } from "./capacity.js";
 import type {
   ComponentRecord,
@@ -293,7 +294,15 @@ export async function updateEndpointWeightsAndCapacities(deps: ControlDeps, inpu
     const entry = await deps.store.get("endpoint", keys.endpoint(input.EndpointName));
     if (!entry) throw sageMakerErrors.notFound("endpoint", arn);
     const changes = input.DesiredWeightsAndCapacities.map((c) => ({ variant: c.VariantName, instances: c.DesiredInstanceCount, weight: c.DesiredWeight }));
-    const change = setVariantCapacity(entry.value, changes, deps.quotas, deps.clock.now());
+    // A lowered instance count must leave room for the copies the variant's inference components want.
+    const lowers = changes.some((c) => c.instances !== undefined && c.instances < (entry.value.current.variants[c.variant]?.desiredInstanceCount ?? 0));
+    const components = lowers ? (await componentsOfEndpoint(deps.store, entry.value.name)).map((c) => c.value) : [];
+    const copiesOf = (variant: string) => {
+      const type = entry.value.current.config.ProductionVariants.find((v) => v.VariantName === variant)?.InstanceType;
+      const spec = type ? deps.catalog.get(type) : undefined;
+      return variantCopies(variant, components, spec && type ? { type, capacity: instanceCapacity(spec, deps.capacity) } : undefined);
+    };
+    const change = setVariantCapacity(entry.value, changes, deps.quotas, deps.clock.now(), copiesOf);
     if (!change.ok) throw capacityRefusalError(change.refusal);
     await deps.store.commit([put("endpoint", entry.key, change.record, unchanged(entry))]);
     return { EndpointArn: entry.value.arn };

@@ -30,6 +30,7 @@ import type { BerthConfig } from "../config/config.js";
 import type { ControlDeps } from "../operations/deps.js";
 import { EndpointController } from "../controllers/endpoint/controller.js";
 import { InstanceCatalog } from "../domain/catalog/instance-catalog.js";
+import { instanceCapacity } from "../domain/compute.js";
 import type { InstanceRecord } from "../domain/resources.js";
 import { discoverGpus, type DiscoveredGpu } from "../instances/gpu-discovery.js";
 import { LocalInstanceProvider } from "../instances/local-provider.js";
@@ -225,6 +226,10 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     scale: timeScale,
     metrics: monitoring.reader,
     quotas: config.quotas,
+    instanceCapacityOf: (type) => {
+      const spec = catalog.get(type);
+      return spec && instanceCapacity(spec, capacity);
+    },
     deregister: async (resourceId, dimension) => {
       await deregisterScalableTarget(
         { ...autoscalingDeps, store: controllerStore },

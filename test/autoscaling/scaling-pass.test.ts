@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { ScalableTargetRecord, ScalingActivityRecord, ScalingPolicyRecord, ScheduledActionRecord } from "../../src/autoscaling/records.js";
 import { decideScalingPass, type ScalingPassInput } from "../../src/autoscaling/scaling-pass.js";
 import { decideBacklogGrowth } from "../../src/autoscaling/backlog-growth.js";
-import type { ComponentRecord } from "../../src/domain/resources.js";
+import type { ComponentRecord, EndpointRecord } from "../../src/domain/resources.js";
 import { TimeScale } from "../../src/util/time-scale.js";
 import { zoneOffset } from "../../src/util/time-zones.js";
 
@@ -97,6 +97,36 @@ describe("a scaling pass decides everything it commits", () => {
     // The next pass (or the first after a restart) reads the stored target: the same refusal is not recorded again.
     const again = decideScalingPass(input({ holder: rolling, target: first.target! }));
     assert.deepEqual(again.activities, []);
+  });
+
+  it("refuses a variant's scale-in to 0 instances while its inference components want copies, as a Failed activity", () => {
+    const variantTarget = {
+      ...target,
+      resourceId: "endpoint/ep/variant/AllTraffic",
+      scalableDimension: "sagemaker:variant:DesiredInstanceCount",
+      minCapacity: 0,
+      maxCapacity: 2,
+    } as ScalableTargetRecord;
+    const scaleIn = { ...stepPolicy, resourceId: variantTarget.resourceId, scalableDimension: variantTarget.scalableDimension } as ScalingPolicyRecord;
+    scaleIn.step = { ...scaleIn.step!, StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: -1 }] };
+    const endpoint = {
+      name: "ep",
+      status: "InService",
+      current: { variants: { AllTraffic: { desiredInstanceCount: 1, desiredWeight: 1 } } },
+    } as unknown as EndpointRecord;
+    const copies = { copies: [{ component: "ic", copies: 1, needs: { accelerators: 1, cpuMillis: 1000, memoryMiB: 1024 } }] };
+    const result = decideScalingPass(
+      input({ target: variantTarget, policies: [scaleIn], observed: 1, holder: { kind: "variant", record: endpoint, variant: "AllTraffic", copies } }),
+    );
+    assert.equal(result.holder, undefined, "the instance count does not change");
+    assert.deepEqual(
+      result.activities.map((a) => a.statusCode),
+      ["Failed"],
+    );
+    assert.match(
+      result.activities[0]!.statusMessage!,
+      /^Failed to set desired instance count to 0\. Reason: Variant 'AllTraffic' of endpoint 'ep' cannot go to 0 instances: its inference components still want copies \(ic: 1 copy\)/,
+    );
   });
 
   it("records a policy that cannot scale once until the capacity changes", () => {

@@ -62,6 +62,86 @@ describe("an endpoint Updating for a capacity change", () => {
   });
 });
 
+describe("a draining instance whose copies fit on no other instance", () => {
+  const gpu = (name: string) => {
+    const c = inService(name, 1);
+    return { ...c, resolved: { ...c.resolved, needs: { ...c.resolved.needs, accelerators: 1 } } };
+  };
+  // One accelerator per instance: chat fills the instance that stays, so talk's copy has nowhere to go.
+  const stuckWorld = (ep = endpoint(1, { status: "Updating", lastModifiedAt: now - 10 })) => {
+    const kept = instance(1, "agent-a");
+    const draining = instance(2, "agent-b", { state: "Draining" });
+    const chat = gpu("chat");
+    const talk = gpu("talk");
+    const copies = [copyOf(chat, 1, kept), copyOf(talk, 1, draining)];
+    return world({
+      endpoint: ep,
+      instances: [kept, draining],
+      components: [chat, talk],
+      copies,
+      statuses: new Map(copies.map((c, i) => [c.id, ready(c, `10.0.0.${i + 1}`)])),
+    });
+  };
+
+  it("ends a capacity change InService, keeps the instance serving, and says what lets it go", () => {
+    const plan = decide(stuckWorld());
+    assert.deepEqual(plan.copies.add, []);
+    assert.deepEqual(plan.instances.terminate, []);
+    const record = plan.status.endpoint.record!;
+    assert.equal(record.status, "InService");
+    assert.equal(
+      record.failureReason,
+      "Cannot release instance ep.AllTraffic.g1.2 of variant AllTraffic: no other instance has room for its copies of talk, so it keeps serving them. " +
+        "Raise the variant's DesiredInstanceCount to 2 to keep it, or scale those inference components down or delete them.",
+    );
+  });
+
+  it("waits, Updating, while something under way may still make room: an instance launching", () => {
+    const w = stuckWorld();
+    const plan = decide({ ...w, instances: [...w.instances, instance(3, "", { createdAt: now - 5 })] });
+    assert.equal(plan.status.endpoint.record?.status ?? "Updating", "Updating");
+  });
+
+  it("takes the instance back into service when the variant wants it again, and the reason goes", () => {
+    const raised = endpoint(2, { status: "Updating", lastModifiedAt: now - 10, failureReason: "Cannot release instance ep.AllTraffic.g1.2 of variant …" });
+    const plan = decide(stuckWorld(raised));
+    assert.deepEqual(
+      plan.instances.undrain.map((u) => u.id),
+      ["ep.AllTraffic.g1.2"],
+    );
+    assert.deepEqual(plan.instances.create, []);
+    assert.equal(plan.status.endpoint.record?.status, "InService");
+    assert.equal(plan.status.endpoint.record?.failureReason, undefined);
+  });
+
+  it("lets the instance go once its copies are no longer wanted, keeping the reason only while that is under way", () => {
+    const reason = "Cannot release instance ep.AllTraffic.g1.2 of variant …";
+    const w = stuckWorld(endpoint(1, { failureReason: reason }));
+    const unwanted = w.components.map((c) => (c.name === "talk" ? { ...c, desiredCopyCount: 0 } : c));
+    const stopping = decide({ ...w, components: unwanted });
+    assert.deepEqual(
+      stopping.copies.drain.map((d) => d.id),
+      ["talk-1"],
+    );
+    assert.equal(stopping.status.endpoint.record, undefined, "the endpoint is left as it is while the copy stops");
+    // The copy has stopped (its status is gone): nothing holds the instance, and the reason goes.
+    const stopped = decide({
+      ...w,
+      components: unwanted,
+      copies: w.copies.map((c) => (c.id === "talk-1" ? { ...c, state: "Draining" as const } : c)),
+      statuses: new Map([...w.statuses].filter(([id]) => id !== "talk-1")),
+    });
+    assert.deepEqual(stopped.forget, ["talk-1"]);
+    assert.equal(stopped.status.endpoint.record?.status, "InService");
+    assert.equal(stopped.status.endpoint.record?.failureReason, undefined);
+    const gone = decide({ ...w, components: unwanted, copies: w.copies.filter((c) => c.id !== "talk-1") });
+    assert.deepEqual(
+      gone.instances.terminate.map((t) => t.id),
+      ["ep.AllTraffic.g1.2"],
+    );
+  });
+});
+
 describe("managed instance scaling and the endpoint's status", () => {
   const managed = (instances: number, status: "InService" | "Creating") => {
     const ep = endpoint(instances, { status });

@@ -8,6 +8,7 @@ import { decideScalingPass, type CapacityHolder, type ScalingPassResult, type Sc
 import { nextPeriodClose } from "../../metrics/periods.js";
 import type { MetricsReader } from "../../metrics/types.js";
 import type { Quotas } from "../../domain/quotas.js";
+import type { Resources } from "../../domain/compute.js";
 import { keys } from "../../state/keys.js";
 import { StoreConflictError, type BerthStore } from "../../state/records.js";
 import type { Clock } from "../../util/clock.js";
@@ -29,6 +30,8 @@ export interface AutoscalerOptions {
   scale: TimeScale;
   metrics: MetricsReader;
   quotas: Quotas;
+  /** What one instance of a type offers (the catalog's shape): a variant's lowered instance count must leave room for its copies. */
+  instanceCapacityOf?: (instanceType: string) => Resources | undefined;
   /** Ids of new scaling activities. */
   newId?: () => string;
   /**
@@ -187,7 +190,17 @@ export class Autoscaler implements Controller {
     if (!resource) throw new TerminalError(`scalable target ${target.value.resourceId} (${target.value.scalableDimension}) names no resource Berth can scale`);
     const pending = this.#triggers.get(key)?.[0];
     const trigger: ScalingTrigger = pending?.trigger ?? { kind: "track" };
-    let world = await readScalingWorld(store, this.#observed, this.#options.metrics, scale, config, resource, trigger, clock.now());
+    let world = await readScalingWorld(
+      store,
+      this.#observed,
+      this.#options.metrics,
+      scale,
+      config,
+      resource,
+      trigger,
+      clock.now(),
+      this.#options.instanceCapacityOf,
+    );
     if (!world.input.holder) return this.#deregisterOrphan(key, target.value);
     const decide = (input: ScalingWorld["input"]) =>
       decideScalingPass({ ...input, trigger, newId: this.#options.newId ?? randomUUID, zoneOf: zoneOffset, scale, quotas, keep: keptActivitiesPerTarget });

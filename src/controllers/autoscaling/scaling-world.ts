@@ -1,5 +1,8 @@
 import type { ScalableTargetRecord, ScalingPolicyRecord, ScheduledActionRecord } from "../../autoscaling/records.js";
 import type { ScalableResource } from "../../autoscaling/resource-id.js";
+import { variantCopies } from "../../domain/capacity-rules.js";
+import type { Resources } from "../../domain/compute.js";
+import { componentsOfEndpoint } from "../../state/components.js";
 import type { CapacityHolder, ScalingPassInput, ScalingPassResult, ScalingTrigger, TrackedPolicy } from "../../autoscaling/scaling-pass.js";
 import { trackingWindows } from "../../autoscaling/target-tracking.js";
 import { trackedMetric } from "../../autoscaling/tracked-metric.js";
@@ -31,6 +34,8 @@ export async function readScalingWorld(
   resource: ScalableResource,
   trigger: ScalingTrigger,
   now: number,
+  /** What one instance of a type offers, for the room a variant's lowered instance count must leave its copies. */
+  instanceCapacityOf: (instanceType: string) => Resources | undefined = () => undefined,
 ): Promise<ScalingWorld> {
   const { target, policies } = config;
   const activities = await readActivities(store, target.value, false);
@@ -45,7 +50,14 @@ export async function readScalingWorld(
   } else {
     const entry = await store.get("endpoint", keys.endpoint(resource.endpoint));
     holderEntry = entry;
-    holder = entry && entry.value.current.variants[resource.variant] ? { kind: "variant", record: entry.value, variant: resource.variant } : undefined;
+    if (entry && entry.value.current.variants[resource.variant]) {
+      // The copies its inference components want: the capacity rules refuse an instance count with no room for them.
+      const components = (await componentsOfEndpoint(store, entry.value.name)).map((c) => c.value);
+      const type = entry.value.current.config.ProductionVariants.find((v) => v.VariantName === resource.variant)?.InstanceType;
+      const capacity = type ? instanceCapacityOf(type) : undefined;
+      const copies = variantCopies(resource.variant, components, type && capacity ? { type, capacity } : undefined);
+      holder = { kind: "variant", record: entry.value, variant: resource.variant, copies };
+    }
   }
   const tracked = trigger.kind === "track" && holder ? await trackedPolicies(metrics, scale, resource, policies, now) : [];
   const open = activities.entries.some((a) => a.value.statusCode === "InProgress");

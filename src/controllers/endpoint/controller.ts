@@ -189,6 +189,10 @@ export class EndpointController implements Controller {
       const entry = instanceEntries.get(id);
       if (entry) changedInstances.set(id, { ...(changedInstances.get(id) ?? entry.value), state: "Draining" });
     }
+    for (const { id } of plan.instances.undrain) {
+      const entry = instanceEntries.get(id);
+      if (entry) changedInstances.set(id, { ...(changedInstances.get(id) ?? entry.value), state: "InService" });
+    }
     for (const [id, next] of changedInstances) {
       const entry = instanceEntries.get(id)!;
       ops.push(put("instance", entry.key, next, unchanged(entry)));
@@ -327,6 +331,7 @@ export class EndpointController implements Controller {
       log.info({ endpoint: key, copy: id }, `copy ${id} draining: ${reason}${sessions}`);
     }
     for (const { id, reason } of release) log.info({ endpoint: key, copy: id }, `copy ${id} stops: ${reason}`);
+    for (const { id, reason } of plan.instances.undrain) log.info({ endpoint: key, instance: id }, `instance ${id} is in service again: ${reason}`);
     for (const line of plan.rolloutEvents) log.info({ endpoint: key }, line);
     for (const [variant, { count, reason }] of plan.managed.desired)
       log.info({ endpoint: key }, `managed instance scaling: variant ${variant} of ${key} wants ${count} instances (${reason})`);

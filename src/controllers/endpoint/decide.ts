@@ -6,6 +6,7 @@ import { planManagedScaling, type ManagedScalingPlan, type ManagedScalingTimings
 import { planQuotas } from "./plan-quotas.js";
 import { defaultSessionDrainMs, planSessionDrain, type SessionDrainPlan } from "./plan-session-drain.js";
 import { planStatus, scaledEndpoint, type StatusPlan } from "./plan-status.js";
+import { stuckDrains } from "./plan-stuck-drains.js";
 import type { Quotas } from "../../domain/quotas.js";
 import { finishedMoves } from "../../scheduler/moves.js";
 import { isReadyCopy, onLostHost, type EndpointWorld } from "./world.js";
@@ -60,9 +61,11 @@ export function decideEndpoint(
       : { ...observed, components: observed.components.map((c) => rollouts.find((r) => r.component.name === c.name)?.component ?? c) };
   const limits = planQuotas(rolled, quotas);
   const managed = planManagedScaling(limits.world, timings, capacityOf, quotas);
-  const world = withManagedScaling(limits.world, managed);
-  const instances = planInstances(world, capacityOf, new Set(lost.map((l) => l.id)));
+  const scaled = withManagedScaling(limits.world, managed);
+  const instances = planInstances(scaled, capacityOf, new Set(lost.map((l) => l.id)));
   instances.drain.push(...managed.consolidate);
+  // Instances taken back into service take copies (and keep theirs) from this very pass.
+  const world = withUndrained(scaled, new Set(instances.undrain.map((u) => u.id)));
   const copies = planCopies(world, new Set(instances.drain.map((d) => d.id)));
   const finishMoves = finishedMoves(
     world.copies,
@@ -73,7 +76,7 @@ export function decideEndpoint(
   const forget = world.copies.filter((c) => (c.state === "Draining" && !world.statuses.has(c.id)) || !instanceIds.has(c.instanceId)).map((c) => c.id);
   const stopping = [...copies.drain, ...finishMoves].map((d) => d.id);
   const sessionDrain = planSessionDrain(world, stopping, new Set(forget), sessionDrainMs);
-  const status = planStatus(world, copies.unplaced, copies.add);
+  const status = planStatus(world, copies.unplaced, copies.add, stuckDrains(world, copies));
   // A component failed for its quota keeps that status and reason whatever its (frozen) copies look like.
   status.components = status.components.filter((c) => !limits.failed.has(c.name));
   return {
@@ -150,6 +153,11 @@ function withManagedScaling(world: EndpointWorld, managed: ManagedScalingPlan): 
     endpoint: scaledEndpoint(endpoint, variants, world.now),
     instances: world.instances.map((i) => (consolidating.has(i.id) ? { ...i, state: "Draining" as const } : i)),
   };
+}
+
+function withUndrained(world: EndpointWorld, undrained: Set<string>): EndpointWorld {
+  if (undrained.size === 0) return world;
+  return { ...world, instances: world.instances.map((i) => (undrained.has(i.id) ? { ...i, state: "InService" as const } : i)) };
 }
 
 function rolloutWake(world: EndpointWorld): number | undefined {

@@ -1,6 +1,7 @@
 import type { ComponentRecord, ComponentStatus, CopyRecord, EndpointRecord } from "../../domain/resources.js";
 import { isWaitingForInstance } from "../../domain/instance-pool.js";
 import type { Unplaced } from "../../scheduler/types.js";
+import { isStuckDrainReason, stuckDrainReason, type Drains } from "./plan-stuck-drains.js";
 import { activeDeployments, hostsModels, isReadyCopy, variantOwnerKey, type EndpointWorld } from "./world.js";
 
 export interface ComponentChange {
@@ -37,8 +38,15 @@ function copyTrouble(world: EndpointWorld, copies: CopyRecord[]): { text?: strin
 /**
  * Status follows the copies: a component is InService once as many copies are ready as it wants, and
  * Failed when a copy can never start or none started within its startup health-check timeout.
+ * `drains`: the draining instances whose copies can never move as things stand (stuckDrains); a capacity
+ * change does not wait for them, and the endpoint's FailureReason says what lets them go.
  */
-export function planStatus(world: EndpointWorld, unplaced: Map<string, Unplaced>, adding: CopyRecord[] = []): StatusPlan {
+export function planStatus(
+  world: EndpointWorld,
+  unplaced: Map<string, Unplaced>,
+  adding: CopyRecord[] = [],
+  drains: Drains = { stuck: [], undecided: false },
+): StatusPlan {
   const plan: StatusPlan = { components: [], endpoint: {} };
   const wake = (at: number) => {
     if (at > world.now && (plan.wakeAt === undefined || at < plan.wakeAt)) plan.wakeAt = at;
@@ -46,7 +54,7 @@ export function planStatus(world: EndpointWorld, unplaced: Map<string, Unplaced>
   const owned = copiesByComponent(world);
   for (const component of world.components)
     plan.components.push(componentChange(world, component, owned.get(component.name.toLowerCase()) ?? [], unplaced, wake));
-  plan.endpoint = withWaiting(world, endpointChange(world, wake, adding));
+  plan.endpoint = withWaiting(world, withStuckDrains(world, endpointChange(world, wake, adding, drains), drains));
   return plan;
 }
 
@@ -114,7 +122,7 @@ export function scaledEndpoint(endpoint: EndpointRecord, variants: EndpointRecor
   return { ...endpoint, status, current: { ...endpoint.current, variants }, lastModifiedAt: status === endpoint.status ? endpoint.lastModifiedAt : now };
 }
 
-function endpointChange(world: EndpointWorld, wake: (at: number) => void, adding: CopyRecord[]): EndpointChange {
+function endpointChange(world: EndpointWorld, wake: (at: number) => void, adding: CopyRecord[], drains: Drains): EndpointChange {
   const endpoint = world.endpoint;
   if (!endpoint) return {};
   if (endpoint.status === "Deleting") return world.copies.length === 0 && world.instances.length === 0 ? { delete: true } : {};
@@ -161,7 +169,8 @@ function endpointChange(world: EndpointWorld, wake: (at: number) => void, adding
   if (endpoint.status === "Updating" && !endpoint.pending) {
     // A capacity change (UpdateEndpointWeightsAndCapacities, managed instance scaling adding instances) is
     // done once the capacity asked for serves.
-    if (capacityServes(world, endpoint, adding)) return { record: { ...endpoint, status: "InService", lastModifiedAt: now } };
+    if (capacityServes(world, endpoint, adding, new Set(drains.stuck.map((s) => s.instance))))
+      return { record: { ...endpoint, status: "InService", lastModifiedAt: now } };
     return {};
   }
   if (endpoint.status === "Updating" && endpoint.pending) {
@@ -184,16 +193,16 @@ function endpointChange(world: EndpointWorld, wake: (at: number) => void, adding
 
 /**
  * Each variant of the running configuration has exactly its desired instances in service (none still
- * launching, none left over or still draining), a single-model variant has a ready copy on each, and every copy
- * placed on an instance added since the change began is ready (copies of a Failed component aside;
- * `adding` are the copies this pass places).
+ * launching, none left over or still draining, but for `stuck` ones, which can never drain as things stand),
+ * a single-model variant has a ready copy on each, and every copy placed on an instance added since the
+ * change began is ready (copies of a Failed component aside; `adding` are the copies this pass places).
  */
-function capacityServes(world: EndpointWorld, endpoint: EndpointRecord, adding: CopyRecord[]): boolean {
+function capacityServes(world: EndpointWorld, endpoint: EndpointRecord, adding: CopyRecord[], stuck: ReadonlySet<string>): boolean {
   const deployment = endpoint.current;
   const models = hostsModels(deployment);
   for (const variant of deployment.config.ProductionVariants) {
     const want = deployment.variants[variant.VariantName]?.desiredInstanceCount ?? 0;
-    const serving = world.instances.filter((i) => i.generation === deployment.generation && i.variantName === variant.VariantName);
+    const serving = world.instances.filter((i) => i.generation === deployment.generation && i.variantName === variant.VariantName && !stuck.has(i.id));
     if (serving.length !== want || serving.some((i) => i.state !== "InService")) return false;
     if (models) {
       const key = variantOwnerKey(variant.VariantName, deployment.generation);
@@ -223,6 +232,21 @@ function adapterChange(world: EndpointWorld, adapter: ComponentRecord): Componen
   if (ready)
     return { name: adapter.name, status: adapter.status === "InService" ? undefined : "InService", failureReason: adapter.failureReason ? null : undefined };
   return { name: adapter.name };
+}
+
+/**
+ * While draining instances cannot let their copies go, an InService endpoint (or one Updating for a capacity
+ * change) says so in its FailureReason, without changing its status; the message goes once they can (not
+ * while something under way leaves it undecided, so it does not come and go with each copy placed).
+ */
+function withStuckDrains(world: EndpointWorld, change: EndpointChange, drains: Drains): EndpointChange {
+  const endpoint = change.record ?? world.endpoint;
+  if (!endpoint || change.delete || endpoint.pending || (endpoint.status !== "InService" && endpoint.status !== "Updating")) return change;
+  const reason = stuckDrainReason(world, drains.stuck);
+  if (reason === undefined && drains.undecided) return change;
+  if (reason !== undefined && endpoint.failureReason !== reason) return { record: { ...endpoint, failureReason: reason } };
+  if (reason === undefined && isStuckDrainReason(endpoint.failureReason)) return { record: { ...endpoint, failureReason: undefined } };
+  return change;
 }
 
 /** The pool's message of a Pending instance that waits for a free host (of one variant, or of any). */

@@ -1,5 +1,23 @@
 import type { CapacityRefusal } from "../capacity-rules.js";
 
+type CopiesNeedInstances = Extract<CapacityRefusal, { code: "CopiesNeedInstances" }>;
+
+/** What a lowered instance count refused for the copies it would leave without room says, for the API and the autoscaler alike. */
+export function copiesNeedInstancesText(refusal: CopiesNeedInstances): string {
+  const copies = refusal.copies.map((c) => `${c.component}: ${c.copies} ${c.copies === 1 ? "copy" : "copies"}`).join(", ");
+  const head = `Variant '${refusal.variant}' of endpoint '${refusal.endpoint}' cannot go to ${refusal.requested} instance${refusal.requested === 1 ? "" : "s"}`;
+  if (refusal.requested === 0)
+    return (
+      `${head}: its inference components still want copies (${copies}), and copies need instances. ` +
+      `Scale those inference components to 0 copies (UpdateInferenceComponentRuntimeConfig) or delete them first; ` +
+      `a variant goes to 0 instances only once its inference components want no copies.`
+    );
+  return (
+    `${head}: the copies its inference components want (${copies}) need at least ${refusal.minimum} instances` +
+    `${refusal.shortOf ? ` (${refusal.shortOf})` : ""}. Scale those inference components down or delete some first, or keep at least ${refusal.minimum} instances.`
+  );
+}
+
 /** Why the autoscaler could not set a capacity, as a Failed scaling activity's StatusMessage says it. */
 export function capacityRefusalReason(refusal: CapacityRefusal): string {
   switch (refusal.code) {
@@ -17,5 +35,7 @@ export function capacityRefusalReason(refusal: CapacityRefusal): string {
       return `Endpoint ${refusal.endpoint} has no variant ${refusal.variant} (it has ${refusal.variants.join(", ")}). Deregister the scalable target.`;
     case "InstanceQuota":
       return `${refusal.requested} instances (${refusal.what}) on endpoint ${refusal.endpoint} exceed quotas.maxInstancesPerEndpoint (${refusal.limit}). Lower MaxCapacity or raise the quota.`;
+    case "CopiesNeedInstances":
+      return `${copiesNeedInstancesText(refusal)} Or raise MinCapacity to ${refusal.minimum}.`;
   }
 }
