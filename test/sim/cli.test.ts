@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,26 @@ async function run(flags: Partial<SimulateFlags>): Promise<{ code: number; out: 
     { out: (s) => (out += s), err: (s) => (err += s) },
   );
   return { code, out, err };
+}
+
+const oneModel = `version: 1
+endpoint: { instanceType: ml.g5.12xlarge }
+models:
+  - { name: chat, accelerators: 1, memoryGiB: 20, sizeGB: 14, latency: { firstTokenMs: 100, perOutputTokenMs: 20 }, concurrency: 4, sloMs: 2000, scaling: { minCopies: 1, maxCopies: 4 } }
+`;
+
+/** Writes a portfolio and an Azure LLM trace (rows of "time,input,output") into a new folder. */
+async function inputs(rows: string[], portfolio = oneModel): Promise<{ portfolio: string; trace: string }> {
+  const dir = tempDir("berth-sim-cli-");
+  const files = { portfolio: join(dir, "portfolio.yaml"), trace: join(dir, "trace.csv") };
+  await writeFile(files.portfolio, portfolio);
+  await writeFile(files.trace, ["TIMESTAMP,ContextTokens,GeneratedTokens", ...rows, ""].join("\n"));
+  return files;
+}
+
+/** n rows one second apart from 18:17:10, each with these token counts. */
+function rowsEverySecond(n: number, input = 100, output = 8): string[] {
+  return Array.from({ length: n }, (_, i) => `2023-11-16 18:17:${String(10 + i).padStart(2, "0")}.0000000,${input},${output}`);
 }
 
 describe("berth simulate", () => {
@@ -61,6 +81,23 @@ describe("berth simulate", () => {
     const duration = await run({ duration: "ten minutes" });
     t.assert.equal(duration.code, 2);
     t.assert.match(duration.err, /--duration must be a duration such as/);
+  });
+
+  it("replays the requests at the trace's last timestamp: none goes missing as an SLO miss", async (t: TestContext) => {
+    t.plan(3);
+    // Ten requests one second apart, each a 260 ms response on an idle copy: every strategy answers all ten within the SLO.
+    const { code, out } = await run({ ...(await inputs(rowsEverySecond(10))), json: true, report: false });
+    t.assert.equal(code, 0);
+    const parsed = JSON.parse(out) as { trace: { requests: number }; strategies: { sloAttainment: number | null; failed: number | null }[] };
+    t.assert.equal(parsed.trace.requests, 10);
+    const served = parsed.strategies.filter((s) => s.sloAttainment !== null).map((s) => [s.sloAttainment, s.failed]);
+    t.assert.deepStrictEqual(served, [
+      [1, 0],
+      [1, 0],
+      [1, 0],
+      [1, 0],
+      [1, 0],
+    ]);
   });
 
   it("exits 2 from the command line too", (t: TestContext) => {

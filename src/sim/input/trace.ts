@@ -62,7 +62,7 @@ export interface Trace {
 export interface TraceOptions {
   /** Window start in seconds of the original trace; default 0. */
   startS?: number;
-  /** Window end in seconds of the original trace; default: the end of the trace. */
+  /** Window end in seconds of the original trace; default: the end of the trace (for per-request traces, just past its last request). */
   endS?: number;
   /** Alternative to endS: startS + durationS. */
   durationS?: number;
