@@ -19,6 +19,8 @@ export class LatencyHistogram {
   total = 0;
 
   add(seconds: number): void {
+    // A negative latency would land in the top bucket (its sign bit reads as a huge exponent) unnoticed.
+    if (!(seconds >= 0)) throw new Error(`simulator: a request's latency came out as ${seconds} s; latencies are never negative`);
     scratch[0] = seconds * 1000;
     let b = (high[0] >>> shift) - first;
     if (b < 0) b = 0;

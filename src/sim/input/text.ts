@@ -32,8 +32,14 @@ export function firstLine(text: string): string {
   return (end === -1 ? text : text.slice(0, end)).replace(/\r$/, "");
 }
 
-/** Digits only: counts and token lengths. */
-export function parseWholeNumber(text: string, where: TraceLocation): number {
+/** The largest count a trace's Int32Array columns hold; a larger one would wrap around to a negative number. */
+export const maxWholeCell = 2 ** 31 - 1;
+
+/** Tokens one request may have (input or output): ten million, beyond the longest context windows offered. */
+export const maxTokensPerRequest = 10_000_000;
+
+/** Digits only: counts and token lengths, at most `max`. */
+export function parseWholeNumber(text: string, where: TraceLocation, max = maxWholeCell): number {
   const trimmed = text.trim();
   let ok = trimmed.length > 0 && trimmed.length < 16;
   for (let i = 0; ok && i < trimmed.length; i++) {
@@ -41,7 +47,15 @@ export function parseWholeNumber(text: string, where: TraceLocation): number {
     ok = c >= 48 && c <= 57;
   }
   if (!ok) throw new TraceFormatError(where, `expected a whole number, found ${JSON.stringify(text)}`);
-  return Number(trimmed);
+  const value = Number(trimmed);
+  if (value > max) throw new TraceFormatError(where, tooLarge(max, JSON.stringify(text)));
+  return value;
+}
+
+/** The message for a whole number above its field's maximum. */
+export function tooLarge(max: number, found: string): string {
+  const what = max === maxTokensPerRequest ? "tokens (the most one request may have)" : "(the most this column holds)";
+  return `expected at most ${max.toLocaleString("en-US")} ${what}, found ${found}; correct the value or remove the row`;
 }
 
 /** A finite decimal number of at least 0 (rates, times, percentiles). */

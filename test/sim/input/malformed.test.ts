@@ -36,6 +36,20 @@ describe("malformed trace files", () => {
     t.assert.equal((await failure(file)).message, `${file} line 3, field input_length: expected a whole number, found -3`);
   });
 
+  it("refuses a token count above ten million instead of wrapping it to a negative one", async (t: TestContext) => {
+    t.plan(2);
+    const csv = join(fixtures, "bad", "azure-llm-huge.csv");
+    t.assert.equal(
+      (await failure(csv)).message,
+      `${csv} line 3, column GeneratedTokens: expected at most 10,000,000 tokens (the most one request may have), found "4294967286"; correct the value or remove the row`,
+    );
+    const jsonl = join(fixtures, "bad", "mooncake-huge.jsonl");
+    t.assert.equal(
+      (await failure(jsonl)).message,
+      `${jsonl} line 2, field input_length: expected at most 10,000,000 tokens (the most one request may have), found 3000000000; correct the value or remove the row`,
+    );
+  });
+
   it("names the Mooncake line that is not JSON", async (t: TestContext) => {
     t.plan(1);
     const file = join(fixtures, "bad", "mooncake-notjson.jsonl");
@@ -46,6 +60,15 @@ describe("malformed trace files", () => {
     t.plan(1);
     const file = join(fixtures, "bad", "functions", "invocations.csv");
     t.assert.equal((await failure(join(fixtures, "bad", "functions"))).message, `${file} line 3, column 601: expected a whole number, found "x"`);
+  });
+
+  it("refuses an Azure Functions count its 32-bit column cannot hold", async (t: TestContext) => {
+    t.plan(1);
+    const file = join(fixtures, "bad", "functions-huge", "invocations.csv");
+    t.assert.equal(
+      (await failure(join(fixtures, "bad", "functions-huge"))).message,
+      `${file} line 2, column 601: expected at most 2,147,483,647 (the most this column holds), found "999999999999"; correct the value or remove the row`,
+    );
   });
 
   it("names the ServeGen column of an unknown distribution", async (t: TestContext) => {

@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import { TraceFormatError } from "../errors.js";
 import { requestTrace } from "../request-trace.js";
 import { countLines, sortByTime, type RequestColumns } from "../requests.js";
-import { firstLine, forEachLine, parseWholeNumber, readText } from "../text.js";
+import { firstLine, forEachLine, maxTokensPerRequest, parseWholeNumber, readText } from "../text.js";
 import type { ResolvedTraceOptions, Trace } from "../trace.js";
 
 export const azureLlmColumns = ["TIMESTAMP", "ContextTokens", "GeneratedTokens"] as const;
@@ -53,8 +53,8 @@ function parseAzureLlm(text: string, file: string, clock: { refDay: number }): R
       throw new TraceFormatError({ file, line: lineNumber }, `expected ${header.length} comma-separated cells (${header.join(",")}), found ${cells.length}`);
     }
     times[n] = parseTimestamp(cells[ti], { file, line: lineNumber, column: "TIMESTAMP" }, clock);
-    inputTokens[n] = parseWholeNumber(cells[ci], { file, line: lineNumber, column: "ContextTokens" });
-    outputTokens[n] = parseWholeNumber(cells[gi], { file, line: lineNumber, column: "GeneratedTokens" });
+    inputTokens[n] = parseWholeNumber(cells[ci], { file, line: lineNumber, column: "ContextTokens" }, maxTokensPerRequest);
+    outputTokens[n] = parseWholeNumber(cells[gi], { file, line: lineNumber, column: "GeneratedTokens" }, maxTokensPerRequest);
     n++;
   });
   return {

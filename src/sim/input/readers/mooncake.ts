@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import { TraceFormatError } from "../errors.js";
 import { requestTrace } from "../request-trace.js";
 import { countLines, sortByTime, type RequestColumns } from "../requests.js";
-import { forEachLine, readText } from "../text.js";
+import { forEachLine, maxTokensPerRequest, readText, tooLarge } from "../text.js";
 import type { ResolvedTraceOptions, Trace } from "../trace.js";
 
 /**
@@ -50,6 +50,8 @@ function parseMooncake(text: string, file: string, keepBlocks: boolean): Request
           `expected ${expected}, found ${value === undefined ? "no such field" : JSON.stringify(value)}`,
         );
       }
+      if (whole && value > maxTokensPerRequest)
+        throw new TraceFormatError({ file, line: lineNumber, field: name }, tooLarge(maxTokensPerRequest, String(value)));
       return value;
     };
     times[n] = field("timestamp", false) / 1000;
