@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { buildWorkload, demandProfile } from "./engine/index.js";
+import { buildWorkload, demandProfile, WorkloadError, type Workload } from "./engine/index.js";
 import { loadPortfolio, mapStreams, readTrace, type Portfolio, type StreamAssignment, type Trace } from "./input/index.js";
 import {
   defaultStrategies,
@@ -72,6 +72,7 @@ export function simulateLoaded(portfolio: Portfolio, trace: Trace, options: Simu
   const strategies = options.strategies ? pickStrategies(options.strategies) : defaultStrategies();
   const assignment = mapStreams(trace, portfolio);
   const workload = buildWorkload(trace, assignment, portfolio.models, portfolio.file);
+  refuseEmpty(workload, trace);
   const assumptions: SimulationAssumptions = {
     tickS: defaultAssumptions.tickS,
     holdLimitS: options.holdLimitS ?? defaultAssumptions.holdLimitS,
@@ -102,6 +103,22 @@ export function simulateLoaded(portfolio: Portfolio, trace: Trace, options: Simu
     return result;
   });
   return { portfolio, trace, assignment, context, results, strategies };
+}
+
+/** A run with no request costs nothing and meets every SLO vacuously: a table of dashes that looks like a result. */
+function refuseEmpty(workload: Workload, trace: Trace): void {
+  if (workload.time.length > 0) return;
+  if (trace.totalRequests > 0) {
+    throw new WorkloadError(
+      `${trace.source}: none of the trace's ${trace.totalRequests} requests in the window is mapped to a model of the portfolio; map the trace's streams to its models (the portfolio's mapping)`,
+    );
+  }
+  const { startS, endS, rateScale } = trace.options;
+  const window = `from ${startS} s to ${Number.isFinite(endS) ? `${endS} s` : "the end of the trace"}`;
+  const thinned = rateScale < 1 ? `, or a rate scale above ${rateScale} (--rate-scale, simulation.rateScale)` : "";
+  throw new WorkloadError(
+    `${trace.source}: the trace has no requests in the window (${window}); give a trace with requests, or pick a window that holds some with --start and --duration${thinned}`,
+  );
 }
 
 /** About 600 samples per run, on whole minutes. */

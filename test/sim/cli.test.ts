@@ -100,6 +100,20 @@ describe("berth simulate", () => {
     ]);
   });
 
+  it("refuses a trace with no request in the window instead of printing a table of dashes", async (t: TestContext) => {
+    t.plan(4);
+    const headerOnly = await inputs([]);
+    const empty = await run({ ...headerOnly, report: false });
+    t.assert.equal(empty.code, 2);
+    t.assert.equal(
+      empty.err,
+      `berth simulate: ${headerOnly.trace}: the trace has no requests in the window (from 0 s to the end of the trace); give a trace with requests, or pick a window that holds some with --start and --duration\n`,
+    );
+    const thinned = await run({ ...(await inputs(rowsEverySecond(10))), rateScale: "0.000001", report: false });
+    t.assert.equal(thinned.code, 2);
+    t.assert.match(thinned.err, /the trace has no requests in the window .*, or a rate scale above 0\.000001 \(--rate-scale, simulation\.rateScale\)\n$/);
+  });
+
   it("exits 2 from the command line too", (t: TestContext) => {
     t.plan(2);
     const cli = join(root, "dist", "src", "cli", "simulate-command.js");
