@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, parseDocument, visit, type Document } from "yaml";
 import { PortfolioError } from "./errors.js";
 import { defaultCatalogDir, loadCatalog, type Catalog } from "./portfolio/catalog.js";
 import { readEndpoint } from "./portfolio/endpoint.js";
@@ -42,7 +42,7 @@ export function parsePortfolio(text: string, file: string, catalog: Catalog): Po
   }
   const f = new Fields(file, doc, lines);
   const notes: string[] = [];
-  const top = f.mapping([], doc.toJS(), topFields);
+  const top = f.mapping([], toPlain(doc, file, lines), topFields);
   if (!top) throw new PortfolioError(f.issues);
   if (top.version !== undefined) f.number(["version"], top.version, { whole: true, min: 1, max: 1 });
   const description = top.description === undefined ? undefined : f.string(["description"], top.description);
@@ -57,6 +57,29 @@ export function parsePortfolio(text: string, file: string, catalog: Catalog): Po
   );
   if (f.issues.length > 0 || !endpoint || !simulation || !mapping) throw new PortfolioError(f.issues);
   return { file, ...(description !== undefined && { description }), models, endpoint, mapping, simulation, catalogDir: catalog.dir, notes };
+}
+
+/** The document as plain values; aliases that expand to too many nodes (a "billion laughs" file) are refused by the yaml library. */
+function toPlain(doc: Document, file: string, lines: LineCounter): unknown {
+  try {
+    return doc.toJS();
+  } catch (error) {
+    let line = 1;
+    visit(doc, {
+      Alias(_, node) {
+        if (node.range) line = lines.linePos(node.range[0]).line;
+        return visit.BREAK;
+      },
+    });
+    throw new PortfolioError([
+      {
+        file,
+        line,
+        path: "",
+        message: `cannot expand the file's YAML aliases (${(error as Error).message}); write the values out, or use fewer aliases (*name) and none that nest`,
+      },
+    ]);
+  }
 }
 
 function readSimulation(f: Fields, value: unknown): SimulationSpec | undefined {

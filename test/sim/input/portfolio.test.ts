@@ -210,6 +210,15 @@ ${endpoint}`;
     t.assert.match(problems("models:\n  - name: a\n    sloMs: [1, 2\nendpoint: {}\n")[0], /^portfolio\.yaml line \d+: not valid YAML or JSON: /);
   });
 
+  it("refuses aliases that expand exponentially (a billion laughs) with the line of the first alias", (t: TestContext) => {
+    t.plan(1);
+    const levels = Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(",")}]`);
+    const text = `version: 1\na0: &a0 [x,x,x,x,x,x,x,x,x,x]\n${levels.join("\n")}\n`;
+    t.assert.deepStrictEqual(problems(text), [
+      "portfolio.yaml line 3: cannot expand the file's YAML aliases (Excessive alias count indicates a resource exhaustion attack); write the values out, or use fewer aliases (*name) and none that nest",
+    ]);
+  });
+
   it("takes the catalog from catalogDir and says when it is not there", async (t: TestContext) => {
     t.plan(2);
     const p = await loadPortfolio(join(fixtures, "portfolio-example.yaml"), { catalogDir: catalog.dir });
