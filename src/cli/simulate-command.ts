@@ -114,6 +114,12 @@ function optionsFrom(flags: SimulateFlags, io: CommandIo): SimulateOptions {
       .split(",")
       .map((s) => s.trim())
       .filter((s) => s !== "");
+    // Checked before reading anything: an empty list used to fail only when the table was printed, after the whole run.
+    if (o.strategies.length === 0) {
+      throw new RangeError(
+        `--strategies names no strategy (found ${JSON.stringify(flags.strategies)}); give keys or names separated by commas, e.g. --strategies a,a2,d,e, or leave the option out for all but p`,
+      );
+    }
     pickStrategies(o.strategies);
   }
   if (flags.price !== undefined) o.pricePerHour = parsePositive(flags.price, "--price");

@@ -83,6 +83,18 @@ describe("berth simulate", () => {
     t.assert.match(duration.err, /--duration must be a duration such as/);
   });
 
+  it("refuses an empty strategy list before simulating anything", async (t: TestContext) => {
+    t.plan(4);
+    for (const strategies of [",,,", ""]) {
+      const { code, out, err } = await run({ strategies });
+      t.assert.deepStrictEqual([code, out], [2, ""]);
+      t.assert.equal(
+        err,
+        `berth simulate: --strategies names no strategy (found ${JSON.stringify(strategies)}); give keys or names separated by commas, e.g. --strategies a,a2,d,e, or leave the option out for all but p\n`,
+      );
+    }
+  });
+
   it("replays the requests at the trace's last timestamp: none goes missing as an SLO miss", async (t: TestContext) => {
     t.plan(3);
     // Ten requests one second apart, each a 260 ms response on an idle copy: every strategy answers all ten within the SLO.

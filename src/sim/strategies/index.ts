@@ -38,12 +38,14 @@ export function defaultStrategies(): Strategy[] {
 
 /** Strategies by key or name ("a,c" or "dedicated,packed"); throws naming the unknown ones. */
 export function pickStrategies(list: readonly string[]): Strategy[] {
-  const unknown = list.filter((k) => !registry.has(k.trim()));
-  if (unknown.length > 0) {
-    const known = allStrategies()
+  const known = () =>
+    allStrategies()
       .map((s) => `${s.key} (${s.name})`)
       .join(", ");
-    throw new RangeError(`unknown strateg${unknown.length === 1 ? "y" : "ies"} ${unknown.map((u) => `'${u}'`).join(", ")}; choose from ${known}`);
+  if (list.length === 0) throw new RangeError(`no strategy was named; choose one or more of ${known()}`);
+  const unknown = list.filter((k) => !registry.has(k.trim()));
+  if (unknown.length > 0) {
+    throw new RangeError(`unknown strateg${unknown.length === 1 ? "y" : "ies"} ${unknown.map((u) => `'${u}'`).join(", ")}; choose from ${known()}`);
   }
   return [...new Set(list.map((k) => registry.get(k.trim())!))];
 }
