@@ -1,4 +1,7 @@
 import { Command } from "commander";
+import { constants, type Stats } from "node:fs";
+import { access, realpath, stat } from "node:fs/promises";
+import { dirname, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parsePositive, parseSeconds, parseWhole } from "../sim/duration.js";
 import { WorkloadError } from "../sim/engine/index.js";
@@ -72,6 +75,14 @@ export async function runSimulate(flags: SimulateFlags, io: CommandIo): Promise<
     if (error instanceof RangeError) return fail(io, error.message);
     throw error;
   }
+  if (flags.report !== false) {
+    try {
+      await checkOutDir(flags.out);
+    } catch (error) {
+      if (error instanceof RangeError) return fail(io, error.message);
+      throw error;
+    }
+  }
   let sim;
   try {
     sim = await simulate(flags.portfolio, flags.trace, options);
@@ -95,10 +106,48 @@ export async function runSimulate(flags: SimulateFlags, io: CommandIo): Promise<
     io.out(`\n${markdownTable(headlineRows(sim.results))}\n\n${headlineSentences(sim.results, sim.portfolio.models).join("\n")}\n\n`);
   }
   if (flags.report !== false) {
-    const path = await writeReport(sim, flags.out);
+    let path: string;
+    try {
+      path = await writeReport(sim, flags.out);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof code !== "string") throw error;
+      return fail(io, `cannot write the report to ${flags.out} (${(error as Error).message}); ${outAdvice}`);
+    }
     (flags.json ? io.err : io.out)(`report written to ${path}\n`);
   }
   return 0;
+}
+
+const outAdvice = "pick a folder you can write to with --out, or pass --no-report to write no files";
+
+/**
+ * --out is checked before the run, which can take minutes: a folder that could not be made was found
+ * only when the report was written. The nearest existing folder on the way must be writable, and not
+ * under /proc or /sys, where Node's recursive mkdir never returns.
+ */
+async function checkOutDir(out: string): Promise<void> {
+  if (out.trim() === "") throw new RangeError(`--out is empty; give the folder for report.md and the charts, e.g. --out ./sim-report, or pass --no-report`);
+  const target = resolve(out);
+  let path = target;
+  let info = await statIfThere(path, out);
+  while (info === undefined) {
+    if (dirname(path) === path) throw new RangeError(`--out ${out}: no folder on its path exists; ${outAdvice}`);
+    path = dirname(path);
+    info = await statIfThere(path, out);
+  }
+  if (!info.isDirectory()) {
+    throw new RangeError(`--out ${out} ${path === target ? "is not a folder" : `is under ${path}, which is not a folder`}; ${outAdvice}`);
+  }
+  const real = await realpath(path);
+  if (["/proc", "/sys"].some((root) => real === root || real.startsWith(root + sep))) {
+    throw new RangeError(`--out ${out} is in ${real}, a kernel filesystem, not a place for files; ${outAdvice}`);
+  }
+  try {
+    await access(real, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new RangeError(`--out ${out}: the folder ${real} is not writable; ${outAdvice}`);
+  }
 }
 
 function optionsFrom(flags: SimulateFlags, io: CommandIo): SimulateOptions {
@@ -139,6 +188,17 @@ function clearProgress(flags: SimulateFlags, io: CommandIo): void {
 function fail(io: CommandIo, message: string): number {
   io.err(`berth simulate: ${message}\n`);
   return 2;
+}
+
+/** What is at path, or undefined when nothing is (or a file stands where a folder on the way should be). */
+async function statIfThere(path: string, out: string): Promise<Stats | undefined> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new RangeError(`--out ${out}: cannot look at ${path} (${(error as Error).message}); ${outAdvice}`);
+  }
 }
 
 function jsonSummary(sim: Awaited<ReturnType<typeof simulate>>) {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -93,6 +93,36 @@ describe("berth simulate", () => {
         `berth simulate: --strategies names no strategy (found ${JSON.stringify(strategies)}); give keys or names separated by commas, e.g. --strategies a,a2,d,e, or leave the option out for all but p\n`,
       );
     }
+  });
+
+  it("refuses an --out it cannot write before simulating, naming what is in the way", async (t: TestContext) => {
+    t.plan(10);
+    const dir = tempDir("berth-sim-cli-");
+    const file = join(dir, "a-file");
+    await writeFile(file, "");
+    const advice = "pick a folder you can write to with --out, or pass --no-report to write no files\n";
+    const cases: [string, string][] = [
+      [file, `--out ${file} is not a folder; ${advice}`],
+      [join(file, "sub"), `--out ${join(file, "sub")} is under ${file}, which is not a folder; ${advice}`],
+      ["/dev/null", `--out /dev/null is not a folder; ${advice}`],
+      ["/proc/nope", `--out /proc/nope is in /proc, a kernel filesystem, not a place for files; ${advice}`],
+      ["", "--out is empty; give the folder for report.md and the charts, e.g. --out ./sim-report, or pass --no-report\n"],
+    ];
+    for (const [out, message] of cases) {
+      const result = await run({ out });
+      t.assert.deepStrictEqual([result.code, result.out], [2, ""], `--out ${out}`);
+      t.assert.equal(result.err, `berth simulate: ${message}`);
+    }
+  });
+
+  it("turns an error writing the report into a plain message", async (t: TestContext) => {
+    t.plan(3);
+    const dir = tempDir("berth-sim-cli-");
+    await mkdir(join(dir, "report.md"));
+    const { code, err } = await run({ out: dir });
+    t.assert.equal(code, 2);
+    t.assert.match(err, new RegExp(`^berth simulate: cannot write the report to ${dir} \\(EISDIR: .*\\); pick a folder you can write to with --out`));
+    t.assert.doesNotMatch(err, /\n\s+at /, "no stack trace");
   });
 
   it("replays the requests at the trace's last timestamp: none goes missing as an SLO miss", async (t: TestContext) => {
