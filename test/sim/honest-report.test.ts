@@ -112,6 +112,21 @@ mapping: { explicit: { coder: coder-traffic } }
     for (const r of sim.results.filter((x) => x !== bound)) t.assert.ok(bound.cost <= r.cost, `bound ${bound.cost} above ${r.label} ${r.cost}`);
   });
 
+  it("fails a request whose only copy never frees a slot instead of crashing", async (t: TestContext) => {
+    t.plan(2);
+    // A duration beyond float32 (the trace's, which the portfolio bounds cannot reach) holds the copy's one slot forever.
+    const yaml = `
+models:
+  - { name: fn, sizeGB: 4, accelerators: 1, memoryGiB: 8, startupSeconds: 10, latency: { fixedMs: 1000, useTraceDuration: true }, concurrency: 1, sloMs: 5000, scaling: { minCopies: 1, maxCopies: 1 } }
+endpoint: { instanceType: ml.p4d.24xlarge, pricePerHour: 10 }
+mapping: { explicit: { fn: fn-traffic } }
+`;
+    const trace = traceOf(600, { "fn-traffic": { arrivals: [10, 20], durationMs: [1e42, 100] } });
+    const [a] = simulateLoaded(await portfolioOf(yaml), trace, { strategies: ["a"] }).results;
+    t.assert.deepStrictEqual([a.requests, a.failed], [2, 1]);
+    t.assert.deepStrictEqual(a.failedBy, { queue: 1, startup: 0, noCopy: 0, windowEnd: 0 });
+  });
+
   it("counts failed requests as outside the SLO and at +∞ in the percentiles, and says why they failed", async (t: TestContext) => {
     t.plan(7);
     // slow: one copy serving one 30 s request at a time, a request every 10 s: most wait past the 60 s hold limit.

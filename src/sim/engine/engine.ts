@@ -230,12 +230,13 @@ class Engine {
           k = list[i];
         }
       }
-      if ((slot > a ? slot : a) > until) {
+      // k < 0: copies whose slots never free (at the window's end `until` is Infinity); none may take the request.
+      if (k < 0 || (slot > a ? slot : a) > until) {
         // A scale-out not yet placed may still serve it: judged once its copies are (see #place).
         if (until - a <= hold || !Number.isNaN(this.#grownAt[m])) break;
         this.#counts.failed[m]++;
-        if (k < 0) this.#counts.failNoCopy[m]++;
-        else if (copies.readyAt[k] - a > hold) this.#counts.failStartup[m]++;
+        if (list.length === 0) this.#counts.failNoCopy[m]++;
+        else if (k >= 0 && copies.readyAt[k] - a > hold) this.#counts.failStartup[m]++;
         else this.#counts.failQueue[m]++;
         head++;
         continue;

@@ -58,11 +58,17 @@ export function tooLarge(max: number, found: string): string {
   return `expected at most ${max.toLocaleString("en-US")} ${what}, found ${found}; correct the value or remove the row`;
 }
 
-/** A finite decimal number of at least 0 (rates, times, percentiles). */
-export function parseNonNegative(text: string, where: TraceLocation): number {
+/** A finite decimal number of at least 0 (rates, times, percentiles); `limit` bounds it from above. */
+export function parseNonNegative(text: string, where: TraceLocation, limit?: { max: number; means: string }): number {
   const trimmed = text.trim();
   const value = trimmed === "" ? NaN : Number(trimmed);
   if (!(Number.isFinite(value) && value >= 0)) throw new TraceFormatError(where, `expected a number of at least 0, found ${JSON.stringify(text)}`);
+  if (limit !== undefined && value > limit.max) {
+    throw new TraceFormatError(
+      where,
+      `expected at most ${limit.max.toLocaleString("en-US")} (${limit.means}), found ${JSON.stringify(text)}; correct the value or remove the row`,
+    );
+  }
   return value;
 }
 

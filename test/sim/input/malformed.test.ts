@@ -71,6 +71,15 @@ describe("malformed trace files", () => {
     );
   });
 
+  it("refuses an Azure Functions duration above a day", async (t: TestContext) => {
+    t.plan(1);
+    const file = join(fixtures, "bad", "functions-long", "durations.csv");
+    t.assert.equal(
+      (await failure(join(fixtures, "bad", "functions-long"))).message,
+      `${file} line 2, column percentile_Average_100: expected at most 86,400,000 (a day in milliseconds), found "1e42"; correct the value or remove the row`,
+    );
+  });
+
   it("names the ServeGen column of an unknown distribution", async (t: TestContext) => {
     t.plan(1);
     const file = join(fixtures, "bad", "servegen", "chunk-7-trace.csv");

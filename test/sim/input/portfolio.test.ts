@@ -162,6 +162,28 @@ ${endpoint}`;
     ]);
   });
 
+  it("bounds latencies: an hour a request, 10 s a token", (t: TestContext) => {
+    t.plan(1);
+    const text = `models:
+  - name: a
+    catalogModel: codegen-2B
+    accelerators: 1
+    latency: { fixedMs: 1e42 }
+    sloMs: 100
+    scaling: { maxCopies: 2 }
+  - name: b
+    catalogModel: codegen-2B
+    accelerators: 1
+    latency: { firstTokenMs: 100, perOutputTokenMs: 20000 }
+    sloMs: 100
+    scaling: { maxCopies: 2 }
+${endpoint}`;
+    t.assert.deepStrictEqual(problems(text), [
+      "portfolio.yaml line 5, models[0].latency.fixedMs: must be a number of at least 0 and of at most 3600000 (an hour, SageMaker's longest invocation), found 1e+42",
+      "portfolio.yaml line 11, models[1].latency.perOutputTokenMs: must be a number of at least 0 and of at most 10000 (10 s a token), found 20000",
+    ]);
+  });
+
   it("judges an LLM's SLO by time to first token and other models end to end, unless slo says otherwise", (t: TestContext) => {
     t.plan(2);
     const model = (name: string, latency: string, slo = "") =>

@@ -15,6 +15,8 @@ export interface NumberRule {
   /** Exclusive lower bound. */
   above?: number;
   max?: number;
+  /** What the maximum stands for, shown after it. */
+  maxMeans?: string;
 }
 
 /**
@@ -110,6 +112,6 @@ function describeRule(rule: NumberRule): string {
   const bounds: string[] = [];
   if (rule.min !== undefined) bounds.push(`of at least ${rule.min}`);
   if (rule.above !== undefined) bounds.push(`above ${rule.above}`);
-  if (rule.max !== undefined) bounds.push(`of at most ${rule.max}`);
+  if (rule.max !== undefined) bounds.push(`of at most ${rule.max}${rule.maxMeans === undefined ? "" : ` (${rule.maxMeans})`}`);
   return bounds.length === 0 ? kind : `${kind} ${bounds.join(" and ")}`;
 }

@@ -7,6 +7,13 @@ export const defaultFixedStartupS = 30;
 export const defaultCooldownS = 300;
 
 const tokenFields = ["firstTokenMs", "perOutputTokenMs", "perInputTokenMs"];
+
+/** One request's service (fixedMs, firstTokenMs): an hour, SageMaker's longest (asynchronous) invocation. */
+export const maxRequestMs = 3_600_000;
+/** Per token (perOutputTokenMs, perInputTokenMs): 10 s, slower than any served model. */
+export const maxPerTokenMs = 10_000;
+const requestRule = { min: 0, max: maxRequestMs, maxMeans: "an hour, SageMaker's longest invocation" };
+const perTokenRule = { min: 0, max: maxPerTokenMs, maxMeans: "10 s a token" };
 const fixedFields = ["fixedMs", "useTraceDuration"];
 const scalingFields = [
   "minCopies",
@@ -51,12 +58,13 @@ export function readLatency(f: Fields, path: FieldPath, value: unknown): Latency
   if (!usesTokens && !usesFixed) return f.fail(path, "needs firstTokenMs and perOutputTokenMs (token traces), or fixedMs");
   const ms = (key: string, required: string | undefined): number | undefined => {
     const raw = required === undefined ? (l[key] ?? 0) : f.required(path, l, key, required);
-    return raw === undefined ? undefined : f.number([...path, key], raw, { min: 0 });
+    return raw === undefined ? undefined : f.number([...path, key], raw, key.startsWith("per") ? perTokenRule : requestRule);
   };
   if (usesFixed) {
     const fixedMs = ms("fixedMs", "service time of one request in milliseconds");
     const useTraceDuration = l.useTraceDuration === undefined ? false : f.boolean([...path, "useTraceDuration"], l.useTraceDuration);
-    const firstTokenMs = l.firstTokenMs === undefined ? undefined : f.number([...path, "firstTokenMs"], l.firstTokenMs, { min: 0, max: fixedMs });
+    const firstTokenMs =
+      l.firstTokenMs === undefined ? undefined : f.number([...path, "firstTokenMs"], l.firstTokenMs, { min: 0, max: fixedMs ?? maxRequestMs });
     if (fixedMs === undefined || useTraceDuration === undefined || (l.firstTokenMs !== undefined && firstTokenMs === undefined)) return undefined;
     return { kind: "fixed", fixedMs, useTraceDuration, ...(firstTokenMs !== undefined && { firstTokenMs }) };
   }

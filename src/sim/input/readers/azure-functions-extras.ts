@@ -21,6 +21,9 @@ const percentileColumns = [
 ];
 const keyColumns = ["HashOwner", "HashApp", "HashFunction"];
 
+/** A day: far above the trace's own (functions time out after minutes), and well inside the engine's float32 service times. */
+const maxDuration = { max: 86_400_000, means: "a day in milliseconds" };
+
 /** Rows keyed by "owner,app,function". */
 export function readDurations(text: string, file: string): Map<string, DurationRow> {
   const out = new Map<string, DurationRow>();
@@ -28,7 +31,7 @@ export function readDurations(text: string, file: string): Map<string, DurationR
   forEachLine(text, (line, lineNumber) => {
     if (lineNumber === 1) return;
     const cells = line.split(",");
-    const number = (name: string): number => parseNonNegative(cells[columns.get(name) as number] ?? "", { file, line: lineNumber, column: name });
+    const number = (name: string): number => parseNonNegative(cells[columns.get(name) as number] ?? "", { file, line: lineNumber, column: name }, maxDuration);
     const percentiles = Float64Array.from(percentileColumns, number);
     for (let q = 1; q < percentiles.length; q++) {
       if (percentiles[q] < percentiles[q - 1]) {
