@@ -23,10 +23,24 @@ export interface AssembleInput {
   notes: string[];
 }
 
+/** The longest window the simulator replays, in simulated seconds: a year, 3,153,600 of the engine's 10 s decision steps. */
+export const maxWindowS = 365 * 86_400;
+
 /** Applies the speed-up (in place) and computes the per-stream statistics. */
 export function assembleTrace(input: AssembleInput): Trace {
   const { speedup } = input.options;
   const durationS = input.windowS / speedup;
+  // The engine walks every 10 s step of the window and keeps per-step and per-minute arrays: a trace
+  // spanning a century (or a tiny speed-up) ran V8 out of array size.
+  if (!(durationS <= maxWindowS)) {
+    const { startS } = input.options;
+    const days = (durationS / 86_400).toLocaleString("en-US", { maximumFractionDigits: 1 });
+    const slowed = speedup < 1 ? `, slowed down by --speedup ${speedup}` : speedup > 1 ? `, at --speedup ${speedup}` : "";
+    throw new RangeError(
+      `${input.source}: the window to simulate is ${days} days long (from ${startS} s, ${input.windowS.toLocaleString("en-US", { maximumFractionDigits: 0 })} s of the trace${slowed}), more than the ` +
+        `${maxWindowS / 86_400} days the simulator replays; simulate part of it with --duration (and --start)${speedup < 1 ? ", or a larger --speedup" : ""}`,
+    );
+  }
   let totalRequests = 0;
   const streams: Stream[] = input.streams.map((raw) => {
     if (speedup !== 1) for (let i = 0; i < raw.arrivals.length; i++) raw.arrivals[i] /= speedup;

@@ -109,6 +109,22 @@ describe("expanding rate traces into arrivals", () => {
     await t.assert.rejects(readTrace(join(fixtures, "mooncake"), { rateScale: 2 }), /cannot add requests to a per-request trace; use speedup/);
   });
 
+  it("refuses a window longer than a year before the engine walks its 10 s steps", async (t: TestContext) => {
+    t.plan(3);
+    const century = join(fixtures, "bad", "azure-llm-century.csv");
+    await t.assert.rejects(
+      readTrace(century),
+      new RangeError(
+        `${century}: the window to simulate is 36,524 days long (from 0 s, 3,155,673,601 s of the trace), more than the 365 days the simulator replays; simulate part of it with --duration (and --start)`,
+      ),
+    );
+    t.assert.equal((await readTrace(century, { durationS: 86_400 })).totalRequests, 1);
+    await t.assert.rejects(
+      readTrace(join(fixtures, "mooncake"), { speedup: 1e-9 }),
+      /the window to simulate is 711,817\.1 days long \(from 0 s, 62 s of the trace, slowed down by --speedup 1e-9\), .*, or a larger --speedup$/,
+    );
+  });
+
   it("keeps only the busiest streams with maxStreams and reports what it dropped", async (t: TestContext) => {
     t.plan(2);
     const trace = await readTrace(functions, { maxStreams: 1 });
