@@ -6,16 +6,23 @@ import { readWeightCache } from "./weight-cache.js";
 
 const endpointFields = ["instanceType", "minInstances", "maxInstances", "pricePerHour", "weightCache"];
 
+/**
+ * Instances of the endpoint: the instances-per-endpoint quota Berth's own cluster benchmark runs the
+ * server with (its default is SageMaker's 4, raised in the quotas settings).
+ */
+export const maxInstancesPerEndpoint = 1_000;
+const instancesRule = { whole: true, max: maxInstancesPerEndpoint, maxMeans: "instances per endpoint" };
+
 export function readEndpoint(f: Fields, value: unknown, catalog: Catalog): PortfolioEndpoint | undefined {
   if (value === undefined) return f.fail([], "missing field 'endpoint' (at least { instanceType })");
   const e = f.mapping(["endpoint"], value, endpointFields);
   if (!e) return undefined;
   const spec = instanceSpec(f, f.required(["endpoint"], e, "instanceType", "an instance type from instances.json, e.g. ml.p4d.24xlarge"), catalog);
-  const minInstances = e.minInstances === undefined ? 1 : f.number(["endpoint", "minInstances"], e.minInstances, { whole: true, min: 0 });
+  const minInstances = e.minInstances === undefined ? 1 : f.number(["endpoint", "minInstances"], e.minInstances, { ...instancesRule, min: 0 });
   const maxInstances =
     e.maxInstances === undefined
       ? Math.max(1, minInstances ?? 1)
-      : f.number(["endpoint", "maxInstances"], e.maxInstances, { whole: true, min: Math.max(1, minInstances ?? 1) });
+      : f.number(["endpoint", "maxInstances"], e.maxInstances, { ...instancesRule, min: Math.max(1, minInstances ?? 1) });
   const override = e.pricePerHour === undefined ? undefined : f.number(["endpoint", "pricePerHour"], e.pricePerHour, { above: 0 });
   const weightCache = readWeightCache(f, e.weightCache);
   if (!spec || !weightCache || minInstances === undefined || maxInstances === undefined || (e.pricePerHour !== undefined && override === undefined))

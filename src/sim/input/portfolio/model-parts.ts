@@ -12,6 +12,11 @@ const tokenFields = ["firstTokenMs", "perOutputTokenMs", "perInputTokenMs"];
 export const maxRequestMs = 3_600_000;
 /** Per token (perOutputTokenMs, perInputTokenMs): 10 s, slower than any served model. */
 export const maxPerTokenMs = 10_000;
+/**
+ * Copies of one model: the copies-per-component quota Berth's own cluster benchmark runs the server with
+ * (its default is 100, raised in the quotas settings). The engine places and tracks every copy.
+ */
+export const maxCopiesPerModel = 1_000;
 const requestRule = { min: 0, max: maxRequestMs, maxMeans: "an hour, SageMaker's longest invocation" };
 const perTokenRule = { min: 0, max: maxPerTokenMs, maxMeans: "10 s a token" };
 const fixedFields = ["fixedMs", "useTraceDuration"];
@@ -94,7 +99,8 @@ export function readScaling(f: Fields, path: FieldPath, value: unknown, concurre
   if (!s) return undefined;
   const at = (key: string): FieldPath => [...path, key];
   const scaleToZeroGiven = s.scaleToZero === undefined ? undefined : f.boolean(at("scaleToZero"), s.scaleToZero);
-  const minCopies = s.minCopies === undefined ? (scaleToZeroGiven ? 0 : 1) : f.number(at("minCopies"), s.minCopies, { whole: true, min: 0 });
+  const copiesRule = { max: maxCopiesPerModel, maxMeans: "copies per model" };
+  const minCopies = s.minCopies === undefined ? (scaleToZeroGiven ? 0 : 1) : f.number(at("minCopies"), s.minCopies, { whole: true, min: 0, ...copiesRule });
   const scaleToZero = scaleToZeroGiven ?? minCopies === 0;
   if (minCopies !== undefined && scaleToZeroGiven !== undefined && scaleToZero !== (minCopies === 0)) {
     f.fail(
@@ -105,6 +111,7 @@ export function readScaling(f: Fields, path: FieldPath, value: unknown, concurre
   const maxCopies = f.number(at("maxCopies"), f.required(path, s, "maxCopies", "the most copies autoscaling may run"), {
     whole: true,
     min: Math.max(1, minCopies ?? 1),
+    ...copiesRule,
   });
   if (s.targetInvocationsPerCopy !== undefined && s.targetConcurrencyPerCopy !== undefined) {
     f.fail(at("targetConcurrencyPerCopy"), "give either targetInvocationsPerCopy or targetConcurrencyPerCopy, not both");

@@ -32,6 +32,8 @@ const bytesPerGiB = 2 ** 30;
 const gbToGiB = (gb: number): number => Math.ceil(((gb * 1e9) / bytesPerGiB) * 100) / 100;
 
 export const defaultCpuCores = 1;
+/** Requests one copy serves at once: the engine keeps a slot per request for every copy it starts. */
+export const maxConcurrency = 1_024;
 
 export function readModels(f: Fields, value: unknown, catalog: Catalog, instance: InstanceShape | undefined, notes: string[]): PortfolioModel[] {
   if (value === undefined) {
@@ -77,7 +79,10 @@ function readModel(
   const cpuCores = m.cpuCores === undefined ? defaultCpuCores : f.number(at("cpuCores"), m.cpuCores, { above: 0 });
   const startup = readStartup(f, path, m, sizeGB);
   const latency = readLatency(f, at("latency"), f.required(path, m, "latency", "{ firstTokenMs, perOutputTokenMs } or { fixedMs }"));
-  const concurrency = m.concurrency === undefined ? 1 : f.number(at("concurrency"), m.concurrency, { whole: true, min: 1 });
+  const concurrency =
+    m.concurrency === undefined
+      ? 1
+      : f.number(at("concurrency"), m.concurrency, { whole: true, min: 1, max: maxConcurrency, maxMeans: "requests in service on one copy" });
   const sloMs = f.number(at("sloMs"), f.required(path, m, "sloMs", "the latency SLO in milliseconds"), { above: 0 });
   const slo = readSloMeasure(f, at("slo"), m.slo, latency);
   const scaling = readScaling(f, at("scaling"), f.required(path, m, "scaling", "at least { maxCopies }"), concurrency ?? 1);
