@@ -41,6 +41,23 @@ describe("expanding rate traces into arrivals", () => {
     }
   });
 
+  it("keeps the rate at ServeGen's smallest fitted shapes, and stops an expansion whose clock no longer advances", (t: TestContext) => {
+    t.plan(3);
+    const rates = Array.from({ length: 200 }, () => 1);
+    for (const [family, shape] of [
+      ["Weibull", 0.16],
+      ["Gamma", 0.00999],
+    ] as const) {
+      const arrivals = expandClient(windows(rates, family, shape), 0, Infinity, 1, 3);
+      t.assert.ok(Math.abs(arrivals.length / 120_000 - 1) < 0.25, `${family} ${shape}: ${arrivals.length} arrivals for 120,000 expected`);
+    }
+    // Below the bounds the reader refuses: Weibull 0.005 overflows its normalisation and every gap is 0.
+    t.assert.throws(
+      () => expandClient(windows(rates, "Weibull", 0.005), 0, Infinity, 1, 3, "chunk-0-trace.csv"),
+      /^RangeError: chunk-0-trace\.csv: its windows drew [\d,]+ arrivals where their rates give about 120,000; their inter-arrival shapes \(column 5\) are too extreme to replay/,
+    );
+  });
+
   it("cuts an Azure Functions window out of the same arrivals the full expansion has", async (t: TestContext) => {
     t.plan(2);
     const full = await readTrace(functions, { seed: 4 });

@@ -89,6 +89,16 @@ describe("malformed trace files", () => {
     );
   });
 
+  it("refuses a ServeGen Weibull or Gamma shape too small to replay at the window's rate", async (t: TestContext) => {
+    t.plan(1);
+    const file = join(fixtures, "bad", "servegen-shape", "chunk-0-trace.csv");
+    t.assert.equal(
+      (await failure(file)).message,
+      `${file} line 2, column 5 (shape): expected a Weibull shape of at least 0.1, found "0.01": gaps that heavy-tailed replay nowhere near the window's rate; ` +
+        `correct the fit, or leave column 4 empty to replay the window as Poisson`,
+    );
+  });
+
   it("lists the understood formats and their layouts for a file it cannot place", async (t: TestContext) => {
     t.plan(5);
     const file = join(fixtures, "portfolio-example.yaml");

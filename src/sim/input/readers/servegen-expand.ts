@@ -9,9 +9,12 @@ import { expectedRequests, type ClientWindows } from "./servegen-windows.js";
  * stated mean rate, and only the very first gap starts the process out of equilibrium; restarting the
  * process at every boundary would bias bursty windows (count ≈ rate·W + (CV² − 1)/2).
  */
-export function expandClient(c: ClientWindows, startS: number, endS: number, rateScale: number, seed: number): Float64Array {
+export function expandClient(c: ClientWindows, startS: number, endS: number, rateScale: number, seed: number, file = c.id): Float64Array {
   const rng = new Rng(seed, c.id);
-  let out = new Float64Array(Math.ceil(expectedRequests(c, startS, endS, rateScale) * 1.25) + 64);
+  const expected = expectedRequests(c, startS, endS, rateScale);
+  // A safety net under the shape bounds (minShape): a process whose clock stops advancing would fill memory.
+  const limit = 4 * expected + 100_000;
+  let out = new Float64Array(Math.ceil(expected * 1.25) + 64);
   let n = 0;
   let pending = NaN;
   for (let w = 0; w < c.starts.length; w++) {
@@ -31,6 +34,12 @@ export function expandClient(c: ClientWindows, startS: number, endS: number, rat
       }
       t += dt;
       if (n === out.length) {
+        if (n >= limit || !(dt >= 0)) {
+          throw new RangeError(
+            `${file}: its windows drew ${n.toLocaleString("en-US")} arrivals where their rates give about ${Math.round(expected).toLocaleString("en-US")}; ` +
+              `their inter-arrival shapes (column 5) are too extreme to replay: correct the fits, or leave column 4 empty to replay those windows as Poisson`,
+          );
+        }
         const grown = new Float64Array(out.length * 2);
         grown.set(out);
         out = grown;

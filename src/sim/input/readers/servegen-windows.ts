@@ -19,6 +19,14 @@ export interface ClientWindows {
 }
 
 const columnNames = ["1 (window start)", "2 (rate)", "3 (cv)", "4 (distribution)", "5 (shape)", "6 (scale)"];
+
+/**
+ * The smallest shapes replayed. Below them the gaps are so heavy-tailed that a replay's request count
+ * strays far from the window's rate (Weibull 0.05: 9× it over 200 ten-minute windows), and a Weibull
+ * shape near 0.01 overflows its normalisation, so the expansion never advances. ServeGen's
+ * own fits go down to Weibull 0.16 and Gamma 0.00999.
+ */
+export const minShape = { Weibull: 0.1, Gamma: 0.001 } as const;
 const defaultWindowS = 600;
 
 export function parseClientWindows(text: string, file: string, meta: { id: string; group: string; client: number }): ClientWindows {
@@ -47,6 +55,13 @@ export function parseClientWindows(text: string, file: string, meta: { id: strin
     if (dist !== "" && rate > 0 && !(shape > 0 && scale > 0)) {
       const bad = shape > 0 ? 5 : 4;
       throw new TraceFormatError(where(bad), `expected a ${bad === 4 ? "shape" : "scale"} above 0 for a ${dist} window, found ${JSON.stringify(cells[bad])}`);
+    }
+    if ((dist === "Gamma" || dist === "Weibull") && rate > 0 && shape < minShape[dist]) {
+      throw new TraceFormatError(
+        where(4),
+        `expected a ${dist} shape of at least ${minShape[dist]}, found ${JSON.stringify(cells[4])}: gaps that heavy-tailed replay nowhere near the window's rate; ` +
+          `correct the fit, or leave column 4 empty to replay the window as Poisson`,
+      );
     }
     starts[n] = start;
     rates[n] = rate;

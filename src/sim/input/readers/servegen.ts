@@ -41,7 +41,7 @@ export async function readServeGen(files: string[], source: string, options: Res
     const c = clients[i];
     return {
       id: c.id,
-      arrivals: expandClient(c, options.startS, endS, options.rateScale, options.seed),
+      arrivals: expandClient(c, options.startS, endS, options.rateScale, options.seed, files[i]),
       attributes: { group: c.group, client: c.client, expectedRequests: Math.round(expected[i]) },
     };
   });
