@@ -2,10 +2,10 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it, type TestContext } from "node:test";
 import { readTrace } from "../../src/sim/input/index.js";
-import { writeReport } from "../../src/sim/report/report.js";
+import { buildReport, writeReport } from "../../src/sim/report/report.js";
 import { simulateLoaded } from "../../src/sim/simulate.js";
 import { fixtures } from "../sim/input/paths.js";
-import { portfolioOf } from "./builders.js";
+import { every, portfolioOf, traceOf } from "./builders.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const portfolio = `
@@ -55,5 +55,19 @@ describe("the report", () => {
     const other = await reportFiles(6);
     t.assert.notEqual(other.get("report.md"), first.get("report.md"));
     t.assert.ok(first.get("report.md")!.includes("Apache-2.0"), "the report cites the trace's licence");
+  });
+
+  it("escapes a trace stream id's | and HTML in its tables", async (t: TestContext) => {
+    t.plan(2);
+    const yaml = `
+models:
+  - { name: chat, sizeGB: 4, accelerators: 1, memoryGiB: 8, startupSeconds: 10, latency: { fixedMs: 100 }, concurrency: 1, sloMs: 1000, scaling: { maxCopies: 1 } }
+endpoint: { instanceType: ml.p4d.24xlarge, pricePerHour: 10 }
+mapping: { explicit: { chat: "a|b<script>&" } }
+`;
+    const sim = simulateLoaded(await portfolioOf(yaml), traceOf(600, { "a|b<script>&": every(60, 10) }), { strategies: ["a"] });
+    const { markdown } = buildReport(sim);
+    t.assert.match(markdown, /\| chat +\| a\\\|b&lt;script&gt;&amp; +\| +10 \|/);
+    t.assert.ok(!markdown.includes("<script>"), "no raw HTML from the inputs");
   });
 });

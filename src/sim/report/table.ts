@@ -100,8 +100,16 @@ export function headlineRows(results: readonly StrategyResult[]): string[][] {
   ];
 }
 
+const cellEscapes: Record<string, string> = { "|": "\\|", "<": "&lt;", ">": "&gt;", "&": "&amp;" };
+
+/** A `|` would end the cell early, and `<` or `&` start HTML, in text that comes from the inputs (trace stream ids). */
+function escapeCell(text: string): string {
+  return text.replace(/[|<>&]/g, (c) => cellEscapes[c]);
+}
+
 /** A Markdown table with padded columns, readable in a terminal as it is. */
-export function markdownTable(rows: readonly (readonly string[])[], align: ("l" | "r")[] = []): string {
+export function markdownTable(cells: readonly (readonly string[])[], align: ("l" | "r")[] = []): string {
+  const rows = cells.map((r) => r.map(escapeCell));
   const widths = rows[0].map((_, c) => Math.max(3, ...rows.map((r) => r[c].length)));
   const pad = (text: string, c: number) => ((align[c] ?? (c === 0 ? "l" : "r")) === "l" ? text.padEnd(widths[c]) : text.padStart(widths[c]));
   const line = (r: readonly string[]) => `| ${r.map(pad).join(" | ")} |`;

@@ -162,6 +162,21 @@ ${endpoint}`;
     ]);
   });
 
+  it("takes model names as SageMaker inference component names, so none breaks the report's Markdown", (t: TestContext) => {
+    t.plan(1);
+    const text = `models:
+  - name: "chat|<script>"
+    catalogModel: codegen-2B
+    accelerators: 1
+    latency: { fixedMs: 10 }
+    sloMs: 100
+    scaling: { maxCopies: 2 }
+${endpoint}`;
+    t.assert.deepStrictEqual(problems(text), [
+      "portfolio.yaml line 2, models[0].name: must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit (a SageMaker inference component's name), found \"chat|<script>\"; rename it, e.g. 'chat-script'",
+    ]);
+  });
+
   it("bounds latencies: an hour a request, 10 s a token", (t: TestContext) => {
     t.plan(1);
     const text = `models:

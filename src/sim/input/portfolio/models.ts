@@ -70,7 +70,7 @@ function readModel(
   const m = f.mapping(path, raw, modelFields);
   if (!m) return undefined;
   const at = (key: string): FieldPath => [...path, key];
-  const name = f.string(at("name"), f.required(path, m, "name", "what the model is called in reports and in mapping.explicit"));
+  const name = readName(f, at("name"), f.required(path, m, "name", "what the model is called in reports and in mapping.explicit"));
   const entry = m.catalogModel === undefined ? undefined : catalogEntry(f, at("catalogModel"), m.catalogModel, catalog);
   const sizeGB = m.sizeGB === undefined ? entry?.fp16WeightsGB : f.number(at("sizeGB"), m.sizeGB, { above: 0 });
   const accelerators = f.number(at("accelerators"), f.required(path, m, "accelerators", "whole accelerator devices per copy"), { whole: true, min: 1 });
@@ -134,6 +134,26 @@ function readModel(
     ...(m.routing !== undefined && { routing }),
     ...(prefixSharing && { prefixSharing }),
   };
+}
+
+/**
+ * Each model is placed as an inference component of its name, so names follow SageMaker's rule for
+ * one; that also keeps them from breaking the report's Markdown (a `|`) or carrying HTML into it.
+ */
+const namePattern = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+function readName(f: Fields, path: FieldPath, value: unknown): string | undefined {
+  const name = f.string(path, value);
+  if (name === undefined || namePattern.test(name)) return name;
+  const suggestion = name
+    .replace(/[^a-zA-Z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 63);
+  return f.fail(
+    path,
+    `must be 1 to 63 letters, digits and hyphens, starting and ending with a letter or digit (a SageMaker inference component's name), ` +
+      `found ${describeValue(name)}${suggestion === "" ? "" : `; rename it, e.g. '${suggestion}'`}`,
+  );
 }
 
 function catalogEntry(f: Fields, path: FieldPath, value: unknown, catalog: Catalog): CatalogModel | undefined {
