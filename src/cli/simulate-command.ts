@@ -3,7 +3,7 @@ import { constants, type Stats } from "node:fs";
 import { access, realpath, stat } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parsePositive, parseSeconds, parseWhole } from "../sim/duration.js";
+import { parsePositive, parseSeconds, parseWhole, priceLimit } from "../sim/duration.js";
 import { WorkloadError } from "../sim/engine/index.js";
 import { CatalogError, PortfolioError, TraceFormatError } from "../sim/input/index.js";
 import { writeReport } from "../sim/report/report.js";
@@ -171,7 +171,7 @@ function optionsFrom(flags: SimulateFlags, io: CommandIo): SimulateOptions {
     }
     pickStrategies(o.strategies);
   }
-  if (flags.price !== undefined) o.pricePerHour = parsePositive(flags.price, "--price");
+  if (flags.price !== undefined) o.pricePerHour = parsePositive(flags.price, "--price", priceLimit);
   if (flags.speedup !== undefined) o.speedup = parsePositive(flags.speedup, "--speedup");
   if (flags.rateScale !== undefined) o.rateScale = parsePositive(flags.rateScale, "--rate-scale");
   if (flags.holdLimit !== undefined) o.holdLimitS = parseSeconds(flags.holdLimit, "--hold-limit");

@@ -10,11 +10,18 @@ export function parseSeconds(text: string, option: string, { allowZero = false }
   return seconds;
 }
 
-export function parsePositive(text: string, option: string): number {
+export function parsePositive(text: string, option: string, limit?: { max: number; means: string }): number {
   const value = Number(text);
   if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`${option} must be a number above 0, found '${text}'`);
+  if (limit !== undefined && value > limit.max) {
+    throw new RangeError(`${option} must be at most ${limit.max.toLocaleString("en-US")} (${limit.means}), found '${text}'`);
+  }
   return value;
 }
+
+/** USD per instance-hour: about 90 times the dearest instance in the catalog (ml.p5.48xlarge, $113); above it costs overflowed to Infinity. */
+export const maxPricePerHour = 10_000;
+export const priceLimit = { max: maxPricePerHour, means: "USD per instance-hour" };
 
 export function parseWhole(text: string, option: string): number {
   const value = Number(text);

@@ -83,6 +83,13 @@ describe("berth simulate", () => {
     t.assert.match(duration.err, /--duration must be a duration such as/);
   });
 
+  it("refuses a --price so large the costs would overflow", async (t: TestContext) => {
+    t.plan(2);
+    const { code, err } = await run({ price: "1e308" });
+    t.assert.equal(code, 2);
+    t.assert.equal(err, "berth simulate: --price must be at most 10,000 (USD per instance-hour), found '1e308'\n");
+  });
+
   it("refuses an empty strategy list before simulating anything", async (t: TestContext) => {
     t.plan(4);
     for (const strategies of [",,,", ""]) {

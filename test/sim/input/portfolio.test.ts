@@ -199,7 +199,7 @@ ${endpoint}`;
     ]);
   });
 
-  it("bounds counts: 1,024 concurrent requests a copy, 1,000 copies a model, 1,000 instances", (t: TestContext) => {
+  it("bounds counts (1,024 concurrent requests a copy, 1,000 copies a model, 1,000 instances) and the price (10,000 USD an instance-hour)", (t: TestContext) => {
     t.plan(1);
     const text = `models:
   - name: a
@@ -209,11 +209,12 @@ ${endpoint}`;
     latency: { fixedMs: 10 }
     sloMs: 100
     scaling: { minCopies: 1000000, maxCopies: 1000000 }
-endpoint: { instanceType: ml.p4d.24xlarge, minInstances: 1000000, maxInstances: 1000001 }
+endpoint: { instanceType: ml.p4d.24xlarge, minInstances: 1000000, maxInstances: 1000001, pricePerHour: 1e308 }
 `;
     t.assert.deepStrictEqual(problems(text), [
       "portfolio.yaml line 9, endpoint.minInstances: must be a whole number of at least 0 and of at most 1000 (instances per endpoint), found 1000000",
       "portfolio.yaml line 9, endpoint.maxInstances: must be a whole number of at least 1 and of at most 1000 (instances per endpoint), found 1000001",
+      "portfolio.yaml line 9, endpoint.pricePerHour: must be a number above 0 and of at most 10000 (USD per instance-hour), found 1e+308",
       "portfolio.yaml line 5, models[0].concurrency: must be a whole number of at least 1 and of at most 1024 (requests in service on one copy), found 1000000000",
       "portfolio.yaml line 8, models[0].scaling.minCopies: must be a whole number of at least 0 and of at most 1000 (copies per model), found 1000000",
       "portfolio.yaml line 8, models[0].scaling.maxCopies: must be a whole number of at least 1 and of at most 1000 (copies per model), found 1000000",

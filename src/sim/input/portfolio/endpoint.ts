@@ -1,3 +1,4 @@
+import { maxPricePerHour } from "../../duration.js";
 import type { Catalog, CatalogInstance } from "./catalog.js";
 import type { Fields } from "./fields.js";
 import { didYouMean, listSome } from "./suggest.js";
@@ -23,7 +24,10 @@ export function readEndpoint(f: Fields, value: unknown, catalog: Catalog): Portf
     e.maxInstances === undefined
       ? Math.max(1, minInstances ?? 1)
       : f.number(["endpoint", "maxInstances"], e.maxInstances, { ...instancesRule, min: Math.max(1, minInstances ?? 1) });
-  const override = e.pricePerHour === undefined ? undefined : f.number(["endpoint", "pricePerHour"], e.pricePerHour, { above: 0 });
+  const override =
+    e.pricePerHour === undefined
+      ? undefined
+      : f.number(["endpoint", "pricePerHour"], e.pricePerHour, { above: 0, max: maxPricePerHour, maxMeans: "USD per instance-hour" });
   const weightCache = readWeightCache(f, e.weightCache);
   if (!spec || !weightCache || minInstances === undefined || maxInstances === undefined || (e.pricePerHour !== undefined && override === undefined))
     return undefined;
