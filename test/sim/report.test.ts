@@ -57,6 +57,19 @@ describe("the report", () => {
     t.assert.ok(first.get("report.md")!.includes("Apache-2.0"), "the report cites the trace's licence");
   });
 
+  it("states device sharing as the engine does it, not that co-located copies never slow each other", async (t: TestContext) => {
+    t.plan(2);
+    const trace = await readTrace(join(fixtures, "servegen", "group-a"), { seed: 5 });
+    const { markdown } = buildReport(simulateLoaded(await portfolioOf(portfolio, "seeded.yaml"), trace, { strategies: ["a"] }));
+    t.assert.ok(!markdown.includes("co-located copies do not slow each other down"));
+    t.assert.ok(
+      markdown.includes(
+        "Copies on whole GPUs do not slow each other down; copies holding shares of one GPU (`acceleratorMemoryGiB`) share its compute: " +
+          "a request runs 1 + (the other copies on its device busy when it starts) times slower, for the whole request (processor sharing).",
+      ),
+    );
+  });
+
   it("escapes a trace stream id's | and HTML in its tables", async (t: TestContext) => {
     t.plan(2);
     const yaml = `
