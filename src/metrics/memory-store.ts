@@ -2,22 +2,35 @@ import { bucketIndex, bucketRange } from "./buckets.js";
 import { compareMetrics, matchesFilter } from "./match.js";
 import { combineBuckets } from "./periods.js";
 import { SeriesTable } from "./series-table.js";
-import type { Aggregate, Datapoint, MetricId, MetricsReader, MetricsWriter, StatisticsQuery } from "./types.js";
+import type {
+  Aggregate,
+  CustomMetricsWriter,
+  CustomSample,
+  Datapoint,
+  MetricId,
+  MetricsReader,
+  MetricsWriter,
+  SeriesLimitRefusal,
+  StatisticsQuery,
+} from "./types.js";
 
 export interface MemoryMetricsOptions {
   /** Real milliseconds per bucket: timeScale.ms(metricResolutionSeconds). */
   bucketMs: number;
   /** Buckets older than this (relative to the newest sample written) are dropped; unbounded when left out. */
   retentionMs?: number;
+  /** The most series recordCustom may create (limits.maxCustomMetricSeries); unbounded when left out. */
+  maxCustomSeries?: number;
 }
 
 /**
  * Metrics in memory, for the simulator and unit tests. Retention is driven by the data's own time
  * (the newest sample), so a virtual clock needs no timer: pruning runs as samples move into new buckets.
  */
-export class MemoryMetricsStore implements MetricsReader, MetricsWriter {
+export class MemoryMetricsStore implements MetricsReader, MetricsWriter, CustomMetricsWriter {
   readonly bucketMs: number;
   readonly #table: SeriesTable;
+  readonly #maxCustomSeries: number;
   readonly #retentionBuckets: number;
   readonly #pruneEvery: number;
   #newestIndex = -Infinity;
@@ -26,6 +39,7 @@ export class MemoryMetricsStore implements MetricsReader, MetricsWriter {
   constructor(options: MemoryMetricsOptions) {
     this.bucketMs = options.bucketMs;
     this.#table = new SeriesTable(options.bucketMs);
+    this.#maxCustomSeries = options.maxCustomSeries ?? Infinity;
     this.#retentionBuckets = options.retentionMs === undefined ? Infinity : Math.max(1, Math.ceil(options.retentionMs / options.bucketMs));
     this.#pruneEvery = Number.isFinite(this.#retentionBuckets) ? Math.max(1, Math.floor(this.#retentionBuckets / 10)) : Infinity;
   }
@@ -39,6 +53,23 @@ export class MemoryMetricsStore implements MetricsReader, MetricsWriter {
     if (aggregate.count <= 0) return;
     const state = this.#table.addAggregate(metric, aggregate, atMs, unit);
     if (state.lastIndex > this.#newestIndex) this.#advance(state.lastIndex);
+  }
+
+  recordCustom(samples: CustomSample[]): SeriesLimitRefusal | undefined {
+    const recorded = samples.filter((s) => s.aggregate.count > 0);
+    const refusal = this.#table.admitCustom(
+      recorded.map((s) => s.metric),
+      this.#maxCustomSeries,
+    );
+    if (refusal) return refusal;
+    for (const s of recorded) {
+      const state =
+        s.single !== undefined && s.aggregate.count === 1
+          ? this.#table.add(s.metric, s.single, s.atMs, s.unit, true)
+          : this.#table.addAggregate(s.metric, s.aggregate, s.atMs, s.unit, true);
+      if (state.lastIndex > this.#newestIndex) this.#advance(state.lastIndex);
+    }
+    return undefined;
   }
 
   statistics(query: StatisticsQuery): Datapoint[] {

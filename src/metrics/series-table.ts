@@ -1,6 +1,6 @@
 import { addAggregate, addSample, copyAggregate, sampleAggregate } from "./aggregate.js";
 import { bucketIndex } from "./buckets.js";
-import { seriesKey, type Aggregate, type MetricId } from "./types.js";
+import { seriesKey, type Aggregate, type MetricId, type SeriesLimitRefusal } from "./types.js";
 
 /** One series: its identity, unit and aggregates per bucket index. */
 export interface SeriesState {
@@ -12,6 +12,8 @@ export interface SeriesState {
   lastIndex: number;
   /** Set once the series has been dropped from its table; holders of a cached reference look it up again. */
   removed: boolean;
+  /** Created by a caller's own samples (PutMetricData): counted against the custom series limit. */
+  custom: boolean;
   /** The aggregate of lastIndex while it is still in buckets: most samples land in the newest bucket. */
   hot?: Aggregate;
 }
@@ -25,6 +27,7 @@ export class SeriesTable {
   readonly bucketMs: number;
   readonly #byKey = new Map<string, SeriesState>();
   #byId = new WeakMap<MetricId, SeriesState>();
+  #custom = 0;
 
   constructor(bucketMs: number) {
     if (!(bucketMs > 0)) throw new Error(`bucket length must be above 0 ms, got ${bucketMs}`);
@@ -35,19 +38,40 @@ export class SeriesTable {
     return this.#byKey.size;
   }
 
-  /** The series' state, created on first use. */
-  resolve(metric: MetricId): SeriesState {
+  /** Series created by callers' own samples (custom: true) that the table holds. */
+  get customSize(): number {
+    return this.#custom;
+  }
+
+  /** The series' state, created on first use (as a custom series when `custom`; an existing series keeps what it was). */
+  resolve(metric: MetricId, custom = false): SeriesState {
     const cached = this.#byId.get(metric);
     if (cached && !cached.removed) return cached;
     const id = canonicalId(metric);
     const key = seriesKey(id);
     let state = this.#byKey.get(key);
     if (!state) {
-      state = { id, key, buckets: new Map(), lastIndex: -Infinity, removed: false };
+      state = { id, key, buckets: new Map(), lastIndex: -Infinity, removed: false, custom };
       this.#byKey.set(key, state);
+      if (custom) this.#custom++;
     }
     this.#byId.set(metric, state);
     return state;
+  }
+
+  /**
+   * Whether custom series for these metrics fit under the limit: undefined when they do, else what a refusal
+   * says. Only series the table does not hold yet count, each once however often it is named.
+   */
+  admitCustom(metrics: MetricId[], limit: number): SeriesLimitRefusal | undefined {
+    const adding = new Set<string>();
+    for (const metric of metrics) {
+      if (this.#byId.get(metric)?.removed === false) continue;
+      const key = seriesKey(canonicalId(metric));
+      if (!this.#byKey.has(key)) adding.add(key);
+    }
+    if (adding.size === 0 || this.#custom + adding.size <= limit) return undefined;
+    return { limit, held: this.#custom, adding: adding.size };
   }
 
   find(metric: MetricId): SeriesState | undefined {
@@ -56,8 +80,8 @@ export class SeriesTable {
     return this.#byKey.get(seriesKey(canonicalId(metric)));
   }
 
-  add(metric: MetricId, value: number, atMs: number, unit?: string): SeriesState {
-    const state = this.resolve(metric);
+  add(metric: MetricId, value: number, atMs: number, unit?: string, custom = false): SeriesState {
+    const state = this.resolve(metric, custom);
     if (unit !== undefined && state.unit !== unit) state.unit = unit;
     const index = bucketIndex(atMs, this.bucketMs);
     if (index === state.lastIndex && state.hot) {
@@ -70,8 +94,8 @@ export class SeriesTable {
     return state;
   }
 
-  addAggregate(metric: MetricId, aggregate: Aggregate, atMs: number, unit?: string): SeriesState {
-    const state = this.resolve(metric);
+  addAggregate(metric: MetricId, aggregate: Aggregate, atMs: number, unit?: string, custom = false): SeriesState {
+    const state = this.resolve(metric, custom);
     if (unit !== undefined && state.unit !== unit) state.unit = unit;
     const index = bucketIndex(atMs, this.bucketMs);
     const existing = state.buckets.get(index);
@@ -106,11 +130,12 @@ export class SeriesTable {
     if (!state) return;
     state.removed = true;
     this.#byKey.delete(key);
+    if (state.custom) this.#custom--;
   }
 
   /** Registers a series known from elsewhere (the SQLite registry on open). */
-  adopt(metric: MetricId, unit: string | undefined, lastIndex: number): SeriesState {
-    const state = this.resolve(metric);
+  adopt(metric: MetricId, unit: string | undefined, lastIndex: number, custom = false): SeriesState {
+    const state = this.resolve(metric, custom);
     state.unit = unit;
     state.lastIndex = Math.max(state.lastIndex, lastIndex);
     return state;

@@ -8,9 +8,20 @@ import { bucketIndex, bucketRange } from "./buckets.js";
 import { compareMetrics, matchesFilter } from "./match.js";
 import { combineBuckets } from "./periods.js";
 import { pointOf, RecentPoints, type StoredBucket } from "./recent-points.js";
+import { namespaces } from "./sagemaker-metrics.js";
 import { SeriesTable, type SeriesState } from "./series-table.js";
 import { yieldToLoop } from "../util/slices.js";
-import type { Aggregate, Datapoint, MetricId, MetricsReader, MetricsWriter, StatisticsQuery } from "./types.js";
+import type {
+  Aggregate,
+  CustomMetricsWriter,
+  CustomSample,
+  Datapoint,
+  MetricId,
+  MetricsReader,
+  MetricsWriter,
+  SeriesLimitRefusal,
+  StatisticsQuery,
+} from "./types.js";
 
 const schema = `
 CREATE TABLE IF NOT EXISTS series (
@@ -20,7 +31,8 @@ CREATE TABLE IF NOT EXISTS series (
   name TEXT NOT NULL,
   dimensions TEXT NOT NULL,
   unit TEXT,
-  last_bucket INTEGER NOT NULL
+  last_bucket INTEGER NOT NULL,
+  custom INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS points (
   series_id INTEGER NOT NULL,
@@ -46,6 +58,7 @@ interface SeriesRow {
   dimensions: string;
   unit: string | null;
   last_bucket: number;
+  custom: number;
 }
 
 export interface SqliteMetricsOptions {
@@ -59,6 +72,11 @@ export interface SqliteMetricsOptions {
   pruneEveryMs?: number;
   /** Logs a full or read-only data directory once, rather than at every flush. */
   health?: StorageHealth;
+  /**
+   * The most series recordCustom (PutMetricData) may have created and the store holds at once
+   * (limits.maxCustomMetricSeries); unbounded when left out. Berth's own series never count.
+   */
+  maxCustomSeries?: number;
 }
 
 /**
@@ -66,7 +84,7 @@ export interface SqliteMetricsOptions {
  * an in-memory buffer and are written once per bucket, so a restart keeps the history up to the last
  * flush. A read sees the buffered samples of what it reads too, so every sample recorded before it.
  */
-export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
+export class SqliteMetricsStore implements MetricsReader, MetricsWriter, CustomMetricsWriter {
   readonly bucketMs: number;
   readonly #db: Database.Database;
   readonly #buffer: SeriesTable;
@@ -93,11 +111,12 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
       this.#db.pragma("synchronous = NORMAL");
       this.#db.pragma("busy_timeout = 5000");
       this.#db.exec(schema);
+      this.#addCustomColumn();
     } catch (error) {
       throw StorageFaultError.from(error, this.#health.dataDir) ?? error;
     }
     this.#statements = {
-      insertSeries: this.#db.prepare("INSERT INTO series (key, namespace, name, dimensions, unit, last_bucket) VALUES (?, ?, ?, ?, ?, ?)"),
+      insertSeries: this.#db.prepare("INSERT INTO series (key, namespace, name, dimensions, unit, last_bucket, custom) VALUES (?, ?, ?, ?, ?, ?, ?)"),
       updateSeries: this.#db.prepare("UPDATE series SET unit = ?, last_bucket = MAX(last_bucket, ?) WHERE id = ?"),
       upsertPoint: this.#db.prepare(
         "INSERT INTO points (series_id, bucket, sum, count, min, max) VALUES (?, ?, ?, ?, ?, ?) " +
@@ -120,7 +139,7 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
     this.#rebucketIfNeeded();
     for (const row of this.#db.prepare<[], SeriesRow>("SELECT * FROM series").all()) {
       const id: MetricId = { namespace: row.namespace, name: row.name, dimensions: JSON.parse(row.dimensions) };
-      const state = this.#buffer.adopt(id, row.unit ?? undefined, row.last_bucket);
+      const state = this.#buffer.adopt(id, row.unit ?? undefined, row.last_bucket, row.custom === 1);
       this.#ids.set(state.key, row.id);
     }
   }
@@ -167,6 +186,26 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
     this.#dirty = true;
   }
 
+  /**
+   * PutMetricData's samples, all or none. The series they would create are counted first, against the
+   * series earlier calls created and the store still holds (not Berth's own): over maxCustomSeries, nothing
+   * is recorded. A series held until its data passes the retention is pruned and frees its room.
+   */
+  recordCustom(samples: CustomSample[]): SeriesLimitRefusal | undefined {
+    const recorded = samples.filter((s) => s.aggregate.count > 0);
+    const refusal = this.#buffer.admitCustom(
+      recorded.map((s) => s.metric),
+      this.#options.maxCustomSeries ?? Infinity,
+    );
+    if (refusal) return refusal;
+    for (const s of recorded) {
+      if (s.single !== undefined && s.aggregate.count === 1) this.#buffer.add(s.metric, s.single, s.atMs, s.unit, true);
+      else this.#buffer.addAggregate(s.metric, s.aggregate, s.atMs, s.unit, true);
+    }
+    if (recorded.length > 0) this.#dirty = true;
+    return undefined;
+  }
+
   statistics(query: StatisticsQuery): Datapoint[] {
     const state = this.#buffer.find(query.metric);
     if (!state) return [];
@@ -199,6 +238,11 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
     const since = filter.activeSinceMs === undefined ? -Infinity : bucketIndex(filter.activeSinceMs, this.bucketMs);
     const found = [...this.#buffer.series()].filter((s) => this.#ids.has(s.key) && s.lastIndex >= since && matchesFilter(s.id, filter));
     return found.sort(compareMetrics).map((s) => s.id);
+  }
+
+  /** Series created by PutMetricData that the store holds (what limits.maxCustomMetricSeries bounds). */
+  get customSeries(): number {
+    return this.#buffer.customSize;
   }
 
   unitOf(metric: MetricId): string | undefined {
@@ -258,6 +302,7 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
             JSON.stringify(state.id.dimensions),
             state.unit ?? null,
             state.lastIndex,
+            state.custom ? 1 : 0,
           );
           id = Number(result.lastInsertRowid);
           created.push([state.key, id]);
@@ -315,6 +360,20 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter {
     this.flush();
     this.#closed = true;
     this.#db.close();
+  }
+
+  /**
+   * A metrics.db from before series knew who created them gets the column; its series outside Berth's own
+   * namespaces can only have come from PutMetricData, so they count as custom.
+   */
+  #addCustomColumn(): void {
+    const columns = this.#db.prepare<[], { name: string }>("PRAGMA table_info(series)").all();
+    if (columns.some((c) => c.name === "custom")) return;
+    const own = Object.values(namespaces);
+    this.#db.transaction(() => {
+      this.#db.exec("ALTER TABLE series ADD COLUMN custom INTEGER NOT NULL DEFAULT 0");
+      this.#db.prepare(`UPDATE series SET custom = 1 WHERE namespace NOT IN (${own.map(() => "?").join(", ")})`).run(...own);
+    })();
   }
 
   /**

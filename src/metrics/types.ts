@@ -41,6 +41,26 @@ export interface Datapoint {
   aggregate: Aggregate;
 }
 
+/** Why a store refused a caller's samples: they would take its custom series past the limit. */
+export interface SeriesLimitRefusal {
+  /** The most custom series the store holds. */
+  limit: number;
+  /** Custom series it holds now. */
+  held: number;
+  /** New series the refused samples would have created. */
+  adding: number;
+}
+
+/** One of a caller's own samples (PutMetricData): one value, or pre-aggregated samples. */
+export interface CustomSample {
+  metric: MetricId;
+  atMs: number;
+  unit?: string;
+  aggregate: Aggregate;
+  /** The value when the sample is one value (aggregate holds it too). */
+  single?: number;
+}
+
 export interface MetricsReader {
   /** Datapoints for the periods that have data, oldest first. */
   statistics(query: StatisticsQuery): Datapoint[];
@@ -53,8 +73,18 @@ export interface MetricsReader {
 export interface MetricsWriter {
   /** Adds one sample to the bucket holding atMs. */
   record(metric: MetricId, value: number, atMs: number, unit?: string): void;
-  /** Adds pre-aggregated samples (PutMetricData StatisticValues, Values with Counts) to the bucket holding atMs. */
+  /** Adds pre-aggregated samples to the bucket holding atMs. */
   recordAggregate?(metric: MetricId, aggregate: Aggregate, atMs: number, unit?: string): void;
+}
+
+/**
+ * Where a caller's own samples (PutMetricData) go. Unlike record and recordAggregate (Berth's own metrics,
+ * never refused and never counted), the series they create count against a limit, and a call that would
+ * pass it records nothing.
+ */
+export interface CustomMetricsWriter {
+  /** Records every sample, or none and returns the refusal when their new series would not fit under the limit. */
+  recordCustom(samples: CustomSample[]): SeriesLimitRefusal | undefined;
 }
 
 export function metricId(namespace: string, name: string, dimensions: Record<string, string>): MetricId {

@@ -19,7 +19,7 @@ import type { Logger } from "../util/logger.js";
 import { metricResolutionSeconds, type TimeScale } from "../util/time-scale.js";
 
 export interface MonitoringOptions {
-  config: Pick<BerthConfig, "dataDir" | "region" | "accountId" | "metricRetentionSeconds" | "maxApiBodyBytes">;
+  config: Pick<BerthConfig, "dataDir" | "region" | "accountId" | "metricRetentionSeconds" | "maxApiBodyBytes" | "limits">;
   store: BerthStore;
   clock: Clock;
   log: Logger;
@@ -64,7 +64,14 @@ export async function startMonitoring(options: MonitoringOptions): Promise<Monit
   const log = options.log.child({ component: "monitoring" });
   const bucketMs = timeScale.ms(metricResolutionSeconds);
   const retentionMs = timeScale.ms(config.metricRetentionSeconds);
-  const metrics = new SqliteMetricsStore({ path: join(config.dataDir, "metrics.db"), bucketMs, retentionMs, clock, log });
+  const metrics = new SqliteMetricsStore({
+    path: join(config.dataDir, "metrics.db"),
+    bucketMs,
+    retentionMs,
+    clock,
+    log,
+    maxCustomSeries: config.limits.maxCustomMetricSeries,
+  });
   metrics.start();
 
   const storeSources = new StoreSources({ store, log });

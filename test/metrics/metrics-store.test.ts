@@ -8,18 +8,37 @@ import { combineBuckets } from "../../src/metrics/periods.js";
 import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
 import { RecentPoints } from "../../src/metrics/recent-points.js";
 import { SqliteMetricsStore } from "../../src/metrics/sqlite-store.js";
-import { metricId, type Aggregate, type MetricsReader, type MetricsWriter, type Statistic } from "../../src/metrics/types.js";
+import Database from "better-sqlite3";
+import {
+  metricId,
+  seriesKey,
+  type Aggregate,
+  type CustomMetricsWriter,
+  type CustomSample,
+  type MetricId,
+  type MetricsReader,
+  type MetricsWriter,
+  type Statistic,
+} from "../../src/metrics/types.js";
 import { silentLogger } from "../../src/util/logger.js";
 import { ManualClock } from "./manual-clock.js";
 import { tempDir } from "../support/temp-dir.js";
 
-type Store = MetricsReader & MetricsWriter & { recordAggregate: NonNullable<MetricsWriter["recordAggregate"]> };
+type Store = MetricsReader & MetricsWriter & CustomMetricsWriter & { recordAggregate: NonNullable<MetricsWriter["recordAggregate"]> };
 
 const T0 = Date.UTC(2026, 10, 28, 1, 0, 0);
 const ns = "Test/Contract";
 
 /** One suite, every backend (as the store contract does for state). */
-function contract(name: string, open: (bucketMs: number, retentionMs?: number) => { store: Store; close(): void }) {
+/** One of PutMetricData's samples: a single value. */
+const custom = (metric: MetricId, value: number, atMs: number): CustomSample => ({
+  metric,
+  atMs,
+  single: value,
+  aggregate: { sum: value, count: 1, min: value, max: value },
+});
+
+function contract(name: string, open: (bucketMs: number, retentionMs?: number, maxCustomSeries?: number) => { store: Store; close(): void }) {
   describe(`metrics store contract: ${name}`, () => {
     it("combines 10-second buckets into each statistic of a period", () => {
       const { store, close } = open(10_000);
@@ -147,23 +166,57 @@ function contract(name: string, open: (bucketMs: number, retentionMs?: number) =
       assert.deepEqual(names({ namespace: ns, dimensions: [{ Name: "Variant" }] }), ["A:e1,v", "A:e2,v"]);
       close();
     });
+
+    it("holds PutMetricData's series to the limit, all of a call or none, never counting or refusing Berth's own", () => {
+      const { store, close } = open(10_000, undefined, 3);
+      const mine = (name: string) => metricId("MyApp", name, { Queue: "q" });
+      const total = (m: MetricId) => store.statistics({ metric: m, statistic: "Sum", periodMs: 60_000, startMs: T0, endMs: T0 + 60_000 }).map((p) => p.value);
+      assert.equal(store.recordCustom([custom(mine("A"), 1, T0), custom(mine("B"), 1, T0), custom(mine("A"), 1, T0)]), undefined);
+      for (let i = 0; i < 10; i++) store.record(metricId("AWS/SageMaker", "Invocations", { InferenceComponentName: `c${i}` }), 1, T0);
+      assert.deepEqual(
+        store.recordCustom([custom(mine("A"), 5, T0), custom(mine("C"), 1, T0), custom(mine("D"), 1, T0), custom(mine("D"), 1, T0)]),
+        { limit: 3, held: 2, adding: 2 },
+        "A is held already; C and D would make 4",
+      );
+      assert.deepEqual(total(mine("A")), [2], "nothing of the refused call is recorded, not even to a series already held");
+      assert.deepEqual(
+        store.listMetrics({ namespace: "MyApp" }).map((m) => m.name),
+        ["A", "B"],
+      );
+      assert.equal(store.recordCustom([custom(mine("C"), 1, T0), custom(mine("A"), 1, T0)]), undefined, "up to the limit");
+      assert.deepEqual(store.recordCustom([custom(mine("D"), 1, T0)]), { limit: 3, held: 3, adding: 1 });
+      assert.equal(store.recordCustom([custom(mine("B"), 1, T0)]), undefined, "series already held take samples at the limit");
+      assert.equal(
+        store.recordCustom([{ metric: mine("E"), atMs: T0, aggregate: { sum: 0, count: 0, min: Infinity, max: -Infinity } }]),
+        undefined,
+        "samples with a count of 0 create no series",
+      );
+      store.record(metricId("AWS/SageMaker", "Invocations", { InferenceComponentName: "new" }), 1, T0);
+      assert.deepEqual(total(metricId("AWS/SageMaker", "Invocations", { InferenceComponentName: "new" })), [1], "Berth's own series are recorded at the limit");
+      assert.equal(store.listMetrics({}).length, 14);
+      close();
+    });
   });
 }
 
 /** A SQLite metrics store in a directory of its own. */
-function sqliteStoreInNewDir(options: { bucketMs?: number; retentionMs?: number; clock?: ManualClock } = {}): SqliteMetricsStore {
+function sqliteStoreInNewDir(options: { bucketMs?: number; retentionMs?: number; clock?: ManualClock; maxCustomSeries?: number } = {}): SqliteMetricsStore {
   return new SqliteMetricsStore({
     path: join(tempDir("berth-metrics-"), "metrics.db"),
     bucketMs: options.bucketMs ?? 10_000,
     retentionMs: options.retentionMs ?? 86_400_000,
     clock: options.clock ?? new ManualClock(),
     log: silentLogger(),
+    maxCustomSeries: options.maxCustomSeries,
   });
 }
 
-contract("memory", (bucketMs, retentionMs) => ({ store: new MemoryMetricsStore({ bucketMs, retentionMs }), close: () => undefined }));
-contract("sqlite", (bucketMs, retentionMs) => {
-  const store = sqliteStoreInNewDir({ bucketMs, retentionMs });
+contract("memory", (bucketMs, retentionMs, maxCustomSeries) => ({
+  store: new MemoryMetricsStore({ bucketMs, retentionMs, maxCustomSeries }),
+  close: () => undefined,
+}));
+contract("sqlite", (bucketMs, retentionMs, maxCustomSeries) => {
+  const store = sqliteStoreInNewDir({ bucketMs, retentionMs, maxCustomSeries });
   return { store, close: () => store.close() };
 });
 
@@ -381,6 +434,62 @@ describe("sqlite metrics store", () => {
       store.listMetrics({ namespace: ns }).map((m) => m.name),
       ["Kept"],
     );
+    store.close();
+  });
+
+  it("frees a custom series' room when it passes the retention, and keeps the count across a reopen", () => {
+    const path = join(tempDir("berth-metrics-"), "metrics.db");
+    const open = () =>
+      new SqliteMetricsStore({ path, bucketMs: 10_000, retentionMs: 60_000, clock: new ManualClock(T0), log: silentLogger(), maxCustomSeries: 2 });
+    const mine = (name: string) => metricId("MyApp", name, {});
+    const first = open();
+    assert.equal(first.recordCustom([custom(mine("Old"), 1, T0), custom(mine("Kept"), 1, T0 + 100_000)]), undefined);
+    first.close();
+    const second = open();
+    assert.equal(second.customSeries, 2);
+    assert.deepEqual(second.recordCustom([custom(mine("New"), 1, T0 + 100_000)]), { limit: 2, held: 2, adding: 1 });
+    second.prune(T0 + 110_000);
+    assert.equal(second.customSeries, 1, "Old passed the retention");
+    assert.deepEqual(
+      second.listMetrics({ namespace: "MyApp" }).map((m) => m.name),
+      ["Kept"],
+    );
+    assert.equal(second.recordCustom([custom(mine("New"), 1, T0 + 100_000), custom(mine("Kept"), 1, T0 + 100_000)]), undefined);
+    assert.deepEqual(second.recordCustom([custom(mine("Old"), 1, T0 + 100_000)]), { limit: 2, held: 2, adding: 1 });
+    second.prune(T0 + 170_000);
+    assert.equal(second.customSeries, 0);
+    assert.equal(second.recordCustom([custom(mine("Old"), 1, T0 + 170_000)]), undefined, "a series pruned may come back");
+    assert.deepEqual(
+      second.listMetrics({ namespace: "MyApp" }).map((m) => m.name),
+      ["Old"],
+    );
+    second.close();
+  });
+
+  it("counts the series of a metrics.db written before series knew who created them, outside Berth's namespaces, as PutMetricData's", () => {
+    const path = join(tempDir("berth-metrics-"), "metrics.db");
+    const old = new Database(path);
+    old.exec(
+      "CREATE TABLE series (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, namespace TEXT NOT NULL, name TEXT NOT NULL, dimensions TEXT NOT NULL, unit TEXT, last_bucket INTEGER NOT NULL)",
+    );
+    const insert = old.prepare("INSERT INTO series (key, namespace, name, dimensions, unit, last_bucket) VALUES (?, ?, ?, '[]', NULL, ?)");
+    for (const [namespace, name] of [
+      ["AWS/SageMaker", "Invocations"],
+      ["/aws/sagemaker/Endpoints", "CPUReservation"],
+      ["MyApp", "Depth"],
+    ])
+      insert.run(seriesKey(metricId(namespace!, name!, {})), namespace, name, bucketIndex(T0, 10_000));
+    old.close();
+    const store = new SqliteMetricsStore({
+      path,
+      bucketMs: 10_000,
+      retentionMs: 86_400_000,
+      clock: new ManualClock(T0),
+      log: silentLogger(),
+      maxCustomSeries: 2,
+    });
+    assert.equal(store.customSeries, 1);
+    assert.equal(store.listMetrics({}).length, 3);
     store.close();
   });
 });

@@ -27,4 +27,12 @@ describe("the limits settings group", () => {
     assert.equal(result.status, 2);
     assert.match(result.stderr, /limits\.bufferedBodyBudgetBytes must be a whole number of bytes, at least 6291456/);
   });
+
+  it("refuses a metric series limit that is not a whole number of 0 or more", () => {
+    for (const value of ["-1", "1.5", "many"]) {
+      const result = startWith(`limits:\n  maxCustomMetricSeries: ${value}\n`);
+      assert.equal(result.status, 2);
+      assert.match(result.stderr, new RegExp(`limits\\.maxCustomMetricSeries must be a whole number of series, 0 or more .*got '${value}'`));
+    }
+  });
 });

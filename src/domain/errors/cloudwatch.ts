@@ -67,6 +67,18 @@ export const cloudWatchErrors = {
     invalidValue(`MetricData.member.${index}.Values has ${count} entries; the most one datum may carry is ${limit}.`),
   tooManyData: (count: number, limit: number) =>
     invalidValue(`The request has ${count} MetricData entries; the most one PutMetricData call accepts is ${limit}.`),
+  /** PutMetricData's model lists no limit error; LimitExceededException is CloudWatch's general one ("exceeded one or more limits"). */
+  tooManySeries: (refusal: { limit: number; held: number; adding: number }, retentionApiSeconds: number) =>
+    new BerthError({
+      code: "LimitExceededException",
+      queryCode: "LimitExceededException",
+      httpStatus: 400,
+      message:
+        `The request would create ${refusal.adding} new metric series, but Berth already holds ${refusal.held} series created by PutMetricData ` +
+        `and holds at most ${refusal.limit} (limits.maxCustomMetricSeries). Nothing from this request was stored. ` +
+        `Use fewer dimension combinations, wait for series no longer written to expire with the metric retention (${retentionApiSeconds} API seconds), ` +
+        `or raise limits.maxCustomMetricSeries in the server config and restart the server.`,
+    }),
   invalidNextToken: () =>
     new BerthError({
       code: "InvalidNextToken",

@@ -1,7 +1,7 @@
 import type { ActionRegistry } from "../../controllers/alarms/actions.js";
 import type { AlarmTransition } from "../../alarms/types.js";
 import type { Account } from "../../domain/arn.js";
-import type { MetricsReader, MetricsWriter } from "../../metrics/types.js";
+import type { CustomMetricsWriter, MetricsReader, MetricsWriter } from "../../metrics/types.js";
 import { type BerthStore } from "../../state/records.js";
 import type { Clock } from "../../util/clock.js";
 import type { TimeScale } from "../../util/time-scale.js";
@@ -13,7 +13,8 @@ export interface CloudWatchDeps {
   clock: Clock;
   timeScale: TimeScale;
   reader: MetricsReader;
-  writer: MetricsWriter;
+  /** PutMetricData writes through recordCustom, which holds its series to limits.maxCustomMetricSeries. */
+  writer: MetricsWriter & CustomMetricsWriter;
   /** Decides which action ARNs PutMetricAlarm accepts. */
   actions: ActionRegistry;
   /** Runs the actions of a state change made by SetAlarmState (in the background). */

@@ -1,5 +1,5 @@
 import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
-import type { Aggregate, MetricId } from "../../metrics/types.js";
+import type { Aggregate, CustomSample, MetricId } from "../../metrics/types.js";
 import type { CloudWatchDeps } from "./deps.js";
 import { checkDimensions, checkNoControlCharacters, type DimensionsInput } from "./metric-input.js";
 
@@ -28,7 +28,9 @@ export interface PutMetricDataInput {
 
 /**
  * Custom metrics. Every datum is checked before any is written, so a refused request records nothing.
- * Timestamps may lie up to the retention in the past and 2 API hours in the future.
+ * Timestamps may lie up to the retention in the past and 2 API hours in the future. The series the
+ * request would create are counted against limits.maxCustomMetricSeries before anything is written too:
+ * over it, the whole request is refused (LimitExceededException).
  */
 export async function putMetricData(deps: CloudWatchDeps, input: PutMetricDataInput): Promise<Record<string, never>> {
   if (input.Namespace.startsWith("AWS/")) throw cloudWatchErrors.reservedNamespace(input.Namespace);
@@ -37,23 +39,13 @@ export async function putMetricData(deps: CloudWatchDeps, input: PutMetricDataIn
   if (data.length === 0) throw cloudWatchErrors.missingParameter(["MetricData"]);
   if (data.length > maxMetricData) throw cloudWatchErrors.tooManyData(data.length, maxMetricData);
   const now = deps.clock.now();
-  const writes = data.map((datum, i) => checkDatum(deps, input.Namespace, datum, i + 1, now));
-  for (const w of writes) {
-    if (w.aggregate.count === 1 && w.single !== undefined) deps.writer.record(w.metric, w.single, w.atMs, w.unit);
-    else if (deps.writer.recordAggregate) deps.writer.recordAggregate(w.metric, w.aggregate, w.atMs, w.unit);
-  }
+  const samples = data.map((datum, i) => checkDatum(deps, input.Namespace, datum, i + 1, now));
+  const refusal = deps.writer.recordCustom(samples);
+  if (refusal) throw cloudWatchErrors.tooManySeries(refusal, Math.round(deps.timeScale.apiSeconds(deps.retentionMs)));
   return {};
 }
 
-interface Write {
-  metric: MetricId;
-  atMs: number;
-  unit?: string;
-  aggregate: Aggregate;
-  single?: number;
-}
-
-function checkDatum(deps: CloudWatchDeps, namespace: string, datum: MetricDatum, index: number, now: number): Write {
+function checkDatum(deps: CloudWatchDeps, namespace: string, datum: MetricDatum, index: number, now: number): CustomSample {
   const given = [datum.Value !== undefined, datum.Values !== undefined, datum.StatisticValues !== undefined].filter(Boolean).length;
   if (given > 1) throw cloudWatchErrors.valueAndValues(index);
   if (given === 0) throw cloudWatchErrors.datumWithoutValue(index);
