@@ -3,7 +3,7 @@ import { compareMetrics } from "../metrics/match.js";
 import { mergeReplicaParts, rawSeries, type RawSeries, type ReplicaPart } from "../metrics/replica-merge.js";
 import { internalMetricPaths } from "../metrics/replica-merge.js";
 import { canonicalId } from "../metrics/series-table.js";
-import { seriesKey, type GatheringReader, type MetricId, type MetricsReader, type ReadScope } from "../metrics/types.js";
+import { seriesKey, type GatheringReader, type ListFilter, type MetricId, type MetricPage, type MetricsReader, type ReadScope } from "../metrics/types.js";
 import type { BerthStore } from "../state/records.js";
 import type { Logger } from "../util/logger.js";
 
@@ -20,8 +20,6 @@ export interface ClusterMetricsOptions {
   /** How long a replica may take to answer before its part is left out. */
   deadlineMs?: number;
 }
-
-type ListFilter = Parameters<MetricsReader["listMetrics"]>[0];
 
 /**
  * CloudWatch and the autoscaler read the sum over all live replicas: each read asks every other replica in
@@ -50,18 +48,32 @@ export class ClusterMetricsReader implements GatheringReader {
     return mergeReplicaParts(parts, bucketMs);
   }
 
-  async listAcross(filter: ListFilter): Promise<MetricId[]> {
+  listPage: MetricsReader["listPage"] = (filter) => this.#options.local.listPage(filter);
+
+  /**
+   * Each replica lists a page (its first filter.limit series after filter.after, looking at no more than
+   * filter.examine). A replica that stopped early knows nothing past its stoppedAt, so the merged page ends
+   * at the smallest one; a replica that does not page (an older one) sends all it has.
+   */
+  async listAcross(filter: ListFilter): Promise<MetricPage> {
+    const parts: MetricPage[] = [this.#options.local.listPage(filter)];
+    for (const [, answer] of await this.#ask<MetricPage>(internalMetricPaths.list, { filter })) parts.push(answer);
+    let stoppedAt: string | undefined;
+    for (const part of parts) if (part.stoppedAt !== undefined && (stoppedAt === undefined || part.stoppedAt < stoppedAt)) stoppedAt = part.stoppedAt;
     const all = new Map<string, MetricId>();
-    const add = (metric: MetricId) => {
-      const id = canonicalId(metric);
-      all.set(seriesKey(id), id);
-    };
-    this.#options.local.listMetrics(filter).forEach(add);
-    for (const [, answer] of await this.#ask<{ metrics: MetricId[] }>(internalMetricPaths.list, { filter })) answer.metrics.forEach(add);
-    return [...all]
+    for (const part of parts) {
+      for (const metric of part.metrics) {
+        const id = canonicalId(metric);
+        const key = seriesKey(id);
+        if ((filter.after === undefined || key > filter.after) && (stoppedAt === undefined || key <= stoppedAt)) all.set(key, id);
+      }
+    }
+    const metrics = [...all]
       .map(([key, metric]) => ({ key, metric }))
       .sort(compareMetrics)
+      .slice(0, filter.limit ?? Infinity)
       .map((x) => x.metric);
+    return { metrics, stoppedAt };
   }
 
   async #ask<T>(path: string, body: unknown): Promise<[string, T][]> {

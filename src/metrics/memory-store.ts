@@ -1,5 +1,4 @@
 import { bucketIndex, bucketRange } from "./buckets.js";
-import { compareMetrics, matchesFilter } from "./match.js";
 import { combineBuckets } from "./periods.js";
 import { SeriesTable } from "./series-table.js";
 import type {
@@ -7,7 +6,9 @@ import type {
   CustomMetricsWriter,
   CustomSample,
   Datapoint,
+  ListFilter,
   MetricId,
+  MetricPage,
   MetricsReader,
   MetricsWriter,
   SeriesLimitRefusal,
@@ -82,10 +83,15 @@ export class MemoryMetricsStore implements MetricsReader, MetricsWriter, CustomM
     return combineBuckets(selected, this.bucketMs, query);
   }
 
-  listMetrics(filter: Parameters<MetricsReader["listMetrics"]>[0]): MetricId[] {
+  listMetrics(filter: ListFilter): MetricId[] {
     const since = filter.activeSinceMs === undefined ? -Infinity : bucketIndex(filter.activeSinceMs, this.bucketMs);
-    const found = [...this.#table.series()].filter((s) => s.lastIndex >= since && matchesFilter(s.id, filter));
-    return found.sort(compareMetrics).map((s) => s.id);
+    return this.#table.list(filter, since).found.map((s) => s.id);
+  }
+
+  listPage(filter: ListFilter): MetricPage {
+    const since = filter.activeSinceMs === undefined ? -Infinity : bucketIndex(filter.activeSinceMs, this.bucketMs);
+    const { found, stoppedAt } = this.#table.list(filter, since);
+    return { metrics: found.map((s) => s.id), stoppedAt };
   }
 
   unitOf(metric: MetricId): string | undefined {

@@ -1,6 +1,7 @@
 import { addAggregate, addSample, copyAggregate, sampleAggregate } from "./aggregate.js";
 import { bucketIndex } from "./buckets.js";
-import { seriesKey, type Aggregate, type MetricId, type SeriesLimitRefusal } from "./types.js";
+import { matchesFilter } from "./match.js";
+import { seriesKey, type Aggregate, type ListFilter, type MetricId, type SeriesLimitRefusal } from "./types.js";
 
 /** One series: its identity, unit and aggregates per bucket index. */
 export interface SeriesState {
@@ -22,11 +23,20 @@ export interface SeriesState {
  * Series registry and per-bucket aggregates in memory. The memory store keeps everything here; the
  * SQLite store uses one as its write buffer. Callers that pass the same MetricId object again (the
  * recorder does) skip building the series key: the hot path is a WeakMap lookup and four additions.
+ *
+ * The series are also kept in key order (ListMetrics' order), so a listing finds its page by binary search
+ * and reads only what it returns: new series gather unsorted and are merged in, a thousand at a time or
+ * at the next listing, with a search per new series rather than a sort of all of them.
  */
 export class SeriesTable {
   readonly bucketMs: number;
   readonly #byKey = new Map<string, SeriesState>();
   #byId = new WeakMap<MetricId, SeriesState>();
+  /** Series in key order, as of the last merge; may still hold series removed since (skipped when read). */
+  #ordered: SeriesState[] = [];
+  /** Series created since the last merge, in no order. */
+  #fresh: SeriesState[] = [];
+  #removedSinceMerge = 0;
   #custom = 0;
 
   constructor(bucketMs: number) {
@@ -54,6 +64,8 @@ export class SeriesTable {
       state = { id, key, buckets: new Map(), lastIndex: -Infinity, removed: false, custom };
       this.#byKey.set(key, state);
       if (custom) this.#custom++;
+      this.#fresh.push(state);
+      if (this.#fresh.length >= mergeEvery) this.#merge();
     }
     this.#byId.set(metric, state);
     return state;
@@ -116,6 +128,64 @@ export class SeriesTable {
     return this.#byKey.values();
   }
 
+  /**
+   * ListMetrics' series, in key order: those after filter.after that match, at most filter.limit, looking at
+   * no more than filter.examine series. A namespace (and name) narrows the search to its range of keys, so
+   * the work is a binary search plus the series looked at, never a pass over every series held.
+   */
+  list(filter: ListFilter, sinceIndex = -Infinity): { found: SeriesState[]; stoppedAt?: string } {
+    const ordered = this.#sorted();
+    // Keys start with namespace \0 name \0, so the series of a namespace (and name) lie together.
+    const prefix = filter.namespace === undefined ? "" : `${filter.namespace}\u0000${filter.name === undefined ? "" : `${filter.name}\u0000`}`;
+    let at = firstAtOrAfter(ordered, prefix);
+    if (filter.after !== undefined) at = Math.max(at, firstAtOrAfter(ordered, filter.after, true));
+    const limit = filter.limit ?? Infinity;
+    const end = Math.min(ordered.length, at + Math.max(1, filter.examine ?? Infinity));
+    const found: SeriesState[] = [];
+    for (; at < end; at++) {
+      const state = ordered[at]!;
+      if (!state.key.startsWith(prefix)) return { found };
+      if (state.lastIndex >= sinceIndex && matchesFilter(state.id, filter)) {
+        found.push(state);
+        if (found.length >= limit) return { found, stoppedAt: state.key };
+      }
+    }
+    return at < ordered.length && ordered[at]!.key.startsWith(prefix) ? { found, stoppedAt: ordered[at - 1]!.key } : { found };
+  }
+
+  /** Every series in key order, the fresh ones merged in first. */
+  #sorted(): SeriesState[] {
+    if (this.#fresh.length > 0 || this.#removedSinceMerge > 0) this.#merge();
+    return this.#ordered;
+  }
+
+  /**
+   * Merges the fresh series into the ordered ones, a binary search each, and drops the removed ones. The
+   * ordered series are copied as references, not read, unless some were removed since the last merge.
+   */
+  #merge(): void {
+    const ordered = this.#removedSinceMerge > 0 ? this.#ordered.filter((s) => !s.removed) : this.#ordered;
+    const fresh = this.#fresh.filter((s) => !s.removed).sort(byKey);
+    this.#fresh = [];
+    this.#removedSinceMerge = 0;
+    if (fresh.length <= spliceAtMost) {
+      // A few new series (a listing after a call that created one): moving the references past each is cheaper than copying all.
+      for (const state of fresh) ordered.splice(firstAtOrAfter(ordered, state.key), 0, state);
+      this.#ordered = ordered;
+      return;
+    }
+    const merged = new Array<SeriesState>(ordered.length + fresh.length);
+    let from = 0;
+    let out = 0;
+    for (const state of fresh) {
+      const to = firstAtOrAfter(ordered, state.key, false, from);
+      while (from < to) merged[out++] = ordered[from++]!;
+      merged[out++] = state;
+    }
+    while (from < ordered.length) merged[out++] = ordered[from++]!;
+    this.#ordered = merged;
+  }
+
   /** Drops buckets before the index, and series with nothing left and nothing since. */
   pruneBefore(index: number): void {
     for (const [key, state] of this.#byKey) {
@@ -123,6 +193,12 @@ export class SeriesTable {
       if (state.hot && state.lastIndex < index) state.hot = undefined;
       if (state.buckets.size === 0 && state.lastIndex < index) this.remove(key);
     }
+    this.releaseRemoved();
+  }
+
+  /** Lets go of the removed series the key order still holds, so a prune frees their memory now rather than at the next listing. */
+  releaseRemoved(): void {
+    if (this.#removedSinceMerge > 0) this.#merge();
   }
 
   remove(key: string): void {
@@ -131,6 +207,7 @@ export class SeriesTable {
     state.removed = true;
     this.#byKey.delete(key);
     if (state.custom) this.#custom--;
+    this.#removedSinceMerge++;
   }
 
   /** Registers a series known from elsewhere (the SQLite registry on open). */
@@ -140,6 +217,26 @@ export class SeriesTable {
     state.lastIndex = Math.max(state.lastIndex, lastIndex);
     return state;
   }
+}
+
+/** New series merged into the ordered list at once past this many, so no merge sorts more than a thousand. */
+const mergeEvery = 1024;
+/** Up to this many new series are spliced into the order one by one rather than merged in a new array. */
+const spliceAtMost = 16;
+
+const byKey = (a: SeriesState, b: SeriesState) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** The first index from `from` whose key is at least `key` (above it when `after`), by binary search. */
+function firstAtOrAfter(ordered: SeriesState[], key: string, after = false, from = 0): number {
+  let low = from;
+  let high = ordered.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const k = ordered[middle]!.key;
+    if (k < key || (after && k === key)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** A copy of the id with its dimensions sorted by name, so dimension order never splits a series. */

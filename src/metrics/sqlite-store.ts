@@ -5,7 +5,6 @@ import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { StorageFaultError, StorageHealth } from "../store/storage-fault.js";
 import { bucketIndex, bucketRange } from "./buckets.js";
-import { compareMetrics, matchesFilter } from "./match.js";
 import { combineBuckets } from "./periods.js";
 import { pointOf, RecentPoints, type StoredBucket } from "./recent-points.js";
 import { namespaces } from "./sagemaker-metrics.js";
@@ -16,7 +15,9 @@ import type {
   CustomMetricsWriter,
   CustomSample,
   Datapoint,
+  ListFilter,
   MetricId,
+  MetricPage,
   MetricsReader,
   MetricsWriter,
   SeriesLimitRefusal,
@@ -233,11 +234,19 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter, CustomM
     return combineBuckets(buckets, this.bucketMs, query);
   }
 
-  listMetrics(filter: Parameters<MetricsReader["listMetrics"]>[0]): MetricId[] {
-    this.flush();
+  /**
+   * The buffer holds every series the store knows, written or not, in key order: a listing reads its page
+   * from there, and writes and sorts nothing.
+   */
+  listMetrics(filter: ListFilter): MetricId[] {
     const since = filter.activeSinceMs === undefined ? -Infinity : bucketIndex(filter.activeSinceMs, this.bucketMs);
-    const found = [...this.#buffer.series()].filter((s) => this.#ids.has(s.key) && s.lastIndex >= since && matchesFilter(s.id, filter));
-    return found.sort(compareMetrics).map((s) => s.id);
+    return this.#buffer.list(filter, since).found.map((s) => s.id);
+  }
+
+  listPage(filter: ListFilter): MetricPage {
+    const since = filter.activeSinceMs === undefined ? -Infinity : bucketIndex(filter.activeSinceMs, this.bucketMs);
+    const { found, stoppedAt } = this.#buffer.list(filter, since);
+    return { metrics: found.map((s) => s.id), stoppedAt };
   }
 
   /** Series created by PutMetricData that the store holds (what limits.maxCustomMetricSeries bounds). */
@@ -249,7 +258,7 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter, CustomM
     return this.#buffer.find(metric)?.unit;
   }
 
-  /** Writes every buffered bucket in one transaction (before ListMetrics, a prune, and on close). */
+  /** Writes every buffered bucket in one transaction (before a prune, and on close). */
   flush(): void {
     // While a sliced flush runs, what it has not written yet is pending though #dirty is already false.
     if ((!this.#dirty && !this.#slicing) || this.#closed) return;
@@ -351,6 +360,7 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter, CustomM
       this.#recent.forget(row.id);
       this.#buffer.remove(row.key);
     }
+    this.#buffer.releaseRemoved();
   }
 
   close(): void {

@@ -41,6 +41,30 @@ export interface Datapoint {
   aggregate: Aggregate;
 }
 
+/** What ListMetrics asks of a store: all given fields must match; dimensions as a subset. */
+export interface ListFilter {
+  namespace?: string;
+  name?: string;
+  dimensions?: { Name: string; Value?: string }[];
+  /** Only series written to since (epoch ms). */
+  activeSinceMs?: number;
+  /** Only series whose seriesKey sorts after this one (the page a NextToken continues from). */
+  after?: string;
+  /** At most this many series (the first ones in seriesKey order); all when left out. */
+  limit?: number;
+  /** Look at no more than this many series (matching or not); all when left out. */
+  examine?: number;
+}
+
+/**
+ * One page of a listing. stoppedAt is set when the store stopped before the end (it found filter.limit
+ * series, or looked at filter.examine): series whose keys sort after it were not looked at.
+ */
+export interface MetricPage {
+  metrics: MetricId[];
+  stoppedAt?: string;
+}
+
 /** Why a store refused a caller's samples: they would take its custom series past the limit. */
 export interface SeriesLimitRefusal {
   /** The most custom series the store holds. */
@@ -64,8 +88,10 @@ export interface CustomSample {
 export interface MetricsReader {
   /** Datapoints for the periods that have data, oldest first. */
   statistics(query: StatisticsQuery): Datapoint[];
-  /** Series matching the filter (all given fields must match; dimensions as a subset; activeSinceMs: written to since). */
-  listMetrics(filter: { namespace?: string; name?: string; dimensions?: { Name: string; Value?: string }[]; activeSinceMs?: number }): MetricId[];
+  /** Series matching the filter, in seriesKey order. */
+  listMetrics(filter: ListFilter): MetricId[];
+  /** The same, as a page: with filter.limit and filter.examine the work is bounded, and stoppedAt says where it ended. */
+  listPage(filter: ListFilter): MetricPage;
   /** The unit the series was last recorded with (undefined: none given). */
   unitOf?(metric: MetricId): string | undefined;
 }
@@ -112,7 +138,7 @@ export interface ReadScope {
 /** A reader over data held in several places (server replicas): gather first, then read synchronously. */
 export interface GatheringReader extends MetricsReader {
   gather(scope: ReadScope): Promise<MetricsReader>;
-  listAcross(filter: Parameters<MetricsReader["listMetrics"]>[0]): Promise<MetricId[]>;
+  listAcross(filter: ListFilter): Promise<MetricPage>;
 }
 
 /** The reader to use for reads in the scope: the gathered one where the data lies in several places. */
@@ -122,7 +148,7 @@ export function gathered(reader: MetricsReader, scope: ReadScope): Promise<Metri
 }
 
 /** ListMetrics over every place the data lies. */
-export function listedAcross(reader: MetricsReader, filter: Parameters<MetricsReader["listMetrics"]>[0]): Promise<MetricId[]> {
+export function listedAcross(reader: MetricsReader, filter: ListFilter): Promise<MetricPage> {
   const gathering = reader as Partial<GatheringReader>;
-  return gathering.listAcross ? gathering.listAcross(filter) : Promise.resolve(reader.listMetrics(filter));
+  return gathering.listAcross ? gathering.listAcross(filter) : Promise.resolve(reader.listPage(filter));
 }

@@ -4,6 +4,7 @@ import {
   GetMetricDataCommand,
   GetMetricStatisticsCommand,
   ListMetricsCommand,
+  paginateListMetrics,
   PutMetricDataCommand,
   type CloudWatchClient,
   type MetricDatum,
@@ -99,6 +100,38 @@ describe("custom metrics over the API", () => {
     assert.equal(
       shard.Datapoints!.reduce((n, d) => n + d.Sum!, 0),
       2,
+    );
+  });
+
+  it("lists a filter that matches few of many series in pages that may come back short or empty, with a NextToken until the end", async () => {
+    // One call looks at 5,000 series at most (list-metrics.ts): 6,000 series take two.
+    const namespace = uniqueName("Sparse");
+    for (let call = 0; call < 6; call++) {
+      const data: MetricDatum[] = Array.from({ length: 1000 }, (_, i) => ({
+        MetricName: "Hits",
+        Dimensions: [
+          { Name: "Shard", Value: String(call * 1000 + i).padStart(4, "0") },
+          { Name: "Kind", Value: i === 999 ? "rare" : "common" },
+        ],
+        Value: 1,
+      }));
+      await cw.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: data }));
+    }
+    const rare = { Namespace: namespace, Dimensions: [{ Name: "Kind", Value: "rare" }] };
+    // Series sort by their dimensions (Kind before Shard): the 5,994 common ones come first.
+    const first = await cw.send(new ListMetricsCommand(rare));
+    assert.deepEqual(first.Metrics, []);
+    assert.ok(first.NextToken, "an empty page that did not reach the end has a NextToken");
+    const shards: string[] = [];
+    for await (const page of paginateListMetrics({ client: cw }, rare))
+      shards.push(...page.Metrics!.map((m) => m.Dimensions!.find((d) => d.Name === "Shard")!.Value!));
+    assert.deepEqual(shards, ["0999", "1999", "2999", "3999", "4999", "5999"]);
+    const all: number[] = [];
+    for await (const page of paginateListMetrics({ client: cw }, { Namespace: namespace })) all.push(page.Metrics!.length);
+    assert.deepEqual(all, [...Array(12).fill(500)], "a filter that matches every series fills every page");
+    await assert.rejects(
+      cw.send(new ListMetricsCommand({ Namespace: namespace, NextToken: first.NextToken })),
+      expectError("InvalidNextToken", "InvalidNextToken"),
     );
   });
 

@@ -6,7 +6,7 @@ import { internalMetricsRoute } from "../../src/api/berth/internal-metrics-route
 import { ClusterMetricsReader } from "../../src/cluster/metric-fanout.js";
 import { replicaKey } from "../../src/auth/replica-key.js";
 import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
-import { metricId } from "../../src/metrics/types.js";
+import { metricId, seriesKey, type ListFilter, type MetricId } from "../../src/metrics/types.js";
 import { keys } from "../../src/state/keys.js";
 import { put, type BerthRecords, type BerthStore } from "../../src/state/records.js";
 import { EtcdStore } from "../../src/store/etcd-store.js";
@@ -73,12 +73,56 @@ describe("metric reads across replicas", () => {
       assert.equal(merged.unitOf?.(load), "Count");
     }
     assert.deepEqual(
-      (await reader.listAcross({ namespace: "Team/Custom" })).map((m) => m.name),
+      (await reader.listAcross({ namespace: "Team/Custom" })).metrics.map((m) => m.name),
       ["Load"],
     );
     const warnings = lines.filter((l) => l.level === 40);
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
     assert.match(warnings[0]!.msg, /replica gone .* did not answer a metric read within 500 ms; its requests are left out/);
+  });
+
+  it("page a listing across replicas, each page ending where the replica that looked least far stopped", async () => {
+    const pageStore = (await EtcdStore.open<BerthRecords>({ endpoints: etcd.endpoints, prefix: `/fanout-pages-${Date.now()}/` })) as BerthStore;
+    const here = new MemoryMetricsStore({ bucketMs });
+    const there = new MemoryMetricsStore({ bucketMs });
+    const all: MetricId[] = [];
+    for (let i = 0; i < 60; i++) {
+      const m = metricId("Team/Paged", "Load", { Shard: String(i).padStart(2, "0"), Kind: i % 7 === 0 ? "rare" : "common" });
+      all.push(m);
+      // Even shards here, odd ones there, every third on both.
+      if (i % 2 === 0 || i % 3 === 0) here.record(m, 1, 1_000);
+      if (i % 2 === 1 || i % 3 === 0) there.record(m, 1, 1_000);
+    }
+    const served = await serveReplica(there);
+    servers.push(served.server);
+    await pageStore.commit([put("replica", keys.replica("there"), { id: "there", url: served.url, startedAt: 0, leaseId: "0" })]);
+    const reader = new ClusterMetricsReader({ local: here, bucketMs, replicaId: () => "here", store: pageStore, key, log: pino({ level: "silent" }) });
+    const walk = async (filter: ListFilter, limit: number, examine: number) => {
+      const listed: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await reader.listAcross({ ...filter, after, limit, examine });
+        assert.ok(page.metrics.length <= limit);
+        listed.push(...page.metrics.map(seriesKey));
+        after = page.metrics.length === limit ? seriesKey(page.metrics[limit - 1]!) : page.stoppedAt;
+      } while (after !== undefined);
+      return listed;
+    };
+    const rare = { namespace: "Team/Paged", dimensions: [{ Name: "Kind", Value: "rare" }] };
+    const expected = (filter: ListFilter) =>
+      all
+        .filter((m) => filter.dimensions === undefined || m.dimensions.some((d) => d.Value === "rare"))
+        .map(seriesKey)
+        .sort();
+    assert.equal(expected(rare).length, 9);
+    for (const [filter, limit, examine] of [
+      [{ namespace: "Team/Paged" }, 7, 5],
+      [{ namespace: "Team/Paged" }, 7, 100],
+      [rare, 2, 4],
+      [rare, 100, 3],
+    ] as const)
+      assert.deepEqual(await walk(filter, limit, examine), expected(filter), `limit ${limit}, examine ${examine}`);
+    await pageStore.close();
   });
 
   it("refuse a caller without the replica key", async () => {

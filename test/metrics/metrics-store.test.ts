@@ -9,12 +9,14 @@ import { MemoryMetricsStore } from "../../src/metrics/memory-store.js";
 import { RecentPoints } from "../../src/metrics/recent-points.js";
 import { SqliteMetricsStore } from "../../src/metrics/sqlite-store.js";
 import Database from "better-sqlite3";
+import { matchesFilter } from "../../src/metrics/match.js";
 import {
   metricId,
   seriesKey,
   type Aggregate,
   type CustomMetricsWriter,
   type CustomSample,
+  type ListFilter,
   type MetricId,
   type MetricsReader,
   type MetricsWriter,
@@ -37,6 +39,22 @@ const custom = (metric: MetricId, value: number, atMs: number): CustomSample => 
   single: value,
   aggregate: { sum: value, count: 1, min: value, max: value },
 });
+
+/** Every page of a listing, walked as ListMetrics walks it: the next page starts after where the last one stopped. */
+function walkPages(store: MetricsReader, filter: ListFilter, limit: number, examine: number): { keys: string[]; pages: number } {
+  const keys: string[] = [];
+  let after: string | undefined;
+  let pages = 0;
+  for (;;) {
+    const page = store.listPage({ ...filter, after, limit, examine });
+    pages++;
+    assert.ok(page.metrics.length <= limit, `a page holds at most ${limit} series`);
+    keys.push(...page.metrics.map(seriesKey));
+    if (page.stoppedAt === undefined) return { keys, pages };
+    assert.ok(after === undefined || page.stoppedAt > after, "each page moves on");
+    after = page.stoppedAt;
+  }
+}
 
 function contract(name: string, open: (bucketMs: number, retentionMs?: number, maxCustomSeries?: number) => { store: Store; close(): void }) {
   describe(`metrics store contract: ${name}`, () => {
@@ -167,6 +185,73 @@ function contract(name: string, open: (bucketMs: number, retentionMs?: number, m
       close();
     });
 
+    it("lists a page at a time, in key order, whatever the filter, the page size and the series looked at per page", () => {
+      const dimension = fc.record({ Name: fc.constantFrom("a", "b", "c"), Value: fc.constantFrom("1", "2", "3", "10", "x\u0000y", "=") });
+      const metric = fc.record({
+        namespace: fc.constantFrom(ns, "Other", `${ns}\u0000x`, "N"),
+        name: fc.constantFrom("A", "B", "A\u0000"),
+        dimensions: fc.uniqueArray(dimension, { maxLength: 3, selector: (d) => d.Name }),
+      });
+      const filter = fc.record(
+        {
+          namespace: fc.constantFrom(ns, "Other", "N", "Nothing"),
+          name: fc.constantFrom("A", "B"),
+          dimensions: fc.array(fc.record({ Name: fc.constantFrom("a", "b", "c"), Value: fc.option(fc.constantFrom("1", "2", "="), { nil: undefined }) }), {
+            maxLength: 2,
+          }),
+        },
+        { requiredKeys: [] },
+      );
+      fc.assert(
+        fc.property(
+          // Past 1,024 new series the table merges them into its order as they come (series-table.ts).
+          fc.array(metric, { maxLength: 1_500, size: "max" }),
+          fc.nat({ max: 1_500 }),
+          filter,
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 1, max: 60 }),
+          (metrics, listedAfter, wanted, limit, examine) => {
+            const { store, close } = open(10_000);
+            try {
+              metrics.forEach((m, i) => {
+                if (i === listedAfter) store.listMetrics({});
+                store.record(m, 1, T0);
+              });
+              const expected = [
+                ...new Set(
+                  metrics
+                    .filter((m) => matchesFilter(m, wanted))
+                    .map((m) => seriesKey(metricId(m.namespace, m.name, Object.fromEntries(m.dimensions.map((d) => [d.Name, d.Value]))))),
+                ),
+              ].sort();
+              assert.deepEqual(store.listMetrics(wanted).map(seriesKey), expected);
+              assert.deepEqual(walkPages(store, wanted, limit, examine).keys, expected);
+            } finally {
+              close();
+            }
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+
+    it("ends a page that looked at its share of series early, saying where it stopped", () => {
+      const { store, close } = open(10_000);
+      for (let i = 0; i < 100; i++) store.record(metricId(ns, "Sparse", { Shard: String(i).padStart(3, "0"), Kind: i % 25 === 24 ? "rare" : "common" }), 1, T0);
+      const rare = { namespace: ns, dimensions: [{ Name: "Kind", Value: "rare" }] };
+      const first = store.listPage({ ...rare, limit: 10, examine: 20 });
+      assert.deepEqual(first.metrics, [], "the first 20 series hold no rare one");
+      assert.equal(first.stoppedAt, seriesKey(metricId(ns, "Sparse", { Kind: "common", Shard: "019" })));
+      const { keys, pages } = walkPages(store, rare, 10, 20);
+      assert.equal(pages, 5);
+      assert.deepEqual(
+        keys.map((k) => k.slice(-3)),
+        ["024", "049", "074", "099"],
+      );
+      assert.deepEqual(store.listPage({ ...rare, limit: 10 }).metrics.length, 4, "without examine a page looks at every series");
+      close();
+    });
+
     it("holds PutMetricData's series to the limit, all of a call or none, never counting or refusing Berth's own", () => {
       const { store, close } = open(10_000, undefined, 3);
       const mine = (name: string) => metricId("MyApp", name, { Queue: "q" });
@@ -285,7 +370,7 @@ describe("sqlite metrics store", () => {
     const store = sqliteStoreInNewDir({ clock: new ManualClock(T0) });
     for (let i = 0; i < 1_000; i++) store.record(metricId(ns, "Sliced", { Series: String(i) }), 1, T0, "Count");
     const flushing = store.flushInSlices();
-    assert.equal(store.listMetrics({ namespace: ns, name: "Sliced" }).length, 1_000, "a read between slices must flush what the slices have not written yet");
+    assert.equal(store.listMetrics({ namespace: ns, name: "Sliced" }).length, 1_000, "a listing between slices lists the series not written yet");
     await flushing;
     assert.equal(store.listMetrics({ namespace: ns, name: "Sliced" }).length, 1_000);
     store.close();

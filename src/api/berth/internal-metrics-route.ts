@@ -35,7 +35,7 @@ export function internalMetricsRoute(options: { local: MetricsReader; bucketMs: 
         answer = { series: rawSeries(options.local, options.bucketMs, { metrics: input.metrics, startMs: input.startMs, endMs: input.endMs }) };
       } else {
         if (typeof input.filter !== "object" || input.filter === null) throw badRequest("filter");
-        answer = { metrics: options.local.listMetrics(input.filter) };
+        answer = options.local.listPage(input.filter);
       }
       const text = JSON.stringify(answer);
       res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
