@@ -133,8 +133,9 @@ describe("a GPU host silently cut off from the cluster (network namespaces, nfta
         { timeoutMs: 60_000, what: "both copies to be placed on the other host" },
       );
 
-      await cut.host.heal();
+      // Taken before the heal: the agent may renew while heal() is still removing the drop rules.
       const healedAt = Date.now();
+      await cut.host.heal();
       await eventually(
         async () => {
           const view = await clusterView(a.url);
