@@ -148,7 +148,8 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
           endpointName: e.name,
           variantName: c.variantName,
           componentName: c.name,
-          waiting: router.waiting(e.name, c.name),
+          // With workers the requests wait in their queues, not in this process's router.
+          waiting: workers ? workers.waiting(e.name, c.name) : router.waiting(e.name, c.name),
         })),
       ),
   });

@@ -180,6 +180,45 @@ describe("--router-workers: the body budget in /metrics", () => {
   });
 });
 
+/** A component's series of a labelled gauge in /metrics (0 when it has none). */
+async function componentGauge(berth: BerthProcess, name: string, component: string): Promise<number> {
+  const text = await (await berthFetch(`${berth.url}/metrics`)).text();
+  let total = 0;
+  for (const match of text.matchAll(new RegExp(`^${name}\\{[^}]*component="${component}"[^}]*\\} (\\d+)$`, "gm"))) total += Number(match[1]);
+  return total;
+}
+
+describe("--router-workers: held requests in /metrics", () => {
+  it("counts the requests a worker holds in berth_held_requests", async () => {
+    const berth = await startBerth({ args: ["--router-workers", "2"], config: { holdSeconds: 120 } });
+    const client = new AbortController();
+    try {
+      const endpoint = await createIcEndpoint(berth.sagemaker);
+      // A copy that never passes /ping: a request for it is held by the worker that took it.
+      const stuck = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0, env: { ECHO_FAIL_PING: "true" } }), null);
+      const held = berth.runtime
+        .send(new InvokeEndpointCommand({ EndpointName: endpoint, InferenceComponentName: stuck, Body: Buffer.from("{}"), ContentType: "text/plain" }), {
+          abortSignal: client.signal,
+        })
+        .then(
+          () => "answered",
+          (e: Error) => e.name,
+        );
+      await eventually(async () => ((await componentGauge(berth, "berth_held_requests", stuck)) === 1 ? true : undefined), {
+        what: "berth_held_requests to count the request a worker holds",
+      });
+      client.abort();
+      assert.equal(await held, "AbortError");
+      await eventually(async () => ((await componentGauge(berth, "berth_held_requests", stuck)) === 0 ? true : undefined), {
+        what: "berth_held_requests to fall to 0 once the client left",
+      });
+    } finally {
+      client.abort();
+      await berth.stop();
+    }
+  });
+});
+
 describe("--router-workers: stopping the server", () => {
   it("leaves no worker behind when the server is killed", async () => {
     const berth = await startBerth({ args: ["--router-workers", "2"] });
