@@ -1,4 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
+import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { BerthConfig } from "../config/config.js";
 import type { BodyBudgetReading } from "../router/body-budget.js";
@@ -13,6 +14,8 @@ import { settingsVariable, type FromWorker, type ObservedEvent, type SessionCall
 const workerScript = fileURLToPath(new URL("./worker.js", import.meta.url));
 /** A worker that dies sooner than this after its start is started again only after this long: no crash loop. */
 const restartBackoffMs = 1_000;
+/** Each further worker in a row that dies that soon (one that cannot start at all) waits twice as long, up to this. */
+const maxRestartBackoffMs = 30_000;
 const stopGraceMs = 10_000;
 
 export interface RouterWorkersOptions {
@@ -49,6 +52,8 @@ export class RouterWorkers {
   #primaryUrl = "";
   /** Per component, the requests each worker last said were waiting for one of its copies. */
   readonly #backlogs = new Map<string, Map<number, number>>();
+  /** Per worker index, how many of its workers in a row died within restartBackoffMs of their start. */
+  readonly #quickExits = new Map<number, number>();
   port = 0;
 
   constructor(options: RouterWorkersOptions) {
@@ -66,10 +71,12 @@ export class RouterWorkers {
         this.#broadcast(event.type === "delete" ? { t: "forget", session: event.value } : { t: "remember", session: event.value });
       }
     });
+    // node:cluster shares one socket between the workers that listen on the same port number; a worker
+    // started again must ask for the same number, so `--port 0` is made a number before the first starts.
+    this.port = config.port === 0 ? await freePort(config.host) : config.port;
     const listening: Promise<number>[] = [];
-    for (let index = 0; index < this.#options.count; index++) listening.push(this.#fork(index, config.port));
-    const ports = await Promise.all(listening);
-    this.port = ports[0]!;
+    for (let index = 0; index < this.#options.count; index++) listening.push(this.#fork(index, this.port, true));
+    await Promise.all(listening);
     return this.port;
   }
 
@@ -95,7 +102,11 @@ export class RouterWorkers {
     };
   }
 
-  #fork(index: number, port: number): Promise<number> {
+  /**
+   * Starts worker `index`. A worker started with the server (`boot`) that exits before it listens fails the
+   * start; any other worker that exits is started again, however early it died, until the server stops.
+   */
+  #fork(index: number, port: number, boot: boolean): Promise<number> {
     const worker = cluster.fork({ [settingsVariable]: JSON.stringify(this.#settings(index, port)) });
     const state = { worker, startedAt: Date.now(), inFlight: new Map<string, number>(), waiting: new Map<string, number>(), bodies: { used: 0, refused: 0 } };
     this.#workers.set(index, state);
@@ -105,26 +116,37 @@ export class RouterWorkers {
         if (message.t === "hello" && this.#table) worker.send({ t: "table", table: this.#table } satisfies ToWorker);
         else if (message.t === "listening") {
           listened = true;
+          if (!boot)
+            this.#options.log.info({ worker: index, pid: worker.process.pid }, `router worker ${index} (pid ${worker.process.pid}) is listening again`);
           resolve(message.port);
         } else this.#onMessage(index, message);
       });
       worker.once("exit", (code, signal) => {
         this.#forgetWorker(index, worker);
-        if (!listened) return reject(new Error(`router worker ${index} exited with ${signal ?? code} before it listened`));
+        if (!listened && boot) return reject(new Error(`router worker ${index} exited with ${signal ?? `code ${code}`} before it listened`));
         if (this.#stopping) return;
-        const lived = Date.now() - state.startedAt;
-        this.#options.log.warn(
-          { worker: index, pid: worker.process.pid, code, signal },
-          `router worker ${index} (pid ${worker.process.pid}) exited with ${signal ?? `code ${code}`}; starting another`,
-        );
-        const again = () => {
-          if (this.#stopping) return;
-          this.#fork(index, this.port).catch((error: Error) => this.#options.log.error({ err: error, worker: index }, "could not restart a router worker"));
-        };
-        if (lived < restartBackoffMs) setTimeout(again, restartBackoffMs).unref();
-        else again();
+        this.#restart(index, worker, { code, signal }, listened, Date.now() - state.startedAt);
       });
     });
+  }
+
+  /** Starts another worker in place of one that exited: at once, or after a pause that grows while they keep dying young. */
+  #restart(index: number, gone: Worker, exit: { code: number; signal: string }, listened: boolean, livedMs: number): void {
+    // One that never listened served nothing, however long it took to fail: it counts as dying young.
+    const inARow = !listened || livedMs < restartBackoffMs ? (this.#quickExits.get(index) ?? 0) + 1 : 0;
+    this.#quickExits.set(index, inARow);
+    const delayMs = inARow === 0 ? 0 : Math.min(maxRestartBackoffMs, restartBackoffMs * 2 ** (inARow - 1));
+    const pid = gone.process.pid;
+    this.#options.log.warn(
+      { worker: index, pid, code: exit.code, signal: exit.signal, listened, restartInMs: delayMs },
+      `router worker ${index} (pid ${pid}) exited with ${exit.signal ?? `code ${exit.code}`}${listened ? "" : " before it listened"}; starting another${delayMs > 0 ? ` in ${delayMs / 1000} s` : ""}`,
+    );
+    const again = () => {
+      // The new worker's own exit starts the next one: its promise never rejects (not a boot start).
+      if (!this.#stopping) void this.#fork(index, this.port, false);
+    };
+    if (delayMs > 0) setTimeout(again, delayMs).unref();
+    else again();
   }
 
   #forgetWorker(index: number, worker: Worker): void {
@@ -263,4 +285,16 @@ export class RouterWorkers {
     for (const call of this.#idleCalls.values()) call.resolve();
     this.#idleCalls.clear();
   }
+}
+
+/** A port that is free on the host now: the one a listen on port 0 would have got. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

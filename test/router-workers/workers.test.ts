@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync, renameSync } from "node:fs";
 import { Agent, request, type IncomingMessage } from "node:http";
+import { get as httpsGet } from "node:https";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
+import { credentials, newDataDir, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { berthFetch } from "../support/http.js";
 import { copyOf, invoke } from "../support/invoke.js";
@@ -83,6 +86,7 @@ describe("--router-workers 2: two processes route on one port", () => {
     const [victim, other] = workerPids(berth.child.pid!);
     process.kill(victim!, "SIGKILL");
     await berth.waitForLog((line) => /router worker \d \(pid \d+\) exited with SIGKILL; starting another/.test(String(line.msg)));
+    await berth.waitForLog((line) => /router worker \d \(pid \d+\) is listening again/.test(String(line.msg)));
     await eventually(async () => (workerPids(berth.child.pid!).filter((pid) => pid !== victim).length === 2 ? true : undefined), {
       what: "a new router worker beside the one still running",
     });
@@ -91,6 +95,62 @@ describe("--router-workers 2: two processes route on one port", () => {
       const client = freshClient(berth);
       assert.equal((await invoke(client, endpoint, component, "{}")).body, "{}");
       client.destroy();
+    }
+  });
+});
+
+const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
+
+/** A self-signed certificate for 127.0.0.1, made with the openssl CLI. */
+function selfSignedCertificate(dir: string): { cert: string; key: string } {
+  execFileSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key", "-out", "server.pem", "-days", "1"].concat(
+      ["-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"],
+    ),
+    { cwd: dir, stdio: "pipe" },
+  );
+  return { cert: join(dir, "server.pem"), key: join(dir, "server.key") };
+}
+
+/** GET /healthz on a connection of its own (the test trusts the self-signed certificate by not checking it). */
+function healthz(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    httpsGet(`${url}/healthz`, { agent: false, rejectUnauthorized: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    }).on("error", reject);
+  });
+}
+
+describe("--router-workers: a worker that dies before it listens", { skip: hasOpenssl ? false : "openssl is not installed" }, () => {
+  it("is started again, with a growing pause, until one listens", async () => {
+    const files = selfSignedCertificate(newDataDir());
+    const berth = await startBerth({ args: ["--router-workers", "2", "--tls-cert", files.cert, "--tls-key", files.key] });
+    try {
+      const [victim, other] = workerPids(berth.child.pid!);
+      // A worker reads the certificate as it starts: while it is gone, each new worker exits before it listens.
+      renameSync(files.cert, `${files.cert}.away`);
+      process.kill(victim!, "SIGKILL");
+      await berth.waitForLog((line) => /router worker \d \(pid \d+\) exited with SIGKILL; starting another/.test(String(line.msg)));
+      // Each new worker exits before it listens, and the next one is started after twice the pause before.
+      const pauses = () =>
+        berth.logs.flatMap((line) => {
+          const match = /^router worker \d \(pid \d+\) exited with code 1 before it listened; starting another in (\d+) s$/.exec(String(line.msg));
+          return match ? [Number(match[1])] : [];
+        });
+      const [first, second] = await eventually(async () => (pauses().length >= 2 ? pauses() : undefined), {
+        what: "two new workers in a row to exit before they listen",
+      });
+      assert.equal(second, first! * 2, `the pause doubles: ${first} s, then ${second} s`);
+      renameSync(`${files.cert}.away`, files.cert);
+      await berth.waitForLog((line) => /router worker \d \(pid \d+\) is listening again$/.test(String(line.msg)));
+      const pids = workerPids(berth.child.pid!);
+      assert.equal(pids.length, 2, "two router workers run again");
+      assert.ok(pids.includes(other!), "the other worker kept running");
+      for (let i = 0; i < 4; i++) assert.equal(await healthz(berth.url), 200);
+    } finally {
+      await berth.stop();
     }
   });
 });
