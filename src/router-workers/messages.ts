@@ -61,5 +61,6 @@ export type FromWorker =
     }
   | { t: "call"; id: number; call: SessionCall }
   | { t: "wake"; component: string }
+  /** Requests waiting for a copy of the component in this worker, as one starts waiting; 0 once none waits. */
   | { t: "backlog"; component: string; waiting: number }
   | { t: "idle"; id: number };

@@ -187,9 +187,17 @@ export class RouterWorkers {
     }
   }
 
-  /** Each worker counts its own waiting requests; the autoscaler hears the component's total. */
+  /**
+   * Each worker counts its own waiting requests; the autoscaler hears the component's total. A worker
+   * reports 0 once its queue has drained: its count leaves the total, and there is nothing to grow for.
+   */
   #backlog(index: number, component: string, waiting: number): void {
     let byWorker = this.#backlogs.get(component);
+    if (waiting === 0) {
+      byWorker?.delete(index);
+      if (byWorker?.size === 0) this.#backlogs.delete(component);
+      return;
+    }
     if (!byWorker) this.#backlogs.set(component, (byWorker = new Map()));
     byWorker.set(index, waiting);
     let total = 0;

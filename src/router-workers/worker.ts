@@ -60,13 +60,22 @@ const sessions = new SessionTable({
   },
 });
 const observer = new BatchedObserver();
+/**
+ * Components this worker reported a backlog for. The router reports a backlog only as a request starts
+ * waiting; the report loop tells the primary once none waits any more (a backlog of 0), so this worker's
+ * last count does not stay in the total the primary passes to the autoscaler.
+ */
+const backlogs = new Set<string>();
 const router = new Router({
   accountId: settings.accountId,
   observer,
   invokeTimeoutMs: settings.invokeTimeoutMs,
   hold: settings.hold,
   onWake: (component) => send({ t: "wake", component }),
-  onBacklog: (component, waiting) => send({ t: "backlog", component, waiting }),
+  onBacklog: (component, waiting) => {
+    backlogs.add(component);
+    send({ t: "backlog", component, waiting });
+  },
   // Limits that hold for the whole server are split between its workers.
   copyConcurrency: Math.max(1, Math.ceil(settings.copyConcurrency / settings.count)),
   bufferedBodyBudgetBytes: Math.floor(settings.bufferedBodyBudgetBytes / settings.count),
@@ -157,12 +166,14 @@ let hadLoad = false;
 let reportedBodies = { used: 0, refused: 0 };
 function report(): void {
   const bodiesChanged = router.bodies.used !== reportedBodies.used || router.bodies.refused !== reportedBodies.refused;
-  if (observer.events.length === 0 && !hadLoad && !bodiesChanged) return;
+  if (observer.events.length === 0 && !hadLoad && !bodiesChanged && backlogs.size === 0) return;
   const bodies = (reportedBodies = { used: router.bodies.used, refused: router.bodies.refused });
   const events = observer.events;
   observer.events = [];
   const inFlight: [string, number][] = [];
   const waiting: [string, number][] = [];
+  // Components whose backlog was reported and that still have requests waiting (a backlog is reported under the component serving it).
+  let stillWaiting: Set<string> | undefined;
   for (const endpoint of router.table.endpoints.values()) {
     for (const component of endpoint.components.values()) {
       for (const copy of component.copies) {
@@ -170,7 +181,10 @@ function report(): void {
         if (n > 0) inFlight.push([copy.id, n]);
       }
       const held = router.waiting(endpoint.name, component.name);
-      if (held > 0) waiting.push([`${endpoint.name.toLowerCase()}\u0000${component.name.toLowerCase()}`, held]);
+      if (held > 0) {
+        waiting.push([`${endpoint.name.toLowerCase()}\u0000${component.name.toLowerCase()}`, held]);
+        if (backlogs.has(component.servedBy)) (stillWaiting ??= new Set()).add(component.servedBy);
+      }
     }
     for (const variant of endpoint.variants)
       for (const copy of variant.copies) {
@@ -181,6 +195,11 @@ function report(): void {
   // One more report after the last busy one, so the primary sees the loads fall to zero.
   hadLoad = inFlight.length > 0 || waiting.length > 0;
   send({ t: "report", events, inFlight, waiting, bodies });
+  for (const component of backlogs) {
+    if (stillWaiting?.has(component)) continue;
+    backlogs.delete(component);
+    send({ t: "backlog", component, waiting: 0 });
+  }
 }
 const reporter = setInterval(report, reportEveryMs);
 

@@ -5,7 +5,10 @@ import { Agent, request, type IncomingMessage } from "node:http";
 import { get as httpsGet } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { DescribeInferenceComponentCommand, UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import { registerCopyRange, trackConcurrency } from "../support/autoscaling.js";
 import { credentials, newDataDir, startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
 import { berthFetch } from "../support/http.js";
@@ -274,6 +277,68 @@ describe("--router-workers: held requests in /metrics", () => {
       });
     } finally {
       client.abort();
+      await berth.stop();
+    }
+  });
+});
+
+describe("--router-workers: the backlog the autoscaler hears", () => {
+  it("drops a worker's backlog once its queue has drained, so it does not grow the component later", async () => {
+    const berth = await startBerth({ args: ["--router-workers", "2"] });
+    try {
+      const aas = new ApplicationAutoScalingClient({ endpoint: berth.url, region: "us-east-1", credentials, maxAttempts: 1 });
+      const endpoint = await createIcEndpoint(berth.sagemaker);
+      const component = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0, cpu: 0.25, memory: 128 }));
+      // One request per copy: a backlog of more than one request at a single starting copy grows the component.
+      await trackConcurrency(aas, component, 0, 2);
+      const scaleToZero = async () => {
+        const describe = () => berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: component }));
+        await eventually(
+          async () => {
+            const d = await describe();
+            return d.InferenceComponentStatus === "InService" && d.RuntimeConfig?.CurrentCopyCount === d.RuntimeConfig?.DesiredCopyCount ? true : undefined;
+          },
+          { what: "the component to settle" },
+        );
+        await berth.sagemaker.send(
+          new UpdateInferenceComponentRuntimeConfigCommand({ InferenceComponentName: component, DesiredRuntimeConfig: { CopyCount: 0 } }),
+        );
+        await eventually(
+          async () => {
+            const d = await describe();
+            return d.InferenceComponentStatus === "InService" && d.RuntimeConfig?.CurrentCopyCount === 0 ? true : undefined;
+          },
+          { what: "the component to reach zero copies" },
+        );
+      };
+      const send = async (body: string) => {
+        const client = freshClient(berth);
+        try {
+          return (await invoke(client, endpoint, component, body)).body;
+        } finally {
+          client.destroy();
+        }
+      };
+
+      // Held at zero copies on both workers (each new connection goes to the next one): each reports a backlog.
+      await scaleToZero();
+      assert.deepEqual(
+        await Promise.all([0, 1, 2, 3].map((i) => send(`{"held":${i}}`))),
+        [0, 1, 2, 3].map((i) => `{"held":${i}}`),
+      );
+      await scaleToZero();
+      // One request now: a backlog of 1, which the copy woken for it absorbs.
+      assert.equal(await send('{"alone":true}'), '{"alone":true}');
+      // The autoscaler's passes for a target run one at a time, in order: once it has acted on the new limits,
+      // the passes for the request's backlog are done, and they left the one copy it woke.
+      await registerCopyRange(aas, component, 2, 2);
+      const said = () => berth.logs.map((line) => String(line.msg)).filter((msg) => msg.startsWith(`autoscaling inference-component/${component}:`));
+      await eventually(
+        async () =>
+          said().some((msg) => msg.startsWith(`autoscaling inference-component/${component}: 1 → 2 (the scalable target's limits changed`)) ? true : undefined,
+        { what: () => `the new limits to take the component from 1 copy to 2; the autoscaler said: ${said().join(" / ")}` },
+      );
+    } finally {
       await berth.stop();
     }
   });
