@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { BerthConfig } from "../config/config.js";
 import type { BodyBudgetReading } from "../router/body-budget.js";
-import type { RequestObserver } from "../router/observer.js";
+import type { RequestObserver, RequestTarget } from "../router/observer.js";
 import type { SessionTable } from "../router/sessions.js";
 import type { RoutingTable } from "../router/table.js";
 import { keys } from "../state/keys.js";
@@ -36,12 +36,23 @@ export interface RouterWorkersOptions {
  * keeps the store, the controllers and the decision loops, pushes every routing table to every worker, and
  * takes their requests' reports into its own metrics. A worker that dies is logged and started again.
  */
+/** What the primary knows of one worker, from its reports. */
+interface WorkerState {
+  worker: Worker;
+  startedAt: number;
+  inFlight: Map<string, number>;
+  waiting: Map<string, number>;
+  bodies: { used: number; refused: number };
+  /**
+   * Requests whose start the worker reported and whose finish it has not, per endpoint, variant, component
+   * and copy: if the worker dies they never finish, and are taken out of what is in flight.
+   */
+  started: Map<string, { target: RequestTarget; count: number }>;
+}
+
 export class RouterWorkers {
   readonly #options: RouterWorkersOptions;
-  readonly #workers = new Map<
-    number,
-    { worker: Worker; startedAt: number; inFlight: Map<string, number>; waiting: Map<string, number>; bodies: { used: number; refused: number } }
-  >();
+  readonly #workers = new Map<number, WorkerState>();
   /** Refusals counted by workers that have since exited, so the total never goes back. */
   #refusedByGoneWorkers = 0;
   #table?: RoutingTable;
@@ -108,7 +119,7 @@ export class RouterWorkers {
    */
   #fork(index: number, port: number, boot: boolean): Promise<number> {
     const worker = cluster.fork({ [settingsVariable]: JSON.stringify(this.#settings(index, port)) });
-    const state = { worker, startedAt: Date.now(), inFlight: new Map<string, number>(), waiting: new Map<string, number>(), bodies: { used: 0, refused: 0 } };
+    const state: WorkerState = { worker, startedAt: Date.now(), inFlight: new Map(), waiting: new Map(), bodies: { used: 0, refused: 0 }, started: new Map() };
     this.#workers.set(index, state);
     return new Promise((resolve, reject) => {
       let listened = false;
@@ -119,13 +130,18 @@ export class RouterWorkers {
           if (!boot)
             this.#options.log.info({ worker: index, pid: worker.process.pid }, `router worker ${index} (pid ${worker.process.pid}) is listening again`);
           resolve(message.port);
-        } else this.#onMessage(index, message);
+        } else this.#onMessage(index, state, message);
       });
       worker.once("exit", (code, signal) => {
-        this.#forgetWorker(index, worker);
-        if (!listened && boot) return reject(new Error(`router worker ${index} exited with ${signal ?? `code ${code}`} before it listened`));
-        if (this.#stopping) return;
-        this.#restart(index, worker, { code, signal }, listened, Date.now() - state.startedAt);
+        const gone = () => {
+          this.#forgetWorker(index, state);
+          if (!listened && boot) return reject(new Error(`router worker ${index} exited with ${signal ?? `code ${code}`} before it listened`));
+          if (this.#stopping) return;
+          this.#restart(index, worker, { code, signal }, listened, Date.now() - state.startedAt);
+        };
+        // Its last messages may still be on their way: they are read before the channel reports it closed.
+        if (worker.isConnected()) worker.once("disconnect", gone);
+        else gone();
       });
     });
   }
@@ -149,12 +165,21 @@ export class RouterWorkers {
     else again();
   }
 
-  #forgetWorker(index: number, worker: Worker): void {
-    const state = this.#workers.get(index);
-    if (state?.worker === worker) {
-      this.#refusedByGoneWorkers += state.bodies.refused;
-      this.#workers.delete(index);
+  #forgetWorker(index: number, state: WorkerState): void {
+    this.#refusedByGoneWorkers += state.bodies.refused;
+    if (this.#workers.get(index) === state) this.#workers.delete(index);
+    // Requests it had in flight never finish: they leave the in-flight gauge (no outcome is counted).
+    let cut = 0;
+    for (const { target, count } of state.started.values()) {
+      this.#options.observer.requestsAbandoned?.(target, count);
+      cut += count;
     }
+    state.started.clear();
+    if (cut > 0)
+      this.#options.log.warn(
+        { worker: index, pid: state.worker.process.pid, requests: cut },
+        `router worker ${index} (pid ${state.worker.process.pid}) exited with ${cut} request(s) in flight; their connections were cut`,
+      );
     for (const byWorker of this.#backlogs.values()) byWorker.delete(index);
     for (const [id, call] of this.#idleCalls) {
       call.pending.delete(index);
@@ -165,16 +190,13 @@ export class RouterWorkers {
     }
   }
 
-  #onMessage(index: number, message: FromWorker): void {
-    const state = this.#workers.get(index);
+  #onMessage(index: number, state: WorkerState, message: FromWorker): void {
     if (message.t === "report") {
-      for (const event of message.events) this.#replay(event);
-      if (state) {
-        state.inFlight = new Map(message.inFlight);
-        state.waiting = new Map(message.waiting);
-        state.bodies = message.bodies;
-      }
-    } else if (message.t === "call") void this.#sessionCall(state?.worker, message.id, message.call);
+      for (const event of message.events) this.#replay(state.started, event);
+      state.inFlight = new Map(message.inFlight);
+      state.waiting = new Map(message.waiting);
+      state.bodies = message.bodies;
+    } else if (message.t === "call") void this.#sessionCall(state.worker, message.id, message.call);
     else if (message.t === "wake") this.#options.onWake(message.component);
     else if (message.t === "backlog") this.#backlog(index, message.component, message.waiting);
     else if (message.t === "idle") {
@@ -205,12 +227,26 @@ export class RouterWorkers {
     this.#options.onBacklog(component, total);
   }
 
-  #replay(event: ObservedEvent): void {
+  /**
+   * Feeds a worker's event to the primary's observers, and keeps its requests started and not finished. A
+   * request's target object is reused while it has requests in flight (observers find their numbers by it).
+   */
+  #replay(started: WorkerState["started"], event: ObservedEvent): void {
     const observer = this.#options.observer;
-    const target = { endpointName: event[1], variantName: event[2], componentName: event[3], copyId: event[4] };
-    if (event[0] === "s") observer.requestStarted(target);
-    else if (event[0] === "r") observer.requestRetried?.(target, event[5]);
-    else observer.requestFinished(target, event[5], event[6], event[7]);
+    const copyId = event[4];
+    // Only a request sent to a copy is started, and finishes with that copy named.
+    const key = copyId === undefined ? undefined : `${event[1]}\u0000${event[2]}\u0000${event[3] ?? ""}\u0000${copyId}`;
+    const open = key === undefined ? undefined : started.get(key);
+    const target = open?.target ?? { endpointName: event[1], variantName: event[2], componentName: event[3], copyId };
+    if (event[0] === "s") {
+      observer.requestStarted(target);
+      if (open) open.count++;
+      else if (key !== undefined) started.set(key, { target, count: 1 });
+    } else if (event[0] === "r") observer.requestRetried?.(target, event[5]);
+    else {
+      observer.requestFinished(target, event[5], event[6], event[7]);
+      if (open && --open.count === 0) started.delete(key!);
+    }
   }
 
   async #sessionCall(worker: Worker | undefined, id: number, body: SessionCall): Promise<void> {

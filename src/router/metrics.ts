@@ -156,6 +156,12 @@ export class RouterMetrics implements RequestObserver {
     this.#overheadLatency.observe(series.overheadLatency, overheadMs / 1000);
   }
 
+  /** Takes requests whose router worker died out of the in-flight gauge; their outcome is unknown, so no error is counted. */
+  requestsAbandoned(target: RequestTarget, count: number): void {
+    if (!target.copyId) return;
+    this.#seriesOf(target, target.copyId).inFlight -= count;
+  }
+
   #seriesOf(target: RequestTarget, copy: string): CopySeries {
     let series = this.#byTarget.get(target);
     if (series) return series;

@@ -18,6 +18,11 @@ export interface RequestObserver {
   requestRetried?(target: RequestTarget, reason: RetryReason): void;
   /** modelMs: time in the container; overheadMs: the rest of the time Berth held the request. */
   requestFinished(target: RequestTarget, outcome: RequestOutcome, modelMs: number, overheadMs: number): void;
+  /**
+   * Requests whose start was reported and whose finish never will be: the router worker that held them died
+   * (`--router-workers`). They are no longer in flight; no outcome is known, so none is counted.
+   */
+  requestsAbandoned?(target: RequestTarget, count: number): void;
 }
 
 export class ObserverFanout implements RequestObserver {
@@ -37,5 +42,9 @@ export class ObserverFanout implements RequestObserver {
 
   requestFinished(target: RequestTarget, outcome: RequestOutcome, modelMs: number, overheadMs: number): void {
     for (const o of this.#observers) o.requestFinished(target, outcome, modelMs, overheadMs);
+  }
+
+  requestsAbandoned(target: RequestTarget, count: number): void {
+    for (const o of this.#observers) o.requestsAbandoned?.(target, count);
   }
 }

@@ -100,6 +100,28 @@ describe("--router-workers 2: two processes route on one port", () => {
       client.destroy();
     }
   });
+
+  it("takes the requests of workers that died out of berth_in_flight_requests", async () => {
+    const clients = Array.from({ length: 4 }, () => freshClient(berth));
+    const slow = clients.map((client) =>
+      invoke(client, endpoint, component, "{}", "latency_ms=30000").then(
+        () => "answered",
+        (e: Error) => e.name,
+      ),
+    );
+    await eventually(async () => ((await componentGauge(berth, "berth_in_flight_requests", component)) === 4 ? true : undefined), {
+      what: "berth_in_flight_requests to count the 4 slow requests",
+    });
+    const workers = workerPids(berth.child.pid!);
+    for (const pid of workers) process.kill(pid, "SIGKILL");
+    for (const outcome of await Promise.all(slow)) assert.notEqual(outcome, "answered", "a request whose worker died is cut off");
+    for (const client of clients) client.destroy();
+    let inFlight: number | undefined;
+    await eventually(async () => ((inFlight = await componentGauge(berth, "berth_in_flight_requests", component)) === 0 ? true : undefined), {
+      what: () => `berth_in_flight_requests to fall to 0 once the workers holding the requests died (it shows ${inFlight})`,
+    });
+    await berth.waitForLog((line) => /router worker \d \(pid \d+\) exited with \d request\(s\) in flight; their connections were cut/.test(String(line.msg)));
+  });
 });
 
 const hasOpenssl = spawnSync("openssl", ["version"]).status === 0;
@@ -243,9 +265,13 @@ describe("--router-workers: the body budget in /metrics", () => {
   });
 });
 
-/** A component's series of a labelled gauge in /metrics (0 when it has none). */
+/**
+ * A component's series of a labelled gauge in /metrics (0 when it has none). Each read gives up after a
+ * while, so a poll goes on: node:cluster loses a connection it hands to a worker in the instant between
+ * that worker's death and the primary noticing it, and that request would never be answered.
+ */
 async function componentGauge(berth: BerthProcess, name: string, component: string): Promise<number> {
-  const text = await (await berthFetch(`${berth.url}/metrics`)).text();
+  const text = await (await berthFetch(`${berth.url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
   let total = 0;
   for (const match of text.matchAll(new RegExp(`^${name}\\{[^}]*component="${component}"[^}]*\\} (\\d+)$`, "gm"))) total += Number(match[1]);
   return total;
