@@ -17,6 +17,8 @@ export interface WorkerSettings {
   accountId: string;
   region: string;
   invokeTimeoutMs: number;
+  /** On SIGTERM, how long the requests in flight may take before their connections are closed. */
+  stopDrainMs: number;
   hold: { holdMs: number; maxHeld: number };
   copyConcurrency: number;
   bufferedBodyBudgetBytes: number;
@@ -63,4 +65,6 @@ export type FromWorker =
   | { t: "wake"; component: string }
   /** Requests waiting for a copy of the component in this worker, as one starts waiting; 0 once none waits. */
   | { t: "backlog"; component: string; waiting: number }
-  | { t: "idle"; id: number };
+  | { t: "idle"; id: number }
+  /** The worker's last message as it stops: every report it sent before has been written. */
+  | { t: "stopped" };

@@ -48,6 +48,8 @@ interface WorkerState {
    * and copy: if the worker dies they never finish, and are taken out of what is in flight.
    */
   started: Map<string, { target: RequestTarget; count: number }>;
+  /** Settles once the worker has exited and its IPC channel has closed: it sends nothing more. */
+  gone: Promise<void>;
 }
 
 export class RouterWorkers {
@@ -105,6 +107,7 @@ export class RouterWorkers {
       accountId: config.accountId,
       region: config.region,
       invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
+      stopDrainMs: stopGraceMs,
       hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
       copyConcurrency: config.maxConcurrentRequestsPerCopy,
       bufferedBodyBudgetBytes: config.limits.bufferedBodyBudgetBytes,
@@ -119,7 +122,16 @@ export class RouterWorkers {
    */
   #fork(index: number, port: number, boot: boolean): Promise<number> {
     const worker = cluster.fork({ [settingsVariable]: JSON.stringify(this.#settings(index, port)) });
-    const state: WorkerState = { worker, startedAt: Date.now(), inFlight: new Map(), waiting: new Map(), bodies: { used: 0, refused: 0 }, started: new Map() };
+    let markGone!: () => void;
+    const state: WorkerState = {
+      worker,
+      startedAt: Date.now(),
+      inFlight: new Map(),
+      waiting: new Map(),
+      bodies: { used: 0, refused: 0 },
+      started: new Map(),
+      gone: new Promise((resolve) => (markGone = resolve)),
+    };
     this.#workers.set(index, state);
     return new Promise((resolve, reject) => {
       let listened = false;
@@ -135,6 +147,7 @@ export class RouterWorkers {
       worker.once("exit", (code, signal) => {
         const gone = () => {
           this.#forgetWorker(index, state);
+          markGone();
           if (!listened && boot) return reject(new Error(`router worker ${index} exited with ${signal ?? `code ${code}`} before it listened`));
           if (this.#stopping) return;
           this.#restart(index, worker, { code, signal }, listened, Date.now() - state.startedAt);
@@ -309,21 +322,19 @@ export class RouterWorkers {
     });
   }
 
-  /** Stops every worker: each finishes its requests in flight; one that takes longer than the grace is killed. */
+  /**
+   * Stops every worker: each finishes its requests in flight and exits once its connections are closed; one
+   * that takes longer than the grace is killed. Resolves once every worker's last report has been taken in.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#unwatch?.();
     await Promise.all(
-      [...this.#workers.values()].map(({ worker }) => {
-        if (worker.isDead()) return undefined;
-        return new Promise<void>((resolve) => {
-          const kill = setTimeout(() => worker.process.kill("SIGKILL"), stopGraceMs);
-          worker.once("exit", () => {
-            clearTimeout(kill);
-            resolve();
-          });
-          worker.process.kill("SIGTERM");
-        });
+      [...this.#workers.values()].map(async ({ worker, gone }) => {
+        const kill = setTimeout(() => worker.process.kill("SIGKILL"), stopGraceMs);
+        if (!worker.isDead()) worker.process.kill("SIGTERM");
+        await gone;
+        clearTimeout(kill);
       }),
     );
     for (const call of this.#idleCalls.values()) call.resolve();

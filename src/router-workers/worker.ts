@@ -9,6 +9,7 @@ import type { RequestObserver, RequestOutcome, RequestTarget, RetryReason } from
 import { Router } from "../router/router.js";
 import { SessionTable, type SessionRecord } from "../router/sessions.js";
 import { createLogger } from "../util/logger.js";
+import { drainHttp } from "../api/http/drain-http.js";
 import { settingsVariable, type FromWorker, type ObservedEvent, type SessionCall, type ToWorker, type WorkerSettings } from "./messages.js";
 
 /** How often a worker sends its requests' reports to the primary: metrics and scaling see them this much later. */
@@ -204,18 +205,24 @@ function report(): void {
 const reporter = setInterval(report, reportEveryMs);
 
 let stopping = false;
+/**
+ * Stops taking connections, lets the requests in flight finish (kept-alive connections are closed as soon
+ * as their request is answered), and exits once none is open. The reports go on through the drain, and the
+ * last one has reached the primary before the process exits, so every request finished is counted.
+ */
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  clearInterval(reporter);
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
+  await drainHttp(server, settings!.stopDrainMs, (open) =>
+    log.warn(`${open} connection(s) still had a request open after the stop drain limit of ${settings!.stopDrainMs / 1000} s (stopDrainSeconds); closing them`),
+  );
   keys?.close();
   await router.close();
+  clearInterval(reporter);
   report();
   toPrimary.destroy();
+  // IPC messages go in order: once this one is written, so is the last report.
+  await new Promise<void>((resolve) => process.send!({ t: "stopped" } satisfies FromWorker, undefined, undefined, () => resolve()));
   process.exit(code);
 }
 process.on("SIGTERM", () => void stop(0));

@@ -25,7 +25,7 @@ import { ObserverFanout } from "../router/observer.js";
 import { Router } from "../router/router.js";
 import { RoutingTablePublisher } from "./routing-table-publisher.js";
 import { storedSessions } from "./stored-sessions.js";
-import { drainHttp } from "./drain-http.js";
+import { drainHttp } from "../api/http/drain-http.js";
 import type { BerthConfig } from "../config/config.js";
 import type { ControlDeps } from "../operations/deps.js";
 import { EndpointController } from "../controllers/endpoint/controller.js";

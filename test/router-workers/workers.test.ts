@@ -6,6 +6,7 @@ import { get as httpsGet } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeInferenceComponentCommand, UpdateInferenceComponentRuntimeConfigCommand } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { registerCopyRange, trackConcurrency } from "../support/autoscaling.js";
@@ -379,6 +380,48 @@ describe("--router-workers: stopping the server", () => {
     await eventually(async () => (pids.every((pid) => !processAlive(pid)) ? true : undefined), {
       what: "both router workers to exit after the server was killed",
     });
+  });
+
+  it("answers a request in flight on a kept-alive connection, counts it, and exits once it is answered", async () => {
+    const dataDir = newDataDir();
+    // Long enough that a stop which waits for it instead of for the open request is plain to see.
+    const drainLimitSeconds = 60;
+    const berth = await startBerth({ dataDir, args: ["--router-workers", "2"], config: { stopDrainSeconds: drainLimitSeconds } });
+    const endpoint = await createIcEndpoint(berth.sagemaker);
+    const component = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0 }));
+    // The SDK's agent keeps this connection open, idle, once the answer is read.
+    assert.equal((await invoke(berth.runtime, endpoint, component, "warm")).body, "warm");
+    const inFlight = invoke(berth.runtime, endpoint, component, "still answered", "latency_ms=2000");
+    await eventually(async () => ((await componentGauge(berth, "berth_in_flight_requests", component)) === 1 ? true : undefined), {
+      what: "the slow request to be in flight at a worker",
+    });
+    const deadline = berth
+      .waitForLog((line) => /stop drain limit/.test(String(line.msg)), (drainLimitSeconds + 30) * 1000)
+      .then(() => "the drain limit passed first");
+    const exit = berth.stop().then((code) => ({ code }));
+    assert.equal((await inFlight).body, "still answered", "the request in flight at SIGTERM is answered");
+    assert.deepEqual(await Promise.race([exit, deadline]), { code: 0 }, "the server exits, cleanly, before its drain limit");
+
+    // Its metrics were taken in before the server stopped: a server started again on the data dir has them.
+    const again = await startBerth({ dataDir });
+    try {
+      const cloudwatch = new CloudWatchClient({ endpoint: again.url, region: "us-east-1", credentials, maxAttempts: 1 });
+      const latency = await cloudwatch.send(
+        new GetMetricStatisticsCommand({
+          Namespace: "AWS/SageMaker",
+          MetricName: "ModelLatency",
+          Dimensions: [{ Name: "InferenceComponentName", Value: component }],
+          StartTime: new Date(Date.now() - 600_000),
+          EndTime: new Date(Date.now() + 60_000),
+          Period: 60,
+          Statistics: ["SampleCount"],
+        }),
+      );
+      const answered = latency.Datapoints!.reduce((sum, d) => sum + d.SampleCount!, 0);
+      assert.equal(answered, 2, "ModelLatency counts the request answered during the stop, beside the first");
+    } finally {
+      await again.stop();
+    }
   });
 
   it("stops its workers on SIGTERM and exits 0", async () => {
