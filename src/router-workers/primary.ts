@@ -16,7 +16,11 @@ const workerScript = fileURLToPath(new URL("./worker.js", import.meta.url));
 const restartBackoffMs = 1_000;
 /** Each further worker in a row that dies that soon (one that cannot start at all) waits twice as long, up to this. */
 const maxRestartBackoffMs = 30_000;
-const stopGraceMs = 10_000;
+/**
+ * On stop, a worker closes the connections still open at the stop drain limit itself; one that has not
+ * exited this long after the limit (stuck) is killed.
+ */
+const stopKillAfterDrainMs = 5_000;
 
 export interface RouterWorkersOptions {
   count: number;
@@ -107,7 +111,7 @@ export class RouterWorkers {
       accountId: config.accountId,
       region: config.region,
       invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
-      stopDrainMs: stopGraceMs,
+      stopDrainMs: config.stopDrainSeconds * 1000,
       hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
       copyConcurrency: config.maxConcurrentRequestsPerCopy,
       bufferedBodyBudgetBytes: config.limits.bufferedBodyBudgetBytes,
@@ -323,15 +327,26 @@ export class RouterWorkers {
   }
 
   /**
-   * Stops every worker: each finishes its requests in flight and exits once its connections are closed; one
-   * that takes longer than the grace is killed. Resolves once every worker's last report has been taken in.
+   * Stops every worker: each finishes its requests in flight within the stop drain limit (stopDrainSeconds)
+   * and exits once its connections are closed; one still running well after the limit is killed. Resolves
+   * once every worker's last report has been taken in.
    */
   async stop(): Promise<void> {
+    const drainSeconds = this.#options.config.stopDrainSeconds;
     this.#stopping = true;
     this.#unwatch?.();
     await Promise.all(
-      [...this.#workers.values()].map(async ({ worker, gone }) => {
-        const kill = setTimeout(() => worker.process.kill("SIGKILL"), stopGraceMs);
+      [...this.#workers].map(async ([index, { worker, gone }]) => {
+        const kill = setTimeout(
+          () => {
+            this.#options.log.warn(
+              { worker: index, pid: worker.process.pid },
+              `router worker ${index} (pid ${worker.process.pid}) had not exited ${stopKillAfterDrainMs / 1000} s after the stop drain limit of ${drainSeconds} s (stopDrainSeconds); killing it`,
+            );
+            worker.process.kill("SIGKILL");
+          },
+          drainSeconds * 1000 + stopKillAfterDrainMs,
+        );
         if (!worker.isDead()) worker.process.kill("SIGTERM");
         await gone;
         clearTimeout(kill);

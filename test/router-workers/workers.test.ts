@@ -424,6 +424,33 @@ describe("--router-workers: stopping the server", () => {
     }
   });
 
+  it("gives the requests in flight the configured stop drain limit, then closes their connections and says so", async () => {
+    // Longer than the 10 s the workers were once given, whatever the setting.
+    const drainLimitSeconds = 15;
+    const berth = await startBerth({ args: ["--router-workers", "2"], config: { stopDrainSeconds: drainLimitSeconds } });
+    const endpoint = await createIcEndpoint(berth.sagemaker);
+    const component = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0 }));
+    const clients = [freshClient(berth), freshClient(berth)];
+    const within = invoke(clients[0]!, endpoint, component, "within the limit", "latency_ms=12000");
+    const past = invoke(clients[1]!, endpoint, component, "past the limit", "latency_ms=120000").then(
+      () => "answered",
+      (e: Error) => e.name,
+    );
+    await eventually(async () => ((await componentGauge(berth, "berth_in_flight_requests", component)) === 2 ? true : undefined), {
+      what: "both slow requests to be in flight at the workers",
+    });
+    const exit = berth.stop();
+    assert.equal((await within).body, "within the limit", "a request shorter than the drain limit is answered");
+    await berth.waitForLog((line) =>
+      new RegExp(
+        `^1 connection\\(s\\) still had a request open after the stop drain limit of ${drainLimitSeconds} s \\(stopDrainSeconds\\); closing them$`,
+      ).test(String(line.msg)),
+    );
+    assert.notEqual(await past, "answered", "the request past the limit is cut off");
+    assert.equal(await exit, 0);
+    for (const client of clients) client.destroy();
+  });
+
   it("stops its workers on SIGTERM and exits 0", async () => {
     const berth = await startBerth({ args: ["--router-workers", "2"] });
     const pids = workerPids(berth.child.pid!);
