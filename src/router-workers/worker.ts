@@ -80,6 +80,7 @@ const router = new Router({
   // Limits that hold for the whole server are split between its workers.
   copyConcurrency: Math.max(1, Math.ceil(settings.copyConcurrency / settings.count)),
   bufferedBodyBudgetBytes: Math.floor(settings.bufferedBodyBudgetBytes / settings.count),
+  bodyBudgetSplit: { workers: settings.count, wholeBytes: settings.bufferedBodyBudgetBytes },
   sessions,
 });
 let hasTable = false;

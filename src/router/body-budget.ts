@@ -8,11 +8,14 @@ export type BodyBudgetReading = Pick<BodyBudget, "used" | "limit" | "refused">;
 
 export class BodyBudget {
   readonly limit: number;
+  /** With router workers: this budget is one worker's share of the whole, for the refusals' messages. */
+  readonly split?: { workers: number; wholeBytes: number };
   #used = 0;
   #refused = 0;
 
-  constructor(limitBytes: number) {
+  constructor(limitBytes: number, split?: { workers: number; wholeBytes: number }) {
     this.limit = limitBytes;
+    this.split = split;
   }
 
   get used(): number {

@@ -63,7 +63,9 @@ export function readCapped(body: Readable, cap: number, budget: BodyBudget, tooL
     body.on("data", (chunk: Buffer) => {
       if (settled) return;
       if (size + chunk.length > cap) return fail(tooLarge(cap));
-      if (!budget.tryTake(chunk.length)) return fail(runtimeErrors.bodyBudgetExhausted(budget.limit));
+      // A body that outgrows the whole budget on its own would be refused on every try.
+      if (size + chunk.length > budget.limit) return fail(runtimeErrors.bodyBudgetTooSmall(budget, size + chunk.length, false));
+      if (!budget.tryTake(chunk.length)) return fail(runtimeErrors.bodyBudgetExhausted(budget));
       size += chunk.length;
       chunks.push(chunk);
     });

@@ -18,6 +18,8 @@ export interface GatherLimits {
   tooLarge: (cap: number) => Error;
   /** Charged for each chunk of a 2xx answer as it arrives; the caller owns the charge once the promise resolves. */
   budget: BodyBudget;
+  /** Bytes of the budget the request already holds (its body): an answer that cannot fit beside them alone is refused for good. */
+  held: number;
   /** Answers whose body is read to its end and dropped (an agent's "copy absent"): they resolve with no chunks. */
   skipBody: (statusCode: number, headers: IncomingHttpHeaders) => boolean;
 }
@@ -95,7 +97,9 @@ class AnswerGatherer implements Dispatcher.DispatchHandler {
     }
     const limits = this.#limits;
     if (this.#size + chunk.length > limits.cap) return this.#failAndClose(limits.tooLarge(limits.cap));
-    if (!limits.budget.tryTake(chunk.length)) return this.#failAndClose(runtimeErrors.bodyBudgetExhausted(limits.budget.limit));
+    const alone = limits.held + this.#size + chunk.length;
+    if (alone > limits.budget.limit) return this.#failAndClose(runtimeErrors.bodyBudgetTooSmall(limits.budget, alone, true));
+    if (!limits.budget.tryTake(chunk.length)) return this.#failAndClose(runtimeErrors.bodyBudgetExhausted(limits.budget));
     this.#size += chunk.length;
     this.#chunks.push(chunk);
   }

@@ -40,6 +40,8 @@ export interface InvokeRequest {
    * handing out a stream: the result's `gathered` then holds it, and the caller owns the charge.
    */
   gatherUpTo?: number;
+  /** Bytes of the body budget the request holds already (its body as read), beside which its answer is gathered. */
+  heldBytes?: number;
 }
 
 export interface InvokeResult {
@@ -101,6 +103,8 @@ export interface RouterOptions {
   copyConcurrency?: number;
   /** Bytes of request and response bodies held in memory at once, all requests together. */
   bufferedBodyBudgetBytes?: number;
+  /** With router workers: bufferedBodyBudgetBytes is this worker's share of the whole budget (for messages). */
+  bodyBudgetSplit?: { workers: number; wholeBytes: number };
   /** Runs the hold and drain timers. */
   clock?: Clock;
   /** Which copy holds each stateful session; in memory unless the server shares it through the store. */
@@ -123,7 +127,7 @@ export class Router {
   /** Keyed by the table's copy objects, so a new table's copies get new targets and old ones are collected. */
   readonly #targets = new WeakMap<RouteCopy, RequestTarget>();
   readonly #pools: UpstreamPools;
-  readonly #options: Required<RouterOptions>;
+  readonly #options: Required<Omit<RouterOptions, "bodyBudgetSplit">>;
   readonly #waiting: WaitingRequests;
   /** Charged by the runtime route for each body it reads or gathers, given back when its response ends. */
   readonly bodies: BodyBudget;
@@ -147,7 +151,7 @@ export class Router {
     };
     this.#failing = new FailingCopies(this.#options.clock, this.#options.failingCopyMs);
     this.#waiting = new WaitingRequests(this.#options.hold, this.#options.clock);
-    this.bodies = new BodyBudget(this.#options.bufferedBodyBudgetBytes);
+    this.bodies = new BodyBudget(this.#options.bufferedBodyBudgetBytes, options.bodyBudgetSplit);
     this.#pools = new UpstreamPools({ connectionsPerCopy: Math.max(defaultCopyConcurrency, this.#options.copyConcurrency) });
   }
 
@@ -554,6 +558,7 @@ export class Router {
           cap,
           tooLarge: runtimeErrors.responseTooLarge,
           budget: this.bodies,
+          held: request.heldBytes ?? 0,
           skipBody: copyAbsent,
         },
       );

@@ -371,6 +371,69 @@ describe("--router-workers: the backlog the autoscaler hears", () => {
   });
 });
 
+describe("--router-workers: each worker's share of the body budget", () => {
+  it("refuses for good a request that cannot fit in one worker's share, and names the share in every refusal", async () => {
+    const budget = 8_000_000;
+    const berth = await startBerth({ args: ["--router-workers", "2"], config: { holdSeconds: 120, limits: { bufferedBodyBudgetBytes: budget } } });
+    const clients = [new AbortController(), new AbortController(), new AbortController()];
+    try {
+      const endpoint = await createIcEndpoint(berth.sagemaker);
+      const echo = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0 }));
+      const share = /4000000 bytes, the budget of 8000000 bytes split between 2 router workers/;
+      const final = (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+        assert.equal(e.name, "ValidationError", e.message);
+        assert.equal(e.$metadata?.httpStatusCode, 400);
+        assert.match(e.message, share);
+        assert.match(
+          e.message,
+          /raise limits\.bufferedBodyBudgetBytes to at least \d+ \(2 × \d+: each router worker holds its share\), or run fewer router workers/,
+        );
+        return true;
+      };
+      // 1 MB and its 1 MB echo fit in a worker's 4 MB share.
+      assert.equal((await invoke(berth.runtime, endpoint, echo, "x".repeat(1_000_000))).body.length, 1_000_000);
+      // 3 MB and its 3 MB echo fit in the whole budget, never in one worker's share, however idle.
+      await assert.rejects(
+        invoke(berth.runtime, endpoint, echo, "x".repeat(3_000_000)),
+        (e: Error) => final(e) && /body and the model's answer together/.test(e.message),
+      );
+      // 5 MB cannot fit from its Content-Length.
+      await assert.rejects(
+        invoke(berth.runtime, endpoint, echo, "x".repeat(5_000_000)),
+        (e: Error) => final(e) && /body needs at least 5000000 bytes/.test(e.message),
+      );
+
+      // Held 3 MB bodies, three on two workers: one worker's share is spent by another request, which is worth a retry.
+      const stuck = await createComponent(berth.sagemaker, echoComponent(endpoint, { accelerators: 0, env: { ECHO_FAIL_PING: "true" } }), null);
+      const refusals: Error[] = [];
+      const held = clients.map((client) => {
+        const runtime = freshClient(berth);
+        return runtime
+          .send(
+            new InvokeEndpointCommand({ EndpointName: endpoint, InferenceComponentName: stuck, Body: Buffer.alloc(3_000_000, "x"), ContentType: "text/plain" }),
+            {
+              abortSignal: client.signal,
+            },
+          )
+          .catch((e: Error) => e.name !== "AbortError" && refusals.push(e))
+          .finally(() => runtime.destroy());
+      });
+      const refused = await eventually(async () => refusals[0], { what: "one of three held 3 MB requests to be refused by a worker holding another" });
+      assert.equal(refused.name, "ServiceUnavailable", refused.message);
+      assert.match(
+        refused.message,
+        /^This router worker is holding as many request and response body bytes as its share of limits\.bufferedBodyBudgetBytes allows/,
+      );
+      assert.match(refused.message, share);
+      for (const client of clients) client.abort();
+      await Promise.all(held);
+    } finally {
+      for (const client of clients) client.abort();
+      await berth.stop();
+    }
+  });
+});
+
 describe("--router-workers: stopping the server", () => {
   it("leaves no worker behind when the server is killed", async () => {
     const berth = await startBerth({ args: ["--router-workers", "2"] });

@@ -67,7 +67,8 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
   const declared = Number(req.headers["content-length"]);
   if (declared > maxInvokeBodyBytes) throw runtimeErrors.bodyTooLarge(maxInvokeBodyBytes);
   const bodies = router.bodies;
-  if (bodies.refuses(declared || 0)) throw runtimeErrors.bodyBudgetExhausted(bodies.limit);
+  if (declared > bodies.limit) throw runtimeErrors.bodyBudgetTooSmall(bodies, declared, false);
+  if (bodies.refuses(declared || 0)) throw runtimeErrors.bodyBudgetExhausted(bodies);
   let charged = 0;
   const abort = new ClientAbort();
   res.once("close", () => {
@@ -101,6 +102,7 @@ async function invoke(router: Router, req: IncomingMessage, res: ServerResponse,
     // SageMaker's 6 MB, gathered before any status line is sent, so an answer cut short or too large becomes
     // a ModelError instead of a truncated 200.
     gatherUpTo: stream ? undefined : maxInvokeResponseBytes,
+    heldBytes: request.size,
   });
   if (stream) return relayStream(result, res, ctx);
   result.finish("ok");

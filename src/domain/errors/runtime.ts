@@ -17,6 +17,12 @@ const modelFailure = (detail: string) =>
     members: { OriginalStatusCode: 0, OriginalMessage: detail },
   });
 
+/** A body budget as its refusals describe it: its limit, and with router workers, the whole budget it is a share of. */
+export interface BudgetTerms {
+  limit: number;
+  split?: { workers: number; wholeBytes: number };
+}
+
 /** SageMaker Runtime (restJson1) errors; texts clients may match are kept as the service writes them. */
 export const runtimeErrors = {
   endpointNotFound: (endpoint: string, account: string) => validation(`Endpoint ${endpoint} of account ${account} not found.`),
@@ -90,13 +96,28 @@ export const runtimeErrors = {
     modelFailure(
       `The model container closed its connection before its response was complete (${detail}); Berth sent no part of it. See the server log of copy ${copy}.`,
     ),
-  bodyBudgetExhausted: (limit: number) =>
+  bodyBudgetExhausted: (budget: BudgetTerms) =>
     new BerthError({
       code: "ServiceUnavailable",
       httpStatus: 503,
       retryable: true,
-      message: `Berth's router is holding as many request and response body bytes as limits.bufferedBodyBudgetBytes allows (${limit}). Retry with backoff; if this is steady load, raise limits.bufferedBodyBudgetBytes or add capacity.`,
+      message: budget.split
+        ? `This router worker is holding as many request and response body bytes as its share of limits.bufferedBodyBudgetBytes allows: ${budget.limit} bytes, the budget of ${budget.split.wholeBytes} bytes split between ${budget.split.workers} router workers. Retry with backoff; if this is steady load, raise limits.bufferedBodyBudgetBytes or add capacity.`
+        : `Berth's router is holding as many request and response body bytes as limits.bufferedBodyBudgetBytes allows (${budget.limit}). Retry with backoff; if this is steady load, raise limits.bufferedBodyBudgetBytes or add capacity.`,
     }),
+  /** A request that needs more of the body budget than there is even when it is alone: a retry could never fit. */
+  bodyBudgetTooSmall: (budget: BudgetTerms, neededBytes: number, withAnswer: boolean) => {
+    const what = withAnswer ? "body and the model's answer together need" : "body needs";
+    const room = budget.split
+      ? `this router worker's share of limits.bufferedBodyBudgetBytes: ${budget.limit} bytes, the budget of ${budget.split.wholeBytes} bytes split between ${budget.split.workers} router workers`
+      : `limits.bufferedBodyBudgetBytes (${budget.limit} bytes)`;
+    const raise = budget.split
+      ? `raise limits.bufferedBodyBudgetBytes to at least ${neededBytes * budget.split.workers} (${budget.split.workers} × ${neededBytes}: each router worker holds its share), or run fewer router workers`
+      : `raise limits.bufferedBodyBudgetBytes to at least ${neededBytes}`;
+    return validation(
+      `The request's ${what} at least ${neededBytes} bytes of the router's body budget, more than ${room}. It could never be served as the server is configured, so it is not worth a retry: send a smaller ${withAnswer ? "request or ask for a smaller answer" : "body"}, or ${raise}.`,
+    );
+  },
   asyncNotServed: () =>
     validation(
       "InvokeEndpointAsync is not served: Berth does not serve asynchronous inference (endpoint configurations with AsyncInferenceConfig are refused). " +
