@@ -35,11 +35,6 @@ export interface RouterWorkersOptions {
   log: Logger;
 }
 
-/**
- * `--router-workers N`: N node:cluster workers share the runtime port and route; this process (the primary)
- * keeps the store, the controllers and the decision loops, pushes every routing table to every worker, and
- * takes their requests' reports into its own metrics. A worker that dies is logged and started again.
- */
 /** What the primary knows of one worker, from its reports. */
 interface WorkerState {
   worker: Worker;
@@ -56,6 +51,11 @@ interface WorkerState {
   gone: Promise<void>;
 }
 
+/**
+ * `--router-workers N`: N node:cluster workers share the runtime port and route; this process (the primary)
+ * keeps the store, the controllers and the decision loops, pushes every routing table to every worker, and
+ * takes their requests' reports into its own metrics. A worker that dies is logged and started again.
+ */
 export class RouterWorkers {
   readonly #options: RouterWorkersOptions;
   readonly #workers = new Map<number, WorkerState>();
