@@ -15,6 +15,16 @@ import { createIcEndpoint, echoComponent, uniqueName } from "../support/fixtures
 
 const dimension: ScalableDimension = "sagemaker:inference-component:DesiredCopyCount";
 
+const stepPolicy = (ResourceId: string, PolicyName: string, ScalingAdjustment: number) =>
+  new PutScalingPolicyCommand({
+    ServiceNamespace: "sagemaker",
+    ResourceId,
+    ScalableDimension: dimension,
+    PolicyName,
+    PolicyType: "StepScaling",
+    StepScalingPolicyConfiguration: { AdjustmentType: "ChangeInCapacity", StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment }] },
+  });
+
 describe("Application Auto Scaling describes by resource", () => {
   let berth: BerthProcess;
   let aas: ApplicationAutoScalingClient;
@@ -33,20 +43,7 @@ describe("Application Auto Scaling describes by resource", () => {
       await aas.send(
         new RegisterScalableTargetCommand({ ServiceNamespace: "sagemaker", ResourceId, ScalableDimension: dimension, MinCapacity: 0, MaxCapacity: 2 + i }),
       );
-      for (const PolicyName of ["out", "in"])
-        await aas.send(
-          new PutScalingPolicyCommand({
-            ServiceNamespace: "sagemaker",
-            ResourceId,
-            ScalableDimension: dimension,
-            PolicyName,
-            PolicyType: "StepScaling",
-            StepScalingPolicyConfiguration: {
-              AdjustmentType: "ChangeInCapacity",
-              StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: PolicyName === "out" ? 1 : -1 }],
-            },
-          }),
-        );
+      for (const PolicyName of ["out", "in"]) await aas.send(stepPolicy(ResourceId, PolicyName, PolicyName === "out" ? 1 : -1));
     }
   });
   after(async () => {
@@ -123,16 +120,7 @@ describe("Application Auto Scaling describes by resource", () => {
     await aas.send(
       new RegisterScalableTargetCommand({ ServiceNamespace: "sagemaker", ResourceId, ScalableDimension: dimension, MinCapacity: 0, MaxCapacity: 2 }),
     );
-    const policy = (PolicyName: string) =>
-      new PutScalingPolicyCommand({
-        ServiceNamespace: "sagemaker",
-        ResourceId,
-        ScalableDimension: dimension,
-        PolicyName,
-        PolicyType: "StepScaling",
-        StepScalingPolicyConfiguration: { AdjustmentType: "ChangeInCapacity", StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }] },
-      });
-    for (const policyName of ["in", "mid", "out"]) await aas.send(policy(policyName));
+    for (const PolicyName of ["in", "mid", "out"]) await aas.send(stepPolicy(ResourceId, PolicyName, 1));
     const page = async (NextToken?: string) =>
       aas.send(new DescribeScalingPoliciesCommand({ ServiceNamespace: "sagemaker", ResourceId, MaxResults: 1, NextToken }));
     const first = await page();
