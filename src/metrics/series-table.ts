@@ -63,7 +63,7 @@ export class SeriesTable {
     if (!state) {
       state = { id, key, buckets: new Map(), lastIndex: -Infinity, removed: false, custom };
       this.#byKey.set(key, state);
-      if (custom) this.#custom++;
+      if (custom) this.#custom += limitShare(key);
       this.#fresh.push(state);
       if (this.#fresh.length >= mergeEvery) this.#merge();
     }
@@ -82,8 +82,10 @@ export class SeriesTable {
       const key = seriesKey(canonicalId(metric));
       if (!this.#byKey.has(key)) adding.add(key);
     }
-    if (adding.size === 0 || this.#custom + adding.size <= limit) return undefined;
-    return { limit, held: this.#custom, adding: adding.size };
+    let share = 0;
+    for (const key of adding) share += limitShare(key);
+    if (share === 0 || this.#custom + share <= limit) return undefined;
+    return { limit, held: this.#custom, adding: share };
   }
 
   find(metric: MetricId): SeriesState | undefined {
@@ -206,7 +208,7 @@ export class SeriesTable {
     if (!state) return;
     state.removed = true;
     this.#byKey.delete(key);
-    if (state.custom) this.#custom--;
+    if (state.custom) this.#custom -= limitShare(key);
     this.#removedSinceMerge++;
   }
 
@@ -217,6 +219,18 @@ export class SeriesTable {
     state.lastIndex = Math.max(state.lastIndex, lastIndex);
     return state;
   }
+}
+
+/** Characters of a series' identity (namespace, name, dimensions) that count as one series against the custom series limit. */
+export const seriesLimitUnit = 2048;
+
+/**
+ * What a custom series counts against the limit: one, and one more for every further 2,048 characters of
+ * its identity, so the limit bounds memory too (a series of 30 dimensions with 1,024-character values holds
+ * about 110 KB, against about 3.5 KB for five 100-character values).
+ */
+function limitShare(key: string): number {
+  return Math.max(1, Math.ceil(key.length / seriesLimitUnit));
 }
 
 /** New series merged into the ordered list at once past this many, so no merge sorts more than a thousand. */

@@ -69,9 +69,9 @@ export interface MetricPage {
 export interface SeriesLimitRefusal {
   /** The most custom series the store holds. */
   limit: number;
-  /** Custom series it holds now. */
+  /** Custom series it holds now (a long series counts several: series-table.ts's limitShare). */
   held: number;
-  /** New series the refused samples would have created. */
+  /** What the new series the refused samples would have created count. */
   adding: number;
 }
 

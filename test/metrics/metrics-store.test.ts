@@ -281,6 +281,17 @@ function contract(name: string, open: (bucketMs: number, retentionMs?: number, m
       assert.equal(store.listMetrics({}).length, 14);
       close();
     });
+
+    it("counts a series with a long identity once for every 2,048 characters begun, so the limit bounds memory as well", () => {
+      const { store, close } = open(10_000, undefined, 20);
+      // 30 dimensions of 1,024-character values, the most CloudWatch allows: about 31,000 characters.
+      const huge = (tag: string) =>
+        metricId("MyApp", "Wide", Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`d${String(i).padStart(2, "0")}`, `${tag}${"v".repeat(1_023)}`])));
+      assert.equal(store.recordCustom([custom(huge("a"), 1, T0)]), undefined, "one long series fits");
+      assert.equal(store.recordCustom([custom(metricId("MyApp", "Small", { Queue: "q" }), 1, T0)]), undefined, "a short series counts one");
+      assert.deepEqual(store.recordCustom([custom(huge("b"), 1, T0)]), { limit: 20, held: 17, adding: 16 }, "a second long one does not fit in the 3 left");
+      close();
+    });
   });
 }
 

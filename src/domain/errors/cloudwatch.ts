@@ -77,7 +77,8 @@ export const cloudWatchErrors = {
         `The request would create ${refusal.adding} new metric series, but Berth already holds ${refusal.held} series created by PutMetricData ` +
         `and holds at most ${refusal.limit} (limits.maxCustomMetricSeries). Nothing from this request was stored. ` +
         `Use fewer dimension combinations, wait for series no longer written to expire with the metric retention (${retentionApiSeconds} API seconds), ` +
-        `or raise limits.maxCustomMetricSeries in the server config and restart the server.`,
+        `or raise limits.maxCustomMetricSeries in the server config and restart the server. ` +
+        `A series whose namespace, name and dimensions take more than 2,048 characters counts once for every 2,048 begun.`,
     }),
   invalidNextToken: () =>
     new BerthError({
