@@ -1,11 +1,13 @@
+import { runtimeErrors } from "../domain/errors/runtime.js";
+
+/** What a budget shows in /metrics: one process's, or the router workers' together. */
+export type BodyBudgetReading = Pick<BodyBudget, "used" | "limit" | "refused">;
+
 /**
  * One byte budget, shared by every request, for the bodies the router holds in memory: request bodies
  * from the moment they are read until their answer is sent, and non-streaming answers while they are
  * gathered and written. Plain counters: taking and giving back are an add and a compare.
  */
-/** What a budget shows in /metrics: one process's, or the router workers' together. */
-export type BodyBudgetReading = Pick<BodyBudget, "used" | "limit" | "refused">;
-
 export class BodyBudget {
   readonly limit: number;
   /** With router workers: this budget is one worker's share of the whole, for the refusals' messages. */
@@ -27,14 +29,19 @@ export class BodyBudget {
     return this.#refused;
   }
 
-  /** Takes the bytes if they fit; false (and nothing taken) if they do not. */
-  tryTake(bytes: number): boolean {
+  /**
+   * Takes `bytes` of a body (a request's, or an answer's when `answer`) that holds `total` bytes of the
+   * budget once they are taken. Returns the error to answer with when they cannot be taken, and takes
+   * nothing: for good when `total` alone is over the whole budget, for now when other bodies hold the rest.
+   */
+  take(bytes: number, total: number, answer: boolean): Error | undefined {
+    if (total > this.limit) return runtimeErrors.bodyBudgetTooSmall(this, total, answer);
     if (this.#used + bytes > this.limit) {
       this.#refused++;
-      return false;
+      return runtimeErrors.bodyBudgetExhausted(this);
     }
     this.#used += bytes;
-    return true;
+    return undefined;
   }
 
   /** True (and counted as a refusal) when the bytes could not be taken now; takes nothing either way. */

@@ -1,5 +1,4 @@
 import type { Readable } from "node:stream";
-import { runtimeErrors } from "../domain/errors/runtime.js";
 import type { BodyBudget } from "./body-budget.js";
 
 /** The most of a model's error body kept for ModelError's OriginalMessage. */
@@ -63,9 +62,8 @@ export function readCapped(body: Readable, cap: number, budget: BodyBudget, tooL
     body.on("data", (chunk: Buffer) => {
       if (settled) return;
       if (size + chunk.length > cap) return fail(tooLarge(cap));
-      // A body that outgrows the whole budget on its own would be refused on every try.
-      if (size + chunk.length > budget.limit) return fail(runtimeErrors.bodyBudgetTooSmall(budget, size + chunk.length, false));
-      if (!budget.tryTake(chunk.length)) return fail(runtimeErrors.bodyBudgetExhausted(budget));
+      const refused = budget.take(chunk.length, size + chunk.length, false);
+      if (refused) return fail(refused);
       size += chunk.length;
       chunks.push(chunk);
     });

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
-import { runtimeErrors } from "../domain/errors/runtime.js";
 import type { BodyBudget } from "./body-budget.js";
 import { maxErrorBodyBytes } from "./bounded-body.js";
 
@@ -97,9 +96,8 @@ class AnswerGatherer implements Dispatcher.DispatchHandler {
     }
     const limits = this.#limits;
     if (this.#size + chunk.length > limits.cap) return this.#failAndClose(limits.tooLarge(limits.cap));
-    const alone = limits.held + this.#size + chunk.length;
-    if (alone > limits.budget.limit) return this.#failAndClose(runtimeErrors.bodyBudgetTooSmall(limits.budget, alone, true));
-    if (!limits.budget.tryTake(chunk.length)) return this.#failAndClose(runtimeErrors.bodyBudgetExhausted(limits.budget));
+    const refused = limits.budget.take(chunk.length, limits.held + this.#size + chunk.length, true);
+    if (refused) return this.#failAndClose(refused);
     this.#size += chunk.length;
     this.#chunks.push(chunk);
   }
