@@ -100,11 +100,24 @@ function findCycle(id: string, byId: Map<string, Checked>, path: Set<string>): v
   path.delete(id);
 }
 
-/** Refuses queries whose metric math could touch more than maxMathDatapoints when no series has more than `points`. */
-export function checkMathWork(checked: Map<string, Checked>, points: number): void {
+/**
+ * Refuses queries that could read more than maxReadDatapoints, or whose metric math could combine more
+ * than maxMathDatapoints, before any is read; `pointsAt` is how many datapoints a metric at that Period
+ * (API seconds) may have in the window.
+ */
+export function checkQueryWork(checked: Map<string, Checked>, pointsAt: (periodSeconds: number) => number): void {
+  let longest = 0;
+  let total = 0;
+  for (const { query } of checked.values()) {
+    if (!query.MetricStat) continue;
+    const points = pointsAt(query.MetricStat.Period);
+    longest = Math.max(longest, points);
+    total += points;
+  }
+  if (total > maxReadDatapoints) throw cloudWatchErrors.readTooLarge(total, maxReadDatapoints);
   let bound = 0;
-  for (const { expression } of checked.values()) if (expression) bound += workBound(expression, points);
-  if (bound > maxMathDatapoints) throw cloudWatchErrors.mathTooLarge(bound, maxMathDatapoints, points);
+  for (const { expression } of checked.values()) if (expression) bound += workBound(expression, longest);
+  if (bound > maxMathDatapoints) throw cloudWatchErrors.mathTooLarge(bound, maxMathDatapoints, longest);
 }
 
 /** The series the queries read and the buckets they may touch (each query's window starts on its own period). */
@@ -155,7 +168,7 @@ export async function runQueriesYielding(
   }
 }
 
-/** The queries' work in steps: each metric read yields the datapoints it read; the math runs last, bounded (checkMathWork). */
+/** The queries' work in steps: each metric read yields the datapoints it read; the math runs last, bounded (checkQueryWork). */
 function* querySteps(
   reader: MetricsReader,
   queries: MetricDataQuery[],
@@ -163,17 +176,10 @@ function* querySteps(
   timeScale: TimeScale,
 ): Generator<number, QueryResult[]> {
   const byId = checkQueries(queries);
-  let longest = 0;
-  let total = 0;
-  for (const { query } of byId.values()) {
-    if (!query.MetricStat) continue;
-    const periodMs = timeScale.ms(query.MetricStat.Period);
-    const points = Math.ceil((window.endMs - Math.floor(window.startMs / periodMs) * periodMs) / periodMs);
-    longest = Math.max(longest, points);
-    total += points;
-  }
-  if (total > maxReadDatapoints) throw cloudWatchErrors.readTooLarge(total, maxReadDatapoints);
-  checkMathWork(byId, longest);
+  checkQueryWork(byId, (period) => {
+    const periodMs = timeScale.ms(period);
+    return Math.ceil((window.endMs - Math.floor(window.startMs / periodMs) * periodMs) / periodMs);
+  });
   const computed = new Map<string, Series>();
   for (const [id, checked] of byId) {
     if (!checked.query.MetricStat) continue;

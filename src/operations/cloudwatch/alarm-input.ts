@@ -1,7 +1,7 @@
 import type { ActionRegistry } from "../../controllers/alarms/actions.js";
 import { allActions, watchedQuery, type MetricAlarmConfig } from "../../alarms/alarm-config.js";
 import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
-import { checkMathWork, checkQueries, maxReadDatapoints, type MetricDataQuery } from "../../metrics/metric-data.js";
+import { checkQueries, checkQueryWork, type MetricDataQuery } from "../../metrics/metric-data.js";
 import { looksExtended } from "../../metrics/resolution.js";
 import { isStatistic } from "../../metrics/aggregate.js";
 import { checkDimensions } from "./metric-input.js";
@@ -75,10 +75,7 @@ export function checkAlarmInput(input: PutMetricAlarmInput, actions?: ActionRegi
   if (periods * periodSeconds > limit) throw cloudWatchErrors.evaluationTooLong(periods * periodSeconds, limit);
   if (checked) {
     // Each evaluation reads the window at every query's own period, as GetMetricData would: the same bounds hold.
-    const points = input.Metrics!.flatMap((q) => (q.MetricStat ? [Math.ceil((periods * periodSeconds) / q.MetricStat.Period) + 1] : []));
-    const total = points.reduce((a, b) => a + b, 0);
-    if (total > maxReadDatapoints) throw cloudWatchErrors.readTooLarge(total, maxReadDatapoints);
-    checkMathWork(checked, Math.max(...points));
+    checkQueryWork(checked, (period) => Math.ceil((periods * periodSeconds) / period) + 1);
   }
   if (actions) for (const arn of allActions(input as MetricAlarmConfig)) if (!actions.accepts(arn)) throw cloudWatchErrors.invalidAction(arn);
   return config as MetricAlarmConfig;
