@@ -203,6 +203,12 @@ export class SeriesTable {
     if (this.#removedSinceMerge > 0) this.#merge();
   }
 
+  /** Whether the series of this key was written at or after the bucket index (its state here, if the table holds it). */
+  writtenSince(key: string, index: number): boolean {
+    const state = this.#byKey.get(key);
+    return state !== undefined && (state.lastIndex >= index || state.buckets.size > 0);
+  }
+
   remove(key: string): void {
     const state = this.#byKey.get(key);
     if (!state) return;

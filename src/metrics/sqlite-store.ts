@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 /** Series written per transaction by the periodic flush: about a millisecond of SQLite work. */
 const seriesPerSlice = 100;
+/** Rows deleted per transaction by the periodic prune: a few milliseconds of SQLite work, so mass expiry never stalls requests. */
+const pointsPerPruneSlice = 5_000;
+const seriesPerPruneSlice = 500;
 
 interface SeriesRow {
   id: number;
@@ -130,9 +133,13 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter, CustomM
       pointsFrom: this.#db.prepare<[number, number], StoredBucket>(
         "SELECT bucket, sum, count, min, max FROM points WHERE series_id = ? AND bucket >= ? ORDER BY bucket",
       ),
-      prunePoints: this.#db.prepare("DELETE FROM points WHERE bucket < ?"),
-      staleSeries: this.#db.prepare<[number], { id: number; key: string }>(
-        "SELECT id, key FROM series s WHERE last_bucket < ? AND NOT EXISTS (SELECT 1 FROM points p WHERE p.series_id = s.id)",
+      prunePoints: this.#db.prepare(
+        "DELETE FROM points WHERE (series_id, bucket) IN (SELECT series_id, bucket FROM points WHERE bucket < ? LIMIT " + pointsPerPruneSlice + ")",
+      ),
+      staleSeries: this.#db.prepare<[number, number], { id: number; key: string }>(
+        "SELECT id, key FROM series s WHERE last_bucket < ? AND id > ? AND NOT EXISTS (SELECT 1 FROM points p WHERE p.series_id = s.id) " +
+          "ORDER BY id LIMIT " +
+          seriesPerPruneSlice,
       ),
       deleteSeries: this.#db.prepare("DELETE FROM series WHERE id = ?"),
     };
@@ -172,7 +179,7 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter, CustomM
     // Most of what is buffered is written in slices first, so the prune's own flush finds little left.
     every(this.#options.pruneEveryMs ?? Math.min(60_000, Math.max(this.bucketMs, this.#options.retentionMs / 10)), async () => {
       await this.flushInSlices();
-      this.prune(clock.now());
+      await this.pruneInSlices(clock.now());
     });
   }
 
@@ -342,23 +349,47 @@ export class SqliteMetricsStore implements MetricsReader, MetricsWriter, CustomM
     return true;
   }
 
-  /** Deletes buckets older than the retention, and series left with no data. */
+  /** Deletes buckets older than the retention, and series left with no data, at once. */
   prune(nowMs: number): void {
     if (this.#closed) return;
     this.flush();
+    for (const _ of this.#pruneSlices(nowMs));
+  }
+
+  /**
+   * The periodic prune: the same deletes a slice per transaction, the event loop running between slices,
+   * so tens of thousands of series expiring together never hold requests up.
+   */
+  async pruneInSlices(nowMs: number): Promise<void> {
+    if (this.#closed) return;
+    this.flush();
+    for (const _ of this.#pruneSlices(nowMs)) {
+      await yieldToLoop();
+      if (this.#closed) return;
+    }
+  }
+
+  /** Each step one transaction. A series written again between slices (its buffer holds newer samples) is kept. */
+  *#pruneSlices(nowMs: number): Generator<void> {
     const cutoff = bucketIndex(nowMs, this.bucketMs) - Math.ceil(this.#options.retentionMs / this.bucketMs);
-    const run = this.#db.transaction(() => {
-      this.#statements.prunePoints.run(cutoff);
-      const stale = this.#statements.staleSeries.all(cutoff);
-      for (const row of stale) this.#statements.deleteSeries.run(row.id);
-      return stale;
-    });
-    const stale = run();
     this.#recent.pruned(cutoff);
-    for (const row of stale) {
-      this.#ids.delete(row.key);
-      this.#recent.forget(row.id);
-      this.#buffer.remove(row.key);
+    while (this.#statements.prunePoints.run(cutoff).changes >= pointsPerPruneSlice) yield;
+    const deleteSlice = this.#db.transaction((afterId: number) => {
+      const stale = this.#statements.staleSeries.all(cutoff, afterId);
+      const gone = stale.filter((row) => !this.#buffer.writtenSince(row.key, cutoff));
+      for (const row of gone) this.#statements.deleteSeries.run(row.id);
+      return { gone, lastId: stale.length === seriesPerPruneSlice ? stale[stale.length - 1]!.id : undefined };
+    });
+    for (let afterId = -Infinity; ;) {
+      const { gone, lastId } = deleteSlice(afterId);
+      for (const row of gone) {
+        this.#ids.delete(row.key);
+        this.#recent.forget(row.id);
+        this.#buffer.remove(row.key);
+      }
+      if (lastId === undefined) break;
+      afterId = lastId;
+      yield;
     }
     this.#buffer.releaseRemoved();
   }

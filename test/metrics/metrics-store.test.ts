@@ -562,6 +562,34 @@ describe("sqlite metrics store", () => {
     second.close();
   });
 
+  it("prunes thousands of expiring series a slice at a time, keeping one written again in between", async () => {
+    const clock = new ManualClock(T0);
+    const store = sqliteStoreInNewDir({ bucketMs: 10_000, retentionMs: 60_000, clock, maxCustomSeries: 10_000 });
+    const series = Array.from({ length: 3_000 }, (_, i) => metricId("MyApp", "Depth", { Queue: `queue-${String(i).padStart(4, "0")}` }));
+    assert.equal(store.recordCustom(series.map((metric) => custom(metric, 1, T0))), undefined);
+    store.flush();
+    clock.advance(600_000);
+    let turns = 0;
+    let pruning = true;
+    const countTurns = () => {
+      turns++;
+      if (pruning) setImmediate(countTurns);
+    };
+    const pruned = store.pruneInSlices(clock.now());
+    setImmediate(() => store.record(series.at(-1)!, 2, clock.now()));
+    setImmediate(countTurns);
+    await pruned;
+    pruning = false;
+    assert.ok(turns >= 3, `the event loop ran ${turns} times while 3,000 series were pruned; it should run between slices`);
+    assert.deepEqual(
+      store.listMetrics({ namespace: "MyApp" }).map((m) => m.dimensions),
+      [[{ Name: "Queue", Value: "queue-2999" }]],
+      "only the series written during the prune is left",
+    );
+    assert.equal(store.customSeries, 1);
+    store.close();
+  });
+
   it("counts the series of a metrics.db written before series knew who created them, outside Berth's namespaces, as PutMetricData's", () => {
     const path = join(tempDir("berth-metrics-"), "metrics.db");
     const old = new Database(path);
