@@ -272,6 +272,47 @@ describe("CloudWatch alarms over the API", () => {
         expectError("InvalidParameterValueException", "InvalidParameterValue", /parameter MetricData\.member\.1\.Dimensions\.member\.1\.Name is invalid/),
       ],
       [
+        "GetMetricData with a control character in a queried dimension value",
+        () =>
+          cw.send(
+            new GetMetricDataCommand({
+              StartTime: new Date(Date.now() - 3_600_000),
+              EndTime: new Date(),
+              MetricDataQueries: [
+                {
+                  Id: "m",
+                  MetricStat: { Metric: { Namespace: namespace, MetricName: "M", Dimensions: [{ Name: "Queue", Value: "q\u0000" }] }, Period: 60, Stat: "Sum" },
+                },
+              ],
+            }),
+          ),
+        expectError(
+          "InvalidParameterValueException",
+          "InvalidParameterValue",
+          /parameter MetricDataQueries\.member\.1\.MetricStat\.Metric\.Dimensions\.member\.1\.Value is invalid/,
+        ),
+      ],
+      [
+        "an alarm on metric math with a control character in a queried dimension name",
+        () =>
+          cw.send(
+            new PutMetricAlarmCommand({
+              ...alarm(name, "M", { MetricName: undefined, Namespace: undefined, Dimensions: undefined, Statistic: undefined, Period: undefined }),
+              Metrics: [
+                {
+                  Id: "m",
+                  MetricStat: { Metric: { Namespace: namespace, MetricName: "M", Dimensions: [{ Name: "Q\nueue", Value: "q1" }] }, Period: 60, Stat: "Sum" },
+                },
+              ],
+            }),
+          ),
+        expectError(
+          "InvalidParameterValueException",
+          "InvalidParameterValue",
+          /parameter Metrics\.member\.1\.MetricStat\.Metric\.Dimensions\.member\.1\.Name is invalid/,
+        ),
+      ],
+      [
         "an alarm whose metric math could combine too many datapoints in one evaluation",
         () =>
           cw.send(

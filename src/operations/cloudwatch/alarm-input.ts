@@ -4,7 +4,7 @@ import { cloudWatchErrors } from "../../domain/errors/cloudwatch.js";
 import { checkQueries, checkQueryWork, type MetricDataQuery } from "../../metrics/metric-data.js";
 import { looksExtended } from "../../metrics/resolution.js";
 import { isStatistic } from "../../metrics/aggregate.js";
-import { checkDimensions } from "./metric-input.js";
+import { checkDimensions, checkQueryDimensions } from "./metric-input.js";
 import type { Tag } from "../../domain/resources.js";
 
 /** PutMetricAlarm's input, as the service model has validated it. */
@@ -47,6 +47,7 @@ export function checkAlarmInput(input: PutMetricAlarmInput, actions?: ActionRegi
       throw cloudWatchErrors.metricAndMetrics();
     }
     checked = checkQueries(input.Metrics);
+    checkQueryDimensions(input.Metrics, "Metrics");
     const returning = input.Metrics.filter((q) => q.ReturnData !== false).length;
     if (returning !== 1) throw cloudWatchErrors.alarmMetricsReturn(returning);
     for (const query of input.Metrics) if (query.MetricStat) checkAlarmPeriod(query.MetricStat.Period);

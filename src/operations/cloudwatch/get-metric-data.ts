@@ -3,7 +3,7 @@ import { queryScope, runQueriesYielding, type MetricDataQuery } from "../../metr
 import { gathered } from "../../metrics/types.js";
 import { compact, time } from "../output.js";
 import type { CloudWatchDeps } from "./deps.js";
-import { timeRange } from "./metric-input.js";
+import { checkQueryDimensions, timeRange } from "./metric-input.js";
 import { decodeToken, encodeToken, fingerprint } from "./tokens.js";
 
 export interface GetMetricDataInput {
@@ -19,6 +19,7 @@ export interface GetMetricDataInput {
 export async function getMetricData(deps: CloudWatchDeps, input: GetMetricDataInput) {
   const range = timeRange(input.StartTime, input.EndTime);
   if (input.MaxDatapoints !== undefined && input.MaxDatapoints < 1) throw cloudWatchErrors.invalidValue("MaxDatapoints must be at least 1.");
+  checkQueryDimensions(input.MetricDataQueries, "MetricDataQueries");
   const reader = await gathered(deps.reader, queryScope(input.MetricDataQueries, range, deps.timeScale));
   const results = await runQueriesYielding(reader, input.MetricDataQueries, range, deps.timeScale, () => new Promise((resolve) => setImmediate(resolve)));
   if (results.length === 0) throw cloudWatchErrors.nothingReturned();

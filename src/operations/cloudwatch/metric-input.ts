@@ -21,6 +21,17 @@ export function checkDimensions(dimensions: DimensionsInput, where: string): voi
   }
 }
 
+/** The dimensions a query's MetricStat names: the same Dimension shape, so free of control characters too. */
+export function checkQueryDimensions(queries: readonly { MetricStat?: { Metric: { Dimensions?: DimensionsInput } } }[], where: string): void {
+  for (const [q, query] of queries.entries()) {
+    for (const [i, d] of (query.MetricStat?.Metric.Dimensions ?? []).entries()) {
+      const at = `${where}.member.${q + 1}.MetricStat.Metric.Dimensions.member.${i + 1}`;
+      checkNoControlCharacters(d.Name, `${at}.Name`);
+      checkNoControlCharacters(d.Value, `${at}.Value`);
+    }
+  }
+}
+
 /** API timestamps arrive as epoch seconds; the stores use epoch ms. */
 export function timeRange(startSeconds: number, endSeconds: number): { startMs: number; endMs: number } {
   const startMs = startSeconds * 1000;
