@@ -1,4 +1,4 @@
-import type { BerthRecords } from "../../src/state/records.js";
+import { put, unchanged, type BerthRecords } from "../../src/state/records.js";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -281,6 +281,46 @@ describe("alarm controller", () => {
       (await t.store.list("alarm")).map((e) => e.key),
       ["mine"],
     );
+    await t.close();
+  });
+
+  const queried = { Namespace: metric.namespace, MetricName: metric.name, Dimensions: metric.dimensions };
+  it("puts an alarm stored before the metric math bounds into INSUFFICIENT_DATA, saying why, once", async () => {
+    const t = await setup();
+    const warnings: string[] = [];
+    const log = { ...silentLogger(), warn: (_: unknown, message: string) => void warnings.push(message) } as unknown as ReturnType<typeof silentLogger>;
+    const controller = new AlarmController({ store: t.store, reader: t.metrics, clock: t.clock, log, timeScale: t.deps.timeScale });
+    await putMetricAlarm(t.deps, {
+      ...alarmInput("old-math", { Namespace: undefined, MetricName: undefined, Dimensions: undefined, Statistic: undefined, Period: undefined }),
+      EvaluationPeriods: 100,
+      Metrics: [
+        { Id: "m", MetricStat: { Metric: queried, Period: 60, Stat: "Sum" }, ReturnData: false },
+        { Id: "total", Expression: "m+m" },
+      ],
+    });
+    // As an older Berth stored it: math far past what PutMetricAlarm now accepts.
+    const read = (await t.store.get("alarm", "old-math"))!;
+    const config = {
+      ...read.value.config,
+      EvaluationPeriods: 8640,
+      Metrics: [
+        { Id: "m", MetricStat: { Metric: queried, Period: 10, Stat: "Sum" }, ReturnData: false },
+        { Id: "total", Expression: Array(1000).fill("m").join("+") },
+      ],
+    };
+    await t.store.commit([put("alarm", "old-math", { ...read.value, state: "OK", config }, unchanged(read))]);
+    t.clock.set(T0 + 61_000);
+    await controller.evaluateNow();
+    const alarm = await t.alarm("old-math");
+    assert.equal(alarm.state, "INSUFFICIENT_DATA");
+    assert.match(
+      alarm.stateReason,
+      /^Unchecked: this alarm's metrics cannot be evaluated: The metric math .* could combine up to [\d,]+ datapoints.* Update the alarm with PutMetricAlarm\.$/,
+    );
+    t.clock.set(T0 + 121_000);
+    await controller.evaluateNow();
+    assert.equal((await t.alarm("old-math")).stateUpdatedAt, alarm.stateUpdatedAt, "the same reason is not written again every period");
+    assert.equal(warnings.length, 1, `one warning, on the change: ${JSON.stringify(warnings)}`);
     await t.close();
   });
 });

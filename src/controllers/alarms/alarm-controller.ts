@@ -8,7 +8,8 @@ import type { Logger } from "../../util/logger.js";
 import type { TimeScale } from "../../util/time-scale.js";
 import { ActionRegistry, runActions } from "./actions.js";
 import { actionsFor, alarmPeriodSeconds, type MetricAlarmConfig } from "../../alarms/alarm-config.js";
-import { alarmScope, alarmWindow } from "../../alarms/alarm-window.js";
+import { alarmScope, alarmWindow, type AlarmWindow } from "../../alarms/alarm-window.js";
+import { BerthError } from "../../domain/errors/berth-error.js";
 import { evaluateAlarm } from "../../alarms/evaluate.js";
 import { applyStateChange } from "../../alarms/transition.js";
 import type { AlarmActionHandler, AlarmRecord, AlarmTransition } from "../../alarms/types.js";
@@ -160,7 +161,15 @@ export class AlarmController implements Controller {
     const { reader, timeScale, log } = this.#options;
     const alarm = entry.value;
     const config = alarm.config as unknown as MetricAlarmConfig;
-    const window = alarmWindow(await gathered(reader, alarmScope(config, timeScale, now)), config, timeScale, now);
+    let window: AlarmWindow;
+    try {
+      window = alarmWindow(await gathered(reader, alarmScope(config, timeScale, now)), config, timeScale, now);
+    } catch (error) {
+      // An alarm PutMetricAlarm accepted before a bound it now checks (metric math, datapoints read): the same refusal, as its state.
+      if (!BerthError.is(error) || error.httpStatus !== 400) throw error;
+      await this.#cannotEvaluate(entry, now, error.message);
+      return;
+    }
     const result = evaluateAlarm(
       { ...config, Statistic: config.Statistic ?? "expression", Period: alarmPeriodSeconds(config) },
       window.datapoints,
@@ -188,6 +197,18 @@ export class AlarmController implements Controller {
     for (const arn of repeat) record.lastActionAt![arn] = now;
     await this.#write(entry, record);
     await runActions(this.actions, repeat, { alarm: record, previous: alarm.state, ...event }, log);
+  }
+
+  /** INSUFFICIENT_DATA, saying why the alarm's metrics cannot be evaluated and what to do; written once, not every period. */
+  async #cannotEvaluate(entry: ReadAlarm, now: number, why: string): Promise<void> {
+    const alarm = entry.value;
+    const reason = `Unchecked: this alarm's metrics cannot be evaluated: ${why} Update the alarm with PutMetricAlarm.`;
+    if (alarm.state === "INSUFFICIENT_DATA" && alarm.stateReason === reason) return;
+    const reasonData = JSON.stringify({ version: "1.0", queryDate: new Date(now).toISOString().replace("Z", "+0000") });
+    const { record, actions } = applyStateChange(alarm, { state: "INSUFFICIENT_DATA", reason, reasonData, now });
+    await this.#write(entry, record);
+    this.#options.log.warn({ alarm: alarm.name, from: alarm.state }, `alarm ${alarm.name} is now INSUFFICIENT_DATA: ${reason}`);
+    if (actions.length > 0) await runActions(this.actions, actions, { alarm: record, previous: alarm.state }, this.#options.log);
   }
 
   async #read(key: string): Promise<ReadAlarm | undefined> {
