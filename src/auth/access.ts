@@ -31,8 +31,10 @@ export function jsonOperationAccess(targetPrefix: string, operation: string, inp
   const service = jsonServices[targetPrefix]?.iam ?? targetPrefix.toLowerCase();
   const action = `${service}:${operation}`;
   // Tag calls name their resource by ARN (SageMaker's ResourceArn, Application Auto Scaling's ResourceARN).
+  // SageMaker finds the resource of an ARN whatever the case of its name (src/operations/tags.ts), so the
+  // policy sees the ARN as SageMaker writes it: `model/PROD` must not slip past a Deny on `model/prod`.
   const tagged = input.ResourceArn ?? input.ResourceARN;
-  if (typeof tagged === "string") return { action, resources: [tagged] };
+  if (typeof tagged === "string") return { action, resources: [service === "sagemaker" ? tagged.toLowerCase() : tagged] };
   if (service === "sagemaker" && !operation.startsWith("List")) {
     for (const [pattern, resource, member] of sageMakerResourceMembers) {
       if (pattern.test(operation) && typeof input[member] === "string")

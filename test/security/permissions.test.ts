@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ApplicationAutoScalingClient, DescribeScalableTargetsCommand } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient, DeleteAlarmsCommand, DisableAlarmActionsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
-import { CreateModelCommand, DeleteModelCommand, DescribeModelCommand, ListModelsCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import {
+  AddTagsCommand,
+  CreateModelCommand,
+  DeleteModelCommand,
+  DescribeModelCommand,
+  ListModelsCommand,
+  ListTagsCommand,
+  SageMakerClient,
+} from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand, InvokeEndpointWithResponseStreamCommand, SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { berthFetch } from "../support/http.js";
@@ -28,6 +36,7 @@ describe("key policies", () => {
   let teamA: Key;
   let noDelete: Key;
   let invoker: Key;
+  let notShared: Key;
   const client = <T>(Client: new (options: object) => T, key: Key) =>
     new Client({ endpoint: berth.url, region: "us-east-1", credentials: key, maxAttempts: 1 });
 
@@ -51,6 +60,13 @@ describe("key policies", () => {
     invoker = createKey(berth.dataDir, "invoker", {
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: "sagemaker:InvokeEndpoint", Resource: "arn:aws:sagemaker:us-east-1:000000000000:endpoint/open-?" }],
+    });
+    notShared = createKey(berth.dataDir, "not-shared", {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "*", Resource: "*" },
+        { Effect: "Deny", Action: "sagemaker:*", Resource: "arn:aws:sagemaker:*:*:model/shared" },
+      ],
     });
     await berth.sagemaker.send(new CreateModelCommand({ ModelName: "shared", PrimaryContainer: { Image: "berth/echo" } }));
   });
@@ -104,6 +120,20 @@ describe("key policies", () => {
     const actions = await refusal(client(CloudWatchClient, noDelete).send(new DisableAlarmActionsCommand({ AlarmNames: ["first"] })));
     assert.match(actions.message, /cloudwatch:DisableAlarmActions on resource: arn:aws:cloudwatch:us-east-1:000000000000:alarm:first with an explicit deny/);
     assert.equal((await berth.sagemaker.send(new DescribeModelCommand({ ModelName: "shared" }))).ModelName, "shared");
+  });
+
+  it("checks a tag call's ARN as SageMaker resolves it, so a name in other case does not slip past a Deny", async () => {
+    const sm = client(SageMakerClient, notShared);
+    for (const name of ["shared", "SHARED", "Shared"]) {
+      const ResourceArn = `arn:aws:sagemaker:us-east-1:000000000000:model/${name}`;
+      const added = await refusal(sm.send(new AddTagsCommand({ ResourceArn, Tags: [{ Key: "owner", Value: "not-shared" }] })));
+      assert.equal(added.name, "AccessDeniedException", name);
+      assert.match(added.message, /sagemaker:AddTags on resource: arn:aws:sagemaker:us-east-1:000000000000:model\/shared with an explicit deny/);
+      const listed = await refusal(sm.send(new ListTagsCommand({ ResourceArn })));
+      assert.equal(listed.name, "AccessDeniedException", name);
+    }
+    const tags = await berth.sagemaker.send(new ListTagsCommand({ ResourceArn: "arn:aws:sagemaker:us-east-1:000000000000:model/SHARED" }));
+    assert.deepEqual(tags.Tags, [], "the administrator key reaches the model by that ARN, and the refused calls changed nothing");
   });
 
   it("needs sagemaker:InvokeEndpoint on the endpoint for both runtime calls", async () => {
