@@ -5,6 +5,7 @@ import type { AuthGate, KeyAuth } from "../auth/gate.js";
 import { consoleErrors } from "../domain/errors/console.js";
 import { protocolErrors } from "../domain/errors/protocol.js";
 import type { PrefixRoute } from "../api/http/server.js";
+import { decodePathSegment } from "../api/http/path-segment.js";
 import type { RequestContext } from "../api/http/context.js";
 import { LiveSnapshots } from "./live.js";
 import { componentSeries, type SeriesSources } from "./series.js";
@@ -124,7 +125,7 @@ export function consoleRoute(options: ConsoleRouteOptions): ConsoleRoute {
     if (path === "snapshot") return sendJson(res, 200, await readSnapshot(options.store, options.now()));
     if (path === "events") return live.open(res, stillAllowed(req), securityHeaders);
     const series = /^components\/([^/]+)\/series$/.exec(path);
-    if (series) return sendJson(res, 200, await componentSeries(options, decodeURIComponent(series[1]!)));
+    if (series) return sendJson(res, 200, await componentSeries(options, decodePathSegment(series[1]!, "inference component name")));
     throw protocolErrors.notFoundRoute(method, `/console/api/${path}`);
   }
 

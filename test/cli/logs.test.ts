@@ -72,6 +72,11 @@ describe("berth logs", () => {
     const response = await berthFetch(`${server.url}/berth/v1/components/no-such-component/logs`);
     t.assert.equal(response.status, 400);
     t.assert.equal(((await response.json()) as { __type: string }).__type, "ValidationException");
+    const malformed = await berthFetch(`${server.url}/berth/v1/components/%zz/logs`);
+    t.assert.equal(malformed.status, 400, "malformed percent-encoding is the client's error, not a 500");
+    const refusal = (await malformed.json()) as { __type: string; message: string };
+    t.assert.equal(refusal.__type, "ValidationException");
+    t.assert.match(refusal.message, /inference component name in the request path, '%zz', is not valid percent-encoding/);
     const key = createKey(server.dataDir, "no-logs", { Version: "2012-10-17", Statement: { Effect: "Allow", Action: "sagemaker:*", Resource: "*" } });
     await eventually(
       async () => {

@@ -81,6 +81,9 @@ describe("the web console's serving", () => {
     const snapshot = await rawGet(berth.url, "/console/api/snapshot", { cookie });
     assert.equal(snapshot.status, 200);
     assert.deepEqual(Object.keys(JSON.parse(snapshot.body)), ["at", "endpoints", "components", "instances", "activities"]);
+    const malformed = await rawGet(berth.url, "/console/api/components/%zz/series", { cookie });
+    assert.equal(malformed.status, 400, "malformed percent-encoding is the client's error, not a 500");
+    assert.match(malformed.body, /"__type":"ValidationException".*'%zz', is not valid percent-encoding/);
     const who = JSON.parse((await rawGet(berth.url, "/console/api/whoami", { cookie })).body);
     assert.equal(who.accessKeyId, credentials.accessKeyId);
     const out = await fetch(`${berth.url}/console/api/session`, { method: "DELETE", headers: { cookie } });

@@ -7,6 +7,7 @@ import { protocolErrors } from "../../domain/errors/protocol.js";
 import { sageMakerErrors } from "../../domain/errors/sagemaker.js";
 import { findComponent } from "../../state/components.js";
 import type { BerthStore } from "../../state/records.js";
+import { decodePathSegment } from "../http/path-segment.js";
 import type { PrefixRoute } from "../http/server.js";
 
 interface LogLine {
@@ -42,7 +43,7 @@ export function logsRoute(options: { store: BerthStore; account: Account; logs?:
       const match = pathPattern.exec(url.pathname);
       if (!match) throw protocolErrors.notFoundRoute(req.method ?? "?", url.pathname);
       if (req.method !== "GET") throw protocolErrors.methodNotAllowed(req.method ?? "?", url.pathname, "GET");
-      const name = decodeURIComponent(match[1]!);
+      const name = decodePathSegment(match[1]!, "inference component name");
       ctx.auth.authorize(copyLogsAccess(name, options.account));
       if (!(await findComponent(options.store, name)))
         throw sageMakerErrors.notFound("inference component", sageMakerArn(options.account, "inference-component", name));

@@ -42,6 +42,12 @@ export const protocolErrors = {
       httpStatus: 400,
       message: `${operation} is not served: ${scope}. See README "The calls tools make".`,
     }),
+  malformedPathSegment: (segment: string, what: string) =>
+    new BerthError({
+      code: "ValidationException",
+      httpStatus: 400,
+      message: `The ${what} in the request path, '${segment.length > 80 ? `${segment.slice(0, 80)}…` : segment}', is not valid percent-encoding. Percent-encode the name as a URL path segment (encodeURIComponent).`,
+    }),
   notFoundRoute: (method: string, path: string) =>
     new BerthError({
       code: "UnknownOperationException",
