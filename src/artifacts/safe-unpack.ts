@@ -1,7 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, lstat, open, readdir } from "node:fs/promises";
-import { join, posix } from "node:path";
+import { chmod, lstat, open, readdir, readlink, realpath } from "node:fs/promises";
+import { dirname, join, posix, relative } from "node:path";
 import { PassThrough, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
@@ -70,7 +70,9 @@ export async function unpackArchive(file: string, dir: string, limits: UnpackLim
     throw new ArtifactError(artifactFailures.unpackFailed(url, (error as Error).message), true);
   }
   if (failure) throw failure;
-  await normaliseModes(dir);
+  const links: string[] = [];
+  await normaliseModes(dir, links);
+  await checkLinksStayInside(dir, links, url);
   return hash.digest("hex");
 }
 
@@ -127,15 +129,52 @@ function judgeEntry(entry: ReadEntry, url: string, limits: UnpackLimits, seen: {
   }
 }
 
-/** Whatever the archive or the process umask did, files end 0644/0755 and directories 0755. */
-async function normaliseModes(dir: string): Promise<void> {
+/** Whatever the archive or the process umask did, files end 0644/0755 and directories 0755; collects the symbolic links it passes. */
+async function normaliseModes(dir: string, links: string[]): Promise<void> {
   await chmod(dir, directoryMode);
   for (const name of await readdir(dir)) {
     const path = join(dir, name);
     const info = await lstat(path);
-    if (info.isSymbolicLink()) continue;
-    if (info.isDirectory()) await normaliseModes(path);
+    if (info.isSymbolicLink()) {
+      links.push(path);
+      continue;
+    }
+    if (info.isDirectory()) await normaliseModes(path, links);
     else await chmod(path, info.mode & 0o111 ? executableMode : fileMode);
+  }
+}
+
+/** How many symbolic links one resolution may pass, as the kernel's own bound (40 on Linux). */
+const maxLinkHops = 40;
+
+/**
+ * Each entry's check reads a link's target as text, which cannot see a `..` after another link: with
+ * `d/e/up -> ../..`, the link `esc -> d/e/up/../..` reads as `.` but leads two levels above the artifact.
+ * Once every entry is on disk, each link is resolved as the kernel would, one component at a time, and
+ * refused if it leaves the artifact at any step (a target that does not exist yet included: it could be
+ * created later outside).
+ */
+async function checkLinksStayInside(dir: string, links: readonly string[], url: string): Promise<void> {
+  const root = await realpath(dir);
+  const inside = (path: string) => path === root || path.startsWith(`${root}/`);
+  for (const link of links) {
+    const entry = relative(dir, link);
+    const refuse = (why: string) => new ArtifactError(artifactFailures.entryRefused(url, entry, why), true);
+    let hops = 0;
+    const follow = async (from: string, target: string): Promise<string> => {
+      if (++hops > maxLinkHops) throw refuse("it is a symbolic link in a loop, or a chain of more than 40");
+      if (target.startsWith("/")) throw refuse("it is a symbolic link to an absolute path");
+      let current = from;
+      for (const part of target.split("/")) {
+        if (part === "" || part === ".") continue;
+        const next = part === ".." ? dirname(current) : join(current, part);
+        if (!inside(next)) throw refuse("it is a symbolic link that points outside the artifact directory");
+        const info = await lstat(next).catch(() => undefined);
+        current = info?.isSymbolicLink() ? await follow(dirname(next), await readlink(next)) : next;
+      }
+      return current;
+    };
+    await follow(join(root, relative(dir, dirname(link))), await readlink(link));
   }
 }
 

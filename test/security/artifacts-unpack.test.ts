@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, it } from "node:test";
@@ -94,6 +94,21 @@ describe("unpacking a model archive", () => {
       assert.ok(!readdirSync(target).some((name) => name !== "ok.txt" && name !== "sub"), `only the good entry was written: ${readdirSync(target).join(", ")}`);
     });
   }
+
+  it("refuses a symbolic link whose target reads as inside but climbs out through another link", async () => {
+    const up = { path: "d1/d2/up", type: "SymbolicLink", linkpath: "../.." } as const;
+    const dirs: TarEntry[] = [
+      { path: "d1", type: "Directory" },
+      { path: "d1/d2", type: "Directory" },
+    ];
+    // `d1/d2/up/../..` normalises to `.`, but the kernel follows `up` to the top first, then climbs two levels out.
+    const climbs = await refusal([...dirs, up, { path: "esc", type: "SymbolicLink", linkpath: "d1/d2/up/../.." }]);
+    assert.match(climbs.error.message, /entry 'esc'.*points outside the artifact directory/);
+    const { target, archive } = workspace();
+    writeTarball(archive, [...dirs, up, { path: "d1/d2/weights.bin", body: "w" }, { path: "d1/latest", type: "SymbolicLink", linkpath: "d2" }]);
+    await unpackArchive(archive, target, limits, "file:///artifact.tar.gz");
+    assert.equal(readFileSync(join(target, "d1/d2/up/d1/latest/weights.bin"), "utf8"), "w", "links that stay inside, through other links, still unpack");
+  });
 
   it("stops at artifacts.maxFiles entries", async () => {
     const entries = Array.from({ length: 80 }, (_, i) => ({ path: `f${i}`, body: "x" }));
