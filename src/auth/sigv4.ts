@@ -353,7 +353,9 @@ let lastSignedAt = NaN;
 function parseLongDate(value: string): number {
   if (value === lastLongDate) return lastSignedAt;
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
-  const signedAt = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) : NaN;
+  let signedAt = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) : NaN;
+  // Date.UTC rolls a 13th month or a 99th second over into a real date; such a value is no date at all.
+  if (!Number.isNaN(signedAt) && longDateOf(signedAt) !== value) signedAt = NaN;
   lastLongDate = value;
   lastSignedAt = signedAt;
   return signedAt;

@@ -153,6 +153,15 @@ describe("SigV4 authentication", () => {
     );
     assert.equal(badDate.name, "IncompleteSignatureException");
     assert.equal(badDate.message, "X-Amz-Date '2026-12-06T12:00:00Z' is not a date of the form YYYYMMDD'T'HHMMSS'Z'.");
+    for (const value of ["20261399T999999Z", "20260231T120000Z"]) {
+      const noSuchDate = await refusal(
+        afterSigning(new SageMakerClient(options), (request) => {
+          request.headers["x-amz-date"] = value;
+        }).send(new ListEndpointsCommand({})),
+      );
+      assert.equal(noSuchDate.name, "IncompleteSignatureException", `${value} is no date, not one out of the clock window`);
+      assert.equal(noSuchDate.message, `X-Amz-Date '${value}' is not a date of the form YYYYMMDD'T'HHMMSS'Z'.`);
+    }
   });
 
   it("holds signatures to a 5-minute clock window, and the SDK corrects its clock from the answer", async () => {
