@@ -1,5 +1,5 @@
 import type { Resources } from "./compute.js";
-import { resourceAmount, resourceKeys, resourceLabel } from "./fit.js";
+import { resourceAmount, resourceKeys, resourceLabel, shortfalls, type Shortfall } from "./fit.js";
 import type { Quotas } from "./quotas.js";
 import type { ComponentRecord, EndpointRecord, VariantState } from "./resources.js";
 
@@ -17,7 +17,8 @@ export type CapacityRefusal =
   | { code: "EndpointNotInService"; endpoint: string; endpointArn: string; status: string }
   | { code: "VariantNotFound"; endpoint: string; variant: string; variants: string[] }
   | { code: "InstanceQuota"; endpoint: string; what: string; requested: number; limit: number }
-  | { code: "CopiesNeedInstances"; endpoint: string; variant: string; requested: number; minimum: number; copies: WantedCopies[]; shortOf?: string };
+  | { code: "CopiesNeedInstances"; endpoint: string; variant: string; requested: number; minimum: number; copies: WantedCopies[]; shortOf?: string }
+  | { code: "CopyLargerThanInstance"; endpoint: string; variant: string; component: string; instanceType: string; shortfalls: Shortfall[] };
 
 export type CapacityChange<T> = { ok: true; record: T; changed: boolean } | { ok: false; refusal: CapacityRefusal };
 
@@ -106,6 +107,24 @@ export function setVariantCapacity(
   if (excess) return refuse(excess);
   const status = changed ? "Updating" : endpoint.status;
   return { ok: true, record: { ...endpoint, status, current: { ...endpoint.current, variants }, lastModifiedAt: now }, changed };
+}
+
+/**
+ * Whether a variant of a new endpoint configuration (UpdateEndpoint) can hold the copies its inference
+ * components want (`wanted`, with the new instance type's capacity): every copy must fit one instance of the
+ * new type, and the copies' summed needs must fit in `maxInstances` of them (the variant's DesiredInstanceCount,
+ * or what managed instance scaling may grow it to). Without this, the update could never move those copies
+ * onto the new instances, and the endpoint stayed Updating with no way out.
+ */
+export function variantCanHold(endpoint: string, variant: string, maxInstances: number, wanted: VariantCopies): CapacityRefusal | undefined {
+  const capacity = wanted.instance?.capacity;
+  if (capacity)
+    for (const c of wanted.copies) {
+      const short = shortfalls(capacity, c.needs);
+      if (short.length > 0)
+        return { code: "CopyLargerThanInstance", endpoint, variant, component: c.component, instanceType: wanted.instance!.type, shortfalls: short };
+    }
+  return copiesShort(endpoint, variant, maxInstances, wanted);
 }
 
 /** The most instances a variant may have while the endpoint's other variants keep theirs. */

@@ -2,7 +2,7 @@ import { sageMakerArn } from "../domain/arn.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
 import { checkDesiredInstances, checkVariantCounts } from "../domain/quotas.js";
 import { resolveVariantSpec } from "../domain/component-spec.js";
-import { setVariantCapacity, variantCopies } from "../domain/capacity-rules.js";
+import { setVariantCapacity, variantCanHold, variantCopies } from "../domain/capacity-rules.js";
 import { instanceCapacity } from "../domain/compute.js";
 import { capacityRefusalError } from "./capacity.js";
 import type {
@@ -237,6 +237,21 @@ export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInp
         if (!excluded.has("DesiredWeight")) state.desiredWeight = old.desiredWeight;
       }
       checkDesiredInstances(variants, deps.quotas);
+    }
+    // The new instances must be able to hold the copies the components want, or the update could never finish.
+    for (const variant of newVariants) {
+      const type = variant.InstanceType;
+      const spec = type ? deps.catalog.get(type) : undefined;
+      if (!type || !spec) continue;
+      const wanted = variantCopies(variant.VariantName, components, { type, capacity: instanceCapacity(spec, deps.capacity) });
+      const desired = variants[variant.VariantName]?.desiredInstanceCount ?? 0;
+      const scaling = variant.ManagedInstanceScaling;
+      const max =
+        scaling?.Status === "ENABLED"
+          ? Math.max(desired, Math.min(deps.quotas.maxInstancesPerEndpoint, scaling.MaxInstanceCount ?? Math.max(scaling.MinInstanceCount ?? 1, desired)))
+          : desired;
+      const refusal = variantCanHold(endpoint.name, variant.VariantName, max, wanted);
+      if (refusal) throw capacityRefusalError(refusal);
     }
     const now = deps.clock.now();
     const deploymentConfig = input.RetainDeploymentConfig ? endpoint.deploymentConfig : input.DeploymentConfig;

@@ -1,6 +1,17 @@
 import type { CapacityRefusal } from "../capacity-rules.js";
+import { describeShortfalls } from "./sagemaker.js";
 
 type CopiesNeedInstances = Extract<CapacityRefusal, { code: "CopiesNeedInstances" }>;
+type CopyLargerThanInstance = Extract<CapacityRefusal, { code: "CopyLargerThanInstance" }>;
+
+/** What an endpoint configuration whose instance type is too small for one copy of a component says. */
+export function copyLargerThanInstanceText(refusal: CopyLargerThanInstance): string {
+  return (
+    `Variant '${refusal.variant}' of endpoint '${refusal.endpoint}' cannot move to ${refusal.instanceType} instances: one copy of inference component ` +
+    `'${refusal.component}' needs more than one such instance offers (${describeShortfalls(refusal.shortfalls)}). ` +
+    `Use an endpoint configuration with a larger instance type, or lower the component's ComputeResourceRequirements or delete it first.`
+  );
+}
 
 /** What a lowered instance count refused for the copies it would leave without room says, for the API and the autoscaler alike. */
 export function copiesNeedInstancesText(refusal: CopiesNeedInstances): string {
@@ -37,5 +48,7 @@ export function capacityRefusalReason(refusal: CapacityRefusal): string {
       return `${refusal.requested} instances (${refusal.what}) on endpoint ${refusal.endpoint} exceed quotas.maxInstancesPerEndpoint (${refusal.limit}). Lower MaxCapacity or raise the quota.`;
     case "CopiesNeedInstances":
       return `${copiesNeedInstancesText(refusal)} Or raise MinCapacity to ${refusal.minimum}.`;
+    case "CopyLargerThanInstance":
+      return copyLargerThanInstanceText(refusal);
   }
 }

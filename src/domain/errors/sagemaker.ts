@@ -5,7 +5,7 @@ const validation = (message: string) => new BerthError({ code: "ValidationExcept
 
 export type ResourceNoun = "model" | "endpoint configuration" | "endpoint" | "inference component";
 
-function describeShortfalls(shortfalls: readonly Shortfall[]): string {
+export function describeShortfalls(shortfalls: readonly Shortfall[]): string {
   return shortfalls
     .map((s) => `${resourceLabel(s.resource)}: needs ${resourceAmount(s.resource, s.needed)}, has ${resourceAmount(s.resource, s.available)}`)
     .join("; ");
