@@ -265,7 +265,9 @@ export class Router {
     const choice = this.#target(endpoint, endpoint.hostsComponents ? request : { ...request, targetVariant: session.variantName });
     if (choice.componentName?.toLowerCase() !== session.componentName?.toLowerCase()) throw runtimeErrors.sessionNotOpen(sessionId, endpoint.name, "unknown");
     const copy = choice.copies.find((c) => c.id === session.copyId) ?? choice.draining?.find((c) => c.id === session.copyId);
-    if (!copy || copy.restarts !== session.copyRestarts) throw runtimeErrors.sessionCopyGone(sessionId, session.copyId);
+    // The same copy id with another restart count, or started by another run of its agent, is another process.
+    if (!copy || copy.restarts !== session.copyRestarts || copy.startedAt !== session.copyStartedAt)
+      throw runtimeErrors.sessionCopyGone(sessionId, session.copyId);
     if (choice.adapter) request = { ...request, headers: withAdapter(request.headers, choice.adapter) };
     const target = this.#targetOf(endpoint.name, choice.variantName, choice.componentName, copy);
     let result: InvokeResult;
@@ -294,6 +296,7 @@ export class Router {
           componentName: result.componentName,
           copyId: copy.id,
           copyRestarts: copy.restarts,
+          copyStartedAt: copy.startedAt,
           expiresAt: opened.expiresAt,
         });
       }

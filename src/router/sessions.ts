@@ -10,6 +10,8 @@ export interface SessionRecord {
   copyId: string;
   /** The copy's restart count when the session opened (RouteCopy.restarts). */
   copyRestarts?: number;
+  /** When the copy's agent first started it, when the session opened (RouteCopy.startedAt): a restarted agent starts a new process. */
+  copyStartedAt?: number;
   /** Epoch milliseconds, from the container's `Expires=`. */
   expiresAt: number;
 }

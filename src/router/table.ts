@@ -10,6 +10,12 @@ export interface RouteCopy {
   instanceId: string;
   /** How often the copy's process was restarted: a session opened before a restart lost its state with it. */
   restarts?: number;
+  /**
+   * When the agent running the copy first started it (its status's firstStartAt). An agent that starts
+   * again (the server or `berth agent` killed and restarted) starts the copy's process anew with restarts
+   * counted from 0, so the two together name one process.
+   */
+  startedAt?: number;
   /** Added on the hop to the copy: an agent's proxy needs the copy's id and the agent's key. */
   headers?: Record<string, string>;
 }
@@ -108,7 +114,7 @@ export function buildRoutingTable(inputs: TableInputs): RoutingTable {
       lostOrigins.add(origin);
       return undefined;
     }
-    const route: RouteCopy = { id: copy.id, origin, instanceId: copy.instanceId, restarts: status.restarts };
+    const route: RouteCopy = { id: copy.id, origin, instanceId: copy.instanceId, restarts: status.restarts, startedAt: status.firstStartAt };
     if (instance.provider !== agentProvider) return route;
     const authorization = inputs.agentAuthorization?.get(instance.host);
     if (authorization === undefined) return undefined;
