@@ -20,6 +20,12 @@ export interface InstanceScalingInput {
   template: InstanceTemplate;
   live: LiveInstance[];
   bounds: { min: number; max: number };
+  /**
+   * The variant's desired instance count. Above the live instances, it is a raise (UpdateEndpointWeightsAndCapacities,
+   * a variant scalable target) whose instances are not launched yet: it stands, and the instances it adds are
+   * released like any other once they stay empty for the idle delay.
+   */
+  desired?: number;
   now: number;
   idleReleaseMs: number;
   /** With the CONSOLIDATION scale-in policy: at most this many instances drained at a time, once allowed. */
@@ -51,16 +57,18 @@ export function decideInstanceCount(input: InstanceScalingInput): InstanceScalin
   });
   const base = place(input.placement);
   const unplaced = base.unplaced;
+  const ordered = Math.max(live.length, input.desired ?? 0);
   if (unplaced.length > 0) {
     const extra = instancesNeeded(input.placement, input.template, bounds.max - live.length, unplaced).count;
     const missing = unplaced.reduce((sum, u) => sum + u.missing, 0);
     return keep(
-      live.length + extra,
+      Math.max(ordered, live.length + extra),
       extra > 0
         ? `${missing} copies cannot be placed on ${live.length} instances`
         : `${missing} copies cannot be placed and the variant is at its maximum of ${bounds.max} instances`,
     );
   }
+  if (ordered > live.length) return keep(ordered, `launching the ${ordered} instances the desired instance count asks for`);
   const releasable = live.filter((i) => !i.launching && i.idleSince !== undefined && i.idleSince <= input.now - input.idleReleaseMs);
   const release = Math.min(releasable.length, Math.max(0, live.length - bounds.min));
   if (release > 0) return keep(live.length - release, `${release} instance${release === 1 ? "" : "s"} held no copy for the idle delay`);

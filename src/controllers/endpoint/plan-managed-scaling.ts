@@ -76,6 +76,7 @@ export function planManagedScaling(world: EndpointWorld, timings: ManagedScaling
         createdAt: i.createdAt,
       })),
       bounds,
+      desired: desiredNow,
       now: world.now,
       idleReleaseMs: timings.idleReleaseMs,
       consolidation:
