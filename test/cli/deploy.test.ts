@@ -128,6 +128,40 @@ describe("berth deploy -f", () => {
     await t.assert.rejects(server.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint })), /Could not find endpoint/);
   });
 
+  it("refuses an empty file, and names that differ only in case, with exit code 2 and nothing created", async (t: TestContext) => {
+    // An empty file used to crash the CLI with a TypeError and its stack; names differing only in case passed
+    // the check, and the deploy created the endpoint and the first model before the server refused the second.
+    for (const source of ["", "# nothing here yet\n"]) {
+      const empty = join(server.dataDir, `${uniqueName("empty")}.yaml`);
+      writeFileSync(empty, source);
+      const run = await berth(server, ["deploy", "-f", empty, "--yes"]);
+      t.assert.equal(run.code, 2);
+      t.assert.match(run.stderr, /cannot be applied; nothing was changed:\n {2}the file is empty: it needs endpoint: and components:/);
+      t.assert.doesNotMatch(run.stderr, stackTrace);
+    }
+    const endpoint = uniqueName("dep");
+    const model = uniqueName("dep-model");
+    const component = uniqueName("dep-echo");
+    const file = appFile(endpoint, component, {
+      extra: {
+        models: [
+          { name: model, image: "berth/echo" },
+          { name: model.toUpperCase(), image: "berth/echo", environment: { ECHO_LATENCY_MS: "5" } },
+        ],
+        components: [
+          { name: component, model, memoryMiB: 256 },
+          { name: component.toUpperCase(), image: "berth/echo", memoryMiB: 256 },
+        ],
+      },
+    });
+    const run = await berth(server, ["deploy", "-f", file, "--yes"]);
+    t.assert.equal(run.code, 2);
+    t.assert.equal(run.stdout, "");
+    t.assert.match(run.stderr, new RegExp(`models\\[1\\]\\.name: ${model.toUpperCase()} appears twice \\(as ${model} too: names are case-insensitive\\)`));
+    t.assert.match(run.stderr, new RegExp(`components\\[1\\]\\.name: ${component.toUpperCase()} appears twice \\(as ${component} too`));
+    await t.assert.rejects(server.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint })), /Could not find endpoint/);
+  });
+
   it("refuses a file the server's own shapes would refuse before changing anything, naming the entry", async (t: TestContext) => {
     const endpoint = uniqueName("dep");
     const component = uniqueName("dep-echo");

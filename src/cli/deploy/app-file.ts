@@ -213,7 +213,11 @@ export function parseAppFile(source: string, file: string): AppSpec {
       ),
     );
   const problems: string[] = [];
-  const raw = fileFields(document.toJS(), "(file)", problems) as Partial<AppSpec> & { endpoint?: Partial<EndpointSpec>; components?: Partial<ComponentSpec>[] };
+  if (document.contents === null) throw new AppFileError(file, ["the file is empty: it needs endpoint: and components: (see README 'Deploying from a file')"]);
+  const raw = fileFields(document.toJS(), "(file)", problems) as
+    (Partial<AppSpec> & { endpoint?: Partial<EndpointSpec>; components?: Partial<ComponentSpec>[] }) | undefined;
+  // An empty file, or one that is a list or a scalar, has no fields to check further.
+  if (!raw) throw new AppFileError(file, problems);
   const spec = raw as AppSpec;
   spec.models ??= [];
   if (spec.endpoint) spec.endpoint = { ...({ instanceCount: 1, variant: "AllTraffic" } as const), ...spec.endpoint };
@@ -244,17 +248,23 @@ function crossCheck(c: Partial<ComponentSpec> | undefined, i: number, models: Mo
     problems.push(`${path}: artifactUrl and environment belong to the model ${c.model} when the component names one; move them there or use image: instead`);
   if (c.scaling && c.scaling.maxCopies < c.scaling.minCopies)
     problems.push(`${path}.scaling: maxCopies (${c.scaling.maxCopies}) must be at least minCopies (${c.scaling.minCopies})`);
-  if (c.model !== undefined && models.length > 0 && !models.some((m) => m.name === c.model))
+  if (c.model !== undefined && models.length > 0 && !models.some((m) => m.name.toLowerCase() === c.model!.toLowerCase()))
     problems.push(`${path}.model: no model named ${c.model} under models: (known: ${models.map((m) => m.name).join(", ")})`);
   return { copies: 1, ...c } as ComponentSpec;
 }
 
+/** SageMaker names are case-insensitive (Shop and shop are one model), so two names that differ only in case collide. */
 function unique(entries: { name?: string }[], what: string, problems: string[]): void {
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
   entries.forEach((e, i) => {
     if (e?.name === undefined) return;
-    if (seen.has(e.name)) problems.push(`${what}[${i}].name: ${e.name} appears twice; names must be unique`);
-    seen.add(e.name);
+    const key = e.name.toLowerCase();
+    const earlier = seen.get(key);
+    if (earlier !== undefined)
+      problems.push(
+        `${what}[${i}].name: ${e.name} appears twice${earlier === e.name ? "" : ` (as ${earlier} too: names are case-insensitive)`}; names must be unique`,
+      );
+    else seen.set(key, e.name);
   });
 }
 
