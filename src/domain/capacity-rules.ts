@@ -112,9 +112,9 @@ export function setVariantCapacity(
 /**
  * Whether a variant of a new endpoint configuration (UpdateEndpoint) can hold the copies its inference
  * components want (`wanted`, with the new instance type's capacity): every copy must fit one instance of the
- * new type, and the copies' summed needs must fit in `maxInstances` of them (the variant's DesiredInstanceCount,
- * or what managed instance scaling may grow it to). Without this, the update could never move those copies
- * onto the new instances, and the endpoint stayed Updating with no way out.
+ * new type, and the copies' summed needs must fit in `maxInstances` of them (the variant's DesiredInstanceCount:
+ * managed instance scaling adds none while an update is pending). Without this, the update could never move
+ * those copies onto the new instances, and the endpoint stayed Updating with no way out.
  */
 export function variantCanHold(endpoint: string, variant: string, maxInstances: number, wanted: VariantCopies): CapacityRefusal | undefined {
   const capacity = wanted.instance?.capacity;

@@ -239,18 +239,14 @@ export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInp
       checkDesiredInstances(variants, deps.quotas);
     }
     // The new instances must be able to hold the copies the components want, or the update could never finish.
+    // Managed instance scaling adds no instance while an update is pending, so the new count must do alone.
     for (const variant of newVariants) {
       const type = variant.InstanceType;
       const spec = type ? deps.catalog.get(type) : undefined;
       if (!type || !spec) continue;
       const wanted = variantCopies(variant.VariantName, components, { type, capacity: instanceCapacity(spec, deps.capacity) });
       const desired = variants[variant.VariantName]?.desiredInstanceCount ?? 0;
-      const scaling = variant.ManagedInstanceScaling;
-      const max =
-        scaling?.Status === "ENABLED"
-          ? Math.max(desired, Math.min(deps.quotas.maxInstancesPerEndpoint, scaling.MaxInstanceCount ?? Math.max(scaling.MinInstanceCount ?? 1, desired)))
-          : desired;
-      const refusal = variantCanHold(endpoint.name, variant.VariantName, max, wanted);
+      const refusal = variantCanHold(endpoint.name, variant.VariantName, desired, wanted);
       if (refusal) throw capacityRefusalError(refusal);
     }
     const now = deps.clock.now();

@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { CreateEndpointConfigCommand, DescribeEndpointCommand, UpdateEndpointCommand } from "@aws-sdk/client-sagemaker";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
 import { createComponent, createIcEndpoint, echoComponent } from "../support/fixtures.js";
+import { eventually } from "../support/wait.js";
 
 // UpdateEndpoint to a configuration whose instances cannot hold the copies the endpoint's inference
 // components want used to be accepted: the blue/green move could never place those copies, and the endpoint
@@ -35,7 +36,7 @@ describe("UpdateEndpoint to a configuration too small for the copies", () => {
     return error;
   }
 
-  it("refuses fewer instances than the copies need in sum, and accepts them with managed scaling room", async () => {
+  it("refuses fewer instances than the copies need in sum, also with managed scaling room, and accepts enough", async () => {
     const endpoint = await createIcEndpoint(berth.sagemaker, { instanceCount: 2 });
     await createComponent(berth.sagemaker, echoComponent(endpoint, { name: `${endpoint}-ic`, copies: 3, cpu: 20, memory: 256, accelerators: 0 }));
     await config(`${endpoint}-one`, { InstanceType: "ml.g5.12xlarge", InitialInstanceCount: 1 });
@@ -47,7 +48,17 @@ describe("UpdateEndpoint to a configuration too small for the copies", () => {
       InitialInstanceCount: 1,
       ManagedInstanceScaling: { Status: "ENABLED", MinInstanceCount: 1, MaxInstanceCount: 2 },
     });
-    await berth.sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: `${endpoint}-managed` }));
+    // Managed instance scaling adds no instance while the update is pending, so its room does not count.
+    assert.match((await refused(endpoint, `${endpoint}-managed`)).message, /cannot go to 1 instance/);
+    await config(`${endpoint}-two`, { InstanceType: "ml.g5.12xlarge", InitialInstanceCount: 2 });
+    await berth.sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: `${endpoint}-two` }));
+    await eventually(
+      async () => {
+        const d = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+        return d.EndpointStatus === "InService" && d.EndpointConfigName === `${endpoint}-two` ? d : undefined;
+      },
+      { timeoutMs: 60_000, what: `endpoint ${endpoint} to be InService on ${endpoint}-two` },
+    );
   });
 
   it("refuses an instance type smaller than one copy, even with managed instance scaling", async () => {
