@@ -444,7 +444,9 @@ export class CopySupervisor {
   async #stop(): Promise<void> {
     const wasReady = this.#status.phase === "Ready";
     this.#stopping = true;
-    this.#publish({ phase: "Stopping" });
+    // The caller forgets the copy's status once stop() resolves: the Stopping write must have landed by then,
+    // or it would bring the status back after that delete, and the controller would wait on it for ever.
+    const stoppingRecorded = this.#publish({ phase: "Stopping" });
     this.#wake?.();
     if (wasReady) await this.#deps.drain(this.copy.id, this.#deps.timings.drainTimeoutMs);
     // Read together: from here on #attempt neither takes over the parked engine nor starts a process.
@@ -471,6 +473,7 @@ export class CopySupervisor {
       await unused.engine.kill(this.#deps.timings.stopGraceMs, this.#deps.clock, this.#log, `parked engine ${unused.engine.pid}`);
       await unused.engine.release();
     }
+    await stoppingRecorded;
     this.#log.info(`copy ${this.copy.id} stopped`);
   }
 }
