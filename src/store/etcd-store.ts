@@ -3,6 +3,7 @@ import { Etcd3, isRecoverableError, type IKeyValue, type IRequestOp, type Watche
 import type { Logger } from "../util/logger.js";
 import {
   StoreConflictError,
+  StoreRequestTooLargeError,
   StoreUnavailableError,
   type ChangeEvent,
   type ChangeListener,
@@ -62,8 +63,10 @@ export class EtcdStore<Records extends object = Record<string, unknown>> impleme
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
       faultHandling: {
         // The library waits 5 s before trying a failed member again; a short window keeps failover quick.
-        host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 300, breaker: new ConsecutiveBreaker(3) }),
-        global: retry(handleWhen(isRecoverableError), { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) }),
+        // A message too large for etcd is RESOURCE_EXHAUSTED, which the library counts as a failing member: sent
+        // again it fails again, and three of them would open the breaker for every call (lease renewals included).
+        host: () => circuitBreaker(handleWhen(isMemberFailure), { halfOpenAfter: 300, breaker: new ConsecutiveBreaker(3) }),
+        global: retry(handleWhen(isMemberFailure), { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) }),
         // etcd3 1.1.2 types this against an older cockatiel; the factory has the next() it calls.
         watchBackoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) as never,
       },
@@ -137,7 +140,11 @@ export class EtcdStore<Records extends object = Record<string, unknown>> impleme
       return [];
     });
     const failure = guarded.map((op) => ({ request_range: { key: Buffer.from(this.#path(op.kind, op.key)) } }));
-    const response = await this.#call("commit", () => this.#client.kv.txn({ compare, success, failure }));
+    const requestBytes = success.reduce(
+      (sum, op) => sum + (op.request_put ? (op.request_put.key as Buffer).length + (op.request_put.value as Buffer).length : 0),
+      0,
+    );
+    const response = await this.#call("commit", () => this.#client.kv.txn({ compare, success, failure }), requestBytes);
     if (!response.succeeded) {
       const applied = appliedByEarlierAttempt(guarded, success, response.responses);
       if (applied !== undefined) return applied;
@@ -293,12 +300,17 @@ export class EtcdStore<Records extends object = Record<string, unknown>> impleme
     }
   }
 
-  async #call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  async #call<T>(what: string, run: () => Promise<T>, requestBytes?: number): Promise<T> {
     if (this.#closed) throw new Error("store is closed");
     try {
       return await run();
     } catch (error) {
       if (StoreConflictError.is(error)) throw error;
+      if (tooLarge(error as Error))
+        throw new StoreRequestTooLargeError(
+          `etcd refused a ${what} ${requestBytes === undefined ? "" : `of about ${requestBytes} bytes `}as larger than its --max-request-bytes allows (1.5 MiB unless set)`,
+          { cause: error },
+        );
       if (/too many operations in txn request/.test(String((error as Error).message)))
         throw new Error(
           `etcd refused a commit of more operations than its --max-txn-ops allows (128 unless set): start every etcd member with --max-txn-ops 1024, as deploy/etcd does`,
@@ -334,6 +346,16 @@ export class EtcdStore<Records extends object = Record<string, unknown>> impleme
       modRevision: Number(kv.mod_revision),
     };
   }
+}
+
+/** etcd refused the request as larger than --max-request-bytes (or gRPC's limit just above it). */
+function tooLarge(error: Error): boolean {
+  return /request is too large|grpc: received message larger than max/.test(String(error.message));
+}
+
+/** A failure of the member or the connection, worth trying again: not a request etcd will refuse however often it is sent. */
+function isMemberFailure(error: Error): boolean {
+  return isRecoverableError(error) && !tooLarge(error);
 }
 
 function compareFor(key: Buffer, expect: Expectation) {

@@ -111,3 +111,18 @@ export class StoreUnavailableError extends Error {
     return value instanceof Error && value.name === "StoreUnavailableError";
   }
 }
+
+/**
+ * The store refused a write as too large (etcd's --max-request-bytes, 1.5 MiB by default): nothing was written,
+ * and sending it again cannot succeed. The APIs answer it as a ValidationException naming the size.
+ */
+export class StoreRequestTooLargeError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StoreRequestTooLargeError";
+  }
+
+  static is(value: unknown): value is StoreRequestTooLargeError {
+    return value instanceof Error && value.name === "StoreRequestTooLargeError";
+  }
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { EtcdStore } from "../../src/store/etcd-store.js";
-import { absent, del, put, StoreConflictError, StoreUnavailableError, type ChangeEvent, type Store } from "../../src/store/store.js";
+import { absent, del, put, StoreConflictError, StoreRequestTooLargeError, StoreUnavailableError, type ChangeEvent, type Store } from "../../src/store/store.js";
 import { startEtcd, type EtcdCluster } from "../support/etcd.js";
 import { eventually } from "../support/wait.js";
 import { storeContract } from "./contract.js";
@@ -215,3 +215,28 @@ async function compact(endpoints: string[], revision: number): Promise<void> {
     client.close();
   }
 }
+
+describe("etcd store: sizes", () => {
+  it("refuses a commit larger than etcd takes with StoreRequestTooLargeError, writing nothing", async () => {
+    const etcd = await startEtcd({ members: 1 });
+    const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: freshPrefix() });
+    try {
+      const before = await store.revision();
+      // Over --max-request-bytes etcd answers "request is too large"; past gRPC's limit above it, RESOURCE_EXHAUSTED.
+      for (const bytes of [1.6 * 1024 * 1024, 2.5 * 1024 * 1024]) {
+        await assert.rejects(
+          store.commit([put("model", "huge", { big: "x".repeat(bytes) })]),
+          (e) => StoreRequestTooLargeError.is(e) && /--max-request-bytes/.test((e as Error).message),
+        );
+        assert.equal(await store.get("model", "huge"), undefined);
+      }
+      assert.equal(await store.revision(), before);
+      // Not taken for a failing member: the next call goes through at once, with no circuit breaker open.
+      await store.commit([put("model", "small", { ok: true })]);
+      assert.ok(await store.get("model", "small"), "the store takes the next write");
+    } finally {
+      await store.close();
+      await etcd.stop();
+    }
+  });
+});

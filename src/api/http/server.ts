@@ -10,7 +10,7 @@ import type { AuthGate, RequestAuth } from "../../auth/gate.js";
 import { writeJsonError } from "../awsjson/errors.js";
 import { toWireError } from "./wire-error.js";
 import { StorageFaultError } from "../../store/storage-fault.js";
-import { StoreUnavailableError } from "../../store/store.js";
+import { StoreRequestTooLargeError, StoreUnavailableError } from "../../store/store.js";
 import type { JsonService } from "../awsjson/service.js";
 import { isFormRequest, type QueryService } from "../query/service.js";
 import { readBody } from "./body.js";
@@ -84,7 +84,8 @@ export function createApiServer(options: ApiServerOptions): Server {
       const { wire } = toWireError(error, requestId);
       // Refusals are the client's doing: logged at debug, not as server errors; storage faults are logged once by the store.
       if (BerthError.is(error) && error.fault === "client") ctx.log.debug({ code: error.code, requestId }, error.message);
-      else if (!StorageFaultError.is(error) && !StoreUnavailableError.is(error)) options.log.error({ err: error, requestId }, "request failed unexpectedly");
+      else if (!StorageFaultError.is(error) && !StoreUnavailableError.is(error) && !StoreRequestTooLargeError.is(error))
+        options.log.error({ err: error, requestId }, "request failed unexpectedly");
       writeJsonError(res, wire, { contentType: "application/json", requestId });
     });
   };

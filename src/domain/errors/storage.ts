@@ -36,6 +36,14 @@ export const storageErrors = {
       retryable: true,
       message: `The request could not be completed because ${problem[kind](dataDir)}. Nothing was changed. Retry once the server's operator has fixed it: ${fix[kind]}`,
     }),
+  /** The records this request would write exceed what one etcd write may carry: a client error, not worth retrying. */
+  storeRequestTooLarge: (detail: string) =>
+    new BerthError({
+      code: "ValidationException",
+      queryCode: "ValidationError",
+      httpStatus: 400,
+      message: `The request is too large to store: ${detail}. Nothing was changed. Make the request smaller (fewer or shorter environment variables, tags or other fields); an operator can raise every etcd member's --max-request-bytes.`,
+    }),
   /** The cluster's store (etcd) cannot be reached: the same retryable 503. */
   storeUnreachable: () =>
     new BerthError({
