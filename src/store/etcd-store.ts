@@ -60,6 +60,10 @@ export class EtcdStore<Records extends object = Record<string, unknown>> impleme
     this.#client = new Etcd3({
       hosts: options.endpoints.map((e) => (e.includes("://") ? e : `http://${e}`)),
       dialTimeout: 1000,
+      // gRPC's default cap on a received message is 4 MiB, and a list of the whole prefix (a replica's start, a
+      // watch resync) or a watch response grows with the cluster's records: past 4 MiB every replica would fail
+      // to start. etcd bounds what is written (--max-request-bytes); the replica holds every entry in memory anyway.
+      grpcOptions: { "grpc.max_receive_message_length": -1 },
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + callTimeoutMs }),
       faultHandling: {
         // The library waits 5 s before trying a failed member again; a short window keeps failover quick.

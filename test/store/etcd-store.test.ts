@@ -217,6 +217,30 @@ async function compact(endpoints: string[], revision: number): Promise<void> {
 }
 
 describe("etcd store: sizes", () => {
+  it("opens, lists and watches a prefix holding more than gRPC's default 4 MiB message", async () => {
+    const etcd = await startEtcd({ members: 1 });
+    const prefix = freshPrefix();
+    const writer = await EtcdStore.open({ endpoints: etcd.endpoints, prefix });
+    const watcher = await EtcdStore.open({ endpoints: etcd.endpoints, prefix });
+    try {
+      // Six records of 1 MiB each: every one fits etcd's 1.5 MiB request limit; together they pass 4 MiB.
+      const big = "x".repeat(1024 * 1024);
+      for (let i = 0; i < 6; i++) await writer.commit([put("model", `m${i}`, { name: `m${i}`, big })]);
+      assert.equal((await writer.list("model")).length, 6);
+      const reopened = await EtcdStore.open({ endpoints: etcd.endpoints, prefix });
+      try {
+        assert.equal((await reopened.listCached!("model")).length, 6, "a replica starting now loads every record");
+      } finally {
+        await reopened.close();
+      }
+      await eventually(async () => ((await watcher.listCached!("model")).length === 6 ? true : undefined), { what: "the watch to deliver every record" });
+    } finally {
+      await watcher.close();
+      await writer.close();
+      await etcd.stop();
+    }
+  });
+
   it("refuses a commit larger than etcd takes with StoreRequestTooLargeError, writing nothing", async () => {
     const etcd = await startEtcd({ members: 1 });
     const store = await EtcdStore.open({ endpoints: etcd.endpoints, prefix: freshPrefix() });
