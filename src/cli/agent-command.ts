@@ -1,4 +1,7 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { ConfigError, loadConfig, type BerthConfig } from "../config/config.js";
 import { InstanceCatalog } from "../domain/catalog/instance-catalog.js";
@@ -89,6 +92,7 @@ export function registerAgentCommand(program: Command): void {
           servers: settings.servers,
           joinToken: settings.token,
           agentId: settings.agentId,
+          installId: installIdIn(config.dataDir),
           instanceType,
           devices,
           listen: { host: "0.0.0.0", port: settings.advertise?.port ?? 0 },
@@ -149,4 +153,18 @@ function checkFlags(flags: AgentFlags, config: BerthConfig) {
       `--instance-type ${flags.instanceType} is not a known instance type; known types include ${catalog.suggest(flags.instanceType).join(", ")}`,
     );
   return { servers, token, agentId, advertise, gpus, catalog, instanceType: flags.instanceType };
+}
+
+/** The random id this installation keeps in its data dir, made on first start: it tells a restart of this agent from another host using its name. */
+function installIdIn(dataDir: string): string {
+  const file = join(dataDir, "agent-install-id");
+  try {
+    const kept = readFileSync(file, "utf8").trim();
+    if (/^[A-Za-z0-9_-]{8,64}$/.test(kept)) return kept;
+  } catch {
+    // None yet: made below.
+  }
+  const made = randomBytes(16).toString("base64url");
+  writeFileSync(file, `${made}\n`, { mode: 0o600 });
+  return made;
 }

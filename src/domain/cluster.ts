@@ -23,6 +23,8 @@ export interface AgentLeaseRecord {
   agentId: string;
   leaseId: string;
   ttlSeconds: number;
+  /** The installId of the agent holding the lease (see RegisterRequest). */
+  installId?: string;
 }
 
 /** A running `berth server`; exists while its lease lives. */

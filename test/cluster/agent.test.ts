@@ -192,6 +192,22 @@ describe("berth agent", () => {
       }
     }
   });
+
+  it("refuses a second host registering under a live agent's name, so the first keeps its copies; the second joins once the first is gone", async () => {
+    const { agent, status } = await deployOnAgent(cluster, "gpu-twin");
+    // Another host with the same --name (two hosts with one host name) and its own data dir.
+    const twin = startAgent({ servers: [cluster.server.url], token: cluster.secrets.joinToken, name: "gpu-twin" });
+    try {
+      await twin.waitForLog((l) => messageOf(l).includes("agent id gpu-twin is held by another live agent") && messageOf(l).includes("--name"));
+      assert.ok(processAlive(status.pid!), "the first agent's copy still runs");
+      assert.ok(!agent.logs.some((l) => /lease is gone/.test(messageOf(l))), `the first agent kept its lease: ${lastMessages(agent.logs)}`);
+      assert.ok(!twin.logs.some((l) => messageOf(l).startsWith("registered with")), "the twin did not register");
+      await agent.kill();
+      await twin.waitForLog((l) => messageOf(l).startsWith(`registered with ${cluster.server.url}: agent gpu-twin`), 30_000);
+    } finally {
+      await twin.stop();
+    }
+  });
 });
 
 describe("routers and agent leases", () => {

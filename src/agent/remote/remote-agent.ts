@@ -16,6 +16,8 @@ export interface RemoteAgentOptions {
   servers: string[];
   joinToken: string;
   agentId: string;
+  /** This installation's id, kept in its data dir (see RegisterRequest.installId). */
+  installId?: string;
   instanceType: string;
   devices: DeviceInfo[];
   /** Where the proxy listens, and the address routers are told (port 0: the port it got). */
@@ -125,8 +127,9 @@ export class RemoteAgent {
   }
 
   async #register(): Promise<RegisterResponse | undefined> {
-    const { log, agentId, instanceType, devices, joinToken } = this.#options;
+    const { log, agentId, instanceType, devices, joinToken, installId } = this.#options;
     const body: RegisterRequest = { agentId, instanceType, advertise: `${this.#advertised.host}:${this.#advertised.port}`, devices };
+    if (installId !== undefined) body.installId = installId;
     let failures = 0;
     while (!this.#stopping) {
       try {
@@ -140,6 +143,8 @@ export class RemoteAgent {
           );
           return answer.body;
         }
+        // Another host holds this agent id: wait for its lease to lapse (a predecessor whose data dir was wiped), never take it over.
+        if (answer.status === 409) throw new ReplicasUnreachable(`${answer.server} answered 409: ${answer.body?.message ?? ""}`);
         if (answer.status >= 400 && answer.status < 500)
           throw new AgentRefused(`${answer.server} refused to register agent ${agentId} (${answer.status}): ${answer.body?.message ?? "no message"}`);
         throw new ReplicasUnreachable(`${answer.server} answered ${answer.status}: ${answer.body?.message ?? ""}`);

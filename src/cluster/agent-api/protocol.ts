@@ -13,6 +13,11 @@ export interface RegisterRequest {
   /** host:port of the agent's copy proxy. */
   advertise: string;
   devices: DeviceInfo[];
+  /**
+   * A random id the agent keeps in its data dir: an agent restarting takes over its own live lease at once,
+   * while another host registering under the same agentId is refused (409) until that lease has lapsed.
+   */
+  installId?: string;
 }
 
 export interface RegisterResponse {
