@@ -97,7 +97,7 @@ export function registerServerCommand(program: Command): void {
           if (e.code === "EADDRINUSE") log.error(`port ${config.port} on ${config.host} is already in use; stop the other process or pass --port`);
           // Plain stderr, like a config error: the pretty logger writes from a worker that exit() may cut off.
           else if (fault) process.stderr.write(`berth: ${storageMessages.startup(fault.kind, fault.dataDir, fault.code)}\n`);
-          else if (e.name === "CopyUserError" || e.name === "StoreUnavailableError") log.error(e.message);
+          else if (e.name === "CopyUserError" || e.name === "StoreUnavailableError" || e.name === "ReplicaIdInUseError") log.error(e.message);
           else log.error({ err: error }, "Berth failed to start");
           log.flush?.();
           process.exit(1);

@@ -40,8 +40,29 @@ export class ReplicaRegistry {
   }
 
   async start(): Promise<void> {
+    await this.#waitForTheId();
     await this.#register();
     this.#schedule();
+  }
+
+  /**
+   * Another live replica may hold this id (two hosts with one host name and port, or one --replica-id given
+   * twice): putting the entry would take it from that replica, which would drop out of the cluster view and
+   * the metric fan-out. An entry with this replica's own URL is its previous run, taken over at once; any other
+   * is waited for, for as long as a dead holder's lease takes to lapse, then refused.
+   */
+  async #waitForTheId(): Promise<void> {
+    const { store, replicaId, url, ttlSeconds, clock } = this.#options;
+    const deadline = clock.now() + ttlSeconds * 1000 + 1000;
+    for (;;) {
+      const holder = (await store.get("replica", keys.replica(replicaId)))?.value;
+      if (!holder || holder.url === url) return;
+      if (clock.now() >= deadline)
+        throw new ReplicaIdInUseError(
+          `replica id ${replicaId} is held by another live replica, advertised as ${holder.url}: give each replica its own --replica-id (cluster.replicaId, BERTH_REPLICA_ID); the default, <hostname>-<port>, is the same on two hosts with one host name`,
+        );
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 250));
+    }
   }
 
   async stop(): Promise<void> {
@@ -80,5 +101,13 @@ export class ReplicaRegistry {
       if (!this.#failing) log.warn({ err: error, replicaId }, `cannot renew replica/${replicaId}; retrying every ${this.#options.ttlSeconds / 3} s`);
       this.#failing = true;
     }
+  }
+}
+
+/** Another live replica holds this replica's id; the server does not start. */
+export class ReplicaIdInUseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ReplicaIdInUseError";
   }
 }

@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import { startBerth } from "../support/berth-process.js";
 import { startFleet } from "../support/cluster.js";
+import { startEtcd } from "../support/etcd.js";
 import { createComponent, createIcEndpoint, echoComponent, uniqueName } from "../support/fixtures.js";
 import { invoke } from "../support/invoke.js";
 import { eventually } from "../support/wait.js";
@@ -58,6 +59,29 @@ describe("a server replica restarted", () => {
       assert.deepEqual(traffic.failed(), [], `the other replica failed no request:\n${describeOutcomes(traffic.failed(), 0)}`);
     } finally {
       await fleet.stop();
+    }
+  });
+
+  it("a second replica started under a live replica's id exits saying so, and the first stays in the cluster", async () => {
+    const etcd = await startEtcd({ members: 1 });
+    try {
+      const first = await startBerth({ args: ["--store", etcd.storeUrl, "--replica-id", "twin"] });
+      try {
+        await assert.rejects(
+          startBerth({ args: ["--store", etcd.storeUrl, "--replica-id", "twin"] }),
+          (e: Error) => /exited with 1/.test(e.message) && /replica id twin is held by another live replica, advertised as/.test(e.message),
+        );
+        const view = await clusterView(first.url);
+        assert.deepEqual(
+          view.replicas.map((r) => [r.id, r.url]),
+          [["twin", first.listenUrl]],
+          "the first replica is still the one listed",
+        );
+      } finally {
+        await first.stop();
+      }
+    } finally {
+      await etcd.stop();
     }
   });
 });
