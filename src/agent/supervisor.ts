@@ -7,6 +7,7 @@ import { ArtifactError } from "../artifacts/artifact-error.js";
 import type { ArtifactCache } from "../artifacts/cache.js";
 import { vetProcessEnvironment, type CopySandbox } from "./copy-sandbox.js";
 import { ping } from "./health.js";
+import { OutputBudget, type OutputBudgetLimits } from "./output-budget.js";
 import { callEngine } from "./engine-sleep.js";
 import { ImageUnavailableError } from "../containers/image-pulls.js";
 import { containerPort } from "../containers/run-command.js";
@@ -41,6 +42,8 @@ export interface SupervisorDeps {
   timings: SupervisorTimings;
   /** Each line the copy's process writes (`berth logs`). */
   onOutput?: (stream: "stdout" | "stderr", text: string) => void;
+  /** How much of the copy's output the server log takes (default: defaultOutputBudget). */
+  outputBudget?: OutputBudgetLimits;
   /** Set where engines may be parked: a stopped copy of a parkable image leaves its engine here (src/agent/parked-engines.ts). */
   parking?: ParkingTicket;
   /** A parked engine of this copy's version that the copy takes over instead of starting a process. */
@@ -92,10 +95,13 @@ export class CopySupervisor {
   #stopping = false;
   #stopped?: Promise<void>;
   #wake?: () => void;
+  /** The server log's share of this copy's output, over all its restarts. */
+  readonly #outputBudget: OutputBudget;
 
   constructor(copy: CopyRecord, deps: SupervisorDeps) {
     this.copy = copy;
     this.#deps = deps;
+    this.#outputBudget = new OutputBudget(deps.outputBudget);
     this.#log = deps.log.child({ copy: copy.id });
     this.#status = { copyId: copy.id, phase: "Starting", restarts: 0, since: deps.clock.now(), firstStartAt: deps.clock.now() };
     this.#adopt = deps.adopt;
@@ -334,7 +340,7 @@ export class CopySupervisor {
     this.#engine = engine;
     engine.attach(
       (stream, text) => {
-        this.#log.info({ stream }, `[${this.copy.id}] ${text}`);
+        this.#logOutput(stream, text);
         this.#deps.onOutput?.(stream, text);
       },
       () => this.#wake?.(),
@@ -404,6 +410,27 @@ export class CopySupervisor {
     await engine.exited;
     const tail = engine.output.length > 0 ? ` Last output: ${engine.output.slice(-3).join(" | ")}` : "";
     return { error: `${engine.exitText} while serving.${tail}`, becameReady: true };
+  }
+
+  /**
+   * A line of the copy's output into the server log, within the copy's output budget: a process that writes
+   * without pause would otherwise outrun the log writer, whose backlog grows in memory without bound.
+   */
+  #logOutput(stream: "stdout" | "stderr", text: string): void {
+    const admitted = this.#outputBudget.admit(this.#deps.clock.now(), Buffer.byteLength(text));
+    if (admitted.firstDropped) {
+      const { bytesPerSecond, burstBytes } = this.#outputBudget.limits;
+      this.#log.warn(
+        `copy ${this.copy.id} writes output faster than the server log takes from one copy (${Math.round(bytesPerSecond / 1024)} KiB/s, bursts of ${Math.round(burstBytes / 1024)} KiB); ` +
+          `its lines are left out of this log until it slows down, and counted. 'berth logs ${this.copy.owner.type === "component" ? this.copy.owner.name : this.copy.endpointName}' still shows its last lines.`,
+      );
+    }
+    if (!admitted.log) return;
+    if (admitted.dropped)
+      this.#log.warn(
+        `copy ${this.copy.id}: ${admitted.dropped.lines} line(s) of its output (${admitted.dropped.bytes} bytes) were left out of this log: it wrote faster than ${Math.round(this.#outputBudget.limits.bytesPerSecond / 1024)} KiB/s`,
+      );
+    this.#log.info({ stream }, `[${this.copy.id}] ${text}`);
   }
 
   #pause(ms: number): Promise<void> {

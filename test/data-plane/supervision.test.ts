@@ -7,13 +7,23 @@ import { copyOf, invoke, waitForInFlight } from "../support/invoke.js";
 import { placement } from "../support/placement.js";
 import { eventually } from "../support/wait.js";
 
+const chattyServer = `
+require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.argv[1]), "127.0.0.1");
+const line = "x".repeat(1000) + "\\n";
+const flood = () => { while (process.stdout.write(line)); process.stdout.once("drain", flood); };
+flood();`;
+
 describe("copy supervision", () => {
   let berth: BerthProcess;
   let endpoint: string;
   before(async () => {
     berth = await startBerth({
       config: {
-        images: { "test/crash": { command: [process.execPath, "-e", "console.error('model weights are corrupt'); process.exit(3)"] } },
+        images: {
+          "test/crash": { command: [process.execPath, "-e", "console.error('model weights are corrupt'); process.exit(3)"] },
+          // A model server that answers /ping and prints 1 KB lines as fast as its stdout takes them.
+          "test/chatty": { command: [process.execPath, "-e", chattyServer, "{port}"] },
+        },
         // No container engine, so an unknown image cannot run whether or not podman is installed.
         containers: { engine: "none" },
         copies: { livenessIntervalSeconds: 1 },
@@ -95,6 +105,17 @@ describe("copy supervision", () => {
     const failed = await waitForComponent(berth.sagemaker, name, "Failed");
     assert.match(failed.FailureReason!, /cannot run image 'example\.com\/private\/model:1\.0'/);
     assert.match(failed.FailureReason!, /under 'images:' in the config file/);
+  });
+
+  it("leaves out of the server log what a copy writes beyond its output budget, and says how much", async () => {
+    const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { image: "test/chatty", accelerators: 0 }));
+    const copyId = `${name}-1`;
+    await berth.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith(`copy ${copyId} writes output faster than the server log takes from one copy`));
+    const counted = await berth.waitForLog(
+      (l) => typeof l.msg === "string" && new RegExp(`^copy ${copyId}: \\d+ line\\(s\\) of its output \\(\\d+ bytes\\) were left out of this log`).test(l.msg),
+    );
+    assert.equal(counted.level, 40, "a warning");
+    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
   });
 
   it("drains a deleted component: requests in flight finish, then its copies stop", async () => {
