@@ -50,6 +50,9 @@ export function containerRunArgs(engine: ContainerEngine, image: string, ctx: Co
   args.push(`--publish=127.0.0.1:${ctx.hostPort}:${containerPort}`);
   args.push(`--label=${containerLabels.copy}=${ctx.copyId}`, `--label=${containerLabels.endpoint}=${ctx.endpointName}`);
   args.push(`--label=${containerLabels.component}=${ctx.ownerName}`, `--label=${containerLabels.agent}=${ctx.agentLabel}`);
+  // The agent reads the container's output from the client and keeps it within bounds (CopyLogs, the server
+  // log's output budget); the engine's own log file of it would grow on disk for as long as the container runs.
+  args.push("--log-driver=none");
   args.push(`--env-file=${ctx.envFile}`);
   for (const [key, value] of Object.entries(ctx.inlineEnvironment)) args.push(`--env=${key}=${value}`);
   if (ctx.devices.length > 0) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { DeleteInferenceComponentCommand, DescribeInferenceComponentCommand } from "@aws-sdk/client-sagemaker";
 import type { BerthProcess } from "../support/berth-process.js";
-import { contractImage, containersLabelled } from "../support/container-images.js";
+import { contractImage, containersLabelled, inspectContainer } from "../support/container-images.js";
 import { ask, createContainerComponent, startContainerServer, stopContainerServer } from "../support/container-models.js";
 import { waitForInFlight } from "../support/invoke.js";
 import { placement } from "../support/placement.js";
@@ -68,6 +68,9 @@ describe("supervising container copies", () => {
     const { name } = await createContainerComponent(berth.sagemaker, endpoint, { image: contractImage.v1 });
     const copyId = `${name}-1`;
     await berth.waitForLog((l) => l.msg === `[${copyId}] model v1 serving on 0.0.0.0:8080; model files: (none)`, 10_000);
+    // The agent has the output; the engine keeps no log file of its own, which would grow on disk while the container runs.
+    const [container] = await containersLabelled(`berth.copy=${copyId}`);
+    assert.equal((await inspectContainer(container!.id)).HostConfig.LogConfig?.Type, "none");
     await ask(berth.runtime, endpoint, name, { allocateMiB: 1 });
     await berth.waitForLog((l) => l.msg === `[${copyId}] allocating 1 MiB`, 10_000);
     await berth.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith(`[${copyId}] POST /invocations 200 `), 10_000);

@@ -100,6 +100,7 @@ export interface ContainerInspection {
     CpuPeriod: number;
     PortBindings: Record<string, { HostIp: string; HostPort: string }[] | null>;
     SecurityOpt: string[] | null;
+    LogConfig?: { Type: string; Path?: string };
   };
   Mounts: { Type: string; Source: string; Destination: string; RW: boolean; Options?: string[] }[];
   ImageName?: string;
