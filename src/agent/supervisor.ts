@@ -59,6 +59,8 @@ export interface SupervisorTimings {
   livenessFailures: number;
   backoffMinMs: number;
   backoffMaxMs: number;
+  /** How long a copy must serve before a failure counts as a first one again (restarting after backoffMinMs). */
+  backoffResetMs: number;
   drainTimeoutMs: number;
   stopGraceMs: number;
 }
@@ -72,9 +74,15 @@ export const defaultTimings: SupervisorTimings = {
   livenessFailures: 3,
   backoffMinMs: 1_000,
   backoffMaxMs: 30_000,
+  // A server that crashes soon after each start (a bad request it replays, a leak) backs off like one that
+  // never starts; one that served a minute is restarted at once.
+  backoffResetMs: 60_000,
   drainTimeoutMs: 60_000,
   stopGraceMs: 30_000,
 };
+
+/** How an attempt to run the copy ended; `readyAt`: when it passed /ping, if it did. */
+type Outcome = { error: string; terminal?: boolean; readyAt?: number };
 
 /**
  * Runs one copy: fetches its artifact, starts its process with its devices and limits, waits for /ping,
@@ -147,7 +155,8 @@ export class CopySupervisor {
         this.#log.error(`copy ${this.copy.id} cannot start: ${outcome.error}`);
         return;
       }
-      failures = outcome.becameReady ? 1 : failures + 1;
+      const served = outcome.readyAt === undefined ? 0 : this.#deps.clock.now() - outcome.readyAt;
+      failures = served >= this.#deps.timings.backoffResetMs ? 1 : failures + 1;
       const backoff = Math.min(this.#deps.timings.backoffMaxMs, this.#deps.timings.backoffMinMs * 2 ** (failures - 1));
       this.#publish({ phase: "Starting", lastError: outcome.error, restarts: this.#status.restarts + 1, pid: undefined });
       this.#log.warn(`copy ${this.copy.id}: ${outcome.error}; restarting in ${Math.round(backoff / 1000)} s`);
@@ -155,7 +164,7 @@ export class CopySupervisor {
     }
   }
 
-  async #attempt(): Promise<{ error: string; terminal?: boolean; becameReady?: boolean }> {
+  async #attempt(): Promise<Outcome> {
     const spec = this.copy.spec;
     let modelDir: string | undefined;
     if (spec.artifactUrl) {
@@ -305,7 +314,7 @@ export class CopySupervisor {
     };
   }
 
-  async #spawn(port: number, prepared: PreparedCopy): Promise<{ error: string; terminal?: boolean; becameReady?: boolean }> {
+  async #spawn(port: number, prepared: PreparedCopy): Promise<Outcome> {
     const release = async () => {
       await prepared.release().catch((error) => this.#log.warn({ err: error }, `could not clean up after copy ${this.copy.id}`));
       this.#deps.ports.release(port);
@@ -336,7 +345,7 @@ export class CopySupervisor {
   }
 
   /** Waits for the engine's /ping, then checks it while it serves; `adopted` when it is a parked engine taken over. */
-  async #serve(engine: EngineProcess, adopted?: ParkedEngine): Promise<{ error: string; terminal?: boolean; becameReady?: boolean }> {
+  async #serve(engine: EngineProcess, adopted?: ParkedEngine): Promise<Outcome> {
     this.#engine = engine;
     engine.attach(
       (stream, text) => {
@@ -357,7 +366,7 @@ export class CopySupervisor {
     }
   }
 
-  async #watch(engine: EngineProcess, adopted?: ParkedEngine): Promise<{ error: string; terminal?: boolean; becameReady?: boolean }> {
+  async #watch(engine: EngineProcess, adopted?: ParkedEngine): Promise<Outcome> {
     const { port, prepared } = engine;
     const devices = this.copy.devices.join(",");
     // The PID is stored before the copy can serve, so a restarted agent can always find it.
@@ -389,6 +398,7 @@ export class CopySupervisor {
       const tail = (engine.output.length > 0 ? ` Last output: ${engine.output.slice(-3).join(" | ")}` : "") + (advice ? ` To fix: ${advice}` : "");
       return { error: (exitText ? `${exitText} before passing /ping.` : `it did not pass GET /ping within ${this.copy.spec.startupTimeoutSeconds} s.`) + tail };
     }
+    const readyAt = this.#deps.clock.now();
     this.#publish({ phase: "Ready" });
     this.#log.info(`copy ${this.copy.id} is ready on port ${port}`);
     let misses = 0;
@@ -403,13 +413,13 @@ export class CopySupervisor {
         );
       if (misses >= this.#deps.timings.livenessFailures) {
         await engine.kill(this.#deps.timings.stopGraceMs, this.#deps.clock, this.#log, `copy ${this.copy.id}`);
-        return { error: `it failed ${misses} health checks in a row (${result.detail}).`, becameReady: true };
+        return { error: `it failed ${misses} health checks in a row (${result.detail}).`, readyAt };
       }
     }
     if (this.#stopping) return { error: "stopped" };
     await engine.exited;
     const tail = engine.output.length > 0 ? ` Last output: ${engine.output.slice(-3).join(" | ")}` : "";
-    return { error: `${engine.exitText} while serving.${tail}`, becameReady: true };
+    return { error: `${engine.exitText} while serving.${tail}`, readyAt };
   }
 
   /**

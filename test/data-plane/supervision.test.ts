@@ -13,6 +13,10 @@ const line = "x".repeat(1000) + "\\n";
 const flood = () => { while (process.stdout.write(line)); process.stdout.once("drain", flood); };
 flood();`;
 
+const crashAfterReadyServer = `
+require("node:http").createServer((q, s) => { s.end("ok"); setTimeout(() => { console.error("segfault in the tokenizer"); process.exit(5); }, 200); })
+  .listen(Number(process.argv[1]), "127.0.0.1");`;
+
 describe("copy supervision", () => {
   let berth: BerthProcess;
   let endpoint: string;
@@ -23,6 +27,8 @@ describe("copy supervision", () => {
           "test/crash": { command: [process.execPath, "-e", "console.error('model weights are corrupt'); process.exit(3)"] },
           // A model server that answers /ping and prints 1 KB lines as fast as its stdout takes them.
           "test/chatty": { command: [process.execPath, "-e", chattyServer, "{port}"] },
+          // A model server that passes its first /ping, then crashes: as one that fails on a request it is sent at once.
+          "test/crash-after-ready": { command: [process.execPath, "-e", crashAfterReadyServer, "{port}"] },
         },
         // No container engine, so an unknown image cannot run whether or not podman is installed.
         containers: { engine: "none" },
@@ -96,6 +102,17 @@ describe("copy supervision", () => {
     assert.equal(described.InferenceComponentStatus, "Creating");
     assert.match(described.FailureReason!, /the process exited with code 3 before passing \/ping/);
     assert.match(described.FailureReason!, /model weights are corrupt/);
+    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
+  });
+
+  it("backs off a copy that crashes soon after each start, as one that never starts", async () => {
+    const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { image: "test/crash-after-ready", accelerators: 0 }), null);
+    const copyId = `${name}-1`;
+    const restart = (seconds: number) => (l: Record<string, unknown>) =>
+      typeof l.msg === "string" &&
+      l.msg.startsWith(`copy ${copyId}: the process exited with code 5 while serving.`) &&
+      l.msg.endsWith(`restarting in ${seconds} s`);
+    for (const seconds of [1, 2, 4]) await berth.waitForLog(restart(seconds), 30_000);
     await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
   });
 
