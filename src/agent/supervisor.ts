@@ -383,11 +383,14 @@ export class CopySupervisor {
     const startupMs = this.copy.spec.startupTimeoutSeconds * 1000;
     const deadline = this.#deps.clock.now() + startupMs;
     let ready = false;
+    let lastPing: string | undefined;
     while (!this.#stopping && engine.alive && this.#deps.clock.now() < deadline) {
-      if ((await ping(port)).ok) {
+      const result = await ping(port);
+      if (result.ok) {
         ready = true;
         break;
       }
+      lastPing = result.detail;
       await this.#pause(this.#deps.timings.pingIntervalMs);
     }
     if (this.#stopping) return { error: "stopped" };
@@ -396,7 +399,8 @@ export class CopySupervisor {
       await engine.kill(this.#deps.timings.stopGraceMs, this.#deps.clock, this.#log, `copy ${this.copy.id}`);
       const advice = prepared.explain?.(engine.output);
       const tail = (engine.output.length > 0 ? ` Last output: ${engine.output.slice(-3).join(" | ")}` : "") + (advice ? ` To fix: ${advice}` : "");
-      return { error: (exitText ? `${exitText} before passing /ping.` : `it did not pass GET /ping within ${this.copy.spec.startupTimeoutSeconds} s.`) + tail };
+      if (exitText) return { error: `${exitText} before passing /ping.${tail}` };
+      return { error: `${this.#notReady(lastPing, prepared)}${tail}` };
     }
     const readyAt = this.#deps.clock.now();
     this.#publish({ phase: "Ready" });
@@ -420,6 +424,16 @@ export class CopySupervisor {
     await engine.exited;
     const tail = engine.output.length > 0 ? ` Last output: ${engine.output.slice(-3).join(" | ")}` : "";
     return { error: `${engine.exitText} while serving.${tail}`, readyAt };
+  }
+
+  /** Why a copy that is still running did not become ready: what /ping last answered, and what to change. */
+  #notReady(lastPing: string | undefined, prepared: PreparedCopy): string {
+    const seconds = this.copy.spec.startupTimeoutSeconds;
+    const where = prepared.stop ? ` on port ${containerPort} of all its addresses (0.0.0.0; SAGEMAKER_BIND_TO_PORT says which)` : "";
+    return (
+      `it did not pass GET /ping within ${seconds} s (last try: ${lastPing ?? "none"}). ` +
+      `Its server must answer GET /ping with 200${where}; if the model takes longer than ${seconds} s to load, raise ContainerStartupHealthCheckTimeoutInSeconds.`
+    );
   }
 
   /**

@@ -17,6 +17,8 @@ const crashAfterReadyServer = `
 require("node:http").createServer((q, s) => { s.end("ok"); setTimeout(() => { console.error("segfault in the tokenizer"); process.exit(5); }, 200); })
   .listen(Number(process.argv[1]), "127.0.0.1");`;
 
+const unhealthyServer = `require("node:http").createServer((q, s) => { s.statusCode = 500; s.end("loading"); }).listen(Number(process.argv[1]), "127.0.0.1");`;
+
 describe("copy supervision", () => {
   let berth: BerthProcess;
   let endpoint: string;
@@ -28,6 +30,8 @@ describe("copy supervision", () => {
           // A model server that answers /ping and prints 1 KB lines as fast as its stdout takes them.
           "test/chatty": { command: [process.execPath, "-e", chattyServer, "{port}"] },
           // A model server that passes its first /ping, then crashes: as one that fails on a request it is sent at once.
+          // A model server that runs but never becomes healthy: /ping answers 500.
+          "test/unhealthy": { command: [process.execPath, "-e", unhealthyServer, "{port}"] },
           "test/crash-after-ready": { command: [process.execPath, "-e", crashAfterReadyServer, "{port}"] },
         },
         // No container engine, so an unknown image cannot run whether or not podman is installed.
@@ -113,6 +117,25 @@ describe("copy supervision", () => {
       l.msg.startsWith(`copy ${copyId}: the process exited with code 5 while serving.`) &&
       l.msg.endsWith(`restarting in ${seconds} s`);
     for (const seconds of [1, 2, 4]) await berth.waitForLog(restart(seconds), 30_000);
+    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
+  });
+
+  it("says what /ping last answered when a copy does not become healthy in time, and what to change", async () => {
+    const input = echoComponent(endpoint, { image: "test/unhealthy", accelerators: 0 });
+    input.Specification!.StartupParameters = { ContainerStartupHealthCheckTimeoutInSeconds: 60 };
+    const name = await createComponent(berth.sagemaker, input, null);
+    const described = await eventually(
+      async () => {
+        const d = await berth.sagemaker.send(new DescribeInferenceComponentCommand({ InferenceComponentName: name }));
+        return /did not pass GET \/ping within 60 s/.test(d.FailureReason ?? "") ? d : undefined;
+      },
+      { timeoutMs: 180_000, what: `the FailureReason of ${name} to say why its copy is not ready` },
+    );
+    assert.match(described.FailureReason!, /\(last try: GET \/ping answered 500\)/);
+    assert.match(
+      described.FailureReason!,
+      /must answer GET \/ping with 200; if the model takes longer than 60 s to load, raise ContainerStartupHealthCheckTimeoutInSeconds/,
+    );
     await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
   });
 
