@@ -97,7 +97,10 @@ function componentChange(
     const status = component.status === "InService" ? undefined : "InService";
     return { name: component.name, status, failureReason: component.failureReason ? null : undefined };
   }
-  const change: ComponentChange = { name: component.name, failureReason: reason ?? (component.failureReason ? null : undefined) };
+  // A Failed component keeps the reason it failed with until a copy has a newer one (or it serves again):
+  // a copy started again after the failure has no error yet, and Failed with no FailureReason tells nobody why.
+  const stale = component.failureReason && component.status !== "Failed" ? null : undefined;
+  const change: ComponentChange = { name: component.name, failureReason: reason ?? stale };
   if (component.status === "Creating" || component.status === "Updating") {
     const deadline = component.lastModifiedAt + component.resolved.startupTimeoutSeconds * 1000;
     if (trouble.terminal) {
