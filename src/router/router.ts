@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { IncomingHttpHeaders } from "node:http";
+import { maxHeaderSize, type IncomingHttpHeaders } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
@@ -526,6 +526,11 @@ export class Router {
     if (code === "UND_ERR_HEADERS_TIMEOUT") {
       finish("timeout");
       return runtimeErrors.modelTimeout(this.#options.invokeTimeoutMs / 1000);
+    }
+    // The copy answered, with more header bytes than HTTP clients read: its fault, not a copy that is down.
+    if (code === "UND_ERR_HEADERS_OVERFLOW") {
+      finish("model_5xx");
+      return runtimeErrors.responseHeadersTooLarge(copy.id, maxHeaderSize);
     }
     this.#failing.failed(copy);
     finish("unreachable");

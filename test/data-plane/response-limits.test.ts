@@ -47,6 +47,17 @@ describe("the limits on a model's answer", () => {
     assert.equal((await invoke(berth.runtime, endpoint, echo, "whole again")).body, "whole again", "the next answer arrives whole");
   });
 
+  it("answers ModelError naming the model's oversized headers, and keeps the copy in service", async () => {
+    await assert.rejects(invoke(berth.runtime, endpoint, echo, "x", "header_bytes=100000"), (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
+      assert.equal(e.name, "ModelError");
+      assert.equal(e.$metadata?.httpStatusCode, 424);
+      assert.match(e.message, /The model container answered with response headers larger than \d+ bytes, the most Berth reads/);
+      assert.match(e.message, /Return smaller headers/);
+      return true;
+    });
+    assert.equal((await invoke(berth.runtime, endpoint, echo, "fine")).body, "fine", "the copy still serves");
+  });
+
   it("streams an answer larger than 6 MB whole, in events of at most 64 KiB", async () => {
     const total = 8_000_000;
     const response = await berth.runtime.send(

@@ -92,6 +92,10 @@ export const runtimeErrors = {
     modelFailure(
       `The model's response is larger than ${limit} bytes, the most InvokeEndpoint returns; Berth dropped it. Return a smaller response, or call InvokeEndpointWithResponseStream, which has no total limit.`,
     ),
+  responseHeadersTooLarge: (copy: string, limit: number) =>
+    modelFailure(
+      `The model container answered with response headers larger than ${limit} bytes, the most Berth reads; Berth dropped the answer. Return smaller headers (see the server log of copy ${copy}).`,
+    ),
   responseCut: (copy: string, detail: string) =>
     modelFailure(
       `The model container closed its connection before its response was complete (${detail}); Berth sent no part of it. See the server log of copy ${copy}.`,

@@ -28,6 +28,7 @@ export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, re
       let respondBytes: number | undefined;
       let errorBodyBytes: number | undefined;
       let cutAfterHeaders = false;
+      let headerBytes: number | undefined;
       let sessionTtlS = 3600;
       let closeSession = false;
       const header = req.headers["x-amzn-sagemaker-custom-attributes"];
@@ -40,6 +41,7 @@ export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, re
         respondBytes = byteCount(attributes.get("respond_bytes"));
         errorBodyBytes = byteCount(attributes.get("error_body_bytes"));
         cutAfterHeaders = attributes.get("cut_after_headers") === "1";
+        headerBytes = byteCount(attributes.get("header_bytes"));
         const wantTtl = Number(attributes.get("session_ttl_s"));
         if (attributes.has("session_ttl_s") && Number.isInteger(wantTtl)) sessionTtlS = wantTtl;
         closeSession = attributes.get("session") === "close";
@@ -72,6 +74,8 @@ export function createEchoHandler(config: EchoConfig): (req: IncomingMessage, re
           "Content-Length": length,
           "X-Amzn-SageMaker-Custom-Attributes": copyAttribute,
           ...session,
+          // A model whose answer carries more header bytes than HTTP clients read.
+          ...(headerBytes ? { "X-Echo-Padding": "p".repeat(Math.min(headerBytes, 1024 * 1024)) } : {}),
         });
         // A model that crashes mid-answer: half the declared body, then the connection closes.
         const cutAt = cutAfterHeaders ? Math.floor(length / 2) : undefined;
