@@ -1,8 +1,15 @@
 import type { InstanceTypeSpec } from "./catalog/instance-type.js";
 import { checkShare } from "./accelerator-share.js";
-import { instanceCapacity, requirementsToResources, type CapacityOptions, type ComputeResourceRequirements, type DeviceShare } from "./compute.js";
+import {
+  instanceCapacity,
+  requirementsToResources,
+  type CapacityOptions,
+  type ComputeResourceRequirements,
+  type DeviceShare,
+  type Resources,
+} from "./compute.js";
 import { sageMakerErrors } from "./errors/sagemaker.js";
-import { shortfalls } from "./fit.js";
+import { shortfalls, type Shortfall } from "./fit.js";
 import type { ModelRecord, PlacementStrategy, ProductionVariant, ResolvedSpec } from "./resources.js";
 
 export interface ComponentSpecification {
@@ -32,6 +39,20 @@ export interface ResolveContext {
   version: number;
 }
 
+/** What one copy reserves. A share stands for its device, so the copy needs no whole one. */
+export function copyNeeds(requirements: ComputeResourceRequirements, share?: DeviceShare): Resources {
+  return { ...requirementsToResources(requirements), ...(share ? { accelerators: 0 } : {}) };
+}
+
+/**
+ * Why one copy can never be placed on an instance of the type: what it needs beyond an empty instance, as the
+ * scheduler sees it (the fit check of src/domain/fit.ts). CreateInferenceComponent and UpdateInferenceComponent
+ * refuse such a copy, and `berth deploy` checks its file with it before changing anything.
+ */
+export function copyShortfalls(needs: Resources, instanceType: InstanceTypeSpec, capacity: CapacityOptions): Shortfall[] {
+  return shortfalls(instanceCapacity(instanceType, capacity), needs);
+}
+
 /**
  * Turns a specification into what a copy runs and reserves. The IC's container settings override the
  * model's, and its environment is laid over the model's. Refuses a copy that fails the scheduler's fit check
@@ -55,10 +76,8 @@ export function resolveSpec(spec: ComponentSpecification, ctx: ResolveContext): 
       acceleratorsRequired: requirements.NumberOfAcceleratorDevicesRequired,
     });
   }
-  // A share stands for its device, so the copy needs no whole one.
-  const needs = { ...requirementsToResources(requirements), ...(share ? { accelerators: 0 } : {}) };
-  // An empty instance of the variant's type, as the scheduler sees it: the copy must fit there at least.
-  const short = shortfalls(instanceCapacity(ctx.instanceType, ctx.capacity), needs);
+  const needs = copyNeeds(requirements, share);
+  const short = copyShortfalls(needs, ctx.instanceType, ctx.capacity);
   if (short.length > 0) throw sageMakerErrors.componentTooLarge(ctx.componentName, ctx.endpointName, ctx.instanceType.instanceType, short);
   return {
     version: ctx.version,

@@ -177,6 +177,45 @@ describe("berth deploy -f", () => {
     await t.assert.rejects(server.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint })), /Could not find endpoint/);
   });
 
+  it("refuses a component whose copy cannot fit one instance of the endpoint's type before changing anything, exit code 2", async (t: TestContext) => {
+    // The deploy used to create the endpoint config, the endpoint and the first component, and only then
+    // exit 1 when the server refused the component too large for ml.g5.12xlarge (4 accelerators, 48 cores, 192 GiB).
+    const endpoint = uniqueName("dep");
+    const small = uniqueName("dep-echo");
+    const big = uniqueName("dep-big");
+    const huge = uniqueName("dep-huge");
+    const file = appFile(endpoint, small, {
+      extra: {
+        components: [
+          { name: small, image: "berth/echo", cpuCores: 0.5, memoryMiB: 256 },
+          { name: big, image: "berth/echo", cpuCores: 100, memoryMiB: 256 },
+          { name: huge, image: "berth/echo", accelerators: 8, memoryMiB: 300000 },
+        ],
+      },
+    });
+    const run = await berth(server, ["deploy", "-f", file, "--yes"]);
+    t.assert.equal(run.code, 2, run.stderr);
+    t.assert.equal(run.stdout, "");
+    t.assert.match(run.stderr, /cannot be applied; nothing was changed:/);
+    t.assert.match(
+      run.stderr,
+      new RegExp(
+        `components\\[1\\] \\(${big}\\): one copy needs more than one ml\\.g5\\.12xlarge instance has \\(CPU cores: needs 100, has 48\\)\\. ` +
+          `Lower the component's cpuCores, or use a larger endpoint\\.instanceType\\.`,
+      ),
+    );
+    t.assert.match(
+      run.stderr,
+      new RegExp(
+        `components\\[2\\] \\(${huge}\\): .*\\(accelerator devices: needs 8, has 4; memory: needs 300000 MiB, has 196608 MiB\\)\\. Lower the component's accelerators, memoryMiB,`,
+      ),
+    );
+    t.assert.doesNotMatch(run.stderr, new RegExp(small));
+    t.assert.doesNotMatch(run.stderr, stackTrace);
+    await t.assert.rejects(server.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint })), /Could not find endpoint/);
+    await t.assert.rejects(describeComponent(small), /Could not find inference component/);
+  });
+
   it("routes by prefix when the file asks for PREFIX_AWARE, shows a threshold change as a diff, and refuses routing without its prefixAware", async (t: TestContext) => {
     const endpoint = uniqueName("dep");
     const component = uniqueName("dep-echo");

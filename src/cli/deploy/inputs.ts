@@ -4,6 +4,10 @@ import { applicationAutoscalingModel } from "../../api/shapes/application-autosc
 import { sagemakerModel } from "../../api/shapes/sagemaker.generated.js";
 import { ShapeValidator } from "../../api/shapes/validate.js";
 import { sageMakerDeviations } from "../../api/sagemaker/service.js";
+import { copyNeeds, copyShortfalls } from "../../domain/component-spec.js";
+import { InstanceCatalog } from "../../domain/catalog/instance-catalog.js";
+import type { ComputeResourceRequirements } from "../../domain/compute.js";
+import { describeShortfalls } from "../../domain/errors/sagemaker.js";
 import { AppFileError, type AppSpec, type ComponentSpec, type EndpointSpec, type ModelSpec } from "./app-file.js";
 
 export const copyCountDimension = "sagemaker:inference-component:DesiredCopyCount";
@@ -51,6 +55,7 @@ export function desiredState(app: AppSpec, file: string): DesiredState {
     components: app.components.map((c) => component(c, app.endpoint)),
   };
   checkShapes(state, app, file);
+  checkCopiesFit(state, app, file);
   return state;
 }
 
@@ -168,6 +173,38 @@ function checkShapes(state: DesiredState, app: AppSpec, file: string): void {
   });
   if (problems.length > 0) throw new AppFileError(file, problems);
 }
+
+/** The catalog's types only: a type the server adds in its config (`instanceTypes`) is unknown here, and not checked. */
+const catalog = new InstanceCatalog();
+/**
+ * The server keeps `memoryHeadroomFraction` of each instance's memory back (10% unless configured), and the CLI
+ * cannot know its setting: memory is checked against the whole instance, so no file the server accepts is refused.
+ */
+const wholeInstance = { memoryHeadroomFraction: 0 };
+
+/**
+ * CreateInferenceComponent and UpdateInferenceComponent refuse a component one copy of which cannot fit one
+ * empty instance of the endpoint's type: check every component with the server's own rule before anything
+ * changes, so a file with one too large leaves the endpoint, its config and the other components as they were.
+ */
+function checkCopiesFit(state: DesiredState, app: AppSpec, file: string): void {
+  const type = catalog.get(app.endpoint.instanceType);
+  if (!type) return;
+  const problems: string[] = [];
+  state.components.forEach((c, i) => {
+    const requirements = c.input.Specification.ComputeResourceRequirements;
+    if (!requirements || requirements.MinMemoryRequiredInMb === undefined) return;
+    const short = copyShortfalls(copyNeeds(requirements as ComputeResourceRequirements), type, wholeInstance);
+    if (short.length > 0)
+      problems.push(
+        `components[${i}] (${c.spec.name}): one copy needs more than one ${type.instanceType} instance has (${describeShortfalls(short)}). ` +
+          `Lower the component's ${short.map((s) => fileField[s.resource]).join(", ")}, or use a larger endpoint.instanceType.`,
+      );
+  });
+  if (problems.length > 0) throw new AppFileError(file, problems);
+}
+
+const fileField = { accelerators: "accelerators", cpuMillis: "cpuCores", memoryMiB: "memoryMiB" } as const;
 
 /** Drops undefined members, so inputs compare and print as the server echoes them. */
 export function compact<T extends object>(value: T): T {
