@@ -216,6 +216,25 @@ describe("berth deploy -f", () => {
     await t.assert.rejects(describeComponent(small), /Could not find inference component/);
   });
 
+  it("refuses an image that is not an image reference before changing anything, exit code 2", async (t: TestContext) => {
+    // The deploy used to create the endpoint config and the endpoint, and only then exit 1 when CreateModel refused the image.
+    const endpoint = uniqueName("dep");
+    const model = uniqueName("dep-model");
+    const component = uniqueName("dep-echo");
+    const file = appFile(endpoint, component, {
+      extra: {
+        models: [{ name: model, image: "Berth/Echo" }],
+        components: [{ name: component, model, memoryMiB: 256 }],
+      },
+    });
+    const run = await berth(server, ["deploy", "-f", file, "--yes"]);
+    t.assert.equal(run.code, 2, run.stderr);
+    t.assert.equal(run.stdout, "");
+    t.assert.match(run.stderr, /models\[0\]\.image names image 'Berth\/Echo', which is not a container image reference\. Use a name such as/);
+    t.assert.doesNotMatch(run.stderr, stackTrace);
+    await t.assert.rejects(server.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint })), /Could not find endpoint/);
+  });
+
   it("routes by prefix when the file asks for PREFIX_AWARE, shows a threshold change as a diff, and refuses routing without its prefixAware", async (t: TestContext) => {
     const endpoint = uniqueName("dep");
     const component = uniqueName("dep-echo");

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
+import { isImageReference, unpassableVariable } from "../../domain/copy-launch-rules.js";
+import { copyLaunchErrors } from "../../domain/errors/copies.js";
 
 /** What `berth deploy -f` applies (README "Deploying from a file"): one endpoint, its models and components. */
 export interface AppSpec {
@@ -92,9 +94,21 @@ const oneOf =
     if (typeof v === "string" && values.includes(v)) return v;
     problems.push(`${path}: must be one of ${values.join(", ")}, got ${shown(v)}`);
   };
+/** The server refuses a model or component whose image is not an image reference (after creating what comes before it). */
+const image: Check = (v, path, problems) => {
+  const value = text(v, path, problems);
+  if (typeof value !== "string") return undefined;
+  if (isImageReference(value)) return value;
+  problems.push(copyLaunchErrors.invalidImage(path, value).message);
+};
 const environment: Check = (v, path, problems) => {
-  if (isObject(v) && Object.values(v).every((x) => typeof x === "string" || typeof x === "number" || typeof x === "boolean"))
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
+  if (isObject(v) && Object.values(v).every((x) => typeof x === "string" || typeof x === "number" || typeof x === "boolean")) {
+    const variables = Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
+    const unpassable = unpassableVariable(variables);
+    if (unpassable === undefined) return variables;
+    problems.push(copyLaunchErrors.unpassableEnvironment(path, unpassable).message);
+    return undefined;
+  }
   problems.push(`${path}: must be a map of variable names to values (e.g. LOG_LEVEL: info), got ${shown(v)}`);
 };
 
@@ -156,7 +170,7 @@ const endpointFields = object({
 
 const modelFields = object({
   name: { check: name, required: "the model's name, which components name in their model: field" },
-  image: { check: text, required: "the container image (e.g. image: berth/echo)" },
+  image: { check: image, required: "the container image (e.g. image: berth/echo)" },
   modelDataUrl: { check: text },
   environment: { check: environment },
 });
@@ -172,7 +186,7 @@ const scalingFields = object({
 const componentFields = object({
   name: { check: name, required: "the inference component's name" },
   model: { check: name },
-  image: { check: text },
+  image: { check: image },
   artifactUrl: { check: text },
   environment: { check: environment },
   copies: { check: whole(0) },
