@@ -57,6 +57,8 @@ export interface BerthConfig {
   instanceTypes: InstanceTypeSpec[];
   /** How long the router waits for a container's answer (SageMaker: 60 s). */
   invokeTimeoutSeconds: number;
+  /** How long a connection to the API port may take to send a request's headers before it is answered 408 and closed. */
+  headersTimeoutSeconds: number;
   /** Real seconds that SageMaker's standard 60 s scaling period lasts; shortens every scaling duration alike. */
   scalingPeriodSeconds: number;
   /** How long metrics are kept, in API seconds. */
@@ -103,6 +105,7 @@ export const defaultConfig: BerthConfig = {
   containers: defaultContainers,
   instanceTypes: [],
   invokeTimeoutSeconds: 60,
+  headersTimeoutSeconds: 20,
   scalingPeriodSeconds: 60,
   metricRetentionSeconds: 24 * 3600,
   instanceIdleReleaseSeconds: 600,
@@ -226,6 +229,9 @@ function check(raw: Record<string, unknown>): BerthConfig {
   const invokeTimeoutSeconds = Number(raw.invokeTimeoutSeconds);
   if (!(invokeTimeoutSeconds > 0 && invokeTimeoutSeconds <= 3600))
     throw new ConfigError(`invokeTimeoutSeconds must be a number of seconds above 0 and at most 3600.`);
+  const headersTimeoutSeconds = Number(raw.headersTimeoutSeconds);
+  if (!(headersTimeoutSeconds >= 1 && headersTimeoutSeconds <= 300))
+    throw new ConfigError(`headersTimeoutSeconds must be a number of seconds from 1 to 300, got '${raw.headersTimeoutSeconds}'.`);
   const scalingPeriodSeconds = parseDuration(raw.scalingPeriodSeconds, "scalingPeriodSeconds");
   const metricRetentionSeconds = parseDuration(raw.metricRetentionSeconds, "metricRetentionSeconds");
   const instanceIdleReleaseSeconds = parseDuration(raw.instanceIdleReleaseSeconds, "instanceIdleReleaseSeconds");
@@ -260,6 +266,7 @@ function check(raw: Record<string, unknown>): BerthConfig {
     containers: checkContainers(raw.containers),
     instanceTypes: (raw.instanceTypes ?? []) as InstanceTypeSpec[],
     invokeTimeoutSeconds,
+    headersTimeoutSeconds,
     scalingPeriodSeconds,
     metricRetentionSeconds,
     instanceIdleReleaseSeconds,

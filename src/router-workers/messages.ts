@@ -17,6 +17,7 @@ export interface WorkerSettings {
   accountId: string;
   region: string;
   invokeTimeoutMs: number;
+  headersTimeoutMs: number;
   /** On SIGTERM, how long the requests in flight may take before their connections are closed. */
   stopDrainMs: number;
   hold: { holdMs: number; maxHeld: number };

@@ -111,6 +111,7 @@ export class RouterWorkers {
       accountId: config.accountId,
       region: config.region,
       invokeTimeoutMs: config.invokeTimeoutSeconds * 1000,
+      headersTimeoutMs: config.headersTimeoutSeconds * 1000,
       stopDrainMs: config.stopDrainSeconds * 1000,
       hold: { holdMs: config.holdSeconds * 1000, maxHeld: config.holdQueueSize },
       copyConcurrency: config.maxConcurrentRequestsPerCopy,

@@ -96,6 +96,7 @@ const gate = new AuthGate({
 const server = createApiServer({
   gate,
   tls: settings.tls && { cert: readFileSync(settings.tls.cert), key: readFileSync(settings.tls.key) },
+  headersTimeoutMs: settings.headersTimeoutMs,
   log,
   jsonServices: [],
   routes: [runtimeRoute(router)],

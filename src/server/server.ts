@@ -283,6 +283,7 @@ export async function startServer(config: BerthConfig, options: StartOptions): P
     // With router workers TLS ends in them: they relay to this process on loopback in plain HTTP, because a
     // certificate signed by a CA could not be verified there from the certificate file alone.
     tls: workers ? undefined : tls,
+    headersTimeoutMs: config.headersTimeoutSeconds * 1000,
     log: log.child({ component: "api" }),
     jsonServices: [
       sageMakerService(deps, { maxBodyBytes: config.maxApiBodyBytes }),

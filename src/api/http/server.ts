@@ -46,7 +46,15 @@ export interface ApiServerOptions {
   gate: AuthGate;
   /** PEM certificate and key: the port serves https. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** How long a connection may take to send a request's headers (config headersTimeoutSeconds); 20 s unless given. */
+  headersTimeoutMs?: number;
 }
+
+/**
+ * How long a connection may take to send the whole request, body included (Node's default, made explicit). It
+ * covers receiving the request only, never the answer: streamed invocation answers are bounded by the router.
+ */
+export const requestTimeoutMs = 300_000;
 
 /** Largest body accepted on routes that take none, read only to finish verifying the signature. */
 const maxUnusedBodyBytes = 64 * 1024;
@@ -89,7 +97,17 @@ export function createApiServer(options: ApiServerOptions): Server {
       writeJsonError(res, wire, { contentType: "application/json", requestId });
     });
   };
-  const serverOptions = { keepAliveTimeout: 65_000 };
+  // Node's defaults held a connection that sends nothing, or only part of its headers, for 60 s to 90 s (a
+  // headersTimeout of 60 s, checked every 30 s), so anyone without a key could hold sockets towards the file
+  // limit. headersTimeout counts only while a request is being received: an idle keep-alive connection waits
+  // keepAliveTimeout (65 s, above load balancers' usual 60 s idle timeout) for its next request.
+  const headersTimeout = options.headersTimeoutMs ?? 20_000;
+  const serverOptions = {
+    keepAliveTimeout: 65_000,
+    headersTimeout,
+    requestTimeout: Math.max(requestTimeoutMs, headersTimeout),
+    connectionsCheckingInterval: Math.min(5_000, Math.ceil(headersTimeout / 4)),
+  };
   const server: Server = options.tls
     ? createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler)
     : createServer(serverOptions, handler);
@@ -153,8 +171,11 @@ export function createApiServer(options: ApiServerOptions): Server {
     return service.handle(req, res, ctx);
   }
 
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    // Headers (or the whole request) not received in time: 408, as Node itself answers.
+    const status = error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    else socket.destroy();
   });
   return server;
 }

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { connect } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { startBerth, type BerthProcess } from "../support/berth-process.js";
+import { eventually } from "../support/wait.js";
+
+describe("connections that are slow to send their headers", () => {
+  let berth: BerthProcess;
+  before(async () => {
+    berth = await startBerth({ config: { headersTimeoutSeconds: 1 } });
+  });
+  after(async () => {
+    await berth.stop();
+  });
+
+  async function heldOpen(partial: string): Promise<string> {
+    const url = new URL(berth.url);
+    const socket = connect(Number(url.port), url.hostname);
+    let answer = "";
+    let closed = false;
+    socket.on("data", (data) => (answer += data.toString("latin1")));
+    socket.on("error", () => {});
+    socket.on("close", () => (closed = true));
+    if (partial) socket.write(partial);
+    try {
+      // Node's defaults held such a connection for 60 s to 90 s; headersTimeoutSeconds closes it.
+      await eventually(async () => (closed ? true : undefined), { timeoutMs: 30_000, what: "the server to close the connection" });
+    } finally {
+      socket.destroy();
+    }
+    return answer;
+  }
+
+  it("closes a connection that sends only part of its headers, with 408", async () => {
+    const url = new URL(berth.url);
+    const answer = await heldOpen(`POST / HTTP/1.1\r\nHost: ${url.host}\r\nX-Amz-Tar`);
+    assert.match(answer, /^HTTP\/1\.1 408 /);
+  });
+
+  it("closes a connection that sends nothing", async () => {
+    await heldOpen("");
+  });
+});
