@@ -139,6 +139,35 @@ describe("the web console's serving", () => {
       what: "the deleted key's console session to end",
     });
   });
+
+  it("keeps 20 sessions per key, dropping that key's own oldest, so one key cannot log the others out", async () => {
+    const flooder = { accessKeyId: "AKIACONSOLEFLOOD0000", secretAccessKey: "console-flood-secret-00000000000000000000" };
+    const readOnly = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow" as const,
+          Action: ["sagemaker:List*", "berth:DescribeInstances", "cloudwatch:GetMetricData", "application-autoscaling:Describe*"],
+          Resource: "*",
+        },
+      ],
+    };
+    writeKeys(berth.dataDir, [...readKeys(berth.dataDir), { ...flooder, name: "flooder", createdAt: new Date().toISOString(), policy: readOnly }]);
+    const admin = await login(berth.url);
+    const first = await eventually(
+      async () => {
+        const response = await berthFetch(`${berth.url}/console/api/session`, { method: "POST" }, { credentials: flooder });
+        return response.status === 200 ? response.headers.get("set-cookie")!.split(";")[0]! : undefined;
+      },
+      { what: "the new key to log in" },
+    );
+    // More logins than the 1,000 sessions kept in all.
+    let last = first;
+    for (let i = 0; i < 1000; i++) last = await login(berth.url, flooder);
+    assert.equal((await rawGet(berth.url, "/console/api/snapshot", { cookie: admin })).status, 200, "another key's session survives");
+    assert.equal((await rawGet(berth.url, "/console/api/snapshot", { cookie: last })).status, 200);
+    assert.equal((await rawGet(berth.url, "/console/api/snapshot", { cookie: first })).status, 401, "the flooding key's own oldest session went");
+  });
 });
 
 describe("the web console without authentication (--insecure-no-auth)", () => {
