@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
+import { StringDecoder } from "node:string_decoder";
 import { sleep, type Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 
@@ -23,6 +24,8 @@ export interface PreparedCopy {
 export type OutputSink = (stream: "stdout" | "stderr", text: string) => void;
 
 const outputLines = 20;
+/** Longest unfinished line carried over to the next read: past it, what has come so far is logged as a line. */
+export const maxCarriedLineChars = 64 * 1024;
 
 /**
  * One running model-server process and what it holds (its port, limits and scratch dir). A copy's
@@ -51,8 +54,11 @@ export class EngineProcess {
     this.startedBy = options.startedBy;
     this.#sink = options.sink;
     this.#release = options.release;
+    const flushes: (() => void)[] = [];
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
+        // What it wrote last, even without a newline, is in its output before its exit is told.
+        for (const flush of flushes) flush();
         this.exitText = describeExit(code, signal, options.prepared);
         resolve();
         this.#onExit();
@@ -63,17 +69,40 @@ export class EngineProcess {
         this.#onExit();
       });
     });
-    const onLine = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        const text = line.trim();
-        if (text === "") continue;
-        this.output.push(text.slice(0, 300));
-        if (this.output.length > outputLines) this.output.shift();
-        this.#sink(stream, text);
-      }
+    const emit = (stream: "stdout" | "stderr", line: string) => {
+      const text = line.trim();
+      if (text === "") return;
+      this.output.push(text.slice(0, 300));
+      if (this.output.length > outputLines) this.output.shift();
+      this.#sink(stream, text);
     };
-    child.stdout?.on("data", onLine("stdout"));
-    child.stderr?.on("data", onLine("stderr"));
+    // A line (or a UTF-8 character) may arrive across two reads of the pipe: the unfinished end of each read is
+    // carried over to the next, up to maxCarriedLineChars, and logged at exit or when the stream ends. A carriage return
+    // ends a line too, so progress bars that redraw one line still show as they go.
+    const follow = (stream: "stdout" | "stderr", from: NodeJS.ReadableStream | null) => {
+      if (!from) return;
+      const decoder = new StringDecoder("utf8");
+      let carried = "";
+      from.on("data", (chunk: Buffer) => {
+        const lines = (carried + decoder.write(chunk)).split(/[\r\n]/);
+        carried = lines.pop()!;
+        for (const line of lines) emit(stream, line);
+        while (carried.length >= maxCarriedLineChars) {
+          emit(stream, carried.slice(0, maxCarriedLineChars));
+          carried = carried.slice(maxCarriedLineChars);
+        }
+      });
+      flushes.push(() => {
+        emit(stream, carried);
+        carried = "";
+      });
+      from.on("end", () => {
+        emit(stream, carried + decoder.end());
+        carried = "";
+      });
+    };
+    follow("stdout", child.stdout);
+    follow("stderr", child.stderr);
     child.stdin?.on("error", () => undefined);
   }
 

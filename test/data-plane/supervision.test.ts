@@ -17,6 +17,13 @@ const crashAfterReadyServer = `
 require("node:http").createServer((q, s) => { s.end("ok"); setTimeout(() => { console.error("segfault in the tokenizer"); process.exit(5); }, 200); })
   .listen(Number(process.argv[1]), "127.0.0.1");`;
 
+// One 6,000-character line written in three pieces, each after the one before has left the process.
+const splitLineServer = `
+require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.argv[1]), "127.0.0.1");
+const pieces = ["split-line-begin " + "a".repeat(2000), "b".repeat(2000), "c".repeat(2000) + " split-line-end\\n"];
+const next = () => { const piece = pieces.shift(); if (piece) process.stdout.write(piece, () => setTimeout(next, 300)); };
+next();`;
+
 const unhealthyServer = `require("node:http").createServer((q, s) => { s.statusCode = 500; s.end("loading"); }).listen(Number(process.argv[1]), "127.0.0.1");`;
 
 describe("copy supervision", () => {
@@ -29,6 +36,7 @@ describe("copy supervision", () => {
           "test/crash": { command: [process.execPath, "-e", "console.error('model weights are corrupt'); process.exit(3)"] },
           // A model server that answers /ping and prints 1 KB lines as fast as its stdout takes them.
           "test/chatty": { command: [process.execPath, "-e", chattyServer, "{port}"] },
+          "test/split-line": { command: [process.execPath, "-e", splitLineServer, "{port}"] },
           // A model server that passes its first /ping, then crashes: as one that fails on a request it is sent at once.
           // A model server that runs but never becomes healthy: /ping answers 500.
           "test/unhealthy": { command: [process.execPath, "-e", unhealthyServer, "{port}"] },
@@ -155,6 +163,17 @@ describe("copy supervision", () => {
       (l) => typeof l.msg === "string" && new RegExp(`^copy ${copyId}: \\d+ line\\(s\\) of its output \\(\\d+ bytes\\) were left out of this log`).test(l.msg),
     );
     assert.equal(counted.level, 40, "a warning");
+    await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
+  });
+
+  it("logs a line that reaches the server across several reads as one line", async () => {
+    const name = await createComponent(berth.sagemaker, echoComponent(endpoint, { image: "test/split-line", accelerators: 0 }));
+    const copyId = `${name}-1`;
+    const whole = `[${copyId}] split-line-begin ${"a".repeat(2000)}${"b".repeat(2000)}${"c".repeat(2000)} split-line-end`;
+    const line = await berth.waitForLog((l) => typeof l.msg === "string" && l.msg.startsWith(`[${copyId}] `) && l.msg.endsWith("split-line-end"));
+    assert.equal(line.msg, whole);
+    const pieces = berth.logs.filter((l) => typeof l.msg === "string" && l.msg.startsWith(`[${copyId}] `) && /^\[[^\]]+\] [abc]/.test(l.msg));
+    assert.deepEqual(pieces, [], "no piece of the line is logged on its own");
     await berth.sagemaker.send(new DeleteInferenceComponentCommand({ InferenceComponentName: name }));
   });
 
