@@ -18,7 +18,21 @@ export type CapacityRefusal =
   | { code: "VariantNotFound"; endpoint: string; variant: string; variants: string[] }
   | { code: "InstanceQuota"; endpoint: string; what: string; requested: number; limit: number }
   | { code: "CopiesNeedInstances"; endpoint: string; variant: string; requested: number; minimum: number; copies: WantedCopies[]; shortOf?: string }
-  | { code: "CopyLargerThanInstance"; endpoint: string; variant: string; component: string; instanceType: string; shortfalls: Shortfall[] };
+  | { code: "CopyLargerThanInstance"; endpoint: string; variant: string; component: string; instanceType: string; shortfalls: Shortfall[] }
+  | {
+      code: "CopiesDoNotPack";
+      endpoint: string;
+      variant: string;
+      instanceType: string;
+      requested: number;
+      component: string;
+      copies: number;
+      placed: number;
+      needs: Resources;
+      capacity: Resources;
+      /** How many instances of the type would hold every copy, when some number within the quota would. */
+      minimum?: number;
+    };
 
 export type CapacityChange<T> = { ok: true; record: T; changed: boolean } | { ok: false; refusal: CapacityRefusal };
 

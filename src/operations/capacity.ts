@@ -1,5 +1,5 @@
 import type { CapacityRefusal } from "../domain/capacity-rules.js";
-import { copiesNeedInstancesText, copyLargerThanInstanceText } from "../domain/errors/capacity.js";
+import { copiesDoNotPackText, copiesNeedInstancesText, copyLargerThanInstanceText } from "../domain/errors/capacity.js";
 import { quotaErrors } from "../domain/errors/quotas.js";
 import { deploymentErrors, sageMakerErrors } from "../domain/errors/sagemaker.js";
 import type { BerthError } from "../domain/errors/berth-error.js";
@@ -28,5 +28,7 @@ export function capacityRefusalError(refusal: CapacityRefusal, context: { field?
       return sageMakerErrors.invalid(copiesNeedInstancesText(refusal));
     case "CopyLargerThanInstance":
       return sageMakerErrors.invalid(copyLargerThanInstanceText(refusal));
+    case "CopiesDoNotPack":
+      return sageMakerErrors.invalid(copiesDoNotPackText(refusal));
   }
 }

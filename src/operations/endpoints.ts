@@ -2,8 +2,9 @@ import { sageMakerArn } from "../domain/arn.js";
 import { sageMakerErrors } from "../domain/errors/sagemaker.js";
 import { checkDesiredInstances, checkVariantCounts } from "../domain/quotas.js";
 import { resolveVariantSpec } from "../domain/component-spec.js";
-import { setVariantCapacity, variantCanHold, variantCopies } from "../domain/capacity-rules.js";
-import { instanceCapacity } from "../domain/compute.js";
+import { setVariantCapacity, variantCanHold, variantCopies, type CapacityRefusal } from "../domain/capacity-rules.js";
+import { deviceMemoryMiB, instanceCapacity, type Resources } from "../domain/compute.js";
+import { placeOnEmptyFleet } from "../scheduler/index.js";
 import { capacityRefusalError } from "./capacity.js";
 import type {
   ComponentRecord,
@@ -248,6 +249,13 @@ export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInp
       const desired = variants[variant.VariantName]?.desiredInstanceCount ?? 0;
       const refusal = variantCanHold(endpoint.name, variant.VariantName, desired, wanted);
       if (refusal) throw capacityRefusalError(refusal);
+      const others = Object.entries(variants).reduce((sum, [name, v]) => sum + (name === variant.VariantName ? 0 : v.desiredInstanceCount), 0);
+      const packing = copiesDoNotPack(endpoint.name, variant.VariantName, components, desired, deps.quotas.maxInstancesPerEndpoint - others, {
+        type,
+        capacity: wanted.instance!.capacity,
+        deviceMemoryMiB: deviceMemoryMiB(spec),
+      });
+      if (packing) throw capacityRefusalError(packing);
     }
     const now = deps.clock.now();
     const deploymentConfig = input.RetainDeploymentConfig ? endpoint.deploymentConfig : input.DeploymentConfig;
@@ -272,6 +280,54 @@ export async function updateEndpoint(deps: ControlDeps, input: UpdateEndpointInp
     await deps.store.commit([put("endpoint", entry.key, updated, unchanged(entry))]);
     return { EndpointArn: endpoint.arn };
   });
+}
+
+/**
+ * Whether the copies a variant's inference components want pack onto `count` empty instances of its new type,
+ * as the endpoint controller will place them (the scheduler's own placement): copies that fit in sum may not,
+ * since a copy never spans instances, and an update that could never place them stayed Updating for good.
+ */
+function copiesDoNotPack(
+  endpoint: string,
+  variant: string,
+  components: readonly ComponentRecord[],
+  count: number,
+  limit: number,
+  instance: { type: string; capacity: Resources; deviceMemoryMiB: number },
+): CapacityRefusal | undefined {
+  const wanting = components.filter((c) => c.variantName === variant && c.status !== "Deleting" && !c.resolved.baseComponentName && c.desiredCopyCount > 0);
+  if (wanting.length === 0 || count === 0) return undefined;
+  const demands = wanting.map((c) => ({
+    component: c.name,
+    copies: c.desiredCopyCount,
+    needs: c.resolved.needs,
+    share: c.resolved.share,
+    strategy: c.resolved.strategy,
+  }));
+  const deviceIndices = Array.from({ length: instance.capacity.accelerators }, (_, i) => i);
+  const template = {
+    capacity: instance.capacity,
+    deviceIndices,
+    deviceMemoryMiB: deviceIndices.map(() => instance.deviceMemoryMiB),
+    instanceType: instance.type,
+  };
+  const { unplaced, needed } = placeOnEmptyFleet(demands, template, count, Math.max(count, limit));
+  const short = [...unplaced].sort((a, b) => (a.component < b.component ? -1 : a.component > b.component ? 1 : 0))[0];
+  if (!short) return undefined;
+  const demand = demands.find((d) => d.component === short.component)!;
+  return {
+    code: "CopiesDoNotPack",
+    endpoint,
+    variant,
+    instanceType: instance.type,
+    requested: count,
+    component: demand.component,
+    copies: demand.copies,
+    placed: demand.copies - short.missing,
+    needs: demand.needs,
+    capacity: instance.capacity,
+    ...(needed !== undefined ? { minimum: needed } : {}),
+  };
 }
 
 export async function deleteEndpoint(deps: ControlDeps, input: { EndpointName: string }): Promise<Record<string, never>> {

@@ -1,5 +1,6 @@
 export { place } from "./place.js";
 export { instancesNeeded, type InstanceTemplate } from "./instances-needed.js";
+export { placeOnEmptyFleet } from "./empty-fleet.js";
 export { fits, shortfalls, type Shortfall } from "../domain/fit.js";
 export { freeResources } from "./free-resources.js";
 export { leftover, scoreWeights } from "./score.js";

@@ -61,6 +61,32 @@ describe("UpdateEndpoint to a configuration too small for the copies", () => {
     );
   });
 
+  it("refuses instances that hold the copies in sum but not as whole copies pack, and accepts enough of them", async () => {
+    // 3 copies of 30 CPU cores: 90 in all fits 2 × 48, but one instance holds only one such copy.
+    const endpoint = await createIcEndpoint(berth.sagemaker, { instanceCount: 3 });
+    await createComponent(berth.sagemaker, echoComponent(endpoint, { name: `${endpoint}-ic`, copies: 3, cpu: 30, memory: 256, accelerators: 0 }));
+    await config(`${endpoint}-two`, { InstanceType: "ml.g5.12xlarge", InitialInstanceCount: 2 });
+    const error = await refused(endpoint, `${endpoint}-two`);
+    assert.equal(error.name, "ValidationException");
+    assert.match(
+      error.message,
+      new RegExp(
+        `cannot move to 2 ml\\.g5\\.12xlarge instances: only 2 of the 3 copies of inference component '${endpoint}-ic' can be placed on them\\. ` +
+          `Each copy needs 30 CPU cores, 256 MiB memory on one instance, and each instance offers 48 CPU cores, .*at least 3 ml\\.g5\\.12xlarge instances`,
+      ),
+    );
+    // The endpoint is not left Updating: it takes a configuration that holds the copies.
+    await config(`${endpoint}-three`, { InstanceType: "ml.g5.12xlarge", InitialInstanceCount: 3 });
+    await berth.sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpoint, EndpointConfigName: `${endpoint}-three` }));
+    await eventually(
+      async () => {
+        const d = await berth.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpoint }));
+        return d.EndpointStatus === "InService" && d.EndpointConfigName === `${endpoint}-three` ? d : undefined;
+      },
+      { timeoutMs: 60_000, what: `endpoint ${endpoint} to be InService on ${endpoint}-three` },
+    );
+  });
+
   it("refuses an instance type smaller than one copy, even with managed instance scaling", async () => {
     const endpoint = await createIcEndpoint(berth.sagemaker, { instanceCount: 1 });
     await createComponent(berth.sagemaker, echoComponent(endpoint, { name: `${endpoint}-ic`, copies: 1, cpu: 8, memory: 256, accelerators: 0 }));

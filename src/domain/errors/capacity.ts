@@ -1,8 +1,10 @@
 import type { CapacityRefusal } from "../capacity-rules.js";
 import { describeShortfalls } from "./sagemaker.js";
+import { resourceAmount, resourceKeys, resourceLabel } from "../fit.js";
 
 type CopiesNeedInstances = Extract<CapacityRefusal, { code: "CopiesNeedInstances" }>;
 type CopyLargerThanInstance = Extract<CapacityRefusal, { code: "CopyLargerThanInstance" }>;
+type CopiesDoNotPack = Extract<CapacityRefusal, { code: "CopiesDoNotPack" }>;
 
 /** What an endpoint configuration whose instance type is too small for one copy of a component says. */
 export function copyLargerThanInstanceText(refusal: CopyLargerThanInstance): string {
@@ -10,6 +12,24 @@ export function copyLargerThanInstanceText(refusal: CopyLargerThanInstance): str
     `Variant '${refusal.variant}' of endpoint '${refusal.endpoint}' cannot move to ${refusal.instanceType} instances: one copy of inference component ` +
     `'${refusal.component}' needs more than one such instance offers (${describeShortfalls(refusal.shortfalls)}). ` +
     `Use an endpoint configuration with a larger instance type, or lower the component's ComputeResourceRequirements or delete it first.`
+  );
+}
+
+/**
+ * What an endpoint configuration whose instances hold the copies in sum, but not as whole copies pack onto
+ * them, says: which component, how many of its copies fit, what a copy needs and an instance offers.
+ */
+export function copiesDoNotPackText(refusal: CopiesDoNotPack): string {
+  const used = resourceKeys.filter((r) => refusal.needs[r] > 0);
+  const needs = used.map((r) => `${resourceAmount(r, refusal.needs[r])} ${resourceLabel(r)}`).join(", ");
+  const offers = used.map((r) => `${resourceAmount(r, refusal.capacity[r])} ${resourceLabel(r)}`).join(", ");
+  const instances = `${refusal.requested} ${refusal.instanceType} instance${refusal.requested === 1 ? "" : "s"}`;
+  return (
+    `Variant '${refusal.variant}' of endpoint '${refusal.endpoint}' cannot move to ${instances}: only ${refusal.placed} of the ` +
+    `${refusal.copies} copies of inference component '${refusal.component}' can be placed on them. Each copy needs ${needs} on one instance, ` +
+    `and each instance offers ${offers}; a copy never spans instances, so the copies do not pack although they fit in sum. ` +
+    `Use an endpoint configuration with ${refusal.minimum !== undefined ? `at least ${refusal.minimum} ${refusal.instanceType} instances` : "more instances"} ` +
+    `or an instance type that holds more copies each, or scale the inference component down first.`
   );
 }
 
@@ -50,5 +70,7 @@ export function capacityRefusalReason(refusal: CapacityRefusal): string {
       return `${copiesNeedInstancesText(refusal)} Or raise MinCapacity to ${refusal.minimum}.`;
     case "CopyLargerThanInstance":
       return copyLargerThanInstanceText(refusal);
+    case "CopiesDoNotPack":
+      return copiesDoNotPackText(refusal);
   }
 }
