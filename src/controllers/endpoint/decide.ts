@@ -7,6 +7,7 @@ import { planQuotas } from "./plan-quotas.js";
 import { defaultSessionDrainMs, planSessionDrain, type SessionDrainPlan } from "./plan-session-drain.js";
 import { planStatus, scaledEndpoint, type StatusPlan } from "./plan-status.js";
 import { stuckDrains } from "./plan-stuck-drains.js";
+import { stuckUpdate } from "./plan-stuck-update.js";
 import type { Quotas } from "../../domain/quotas.js";
 import { finishedMoves } from "../../scheduler/moves.js";
 import { isReadyCopy, onLostHost, type EndpointWorld } from "./world.js";
@@ -76,7 +77,7 @@ export function decideEndpoint(
   const forget = world.copies.filter((c) => (c.state === "Draining" && !world.statuses.has(c.id)) || !instanceIds.has(c.instanceId)).map((c) => c.id);
   const stopping = [...copies.drain, ...finishMoves].map((d) => d.id);
   const sessionDrain = planSessionDrain(world, stopping, new Set(forget), sessionDrainMs);
-  const status = planStatus(world, copies.unplaced, copies.add, stuckDrains(world, copies));
+  const status = planStatus(world, copies.unplaced, copies.add, stuckDrains(world, copies), stuckUpdate(world, copies));
   // A component failed for its quota keeps that status and reason whatever its (frozen) copies look like.
   status.components = status.components.filter((c) => !limits.failed.has(c.name));
   return {

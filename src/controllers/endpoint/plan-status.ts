@@ -2,6 +2,7 @@ import type { ComponentRecord, ComponentStatus, CopyRecord, EndpointRecord } fro
 import { isWaitingForInstance } from "../../domain/instance-pool.js";
 import type { Unplaced } from "../../scheduler/types.js";
 import { isStuckDrainReason, stuckDrainReason, type Drains } from "./plan-stuck-drains.js";
+import { stuckUpdateReason, type StuckUpdate } from "./plan-stuck-update.js";
 import { activeDeployments, hostsModels, isReadyCopy, variantOwnerKey, type EndpointWorld } from "./world.js";
 
 export interface ComponentChange {
@@ -39,13 +40,15 @@ function copyTrouble(world: EndpointWorld, copies: CopyRecord[]): { text?: strin
  * Status follows the copies: a component is InService once as many copies are ready as it wants, and
  * Failed when a copy can never start or none started within its startup health-check timeout.
  * `drains`: the draining instances whose copies can never move as things stand (stuckDrains); a capacity
- * change does not wait for them, and the endpoint's FailureReason says what lets them go.
+ * change does not wait for them, and the endpoint's FailureReason says what lets them go. `stuckUpdate`: an
+ * endpoint update whose new instances can never hold the copies (stuckUpdate): it is rolled back.
  */
 export function planStatus(
   world: EndpointWorld,
   unplaced: Map<string, Unplaced>,
   adding: CopyRecord[] = [],
   drains: Drains = { stuck: [], undecided: false },
+  stuckUpdate?: StuckUpdate,
 ): StatusPlan {
   const plan: StatusPlan = { components: [], endpoint: {} };
   const wake = (at: number) => {
@@ -54,7 +57,7 @@ export function planStatus(
   const owned = copiesByComponent(world);
   for (const component of world.components)
     plan.components.push(componentChange(world, component, owned.get(component.name.toLowerCase()) ?? [], unplaced, wake));
-  plan.endpoint = withWaiting(world, withStuckDrains(world, endpointChange(world, wake, adding, drains), drains));
+  plan.endpoint = withWaiting(world, withStuckDrains(world, endpointChange(world, wake, adding, drains, stuckUpdate), drains));
   return plan;
 }
 
@@ -125,7 +128,7 @@ export function scaledEndpoint(endpoint: EndpointRecord, variants: EndpointRecor
   return { ...endpoint, status, current: { ...endpoint.current, variants }, lastModifiedAt: status === endpoint.status ? endpoint.lastModifiedAt : now };
 }
 
-function endpointChange(world: EndpointWorld, wake: (at: number) => void, adding: CopyRecord[], drains: Drains): EndpointChange {
+function endpointChange(world: EndpointWorld, wake: (at: number) => void, adding: CopyRecord[], drains: Drains, stuckUpdate?: StuckUpdate): EndpointChange {
   const endpoint = world.endpoint;
   if (!endpoint) return {};
   if (endpoint.status === "Deleting") return world.copies.length === 0 && world.instances.length === 0 ? { delete: true } : {};
@@ -184,6 +187,9 @@ function endpointChange(world: EndpointWorld, wake: (at: number) => void, adding
       // The old configuration serves throughout; RollingBack lasts until the new one's instances are gone.
       return { record: { ...endpoint, status: "RollingBack", failureReason: reason, pending: undefined, lastModifiedAt: now } };
     }
+    // Copies the new instances can never hold, with nothing left under way: roll back as a failed update does.
+    if (stuckUpdate)
+      return { record: { ...endpoint, status: "RollingBack", failureReason: stuckUpdateReason(stuckUpdate), pending: undefined, lastModifiedAt: now } };
   }
   if (endpoint.status === "RollingBack") {
     const generation = endpoint.current.generation;
