@@ -13,16 +13,24 @@ const line = "x".repeat(1000) + "\\n";
 const flood = () => { while (process.stdout.write(line)); process.stdout.once("drain", flood); };
 flood();`;
 
+// Passes its first /ping, then crashes on the next request (the first liveness ping).
 const crashAfterReadyServer = `
-require("node:http").createServer((q, s) => { s.end("ok"); setTimeout(() => { console.error("segfault in the tokenizer"); process.exit(5); }, 200); })
-  .listen(Number(process.argv[1]), "127.0.0.1");`;
+let requests = 0;
+require("node:http").createServer((q, s) => {
+  if (++requests === 1) return s.end("ok");
+  console.error("segfault in the tokenizer");
+  process.exit(5);
+}).listen(Number(process.argv[1]), "127.0.0.1");`;
 
-// One 6,000-character line written in three pieces, each after the one before has left the process.
+// One 6,000-character line written in three pieces, one per request it answers (its startup and liveness
+// pings), so each piece reaches the agent in a read of its own.
 const splitLineServer = `
-require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.argv[1]), "127.0.0.1");
 const pieces = ["split-line-begin " + "a".repeat(2000), "b".repeat(2000), "c".repeat(2000) + " split-line-end\\n"];
-const next = () => { const piece = pieces.shift(); if (piece) process.stdout.write(piece, () => setTimeout(next, 300)); };
-next();`;
+require("node:http").createServer((q, s) => {
+  const piece = pieces.shift();
+  if (piece) process.stdout.write(piece);
+  s.end("ok");
+}).listen(Number(process.argv[1]), "127.0.0.1");`;
 
 const unhealthyServer = `require("node:http").createServer((q, s) => { s.statusCode = 500; s.end("loading"); }).listen(Number(process.argv[1]), "127.0.0.1");`;
 
@@ -37,7 +45,6 @@ describe("copy supervision", () => {
           // A model server that answers /ping and prints 1 KB lines as fast as its stdout takes them.
           "test/chatty": { command: [process.execPath, "-e", chattyServer, "{port}"] },
           "test/split-line": { command: [process.execPath, "-e", splitLineServer, "{port}"] },
-          // A model server that passes its first /ping, then crashes: as one that fails on a request it is sent at once.
           // A model server that runs but never becomes healthy: /ping answers 500.
           "test/unhealthy": { command: [process.execPath, "-e", unhealthyServer, "{port}"] },
           "test/crash-after-ready": { command: [process.execPath, "-e", crashAfterReadyServer, "{port}"] },
