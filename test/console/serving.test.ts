@@ -16,6 +16,18 @@ async function login(url: string, key = credentials): Promise<string> {
   return cookie.split(";")[0]!;
 }
 
+/** What a key needs to use the console, and no more. */
+const consoleReadPolicy = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow" as const,
+      Action: ["sagemaker:List*", "berth:DescribeInstances", "cloudwatch:GetMetricData", "application-autoscaling:Describe*"],
+      Resource: "*",
+    },
+  ],
+};
+
 describe("the web console's serving", () => {
   let berth: BerthProcess;
   before(async () => {
@@ -110,20 +122,10 @@ describe("the web console's serving", () => {
     const reader = { accessKeyId: "AKIACONSOLEREADER000", secretAccessKey: "console-reader-secret-0000000000000000000" };
     const invoker = { accessKeyId: "AKIACONSOLEINVOKER00", secretAccessKey: "console-invoker-secret-000000000000000000" };
     const now = new Date().toISOString();
-    const readOnly = {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow" as const,
-          Action: ["sagemaker:List*", "berth:DescribeInstances", "cloudwatch:GetMetricData", "application-autoscaling:Describe*"],
-          Resource: "*",
-        },
-      ],
-    };
     const invokeOnly = { Version: "2012-10-17", Statement: [{ Effect: "Allow" as const, Action: "sagemaker:InvokeEndpoint", Resource: "*" }] };
     writeKeys(berth.dataDir, [
       ...readKeys(berth.dataDir),
-      { ...reader, name: "reader", createdAt: now, policy: readOnly },
+      { ...reader, name: "reader", createdAt: now, policy: consoleReadPolicy },
       { ...invoker, name: "invoker", createdAt: now, policy: invokeOnly },
     ]);
     const refused = await berthFetch(`${berth.url}/console/api/session`, { method: "POST" }, { credentials: invoker });
@@ -142,17 +144,7 @@ describe("the web console's serving", () => {
 
   it("keeps 20 sessions per key, dropping that key's own oldest, so one key cannot log the others out", async () => {
     const flooder = { accessKeyId: "AKIACONSOLEFLOOD0000", secretAccessKey: "console-flood-secret-00000000000000000000" };
-    const readOnly = {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow" as const,
-          Action: ["sagemaker:List*", "berth:DescribeInstances", "cloudwatch:GetMetricData", "application-autoscaling:Describe*"],
-          Resource: "*",
-        },
-      ],
-    };
-    writeKeys(berth.dataDir, [...readKeys(berth.dataDir), { ...flooder, name: "flooder", createdAt: new Date().toISOString(), policy: readOnly }]);
+    writeKeys(berth.dataDir, [...readKeys(berth.dataDir), { ...flooder, name: "flooder", createdAt: new Date().toISOString(), policy: consoleReadPolicy }]);
     const admin = await login(berth.url);
     const first = await eventually(
       async () => {

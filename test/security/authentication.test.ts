@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { CloudWatchClient, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateModelCommand, DescribeModelCommand, ListEndpointsCommand, ListModelsCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
@@ -9,7 +8,7 @@ import { Hash } from "@smithy/hash-node";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { credentials, startBerth, type BerthProcess } from "../support/berth-process.js";
-import { berthFetch } from "../support/http.js";
+import { berthFetch, rawConnection } from "../support/http.js";
 import { eventually } from "../support/wait.js";
 import { afterSigning } from "./tamper.js";
 
@@ -55,23 +54,21 @@ describe("SigV4 authentication", () => {
 
   it("closes a connection that goes on sending the body of a refused request, so no one without a key can hold it", async () => {
     const url = new URL(berth.url);
-    const socket = connect(Number(url.port), url.hostname);
-    let answer = "";
-    let closed = false;
-    socket.on("data", (data) => (answer += data.toString("latin1")));
-    socket.on("error", () => {});
-    socket.on("close", () => (closed = true));
-    socket.write(`POST / HTTP/1.1\r\nHost: ${url.host}\r\nX-Amz-Target: SageMaker.ListModels\r\nContent-Length: 1000000000\r\n\r\n{`);
+    const connection = rawConnection(
+      berth.url,
+      `POST / HTTP/1.1\r\nHost: ${url.host}\r\nX-Amz-Target: SageMaker.ListModels\r\nContent-Length: 1000000000\r\n\r\n{`,
+    );
+    const socket = connection.socket;
     // A byte at a time: with the connection kept for the rest of the body, this would hold it for Node's 300 s requestTimeout.
     const drip = setInterval(() => socket.writable && socket.write("x"), 200);
     try {
-      await eventually(async () => (closed ? true : undefined), { timeoutMs: 60_000, what: "the server to close the connection" });
+      await eventually(async () => (connection.closed() ? true : undefined), { timeoutMs: 60_000, what: "the server to close the connection" });
     } finally {
       clearInterval(drip);
       socket.destroy();
     }
-    assert.match(answer, /^HTTP\/1\.1 403 /);
-    assert.match(answer, /MissingAuthenticationTokenException/, "the client got the refusal before the connection closed");
+    assert.match(connection.answer(), /^HTTP\/1\.1 403 /);
+    assert.match(connection.answer(), /MissingAuthenticationTokenException/, "the client got the refusal before the connection closed");
   });
 
   it("refuses an unknown key with UnrecognizedClientException", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { startBerth, type BerthProcess } from "../support/berth-process.js";
+import { rawConnection } from "../support/http.js";
 import { eventually } from "../support/wait.js";
 
 describe("connections that are slow to send their headers", () => {
@@ -14,21 +14,14 @@ describe("connections that are slow to send their headers", () => {
   });
 
   async function heldOpen(partial: string): Promise<string> {
-    const url = new URL(berth.url);
-    const socket = connect(Number(url.port), url.hostname);
-    let answer = "";
-    let closed = false;
-    socket.on("data", (data) => (answer += data.toString("latin1")));
-    socket.on("error", () => {});
-    socket.on("close", () => (closed = true));
-    if (partial) socket.write(partial);
+    const connection = rawConnection(berth.url, partial);
     try {
       // Node's defaults held such a connection for 60 s to 90 s; headersTimeoutSeconds closes it.
-      await eventually(async () => (closed ? true : undefined), { timeoutMs: 30_000, what: "the server to close the connection" });
+      await eventually(async () => (connection.closed() ? true : undefined), { timeoutMs: 30_000, what: "the server to close the connection" });
     } finally {
-      socket.destroy();
+      connection.socket.destroy();
     }
-    return answer;
+    return connection.answer();
   }
 
   it("closes a connection that sends only part of its headers, with 408", async () => {

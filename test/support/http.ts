@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { connect, type Socket } from "node:net";
 import { jsonServices, pathSigningName } from "../../src/auth/access.js";
 import { signedHeaders } from "../../src/cli/signed-fetch.js";
 import { credentials } from "./berth-process.js";
@@ -55,4 +56,17 @@ export function rawGet(
     req.once("error", reject);
     req.end();
   });
+}
+
+/** A plain TCP connection to a server: what it answered so far, and whether it closed the connection. */
+export function rawConnection(serverUrl: string, written = ""): { socket: Socket; answer: () => string; closed: () => boolean } {
+  const url = new URL(serverUrl);
+  const socket = connect(Number(url.port), url.hostname);
+  let answer = "";
+  let closed = false;
+  socket.on("data", (data) => (answer += data.toString("latin1")));
+  socket.on("error", () => {});
+  socket.on("close", () => (closed = true));
+  if (written) socket.write(written);
+  return { socket, answer: () => answer, closed: () => closed };
 }
